@@ -1,0 +1,25 @@
+/**
+ * Actions: the named domain operations a flow may call (`type: action`). Each validates its
+ * arguments with zod (they come from what citizens typed) and returns plain data for the flow.
+ */
+import type { z } from "zod";
+import type { Json, Language } from "../engine/types.js";
+import type { Citizen } from "../store/ports.js";
+
+export interface ActionContext {
+  citizen: Citizen;
+  lang: Language;
+}
+
+export interface Action<S extends z.ZodType = z.ZodType> {
+  name: string;
+  args: S;
+  run(args: z.infer<S>, ctx: ActionContext): Promise<Json>;
+}
+
+export function defineAction<S extends z.ZodType>(action: Action<S>): Action {
+  return action as unknown as Action;
+}
+
+/** Argument schemas shared by several actions. */
+export type { z };

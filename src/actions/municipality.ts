@@ -1,0 +1,47 @@
+import { z } from "zod";
+import type { Json } from "../engine/types.js";
+import { defineAction } from "./action.js";
+import type { Services } from "./services.js";
+
+const found = (m: { cvegeo: string; name: string }): Json => ({ found: true, cvegeo: m.cvegeo, name: m.name });
+const point = z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) });
+
+export const municipalityActions = (s: Services) => [
+  /** The municipality that contains a shared location. */
+  defineAction({
+    name: "municipality_from_location",
+    args: z.object({ location: point }),
+    run: async ({ location }) => {
+      const m = s.municipalities.atPoint(location.latitude, location.longitude);
+      return m ? found(m) : { found: false };
+    },
+  }),
+  /** Municipalities whose name looks like the typed text: options to pick from, and the match when there is one. */
+  defineAction({
+    name: "search_municipality",
+    args: z.object({ query: z.string().max(200) }),
+    run: async ({ query }) => {
+      const found = s.municipalities.search(query);
+      return {
+        count: found.length,
+        options: found.map((m) => ({ value: m.cvegeo, label: m.name })),
+        ...(found.length === 1 ? { cvegeo: found[0].cvegeo, name: found[0].name } : {}),
+      };
+    },
+  }),
+  /** A municipality picked from a list, by key. */
+  defineAction({
+    name: "get_municipality",
+    args: z.object({ cvegeo: z.string().max(10) }),
+    run: async ({ cvegeo }) => {
+      const m = s.municipalities.get(cvegeo);
+      return m ? found(m) : { found: false };
+    },
+  }),
+  /** The municipality's report categories as choices. */
+  defineAction({
+    name: "list_categories",
+    args: z.object({ municipality: z.string().max(10) }),
+    run: async ({ municipality }) => s.categories.forMunicipality(municipality).map((c) => ({ value: c, key: `category.${c}` })),
+  }),
+];

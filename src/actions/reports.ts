@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { DESCRIPTION_MAX } from "../domain/reports.js";
+import { findSensitive } from "../domain/sensitive.js";
+import type { Json } from "../engine/types.js";
+import type { Report } from "../store/ports.js";
+import { defineAction } from "./action.js";
+import type { Services } from "./services.js";
+
+const point = z.object({ latitude: z.number(), longitude: z.number() });
+
+/** What a citizen may see of a report: never the internal notes nor who reported it. */
+function publicView(s: Services, r: Report): Json {
+  return {
+    found: true,
+    folio: r.folio,
+    municipality: s.municipalities.get(r.municipality)?.name ?? r.municipality,
+    category: r.category,
+    status: r.status,
+    created: r.createdAt.toISOString(),
+    history: r.history.map((h) => ({ status: h.status, at: h.at.toISOString(), note: h.note ?? "" })),
+  };
+}
+
+export const reportActions = (s: Services) => [
+  /** Whether a description seems to carry sensitive personal data, so the citizen is warned first. */
+  defineAction({
+    name: "check_sensitive",
+    args: z.object({ text: z.string().max(DESCRIPTION_MAX * 2) }),
+    run: async ({ text }) => {
+      const kinds = findSensitive(text, s.texts.listAll("privacy.sensitive_words"));
+      return { found: kinds.length > 0, kinds };
+    },
+  }),
+  /** Saves the report and gives its folio. */
+  defineAction({
+    name: "create_report",
+    args: z.object({
+      municipality: z.string(),
+      category: z.string(),
+      description: z.string(),
+      location: point.nullable().optional(),
+      photo: z.string().nullable().optional(),
+      anonymous: z.boolean(),
+    }),
+    run: async (a, { citizen, lang }) => {
+      const report = await s.reports.create({
+        municipality: a.municipality,
+        category: a.category,
+        description: a.description,
+        location: a.location ?? null,
+        photos: a.photo ? [a.photo] : [],
+        channel: citizen.channel,
+        citizenId: citizen.id,
+        anonymous: a.anonymous,
+        language: lang,
+      });
+      return { folio: report.folio };
+    },
+  }),
+  /** A report's public status and history by folio. */
+  defineAction({
+    name: "find_report",
+    args: z.object({ folio: z.string().max(200) }),
+    run: async ({ folio }) => {
+      const report = await s.reports.findByFolio(folio);
+      return report ? publicView(s, report) : { found: false };
+    },
+  }),
+  /** The citizen's own (non-anonymous) reports, newest first, as choices. */
+  defineAction({
+    name: "list_my_reports",
+    args: z.object({}),
+    run: async (_a, { citizen }) => {
+      const reports = await s.reports.listForCitizen(citizen.id, 5);
+      return {
+        count: reports.length,
+        items: reports.map((r) => ({ value: r.folio, label: r.folio, folio: r.folio, category: r.category, status: r.status })),
+      };
+    },
+  }),
+];

@@ -1,0 +1,83 @@
+/**
+ * Composes the bot from configuration: texts, reference data, store, domain services, actions,
+ * flows and the conversation runtime. Channels and the web server are attached by main.ts.
+ */
+import { join } from "node:path";
+import { ACTION_NAMES, createActions } from "./actions/index.js";
+import type { Config } from "./config.js";
+import { loadAuthority } from "./domain/authority.js";
+import { Categories } from "./domain/categories.js";
+import { Citizens } from "./domain/citizens.js";
+import { Municipalities } from "./domain/municipalities.js";
+import { Photos } from "./domain/photos.js";
+import { Reports } from "./domain/reports.js";
+import { Engine } from "./engine/engine.js";
+import { loadFlowsFromDir } from "./engine/flow-loader.js";
+import { ConversationService } from "./engine/runtime/conversations.js";
+import { Renderer } from "./engine/runtime/render.js";
+import { type Texts, loadTexts } from "./i18n.js";
+import { type Logger, createLogger } from "./logger.js";
+import { openStore } from "./store/index.js";
+import type { Store } from "./store/ports.js";
+import { type Clock, systemClock } from "./util/clock.js";
+
+export interface App {
+  config: Config;
+  conversations: ConversationService;
+  store: Store;
+  texts: Texts;
+  municipalities: Municipalities;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  // Everything that can be wrong in files is checked before the store is opened.
+  const texts = await loadTexts(config.LOCALES_DIR);
+  const engineCtx = { t: (lang: Parameters<Texts["t"]>[0], key: string) => texts.t(lang, key), words: (name: string) => texts.words(name) };
+  const flows = loadFlowsFromDir(config.FLOWS_DIR, { actions: ACTION_NAMES, missingKey: texts.missingKey });
+  const categories = Categories.load(join(config.CONFIG_DIR, "categories.yaml"), texts.missingKey);
+  const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"));
+  const municipalities = Municipalities.load(config.REFERENCE_DIR);
+
+  const store = await openStore(config);
+  const citizens = new Citizens(store.citizens, clock);
+  const reports = new Reports(store.reports, store.counters, municipalities, categories, clock);
+  const actions = createActions({ citizens, reports, municipalities, categories, texts, privacyVersion: authority.privacy.version });
+  const renderer = new Renderer(texts, {
+    authority: authority.authority,
+    privacy: { version: authority.privacy.version, responsible: authority.privacy.responsible, url: authority.privacy.full_notice_url },
+  });
+  const conversations = new ConversationService({
+    engine: new Engine(flows, engineCtx),
+    renderer,
+    actions,
+    citizens,
+    conversations: store.conversations,
+    inbound: store.inbound,
+    photos: new Photos(store.media, Math.round(config.PHOTO_MAX_MB * 1024 * 1024)),
+    clock,
+    logger,
+    defaultLanguage: config.DEFAULT_LANGUAGE,
+    timeoutMs: config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000,
+  });
+  return {
+    config,
+    conversations,
+    store,
+    texts,
+    municipalities,
+    logger,
+    async close() {
+      await conversations.idle();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The console channel: one citizen message per input line, the bot's replies on the output.
+ * Choices are numbered; `/location LAT LON` shares a location and `/photo PATH` sends a photo.
+ * Works through pipes, so conversations can be scripted.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import type { ConversationService } from "../../engine/runtime/conversations.js";
+import type { InboundContent, OutboundMessage } from "../../engine/runtime/messages.js";
+import type { Language } from "../../engine/types.js";
+import type { Texts } from "../../i18n.js";
+
+export interface ConsoleOptions {
+  service: ConversationService;
+  texts: Texts;
+  input: Readable;
+  output: Writable;
+  /** The citizen's id on the console channel. */
+  user: string;
+  /** The language a new citizen starts in. */
+  lang?: Language;
+  /** Bold prompts and colours; only for a terminal. */
+  color?: boolean;
+}
+
+/** Turns one typed line into the neutral message content. */
+export async function parseConsoleLine(line: string): Promise<InboundContent | { error: "photo_unreadable" }> {
+  const location = /^\/location\s+(-?\d+(?:\.\d+)?)[\s,]+(-?\d+(?:\.\d+)?)\s*$/i.exec(line);
+  if (location) return { type: "location", latitude: Number(location[1]), longitude: Number(location[2]) };
+  const photo = /^\/photo\s+(.+)$/i.exec(line);
+  if (photo) {
+    try {
+      return { type: "photo", data: await readFile(photo[1].trim()) };
+    } catch {
+      return { error: "photo_unreadable" };
+    }
+  }
+  return { type: "text", text: line };
+}
+
+export function formatConsoleReply(message: OutboundMessage, texts: Texts, color = false): string {
+  const lines = [color ? `\x1b[1m${message.text}\x1b[0m` : message.text];
+  message.choices?.forEach((c, i) => lines.push(`  ${i + 1}. ${c.label}`));
+  if (message.request === "location") lines.push(texts.t(message.lang, "channel.location_hint"));
+  if (message.request === "photo") lines.push(texts.t(message.lang, "channel.photo_hint"));
+  return `${lines.join("\n")}\n\n`;
+}
+
+export async function runConsole(opts: ConsoleOptions): Promise<void> {
+  const write = (text: string) => new Promise<void>((resolve) => (opts.output.write(text) ? resolve() : opts.output.once("drain", resolve)));
+  const send = (_chatId: string, message: OutboundMessage) => write(formatConsoleReply(message, opts.texts, opts.color));
+  const lines = createInterface({ input: opts.input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
+  for await (const line of lines) {
+    if (line.trim() === "") continue;
+    const content = await parseConsoleLine(line);
+    if ("error" in content) {
+      await write(`${opts.texts.t(opts.lang ?? "es-MX", `channel.${content.error}`)}\n\n`);
+      continue;
+    }
+    if (opts.color) await write(`\x1b[2m> ${line}\x1b[0m\n`);
+    await opts.service.handle(
+      { channel: "console", chatId: opts.user, messageId: randomUUID(), content, languageHint: opts.lang },
+      send,
+    );
+  }
+}

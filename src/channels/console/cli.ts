@@ -1,0 +1,46 @@
+/**
+ * `npm run --silent chat [-- --user ID] [-- --lang en]`: talk to the bot from a terminal or a pipe.
+ * Logs go to stderr, so stdout carries only the conversation.
+ */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createApp } from "../../app.js";
+import { loadConfig } from "../../config.js";
+import { LANGUAGES, type Language } from "../../engine/types.js";
+import { createLogger } from "../../logger.js";
+import { runConsole } from "./adapter.js";
+
+async function main(): Promise<number> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const { values } = parseArgs({
+    options: { user: { type: "string", default: "local" }, lang: { type: "string" } },
+    allowPositionals: false,
+  });
+  if (values.lang && !LANGUAGES.includes(values.lang as Language) && values.lang !== "es") {
+    process.stderr.write(`--lang accepts ${LANGUAGES.join(" or ")}\n`);
+    return 2;
+  }
+  const lang = values.lang === "es" ? "es-MX" : (values.lang as Language | undefined);
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr);
+  const app = await createApp(config, { logger });
+  await runConsole({
+    service: app.conversations,
+    texts: app.texts,
+    input: process.stdin,
+    output: process.stdout,
+    user: values.user ?? "local",
+    lang,
+    color: process.stdout.isTTY === true,
+  });
+  await app.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`municipio-abierto: ${err.message}\n`);
+    process.exit(1);
+  },
+);

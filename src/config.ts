@@ -1,0 +1,42 @@
+/**
+ * The one configuration object, parsed from the environment with zod. A bad value stops
+ * start-up with one line naming the variable and what it accepts.
+ */
+import { z } from "zod";
+import { LANGUAGES } from "./engine/types.js";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "accepts true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const schema = z.object({
+  PORT: z.coerce.number({ message: "accepts a port number" }).int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("var/data"),
+  FLOWS_DIR: z.string().min(1).default("flows"),
+  LOCALES_DIR: z.string().min(1).default("locales"),
+  CONFIG_DIR: z.string().min(1).default("config"),
+  REFERENCE_DIR: z.string().min(1).default("data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "accepts fatal, error, warn, info, debug, trace or silent" }).default("info"),
+  DEFAULT_LANGUAGE: z.enum(LANGUAGES, { message: `accepts ${LANGUAGES.join(" or ")}` }).default("es-MX"),
+  CONVERSATION_TIMEOUT_MINUTES: z.coerce.number({ message: "accepts a number of minutes" }).positive().default(30),
+  PHOTO_MAX_MB: z.coerce.number({ message: "accepts a size in megabytes" }).positive().max(50).default(5),
+  WEB_CHAT_ENABLED: bool.default(true),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, "accepts a mongodb:// or mongodb+srv:// URI").optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Parses `env` (process.env by default); empty strings count as unset. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0]);
+    throw new ConfigError(`invalid ${name}=${JSON.stringify(cleaned[name] ?? "")}: ${issue.message}`);
+  }
+  return parsed.data;
+}

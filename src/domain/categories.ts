@@ -1,0 +1,33 @@
+/**
+ * Report categories: a default list and, per municipality, its own list (config/categories.yaml).
+ * Labels are locale keys `category.<id>`; a category without a label in every locale stops start-up.
+ */
+import { z } from "zod";
+import { ConfigFileError, readConfigFile } from "./config-files.js";
+
+const id = z.string().regex(/^[a-z][a-z0-9_]*$/);
+const schema = z.strictObject({
+  default: z.array(id).min(1),
+  municipalities: z.record(z.string().regex(/^15\d{3}$/), z.array(id).min(1)).default({}),
+});
+
+export class Categories {
+  constructor(private readonly config: z.infer<typeof schema>) {}
+
+  static load(file: string, missingKey: (key: string) => string[]): Categories {
+    const config = readConfigFile(file, schema);
+    for (const cat of [...config.default, ...Object.values(config.municipalities).flat()]) {
+      const missing = missingKey(`category.${cat}`);
+      if (missing.length) throw new ConfigFileError(`${file}: category "${cat}" has no text "category.${cat}" in locale ${missing.join(", ")}`);
+    }
+    return new Categories(config);
+  }
+
+  forMunicipality(cvegeo: string): string[] {
+    return this.config.municipalities[cvegeo] ?? this.config.default;
+  }
+
+  isValid(cvegeo: string, category: string): boolean {
+    return this.forMunicipality(cvegeo).includes(category);
+  }
+}

@@ -1,0 +1,43 @@
+/** Citizens: who writes from which chat, their language and their consent to the privacy notice. */
+import type { Language } from "../engine/types.js";
+import type { ChannelName, Citizen, CitizenRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+
+export function citizenId(channel: ChannelName, chatId: string): string {
+  return `${channel}:${chatId}`;
+}
+
+export class Citizens {
+  constructor(
+    private readonly repo: CitizenRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async getOrCreate(channel: ChannelName, chatId: string, language: Language): Promise<Citizen> {
+    const id = citizenId(channel, chatId);
+    const existing = await this.repo.get(id);
+    if (existing) return existing;
+    const now = this.clock.now();
+    const citizen: Citizen = { id, channel, chatId, language, consent: null, createdAt: now, updatedAt: now };
+    await this.repo.save(citizen);
+    return citizen;
+  }
+
+  async setLanguage(citizen: Citizen, language: Language): Promise<Citizen> {
+    if (citizen.language === language) return citizen;
+    const updated = { ...citizen, language, updatedAt: this.clock.now() };
+    await this.repo.save(updated);
+    return updated;
+  }
+
+  async recordConsent(citizen: Citizen, version: string): Promise<Citizen> {
+    const now = this.clock.now();
+    const updated = { ...citizen, consent: { version, at: now }, updatedAt: now };
+    await this.repo.save(updated);
+    return updated;
+  }
+
+  hasConsented(citizen: Citizen, version: string): boolean {
+    return citizen.consent?.version === version;
+  }
+}

@@ -1,0 +1,21 @@
+/** Reads a YAML configuration file and validates it, naming the file and the path on error. */
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import type { z } from "zod";
+
+export class ConfigFileError extends Error {}
+
+export function readConfigFile<T extends z.ZodType>(file: string, schema: T): z.infer<T> {
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ConfigFileError(`${file}: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigFileError(`${file}: ${issue.path.join(".") || "(file)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,91 @@
+/** Reports (problemas públicos): creation with a unique folio, and what a citizen may see of them. */
+import { randomUUID } from "node:crypto";
+import type { Language } from "../engine/types.js";
+import type { Clock } from "../util/clock.js";
+import { stripControl } from "../util/text.js";
+import type { Categories } from "./categories.js";
+import { formatFolio, parseFolio } from "./folio.js";
+import type { Municipalities } from "./municipalities.js";
+import type { ChannelName, CounterRepository, GeoPoint, Report, ReportRepository } from "../store/ports.js";
+
+export const DESCRIPTION_MIN = 10;
+export const DESCRIPTION_MAX = 1000;
+export const MAX_PHOTOS = 3;
+
+export interface NewReport {
+  municipality: string;
+  category: string;
+  description: string;
+  location: GeoPoint | null;
+  photos: string[];
+  channel: ChannelName;
+  citizenId: string;
+  anonymous: boolean;
+  language: Language;
+}
+
+export class ReportError extends Error {}
+
+/** Folios are numbered per municipality and calendar year in Mexico City time. */
+function yearInMexico(date: Date): number {
+  return Number(new Intl.DateTimeFormat("en", { timeZone: "America/Mexico_City", year: "numeric" }).format(date));
+}
+
+export function isValidPoint(p: GeoPoint | null): boolean {
+  return p === null || (Number.isFinite(p.latitude) && Number.isFinite(p.longitude) && Math.abs(p.latitude) <= 90 && Math.abs(p.longitude) <= 180);
+}
+
+export class Reports {
+  constructor(
+    private readonly repo: ReportRepository,
+    private readonly counters: CounterRepository,
+    private readonly municipalities: Municipalities,
+    private readonly categories: Categories,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(input: NewReport): Promise<Report> {
+    const municipality = this.municipalities.get(input.municipality);
+    if (!municipality) throw new ReportError("unknown municipality");
+    if (!this.categories.isValid(municipality.cvegeo, input.category)) throw new ReportError("unknown category");
+    const description = stripControl(input.description).trim();
+    if (description.length < DESCRIPTION_MIN || description.length > DESCRIPTION_MAX) throw new ReportError("description length");
+    if (!isValidPoint(input.location)) throw new ReportError("invalid location");
+    if (input.photos.length > MAX_PHOTOS || input.photos.some((p) => !/^[a-zA-Z0-9-]{8,64}$/.test(p))) throw new ReportError("invalid photos");
+
+    const now = this.clock.now();
+    const year = yearInMexico(now);
+    const seq = await this.counters.next(`folio:${municipality.cvegeo}:${year}`);
+    const report: Report = {
+      id: randomUUID(),
+      folio: formatFolio(municipality.folioPrefix, year, seq),
+      municipality: municipality.cvegeo,
+      category: input.category,
+      description,
+      location: input.location,
+      photos: input.photos,
+      channel: input.channel,
+      // Anonymous means anonymous: nothing in the report leads back to the citizen.
+      citizenId: input.anonymous ? null : input.citizenId,
+      anonymous: input.anonymous,
+      contactable: !input.anonymous,
+      language: input.language,
+      status: "recibido",
+      history: [{ status: "recibido", at: now, by: "system", note: null }],
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.repo.insert(report);
+    return report;
+  }
+
+  /** A report by a folio as typed by a citizen ("met 2026 12" works). */
+  async findByFolio(text: string): Promise<Report | null> {
+    const folio = parseFolio(text);
+    return folio ? this.repo.byFolio(folio) : null;
+  }
+
+  listForCitizen(citizenId: string, limit = 5): Promise<Report[]> {
+    return this.repo.byCitizen(citizenId, limit);
+  }
+}

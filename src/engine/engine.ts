@@ -1,0 +1,170 @@
+/**
+ * The flow engine: a pure function (state, input) → (state, replies, action to run).
+ * It never sleeps, never talks to a channel and never touches the store; the runtime
+ * applies what it returns (the design of nyaruka/goflow).
+ */
+import { normalize } from "../util/text.js";
+import { parseAnswer } from "./answers.js";
+import type { Target } from "./flow-schema.js";
+import { MENU_FLOW } from "./flow-loader.js";
+import { type FlowSet, type Position, nextInOrder, resolveTarget } from "./flow.js";
+import { prompt } from "./steps/ask.js";
+import { runStep } from "./steps/index.js";
+import type { ConversationState, EngineContext, EngineInput, Language, Reply, StepResult } from "./types.js";
+import { setVar } from "./vars.js";
+
+/** Invalid answers in a row after which the menu is offered. */
+export const MAX_ATTEMPTS = 3;
+/** Steps one input may run before the flow is declared to loop. */
+const MAX_STEPS = 200;
+
+/** Global words, checked before any answer: the word list name and what it does. */
+const GLOBAL_WORDS = ["menu", "cancel", "help", "language"] as const;
+type GlobalWord = (typeof GLOBAL_WORDS)[number];
+
+export class FlowLoopError extends Error {
+  constructor(readonly position: Position) {
+    super(`flow ${position.flow} loops without waiting (last step ${position.step})`);
+  }
+}
+
+export class Engine {
+  constructor(
+    readonly flows: FlowSet,
+    private readonly ctx: EngineContext,
+  ) {}
+
+  /** Starts a flow from its first step (or a given step) in a fresh or carried-over state. */
+  start(flow: string, lang: Language, replies: Reply[] = [], vars: ConversationState["vars"] = {}): StepResult {
+    const pos = resolveTarget(this.flows, flow, { flow });
+    return this.run(this.fresh(pos, lang, vars), pos, replies);
+  }
+
+  /** One input against a saved state. `null` state means a new conversation. */
+  step(state: ConversationState | null, input: EngineInput, lang: Language): StepResult {
+    if (!state || state.waiting === "nothing") {
+      const word = input.type === "text" ? this.globalWord(input.text) : undefined;
+      if (word === "language") return this.start("language", state?.lang ?? lang);
+      return this.start(state ? MENU_FLOW : "welcome", state?.lang ?? lang);
+    }
+    const flow = this.flows.get(state.flow);
+    const step = flow?.byId.get(state.step);
+    if (!flow || !step || (state.waiting === "answer" && step.type !== "ask") || (state.waiting === "action" && step.type !== "action")) {
+      return this.start(MENU_FLOW, state.lang, [{ key: "global.flow_changed" }]);
+    }
+
+    if (state.waiting === "action") {
+      if (input.type !== "action_result" || step.type !== "action") return { state, replies: [] };
+      if (!input.ok) {
+        if (step.on_error) return this.continueTo(state, resolveTarget(this.flows, flow.name, step.on_error), []);
+        return this.start(MENU_FLOW, state.lang, [{ key: "errors.action_failed" }]);
+      }
+      const vars = step.save ? setVar(state.vars, step.save, input.value) : state.vars;
+      return this.advance({ ...state, vars }, step.next, []);
+    }
+
+    if (step.type !== "ask") return { state, replies: [] };
+    if (input.type === "text") {
+      const word = this.globalWord(input.text);
+      if (word) return this.onGlobalWord(word, state);
+    }
+    if (input.type === "unsupported") return { state, replies: [{ key: "errors.unsupported" }, prompt(step, state)] };
+    if (input.type === "action_result") return { state, replies: [] };
+
+    const answer = parseAnswer(step.answer, input, state.vars, this.ctx);
+    if (!answer.ok) {
+      const attempts = state.attempts + 1;
+      if (attempts >= MAX_ATTEMPTS) return this.start(MENU_FLOW, state.lang, [{ key: "errors.too_many_attempts" }], state.vars);
+      return { state: { ...state, attempts }, replies: [{ key: step.invalid ?? answer.error }, prompt(step, state)] };
+    }
+    const vars = setVar(state.vars, step.save, answer.value);
+    return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, []);
+  }
+
+  /** The question the conversation waits on, asked again. */
+  reprompt(state: ConversationState): Reply[] {
+    const step = this.flows.get(state.flow)?.byId.get(state.step);
+    return step?.type === "ask" && state.waiting === "answer" ? [prompt(step, state)] : [];
+  }
+
+  private globalWord(text: string): GlobalWord | undefined {
+    const n = normalize(text);
+    if (!n || n.length > 20) return undefined;
+    return GLOBAL_WORDS.find((w) => this.ctx.words(w).some((candidate) => normalize(candidate) === n));
+  }
+
+  private onGlobalWord(word: GlobalWord, state: ConversationState): StepResult {
+    switch (word) {
+      case "menu":
+        return this.start(MENU_FLOW, state.lang, [], state.vars);
+      case "cancel":
+        return this.start(MENU_FLOW, state.lang, [{ key: "global.cancelled" }], state.vars);
+      case "language":
+        return this.start("language", state.lang, [], state.vars);
+      case "help":
+        return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
+    }
+  }
+
+  private fresh(pos: Position, lang: Language, vars: ConversationState["vars"]): ConversationState {
+    const version = this.flows.get(pos.flow)?.version ?? "";
+    // Only what outlives a flow is carried over: the chosen municipality, for instance. Flow-local answers are dropped.
+    const keep: ConversationState["vars"] = {};
+    if (vars.citizen !== undefined) keep.citizen = vars.citizen;
+    return { flow: pos.flow, flowVersion: version, step: pos.step, waiting: "nothing", vars: keep, attempts: 0, lang };
+  }
+
+  /** Leaves the current step for `target` (or the next one in file order). */
+  private advance(state: ConversationState, target: Target | undefined, replies: Reply[]): StepResult {
+    const flow = this.flows.get(state.flow);
+    const current = flow?.byId.get(state.step);
+    if (!flow || !current) return this.start(MENU_FLOW, state.lang, replies);
+    if (target !== undefined) return this.continueTo(state, resolveTarget(this.flows, flow.name, target), replies);
+    const next = nextInOrder(flow, current);
+    if (!next) return { state: { ...state, waiting: "nothing" }, replies };
+    return this.continueTo(state, { flow: flow.name, step: next.id }, replies);
+  }
+
+  private continueTo(state: ConversationState, pos: Position, replies: Reply[]): StepResult {
+    if (pos.flow !== state.flow) {
+      return this.run(this.fresh(pos, state.lang, state.vars), pos, replies);
+    }
+    return this.run(state, pos, replies);
+  }
+
+  /** Runs steps from `pos` until one waits or the flow ends. */
+  private run(initial: ConversationState, start: Position, replies: Reply[]): StepResult {
+    let state = initial;
+    let pos = start;
+    const out = [...replies];
+    for (let n = 0; n < MAX_STEPS; n++) {
+      const flow = this.flows.get(pos.flow);
+      const step = flow?.byId.get(pos.step);
+      if (!flow || !step) throw new Error(`no step ${pos.flow}.${pos.step}`);
+      if (pos.flow !== state.flow) state = this.fresh(pos, state.lang, state.vars);
+      state = { ...state, flow: flow.name, flowVersion: flow.version, step: step.id, attempts: 0 };
+      const outcome = runStep(step, state, this.ctx);
+      switch (outcome.kind) {
+        case "wait_answer":
+          return { state: { ...state, waiting: "answer" }, replies: [...out, ...outcome.replies] };
+        case "wait_action":
+          return { state: { ...state, waiting: "action" }, replies: out, action: outcome.action };
+        case "end":
+          return { state: { ...state, waiting: "nothing" }, replies: [...out, ...outcome.replies] };
+        case "continue": {
+          if (outcome.replies) out.push(...outcome.replies);
+          if (outcome.vars) state = { ...state, vars: outcome.vars };
+          if (outcome.lang) state = { ...state, lang: outcome.lang };
+          if (outcome.goto !== undefined) {
+            pos = resolveTarget(this.flows, flow.name, outcome.goto);
+            continue;
+          }
+          const next = nextInOrder(flow, step);
+          if (!next) return { state: { ...state, waiting: "nothing" }, replies: out };
+          pos = { flow: flow.name, step: next.id };
+        }
+      }
+    }
+    throw new FlowLoopError(pos);
+  }
+}

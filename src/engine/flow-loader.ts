@@ -1,0 +1,154 @@
+/**
+ * Loads flows/*.yaml: parses, validates with zod, and cross-checks what zod cannot see
+ * (goto targets, registered actions, locale keys). Any problem stops start-up with the
+ * file, the path inside it and what is wrong.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parse } from "yaml";
+import type { z } from "zod";
+import { type FlowSpec, type Target, flowSchema } from "./flow-schema.js";
+import type { Flow, FlowSet, Step } from "./flow.js";
+
+export class FlowError extends Error {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${path || "(file)"}: ${problem}`);
+    this.name = "FlowError";
+  }
+}
+
+export interface FlowCheckContext {
+  /** Names of the registered actions. */
+  actions: ReadonlySet<string>;
+  /** True when `key` exists in every locale; otherwise the locales that lack it. */
+  missingKey(key: string): string[];
+}
+
+/** The flow every conversation starts from and returns to. */
+export const MENU_FLOW = "menu";
+/** Flows the engine itself jumps to (global words). */
+export const REQUIRED_FLOWS = [MENU_FLOW, "welcome", "language"];
+
+function zodPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+}
+
+export function loadFlowsFromDir(dir: string, ctx: FlowCheckContext): FlowSet {
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return loadFlows(
+    files.map((f) => ({ file: join(dir, f), text: readFileSync(join(dir, f), "utf8") })),
+    ctx,
+  );
+}
+
+export function loadFlows(sources: { file: string; text: string }[], ctx: FlowCheckContext): FlowSet {
+  const flows = new Map<string, Flow>();
+  for (const { file, text } of sources) {
+    const flow = parseFlow(file, text);
+    if (flows.has(flow.name)) throw new FlowError(file, "flow", `flow "${flow.name}" is already defined in ${flows.get(flow.name)?.file}`);
+    flows.set(flow.name, flow);
+  }
+  for (const name of REQUIRED_FLOWS) {
+    if (!flows.has(name)) throw new FlowError(sources[0]?.file ?? "flows/", "", `a flow named "${name}" is required`);
+  }
+  for (const flow of flows.values()) crossCheck(flow, flows, ctx);
+  return flows;
+}
+
+function parseFlow(file: string, text: string): Flow {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new FlowError(file, "", `not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const parsed = flowSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    throw new FlowError(file, zodPath(issue.path), issue.message);
+  }
+  const spec: FlowSpec = parsed.data;
+  if (spec.flow !== basename(file).replace(/\.ya?ml$/, "")) {
+    throw new FlowError(file, "flow", `the flow name "${spec.flow}" must match the file name`);
+  }
+  const steps: Step[] = [];
+  const byId = new Map<string, Step>();
+  spec.steps.forEach((s, index) => {
+    if (!s.id && (s.type === "ask" || s.type === "action")) {
+      throw new FlowError(file, `steps[${index}].id`, `an ${s.type} step needs an id (conversations wait on it)`);
+    }
+    const stepId = s.id ?? `_${index}`;
+    if (byId.has(stepId)) throw new FlowError(file, `steps[${index}].id`, `duplicate step id "${stepId}"`);
+    const step = { ...s, id: stepId, index } as Step;
+    steps.push(step);
+    byId.set(stepId, step);
+  });
+  const version = createHash("sha256").update(text).digest("hex").slice(0, 12);
+  return { name: spec.flow, version, file, steps, byId };
+}
+
+function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
+  const fail = (index: number, path: string, problem: string): never => {
+    throw new FlowError(flow.file, `steps[${index}]${path}`, problem);
+  };
+  const checkTarget = (index: number, path: string, target: Target | undefined) => {
+    if (target === undefined) return;
+    if (typeof target === "string") {
+      if (!flow.byId.has(target)) fail(index, path, `goto target "${target}" is not a step of this flow`);
+      return;
+    }
+    const other = flows.get(target.flow);
+    if (!other) return fail(index, path, `goto target flow "${target.flow}" does not exist`);
+    if (target.step && !other.byId.has(target.step)) fail(index, path, `goto target "${target.flow}.${target.step}" does not exist`);
+  };
+  const checkKey = (index: number, path: string, key: string | undefined) => {
+    if (key === undefined) return;
+    const missing = ctx.missingKey(key);
+    if (missing.length) fail(index, path, `text key "${key}" is missing in locale ${missing.join(", ")}`);
+  };
+  for (const step of flow.steps) {
+    const i = step.index;
+    if ("next" in step) checkTarget(i, ".next", step.next);
+    switch (step.type) {
+      case "say":
+        checkKey(i, ".text", step.text);
+        break;
+      case "ask": {
+        checkKey(i, ".text", step.text);
+        checkKey(i, ".invalid", step.invalid);
+        const a = step.answer;
+        if (a.type === "choice") {
+          if (!a.options && !a.options_from) fail(i, ".answer", "a choice needs options or options_from");
+          for (const [list, opts] of [["options", a.options], ["extra", a.extra]] as const) {
+            opts?.forEach((o, j) => {
+              checkKey(i, `.answer.${list}[${j}].label`, o.label);
+              checkTarget(i, `.answer.${list}[${j}].goto`, o.goto);
+            });
+          }
+        }
+        break;
+      }
+      case "branch":
+        step.cases.forEach((c, j) => checkTarget(i, `.cases[${j}].goto`, c.goto));
+        checkTarget(i, ".else", step.else);
+        break;
+      case "action":
+        if (!ctx.actions.has(step.name)) fail(i, ".name", `action "${step.name}" is not registered (known: ${[...ctx.actions].sort().join(", ")})`);
+        checkTarget(i, ".on_error", step.on_error);
+        break;
+      case "goto":
+        checkTarget(i, ".target", step.target);
+        break;
+      case "end":
+        checkKey(i, ".text", step.text);
+        break;
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/** The shape of a flow file (flows/*.yaml), checked with zod when flows load. */
+import { z } from "zod";
+
+const id = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower case letters, digits and _");
+const key = z.string().regex(/^[a-zA-Z0-9_.-]+$/, "must be a locale key such as report.ask_description");
+const varName = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, "must be a variable name such as report.category");
+
+/** `goto: step` in the same flow, or `goto: { flow: report, step: summary }`. */
+export const targetSchema = z.union([id, z.strictObject({ flow: id, step: id.optional() })]);
+
+const choiceOption = z.strictObject({
+  value: z.string().min(1),
+  label: key,
+  goto: targetSchema.optional(),
+});
+
+const answerSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("text"), min: z.number().int().min(0).default(1), max: z.number().int().positive().default(1000) }),
+  z.strictObject({ type: z.literal("number"), min: z.number().optional(), max: z.number().optional(), integer: z.boolean().default(false) }),
+  z.strictObject({
+    type: z.literal("choice"),
+    options: z.array(choiceOption).min(1).optional(),
+    options_from: varName.optional(),
+    /** Extra static options shown after dynamic ones (e.g. "none of these"). */
+    extra: z.array(choiceOption).optional(),
+    /** Keep a typed text that matches no option instead of asking again. */
+    allow_text: z.boolean().default(false),
+  }),
+  z.strictObject({ type: z.literal("location"), allow_text: z.boolean().default(false), optional: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal("photo"), optional: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal("yesno") }),
+]);
+export type AnswerSpec = z.infer<typeof answerSchema>;
+
+const condition = z.strictObject({
+  var: varName,
+  equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  exists: z.boolean().optional(),
+  greater_than: z.number().optional(),
+});
+export type Condition = z.infer<typeof condition>;
+
+const base = { id: id.optional() };
+const params = z.record(z.string(), z.string()).optional();
+
+export const stepSchema = z.discriminatedUnion("type", [
+  z.strictObject({ ...base, type: z.literal("say"), text: key, params, each: varName.optional(), next: targetSchema.optional() }),
+  z.strictObject({ ...base, type: z.literal("ask"), text: key, params, answer: answerSchema, save: varName, invalid: key.optional(), next: targetSchema.optional() }),
+  z.strictObject({
+    ...base,
+    type: z.literal("set"),
+    /** A literal, or `{ from: other.var }` to copy a variable. */
+    values: z.record(varName, z.union([z.string(), z.number(), z.boolean(), z.null(), z.strictObject({ from: varName })])),
+    next: targetSchema.optional(),
+  }),
+  z.strictObject({ ...base, type: z.literal("branch"), cases: z.array(z.strictObject({ when: condition, goto: targetSchema })).min(1), else: targetSchema.optional() }),
+  z.strictObject({ ...base, type: z.literal("action"), name: id, args: z.record(z.string(), z.string()).default({}), save: varName.optional(), on_error: targetSchema.optional(), next: targetSchema.optional() }),
+  z.strictObject({ ...base, type: z.literal("set_language"), from: varName, next: targetSchema.optional() }),
+  z.strictObject({ ...base, type: z.literal("goto"), target: targetSchema }),
+  z.strictObject({ ...base, type: z.literal("end"), text: key.optional() }),
+]);
+export type StepSpec = z.infer<typeof stepSchema>;
+
+export const flowSchema = z.strictObject({
+  flow: id,
+  description: z.string().optional(),
+  steps: z.array(stepSchema).min(1),
+});
+export type FlowSpec = z.infer<typeof flowSchema>;
+export type Target = z.infer<typeof targetSchema>;

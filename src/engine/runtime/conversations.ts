@@ -1,0 +1,167 @@
+/**
+ * The conversation runtime: takes one inbound message from a channel, runs the pure engine on the
+ * saved state, performs the actions it asks for, saves the new state with the replies it decided,
+ * and hands those replies to the channel. One message per conversation at a time; each message once.
+ */
+import type { Action } from "../../actions/index.js";
+import { citizenId, type Citizens } from "../../domain/citizens.js";
+import type { Photos } from "../../domain/photos.js";
+import type { Logger } from "../../logger.js";
+import type { Citizen, ConversationRecord, InboundRepository, ConversationRepository, PendingReply } from "../../store/ports.js";
+import type { Clock } from "../../util/clock.js";
+import { stripControl } from "../../util/text.js";
+import type { Engine } from "../engine.js";
+import { LANGUAGES, type EngineInput, type Json, type Language, type Reply, type StepResult } from "../types.js";
+import { KeyedQueue } from "./keyed-queue.js";
+import type { InboundMessage, Sender } from "./messages.js";
+import type { Renderer } from "./render.js";
+
+/** Longest text accepted from a citizen; longer messages are cut before anything else sees them. */
+export const MAX_INBOUND_TEXT = 4096;
+/** Actions one message may trigger before the flow is declared to loop. */
+const MAX_ACTIONS = 20;
+/** A claim on a message id older than this belongs to a crashed process and may be taken over. */
+const CLAIM_LEASE_MS = 2 * 60 * 1000;
+
+export interface ConversationDeps {
+  engine: Engine;
+  renderer: Renderer;
+  actions: ReadonlyMap<string, Action>;
+  citizens: Citizens;
+  conversations: ConversationRepository;
+  inbound: InboundRepository;
+  photos: Photos;
+  clock: Clock;
+  logger: Logger;
+  defaultLanguage: Language;
+  timeoutMs: number;
+}
+
+export type HandleResult = "processed" | "duplicate" | "failed";
+
+/** Maps a platform's language code ("en", "en-US", "es") to one we speak. */
+export function languageFromHint(hint: string | undefined, fallback: Language): Language {
+  if (!hint) return fallback;
+  const base = hint.toLowerCase().split(/[-_]/)[0];
+  return LANGUAGES.find((l) => l.toLowerCase().split("-")[0] === base) ?? fallback;
+}
+
+export class ConversationService {
+  private readonly queue = new KeyedQueue();
+
+  constructor(private readonly deps: ConversationDeps) {}
+
+  /** Processes one inbound message; `send` delivers each reply. Never throws for one bad message. */
+  handle(message: InboundMessage, send: Sender): Promise<HandleResult> {
+    const key = citizenId(message.channel, message.chatId);
+    return this.queue.run(key, () => this.process(key, message, send));
+  }
+
+  /** Resolves when every message received so far has been handled. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private async process(key: string, message: InboundMessage, send: Sender): Promise<HandleResult> {
+    const { deps } = this;
+    const inboundId = `${message.channel}:${message.messageId}`;
+    const now = deps.clock.now();
+    if ((await deps.inbound.claim(inboundId, now, CLAIM_LEASE_MS)) === "duplicate") {
+      deps.logger.debug({ conversation: key, message: message.messageId }, "duplicate message ignored");
+      return "duplicate";
+    }
+    let record: ConversationRecord | null = null;
+    try {
+      let citizen = await deps.citizens.getOrCreate(message.channel, message.chatId, languageFromHint(message.languageHint, deps.defaultLanguage));
+      record = await deps.conversations.get(key);
+      if (record?.pending.length) record = await this.flush(record, message.chatId, send);
+
+      const prelude: Reply[] = [];
+      let state = record?.state ?? null;
+      if (state && state.waiting !== "nothing" && record && now.getTime() - new Date(record.updatedAt).getTime() > deps.timeoutMs) {
+        prelude.push({ key: "global.expired" });
+        state = { ...state, waiting: "nothing" };
+      }
+
+      const input = await this.toEngineInput(message);
+      // A message that could not be used (a photo too large, say) is answered and the question asked again.
+      let result: StepResult =
+        "reply" in input && state?.waiting === "answer"
+          ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] }
+          : deps.engine.step(state, "reply" in input ? { type: "unsupported" } : input, citizen.language);
+      const ctx = { citizen, lang: result.state.lang };
+      for (let n = 0; result.action; n++) {
+        if (n >= MAX_ACTIONS) throw new Error(`too many actions in flow ${result.state.flow}`);
+        const outcome = await this.runAction(result.action.name, result.action.args, ctx, key);
+        const replies = result.replies;
+        result = deps.engine.step(result.state, outcome, result.state.lang);
+        result = { ...result, replies: [...replies, ...result.replies] };
+      }
+      citizen = ctx.citizen;
+      if (result.state.lang !== citizen.language) await deps.citizens.setLanguage(citizen, result.state.lang);
+
+      const pending = [...prelude, ...result.replies].map((r) => deps.renderer.render(r, result.state.lang));
+      record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
+      await deps.conversations.save(record);
+      await this.flush(record, message.chatId, send);
+      await deps.inbound.complete(inboundId, deps.clock.now());
+      return "processed";
+    } catch (err) {
+      deps.logger.error({ conversation: key, message: message.messageId, err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "message failed");
+      await deps.inbound.release(inboundId).catch(() => undefined);
+      const lang = record?.state.lang ?? deps.defaultLanguage;
+      await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
+      return "failed";
+    }
+  }
+
+  /** Sends the pending replies in order, recording each as sent before the next. */
+  private async flush(record: ConversationRecord, chatId: string, send: Sender): Promise<ConversationRecord> {
+    let current = record;
+    while (current.pending.length) {
+      const [next, ...rest] = current.pending as [PendingReply, ...PendingReply[]];
+      await send(chatId, next);
+      current = { ...current, pending: rest };
+      await this.deps.conversations.save(current);
+    }
+    return current;
+  }
+
+  private async toEngineInput(message: InboundMessage): Promise<EngineInput | { reply: string }> {
+    const c = message.content;
+    switch (c.type) {
+      case "text":
+        return { type: "text", text: stripControl(String(c.text).slice(0, MAX_INBOUND_TEXT)) };
+      case "choice":
+        return { type: "choice", value: String(c.value).slice(0, 100) };
+      case "location":
+        if (!Number.isFinite(c.latitude) || !Number.isFinite(c.longitude) || Math.abs(c.latitude) > 90 || Math.abs(c.longitude) > 180) {
+          return { reply: "errors.location" };
+        }
+        return { type: "location", latitude: c.latitude, longitude: c.longitude };
+      case "photo": {
+        const saved = await this.deps.photos.save(c.data);
+        if (!saved.ok) return { reply: saved.reason === "too_large" ? "errors.photo_too_large" : "errors.photo_not_image" };
+        return { type: "photo", mediaId: saved.mediaId };
+      }
+      default:
+        return { type: "unsupported" };
+    }
+  }
+
+  private async runAction(name: string, args: Json, ctx: { citizen: Citizen; lang: Language }, key: string): Promise<EngineInput> {
+    const action = this.deps.actions.get(name);
+    if (!action) return { type: "action_result", ok: false, error: `unknown action ${name}` };
+    const parsed = action.args.safeParse(args);
+    if (!parsed.success) {
+      this.deps.logger.warn({ conversation: key, action: name }, "action arguments rejected");
+      return { type: "action_result", ok: false, error: "invalid arguments" };
+    }
+    try {
+      return { type: "action_result", ok: true, value: await action.run(parsed.data, ctx) };
+    } catch (err) {
+      this.deps.logger.error({ conversation: key, action: name, err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "action failed");
+      return { type: "action_result", ok: false, error: "action failed" };
+    }
+  }
+}

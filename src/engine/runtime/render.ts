@@ -1,0 +1,30 @@
+/** Turns engine replies (locale keys and parameters) into text in the citizen's language. */
+import { randomUUID } from "node:crypto";
+import type { Texts } from "../../i18n.js";
+import type { PendingReply } from "../../store/ports.js";
+import type { Language, Reply, Vars } from "../types.js";
+
+export class Renderer {
+  /** `globals` are parameters every text may use (the authority's contact, the privacy notice…). */
+  constructor(
+    private readonly texts: Texts,
+    private readonly globals: Vars,
+  ) {}
+
+  render(reply: Reply, lang: Language): PendingReply {
+    const params = { ...reply.params, ...this.globals };
+    const text = reply.each
+      ? reply.each.map((item) => this.texts.t(lang, reply.key, { ...params, ...item })).join("\n")
+      : this.texts.t(lang, reply.key, params);
+    const out: PendingReply = { id: randomUUID(), lang, text };
+    if (reply.choices?.length) {
+      out.choices = reply.choices.map((c) => ({ value: c.value, label: c.key ? this.texts.t(lang, c.key, params) : (c.label ?? c.value) }));
+    }
+    if (reply.request) out.request = reply.request;
+    return out;
+  }
+
+  text(lang: Language, key: string): PendingReply {
+    return this.render({ key }, lang);
+  }
+}

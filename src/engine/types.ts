@@ -1,0 +1,69 @@
+/** The pure engine's vocabulary: what it reads (state, input) and what it returns (replies, an action to run). */
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type Vars = Record<string, Json>;
+
+export const LANGUAGES = ["es-MX", "en"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** Where a conversation stands. Plain data, persisted after every step. */
+export interface ConversationState {
+  flow: string;
+  /** Version of the flow file the step belongs to, so a changed flow is detected on resume. */
+  flowVersion: string;
+  step: string;
+  /** What the conversation waits for: an answer to the current `ask`, the result of an action, or nothing (ended). */
+  waiting: "answer" | "action" | "nothing";
+  vars: Vars;
+  /** Invalid answers in a row at the current step. */
+  attempts: number;
+  lang: Language;
+}
+
+/** A message from the citizen, already normalised by a channel and the runtime. */
+export type EngineInput =
+  | { type: "text"; text: string }
+  | { type: "choice"; value: string }
+  | { type: "location"; latitude: number; longitude: number }
+  | { type: "photo"; mediaId: string }
+  | { type: "unsupported" }
+  | { type: "action_result"; ok: true; value: Json }
+  | { type: "action_result"; ok: false; error: string };
+
+export interface ReplyChoice {
+  value: string;
+  /** A locale key (static options) or … */
+  key?: string;
+  /** … a text that is already the label (dynamic options such as municipality names or folios). */
+  label?: string;
+}
+
+/** A reply before translation: a locale key with parameters, optional choices, optional request for a location or photo. */
+export interface Reply {
+  key: string;
+  params?: Vars;
+  choices?: ReplyChoice[];
+  request?: "location" | "photo";
+  /** Repeat the text once per item (item fields as extra parameters), joined into one message. */
+  each?: Vars[];
+}
+
+export interface ActionCall {
+  name: string;
+  args: Vars;
+}
+
+export interface StepResult {
+  state: ConversationState;
+  replies: Reply[];
+  /** Set when the conversation waits for this action's result (fed back as an `action_result` input). */
+  action?: ActionCall;
+}
+
+/** What the engine needs from outside, all pure: text lookups for matching labels and words. */
+export interface EngineContext {
+  /** Translates a key in a language (used to match a typed label against a choice). */
+  t(lang: Language, key: string): string;
+  /** The words, in every language, that mean `name` (menu, help, cancel, language, yes, no, skip). */
+  words(name: string): string[];
+}

@@ -1,0 +1,45 @@
+/** Opens one @seald-io/nedb collection (an append-only file in the data folder) with its indexes. */
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import type NedbModule from "@seald-io/nedb";
+
+type Nedb<T> = InstanceType<typeof NedbModule.default<T>>;
+
+// The package is CommonJS with `export default` typings; require() gives the class under both module systems.
+const Datastore = createRequire(import.meta.url)("@seald-io/nedb") as typeof NedbModule.default;
+
+export type Collection = Nedb<Record<string, unknown>>;
+
+export interface IndexSpec {
+  fieldName: string | string[];
+  unique?: boolean;
+  sparse?: boolean;
+  expireAfterSeconds?: number;
+}
+
+/** Compaction rewrites each file without superseded lines; every 10 minutes keeps files small without stalling. */
+const AUTOCOMPACT_MS = 10 * 60 * 1000;
+
+export async function openCollection(dir: string, name: string, indexes: IndexSpec[]): Promise<Collection> {
+  const db: Collection = new Datastore({ filename: join(dir, `${name}.db`) });
+  await db.loadDatabaseAsync();
+  for (const index of indexes) await db.ensureIndexAsync(index);
+  db.setAutocompactionInterval(AUTOCOMPACT_MS);
+  return db;
+}
+
+/** nedb's typings call a cursor a promise of one document; it resolves to an array. */
+export async function findMany<T>(cursor: unknown): Promise<T[]> {
+  return (await (cursor as Promise<T[]>)) ?? [];
+}
+
+/** Strips nedb's `_id` and gives the domain object back. */
+export function fromDoc<T>(doc: Record<string, unknown> | null): T | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc;
+  return rest as T;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return !!err && typeof err === "object" && (err as { errorType?: string }).errorType === "uniqueViolated";
+}

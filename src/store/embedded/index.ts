@@ -1,0 +1,49 @@
+/**
+ * The embedded store: one @seald-io/nedb file per collection in DATA_DIR, so the whole bot
+ * runs on a fresh machine without a database server. One process per data folder.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Store } from "../ports.js";
+import { EmbeddedCitizens } from "./citizens.js";
+import { type Collection, openCollection } from "./collection.js";
+import { EmbeddedConversations } from "./conversations.js";
+import { EmbeddedCounters } from "./counters.js";
+import { EmbeddedInbound } from "./inbound.js";
+import { FileMedia } from "./media.js";
+import { EmbeddedReports } from "./reports.js";
+
+/** Inbound ids are kept a week: far longer than any platform redelivers. */
+const INBOUND_TTL_S = 7 * 24 * 3600;
+
+export async function openEmbeddedStore(dataDir: string): Promise<Store> {
+  await mkdir(dataDir, { recursive: true });
+  const [citizens, conversations, reports, inbound, counters] = await Promise.all([
+    openCollection(dataDir, "citizens", []),
+    openCollection(dataDir, "conversations", []),
+    openCollection(dataDir, "reports", [
+      { fieldName: "folio", unique: true },
+      { fieldName: "citizenId", sparse: true },
+      { fieldName: "municipality" },
+      { fieldName: "status" },
+    ]),
+    openCollection(dataDir, "inbound", [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }]),
+    openCollection(dataDir, "counters", []),
+  ]);
+  const all: Collection[] = [citizens, conversations, reports, inbound, counters];
+  return {
+    kind: "embedded",
+    citizens: new EmbeddedCitizens(citizens),
+    conversations: new EmbeddedConversations(conversations),
+    reports: new EmbeddedReports(reports),
+    inbound: new EmbeddedInbound(inbound),
+    counters: new EmbeddedCounters(counters),
+    media: new FileMedia(join(dataDir, "media")),
+    async close() {
+      for (const db of all) {
+        db.stopAutocompaction();
+        await db.compactDatafileAsync();
+      }
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { Report, ReportRepository } from "../ports.js";
+import { type Collection, findMany, fromDoc } from "./collection.js";
+
+export class EmbeddedReports implements ReportRepository {
+  constructor(private readonly db: Collection) {}
+
+  async insert(report: Report): Promise<void> {
+    await this.db.insertAsync({ _id: report.id, ...report });
+  }
+
+  async byFolio(folio: string): Promise<Report | null> {
+    return fromDoc<Report>(await this.db.findOneAsync({ folio: String(folio) }));
+  }
+
+  async byCitizen(citizenId: string, limit: number): Promise<Report[]> {
+    const docs = await findMany<Record<string, unknown>>(
+      this.db.findAsync({ citizenId: String(citizenId) }).sort({ createdAt: -1 }).limit(limit),
+    );
+    return docs.map((d) => fromDoc<Report>(d) as Report);
+  }
+
+  async count(): Promise<number> {
+    return (await this.db.countAsync({})) as unknown as number;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The store's ports: what the domain and the runtime need from persistence, and nothing of how.
+ * Implemented by the embedded store (store/embedded, @seald-io/nedb) and, in production, MongoDB.
+ */
+import type { ConversationState, Language } from "../engine/types.js";
+
+export type ChannelName = "console" | "web" | "telegram" | "whatsapp";
+
+export interface Consent {
+  version: string;
+  at: Date;
+}
+
+/** A citizen as one channel knows them: nothing more than the flows need. */
+export interface Citizen {
+  /** `${channel}:${chatId}` */
+  id: string;
+  channel: ChannelName;
+  chatId: string;
+  language: Language;
+  consent: Consent | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CitizenRepository {
+  get(id: string): Promise<Citizen | null>;
+  save(citizen: Citizen): Promise<void>;
+}
+
+/** An outbound message already rendered, kept until the channel has accepted it. */
+export interface PendingReply {
+  id: string;
+  /** The language the text is in, for the channel's own labels (buttons, hints). */
+  lang: Language;
+  text: string;
+  choices?: { value: string; label: string }[];
+  request?: "location" | "photo";
+}
+
+export interface ConversationRecord {
+  /** `${channel}:${chatId}` */
+  id: string;
+  state: ConversationState;
+  /** Replies decided but not yet confirmed as sent: resent after a crash, never twice. */
+  pending: PendingReply[];
+  updatedAt: Date;
+}
+
+export interface ConversationRepository {
+  get(id: string): Promise<ConversationRecord | null>;
+  save(record: ConversationRecord): Promise<void>;
+}
+
+export const REPORT_STATUSES = ["recibido", "en_revision", "canalizado", "en_atencion", "resuelto", "no_procede", "duplicado"] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+export interface StatusChange {
+  status: ReportStatus;
+  at: Date;
+  /** "citizen", "system" or a secretariat member id. */
+  by: string;
+  /** Public note shown to the citizen (Open311 status_notes). */
+  note: string | null;
+}
+
+export interface GeoPoint {
+  latitude: number;
+  longitude: number;
+}
+
+/** A public problem reported by a citizen. */
+export interface Report {
+  id: string;
+  /** Readable over the phone: MET-2026-000123. */
+  folio: string;
+  municipality: string;
+  category: string;
+  description: string;
+  location: GeoPoint | null;
+  photos: string[];
+  channel: ChannelName;
+  /** The reporting citizen; null when the report is anonymous (nothing links it to them). */
+  citizenId: string | null;
+  anonymous: boolean;
+  contactable: boolean;
+  language: Language;
+  status: ReportStatus;
+  history: StatusChange[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ReportRepository {
+  insert(report: Report): Promise<void>;
+  byFolio(folio: string): Promise<Report | null>;
+  /** Newest first. */
+  byCitizen(citizenId: string, limit: number): Promise<Report[]>;
+  count(): Promise<number>;
+}
+
+export type ClaimResult = "claimed" | "duplicate";
+
+/** Inbound message ids, so a redelivered message is processed once. */
+export interface InboundRepository {
+  /** Claims an id for processing. A claim older than `leaseMs` that never finished (a crash) may be claimed again. */
+  claim(id: string, now: Date, leaseMs: number): Promise<ClaimResult>;
+  /** Marks a claimed id as processed: it is a duplicate from now on. */
+  complete(id: string, now: Date): Promise<void>;
+  /** Gives a claim back after a failure, so a redelivery is processed. */
+  release(id: string): Promise<void>;
+}
+
+/** Named counters that never hand out the same number twice. */
+export interface CounterRepository {
+  next(name: string): Promise<number>;
+}
+
+export interface StoredMedia {
+  data: Buffer;
+  mimeType: string;
+}
+
+export interface MediaRepository {
+  put(id: string, media: StoredMedia): Promise<void>;
+  get(id: string): Promise<StoredMedia | null>;
+}
+
+export interface Store {
+  kind: "embedded" | "mongodb";
+  citizens: CitizenRepository;
+  conversations: ConversationRepository;
+  reports: ReportRepository;
+  inbound: InboundRepository;
+  counters: CounterRepository;
+  media: MediaRepository;
+  close(): Promise<void>;
+}
