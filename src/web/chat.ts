@@ -1,0 +1,75 @@
+/**
+ * The web chat: a page on `/` and one JSON endpoint speaking to the same conversation engine.
+ * Each browser keeps a random session id; the replies of a message come back in its response.
+ */
+import { readFileSync } from "node:fs";
+import type { FastifyPluginAsync } from "fastify";
+import { z } from "zod";
+import type { ConversationService } from "../engine/runtime/conversations.js";
+import type { InboundContent, OutboundMessage } from "../engine/runtime/messages.js";
+import { LANGUAGES, type Language } from "../engine/types.js";
+import type { Texts } from "../i18n.js";
+
+const PAGE = readFileSync(new URL("./chat-page.html", import.meta.url), "utf8");
+const PAGE_LABELS = ["title", "placeholder", "send", "share_location", "send_photo", "location_unavailable", "connection_error"];
+
+const messageSchema = z
+  .strictObject({
+    session: z.uuid(),
+    id: z.uuid(),
+    lang: z.enum(LANGUAGES).optional(),
+    text: z.string().max(4096).optional(),
+    choice: z.string().max(100).optional(),
+    location: z.strictObject({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).optional(),
+    photo: z.base64().optional(),
+  })
+  .refine((m) => [m.text, m.choice, m.location, m.photo].filter((v) => v !== undefined).length === 1, {
+    message: "exactly one of text, choice, location or photo",
+  });
+
+function contentOf(m: z.infer<typeof messageSchema>): InboundContent {
+  if (m.text !== undefined) return { type: "text", text: m.text };
+  if (m.choice !== undefined) return { type: "choice", value: m.choice };
+  if (m.location) return { type: "location", latitude: m.location.latitude, longitude: m.location.longitude };
+  return { type: "photo", data: Buffer.from(m.photo ?? "", "base64") };
+}
+
+function pickLanguage(query: unknown, acceptLanguage: string | undefined): Language {
+  const asked = typeof query === "string" ? query : acceptLanguage?.split(",")[0]?.trim();
+  if (!asked) return "es-MX";
+  return asked.toLowerCase().startsWith("en") ? "en" : "es-MX";
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export interface ChatPluginOptions {
+  service: ConversationService;
+  texts: Texts;
+}
+
+export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts }) => {
+  app.get("/", async (req, reply) => {
+    const lang = pickLanguage((req.query as { lang?: unknown }).lang, req.headers["accept-language"]);
+    const labels = Object.fromEntries(PAGE_LABELS.map((k) => [k, texts.t(lang, `channel.${k}`)]));
+    const html = PAGE.replaceAll("{{lang}}", lang)
+      .replaceAll("{{title}}", escapeHtml(labels.title))
+      .replace("{{labels}}", JSON.stringify(labels).replace(/</g, "\\u003c"));
+    return reply.type("text/html; charset=utf-8").header("content-security-policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:").send(html);
+  });
+
+  app.post("/api/chat/messages", async (req, reply) => {
+    const parsed = messageSchema.safeParse(req.body);
+    const lang = parsed.success && parsed.data.lang ? parsed.data.lang : pickLanguage(undefined, req.headers["accept-language"]);
+    if (!parsed.success) return reply.code(400).send({ error: texts.t(lang, "errors.bad_request") });
+    const replies: Omit<OutboundMessage, "id">[] = [];
+    const result = await service.handle(
+      { channel: "web", chatId: parsed.data.session, messageId: parsed.data.id, content: contentOf(parsed.data), languageHint: parsed.data.lang },
+      async (_chat, message) => {
+        replies.push({ lang: message.lang, text: message.text, choices: message.choices, request: message.request });
+      },
+    );
+    return { result, replies };
+  });
+};
