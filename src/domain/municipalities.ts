@@ -90,7 +90,7 @@ export class Municipalities {
     }
     scored.sort((a, b) => a.score - b.score || b.m.population - a.m.population);
     // A clearly best match stands alone; otherwise the close ones are offered to pick from.
-    if (scored.length > 1 && scored[0].score === 0 && scored[1].score > 0) return [scored[0].m];
+    if (scored.length > 1 && scored[1].score - scored[0].score >= 0.1) return [scored[0].m];
     return scored.slice(0, limit).map((s) => s.m);
   }
 

@@ -48,21 +48,30 @@ export function formatConsoleReply(message: OutboundMessage, texts: Texts, color
   return `${lines.join("\n")}\n\n`;
 }
 
+/** One console citizen: each typed line in, the formatted replies out. */
+export class ConsoleChannel {
+  constructor(private readonly opts: Omit<ConsoleOptions, "input" | "output">) {}
+
+  /** Handles one line and returns what the console shows for it. */
+  async receive(line: string): Promise<string> {
+    const { opts } = this;
+    if (line.trim() === "") return "";
+    const content = await parseConsoleLine(line);
+    if ("error" in content) return `${opts.texts.t(opts.lang ?? "es-MX", `channel.${content.error}`)}\n\n`;
+    let out = "";
+    await opts.service.handle({ channel: "console", chatId: opts.user, messageId: randomUUID(), content, languageHint: opts.lang }, async (_chat, message) => {
+      out += formatConsoleReply(message, opts.texts, opts.color);
+    });
+    return out;
+  }
+}
+
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
+  const channel = new ConsoleChannel(opts);
   const write = (text: string) => new Promise<void>((resolve) => (opts.output.write(text) ? resolve() : opts.output.once("drain", resolve)));
-  const send = (_chatId: string, message: OutboundMessage) => write(formatConsoleReply(message, opts.texts, opts.color));
   const lines = createInterface({ input: opts.input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
   for await (const line of lines) {
-    if (line.trim() === "") continue;
-    const content = await parseConsoleLine(line);
-    if ("error" in content) {
-      await write(`${opts.texts.t(opts.lang ?? "es-MX", `channel.${content.error}`)}\n\n`);
-      continue;
-    }
-    if (opts.color) await write(`\x1b[2m> ${line}\x1b[0m\n`);
-    await opts.service.handle(
-      { channel: "console", chatId: opts.user, messageId: randomUUID(), content, languageHint: opts.lang },
-      send,
-    );
+    if (opts.color && line.trim()) await write(`\x1b[2m> ${line}\x1b[0m\n`);
+    await write(await channel.receive(line));
   }
 }

@@ -1,0 +1,46 @@
+/** A whole bot for tests: the real app on a fresh data folder, a clock the test moves, no logs. */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type App, createApp } from "../../src/app.js";
+import { ConsoleChannel } from "../../src/channels/console/adapter.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import type { Language } from "../../src/engine/types.js";
+import { createLogger } from "../../src/logger.js";
+import { ManualClock } from "../../src/util/clock.js";
+
+export async function tempDir(prefix = "ma-test-"): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export interface TestBot {
+  app: App;
+  clock: ManualClock;
+  dataDir: string;
+  config: Config;
+  /** A console citizen talking to this bot. */
+  citizen(user?: string, lang?: Language): ConsoleChannel;
+  /** Stops the bot and starts a new process-equivalent on the same data. */
+  restart(): Promise<TestBot>;
+  close(): Promise<void>;
+}
+
+export async function startBot(options: { dataDir?: string; clock?: ManualClock; env?: Record<string, string> } = {}): Promise<TestBot> {
+  const dataDir = options.dataDir ?? (await tempDir());
+  const clock = options.clock ?? new ManualClock();
+  const config = loadConfig({ DATA_DIR: dataDir, ...options.env });
+  const app = await createApp(config, { clock, logger: createLogger("silent") });
+  const bot: TestBot = {
+    app,
+    clock,
+    dataDir,
+    config,
+    citizen: (user = "ana", lang) => new ConsoleChannel({ service: app.conversations, texts: app.texts, user, lang }),
+    async restart() {
+      await app.close();
+      return startBot({ dataDir, clock, env: options.env });
+    },
+    close: () => app.close(),
+  };
+  return bot;
+}
