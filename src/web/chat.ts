@@ -61,7 +61,9 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
 
   app.post("/api/chat/messages", async (req, reply) => {
     const parsed = messageSchema.safeParse(req.body);
-    const lang = parsed.success && parsed.data.lang ? parsed.data.lang : pickLanguage(undefined, req.headers["accept-language"]);
+    // Even a message we cannot use is answered in its sender's language when it says which.
+    const asked = z.object({ lang: z.enum(LANGUAGES) }).safeParse(req.body);
+    const lang = asked.success ? asked.data.lang : pickLanguage(undefined, req.headers["accept-language"]);
     if (!parsed.success) return reply.code(400).send({ error: texts.t(lang, "errors.bad_request") });
     const replies: Omit<OutboundMessage, "id">[] = [];
     const result = await service.handle(

@@ -103,9 +103,6 @@ export class ConversationService {
       const pending = [...prelude, ...result.replies].map((r) => deps.renderer.render(r, result.state.lang));
       record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
       await deps.conversations.save(record);
-      await this.flush(record, message.chatId, send);
-      await deps.inbound.complete(inboundId, deps.clock.now());
-      return "processed";
     } catch (err) {
       deps.logger.error({ conversation: key, message: message.messageId, err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "message failed");
       await deps.inbound.release(inboundId).catch(() => undefined);
@@ -113,6 +110,16 @@ export class ConversationService {
       await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
       return "failed";
     }
+    // The step is saved with its replies: from here the message counts as processed, and replies
+    // the channel fails to take stay pending until the conversation's next message.
+    await deps.inbound.complete(inboundId, deps.clock.now());
+    try {
+      await this.flush(record, message.chatId, send);
+    } catch (err) {
+      deps.logger.warn({ conversation: key, err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "replies kept pending: channel did not accept them");
+      return "failed";
+    }
+    return "processed";
   }
 
   /** Sends the pending replies in order, recording each as sent before the next. */

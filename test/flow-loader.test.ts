@@ -1,0 +1,53 @@
+/** Broken flow files stop start-up naming the file, the path inside it and the problem. */
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ACTION_NAMES } from "../src/actions/index.js";
+import { createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import { FlowError, loadFlowsFromDir } from "../src/engine/flow-loader.js";
+import { type Texts, loadTexts } from "../src/i18n.js";
+import { createLogger } from "../src/logger.js";
+import { tempDir } from "./helpers/app.js";
+
+const BROKEN = join(import.meta.dirname, "fixtures", "flows-broken");
+let texts: Texts;
+beforeAll(async () => {
+  texts = await loadTexts("locales");
+});
+
+function loadError(dir: string): FlowError {
+  try {
+    loadFlowsFromDir(join(BROKEN, dir), { actions: ACTION_NAMES, missingKey: texts.missingKey });
+  } catch (err) {
+    expect(err).toBeInstanceOf(FlowError);
+    return err as FlowError;
+  }
+  throw new Error(`flows in ${dir} loaded without error`);
+}
+
+describe("flow files", () => {
+  it("the shipped flows load and pass every cross-check", () => {
+    const flows = loadFlowsFromDir("flows", { actions: ACTION_NAMES, missingKey: texts.missingKey });
+    expect([...flows.keys()].sort()).toEqual(["language", "learn", "menu", "report", "status", "welcome"]);
+  });
+
+  it.each([
+    ["bad-yaml", "extra.yaml", "", /not valid YAML/],
+    ["bad-goto", "extra.yaml", "steps[1].target", /goto target "nowhere" is not a step of this flow/],
+    ["bad-action", "extra.yaml", "steps[0].name", /action "launch_rockets" is not registered/],
+    ["bad-key", "extra.yaml", "steps[1].text", /text key "learn.does_not_exist" is missing in locale es-MX, en/],
+    ["bad-schema", "extra.yaml", "steps[1].answer.min", /number/i],
+    ["bad-name", "other-name.yaml", "flow", /must match the file name/],
+  ])("%s names the file, the path and the problem", (dir, file, path, problem) => {
+    const err = loadError(dir);
+    expect(err.file).toBe(join(BROKEN, dir, file));
+    expect(err.path).toBe(path);
+    expect(err.problem).toMatch(problem);
+    expect(err.message).toContain(`${file}: ${path || "(file)"}: `);
+  });
+
+  it("a broken flow stops the app from starting", async () => {
+    const config = loadConfig({ DATA_DIR: await tempDir(), FLOWS_DIR: join(BROKEN, "bad-goto") });
+    await expect(createApp(config, { logger: createLogger("silent") })).rejects.toThrow(/extra\.yaml: steps\[1\]\.target: goto target "nowhere"/);
+  });
+});

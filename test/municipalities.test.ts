@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { parseFolio } from "../src/domain/folio.js";
+import { Municipalities } from "../src/domain/municipalities.js";
+
+const m = Municipalities.load("data");
+
+describe("municipalities", () => {
+  it("ships all 125 with unique folio prefixes", () => {
+    expect(m.list).toHaveLength(125);
+    expect(new Set(m.list.map((x) => x.folioPrefix)).size).toBe(125);
+    expect(m.get("15054")?.folioPrefix).toBe("MET");
+  });
+
+  it.each([
+    ["the Infoem office", 19.2566, -99.6047, "Metepec"],
+    ["the centre of Toluca", 19.2925, -99.6569, "Toluca"],
+    ["the centre of Ecatepec", 19.6011, -99.0502, "Ecatepec de Morelos"],
+    ["the centre of Nezahualcóyotl", 19.4006, -99.0148, "Nezahualcóyotl"],
+  ])("%s falls in its municipality", (_label, lat, lon, name) => {
+    expect(m.atPoint(lat, lon)?.name).toBe(name);
+  });
+
+  it.each([
+    ["the Zócalo of Mexico City", 19.4326, -99.1332],
+    ["Guadalajara", 20.6597, -103.3496],
+    ["the sea", 0, 0],
+    ["no number", Number.NaN, -99.6],
+  ])("%s is outside the state", (_label, lat, lon) => {
+    expect(m.atPoint(lat, lon)).toBeUndefined();
+  });
+
+  it.each([
+    ["nezahualcoyotl", ["Nezahualcóyotl"]],
+    ["NETZAHUALCÓYOTL", ["Nezahualcóyotl"]],
+    ["ecatepec", ["Ecatepec de Morelos"]],
+    ["metepec", ["Metepec"]],
+    ["Metepek", ["Metepec"]],
+    ["municipio de toluca", ["Toluca"]],
+    ["atizapan", ["Atizapán", "Atizapán de Zaragoza"]],
+    ["xx", []],
+    ["Guadalajara", []],
+  ])("«%s» finds %j", (query, names) => {
+    expect(m.search(query).map((x) => x.name)).toEqual(names);
+  });
+});
+
+describe("folios", () => {
+  it.each([
+    ["MET-2026-000123", "MET-2026-000123"],
+    ["met 2026 123", "MET-2026-000123"],
+    ["met2026000123", "MET-2026-000123"],
+    [" Tol-2026-7 ", "TOL-2026-000007"],
+    ["hola", undefined],
+    ["MET-26-1", undefined],
+    ["{\"$gt\":\"\"}", undefined],
+  ])("%j reads as %j", (text, folio) => {
+    expect(parseFolio(text)).toBe(folio);
+  });
+});

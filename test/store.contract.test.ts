@@ -1,0 +1,133 @@
+/**
+ * The store contract: what every implementation of the ports must do. Run against the embedded
+ * store; a MongoDB implementation joins the list of stores below and passes the same file.
+ */
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ConversationState } from "../src/engine/types.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import type { Citizen, Report, Store } from "../src/store/ports.js";
+import { tempDir } from "./helpers/app.js";
+
+const stores: [string, () => Promise<{ store: Store; reopen: () => Promise<Store> }>][] = [
+  [
+    "embedded",
+    async () => {
+      const dir = await tempDir("ma-store-");
+      return { store: await openEmbeddedStore(dir), reopen: () => openEmbeddedStore(dir) };
+    },
+  ],
+];
+
+function report(over: Partial<Report> = {}): Report {
+  const at = new Date("2026-11-28T12:00:00Z");
+  return {
+    id: randomUUID(),
+    folio: `MET-2026-${String(Math.floor(Math.random() * 999999)).padStart(6, "0")}`,
+    municipality: "15054",
+    category: "baches",
+    description: "Bache profundo frente al mercado",
+    location: { latitude: 19.2566, longitude: -99.6047 },
+    photos: [],
+    channel: "console",
+    citizenId: "console:ana",
+    anonymous: false,
+    contactable: true,
+    language: "es-MX",
+    status: "recibido",
+    history: [{ status: "recibido", at, by: "system", note: null }],
+    createdAt: at,
+    updatedAt: at,
+    ...over,
+  };
+}
+
+describe.each(stores)("%s store", (_name, open) => {
+  let store: Store;
+  let reopen: () => Promise<Store>;
+  beforeEach(async () => {
+    ({ store, reopen } = await open());
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it("counters never hand out the same number twice, even under concurrency", async () => {
+    const numbers = await Promise.all(Array.from({ length: 500 }, () => store.counters.next("folio:15054:2026")));
+    expect(new Set(numbers).size).toBe(500);
+    expect(Math.max(...numbers)).toBe(500);
+    expect(await store.counters.next("folio:15106:2026")).toBe(1);
+  });
+
+  it("counters continue after a restart", async () => {
+    await store.counters.next("c");
+    await store.counters.next("c");
+    await store.close();
+    store = await reopen();
+    expect(await store.counters.next("c")).toBe(3);
+  });
+
+  it("reports are found by folio and listed per citizen, newest first; folios are unique", async () => {
+    const older = report({ folio: "MET-2026-000001" });
+    const newer = report({ folio: "MET-2026-000002", createdAt: new Date("2026-11-29T00:00:00Z") });
+    const anonymous = report({ folio: "MET-2026-000003", citizenId: null, anonymous: true, contactable: false });
+    for (const r of [older, newer, anonymous]) await store.reports.insert(r);
+    expect((await store.reports.byFolio("MET-2026-000002"))?.id).toBe(newer.id);
+    expect(await store.reports.byFolio("MET-2026-999999")).toBeNull();
+    expect((await store.reports.byCitizen("console:ana", 10)).map((r) => r.folio)).toEqual(["MET-2026-000002", "MET-2026-000001"]);
+    await expect(store.reports.insert(report({ folio: "MET-2026-000001" }))).rejects.toThrow();
+    expect(await store.reports.count()).toBe(3);
+    const back = await store.reports.byFolio("MET-2026-000001");
+    expect(back?.createdAt).toBeInstanceOf(Date);
+    expect(back?.history[0].at).toBeInstanceOf(Date);
+  });
+
+  it("a hostile folio is only ever compared as text", async () => {
+    await store.reports.insert(report({ folio: "MET-2026-000001" }));
+    expect(await store.reports.byFolio({ $gt: "" } as unknown as string)).toBeNull();
+    expect(await store.reports.byCitizen({ $ne: null } as unknown as string, 10)).toEqual([]);
+  });
+
+  it("citizens and conversations are saved, replaced and survive a restart", async () => {
+    const at = new Date("2026-11-28T12:00:00Z");
+    const citizen: Citizen = { id: "web:1", channel: "web", chatId: "1", language: "es-MX", consent: null, createdAt: at, updatedAt: at };
+    await store.citizens.save(citizen);
+    await store.citizens.save({ ...citizen, language: "en", consent: { version: "v1", at } });
+    const state: ConversationState = { flow: "report", flowVersion: "abc", step: "description", waiting: "answer", vars: { a: { b: [1, "x"] } }, attempts: 1, lang: "en" };
+    await store.conversations.save({ id: "web:1", state, pending: [{ id: "r1", lang: "en", text: "hi", choices: [{ value: "1", label: "One" }] }], updatedAt: at });
+    await store.close();
+    store = await reopen();
+    expect(await store.citizens.get("web:1")).toEqual({ ...citizen, language: "en", consent: { version: "v1", at } });
+    const conv = await store.conversations.get("web:1");
+    expect(conv?.state).toEqual(state);
+    expect(conv?.pending[0].choices?.[0].label).toBe("One");
+    expect(await store.conversations.get("web:2")).toBeNull();
+  });
+
+  it("an inbound id is claimed once; a crashed claim is taken over after its lease", async () => {
+    const t0 = new Date("2026-11-28T12:00:00Z");
+    expect(await store.inbound.claim("telegram:1", t0, 60_000)).toBe("claimed");
+    expect(await store.inbound.claim("telegram:1", t0, 60_000)).toBe("duplicate");
+    // Still processing within the lease: a concurrent redelivery is a duplicate
+    expect(await store.inbound.claim("telegram:1", new Date(t0.getTime() + 30_000), 60_000)).toBe("duplicate");
+    // The process died: after the lease the message may be processed again
+    expect(await store.inbound.claim("telegram:1", new Date(t0.getTime() + 61_000), 60_000)).toBe("claimed");
+    await store.inbound.complete("telegram:1", t0);
+    expect(await store.inbound.claim("telegram:1", new Date(t0.getTime() + 10 * 60_000), 60_000)).toBe("duplicate");
+    // A released claim (a failure) lets the redelivery through
+    expect(await store.inbound.claim("telegram:2", t0, 60_000)).toBe("claimed");
+    await store.inbound.release("telegram:2");
+    expect(await store.inbound.claim("telegram:2", t0, 60_000)).toBe("claimed");
+    const claims = await Promise.all(Array.from({ length: 20 }, () => store.inbound.claim("telegram:3", t0, 60_000)));
+    expect(claims.filter((c) => c === "claimed")).toHaveLength(1);
+  });
+
+  it("media is stored and read back byte for byte; unknown ids are null", async () => {
+    const data = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const id = randomUUID();
+    await store.media.put(id, { data, mimeType: "image/png" });
+    expect(await store.media.get(id)).toEqual({ data, mimeType: "image/png" });
+    expect(await store.media.get(randomUUID())).toBeNull();
+    await expect(store.media.get("../../etc/passwd")).rejects.toThrow();
+  });
+});

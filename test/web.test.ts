@@ -1,0 +1,94 @@
+/** The web chat over HTTP: the page, the JSON endpoint, photo upload, bad input, health. */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWebServer } from "../src/web/server.js";
+import { type TestBot, startBot } from "./helpers/app.js";
+
+let bot: TestBot;
+let server: FastifyInstance;
+beforeEach(async () => {
+  bot = await startBot();
+  server = await createWebServer(bot.app, { chat: true });
+});
+afterEach(async () => {
+  await server.close();
+  await bot.close();
+});
+
+type Reply = { text: string; choices?: { value: string; label: string }[]; request?: string };
+
+async function post(session: string, body: Record<string, unknown>) {
+  const res = await server.inject({ method: "POST", url: "/api/chat/messages", payload: { session, id: randomUUID(), ...body } });
+  return { status: res.statusCode, body: res.json() as { replies: Reply[]; error?: string; result?: string } };
+}
+
+describe("web chat", () => {
+  it("serves the chat page in the visitor's language", async () => {
+    const es = await server.inject({ url: "/" });
+    expect(es.statusCode).toBe(200);
+    expect(es.body).toContain('<html lang="es-MX">');
+    expect(es.body).toContain("Compartir mi ubicación");
+    const en = await server.inject({ url: "/", headers: { "accept-language": "en-US,en;q=0.9" } });
+    expect(en.body).toContain("Share my location");
+  });
+
+  it("reports a problem with buttons, a location and an uploaded photo", async () => {
+    const s = randomUUID();
+    const hello = await post(s, { text: "hola" });
+    expect(hello.body.replies.at(-1)?.choices?.map((c) => c.value)).toEqual(["report", "status", "learn", "language"]);
+    await post(s, { choice: "report" });
+    const where = await post(s, { choice: "yes" });
+    expect(where.body.replies.at(-1)?.request).toBe("location");
+    const cat = await post(s, { location: { latitude: 19.2566, longitude: -99.6047 } });
+    expect(cat.body.replies.at(-1)?.text).toContain("en Metepec");
+    await post(s, { choice: "basura" });
+    const photoAsk = await post(s, { text: "Contenedor de basura desbordado en el parque central" });
+    expect(photoAsk.body.replies.at(-1)?.request).toBe("photo");
+    const photo = (await readFile(join(import.meta.dirname, "fixtures", "bache.png"))).toString("base64");
+    await post(s, { photo });
+    const summary = await post(s, { choice: "contactable" });
+    expect(summary.body.replies.at(-1)?.text).toContain("Foto: incluida");
+    const done = await post(s, { choice: "send" });
+    expect(done.body.replies[0].text).toMatch(/folio MET-2026-000001/);
+    const report = await bot.app.store.reports.byFolio("MET-2026-000001");
+    expect(report?.photos).toHaveLength(1);
+    expect(report?.channel).toBe("web");
+    const stored = await bot.app.store.media.get(report?.photos[0] ?? "");
+    expect(stored?.mimeType).toBe("image/png");
+  });
+
+  it("answers malformed input with a clear message in the user's language", async () => {
+    const cases = [
+      { session: { $gt: "" }, id: randomUUID(), text: "x" },
+      { session: randomUUID(), id: randomUUID() },
+      { session: randomUUID(), id: randomUUID(), text: "a", choice: "b" },
+      { session: "not-a-uuid", id: randomUUID(), text: "hola" },
+      { session: randomUUID(), id: randomUUID(), text: "x".repeat(5000) },
+      { session: randomUUID(), id: randomUUID(), location: { latitude: 200, longitude: 0 } },
+    ];
+    for (const payload of cases) {
+      const res = await server.inject({ method: "POST", url: "/api/chat/messages", payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toContain("No entendí ese mensaje");
+    }
+    const en = await server.inject({ method: "POST", url: "/api/chat/messages", payload: { lang: "en" } });
+    expect(en.json().error).toContain("I could not understand");
+  });
+
+  it("the same message id posted twice is processed once", async () => {
+    const s = randomUUID();
+    const id = randomUUID();
+    const first = await server.inject({ method: "POST", url: "/api/chat/messages", payload: { session: s, id, text: "hola" } });
+    const second = await server.inject({ method: "POST", url: "/api/chat/messages", payload: { session: s, id, text: "hola" } });
+    expect(first.json().result).toBe("processed");
+    expect(second.json()).toEqual({ result: "duplicate", replies: [] });
+  });
+
+  it("reports health with the store in use", async () => {
+    const res = await server.inject({ url: "/healthz" });
+    expect(res.json()).toEqual({ status: "ok", store: "embedded" });
+  });
+});
