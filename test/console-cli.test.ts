@@ -1,0 +1,32 @@
+/** The console command itself, driven through a pipe as a script would. */
+import { spawn } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "./helpers/app.js";
+
+function chat(args: string[], input: string, dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("npx", ["tsx", "src/channels/console/cli.ts", ...args], { env: { ...process.env, DATA_DIR: dataDir } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe("npm run chat", () => {
+  it("plays a scripted report through a pipe, numbered choices and no colour codes, and exits cleanly", async () => {
+    const dir = await tempDir();
+    const script = ["hola", "1", "si", "/location 19.2566 -99.6047", "2", "Bache enorme frente a la escuela primaria", "omitir", "2", "1"].join("\n");
+    const run = await chat(["--user", "pipe"], `${script}\n`, dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("  1. Reportar un problema");
+    expect(run.stdout).toContain("folio MET-2026-000001");
+    expect(run.stdout).not.toContain("\x1b[");
+    // Another citizen, on another run, in English, follows the report by its folio
+    const again = await chat(["--user", "other", "--lang", "en"], "hello\n2\nMET-2026-000001\n", dir);
+    expect(again.stdout).toContain("Check my report");
+    expect(again.stdout).toContain("Current status: Received");
+  });
+});
