@@ -7,7 +7,7 @@ import type { Action } from "../../actions/index.js";
 import { citizenId, type Citizens } from "../../domain/citizens.js";
 import type { Photos } from "../../domain/photos.js";
 import type { Logger } from "../../logger.js";
-import type { Citizen, ConversationRecord, InboundRepository, ConversationRepository, PendingReply } from "../../store/ports.js";
+import type { Citizen, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
 import type { Clock } from "../../util/clock.js";
 import { stripControl } from "../../util/text.js";
 import type { Engine } from "../engine.js";
@@ -122,16 +122,21 @@ export class ConversationService {
     return "processed";
   }
 
-  /** Sends the pending replies in order, recording each as sent before the next. */
+  /**
+   * Sends the pending replies in order, then records them as sent. A failure keeps the ones not
+   * yet sent; a crash in the middle resends the replies of that one message (at least once).
+   */
   private async flush(record: ConversationRecord, chatId: string, send: Sender): Promise<ConversationRecord> {
-    let current = record;
-    while (current.pending.length) {
-      const [next, ...rest] = current.pending as [PendingReply, ...PendingReply[]];
-      await send(chatId, next);
-      current = { ...current, pending: rest };
-      await this.deps.conversations.save(current);
+    let sent = 0;
+    try {
+      for (const reply of record.pending) {
+        await send(chatId, reply);
+        sent++;
+      }
+    } finally {
+      if (sent > 0) await this.deps.conversations.save({ ...record, pending: record.pending.slice(sent) });
     }
-    return current;
+    return { ...record, pending: [] };
   }
 
   private async toEngineInput(message: InboundMessage): Promise<EngineInput | { reply: string }> {

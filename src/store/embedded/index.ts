@@ -16,19 +16,20 @@ import { EmbeddedReports } from "./reports.js";
 /** Inbound ids are kept a week: far longer than any platform redelivers. */
 const INBOUND_TTL_S = 7 * 24 * 3600;
 
-export async function openEmbeddedStore(dataDir: string): Promise<Store> {
+export async function openEmbeddedStore(dataDir: string, options: { inMemory?: boolean } = {}): Promise<Store> {
   await mkdir(dataDir, { recursive: true });
+  const dir = options.inMemory ? null : dataDir;
   const [citizens, conversations, reports, inbound, counters] = await Promise.all([
-    openCollection(dataDir, "citizens", []),
-    openCollection(dataDir, "conversations", []),
-    openCollection(dataDir, "reports", [
+    openCollection(dir, "citizens", []),
+    openCollection(dir, "conversations", []),
+    openCollection(dir, "reports", [
       { fieldName: "folio", unique: true },
       { fieldName: "citizenId", sparse: true },
       { fieldName: "municipality" },
       { fieldName: "status" },
     ]),
-    openCollection(dataDir, "inbound", [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }]),
-    openCollection(dataDir, "counters", []),
+    openCollection(dir, "inbound", [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }]),
+    openCollection(dir, "counters", []),
   ]);
   const all: Collection[] = [citizens, conversations, reports, inbound, counters];
   return {
@@ -40,6 +41,7 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
     counters: new EmbeddedCounters(counters),
     media: new FileMedia(join(dataDir, "media")),
     async close() {
+      if (dir === null) return;
       for (const db of all) {
         db.stopAutocompaction();
         await db.compactDatafileAsync();
