@@ -4,7 +4,7 @@
  * storage, API calls swallowed by a transformer) driven through bot.handleUpdate; and point →
  * municipality lookups. Prints figures; asserts nothing.
  */
-import { Conversation, type ConversationFlavor, conversations, createConversation } from "@grammyjs/conversations";
+import { type Conversation, type ConversationFlavor, conversations, createConversation } from "@grammyjs/conversations";
 import { Bot, type Context, type Transformer } from "grammy";
 import type { Update } from "grammy/types";
 import { createApp } from "../src/app.js";
@@ -46,7 +46,11 @@ async function benchEngine(inMemoryStore: boolean): Promise<{ perSecond: number;
       alone.push(performance.now() - t);
     }
   }
-  summarize("  same, one message at a time (no queueing)", alone, alone.reduce((a, b) => a + b, 0));
+  summarize(
+    "  same, one message at a time (no queueing)",
+    alone,
+    alone.reduce((a, b) => a + b, 0),
+  );
   await app.close();
   return result;
 }
@@ -56,7 +60,19 @@ type Ctx = ConversationFlavor<Context>;
 async function benchGrammyConversations(): Promise<{ perSecond: number; p99: number }> {
   const municipalities = Municipalities.load("data");
   const bot = new Bot<Ctx>("1:bench", {
-    botInfo: { id: 1, is_bot: true, first_name: "bench", username: "bench_bot", can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false, has_topics_enabled: false, allows_users_to_create_topics: false } as never,
+    botInfo: {
+      id: 1,
+      is_bot: true,
+      first_name: "bench",
+      username: "bench_bot",
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+      can_connect_to_business: false,
+      has_main_web_app: false,
+      has_topics_enabled: false,
+      allows_users_to_create_topics: false,
+    } as never,
   });
   let sentMessages = 0;
   // Every API call is answered locally by a transformer: nothing leaves the process.
@@ -116,7 +132,13 @@ async function benchGrammyConversations(): Promise<{ perSecond: number; p99: num
   let updateId = 0;
   const update = (user: number, text: string): Update => ({
     update_id: ++updateId,
-    message: { message_id: updateId, date: 0, chat: { id: 1000 + user, type: "private", first_name: "u" }, from: { id: 1000 + user, is_bot: false, first_name: "u" }, text },
+    message: {
+      message_id: updateId,
+      date: 0,
+      chat: { id: 1000 + user, type: "private", first_name: "u" },
+      from: { id: 1000 + user, is_bot: false, first_name: "u" },
+      text,
+    },
   });
   const t0 = performance.now();
   for (const text of SCRIPT) await wave(USERS, (u) => bot.handleUpdate(update(u, text)), latencies);

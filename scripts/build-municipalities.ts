@@ -25,13 +25,17 @@ function candidates(name: string): string[] {
   const first = words[0] ?? "XXX";
   const out = [first.slice(0, 3)];
   if (words.length > 1) {
-    out.push(words.map((w) => w[0]).join("").slice(0, 3));
+    out.push(
+      words
+        .map((w) => w[0])
+        .join("")
+        .slice(0, 3),
+    );
     out.push(first.slice(0, 2) + words[1][0]);
     out.push(first[0] + words[1].slice(0, 2));
   }
   const consonants = first.slice(1).replace(/[AEIOU]/g, "");
-  for (let i = 0; i < consonants.length; i++)
-    for (let j = i + 1; j < consonants.length; j++) out.push(first[0] + consonants[i] + consonants[j]);
+  for (let i = 0; i < consonants.length; i++) for (let j = i + 1; j < consonants.length; j++) out.push(first[0] + consonants[i] + consonants[j]);
   return out.filter((c) => c.length === 3);
 }
 

@@ -5,9 +5,7 @@
 import { z } from "zod";
 import { LANGUAGES } from "./engine/types.js";
 
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { message: "accepts true or false" })
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"], { message: "accepts true or false" }).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const schema = z.object({
   PORT: z.coerce.number({ message: "accepts a port number" }).int().min(1).max(65535).default(3000),
@@ -17,12 +15,17 @@ const schema = z.object({
   LOCALES_DIR: z.string().min(1).default("locales"),
   CONFIG_DIR: z.string().min(1).default("config"),
   REFERENCE_DIR: z.string().min(1).default("data"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "accepts fatal, error, warn, info, debug, trace or silent" }).default("info"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "accepts fatal, error, warn, info, debug, trace or silent" })
+    .default("info"),
   DEFAULT_LANGUAGE: z.enum(LANGUAGES, { message: `accepts ${LANGUAGES.join(" or ")}` }).default("es-MX"),
   CONVERSATION_TIMEOUT_MINUTES: z.coerce.number({ message: "accepts a number of minutes" }).positive().default(30),
   PHOTO_MAX_MB: z.coerce.number({ message: "accepts a size in megabytes" }).positive().max(50).default(5),
   WEB_CHAT_ENABLED: bool.default(true),
-  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, "accepts a mongodb:// or mongodb+srv:// URI").optional(),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, "accepts a mongodb:// or mongodb+srv:// URI")
+    .optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -2,7 +2,7 @@
  * Texts: every word the bot says lives in locales/<language>/*.yaml (i18next). Each file is a
  * top-level key: locales/es-MX/report.yaml holds `report.*`.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import i18next, { type i18n } from "i18next";
 import { parse } from "yaml";
@@ -22,7 +22,9 @@ export class LocaleError extends Error {}
 
 function loadLanguage(dir: string, lang: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const file of readdirSync(join(dir, lang)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(join(dir, lang))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const name = file.replace(/\.ya?ml$/, "");
     try {
       out[name] = parse(readFileSync(join(dir, lang, file), "utf8"));

@@ -5,7 +5,7 @@ import { ACTION_NAMES } from "../src/actions/index.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { FlowError, loadFlowsFromDir } from "../src/engine/flow-loader.js";
-import { type Texts, loadTexts } from "../src/i18n.js";
+import { loadTexts, type Texts } from "../src/i18n.js";
 import { createLogger } from "../src/logger.js";
 import { tempDir } from "./helpers/app.js";
 

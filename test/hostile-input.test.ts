@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { InboundContent } from "../src/engine/runtime/messages.js";
 import { REPORT_STATUSES } from "../src/store/ports.js";
-import { type TestBot, startBot } from "./helpers/app.js";
+import { startBot, type TestBot } from "./helpers/app.js";
 
 const storedReport = z.strictObject({
   id: z.uuid(),

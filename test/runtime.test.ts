@@ -1,7 +1,7 @@
 /** The conversation runtime: each message once, in order, replies never lost, a changed flow handled. */
 import { afterEach, describe, expect, it } from "vitest";
 import type { InboundMessage, OutboundMessage } from "../src/engine/runtime/messages.js";
-import { type TestBot, startBot } from "./helpers/app.js";
+import { startBot, type TestBot } from "./helpers/app.js";
 
 let bot: TestBot;
 afterEach(() => bot?.close());

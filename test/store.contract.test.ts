@@ -93,8 +93,21 @@ describe.each(stores)("%s store", (_name, open) => {
     const citizen: Citizen = { id: "web:1", channel: "web", chatId: "1", language: "es-MX", consent: null, createdAt: at, updatedAt: at };
     await store.citizens.save(citizen);
     await store.citizens.save({ ...citizen, language: "en", consent: { version: "v1", at } });
-    const state: ConversationState = { flow: "report", flowVersion: "abc", step: "description", waiting: "answer", vars: { a: { b: [1, "x"] } }, attempts: 1, lang: "en" };
-    await store.conversations.save({ id: "web:1", state, pending: [{ id: "r1", lang: "en", text: "hi", choices: [{ value: "1", label: "One" }] }], updatedAt: at });
+    const state: ConversationState = {
+      flow: "report",
+      flowVersion: "abc",
+      step: "description",
+      waiting: "answer",
+      vars: { a: { b: [1, "x"] } },
+      attempts: 1,
+      lang: "en",
+    };
+    await store.conversations.save({
+      id: "web:1",
+      state,
+      pending: [{ id: "r1", lang: "en", text: "hi", choices: [{ value: "1", label: "One" }] }],
+      updatedAt: at,
+    });
     await store.close();
     store = await reopen();
     expect(await store.citizens.get("web:1")).toEqual({ ...citizen, language: "en", consent: { version: "v1", at } });

@@ -2,13 +2,13 @@
  * Plays every transcript in test/transcripts through the console channel: what a citizen types,
  * and what the bot must answer. `restart: true` restarts the bot on the same data mid-conversation.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
 import type { ConsoleChannel } from "../src/channels/console/adapter.js";
-import { type TestBot, startBot } from "./helpers/app.js";
+import { startBot, type TestBot } from "./helpers/app.js";
 
 const DIR = join(import.meta.dirname, "transcripts");
 const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -45,7 +45,9 @@ afterEach(async () => {
   bot = undefined;
 });
 
-for (const file of readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort()) {
+for (const file of readdirSync(DIR)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort()) {
   const transcript = transcriptSchema.parse(parse(readFileSync(join(DIR, file), "utf8")));
   describe(file, () => {
     it(transcript.title, async () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWebServer } from "../src/web/server.js";
-import { type TestBot, startBot } from "./helpers/app.js";
+import { startBot, type TestBot } from "./helpers/app.js";
 
 let bot: TestBot;
 let server: FastifyInstance;

@@ -1,12 +1,12 @@
 /** Reports (problemas públicos): creation with a unique folio, and what a citizen may see of them. */
 import { randomUUID } from "node:crypto";
 import type { Language } from "../engine/types.js";
+import type { ChannelName, CounterRepository, GeoPoint, Report, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
 import type { Categories } from "./categories.js";
 import { formatFolio, parseFolio } from "./folio.js";
 import type { Municipalities } from "./municipalities.js";
-import type { ChannelName, CounterRepository, GeoPoint, Report, ReportRepository } from "../store/ports.js";
 
 export const DESCRIPTION_MIN = 10;
 export const DESCRIPTION_MAX = 1000;

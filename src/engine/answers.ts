@@ -4,12 +4,10 @@
  */
 import { normalize } from "../util/text.js";
 import type { AnswerSpec } from "./flow-schema.js";
-import { getVar } from "./vars.js";
 import type { EngineContext, EngineInput, Json, Language, ReplyChoice, Vars } from "./types.js";
+import { getVar } from "./vars.js";
 
-export type AnswerResult =
-  | { ok: true; value: Json; goto?: import("./flow-schema.js").Target }
-  | { ok: false; error: string };
+export type AnswerResult = { ok: true; value: Json; goto?: import("./flow-schema.js").Target } | { ok: false; error: string };
 
 type ChoiceSpec = Extract<AnswerSpec, { type: "choice" }>;
 
@@ -109,7 +107,11 @@ export function parseAnswer(spec: AnswerSpec, input: EngineInput, vars: Vars, ct
 /** The choices a question shows (yes/no buttons, skip button, options). */
 export function promptChoices(spec: AnswerSpec, vars: Vars): ReplyChoice[] | undefined {
   if (spec.type === "choice") return choiceOptions(spec, vars).map(({ value, key, label }) => ({ value, key, label }));
-  if (spec.type === "yesno") return [{ value: "yes", key: "words.yes_label" }, { value: "no", key: "words.no_label" }];
+  if (spec.type === "yesno")
+    return [
+      { value: "yes", key: "words.yes_label" },
+      { value: "no", key: "words.no_label" },
+    ];
   if ((spec.type === "photo" || spec.type === "location") && spec.optional) return [{ value: "_skip", key: "words.skip_label" }];
   return undefined;
 }

@@ -5,9 +5,9 @@
  */
 import { normalize } from "../util/text.js";
 import { parseAnswer } from "./answers.js";
-import type { Target } from "./flow-schema.js";
+import { type FlowSet, nextInOrder, type Position, resolveTarget } from "./flow.js";
 import { MENU_FLOW } from "./flow-loader.js";
-import { type FlowSet, type Position, nextInOrder, resolveTarget } from "./flow.js";
+import type { Target } from "./flow-schema.js";
 import { prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
 import type { ConversationState, EngineContext, EngineInput, Language, Reply, StepResult } from "./types.js";

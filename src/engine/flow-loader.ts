@@ -4,12 +4,12 @@
  * file, the path inside it and what is wrong.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
 import type { z } from "zod";
-import { type FlowSpec, type Target, flowSchema } from "./flow-schema.js";
 import type { Flow, FlowSet, Step } from "./flow.js";
+import { type FlowSpec, flowSchema, type Target } from "./flow-schema.js";
 
 export class FlowError extends Error {
   constructor(
@@ -35,11 +35,16 @@ export const MENU_FLOW = "menu";
 export const REQUIRED_FLOWS = [MENU_FLOW, "welcome", "language"];
 
 function zodPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+    .join("")
+    .replace(/^\./, "");
 }
 
 export function loadFlowsFromDir(dir: string, ctx: FlowCheckContext): FlowSet {
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   return loadFlows(
     files.map((f) => ({ file: join(dir, f), text: readFileSync(join(dir, f), "utf8") })),
     ctx,
@@ -124,7 +129,10 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
         const a = step.answer;
         if (a.type === "choice") {
           if (!a.options && !a.options_from) fail(i, ".answer", "a choice needs options or options_from");
-          for (const [list, opts] of [["options", a.options], ["extra", a.extra]] as const) {
+          for (const [list, opts] of [
+            ["options", a.options],
+            ["extra", a.extra],
+          ] as const) {
             opts?.forEach((o, j) => {
               checkKey(i, `.answer.${list}[${j}].label`, o.label);
               checkTarget(i, `.answer.${list}[${j}].goto`, o.goto);
@@ -134,7 +142,7 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
         break;
       }
       case "branch":
-        step.cases.forEach((c, j) => checkTarget(i, `.cases[${j}].goto`, c.goto));
+        for (const [j, c] of step.cases.entries()) checkTarget(i, `.cases[${j}].goto`, c.goto);
         checkTarget(i, ".else", step.else);
         break;
       case "action":

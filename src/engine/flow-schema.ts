@@ -45,7 +45,16 @@ const params = z.record(z.string(), z.string()).optional();
 
 export const stepSchema = z.discriminatedUnion("type", [
   z.strictObject({ ...base, type: z.literal("say"), text: key, params, each: varName.optional(), next: targetSchema.optional() }),
-  z.strictObject({ ...base, type: z.literal("ask"), text: key, params, answer: answerSchema, save: varName, invalid: key.optional(), next: targetSchema.optional() }),
+  z.strictObject({
+    ...base,
+    type: z.literal("ask"),
+    text: key,
+    params,
+    answer: answerSchema,
+    save: varName,
+    invalid: key.optional(),
+    next: targetSchema.optional(),
+  }),
   z.strictObject({
     ...base,
     type: z.literal("set"),
@@ -53,8 +62,21 @@ export const stepSchema = z.discriminatedUnion("type", [
     values: z.record(varName, z.union([z.string(), z.number(), z.boolean(), z.null(), z.strictObject({ from: varName })])),
     next: targetSchema.optional(),
   }),
-  z.strictObject({ ...base, type: z.literal("branch"), cases: z.array(z.strictObject({ when: condition, goto: targetSchema })).min(1), else: targetSchema.optional() }),
-  z.strictObject({ ...base, type: z.literal("action"), name: id, args: z.record(z.string(), z.string()).default({}), save: varName.optional(), on_error: targetSchema.optional(), next: targetSchema.optional() }),
+  z.strictObject({
+    ...base,
+    type: z.literal("branch"),
+    cases: z.array(z.strictObject({ when: condition, goto: targetSchema })).min(1),
+    else: targetSchema.optional(),
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal("action"),
+    name: id,
+    args: z.record(z.string(), z.string()).default({}),
+    save: varName.optional(),
+    on_error: targetSchema.optional(),
+    next: targetSchema.optional(),
+  }),
   z.strictObject({ ...base, type: z.literal("set_language"), from: varName, next: targetSchema.optional() }),
   z.strictObject({ ...base, type: z.literal("goto"), target: targetSchema }),
   z.strictObject({ ...base, type: z.literal("end"), text: key.optional() }),

@@ -56,7 +56,10 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
     const html = PAGE.replaceAll("{{lang}}", lang)
       .replaceAll("{{title}}", escapeHtml(labels.title))
       .replace("{{labels}}", JSON.stringify(labels).replace(/</g, "\\u003c"));
-    return reply.type("text/html; charset=utf-8").header("content-security-policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:").send(html);
+    return reply
+      .type("text/html; charset=utf-8")
+      .header("content-security-policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:")
+      .send(html);
   });
 
   app.post("/api/chat/messages", async (req, reply) => {

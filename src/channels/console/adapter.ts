@@ -42,7 +42,7 @@ export async function parseConsoleLine(line: string): Promise<InboundContent | {
 
 export function formatConsoleReply(message: OutboundMessage, texts: Texts, color = false): string {
   const lines = [color ? `\x1b[1m${message.text}\x1b[0m` : message.text];
-  message.choices?.forEach((c, i) => lines.push(`  ${i + 1}. ${c.label}`));
+  for (const [i, c] of (message.choices ?? []).entries()) lines.push(`  ${i + 1}. ${c.label}`);
   if (message.request === "location") lines.push(texts.t(message.lang, "channel.location_hint"));
   if (message.request === "photo") lines.push(texts.t(message.lang, "channel.photo_hint"));
   return `${lines.join("\n")}\n\n`;

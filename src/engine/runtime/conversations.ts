@@ -4,14 +4,14 @@
  * and hands those replies to the channel. One message per conversation at a time; each message once.
  */
 import type { Action } from "../../actions/index.js";
-import { citizenId, type Citizens } from "../../domain/citizens.js";
+import { type Citizens, citizenId } from "../../domain/citizens.js";
 import type { Photos } from "../../domain/photos.js";
 import type { Logger } from "../../logger.js";
 import type { Citizen, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
 import type { Clock } from "../../util/clock.js";
 import { stripControl } from "../../util/text.js";
 import type { Engine } from "../engine.js";
-import { LANGUAGES, type EngineInput, type Json, type Language, type Reply, type StepResult } from "../types.js";
+import { type EngineInput, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import type { InboundMessage, Sender } from "./messages.js";
 import type { Renderer } from "./render.js";
@@ -104,7 +104,10 @@ export class ConversationService {
       record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
       await deps.conversations.save(record);
     } catch (err) {
-      deps.logger.error({ conversation: key, message: message.messageId, err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "message failed");
+      deps.logger.error(
+        { conversation: key, message: message.messageId, err: { type: (err as Error)?.name, message: (err as Error)?.message } },
+        "message failed",
+      );
       await deps.inbound.release(inboundId).catch(() => undefined);
       const lang = record?.state.lang ?? deps.defaultLanguage;
       await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
@@ -116,7 +119,10 @@ export class ConversationService {
     try {
       await this.flush(record, message.chatId, send);
     } catch (err) {
-      deps.logger.warn({ conversation: key, err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "replies kept pending: channel did not accept them");
+      deps.logger.warn(
+        { conversation: key, err: { type: (err as Error)?.name, message: (err as Error)?.message } },
+        "replies kept pending: channel did not accept them",
+      );
       return "failed";
     }
     return "processed";

@@ -5,8 +5,9 @@
  *       - when: { var: consent.ok, equals: true }
  *         goto: municipality
  */
-import type { Condition } from "../flow-schema.js";
+
 import type { Step } from "../flow.js";
+import type { Condition } from "../flow-schema.js";
 import type { Vars } from "../types.js";
 import { getVar } from "../vars.js";
 import type { StepRunner } from "./outcome.js";

@@ -1,6 +1,7 @@
 /** What running one step yields: keep going (maybe elsewhere), or stop and wait. */
-import type { Target } from "../flow-schema.js";
+
 import type { Step } from "../flow.js";
+import type { Target } from "../flow-schema.js";
 import type { ActionCall, ConversationState, EngineContext, Reply, Vars } from "../types.js";
 
 export type Outcome =

@@ -1,6 +1,7 @@
 /** Opens one @seald-io/nedb collection (an append-only file in the data folder) with its indexes. */
-import { join } from "node:path";
+
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import type NedbModule from "@seald-io/nedb";
 
 type Nedb<T> = InstanceType<typeof NedbModule.default<T>>;

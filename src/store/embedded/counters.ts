@@ -6,11 +6,7 @@ export class EmbeddedCounters implements CounterRepository {
   constructor(private readonly db: Collection) {}
 
   async next(name: string): Promise<number> {
-    const { affectedDocuments } = await this.db.updateAsync(
-      { _id: String(name) },
-      { $inc: { seq: 1 } },
-      { upsert: true, returnUpdatedDocs: true },
-    );
+    const { affectedDocuments } = await this.db.updateAsync({ _id: String(name) }, { $inc: { seq: 1 } }, { upsert: true, returnUpdatedDocs: true });
     const seq = (affectedDocuments as { seq?: number } | null)?.seq;
     if (typeof seq !== "number") throw new Error(`counter ${name} returned no number`);
     return seq;

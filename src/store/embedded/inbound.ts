@@ -13,11 +13,7 @@ export class EmbeddedInbound implements InboundRepository {
     }
     // A claim that never completed and is older than the lease belongs to a process that died: take it over.
     const stale = new Date(now.getTime() - leaseMs);
-    const { numAffected } = await this.db.updateAsync(
-      { _id: String(id), state: "processing", claimedAt: { $lt: stale } },
-      { $set: { claimedAt: now } },
-      {},
-    );
+    const { numAffected } = await this.db.updateAsync({ _id: String(id), state: "processing", claimedAt: { $lt: stale } }, { $set: { claimedAt: now } }, {});
     return numAffected === 1 ? "claimed" : "duplicate";
   }
 

@@ -14,7 +14,10 @@ export class EmbeddedReports implements ReportRepository {
 
   async byCitizen(citizenId: string, limit: number): Promise<Report[]> {
     const docs = await findMany<Record<string, unknown>>(
-      this.db.findAsync({ citizenId: String(citizenId) }).sort({ createdAt: -1 }).limit(limit),
+      this.db
+        .findAsync({ citizenId: String(citizenId) })
+        .sort({ createdAt: -1 })
+        .limit(limit),
     );
     return docs.map((d) => fromDoc<Report>(d) as Report);
   }
