@@ -5,6 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Store } from "../ports.js";
+import { installAppendHandles, releaseAppendHandles } from "./append-handles.js";
 import { EmbeddedCitizens } from "./citizens.js";
 import { type Collection, openCollection } from "./collection.js";
 import { EmbeddedConversations } from "./conversations.js";
@@ -18,6 +19,7 @@ const INBOUND_TTL_S = 7 * 24 * 3600;
 
 export async function openEmbeddedStore(dataDir: string, options: { inMemory?: boolean } = {}): Promise<Store> {
   await mkdir(dataDir, { recursive: true });
+  installAppendHandles();
   const dir = options.inMemory ? null : dataDir;
   const [citizens, conversations, reports, inbound, counters] = await Promise.all([
     openCollection(dir, "citizens", []),
@@ -46,6 +48,7 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
         db.stopAutocompaction();
         await db.compactDatafileAsync();
       }
+      await releaseAppendHandles(dataDir);
     },
   };
 }
