@@ -1,6 +1,5 @@
 /** Reports (problemas públicos): creation with a unique folio, and what a citizen may see of them. */
 import { randomUUID } from "node:crypto";
-import type { Language } from "../engine/types.js";
 import type { ChannelName, CounterRepository, GeoPoint, Report, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
@@ -12,17 +11,11 @@ export const DESCRIPTION_MIN = 10;
 export const DESCRIPTION_MAX = 1000;
 export const MAX_PHOTOS = 3;
 
-export interface NewReport {
-  municipality: string;
-  category: string;
-  description: string;
-  location: GeoPoint | null;
-  photos: string[];
-  channel: ChannelName;
+/** What a citizen's conversation gives to create a report; the rest is decided here. */
+export type NewReport = Pick<Report, "municipality" | "category" | "description" | "location" | "photos" | "channel" | "anonymous" | "language"> & {
+  /** The reporting citizen; dropped when the report is anonymous. */
   citizenId: string;
-  anonymous: boolean;
-  language: Language;
-}
+};
 
 export class ReportError extends Error {}
 

@@ -4,11 +4,10 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Store } from "../ports.js";
+import type { Citizen, ConversationRecord, Store } from "../ports.js";
 import { installAppendHandles, releaseAppendHandles } from "./append-handles.js";
-import { EmbeddedCitizens } from "./citizens.js";
+import { EmbeddedById } from "./by-id.js";
 import { type Collection, openCollection } from "./collection.js";
-import { EmbeddedConversations } from "./conversations.js";
 import { EmbeddedCounters } from "./counters.js";
 import { EmbeddedInbound } from "./inbound.js";
 import { FileMedia } from "./media.js";
@@ -36,8 +35,8 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
   const all: Collection[] = [citizens, conversations, reports, inbound, counters];
   return {
     kind: "embedded",
-    citizens: new EmbeddedCitizens(citizens),
-    conversations: new EmbeddedConversations(conversations),
+    citizens: new EmbeddedById<Citizen>(citizens),
+    conversations: new EmbeddedById<ConversationRecord>(conversations),
     reports: new EmbeddedReports(reports),
     inbound: new EmbeddedInbound(inbound),
     counters: new EmbeddedCounters(counters),
