@@ -1,6 +1,6 @@
 /** Reports (problemas públicos): creation with a unique folio, and what a citizen may see of them. */
 import { randomUUID } from "node:crypto";
-import type { ChannelName, CounterRepository, GeoPoint, Report, ReportRepository } from "../store/ports.js";
+import type { CounterRepository, GeoPoint, Report, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
 import type { Categories } from "./categories.js";
