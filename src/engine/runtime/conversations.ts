@@ -37,6 +37,11 @@ export interface ConversationDeps {
   timeoutMs: number;
 }
 
+/** What a log line may say of an error: its type and message, never the citizen's text. */
+function errorInfo(err: unknown): { type?: string; message?: string } {
+  return { type: (err as Error)?.name, message: (err as Error)?.message };
+}
+
 export type HandleResult = "processed" | "duplicate" | "failed";
 
 /** Maps a platform's language code ("en", "en-US", "es") to one we speak. */
@@ -104,10 +109,7 @@ export class ConversationService {
       record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
       await deps.conversations.save(record);
     } catch (err) {
-      deps.logger.error(
-        { conversation: key, message: message.messageId, err: { type: (err as Error)?.name, message: (err as Error)?.message } },
-        "message failed",
-      );
+      deps.logger.error({ conversation: key, message: message.messageId, err: errorInfo(err) }, "message failed");
       await deps.inbound.release(inboundId).catch(() => undefined);
       const lang = record?.state.lang ?? deps.defaultLanguage;
       await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
@@ -115,14 +117,11 @@ export class ConversationService {
     }
     // The step is saved with its replies: from here the message counts as processed, and replies
     // the channel fails to take stay pending until the conversation's next message.
-    await deps.inbound.complete(inboundId, deps.clock.now());
     try {
+      await deps.inbound.complete(inboundId, deps.clock.now());
       await this.flush(record, message.chatId, send);
     } catch (err) {
-      deps.logger.warn(
-        { conversation: key, err: { type: (err as Error)?.name, message: (err as Error)?.message } },
-        "replies kept pending: channel did not accept them",
-      );
+      deps.logger.warn({ conversation: key, err: errorInfo(err) }, "replies kept pending: channel did not accept them");
       return "failed";
     }
     return "processed";
@@ -178,7 +177,7 @@ export class ConversationService {
     try {
       return { type: "action_result", ok: true, value: await action.run(parsed.data, ctx) };
     } catch (err) {
-      this.deps.logger.error({ conversation: key, action: name, err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "action failed");
+      this.deps.logger.error({ conversation: key, action: name, err: errorInfo(err) }, "action failed");
       return { type: "action_result", ok: false, error: "action failed" };
     }
   }

@@ -7,6 +7,7 @@
  */
 import { type FileHandle, open } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { join, sep } from "node:path";
 
 interface NedbStorage {
   appendFileAsync(file: string, data: string, options?: { encoding?: string; mode?: number }): Promise<void>;
@@ -36,7 +37,8 @@ export function installAppendHandles(): void {
       handles.set(file, handle);
       handle.catch(() => handles.delete(file));
     }
-    await (await handle).write(data, null, "utf8");
+    // appendFile writes the whole string even when one write() call would take only part of it.
+    await (await handle).appendFile(data, "utf8");
   };
   storage.crashSafeWriteFileLinesAsync = async (file, ...rest) => {
     await release(file);
@@ -50,5 +52,6 @@ export function installAppendHandles(): void {
 
 /** Closes the handles of files under `dir` (the store is closing). */
 export async function releaseAppendHandles(dir: string): Promise<void> {
-  await Promise.all([...handles.keys()].filter((f) => f.startsWith(dir)).map(release));
+  const prefix = join(dir, sep);
+  await Promise.all([...handles.keys()].filter((f) => f.startsWith(prefix)).map(release));
 }
