@@ -8,7 +8,7 @@ import { LANGUAGES } from "./engine/types.js";
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"], { message: "accepts true or false" }).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const schema = z.object({
-  PORT: z.coerce.number({ message: "accepts a port number" }).int().min(1).max(65535).default(3000),
+  PORT: z.coerce.number({ message: "accepts a port number (0 picks a free one)" }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATA_DIR: z.string().min(1).default("var/data"),
   FLOWS_DIR: z.string().min(1).default("flows"),
@@ -22,6 +22,17 @@ const schema = z.object({
   CONVERSATION_TIMEOUT_MINUTES: z.coerce.number({ message: "accepts a number of minutes" }).positive().default(30),
   PHOTO_MAX_MB: z.coerce.number({ message: "accepts a size in megabytes" }).positive().max(50).default(5),
   WEB_CHAT_ENABLED: bool.default(true),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "accepts a token from @BotFather, such as 123456:ABC-DEF…")
+    .optional(),
+  TELEGRAM_API_ROOT: z.url({ message: "accepts an http(s) URL", protocol: /^https?$/ }).default("https://api.telegram.org"),
+  TELEGRAM_WEBHOOK_URL: z.url({ message: "accepts an https URL (http only for a local test server)", protocol: /^https?$/ }).optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, "accepts 16 to 256 letters, digits, _ or -")
+    .optional(),
+  TELEGRAM_THROTTLE: bool.default(true),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, "accepts a mongodb:// or mongodb+srv:// URI")

@@ -30,6 +30,6 @@ describe("configuration", () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(err?.code).toBe(1);
-    expect(err?.stderr.trim()).toBe('municipio-abierto: cannot start: invalid PORT="nope": accepts a port number');
+    expect(err?.stderr.trim()).toBe('municipio-abierto: cannot start: invalid PORT="nope": accepts a port number (0 picks a free one)');
   });
 });

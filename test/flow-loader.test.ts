@@ -38,6 +38,8 @@ describe("flow files", () => {
     ["bad-key", "extra.yaml", "steps[1].text", /text key "learn.does_not_exist" is missing in locale es-MX, en/],
     ["bad-schema", "extra.yaml", "steps[1].answer.min", /number/i],
     ["bad-name", "other-name.yaml", "flow", /must match the file name/],
+    ["bad-link-step", "extra.yaml", "links[0].step", /step "nowhere" is not a step of this flow/],
+    ["bad-link-overlap", "extra.yaml", "links[1].prefix", /prefix "news-today" overlaps a link of .*extra\.yaml/],
   ])("%s names the file, the path and the problem", (dir, file, path, problem) => {
     const err = loadError(dir);
     expect(err.file).toBe(join(BROKEN, dir, file));

@@ -47,7 +47,10 @@ const hostileContent: fc.Arbitrary<InboundContent> = fc.oneof(
     arbitrary: fc.record({ latitude: fc.double(), longitude: fc.double() }).map((p) => ({ type: "location" as const, ...p })),
   },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 2000 }).map((b) => ({ type: "photo" as const, data: Buffer.from(b) })) },
-  { weight: 1, arbitrary: fc.constantFrom("sticker", "voice", "document").map((kind) => ({ type: "unsupported" as const, kind })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("other", "voice", "edited").map((kind) => ({ type: "unsupported" as const, kind: kind as "other" | "voice" | "edited" })),
+  },
   // An object where a string belongs, as a careless channel might pass it on
   { weight: 1, arbitrary: fc.constant({ type: "text" as const, text: { $gt: "" } as unknown as string }) },
 );

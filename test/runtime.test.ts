@@ -87,7 +87,7 @@ describe("conversation runtime", () => {
     const { sent, send } = collector();
     await bot.app.conversations.handle(text("c6", "m1", "hola"), send);
     await bot.app.conversations.handle(text("c6", "m2", "3"), send);
-    await bot.app.conversations.handle({ channel: "web", chatId: "c6", messageId: "m3", content: { type: "unsupported", kind: "sticker" } }, send);
+    await bot.app.conversations.handle({ channel: "web", chatId: "c6", messageId: "m3", content: { type: "unsupported", kind: "other" } }, send);
     expect(sent.at(-2)?.text).toContain("solo entiendo texto, fotos y ubicaciones");
     expect(sent.at(-1)?.text).toContain("¿Qué quieres conocer?");
   });

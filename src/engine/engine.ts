@@ -5,12 +5,22 @@
  */
 import { normalize } from "../util/text.js";
 import { parseAnswer } from "./answers.js";
-import { type FlowSet, nextInOrder, type Position, resolveTarget } from "./flow.js";
+import { type FlowSet, findLink, nextInOrder, type Position, resolveTarget } from "./flow.js";
 import { MENU_FLOW } from "./flow-loader.js";
 import type { Target } from "./flow-schema.js";
 import { prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
-import type { ConversationState, EngineContext, EngineInput, Language, Reply, StepResult } from "./types.js";
+import {
+  type ConversationState,
+  type EngineContext,
+  type EngineInput,
+  GLOBAL_WORDS,
+  type GlobalWord,
+  type Language,
+  type Reply,
+  type StepResult,
+  type UnsupportedKind,
+} from "./types.js";
 import { setVar } from "./vars.js";
 
 /** Invalid answers in a row after which the menu is offered. */
@@ -18,9 +28,10 @@ export const MAX_ATTEMPTS = 3;
 /** Steps one input may run before the flow is declared to loop. */
 const MAX_STEPS = 200;
 
-/** Global words, checked before any answer: the word list name and what it does. */
-const GLOBAL_WORDS = ["menu", "cancel", "help", "language"] as const;
-type GlobalWord = (typeof GLOBAL_WORDS)[number];
+/** What the citizen is told when they send something the flows cannot use. */
+function unsupported(kind: UnsupportedKind | undefined): Reply {
+  return { key: kind === "edited" ? "errors.unsupported_edited" : kind === "voice" ? "errors.unsupported_voice" : "errors.unsupported" };
+}
 
 export class FlowLoopError extends Error {
   constructor(readonly position: Position) {
@@ -42,10 +53,12 @@ export class Engine {
 
   /** One input against a saved state. `null` state means a new conversation. */
   step(state: ConversationState | null, input: EngineInput, lang: Language): StepResult {
+    if (input.type === "open") return this.open(state, input.link, lang);
     if (!state || state.waiting === "nothing") {
-      const word = input.type === "text" ? this.globalWord(input.text) : undefined;
+      const word = this.wordOf(input);
       if (word === "language") return this.start("language", state?.lang ?? lang);
-      return this.start(state ? MENU_FLOW : "welcome", state?.lang ?? lang);
+      const notice = input.type === "unsupported" ? [unsupported(input.kind)] : [];
+      return this.start(state ? MENU_FLOW : "welcome", state?.lang ?? lang, notice, state?.vars);
     }
     const flow = this.flows.get(state.flow);
     const step = flow?.byId.get(state.step);
@@ -64,12 +77,10 @@ export class Engine {
     }
 
     if (step.type !== "ask") return { state, replies: [] };
-    if (input.type === "text") {
-      const word = this.globalWord(input.text);
-      if (word) return this.onGlobalWord(word, state);
-    }
-    if (input.type === "unsupported") return { state, replies: [{ key: "errors.unsupported" }, prompt(step, state)] };
-    if (input.type === "action_result") return { state, replies: [] };
+    const word = this.wordOf(input);
+    if (word) return this.onGlobalWord(word, state);
+    if (input.type === "unsupported") return { state, replies: [unsupported(input.kind), prompt(step, state)] };
+    if (input.type === "action_result" || input.type === "word") return { state, replies: [] };
 
     const answer = parseAnswer(step.answer, input, state.vars, this.ctx);
     if (!answer.ok) {
@@ -85,6 +96,24 @@ export class Engine {
   reprompt(state: ConversationState): Reply[] {
     const step = this.flows.get(state.flow)?.byId.get(state.step);
     return step?.type === "ask" && state.waiting === "answer" ? [prompt(step, state)] : [];
+  }
+
+  /**
+   * A link or command leaves whatever the conversation was doing for the flow that declares it.
+   * Without one (a bare `/start`), a new citizen is welcomed and a known one gets the menu.
+   */
+  private open(state: ConversationState | null, link: string | undefined, lang: Language): StepResult {
+    const target = link ? findLink(this.flows, link) : undefined;
+    const current = state?.lang ?? lang;
+    if (!target) return this.start(state ? MENU_FLOW : "welcome", current, [], state?.vars);
+    const vars = this.fresh(target.position, current, state?.vars ?? {}).vars;
+    const preset = target.save ? setVar(vars, target.save.name, target.save.value) : vars;
+    return this.run({ ...this.fresh(target.position, current, {}), vars: preset }, target.position, []);
+  }
+
+  private wordOf(input: EngineInput): GlobalWord | undefined {
+    if (input.type === "word") return input.word;
+    return input.type === "text" ? this.globalWord(input.text) : undefined;
   }
 
   private globalWord(text: string): GlobalWord | undefined {

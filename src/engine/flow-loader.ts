@@ -62,6 +62,7 @@ export function loadFlows(sources: { file: string; text: string }[], ctx: FlowCh
     if (!flows.has(name)) throw new FlowError(sources[0]?.file ?? "flows/", "", `a flow named "${name}" is required`);
   }
   for (const flow of flows.values()) crossCheck(flow, flows, ctx);
+  checkLinks(flows);
   return flows;
 }
 
@@ -94,7 +95,21 @@ function parseFlow(file: string, text: string): Flow {
     byId.set(stepId, step);
   });
   const version = createHash("sha256").update(text).digest("hex").slice(0, 12);
-  return { name: spec.flow, version, file, steps, byId };
+  return { name: spec.flow, version, file, steps, byId, links: spec.links ?? [] };
+}
+
+/** Every link opens an existing step, and no prefix shadows another. */
+function checkLinks(flows: FlowSet): void {
+  const seen: { prefix: string; file: string }[] = [];
+  for (const flow of flows.values()) {
+    flow.links.forEach((link, i) => {
+      if (link.step && !flow.byId.has(link.step)) throw new FlowError(flow.file, `links[${i}].step`, `step "${link.step}" is not a step of this flow`);
+      const prefix = link.prefix.toLowerCase();
+      const clash = seen.find((s) => s.prefix.startsWith(prefix) || prefix.startsWith(s.prefix));
+      if (clash) throw new FlowError(flow.file, `links[${i}].prefix`, `prefix "${link.prefix}" overlaps a link of ${clash.file}`);
+      seen.push({ prefix, file: flow.file });
+    });
+  }
 }
 
 function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {

@@ -83,9 +83,21 @@ export const stepSchema = z.discriminatedUnion("type", [
 ]);
 export type StepSpec = z.infer<typeof stepSchema>;
 
+/**
+ * A way into the flow from outside a conversation: a Telegram deep link (`/start folio-MET-2026-000001`),
+ * a command, a web link. With `save`, the text after the prefix is saved in that variable.
+ */
+const linkSchema = z.strictObject({
+  prefix: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "use letters, digits, _ and - (Telegram allows no other)"),
+  save: varName.optional(),
+  step: id.optional(),
+});
+export type LinkSpec = z.infer<typeof linkSchema>;
+
 export const flowSchema = z.strictObject({
   flow: id,
   description: z.string().optional(),
+  links: z.array(linkSchema).optional(),
   steps: z.array(stepSchema).min(1),
 });
 export type FlowSpec = z.infer<typeof flowSchema>;

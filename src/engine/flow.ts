@@ -1,5 +1,5 @@
 /** A loaded flow: validated steps addressable by id, each knowing its default next step. */
-import type { StepSpec, Target } from "./flow-schema.js";
+import type { LinkSpec, StepSpec, Target } from "./flow-schema.js";
 
 export type Step = StepSpec & { id: string; index: number };
 
@@ -10,6 +10,7 @@ export interface Flow {
   file: string;
   steps: Step[];
   byId: Map<string, Step>;
+  links: LinkSpec[];
 }
 
 export type FlowSet = ReadonlyMap<string, Flow>;
@@ -30,4 +31,22 @@ export function resolveTarget(flows: FlowSet, from: string, target: Target): Pos
 /** The step after `step` in file order, or undefined at the end of the flow. */
 export function nextInOrder(flow: Flow, step: Step): Step | undefined {
   return flow.steps[step.index + 1];
+}
+
+/** Longest link payload accepted (Telegram's deep-link limit). */
+export const MAX_LINK = 64;
+
+/** The flow, step and variable a link opens, or undefined when no flow declares it. */
+export function findLink(flows: FlowSet, link: string): { position: Position; save?: { name: string; value: string } } | undefined {
+  if (link.length > MAX_LINK || !/^[A-Za-z0-9_-]+$/.test(link)) return undefined;
+  for (const flow of flows.values()) {
+    for (const l of flow.links) {
+      const position = { flow: flow.name, step: l.step ?? flow.steps[0].id };
+      if (!l.save && link.toLowerCase() === l.prefix.toLowerCase()) return { position };
+      if (l.save && link.length > l.prefix.length && link.toLowerCase().startsWith(l.prefix.toLowerCase())) {
+        return { position, save: { name: l.save, value: link.slice(l.prefix.length) } };
+      }
+    }
+  }
+  return undefined;
 }

@@ -20,13 +20,24 @@ export interface ConversationState {
   lang: Language;
 }
 
+/** Words that work anywhere in a conversation, typed or sent as a channel command. */
+export const GLOBAL_WORDS = ["menu", "cancel", "help", "language"] as const;
+export type GlobalWord = (typeof GLOBAL_WORDS)[number];
+
+/** What the flows cannot use, named so the answer can say why (an edit, a voice note…). */
+export type UnsupportedKind = "edited" | "voice" | "other";
+
 /** A message from the citizen, already normalised by a channel and the runtime. */
 export type EngineInput =
   | { type: "text"; text: string }
+  /** The citizen opened the bot through a link or command: the flow that declares it, or the menu. */
+  | { type: "open"; link?: string }
+  /** A global word sent as a command (Telegram's /ayuda) rather than typed. */
+  | { type: "word"; word: GlobalWord }
   | { type: "choice"; value: string }
   | { type: "location"; latitude: number; longitude: number }
   | { type: "photo"; mediaId: string }
-  | { type: "unsupported" }
+  | { type: "unsupported"; kind?: UnsupportedKind }
   | { type: "action_result"; ok: true; value: Json }
   | { type: "action_result"; ok: false; error: string };
 

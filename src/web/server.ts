@@ -1,10 +1,16 @@
-/** The HTTP server: the root only registers plugins (health, web chat). */
+/** The HTTP server: the root only registers plugins (health, web chat, Telegram's webhook). */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { App } from "../app.js";
+import { type TelegramWebhookOptions, telegramWebhookPlugin } from "../channels/telegram/webhook.js";
 import { chatPlugin } from "./chat.js";
 import { healthPlugin } from "./health.js";
 
-export async function createWebServer(app: App, options: { chat: boolean }): Promise<FastifyInstance> {
+export interface WebServerOptions {
+  chat: boolean;
+  telegramWebhook?: TelegramWebhookOptions;
+}
+
+export async function createWebServer(app: App, options: WebServerOptions): Promise<FastifyInstance> {
   // Photos travel base64-encoded inside JSON: a third larger than the file, plus the envelope.
   const bodyLimit = Math.ceil(app.config.PHOTO_MAX_MB * 1024 * 1024 * 1.4) + 64 * 1024;
   const server = Fastify({
@@ -15,5 +21,6 @@ export async function createWebServer(app: App, options: { chat: boolean }): Pro
   });
   await server.register(healthPlugin, { store: app.store });
   if (options.chat) await server.register(chatPlugin, { service: app.conversations, texts: app.texts });
+  if (options.telegramWebhook) await server.register(telegramWebhookPlugin, options.telegramWebhook);
   return server;
 }

@@ -11,9 +11,9 @@ import type { Citizen, ConversationRecord, ConversationRepository, InboundReposi
 import type { Clock } from "../../util/clock.js";
 import { stripControl } from "../../util/text.js";
 import type { Engine } from "../engine.js";
-import { type EngineInput, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
+import { type EngineInput, GLOBAL_WORDS, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
 import { KeyedQueue } from "./keyed-queue.js";
-import type { InboundMessage, Sender } from "./messages.js";
+import { type InboundMessage, PhotoTooLargeError, type RemotePhoto, type Sender } from "./messages.js";
 import type { Renderer } from "./render.js";
 
 /** Longest text accepted from a citizen; longer messages are cut before anything else sees them. */
@@ -157,12 +157,32 @@ export class ConversationService {
         }
         return { type: "location", latitude: c.latitude, longitude: c.longitude };
       case "photo": {
-        const saved = await this.deps.photos.save(c.data);
+        const data = await this.readPhoto(c.data);
+        if (!Buffer.isBuffer(data)) return data;
+        const saved = await this.deps.photos.save(data);
         if (!saved.ok) return { reply: saved.reason === "too_large" ? "errors.photo_too_large" : "errors.photo_not_image" };
         return { type: "photo", mediaId: saved.mediaId };
       }
+      case "open":
+        return { type: "open", link: typeof c.link === "string" ? c.link.slice(0, 64) : undefined };
+      case "word":
+        return GLOBAL_WORDS.includes(c.word) ? { type: "word", word: c.word } : { type: "unsupported" };
       default:
-        return { type: "unsupported" };
+        return { type: "unsupported", kind: c.kind };
+    }
+  }
+
+  /** A photo's bytes, fetched from the platform when they are not here yet. */
+  private async readPhoto(data: Buffer | RemotePhoto): Promise<Buffer | { reply: string }> {
+    if (Buffer.isBuffer(data)) return data;
+    const max = this.deps.photos.maxBytes;
+    if (data.size !== undefined && data.size > max) return { reply: "errors.photo_too_large" };
+    try {
+      return await data.read(max);
+    } catch (err) {
+      if (err instanceof PhotoTooLargeError) return { reply: "errors.photo_too_large" };
+      this.deps.logger.warn({ err: errorInfo(err) }, "photo could not be downloaded");
+      return { reply: "errors.photo_unavailable" };
     }
   }
 

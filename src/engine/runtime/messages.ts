@@ -1,14 +1,35 @@
 /** The neutral message model every channel adapter translates to and from. */
 import type { ChannelName, PendingReply } from "../../store/ports.js";
+import type { GlobalWord, UnsupportedKind } from "../types.js";
+
+/**
+ * A photo still on the platform's servers: read only once the message is known to be new,
+ * and never more than `maxBytes` (a larger one rejects with PhotoTooLargeError).
+ */
+export interface RemotePhoto {
+  /** The size the platform announced, when it did. */
+  size?: number;
+  read(maxBytes: number): Promise<Buffer>;
+}
+
+export class PhotoTooLargeError extends Error {
+  constructor() {
+    super("photo larger than the limit");
+  }
+}
 
 export type InboundContent =
   | { type: "text"; text: string }
   /** A pressed button: the choice's value. */
   | { type: "choice"; value: string }
   | { type: "location"; latitude: number; longitude: number }
-  | { type: "photo"; data: Buffer }
-  /** Something the flows cannot use (sticker, voice note, document…). */
-  | { type: "unsupported"; kind: string };
+  | { type: "photo"; data: Buffer | RemotePhoto }
+  /** The citizen came in through a link or command (Telegram's `/start folio-…`); no link opens the menu. */
+  | { type: "open"; link?: string }
+  /** A global word sent as a command (Telegram's `/ayuda`). */
+  | { type: "word"; word: GlobalWord }
+  /** Something the flows cannot use (sticker, voice note, document, an edit…). */
+  | { type: "unsupported"; kind: UnsupportedKind };
 
 export interface InboundMessage {
   channel: ChannelName;

@@ -1,0 +1,220 @@
+/**
+ * The Telegram channel: grammY reads updates (long polling through @grammyjs/runner, or a
+ * webhook), `readUpdate` turns them into neutral messages, the conversation runtime answers, and
+ * `toTelegram` turns the answers back into messages with keyboards. Business rules live in flows.
+ */
+import { createHmac } from "node:crypto";
+import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
+import { type Bot, GrammyError } from "grammy";
+import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update } from "grammy/types";
+import type { Config } from "../../config.js";
+import { type ConversationService, languageFromHint } from "../../engine/runtime/conversations.js";
+import type { OutboundMessage } from "../../engine/runtime/messages.js";
+import type { Language } from "../../engine/types.js";
+import type { Texts } from "../../i18n.js";
+import type { Logger } from "../../logger.js";
+import { createBot } from "./bot.js";
+import { registerCommands } from "./commands.js";
+import { telegramPhoto } from "./files.js";
+import { toTelegram } from "./replies.js";
+import { type PressedButton, readUpdate, type TelegramEvent } from "./updates.js";
+
+type GrammySignal = Parameters<Bot["init"]>[0];
+
+/** The updates the bot asks Telegram for: nothing it would ignore anyway. */
+const ALLOWED_UPDATES = ["message", "edited_message", "callback_query"] as const;
+
+export interface TelegramChannelOptions {
+  config: Config & { TELEGRAM_BOT_TOKEN: string };
+  conversations: ConversationService;
+  texts: Texts;
+  logger: Logger;
+}
+
+export type TelegramMode = "polling" | "webhook";
+export type TelegramStatus = "starting" | "polling" | "webhook" | "off";
+
+export class TelegramChannel {
+  readonly bot: Bot;
+  private status: TelegramStatus = "starting";
+  private runner?: RunnerHandle;
+  private ready?: Promise<boolean>;
+  private readonly aborter = new AbortController();
+  /** Aborts API calls (and their retries) when the channel stops; grammY types it with its own shim. */
+  private get signal(): GrammySignal {
+    return this.aborter.signal as unknown as GrammySignal;
+  }
+  /** Per chat, the last message that carries inline buttons: pressing older ones is refused. */
+  private readonly keyboards = new Map<string, number>();
+  /** Chats showing our reply keyboard (the location button), to be removed with the next plain message. */
+  private readonly replyKeyboards = new Set<string>();
+
+  constructor(private readonly options: TelegramChannelOptions) {
+    const { config } = options;
+    this.bot = createBot({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, throttle: config.TELEGRAM_THROTTLE, logger: options.logger });
+    // One update per chat at a time, in order, even while a photo downloads.
+    this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+    this.bot.use((ctx) => this.onUpdate(ctx.update));
+    this.bot.catch((err) => {
+      const cause = err.error as Error | undefined;
+      this.options.logger.error({ channel: "telegram", err: { type: cause?.name, message: cause?.message } }, "telegram update failed");
+    });
+  }
+
+  get mode(): TelegramMode {
+    return this.options.config.TELEGRAM_WEBHOOK_URL ? "webhook" : "polling";
+  }
+
+  get state(): TelegramStatus {
+    return this.status;
+  }
+
+  /** Where the webhook listens and the secret Telegram must send; derived from the token unless configured. */
+  get webhook(): { path: string; secret: string } | undefined {
+    const { config } = this.options;
+    if (!config.TELEGRAM_WEBHOOK_URL) return undefined;
+    const secret = config.TELEGRAM_WEBHOOK_SECRET ?? createHmac("sha256", config.TELEGRAM_BOT_TOKEN).update("municipio-abierto webhook").digest("hex");
+    return { path: new URL(config.TELEGRAM_WEBHOOK_URL).pathname, secret };
+  }
+
+  /**
+   * Connects: checks the token (getMe), registers the command menu, then polls or sets the webhook.
+   * Never throws: a token Telegram rejects turns the channel off with one log line.
+   */
+  start(): Promise<boolean> {
+    this.ready ??= this.connect();
+    return this.ready;
+  }
+
+  private async connect(): Promise<boolean> {
+    const { logger, texts, config } = this.options;
+    const api = this.bot.api;
+    try {
+      await this.bot.init(this.signal);
+      await registerCommands(api, texts, config.DEFAULT_LANGUAGE).catch(() => logger.warn({ channel: "telegram" }, "telegram command menu not registered"));
+      const webhook = this.webhook;
+      if (webhook && config.TELEGRAM_WEBHOOK_URL) {
+        await api.setWebhook(config.TELEGRAM_WEBHOOK_URL, { secret_token: webhook.secret, allowed_updates: ALLOWED_UPDATES }, this.signal);
+      } else {
+        // getUpdates is refused while a webhook is set; pending updates are kept.
+        await api.deleteWebhook({ drop_pending_updates: false }, this.signal);
+        this.runner = run(this.bot, { runner: { silent: true, fetch: { allowed_updates: ALLOWED_UPDATES, timeout: 30 } } });
+        void this.runner.task()?.catch((err: unknown) => this.fail(err));
+      }
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    if (this.status === "off") return false;
+    this.status = this.mode;
+    logger.info({ channel: "telegram", bot: `@${this.bot.botInfo.username}`, mode: this.mode }, "telegram on");
+    return true;
+  }
+
+  /** One clear line, and the channel stops; the rest of the bot keeps running. */
+  private fail(err: unknown): void {
+    if (this.aborter.signal.aborted) return;
+    this.status = "off";
+    const { logger } = this.options;
+    if (err instanceof GrammyError && err.error_code === 401) {
+      logger.error({ channel: "telegram" }, "telegram off: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); check the token with @BotFather");
+    } else if (err instanceof GrammyError && err.error_code === 409) {
+      logger.error({ channel: "telegram" }, "telegram off: another process is reading this bot's updates (409 Conflict)");
+    } else {
+      logger.error({ channel: "telegram", err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "telegram off: cannot reach the Bot API");
+    }
+    void this.runner?.stop();
+  }
+
+  /** An update that came through the webhook. */
+  async handleWebhookUpdate(update: Update): Promise<void> {
+    if (!(await this.start())) throw new Error("telegram channel is off");
+    await this.bot.handleUpdate(update);
+  }
+
+  /** Stops reading updates and waits for the ones being handled. */
+  async stop(): Promise<void> {
+    await this.runner?.stop();
+    this.aborter.abort();
+    if (this.status !== "off") this.status = "off";
+  }
+
+  private async onUpdate(update: Update): Promise<void> {
+    const event = readUpdate(update, {
+      username: this.bot.botInfo.username,
+      photo: (fileId, size) => telegramPhoto(this.bot.api, this.options.config.TELEGRAM_API_ROOT, this.options.config.TELEGRAM_BOT_TOKEN, fileId, size),
+    });
+    if (event.kind === "group_mention") return this.inviteToPrivate(event);
+    if (event.kind !== "citizen") return;
+    const lang = languageFromHint(event.languageHint, this.options.config.DEFAULT_LANGUAGE);
+    if (event.button) {
+      if (!(await this.acceptButton(event.chatId, event.button, lang))) return;
+    } else {
+      await this.retireKeyboard(event.chatId);
+    }
+    await this.options.conversations.handle(
+      {
+        channel: "telegram",
+        chatId: event.chatId,
+        messageId: `${this.bot.botInfo.id}:${update.update_id}`,
+        content: event.content,
+        languageHint: event.languageHint,
+      },
+      (chatId, message) => this.send(chatId, message),
+    );
+  }
+
+  /**
+   * Answers the button press, and marks the question answered: the buttons go and the chosen label
+   * stays under it. A press on an older question's buttons is refused kindly.
+   */
+  private async acceptButton(chatId: string, button: PressedButton, lang: Language): Promise<boolean> {
+    const api = this.bot.api;
+    const current = this.keyboards.get(chatId);
+    const stale = current !== undefined && current !== button.messageId;
+    await api.answerCallbackQuery(button.queryId, stale ? { text: this.options.texts.t(lang, "telegram.stale_button") } : {}).catch(() => undefined);
+    if (!stale) this.keyboards.delete(chatId);
+    if (button.text && button.label && !stale) {
+      const text = `${button.text}\n\n${this.options.texts.t(lang, "telegram.chosen", { label: button.label })}`;
+      await api.editMessageText(chatId, button.messageId, text, { link_preview_options: { is_disabled: true } }).catch(() => undefined);
+    } else {
+      await api.editMessageReplyMarkup(chatId, button.messageId).catch(() => undefined);
+    }
+    return !stale;
+  }
+
+  /** The citizen typed instead of pressing: the buttons of the question they answered go. */
+  private async retireKeyboard(chatId: string): Promise<void> {
+    const messageId = this.keyboards.get(chatId);
+    if (messageId === undefined) return;
+    this.keyboards.delete(chatId);
+    await this.bot.api.editMessageReplyMarkup(chatId, messageId).catch(() => undefined);
+  }
+
+  private async send(chatId: string, message: OutboundMessage): Promise<void> {
+    const { chunks, keyboard } = toTelegram(message, this.options.texts);
+    const signal = this.signal;
+    for (const [i, chunk] of chunks.entries()) {
+      const last = i === chunks.length - 1;
+      let reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | undefined = last ? keyboard?.markup : undefined;
+      if (!reply_markup && this.replyKeyboards.has(chatId) && (!last || !keyboard)) {
+        reply_markup = { remove_keyboard: true };
+        this.replyKeyboards.delete(chatId);
+      }
+      const sent = await this.bot.api.sendMessage(chatId, chunk, { reply_markup, link_preview_options: { is_disabled: true } }, signal);
+      if (last && keyboard?.kind === "inline") this.keyboards.set(chatId, sent.message_id);
+      if (last && keyboard?.kind === "reply") this.replyKeyboards.add(chatId);
+    }
+  }
+
+  /** In a group the bot runs no conversation: it offers a private chat, where privacy is possible. */
+  private async inviteToPrivate(event: Extract<TelegramEvent, { kind: "group_mention" }>): Promise<void> {
+    const { texts, config } = this.options;
+    const lang = languageFromHint(event.languageHint, config.DEFAULT_LANGUAGE);
+    const url = `https://t.me/${this.bot.botInfo.username}?start=menu`;
+    await this.bot.api.sendMessage(event.chatId, texts.t(lang, "telegram.group_hello"), {
+      reply_parameters: { message_id: event.messageId, allow_sending_without_reply: true },
+      reply_markup: { inline_keyboard: [[{ text: texts.t(lang, "telegram.talk_privately"), url }]] },
+    });
+  }
+}

@@ -1,0 +1,416 @@
+/**
+ * A fake Telegram Bot API on 127.0.0.1: the methods the bot calls, over real HTTP, recording
+ * every call. Simulated users put updates in the queue the bot long-polls (or, once a webhook is
+ * set, the fake posts them to it as Telegram would). It can answer 429 and 401 on demand.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+type Json = Record<string, unknown>;
+type Markup = { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][]; keyboard?: unknown; remove_keyboard?: boolean };
+
+export interface BotMessage {
+  message_id: number;
+  chat_id: number;
+  text: string;
+  reply_markup?: Markup;
+  /** Index in the fake's history of everything the bot sent, across chats. */
+  seq: number;
+  /** When the fake received it (performance.now()). */
+  at: number;
+  edited?: boolean;
+}
+
+export interface ApiCall {
+  method: string;
+  payload: Json;
+  at: number;
+}
+
+interface Failure {
+  method: string;
+  times: number;
+  error: { error_code: number; description: string; parameters?: Json };
+}
+
+interface Waiter {
+  offset: number;
+  limit: number;
+  resolve(updates: Json[]): void;
+  timer: NodeJS.Timeout;
+}
+
+export const FAKE_TOKEN = "123456789:TEST-fake-token-for-the-local-bot-api";
+
+export class FakeBotApi {
+  readonly bot = { id: 123456789, is_bot: true, first_name: "Municipio Abierto", username: "MunicipioAbiertoBot" };
+  readonly calls: ApiCall[] = [];
+  readonly sent: BotMessage[] = [];
+  readonly commands: { language_code?: string; commands: { command: string; description: string }[] }[] = [];
+  webhook: { url: string; secret?: string } | undefined;
+  /** Outcome of each webhook delivery: the update id and the HTTP status our server answered. */
+  readonly deliveries: { update_id: number; status: number }[] = [];
+
+  private updates: Json[] = [];
+  private nextUpdateId = 100_000;
+  private confirmed = 0;
+  private waiters: Waiter[] = [];
+  private failures: Failure[] = [];
+  private tokenRevoked = false;
+  private readonly chatMessageIds = new Map<number, number>();
+  private readonly files = new Map<string, { path: string; data: Buffer }>();
+  private readonly listeners = new Set<() => void>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly token: string,
+  ) {}
+
+  static async start(token = FAKE_TOKEN): Promise<FakeBotApi> {
+    const server = createServer();
+    const fake = new FakeBotApi(server, token);
+    server.on("request", (req, res) => void fake.route(req, res));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return fake;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.resolve([]);
+    }
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The next `times` calls of `method` fail with this error (a 429 with retry_after, say). */
+  failNext(method: string, error: Failure["error"], times = 1): void {
+    this.failures.push({ method, times, error });
+  }
+
+  /** From now on every call is refused with 401, as Telegram does for a revoked token. */
+  revokeToken(): void {
+    this.tokenRevoked = true;
+  }
+
+  callsOf(method: string): ApiCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** A private-chat user. */
+  user(id: number, options: { language_code?: string; first_name?: string } = {}): FakeUser {
+    return new FakeUser(this, { id, is_bot: false, first_name: options.first_name ?? "Ana", language_code: options.language_code });
+  }
+
+  /** Queues an update (or posts it to the webhook) and returns its id. */
+  async push(update: Json): Promise<number> {
+    const full = { update_id: this.nextUpdateId++, ...update };
+    await this.deliver(full);
+    return full.update_id as number;
+  }
+
+  /** Delivers an update again, as Telegram does when a webhook answer was lost. */
+  async redeliver(update: Json): Promise<void> {
+    await this.deliver(update);
+  }
+
+  readonly history: Json[] = [];
+
+  private async deliver(update: Json): Promise<void> {
+    this.history.push(update);
+    if (this.webhook) {
+      const res = await fetch(this.webhook.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(this.webhook.secret ? { "x-telegram-bot-api-secret-token": this.webhook.secret } : {}) },
+        body: JSON.stringify(update),
+      });
+      await res.arrayBuffer();
+      this.deliveries.push({ update_id: update.update_id as number, status: res.status });
+      return;
+    }
+    this.updates.push(update);
+    this.wake();
+  }
+
+  nextMessageId(chatId: number): number {
+    const id = (this.chatMessageIds.get(chatId) ?? 0) + 1;
+    this.chatMessageIds.set(chatId, id);
+    return id;
+  }
+
+  addFile(data: Buffer): { file_id: string; file_size: number } {
+    const file_id = `file-${randomUUID()}`;
+    this.files.set(file_id, { path: `photos/${file_id}.jpg`, data });
+    return { file_id, file_size: data.length };
+  }
+
+  /** Resolves when `test` holds, checked after every call the bot makes; rejects after `ms`. */
+  until<T>(test: () => T | undefined, ms = 5000, what = "the bot's answer"): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = test();
+        if (value === undefined) return false;
+        this.listeners.delete(check);
+        clearTimeout(timer);
+        resolve(value);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        const transcript = this.sent
+          .slice(-6)
+          .map((m) => `  [${m.chat_id}] ${m.text.slice(0, 120).replace(/\n/g, " ")}`)
+          .join("\n");
+        reject(new Error(`timed out waiting for ${what}; last messages:\n${transcript}`));
+      }, ms);
+      if (!check()) this.listeners.add(check);
+    });
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) {
+      const ready = this.updates.filter((u) => (u.update_id as number) >= w.offset);
+      if (ready.length) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        clearTimeout(w.timer);
+        w.resolve(ready.slice(0, w.limit));
+      }
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? "/", this.url);
+    const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (file) {
+      const found = [...this.files.values()].find((f) => f.path === file[2]);
+      if (file[1] !== this.token || !found) return send(404, { ok: false, error_code: 404, description: "Not Found" });
+      res.writeHead(200, { "content-type": "image/jpeg", "content-length": found.data.length });
+      res.end(found.data);
+      return;
+    }
+    const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+    if (!call) return send(404, { ok: false, error_code: 404, description: "Not Found" });
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    let payload: Json = {};
+    if (raw && !(req.headers["content-type"] ?? "").includes("application/json")) {
+      return send(400, { ok: false, error_code: 400, description: "Bad Request: the fake only takes JSON" });
+    }
+    if (raw) payload = JSON.parse(raw) as Json;
+    const method = call[2];
+    this.calls.push({ method, payload, at: performance.now() });
+    if (call[1] !== this.token || this.tokenRevoked) return send(401, { ok: false, error_code: 401, description: "Unauthorized" });
+    const failure = this.failures.find((f) => f.method === method && f.times > 0);
+    if (failure) {
+      failure.times--;
+      return send(failure.error.error_code, { ok: false, ...failure.error });
+    }
+    try {
+      const result = await this.answer(method, payload);
+      send(200, { ok: true, result });
+    } catch (err) {
+      const e = err as { code?: number; message: string };
+      send(e.code ?? 400, { ok: false, error_code: e.code ?? 400, description: e.message });
+    } finally {
+      this.notify();
+    }
+  }
+
+  private answer(method: string, p: Json): unknown | Promise<unknown> {
+    switch (method) {
+      case "getMe":
+        return this.bot;
+      case "getUpdates":
+        return this.getUpdates(p);
+      case "setWebhook":
+        this.webhook = { url: String(p.url), secret: p.secret_token as string | undefined };
+        return true;
+      case "deleteWebhook":
+        this.webhook = undefined;
+        return true;
+      case "setMyCommands":
+        this.commands.push({ language_code: p.language_code as string | undefined, commands: p.commands as never });
+        return true;
+      case "sendMessage":
+        return this.record(Number(p.chat_id), String(p.text ?? ""), p.reply_markup as Markup | undefined);
+      case "sendPhoto":
+        return { ...this.record(Number(p.chat_id), String(p.caption ?? ""), p.reply_markup as Markup | undefined), photo: [] };
+      case "sendLocation":
+        return { ...this.record(Number(p.chat_id), "", undefined), location: { latitude: p.latitude, longitude: p.longitude } };
+      case "editMessageText":
+      case "editMessageReplyMarkup": {
+        const m = this.sent.find((s) => s.chat_id === Number(p.chat_id) && s.message_id === Number(p.message_id));
+        if (!m) throw Object.assign(new Error("Bad Request: message to edit not found"), { code: 400 });
+        if (method === "editMessageText") m.text = String(p.text);
+        m.reply_markup = p.reply_markup as Markup | undefined;
+        m.edited = true;
+        return this.asTelegram(m);
+      }
+      case "answerCallbackQuery":
+        return true;
+      case "getFile": {
+        const f = this.files.get(String(p.file_id));
+        if (!f) throw Object.assign(new Error("Bad Request: invalid file_id"), { code: 400 });
+        return { file_id: p.file_id, file_unique_id: p.file_id, file_size: f.data.length, file_path: f.path };
+      }
+      default:
+        throw Object.assign(new Error(`Not Found: method ${method} is not in the fake`), { code: 404 });
+    }
+  }
+
+  private getUpdates(p: Json): Promise<Json[]> | Json[] {
+    if (this.webhook) throw Object.assign(new Error("Conflict: can't use getUpdates method while webhook is active"), { code: 409 });
+    const offset = Number(p.offset ?? 0);
+    // Like Telegram: an offset confirms every update before it, for good.
+    if (offset > this.confirmed) {
+      this.confirmed = offset;
+      this.updates = this.updates.filter((u) => (u.update_id as number) >= offset);
+    }
+    const from = Math.max(offset, this.confirmed);
+    const limit = Number(p.limit ?? 100);
+    const ready = this.updates.filter((u) => (u.update_id as number) >= from);
+    const timeout = Number(p.timeout ?? 0);
+    if (ready.length || timeout === 0) return ready.slice(0, limit);
+    return new Promise((resolve) => {
+      const waiter = { offset: from, limit, resolve } as Waiter;
+      waiter.timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        resolve([]);
+      }, timeout * 1000);
+      this.waiters.push(waiter);
+    });
+  }
+
+  private record(chatId: number, text: string, markup: Markup | undefined): Json {
+    if (!text && markup === undefined) throw Object.assign(new Error("Bad Request: message text is empty"), { code: 400 });
+    if (text.length > 4096) throw Object.assign(new Error("Bad Request: message is too long"), { code: 400 });
+    const m: BotMessage = { message_id: this.nextMessageId(chatId), chat_id: chatId, text, reply_markup: markup, seq: this.sent.length, at: performance.now() };
+    this.sent.push(m);
+    return this.asTelegram(m);
+  }
+
+  asTelegram(m: BotMessage): Json {
+    return {
+      message_id: m.message_id,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: m.chat_id, type: m.chat_id > 0 ? "private" : "supergroup" },
+      from: this.bot,
+      text: m.text,
+      // Like Telegram, only an inline keyboard comes back with the message.
+      ...(m.reply_markup?.inline_keyboard ? { reply_markup: { inline_keyboard: m.reply_markup.inline_keyboard } } : {}),
+    };
+  }
+}
+
+/** A Telegram user in a private chat with the bot. */
+export class FakeUser {
+  /** The bot's messages to this user before this index are already read. */
+  private read = 0;
+
+  constructor(
+    readonly api: FakeBotApi,
+    readonly from: { id: number; is_bot: false; first_name: string; language_code?: string },
+  ) {}
+
+  get chatId(): number {
+    return this.from.id;
+  }
+
+  private message(extra: Json): Json {
+    return {
+      message_id: this.api.nextMessageId(this.chatId),
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: this.chatId, type: "private", first_name: this.from.first_name },
+      from: this.from,
+      ...extra,
+    };
+  }
+
+  /** Sends a text; a leading /command gets its bot_command entity, as Telegram's apps send it. */
+  say(text: string): Promise<number> {
+    this.read = this.api.sent.length;
+    const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
+    const entities = command ? [{ type: "bot_command", offset: 0, length: command[0].length }] : undefined;
+    return this.api.push({ message: this.message({ text, ...(entities ? { entities } : {}) }) });
+  }
+
+  /** Sends any message content (a sticker, a voice note…). */
+  send(content: Json): Promise<number> {
+    this.read = this.api.sent.length;
+    return this.api.push({ message: this.message(content) });
+  }
+
+  shareLocation(latitude: number, longitude: number): Promise<number> {
+    return this.send({ location: { latitude, longitude } });
+  }
+
+  sendPhoto(data: Buffer): Promise<number> {
+    const file = this.api.addFile(data);
+    const small = this.api.addFile(data.subarray(0, Math.min(64, data.length)));
+    return this.send({
+      photo: [
+        { ...small, file_unique_id: small.file_id, width: 90, height: 60 },
+        { ...file, file_unique_id: file.file_id, width: 1280, height: 853 },
+      ],
+    });
+  }
+
+  /** Edits one of the user's own earlier messages. */
+  edit(messageId: number, text: string): Promise<number> {
+    this.read = this.api.sent.length;
+    return this.api.push({ edited_message: { ...this.message({ text }), message_id: messageId, edit_date: Math.floor(Date.now() / 1000) } });
+  }
+
+  /** The bot's messages to this user. */
+  get messages(): BotMessage[] {
+    return this.api.sent.filter((m) => m.chat_id === this.chatId);
+  }
+
+  /**
+   * Presses the inline button whose label matches: on `message`, or on the newest reply to the
+   * user's last action that has it, waiting for that reply to arrive.
+   */
+  async press(label: string | RegExp, message?: BotMessage): Promise<number> {
+    const matches = (t: string) => (typeof label === "string" ? t === label : label.test(t));
+    const hasButton = (m: BotMessage) => m.reply_markup?.inline_keyboard?.flat().some((b) => matches(b.text) && b.callback_data !== undefined);
+    const target = message ?? (await this.api.until(() => [...this.replies].reverse().find(hasButton), 5000, `a button ${label}`));
+    const button = target.reply_markup?.inline_keyboard?.flat().find((b) => matches(b.text));
+    if (!button?.callback_data) throw new Error(`no button ${label} on that message`);
+    this.read = this.api.sent.length;
+    return this.api.push({
+      callback_query: {
+        id: randomUUID(),
+        from: this.from,
+        chat_instance: String(this.chatId),
+        data: button.callback_data,
+        message: this.api.asTelegram(target),
+      },
+    });
+  }
+
+  /** Waits for the bot's reply (since the user's last message) whose text matches; returns it. */
+  expect(pattern: string | RegExp, ms = 5000): Promise<BotMessage> {
+    const matches = (t: string) => (typeof pattern === "string" ? t.includes(pattern) : pattern.test(t));
+    const from = this.read;
+    return this.api.until(() => this.api.sent.slice(from).find((m) => m.chat_id === this.chatId && matches(m.text)), ms, `a reply matching ${pattern}`);
+  }
+
+  /** Every reply since the user's last message. */
+  get replies(): BotMessage[] {
+    return this.api.sent.slice(this.read).filter((m) => m.chat_id === this.chatId);
+  }
+}

@@ -1,0 +1,59 @@
+/** The whole running bot (HTTP server and channels, as `npm start` composes it) for end-to-end tests. */
+import { createServer } from "node:net";
+import { Writable } from "node:stream";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import { type Service, startService } from "../../src/service.js";
+import { ManualClock } from "../../src/util/clock.js";
+import { tempDir } from "./app.js";
+
+/** Log lines the bot wrote, parsed. */
+export class LogLines extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) this.lines.push(JSON.parse(line));
+    done();
+  }
+  get text(): string {
+    return this.lines.map((l) => JSON.stringify(l)).join("\n");
+  }
+}
+
+export interface RunningBot {
+  service: Service;
+  dataDir: string;
+  logs: LogLines;
+  clock: ManualClock;
+  /** Stops this process-equivalent and starts another on the same data and environment. */
+  restart(): Promise<RunningBot>;
+  stop(): Promise<void>;
+}
+
+export async function runBot(env: Record<string, string>, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<RunningBot> {
+  const dataDir = options.dataDir ?? (await tempDir());
+  const clock = options.clock ?? new ManualClock();
+  const logs = new LogLines();
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", ...env });
+  const service = await startService(config, { clock, logger: createLogger("info", logs) });
+  await service.telegram?.start();
+  return {
+    service,
+    dataDir,
+    logs,
+    clock,
+    async restart() {
+      await service.stop();
+      return runBot(env, { dataDir, clock });
+    },
+    stop: () => service.stop(),
+  };
+}
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,298 @@
+/**
+ * The Telegram channel end to end: the production adapter (grammY, runner, auto-retry, throttler)
+ * against a fake Bot API on 127.0.0.1, with users who press buttons, share locations and send photos.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type BotMessage, FakeBotApi, type FakeUser } from "./fakes/bot-api.js";
+import { freePort, type RunningBot, runBot } from "./helpers/service.js";
+
+const FIXTURES = join(import.meta.dirname, "fixtures");
+/** The Infoem office, in Metepec. */
+const METEPEC = { latitude: 19.2566, longitude: -99.6047 };
+
+let fake: FakeBotApi;
+let bot: RunningBot | undefined;
+
+beforeEach(async () => {
+  fake = await FakeBotApi.start();
+});
+afterEach(async () => {
+  await bot?.stop();
+  bot = undefined;
+  await fake.close();
+});
+
+function telegramEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, TELEGRAM_THROTTLE: "false", ...extra };
+}
+
+function buttons(m: BotMessage): string[] {
+  return m.reply_markup?.inline_keyboard?.flat().map((b) => b.text) ?? [];
+}
+
+/** From /start to a folio, through buttons, a shared location and a photo. */
+async function reportWithButtons(ana: FakeUser): Promise<string> {
+  await ana.say("/start");
+  const menu = await ana.expect("¿Qué quieres hacer?");
+  expect(buttons(menu)).toEqual(["Reportar un problema", "Consultar mi reporte", "Conocer el Gobierno Abierto", "Idioma / Language"]);
+  await ana.press("Reportar un problema");
+  await ana.expect("Aviso de privacidad");
+  await ana.expect("¿Aceptas el aviso de privacidad");
+  await ana.press("Sí");
+  const where = await ana.expect("Comparte tu ubicación");
+  expect(where.reply_markup?.keyboard).toEqual([[{ text: "📍 Enviar mi ubicación", request_location: true }]]);
+  await ana.shareLocation(METEPEC.latitude, METEPEC.longitude);
+  const category = await ana.expect(/tipo de problema.*en Metepec/s);
+  expect(buttons(category)).toContain("Alumbrado público");
+  await ana.press("Alumbrado público");
+  await ana.expect("Describe el problema");
+  await ana.say("La luminaria de la esquina lleva dos semanas apagada y la calle está muy oscura");
+  const photo = await ana.expect("envíala ahora");
+  expect(photo.text).toContain("📎");
+  expect(buttons(photo)).toEqual(["Omitir"]);
+  await ana.sendPhoto(await readFile(join(FIXTURES, "bache.png")));
+  await ana.expect("¿Cómo quieres enviar tu reporte?");
+  await ana.press("Con seguimiento por este chat");
+  const summary = await ana.expect("Revisa tu reporte");
+  expect(summary.text).toContain("Foto: incluida");
+  expect(summary.text).toContain("Ubicación: incluida");
+  await ana.press("Enviar reporte");
+  const created = await ana.expect(/folio (MET-2026-\d{6})/);
+  return /folio (MET-2026-\d{6})/.exec(created.text)?.[1] as string;
+}
+
+describe("telegram, long polling", () => {
+  it("a citizen reports a problem with buttons, a shared location and a photo, and gets a folio", async () => {
+    bot = await runBot(telegramEnv());
+    const ana = fake.user(5001);
+    const folio = await reportWithButtons(ana);
+    expect(folio).toBe("MET-2026-000001");
+
+    const report = await bot.service.app.store.reports.byFolio(folio);
+    expect(report).toMatchObject({ municipality: "15054", category: "alumbrado", channel: "telegram", location: METEPEC });
+    expect(report?.photos).toHaveLength(1);
+    const photo = await bot.service.app.store.media.get(report?.photos[0] as string);
+    expect(photo?.data.equals(await readFile(join(FIXTURES, "bache.png")))).toBe(true);
+
+    // Pressed questions lose their buttons and show the answer; every press was answered.
+    const consent = ana.messages.find((m) => m.text.startsWith("¿Aceptas el aviso"));
+    expect(consent?.text).toMatch(/✅ Sí$/);
+    expect(consent?.reply_markup?.inline_keyboard).toBeUndefined();
+    expect(fake.callsOf("answerCallbackQuery")).toHaveLength(5);
+    // The location keyboard went away with the next plain message.
+    expect(fake.callsOf("sendMessage").some((c) => (c.payload.reply_markup as { remove_keyboard?: boolean })?.remove_keyboard)).toBe(true);
+    // The command menu is registered in Spanish (default and "es") and English.
+    expect(fake.commands.map((c) => c.language_code)).toEqual([undefined, "es", "en"]);
+    expect(fake.commands[2].commands.map((c) => c.command)).toContain("report");
+    expect(fake.commands[1].commands.map((c) => c.command)).toContain("reportar");
+    // Nothing the citizen wrote, and not the token, reaches the logs.
+    expect(bot.logs.text).not.toContain("luminaria");
+    expect(bot.logs.text).not.toContain(fake.token);
+    expect(bot.logs.lines.some((l) => l.msg === "telegram on" && l.bot === "@MunicipioAbiertoBot")).toBe(true);
+  });
+
+  it("follows a report by its folio from a deep link and from the command", async () => {
+    bot = await runBot(telegramEnv());
+    const folio = await reportWithButtons(fake.user(5002));
+
+    const luis = fake.user(5003);
+    await luis.say(`/start folio-${folio}`);
+    const status = await luis.expect(`Folio ${folio} — Metepec`);
+    expect(status.text).toContain("Estado actual: Recibido");
+
+    await luis.say("/seguimiento");
+    await luis.expect("Escribe el folio de tu reporte");
+    await luis.say(folio.toLowerCase().replace(/-/g, " "));
+    await luis.expect(`Folio ${folio}`);
+  });
+
+  it("opens a report with the municipality preset by a link, and learns in English from language_code", async () => {
+    bot = await runBot(telegramEnv());
+    const ana = fake.user(5004);
+    await ana.say("/start m-15106");
+    await ana.press("Sí");
+    await ana.expect(/tipo de problema.*en Toluca/s);
+    // A link no flow declares (an old poster, a typo) opens the menu.
+    await ana.say("/start no-such-link");
+    await ana.expect("¿Qué quieres hacer?");
+
+    const john = fake.user(5005, { language_code: "en" });
+    await john.say("/start");
+    await john.expect("Hello! I am Municipio Abierto");
+    await john.say("/learn");
+    const learn = await john.expect("What would you like to learn about?");
+    await john.press("What is open government?", learn);
+    await john.expect(/open government/i);
+  });
+
+  it("answers what it cannot use kindly and keeps the conversation where it was", async () => {
+    bot = await runBot(telegramEnv());
+    const ana = fake.user(5006);
+    await ana.say("/aprender");
+    await ana.expect("¿Qué quieres conocer?");
+    await ana.send({ sticker: { file_id: "s1", file_unique_id: "s1", type: "regular", width: 512, height: 512, is_animated: false, is_video: false } });
+    await ana.expect("solo entiendo texto, fotos y ubicaciones");
+    await ana.expect("¿Qué quieres conocer?");
+    await ana.send({ voice: { file_id: "v1", file_unique_id: "v1", duration: 3 } });
+    await ana.expect("notas de voz");
+    await ana.expect("¿Qué quieres conocer?");
+    const first = await ana.say("hola");
+    await ana.edit(first, "hola de nuevo");
+    await ana.expect("editaste un mensaje");
+    await ana.send({ poll: { id: "p1", question: "¿?", options: [], total_voter_count: 0, is_closed: false, is_anonymous: true, type: "regular" } });
+    await ana.expect("solo entiendo texto");
+  });
+
+  it("refuses a press on an old question's buttons, and removes buttons a typed answer made stale", async () => {
+    bot = await runBot(telegramEnv());
+    const ana = fake.user(5007);
+    await ana.say("/start");
+    const menu = await ana.expect("¿Qué quieres hacer?");
+    await ana.say("3");
+    const topics = await ana.expect("¿Qué quieres conocer?");
+    // Typing "3" answered the menu: its buttons were removed.
+    expect(menu.reply_markup?.inline_keyboard).toBeUndefined();
+    // An old button still on screen (a client that missed the edit) is refused.
+    const before = fake.sent.length;
+    await ana.press("Reportar un problema", { ...menu, reply_markup: { inline_keyboard: [[{ text: "Reportar un problema", callback_data: "report" }]] } });
+    await fake.until(() => fake.callsOf("answerCallbackQuery").find((c) => c.payload.text));
+    expect(String(fake.callsOf("answerCallbackQuery").at(-1)?.payload.text)).toContain("Esa pregunta ya pasó");
+    expect(fake.sent.slice(before).filter((m) => m.chat_id === ana.chatId)).toHaveLength(0);
+    await ana.press("¿Qué es el Gobierno Abierto?", topics);
+    await ana.expect(/Gobierno Abierto es/);
+  });
+
+  it("in a group, answers a mention with a button to a private chat and runs no conversation", async () => {
+    bot = await runBot(telegramEnv());
+    const group = { id: -100200300, type: "supergroup", title: "Vecinos de Metepec" };
+    const from = { id: 5008, is_bot: false, first_name: "Ana", language_code: "es" };
+    await fake.push({ message: { message_id: 1, date: 0, chat: group, from, text: "buenos días a todos" } });
+    const text = "@MunicipioAbiertoBot ¿cómo reporto un bache?";
+    await fake.push({ message: { message_id: 2, date: 0, chat: group, from, text, entities: [{ type: "mention", offset: 0, length: 20 }] } });
+    const hello = await fake.until(() => fake.sent.find((m) => m.chat_id === group.id));
+    expect(hello.text).toContain("escríbeme en privado");
+    expect(hello.reply_markup?.inline_keyboard?.[0][0]).toMatchObject({ url: "https://t.me/MunicipioAbiertoBot?start=menu" });
+    expect(fake.sent.filter((m) => m.chat_id === group.id)).toHaveLength(1);
+    expect(await bot.service.app.store.conversations.get(`telegram:${group.id}`)).toBeNull();
+  });
+
+  it("resumes a conversation after a restart, and processes no update twice", async () => {
+    bot = await runBot(telegramEnv());
+    const ana = fake.user(5009);
+    await ana.say("/reportar");
+    await ana.press("Sí");
+    await ana.expect("Comparte tu ubicación");
+    bot = await bot.restart();
+    await ana.shareLocation(METEPEC.latitude, METEPEC.longitude);
+    await ana.expect(/tipo de problema.*en Metepec/s);
+    // Nothing from before the restart was answered again.
+    expect(ana.messages.filter((m) => m.text.includes("Aviso de privacidad"))).toHaveLength(1);
+  });
+
+  it("waits and retries when Telegram answers 429 Too Many Requests", async () => {
+    bot = await runBot(telegramEnv());
+    fake.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } });
+    const ana = fake.user(5010);
+    await ana.say("hola");
+    await ana.expect("¿Qué quieres hacer?", 8000);
+    const attempts = fake.callsOf("sendMessage").filter((c) => String(c.payload.chat_id) === String(ana.chatId));
+    expect(attempts.length).toBe(ana.messages.length + 1);
+    expect(attempts[1].at - attempts[0].at).toBeGreaterThanOrEqual(900);
+    expect(bot.logs.text).toContain('"code":429');
+  });
+
+  it("works with Telegram's rate limits on", async () => {
+    bot = await runBot(telegramEnv({ TELEGRAM_THROTTLE: "true" }));
+    const john = fake.user(5011, { language_code: "en" });
+    await john.say("/start");
+    const menu = await john.expect("What would you like to do?");
+    expect(buttons(menu)).toContain("Report a problem");
+  });
+
+  it("refuses a photo over the size limit without downloading it", async () => {
+    bot = await runBot(telegramEnv({ PHOTO_MAX_MB: "0.001" }));
+    const ana = fake.user(5012);
+    await ana.say("/reportar");
+    await ana.press("Sí");
+    await ana.say("Metepec");
+    await ana.press("Baches y calles");
+    await ana.say("Hay un bache enorme frente a la escuela primaria");
+    await ana.expect("envíala ahora");
+    const big = Buffer.concat([await readFile(join(FIXTURES, "bache.png")), Buffer.alloc(4096)]);
+    await ana.sendPhoto(big);
+    await ana.expect("demasiado grande");
+    expect(fake.callsOf("getFile")).toHaveLength(0);
+  });
+
+  it("a token Telegram rejects turns the channel off with one clear line; the rest keeps running", async () => {
+    fake.revokeToken();
+    bot = await runBot(telegramEnv());
+    expect(bot.service.telegram?.state).toBe("off");
+    const lines = bot.logs.lines.filter((l) => String(l.msg).includes("401"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0].msg).toBe("telegram off: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); check the token with @BotFather");
+    expect(bot.logs.text).not.toContain(fake.token);
+    const health = await bot.service.server.inject({ url: "/healthz" });
+    expect(health.statusCode).toBe(200);
+    const chat = await bot.service.server.inject({
+      method: "POST",
+      url: "/api/chat/messages",
+      payload: { session: crypto.randomUUID(), id: crypto.randomUUID(), text: "hola" },
+    });
+    expect(chat.json().result).toBe("processed");
+  });
+});
+
+describe("telegram, webhook", () => {
+  async function webhookBot(): Promise<{ url: string; port: number }> {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/telegram/webhook`;
+    bot = await runBot(telegramEnv({ PORT: String(port), TELEGRAM_WEBHOOK_URL: url }));
+    return { url, port };
+  }
+
+  it("sets the webhook with a secret and answers through it", async () => {
+    const { url } = await webhookBot();
+    expect(fake.webhook?.url).toBe(url);
+    expect(fake.webhook?.secret).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    expect(fake.callsOf("getUpdates")).toHaveLength(0);
+    const ana = fake.user(6001);
+    await ana.say("hola");
+    await ana.expect("¿Qué quieres hacer?");
+    expect(fake.deliveries.at(-1)?.status).toBe(200);
+  });
+
+  it("answers 401 to a request without the right secret, and never processes it", async () => {
+    const { url } = await webhookBot();
+    const update = {
+      update_id: 1,
+      message: { message_id: 1, date: 0, chat: { id: 6002, type: "private" }, from: { id: 6002, is_bot: false, first_name: "X" }, text: "hola" },
+    };
+    for (const headers of [{}, { "x-telegram-bot-api-secret-token": "not-the-secret-at-all" }] as Record<string, string>[]) {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(update) });
+      expect(res.status).toBe(401);
+    }
+    const bad = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": fake.webhook?.secret ?? "" },
+      body: JSON.stringify({ hello: "world" }),
+    });
+    expect(bad.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.sent).toHaveLength(0);
+  });
+
+  it("processes an update posted twice only once", async () => {
+    await webhookBot();
+    const ana = fake.user(6003);
+    await ana.say("hola");
+    await ana.expect("¿Qué quieres hacer?");
+    const count = ana.messages.length;
+    await fake.redeliver(fake.history.at(-1) as Record<string, unknown>);
+    expect(fake.deliveries.at(-1)?.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ana.messages).toHaveLength(count);
+  });
+});
