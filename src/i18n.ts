@@ -61,8 +61,21 @@ export async function loadTexts(dir: string): Promise<Texts> {
     return Array.isArray(value) ? value.map(String) : [];
   };
 
+  // A text without interpolation or nesting is itself: most labels, asked for on every message.
+  const plain = new Map<string, string | null>();
+  const plainText = (lang: Language, key: string): string | null => {
+    const id = `${lang}\u0000${key}`;
+    let value = plain.get(id);
+    if (value === undefined) {
+      const raw = instance.getResource(lang, "translation", key);
+      value = typeof raw === "string" && !raw.includes("{{") && !raw.includes("$t(") ? raw : null;
+      plain.set(id, value);
+    }
+    return value;
+  };
+
   return {
-    t: (lang, key, params) => String((fixed.get(lang) ?? fixed.get("es-MX"))?.(key, params as never)),
+    t: (lang, key, params) => plainText(lang, key) ?? String((fixed.get(lang) ?? fixed.get("es-MX"))?.(key, params as never)),
     words(name) {
       let cached = wordCache.get(name);
       if (!cached) {

@@ -20,8 +20,10 @@ export type NewReport = Pick<Report, "municipality" | "category" | "description"
 export class ReportError extends Error {}
 
 /** Folios are numbered per municipality and calendar year in Mexico City time. */
+const MEXICO_YEAR = new Intl.DateTimeFormat("en", { timeZone: "America/Mexico_City", year: "numeric" });
+
 function yearInMexico(date: Date): number {
-  return Number(new Intl.DateTimeFormat("en", { timeZone: "America/Mexico_City", year: "numeric" }).format(date));
+  return Number(MEXICO_YEAR.format(date));
 }
 
 export function isValidPoint(p: GeoPoint | null): boolean {

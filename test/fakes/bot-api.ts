@@ -15,8 +15,6 @@ export interface BotMessage {
   chat_id: number;
   text: string;
   reply_markup?: Markup;
-  /** Index in the fake's history of everything the bot sent, across chats. */
-  seq: number;
   /** When the fake received it (performance.now()). */
   at: number;
   edited?: boolean;
@@ -61,6 +59,9 @@ export class FakeBotApi {
   private readonly chatMessageIds = new Map<number, number>();
   private readonly files = new Map<string, { path: string; data: Buffer }>();
   private readonly listeners = new Set<() => void>();
+  /** The bot's messages per chat, and who waits on each chat: 1,000 users stay cheap. */
+  private readonly chats = new Map<number, BotMessage[]>();
+  private readonly chatListeners = new Map<number, Set<() => void>>();
 
   private constructor(
     private readonly server: Server,
@@ -149,26 +150,44 @@ export class FakeBotApi {
     return { file_id, file_size: data.length };
   }
 
-  /** Resolves when `test` holds, checked after every call the bot makes; rejects after `ms`. */
-  until<T>(test: () => T | undefined, ms = 5000, what = "the bot's answer"): Promise<T> {
+  /** The bot's messages in one chat, oldest first. */
+  chat(chatId: number): BotMessage[] {
+    let list = this.chats.get(chatId);
+    if (!list) {
+      list = [];
+      this.chats.set(chatId, list);
+    }
+    return list;
+  }
+
+  /**
+   * Resolves when `test` holds, checked after every call the bot makes (or, with `chatId`, every
+   * message to that chat); rejects after `ms` with the last messages.
+   */
+  until<T>(test: () => T | undefined, ms = 5000, what = "the bot's answer", chatId?: number): Promise<T> {
+    let listeners = this.listeners;
+    if (chatId !== undefined) {
+      listeners = this.chatListeners.get(chatId) ?? new Set();
+      this.chatListeners.set(chatId, listeners);
+    }
     return new Promise((resolve, reject) => {
       const check = () => {
         const value = test();
         if (value === undefined) return false;
-        this.listeners.delete(check);
+        listeners.delete(check);
         clearTimeout(timer);
         resolve(value);
         return true;
       };
       const timer = setTimeout(() => {
-        this.listeners.delete(check);
+        listeners.delete(check);
         const transcript = this.sent
           .slice(-6)
           .map((m) => `  [${m.chat_id}] ${m.text.slice(0, 120).replace(/\n/g, " ")}`)
           .join("\n");
         reject(new Error(`timed out waiting for ${what}; last messages:\n${transcript}`));
       }, ms);
-      if (!check()) this.listeners.add(check);
+      if (!check()) listeners.add(check);
     });
   }
 
@@ -253,7 +272,7 @@ export class FakeBotApi {
         return { ...this.record(Number(p.chat_id), "", undefined), location: { latitude: p.latitude, longitude: p.longitude } };
       case "editMessageText":
       case "editMessageReplyMarkup": {
-        const m = this.sent.find((s) => s.chat_id === Number(p.chat_id) && s.message_id === Number(p.message_id));
+        const m = this.chat(Number(p.chat_id)).find((s) => s.message_id === Number(p.message_id));
         if (!m) throw Object.assign(new Error("Bad Request: message to edit not found"), { code: 400 });
         if (method === "editMessageText") m.text = String(p.text);
         m.reply_markup = p.reply_markup as Markup | undefined;
@@ -298,8 +317,11 @@ export class FakeBotApi {
   private record(chatId: number, text: string, markup: Markup | undefined): Json {
     if (!text && markup === undefined) throw Object.assign(new Error("Bad Request: message text is empty"), { code: 400 });
     if (text.length > 4096) throw Object.assign(new Error("Bad Request: message is too long"), { code: 400 });
-    const m: BotMessage = { message_id: this.nextMessageId(chatId), chat_id: chatId, text, reply_markup: markup, seq: this.sent.length, at: performance.now() };
+    const m: BotMessage = { message_id: this.nextMessageId(chatId), chat_id: chatId, text, reply_markup: markup, at: performance.now() };
     this.sent.push(m);
+    this.chat(chatId).push(m);
+    const waiting = this.chatListeners.get(chatId);
+    if (waiting) for (const listener of [...waiting]) listener();
     return this.asTelegram(m);
   }
 
@@ -318,7 +340,7 @@ export class FakeBotApi {
 
 /** A Telegram user in a private chat with the bot. */
 export class FakeUser {
-  /** The bot's messages to this user before this index are already read. */
+  /** The bot's messages to this user before this index (in its chat) are already read. */
   private read = 0;
 
   constructor(
@@ -342,7 +364,7 @@ export class FakeUser {
 
   /** Sends a text; a leading /command gets its bot_command entity, as Telegram's apps send it. */
   say(text: string): Promise<number> {
-    this.read = this.api.sent.length;
+    this.read = this.messages.length;
     const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
     const entities = command ? [{ type: "bot_command", offset: 0, length: command[0].length }] : undefined;
     return this.api.push({ message: this.message({ text, ...(entities ? { entities } : {}) }) });
@@ -350,7 +372,7 @@ export class FakeUser {
 
   /** Sends any message content (a sticker, a voice note…). */
   send(content: Json): Promise<number> {
-    this.read = this.api.sent.length;
+    this.read = this.messages.length;
     return this.api.push({ message: this.message(content) });
   }
 
@@ -371,13 +393,13 @@ export class FakeUser {
 
   /** Edits one of the user's own earlier messages. */
   edit(messageId: number, text: string): Promise<number> {
-    this.read = this.api.sent.length;
+    this.read = this.messages.length;
     return this.api.push({ edited_message: { ...this.message({ text }), message_id: messageId, edit_date: Math.floor(Date.now() / 1000) } });
   }
 
   /** The bot's messages to this user. */
   get messages(): BotMessage[] {
-    return this.api.sent.filter((m) => m.chat_id === this.chatId);
+    return this.api.chat(this.chatId);
   }
 
   /**
@@ -387,10 +409,10 @@ export class FakeUser {
   async press(label: string | RegExp, message?: BotMessage): Promise<number> {
     const matches = (t: string) => (typeof label === "string" ? t === label : label.test(t));
     const hasButton = (m: BotMessage) => m.reply_markup?.inline_keyboard?.flat().some((b) => matches(b.text) && b.callback_data !== undefined);
-    const target = message ?? (await this.api.until(() => [...this.replies].reverse().find(hasButton), 5000, `a button ${label}`));
+    const target = message ?? (await this.api.until(() => [...this.replies].reverse().find(hasButton), 5000, `a button ${label}`, this.chatId));
     const button = target.reply_markup?.inline_keyboard?.flat().find((b) => matches(b.text));
     if (!button?.callback_data) throw new Error(`no button ${label} on that message`);
-    this.read = this.api.sent.length;
+    this.read = this.messages.length;
     return this.api.push({
       callback_query: {
         id: randomUUID(),
@@ -406,11 +428,16 @@ export class FakeUser {
   expect(pattern: string | RegExp, ms = 5000): Promise<BotMessage> {
     const matches = (t: string) => (typeof pattern === "string" ? t.includes(pattern) : pattern.test(t));
     const from = this.read;
-    return this.api.until(() => this.api.sent.slice(from).find((m) => m.chat_id === this.chatId && matches(m.text)), ms, `a reply matching ${pattern}`);
+    const messages = this.messages;
+    const find = () => {
+      for (let i = from; i < messages.length; i++) if (matches(messages[i].text)) return messages[i];
+      return undefined;
+    };
+    return this.api.until(find, ms, `a reply matching ${pattern}`, this.chatId);
   }
 
   /** Every reply since the user's last message. */
   get replies(): BotMessage[] {
-    return this.api.sent.slice(this.read).filter((m) => m.chat_id === this.chatId);
+    return this.messages.slice(this.read);
   }
 }

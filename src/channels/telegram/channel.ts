@@ -4,6 +4,7 @@
  * `toTelegram` turns the answers back into messages with keyboards. Business rules live in flows.
  */
 import { createHmac } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { type Bot, GrammyError } from "grammy";
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update } from "grammy/types";
@@ -51,6 +52,8 @@ export class TelegramChannel {
 
   constructor(private readonly options: TelegramChannelOptions) {
     const { config } = options;
+    // Every call in flight listens on the one stop signal: thousands at once are expected.
+    setMaxListeners(0, this.aborter.signal);
     this.bot = createBot({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, throttle: config.TELEGRAM_THROTTLE, logger: options.logger });
     // One update per chat at a time, in order, even while a photo downloads.
     this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
@@ -147,48 +150,48 @@ export class TelegramChannel {
     if (event.kind === "group_mention") return this.inviteToPrivate(event);
     if (event.kind !== "citizen") return;
     const lang = languageFromHint(event.languageHint, this.options.config.DEFAULT_LANGUAGE);
-    if (event.button) {
-      if (!(await this.acceptButton(event.chatId, event.button, lang))) return;
-    } else {
-      await this.retireKeyboard(event.chatId);
+    // Acknowledging the press and tidying old buttons run alongside the answer, not before it.
+    const tidy = event.button ? this.acceptButton(event.chatId, event.button, lang) : { stale: false, done: this.retireKeyboard(event.chatId) };
+    if (!tidy.stale) {
+      await this.options.conversations.handle(
+        {
+          channel: "telegram",
+          chatId: event.chatId,
+          messageId: `${this.bot.botInfo.id}:${update.update_id}`,
+          content: event.content,
+          languageHint: event.languageHint,
+        },
+        (chatId, message) => this.send(chatId, message),
+      );
     }
-    await this.options.conversations.handle(
-      {
-        channel: "telegram",
-        chatId: event.chatId,
-        messageId: `${this.bot.botInfo.id}:${update.update_id}`,
-        content: event.content,
-        languageHint: event.languageHint,
-      },
-      (chatId, message) => this.send(chatId, message),
-    );
+    await tidy.done;
   }
 
   /**
    * Answers the button press, and marks the question answered: the buttons go and the chosen label
-   * stays under it. A press on an older question's buttons is refused kindly.
+   * stays under it. A press on an older question's buttons is refused kindly (`stale`).
    */
-  private async acceptButton(chatId: string, button: PressedButton, lang: Language): Promise<boolean> {
+  private acceptButton(chatId: string, button: PressedButton, lang: Language): { stale: boolean; done: Promise<unknown> } {
     const api = this.bot.api;
     const current = this.keyboards.get(chatId);
     const stale = current !== undefined && current !== button.messageId;
-    await api.answerCallbackQuery(button.queryId, stale ? { text: this.options.texts.t(lang, "telegram.stale_button") } : {}).catch(() => undefined);
     if (!stale) this.keyboards.delete(chatId);
-    if (button.text && button.label && !stale) {
-      const text = `${button.text}\n\n${this.options.texts.t(lang, "telegram.chosen", { label: button.label })}`;
-      await api.editMessageText(chatId, button.messageId, text, { link_preview_options: { is_disabled: true } }).catch(() => undefined);
-    } else {
-      await api.editMessageReplyMarkup(chatId, button.messageId).catch(() => undefined);
-    }
-    return !stale;
+    const answered = api.answerCallbackQuery(button.queryId, stale ? { text: this.options.texts.t(lang, "telegram.stale_button") } : {});
+    const edited =
+      button.text && button.label && !stale
+        ? api.editMessageText(chatId, button.messageId, `${button.text}\n\n${this.options.texts.t(lang, "telegram.chosen", { label: button.label })}`, {
+            link_preview_options: { is_disabled: true },
+          })
+        : api.editMessageReplyMarkup(chatId, button.messageId);
+    return { stale, done: Promise.allSettled([answered, edited]) };
   }
 
   /** The citizen typed instead of pressing: the buttons of the question they answered go. */
-  private async retireKeyboard(chatId: string): Promise<void> {
+  private retireKeyboard(chatId: string): Promise<unknown> {
     const messageId = this.keyboards.get(chatId);
-    if (messageId === undefined) return;
+    if (messageId === undefined) return Promise.resolve();
     this.keyboards.delete(chatId);
-    await this.bot.api.editMessageReplyMarkup(chatId, messageId).catch(() => undefined);
+    return this.bot.api.editMessageReplyMarkup(chatId, messageId).catch(() => undefined);
   }
 
   private async send(chatId: string, message: OutboundMessage): Promise<void> {

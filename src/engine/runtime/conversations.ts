@@ -14,7 +14,7 @@ import type { Engine } from "../engine.js";
 import { type EngineInput, GLOBAL_WORDS, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, PhotoTooLargeError, type RemotePhoto, type Sender } from "./messages.js";
-import type { Renderer } from "./render.js";
+import { joinReplies, type Renderer } from "./render.js";
 
 /** Longest text accepted from a citizen; longer messages are cut before anything else sees them. */
 export const MAX_INBOUND_TEXT = 4096;
@@ -105,7 +105,7 @@ export class ConversationService {
       citizen = ctx.citizen;
       if (result.state.lang !== citizen.language) await deps.citizens.setLanguage(citizen, result.state.lang);
 
-      const pending = [...prelude, ...result.replies].map((r) => deps.renderer.render(r, result.state.lang));
+      const pending = joinReplies([...prelude, ...result.replies].map((r) => deps.renderer.render(r, result.state.lang)));
       record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
       await deps.conversations.save(record);
     } catch (err) {

@@ -28,3 +28,21 @@ export class Renderer {
     return this.render({ key }, lang);
   }
 }
+
+/**
+ * One answer, as few messages as possible: a plain text is joined to the reply after it (the
+ * buttons or request stay with the question). Fewer bubbles to read, and fewer messages against
+ * each platform's per-chat limits.
+ */
+export function joinReplies(replies: PendingReply[]): PendingReply[] {
+  const out: PendingReply[] = [];
+  for (const reply of replies) {
+    const previous = out.at(-1);
+    if (previous && !previous.choices && !previous.request && previous.lang === reply.lang) {
+      out[out.length - 1] = { ...reply, text: `${previous.text}\n\n${reply.text}` };
+    } else {
+      out.push(reply);
+    }
+  }
+  return out;
+}
