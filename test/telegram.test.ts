@@ -141,6 +141,8 @@ describe("telegram, long polling", () => {
     const first = await ana.say("hola");
     await ana.edit(first, "hola de nuevo");
     await ana.expect("editaste un mensaje");
+    await ana.send({ document: { file_id: "d1", file_unique_id: "d1", file_name: "oficio.pdf", mime_type: "application/pdf" } });
+    await ana.expect("solo entiendo texto");
     await ana.send({ poll: { id: "p1", question: "¿?", options: [], total_voter_count: 0, is_closed: false, is_anonymous: true, type: "regular" } });
     await ana.expect("solo entiendo texto");
   });
