@@ -49,7 +49,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"));
   const municipalities = Municipalities.load(config.REFERENCE_DIR);
 
-  const store = await openStore(config, { inMemory: options.inMemoryStore });
+  const store = await openStore(config, { inMemory: options.inMemoryStore, logger });
   const citizens = new Citizens(store.citizens, clock);
   const reports = new Reports(store.reports, store.counters, municipalities, categories, clock);
   const actions = createActions({ citizens, reports, municipalities, categories, texts, privacyVersion: authority.privacy.version });

@@ -1,15 +1,19 @@
 /**
- * The store contract: what every implementation of the ports must do. Run against the embedded
- * store; a MongoDB implementation joins the list of stores below and passes the same file.
+ * The store contract: what every implementation of the ports must do. Always run against the
+ * embedded store; against MongoDB too when MONGODB_URI is set (each test on a fresh database,
+ * dropped afterwards): `MONGODB_URI=mongodb://localhost:27017 npm test`.
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConversationState } from "../src/engine/types.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { openMongoStore } from "../src/store/mongo/index.js";
 import type { Citizen, Report, Store } from "../src/store/ports.js";
 import { tempDir } from "./helpers/app.js";
 
-const stores: [string, () => Promise<{ store: Store; reopen: () => Promise<Store> }>][] = [
+type Opened = { store: Store; reopen: () => Promise<Store>; dispose?: () => Promise<void> };
+
+const stores: [string, () => Promise<Opened>][] = [
   [
     "embedded",
     async () => {
@@ -18,6 +22,28 @@ const stores: [string, () => Promise<{ store: Store; reopen: () => Promise<Store
     },
   ],
 ];
+
+const MONGODB_URI = process.env.MONGODB_URI;
+if (MONGODB_URI) {
+  stores.push([
+    "mongodb",
+    async () => {
+      const dbName = `municipio_test_${randomUUID().slice(0, 8)}`;
+      const open = () => openMongoStore(MONGODB_URI, { dbName, attempts: 1 });
+      return {
+        store: await open(),
+        reopen: open,
+        async dispose() {
+          const admin = await open();
+          await admin.connection.dropDatabase();
+          await admin.close();
+        },
+      };
+    },
+  ]);
+} else {
+  console.info("store contract: the MongoDB run was skipped: MONGODB_URI is not set (set it to a MongoDB server to run the same suite there)");
+}
 
 function report(over: Partial<Report> = {}): Report {
   const at = new Date("2026-11-28T12:00:00Z");
@@ -45,11 +71,13 @@ function report(over: Partial<Report> = {}): Report {
 describe.each(stores)("%s store", (_name, open) => {
   let store: Store;
   let reopen: () => Promise<Store>;
+  let dispose: (() => Promise<void>) | undefined;
   beforeEach(async () => {
-    ({ store, reopen } = await open());
+    ({ store, reopen, dispose } = await open());
   });
   afterEach(async () => {
     await store.close();
+    await dispose?.();
   });
 
   it("counters never hand out the same number twice, even under concurrency", async () => {

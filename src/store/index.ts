@@ -1,13 +1,19 @@
-/** Opens the store the configuration asks for. */
+/** Opens the store the configuration asks for: MongoDB when MONGODB_URI is set, otherwise the embedded one. */
 import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
 import { openEmbeddedStore } from "./embedded/index.js";
+import { openMongoStore } from "./mongo/index.js";
 import type { Store } from "./ports.js";
 
-export class StoreUnavailableError extends Error {}
-
-export async function openStore(config: Pick<Config, "DATA_DIR" | "MONGODB_URI">, options: { inMemory?: boolean } = {}): Promise<Store> {
+export async function openStore(
+  config: Pick<Config, "DATA_DIR" | "MONGODB_URI">,
+  options: { inMemory?: boolean; logger?: Logger } = {},
+): Promise<Store> {
   if (config.MONGODB_URI) {
-    throw new StoreUnavailableError("MONGODB_URI is set, but this version has only the embedded store: unset MONGODB_URI to use it");
+    const { logger } = options;
+    return openMongoStore(config.MONGODB_URI, {
+      onRetry: ({ attempt, host, reason, delayMs }) => logger?.warn({ attempt, host, reason, retryInMs: delayMs }, "cannot reach MongoDB yet, retrying"),
+    });
   }
   return openEmbeddedStore(config.DATA_DIR, options);
 }
