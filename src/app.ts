@@ -36,6 +36,10 @@ export interface AppOptions {
   logger?: Logger;
   /** Keep the embedded store in memory only: for benchmarks, never for citizens' data. */
   inMemoryStore?: boolean;
+  /** Use this store instead of opening one (tests that make the store fail on purpose). */
+  store?: Store;
+  /** First pause before messages kept during a store outage are tried again. */
+  retryMs?: number;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -49,7 +53,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"));
   const municipalities = Municipalities.load(config.REFERENCE_DIR);
 
-  const store = await openStore(config, { inMemory: options.inMemoryStore, logger });
+  const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger }));
   const citizens = new Citizens(store.citizens, clock);
   const reports = new Reports(store.reports, store.counters, municipalities, categories, clock);
   const actions = createActions({ citizens, reports, municipalities, categories, texts, privacyVersion: authority.privacy.version });
@@ -69,6 +73,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     defaultLanguage: config.DEFAULT_LANGUAGE,
     timeoutMs: config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000,
+    storeUnavailable: (err) => store.unavailable(err),
+    retryMs: options.retryMs,
   });
   return {
     config,
@@ -79,6 +85,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     async close() {
       await conversations.idle();
+      conversations.stop();
       await store.close();
     },
   };

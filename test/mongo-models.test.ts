@@ -6,10 +6,10 @@
 import { randomUUID } from "node:crypto";
 import mongoose, { type Connection } from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Report } from "../src/store/ports.js";
-import { defineModels, INBOUND_TTL_S, type Models } from "../src/store/mongo/models.js";
 import { hardenConnection, MongoUnavailableError, mongoHosts, openMongoStore } from "../src/store/mongo/index.js";
+import { defineModels, INBOUND_TTL_S, type Models } from "../src/store/mongo/models.js";
 import { MongoReports, reportFromDoc, reportToDoc } from "../src/store/mongo/repositories.js";
+import type { Report } from "../src/store/ports.js";
 
 let conn: Connection;
 let models: Models;
@@ -93,7 +93,15 @@ describe("mongoose models, without a server", () => {
   });
 
   it("citizens and conversations validate; a conversation's empty vars survive", async () => {
-    const citizen = new models.citizens({ _id: "telegram:5001", channel: "telegram", chatId: "5001", language: "es-MX", consent: null, createdAt: at, updatedAt: at });
+    const citizen = new models.citizens({
+      _id: "telegram:5001",
+      channel: "telegram",
+      chatId: "5001",
+      language: "es-MX",
+      consent: null,
+      createdAt: at,
+      updatedAt: at,
+    });
     expect(await validationError(citizen)).toEqual([]);
     expect(await validationError(new models.citizens({ _id: "sms:1", channel: "sms", chatId: "1", language: "es-MX", createdAt: at, updatedAt: at }))).toEqual([
       "channel",

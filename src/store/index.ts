@@ -5,10 +5,7 @@ import { openEmbeddedStore } from "./embedded/index.js";
 import { openMongoStore } from "./mongo/index.js";
 import type { Store } from "./ports.js";
 
-export async function openStore(
-  config: Pick<Config, "DATA_DIR" | "MONGODB_URI">,
-  options: { inMemory?: boolean; logger?: Logger } = {},
-): Promise<Store> {
+export async function openStore(config: Pick<Config, "DATA_DIR" | "MONGODB_URI">, options: { inMemory?: boolean; logger?: Logger } = {}): Promise<Store> {
   if (config.MONGODB_URI) {
     const { logger } = options;
     return openMongoStore(config.MONGODB_URI, {

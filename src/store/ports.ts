@@ -134,5 +134,7 @@ export interface Store {
   inbound: InboundRepository;
   counters: CounterRepository;
   media: MediaRepository;
+  /** Whether an error means the store is away for now (a dropped connection), so the message should wait, not fail. */
+  unavailable(err: unknown): boolean;
   close(): Promise<void>;
 }

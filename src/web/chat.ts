@@ -69,12 +69,17 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
     const lang = asked.success ? asked.data.lang : pickLanguage(undefined, req.headers["accept-language"]);
     if (!parsed.success) return reply.code(400).send({ error: texts.t(lang, "errors.bad_request") });
     const replies: Omit<OutboundMessage, "id">[] = [];
+    let answered = false;
     const result = await service.handle(
       { channel: "web", chatId: parsed.data.session, messageId: parsed.data.id, content: contentOf(parsed.data), languageHint: parsed.data.lang },
       async (_chat, message) => {
+        // Replies to a message kept during a store outage come after this response: refused here,
+        // they stay pending and arrive with the visitor's next message.
+        if (answered) throw new Error("the web chat request was already answered");
         replies.push({ lang: message.lang, text: message.text, choices: message.choices, request: message.request });
       },
     );
+    answered = true;
     return { result, replies };
   });
 };

@@ -7,11 +7,12 @@ import type { Action } from "../../actions/index.js";
 import { type Citizens, citizenId } from "../../domain/citizens.js";
 import type { Photos } from "../../domain/photos.js";
 import type { Logger } from "../../logger.js";
-import type { Citizen, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
+import type { Citizen, ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
 import type { Clock } from "../../util/clock.js";
 import { stripControl } from "../../util/text.js";
 import type { Engine } from "../engine.js";
 import { type EngineInput, GLOBAL_WORDS, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
+import { DeferredMessages } from "./deferred.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, PhotoTooLargeError, type RemotePhoto, type Sender } from "./messages.js";
 import { joinReplies, type Renderer } from "./render.js";
@@ -22,6 +23,11 @@ export const MAX_INBOUND_TEXT = 4096;
 const MAX_ACTIONS = 20;
 /** A claim on a message id older than this belongs to a crashed process and may be taken over. */
 const CLAIM_LEASE_MS = 2 * 60 * 1000;
+/** Messages kept while the store is away; beyond this the citizen is asked to write again later. */
+const DEFERRED_CAPACITY = 10_000;
+/** First and longest pause between attempts to process kept messages. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 export interface ConversationDeps {
   engine: Engine;
@@ -35,6 +41,10 @@ export interface ConversationDeps {
   logger: Logger;
   defaultLanguage: Language;
   timeoutMs: number;
+  /** Whether an error means the store is away for now (the message is kept and retried), not that it failed. */
+  storeUnavailable?: (err: unknown) => boolean;
+  /** First pause before kept messages are tried again (tests shorten it). */
+  retryMs?: number;
 }
 
 /** What a log line may say of an error: its type and message, never the citizen's text. */
@@ -42,7 +52,8 @@ function errorInfo(err: unknown): { type?: string; message?: string } {
   return { type: (err as Error)?.name, message: (err as Error)?.message };
 }
 
-export type HandleResult = "processed" | "duplicate" | "failed";
+/** `deferred`: the store is away; the message is kept and will be answered when it is back. */
+export type HandleResult = "processed" | "duplicate" | "failed" | "deferred";
 
 /** Maps a platform's language code ("en", "en-US", "es") to one we speak. */
 export function languageFromHint(hint: string | undefined, fallback: Language): Language {
@@ -53,25 +64,109 @@ export function languageFromHint(hint: string | undefined, fallback: Language): 
 
 export class ConversationService {
   private readonly queue = new KeyedQueue();
+  private readonly deferred = new DeferredMessages(DEFERRED_CAPACITY);
+  /** Inbound ids waiting in `deferred`, so a redelivery meanwhile is not kept twice. */
+  private readonly deferredIds = new Set<string>();
+  private retryTimer?: NodeJS.Timeout;
+  private retryDelay: number;
 
-  constructor(private readonly deps: ConversationDeps) {}
+  constructor(private readonly deps: ConversationDeps) {
+    this.retryDelay = deps.retryMs ?? RETRY_FIRST_MS;
+  }
 
   /** Processes one inbound message; `send` delivers each reply. Never throws for one bad message. */
   handle(message: InboundMessage, send: Sender): Promise<HandleResult> {
     const key = citizenId(message.channel, message.chatId);
-    return this.queue.run(key, () => this.process(key, message, send));
+    return this.queue.run(key, () => (this.deferred.has(key) ? this.defer(key, message, send) : this.process(key, message, send, false)));
   }
 
-  /** Resolves when every message received so far has been handled. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Messages kept until the store is back. */
+  get waiting(): number {
+    return this.deferred.size;
   }
 
-  private async process(key: string, message: InboundMessage, send: Sender): Promise<HandleResult> {
+  /** Resolves when every message received so far has been handled (messages kept for the store excepted). */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+  }
+
+  /** Stops retrying kept messages (the process is stopping); says how many were left. */
+  stop(): number {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.deferred.size) this.deps.logger.error({ messages: this.deferred.size }, "stopping with messages still waiting for the store");
+    return this.deferred.size;
+  }
+
+  private isUnavailable(err: unknown): boolean {
+    return this.deps.storeUnavailable?.(err) ?? false;
+  }
+
+  /** Keeps a message for later; the first one of a conversation tells the citizen. */
+  private async defer(key: string, message: InboundMessage, send: Sender): Promise<HandleResult> {
+    const inboundId = `${message.channel}:${message.messageId}`;
+    if (this.deferredIds.has(inboundId)) return "duplicate";
+    const first = !this.deferred.has(key);
+    const lang = languageFromHint(message.languageHint, this.deps.defaultLanguage);
+    if (!this.deferred.add(key, { message, send })) {
+      this.deps.logger.error({ conversation: key }, "store away and the waiting queue is full: message refused");
+      await send(message.chatId, this.deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
+      return "failed";
+    }
+    this.deferredIds.add(inboundId);
+    if (first) {
+      this.deps.logger.warn({ conversation: key, waiting: this.deferred.size }, "store away: message kept for later");
+      await send(message.chatId, this.deps.renderer.text(lang, "errors.store_unavailable")).catch(() => undefined);
+    }
+    this.scheduleRetry();
+    return "deferred";
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.replay();
+    }, this.retryDelay);
+  }
+
+  /** Tries the kept messages again, oldest first per conversation; stops at the first that still cannot be stored. */
+  private async replay(): Promise<void> {
+    for (const key of this.deferred.keys()) {
+      const done = await this.queue.run(key, async () => {
+        for (let item = this.deferred.peek(key); item; item = this.deferred.peek(key)) {
+          if ((await this.process(key, item.message, item.send, true)) === "deferred") return false;
+          this.deferred.shift(key);
+          this.deferredIds.delete(`${item.message.channel}:${item.message.messageId}`);
+        }
+        return true;
+      });
+      if (!done) {
+        this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+        this.scheduleRetry();
+        return;
+      }
+    }
+    this.retryDelay = this.deps.retryMs ?? RETRY_FIRST_MS;
+    this.deps.logger.info("store back: waiting messages processed");
+  }
+
+  /**
+   * One message through the engine. `replay` is a kept message tried again: a claim found
+   * unfinished is its own (made before the store went away), and another failure keeps it waiting.
+   */
+  private async process(key: string, message: InboundMessage, send: Sender, replay: boolean): Promise<HandleResult> {
     const { deps } = this;
     const inboundId = `${message.channel}:${message.messageId}`;
     const now = deps.clock.now();
-    if ((await deps.inbound.claim(inboundId, now, CLAIM_LEASE_MS)) === "duplicate") {
+    let claim: ClaimResult;
+    try {
+      claim = await deps.inbound.claim(inboundId, now, CLAIM_LEASE_MS);
+    } catch (err) {
+      if (!this.isUnavailable(err)) throw err;
+      return replay ? "deferred" : this.defer(key, message, send);
+    }
+    if (claim === "duplicate" && !replay) {
       deps.logger.debug({ conversation: key, message: message.messageId }, "duplicate message ignored");
       return "duplicate";
     }
@@ -109,6 +204,10 @@ export class ConversationService {
       record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
       await deps.conversations.save(record);
     } catch (err) {
+      if (this.isUnavailable(err)) {
+        await deps.inbound.release(inboundId).catch(() => undefined);
+        return replay ? "deferred" : this.defer(key, message, send);
+      }
       deps.logger.error({ conversation: key, message: message.messageId, err: errorInfo(err) }, "message failed");
       await deps.inbound.release(inboundId).catch(() => undefined);
       const lang = record?.state.lang ?? deps.defaultLanguage;

@@ -41,6 +41,8 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
     inbound: new EmbeddedInbound(inbound),
     counters: new EmbeddedCounters(counters),
     media: new FileMedia(join(dataDir, "media")),
+    // Files on this machine are never "away": a failure is a failure.
+    unavailable: () => false,
     async close() {
       if (dir === null) return;
       for (const db of all) {

@@ -23,6 +23,26 @@ export interface MongoOptions {
 
 export class MongoUnavailableError extends Error {}
 
+/** Driver errors that mean "no server right now", as opposed to a refused or invalid operation. */
+const CONNECTION_ERRORS = new Set([
+  "MongoNetworkError",
+  "MongoNetworkTimeoutError",
+  "MongoServerSelectionError",
+  "MongooseServerSelectionError",
+  "MongoNotConnectedError",
+  "MongoTopologyClosedError",
+  "MongoWriteConcernError",
+]);
+
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { name?: string; hasErrorLabel?: (label: string) => boolean; message?: string } | null;
+  if (!e) return false;
+  if (e.name && CONNECTION_ERRORS.has(e.name)) return true;
+  if (e.hasErrorLabel?.("RetryableWriteError") || e.hasErrorLabel?.("TransientTransactionError")) return true;
+  // mongoose with bufferCommands off, while disconnected
+  return e.name === "MongooseError" && /before initial connection|not connected|connection .* closed/i.test(e.message ?? "");
+}
+
 /** `host:port[,host:port]` of a MongoDB URI: what a log line may say of it. */
 export function mongoHosts(uri: string): string {
   return /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]+)/.exec(uri)?.[1] ?? "(unparsable URI)";
@@ -93,6 +113,7 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
     inbound: new MongoInbound(models.inbound),
     counters: new MongoCounters(models.counters),
     media: new GridFsMedia(bucket),
+    unavailable: isConnectionError,
     async close() {
       await conn.close();
     },

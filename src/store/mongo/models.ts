@@ -20,7 +20,8 @@ const common = {
   minimize: false,
   _id: false,
 } as const;
-const majority = { writeConcern: { w: "majority" as const, j: true } };
+// Acknowledged by a majority, or an error after 10 s (a replica set without majority must not hang the bot).
+const majority = { writeConcern: { w: "majority" as const, j: true, wtimeoutMS: 10_000 } };
 
 const nullableString = { type: String, default: null };
 

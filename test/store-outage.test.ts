@@ -1,0 +1,100 @@
+/**
+ * The store goes away mid-conversation (MongoDB restarting, a network cut): the citizen is told
+ * once, their messages are kept in order, and they are answered when the store is back. Nothing is
+ * lost. The outage is simulated on the embedded store with the error MongoDB's driver throws.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { type App, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import type { InboundMessage, OutboundMessage } from "../src/engine/runtime/messages.js";
+import { createLogger } from "../src/logger.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { isConnectionError } from "../src/store/mongo/index.js";
+import type { Store } from "../src/store/ports.js";
+import { tempDir } from "./helpers/app.js";
+
+/** A store whose every call fails as a dropped MongoDB connection does while `down` is set. */
+function flaky(store: Store): Store & { down: boolean } {
+  const state = { down: false };
+  const fail = () => {
+    const err = new Error("connection 1 to 127.0.0.1:27017 closed");
+    err.name = "MongoNetworkError";
+    throw err;
+  };
+  const wrap = <T extends object>(repo: T): T =>
+    new Proxy(repo, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          if (state.down) fail();
+          return value.apply(target, args);
+        };
+      },
+    });
+  const out = {
+    ...store,
+    citizens: wrap(store.citizens),
+    conversations: wrap(store.conversations),
+    reports: wrap(store.reports),
+    inbound: wrap(store.inbound),
+    counters: wrap(store.counters),
+    media: wrap(store.media),
+    unavailable: isConnectionError,
+  };
+  return Object.defineProperty(out, "down", { get: () => state.down, set: (v: boolean) => (state.down = v) }) as Store & { down: boolean };
+}
+
+let app: App | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+function text(messageId: string, body: string): InboundMessage {
+  return { channel: "telegram", chatId: "7001", messageId, content: { type: "text", text: body } };
+}
+
+describe("store outage", () => {
+  it("tells the citizen once, keeps their messages in order, and answers them when the store is back", async () => {
+    const dir = await tempDir();
+    const store = flaky(await openEmbeddedStore(dir));
+    app = await createApp(loadConfig({ DATA_DIR: dir }), { store, logger: createLogger("silent"), retryMs: 50 });
+    const sent: OutboundMessage[] = [];
+    const send = async (_chat: string, m: OutboundMessage) => void sent.push(m);
+
+    expect(await app.conversations.handle(text("1", "hola"), send)).toBe("processed");
+    store.down = true;
+    expect(await app.conversations.handle(text("2", "1"), send)).toBe("deferred");
+    expect(await app.conversations.handle(text("3", "sí"), send)).toBe("deferred");
+    // A redelivery of a kept message is not kept twice.
+    expect(await app.conversations.handle(text("3", "sí"), send)).toBe("duplicate");
+    expect(sent.slice(1).map((m) => m.text)).toEqual([expect.stringContaining("Estamos teniendo problemas técnicos")]);
+    expect(app.conversations.waiting).toBe(2);
+
+    await new Promise((r) => setTimeout(r, 200));
+    expect(app.conversations.waiting).toBe(2);
+    store.down = false;
+    for (let i = 0; i < 100 && app.conversations.waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(app.conversations.waiting).toBe(0);
+
+    // "1" opened the report (privacy notice and consent), "sí" gave consent: answered in that order.
+    const after = sent.slice(2).map((m) => m.text);
+    expect(after[0]).toContain("¿Aceptas el aviso de privacidad");
+    expect(after[1]).toContain("¿En qué municipio está el problema?");
+    const record = await store.conversations.get("telegram:7001");
+    expect(record?.state).toMatchObject({ flow: "report", step: "where", waiting: "answer" });
+    // A new message after the outage goes straight through.
+    expect(await app.conversations.handle(text("4", "Metepec"), send)).toBe("processed");
+    expect(sent.at(-1)?.text).toContain("¿Qué tipo de problema es, en Metepec?");
+  });
+
+  it("recognises the driver's connection errors, and only those", () => {
+    const named = (name: string) => Object.assign(new Error("x"), { name });
+    expect(isConnectionError(named("MongoServerSelectionError"))).toBe(true);
+    expect(isConnectionError(named("MongoNetworkError"))).toBe(true);
+    expect(isConnectionError(named("ValidationError"))).toBe(false);
+    expect(isConnectionError(Object.assign(new Error("E11000 duplicate key"), { name: "MongoServerError", code: 11000 }))).toBe(false);
+    expect(isConnectionError(null)).toBe(false);
+  });
+});
