@@ -149,7 +149,12 @@ describe("mongoose models, without a server", () => {
     expect(castFilter(models.reports.findOne({ notAField: 1 })).error?.message).toMatch(/not in schema/);
     // The repository never even passes the object on: it is compared as text.
     const queries: unknown[] = [];
-    const spy = { findOne: (filter: unknown) => (queries.push(filter), { lean: async () => null }) };
+    const spy = {
+      findOne(filter: unknown) {
+        queries.push(filter);
+        return { lean: async () => null };
+      },
+    };
     await new MongoReports(spy as never).byFolio({ $gt: "" } as unknown as string);
     expect(queries).toEqual([{ folio: "[object Object]" }]);
   });
