@@ -1,0 +1,78 @@
+/**
+ * `npm run admin -- <command>`: administration from the command line.
+ *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), idempotently
+ */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { Presets, SingleBar } from "cli-progress";
+import { loadConfig } from "../config.js";
+import { openMongoStore } from "../store/mongo/index.js";
+import { type MigrationProgress, migrateToMongo } from "./migrate.js";
+
+const USAGE = `usage: npm run admin -- migrate --to mongo
+
+  migrate --to mongo   copies every citizen, conversation, report, inbound id, counter and photo
+                       of the embedded store in DATA_DIR into MongoDB at MONGODB_URI. Safe to run
+                       again: what is already there is replaced by the same data, counters only
+                       move forward. Stop the bot first: the embedded store has one process.`;
+
+/** A bar per collection on a terminal; one line per collection otherwise (logs, CI). */
+function progressBar(): MigrationProgress {
+  const tty = process.stderr.isTTY;
+  let bar: SingleBar | undefined;
+  let name = "";
+  let total = 0;
+  return {
+    start(collection, count) {
+      name = collection;
+      total = count;
+      if (!tty) return;
+      bar = new SingleBar({ format: `${collection.padEnd(14)} {bar} {value}/{total}`, stream: process.stderr }, Presets.shades_classic);
+      bar.start(count, 0);
+    },
+    tick() {
+      bar?.increment();
+    },
+    finish() {
+      bar?.stop();
+      if (!tty) process.stderr.write(`${name.padEnd(14)} ${total}/${total}\n`);
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { to: { type: "string" }, help: { type: "boolean" } } });
+  if (values.help || positionals[0] !== "migrate" || values.to !== "mongo") {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const config = loadConfig();
+  if (!config.MONGODB_URI) {
+    process.stderr.write("municipio-abierto admin: set MONGODB_URI to the MongoDB to copy into\n");
+    return 2;
+  }
+  if (!existsSync(config.DATA_DIR)) {
+    process.stderr.write(`municipio-abierto admin: no embedded store at ${config.DATA_DIR} (DATA_DIR)\n`);
+    return 2;
+  }
+  const mongo = await openMongoStore(config.MONGODB_URI);
+  try {
+    const counts = await migrateToMongo(config.DATA_DIR, mongo, progressBar());
+    const summary = Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(", ");
+    process.stdout.write(`copied from ${config.DATA_DIR} into MongoDB: ${summary}\n`);
+    return 0;
+  } finally {
+    await mongo.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`municipio-abierto admin: ${err.message}\n`);
+    process.exit(1);
+  },
+);

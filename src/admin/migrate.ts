@@ -1,0 +1,79 @@
+/**
+ * Copies everything the embedded store holds into MongoDB: citizens, conversations, reports,
+ * inbound ids, counters and photos. Idempotent: documents are replaced by id, counters only move
+ * forward, photos already stored are kept; running it twice changes nothing the second time.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { openCollection } from "../store/embedded/collection.js";
+import { FileMedia } from "../store/embedded/media.js";
+import type { openMongoStore } from "../store/mongo/index.js";
+import { reportToDoc } from "../store/mongo/repositories.js";
+import type { ConversationRecord, Report } from "../store/ports.js";
+
+type MongoStore = Awaited<ReturnType<typeof openMongoStore>>;
+
+/** What the migration reports as it goes: a collection, how many documents it has, how many are done. */
+export interface MigrationProgress {
+  start(collection: string, total: number): void;
+  tick(): void;
+  finish(): void;
+}
+
+export const COLLECTIONS = ["citizens", "conversations", "reports", "inbound", "counters", "media"] as const;
+export type CollectionName = (typeof COLLECTIONS)[number];
+
+/** Every document of one embedded collection, without nedb's `_id` when the domain keeps its own `id`. */
+async function embeddedDocs(dataDir: string, name: Exclude<CollectionName, "media">): Promise<Record<string, unknown>[]> {
+  const db = await openCollection(dataDir, name, []);
+  db.stopAutocompaction();
+  return db.getAllData<Record<string, unknown>>() as Record<string, unknown>[];
+}
+
+async function mediaIds(dataDir: string): Promise<string[]> {
+  try {
+    return (await readdir(join(dataDir, "media"))).filter((f) => /^[a-zA-Z0-9-]{8,64}$/.test(f));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+function strip(doc: Record<string, unknown>): Record<string, unknown> {
+  const { _id, ...rest } = doc;
+  return { id: rest.id ?? _id, ...rest };
+}
+
+export async function migrateToMongo(dataDir: string, mongo: MongoStore, progress: MigrationProgress): Promise<Record<CollectionName, number>> {
+  const { models } = mongo;
+  const counts = {} as Record<CollectionName, number>;
+  const run = async <T>(name: CollectionName, items: T[], write: (item: T) => Promise<unknown>) => {
+    progress.start(name, items.length);
+    for (const item of items) {
+      await write(item);
+      progress.tick();
+    }
+    progress.finish();
+    counts[name] = items.length;
+  };
+
+  await run("citizens", await embeddedDocs(dataDir, "citizens"), (d) => mongo.citizens.save(strip(d) as never));
+  await run("conversations", await embeddedDocs(dataDir, "conversations"), (d) => mongo.conversations.save(strip(d) as unknown as ConversationRecord));
+  await run("reports", await embeddedDocs(dataDir, "reports"), (d) => {
+    const doc = reportToDoc(strip(d) as unknown as Report);
+    return models.reports.replaceOne({ _id: String(doc._id) }, doc, { upsert: true, runValidators: true });
+  });
+  await run("inbound", await embeddedDocs(dataDir, "inbound"), (d) =>
+    models.inbound.replaceOne({ _id: String(d._id) }, { _id: String(d._id), state: d.state, claimedAt: d.claimedAt }, { upsert: true, runValidators: true }),
+  );
+  // A counter only moves forward: a folio handed out in either store is never handed out again.
+  await run("counters", await embeddedDocs(dataDir, "counters"), (d) =>
+    models.counters.updateOne({ _id: String(d._id) }, { $max: { seq: Number(d.seq) } }, { upsert: true }),
+  );
+  const files = new FileMedia(join(dataDir, "media"));
+  await run("media", await mediaIds(dataDir), async (id) => {
+    const media = await files.get(id);
+    if (media) await mongo.media.put(id, media);
+  });
+  return counts;
+}
