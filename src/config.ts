@@ -41,6 +41,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/** Every setting's name, as `.env.example` must document it. */
+export const CONFIG_KEYS = Object.keys(schema.shape);
+
 export class ConfigError extends Error {}
 
 /** Parses `env` (process.env by default); empty strings count as unset. */

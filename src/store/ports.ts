@@ -134,6 +134,8 @@ export interface Store {
   inbound: InboundRepository;
   counters: CounterRepository;
   media: MediaRepository;
+  /** Resolves when the store answers (the health check). */
+  ping(): Promise<void>;
   /** Whether an error means the store is away for now (a dropped connection), so the message should wait, not fail. */
   unavailable(err: unknown): boolean;
   close(): Promise<void>;

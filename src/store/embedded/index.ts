@@ -43,6 +43,7 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
     media: new FileMedia(join(dataDir, "media")),
     // Files on this machine are never "away": a failure is a failure.
     unavailable: () => false,
+    ping: async () => {},
     async close() {
       if (dir === null) return;
       for (const db of all) {

@@ -114,6 +114,9 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
     counters: new MongoCounters(models.counters),
     media: new GridFsMedia(bucket),
     unavailable: isConnectionError,
+    async ping() {
+      await db.command({ ping: 1 });
+    },
     async close() {
       await conn.close();
     },
