@@ -3,13 +3,13 @@
  * write, declares the indexes the queries need, and neutralises hostile filters before any query.
  * The same repositories run against a real server in store.contract.test.ts when MONGODB_URI is set.
  */
-import { randomUUID } from "node:crypto";
 import mongoose, { type Connection } from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hardenConnection, MongoUnavailableError, mongoHosts, openMongoStore } from "../src/store/mongo/index.js";
 import { defineModels, INBOUND_TTL_S, type Models } from "../src/store/mongo/models.js";
 import { MongoReports, reportFromDoc, reportToDoc } from "../src/store/mongo/repositories.js";
 import type { Report } from "../src/store/ports.js";
+import { sampleReport } from "./helpers/reports.js";
 
 let conn: Connection;
 let models: Models;
@@ -23,25 +23,13 @@ afterAll(() => conn.close());
 const at = new Date("2026-11-28T12:00:00Z");
 
 function report(over: Partial<Report> = {}): Report {
-  return {
-    id: randomUUID(),
+  return sampleReport({
     folio: "MET-2026-000001",
-    municipality: "15054",
-    category: "baches",
-    description: "Bache profundo frente al mercado",
-    location: { latitude: 19.2566, longitude: -99.6047 },
     photos: ["0b5e7d1a-8d55-4a0e-9b7c-3f0e1c2d4a5b"],
     channel: "telegram",
     citizenId: "telegram:5001",
-    anonymous: false,
-    contactable: true,
-    language: "es-MX",
-    status: "recibido",
-    history: [{ status: "recibido", at, by: "system", note: null }],
-    createdAt: at,
-    updatedAt: at,
     ...over,
-  };
+  });
 }
 
 async function validationError(doc: { validate(): Promise<void> }): Promise<string[]> {

@@ -8,8 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConversationState } from "../src/engine/types.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { openMongoStore } from "../src/store/mongo/index.js";
-import type { Citizen, Report, Store } from "../src/store/ports.js";
+import type { Citizen, Store } from "../src/store/ports.js";
 import { tempDir } from "./helpers/app.js";
+import { sampleReport } from "./helpers/reports.js";
 
 type Opened = { store: Store; reopen: () => Promise<Store>; dispose?: () => Promise<void> };
 
@@ -45,28 +46,7 @@ if (MONGODB_URI) {
   console.info("store contract: the MongoDB run was skipped: MONGODB_URI is not set (set it to a MongoDB server to run the same suite there)");
 }
 
-function report(over: Partial<Report> = {}): Report {
-  const at = new Date("2026-11-28T12:00:00Z");
-  return {
-    id: randomUUID(),
-    folio: `MET-2026-${String(Math.floor(Math.random() * 999999)).padStart(6, "0")}`,
-    municipality: "15054",
-    category: "baches",
-    description: "Bache profundo frente al mercado",
-    location: { latitude: 19.2566, longitude: -99.6047 },
-    photos: [],
-    channel: "console",
-    citizenId: "console:ana",
-    anonymous: false,
-    contactable: true,
-    language: "es-MX",
-    status: "recibido",
-    history: [{ status: "recibido", at, by: "system", note: null }],
-    createdAt: at,
-    updatedAt: at,
-    ...over,
-  };
-}
+const report = sampleReport;
 
 describe.each(stores)("%s store", (_name, open) => {
   let store: Store;

@@ -5,6 +5,7 @@
  */
 import { Readable } from "node:stream";
 import { type mongo, trusted } from "mongoose";
+import { claimWithLease } from "../claim.js";
 import type {
   Citizen,
   CitizenRepository,
@@ -116,17 +117,27 @@ export class MongoReports implements ReportRepository {
 export class MongoInbound implements InboundRepository {
   constructor(private readonly model: Models["inbound"]) {}
 
-  async claim(id: string, now: Date, leaseMs: number): Promise<ClaimResult> {
-    try {
-      await this.model.create({ _id: String(id), state: "processing", claimedAt: now });
-      return "claimed";
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-    // A claim that never completed and is older than the lease belongs to a process that died: take it over.
-    const stale = new Date(now.getTime() - leaseMs);
-    const res = await this.model.updateOne({ _id: String(id), state: "processing", claimedAt: trusted({ $lt: stale }) }, { $set: { claimedAt: now } });
-    return res.modifiedCount === 1 ? "claimed" : "duplicate";
+  claim(id: string, now: Date, leaseMs: number): Promise<ClaimResult> {
+    const _id = String(id);
+    return claimWithLease(
+      {
+        insert: async () => {
+          try {
+            await this.model.create({ _id, state: "processing", claimedAt: now });
+            return true;
+          } catch (err) {
+            if (isDuplicateKey(err)) return false;
+            throw err;
+          }
+        },
+        takeOver: async (stale) => {
+          const res = await this.model.updateOne({ _id, state: "processing", claimedAt: trusted({ $lt: stale }) }, { $set: { claimedAt: now } });
+          return res.modifiedCount === 1;
+        },
+      },
+      now,
+      leaseMs,
+    );
   }
 
   async complete(id: string, now: Date): Promise<void> {

@@ -1,0 +1,26 @@
+/** A report as the domain writes it, for store tests. */
+import { randomUUID } from "node:crypto";
+import type { Report } from "../../src/store/ports.js";
+
+export function sampleReport(over: Partial<Report> = {}): Report {
+  const at = new Date("2026-11-28T12:00:00Z");
+  return {
+    id: randomUUID(),
+    folio: `MET-2026-${String(Math.floor(Math.random() * 999999)).padStart(6, "0")}`,
+    municipality: "15054",
+    category: "baches",
+    description: "Bache profundo frente al mercado",
+    location: { latitude: 19.2566, longitude: -99.6047 },
+    photos: [],
+    channel: "console",
+    citizenId: "console:ana",
+    anonymous: false,
+    contactable: true,
+    language: "es-MX",
+    status: "recibido",
+    history: [{ status: "recibido", at, by: "system", note: null }],
+    createdAt: at,
+    updatedAt: at,
+    ...over,
+  };
+}
