@@ -1,5 +1,7 @@
 # The bot, as `npm start` runs it. Used by docker-compose.yml; any MongoDB works through MONGODB_URI.
 FROM node:20-bookworm-slim
+# The Debian Chromium for WhatsApp Web (CHROMIUM_PATH=/usr/bin/chromium).
+RUN apt-get update && apt-get install -y --no-install-recommends chromium && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # puppeteer (pulled in for WhatsApp) must not download a browser: the Debian Chromium is used.
 COPY package.json package-lock.json .puppeteerrc.cjs ./

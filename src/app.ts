@@ -20,6 +20,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
 import { type Clock, systemClock } from "./util/clock.js";
+import { createPseudonymizer, type Pseudonymizer } from "./util/pseudonym.js";
 
 export interface App {
   config: Config;
@@ -28,6 +29,8 @@ export interface App {
   texts: Texts;
   municipalities: Municipalities;
   logger: Logger;
+  /** How a chat is named in log lines. */
+  pseudonym: Pseudonymizer;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"));
   const municipalities = Municipalities.load(config.REFERENCE_DIR);
 
+  const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);
   const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger }));
   const citizens = new Citizens(store.citizens, clock);
   const reports = new Reports(store.reports, store.counters, municipalities, categories, clock);
@@ -74,6 +78,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     defaultLanguage: config.DEFAULT_LANGUAGE,
     timeoutMs: config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000,
     storeUnavailable: (err) => store.unavailable(err),
+    pseudonym,
     retryMs: options.retryMs,
   });
   return {
@@ -83,6 +88,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     texts,
     municipalities,
     logger,
+    pseudonym,
     async close() {
       await conversations.idle();
       conversations.stop();

@@ -33,6 +33,14 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{16,256}$/, "accepts 16 to 256 letters, digits, _ or -")
     .optional(),
   TELEGRAM_THROTTLE: bool.default(true),
+  WHATSAPP_ENABLED: bool.default(false),
+  CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
+  /** Per chat: the shortest pause between two messages the bot sends. */
+  WHATSAPP_CHAT_INTERVAL_MS: z.coerce.number({ message: "accepts a number of milliseconds" }).int().min(0).max(60_000).default(1000),
+  /** Across all chats: the most messages the bot sends in a minute. */
+  WHATSAPP_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(6000).default(60),
+  ADMIN_TOKEN: z.string().min(16, "accepts a secret of at least 16 characters").optional(),
+  LOG_PSEUDONYM_KEY: z.string().min(16, "accepts a secret of at least 16 characters").optional(),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, "accepts a mongodb:// or mongodb+srv:// URI")

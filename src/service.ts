@@ -3,8 +3,11 @@
  * and stopped in the right order. `npm start` and the end-to-end tests use this same composition.
  */
 import type { FastifyInstance } from "fastify";
+import type { Connection } from "mongoose";
 import { type App, type AppOptions, createApp } from "./app.js";
 import { TelegramChannel } from "./channels/telegram/channel.js";
+import { WhatsAppChannel } from "./channels/whatsapp/channel.js";
+import { type ClientFactory, createWhatsAppClient } from "./channels/whatsapp/client.js";
 import type { Config } from "./config.js";
 import { createWebServer } from "./web/server.js";
 
@@ -12,21 +15,46 @@ export interface Service {
   app: App;
   server: FastifyInstance;
   telegram?: TelegramChannel;
+  whatsapp?: WhatsAppChannel;
   /** What each channel is doing, for the start-up line. */
   channels(): Record<string, string>;
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, options: AppOptions = {}): Promise<Service> {
+export interface ServiceOptions extends AppOptions {
+  /** How the WhatsApp client is made: whatsapp-web.js in production, a fake in tests. */
+  whatsappClient?: ClientFactory;
+  /** Where the WhatsApp QR is printed besides the admin page (the terminal by default). */
+  printQr?: (qr: string) => void;
+  /** First pause before WhatsApp reconnects (tests shorten it). */
+  whatsappReconnectMs?: number;
+}
+
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const app = await createApp(config, options);
   const token = config.TELEGRAM_BOT_TOKEN;
   const telegram = token
     ? new TelegramChannel({ config: { ...config, TELEGRAM_BOT_TOKEN: token }, conversations: app.conversations, texts: app.texts, logger: app.logger })
     : undefined;
+  const whatsapp = config.WHATSAPP_ENABLED
+    ? new WhatsAppChannel({
+        config,
+        conversations: app.conversations,
+        texts: app.texts,
+        logger: app.logger,
+        pseudonym: app.pseudonym,
+        createClient: options.whatsappClient ?? createWhatsAppClient,
+        // With MongoDB, the WhatsApp session is kept there too (RemoteAuth).
+        mongo: "connection" in app.store ? (app.store.connection as Connection) : undefined,
+        printQr: options.printQr,
+        reconnectMs: options.whatsappReconnectMs,
+      })
+    : undefined;
   const webhook = telegram?.webhook;
   const server = await createWebServer(app, {
     chat: config.WEB_CHAT_ENABLED,
     telegramWebhook: telegram && webhook ? { ...webhook, handle: (update) => telegram.handleWebhookUpdate(update) } : undefined,
+    whatsappQr: whatsapp ? { adminToken: config.ADMIN_TOKEN, texts: app.texts, status: () => ({ state: whatsapp.state, qr: whatsapp.qr }) } : undefined,
   });
   try {
     await server.listen({ port: config.PORT, host: config.HOST });
@@ -34,24 +62,28 @@ export async function startService(config: Config, options: AppOptions = {}): Pr
     await app.close();
     throw err;
   }
-  // Telegram connects in the background: a slow or unreachable Bot API never holds the rest back.
+  // Telegram and WhatsApp connect in the background: neither holds the rest back.
   void telegram?.start();
+  void whatsapp?.start();
 
   return {
     app,
     server,
     telegram,
+    whatsapp,
     channels() {
       const address = server.server.address();
       const port = typeof address === "object" && address ? address.port : config.PORT;
       return {
         web: config.WEB_CHAT_ENABLED ? `on at http://localhost:${port}/` : "off (set WEB_CHAT_ENABLED=true)",
         telegram: telegram ? `${telegram.state} (${telegram.mode})` : "off (set TELEGRAM_BOT_TOKEN)",
+        whatsapp: whatsapp ? `${whatsapp.state}${config.ADMIN_TOKEN ? ", QR at /admin/whatsapp" : ", QR in this terminal"}` : "off (set WHATSAPP_ENABLED=true)",
         console: "run `npm run --silent chat` in another terminal",
       };
     },
     async stop() {
       await telegram?.stop();
+      await whatsapp?.stop();
       await server.close();
       await app.close();
     },

@@ -1,13 +1,15 @@
-/** The HTTP server: the root only registers plugins (health, web chat, Telegram's webhook). */
+/** The HTTP server: the root only registers plugins (health, web chat, Telegram's webhook, WhatsApp's QR page). */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { App } from "../app.js";
 import { type TelegramWebhookOptions, telegramWebhookPlugin } from "../channels/telegram/webhook.js";
+import { type QrPageOptions, whatsappQrPagePlugin } from "../channels/whatsapp/qr-page.js";
 import { chatPlugin } from "./chat.js";
 import { healthPlugin } from "./health.js";
 
 export interface WebServerOptions {
   chat: boolean;
   telegramWebhook?: TelegramWebhookOptions;
+  whatsappQr?: QrPageOptions;
 }
 
 export async function createWebServer(app: App, options: WebServerOptions): Promise<FastifyInstance> {
@@ -22,5 +24,6 @@ export async function createWebServer(app: App, options: WebServerOptions): Prom
   await server.register(healthPlugin, { store: app.store });
   if (options.chat) await server.register(chatPlugin, { service: app.conversations, texts: app.texts });
   if (options.telegramWebhook) await server.register(telegramWebhookPlugin, options.telegramWebhook);
+  if (options.whatsappQr) await server.register(whatsappQrPagePlugin, options.whatsappQr);
   return server;
 }

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { type Service, startService } from "../../src/service.js";
+import { type Service, type ServiceOptions, startService } from "../../src/service.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { tempDir } from "./app.js";
 
@@ -29,12 +29,15 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-export async function runBot(env: Record<string, string>, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<RunningBot> {
+export async function runBot(
+  env: Record<string, string>,
+  options: { dataDir?: string; clock?: ManualClock; service?: Omit<ServiceOptions, "clock" | "logger"> } = {},
+): Promise<RunningBot> {
   const dataDir = options.dataDir ?? (await tempDir());
   const clock = options.clock ?? new ManualClock();
   const logs = new LogLines();
   const config = loadConfig({ DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", ...env });
-  const service = await startService(config, { clock, logger: createLogger("info", logs) });
+  const service = await startService(config, { ...options.service, clock, logger: createLogger("info", logs) });
   await service.telegram?.start();
   return {
     service,
@@ -43,7 +46,7 @@ export async function runBot(env: Record<string, string>, options: { dataDir?: s
     clock,
     async restart() {
       await service.stop();
-      return runBot(env, { dataDir, clock });
+      return runBot(env, { ...options, dataDir, clock });
     },
     stop: () => service.stop(),
   };

@@ -9,6 +9,7 @@ import type { Photos } from "../../domain/photos.js";
 import type { Logger } from "../../logger.js";
 import type { Citizen, ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
 import type { Clock } from "../../util/clock.js";
+import type { Pseudonymizer } from "../../util/pseudonym.js";
 import { stripControl } from "../../util/text.js";
 import type { Engine } from "../engine.js";
 import { type EngineInput, GLOBAL_WORDS, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
@@ -45,6 +46,8 @@ export interface ConversationDeps {
   storeUnavailable?: (err: unknown) => boolean;
   /** First pause before kept messages are tried again (tests shorten it). */
   retryMs?: number;
+  /** How a conversation is named in the logs (never the chat id itself). */
+  pseudonym: Pseudonymizer;
 }
 
 /** What a log line may say of an error: its type and message, never the citizen's text. */
@@ -109,13 +112,13 @@ export class ConversationService {
     const first = !this.deferred.has(key);
     const lang = languageFromHint(message.languageHint, this.deps.defaultLanguage);
     if (!this.deferred.add(key, { message, send })) {
-      this.deps.logger.error({ conversation: key }, "store away and the waiting queue is full: message refused");
+      this.deps.logger.error({ chat: this.deps.pseudonym(key) }, "store away and the waiting queue is full: message refused");
       await send(message.chatId, this.deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
       return "failed";
     }
     this.deferredIds.add(inboundId);
     if (first) {
-      this.deps.logger.warn({ conversation: key, waiting: this.deferred.size }, "store away: message kept for later");
+      this.deps.logger.warn({ chat: this.deps.pseudonym(key), waiting: this.deferred.size }, "store away: message kept for later");
       await send(message.chatId, this.deps.renderer.text(lang, "errors.store_unavailable")).catch(() => undefined);
     }
     this.scheduleRetry();
@@ -167,7 +170,7 @@ export class ConversationService {
       return replay ? "deferred" : this.defer(key, message, send);
     }
     if (claim === "duplicate" && !replay) {
-      deps.logger.debug({ conversation: key, message: message.messageId }, "duplicate message ignored");
+      deps.logger.debug({ chat: this.deps.pseudonym(key), message: message.messageId }, "duplicate message ignored");
       return "duplicate";
     }
     let record: ConversationRecord | null = null;
@@ -208,7 +211,7 @@ export class ConversationService {
         await deps.inbound.release(inboundId).catch(() => undefined);
         return replay ? "deferred" : this.defer(key, message, send);
       }
-      deps.logger.error({ conversation: key, message: message.messageId, err: errorInfo(err) }, "message failed");
+      deps.logger.error({ chat: this.deps.pseudonym(key), message: message.messageId, err: errorInfo(err) }, "message failed");
       await deps.inbound.release(inboundId).catch(() => undefined);
       const lang = record?.state.lang ?? deps.defaultLanguage;
       await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
@@ -220,7 +223,7 @@ export class ConversationService {
       await deps.inbound.complete(inboundId, deps.clock.now());
       await this.flush(record, message.chatId, send);
     } catch (err) {
-      deps.logger.warn({ conversation: key, err: errorInfo(err) }, "replies kept pending: channel did not accept them");
+      deps.logger.warn({ chat: this.deps.pseudonym(key), err: errorInfo(err) }, "replies kept pending: channel did not accept them");
       return "failed";
     }
     return "processed";
@@ -290,13 +293,13 @@ export class ConversationService {
     if (!action) return { type: "action_result", ok: false, error: `unknown action ${name}` };
     const parsed = action.args.safeParse(args);
     if (!parsed.success) {
-      this.deps.logger.warn({ conversation: key, action: name }, "action arguments rejected");
+      this.deps.logger.warn({ chat: this.deps.pseudonym(key), action: name }, "action arguments rejected");
       return { type: "action_result", ok: false, error: "invalid arguments" };
     }
     try {
       return { type: "action_result", ok: true, value: await action.run(parsed.data, ctx) };
     } catch (err) {
-      this.deps.logger.error({ conversation: key, action: name, err: errorInfo(err) }, "action failed");
+      this.deps.logger.error({ chat: this.deps.pseudonym(key), action: name, err: errorInfo(err) }, "action failed");
       return { type: "action_result", ok: false, error: "action failed" };
     }
   }

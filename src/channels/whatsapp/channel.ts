@@ -1,0 +1,160 @@
+/**
+ * The WhatsApp channel: whatsapp-web.js on the system Chromium, logged in by QR (printed in the
+ * terminal and shown on the admin page), reconnecting with backoff. `readMessage` turns messages
+ * into neutral ones, the conversation runtime answers, `toWhatsApp` turns answers into text, and
+ * the outbox paces them. Chats appear in logs only as pseudonyms.
+ */
+import Bottleneck from "bottleneck";
+import qrcodeTerminal from "qrcode-terminal";
+import type { Config } from "../../config.js";
+import type { ConversationService } from "../../engine/runtime/conversations.js";
+import type { OutboundMessage } from "../../engine/runtime/messages.js";
+import type { Texts } from "../../i18n.js";
+import type { Logger } from "../../logger.js";
+import type { Pseudonymizer } from "../../util/pseudonym.js";
+import { type ClientFactory, type ClientSettings, chromiumAvailable, type WhatsAppClient, type WhatsAppMessage } from "./client.js";
+import { readMessage } from "./messages.js";
+import { toWhatsApp } from "./replies.js";
+
+export type WhatsAppStatus = "off" | "starting" | "qr" | "ready" | "reconnecting";
+
+export interface WhatsAppChannelOptions {
+  config: Pick<Config, "CHROMIUM_PATH" | "DATA_DIR" | "WHATSAPP_CHAT_INTERVAL_MS" | "WHATSAPP_MAX_PER_MINUTE">;
+  conversations: ConversationService;
+  texts: Texts;
+  logger: Logger;
+  pseudonym: Pseudonymizer;
+  createClient: ClientFactory;
+  mongo?: ClientSettings["mongo"];
+  /** Where the QR goes besides the admin page (the terminal by default). */
+  printQr?: (qr: string) => void;
+  /** First pause before reconnecting (doubled each time, up to five minutes). */
+  reconnectMs?: number;
+}
+
+const RECONNECT_MAX_MS = 5 * 60 * 1000;
+
+export class WhatsAppChannel {
+  private client?: WhatsAppClient;
+  private status: WhatsAppStatus = "off";
+  private latestQr?: string;
+  private reconnectDelay: number;
+  private reconnectTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly global: Bottleneck;
+  private readonly perChat: Bottleneck.Group;
+
+  constructor(private readonly options: WhatsAppChannelOptions) {
+    this.reconnectDelay = options.reconnectMs ?? 5000;
+    const { config } = options;
+    // Conservative pacing: one message at a time per chat with a pause between, and a ceiling per minute overall.
+    this.global = new Bottleneck({ minTime: Math.ceil(60_000 / config.WHATSAPP_MAX_PER_MINUTE) });
+    this.perChat = new Bottleneck.Group({ maxConcurrent: 1, minTime: config.WHATSAPP_CHAT_INTERVAL_MS });
+    this.perChat.on("created", (limiter) => limiter.chain(this.global));
+  }
+
+  get state(): WhatsAppStatus {
+    return this.status;
+  }
+
+  /** The QR code waiting to be scanned, while there is one. */
+  get qr(): string | undefined {
+    return this.status === "qr" ? this.latestQr : undefined;
+  }
+
+  /** Opens WhatsApp Web. Never throws: without Chromium the channel stays off with one log line. */
+  async start(): Promise<boolean> {
+    const { config, logger } = this.options;
+    if (!chromiumAvailable(config.CHROMIUM_PATH)) {
+      logger.error(
+        { channel: "whatsapp", chromium: config.CHROMIUM_PATH },
+        `whatsapp off: Chromium not found at ${config.CHROMIUM_PATH}; install it (apt-get install chromium) or set CHROMIUM_PATH`,
+      );
+      return false;
+    }
+    this.stopped = false;
+    await this.connect();
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = undefined;
+    this.status = "off";
+    await client?.destroy().catch(() => undefined);
+    await this.global.stop({ dropWaitingJobs: false }).catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const { config, logger, createClient, mongo } = this.options;
+    this.status = "starting";
+    const client = createClient({ chromiumPath: config.CHROMIUM_PATH, dataDir: config.DATA_DIR, mongo });
+    this.client = client;
+    client.on("qr", (qr) => this.onQr(qr));
+    client.on("authenticated", () => logger.info({ channel: "whatsapp" }, "whatsapp session authenticated"));
+    client.on("auth_failure", (message) => logger.error({ channel: "whatsapp", reason: message }, "whatsapp login failed; scan a new QR code"));
+    client.on("ready", () => {
+      this.status = "ready";
+      this.latestQr = undefined;
+      this.reconnectDelay = this.options.reconnectMs ?? 5000;
+      logger.info({ channel: "whatsapp" }, "whatsapp on");
+    });
+    client.on("disconnected", (reason) => {
+      logger.warn({ channel: "whatsapp", reason }, "whatsapp disconnected");
+      void this.reconnect(client);
+    });
+    client.on("message", (message) => void this.onMessage(message));
+    try {
+      await client.initialize();
+    } catch (err) {
+      logger.error({ channel: "whatsapp", reason: (err as Error).message, retryInMs: this.reconnectDelay }, "whatsapp cannot open WhatsApp Web");
+      void this.reconnect(client);
+    }
+  }
+
+  /** Closes the old client and opens a new one after a pause that doubles each time. */
+  private async reconnect(old: WhatsAppClient): Promise<void> {
+    if (this.stopped || this.client !== old) return;
+    this.status = "reconnecting";
+    this.client = undefined;
+    await old.destroy().catch(() => undefined);
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    this.reconnectTimer = setTimeout(() => {
+      if (!this.stopped) void this.connect();
+    }, delay);
+  }
+
+  private onQr(qr: string): void {
+    this.status = "qr";
+    this.latestQr = qr;
+    this.options.logger.info({ channel: "whatsapp" }, "whatsapp waiting for a QR scan (terminal, or /admin/whatsapp)");
+    const print = this.options.printQr ?? ((code: string) => qrcodeTerminal.generate(code, { small: true }, (art) => process.stdout.write(`${art}\n`)));
+    print(qr);
+  }
+
+  private async onMessage(message: WhatsAppMessage): Promise<void> {
+    const event = readMessage(message);
+    if (event.kind !== "citizen") return;
+    try {
+      await this.options.conversations.handle(
+        { channel: "whatsapp", chatId: event.chatId, messageId: event.messageId, content: event.content },
+        (chatId, reply) => this.send(chatId, reply),
+      );
+    } catch (err) {
+      this.options.logger.error({ channel: "whatsapp", chat: this.options.pseudonym(event.chatId), reason: (err as Error).message }, "whatsapp message failed");
+    }
+  }
+
+  /** Resolves once WhatsApp has taken the message; paced by the outbox. */
+  private send(chatId: string, reply: OutboundMessage): Promise<void> {
+    const text = toWhatsApp(reply, this.options.texts);
+    return this.perChat.key(chatId).schedule(async () => {
+      const client = this.client;
+      if (!client || this.status !== "ready") throw new Error("WhatsApp is not connected");
+      await client.sendMessage(chatId, text);
+    });
+  }
+}

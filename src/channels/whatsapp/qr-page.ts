@@ -1,0 +1,54 @@
+/**
+ * `/admin/whatsapp`: the QR code to link the municipality's WhatsApp, for the administrator only
+ * (ADMIN_TOKEN as `?token=` or `Authorization: Bearer`). The page refreshes itself as WhatsApp
+ * rotates the code, and says when the channel is connected.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyPluginAsync } from "fastify";
+import QRCode from "qrcode";
+import type { Texts } from "../../i18n.js";
+import type { WhatsAppStatus } from "./channel.js";
+
+export interface QrPageOptions {
+  /** Unset: the page answers 404, as if it did not exist. */
+  adminToken?: string;
+  texts: Texts;
+  status(): { state: WhatsAppStatus; qr?: string };
+}
+
+function sameToken(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export const whatsappQrPagePlugin: FastifyPluginAsync<QrPageOptions> = async (app, { adminToken, texts, status }) => {
+  app.get("/admin/whatsapp", async (req, reply) => {
+    if (!adminToken) return reply.code(404).send({ error: "not found" });
+    const query = (req.query as { token?: unknown }).token;
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    const given = typeof query === "string" ? query : bearer;
+    if (!sameToken(given, adminToken)) return reply.code(401).send({ error: "unauthorized" });
+
+    const t = (key: string) => escapeHtml(texts.t("es-MX", `whatsapp.admin.${key}`));
+    const { state, qr } = status();
+    const body =
+      state === "qr" && qr
+        ? `<p>${t("scan")}</p>${await QRCode.toString(qr, { type: "svg", margin: 2, width: 320 })}`
+        : `<p>${t(state === "ready" ? "ready" : state === "off" ? "off" : "starting")}</p>`;
+    const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>${t("title")}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}svg{max-width:100%;height:auto}</style></head>
+<body><h1>${t("title")}</h1>${body}</body></html>`;
+    return reply
+      .header("cache-control", "no-store")
+      .header("referrer-policy", "no-referrer")
+      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
+      .type("text/html; charset=utf-8")
+      .send(html);
+  });
+};
