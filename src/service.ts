@@ -77,7 +77,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
       return {
         web: config.WEB_CHAT_ENABLED ? `on at http://localhost:${port}/` : "off (set WEB_CHAT_ENABLED=true)",
         telegram: telegram ? `${telegram.state} (${telegram.mode})` : "off (set TELEGRAM_BOT_TOKEN)",
-        whatsapp: whatsapp ? `${whatsapp.state}${config.ADMIN_TOKEN ? ", QR at /admin/whatsapp" : ", QR in this terminal"}` : "off (set WHATSAPP_ENABLED=true)",
+        whatsapp: !whatsapp
+          ? "off (set WHATSAPP_ENABLED=true)"
+          : whatsapp.state === "off"
+            ? "off (see the line above)"
+            : `${whatsapp.state}${config.ADMIN_TOKEN ? ", QR in this terminal and at /admin/whatsapp" : ", QR in this terminal"}`,
         console: "run `npm run --silent chat` in another terminal",
       };
     },
