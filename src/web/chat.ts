@@ -9,6 +9,7 @@ import type { ConversationService } from "../engine/runtime/conversations.js";
 import type { InboundContent, OutboundMessage } from "../engine/runtime/messages.js";
 import { LANGUAGES, type Language } from "../engine/types.js";
 import type { Texts } from "../i18n.js";
+import { escapeHtml } from "../util/text.js";
 
 const PAGE = readFileSync(new URL("./chat-page.html", import.meta.url), "utf8");
 const PAGE_LABELS = ["title", "placeholder", "send", "share_location", "send_photo", "location_unavailable", "connection_error"];
@@ -38,10 +39,6 @@ function pickLanguage(query: unknown, acceptLanguage: string | undefined): Langu
   const asked = typeof query === "string" ? query : acceptLanguage?.split(",")[0]?.trim();
   if (!asked) return "es-MX";
   return asked.toLowerCase().startsWith("en") ? "en" : "es-MX";
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export interface ChatPluginOptions {

@@ -2,10 +2,10 @@
  * Webhook mode: Telegram posts each update to a route on our own server, with the secret it was
  * given in `setWebhook`. A request without it is answered 401 and never reaches the bot.
  */
-import { timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
 import type { Update } from "grammy/types";
 import { z } from "zod";
+import { sameSecret } from "../../util/secrets.js";
 
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
@@ -16,13 +16,6 @@ export interface TelegramWebhookOptions {
   path: string;
   secret: string;
   handle(update: Update): Promise<void>;
-}
-
-function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== "string") return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export const telegramWebhookPlugin: FastifyPluginAsync<TelegramWebhookOptions> = async (app, { path, secret, handle }) => {

@@ -3,10 +3,11 @@
  * (ADMIN_TOKEN as `?token=` or `Authorization: Bearer`). The page refreshes itself as WhatsApp
  * rotates the code, and says when the channel is connected.
  */
-import { timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
 import QRCode from "qrcode";
 import type { Texts } from "../../i18n.js";
+import { sameSecret } from "../../util/secrets.js";
+import { escapeHtml } from "../../util/text.js";
 import type { WhatsAppStatus } from "./channel.js";
 
 export interface QrPageOptions {
@@ -16,24 +17,13 @@ export interface QrPageOptions {
   status(): { state: WhatsAppStatus; qr?: string };
 }
 
-function sameToken(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 export const whatsappQrPagePlugin: FastifyPluginAsync<QrPageOptions> = async (app, { adminToken, texts, status }) => {
   app.get("/admin/whatsapp", async (req, reply) => {
     if (!adminToken) return reply.code(404).send({ error: "not found" });
     const query = (req.query as { token?: unknown }).token;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const given = typeof query === "string" ? query : bearer;
-    if (!sameToken(given, adminToken)) return reply.code(401).send({ error: "unauthorized" });
+    if (!sameSecret(given, adminToken)) return reply.code(401).send({ error: "unauthorized" });
 
     const t = (key: string) => escapeHtml(texts.t("es-MX", `whatsapp.admin.${key}`));
     const { state, qr } = status();
