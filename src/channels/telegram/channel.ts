@@ -174,7 +174,9 @@ export class TelegramChannel {
   private acceptButton(chatId: string, button: PressedButton, lang: Language): { stale: boolean; done: Promise<unknown> } {
     const api = this.bot.api;
     const current = this.keyboards.get(chatId);
-    const stale = current !== undefined && current !== button.messageId;
+    // Message ids grow within a chat: only a press on a message older than the newest question is stale.
+    // (Another process behind the same webhook may have sent newer questions this one never saw.)
+    const stale = current !== undefined && button.messageId < current;
     if (!stale) this.keyboards.delete(chatId);
     const answered = api.answerCallbackQuery(button.queryId, stale ? { text: this.options.texts.t(lang, "telegram.stale_button") } : {});
     const edited =
