@@ -65,6 +65,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Telegram and WhatsApp connect in the background: neither holds the rest back.
   void telegram?.start();
   void whatsapp?.start();
+  // Messages a stopped process claimed but never finished are processed now (and swept again every minute).
+  app.conversations.startRecovery({ soleProcess: app.store.kind === "embedded" });
 
   return {
     app,

@@ -119,7 +119,10 @@ describe("mongoose models, without a server", () => {
       ]),
     );
     expect(indexes(models.conversations as never)).toEqual([expect.objectContaining({ fields: { channel: 1, chatId: 1 }, unique: true })]);
-    expect(indexes(models.inbound as never)).toEqual([expect.objectContaining({ fields: { claimedAt: 1 }, expireAfterSeconds: INBOUND_TTL_S })]);
+    expect(indexes(models.inbound as never)).toEqual([
+      expect.objectContaining({ fields: { claimedAt: 1 }, expireAfterSeconds: INBOUND_TTL_S }),
+      expect.objectContaining({ fields: { state: 1, claimedAt: 1 }, partialFilterExpression: { state: "processing" } }),
+    ]);
     // Inbound ids are unique as the collection's _id; folio numbers and reports are written with majority.
     expect(models.reports.schema.get("writeConcern")).toMatchObject({ w: "majority" });
     expect(models.counters.schema.get("writeConcern")).toMatchObject({ w: "majority" });

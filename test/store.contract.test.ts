@@ -143,6 +143,33 @@ describe.each(stores)("%s store", (_name, open) => {
     expect(claims.filter((c) => c === "claimed")).toHaveLength(1);
   });
 
+  it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {
+    const t0 = new Date("2026-11-28T12:00:00Z");
+    const message = (id: string) => ({
+      channel: "telegram" as const,
+      chatId: "5001",
+      messageId: id,
+      content: { type: "text", text: "hola $where" },
+      languageHint: "es",
+    });
+    await store.inbound.claim("telegram:a", t0, 60_000, message("a"));
+    await store.inbound.claim("telegram:b", new Date(t0.getTime() + 1000), 60_000, message("b"));
+    await store.inbound.claim("telegram:c", t0, 60_000, message("c"));
+    await store.inbound.complete("telegram:c", t0);
+    await store.inbound.claim("telegram:d", t0, 60_000);
+    expect(await store.inbound.unfinished(t0, 10)).toEqual([]);
+    const later = new Date(t0.getTime() + 120_000);
+    expect(await store.inbound.unfinished(later, 10)).toEqual([message("a"), message("b")]);
+    expect(await store.inbound.unfinished(later, 1)).toEqual([message("a")]);
+    await store.close();
+    store = await reopen();
+    expect((await store.inbound.unfinished(later, 10)).map((m) => m.messageId)).toEqual(["a", "b"]);
+    // Taken over after the lease, then completed: gone from the unfinished, and the text with it.
+    expect(await store.inbound.claim("telegram:a", later, 60_000, message("a"))).toBe("claimed");
+    await store.inbound.complete("telegram:a", later);
+    expect((await store.inbound.unfinished(new Date(later.getTime() + 120_000), 10)).map((m) => m.messageId)).toEqual(["b"]);
+  });
+
   it("media is stored and read back byte for byte; unknown ids are null", async () => {
     const data = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
     const id = randomUUID();

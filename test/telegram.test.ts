@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { type BotMessage, FakeBotApi, type FakeUser } from "./fakes/bot-api.js";
 import { freePort, type RunningBot, runBot } from "./helpers/service.js";
 
@@ -191,6 +192,29 @@ describe("telegram, long polling", () => {
     await ana.expect(/tipo de problema.*en Metepec/s);
     // Nothing from before the restart was answered again.
     expect(ana.messages.filter((m) => m.text.includes("Aviso de privacidad"))).toHaveLength(1);
+  });
+
+  it("after a crash, answers the message the dead process had taken from Telegram but not finished", async () => {
+    bot = await runBot(telegramEnv());
+    const ana = fake.user(5013);
+    await ana.say("/start");
+    await ana.expect("¿Qué quieres hacer?");
+    const { dataDir, clock } = bot;
+    await bot.stop();
+    bot = undefined;
+    // What a process leaves when it dies mid-message: the update confirmed to Telegram, its claim unfinished.
+    const store = await openEmbeddedStore(dataDir);
+    const journaled = { channel: "telegram" as const, chatId: String(ana.chatId), messageId: `${fake.bot.id}:999999`, content: { type: "text", text: "3" } };
+    await store.inbound.claim(`telegram:${journaled.messageId}`, clock.now(), 120_000, journaled);
+    await store.close();
+    // With the embedded store (one process per folder) the new process takes it over at once, no lease to wait.
+    clock.advance(1000);
+    bot = await runBot(telegramEnv(), { dataDir, clock });
+    const learn = await fake.until(() => ana.messages.find((m) => m.text.includes("¿Qué quieres conocer?")), 5000, "the recovered answer");
+    expect(buttons(learn)).toContain("¿Qué es el Gobierno Abierto?");
+    expect(bot.logs.lines.some((l) => l.msg === "recovered messages a stopped process had not finished" && l.messages === 1)).toBe(true);
+    // Recovered once: a second sweep finds nothing.
+    expect(await bot.service.app.conversations.recover()).toBe(0);
   });
 
   it("waits and retries when Telegram answers 429 Too Many Requests", async () => {

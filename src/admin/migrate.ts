@@ -64,7 +64,12 @@ export async function migrateToMongo(dataDir: string, mongo: MongoStore, progres
     return models.reports.replaceOne({ _id: String(doc._id) }, doc, { upsert: true, runValidators: true });
   });
   await run("inbound", await embeddedDocs(dataDir, "inbound"), (d) =>
-    models.inbound.replaceOne({ _id: String(d._id) }, { _id: String(d._id), state: d.state, claimedAt: d.claimedAt }, { upsert: true, runValidators: true }),
+    models.inbound.replaceOne(
+      { _id: String(d._id) },
+      // An unfinished claim keeps its message, so the new store can still process it.
+      { _id: String(d._id), state: d.state, claimedAt: d.claimedAt, ...(d.message ? { message: d.message } : {}) },
+      { upsert: true, runValidators: true },
+    ),
   );
   // A counter only moves forward: a folio handed out in either store is never handed out again.
   await run("counters", await embeddedDocs(dataDir, "counters"), (d) =>

@@ -29,8 +29,16 @@ export const MAX_ATTEMPTS = 3;
 const MAX_STEPS = 200;
 
 /** What the citizen is told when they send something the flows cannot use. */
+const UNSUPPORTED_KEYS: Record<UnsupportedKind, string> = {
+  edited: "errors.unsupported_edited",
+  voice: "errors.unsupported_voice",
+  // A photo whose message was interrupted (a restart) and cannot be fetched again.
+  lost_photo: "errors.photo_unavailable",
+  other: "errors.unsupported",
+};
+
 function unsupported(kind: UnsupportedKind | undefined): Reply {
-  return { key: kind === "edited" ? "errors.unsupported_edited" : kind === "voice" ? "errors.unsupported_voice" : "errors.unsupported" };
+  return { key: UNSUPPORTED_KEYS[kind ?? "other"] };
 }
 
 export class FlowLoopError extends Error {

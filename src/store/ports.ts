@@ -101,14 +101,31 @@ export interface ReportRepository {
 
 export type ClaimResult = "claimed" | "duplicate";
 
-/** Inbound message ids, so a redelivered message is processed once. */
+/**
+ * A message as it is kept with its claim until processed, so that one a crashed process never
+ * finished is processed after all (the platform already considers it delivered). Plain JSON.
+ */
+export interface JournaledMessage {
+  channel: ChannelName;
+  chatId: string;
+  messageId: string;
+  content: Record<string, unknown>;
+  languageHint?: string;
+}
+
+/** Inbound message ids, so a redelivered message is processed once, and none is lost in a crash. */
 export interface InboundRepository {
-  /** Claims an id for processing. A claim older than `leaseMs` that never finished (a crash) may be claimed again. */
-  claim(id: string, now: Date, leaseMs: number): Promise<ClaimResult>;
-  /** Marks a claimed id as processed: it is a duplicate from now on. */
+  /**
+   * Claims an id for processing, keeping `message` with the claim until it completes. A claim older
+   * than `leaseMs` that never finished (a crash) may be claimed again.
+   */
+  claim(id: string, now: Date, leaseMs: number, message?: JournaledMessage): Promise<ClaimResult>;
+  /** Marks a claimed id as processed: it is a duplicate from now on, and the kept message is dropped. */
   complete(id: string, now: Date): Promise<void>;
   /** Gives a claim back after a failure, so a redelivery is processed. */
   release(id: string): Promise<void>;
+  /** Messages claimed before `claimedBefore` and never completed: left by a process that died. Oldest first. */
+  unfinished(claimedBefore: Date, limit: number): Promise<JournaledMessage[]>;
 }
 
 /** Named counters that never hand out the same number twice. */

@@ -57,6 +57,8 @@ export class TelegramChannel {
     this.bot = createBot({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, throttle: config.TELEGRAM_THROTTLE, logger: options.logger });
     // One update per chat at a time, in order, even while a photo downloads.
     this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+    // Replies to messages recovered after a crash go out through the same path.
+    options.conversations.registerSender("telegram", (chatId, message) => this.send(chatId, message));
     this.bot.use((ctx) => this.onUpdate(ctx.update));
     this.bot.catch((err) => {
       const cause = err.error as Error | undefined;

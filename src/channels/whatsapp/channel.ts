@@ -51,6 +51,7 @@ export class WhatsAppChannel {
     this.global = new Bottleneck({ minTime: Math.ceil(60_000 / config.WHATSAPP_MAX_PER_MINUTE) });
     this.perChat = new Bottleneck.Group({ maxConcurrent: 1, minTime: config.WHATSAPP_CHAT_INTERVAL_MS });
     this.perChat.on("created", (limiter) => limiter.chain(this.global));
+    options.conversations.registerSender("whatsapp", (chatId, reply) => this.send(chatId, reply));
   }
 
   get state(): WhatsAppStatus {

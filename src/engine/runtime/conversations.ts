@@ -7,7 +7,7 @@ import type { Action } from "../../actions/index.js";
 import { type Citizens, citizenId } from "../../domain/citizens.js";
 import type { Photos } from "../../domain/photos.js";
 import type { Logger } from "../../logger.js";
-import type { Citizen, ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
+import type { ChannelName, Citizen, ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
 import type { Clock } from "../../util/clock.js";
 import type { Pseudonymizer } from "../../util/pseudonym.js";
 import { stripControl } from "../../util/text.js";
@@ -15,17 +15,17 @@ import type { Engine } from "../engine.js";
 import { type EngineInput, GLOBAL_WORDS, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
 import { DeferredMessages } from "./deferred.js";
 import { KeyedQueue } from "./keyed-queue.js";
-import { type InboundMessage, PhotoTooLargeError, type RemotePhoto, type Sender } from "./messages.js";
+import { fromJournal, type InboundMessage, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
 import { joinReplies, type Renderer } from "./render.js";
 
-/** Longest text accepted from a citizen; longer messages are cut before anything else sees them. */
-export const MAX_INBOUND_TEXT = 4096;
 /** Actions one message may trigger before the flow is declared to loop. */
 const MAX_ACTIONS = 20;
 /** A claim on a message id older than this belongs to a crashed process and may be taken over. */
 const CLAIM_LEASE_MS = 2 * 60 * 1000;
 /** Messages kept while the store is away; beyond this the citizen is asked to write again later. */
 const DEFERRED_CAPACITY = 10_000;
+/** Unfinished claims recovered per sweep. */
+const RECOVERY_BATCH = 500;
 /** First and longest pause between attempts to process kept messages. */
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
@@ -72,15 +72,27 @@ export class ConversationService {
   private readonly deferredIds = new Set<string>();
   private retryTimer?: NodeJS.Timeout;
   private retryDelay: number;
+  private recoveryTimer?: NodeJS.Timeout;
+  /** How each channel delivers a reply when no live request is waiting for it (recovered messages). */
+  private readonly senders = new Map<ChannelName, Sender>();
+
+  /** Claims made before this are not this process's own. */
+  private readonly startedAt: Date;
 
   constructor(private readonly deps: ConversationDeps) {
     this.retryDelay = deps.retryMs ?? RETRY_FIRST_MS;
+    this.startedAt = deps.clock.now();
   }
 
   /** Processes one inbound message; `send` delivers each reply. Never throws for one bad message. */
   handle(message: InboundMessage, send: Sender): Promise<HandleResult> {
+    return this.enqueue(message, send, CLAIM_LEASE_MS);
+  }
+
+  /** `leaseMs`: how old an unfinished claim of this message must be to be taken over. */
+  private enqueue(message: InboundMessage, send: Sender, leaseMs: number): Promise<HandleResult> {
     const key = citizenId(message.channel, message.chatId);
-    return this.queue.run(key, () => (this.deferred.has(key) ? this.defer(key, message, send) : this.process(key, message, send, false)));
+    return this.queue.run(key, () => (this.deferred.has(key) ? this.defer(key, message, send) : this.process(key, message, send, false, leaseMs)));
   }
 
   /** Messages kept until the store is back. */
@@ -93,10 +105,51 @@ export class ConversationService {
     await this.queue.idle();
   }
 
+  /** A channel that can deliver replies at any time (Telegram, WhatsApp) says how. */
+  registerSender(channel: ChannelName, send: Sender): void {
+    this.senders.set(channel, send);
+  }
+
+  /**
+   * Processes messages a process that died had claimed but never finished: the platform considers
+   * them delivered and will not send them again. Runs now and then every half lease. `soleProcess`
+   * (the embedded store: one process per data folder) takes over at once every claim made before
+   * this process started; otherwise a claim must be older than its lease (another process may be on it).
+   */
+  startRecovery(options: { soleProcess: boolean }): void {
+    if (this.recoveryTimer) return;
+    const sweep = (first: boolean) =>
+      void this.recover(first && options.soleProcess ? { claimedBefore: this.startedAt, leaseMs: 0 } : undefined).catch((err) =>
+        this.deps.logger.warn({ err: errorInfo(err) }, "recovery sweep failed"),
+      );
+    this.recoveryTimer = setInterval(() => sweep(false), CLAIM_LEASE_MS / 2);
+    this.recoveryTimer.unref();
+    sweep(true);
+  }
+
+  /** One sweep; resolves with how many messages it took over. */
+  async recover(options: { claimedBefore: Date; leaseMs: number } | undefined = undefined): Promise<number> {
+    const { deps } = this;
+    const leaseMs = options?.leaseMs ?? CLAIM_LEASE_MS;
+    const before = options?.claimedBefore ?? new Date(deps.clock.now().getTime() - CLAIM_LEASE_MS);
+    const left = await deps.inbound.unfinished(before, RECOVERY_BATCH);
+    let recovered = 0;
+    for (const journaled of left) {
+      const message = fromJournal(journaled);
+      // Replies for a channel with no way to reach the citizen now (the web chat) stay pending for their next message.
+      const send = this.senders.get(message.channel) ?? (async () => Promise.reject(new Error(`no live sender for ${message.channel}`)));
+      if ((await this.enqueue(message, send, leaseMs)) !== "duplicate") recovered++;
+    }
+    if (recovered) deps.logger.warn({ messages: recovered }, "recovered messages a stopped process had not finished");
+    return recovered;
+  }
+
   /** Stops retrying kept messages (the process is stopping); says how many were left. */
   stop(): number {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearInterval(this.recoveryTimer);
+    this.recoveryTimer = undefined;
     if (this.deferred.size) this.deps.logger.error({ messages: this.deferred.size }, "stopping with messages still waiting for the store");
     return this.deferred.size;
   }
@@ -158,13 +211,13 @@ export class ConversationService {
    * One message through the engine. `replay` is a kept message tried again: a claim found
    * unfinished is its own (made before the store went away), and another failure keeps it waiting.
    */
-  private async process(key: string, message: InboundMessage, send: Sender, replay: boolean): Promise<HandleResult> {
+  private async process(key: string, message: InboundMessage, send: Sender, replay: boolean, leaseMs = CLAIM_LEASE_MS): Promise<HandleResult> {
     const { deps } = this;
     const inboundId = `${message.channel}:${message.messageId}`;
     const now = deps.clock.now();
     let claim: ClaimResult;
     try {
-      claim = await deps.inbound.claim(inboundId, now, CLAIM_LEASE_MS);
+      claim = await deps.inbound.claim(inboundId, now, leaseMs, toJournal(message));
     } catch (err) {
       if (!this.isUnavailable(err)) throw err;
       return replay ? "deferred" : this.defer(key, message, send);

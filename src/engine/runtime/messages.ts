@@ -1,5 +1,5 @@
 /** The neutral message model every channel adapter translates to and from. */
-import type { ChannelName, PendingReply } from "../../store/ports.js";
+import type { ChannelName, JournaledMessage, PendingReply } from "../../store/ports.js";
 import type { GlobalWord, UnsupportedKind } from "../types.js";
 
 /**
@@ -17,6 +17,9 @@ export class PhotoTooLargeError extends Error {
     super("photo larger than the limit");
   }
 }
+
+/** Longest text accepted from a citizen; longer messages are cut before anything else sees them. */
+export const MAX_INBOUND_TEXT = 4096;
 
 export type InboundContent =
   | { type: "text"; text: string }
@@ -47,3 +50,28 @@ export type OutboundMessage = PendingReply;
 
 /** How a channel delivers a reply to one chat. Resolves once the platform has accepted it. */
 export type Sender = (chatId: string, message: OutboundMessage) => Promise<void>;
+
+/**
+ * The message as kept with its claim until processed. A photo still on the platform cannot be kept:
+ * replayed, it asks the citizen to send it again.
+ */
+export function toJournal(message: InboundMessage): JournaledMessage {
+  const c = message.content;
+  // Only plain values of the expected types: what a careless channel passes on never reaches the store as an object.
+  const content: Record<string, unknown> = { type: String(c.type) };
+  if (c.type === "text") content.text = String(c.text).slice(0, MAX_INBOUND_TEXT);
+  if (c.type === "choice") content.value = String(c.value).slice(0, 100);
+  if (c.type === "location") Object.assign(content, { latitude: Number(c.latitude), longitude: Number(c.longitude) });
+  if (c.type === "open" && c.link !== undefined) content.link = String(c.link).slice(0, 64);
+  if (c.type === "word") content.word = String(c.word);
+  if (c.type === "unsupported") content.kind = String(c.kind);
+  const out: JournaledMessage = { channel: message.channel, chatId: String(message.chatId), messageId: String(message.messageId), content };
+  if (typeof message.languageHint === "string") out.languageHint = message.languageHint.slice(0, 20);
+  return out;
+}
+
+export function fromJournal(journaled: JournaledMessage): InboundMessage {
+  const c = journaled.content as InboundContent | { type: "photo" };
+  const content: InboundContent = c.type === "photo" && !("data" in c) ? { type: "unsupported", kind: "lost_photo" } : (c as InboundContent);
+  return { channel: journaled.channel, chatId: journaled.chatId, messageId: journaled.messageId, content, languageHint: journaled.languageHint };
+}

@@ -1,17 +1,17 @@
 import { claimWithLease } from "../claim.js";
-import type { ClaimResult, InboundRepository } from "../ports.js";
-import { type Collection, isUniqueViolation } from "./collection.js";
+import type { ClaimResult, InboundRepository, JournaledMessage } from "../ports.js";
+import { type Collection, findMany, isUniqueViolation } from "./collection.js";
 
 export class EmbeddedInbound implements InboundRepository {
   constructor(private readonly db: Collection) {}
 
-  claim(id: string, now: Date, leaseMs: number): Promise<ClaimResult> {
+  claim(id: string, now: Date, leaseMs: number, message?: JournaledMessage): Promise<ClaimResult> {
     const _id = String(id);
     return claimWithLease(
       {
         insert: async () => {
           try {
-            await this.db.insertAsync({ _id, state: "processing", claimedAt: now });
+            await this.db.insertAsync({ _id, state: "processing", claimedAt: now, ...(message ? { message } : {}) });
             return true;
           } catch (err) {
             if (isUniqueViolation(err)) return false;
@@ -29,10 +29,20 @@ export class EmbeddedInbound implements InboundRepository {
   }
 
   async complete(id: string, now: Date): Promise<void> {
-    await this.db.updateAsync({ _id: String(id) }, { $set: { state: "done", claimedAt: now } }, {});
+    await this.db.updateAsync({ _id: String(id) }, { $set: { state: "done", claimedAt: now }, $unset: { message: true } }, {});
   }
 
   async release(id: string): Promise<void> {
     await this.db.removeAsync({ _id: String(id), state: "processing" }, {});
+  }
+
+  async unfinished(claimedBefore: Date, limit: number): Promise<JournaledMessage[]> {
+    const docs = await findMany<{ message?: JournaledMessage }>(
+      this.db
+        .findAsync({ state: "processing", claimedAt: { $lt: claimedBefore }, message: { $exists: true } })
+        .sort({ claimedAt: 1 })
+        .limit(limit),
+    );
+    return docs.flatMap((d) => (d.message ? [d.message] : []));
   }
 }

@@ -132,10 +132,14 @@ export const inboundSchema = new Schema(
     _id: { type: String, required: true },
     state: { type: String, enum: ["processing", "done"], required: true },
     claimedAt: { type: Date, required: true },
+    // The message itself, kept only until it is processed (dropped on completion).
+    message: { type: Schema.Types.Mixed, default: undefined },
   },
   { ...common, collection: "inbound" },
 );
 inboundSchema.index({ claimedAt: 1 }, { expireAfterSeconds: INBOUND_TTL_S });
+// Unfinished claims, found by the recovery sweep.
+inboundSchema.index({ state: 1, claimedAt: 1 }, { partialFilterExpression: { state: "processing" } });
 
 export const counterSchema = new Schema(
   {

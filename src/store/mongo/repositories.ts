@@ -15,6 +15,7 @@ import type {
   CounterRepository,
   GeoPoint,
   InboundRepository,
+  JournaledMessage,
   MediaRepository,
   Report,
   ReportRepository,
@@ -117,13 +118,13 @@ export class MongoReports implements ReportRepository {
 export class MongoInbound implements InboundRepository {
   constructor(private readonly model: Models["inbound"]) {}
 
-  claim(id: string, now: Date, leaseMs: number): Promise<ClaimResult> {
+  claim(id: string, now: Date, leaseMs: number, message?: JournaledMessage): Promise<ClaimResult> {
     const _id = String(id);
     return claimWithLease(
       {
         insert: async () => {
           try {
-            await this.model.create({ _id, state: "processing", claimedAt: now });
+            await this.model.create({ _id, state: "processing", claimedAt: now, ...(message ? { message } : {}) });
             return true;
           } catch (err) {
             if (isDuplicateKey(err)) return false;
@@ -141,11 +142,20 @@ export class MongoInbound implements InboundRepository {
   }
 
   async complete(id: string, now: Date): Promise<void> {
-    await this.model.updateOne({ _id: String(id) }, { $set: { state: "done", claimedAt: now } });
+    await this.model.updateOne({ _id: String(id) }, { $set: { state: "done", claimedAt: now }, $unset: { message: 1 } });
   }
 
   async release(id: string): Promise<void> {
     await this.model.deleteOne({ _id: String(id), state: "processing" });
+  }
+
+  async unfinished(claimedBefore: Date, limit: number): Promise<JournaledMessage[]> {
+    const docs = await this.model
+      .find({ state: "processing", claimedAt: trusted({ $lt: claimedBefore }), message: trusted({ $exists: true }) })
+      .sort({ claimedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.flatMap((d) => (d.message ? [d.message as unknown as JournaledMessage] : []));
   }
 }
 
