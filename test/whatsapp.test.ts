@@ -140,6 +140,8 @@ describe("whatsapp", () => {
     ana.sendVoiceNote();
     const voice = await ana.expect("notas de voz");
     expect(voice.content).toContain("¿Qué quieres hacer?");
+    ana.edit(hello, "hola de nuevo");
+    await ana.expect("editaste un mensaje");
   });
 
   it("shows the QR to scan in the terminal and on the admin page, then says when it is connected", async () => {

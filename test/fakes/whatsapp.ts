@@ -157,6 +157,12 @@ export class FakeCitizen {
     return this.deliver({ type: WAWebJS.MessageTypes.VOICE, downloadMedia: async () => new WAWebJS.MessageMedia("audio/ogg", "T2dnUw==") });
   }
 
+  /** The citizen edits one of their messages. */
+  edit(message: WhatsAppMessage, body: string): void {
+    this.read = this.messages.length;
+    this.network.client.emit("message_edit", { ...message, body }, body, message.body);
+  }
+
   /** The same message delivered again (WhatsApp Web replays messages after a reconnection). */
   again(message: WhatsAppMessage): void {
     this.network.deliver(message);

@@ -12,8 +12,8 @@ import type { OutboundMessage } from "../../engine/runtime/messages.js";
 import type { Texts } from "../../i18n.js";
 import type { Logger } from "../../logger.js";
 import type { Pseudonymizer } from "../../util/pseudonym.js";
-import { type ClientFactory, type ClientSettings, chromiumAvailable, type WhatsAppClient, type WhatsAppMessage } from "./client.js";
-import { readMessage } from "./messages.js";
+import { type ClientFactory, type ClientSettings, chromiumAvailable, type WhatsAppClient } from "./client.js";
+import { readEdit, readMessage, type WhatsAppEvent } from "./messages.js";
 import { toWhatsApp } from "./replies.js";
 
 export type WhatsAppStatus = "off" | "starting" | "qr" | "ready" | "reconnecting";
@@ -106,7 +106,8 @@ export class WhatsAppChannel {
       logger.warn({ channel: "whatsapp", reason }, "whatsapp disconnected");
       void this.reconnect(client);
     });
-    client.on("message", (message) => void this.onMessage(message));
+    client.on("message", (message) => void this.onMessage(readMessage(message)));
+    client.on("message_edit", (message) => void this.onMessage(readEdit(message, Date.now())));
     try {
       await client.initialize();
     } catch (err) {
@@ -136,8 +137,7 @@ export class WhatsAppChannel {
     print(qr);
   }
 
-  private async onMessage(message: WhatsAppMessage): Promise<void> {
-    const event = readMessage(message);
+  private async onMessage(event: WhatsAppEvent): Promise<void> {
     if (event.kind !== "citizen") return;
     try {
       await this.options.conversations.handle(

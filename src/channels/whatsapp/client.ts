@@ -19,6 +19,7 @@ export interface WhatsAppClient {
   on(event: "auth_failure", listener: (message: string) => void): this;
   on(event: "disconnected", listener: (reason: string) => void): this;
   on(event: "message", listener: (message: WhatsAppMessage) => void): this;
+  on(event: "message_edit", listener: (message: WhatsAppMessage) => void): this;
   initialize(): Promise<void>;
   sendMessage(chatId: string, content: string): Promise<unknown>;
   destroy(): Promise<void>;

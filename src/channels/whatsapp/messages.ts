@@ -38,6 +38,12 @@ export function readMessage(m: WhatsAppMessage): WhatsAppEvent {
   return content ? { kind: "citizen", chatId: m.from, messageId: m.id._serialized, content } : IGNORE;
 }
 
+/** An edited message: the flows cannot use the change; the citizen is told to send it anew. */
+export function readEdit(m: WhatsAppMessage, at: number): WhatsAppEvent {
+  if (m.fromMe || m.isStatus || m.broadcast || !isPrivateChat(m.from)) return IGNORE;
+  return { kind: "citizen", chatId: m.from, messageId: `${m.id._serialized}:edit:${at}`, content: { type: "unsupported", kind: "edited" } };
+}
+
 function readContent(m: WhatsAppMessage): InboundContent | undefined {
   switch (m.type) {
     case "chat":
