@@ -13,22 +13,18 @@ import type { Pseudonymizer } from "../../util/pseudonym.js";
 import { stripControl } from "../../util/text.js";
 import type { Engine } from "../engine.js";
 import { type EngineInput, GLOBAL_WORDS, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
-import { DeferredMessages } from "./deferred.js";
 import { KeyedQueue } from "./keyed-queue.js";
-import { fromJournal, type InboundMessage, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
+import { type InboundMessage, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
+import { Recovery } from "./recovery.js";
 import { joinReplies, type Renderer } from "./render.js";
+import { StoreOutage } from "./store-outage.js";
 
 /** Actions one message may trigger before the flow is declared to loop. */
 const MAX_ACTIONS = 20;
 /** A claim on a message id older than this belongs to a crashed process and may be taken over. */
 const CLAIM_LEASE_MS = 2 * 60 * 1000;
-/** Messages kept while the store is away; beyond this the citizen is asked to write again later. */
-const DEFERRED_CAPACITY = 10_000;
-/** Unfinished claims recovered per sweep. */
-const RECOVERY_BATCH = 500;
-/** First and longest pause between attempts to process kept messages. */
+/** First pause before messages kept during a store outage are tried again. */
 const RETRY_FIRST_MS = 1000;
-const RETRY_MAX_MS = 30_000;
 
 export interface ConversationDeps {
   engine: Engine;
@@ -67,21 +63,29 @@ export function languageFromHint(hint: string | undefined, fallback: Language): 
 
 export class ConversationService {
   private readonly queue = new KeyedQueue();
-  private readonly deferred = new DeferredMessages(DEFERRED_CAPACITY);
-  /** Inbound ids waiting in `deferred`, so a redelivery meanwhile is not kept twice. */
-  private readonly deferredIds = new Set<string>();
-  private retryTimer?: NodeJS.Timeout;
-  private retryDelay: number;
-  private recoveryTimer?: NodeJS.Timeout;
+  private readonly outage: StoreOutage;
   /** How each channel delivers a reply when no live request is waiting for it (recovered messages). */
   private readonly senders = new Map<ChannelName, Sender>();
-
-  /** Claims made before this are not this process's own. */
-  private readonly startedAt: Date;
+  private readonly recovery: Recovery;
 
   constructor(private readonly deps: ConversationDeps) {
-    this.retryDelay = deps.retryMs ?? RETRY_FIRST_MS;
-    this.startedAt = deps.clock.now();
+    this.outage = new StoreOutage({
+      queue: this.queue,
+      retry: (key, message, send) => this.process(key, message, send, true),
+      tell: (message, send, textKey) =>
+        send(message.chatId, deps.renderer.text(languageFromHint(message.languageHint, deps.defaultLanguage), textKey)).catch(() => undefined),
+      logger: deps.logger,
+      pseudonym: deps.pseudonym,
+      firstRetryMs: deps.retryMs ?? RETRY_FIRST_MS,
+    });
+    this.recovery = new Recovery({
+      inbound: deps.inbound,
+      clock: deps.clock,
+      logger: deps.logger,
+      leaseMs: CLAIM_LEASE_MS,
+      handle: (message, send, leaseMs) => this.enqueue(message, send, leaseMs),
+      senderFor: (channel) => this.senders.get(channel),
+    });
   }
 
   /** Processes one inbound message; `send` delivers each reply. Never throws for one bad message. */
@@ -92,12 +96,12 @@ export class ConversationService {
   /** `leaseMs`: how old an unfinished claim of this message must be to be taken over. */
   private enqueue(message: InboundMessage, send: Sender, leaseMs: number): Promise<HandleResult> {
     const key = citizenId(message.channel, message.chatId);
-    return this.queue.run(key, () => (this.deferred.has(key) ? this.defer(key, message, send) : this.process(key, message, send, false, leaseMs)));
+    return this.queue.run(key, () => (this.outage.has(key) ? this.outage.keep(key, message, send) : this.process(key, message, send, false, leaseMs)));
   }
 
   /** Messages kept until the store is back. */
   get waiting(): number {
-    return this.deferred.size;
+    return this.outage.size;
   }
 
   /** Resolves when every message received so far has been handled (messages kept for the store excepted). */
@@ -110,101 +114,24 @@ export class ConversationService {
     this.senders.set(channel, send);
   }
 
-  /**
-   * Processes messages a process that died had claimed but never finished: the platform considers
-   * them delivered and will not send them again. Runs now and then every half lease. `soleProcess`
-   * (the embedded store: one process per data folder) takes over at once every claim made before
-   * this process started; otherwise a claim must be older than its lease (another process may be on it).
-   */
+  /** Crash recovery: processes messages a process that died had claimed but never finished (see recovery.ts). */
   startRecovery(options: { soleProcess: boolean }): void {
-    if (this.recoveryTimer) return;
-    const sweep = (first: boolean) =>
-      void this.recover(first && options.soleProcess ? { claimedBefore: this.startedAt, leaseMs: 0 } : undefined).catch((err) =>
-        this.deps.logger.warn({ err: errorInfo(err) }, "recovery sweep failed"),
-      );
-    this.recoveryTimer = setInterval(() => sweep(false), CLAIM_LEASE_MS / 2);
-    this.recoveryTimer.unref();
-    sweep(true);
+    this.recovery.start(options);
   }
 
-  /** One sweep; resolves with how many messages it took over. */
-  async recover(options: { claimedBefore: Date; leaseMs: number } | undefined = undefined): Promise<number> {
-    const { deps } = this;
-    const leaseMs = options?.leaseMs ?? CLAIM_LEASE_MS;
-    const before = options?.claimedBefore ?? new Date(deps.clock.now().getTime() - CLAIM_LEASE_MS);
-    const left = await deps.inbound.unfinished(before, RECOVERY_BATCH);
-    let recovered = 0;
-    for (const journaled of left) {
-      const message = fromJournal(journaled);
-      // Replies for a channel with no way to reach the citizen now (the web chat) stay pending for their next message.
-      const send = this.senders.get(message.channel) ?? (async () => Promise.reject(new Error(`no live sender for ${message.channel}`)));
-      if ((await this.enqueue(message, send, leaseMs)) !== "duplicate") recovered++;
-    }
-    if (recovered) deps.logger.warn({ messages: recovered }, "recovered messages a stopped process had not finished");
-    return recovered;
+  /** One recovery sweep now; resolves with how many messages it took over. */
+  recover(): Promise<number> {
+    return this.recovery.sweep();
   }
 
-  /** Stops retrying kept messages (the process is stopping); says how many were left. */
+  /** Stops the timers (the process is stopping); says how many messages were still waiting for the store. */
   stop(): number {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    clearInterval(this.recoveryTimer);
-    this.recoveryTimer = undefined;
-    if (this.deferred.size) this.deps.logger.error({ messages: this.deferred.size }, "stopping with messages still waiting for the store");
-    return this.deferred.size;
+    this.recovery.stop();
+    return this.outage.stop();
   }
 
   private isUnavailable(err: unknown): boolean {
     return this.deps.storeUnavailable?.(err) ?? false;
-  }
-
-  /** Keeps a message for later; the first one of a conversation tells the citizen. */
-  private async defer(key: string, message: InboundMessage, send: Sender): Promise<HandleResult> {
-    const inboundId = `${message.channel}:${message.messageId}`;
-    if (this.deferredIds.has(inboundId)) return "duplicate";
-    const first = !this.deferred.has(key);
-    const lang = languageFromHint(message.languageHint, this.deps.defaultLanguage);
-    if (!this.deferred.add(key, { message, send })) {
-      this.deps.logger.error({ chat: this.deps.pseudonym(key) }, "store away and the waiting queue is full: message refused");
-      await send(message.chatId, this.deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
-      return "failed";
-    }
-    this.deferredIds.add(inboundId);
-    if (first) {
-      this.deps.logger.warn({ chat: this.deps.pseudonym(key), waiting: this.deferred.size }, "store away: message kept for later");
-      await send(message.chatId, this.deps.renderer.text(lang, "errors.store_unavailable")).catch(() => undefined);
-    }
-    this.scheduleRetry();
-    return "deferred";
-  }
-
-  private scheduleRetry(): void {
-    if (this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.replay();
-    }, this.retryDelay);
-  }
-
-  /** Tries the kept messages again, oldest first per conversation; stops at the first that still cannot be stored. */
-  private async replay(): Promise<void> {
-    for (const key of this.deferred.keys()) {
-      const done = await this.queue.run(key, async () => {
-        for (let item = this.deferred.peek(key); item; item = this.deferred.peek(key)) {
-          if ((await this.process(key, item.message, item.send, true)) === "deferred") return false;
-          this.deferred.shift(key);
-          this.deferredIds.delete(`${item.message.channel}:${item.message.messageId}`);
-        }
-        return true;
-      });
-      if (!done) {
-        this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
-        this.scheduleRetry();
-        return;
-      }
-    }
-    this.retryDelay = this.deps.retryMs ?? RETRY_FIRST_MS;
-    this.deps.logger.info("store back: waiting messages processed");
   }
 
   /**
@@ -220,7 +147,7 @@ export class ConversationService {
       claim = await deps.inbound.claim(inboundId, now, leaseMs, toJournal(message));
     } catch (err) {
       if (!this.isUnavailable(err)) throw err;
-      return replay ? "deferred" : this.defer(key, message, send);
+      return replay ? "deferred" : this.outage.keep(key, message, send);
     }
     if (claim === "duplicate" && !replay) {
       deps.logger.debug({ chat: this.deps.pseudonym(key), message: message.messageId }, "duplicate message ignored");
@@ -262,7 +189,7 @@ export class ConversationService {
     } catch (err) {
       if (this.isUnavailable(err)) {
         await deps.inbound.release(inboundId).catch(() => undefined);
-        return replay ? "deferred" : this.defer(key, message, send);
+        return replay ? "deferred" : this.outage.keep(key, message, send);
       }
       deps.logger.error({ chat: this.deps.pseudonym(key), message: message.messageId, err: errorInfo(err) }, "message failed");
       await deps.inbound.release(inboundId).catch(() => undefined);
