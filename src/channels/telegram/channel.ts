@@ -14,6 +14,7 @@ import type { OutboundMessage } from "../../engine/runtime/messages.js";
 import type { Language } from "../../engine/types.js";
 import type { Texts } from "../../i18n.js";
 import type { Logger } from "../../logger.js";
+import { errorInfo } from "../../util/errors.js";
 import { createBot } from "./bot.js";
 import { registerCommands } from "./commands.js";
 import { telegramPhoto } from "./files.js";
@@ -60,10 +61,7 @@ export class TelegramChannel {
     // Replies to messages recovered after a crash go out through the same path.
     options.conversations.registerSender("telegram", (chatId, message) => this.send(chatId, message));
     this.bot.use((ctx) => this.onUpdate(ctx.update));
-    this.bot.catch((err) => {
-      const cause = err.error as Error | undefined;
-      this.options.logger.error({ channel: "telegram", err: { type: cause?.name, message: cause?.message } }, "telegram update failed");
-    });
+    this.bot.catch((err) => this.options.logger.error({ channel: "telegram", err: errorInfo(err.error) }, "telegram update failed"));
   }
 
   get mode(): TelegramMode {
@@ -126,7 +124,7 @@ export class TelegramChannel {
     } else if (err instanceof GrammyError && err.error_code === 409) {
       logger.error({ channel: "telegram" }, "telegram off: another process is reading this bot's updates (409 Conflict)");
     } else {
-      logger.error({ channel: "telegram", err: { type: (err as Error)?.name, message: (err as Error)?.message } }, "telegram off: cannot reach the Bot API");
+      logger.error({ channel: "telegram", err: errorInfo(err) }, "telegram off: cannot reach the Bot API");
     }
     void this.runner?.stop();
   }

@@ -11,6 +11,7 @@ import type { ConversationService } from "../../engine/runtime/conversations.js"
 import type { OutboundMessage } from "../../engine/runtime/messages.js";
 import type { Texts } from "../../i18n.js";
 import type { Logger } from "../../logger.js";
+import { errorInfo } from "../../util/errors.js";
 import type { Pseudonymizer } from "../../util/pseudonym.js";
 import { type ClientFactory, type ClientSettings, chromiumAvailable, type WhatsAppClient } from "./client.js";
 import { readEdit, readMessage, type WhatsAppEvent } from "./messages.js";
@@ -111,7 +112,7 @@ export class WhatsAppChannel {
     try {
       await client.initialize();
     } catch (err) {
-      logger.error({ channel: "whatsapp", reason: (err as Error).message, retryInMs: this.reconnectDelay }, "whatsapp cannot open WhatsApp Web");
+      logger.error({ channel: "whatsapp", reason: errorInfo(err).message, retryInMs: this.reconnectDelay }, "whatsapp cannot open WhatsApp Web");
       void this.reconnect(client);
     }
   }
@@ -145,7 +146,7 @@ export class WhatsAppChannel {
         (chatId, reply) => this.send(chatId, reply),
       );
     } catch (err) {
-      this.options.logger.error({ channel: "whatsapp", chat: this.options.pseudonym(event.chatId), reason: (err as Error).message }, "whatsapp message failed");
+      this.options.logger.error({ channel: "whatsapp", chat: this.options.pseudonym(event.chatId), reason: errorInfo(err).message }, "whatsapp message failed");
     }
   }
 

@@ -9,6 +9,7 @@ import type { Photos } from "../../domain/photos.js";
 import type { Logger } from "../../logger.js";
 import type { ChannelName, Citizen, ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
 import type { Clock } from "../../util/clock.js";
+import { errorInfo } from "../../util/errors.js";
 import type { Pseudonymizer } from "../../util/pseudonym.js";
 import { stripControl } from "../../util/text.js";
 import type { Engine } from "../engine.js";
@@ -44,11 +45,6 @@ export interface ConversationDeps {
   retryMs?: number;
   /** How a conversation is named in the logs (never the chat id itself). */
   pseudonym: Pseudonymizer;
-}
-
-/** What a log line may say of an error: its type and message, never the citizen's text. */
-function errorInfo(err: unknown): { type?: string; message?: string } {
-  return { type: (err as Error)?.name, message: (err as Error)?.message };
 }
 
 /** `deferred`: the store is away; the message is kept and will be answered when it is back. */
@@ -150,7 +146,7 @@ export class ConversationService {
       return replay ? "deferred" : this.outage.keep(key, message, send);
     }
     if (claim === "duplicate" && !replay) {
-      deps.logger.debug({ chat: this.deps.pseudonym(key), message: message.messageId }, "duplicate message ignored");
+      deps.logger.debug({ chat: this.deps.pseudonym(key), message: deps.pseudonym(inboundId) }, "duplicate message ignored");
       return "duplicate";
     }
     let record: ConversationRecord | null = null;
@@ -191,7 +187,7 @@ export class ConversationService {
         await deps.inbound.release(inboundId).catch(() => undefined);
         return replay ? "deferred" : this.outage.keep(key, message, send);
       }
-      deps.logger.error({ chat: this.deps.pseudonym(key), message: message.messageId, err: errorInfo(err) }, "message failed");
+      deps.logger.error({ chat: this.deps.pseudonym(key), message: deps.pseudonym(inboundId), err: errorInfo(err) }, "message failed");
       await deps.inbound.release(inboundId).catch(() => undefined);
       const lang = record?.state.lang ?? deps.defaultLanguage;
       await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);

@@ -6,6 +6,7 @@
 import type { Logger } from "../../logger.js";
 import type { ChannelName, InboundRepository } from "../../store/ports.js";
 import type { Clock } from "../../util/clock.js";
+import { errorInfo } from "../../util/errors.js";
 import { fromJournal, type InboundMessage, type Sender } from "./messages.js";
 
 /** Unfinished claims taken per sweep. */
@@ -40,8 +41,8 @@ export class Recovery {
   start(options: { soleProcess: boolean }): void {
     if (this.timer) return;
     const sweep = (first: boolean) =>
-      void this.sweep(first && options.soleProcess ? { claimedBefore: this.startedAt, leaseMs: 0 } : undefined).catch((err: Error) =>
-        this.deps.logger.warn({ err: { type: err?.name, message: err?.message } }, "recovery sweep failed"),
+      void this.sweep(first && options.soleProcess ? { claimedBefore: this.startedAt, leaseMs: 0 } : undefined).catch((err) =>
+        this.deps.logger.warn({ err: errorInfo(err) }, "recovery sweep failed"),
       );
     this.timer = setInterval(() => sweep(false), this.deps.leaseMs / 2);
     this.timer.unref();
