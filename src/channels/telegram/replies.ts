@@ -60,8 +60,10 @@ export function splitText(text: string, max = MAX_TEXT): string[] {
   let rest = text;
   while (rest.length > max) {
     const window = rest.slice(0, max);
-    const cut = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(" "));
-    const at = cut > max / 2 ? cut : max;
+    // A line break if there is one in the second half, else a space, else a hard cut.
+    const line = window.lastIndexOf("\n");
+    const space = window.lastIndexOf(" ");
+    const at = line > max / 2 ? line : space > max / 2 ? space : max;
     out.push(rest.slice(0, at).trimEnd());
     rest = rest.slice(at).trimStart();
   }
