@@ -118,7 +118,10 @@ describe("mongoose models, without a server", () => {
         expect.objectContaining({ fields: { location: "2dsphere" } }),
       ]),
     );
-    expect(indexes(models.conversations as never)).toEqual([expect.objectContaining({ fields: { channel: 1, chatId: 1 }, unique: true })]);
+    expect(indexes(models.conversations as never)).toEqual([
+      expect.objectContaining({ fields: { channel: 1, chatId: 1 }, unique: true }),
+      expect.objectContaining({ fields: { channel: 1, updatedAt: 1 } }),
+    ]);
     expect(indexes(models.inbound as never)).toEqual([
       expect.objectContaining({ fields: { claimedAt: 1 }, expireAfterSeconds: INBOUND_TTL_S }),
       expect.objectContaining({ fields: { state: 1, claimedAt: 1 }, partialFilterExpression: { state: "processing" } }),

@@ -143,6 +143,22 @@ describe.each(stores)("%s store", (_name, open) => {
     expect(claims.filter((c) => c === "claimed")).toHaveLength(1);
   });
 
+  it("finds the conversations of one channel whose replies were not delivered, recent ones only", async () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 10, 28, 12, m));
+    const state: ConversationState = { flow: "menu", flowVersion: "v", step: "choose", waiting: "answer", vars: {}, attempts: 0, lang: "es-MX" };
+    const reply = { id: "r", lang: "es-MX" as const, text: "¿Qué quieres hacer?" };
+    await store.conversations.save({ id: "whatsapp:1@c.us", state, pending: [reply], updatedAt: at(10) });
+    await store.conversations.save({ id: "whatsapp:2@c.us", state, pending: [], updatedAt: at(11) });
+    await store.conversations.save({ id: "whatsapp:3@c.us", state, pending: [reply, reply], updatedAt: at(5) });
+    await store.conversations.save({ id: "telegram:4", state, pending: [reply], updatedAt: at(12) });
+    await store.conversations.save({ id: "whatsapp:5@c.us", state, pending: [reply], updatedAt: at(1) });
+    const found = await store.conversations.withPending("whatsapp", at(2), 10);
+    expect(found.map((c) => c.id)).toEqual(["whatsapp:3@c.us", "whatsapp:1@c.us"]);
+    expect(found[0].pending).toHaveLength(2);
+    expect(found[0].state).toEqual(state);
+    expect((await store.conversations.withPending("whatsapp", at(2), 1)).map((c) => c.id)).toEqual(["whatsapp:3@c.us"]);
+  });
+
   it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {
     const t0 = new Date("2026-11-28T12:00:00Z");
     const message = (id: string) => ({

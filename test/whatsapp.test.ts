@@ -186,6 +186,26 @@ describe("whatsapp", () => {
     await ana.expect("¿Qué quieres hacer?");
   });
 
+  it("replies that could not go out while WhatsApp was away are delivered once it is back", async () => {
+    bot = await start();
+    await ready();
+    const ana = network.citizen(PHONE);
+    network.sendError = new Error("Evaluation failed: connection lost");
+    ana.say("hola");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ana.messages).toHaveLength(0);
+    network.sendError = undefined;
+    network.client.emit("disconnected", "CONFLICT");
+    const menu = await ana.expect("¿Qué quieres hacer?");
+    expect(menu.content).toContain("Soy Municipio Abierto");
+    const logs = bot.logs;
+    await network.until(
+      () => (logs.lines.some((l) => l.msg === "pending replies delivered" && l.conversations === 1) ? true : undefined),
+      2000,
+      "the log line",
+    );
+  });
+
   it("paces what it sends to one chat", async () => {
     bot = await start({ WHATSAPP_CHAT_INTERVAL_MS: "150" });
     await ready();

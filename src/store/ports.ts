@@ -50,6 +50,8 @@ export interface ConversationRecord {
 export interface ConversationRepository {
   get(id: string): Promise<ConversationRecord | null>;
   save(record: ConversationRecord): Promise<void>;
+  /** Conversations of one channel with replies not yet delivered, updated since `since`; oldest first. */
+  withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]>;
 }
 
 export const REPORT_STATUSES = ["recibido", "en_revision", "canalizado", "en_atencion", "resuelto", "no_procede", "duplicado"] as const;

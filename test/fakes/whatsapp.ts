@@ -34,6 +34,7 @@ export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClient {
 
   async sendMessage(chatId: string, content: string): Promise<unknown> {
     if (this.destroyed) throw new Error("Session closed");
+    if (this.network.sendError) throw this.network.sendError;
     this.network.record({ chatId, content, at: performance.now() });
     return {};
   }
@@ -50,6 +51,8 @@ export class FakeWhatsApp {
   /** A session already linked: initialize() goes straight to ready. */
   linked = false;
   initializeError?: Error;
+  /** Every sendMessage fails with this while set (the connection dropped under the bot). */
+  sendError?: Error;
   private readonly waiters = new Set<() => void>();
   private nextId = 1;
 

@@ -102,6 +102,8 @@ export class WhatsAppChannel {
       this.latestQr = undefined;
       this.reconnectDelay = this.options.reconnectMs ?? 5000;
       logger.info({ channel: "whatsapp" }, "whatsapp on");
+      // Replies that could not go out while WhatsApp was away go now.
+      void this.options.conversations.deliverPending("whatsapp").catch(() => undefined);
     });
     client.on("disconnected", (reason) => {
       logger.warn({ channel: "whatsapp", reason }, "whatsapp disconnected");

@@ -24,6 +24,8 @@ import { StoreOutage } from "./store-outage.js";
 const MAX_ACTIONS = 20;
 /** A claim on a message id older than this belongs to a crashed process and may be taken over. */
 const CLAIM_LEASE_MS = 2 * 60 * 1000;
+/** Conversations whose pending replies are delivered per call when a channel comes back. */
+const PENDING_BATCH = 1000;
 /** First pause before messages kept during a store outage are tried again. */
 const RETRY_FIRST_MS = 1000;
 
@@ -108,6 +110,34 @@ export class ConversationService {
   /** A channel that can deliver replies at any time (Telegram, WhatsApp) says how. */
   registerSender(channel: ChannelName, send: Sender): void {
     this.senders.set(channel, send);
+  }
+
+  /**
+   * Sends the replies a channel could not take earlier (WhatsApp was disconnected, Telegram down)
+   * now that it is back, for conversations active within the timeout; older ones wait for the
+   * citizen's next message. Resolves with how many conversations got their replies.
+   */
+  async deliverPending(channel: ChannelName): Promise<number> {
+    const { deps } = this;
+    const send = this.senders.get(channel);
+    if (!send) return 0;
+    const since = new Date(deps.clock.now().getTime() - deps.timeoutMs);
+    let delivered = 0;
+    for (const { id } of await deps.conversations.withPending(channel, since, PENDING_BATCH)) {
+      await this.queue.run(id, async () => {
+        // Read again inside the conversation's turn: a message may have flushed them meanwhile.
+        const record = await deps.conversations.get(id);
+        if (!record?.pending.length) return;
+        try {
+          await this.flush(record, id.slice(channel.length + 1), send);
+          delivered++;
+        } catch (err) {
+          deps.logger.warn({ chat: deps.pseudonym(id), err: errorInfo(err) }, "replies still pending: channel did not accept them");
+        }
+      });
+    }
+    if (delivered) deps.logger.info({ channel, conversations: delivered }, "pending replies delivered");
+    return delivered;
   }
 
   /** Crash recovery: processes messages a process that died had claimed but never finished (see recovery.ts). */

@@ -1,8 +1,9 @@
-import { type Collection, fromDoc } from "./collection.js";
+import type { ChannelName, ConversationRecord, ConversationRepository } from "../ports.js";
+import { type Collection, findMany, fromDoc } from "./collection.js";
 
 /** A collection of documents read and replaced whole by their `id` (citizens, conversations). */
 export class EmbeddedById<T extends { id: string }> {
-  constructor(private readonly db: Collection) {}
+  constructor(protected readonly db: Collection) {}
 
   async get(id: string): Promise<T | null> {
     return fromDoc<T>(await this.db.findOneAsync({ _id: String(id) }));
@@ -10,5 +11,19 @@ export class EmbeddedById<T extends { id: string }> {
 
   async save(doc: T): Promise<void> {
     await this.db.updateAsync({ _id: doc.id }, { _id: doc.id, ...doc }, { upsert: true });
+  }
+}
+
+/** Conversations: by id, and those whose replies a channel has not taken yet. */
+export class EmbeddedConversations extends EmbeddedById<ConversationRecord> implements ConversationRepository {
+  async withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]> {
+    const prefix = new RegExp(`^${String(channel).replace(/[^a-z]/g, "")}:`);
+    const docs = await findMany<Record<string, unknown>>(
+      this.db
+        .findAsync({ _id: { $regex: prefix }, $not: { pending: { $size: 0 } }, updatedAt: { $gte: since } })
+        .sort({ updatedAt: 1 })
+        .limit(limit),
+    );
+    return docs.map((d) => fromDoc<ConversationRecord>(d) as ConversationRecord);
   }
 }

@@ -4,9 +4,9 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Citizen, ConversationRecord, Store } from "../ports.js";
+import type { Citizen, Store } from "../ports.js";
 import { installAppendHandles, releaseAppendHandles } from "./append-handles.js";
-import { EmbeddedById } from "./by-id.js";
+import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
 import { type Collection, openCollection } from "./collection.js";
 import { EmbeddedCounters } from "./counters.js";
 import { EmbeddedInbound } from "./inbound.js";
@@ -36,7 +36,7 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
   return {
     kind: "embedded",
     citizens: new EmbeddedById<Citizen>(citizens),
-    conversations: new EmbeddedById<ConversationRecord>(conversations),
+    conversations: new EmbeddedConversations(conversations),
     reports: new EmbeddedReports(reports),
     inbound: new EmbeddedInbound(inbound),
     counters: new EmbeddedCounters(counters),

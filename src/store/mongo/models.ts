@@ -75,6 +75,8 @@ export const conversationSchema = new Schema(
   { ...common, collection: "conversations" },
 );
 conversationSchema.index({ channel: 1, chatId: 1 }, { unique: true });
+// Replies not yet delivered, found when a channel comes back.
+conversationSchema.index({ channel: 1, updatedAt: 1 });
 
 const pointSchema = new Schema(
   {

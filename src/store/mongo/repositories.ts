@@ -7,6 +7,7 @@ import { Readable } from "node:stream";
 import { type mongo, trusted } from "mongoose";
 import { claimWithLease } from "../claim.js";
 import type {
+  ChannelName,
   Citizen,
   CitizenRepository,
   ClaimResult,
@@ -54,19 +55,32 @@ export class MongoCitizens implements CitizenRepository {
   }
 }
 
+/** The stored conversation without the fields only the unique index needs. */
+function conversationFromDoc(doc: Record<string, unknown>): ConversationRecord {
+  const { _id, channel: _c, chatId: _ch, ...rest } = doc;
+  return { id: String(_id), ...rest } as unknown as ConversationRecord;
+}
+
 export class MongoConversations implements ConversationRepository {
   constructor(private readonly model: Models["conversations"]) {}
 
   async get(id: string): Promise<ConversationRecord | null> {
     const doc = await this.model.findById(String(id)).lean();
-    if (!doc) return null;
-    const { _id, channel: _c, chatId: _ch, ...rest } = doc as Record<string, unknown>;
-    return { id: String(_id), ...rest } as unknown as ConversationRecord;
+    return doc ? conversationFromDoc(doc as Record<string, unknown>) : null;
   }
 
   async save(record: ConversationRecord): Promise<void> {
     const { id, ...rest } = record;
     await this.model.replaceOne({ _id: id }, { _id: id, ...splitId(id), ...rest }, { upsert: true, runValidators: true });
+  }
+
+  async withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]> {
+    const docs = await this.model
+      .find({ channel: String(channel), pending: trusted({ $ne: [] }), updatedAt: trusted({ $gte: since }) })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
   }
 }
 
