@@ -23,6 +23,16 @@ import { type PressedButton, readUpdate, type TelegramEvent } from "./updates.js
 
 type GrammySignal = Parameters<Bot["init"]>[0];
 
+/** Chats remembered for tidying buttons; the oldest are forgotten beyond this (memory stays bounded). */
+const REMEMBERED_CHATS = 100_000;
+
+/** Sets `key` as the newest entry, forgetting the oldest one when full. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > REMEMBERED_CHATS) map.delete(map.keys().next().value as string);
+}
+
 /** The updates the bot asks Telegram for: nothing it would ignore anyway. */
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query"] as const;
 
@@ -49,7 +59,7 @@ export class TelegramChannel {
   /** Per chat, the last message that carries inline buttons: pressing older ones is refused. */
   private readonly keyboards = new Map<string, number>();
   /** Chats showing our reply keyboard (the location button), to be removed with the next plain message. */
-  private readonly replyKeyboards = new Set<string>();
+  private readonly replyKeyboards = new Map<string, true>();
 
   constructor(private readonly options: TelegramChannelOptions) {
     const { config } = options;
@@ -208,8 +218,8 @@ export class TelegramChannel {
         this.replyKeyboards.delete(chatId);
       }
       const sent = await this.bot.api.sendMessage(chatId, chunk, { reply_markup, link_preview_options: { is_disabled: true } }, signal);
-      if (last && keyboard?.kind === "inline") this.keyboards.set(chatId, sent.message_id);
-      if (last && keyboard?.kind === "reply") this.replyKeyboards.add(chatId);
+      if (last && keyboard?.kind === "inline") remember(this.keyboards, chatId, sent.message_id);
+      if (last && keyboard?.kind === "reply") remember(this.replyKeyboards, chatId, true);
     }
   }
 
