@@ -10,32 +10,13 @@ beforeAll(async () => {
 
 describe("telegram replies", () => {
   it("puts short labels side by side and long ones on their own rows", () => {
-    const yesNo = toTelegram(
-      {
-        id: "1",
-        lang: "es-MX",
-        text: "¿Sí?",
-        choices: [
-          { value: "yes", label: "Sí" },
-          { value: "no", label: "No" },
-        ],
-      },
-      texts,
-    );
-    expect(yesNo.keyboard?.kind === "inline" && yesNo.keyboard.markup.inline_keyboard.map((r) => r.length)).toEqual([2]);
-    const long = toTelegram(
-      {
-        id: "2",
-        lang: "es-MX",
-        text: "¿Cuál?",
-        choices: [
-          { value: "a", label: "Conocer el Gobierno Abierto" },
-          { value: "b", label: "Consultar mi reporte" },
-        ],
-      },
-      texts,
-    );
-    expect(long.keyboard?.kind === "inline" && long.keyboard.markup.inline_keyboard.map((r) => r.length)).toEqual([1, 1]);
+    const rowsOf = (labels: string[]) => {
+      const reply = toTelegram({ id: "1", lang: "es-MX", text: "¿Cuál?", choices: labels.map((label, i) => ({ value: String(i), label })) }, texts);
+      return reply.keyboard?.kind === "inline" ? reply.keyboard.markup.inline_keyboard.map((r) => r.length) : [];
+    };
+    expect(rowsOf(["Sí", "No"])).toEqual([2]);
+    expect(rowsOf(["Conocer el Gobierno Abierto", "Consultar mi reporte"])).toEqual([1, 1]);
+    expect(rowsOf(["1", "2", "3", "4"])).toEqual([3, 1]);
   });
 
   it("sends a value too long for callback_data as its number", () => {
