@@ -9,7 +9,7 @@ import { openCollection } from "../store/embedded/collection.js";
 import { FileMedia } from "../store/embedded/media.js";
 import type { openMongoStore } from "../store/mongo/index.js";
 import { reportToDoc } from "../store/mongo/repositories.js";
-import type { ConversationRecord, Report } from "../store/ports.js";
+import { type ConversationRecord, MEDIA_ID, type Report } from "../store/ports.js";
 
 type MongoStore = Awaited<ReturnType<typeof openMongoStore>>;
 
@@ -32,7 +32,7 @@ async function embeddedDocs(dataDir: string, name: Exclude<CollectionName, "medi
 
 async function mediaIds(dataDir: string): Promise<string[]> {
   try {
-    return (await readdir(join(dataDir, "media"))).filter((f) => /^[a-zA-Z0-9-]{8,64}$/.test(f));
+    return (await readdir(join(dataDir, "media"))).filter((f) => MEDIA_ID.test(f));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;

@@ -1,6 +1,6 @@
 /** Reports (problemas públicos): creation with a unique folio, and what a citizen may see of them. */
 import { randomUUID } from "node:crypto";
-import type { CounterRepository, GeoPoint, Report, ReportRepository } from "../store/ports.js";
+import { type CounterRepository, type GeoPoint, MEDIA_ID, type Report, type ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
 import type { Categories } from "./categories.js";
@@ -46,7 +46,7 @@ export class Reports {
     const description = stripControl(input.description).trim();
     if (description.length < DESCRIPTION_MIN || description.length > DESCRIPTION_MAX) throw new ReportError("description length");
     if (!isValidPoint(input.location)) throw new ReportError("invalid location");
-    if (input.photos.length > MAX_PHOTOS || input.photos.some((p) => !/^[a-zA-Z0-9-]{8,64}$/.test(p))) throw new ReportError("invalid photos");
+    if (input.photos.length > MAX_PHOTOS || input.photos.some((p) => !MEDIA_ID.test(p))) throw new ReportError("invalid photos");
 
     const now = this.clock.now();
     const year = yearInMexico(now);

@@ -114,9 +114,9 @@ export class Engine {
     const target = link ? findLink(this.flows, link) : undefined;
     const current = state?.lang ?? lang;
     if (!target) return this.start(state ? MENU_FLOW : "welcome", current, [], state?.vars);
-    const vars = this.fresh(target.position, current, state?.vars ?? {}).vars;
-    const preset = target.save ? setVar(vars, target.save.name, target.save.value) : vars;
-    return this.run({ ...this.fresh(target.position, current, {}), vars: preset }, target.position, []);
+    const fresh = this.fresh(target.position, current, state?.vars ?? {});
+    const vars = target.save ? setVar(fresh.vars, target.save.name, target.save.value) : fresh.vars;
+    return this.run({ ...fresh, vars }, target.position, []);
   }
 
   private wordOf(input: EngineInput): GlobalWord | undefined {

@@ -4,6 +4,9 @@
  */
 import type { ClaimResult } from "./ports.js";
 
+/** Inbound ids are kept a week: far longer than any platform redelivers. */
+export const INBOUND_TTL_S = 7 * 24 * 3600;
+
 export interface ClaimOps {
   /** Inserts a new "processing" claim; false when the id is already there. */
   insert(): Promise<boolean>;

@@ -140,6 +140,9 @@ export interface StoredMedia {
   mimeType: string;
 }
 
+/** A media id: what the domain hands out (a UUID), and all a store accepts as a name. */
+export const MEDIA_ID = /^[a-zA-Z0-9-]{8,64}$/;
+
 export interface MediaRepository {
   put(id: string, media: StoredMedia): Promise<void>;
   get(id: string): Promise<StoredMedia | null>;

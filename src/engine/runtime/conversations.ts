@@ -13,9 +13,10 @@ import { errorInfo } from "../../util/errors.js";
 import type { Pseudonymizer } from "../../util/pseudonym.js";
 import { stripControl } from "../../util/text.js";
 import type { Engine } from "../engine.js";
+import { MAX_LINK } from "../flow.js";
 import { type EngineInput, GLOBAL_WORDS, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
 import { KeyedQueue } from "./keyed-queue.js";
-import { type InboundMessage, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
+import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
 import { Recovery } from "./recovery.js";
 import { joinReplies, type Renderer } from "./render.js";
 import { StoreOutage } from "./store-outage.js";
@@ -176,7 +177,7 @@ export class ConversationService {
       return replay ? "deferred" : this.outage.keep(key, message, send);
     }
     if (claim === "duplicate" && !replay) {
-      deps.logger.debug({ chat: this.deps.pseudonym(key), message: deps.pseudonym(inboundId) }, "duplicate message ignored");
+      deps.logger.debug({ chat: deps.pseudonym(key), message: deps.pseudonym(inboundId) }, "duplicate message ignored");
       return "duplicate";
     }
     let record: ConversationRecord | null = null;
@@ -213,12 +214,9 @@ export class ConversationService {
       record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
       await deps.conversations.save(record);
     } catch (err) {
-      if (this.isUnavailable(err)) {
-        await deps.inbound.release(inboundId).catch(() => undefined);
-        return replay ? "deferred" : this.outage.keep(key, message, send);
-      }
-      deps.logger.error({ chat: this.deps.pseudonym(key), message: deps.pseudonym(inboundId), err: errorInfo(err) }, "message failed");
       await deps.inbound.release(inboundId).catch(() => undefined);
+      if (this.isUnavailable(err)) return replay ? "deferred" : this.outage.keep(key, message, send);
+      deps.logger.error({ chat: deps.pseudonym(key), message: deps.pseudonym(inboundId), err: errorInfo(err) }, "message failed");
       const lang = record?.state.lang ?? deps.defaultLanguage;
       await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
       return "failed";
@@ -229,7 +227,7 @@ export class ConversationService {
       await deps.inbound.complete(inboundId, deps.clock.now());
       await this.flush(record, message.chatId, send);
     } catch (err) {
-      deps.logger.warn({ chat: this.deps.pseudonym(key), err: errorInfo(err) }, "replies kept pending: channel did not accept them");
+      deps.logger.warn({ chat: deps.pseudonym(key), err: errorInfo(err) }, "replies kept pending: channel did not accept them");
       return "failed";
     }
     return "processed";
@@ -258,7 +256,7 @@ export class ConversationService {
       case "text":
         return { type: "text", text: stripControl(String(c.text).slice(0, MAX_INBOUND_TEXT)) };
       case "choice":
-        return { type: "choice", value: String(c.value).slice(0, 100) };
+        return { type: "choice", value: String(c.value).slice(0, MAX_CHOICE_VALUE) };
       case "location":
         if (!Number.isFinite(c.latitude) || !Number.isFinite(c.longitude) || Math.abs(c.latitude) > 90 || Math.abs(c.longitude) > 180) {
           return { reply: "errors.location" };
@@ -272,7 +270,7 @@ export class ConversationService {
         return { type: "photo", mediaId: saved.mediaId };
       }
       case "open":
-        return { type: "open", link: typeof c.link === "string" ? c.link.slice(0, 64) : undefined };
+        return { type: "open", link: typeof c.link === "string" ? c.link.slice(0, MAX_LINK) : undefined };
       case "word":
         return GLOBAL_WORDS.includes(c.word) ? { type: "word", word: c.word } : { type: "unsupported" };
       default:

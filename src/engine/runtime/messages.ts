@@ -1,5 +1,6 @@
 /** The neutral message model every channel adapter translates to and from. */
 import type { ChannelName, JournaledMessage, PendingReply } from "../../store/ports.js";
+import { MAX_LINK } from "../flow.js";
 import type { GlobalWord, UnsupportedKind } from "../types.js";
 
 /**
@@ -20,6 +21,8 @@ export class PhotoTooLargeError extends Error {
 
 /** Longest text accepted from a citizen; longer messages are cut before anything else sees them. */
 export const MAX_INBOUND_TEXT = 4096;
+/** Longest button value accepted back from a channel. */
+export const MAX_CHOICE_VALUE = 100;
 
 export type InboundContent =
   | { type: "text"; text: string }
@@ -60,9 +63,9 @@ export function toJournal(message: InboundMessage): JournaledMessage {
   // Only plain values of the expected types: what a careless channel passes on never reaches the store as an object.
   const content: Record<string, unknown> = { type: String(c.type) };
   if (c.type === "text") content.text = String(c.text).slice(0, MAX_INBOUND_TEXT);
-  if (c.type === "choice") content.value = String(c.value).slice(0, 100);
+  if (c.type === "choice") content.value = String(c.value).slice(0, MAX_CHOICE_VALUE);
   if (c.type === "location") Object.assign(content, { latitude: Number(c.latitude), longitude: Number(c.longitude) });
-  if (c.type === "open" && c.link !== undefined) content.link = String(c.link).slice(0, 64);
+  if (c.type === "open" && c.link !== undefined) content.link = String(c.link).slice(0, MAX_LINK);
   if (c.type === "word") content.word = String(c.word);
   if (c.type === "unsupported") content.kind = String(c.kind);
   const out: JournaledMessage = { channel: message.channel, chatId: String(message.chatId), messageId: String(message.messageId), content };

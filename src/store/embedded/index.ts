@@ -4,6 +4,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { INBOUND_TTL_S } from "../claim.js";
 import type { Citizen, Store } from "../ports.js";
 import { installAppendHandles, releaseAppendHandles } from "./append-handles.js";
 import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
@@ -12,9 +13,6 @@ import { EmbeddedCounters } from "./counters.js";
 import { EmbeddedInbound } from "./inbound.js";
 import { FileMedia } from "./media.js";
 import { EmbeddedReports } from "./reports.js";
-
-/** Inbound ids are kept a week: far longer than any platform redelivers. */
-const INBOUND_TTL_S = 7 * 24 * 3600;
 
 export async function openEmbeddedStore(dataDir: string, options: { inMemory?: boolean } = {}): Promise<Store> {
   await mkdir(dataDir, { recursive: true });

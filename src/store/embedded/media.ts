@@ -1,13 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { MediaRepository, StoredMedia } from "../ports.js";
+import { MEDIA_ID, type MediaRepository, type StoredMedia } from "../ports.js";
 
 /** Photos as files: `<id>` holds the bytes, `<id>.type` the MIME type. Written to a temporary name, then renamed. */
 export class FileMedia implements MediaRepository {
   constructor(private readonly dir: string) {}
 
   private path(id: string): string {
-    if (!/^[a-zA-Z0-9-]{8,64}$/.test(id)) throw new Error("invalid media id");
+    if (!MEDIA_ID.test(id)) throw new Error("invalid media id");
     return join(this.dir, id);
   }
 

@@ -5,11 +5,10 @@
  */
 import { type Connection, Schema } from "mongoose";
 import { LANGUAGES } from "../../engine/types.js";
+import { INBOUND_TTL_S } from "../claim.js";
 import { REPORT_STATUSES } from "../ports.js";
 
 const CHANNELS = ["console", "web", "telegram", "whatsapp"];
-/** Inbound ids are kept a week: far longer than any platform redelivers. */
-export const INBOUND_TTL_S = 7 * 24 * 3600;
 
 /** Options every schema shares: strict documents, strict filters, no version key, empty objects kept. */
 const common = {

@@ -22,6 +22,7 @@ import type {
   ReportRepository,
   StoredMedia,
 } from "../ports.js";
+import { MEDIA_ID } from "../ports.js";
 import type { Models } from "./models.js";
 
 const DUPLICATE_KEY = 11000;
@@ -189,8 +190,6 @@ export class MongoCounters implements CounterRepository {
     }
   }
 }
-
-const MEDIA_ID = /^[a-zA-Z0-9-]{8,64}$/;
 
 /** Photos in GridFS (bucket `media`), named by their id, with their type in the metadata. */
 export class GridFsMedia implements MediaRepository {
