@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
-import type { ConversationService } from "../engine/runtime/conversations.js";
+import { type ConversationService, languageFromHint } from "../engine/runtime/conversations.js";
 import type { InboundContent, OutboundMessage } from "../engine/runtime/messages.js";
 import { LANGUAGES, type Language } from "../engine/types.js";
 import type { Texts } from "../i18n.js";
@@ -35,10 +35,9 @@ function contentOf(m: z.infer<typeof messageSchema>): InboundContent {
   return { type: "photo", data: Buffer.from(m.photo ?? "", "base64") };
 }
 
+/** `?lang=` first, else the browser's first language; the same mapping every channel uses. */
 function pickLanguage(query: unknown, acceptLanguage: string | undefined): Language {
-  const asked = typeof query === "string" ? query : acceptLanguage?.split(",")[0]?.trim();
-  if (!asked) return "es-MX";
-  return asked.toLowerCase().startsWith("en") ? "en" : "es-MX";
+  return languageFromHint(typeof query === "string" ? query : acceptLanguage?.split(",")[0]?.trim(), "es-MX");
 }
 
 export interface ChatPluginOptions {
