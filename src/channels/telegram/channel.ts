@@ -121,7 +121,7 @@ export class TelegramChannel {
     if (this.status === "off") return false;
     this.status = this.mode;
     logger.info({ channel: "telegram", bot: `@${this.bot.botInfo.username}`, mode: this.mode }, "telegram on");
-    void this.options.conversations.deliverPending("telegram").catch(() => undefined);
+    void this.options.conversations.deliverPending("telegram");
     return true;
   }
 

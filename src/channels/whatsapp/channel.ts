@@ -103,7 +103,7 @@ export class WhatsAppChannel {
       this.reconnectDelay = this.options.reconnectMs ?? 5000;
       logger.info({ channel: "whatsapp" }, "whatsapp on");
       // Replies that could not go out while WhatsApp was away go now.
-      void this.options.conversations.deliverPending("whatsapp").catch(() => undefined);
+      void this.options.conversations.deliverPending("whatsapp");
     });
     client.on("disconnected", (reason) => {
       logger.warn({ channel: "whatsapp", reason }, "whatsapp disconnected");

@@ -116,20 +116,27 @@ export class ConversationService {
   /**
    * Sends the replies a channel could not take earlier (WhatsApp was disconnected, Telegram down)
    * now that it is back, for conversations active within the timeout; older ones wait for the
-   * citizen's next message. Resolves with how many conversations got their replies.
+   * citizen's next message. Resolves with how many conversations got their replies; never rejects.
    */
   async deliverPending(channel: ChannelName): Promise<number> {
     const { deps } = this;
     const send = this.senders.get(channel);
     if (!send) return 0;
     const since = new Date(deps.clock.now().getTime() - deps.timeoutMs);
+    let waiting: ConversationRecord[];
+    try {
+      waiting = await deps.conversations.withPending(channel, since, PENDING_BATCH);
+    } catch (err) {
+      deps.logger.warn({ channel, err: errorInfo(err) }, "pending replies not looked up");
+      return 0;
+    }
     let delivered = 0;
-    for (const { id } of await deps.conversations.withPending(channel, since, PENDING_BATCH)) {
+    for (const { id } of waiting) {
       await this.queue.run(id, async () => {
-        // Read again inside the conversation's turn: a message may have flushed them meanwhile.
-        const record = await deps.conversations.get(id);
-        if (!record?.pending.length) return;
         try {
+          // Read again inside the conversation's turn: a message may have flushed them meanwhile.
+          const record = await deps.conversations.get(id);
+          if (!record?.pending.length) return;
           await this.flush(record, id.slice(channel.length + 1), send);
           delivered++;
         } catch (err) {
