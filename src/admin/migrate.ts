@@ -5,11 +5,11 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { openCollection } from "../store/embedded/collection.js";
+import { fromDoc, openCollection } from "../store/embedded/collection.js";
 import { FileMedia } from "../store/embedded/media.js";
 import type { openMongoStore } from "../store/mongo/index.js";
 import { reportToDoc } from "../store/mongo/repositories.js";
-import { type ConversationRecord, MEDIA_ID, type Report } from "../store/ports.js";
+import { type Citizen, type ConversationRecord, MEDIA_ID, type Report } from "../store/ports.js";
 
 type MongoStore = Awaited<ReturnType<typeof openMongoStore>>;
 
@@ -23,7 +23,7 @@ export interface MigrationProgress {
 export const COLLECTIONS = ["citizens", "conversations", "reports", "inbound", "counters", "media"] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
-/** Every document of one embedded collection, without nedb's `_id` when the domain keeps its own `id`. */
+/** Every document of one embedded collection, as nedb keeps it (`_id` and all). */
 async function embeddedDocs(dataDir: string, name: Exclude<CollectionName, "media">): Promise<Record<string, unknown>[]> {
   const db = await openCollection(dataDir, name, []);
   db.stopAutocompaction();
@@ -39,11 +39,6 @@ async function mediaIds(dataDir: string): Promise<string[]> {
   }
 }
 
-function strip(doc: Record<string, unknown>): Record<string, unknown> {
-  const { _id, ...rest } = doc;
-  return { id: rest.id ?? _id, ...rest };
-}
-
 export async function migrateToMongo(dataDir: string, mongo: MongoStore, progress: MigrationProgress): Promise<Record<CollectionName, number>> {
   const { models } = mongo;
   const counts = {} as Record<CollectionName, number>;
@@ -57,10 +52,12 @@ export async function migrateToMongo(dataDir: string, mongo: MongoStore, progres
     counts[name] = items.length;
   };
 
-  await run("citizens", await embeddedDocs(dataDir, "citizens"), (d) => mongo.citizens.save(strip(d) as never));
-  await run("conversations", await embeddedDocs(dataDir, "conversations"), (d) => mongo.conversations.save(strip(d) as unknown as ConversationRecord));
+  await run("citizens", await embeddedDocs(dataDir, "citizens"), (d) => mongo.citizens.save(fromDoc<Citizen>(d) as Citizen));
+  await run("conversations", await embeddedDocs(dataDir, "conversations"), (d) =>
+    mongo.conversations.save(fromDoc<ConversationRecord>(d) as ConversationRecord),
+  );
   await run("reports", await embeddedDocs(dataDir, "reports"), (d) => {
-    const doc = reportToDoc(strip(d) as unknown as Report);
+    const doc = reportToDoc(fromDoc<Report>(d) as Report);
     return models.reports.replaceOne({ _id: String(doc._id) }, doc, { upsert: true, runValidators: true });
   });
   await run("inbound", await embeddedDocs(dataDir, "inbound"), (d) =>
