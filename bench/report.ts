@@ -10,7 +10,7 @@ import type { Update } from "grammy/types";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { Municipalities } from "../src/domain/municipalities.js";
-import { createLogger } from "../src/logger.js";
+import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
 import { summarize, wave } from "./stats.js";
 

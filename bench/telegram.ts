@@ -6,8 +6,8 @@
 import { fork } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { loadConfig } from "../src/config.js";
-import { createLogger } from "../src/logger.js";
 import { startService } from "../src/service.js";
+import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
 import { summarize } from "./stats.js";
 import type { RunRequest, RunResult } from "./telegram-users.js";

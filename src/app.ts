@@ -3,8 +3,10 @@
  * flows and the conversation runtime. Channels and the web server are attached by main.ts.
  */
 import { join } from "node:path";
-import { ACTION_NAMES, createActions } from "./actions/index.js";
 import type { Config } from "./config.js";
+import { ACTION_NAMES, createActions } from "./conversation/actions/index.js";
+import { ConversationService } from "./conversation/conversations.js";
+import { Renderer } from "./conversation/render.js";
 import { loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
 import { Citizens } from "./domain/citizens.js";
@@ -13,13 +15,11 @@ import { Photos } from "./domain/photos.js";
 import { Reports } from "./domain/reports.js";
 import { Engine } from "./engine/engine.js";
 import { loadFlowsFromDir } from "./engine/flow-loader.js";
-import { ConversationService } from "./engine/runtime/conversations.js";
-import { Renderer } from "./engine/runtime/render.js";
-import { loadTexts, type Texts } from "./i18n.js";
-import { createLogger, type Logger } from "./logger.js";
+import { loadTexts, type Texts } from "./locale/texts.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
 import { type Clock, systemClock } from "./util/clock.js";
+import { createLogger, type Logger } from "./util/logger.js";
 import { createPseudonymizer, type Pseudonymizer } from "./util/pseudonym.js";
 
 export interface App {

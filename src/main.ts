@@ -4,8 +4,8 @@
  */
 import { existsSync } from "node:fs";
 import { loadConfig } from "./config.js";
-import { createLogger } from "./logger.js";
 import { startService } from "./service.js";
+import { createLogger } from "./util/logger.js";
 
 async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");

@@ -6,10 +6,13 @@ import type { FastifyInstance } from "fastify";
 import type { Connection } from "mongoose";
 import { type App, type AppOptions, createApp } from "./app.js";
 import { TelegramChannel } from "./channels/telegram/channel.js";
+import { telegramWebhookPlugin } from "./channels/telegram/webhook.js";
+import { chatPlugin } from "./channels/web/chat.js";
 import { WhatsAppChannel } from "./channels/whatsapp/channel.js";
 import { type ClientFactory, createWhatsAppClient } from "./channels/whatsapp/client.js";
+import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
 import type { Config } from "./config.js";
-import { createWebServer } from "./web/server.js";
+import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
 
 export interface Service {
   app: App;
@@ -50,12 +53,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
         reconnectMs: options.whatsappReconnectMs,
       })
     : undefined;
+  // Each channel and feature contributes its routes; the server only mounts them.
+  const plugins: HttpContribution[] = [];
+  if (config.WEB_CHAT_ENABLED) {
+    plugins.push(contribution(chatPlugin, { service: app.conversations, texts: app.texts, photoMaxBytes: config.PHOTO_MAX_MB * 1024 * 1024 }));
+  }
   const webhook = telegram?.webhook;
-  const server = await createWebServer(app, {
-    chat: config.WEB_CHAT_ENABLED,
-    telegramWebhook: telegram && webhook ? { ...webhook, handle: (update) => telegram.handleWebhookUpdate(update) } : undefined,
-    whatsappQr: whatsapp ? { adminToken: config.ADMIN_TOKEN, texts: app.texts, status: () => ({ state: whatsapp.state, qr: whatsapp.qr }) } : undefined,
-  });
+  if (telegram && webhook) plugins.push(contribution(telegramWebhookPlugin, { ...webhook, handle: (update) => telegram.handleWebhookUpdate(update) }));
+  if (whatsapp) {
+    plugins.push(
+      contribution(whatsappQrPagePlugin, { adminToken: config.ADMIN_TOKEN, texts: app.texts, status: () => ({ state: whatsapp.state, qr: whatsapp.qr }) }),
+    );
+  }
+  const server = await createHttpServer({ logger: app.logger, store: app.store, plugins });
   try {
     await server.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {

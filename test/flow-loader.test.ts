@@ -1,12 +1,12 @@
 /** Broken flow files stop start-up naming the file, the path inside it and the problem. */
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ACTION_NAMES } from "../src/actions/index.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { ACTION_NAMES } from "../src/conversation/actions/index.js";
 import { FlowError, loadFlowsFromDir } from "../src/engine/flow-loader.js";
-import { loadTexts, type Texts } from "../src/i18n.js";
-import { createLogger } from "../src/logger.js";
+import { loadTexts, type Texts } from "../src/locale/texts.js";
+import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
 
 const BROKEN = join(import.meta.dirname, "fixtures", "flows-broken");

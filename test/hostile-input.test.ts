@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { InboundContent } from "../src/engine/runtime/messages.js";
-import { REPORT_STATUSES } from "../src/store/ports.js";
+import type { InboundContent } from "../src/conversation/messages.js";
+import { REPORT_STATUSES } from "../src/domain/model/report.js";
 import { startBot, type TestBot } from "./helpers/app.js";
 
 const storedReport = z.strictObject({

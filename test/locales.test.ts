@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { LANGUAGES } from "../src/engine/types.js";
+import { LANGUAGES } from "../src/locale/languages.js";
 
 const DIR = "locales";
 

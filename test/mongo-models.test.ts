@@ -5,11 +5,11 @@
  */
 import mongoose, { type Connection } from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Report } from "../src/domain/model/report.js";
 import { INBOUND_TTL_S } from "../src/store/claim.js";
 import { hardenConnection, MongoUnavailableError, mongoHosts, openMongoStore } from "../src/store/mongo/index.js";
 import { defineModels, type Models } from "../src/store/mongo/models.js";
 import { MongoReports, reportFromDoc, reportToDoc } from "../src/store/mongo/repositories.js";
-import type { Report } from "../src/store/ports.js";
 import { sampleReport } from "./helpers/reports.js";
 
 let conn: Connection;

@@ -1,6 +1,6 @@
 /** The conversation runtime: each message once, in order, replies never lost, a changed flow handled. */
 import { afterEach, describe, expect, it } from "vitest";
-import type { InboundMessage, OutboundMessage } from "../src/engine/runtime/messages.js";
+import type { InboundMessage, OutboundMessage } from "../src/conversation/messages.js";
 import { startBot, type TestBot } from "./helpers/app.js";
 
 let bot: TestBot;
@@ -76,7 +76,7 @@ describe("conversation runtime", () => {
     await bot.app.conversations.handle(text("c5", "m1", "hola"), send);
     const record = await bot.app.store.conversations.get("web:c5");
     if (!record) throw new Error("no conversation saved");
-    await bot.app.store.conversations.save({ ...record, state: { ...record.state, flow: "report", step: "removed_step", flowVersion: "old" } });
+    await bot.app.store.conversations.save({ ...record, state: { ...(record.state as object), flow: "report", step: "removed_step", flowVersion: "old" } });
     await bot.app.conversations.handle(text("c5", "m2", "algo"), send);
     // The apology and the menu come as one message, with the menu's buttons.
     expect(sent.at(-1)?.text).toMatch(/actualizamos el asistente[\s\S]*¿Qué quieres hacer\?$/);

@@ -6,11 +6,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
-import type { InboundMessage, OutboundMessage } from "../src/engine/runtime/messages.js";
-import { createLogger } from "../src/logger.js";
+import type { InboundMessage, OutboundMessage } from "../src/conversation/messages.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { isConnectionError } from "../src/store/mongo/index.js";
 import type { Store } from "../src/store/ports.js";
+import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
 
 /** A store whose every call fails as a dropped MongoDB connection does while `down` is set. */

@@ -5,10 +5,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Citizen } from "../src/domain/model/citizen.js";
 import type { ConversationState } from "../src/engine/types.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { openMongoStore } from "../src/store/mongo/index.js";
-import type { Citizen, Store } from "../src/store/ports.js";
+import type { Store } from "../src/store/ports.js";
 import { tempDir } from "./helpers/app.js";
 import { sampleReport } from "./helpers/reports.js";
 

@@ -1,7 +1,7 @@
 /** How a reply looks on Telegram: button rows, long texts, values too long for callback_data. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { splitText, toTelegram } from "../src/channels/telegram/replies.js";
-import { loadTexts, type Texts } from "../src/i18n.js";
+import { loadTexts, type Texts } from "../src/locale/texts.js";
 
 let texts: Texts;
 beforeAll(async () => {

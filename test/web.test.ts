@@ -4,14 +4,19 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createWebServer } from "../src/web/server.js";
+import { chatPlugin } from "../src/channels/web/chat.js";
+import { contribution, createHttpServer } from "../src/http/server.js";
 import { startBot, type TestBot } from "./helpers/app.js";
 
 let bot: TestBot;
 let server: FastifyInstance;
 beforeEach(async () => {
   bot = await startBot();
-  server = await createWebServer(bot.app, { chat: true });
+  server = await createHttpServer({
+    logger: bot.app.logger,
+    store: bot.app.store,
+    plugins: [contribution(chatPlugin, { service: bot.app.conversations, texts: bot.app.texts, photoMaxBytes: bot.app.config.PHOTO_MAX_MB * 1024 * 1024 })],
+  });
 });
 afterEach(async () => {
   await server.close();

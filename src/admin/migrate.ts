@@ -5,11 +5,14 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { Citizen } from "../domain/model/citizen.js";
+import { MEDIA_ID } from "../domain/model/media.js";
+import type { Report } from "../domain/model/report.js";
 import { fromDoc, openCollection } from "../store/embedded/collection.js";
 import { FileMedia } from "../store/embedded/media.js";
 import type { openMongoStore } from "../store/mongo/index.js";
 import { reportToDoc } from "../store/mongo/repositories.js";
-import { type Citizen, type ConversationRecord, MEDIA_ID, type Report } from "../store/ports.js";
+import type { ConversationRecord } from "../store/ports.js";
 
 type MongoStore = Awaited<ReturnType<typeof openMongoStore>>;
 

@@ -1,11 +1,11 @@
 /** Citizens: who writes from which chat, their language and their consent to the privacy notice. */
-import type { Language } from "../engine/types.js";
-import type { ChannelName, Citizen, CitizenRepository } from "../store/ports.js";
-import type { Clock } from "../util/clock.js";
 
-export function citizenId(channel: ChannelName, chatId: string): string {
-  return `${channel}:${chatId}`;
-}
+import type { Language } from "../locale/languages.js";
+import type { CitizenRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import type { ChannelName } from "./model/channel.js";
+import type { Citizen } from "./model/citizen.js";
+import { citizenId } from "./model/citizen.js";
 
 export class Citizens {
   constructor(

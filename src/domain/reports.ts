@@ -1,10 +1,12 @@
 /** Reports (problemas públicos): creation with a unique folio, and what a citizen may see of them. */
 import { randomUUID } from "node:crypto";
-import { type CounterRepository, type GeoPoint, MEDIA_ID, type Report, type ReportRepository } from "../store/ports.js";
+import type { CounterRepository, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
 import type { Categories } from "./categories.js";
 import { formatFolio, parseFolio } from "./folio.js";
+import { MEDIA_ID } from "./model/media.js";
+import type { GeoPoint, Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
 
 export const DESCRIPTION_MIN = 10;

@@ -2,9 +2,12 @@
  * Typed answers: turn a citizen's input into the value an `ask` step saves, or say why it cannot.
  * Pure: choices are matched by number, value (button) or label in either language.
  */
+
+import type { Language } from "../locale/languages.js";
+import type { Json } from "../util/json.js";
 import { normalize } from "../util/text.js";
 import type { AnswerSpec } from "./flow-schema.js";
-import type { EngineContext, EngineInput, Json, Language, ReplyChoice, Vars } from "./types.js";
+import type { EngineContext, EngineInput, ReplyChoice, Vars } from "./types.js";
 import { getVar } from "./vars.js";
 
 export type AnswerResult = { ok: true; value: Json; goto?: import("./flow-schema.js").Target } | { ok: false; error: string };

@@ -3,10 +3,11 @@
  * It never sleeps, never talks to a channel and never touches the store; the runtime
  * applies what it returns (the design of nyaruka/goflow).
  */
+
+import type { Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import { parseAnswer } from "./answers.js";
-import { type FlowSet, findLink, nextInOrder, type Position, resolveTarget } from "./flow.js";
-import { MENU_FLOW } from "./flow-loader.js";
+import { type FlowSet, findLink, MENU_FLOW, nextInOrder, type Position, resolveTarget } from "./flow.js";
 import type { Target } from "./flow-schema.js";
 import { prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
@@ -16,7 +17,6 @@ import {
   type EngineInput,
   GLOBAL_WORDS,
   type GlobalWord,
-  type Language,
   type Reply,
   type StepResult,
   type UnsupportedKind,

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
 import type { z } from "zod";
-import type { Flow, FlowSet, Step } from "./flow.js";
+import { type Flow, type FlowSet, REQUIRED_FLOWS, type Step } from "./flow.js";
 import { type FlowSpec, flowSchema, type Target } from "./flow-schema.js";
 
 export class FlowError extends Error {
@@ -28,11 +28,6 @@ export interface FlowCheckContext {
   /** True when `key` exists in every locale; otherwise the locales that lack it. */
   missingKey(key: string): string[];
 }
-
-/** The flow every conversation starts from and returns to. */
-export const MENU_FLOW = "menu";
-/** Flows the engine itself jumps to (global words). */
-export const REQUIRED_FLOWS = [MENU_FLOW, "welcome", "language"];
 
 function zodPath(path: readonly PropertyKey[]): string {
   return path

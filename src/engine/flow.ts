@@ -50,3 +50,8 @@ export function findLink(flows: FlowSet, link: string): { position: Position; sa
   }
   return undefined;
 }
+
+/** The flow every conversation starts from and returns to. */
+export const MENU_FLOW = "menu";
+/** Flows the engine itself jumps to (global words). */
+export const REQUIRED_FLOWS = [MENU_FLOW, "welcome", "language"];

@@ -1,10 +1,9 @@
 /** The pure engine's vocabulary: what it reads (state, input) and what it returns (replies, an action to run). */
 
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type Vars = Record<string, Json>;
+import type { Language } from "../locale/languages.js";
+import type { Json } from "../util/json.js";
 
-export const LANGUAGES = ["es-MX", "en"] as const;
-export type Language = (typeof LANGUAGES)[number];
+export type Vars = Record<string, Json>;
 
 /** Where a conversation stands. Plain data, persisted after every step. */
 export interface ConversationState {

@@ -1,5 +1,7 @@
 /** Reading and writing dotted variable paths (`report.category`) in a conversation's vars. */
-import type { Json, Vars } from "./types.js";
+
+import type { Json } from "../util/json.js";
+import type { Vars } from "./types.js";
 
 export function getVar(vars: Vars, path: string): Json | undefined {
   let cur: Json | undefined = vars;

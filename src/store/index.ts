@@ -1,6 +1,6 @@
 /** Opens the store the configuration asks for: MongoDB when MONGODB_URI is set, otherwise the embedded one. */
 import type { Config } from "../config.js";
-import type { Logger } from "../logger.js";
+import type { Logger } from "../util/logger.js";
 import { openEmbeddedStore } from "./embedded/index.js";
 import { openMongoStore } from "./mongo/index.js";
 import type { Store } from "./ports.js";

@@ -2,48 +2,23 @@
  * The store's ports: what the domain and the runtime need from persistence, and nothing of how.
  * Implemented by the embedded store (store/embedded, @seald-io/nedb) and, in production, MongoDB.
  */
-import type { ConversationState, Language } from "../engine/types.js";
-
-export type ChannelName = "console" | "web" | "telegram" | "whatsapp";
-
-export interface Consent {
-  version: string;
-  at: Date;
-}
-
-/** A citizen as one channel knows them: nothing more than the flows need. */
-export interface Citizen {
-  /** `${channel}:${chatId}` */
-  id: string;
-  channel: ChannelName;
-  chatId: string;
-  language: Language;
-  consent: Consent | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+import type { ChannelName } from "../domain/model/channel.js";
+import type { Citizen } from "../domain/model/citizen.js";
+import type { OutboundMessage } from "../domain/model/message.js";
+import type { Report } from "../domain/model/report.js";
 
 export interface CitizenRepository {
   get(id: string): Promise<Citizen | null>;
   save(citizen: Citizen): Promise<void>;
 }
 
-/** An outbound message already rendered, kept until the channel has accepted it. */
-export interface PendingReply {
-  id: string;
-  /** The language the text is in, for the channel's own labels (buttons, hints). */
-  lang: Language;
-  text: string;
-  choices?: { value: string; label: string }[];
-  request?: "location" | "photo";
-}
-
 export interface ConversationRecord {
   /** `${channel}:${chatId}` */
   id: string;
-  state: ConversationState;
+  /** The conversation layer's state: plain data, checked by its reader. */
+  state: unknown;
   /** Replies decided but not yet confirmed as sent: resent after a crash, never twice. */
-  pending: PendingReply[];
+  pending: OutboundMessage[];
   updatedAt: Date;
 }
 
@@ -52,45 +27,6 @@ export interface ConversationRepository {
   save(record: ConversationRecord): Promise<void>;
   /** Conversations of one channel with replies not yet delivered, updated since `since`; oldest first. */
   withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]>;
-}
-
-export const REPORT_STATUSES = ["recibido", "en_revision", "canalizado", "en_atencion", "resuelto", "no_procede", "duplicado"] as const;
-export type ReportStatus = (typeof REPORT_STATUSES)[number];
-
-export interface StatusChange {
-  status: ReportStatus;
-  at: Date;
-  /** "citizen", "system" or a secretariat member id. */
-  by: string;
-  /** Public note shown to the citizen (Open311 status_notes). */
-  note: string | null;
-}
-
-export interface GeoPoint {
-  latitude: number;
-  longitude: number;
-}
-
-/** A public problem reported by a citizen. */
-export interface Report {
-  id: string;
-  /** Readable over the phone: MET-2026-000123. */
-  folio: string;
-  municipality: string;
-  category: string;
-  description: string;
-  location: GeoPoint | null;
-  photos: string[];
-  channel: ChannelName;
-  /** The reporting citizen; null when the report is anonymous (nothing links it to them). */
-  citizenId: string | null;
-  anonymous: boolean;
-  contactable: boolean;
-  language: Language;
-  status: ReportStatus;
-  history: StatusChange[];
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 export interface ReportRepository {
@@ -139,9 +75,6 @@ export interface StoredMedia {
   data: Buffer;
   mimeType: string;
 }
-
-/** A media id: what the domain hands out (a UUID), and all a store accepts as a name. */
-export const MEDIA_ID = /^[a-zA-Z0-9-]{8,64}$/;
 
 export interface MediaRepository {
   put(id: string, media: StoredMedia): Promise<void>;

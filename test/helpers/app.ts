@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { type App, createApp } from "../../src/app.js";
 import { ConsoleChannel } from "../../src/channels/console/adapter.js";
 import { type Config, loadConfig } from "../../src/config.js";
-import type { Language } from "../../src/engine/types.js";
-import { createLogger } from "../../src/logger.js";
+import type { Language } from "../../src/locale/languages.js";
 import { ManualClock } from "../../src/util/clock.js";
+import { createLogger } from "../../src/util/logger.js";
 
 export async function tempDir(prefix = "ma-test-"): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));

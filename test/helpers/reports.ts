@@ -1,6 +1,6 @@
 /** A report as the domain writes it, for store tests. */
 import { randomUUID } from "node:crypto";
-import type { Report } from "../../src/store/ports.js";
+import type { Report } from "../../src/domain/model/report.js";
 
 export function sampleReport(over: Partial<Report> = {}): Report {
   const at = new Date("2026-11-28T12:00:00Z");

@@ -2,9 +2,9 @@
 import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/logger.js";
 import { type Service, type ServiceOptions, startService } from "../../src/service.js";
 import { ManualClock } from "../../src/util/clock.js";
+import { createLogger } from "../../src/util/logger.js";
 import { tempDir } from "./app.js";
 
 /** Log lines the bot wrote, parsed. */

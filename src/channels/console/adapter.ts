@@ -7,10 +7,10 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { ConversationService } from "../../engine/runtime/conversations.js";
-import type { InboundContent, OutboundMessage } from "../../engine/runtime/messages.js";
-import type { Language } from "../../engine/types.js";
-import type { Texts } from "../../i18n.js";
+import type { ConversationService } from "../../conversation/conversations.js";
+import type { InboundContent, OutboundMessage } from "../../conversation/messages.js";
+import type { Language } from "../../locale/languages.js";
+import type { Texts } from "../../locale/texts.js";
 
 export interface ConsoleOptions {
   service: ConversationService;

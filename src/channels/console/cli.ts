@@ -6,8 +6,8 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../../app.js";
 import { loadConfig } from "../../config.js";
-import { LANGUAGES, type Language } from "../../engine/types.js";
-import { createLogger } from "../../logger.js";
+import { LANGUAGES, type Language } from "../../locale/languages.js";
+import { createLogger } from "../../util/logger.js";
 import { runConsole } from "./adapter.js";
 
 async function main(): Promise<number> {

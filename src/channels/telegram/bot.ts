@@ -7,7 +7,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { apiThrottler } from "@grammyjs/transformer-throttler";
 import { Bot, type Transformer } from "grammy";
-import type { Logger } from "../../logger.js";
+import type { Logger } from "../../util/logger.js";
 
 export interface BotOptions {
   token: string;

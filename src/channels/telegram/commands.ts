@@ -5,9 +5,9 @@
  */
 import type { Api } from "grammy";
 import type { BotCommand, LanguageCode } from "grammy/types";
-import type { InboundContent } from "../../engine/runtime/messages.js";
-import { LANGUAGES, type Language } from "../../engine/types.js";
-import type { Texts } from "../../i18n.js";
+import type { InboundContent } from "../../conversation/messages.js";
+import { LANGUAGES, type Language } from "../../locale/languages.js";
+import type { Texts } from "../../locale/texts.js";
 
 interface Command {
   /** Locale key under telegram.commands. */

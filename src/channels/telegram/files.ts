@@ -3,7 +3,7 @@
  * endpoint, stopped as soon as it passes the size limit.
  */
 import type { Api } from "grammy";
-import { PhotoTooLargeError, type RemotePhoto } from "../../engine/runtime/messages.js";
+import { PhotoTooLargeError, type RemotePhoto } from "../../conversation/messages.js";
 
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 

@@ -4,8 +4,8 @@
  * split at Telegram's 4,096 characters.
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup } from "grammy/types";
-import type { OutboundMessage } from "../../engine/runtime/messages.js";
-import type { Texts } from "../../i18n.js";
+import type { OutboundMessage } from "../../conversation/messages.js";
+import type { Texts } from "../../locale/texts.js";
 
 export const MAX_TEXT = 4096;
 /** Telegram's limit on callback_data, in bytes. */

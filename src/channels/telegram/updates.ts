@@ -4,7 +4,7 @@
  * nothing. Pure: the photo download is left to a factory the channel passes in.
  */
 import type { Message, MessageEntity, Update } from "grammy/types";
-import type { InboundContent, RemotePhoto } from "../../engine/runtime/messages.js";
+import type { InboundContent, RemotePhoto } from "../../conversation/messages.js";
 import { commandContent } from "./commands.js";
 
 /** Image types a citizen may send as a file (uncompressed) rather than as a photo. */

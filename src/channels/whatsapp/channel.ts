@@ -7,11 +7,11 @@
 import Bottleneck from "bottleneck";
 import qrcodeTerminal from "qrcode-terminal";
 import type { Config } from "../../config.js";
-import type { ConversationService } from "../../engine/runtime/conversations.js";
-import type { OutboundMessage } from "../../engine/runtime/messages.js";
-import type { Texts } from "../../i18n.js";
-import type { Logger } from "../../logger.js";
+import type { ConversationService } from "../../conversation/conversations.js";
+import type { OutboundMessage } from "../../conversation/messages.js";
+import type { Texts } from "../../locale/texts.js";
 import { errorInfo } from "../../util/errors.js";
+import type { Logger } from "../../util/logger.js";
 import type { Pseudonymizer } from "../../util/pseudonym.js";
 import { type ClientFactory, type ClientSettings, chromiumAvailable, type WhatsAppClient } from "./client.js";
 import { readEdit, readMessage, type WhatsAppEvent } from "./messages.js";

@@ -3,8 +3,8 @@
  * as neutral content, or nothing (groups, status updates, channels, the bot's own messages,
  * notifications). Photos are downloaded only when the runtime asks, within its size limit.
  */
-import type { InboundContent, RemotePhoto } from "../../engine/runtime/messages.js";
-import { PhotoTooLargeError } from "../../engine/runtime/messages.js";
+import type { InboundContent, RemotePhoto } from "../../conversation/messages.js";
+import { PhotoTooLargeError } from "../../conversation/messages.js";
 import type { WhatsAppMessage } from "./client.js";
 
 export type WhatsAppEvent = { kind: "citizen"; chatId: string; messageId: string; content: InboundContent } | { kind: "ignore" };

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import QRCode from "qrcode";
-import type { Texts } from "../../i18n.js";
+import type { Texts } from "../../locale/texts.js";
 import { sameSecret } from "../../util/secrets.js";
 import { escapeHtml } from "../../util/text.js";
 import type { WhatsAppStatus } from "./channel.js";

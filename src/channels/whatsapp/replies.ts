@@ -3,8 +3,8 @@
  * with the number or the words; WhatsApp Web offers no buttons), and a hint for sharing a location
  * or a photo.
  */
-import type { OutboundMessage } from "../../engine/runtime/messages.js";
-import type { Texts } from "../../i18n.js";
+import type { OutboundMessage } from "../../conversation/messages.js";
+import type { Texts } from "../../locale/texts.js";
 
 export function toWhatsApp(message: OutboundMessage, texts: Texts): string {
   const parts = [message.text];

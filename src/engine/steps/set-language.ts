@@ -3,8 +3,9 @@
  *   - type: set_language
  *     from: chosen_language
  */
+
+import { LANGUAGES, type Language } from "../../locale/languages.js";
 import type { Step } from "../flow.js";
-import { LANGUAGES, type Language } from "../types.js";
 import { getVar } from "../vars.js";
 import type { StepRunner } from "./outcome.js";
 

@@ -1,4 +1,5 @@
-import type { ChannelName, ConversationRecord, ConversationRepository } from "../ports.js";
+import type { ChannelName } from "../../domain/model/channel.js";
+import type { ConversationRecord, ConversationRepository } from "../ports.js";
 import { type Collection, findMany, fromDoc } from "./collection.js";
 
 /** A collection of documents read and replaced whole by their `id` (citizens, conversations). */

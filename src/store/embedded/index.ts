@@ -4,8 +4,9 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { Citizen } from "../../domain/model/citizen.js";
 import { INBOUND_TTL_S } from "../claim.js";
-import type { Citizen, Store } from "../ports.js";
+import type { Store } from "../ports.js";
 import { installAppendHandles, releaseAppendHandles } from "./append-handles.js";
 import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
 import { type Collection, openCollection } from "./collection.js";

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MEDIA_ID, type MediaRepository, type StoredMedia } from "../ports.js";
+import { MEDIA_ID } from "../../domain/model/media.js";
+import type { MediaRepository, StoredMedia } from "../ports.js";
 
 /** Photos as files: `<id>` holds the bytes, `<id>.type` the MIME type. Written to a temporary name, then renamed. */
 export class FileMedia implements MediaRepository {

@@ -1,4 +1,5 @@
-import type { Report, ReportRepository } from "../ports.js";
+import type { Report } from "../../domain/model/report.js";
+import type { ReportRepository } from "../ports.js";
 import { type Collection, findMany, fromDoc } from "./collection.js";
 
 export class EmbeddedReports implements ReportRepository {

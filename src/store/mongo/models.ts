@@ -4,9 +4,9 @@
  * Strings are ids chosen by the bot (`telegram:123`, a UUID), not ObjectIds.
  */
 import { type Connection, Schema } from "mongoose";
-import { LANGUAGES } from "../../engine/types.js";
+import { REPORT_STATUSES } from "../../domain/model/report.js";
+import { LANGUAGES } from "../../locale/languages.js";
 import { INBOUND_TTL_S } from "../claim.js";
-import { REPORT_STATUSES } from "../ports.js";
 
 const CHANNELS = ["console", "web", "telegram", "whatsapp"];
 

@@ -5,24 +5,23 @@
  */
 import { Readable } from "node:stream";
 import { type mongo, trusted } from "mongoose";
+import type { ChannelName } from "../../domain/model/channel.js";
+import type { Citizen } from "../../domain/model/citizen.js";
+import { MEDIA_ID } from "../../domain/model/media.js";
+import type { GeoPoint, Report } from "../../domain/model/report.js";
 import { claimWithLease } from "../claim.js";
 import type {
-  ChannelName,
-  Citizen,
   CitizenRepository,
   ClaimResult,
   ConversationRecord,
   ConversationRepository,
   CounterRepository,
-  GeoPoint,
   InboundRepository,
   JournaledMessage,
   MediaRepository,
-  Report,
   ReportRepository,
   StoredMedia,
 } from "../ports.js";
-import { MEDIA_ID } from "../ports.js";
 import type { Models } from "./models.js";
 
 const DUPLICATE_KEY = 11000;

@@ -5,11 +5,11 @@
 import { readFileSync } from "node:fs";
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
-import { type ConversationService, languageFromHint } from "../engine/runtime/conversations.js";
-import type { InboundContent, OutboundMessage } from "../engine/runtime/messages.js";
-import { LANGUAGES, type Language } from "../engine/types.js";
-import type { Texts } from "../i18n.js";
-import { escapeHtml } from "../util/text.js";
+import type { ConversationService } from "../../conversation/conversations.js";
+import type { InboundContent, OutboundMessage } from "../../conversation/messages.js";
+import { LANGUAGES, type Language, languageFromHint } from "../../locale/languages.js";
+import type { Texts } from "../../locale/texts.js";
+import { escapeHtml } from "../../util/text.js";
 
 const PAGE = readFileSync(new URL("./chat-page.html", import.meta.url), "utf8");
 const PAGE_LABELS = ["title", "placeholder", "send", "share_location", "send_photo", "location_unavailable", "connection_error"];
@@ -43,9 +43,13 @@ function pickLanguage(query: unknown, acceptLanguage: string | undefined): Langu
 export interface ChatPluginOptions {
   service: ConversationService;
   texts: Texts;
+  /** Largest photo accepted, in bytes. */
+  photoMaxBytes: number;
 }
 
-export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts }) => {
+export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts, photoMaxBytes }) => {
+  // Photos travel base64-encoded inside JSON: a third larger than the file, plus the envelope.
+  const bodyLimit = Math.ceil(photoMaxBytes * 1.4) + 64 * 1024;
   app.get("/", async (req, reply) => {
     const lang = pickLanguage((req.query as { lang?: unknown }).lang, req.headers["accept-language"]);
     const labels = Object.fromEntries(PAGE_LABELS.map((k) => [k, texts.t(lang, `channel.${k}`)]));
@@ -58,7 +62,7 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
       .send(html);
   });
 
-  app.post("/api/chat/messages", async (req, reply) => {
+  app.post("/api/chat/messages", { bodyLimit }, async (req, reply) => {
     const parsed = messageSchema.safeParse(req.body);
     // Even a message we cannot use is answered in its sender's language when it says which.
     const asked = z.object({ lang: z.enum(LANGUAGES) }).safeParse(req.body);

@@ -3,8 +3,9 @@
  * arguments with zod (they come from what citizens typed) and returns plain data for the flow.
  */
 import type { z } from "zod";
-import type { Json, Language } from "../engine/types.js";
-import type { Citizen } from "../store/ports.js";
+import type { Citizen } from "../../domain/model/citizen.js";
+import type { Language } from "../../locale/languages.js";
+import type { Json } from "../../util/json.js";
 
 export interface ActionContext {
   citizen: Citizen;

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import i18next, { type i18n } from "i18next";
 import { parse } from "yaml";
-import { LANGUAGES, type Language } from "./engine/types.js";
+import { LANGUAGES, type Language } from "./languages.js";
 
 export interface Texts {
   t(lang: Language, key: string, params?: Record<string, unknown>): string;

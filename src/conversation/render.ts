@@ -1,8 +1,9 @@
 /** Turns engine replies (locale keys and parameters) into text in the citizen's language. */
 import { randomUUID } from "node:crypto";
-import type { Texts } from "../../i18n.js";
-import type { PendingReply } from "../../store/ports.js";
-import type { Language, Reply, Vars } from "../types.js";
+import type { OutboundMessage } from "../domain/model/message.js";
+import type { Reply, Vars } from "../engine/types.js";
+import type { Language } from "../locale/languages.js";
+import type { Texts } from "../locale/texts.js";
 
 export class Renderer {
   /** `globals` are parameters every text may use (the authority's contact, the privacy notice…). */
@@ -11,12 +12,12 @@ export class Renderer {
     private readonly globals: Vars,
   ) {}
 
-  render(reply: Reply, lang: Language): PendingReply {
+  render(reply: Reply, lang: Language): OutboundMessage {
     const params = { ...reply.params, ...this.globals };
     const text = reply.each
       ? reply.each.map((item) => this.texts.t(lang, reply.key, { ...params, ...item })).join("\n")
       : this.texts.t(lang, reply.key, params);
-    const out: PendingReply = { id: randomUUID(), lang, text };
+    const out: OutboundMessage = { id: randomUUID(), lang, text };
     if (reply.choices?.length) {
       out.choices = reply.choices.map((c) => ({ value: c.value, label: c.key ? this.texts.t(lang, c.key, params) : (c.label ?? c.value) }));
     }
@@ -24,7 +25,7 @@ export class Renderer {
     return out;
   }
 
-  text(lang: Language, key: string): PendingReply {
+  text(lang: Language, key: string): OutboundMessage {
     return this.render({ key }, lang);
   }
 }
@@ -34,8 +35,8 @@ export class Renderer {
  * buttons or request stay with the question). Fewer bubbles to read, and fewer messages against
  * each platform's per-chat limits.
  */
-export function joinReplies(replies: PendingReply[]): PendingReply[] {
-  const out: PendingReply[] = [];
+export function joinReplies(replies: OutboundMessage[]): OutboundMessage[] {
+  const out: OutboundMessage[] = [];
   for (const reply of replies) {
     const previous = out.at(-1);
     if (previous && !previous.choices && !previous.request && previous.lang === reply.lang) {

@@ -1,25 +1,11 @@
 import { z } from "zod";
-import { DESCRIPTION_MAX } from "../domain/reports.js";
-import { findSensitive } from "../domain/sensitive.js";
-import type { Json } from "../engine/types.js";
-import type { Report } from "../store/ports.js";
+import { publicReport } from "../../domain/public-report.js";
+import { DESCRIPTION_MAX } from "../../domain/reports.js";
+import { findSensitive } from "../../domain/sensitive.js";
 import { defineAction } from "./action.js";
 import type { Services } from "./services.js";
 
 const point = z.object({ latitude: z.number(), longitude: z.number() });
-
-/** What a citizen may see of a report: never the internal notes nor who reported it. */
-function publicView(s: Services, r: Report): Json {
-  return {
-    found: true,
-    folio: r.folio,
-    municipality: s.municipalities.get(r.municipality)?.name ?? r.municipality,
-    category: r.category,
-    status: r.status,
-    created: r.createdAt.toISOString(),
-    history: r.history.map((h) => ({ status: h.status, at: h.at.toISOString(), note: h.note ?? "" })),
-  };
-}
 
 export const reportActions = (s: Services) => [
   /** Whether a description seems to carry sensitive personal data, so the citizen is warned first. */
@@ -63,7 +49,7 @@ export const reportActions = (s: Services) => [
     args: z.object({ folio: z.string().max(200) }),
     run: async ({ folio }) => {
       const report = await s.reports.findByFolio(folio);
-      return report ? publicView(s, report) : { found: false };
+      return report ? { found: true, ...publicReport(report, s.municipalities) } : { found: false };
     },
   }),
   /** The citizen's own (non-anonymous) reports, newest first, as choices. */

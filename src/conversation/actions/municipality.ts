@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Json } from "../engine/types.js";
+import type { Json } from "../../util/json.js";
 import { defineAction } from "./action.js";
 import type { Services } from "./services.js";
 

@@ -3,22 +3,29 @@
  * saved state, performs the actions it asks for, saves the new state with the replies it decided,
  * and hands those replies to the channel. One message per conversation at a time; each message once.
  */
-import type { Action } from "../../actions/index.js";
-import { type Citizens, citizenId } from "../../domain/citizens.js";
-import type { Photos } from "../../domain/photos.js";
-import type { Logger } from "../../logger.js";
-import type { ChannelName, Citizen, ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../../store/ports.js";
-import type { Clock } from "../../util/clock.js";
-import { errorInfo } from "../../util/errors.js";
-import type { Pseudonymizer } from "../../util/pseudonym.js";
-import { stripControl } from "../../util/text.js";
-import type { Engine } from "../engine.js";
-import { MAX_LINK } from "../flow.js";
-import { type EngineInput, GLOBAL_WORDS, type Json, LANGUAGES, type Language, type Reply, type StepResult } from "../types.js";
+
+import type { Citizens } from "../domain/citizens.js";
+import type { ChannelName } from "../domain/model/channel.js";
+import type { Citizen } from "../domain/model/citizen.js";
+import { citizenId } from "../domain/model/citizen.js";
+import type { Photos } from "../domain/photos.js";
+import type { Engine } from "../engine/engine.js";
+import { MAX_LINK } from "../engine/flow.js";
+import { type EngineInput, GLOBAL_WORDS, type Reply, type StepResult } from "../engine/types.js";
+import { type Language, languageFromHint } from "../locale/languages.js";
+import type { ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { errorInfo } from "../util/errors.js";
+import type { Json } from "../util/json.js";
+import type { Logger } from "../util/logger.js";
+import type { Pseudonymizer } from "../util/pseudonym.js";
+import { stripControl } from "../util/text.js";
+import type { Action } from "./actions/index.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
 import { Recovery } from "./recovery.js";
 import { joinReplies, type Renderer } from "./render.js";
+import { readState } from "./state.js";
 import { StoreOutage } from "./store-outage.js";
 
 /** Actions one message may trigger before the flow is declared to loop. */
@@ -52,13 +59,6 @@ export interface ConversationDeps {
 
 /** `deferred`: the store is away; the message is kept and will be answered when it is back. */
 export type HandleResult = "processed" | "duplicate" | "failed" | "deferred";
-
-/** Maps a platform's language code ("en", "en-US", "es") to one we speak. */
-export function languageFromHint(hint: string | undefined, fallback: Language): Language {
-  if (!hint) return fallback;
-  const base = hint.toLowerCase().split(/[-_]/)[0];
-  return LANGUAGES.find((l) => l.toLowerCase().split("-")[0] === base) ?? fallback;
-}
 
 export class ConversationService {
   private readonly queue = new KeyedQueue();
@@ -194,7 +194,7 @@ export class ConversationService {
       if (record?.pending.length) record = await this.flush(record, message.chatId, send);
 
       const prelude: Reply[] = [];
-      let state = record?.state ?? null;
+      let state = record ? readState(record.state) : null;
       if (state && state.waiting !== "nothing" && record && now.getTime() - new Date(record.updatedAt).getTime() > deps.timeoutMs) {
         prelude.push({ key: "global.expired" });
         state = { ...state, waiting: "nothing" };
@@ -224,7 +224,7 @@ export class ConversationService {
       await deps.inbound.release(inboundId).catch(() => undefined);
       if (this.isUnavailable(err)) return replay ? "deferred" : this.outage.keep(key, message, send);
       deps.logger.error({ chat: deps.pseudonym(key), message: deps.pseudonym(inboundId), err: errorInfo(err) }, "message failed");
-      const lang = record?.state.lang ?? deps.defaultLanguage;
+      const lang = (record && readState(record.state)?.lang) ?? deps.defaultLanguage;
       await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
       return "failed";
     }

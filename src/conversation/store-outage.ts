@@ -4,8 +4,8 @@
  * again. While a conversation has messages waiting, its new ones wait behind them. The citizen is
  * told once that their message is saved and will be answered shortly.
  */
-import type { Logger } from "../../logger.js";
-import type { Pseudonymizer } from "../../util/pseudonym.js";
+import type { Logger } from "../util/logger.js";
+import type { Pseudonymizer } from "../util/pseudonym.js";
 import type { KeyedQueue } from "./keyed-queue.js";
 import type { InboundMessage, Sender } from "./messages.js";
 

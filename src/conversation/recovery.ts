@@ -3,10 +3,12 @@
  * store with their claim (the platform considers them delivered and will not send them again).
  * A sweep hands them back to the runtime, at start-up and then every half lease.
  */
-import type { Logger } from "../../logger.js";
-import type { ChannelName, InboundRepository } from "../../store/ports.js";
-import type { Clock } from "../../util/clock.js";
-import { errorInfo } from "../../util/errors.js";
+
+import type { ChannelName } from "../domain/model/channel.js";
+import type { InboundRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { errorInfo } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
 import { fromJournal, type InboundMessage, type Sender } from "./messages.js";
 
 /** Unfinished claims taken per sweep. */

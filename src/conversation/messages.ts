@@ -1,7 +1,11 @@
 /** The neutral message model every channel adapter translates to and from. */
-import type { ChannelName, JournaledMessage, PendingReply } from "../../store/ports.js";
-import { MAX_LINK } from "../flow.js";
-import type { GlobalWord, UnsupportedKind } from "../types.js";
+export type { OutboundMessage } from "../domain/model/message.js";
+
+import type { ChannelName } from "../domain/model/channel.js";
+import type { OutboundMessage } from "../domain/model/message.js";
+import { MAX_LINK } from "../engine/flow.js";
+import type { GlobalWord, UnsupportedKind } from "../engine/types.js";
+import type { JournaledMessage } from "../store/ports.js";
 
 /**
  * A photo still on the platform's servers: read only once the message is known to be new,
@@ -47,9 +51,6 @@ export interface InboundMessage {
   /** The language the platform reports for the user (e.g. Telegram's language_code). */
   languageHint?: string;
 }
-
-/** A reply ready for a channel: text, optional choices (buttons or a numbered list), optional request. */
-export type OutboundMessage = PendingReply;
 
 /** How a channel delivers a reply to one chat. Resolves once the platform has accepted it. */
 export type Sender = (chatId: string, message: OutboundMessage) => Promise<void>;

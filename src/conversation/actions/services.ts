@@ -1,0 +1,15 @@
+/** The domain services actions are built from. */
+import type { Categories } from "../../domain/categories.js";
+import type { Citizens } from "../../domain/citizens.js";
+import type { Municipalities } from "../../domain/municipalities.js";
+import type { Reports } from "../../domain/reports.js";
+import type { Texts } from "../../locale/texts.js";
+
+export interface Services {
+  citizens: Citizens;
+  reports: Reports;
+  municipalities: Municipalities;
+  categories: Categories;
+  texts: Texts;
+  privacyVersion: string;
+}

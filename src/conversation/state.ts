@@ -1,0 +1,26 @@
+/**
+ * Reading a saved conversation state back. The store keeps it as plain data; what comes back is
+ * checked, so a record written by an older version (or edited by hand) never reaches the engine
+ * half-formed: it is treated as a conversation that has ended, and the citizen gets the menu.
+ */
+import { z } from "zod";
+import type { ConversationState } from "../engine/types.js";
+import { LANGUAGES } from "../locale/languages.js";
+
+const json: z.ZodType<unknown> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
+
+const stateSchema = z.object({
+  flow: z.string(),
+  flowVersion: z.string(),
+  step: z.string(),
+  waiting: z.enum(["answer", "action", "nothing"]),
+  vars: z.record(z.string(), json),
+  attempts: z.number().int().min(0),
+  lang: z.enum(LANGUAGES),
+});
+
+/** The state as the engine can use it, or null when what was saved is not a state. */
+export function readState(saved: unknown): ConversationState | null {
+  const parsed = stateSchema.safeParse(saved);
+  return parsed.success ? (parsed.data as ConversationState) : null;
+}

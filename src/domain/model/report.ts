@@ -1,0 +1,41 @@
+/** A public problem reported by a citizen, and the steps of its life. */
+import type { Language } from "../../locale/languages.js";
+import type { ChannelName } from "./channel.js";
+
+export const REPORT_STATUSES = ["recibido", "en_revision", "canalizado", "en_atencion", "resuelto", "no_procede", "duplicado"] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+export interface StatusChange {
+  status: ReportStatus;
+  at: Date;
+  /** "citizen", "system" or a secretariat member id. */
+  by: string;
+  /** Public note shown to the citizen (Open311 status_notes). */
+  note: string | null;
+}
+
+export interface GeoPoint {
+  latitude: number;
+  longitude: number;
+}
+
+export interface Report {
+  id: string;
+  /** Readable over the phone: MET-2026-000123. */
+  folio: string;
+  municipality: string;
+  category: string;
+  description: string;
+  location: GeoPoint | null;
+  photos: string[];
+  channel: ChannelName;
+  /** The reporting citizen; null when the report is anonymous (nothing links it to them). */
+  citizenId: string | null;
+  anonymous: boolean;
+  contactable: boolean;
+  language: Language;
+  status: ReportStatus;
+  history: StatusChange[];
+  createdAt: Date;
+  updatedAt: Date;
+}
