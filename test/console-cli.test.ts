@@ -5,7 +5,7 @@ import { tempDir } from "./helpers/app.js";
 
 function chat(args: string[], input: string, dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn("npx", ["tsx", "src/channels/console/cli.ts", ...args], { env: { ...process.env, DATA_DIR: dataDir } });
+    const child = spawn("npx", ["tsx", "src/chat.ts", ...args], { env: { ...process.env, DATA_DIR: dataDir } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -4,11 +4,11 @@
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createApp } from "../../app.js";
-import { loadConfig } from "../../config.js";
-import { LANGUAGES, type Language } from "../../locale/languages.js";
-import { createLogger } from "../../util/logger.js";
-import { runConsole } from "./adapter.js";
+import { createApp } from "./app.js";
+import { runConsole } from "./channels/console/adapter.js";
+import { loadConfig } from "./config.js";
+import { LANGUAGES, type Language } from "./locale/languages.js";
+import { createLogger } from "./util/logger.js";
 
 async function main(): Promise<number> {
   if (existsSync(".env")) process.loadEnvFile(".env");
