@@ -8,7 +8,7 @@ import { type Conversation, type ConversationFlavor, conversations, createConver
 import { Bot, type Context, type Transformer } from "grammy";
 import type { Update } from "grammy/types";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/settings.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";

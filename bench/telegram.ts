@@ -5,7 +5,7 @@
  */
 import { fork } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/settings.js";
 import { startService } from "../src/service.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";

@@ -3,9 +3,10 @@
  * flows and the conversation runtime. Channels and the web server are attached by main.ts.
  */
 import { join } from "node:path";
-import type { Config } from "./config.js";
+import type { Config } from "./config/settings.js";
 import { ACTION_NAMES, createActions } from "./conversation/actions/index.js";
 import { ConversationService } from "./conversation/conversations.js";
+import { loadFlowsFromDir } from "./conversation/flow-files.js";
 import { Renderer } from "./conversation/render.js";
 import { loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
@@ -14,7 +15,6 @@ import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
 import { Reports } from "./domain/reports.js";
 import { Engine } from "./engine/engine.js";
-import { loadFlowsFromDir } from "./engine/flow-loader.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";

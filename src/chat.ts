@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "./app.js";
 import { runConsole } from "./channels/console/adapter.js";
-import { loadConfig } from "./config.js";
+import { loadConfig } from "./config/settings.js";
 import { LANGUAGES, type Language } from "./locale/languages.js";
 import { createLogger } from "./util/logger.js";
 

@@ -3,7 +3,7 @@
  * flow or locale problem stops start-up with one line saying what and where.
  */
 import { existsSync } from "node:fs";
-import { loadConfig } from "./config.js";
+import { loadConfig } from "./config/settings.js";
 import { startService } from "./service.js";
 import { createLogger } from "./util/logger.js";
 

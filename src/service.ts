@@ -11,7 +11,7 @@ import { chatPlugin } from "./channels/web/chat.js";
 import { WhatsAppChannel } from "./channels/whatsapp/channel.js";
 import { type ClientFactory, createWhatsAppClient } from "./channels/whatsapp/client.js";
 import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
-import type { Config } from "./config.js";
+import type { Config } from "./config/settings.js";
 import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
 
 export interface Service {

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_KEYS, loadConfig } from "../src/config.js";
+import { CONFIG_KEYS, loadConfig } from "../src/config/settings.js";
 
 describe("deployment files", () => {
   it(".env.example names every setting, and its values are valid", () => {

@@ -2,9 +2,10 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/settings.js";
 import { ACTION_NAMES } from "../src/conversation/actions/index.js";
-import { FlowError, loadFlowsFromDir } from "../src/engine/flow-loader.js";
+import { loadFlowsFromDir } from "../src/conversation/flow-files.js";
+import { FlowError } from "../src/engine/flow-loader.js";
 import { loadTexts, type Texts } from "../src/locale/texts.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/settings.js";
 import type { InboundMessage, OutboundMessage } from "../src/conversation/messages.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { isConnectionError } from "../src/store/mongo/index.js";

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
-import { loadConfig } from "../config.js";
+import { loadConfig } from "../config/settings.js";
 import { openMongoStore } from "../store/mongo/index.js";
 import { type MigrationProgress, migrateToMongo } from "./migrate.js";
 

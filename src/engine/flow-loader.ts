@@ -1,11 +1,8 @@
 /**
- * Loads flows/*.yaml: parses, validates with zod, and cross-checks what zod cannot see
+ * Loads flow files (flows/*.yaml, read by conversation/flow-files.ts): parses, validates with zod, and cross-checks what zod cannot see
  * (goto targets, registered actions, locale keys). Any problem stops start-up with the
  * file, the path inside it and what is wrong.
  */
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
 import { parse } from "yaml";
 import type { z } from "zod";
 import { type Flow, type FlowSet, REQUIRED_FLOWS, type Step } from "./flow.js";
@@ -36,20 +33,17 @@ function zodPath(path: readonly PropertyKey[]): string {
     .replace(/^\./, "");
 }
 
-export function loadFlowsFromDir(dir: string, ctx: FlowCheckContext): FlowSet {
-  const files = readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort();
-  return loadFlows(
-    files.map((f) => ({ file: join(dir, f), text: readFileSync(join(dir, f), "utf8") })),
-    ctx,
-  );
+/** A flow file's text, named for error messages, with a version that changes when the text does. */
+export interface FlowSource {
+  file: string;
+  text: string;
+  version: string;
 }
 
-export function loadFlows(sources: { file: string; text: string }[], ctx: FlowCheckContext): FlowSet {
+export function loadFlows(sources: FlowSource[], ctx: FlowCheckContext): FlowSet {
   const flows = new Map<string, Flow>();
-  for (const { file, text } of sources) {
-    const flow = parseFlow(file, text);
+  for (const { file, text, version } of sources) {
+    const flow = parseFlow(file, text, version);
     if (flows.has(flow.name)) throw new FlowError(file, "flow", `flow "${flow.name}" is already defined in ${flows.get(flow.name)?.file}`);
     flows.set(flow.name, flow);
   }
@@ -61,7 +55,7 @@ export function loadFlows(sources: { file: string; text: string }[], ctx: FlowCh
   return flows;
 }
 
-function parseFlow(file: string, text: string): Flow {
+function parseFlow(file: string, text: string, version: string): Flow {
   let raw: unknown;
   try {
     raw = parse(text);
@@ -74,7 +68,7 @@ function parseFlow(file: string, text: string): Flow {
     throw new FlowError(file, zodPath(issue.path), issue.message);
   }
   const spec: FlowSpec = parsed.data;
-  if (spec.flow !== basename(file).replace(/\.ya?ml$/, "")) {
+  if (spec.flow !== file.replace(/^.*[\\/]/, "").replace(/\.ya?ml$/, "")) {
     throw new FlowError(file, "flow", `the flow name "${spec.flow}" must match the file name`);
   }
   const steps: Step[] = [];
@@ -89,7 +83,6 @@ function parseFlow(file: string, text: string): Flow {
     steps.push(step);
     byId.set(stepId, step);
   });
-  const version = createHash("sha256").update(text).digest("hex").slice(0, 12);
   return { name: spec.flow, version, file, steps, byId, links: spec.links ?? [] };
 }
 

@@ -1,5 +1,5 @@
 /** Opens the store the configuration asks for: MongoDB when MONGODB_URI is set, otherwise the embedded one. */
-import type { Config } from "../config.js";
+import type { Config } from "../config/settings.js";
 import type { Logger } from "../util/logger.js";
 import { openEmbeddedStore } from "./embedded/index.js";
 import { openMongoStore } from "./mongo/index.js";

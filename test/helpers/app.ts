@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type App, createApp } from "../../src/app.js";
 import { ConsoleChannel } from "../../src/channels/console/adapter.js";
-import { type Config, loadConfig } from "../../src/config.js";
+import { type Config, loadConfig } from "../../src/config/settings.js";
 import type { Language } from "../../src/locale/languages.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { createLogger } from "../../src/util/logger.js";

@@ -1,7 +1,7 @@
 /** The whole running bot (HTTP server and channels, as `npm start` composes it) for end-to-end tests. */
 import { createServer } from "node:net";
 import { Writable } from "node:stream";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/settings.js";
 import { type Service, type ServiceOptions, startService } from "../../src/service.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { createLogger } from "../../src/util/logger.js";

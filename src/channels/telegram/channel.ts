@@ -8,7 +8,7 @@ import { setMaxListeners } from "node:events";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { type Bot, GrammyError } from "grammy";
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update } from "grammy/types";
-import type { Config } from "../../config.js";
+import type { Config } from "../../config/settings.js";
 import type { ConversationService } from "../../conversation/conversations.js";
 import type { OutboundMessage } from "../../conversation/messages.js";
 import type { Language } from "../../locale/languages.js";

@@ -6,7 +6,7 @@
  */
 import Bottleneck from "bottleneck";
 import qrcodeTerminal from "qrcode-terminal";
-import type { Config } from "../../config.js";
+import type { Config } from "../../config/settings.js";
 import type { ConversationService } from "../../conversation/conversations.js";
 import type { OutboundMessage } from "../../conversation/messages.js";
 import type { Texts } from "../../locale/texts.js";

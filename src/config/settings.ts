@@ -3,7 +3,7 @@
  * start-up with one line naming the variable and what it accepts.
  */
 import { z } from "zod";
-import { LANGUAGES } from "./locale/languages.js";
+import { LANGUAGES } from "../locale/languages.js";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"], { message: "accepts true or false" }).transform((v) => v === "true" || v === "1" || v === "yes");
 
