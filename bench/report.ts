@@ -4,10 +4,12 @@
  * storage, API calls swallowed by a transformer) driven through bot.handleUpdate; and point →
  * municipality lookups. Prints figures; asserts nothing.
  */
+
 import { type Conversation, type ConversationFlavor, conversations, createConversation } from "@grammyjs/conversations";
 import { Bot, type Context, type Transformer } from "grammy";
 import type { Update } from "grammy/types";
 import { createApp } from "../src/app.js";
+import { loadDeployment } from "../src/config/deployment.js";
 import { loadConfig } from "../src/config/settings.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { createLogger } from "../src/util/logger.js";
@@ -58,7 +60,7 @@ async function benchEngine(inMemoryStore: boolean): Promise<{ perSecond: number;
 type Ctx = ConversationFlavor<Context>;
 
 async function benchGrammyConversations(): Promise<{ perSecond: number; p99: number }> {
-  const municipalities = Municipalities.load("data");
+  const municipalities = Municipalities.load("data", loadDeployment("config/deployment.yaml"));
   const bot = new Bot<Ctx>("1:bench", {
     botInfo: {
       id: 1,
@@ -148,7 +150,7 @@ async function benchGrammyConversations(): Promise<{ perSecond: number; p99: num
 }
 
 function benchLookups(): void {
-  const m = Municipalities.load("data");
+  const m = Municipalities.load("data", loadDeployment("config/deployment.yaml"));
   const points = Array.from({ length: 200_000 }, () => [18.35 + Math.random() * 1.95, -100.62 + Math.random() * 2.05] as const);
   let inside = 0;
   const t0 = performance.now();

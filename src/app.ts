@@ -3,6 +3,7 @@
  * flows and the conversation runtime. Channels and the web server are attached by main.ts.
  */
 import { join } from "node:path";
+import { type Deployment, loadDeployment } from "./config/deployment.js";
 import type { Config } from "./config/settings.js";
 import { ACTION_NAMES, createActions } from "./conversation/actions/index.js";
 import { ConversationService } from "./conversation/conversations.js";
@@ -14,16 +15,22 @@ import { Citizens } from "./domain/citizens.js";
 import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
 import { Reports } from "./domain/reports.js";
+import { Lifecycle } from "./domain/statuses.js";
 import { Engine } from "./engine/engine.js";
+import type { Language } from "./locale/languages.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
 import { type Clock, systemClock } from "./util/clock.js";
+import { ConfigFileError } from "./util/config-file.js";
 import { createLogger, type Logger } from "./util/logger.js";
 import { createPseudonymizer, type Pseudonymizer } from "./util/pseudonym.js";
 
 export interface App {
   config: Config;
+  deployment: Deployment;
+  /** The language of a citizen whose channel says nothing: DEFAULT_LANGUAGE, or the deployment's first. */
+  defaultLanguage: Language;
   conversations: ConversationService;
   store: Store;
   texts: Texts;
@@ -49,17 +56,34 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   // Everything that can be wrong in files is checked before the store is opened.
-  const texts = await loadTexts(config.LOCALES_DIR);
+  const deployment = loadDeployment(join(config.CONFIG_DIR, "deployment.yaml"));
+  const defaultLanguage = config.DEFAULT_LANGUAGE ?? deployment.defaultLanguage;
+  if (!deployment.languages.includes(defaultLanguage)) {
+    throw new ConfigFileError(`DEFAULT_LANGUAGE=${defaultLanguage} is not among the languages of config/deployment.yaml (${deployment.languages.join(", ")})`);
+  }
+  const texts = await loadTexts(config.LOCALES_DIR, deployment);
   const engineCtx = { t: (lang: Parameters<Texts["t"]>[0], key: string) => texts.t(lang, key), words: (name: string) => texts.words(name) };
   const flows = loadFlowsFromDir(config.FLOWS_DIR, { actions: ACTION_NAMES, missingKey: texts.missingKey });
-  const categories = Categories.load(join(config.CONFIG_DIR, "categories.yaml"), texts.missingKey);
+  const lifecycle = Lifecycle.load(join(config.CONFIG_DIR, "statuses.yaml"), texts.missingKey);
+  const categories = Categories.load(join(config.CONFIG_DIR, "categories.yaml"), texts.missingKey, deployment.municipalityKey);
   const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"));
-  const municipalities = Municipalities.load(config.REFERENCE_DIR);
+  const municipalities = Municipalities.load(config.REFERENCE_DIR, deployment);
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);
   const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger }));
   const citizens = new Citizens(store.citizens, clock);
-  const reports = new Reports(store.reports, store.counters, municipalities, categories, clock);
+  const reports = new Reports(
+    store.reports,
+    store.counters,
+    municipalities,
+    categories,
+    clock,
+    {
+      timeZone: deployment.timeZone,
+      digits: deployment.folioDigits,
+    },
+    lifecycle,
+  );
   const actions = createActions({ citizens, reports, municipalities, categories, texts, privacyVersion: authority.privacy.version });
   const renderer = new Renderer(texts, {
     authority: authority.authority,
@@ -75,7 +99,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     photos: new Photos(store.media, Math.round(config.PHOTO_MAX_MB * 1024 * 1024)),
     clock,
     logger,
-    defaultLanguage: config.DEFAULT_LANGUAGE,
+    defaultLanguage,
     timeoutMs: config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000,
     storeUnavailable: (err) => store.unavailable(err),
     pseudonym,
@@ -83,6 +107,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   return {
     config,
+    deployment,
+    defaultLanguage,
     conversations,
     store,
     texts,

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { createApp } from "./app.js";
 import { runConsole } from "./channels/console/adapter.js";
 import { loadConfig } from "./config/settings.js";
-import { LANGUAGES, type Language } from "./locale/languages.js";
+import { LANGUAGES, type Language, languageFromHint } from "./locale/languages.js";
 import { createLogger } from "./util/logger.js";
 
 async function main(): Promise<number> {
@@ -20,10 +20,11 @@ async function main(): Promise<number> {
     process.stderr.write(`--lang accepts ${LANGUAGES.join(" or ")}\n`);
     return 2;
   }
-  const lang = values.lang === "es" ? "es-MX" : (values.lang as Language | undefined);
+  const hint = values.lang;
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr);
   const app = await createApp(config, { logger });
+  const lang = languageFromHint(hint, app.defaultLanguage);
   await runConsole({
     service: app.conversations,
     texts: app.texts,

@@ -37,7 +37,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const app = await createApp(config, options);
   const token = config.TELEGRAM_BOT_TOKEN;
   const telegram = token
-    ? new TelegramChannel({ config: { ...config, TELEGRAM_BOT_TOKEN: token }, conversations: app.conversations, texts: app.texts, logger: app.logger })
+    ? new TelegramChannel({
+        config: { ...config, TELEGRAM_BOT_TOKEN: token },
+        defaultLanguage: app.defaultLanguage,
+        conversations: app.conversations,
+        texts: app.texts,
+        logger: app.logger,
+      })
     : undefined;
   const whatsapp = config.WHATSAPP_ENABLED
     ? new WhatsAppChannel({
@@ -56,13 +62,25 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Each channel and feature contributes its routes; the server only mounts them.
   const plugins: HttpContribution[] = [];
   if (config.WEB_CHAT_ENABLED) {
-    plugins.push(contribution(chatPlugin, { service: app.conversations, texts: app.texts, photoMaxBytes: config.PHOTO_MAX_MB * 1024 * 1024 }));
+    plugins.push(
+      contribution(chatPlugin, {
+        service: app.conversations,
+        texts: app.texts,
+        defaultLanguage: app.defaultLanguage,
+        photoMaxBytes: config.PHOTO_MAX_MB * 1024 * 1024,
+      }),
+    );
   }
   const webhook = telegram?.webhook;
   if (telegram && webhook) plugins.push(contribution(telegramWebhookPlugin, { ...webhook, handle: (update) => telegram.handleWebhookUpdate(update) }));
   if (whatsapp) {
     plugins.push(
-      contribution(whatsappQrPagePlugin, { adminToken: config.ADMIN_TOKEN, texts: app.texts, status: () => ({ state: whatsapp.state, qr: whatsapp.qr }) }),
+      contribution(whatsappQrPagePlugin, {
+        adminToken: config.ADMIN_TOKEN,
+        texts: app.texts,
+        lang: app.defaultLanguage,
+        status: () => ({ state: whatsapp.state, qr: whatsapp.qr }),
+      }),
     );
   }
   const server = await createHttpServer({ logger: app.logger, store: app.store, plugins });

@@ -9,11 +9,12 @@ import { FlowError } from "../src/engine/flow-loader.js";
 import { loadTexts, type Texts } from "../src/locale/texts.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
+import { deployment } from "./helpers/deployment.js";
 
 const BROKEN = join(import.meta.dirname, "fixtures", "flows-broken");
 let texts: Texts;
 beforeAll(async () => {
-  texts = await loadTexts("locales");
+  texts = await loadTexts("locales", deployment);
 });
 
 function loadError(dir: string): FlowError {

@@ -6,8 +6,13 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { InboundContent } from "../src/conversation/messages.js";
-import { REPORT_STATUSES } from "../src/domain/model/report.js";
+import { Lifecycle } from "../src/domain/statuses.js";
+import { loadTexts } from "../src/locale/texts.js";
 import { startBot, type TestBot } from "./helpers/app.js";
+import { deployment } from "./helpers/deployment.js";
+
+const texts = await loadTexts("locales", deployment);
+const STATUSES = Lifecycle.load("config/statuses.yaml", texts.missingKey).all as [string, ...string[]];
 
 const storedReport = z.strictObject({
   id: z.uuid(),
@@ -22,8 +27,8 @@ const storedReport = z.strictObject({
   anonymous: z.boolean(),
   contactable: z.boolean(),
   language: z.enum(["es-MX", "en"]),
-  status: z.enum(REPORT_STATUSES),
-  history: z.array(z.object({ status: z.enum(REPORT_STATUSES), at: z.date(), by: z.string(), note: z.string().nullable() })),
+  status: z.enum(STATUSES),
+  history: z.array(z.object({ status: z.enum(STATUSES), at: z.date(), by: z.string(), note: z.string().nullable() })),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

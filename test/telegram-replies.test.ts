@@ -2,10 +2,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { splitText, toTelegram } from "../src/channels/telegram/replies.js";
 import { loadTexts, type Texts } from "../src/locale/texts.js";
+import { deployment } from "./helpers/deployment.js";
 
 let texts: Texts;
 beforeAll(async () => {
-  texts = await loadTexts("locales");
+  texts = await loadTexts("locales", deployment);
 });
 
 describe("telegram replies", () => {

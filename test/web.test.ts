@@ -15,7 +15,14 @@ beforeEach(async () => {
   server = await createHttpServer({
     logger: bot.app.logger,
     store: bot.app.store,
-    plugins: [contribution(chatPlugin, { service: bot.app.conversations, texts: bot.app.texts, photoMaxBytes: bot.app.config.PHOTO_MAX_MB * 1024 * 1024 })],
+    plugins: [
+      contribution(chatPlugin, {
+        service: bot.app.conversations,
+        texts: bot.app.texts,
+        defaultLanguage: bot.app.defaultLanguage,
+        photoMaxBytes: bot.app.config.PHOTO_MAX_MB * 1024 * 1024,
+      }),
+    ],
   });
 });
 afterEach(async () => {

@@ -18,7 +18,8 @@ const schema = z.object({
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "accepts fatal, error, warn, info, debug, trace or silent" })
     .default("info"),
-  DEFAULT_LANGUAGE: z.enum(LANGUAGES, { message: `accepts ${LANGUAGES.join(" or ")}` }).default("es-MX"),
+  /** Unset: the first language of config/deployment.yaml. */
+  DEFAULT_LANGUAGE: z.enum(LANGUAGES, { message: `accepts ${LANGUAGES.join(" or ")}` }).optional(),
   CONVERSATION_TIMEOUT_MINUTES: z.coerce.number({ message: "accepts a number of minutes" }).positive().default(30),
   PHOTO_MAX_MB: z.coerce.number({ message: "accepts a size in megabytes" }).positive().max(50).default(5),
   WEB_CHAT_ENABLED: bool.default(true),

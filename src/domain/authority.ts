@@ -3,7 +3,7 @@
  * data. Configuration, not code (config/authority.yaml), since the authority may change by law.
  */
 import { z } from "zod";
-import { readConfigFile } from "./config-files.js";
+import { readConfigFile } from "../util/config-file.js";
 
 const schema = z.strictObject({
   authority: z.strictObject({

@@ -3,19 +3,21 @@
  * Labels are locale keys `category.<id>`; a category without a label in every locale stops start-up.
  */
 import { z } from "zod";
-import { ConfigFileError, readConfigFile } from "./config-files.js";
+import { ConfigFileError, readConfigFile } from "../util/config-file.js";
 
 const id = z.string().regex(/^[a-z][a-z0-9_]*$/);
-const schema = z.strictObject({
-  default: z.array(id).min(1),
-  municipalities: z.record(z.string().regex(/^15\d{3}$/), z.array(id).min(1)).default({}),
-});
+const schema = (municipalityKey: RegExp) =>
+  z.strictObject({
+    default: z.array(id).min(1),
+    municipalities: z.record(z.string().regex(municipalityKey, "is not a municipality key of this state"), z.array(id).min(1)).default({}),
+  });
+type CategoriesConfig = z.infer<ReturnType<typeof schema>>;
 
 export class Categories {
-  constructor(private readonly config: z.infer<typeof schema>) {}
+  constructor(private readonly config: CategoriesConfig) {}
 
-  static load(file: string, missingKey: (key: string) => string[]): Categories {
-    const config = readConfigFile(file, schema);
+  static load(file: string, missingKey: (key: string) => string[], municipalityKey: RegExp): Categories {
+    const config = readConfigFile(file, schema(municipalityKey));
     for (const cat of [...config.default, ...Object.values(config.municipalities).flat()]) {
       const missing = missingKey(`category.${cat}`);
       if (missing.length) throw new ConfigFileError(`${file}: category "${cat}" has no text "category.${cat}" in locale ${missing.join(", ")}`);

@@ -1,12 +1,13 @@
 /** Folios: `MET-2026-000123`, readable over the phone and forgiving when typed back. */
 
-export function formatFolio(prefix: string, year: number, seq: number): string {
-  return `${prefix}-${year}-${String(seq).padStart(6, "0")}`;
+/** `digits`: how many digits the number has (config/deployment.yaml). */
+export function formatFolio(prefix: string, year: number, seq: number, digits: number): string {
+  return `${prefix}-${year}-${String(seq).padStart(digits, "0")}`;
 }
 
 /** "met 2026 123", "MET-2026-000123", "met2026000123" → "MET-2026-000123"; anything else → undefined. */
-export function parseFolio(text: string): string | undefined {
-  const m = /^\s*([a-zA-Z]{3})[\s\-_./]*(\d{4})[\s\-_./]*(\d{1,6})\s*$/.exec(text.slice(0, 40));
+export function parseFolio(text: string, digits: number): string | undefined {
+  const m = new RegExp(`^\\s*([a-zA-Z]{3})[\\s\\-_./]*(\\d{4})[\\s\\-_./]*(\\d{1,${digits}})\\s*$`).exec(text.slice(0, 40));
   if (!m) return undefined;
-  return formatFolio(m[1].toUpperCase(), Number(m[2]), Number(m[3]));
+  return formatFolio(m[1].toUpperCase(), Number(m[2]), Number(m[3]), digits);
 }

@@ -3,6 +3,7 @@
  * location (point in polygon) and by a typed name (forgiving accents and typos).
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { normalize } from "../util/text.js";
@@ -16,9 +17,15 @@ export interface Municipality {
   folioPrefix: string;
 }
 
-const tableSchema = z.array(
-  z.object({ cvegeo: z.string().regex(/^15\d{3}$/), name: z.string().min(1), population: z.number().int(), folioPrefix: z.string().regex(/^[A-Z]{3}$/) }),
-);
+const tableSchema = (key: RegExp) =>
+  z.array(z.object({ cvegeo: z.string().regex(key), name: z.string().min(1), population: z.number().int(), folioPrefix: z.string().regex(/^[A-Z]{3}$/) }));
+
+/** Where the reference data is: the state's municipality keys and the two files in the data folder. */
+export interface MunicipalitySource {
+  municipalityKey: RegExp;
+  municipalitiesFile: string;
+  boundariesFile: string;
+}
 
 const SKIP_WORDS = new Set(["de", "del", "la", "las", "los", "el", "y"]);
 
@@ -46,9 +53,9 @@ export class Municipalities {
   }
 
   /** Loads the shipped table and INEGI boundaries from `dataDir`. */
-  static load(dataDir: string): Municipalities {
-    const list = tableSchema.parse(JSON.parse(readFileSync(`${dataDir}/municipalities.json`, "utf8")));
-    const geo = JSON.parse(readFileSync(`${dataDir}/edomex-municipios.geojson`, "utf8")) as {
+  static load(dataDir: string, source: MunicipalitySource): Municipalities {
+    const list = tableSchema(source.municipalityKey).parse(JSON.parse(readFileSync(join(dataDir, source.municipalitiesFile), "utf8")));
+    const geo = JSON.parse(readFileSync(join(dataDir, source.boundariesFile), "utf8")) as {
       features: { properties: { cvegeo: string }; geometry: { type: string; coordinates: unknown } }[];
     };
     const byKey = new Map(list.map((m) => [m.cvegeo, m]));

@@ -8,6 +8,7 @@ import { formatFolio, parseFolio } from "./folio.js";
 import { MEDIA_ID } from "./model/media.js";
 import type { GeoPoint, Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
+import type { Lifecycle } from "./statuses.js";
 
 export const DESCRIPTION_MIN = 10;
 export const DESCRIPTION_MAX = 1000;
@@ -21,11 +22,10 @@ export type NewReport = Pick<Report, "municipality" | "category" | "description"
 
 export class ReportError extends Error {}
 
-/** Folios are numbered per municipality and calendar year in Mexico City time. */
-const MEXICO_YEAR = new Intl.DateTimeFormat("en", { timeZone: "America/Mexico_City", year: "numeric" });
-
-function yearInMexico(date: Date): number {
-  return Number(MEXICO_YEAR.format(date));
+/** How folios look and which calendar numbers them (config/deployment.yaml). */
+export interface FolioFormat {
+  timeZone: string;
+  digits: number;
 }
 
 export function isValidPoint(p: GeoPoint | null): boolean {
@@ -39,7 +39,14 @@ export class Reports {
     private readonly municipalities: Municipalities,
     private readonly categories: Categories,
     private readonly clock: Clock,
-  ) {}
+    private readonly folio: FolioFormat,
+    private readonly lifecycle: Lifecycle,
+  ) {
+    this.yearFormat = new Intl.DateTimeFormat("en", { timeZone: folio.timeZone, year: "numeric" });
+  }
+
+  /** Folios are numbered per municipality and calendar year in the deployment's time zone. */
+  private readonly yearFormat: Intl.DateTimeFormat;
 
   async create(input: NewReport): Promise<Report> {
     const municipality = this.municipalities.get(input.municipality);
@@ -51,11 +58,11 @@ export class Reports {
     if (input.photos.length > MAX_PHOTOS || input.photos.some((p) => !MEDIA_ID.test(p))) throw new ReportError("invalid photos");
 
     const now = this.clock.now();
-    const year = yearInMexico(now);
+    const year = Number(this.yearFormat.format(now));
     const seq = await this.counters.next(`folio:${municipality.cvegeo}:${year}`);
     const report: Report = {
       id: randomUUID(),
-      folio: formatFolio(municipality.folioPrefix, year, seq),
+      folio: formatFolio(municipality.folioPrefix, year, seq, this.folio.digits),
       municipality: municipality.cvegeo,
       category: input.category,
       description,
@@ -67,8 +74,8 @@ export class Reports {
       anonymous: input.anonymous,
       contactable: !input.anonymous,
       language: input.language,
-      status: "recibido",
-      history: [{ status: "recibido", at: now, by: "system", note: null }],
+      status: this.lifecycle.initial,
+      history: [{ status: this.lifecycle.initial, at: now, by: "system", note: null }],
       createdAt: now,
       updatedAt: now,
     };
@@ -78,7 +85,7 @@ export class Reports {
 
   /** A report by a folio as typed by a citizen ("met 2026 12" works). */
   async findByFolio(text: string): Promise<Report | null> {
-    const folio = parseFolio(text);
+    const folio = parseFolio(text, this.folio.digits);
     return folio ? this.repo.byFolio(folio) : null;
   }
 

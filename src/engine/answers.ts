@@ -3,7 +3,7 @@
  * Pure: choices are matched by number, value (button) or label in either language.
  */
 
-import type { Language } from "../locale/languages.js";
+import { LANGUAGES } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
 import { normalize } from "../util/text.js";
 import type { AnswerSpec } from "./flow-schema.js";
@@ -57,7 +57,7 @@ function parseChoice(spec: ChoiceSpec, input: EngineInput, vars: Vars, ctx: Engi
     if (byNumber) return byNumber;
   }
   const byLabel = options.find((o) => {
-    const labels = o.key ? (["es-MX", "en"] as Language[]).map((l) => ctx.t(l, o.key as string)) : [o.label ?? ""];
+    const labels = o.key ? LANGUAGES.map((l) => ctx.t(l, o.key as string)) : [o.label ?? ""];
     return labels.some((l) => normalize(l) === text) || normalize(o.value) === text;
   });
   if (byLabel) return pick(byLabel) as AnswerResult;

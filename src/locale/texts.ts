@@ -35,23 +35,32 @@ function loadLanguage(dir: string, lang: string): Record<string, unknown> {
   return out;
 }
 
-export async function loadTexts(dir: string): Promise<Texts> {
+/** What the texts need from the deployment (config/deployment.yaml). */
+export interface TextSettings {
+  /** Languages spoken here, the default first: a text missing in one language is taken from the default. */
+  languages: readonly Language[];
+  /** Dates are shown in this time zone. */
+  timeZone: string;
+}
+
+export async function loadTexts(dir: string, settings: TextSettings): Promise<Texts> {
   const resources: Record<string, { translation: Record<string, unknown> }> = {};
   for (const lang of LANGUAGES) resources[lang] = { translation: loadLanguage(dir, lang) };
+  const fallback = settings.languages[0];
   const instance: i18n = i18next.createInstance();
   await instance.init({
     resources,
-    lng: "es-MX",
-    fallbackLng: "es-MX",
+    lng: fallback,
+    fallbackLng: fallback,
     supportedLngs: [...LANGUAGES],
     // Texts go to chat apps, not HTML: the web chat escapes on display.
     interpolation: { escapeValue: false },
     returnNull: false,
     showSupportNotice: false,
   } as Parameters<i18n["init"]>[0]);
-  // `{{at, day}}`: a stored ISO date as local date and time in Mexico City, in the reader's language.
+  // `{{at, day}}`: a stored ISO date as local date and time in the deployment's time zone, in the reader's language.
   instance.services.formatter?.add("day", (value, lng) =>
-    new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeStyle: "short", timeZone: "America/Mexico_City" }).format(new Date(String(value))),
+    new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeStyle: "short", timeZone: settings.timeZone }).format(new Date(String(value))),
   );
   const fixed = new Map(LANGUAGES.map((l) => [l, instance.getFixedT(l)]));
   const wordCache = new Map<string, string[]>();
@@ -75,7 +84,7 @@ export async function loadTexts(dir: string): Promise<Texts> {
   };
 
   return {
-    t: (lang, key, params) => plainText(lang, key) ?? String((fixed.get(lang) ?? fixed.get("es-MX"))?.(key, params as never)),
+    t: (lang, key, params) => plainText(lang, key) ?? String((fixed.get(lang) ?? fixed.get(fallback))?.(key, params as never)),
     words(name) {
       let cached = wordCache.get(name);
       if (!cached) {

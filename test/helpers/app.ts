@@ -35,7 +35,7 @@ export async function startBot(options: { dataDir?: string; clock?: ManualClock;
     clock,
     dataDir,
     config,
-    citizen: (user = "ana", lang) => new ConsoleChannel({ service: app.conversations, texts: app.texts, user, lang }),
+    citizen: (user = "ana", lang) => new ConsoleChannel({ service: app.conversations, texts: app.texts, user, lang: lang ?? app.defaultLanguage }),
     async restart() {
       await app.close();
       return startBot({ dataDir, clock, env: options.env });

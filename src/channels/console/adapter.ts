@@ -19,8 +19,8 @@ export interface ConsoleOptions {
   output: Writable;
   /** The citizen's id on the console channel. */
   user: string;
-  /** The language a new citizen starts in. */
-  lang?: Language;
+  /** The language a new citizen starts in, and of the console's own messages. */
+  lang: Language;
   /** Bold prompts and colours; only for a terminal. */
   color?: boolean;
 }
@@ -57,7 +57,7 @@ export class ConsoleChannel {
     const { opts } = this;
     if (line.trim() === "") return "";
     const content = await parseConsoleLine(line);
-    if ("error" in content) return `${opts.texts.t(opts.lang ?? "es-MX", `channel.${content.error}`)}\n\n`;
+    if ("error" in content) return `${opts.texts.t(opts.lang, `channel.${content.error}`)}\n\n`;
     let out = "";
     await opts.service.handle({ channel: "console", chatId: opts.user, messageId: randomUUID(), content, languageHint: opts.lang }, async (_chat, message) => {
       out += formatConsoleReply(message, opts.texts, opts.color);

@@ -39,6 +39,8 @@ const ALLOWED_UPDATES = ["message", "edited_message", "callback_query"] as const
 
 export interface TelegramChannelOptions {
   config: Config & { TELEGRAM_BOT_TOKEN: string };
+  /** The language of a user whose Telegram app says nothing we speak. */
+  defaultLanguage: Language;
   conversations: ConversationService;
   texts: Texts;
   logger: Logger;
@@ -105,7 +107,9 @@ export class TelegramChannel {
     const api = this.bot.api;
     try {
       await this.bot.init(this.signal);
-      await registerCommands(api, texts, config.DEFAULT_LANGUAGE).catch(() => logger.warn({ channel: "telegram" }, "telegram command menu not registered"));
+      await registerCommands(api, texts, this.options.defaultLanguage).catch(() =>
+        logger.warn({ channel: "telegram" }, "telegram command menu not registered"),
+      );
       const webhook = this.webhook;
       if (webhook && config.TELEGRAM_WEBHOOK_URL) {
         await api.setWebhook(config.TELEGRAM_WEBHOOK_URL, { secret_token: webhook.secret, allowed_updates: ALLOWED_UPDATES }, this.signal);
@@ -161,7 +165,7 @@ export class TelegramChannel {
     });
     if (event.kind === "group_mention") return this.inviteToPrivate(event);
     if (event.kind !== "citizen") return;
-    const lang = languageFromHint(event.languageHint, this.options.config.DEFAULT_LANGUAGE);
+    const lang = languageFromHint(event.languageHint, this.options.defaultLanguage);
     // Acknowledging the press and tidying old buttons run alongside the answer, not before it.
     const tidy = event.button ? this.acceptButton(event.chatId, event.button, lang) : { stale: false, done: this.retireKeyboard(event.chatId) };
     if (!tidy.stale) {
@@ -226,8 +230,8 @@ export class TelegramChannel {
 
   /** In a group the bot runs no conversation: it offers a private chat, where privacy is possible. */
   private async inviteToPrivate(event: Extract<TelegramEvent, { kind: "group_mention" }>): Promise<void> {
-    const { texts, config } = this.options;
-    const lang = languageFromHint(event.languageHint, config.DEFAULT_LANGUAGE);
+    const { texts, defaultLanguage } = this.options;
+    const lang = languageFromHint(event.languageHint, defaultLanguage);
     const url = `https://t.me/${this.bot.botInfo.username}?start=menu`;
     await this.bot.api.sendMessage(event.chatId, texts.t(lang, "telegram.group_hello"), {
       reply_parameters: { message_id: event.messageId, allow_sending_without_reply: true },

@@ -36,22 +36,24 @@ function contentOf(m: z.infer<typeof messageSchema>): InboundContent {
 }
 
 /** `?lang=` first, else the browser's first language; the same mapping every channel uses. */
-function pickLanguage(query: unknown, acceptLanguage: string | undefined): Language {
-  return languageFromHint(typeof query === "string" ? query : acceptLanguage?.split(",")[0]?.trim(), "es-MX");
+function pickLanguage(query: unknown, acceptLanguage: string | undefined, fallback: Language): Language {
+  return languageFromHint(typeof query === "string" ? query : acceptLanguage?.split(",")[0]?.trim(), fallback);
 }
 
 export interface ChatPluginOptions {
   service: ConversationService;
   texts: Texts;
+  /** The language of a visitor whose browser asks for none we speak. */
+  defaultLanguage: Language;
   /** Largest photo accepted, in bytes. */
   photoMaxBytes: number;
 }
 
-export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts, photoMaxBytes }) => {
+export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts, defaultLanguage, photoMaxBytes }) => {
   // Photos travel base64-encoded inside JSON: a third larger than the file, plus the envelope.
   const bodyLimit = Math.ceil(photoMaxBytes * 1.4) + 64 * 1024;
   app.get("/", async (req, reply) => {
-    const lang = pickLanguage((req.query as { lang?: unknown }).lang, req.headers["accept-language"]);
+    const lang = pickLanguage((req.query as { lang?: unknown }).lang, req.headers["accept-language"], defaultLanguage);
     const labels = Object.fromEntries(PAGE_LABELS.map((k) => [k, texts.t(lang, `channel.${k}`)]));
     const html = PAGE.replaceAll("{{lang}}", lang)
       .replaceAll("{{title}}", escapeHtml(labels.title))
@@ -66,7 +68,7 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
     const parsed = messageSchema.safeParse(req.body);
     // Even a message we cannot use is answered in its sender's language when it says which.
     const asked = z.object({ lang: z.enum(LANGUAGES) }).safeParse(req.body);
-    const lang = asked.success ? asked.data.lang : pickLanguage(undefined, req.headers["accept-language"]);
+    const lang = asked.success ? asked.data.lang : pickLanguage(undefined, req.headers["accept-language"], defaultLanguage);
     if (!parsed.success) return reply.code(400).send({ error: texts.t(lang, "errors.bad_request") });
     const replies: Omit<OutboundMessage, "id">[] = [];
     let answered = false;

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import QRCode from "qrcode";
+import type { Language } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
 import { sameSecret } from "../../util/secrets.js";
 import { escapeHtml } from "../../util/text.js";
@@ -14,10 +15,12 @@ export interface QrPageOptions {
   /** Unset: the page answers 404, as if it did not exist. */
   adminToken?: string;
   texts: Texts;
+  /** The page's language: the deployment's default. */
+  lang: Language;
   status(): { state: WhatsAppStatus; qr?: string };
 }
 
-export const whatsappQrPagePlugin: FastifyPluginAsync<QrPageOptions> = async (app, { adminToken, texts, status }) => {
+export const whatsappQrPagePlugin: FastifyPluginAsync<QrPageOptions> = async (app, { adminToken, texts, lang, status }) => {
   app.get("/admin/whatsapp", async (req, reply) => {
     if (!adminToken) return reply.code(404).send({ error: "not found" });
     const query = (req.query as { token?: unknown }).token;
@@ -25,13 +28,13 @@ export const whatsappQrPagePlugin: FastifyPluginAsync<QrPageOptions> = async (ap
     const given = typeof query === "string" ? query : bearer;
     if (!sameSecret(given, adminToken)) return reply.code(401).send({ error: "unauthorized" });
 
-    const t = (key: string) => escapeHtml(texts.t("es-MX", `whatsapp.admin.${key}`));
+    const t = (key: string) => escapeHtml(texts.t(lang, `whatsapp.admin.${key}`));
     const { state, qr } = status();
     const body =
       state === "qr" && qr
         ? `<p>${t("scan")}</p>${await QRCode.toString(qr, { type: "svg", margin: 2, width: 320 })}`
         : `<p>${t(state === "ready" ? "ready" : state === "off" ? "off" : "starting")}</p>`;
-    const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>${t("title")}</title>
+    const html = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>${t("title")}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}svg{max-width:100%;height:auto}</style></head>
 <body><h1>${t("title")}</h1>${body}</body></html>`;
     return reply

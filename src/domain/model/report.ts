@@ -2,8 +2,8 @@
 import type { Language } from "../../locale/languages.js";
 import type { ChannelName } from "./channel.js";
 
-export const REPORT_STATUSES = ["recibido", "en_revision", "canalizado", "en_atencion", "resuelto", "no_procede", "duplicado"] as const;
-export type ReportStatus = (typeof REPORT_STATUSES)[number];
+/** A status of config/statuses.yaml (recibido, en_revision…): the lifecycle is data, checked by domain/statuses.ts. */
+export type ReportStatus = string;
 
 export interface StatusChange {
   status: ReportStatus;

@@ -4,7 +4,6 @@
  * Strings are ids chosen by the bot (`telegram:123`, a UUID), not ObjectIds.
  */
 import { type Connection, Schema } from "mongoose";
-import { REPORT_STATUSES } from "../../domain/model/report.js";
 import { LANGUAGES } from "../../locale/languages.js";
 import { INBOUND_TTL_S } from "../claim.js";
 
@@ -94,7 +93,7 @@ const pointSchema = new Schema(
 );
 const statusChangeSchema = new Schema(
   {
-    status: { type: String, enum: REPORT_STATUSES, required: true },
+    status: { type: String, required: true, match: /^[a-z][a-z0-9_]{0,39}$/ },
     at: { type: Date, required: true },
     by: { type: String, required: true },
     note: nullableString,
@@ -106,7 +105,7 @@ export const reportSchema = new Schema(
   {
     _id: { type: String, required: true },
     folio: { type: String, required: true, match: /^[A-Z]{3}-\d{4}-\d{6}$/ },
-    municipality: { type: String, required: true, match: /^15\d{3}$/ },
+    municipality: { type: String, required: true, match: /^\d{5}$/ },
     category: { type: String, required: true },
     description: { type: String, required: true, maxlength: 4000 },
     location: { type: pointSchema, default: undefined },
@@ -116,7 +115,7 @@ export const reportSchema = new Schema(
     anonymous: { type: Boolean, required: true },
     contactable: { type: Boolean, required: true },
     language: { type: String, enum: LANGUAGES, required: true },
-    status: { type: String, enum: REPORT_STATUSES, required: true },
+    status: { type: String, required: true, match: /^[a-z][a-z0-9_]{0,39}$/ },
     history: { type: [statusChangeSchema], required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
