@@ -59,8 +59,9 @@ describe("mongoose models, without a server", () => {
     const bad = new models.reports({
       ...reportToDoc(report()),
       folio: "met-1",
-      municipality: "09015",
-      status: "olvidado",
+      // The store checks shapes; which keys and statuses exist is the domain's (deployment.yaml, statuses.yaml).
+      municipality: "15-054",
+      status: "Olvidado!",
       language: "fr",
       location: { type: "Point", coordinates: [19.2566, -199] },
       history: [{ status: "recibido", at: "not a date", by: "system" }],
