@@ -7,45 +7,9 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Citizen } from "../src/domain/model/citizen.js";
 import type { ConversationState } from "../src/engine/types.js";
-import { openEmbeddedStore } from "../src/store/embedded/index.js";
-import { openMongoStore } from "../src/store/mongo/index.js";
 import type { Store } from "../src/store/ports.js";
-import { tempDir } from "./helpers/app.js";
+import { contractStores as stores } from "./helpers/contract-stores.js";
 import { sampleReport } from "./helpers/reports.js";
-
-type Opened = { store: Store; reopen: () => Promise<Store>; dispose?: () => Promise<void> };
-
-const stores: [string, () => Promise<Opened>][] = [
-  [
-    "embedded",
-    async () => {
-      const dir = await tempDir("ma-store-");
-      return { store: await openEmbeddedStore(dir), reopen: () => openEmbeddedStore(dir) };
-    },
-  ],
-];
-
-const MONGODB_URI = process.env.MONGODB_URI;
-if (MONGODB_URI) {
-  stores.push([
-    "mongodb",
-    async () => {
-      const dbName = `municipio_test_${randomUUID().slice(0, 8)}`;
-      const open = () => openMongoStore(MONGODB_URI, { dbName, attempts: 1 });
-      return {
-        store: await open(),
-        reopen: open,
-        async dispose() {
-          const admin = await open();
-          await admin.connection.dropDatabase();
-          await admin.close();
-        },
-      };
-    },
-  ]);
-} else {
-  console.info("store contract: the MongoDB run was skipped: MONGODB_URI is not set (set it to a MongoDB server to run the same suite there)");
-}
 
 const report = sampleReport;
 

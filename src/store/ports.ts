@@ -81,6 +81,69 @@ export interface MediaRepository {
   get(id: string): Promise<StoredMedia | null>;
 }
 
+/** Where an outbound message stands: waiting (or waiting again after a failure), being sent under a lease, sent, or given up. */
+export type OutboxState = "pending" | "sending" | "sent" | "failed";
+
+/**
+ * A message the bot sends on its own initiative (a reply a channel could not take, a status notice,
+ * an announcement), kept until the platform accepted it. The producer chooses the id, so adding the
+ * same message twice (a retried operation) keeps one row.
+ */
+export interface OutboxItem {
+  id: string;
+  channel: ChannelName;
+  chatId: string;
+  /** What it is: "reply", "notice", "announcement", "digest"… */
+  kind: string;
+  /** What it is about (a report id, an announcement id), to follow a delivery. */
+  ref: string | null;
+  payload: OutboundMessage;
+  state: OutboxState;
+  attempts: number;
+  /** Not sent before this time (a retry's backoff, or a scheduled message). */
+  notBefore: Date;
+  /** Who is sending it and until when; after that another worker may take it over. */
+  owner: string | null;
+  leaseUntil: Date | null;
+  sentAt: Date | null;
+  /** The platform's id for the sent message (to edit it, or to match delivery receipts). */
+  platformId: string | null;
+  /** Why the last attempt failed: a short code, never a message text. */
+  error: string | null;
+  createdAt: Date;
+  /** Order among items created at the same instant (the replies of one step). */
+  seq: number;
+}
+
+export type NewOutboxItem = Pick<OutboxItem, "id" | "channel" | "chatId" | "kind" | "payload"> &
+  Partial<Pick<OutboxItem, "ref" | "notBefore" | "seq">> & { createdAt: Date };
+
+/**
+ * The durable outbox. Messages of one chat go out in order: only the oldest unsent item of a chat
+ * can be claimed, so a later one never overtakes an earlier one that is waiting for a retry.
+ */
+export interface OutboxRepository {
+  /** Adds items; an id already present is left as it is. Resolves with how many were new. */
+  add(items: NewOutboxItem[]): Promise<number>;
+  /**
+   * Claims up to `limit` items of `channel` that are due at `now`, at most one per chat (its oldest
+   * unsent), leasing them to `owner` until `now + leaseMs`. An item whose lease ran out (its worker died)
+   * is due again. Two workers never hold the same item.
+   */
+  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]>;
+  /** Records the send; false when `owner` no longer held the item (its lease was taken over). */
+  markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean>;
+  /** Gives the item back for another attempt not before `notBefore`. */
+  markRetry(id: string, owner: string, notBefore: Date, error: string): Promise<void>;
+  /** Gives up on the item (the chat blocked the bot, the attempts ran out). */
+  markFailed(id: string, owner: string, error: string): Promise<void>;
+  get(id: string): Promise<OutboxItem | null>;
+  /** The unsent items of one chat, oldest first. */
+  unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]>;
+  /** How many items are not sent yet (pending or sending), and the creation time of the oldest. */
+  depth(): Promise<{ unsent: number; oldest: Date | null }>;
+}
+
 export interface Store {
   kind: "embedded" | "mongodb";
   citizens: CitizenRepository;
@@ -89,6 +152,7 @@ export interface Store {
   inbound: InboundRepository;
   counters: CounterRepository;
   media: MediaRepository;
+  outbox: OutboxRepository;
   /** Resolves when the store answers (the health check). */
   ping(): Promise<void>;
   /** Whether an error means the store is away for now (a dropped connection), so the message should wait, not fail. */

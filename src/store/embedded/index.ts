@@ -6,6 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Citizen } from "../../domain/model/citizen.js";
 import { INBOUND_TTL_S } from "../claim.js";
+import { OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { Store } from "../ports.js";
 import { installAppendHandles, releaseAppendHandles } from "./append-handles.js";
 import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
@@ -13,13 +14,14 @@ import { type Collection, openCollection } from "./collection.js";
 import { EmbeddedCounters } from "./counters.js";
 import { EmbeddedInbound } from "./inbound.js";
 import { FileMedia } from "./media.js";
+import { EmbeddedOutbox } from "./outbox.js";
 import { EmbeddedReports } from "./reports.js";
 
 export async function openEmbeddedStore(dataDir: string, options: { inMemory?: boolean } = {}): Promise<Store> {
   await mkdir(dataDir, { recursive: true });
   installAppendHandles();
   const dir = options.inMemory ? null : dataDir;
-  const [citizens, conversations, reports, inbound, counters] = await Promise.all([
+  const [citizens, conversations, reports, inbound, counters, outbox] = await Promise.all([
     openCollection(dir, "citizens", []),
     openCollection(dir, "conversations", []),
     openCollection(dir, "reports", [
@@ -30,8 +32,9 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
     ]),
     openCollection(dir, "inbound", [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }]),
     openCollection(dir, "counters", []),
+    openCollection(dir, "outbox", [{ fieldName: "state" }, { fieldName: "chatId" }, { fieldName: "sentAt", expireAfterSeconds: OUTBOX_SENT_TTL_S }]),
   ]);
-  const all: Collection[] = [citizens, conversations, reports, inbound, counters];
+  const all: Collection[] = [citizens, conversations, reports, inbound, counters, outbox];
   return {
     kind: "embedded",
     citizens: new EmbeddedById<Citizen>(citizens),
@@ -40,6 +43,7 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
     inbound: new EmbeddedInbound(inbound),
     counters: new EmbeddedCounters(counters),
     media: new FileMedia(join(dataDir, "media")),
+    outbox: new EmbeddedOutbox(outbox),
     // Files on this machine are never "away": a failure is a failure.
     unavailable: () => false,
     ping: async () => {},

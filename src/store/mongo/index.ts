@@ -7,6 +7,7 @@
 import mongoose, { type Connection } from "mongoose";
 import type { Store } from "../ports.js";
 import { defineModels, type Models } from "./models.js";
+import { defineOutboxModel, MongoOutbox } from "./outbox.js";
 import { GridFsMedia, MongoCitizens, MongoConversations, MongoCounters, MongoInbound, MongoReports } from "./repositories.js";
 
 export interface MongoOptions {
@@ -91,10 +92,13 @@ async function connect(uri: string, options: MongoOptions): Promise<Connection> 
   }
 }
 
-export async function openMongoStore(uri: string, options: MongoOptions = {}): Promise<Store & { models: Models; connection: Connection }> {
+export async function openMongoStore(
+  uri: string,
+  options: MongoOptions = {},
+): Promise<Store & { models: Models & { outbox: ReturnType<typeof defineOutboxModel> }; connection: Connection }> {
   const conn = await connect(uri, options);
-  const models = defineModels(conn);
-  for (const model of Object.values(models)) {
+  const models = { ...defineModels(conn), outbox: defineOutboxModel(conn) };
+  for (const model of Object.values(models) as (typeof models)[keyof typeof models][]) {
     await model.createCollection().catch((err: { codeName?: string }) => {
       if (err.codeName !== "NamespaceExists") throw err;
     });
@@ -113,6 +117,7 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
     inbound: new MongoInbound(models.inbound),
     counters: new MongoCounters(models.counters),
     media: new GridFsMedia(bucket),
+    outbox: new MongoOutbox(models.outbox),
     unavailable: isConnectionError,
     async ping() {
       await db.command({ ping: 1 });

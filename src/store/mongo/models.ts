@@ -37,7 +37,7 @@ export const citizenSchema = new Schema(
 );
 
 const choiceSchema = new Schema({ value: { type: String, required: true }, label: { type: String, required: true } }, common);
-const pendingSchema = new Schema(
+export const pendingSchema = new Schema(
   {
     id: { type: String, required: true },
     lang: { type: String, enum: LANGUAGES, required: true },

@@ -1,0 +1,167 @@
+/** The outbox on MongoDB: one document per outbound message, claimed with conditional updates. */
+import { type Connection, Schema, trusted } from "mongoose";
+import type { ChannelName } from "../../domain/model/channel.js";
+import { CHANNELS } from "../../domain/model/channel.js";
+import { claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
+import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../ports.js";
+import { pendingSchema } from "./models.js";
+
+const DUPLICATE_KEY = 11000;
+
+export const outboxSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    chatId: { type: String, required: true },
+    kind: { type: String, required: true, match: /^[a-z_]{1,40}$/ },
+    ref: { type: String, default: null },
+    payload: { type: pendingSchema, required: true },
+    state: { type: String, enum: ["pending", "sending", "sent", "failed"], required: true },
+    attempts: { type: Number, required: true, min: 0 },
+    notBefore: { type: Date, required: true },
+    owner: { type: String, default: null },
+    leaseUntil: { type: Date, default: null },
+    sentAt: { type: Date, default: null },
+    platformId: { type: String, default: null },
+    error: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+    seq: { type: Number, required: true },
+  },
+  {
+    strict: "throw",
+    strictQuery: "throw",
+    versionKey: false,
+    minimize: false,
+    _id: false,
+    collection: "outbox",
+    // A lost claim or send record would send a message twice: acknowledged by a majority, or an error after 10 s.
+    writeConcern: { w: "majority", j: true, wtimeout: 10_000 },
+  },
+);
+// Due items of a channel, and the unsent items of one chat in order.
+outboxSchema.index({ channel: 1, state: 1, notBefore: 1 });
+outboxSchema.index({ channel: 1, chatId: 1, state: 1, createdAt: 1, seq: 1 });
+outboxSchema.index({ state: 1, createdAt: 1 });
+// Sent messages are kept a while (delivery receipts, audits), then dropped; unsent ones have no sentAt and stay.
+outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: OUTBOX_SENT_TTL_S, name: "sent_ttl" });
+
+export function defineOutboxModel(conn: Connection) {
+  return conn.model("Outbox", outboxSchema);
+}
+
+type OutboxModel = ReturnType<typeof defineOutboxModel>;
+
+/** Our own filters carry operators on purpose: marked trusted so the connection's sanitizeFilter keeps them. */
+function trustOwn(filter: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === "$or" || key === "$and") out[key] = (value as Record<string, unknown>[]).map(trustOwn);
+    else if (value && typeof value === "object" && !(value instanceof Date) && Object.keys(value).some((k) => k.startsWith("$"))) out[key] = trusted(value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function toItem(doc: Record<string, unknown> | null): OutboxItem | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc;
+  return { id: String(_id), ...rest } as OutboxItem;
+}
+
+const ORDER = { createdAt: 1, seq: 1 } as const;
+const UNSENT: ("pending" | "sending")[] = ["pending", "sending"];
+
+export class MongoOutbox implements OutboxRepository {
+  constructor(private readonly model: OutboxModel) {}
+
+  async add(items: NewOutboxItem[]): Promise<number> {
+    if (!items.length) return 0;
+    const docs = items.map((item) => {
+      const { id, ...rest } = newOutboxItem(item);
+      return { _id: String(id), ...rest };
+    });
+    try {
+      const inserted = await this.model.insertMany(docs, { ordered: false });
+      return inserted.length;
+    } catch (err) {
+      // Items already there (a retried operation) are kept as they are; anything else is an error.
+      const e = err as { writeErrors?: { code?: number; err?: { code?: number } }[]; insertedDocs?: unknown[]; code?: number };
+      const errors = e.writeErrors ?? (e.code === DUPLICATE_KEY ? [{ code: DUPLICATE_KEY }] : undefined);
+      if (!errors || errors.some((w) => (w.code ?? w.err?.code) !== DUPLICATE_KEY)) throw err;
+      return docs.length - errors.length;
+    }
+  }
+
+  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+    return claimOutbox(
+      {
+        due: async (at, max) =>
+          (
+            await this.model
+              .find(trustOwn(dueFilter(channel, at)))
+              .sort(ORDER)
+              .limit(max)
+              .lean()
+          ).flatMap((d) => toItem(d as Record<string, unknown>) ?? []),
+        hasEarlierUnsent: async (item) => (await this.model.exists(trustOwn(earlierFilter(item)))) !== null,
+        take: async (item, by, leaseUntil) => {
+          const doc = await this.model
+            .findOneAndUpdate(
+              { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
+              { $set: { state: "sending", owner: by, leaseUntil }, $inc: { attempts: 1 } },
+              { new: true, runValidators: true },
+            )
+            .lean();
+          return toItem(doc as Record<string, unknown> | null);
+        },
+      },
+      owner,
+      now,
+      leaseMs,
+      limit,
+    );
+  }
+
+  async markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean> {
+    const res = await this.model.updateOne(
+      { _id: String(id), state: "sending", owner: String(owner) },
+      { $set: { state: "sent", sentAt: at, platformId, leaseUntil: null, error: null } },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  async markRetry(id: string, owner: string, notBefore: Date, error: string): Promise<void> {
+    await this.model.updateOne(
+      { _id: String(id), state: "sending", owner: String(owner) },
+      { $set: { state: "pending", notBefore, owner: null, leaseUntil: null, error } },
+    );
+  }
+
+  async markFailed(id: string, owner: string, error: string): Promise<void> {
+    await this.model.updateOne(
+      { _id: String(id), state: "sending", owner: String(owner) },
+      { $set: { state: "failed", owner: null, leaseUntil: null, error } },
+    );
+  }
+
+  async get(id: string): Promise<OutboxItem | null> {
+    return toItem((await this.model.findById(String(id)).lean()) as Record<string, unknown> | null);
+  }
+
+  async unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]> {
+    const docs = await this.model
+      .find({ channel: channel as ChannelName, chatId: String(chatId), state: trusted({ $in: UNSENT }) })
+      .sort(ORDER)
+      .lean();
+    return docs.flatMap((d) => toItem(d as Record<string, unknown>) ?? []);
+  }
+
+  async depth(): Promise<{ unsent: number; oldest: Date | null }> {
+    const filter = { state: trusted({ $in: UNSENT }) };
+    const [unsent, first] = await Promise.all([
+      this.model.countDocuments(filter),
+      this.model.findOne(filter).sort({ createdAt: 1 }).select({ createdAt: 1 }).lean(),
+    ]);
+    return { unsent, oldest: (first?.createdAt as Date | undefined) ?? null };
+  }
+}

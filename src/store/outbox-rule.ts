@@ -1,0 +1,79 @@
+/**
+ * The outbox claim rule both stores follow: among the items that are due (pending and past their
+ * backoff, or sending under a lease that ran out), oldest first, an item is claimed only when no
+ * earlier item of its chat is still unsent, and only if it is still in the state it was found in.
+ */
+import type { NewOutboxItem, OutboxItem } from "./ports.js";
+
+/** Sent messages are kept 30 days (delivery receipts, audits), then dropped. */
+export const OUTBOX_SENT_TTL_S = 30 * 24 * 3600;
+
+/** How many due candidates are looked at per item claimed: candidates blocked by an earlier item of their chat are skipped. */
+const SCAN_FACTOR = 5;
+
+export interface OutboxClaimOps {
+  /** Due items of the channel, oldest first (createdAt, then seq). */
+  due(now: Date, limit: number): Promise<OutboxItem[]>;
+  /** Whether the chat of `item` has an unsent item created before it. */
+  hasEarlierUnsent(item: OutboxItem): Promise<boolean>;
+  /** Leases `item` if it is still as found (same state, owner and lease); the leased item, or null. */
+  take(item: OutboxItem, owner: string, leaseUntil: Date): Promise<OutboxItem | null>;
+}
+
+export async function claimOutbox(ops: OutboxClaimOps, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+  const claimed: OutboxItem[] = [];
+  const chats = new Set<string>();
+  const leaseUntil = new Date(now.getTime() + leaseMs);
+  for (const item of await ops.due(now, limit * SCAN_FACTOR)) {
+    if (claimed.length >= limit) break;
+    if (chats.has(item.chatId)) continue;
+    chats.add(item.chatId);
+    if (await ops.hasEarlierUnsent(item)) continue;
+    const taken = await ops.take(item, owner, leaseUntil);
+    if (taken) claimed.push(taken);
+  }
+  return claimed;
+}
+
+/** The filter of due items at `now`, in MongoDB's query language (nedb speaks it too). */
+export function dueFilter(channel: string, now: Date): Record<string, unknown> {
+  return {
+    channel,
+    $or: [
+      { state: "pending", notBefore: { $lte: now } },
+      { state: "sending", leaseUntil: { $lt: now } },
+    ],
+  };
+}
+
+/** The filter of the unsent items of `item`'s chat created before it. */
+export function earlierFilter(item: OutboxItem): Record<string, unknown> {
+  return {
+    channel: item.channel,
+    chatId: item.chatId,
+    state: { $in: ["pending", "sending"] },
+    $or: [{ createdAt: { $lt: item.createdAt } }, { createdAt: item.createdAt, seq: { $lt: item.seq } }],
+  };
+}
+
+/** A new item as stored. */
+export function newOutboxItem(item: NewOutboxItem): OutboxItem {
+  return {
+    id: item.id,
+    channel: item.channel,
+    chatId: item.chatId,
+    kind: item.kind,
+    ref: item.ref ?? null,
+    payload: item.payload,
+    state: "pending",
+    attempts: 0,
+    notBefore: item.notBefore ?? item.createdAt,
+    owner: null,
+    leaseUntil: null,
+    sentAt: null,
+    platformId: null,
+    error: null,
+    createdAt: item.createdAt,
+    seq: item.seq ?? 0,
+  };
+}

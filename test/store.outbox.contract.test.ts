@@ -1,0 +1,114 @@
+/**
+ * The outbox part of the store contract (see store.contract.test.ts): adding is idempotent, items
+ * of one chat go out in order, a claim is held by one worker, a crashed worker's claim is taken over
+ * after its lease, and an item recorded as sent is never sent again — also across a restart.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { NewOutboxItem, Store } from "../src/store/ports.js";
+import { contractStores } from "./helpers/contract-stores.js";
+
+// Times relative to now: the stores' TTL indexes use the real clock.
+const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
+const at = (s: number) => new Date(T0.getTime() + s * 1000);
+const LEASE = 60_000;
+
+function item(id: string, chatId: string, createdAt = T0, more: Partial<NewOutboxItem> = {}): NewOutboxItem {
+  return { id, channel: "telegram", chatId, kind: "notice", payload: { id: `p-${id}`, lang: "es-MX", text: `aviso ${id}` }, createdAt, ...more };
+}
+
+describe.each(contractStores)("%s store: outbox", (_name, open) => {
+  let store: Store;
+  let reopen: () => Promise<Store>;
+  let dispose: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    ({ store, reopen, dispose } = await open());
+  });
+  afterEach(async () => {
+    await store.close();
+    await dispose?.();
+  });
+
+  it("adds an item once: the same id again is ignored", async () => {
+    expect(await store.outbox.add([item("a", "1"), item("b", "2")])).toBe(2);
+    expect(await store.outbox.add([item("a", "1"), item("c", "3")])).toBe(1);
+    const a = await store.outbox.get("a");
+    expect(a).toMatchObject({ id: "a", channel: "telegram", chatId: "1", kind: "notice", state: "pending", attempts: 0, ref: null });
+    expect(a?.payload.text).toBe("aviso a");
+    expect(a?.notBefore).toEqual(T0);
+    expect(await store.outbox.depth()).toEqual({ unsent: 3, oldest: T0 });
+  });
+
+  it("claims due items only, at most one per chat and the oldest first; one worker holds each", async () => {
+    await store.outbox.add([
+      item("late", "1", at(2)),
+      item("first", "1", at(1)),
+      item("other-chat", "2", at(3)),
+      item("scheduled", "3", at(0), { notBefore: at(3600) }),
+      { ...item("whatsapp", "4"), channel: "whatsapp" },
+    ]);
+    const claimed = await store.outbox.claim("telegram", "w1", at(10), LEASE, 10);
+    expect(claimed.map((i) => i.id)).toEqual(["first", "other-chat"]);
+    expect(claimed[0]).toMatchObject({ state: "sending", owner: "w1", attempts: 1 });
+    // Another worker finds nothing: the heads are held, "late" waits behind "first".
+    expect(await store.outbox.claim("telegram", "w2", at(11), LEASE, 10)).toEqual([]);
+    expect(await store.outbox.markSent("first", "w1", at(12), "tg-100")).toBe(true);
+    expect((await store.outbox.claim("telegram", "w2", at(13), LEASE, 10)).map((i) => i.id)).toEqual(["late"]);
+    await store.outbox.markSent("late", "w2", at(14), null);
+    await store.outbox.markSent("other-chat", "w1", at(14), null);
+    // The scheduled one comes when its time comes.
+    expect(await store.outbox.claim("telegram", "w2", at(3599), LEASE, 10)).toEqual([]);
+    expect((await store.outbox.claim("telegram", "w2", at(3601), LEASE, 10)).map((i) => i.id)).toEqual(["scheduled"]);
+  });
+
+  it("of many concurrent claims, each item goes to one worker", async () => {
+    await store.outbox.add(Array.from({ length: 30 }, (_, n) => item(`m${n}`, `chat${n}`, at(n))));
+    const batches = await Promise.all(Array.from({ length: 6 }, (_, w) => store.outbox.claim("telegram", `w${w}`, at(100), LEASE, 10)));
+    const ids = batches.flat().map((i) => i.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(30);
+  });
+
+  it("a retry waits for its backoff and holds back the later items of its chat", async () => {
+    await store.outbox.add([item("x1", "9", at(0)), item("x2", "9", at(1))]);
+    const [x1] = await store.outbox.claim("telegram", "w1", at(5), LEASE, 10);
+    await store.outbox.markRetry(x1.id, "w1", at(65), "network");
+    expect(await store.outbox.claim("telegram", "w1", at(30), LEASE, 10)).toEqual([]);
+    const again = await store.outbox.claim("telegram", "w1", at(66), LEASE, 10);
+    expect(again.map((i) => i.id)).toEqual(["x1"]);
+    expect(again[0]).toMatchObject({ attempts: 2, error: "network" });
+    await store.outbox.markFailed("x1", "w1", "blocked");
+    expect((await store.outbox.get("x1"))?.state).toBe("failed");
+    // A failed item no longer holds its chat.
+    expect((await store.outbox.claim("telegram", "w1", at(67), LEASE, 10)).map((i) => i.id)).toEqual(["x2"]);
+  });
+
+  it("a worker that died holding an item loses it after the lease, and its late record is refused: sent once", async () => {
+    await store.outbox.add([item("n1", "7")]);
+    await store.outbox.claim("telegram", "dead", at(0), LEASE, 10);
+    await store.close();
+    store = await reopen();
+    // Within the lease nobody else may send it.
+    expect(await store.outbox.claim("telegram", "w2", at(30), LEASE, 10)).toEqual([]);
+    const taken = await store.outbox.claim("telegram", "w2", at(61), LEASE, 10);
+    expect(taken.map((i) => i.id)).toEqual(["n1"]);
+    expect(await store.outbox.markSent("n1", "w2", at(62), "tg-7")).toBe(true);
+    // The dead worker's record arrives late: refused, the item stays sent by w2.
+    expect(await store.outbox.markSent("n1", "dead", at(63), "tg-dup")).toBe(false);
+    await store.outbox.markRetry("n1", "dead", at(64), "late");
+    const sent = await store.outbox.get("n1");
+    expect(sent).toMatchObject({ state: "sent", owner: "w2", platformId: "tg-7", sentAt: at(62) });
+    // Sent is final: no claim returns it again, after a restart neither.
+    await store.close();
+    store = await reopen();
+    expect(await store.outbox.claim("telegram", "w3", at(10_000), LEASE, 10)).toEqual([]);
+    expect(await store.outbox.depth()).toEqual({ unsent: 0, oldest: null });
+  });
+
+  it("lists the unsent items of one chat in order", async () => {
+    await store.outbox.add([item("u2", "5", at(2)), item("u1", "5", at(1)), item("u3", "5", at(2), { seq: 1 }), item("v", "6")]);
+    const claimed = await store.outbox.claim("telegram", "w", at(3), LEASE, 10);
+    expect(claimed.map((i) => i.id)).toEqual(["v", "u1"]);
+    await store.outbox.markSent("u1", "w", at(4), null);
+    expect((await store.outbox.unsentFor("telegram", "5")).map((i) => i.id)).toEqual(["u2", "u3"]);
+  });
+});
