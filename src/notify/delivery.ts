@@ -1,0 +1,228 @@
+/**
+ * The outbox worker: delivers what the bot sends on its own initiative (replies a channel could not
+ * take, status notices, announcements), one channel at a time, through the transport that channel
+ * registered. Items are claimed with a lease, sent in order per chat, recorded as sent with the
+ * platform's message id, retried with doubling pauses on a passing failure and given up on a
+ * permanent one (the citizen blocked the bot). A worker that dies loses its claims when their lease
+ * runs out; the next worker takes them over.
+ */
+
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { ChannelName } from "../domain/model/channel.js";
+import type { OutboundMessage } from "../domain/model/message.js";
+import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { errorInfo } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
+import type { Pseudonymizer } from "../util/pseudonym.js";
+
+/** How a channel delivers one message outside a conversation turn. */
+export interface Transport {
+  /** Resolves once the platform accepted the message, with its id for the message when it has one. */
+  send(chatId: string, message: OutboundMessage): Promise<string | null | undefined>;
+  /** Whether a failure will not pass by retrying (the chat blocked the bot, does not exist). */
+  isPermanent?(err: unknown): boolean;
+  /** The most messages per second to hand this channel (its adapter also keeps the platform's own limits). */
+  perSecond?: number;
+}
+
+export interface DeliveryOptions {
+  outbox: OutboxRepository;
+  clock: Clock;
+  logger: Logger;
+  pseudonym: Pseudonymizer;
+  /** This worker's name on its claims; unique per process. */
+  owner?: string;
+  /** How long a claim protects an item from other workers. */
+  leaseMs?: number;
+  /** Items claimed per round. */
+  batch?: number;
+  /** Pause between looks at the outbox when nothing was found (another process may add items). */
+  pollMs?: number;
+  /** First pause after a failed attempt, doubled each time up to `maxRetryMs`. */
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+  /** Attempts after which an item is given up. */
+  maxAttempts?: number;
+  /** Whether an error means the store is away for now: the worker pauses instead of failing items. */
+  storeUnavailable?: (err: unknown) => boolean;
+}
+
+interface Lane {
+  transport: Transport;
+  up: boolean;
+  running?: Promise<void>;
+  /** Ends the current idle wait. */
+  wake?: () => void;
+  /** Woken while not waiting: the next wait returns at once. */
+  woken: boolean;
+}
+
+export class Delivery {
+  private readonly lanes = new Map<ChannelName, Lane>();
+  private stopped = true;
+  readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly batch: number;
+  private readonly pollMs: number;
+  private readonly firstRetryMs: number;
+  private readonly maxRetryMs: number;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly options: DeliveryOptions) {
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.batch = options.batch ?? 25;
+    this.pollMs = options.pollMs ?? 2000;
+    this.firstRetryMs = options.firstRetryMs ?? 5000;
+    this.maxRetryMs = options.maxRetryMs ?? 60 * 60_000;
+    this.maxAttempts = options.maxAttempts ?? 10;
+  }
+
+  /** Adds messages to the outbox (an id already there is kept as it is) and wakes their channels. */
+  async enqueue(items: NewOutboxItem[]): Promise<number> {
+    const added = await this.options.outbox.add(items);
+    for (const channel of new Set(items.map((i) => i.channel))) this.wake(channel);
+    return added;
+  }
+
+  /** A channel that can deliver says how; it starts up (call `down` while it cannot). */
+  register(channel: ChannelName, transport: Transport): void {
+    const lane = this.lanes.get(channel);
+    if (lane) lane.transport = transport;
+    else this.lanes.set(channel, { transport, up: true, woken: false });
+    this.up(channel);
+  }
+
+  /** The channel is connected again: what waits for it goes out now. */
+  up(channel: ChannelName): void {
+    const lane = this.lanes.get(channel);
+    if (!lane) return;
+    lane.up = true;
+    if (!this.stopped && !lane.running) lane.running = this.loop(channel, lane);
+    else this.wake(channel);
+  }
+
+  /** The channel cannot deliver for now (WhatsApp disconnected): its items wait. */
+  down(channel: ChannelName): void {
+    const lane = this.lanes.get(channel);
+    if (lane) lane.up = false;
+    this.wake(channel);
+  }
+
+  wake(channel?: ChannelName): void {
+    for (const [name, lane] of this.lanes) {
+      if (channel && name !== channel) continue;
+      if (lane.wake) lane.wake();
+      else lane.woken = true;
+    }
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    for (const [channel, lane] of this.lanes) if (!lane.running) lane.running = this.loop(channel, lane);
+  }
+
+  /** Stops looking for work and waits for the sends in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await Promise.all([...this.lanes.values()].map((l) => l.running));
+  }
+
+  /** One round for a channel: claims what is due and sends it. Resolves with how many items were handled. */
+  async runOnce(channel: ChannelName): Promise<number> {
+    const lane = this.lanes.get(channel);
+    if (!lane?.up) return 0;
+    const { outbox, clock } = this.options;
+    const items = await outbox.claim(channel, this.owner, clock.now(), this.leaseMs, this.batch);
+    const pause = lane.transport.perSecond ? 1000 / lane.transport.perSecond : 0;
+    for (const [n, item] of items.entries()) {
+      // A channel that went down meanwhile: the rest go back at once, untouched by this attempt.
+      if (!lane.up) {
+        await outbox.markRetry(item.id, this.owner, clock.now(), "channel_down");
+        continue;
+      }
+      if (n > 0 && pause) await sleep(pause);
+      await this.deliver(lane.transport, item);
+    }
+    return items.length;
+  }
+
+  private async deliver(transport: Transport, item: OutboxItem): Promise<void> {
+    const { outbox, clock, logger, pseudonym } = this.options;
+    let platformId: string | null;
+    try {
+      platformId = (await transport.send(item.chatId, item.payload)) ?? null;
+    } catch (err) {
+      const permanent = transport.isPermanent?.(err) ?? false;
+      const chat = pseudonym(`${item.channel}:${item.chatId}`);
+      if (permanent || item.attempts >= this.maxAttempts) {
+        logger.warn({ channel: item.channel, chat, kind: item.kind, attempts: item.attempts, err: errorInfo(err) }, "outbox message given up");
+        await outbox.markFailed(item.id, this.owner, permanent ? "permanent" : "attempts");
+        return;
+      }
+      const wait = Math.min(this.firstRetryMs * 2 ** (item.attempts - 1), this.maxRetryMs);
+      logger.info(
+        { channel: item.channel, chat, kind: item.kind, attempts: item.attempts, retryInMs: wait, err: errorInfo(err) },
+        "outbox message not sent, retrying",
+      );
+      await outbox.markRetry(item.id, this.owner, new Date(clock.now().getTime() + wait), "send_failed");
+      return;
+    }
+    if (!(await outbox.markSent(item.id, this.owner, clock.now(), platformId))) {
+      // Our lease ran out while the platform took its time, and another worker took the item over.
+      logger.warn({ channel: item.channel, kind: item.kind }, "outbox message sent after its lease ran out: it may arrive twice");
+    }
+  }
+
+  private async loop(channel: ChannelName, lane: Lane): Promise<void> {
+    const { logger, storeUnavailable } = this.options;
+    let idleMs = this.pollMs;
+    try {
+      while (!this.stopped) {
+        if (!lane.up) {
+          await this.idle(lane, this.pollMs);
+          continue;
+        }
+        let handled = 0;
+        try {
+          handled = await this.runOnce(channel);
+          idleMs = this.pollMs;
+        } catch (err) {
+          if (!storeUnavailable?.(err)) logger.error({ channel, err: errorInfo(err) }, "outbox round failed");
+          // The store is away or failing: look again later, less often each time.
+          idleMs = Math.min(idleMs * 2, 60_000);
+        }
+        if (handled === 0 && !this.stopped && lane.up) await this.idle(lane, idleMs);
+      }
+    } finally {
+      lane.running = undefined;
+      lane.wake = undefined;
+    }
+  }
+
+  /** Waits for `ms`, or less if woken (something was added, the channel came back, or stop). */
+  private idle(lane: Lane, ms: number): Promise<void> {
+    if (lane.woken || this.stopped) {
+      lane.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      lane.wake = done;
+      function done() {
+        clearTimeout(timer);
+        lane.wake = undefined;
+        resolve();
+      }
+    });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
