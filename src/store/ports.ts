@@ -2,8 +2,10 @@
  * The store's ports: what the domain and the runtime need from persistence, and nothing of how.
  * Implemented by the embedded store (store/embedded, @seald-io/nedb) and, in production, MongoDB.
  */
+
 import type { ChannelName } from "../domain/model/channel.js";
 import type { Citizen } from "../domain/model/citizen.js";
+import type { RecordedEvent } from "../domain/model/events.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Report } from "../domain/model/report.js";
 
@@ -144,6 +146,14 @@ export interface OutboxRepository {
   depth(): Promise<{ unsent: number; oldest: Date | null }>;
 }
 
+/** The audit trail: what happened, when and by whom; never message text. */
+export interface EventRepository {
+  /** Records events; an id already recorded is left as it is. */
+  append(events: RecordedEvent[]): Promise<void>;
+  /** Newest first. */
+  list(filter: { report?: string; municipality?: string; citizen?: string; type?: string }, limit: number): Promise<RecordedEvent[]>;
+}
+
 export interface Store {
   kind: "embedded" | "mongodb";
   citizens: CitizenRepository;
@@ -153,6 +163,7 @@ export interface Store {
   counters: CounterRepository;
   media: MediaRepository;
   outbox: OutboxRepository;
+  events: EventRepository;
   /** Resolves when the store answers (the health check). */
   ping(): Promise<void>;
   /** Whether an error means the store is away for now (a dropped connection), so the message should wait, not fail. */

@@ -12,6 +12,7 @@ import { installAppendHandles, releaseAppendHandles } from "./append-handles.js"
 import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
 import { type Collection, openCollection } from "./collection.js";
 import { EmbeddedCounters } from "./counters.js";
+import { EmbeddedEvents } from "./events.js";
 import { EmbeddedInbound } from "./inbound.js";
 import { FileMedia } from "./media.js";
 import { EmbeddedOutbox } from "./outbox.js";
@@ -21,7 +22,7 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
   await mkdir(dataDir, { recursive: true });
   installAppendHandles();
   const dir = options.inMemory ? null : dataDir;
-  const [citizens, conversations, reports, inbound, counters, outbox] = await Promise.all([
+  const [citizens, conversations, reports, inbound, counters, outbox, events] = await Promise.all([
     openCollection(dir, "citizens", []),
     openCollection(dir, "conversations", []),
     openCollection(dir, "reports", [
@@ -33,8 +34,13 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
     openCollection(dir, "inbound", [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }]),
     openCollection(dir, "counters", []),
     openCollection(dir, "outbox", [{ fieldName: "state" }, { fieldName: "chatId" }, { fieldName: "sentAt", expireAfterSeconds: OUTBOX_SENT_TTL_S }]),
+    openCollection(dir, "events", [
+      { fieldName: "report", sparse: true },
+      { fieldName: "municipality", sparse: true },
+      { fieldName: "citizen", sparse: true },
+    ]),
   ]);
-  const all: Collection[] = [citizens, conversations, reports, inbound, counters, outbox];
+  const all: Collection[] = [citizens, conversations, reports, inbound, counters, outbox, events];
   return {
     kind: "embedded",
     citizens: new EmbeddedById<Citizen>(citizens),
@@ -44,6 +50,7 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
     counters: new EmbeddedCounters(counters),
     media: new FileMedia(join(dataDir, "media")),
     outbox: new EmbeddedOutbox(outbox),
+    events: new EmbeddedEvents(events),
     // Files on this machine are never "away": a failure is a failure.
     unavailable: () => false,
     ping: async () => {},

@@ -6,6 +6,7 @@
  */
 import mongoose, { type Connection } from "mongoose";
 import type { Store } from "../ports.js";
+import { defineEventModel, MongoEvents } from "./events.js";
 import { defineModels, type Models } from "./models.js";
 import { defineOutboxModel, MongoOutbox } from "./outbox.js";
 import { GridFsMedia, MongoCitizens, MongoConversations, MongoCounters, MongoInbound, MongoReports } from "./repositories.js";
@@ -95,9 +96,9 @@ async function connect(uri: string, options: MongoOptions): Promise<Connection> 
 export async function openMongoStore(
   uri: string,
   options: MongoOptions = {},
-): Promise<Store & { models: Models & { outbox: ReturnType<typeof defineOutboxModel> }; connection: Connection }> {
+): Promise<Store & { models: Models & { outbox: ReturnType<typeof defineOutboxModel>; events: ReturnType<typeof defineEventModel> }; connection: Connection }> {
   const conn = await connect(uri, options);
-  const models = { ...defineModels(conn), outbox: defineOutboxModel(conn) };
+  const models = { ...defineModels(conn), outbox: defineOutboxModel(conn), events: defineEventModel(conn) };
   for (const model of Object.values(models) as (typeof models)[keyof typeof models][]) {
     await model.createCollection().catch((err: { codeName?: string }) => {
       if (err.codeName !== "NamespaceExists") throw err;
@@ -118,6 +119,7 @@ export async function openMongoStore(
     counters: new MongoCounters(models.counters),
     media: new GridFsMedia(bucket),
     outbox: new MongoOutbox(models.outbox),
+    events: new MongoEvents(models.events),
     unavailable: isConnectionError,
     async ping() {
       await db.command({ ping: 1 });

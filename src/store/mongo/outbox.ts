@@ -4,9 +4,8 @@ import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
 import { claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../ports.js";
+import { insertNew } from "./insert-new.js";
 import { pendingSchema } from "./models.js";
-
-const DUPLICATE_KEY = 11000;
 
 export const outboxSchema = new Schema(
   {
@@ -74,22 +73,15 @@ const UNSENT: ("pending" | "sending")[] = ["pending", "sending"];
 export class MongoOutbox implements OutboxRepository {
   constructor(private readonly model: OutboxModel) {}
 
-  async add(items: NewOutboxItem[]): Promise<number> {
-    if (!items.length) return 0;
-    const docs = items.map((item) => {
-      const { id, ...rest } = newOutboxItem(item);
-      return { _id: String(id), ...rest };
-    });
-    try {
-      const inserted = await this.model.insertMany(docs, { ordered: false });
-      return inserted.length;
-    } catch (err) {
-      // Items already there (a retried operation) are kept as they are; anything else is an error.
-      const e = err as { writeErrors?: { code?: number; err?: { code?: number } }[]; insertedDocs?: unknown[]; code?: number };
-      const errors = e.writeErrors ?? (e.code === DUPLICATE_KEY ? [{ code: DUPLICATE_KEY }] : undefined);
-      if (!errors || errors.some((w) => (w.code ?? w.err?.code) !== DUPLICATE_KEY)) throw err;
-      return docs.length - errors.length;
-    }
+  add(items: NewOutboxItem[]): Promise<number> {
+    // Items already there (a retried operation) are kept as they are.
+    return insertNew(
+      this.model,
+      items.map((item) => {
+        const { id, ...rest } = newOutboxItem(item);
+        return { _id: String(id), ...rest };
+      }),
+    );
   }
 
   claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {

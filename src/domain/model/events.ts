@@ -1,0 +1,50 @@
+/**
+ * What happened, as typed events: actions and the conversation layer emit them instead of reaching
+ * into other objects; the conversation layer applies them (a consent is saved on the citizen) and
+ * records them as the audit trail. An event never carries message text, names or phone numbers:
+ * ids, keys and codes only. The secretariat's operations add their own events to the same trail.
+ */
+import type { Language } from "../../locale/languages.js";
+import type { ChannelName } from "./channel.js";
+
+export type DomainEvent =
+  | { type: "consent_recorded"; citizen: string; version: string }
+  | { type: "language_changed"; citizen: string; language: Language }
+  | { type: "report_created"; report: string; folio: string; municipality: string; category: string; channel: ChannelName; anonymous: boolean };
+
+export type EventType = DomainEvent["type"];
+
+/** An event as the audit trail keeps it. */
+export interface RecordedEvent {
+  /** Chosen by whoever records it, so recording the same event again (a replayed message) keeps one. */
+  id: string;
+  type: EventType;
+  at: Date;
+  /** Who did it: "citizen", "system", or a secretariat member's id. */
+  actor: string;
+  /** The report it is about, when it is about one. */
+  report: string | null;
+  /** The municipality it concerns (INEGI key), when it concerns one. */
+  municipality: string | null;
+  /** The citizen it concerns (their id), so their data can be shown, exported and erased with them. */
+  citizen: string | null;
+  /** The event's own fields. */
+  data: Record<string, string | number | boolean | null>;
+}
+
+/** The trail entry of an event: its fields, with the ones every entry has lifted out for queries. */
+export function recordEvent(event: DomainEvent, id: string, at: Date, actor: string): RecordedEvent {
+  const { type, ...fields } = event;
+  const data: RecordedEvent["data"] = {};
+  for (const [k, v] of Object.entries(fields)) data[k] = v as string | number | boolean | null;
+  return {
+    id,
+    type,
+    at,
+    actor,
+    report: "report" in event ? event.report : null,
+    municipality: "municipality" in event ? event.municipality : null,
+    citizen: "citizen" in event ? event.citizen : null,
+    data,
+  };
+}

@@ -1,0 +1,25 @@
+/** The audit trail on the embedded store. */
+import type { RecordedEvent } from "../../domain/model/events.js";
+import type { EventRepository } from "../ports.js";
+import { type Collection, findMany, isUniqueViolation } from "./collection.js";
+
+export class EmbeddedEvents implements EventRepository {
+  constructor(private readonly db: Collection) {}
+
+  async append(events: RecordedEvent[]): Promise<void> {
+    for (const { id, ...rest } of events) {
+      try {
+        await this.db.insertAsync({ _id: String(id), ...rest });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
+  async list(filter: { report?: string; municipality?: string; citizen?: string; type?: string }, limit: number): Promise<RecordedEvent[]> {
+    const query: Record<string, string> = {};
+    for (const key of ["report", "municipality", "citizen", "type"] as const) if (filter[key] !== undefined) query[key] = String(filter[key]);
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query).sort({ at: -1 }).limit(limit));
+    return docs.map(({ _id, ...rest }) => ({ id: String(_id), ...rest }) as RecordedEvent);
+  }
+}
