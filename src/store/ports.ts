@@ -6,6 +6,8 @@
 import type { ChannelName } from "../domain/model/channel.js";
 import type { Citizen } from "../domain/model/citizen.js";
 import type { RecordedEvent } from "../domain/model/events.js";
+import type { ChatPurpose, LinkedChat } from "../domain/model/linked-chat.js";
+import type { Member } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Report } from "../domain/model/report.js";
 
@@ -154,6 +156,29 @@ export interface EventRepository {
   list(filter: { report?: string; municipality?: string; citizen?: string; type?: string }, limit: number): Promise<RecordedEvent[]>;
 }
 
+/** Members of the secretariats. */
+export interface MemberRepository {
+  get(id: string): Promise<Member | null>;
+  byTelegramId(telegramId: string): Promise<Member | null>;
+  /** Members who act on `municipality` (admins of every municipality included), or everyone; by name. */
+  list(municipality?: string): Promise<Member[]>;
+  /** Adds or replaces a member; a Telegram id another member has is refused (DuplicateError). */
+  save(member: Member): Promise<void>;
+  remove(id: string): Promise<boolean>;
+}
+
+/** Telegram chats linked to municipalities. One chat has at most one link per purpose. */
+export interface LinkedChatRepository {
+  get(chatId: string, purpose: ChatPurpose): Promise<LinkedChat | null>;
+  /** The chats of a municipality for a purpose, oldest link first. */
+  byMunicipality(municipality: string, purpose: ChatPurpose): Promise<LinkedChat[]>;
+  save(chat: LinkedChat): Promise<void>;
+  remove(chatId: string, purpose: ChatPurpose): Promise<boolean>;
+}
+
+/** A write refused because it would repeat a unique value (a folio, a Telegram id). */
+export class DuplicateError extends Error {}
+
 export interface Store {
   kind: "embedded" | "mongodb";
   citizens: CitizenRepository;
@@ -164,6 +189,8 @@ export interface Store {
   media: MediaRepository;
   outbox: OutboxRepository;
   events: EventRepository;
+  members: MemberRepository;
+  chats: LinkedChatRepository;
   /** Resolves when the store answers (the health check). */
   ping(): Promise<void>;
   /** Whether an error means the store is away for now (a dropped connection), so the message should wait, not fail. */

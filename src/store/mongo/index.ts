@@ -7,6 +7,7 @@
 import mongoose, { type Connection } from "mongoose";
 import type { Store } from "../ports.js";
 import { defineEventModel, MongoEvents } from "./events.js";
+import { defineMemberModels, MongoLinkedChats, MongoMembers } from "./members.js";
 import { defineModels, type Models } from "./models.js";
 import { defineOutboxModel, MongoOutbox } from "./outbox.js";
 import { GridFsMedia, MongoCitizens, MongoConversations, MongoCounters, MongoInbound, MongoReports } from "./repositories.js";
@@ -96,9 +97,14 @@ async function connect(uri: string, options: MongoOptions): Promise<Connection> 
 export async function openMongoStore(
   uri: string,
   options: MongoOptions = {},
-): Promise<Store & { models: Models & { outbox: ReturnType<typeof defineOutboxModel>; events: ReturnType<typeof defineEventModel> }; connection: Connection }> {
+): Promise<
+  Store & {
+    models: Models & ReturnType<typeof defineMemberModels> & { outbox: ReturnType<typeof defineOutboxModel>; events: ReturnType<typeof defineEventModel> };
+    connection: Connection;
+  }
+> {
   const conn = await connect(uri, options);
-  const models = { ...defineModels(conn), outbox: defineOutboxModel(conn), events: defineEventModel(conn) };
+  const models = { ...defineModels(conn), ...defineMemberModels(conn), outbox: defineOutboxModel(conn), events: defineEventModel(conn) };
   for (const model of Object.values(models) as (typeof models)[keyof typeof models][]) {
     await model.createCollection().catch((err: { codeName?: string }) => {
       if (err.codeName !== "NamespaceExists") throw err;
@@ -120,6 +126,8 @@ export async function openMongoStore(
     media: new GridFsMedia(bucket),
     outbox: new MongoOutbox(models.outbox),
     events: new MongoEvents(models.events),
+    members: new MongoMembers(models.members),
+    chats: new MongoLinkedChats(models.chats),
     unavailable: isConnectionError,
     async ping() {
       await db.command({ ping: 1 });

@@ -1,0 +1,30 @@
+/** A member of a municipality's Secretariado Técnico, and what they may act on. */
+
+/** autoridad municipal, representante de una OSC, facilitador, administrador. */
+export const MEMBER_ROLES = ["autoridad", "osc", "facilitador", "admin"] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/** Stands for "every municipality" in an admin's list. */
+export const ALL_MUNICIPALITIES = "*";
+
+export interface Member {
+  id: string;
+  name: string;
+  role: MemberRole;
+  /** INEGI keys; an admin may hold ALL_MUNICIPALITIES instead. */
+  municipalities: string[];
+  /** Their Telegram user id, as text. */
+  telegramId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Whether the member may act on reports, plan and announcements of a municipality. */
+export function actsOn(member: Member, municipality: string): boolean {
+  return member.municipalities.includes(municipality) || (member.role === "admin" && member.municipalities.includes(ALL_MUNICIPALITIES));
+}
+
+/** Whether the member may link a chat to a municipality (and unlink it). */
+export function mayLink(member: Member, municipality: string): boolean {
+  return (member.role === "facilitador" || member.role === "admin") && actsOn(member, municipality);
+}

@@ -1,0 +1,109 @@
+/** Secretariat members and linked chats on MongoDB. */
+import { type Connection, Schema, trusted } from "mongoose";
+import { CHAT_PURPOSES, type ChatPurpose, type LinkedChat } from "../../domain/model/linked-chat.js";
+import { ALL_MUNICIPALITIES, MEMBER_ROLES, type Member } from "../../domain/model/member.js";
+import { DuplicateError, type LinkedChatRepository, type MemberRepository } from "../ports.js";
+
+const options = { strict: "throw", strictQuery: "throw", versionKey: false, minimize: false, _id: false } as const;
+const majority = { writeConcern: { w: "majority" as const, j: true, wtimeout: 10_000 } };
+const MUNICIPALITY = /^(\d{5}|\*)$/;
+
+export const memberSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true, maxlength: 200 },
+    role: { type: String, enum: MEMBER_ROLES, required: true },
+    municipalities: { type: [{ type: String, match: MUNICIPALITY }], required: true },
+    telegramId: { type: String, default: null, match: /^\d{1,20}$/ },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { ...options, collection: "members", ...majority },
+);
+memberSchema.index({ telegramId: 1 }, { unique: true, partialFilterExpression: { telegramId: { $type: "string" } } });
+memberSchema.index({ municipalities: 1, name: 1 });
+
+export const linkedChatSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    chatId: { type: String, required: true, match: /^-?\d{1,20}$/ },
+    purpose: { type: String, enum: CHAT_PURPOSES, required: true },
+    municipality: { type: String, required: true, match: /^\d{5}$/ },
+    title: { type: String, default: null },
+    linkedBy: { type: String, required: true },
+    linkedAt: { type: Date, required: true },
+    problem: { type: String, default: null },
+  },
+  { ...options, collection: "chats", ...majority },
+);
+linkedChatSchema.index({ municipality: 1, purpose: 1, linkedAt: 1 });
+
+export function defineMemberModels(conn: Connection) {
+  return { members: conn.model("Member", memberSchema), chats: conn.model("LinkedChat", linkedChatSchema) };
+}
+type MemberModels = ReturnType<typeof defineMemberModels>;
+
+function fromDoc<T>(doc: Record<string, unknown> | null, idField?: "id"): T | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc;
+  return (idField ? { id: String(_id), ...rest } : rest) as T;
+}
+
+export class MongoMembers implements MemberRepository {
+  constructor(private readonly model: MemberModels["members"]) {}
+
+  async get(id: string): Promise<Member | null> {
+    return fromDoc<Member>(await this.model.findById(String(id)).lean(), "id");
+  }
+
+  async byTelegramId(telegramId: string): Promise<Member | null> {
+    return fromDoc<Member>(await this.model.findOne({ telegramId: String(telegramId) }).lean(), "id");
+  }
+
+  async list(municipality?: string): Promise<Member[]> {
+    const query = municipality === undefined ? {} : { municipalities: trusted({ $in: [String(municipality), ALL_MUNICIPALITIES] }) };
+    const docs = await this.model.find(query).sort({ name: 1 }).lean();
+    return docs.map((d) => fromDoc<Member>(d as Record<string, unknown>, "id") as Member);
+  }
+
+  async save(member: Member): Promise<void> {
+    const { id, ...rest } = member;
+    try {
+      await this.model.replaceOne({ _id: id }, { _id: id, ...rest }, { upsert: true, runValidators: true });
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) throw new DuplicateError("another member has this Telegram id");
+      throw err;
+    }
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.model.deleteOne({ _id: String(id) })).deletedCount === 1;
+  }
+}
+
+const chatKey = (chatId: string, purpose: ChatPurpose) => `${purpose}:${chatId}`;
+
+export class MongoLinkedChats implements LinkedChatRepository {
+  constructor(private readonly model: MemberModels["chats"]) {}
+
+  async get(chatId: string, purpose: ChatPurpose): Promise<LinkedChat | null> {
+    return fromDoc<LinkedChat>(await this.model.findById(chatKey(String(chatId), purpose)).lean());
+  }
+
+  async byMunicipality(municipality: string, purpose: ChatPurpose): Promise<LinkedChat[]> {
+    const docs = await this.model
+      .find({ municipality: String(municipality), purpose })
+      .sort({ linkedAt: 1 })
+      .lean();
+    return docs.map((d) => fromDoc<LinkedChat>(d as Record<string, unknown>) as LinkedChat);
+  }
+
+  async save(chat: LinkedChat): Promise<void> {
+    const _id = chatKey(chat.chatId, chat.purpose);
+    await this.model.replaceOne({ _id }, { _id, ...chat }, { upsert: true, runValidators: true });
+  }
+
+  async remove(chatId: string, purpose: ChatPurpose): Promise<boolean> {
+    return (await this.model.deleteOne({ _id: chatKey(String(chatId), purpose) })).deletedCount === 1;
+  }
+}

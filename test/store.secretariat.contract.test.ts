@@ -1,0 +1,69 @@
+/** The secretariat part of the store contract: members (unique Telegram id, lists by municipality) and linked chats. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { LinkedChat } from "../src/domain/model/linked-chat.js";
+import type { Member } from "../src/domain/model/member.js";
+import { DuplicateError, type Store } from "../src/store/ports.js";
+import { contractStores } from "./helpers/contract-stores.js";
+
+const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
+
+function member(id: string, more: Partial<Member> = {}): Member {
+  return { id, name: `Persona ${id}`, role: "autoridad", municipalities: ["15054"], telegramId: null, createdAt: T0, updatedAt: T0, ...more };
+}
+
+describe.each(contractStores)("%s store: secretariat", (_name, open) => {
+  let store: Store;
+  let reopen: () => Promise<Store>;
+  let dispose: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    ({ store, reopen, dispose } = await open());
+  });
+  afterEach(async () => {
+    await store.close();
+    await dispose?.();
+  });
+
+  it("keeps members, finds them by Telegram id and lists those of a municipality (admins of all included), by name", async () => {
+    await store.members.save(member("m1", { name: "Beatriz", telegramId: "2001" }));
+    await store.members.save(member("m2", { name: "Arturo", municipalities: ["15106"], telegramId: "2002" }));
+    await store.members.save(member("m3", { name: "Carmen", role: "admin", municipalities: ["*"] }));
+    await store.members.save(member("m4", { name: "Diego", municipalities: ["15054", "15106"] }));
+    await store.close();
+    store = await reopen();
+    expect((await store.members.byTelegramId("2001"))?.id).toBe("m1");
+    expect(await store.members.byTelegramId("9999")).toBeNull();
+    expect((await store.members.list("15054")).map((m) => m.name)).toEqual(["Beatriz", "Carmen", "Diego"]);
+    expect((await store.members.list()).map((m) => m.name)).toEqual(["Arturo", "Beatriz", "Carmen", "Diego"]);
+    expect(await store.members.get("m1")).toEqual(member("m1", { name: "Beatriz", telegramId: "2001" }));
+    await expect(store.members.save(member("m5", { telegramId: "2001" }))).rejects.toBeInstanceOf(DuplicateError);
+    // Two members without Telegram are fine; a member may be saved again with the same id.
+    await store.members.save(member("m1", { name: "Beatriz R.", telegramId: "2001" }));
+    expect(await store.members.remove("m2")).toBe(true);
+    expect(await store.members.remove("m2")).toBe(false);
+    expect((await store.members.list()).map((m) => m.name)).toEqual(["Beatriz R.", "Carmen", "Diego"]);
+    // A hostile value is only text: nobody acts on a municipality called that but the admins of all.
+    expect((await store.members.list({ $ne: null } as unknown as string)).map((m) => m.name)).toEqual(["Carmen"]);
+  });
+
+  it("links one chat per purpose to a municipality, and unlinks it", async () => {
+    const chat = (chatId: string, purpose: LinkedChat["purpose"], municipality = "15054"): LinkedChat => ({
+      chatId,
+      purpose,
+      municipality,
+      title: "Secretariado Metepec",
+      linkedBy: "m1",
+      linkedAt: T0,
+      problem: null,
+    });
+    await store.chats.save(chat("-1001", "secretariat"));
+    await store.chats.save(chat("-1001", "announcements"));
+    await store.chats.save(chat("-1002", "announcements", "15106"));
+    expect(await store.chats.get("-1001", "secretariat")).toEqual(chat("-1001", "secretariat"));
+    expect((await store.chats.byMunicipality("15054", "announcements")).map((c) => c.chatId)).toEqual(["-1001"]);
+    await store.chats.save({ ...chat("-1001", "secretariat"), problem: "removed" });
+    expect((await store.chats.get("-1001", "secretariat"))?.problem).toBe("removed");
+    expect(await store.chats.remove("-1001", "secretariat")).toBe(true);
+    expect(await store.chats.get("-1001", "secretariat")).toBeNull();
+    expect(await store.chats.get("-1001", "announcements")).not.toBeNull();
+  });
+});
