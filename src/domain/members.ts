@@ -1,0 +1,82 @@
+/**
+ * The secretariats' members: added, listed and removed by an administrator; a member acts only on
+ * their municipalities. Every refusal says what is wrong in one line.
+ */
+import { randomUUID } from "node:crypto";
+import { DuplicateError, type MemberRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { ALL_MUNICIPALITIES, MEMBER_ROLES, type Member, type MemberRole } from "./model/member.js";
+import type { Municipalities, Municipality } from "./municipalities.js";
+
+export class MemberError extends Error {}
+
+export interface NewMember {
+  name: string;
+  role: string;
+  /** INEGI keys or names, or "all" (admins only). */
+  municipalities: string[];
+  telegramId?: string;
+}
+
+export class Members {
+  constructor(
+    private readonly repo: MemberRepository,
+    private readonly municipalities: Municipalities,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A municipality by INEGI key or by name, with the same matching citizens get; one line when it is unknown or ambiguous. */
+  resolveMunicipality(query: string): Municipality {
+    const text = query.trim();
+    const byKey = this.municipalities.get(text);
+    if (byKey) return byKey;
+    if (/^\d+$/.test(text)) throw new MemberError(`unknown municipality key "${text}" (INEGI keys of this state look like 15054)`);
+    const found = this.municipalities.search(text);
+    if (found.length === 1) return found[0];
+    if (found.length === 0) throw new MemberError(`no municipality is called "${text}"`);
+    throw new MemberError(`"${text}" could be ${found.map((m) => `${m.name} (${m.cvegeo})`).join(", ")}: use the INEGI key`);
+  }
+
+  async add(input: NewMember): Promise<Member> {
+    const name = input.name.trim().replace(/\s+/g, " ");
+    if (name.length < 2 || name.length > 200) throw new MemberError("a member needs a name (2 to 200 characters)");
+    if (!MEMBER_ROLES.includes(input.role as MemberRole)) throw new MemberError(`unknown role "${input.role}" (roles: ${MEMBER_ROLES.join(", ")})`);
+    const role = input.role as MemberRole;
+    if (!input.municipalities.length) throw new MemberError("a member needs a municipality (--municipality, a key or a name)");
+    const all = input.municipalities.some((m) => m.trim().toLowerCase() === "all");
+    if (all && role !== "admin") throw new MemberError('only an admin may act on every municipality ("--municipality all")');
+    const keys = all ? [ALL_MUNICIPALITIES] : [...new Set(input.municipalities.map((m) => this.resolveMunicipality(m).cvegeo))];
+    const telegramId = input.telegramId?.trim();
+    if (telegramId !== undefined && !/^[1-9]\d{0,19}$/.test(telegramId))
+      throw new MemberError(`"${input.telegramId}" is not a Telegram user id (a positive number)`);
+    if (telegramId && (await this.repo.byTelegramId(telegramId))) throw new MemberError(`a member with Telegram id ${telegramId} already exists`);
+    const now = this.clock.now();
+    const member: Member = { id: randomUUID(), name, role, municipalities: keys, telegramId: telegramId ?? null, createdAt: now, updatedAt: now };
+    try {
+      await this.repo.save(member);
+    } catch (err) {
+      if (err instanceof DuplicateError) throw new MemberError(`a member with Telegram id ${telegramId} already exists`);
+      throw err;
+    }
+    return member;
+  }
+
+  list(municipality?: string): Promise<Member[]> {
+    return this.repo.list(municipality === undefined ? undefined : this.resolveMunicipality(municipality).cvegeo);
+  }
+
+  byTelegramId(telegramId: string): Promise<Member | null> {
+    return this.repo.byTelegramId(String(telegramId));
+  }
+
+  get(id: string): Promise<Member | null> {
+    return this.repo.get(id);
+  }
+
+  async removeByTelegramId(telegramId: string): Promise<Member> {
+    const member = await this.repo.byTelegramId(String(telegramId).trim());
+    if (!member) throw new MemberError(`no member has Telegram id ${telegramId}`);
+    await this.repo.remove(member.id);
+    return member;
+  }
+}
