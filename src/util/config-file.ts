@@ -15,7 +15,9 @@ export function readConfigFile<T extends z.ZodType>(file: string, schema: T): z.
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigFileError(`${file}: ${issue.path.join(".") || "(file)"}: ${issue.message}`);
+    // A refused record key says why in the issue nested under it.
+    const nested = issue.code === "invalid_key" ? issue.issues[0]?.message : undefined;
+    throw new ConfigFileError(`${file}: ${issue.path.join(".") || "(file)"}: ${nested ?? issue.message}`);
   }
   return parsed.data;
 }
