@@ -9,11 +9,12 @@ import { ACTION_NAMES, createActions } from "./conversation/actions/index.js";
 import { ConversationService } from "./conversation/conversations.js";
 import { loadFlowsFromDir } from "./conversation/flow-files.js";
 import { Renderer } from "./conversation/render.js";
-import { loadAuthority } from "./domain/authority.js";
+import { authorityParams, loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
 import { Citizens } from "./domain/citizens.js";
 import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
+import { PrivacyNotice, privacyUrl } from "./domain/privacy-notice.js";
 import { Reports } from "./domain/reports.js";
 import { Lifecycle } from "./domain/statuses.js";
 import { Engine } from "./engine/engine.js";
@@ -35,6 +36,10 @@ export interface App {
   store: Store;
   texts: Texts;
   municipalities: Municipalities;
+  /** The integral privacy notice, in every language (config/privacy/). */
+  privacyNotice: PrivacyNotice;
+  /** Where citizens reach the HTTP server: links the bot sends start here. */
+  publicUrl: string;
   logger: Logger;
   /** How a chat is named in log lines. */
   pseudonym: Pseudonymizer;
@@ -66,7 +71,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const flows = loadFlowsFromDir(config.FLOWS_DIR, { actions: ACTION_NAMES, missingKey: texts.missingKey });
   const lifecycle = Lifecycle.load(join(config.CONFIG_DIR, "statuses.yaml"), texts.missingKey);
   const categories = Categories.load(join(config.CONFIG_DIR, "categories.yaml"), texts.missingKey, deployment.municipalityKey);
-  const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"));
+  const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"), deployment.languages);
+  const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+  const textGlobals = (lang: Language) => authorityParams(authority, lang, privacyUrl(publicUrl, lang, defaultLanguage), defaultLanguage);
+  const privacyNotice = PrivacyNotice.load(join(config.CONFIG_DIR, "privacy"), deployment.languages, defaultLanguage, textGlobals);
   const municipalities = Municipalities.load(config.REFERENCE_DIR, deployment);
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);
@@ -85,10 +93,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     lifecycle,
   );
   const actions = createActions({ citizens, reports, municipalities, categories, texts, privacyVersion: authority.privacy.version });
-  const renderer = new Renderer(texts, {
-    authority: authority.authority,
-    privacy: { version: authority.privacy.version, responsible: authority.privacy.responsible, url: authority.privacy.full_notice_url },
-  });
+  const renderer = new Renderer(texts, textGlobals);
   const conversations = new ConversationService({
     engine: new Engine(flows, engineCtx),
     renderer,
@@ -113,6 +118,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     texts,
     municipalities,
+    privacyNotice,
+    publicUrl,
     logger,
     pseudonym,
     async close() {

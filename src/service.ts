@@ -12,6 +12,7 @@ import { WhatsAppChannel } from "./channels/whatsapp/channel.js";
 import { type ClientFactory, createWhatsAppClient } from "./channels/whatsapp/client.js";
 import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
 import type { Config } from "./config/settings.js";
+import { privacyPagePlugin } from "./http/privacy-page.js";
 import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
 
 export interface Service {
@@ -60,7 +61,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       })
     : undefined;
   // Each channel and feature contributes its routes; the server only mounts them.
-  const plugins: HttpContribution[] = [];
+  // The full privacy notice is linked from every channel: always served.
+  const plugins: HttpContribution[] = [contribution(privacyPagePlugin, { notice: app.privacyNotice, texts: app.texts })];
   if (config.WEB_CHAT_ENABLED) {
     plugins.push(
       contribution(chatPlugin, {
@@ -68,6 +70,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         texts: app.texts,
         defaultLanguage: app.defaultLanguage,
         photoMaxBytes: config.PHOTO_MAX_MB * 1024 * 1024,
+        publicUrl: app.publicUrl,
       }),
     );
   }

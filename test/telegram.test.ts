@@ -164,7 +164,7 @@ describe("telegram, long polling", () => {
     expect(String(fake.callsOf("answerCallbackQuery").at(-1)?.payload.text)).toContain("Esa pregunta ya pasó");
     expect(fake.sent.slice(before).filter((m) => m.chat_id === ana.chatId)).toHaveLength(0);
     await ana.press("¿Qué es el Gobierno Abierto?", topics);
-    await ana.expect(/Gobierno Abierto es/);
+    await ana.expect(/nueva forma de gobernanza/);
   });
 
   it("in a group, answers a mention with a button to a private chat and runs no conversation", async () => {

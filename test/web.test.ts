@@ -21,6 +21,7 @@ beforeEach(async () => {
         texts: bot.app.texts,
         defaultLanguage: bot.app.defaultLanguage,
         photoMaxBytes: bot.app.config.PHOTO_MAX_MB * 1024 * 1024,
+        publicUrl: bot.app.publicUrl,
       }),
     ],
   });
@@ -97,6 +98,80 @@ describe("web chat", () => {
     const second = await server.inject({ method: "POST", url: "/api/chat/messages", payload: { session: s, id, text: "hola" } });
     expect(first.json().result).toBe("processed");
     expect(second.json()).toEqual({ result: "duplicate", replies: [] });
+  });
+
+  it("answers a photo larger than the server takes in the citizen's language, never with Fastify's English", async () => {
+    const s = randomUUID();
+    const photo = "A".repeat(Math.ceil(bot.app.config.PHOTO_MAX_MB * 1024 * 1024 * 1.5));
+    const payload = JSON.stringify({ session: s, id: randomUUID(), lang: "es-MX", photo });
+    const es = await server.inject({
+      method: "POST",
+      url: "/api/chat/messages",
+      payload,
+      headers: { "content-type": "application/json", "accept-language": "es-MX" },
+    });
+    expect(es.statusCode).toBe(413);
+    expect(es.json()).toEqual({ error: "Esa foto es demasiado grande. Envía una más ligera, o escribe «omitir»." });
+    const en = await server.inject({
+      method: "POST",
+      url: "/api/chat/messages",
+      payload,
+      headers: { "content-type": "application/json", "accept-language": "en" },
+    });
+    expect(en.json().error).toBe('That photo is too large. Send a lighter one, or type "skip".');
+    expect(en.body).not.toContain("Payload Too Large");
+    // A body that is not JSON at all is answered like any other unusable message.
+    const broken = await server.inject({ method: "POST", url: "/api/chat/messages", payload: "{nope", headers: { "content-type": "application/json" } });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error).toContain("No entendí ese mensaje");
+  });
+
+  it("a topic to learn is a message of its own, then the question with its buttons; links to this server are relative", async () => {
+    const s = randomUUID();
+    await post(s, { text: "hola" });
+    await post(s, { choice: "learn" });
+    const topic = await post(s, { choice: "aims" });
+    expect(topic.body.replies).toHaveLength(2);
+    expect(topic.body.replies[0].text).toMatch(/^¿Qué busca el Gobierno Abierto\?\n/);
+    expect(topic.body.replies[0].choices).toBeUndefined();
+    expect(topic.body.replies[1].text).toBe("¿Qué quieres conocer?");
+    expect(topic.body.replies[1].choices?.map((c) => c.value)).toContain("aims");
+    await post(s, { choice: "back" });
+    const notice = await post(s, { choice: "report" });
+    expect(notice.body.replies.at(-1)?.text).toContain("Aviso completo: /privacidad (versión");
+    expect(JSON.stringify(notice.body)).not.toContain(bot.app.publicUrl);
+  });
+
+  it("serves its script, stylesheet and favicon as files, and the page has no inline script or style", async () => {
+    const page = await server.inject({ url: "/" });
+    const scripts = [...page.body.matchAll(/<script([^>]*)>/g)].map((m) => m[1]);
+    expect(scripts).toEqual([' type="application/json" id="page-data"', ' type="module" src="/chat/chat.js"']);
+    expect(page.body).not.toMatch(/<style|style=|\son\w+=/i);
+    const js = await server.inject({ url: "/chat/chat.js" });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers["content-type"]).toMatch(/javascript/);
+    expect((await server.inject({ url: "/chat/chat.css" })).headers["content-type"]).toMatch(/text\/css/);
+    expect((await server.inject({ url: "/favicon.ico" })).headers["content-type"]).toMatch(/image\/svg\+xml/);
+    expect((await server.inject({ url: "/chat/../chat.ts" })).statusCode).toBe(404);
+    // The labels of every language travel with the page, so it can switch without a reload.
+    const data = JSON.parse(/<script type="application\/json" id="page-data">(.*?)<\/script>/s.exec(page.body)?.[1] ?? "{}");
+    expect(data.labels.en.placeholder).toBe("Type your message");
+    expect(data.labels["es-MX"].placeholder).toBe("Escribe tu mensaje");
+    expect(data.photoMaxBytes).toBe(bot.app.config.PHOTO_MAX_MB * 1024 * 1024);
+  });
+
+  it("every response carries the security headers: a CSP without 'unsafe-inline', no framing, nosniff, no referrer", async () => {
+    for (const url of ["/", "/chat/chat.js", "/healthz", "/no-such-page"]) {
+      const res = await server.inject({ url });
+      const csp = String(res.headers["content-security-policy"]);
+      expect(csp, url).toContain("default-src 'self'");
+      expect(csp, url).toContain("frame-ancestors 'none'");
+      expect(csp, url).not.toContain("unsafe-inline");
+      expect(csp, url).not.toContain("upgrade-insecure-requests");
+      expect(res.headers["x-content-type-options"], url).toBe("nosniff");
+      expect(res.headers["x-frame-options"], url).toBe("DENY");
+      expect(res.headers["referrer-policy"], url).toBe("no-referrer");
+    }
   });
 
   it("reports health with the store in use", async () => {

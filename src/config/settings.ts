@@ -10,6 +10,11 @@ const bool = z.enum(["true", "false", "1", "0", "yes", "no"], { message: "accept
 const schema = z.object({
   PORT: z.coerce.number({ message: "accepts a port number (0 picks a free one)" }).int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
+  /** Where citizens reach this server (links the bot sends, e.g. the privacy notice); unset: http://localhost:PORT. */
+  PUBLIC_URL: z
+    .url({ message: "accepts the http(s) address citizens reach this server at, such as https://chat.example.gob.mx", protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
   DATA_DIR: z.string().min(1).default("var/data"),
   FLOWS_DIR: z.string().min(1).default("flows"),
   LOCALES_DIR: z.string().min(1).default("locales"),

@@ -24,7 +24,7 @@ import type { Action } from "./actions/index.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
 import { Recovery } from "./recovery.js";
-import { joinReplies, type Renderer } from "./render.js";
+import type { Renderer } from "./render.js";
 import { readState } from "./state.js";
 import { StoreOutage } from "./store-outage.js";
 
@@ -217,7 +217,7 @@ export class ConversationService {
       citizen = ctx.citizen;
       if (result.state.lang !== citizen.language) await deps.citizens.setLanguage(citizen, result.state.lang);
 
-      const pending = joinReplies([...prelude, ...result.replies].map((r) => deps.renderer.render(r, result.state.lang)));
+      const pending = deps.renderer.answer([...prelude, ...result.replies], result.state.lang);
       record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
       await deps.conversations.save(record);
     } catch (err) {

@@ -6,14 +6,14 @@ import type { Language } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
 
 export class Renderer {
-  /** `globals` are parameters every text may use (the authority's contact, the privacy notice…). */
+  /** `globals` are parameters every text may use, per language (the authority's contact, the privacy notice…). */
   constructor(
     private readonly texts: Texts,
-    private readonly globals: Vars,
+    private readonly globals: (lang: Language) => Vars,
   ) {}
 
   render(reply: Reply, lang: Language): OutboundMessage {
-    const params = { ...reply.params, ...this.globals };
+    const params = { ...reply.params, ...this.globals(lang) };
     const text = reply.each
       ? reply.each.map((item) => this.texts.t(lang, reply.key, { ...params, ...item })).join("\n")
       : this.texts.t(lang, reply.key, params);
@@ -28,22 +28,25 @@ export class Renderer {
   text(lang: Language, key: string): OutboundMessage {
     return this.render({ key }, lang);
   }
-}
 
-/**
- * One answer, as few messages as possible: a plain text is joined to the reply after it (the
- * buttons or request stay with the question). Fewer bubbles to read, and fewer messages against
- * each platform's per-chat limits.
- */
-export function joinReplies(replies: OutboundMessage[]): OutboundMessage[] {
-  const out: OutboundMessage[] = [];
-  for (const reply of replies) {
-    const previous = out.at(-1);
-    if (previous && !previous.choices && !previous.request && previous.lang === reply.lang) {
-      out[out.length - 1] = { ...reply, text: `${previous.text}\n\n${reply.text}` };
-    } else {
-      out.push(reply);
+  /**
+   * One answer, as few messages as possible: a plain text is joined to the reply after it (the
+   * buttons or request stay with the question). Fewer bubbles to read, and fewer messages against
+   * each platform's per-chat limits. A `separate` reply (a topic to read) stays a message of its own.
+   */
+  answer(replies: Reply[], lang: Language): OutboundMessage[] {
+    const out: OutboundMessage[] = [];
+    let joinable = false;
+    for (const reply of replies) {
+      const message = this.render(reply, lang);
+      const previous = out.at(-1);
+      if (previous && joinable && !reply.separate && previous.lang === message.lang) {
+        out[out.length - 1] = { ...message, text: `${previous.text}\n\n${message.text}` };
+      } else {
+        out.push(message);
+      }
+      joinable = !message.choices && !message.request && !reply.separate;
     }
+    return out;
   }
-  return out;
 }

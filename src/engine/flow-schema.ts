@@ -44,7 +44,16 @@ const base = { id: id.optional() };
 const params = z.record(z.string(), z.string()).optional();
 
 export const stepSchema = z.discriminatedUnion("type", [
-  z.strictObject({ ...base, type: z.literal("say"), text: key, params, each: varName.optional(), next: targetSchema.optional() }),
+  z.strictObject({
+    ...base,
+    type: z.literal("say"),
+    text: key,
+    params,
+    each: varName.optional(),
+    /** A text to read on its own (a learning topic): its own message, never joined to the question after it. */
+    separate: z.boolean().optional(),
+    next: targetSchema.optional(),
+  }),
   z.strictObject({
     ...base,
     type: z.literal("ask"),

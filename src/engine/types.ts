@@ -56,6 +56,8 @@ export interface Reply {
   request?: "location" | "photo";
   /** Repeat the text once per item (item fields as extra parameters), joined into one message. */
   each?: Vars[];
+  /** Its own message: not joined to the replies around it. */
+  separate?: boolean;
 }
 
 export interface ActionCall {

@@ -1,18 +1,42 @@
 /**
- * The web chat: a page on `/` and one JSON endpoint speaking to the same conversation engine.
- * Each browser keeps a random session id; the replies of a message come back in its response.
+ * The web chat: a page on `/`, its script and stylesheet under `/chat/`, and one JSON endpoint
+ * speaking to the same conversation engine. Each browser keeps a random session id; the replies of
+ * a message come back in its response.
  */
 import { readFileSync } from "node:fs";
-import type { FastifyPluginAsync } from "fastify";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { FastifyError, FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import type { ConversationService } from "../../conversation/conversations.js";
 import type { InboundContent, OutboundMessage } from "../../conversation/messages.js";
-import { LANGUAGES, type Language, languageFromHint } from "../../locale/languages.js";
+import { LANGUAGES, type Language, languageOfRequest } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
 import { escapeHtml } from "../../util/text.js";
 
 const PAGE = readFileSync(new URL("./chat-page.html", import.meta.url), "utf8");
-const PAGE_LABELS = ["title", "placeholder", "send", "share_location", "send_photo", "location_unavailable", "connection_error"];
+/** The page's own words, by the name the page's script uses: in every language, so it can switch without a reload. */
+const PAGE_LABELS: Record<string, string> = {
+  title: "channel.title",
+  heading: "channel.heading",
+  restart: "channel.restart",
+  log_label: "channel.log_label",
+  input_label: "channel.input_label",
+  placeholder: "channel.placeholder",
+  send: "channel.send",
+  waiting: "channel.waiting",
+  share_location: "channel.share_location",
+  send_photo: "channel.send_photo",
+  location_sent: "channel.location_sent",
+  photo_sent: "channel.photo_sent",
+  photo_unreadable: "channel.photo_unreadable",
+  photo_too_large: "errors.photo_too_large",
+  location_unavailable: "channel.location_unavailable",
+  location_timeout: "channel.location_timeout",
+  connection_error: "channel.connection_error",
+  server_error: "errors.internal",
+  greeting: "channel.greeting",
+};
 
 const messageSchema = z
   .strictObject({
@@ -35,11 +59,6 @@ function contentOf(m: z.infer<typeof messageSchema>): InboundContent {
   return { type: "photo", data: Buffer.from(m.photo ?? "", "base64") };
 }
 
-/** `?lang=` first, else the browser's first language; the same mapping every channel uses. */
-function pickLanguage(query: unknown, acceptLanguage: string | undefined, fallback: Language): Language {
-  return languageFromHint(typeof query === "string" ? query : acceptLanguage?.split(",")[0]?.trim(), fallback);
-}
-
 export interface ChatPluginOptions {
   service: ConversationService;
   texts: Texts;
@@ -47,28 +66,51 @@ export interface ChatPluginOptions {
   defaultLanguage: Language;
   /** Largest photo accepted, in bytes. */
   photoMaxBytes: number;
+  /** The public address links in replies start with; on the page they become relative to it. */
+  publicUrl: string;
 }
 
-export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts, defaultLanguage, photoMaxBytes }) => {
+export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts, defaultLanguage, photoMaxBytes, publicUrl }) => {
   // Photos travel base64-encoded inside JSON: a third larger than the file, plus the envelope.
   const bodyLimit = Math.ceil(photoMaxBytes * 1.4) + 64 * 1024;
-  app.get("/", async (req, reply) => {
-    const lang = pickLanguage((req.query as { lang?: unknown }).lang, req.headers["accept-language"], defaultLanguage);
-    const labels = Object.fromEntries(PAGE_LABELS.map((k) => [k, texts.t(lang, `channel.${k}`)]));
-    const html = PAGE.replaceAll("{{lang}}", lang)
-      .replaceAll("{{title}}", escapeHtml(labels.title))
-      .replace("{{labels}}", JSON.stringify(labels).replace(/</g, "\\u003c"));
-    return reply
-      .type("text/html; charset=utf-8")
-      .header("content-security-policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:")
-      .send(html);
+  const labels = Object.fromEntries(LANGUAGES.map((l) => [l, Object.fromEntries(Object.entries(PAGE_LABELS).map(([name, key]) => [name, texts.t(l, key)]))]));
+  // What the page's script needs, inside <script type="application/json">: no "</script>" can close it early.
+  const pageData = JSON.stringify({ labels, photoMaxBytes }).replace(/</g, "\\u003c");
+  const langOf = (req: { headers: { "accept-language"?: string } }, query?: unknown): Language =>
+    languageOfRequest(query, req.headers["accept-language"], defaultLanguage);
+  // The page asks in the chat's language (Accept-Language): a body refused before it is read (too
+  // large, not JSON) is answered in it too, never with Fastify's English. Other errors go on to the
+  // server's own handling.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const lang = langOf(req);
+    if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") return reply.code(413).send({ error: texts.t(lang, "errors.photo_too_large") });
+    if (err.code?.startsWith("FST_ERR_CTP_")) return reply.code(400).send({ error: texts.t(lang, "errors.bad_request") });
+    throw err;
   });
+
+  await app.register(fastifyStatic, {
+    root: fileURLToPath(new URL("./public/", import.meta.url)),
+    prefix: "/chat/",
+    wildcard: false,
+    decorateReply: false,
+  });
+
+  app.get("/", async (req, reply) => {
+    const lang = langOf(req, (req.query as { lang?: unknown }).lang);
+    const t = (key: string) => escapeHtml(labels[lang][key] ?? "");
+    const html = PAGE.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => (name === "lang" ? lang : name === "data" ? pageData : t(name)));
+    return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(html);
+  });
+
+  // Links to this server's own pages open relative to the page, whatever address it was reached at.
+  const ownLinks = `${publicUrl}/`;
+  const relative = (text: string) => text.replaceAll(ownLinks, "/");
 
   app.post("/api/chat/messages", { bodyLimit }, async (req, reply) => {
     const parsed = messageSchema.safeParse(req.body);
     // Even a message we cannot use is answered in its sender's language when it says which.
     const asked = z.object({ lang: z.enum(LANGUAGES) }).safeParse(req.body);
-    const lang = asked.success ? asked.data.lang : pickLanguage(undefined, req.headers["accept-language"], defaultLanguage);
+    const lang = asked.success ? asked.data.lang : langOf(req);
     if (!parsed.success) return reply.code(400).send({ error: texts.t(lang, "errors.bad_request") });
     const replies: Omit<OutboundMessage, "id">[] = [];
     let answered = false;
@@ -78,7 +120,7 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
         // Replies to a message kept during a store outage come after this response: refused here,
         // they stay pending and arrive with the visitor's next message.
         if (answered) throw new Error("the web chat request was already answered");
-        replies.push({ lang: message.lang, text: message.text, choices: message.choices, request: message.request });
+        replies.push({ lang: message.lang, text: relative(message.text), choices: message.choices, request: message.request });
       },
     );
     answered = true;

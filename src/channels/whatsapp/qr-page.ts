@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import QRCode from "qrcode";
+import { htmlPage } from "../../http/page.js";
 import type { Language } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
 import { sameSecret } from "../../util/secrets.js";
@@ -34,14 +35,8 @@ export const whatsappQrPagePlugin: FastifyPluginAsync<QrPageOptions> = async (ap
       state === "qr" && qr
         ? `<p>${t("scan")}</p>${await QRCode.toString(qr, { type: "svg", margin: 2, width: 320 })}`
         : `<p>${t(state === "ready" ? "ready" : state === "off" ? "off" : "starting")}</p>`;
-    const html = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>${t("title")}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}svg{max-width:100%;height:auto}</style></head>
-<body><h1>${t("title")}</h1>${body}</body></html>`;
-    return reply
-      .header("cache-control", "no-store")
-      .header("referrer-policy", "no-referrer")
-      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
-      .type("text/html; charset=utf-8")
-      .send(html);
+    // The server's Content-Security-Policy applies: the QR is inline SVG markup (no script, no style).
+    const html = htmlPage({ lang, title: texts.t(lang, "whatsapp.admin.title"), body, refresh: 5 });
+    return reply.header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);
   });
 };

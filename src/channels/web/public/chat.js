@@ -1,0 +1,441 @@
+// The web chat in the browser: sends what the citizen types, presses, shares or photographs to
+// /api/chat/messages and shows the bot's replies. Served as a file (the page's Content-Security-Policy
+// allows no inline script). Works in insecure contexts too (plain HTTP on an intranet address), where
+// crypto.randomUUID and geolocation do not exist.
+
+/** From the JSON block the server fills: the page's labels in every language, the largest photo taken. */
+const PAGE = JSON.parse(document.getElementById("page-data").textContent);
+const LABELS = PAGE.labels;
+const SESSION_KEY = "ma-session";
+const TRANSCRIPT_KEY = "ma-transcript";
+const DRAFT_KEY = "ma-draft";
+/** Entries kept in the visible history after a reload. */
+const MAX_ENTRIES = 300;
+/** Long side of a photo sent, in pixels: a phone's 12 MP photo becomes about 300 KB. */
+const PHOTO_MAX_SIDE = 1600;
+const THUMB_SIDE = 240;
+const GEO_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+const log = document.getElementById("log");
+const form = document.getElementById("form");
+const text = document.getElementById("text");
+const sendButton = document.getElementById("send");
+const restartButton = document.getElementById("restart");
+const tools = document.getElementById("tools");
+const locationButton = document.getElementById("location");
+const photoButton = document.getElementById("photo-button");
+const photoInput = document.getElementById("photo");
+
+/** A version 4 UUID; `crypto.randomUUID` exists only in secure contexts, getRandomValues everywhere. */
+function uuid() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Storage can be refused (private modes, full quota): the chat still works, it just forgets. */
+function read(storage, key) {
+  try {
+    return storage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+function write(storage, key, value) {
+  try {
+    if (value === null) storage.removeItem(key);
+    else storage.setItem(key, value);
+  } catch {
+    // nothing to do: the history is a convenience
+  }
+}
+
+let lang = document.documentElement.lang;
+let session = read(localStorage, SESSION_KEY);
+/** What the log shows, kept for a reload: { kind: "bot" | "me" | "photo" | "location" | "error", ... }. */
+let transcript = [];
+try {
+  const saved = JSON.parse(read(sessionStorage, TRANSCRIPT_KEY) ?? "[]");
+  if (Array.isArray(saved)) transcript = saved;
+} catch {
+  transcript = [];
+}
+/** The bot's latest question: its bubble and its reply. */
+let current = null;
+let busy = false;
+
+function label(key, params = {}) {
+  const value = (LABELS[lang] ?? LABELS[document.documentElement.lang])[key] ?? "";
+  return value.replace(/\{\{(\w+)\}\}/g, (_m, name) => String(params[name] ?? ""));
+}
+
+/** The page's own words follow the conversation's language. */
+function applyLanguage(next) {
+  if (!LABELS[next]) return;
+  lang = next;
+  document.documentElement.lang = next;
+  document.title = label("title");
+  document.getElementById("heading").textContent = label("heading");
+  document.getElementById("text-label").textContent = label("input_label");
+  log.setAttribute("aria-label", label("log_label"));
+  text.placeholder = label("placeholder");
+  sendButton.textContent = label("send");
+  restartButton.textContent = label("restart");
+  locationButton.textContent = label("share_location");
+  photoButton.textContent = label("send_photo");
+}
+
+const LINK = /https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]]|www\.[^\s<>"]+[^\s<>".,;:!?)\]]|\/[a-z][\w\-/]*(?:\?[\w=&-]+)?|[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gi;
+
+/** The address a piece of text links to, or null: web and mail addresses, and paths on this server. */
+function hrefOf(part, before) {
+  let href = part;
+  if (part.startsWith("/")) {
+    // A path only at the start of a word ("y/o" is no link).
+    if (before && !/\s/.test(before)) return null;
+  } else if (part.includes("@") && !part.includes("/")) href = `mailto:${part}`;
+  else if (/^www\./i.test(part)) href = `https://${part}`;
+  try {
+    const url = new URL(href, location.href);
+    return ["http:", "https:", "mailto:"].includes(url.protocol) ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Text with its web addresses and e-mails as links, built as DOM nodes (bot text is never HTML). */
+function linked(content) {
+  const fragment = document.createDocumentFragment();
+  let at = 0;
+  for (const match of content.matchAll(LINK)) {
+    const url = hrefOf(match[0], content[match.index - 1]);
+    if (!url) continue;
+    if (match.index > at) fragment.append(content.slice(at, match.index));
+    const a = document.createElement("a");
+    a.href = url.href;
+    a.textContent = match[0];
+    if (url.protocol !== "mailto:") {
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+    }
+    fragment.append(a);
+    at = match.index + match[0].length;
+  }
+  if (at < content.length) fragment.append(content.slice(at));
+  return fragment;
+}
+
+function remember(entry) {
+  transcript.push(entry);
+  if (transcript.length > MAX_ENTRIES) transcript = transcript.slice(-MAX_ENTRIES);
+  write(sessionStorage, TRANSCRIPT_KEY, JSON.stringify(transcript));
+}
+
+function bubble(kind) {
+  const div = document.createElement("div");
+  div.className = `msg ${kind}`;
+  log.appendChild(div);
+  return div;
+}
+
+/** Draws one transcript entry; returns its element. */
+function draw(entry) {
+  if (entry.kind === "bot") {
+    const div = bubble("bot");
+    div.tabIndex = -1;
+    div.append(linked(entry.text));
+    if (entry.choices?.length) {
+      const box = document.createElement("div");
+      box.className = "choices";
+      for (const c of entry.choices) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = c.label;
+        b.disabled = true;
+        b.addEventListener("click", () => send({ choice: c.value }, { kind: "me", text: c.label }));
+        box.appendChild(b);
+      }
+      div.appendChild(box);
+    }
+    return div;
+  }
+  if (entry.kind === "error") {
+    const div = bubble("error");
+    div.textContent = entry.text;
+    return div;
+  }
+  const div = bubble("me");
+  if (entry.kind === "photo") {
+    if (entry.thumb) {
+      const img = document.createElement("img");
+      img.src = entry.thumb;
+      img.alt = label("photo_sent");
+      div.appendChild(img);
+    }
+    div.append(`📷 ${label("photo_sent")}`);
+  } else if (entry.kind === "location") {
+    div.append(`📍 ${label("location_sent", { latitude: entry.latitude.toFixed(5), longitude: entry.longitude.toFixed(5) })}`);
+  } else {
+    div.textContent = entry.text;
+  }
+  return div;
+}
+
+function add(entry) {
+  remember(entry);
+  return draw(entry);
+}
+
+/** Only the latest question can be answered; its buttons and tools follow `busy`. */
+function refreshControls() {
+  for (const b of log.querySelectorAll(".choices button")) b.disabled = true;
+  if (current && !busy) for (const b of current.element.querySelectorAll(".choices button")) b.disabled = false;
+  const request = current?.entry.request;
+  locationButton.hidden = request !== "location" || !window.isSecureContext || !navigator.geolocation;
+  photoButton.hidden = request !== "photo";
+  tools.hidden = locationButton.hidden && photoButton.hidden;
+  locationButton.disabled = busy;
+  photoButton.disabled = busy;
+  text.disabled = busy;
+  sendButton.disabled = busy;
+  restartButton.disabled = busy;
+  log.setAttribute("aria-busy", String(busy));
+}
+
+let typing = null;
+function setBusy(value) {
+  busy = value;
+  if (busy && !typing) {
+    typing = document.createElement("div");
+    typing.className = "typing";
+    typing.textContent = label("waiting");
+    log.appendChild(typing);
+    log.scrollTop = log.scrollHeight;
+  } else if (!busy && typing) {
+    typing.remove();
+    typing = null;
+  }
+  refreshControls();
+}
+
+/**
+ * Shows the question with its buttons: the log ends at it (it is the last message), or, when it is
+ * taller than the log, starts at its top. Focus goes to it so a screen reader reads it next.
+ */
+function present(question) {
+  if (!question) {
+    log.scrollTop = log.scrollHeight;
+    return;
+  }
+  log.scrollTop = question.offsetHeight > log.clientHeight ? question.offsetTop - 8 : log.scrollHeight;
+  question.focus({ preventScroll: true });
+}
+
+function showReplies(replies) {
+  for (const r of replies) {
+    if (r.lang && r.lang !== lang) applyLanguage(r.lang);
+    const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, lang: r.lang };
+    current = { entry, element: add(entry) };
+  }
+}
+
+function notice(message) {
+  add({ kind: "error", text: message });
+}
+
+/** Sends one message; while it is in flight nothing else can be sent. */
+async function send(payload, echo) {
+  if (busy) return;
+  if (echo) add(echo);
+  setBusy(true);
+  const before = current;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    const res = await fetch("/api/chat/messages", {
+      method: "POST",
+      // The language of any refusal (a photo too large, a full server) before the body is read.
+      headers: { "content-type": "application/json", "accept-language": lang },
+      body: JSON.stringify({ session, id: uuid(), lang, ...payload }),
+      signal: controller.signal,
+    });
+    let body = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+    if (res.ok && Array.isArray(body?.replies)) showReplies(body.replies);
+    // A refusal the server explains in the citizen's language (a photo too large, too many messages)…
+    else if (res.status < 500 && typeof body?.error === "string") notice(body.error);
+    // … or a failure of the server, or of something between it and the browser.
+    else notice(label(res.status >= 500 ? "server_error" : "connection_error"));
+  } catch {
+    notice(label("connection_error"));
+  } finally {
+    clearTimeout(timer);
+    setBusy(false);
+  }
+  if (current !== before) present(current.element);
+  else {
+    // Nothing new to answer (a refusal, a lost connection): back to where the citizen was.
+    present(null);
+    text.focus({ preventScroll: true });
+  }
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const value = text.value.trim();
+  if (!value || busy) return;
+  text.value = "";
+  write(sessionStorage, DRAFT_KEY, null);
+  send({ text: value }, { kind: "me", text: value });
+});
+
+text.addEventListener("input", () => write(sessionStorage, DRAFT_KEY, text.value || null));
+
+// Typing while a question has the focus goes to the text box (a space or Enter still presses a button).
+log.addEventListener("keydown", (e) => {
+  if (busy || e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1 || e.key === " ") return;
+  if (e.target.closest("button, a")) return;
+  text.focus();
+});
+
+locationButton.addEventListener("click", () => {
+  if (busy) return;
+  setBusy(true);
+  let settled = false;
+  const finish = (fn) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    setBusy(false);
+    fn();
+  };
+  const failed = (key) => () => {
+    notice(label(key));
+    present(null);
+    text.focus({ preventScroll: true });
+  };
+  // The browser's own timeout does not run while its permission prompt waits for an answer.
+  const timer = setTimeout(() => finish(failed("location_timeout")), GEO_TIMEOUT_MS + 1000);
+  navigator.geolocation.getCurrentPosition(
+    (p) =>
+      finish(() => {
+        const { latitude, longitude } = p.coords;
+        send({ location: { latitude, longitude } }, { kind: "location", latitude, longitude });
+      }),
+    (err) => finish(failed(err.code === err.TIMEOUT ? "location_timeout" : "location_unavailable")),
+    { enableHighAccuracy: true, timeout: GEO_TIMEOUT_MS, maximumAge: 60_000 },
+  );
+});
+
+function dataUrlOf(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+function drawScaled(bitmap, maxSide) {
+  const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  const ctx = canvas.getContext("2d");
+  // JPEG has no transparency: a transparent PNG gets a white background, not a black one.
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+/**
+ * A photo as the bot should receive it: decoded, turned upright, its long side at most 1,600 px, as
+ * JPEG (which also leaves the camera's metadata, such as where it was taken, behind), with a
+ * thumbnail for the conversation. A file the browser cannot decode goes as it is, for the server to
+ * answer in the citizen's language.
+ */
+async function preparePhoto(file) {
+  try {
+    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    const full = drawScaled(bitmap, PHOTO_MAX_SIDE);
+    const thumb = drawScaled(bitmap, THUMB_SIDE).toDataURL("image/jpeg", 0.7);
+    bitmap.close();
+    const blob = await new Promise((resolve) => full.toBlob(resolve, "image/jpeg", 0.85));
+    if (!blob) throw new Error("no JPEG");
+    return { blob, thumb };
+  } catch {
+    return { blob: file, thumb: null };
+  }
+}
+
+photoButton.addEventListener("click", () => photoInput.click());
+photoInput.addEventListener("change", async () => {
+  const file = photoInput.files[0];
+  photoInput.value = "";
+  if (!file || busy) return;
+  setBusy(true);
+  let photo;
+  try {
+    photo = await preparePhoto(file);
+  } catch {
+    setBusy(false);
+    notice(label("photo_unreadable"));
+    return;
+  }
+  // Larger than the server takes: said here, in the citizen's language, without uploading it for
+  // nothing (a server refusing a body mid-upload often reaches the browser as a broken connection).
+  if (photo.blob.size > PAGE.photoMaxBytes) {
+    setBusy(false);
+    notice(label("photo_too_large"));
+    present(null);
+    return;
+  }
+  const data = (await dataUrlOf(photo.blob)).split(",")[1];
+  setBusy(false);
+  send({ photo: data }, { kind: "photo", thumb: photo.thumb });
+});
+
+/** Forgets this browser's conversation (history, draft, session) and starts a new one. */
+function restart() {
+  write(sessionStorage, TRANSCRIPT_KEY, null);
+  write(sessionStorage, DRAFT_KEY, null);
+  transcript = [];
+  current = null;
+  log.replaceChildren();
+  text.value = "";
+  session = uuid();
+  write(localStorage, SESSION_KEY, session);
+  send({ text: label("greeting") });
+}
+
+restartButton.addEventListener("click", () => {
+  if (!busy) restart();
+});
+
+// Start: the history this tab kept, or a greeting for a new visitor, or the menu for one coming back.
+const draft = read(sessionStorage, DRAFT_KEY);
+if (draft) text.value = draft;
+if (session && transcript.length) {
+  const lastBot = transcript.filter((e) => e.kind === "bot").pop();
+  if (lastBot?.lang) applyLanguage(lastBot.lang);
+  for (const entry of transcript) {
+    const element = draw(entry);
+    if (entry === lastBot) current = { entry, element };
+  }
+  refreshControls();
+  present(current?.element);
+} else if (session) {
+  refreshControls();
+  send({ text: "menu" });
+} else {
+  restart();
+}
