@@ -3,7 +3,6 @@
  * and stopped in the right order. `npm start` and the end-to-end tests use this same composition.
  */
 import type { FastifyInstance } from "fastify";
-import type { Connection } from "mongoose";
 import { type App, type AppOptions, createApp } from "./app.js";
 import { TelegramChannel } from "./channels/telegram/channel.js";
 import { telegramWebhookPlugin } from "./channels/telegram/webhook.js";
@@ -55,7 +54,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         pseudonym: app.pseudonym,
         createClient: options.whatsappClient ?? createWhatsAppClient,
         // With MongoDB, the WhatsApp session is kept there too (RemoteAuth).
-        mongo: "connection" in app.store ? (app.store.connection as Connection) : undefined,
+        sessionFiles: app.store.sharedFiles,
         printQr: options.printQr,
         reconnectMs: options.whatsappReconnectMs,
       })

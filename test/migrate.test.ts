@@ -1,17 +1,18 @@
 /**
- * `npm run admin -- migrate --to mongo`: everything a real session left in the embedded store is
- * read and written as documents MongoDB's models accept. Against a real MongoDB (MONGODB_URI set)
- * the copy runs twice and the second run changes nothing.
+ * `npm run admin -- migrate --to mongo`: everything a real session left in the embedded store goes
+ * to MongoDB insert-only, counters first. Through the wire double: what the driver is told to do
+ * (and never told to do: replace a document). Against a real MongoDB (MONGODB_URI set): a second
+ * run, also after the bot wrote newer data there, leaves every collection exactly as it was.
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import mongoose from "mongoose";
-import { describe, expect, it } from "vitest";
-import { type MigrationProgress, migrateToMongo } from "../src/admin/migrate.js";
-import { openMongoStore } from "../src/store/mongo/index.js";
-import { defineModels } from "../src/store/mongo/models.js";
-import { MongoCitizens, MongoConversations } from "../src/store/mongo/repositories.js";
-import { startBot } from "./helpers/app.js";
+import type mongoose from "mongoose";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BATCH, type MigrationProgress, migrateToMongo } from "../src/admin/migrate.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
+import { MongoWireDouble, type SentCommand } from "./fakes/mongo-wire.js";
+import { startBot, tempDir } from "./helpers/app.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 
@@ -38,57 +39,153 @@ async function sessionOnDisk(): Promise<string> {
 
 const quiet: MigrationProgress = { start() {}, tick() {}, finish() {} };
 
-describe("migrate to MongoDB", () => {
-  it("reads every collection and writes documents the MongoDB models accept", async () => {
-    const dataDir = await sessionOnDisk();
-    const models = defineModels(mongoose.createConnection());
-    const writes: { model: string; doc: Record<string, unknown> }[] = [];
-    const recorder = (model: string) => ({
-      replaceOne: async (_filter: unknown, doc: Record<string, unknown>) => void writes.push({ model, doc }),
-      updateOne: async (filter: { _id: string }, update: { $max: { seq: number } }) =>
-        void writes.push({ model, doc: { _id: filter._id, seq: update.$max.seq } }),
-    });
-    const media: { id: string; mimeType: string; bytes: number }[] = [];
-    const mongo = {
-      models: { reports: recorder("reports"), inbound: recorder("inbound"), counters: recorder("counters") },
-      citizens: new MongoCitizens(recorder("citizens") as never),
-      conversations: new MongoConversations(recorder("conversations") as never),
-      media: { put: async (id: string, m: { data: Buffer; mimeType: string }) => void media.push({ id, mimeType: m.mimeType, bytes: m.data.length }) },
-    };
-    const counts = await migrateToMongo(dataDir, mongo as never, quiet);
-    expect(counts).toEqual({ citizens: 1, conversations: 1, reports: 1, inbound: 9, counters: 1, media: 1 });
-    expect(media).toEqual([{ id: expect.any(String), mimeType: "image/png", bytes: 70 }]);
+/** The documents the driver was asked to insert into one collection, in order. */
+function inserted(wire: MongoWireDouble, collection: string): Record<string, unknown>[] {
+  return wire.sent("insert").flatMap((c) => (c.body.insert === collection ? (c.body.documents as Record<string, unknown>[]) : []));
+}
 
-    const report = writes.find((w) => w.model === "reports")?.doc;
-    expect(report).toMatchObject({ folio: "MET-2026-000001", location: { type: "Point", coordinates: [-99.6047, 19.2566] }, photos: [media[0].id] });
-    expect(writes.find((w) => w.model === "counters")?.doc).toEqual({ _id: "folio:15054:2026", seq: 1 });
-    const modelOf = {
-      citizens: models.citizens,
-      conversations: models.conversations,
-      reports: models.reports,
-      inbound: models.inbound,
-      counters: models.counters,
-    };
-    for (const { model, doc } of writes) {
-      await expect(new modelOf[model as keyof typeof modelOf](doc).validate(), `${model} ${String(doc._id)}`).resolves.toBeUndefined();
-    }
+describe("migrate to MongoDB (wire double)", () => {
+  let wire: MongoWireDouble;
+  let mongo: MongoStore;
+  beforeEach(async () => {
+    wire = await new MongoWireDouble().start();
+    mongo = await openMongoStore(wire.uri(), { attempts: 1 });
+    wire.clear();
+  });
+  afterEach(async () => {
+    await mongo.close();
+    await wire.stop();
   });
 
-  const uri = process.env.MONGODB_URI;
-  it.skipIf(!uri)("copies into a real MongoDB, and a second run changes nothing (MONGODB_URI)", async () => {
+  it("moves counters first and only forward, then inserts every document (never replaces one), unordered, with majority", async () => {
+    const dataDir = await sessionOnDisk();
+    // GridFS: no photo there yet (the double keeps no files).
+    const result = await migrateToMongo(dataDir, mongo, quiet);
+
+    const writes = wire.sent().filter((c) => ["insert", "update", "delete", "findAndModify"].includes(c.name));
+    const order = writes.map((c) => `${c.name} ${String(c.body[c.name])}`);
+    expect(order[0]).toBe("update counters");
+    expect(order.slice(1, 5)).toEqual(["insert citizens", "insert conversations", "insert reports", "insert inbound"]);
+    // Nothing but counters is ever updated: a document already in MongoDB is never overwritten.
+    expect(writes.filter((c) => c.name === "update").map((c) => c.body.update)).toEqual(["counters"]);
+    const counterUpdate = (writes[0].body.updates as { q: unknown; u: unknown; upsert: boolean }[])[0];
+    expect(counterUpdate).toEqual({ q: { _id: "folio:15054:2026" }, u: { $max: { seq: 1 } }, upsert: true });
+    for (const c of writes.filter((w) => w.name === "insert" && w.body.insert !== "media.files" && w.body.insert !== "media.chunks")) {
+      expect(c.body.ordered).toBe(false);
+      expect(c.body.writeConcern).toEqual({ w: "majority", j: true, wtimeout: 10_000 });
+    }
+
+    // The documents themselves, as the bot's own repositories would have written them.
+    const [report] = inserted(wire, "reports");
+    expect(report).toMatchObject({
+      folio: "MET-2026-000001",
+      location: { type: "Point", coordinates: [-99.6047, 19.2566] },
+      citizenId: "console:ana",
+    });
+    const [citizen] = inserted(wire, "citizens");
+    expect(citizen).toMatchObject({ _id: "console:ana", channel: "console", chatId: "ana", consent: { version: expect.any(String) } });
+    expect(citizen).not.toHaveProperty("id");
+    const [conversation] = inserted(wire, "conversations");
+    expect(conversation).toMatchObject({ _id: "console:ana", channel: "console", chatId: "ana", state: { flow: expect.any(String) } });
+    expect(inserted(wire, "inbound")).toHaveLength(9);
+    const photo = inserted(wire, "media.files")[0];
+    expect(photo).toMatchObject({ filename: (report.photos as string[])[0], length: 70, metadata: { mimeType: "image/png" } });
+
+    expect(result).toEqual({
+      counters: { copied: 1, kept: 0, conflicts: [] },
+      citizens: { copied: 1, kept: 0, conflicts: [] },
+      conversations: { copied: 1, kept: 0, conflicts: [] },
+      reports: { copied: 1, kept: 0, conflicts: [] },
+      inbound: { copied: 9, kept: 0, conflicts: [] },
+      media: { copied: 1, kept: 0, conflicts: [] },
+    });
+  });
+
+  it("documents MongoDB already has are skipped and counted; a folio another report holds is a conflict, named by folio", async () => {
+    const dataDir = await tempDir("ma-migrate-");
+    const store = await openEmbeddedStore(dataDir);
+    const t0 = new Date("2026-11-28T12:00:00Z");
+    // More inbound ids than one batch holds.
+    for (let i = 0; i < BATCH + 500; i++) await store.inbound.claim(`telegram:${i}`, t0, 60_000);
+    const { sampleReport } = await import("./helpers/reports.js");
+    await store.reports.insert(sampleReport({ folio: "MET-2026-000001" }));
+    await store.reports.insert(sampleReport({ folio: "MET-2026-000002" }));
+    await store.close();
+
+    // MongoDB already has inbound ids 0 and 1200, and another report under folio MET-2026-000002.
+    const duplicate = (index: number, key: string) => ({
+      index,
+      code: 11000,
+      errmsg: `E11000 duplicate key error collection: municipio.x index: ${key} dup key: { }`,
+    });
+    wire.answer("insert", (c: SentCommand) => {
+      const docs = c.body.documents as { _id: string; folio?: string }[];
+      if (c.body.insert === "inbound") {
+        const dups = docs.flatMap((d, i) => (d._id === "telegram:0" || d._id === "telegram:1200" ? [duplicate(i, "_id_")] : []));
+        return { ok: 1, n: docs.length - dups.length, writeErrors: dups };
+      }
+      if (c.body.insert === "reports") {
+        const at = docs.findIndex((d) => d.folio === "MET-2026-000002");
+        return { ok: 1, n: docs.length - 1, writeErrors: [duplicate(at, "folio_1")] };
+      }
+      return undefined;
+    });
+    const result = await migrateToMongo(dataDir, mongo, quiet);
+
+    const batches = wire.sent("insert").filter((c) => c.body.insert === "inbound");
+    expect(batches.map((c) => (c.body.documents as unknown[]).length)).toEqual([BATCH, 500]);
+    expect(result.inbound).toEqual({ copied: BATCH + 500 - 2, kept: 2, conflicts: [] });
+    expect(result.reports).toEqual({ copied: 1, kept: 0, conflicts: ["folio MET-2026-000002 is another report's in MongoDB"] });
+  });
+
+  it("any other write error stops the migration with it (a write concern not met is not a duplicate)", async () => {
+    const dataDir = await sessionOnDisk();
+    wire.answer(
+      "insert",
+      { ok: 1, n: 1, writeConcernError: { code: 64, codeName: "WriteConcernFailed", errmsg: "waiting for replication timed out" } },
+      {
+        when: (c) => c.body.insert === "citizens",
+      },
+    );
+    await expect(migrateToMongo(dataDir, mongo, quiet)).rejects.toThrow(/waiting for replication timed out/);
+    expect(wire.sent("insert").map((c) => c.body.insert)).toEqual(["citizens"]);
+  });
+});
+
+const uri = process.env.MONGODB_URI;
+
+/** Every document of every collection the migration writes, GridFS included, sorted by id. */
+async function contents(mongo: MongoStore): Promise<Record<string, unknown[]>> {
+  const db = mongo.connection.db as mongoose.mongo.Db;
+  const out: Record<string, unknown[]> = {};
+  for (const name of ["citizens", "conversations", "reports", "inbound", "counters", "media.files", "media.chunks"]) {
+    out[name] = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
+  }
+  return out;
+}
+
+describe.skipIf(!uri)("migrate to a real MongoDB (MONGODB_URI)", () => {
+  it("a second run, also after the bot wrote newer data, changes nothing", async () => {
     const dataDir = await sessionOnDisk();
     const dbName = `municipio_test_${randomUUID().slice(0, 8)}`;
     const mongo = await openMongoStore(uri as string, { dbName, attempts: 1 });
     try {
-      const first = await migrateToMongo(dataDir, mongo, quiet);
-      const second = await migrateToMongo(dataDir, mongo, quiet);
-      expect(second).toEqual(first);
-      expect(await mongo.reports.count()).toBe(1);
+      await migrateToMongo(dataDir, mongo, quiet);
       const report = await mongo.reports.byFolio("MET-2026-000001");
       expect(report?.location).toEqual({ latitude: 19.2566, longitude: -99.6047 });
       expect((await mongo.media.get(report?.photos[0] as string))?.data.length).toBe(70);
+      // Live on MongoDB: the citizen changes language, a folio is handed out.
+      const citizen = await mongo.citizens.get("console:ana");
+      await mongo.citizens.save({ ...(citizen as NonNullable<typeof citizen>), language: "en", updatedAt: new Date() });
       expect(await mongo.counters.next("folio:15054:2026")).toBe(2);
-      expect(await mongo.citizens.get("console:ana")).toMatchObject({ channel: "console", consent: { version: expect.any(String) } });
+      const live = await contents(mongo);
+
+      const again = await migrateToMongo(dataDir, mongo, quiet);
+      expect(await contents(mongo)).toEqual(live);
+      expect(again.citizens).toEqual({ copied: 0, kept: 1, conflicts: [] });
+      expect(again.counters).toEqual({ copied: 0, kept: 1, conflicts: [] });
+      expect(again.media).toEqual({ copied: 0, kept: 1, conflicts: [] });
+      expect((await mongo.citizens.get("console:ana"))?.language).toBe("en");
     } finally {
       await mongo.connection.dropDatabase();
       await mongo.close();

@@ -7,9 +7,8 @@ import mongoose, { type Connection } from "mongoose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../src/domain/model/report.js";
 import { INBOUND_TTL_S } from "../src/store/claim.js";
-import { hardenConnection, MongoUnavailableError, mongoHosts, openMongoStore } from "../src/store/mongo/index.js";
-import { defineModels, type Models } from "../src/store/mongo/models.js";
-import { MongoReports, reportFromDoc, reportToDoc } from "../src/store/mongo/repositories.js";
+import { defineModels, hardenConnection, type Models, MongoUnavailableError, mongoHosts, openMongoStore } from "../src/store/mongo/index.js";
+import { CITIZEN_INDEX, MongoReports, reportFromDoc, reportToDoc } from "../src/store/mongo/reports.js";
 import { sampleReport } from "./helpers/reports.js";
 
 let conn: Connection;
@@ -116,7 +115,7 @@ describe("mongoose models, without a server", () => {
       expect.arrayContaining([
         expect.objectContaining({ fields: { folio: 1 }, unique: true }),
         expect.objectContaining({ fields: { municipality: 1, status: 1, createdAt: -1 } }),
-        expect.objectContaining({ fields: { citizenId: 1, createdAt: -1 } }),
+        expect.objectContaining({ fields: { citizenId: 1, createdAt: -1 }, name: CITIZEN_INDEX, partialFilterExpression: { citizenId: { $gt: "" } } }),
         expect.objectContaining({ fields: { location: "2dsphere" } }),
       ]),
     );
@@ -128,9 +127,8 @@ describe("mongoose models, without a server", () => {
       expect.objectContaining({ fields: { claimedAt: 1 }, expireAfterSeconds: INBOUND_TTL_S }),
       expect.objectContaining({ fields: { state: 1, claimedAt: 1 }, partialFilterExpression: { state: "processing" } }),
     ]);
-    // Inbound ids are unique as the collection's _id; folio numbers and reports are written with majority.
-    expect(models.reports.schema.get("writeConcern")).toMatchObject({ w: "majority" });
-    expect(models.counters.schema.get("writeConcern")).toMatchObject({ w: "majority" });
+    // Inbound ids are unique as the collection's _id. Every collection is written with majority and a timeout.
+    for (const model of Object.values(models)) expect(model.schema.get("writeConcern")).toEqual({ w: "majority", j: true, wtimeout: 10_000 });
   });
 
   it("neutralises hostile filters before any query is sent", async () => {

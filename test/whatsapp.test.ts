@@ -4,10 +4,11 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import mongoose from "mongoose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import WAWebJS from "whatsapp-web.js";
 import { createWhatsAppClient } from "../src/channels/whatsapp/client.js";
+import { GuardedRemoteAuth } from "../src/channels/whatsapp/remote-auth.js";
+import { createLogger } from "../src/util/logger.js";
 import { FakeWhatsApp } from "./fakes/whatsapp.js";
 import { tempDir } from "./helpers/app.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
@@ -59,7 +60,8 @@ async function ready(): Promise<void> {
 describe("whatsapp client (production factory, never started)", () => {
   it("runs on the system Chromium with server flags; the session is kept under DATA_DIR, or in MongoDB when there is one", async () => {
     const dataDir = await tempDir();
-    const local = createWhatsAppClient({ chromiumPath: "/usr/bin/chromium", dataDir }) as unknown as WAWebJS.Client & {
+    const logger = createLogger("silent");
+    const local = createWhatsAppClient({ chromiumPath: "/usr/bin/chromium", dataDir, logger }) as unknown as WAWebJS.Client & {
       options: WAWebJS.ClientOptions;
       authStrategy: WAWebJS.LocalAuth & { dataPath: string };
     };
@@ -69,10 +71,14 @@ describe("whatsapp client (production factory, never started)", () => {
     expect(local.authStrategy).toBeInstanceOf(WAWebJS.LocalAuth);
     expect(local.authStrategy.dataPath).toContain(join(dataDir, "whatsapp"));
 
-    const connection = mongoose.createConnection();
-    const remote = createWhatsAppClient({ chromiumPath: "/usr/bin/chromium", dataDir, mongo: connection }) as unknown as { authStrategy: unknown };
+    const sessionFiles = { exists: async () => false, upload: async () => {}, download: async () => false, remove: async () => {} };
+    const remote = createWhatsAppClient({ chromiumPath: "/usr/bin/chromium", dataDir, sessionFiles, logger }) as unknown as {
+      authStrategy: { dataPath: string; backupSyncIntervalMs: number };
+    };
     expect(remote.authStrategy).toBeInstanceOf(WAWebJS.RemoteAuth);
-    await connection.close();
+    expect(remote.authStrategy).toBeInstanceOf(GuardedRemoteAuth);
+    expect(remote.authStrategy.dataPath).toBe(join(dataDir, "whatsapp"));
+    expect(remote.authStrategy.backupSyncIntervalMs).toBe(5 * 60 * 1000);
   });
 });
 
@@ -176,6 +182,8 @@ describe("whatsapp", () => {
     bot = await start();
     await ready();
     expect(network.client.settings.dataDir).toBe(bot.dataDir);
+    // The embedded store keeps the session on this machine: nothing is shared.
+    expect(network.client.settings.sessionFiles).toBeUndefined();
     const first = network.client;
     first.emit("disconnected", "NAVIGATION");
     await network.until(() => (network.clients.length === 2 && bot?.service.whatsapp?.state === "ready" ? true : undefined), 2000, "a new client");

@@ -1,6 +1,6 @@
 /**
  * `npm run admin -- <command>`: administration from the command line.
- *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), idempotently
+ *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), insert-only
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -11,10 +11,11 @@ import { type MigrationProgress, migrateToMongo } from "./migrate.js";
 
 const USAGE = `usage: npm run admin -- migrate --to mongo
 
-  migrate --to mongo   copies every citizen, conversation, report, inbound id, counter and photo
-                       of the embedded store in DATA_DIR into MongoDB at MONGODB_URI. Safe to run
-                       again: what is already there is replaced by the same data, counters only
-                       move forward. Stop the bot first: the embedded store has one process.`;
+  migrate --to mongo   copies every counter, citizen, conversation, report, inbound id and photo
+                       of the embedded store in DATA_DIR into MongoDB at MONGODB_URI. Insert-only:
+                       what MongoDB already has (same id) is kept as it is, never overwritten by the
+                       older copy; counters only move forward. Safe to run again, also after the
+                       bot has run on MongoDB. Stop the bot first: the embedded store has one process.`;
 
 /** A bar per collection on a terminal; one line per collection otherwise (logs, CI). */
 function progressBar(): MigrationProgress {
@@ -30,8 +31,8 @@ function progressBar(): MigrationProgress {
       bar = new SingleBar({ format: `${collection.padEnd(14)} {bar} {value}/{total}`, stream: process.stderr }, Presets.shades_classic);
       bar.start(count, 0);
     },
-    tick() {
-      bar?.increment();
+    tick(count = 1) {
+      bar?.increment(count);
     },
     finish() {
       bar?.stop();
@@ -58,12 +59,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const mongo = await openMongoStore(config.MONGODB_URI);
   try {
-    const counts = await migrateToMongo(config.DATA_DIR, mongo, progressBar());
-    const summary = Object.entries(counts)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(", ");
-    process.stdout.write(`copied from ${config.DATA_DIR} into MongoDB: ${summary}\n`);
-    return 0;
+    const result = await migrateToMongo(config.DATA_DIR, mongo, progressBar());
+    const summary = Object.entries(result)
+      .map(([name, r]) => `${name} ${r.copied} copied, ${r.kept} already there (kept)`)
+      .join("; ");
+    process.stdout.write(`from ${config.DATA_DIR} into MongoDB: ${summary}\n`);
+    const conflicts = Object.entries(result).flatMap(([name, r]) => r.conflicts.map((c) => `${name}: ${c}`));
+    if (conflicts.length === 0) return 0;
+    process.stderr.write(
+      `municipio-abierto admin: ${conflicts.length} not copied, they clash with what MongoDB has:\n${conflicts.map((c) => `  ${c}\n`).join("")}`,
+    );
+    return 1;
   } finally {
     await mongo.close();
   }

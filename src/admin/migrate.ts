@@ -1,30 +1,50 @@
 /**
- * Copies everything the embedded store holds into MongoDB: citizens, conversations, reports,
- * inbound ids, counters and photos. Idempotent: documents are replaced by id, counters only move
- * forward, photos already stored are kept; running it twice changes nothing the second time.
+ * Copies what the embedded store holds into MongoDB: counters first, then citizens, conversations,
+ * reports, inbound ids and photos. Insert-only: a document MongoDB already has (same id) is kept as
+ * it is, never overwritten by the older embedded copy, so running it again after going live loses
+ * nothing the bot wrote since. Counters only move forward, and move before any report is copied, so
+ * a folio either store handed out is never handed out again.
+ *
+ * Documents go in unordered bulk inserts of 1,000 (one round trip each; a duplicate does not stop
+ * the rest). A report whose folio MongoDB already gives to another report is a conflict: it is not
+ * copied, and its folio is listed for a person to resolve.
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { Model } from "mongoose";
 import type { Citizen } from "../domain/model/citizen.js";
 import { MEDIA_ID } from "../domain/model/media.js";
 import type { Report } from "../domain/model/report.js";
 import { fromDoc, openCollection } from "../store/embedded/collection.js";
 import { FileMedia } from "../store/embedded/media.js";
-import type { openMongoStore } from "../store/mongo/index.js";
-import { reportToDoc } from "../store/mongo/repositories.js";
+import { MAJORITY } from "../store/mongo/collection.js";
+import { conversationToDoc } from "../store/mongo/conversations.js";
+import type { MongoStore } from "../store/mongo/index.js";
+import { reportToDoc } from "../store/mongo/reports.js";
 import type { ConversationRecord } from "../store/ports.js";
-
-type MongoStore = Awaited<ReturnType<typeof openMongoStore>>;
 
 /** What the migration reports as it goes: a collection, how many documents it has, how many are done. */
 export interface MigrationProgress {
   start(collection: string, total: number): void;
-  tick(): void;
+  tick(count?: number): void;
   finish(): void;
 }
 
-export const COLLECTIONS = ["citizens", "conversations", "reports", "inbound", "counters", "media"] as const;
+export const COLLECTIONS = ["counters", "citizens", "conversations", "reports", "inbound", "media"] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
+
+/** Per collection: copied now, already in MongoDB (kept as it is), and clashes with other documents. */
+export interface CollectionResult {
+  copied: number;
+  kept: number;
+  /** What identifies each clash for a person (a report's folio); never a chat id. */
+  conflicts: string[];
+}
+
+export type MigrationResult = Record<CollectionName, CollectionResult>;
+
+/** Documents per bulk insert: one round trip each, well under the 48 MB message limit. */
+export const BATCH = 1000;
 
 /** Every document of one embedded collection, as nedb keeps it (`_id` and all). */
 async function embeddedDocs(dataDir: string, name: Exclude<CollectionName, "media">): Promise<Record<string, unknown>[]> {
@@ -42,43 +62,131 @@ async function mediaIds(dataDir: string): Promise<string[]> {
   }
 }
 
-export async function migrateToMongo(dataDir: string, mongo: MongoStore, progress: MigrationProgress): Promise<Record<CollectionName, number>> {
-  const { models } = mongo;
-  const counts = {} as Record<CollectionName, number>;
-  const run = async <T>(name: CollectionName, items: T[], write: (item: T) => Promise<unknown>) => {
-    progress.start(name, items.length);
-    for (const item of items) {
-      await write(item);
-      progress.tick();
-    }
-    progress.finish();
-    counts[name] = items.length;
-  };
+interface BulkFailure {
+  name?: string;
+  writeErrors?: { code?: number; index: number; errmsg?: string }[];
+  result?: { insertedCount?: number; writeConcernErrors?: unknown[] };
+  mongoose?: { validationErrors?: { message?: string }[] };
+}
 
-  await run("citizens", await embeddedDocs(dataDir, "citizens"), (d) => mongo.citizens.save(fromDoc<Citizen>(d) as Citizen));
-  await run("conversations", await embeddedDocs(dataDir, "conversations"), (d) =>
-    mongo.conversations.save(fromDoc<ConversationRecord>(d) as ConversationRecord),
+/** The index a duplicate-key error names (`… index: folio_1 dup key: …`). */
+function duplicateIndex(errmsg = ""): string {
+  return /index: (\S+)/.exec(errmsg)?.[1] ?? "?";
+}
+
+/**
+ * Inserts `docs` in unordered batches; a duplicate `_id` is kept as MongoDB has it, a duplicate of
+ * another unique index is a conflict (`describe` says what a person needs to find it).
+ */
+async function insertOnly(
+  name: string,
+  model: Model<never>,
+  docs: Record<string, unknown>[],
+  progress: MigrationProgress,
+  describe: (doc: Record<string, unknown>, index: string) => string,
+): Promise<CollectionResult> {
+  const result: CollectionResult = { copied: 0, kept: 0, conflicts: [] };
+  progress.start(name, docs.length);
+  for (let at = 0; at < docs.length; at += BATCH) {
+    const batch = docs.slice(at, at + BATCH);
+    try {
+      const res = await model.bulkWrite(
+        batch.map((document) => ({ insertOne: { document } })),
+        { ordered: false, throwOnValidationError: true, writeConcern: MAJORITY },
+      );
+      result.copied += res.insertedCount;
+    } catch (err) {
+      const failure = err as BulkFailure;
+      const invalid = failure.mongoose?.validationErrors ?? (failure.name === "MongooseBulkWriteError" ? [err as { message?: string }] : []);
+      if (invalid.length) {
+        throw new Error(
+          `${name}: ${invalid.length} documents do not fit MongoDB's schema (first: ${invalid[0]?.message ?? "?"}); nothing after them was copied`,
+        );
+      }
+      const writeErrors = failure.writeErrors ?? [];
+      // Anything but duplicates (a write concern not met, the server gone) stops the migration: running it again is safe.
+      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000) || (failure.result?.writeConcernErrors?.length ?? 0) > 0) throw err;
+      result.copied += failure.result?.insertedCount ?? 0;
+      for (const w of writeErrors) {
+        const index = duplicateIndex(w.errmsg);
+        if (index === "_id_") result.kept++;
+        else result.conflicts.push(describe(batch[w.index] ?? {}, index));
+      }
+    }
+    progress.tick(batch.length);
+  }
+  progress.finish();
+  return result;
+}
+
+export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "models" | "media">, progress: MigrationProgress): Promise<MigrationResult> {
+  const { models } = mongo;
+  const model = (m: unknown) => m as Model<never>;
+  const clash = (_doc: Record<string, unknown>, index: string) => `a different document with the same ${index}`;
+
+  // Counters first, and only forward: a folio handed out in either store is never handed out again.
+  const counters = await embeddedDocs(dataDir, "counters");
+  const counted: CollectionResult = { copied: 0, kept: 0, conflicts: [] };
+  progress.start("counters", counters.length);
+  for (const d of counters) {
+    const res = await models.counters.updateOne({ _id: String(d._id) }, { $max: { seq: Number(d.seq) } }, { upsert: true });
+    if (res.upsertedCount || res.modifiedCount) counted.copied++;
+    else counted.kept++;
+    progress.tick();
+  }
+  progress.finish();
+
+  const citizens = await insertOnly(
+    "citizens",
+    model(models.citizens),
+    (await embeddedDocs(dataDir, "citizens")).map((d) => {
+      const { id, ...rest } = fromDoc<Citizen>(d) as Citizen;
+      return { _id: id, ...rest };
+    }),
+    progress,
+    clash,
   );
-  await run("reports", await embeddedDocs(dataDir, "reports"), (d) => {
-    const doc = reportToDoc(fromDoc<Report>(d) as Report);
-    return models.reports.replaceOne({ _id: String(doc._id) }, doc, { upsert: true, runValidators: true });
-  });
-  await run("inbound", await embeddedDocs(dataDir, "inbound"), (d) =>
-    models.inbound.replaceOne(
-      { _id: String(d._id) },
-      // An unfinished claim keeps its message, so the new store can still process it.
-      { _id: String(d._id), state: d.state, claimedAt: d.claimedAt, ...(d.message ? { message: d.message } : {}) },
-      { upsert: true, runValidators: true },
-    ),
+  const conversations = await insertOnly(
+    "conversations",
+    model(models.conversations),
+    (await embeddedDocs(dataDir, "conversations")).map((d) => conversationToDoc(fromDoc<ConversationRecord>(d) as ConversationRecord)),
+    progress,
+    clash,
   );
-  // A counter only moves forward: a folio handed out in either store is never handed out again.
-  await run("counters", await embeddedDocs(dataDir, "counters"), (d) =>
-    models.counters.updateOne({ _id: String(d._id) }, { $max: { seq: Number(d.seq) } }, { upsert: true }),
+  const reports = await insertOnly(
+    "reports",
+    model(models.reports),
+    (await embeddedDocs(dataDir, "reports")).map((d) => reportToDoc(fromDoc<Report>(d) as Report)),
+    progress,
+    (doc, index) => (index.startsWith("folio") ? `folio ${String(doc.folio)} is another report's in MongoDB` : clash(doc, index)),
   );
+  const inbound = await insertOnly(
+    "inbound",
+    model(models.inbound),
+    // An unfinished claim keeps its message, so the new store can still process it.
+    (await embeddedDocs(dataDir, "inbound")).map((d) => ({
+      _id: String(d._id),
+      state: d.state,
+      claimedAt: d.claimedAt,
+      ...(d.message ? { message: d.message } : {}),
+    })),
+    progress,
+    clash,
+  );
+
   const files = new FileMedia(join(dataDir, "media"));
-  await run("media", await mediaIds(dataDir), async (id) => {
-    const media = await files.get(id);
-    if (media) await mongo.media.put(id, media);
-  });
-  return counts;
+  const ids = await mediaIds(dataDir);
+  const media: CollectionResult = { copied: 0, kept: 0, conflicts: [] };
+  progress.start("media", ids.length);
+  for (const id of ids) {
+    const photo = await files.get(id);
+    if (await mongo.media.has(id)) media.kept++;
+    else if (photo) {
+      await mongo.media.put(id, photo);
+      media.copied++;
+    }
+    progress.tick();
+  }
+  progress.finish();
+  return { counters: counted, citizens, conversations, reports, inbound, media };
 }

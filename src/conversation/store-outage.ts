@@ -4,6 +4,7 @@
  * again. While a conversation has messages waiting, its new ones wait behind them. The citizen is
  * told once that their message is saved and will be answered shortly.
  */
+import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { Pseudonymizer } from "../util/pseudonym.js";
 import type { KeyedQueue } from "./keyed-queue.js";
@@ -127,8 +128,29 @@ export class StoreOutage {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.retryAll();
+      this.retryAll().catch((err) => {
+        // Never an unhandled rejection: log it, and keep trying the messages still waiting.
+        this.deps.logger.error({ err: errorInfo(err), waiting: this.kept.size }, "store outage: retrying kept messages failed");
+        this.delay = Math.min(this.delay * 2, RETRY_MAX_MS);
+        if (this.kept.size) this.schedule();
+      });
     }, this.delay);
+  }
+
+  /**
+   * A kept message tried again. An error the store does not call "away" (a refusal the replay
+   * path does not expect) fails this message alone, as it would have failed when it arrived:
+   * logged, the citizen told, and the next message goes on.
+   */
+  private async retryOne(key: string, item: DeferredMessage): Promise<string> {
+    const { deps } = this;
+    try {
+      return await deps.retry(key, item.message, item.send);
+    } catch (err) {
+      deps.logger.error({ chat: deps.pseudonym(key), err: errorInfo(err) }, "kept message failed when tried again");
+      await deps.tell(item.message, item.send, "errors.internal");
+      return "failed";
+    }
   }
 
   /** Oldest first per conversation; stops at the first message that still cannot be stored. */
@@ -137,7 +159,7 @@ export class StoreOutage {
     for (const key of this.kept.keys()) {
       const done = await deps.queue.run(key, async () => {
         for (let item = this.kept.peek(key); item; item = this.kept.peek(key)) {
-          if ((await deps.retry(key, item.message, item.send)) === "deferred") return false;
+          if ((await this.retryOne(key, item)) === "deferred") return false;
           this.kept.shift(key);
           this.ids.delete(`${item.message.channel}:${item.message.messageId}`);
         }

@@ -9,6 +9,7 @@ export async function openStore(config: Pick<Config, "DATA_DIR" | "MONGODB_URI">
   if (config.MONGODB_URI) {
     const { logger } = options;
     return openMongoStore(config.MONGODB_URI, {
+      logger,
       onRetry: ({ attempt, host, reason, delayMs }) => logger?.warn({ attempt, host, reason, retryInMs: delayMs }, "cannot reach MongoDB yet, retrying"),
     });
   }

@@ -179,6 +179,20 @@ export interface LinkedChatRepository {
 /** A write refused because it would repeat a unique value (a folio, a Telegram id). */
 export class DuplicateError extends Error {}
 
+/**
+ * Files kept by name where every process of the bot reaches them (the WhatsApp Web session, so the
+ * process that runs WhatsApp restores it without a new QR). Only a store shared between machines
+ * has them (MongoDB); the embedded store's process keeps such files on its own disk.
+ */
+export interface SharedFiles {
+  exists(name: string): Promise<boolean>;
+  /** Stores the file at `fromPath` under `name`; the previous version goes only once the new one is complete. */
+  upload(name: string, fromPath: string): Promise<void>;
+  /** Writes the newest version to `toPath`; false when there is none. */
+  download(name: string, toPath: string): Promise<boolean>;
+  remove(name: string): Promise<void>;
+}
+
 export interface Store {
   kind: "embedded" | "mongodb";
   citizens: CitizenRepository;
@@ -191,6 +205,8 @@ export interface Store {
   events: EventRepository;
   members: MemberRepository;
   chats: LinkedChatRepository;
+  /** Present when the store is shared between machines (MongoDB). */
+  sharedFiles?: SharedFiles;
   /** Resolves when the store answers (the health check). */
   ping(): Promise<void>;
   /** Whether an error means the store is away for now (a dropped connection), so the message should wait, not fail. */

@@ -26,7 +26,8 @@ export interface WhatsAppChannelOptions {
   logger: Logger;
   pseudonym: Pseudonymizer;
   createClient: ClientFactory;
-  mongo?: ClientSettings["mongo"];
+  /** Where the session is kept when the store is shared between machines (MongoDB). */
+  sessionFiles?: ClientSettings["sessionFiles"];
   /** Where the QR goes besides the admin page (the terminal by default). */
   printQr?: (qr: string) => void;
   /** First pause before reconnecting (doubled each time, up to five minutes). */
@@ -90,9 +91,9 @@ export class WhatsAppChannel {
   }
 
   private async connect(): Promise<void> {
-    const { config, logger, createClient, mongo } = this.options;
+    const { config, logger, createClient, sessionFiles } = this.options;
     this.status = "starting";
-    const client = createClient({ chromiumPath: config.CHROMIUM_PATH, dataDir: config.DATA_DIR, mongo });
+    const client = createClient({ chromiumPath: config.CHROMIUM_PATH, dataDir: config.DATA_DIR, sessionFiles, logger });
     this.client = client;
     client.on("qr", (qr) => this.onQr(qr));
     client.on("authenticated", () => logger.info({ channel: "whatsapp" }, "whatsapp session authenticated"));

@@ -5,10 +5,10 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Connection } from "mongoose";
-import mongoose from "mongoose";
 import WAWebJS from "whatsapp-web.js";
-import { MongoStore } from "wwebjs-mongo";
+import type { Logger } from "../../util/logger.js";
+import { guardWhatsAppRejections } from "./guard.js";
+import { GuardedRemoteAuth, RemoteSessionStore, type SessionFiles } from "./remote-auth.js";
 
 export type WhatsAppMessage = Pick<WAWebJS.Message, "id" | "from" | "fromMe" | "type" | "body" | "location" | "isStatus" | "broadcast" | "downloadMedia">;
 
@@ -30,7 +30,8 @@ export interface ClientSettings {
   /** Where LocalAuth keeps the session (embedded store), or the RemoteAuth working folder. */
   dataDir: string;
   /** With MongoDB, the session is kept there (RemoteAuth) so another machine can take over without a QR. */
-  mongo?: Connection;
+  sessionFiles?: SessionFiles;
+  logger: Logger;
 }
 
 export type ClientFactory = (settings: ClientSettings) => WhatsAppClient;
@@ -47,14 +48,11 @@ export function chromiumAvailable(path: string): boolean {
 
 /** The production client: whatsapp-web.js on the system Chromium. */
 export const createWhatsAppClient: ClientFactory = (settings) => {
+  const { logger, sessionFiles } = settings;
+  guardWhatsAppRejections(logger);
   const dataPath = join(settings.dataDir, "whatsapp");
-  const authStrategy = settings.mongo
-    ? new WAWebJS.RemoteAuth({
-        // wwebjs-mongo reads `connection` and `mongo` from what it is given: our connection, not mongoose's default one.
-        store: new MongoStore({ mongoose: { connection: settings.mongo, mongo: mongoose.mongo } }),
-        backupSyncIntervalMs: BACKUP_MS,
-        dataPath,
-      })
+  const authStrategy = sessionFiles
+    ? new GuardedRemoteAuth({ store: new RemoteSessionStore(sessionFiles, dataPath, logger), backupSyncIntervalMs: BACKUP_MS, dataPath }, logger)
     : new WAWebJS.LocalAuth({ dataPath });
   const client: WhatsAppClient = new WAWebJS.Client({
     authStrategy,

@@ -1,139 +1,99 @@
 /**
- * The production store: MongoDB through mongoose. Start-up retries the connection with backoff and
- * then stops with one line naming the host, never the password; the declared indexes are created
- * before the bot takes a message. Commands fail fast while the server is away (no buffering), so
- * the runtime can keep the message and tell the citizen.
+ * The production store: MongoDB through mongoose, one file per aggregate (citizens, conversations,
+ * reports, inbound, counters, media, outbox, events, members and linked chats) as in store/embedded/. Start-up connects (see connection.ts),
+ * brings collections and indexes to what the schemas declare (indexes.ts), and only then hands the
+ * store over. Commands fail fast while the server is away (no buffering), so the conversation layer
+ * can keep the message and tell the citizen (errors.ts says which errors mean that).
  */
 import mongoose, { type Connection } from "mongoose";
+import type { Logger } from "../../util/logger.js";
 import type { Store } from "../ports.js";
-import { defineEventModel, MongoEvents } from "./events.js";
-import { defineMemberModels, MongoLinkedChats, MongoMembers } from "./members.js";
-import { defineModels, type Models } from "./models.js";
-import { defineOutboxModel, MongoOutbox } from "./outbox.js";
-import { GridFsMedia, MongoCitizens, MongoConversations, MongoCounters, MongoInbound, MongoReports } from "./repositories.js";
+import { citizenModel, MongoCitizens } from "./citizens.js";
+import { MAJORITY } from "./collection.js";
+import { type ConnectOptions, connect, MongoUnavailableError, mongoHosts } from "./connection.js";
+import { conversationModel, MongoConversations } from "./conversations.js";
+import { counterModel, MongoCounters } from "./counters.js";
+import { isConnectionError } from "./errors.js";
+import { eventModel, MongoEvents, RETIRED_EVENT_INDEXES } from "./events.js";
+import { inboundModel, MongoInbound } from "./inbound.js";
+import { syncIndexes } from "./indexes.js";
+import { GridFsMedia } from "./media.js";
+import { linkedChatModel, memberModel, MongoLinkedChats, MongoMembers, RETIRED_MEMBER_INDEXES } from "./members.js";
+import { MongoOutbox, outboxModel } from "./outbox.js";
+import { MongoReports, RETIRED_REPORT_INDEXES, reportModel } from "./reports.js";
+import { GridFsSharedFiles } from "./shared-files.js";
 
-export interface MongoOptions {
-  /** Another database than the URI's (the contract tests use a fresh one each time). */
-  dbName?: string;
-  /** Connection attempts before giving up, and the first pause between them (doubled each time). */
-  attempts?: number;
-  firstDelayMs?: number;
-  /** How long one attempt waits for a server. */
-  timeoutMs?: number;
-  /** Told about each failed attempt (host and reason only). */
-  onRetry?: (info: { attempt: number; host: string; reason: string; delayMs: number }) => void;
+export { hardenConnection, MongoConfigurationError, MongoUnavailableError, mongoHosts } from "./connection.js";
+export { classifyMongoError, isConnectionError } from "./errors.js";
+
+export interface MongoOptions extends ConnectOptions {
+  /** Told what start-up changed (an index created, dropped or given a new TTL). */
+  logger?: Logger;
 }
 
-export class MongoUnavailableError extends Error {}
-
-/** Driver errors that mean "no server right now", as opposed to a refused or invalid operation. */
-const CONNECTION_ERRORS = new Set([
-  "MongoNetworkError",
-  "MongoNetworkTimeoutError",
-  "MongoServerSelectionError",
-  "MongooseServerSelectionError",
-  "MongoNotConnectedError",
-  "MongoTopologyClosedError",
-  "MongoWriteConcernError",
-]);
-
-export function isConnectionError(err: unknown): boolean {
-  const e = err as { name?: string; hasErrorLabel?: (label: string) => boolean; message?: string } | null;
-  if (!e) return false;
-  if (e.name && CONNECTION_ERRORS.has(e.name)) return true;
-  if (e.hasErrorLabel?.("RetryableWriteError") || e.hasErrorLabel?.("TransientTransactionError")) return true;
-  // mongoose with bufferCommands off, while disconnected
-  return e.name === "MongooseError" && /before initial connection|not connected|connection .* closed/i.test(e.message ?? "");
-}
-
-/** `host:port[,host:port]` of a MongoDB URI: what a log line may say of it. */
-export function mongoHosts(uri: string): string {
-  return /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]+)/.exec(uri)?.[1] ?? "(unparsable URI)";
-}
-
-/** A driver message without anything of the URI's user information. */
-function scrub(message: string, uri: string): string {
-  const userinfo = /^mongodb(?:\+srv)?:\/\/([^@/]*)@/.exec(uri)?.[1];
-  let out = message;
-  for (const secret of userinfo ? [userinfo, ...userinfo.split(":")] : []) {
-    if (secret) out = out.split(secret).join("***");
-  }
-  return out;
-}
-
-/** Filters built from outside values are sanitized on this connection, whatever the query. */
-export function hardenConnection(conn: Connection): Connection {
-  conn.set("sanitizeFilter", true);
-  return conn;
-}
-
-async function connect(uri: string, options: MongoOptions): Promise<Connection> {
-  const attempts = options.attempts ?? 6;
-  let delay = options.firstDelayMs ?? 1000;
-  const host = mongoHosts(uri);
-  for (let attempt = 1; ; attempt++) {
-    const conn = hardenConnection(mongoose.createConnection());
-    try {
-      await conn.openUri(uri, {
-        dbName: options.dbName,
-        sanitizeFilter: true,
-        autoIndex: false,
-        autoCreate: false,
-        bufferCommands: false,
-        serverSelectionTimeoutMS: options.timeoutMs ?? 5000,
-      });
-      return conn;
-    } catch (err) {
-      await conn.close().catch(() => undefined);
-      const reason = scrub((err as Error).message, uri);
-      if (attempt >= attempts) throw new MongoUnavailableError(`cannot reach MongoDB at ${host}: ${reason}`);
-      options.onRetry?.({ attempt, host, reason, delayMs: delay });
-      await new Promise((r) => setTimeout(r, delay));
-      delay *= 2;
-    }
-  }
-}
-
-export async function openMongoStore(
-  uri: string,
-  options: MongoOptions = {},
-): Promise<
-  Store & {
-    models: Models & ReturnType<typeof defineMemberModels> & { outbox: ReturnType<typeof defineOutboxModel>; events: ReturnType<typeof defineEventModel> };
-    connection: Connection;
-  }
-> {
-  const conn = await connect(uri, options);
-  const models = { ...defineModels(conn), ...defineMemberModels(conn), outbox: defineOutboxModel(conn), events: defineEventModel(conn) };
-  for (const model of Object.values(models) as (typeof models)[keyof typeof models][]) {
-    await model.createCollection().catch((err: { codeName?: string }) => {
-      if (err.codeName !== "NamespaceExists") throw err;
-    });
-    await model.createIndexes();
-  }
-  const db = conn.db;
-  if (!db) throw new MongoUnavailableError(`cannot reach MongoDB at ${mongoHosts(uri)}: no database`);
-  const bucket = new mongoose.mongo.GridFSBucket(db, { bucketName: "media", writeConcern: { w: "majority" } });
+/** The mongoose models of every collection, on one connection. */
+export function defineModels(conn: Connection) {
   return {
-    kind: "mongodb",
-    models,
-    connection: conn,
-    citizens: new MongoCitizens(models.citizens),
-    conversations: new MongoConversations(models.conversations),
-    reports: new MongoReports(models.reports),
-    inbound: new MongoInbound(models.inbound),
-    counters: new MongoCounters(models.counters),
-    media: new GridFsMedia(bucket),
-    outbox: new MongoOutbox(models.outbox),
-    events: new MongoEvents(models.events),
-    members: new MongoMembers(models.members),
-    chats: new MongoLinkedChats(models.chats),
-    unavailable: isConnectionError,
-    async ping() {
-      await db.command({ ping: 1 });
-    },
-    async close() {
-      await conn.close();
-    },
+    citizens: citizenModel(conn),
+    conversations: conversationModel(conn),
+    reports: reportModel(conn),
+    inbound: inboundModel(conn),
+    counters: counterModel(conn),
+    outbox: outboxModel(conn),
+    events: eventModel(conn),
+    members: memberModel(conn),
+    chats: linkedChatModel(conn),
   };
+}
+
+export type Models = ReturnType<typeof defineModels>;
+
+/** Indexes earlier versions created and no query uses any more, by collection; dropped at start-up. */
+const RETIRED: Partial<Record<string, string[]>> = { reports: RETIRED_REPORT_INDEXES, events: RETIRED_EVENT_INDEXES, members: RETIRED_MEMBER_INDEXES };
+
+export type MongoStore = Store & { kind: "mongodb"; models: Models; connection: Connection; media: GridFsMedia };
+
+/** A GridFS bucket whose every write waits for a majority, with the same timeout as documents. */
+function bucket(conn: Connection, bucketName: string): mongoose.mongo.GridFSBucket {
+  const db = conn.db;
+  if (!db) throw new MongoUnavailableError(`cannot reach MongoDB at ${conn.host}: no database`);
+  return new mongoose.mongo.GridFSBucket(db, { bucketName, writeConcern: MAJORITY });
+}
+
+export async function openMongoStore(uri: string, options: MongoOptions = {}): Promise<MongoStore> {
+  const conn = await connect(uri, options);
+  try {
+    const models = defineModels(conn);
+    for (const [name, model] of Object.entries(models)) {
+      await syncIndexes(model as unknown as mongoose.Model<never>, { logger: options.logger, retired: RETIRED[name] });
+    }
+    const db = conn.db;
+    if (!db) throw new MongoUnavailableError(`cannot reach MongoDB at ${mongoHosts(uri)}: no database`);
+    return {
+      kind: "mongodb",
+      models,
+      connection: conn,
+      citizens: new MongoCitizens(models.citizens),
+      conversations: new MongoConversations(models.conversations),
+      reports: new MongoReports(models.reports),
+      inbound: new MongoInbound(models.inbound),
+      counters: new MongoCounters(models.counters),
+      outbox: new MongoOutbox(models.outbox),
+      events: new MongoEvents(models.events),
+      members: new MongoMembers(models.members),
+      chats: new MongoLinkedChats(models.chats),
+      media: new GridFsMedia(bucket(conn, "media")),
+      sharedFiles: new GridFsSharedFiles(bucket(conn, "shared")),
+      unavailable: isConnectionError,
+      async ping() {
+        await db.command({ ping: 1 });
+      },
+      async close() {
+        await conn.close();
+      },
+    };
+  } catch (err) {
+    await conn.close().catch(() => undefined);
+    throw err;
+  }
 }

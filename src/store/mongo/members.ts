@@ -3,9 +3,8 @@ import { type Connection, Schema, trusted } from "mongoose";
 import { CHAT_PURPOSES, type ChatPurpose, type LinkedChat } from "../../domain/model/linked-chat.js";
 import { ALL_MUNICIPALITIES, MEMBER_ROLES, type Member } from "../../domain/model/member.js";
 import { DuplicateError, type LinkedChatRepository, type MemberRepository } from "../ports.js";
+import { DURABLE, isDuplicateKey } from "./collection.js";
 
-const options = { strict: "throw", strictQuery: "throw", versionKey: false, minimize: false, _id: false } as const;
-const majority = { writeConcern: { w: "majority" as const, j: true, wtimeout: 10_000 } };
 const MUNICIPALITY = /^(\d{5}|\*)$/;
 
 export const memberSchema = new Schema(
@@ -18,9 +17,11 @@ export const memberSchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
-  { ...options, collection: "members", ...majority },
+  { ...DURABLE, collection: "members" },
 );
-memberSchema.index({ telegramId: 1 }, { unique: true, partialFilterExpression: { telegramId: { $type: "string" } } });
+// One member per Telegram id; members without one stay out. A range, not `{$type: "string"}`, so
+// that `{telegramId: "123"}` is answered from it (see the reports' citizen index).
+memberSchema.index({ telegramId: 1 }, { name: "members_by_telegram_id", unique: true, partialFilterExpression: { telegramId: { $gt: "" } } });
 memberSchema.index({ municipalities: 1, name: 1 });
 
 export const linkedChatSchema = new Schema(
@@ -34,14 +35,15 @@ export const linkedChatSchema = new Schema(
     linkedAt: { type: Date, required: true },
     problem: { type: String, default: null },
   },
-  { ...options, collection: "chats", ...majority },
+  { ...DURABLE, collection: "chats" },
 );
 linkedChatSchema.index({ municipality: 1, purpose: 1, linkedAt: 1 });
 
-export function defineMemberModels(conn: Connection) {
-  return { members: conn.model("Member", memberSchema), chats: conn.model("LinkedChat", linkedChatSchema) };
-}
-type MemberModels = ReturnType<typeof defineMemberModels>;
+/** The `{$type: "string"}` unique index of the first version. */
+export const RETIRED_MEMBER_INDEXES = ["telegramId_1"];
+
+export const memberModel = (conn: Connection) => conn.model("Member", memberSchema);
+export const linkedChatModel = (conn: Connection) => conn.model("LinkedChat", linkedChatSchema);
 
 function fromDoc<T>(doc: Record<string, unknown> | null, idField?: "id"): T | null {
   if (!doc) return null;
@@ -50,7 +52,7 @@ function fromDoc<T>(doc: Record<string, unknown> | null, idField?: "id"): T | nu
 }
 
 export class MongoMembers implements MemberRepository {
-  constructor(private readonly model: MemberModels["members"]) {}
+  constructor(private readonly model: ReturnType<typeof memberModel>) {}
 
   async get(id: string): Promise<Member | null> {
     return fromDoc<Member>(await this.model.findById(String(id)).lean(), "id");
@@ -71,7 +73,7 @@ export class MongoMembers implements MemberRepository {
     try {
       await this.model.replaceOne({ _id: id }, { _id: id, ...rest }, { upsert: true, runValidators: true });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw new DuplicateError("another member has this Telegram id");
+      if (isDuplicateKey(err)) throw new DuplicateError("another member has this Telegram id");
       throw err;
     }
   }
@@ -84,7 +86,7 @@ export class MongoMembers implements MemberRepository {
 const chatKey = (chatId: string, purpose: ChatPurpose) => `${purpose}:${chatId}`;
 
 export class MongoLinkedChats implements LinkedChatRepository {
-  constructor(private readonly model: MemberModels["chats"]) {}
+  constructor(private readonly model: ReturnType<typeof linkedChatModel>) {}
 
   async get(chatId: string, purpose: ChatPurpose): Promise<LinkedChat | null> {
     return fromDoc<LinkedChat>(await this.model.findById(chatKey(String(chatId), purpose)).lean());

@@ -4,8 +4,9 @@ import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
 import { claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../ports.js";
+import { DURABLE } from "./collection.js";
+import { pendingSchema } from "./conversations.js";
 import { insertNew } from "./insert-new.js";
-import { pendingSchema } from "./models.js";
 
 export const outboxSchema = new Schema(
   {
@@ -26,16 +27,8 @@ export const outboxSchema = new Schema(
     createdAt: { type: Date, required: true },
     seq: { type: Number, required: true },
   },
-  {
-    strict: "throw",
-    strictQuery: "throw",
-    versionKey: false,
-    minimize: false,
-    _id: false,
-    collection: "outbox",
-    // A lost claim or send record would send a message twice: acknowledged by a majority, or an error after 10 s.
-    writeConcern: { w: "majority", j: true, wtimeout: 10_000 },
-  },
+  // A lost claim or send record would send a message twice: majority, as every collection.
+  { ...DURABLE, collection: "outbox" },
 );
 // Due items of a channel, and the unsent items of one chat in order.
 outboxSchema.index({ channel: 1, state: 1, notBefore: 1 });
@@ -44,11 +37,9 @@ outboxSchema.index({ state: 1, createdAt: 1 });
 // Sent messages are kept a while (delivery receipts, audits), then dropped; unsent ones have no sentAt and stay.
 outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: OUTBOX_SENT_TTL_S, name: "sent_ttl" });
 
-export function defineOutboxModel(conn: Connection) {
-  return conn.model("Outbox", outboxSchema);
-}
+export const outboxModel = (conn: Connection) => conn.model("Outbox", outboxSchema);
 
-type OutboxModel = ReturnType<typeof defineOutboxModel>;
+type OutboxModel = ReturnType<typeof outboxModel>;
 
 /** Our own filters carry operators on purpose: marked trusted so the connection's sanitizeFilter keeps them. */
 function trustOwn(filter: Record<string, unknown>): Record<string, unknown> {

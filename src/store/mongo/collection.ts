@@ -1,0 +1,44 @@
+/**
+ * What every MongoDB collection of the bot shares: strict schemas, the write concern of what must
+ * never be lost, and the mapping between MongoDB's `_id` and the domain's `id`.
+ * Ids are strings chosen by the bot (`telegram:123`, a UUID), not ObjectIds.
+ */
+
+/** Options every schema shares: strict documents, strict filters, no version key, empty objects kept. */
+export const SCHEMA_OPTIONS = {
+  strict: "throw",
+  strictQuery: "throw",
+  versionKey: false,
+  // A conversation's `vars: {}` must come back as {}, not vanish.
+  minimize: false,
+  _id: false,
+} as const;
+
+/** How long a write waits for a majority of the replica set before it fails instead of hanging. */
+export const WRITE_TIMEOUT_MS = 10_000;
+
+/**
+ * Acknowledged by a majority of the replica set and journaled, or an error after 10 s. A write a
+ * failover can roll back (one only the old primary had) would lose a consent, a claim or a folio.
+ * `wtimeout`, not `wtimeoutMS`: mongoose copies only `w`, `j` and `wtimeout` from a schema, and the
+ * driver reads the same three names; test/mongo-wire.test.ts checks what is sent.
+ */
+export const MAJORITY = { w: "majority", j: true, wtimeout: WRITE_TIMEOUT_MS } as const;
+
+/** Schema options of a collection written with MAJORITY. */
+export const DURABLE = { ...SCHEMA_OPTIONS, writeConcern: MAJORITY } as const;
+
+export const nullableString = { type: String, default: null };
+
+const DUPLICATE_KEY = 11000;
+
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number })?.code === DUPLICATE_KEY;
+}
+
+/** A lean document as the domain sees it: `_id` becomes `id`. */
+export function fromDoc<T>(doc: Record<string, unknown> | null): T | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc;
+  return { id: String(_id), ...rest } as T;
+}

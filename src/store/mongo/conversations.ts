@@ -1,0 +1,90 @@
+import { type Connection, Schema, trusted } from "mongoose";
+import type { ChannelName } from "../../domain/model/channel.js";
+import { CHANNELS } from "../../domain/model/channel.js";
+import { LANGUAGES } from "../../locale/languages.js";
+import type { ConversationRecord, ConversationRepository } from "../ports.js";
+import { DURABLE, SCHEMA_OPTIONS } from "./collection.js";
+
+const choiceSchema = new Schema({ value: { type: String, required: true }, label: { type: String, required: true } }, SCHEMA_OPTIONS);
+/** A reply decided but not yet delivered (the outbox keeps the same shape). */
+export const pendingSchema = new Schema(
+  {
+    id: { type: String, required: true },
+    lang: { type: String, enum: LANGUAGES, required: true },
+    text: { type: String, required: true },
+    choices: { type: [choiceSchema], default: undefined },
+    request: { type: String, enum: ["location", "photo"] },
+  },
+  SCHEMA_OPTIONS,
+);
+const stateSchema = new Schema(
+  {
+    flow: { type: String, required: true },
+    flowVersion: { type: String, required: true },
+    step: { type: String, required: true },
+    waiting: { type: String, enum: ["answer", "action", "nothing"], required: true },
+    // The flow's variables: plain JSON the engine owns.
+    vars: { type: Schema.Types.Mixed, required: true },
+    attempts: { type: Number, required: true, min: 0 },
+    lang: { type: String, enum: LANGUAGES, required: true },
+  },
+  SCHEMA_OPTIONS,
+);
+
+/** A conversation's state and its replies not yet delivered (majority: a rolled-back step would be asked twice). */
+export const conversationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    chatId: { type: String, required: true },
+    state: { type: stateSchema, required: true },
+    pending: { type: [pendingSchema], default: [] },
+    updatedAt: { type: Date, required: true },
+  },
+  { ...DURABLE, collection: "conversations" },
+);
+conversationSchema.index({ channel: 1, chatId: 1 }, { unique: true });
+// Replies not yet delivered, found when a channel comes back.
+conversationSchema.index({ channel: 1, updatedAt: 1 });
+
+export const conversationModel = (conn: Connection) => conn.model("Conversation", conversationSchema);
+
+/** `telegram:123` → channel and chat id, as the conversations' unique index keeps them. */
+function splitId(id: string): { channel: string; chatId: string } {
+  const at = id.indexOf(":");
+  return { channel: id.slice(0, at), chatId: id.slice(at + 1) };
+}
+
+/** The stored conversation without the fields only the unique index needs. */
+function conversationFromDoc(doc: Record<string, unknown>): ConversationRecord {
+  const { _id, channel: _c, chatId: _ch, ...rest } = doc;
+  return { id: String(_id), ...rest } as unknown as ConversationRecord;
+}
+
+/** The document a conversation is kept as. */
+export function conversationToDoc(record: ConversationRecord): Record<string, unknown> {
+  const { id, ...rest } = record;
+  return { _id: id, ...splitId(id), ...rest };
+}
+
+export class MongoConversations implements ConversationRepository {
+  constructor(private readonly model: ReturnType<typeof conversationModel>) {}
+
+  async get(id: string): Promise<ConversationRecord | null> {
+    const doc = await this.model.findById(String(id)).lean();
+    return doc ? conversationFromDoc(doc as Record<string, unknown>) : null;
+  }
+
+  async save(record: ConversationRecord): Promise<void> {
+    await this.model.replaceOne({ _id: record.id }, conversationToDoc(record), { upsert: true, runValidators: true });
+  }
+
+  async withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]> {
+    const docs = await this.model
+      .find({ channel: String(channel) as ChannelName, pending: trusted({ $ne: [] }), updatedAt: trusted({ $gte: since }) })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
+  }
+}

@@ -1,0 +1,116 @@
+import { type Connection, Schema } from "mongoose";
+import { CHANNELS } from "../../domain/model/channel.js";
+import type { GeoPoint, Report } from "../../domain/model/report.js";
+import { LANGUAGES } from "../../locale/languages.js";
+import type { ReportRepository } from "../ports.js";
+import { DURABLE, nullableString, SCHEMA_OPTIONS } from "./collection.js";
+
+const pointSchema = new Schema(
+  {
+    type: { type: String, enum: ["Point"], required: true },
+    // [longitude, latitude], as GeoJSON orders them
+    coordinates: {
+      type: [Number],
+      required: true,
+      validate: {
+        validator: (c: number[]) => c.length === 2 && Math.abs(c[0]) <= 180 && Math.abs(c[1]) <= 90,
+        message: "coordinates must be [longitude, latitude]",
+      },
+    },
+  },
+  SCHEMA_OPTIONS,
+);
+const statusChangeSchema = new Schema(
+  {
+    status: { type: String, required: true, match: /^[a-z][a-z0-9_]{0,39}$/ },
+    at: { type: Date, required: true },
+    by: { type: String, required: true },
+    note: nullableString,
+  },
+  SCHEMA_OPTIONS,
+);
+
+export const reportSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    folio: { type: String, required: true, match: /^[A-Z]{3}-\d{4}-\d{6}$/ },
+    municipality: { type: String, required: true, match: /^\d{5}$/ },
+    category: { type: String, required: true },
+    description: { type: String, required: true, maxlength: 4000 },
+    location: { type: pointSchema, default: undefined },
+    photos: { type: [String], default: [] },
+    channel: { type: String, enum: CHANNELS, required: true },
+    citizenId: nullableString,
+    anonymous: { type: Boolean, required: true },
+    contactable: { type: Boolean, required: true },
+    language: { type: String, enum: LANGUAGES, required: true },
+    status: { type: String, required: true, match: /^[a-z][a-z0-9_]{0,39}$/ },
+    history: { type: [statusChangeSchema], required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { ...DURABLE, collection: "reports" },
+);
+reportSchema.index({ folio: 1 }, { unique: true });
+reportSchema.index({ municipality: 1, status: 1, createdAt: -1 });
+/**
+ * "My reports". Anonymous reports (citizenId null) stay out of it. The filter is a range, not
+ * `{$type: "string"}`: the planner uses a partial index only when the query implies its filter, and
+ * `{citizenId: "telegram:1"}` implies `citizenId > ""` but not a `$type` test.
+ */
+export const CITIZEN_INDEX = "reports_by_citizen";
+reportSchema.index({ citizenId: 1, createdAt: -1 }, { name: CITIZEN_INDEX, partialFilterExpression: { citizenId: { $gt: "" } } });
+reportSchema.index({ location: "2dsphere" });
+
+/** Indexes earlier versions created and no query uses any more; dropped at start-up. */
+export const RETIRED_REPORT_INDEXES = [
+  // the `{$type: "string"}` partial index the planner never chose
+  "citizenId_1_createdAt_-1",
+];
+
+export const reportModel = (conn: Connection) => conn.model("Report", reportSchema);
+
+/** GeoJSON keeps [longitude, latitude]; the domain keeps names. */
+export function toGeoJson(p: GeoPoint | null): { type: "Point"; coordinates: [number, number] } | undefined {
+  return p ? { type: "Point", coordinates: [p.longitude, p.latitude] } : undefined;
+}
+
+export function reportToDoc(report: Report): Record<string, unknown> {
+  const { id, location, ...rest } = report;
+  const doc: Record<string, unknown> = { _id: id, ...rest };
+  const point = toGeoJson(location);
+  if (point) doc.location = point;
+  return doc;
+}
+
+export function reportFromDoc(doc: Record<string, unknown>): Report {
+  const { _id, location, ...rest } = doc;
+  const coords = (location as { coordinates?: number[] } | undefined)?.coordinates;
+  return { id: String(_id), ...rest, location: coords ? { latitude: coords[1], longitude: coords[0] } : null } as Report;
+}
+
+export class MongoReports implements ReportRepository {
+  constructor(private readonly model: ReturnType<typeof reportModel>) {}
+
+  async insert(report: Report): Promise<void> {
+    await this.model.create(reportToDoc(report));
+  }
+
+  async byFolio(folio: string): Promise<Report | null> {
+    const doc = await this.model.findOne({ folio: String(folio) }).lean();
+    return doc ? reportFromDoc(doc as Record<string, unknown>) : null;
+  }
+
+  async byCitizen(citizenId: string, limit: number): Promise<Report[]> {
+    const docs = await this.model
+      .find({ citizenId: String(citizenId) })
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .lean();
+    return docs.map((d) => reportFromDoc(d as Record<string, unknown>));
+  }
+
+  count(): Promise<number> {
+    return this.model.countDocuments({});
+  }
+}
