@@ -13,9 +13,13 @@ import type { Store } from "../src/store/ports.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
 
-/** A store whose every call fails as a dropped MongoDB connection does while `down` is set. */
-function flaky(store: Store): Store & { down: boolean } {
+/**
+ * A store whose every call fails as a dropped MongoDB connection does while `down` is set; `refuse`
+ * makes the next calls of one method fail with an error the store does not call "away".
+ */
+function flaky(store: Store): Store & { down: boolean; refuse: Map<string, number> } {
   const state = { down: false };
+  const refuse = new Map<string, number>();
   const fail = () => {
     const err = new Error("connection 1 to 127.0.0.1:27017 closed");
     err.name = "MongoNetworkError";
@@ -28,6 +32,11 @@ function flaky(store: Store): Store & { down: boolean } {
         if (typeof value !== "function") return value;
         return async (...args: unknown[]) => {
           if (state.down) fail();
+          const left = refuse.get(String(prop)) ?? 0;
+          if (left > 0) {
+            refuse.set(String(prop), left - 1);
+            throw Object.assign(new Error("Document failed validation"), { name: "MongoServerError", code: 121 });
+          }
           return value.apply(target, args);
         };
       },
@@ -41,8 +50,12 @@ function flaky(store: Store): Store & { down: boolean } {
     counters: wrap(store.counters),
     media: wrap(store.media),
     unavailable: isConnectionError,
+    refuse,
   };
-  return Object.defineProperty(out, "down", { get: () => state.down, set: (v: boolean) => (state.down = v) }) as Store & { down: boolean };
+  return Object.defineProperty(out, "down", { get: () => state.down, set: (v: boolean) => (state.down = v) }) as Store & {
+    down: boolean;
+    refuse: Map<string, number>;
+  };
 }
 
 let app: App | undefined;
@@ -96,5 +109,34 @@ describe("store outage", () => {
     expect(isConnectionError(named("ValidationError"))).toBe(false);
     expect(isConnectionError(Object.assign(new Error("E11000 duplicate key"), { name: "MongoServerError", code: 11000 }))).toBe(false);
     expect(isConnectionError(null)).toBe(false);
+  });
+
+  it("an error the replay does not expect fails that message alone: no unhandled rejection, the citizen told, the rest answered", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const dir = await tempDir();
+      const store = flaky(await openEmbeddedStore(dir));
+      app = await createApp(loadConfig({ DATA_DIR: dir }), { store, logger: createLogger("silent"), retryMs: 50 });
+      const sent: OutboundMessage[] = [];
+      const send = async (_chat: string, m: OutboundMessage) => void sent.push(m);
+      expect(await app.conversations.handle(text("1", "hola"), send)).toBe("processed");
+      store.down = true;
+      expect(await app.conversations.handle(text("2", "1"), send)).toBe("deferred");
+      expect(await app.conversations.handle(text("3", "1"), send)).toBe("deferred");
+      // Back, but the first kept message's claim is refused (not an outage): the replay must not throw.
+      store.refuse.set("claim", 1);
+      store.down = false;
+      for (let i = 0; i < 100 && app.conversations.waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(app.conversations.waiting).toBe(0);
+      expect(unhandled).toEqual([]);
+      const after = sent.slice(2).map((m) => m.text);
+      expect(after[0]).toContain("Tuvimos un problema técnico con tu mensaje");
+      // The second kept message went on: "1" opened the report (privacy notice).
+      expect(after[1]).toContain("¿Aceptas el aviso de privacidad");
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 });

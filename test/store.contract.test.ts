@@ -4,16 +4,21 @@
  * dropped afterwards): `MONGODB_URI=mongodb://localhost:27017 npm test`.
  */
 import { randomUUID } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Citizen } from "../src/domain/model/citizen.js";
 import type { ConversationState } from "../src/engine/types.js";
+import type { MongoStore } from "../src/store/mongo/index.js";
+import { CITIZEN_INDEX } from "../src/store/mongo/reports.js";
 import type { Store } from "../src/store/ports.js";
+import { tempDir } from "./helpers/app.js";
 import { contractStores as stores } from "./helpers/contract-stores.js";
 import { sampleReport } from "./helpers/reports.js";
 
 const report = sampleReport;
 
-describe.each(stores)("%s store", (_name, open) => {
+describe.each(stores)("%s store", (name, open) => {
   let store: Store;
   let reopen: () => Promise<Store>;
   let dispose: (() => Promise<void>) | undefined;
@@ -158,5 +163,33 @@ describe.each(stores)("%s store", (_name, open) => {
     expect(await store.media.get(id)).toEqual({ data, mimeType: "image/png" });
     expect(await store.media.get(randomUUID())).toBeNull();
     await expect(store.media.get("../../etc/passwd")).rejects.toThrow();
+  });
+
+  // Only a store shared between machines keeps shared files (the WhatsApp session).
+  it.runIf(name === "mongodb")("shared files: saved whole, the newest version read back, removed", async () => {
+    const files = store.sharedFiles;
+    if (!files) throw new Error("a shared store must offer shared files");
+    const dir = await tempDir("ma-shared-");
+    const v1 = Buffer.alloc(300_000, 1); // more than one GridFS chunk
+    const v2 = Buffer.from("second version");
+    await writeFile(join(dir, "v1.zip"), v1);
+    await writeFile(join(dir, "v2.zip"), v2);
+    expect(await files.exists("whatsapp/RemoteAuth.zip")).toBe(false);
+    expect(await files.download("whatsapp/RemoteAuth.zip", join(dir, "out.zip"))).toBe(false);
+    await files.upload("whatsapp/RemoteAuth.zip", join(dir, "v1.zip"));
+    await files.upload("whatsapp/RemoteAuth.zip", join(dir, "v2.zip"));
+    expect(await files.exists("whatsapp/RemoteAuth.zip")).toBe(true);
+    expect(await files.download("whatsapp/RemoteAuth.zip", join(dir, "out.zip"))).toBe(true);
+    expect(await readFile(join(dir, "out.zip"))).toEqual(v2);
+    await files.remove("whatsapp/RemoteAuth.zip");
+    expect(await files.exists("whatsapp/RemoteAuth.zip")).toBe(false);
+  });
+
+  it.runIf(name === "mongodb")("'my reports' is answered from the citizen index, not by reading every report", async () => {
+    const { models } = store as MongoStore;
+    for (const citizenId of ["console:ana", null, "console:luis"]) await store.reports.insert(report({ citizenId, anonymous: citizenId === null }));
+    const plan = JSON.stringify(await models.reports.find({ citizenId: "console:ana" }).sort({ createdAt: -1 }).limit(10).explain("queryPlanner"));
+    expect(plan).toContain(`"indexName":"${CITIZEN_INDEX}"`);
+    expect(plan).not.toContain("COLLSCAN");
   });
 });

@@ -56,6 +56,11 @@ export function writeConcernTimeout(reply: Doc = { n: 1 }): Doc {
   };
 }
 
+/** The reply of a `find` or `aggregate` that returns `docs` in one batch. */
+export function cursorReply(command: SentCommand, docs: Doc[]): Doc {
+  return { cursor: { id: BSON.Long.ZERO, ns: `${command.db}.${String(command.body[command.name])}`, firstBatch: docs }, ok: 1 };
+}
+
 /** Errors by the names the tests use. */
 export const ERRORS = {
   duplicateKey: (index = "_id_") => serverError(11000, "DuplicateKey", `E11000 duplicate key error collection: test index: ${index} dup key: { }`),
@@ -211,7 +216,7 @@ export class MongoWireDouble {
   /** Success of the right shape for what the bot sends; indexes are remembered. */
   private defaultAnswer({ name, body, db }: SentCommand): Doc {
     const collection = String(body[name]);
-    const cursor = (batch: Doc[]) => ({ cursor: { id: BSON.Long.ZERO, ns: `${db}.${collection}`, firstBatch: batch }, ok: 1 });
+    const cursor = (batch: Doc[]) => cursorReply({ name, body, db, connection: 0 }, batch);
     switch (name) {
       case "hello":
       case "ismaster":

@@ -1,0 +1,251 @@
+/**
+ * The MongoDB adapter against the wire-protocol double (test/fakes/mongo-wire.ts): the real driver
+ * through mongoose, checked on what it sends and on how the adapter reads what comes back —
+ * write concerns, failover errors, dropped connections, indexes at start-up, refused logins.
+ * A real server stays the reference (store.contract.test.ts with MONGODB_URI).
+ */
+
+import { writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import mongoose from "mongoose";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { INBOUND_TTL_S } from "../src/store/claim.js";
+import { classifyMongoError, MongoConfigurationError, type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
+import { CITIZEN_INDEX } from "../src/store/mongo/reports.js";
+import { cursorReply, ERRORS, MongoWireDouble, type SentCommand, writeConcernTimeout } from "./fakes/mongo-wire.js";
+import { tempDir } from "./helpers/app.js";
+import { sampleReport } from "./helpers/reports.js";
+
+const MAJORITY = { w: "majority", j: true, wtimeout: 10_000 };
+const WRITES = new Set(["insert", "update", "delete", "findAndModify"]);
+
+let wire: MongoWireDouble;
+let store: MongoStore | undefined;
+beforeEach(async () => {
+  wire = await new MongoWireDouble().start();
+});
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+  await wire.stop();
+});
+
+async function open(): Promise<MongoStore> {
+  store = await openMongoStore(wire.uri(), { attempts: 1, timeoutMs: 2000 });
+  wire.clear();
+  return store;
+}
+
+/** What a failing call rejects with. */
+async function failure(call: Promise<unknown>): Promise<unknown> {
+  return call.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (err: unknown) => err,
+  );
+}
+
+const at = new Date("2026-11-28T12:00:00Z");
+
+describe("write concern (what the driver is told)", () => {
+  it("every write of every collection waits for a majority, journaled, at most 10 s", async () => {
+    const s = await open();
+    wire.answer("findAndModify", { ok: 1, value: { _id: "folio:15054:2026", seq: 1 }, lastErrorObject: { n: 1, updatedExisting: true } });
+    await s.citizens.save({ id: "web:1", channel: "web", chatId: "1", language: "es-MX", consent: { version: "v1", at }, createdAt: at, updatedAt: at });
+    await s.conversations.save({
+      id: "web:1",
+      state: { flow: "menu", flowVersion: "v", step: "choose", waiting: "answer", vars: {}, attempts: 0, lang: "es-MX" },
+      pending: [],
+      updatedAt: at,
+    });
+    await s.reports.insert(sampleReport());
+    await s.inbound.claim("web:m1", at, 60_000);
+    await s.inbound.complete("web:m1", at);
+    await s.inbound.release("web:m2");
+    expect(await s.counters.next("folio:15054:2026")).toBe(1);
+    await s.media.put("0b5e7d1a-8d55-4a0e-9b7c-3f0e1c2d4a5b", { data: Buffer.from([1, 2, 3]), mimeType: "image/png" });
+    const zip = join(await tempDir(), "RemoteAuth.zip");
+    await writeFile(zip, "PK…");
+    await s.sharedFiles?.upload("whatsapp/RemoteAuth.zip", zip);
+    // A GridFS delete too: the bucket's own writes inherit the connection's write concern.
+    wire.answer("find", (c: SentCommand) =>
+      c.body.find === "shared.files" ? cursorReply(c, [{ _id: new mongoose.Types.ObjectId(), filename: "x" }]) : undefined,
+    );
+    await s.sharedFiles?.remove("whatsapp/RemoteAuth.zip");
+
+    const writes = wire.sent().filter((c) => WRITES.has(c.name));
+    const targets = writes.map((c) => `${c.name} ${String(c.body[c.name])}`);
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        "update citizens",
+        "update conversations",
+        "insert reports",
+        "insert inbound",
+        "update inbound",
+        "delete inbound",
+        "findAndModify counters",
+        "insert media.files",
+        "insert media.chunks",
+        "insert shared.files",
+        "insert shared.chunks",
+        "delete shared.files",
+        "delete shared.chunks",
+      ]),
+    );
+    for (const c of writes) expect(c.body.writeConcern, `${c.name} ${String(c.body[c.name])}`).toEqual(MAJORITY);
+  });
+
+  it("a write-concern timeout is 'maybe written': sent once, never resent by the driver, kept for a retry that must find it", async () => {
+    const s = await open();
+    wire.answer("insert", writeConcernTimeout(), { when: (c) => c.body.insert === "reports" });
+    const err = await failure(s.reports.insert(sampleReport()));
+    expect((err as Error).name).toBe("MongoWriteConcernError");
+    expect(classifyMongoError(err)).toBe("maybe_written");
+    // The store says "wait and retry", not "failed": telling the citizen it was not saved would make them send it again.
+    expect(s.unavailable(err)).toBe(true);
+    expect(wire.sent("insert")).toHaveLength(1);
+  });
+
+  it("a write interrupted by a failover is resent once by the driver with the same transaction number (the server applies it once)", async () => {
+    const s = await open();
+    wire.answer("insert", { ...ERRORS.primarySteppedDown(), errorLabels: ["RetryableWriteError"] }, { times: 1 });
+    await s.inbound.claim("telegram:9", at, 60_000);
+    const [first, second] = wire.sent("insert");
+    expect(second).toBeDefined();
+    expect(second.body.txnNumber).toEqual(first.body.txnNumber);
+    expect(second.body.lsid).toEqual(first.body.lsid);
+  });
+});
+
+describe("failover and outages (what the adapter makes of the errors)", () => {
+  const stateChanges = [
+    ["InterruptedDueToReplStateChange (11602)", ERRORS.interruptedDueToReplStateChange],
+    ["NotPrimaryNoSecondaryOk (13435)", ERRORS.notPrimaryNoSecondaryOk],
+    ["NotPrimaryOrSecondary (13436)", ERRORS.notPrimaryOrSecondary],
+    ["ShutdownInProgress (91)", ERRORS.shutdownInProgress],
+    ["PrimarySteppedDown (189)", ERRORS.primarySteppedDown],
+  ] as const;
+
+  it.each(stateChanges)("a read failing with %s, also on the driver's own retry, means 'unavailable'", async (_name, error) => {
+    const s = await open();
+    wire.answer("find", error(), { times: 2 });
+    const err = await failure(s.conversations.get("telegram:1"));
+    expect(wire.sent("find")).toHaveLength(2);
+    expect(classifyMongoError(err)).toBe("unavailable");
+    expect(s.unavailable(err)).toBe(true);
+    // Once the set has a primary again, the same store answers.
+    expect(await s.conversations.get("telegram:1")).toBeNull();
+  });
+
+  it("a connection dropped mid-command means 'unavailable', and the pool reconnects afterwards", async () => {
+    const s = await open();
+    wire.answer("find", { drop: true }, { times: 2 });
+    const err = await failure(s.reports.byFolio("MET-2026-000001"));
+    expect(err).toBeInstanceOf(mongoose.mongo.MongoNetworkError);
+    expect(s.unavailable(err)).toBe(true);
+    expect(await s.reports.byFolio("MET-2026-000001")).toBeNull();
+  });
+
+  it("a cleared pool, the driver's retryable labels and state-change codes are recognised; refusals are not", () => {
+    const { PoolClearedError } = createRequire(import.meta.url)("mongodb/lib/cmap/errors.js");
+    const cleared = new PoolClearedError({ address: "db1:27017", serverError: { message: "connection reset" } });
+    expect(cleared.name).toBe("MongoPoolClearedError");
+    expect(classifyMongoError(cleared)).toBe("unavailable");
+    const server = (code: number, labels: string[] = []) => {
+      const err = new mongoose.mongo.MongoServerError({ message: "x", code, errorLabels: labels });
+      return err;
+    };
+    expect(classifyMongoError(server(10107))).toBe("unavailable");
+    expect(classifyMongoError(server(50, ["RetryableWriteError"]))).toBe("unavailable");
+    expect(classifyMongoError(server(11000))).toBe("rejected");
+    expect(classifyMongoError(server(121))).toBe("rejected"); // DocumentValidationFailure
+    expect(classifyMongoError(new mongoose.Error.ValidationError())).toBe("rejected");
+    expect(classifyMongoError(new Error("TypeError in our code"))).toBe("rejected");
+  });
+});
+
+describe("indexes at start-up", () => {
+  it("creates the 'reports by citizen' index with a filter the planner can use, and drops the old one", async () => {
+    wire.addIndex("reports", {
+      key: { citizenId: 1, createdAt: -1 },
+      name: "citizenId_1_createdAt_-1",
+      partialFilterExpression: { citizenId: { $type: "string" } },
+    });
+    store = await openMongoStore(wire.uri(), { attempts: 1 });
+    const drop = wire.sent("dropIndexes");
+    expect(drop.map((c) => [c.body.dropIndexes, c.body.index])).toEqual([["reports", "citizenId_1_createdAt_-1"]]);
+    const created = wire.sent("createIndexes").flatMap((c) => c.body.indexes as Record<string, unknown>[]);
+    expect(created).toContainEqual(
+      expect.objectContaining({ name: CITIZEN_INDEX, key: { citizenId: 1, createdAt: -1 }, partialFilterExpression: { citizenId: { $gt: "" } } }),
+    );
+    // "my reports" asks by equality, which implies citizenId > "": the index serves it.
+    wire.clear();
+    await store.reports.byCitizen("telegram:5001", 10);
+    expect(wire.sent("find")[0].body).toMatchObject({ filter: { citizenId: "telegram:5001" }, sort: { createdAt: -1 }, limit: 10 });
+  });
+
+  it("a second start-up finds every index in place and creates or drops nothing", async () => {
+    store = await openMongoStore(wire.uri(), { attempts: 1 });
+    await store.close();
+    wire.clear();
+    store = await openMongoStore(wire.uri(), { attempts: 1 });
+    expect(wire.sent("createIndexes")).toEqual([]);
+    expect(wire.sent("dropIndexes")).toEqual([]);
+    expect(wire.sent("listIndexes").map((c) => c.body.listIndexes)).toEqual(["citizens", "conversations", "reports", "inbound", "counters"]);
+  });
+
+  it("a TTL changed in the code is changed in place (collMod)", async () => {
+    wire.addIndex("inbound", { key: { claimedAt: 1 }, name: "claimedAt_1", expireAfterSeconds: 3 * 24 * 3600 });
+    store = await openMongoStore(wire.uri(), { attempts: 1 });
+    expect(wire.sent("collMod").map((c) => c.body)).toEqual([
+      expect.objectContaining({ collMod: "inbound", index: { name: "claimedAt_1", expireAfterSeconds: INBOUND_TTL_S } }),
+    ]);
+  });
+
+  it("an index whose options changed stops start-up with one line naming it and saying what to do", async () => {
+    wire.addIndex("reports", { key: { folio: 1 }, name: "folio_1" });
+    const err = (await failure(openMongoStore(wire.uri(), { attempts: 1 }))) as Error;
+    expect(err.message).toBe(
+      'index "folio_1" of reports exists in MongoDB as {"folio":1} but the bot declares {"folio":1} with unique: true; ' +
+        'MongoDB cannot change it in place: drop it (mongosh: db.reports.dropIndex("folio_1")) and start the bot again, which builds it anew',
+    );
+  });
+
+  it("the server's own conflict answer (85/86) is turned into the same kind of line", async () => {
+    wire.answer("createIndexes", ERRORS.indexOptionsConflict("Index already exists with a different name: legacy_folio"), {
+      when: (c) => c.body.createIndexes === "reports",
+    });
+    wire.addIndex("reports", { key: { folio: 1 }, name: "legacy_folio", unique: true });
+    const err = (await failure(openMongoStore(wire.uri(), { attempts: 1 }))) as Error;
+    expect(err.message).toMatch(/^index "folio_1" of reports .* conflicts with the index "legacy_folio" .*db\.reports\.dropIndex\("legacy_folio"\)/);
+  });
+});
+
+describe("connecting", () => {
+  it("a refused login is not retried and is called what it is, without the password", async () => {
+    wire.answer("saslStart", ERRORS.authenticationFailed());
+    const retries: number[] = [];
+    const err = (await failure(
+      openMongoStore(wire.uri("municipio", "bot:s3cr3t@"), { attempts: 6, firstDelayMs: 10, onRetry: ({ attempt }) => retries.push(attempt) }),
+    )) as Error;
+    expect(err).toBeInstanceOf(MongoConfigurationError);
+    expect(err.message).toMatch(new RegExp(`^authentication failed for MongoDB at 127\\.0\\.0\\.1:${wire.port}: `));
+    expect(err.message).not.toContain("s3cr3t");
+    expect(retries).toEqual([]);
+    expect(wire.commands.filter((c) => c.name === "saslStart")).toHaveLength(1);
+  });
+
+  it("a URI the driver cannot read is called an invalid URI at once, without the password", async () => {
+    for (const uri of [
+      "mongodb://bot:s3cr3t@db.example.mx:99999/municipio",
+      "mongodb://bot:s3cr3t@db.example.mx/municipio?replicaSet=rs0&w=sometimes&wtimeoutMS=x",
+    ]) {
+      const err = (await failure(openMongoStore(uri, { attempts: 6, firstDelayMs: 10_000 }))) as Error;
+      expect(err).toBeInstanceOf(MongoConfigurationError);
+      expect(err.message).toMatch(/^invalid URI in MONGODB_URI \(db\.example\.mx(:99999)?\): /);
+      expect(err.message).not.toContain("s3cr3t");
+    }
+  });
+});
