@@ -1,5 +1,6 @@
 /** What a deployment reads besides the code: .env.example documents every setting; docker-compose.yml holds together. */
 import { readFileSync } from "node:fs";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_KEYS, loadConfig } from "../src/config/settings.js";
@@ -21,5 +22,42 @@ describe("deployment files", () => {
     expect(compose.services.mongo.healthcheck.test.join(" ")).toContain(`_id: '${replSet}'`);
     expect(compose.services.bot.depends_on.mongo.condition).toBe("service_healthy");
     expect(() => loadConfig({ MONGODB_URI: compose.services.bot.environment.MONGODB_URI })).not.toThrow();
+  });
+
+  it("docker-compose.yml: MongoDB is healthy only once it is the writable primary, and initiates the set once", () => {
+    const compose = parse(readFileSync("docker-compose.yml", "utf8"));
+    const test: string[] = compose.services.mongo.healthcheck.test;
+    const script = test[test.indexOf("--eval") + 1];
+    /** Runs the health check's mongosh script against a member in a given state; the exit code it asks for. */
+    const check = (member: { initiated: boolean; primary: boolean }) => {
+      const calls: string[] = [];
+      let exit = 0;
+      const rs = {
+        status: () => {
+          if (!member.initiated) throw new Error("no replset config has been received");
+          return { ok: 1 };
+        },
+        initiate: (config: { _id: string }) => {
+          calls.push(`initiate ${config._id}`);
+          return { ok: 1 };
+        },
+      };
+      const db = { hello: () => ({ isWritablePrimary: member.primary }) };
+      const quit = (code: number) => {
+        exit = code;
+        throw new Error("quit");
+      };
+      try {
+        runInNewContext(script, { rs, db, quit });
+      } catch (err) {
+        if ((err as Error).message !== "quit") throw err;
+      }
+      return { exit, calls };
+    };
+    expect(check({ initiated: false, primary: false })).toEqual({ exit: 1, calls: ["initiate rs0"] });
+    expect(check({ initiated: true, primary: false })).toEqual({ exit: 1, calls: [] });
+    expect(check({ initiated: true, primary: true })).toEqual({ exit: 0, calls: [] });
+    // Reachable from this machine only.
+    expect(compose.services.mongo.ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:/)]);
   });
 });
