@@ -13,6 +13,7 @@ import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
 import { MongoWireDouble, type SentCommand } from "./fakes/mongo-wire.js";
 import { startBot, tempDir } from "./helpers/app.js";
+import { sampleReport } from "./helpers/reports.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 
@@ -107,7 +108,6 @@ describe("migrate to MongoDB (wire double)", () => {
     const t0 = new Date("2026-11-28T12:00:00Z");
     // More inbound ids than one batch holds.
     for (let i = 0; i < BATCH + 500; i++) await store.inbound.claim(`telegram:${i}`, t0, 60_000);
-    const { sampleReport } = await import("./helpers/reports.js");
     await store.reports.insert(sampleReport({ folio: "MET-2026-000001" }));
     await store.reports.insert(sampleReport({ folio: "MET-2026-000002" }));
     await store.close();

@@ -68,28 +68,34 @@ function text(messageId: string, body: string): InboundMessage {
   return { channel: "telegram", chatId: "7001", messageId, content: { type: "text", text: body } };
 }
 
+/** The bot on a flaky store, a citizen's first message answered; the replies they get are collected. */
+async function talking() {
+  const dir = await tempDir();
+  const store = flaky(await openEmbeddedStore(dir));
+  app = await createApp(loadConfig({ DATA_DIR: dir }), { store, logger: createLogger("silent"), retryMs: 50 });
+  const { conversations } = app;
+  const sent: OutboundMessage[] = [];
+  const send = async (_chat: string, m: OutboundMessage) => void sent.push(m);
+  expect(await conversations.handle(text("1", "hola"), send)).toBe("processed");
+  return { store, conversations, sent, send };
+}
+
 describe("store outage", () => {
   it("tells the citizen once, keeps their messages in order, and answers them when the store is back", async () => {
-    const dir = await tempDir();
-    const store = flaky(await openEmbeddedStore(dir));
-    app = await createApp(loadConfig({ DATA_DIR: dir }), { store, logger: createLogger("silent"), retryMs: 50 });
-    const sent: OutboundMessage[] = [];
-    const send = async (_chat: string, m: OutboundMessage) => void sent.push(m);
-
-    expect(await app.conversations.handle(text("1", "hola"), send)).toBe("processed");
+    const { store, conversations, sent, send } = await talking();
     store.down = true;
-    expect(await app.conversations.handle(text("2", "1"), send)).toBe("deferred");
-    expect(await app.conversations.handle(text("3", "sí"), send)).toBe("deferred");
+    expect(await conversations.handle(text("2", "1"), send)).toBe("deferred");
+    expect(await conversations.handle(text("3", "sí"), send)).toBe("deferred");
     // A redelivery of a kept message is not kept twice.
-    expect(await app.conversations.handle(text("3", "sí"), send)).toBe("duplicate");
+    expect(await conversations.handle(text("3", "sí"), send)).toBe("duplicate");
     expect(sent.slice(1).map((m) => m.text)).toEqual([expect.stringContaining("Estamos teniendo problemas técnicos")]);
-    expect(app.conversations.waiting).toBe(2);
+    expect(conversations.waiting).toBe(2);
 
     await new Promise((r) => setTimeout(r, 200));
-    expect(app.conversations.waiting).toBe(2);
+    expect(conversations.waiting).toBe(2);
     store.down = false;
-    for (let i = 0; i < 100 && app.conversations.waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(app.conversations.waiting).toBe(0);
+    for (let i = 0; i < 100 && conversations.waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(conversations.waiting).toBe(0);
 
     // "1" opened the report (privacy notice and consent), "sí" gave consent: answered in that order.
     const after = sent.slice(2).map((m) => m.text);
@@ -98,7 +104,7 @@ describe("store outage", () => {
     const record = await store.conversations.get("telegram:7001");
     expect(record?.state).toMatchObject({ flow: "report", step: "where", waiting: "answer" });
     // A new message after the outage goes straight through.
-    expect(await app.conversations.handle(text("4", "Metepec"), send)).toBe("processed");
+    expect(await conversations.handle(text("4", "Metepec"), send)).toBe("processed");
     expect(sent.at(-1)?.text).toContain("¿Qué tipo de problema es, en Metepec?");
   });
 
@@ -116,20 +122,15 @@ describe("store outage", () => {
     const onUnhandled = (reason: unknown) => void unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);
     try {
-      const dir = await tempDir();
-      const store = flaky(await openEmbeddedStore(dir));
-      app = await createApp(loadConfig({ DATA_DIR: dir }), { store, logger: createLogger("silent"), retryMs: 50 });
-      const sent: OutboundMessage[] = [];
-      const send = async (_chat: string, m: OutboundMessage) => void sent.push(m);
-      expect(await app.conversations.handle(text("1", "hola"), send)).toBe("processed");
+      const { store, conversations, sent, send } = await talking();
       store.down = true;
-      expect(await app.conversations.handle(text("2", "1"), send)).toBe("deferred");
-      expect(await app.conversations.handle(text("3", "1"), send)).toBe("deferred");
+      expect(await conversations.handle(text("2", "1"), send)).toBe("deferred");
+      expect(await conversations.handle(text("3", "1"), send)).toBe("deferred");
       // Back, but the first kept message's claim is refused (not an outage): the replay must not throw.
       store.refuse.set("claim", 1);
       store.down = false;
-      for (let i = 0; i < 100 && app.conversations.waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(app.conversations.waiting).toBe(0);
+      for (let i = 0; i < 100 && conversations.waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(conversations.waiting).toBe(0);
       expect(unhandled).toEqual([]);
       const after = sent.slice(2).map((m) => m.text);
       expect(after[0]).toContain("Tuvimos un problema técnico con tu mensaje");

@@ -9,7 +9,10 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GuardedRemoteAuth, RemoteSessionStore, type SessionFiles, sessionZipPath } from "../src/channels/whatsapp/remote-auth.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { openMongoStore } from "../src/store/mongo/index.js";
 import { createLogger } from "../src/util/logger.js";
+import { MongoWireDouble } from "./fakes/mongo-wire.js";
 import { FakeWhatsApp } from "./fakes/whatsapp.js";
 import { tempDir } from "./helpers/app.js";
 import { LogLines, runBot } from "./helpers/service.js";
@@ -143,12 +146,42 @@ describe("whatsapp session in the shared store (RemoteAuth)", () => {
     expect(logs.lines.some((l) => l.msg === "whatsapp session: backup failed (tried again at the next one)")).toBe(true);
   });
 
+  it("on MongoDB (the wire double), connections dropped during a backup are logged, never thrown", async () => {
+    process.on("unhandledRejection", onUnhandled);
+    const wire = await new MongoWireDouble().start();
+    const mongo = await openMongoStore(wire.uri(), { attempts: 1 });
+    try {
+      const logs = new LogLines();
+      const dataPath = join(await tempDir(), "whatsapp");
+      const s = strategy(mongo.sharedFiles as SessionFiles, dataPath, logs);
+      await s.beforeBrowserInitialized(); // nothing saved: a new profile
+      await profile(s.userDataDir);
+      wire.clear();
+      wire.answer("find", { drop: true });
+      wire.answer("insert", { drop: true });
+      void s.afterAuthReady();
+      await s.storeRemoteSession();
+      await new Promise((r) => setTimeout(r, 100));
+      await s.destroy();
+      expect(unhandled).toEqual([]);
+      expect(wire.sent().some((c) => c.body.find === "shared.files" || c.body.insert === "shared.files")).toBe(true);
+      expect(logs.lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual(
+        expect.arrayContaining([
+          "whatsapp session: cannot tell whether a saved session exists",
+          "whatsapp session: not saved (tried again at the next backup)",
+        ]),
+      );
+    } finally {
+      await mongo.close();
+      await wire.stop();
+    }
+  });
+
   it("with a shared store the channel is handed its files; the embedded store has none", async () => {
     const network = new FakeWhatsApp();
     network.linked = true;
     const chromium = join(await tempDir(), "chromium");
     await writeFile(chromium, "");
-    const { openEmbeddedStore } = await import("../src/store/embedded/index.js");
     const sharedFiles = new MemoryFiles();
     const store = { ...(await openEmbeddedStore(await tempDir())), sharedFiles };
     const bot = await runBot({ WHATSAPP_ENABLED: "true", CHROMIUM_PATH: chromium }, { service: { store, whatsappClient: network.factory, printQr: () => {} } });

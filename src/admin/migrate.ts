@@ -122,7 +122,9 @@ async function insertOnly(
 export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "models" | "media">, progress: MigrationProgress): Promise<MigrationResult> {
   const { models } = mongo;
   const model = (m: unknown) => m as Model<never>;
-  const clash = (_doc: Record<string, unknown>, index: string) => `a different document with the same ${index}`;
+  // A report's folio says which one clashes; nothing else is shown (ids may hold phone numbers).
+  const clash = (doc: Record<string, unknown>, index: string) =>
+    index.startsWith("folio") ? `folio ${String(doc.folio)} is another report's in MongoDB` : `a different document with the same ${index}`;
 
   // Counters first, and only forward: a folio handed out in either store is never handed out again.
   const counters = await embeddedDocs(dataDir, "counters");
@@ -136,43 +138,25 @@ export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "m
   }
   progress.finish();
 
-  const citizens = await insertOnly(
-    "citizens",
-    model(models.citizens),
-    (await embeddedDocs(dataDir, "citizens")).map((d) => {
-      const { id, ...rest } = fromDoc<Citizen>(d) as Citizen;
-      return { _id: id, ...rest };
-    }),
-    progress,
-    clash,
-  );
-  const conversations = await insertOnly(
-    "conversations",
-    model(models.conversations),
-    (await embeddedDocs(dataDir, "conversations")).map((d) => conversationToDoc(fromDoc<ConversationRecord>(d) as ConversationRecord)),
-    progress,
-    clash,
-  );
-  const reports = await insertOnly(
-    "reports",
-    model(models.reports),
-    (await embeddedDocs(dataDir, "reports")).map((d) => reportToDoc(fromDoc<Report>(d) as Report)),
-    progress,
-    (doc, index) => (index.startsWith("folio") ? `folio ${String(doc.folio)} is another report's in MongoDB` : clash(doc, index)),
-  );
-  const inbound = await insertOnly(
-    "inbound",
-    model(models.inbound),
+  // Each collection as the bot's own repositories would have written its documents.
+  const copies: [Exclude<CollectionName, "counters" | "media">, Model<never>, (d: Record<string, unknown>) => Record<string, unknown>][] = [
+    [
+      "citizens",
+      model(models.citizens),
+      (d) => {
+        const { id, ...rest } = fromDoc<Citizen>(d) as Citizen;
+        return { _id: id, ...rest };
+      },
+    ],
+    ["conversations", model(models.conversations), (d) => conversationToDoc(fromDoc<ConversationRecord>(d) as ConversationRecord)],
+    ["reports", model(models.reports), (d) => reportToDoc(fromDoc<Report>(d) as Report)],
     // An unfinished claim keeps its message, so the new store can still process it.
-    (await embeddedDocs(dataDir, "inbound")).map((d) => ({
-      _id: String(d._id),
-      state: d.state,
-      claimedAt: d.claimedAt,
-      ...(d.message ? { message: d.message } : {}),
-    })),
-    progress,
-    clash,
-  );
+    ["inbound", model(models.inbound), (d) => ({ _id: String(d._id), state: d.state, claimedAt: d.claimedAt, ...(d.message ? { message: d.message } : {}) })],
+  ];
+  const copied = {} as Record<(typeof copies)[number][0], CollectionResult>;
+  for (const [name, target, toDoc] of copies) {
+    copied[name] = await insertOnly(name, target, (await embeddedDocs(dataDir, name)).map(toDoc), progress, clash);
+  }
 
   const files = new FileMedia(join(dataDir, "media"));
   const ids = await mediaIds(dataDir);
@@ -188,5 +172,5 @@ export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "m
     progress.tick();
   }
   progress.finish();
-  return { counters: counted, citizens, conversations, reports, inbound, media };
+  return { counters: counted, ...copied, media };
 }
