@@ -130,6 +130,16 @@ describe("whatsapp session in the shared store (RemoteAuth)", () => {
     expect(logs.lines.some((l) => l.msg === "whatsapp session: cannot be read; WhatsApp starts again shortly")).toBe(true);
   });
 
+  it("a saved session that is not a zip fails the start-up (retried by the channel), without an unhandled error", async () => {
+    process.on("unhandledRejection", onUnhandled);
+    const files = new MemoryFiles();
+    files.files.set("whatsapp/RemoteAuth.zip", Buffer.from("not a zip at all, truncated by a full disk"));
+    const s = strategy(files, join(await tempDir(), "whatsapp"), new LogLines());
+    await expect(s.beforeBrowserInitialized()).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(unhandled).toEqual([]);
+  });
+
   it("a backup whose zipping fails (a full disk) is logged and tried again, not an unhandled rejection", async () => {
     process.on("unhandledRejection", onUnhandled);
     const files = new MemoryFiles();

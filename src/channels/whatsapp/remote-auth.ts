@@ -113,9 +113,7 @@ const unzipper = createRequire(import.meta.url)("unzipper") as Unzipper;
  */
 async function unzipSession(zipPath: string, into: string): Promise<void> {
   const extract = unzipper.Extract({ path: into, concurrency: 10 });
-  const written = extract.promise();
-  await pipeline(createReadStream(zipPath), extract);
-  await written;
+  await Promise.all([pipeline(createReadStream(zipPath), extract), extract.promise()]);
   await unlink(zipPath);
 }
 const base = WAWebJS.RemoteAuth.prototype as unknown as RemoteAuthInternals;

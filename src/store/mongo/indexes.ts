@@ -68,8 +68,8 @@ function conflict(collection: string, name: string, existing: IndexInfo, wanted:
 export async function syncIndexes(model: Model<never>, options: { retired?: string[]; logger?: Logger } = {}): Promise<void> {
   const { logger } = options;
   const collection = model.collection.collectionName;
-  await model.createCollection().catch((err: { code?: number }) => {
-    if (err.code !== 48) throw err; // NamespaceExists
+  await model.createCollection().catch((err: { code?: number; codeName?: string }) => {
+    if (err.code !== 48 && err.codeName !== "NamespaceExists") throw err;
   });
   const existing = await existingIndexes(model);
   for (const name of options.retired ?? []) {
