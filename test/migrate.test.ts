@@ -60,13 +60,26 @@ describe("migrate to MongoDB (wire double)", () => {
 
   it("moves counters first and only forward, then inserts every document (never replaces one), unordered, with majority", async () => {
     const dataDir = await sessionOnDisk();
+    // A notice the bot had not sent yet when it was stopped.
+    const embedded = await openEmbeddedStore(dataDir);
+    await embedded.outbox.add([
+      {
+        id: "notice:1",
+        channel: "telegram",
+        chatId: "5001",
+        kind: "notice",
+        payload: { id: "r1", lang: "es-MX", text: "Tu reporte avanzó" },
+        createdAt: new Date(),
+      },
+    ]);
+    await embedded.close();
     // GridFS: no photo there yet (the double keeps no files).
     const result = await migrateToMongo(dataDir, mongo, quiet);
 
     const writes = wire.sent().filter((c) => ["insert", "update", "delete", "findAndModify"].includes(c.name));
     const order = writes.map((c) => `${c.name} ${String(c.body[c.name])}`);
     expect(order[0]).toBe("update counters");
-    expect(order.slice(1, 5)).toEqual(["insert citizens", "insert conversations", "insert reports", "insert inbound"]);
+    expect(order.slice(1, 6)).toEqual(["insert citizens", "insert conversations", "insert reports", "insert inbound", "insert outbox"]);
     // Nothing but counters is ever updated: a document already in MongoDB is never overwritten.
     expect(writes.filter((c) => c.name === "update").map((c) => c.body.update)).toEqual(["counters"]);
     const counterUpdate = (writes[0].body.updates as { q: unknown; u: unknown; upsert: boolean }[])[0];
@@ -89,6 +102,9 @@ describe("migrate to MongoDB (wire double)", () => {
     const [conversation] = inserted(wire, "conversations");
     expect(conversation).toMatchObject({ _id: "console:ana", channel: "console", chatId: "ana", state: { flow: expect.any(String) } });
     expect(inserted(wire, "inbound")).toHaveLength(9);
+    expect(inserted(wire, "outbox")).toEqual([
+      expect.objectContaining({ _id: "notice:1", state: "pending", chatId: "5001", payload: expect.objectContaining({ text: "Tu reporte avanzó" }) }),
+    ]);
     const photo = inserted(wire, "media.files")[0];
     expect(photo).toMatchObject({ filename: (report.photos as string[])[0], length: 70, metadata: { mimeType: "image/png" } });
 
@@ -98,6 +114,7 @@ describe("migrate to MongoDB (wire double)", () => {
       conversations: { copied: 1, kept: 0, conflicts: [] },
       reports: { copied: 1, kept: 0, conflicts: [] },
       inbound: { copied: 9, kept: 0, conflicts: [] },
+      outbox: { copied: 1, kept: 0, conflicts: [] },
       media: { copied: 1, kept: 0, conflicts: [] },
     });
   });
@@ -158,7 +175,7 @@ const uri = process.env.MONGODB_URI;
 async function contents(mongo: MongoStore): Promise<Record<string, unknown[]>> {
   const db = mongo.connection.db as mongoose.mongo.Db;
   const out: Record<string, unknown[]> = {};
-  for (const name of ["citizens", "conversations", "reports", "inbound", "counters", "media.files", "media.chunks"]) {
+  for (const name of ["citizens", "conversations", "reports", "inbound", "counters", "outbox", "media.files", "media.chunks"]) {
     out[name] = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
   }
   return out;

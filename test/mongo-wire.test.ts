@@ -65,6 +65,10 @@ describe("write concern (what the driver is told)", () => {
     await s.inbound.complete("web:m1", at);
     await s.inbound.release("web:m2");
     expect(await s.counters.next("folio:15054:2026")).toBe(1);
+    await s.outbox.add([
+      { id: "notice:1", channel: "telegram", chatId: "5001", kind: "notice", payload: { id: "r1", lang: "es-MX", text: "Tu reporte avanzó" }, createdAt: at },
+    ]);
+    await s.outbox.markSent("notice:1", "worker-1", at, "42");
     await s.media.put("0b5e7d1a-8d55-4a0e-9b7c-3f0e1c2d4a5b", { data: Buffer.from([1, 2, 3]), mimeType: "image/png" });
     const zip = join(await tempDir(), "RemoteAuth.zip");
     await writeFile(zip, "PK…");
@@ -86,6 +90,8 @@ describe("write concern (what the driver is told)", () => {
         "update inbound",
         "delete inbound",
         "findAndModify counters",
+        "insert outbox",
+        "update outbox",
         "insert media.files",
         "insert media.chunks",
         "insert shared.files",
@@ -193,7 +199,7 @@ describe("indexes at start-up", () => {
     store = await openMongoStore(wire.uri(), { attempts: 1 });
     expect(wire.sent("createIndexes")).toEqual([]);
     expect(wire.sent("dropIndexes")).toEqual([]);
-    expect(wire.sent("listIndexes").map((c) => c.body.listIndexes)).toEqual(["citizens", "conversations", "reports", "inbound", "counters"]);
+    expect(wire.sent("listIndexes").map((c) => c.body.listIndexes)).toEqual(["citizens", "conversations", "reports", "inbound", "counters", "outbox"]);
   });
 
   it("a TTL changed in the code is changed in place (collMod)", async () => {

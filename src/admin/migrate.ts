@@ -1,6 +1,6 @@
 /**
  * Copies what the embedded store holds into MongoDB: counters first, then citizens, conversations,
- * reports, inbound ids and photos. Insert-only: a document MongoDB already has (same id) is kept as
+ * reports, inbound ids, the outbox and photos. Insert-only: a document MongoDB already has (same id) is kept as
  * it is, never overwritten by the older embedded copy, so running it again after going live loses
  * nothing the bot wrote since. Counters only move forward, and move before any report is copied, so
  * a folio either store handed out is never handed out again.
@@ -30,7 +30,7 @@ export interface MigrationProgress {
   finish(): void;
 }
 
-export const COLLECTIONS = ["counters", "citizens", "conversations", "reports", "inbound", "media"] as const;
+export const COLLECTIONS = ["counters", "citizens", "conversations", "reports", "inbound", "outbox", "media"] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 /** Per collection: copied now, already in MongoDB (kept as it is), and clashes with other documents. */
@@ -152,6 +152,8 @@ export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "m
     ["reports", model(models.reports), (d) => reportToDoc(fromDoc<Report>(d) as Report)],
     // An unfinished claim keeps its message, so the new store can still process it.
     ["inbound", model(models.inbound), (d) => ({ _id: String(d._id), state: d.state, claimedAt: d.claimedAt, ...(d.message ? { message: d.message } : {}) })],
+    // Messages not sent yet keep their state; a lease of the stopped process runs out and is taken over.
+    ["outbox", model(models.outbox), (d) => ({ ...d, _id: String(d._id) })],
   ];
   const copied = {} as Record<(typeof copies)[number][0], CollectionResult>;
   for (const [name, target, toDoc] of copies) {
