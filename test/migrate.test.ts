@@ -10,8 +10,8 @@ import type mongoose from "mongoose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BATCH, type MigrationProgress, migrateToMongo } from "../src/admin/migrate.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
-import { type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
-import { MongoWireDouble, type SentCommand } from "./fakes/mongo-wire.js";
+import { classifyMongoError, type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
+import { MongoWireDouble, type SentCommand, writeConcernTimeout } from "./fakes/mongo-wire.js";
 import { startBot, tempDir } from "./helpers/app.js";
 import { sampleReport } from "./helpers/reports.js";
 
@@ -166,6 +166,28 @@ describe("migrate to MongoDB (wire double)", () => {
     );
     await expect(migrateToMongo(dataDir, mongo, quiet)).rejects.toThrow(/waiting for replication timed out/);
     expect(wire.sent("insert").map((c) => c.body.insert)).toEqual(["citizens"]);
+  });
+
+  it("a batch with duplicates whose write concern also failed stops too: the duplicates do not hide it", async () => {
+    const dataDir = await sessionOnDisk();
+    wire.answer(
+      "insert",
+      (c: SentCommand) => ({
+        ...writeConcernTimeout({ n: 0 }),
+        writeErrors: (c.body.documents as unknown[]).map((_d, index) => ({
+          index,
+          code: 11000,
+          errmsg: "E11000 duplicate key error index: _id_ dup key: { }",
+        })),
+      }),
+      { when: (c) => c.body.insert === "inbound" },
+    );
+    const err = await migrateToMongo(dataDir, mongo, quiet).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(classifyMongoError(err)).toBe("maybe_written");
+    expect(wire.sent("insert").map((c) => c.body.insert)).toEqual(["citizens", "conversations", "reports", "inbound"]);
   });
 });
 

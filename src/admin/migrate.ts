@@ -19,6 +19,7 @@ import { fromDoc, openCollection } from "../store/embedded/collection.js";
 import { FileMedia } from "../store/embedded/media.js";
 import { MAJORITY } from "../store/mongo/collection.js";
 import { conversationToDoc } from "../store/mongo/conversations.js";
+import { classifyMongoError } from "../store/mongo/errors.js";
 import type { MongoStore } from "../store/mongo/index.js";
 import { reportToDoc } from "../store/mongo/reports.js";
 import type { ConversationRecord } from "../store/ports.js";
@@ -65,7 +66,7 @@ async function mediaIds(dataDir: string): Promise<string[]> {
 interface BulkFailure {
   name?: string;
   writeErrors?: { code?: number; index: number; errmsg?: string }[];
-  result?: { insertedCount?: number; writeConcernErrors?: unknown[] };
+  result?: { insertedCount?: number };
   mongoose?: { validationErrors?: { message?: string }[] };
 }
 
@@ -105,7 +106,7 @@ async function insertOnly(
       }
       const writeErrors = failure.writeErrors ?? [];
       // Anything but duplicates (a write concern not met, the server gone) stops the migration: running it again is safe.
-      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000) || (failure.result?.writeConcernErrors?.length ?? 0) > 0) throw err;
+      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000) || classifyMongoError(err) === "maybe_written") throw err;
       result.copied += failure.result?.insertedCount ?? 0;
       for (const w of writeErrors) {
         const index = duplicateIndex(w.errmsg);

@@ -75,8 +75,9 @@ interface DriverLike {
   errorLabels?: string[];
   hasErrorLabel?: (label: string) => boolean;
   writeConcernError?: { code?: number };
-  result?: { writeConcernError?: { code?: number }; writeConcernErrors?: unknown[] };
-  cause?: unknown;
+  /** A bulk write's result (MongoBulkWriteError). */
+  result?: { getWriteConcernError?: () => unknown };
+  err?: unknown;
 }
 
 function hasLabel(e: DriverLike, label: string): boolean {
@@ -86,8 +87,13 @@ function hasLabel(e: DriverLike, label: string): boolean {
 
 function isWriteConcernError(e: DriverLike): boolean {
   if (e instanceof mongo.MongoWriteConcernError || e.name === "MongoWriteConcernError") return true;
-  // A bulk write whose batch was applied but not confirmed by a majority.
-  if (e.name === "MongoBulkWriteError" && (e.result?.writeConcernErrors?.length ?? 0) > 0) return true;
+  // A bulk write whose batches were applied but not all confirmed by a majority.
+  if (
+    e.name === "MongoBulkWriteError" &&
+    (e.result?.getWriteConcernError?.() || (e.err as { name?: string } | undefined)?.constructor?.name === "WriteConcernError")
+  ) {
+    return true;
+  }
   return e.writeConcernError !== undefined;
 }
 
