@@ -40,7 +40,9 @@ function differences(existing: IndexInfo, wanted: IndexInfo): string[] {
   if (!same(existing.key, wanted.key)) out.push("key");
   for (const option of MEANINGFUL) {
     if (option === "2dsphereIndexVersion") continue;
-    if (!same(existing[option] ?? undefined, wanted[option] ?? undefined)) out.push(option);
+    // `unique: false` and no `unique` are the same index.
+    const value = (index: IndexInfo) => (index[option] === false ? undefined : index[option]);
+    if (!same(value(existing), value(wanted))) out.push(option);
   }
   return out;
 }
