@@ -62,6 +62,28 @@ describe("migrate to MongoDB (wire double)", () => {
     const dataDir = await sessionOnDisk();
     // A notice the bot had not sent yet when it was stopped.
     const embedded = await openEmbeddedStore(dataDir);
+    const createdAt = new Date("2026-11-28T12:00:00Z");
+    await embedded.members.save({
+      id: "m1",
+      name: "Ana Pérez",
+      role: "facilitador",
+      municipalities: ["15054"],
+      telegramId: null,
+      createdAt,
+      updatedAt: createdAt,
+    });
+    await embedded.events.append([
+      {
+        id: "e1",
+        type: "report_created",
+        at: createdAt,
+        actor: "citizen",
+        report: "r1",
+        municipality: "15054",
+        citizen: null,
+        data: { folio: "MET-2026-000001" },
+      },
+    ]);
     await embedded.outbox.add([
       {
         id: "notice:1",
@@ -79,7 +101,7 @@ describe("migrate to MongoDB (wire double)", () => {
     const writes = wire.sent().filter((c) => ["insert", "update", "delete", "findAndModify"].includes(c.name));
     const order = writes.map((c) => `${c.name} ${String(c.body[c.name])}`);
     expect(order[0]).toBe("update counters");
-    expect(order.slice(1, 6)).toEqual(["insert citizens", "insert conversations", "insert reports", "insert inbound", "insert outbox"]);
+    expect(order.slice(1, 7)).toEqual(["insert citizens", "insert conversations", "insert reports", "insert inbound", "insert outbox", "insert events"]);
     // Nothing but counters is ever updated: a document already in MongoDB is never overwritten.
     expect(writes.filter((c) => c.name === "update").map((c) => c.body.update)).toEqual(["counters"]);
     const counterUpdate = (writes[0].body.updates as { q: unknown; u: unknown; upsert: boolean }[])[0];
@@ -102,6 +124,11 @@ describe("migrate to MongoDB (wire double)", () => {
     const [conversation] = inserted(wire, "conversations");
     expect(conversation).toMatchObject({ _id: "console:ana", channel: "console", chatId: "ana", state: { flow: expect.any(String) } });
     expect(inserted(wire, "inbound")).toHaveLength(9);
+    expect(inserted(wire, "members")).toEqual([expect.objectContaining({ _id: "m1", telegramId: null, municipalities: ["15054"] })]);
+    expect(inserted(wire, "members")[0]).not.toHaveProperty("id");
+    expect(inserted(wire, "events")).toEqual([
+      expect.objectContaining({ _id: "e1", type: "report_created", report: "r1", data: { folio: "MET-2026-000001" } }),
+    ]);
     expect(inserted(wire, "outbox")).toEqual([
       expect.objectContaining({ _id: "notice:1", state: "pending", chatId: "5001", payload: expect.objectContaining({ text: "Tu reporte avanzó" }) }),
     ]);
@@ -115,6 +142,9 @@ describe("migrate to MongoDB (wire double)", () => {
       reports: { copied: 1, kept: 0, conflicts: [] },
       inbound: { copied: 9, kept: 0, conflicts: [] },
       outbox: { copied: 1, kept: 0, conflicts: [] },
+      events: { copied: 1, kept: 0, conflicts: [] },
+      members: { copied: 1, kept: 0, conflicts: [] },
+      chats: { copied: 0, kept: 0, conflicts: [] },
       media: { copied: 1, kept: 0, conflicts: [] },
     });
   });
@@ -197,7 +227,7 @@ const uri = process.env.MONGODB_URI;
 async function contents(mongo: MongoStore): Promise<Record<string, unknown[]>> {
   const db = mongo.connection.db as mongoose.mongo.Db;
   const out: Record<string, unknown[]> = {};
-  for (const name of ["citizens", "conversations", "reports", "inbound", "counters", "outbox", "media.files", "media.chunks"]) {
+  for (const name of ["citizens", "conversations", "reports", "inbound", "counters", "outbox", "events", "members", "chats", "media.files", "media.chunks"]) {
     out[name] = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
   }
   return out;

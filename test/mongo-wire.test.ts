@@ -69,6 +69,10 @@ describe("write concern (what the driver is told)", () => {
       { id: "notice:1", channel: "telegram", chatId: "5001", kind: "notice", payload: { id: "r1", lang: "es-MX", text: "Tu reporte avanzó" }, createdAt: at },
     ]);
     await s.outbox.markSent("notice:1", "worker-1", at, "42");
+    await s.events.append([
+      { id: "e1", type: "consent_recorded", at, actor: "citizen", report: null, municipality: null, citizen: "web:1", data: { version: "v1" } },
+    ]);
+    await s.members.save({ id: "m1", name: "Ana", role: "facilitador", municipalities: ["15054"], telegramId: "5001", createdAt: at, updatedAt: at });
     await s.media.put("0b5e7d1a-8d55-4a0e-9b7c-3f0e1c2d4a5b", { data: Buffer.from([1, 2, 3]), mimeType: "image/png" });
     const zip = join(await tempDir(), "RemoteAuth.zip");
     await writeFile(zip, "PK…");
@@ -92,6 +96,8 @@ describe("write concern (what the driver is told)", () => {
         "findAndModify counters",
         "insert outbox",
         "update outbox",
+        "insert events",
+        "update members",
         "insert media.files",
         "insert media.chunks",
         "insert shared.files",
@@ -192,6 +198,25 @@ describe("indexes at start-up", () => {
     expect(wire.sent("find")[0].body).toMatchObject({ filter: { citizenId: "telegram:5001" }, sort: { createdAt: -1 }, limit: 10 });
   });
 
+  it("the audit trail's and the members' indexes are usable by the planner too; their first versions are dropped", async () => {
+    for (const field of ["report", "municipality", "citizen"]) {
+      wire.addIndex("events", { key: { [field]: 1, at: -1 }, name: `${field}_1_at_-1`, partialFilterExpression: { [field]: { $type: "string" } } });
+    }
+    wire.addIndex("members", { key: { telegramId: 1 }, name: "telegramId_1", unique: true, partialFilterExpression: { telegramId: { $type: "string" } } });
+    store = await openMongoStore(wire.uri(), { attempts: 1 });
+    expect(wire.sent("dropIndexes").map((c) => `${c.body.dropIndexes} ${c.body.index}`)).toEqual([
+      "events report_1_at_-1",
+      "events municipality_1_at_-1",
+      "events citizen_1_at_-1",
+      "members telegramId_1",
+    ]);
+    const filters = wire
+      .sent("createIndexes")
+      .flatMap((c) => c.body.indexes as { partialFilterExpression?: Record<string, unknown> }[])
+      .flatMap((i) => (i.partialFilterExpression ? [JSON.stringify(i.partialFilterExpression)] : []));
+    expect(filters.filter((f) => f.includes("$type"))).toEqual([]);
+  });
+
   it("a second start-up finds every index in place and creates or drops nothing", async () => {
     store = await openMongoStore(wire.uri(), { attempts: 1 });
     await store.close();
@@ -199,7 +224,17 @@ describe("indexes at start-up", () => {
     store = await openMongoStore(wire.uri(), { attempts: 1 });
     expect(wire.sent("createIndexes")).toEqual([]);
     expect(wire.sent("dropIndexes")).toEqual([]);
-    expect(wire.sent("listIndexes").map((c) => c.body.listIndexes)).toEqual(["citizens", "conversations", "reports", "inbound", "counters", "outbox"]);
+    expect(wire.sent("listIndexes").map((c) => c.body.listIndexes)).toEqual([
+      "citizens",
+      "conversations",
+      "reports",
+      "inbound",
+      "counters",
+      "outbox",
+      "events",
+      "members",
+      "chats",
+    ]);
   });
 
   it("a TTL changed in the code is changed in place (collMod)", async () => {

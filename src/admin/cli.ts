@@ -12,7 +12,7 @@ import { type MigrationProgress, migrateToMongo } from "./migrate.js";
 const USAGE = `usage: npm run admin -- migrate --to mongo
 
   migrate --to mongo   copies every counter, citizen, conversation, report, inbound id, outbox
-                       message and photo of the embedded store in DATA_DIR into MongoDB at MONGODB_URI. Insert-only:
+                       message, audit event, member, linked chat and photo of the embedded store in DATA_DIR into MongoDB at MONGODB_URI. Insert-only:
                        what MongoDB already has (same id) is kept as it is, never overwritten by the
                        older copy; counters only move forward. Safe to run again, also after the
                        bot has run on MongoDB. Stop the bot first: the embedded store has one process.`;

@@ -1,6 +1,6 @@
 /**
  * Copies what the embedded store holds into MongoDB: counters first, then citizens, conversations,
- * reports, inbound ids, the outbox and photos. Insert-only: a document MongoDB already has (same id) is kept as
+ * reports, inbound ids, the outbox, the audit trail, secretariat members, linked chats and photos. Insert-only: a document MongoDB already has (same id) is kept as
  * it is, never overwritten by the older embedded copy, so running it again after going live loses
  * nothing the bot wrote since. Counters only move forward, and move before any report is copied, so
  * a folio either store handed out is never handed out again.
@@ -31,7 +31,7 @@ export interface MigrationProgress {
   finish(): void;
 }
 
-export const COLLECTIONS = ["counters", "citizens", "conversations", "reports", "inbound", "outbox", "media"] as const;
+export const COLLECTIONS = ["counters", "citizens", "conversations", "reports", "inbound", "outbox", "events", "members", "chats", "media"] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 /** Per collection: copied now, already in MongoDB (kept as it is), and clashes with other documents. */
@@ -139,6 +139,7 @@ export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "m
   }
   progress.finish();
 
+  const asIs = (d: Record<string, unknown>) => ({ ...d, _id: String(d._id) });
   // Each collection as the bot's own repositories would have written its documents.
   const copies: [Exclude<CollectionName, "counters" | "media">, Model<never>, (d: Record<string, unknown>) => Record<string, unknown>][] = [
     [
@@ -154,7 +155,18 @@ export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "m
     // An unfinished claim keeps its message, so the new store can still process it.
     ["inbound", model(models.inbound), (d) => ({ _id: String(d._id), state: d.state, claimedAt: d.claimedAt, ...(d.message ? { message: d.message } : {}) })],
     // Messages not sent yet keep their state; a lease of the stopped process runs out and is taken over.
-    ["outbox", model(models.outbox), (d) => ({ ...d, _id: String(d._id) })],
+    ["outbox", model(models.outbox), asIs],
+    ["events", model(models.events), asIs],
+    [
+      "members",
+      model(models.members),
+      (d) => {
+        // The embedded store keeps the id twice and leaves out a missing Telegram id.
+        const { _id, id: _id2, ...rest } = d;
+        return { _id: String(_id), telegramId: null, ...rest };
+      },
+    ],
+    ["chats", model(models.chats), asIs],
   ];
   const copied = {} as Record<(typeof copies)[number][0], CollectionResult>;
   for (const [name, target, toDoc] of copies) {

@@ -18,7 +18,7 @@ import { eventModel, MongoEvents, RETIRED_EVENT_INDEXES } from "./events.js";
 import { inboundModel, MongoInbound } from "./inbound.js";
 import { syncIndexes } from "./indexes.js";
 import { GridFsMedia } from "./media.js";
-import { linkedChatModel, memberModel, MongoLinkedChats, MongoMembers, RETIRED_MEMBER_INDEXES } from "./members.js";
+import { linkedChatModel, MongoLinkedChats, MongoMembers, memberModel, RETIRED_MEMBER_INDEXES } from "./members.js";
 import { MongoOutbox, outboxModel } from "./outbox.js";
 import { MongoReports, RETIRED_REPORT_INDEXES, reportModel } from "./reports.js";
 import { GridFsSharedFiles } from "./shared-files.js";
