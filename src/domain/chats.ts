@@ -44,7 +44,15 @@ export class LinkedChats {
         replaced = old.chatId;
       }
     }
-    const chat: LinkedChat = { chatId, purpose, municipality: municipality.cvegeo, title, linkedBy: by?.id ?? "admin", linkedAt: this.clock.now(), problem: null };
+    const chat: LinkedChat = {
+      chatId,
+      purpose,
+      municipality: municipality.cvegeo,
+      title,
+      linkedBy: by?.id ?? "admin",
+      linkedAt: this.clock.now(),
+      problem: null,
+    };
     await this.repo.save(chat);
     return { ok: true, chat, municipality, replaced };
   }
