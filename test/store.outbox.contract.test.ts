@@ -111,4 +111,27 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     await store.outbox.markSent("u1", "w", at(4), null);
     expect((await store.outbox.unsentFor("telegram", "5")).map((i) => i.id)).toEqual(["u2", "u3"]);
   });
+
+  it("a live turn claims a chat's waiting messages in order, backoff aside, stopping at a scheduled one or one held by a worker", async () => {
+    await store.outbox.add([
+      item("c1", "8", at(1)),
+      item("c2", "8", at(2)),
+      item("c3", "8", at(3), { notBefore: at(3600) }),
+      item("c4", "8", at(4)),
+      item("d1", "9", at(1)),
+    ]);
+    // c1 failed once and waits for its backoff: a live turn sends it anyway.
+    const [c1] = await store.outbox.claim("telegram", "w", at(5), LEASE, 1);
+    await store.outbox.markRetry(c1.id, "w", at(600), "network");
+    const live = await store.outbox.claimChat("telegram", "8", "turn", at(6), LEASE);
+    expect(live.map((i) => i.id)).toEqual(["c1", "c2"]);
+    expect(live.every((i) => i.state === "sending" && i.owner === "turn")).toBe(true);
+    // Held by the turn now: neither a worker nor another turn gets them.
+    expect((await store.outbox.claim("telegram", "w", at(30), LEASE, 10)).map((i) => i.id)).toEqual(["d1"]);
+    expect(await store.outbox.claimChat("telegram", "8", "other", at(7), LEASE)).toEqual([]);
+    for (const i of live) await store.outbox.markSent(i.id, "turn", at(8), null);
+    // c3 is scheduled for later, and c4 waits behind it.
+    expect(await store.outbox.claimChat("telegram", "8", "turn", at(9), LEASE)).toEqual([]);
+    expect((await store.outbox.claimChat("telegram", "8", "turn", at(3601), LEASE)).map((i) => i.id)).toEqual(["c3", "c4"]);
+  });
 });

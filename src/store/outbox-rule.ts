@@ -35,6 +35,27 @@ export async function claimOutbox(ops: OutboxClaimOps, owner: string, now: Date,
   return claimed;
 }
 
+/**
+ * Claims, in order, the unsent items of one chat that may go now, for a conversation turn that is
+ * about to answer that chat live: its earlier messages must go first. It stops at the first item
+ * that may not go (scheduled for later, or held by another worker) so the order is kept. A retry's
+ * backoff does not hold the item back: the chat is reachable right now.
+ */
+export async function claimChatItems(unsent: OutboxItem[], take: OutboxClaimOps["take"], owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]> {
+  const claimed: OutboxItem[] = [];
+  const leaseUntil = new Date(now.getTime() + leaseMs);
+  for (const item of unsent) {
+    const free =
+      (item.state === "pending" && (item.attempts > 0 || item.notBefore.getTime() <= now.getTime())) ||
+      (item.state === "sending" && item.leaseUntil !== null && item.leaseUntil.getTime() < now.getTime());
+    if (!free) break;
+    const taken = await take(item, owner, leaseUntil);
+    if (!taken) break;
+    claimed.push(taken);
+  }
+  return claimed;
+}
+
 /** The filter of due items at `now`, in MongoDB's query language (nedb speaks it too). */
 export function dueFilter(channel: string, now: Date): Record<string, unknown> {
   return {

@@ -135,6 +135,12 @@ export interface OutboxRepository {
    * is due again. Two workers never hold the same item.
    */
   claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]>;
+  /**
+   * Claims, oldest first, the unsent items of one chat that may go now (a conversation turn answers
+   * that chat live and sends them first), stopping at the first that may not: scheduled for later or
+   * held by another worker. A retry's backoff does not count: the chat is reachable now.
+   */
+  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]>;
   /** Records the send; false when `owner` no longer held the item (its lease was taken over). */
   markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean>;
   /** Gives the item back for another attempt not before `notBefore`. */

@@ -1,7 +1,7 @@
 /** The outbox on the embedded store: one document per outbound message. */
 
 import type { ChannelName } from "../../domain/model/channel.js";
-import { claimOutbox, dueFilter, earlierFilter, newOutboxItem } from "../outbox-rule.js";
+import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem } from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../ports.js";
 import { type Collection, findMany, fromDoc, isUniqueViolation } from "./collection.js";
 
@@ -35,20 +35,27 @@ export class EmbeddedOutbox implements OutboxRepository {
         due: async (at, max) =>
           (await findMany<Record<string, unknown>>(this.db.findAsync(dueFilter(channel, at)).sort(ORDER).limit(max))).flatMap((d) => toItem(d) ?? []),
         hasEarlierUnsent: async (item) => (await this.db.countAsync(earlierFilter(item))) > 0,
-        take: async (item, by, leaseUntil) => {
-          const { numAffected } = await this.db.updateAsync(
-            { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
-            { $set: { state: "sending", owner: by, leaseUntil }, $inc: { attempts: 1 } },
-            {},
-          );
-          return numAffected === 1 ? { ...item, state: "sending", owner: by, leaseUntil, attempts: item.attempts + 1 } : null;
-        },
+        take: (item, by, leaseUntil) => this.take(item, by, leaseUntil),
       },
       owner,
       now,
       leaseMs,
       limit,
     );
+  }
+
+  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]> {
+    return this.unsentFor(channel, chatId).then((unsent) => claimChatItems(unsent, (item, by, until) => this.take(item, by, until), owner, now, leaseMs));
+  }
+
+  /** Leases `item` to `by` if it is still as it was found. */
+  private async take(item: OutboxItem, by: string, leaseUntil: Date): Promise<OutboxItem | null> {
+    const { numAffected } = await this.db.updateAsync(
+      { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
+      { $set: { state: "sending", owner: by, leaseUntil }, $inc: { attempts: 1 } },
+      {},
+    );
+    return numAffected === 1 ? { ...item, state: "sending", owner: by, leaseUntil, attempts: item.attempts + 1 } : null;
   }
 
   async markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean> {

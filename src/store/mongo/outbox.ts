@@ -2,7 +2,7 @@
 import { type Connection, Schema, trusted } from "mongoose";
 import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
-import { claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
+import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../ports.js";
 import { DURABLE } from "./collection.js";
 import { pendingSchema } from "./conversations.js";
@@ -87,22 +87,29 @@ export class MongoOutbox implements OutboxRepository {
               .lean()
           ).flatMap((d) => toItem(d as Record<string, unknown>) ?? []),
         hasEarlierUnsent: async (item) => (await this.model.exists(trustOwn(earlierFilter(item)))) !== null,
-        take: async (item, by, leaseUntil) => {
-          const doc = await this.model
-            .findOneAndUpdate(
-              { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
-              { $set: { state: "sending", owner: by, leaseUntil }, $inc: { attempts: 1 } },
-              { new: true, runValidators: true },
-            )
-            .lean();
-          return toItem(doc as Record<string, unknown> | null);
-        },
+        take: (item, by, leaseUntil) => this.take(item, by, leaseUntil),
       },
       owner,
       now,
       leaseMs,
       limit,
     );
+  }
+
+  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]> {
+    return this.unsentFor(channel, chatId).then((unsent) => claimChatItems(unsent, (item, by, until) => this.take(item, by, until), owner, now, leaseMs));
+  }
+
+  /** Leases `item` to `by` if it is still as it was found. */
+  private async take(item: OutboxItem, by: string, leaseUntil: Date): Promise<OutboxItem | null> {
+    const doc = await this.model
+      .findOneAndUpdate(
+        { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
+        { $set: { state: "sending", owner: by, leaseUntil }, $inc: { attempts: 1 } },
+        { new: true, runValidators: true },
+      )
+      .lean();
+    return toItem(doc as Record<string, unknown> | null);
   }
 
   async markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean> {
