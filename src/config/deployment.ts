@@ -15,6 +15,8 @@ const schema = z.strictObject({
     .refine((l) => new Set(l).size === l.length, "lists a language twice"),
   municipalities: z.string().min(1),
   boundaries: z.string().min(1),
+  seats: z.string().min(1).optional(),
+  aliases: z.string().min(1).optional(),
   folio: z.strictObject({ digits: z.number().int().min(4).max(9) }),
 });
 
@@ -38,6 +40,9 @@ export interface Deployment {
   /** File names in the reference-data folder. */
   municipalitiesFile: string;
   boundariesFile: string;
+  /** The official names of the municipal seats, and other names in common use (optional files). */
+  seatsFile?: string;
+  aliasesFile?: string;
   folioDigits: number;
 }
 
@@ -51,6 +56,8 @@ export function loadDeployment(file: string): Deployment {
     municipalityKey: new RegExp(`^${d.state.code}\\d{3}$`),
     municipalitiesFile: d.municipalities,
     boundariesFile: d.boundaries,
+    seatsFile: d.seats,
+    aliasesFile: d.aliases,
     folioDigits: d.folio.digits,
   };
 }

@@ -11,3 +11,6 @@ export function parseFolio(text: string, digits: number): string | undefined {
   if (!m) return undefined;
   return formatFolio(m[1].toUpperCase(), Number(m[2]), Number(m[3]), digits);
 }
+
+/** A folio inside a sentence ("mi folio es TOL-2026-000001"), for the understanding to find. */
+export const FOLIO_IN_TEXT = /\b[a-z]{3}[\s\-_./]*\d{4}[\s\-_./]*\d{1,6}\b/gi;

@@ -1,6 +1,7 @@
 /**
  * The 125 municipalities of the Estado de México (INEGI): lookup by key, by a shared
- * location (point in polygon) and by a typed name (forgiving accents and typos).
+ * location (point in polygon) and by a typed name (forgiving accents and typos) — the official
+ * name, the name of its seat ("Toluca de Lerdo") or a common one ("Neza").
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +26,10 @@ export interface MunicipalitySource {
   municipalityKey: RegExp;
   municipalitiesFile: string;
   boundariesFile: string;
+  /** Key → the official name of the municipality's seat (data/municipal-seats.json), when shipped. */
+  seatsFile?: string;
+  /** Key → other names in common use (data/municipality-aliases.json), when shipped. */
+  aliasesFile?: string;
 }
 
 const SKIP_WORDS = new Set(["de", "del", "la", "las", "los", "el", "y"]);
@@ -33,6 +38,13 @@ interface SearchEntry {
   municipality: Municipality;
   full: string;
   words: string[];
+  /** The official name (false: the seat's name or a common one). */
+  official: boolean;
+}
+
+function entry(municipality: Municipality, name: string, official: boolean): SearchEntry {
+  const full = normalize(name);
+  return { municipality, full, words: full.split(" ").filter((w) => !SKIP_WORDS.has(w)), official };
 }
 
 export class Municipalities {
@@ -40,21 +52,28 @@ export class Municipalities {
   private readonly byPrefix: Map<string, Municipality>;
   private readonly entries: SearchEntry[];
 
+  private readonly otherNames: ReadonlyMap<string, readonly string[]>;
+
+  /** `otherNames`: key → the names besides the official one (seat, common names). */
   constructor(
     readonly list: readonly Municipality[],
     private readonly areas: readonly Area<Municipality>[],
+    otherNames: Record<string, string[]> = {},
   ) {
     this.byKey = new Map(list.map((m) => [m.cvegeo, m]));
     this.byPrefix = new Map(list.map((m) => [m.folioPrefix, m]));
-    this.entries = list.map((m) => {
-      const full = normalize(m.name);
-      return { municipality: m, full, words: full.split(" ").filter((w) => !SKIP_WORDS.has(w)) };
-    });
+    this.otherNames = new Map(list.map((m) => [m.cvegeo, [...new Set(otherNames[m.cvegeo] ?? [])].filter((n) => normalize(n) !== normalize(m.name))]));
+    this.entries = list.flatMap((m) => [entry(m, m.name, true), ...(this.otherNames.get(m.cvegeo) ?? []).map((n) => entry(m, n, false))]);
   }
 
-  /** Loads the shipped table and INEGI boundaries from `dataDir`. */
+  /** Loads the shipped table, INEGI boundaries, seats and common names from `dataDir`. */
   static load(dataDir: string, source: MunicipalitySource): Municipalities {
     const list = tableSchema(source.municipalityKey).parse(JSON.parse(readFileSync(join(dataDir, source.municipalitiesFile), "utf8")));
+    const json = (file: string | undefined) => (file ? JSON.parse(readFileSync(join(dataDir, file), "utf8")) : {});
+    const seats = z.record(z.string().regex(source.municipalityKey), z.string().min(1)).parse(json(source.seatsFile));
+    const aliases = z.record(z.string().regex(source.municipalityKey), z.array(z.string().min(1))).parse(json(source.aliasesFile));
+    const otherNames: Record<string, string[]> = {};
+    for (const m of list) otherNames[m.cvegeo] = [...(seats[m.cvegeo] ? [seats[m.cvegeo]] : []), ...(aliases[m.cvegeo] ?? [])];
     const geo = JSON.parse(readFileSync(join(dataDir, source.boundariesFile), "utf8")) as {
       features: { properties: { cvegeo: string }; geometry: { type: string; coordinates: unknown } }[];
     };
@@ -63,7 +82,13 @@ export class Municipalities {
       const m = byKey.get(f.properties.cvegeo);
       return m ? [makeArea(m, f.geometry)] : [];
     });
-    return new Municipalities(list, areas);
+    return new Municipalities(list, areas, otherNames);
+  }
+
+  /** Every name a municipality goes by: official first, then its seat's and common ones. */
+  names(cvegeo: string): string[] {
+    const m = this.byKey.get(cvegeo);
+    return m ? [m.name, ...(this.otherNames.get(cvegeo) ?? [])] : [];
   }
 
   get(cvegeo: string): Municipality | undefined {
@@ -85,16 +110,24 @@ export class Municipalities {
    * first, with any other municipality whose first word it is; otherwise whole-name, word and prefix matches, then near spellings.
    */
   search(query: string, limit = 5): Municipality[] {
-    const q = normalize(query).replace(/^(municipio|mpio|ciudad)( de)? /, "");
+    const raw = normalize(query);
+    const q = raw.replace(/^(municipio|mpio|ciudad)( de)? /, "");
     if (q.length < 3) return [];
-    const exact = this.entries.find((e) => e.full === q);
+    const named = (text: string) => this.entries.find((e) => e.full === text && e.official) ?? this.entries.find((e) => e.full === text);
+    const exact = named(raw) ?? named(q);
     // "Atizapán" is a municipality and also how people call Atizapán de Zaragoza: offer both.
-    if (exact) return [exact, ...this.entries.filter((e) => e !== exact && this.score(q, e) === 0)].map((e) => e.municipality).slice(0, limit);
-    const scored: { m: Municipality; score: number }[] = [];
+    // A seat's or common name ("Toluca de Lerdo", "Neza") names one municipality.
+    if (exact && !exact.official) return [exact.municipality];
+    if (exact) {
+      const others = this.entries.filter((e) => e.official && e !== exact && this.score(q, e) === 0);
+      return [exact, ...others].map((e) => e.municipality).slice(0, limit);
+    }
+    const best = new Map<Municipality, number>();
     for (const e of this.entries) {
       const score = this.score(q, e);
-      if (score < 1) scored.push({ m: e.municipality, score });
+      if (score < 1 && score < (best.get(e.municipality) ?? 1)) best.set(e.municipality, score);
     }
+    const scored = [...best].map(([m, score]) => ({ m, score }));
     scored.sort((a, b) => a.score - b.score || b.m.population - a.m.population);
     // A clearly best match stands alone; otherwise the close ones are offered to pick from.
     if (scored.length > 1 && scored[1].score - scored[0].score >= 0.1) return [scored[0].m];

@@ -1,0 +1,45 @@
+/**
+ * What the language understanding (src/nlu/) made of a text message, handed to the engine inside the
+ * input. The engine decides what to do with it: a confident match is used, a doubtful one is asked
+ * about ("¿Quisiste decir…?"), and numbers and labels always come first.
+ */
+
+/** One thing the text names: a category id, a municipality key, a folio, a topic, a language… */
+export interface Mention {
+  value: string;
+  /** The words of the message that name it, as written ("neza", "bache"). */
+  text: string;
+  /** Whether the words match exactly (accents and case aside) rather than with a spelling slip. */
+  exact: boolean;
+}
+
+export interface Understood {
+  /** Intents the text may express, best first, with a confidence from 0 to 1. */
+  intents: { name: string; score: number }[];
+  /** What the text names, by entity: category, municipality, folio, region, topic, language. */
+  entities: Record<string, Mention>;
+}
+
+/** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */
+export const CONFIDENT = 0.7;
+export const DOUBTFUL = 0.45;
+
+/**
+ * The best intent, when it is sure enough: at least `min`, or (for the confident bar) clearly ahead of
+ * the next guess — at least 0.6 and twice the second's score. nlp.js shares the score among the intents
+ * a text activates, so a clear lead counts as much as a high figure.
+ */
+export function topIntent(u: Understood | undefined, min = CONFIDENT): string | undefined {
+  const [top, second] = u?.intents ?? [];
+  if (!top) return undefined;
+  if (top.score >= min) return top.name;
+  return min === CONFIDENT && top.score >= LEAD && top.score >= 2 * (second?.score ?? 0) ? top.name : undefined;
+}
+
+/** See `topIntent`. */
+const LEAD = 0.6;
+
+/** The intent's confidence (0 when it is not among the guesses). */
+export function scoreOf(u: Understood | undefined, intent: string): number {
+  return u?.intents.find((i) => i.name === intent)?.score ?? 0;
+}

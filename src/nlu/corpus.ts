@@ -1,0 +1,52 @@
+/**
+ * The corpora the understanding learns from: data per language in locales/<lang>/nlu/, reviewed like
+ * texts. intents.yaml (intent → phrases), entities.yaml (entity → value → words), emoji.yaml
+ * (intent → emoji). Entity words and emoji of every language are merged: they work in any language.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { readConfigFile } from "../domain/config-files.js";
+import { LANGUAGES, type Language } from "../locale/languages.js";
+
+const name = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower case letters, digits and _");
+const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
+
+const intentsSchema = z.record(name, phrases);
+const entitiesSchema = z.record(name, z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases));
+const emojiSchema = z.record(name, phrases);
+
+export interface Corpus {
+  /** Per language: intent → the phrases that express it. */
+  intents: Record<Language, Record<string, string[]>>;
+  /** Entity → value → the words that name it, from every language. */
+  entities: Record<string, Record<string, string[]>>;
+  /** Intent → the emoji that alone express it. */
+  emoji: Record<string, string[]>;
+}
+
+/** The folder of one language's corpus. */
+export const corpusDir = (localesDir: string, lang: Language) => join(localesDir, lang, "nlu");
+
+function merge(into: Record<string, string[]>, from: Record<string, string[]>): void {
+  for (const [key, list] of Object.entries(from)) into[key] = [...new Set([...(into[key] ?? []), ...list])];
+}
+
+/** Reads and checks every language's corpus; a bad file stops start-up naming the file and the path. */
+export function loadCorpus(localesDir: string): Corpus {
+  const corpus: Corpus = { intents: {} as Corpus["intents"], entities: {}, emoji: {} };
+  for (const lang of LANGUAGES) {
+    const dir = corpusDir(localesDir, lang);
+    corpus.intents[lang] = readConfigFile(join(dir, "intents.yaml"), intentsSchema);
+    const entities = join(dir, "entities.yaml");
+    if (existsSync(entities)) {
+      for (const [entity, values] of Object.entries(readConfigFile(entities, entitiesSchema))) {
+        corpus.entities[entity] ??= {};
+        merge(corpus.entities[entity], values);
+      }
+    }
+    const emoji = join(dir, "emoji.yaml");
+    if (existsSync(emoji)) merge(corpus.emoji, readConfigFile(emoji, emojiSchema));
+  }
+  return corpus;
+}

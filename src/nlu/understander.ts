@@ -1,0 +1,224 @@
+/**
+ * Intent and entity understanding with nlp.js: trained at start-up from the corpora (locales/<lang>/nlu/)
+ * and the municipalities' names, it turns a citizen's text into intents with a confidence and the
+ * things it names (category, municipality, folio, region, topic, language). It decides nothing: the
+ * engine does, from what it is handed.
+ */
+import { LangEn } from "@nlpjs/lang-en";
+import { LangEs } from "@nlpjs/lang-es";
+import { type EnumExtractor, type NerEdge, type NerRule, Nlp } from "@nlpjs/nlp";
+import { distance } from "fastest-levenshtein";
+import { CONFIDENT, type Mention, type Understood } from "../engine/understanding.js";
+import { LANGUAGES, type Language } from "../locale/languages.js";
+import { normalize } from "../util/text.js";
+import type { Corpus } from "./corpus.js";
+
+/** Only the start of a long message is read: intents are said early, and the cost stays bounded. */
+export const MAX_UNDERSTOOD = 300;
+/** The corpus's intent for what the bot does not do: learnt so that it is not mistaken for another, never reported. */
+const NONE = "none";
+/** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
+const FUZZY_MAX_WORDS = 12;
+
+/**
+ * Whether `written` may stand for `name` despite a slip: the same number of words, and each one that
+ * differs is long enough to be recognisable (7 letters for one slip, 10 for two): "metepek" is Metepec,
+ * "noches" is not "moches", "right" is not "light".
+ */
+export function closeEnough(written: string, name: string): boolean {
+  const a = normalize(written).split(" ");
+  const b = normalize(name).split(" ");
+  if (a.length !== b.length) return false;
+  return a.every((w, i) => {
+    if (w === b[i]) return true;
+    const d = distance(w, b[i]);
+    return (b[i].length >= 7 && d <= 1) || (b[i].length >= 10 && d <= 2);
+  });
+}
+
+export interface UnderstanderOptions {
+  corpus: Corpus;
+  /** Municipality key → every name it goes by (official name, seat, common names). */
+  municipalities: Record<string, string[]>;
+  /** How a folio looks inside a text (global), and how a found one is written (undefined: not a folio). */
+  folio: { pattern: RegExp; read(text: string): string | undefined };
+}
+
+const nlpLocale = (lang: Language) => lang.split("-")[0];
+const NLP_LOCALES = LANGUAGES.map(nlpLocale);
+
+/** A message made only of emoji (and spaces): its emoji, one per grapheme. */
+function emojiOnly(text: string): string[] | undefined {
+  const compact = text.replace(/\s+/g, "");
+  if (!compact || !/^[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Emoji_Component}\u200d\ufe0f]+$/u.test(compact)) return undefined;
+  if (/^[\d#*]+$/.test(compact)) return undefined;
+  return [...new Intl.Segmenter("und", { granularity: "grapheme" }).segment(compact)].map((s) => s.segment.replace(/\ufe0f/g, ""));
+}
+
+/** Whether a name (its words, normalised) could be `closeEnough` to some words of the message: its short words are there as written, its long ones nearly. */
+function mayResemble(written: Set<string>, name: string[]): boolean {
+  if (name.every((w) => written.has(w))) return false; // an exact mention: already found
+  return name.every((w) =>
+    w.length < 7 ? written.has(w) : [...written].some((m) => Math.abs(m.length - w.length) <= 2 && distance(m, w) <= (w.length >= 10 ? 2 : 1)),
+  );
+}
+
+export class Understander {
+  private readonly emoji = new Map<string, string>();
+  private readonly extractor: EnumExtractor;
+  private readonly rules: NerRule[];
+  private readonly wordsOf = new Map<string, string[]>();
+
+  private constructor(
+    private readonly nlp: Nlp,
+    private readonly options: UnderstanderOptions,
+  ) {
+    this.extractor = nlp.container.get("extract-enum") as EnumExtractor;
+    this.rules = nlp.ner.getRules("*").filter((r) => r.type === "enum");
+    for (const [intent, list] of Object.entries(options.corpus.emoji)) for (const e of list) this.emoji.set(e.replace(/\ufe0f/g, ""), intent);
+  }
+
+  /** Trains a model on the corpora (a second or so; see bench/nlu.ts). */
+  static async train(options: UnderstanderOptions): Promise<Understander> {
+    const nlp = new Nlp({ languages: NLP_LOCALES, autoSave: false, autoLoad: false, nlu: { log: false }, calculateSentiment: false });
+    nlp.container.use(LangEs);
+    nlp.container.use(LangEn);
+    const entities = { ...options.corpus.entities, municipality: options.municipalities };
+    for (const [entity, values] of Object.entries(entities)) {
+      for (const [value, words] of Object.entries(values)) nlp.addNerRuleOptionTexts("*", entity, value, words);
+    }
+    const understander = new Understander(nlp, options);
+    // Each phrase is learnt as written and with the things it names made generic ("no hay agua en
+    // Toluca" also as "@category en @municipality"), the form messages are classified in.
+    for (const lang of LANGUAGES) {
+      const locale = nlpLocale(lang);
+      for (const [intent, phrases] of Object.entries(options.corpus.intents[lang])) {
+        for (const phrase of phrases) {
+          nlp.addDocument(locale, phrase, intent);
+          const generic = understander.substitute(phrase, await understander.mentions(phrase, false));
+          if (generic !== phrase) nlp.addDocument(locale, generic, intent);
+        }
+      }
+    }
+    await nlp.train();
+    return understander;
+  }
+
+  /** What a text says, read in the conversation's language (and in the other ones when that is not sure). */
+  async understand(text: string, lang: Language): Promise<Understood> {
+    const utterance = text.slice(0, MAX_UNDERSTOOD).trim();
+    if (!utterance) return { intents: [], entities: {} };
+    const emoji = emojiOnly(utterance);
+    if (emoji) return this.fromEmoji(emoji);
+
+    const locale = nlpLocale(lang);
+    const edges = await this.mentions(utterance);
+    const entities: Record<string, Mention> = {};
+    for (const e of edges) entities[e.entity] = this.mention(e);
+    const generic = this.substitute(utterance, edges);
+    let intents = await this.classify(locale, generic);
+    // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
+    // that language too, when the text looks like it and its own reading is not sure.
+    if ((intents[0]?.score ?? 0) < CONFIDENT) {
+      const guessed = this.nlp.guessLanguage(utterance);
+      if (guessed && guessed !== locale && NLP_LOCALES.includes(guessed)) {
+        const alt = await this.classify(guessed, generic);
+        if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
+      }
+    }
+    return { intents, entities };
+  }
+
+  private fromEmoji(emoji: string[]): Understood {
+    const intents = new Set(emoji.map((e) => this.emoji.get(e)));
+    const [intent] = intents;
+    return intents.size === 1 && intent ? { intents: [{ name: intent, score: 1 }], entities: {} } : { intents: [], entities: {} };
+  }
+
+  /** The intents a text may express, best first (at most three). */
+  private async classify(locale: string, text: string): Promise<Understood["intents"]> {
+    const out = await this.nlp.nluManager.process({ locale, utterance: text, settings: { spellCheck: true } });
+    return (out.classifications ?? [])
+      .filter((c) => c.intent !== "None" && c.intent !== NONE && c.score > 0)
+      .map((c) => ({ name: c.intent, score: Math.round(c.score * 1000) / 1000 }))
+      .slice(0, 3);
+  }
+
+  /**
+   * The things a text names, one mention per entity. nlp.js's enum extractor finds every candidate
+   * (exact, and approximate in short messages); choosing among them is done here, so that a longer
+   * approximate name ("ecatepek de morelos") is not lost to an exact word inside it ("morelos").
+   */
+  async mentions(utterance: string, approximate = utterance.split(/\s+/).length <= FUZZY_MAX_WORDS): Promise<NerEdge[]> {
+    const words = this.extractor.getWordPositions(utterance);
+    const edges: NerEdge[] = [];
+    for (const rule of this.rules) edges.push(...this.extractor.extractFromRule(utterance, rule, words, 1));
+    if (approximate) {
+      // nlp.js compares every window of the message with every name (about 30 ms for seven words over
+      // 600 names): it is handed only the names that could be a slip away from the message's words.
+      const written = new Set(normalize(utterance).split(" "));
+      for (const rule of this.rules) {
+        const rules = rule.rules
+          .map((r) => ({ option: r.option, texts: r.texts.filter((t) => mayResemble(written, this.words(t))) }))
+          .filter((r) => r.texts.length > 0);
+        if (rules.length) edges.push(...this.extractor.extractFromRule(utterance, { ...rule, rules }, words, 0.8));
+      }
+    }
+    for (const m of utterance.matchAll(this.options.folio.pattern)) {
+      const start = m.index ?? 0;
+      edges.push({ entity: "folio", type: "regex", utteranceText: m[0], accuracy: 1, start, end: start + m[0].length - 1, len: m[0].length });
+    }
+    return this.choose(edges);
+  }
+
+  /**
+   * One edge per entity. Overlapping mentions keep the one that covers more of the text ("ecatepek de
+   * morelos" over "morelos"); of separate ones an exact one wins, then the last (an address ends with
+   * its town). Across entities, overlapping mentions keep the longer ("aguas negras" over "agua").
+   */
+  private choose(edges: NerEdge[]): NerEdge[] {
+    const usable = edges.filter((e) => {
+      if (e.entity === "folio") return this.options.folio.read(e.utteranceText) !== undefined;
+      return e.accuracy >= 1 || closeEnough(e.utteranceText, e.sourceText ?? "");
+    });
+    const weight = (e: NerEdge) => e.len * e.accuracy;
+    const overlaps = (a: NerEdge, b: NerEdge) => a.start <= b.end && b.start <= a.end;
+    const byWeight = [...usable].sort((a, b) => weight(b) - weight(a) || b.start - a.start);
+    const separate: NerEdge[] = [];
+    for (const e of byWeight) if (!separate.some((k) => k.entity === e.entity && overlaps(k, e))) separate.push(e);
+    const best = new Map<string, NerEdge>();
+    for (const e of separate) {
+      const held = best.get(e.entity);
+      if (!held || e.accuracy > held.accuracy || (e.accuracy === held.accuracy && e.start > held.start)) best.set(e.entity, e);
+    }
+    const kept: NerEdge[] = [];
+    for (const e of [...best.values()].sort((a, b) => weight(b) - weight(a))) if (!kept.some((k) => overlaps(k, e))) kept.push(e);
+    return kept.sort((a, b) => a.start - b.start);
+  }
+
+  private mention(e: NerEdge): Mention {
+    if (e.entity === "folio") return { value: this.options.folio.read(e.utteranceText) as string, text: e.utteranceText, exact: true };
+    return { value: String(e.option), text: e.utteranceText, exact: e.accuracy >= 1 };
+  }
+
+  /** A name's words, normalised once. */
+  private words(name: string): string[] {
+    let words = this.wordsOf.get(name);
+    if (!words) {
+      words = normalize(name).split(" ");
+      this.wordsOf.set(name, words);
+    }
+    return words;
+  }
+
+  /** The text with each mention replaced by its entity's name: "quiero reportar un @category en @municipality". */
+  private substitute(utterance: string, edges: NerEdge[]): string {
+    let out = "";
+    let at = 0;
+    for (const e of edges) {
+      out += `${utterance.slice(at, e.start)}@${e.entity}`;
+      at = e.end + 1;
+    }
+    return out + utterance.slice(at);
+  }
+}
