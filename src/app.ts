@@ -19,7 +19,9 @@ import { Reports } from "./domain/reports.js";
 import { Lifecycle } from "./domain/statuses.js";
 import { Engine } from "./engine/engine.js";
 import type { Language } from "./locale/languages.js";
+import { folioInText, parseFolio } from "./domain/folio.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
+import { trainUnderstanding } from "./nlu/index.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
 import { type Clock, systemClock } from "./util/clock.js";
@@ -76,6 +78,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const textGlobals = (lang: Language) => authorityParams(authority, lang, privacyUrl(publicUrl, lang, defaultLanguage), defaultLanguage);
   const privacyNotice = PrivacyNotice.load(join(config.CONFIG_DIR, "privacy"), deployment.languages, defaultLanguage, textGlobals);
   const municipalities = Municipalities.load(config.REFERENCE_DIR, deployment);
+  const { understander, ms: trainingMs } = await trainUnderstanding(config.LOCALES_DIR, {
+    municipalities: Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
+    folio: { pattern: folioInText(deployment.folioDigits), read: (text) => parseFolio(text, deployment.folioDigits) },
+  });
+  logger.debug({ ms: Math.round(trainingMs) }, "language understanding trained");
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);
   const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger }));
@@ -109,6 +116,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     storeUnavailable: (err) => store.unavailable(err),
     pseudonym,
     retryMs: options.retryMs,
+    understand: (text, lang) => understander.understand(text, lang),
   });
   return {
     config,

@@ -60,6 +60,20 @@ describe.each(stores)("%s store", (name, open) => {
     expect(back?.history[0].at).toBeInstanceOf(Date);
   });
 
+  it("a typed address is kept with the report, and a report saved without one reads back with none", async () => {
+    const typed = report({ folio: "MET-2026-000010", location: null, address: "Av. Juárez 12, col. Centro" });
+    const { address: _none, ...older } = report({ folio: "MET-2026-000011" });
+    await store.reports.insert(typed);
+    await store.reports.insert(older as typeof typed);
+    await store.close();
+    store = await reopen();
+    const back = await store.reports.byFolio("MET-2026-000010");
+    expect(back?.address).toBe("Av. Juárez 12, col. Centro");
+    expect(back?.location).toBeNull();
+    expect((await store.reports.byFolio("MET-2026-000011"))?.address).toBeNull();
+    expect((await store.reports.byCitizen("console:ana", 10)).map((r) => r.address)).toEqual(expect.arrayContaining([null, "Av. Juárez 12, col. Centro"]));
+  });
+
   it("a hostile folio is only ever compared as text", async () => {
     await store.reports.insert(report({ folio: "MET-2026-000001" }));
     expect(await store.reports.byFolio({ $gt: "" } as unknown as string)).toBeNull();

@@ -12,6 +12,7 @@ import type { Photos } from "../domain/photos.js";
 import type { Engine } from "../engine/engine.js";
 import { MAX_LINK } from "../engine/flow.js";
 import { type EngineInput, GLOBAL_WORDS, type Reply, type StepResult } from "../engine/types.js";
+import type { Understood } from "../engine/understanding.js";
 import { type Language, languageFromHint } from "../locale/languages.js";
 import type { ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
@@ -55,6 +56,8 @@ export interface ConversationDeps {
   retryMs?: number;
   /** How a conversation is named in the logs (never the chat id itself). */
   pseudonym: Pseudonymizer;
+  /** The language understanding (src/nlu/): what a text message says, handed to the engine with it. */
+  understand?: (text: string, lang: Language) => Promise<Understood>;
 }
 
 /** `deferred`: the store is away; the message is kept and will be answered when it is back. */
@@ -197,10 +200,11 @@ export class ConversationService {
       let state = record ? readState(record.state) : null;
       if (state && state.waiting !== "nothing" && record && now.getTime() - new Date(record.updatedAt).getTime() > deps.timeoutMs) {
         prelude.push({ key: "global.expired" });
-        state = { ...state, waiting: "nothing" };
+        state = deps.engine.expire(state);
       }
 
       const input = await this.toEngineInput(message);
+      if ("type" in input && input.type === "text" && deps.understand) input.understood = await deps.understand(input.text, state?.lang ?? citizen.language);
       // A message that could not be used (a photo too large, say) is answered and the question asked again.
       let result: StepResult =
         "reply" in input && state?.waiting === "answer"

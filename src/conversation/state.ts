@@ -17,6 +17,12 @@ const stateSchema = z.object({
   vars: z.record(z.string(), json),
   attempts: z.number().int().min(0),
   lang: z.enum(LANGUAGES),
+  aside: z
+    .union([
+      z.object({ kind: z.literal("guess"), value: z.string(), label: z.string() }),
+      z.object({ kind: z.literal("leave"), flow: z.string().optional(), cancelled: z.boolean().optional(), heard: z.record(z.string(), json).optional() }),
+    ])
+    .optional(),
 });
 
 /** The state as the engine can use it, or null when what was saved is not a state. */

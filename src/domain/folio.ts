@@ -13,4 +13,6 @@ export function parseFolio(text: string, digits: number): string | undefined {
 }
 
 /** A folio inside a sentence ("mi folio es TOL-2026-000001"), for the understanding to find. */
-export const FOLIO_IN_TEXT = /\b[a-z]{3}[\s\-_./]*\d{4}[\s\-_./]*\d{1,6}\b/gi;
+export function folioInText(digits: number): RegExp {
+  return new RegExp(`\\b[a-z]{3}[\\s\\-_./]*\\d{4}[\\s\\-_./]*\\d{1,${digits}}\\b`, "gi");
+}

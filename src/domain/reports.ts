@@ -12,10 +12,13 @@ import type { Lifecycle } from "./statuses.js";
 
 export const DESCRIPTION_MIN = 10;
 export const DESCRIPTION_MAX = 1000;
+export const ADDRESS_MAX = 200;
 export const MAX_PHOTOS = 3;
 
 /** What a citizen's conversation gives to create a report; the rest is decided here. */
 export type NewReport = Pick<Report, "municipality" | "category" | "description" | "location" | "photos" | "channel" | "anonymous" | "language"> & {
+  /** The place as typed; absent or null when none was. */
+  address?: string | null;
   /** The reporting citizen; dropped when the report is anonymous. */
   citizenId: string;
 };
@@ -55,6 +58,7 @@ export class Reports {
     const description = stripControl(input.description).trim();
     if (description.length < DESCRIPTION_MIN || description.length > DESCRIPTION_MAX) throw new ReportError("description length");
     if (!isValidPoint(input.location)) throw new ReportError("invalid location");
+    const address = input.address ? stripControl(input.address).trim().slice(0, ADDRESS_MAX) || null : null;
     if (input.photos.length > MAX_PHOTOS || input.photos.some((p) => !MEDIA_ID.test(p))) throw new ReportError("invalid photos");
 
     const now = this.clock.now();
@@ -67,6 +71,7 @@ export class Reports {
       category: input.category,
       description,
       location: input.location,
+      address,
       photos: input.photos,
       channel: input.channel,
       // Anonymous means anonymous: nothing in the report leads back to the citizen.

@@ -1,27 +1,32 @@
 /**
  * Typed answers: turn a citizen's input into the value an `ask` step saves, or say why it cannot.
- * Pure: choices are matched by number, value (button) or label in either language.
+ * Pure: choices are matched by number, value (button) or label in either language; every question that
+ * shows choices (yes/no, "Omitir") takes their number and label too. What the understanding found
+ * (intents, entities) is read by interpret.ts; this file needs only the words themselves.
  */
 
-import { LANGUAGES } from "../locale/languages.js";
+import { distance } from "fastest-levenshtein";
+import { LANGUAGES, type Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
 import { normalize } from "../util/text.js";
-import type { AnswerSpec } from "./flow-schema.js";
+import type { AnswerSpec, Target } from "./flow-schema.js";
 import type { EngineContext, EngineInput, ReplyChoice, Vars } from "./types.js";
 import { getVar } from "./vars.js";
 
-export type AnswerResult = { ok: true; value: Json; goto?: import("./flow-schema.js").Target } | { ok: false; error: string };
+/** `free`: a typed text kept as it is (a name, an address, a folio), not a recognised option: intents are heard first. */
+export type AnswerResult = { ok: true; value: Json; goto?: Target; free?: boolean } | { ok: false; error: string };
 
 type ChoiceSpec = Extract<AnswerSpec, { type: "choice" }>;
 
 export interface ChoiceOption extends ReplyChoice {
-  goto?: import("./flow-schema.js").Target;
+  goto?: Target;
+  intents?: string[];
 }
 
 /** The options a choice shows now: static options, then options from a variable, then extras. */
 export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
   const out: ChoiceOption[] = [];
-  for (const o of spec.options ?? []) out.push({ value: o.value, key: o.label, goto: o.goto });
+  for (const o of spec.options ?? []) out.push({ value: o.value, key: o.label, goto: o.goto, intents: o.intents });
   if (spec.options_from) {
     const list = getVar(vars, spec.options_from);
     if (Array.isArray(list)) {
@@ -33,7 +38,7 @@ export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
       }
     }
   }
-  for (const o of spec.extra ?? []) out.push({ value: o.value, key: o.label, goto: o.goto });
+  for (const o of spec.extra ?? []) out.push({ value: o.value, key: o.label, goto: o.goto, intents: o.intents });
   return out;
 }
 
@@ -42,8 +47,58 @@ function matchesWord(ctx: EngineContext, name: string, text: string): boolean {
   return ctx.words(name).some((w) => normalize(w) === n);
 }
 
+/** The words of a text that carry meaning: normalised, without fillers ("de", "la", "por favor"…). */
+export function contentWords(ctx: EngineContext, text: string): string[] {
+  const filler = new Set(ctx.words("filler").map(normalize));
+  return normalize(text)
+    .split(" ")
+    .filter((w) => w && !filler.has(w));
+}
+
+/**
+ * "sí, acepto", "claro que sí", "dale" → yes; "no", "nel" → no: the whole text is a word of the list, or
+ * every word that carries meaning is a one-word entry of it.
+ */
+export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefined {
+  for (const name of ["yes", "no"] as const) if (matchesWord(ctx, name, text)) return name;
+  const words = contentWords(ctx, text);
+  if (words.length === 0) return undefined;
+  for (const name of ["yes", "no"] as const) {
+    const single = new Set(ctx.words(name).map(normalize).filter((w) => !w.includes(" ")));
+    if (words.every((w) => single.has(w))) return name;
+  }
+  return undefined;
+}
+
 export function isSkip(ctx: EngineContext, input: EngineInput): boolean {
   return (input.type === "text" && matchesWord(ctx, "skip", input.text)) || (input.type === "choice" && input.value === "_skip");
+}
+
+/** An option's label in every language (a static label is a key; a dynamic one is already text). */
+export function optionLabels(ctx: EngineContext, o: ReplyChoice): string[] {
+  return o.key ? LANGUAGES.map((l) => ctx.t(l, o.key as string)) : [o.label ?? ""];
+}
+
+/** The label a citizen reads for an option, in their language. */
+export function optionLabel(ctx: EngineContext, lang: Language, o: ReplyChoice): string {
+  return o.key ? ctx.t(lang, o.key) : (o.label ?? o.value);
+}
+
+/**
+ * The one option whose label holds every meaningful word typed ("con seguimiento" → "Con seguimiento por
+ * este chat", "anonimo" → "Anónimo"), forgiving one slip in words of five letters or more.
+ */
+export function partialOption<O extends ReplyChoice>(ctx: EngineContext, options: O[], text: string): O | undefined {
+  const typed = contentWords(ctx, text);
+  if (typed.length === 0) return undefined;
+  const same = (a: string, b: string) => a === b || (b.length >= 5 && a.length >= 5 && distance(a, b) <= 1);
+  const hits = options.filter((o) =>
+    optionLabels(ctx, o).some((label) => {
+      const words = contentWords(ctx, label);
+      return typed.every((t) => words.some((w) => same(t, w)));
+    }),
+  );
+  return hits.length === 1 ? hits[0] : undefined;
 }
 
 function parseChoice(spec: ChoiceSpec, input: EngineInput, vars: Vars, ctx: EngineContext): AnswerResult {
@@ -56,12 +111,13 @@ function parseChoice(spec: ChoiceSpec, input: EngineInput, vars: Vars, ctx: Engi
     const byNumber = pick(options[Number(text) - 1]);
     if (byNumber) return byNumber;
   }
-  const byLabel = options.find((o) => {
-    const labels = o.key ? LANGUAGES.map((l) => ctx.t(l, o.key as string)) : [o.label ?? ""];
-    return labels.some((l) => normalize(l) === text) || normalize(o.value) === text;
-  });
+  const byLabel = options.find((o) => optionLabels(ctx, o).some((l) => normalize(l) === text) || normalize(o.value) === text);
   if (byLabel) return pick(byLabel) as AnswerResult;
-  if (spec.allow_text && text.length > 0) return { ok: true, value: input.text.trim().slice(0, 200) };
+  // "sí", "listo" at "¿Lo enviamos?": the option that stands for yes (or no).
+  const yesNo = yesNoOf(ctx, input.text);
+  const meant = yesNo ? options.filter((o) => o.intents?.includes(yesNo)) : [];
+  if (meant.length === 1) return pick(meant[0]) as AnswerResult;
+  if (spec.allow_text && text.length > 0) return { ok: true, value: input.text.trim().slice(0, 200), free: true };
   return { ok: false, error: "errors.choice" };
 }
 
@@ -75,30 +131,41 @@ function parseNumber(spec: Extract<AnswerSpec, { type: "number" }>, input: Engin
   return { ok: true, value: n };
 }
 
-export function parseAnswer(spec: AnswerSpec, input: EngineInput, vars: Vars, ctx: EngineContext): AnswerResult {
+/** A typed number or label of one of the choices the question shows, as if its button had been pressed. */
+export function asShownChoice(spec: AnswerSpec, input: EngineInput, vars: Vars, ctx: EngineContext): EngineInput {
+  if (input.type !== "text" || spec.type === "choice") return input;
+  const shown = promptChoices(spec, vars) ?? [];
+  const text = normalize(input.text);
+  const byNumber = /^\d{1,2}$/.test(text) ? shown[Number(text) - 1] : undefined;
+  const hit = byNumber ?? shown.find((c) => optionLabels(ctx, c).some((l) => normalize(l) === text));
+  return hit ? { type: "choice", value: hit.value } : input;
+}
+
+export function parseAnswer(spec: AnswerSpec, raw: EngineInput, vars: Vars, ctx: EngineContext): AnswerResult {
+  const input = asShownChoice(spec, raw, vars, ctx);
   switch (spec.type) {
     case "text": {
       if (input.type !== "text") return { ok: false, error: "errors.text" };
       const text = input.text.trim();
       if (text.length < spec.min) return { ok: false, error: "errors.text_short" };
       if (text.length > spec.max) return { ok: false, error: "errors.text_long" };
-      return { ok: true, value: text };
+      // A question that expects a thing (a folio) keeps other text only when nothing else is understood.
+      return { ok: true, value: text, ...(spec.entity ? { free: true } : {}) };
     }
     case "number":
       return parseNumber(spec, input);
     case "choice":
       return parseChoice(spec, input, vars, ctx);
-    case "yesno":
+    case "yesno": {
       if (input.type === "choice" && (input.value === "yes" || input.value === "no")) return { ok: true, value: input.value === "yes" };
-      if (input.type === "text") {
-        if (matchesWord(ctx, "yes", input.text) || normalize(input.text) === "1") return { ok: true, value: true };
-        if (matchesWord(ctx, "no", input.text) || normalize(input.text) === "2") return { ok: true, value: false };
-      }
+      const yesNo = input.type === "text" ? yesNoOf(ctx, input.text) : undefined;
+      if (yesNo) return { ok: true, value: yesNo === "yes" };
       return { ok: false, error: "errors.yesno" };
+    }
     case "location":
       if (input.type === "location") return { ok: true, value: { latitude: input.latitude, longitude: input.longitude } };
       if (spec.optional && isSkip(ctx, input)) return { ok: true, value: null };
-      if (spec.allow_text && input.type === "text" && input.text.trim().length > 1) return { ok: true, value: { text: input.text.trim().slice(0, 200) } };
+      if (spec.allow_text && input.type === "text" && input.text.trim().length > 1) return { ok: true, value: { text: input.text.trim().slice(0, 200) }, free: true };
       return { ok: false, error: spec.allow_text ? "errors.location_or_text" : "errors.location" };
     case "photo":
       if (input.type === "photo") return { ok: true, value: input.mediaId };
@@ -110,11 +177,13 @@ export function parseAnswer(spec: AnswerSpec, input: EngineInput, vars: Vars, ct
 /** The choices a question shows (yes/no buttons, skip button, options). */
 export function promptChoices(spec: AnswerSpec, vars: Vars): ReplyChoice[] | undefined {
   if (spec.type === "choice") return choiceOptions(spec, vars).map(({ value, key, label }) => ({ value, key, label }));
-  if (spec.type === "yesno")
-    return [
-      { value: "yes", key: "words.yes_label" },
-      { value: "no", key: "words.no_label" },
-    ];
+  if (spec.type === "yesno") return YES_NO;
   if ((spec.type === "photo" || spec.type === "location") && spec.optional) return [{ value: "_skip", key: "words.skip_label" }];
   return undefined;
 }
+
+/** The buttons of a yes/no question. */
+export const YES_NO: ReplyChoice[] = [
+  { value: "yes", key: "words.yes_label" },
+  { value: "no", key: "words.no_label" },
+];

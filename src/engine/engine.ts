@@ -6,12 +6,16 @@
 
 import type { Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
-import { parseAnswer } from "./answers.js";
-import { type FlowSet, findLink, MENU_FLOW, nextInOrder, type Position, resolveTarget } from "./flow.js";
+import { asShownChoice, type AnswerResult, parseAnswer, partialOption, choiceOptions, YES_NO, yesNoOf } from "./answers.js";
+import { holdsDraft, park, readDraft } from "./drafts.js";
+import { type Flow, type FlowSet, findLink, flowForIntent, MENU_FLOW, nextInOrder, type Position, resolveTarget, type Step } from "./flow.js";
 import type { Target } from "./flow-schema.js";
+import { guess, heardVars, interpret } from "./interpret.js";
 import { prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
+import { textParams } from "./steps/outcome.js";
 import {
+  type Aside,
   type ConversationState,
   type EngineContext,
   type EngineInput,
@@ -20,10 +24,12 @@ import {
   type Reply,
   type StepResult,
   type UnsupportedKind,
+  type Vars,
 } from "./types.js";
-import { setVar } from "./vars.js";
+import { DOUBTFUL, topIntent, type Understood } from "./understanding.js";
+import { getVar, setVar } from "./vars.js";
 
-/** Invalid answers in a row after which the menu is offered. */
+/** Invalid answers in a row after which the question is explained again, with its options (nothing is dropped). */
 export const MAX_ATTEMPTS = 3;
 /** Steps one input may run before the flow is declared to loop. */
 const MAX_STEPS = 200;
@@ -47,27 +53,50 @@ export class FlowLoopError extends Error {
   }
 }
 
+type AskStep = Extract<Step, { type: "ask" }>;
+
+/** Intents answered the same way at any question: a notice, then the question again. */
+const NOTICE_INTENTS: Record<string, string> = {
+  privacy: "privacy.notice",
+  human: "global.human",
+  greeting: "global.greeting_reply",
+  thanks: "global.thanks_reply",
+  // A yes, no or skip that answers nothing here is taken as an acknowledgement.
+  yes: "global.ack",
+  no: "global.ack",
+  skip: "global.ack",
+};
+
+const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
+
+const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
+
+/** "hay una emergencia", "me están asaltando": the 911 notice at once; a doubt is enough (a notice costs nothing). */
+const isEmergency = (input: EngineInput) => topIntent(understoodOf(input), DOUBTFUL) === "emergency";
+
+/** A language the text names ("inglés", "english"), when it asks for a language. */
+function languageAsked(input: EngineInput): Language | undefined {
+  const u = understoodOf(input);
+  const lang = u?.entities.language?.value;
+  return topIntent(u) === "language" && (lang === "es-MX" || lang === "en") ? lang : undefined;
+}
+
 export class Engine {
   constructor(
     readonly flows: FlowSet,
     private readonly ctx: EngineContext,
   ) {}
 
-  /** Starts a flow from its first step (or a given step) in a fresh or carried-over state. */
-  start(flow: string, lang: Language, replies: Reply[] = [], vars: ConversationState["vars"] = {}): StepResult {
+  /** Starts a flow from its first step (or a given step) in a fresh or carried-over state; `heard` is what opened it. */
+  start(flow: string, lang: Language, replies: Reply[] = [], vars: ConversationState["vars"] = {}, heard: Vars = {}): StepResult {
     const pos = resolveTarget(this.flows, flow, { flow });
-    return this.run(this.fresh(pos, lang, vars), pos, replies);
+    return this.run(this.fresh(pos, lang, { ...vars, heard }), pos, replies);
   }
 
   /** One input against a saved state. `null` state means a new conversation. */
   step(state: ConversationState | null, input: EngineInput, lang: Language): StepResult {
     if (input.type === "open") return this.open(state, input.link, lang);
-    if (!state || state.waiting === "nothing") {
-      const word = this.wordOf(input);
-      if (word === "language") return this.start("language", state?.lang ?? lang);
-      const notice = input.type === "unsupported" ? [unsupported(input.kind)] : [];
-      return this.start(state ? MENU_FLOW : "welcome", state?.lang ?? lang, notice, state?.vars);
-    }
+    if (!state || state.waiting === "nothing") return this.begin(state, input, lang);
     const flow = this.flows.get(state.flow);
     const step = flow?.byId.get(state.step);
     if (!flow || !step || (state.waiting === "answer" && step.type !== "ask") || (state.waiting === "action" && step.type !== "action")) {
@@ -85,19 +114,12 @@ export class Engine {
     }
 
     if (step.type !== "ask") return { state, replies: [] };
+    if (state.aside) return this.answerAside(state, state.aside, step, input);
     const word = this.wordOf(input);
     if (word) return this.onGlobalWord(word, state);
     if (input.type === "unsupported") return { state, replies: [unsupported(input.kind), prompt(step, state)] };
     if (input.type === "action_result" || input.type === "word") return { state, replies: [] };
-
-    const answer = parseAnswer(step.answer, input, state.vars, this.ctx);
-    if (!answer.ok) {
-      const attempts = state.attempts + 1;
-      if (attempts >= MAX_ATTEMPTS) return this.start(MENU_FLOW, state.lang, [{ key: "errors.too_many_attempts" }], state.vars);
-      return { state: { ...state, attempts }, replies: [{ key: step.invalid ?? answer.error }, prompt(step, state)] };
-    }
-    const vars = setVar(state.vars, step.save, answer.value);
-    return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, []);
+    return this.answer(state, step, input);
   }
 
   /** The question the conversation waits on, asked again. */
@@ -107,16 +129,97 @@ export class Engine {
   }
 
   /**
+   * A conversation idle past its time ends; a draft it held (a report half written) is kept in `draft`,
+   * offered when the citizen comes back (see flows/menu.yaml).
+   */
+  expire(state: ConversationState): ConversationState {
+    const { aside: _aside, ...rest } = state;
+    return { ...rest, vars: park(this.flows, state), waiting: "nothing" };
+  }
+
+  /**
+   * An answer to the question: the typed words first (a number, a label, yes/no), then what the
+   * understanding found, then intents that work anywhere, then a typed text kept as it is; a doubtful
+   * reading is asked about, and anything else is a miss.
+   */
+  private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
+    const notice: Reply[] = isEmergency(input) ? [{ key: "global.emergency" }] : [];
+    const typed = parseAnswer(step.answer, input, state.vars, this.ctx);
+    if (typed.ok && !typed.free) return this.accept(state, step, typed, input, notice);
+    const understood = interpret(step.answer, input, state.vars);
+    if (understood?.ok) return this.accept(state, step, understood, input, notice);
+    if (step.answer.type === "choice" && input.type === "text") {
+      const option = partialOption(this.ctx, choiceOptions(step.answer, state.vars), input.text);
+      if (option) return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
+    }
+    const byIntent = this.onIntent(state, step, input, typed.ok);
+    if (byIntent) return { ...byIntent, replies: [...notice, ...byIntent.replies] };
+    if (typed.ok) return this.accept(state, step, typed, input, notice);
+    if (notice.length) return { state, replies: [...notice, prompt(step, state)] };
+    const doubt = guess(step.answer, input, state.vars, this.ctx, state.lang);
+    if (doubt) return this.ask(state, { kind: "guess", ...doubt }, { key: "global.guess", params: { guess: doubt.label } });
+    return this.miss(state, step, typed.ok ? "errors.choice" : typed.error);
+  }
+
+  private accept(state: ConversationState, step: AskStep, answer: Extract<AnswerResult, { ok: true }>, input: EngineInput, replies: Reply[]): StepResult {
+    const vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heardVars(input));
+    return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, replies);
+  }
+
+  /** A wrong answer: said, and the question asked again; from the third in a row, with a fuller explanation. */
+  private miss(state: ConversationState, step: AskStep, error: string): StepResult {
+    const attempts = state.attempts + 1;
+    if (attempts >= MAX_ATTEMPTS) return { state: { ...state, attempts: 0 }, replies: [{ key: "errors.too_many_attempts" }, prompt(step, state)] };
+    return { state: { ...state, attempts }, replies: [{ key: step.invalid ?? error }, prompt(step, state)] };
+  }
+
+  /** Intents that work at any question: notices, help, menu and cancel, language, and the flows they open. */
+  private onIntent(state: ConversationState, step: AskStep, input: EngineInput, typedText: boolean): StepResult | undefined {
+    const intent = topIntent(understoodOf(input));
+    if (!intent) return undefined;
+    // A yes, no or skip that answers nothing here is an acknowledgement ("👍" at the menu), unless the
+    // question wants a yes or no, or a typed text ("no existe" as a name) — then it is that.
+    if (ACKNOWLEDGEMENTS.has(intent) && (typedText || step.answer.type === "yesno")) return undefined;
+    const notice = NOTICE_INTENTS[intent];
+    if (notice) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
+    const lang = languageAsked(input);
+    if (lang) return { state: { ...state, lang }, replies: [{ key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
+    if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state);
+    const flow = flowForIntent(this.flows, intent);
+    if (flow && flow.name !== state.flow) return this.leave(state, { kind: "leave", flow: flow.name, heard: heardVars(input) });
+    return undefined;
+  }
+
+  /** A new conversation, or one that ended: a free first message opens what it asks for ("quiero reportar un bache en neza"). */
+  private begin(state: ConversationState | null, input: EngineInput, lang: Language): StepResult {
+    const vars = state?.vars ?? {};
+    const home = state ? MENU_FLOW : "welcome";
+    let current = state?.lang ?? lang;
+    const word = this.wordOf(input);
+    if (word === "language") return this.start("language", current, [], vars);
+    const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
+    if (word === "privacy") notices.push({ key: "privacy.notice" });
+    if (isEmergency(input)) notices.push({ key: "global.emergency" });
+    const intent = topIntent(understoodOf(input));
+    current = languageAsked(input) ?? current;
+    if (intent === "privacy" || intent === "human") notices.push({ key: NOTICE_INTENTS[intent] });
+    const flow = intent ? flowForIntent(this.flows, intent) : undefined;
+    if (flow) return this.start(flow.name, current, notices, vars, heardVars(input));
+    return this.start(home, current, notices, vars);
+  }
+
+  /**
    * A link or command leaves whatever the conversation was doing for the flow that declares it.
    * Without one (a bare `/start`), a new citizen is welcomed and a known one gets the menu.
    */
   private open(state: ConversationState | null, link: string | undefined, lang: Language): StepResult {
     const target = link ? findLink(this.flows, link) : undefined;
     const current = state?.lang ?? lang;
-    if (!target) return this.start(state ? MENU_FLOW : "welcome", current, [], state?.vars);
-    const fresh = this.fresh(target.position, current, state?.vars ?? {});
-    const vars = target.save ? setVar(fresh.vars, target.save.name, target.save.value) : fresh.vars;
-    return this.run({ ...fresh, vars }, target.position, []);
+    const vars = state ? park(this.flows, state) : {};
+    if (!target) return this.start(state ? MENU_FLOW : "welcome", current, [], vars);
+    const fresh = this.fresh(target.position, current, { ...vars, heard: {} });
+    const withLink = target.save ? setVar(fresh.vars, target.save.name, target.save.value) : fresh.vars;
+    return this.run({ ...fresh, vars: withLink }, target.position, []);
   }
 
   private wordOf(input: EngineInput): GlobalWord | undefined {
@@ -133,21 +236,59 @@ export class Engine {
   private onGlobalWord(word: GlobalWord, state: ConversationState): StepResult {
     switch (word) {
       case "menu":
-        return this.start(MENU_FLOW, state.lang, [], state.vars);
+        return this.leave(state, { kind: "leave" });
       case "cancel":
-        return this.start(MENU_FLOW, state.lang, [{ key: "global.cancelled" }], state.vars);
+        return this.leave(state, { kind: "leave", cancelled: true });
       case "language":
-        return this.start("language", state.lang, [], state.vars);
+        // A draft waits, kept, while the language changes; the menu offers it back.
+        return this.start("language", state.lang, [], park(this.flows, state));
       case "help":
         return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
+      case "privacy":
+        return { state, replies: [{ key: "privacy.notice" }, ...this.reprompt(state)] };
     }
+  }
+
+  /** Leaves for the menu or another flow; a draft in the making is never dropped without asking. */
+  private leave(state: ConversationState, to: Extract<Aside, { kind: "leave" }>): StepResult {
+    const draft = this.flows.get(state.flow)?.draft;
+    if (draft && holdsDraft(this.flows, state)) return this.ask(state, to, { key: draft.leave, params: textParams(state, {}) });
+    return this.go(state, to);
+  }
+
+  private go(state: ConversationState, to: Extract<Aside, { kind: "leave" }>): StepResult {
+    if (to.flow) return this.start(to.flow, state.lang, [], state.vars, to.heard);
+    return this.start(MENU_FLOW, state.lang, to.cancelled ? [{ key: "global.cancelled" }] : [], state.vars);
+  }
+
+  /** Asks a yes/no question on top of the current one. */
+  private ask(state: ConversationState, aside: Aside, question: Reply): StepResult {
+    return { state: { ...state, aside }, replies: [{ ...question, choices: YES_NO }] };
+  }
+
+  /** The answer to an aside: yes does what it proposed, no returns to the question, anything else is an answer to the question. */
+  private answerAside(state: ConversationState, aside: Aside, step: AskStep, raw: EngineInput): StepResult {
+    const base: ConversationState = { ...state, aside: undefined };
+    const input = asShownChoice({ type: "yesno" }, raw, state.vars, this.ctx);
+    const reading =
+      input.type === "choice" ? input.value : input.type === "text" ? (yesNoOf(this.ctx, input.text) ?? topIntent(input.understood)) : undefined;
+    if (reading === "yes") {
+      if (aside.kind === "guess") return this.answer(base, step, { type: "choice", value: aside.value });
+      return this.go(base, aside);
+    }
+    if (reading === "no") {
+      const said = aside.kind === "leave" ? "global.draft_kept" : "global.guess_declined";
+      return { state: base, replies: [{ key: said }, prompt(step, base)] };
+    }
+    return this.step(base, raw, state.lang);
   }
 
   private fresh(pos: Position, lang: Language, vars: ConversationState["vars"]): ConversationState {
     const version = this.flows.get(pos.flow)?.version ?? "";
-    // Only what outlives a flow is carried over: the chosen municipality, for instance. Flow-local answers are dropped.
+    // Only what outlives a flow is carried over: who the citizen is, what their last message named,
+    // and a draft they left unfinished. Flow-local answers are dropped.
     const keep: ConversationState["vars"] = {};
-    if (vars.citizen !== undefined) keep.citizen = vars.citizen;
+    for (const name of ["citizen", "heard", "draft"]) if (vars[name] !== undefined) keep[name] = vars[name];
     return { flow: pos.flow, flowVersion: version, step: pos.step, waiting: "nothing", vars: keep, attempts: 0, lang };
   }
 
@@ -169,6 +310,26 @@ export class Engine {
     return this.run(state, pos, replies);
   }
 
+  /** The parked draft back where it was, or (its flow changed since) the flow going on without it. */
+  private resume(state: ConversationState, flow: Flow, step: Step, saved: unknown): { state: ConversationState; pos?: Position; replies: Reply[] } {
+    const draft = readDraft(this.flows, saved as never);
+    const { draft: _dropped, ...vars } = state.vars;
+    if (!draft) {
+      const next = nextInOrder(flow, step);
+      return { state: { ...state, vars }, pos: next ? { flow: flow.name, step: next.id } : undefined, replies: [{ key: "global.draft_lost" }] };
+    }
+    const resumed: ConversationState = {
+      flow: draft.flow,
+      flowVersion: draft.flowVersion,
+      step: draft.step,
+      waiting: "nothing",
+      vars: { ...draft.vars, citizen: getVar(state.vars, "citizen") ?? null },
+      attempts: 0,
+      lang: state.lang,
+    };
+    return { state: resumed, pos: { flow: draft.flow, step: draft.step }, replies: [{ key: "global.draft_resumed" }] };
+  }
+
   /** Runs steps from `pos` until one waits or the flow ends. */
   private run(initial: ConversationState, start: Position, replies: Reply[]): StepResult {
     let state = initial;
@@ -188,6 +349,14 @@ export class Engine {
           return { state: { ...state, waiting: "action" }, replies: out, action: outcome.action };
         case "end":
           return { state: { ...state, waiting: "nothing" }, replies: [...out, ...outcome.replies] };
+        case "resume": {
+          const resumed = this.resume(state, flow, step, outcome.draft);
+          out.push(...resumed.replies);
+          state = resumed.state;
+          if (!resumed.pos) return { state: { ...state, waiting: "nothing" }, replies: out };
+          pos = resumed.pos;
+          continue;
+        }
         case "continue": {
           if (outcome.replies) out.push(...outcome.replies);
           if (outcome.vars) state = { ...state, vars: outcome.vars };

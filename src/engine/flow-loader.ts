@@ -52,6 +52,7 @@ export function loadFlows(sources: FlowSource[], ctx: FlowCheckContext): FlowSet
   }
   for (const flow of flows.values()) crossCheck(flow, flows, ctx);
   checkLinks(flows);
+  checkIntents(flows);
   return flows;
 }
 
@@ -83,7 +84,19 @@ function parseFlow(file: string, text: string, version: string): Flow {
     steps.push(step);
     byId.set(stepId, step);
   });
-  return { name: spec.flow, version, file, steps, byId, links: spec.links ?? [] };
+  return { name: spec.flow, version, file, steps, byId, links: spec.links ?? [], intents: spec.intents ?? [], draft: spec.draft };
+}
+
+/** An intent opens one flow at most. */
+function checkIntents(flows: FlowSet): void {
+  const owner = new Map<string, string>();
+  for (const flow of flows.values()) {
+    flow.intents.forEach((intent, i) => {
+      const other = owner.get(intent);
+      if (other) throw new FlowError(flow.file, `intents[${i}]`, `intent "${intent}" already opens the flow of ${other}`);
+      owner.set(intent, flow.file);
+    });
+  }
 }
 
 /** Every link opens an existing step, and no prefix shadows another. */
@@ -119,6 +132,10 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
     const missing = ctx.missingKey(key);
     if (missing.length) fail(index, path, `text key "${key}" is missing in locale ${missing.join(", ")}`);
   };
+  if (flow.draft) {
+    const missing = ctx.missingKey(flow.draft.leave);
+    if (missing.length) throw new FlowError(flow.file, "draft.leave", `text key "${flow.draft.leave}" is missing in locale ${missing.join(", ")}`);
+  }
   for (const step of flow.steps) {
     const i = step.index;
     if ("next" in step) checkTarget(i, ".next", step.next);

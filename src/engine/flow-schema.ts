@@ -12,10 +12,15 @@ const choiceOption = z.strictObject({
   value: z.string().min(1),
   label: key,
   goto: targetSchema.optional(),
+  /** Free text with one of these intents picks this option ("sí", "listo" at "¿Lo enviamos?": `[yes]`). */
+  intents: z.array(id).optional(),
 });
 
+/** An entity (category, municipality, folio…) whose mention in free text is the answer ("mi folio es TOL-…"). */
+const entity = id.optional();
+
 const answerSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("text"), min: z.number().int().min(0).default(1), max: z.number().int().positive().default(1000) }),
+  z.strictObject({ type: z.literal("text"), min: z.number().int().min(0).default(1), max: z.number().int().positive().default(1000), entity }),
   z.strictObject({ type: z.literal("number"), min: z.number().optional(), max: z.number().optional(), integer: z.boolean().default(false) }),
   z.strictObject({
     type: z.literal("choice"),
@@ -25,8 +30,9 @@ const answerSchema = z.discriminatedUnion("type", [
     extra: z.array(choiceOption).optional(),
     /** Keep a typed text that matches no option instead of asking again. */
     allow_text: z.boolean().default(false),
+    entity,
   }),
-  z.strictObject({ type: z.literal("location"), allow_text: z.boolean().default(false), optional: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal("location"), allow_text: z.boolean().default(false), optional: z.boolean().default(false), entity }),
   z.strictObject({ type: z.literal("photo"), optional: z.boolean().default(false) }),
   z.strictObject({ type: z.literal("yesno") }),
 ]);
@@ -88,6 +94,8 @@ export const stepSchema = z.discriminatedUnion("type", [
   }),
   z.strictObject({ ...base, type: z.literal("set_language"), from: varName, next: targetSchema.optional() }),
   z.strictObject({ ...base, type: z.literal("goto"), target: targetSchema }),
+  /** Continues the draft the citizen left unfinished (`draft`: its flow, step and answers). */
+  z.strictObject({ ...base, type: z.literal("resume_draft") }),
   z.strictObject({ ...base, type: z.literal("end"), text: key.optional() }),
 ]);
 export type StepSpec = z.infer<typeof stepSchema>;
@@ -103,10 +111,21 @@ const linkSchema = z.strictObject({
 });
 export type LinkSpec = z.infer<typeof linkSchema>;
 
+/**
+ * A flow that collects something the citizen would lose (a report being written): while `when` is set
+ * the conversation holds a draft. Leaving it asks first (`leave`, a yes/no question), and a draft left
+ * by an expired conversation is kept in `draft` for the flows to offer (see `resume_draft`).
+ */
+const draftSchema = z.strictObject({ when: varName, leave: key });
+export type DraftSpec = z.infer<typeof draftSchema>;
+
 export const flowSchema = z.strictObject({
   flow: id,
   description: z.string().optional(),
   links: z.array(linkSchema).optional(),
+  /** Free text with one of these intents opens this flow (its entities in `heard`). */
+  intents: z.array(id).optional(),
+  draft: draftSchema.optional(),
   steps: z.array(stepSchema).min(1),
 });
 export type FlowSpec = z.infer<typeof flowSchema>;

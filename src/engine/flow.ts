@@ -1,5 +1,5 @@
 /** A loaded flow: validated steps addressable by id, each knowing its default next step. */
-import type { LinkSpec, StepSpec, Target } from "./flow-schema.js";
+import type { DraftSpec, LinkSpec, StepSpec, Target } from "./flow-schema.js";
 
 export type Step = StepSpec & { id: string; index: number };
 
@@ -11,6 +11,9 @@ export interface Flow {
   steps: Step[];
   byId: Map<string, Step>;
   links: LinkSpec[];
+  /** Intents whose free text opens this flow. */
+  intents: string[];
+  draft?: DraftSpec;
 }
 
 export type FlowSet = ReadonlyMap<string, Flow>;
@@ -48,6 +51,12 @@ export function findLink(flows: FlowSet, link: string): { position: Position; sa
       }
     }
   }
+  return undefined;
+}
+
+/** The flow that free text with `intent` opens, if any. */
+export function flowForIntent(flows: FlowSet, intent: string): Flow | undefined {
+  for (const flow of flows.values()) if (flow.intents.includes(intent)) return flow;
   return undefined;
 }
 

@@ -2,6 +2,7 @@
 
 import type { Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
+import type { Understood } from "./understanding.js";
 
 export type Vars = Record<string, Json>;
 
@@ -17,10 +18,19 @@ export interface ConversationState {
   /** Invalid answers in a row at the current step. */
   attempts: number;
   lang: Language;
+  /** A short question asked on top of the current one (see asides.ts); the current one waits meanwhile. */
+  aside?: Aside;
 }
 
+/** A yes/no question the engine asks on top of the flow's own, and what a yes does. */
+export type Aside =
+  /** "¿Quisiste decir «Reportar un problema»?": yes answers the current question with `value`. */
+  | { kind: "guess"; value: string; label: string }
+  /** "¿Descartamos tu reporte sin enviar?": yes leaves for the menu (`cancelled`: with the cancel notice) or opens `flow`. */
+  | { kind: "leave"; flow?: string; cancelled?: boolean; heard?: Vars };
+
 /** Words that work anywhere in a conversation, typed or sent as a channel command. */
-export const GLOBAL_WORDS = ["menu", "cancel", "help", "language"] as const;
+export const GLOBAL_WORDS = ["menu", "cancel", "help", "language", "privacy"] as const;
 export type GlobalWord = (typeof GLOBAL_WORDS)[number];
 
 /** What the flows cannot use, named so the answer can say why (an edit, a voice note…). */
@@ -28,7 +38,8 @@ export type UnsupportedKind = "edited" | "voice" | "other" | "lost_photo";
 
 /** A message from the citizen, already normalised by a channel and the runtime. */
 export type EngineInput =
-  | { type: "text"; text: string }
+  /** Typed text, with what the understanding (src/nlu/) made of it when it ran. */
+  | { type: "text"; text: string; understood?: Understood }
   /** The citizen opened the bot through a link or command: the flow that declares it, or the menu. */
   | { type: "open"; link?: string }
   /** A global word sent as a command (Telegram's /ayuda) rather than typed. */
@@ -76,6 +87,6 @@ export interface StepResult {
 export interface EngineContext {
   /** Translates a key in a language (used to match a typed label against a choice). */
   t(lang: Language, key: string): string;
-  /** The words, in every language, that mean `name` (menu, help, cancel, language, yes, no, skip). */
+  /** The words, in every language, that mean `name` (menu, help, cancel, language, privacy, yes, no, skip, filler). */
   words(name: string): string[];
 }

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { readConfigFile } from "../domain/config-files.js";
+import { readConfigFile } from "../util/config-file.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower case letters, digits and _");

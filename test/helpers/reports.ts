@@ -11,6 +11,7 @@ export function sampleReport(over: Partial<Report> = {}): Report {
     category: "baches",
     description: "Bache profundo frente al mercado",
     location: { latitude: 19.2566, longitude: -99.6047 },
+    address: null,
     photos: [],
     channel: "console",
     citizenId: "console:ana",

@@ -38,10 +38,16 @@ export const municipalityActions = (s: Services) => [
       return m ? found(m) : { found: false };
     },
   }),
-  /** The municipality's report categories as choices. */
+  /**
+   * The municipality's report categories as choices, and `preferred`: the category the citizen already
+   * named, when the municipality has it (null otherwise).
+   */
   defineAction({
     name: "list_categories",
-    args: z.object({ municipality: z.string().max(10) }),
-    run: async ({ municipality }) => s.categories.forMunicipality(municipality).map((c) => ({ value: c, key: `category.${c}` })),
+    args: z.object({ municipality: z.string().max(10), preferred: z.string().max(40).nullable().optional() }),
+    run: async ({ municipality, preferred }) => {
+      const list = s.categories.forMunicipality(municipality);
+      return { options: list.map((c) => ({ value: c, key: `category.${c}` })), preferred: preferred && list.includes(preferred) ? preferred : null };
+    },
   }),
 ];

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { publicReport } from "../../domain/public-report.js";
-import { DESCRIPTION_MAX } from "../../domain/reports.js";
+import { ADDRESS_MAX, DESCRIPTION_MAX } from "../../domain/reports.js";
 import { findSensitive } from "../../domain/sensitive.js";
 import { defineAction } from "./action.js";
 import type { Services } from "./services.js";
@@ -25,6 +25,7 @@ export const reportActions = (s: Services) => [
       category: z.string(),
       description: z.string(),
       location: point.nullable().optional(),
+      address: z.string().max(ADDRESS_MAX).nullable().optional(),
       photo: z.string().nullable().optional(),
       anonymous: z.boolean(),
     }),
@@ -34,6 +35,7 @@ export const reportActions = (s: Services) => [
         category: a.category,
         description: a.description,
         location: a.location ?? null,
+        address: a.address ?? null,
         photos: a.photo ? [a.photo] : [],
         channel: citizen.channel,
         citizenId: citizen.id,

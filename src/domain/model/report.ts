@@ -27,6 +27,8 @@ export interface Report {
   category: string;
   description: string;
   location: GeoPoint | null;
+  /** The place as the citizen typed it ("Av. Juárez 12, col. Centro"), when they did not share a location. */
+  address: string | null;
   photos: string[];
   channel: ChannelName;
   /** The reporting citizen; null when the report is anonymous (nothing links it to them). */

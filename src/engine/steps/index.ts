@@ -5,6 +5,7 @@ import { ask } from "./ask.js";
 import { branch } from "./branch.js";
 import { end } from "./end.js";
 import { goto } from "./goto.js";
+import { resumeDraft } from "./resume-draft.js";
 import type { StepRunner } from "./outcome.js";
 import { say } from "./say.js";
 import { set } from "./set.js";
@@ -19,6 +20,7 @@ const runners: { [T in Step["type"]]: StepRunner<Extract<Step, { type: T }>> } =
   set_language: setLanguage,
   goto,
   end,
+  resume_draft: resumeDraft,
 };
 
 export function runStep(step: Step, ...rest: Parameters<StepRunner> extends [unknown, ...infer R] ? R : never) {

@@ -2,6 +2,12 @@ import type { Report } from "../../domain/model/report.js";
 import type { ReportRepository } from "../ports.js";
 import { type Collection, findMany, fromDoc } from "./collection.js";
 
+/** A stored report as the domain knows it (reports saved before addresses were kept have none). */
+function toReport(doc: Record<string, unknown> | null): Report | null {
+  const report = fromDoc<Report>(doc);
+  return report ? { ...report, address: typeof report.address === "string" ? report.address : null } : null;
+}
+
 export class EmbeddedReports implements ReportRepository {
   constructor(private readonly db: Collection) {}
 
@@ -10,7 +16,7 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   async byFolio(folio: string): Promise<Report | null> {
-    return fromDoc<Report>(await this.db.findOneAsync({ folio: String(folio) }));
+    return toReport(await this.db.findOneAsync({ folio: String(folio) }));
   }
 
   async byCitizen(citizenId: string, limit: number): Promise<Report[]> {
@@ -20,7 +26,7 @@ export class EmbeddedReports implements ReportRepository {
         .sort({ createdAt: -1 })
         .limit(limit),
     );
-    return docs.map((d) => fromDoc<Report>(d) as Report);
+    return docs.map((d) => toReport(d) as Report);
   }
 
   async count(): Promise<number> {

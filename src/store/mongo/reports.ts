@@ -38,6 +38,7 @@ export const reportSchema = new Schema(
     category: { type: String, required: true },
     description: { type: String, required: true, maxlength: 4000 },
     location: { type: pointSchema, default: undefined },
+    address: { type: String, default: null, maxlength: 400 },
     photos: { type: [String], default: [] },
     channel: { type: String, enum: CHANNELS, required: true },
     citizenId: nullableString,
@@ -84,9 +85,10 @@ export function reportToDoc(report: Report): Record<string, unknown> {
 }
 
 export function reportFromDoc(doc: Record<string, unknown>): Report {
-  const { _id, location, ...rest } = doc;
+  const { _id, location, address, ...rest } = doc;
   const coords = (location as { coordinates?: number[] } | undefined)?.coordinates;
-  return { id: String(_id), ...rest, location: coords ? { latitude: coords[1], longitude: coords[0] } : null } as Report;
+  // Reports saved before addresses were kept have none.
+  return { id: String(_id), ...rest, location: coords ? { latitude: coords[1], longitude: coords[0] } : null, address: typeof address === "string" ? address : null } as Report;
 }
 
 export class MongoReports implements ReportRepository {

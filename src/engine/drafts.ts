@@ -1,0 +1,45 @@
+/**
+ * Drafts: what a flow that declares `draft` has collected so far (a report being written). A draft is
+ * never lost by a mistake: leaving it asks first (asides.ts), and an expired conversation keeps it in
+ * the variable `draft` — its flow, step and answers — for the flows to offer (`resume_draft`).
+ */
+import type { Json } from "../util/json.js";
+import type { FlowSet } from "./flow.js";
+import type { ConversationState, Vars } from "./types.js";
+import { getVar } from "./vars.js";
+
+/** What is kept of an unfinished draft. `offer`: not yet offered since it was kept. */
+export interface ParkedDraft {
+  flow: string;
+  flowVersion: string;
+  step: string;
+  vars: Vars;
+  offer: boolean;
+}
+
+/** Whether the conversation holds a draft the citizen would lose by leaving. */
+export function holdsDraft(flows: FlowSet, state: ConversationState): boolean {
+  const when = flows.get(state.flow)?.draft?.when;
+  if (!when || state.waiting !== "answer") return false;
+  const value = getVar(state.vars, when);
+  return value !== undefined && value !== null;
+}
+
+/** The state's vars with its draft kept in `draft`, when it holds one (otherwise unchanged). */
+export function park(flows: FlowSet, state: ConversationState): Vars {
+  if (!holdsDraft(flows, state)) return state.vars;
+  const { draft: _previous, heard: _heard, ...vars } = state.vars;
+  const draft: ParkedDraft = { flow: state.flow, flowVersion: state.flowVersion, step: state.step, vars, offer: true };
+  return { ...state.vars, draft: draft as unknown as Json };
+}
+
+/** A kept draft read back, or undefined when `value` is not one or no longer fits its flow. */
+export function readDraft(flows: FlowSet, value: Json | undefined): ParkedDraft | undefined {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const d = value as Record<string, Json>;
+  if (typeof d.flow !== "string" || typeof d.step !== "string" || !d.vars || typeof d.vars !== "object" || Array.isArray(d.vars)) return undefined;
+  const flow = flows.get(d.flow);
+  const step = flow?.byId.get(d.step);
+  if (!flow || flow.version !== d.flowVersion || step?.type !== "ask") return undefined;
+  return { flow: d.flow, flowVersion: String(d.flowVersion), step: d.step, vars: d.vars as Vars, offer: d.offer === true };
+}
