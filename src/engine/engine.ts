@@ -146,6 +146,11 @@ export class Engine {
     const notice: Reply[] = isEmergency(input) ? [{ key: "global.emergency" }] : [];
     const typed = parseAnswer(step.answer, input, state.vars, this.ctx);
     if (typed.ok && !typed.free) return this.accept(state, step, typed, input, notice);
+    const lang = languageAsked(input);
+    if (lang && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
+      // "inglés", "en español por favor": the language changes at once, and the question is asked again in it.
+      return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
+    }
     const understood = interpret(step.answer, input, state.vars);
     if (understood?.ok) return this.accept(state, step, understood, input, notice);
     if (step.answer.type === "choice" && input.type === "text") {
@@ -177,16 +182,17 @@ export class Engine {
   private onIntent(state: ConversationState, step: AskStep, input: EngineInput, typedText: boolean): StepResult | undefined {
     const intent = topIntent(understoodOf(input));
     if (!intent) return undefined;
-    // A yes, no or skip that answers nothing here is an acknowledgement ("👍" at the menu), unless the
-    // question wants a yes or no, or a typed text ("no existe" as a name) — then it is that.
-    if (ACKNOWLEDGEMENTS.has(intent) && (typedText || step.answer.type === "yesno")) return undefined;
+    // At the menu, where nothing is pending, a yes, no or skip is an acknowledgement ("👍"); at any
+    // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name).
+    if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW)) return undefined;
     const notice = NOTICE_INTENTS[intent];
     if (notice) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
-    const lang = languageAsked(input);
-    if (lang) return { state: { ...state, lang }, replies: [{ key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
     if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state);
+    // Another flow's intent opens it; this flow's own, when the text names something ("¿qué es la
+    // transparencia?" while learning), opens it again with what was named.
     const flow = flowForIntent(this.flows, intent);
-    if (flow && flow.name !== state.flow) return this.leave(state, { kind: "leave", flow: flow.name, heard: heardVars(input) });
+    const heard = heardVars(input);
+    if (flow && (flow.name !== state.flow || Object.keys(heard).length > 0)) return this.leave(state, { kind: "leave", flow: flow.name, heard });
     return undefined;
   }
 
