@@ -137,7 +137,8 @@ export class Understander {
 
   /** The intents a text may express, best first (at most three). */
   private async classify(locale: string, text: string): Promise<Understood["intents"]> {
-    const out = await this.nlp.nluManager.process({ locale, utterance: text, settings: { spellCheck: true } });
+    // nlp.js's spelling correction is off: it turns unknown words into confident intents ("verde" → help).
+    const out = await this.nlp.nluManager.process({ locale, utterance: text, settings: { spellCheck: false } });
     return (out.classifications ?? [])
       .filter((c) => c.intent !== "None" && c.intent !== NONE && c.score > 0)
       .map((c) => ({ name: c.intent, score: Math.round(c.score * 1000) / 1000 }))

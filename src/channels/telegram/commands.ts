@@ -26,6 +26,7 @@ const COMMANDS: Command[] = [
   { key: "language", names: { "es-MX": "idioma", en: "language" }, content: () => ({ type: "word", word: "language" }) },
   { key: "help", names: { "es-MX": "ayuda", en: "help" }, content: () => ({ type: "word", word: "help" }) },
   { key: "cancel", names: { "es-MX": "cancelar", en: "cancel" }, content: () => ({ type: "word", word: "cancel" }) },
+  { key: "privacy", names: { "es-MX": "privacidad", en: "privacy" }, content: () => ({ type: "word", word: "privacy" }) },
 ];
 
 /** The neutral content of `/name payload`, or undefined for a command we do not have. */

@@ -1,0 +1,68 @@
+/**
+ * The understanding (nlp.js) on phrases it never saw: the held-out sets of test/nlu/ must stay apart
+ * from the corpora, and be understood at least 95 % of the time, intents and entities, per language.
+ * `npm run bench:nlu -- --misses` lists what it gets wrong.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FOLIO_IN_TEXT, parseFolio } from "../src/domain/folio.js";
+import { Municipalities } from "../src/domain/municipalities.js";
+import { LANGUAGES } from "../src/locale/languages.js";
+import { loadCorpus } from "../src/nlu/corpus.js";
+import { evaluate, percent, readHeldOut } from "../src/nlu/evaluate.js";
+import { trainUnderstanding, type Understander } from "../src/nlu/index.js";
+import { normalize } from "../src/util/text.js";
+import { tempDir } from "./helpers/app.js";
+
+const municipalities = Municipalities.load("data");
+let understander: Understander;
+beforeAll(async () => {
+  ({ understander } = await trainUnderstanding("locales", {
+    municipalities: Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
+    folio: { pattern: FOLIO_IN_TEXT, read: parseFolio },
+  }));
+});
+
+describe("language understanding", () => {
+  it.each(LANGUAGES)("the %s held-out phrases are not in the corpus", (lang) => {
+    const corpus = loadCorpus("locales");
+    const trained = new Set(Object.values(corpus.intents[lang]).flat().map(normalize));
+    const copied = readHeldOut(join("test", "nlu", `${lang}.yaml`)).filter((item) => trained.has(normalize(item.text)));
+    expect(copied.map((item) => item.text)).toEqual([]);
+  });
+
+  it.each(LANGUAGES)("understands at least 95 in 100 of the %s held-out phrases, intents and entities", async (lang) => {
+    const score = await evaluate(understander, readHeldOut(join("test", "nlu", `${lang}.yaml`)), lang);
+    const misses = score.misses.map((m) => `«${m.text}»: expected ${m.expected}, got ${m.got}`).join("\n");
+    expect(percent(score.intents), misses).toBeGreaterThanOrEqual(95);
+    expect(percent(score.entities), misses).toBeGreaterThanOrEqual(95);
+  });
+
+  it("finds the things a sentence names, as written and as the bot knows them", async () => {
+    const u = await understander.understand("quiero reportar un bache en neza", "es-MX");
+    expect(u.intents[0]).toMatchObject({ name: "report" });
+    expect(u.entities.category).toEqual({ value: "baches", text: "bache", exact: true });
+    expect(u.entities.municipality).toEqual({ value: "15058", text: "neza", exact: true });
+    const folio = await understander.understand("mi folio es tol 2026 1", "es-MX");
+    expect(folio.entities.folio?.value).toBe("TOL-2026-000001");
+    const slip = await understander.understand("ecatepek de morelos", "es-MX");
+    expect(slip.entities.municipality).toMatchObject({ value: "15033", exact: false });
+  });
+
+  it("a message of emoji means the intent they stand for, and nothing else means nothing", async () => {
+    expect((await understander.understand("👍", "es-MX")).intents).toEqual([{ name: "yes", score: 1 }]);
+    expect((await understander.understand("🆘", "en")).intents).toEqual([{ name: "emergency", score: 1 }]);
+    expect((await understander.understand("🦄", "es-MX")).intents).toEqual([]);
+    expect(await understander.understand("   ", "es-MX")).toEqual({ intents: [], entities: {} });
+  });
+
+  it("a bad corpus file stops start-up naming the file and the place", async () => {
+    const dir = await tempDir();
+    for (const lang of LANGUAGES) {
+      mkdirSync(join(dir, lang, "nlu"), { recursive: true });
+      writeFileSync(join(dir, lang, "nlu", "intents.yaml"), lang === "en" ? "report: []\n" : "report: [reportar]\n");
+    }
+    expect(() => loadCorpus(dir)).toThrow(/en\/nlu\/intents\.yaml: report: /);
+  });
+});
