@@ -21,6 +21,7 @@ const storedReport = z.strictObject({
   category: z.string().regex(/^[a-z_]+$/),
   description: z.string().min(10).max(1000),
   location: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).nullable(),
+  address: z.string().max(200).nullable(),
   photos: z.array(z.uuid()).max(3),
   channel: z.enum(["console", "web", "telegram", "whatsapp"]),
   citizenId: z.string().nullable(),

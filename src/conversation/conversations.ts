@@ -204,7 +204,7 @@ export class ConversationService {
       }
 
       const input = await this.toEngineInput(message);
-      if ("type" in input && input.type === "text" && deps.understand) input.understood = await deps.understand(input.text, state?.lang ?? citizen.language);
+      if ("type" in input && input.type === "text") input.understood = await this.understand(input.text, state?.lang ?? citizen.language, key);
       // A message that could not be used (a photo too large, say) is answered and the question asked again.
       let result: StepResult =
         "reply" in input && state?.waiting === "answer"
@@ -286,6 +286,17 @@ export class ConversationService {
         return GLOBAL_WORDS.includes(c.word) ? { type: "word", word: c.word } : { type: "unsupported" };
       default:
         return { type: "unsupported", kind: c.kind };
+    }
+  }
+
+  /** What the understanding makes of a text; if it fails, the message goes on without it (numbers and labels still work). */
+  private async understand(text: string, lang: Language, key: string): Promise<Understood | undefined> {
+    if (!this.deps.understand) return undefined;
+    try {
+      return await this.deps.understand(text, lang);
+    } catch (err) {
+      this.deps.logger.warn({ chat: this.deps.pseudonym(key), err: errorInfo(err) }, "message not understood: the understanding failed");
+      return undefined;
     }
   }
 

@@ -25,11 +25,15 @@ export function holdsDraft(flows: FlowSet, state: ConversationState): boolean {
   return value !== undefined && value !== null;
 }
 
-/** The state's vars with its draft kept in `draft`, when it holds one (otherwise unchanged). */
-export function park(flows: FlowSet, state: ConversationState): Vars {
+/**
+ * The state's vars with its draft kept in `draft`, when it holds one (otherwise unchanged). `offer`: the
+ * menu offers it back at once (an expired conversation); otherwise it waits until the citizen starts
+ * that flow again (a link opened elsewhere).
+ */
+export function park(flows: FlowSet, state: ConversationState, offer = true): Vars {
   if (!holdsDraft(flows, state)) return state.vars;
   const { draft: _previous, heard: _heard, ...vars } = state.vars;
-  const draft: ParkedDraft = { flow: state.flow, flowVersion: state.flowVersion, step: state.step, vars, offer: true };
+  const draft: ParkedDraft = { flow: state.flow, flowVersion: state.flowVersion, step: state.step, vars, offer };
   return { ...state.vars, draft: draft as unknown as Json };
 }
 

@@ -221,7 +221,7 @@ export class Engine {
   private open(state: ConversationState | null, link: string | undefined, lang: Language): StepResult {
     const target = link ? findLink(this.flows, link) : undefined;
     const current = state?.lang ?? lang;
-    const vars = state ? park(this.flows, state) : {};
+    const vars = state ? park(this.flows, state, false) : {};
     if (!target) return this.start(state ? MENU_FLOW : "welcome", current, [], vars);
     const fresh = this.fresh(target.position, current, { ...vars, heard: {} });
     const withLink = target.save ? setVar(fresh.vars, target.save.name, target.save.value) : fresh.vars;

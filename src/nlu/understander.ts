@@ -120,7 +120,7 @@ export class Understander {
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
     // that language too, when the text looks like it and its own reading is not sure.
     if ((intents[0]?.score ?? 0) < CONFIDENT) {
-      const guessed = this.nlp.guessLanguage(utterance);
+      const guessed = this.guessLanguage(utterance);
       if (guessed && guessed !== locale && NLP_LOCALES.includes(guessed)) {
         const alt = await this.classify(guessed, generic);
         if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
@@ -133,6 +133,15 @@ export class Understander {
     const intents = new Set(emoji.map((e) => this.emoji.get(e)));
     const [intent] = intents;
     return intents.size === 1 && intent ? { intents: [{ name: intent, score: 1 }], entities: {} } : { intents: [], entities: {} };
+  }
+
+  /** nlp.js's guess of the text's language; it fails on some scripts (Hebrew points), which means no guess. */
+  private guessLanguage(text: string): string | undefined {
+    try {
+      return this.nlp.guessLanguage(text);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The intents a text may express, best first (at most three). */
