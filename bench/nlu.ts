@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { FOLIO_IN_TEXT, parseFolio } from "../src/domain/folio.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { LANGUAGES } from "../src/locale/languages.js";
+import { loadCorpus } from "../src/nlu/corpus.js";
 import { evaluate, percent, readHeldOut } from "../src/nlu/evaluate.js";
 import { Understander } from "../src/nlu/understander.js";
-import { loadCorpus } from "../src/nlu/corpus.js";
 import { percentile } from "./stats.js";
 
 const showMisses = process.argv.includes("--misses");
@@ -20,7 +20,9 @@ const corpus = loadCorpus("locales");
 
 const t0 = performance.now();
 const understander = await Understander.train({ corpus, municipalities: names, folio: { pattern: FOLIO_IN_TEXT, read: parseFolio } });
-console.log(`training: ${Math.round(performance.now() - t0)} ms (${LANGUAGES.map((l) => `${l} ${Object.values(corpus.intents[l]).flat().length} phrases`).join(", ")})`);
+console.log(
+  `training: ${Math.round(performance.now() - t0)} ms (${LANGUAGES.map((l) => `${l} ${Object.values(corpus.intents[l]).flat().length} phrases`).join(", ")})`,
+);
 
 for (const lang of LANGUAGES) {
   const items = readHeldOut(join("test", "nlu", `${lang}.yaml`));

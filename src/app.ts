@@ -12,6 +12,7 @@ import { Renderer } from "./conversation/render.js";
 import { authorityParams, loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
 import { Citizens } from "./domain/citizens.js";
+import { FOLIO_IN_TEXT, parseFolio } from "./domain/folio.js";
 import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
 import { PrivacyNotice, privacyUrl } from "./domain/privacy-notice.js";

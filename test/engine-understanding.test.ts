@@ -36,7 +36,14 @@ describe("engine and understanding", () => {
     const menu = atMenu();
     expect(engine.step(menu, said("quiero reportar", [{ name: "report", score: 0.93 }]), "es-MX").action?.name).toBe("check_consent");
 
-    const doubt = engine.step(menu, said("mi reporte", [{ name: "report", score: 0.55 }, { name: "status", score: 0.45 }]), "es-MX");
+    const doubt = engine.step(
+      menu,
+      said("mi reporte", [
+        { name: "report", score: 0.55 },
+        { name: "status", score: 0.45 },
+      ]),
+      "es-MX",
+    );
     expect(doubt.state.flow).toBe("menu");
     expect(doubt.state.aside).toEqual({ kind: "guess", value: "report", label: "Reportar un problema" });
     expect(texts.t("es-MX", doubt.replies[0].key, doubt.replies[0].params)).toBe("¿Quisiste decir «Reportar un problema»?");

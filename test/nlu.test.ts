@@ -66,3 +66,20 @@ describe("language understanding", () => {
     expect(() => loadCorpus(dir)).toThrow(/en\/nlu\/intents\.yaml: report: /);
   });
 });
+
+describe("language understanding under hostile input", () => {
+  it("never throws, whatever the text, and reads at most the start of a long one", async () => {
+    const fc = (await import("fast-check")).default;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), fc.string({ unit: "grapheme", maxLength: 200 })), async (text) => {
+        const u = await understander.understand(text, "es-MX");
+        expect(Array.isArray(u.intents)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    const long = `hay una emergencia ${"x ".repeat(50_000)}`;
+    const started = performance.now();
+    expect((await understander.understand(long, "es-MX")).intents[0]?.name).toBe("emergency");
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});

@@ -64,7 +64,12 @@ export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefi
   const words = contentWords(ctx, text);
   if (words.length === 0) return undefined;
   for (const name of ["yes", "no"] as const) {
-    const single = new Set(ctx.words(name).map(normalize).filter((w) => !w.includes(" ")));
+    const single = new Set(
+      ctx
+        .words(name)
+        .map(normalize)
+        .filter((w) => !w.includes(" ")),
+    );
     if (words.every((w) => single.has(w))) return name;
   }
   return undefined;
@@ -165,7 +170,8 @@ export function parseAnswer(spec: AnswerSpec, raw: EngineInput, vars: Vars, ctx:
     case "location":
       if (input.type === "location") return { ok: true, value: { latitude: input.latitude, longitude: input.longitude } };
       if (spec.optional && isSkip(ctx, input)) return { ok: true, value: null };
-      if (spec.allow_text && input.type === "text" && input.text.trim().length > 1) return { ok: true, value: { text: input.text.trim().slice(0, 200) }, free: true };
+      if (spec.allow_text && input.type === "text" && input.text.trim().length > 1)
+        return { ok: true, value: { text: input.text.trim().slice(0, 200) }, free: true };
       return { ok: false, error: spec.allow_text ? "errors.location_or_text" : "errors.location" };
     case "photo":
       if (input.type === "photo") return { ok: true, value: input.mediaId };

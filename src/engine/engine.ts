@@ -6,7 +6,7 @@
 
 import type { Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
-import { asShownChoice, type AnswerResult, parseAnswer, partialOption, choiceOptions, YES_NO, yesNoOf } from "./answers.js";
+import { type AnswerResult, asShownChoice, choiceOptions, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
 import { type Flow, type FlowSet, findLink, flowForIntent, MENU_FLOW, nextInOrder, type Position, resolveTarget, type Step } from "./flow.js";
 import type { Target } from "./flow-schema.js";
@@ -157,7 +157,7 @@ export class Engine {
       const option = partialOption(this.ctx, choiceOptions(step.answer, state.vars), input.text);
       if (option) return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
     }
-    const byIntent = this.onIntent(state, step, input, typed.ok);
+    const byIntent = this.onIntent(state, input, typed.ok);
     if (byIntent) return { ...byIntent, replies: [...notice, ...byIntent.replies] };
     if (typed.ok) return this.accept(state, step, typed, input, notice);
     if (notice.length) return { state, replies: [...notice, prompt(step, state)] };
@@ -179,7 +179,7 @@ export class Engine {
   }
 
   /** Intents that work at any question: notices, help, menu and cancel, language, and the flows they open. */
-  private onIntent(state: ConversationState, step: AskStep, input: EngineInput, typedText: boolean): StepResult | undefined {
+  private onIntent(state: ConversationState, input: EngineInput, typedText: boolean): StepResult | undefined {
     const intent = topIntent(understoodOf(input));
     if (!intent) return undefined;
     // At the menu, where nothing is pending, a yes, no or skip is an acknowledgement ("👍"); at any
@@ -276,8 +276,7 @@ export class Engine {
   private answerAside(state: ConversationState, aside: Aside, step: AskStep, raw: EngineInput): StepResult {
     const base: ConversationState = { ...state, aside: undefined };
     const input = asShownChoice({ type: "yesno" }, raw, state.vars, this.ctx);
-    const reading =
-      input.type === "choice" ? input.value : input.type === "text" ? (yesNoOf(this.ctx, input.text) ?? topIntent(input.understood)) : undefined;
+    const reading = input.type === "choice" ? input.value : input.type === "text" ? (yesNoOf(this.ctx, input.text) ?? topIntent(input.understood)) : undefined;
     if (reading === "yes") {
       if (aside.kind === "guess") return this.answer(base, step, { type: "choice", value: aside.value });
       return this.go(base, aside);

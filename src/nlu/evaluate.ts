@@ -49,7 +49,8 @@ export async function evaluate(understander: Understander, items: HeldOut, lang:
       score.intents.total++;
       const got = topIntent(u) ?? "none";
       if (got === item.intent) score.intents.right++;
-      else score.misses.push({ text: item.text, expected: `intent ${item.intent}`, got: `${u.intents.map((i) => `${i.name} ${i.score}`).join(", ") || "none"}` });
+      else
+        score.misses.push({ text: item.text, expected: `intent ${item.intent}`, got: `${u.intents.map((i) => `${i.name} ${i.score}`).join(", ") || "none"}` });
     }
     score.entities.total++;
     const found = Object.fromEntries(Object.entries(u.entities).map(([k, m]) => [k, m.value]));

@@ -25,7 +25,11 @@ declare module "@nlpjs/nlp" {
     constructor(settings?: Record<string, unknown>);
     container: { use(plugin: unknown): void; get(name: string): unknown };
     nluManager: {
-      process(input: { locale: string; utterance: string; settings: Record<string, unknown> }): Promise<{ classifications: { intent: string; score: number }[] }>;
+      process(input: {
+        locale: string;
+        utterance: string;
+        settings: Record<string, unknown>;
+      }): Promise<{ classifications: { intent: string; score: number }[] }>;
     };
     ner: { getRules(locale: string): NerRule[] };
     addDocument(locale: string, utterance: string, intent: string): void;

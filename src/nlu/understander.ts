@@ -50,9 +50,9 @@ const NLP_LOCALES = LANGUAGES.map(nlpLocale);
 /** A message made only of emoji (and spaces): its emoji, one per grapheme. */
 function emojiOnly(text: string): string[] | undefined {
   const compact = text.replace(/\s+/g, "");
-  if (!compact || !/^[\p{Extended_Pictographic}\p{Emoji_Modifier}\p{Emoji_Component}\u200d\ufe0f]+$/u.test(compact)) return undefined;
-  if (/^[\d#*]+$/.test(compact)) return undefined;
-  return [...new Intl.Segmenter("und", { granularity: "grapheme" }).segment(compact)].map((s) => s.segment.replace(/\ufe0f/g, ""));
+  if (!compact || /^[\d#*]+$/.test(compact)) return undefined;
+  const graphemes = [...new Intl.Segmenter("und", { granularity: "grapheme" }).segment(compact)].map((s) => s.segment.replace(/\ufe0f/g, ""));
+  return graphemes.every((g) => /^\p{Extended_Pictographic}/u.test(g) || /^\p{Regional_Indicator}/u.test(g)) ? graphemes : undefined;
 }
 
 /** Whether a name (its words, normalised) could be `closeEnough` to some words of the message: its short words are there as written, its long ones nearly. */

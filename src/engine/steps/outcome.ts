@@ -1,8 +1,8 @@
 /** What running one step yields: keep going (maybe elsewhere), or stop and wait. */
 
+import type { Json } from "../../util/json.js";
 import type { Step } from "../flow.js";
 import type { Target } from "../flow-schema.js";
-import type { Json } from "../../util/json.js";
 import type { ActionCall, ConversationState, EngineContext, Reply, Vars } from "../types.js";
 
 export type Outcome =

@@ -88,7 +88,12 @@ export function reportFromDoc(doc: Record<string, unknown>): Report {
   const { _id, location, address, ...rest } = doc;
   const coords = (location as { coordinates?: number[] } | undefined)?.coordinates;
   // Reports saved before addresses were kept have none.
-  return { id: String(_id), ...rest, location: coords ? { latitude: coords[1], longitude: coords[0] } : null, address: typeof address === "string" ? address : null } as Report;
+  return {
+    id: String(_id),
+    ...rest,
+    location: coords ? { latitude: coords[1], longitude: coords[0] } : null,
+    address: typeof address === "string" ? address : null,
+  } as Report;
 }
 
 export class MongoReports implements ReportRepository {
