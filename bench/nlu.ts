@@ -5,24 +5,19 @@
  *   npm run bench:nlu -- --misses  and every phrase it got wrong
  */
 import { join } from "node:path";
-import { FOLIO_IN_TEXT, parseFolio } from "../src/domain/folio.js";
+import { understandingFor } from "../src/app.js";
+import { loadDeployment } from "../src/config/deployment.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { LANGUAGES } from "../src/locale/languages.js";
 import { loadCorpus } from "../src/nlu/corpus.js";
 import { evaluate, percent, readHeldOut } from "../src/nlu/evaluate.js";
-import { Understander } from "../src/nlu/understander.js";
 import { percentile } from "./stats.js";
 
 const showMisses = process.argv.includes("--misses");
-const municipalities = Municipalities.load("data");
-const names = Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)]));
+const deployment = loadDeployment("config/deployment.yaml");
 const corpus = loadCorpus("locales");
-
-const t0 = performance.now();
-const understander = await Understander.train({ corpus, municipalities: names, folio: { pattern: FOLIO_IN_TEXT, read: parseFolio } });
-console.log(
-  `training: ${Math.round(performance.now() - t0)} ms (${LANGUAGES.map((l) => `${l} ${Object.values(corpus.intents[l]).flat().length} phrases`).join(", ")})`,
-);
+const { understander, ms } = await understandingFor("locales", Municipalities.load("data", deployment), deployment);
+console.log(`training: ${Math.round(ms)} ms (${LANGUAGES.map((l) => `${l} ${Object.values(corpus.intents[l]).flat().length} phrases`).join(", ")})`);
 
 for (const lang of LANGUAGES) {
   const items = readHeldOut(join("test", "nlu", `${lang}.yaml`));

@@ -12,7 +12,7 @@ import { Renderer } from "./conversation/render.js";
 import { authorityParams, loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
 import { Citizens } from "./domain/citizens.js";
-import { FOLIO_IN_TEXT, parseFolio } from "./domain/folio.js";
+import { folioInText, parseFolio } from "./domain/folio.js";
 import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
 import { PrivacyNotice, privacyUrl } from "./domain/privacy-notice.js";
@@ -20,7 +20,6 @@ import { Reports } from "./domain/reports.js";
 import { Lifecycle } from "./domain/statuses.js";
 import { Engine } from "./engine/engine.js";
 import type { Language } from "./locale/languages.js";
-import { folioInText, parseFolio } from "./domain/folio.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { trainUnderstanding } from "./nlu/index.js";
 import { openStore } from "./store/index.js";
@@ -60,6 +59,17 @@ export interface AppOptions {
   retryMs?: number;
 }
 
+/**
+ * The language understanding for this deployment: its corpora, its municipalities' names and its folios
+ * (trained once per process, and how long that took).
+ */
+export function understandingFor(localesDir: string, municipalities: Municipalities, deployment: Deployment) {
+  return trainUnderstanding(localesDir, {
+    municipalities: Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
+    folio: { pattern: folioInText(deployment.folioDigits), read: (text) => parseFolio(text, deployment.folioDigits) },
+  });
+}
+
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
@@ -79,10 +89,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const textGlobals = (lang: Language) => authorityParams(authority, lang, privacyUrl(publicUrl, lang, defaultLanguage), defaultLanguage);
   const privacyNotice = PrivacyNotice.load(join(config.CONFIG_DIR, "privacy"), deployment.languages, defaultLanguage, textGlobals);
   const municipalities = Municipalities.load(config.REFERENCE_DIR, deployment);
-  const { understander, ms: trainingMs } = await trainUnderstanding(config.LOCALES_DIR, {
-    municipalities: Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
-    folio: { pattern: folioInText(deployment.folioDigits), read: (text) => parseFolio(text, deployment.folioDigits) },
-  });
+  const { understander, ms: trainingMs } = await understandingFor(config.LOCALES_DIR, municipalities, deployment);
   logger.debug({ ms: Math.round(trainingMs) }, "language understanding trained");
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);

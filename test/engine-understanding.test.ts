@@ -4,17 +4,18 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACTION_NAMES } from "../src/conversation/actions/index.js";
+import { loadFlowsFromDir } from "../src/conversation/flow-files.js";
 import { parseAnswer } from "../src/engine/answers.js";
 import { Engine, MAX_ATTEMPTS } from "../src/engine/engine.js";
-import { loadFlowsFromDir } from "../src/engine/flow-loader.js";
 import type { ConversationState, EngineInput } from "../src/engine/types.js";
 import type { Understood } from "../src/engine/understanding.js";
 import { loadTexts, type Texts } from "../src/locale/texts.js";
+import { deployment } from "./helpers/deployment.js";
 
 let texts: Texts;
 let engine: Engine;
 beforeAll(async () => {
-  texts = await loadTexts("locales");
+  texts = await loadTexts("locales", deployment);
   const flows = loadFlowsFromDir("flows", { actions: ACTION_NAMES, missingKey: texts.missingKey });
   engine = new Engine(flows, { t: (lang, key) => texts.t(lang, key), words: (name) => texts.words(name) });
 });

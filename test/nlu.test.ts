@@ -6,22 +6,19 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FOLIO_IN_TEXT, parseFolio } from "../src/domain/folio.js";
+import { understandingFor } from "../src/app.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { LANGUAGES } from "../src/locale/languages.js";
 import { loadCorpus } from "../src/nlu/corpus.js";
 import { evaluate, percent, readHeldOut } from "../src/nlu/evaluate.js";
-import { trainUnderstanding, type Understander } from "../src/nlu/index.js";
+import type { Understander } from "../src/nlu/index.js";
 import { normalize } from "../src/util/text.js";
 import { tempDir } from "./helpers/app.js";
+import { deployment } from "./helpers/deployment.js";
 
-const municipalities = Municipalities.load("data");
 let understander: Understander;
 beforeAll(async () => {
-  ({ understander } = await trainUnderstanding("locales", {
-    municipalities: Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
-    folio: { pattern: FOLIO_IN_TEXT, read: parseFolio },
-  }));
+  ({ understander } = await understandingFor("locales", Municipalities.load("data", deployment), deployment));
 });
 
 describe("language understanding", () => {

@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { readConfigFile } from "../util/config-file.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
+import { readConfigFile } from "../util/config-file.js";
 
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower case letters, digits and _");
 const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
