@@ -47,20 +47,37 @@ export interface UnderstanderOptions {
 const nlpLocale = (lang: Language) => lang.split("-")[0];
 const NLP_LOCALES = LANGUAGES.map(nlpLocale);
 
+const GRAPHEMES = new Intl.Segmenter("und", { granularity: "grapheme" });
+
 /** A message made only of emoji (and spaces): its emoji, one per grapheme. */
 function emojiOnly(text: string): string[] | undefined {
   const compact = text.replace(/\s+/g, "");
-  if (!compact || /^[\d#*]+$/.test(compact)) return undefined;
-  const graphemes = [...new Intl.Segmenter("und", { granularity: "grapheme" }).segment(compact)].map((s) => s.segment.replace(/\ufe0f/g, ""));
+  if (!compact || /[\p{L}\p{N}]/u.test(compact)) return undefined;
+  const graphemes = [...GRAPHEMES.segment(compact)].map((s) => s.segment.replace(/\ufe0f/g, ""));
   return graphemes.every((g) => /^\p{Extended_Pictographic}/u.test(g) || /^\p{Regional_Indicator}/u.test(g)) ? graphemes : undefined;
 }
 
-/** Whether a name (its words, normalised) could be `closeEnough` to some words of the message: its short words are there as written, its long ones nearly. */
-function mayResemble(written: Set<string>, name: string[]): boolean {
-  if (name.every((w) => written.has(w))) return false; // an exact mention: already found
-  return name.every((w) =>
-    w.length < 7 ? written.has(w) : [...written].some((m) => Math.abs(m.length - w.length) <= 2 && distance(m, w) <= (w.length >= 10 ? 2 : 1)),
-  );
+/**
+ * Whether a name (its words, normalised) could be `closeEnough` to some words of the message (`written`,
+ * and the same as a set): its short words are there as written, its long ones nearly.
+ */
+function mayResemble(written: string[], present: ReadonlySet<string>, name: string[]): boolean {
+  let exact = true;
+  for (const w of name) {
+    if (present.has(w)) continue;
+    exact = false;
+    if (w.length < 7) return false;
+    const slips = w.length >= 10 ? 2 : 1;
+    let near = false;
+    for (const m of written) {
+      if (Math.abs(m.length - w.length) <= slips && distance(m, w) <= slips) {
+        near = true;
+        break;
+      }
+    }
+    if (!near) return false;
+  }
+  return !exact; // an exact mention is found by the exact search already
 }
 
 export class Understander {
@@ -107,9 +124,10 @@ export class Understander {
   /** What a text says, read in the conversation's language (and in the other ones when that is not sure). */
   async understand(text: string, lang: Language): Promise<Understood> {
     const utterance = text.slice(0, MAX_UNDERSTOOD).trim();
-    if (!utterance) return { intents: [], entities: {} };
     const emoji = emojiOnly(utterance);
     if (emoji) return this.fromEmoji(emoji);
+    // Without a letter ("1", "?", "") there are no words to understand.
+    if (!/\p{L}/u.test(utterance)) return { intents: [], entities: {} };
 
     const locale = nlpLocale(lang);
     const edges = await this.mentions(utterance);
@@ -166,11 +184,14 @@ export class Understander {
     if (approximate) {
       // nlp.js compares every window of the message with every name (about 30 ms for seven words over
       // 600 names): it is handed only the names that could be a slip away from the message's words.
-      const written = new Set(normalize(utterance).split(" "));
+      const written = normalize(utterance).split(" ");
+      const present = new Set(written);
       for (const rule of this.rules) {
-        const rules = rule.rules
-          .map((r) => ({ option: r.option, texts: r.texts.filter((t) => mayResemble(written, this.words(t))) }))
-          .filter((r) => r.texts.length > 0);
+        const rules: NerRule["rules"] = [];
+        for (const r of rule.rules) {
+          const texts = r.texts.filter((t) => mayResemble(written, present, this.words(t)));
+          if (texts.length) rules.push({ option: r.option, texts });
+        }
         if (rules.length) edges.push(...this.extractor.extractFromRule(utterance, { ...rule, rules }, words, 0.8));
       }
     }
