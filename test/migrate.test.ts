@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BATCH, type MigrationProgress, migrateToMongo } from "../src/admin/migrate.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { classifyMongoError, type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
+import { ManualClock } from "../src/util/clock.js";
 import { MongoWireDouble, type SentCommand, writeConcernTimeout } from "./fakes/mongo-wire.js";
 import { startBot, tempDir } from "./helpers/app.js";
 import { sampleReport } from "./helpers/reports.js";
@@ -104,17 +105,19 @@ describe("migrate to MongoDB (wire double)", () => {
     expect(order.slice(1, 7)).toEqual(["insert citizens", "insert conversations", "insert reports", "insert inbound", "insert outbox", "insert events"]);
     // Nothing but counters is ever updated: a document already in MongoDB is never overwritten.
     expect(writes.filter((c) => c.name === "update").map((c) => c.body.update)).toEqual(["counters"]);
+    // The folio's year is the clock's: read from the report, never written into the test.
+    const [report] = inserted(wire, "reports");
+    const year = String(report.folio).slice(4, 8);
     const counterUpdate = (writes[0].body.updates as { q: unknown; u: unknown; upsert: boolean }[])[0];
-    expect(counterUpdate).toEqual({ q: { _id: "folio:15054:2026" }, u: { $max: { seq: 1 } }, upsert: true });
+    expect(counterUpdate).toEqual({ q: { _id: `folio:15054:${year}` }, u: { $max: { seq: 1 } }, upsert: true });
     for (const c of writes.filter((w) => w.name === "insert" && w.body.insert !== "media.files" && w.body.insert !== "media.chunks")) {
       expect(c.body.ordered).toBe(false);
       expect(c.body.writeConcern).toEqual({ w: "majority", j: true, wtimeout: 10_000 });
     }
 
     // The documents themselves, as the bot's own repositories would have written them.
-    const [report] = inserted(wire, "reports");
     expect(report).toMatchObject({
-      folio: "MET-2026-000001",
+      folio: expect.stringMatching(/^MET-\d{4}-000001$/),
       location: { type: "Point", coordinates: [-99.6047, 19.2566] },
       citizenId: "console:ana",
     });
@@ -152,7 +155,8 @@ describe("migrate to MongoDB (wire double)", () => {
   it("documents MongoDB already has are skipped and counted; a folio another report holds is a conflict, named by folio", async () => {
     const dataDir = await tempDir("ma-migrate-");
     const store = await openEmbeddedStore(dataDir);
-    const t0 = new Date("2026-11-28T12:00:00Z");
+    // Claims from the test clock: a fixed date would fall outside the store's seven-day TTL one day.
+    const t0 = new ManualClock().now();
     // More inbound ids than one batch holds.
     for (let i = 0; i < BATCH + 500; i++) await store.inbound.claim(`telegram:${i}`, t0, 60_000);
     await store.reports.insert(sampleReport({ folio: "MET-2026-000001" }));
@@ -240,13 +244,14 @@ describe.skipIf(!uri)("migrate to a real MongoDB (MONGODB_URI)", () => {
     const mongo = await openMongoStore(uri as string, { dbName, attempts: 1 });
     try {
       await migrateToMongo(dataDir, mongo, quiet);
-      const report = await mongo.reports.byFolio("MET-2026-000001");
+      const [report] = await mongo.reports.byCitizen("console:ana", 1);
+      expect(report?.folio).toMatch(/^MET-\d{4}-000001$/);
       expect(report?.location).toEqual({ latitude: 19.2566, longitude: -99.6047 });
       expect((await mongo.media.get(report?.photos[0] as string))?.data.length).toBe(70);
       // Live on MongoDB: the citizen changes language, a folio is handed out.
       const citizen = await mongo.citizens.get("console:ana");
       await mongo.citizens.save({ ...(citizen as NonNullable<typeof citizen>), language: "en", updatedAt: new Date() });
-      expect(await mongo.counters.next("folio:15054:2026")).toBe(2);
+      expect(await mongo.counters.next(`folio:15054:${report.folio.slice(4, 8)}`)).toBe(2);
       const live = await contents(mongo);
 
       const again = await migrateToMongo(dataDir, mongo, quiet);

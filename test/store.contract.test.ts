@@ -12,6 +12,7 @@ import type { ConversationState } from "../src/engine/types.js";
 import type { MongoStore } from "../src/store/mongo/index.js";
 import { CITIZEN_INDEX } from "../src/store/mongo/reports.js";
 import type { Store } from "../src/store/ports.js";
+import { ManualClock } from "../src/util/clock.js";
 import { tempDir } from "./helpers/app.js";
 import { contractStores as stores } from "./helpers/contract-stores.js";
 import { sampleReport } from "./helpers/reports.js";
@@ -47,7 +48,7 @@ describe.each(stores)("%s store", (name, open) => {
 
   it("reports are found by folio and listed per citizen, newest first; folios are unique", async () => {
     const older = report({ folio: "MET-2026-000001" });
-    const newer = report({ folio: "MET-2026-000002", createdAt: new Date("2026-11-29T00:00:00Z") });
+    const newer = report({ folio: "MET-2026-000002", createdAt: new Date(older.createdAt.getTime() + 12 * 3600_000) });
     const anonymous = report({ folio: "MET-2026-000003", citizenId: null, anonymous: true, contactable: false });
     for (const r of [older, newer, anonymous]) await store.reports.insert(r);
     expect((await store.reports.byFolio("MET-2026-000002"))?.id).toBe(newer.id);
@@ -81,7 +82,7 @@ describe.each(stores)("%s store", (name, open) => {
   });
 
   it("citizens and conversations are saved, replaced and survive a restart", async () => {
-    const at = new Date("2026-11-28T12:00:00Z");
+    const at = new ManualClock().now();
     const citizen: Citizen = { id: "web:1", channel: "web", chatId: "1", language: "es-MX", consent: null, createdAt: at, updatedAt: at };
     await store.citizens.save(citizen);
     await store.citizens.save({ ...citizen, language: "en", consent: { version: "v1", at } });
@@ -110,7 +111,8 @@ describe.each(stores)("%s store", (name, open) => {
   });
 
   it("an inbound id is claimed once; a crashed claim is taken over after its lease", async () => {
-    const t0 = new Date("2026-11-28T12:00:00Z");
+    // Claims from the test clock: a fixed date would fall outside the stores' seven-day TTL one day.
+    const t0 = new ManualClock().now();
     expect(await store.inbound.claim("telegram:1", t0, 60_000)).toBe("claimed");
     expect(await store.inbound.claim("telegram:1", t0, 60_000)).toBe("duplicate");
     // Still processing within the lease: a concurrent redelivery is a duplicate
@@ -128,7 +130,8 @@ describe.each(stores)("%s store", (name, open) => {
   });
 
   it("finds the conversations of one channel whose replies were not delivered, recent ones only", async () => {
-    const at = (m: number) => new Date(Date.UTC(2026, 10, 28, 12, m));
+    const t0 = new ManualClock().now().getTime();
+    const at = (m: number) => new Date(t0 + m * 60_000);
     const state: ConversationState = { flow: "menu", flowVersion: "v", step: "choose", waiting: "answer", vars: {}, attempts: 0, lang: "es-MX" };
     const reply = { id: "r", lang: "es-MX" as const, text: "¿Qué quieres hacer?" };
     await store.conversations.save({ id: "whatsapp:1@c.us", state, pending: [reply], updatedAt: at(10) });
@@ -144,7 +147,8 @@ describe.each(stores)("%s store", (name, open) => {
   });
 
   it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {
-    const t0 = new Date("2026-11-28T12:00:00Z");
+    // Claims from the test clock: a fixed date would fall outside the stores' seven-day TTL one day.
+    const t0 = new ManualClock().now();
     const message = (id: string) => ({
       channel: "telegram" as const,
       chatId: "5001",

@@ -60,8 +60,8 @@ async function reportWithButtons(ana: FakeUser): Promise<string> {
   expect(summary.text).toContain("Foto: incluida");
   expect(summary.text).toContain("Ubicación: incluida");
   await ana.press("Enviar reporte");
-  const created = await ana.expect(/folio (MET-2026-\d{6})/);
-  return /folio (MET-2026-\d{6})/.exec(created.text)?.[1] as string;
+  const created = await ana.expect(/folio (MET-\d{4}-\d{6})/);
+  return /folio (MET-\d{4}-\d{6})/.exec(created.text)?.[1] as string;
 }
 
 describe("telegram, long polling", () => {
@@ -69,7 +69,7 @@ describe("telegram, long polling", () => {
     bot = await runBot(telegramEnv());
     const ana = fake.user(5001);
     const folio = await reportWithButtons(ana);
-    expect(folio).toBe("MET-2026-000001");
+    expect(folio).toMatch(/^MET-\d{4}-000001$/);
 
     const report = await bot.service.app.store.reports.byFolio(folio);
     expect(report).toMatchObject({ municipality: "15054", category: "alumbrado", channel: "telegram", location: METEPEC });
@@ -256,7 +256,8 @@ describe("telegram, long polling", () => {
     fake.revokeToken();
     bot = await runBot(telegramEnv());
     expect(bot.service.telegram?.state).toBe("off");
-    const lines = bot.logs.lines.filter((l) => String(l.msg).includes("401"));
+    // A word of its own: the server's random port (":34015") may contain the digits too.
+    const lines = bot.logs.lines.filter((l) => /\b401\b/.test(String(l.msg)));
     expect(lines).toHaveLength(1);
     expect(lines[0].msg).toBe("telegram off: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); check the token with @BotFather");
     expect(bot.logs.text).not.toContain(fake.token);

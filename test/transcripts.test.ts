@@ -1,6 +1,9 @@
 /**
  * Plays every transcript in test/transcripts through the console channel: what a citizen types,
  * and what the bot must answer. `restart: true` restarts the bot on the same data mid-conversation.
+ * A named group in a `bot:` pattern, such as `(?<folio>MET-\d{4}-000001)`, remembers what it matched,
+ * and `${folio}` in a later line stands for it: a folio's year comes from the clock, never from the
+ * transcript.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,14 +32,27 @@ const transcriptSchema = z.strictObject({
   ),
 });
 
-/** `/regex/flags` is a regular expression; anything else must appear as written. */
-function matcher(pattern: string): (text: string) => boolean {
+/** `/regex/flags` is a regular expression (its named groups are kept in `vars`); anything else must appear as written. */
+function matcher(pattern: string, vars: Map<string, string>): (text: string) => boolean {
   const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
   if (m) {
     const re = new RegExp(m[1], m[2]);
-    return (t) => re.test(t);
+    return (t) => {
+      const found = re.exec(t);
+      for (const [name, value] of Object.entries(found?.groups ?? {})) if (value !== undefined) vars.set(name, value);
+      return found !== null;
+    };
   }
   return (t) => t.includes(pattern);
+}
+
+/** `${name}` → what a named group matched earlier in the transcript. */
+function fill(line: string, vars: Map<string, string>, where: string): string {
+  return line.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+    const value = vars.get(name);
+    if (value === undefined) throw new Error(`${where}: \${${name}} was not matched by an earlier bot line`);
+    return value;
+  });
 }
 
 let bot: TestBot | undefined;
@@ -56,15 +72,18 @@ for (const file of readdirSync(DIR)
       let citizen: ConsoleChannel = bot.citizen(user, transcript.lang);
       let last = "";
       let line = "";
+      const vars = new Map<string, string>();
       for (const [i, step] of transcript.steps.entries()) {
         const where = `${file} step ${i + 1}`;
         if ("citizen" in step) {
-          line = step.citizen.replace("fixture:", `${FIXTURES}/`);
+          line = fill(step.citizen, vars, where).replace("fixture:", `${FIXTURES}/`);
           last = await citizen.receive(line);
         } else if ("bot" in step) {
-          expect(matcher(step.bot)(last), `${where}: after «${line}» the bot said:\n${last}\nexpected ${step.bot}`).toBe(true);
+          const pattern = fill(step.bot, vars, where);
+          expect(matcher(pattern, vars)(last), `${where}: after «${line}» the bot said:\n${last}\nexpected ${pattern}`).toBe(true);
         } else if ("not" in step) {
-          expect(matcher(step.not)(last), `${where}: after «${line}» the bot said:\n${last}\nand must not match ${step.not}`).toBe(false);
+          const pattern = fill(step.not, vars, where);
+          expect(matcher(pattern, vars)(last), `${where}: after «${line}» the bot said:\n${last}\nand must not match ${pattern}`).toBe(false);
         } else if ("restart" in step) {
           bot = await bot.restart();
           citizen = bot.citizen(user, transcript.lang);

@@ -65,8 +65,9 @@ describe("web chat", () => {
     const summary = await post(s, { choice: "contactable" });
     expect(summary.body.replies.at(-1)?.text).toContain("Foto: incluida");
     const done = await post(s, { choice: "send" });
-    expect(done.body.replies[0].text).toMatch(/folio MET-2026-000001/);
-    const report = await bot.app.store.reports.byFolio("MET-2026-000001");
+    const folio = /folio (MET-\d{4}-000001)/.exec(done.body.replies[0].text)?.[1];
+    expect(folio).toBeDefined();
+    const report = await bot.app.store.reports.byFolio(folio as string);
     expect(report?.photos).toHaveLength(1);
     expect(report?.channel).toBe("web");
     const stored = await bot.app.store.media.get(report?.photos[0] ?? "");

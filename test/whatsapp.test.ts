@@ -108,8 +108,8 @@ describe("whatsapp", () => {
     const summary = await ana.expect("Revisa tu reporte");
     expect(summary.content).toContain("Foto: incluida");
     ana.say("1");
-    const created = await ana.expect(/folio (MET-2026-\d{6})/);
-    const folio = /folio (MET-2026-\d{6})/.exec(created.content)?.[1] as string;
+    const created = await ana.expect(/folio (MET-\d{4}-\d{6})/);
+    const folio = /folio (MET-\d{4}-\d{6})/.exec(created.content)?.[1] as string;
 
     const report = await bot.service.app.store.reports.byFolio(folio);
     expect(report).toMatchObject({ channel: "whatsapp", citizenId: `whatsapp:${PHONE}@c.us`, location: { latitude: 19.2566, longitude: -99.6047 } });

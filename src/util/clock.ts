@@ -5,9 +5,15 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** A clock tests move by hand. */
+/**
+ * A clock tests move by hand. It starts at the real time, never at a fixed date: the stores expire
+ * inbound ids against the real clock (nedb's and MongoDB's TTL), and a test must pass on any day.
+ */
 export class ManualClock implements Clock {
-  constructor(private time = new Date("2026-11-28T12:00:00Z")) {}
+  private time: Date;
+  constructor(start: Date = new Date()) {
+    this.time = new Date(start);
+  }
   now(): Date {
     return new Date(this.time);
   }

@@ -1,9 +1,10 @@
 /** A report as the domain writes it, for store tests. */
 import { randomUUID } from "node:crypto";
 import type { Report } from "../../src/domain/model/report.js";
+import { ManualClock } from "../../src/util/clock.js";
 
 export function sampleReport(over: Partial<Report> = {}): Report {
-  const at = new Date("2026-11-28T12:00:00Z");
+  const at = new ManualClock().now();
   return {
     id: randomUUID(),
     folio: `MET-2026-${String(Math.floor(Math.random() * 999999)).padStart(6, "0")}`,
