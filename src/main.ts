@@ -23,7 +23,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping");
-    await service.stop();
+    try {
+      await service.stop();
+    } catch (err) {
+      // A full disk at the last compaction, say: what was written before is safe, and the reason is one line.
+      process.stderr.write(`municipio-abierto: stopped with an error: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -1,8 +1,46 @@
-/** The embedded store's files: appends through kept handles survive compaction and a reopen. */
-import { describe, expect, it } from "vitest";
-import { installAppendHandles, releaseAppendHandles } from "../src/store/embedded/append-handles.js";
+/**
+ * The embedded store's files: appends through kept handles survive compaction and a reopen; a
+ * write cut short never costs a later one; a damaged file is repaired with a log line or refused
+ * with one clear line, never dropped silently.
+ */
+import fs from "node:fs";
+import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { installAppendHandles, releaseAppendHandles, StoreWriteError } from "../src/store/embedded/append-handles.js";
 import { openCollection } from "../src/store/embedded/collection.js";
+import { StoreFileError } from "../src/store/embedded/data-file.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import type { Store } from "../src/store/ports.js";
+import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
+import { oneLine, run, start } from "./helpers/process.js";
+import { sampleReport } from "./helpers/reports.js";
+import { LogLines } from "./helpers/service.js";
+
+let store: Store | undefined;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await store?.close();
+  store = undefined;
+});
+
+/** The next write of bytes containing `marker` stops halfway, and the one after fails, as on a disk that just filled up. */
+function diskFillsDuring(marker: string): void {
+  const real = fs.writeSync;
+  let stage: "waiting" | "cut" | "done" = "waiting";
+  vi.spyOn(fs, "writeSync").mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number) => {
+    if (stage === "waiting" && Buffer.isBuffer(buffer) && buffer.includes(marker)) {
+      stage = "cut";
+      return real(fd, buffer, offset, Math.floor(length / 2));
+    }
+    if (stage === "cut") {
+      stage = "done";
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
+    }
+    return real(fd, buffer, offset, length);
+  }) as unknown as typeof fs.writeSync);
+}
 
 describe("embedded store files", () => {
   it("keeps every write across compactions and reopening", async () => {
@@ -26,5 +64,95 @@ describe("embedded store files", () => {
       ["c", 3],
     ]);
     again.stopAutocompaction();
+  });
+
+  it("a write cut short by a full disk is undone, and the next write is not glued to its half line", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    const lost = sampleReport({ folio: "MET-2026-000111" });
+    const next = sampleReport({ folio: "MET-2026-000112" });
+    diskFillsDuring(lost.folio);
+    const err = await store.reports.insert(lost).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreWriteError);
+    expect((err as Error).message).toMatch(/^cannot write .*reports\.db: ENOSPC: no space left on device$/);
+    // The runtime keeps the message and tries again; meanwhile the store holds nothing of the failed write.
+    expect(store.unavailable(err)).toBe(true);
+    expect(await store.reports.byFolio(lost.folio)).toBeNull();
+    await expect(store.ping()).rejects.toThrow(/reports\.db/);
+
+    await store.reports.insert(next);
+    await store.ping();
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    expect(await store.reports.byFolio(next.folio)).toMatchObject({ id: next.id });
+    expect(await store.reports.byFolio(lost.folio)).toBeNull();
+    expect(await store.reports.count()).toBe(1);
+  });
+
+  it("half a line left at the end of a file by an interrupted write is cut off at start-up, said in the log, and kept aside", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    const kept = sampleReport({ folio: "MET-2026-000007" });
+    await store.reports.insert(kept);
+    await store.close();
+    const half = '{"_id":"5f0c","folio":"MET-2026-0000';
+    await appendFile(join(dir, "reports.db"), half);
+
+    const logs = new LogLines();
+    store = await openEmbeddedStore(dir, { logger: createLogger("info", logs) });
+    expect(await store.reports.byFolio(kept.folio)).toMatchObject({ id: kept.id });
+    const said = logs.lines.filter((l) => String(l.msg).includes("half a line"));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ level: 40, file: join(dir, "reports.db"), bytes: half.length });
+    const aside = (await readdir(dir)).filter((f) => f.startsWith("reports.db.torn-"));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(dir, aside[0]), "utf8")).toBe(half);
+
+    // Repaired once: the next start finds nothing to say.
+    await store.close();
+    const quiet = new LogLines();
+    store = await openEmbeddedStore(dir, { logger: createLogger("info", quiet) });
+    expect(quiet.lines).toEqual([]);
+  });
+
+  it("a damaged line inside a file stops start-up with one line naming the file, instead of being dropped", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    for (let i = 1; i <= 20; i++) await store.reports.insert(sampleReport({ folio: `MET-2026-${String(i).padStart(6, "0")}` }));
+    await store.close();
+    store = undefined;
+    const file = join(dir, "reports.db");
+    const lines = (await readFile(file, "utf8")).split("\n");
+    lines.splice(10, 0, '{"_id":"glued","folio":"MET-2026-0000{"_id":"x"}');
+    await writeFile(file, lines.join("\n"));
+    const err = await openEmbeddedStore(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreFileError);
+    expect((err as Error).message).toMatch(/reports\.db: 1 of \d+ lines are not whole documents; the store will not start/);
+    // Refused, not rewritten: the damaged line is still there for a person to look at.
+    expect(await readFile(file, "utf8")).toContain('"_id":"glued"');
+    // And the refusal let go of the folder.
+    store = await openEmbeddedStore(await tempDir("ma-files-"));
+  });
+
+  it("a directory where a data file should be stops `npm start` with one line", async () => {
+    const dir = await tempDir("ma-files-");
+    await mkdir(join(dir, "reports.db"));
+    const { code, stderr } = await run("src/main.ts", [], { DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1" });
+    expect(code).toBe(1);
+    expect(oneLine(stderr)).toBe(`municipio-abierto: cannot start: ${join(dir, "reports.db")} is a directory, not a data file`);
+  });
+
+  it("stopping on a full disk ends with one line, and the files stay as they were", async () => {
+    const dir = await tempDir("ma-files-");
+    const bot = start("src/main.ts", [], { DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1" });
+    await bot.printed(/municipio abierto started/);
+    const before = await readFile(join(dir, "reports.db"), "utf8");
+    // Compaction at stop writes a new file next to the old one: on this disk it fails with ENOSPC.
+    await symlink("/dev/full", join(dir, "reports.db~"));
+    bot.child.kill("SIGTERM");
+    const { code, stderr } = await bot.finished;
+    expect(code).toBe(1);
+    expect(oneLine(stderr)).toMatch(/^municipio-abierto: stopped with an error: cannot write .*reports\.db: ENOSPC: no space left on device/);
+    expect(await readFile(join(dir, "reports.db"), "utf8")).toBe(before);
   });
 });

@@ -1,15 +1,26 @@
 /**
- * @seald-io/nedb appends every write with fs.appendFile, which opens and closes the collection's
- * file each time; under load that is most of the embedded store's cost. This keeps one append-mode
+ * How the embedded store writes its files, over @seald-io/nedb's own persistence.
+ *
+ * Speed: nedb appends every write with fs.appendFile, which opens and closes the collection's file
+ * each time; under load that is most of the embedded store's cost. This keeps one append-mode
  * descriptor per file instead, and writes with writeSync: a few hundred bytes into the page cache
  * take 3 µs that way against 30 µs through the thread pool (measured), with the same durability
  * (nedb never fsyncs an append). nedb runs one operation at a time per collection, so appends to a
  * file never overlap; before nedb rewrites a file (compaction renames a new file over it) or
  * removes it, the descriptor is closed, and the next append opens the new file.
+ *
+ * Failed writes: a write cut short (a full disk) may leave half a line at the end of the file, and
+ * nedb has already changed the collection in memory. Left alone, the next append would be glued to
+ * that half line, and nedb drops the whole glued line when it next loads the file: a write it
+ * acknowledged, silently gone. So a failed append cuts the file back to its last whole line (or,
+ * if even that fails, refuses every later append to the file until it can), puts the collection
+ * in memory back to what the file holds, and throws a StoreWriteError the runtime treats as the
+ * store being away for now.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import { join, sep } from "node:path";
+import type { Readable } from "node:stream";
 
 interface NedbStorage {
   appendFileAsync(file: string, data: string, options?: { encoding?: string; mode?: number }): Promise<void>;
@@ -17,20 +28,108 @@ interface NedbStorage {
   unlinkAsync(file: string): Promise<void>;
 }
 
-const storage = createRequire(import.meta.url)("@seald-io/nedb/lib/storage.js") as NedbStorage;
-const handles = new Map<string, number>();
-let installed = false;
-
-async function release(file: string): Promise<void> {
-  const fd = handles.get(file);
-  handles.delete(file);
-  if (fd !== undefined) closeSync(fd);
+/** The part of nedb's Persistence class these patches use. */
+interface NedbPersistence {
+  filename: string;
+  inMemoryOnly: boolean;
+  db: { _resetIndexes(data?: unknown[]): void };
+  persistNewStateAsync(docs: unknown[]): Promise<void>;
+  treatRawStreamAsync(stream: Readable): Promise<{ data: unknown[] }>;
 }
 
-/** Writes all of `data`, even when one write() takes only part of it. */
-function writeAll(fd: number, data: string): void {
+const require = createRequire(import.meta.url);
+const storage = require("@seald-io/nedb/lib/storage.js") as NedbStorage;
+const Persistence = require("@seald-io/nedb/lib/persistence.js") as { prototype: NedbPersistence };
+
+/** A write to the embedded store's files failed (a full disk, a broken disk): nothing of it was kept. */
+export class StoreWriteError extends Error {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    const code = (cause as { code?: unknown })?.code;
+    super(`cannot write ${file}: ${typeof code === "string" ? `${code}: ` : ""}${describe(cause)}`, { cause });
+    this.name = "StoreWriteError";
+  }
+}
+
+function describe(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // Node's messages repeat the code and the path ("ENOSPC: no space left on device, write"): keep the words.
+  return message.replace(/^[A-Z]+: /, "").replace(/, (write|open|ftruncate|read|rename)\b.*$/, "");
+}
+
+interface Handle {
+  fd: number;
+  /** Bytes of whole lines in the file: where a failed append cuts it back to. */
+  size: number;
+}
+
+const handles = new Map<string, Handle>();
+/** Files whose last append failed and could not be cut back yet: the length of their whole lines. */
+const torn = new Map<string, number>();
+/** Files whose last write failed (the store's health check reports them until a write succeeds). */
+const failing = new Set<string>();
+/** Collections whose memory could not be put back after a failed write: reloaded before the next one. */
+const diverged = new WeakSet<NedbPersistence>();
+let installed = false;
+
+function release(file: string): void {
+  const handle = handles.get(file);
+  handles.delete(file);
+  if (handle) fs.closeSync(handle.fd);
+}
+
+/** Writes all of `bytes`, even when one write() takes only part of it. */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/** Cuts off what a failed append left after the file's last whole line; false when even that fails. */
+function cutBack(file: string, handle: Handle | undefined, size: number): boolean {
+  try {
+    if (handle) fs.ftruncateSync(handle.fd, size);
+    else fs.truncateSync(file, size);
+    torn.delete(file);
+    return true;
+  } catch {
+    torn.set(file, size);
+    return false;
+  }
+}
+
+function append(file: string, data: string, mode?: number): void {
+  const cut = torn.get(file);
+  if (cut !== undefined && !cutBack(file, handles.get(file), cut)) {
+    throw new Error(`${file} ends with half a line from a failed write, and it cannot be cut off yet`);
+  }
+  let handle = handles.get(file);
+  if (!handle) {
+    const fd = fs.openSync(file, "a", mode);
+    handle = { fd, size: fs.fstatSync(fd).size };
+    handles.set(file, handle);
+  }
   const bytes = Buffer.from(data, "utf8");
-  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+  try {
+    writeAll(handle.fd, bytes);
+  } catch (err) {
+    if (!cutBack(file, handle, handle.size)) release(file);
+    throw err;
+  }
+  handle.size += bytes.length;
+}
+
+/** Puts a collection in memory back to what its file holds (its whole lines only). */
+async function reloadFromFile(persistence: NedbPersistence): Promise<void> {
+  const file = persistence.filename;
+  const end = torn.get(file);
+  let data: unknown[] = [];
+  if (end !== 0) {
+    const stream = fs.createReadStream(file, { encoding: "utf8", ...(end !== undefined ? { end: end - 1 } : {}) });
+    ({ data } = await persistence.treatRawStreamAsync(stream));
+  }
+  persistence.db._resetIndexes(data);
+  diverged.delete(persistence);
 }
 
 export function installAppendHandles(): void {
@@ -38,26 +137,51 @@ export function installAppendHandles(): void {
   installed = true;
   const rewrite = storage.crashSafeWriteFileLinesAsync;
   const unlink = storage.unlinkAsync;
-  storage.appendFileAsync = async (file, data, options) => {
-    let fd = handles.get(file);
-    if (fd === undefined) {
-      fd = openSync(file, "a", options?.mode);
-      handles.set(file, fd);
-    }
-    writeAll(fd, data);
-  };
+  storage.appendFileAsync = async (file, data, options) => append(file, data, options?.mode);
   storage.crashSafeWriteFileLinesAsync = async (file, ...rest) => {
-    await release(file);
-    return rewrite(file, ...rest);
+    release(file);
+    // Written to a new file renamed over the old one: a failure leaves the old file as it was.
+    await rewrite(file, ...rest).catch((err: unknown) => {
+      throw new StoreWriteError(file, err);
+    });
+    // The new file holds whole lines only.
+    torn.delete(file);
+    failing.delete(file);
   };
   storage.unlinkAsync = async (file) => {
-    await release(file);
+    release(file);
+    torn.delete(file);
     return unlink(file);
   };
+
+  const persist = Persistence.prototype.persistNewStateAsync;
+  Persistence.prototype.persistNewStateAsync = async function (this: NedbPersistence, docs: unknown[]) {
+    if (this.inMemoryOnly) return persist.call(this, docs);
+    const file = this.filename;
+    try {
+      if (diverged.has(this)) await reloadFromFile(this);
+      await persist.call(this, docs);
+      failing.delete(file);
+    } catch (err) {
+      failing.add(file);
+      // nedb changed the collection in memory before writing: undo it, so memory never holds what the file does not.
+      await reloadFromFile(this).catch(() => diverged.add(this));
+      throw err instanceof StoreWriteError ? err : new StoreWriteError(file, err);
+    }
+  };
+}
+
+/** The first file under `dir` whose last write failed, if any. */
+export function failingFile(dir: string): string | undefined {
+  const prefix = join(dir, sep);
+  return [...failing].find((f) => f.startsWith(prefix));
 }
 
 /** Closes the handles of files under `dir` (the store is closing). */
 export async function releaseAppendHandles(dir: string): Promise<void> {
   const prefix = join(dir, sep);
-  await Promise.all([...handles.keys()].filter((f) => f.startsWith(prefix)).map(release));
+  for (const file of [...handles.keys()]) if (file.startsWith(prefix)) release(file);
+  for (const file of [...failing]) if (file.startsWith(prefix)) failing.delete(file);
+  // A half line still there is found and cut off, with a log line, when the store opens again.
+  for (const file of [...torn.keys()]) if (file.startsWith(prefix)) torn.delete(file);
 }

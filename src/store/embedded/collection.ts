@@ -3,6 +3,8 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type NedbModule from "@seald-io/nedb";
+import type { Logger } from "../../util/logger.js";
+import { checkDataFile, StoreFileError } from "./data-file.js";
 
 type Nedb<T> = InstanceType<typeof NedbModule.default<T>>;
 
@@ -22,11 +24,27 @@ export interface IndexSpec {
 const AUTOCOMPACT_MS = 10 * 60 * 1000;
 
 /** `dir` null keeps the collection in memory only (benchmarks comparing with in-memory frameworks). */
-export async function openCollection(dir: string | null, name: string, indexes: IndexSpec[]): Promise<Collection> {
-  const db: Collection = new Datastore(dir === null ? { inMemoryOnly: true } : { filename: join(dir, `${name}.db`) });
-  await db.loadDatabaseAsync();
+export async function openCollection(dir: string | null, name: string, indexes: IndexSpec[], logger?: Logger): Promise<Collection> {
+  if (dir === null) {
+    const db: Collection = new Datastore({ inMemoryOnly: true });
+    for (const index of indexes) await db.ensureIndexAsync(index);
+    return db;
+  }
+  const filename = join(dir, `${name}.db`);
+  await checkDataFile(filename, logger);
+  // No damaged line is tolerated: nedb would drop it and rewrite the file without it.
+  const db: Collection = new Datastore({ filename, corruptAlertThreshold: 0 });
+  try {
+    await db.loadDatabaseAsync();
+  } catch (err) {
+    const damaged = err as { corruptItems?: number; dataLength?: number };
+    if (damaged.corruptItems === undefined) throw err;
+    throw new StoreFileError(
+      `${filename}: ${damaged.corruptItems} of ${damaged.dataLength} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
+    );
+  }
   for (const index of indexes) await db.ensureIndexAsync(index);
-  if (dir !== null) db.setAutocompactionInterval(AUTOCOMPACT_MS);
+  db.setAutocompactionInterval(AUTOCOMPACT_MS);
   return db;
 }
 

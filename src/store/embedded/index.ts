@@ -1,6 +1,6 @@
 /**
  * The embedded store: one @seald-io/nedb file per collection in DATA_DIR, so the whole bot
- * runs on a fresh machine without a database server. One process per data folder.
+ * runs on a fresh machine without a database server. One process per data folder (lock.ts).
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,12 +8,14 @@ import type { Citizen } from "../../domain/model/citizen.js";
 import { INBOUND_TTL_S } from "../claim.js";
 import { OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { Store } from "../ports.js";
-import { installAppendHandles, releaseAppendHandles } from "./append-handles.js";
+import type { Logger } from "../../util/logger.js";
+import { failingFile, installAppendHandles, releaseAppendHandles, StoreWriteError } from "./append-handles.js";
 import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
 import { type Collection, type IndexSpec, openCollection } from "./collection.js";
 import { EmbeddedCounters } from "./counters.js";
 import { EmbeddedEvents } from "./events.js";
 import { EmbeddedInbound } from "./inbound.js";
+import { lockDataDir } from "./lock.js";
 import { FileMedia } from "./media.js";
 import { EmbeddedLinkedChats, EmbeddedMembers } from "./members.js";
 import { EmbeddedOutbox } from "./outbox.js";
@@ -36,13 +38,32 @@ const COLLECTIONS = {
   chats: [{ fieldName: "municipality" }],
 } satisfies Record<string, IndexSpec[]>;
 
-export async function openEmbeddedStore(dataDir: string, options: { inMemory?: boolean } = {}): Promise<Store> {
+export interface EmbeddedOptions {
+  /** Keep the collections in memory only: for benchmarks, never for citizens' data (no lock, no files). */
+  inMemory?: boolean;
+  /** Where repairs made when opening the files are told. */
+  logger?: Logger;
+}
+
+export async function openEmbeddedStore(dataDir: string, options: EmbeddedOptions = {}): Promise<Store> {
   await mkdir(dataDir, { recursive: true });
   installAppendHandles();
   const dir = options.inMemory ? null : dataDir;
-  const opened = await Promise.all(Object.entries(COLLECTIONS).map(async ([name, indexes]) => [name, await openCollection(dir, name, indexes)] as const));
-  const db = Object.fromEntries(opened) as Record<keyof typeof COLLECTIONS, Collection>;
-  const all = Object.values(db);
+  const lock = dir === null ? undefined : lockDataDir(dir);
+  const all: Collection[] = [];
+  const db = {} as Record<keyof typeof COLLECTIONS, Collection>;
+  try {
+    // One after the other: a file that stops start-up is named alone, and none is left half open.
+    for (const [name, indexes] of Object.entries(COLLECTIONS) as [keyof typeof COLLECTIONS, IndexSpec[]][]) {
+      db[name] = await openCollection(dir, name, indexes, options.logger);
+      all.push(db[name]);
+    }
+  } catch (err) {
+    for (const collection of all) collection.stopAutocompaction();
+    await releaseAppendHandles(dataDir);
+    lock?.release();
+    throw err;
+  }
   return {
     kind: "embedded",
     citizens: new EmbeddedById<Citizen>(db.citizens),
@@ -55,16 +76,26 @@ export async function openEmbeddedStore(dataDir: string, options: { inMemory?: b
     events: new EmbeddedEvents(db.events),
     members: new EmbeddedMembers(db.members),
     chats: new EmbeddedLinkedChats(db.chats),
-    // Files on this machine are never "away": a failure is a failure.
-    unavailable: () => false,
-    ping: async () => {},
+    // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
+    unavailable: (err) => err instanceof StoreWriteError,
+    async ping() {
+      const file = failingFile(dataDir);
+      if (file) throw new Error(`the last write to ${file} failed`);
+    },
     async close() {
-      if (dir === null) return;
-      for (const collection of all) {
-        collection.stopAutocompaction();
-        await collection.compactDatafileAsync();
+      const failures: unknown[] = [];
+      try {
+        if (dir === null) return;
+        for (const collection of all) {
+          collection.stopAutocompaction();
+          // A compaction that fails leaves the file as it was: every change is already appended to it.
+          await collection.compactDatafileAsync().catch((err: unknown) => failures.push(err));
+        }
+      } finally {
+        await releaseAppendHandles(dataDir);
+        lock?.release();
       }
-      await releaseAppendHandles(dataDir);
+      if (failures.length) throw failures[0];
     },
   };
 }

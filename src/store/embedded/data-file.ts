@@ -1,0 +1,93 @@
+/**
+ * A collection's file, checked before nedb reads it. nedb drops lines it cannot read without a
+ * word (up to a tenth of the file) and then rewrites the file without them, and a file it cannot
+ * read at all ends the process with a stack trace. Here a file that is not a readable regular file
+ * stops start-up with one line; a half-written last line (a write that never completed, so never
+ * acknowledged) is cut off with a log line and kept aside in a file of its own; and any other line
+ * nedb cannot read stops start-up (see collection.ts), so nothing is ever dropped silently.
+ */
+import { type FileHandle, open, writeFile } from "node:fs/promises";
+import type { Logger } from "../../util/logger.js";
+
+/** A collection's file cannot be used; the message names the file and what to do. */
+export class StoreFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreFileError";
+  }
+}
+
+/** What went wrong with a file, in words (never the raw errno line). */
+export function fileProblem(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException)?.code) {
+    case "EACCES":
+    case "EPERM":
+      return "cannot be read or written by this user (check its owner and permissions)";
+    case "EISDIR":
+      return "is a directory, not a data file";
+    case "ENOSPC":
+      return "no space left on the disk";
+    case "EROFS":
+      return "is on a read-only file system";
+    case "EIO":
+      return "the disk reported an input/output error";
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}
+
+const CHUNK = 64 * 1024;
+
+/** Where the last line break is, reading back from the end; -1 when there is none. */
+async function lastLineBreak(handle: FileHandle, size: number): Promise<number> {
+  const buffer = Buffer.alloc(CHUNK);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - CHUNK);
+    const { bytesRead } = await handle.read(buffer, 0, end - start, start);
+    const at = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (at >= 0) return start + at;
+    end = start;
+  }
+  return -1;
+}
+
+/**
+ * Checks `file` before it is loaded: refuses what is not a readable regular file, and cuts off a
+ * half-written last line (kept in `<file>.torn-<time>`). A missing file is a new collection.
+ */
+export async function checkDataFile(file: string, logger?: Logger): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, "r+");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new StoreFileError(`${file} ${fileProblem(err)}`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new StoreFileError(`${file} is not a regular file`);
+    if (stat.size === 0) return;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, stat.size - 1);
+    if (last[0] === 0x0a) return;
+    const keep = (await lastLineBreak(handle, stat.size)) + 1;
+    const tornBytes = Buffer.alloc(stat.size - keep);
+    await handle.read(tornBytes, 0, tornBytes.length, keep);
+    const aside = `${file}.torn-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    try {
+      await writeFile(aside, tornBytes, { flag: "wx", mode: 0o600 });
+    } catch (err) {
+      throw new StoreFileError(`${file} ends with half a line from an interrupted write, which could not be set aside in ${aside}: ${fileProblem(err)}`);
+    }
+    await handle.truncate(keep);
+    logger?.warn(
+      { file, bytes: tornBytes.length, keptIn: aside },
+      "cut off half a line an interrupted write left at the end of a data file (that write never completed)",
+    );
+  } catch (err) {
+    if (err instanceof StoreFileError) throw err;
+    throw new StoreFileError(`${file} ${fileProblem(err)}`);
+  } finally {
+    await handle.close();
+  }
+}
