@@ -2,8 +2,11 @@
  * The running bot: the app, the HTTP server and every channel the configuration turns on, started
  * and stopped in the right order. `npm start` and the end-to-end tests use this same composition.
  */
+
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type App, type AppOptions, createApp } from "./app.js";
+import { CONSOLE_SOCKET, type ConsoleServer, serveConsole } from "./channels/console/socket.js";
 import { TelegramChannel } from "./channels/telegram/channel.js";
 import { telegramWebhookPlugin } from "./channels/telegram/webhook.js";
 import { chatPlugin } from "./channels/web/chat.js";
@@ -92,6 +95,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await app.close();
     throw err;
   }
+  // `npm run chat` talks to this process through DATA_DIR, which the embedded store holds for it alone.
+  let consoleServer: ConsoleServer | undefined;
+  if (app.store.kind === "embedded") {
+    consoleServer = await serveConsole(join(config.DATA_DIR, CONSOLE_SOCKET), app.conversations, app.logger).catch((err: Error) => {
+      app.logger.warn({ reason: err.message }, "console socket not available: `npm run chat` cannot reach this bot");
+      return undefined;
+    });
+  }
   // Telegram and WhatsApp connect in the background: neither holds the rest back.
   void telegram?.start();
   void whatsapp?.start();
@@ -114,12 +125,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
           : whatsapp.state === "off"
             ? "off (see the line above)"
             : `${whatsapp.state}${config.ADMIN_TOKEN ? ", QR in this terminal and at /admin/whatsapp" : ", QR in this terminal"}`,
-        console: "run `npm run --silent chat` in another terminal",
+        console: consoleServer ? "run `npm run --silent chat` in another terminal: it talks to this bot" : "run `npm run --silent chat` in another terminal",
       };
     },
     async stop() {
       await telegram?.stop();
       await whatsapp?.stop();
+      await consoleServer?.close();
       await server.close();
       await app.close();
     },

@@ -16,6 +16,7 @@ import type { Citizen } from "../domain/model/citizen.js";
 import { MEDIA_ID } from "../domain/model/media.js";
 import type { Report } from "../domain/model/report.js";
 import { fromDoc, openCollection } from "../store/embedded/collection.js";
+import { lockDataDir } from "../store/embedded/lock.js";
 import { FileMedia } from "../store/embedded/media.js";
 import { MAJORITY } from "../store/mongo/collection.js";
 import { conversationToDoc } from "../store/mongo/conversations.js";
@@ -121,6 +122,16 @@ async function insertOnly(
 }
 
 export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "models" | "media">, progress: MigrationProgress): Promise<MigrationResult> {
+  // A bot still running on the folder would go on writing what is being copied: refused.
+  const lock = lockDataDir(dataDir);
+  try {
+    return await copyAll(dataDir, mongo, progress);
+  } finally {
+    lock.release();
+  }
+}
+
+async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "media">, progress: MigrationProgress): Promise<MigrationResult> {
   const { models } = mongo;
   const model = (m: unknown) => m as Model<never>;
   // A report's folio says which one clashes; nothing else is shown (ids may hold phone numbers).

@@ -7,13 +7,14 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import type { ConversationService } from "../../conversation/conversations.js";
 import type { InboundContent, OutboundMessage } from "../../conversation/messages.js";
 import type { Language } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
+import type { ConsoleTarget } from "./socket.js";
 
 export interface ConsoleOptions {
-  service: ConversationService;
+  /** The runtime in this process, or a running bot reached through its console socket. */
+  service: ConsoleTarget;
   texts: Texts;
   input: Readable;
   output: Writable;
