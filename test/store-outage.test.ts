@@ -9,54 +9,9 @@ import { loadConfig } from "../src/config/settings.js";
 import type { InboundMessage, OutboundMessage } from "../src/conversation/messages.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { isConnectionError } from "../src/store/mongo/index.js";
-import type { Store } from "../src/store/ports.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
-
-/**
- * A store whose every call fails as a dropped MongoDB connection does while `down` is set; `refuse`
- * makes the next calls of one method fail with an error the store does not call "away".
- */
-function flaky(store: Store): Store & { down: boolean; refuse: Map<string, number> } {
-  const state = { down: false };
-  const refuse = new Map<string, number>();
-  const fail = () => {
-    const err = new Error("connection 1 to 127.0.0.1:27017 closed");
-    err.name = "MongoNetworkError";
-    throw err;
-  };
-  const wrap = <T extends object>(repo: T): T =>
-    new Proxy(repo, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== "function") return value;
-        return async (...args: unknown[]) => {
-          if (state.down) fail();
-          const left = refuse.get(String(prop)) ?? 0;
-          if (left > 0) {
-            refuse.set(String(prop), left - 1);
-            throw Object.assign(new Error("Document failed validation"), { name: "MongoServerError", code: 121 });
-          }
-          return value.apply(target, args);
-        };
-      },
-    });
-  const out = {
-    ...store,
-    citizens: wrap(store.citizens),
-    conversations: wrap(store.conversations),
-    reports: wrap(store.reports),
-    inbound: wrap(store.inbound),
-    counters: wrap(store.counters),
-    media: wrap(store.media),
-    unavailable: isConnectionError,
-    refuse,
-  };
-  return Object.defineProperty(out, "down", { get: () => state.down, set: (v: boolean) => (state.down = v) }) as Store & {
-    down: boolean;
-    refuse: Map<string, number>;
-  };
-}
+import { faulty } from "./helpers/faulty-store.js";
 
 let app: App | undefined;
 afterEach(async () => {
@@ -71,7 +26,7 @@ function text(messageId: string, body: string): InboundMessage {
 /** The bot on a flaky store, a citizen's first message answered; the replies they get are collected. */
 async function talking() {
   const dir = await tempDir();
-  const store = flaky(await openEmbeddedStore(dir));
+  const store = faulty(await openEmbeddedStore(dir));
   app = await createApp(loadConfig({ DATA_DIR: dir }), { store, logger: createLogger("silent"), retryMs: 50 });
   const { conversations } = app;
   const sent: OutboundMessage[] = [];
@@ -127,7 +82,7 @@ describe("store outage", () => {
       expect(await conversations.handle(text("2", "1"), send)).toBe("deferred");
       expect(await conversations.handle(text("3", "1"), send)).toBe("deferred");
       // Back, but the first kept message's claim is refused (not an outage): the replay must not throw.
-      store.refuse.set("claim", 1);
+      store.fail("inbound", "claim", { when: "before", error: () => Object.assign(new Error("Document failed validation"), { name: "MongoServerError", code: 121 }) });
       store.down = false;
       for (let i = 0; i < 100 && conversations.waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(conversations.waiting).toBe(0);

@@ -52,6 +52,8 @@ describe.each(stores)("%s store", (name, open) => {
     const anonymous = report({ folio: "MET-2026-000003", citizenId: null, anonymous: true, contactable: false });
     for (const r of [older, newer, anonymous]) await store.reports.insert(r);
     expect((await store.reports.byFolio("MET-2026-000002"))?.id).toBe(newer.id);
+    expect((await store.reports.byId(older.id))?.folio).toBe("MET-2026-000001");
+    expect(await store.reports.byId(randomUUID())).toBeNull();
     expect(await store.reports.byFolio("MET-2026-999999")).toBeNull();
     expect((await store.reports.byCitizen("console:ana", 10)).map((r) => r.folio)).toEqual(["MET-2026-000002", "MET-2026-000001"]);
     await expect(store.reports.insert(report({ folio: "MET-2026-000001" }))).rejects.toThrow();
@@ -100,6 +102,7 @@ describe.each(stores)("%s store", (name, open) => {
       state,
       pending: [{ id: "r1", lang: "en", text: "hi", choices: [{ value: "1", label: "One" }] }],
       updatedAt: at,
+      handled: ["web:m1", "web:m2"],
     });
     await store.close();
     store = await reopen();
@@ -107,6 +110,7 @@ describe.each(stores)("%s store", (name, open) => {
     const conv = await store.conversations.get("web:1");
     expect(conv?.state).toEqual(state);
     expect(conv?.pending[0].choices?.[0].label).toBe("One");
+    expect(conv?.handled).toEqual(["web:m1", "web:m2"]);
     expect(await store.conversations.get("web:2")).toBeNull();
   });
 

@@ -5,8 +5,7 @@
  */
 
 import type { Citizens } from "../domain/citizens.js";
-import type { ChannelName } from "../domain/model/channel.js";
-import type { Citizen } from "../domain/model/citizen.js";
+import { answersLater, type ChannelName } from "../domain/model/channel.js";
 import { citizenId } from "../domain/model/citizen.js";
 import type { Photos } from "../domain/photos.js";
 import type { Engine } from "../engine/engine.js";
@@ -21,7 +20,7 @@ import type { Json } from "../util/json.js";
 import type { Logger } from "../util/logger.js";
 import type { Pseudonymizer } from "../util/pseudonym.js";
 import { stripControl } from "../util/text.js";
-import type { Action } from "./actions/index.js";
+import type { Action, ActionContext } from "./actions/index.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
 import { Recovery } from "./recovery.js";
@@ -37,6 +36,8 @@ const CLAIM_LEASE_MS = 2 * 60 * 1000;
 const PENDING_BATCH = 1000;
 /** First pause before messages kept during a store outage are tried again. */
 const RETRY_FIRST_MS = 1000;
+/** Inbound ids a conversation remembers as handled (ConversationRecord.handled). */
+const HANDLED_KEPT = 8;
 
 export interface ConversationDeps {
   engine: Engine;
@@ -60,7 +61,12 @@ export interface ConversationDeps {
   understand?: (text: string, lang: Language) => Promise<Understood>;
 }
 
-/** `deferred`: the store is away; the message is kept and will be answered when it is back. */
+/**
+ * Each message has one outcome the citizen sees. `processed`: answered. `deferred` (Telegram and
+ * WhatsApp only): the store is away; the citizen is told the message is kept, and it is processed
+ * and answered when the store is back. `failed`: the citizen is told so and asked to try again, and
+ * the message is never processed later. `duplicate`: a message already handled, ignored.
+ */
 export type HandleResult = "processed" | "duplicate" | "failed" | "deferred";
 
 export class ConversationService {
@@ -181,67 +187,101 @@ export class ConversationService {
     const now = deps.clock.now();
     let claim: ClaimResult;
     try {
-      claim = await deps.inbound.claim(inboundId, now, leaseMs, toJournal(message));
+      // Only a message that can still be answered later is kept with its claim for crash recovery.
+      claim = await deps.inbound.claim(inboundId, now, leaseMs, answersLater(message.channel) ? toJournal(message) : undefined);
     } catch (err) {
-      if (!this.isUnavailable(err)) throw err;
-      return replay ? "deferred" : this.outage.keep(key, message, send);
+      return this.notProcessed(key, message, send, replay, err, null);
     }
     if (claim === "duplicate" && !replay) {
       deps.logger.debug({ chat: deps.pseudonym(key), message: deps.pseudonym(inboundId) }, "duplicate message ignored");
       return "duplicate";
     }
     let record: ConversationRecord | null = null;
+    let handledBefore = false;
     try {
       let citizen = await deps.citizens.getOrCreate(message.channel, message.chatId, languageFromHint(message.languageHint, deps.defaultLanguage));
       record = await deps.conversations.get(key);
       if (record?.pending.length) record = await this.flush(record, message.chatId, send);
+      // Its step was saved, but its claim was never completed (a failure, a crash): not run again on the newer state.
+      handledBefore = record?.handled?.includes(inboundId) === true;
+      if (!handledBefore) {
+        const prelude: Reply[] = [];
+        let state = record ? readState(record.state) : null;
+        if (state && state.waiting !== "nothing" && record && now.getTime() - new Date(record.updatedAt).getTime() > deps.timeoutMs) {
+          prelude.push({ key: "global.expired" });
+          state = deps.engine.expire(state);
+        }
 
-      const prelude: Reply[] = [];
-      let state = record ? readState(record.state) : null;
-      if (state && state.waiting !== "nothing" && record && now.getTime() - new Date(record.updatedAt).getTime() > deps.timeoutMs) {
-        prelude.push({ key: "global.expired" });
-        state = deps.engine.expire(state);
+        const input = await this.toEngineInput(message);
+        if ("type" in input && input.type === "text") input.understood = await this.understand(input.text, state?.lang ?? citizen.language, key);
+        // A message that could not be used (a photo too large, say) is answered and the question asked again.
+        let result: StepResult =
+          "reply" in input && state?.waiting === "answer"
+            ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] }
+            : deps.engine.step(state, "reply" in input ? { type: "unsupported" } : input, citizen.language);
+        const ctx: ActionContext = { citizen, lang: result.state.lang, answering: record?.handled?.at(-1) ?? inboundId };
+        for (let n = 0; result.action; n++) {
+          if (n >= MAX_ACTIONS) throw new Error(`too many actions in flow ${result.state.flow}`);
+          const outcome = await this.runAction(result.action.name, result.action.args, ctx, key);
+          const replies = result.replies;
+          result = deps.engine.step(result.state, outcome, result.state.lang);
+          result = { ...result, replies: [...replies, ...result.replies] };
+        }
+        citizen = ctx.citizen;
+        if (result.state.lang !== citizen.language) await deps.citizens.setLanguage(citizen, result.state.lang);
+
+        const pending = deps.renderer.answer([...prelude, ...result.replies], result.state.lang);
+        const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
+        record = { id: key, state: result.state, pending, updatedAt: deps.clock.now(), handled };
+        await deps.conversations.save(record);
       }
-
-      const input = await this.toEngineInput(message);
-      if ("type" in input && input.type === "text") input.understood = await this.understand(input.text, state?.lang ?? citizen.language, key);
-      // A message that could not be used (a photo too large, say) is answered and the question asked again.
-      let result: StepResult =
-        "reply" in input && state?.waiting === "answer"
-          ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] }
-          : deps.engine.step(state, "reply" in input ? { type: "unsupported" } : input, citizen.language);
-      const ctx = { citizen, lang: result.state.lang };
-      for (let n = 0; result.action; n++) {
-        if (n >= MAX_ACTIONS) throw new Error(`too many actions in flow ${result.state.flow}`);
-        const outcome = await this.runAction(result.action.name, result.action.args, ctx, key);
-        const replies = result.replies;
-        result = deps.engine.step(result.state, outcome, result.state.lang);
-        result = { ...result, replies: [...replies, ...result.replies] };
-      }
-      citizen = ctx.citizen;
-      if (result.state.lang !== citizen.language) await deps.citizens.setLanguage(citizen, result.state.lang);
-
-      const pending = deps.renderer.answer([...prelude, ...result.replies], result.state.lang);
-      record = { id: key, state: result.state, pending, updatedAt: deps.clock.now() };
-      await deps.conversations.save(record);
     } catch (err) {
-      await deps.inbound.release(inboundId).catch(() => undefined);
-      if (this.isUnavailable(err)) return replay ? "deferred" : this.outage.keep(key, message, send);
-      deps.logger.error({ chat: deps.pseudonym(key), message: deps.pseudonym(inboundId), err: errorInfo(err) }, "message failed");
-      const lang = (record && readState(record.state)?.lang) ?? deps.defaultLanguage;
-      await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
-      return "failed";
+      return this.notProcessed(key, message, send, replay, err, record);
     }
     // The step is saved with its replies: from here the message counts as processed, and replies
     // the channel fails to take stay pending until the conversation's next message.
     try {
       await deps.inbound.complete(inboundId, deps.clock.now());
-      await this.flush(record, message.chatId, send);
+    } catch (err) {
+      // Left unfinished: recovery finds it later, and this record's `handled` keeps it from running again.
+      deps.logger.warn(
+        { chat: deps.pseudonym(key), message: deps.pseudonym(inboundId), err: errorInfo(err) },
+        "message processed, its claim not completed yet",
+      );
+    }
+    try {
+      await this.flush(record as ConversationRecord, message.chatId, send);
     } catch (err) {
       deps.logger.warn({ chat: deps.pseudonym(key), err: errorInfo(err) }, "replies kept pending: channel did not accept them");
       return "failed";
     }
-    return "processed";
+    return handledBefore ? "duplicate" : "processed";
+  }
+
+  /**
+   * A message that could not be processed gets one outcome. With the store away on a channel that
+   * can answer later, it is kept and processed when the store is back. Otherwise it failed: the
+   * citizen is told to try again, and its claim is finished so nothing processes it later.
+   */
+  private async notProcessed(
+    key: string,
+    message: InboundMessage,
+    send: Sender,
+    replay: boolean,
+    err: unknown,
+    record: ConversationRecord | null,
+  ): Promise<HandleResult> {
+    const { deps } = this;
+    const unavailable = this.isUnavailable(err);
+    if (unavailable && answersLater(message.channel)) return replay ? "deferred" : this.outage.keep(key, message, send);
+    const inboundId = `${message.channel}:${message.messageId}`;
+    await deps.inbound.complete(inboundId, deps.clock.now()).catch(() => undefined);
+    const log = { chat: deps.pseudonym(key), message: deps.pseudonym(inboundId), err: errorInfo(err) };
+    if (unavailable) deps.logger.warn(log, "store away: message not processed, the citizen is asked to send it again");
+    else deps.logger.error(log, "message failed");
+    const lang = (record && readState(record.state)?.lang) ?? languageFromHint(message.languageHint, deps.defaultLanguage);
+    await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
+    return "failed";
   }
 
   /**
@@ -314,7 +354,7 @@ export class ConversationService {
     }
   }
 
-  private async runAction(name: string, args: Json, ctx: { citizen: Citizen; lang: Language }, key: string): Promise<EngineInput> {
+  private async runAction(name: string, args: Json, ctx: ActionContext, key: string): Promise<EngineInput> {
     const action = this.deps.actions.get(name);
     if (!action) return { type: "action_result", ok: false, error: `unknown action ${name}` };
     const parsed = action.args.safeParse(args);
@@ -325,6 +365,8 @@ export class ConversationService {
     try {
       return { type: "action_result", ok: true, value: await action.run(parsed.data, ctx) };
     } catch (err) {
+      // The store away is not the action failing: the whole message waits (or fails) and is tried again.
+      if (this.isUnavailable(err)) throw err;
       this.deps.logger.error({ chat: this.deps.pseudonym(key), action: name, err: errorInfo(err) }, "action failed");
       return { type: "action_result", ok: false, error: "action failed" };
     }

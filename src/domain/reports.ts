@@ -1,5 +1,5 @@
 /** Reports (problemas públicos): creation with a unique folio, and what a citizen may see of them. */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { CounterRepository, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
@@ -24,6 +24,18 @@ export type NewReport = Pick<Report, "municipality" | "category" | "description"
 };
 
 export class ReportError extends Error {}
+
+/**
+ * A report's id derived from a key that is the same every time one answer is tried again (the
+ * inbound message the citizen answered): a retry after a failure, or the citizen pressing "send"
+ * again, finds the report the first attempt saved instead of filing a second one. A hash, shaped
+ * like a UUID: nothing in it leads back to the key.
+ */
+export function reportIdFor(key: string): string {
+  const h = createHash("sha256").update(`report:${key}`).digest("hex");
+  const variant = (8 | (Number.parseInt(h[16], 16) & 3)).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 /** How folios look and which calendar numbers them (config/deployment.yaml). */
 export interface FolioFormat {
@@ -51,7 +63,8 @@ export class Reports {
   /** Folios are numbered per municipality and calendar year in the deployment's time zone. */
   private readonly yearFormat: Intl.DateTimeFormat;
 
-  async create(input: NewReport): Promise<Report> {
+  /** Files a report, or gives back the one already filed under `id` (a retry). */
+  async create(input: NewReport, id: string = randomUUID()): Promise<Report> {
     const municipality = this.municipalities.get(input.municipality);
     if (!municipality) throw new ReportError("unknown municipality");
     if (!this.categories.isValid(municipality.cvegeo, input.category)) throw new ReportError("unknown category");
@@ -60,12 +73,15 @@ export class Reports {
     if (!isValidPoint(input.location)) throw new ReportError("invalid location");
     const address = input.address ? stripControl(input.address).trim().slice(0, ADDRESS_MAX) || null : null;
     if (input.photos.length > MAX_PHOTOS || input.photos.some((p) => !MEDIA_ID.test(p))) throw new ReportError("invalid photos");
+    // Looked up before a folio number is taken: a retry neither files it twice nor spends a number.
+    const filed = await this.repo.byId(id);
+    if (filed) return filed;
 
     const now = this.clock.now();
     const year = Number(this.yearFormat.format(now));
     const seq = await this.counters.next(`folio:${municipality.cvegeo}:${year}`);
     const report: Report = {
-      id: randomUUID(),
+      id,
       folio: formatFolio(municipality.folioPrefix, year, seq, this.folio.digits),
       municipality: municipality.cvegeo,
       category: input.category,

@@ -24,6 +24,11 @@ export interface ConversationRecord {
   /** Replies decided but not yet confirmed as sent: resent after a crash, never twice. */
   pending: OutboundMessage[];
   updatedAt: Date;
+  /**
+   * The inbound ids of the last messages whose step this record saved, oldest first: a message
+   * found here again (its claim never completed) is not run a second time against the newer state.
+   */
+  handled?: string[];
 }
 
 export interface ConversationRepository {
@@ -35,6 +40,7 @@ export interface ConversationRepository {
 
 export interface ReportRepository {
   insert(report: Report): Promise<void>;
+  byId(id: string): Promise<Report | null>;
   byFolio(folio: string): Promise<Report | null>;
   /** Newest first. */
   byCitizen(citizenId: string, limit: number): Promise<Report[]>;

@@ -2,7 +2,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type App, createApp } from "../../src/app.js";
+import { type App, type AppOptions, createApp } from "../../src/app.js";
 import { ConsoleChannel } from "../../src/channels/console/adapter.js";
 import { type Config, loadConfig } from "../../src/config/settings.js";
 import type { Language } from "../../src/locale/languages.js";
@@ -25,11 +25,13 @@ export interface TestBot {
   close(): Promise<void>;
 }
 
-export async function startBot(options: { dataDir?: string; clock?: ManualClock; env?: Record<string, string> } = {}): Promise<TestBot> {
+export async function startBot(
+  options: { dataDir?: string; clock?: ManualClock; env?: Record<string, string>; app?: Pick<AppOptions, "store" | "retryMs"> } = {},
+): Promise<TestBot> {
   const dataDir = options.dataDir ?? (await tempDir());
   const clock = options.clock ?? new ManualClock();
   const config = loadConfig({ DATA_DIR: dataDir, ...options.env });
-  const app = await createApp(config, { clock, logger: createLogger("silent") });
+  const app = await createApp(config, { ...options.app, clock, logger: createLogger("silent") });
   const bot: TestBot = {
     app,
     clock,

@@ -117,8 +117,8 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
     const result = await service.handle(
       { channel: "web", chatId: parsed.data.session, messageId: parsed.data.id, content: contentOf(parsed.data), languageHint: parsed.data.lang },
       async (_chat, message) => {
-        // Replies to a message kept during a store outage come after this response: refused here,
-        // they stay pending and arrive with the visitor's next message.
+        // A web message is answered within its request or fails in it (the runtime never keeps it
+        // for later); a reply that still came after the response would stay pending for the next one.
         if (answered) throw new Error("the web chat request was already answered");
         replies.push({ lang: message.lang, text: relative(message.text), choices: message.choices, request: message.request });
       },

@@ -10,6 +10,12 @@ import type { Json } from "../../util/json.js";
 export interface ActionContext {
   citizen: Citizen;
   lang: Language;
+  /**
+   * The inbound id of the message whose saved step this message answers: the same when the answer
+   * is tried again after a failure or sent again by the citizen, so an action that creates
+   * something can find what an earlier attempt created.
+   */
+  answering: string;
 }
 
 export interface Action<S extends z.ZodType = z.ZodType> {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { publicReport } from "../../domain/public-report.js";
-import { ADDRESS_MAX, DESCRIPTION_MAX } from "../../domain/reports.js";
+import { ADDRESS_MAX, DESCRIPTION_MAX, reportIdFor } from "../../domain/reports.js";
 import { findSensitive } from "../../domain/sensitive.js";
 import { defineAction } from "./action.js";
 import type { Services } from "./services.js";
@@ -17,7 +17,7 @@ export const reportActions = (s: Services) => [
       return { found: kinds.length > 0, kinds };
     },
   }),
-  /** Saves the report and gives its folio. */
+  /** Saves the report and gives its folio; an answer tried again gets the folio of the report it already filed. */
   defineAction({
     name: "create_report",
     args: z.object({
@@ -29,19 +29,22 @@ export const reportActions = (s: Services) => [
       photo: z.string().nullable().optional(),
       anonymous: z.boolean(),
     }),
-    run: async (a, { citizen, lang }) => {
-      const report = await s.reports.create({
-        municipality: a.municipality,
-        category: a.category,
-        description: a.description,
-        location: a.location ?? null,
-        address: a.address ?? null,
-        photos: a.photo ? [a.photo] : [],
-        channel: citizen.channel,
-        citizenId: citizen.id,
-        anonymous: a.anonymous,
-        language: lang,
-      });
+    run: async (a, { citizen, lang, answering }) => {
+      const report = await s.reports.create(
+        {
+          municipality: a.municipality,
+          category: a.category,
+          description: a.description,
+          location: a.location ?? null,
+          address: a.address ?? null,
+          photos: a.photo ? [a.photo] : [],
+          channel: citizen.channel,
+          citizenId: citizen.id,
+          anonymous: a.anonymous,
+          language: lang,
+        },
+        reportIdFor(answering),
+      );
       return { folio: report.folio };
     },
   }),

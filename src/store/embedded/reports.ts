@@ -15,6 +15,10 @@ export class EmbeddedReports implements ReportRepository {
     await this.db.insertAsync({ _id: report.id, ...report });
   }
 
+  async byId(id: string): Promise<Report | null> {
+    return fromDoc<Report>(await this.db.findOneAsync({ _id: String(id) }));
+  }
+
   async byFolio(folio: string): Promise<Report | null> {
     return toReport(await this.db.findOneAsync({ folio: String(folio) }));
   }

@@ -40,6 +40,7 @@ export const conversationSchema = new Schema(
     state: { type: stateSchema, required: true },
     pending: { type: [pendingSchema], default: [] },
     updatedAt: { type: Date, required: true },
+    handled: { type: [String], default: undefined },
   },
   { ...DURABLE, collection: "conversations" },
 );

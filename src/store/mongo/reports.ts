@@ -103,6 +103,11 @@ export class MongoReports implements ReportRepository {
     await this.model.create(reportToDoc(report));
   }
 
+  async byId(id: string): Promise<Report | null> {
+    const doc = await this.model.findById(String(id)).lean();
+    return doc ? reportFromDoc(doc as Record<string, unknown>) : null;
+  }
+
   async byFolio(folio: string): Promise<Report | null> {
     const doc = await this.model.findOne({ folio: String(folio) }).lean();
     return doc ? reportFromDoc(doc as Record<string, unknown>) : null;

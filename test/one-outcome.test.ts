@@ -1,0 +1,225 @@
+/**
+ * Each message has one outcome the citizen sees, whatever fails and wherever: answered; or kept
+ * (Telegram, WhatsApp) and answered when the store is back; or failed, said so, and never processed
+ * later. A report is filed once, however often its sending is tried again. Failures are injected
+ * into a real embedded store: a full disk under it, or one call failing before or after its write.
+ */
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import type { FastifyInstance } from "fastify";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { chatPlugin } from "../src/channels/web/chat.js";
+import type { InboundMessage, OutboundMessage } from "../src/conversation/messages.js";
+import { contribution, createHttpServer } from "../src/http/server.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { startBot, type TestBot, tempDir } from "./helpers/app.js";
+import { connectionLost, type FaultyStore, faulty, writeConcernTimeout } from "./helpers/faulty-store.js";
+
+const LEASE_PASSED_MS = 3 * 60_000;
+/** From the menu to the summary of a report; the next answer, "1", sends it. */
+const TO_SUMMARY = ["hola", "1", "si", "Metepec", "2", "Bache enorme frente a la escuela primaria", "omitir", "omitir", "1"];
+
+let running: TestBot | undefined;
+let server: FastifyInstance | undefined;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await server?.close();
+  server = undefined;
+  await running?.close();
+  running = undefined;
+});
+
+async function botWith(): Promise<{ bot: TestBot; store: FaultyStore }> {
+  const dataDir = await tempDir();
+  const store = faulty(await openEmbeddedStore(dataDir));
+  return { bot: closedAfter(await startBot({ dataDir, app: { store, retryMs: 20 } })), store };
+}
+
+/** The bot the test ends with is closed after it. */
+function closedAfter(bot: TestBot): TestBot {
+  running = bot;
+  return bot;
+}
+
+/** A Telegram citizen: each line a new message id; replies collected. */
+function telegramCitizen(b: TestBot, chatId = "7001") {
+  const sent: OutboundMessage[] = [];
+  let n = 0;
+  const send = async (_chat: string, m: OutboundMessage) => void sent.push(m);
+  const message = (text: string, messageId = String(++n)): InboundMessage => ({ channel: "telegram", chatId, messageId, content: { type: "text", text } });
+  return {
+    sent,
+    send,
+    message,
+    say: (text: string) => b.app.conversations.handle(message(text), send),
+    texts: () => sent.map((m) => m.text),
+  };
+}
+
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("condition not met in 5 s");
+}
+
+/** The next append carrying `marker` fails as on a full disk. */
+function diskFullFor(marker: string): void {
+  const real = fs.writeSync;
+  let done = false;
+  vi.spyOn(fs, "writeSync").mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number) => {
+    if (!done && Buffer.isBuffer(buffer) && buffer.includes(marker)) {
+      done = true;
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
+    }
+    return real(fd, buffer, offset, length);
+  }) as unknown as typeof fs.writeSync);
+}
+
+describe("one outcome per message", () => {
+  it("web chat: a message the disk could not take is answered as failed, never with a 500, and never processed later", async () => {
+    const bot = closedAfter(await startBot());
+    const { app } = bot;
+    server = await createHttpServer({
+      logger: app.logger,
+      store: app.store,
+      plugins: [contribution(chatPlugin, { service: app.conversations, texts: app.texts, photoMaxBytes: 1024 * 1024 })],
+    });
+    const session = randomUUID();
+    const post = async (id = randomUUID()) => server?.inject({ method: "POST", url: "/api/chat/messages", payload: { session, id, text: "hola" } });
+
+    const lost = randomUUID();
+    diskFullFor(lost);
+    const res = await post(lost);
+    expect(res?.statusCode).toBe(200);
+    expect(res?.json()).toEqual({ result: "failed", replies: [{ lang: "es-MX", text: expect.stringContaining("intenta de nuevo en un momento") }] });
+    vi.restoreAllMocks();
+
+    // Minutes later, nothing brings it back.
+    bot.clock.advance(LEASE_PASSED_MS);
+    expect(await app.conversations.recover()).toBe(0);
+    expect(await app.store.conversations.get(`web:${session}`)).toBeNull();
+    // Sent again, it is a new message and is answered.
+    const again = await post();
+    expect(again?.json().result).toBe("processed");
+    expect(again?.json().replies[0].text).toContain("Soy Municipio Abierto");
+  });
+
+  it("Telegram: a message the disk could not take is kept, then processed and answered once", async () => {
+    const bot = closedAfter(await startBot({ app: { retryMs: 20 } }));
+    const ana = telegramCitizen(bot);
+    expect(await ana.say("hola")).toBe("processed");
+    diskFullFor('"messageId":"2"');
+    expect(await ana.say("3")).toBe("deferred");
+    expect(ana.texts().at(-1)).toContain("Tu mensaje quedó guardado");
+    await until(() => bot.app.conversations.waiting === 0);
+    expect(ana.texts().at(-1)).toContain("¿Qué quieres conocer?");
+    bot.clock.advance(LEASE_PASSED_MS);
+    expect(await bot.app.conversations.recover()).toBe(0);
+    expect(ana.texts().filter((t) => t.includes("¿Qué quieres conocer?"))).toHaveLength(1);
+  });
+
+  it("a message that failed is never processed later, not even when the platform delivers it again", async () => {
+    const { bot, store } = await botWith();
+    const ana = telegramCitizen(bot);
+    await ana.say("hola");
+    store.fail("conversations", "save", { when: "before", error: () => new TypeError("a bug") });
+    const menuChoice = ana.message("3");
+    expect(await bot.app.conversations.handle(menuChoice, ana.send)).toBe("failed");
+    expect(ana.texts().at(-1)).toContain("Tuvimos un problema técnico");
+    expect(await bot.app.conversations.handle(menuChoice, ana.send)).toBe("duplicate");
+    bot.clock.advance(LEASE_PASSED_MS);
+    expect(await bot.app.conversations.recover()).toBe(0);
+    expect(ana.texts().at(-1)).toContain("Tuvimos un problema técnico");
+  });
+});
+
+describe("no second report", () => {
+  it("a report saved but not acknowledged (write-concern timeout) is filed once, and the citizen gets its folio", async () => {
+    const { bot, store } = await botWith();
+    const ana = telegramCitizen(bot);
+    for (const line of TO_SUMMARY) await ana.say(line);
+    expect(ana.texts().at(-1)).toContain("Revisa tu reporte");
+    store.fail("reports", "insert", { when: "after", error: writeConcernTimeout });
+    expect(await ana.say("1")).toBe("deferred");
+    expect(ana.texts().at(-1)).toContain("Tu mensaje quedó guardado");
+    await until(() => bot.app.conversations.waiting === 0);
+    const folio = /folio (MET-\d{4}-\d{6})/.exec(ana.texts().at(-1) ?? "")?.[1];
+    expect(folio).toMatch(/-000001$/);
+    expect(await bot.app.store.reports.count()).toBe(1);
+    // One folio number spent.
+    expect(await bot.app.store.counters.next(`folio:15054:${folio?.slice(4, 8)}`)).toBe(2);
+  });
+
+  it("a counter that fails mid-report keeps the message instead of telling the citizen it was not saved", async () => {
+    const { bot, store } = await botWith();
+    const ana = telegramCitizen(bot);
+    for (const line of TO_SUMMARY) await ana.say(line);
+    store.fail("counters", "next", { when: "before", error: connectionLost });
+    expect(await ana.say("1")).toBe("deferred");
+    await until(() => bot.app.conversations.waiting === 0);
+    expect(ana.texts().at(-1)).toMatch(/folio MET-\d{4}-000001/);
+    expect(await bot.app.store.reports.count()).toBe(1);
+  });
+
+  it("web chat: pressing send again after a failure finds the report the first press filed", async () => {
+    const { bot, store } = await botWith();
+    const { app } = bot;
+    server = await createHttpServer({
+      logger: app.logger,
+      store: app.store,
+      plugins: [contribution(chatPlugin, { service: app.conversations, texts: app.texts, photoMaxBytes: 1024 * 1024 })],
+    });
+    const session = randomUUID();
+    const post = async (text: string) =>
+      (await server?.inject({ method: "POST", url: "/api/chat/messages", payload: { session, id: randomUUID(), text } }))?.json() as {
+        result: string;
+        replies: { text: string }[];
+      };
+    for (const line of TO_SUMMARY) await post(line);
+    store.fail("reports", "insert", { when: "after", error: writeConcernTimeout });
+    const first = await post("1");
+    expect(first.result).toBe("failed");
+    expect(first.replies.at(-1)?.text).toContain("intenta de nuevo");
+    const second = await post("1");
+    expect(second.result).toBe("processed");
+    expect(second.replies[0].text).toMatch(/folio MET-\d{4}-000001/);
+    expect(await app.store.reports.count()).toBe(1);
+  });
+
+  it("a crash between saving the report and saving the conversation files no second report when the message is processed again", async () => {
+    const { bot, store } = await botWith();
+    const ana = telegramCitizen(bot);
+    for (const line of TO_SUMMARY) await ana.say(line);
+    // The process "dies" after the report was saved: the conversation is never saved, the claim stays.
+    store.fail("conversations", "save", { when: "before", error: connectionLost, times: 1000 });
+    expect(await ana.say("1")).toBe("deferred");
+    expect(await bot.app.store.reports.count()).toBe(1);
+    const restarted = closedAfter(await bot.restart());
+    const sent: OutboundMessage[] = [];
+    restarted.app.conversations.registerSender("telegram", async (_chat, m) => void sent.push(m));
+    restarted.clock.advance(LEASE_PASSED_MS);
+    expect(await restarted.app.conversations.recover()).toBe(1);
+    expect(sent.at(-1)?.text).toMatch(/folio MET-\d{4}-000001/);
+    expect(await restarted.app.store.reports.count()).toBe(1);
+  });
+});
+
+describe("no replay against a newer state", () => {
+  it("a message whose step was saved but whose claim was not completed is not run again by recovery", async () => {
+    const { bot, store } = await botWith();
+    const ana = telegramCitizen(bot);
+    await ana.say("hola");
+    store.fail("inbound", "complete", { when: "before", error: connectionLost });
+    // "1" opens a report: the privacy question. Replayed, "1" would answer that question.
+    expect(await ana.say("1")).toBe("processed");
+    expect(ana.texts().at(-1)).toContain("¿Aceptas el aviso de privacidad");
+    const before = (await bot.app.store.conversations.get("telegram:7001"))?.state;
+    bot.clock.advance(LEASE_PASSED_MS);
+    await bot.app.conversations.recover();
+    expect((await bot.app.store.conversations.get("telegram:7001"))?.state).toEqual(before);
+    expect(ana.texts().at(-1)).toContain("¿Aceptas el aviso de privacidad");
+    expect(await bot.app.store.inbound.unfinished(bot.clock.now(), 10)).toEqual([]);
+  });
+});
