@@ -63,7 +63,6 @@ describe("write concern (what the driver is told)", () => {
     await s.reports.insert(sampleReport());
     await s.inbound.claim("web:m1", at, 60_000);
     await s.inbound.complete("web:m1", at);
-    await s.inbound.release("web:m2");
     expect(await s.counters.next("folio:15054:2026")).toBe(1);
     await s.outbox.add([
       { id: "notice:1", channel: "telegram", chatId: "5001", kind: "notice", payload: { id: "r1", lang: "es-MX", text: "Tu reporte avanzó" }, createdAt: at },
@@ -92,7 +91,6 @@ describe("write concern (what the driver is told)", () => {
         "insert reports",
         "insert inbound",
         "update inbound",
-        "delete inbound",
         "findAndModify counters",
         "insert outbox",
         "update outbox",

@@ -68,10 +68,11 @@ export interface InboundRepository {
    * than `leaseMs` that never finished (a crash) may be claimed again.
    */
   claim(id: string, now: Date, leaseMs: number, message?: JournaledMessage): Promise<ClaimResult>;
-  /** Marks a claimed id as processed: it is a duplicate from now on, and the kept message is dropped. */
+  /**
+   * Marks a claimed id as finished (processed, or failed and told so): it is a duplicate from now
+   * on, and the kept message is dropped.
+   */
   complete(id: string, now: Date): Promise<void>;
-  /** Gives a claim back after a failure, so a redelivery is processed. */
-  release(id: string): Promise<void>;
   /** Messages claimed before `claimedBefore` and never completed: left by a process that died. Oldest first. */
   unfinished(claimedBefore: Date, limit: number): Promise<JournaledMessage[]>;
 }

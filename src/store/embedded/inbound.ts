@@ -32,10 +32,6 @@ export class EmbeddedInbound implements InboundRepository {
     await this.db.updateAsync({ _id: String(id) }, { $set: { state: "done", claimedAt: now }, $unset: { message: true } }, {});
   }
 
-  async release(id: string): Promise<void> {
-    await this.db.removeAsync({ _id: String(id), state: "processing" }, {});
-  }
-
   async unfinished(claimedBefore: Date, limit: number): Promise<JournaledMessage[]> {
     const docs = await findMany<{ message?: JournaledMessage }>(
       this.db

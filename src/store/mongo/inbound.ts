@@ -50,10 +50,6 @@ export class MongoInbound implements InboundRepository {
     await this.model.updateOne({ _id: String(id) }, { $set: { state: "done", claimedAt: now }, $unset: { message: 1 } });
   }
 
-  async release(id: string): Promise<void> {
-    await this.model.deleteOne({ _id: String(id), state: "processing" });
-  }
-
   async unfinished(claimedBefore: Date, limit: number): Promise<JournaledMessage[]> {
     const docs = await this.model
       .find({ state: "processing", claimedAt: trusted({ $lt: claimedBefore }), message: trusted({ $exists: true }) })
