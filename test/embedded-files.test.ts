@@ -3,7 +3,6 @@
  * write cut short never costs a later one; a damaged file is repaired with a log line or refused
  * with one clear line, never dropped silently.
  */
-import fs from "node:fs";
 import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -14,6 +13,7 @@ import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import type { Store } from "../src/store/ports.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
+import { diskFullDuring } from "./helpers/full-disk.js";
 import { oneLine, run, start } from "./helpers/process.js";
 import { sampleReport } from "./helpers/reports.js";
 import { LogLines } from "./helpers/service.js";
@@ -24,23 +24,6 @@ afterEach(async () => {
   await store?.close();
   store = undefined;
 });
-
-/** The next write of bytes containing `marker` stops halfway, and the one after fails, as on a disk that just filled up. */
-function diskFillsDuring(marker: string): void {
-  const real = fs.writeSync;
-  let stage: "waiting" | "cut" | "done" = "waiting";
-  vi.spyOn(fs, "writeSync").mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number) => {
-    if (stage === "waiting" && Buffer.isBuffer(buffer) && buffer.includes(marker)) {
-      stage = "cut";
-      return real(fd, buffer, offset, Math.floor(length / 2));
-    }
-    if (stage === "cut") {
-      stage = "done";
-      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
-    }
-    return real(fd, buffer, offset, length);
-  }) as unknown as typeof fs.writeSync);
-}
 
 describe("embedded store files", () => {
   it("keeps every write across compactions and reopening", async () => {
@@ -71,7 +54,7 @@ describe("embedded store files", () => {
     store = await openEmbeddedStore(dir);
     const lost = sampleReport({ folio: "MET-2026-000111" });
     const next = sampleReport({ folio: "MET-2026-000112" });
-    diskFillsDuring(lost.folio);
+    diskFullDuring(lost.folio, { half: true });
     const err = await store.reports.insert(lost).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreWriteError);
     expect((err as Error).message).toMatch(/^cannot write .*reports\.db: ENOSPC: no space left on device$/);

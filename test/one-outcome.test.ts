@@ -5,7 +5,6 @@
  * into a real embedded store: a full disk under it, or one call failing before or after its write.
  */
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chatPlugin } from "../src/channels/web/chat.js";
@@ -14,6 +13,7 @@ import { contribution, createHttpServer } from "../src/http/server.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { startBot, type TestBot, tempDir } from "./helpers/app.js";
 import { connectionLost, type FaultyStore, faulty, writeConcernTimeout } from "./helpers/faulty-store.js";
+import { diskFullDuring } from "./helpers/full-disk.js";
 
 const LEASE_PASSED_MS = 3 * 60_000;
 /** From the menu to the summary of a report; the next answer, "1", sends it. */
@@ -64,53 +64,51 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
   throw new Error("condition not met in 5 s");
 }
 
-/** The next append carrying `marker` fails as on a full disk. */
-function diskFullFor(marker: string): void {
-  const real = fs.writeSync;
-  let done = false;
-  vi.spyOn(fs, "writeSync").mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number) => {
-    if (!done && Buffer.isBuffer(buffer) && buffer.includes(marker)) {
-      done = true;
-      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
-    }
-    return real(fd, buffer, offset, length);
-  }) as unknown as typeof fs.writeSync);
+/** The web chat's HTTP API on this bot: `post` sends a text as a new message (or under the id given). */
+async function webChat(bot: TestBot) {
+  const { app } = bot;
+  const http = await createHttpServer({
+    logger: app.logger,
+    store: app.store,
+    plugins: [contribution(chatPlugin, { service: app.conversations, texts: app.texts, photoMaxBytes: 1024 * 1024 })],
+  });
+  server = http;
+  const session = randomUUID();
+  return {
+    session,
+    async post(text: string, id = randomUUID()) {
+      const res = await http.inject({ method: "POST", url: "/api/chat/messages", payload: { session, id, text } });
+      return { status: res.statusCode, body: res.json() as { result: string; replies: { lang: string; text: string }[] } };
+    },
+  };
 }
 
 describe("one outcome per message", () => {
   it("web chat: a message the disk could not take is answered as failed, never with a 500, and never processed later", async () => {
     const bot = closedAfter(await startBot());
-    const { app } = bot;
-    server = await createHttpServer({
-      logger: app.logger,
-      store: app.store,
-      plugins: [contribution(chatPlugin, { service: app.conversations, texts: app.texts, photoMaxBytes: 1024 * 1024 })],
-    });
-    const session = randomUUID();
-    const post = async (id = randomUUID()) => server?.inject({ method: "POST", url: "/api/chat/messages", payload: { session, id, text: "hola" } });
-
+    const web = await webChat(bot);
     const lost = randomUUID();
-    diskFullFor(lost);
-    const res = await post(lost);
-    expect(res?.statusCode).toBe(200);
-    expect(res?.json()).toEqual({ result: "failed", replies: [{ lang: "es-MX", text: expect.stringContaining("intenta de nuevo en un momento") }] });
+    diskFullDuring(lost);
+    const res = await web.post("hola", lost);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ result: "failed", replies: [{ lang: "es-MX", text: expect.stringContaining("intenta de nuevo en un momento") }] });
     vi.restoreAllMocks();
 
     // Minutes later, nothing brings it back.
     bot.clock.advance(LEASE_PASSED_MS);
-    expect(await app.conversations.recover()).toBe(0);
-    expect(await app.store.conversations.get(`web:${session}`)).toBeNull();
+    expect(await bot.app.conversations.recover()).toBe(0);
+    expect(await bot.app.store.conversations.get(`web:${web.session}`)).toBeNull();
     // Sent again, it is a new message and is answered.
-    const again = await post();
-    expect(again?.json().result).toBe("processed");
-    expect(again?.json().replies[0].text).toContain("Soy Municipio Abierto");
+    const again = await web.post("hola");
+    expect(again.body.result).toBe("processed");
+    expect(again.body.replies[0].text).toContain("Soy Municipio Abierto");
   });
 
   it("Telegram: a message the disk could not take is kept, then processed and answered once", async () => {
     const bot = closedAfter(await startBot({ app: { retryMs: 20 } }));
     const ana = telegramCitizen(bot);
     expect(await ana.say("hola")).toBe("processed");
-    diskFullFor('"messageId":"2"');
+    diskFullDuring('"messageId":"2"');
     expect(await ana.say("3")).toBe("deferred");
     expect(ana.texts().at(-1)).toContain("Tu mensaje quedó guardado");
     await until(() => bot.app.conversations.waiting === 0);
@@ -165,27 +163,16 @@ describe("no second report", () => {
 
   it("web chat: pressing send again after a failure finds the report the first press filed", async () => {
     const { bot, store } = await botWith();
-    const { app } = bot;
-    server = await createHttpServer({
-      logger: app.logger,
-      store: app.store,
-      plugins: [contribution(chatPlugin, { service: app.conversations, texts: app.texts, photoMaxBytes: 1024 * 1024 })],
-    });
-    const session = randomUUID();
-    const post = async (text: string) =>
-      (await server?.inject({ method: "POST", url: "/api/chat/messages", payload: { session, id: randomUUID(), text } }))?.json() as {
-        result: string;
-        replies: { text: string }[];
-      };
-    for (const line of TO_SUMMARY) await post(line);
+    const web = await webChat(bot);
+    for (const line of TO_SUMMARY) await web.post(line);
     store.fail("reports", "insert", { when: "after", error: writeConcernTimeout });
-    const first = await post("1");
+    const first = (await web.post("1")).body;
     expect(first.result).toBe("failed");
     expect(first.replies.at(-1)?.text).toContain("intenta de nuevo");
-    const second = await post("1");
+    const second = (await web.post("1")).body;
     expect(second.result).toBe("processed");
     expect(second.replies[0].text).toMatch(/folio MET-\d{4}-000001/);
-    expect(await app.store.reports.count()).toBe(1);
+    expect(await bot.app.store.reports.count()).toBe(1);
   });
 
   it("a crash between saving the report and saving the conversation files no second report when the message is processed again", async () => {
