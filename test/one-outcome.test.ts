@@ -70,7 +70,15 @@ async function webChat(bot: TestBot) {
   const http = await createHttpServer({
     logger: app.logger,
     store: app.store,
-    plugins: [contribution(chatPlugin, { service: app.conversations, texts: app.texts, photoMaxBytes: 1024 * 1024 })],
+    plugins: [
+      contribution(chatPlugin, {
+        service: app.conversations,
+        texts: app.texts,
+        defaultLanguage: app.defaultLanguage,
+        photoMaxBytes: 1024 * 1024,
+        publicUrl: app.publicUrl,
+      }),
+    ],
   });
   server = http;
   const session = randomUUID();

@@ -5,10 +5,10 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Citizen } from "../../domain/model/citizen.js";
+import type { Logger } from "../../util/logger.js";
 import { INBOUND_TTL_S } from "../claim.js";
 import { OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { Store } from "../ports.js";
-import type { Logger } from "../../util/logger.js";
 import { failingFile, installAppendHandles, releaseAppendHandles, StoreWriteError } from "./append-handles.js";
 import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
 import { type Collection, type IndexSpec, openCollection } from "./collection.js";
