@@ -7,12 +7,10 @@
  * stale and taken over. Pure JavaScript: no native module.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const LOCK_FILE = "lock";
-/** A lock file with no readable owner younger than this is another process writing it right now. */
-const BEING_WRITTEN_MS = 5000;
 
 /** Another live process holds the data folder. */
 export class DataDirInUseError extends Error {
@@ -86,35 +84,54 @@ function alive(owner: Owner, dir: string): boolean {
   return true;
 }
 
+/**
+ * Creates the lock file whole or not at all: written under a name of its own, then linked to its
+ * real name (which fails if that exists), so no process ever reads a lock without its owner.
+ */
+function create(path: string, token: string): boolean {
+  const content = `${JSON.stringify(me(token))}\n`;
+  const draft = `${path}.${token}`;
+  writeFileSync(draft, content, { mode: 0o600 });
+  try {
+    linkSync(draft, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS") throw err;
+  } finally {
+    unlinkSync(draft);
+  }
+  // A file system without hard links: created exclusively, then written.
+  try {
+    writeFileSync(path, content, { flag: "wx", mode: 0o600 });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
+}
+
 /** Takes the data folder's lock, or throws DataDirInUseError naming the process that holds it. */
 export function lockDataDir(dir: string): DataDirLock {
   const key = resolve(dir);
   const path = join(dir, LOCK_FILE);
   const token = randomUUID();
   for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      try {
-        writeSync(fd, `${JSON.stringify(me(token))}\n`);
-      } finally {
-        closeSync(fd);
-      }
+    if (create(path, token)) {
       held.set(key, token);
       return { release: () => releaseLock(key, path, token) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     let text: string;
-    let ageMs: number;
     try {
       text = readFileSync(path, "utf8");
-      ageMs = Date.now() - statSync(path).mtimeMs;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // released meanwhile: try again
       throw err;
     }
+    // A lock is always written whole: one without a readable owner is damaged, hence stale.
     const owner = parseOwner(text);
-    if (owner ? alive(owner, key) : ageMs < BEING_WRITTEN_MS) throw new DataDirInUseError(dir, owner?.pid);
+    if (owner && alive(owner, key)) throw new DataDirInUseError(dir, owner.pid);
     // Stale: its process is gone. Removed only if it is still the same stale lock.
     try {
       if (readFileSync(path, "utf8") === text) unlinkSync(path);
