@@ -34,6 +34,7 @@ interface NedbPersistence {
   inMemoryOnly: boolean;
   db: { _resetIndexes(data?: unknown[]): void };
   persistNewStateAsync(docs: unknown[]): Promise<void>;
+  persistCachedDatabaseAsync(): Promise<void>;
   treatRawStreamAsync(stream: Readable): Promise<{ data: unknown[] }>;
 }
 
@@ -168,6 +169,12 @@ export function installAppendHandles(): void {
       await reloadFromFile(this).catch(() => diverged.add(this));
       throw err instanceof StoreWriteError ? err : new StoreWriteError(file, err);
     }
+  };
+  // Compaction writes the collection as memory holds it: never memory a failed write left behind.
+  const compact = Persistence.prototype.persistCachedDatabaseAsync;
+  Persistence.prototype.persistCachedDatabaseAsync = async function (this: NedbPersistence) {
+    if (diverged.has(this)) await reloadFromFile(this);
+    return compact.call(this);
   };
 }
 
