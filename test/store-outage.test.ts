@@ -82,7 +82,10 @@ describe("store outage", () => {
       expect(await conversations.handle(text("2", "1"), send)).toBe("deferred");
       expect(await conversations.handle(text("3", "1"), send)).toBe("deferred");
       // Back, but the first kept message's claim is refused (not an outage): the replay must not throw.
-      store.fail("inbound", "claim", { when: "before", error: () => Object.assign(new Error("Document failed validation"), { name: "MongoServerError", code: 121 }) });
+      store.fail("inbound", "claim", {
+        when: "before",
+        error: () => Object.assign(new Error("Document failed validation"), { name: "MongoServerError", code: 121 }),
+      });
       store.down = false;
       for (let i = 0; i < 100 && conversations.waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(conversations.waiting).toBe(0);
