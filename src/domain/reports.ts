@@ -96,7 +96,15 @@ export class Reports {
       contactable: !input.anonymous,
       language: input.language,
       status: this.lifecycle.initial,
-      history: [{ status: this.lifecycle.initial, at: now, by: "system", note: null }],
+      history: [{ status: this.lifecycle.initial, at: now, by: "system", note: null, kind: "status", area: null, version: 1 }],
+      area: null,
+      duplicateOf: null,
+      notes: [],
+      followers: 0,
+      version: 1,
+      // A new report sets things off too: its card in the secretariat's group.
+      dispatched: 0,
+      dispatchPending: true,
       createdAt: now,
       updatedAt: now,
     };

@@ -38,6 +38,17 @@ export interface ConversationRepository {
   withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]>;
 }
 
+/** Which reports a list shows: all the fields given must match. */
+export interface ReportFilter {
+  municipality?: string;
+  statuses?: string[];
+  category?: string;
+  /** Created at or after. */
+  since?: Date;
+  /** Created before. */
+  until?: Date;
+}
+
 export interface ReportRepository {
   insert(report: Report): Promise<void>;
   byId(id: string): Promise<Report | null>;
@@ -45,6 +56,19 @@ export interface ReportRepository {
   /** Newest first. */
   byCitizen(citizenId: string, limit: number): Promise<Report[]>;
   count(): Promise<number>;
+  /**
+   * Replaces the report if it is still at `expectedVersion` (nobody changed it meanwhile); false
+   * otherwise, and nothing is written. The report given carries its next version.
+   */
+  update(report: Report, expectedVersion: number): Promise<boolean>;
+  /** Reports whose changes have not all been dispatched (notices, cards), oldest change first. */
+  undispatched(limit: number): Promise<Report[]>;
+  /** Records that what `version` set off is queued; pending stays if the report changed meanwhile. */
+  markDispatched(id: string, version: number): Promise<void>;
+  /** Newest first. */
+  list(filter: ReportFilter, limit: number): Promise<Report[]>;
+  /** How many reports of the filter there are per status. */
+  countByStatus(filter: ReportFilter): Promise<Record<string, number>>;
 }
 
 export type ClaimResult = "claimed" | "duplicate";

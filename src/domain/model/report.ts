@@ -5,13 +5,29 @@ import type { ChannelName } from "./channel.js";
 /** A status of config/statuses.yaml (recibido, en_revision…): the lifecycle is data, checked by domain/statuses.ts. */
 export type ReportStatus = string;
 
+/** One public step in a report's life: a change of status, or an answer from the secretariat. */
 export interface StatusChange {
+  /** The status after this step. */
   status: ReportStatus;
   at: Date;
   /** "citizen", "system" or a secretariat member id. */
   by: string;
-  /** Public note shown to the citizen (Open311 status_notes). */
+  /** Public note shown to the citizen (Open311 status_notes): the reason, or the answer. */
   note: string | null;
+  /** "status" (the status changed), "answer" (a public answer, the status unchanged) or "reopened" (by the citizen). */
+  kind: "status" | "answer" | "reopened";
+  /** The office the report was channelled to at this step (config/areas.yaml), if any. */
+  area: string | null;
+  /** The report's version after this step. */
+  version: number;
+}
+
+/** What the secretariat writes for itself: never shown to the citizen nor in open data. */
+export interface InternalNote {
+  at: Date;
+  /** The member's id. */
+  by: string;
+  text: string;
 }
 
 export interface GeoPoint {
@@ -38,6 +54,40 @@ export interface Report {
   language: Language;
   status: ReportStatus;
   history: StatusChange[];
+  /** The office the report is channelled to (config/areas.yaml). */
+  area: string | null;
+  /** The folio of the report this one repeats, when it was marked duplicado. */
+  duplicateOf: string | null;
+  notes: InternalNote[];
+  /** Citizens who said "a mí también me afecta" and follow it. */
+  followers: number;
+  /** Grows by one with every change: a card or a form showing an older version is outdated. */
+  version: number;
+  /**
+   * The version through which what a change sets off (the citizens' notices, the group's card) has
+   * been queued; `dispatchPending` while it is behind `version`.
+   */
+  dispatched: number;
+  dispatchPending: boolean;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A report as stored by any version of the bot, with what older versions did not keep filled in. */
+export function reportWithDefaults(
+  stored: Omit<Report, "address" | "area" | "duplicateOf" | "notes" | "followers" | "version" | "dispatched" | "dispatchPending"> & Partial<Report>,
+): Report {
+  const version = typeof stored.version === "number" ? stored.version : stored.history.length;
+  return {
+    ...stored,
+    address: typeof stored.address === "string" ? stored.address : null,
+    history: stored.history.map((h, i) => ({ ...h, kind: h.kind ?? "status", area: h.area ?? null, version: h.version ?? i + 1 })),
+    area: stored.area ?? null,
+    duplicateOf: stored.duplicateOf ?? null,
+    notes: stored.notes ?? [],
+    followers: stored.followers ?? 0,
+    version,
+    dispatched: typeof stored.dispatched === "number" ? stored.dispatched : version,
+    dispatchPending: stored.dispatchPending ?? false,
+  };
 }

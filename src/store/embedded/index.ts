@@ -25,7 +25,13 @@ import { EmbeddedReports } from "./reports.js";
 const COLLECTIONS = {
   citizens: [],
   conversations: [],
-  reports: [{ fieldName: "folio", unique: true }, { fieldName: "citizenId", sparse: true }, { fieldName: "municipality" }, { fieldName: "status" }],
+  reports: [
+    { fieldName: "folio", unique: true },
+    { fieldName: "citizenId", sparse: true },
+    { fieldName: "municipality" },
+    { fieldName: "status" },
+    { fieldName: "dispatchPending" },
+  ],
   inbound: [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }],
   counters: [],
   outbox: [{ fieldName: "state" }, { fieldName: "chatId" }, { fieldName: "sentAt", expireAfterSeconds: OUTBOX_SENT_TTL_S }],

@@ -1,11 +1,12 @@
-import type { Report } from "../../domain/model/report.js";
-import type { ReportRepository } from "../ports.js";
+import { type Report, reportWithDefaults } from "../../domain/model/report.js";
+import type { ReportFilter, ReportRepository } from "../ports.js";
+import { reportQuery } from "../report-query.js";
 import { type Collection, findMany, fromDoc } from "./collection.js";
 
-/** A stored report as the domain knows it (reports saved before addresses were kept have none). */
+/** A stored report as the domain knows it, whatever version of the bot saved it. */
 function toReport(doc: Record<string, unknown> | null): Report | null {
   const report = fromDoc<Report>(doc);
-  return report ? { ...report, address: typeof report.address === "string" ? report.address : null } : null;
+  return report ? reportWithDefaults(report) : null;
 }
 
 export class EmbeddedReports implements ReportRepository {
@@ -16,7 +17,7 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   async byId(id: string): Promise<Report | null> {
-    return fromDoc<Report>(await this.db.findOneAsync({ _id: String(id) }));
+    return toReport(await this.db.findOneAsync({ _id: String(id) }));
   }
 
   async byFolio(folio: string): Promise<Report | null> {
@@ -35,5 +36,33 @@ export class EmbeddedReports implements ReportRepository {
 
   async count(): Promise<number> {
     return (await this.db.countAsync({})) as unknown as number;
+  }
+
+  async update(report: Report, expectedVersion: number): Promise<boolean> {
+    const { numAffected } = await this.db.updateAsync({ _id: report.id, version: expectedVersion }, { _id: report.id, ...report }, {});
+    return numAffected === 1;
+  }
+
+  async undispatched(limit: number): Promise<Report[]> {
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ dispatchPending: true }).sort({ updatedAt: 1 }).limit(limit));
+    return docs.map((d) => toReport(d) as Report);
+  }
+
+  async markDispatched(id: string, version: number): Promise<void> {
+    await this.db.updateAsync({ _id: String(id), version }, { $set: { dispatched: version, dispatchPending: false } }, {});
+    // Changed meanwhile: what this version set off is queued, the later change still waits.
+    await this.db.updateAsync({ _id: String(id), version: { $gt: version }, dispatched: { $lt: version } }, { $set: { dispatched: version } }, {});
+  }
+
+  async list(filter: ReportFilter, limit: number): Promise<Report[]> {
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync(reportQuery(filter)).sort({ createdAt: -1 }).limit(limit));
+    return docs.map((d) => toReport(d) as Report);
+  }
+
+  async countByStatus(filter: ReportFilter): Promise<Record<string, number>> {
+    const docs = await findMany<{ status: string }>(this.db.findAsync(reportQuery(filter), { status: 1 }));
+    const counts: Record<string, number> = {};
+    for (const { status } of docs) counts[status] = (counts[status] ?? 0) + 1;
+    return counts;
   }
 }

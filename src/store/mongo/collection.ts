@@ -4,6 +4,8 @@
  * Ids are strings chosen by the bot (`telegram:123`, a UUID), not ObjectIds.
  */
 
+import { trusted } from "mongoose";
+
 /** Options every schema shares: strict documents, strict filters, no version key, empty objects kept. */
 export const SCHEMA_OPTIONS = {
   strict: "throw",
@@ -41,4 +43,15 @@ export function fromDoc<T>(doc: Record<string, unknown> | null): T | null {
   if (!doc) return null;
   const { _id, ...rest } = doc;
   return { id: String(_id), ...rest } as T;
+}
+
+/** Our own filters carry operators on purpose: marked trusted so the connection's sanitizeFilter keeps them. */
+export function trustQuery(filter: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === "$or" || key === "$and") out[key] = (value as Record<string, unknown>[]).map(trustQuery);
+    else if (value && typeof value === "object" && !(value instanceof Date) && Object.keys(value).some((k) => k.startsWith("$"))) out[key] = trusted(value);
+    else out[key] = value;
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
 import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../ports.js";
-import { DURABLE } from "./collection.js";
+import { DURABLE, trustQuery } from "./collection.js";
 import { pendingSchema } from "./conversations.js";
 import { insertNew } from "./insert-new.js";
 
@@ -41,17 +41,6 @@ export const outboxModel = (conn: Connection) => conn.model("Outbox", outboxSche
 
 type OutboxModel = ReturnType<typeof outboxModel>;
 
-/** Our own filters carry operators on purpose: marked trusted so the connection's sanitizeFilter keeps them. */
-function trustOwn(filter: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(filter)) {
-    if (key === "$or" || key === "$and") out[key] = (value as Record<string, unknown>[]).map(trustOwn);
-    else if (value && typeof value === "object" && !(value instanceof Date) && Object.keys(value).some((k) => k.startsWith("$"))) out[key] = trusted(value);
-    else out[key] = value;
-  }
-  return out;
-}
-
 function toItem(doc: Record<string, unknown> | null): OutboxItem | null {
   if (!doc) return null;
   const { _id, ...rest } = doc;
@@ -81,12 +70,12 @@ export class MongoOutbox implements OutboxRepository {
         due: async (at, max) =>
           (
             await this.model
-              .find(trustOwn(dueFilter(channel, at)))
+              .find(trustQuery(dueFilter(channel, at)))
               .sort(ORDER)
               .limit(max)
               .lean()
           ).flatMap((d) => toItem(d as Record<string, unknown>) ?? []),
-        hasEarlierUnsent: async (item) => (await this.model.exists(trustOwn(earlierFilter(item)))) !== null,
+        hasEarlierUnsent: async (item) => (await this.model.exists(trustQuery(earlierFilter(item)))) !== null,
         take: (item, by, leaseUntil) => this.take(item, by, leaseUntil),
       },
       owner,

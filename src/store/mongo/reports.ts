@@ -1,9 +1,10 @@
-import { type Connection, Schema } from "mongoose";
+import { type Connection, Schema, trusted } from "mongoose";
 import { CHANNELS } from "../../domain/model/channel.js";
-import type { GeoPoint, Report } from "../../domain/model/report.js";
+import { type GeoPoint, type Report, reportWithDefaults } from "../../domain/model/report.js";
 import { LANGUAGES } from "../../locale/languages.js";
-import type { ReportRepository } from "../ports.js";
-import { DURABLE, nullableString, SCHEMA_OPTIONS } from "./collection.js";
+import type { ReportFilter, ReportRepository } from "../ports.js";
+import { reportQuery } from "../report-query.js";
+import { DURABLE, nullableString, SCHEMA_OPTIONS, trustQuery } from "./collection.js";
 
 const pointSchema = new Schema(
   {
@@ -26,6 +27,17 @@ const statusChangeSchema = new Schema(
     at: { type: Date, required: true },
     by: { type: String, required: true },
     note: nullableString,
+    kind: { type: String, enum: ["status", "answer", "reopened"], default: "status" },
+    area: nullableString,
+    version: { type: Number, min: 1 },
+  },
+  SCHEMA_OPTIONS,
+);
+const noteSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    by: { type: String, required: true },
+    text: { type: String, required: true, maxlength: 4000 },
   },
   SCHEMA_OPTIONS,
 );
@@ -47,6 +59,13 @@ export const reportSchema = new Schema(
     language: { type: String, enum: LANGUAGES, required: true },
     status: { type: String, required: true, match: /^[a-z][a-z0-9_]{0,39}$/ },
     history: { type: [statusChangeSchema], required: true },
+    area: nullableString,
+    duplicateOf: nullableString,
+    notes: { type: [noteSchema], default: [] },
+    followers: { type: Number, default: 0, min: 0 },
+    version: { type: Number, default: 1, min: 1 },
+    dispatched: { type: Number, default: 0, min: 0 },
+    dispatchPending: { type: Boolean, default: false },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -62,6 +81,8 @@ reportSchema.index({ municipality: 1, status: 1, createdAt: -1 });
 export const CITIZEN_INDEX = "reports_by_citizen";
 reportSchema.index({ citizenId: 1, createdAt: -1 }, { name: CITIZEN_INDEX, partialFilterExpression: { citizenId: { $gt: "" } } });
 reportSchema.index({ location: "2dsphere" });
+// Reports whose changes still have to set off notices and cards.
+reportSchema.index({ updatedAt: 1 }, { name: "reports_to_dispatch", partialFilterExpression: { dispatchPending: true } });
 
 /** Indexes earlier versions created and no query uses any more; dropped at start-up. */
 export const RETIRED_REPORT_INDEXES = [
@@ -85,15 +106,14 @@ export function reportToDoc(report: Report): Record<string, unknown> {
 }
 
 export function reportFromDoc(doc: Record<string, unknown>): Report {
-  const { _id, location, address, ...rest } = doc;
+  const { _id, location, ...rest } = doc;
   const coords = (location as { coordinates?: number[] } | undefined)?.coordinates;
-  // Reports saved before addresses were kept have none.
-  return {
+  // Whatever version of the bot saved it.
+  return reportWithDefaults({
     id: String(_id),
     ...rest,
     location: coords ? { latitude: coords[1], longitude: coords[0] } : null,
-    address: typeof address === "string" ? address : null,
-  } as Report;
+  } as Report);
 }
 
 export class MongoReports implements ReportRepository {
@@ -124,5 +144,38 @@ export class MongoReports implements ReportRepository {
 
   count(): Promise<number> {
     return this.model.countDocuments({});
+  }
+
+  async update(report: Report, expectedVersion: number): Promise<boolean> {
+    const res = await this.model.replaceOne({ _id: report.id, version: expectedVersion }, reportToDoc(report), { runValidators: true });
+    return res.modifiedCount === 1;
+  }
+
+  async undispatched(limit: number): Promise<Report[]> {
+    const docs = await this.model.find({ dispatchPending: true }).sort({ updatedAt: 1 }).limit(limit).lean();
+    return docs.map((d) => reportFromDoc(d as Record<string, unknown>));
+  }
+
+  async markDispatched(id: string, version: number): Promise<void> {
+    await this.model.updateOne({ _id: String(id), version }, { $set: { dispatched: version, dispatchPending: false } });
+    // Changed meanwhile: what this version set off is queued, the later change still waits.
+    await this.model.updateOne(
+      { _id: String(id), version: trusted({ $gt: version }), dispatched: trusted({ $lt: version }) },
+      { $set: { dispatched: version } },
+    );
+  }
+
+  async list(filter: ReportFilter, limit: number): Promise<Report[]> {
+    const docs = await this.model
+      .find(trustQuery(reportQuery(filter)))
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .lean();
+    return docs.map((d) => reportFromDoc(d as Record<string, unknown>));
+  }
+
+  async countByStatus(filter: ReportFilter): Promise<Record<string, number>> {
+    const rows = await this.model.aggregate<{ _id: string; n: number }>([{ $match: reportQuery(filter) }, { $group: { _id: "$status", n: { $sum: 1 } } }]);
+    return Object.fromEntries(rows.map((r) => [r._id, r.n]));
   }
 }
