@@ -10,7 +10,17 @@ import type { ChannelName } from "./channel.js";
 export type DomainEvent =
   | { type: "consent_recorded"; citizen: string; version: string }
   | { type: "language_changed"; citizen: string; language: Language }
-  | { type: "report_created"; report: string; folio: string; municipality: string; category: string; channel: ChannelName; anonymous: boolean };
+  | { type: "report_created"; report: string; folio: string; municipality: string; category: string; channel: ChannelName; anonymous: boolean }
+  /** A member moved a report; `reason` says whether a public note came with it (its text stays on the report). */
+  | { type: "status_changed"; report: string; municipality: string; from: string; to: string; area: string | null; duplicateOf: string | null; reason: boolean }
+  | { type: "answer_published"; report: string; municipality: string; status: string }
+  /** An internal note: that one was written, never its text. */
+  | { type: "note_added"; report: string; municipality: string }
+  | { type: "report_reopened"; report: string; municipality: string; from: string; to: string }
+  | { type: "resolution_confirmed"; report: string; municipality: string }
+  | { type: "report_followed"; report: string; municipality: string; citizen: string }
+  | { type: "chat_linked"; municipality: string; purpose: string; chat: string }
+  | { type: "chat_unlinked"; municipality: string; purpose: string; chat: string };
 
 export type EventType = DomainEvent["type"];
 

@@ -1,0 +1,192 @@
+/**
+ * What the Secretariado Técnico does with a report: move it along its lifecycle (config/statuses.yaml),
+ * channel it to an office, mark it a duplicate, answer the citizen in public, keep an internal note;
+ * and what the citizen does after: confirm it was solved, or reopen it. The Telegram group and the
+ * web panel are two faces of these same operations and permissions.
+ *
+ * Every operation works on the version of the report the member saw: if someone changed it since,
+ * nothing is written and the caller is told it is outdated. Each change bumps the version, marks
+ * what it sets off (notices, the group's card) for dispatch in the same write, and is recorded in the
+ * audit trail.
+ */
+import type { EventRepository, ReportRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { stripControl } from "../util/text.js";
+import type { Areas } from "./areas.js";
+import { parseFolio } from "./folio.js";
+import { type DomainEvent, recordEvent } from "./model/events.js";
+import { actsOn, type Member } from "./model/member.js";
+import type { Report, StatusChange } from "./model/report.js";
+import type { Lifecycle, TransitionProblem } from "./statuses.js";
+
+/** Longest public answer or internal note. */
+export const STAFF_TEXT_MAX = 2000;
+
+export type TriageProblem =
+  | TransitionProblem
+  | "not_found"
+  | "not_allowed"
+  | "outdated"
+  | "unknown_area"
+  | "area_required"
+  | "duplicate_required"
+  | "unknown_duplicate"
+  | "empty_text"
+  | "not_resolved";
+
+export type TriageResult = { ok: true; report: Report } | { ok: false; problem: TriageProblem; report?: Report };
+
+export interface StatusRequest {
+  to: string;
+  /** The public note: the reason (required by some statuses), shown to the citizen. */
+  note?: string | null;
+  /** For "canalizado": the office (config/areas.yaml). */
+  area?: string;
+  /** For "duplicado": the folio of the report it repeats. */
+  duplicateOf?: string;
+}
+
+export class Triage {
+  constructor(
+    private readonly reports: ReportRepository,
+    private readonly events: EventRepository,
+    private readonly lifecycle: Lifecycle,
+    private readonly areas: Areas,
+    private readonly clock: Clock,
+    private readonly folioDigits: number,
+  ) {}
+
+  /** The statuses a member may move the report to from where it is. */
+  nextStatuses(report: Report): readonly string[] {
+    return this.lifecycle.get(report.status)?.next ?? [];
+  }
+
+  async changeStatus(reportId: string, seenVersion: number, by: Member, request: StatusRequest): Promise<TriageResult> {
+    const report = await this.reports.byId(reportId);
+    const refused = this.refuse(report, seenVersion, by);
+    if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
+    const note = cleanText(request.note);
+    const problem = this.lifecycle.problem(report.status, request.to, note);
+    if (problem) return { ok: false, problem, report };
+    let area = report.area;
+    if (request.to === "canalizado") {
+      if (!request.area) return { ok: false, problem: "area_required", report };
+      if (!this.areas.get(report.municipality, request.area)) return { ok: false, problem: "unknown_area", report };
+      area = request.area;
+    }
+    let duplicateOf: string | null = null;
+    if (request.to === "duplicado") {
+      const folio = request.duplicateOf ? parseFolio(request.duplicateOf, this.folioDigits) : undefined;
+      if (!folio) return { ok: false, problem: "duplicate_required", report };
+      const original = await this.reports.byFolio(folio);
+      if (!original || original.id === report.id) return { ok: false, problem: "unknown_duplicate", report };
+      duplicateOf = original.folio;
+    }
+    const event: DomainEvent = {
+      type: "status_changed",
+      report: report.id,
+      municipality: report.municipality,
+      from: report.status,
+      to: request.to,
+      area: request.to === "canalizado" ? area : null,
+      duplicateOf,
+      reason: note !== null,
+    };
+    return this.write(report, by.id, event, (next, at) => ({
+      ...next,
+      status: request.to,
+      area,
+      duplicateOf: duplicateOf ?? report.duplicateOf,
+      history: [...report.history, step(request.to, at, by.id, note, "status", request.to === "canalizado" ? area : null, next.version)],
+    }));
+  }
+
+  /** A public answer to the citizen; the status stays. */
+  async answer(reportId: string, seenVersion: number, by: Member, text: string): Promise<TriageResult> {
+    const report = await this.reports.byId(reportId);
+    const refused = this.refuse(report, seenVersion, by);
+    if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
+    const note = cleanText(text);
+    if (!note) return { ok: false, problem: "empty_text", report };
+    const event: DomainEvent = { type: "answer_published", report: report.id, municipality: report.municipality, status: report.status };
+    return this.write(report, by.id, event, (next, at) => ({
+      ...next,
+      history: [...report.history, step(report.status, at, by.id, note, "answer", null, next.version)],
+    }));
+  }
+
+  /** A note for the secretariat only: never shown to the citizen, in open data or in the trail's text. */
+  async addNote(reportId: string, seenVersion: number, by: Member, text: string): Promise<TriageResult> {
+    const report = await this.reports.byId(reportId);
+    const refused = this.refuse(report, seenVersion, by);
+    if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
+    const note = cleanText(text);
+    if (!note) return { ok: false, problem: "empty_text", report };
+    const event: DomainEvent = { type: "note_added", report: report.id, municipality: report.municipality };
+    return this.write(report, by.id, event, (next, at) => ({ ...next, notes: [...report.notes, { at, by: by.id, text: note }] }));
+  }
+
+  /**
+   * The citizen says a resolved report is not solved: it goes back to be dealt with (the first open
+   * status `resuelto` may move to), and returns to the group as a new card with its history.
+   */
+  async reopen(reportId: string): Promise<TriageResult> {
+    const report = await this.reports.byId(reportId);
+    if (!report) return { ok: false, problem: "not_found" };
+    if (this.lifecycle.isOpen(report.status)) return { ok: false, problem: "not_resolved", report };
+    const to = this.lifecycle.get(report.status)?.next.find((s) => this.lifecycle.isOpen(s));
+    if (!to) return { ok: false, problem: "not_allowed", report };
+    const event: DomainEvent = { type: "report_reopened", report: report.id, municipality: report.municipality, from: report.status, to };
+    return this.write(report, "citizen", event, (next, at) => ({
+      ...next,
+      status: to,
+      history: [...report.history, step(to, at, "citizen", null, "reopened", null, next.version)],
+    }));
+  }
+
+  /** The citizen confirms a resolved report is solved: recorded, nothing else changes. */
+  async confirmResolved(reportId: string): Promise<TriageResult> {
+    const report = await this.reports.byId(reportId);
+    if (!report) return { ok: false, problem: "not_found" };
+    if (this.lifecycle.isOpen(report.status)) return { ok: false, problem: "not_resolved", report };
+    const at = this.clock.now();
+    await this.events.append([
+      recordEvent(
+        { type: "resolution_confirmed", report: report.id, municipality: report.municipality },
+        `${report.id}:confirmed:v${report.version}`,
+        at,
+        "citizen",
+      ),
+    ]);
+    return { ok: true, report };
+  }
+
+  private refuse(report: Report | null, seenVersion: number, by: Member): TriageResult | undefined {
+    if (!report) return { ok: false, problem: "not_found" };
+    if (!actsOn(by, report.municipality)) return { ok: false, problem: "not_allowed", report };
+    if (report.version !== seenVersion) return { ok: false, problem: "outdated", report };
+    return undefined;
+  }
+
+  /** Writes the next version if nobody wrote one meanwhile, and records the event. */
+  private async write(report: Report, actor: string, event: DomainEvent, change: (next: Report, at: Date) => Report): Promise<TriageResult> {
+    const at = this.clock.now();
+    const next = change({ ...report, version: report.version + 1, dispatchPending: true, updatedAt: at }, at);
+    if (!(await this.reports.update(next, report.version))) {
+      return { ok: false, problem: "outdated", report: (await this.reports.byId(report.id)) ?? report };
+    }
+    await this.events.append([recordEvent(event, `${report.id}:v${next.version}`, at, actor)]);
+    return { ok: true, report: next };
+  }
+}
+
+function step(status: string, at: Date, by: string, note: string | null, kind: StatusChange["kind"], area: string | null, version: number): StatusChange {
+  return { status, at, by, note, kind, area, version };
+}
+
+function cleanText(text: string | null | undefined): string | null {
+  const cleaned = stripControl(text ?? "")
+    .trim()
+    .slice(0, STAFF_TEXT_MAX);
+  return cleaned || null;
+}
