@@ -11,10 +11,11 @@ import { createApp } from "./app.js";
 import { type ConsoleOptions, runConsole } from "./channels/console/adapter.js";
 import { CONSOLE_SOCKET, RemoteConsole } from "./channels/console/socket.js";
 import { loadDeployment } from "./config/deployment.js";
-import { loadConfig } from "./config/settings.js";
+import { loadConfig, secretValues } from "./config/settings.js";
 import { LANGUAGES, type Language, languageFromHint } from "./locale/languages.js";
 import { loadTexts } from "./locale/texts.js";
 import { createLogger } from "./util/logger.js";
+import { redactSecrets } from "./util/secrets.js";
 
 async function main(): Promise<number> {
   if (existsSync(".env")) process.loadEnvFile(".env");
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: Error) => {
-    process.stderr.write(`municipio-abierto: ${err.message}\n`);
+    process.stderr.write(`municipio-abierto: ${redactSecrets(err.message, secretValues())}\n`);
     process.exit(1);
   },
 );

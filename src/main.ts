@@ -3,9 +3,10 @@
  * flow or locale problem stops start-up with one line saying what and where.
  */
 import { existsSync } from "node:fs";
-import { loadConfig } from "./config/settings.js";
+import { loadConfig, secretValues } from "./config/settings.js";
 import { startService } from "./service.js";
 import { createLogger } from "./util/logger.js";
+import { redactSecrets } from "./util/secrets.js";
 
 async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
@@ -37,6 +38,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-  process.stderr.write(`municipio-abierto: cannot start: ${err.message}\n`);
+  process.stderr.write(`municipio-abierto: cannot start: ${redactSecrets(err.message, secretValues())}\n`);
   process.exit(1);
 });

@@ -5,8 +5,9 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
-import { loadConfig } from "../config/settings.js";
+import { loadConfig, secretValues } from "../config/settings.js";
 import { openMongoStore } from "../store/mongo/index.js";
+import { redactSecrets } from "../util/secrets.js";
 import { type MigrationProgress, migrateToMongo } from "./migrate.js";
 
 const USAGE = `usage: npm run admin -- migrate --to mongo
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {
-    process.stderr.write(`municipio-abierto admin: ${err.message}\n`);
+    process.stderr.write(`municipio-abierto admin: ${redactSecrets(err.message, secretValues())}\n`);
     process.exit(1);
   },
 );

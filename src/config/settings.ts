@@ -1,6 +1,6 @@
 /**
  * The one configuration object, parsed from the environment with zod. A bad value stops
- * start-up with one line naming the variable and what it accepts.
+ * start-up with one line naming the variable and what it accepts (its value only when it is no secret).
  */
 import { z } from "zod";
 import { LANGUAGES } from "../locale/languages.js";
@@ -58,6 +58,9 @@ export type Config = z.infer<typeof schema>;
 /** Every setting's name, as `.env.example` must document it. */
 export const CONFIG_KEYS = Object.keys(schema.shape);
 
+/** Settings whose values are secrets: never printed, never logged, not even when they are wrong. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "ADMIN_TOKEN", "LOG_PSEUDONYM_KEY", "MONGODB_URI"]);
+
 export class ConfigError extends Error {}
 
 /** Parses `env` (process.env by default); empty strings count as unset. */
@@ -67,7 +70,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
-    throw new ConfigError(`invalid ${name}=${JSON.stringify(cleaned[name] ?? "")}: ${issue.message}`);
+    const shown = SECRET_KEYS.has(name) ? name : `${name}=${JSON.stringify(cleaned[name] ?? "")}`;
+    throw new ConfigError(`invalid ${shown}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * The secret values set in `env`, with the parts a message may quote on its own (the password of a
+ * MongoDB URI, decoded or not), for `redactSecrets`.
+ */
+export function secretValues(env: Record<string, string | undefined> = process.env): string[] {
+  const out: string[] = [];
+  for (const key of SECRET_KEYS) {
+    const value = env[key];
+    if (!value) continue;
+    out.push(value);
+    const userinfo = /^mongodb(?:\+srv)?:\/\/([^@/]*)@/.exec(value)?.[1];
+    if (userinfo) out.push(userinfo, ...userinfo.split(":").flatMap((part) => [part, safeDecode(part)]));
+  }
+  // Short fragments (a one-letter user name) would mangle every word that contains them.
+  return [...new Set(out)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -5,6 +5,7 @@
  * URI's password.
  */
 import mongoose, { type Connection } from "mongoose";
+import { redactSecrets } from "../../util/secrets.js";
 import { MAJORITY } from "./collection.js";
 
 export class MongoUnavailableError extends Error {}
@@ -29,14 +30,21 @@ export function mongoHosts(uri: string): string {
   return /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]+)/.exec(uri)?.[1] ?? "(unparsable URI)";
 }
 
-/** A driver message without anything of the URI's user information. */
+/**
+ * A driver message without the URI's secrets: its user information, user and password as written
+ * and decoded, and the values of options that carry credentials. Fragments shorter than 3
+ * characters are left, or a one-letter user name would mangle every word.
+ */
 export function scrub(message: string, uri: string): string {
   const userinfo = /^[a-z+]+:\/\/([^@/]*)@/i.exec(uri)?.[1];
-  let out = message;
-  for (const secret of userinfo ? [userinfo, ...userinfo.split(":"), safeDecode(userinfo)] : []) {
-    if (secret) out = out.split(secret).join("***");
+  const secrets = [uri, ...(userinfo ? [userinfo, safeDecode(userinfo), ...userinfo.split(":").flatMap((part) => [part, safeDecode(part)])] : [])];
+  for (const [name, value] of new URLSearchParams(uri.split("?")[1] ?? "")) {
+    if (/password|secret|token|key|properties/i.test(name)) secrets.push(value, encodeURIComponent(value));
   }
-  return out;
+  return redactSecrets(
+    message,
+    secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length),
+  );
 }
 
 function safeDecode(text: string): string {
