@@ -13,8 +13,11 @@ import type { AnswerSpec, Target } from "./flow-schema.js";
 import type { EngineContext, EngineInput, ReplyChoice, Vars } from "./types.js";
 import { getVar } from "./vars.js";
 
-/** `free`: a typed text kept as it is (a name, an address, a folio), not a recognised option: intents are heard first. */
-export type AnswerResult = { ok: true; value: Json; goto?: Target; free?: boolean } | { ok: false; error: string };
+/**
+ * `free`: a typed text kept as it is (a name, an address, a folio), not a recognised option: intents are heard first.
+ * A refusal names its text and, for a question with limits, the limits themselves (`min`, `max`).
+ */
+export type AnswerResult = { ok: true; value: Json; goto?: Target; free?: boolean } | { ok: false; error: string; params?: Vars };
 
 type ChoiceSpec = Extract<AnswerSpec, { type: "choice" }>;
 
@@ -132,7 +135,11 @@ function parseNumber(spec: Extract<AnswerSpec, { type: "number" }>, input: Engin
   if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return { ok: false, error: "errors.number" };
   const n = Number(cleaned);
   if (spec.integer && !Number.isInteger(n)) return { ok: false, error: "errors.integer" };
-  if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) return { ok: false, error: "errors.number_range" };
+  if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+    if (spec.min === undefined) return { ok: false, error: "errors.number_max", params: { max: spec.max ?? null } };
+    if (spec.max === undefined) return { ok: false, error: "errors.number_min", params: { min: spec.min } };
+    return { ok: false, error: "errors.number_range", params: { min: spec.min, max: spec.max } };
+  }
   return { ok: true, value: n };
 }
 
@@ -152,8 +159,11 @@ export function parseAnswer(spec: AnswerSpec, raw: EngineInput, vars: Vars, ctx:
     case "text": {
       if (input.type !== "text") return { ok: false, error: "errors.text" };
       const text = input.text.trim();
-      if (text.length < spec.min) return { ok: false, error: "errors.text_short" };
-      if (text.length > spec.max) return { ok: false, error: "errors.text_long" };
+      // The question's own limits, in the refusal too.
+      if (text.length < spec.min) {
+        return text.length === 0 ? { ok: false, error: "errors.text" } : { ok: false, error: "errors.text_short", params: { min: spec.min, length: text.length } };
+      }
+      if (text.length > spec.max) return { ok: false, error: "errors.text_long", params: { max: spec.max, length: text.length } };
       // A question that expects a thing (a folio) keeps other text only when nothing else is understood.
       return { ok: true, value: text, ...(spec.entity ? { free: true } : {}) };
     }

@@ -163,7 +163,7 @@ export class Engine {
     if (notice.length) return { state, replies: [...notice, prompt(step, state)] };
     const doubt = guess(step.answer, input, state.vars, this.ctx, state.lang);
     if (doubt) return this.ask(state, { kind: "guess", ...doubt }, { key: "global.guess", params: { guess: doubt.label } });
-    return this.miss(state, step, typed.ok ? "errors.choice" : typed.error);
+    return typed.ok ? this.miss(state, step, "errors.choice") : this.miss(state, step, typed.error, typed.params);
   }
 
   private accept(state: ConversationState, step: AskStep, answer: Extract<AnswerResult, { ok: true }>, input: EngineInput, replies: Reply[]): StepResult {
@@ -172,10 +172,11 @@ export class Engine {
   }
 
   /** A wrong answer: said, and the question asked again; from the third in a row, with a fuller explanation. */
-  private miss(state: ConversationState, step: AskStep, error: string): StepResult {
+  private miss(state: ConversationState, step: AskStep, error: string, params?: Vars): StepResult {
     const attempts = state.attempts + 1;
     if (attempts >= MAX_ATTEMPTS) return { state: { ...state, attempts: 0 }, replies: [{ key: "errors.too_many_attempts" }, prompt(step, state)] };
-    return { state: { ...state, attempts }, replies: [{ key: step.invalid ?? error }, prompt(step, state)] };
+    // The refusal states the question's own limits (`min`, `max`) when it has them.
+    return { state: { ...state, attempts }, replies: [{ key: step.invalid ?? error, params }, prompt(step, state)] };
   }
 
   /** Intents that work at any question: notices, help, menu and cancel, language, and the flows they open. */
