@@ -306,9 +306,45 @@ describe("telegram, webhook", () => {
       headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": fake.webhook?.secret ?? "" },
       body: JSON.stringify({ hello: "world" }),
     });
-    expect(bad.status).toBe(400);
+    // Not an update, but from the holder of the secret: acknowledged (Telegram repeats anything else) and dropped.
+    expect(bad.status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
     expect(fake.sent).toHaveLength(0);
+  });
+
+  it("answers 200 to updates of unexpected shapes, uses none of them, and logs no content", async () => {
+    const { url } = await webhookBot();
+    const from = { id: 6004, is_bot: false, first_name: "X" };
+    const chat = { id: 6004, type: "private" };
+    const odd: Record<string, unknown>[] = [
+      { message: { message_id: 1, date: 0, from, text: "sin chat secreto-1" } },
+      { message: "secreto-2" },
+      { message: { message_id: 1, date: 0, chat: { id: "6004", type: "private" }, text: "secreto-3" } },
+      { message: { message_id: 1, date: 0, chat, from, photo: "secreto-4" } },
+      { message: { message_id: 1, date: 0, chat, from, location: { latitude: "19.2", longitude: null } } },
+      { message: { message_id: 1, date: 0, chat, from, text: "/start secreto-5", entities: [{ type: "bot_command" }] } },
+      { edited_message: { chat: null, text: "secreto-6" } },
+      { callback_query: { id: "q1", from, data: "report", message: { message_id: 3, chat: null } } },
+      { callback_query: { id: "q2", from, data: "report", message: { message_id: 3, chat, reply_markup: { inline_keyboard: "secreto-7" } } } },
+      { callback_query: { id: 5, data: ["secreto-8"] } },
+      { my_chat_member: { chat, secreto: 9 } },
+    ];
+    for (const [i, update] of odd.entries()) {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": fake.webhook?.secret ?? "" },
+        body: JSON.stringify({ update_id: 700 + i, ...update }),
+      });
+      expect(res.status, JSON.stringify(update)).toBe(200);
+    }
+    expect(fake.sent).toHaveLength(0);
+    expect(bot?.logs.text).not.toContain("secreto");
+    expect(bot?.logs.lines.filter((l) => l.msg === "telegram update ignored: not the shape Telegram documents").length).toBeGreaterThanOrEqual(9);
+    expect(bot?.logs.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+    // The channel still works.
+    const ana = fake.user(6005);
+    await ana.say("hola");
+    await ana.expect("¿Qué quieres hacer?");
   });
 
   it("processes an update posted twice only once", async () => {

@@ -145,10 +145,19 @@ export class TelegramChannel {
     void this.runner?.stop();
   }
 
-  /** An update that came through the webhook. */
-  async handleWebhookUpdate(update: Update): Promise<void> {
-    if (!(await this.start())) throw new Error("telegram channel is off");
-    await this.bot.handleUpdate(update);
+  /**
+   * An update that came through the webhook. `off`: the channel could not start, so Telegram should
+   * try again later. Anything else is `done`, even an update that failed (logged, never its content):
+   * Telegram repeats an update answered with an error until it gets a 2xx.
+   */
+  async handleWebhookUpdate(update: Update): Promise<"done" | "off"> {
+    if (!(await this.start())) return "off";
+    try {
+      await this.bot.handleUpdate(update);
+    } catch (err) {
+      this.options.logger.error({ channel: "telegram", err: errorInfo(err) }, "telegram update failed");
+    }
+    return "done";
   }
 
   /** Stops reading updates and waits for the ones being handled. */
@@ -163,6 +172,10 @@ export class TelegramChannel {
       username: this.bot.botInfo.username,
       photo: (fileId, size) => telegramPhoto(this.bot.api, this.options.config.TELEGRAM_API_ROOT, this.options.config.TELEGRAM_BOT_TOKEN, fileId, size),
     });
+    if (event.kind === "malformed") {
+      this.options.logger.warn({ channel: "telegram", field: event.path }, "telegram update ignored: not the shape Telegram documents");
+      return;
+    }
     if (event.kind === "group_mention") return this.inviteToPrivate(event);
     if (event.kind !== "citizen") return;
     const lang = languageFromHint(event.languageHint, this.options.defaultLanguage);

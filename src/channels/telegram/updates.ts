@@ -1,11 +1,45 @@
 /**
  * Reads a Telegram update into what the bot does with it: a citizen's message in a private chat
  * (as neutral content), a mention in a group (answered with a button to a private chat), or
- * nothing. Pure: the photo download is left to a factory the channel passes in.
+ * nothing. The fields it uses are checked first: an update of an unexpected shape is `malformed`,
+ * never a crash. Pure: the photo download is left to a factory the channel passes in.
  */
-import type { Message, MessageEntity, Update } from "grammy/types";
+import { z } from "zod";
 import type { InboundContent, RemotePhoto } from "../../conversation/messages.js";
 import { commandContent } from "./commands.js";
+
+const user = z.looseObject({ username: z.string().optional(), language_code: z.string().optional() });
+const entity = z.looseObject({ type: z.string(), offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() });
+const point = z.looseObject({ latitude: z.number(), longitude: z.number() });
+const file = z.looseObject({ file_id: z.string(), file_size: z.number().optional() });
+const button = z.looseObject({ text: z.string(), callback_data: z.string().optional() });
+
+/** The parts of a Telegram message the bot reads, with the types it reads them as. */
+const messageSchema = z.looseObject({
+  message_id: z.number().int(),
+  chat: z.looseObject({ id: z.number().int(), type: z.string() }),
+  from: user.optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  entities: z.array(entity).optional(),
+  caption_entities: z.array(entity).optional(),
+  location: point.optional(),
+  venue: z.looseObject({ location: point }).optional(),
+  photo: z.array(file.extend({ width: z.number(), height: z.number() })).optional(),
+  document: file.extend({ mime_type: z.string().optional() }).optional(),
+  reply_to_message: z.looseObject({ from: user.optional() }).optional(),
+  reply_markup: z.looseObject({ inline_keyboard: z.array(z.array(button)) }).optional(),
+});
+
+const updateSchema = z.looseObject({
+  update_id: z.number().int().nonnegative(),
+  message: messageSchema.optional(),
+  edited_message: messageSchema.optional(),
+  callback_query: z.looseObject({ id: z.string(), from: user, data: z.string().optional(), message: messageSchema.optional() }).optional(),
+});
+
+type Message = z.infer<typeof messageSchema>;
+type MessageEntity = z.infer<typeof entity>;
 
 /** Image types a citizen may send as a file (uncompressed) rather than as a photo. */
 const IMAGE_DOCUMENTS = new Set(["image/jpeg", "image/png", "image/webp"]);
@@ -34,7 +68,9 @@ export type TelegramEvent =
       button?: PressedButton;
     }
   | { kind: "group_mention"; chatId: number; messageId: number; languageHint?: string }
-  | { kind: "ignore" };
+  | { kind: "ignore" }
+  /** Not the shape Telegram documents: `path` says where (never what it held). */
+  | { kind: "malformed"; path: string };
 
 export interface ReadOptions {
   /** The bot's username, without @, to recognise mentions and commands meant for it. */
@@ -45,19 +81,22 @@ export interface ReadOptions {
 
 const IGNORE: TelegramEvent = { kind: "ignore" };
 
-export function readUpdate(update: Update, options: ReadOptions): TelegramEvent {
+export function readUpdate(raw: unknown, options: ReadOptions): TelegramEvent {
+  const parsed = updateSchema.safeParse(raw);
+  if (!parsed.success) return { kind: "malformed", path: parsed.error.issues[0]?.path.join(".") ?? "" };
+  const update = parsed.data;
   if (update.callback_query) {
     const q = update.callback_query;
-    const message = q.message && "text" in q.message ? (q.message as Message) : undefined;
-    if (!q.data || !q.message || q.message.chat.type !== "private") return IGNORE;
-    const label = message?.reply_markup?.inline_keyboard.flat().find((b) => "callback_data" in b && b.callback_data === q.data)?.text;
+    const message = q.message;
+    if (!q.data || !message || message.chat.type !== "private") return IGNORE;
+    const label = message.reply_markup?.inline_keyboard.flat().find((b) => b.callback_data === q.data)?.text;
     const content: InboundContent = q.data.startsWith("#") ? { type: "text", text: q.data.slice(1) } : { type: "choice", value: q.data };
     return {
       kind: "citizen",
-      chatId: String(q.message.chat.id),
+      chatId: String(message.chat.id),
       content,
       languageHint: q.from.language_code,
-      button: { queryId: q.id, messageId: q.message.message_id, text: message?.text, label },
+      button: { queryId: q.id, messageId: message.message_id, text: message.text, label },
     };
   }
   if (update.edited_message) {

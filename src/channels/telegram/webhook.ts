@@ -1,6 +1,9 @@
 /**
  * Webhook mode: Telegram posts each update to a route on our own server, with the secret it was
- * given in `setWebhook`. A request without it is answered 401 and never reaches the bot.
+ * given in `setWebhook`. A request without it is answered 401 and never reaches the bot. With it,
+ * the answer is 200 whatever the update held (Telegram repeats anything else, forever): what cannot
+ * be used is logged without its content and dropped. Only a channel that could not start answers
+ * 503, so Telegram keeps the update for later.
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { Update } from "grammy/types";
@@ -15,15 +18,18 @@ const updateSchema = z.looseObject({ update_id: z.number().int().nonnegative() }
 export interface TelegramWebhookOptions {
   path: string;
   secret: string;
-  handle(update: Update): Promise<void>;
+  handle(update: Update): Promise<"done" | "off">;
 }
 
 export const telegramWebhookPlugin: FastifyPluginAsync<TelegramWebhookOptions> = async (app, { path, secret, handle }) => {
   app.post(path, async (req, reply) => {
     if (!sameSecret(req.headers[SECRET_HEADER], secret)) return reply.code(401).send({ error: "unauthorized" });
     const parsed = updateSchema.safeParse(req.body);
-    if (!parsed.success) return reply.code(400).send({ error: "not a Telegram update" });
-    await handle(parsed.data as unknown as Update);
+    if (!parsed.success) {
+      req.log.warn({ channel: "telegram" }, "webhook request ignored: not a Telegram update");
+      return reply.code(200).send({ ok: true });
+    }
+    if ((await handle(parsed.data as unknown as Update)) === "off") return reply.code(503).send({ error: "telegram channel is off" });
     return reply.code(200).send({ ok: true });
   });
 };
