@@ -347,6 +347,37 @@ describe("telegram, webhook", () => {
     await ana.expect("¿Qué quieres hacer?");
   });
 
+  it("a redelivered update changes nothing: no reply, no press answered again, no buttons taken away", async () => {
+    await webhookBot();
+    const ana = fake.user(6006);
+    await ana.say("/start");
+    await ana.expect("¿Qué quieres hacer?");
+    await ana.say("3");
+    const topics = await ana.expect("¿Qué quieres conocer?");
+    const typed = fake.history.at(-1) as Record<string, unknown>;
+    const calls = fake.calls.length;
+    await fake.redeliver(typed);
+    expect(fake.deliveries.at(-1)?.status).toBe(200);
+    expect(fake.calls.slice(calls).map((c) => c.method)).toEqual([]);
+    expect(buttons(topics)).toContain("¿Qué es el Gobierno Abierto?");
+
+    await ana.press("¿Qué es el Gobierno Abierto?", topics);
+    await ana.expect(/Gobierno Abierto es/);
+    const pressed = fake.history.at(-1) as Record<string, unknown>;
+    const afterPress = fake.calls.length;
+    const shown = ana.messages.map((m) => ({ text: m.text, buttons: buttons(m) }));
+    await fake.redeliver(pressed);
+    expect(fake.calls.slice(afterPress).map((c) => c.method)).toEqual([]);
+    expect(ana.messages.map((m) => ({ text: m.text, buttons: buttons(m) }))).toEqual(shown);
+
+    // A mention in a group, delivered twice, is answered once.
+    const group = { id: -100200301, type: "supergroup", title: "Vecinos" };
+    const text = "@MunicipioAbiertoBot hola";
+    await fake.push({ message: { message_id: 9, date: 0, chat: group, from: ana.from, text, entities: [{ type: "mention", offset: 0, length: 20 }] } });
+    await fake.redeliver(fake.history.at(-1) as Record<string, unknown>);
+    expect(fake.sent.filter((m) => m.chat_id === group.id)).toHaveLength(1);
+  });
+
   it("processes an update posted twice only once", async () => {
     await webhookBot();
     const ana = fake.user(6003);

@@ -62,12 +62,23 @@ export interface ConversationDeps {
 }
 
 /**
+/**
  * Each message has one outcome the citizen sees. `processed`: answered. `deferred` (Telegram and
  * WhatsApp only): the store is away; the citizen is told the message is kept, and it is processed
  * and answered when the store is back. `failed`: the citizen is told so and asked to try again, and
  * the message is never processed later. `duplicate`: a message already handled, ignored.
+ * `dropped`: new, but the channel's `onNew` said it is not for the conversation (a press on an old question).
  */
-export type HandleResult = "processed" | "duplicate" | "failed" | "deferred";
+export type HandleResult = "processed" | "duplicate" | "failed" | "deferred" | "dropped";
+
+export interface HandleOptions {
+  /**
+   * Called once the message is known to be new (never for a redelivery), before the engine sees it:
+   * where a channel changes what the citizen sees of earlier messages (Telegram's buttons), so a
+   * redelivered message changes nothing. `"drop"` records the message as handled without answering it.
+   */
+  onNew?(): "drop" | undefined;
+}
 
 export class ConversationService {
   private readonly queue = new KeyedQueue();
@@ -97,14 +108,30 @@ export class ConversationService {
   }
 
   /** Processes one inbound message; `send` delivers each reply. Never throws for one bad message. */
-  handle(message: InboundMessage, send: Sender): Promise<HandleResult> {
-    return this.enqueue(message, send, CLAIM_LEASE_MS);
+  handle(message: InboundMessage, send: Sender, options: HandleOptions = {}): Promise<HandleResult> {
+    return this.enqueue(message, send, CLAIM_LEASE_MS, options);
   }
 
   /** `leaseMs`: how old an unfinished claim of this message must be to be taken over. */
-  private enqueue(message: InboundMessage, send: Sender, leaseMs: number): Promise<HandleResult> {
+  private enqueue(message: InboundMessage, send: Sender, leaseMs: number, options: HandleOptions = {}): Promise<HandleResult> {
     const key = citizenId(message.channel, message.chatId);
-    return this.queue.run(key, () => (this.outage.has(key) ? this.outage.keep(key, message, send) : this.process(key, message, send, false, leaseMs)));
+    return this.queue.run(key, () => (this.outage.has(key) ? this.outage.keep(key, message, send) : this.process(key, message, send, false, leaseMs, options)));
+  }
+
+  /**
+   * Whether a message that starts no conversation (a mention in a group) is seen for the first time.
+   * It is recorded as handled, so a redelivery is not answered again; if the store cannot tell, it is.
+   */
+  async firstSeen(channel: ChannelName, messageId: string): Promise<boolean> {
+    const { deps } = this;
+    const id = `${channel}:${messageId}`;
+    try {
+      if ((await deps.inbound.claim(id, deps.clock.now(), CLAIM_LEASE_MS)) === "duplicate") return false;
+      await deps.inbound.complete(id, deps.clock.now());
+    } catch (err) {
+      deps.logger.warn({ channel, err: errorInfo(err) }, "message id not recorded");
+    }
+    return true;
   }
 
   /** Messages kept until the store is back. */
@@ -181,7 +208,14 @@ export class ConversationService {
    * One message through the engine. `replay` is a kept message tried again: a claim found
    * unfinished is its own (made before the store went away), and another failure keeps it waiting.
    */
-  private async process(key: string, message: InboundMessage, send: Sender, replay: boolean, leaseMs = CLAIM_LEASE_MS): Promise<HandleResult> {
+  private async process(
+    key: string,
+    message: InboundMessage,
+    send: Sender,
+    replay: boolean,
+    leaseMs = CLAIM_LEASE_MS,
+    options: HandleOptions = {},
+  ): Promise<HandleResult> {
     const { deps } = this;
     const inboundId = `${message.channel}:${message.messageId}`;
     const now = deps.clock.now();
@@ -195,6 +229,10 @@ export class ConversationService {
     if (claim === "duplicate" && !replay) {
       deps.logger.debug({ chat: deps.pseudonym(key), message: deps.pseudonym(inboundId) }, "duplicate message ignored");
       return "duplicate";
+    }
+    if (claim === "claimed" && options.onNew?.() === "drop") {
+      await deps.inbound.complete(inboundId, deps.clock.now()).catch(() => undefined);
+      return "dropped";
     }
     let record: ConversationRecord | null = null;
     let handledBefore = false;

@@ -176,24 +176,33 @@ export class TelegramChannel {
       this.options.logger.warn({ channel: "telegram", field: event.path }, "telegram update ignored: not the shape Telegram documents");
       return;
     }
-    if (event.kind === "group_mention") return this.inviteToPrivate(event);
+    if (event.kind === "group_mention") {
+      if (await this.options.conversations.firstSeen("telegram", `${this.bot.botInfo.id}:${update.update_id}`)) await this.inviteToPrivate(event);
+      return;
+    }
     if (event.kind !== "citizen") return;
     const lang = languageFromHint(event.languageHint, this.options.defaultLanguage);
-    // Acknowledging the press and tidying old buttons run alongside the answer, not before it.
-    const tidy = event.button ? this.acceptButton(event.chatId, event.button, lang) : { stale: false, done: this.retireKeyboard(event.chatId) };
-    if (!tidy.stale) {
-      await this.options.conversations.handle(
-        {
-          channel: "telegram",
-          chatId: event.chatId,
-          messageId: `${this.bot.botInfo.id}:${update.update_id}`,
-          content: event.content,
-          languageHint: event.languageHint,
+    // Acknowledging the press and tidying old buttons run alongside the answer, not before it, and only
+    // for an update seen for the first time: a redelivered one changes nothing the citizen sees.
+    let tidied: Promise<unknown> = Promise.resolve();
+    await this.options.conversations.handle(
+      {
+        channel: "telegram",
+        chatId: event.chatId,
+        messageId: `${this.bot.botInfo.id}:${update.update_id}`,
+        content: event.content,
+        languageHint: event.languageHint,
+      },
+      (chatId, message) => this.send(chatId, message),
+      {
+        onNew: () => {
+          const tidy = event.button ? this.acceptButton(event.chatId, event.button, lang) : { stale: false, done: this.retireKeyboard(event.chatId) };
+          tidied = tidy.done;
+          return tidy.stale ? "drop" : undefined;
         },
-        (chatId, message) => this.send(chatId, message),
-      );
-    }
-    await tidy.done;
+      },
+    );
+    await tidied;
   }
 
   /**
