@@ -88,7 +88,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       }),
     );
   }
-  const server = await createHttpServer({ logger: app.logger, store: app.store, plugins });
+  const server = await createHttpServer({ logger: app.logger, store: app.store, plugins, texts: app.texts, defaultLanguage: config.DEFAULT_LANGUAGE });
   try {
     await server.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {

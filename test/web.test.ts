@@ -15,6 +15,8 @@ beforeEach(async () => {
   server = await createHttpServer({
     logger: bot.app.logger,
     store: bot.app.store,
+    texts: bot.app.texts,
+    defaultLanguage: "es-MX",
     plugins: [
       contribution(chatPlugin, {
         service: bot.app.conversations,

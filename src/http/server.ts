@@ -1,13 +1,17 @@
 /**
- * The HTTP server: Fastify with the security headers, the shared assets and the health route.
+ * The HTTP server: Fastify with the security headers, the shared assets, the health route and one way
+ * of answering failures (errors.ts).
  * Every other route comes from the plugin that a channel or feature contributes, registered by the
  * composition root (service.ts).
  */
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions, LogController } from "fastify";
+import type { Language } from "../locale/languages.js";
+import type { Texts } from "../locale/texts.js";
 import type { Store } from "../store/ports.js";
 import type { Logger } from "../util/logger.js";
 import { assetsPlugin } from "./assets.js";
+import { errorReplies } from "./errors.js";
 import { healthPlugin } from "./health.js";
 
 /** A plugin with the options it was made with: what a channel or feature hands to the server. */
@@ -44,6 +48,9 @@ export interface HttpServerOptions {
   logger: Logger;
   store: Store;
   plugins: HttpContribution[];
+  /** For answers to failed requests, in the visitor's language. */
+  texts: Texts;
+  defaultLanguage: Language;
 }
 
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
@@ -52,6 +59,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // Request lines carry addresses of citizens: not logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  const logger = options.logger.child({ component: "http" });
+  server.setErrorHandler(errorReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage, logger }));
   // On every route, errors and 404s included: CSP, X-Content-Type-Options: nosniff,
   // X-Frame-Options: DENY, Referrer-Policy: no-referrer, HSTS (honoured over HTTPS only) and the rest.
   await server.register(helmet, {

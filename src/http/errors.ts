@@ -1,0 +1,51 @@
+/**
+ * What the HTTP server answers when a route fails. A 5xx is logged with a fresh error id (the
+ * error's type, code and stack frames: never its message, which may quote what a citizen sent) and
+ * answered with a short text in the visitor's language that carries the same id, so a report of
+ * the problem can be matched with its log line. A 4xx the framework raises (a body too large,
+ * malformed JSON) is answered in the visitor's language too, never with the framework's English.
+ */
+import { randomBytes } from "node:crypto";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { type Language, languageFromHint } from "../locale/languages.js";
+import type { Texts } from "../locale/texts.js";
+import type { Logger } from "../util/logger.js";
+
+export interface ErrorReplyOptions {
+  texts: Texts;
+  defaultLanguage: Language;
+  logger: Logger;
+}
+
+/** The visitor's language: `?lang=`, then a `lang` in the JSON body, then the browser's first language. */
+export function requestLanguage(req: FastifyRequest, fallback: Language): Language {
+  const query = (req.query as { lang?: unknown } | undefined)?.lang;
+  const body = (req.body as { lang?: unknown } | undefined)?.lang;
+  const hint = [query, body].find((v): v is string => typeof v === "string") ?? req.headers["accept-language"]?.split(",")[0]?.trim();
+  return languageFromHint(hint, fallback);
+}
+
+/** Stack frames without the message line: where it failed, not what it was about. */
+function frames(err: Error): string[] {
+  return (err.stack ?? "")
+    .split("\n")
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, 8)
+    .map((line) => line.trim());
+}
+
+export function errorReplies({ texts, defaultLanguage, logger }: ErrorReplyOptions) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const lang = requestLanguage(req, defaultLanguage);
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status < 500) {
+      return reply.code(status).send({ error: texts.t(lang, status === 413 ? "errors.too_large" : "errors.bad_request") });
+    }
+    const errorId = randomBytes(5).toString("hex");
+    logger.error(
+      { errorId, status, method: req.method, route: req.routeOptions.url ?? "(no route)", err: { type: err.name, code: err.code, frames: frames(err) } },
+      "request failed",
+    );
+    return reply.code(status).send({ error: texts.t(lang, "errors.server", { id: errorId }), errorId });
+  };
+}

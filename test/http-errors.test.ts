@@ -1,0 +1,75 @@
+/** A failing request is logged with an error id and answered in the visitor's language, never with internals. */
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { chatPlugin } from "../src/channels/web/chat.js";
+import { contribution, createHttpServer } from "../src/http/server.js";
+import { createLogger } from "../src/util/logger.js";
+import { startBot, type TestBot } from "./helpers/app.js";
+import { LogLines } from "./helpers/service.js";
+
+/** A route that fails the way a bug does, with a message that quotes a citizen's data. */
+const failing: FastifyPluginAsync = async (app) => {
+  app.post("/fails", async () => {
+    throw new TypeError("Cannot read properties of undefined, chat 5215512345678 said «secreto»");
+  });
+};
+
+let bot: TestBot;
+let server: FastifyInstance;
+let logs: LogLines;
+beforeEach(async () => {
+  bot = await startBot();
+  logs = new LogLines();
+  server = await createHttpServer({
+    logger: createLogger("info", logs),
+    store: bot.app.store,
+    texts: bot.app.texts,
+    defaultLanguage: "es-MX",
+    plugins: [contribution(failing, {}), contribution(chatPlugin, { service: bot.app.conversations, texts: bot.app.texts, photoMaxBytes: 1024 })],
+  });
+});
+afterEach(async () => {
+  await server.close();
+  await bot.close();
+});
+
+describe("failed requests", () => {
+  it("a 5xx is logged with an error id and no message text, and answered with that id in the visitor's language", async () => {
+    const es = await server.inject({ method: "POST", url: "/fails", payload: { text: "hola" } });
+    expect(es.statusCode).toBe(500);
+    const body = es.json() as { error: string; errorId: string };
+    expect(body.errorId).toMatch(/^[0-9a-f]{10}$/);
+    expect(body.error).toContain("Tuvimos un problema técnico");
+    expect(body.error).toContain(body.errorId);
+    expect(es.body).not.toMatch(/Cannot read|secreto|TypeError|5215512345678/);
+
+    const en = await server.inject({ method: "POST", url: "/fails", headers: { "accept-language": "en-US,en;q=0.8" }, payload: {} });
+    expect(en.json().error).toContain("We had a technical problem");
+    const fromBody = await server.inject({ method: "POST", url: "/fails", payload: { lang: "en" } });
+    expect(fromBody.json().error).toContain("We had a technical problem");
+
+    const lines = logs.lines.filter((l) => l.msg === "request failed");
+    expect(lines.map((l) => l.errorId)).toEqual([body.errorId, en.json().errorId, fromBody.json().errorId]);
+    expect(lines[0]).toMatchObject({ status: 500, method: "POST", route: "/fails", err: { type: "TypeError" } });
+    expect(logs.text).not.toMatch(/Cannot read|secreto|5215512345678/);
+  });
+
+  it("a body too large or not JSON is refused in the visitor's language, not with the framework's English", async () => {
+    const big = await server.inject({
+      method: "POST",
+      url: "/api/chat/messages",
+      payload: { session: randomUUID(), id: randomUUID(), photo: "A".repeat(200_000) },
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toEqual({ error: "Ese mensaje es demasiado grande. Si es una foto, envía una más ligera." });
+    const broken = await server.inject({
+      method: "POST",
+      url: "/api/chat/messages",
+      headers: { "content-type": "application/json", "accept-language": "en" },
+      payload: "{not json",
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json()).toEqual({ error: "I could not understand that message. Please try again." });
+  });
+});
