@@ -1,7 +1,9 @@
 /**
  * Texts: every word the bot says lives in locales/<language>/*.yaml (i18next). Each file is a
- * top-level key: locales/es-MX/report.yaml holds `report.*`.
+ * top-level key: locales/es-MX/report.yaml holds `report.*`. What people wrote (a description, a
+ * typed folio, a note) is never read by i18next: see `shield`.
  */
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import i18next, { type i18n } from "i18next";
@@ -34,6 +36,46 @@ function loadLanguage(dir: string, lang: string): Record<string, unknown> {
   }
   return out;
 }
+
+/**
+ * A parameter i18next may see as it is: it cannot hold interpolation, nesting or formatting syntax
+ * (keys, ids, folios, ISO dates, numbers as text). Anything else may be text a person wrote.
+ */
+const INERT = /^[\w.:+-]*$/;
+
+/**
+ * Parameters with every string that is not inert swapped for a random token, and a function that
+ * puts the real strings back into i18next's result. i18next never sees what people wrote, so a
+ * description holding `$t(…)` or `{{…}}` is shown as written and cannot change the text around it
+ * (with i18next's own `skipOnVariables`, such a value is not expanded but stops the template's own
+ * nestings — `Tipo: $t(category.baches)` shown raw).
+ */
+function shield(params: Record<string, unknown>, nonce: string): { params: Record<string, unknown>; restore(text: string): string } {
+  const values: string[] = [];
+  // No `:` or `.` (i18next reads them in a nested key as namespace and key separators).
+  const token = (i: number) => `\u27EA${nonce}g${i}\u27EB`;
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === "string") {
+      if (INERT.test(value)) return value;
+      values.push(value);
+      return token(values.length - 1);
+    }
+    if (depth > 8 || value === null || typeof value !== "object" || value instanceof Date) return value;
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, depth + 1)]));
+  };
+  const shielded = walk(params, 0) as Record<string, unknown>;
+  return {
+    params: shielded,
+    restore(text) {
+      let out = text;
+      // split/join, not replace: a value holding `$&` or `$1` stays as written.
+      for (let i = values.length - 1; i >= 0; i--) out = out.split(token(i)).join(values[i]);
+      return out;
+    },
+  };
+}
+
 
 /** What the texts need from the deployment (config/deployment.yaml). */
 export interface TextSettings {
@@ -83,8 +125,16 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     return value;
   };
 
+  const nonce = randomBytes(8).toString("hex");
+  const translate = (lang: Language, key: string, params?: Record<string, unknown>): string => {
+    const t = fixed.get(lang) ?? fixed.get(fallback);
+    if (!params) return String(t?.(key));
+    const shielded = shield(params, nonce);
+    return shielded.restore(String(t?.(key, shielded.params as never)));
+  };
+
   return {
-    t: (lang, key, params) => plainText(lang, key) ?? String((fixed.get(lang) ?? fixed.get(fallback))?.(key, params as never)),
+    t: (lang, key, params) => plainText(lang, key) ?? translate(lang, key, params),
     words(name) {
       let cached = wordCache.get(name);
       if (!cached) {
