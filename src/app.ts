@@ -20,6 +20,7 @@ import { Reports } from "./domain/reports.js";
 import { Lifecycle } from "./domain/statuses.js";
 import { Engine } from "./engine/engine.js";
 import type { Language } from "./locale/languages.js";
+import { CODE_KEYS } from "./locale/code-keys.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { trainUnderstanding } from "./nlu/index.js";
 import { openStore } from "./store/index.js";
@@ -79,7 +80,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (!deployment.languages.includes(defaultLanguage)) {
     throw new ConfigFileError(`DEFAULT_LANGUAGE=${defaultLanguage} is not among the languages of config/deployment.yaml (${deployment.languages.join(", ")})`);
   }
-  const texts = await loadTexts(config.LOCALES_DIR, deployment);
+  const texts = await loadTexts(config.LOCALES_DIR, { languages: deployment.languages, timeZone: deployment.timeZone, required: CODE_KEYS });
   const engineCtx = { t: (lang: Parameters<Texts["t"]>[0], key: string) => texts.t(lang, key), words: (name: string) => texts.words(name) };
   const flows = loadFlowsFromDir(config.FLOWS_DIR, { actions: ACTION_NAMES, missingKey: texts.missingKey });
   const lifecycle = Lifecycle.load(join(config.CONFIG_DIR, "statuses.yaml"), texts.missingKey);

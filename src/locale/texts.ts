@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import i18next, { type i18n } from "i18next";
 import { parse } from "yaml";
+import { checkLanguage, LocaleError } from "./check.js";
 import { LANGUAGES, type Language } from "./languages.js";
 
 export interface Texts {
@@ -20,7 +21,7 @@ export interface Texts {
   listAll(key: string): string[];
 }
 
-export class LocaleError extends Error {}
+export { LocaleError };
 
 function loadLanguage(dir: string, lang: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -76,18 +77,26 @@ function shield(params: Record<string, unknown>, nonce: string): { params: Recor
   };
 }
 
-
-/** What the texts need from the deployment (config/deployment.yaml). */
+/** What the texts need from the deployment (config/deployment.yaml), and from the code. */
 export interface TextSettings {
   /** Languages spoken here, the default first: a text missing in one language is taken from the default. */
   languages: readonly Language[];
   /** Dates are shown in this time zone. */
   timeZone: string;
+  /**
+   * Keys the code uses (src/locale/code-keys.ts): start-up stops naming the file and key when one is
+   * missing in a language, as it does when a nested `$t(…)` points nowhere.
+   */
+  required?: readonly string[];
 }
 
 export async function loadTexts(dir: string, settings: TextSettings): Promise<Texts> {
   const resources: Record<string, { translation: Record<string, unknown> }> = {};
-  for (const lang of LANGUAGES) resources[lang] = { translation: loadLanguage(dir, lang) };
+  for (const lang of LANGUAGES) {
+    const translation = loadLanguage(dir, lang);
+    checkLanguage(dir, lang, translation, settings.required ?? []);
+    resources[lang] = { translation };
+  }
   const fallback = settings.languages[0];
   const instance: i18n = i18next.createInstance();
   await instance.init({
