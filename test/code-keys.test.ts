@@ -52,7 +52,11 @@ function scan(): { literals: Map<string, string>; families: Map<string, string> 
 /** Texts that remember every key asked for. */
 function recording(texts: Texts): { texts: Texts; keys: Set<string> } {
   const keys = new Set<string>();
-  return { keys, texts: { ...texts, t: (lang, key, params) => (keys.add(key), texts.t(lang, key, params)) } };
+  const t: Texts["t"] = (lang, key, params) => {
+    keys.add(key);
+    return texts.t(lang, key, params);
+  };
+  return { keys, texts: { ...texts, t } };
 }
 
 let texts: Texts;

@@ -57,7 +57,10 @@ function nest(values: Map<string, unknown>): Record<string, unknown> {
   for (const [path, value] of values) {
     const parts = path.split(".");
     let at = out;
-    for (const part of parts.slice(0, -1)) at = (at[part] ??= {}) as Record<string, unknown>;
+    for (const part of parts.slice(0, -1)) {
+      at[part] ??= {};
+      at = at[part] as Record<string, unknown>;
+    }
     at[parts.at(-1) as string] = value;
   }
   return out;
