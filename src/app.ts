@@ -108,7 +108,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     lifecycle,
   );
-  const actions = createActions({ citizens, reports, municipalities, categories, texts, privacyVersion: authority.privacy.version });
+  const photos = new Photos(store.media, Math.round(config.PHOTO_MAX_MB * 1024 * 1024), clock);
+  const actions = createActions({ citizens, reports, photos, municipalities, categories, texts, privacyVersion: authority.privacy.version });
   const renderer = new Renderer(texts, textGlobals);
   const conversations = new ConversationService({
     engine: new Engine(flows, engineCtx),
@@ -117,7 +118,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     citizens,
     conversations: store.conversations,
     inbound: store.inbound,
-    photos: new Photos(store.media, Math.round(config.PHOTO_MAX_MB * 1024 * 1024)),
+    photos,
     clock,
     logger,
     defaultLanguage,

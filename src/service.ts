@@ -108,6 +108,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   void whatsapp?.start();
   // Messages a stopped process claimed but never finished are processed now (and swept again every minute).
   app.conversations.startRecovery({ soleProcess: app.store.kind === "embedded" });
+  app.conversations.startDraftSweep();
 
   return {
     app,

@@ -210,4 +210,30 @@ describe.each(stores)("%s store", (name, open) => {
     expect(plan).toContain(`"indexName":"${CITIZEN_INDEX}"`);
     expect(plan).not.toContain("COLLSCAN");
   });
+
+  it("draft photos are listed by age until a report keeps them or they are discarded; a kept photo is never discarded", async () => {
+    const data = Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]);
+    const t0 = new Date("2030-01-01T00:00:00Z");
+    const later = (ms: number) => new Date(t0.getTime() + ms);
+    const [a, b, c, missing] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await store.media.put(b, { data, mimeType: "image/jpeg" }, { owner: "web:s2", at: later(1000) });
+    await store.media.put(a, { data, mimeType: "image/jpeg" }, { owner: "web:s1", at: t0 });
+    await store.media.put(c, { data, mimeType: "image/jpeg" });
+    expect(await store.media.drafts(later(500), 10)).toEqual([{ id: a, owner: "web:s1", at: t0 }]);
+    expect((await store.media.drafts(later(5000), 10)).map((d) => d.id)).toEqual([a, b]);
+    expect((await store.media.drafts(later(5000), 1)).map((d) => d.id)).toEqual([a]);
+
+    expect(await store.media.keep([a, missing])).toEqual([a]);
+    await store.close();
+    store = await reopen();
+    expect((await store.media.drafts(later(5000), 10)).map((d) => d.id)).toEqual([b]);
+    await store.media.discard(a);
+    await store.media.discard(c);
+    await store.media.discard(b);
+    await store.media.discard(missing);
+    expect(await store.media.get(a)).toEqual({ data, mimeType: "image/jpeg" });
+    expect(await store.media.get(c)).toEqual({ data, mimeType: "image/jpeg" });
+    expect(await store.media.get(b)).toBeNull();
+    expect(await store.media.drafts(later(5000), 10)).toEqual([]);
+  });
 });

@@ -237,6 +237,17 @@ describe("telegram, long polling", () => {
     expect(buttons(menu)).toContain("Report a problem");
   });
 
+  it("a photo sent when no question asks for one is neither downloaded nor stored", async () => {
+    bot = await runBot(telegramEnv());
+    const ana = fake.user(5014);
+    await ana.say("/start");
+    await ana.expect("¿Qué quieres hacer?");
+    await ana.sendPhoto(await readFile(join(FIXTURES, "photos", "photo.jpg")));
+    await ana.expect("no necesito una foto");
+    await ana.expect("¿Qué quieres hacer?");
+    expect(fake.callsOf("getFile")).toHaveLength(0);
+  });
+
   it("refuses a photo over the size limit without downloading it", async () => {
     bot = await runBot(telegramEnv({ PHOTO_MAX_MB: "0.001" }));
     const ana = fake.user(5012);

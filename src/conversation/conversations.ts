@@ -10,7 +10,7 @@ import { citizenId } from "../domain/model/citizen.js";
 import type { Photos } from "../domain/photos.js";
 import type { Engine } from "../engine/engine.js";
 import { MAX_LINK } from "../engine/flow.js";
-import { type EngineInput, GLOBAL_WORDS, type Reply, type StepResult } from "../engine/types.js";
+import { type ConversationState, type EngineInput, GLOBAL_WORDS, type Reply, type StepResult } from "../engine/types.js";
 import type { Understood } from "../engine/understanding.js";
 import { type Language, languageFromHint } from "../locale/languages.js";
 import type { ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../store/ports.js";
@@ -21,6 +21,7 @@ import type { Logger } from "../util/logger.js";
 import type { Pseudonymizer } from "../util/pseudonym.js";
 import { stripControl } from "../util/text.js";
 import type { Action, ActionContext } from "./actions/index.js";
+import { DraftPhotos } from "./draft-photos.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
 import { Recovery } from "./recovery.js";
@@ -86,8 +87,10 @@ export class ConversationService {
   /** How each channel delivers a reply when no live request is waiting for it (recovered messages). */
   private readonly senders = new Map<ChannelName, Sender>();
   private readonly recovery: Recovery;
+  private readonly drafts: DraftPhotos;
 
   constructor(private readonly deps: ConversationDeps) {
+    this.drafts = new DraftPhotos({ ...deps, queue: this.queue });
     this.outage = new StoreOutage({
       queue: this.queue,
       retry: (key, message, send) => this.process(key, message, send, true),
@@ -189,6 +192,16 @@ export class ConversationService {
     this.recovery.start(options);
   }
 
+  /** Deletes, every minute, photos of reports that were never sent (see draft-photos.ts). */
+  startDraftSweep(): void {
+    this.drafts.start();
+  }
+
+  /** One sweep of draft photos now; resolves with how many were deleted. */
+  sweepDrafts(): Promise<number> {
+    return this.drafts.sweep();
+  }
+
   /** One recovery sweep now; resolves with how many messages it took over. */
   recover(): Promise<number> {
     return this.recovery.sweep();
@@ -197,6 +210,7 @@ export class ConversationService {
   /** Stops the timers (the process is stopping); says how many messages were still waiting for the store. */
   stop(): number {
     this.recovery.stop();
+    this.drafts.stop();
     return this.outage.stop();
   }
 
@@ -250,7 +264,7 @@ export class ConversationService {
           state = deps.engine.expire(state);
         }
 
-        const input = await this.toEngineInput(message);
+        const input = await this.toEngineInput(message, key, state);
         if ("type" in input && input.type === "text") input.understood = await this.understand(input.text, state?.lang ?? citizen.language, key);
         // A message that could not be used (a photo too large, say) is answered and the question asked again.
         let result: StepResult =
@@ -272,6 +286,7 @@ export class ConversationService {
         const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
         record = { id: key, state: result.state, pending, updatedAt: deps.clock.now(), handled };
         await deps.conversations.save(record);
+        await this.drafts.release(state, result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
       }
     } catch (err) {
       return this.notProcessed(key, message, send, replay, err, record);
@@ -339,7 +354,8 @@ export class ConversationService {
     return { ...record, pending: [] };
   }
 
-  private async toEngineInput(message: InboundMessage): Promise<EngineInput | { reply: string }> {
+  /** The message as the engine reads it; a photo is fetched and stored only when the question asks for one. */
+  private async toEngineInput(message: InboundMessage, key: string, state: ConversationState | null): Promise<EngineInput | { reply: string }> {
     const c = message.content;
     switch (c.type) {
       case "text":
@@ -352,9 +368,10 @@ export class ConversationService {
         }
         return { type: "location", latitude: c.latitude, longitude: c.longitude };
       case "photo": {
+        if (this.deps.engine.accepts(state) !== "photo") return { type: "unsupported", kind: "unexpected_photo" };
         const data = await this.readPhoto(c.data);
         if (!Buffer.isBuffer(data)) return data;
-        const saved = await this.deps.photos.save(data);
+        const saved = await this.deps.photos.save(data, key);
         if (!saved.ok) return { reply: saved.reason === "too_large" ? "errors.photo_too_large" : "errors.photo_not_image" };
         return { type: "photo", mediaId: saved.mediaId };
       }

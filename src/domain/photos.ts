@@ -1,12 +1,12 @@
-/** Photos sent by citizens: only real images, within a size limit, stored under a fresh id. */
+/**
+ * Photos sent by citizens: only whole JPEG, PNG or WebP images within a size limit, stored without
+ * their metadata (no GPS, camera or date: see images/). A photo starts as a draft of the
+ * conversation that received it; a report keeps it for good, and a draft never sent is deleted.
+ */
 import { randomUUID } from "node:crypto";
-import type { MediaRepository } from "../store/ports.js";
-
-const SIGNATURES: { mimeType: string; test: (b: Buffer) => boolean }[] = [
-  { mimeType: "image/jpeg", test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { mimeType: "image/png", test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
-  { mimeType: "image/webp", test: (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP" },
-];
+import type { MediaDraft, MediaRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { cleanImage } from "./images/index.js";
 
 export type PhotoResult = { ok: true; mediaId: string } | { ok: false; reason: "too_large" | "not_an_image" };
 
@@ -14,19 +14,31 @@ export class Photos {
   constructor(
     private readonly media: MediaRepository,
     readonly maxBytes: number,
+    private readonly clock: Clock,
   ) {}
 
-  /** The image type from the bytes themselves, whatever the sender claims. */
-  static sniff(data: Buffer): string | undefined {
-    return SIGNATURES.find((s) => data.length > 12 && s.test(data))?.mimeType;
+  /** Checks and cleans a photo, and stores it as a draft of conversation `owner`. */
+  async save(data: Buffer, owner: string): Promise<PhotoResult> {
+    if (data.length > this.maxBytes) return { ok: false, reason: "too_large" };
+    const image = cleanImage(data);
+    if (!image) return { ok: false, reason: "not_an_image" };
+    const mediaId = randomUUID();
+    await this.media.put(mediaId, { data: image.data, mimeType: image.mimeType }, { owner, at: this.clock.now() });
+    return { ok: true, mediaId };
   }
 
-  async save(data: Buffer): Promise<PhotoResult> {
-    if (data.length > this.maxBytes) return { ok: false, reason: "too_large" };
-    const mimeType = Photos.sniff(data);
-    if (!mimeType) return { ok: false, reason: "not_an_image" };
-    const mediaId = randomUUID();
-    await this.media.put(mediaId, { data, mimeType });
-    return { ok: true, mediaId };
+  /** Keeps photos for a report: drafts no more. Resolves with the ones that exist. */
+  keep(ids: string[]): Promise<string[]> {
+    return this.media.keep(ids);
+  }
+
+  /** Deletes photos that are still drafts (a report did not keep them). */
+  async discard(ids: Iterable<string>): Promise<void> {
+    for (const id of ids) await this.media.discard(id);
+  }
+
+  /** Drafts stored before `before`, oldest first. */
+  drafts(before: Date, limit: number): Promise<MediaDraft[]> {
+    return this.media.drafts(before, limit);
   }
 }

@@ -9,7 +9,7 @@ import { normalize } from "../util/text.js";
 import { type AnswerResult, asShownChoice, choiceOptions, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
 import { type Flow, type FlowSet, findLink, flowForIntent, MENU_FLOW, nextInOrder, type Position, resolveTarget, type Step } from "./flow.js";
-import type { Target } from "./flow-schema.js";
+import type { AnswerSpec, Target } from "./flow-schema.js";
 import { guess, heardVars, interpret } from "./interpret.js";
 import { prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
@@ -40,6 +40,8 @@ const UNSUPPORTED_KEYS: Record<UnsupportedKind, string> = {
   voice: "errors.unsupported_voice",
   // A photo whose message was interrupted (a restart) and cannot be fetched again.
   lost_photo: "errors.photo_unavailable",
+  // A photo when the question is not asking for one: not kept.
+  unexpected_photo: "errors.photo_not_expected",
   other: "errors.unsupported",
 };
 
@@ -82,6 +84,9 @@ function languageAsked(input: EngineInput): Language | undefined {
 }
 
 export class Engine {
+  /** Per flow, where its photo questions save their answer. */
+  private readonly photoPaths = new Map<string, string[]>();
+
   constructor(
     readonly flows: FlowSet,
     private readonly ctx: EngineContext,
@@ -120,6 +125,25 @@ export class Engine {
     if (input.type === "unsupported") return { state, replies: [unsupported(input.kind), prompt(step, state)] };
     if (input.type === "action_result" || input.type === "word") return { state, replies: [] };
     return this.answer(state, step, input);
+  }
+
+  /** The kind of answer the conversation waits for (`photo`, `text`…), or undefined when it waits for none. */
+  accepts(state: ConversationState | null): AnswerSpec["type"] | undefined {
+    if (!state || state.waiting !== "answer") return undefined;
+    const step = this.flows.get(state.flow)?.byId.get(state.step);
+    return step?.type === "ask" ? step.answer.type : undefined;
+  }
+
+  /** The photos (media ids) a conversation's answers hold: what its report would carry if sent. */
+  media(state: ConversationState | null): string[] {
+    if (!state) return [];
+    let paths = this.photoPaths.get(state.flow);
+    if (!paths) {
+      const steps = this.flows.get(state.flow)?.steps ?? [];
+      paths = steps.flatMap((s) => (s.type === "ask" && s.answer.type === "photo" ? [s.save] : []));
+      this.photoPaths.set(state.flow, paths);
+    }
+    return paths.map((path) => getVar(state.vars, path)).filter((v): v is string => typeof v === "string");
   }
 
   /** The question the conversation waits on, asked again. */

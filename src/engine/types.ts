@@ -34,7 +34,7 @@ export const GLOBAL_WORDS = ["menu", "cancel", "help", "language", "privacy"] as
 export type GlobalWord = (typeof GLOBAL_WORDS)[number];
 
 /** What the flows cannot use, named so the answer can say why (an edit, a voice note…). */
-export type UnsupportedKind = "edited" | "voice" | "other" | "lost_photo";
+export type UnsupportedKind = "edited" | "voice" | "other" | "lost_photo" | "unexpected_photo";
 
 /** A message from the citizen, already normalised by a channel and the runtime. */
 export type EngineInput =

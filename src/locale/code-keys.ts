@@ -24,6 +24,7 @@ export const CODE_KEYS: readonly string[] = [
   "errors.unsupported_edited",
   "errors.unsupported_voice",
   "errors.photo_unavailable",
+  "errors.photo_not_expected",
   "errors.too_many_attempts",
   "errors.action_failed",
   "global.cancelled",

@@ -111,9 +111,24 @@ export interface StoredMedia {
   mimeType: string;
 }
 
+/** A photo that belongs to a conversation's unsent report: whose, and since when. */
+export interface MediaDraft {
+  id: string;
+  /** The conversation (`channel:chatId`) that holds it. */
+  owner: string;
+  at: Date;
+}
+
 export interface MediaRepository {
-  put(id: string, media: StoredMedia): Promise<void>;
+  /** Stores a photo; with `draft`, as a draft of that conversation until `keep` or `discard`. */
+  put(id: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): Promise<void>;
   get(id: string): Promise<StoredMedia | null>;
+  /** Keeps photos for good (a report holds them): they are drafts no more. Resolves with the ids that exist. */
+  keep(ids: string[]): Promise<string[]>;
+  /** Deletes a photo that is still a draft; a kept one stays. */
+  discard(id: string): Promise<void>;
+  /** Drafts stored before `before`, oldest first. */
+  drafts(before: Date, limit: number): Promise<MediaDraft[]>;
 }
 
 /** Where an outbound message stands: waiting (or waiting again after a failure), being sent under a lease, sent, or given up. */

@@ -30,6 +30,8 @@ export const reportActions = (s: Services) => [
       anonymous: z.boolean(),
     }),
     run: async (a, { citizen, lang, answering }) => {
+      // Kept before the report is saved: a crash in between leaves a kept photo, never a report without its photo.
+      const photos = a.photo ? await s.photos.keep([a.photo]) : [];
       const report = await s.reports.create(
         {
           municipality: a.municipality,
@@ -37,7 +39,7 @@ export const reportActions = (s: Services) => [
           description: a.description,
           location: a.location ?? null,
           address: a.address ?? null,
-          photos: a.photo ? [a.photo] : [],
+          photos,
           channel: citizen.channel,
           citizenId: citizen.id,
           anonymous: a.anonymous,

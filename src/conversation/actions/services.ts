@@ -2,12 +2,14 @@
 import type { Categories } from "../../domain/categories.js";
 import type { Citizens } from "../../domain/citizens.js";
 import type { Municipalities } from "../../domain/municipalities.js";
+import type { Photos } from "../../domain/photos.js";
 import type { Reports } from "../../domain/reports.js";
 import type { Texts } from "../../locale/texts.js";
 
 export interface Services {
   citizens: Citizens;
   reports: Reports;
+  photos: Photos;
   municipalities: Municipalities;
   categories: Categories;
   texts: Texts;

@@ -1,20 +1,37 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MEDIA_ID } from "../../domain/model/media.js";
-import type { MediaRepository, StoredMedia } from "../ports.js";
+import type { MediaDraft, MediaRepository, StoredMedia } from "../ports.js";
 
-/** Photos as files: `<id>` holds the bytes, `<id>.type` the MIME type. Written to a temporary name, then renamed. */
+/**
+ * Photos as files: `<id>` holds the bytes, `<id>.type` the MIME type, written to a temporary name,
+ * then renamed. A draft also has `drafts/<id>.json` (its conversation and time), written first and
+ * removed when a report keeps the photo, so a crash never leaves a draft that looks kept.
+ */
 export class FileMedia implements MediaRepository {
-  constructor(private readonly dir: string) {}
+  private readonly draftDir: string;
+
+  constructor(private readonly dir: string) {
+    this.draftDir = join(dir, "drafts");
+  }
 
   private path(id: string): string {
     if (!MEDIA_ID.test(id)) throw new Error("invalid media id");
     return join(this.dir, id);
   }
 
-  async put(id: string, media: StoredMedia): Promise<void> {
+  private draftPath(id: string): string {
+    if (!MEDIA_ID.test(id)) throw new Error("invalid media id");
+    return join(this.draftDir, `${id}.json`);
+  }
+
+  async put(id: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): Promise<void> {
     const path = this.path(id);
     await mkdir(this.dir, { recursive: true });
+    if (draft) {
+      await mkdir(this.draftDir, { recursive: true });
+      await writeFile(this.draftPath(id), JSON.stringify({ owner: draft.owner, at: draft.at.toISOString() }));
+    }
     await writeFile(`${path}.type`, media.mimeType);
     await writeFile(`${path}.tmp`, media.data);
     await rename(`${path}.tmp`, path);
@@ -26,8 +43,79 @@ export class FileMedia implements MediaRepository {
       const [data, mimeType] = await Promise.all([readFile(path), readFile(`${path}.type`, "utf8")]);
       return { data, mimeType };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      if (isMissing(err)) return null;
       throw err;
     }
+  }
+
+  async keep(ids: string[]): Promise<string[]> {
+    const kept: string[] = [];
+    for (const id of ids) {
+      if (!(await exists(this.path(id)))) continue;
+      await removeIfThere(this.draftPath(id));
+      kept.push(id);
+    }
+    return kept;
+  }
+
+  async discard(id: string): Promise<void> {
+    const marker = this.draftPath(id);
+    if (!(await exists(marker))) return;
+    const path = this.path(id);
+    for (const file of [path, `${path}.type`, `${path}.tmp`]) await removeIfThere(file);
+    await removeIfThere(marker);
+  }
+
+  async drafts(before: Date, limit: number): Promise<MediaDraft[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.draftDir);
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    const out: MediaDraft[] = [];
+    for (const name of names) {
+      const id = name.replace(/\.json$/, "");
+      if (!MEDIA_ID.test(id) || name === id) continue;
+      out.push({ id, ...(await readDraft(join(this.draftDir, name))) });
+    }
+    return out
+      .filter((d) => d.at < before)
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .slice(0, limit);
+  }
+}
+
+/** A marker that cannot be read (cut by a crash) counts as an old draft of no conversation. */
+async function readDraft(path: string): Promise<Omit<MediaDraft, "id">> {
+  try {
+    const { owner, at } = JSON.parse(await readFile(path, "utf8")) as { owner?: unknown; at?: unknown };
+    const when = new Date(String(at));
+    return { owner: typeof owner === "string" ? owner : "", at: Number.isNaN(when.getTime()) ? new Date(0) : when };
+  } catch {
+    return { owner: "", at: new Date(0) };
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+async function removeIfThere(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
   }
 }

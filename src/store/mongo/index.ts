@@ -69,6 +69,9 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
     }
     const db = conn.db;
     if (!db) throw new MongoUnavailableError(`cannot reach MongoDB at ${mongoHosts(uri)}: no database`);
+    // Photos of unsent reports are swept by the time they were stored.
+    const mediaFiles = db.collection("media.files");
+    await mediaFiles.createIndex({ "metadata.draft.at": 1 }, { sparse: true });
     return {
       kind: "mongodb",
       models,
@@ -82,7 +85,7 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
       events: new MongoEvents(models.events),
       members: new MongoMembers(models.members),
       chats: new MongoLinkedChats(models.chats),
-      media: new GridFsMedia(bucket(conn, "media")),
+      media: new GridFsMedia(bucket(conn, "media"), mediaFiles),
       sharedFiles: new GridFsSharedFiles(bucket(conn, "shared")),
       unavailable: isConnectionError,
       async ping() {

@@ -2,11 +2,18 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { mongo } from "mongoose";
 import { MEDIA_ID } from "../../domain/model/media.js";
-import type { MediaRepository, StoredMedia } from "../ports.js";
+import type { MediaDraft, MediaRepository, StoredMedia } from "../ports.js";
 
-/** Photos in GridFS (bucket `media`), named by their id, with their type in the metadata. */
+/**
+ * Photos in GridFS (bucket `media`), named by their id, with their type in the metadata. A draft
+ * carries `metadata.draft` (its conversation and time) until a report keeps it.
+ */
 export class GridFsMedia implements MediaRepository {
-  constructor(private readonly bucket: mongo.GridFSBucket) {}
+  constructor(
+    private readonly bucket: mongo.GridFSBucket,
+    /** The bucket's `media.files` collection, where the metadata lives. */
+    private readonly files: mongo.Collection,
+  ) {}
 
   private check(id: string): string {
     if (!MEDIA_ID.test(id)) throw new Error("invalid media id");
@@ -21,11 +28,12 @@ export class GridFsMedia implements MediaRepository {
       .hasNext();
   }
 
-  async put(id: string, media: StoredMedia): Promise<void> {
+  async put(id: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): Promise<void> {
     const name = this.check(id);
     // Idempotent: a photo already stored under this id (a migration run twice) is kept.
     if (await this.has(name)) return;
-    await pipeline(Readable.from([media.data]), this.bucket.openUploadStream(name, { metadata: { mimeType: media.mimeType } }));
+    const metadata = draft ? { mimeType: media.mimeType, draft: { owner: String(draft.owner), at: draft.at } } : { mimeType: media.mimeType };
+    await pipeline(Readable.from([media.data]), this.bucket.openUploadStream(name, { metadata }));
   }
 
   async get(id: string): Promise<StoredMedia | null> {
@@ -35,5 +43,30 @@ export class GridFsMedia implements MediaRepository {
     const parts: Buffer[] = [];
     for await (const part of this.bucket.openDownloadStream(file._id)) parts.push(part as Buffer);
     return { data: Buffer.concat(parts), mimeType: String(file.metadata?.mimeType ?? "application/octet-stream") };
+  }
+
+  async keep(ids: string[]): Promise<string[]> {
+    const names = ids.map((id) => this.check(id));
+    if (names.length === 0) return [];
+    await this.files.updateMany({ filename: { $in: names } }, { $unset: { "metadata.draft": "" } });
+    const found = await this.bucket.find({ filename: { $in: names } }).toArray();
+    const existing = new Set(found.map((f) => f.filename));
+    return names.filter((n) => existing.has(n));
+  }
+
+  async discard(id: string): Promise<void> {
+    const name = this.check(id);
+    for (const file of await this.bucket.find({ filename: name, "metadata.draft": { $exists: true } }).toArray()) {
+      await this.bucket.delete(file._id);
+    }
+  }
+
+  async drafts(before: Date, limit: number): Promise<MediaDraft[]> {
+    const found = await this.bucket
+      .find({ "metadata.draft.at": { $lt: before } })
+      .sort({ "metadata.draft.at": 1 })
+      .limit(limit)
+      .toArray();
+    return found.map((f) => ({ id: f.filename, owner: String(f.metadata?.draft?.owner ?? ""), at: new Date(f.metadata?.draft?.at ?? 0) }));
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * Photos of reports never sent are not kept. A photo is stored as a draft of its conversation; it
+ * is deleted as soon as the conversation lets go of it (the draft discarded, `menú`, `cancelar`, an
+ * expired conversation restarted) unless a report kept it. A sweep every minute deletes the drafts
+ * that no conversation holds any more: a conversation idle past its timeout (it would restart
+ * anyway), or a message that failed after the photo was stored.
+ */
+import type { Photos } from "../domain/photos.js";
+import type { Engine } from "../engine/engine.js";
+import type { ConversationState } from "../engine/types.js";
+import type { ConversationRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { errorInfo } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
+import type { KeyedQueue } from "./keyed-queue.js";
+import { readState } from "./state.js";
+
+/** How often drafts are swept, and how old a draft must be before a sweep looks at it. */
+const SWEEP_EVERY_MS = 60 * 1000;
+/** Drafts looked at per sweep. */
+const BATCH = 500;
+
+export interface DraftPhotosDeps {
+  photos: Photos;
+  engine: Engine;
+  conversations: ConversationRepository;
+  /** The conversations' queue: a draft is judged in its conversation's turn, never during one of its messages. */
+  queue: KeyedQueue;
+  clock: Clock;
+  logger: Logger;
+  /** Inactivity after which a conversation has expired. */
+  timeoutMs: number;
+}
+
+export class DraftPhotos {
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly deps: DraftPhotosDeps) {}
+
+  /**
+   * After a message: the photos `before` held (and `added`, stored by this very message) that
+   * `after` no longer holds are deleted, unless a report kept them.
+   */
+  async release(before: ConversationState | null, after: ConversationState, added?: string): Promise<void> {
+    const { engine, photos } = this.deps;
+    const held = new Set(engine.media(after));
+    const dropped = [...engine.media(before), ...(added ? [added] : [])].filter((id) => !held.has(id));
+    if (dropped.length) await photos.discard(new Set(dropped));
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Deletes the drafts no live conversation holds; resolves with how many. Never rejects. */
+  async sweep(): Promise<number> {
+    const { deps } = this;
+    const now = deps.clock.now().getTime();
+    let deleted = 0;
+    try {
+      for (const draft of await deps.photos.drafts(new Date(now - SWEEP_EVERY_MS), BATCH)) {
+        await deps.queue.run(draft.owner, async () => {
+          const record = draft.owner ? await deps.conversations.get(draft.owner) : null;
+          const live = record && now - new Date(record.updatedAt).getTime() <= deps.timeoutMs;
+          if (live && deps.engine.media(readState(record.state)).includes(draft.id)) return;
+          await deps.photos.discard([draft.id]);
+          deleted++;
+        });
+      }
+    } catch (err) {
+      deps.logger.warn({ err: errorInfo(err) }, "draft photos not swept");
+    }
+    if (deleted) deps.logger.info({ photos: deleted }, "photos of reports never sent deleted");
+    return deleted;
+  }
+}

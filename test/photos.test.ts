@@ -1,0 +1,228 @@
+/**
+ * Photos: only whole JPEG, PNG or WebP images are kept, without their metadata (GPS!), and only
+ * when the question asks for one; photos of reports never sent are deleted. Fixtures in
+ * fixtures/photos/ were made with ImageMagick and exiftool: a 64×48 picture with GPS, camera,
+ * author, comment, XMP and IPTC, rotated 90° by its EXIF orientation.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { InboundContent } from "../src/conversation/messages.js";
+import { cleanImage } from "../src/domain/images/index.js";
+import { readOrientation } from "../src/domain/images/orientation.js";
+import { startBot, type TestBot } from "./helpers/app.js";
+
+const DIR = join(import.meta.dirname, "fixtures", "photos");
+const FILES = ["photo.jpg", "progressive.jpg", "photo.webp", "lossless.webp", "photo.png"] as const;
+/** What the fixtures hold besides pixels; none of it may survive. */
+const METADATA = ["SecretPhone", "Ana Secreta", "comentario secreto", "Modelo Secreto", "GPS", "xmpmeta", "Photoshop", "2026:03:01"];
+
+const fixtures = new Map<string, Buffer>();
+beforeAll(async () => {
+  for (const f of FILES) fixtures.set(f, await readFile(join(DIR, f)));
+});
+
+function fixture(name: (typeof FILES)[number]): Buffer {
+  return fixtures.get(name) as Buffer;
+}
+
+/** The JPEG's entropy-coded data and tables: everything from the first DQT to EOI. */
+function jpegPixels(b: Buffer): Buffer {
+  return b.subarray(b.indexOf(Buffer.from([0xff, 0xdb])));
+}
+
+describe("cleaning a photo", () => {
+  it.each(FILES)("%s keeps its pixels and dimensions and loses every piece of metadata", (name) => {
+    const original = fixture(name);
+    expect(METADATA.some((m) => original.includes(m)) || name === "lossless.webp").toBe(true);
+    const image = cleanImage(original);
+    expect(image).toBeDefined();
+    if (!image) return;
+    expect([image.width, image.height]).toEqual([64, 48]);
+    for (const m of METADATA) expect(image.data.includes(m), `${name} still holds ${m}`).toBe(false);
+    // Cleaning again changes nothing: what was kept is a whole image of its own.
+    expect(cleanImage(image.data)?.data.equals(image.data)).toBe(true);
+  });
+
+  it("JPEG: tables and scans are copied byte for byte, and the orientation is all that is left of EXIF", () => {
+    const original = fixture("photo.jpg");
+    const image = cleanImage(original);
+    if (!image) throw new Error("refused");
+    expect(image.mimeType).toBe("image/jpeg");
+    expect(original.includes(jpegPixels(image.data))).toBe(true);
+    const exif = image.data.indexOf("Exif\0\0", 0, "latin1");
+    expect(exif).toBeGreaterThan(0);
+    expect(readOrientation(image.data.subarray(exif + 6))).toBe(6);
+    // Only SOI, the orientation, then what decoding needs.
+    expect(image.data.length).toBeLessThan(original.length / 4);
+    const progressive = cleanImage(fixture("progressive.jpg"));
+    expect(progressive && fixture("progressive.jpg").includes(jpegPixels(progressive.data))).toBe(true);
+    expect(progressive?.data.includes("Exif")).toBe(false);
+  });
+
+  it("PNG and WebP: the image chunks are copied as they were", () => {
+    const png = cleanImage(fixture("photo.png"));
+    expect(png?.mimeType).toBe("image/png");
+    const idat = fixture("photo.png").indexOf("IDAT") - 4;
+    const length = fixture("photo.png").readUInt32BE(idat);
+    expect(png?.data.includes(fixture("photo.png").subarray(idat, idat + 12 + length))).toBe(true);
+    for (const chunk of ["tEXt", "iTXt", "zTXt", "eXIf", "tIME"]) expect(png?.data.includes(chunk)).toBe(false);
+
+    const webp = cleanImage(fixture("photo.webp"));
+    expect(webp?.mimeType).toBe("image/webp");
+    const vp8 = fixture("photo.webp").indexOf("VP8 ");
+    const vp8Length = fixture("photo.webp").readUInt32LE(vp8 + 4);
+    expect(webp?.data.includes(fixture("photo.webp").subarray(vp8, vp8 + 8 + vp8Length))).toBe(true);
+    expect(webp?.data.readUInt32LE(4)).toBe((webp?.data.length ?? 0) - 8);
+    expect(webp?.data.includes("XMP ")).toBe(false);
+    expect(cleanImage(fixture("lossless.webp"))?.data.equals(fixture("lossless.webp"))).toBe(true);
+  });
+
+  it("refuses what is not a whole image: cut, corrupted, disguised, absurdly large", async () => {
+    const jpeg = fixture("photo.jpg");
+    for (const name of FILES) {
+      const b = fixture(name);
+      for (let cut = 0.1; cut < 1; cut += 0.1) expect(cleanImage(b.subarray(0, Math.floor(b.length * cut))), `${name} cut at ${cut}`).toBeUndefined();
+    }
+    expect(cleanImage(await readFile(join(import.meta.dirname, "fixtures", "not-an-image.txt")))).toBeUndefined();
+    expect(cleanImage(Buffer.concat([jpeg.subarray(0, 3), Buffer.alloc(5000, 0x41)]))).toBeUndefined();
+    expect(cleanImage(Buffer.from("RIFF\xff\xff\x00\x00WEBPVP8 ", "latin1"))).toBeUndefined();
+    const png = Buffer.from(fixture("photo.png"));
+    png[png.indexOf("IDAT") + 10] ^= 0xff;
+    expect(cleanImage(png)).toBeUndefined();
+    const huge = Buffer.from(jpeg);
+    const sof = huge.indexOf(Buffer.from([0xff, 0xc0]));
+    huge.writeUInt16BE(60_000, sof + 5);
+    huge.writeUInt16BE(60_000, sof + 7);
+    expect(cleanImage(huge)).toBeUndefined();
+    // Whatever follows the image (a second picture, a vendor trailer) is not kept.
+    const trailed = cleanImage(Buffer.concat([jpeg, Buffer.from("trailer with secreto GPS")]));
+    expect(trailed?.data.includes("secreto")).toBe(false);
+  });
+
+  it("never throws, whatever the bytes", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...FILES), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat(), (name, flips, cut) => {
+        const b = Buffer.from(fixture(name));
+        for (const [at, value] of flips) b[at % b.length] = value;
+        const image = cleanImage(b.subarray(0, b.length - (cut % 16)));
+        if (image) expect(image.width * image.height).toBeGreaterThan(0);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+let bot: TestBot | undefined;
+afterEach(async () => {
+  await bot?.close();
+  bot = undefined;
+});
+
+/** Every file under DATA_DIR/media, drafts' markers included. */
+async function mediaFiles(dataDir: string): Promise<string[]> {
+  try {
+    return (await readdir(join(dataDir, "media"), { recursive: true })).filter((f) => f !== "drafts");
+  } catch {
+    return [];
+  }
+}
+
+function chat(b: TestBot, chatId: string) {
+  let n = 0;
+  return async (content: InboundContent | string, languageHint?: string): Promise<string> => {
+    const replies: string[] = [];
+    const message = typeof content === "string" ? { type: "text" as const, text: content } : content;
+    await b.app.conversations.handle({ channel: "web", chatId, messageId: `${chatId}-${n++}`, content: message, languageHint }, async (_c, m) => {
+      replies.push(m.text);
+    });
+    return replies.join("\n");
+  };
+}
+
+const photo = (name: (typeof FILES)[number]): InboundContent => ({ type: "photo", data: fixture(name) });
+
+/** From "hola" to the photo question of a report. */
+async function toPhotoQuestion(say: ReturnType<typeof chat>): Promise<void> {
+  for (const line of ["hola", "1", "sí", "Metepec", "2"]) await say(line);
+  expect(await say("Hay un bache enorme frente a la escuela primaria")).toContain("envíala ahora");
+}
+
+describe("photos in a conversation", () => {
+  it("a photo where no question asks for one is not stored, and the citizen is told in their language", async () => {
+    bot = await startBot();
+    // New sessions that only send photos (the attack: 147 MB of orphans in 1.6 s).
+    for (let i = 0; i < 30; i++) {
+      const reply = await chat(bot, `flood-${i}`)(photo("photo.jpg"), i % 2 ? "en" : "es");
+      expect(reply).toContain(i % 2 ? "I do not need a photo right now" : "no necesito una foto");
+    }
+    // At every step before the photo question.
+    const say = chat(bot, "steps");
+    for (const line of ["hola", "1", "sí", "Metepec", "2"]) {
+      await say(line);
+      expect(await say(photo("photo.png"))).toContain("no necesito una foto");
+    }
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+  });
+
+  it("at the photo question, the photo is stored without metadata; a file that is no image is refused in the citizen's language", async () => {
+    bot = await startBot();
+    const say = chat(bot, "sender");
+    await toPhotoQuestion(say);
+    expect(await say({ type: "photo", data: Buffer.from("not an image at all, just text") })).toContain("Eso no parece una foto");
+    expect(await say({ type: "photo", data: fixture("photo.jpg").subarray(0, 2000) })).toContain("Eso no parece una foto");
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+    expect(await say(photo("photo.jpg"))).toContain("ubicación exacta");
+    await say("omitir");
+    await say("1");
+    const done = await say("1");
+    const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(done)?.[1] as string;
+    const report = await bot.app.store.reports.byFolio(folio);
+    const stored = await bot.app.store.media.get(report?.photos[0] as string);
+    expect(stored?.mimeType).toBe("image/jpeg");
+    expect(stored?.data.equals(cleanImage(fixture("photo.jpg"))?.data as Buffer)).toBe(true);
+    // Kept for good: not a draft, and a sweep much later leaves it.
+    bot.clock.advance(24 * 60 * 60 * 1000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(0);
+    expect(await bot.app.store.media.get(report?.photos[0] as string)).not.toBeNull();
+
+    const john = chat(bot, "john");
+    for (const line of ["hello", "1", "yes", "Metepec", "2"]) await john(line, "en");
+    await john("There is a huge pothole in front of the school", "en");
+    expect(await john({ type: "photo", data: Buffer.from("GIF89a not what we take") }, "en")).toContain("That does not look like a photo");
+  });
+
+  it("the photo of a report discarded, cancelled or left to expire is deleted", async () => {
+    bot = await startBot();
+    const discard = chat(bot, "discards");
+    await toPhotoQuestion(discard);
+    await discard(photo("photo.webp"));
+    expect((await mediaFiles(bot.dataDir)).length).toBeGreaterThan(0);
+    await discard("omitir");
+    await discard("1");
+    expect(await discard("4")).toContain("Descartamos el reporte");
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+
+    const cancel = chat(bot, "cancels");
+    await toPhotoQuestion(cancel);
+    await cancel(photo("photo.png"));
+    await cancel("menú");
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+
+    const idle = chat(bot, "leaves");
+    await toPhotoQuestion(idle);
+    await idle(photo("photo.jpg"));
+    const stored = await mediaFiles(bot.dataDir);
+    expect(stored.length).toBeGreaterThan(0);
+    // Still answering within the timeout: the draft stays.
+    bot.clock.advance(10 * 60 * 1000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(0);
+    expect(await mediaFiles(bot.dataDir)).toEqual(stored);
+    // Gone silent past the timeout: deleted without waiting for a next message.
+    bot.clock.advance(bot.config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(1);
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+    expect(await idle("hola")).toContain("Pasó un buen rato sin mensajes");
+  });
+});
