@@ -129,7 +129,7 @@ export class Engine {
 
   /** The kind of answer the conversation waits for (`photo`, `text`…), or undefined when it waits for none. */
   accepts(state: ConversationState | null): AnswerSpec["type"] | undefined {
-    if (!state || state.waiting !== "answer") return undefined;
+    if (state?.waiting !== "answer") return undefined;
     const step = this.flows.get(state.flow)?.byId.get(state.step);
     return step?.type === "ask" ? step.answer.type : undefined;
   }
