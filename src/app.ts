@@ -127,6 +127,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     pseudonym,
     retryMs: options.retryMs,
     understand: (text, lang) => understander.understand(text, lang),
+    flood: { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 },
   });
   return {
     config,

@@ -9,7 +9,7 @@ import { type App, type AppOptions, createApp } from "./app.js";
 import { CONSOLE_SOCKET, type ConsoleServer, serveConsole } from "./channels/console/socket.js";
 import { TelegramChannel } from "./channels/telegram/channel.js";
 import { telegramWebhookPlugin } from "./channels/telegram/webhook.js";
-import { chatPlugin } from "./channels/web/chat.js";
+import { limitedChatPlugin } from "./channels/web/rate-limits.js";
 import { WhatsAppChannel } from "./channels/whatsapp/channel.js";
 import { type ClientFactory, createWhatsAppClient } from "./channels/whatsapp/client.js";
 import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
@@ -67,12 +67,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const plugins: HttpContribution[] = [contribution(privacyPagePlugin, { notice: app.privacyNotice, texts: app.texts })];
   if (config.WEB_CHAT_ENABLED) {
     plugins.push(
-      contribution(chatPlugin, {
+      contribution(limitedChatPlugin, {
         service: app.conversations,
         texts: app.texts,
         defaultLanguage: app.defaultLanguage,
         photoMaxBytes: config.PHOTO_MAX_MB * 1024 * 1024,
         publicUrl: app.publicUrl,
+        limits: { perSession: config.WEB_CHAT_SESSION_MAX_PER_MINUTE, perAddress: config.WEB_CHAT_ADDRESS_MAX_PER_MINUTE },
       }),
     );
   }
@@ -88,7 +89,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
       }),
     );
   }
-  const server = await createHttpServer({ logger: app.logger, store: app.store, plugins, texts: app.texts, defaultLanguage: config.DEFAULT_LANGUAGE });
+  const server = await createHttpServer({
+    logger: app.logger,
+    store: app.store,
+    plugins,
+    texts: app.texts,
+    defaultLanguage: app.defaultLanguage,
+    trustProxy: config.TRUST_PROXY,
+  });
   try {
     await server.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {

@@ -27,6 +27,18 @@ const schema = z.object({
   DEFAULT_LANGUAGE: z.enum(LANGUAGES, { message: `accepts ${LANGUAGES.join(" or ")}` }).optional(),
   CONVERSATION_TIMEOUT_MINUTES: z.coerce.number({ message: "accepts a number of minutes" }).positive().default(30),
   PHOTO_MAX_MB: z.coerce.number({ message: "accepts a size in megabytes" }).positive().max(50).default(5),
+  /** Per conversation, on every channel: messages within FLOOD_WINDOW_SECONDS before it is told to slow down. */
+  FLOOD_MAX_MESSAGES: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(10_000).default(20),
+  FLOOD_WINDOW_SECONDS: z.coerce.number({ message: "accepts a number of seconds" }).positive().max(3600).default(30),
+  /** Web chat API requests a minute, per browser session and per address. */
+  WEB_CHAT_SESSION_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of requests" }).int().min(1).max(100_000).default(30),
+  WEB_CHAT_ADDRESS_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of requests" }).int().min(1).max(1_000_000).default(300),
+  /** Behind a reverse proxy: whose X-Forwarded-For to believe (Fastify's trustProxy). */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/, "accepts true, false, a number of proxies, or their addresses separated by commas")
+    .transform((v): boolean | number | string => (v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v))
+    .default(false),
   WEB_CHAT_ENABLED: bool.default(true),
   TELEGRAM_BOT_TOKEN: z
     .string()

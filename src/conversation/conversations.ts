@@ -22,6 +22,7 @@ import type { Pseudonymizer } from "../util/pseudonym.js";
 import { stripControl } from "../util/text.js";
 import type { Action, ActionContext } from "./actions/index.js";
 import { DraftPhotos } from "./draft-photos.js";
+import { FloodGate, type FloodLimit } from "./flood.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
 import { Recovery } from "./recovery.js";
@@ -60,6 +61,8 @@ export interface ConversationDeps {
   pseudonym: Pseudonymizer;
   /** The language understanding (src/nlu/): what a text message says, handed to the engine with it. */
   understand?: (text: string, lang: Language) => Promise<Understood>;
+  /** Most messages one conversation may send in a window before it is told to slow down (flood.ts). */
+  flood: FloodLimit;
 }
 
 /**
@@ -69,8 +72,9 @@ export interface ConversationDeps {
  * and answered when the store is back. `failed`: the citizen is told so and asked to try again, and
  * the message is never processed later. `duplicate`: a message already handled, ignored.
  * `dropped`: new, but the channel's `onNew` said it is not for the conversation (a press on an old question).
+ * `limited`: the conversation sends too fast (flood.ts); the message was not handled.
  */
-export type HandleResult = "processed" | "duplicate" | "failed" | "deferred" | "dropped";
+export type HandleResult = "processed" | "duplicate" | "failed" | "deferred" | "dropped" | "limited";
 
 export interface HandleOptions {
   /**
@@ -88,8 +92,10 @@ export class ConversationService {
   private readonly senders = new Map<ChannelName, Sender>();
   private readonly recovery: Recovery;
   private readonly drafts: DraftPhotos;
+  private readonly flood: FloodGate;
 
   constructor(private readonly deps: ConversationDeps) {
+    this.flood = new FloodGate(deps.flood, deps.clock);
     this.drafts = new DraftPhotos({ ...deps, queue: this.queue });
     this.outage = new StoreOutage({
       queue: this.queue,
@@ -112,7 +118,22 @@ export class ConversationService {
 
   /** Processes one inbound message; `send` delivers each reply. Never throws for one bad message. */
   handle(message: InboundMessage, send: Sender, options: HandleOptions = {}): Promise<HandleResult> {
+    const key = citizenId(message.channel, message.chatId);
+    const pace = this.flood.check(key);
+    if (pace !== "pass") return pace === "notice" ? this.slowDown(key, message, send) : Promise.resolve("limited");
     return this.enqueue(message, send, CLAIM_LEASE_MS, options);
+  }
+
+  /** The one notice a flooding conversation gets, in its language, after what it is still waiting for. */
+  private slowDown(key: string, message: InboundMessage, send: Sender): Promise<HandleResult> {
+    const { deps } = this;
+    deps.logger.warn({ chat: deps.pseudonym(key) }, "too many messages: ignored until the pace drops");
+    return this.queue.run(key, async () => {
+      const saved = await deps.conversations.get(key).catch(() => null);
+      const lang = readState(saved?.state)?.lang ?? languageFromHint(message.languageHint, deps.defaultLanguage);
+      await send(message.chatId, deps.renderer.text(lang, "errors.flood")).catch(() => undefined);
+      return "limited" as const;
+    });
   }
 
   /** `leaseMs`: how old an unfinished claim of this message must be to be taken over. */
@@ -251,7 +272,7 @@ export class ConversationService {
     let record: ConversationRecord | null = null;
     let handledBefore = false;
     try {
-      let citizen = await deps.citizens.getOrCreate(message.channel, message.chatId, languageFromHint(message.languageHint, deps.defaultLanguage));
+      let citizen = await deps.citizens.forChat(message.channel, message.chatId, languageFromHint(message.languageHint, deps.defaultLanguage));
       record = await deps.conversations.get(key);
       if (record?.pending.length) record = await this.flush(record, message.chatId, send);
       // Its step was saved, but its claim was never completed (a failure, a crash): not run again on the newer state.

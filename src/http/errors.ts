@@ -39,7 +39,8 @@ export function errorReplies({ texts, defaultLanguage, logger }: ErrorReplyOptio
     const lang = requestLanguage(req, defaultLanguage);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status < 500) {
-      return reply.code(status).send({ error: texts.t(lang, status === 413 ? "errors.too_large" : "errors.bad_request") });
+      const key = status === 413 ? "errors.too_large" : status === 429 ? "errors.rate_limited" : "errors.bad_request";
+      return reply.code(status).send({ error: texts.t(lang, key) });
     }
     const errorId = randomBytes(5).toString("hex");
     logger.error(

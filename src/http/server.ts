@@ -51,10 +51,19 @@ export interface HttpServerOptions {
   /** For answers to failed requests, in the visitor's language. */
   texts: Texts;
   defaultLanguage: Language;
+  /** Fastify's trustProxy (TRUST_PROXY). */
+  trustProxy?: boolean | number | string;
+}
+
+/** Trusts the nearest `n` proxies (TRUST_PROXY=2). */
+function hops(n: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < n;
 }
 
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const server = Fastify({
+    // Behind a reverse proxy, the citizen's address (for rate limits) is in X-Forwarded-For.
+    trustProxy: typeof options.trustProxy === "number" ? hops(options.trustProxy) : (options.trustProxy ?? false),
     loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
     // Request lines carry addresses of citizens: not logged.
     logController: new LogController({ disableRequestLogging: true }),

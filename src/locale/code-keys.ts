@@ -45,6 +45,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.expired",
   "errors.internal",
   "errors.store_unavailable",
+  "errors.flood",
   "errors.photo_too_large",
   "errors.photo_not_image",
   "privacy.sensitive_words",
@@ -52,6 +53,7 @@ export const CODE_KEYS: readonly string[] = [
   "errors.bad_request",
   "errors.too_large",
   "errors.server",
+  "errors.rate_limited",
   // console
   "channel.location_hint",
   "channel.photo_hint",

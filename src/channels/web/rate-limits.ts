@@ -1,0 +1,43 @@
+/**
+ * The web chat with limits on what browsers post, with @fastify/rate-limit (in memory, per
+ * process): per address, checked before the body is read, and per browser session, once it is.
+ * Over either, the answer is 429 with a polite text in the visitor's language (the server's error
+ * answer) and `retry-after`. The page itself is not limited.
+ */
+import rateLimit, { normalizeIP } from "@fastify/rate-limit";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { type ChatPluginOptions, chatPlugin } from "./chat.js";
+
+export interface ChatLimits {
+  /** Requests a minute from one browser session. */
+  perSession: number;
+  /** Requests a minute from one address (IPv6 grouped by /64): many citizens may share one. */
+  perAddress: number;
+}
+
+const MINUTE = 60_000;
+
+function address(req: FastifyRequest): string {
+  return `address:${normalizeIP(req.ip, 64)}`;
+}
+
+function session(req: FastifyRequest): string {
+  const value = (req.body as { session?: unknown } | undefined)?.session;
+  return typeof value === "string" ? `session:${value.slice(0, 64)}` : address(req);
+}
+
+/** Only what browsers post (messages, photos) counts. */
+const notPosted = (req: FastifyRequest) => req.method !== "POST";
+
+/** Thrown to the server's error answer, which words it in the visitor's language. */
+const tooMany = () => ({ statusCode: 429, message: "too many requests" });
+
+export const limitedChatPlugin: FastifyPluginAsync<ChatPluginOptions & { limits: ChatLimits }> = async (app, { limits, ...chat }) => {
+  const common = { global: true, timeWindow: MINUTE, allowList: notPosted, errorResponseBuilder: tooMany };
+  await app.register(rateLimit, { ...common, max: limits.perAddress, keyGenerator: address });
+  // A second limiter runs only in its own scope (the plugin runs one limiter per request and scope).
+  await app.register(async (scoped) => {
+    await scoped.register(rateLimit, { ...common, hook: "preHandler", max: limits.perSession, keyGenerator: session });
+    await scoped.register(chatPlugin, chat);
+  });
+};
