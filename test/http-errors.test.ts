@@ -3,9 +3,9 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chatPlugin } from "../src/channels/web/chat.js";
-import { contribution, createHttpServer } from "../src/http/server.js";
+import { contribution } from "../src/http/server.js";
 import { createLogger } from "../src/util/logger.js";
-import { startBot, type TestBot } from "./helpers/app.js";
+import { httpServer, startBot, type TestBot } from "./helpers/app.js";
 import { LogLines } from "./helpers/service.js";
 
 /** A route that fails the way a bug does, with a message that quotes a citizen's data. */
@@ -21,13 +21,11 @@ let logs: LogLines;
 beforeEach(async () => {
   bot = await startBot();
   logs = new LogLines();
-  server = await createHttpServer({
-    logger: createLogger("info", logs),
-    store: bot.app.store,
-    texts: bot.app.texts,
-    defaultLanguage: "es-MX",
-    plugins: [contribution(failing, {}), contribution(chatPlugin, { service: bot.app.conversations, texts: bot.app.texts, photoMaxBytes: 1024 })],
-  });
+  server = await httpServer(
+    bot,
+    [contribution(failing, {}), contribution(chatPlugin, { service: bot.app.conversations, texts: bot.app.texts, photoMaxBytes: 1024 })],
+    createLogger("info", logs),
+  );
 });
 afterEach(async () => {
   await server.close();

@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { limitedChatPlugin } from "../src/channels/web/rate-limits.js";
 import type { InboundMessage } from "../src/conversation/messages.js";
 import type { ChannelName } from "../src/domain/model/channel.js";
-import { contribution, createHttpServer } from "../src/http/server.js";
+import { contribution } from "../src/http/server.js";
 import { FakeBotApi } from "./fakes/bot-api.js";
-import { startBot, type TestBot } from "./helpers/app.js";
+import { httpServer, startBot, type TestBot } from "./helpers/app.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
 
 let bot: TestBot | undefined;
@@ -25,13 +25,7 @@ afterEach(async () => {
 
 async function webChat(limits: { perSession: number; perAddress: number }): Promise<FastifyInstance> {
   bot = await startBot();
-  server = await createHttpServer({
-    logger: bot.app.logger,
-    store: bot.app.store,
-    texts: bot.app.texts,
-    defaultLanguage: "es-MX",
-    plugins: [contribution(limitedChatPlugin, { service: bot.app.conversations, texts: bot.app.texts, photoMaxBytes: 1024, limits })],
-  });
+  server = await httpServer(bot, [contribution(limitedChatPlugin, { service: bot.app.conversations, texts: bot.app.texts, photoMaxBytes: 1024, limits })]);
   return server;
 }
 

@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { type App, type AppOptions, createApp } from "../../src/app.js";
 import { ConsoleChannel } from "../../src/channels/console/adapter.js";
 import { type Config, loadConfig } from "../../src/config/settings.js";
+import { createHttpServer, type HttpContribution } from "../../src/http/server.js";
 import type { Language } from "../../src/locale/languages.js";
 import { ManualClock } from "../../src/util/clock.js";
-import { createLogger } from "../../src/util/logger.js";
+import { createLogger, type Logger } from "../../src/util/logger.js";
 
 export async function tempDir(prefix = "ma-test-"): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -45,4 +46,9 @@ export async function startBot(
     close: () => app.close(),
   };
   return bot;
+}
+
+/** The HTTP server as service.ts makes it, over this bot, with the given plugins. */
+export function httpServer(bot: TestBot, plugins: HttpContribution[], logger: Logger = bot.app.logger) {
+  return createHttpServer({ logger, store: bot.app.store, texts: bot.app.texts, defaultLanguage: bot.config.DEFAULT_LANGUAGE, plugins });
 }
