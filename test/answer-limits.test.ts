@@ -1,19 +1,20 @@
 /** A refused answer states the question's own limits, whatever the question: never another question's. */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ACTION_NAMES } from "../src/conversation/actions/index.js";
+import { loadFlowsFromDir } from "../src/conversation/flow-files.js";
 import { Renderer } from "../src/conversation/render.js";
 import { Engine } from "../src/engine/engine.js";
 import type { FlowSet, Step } from "../src/engine/flow.js";
-import { loadFlowsFromDir } from "../src/engine/flow-loader.js";
 import type { ConversationState } from "../src/engine/types.js";
 import { LANGUAGES } from "../src/locale/languages.js";
 import { loadTexts, type Texts } from "../src/locale/texts.js";
 import { startBot, type TestBot } from "./helpers/app.js";
+import { deployment } from "./helpers/deployment.js";
 
 let texts: Texts;
 let flows: FlowSet;
 beforeAll(async () => {
-  texts = await loadTexts("locales");
+  texts = await loadTexts("locales", deployment);
   flows = loadFlowsFromDir("flows", { actions: ACTION_NAMES, missingKey: texts.missingKey });
 });
 
@@ -36,7 +37,7 @@ function textAsks(): { flow: string; step: TextAsk }[] {
 describe("limits of text questions", () => {
   it("every text question of the shipped flows refuses with its own minimum and maximum, in every language", () => {
     const engine = new Engine(flows, { t: (lang, key) => texts.t(lang, key), words: (name) => texts.words(name) });
-    const renderer = new Renderer(texts, {});
+    const renderer = new Renderer(texts, () => ({}));
     const asks = textAsks();
     expect(asks.length).toBeGreaterThanOrEqual(2);
     for (const lang of LANGUAGES) {

@@ -9,6 +9,7 @@ import { parse } from "yaml";
 import { LANGUAGES } from "../src/locale/languages.js";
 import { loadTexts, type Texts } from "../src/locale/texts.js";
 import { startBot, type TestBot } from "./helpers/app.js";
+import { deployment } from "./helpers/deployment.js";
 
 const HOSTILE = [
   "$t(report.summary)",
@@ -25,7 +26,7 @@ const HOSTILE = [
 
 let texts: Texts;
 beforeAll(async () => {
-  texts = await loadTexts("locales");
+  texts = await loadTexts("locales", deployment);
 });
 
 /** Every text of one language with its parameters: `{{name}}`, `{{- name}}` and `{{name, format}}`. */

@@ -25,7 +25,16 @@ afterEach(async () => {
 
 async function webChat(limits: { perSession: number; perAddress: number }): Promise<FastifyInstance> {
   bot = await startBot();
-  server = await httpServer(bot, [contribution(limitedChatPlugin, { service: bot.app.conversations, texts: bot.app.texts, photoMaxBytes: 1024, limits })]);
+  server = await httpServer(bot, [
+    contribution(limitedChatPlugin, {
+      service: bot.app.conversations,
+      texts: bot.app.texts,
+      defaultLanguage: bot.app.defaultLanguage,
+      photoMaxBytes: 1024,
+      publicUrl: bot.app.publicUrl,
+      limits,
+    }),
+  ]);
   return server;
 }
 

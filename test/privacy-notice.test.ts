@@ -9,9 +9,9 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/settings.js";
 import { privacyPagePlugin } from "../src/http/privacy-page.js";
-import { contribution, createHttpServer } from "../src/http/server.js";
+import { contribution } from "../src/http/server.js";
 import { ConfigFileError } from "../src/util/config-file.js";
-import { startBot, type TestBot, tempDir } from "./helpers/app.js";
+import { httpServer, startBot, type TestBot, tempDir } from "./helpers/app.js";
 
 let bot: TestBot | undefined;
 let server: FastifyInstance | undefined;
@@ -24,11 +24,7 @@ afterEach(async () => {
 
 async function serve(env: Record<string, string> = {}): Promise<FastifyInstance> {
   bot = await startBot({ env });
-  server = await createHttpServer({
-    logger: bot.app.logger,
-    store: bot.app.store,
-    plugins: [contribution(privacyPagePlugin, { notice: bot.app.privacyNotice, texts: bot.app.texts })],
-  });
+  server = await httpServer(bot, [contribution(privacyPagePlugin, { notice: bot.app.privacyNotice, texts: bot.app.texts })]);
   return server;
 }
 

@@ -373,7 +373,7 @@ describe("telegram, webhook", () => {
     expect(buttons(topics)).toContain("¿Qué es el Gobierno Abierto?");
 
     await ana.press("¿Qué es el Gobierno Abierto?", topics);
-    await ana.expect(/Gobierno Abierto es/);
+    await ana.expect(/nueva forma de gobernanza/);
     const pressed = fake.history.at(-1) as Record<string, unknown>;
     const afterPress = fake.calls.length;
     const shown = ana.messages.map((m) => ({ text: m.text, buttons: buttons(m) }));

@@ -66,6 +66,15 @@ export const CODE_KEYS: readonly string[] = [
   "channel.send_photo",
   "channel.location_unavailable",
   "channel.connection_error",
+  "channel.heading",
+  "channel.restart",
+  "channel.log_label",
+  "channel.input_label",
+  "channel.waiting",
+  "channel.location_sent",
+  "channel.photo_sent",
+  "channel.location_timeout",
+  "channel.greeting",
   // Telegram
   "telegram.stale_button",
   "telegram.chosen",
@@ -81,6 +90,9 @@ export const CODE_KEYS: readonly string[] = [
   "telegram.commands.language",
   "telegram.commands.help",
   "telegram.commands.cancel",
+  // the privacy notice page: each language named in its own (`language.<code>`)
+  "language.es",
+  "language.en",
   // WhatsApp
   "whatsapp.choose_hint",
   "whatsapp.location_hint",
@@ -93,7 +105,8 @@ export const CODE_KEYS: readonly string[] = [
 ];
 
 /**
- * Key families the code builds from a variable (`telegram.commands.${name}`), with who checks them:
- * the expansions of the first ones are listed above; categories come from configuration.
+ * Key families the code builds from a variable (`telegram.commands.${name}`): the expansions of
+ * most are listed above; categories and statuses come from configuration and are checked when it
+ * loads (`Categories.load`, `Lifecycle.load`).
  */
-export const CODE_KEY_FAMILIES: readonly string[] = ["channel.", "telegram.commands.", "whatsapp.admin.", "words.", "category."];
+export const CODE_KEY_FAMILIES: readonly string[] = ["channel.", "telegram.commands.", "whatsapp.admin.", "words.", "language.", "category.", "status.names."];

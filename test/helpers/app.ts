@@ -50,5 +50,5 @@ export async function startBot(
 
 /** The HTTP server as service.ts makes it, over this bot, with the given plugins. */
 export function httpServer(bot: TestBot, plugins: HttpContribution[], logger: Logger = bot.app.logger) {
-  return createHttpServer({ logger, store: bot.app.store, texts: bot.app.texts, defaultLanguage: bot.config.DEFAULT_LANGUAGE, plugins });
+  return createHttpServer({ logger, store: bot.app.store, texts: bot.app.texts, defaultLanguage: bot.app.defaultLanguage, plugins });
 }

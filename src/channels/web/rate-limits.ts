@@ -30,7 +30,7 @@ function session(req: FastifyRequest): string {
 const notPosted = (req: FastifyRequest) => req.method !== "POST";
 
 /** Thrown to the server's error answer, which words it in the visitor's language. */
-const tooMany = () => ({ statusCode: 429, message: "too many requests" });
+const tooMany = () => Object.assign(new Error("too many requests"), { statusCode: 429 });
 
 export const limitedChatPlugin: FastifyPluginAsync<ChatPluginOptions & { limits: ChatLimits }> = async (app, { limits, ...chat }) => {
   const common = { global: true, timeWindow: MINUTE, allowList: notPosted, errorResponseBuilder: tooMany };
