@@ -270,9 +270,10 @@ async function send(payload, echo) {
       body = null;
     }
     if (res.ok && Array.isArray(body?.replies)) showReplies(body.replies);
-    // A refusal the server explains in the citizen's language (a photo too large, too many messages)…
-    else if (res.status < 500 && typeof body?.error === "string") notice(body.error);
-    // … or a failure of the server, or of something between it and the browser.
+    // A refusal the server explains in the citizen's language (a photo too large, too many messages, a
+    // failure with its error id)…
+    else if (typeof body?.error === "string") notice(body.error);
+    // … or a failure of something between the server and the browser.
     else notice(label(res.status >= 500 ? "server_error" : "connection_error"));
   } catch {
     notice(label("connection_error"));
