@@ -93,7 +93,7 @@ describe("people's text is never interpreted", () => {
     }
   });
 
-  it("a description, a typed municipality and a typed folio holding i18next syntax are shown as written", async () => {
+  it("a description, a typed municipality, an address and a typed folio holding i18next syntax are shown as written", async () => {
     bot = await startBot();
     const ana = bot.citizen("hostile-text");
     await ana.receive("hola");
@@ -107,9 +107,11 @@ describe("people's text is never interpreted", () => {
     const description = "El bache $t(report.summary) sigue {{description}} ahí $t(category.agua) desde {{- at}} $&";
     await ana.receive(description);
     await ana.receive("omitir");
-    await ana.receive("omitir");
+    const address = "Calle $t(report.summary) 5, col. {{description}} $&";
+    await ana.receive(address);
     const summary = await ana.receive("1");
     expect(summary).toContain(`Descripción: ${description}`);
+    expect(summary).toContain(`Ubicación: ${address}`);
     expect(summary).toContain("Tipo: Baches y calles");
     expect(summary).toContain("Foto: sin incluir");
     expect(summary).not.toMatch(/Tipo: \$t|Foto: \$t/);
@@ -119,9 +121,9 @@ describe("people's text is never interpreted", () => {
 
     await ana.receive("menú");
     await ana.receive("2");
-    const typed = "$t(report.created) {{created.folio}}";
+    const typed = "ZZ-$t(errors.internal)-{{typed}}";
     const notFound = await ana.receive(typed);
-    expect(notFound).toContain(typed);
-    expect(notFound).not.toContain("¡Listo!");
+    expect(notFound).toContain(`«${typed}»`);
+    expect(notFound).not.toContain("problema técnico");
   });
 });

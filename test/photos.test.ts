@@ -193,7 +193,7 @@ describe("photos in a conversation", () => {
     expect(await john({ type: "photo", data: Buffer.from("GIF89a not what we take") }, "en")).toContain("That does not look like a photo");
   });
 
-  it("the photo of a report discarded, cancelled or left to expire is deleted", async () => {
+  it("the photo of a report discarded, cancelled, declined when offered back or silent for days is deleted", async () => {
     bot = await startBot();
     const discard = chat(bot, "discards");
     await toPhotoQuestion(discard);
@@ -207,7 +207,10 @@ describe("photos in a conversation", () => {
     const cancel = chat(bot, "cancels");
     await toPhotoQuestion(cancel);
     await cancel(photo("photo.png"));
-    await cancel("menú");
+    // Leaving asks first; the photo stays until the draft is given up.
+    expect(await cancel("menú")).toContain("¿Quieres descartarlo?");
+    expect((await mediaFiles(bot.dataDir)).length).toBeGreaterThan(0);
+    await cancel("sí");
     expect(await mediaFiles(bot.dataDir)).toEqual([]);
 
     const idle = chat(bot, "leaves");
@@ -215,14 +218,41 @@ describe("photos in a conversation", () => {
     await idle(photo("photo.jpg"));
     const stored = await mediaFiles(bot.dataDir);
     expect(stored.length).toBeGreaterThan(0);
-    // Still answering within the timeout: the draft stays.
-    bot.clock.advance(10 * 60 * 1000);
+    // Silent past the conversation's timeout: the unfinished report (and its photo) is offered back.
+    bot.clock.advance(bot.config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000 + 60_000);
     expect(await bot.app.conversations.sweepDrafts()).toBe(0);
     expect(await mediaFiles(bot.dataDir)).toEqual(stored);
-    // Gone silent past the timeout: deleted without waiting for a next message.
-    bot.clock.advance(bot.config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000);
-    expect(await bot.app.conversations.sweepDrafts()).toBe(1);
-    expect(await mediaFiles(bot.dataDir)).toEqual([]);
     expect(await idle("hola")).toContain("Pasó un buen rato sin mensajes");
+    // Declined: the photo goes with the draft.
+    await idle("no");
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+
+    // Taken up again: sent with its photo.
+    const back = chat(bot, "comes-back");
+    await toPhotoQuestion(back);
+    await back(photo("photo.jpg"));
+    bot.clock.advance(bot.config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000 + 60_000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(0);
+    expect(await back("hola")).toContain("¿Quieres continuarlo donde lo dejaste?");
+    await back("sí");
+    await back("omitir");
+    await back("1");
+    const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(await back("1"))?.[1] as string;
+    const report = await bot.app.store.reports.byFolio(folio);
+    expect(report?.photos).toHaveLength(1);
+    expect(await bot.app.store.media.get(report?.photos[0] as string)).not.toBeNull();
+    expect(await bot.app.store.media.drafts(new Date(bot.clock.now().getTime() + 1), 10)).toEqual([]);
+    const kept = report?.photos[0] as string;
+
+    const gone = chat(bot, "never-comes-back");
+    await toPhotoQuestion(gone);
+    await gone(photo("photo.png"));
+    bot.clock.advance(6 * 24 * 60 * 60 * 1000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(0);
+    // Silent longer than DRAFT_PHOTO_DAYS: deleted without waiting for the citizen.
+    bot.clock.advance(bot.config.DRAFT_PHOTO_DAYS * 24 * 60 * 60 * 1000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(1);
+    // Only the photo of the report that was sent is left.
+    expect((await mediaFiles(bot.dataDir)).sort()).toEqual([kept, `${kept}.type`]);
   });
 });

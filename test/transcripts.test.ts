@@ -77,6 +77,8 @@ for (const file of readdirSync(DIR)
         const where = `${file} step ${i + 1}`;
         if ("citizen" in step) {
           line = fill(step.citizen, vars, where).replace("fixture:", `${FIXTURES}/`);
+          // A person types a few seconds apart: the flood limit is tested on its own (limits.test.ts).
+          bot.clock.advance(3000);
           last = await citizen.receive(line);
         } else if ("bot" in step) {
           const pattern = fill(step.bot, vars, where);

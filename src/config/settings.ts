@@ -27,6 +27,8 @@ const schema = z.object({
   DEFAULT_LANGUAGE: z.enum(LANGUAGES, { message: `accepts ${LANGUAGES.join(" or ")}` }).optional(),
   CONVERSATION_TIMEOUT_MINUTES: z.coerce.number({ message: "accepts a number of minutes" }).positive().default(30),
   PHOTO_MAX_MB: z.coerce.number({ message: "accepts a size in megabytes" }).positive().max(50).default(5),
+  /** Days of silence after which the photo of a report never sent is deleted, even while the report is offered back. */
+  DRAFT_PHOTO_DAYS: z.coerce.number({ message: "accepts a number of days" }).positive().max(365).default(7),
   /** Per conversation, on every channel: messages within FLOOD_WINDOW_SECONDS before it is told to slow down. */
   FLOOD_MAX_MESSAGES: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(10_000).default(20),
   FLOOD_WINDOW_SECONDS: z.coerce.number({ message: "accepts a number of seconds" }).positive().max(3600).default(30),

@@ -63,6 +63,8 @@ export interface ConversationDeps {
   understand?: (text: string, lang: Language) => Promise<Understood>;
   /** Most messages one conversation may send in a window before it is told to slow down (flood.ts). */
   flood: FloodLimit;
+  /** Silence after which the photos of an unsent report are deleted (draft-photos.ts). */
+  draftPhotoKeepMs: number;
 }
 
 /**
@@ -96,7 +98,7 @@ export class ConversationService {
 
   constructor(private readonly deps: ConversationDeps) {
     this.flood = new FloodGate(deps.flood, deps.clock);
-    this.drafts = new DraftPhotos({ ...deps, queue: this.queue });
+    this.drafts = new DraftPhotos({ ...deps, queue: this.queue, keepMs: deps.draftPhotoKeepMs });
     this.outage = new StoreOutage({
       queue: this.queue,
       retry: (key, message, send) => this.process(key, message, send, true),

@@ -1,9 +1,9 @@
 /**
  * Photos of reports never sent are not kept. A photo is stored as a draft of its conversation; it
- * is deleted as soon as the conversation lets go of it (the draft discarded, `menú`, `cancelar`, an
- * expired conversation restarted) unless a report kept it. A sweep every minute deletes the drafts
- * that no conversation holds any more: a conversation idle past its timeout (it would restart
- * anyway), or a message that failed after the photo was stored.
+ * is deleted as soon as the conversation lets go of it (the report discarded or cancelled, a kept
+ * draft declined) unless a report kept it. A sweep every minute deletes the drafts no conversation
+ * holds any more (a message that failed after the photo was stored), and those of conversations
+ * silent for longer than `keepMs`: an expired report is offered back for a while, not for ever.
  */
 import type { Photos } from "../domain/photos.js";
 import type { Engine } from "../engine/engine.js";
@@ -28,8 +28,8 @@ export interface DraftPhotosDeps {
   queue: KeyedQueue;
   clock: Clock;
   logger: Logger;
-  /** Inactivity after which a conversation has expired. */
-  timeoutMs: number;
+  /** Silence after which the photos of an unsent report are deleted, even if it is kept to be offered back. */
+  keepMs: number;
 }
 
 export class DraftPhotos {
@@ -68,8 +68,8 @@ export class DraftPhotos {
       for (const draft of await deps.photos.drafts(new Date(now - SWEEP_EVERY_MS), BATCH)) {
         await deps.queue.run(draft.owner, async () => {
           const record = draft.owner ? await deps.conversations.get(draft.owner) : null;
-          const live = record && now - new Date(record.updatedAt).getTime() <= deps.timeoutMs;
-          if (live && deps.engine.media(readState(record.state)).includes(draft.id)) return;
+          const recent = record && now - new Date(record.updatedAt).getTime() <= deps.keepMs;
+          if (recent && deps.engine.media(readState(record.state)).includes(draft.id)) return;
           await deps.photos.discard([draft.id]);
           deleted++;
         });

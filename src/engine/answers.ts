@@ -161,7 +161,9 @@ export function parseAnswer(spec: AnswerSpec, raw: EngineInput, vars: Vars, ctx:
       const text = input.text.trim();
       // The question's own limits, in the refusal too.
       if (text.length < spec.min) {
-        return text.length === 0 ? { ok: false, error: "errors.text" } : { ok: false, error: "errors.text_short", params: { min: spec.min, length: text.length } };
+        return text.length === 0
+          ? { ok: false, error: "errors.text" }
+          : { ok: false, error: "errors.text_short", params: { min: spec.min, length: text.length } };
       }
       if (text.length > spec.max) return { ok: false, error: "errors.text_long", params: { max: spec.max, length: text.length } };
       // A question that expects a thing (a folio) keeps other text only when nothing else is understood.

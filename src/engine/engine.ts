@@ -134,16 +134,24 @@ export class Engine {
     return step?.type === "ask" ? step.answer.type : undefined;
   }
 
-  /** The photos (media ids) a conversation's answers hold: what its report would carry if sent. */
+  /**
+   * The photos (media ids) a conversation's answers hold: those of the flow it is in, and those of a
+   * draft it keeps aside (an expired report offered back). What its reports would carry if sent.
+   */
   media(state: ConversationState | null): string[] {
     if (!state) return [];
-    let paths = this.photoPaths.get(state.flow);
+    const parked = readDraft(this.flows, state.vars.draft);
+    return [...this.photosIn(state.flow, state.vars), ...(parked ? this.photosIn(parked.flow, parked.vars) : [])];
+  }
+
+  private photosIn(flow: string, vars: Vars): string[] {
+    let paths = this.photoPaths.get(flow);
     if (!paths) {
-      const steps = this.flows.get(state.flow)?.steps ?? [];
+      const steps = this.flows.get(flow)?.steps ?? [];
       paths = steps.flatMap((s) => (s.type === "ask" && s.answer.type === "photo" ? [s.save] : []));
-      this.photoPaths.set(state.flow, paths);
+      this.photoPaths.set(flow, paths);
     }
-    return paths.map((path) => getVar(state.vars, path)).filter((v): v is string => typeof v === "string");
+    return paths.map((path) => getVar(vars, path)).filter((v): v is string => typeof v === "string");
   }
 
   /** The question the conversation waits on, asked again. */

@@ -17,7 +17,7 @@ import { isConnectionError } from "./errors.js";
 import { eventModel, MongoEvents, RETIRED_EVENT_INDEXES } from "./events.js";
 import { inboundModel, MongoInbound } from "./inbound.js";
 import { syncIndexes } from "./indexes.js";
-import { GridFsMedia } from "./media.js";
+import { GridFsMedia, mediaFileModel } from "./media.js";
 import { linkedChatModel, MongoLinkedChats, MongoMembers, memberModel, RETIRED_MEMBER_INDEXES } from "./members.js";
 import { MongoOutbox, outboxModel } from "./outbox.js";
 import { MongoReports, RETIRED_REPORT_INDEXES, reportModel } from "./reports.js";
@@ -43,6 +43,7 @@ export function defineModels(conn: Connection) {
     events: eventModel(conn),
     members: memberModel(conn),
     chats: linkedChatModel(conn),
+    mediaFiles: mediaFileModel(conn),
   };
 }
 
@@ -69,9 +70,6 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
     }
     const db = conn.db;
     if (!db) throw new MongoUnavailableError(`cannot reach MongoDB at ${mongoHosts(uri)}: no database`);
-    // Photos of unsent reports are swept by the time they were stored.
-    const mediaFiles = db.collection("media.files");
-    await mediaFiles.createIndex({ "metadata.draft.at": 1 }, { sparse: true });
     return {
       kind: "mongodb",
       models,
@@ -85,7 +83,7 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
       events: new MongoEvents(models.events),
       members: new MongoMembers(models.members),
       chats: new MongoLinkedChats(models.chats),
-      media: new GridFsMedia(bucket(conn, "media"), mediaFiles),
+      media: new GridFsMedia(bucket(conn, "media"), db.collection("media.files")),
       sharedFiles: new GridFsSharedFiles(bucket(conn, "shared")),
       unavailable: isConnectionError,
       async ping() {

@@ -1,8 +1,18 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { mongo } from "mongoose";
+import { type Connection, type mongo, Schema } from "mongoose";
 import { MEDIA_ID } from "../../domain/model/media.js";
 import type { MediaDraft, MediaRepository, StoredMedia } from "../ports.js";
+import { DURABLE } from "./collection.js";
+
+/**
+ * GridFS's own `media.files`, declared for the index the sweep of draft photos reads by age (GridFS
+ * writes the documents; nothing is written through this model).
+ */
+const mediaFileSchema = new Schema({}, { ...DURABLE, strict: false, collection: "media.files" });
+mediaFileSchema.index({ "metadata.draft.at": 1 }, { sparse: true });
+
+export const mediaFileModel = (conn: Connection) => conn.model("MediaFile", mediaFileSchema);
 
 /**
  * Photos in GridFS (bucket `media`), named by their id, with their type in the metadata. A draft
