@@ -9,9 +9,9 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chatPlugin } from "../src/channels/web/chat.js";
 import type { InboundMessage, OutboundMessage } from "../src/conversation/messages.js";
-import { contribution, createHttpServer } from "../src/http/server.js";
+import { contribution } from "../src/http/server.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
-import { startBot, type TestBot, tempDir } from "./helpers/app.js";
+import { httpServer, startBot, type TestBot, tempDir } from "./helpers/app.js";
 import { connectionLost, type FaultyStore, faulty, writeConcernTimeout } from "./helpers/faulty-store.js";
 import { diskFullDuring } from "./helpers/full-disk.js";
 
@@ -67,19 +67,15 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
 /** The web chat's HTTP API on this bot: `post` sends a text as a new message (or under the id given). */
 async function webChat(bot: TestBot) {
   const { app } = bot;
-  const http = await createHttpServer({
-    logger: app.logger,
-    store: app.store,
-    plugins: [
-      contribution(chatPlugin, {
-        service: app.conversations,
-        texts: app.texts,
-        defaultLanguage: app.defaultLanguage,
-        photoMaxBytes: 1024 * 1024,
-        publicUrl: app.publicUrl,
-      }),
-    ],
-  });
+  const http = await httpServer(bot, [
+    contribution(chatPlugin, {
+      service: app.conversations,
+      texts: app.texts,
+      defaultLanguage: app.defaultLanguage,
+      photoMaxBytes: 1024 * 1024,
+      publicUrl: app.publicUrl,
+    }),
+  ]);
   server = http;
   const session = randomUUID();
   return {
