@@ -68,7 +68,6 @@ export interface ConversationDeps {
 }
 
 /**
-/**
  * Each message has one outcome the citizen sees. `processed`: answered. `deferred` (Telegram and
  * WhatsApp only): the store is away; the citizen is told the message is kept, and it is processed
  * and answered when the store is back. `failed`: the citizen is told so and asked to try again, and
