@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { LANGUAGES } from "../locale/languages.js";
+import { uriSecrets } from "../util/secrets.js";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"], { message: "accepts true or false" }).transform((v) => v === "true" || v === "1" || v === "yes");
 
@@ -95,22 +96,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  * MongoDB URI, decoded or not), for `redactSecrets`.
  */
 export function secretValues(env: Record<string, string | undefined> = process.env): string[] {
-  const out: string[] = [];
-  for (const key of SECRET_KEYS) {
+  return [...SECRET_KEYS].flatMap((key) => {
     const value = env[key];
-    if (!value) continue;
-    out.push(value);
-    const userinfo = /^mongodb(?:\+srv)?:\/\/([^@/]*)@/.exec(value)?.[1];
-    if (userinfo) out.push(userinfo, ...userinfo.split(":").flatMap((part) => [part, safeDecode(part)]));
-  }
-  // Short fragments (a one-letter user name) would mangle every word that contains them.
-  return [...new Set(out)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+    return value ? uriSecrets(value) : [];
+  });
 }

@@ -5,7 +5,7 @@
  * URI's password.
  */
 import mongoose, { type Connection } from "mongoose";
-import { redactSecrets } from "../../util/secrets.js";
+import { redactSecrets, uriSecrets } from "../../util/secrets.js";
 import { MAJORITY } from "./collection.js";
 
 export class MongoUnavailableError extends Error {}
@@ -30,29 +30,9 @@ export function mongoHosts(uri: string): string {
   return /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]+)/.exec(uri)?.[1] ?? "(unparsable URI)";
 }
 
-/**
- * A driver message without the URI's secrets: its user information, user and password as written
- * and decoded, and the values of options that carry credentials. Fragments shorter than 3
- * characters are left, or a one-letter user name would mangle every word.
- */
+/** A driver message without the URI's secrets (user information, password, credential options). */
 export function scrub(message: string, uri: string): string {
-  const userinfo = /^[a-z+]+:\/\/([^@/]*)@/i.exec(uri)?.[1];
-  const secrets = [uri, ...(userinfo ? [userinfo, safeDecode(userinfo), ...userinfo.split(":").flatMap((part) => [part, safeDecode(part)])] : [])];
-  for (const [name, value] of new URLSearchParams(uri.split("?")[1] ?? "")) {
-    if (/password|secret|token|key|properties/i.test(name)) secrets.push(value, encodeURIComponent(value));
-  }
-  return redactSecrets(
-    message,
-    secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length),
-  );
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return redactSecrets(message, uriSecrets(uri));
 }
 
 /** Filters built from outside values are sanitized on this connection, whatever the query. */
