@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { type Language, languageFromHint } from "../locale/languages.js";
+import { type Language, languageOfRequest } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
 import type { Logger } from "../util/logger.js";
 
@@ -17,12 +17,11 @@ export interface ErrorReplyOptions {
   logger: Logger;
 }
 
-/** The visitor's language: `?lang=`, then a `lang` in the JSON body, then the browser's first language. */
+/** The visitor's language: `?lang=`, then a `lang` in the JSON body, then the browser's languages. */
 export function requestLanguage(req: FastifyRequest, fallback: Language): Language {
   const query = (req.query as { lang?: unknown } | undefined)?.lang;
   const body = (req.body as { lang?: unknown } | undefined)?.lang;
-  const hint = [query, body].find((v): v is string => typeof v === "string") ?? req.headers["accept-language"]?.split(",")[0]?.trim();
-  return languageFromHint(hint, fallback);
+  return languageOfRequest(typeof query === "string" ? query : body, req.headers["accept-language"], fallback);
 }
 
 /** Stack frames without the message line: where it failed, not what it was about. */
