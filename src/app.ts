@@ -117,6 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     actions,
     citizens,
     conversations: store.conversations,
+    events: store.events,
     inbound: store.inbound,
     photos,
     clock,

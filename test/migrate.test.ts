@@ -129,9 +129,14 @@ describe("migrate to MongoDB (wire double)", () => {
     expect(inserted(wire, "inbound")).toHaveLength(9);
     expect(inserted(wire, "members")).toEqual([expect.objectContaining({ _id: "m1", telegramId: null, municipalities: ["15054"] })]);
     expect(inserted(wire, "members")[0]).not.toHaveProperty("id");
-    expect(inserted(wire, "events")).toEqual([
-      expect.objectContaining({ _id: "e1", type: "report_created", report: "r1", data: { folio: "MET-2026-000001" } }),
-    ]);
+    // The conversation's own trail (consent, the report) and the one written here.
+    expect(inserted(wire, "events")).toHaveLength(3);
+    expect(inserted(wire, "events")).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ _id: "e1", type: "report_created", report: "r1", data: { folio: "MET-2026-000001" } }),
+        expect.objectContaining({ type: "consent_recorded", actor: "citizen" }),
+      ]),
+    );
     expect(inserted(wire, "outbox")).toEqual([
       expect.objectContaining({ _id: "notice:1", state: "pending", chatId: "5001", payload: expect.objectContaining({ text: "Tu reporte avanzó" }) }),
     ]);
@@ -145,7 +150,7 @@ describe("migrate to MongoDB (wire double)", () => {
       reports: { copied: 1, kept: 0, conflicts: [] },
       inbound: { copied: 9, kept: 0, conflicts: [] },
       outbox: { copied: 1, kept: 0, conflicts: [] },
-      events: { copied: 1, kept: 0, conflicts: [] },
+      events: { copied: 3, kept: 0, conflicts: [] },
       members: { copied: 1, kept: 0, conflicts: [] },
       chats: { copied: 0, kept: 0, conflicts: [] },
       media: { copied: 1, kept: 0, conflicts: [] },

@@ -6,14 +6,15 @@
 
 import type { Citizens } from "../domain/citizens.js";
 import { answersLater, type ChannelName } from "../domain/model/channel.js";
-import { citizenId } from "../domain/model/citizen.js";
+import { type Citizen, citizenId } from "../domain/model/citizen.js";
+import { type DomainEvent, recordEvent } from "../domain/model/events.js";
 import type { Photos } from "../domain/photos.js";
 import type { Engine } from "../engine/engine.js";
 import { MAX_LINK } from "../engine/flow.js";
 import { type ConversationState, type EngineInput, GLOBAL_WORDS, type Reply, type StepResult } from "../engine/types.js";
 import type { Understood } from "../engine/understanding.js";
 import { type Language, languageFromHint } from "../locale/languages.js";
-import type { ClaimResult, ConversationRecord, ConversationRepository, InboundRepository } from "../store/ports.js";
+import type { ClaimResult, ConversationRecord, ConversationRepository, EventRepository, InboundRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Json } from "../util/json.js";
@@ -47,6 +48,8 @@ export interface ConversationDeps {
   actions: ReadonlyMap<string, Action>;
   citizens: Citizens;
   conversations: ConversationRepository;
+  /** The audit trail the events of each message are recorded in. */
+  events: EventRepository;
   inbound: InboundRepository;
   photos: Photos;
   clock: Clock;
@@ -293,7 +296,16 @@ export class ConversationService {
           "reply" in input && state?.waiting === "answer"
             ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] }
             : deps.engine.step(state, "reply" in input ? { type: "unsupported" } : input, citizen.language);
-        const ctx: ActionContext = { citizen, lang: result.state.lang, answering: record?.handled?.at(-1) ?? inboundId };
+        const events: DomainEvent[] = [];
+        const ctx: ActionContext = {
+          citizen,
+          lang: result.state.lang,
+          answering: record?.handled?.at(-1) ?? inboundId,
+          emit: (event) => {
+            events.push(event);
+            ctx.citizen = deps.citizens.applied(ctx.citizen as Citizen, [event]);
+          },
+        };
         for (let n = 0; result.action; n++) {
           if (n >= MAX_ACTIONS) throw new Error(`too many actions in flow ${result.state.flow}`);
           const outcome = await this.runAction(result.action.name, result.action.args, ctx, key);
@@ -301,8 +313,12 @@ export class ConversationService {
           result = deps.engine.step(result.state, outcome, result.state.lang);
           result = { ...result, replies: [...replies, ...result.replies] };
         }
-        citizen = ctx.citizen;
-        if (result.state.lang !== citizen.language) await deps.citizens.setLanguage(citizen, result.state.lang);
+        if (result.state.lang !== ctx.citizen.language) ctx.emit({ type: "language_changed", citizen: citizen.id, language: result.state.lang });
+        await deps.citizens.keep(citizen, ctx.citizen as Citizen);
+        citizen = ctx.citizen as Citizen;
+        // The audit trail: once per message, however often it is tried again.
+        const at = deps.clock.now();
+        await deps.events.append(events.map((e, i) => recordEvent(e, `${inboundId}#${i}`, at, "citizen")));
 
         const pending = deps.renderer.answer([...prelude, ...result.replies], result.state.lang);
         const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);

@@ -6,6 +6,7 @@ import type { Clock } from "../util/clock.js";
 import type { ChannelName } from "./model/channel.js";
 import type { Citizen } from "./model/citizen.js";
 import { citizenId } from "./model/citizen.js";
+import type { DomainEvent } from "./model/events.js";
 
 /**
  * A citizen is stored only once there is a reason to keep them: consent to the privacy notice (a
@@ -32,19 +33,28 @@ export class Citizens {
     return citizen;
   }
 
-  async setLanguage(citizen: Citizen, language: Language): Promise<Citizen> {
-    if (citizen.language === language) return citizen;
-    const updated = { ...citizen, language, updatedAt: this.clock.now() };
-    if (this.unsaved.has(citizen)) this.unsaved.add(updated);
-    else await this.repo.save(updated);
-    return updated;
+  /** What the events say of this citizen, without keeping anything yet. */
+  applied(citizen: Citizen, events: readonly DomainEvent[]): Citizen {
+    let next = citizen;
+    for (const e of events) {
+      if (e.type === "consent_recorded" && e.citizen === citizen.id) next = { ...next, consent: { version: e.version, at: this.clock.now() } };
+      if (e.type === "language_changed" && e.citizen === citizen.id) next = { ...next, language: e.language };
+    }
+    if (next === citizen) return citizen;
+    next = { ...next, updatedAt: this.clock.now() };
+    if (this.unsaved.has(citizen)) this.unsaved.add(next);
+    return next;
   }
 
-  async recordConsent(citizen: Citizen, version: string): Promise<Citizen> {
-    const now = this.clock.now();
-    const updated = { ...citizen, consent: { version, at: now }, updatedAt: now };
-    await this.repo.save(updated);
-    return updated;
+  /**
+   * Keeps what changed of a citizen: always once stored, or from their consent on. A visitor
+   * who has not consented stays unstored whatever they change (their language lives in the conversation).
+   */
+  async keep(before: Citizen, after: Citizen): Promise<void> {
+    if (after === before) return;
+    if (this.unsaved.has(after) && !after.consent) return;
+    await this.repo.save(after);
+    this.unsaved.delete(after);
   }
 
   hasConsented(citizen: Citizen, version: string): boolean {

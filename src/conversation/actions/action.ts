@@ -4,12 +4,16 @@
  */
 import type { z } from "zod";
 import type { Citizen } from "../../domain/model/citizen.js";
+import type { DomainEvent } from "../../domain/model/events.js";
 import type { Language } from "../../locale/languages.js";
 import type { Json } from "../../util/json.js";
 
 export interface ActionContext {
-  citizen: Citizen;
+  /** The citizen as things stand in this turn (events emitted so far applied). */
+  citizen: Readonly<Citizen>;
   lang: Language;
+  /** Tells what happened: the conversation layer applies it (a consent is kept on the citizen) and records it in the audit trail. */
+  emit(event: DomainEvent): void;
   /**
    * The inbound id of the message whose saved step this message answers: the same when the answer
    * is tried again after a failure or sent again by the citizen, so an action that creates

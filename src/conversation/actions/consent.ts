@@ -13,8 +13,8 @@ export const consentActions = (s: Services) => [
   defineAction({
     name: "record_consent",
     args: z.object({}),
-    run: async (_args, ctx) => {
-      ctx.citizen = await s.citizens.recordConsent(ctx.citizen, s.privacyVersion);
+    run: async (_args, { citizen, emit }) => {
+      emit({ type: "consent_recorded", citizen: citizen.id, version: s.privacyVersion });
       return { ok: true, version: s.privacyVersion };
     },
   }),

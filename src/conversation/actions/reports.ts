@@ -29,7 +29,7 @@ export const reportActions = (s: Services) => [
       photo: z.string().nullable().optional(),
       anonymous: z.boolean(),
     }),
-    run: async (a, { citizen, lang, answering }) => {
+    run: async (a, { citizen, lang, answering, emit }) => {
       // Kept before the report is saved: a crash in between leaves a kept photo, never a report without its photo.
       const photos = a.photo ? await s.photos.keep([a.photo]) : [];
       const report = await s.reports.create(
@@ -47,6 +47,15 @@ export const reportActions = (s: Services) => [
         },
         reportIdFor(answering),
       );
+      emit({
+        type: "report_created",
+        report: report.id,
+        folio: report.folio,
+        municipality: report.municipality,
+        category: report.category,
+        channel: report.channel,
+        anonymous: report.anonymous,
+      });
       return { folio: report.folio };
     },
   }),

@@ -1,0 +1,51 @@
+/**
+ * The audit trail of a citizen's conversation: what happened, once per message, never the text.
+ * An anonymous report leaves no trace of who sent it.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { startBot, type TestBot } from "./helpers/app.js";
+
+let bot: TestBot | undefined;
+afterEach(async () => {
+  await bot?.close();
+  bot = undefined;
+});
+
+const DESCRIPTION = "Fuga de agua frente a la casa de Juana Pérez, teléfono 7221234567";
+
+async function fileReport(b: TestBot, user: string, identity: "1" | "2") {
+  const citizen = b.citizen(user);
+  for (const line of ["hola", "1", "sí", "Toluca", "3", DESCRIPTION, "2", "omitir", "omitir", identity, "1"]) {
+    b.clock.advance(5000);
+    await citizen.receive(line);
+  }
+}
+
+describe("audit trail", () => {
+  it("records consent, language and the report once each, with ids and codes only", async () => {
+    bot = await startBot();
+    await fileReport(bot, "ana", "1");
+    const en = bot.citizen("ana");
+    await en.receive("idioma");
+    await en.receive("2");
+    const trail = await bot.app.store.events.list({}, 50);
+    expect(trail.map((e) => e.type).sort()).toEqual(["consent_recorded", "language_changed", "report_created"]);
+    const created = trail.find((e) => e.type === "report_created");
+    expect(created).toMatchObject({ actor: "citizen", municipality: "15106", data: { category: "agua", anonymous: false, channel: "console" } });
+    const consent = trail.find((e) => e.type === "consent_recorded");
+    expect(consent).toMatchObject({ citizen: "console:ana", data: { version: expect.any(String) } });
+    const text = JSON.stringify(trail);
+    expect(text).not.toMatch(/Juana|7221234567|Fuga de agua/);
+    // The stored citizen carries the consent and the language the events say.
+    expect(await bot.app.store.citizens.get("console:ana")).toMatchObject({ language: "en", consent: { version: consent?.data.version } });
+  });
+
+  it("an anonymous report's trail does not say who sent it", async () => {
+    bot = await startBot();
+    await fileReport(bot, "beto", "2");
+    const created = (await bot.app.store.events.list({ type: "report_created" }, 5))[0];
+    expect(created.data.anonymous).toBe(true);
+    expect(created.citizen).toBeNull();
+    expect(JSON.stringify(created)).not.toContain("beto");
+  });
+});
