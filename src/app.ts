@@ -23,6 +23,7 @@ import { CODE_KEYS } from "./locale/code-keys.js";
 import type { Language } from "./locale/languages.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { trainUnderstanding } from "./nlu/index.js";
+import { Delivery } from "./notify/delivery.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
 import { type Clock, systemClock } from "./util/clock.js";
@@ -36,6 +37,8 @@ export interface App {
   /** The language of a citizen whose channel says nothing: DEFAULT_LANGUAGE, or the deployment's first. */
   defaultLanguage: Language;
   conversations: ConversationService;
+  /** The outbox worker: what the bot sends on its own initiative, through the transports channels register. */
+  delivery: Delivery;
   store: Store;
   texts: Texts;
   municipalities: Municipalities;
@@ -111,7 +114,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const photos = new Photos(store.media, Math.round(config.PHOTO_MAX_MB * 1024 * 1024), clock);
   const actions = createActions({ citizens, reports, photos, municipalities, categories, texts, privacyVersion: authority.privacy.version });
   const renderer = new Renderer(texts, textGlobals);
+  const delivery = new Delivery({ outbox: store.outbox, clock, logger, pseudonym, storeUnavailable: (err) => store.unavailable(err) });
   const conversations = new ConversationService({
+    delivery,
     engine: new Engine(flows, engineCtx),
     renderer,
     actions,
@@ -136,6 +141,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     deployment,
     defaultLanguage,
     conversations,
+    delivery,
     store,
     texts,
     municipalities,
@@ -146,6 +152,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async close() {
       await conversations.idle();
       conversations.stop();
+      await delivery.stop();
       await store.close();
     },
   };

@@ -44,6 +44,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         config: { ...config, TELEGRAM_BOT_TOKEN: token },
         defaultLanguage: app.defaultLanguage,
         conversations: app.conversations,
+        delivery: app.delivery,
         texts: app.texts,
         logger: app.logger,
       })
@@ -52,6 +53,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     ? new WhatsAppChannel({
         config,
         conversations: app.conversations,
+        delivery: app.delivery,
         texts: app.texts,
         logger: app.logger,
         pseudonym: app.pseudonym,
@@ -116,6 +118,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   void whatsapp?.start();
   // Messages a stopped process claimed but never finished are processed now (and swept again every minute).
   app.conversations.startRecovery({ soleProcess: app.store.kind === "embedded" });
+  // What the bot sends on its own initiative goes out through the channels that registered.
+  app.delivery.start();
   app.conversations.startDraftSweep();
 
   return {

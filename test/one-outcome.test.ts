@@ -189,9 +189,11 @@ describe("no second report", () => {
     expect(await bot.app.store.reports.count()).toBe(1);
     const restarted = closedAfter(await bot.restart());
     const sent: OutboundMessage[] = [];
-    restarted.app.conversations.registerSender("telegram", async (_chat, m) => void sent.push(m));
+    restarted.app.delivery.register("telegram", { send: async (_chat, m) => void sent.push(m) });
     restarted.clock.advance(LEASE_PASSED_MS);
     expect(await restarted.app.conversations.recover()).toBe(1);
+    // Its replies went to the outbox; the worker delivers them.
+    await restarted.app.delivery.runOnce("telegram");
     expect(sent.at(-1)?.text).toMatch(/folio MET-\d{4}-000001/);
     expect(await restarted.app.store.reports.count()).toBe(1);
   });

@@ -55,10 +55,10 @@ describe("conversation runtime", () => {
     const failing = async () => {
       throw new Error("network down");
     };
-    // The channel fails while sending: the message is not lost, its replies wait in the store.
-    expect(await bot.app.conversations.handle(text("c4", "m1", "hola"), failing)).toBe("failed");
-    const saved = await bot.app.store.conversations.get("web:c4");
-    expect(saved?.pending.length).toBeGreaterThan(0);
+    // The channel fails while sending: the message is processed, its replies wait in the outbox.
+    expect(await bot.app.conversations.handle(text("c4", "m1", "hola"), failing)).toBe("processed");
+    expect((await bot.app.store.conversations.get("web:c4"))?.pending).toEqual([]);
+    expect((await bot.app.store.outbox.unsentFor("web", "c4")).length).toBeGreaterThan(0);
     bot = await bot.restart();
     const { sent, send } = collector();
     // The step was saved: a redelivery of the same message does not run it again.
@@ -68,6 +68,7 @@ describe("conversation runtime", () => {
     expect(texts.filter((t) => t.includes("Soy Municipio Abierto"))).toHaveLength(1);
     expect(texts.at(-1)).toContain("¿Qué quieres conocer?");
     expect((await bot.app.store.conversations.get("web:c4"))?.pending).toEqual([]);
+    expect(await bot.app.store.outbox.unsentFor("web", "c4")).toEqual([]);
   });
 
   it("a conversation parked on a step that no longer exists returns to the menu with an apology", async () => {

@@ -76,6 +76,10 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     const again = await store.outbox.claim("telegram", "w1", at(66), LEASE, 10);
     expect(again.map((i) => i.id)).toEqual(["x1"]);
     expect(again[0]).toMatchObject({ attempts: 2, error: "network" });
+    // The channel comes back: the retry may go now, before its pause is over.
+    await store.outbox.markRetry("x1", "w1", at(3600), "network");
+    await store.outbox.retryNow("telegram", at(70));
+    expect((await store.outbox.claim("telegram", "w1", at(70), LEASE, 10)).map((i) => i.id)).toEqual(["x1"]);
     await store.outbox.markFailed("x1", "w1", "blocked");
     expect((await store.outbox.get("x1"))?.state).toBe("failed");
     // A failed item no longer holds its chat.

@@ -5,15 +5,17 @@
  */
 
 import type { Citizens } from "../domain/citizens.js";
-import { answersLater, type ChannelName } from "../domain/model/channel.js";
+import { answersLater, CHANNELS, type ChannelName } from "../domain/model/channel.js";
 import { type Citizen, citizenId } from "../domain/model/citizen.js";
 import { type DomainEvent, recordEvent } from "../domain/model/events.js";
+import type { OutboundMessage } from "../domain/model/message.js";
 import type { Photos } from "../domain/photos.js";
 import type { Engine } from "../engine/engine.js";
 import { MAX_LINK } from "../engine/flow.js";
 import { type ConversationState, type EngineInput, GLOBAL_WORDS, type Reply, type StepResult } from "../engine/types.js";
 import type { Understood } from "../engine/understanding.js";
 import { type Language, languageFromHint } from "../locale/languages.js";
+import type { Delivery } from "../notify/delivery.js";
 import type { ClaimResult, ConversationRecord, ConversationRepository, EventRepository, InboundRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
@@ -48,6 +50,8 @@ export interface ConversationDeps {
   actions: ReadonlyMap<string, Action>;
   citizens: Citizens;
   conversations: ConversationRepository;
+  /** The outbox: what a channel could not take waits there. */
+  delivery: Delivery;
   /** The audit trail the events of each message are recorded in. */
   events: EventRepository;
   inbound: InboundRepository;
@@ -92,8 +96,6 @@ export interface HandleOptions {
 export class ConversationService {
   private readonly queue = new KeyedQueue();
   private readonly outage: StoreOutage;
-  /** How each channel delivers a reply when no live request is waiting for it (recovered messages). */
-  private readonly senders = new Map<ChannelName, Sender>();
   private readonly recovery: Recovery;
   private readonly drafts: DraftPhotos;
   private readonly flood: FloodGate;
@@ -105,7 +107,10 @@ export class ConversationService {
       queue: this.queue,
       retry: (key, message, send) => this.process(key, message, send, true),
       tell: (message, send, textKey) =>
-        send(message.chatId, deps.renderer.text(languageFromHint(message.languageHint, deps.defaultLanguage), textKey)).catch(() => undefined),
+        send(message.chatId, deps.renderer.text(languageFromHint(message.languageHint, deps.defaultLanguage), textKey)).then(
+          () => undefined,
+          () => undefined,
+        ),
       logger: deps.logger,
       pseudonym: deps.pseudonym,
       firstRetryMs: deps.retryMs ?? RETRY_FIRST_MS,
@@ -116,7 +121,8 @@ export class ConversationService {
       logger: deps.logger,
       leaseMs: CLAIM_LEASE_MS,
       handle: (message, send, leaseMs) => this.enqueue(message, send, leaseMs),
-      senderFor: (channel) => this.senders.get(channel),
+      // A recovered message has no live request: its replies go through the outbox.
+      senderFor: (channel) => (chatId, message) => this.enqueueReplies(channel, chatId, [message]).then(() => undefined),
     });
   }
 
@@ -172,49 +178,46 @@ export class ConversationService {
     await this.queue.idle();
   }
 
-  /** A channel that can deliver replies at any time (Telegram, WhatsApp) says how. */
-  registerSender(channel: ChannelName, send: Sender): void {
-    this.senders.set(channel, send);
-  }
-
   /**
-   * Sends the replies a channel could not take earlier (WhatsApp was disconnected, Telegram down)
-   * now that it is back, for conversations active within the timeout; older ones wait for the
-   * citizen's next message. Resolves with how many conversations got their replies; never rejects.
+   * Replies a channel never took (a crash between saving a step and sending its replies) are handed
+   * to the outbox at start-up, for conversations active within the timeout; older ones wait for the
+   * citizen's next message. Resolves with how many conversations had some; never rejects.
    */
-  async deliverPending(channel: ChannelName): Promise<number> {
+  async parkPending(channels: readonly ChannelName[]): Promise<number> {
     const { deps } = this;
-    const send = this.senders.get(channel);
-    if (!send) return 0;
     const since = new Date(deps.clock.now().getTime() - deps.timeoutMs);
-    let waiting: ConversationRecord[];
-    try {
-      waiting = await deps.conversations.withPending(channel, since, PENDING_BATCH);
-    } catch (err) {
-      deps.logger.warn({ channel, err: errorInfo(err) }, "pending replies not looked up");
-      return 0;
+    let parked = 0;
+    for (const channel of channels) {
+      let waiting: ConversationRecord[];
+      try {
+        waiting = await deps.conversations.withPending(channel, since, PENDING_BATCH);
+      } catch (err) {
+        deps.logger.warn({ channel, err: errorInfo(err) }, "pending replies not looked up");
+        continue;
+      }
+      for (const { id } of waiting) {
+        await this.queue.run(id, async () => {
+          try {
+            // Read again inside the conversation's turn: a message may have flushed them meanwhile.
+            const record = await deps.conversations.get(id);
+            if (!record?.pending.length) return;
+            await this.park(record, channel, id.slice(channel.length + 1), record.pending);
+            parked++;
+          } catch (err) {
+            deps.logger.warn({ chat: deps.pseudonym(id), err: errorInfo(err) }, "pending replies not handed to the outbox");
+          }
+        });
+      }
     }
-    let delivered = 0;
-    for (const { id } of waiting) {
-      await this.queue.run(id, async () => {
-        try {
-          // Read again inside the conversation's turn: a message may have flushed them meanwhile.
-          const record = await deps.conversations.get(id);
-          if (!record?.pending.length) return;
-          await this.flush(record, id.slice(channel.length + 1), send);
-          delivered++;
-        } catch (err) {
-          deps.logger.warn({ chat: deps.pseudonym(id), err: errorInfo(err) }, "replies still pending: channel did not accept them");
-        }
-      });
-    }
-    if (delivered) deps.logger.info({ channel, conversations: delivered }, "pending replies delivered");
-    return delivered;
+    if (parked) deps.logger.info({ conversations: parked }, "pending replies handed to the outbox");
+    return parked;
   }
 
   /** Crash recovery: processes messages a process that died had claimed but never finished (see recovery.ts). */
   startRecovery(options: { soleProcess: boolean }): void {
     this.recovery.start(options);
+    // Replies saved but never sent (a crash right after saving them) go to the outbox.
+    void this.parkPending(CHANNELS.filter(answersLater));
   }
 
   /** Deletes, every minute, photos of reports that were never sent (see draft-photos.ts). */
@@ -278,7 +281,8 @@ export class ConversationService {
     try {
       let citizen = await deps.citizens.forChat(message.channel, message.chatId, languageFromHint(message.languageHint, deps.defaultLanguage));
       record = await deps.conversations.get(key);
-      if (record?.pending.length) record = await this.flush(record, message.chatId, send);
+      // What waits for this chat (in the outbox, or pending since a crash) goes before this message's answer.
+      record = await this.flush(record, message.channel, message.chatId, send);
       // Its step was saved, but its claim was never completed (a failure, a crash): not run again on the newer state.
       handledBefore = record?.handled?.includes(inboundId) === true;
       if (!handledBefore) {
@@ -340,12 +344,7 @@ export class ConversationService {
         "message processed, its claim not completed yet",
       );
     }
-    try {
-      await this.flush(record as ConversationRecord, message.chatId, send);
-    } catch (err) {
-      deps.logger.warn({ chat: deps.pseudonym(key), err: errorInfo(err) }, "replies kept pending: channel did not accept them");
-      return "failed";
-    }
+    await this.flush(record as ConversationRecord, message.channel, message.chatId, send);
     return handledBefore ? "duplicate" : "processed";
   }
 
@@ -376,23 +375,50 @@ export class ConversationService {
   }
 
   /**
-   * Sends the pending replies in order, then records them as sent. A failure keeps the ones not
-   * yet sent; a crash in the middle resends the replies of that one message (at least once).
+   * Sends what waits for this chat, in order: messages in the outbox, then the record's pending
+   * replies, recording each as sent. What the channel does not take goes to the outbox, whose worker
+   * delivers it when the channel is back (or this chat's next message does, on the web chat). A
+   * crash in the middle resends the replies of that one message (at least once).
    */
-  private async flush(record: ConversationRecord, chatId: string, send: Sender): Promise<ConversationRecord> {
+  private async flush<R extends ConversationRecord | null>(record: R, channel: ChannelName, chatId: string, send: Sender): Promise<R> {
+    const { deps } = this;
     let sent = 0;
     try {
+      await deps.delivery.deliverNow(channel, chatId, send);
+      if (!record) return record;
       for (const reply of record.pending) {
         await send(chatId, reply);
         sent++;
       }
-    } finally {
-      if (sent > 0) await this.deps.conversations.save({ ...record, pending: record.pending.slice(sent) });
+      if (sent > 0) await deps.conversations.save({ ...record, pending: [] });
+      return (record.pending.length ? { ...record, pending: [] } : record) as R;
+    } catch (err) {
+      if (!record?.pending.length) {
+        deps.logger.warn({ chat: deps.pseudonym(`${channel}:${chatId}`), err: errorInfo(err) }, "channel did not take a waiting message: left in the outbox");
+        return record;
+      }
+      deps.logger.warn({ chat: deps.pseudonym(record.id), err: errorInfo(err) }, "channel did not take the replies: handed to the outbox");
+      const parked = await this.park(record, channel, chatId, record.pending.slice(sent));
+      return parked as R;
     }
-    return { ...record, pending: [] };
   }
 
-  /** The message as the engine reads it; a photo is fetched and stored only when the question asks for one. */
+  /** Hands replies to the outbox and takes them off the conversation's pending list. */
+  private async park(record: ConversationRecord, channel: ChannelName, chatId: string, replies: OutboundMessage[]): Promise<ConversationRecord> {
+    await this.enqueueReplies(channel, chatId, replies);
+    const parked = { ...record, pending: [] };
+    await this.deps.conversations.save(parked);
+    return parked;
+  }
+
+  /** Replies as outbox items: their ids are the replies' own, so handing them over twice keeps one. */
+  private enqueueReplies(channel: ChannelName, chatId: string, replies: OutboundMessage[]): Promise<number> {
+    const now = this.deps.clock.now();
+    return this.deps.delivery.enqueue(
+      replies.map((payload, seq) => ({ id: `reply:${channel}:${chatId}:${payload.id}`, channel, chatId, kind: "reply", payload, createdAt: now, seq })),
+    );
+  }
+
   private async toEngineInput(message: InboundMessage, key: string, state: ConversationState | null): Promise<EngineInput | { reply: string }> {
     const c = message.content;
     switch (c.type) {

@@ -52,8 +52,8 @@ export interface InboundMessage {
   languageHint?: string;
 }
 
-/** How a channel delivers a reply to one chat. Resolves once the platform has accepted it. */
-export type Sender = (chatId: string, message: OutboundMessage) => Promise<void>;
+/** How a channel delivers a reply to one chat. Resolves once the platform has accepted it (with its id for the message, when the channel has one). */
+export type Sender = (chatId: string, message: OutboundMessage) => Promise<unknown>;
 
 /**
  * The message as kept with its claim until processed. A photo still on the platform cannot be kept:

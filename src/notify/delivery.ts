@@ -19,8 +19,8 @@ import type { Pseudonymizer } from "../util/pseudonym.js";
 
 /** How a channel delivers one message outside a conversation turn. */
 export interface Transport {
-  /** Resolves once the platform accepted the message, with its id for the message when it has one. */
-  send(chatId: string, message: OutboundMessage): Promise<string | null | undefined>;
+  /** Resolves once the platform accepted the message, with its id for the message (a string) when it has one. */
+  send(chatId: string, message: OutboundMessage): Promise<unknown>;
   /** Whether a failure will not pass by retrying (the chat blocked the bot, does not exist). */
   isPermanent?(err: unknown): boolean;
   /** The most messages per second to hand this channel (its adapter also keeps the platform's own limits). */
@@ -95,11 +95,15 @@ export class Delivery {
     this.up(channel);
   }
 
-  /** The channel is connected again: what waits for it goes out now. */
+  /** The channel is connected again: what waits for it goes out now, retries included. */
   up(channel: ChannelName): void {
     const lane = this.lanes.get(channel);
     if (!lane) return;
     lane.up = true;
+    void this.options.outbox.retryNow(channel, this.options.clock.now()).then(
+      () => this.wake(channel),
+      (err) => this.options.logger.warn({ channel, err: errorInfo(err) }, "outbox retries not moved forward"),
+    );
     if (!this.stopped && !lane.running) lane.running = this.loop(channel, lane);
     else this.wake(channel);
   }
@@ -132,6 +136,27 @@ export class Delivery {
     await Promise.all([...this.lanes.values()].map((l) => l.running));
   }
 
+  /**
+   * Sends, through a conversation turn's live `send`, what waits in the outbox for this chat (in
+   * order, before the turn's own replies). Rejects with the channel's error when one does not go:
+   * it and the rest stay in the outbox.
+   */
+  async deliverNow(channel: ChannelName, chatId: string, send: Transport["send"]): Promise<number> {
+    const { outbox, clock } = this.options;
+    const items = await outbox.claimChat(channel, chatId, this.owner, clock.now(), this.leaseMs);
+    for (const [n, item] of items.entries()) {
+      try {
+        const platformId = await send(chatId, item.payload);
+        await outbox.markSent(item.id, this.owner, clock.now(), typeof platformId === "string" ? platformId : null);
+      } catch (err) {
+        // Back for the worker, this one and the rest, right away.
+        for (const rest of items.slice(n)) await outbox.markRetry(rest.id, this.owner, clock.now(), "send_failed");
+        throw err;
+      }
+    }
+    return items.length;
+  }
+
   /** One round for a channel: claims what is due and sends it. Resolves with how many items were handled. */
   async runOnce(channel: ChannelName): Promise<number> {
     const lane = this.lanes.get(channel);
@@ -155,7 +180,8 @@ export class Delivery {
     const { outbox, clock, logger, pseudonym } = this.options;
     let platformId: string | null;
     try {
-      platformId = (await transport.send(item.chatId, item.payload)) ?? null;
+      const sent = await transport.send(item.chatId, item.payload);
+      platformId = typeof sent === "string" ? sent : null;
     } catch (err) {
       const permanent = transport.isPermanent?.(err) ?? false;
       const chat = pseudonym(`${item.channel}:${item.chatId}`);

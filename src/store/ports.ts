@@ -191,6 +191,8 @@ export interface OutboxRepository {
   markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean>;
   /** Gives the item back for another attempt not before `notBefore`. */
   markRetry(id: string, owner: string, notBefore: Date, error: string): Promise<void>;
+  /** A channel is back: its items waiting out a retry's pause may go now (scheduled ones keep their time). */
+  retryNow(channel: ChannelName, now: Date): Promise<void>;
   /** Gives up on the item (the chat blocked the bot, the attempts ran out). */
   markFailed(id: string, owner: string, error: string): Promise<void>;
   get(id: string): Promise<OutboxItem | null>;

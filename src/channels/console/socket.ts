@@ -172,7 +172,7 @@ export class RemoteConsole implements ConsoleTarget {
     const waiter = this.waiting.get(frame.id);
     if (!waiter) return;
     if ("reply" in frame) {
-      this.chain = this.chain.then(() => waiter.send(waiter.chatId, frame.reply)).catch(() => undefined);
+      this.chain = this.chain.then(async () => void (await waiter.send(waiter.chatId, frame.reply))).catch(() => undefined);
       return;
     }
     this.waiting.delete(frame.id);

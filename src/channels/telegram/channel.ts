@@ -14,6 +14,7 @@ import type { OutboundMessage } from "../../conversation/messages.js";
 import type { Language } from "../../locale/languages.js";
 import { languageFromHint } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
+import type { Delivery } from "../../notify/delivery.js";
 import { errorInfo } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
 import { createBot } from "./bot.js";
@@ -42,6 +43,8 @@ export interface TelegramChannelOptions {
   /** The language of a user whose Telegram app says nothing we speak. */
   defaultLanguage: Language;
   conversations: ConversationService;
+  /** The outbox worker: this channel delivers what waits for Telegram chats while it is connected. */
+  delivery: Delivery;
   texts: Texts;
   logger: Logger;
 }
@@ -71,8 +74,12 @@ export class TelegramChannel {
     this.bot = createBot({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, throttle: config.TELEGRAM_THROTTLE, logger: options.logger });
     // One update per chat at a time, in order, even while a photo downloads.
     this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-    // Replies to messages recovered after a crash go out through the same path.
-    options.conversations.registerSender("telegram", (chatId, message) => this.send(chatId, message));
+    // What waits in the outbox goes out through the same path as replies, once connected.
+    options.delivery.register("telegram", {
+      send: (chatId, message) => this.send(chatId, message),
+      isPermanent: (err) => err instanceof GrammyError && (err.error_code === 403 || (err.error_code === 400 && /chat not found/i.test(err.description))),
+    });
+    options.delivery.down("telegram");
     this.bot.use((ctx) => this.onUpdate(ctx.update));
     this.bot.catch((err) => this.options.logger.error({ channel: "telegram", err: errorInfo(err.error) }, "telegram update failed"));
   }
@@ -126,7 +133,7 @@ export class TelegramChannel {
     if (this.status === "off") return false;
     this.status = this.mode;
     logger.info({ channel: "telegram", bot: `@${this.bot.botInfo.username}`, mode: this.mode }, "telegram on");
-    void this.options.conversations.deliverPending("telegram");
+    this.options.delivery.up("telegram");
     return true;
   }
 
@@ -134,6 +141,7 @@ export class TelegramChannel {
   private fail(err: unknown): void {
     if (this.aborter.signal.aborted) return;
     this.status = "off";
+    this.options.delivery.down("telegram");
     const { logger } = this.options;
     if (err instanceof GrammyError && err.error_code === 401) {
       logger.error({ channel: "telegram" }, "telegram off: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); check the token with @BotFather");
@@ -234,20 +242,24 @@ export class TelegramChannel {
     return this.bot.api.editMessageReplyMarkup(chatId, messageId).catch(() => undefined);
   }
 
-  private async send(chatId: string, message: OutboundMessage): Promise<void> {
+  /** Sends a message (in several if long); resolves with the id of the last one sent. */
+  private async send(chatId: string, message: OutboundMessage): Promise<string> {
     const { chunks, keyboard } = toTelegram(message, this.options.texts);
     const signal = this.signal;
+    let last = "";
     for (const [i, chunk] of chunks.entries()) {
-      const last = i === chunks.length - 1;
-      let reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | undefined = last ? keyboard?.markup : undefined;
-      if (!reply_markup && this.replyKeyboards.has(chatId) && (!last || !keyboard)) {
+      const isLast = i === chunks.length - 1;
+      let reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | undefined = isLast ? keyboard?.markup : undefined;
+      if (!reply_markup && this.replyKeyboards.has(chatId) && (!isLast || !keyboard)) {
         reply_markup = { remove_keyboard: true };
         this.replyKeyboards.delete(chatId);
       }
       const sent = await this.bot.api.sendMessage(chatId, chunk, { reply_markup, link_preview_options: { is_disabled: true } }, signal);
-      if (last && keyboard?.kind === "inline") remember(this.keyboards, chatId, sent.message_id);
-      if (last && keyboard?.kind === "reply") remember(this.replyKeyboards, chatId, true);
+      if (isLast && keyboard?.kind === "inline") remember(this.keyboards, chatId, sent.message_id);
+      if (isLast && keyboard?.kind === "reply") remember(this.replyKeyboards, chatId, true);
+      last = String(sent.message_id);
     }
+    return last;
   }
 
   /** In a group the bot runs no conversation: it offers a private chat, where privacy is possible. */

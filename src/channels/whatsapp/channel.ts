@@ -10,6 +10,7 @@ import type { Config } from "../../config/settings.js";
 import type { ConversationService } from "../../conversation/conversations.js";
 import type { OutboundMessage } from "../../conversation/messages.js";
 import type { Texts } from "../../locale/texts.js";
+import type { Delivery } from "../../notify/delivery.js";
 import { errorInfo } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
 import type { Pseudonymizer } from "../../util/pseudonym.js";
@@ -22,6 +23,8 @@ export type WhatsAppStatus = "off" | "starting" | "qr" | "ready" | "reconnecting
 export interface WhatsAppChannelOptions {
   config: Pick<Config, "CHROMIUM_PATH" | "DATA_DIR" | "WHATSAPP_CHAT_INTERVAL_MS" | "WHATSAPP_MAX_PER_MINUTE">;
   conversations: ConversationService;
+  /** The outbox worker: this channel delivers what waits for WhatsApp chats while it is connected. */
+  delivery: Delivery;
   texts: Texts;
   logger: Logger;
   pseudonym: Pseudonymizer;
@@ -53,7 +56,9 @@ export class WhatsAppChannel {
     this.global = new Bottleneck({ minTime: Math.ceil(60_000 / config.WHATSAPP_MAX_PER_MINUTE) });
     this.perChat = new Bottleneck.Group({ maxConcurrent: 1, minTime: config.WHATSAPP_CHAT_INTERVAL_MS });
     this.perChat.on("created", (limiter) => limiter.chain(this.global));
-    options.conversations.registerSender("whatsapp", (chatId, reply) => this.send(chatId, reply));
+    // What waits in the outbox goes out through the same pacing as replies, while connected.
+    options.delivery.register("whatsapp", { send: (chatId, reply) => this.send(chatId, reply) });
+    options.delivery.down("whatsapp");
   }
 
   get state(): WhatsAppStatus {
@@ -82,6 +87,7 @@ export class WhatsAppChannel {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.options.delivery.down("whatsapp");
     clearTimeout(this.reconnectTimer);
     const client = this.client;
     this.client = undefined;
@@ -103,11 +109,12 @@ export class WhatsAppChannel {
       this.latestQr = undefined;
       this.reconnectDelay = this.options.reconnectMs ?? 5000;
       logger.info({ channel: "whatsapp" }, "whatsapp on");
-      // Replies that could not go out while WhatsApp was away go now.
-      void this.options.conversations.deliverPending("whatsapp");
+      // What could not go out while WhatsApp was away goes now.
+      this.options.delivery.up("whatsapp");
     });
     client.on("disconnected", (reason) => {
       logger.warn({ channel: "whatsapp", reason }, "whatsapp disconnected");
+      this.options.delivery.down("whatsapp");
       void this.reconnect(client);
     });
     client.on("message", (message) => void this.onMessage(readMessage(message)));

@@ -75,6 +75,10 @@ export class EmbeddedOutbox implements OutboxRepository {
     );
   }
 
+  async retryNow(channel: ChannelName, now: Date): Promise<void> {
+    await this.db.updateAsync({ channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } }, { $set: { notBefore: now } }, { multi: true });
+  }
+
   async markFailed(id: string, owner: string, error: string): Promise<void> {
     await this.db.updateAsync({ _id: String(id), state: "sending", owner }, { $set: { state: "failed", owner: null, leaseUntil: null, error } }, {});
   }

@@ -116,6 +116,13 @@ export class MongoOutbox implements OutboxRepository {
     );
   }
 
+  async retryNow(channel: ChannelName, now: Date): Promise<void> {
+    await this.model.updateMany(
+      { channel: channel as ChannelName, state: "pending", attempts: trusted({ $gt: 0 }), notBefore: trusted({ $gt: now }) },
+      { $set: { notBefore: now } },
+    );
+  }
+
   async markFailed(id: string, owner: string, error: string): Promise<void> {
     await this.model.updateOne(
       { _id: String(id), state: "sending", owner: String(owner) },
