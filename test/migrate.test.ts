@@ -153,6 +153,7 @@ describe("migrate to MongoDB (wire double)", () => {
       events: { copied: 3, kept: 0, conflicts: [] },
       members: { copied: 1, kept: 0, conflicts: [] },
       chats: { copied: 0, kept: 0, conflicts: [] },
+      follows: { copied: 0, kept: 0, conflicts: [] },
       media: { copied: 1, kept: 0, conflicts: [] },
     });
   });
@@ -236,7 +237,20 @@ const uri = process.env.MONGODB_URI;
 async function contents(mongo: MongoStore): Promise<Record<string, unknown[]>> {
   const db = mongo.connection.db as mongoose.mongo.Db;
   const out: Record<string, unknown[]> = {};
-  for (const name of ["citizens", "conversations", "reports", "inbound", "counters", "outbox", "events", "members", "chats", "media.files", "media.chunks"]) {
+  for (const name of [
+    "citizens",
+    "conversations",
+    "reports",
+    "inbound",
+    "counters",
+    "outbox",
+    "events",
+    "members",
+    "chats",
+    "follows",
+    "media.files",
+    "media.chunks",
+  ]) {
     out[name] = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
   }
   return out;

@@ -232,6 +232,7 @@ describe("indexes at start-up", () => {
       "events",
       "members",
       "chats",
+      "follows",
       "media.files",
     ]);
   });

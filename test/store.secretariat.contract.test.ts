@@ -66,4 +66,21 @@ describe.each(contractStores)("%s store: secretariat", (_name, open) => {
     expect(await store.chats.get("-1001", "secretariat")).toBeNull();
     expect(await store.chats.get("-1001", "announcements")).not.toBeNull();
   });
+
+  it("keeps who follows a report, once each, and drops them by kind when asked", async () => {
+    const since = T0;
+    expect(await store.follows.add({ report: "r1", citizen: "telegram:1", kind: "affected", since })).toBe(true);
+    expect(await store.follows.add({ report: "r1", citizen: "telegram:1", kind: "affected", since })).toBe(false);
+    await store.follows.add({ report: "r1", citizen: "web:abc", kind: "anonymous_author", since: new Date(T0.getTime() + 1000) });
+    await store.follows.add({ report: "r2", citizen: "telegram:1", kind: "affected", since });
+    await store.close();
+    store = await reopen();
+    expect((await store.follows.forReport("r1")).map((f) => f.citizen)).toEqual(["telegram:1", "web:abc"]);
+    expect((await store.follows.forCitizen("telegram:1")).map((f) => f.report).sort()).toEqual(["r1", "r2"]);
+    expect(await store.follows.drop("r1", "anonymous_author")).toBe(1);
+    expect((await store.follows.forReport("r1")).map((f) => f.kind)).toEqual(["affected"]);
+    expect(await store.follows.drop("r1")).toBe(1);
+    expect(await store.follows.forReport("r1")).toEqual([]);
+    expect(await store.follows.forReport({ $ne: null } as unknown as string)).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Copies what the embedded store holds into MongoDB: counters first, then citizens, conversations,
- * reports, inbound ids, the outbox, the audit trail, secretariat members, linked chats and photos. Insert-only: a document MongoDB already has (same id) is kept as
+ * reports, inbound ids, the outbox, the audit trail, secretariat members, linked chats, follows and photos. Insert-only: a document MongoDB already has (same id) is kept as
  * it is, never overwritten by the older embedded copy, so running it again after going live loses
  * nothing the bot wrote since. Counters only move forward, and move before any report is copied, so
  * a folio either store handed out is never handed out again.
@@ -32,7 +32,7 @@ export interface MigrationProgress {
   finish(): void;
 }
 
-export const COLLECTIONS = ["counters", "citizens", "conversations", "reports", "inbound", "outbox", "events", "members", "chats", "media"] as const;
+export const COLLECTIONS = ["counters", "citizens", "conversations", "reports", "inbound", "outbox", "events", "members", "chats", "follows", "media"] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 /** Per collection: copied now, already in MongoDB (kept as it is), and clashes with other documents. */
@@ -178,6 +178,7 @@ async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "medi
       },
     ],
     ["chats", model(models.chats), asIs],
+    ["follows", model(models.follows), asIs],
   ];
   const copied = {} as Record<(typeof copies)[number][0], CollectionResult>;
   for (const [name, target, toDoc] of copies) {

@@ -6,6 +6,7 @@
 import type { ChannelName } from "../domain/model/channel.js";
 import type { Citizen } from "../domain/model/citizen.js";
 import type { RecordedEvent } from "../domain/model/events.js";
+import type { Follow, FollowKind } from "../domain/model/follow.js";
 import type { ChatPurpose, LinkedChat } from "../domain/model/linked-chat.js";
 import type { Member } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
@@ -210,6 +211,16 @@ export interface EventRepository {
   list(filter: { report?: string; municipality?: string; citizen?: string; type?: string }, limit: number): Promise<RecordedEvent[]>;
 }
 
+/** Citizens following reports they did not file under their name. */
+export interface FollowRepository {
+  /** Adds a follow; false when this citizen already follows this report. */
+  add(follow: Follow): Promise<boolean>;
+  forReport(report: string): Promise<Follow[]>;
+  forCitizen(citizen: string): Promise<Follow[]>;
+  /** Drops follows of a report, of one kind or all; resolves with how many went. */
+  drop(report: string, kind?: FollowKind): Promise<number>;
+}
+
 /** Members of the secretariats. */
 export interface MemberRepository {
   get(id: string): Promise<Member | null>;
@@ -258,6 +269,7 @@ export interface Store {
   outbox: OutboxRepository;
   events: EventRepository;
   members: MemberRepository;
+  follows: FollowRepository;
   chats: LinkedChatRepository;
   /** Present when the store is shared between machines (MongoDB). */
   sharedFiles?: SharedFiles;

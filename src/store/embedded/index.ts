@@ -14,6 +14,7 @@ import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
 import { type Collection, type IndexSpec, openCollection } from "./collection.js";
 import { EmbeddedCounters } from "./counters.js";
 import { EmbeddedEvents } from "./events.js";
+import { EmbeddedFollows } from "./follows.js";
 import { EmbeddedInbound } from "./inbound.js";
 import { lockDataDir } from "./lock.js";
 import { FileMedia } from "./media.js";
@@ -42,6 +43,7 @@ const COLLECTIONS = {
   ],
   members: [{ fieldName: "telegramId", unique: true, sparse: true }],
   chats: [{ fieldName: "municipality" }],
+  follows: [{ fieldName: "report" }, { fieldName: "citizen" }],
 } satisfies Record<string, IndexSpec[]>;
 
 export interface EmbeddedOptions {
@@ -82,6 +84,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     events: new EmbeddedEvents(db.events),
     members: new EmbeddedMembers(db.members),
     chats: new EmbeddedLinkedChats(db.chats),
+    follows: new EmbeddedFollows(db.follows),
     // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
     unavailable: (err) => err instanceof StoreWriteError,
     async ping() {

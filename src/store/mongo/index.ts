@@ -15,6 +15,7 @@ import { conversationModel, MongoConversations } from "./conversations.js";
 import { counterModel, MongoCounters } from "./counters.js";
 import { isConnectionError } from "./errors.js";
 import { eventModel, MongoEvents, RETIRED_EVENT_INDEXES } from "./events.js";
+import { followModel, MongoFollows } from "./follows.js";
 import { inboundModel, MongoInbound } from "./inbound.js";
 import { syncIndexes } from "./indexes.js";
 import { GridFsMedia, mediaFileModel } from "./media.js";
@@ -43,6 +44,7 @@ export function defineModels(conn: Connection) {
     events: eventModel(conn),
     members: memberModel(conn),
     chats: linkedChatModel(conn),
+    follows: followModel(conn),
     mediaFiles: mediaFileModel(conn),
   };
 }
@@ -83,6 +85,7 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
       events: new MongoEvents(models.events),
       members: new MongoMembers(models.members),
       chats: new MongoLinkedChats(models.chats),
+      follows: new MongoFollows(models.follows),
       media: new GridFsMedia(bucket(conn, "media"), db.collection("media.files")),
       sharedFiles: new GridFsSharedFiles(bucket(conn, "shared")),
       unavailable: isConnectionError,
