@@ -9,21 +9,27 @@ import { ACTION_NAMES, createActions } from "./conversation/actions/index.js";
 import { ConversationService } from "./conversation/conversations.js";
 import { loadFlowsFromDir } from "./conversation/flow-files.js";
 import { Renderer } from "./conversation/render.js";
+import { Areas } from "./domain/areas.js";
 import { authorityParams, loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
+import { LinkedChats } from "./domain/chats.js";
 import { Citizens } from "./domain/citizens.js";
 import { folioInText, parseFolio } from "./domain/folio.js";
+import { Members } from "./domain/members.js";
 import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
 import { PrivacyNotice, privacyUrl } from "./domain/privacy-notice.js";
 import { Reports } from "./domain/reports.js";
 import { Lifecycle } from "./domain/statuses.js";
+import { Templates } from "./domain/templates.js";
+import { Triage } from "./domain/triage.js";
 import { Engine } from "./engine/engine.js";
 import { CODE_KEYS } from "./locale/code-keys.js";
 import type { Language } from "./locale/languages.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { trainUnderstanding } from "./nlu/index.js";
 import { Delivery } from "./notify/delivery.js";
+import { Dispatcher } from "./notify/dispatch.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
 import { type Clock, systemClock } from "./util/clock.js";
@@ -39,6 +45,10 @@ export interface App {
   conversations: ConversationService;
   /** The outbox worker: what the bot sends on its own initiative, through the transports channels register. */
   delivery: Delivery;
+  /** What a report's change sets off: notices to its followers, its card for the secretariat. */
+  dispatcher: Dispatcher;
+  /** The Secretariado Técnico's operations, for its Telegram group, the panel and the command line. */
+  secretariat: Secretariat;
   store: Store;
   texts: Texts;
   municipalities: Municipalities;
@@ -50,6 +60,16 @@ export interface App {
   /** How a chat is named in log lines. */
   pseudonym: Pseudonymizer;
   close(): Promise<void>;
+}
+
+/** What the secretariat's faces (the Telegram group, the web panel, the command line) act through. */
+export interface Secretariat {
+  members: Members;
+  chats: LinkedChats;
+  triage: Triage;
+  areas: Areas;
+  templates: Templates;
+  lifecycle: Lifecycle;
 }
 
 export interface AppOptions {
@@ -88,6 +108,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const flows = loadFlowsFromDir(config.FLOWS_DIR, { actions: ACTION_NAMES, missingKey: texts.missingKey });
   const lifecycle = Lifecycle.load(join(config.CONFIG_DIR, "statuses.yaml"), texts.missingKey);
   const categories = Categories.load(join(config.CONFIG_DIR, "categories.yaml"), texts.missingKey, deployment.municipalityKey);
+  const areas = Areas.load(join(config.CONFIG_DIR, "areas.yaml"), deployment.municipalityKey);
+  const templates = Templates.load(join(config.CONFIG_DIR, "templates"), deployment.languages, lifecycle.all);
   const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"), deployment.languages);
   const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
   const textGlobals = (lang: Language) => authorityParams(authority, lang, privacyUrl(publicUrl, lang, defaultLanguage), defaultLanguage);
@@ -115,6 +137,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const actions = createActions({ citizens, reports, photos, municipalities, categories, texts, privacyVersion: authority.privacy.version });
   const renderer = new Renderer(texts, textGlobals);
   const delivery = new Delivery({ outbox: store.outbox, clock, logger, pseudonym, storeUnavailable: (err) => store.unavailable(err) });
+  const dispatcher = new Dispatcher({
+    reports: store.reports,
+    follows: store.follows,
+    citizens: store.citizens,
+    delivery,
+    texts,
+    lifecycle,
+    areas,
+    categories,
+    clock,
+    logger,
+  });
+  const members = new Members(store.members, municipalities, clock);
+  const triage = new Triage(store.reports, store.events, lifecycle, areas, clock, deployment.folioDigits, () => dispatcher.wake());
+  const secretariat: Secretariat = { members, chats: new LinkedChats(store.chats, members, clock), triage, areas, templates, lifecycle };
   const conversations = new ConversationService({
     delivery,
     engine: new Engine(flows, engineCtx),
@@ -123,6 +160,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     citizens,
     conversations: store.conversations,
     events: store.events,
+    // A new report sets off its card in the secretariat's group.
+    onEvents: (events) => {
+      if (events.some((e) => e.type === "report_created")) dispatcher.wake();
+    },
     inbound: store.inbound,
     photos,
     clock,
@@ -142,6 +183,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     defaultLanguage,
     conversations,
     delivery,
+    dispatcher,
+    secretariat,
     store,
     texts,
     municipalities,
@@ -152,6 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async close() {
       await conversations.idle();
       conversations.stop();
+      await dispatcher.stop();
       await delivery.stop();
       await store.close();
     },

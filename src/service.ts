@@ -120,6 +120,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   app.conversations.startRecovery({ soleProcess: app.store.kind === "embedded" });
   // What the bot sends on its own initiative goes out through the channels that registered.
   app.delivery.start();
+  // Changes to reports set off their notices and cards (and a sweep catches what a crash left behind).
+  app.dispatcher.start();
   app.conversations.startDraftSweep();
 
   return {

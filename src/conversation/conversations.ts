@@ -54,6 +54,8 @@ export interface ConversationDeps {
   delivery: Delivery;
   /** The audit trail the events of each message are recorded in. */
   events: EventRepository;
+  /** Told of the events of each message once they are recorded (a new report sets off its card). */
+  onEvents?: (events: readonly DomainEvent[]) => void;
   inbound: InboundRepository;
   photos: Photos;
   clock: Clock;
@@ -323,6 +325,7 @@ export class ConversationService {
         // The audit trail: once per message, however often it is tried again.
         const at = deps.clock.now();
         await deps.events.append(events.map((e, i) => recordEvent(e, `${inboundId}#${i}`, at, "citizen")));
+        if (events.length) deps.onEvents?.(events);
 
         const pending = deps.renderer.answer([...prelude, ...result.replies], result.state.lang);
         const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);

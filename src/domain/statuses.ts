@@ -16,6 +16,7 @@ const schema = z.strictObject({
       to: z.array(id).default([]),
       reason: z.enum(["required", "optional"]).default("optional"),
       citizen: z.boolean().default(true),
+      confirm: z.boolean().default(false),
     }),
   ),
 });
@@ -30,6 +31,8 @@ export interface StatusDefinition {
   needsReason: boolean;
   /** The citizen is told when their report moves into this status. */
   toldToCitizen: boolean;
+  /** The citizen is asked whether it is really so (resolved: solved, or reopen it). */
+  asksCitizen: boolean;
 }
 
 export type TransitionProblem = "unknown_status" | "same_status" | "not_allowed" | "reason_required";
@@ -63,6 +66,7 @@ export class Lifecycle {
         next: def.to,
         needsReason: def.reason === "required",
         toldToCitizen: def.citizen,
+        asksCitizen: def.confirm,
       })),
     );
   }

@@ -54,6 +54,8 @@ export class Triage {
     private readonly areas: Areas,
     private readonly clock: Clock,
     private readonly folioDigits: number,
+    /** Told after every change is written (what it sets off is dispatched right away). */
+    private readonly changed: (report: Report) => void = () => {},
   ) {}
 
   /** The statuses a member may move the report to from where it is. */
@@ -176,6 +178,7 @@ export class Triage {
       return { ok: false, problem: "outdated", report: (await this.reports.byId(report.id)) ?? report };
     }
     await this.events.append([recordEvent(event, `${report.id}:v${next.version}`, at, actor)]);
+    this.changed(next);
     return { ok: true, report: next };
   }
 }

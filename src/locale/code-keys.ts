@@ -107,6 +107,14 @@ export const CODE_KEYS: readonly string[] = [
   // the privacy notice page: each language named in its own (`language.<code>`)
   "language.es",
   "language.en",
+  // notices to citizens following a report (notify/dispatch.ts)
+  "notices.status",
+  "notices.answer",
+  "notices.note",
+  "notices.area",
+  "notices.duplicate_of",
+  "notices.resolved_ask",
+  "notices.how_to_follow",
   // WhatsApp
   "whatsapp.choose_hint",
   "whatsapp.location_hint",

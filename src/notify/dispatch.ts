@@ -1,0 +1,181 @@
+/**
+ * What a change to a report sets off, done once however often it is tried: each public change
+ * (a new status the lifecycle tells citizens about, a public answer) becomes a notice to everyone
+ * following the report — its author when they can be contacted, an anonymous author who asked to
+ * hear back, citizens it also affects — in their language, through the outbox; and the report's
+ * card where the secretariat works is refreshed. A report marks in the same write as its change
+ * that this is pending (`dispatchPending`), so a crash between the change and its notices neither
+ * loses nor repeats them: the sweep finds it, and outbox ids make a second enqueue a no-op.
+ */
+import { randomUUID } from "node:crypto";
+import type { Areas } from "../domain/areas.js";
+import type { Categories } from "../domain/categories.js";
+import { CHANNELS, type ChannelName } from "../domain/model/channel.js";
+import type { OutboundMessage } from "../domain/model/message.js";
+import type { Report, StatusChange } from "../domain/model/report.js";
+import type { Lifecycle } from "../domain/statuses.js";
+import { LANGUAGES, type Language } from "../locale/languages.js";
+import type { Texts } from "../locale/texts.js";
+import type { CitizenRepository, FollowRepository, NewOutboxItem, ReportRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { errorInfo } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
+import type { Delivery } from "./delivery.js";
+
+/** Where the secretariat sees a report: its card is posted, or edited in place, for the report's current version. */
+export interface CardPublisher {
+  /** Idempotent for one version; rejects when it could not (the dispatch is tried again later). */
+  publish(report: Report): Promise<void>;
+}
+
+export interface DispatcherDeps {
+  reports: ReportRepository;
+  follows: FollowRepository;
+  citizens: CitizenRepository;
+  delivery: Delivery;
+  texts: Texts;
+  lifecycle: Lifecycle;
+  areas: Areas;
+  categories: Categories;
+  clock: Clock;
+  logger: Logger;
+  /** Reports looked at per sweep. */
+  batch?: number;
+  /** Pause between sweeps when nothing is pending (another process may change reports). */
+  pollMs?: number;
+}
+
+/** A citizen id (`telegram:123`) as the channel and chat a notice goes to. */
+function addressOf(citizenId: string): { channel: ChannelName; chatId: string } | undefined {
+  const at = citizenId.indexOf(":");
+  const channel = citizenId.slice(0, at) as ChannelName;
+  return at > 0 && CHANNELS.includes(channel) ? { channel, chatId: citizenId.slice(at + 1) } : undefined;
+}
+
+export class Dispatcher {
+  private cards?: CardPublisher;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** The secretariat's face (the Telegram group) says how it shows cards. */
+  setCardPublisher(cards: CardPublisher): void {
+    this.cards = cards;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Something changed: sweep now (or right after the sweep under way). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.sweep()
+      .then(() => undefined)
+      .catch((err) => this.deps.logger.warn({ err: errorInfo(err) }, "dispatch sweep failed"))
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+          return;
+        }
+        this.timer = setTimeout(() => this.wake(), this.deps.pollMs ?? 5000);
+        this.timer.unref();
+      });
+  }
+
+  /** Dispatches every report with something pending; resolves with how many were done. */
+  async sweep(): Promise<number> {
+    let done = 0;
+    for (const report of await this.deps.reports.undispatched(this.deps.batch ?? 100)) {
+      try {
+        await this.dispatch(report);
+        done++;
+      } catch (err) {
+        this.deps.logger.warn({ report: report.id, err: errorInfo(err) }, "report changes not dispatched yet");
+      }
+    }
+    return done;
+  }
+
+  /** Queues the notices of the report's changes not dispatched yet, refreshes its card, and marks it done. */
+  async dispatch(report: Report): Promise<void> {
+    const { deps } = this;
+    const changes = report.history.filter((h) => h.version > report.dispatched && h.version > 1 && this.toldToCitizens(h));
+    if (changes.length) {
+      const recipients = await this.recipients(report);
+      const items: NewOutboxItem[] = [];
+      const now = deps.clock.now();
+      for (const citizen of recipients) {
+        const address = addressOf(citizen);
+        if (!address) continue;
+        const lang = (await deps.citizens.get(citizen))?.language ?? report.language;
+        for (const change of changes) {
+          items.push({
+            id: `notice:${report.id}:${change.version}:${citizen}`,
+            ...address,
+            kind: "notice",
+            ref: report.id,
+            payload: this.notice(report, change, lang),
+            createdAt: now,
+            seq: change.version,
+          });
+        }
+      }
+      await deps.delivery.enqueue(items);
+    }
+    // A closed report keeps no link to an anonymous author.
+    if (!deps.lifecycle.isOpen(report.status)) await deps.follows.drop(report.id, "anonymous_author");
+    await this.cards?.publish(report);
+    await deps.reports.markDispatched(report.id, report.version);
+  }
+
+  /** A public answer always; a status change when config/statuses.yaml says citizens hear of it; a citizen's own reopening never. */
+  private toldToCitizens(change: StatusChange): boolean {
+    if (change.kind === "answer") return true;
+    if (change.kind === "reopened") return false;
+    return this.deps.lifecycle.get(change.status)?.toldToCitizen ?? false;
+  }
+
+  private async recipients(report: Report): Promise<string[]> {
+    const out = new Set<string>();
+    if (report.citizenId && report.contactable) out.add(report.citizenId);
+    for (const follow of await this.deps.follows.forReport(report.id)) out.add(follow.citizen);
+    return [...out];
+  }
+
+  private notice(report: Report, change: StatusChange, lang: Language): OutboundMessage {
+    const { texts, areas, lifecycle } = this.deps;
+    const t = (key: string, params?: Record<string, unknown>) => texts.t(lang, key, params);
+    const category = t(`category.${report.category}`);
+    const lines =
+      change.kind === "answer"
+        ? [t("notices.answer", { folio: report.folio, category }), t("notices.note", { note: change.note ?? "" })]
+        : [t("notices.status", { folio: report.folio, category, status: t(`status.names.${change.status}`) })];
+    if (change.kind === "status") {
+      if (change.note) lines.push(t("notices.note", { note: change.note }));
+      const area = change.area ? areas.get(report.municipality, change.area) : undefined;
+      if (area) lines.push(t("notices.area", { area: areas.name(area, lang) }));
+      if (change.status === "duplicado" && report.duplicateOf) lines.push(t("notices.duplicate_of", { folio: report.duplicateOf }));
+      lines.push(t(lifecycle.get(change.status)?.asksCitizen ? "notices.resolved_ask" : "notices.how_to_follow"));
+    }
+    return { id: randomUUID(), lang: LANGUAGES.includes(lang) ? lang : report.language, text: lines.join("\n") };
+  }
+}

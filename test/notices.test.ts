@@ -1,0 +1,110 @@
+/**
+ * The citizen hears back: every public change a member makes reaches the citizens following the
+ * report, once, in their language, through the outbox — also when the process dies between the
+ * change and its notice.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { Member } from "../src/domain/model/member.js";
+import type { OutboundMessage } from "../src/domain/model/message.js";
+import { startBot, type TestBot } from "./helpers/app.js";
+
+let bot: TestBot | undefined;
+afterEach(async () => {
+  await bot?.close();
+  bot = undefined;
+});
+
+const metepec: Member = {
+  id: "m-met",
+  name: "Ana Facilitadora",
+  role: "facilitador",
+  municipalities: ["15054"],
+  telegramId: "2001",
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+};
+
+async function fileReport(b: TestBot, user: string, identity: "1" | "2", lang?: "en") {
+  const citizen = b.citizen(user, lang);
+  const start = lang === "en" ? ["hello", "1", "yes", "Metepec", "2"] : ["hola", "1", "sí", "Metepec", "2"];
+  for (const line of [...start, "Bache enorme frente a la escuela primaria", "omitir", "omitir", identity, "1"]) {
+    b.clock.advance(5000);
+    await citizen.receive(line);
+  }
+  const [report] = await b.app.store.reports.list({ municipality: "15054" }, 1);
+  return report;
+}
+
+/** Notices the outbox delivers to console citizens, as the worker would. */
+function consoleInbox(b: TestBot) {
+  const got: { chat: string; message: OutboundMessage }[] = [];
+  b.app.delivery.register("console", { send: async (chat, message) => void got.push({ chat, message }) });
+  return {
+    got,
+    async deliver() {
+      await b.app.dispatcher.sweep();
+      while ((await b.app.delivery.runOnce("console")) > 0);
+      return got.map((g) => g.message.text);
+    },
+  };
+}
+
+describe("notices to the citizen", () => {
+  it("each public change reaches the author once, in order, with the note, the office and whether it was solved", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "ana", "1");
+    const inbox = consoleInbox(bot);
+    const { triage } = bot.app.secretariat;
+    // A new report is nothing to tell the citizen (they got the folio).
+    expect(await inbox.deliver()).toEqual([]);
+    expect((await triage.changeStatus(report.id, 1, metepec, { to: "en_revision" })).ok).toBe(true);
+    expect((await triage.answer(report.id, 2, metepec, "Gracias, lo revisamos esta semana")).ok).toBe(true);
+    expect((await triage.addNote(report.id, 3, metepec, "Interno: llamar a Obras")).ok).toBe(true);
+    expect((await triage.changeStatus(report.id, 4, metepec, { to: "canalizado", area: "obras_publicas" })).ok).toBe(true);
+    expect((await triage.changeStatus(report.id, 5, metepec, { to: "resuelto", note: "Se bacheó el lunes" })).ok).toBe(true);
+    const texts = await inbox.deliver();
+    expect(texts).toHaveLength(4);
+    expect(texts[0]).toMatch(/Tu reporte MET-\d{4}-000001 \(Baches y calles\) cambió de estado: ahora está «En revisión»/);
+    expect(texts[1]).toMatch(/respondió sobre tu reporte[\s\S]*«Gracias, lo revisamos esta semana»/);
+    expect(texts[2]).toMatch(/«Canalizado al área responsable»[\s\S]*Área responsable: Dirección de Obras Públicas/);
+    expect(texts[3]).toMatch(/«Resuelto»[\s\S]*«Se bacheó el lunes»[\s\S]*¿Se resolvió el problema\?/);
+    expect(texts.join()).not.toContain("Interno");
+    expect(inbox.got.every((g) => g.chat === "ana")).toBe(true);
+    // Nothing goes twice however often the sweep runs.
+    expect(await inbox.deliver()).toHaveLength(4);
+  });
+
+  it("in the citizen's language", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "john", "1", "en");
+    const inbox = consoleInbox(bot);
+    await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "canalizado", area: "obras_publicas" });
+    expect(await inbox.deliver()).toEqual([expect.stringMatching(/Your report MET-\d{4}-000001 \(Potholes and streets\) changed status[\s\S]*Public Works/)]);
+  });
+
+  it("an anonymous author who did not ask to hear back gets nothing; affected followers do", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "beto", "2");
+    await bot.app.store.follows.add({ report: report.id, citizen: "console:carla", kind: "affected", since: bot.clock.now() });
+    const inbox = consoleInbox(bot);
+    await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "en_revision" });
+    await inbox.deliver();
+    expect(inbox.got.map((g) => g.chat)).toEqual(["carla"]);
+  });
+
+  it("a change written just before the process died is told once after the restart", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "ana", "1");
+    await bot.app.dispatcher.sweep();
+    // The change is written; the process dies before dispatching it.
+    expect((await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "en_revision" })).ok).toBe(true);
+    bot = await bot.restart();
+    const inbox = consoleInbox(bot);
+    expect(await inbox.deliver()).toEqual([expect.stringMatching(/«En revisión»/)]);
+    // Dispatched again (a second crash after queueing, before marking): the same notice, not a second one.
+    const stored = await bot.app.store.reports.byId(report.id);
+    if (!stored) throw new Error("report missing");
+    await bot.app.dispatcher.dispatch({ ...stored, dispatched: 1 });
+    expect(await inbox.deliver()).toHaveLength(1);
+  });
+});
