@@ -24,6 +24,7 @@ import { Lifecycle } from "./domain/statuses.js";
 import { Templates } from "./domain/templates.js";
 import { Triage } from "./domain/triage.js";
 import { Engine } from "./engine/engine.js";
+import { type FlowCommand, flowCommands } from "./engine/flow.js";
 import { CODE_KEYS } from "./locale/code-keys.js";
 import type { Language } from "./locale/languages.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
@@ -43,6 +44,8 @@ export interface App {
   /** The language of a citizen whose channel says nothing: DEFAULT_LANGUAGE, or the deployment's first. */
   defaultLanguage: Language;
   conversations: ConversationService;
+  /** The commands the flows declare (Telegram's menu). */
+  flowCommands: FlowCommand[];
   /** The outbox worker: what the bot sends on its own initiative, through the transports channels register. */
   delivery: Delivery;
   /** What a report's change sets off: notices to its followers, its card for the secretariat. */
@@ -182,6 +185,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     deployment,
     defaultLanguage,
     conversations,
+    flowCommands: flowCommands(flows),
     delivery,
     dispatcher,
     secretariat,

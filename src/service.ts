@@ -45,6 +45,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         defaultLanguage: app.defaultLanguage,
         conversations: app.conversations,
         delivery: app.delivery,
+        flowCommands: app.flowCommands,
         texts: app.texts,
         logger: app.logger,
       })

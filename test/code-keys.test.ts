@@ -10,10 +10,13 @@ import Fastify from "fastify";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
-import { commandMenu } from "../src/channels/telegram/commands.js";
+import { commandMenu, commandTable } from "../src/channels/telegram/commands.js";
 import { chatPlugin } from "../src/channels/web/chat.js";
 import { whatsappQrPagePlugin } from "../src/channels/whatsapp/qr-page.js";
+import { ACTION_NAMES } from "../src/conversation/actions/index.js";
 import type { ConversationService } from "../src/conversation/conversations.js";
+import { loadFlowsFromDir } from "../src/conversation/flow-files.js";
+import { flowCommands } from "../src/engine/flow.js";
 import { CODE_KEY_FAMILIES, CODE_KEYS } from "../src/locale/code-keys.js";
 import { LANGUAGES } from "../src/locale/languages.js";
 import { LocaleError, loadTexts, type Texts } from "../src/locale/texts.js";
@@ -69,6 +72,8 @@ beforeAll(async () => {
   texts = await loadTexts("locales", { ...deployment, required: CODE_KEYS });
 });
 
+const flows = loadFlowsFromDir("flows", { actions: ACTION_NAMES, missingKey: (await loadTexts("locales", deployment)).missingKey });
+
 describe("locale keys used from code", () => {
   it("every key literal in src/ is in the registry, and every registry entry is used", () => {
     const { literals, families } = scan();
@@ -87,7 +92,7 @@ describe("locale keys used from code", () => {
 
   it("the keys the channels build from names (commands, page labels, admin page, console errors) are all in the registry", async () => {
     const { texts: rec, keys } = recording(texts);
-    for (const lang of LANGUAGES) commandMenu(rec, lang);
+    for (const lang of LANGUAGES) commandMenu(commandTable(flowCommands(flows)), rec, lang);
     const app = Fastify();
     const service = { handle: async () => "processed" } as unknown as ConversationService;
     await app.register(chatPlugin, { service, texts: rec, defaultLanguage: "es-MX", photoMaxBytes: 1024, publicUrl: "http://localhost:3000" });
@@ -100,7 +105,9 @@ describe("locale keys used from code", () => {
     }
     await app.close();
     await new ConsoleChannel({ service, texts: rec, user: "keys", lang: "es-MX" }).receive("/photo /no/such/photo.jpg");
-    const families = [...keys].filter((k) => CODE_KEY_FAMILIES.some((prefix) => k.startsWith(prefix)) && !k.startsWith("category."));
+    // Categories and the commands flows declare are configuration, checked when it loads.
+    const declared = new Set(flowCommands(flows).map((c) => `telegram.commands.${c.flow}`));
+    const families = [...keys].filter((k) => CODE_KEY_FAMILIES.some((prefix) => k.startsWith(prefix)) && !k.startsWith("category.") && !declared.has(k));
     expect(families.length).toBeGreaterThan(15);
     expect(families.filter((k) => !CODE_KEYS.includes(k))).toEqual([]);
   });

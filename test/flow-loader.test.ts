@@ -35,6 +35,9 @@ describe("flow files", () => {
 
   it.each([
     ["bad-yaml", "extra.yaml", "", /not valid YAML/],
+    ["bad-command-link", "extra.yaml", "command", /a flow with a command needs a plain link/],
+    ["bad-command-text", "extra.yaml", "command", /needs its description "telegram\.commands\.extra" in locale es-MX, en/],
+    ["bad-command-twice", "other.yaml", "command", /command "menu" is also a command of .*extra\.yaml/],
     ["bad-goto", "extra.yaml", "steps[1].target", /goto target "nowhere" is not a step of this flow/],
     ["bad-action", "extra.yaml", "steps[0].name", /action "launch_rockets" is not registered/],
     ["bad-key", "extra.yaml", "steps[1].text", /text key "learn.does_not_exist" is missing in locale es-MX, en/],

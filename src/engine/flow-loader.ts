@@ -50,6 +50,7 @@ export function loadFlows(sources: FlowSource[], ctx: FlowCheckContext): FlowSet
   for (const name of REQUIRED_FLOWS) {
     if (!flows.has(name)) throw new FlowError(sources[0]?.file ?? "flows/", "", `a flow named "${name}" is required`);
   }
+  checkCommands(flows, ctx);
   for (const flow of flows.values()) crossCheck(flow, flows, ctx);
   checkLinks(flows);
   checkIntents(flows);
@@ -84,7 +85,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     steps.push(step);
     byId.set(stepId, step);
   });
-  return { name: spec.flow, version, file, steps, byId, links: spec.links ?? [], intents: spec.intents ?? [], draft: spec.draft };
+  return { name: spec.flow, version, file, steps, byId, links: spec.links ?? [], command: spec.command, intents: spec.intents ?? [], draft: spec.draft };
 }
 
 /** An intent opens one flow at most. */
@@ -96,6 +97,26 @@ function checkIntents(flows: FlowSet): void {
       if (other) throw new FlowError(flow.file, `intents[${i}]`, `intent "${intent}" already opens the flow of ${other}`);
       owner.set(intent, flow.file);
     });
+  }
+}
+
+/** A flow with a command has a plain link for it to open and a description in every locale, and no two flows share a command name. */
+function checkCommands(flows: FlowSet, ctx: FlowCheckContext): void {
+  const seen = new Map<string, string>();
+  for (const flow of flows.values()) {
+    if (!flow.command) continue;
+    if (!flow.links.some((l) => !l.save && !l.step))
+      throw new FlowError(flow.file, "command", "a flow with a command needs a plain link (links: [{ prefix: … }]) for it to open");
+    for (const name of Object.values(flow.command)) {
+      const other = seen.get(name as string);
+      if (other && other !== flow.file) throw new FlowError(flow.file, "command", `command "${name}" is also a command of ${other}`);
+      seen.set(name as string, flow.file);
+    }
+  }
+  for (const flow of flows.values()) {
+    const missing = flow.command ? ctx.missingKey(`telegram.commands.${flow.name}`) : [];
+    if (missing.length)
+      throw new FlowError(flow.file, "command", `the command needs its description "telegram.commands.${flow.name}" in locale ${missing.join(", ")}`);
   }
 }
 

@@ -1,5 +1,6 @@
 /** The shape of a flow file (flows/*.yaml), checked with zod when flows load. */
 import { z } from "zod";
+import { LANGUAGES } from "../locale/languages.js";
 
 const id = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower case letters, digits and _");
 const key = z.string().regex(/^[a-zA-Z0-9_.-]+$/, "must be a locale key such as report.ask_description");
@@ -119,10 +120,14 @@ export type LinkSpec = z.infer<typeof linkSchema>;
 const draftSchema = z.strictObject({ when: varName, leave: key });
 export type DraftSpec = z.infer<typeof draftSchema>;
 
+/** A command that opens the flow (Telegram's menu), named in each language: lower case letters, digits and _. */
+const commandSchema = z.partialRecord(z.enum(LANGUAGES), z.string().regex(/^[a-z0-9_]{1,32}$/, "a command is 1 to 32 lower case letters, digits or _"));
+
 export const flowSchema = z.strictObject({
   flow: id,
   description: z.string().optional(),
   links: z.array(linkSchema).optional(),
+  command: commandSchema.optional(),
   /** Free text with one of these intents opens this flow (its entities in `heard`). */
   intents: z.array(id).optional(),
   draft: draftSchema.optional(),

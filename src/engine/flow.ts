@@ -1,4 +1,5 @@
 /** A loaded flow: validated steps addressable by id, each knowing its default next step. */
+import type { Language } from "../locale/languages.js";
 import type { DraftSpec, LinkSpec, StepSpec, Target } from "./flow-schema.js";
 
 export type Step = StepSpec & { id: string; index: number };
@@ -11,6 +12,8 @@ export interface Flow {
   steps: Step[];
   byId: Map<string, Step>;
   links: LinkSpec[];
+  /** Its command in each language (Telegram's menu), opening it through its first plain link. */
+  command?: Partial<Record<Language, string>>;
   /** Intents whose free text opens this flow. */
   intents: string[];
   draft?: DraftSpec;
@@ -58,6 +61,24 @@ export function findLink(flows: FlowSet, link: string): { position: Position; sa
 export function flowForIntent(flows: FlowSet, intent: string): Flow | undefined {
   for (const flow of flows.values()) if (flow.intents.includes(intent)) return flow;
   return undefined;
+}
+
+/** A command a flow declares: its names per language and the link it opens. */
+export interface FlowCommand {
+  /** The flow's name (its description is the text `telegram.commands.<flow>`). */
+  flow: string;
+  names: Partial<Record<Language, string>>;
+  link: string;
+}
+
+/** The commands the flows declare, in file order. */
+export function flowCommands(flows: FlowSet): FlowCommand[] {
+  const out: FlowCommand[] = [];
+  for (const flow of flows.values()) {
+    const link = flow.links.find((l) => !l.save && !l.step);
+    if (flow.command && link) out.push({ flow: flow.name, names: flow.command, link: link.prefix });
+  }
+  return out;
 }
 
 /** The flow every conversation starts from and returns to. */

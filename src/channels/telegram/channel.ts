@@ -11,6 +11,7 @@ import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Up
 import type { Config } from "../../config/settings.js";
 import type { ConversationService } from "../../conversation/conversations.js";
 import type { OutboundMessage } from "../../conversation/messages.js";
+import type { FlowCommand } from "../../engine/flow.js";
 import type { Language } from "../../locale/languages.js";
 import { languageFromHint } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
@@ -18,7 +19,7 @@ import type { Delivery } from "../../notify/delivery.js";
 import { errorInfo } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
 import { createBot } from "./bot.js";
-import { registerCommands } from "./commands.js";
+import { type Command, commandTable, registerCommands } from "./commands.js";
 import { telegramPhoto } from "./files.js";
 import { toTelegram } from "./replies.js";
 import { type PressedButton, readUpdate, type TelegramEvent } from "./updates.js";
@@ -43,6 +44,8 @@ export interface TelegramChannelOptions {
   /** The language of a user whose Telegram app says nothing we speak. */
   defaultLanguage: Language;
   conversations: ConversationService;
+  /** The commands the flows declare (flows/*.yaml `command:`), for the menu and for reading commands. */
+  flowCommands: readonly FlowCommand[];
   /** The outbox worker: this channel delivers what waits for Telegram chats while it is connected. */
   delivery: Delivery;
   texts: Texts;
@@ -67,7 +70,10 @@ export class TelegramChannel {
   /** Chats showing our reply keyboard (the location button), to be removed with the next plain message. */
   private readonly replyKeyboards = new Map<string, true>();
 
+  private readonly commands: readonly Command[];
+
   constructor(private readonly options: TelegramChannelOptions) {
+    this.commands = commandTable(options.flowCommands);
     const { config } = options;
     // Every call in flight listens on the one stop signal: thousands at once are expected.
     setMaxListeners(0, this.aborter.signal);
@@ -114,7 +120,7 @@ export class TelegramChannel {
     const api = this.bot.api;
     try {
       await this.bot.init(this.signal);
-      await registerCommands(api, texts, this.options.defaultLanguage).catch(() =>
+      await registerCommands(api, this.commands, texts, this.options.defaultLanguage).catch(() =>
         logger.warn({ channel: "telegram" }, "telegram command menu not registered"),
       );
       const webhook = this.webhook;
@@ -177,6 +183,7 @@ export class TelegramChannel {
 
   private async onUpdate(update: Update): Promise<void> {
     const event = readUpdate(update, {
+      commands: this.commands,
       username: this.bot.botInfo.username,
       photo: (fileId, size) => telegramPhoto(this.bot.api, this.options.config.TELEGRAM_API_ROOT, this.options.config.TELEGRAM_BOT_TOKEN, fileId, size),
     });

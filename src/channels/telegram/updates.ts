@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { InboundContent, RemotePhoto } from "../../conversation/messages.js";
-import { commandContent } from "./commands.js";
+import { type Command, commandContent } from "./commands.js";
 
 const user = z.looseObject({ username: z.string().optional(), language_code: z.string().optional() });
 const entity = z.looseObject({ type: z.string(), offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() });
@@ -77,6 +77,8 @@ export interface ReadOptions {
   username: string;
   /** A photo on Telegram's servers, fetched later and only if needed. */
   photo(fileId: string, size: number | undefined): RemotePhoto;
+  /** The bot's commands (see commands.ts). */
+  commands: readonly Command[];
 }
 
 const IGNORE: TelegramEvent = { kind: "ignore" };
@@ -119,7 +121,7 @@ export function readUpdate(raw: unknown, options: ReadOptions): TelegramEvent {
 function readContent(m: Message, options: ReadOptions): InboundContent | undefined {
   if (m.text !== undefined) {
     const command = readCommand(m.text, m.entities, options.username);
-    return command ? (commandContent(command.name, command.payload) ?? { type: "text", text: m.text }) : { type: "text", text: m.text };
+    return command ? (commandContent(options.commands, command.name, command.payload) ?? { type: "text", text: m.text }) : { type: "text", text: m.text };
   }
   const location = m.location ?? m.venue?.location;
   if (location) return { type: "location", latitude: location.latitude, longitude: location.longitude };
