@@ -84,7 +84,8 @@ export interface ConversationDeps {
  * `dropped`: new, but the channel's `onNew` said it is not for the conversation (a press on an old question).
  * `limited`: the conversation sends too fast (flood.ts); the message was not handled.
  */
-export type HandleResult = "processed" | "duplicate" | "failed" | "deferred" | "dropped" | "limited";
+export const HANDLE_RESULTS = ["processed", "duplicate", "failed", "deferred", "dropped", "limited"] as const;
+export type HandleResult = (typeof HANDLE_RESULTS)[number];
 
 export interface HandleOptions {
   /**

@@ -3,11 +3,13 @@
  * else the browser's), from config/privacy/. The short notice in the chat links here.
  */
 import type { FastifyPluginAsync } from "fastify";
+import { z } from "zod";
 import { PRIVACY_PATH, type PrivacyNotice, type PrivacyNoticeText, privacyUrl } from "../domain/privacy-notice.js";
 import { type Language, languageOfRequest } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
 import { escapeHtml } from "../util/text.js";
 import { htmlPage } from "./page.js";
+import { useZodSchemas } from "./schemas.js";
 
 const LINK = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)/g;
 
@@ -53,7 +55,9 @@ export interface PrivacyPageOptions {
 }
 
 export const privacyPagePlugin: FastifyPluginAsync<PrivacyPageOptions> = async (app, { notice, texts }) => {
-  app.get(PRIVACY_PATH, async (req, reply) => {
+  // Its routes declare zod schemas (see http/schemas.ts), wherever the plugin is registered.
+  useZodSchemas(app);
+  app.get(PRIVACY_PATH, { schema: { querystring: z.object({ lang: z.string().max(20).optional() }) } }, async (req, reply) => {
     const asked = languageOfRequest((req.query as { lang?: unknown }).lang, req.headers["accept-language"], notice.defaultLanguage);
     const { lang, text } = notice.in(asked);
     const body = noticeBody(text, lang, notice.languages, notice.defaultLanguage, texts);

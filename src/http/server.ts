@@ -13,6 +13,7 @@ import type { Logger } from "../util/logger.js";
 import { assetsPlugin } from "./assets.js";
 import { errorReplies } from "./errors.js";
 import { healthPlugin } from "./health.js";
+import { useZodSchemas } from "./schemas.js";
 
 /** A plugin with the options it was made with: what a channel or feature hands to the server. */
 export interface HttpContribution {
@@ -69,6 +70,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     logController: new LogController({ disableRequestLogging: true }),
   });
   const logger = options.logger.child({ component: "http" });
+  useZodSchemas(server);
   server.setErrorHandler(errorReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage, logger }));
   // On every route, errors and 404s included: CSP, X-Content-Type-Options: nosniff,
   // X-Frame-Options: DENY, Referrer-Policy: no-referrer, HSTS (honoured over HTTPS only) and the rest.

@@ -8,6 +8,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { Update } from "grammy/types";
 import { z } from "zod";
+import { useZodSchemas } from "../../http/schemas.js";
 import { sameSecret } from "../../util/secrets.js";
 
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
@@ -22,7 +23,16 @@ export interface TelegramWebhookOptions {
 }
 
 export const telegramWebhookPlugin: FastifyPluginAsync<TelegramWebhookOptions> = async (app, { path, secret, handle }) => {
-  app.post(path, async (req, reply) => {
+  // Its routes declare zod schemas (see http/schemas.ts), wherever the plugin is registered.
+  useZodSchemas(app);
+  const answer = z.object({ ok: z.literal(true) }).or(z.object({ error: z.string() }));
+  const schema = {
+    // Any JSON the sender posts goes on to the handler: an update of a shape we cannot use is still answered 200.
+    body: z.unknown(),
+    headers: z.looseObject({ [SECRET_HEADER]: z.string().max(256).optional() }),
+    response: { 200: answer, 401: answer, 503: answer },
+  };
+  app.post(path, { schema }, async (req, reply) => {
     if (!sameSecret(req.headers[SECRET_HEADER], secret)) return reply.code(401).send({ error: "unauthorized" });
     const parsed = updateSchema.safeParse(req.body);
     if (!parsed.success) {

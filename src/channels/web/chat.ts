@@ -8,8 +8,9 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyError, FastifyPluginAsync } from "fastify";
 import { z } from "zod";
-import type { ConversationService } from "../../conversation/conversations.js";
+import { type ConversationService, HANDLE_RESULTS } from "../../conversation/conversations.js";
 import type { InboundContent, OutboundMessage } from "../../conversation/messages.js";
+import { useZodSchemas } from "../../http/schemas.js";
 import { LANGUAGES, type Language, languageOfRequest } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
 import { escapeHtml } from "../../util/text.js";
@@ -52,6 +53,19 @@ const messageSchema = z
     message: "exactly one of text, choice, location or photo",
   });
 
+/** What the page gets back: the outcome and the replies, nothing else. */
+const chatAnswerSchema = z.object({
+  result: z.enum(HANDLE_RESULTS),
+  replies: z.array(
+    z.object({
+      lang: z.enum(LANGUAGES),
+      text: z.string(),
+      choices: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+      request: z.enum(["location", "photo"]).optional(),
+    }),
+  ),
+});
+
 function contentOf(m: z.infer<typeof messageSchema>): InboundContent {
   if (m.text !== undefined) return { type: "text", text: m.text };
   if (m.choice !== undefined) return { type: "choice", value: m.choice };
@@ -71,6 +85,8 @@ export interface ChatPluginOptions {
 }
 
 export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts, defaultLanguage, photoMaxBytes, publicUrl }) => {
+  // Its routes declare zod schemas (see http/schemas.ts), wherever the plugin is registered.
+  useZodSchemas(app);
   // Photos travel base64-encoded inside JSON: a third larger than the file, plus the envelope.
   const bodyLimit = Math.ceil(photoMaxBytes * 1.4) + 64 * 1024;
   const labels = Object.fromEntries(LANGUAGES.map((l) => [l, Object.fromEntries(Object.entries(PAGE_LABELS).map(([name, key]) => [name, texts.t(l, key)]))]));
@@ -95,7 +111,7 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
     decorateReply: false,
   });
 
-  app.get("/", async (req, reply) => {
+  app.get("/", { schema: { querystring: z.object({ lang: z.string().max(20).optional() }) } }, async (req, reply) => {
     const lang = langOf(req, (req.query as { lang?: unknown }).lang);
     const t = (key: string) => escapeHtml(labels[lang][key] ?? "");
     const html = PAGE.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => (name === "lang" ? lang : name === "data" ? pageData : t(name)));
@@ -106,16 +122,13 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
   const ownLinks = `${publicUrl}/`;
   const relative = (text: string) => text.replaceAll(ownLinks, "/");
 
-  app.post("/api/chat/messages", { bodyLimit }, async (req, reply) => {
-    const parsed = messageSchema.safeParse(req.body);
-    // Even a message we cannot use is answered in its sender's language when it says which.
-    const asked = z.object({ lang: z.enum(LANGUAGES) }).safeParse(req.body);
-    const lang = asked.success ? asked.data.lang : langOf(req);
-    if (!parsed.success) return reply.code(400).send({ error: texts.t(lang, "errors.bad_request") });
+  // A message the schema refuses is answered 400 by the server's error handler, in its sender's language when it says which.
+  app.post("/api/chat/messages", { bodyLimit, schema: { body: messageSchema, response: { 200: chatAnswerSchema } } }, async (req) => {
+    const message = req.body as z.infer<typeof messageSchema>;
     const replies: Omit<OutboundMessage, "id">[] = [];
     let answered = false;
     const result = await service.handle(
-      { channel: "web", chatId: parsed.data.session, messageId: parsed.data.id, content: contentOf(parsed.data), languageHint: parsed.data.lang },
+      { channel: "web", chatId: message.session, messageId: message.id, content: contentOf(message), languageHint: message.lang },
       async (_chat, message) => {
         // A web message is answered within its request or fails in it (the runtime never keeps it
         // for later); a reply that still came after the response would stay pending for the next one.

@@ -5,7 +5,9 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import QRCode from "qrcode";
+import { z } from "zod";
 import { htmlPage } from "../../http/page.js";
+import { useZodSchemas } from "../../http/schemas.js";
 import type { Language } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
 import { sameSecret } from "../../util/secrets.js";
@@ -22,7 +24,9 @@ export interface QrPageOptions {
 }
 
 export const whatsappQrPagePlugin: FastifyPluginAsync<QrPageOptions> = async (app, { adminToken, texts, lang, status }) => {
-  app.get("/admin/whatsapp", async (req, reply) => {
+  // Its routes declare zod schemas (see http/schemas.ts), wherever the plugin is registered.
+  useZodSchemas(app);
+  app.get("/admin/whatsapp", { schema: { querystring: z.object({ token: z.string().max(512).optional() }) } }, async (req, reply) => {
     if (!adminToken) return reply.code(404).send({ error: "not found" });
     const query = (req.query as { token?: unknown }).token;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
