@@ -4,17 +4,12 @@
  * by whom) except the orientation that keeps it upright. Pure JavaScript over the file's own
  * structure: the pixels are copied, never decoded or re-encoded.
  */
+import type { CleanImage } from "./clean-image.js";
 import { cleanJpeg } from "./jpeg.js";
 import { cleanPng } from "./png.js";
 import { cleanWebp } from "./webp.js";
 
-export interface CleanImage {
-  mimeType: "image/jpeg" | "image/png" | "image/webp";
-  width: number;
-  height: number;
-  /** The image without its metadata. */
-  data: Buffer;
-}
+export type { CleanImage } from "./clean-image.js";
 
 /** Largest side and area accepted: beyond them a file is a decompression bomb, not a phone photo. */
 export const MAX_SIDE = 30_000;

@@ -4,7 +4,7 @@
  * comment: EXIF (GPS, camera, date), XMP, IPTC, thumbnails, maker notes. Anything after EOI (a
  * second image, a vendor trailer) goes too. A file whose structure breaks anywhere is refused.
  */
-import type { CleanImage } from "./index.js";
+import type { CleanImage } from "./clean-image.js";
 import { EXIF_HEADER, orientationTiff, readOrientation } from "./orientation.js";
 
 const SOI = 0xd8;

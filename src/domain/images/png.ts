@@ -4,7 +4,7 @@
  * (tIME), animation and private chunks. An unknown critical chunk, a bad CRC or a missing IEND is refused.
  */
 import { crc32 } from "node:zlib";
-import type { CleanImage } from "./index.js";
+import type { CleanImage } from "./clean-image.js";
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Critical chunks, then ancillary ones about colour and transparency. */

@@ -3,7 +3,7 @@
  * extended header (VP8X), keeps the image, alpha, animation and colour profile chunks and drops
  * EXIF (keeping only its orientation), XMP and unknown chunks. Anything after the RIFF size goes.
  */
-import type { CleanImage } from "./index.js";
+import type { CleanImage } from "./clean-image.js";
 import { EXIF_HEADER, orientationTiff, readOrientation } from "./orientation.js";
 
 const KEEP = new Set(["VP8X", "ICCP", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L"]);
