@@ -6,59 +6,48 @@
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Citizen } from "../src/domain/model/citizen.js";
 import type { ConversationState } from "../src/engine/types.js";
 import type { MongoStore } from "../src/store/mongo/index.js";
 import { CITIZEN_INDEX } from "../src/store/mongo/reports.js";
-import type { Store } from "../src/store/ports.js";
 import { ManualClock } from "../src/util/clock.js";
 import { tempDir } from "./helpers/app.js";
-import { contractStores as stores } from "./helpers/contract-stores.js";
+import { freshStore, contractStores as stores } from "./helpers/contract-stores.js";
 import { sampleReport } from "./helpers/reports.js";
 
 const report = sampleReport;
 
 describe.each(stores)("%s store", (name, open) => {
-  let store: Store;
-  let reopen: () => Promise<Store>;
-  let dispose: (() => Promise<void>) | undefined;
-  beforeEach(async () => {
-    ({ store, reopen, dispose } = await open());
-  });
-  afterEach(async () => {
-    await store.close();
-    await dispose?.();
-  });
+  const db = freshStore(open);
 
   it("counters never hand out the same number twice, even under concurrency", async () => {
-    const numbers = await Promise.all(Array.from({ length: 500 }, () => store.counters.next("folio:15054:2026")));
+    const numbers = await Promise.all(Array.from({ length: 500 }, () => db.store.counters.next("folio:15054:2026")));
     expect(new Set(numbers).size).toBe(500);
     expect(Math.max(...numbers)).toBe(500);
-    expect(await store.counters.next("folio:15106:2026")).toBe(1);
+    expect(await db.store.counters.next("folio:15106:2026")).toBe(1);
   });
 
   it("counters continue after a restart", async () => {
-    await store.counters.next("c");
-    await store.counters.next("c");
-    await store.close();
-    store = await reopen();
-    expect(await store.counters.next("c")).toBe(3);
+    await db.store.counters.next("c");
+    await db.store.counters.next("c");
+    await db.reopen();
+    expect(await db.store.counters.next("c")).toBe(3);
   });
 
   it("reports are found by folio and listed per citizen, newest first; folios are unique", async () => {
     const older = report({ folio: "MET-2026-000001" });
     const newer = report({ folio: "MET-2026-000002", createdAt: new Date(older.createdAt.getTime() + 12 * 3600_000) });
     const anonymous = report({ folio: "MET-2026-000003", citizenId: null, anonymous: true, contactable: false });
-    for (const r of [older, newer, anonymous]) await store.reports.insert(r);
-    expect((await store.reports.byFolio("MET-2026-000002"))?.id).toBe(newer.id);
-    expect((await store.reports.byId(older.id))?.folio).toBe("MET-2026-000001");
-    expect(await store.reports.byId(randomUUID())).toBeNull();
-    expect(await store.reports.byFolio("MET-2026-999999")).toBeNull();
-    expect((await store.reports.byCitizen("console:ana", 10)).map((r) => r.folio)).toEqual(["MET-2026-000002", "MET-2026-000001"]);
-    await expect(store.reports.insert(report({ folio: "MET-2026-000001" }))).rejects.toThrow();
-    expect(await store.reports.count()).toBe(3);
-    const back = await store.reports.byFolio("MET-2026-000001");
+    for (const r of [older, newer, anonymous]) await db.store.reports.insert(r);
+    expect((await db.store.reports.byFolio("MET-2026-000002"))?.id).toBe(newer.id);
+    expect((await db.store.reports.byId(older.id))?.folio).toBe("MET-2026-000001");
+    expect(await db.store.reports.byId(randomUUID())).toBeNull();
+    expect(await db.store.reports.byFolio("MET-2026-999999")).toBeNull();
+    expect((await db.store.reports.byCitizen("console:ana", 10)).map((r) => r.folio)).toEqual(["MET-2026-000002", "MET-2026-000001"]);
+    await expect(db.store.reports.insert(report({ folio: "MET-2026-000001" }))).rejects.toThrow();
+    expect(await db.store.reports.count()).toBe(3);
+    const back = await db.store.reports.byFolio("MET-2026-000001");
     expect(back?.createdAt).toBeInstanceOf(Date);
     expect(back?.history[0].at).toBeInstanceOf(Date);
   });
@@ -66,28 +55,27 @@ describe.each(stores)("%s store", (name, open) => {
   it("a typed address is kept with the report, and a report saved without one reads back with none", async () => {
     const typed = report({ folio: "MET-2026-000010", location: null, address: "Av. Juárez 12, col. Centro" });
     const { address: _none, ...older } = report({ folio: "MET-2026-000011" });
-    await store.reports.insert(typed);
-    await store.reports.insert(older as typeof typed);
-    await store.close();
-    store = await reopen();
-    const back = await store.reports.byFolio("MET-2026-000010");
+    await db.store.reports.insert(typed);
+    await db.store.reports.insert(older as typeof typed);
+    await db.reopen();
+    const back = await db.store.reports.byFolio("MET-2026-000010");
     expect(back?.address).toBe("Av. Juárez 12, col. Centro");
     expect(back?.location).toBeNull();
-    expect((await store.reports.byFolio("MET-2026-000011"))?.address).toBeNull();
-    expect((await store.reports.byCitizen("console:ana", 10)).map((r) => r.address)).toEqual(expect.arrayContaining([null, "Av. Juárez 12, col. Centro"]));
+    expect((await db.store.reports.byFolio("MET-2026-000011"))?.address).toBeNull();
+    expect((await db.store.reports.byCitizen("console:ana", 10)).map((r) => r.address)).toEqual(expect.arrayContaining([null, "Av. Juárez 12, col. Centro"]));
   });
 
   it("a hostile folio is only ever compared as text", async () => {
-    await store.reports.insert(report({ folio: "MET-2026-000001" }));
-    expect(await store.reports.byFolio({ $gt: "" } as unknown as string)).toBeNull();
-    expect(await store.reports.byCitizen({ $ne: null } as unknown as string, 10)).toEqual([]);
+    await db.store.reports.insert(report({ folio: "MET-2026-000001" }));
+    expect(await db.store.reports.byFolio({ $gt: "" } as unknown as string)).toBeNull();
+    expect(await db.store.reports.byCitizen({ $ne: null } as unknown as string, 10)).toEqual([]);
   });
 
   it("citizens and conversations are saved, replaced and survive a restart", async () => {
     const at = new ManualClock().now();
     const citizen: Citizen = { id: "web:1", channel: "web", chatId: "1", language: "es-MX", consent: null, createdAt: at, updatedAt: at };
-    await store.citizens.save(citizen);
-    await store.citizens.save({ ...citizen, language: "en", consent: { version: "v1", at } });
+    await db.store.citizens.save(citizen);
+    await db.store.citizens.save({ ...citizen, language: "en", consent: { version: "v1", at } });
     const state: ConversationState = {
       flow: "report",
       flowVersion: "abc",
@@ -97,35 +85,34 @@ describe.each(stores)("%s store", (name, open) => {
       attempts: 1,
       lang: "en",
     };
-    await store.conversations.save({
+    await db.store.conversations.save({
       id: "web:1",
       state,
       pending: [{ id: "r1", lang: "en", text: "hi", choices: [{ value: "1", label: "One" }] }],
       updatedAt: at,
       handled: ["web:m1", "web:m2"],
     });
-    await store.close();
-    store = await reopen();
-    expect(await store.citizens.get("web:1")).toEqual({ ...citizen, language: "en", consent: { version: "v1", at } });
-    const conv = await store.conversations.get("web:1");
+    await db.reopen();
+    expect(await db.store.citizens.get("web:1")).toEqual({ ...citizen, language: "en", consent: { version: "v1", at } });
+    const conv = await db.store.conversations.get("web:1");
     expect(conv?.state).toEqual(state);
     expect(conv?.pending[0].choices?.[0].label).toBe("One");
     expect(conv?.handled).toEqual(["web:m1", "web:m2"]);
-    expect(await store.conversations.get("web:2")).toBeNull();
+    expect(await db.store.conversations.get("web:2")).toBeNull();
   });
 
   it("an inbound id is claimed once; a crashed claim is taken over after its lease", async () => {
     // Claims from the test clock: a fixed date would fall outside the stores' seven-day TTL one day.
     const t0 = new ManualClock().now();
-    expect(await store.inbound.claim("telegram:1", t0, 60_000)).toBe("claimed");
-    expect(await store.inbound.claim("telegram:1", t0, 60_000)).toBe("duplicate");
+    expect(await db.store.inbound.claim("telegram:1", t0, 60_000)).toBe("claimed");
+    expect(await db.store.inbound.claim("telegram:1", t0, 60_000)).toBe("duplicate");
     // Still processing within the lease: a concurrent redelivery is a duplicate
-    expect(await store.inbound.claim("telegram:1", new Date(t0.getTime() + 30_000), 60_000)).toBe("duplicate");
+    expect(await db.store.inbound.claim("telegram:1", new Date(t0.getTime() + 30_000), 60_000)).toBe("duplicate");
     // The process died: after the lease the message may be processed again
-    expect(await store.inbound.claim("telegram:1", new Date(t0.getTime() + 61_000), 60_000)).toBe("claimed");
-    await store.inbound.complete("telegram:1", t0);
-    expect(await store.inbound.claim("telegram:1", new Date(t0.getTime() + 10 * 60_000), 60_000)).toBe("duplicate");
-    const claims = await Promise.all(Array.from({ length: 20 }, () => store.inbound.claim("telegram:3", t0, 60_000)));
+    expect(await db.store.inbound.claim("telegram:1", new Date(t0.getTime() + 61_000), 60_000)).toBe("claimed");
+    await db.store.inbound.complete("telegram:1", t0);
+    expect(await db.store.inbound.claim("telegram:1", new Date(t0.getTime() + 10 * 60_000), 60_000)).toBe("duplicate");
+    const claims = await Promise.all(Array.from({ length: 20 }, () => db.store.inbound.claim("telegram:3", t0, 60_000)));
     expect(claims.filter((c) => c === "claimed")).toHaveLength(1);
   });
 
@@ -134,16 +121,16 @@ describe.each(stores)("%s store", (name, open) => {
     const at = (m: number) => new Date(t0 + m * 60_000);
     const state: ConversationState = { flow: "menu", flowVersion: "v", step: "choose", waiting: "answer", vars: {}, attempts: 0, lang: "es-MX" };
     const reply = { id: "r", lang: "es-MX" as const, text: "¿Qué quieres hacer?" };
-    await store.conversations.save({ id: "whatsapp:1@c.us", state, pending: [reply], updatedAt: at(10) });
-    await store.conversations.save({ id: "whatsapp:2@c.us", state, pending: [], updatedAt: at(11) });
-    await store.conversations.save({ id: "whatsapp:3@c.us", state, pending: [reply, reply], updatedAt: at(5) });
-    await store.conversations.save({ id: "telegram:4", state, pending: [reply], updatedAt: at(12) });
-    await store.conversations.save({ id: "whatsapp:5@c.us", state, pending: [reply], updatedAt: at(1) });
-    const found = await store.conversations.withPending("whatsapp", at(2), 10);
+    await db.store.conversations.save({ id: "whatsapp:1@c.us", state, pending: [reply], updatedAt: at(10) });
+    await db.store.conversations.save({ id: "whatsapp:2@c.us", state, pending: [], updatedAt: at(11) });
+    await db.store.conversations.save({ id: "whatsapp:3@c.us", state, pending: [reply, reply], updatedAt: at(5) });
+    await db.store.conversations.save({ id: "telegram:4", state, pending: [reply], updatedAt: at(12) });
+    await db.store.conversations.save({ id: "whatsapp:5@c.us", state, pending: [reply], updatedAt: at(1) });
+    const found = await db.store.conversations.withPending("whatsapp", at(2), 10);
     expect(found.map((c) => c.id)).toEqual(["whatsapp:3@c.us", "whatsapp:1@c.us"]);
     expect(found[0].pending).toHaveLength(2);
     expect(found[0].state).toEqual(state);
-    expect((await store.conversations.withPending("whatsapp", at(2), 1)).map((c) => c.id)).toEqual(["whatsapp:3@c.us"]);
+    expect((await db.store.conversations.withPending("whatsapp", at(2), 1)).map((c) => c.id)).toEqual(["whatsapp:3@c.us"]);
   });
 
   it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {
@@ -156,36 +143,35 @@ describe.each(stores)("%s store", (name, open) => {
       content: { type: "text", text: "hola $where" },
       languageHint: "es",
     });
-    await store.inbound.claim("telegram:a", t0, 60_000, message("a"));
-    await store.inbound.claim("telegram:b", new Date(t0.getTime() + 1000), 60_000, message("b"));
-    await store.inbound.claim("telegram:c", t0, 60_000, message("c"));
-    await store.inbound.complete("telegram:c", t0);
-    await store.inbound.claim("telegram:d", t0, 60_000);
-    expect(await store.inbound.unfinished(t0, 10)).toEqual([]);
+    await db.store.inbound.claim("telegram:a", t0, 60_000, message("a"));
+    await db.store.inbound.claim("telegram:b", new Date(t0.getTime() + 1000), 60_000, message("b"));
+    await db.store.inbound.claim("telegram:c", t0, 60_000, message("c"));
+    await db.store.inbound.complete("telegram:c", t0);
+    await db.store.inbound.claim("telegram:d", t0, 60_000);
+    expect(await db.store.inbound.unfinished(t0, 10)).toEqual([]);
     const later = new Date(t0.getTime() + 120_000);
-    expect(await store.inbound.unfinished(later, 10)).toEqual([message("a"), message("b")]);
-    expect(await store.inbound.unfinished(later, 1)).toEqual([message("a")]);
-    await store.close();
-    store = await reopen();
-    expect((await store.inbound.unfinished(later, 10)).map((m) => m.messageId)).toEqual(["a", "b"]);
+    expect(await db.store.inbound.unfinished(later, 10)).toEqual([message("a"), message("b")]);
+    expect(await db.store.inbound.unfinished(later, 1)).toEqual([message("a")]);
+    await db.reopen();
+    expect((await db.store.inbound.unfinished(later, 10)).map((m) => m.messageId)).toEqual(["a", "b"]);
     // Taken over after the lease, then completed: gone from the unfinished, and the text with it.
-    expect(await store.inbound.claim("telegram:a", later, 60_000, message("a"))).toBe("claimed");
-    await store.inbound.complete("telegram:a", later);
-    expect((await store.inbound.unfinished(new Date(later.getTime() + 120_000), 10)).map((m) => m.messageId)).toEqual(["b"]);
+    expect(await db.store.inbound.claim("telegram:a", later, 60_000, message("a"))).toBe("claimed");
+    await db.store.inbound.complete("telegram:a", later);
+    expect((await db.store.inbound.unfinished(new Date(later.getTime() + 120_000), 10)).map((m) => m.messageId)).toEqual(["b"]);
   });
 
   it("media is stored and read back byte for byte; unknown ids are null", async () => {
     const data = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
     const id = randomUUID();
-    await store.media.put(id, { data, mimeType: "image/png" });
-    expect(await store.media.get(id)).toEqual({ data, mimeType: "image/png" });
-    expect(await store.media.get(randomUUID())).toBeNull();
-    await expect(store.media.get("../../etc/passwd")).rejects.toThrow();
+    await db.store.media.put(id, { data, mimeType: "image/png" });
+    expect(await db.store.media.get(id)).toEqual({ data, mimeType: "image/png" });
+    expect(await db.store.media.get(randomUUID())).toBeNull();
+    await expect(db.store.media.get("../../etc/passwd")).rejects.toThrow();
   });
 
   // Only a store shared between machines keeps shared files (the WhatsApp session).
   it.runIf(name === "mongodb")("shared files: saved whole, the newest version read back, removed", async () => {
-    const files = store.sharedFiles;
+    const files = db.store.sharedFiles;
     if (!files) throw new Error("a shared store must offer shared files");
     const dir = await tempDir("ma-shared-");
     const v1 = Buffer.alloc(300_000, 1); // more than one GridFS chunk
@@ -204,8 +190,8 @@ describe.each(stores)("%s store", (name, open) => {
   });
 
   it.runIf(name === "mongodb")("'my reports' is answered from the citizen index, not by reading every report", async () => {
-    const { models } = store as MongoStore;
-    for (const citizenId of ["console:ana", null, "console:luis"]) await store.reports.insert(report({ citizenId, anonymous: citizenId === null }));
+    const { models } = db.store as MongoStore;
+    for (const citizenId of ["console:ana", null, "console:luis"]) await db.store.reports.insert(report({ citizenId, anonymous: citizenId === null }));
     const plan = JSON.stringify(await models.reports.find({ citizenId: "console:ana" }).sort({ createdAt: -1 }).limit(10).explain("queryPlanner"));
     expect(plan).toContain(`"indexName":"${CITIZEN_INDEX}"`);
     expect(plan).not.toContain("COLLSCAN");
@@ -216,24 +202,23 @@ describe.each(stores)("%s store", (name, open) => {
     const t0 = new Date("2030-01-01T00:00:00Z");
     const later = (ms: number) => new Date(t0.getTime() + ms);
     const [a, b, c, missing] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    await store.media.put(b, { data, mimeType: "image/jpeg" }, { owner: "web:s2", at: later(1000) });
-    await store.media.put(a, { data, mimeType: "image/jpeg" }, { owner: "web:s1", at: t0 });
-    await store.media.put(c, { data, mimeType: "image/jpeg" });
-    expect(await store.media.drafts(later(500), 10)).toEqual([{ id: a, owner: "web:s1", at: t0 }]);
-    expect((await store.media.drafts(later(5000), 10)).map((d) => d.id)).toEqual([a, b]);
-    expect((await store.media.drafts(later(5000), 1)).map((d) => d.id)).toEqual([a]);
+    await db.store.media.put(b, { data, mimeType: "image/jpeg" }, { owner: "web:s2", at: later(1000) });
+    await db.store.media.put(a, { data, mimeType: "image/jpeg" }, { owner: "web:s1", at: t0 });
+    await db.store.media.put(c, { data, mimeType: "image/jpeg" });
+    expect(await db.store.media.drafts(later(500), 10)).toEqual([{ id: a, owner: "web:s1", at: t0 }]);
+    expect((await db.store.media.drafts(later(5000), 10)).map((d) => d.id)).toEqual([a, b]);
+    expect((await db.store.media.drafts(later(5000), 1)).map((d) => d.id)).toEqual([a]);
 
-    expect(await store.media.keep([a, missing])).toEqual([a]);
-    await store.close();
-    store = await reopen();
-    expect((await store.media.drafts(later(5000), 10)).map((d) => d.id)).toEqual([b]);
-    await store.media.discard(a);
-    await store.media.discard(c);
-    await store.media.discard(b);
-    await store.media.discard(missing);
-    expect(await store.media.get(a)).toEqual({ data, mimeType: "image/jpeg" });
-    expect(await store.media.get(c)).toEqual({ data, mimeType: "image/jpeg" });
-    expect(await store.media.get(b)).toBeNull();
-    expect(await store.media.drafts(later(5000), 10)).toEqual([]);
+    expect(await db.store.media.keep([a, missing])).toEqual([a]);
+    await db.reopen();
+    expect((await db.store.media.drafts(later(5000), 10)).map((d) => d.id)).toEqual([b]);
+    await db.store.media.discard(a);
+    await db.store.media.discard(c);
+    await db.store.media.discard(b);
+    await db.store.media.discard(missing);
+    expect(await db.store.media.get(a)).toEqual({ data, mimeType: "image/jpeg" });
+    expect(await db.store.media.get(c)).toEqual({ data, mimeType: "image/jpeg" });
+    expect(await db.store.media.get(b)).toBeNull();
+    expect(await db.store.media.drafts(later(5000), 10)).toEqual([]);
   });
 });

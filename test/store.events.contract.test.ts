@@ -1,23 +1,13 @@
-/** The audit-trail part of the store contract (see store.contract.test.ts): append once, list newest first by what it concerns. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+/** The audit-trail part of the store contract (see db.store.contract.test.ts): append once, list newest first by what it concerns. */
+import { describe, expect, it } from "vitest";
 import { recordEvent } from "../src/domain/model/events.js";
-import type { Store } from "../src/store/ports.js";
-import { contractStores } from "./helpers/contract-stores.js";
+import { contractStores, freshStore } from "./helpers/contract-stores.js";
 
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
 
 describe.each(contractStores)("%s store: events", (_name, open) => {
-  let store: Store;
-  let reopen: () => Promise<Store>;
-  let dispose: (() => Promise<void>) | undefined;
-  beforeEach(async () => {
-    ({ store, reopen, dispose } = await open());
-  });
-  afterEach(async () => {
-    await store.close();
-    await dispose?.();
-  });
+  const db = freshStore(open);
 
   it("records each event once, and lists them by report, municipality, citizen or type, newest first", async () => {
     const created = recordEvent(
@@ -33,16 +23,15 @@ describe.each(contractStores)("%s store: events", (_name, open) => {
       at(2),
       "citizen",
     );
-    await store.events.append([consent, created]);
-    await store.events.append([created, other]);
-    await store.close();
-    store = await reopen();
-    expect(await store.events.list({ report: "r1" }, 10)).toEqual([created]);
-    expect((await store.events.list({}, 10)).map((e) => e.id)).toEqual(["web:x#0", "telegram:10#0", "telegram:9#0"]);
-    expect((await store.events.list({ municipality: "15054" }, 10)).map((e) => e.id)).toEqual(["telegram:10#0"]);
-    expect((await store.events.list({ citizen: "telegram:5" }, 10)).map((e) => e.type)).toEqual(["consent_recorded"]);
-    expect((await store.events.list({ type: "report_created" }, 1)).map((e) => e.id)).toEqual(["web:x#0"]);
+    await db.store.events.append([consent, created]);
+    await db.store.events.append([created, other]);
+    await db.reopen();
+    expect(await db.store.events.list({ report: "r1" }, 10)).toEqual([created]);
+    expect((await db.store.events.list({}, 10)).map((e) => e.id)).toEqual(["web:x#0", "telegram:10#0", "telegram:9#0"]);
+    expect((await db.store.events.list({ municipality: "15054" }, 10)).map((e) => e.id)).toEqual(["telegram:10#0"]);
+    expect((await db.store.events.list({ citizen: "telegram:5" }, 10)).map((e) => e.type)).toEqual(["consent_recorded"]);
+    expect((await db.store.events.list({ type: "report_created" }, 1)).map((e) => e.id)).toEqual(["web:x#0"]);
     expect(created).toMatchObject({ report: "r1", municipality: "15054", citizen: null, data: { folio: "MET-2026-000001", anonymous: false } });
-    expect(await store.events.list({ report: { $ne: null } as unknown as string }, 10)).toEqual([]);
+    expect(await db.store.events.list({ report: { $ne: null } as unknown as string }, 10)).toEqual([]);
   });
 });

@@ -1,11 +1,11 @@
 /**
- * The outbox part of the store contract (see store.contract.test.ts): adding is idempotent, items
+ * The outbox part of the store contract (see db.store.contract.test.ts): adding is idempotent, items
  * of one chat go out in order, a claim is held by one worker, a crashed worker's claim is taken over
  * after its lease, and an item recorded as sent is never sent again — also across a restart.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { NewOutboxItem, Store } from "../src/store/ports.js";
-import { contractStores } from "./helpers/contract-stores.js";
+import { describe, expect, it } from "vitest";
+import type { NewOutboxItem } from "../src/store/ports.js";
+import { contractStores, freshStore } from "./helpers/contract-stores.js";
 
 // Times relative to now: the stores' TTL indexes use the real clock.
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -17,107 +17,96 @@ function item(id: string, chatId: string, createdAt = T0, more: Partial<NewOutbo
 }
 
 describe.each(contractStores)("%s store: outbox", (_name, open) => {
-  let store: Store;
-  let reopen: () => Promise<Store>;
-  let dispose: (() => Promise<void>) | undefined;
-  beforeEach(async () => {
-    ({ store, reopen, dispose } = await open());
-  });
-  afterEach(async () => {
-    await store.close();
-    await dispose?.();
-  });
+  const db = freshStore(open);
 
   it("adds an item once: the same id again is ignored", async () => {
-    expect(await store.outbox.add([item("a", "1"), item("b", "2")])).toBe(2);
-    expect(await store.outbox.add([item("a", "1"), item("c", "3")])).toBe(1);
-    const a = await store.outbox.get("a");
+    expect(await db.store.outbox.add([item("a", "1"), item("b", "2")])).toBe(2);
+    expect(await db.store.outbox.add([item("a", "1"), item("c", "3")])).toBe(1);
+    const a = await db.store.outbox.get("a");
     expect(a).toMatchObject({ id: "a", channel: "telegram", chatId: "1", kind: "notice", state: "pending", attempts: 0, ref: null });
     expect(a?.payload.text).toBe("aviso a");
     expect(a?.notBefore).toEqual(T0);
-    expect(await store.outbox.depth()).toEqual({ unsent: 3, oldest: T0 });
+    expect(await db.store.outbox.depth()).toEqual({ unsent: 3, oldest: T0 });
   });
 
   it("claims due items only, at most one per chat and the oldest first; one worker holds each", async () => {
-    await store.outbox.add([
+    await db.store.outbox.add([
       item("late", "1", at(2)),
       item("first", "1", at(1)),
       item("other-chat", "2", at(3)),
       item("scheduled", "3", at(0), { notBefore: at(3600) }),
       { ...item("whatsapp", "4"), channel: "whatsapp" },
     ]);
-    const claimed = await store.outbox.claim("telegram", "w1", at(10), LEASE, 10);
+    const claimed = await db.store.outbox.claim("telegram", "w1", at(10), LEASE, 10);
     expect(claimed.map((i) => i.id)).toEqual(["first", "other-chat"]);
     expect(claimed[0]).toMatchObject({ state: "sending", owner: "w1", attempts: 1 });
     // Another worker finds nothing: the heads are held, "late" waits behind "first".
-    expect(await store.outbox.claim("telegram", "w2", at(11), LEASE, 10)).toEqual([]);
-    expect(await store.outbox.markSent("first", "w1", at(12), "tg-100")).toBe(true);
-    expect((await store.outbox.claim("telegram", "w2", at(13), LEASE, 10)).map((i) => i.id)).toEqual(["late"]);
-    await store.outbox.markSent("late", "w2", at(14), null);
-    await store.outbox.markSent("other-chat", "w1", at(14), null);
+    expect(await db.store.outbox.claim("telegram", "w2", at(11), LEASE, 10)).toEqual([]);
+    expect(await db.store.outbox.markSent("first", "w1", at(12), "tg-100")).toBe(true);
+    expect((await db.store.outbox.claim("telegram", "w2", at(13), LEASE, 10)).map((i) => i.id)).toEqual(["late"]);
+    await db.store.outbox.markSent("late", "w2", at(14), null);
+    await db.store.outbox.markSent("other-chat", "w1", at(14), null);
     // The scheduled one comes when its time comes.
-    expect(await store.outbox.claim("telegram", "w2", at(3599), LEASE, 10)).toEqual([]);
-    expect((await store.outbox.claim("telegram", "w2", at(3601), LEASE, 10)).map((i) => i.id)).toEqual(["scheduled"]);
+    expect(await db.store.outbox.claim("telegram", "w2", at(3599), LEASE, 10)).toEqual([]);
+    expect((await db.store.outbox.claim("telegram", "w2", at(3601), LEASE, 10)).map((i) => i.id)).toEqual(["scheduled"]);
   });
 
   it("of many concurrent claims, each item goes to one worker", async () => {
-    await store.outbox.add(Array.from({ length: 30 }, (_, n) => item(`m${n}`, `chat${n}`, at(n))));
-    const batches = await Promise.all(Array.from({ length: 6 }, (_, w) => store.outbox.claim("telegram", `w${w}`, at(100), LEASE, 10)));
+    await db.store.outbox.add(Array.from({ length: 30 }, (_, n) => item(`m${n}`, `chat${n}`, at(n))));
+    const batches = await Promise.all(Array.from({ length: 6 }, (_, w) => db.store.outbox.claim("telegram", `w${w}`, at(100), LEASE, 10)));
     const ids = batches.flat().map((i) => i.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(30);
   });
 
   it("a retry waits for its backoff and holds back the later items of its chat", async () => {
-    await store.outbox.add([item("x1", "9", at(0)), item("x2", "9", at(1))]);
-    const [x1] = await store.outbox.claim("telegram", "w1", at(5), LEASE, 10);
-    await store.outbox.markRetry(x1.id, "w1", at(65), "network");
-    expect(await store.outbox.claim("telegram", "w1", at(30), LEASE, 10)).toEqual([]);
-    const again = await store.outbox.claim("telegram", "w1", at(66), LEASE, 10);
+    await db.store.outbox.add([item("x1", "9", at(0)), item("x2", "9", at(1))]);
+    const [x1] = await db.store.outbox.claim("telegram", "w1", at(5), LEASE, 10);
+    await db.store.outbox.markRetry(x1.id, "w1", at(65), "network");
+    expect(await db.store.outbox.claim("telegram", "w1", at(30), LEASE, 10)).toEqual([]);
+    const again = await db.store.outbox.claim("telegram", "w1", at(66), LEASE, 10);
     expect(again.map((i) => i.id)).toEqual(["x1"]);
     expect(again[0]).toMatchObject({ attempts: 2, error: "network" });
     // The channel comes back: the retry may go now, before its pause is over.
-    await store.outbox.markRetry("x1", "w1", at(3600), "network");
-    await store.outbox.retryNow("telegram", at(70));
-    expect((await store.outbox.claim("telegram", "w1", at(70), LEASE, 10)).map((i) => i.id)).toEqual(["x1"]);
-    await store.outbox.markFailed("x1", "w1", "blocked");
-    expect((await store.outbox.get("x1"))?.state).toBe("failed");
+    await db.store.outbox.markRetry("x1", "w1", at(3600), "network");
+    await db.store.outbox.retryNow("telegram", at(70));
+    expect((await db.store.outbox.claim("telegram", "w1", at(70), LEASE, 10)).map((i) => i.id)).toEqual(["x1"]);
+    await db.store.outbox.markFailed("x1", "w1", "blocked");
+    expect((await db.store.outbox.get("x1"))?.state).toBe("failed");
     // A failed item no longer holds its chat.
-    expect((await store.outbox.claim("telegram", "w1", at(67), LEASE, 10)).map((i) => i.id)).toEqual(["x2"]);
+    expect((await db.store.outbox.claim("telegram", "w1", at(67), LEASE, 10)).map((i) => i.id)).toEqual(["x2"]);
   });
 
   it("a worker that died holding an item loses it after the lease, and its late record is refused: sent once", async () => {
-    await store.outbox.add([item("n1", "7")]);
-    await store.outbox.claim("telegram", "dead", at(0), LEASE, 10);
-    await store.close();
-    store = await reopen();
+    await db.store.outbox.add([item("n1", "7")]);
+    await db.store.outbox.claim("telegram", "dead", at(0), LEASE, 10);
+    await db.reopen();
     // Within the lease nobody else may send it.
-    expect(await store.outbox.claim("telegram", "w2", at(30), LEASE, 10)).toEqual([]);
-    const taken = await store.outbox.claim("telegram", "w2", at(61), LEASE, 10);
+    expect(await db.store.outbox.claim("telegram", "w2", at(30), LEASE, 10)).toEqual([]);
+    const taken = await db.store.outbox.claim("telegram", "w2", at(61), LEASE, 10);
     expect(taken.map((i) => i.id)).toEqual(["n1"]);
-    expect(await store.outbox.markSent("n1", "w2", at(62), "tg-7")).toBe(true);
+    expect(await db.store.outbox.markSent("n1", "w2", at(62), "tg-7")).toBe(true);
     // The dead worker's record arrives late: refused, the item stays sent by w2.
-    expect(await store.outbox.markSent("n1", "dead", at(63), "tg-dup")).toBe(false);
-    await store.outbox.markRetry("n1", "dead", at(64), "late");
-    const sent = await store.outbox.get("n1");
+    expect(await db.store.outbox.markSent("n1", "dead", at(63), "tg-dup")).toBe(false);
+    await db.store.outbox.markRetry("n1", "dead", at(64), "late");
+    const sent = await db.store.outbox.get("n1");
     expect(sent).toMatchObject({ state: "sent", owner: "w2", platformId: "tg-7", sentAt: at(62) });
     // Sent is final: no claim returns it again, after a restart neither.
-    await store.close();
-    store = await reopen();
-    expect(await store.outbox.claim("telegram", "w3", at(10_000), LEASE, 10)).toEqual([]);
-    expect(await store.outbox.depth()).toEqual({ unsent: 0, oldest: null });
+    await db.reopen();
+    expect(await db.store.outbox.claim("telegram", "w3", at(10_000), LEASE, 10)).toEqual([]);
+    expect(await db.store.outbox.depth()).toEqual({ unsent: 0, oldest: null });
   });
 
   it("lists the unsent items of one chat in order", async () => {
-    await store.outbox.add([item("u2", "5", at(2)), item("u1", "5", at(1)), item("u3", "5", at(2), { seq: 1 }), item("v", "6")]);
-    const claimed = await store.outbox.claim("telegram", "w", at(3), LEASE, 10);
+    await db.store.outbox.add([item("u2", "5", at(2)), item("u1", "5", at(1)), item("u3", "5", at(2), { seq: 1 }), item("v", "6")]);
+    const claimed = await db.store.outbox.claim("telegram", "w", at(3), LEASE, 10);
     expect(claimed.map((i) => i.id)).toEqual(["v", "u1"]);
-    await store.outbox.markSent("u1", "w", at(4), null);
-    expect((await store.outbox.unsentFor("telegram", "5")).map((i) => i.id)).toEqual(["u2", "u3"]);
+    await db.store.outbox.markSent("u1", "w", at(4), null);
+    expect((await db.store.outbox.unsentFor("telegram", "5")).map((i) => i.id)).toEqual(["u2", "u3"]);
   });
 
   it("a live turn claims a chat's waiting messages in order, backoff aside, stopping at a scheduled one or one held by a worker", async () => {
-    await store.outbox.add([
+    await db.store.outbox.add([
       item("c1", "8", at(1)),
       item("c2", "8", at(2)),
       item("c3", "8", at(3), { notBefore: at(3600) }),
@@ -125,17 +114,17 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
       item("d1", "9", at(1)),
     ]);
     // c1 failed once and waits for its backoff: a live turn sends it anyway.
-    const [c1] = await store.outbox.claim("telegram", "w", at(5), LEASE, 1);
-    await store.outbox.markRetry(c1.id, "w", at(600), "network");
-    const live = await store.outbox.claimChat("telegram", "8", "turn", at(6), LEASE);
+    const [c1] = await db.store.outbox.claim("telegram", "w", at(5), LEASE, 1);
+    await db.store.outbox.markRetry(c1.id, "w", at(600), "network");
+    const live = await db.store.outbox.claimChat("telegram", "8", "turn", at(6), LEASE);
     expect(live.map((i) => i.id)).toEqual(["c1", "c2"]);
     expect(live.every((i) => i.state === "sending" && i.owner === "turn")).toBe(true);
     // Held by the turn now: neither a worker nor another turn gets them.
-    expect((await store.outbox.claim("telegram", "w", at(30), LEASE, 10)).map((i) => i.id)).toEqual(["d1"]);
-    expect(await store.outbox.claimChat("telegram", "8", "other", at(7), LEASE)).toEqual([]);
-    for (const i of live) await store.outbox.markSent(i.id, "turn", at(8), null);
+    expect((await db.store.outbox.claim("telegram", "w", at(30), LEASE, 10)).map((i) => i.id)).toEqual(["d1"]);
+    expect(await db.store.outbox.claimChat("telegram", "8", "other", at(7), LEASE)).toEqual([]);
+    for (const i of live) await db.store.outbox.markSent(i.id, "turn", at(8), null);
     // c3 is scheduled for later, and c4 waits behind it.
-    expect(await store.outbox.claimChat("telegram", "8", "turn", at(9), LEASE)).toEqual([]);
-    expect((await store.outbox.claimChat("telegram", "8", "turn", at(3601), LEASE)).map((i) => i.id)).toEqual(["c3", "c4"]);
+    expect(await db.store.outbox.claimChat("telegram", "8", "turn", at(9), LEASE)).toEqual([]);
+    expect((await db.store.outbox.claimChat("telegram", "8", "turn", at(3601), LEASE)).map((i) => i.id)).toEqual(["c3", "c4"]);
   });
 });

@@ -1,9 +1,9 @@
 /** The secretariat part of the store contract: members (unique Telegram id, lists by municipality) and linked chats. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LinkedChat } from "../src/domain/model/linked-chat.js";
 import type { Member } from "../src/domain/model/member.js";
-import { DuplicateError, type Store } from "../src/store/ports.js";
-import { contractStores } from "./helpers/contract-stores.js";
+import { DuplicateError } from "../src/store/ports.js";
+import { contractStores, freshStore } from "./helpers/contract-stores.js";
 
 const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
 
@@ -12,37 +12,27 @@ function member(id: string, more: Partial<Member> = {}): Member {
 }
 
 describe.each(contractStores)("%s store: secretariat", (_name, open) => {
-  let store: Store;
-  let reopen: () => Promise<Store>;
-  let dispose: (() => Promise<void>) | undefined;
-  beforeEach(async () => {
-    ({ store, reopen, dispose } = await open());
-  });
-  afterEach(async () => {
-    await store.close();
-    await dispose?.();
-  });
+  const db = freshStore(open);
 
   it("keeps members, finds them by Telegram id and lists those of a municipality (admins of all included), by name", async () => {
-    await store.members.save(member("m1", { name: "Beatriz", telegramId: "2001" }));
-    await store.members.save(member("m2", { name: "Arturo", municipalities: ["15106"], telegramId: "2002" }));
-    await store.members.save(member("m3", { name: "Carmen", role: "admin", municipalities: ["*"] }));
-    await store.members.save(member("m4", { name: "Diego", municipalities: ["15054", "15106"] }));
-    await store.close();
-    store = await reopen();
-    expect((await store.members.byTelegramId("2001"))?.id).toBe("m1");
-    expect(await store.members.byTelegramId("9999")).toBeNull();
-    expect((await store.members.list("15054")).map((m) => m.name)).toEqual(["Beatriz", "Carmen", "Diego"]);
-    expect((await store.members.list()).map((m) => m.name)).toEqual(["Arturo", "Beatriz", "Carmen", "Diego"]);
-    expect(await store.members.get("m1")).toEqual(member("m1", { name: "Beatriz", telegramId: "2001" }));
-    await expect(store.members.save(member("m5", { telegramId: "2001" }))).rejects.toBeInstanceOf(DuplicateError);
+    await db.store.members.save(member("m1", { name: "Beatriz", telegramId: "2001" }));
+    await db.store.members.save(member("m2", { name: "Arturo", municipalities: ["15106"], telegramId: "2002" }));
+    await db.store.members.save(member("m3", { name: "Carmen", role: "admin", municipalities: ["*"] }));
+    await db.store.members.save(member("m4", { name: "Diego", municipalities: ["15054", "15106"] }));
+    await db.reopen();
+    expect((await db.store.members.byTelegramId("2001"))?.id).toBe("m1");
+    expect(await db.store.members.byTelegramId("9999")).toBeNull();
+    expect((await db.store.members.list("15054")).map((m) => m.name)).toEqual(["Beatriz", "Carmen", "Diego"]);
+    expect((await db.store.members.list()).map((m) => m.name)).toEqual(["Arturo", "Beatriz", "Carmen", "Diego"]);
+    expect(await db.store.members.get("m1")).toEqual(member("m1", { name: "Beatriz", telegramId: "2001" }));
+    await expect(db.store.members.save(member("m5", { telegramId: "2001" }))).rejects.toBeInstanceOf(DuplicateError);
     // Two members without Telegram are fine; a member may be saved again with the same id.
-    await store.members.save(member("m1", { name: "Beatriz R.", telegramId: "2001" }));
-    expect(await store.members.remove("m2")).toBe(true);
-    expect(await store.members.remove("m2")).toBe(false);
-    expect((await store.members.list()).map((m) => m.name)).toEqual(["Beatriz R.", "Carmen", "Diego"]);
+    await db.store.members.save(member("m1", { name: "Beatriz R.", telegramId: "2001" }));
+    expect(await db.store.members.remove("m2")).toBe(true);
+    expect(await db.store.members.remove("m2")).toBe(false);
+    expect((await db.store.members.list()).map((m) => m.name)).toEqual(["Beatriz R.", "Carmen", "Diego"]);
     // A hostile value is only text: nobody acts on a municipality called that but the admins of all.
-    expect((await store.members.list({ $ne: null } as unknown as string)).map((m) => m.name)).toEqual(["Carmen"]);
+    expect((await db.store.members.list({ $ne: null } as unknown as string)).map((m) => m.name)).toEqual(["Carmen"]);
   });
 
   it("links one chat per purpose to a municipality, and unlinks it", async () => {
@@ -55,32 +45,31 @@ describe.each(contractStores)("%s store: secretariat", (_name, open) => {
       linkedAt: T0,
       problem: null,
     });
-    await store.chats.save(chat("-1001", "secretariat"));
-    await store.chats.save(chat("-1001", "announcements"));
-    await store.chats.save(chat("-1002", "announcements", "15106"));
-    expect(await store.chats.get("-1001", "secretariat")).toEqual(chat("-1001", "secretariat"));
-    expect((await store.chats.byMunicipality("15054", "announcements")).map((c) => c.chatId)).toEqual(["-1001"]);
-    await store.chats.save({ ...chat("-1001", "secretariat"), problem: "removed" });
-    expect((await store.chats.get("-1001", "secretariat"))?.problem).toBe("removed");
-    expect(await store.chats.remove("-1001", "secretariat")).toBe(true);
-    expect(await store.chats.get("-1001", "secretariat")).toBeNull();
-    expect(await store.chats.get("-1001", "announcements")).not.toBeNull();
+    await db.store.chats.save(chat("-1001", "secretariat"));
+    await db.store.chats.save(chat("-1001", "announcements"));
+    await db.store.chats.save(chat("-1002", "announcements", "15106"));
+    expect(await db.store.chats.get("-1001", "secretariat")).toEqual(chat("-1001", "secretariat"));
+    expect((await db.store.chats.byMunicipality("15054", "announcements")).map((c) => c.chatId)).toEqual(["-1001"]);
+    await db.store.chats.save({ ...chat("-1001", "secretariat"), problem: "removed" });
+    expect((await db.store.chats.get("-1001", "secretariat"))?.problem).toBe("removed");
+    expect(await db.store.chats.remove("-1001", "secretariat")).toBe(true);
+    expect(await db.store.chats.get("-1001", "secretariat")).toBeNull();
+    expect(await db.store.chats.get("-1001", "announcements")).not.toBeNull();
   });
 
   it("keeps who follows a report, once each, and drops them by kind when asked", async () => {
     const since = T0;
-    expect(await store.follows.add({ report: "r1", citizen: "telegram:1", kind: "affected", since })).toBe(true);
-    expect(await store.follows.add({ report: "r1", citizen: "telegram:1", kind: "affected", since })).toBe(false);
-    await store.follows.add({ report: "r1", citizen: "web:abc", kind: "anonymous_author", since: new Date(T0.getTime() + 1000) });
-    await store.follows.add({ report: "r2", citizen: "telegram:1", kind: "affected", since });
-    await store.close();
-    store = await reopen();
-    expect((await store.follows.forReport("r1")).map((f) => f.citizen)).toEqual(["telegram:1", "web:abc"]);
-    expect((await store.follows.forCitizen("telegram:1")).map((f) => f.report).sort()).toEqual(["r1", "r2"]);
-    expect(await store.follows.drop("r1", "anonymous_author")).toBe(1);
-    expect((await store.follows.forReport("r1")).map((f) => f.kind)).toEqual(["affected"]);
-    expect(await store.follows.drop("r1")).toBe(1);
-    expect(await store.follows.forReport("r1")).toEqual([]);
-    expect(await store.follows.forReport({ $ne: null } as unknown as string)).toEqual([]);
+    expect(await db.store.follows.add({ report: "r1", citizen: "telegram:1", kind: "affected", since })).toBe(true);
+    expect(await db.store.follows.add({ report: "r1", citizen: "telegram:1", kind: "affected", since })).toBe(false);
+    await db.store.follows.add({ report: "r1", citizen: "web:abc", kind: "anonymous_author", since: new Date(T0.getTime() + 1000) });
+    await db.store.follows.add({ report: "r2", citizen: "telegram:1", kind: "affected", since });
+    await db.reopen();
+    expect((await db.store.follows.forReport("r1")).map((f) => f.citizen)).toEqual(["telegram:1", "web:abc"]);
+    expect((await db.store.follows.forCitizen("telegram:1")).map((f) => f.report).sort()).toEqual(["r1", "r2"]);
+    expect(await db.store.follows.drop("r1", "anonymous_author")).toBe(1);
+    expect((await db.store.follows.forReport("r1")).map((f) => f.kind)).toEqual(["affected"]);
+    expect(await db.store.follows.drop("r1")).toBe(1);
+    expect(await db.store.follows.forReport("r1")).toEqual([]);
+    expect(await db.store.follows.forReport({ $ne: null } as unknown as string)).toEqual([]);
   });
 });

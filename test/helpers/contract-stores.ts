@@ -3,6 +3,7 @@
  * MONGODB_URI is set (each test on a fresh database, dropped afterwards).
  */
 import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach } from "vitest";
 import { openEmbeddedStore } from "../../src/store/embedded/index.js";
 import { openMongoStore } from "../../src/store/mongo/index.js";
 import type { Store } from "../../src/store/ports.js";
@@ -40,4 +41,27 @@ if (MONGODB_URI) {
   ]);
 } else {
   console.info("store contract: the MongoDB run was skipped: MONGODB_URI is not set (set it to a MongoDB server to run the same suite there)");
+}
+
+/** The store under test, fresh for each test of the enclosing `describe`: `db.store`, and `db.reopen()` as after a restart. */
+export function freshStore(open: () => Promise<Opened>): { readonly store: Store; reopen(): Promise<void> } {
+  let opened: Opened;
+  let store: Store;
+  beforeEach(async () => {
+    opened = await open();
+    store = opened.store;
+  });
+  afterEach(async () => {
+    await store.close();
+    await opened.dispose?.();
+  });
+  return {
+    get store() {
+      return store;
+    },
+    async reopen() {
+      await store.close();
+      store = await opened.reopen();
+    },
+  };
 }
