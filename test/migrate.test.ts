@@ -154,6 +154,9 @@ describe("migrate to MongoDB (wire double)", () => {
       members: { copied: 1, kept: 0, conflicts: [] },
       chats: { copied: 0, kept: 0, conflicts: [] },
       follows: { copied: 0, kept: 0, conflicts: [] },
+      cards: { copied: 0, kept: 0, conflicts: [] },
+      prompts: { copied: 0, kept: 0, conflicts: [] },
+      handoffs: { copied: 0, kept: 0, conflicts: [] },
       media: { copied: 1, kept: 0, conflicts: [] },
     });
   });
@@ -248,6 +251,9 @@ async function contents(mongo: MongoStore): Promise<Record<string, unknown[]>> {
     "members",
     "chats",
     "follows",
+    "cards",
+    "prompts",
+    "handoffs",
     "media.files",
     "media.chunks",
   ]) {

@@ -233,6 +233,9 @@ describe("indexes at start-up", () => {
       "members",
       "chats",
       "follows",
+      "cards",
+      "prompts",
+      "handoffs",
       "media.files",
     ]);
   });

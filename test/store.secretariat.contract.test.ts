@@ -1,5 +1,10 @@
-/** The secretariat part of the store contract: members (unique Telegram id, lists by municipality) and linked chats. */
+/**
+ * The secretariat part of the store contract: members (unique Telegram id, lists by municipality),
+ * linked chats, follows, report cards, the bot's questions in groups and handoffs.
+ */
 import { describe, expect, it } from "vitest";
+import type { GroupPrompt, ReportCard } from "../src/domain/model/card.js";
+import type { Handoff } from "../src/domain/model/handoff.js";
 import type { LinkedChat } from "../src/domain/model/linked-chat.js";
 import type { Member } from "../src/domain/model/member.js";
 import { DuplicateError } from "../src/store/ports.js";
@@ -55,6 +60,59 @@ describe.each(contractStores)("%s store: secretariat", (_name, open) => {
     expect(await db.store.chats.remove("-1001", "secretariat")).toBe(true);
     expect(await db.store.chats.get("-1001", "secretariat")).toBeNull();
     expect(await db.store.chats.get("-1001", "announcements")).not.toBeNull();
+    await db.store.chats.save({ ...chat("-1003", "secretariat", "15106"), linkedAt: new Date(T0.getTime() + 1000) });
+    await db.store.chats.save(chat("-1004", "secretariat", "15054"));
+    expect((await db.store.chats.list("secretariat")).map((c) => c.chatId)).toEqual(["-1004", "-1003"]);
+    expect((await db.store.chats.list("announcements")).map((c) => c.chatId).sort()).toEqual(["-1001", "-1002"]);
+  });
+
+  it("keeps where each report's card is, one per report, across a restart", async () => {
+    const card: ReportCard = { report: "r1", chatId: "-1001", messageId: 7, version: 1, photo: true, postedAt: T0, updatedAt: T0 };
+    expect(await db.store.cards.get("r1")).toBeNull();
+    await db.store.cards.save(card);
+    await db.store.cards.save({ ...card, version: 3, updatedAt: new Date(T0.getTime() + 5000) });
+    await db.store.cards.save({ ...card, report: "r2", messageId: 8 });
+    await db.reopen();
+    expect(await db.store.cards.get("r1")).toEqual({ ...card, version: 3, updatedAt: new Date(T0.getTime() + 5000) });
+    expect((await db.store.cards.get("r2"))?.messageId).toBe(8);
+    expect(await db.store.cards.get({ $ne: null } as unknown as string)).toBeNull();
+  });
+
+  it("finds the bot's question in a group by the message a member replies to, and forgets it when asked", async () => {
+    const prompt: GroupPrompt = { chatId: "-1001", messageId: 12, kind: "answer", report: "r1", version: 2, status: null, handoff: null, createdAt: T0 };
+    await db.store.prompts.save(prompt);
+    await db.store.prompts.save({ ...prompt, chatId: "-1002", kind: "handoff", report: null, version: null, handoff: "h1" });
+    await db.reopen();
+    expect(await db.store.prompts.get("-1001", 12)).toEqual(prompt);
+    expect((await db.store.prompts.get("-1002", 12))?.handoff).toBe("h1");
+    expect(await db.store.prompts.get("-1001", 13)).toBeNull();
+    expect(await db.store.prompts.remove("-1001", 12)).toBe(true);
+    expect(await db.store.prompts.remove("-1001", 12)).toBe(false);
+    expect(await db.store.prompts.get("-1001", 12)).toBeNull();
+  });
+
+  it("keeps handoffs and finds the open one of a citizen", async () => {
+    const handoff: Handoff = {
+      id: "h1",
+      citizen: "whatsapp:5215500000000@c.us",
+      municipality: "15054",
+      chatId: "-1001",
+      messageId: null,
+      lang: "es-MX",
+      state: "open",
+      openedAt: T0,
+      closedAt: null,
+      closedBy: null,
+    };
+    await db.store.handoffs.save(handoff);
+    await db.store.handoffs.save({ ...handoff, id: "h0", state: "closed", closedAt: T0, closedBy: "citizen" });
+    await db.reopen();
+    expect(await db.store.handoffs.get("h1")).toEqual(handoff);
+    expect((await db.store.handoffs.openFor(handoff.citizen))?.id).toBe("h1");
+    await db.store.handoffs.save({ ...handoff, messageId: 40, state: "closed", closedAt: T0, closedBy: "m1" });
+    expect(await db.store.handoffs.openFor(handoff.citizen)).toBeNull();
+    expect((await db.store.handoffs.get("h1"))?.messageId).toBe(40);
+    expect(await db.store.handoffs.openFor({ $ne: null } as unknown as string)).toBeNull();
   });
 
   it("keeps who follows a report, once each, and drops them by kind when asked", async () => {

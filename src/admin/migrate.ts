@@ -1,8 +1,9 @@
 /**
  * Copies what the embedded store holds into MongoDB: counters first, then citizens, conversations,
- * reports, inbound ids, the outbox, the audit trail, secretariat members, linked chats, follows and photos. Insert-only: a document MongoDB already has (same id) is kept as
- * it is, never overwritten by the older embedded copy, so running it again after going live loses
- * nothing the bot wrote since. Counters only move forward, and move before any report is copied, so
+ * reports, inbound ids, the outbox, the audit trail, secretariat members, linked chats, follows, report
+ * cards, the bot's questions in groups, handoffs and photos. Insert-only: a document MongoDB already
+ * has (same id) is kept as it is, never overwritten by the older embedded copy, so running it again
+ * after going live loses nothing the bot wrote since. Counters only move forward, and move before any report is copied, so
  * a folio either store handed out is never handed out again.
  *
  * Documents go in unordered bulk inserts of 1,000 (one round trip each; a duplicate does not stop
@@ -32,7 +33,22 @@ export interface MigrationProgress {
   finish(): void;
 }
 
-export const COLLECTIONS = ["counters", "citizens", "conversations", "reports", "inbound", "outbox", "events", "members", "chats", "follows", "media"] as const;
+export const COLLECTIONS = [
+  "counters",
+  "citizens",
+  "conversations",
+  "reports",
+  "inbound",
+  "outbox",
+  "events",
+  "members",
+  "chats",
+  "follows",
+  "cards",
+  "prompts",
+  "handoffs",
+  "media",
+] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 /** Per collection: copied now, already in MongoDB (kept as it is), and clashes with other documents. */
@@ -179,6 +195,16 @@ async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "medi
     ],
     ["chats", model(models.chats), asIs],
     ["follows", model(models.follows), asIs],
+    ["cards", model(models.cards), asIs],
+    ["prompts", model(models.prompts), asIs],
+    [
+      "handoffs",
+      model(models.handoffs),
+      (d) => {
+        const { _id, id: _id2, ...rest } = d;
+        return { _id: String(_id), ...rest };
+      },
+    ],
   ];
   const copied = {} as Record<(typeof copies)[number][0], CollectionResult>;
   for (const [name, target, toDoc] of copies) {

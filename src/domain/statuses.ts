@@ -17,6 +17,7 @@ const schema = z.strictObject({
       reason: z.enum(["required", "optional"]).default("optional"),
       citizen: z.boolean().default(true),
       confirm: z.boolean().default(false),
+      overdue_days: z.number().int().min(1).max(365).optional(),
     }),
   ),
 });
@@ -33,6 +34,8 @@ export interface StatusDefinition {
   toldToCitizen: boolean;
   /** The citizen is asked whether it is really so (resolved: solved, or reopen it). */
   asksCitizen: boolean;
+  /** Days a report may stay in this (open) status before the daily digest calls it overdue. */
+  overdueDays: number | null;
 }
 
 export type TransitionProblem = "unknown_status" | "same_status" | "not_allowed" | "reason_required";
@@ -54,6 +57,9 @@ export class Lifecycle {
     for (const [status, def] of Object.entries(config.statuses)) {
       const missing = missingKey(`status.names.${status}`);
       if (missing.length) throw new ConfigFileError(`${file}: statuses.${status}: no text "status.names.${status}" in locale ${missing.join(", ")}`);
+      if (def.overdue_days !== undefined && def.open311 === "closed") {
+        throw new ConfigFileError(`${file}: statuses.${status}.overdue_days: a closed status is never overdue (remove it, or make the status open)`);
+      }
       for (const next of def.to) {
         if (!config.statuses[next]) throw new ConfigFileError(`${file}: statuses.${status}.to: "${next}" is not one of the statuses`);
       }
@@ -67,6 +73,7 @@ export class Lifecycle {
         needsReason: def.reason === "required",
         toldToCitizen: def.citizen,
         asksCitizen: def.confirm,
+        overdueDays: def.overdue_days ?? null,
       })),
     );
   }

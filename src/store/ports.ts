@@ -4,9 +4,11 @@
  */
 
 import type { ChannelName } from "../domain/model/channel.js";
+import type { GroupPrompt, ReportCard } from "../domain/model/card.js";
 import type { Citizen } from "../domain/model/citizen.js";
 import type { RecordedEvent } from "../domain/model/events.js";
 import type { Follow, FollowKind } from "../domain/model/follow.js";
+import type { Handoff } from "../domain/model/handoff.js";
 import type { ChatPurpose, LinkedChat } from "../domain/model/linked-chat.js";
 import type { Member } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
@@ -237,8 +239,31 @@ export interface LinkedChatRepository {
   get(chatId: string, purpose: ChatPurpose): Promise<LinkedChat | null>;
   /** The chats of a municipality for a purpose, oldest link first. */
   byMunicipality(municipality: string, purpose: ChatPurpose): Promise<LinkedChat[]>;
+  /** Every chat linked for a purpose, oldest link first. */
+  list(purpose: ChatPurpose): Promise<LinkedChat[]>;
   save(chat: LinkedChat): Promise<void>;
   remove(chatId: string, purpose: ChatPurpose): Promise<boolean>;
+}
+
+/** Where each report's card is in its secretariat group. One card per report: a new one replaces the old. */
+export interface CardRepository {
+  get(report: string): Promise<ReportCard | null>;
+  save(card: ReportCard): Promise<void>;
+}
+
+/** The bot's questions in groups, found by the message a member replies to; forgotten after PROMPT_TTL_S (domain/model/card.ts). */
+export interface PromptRepository {
+  save(prompt: GroupPrompt): Promise<void>;
+  get(chatId: string, messageId: number): Promise<GroupPrompt | null>;
+  remove(chatId: string, messageId: number): Promise<boolean>;
+}
+
+/** Conversations of citizens with a person of the secretariat. */
+export interface HandoffRepository {
+  get(id: string): Promise<Handoff | null>;
+  /** The citizen's open conversation, if any (at most one is open at a time). */
+  openFor(citizen: string): Promise<Handoff | null>;
+  save(handoff: Handoff): Promise<void>;
 }
 
 /** A write refused because it would repeat a unique value (a folio, a Telegram id). */
@@ -271,6 +296,9 @@ export interface Store {
   members: MemberRepository;
   follows: FollowRepository;
   chats: LinkedChatRepository;
+  cards: CardRepository;
+  prompts: PromptRepository;
+  handoffs: HandoffRepository;
   /** Present when the store is shared between machines (MongoDB). */
   sharedFiles?: SharedFiles;
   /** Resolves when the store answers (the health check). */

@@ -20,7 +20,13 @@ export type DomainEvent =
   | { type: "resolution_confirmed"; report: string; municipality: string }
   | { type: "report_followed"; report: string; municipality: string; citizen: string }
   | { type: "chat_linked"; municipality: string; purpose: string; chat: string }
-  | { type: "chat_unlinked"; municipality: string; purpose: string; chat: string };
+  | { type: "chat_unlinked"; municipality: string; purpose: string; chat: string }
+  /** A citizen asked to talk with a person: relayed to the municipality's group. */
+  | { type: "handoff_requested"; handoff: string; municipality: string; citizen: string }
+  /** A member's reply was sent to the citizen (never its text). */
+  | { type: "handoff_replied"; handoff: string; municipality: string }
+  /** The conversation ended: by the citizen (menú, cancelar) or by a member. */
+  | { type: "handoff_closed"; handoff: string; municipality: string; by: "citizen" | "member" };
 
 export type EventType = DomainEvent["type"];
 

@@ -4,6 +4,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { PROMPT_TTL_S } from "../../domain/model/card.js";
 import type { Citizen } from "../../domain/model/citizen.js";
 import type { Logger } from "../../util/logger.js";
 import { INBOUND_TTL_S } from "../claim.js";
@@ -21,6 +22,7 @@ import { FileMedia } from "./media.js";
 import { EmbeddedLinkedChats, EmbeddedMembers } from "./members.js";
 import { EmbeddedOutbox } from "./outbox.js";
 import { EmbeddedReports } from "./reports.js";
+import { EmbeddedCards, EmbeddedHandoffs, EmbeddedPrompts } from "./secretariat.js";
 
 /** Each collection (a file in the data folder) with the indexes its queries need. */
 const COLLECTIONS = {
@@ -44,6 +46,9 @@ const COLLECTIONS = {
   members: [{ fieldName: "telegramId", unique: true, sparse: true }],
   chats: [{ fieldName: "municipality" }],
   follows: [{ fieldName: "report" }, { fieldName: "citizen" }],
+  cards: [],
+  prompts: [{ fieldName: "createdAt", expireAfterSeconds: PROMPT_TTL_S }],
+  handoffs: [{ fieldName: "citizen" }],
 } satisfies Record<string, IndexSpec[]>;
 
 export interface EmbeddedOptions {
@@ -85,6 +90,9 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     members: new EmbeddedMembers(db.members),
     chats: new EmbeddedLinkedChats(db.chats),
     follows: new EmbeddedFollows(db.follows),
+    cards: new EmbeddedCards(db.cards),
+    prompts: new EmbeddedPrompts(db.prompts),
+    handoffs: new EmbeddedHandoffs(db.handoffs),
     // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
     unavailable: (err) => err instanceof StoreWriteError,
     async ping() {

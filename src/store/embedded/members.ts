@@ -56,6 +56,11 @@ export class EmbeddedLinkedChats implements LinkedChatRepository {
     return docs.map((d) => fromDoc<LinkedChat>(d) as LinkedChat);
   }
 
+  async list(purpose: ChatPurpose): Promise<LinkedChat[]> {
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ purpose: String(purpose) }).sort({ linkedAt: 1 }));
+    return docs.map((d) => fromDoc<LinkedChat>(d) as LinkedChat);
+  }
+
   async save(chat: LinkedChat): Promise<void> {
     const _id = chatKey(chat.chatId, chat.purpose);
     await this.db.updateAsync({ _id }, { _id, ...chat }, { upsert: true });

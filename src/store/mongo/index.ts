@@ -1,6 +1,7 @@
 /**
  * The production store: MongoDB through mongoose, one file per aggregate (citizens, conversations,
- * reports, inbound, counters, media, outbox, events, members and linked chats) as in store/embedded/. Start-up connects (see connection.ts),
+ * reports, inbound, counters, media, outbox, events, members and linked chats, follows, report cards,
+ * the bot's questions in groups and handoffs) as in store/embedded/. Start-up connects (see connection.ts),
  * brings collections and indexes to what the schemas declare (indexes.ts), and only then hands the
  * store over. Commands fail fast while the server is away (no buffering), so the conversation layer
  * can keep the message and tell the citizen (errors.ts says which errors mean that).
@@ -22,6 +23,7 @@ import { GridFsMedia, mediaFileModel } from "./media.js";
 import { linkedChatModel, MongoLinkedChats, MongoMembers, memberModel, RETIRED_MEMBER_INDEXES } from "./members.js";
 import { MongoOutbox, outboxModel } from "./outbox.js";
 import { MongoReports, RETIRED_REPORT_INDEXES, reportModel } from "./reports.js";
+import { cardModel, handoffModel, MongoCards, MongoHandoffs, MongoPrompts, promptModel } from "./secretariat.js";
 import { GridFsSharedFiles } from "./shared-files.js";
 
 export { hardenConnection, MongoConfigurationError, MongoUnavailableError, mongoHosts } from "./connection.js";
@@ -45,6 +47,9 @@ export function defineModels(conn: Connection) {
     members: memberModel(conn),
     chats: linkedChatModel(conn),
     follows: followModel(conn),
+    cards: cardModel(conn),
+    prompts: promptModel(conn),
+    handoffs: handoffModel(conn),
     mediaFiles: mediaFileModel(conn),
   };
 }
@@ -86,6 +91,9 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
       members: new MongoMembers(models.members),
       chats: new MongoLinkedChats(models.chats),
       follows: new MongoFollows(models.follows),
+      cards: new MongoCards(models.cards),
+      prompts: new MongoPrompts(models.prompts),
+      handoffs: new MongoHandoffs(models.handoffs),
       media: new GridFsMedia(bucket(conn, "media"), db.collection("media.files")),
       sharedFiles: new GridFsSharedFiles(bucket(conn, "shared")),
       unavailable: isConnectionError,

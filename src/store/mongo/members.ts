@@ -100,6 +100,14 @@ export class MongoLinkedChats implements LinkedChatRepository {
     return docs.map((d) => fromDoc<LinkedChat>(d as Record<string, unknown>) as LinkedChat);
   }
 
+  async list(purpose: ChatPurpose): Promise<LinkedChat[]> {
+    const docs = await this.model
+      .find({ purpose })
+      .sort({ linkedAt: 1 })
+      .lean();
+    return docs.map((d) => fromDoc<LinkedChat>(d as Record<string, unknown>) as LinkedChat);
+  }
+
   async save(chat: LinkedChat): Promise<void> {
     const _id = chatKey(chat.chatId, chat.purpose);
     await this.model.replaceOne({ _id }, { _id, ...chat }, { upsert: true, runValidators: true });
