@@ -15,6 +15,7 @@ import { Categories } from "./domain/categories.js";
 import { LinkedChats } from "./domain/chats.js";
 import { Citizens } from "./domain/citizens.js";
 import { folioInText, parseFolio } from "./domain/folio.js";
+import { Handoffs } from "./domain/handoffs.js";
 import { Members } from "./domain/members.js";
 import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
@@ -70,6 +71,10 @@ export interface Secretariat {
   members: Members;
   chats: LinkedChats;
   triage: Triage;
+  /** Conversations of citizens who asked for a person ("hablar"). */
+  handoffs: Handoffs;
+  /** The reports' photos, for their cards. */
+  photos: Photos;
   areas: Areas;
   templates: Templates;
   lifecycle: Lifecycle;
@@ -137,7 +142,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     lifecycle,
   );
   const photos = new Photos(store.media, Math.round(config.PHOTO_MAX_MB * 1024 * 1024), clock);
-  const actions = createActions({ citizens, reports, photos, municipalities, categories, texts, privacyVersion: authority.privacy.version });
+  const members = new Members(store.members, municipalities, clock);
+  const chats = new LinkedChats(store.chats, members, clock);
+  const handoffs = new Handoffs(store.handoffs, chats, store.events, clock);
+  const actions = createActions({ citizens, reports, photos, municipalities, categories, texts, handoffs, privacyVersion: authority.privacy.version });
   const renderer = new Renderer(texts, textGlobals);
   const delivery = new Delivery({ outbox: store.outbox, clock, logger, pseudonym, storeUnavailable: (err) => store.unavailable(err) });
   const dispatcher = new Dispatcher({
@@ -152,9 +160,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     logger,
   });
-  const members = new Members(store.members, municipalities, clock);
   const triage = new Triage(store.reports, store.events, lifecycle, areas, clock, deployment.folioDigits, () => dispatcher.wake());
-  const secretariat: Secretariat = { members, chats: new LinkedChats(store.chats, members, clock), triage, areas, templates, lifecycle };
+  const secretariat: Secretariat = { members, chats, triage, handoffs, areas, templates, lifecycle, photos };
   const conversations = new ConversationService({
     delivery,
     engine: new Engine(flows, engineCtx),

@@ -30,7 +30,7 @@ function loadError(dir: string): FlowError {
 describe("flow files", () => {
   it("the shipped flows load and pass every cross-check", () => {
     const flows = loadFlowsFromDir("flows", { actions: ACTION_NAMES, missingKey: texts.missingKey });
-    expect([...flows.keys()].sort()).toEqual(["language", "learn", "menu", "report", "status", "welcome"]);
+    expect([...flows.keys()].sort()).toEqual(["handoff", "language", "learn", "menu", "report", "status", "welcome"]);
   });
 
   it.each([
@@ -44,6 +44,7 @@ describe("flow files", () => {
     ["bad-schema", "extra.yaml", "steps[1].answer.min", /number/i],
     ["bad-name", "other-name.yaml", "flow", /must match the file name/],
     ["bad-link-step", "extra.yaml", "links[0].step", /step "nowhere" is not a step of this flow/],
+    ["bad-exit", "extra.yaml", "exit", /step "nowhere" is not a step of this flow/],
     ["bad-link-overlap", "extra.yaml", "links[1].prefix", /prefix "news-today" overlaps a link of .*extra\.yaml/],
   ])("%s names the file, the path and the problem", (dir, file, path, problem) => {
     const err = loadError(dir);

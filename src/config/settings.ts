@@ -42,6 +42,12 @@ const schema = z.object({
     .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/, "accepts true, false, a number of proxies, or their addresses separated by commas")
     .transform((v): boolean | number | string => (v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v))
     .default(false),
+  /** Hour of the day (0-23, the deployment's time zone) at which each secretariat group gets its daily digest; "off" sends none. */
+  DIGEST_HOUR: z
+    .string()
+    .regex(/^(off|[01]?\d|2[0-3])$/, "accepts an hour from 0 to 23, or off")
+    .transform((v) => (v === "off" ? null : Number(v)))
+    .default(8),
   WEB_CHAT_ENABLED: bool.default(true),
   TELEGRAM_BOT_TOKEN: z
     .string()

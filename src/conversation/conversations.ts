@@ -291,7 +291,8 @@ export class ConversationService {
       if (!handledBefore) {
         const prelude: Reply[] = [];
         let state = record ? readState(record.state) : null;
-        if (state && state.waiting !== "nothing" && record && now.getTime() - new Date(record.updatedAt).getTime() > deps.timeoutMs) {
+        const idle = record ? now.getTime() - new Date(record.updatedAt).getTime() : 0;
+        if (state && state.waiting !== "nothing" && idle > deps.timeoutMs && deps.engine.expires(state)) {
           prelude.push({ key: "global.expired" });
           state = deps.engine.expire(state);
         }

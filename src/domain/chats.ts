@@ -75,6 +75,25 @@ export class LinkedChats {
     return chat ?? null;
   }
 
+  /** Every chat linked for a purpose (the daily digest goes to each secretariat group). */
+  list(purpose: ChatPurpose): Promise<LinkedChat[]> {
+    return this.repo.list(purpose);
+  }
+
+  /** A group became a supergroup and got a new id: its links follow it. */
+  async move(fromChatId: string, toChatId: string): Promise<LinkedChat[]> {
+    const moved: LinkedChat[] = [];
+    for (const purpose of ["secretariat", "announcements"] as const) {
+      const chat = await this.repo.get(fromChatId, purpose);
+      if (!chat) continue;
+      const next = { ...chat, chatId: toChatId };
+      await this.repo.save(next);
+      await this.repo.remove(fromChatId, purpose);
+      moved.push(next);
+    }
+    return moved;
+  }
+
   /** Records why the bot cannot use a chat now (removed, no rights), or that it can again (null). */
   async setProblem(chatId: string, problem: string | null): Promise<LinkedChat[]> {
     const changed: LinkedChat[] = [];

@@ -218,12 +218,13 @@ export class Engine {
     // At the menu, where nothing is pending, a yes, no or skip is an acknowledgement ("👍"); at any
     // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name).
     if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW)) return undefined;
+    // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
+    const flow = flowForIntent(this.flows, intent);
     const notice = NOTICE_INTENTS[intent];
-    if (notice) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
+    if (notice && !flow) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
     if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state);
     // Another flow's intent opens it; this flow's own, when the text names something ("¿qué es la
     // transparencia?" while learning), opens it again with what was named.
-    const flow = flowForIntent(this.flows, intent);
     const heard = heardVars(input);
     if (flow && (flow.name !== state.flow || Object.keys(heard).length > 0)) return this.leave(state, { kind: "leave", flow: flow.name, heard });
     return undefined;
@@ -241,8 +242,8 @@ export class Engine {
     if (isEmergency(input)) notices.push({ key: "global.emergency" });
     const intent = topIntent(understoodOf(input));
     current = languageAsked(input) ?? current;
-    if (intent === "privacy" || intent === "human") notices.push({ key: NOTICE_INTENTS[intent] });
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
+    if ((intent === "privacy" || intent === "human") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
     if (flow) return this.start(flow.name, current, notices, vars, heardVars(input));
     return this.start(home, current, notices, vars);
   }
@@ -288,9 +289,17 @@ export class Engine {
     }
   }
 
+  /** Whether a conversation waiting where `state` is expires after the timeout (a flow may say it does not). */
+  expires(state: ConversationState): boolean {
+    return this.flows.get(state.flow)?.expires ?? true;
+  }
+
   /** Leaves for the menu or another flow; a draft in the making is never dropped without asking. */
   private leave(state: ConversationState, to: Extract<Aside, { kind: "leave" }>): StepResult {
-    const draft = this.flows.get(state.flow)?.draft;
+    const flow = this.flows.get(state.flow);
+    // A flow with an exit closes what it keeps open first; its exit steps then lead where they lead.
+    if (flow?.exit && !to.flow && state.step !== flow.exit) return this.continueTo({ ...state, aside: undefined }, { flow: flow.name, step: flow.exit }, []);
+    const draft = flow?.draft;
     if (draft && holdsDraft(this.flows, state)) return this.ask(state, to, { key: draft.leave, params: textParams(state, {}) });
     return this.go(state, to);
   }

@@ -85,7 +85,20 @@ function parseFlow(file: string, text: string, version: string): Flow {
     steps.push(step);
     byId.set(stepId, step);
   });
-  return { name: spec.flow, version, file, steps, byId, links: spec.links ?? [], command: spec.command, intents: spec.intents ?? [], draft: spec.draft };
+  if (spec.exit && !byId.has(spec.exit)) throw new FlowError(file, "exit", `step "${spec.exit}" is not a step of this flow`);
+  return {
+    name: spec.flow,
+    version,
+    file,
+    steps,
+    byId,
+    links: spec.links ?? [],
+    command: spec.command,
+    intents: spec.intents ?? [],
+    draft: spec.draft,
+    exit: spec.exit,
+    expires: spec.expires,
+  };
 }
 
 /** An intent opens one flow at most. */

@@ -131,6 +131,13 @@ export const flowSchema = z.strictObject({
   /** Free text with one of these intents opens this flow (its entities in `heard`). */
   intents: z.array(id).optional(),
   draft: draftSchema.optional(),
+  /**
+   * The step "menú" and "cancelar" lead to in this flow instead of leaving it at once: where a flow
+   * that keeps something open outside the conversation (a conversation with a person) closes it.
+   */
+  exit: id.optional(),
+  /** `false`: a conversation waiting here does not expire (a person of the secretariat may answer hours later). */
+  expires: z.boolean().default(true),
   steps: z.array(stepSchema).min(1),
 });
 export type FlowSpec = z.infer<typeof flowSchema>;

@@ -17,6 +17,10 @@ export interface Flow {
   /** Intents whose free text opens this flow. */
   intents: string[];
   draft?: DraftSpec;
+  /** Where "menú" and "cancelar" go in this flow (flow-schema.ts). */
+  exit?: string;
+  /** Whether a conversation waiting in this flow expires after the timeout. */
+  expires: boolean;
 }
 
 export type FlowSet = ReadonlyMap<string, Flow>;

@@ -1,6 +1,7 @@
 /** Every action a flow may call, by name. Flows naming another action fail to load. */
 import type { Action } from "./action.js";
 import { consentActions } from "./consent.js";
+import { handoffActions } from "./handoff.js";
 import { municipalityActions } from "./municipality.js";
 import { reportActions } from "./reports.js";
 import type { Services } from "./services.js";
@@ -12,6 +13,6 @@ export type { Services } from "./services.js";
 export const ACTION_NAMES: ReadonlySet<string> = new Set([...createActions({} as Services).keys()]);
 
 export function createActions(services: Services): Map<string, Action> {
-  const all = [...consentActions(services), ...municipalityActions(services), ...reportActions(services)];
+  const all = [...consentActions(services), ...municipalityActions(services), ...reportActions(services), ...handoffActions(services)];
   return new Map(all.map((a) => [a.name, a]));
 }

@@ -1,6 +1,7 @@
 /** The domain services actions are built from. */
 import type { Categories } from "../../domain/categories.js";
 import type { Citizens } from "../../domain/citizens.js";
+import type { Handoffs } from "../../domain/handoffs.js";
 import type { Municipalities } from "../../domain/municipalities.js";
 import type { Photos } from "../../domain/photos.js";
 import type { Reports } from "../../domain/reports.js";
@@ -13,5 +14,7 @@ export interface Services {
   municipalities: Municipalities;
   categories: Categories;
   texts: Texts;
+  /** Conversations with a person of the secretariat ("hablar"). */
+  handoffs: Handoffs;
   privacyVersion: string;
 }
