@@ -32,6 +32,7 @@ import { loadTexts, type Texts } from "./locale/texts.js";
 import { trainUnderstanding } from "./nlu/index.js";
 import { Delivery } from "./notify/delivery.js";
 import { Dispatcher } from "./notify/dispatch.js";
+import type { AdminDeps } from "./secretariat/admin-commands.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
 import { type Clock, systemClock } from "./util/clock.js";
@@ -61,6 +62,8 @@ export interface App {
   /** Where citizens reach the HTTP server: links the bot sends start here. */
   publicUrl: string;
   logger: Logger;
+  /** The one clock (tests move it). */
+  clock: Clock;
   /** How a chat is named in log lines. */
   pseudonym: Pseudonymizer;
   close(): Promise<void>;
@@ -78,6 +81,18 @@ export interface Secretariat {
   areas: Areas;
   templates: Templates;
   lifecycle: Lifecycle;
+}
+
+/** What `npm run admin -- member …` and `reports list` work with. */
+export function adminDeps(app: App): AdminDeps {
+  const { secretariat } = app;
+  return {
+    members: secretariat.members,
+    reports: app.store.reports,
+    municipalities: app.municipalities,
+    lifecycle: secretariat.lifecycle,
+    timeZone: app.deployment.timeZone,
+  };
 }
 
 export interface AppOptions {
@@ -202,6 +217,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     privacyNotice,
     publicUrl,
     logger,
+    clock,
     pseudonym,
     async close() {
       await conversations.idle();

@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { type App, type AppOptions, createApp } from "./app.js";
+import { type App, type AppOptions, adminDeps, createApp } from "./app.js";
 import { CONSOLE_SOCKET, type ConsoleServer, serveConsole } from "./channels/console/socket.js";
 import { TelegramChannel } from "./channels/telegram/channel.js";
 import { telegramWebhookPlugin } from "./channels/telegram/webhook.js";
@@ -16,11 +16,15 @@ import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
 import type { Config } from "./config/settings.js";
 import { privacyPagePlugin } from "./http/privacy-page.js";
 import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
+import { runAdmin } from "./secretariat/admin-commands.js";
+import { type SecretariatDeps, SecretariatFace } from "./secretariat/index.js";
 
 export interface Service {
   app: App;
   server: FastifyInstance;
   telegram?: TelegramChannel;
+  /** The secretariat's face in Telegram groups (with Telegram on). */
+  secretariat?: SecretariatFace;
   whatsapp?: WhatsAppChannel;
   /** What each channel is doing, for the start-up line. */
   channels(): Record<string, string>;
@@ -36,9 +40,34 @@ export interface ServiceOptions extends AppOptions {
   whatsappReconnectMs?: number;
 }
 
+/** What the secretariat's Telegram face works with, from the app. */
+function secretariatDeps(app: App): SecretariatDeps {
+  const { secretariat, store } = app;
+  return {
+    ...secretariat,
+    municipalities: app.municipalities,
+    reports: store.reports,
+    cards: store.cards,
+    prompts: store.prompts,
+    events: store.events,
+    outbox: store.outbox,
+    delivery: app.delivery,
+    texts: app.texts,
+    lang: app.defaultLanguage,
+    folioDigits: app.deployment.folioDigits,
+    timeZone: app.deployment.timeZone,
+    digestHour: app.config.DIGEST_HOUR,
+    clock: app.clock,
+    logger: app.logger,
+    pseudonym: app.pseudonym,
+  };
+}
+
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const app = await createApp(config, options);
   const token = config.TELEGRAM_BOT_TOKEN;
+  // The secretariat works in Telegram groups: its face runs inside the Telegram channel.
+  const face = token ? new SecretariatFace(secretariatDeps(app)) : undefined;
   const telegram = token
     ? new TelegramChannel({
         config: { ...config, TELEGRAM_BOT_TOKEN: token },
@@ -48,8 +77,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
         flowCommands: app.flowCommands,
         texts: app.texts,
         logger: app.logger,
+        groups: face?.middleware,
       })
     : undefined;
+  if (face && telegram) {
+    face.attach(telegram.bot.api);
+    app.dispatcher.setCardPublisher(face.cards);
+    app.secretariat.handoffs.setRelay(face.handoffs);
+  }
   const whatsapp = config.WHATSAPP_ENABLED
     ? new WhatsAppChannel({
         config,
@@ -109,7 +144,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // `npm run chat` talks to this process through DATA_DIR, which the embedded store holds for it alone.
   let consoleServer: ConsoleServer | undefined;
   if (app.store.kind === "embedded") {
-    consoleServer = await serveConsole(join(config.DATA_DIR, CONSOLE_SOCKET), app.conversations, app.logger).catch((err: Error) => {
+    const admin = (argv: string[]) => runAdmin(argv, adminDeps(app));
+    consoleServer = await serveConsole(join(config.DATA_DIR, CONSOLE_SOCKET), app.conversations, app.logger, admin).catch((err: Error) => {
       app.logger.warn({ reason: err.message }, "console socket not available: `npm run chat` cannot reach this bot");
       return undefined;
     });
@@ -124,11 +160,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Changes to reports set off their notices and cards (and a sweep catches what a crash left behind).
   app.dispatcher.start();
   app.conversations.startDraftSweep();
+  // Each secretariat group's daily digest.
+  face?.start();
 
   return {
     app,
     server,
     telegram,
+    secretariat: face,
     whatsapp,
     channels() {
       const address = server.server.address();
@@ -145,6 +184,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       };
     },
     async stop() {
+      await face?.stop();
       await telegram?.stop();
       await whatsapp?.stop();
       await consoleServer?.close();

@@ -1,19 +1,30 @@
 /**
  * `npm run admin -- <command>`: administration from the command line.
+ *   member add|list|remove, reports list   the secretariat (secretariat/admin-commands.ts)
  *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), insert-only
+ * On the embedded store, while the bot runs (it holds DATA_DIR), the secretariat's commands are
+ * run by the bot itself through its console socket (readable by its owner only).
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
+import { adminDeps, createApp } from "../app.js";
+import { CONSOLE_SOCKET, RemoteConsole } from "../channels/console/socket.js";
 import { loadConfig, secretValues } from "../config/settings.js";
+import { type AdminOutcome, runAdmin, SECRETARIAT_COMMANDS, SECRETARIAT_USAGE } from "../secretariat/admin-commands.js";
 import { openMongoStore } from "../store/mongo/index.js";
+import { createLogger } from "../util/logger.js";
 import { redactSecrets } from "../util/secrets.js";
 import { type MigrationProgress, migrateToMongo } from "./migrate.js";
 
-const USAGE = `usage: npm run admin -- migrate --to mongo
+const USAGE = `usage: npm run admin -- <command>
 
-  migrate --to mongo   copies every counter, citizen, conversation, report, inbound id, outbox
-                       message, audit event, member, linked chat and photo of the embedded store in DATA_DIR into MongoDB at MONGODB_URI. Insert-only:
+${SECRETARIAT_USAGE}
+  migrate --to mongo   copies everything the embedded store in DATA_DIR holds (counters, citizens,
+                       conversations, reports, inbound ids, the outbox, the audit trail, members,
+                       linked chats, follows, cards, questions in groups, handoffs and photos)
+                       into MongoDB at MONGODB_URI. Insert-only:
                        what MongoDB already has (same id) is kept as it is, never overwritten by the
                        older copy; counters only move forward. Safe to run again, also after the
                        bot has run on MongoDB. Stop the bot first: the embedded store has one process.`;
@@ -42,7 +53,34 @@ function progressBar(): MigrationProgress {
   };
 }
 
+function print(outcome: AdminOutcome): number {
+  process.stdout.write(outcome.stdout);
+  process.stderr.write(outcome.stderr);
+  return outcome.code;
+}
+
+/** A secretariat command: by the running bot when it holds the embedded store, else here. */
+async function secretariat(argv: string[]): Promise<number> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const config = loadConfig();
+  const running = config.MONGODB_URI ? null : await RemoteConsole.connect(join(config.DATA_DIR, CONSOLE_SOCKET));
+  if (running) {
+    try {
+      return print(await running.admin(argv));
+    } finally {
+      running.close();
+    }
+  }
+  const app = await createApp(config, { logger: createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr) });
+  try {
+    return print(await runAdmin(argv, adminDeps(app)));
+  } finally {
+    await app.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (SECRETARIAT_COMMANDS.includes(argv[0])) return secretariat(argv);
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { to: { type: "string" }, help: { type: "boolean" } } });
   if (values.help || positionals[0] !== "migrate" || values.to !== "mongo") {
     process.stderr.write(`${USAGE}\n`);

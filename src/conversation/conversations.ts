@@ -171,6 +171,23 @@ export class ConversationService {
     return true;
   }
 
+  /**
+   * Runs `run` for a message that starts no conversation (an update in a secretariat group) once:
+   * the id is claimed first, so a redelivery does nothing; it counts as handled when `run` ends,
+   * and a crash in between lets a redelivery after the lease run it again. False for a redelivery.
+   */
+  async once(channel: ChannelName, messageId: string, run: () => Promise<void>): Promise<boolean> {
+    const { deps } = this;
+    const id = `${channel}:${messageId}`;
+    if ((await deps.inbound.claim(id, deps.clock.now(), CLAIM_LEASE_MS)) === "duplicate") return false;
+    try {
+      await run();
+    } finally {
+      await deps.inbound.complete(id, deps.clock.now()).catch((err) => deps.logger.warn({ channel, err: errorInfo(err) }, "message id not recorded"));
+    }
+    return true;
+  }
+
   /** Messages kept until the store is back. */
   get waiting(): number {
     return this.outage.size;

@@ -10,6 +10,10 @@ import type { Municipalities, Municipality } from "./municipalities.js";
 
 export class MemberError extends Error {}
 
+export type MunicipalityLookup =
+  | { ok: true; municipality: Municipality }
+  | { ok: false; problem: "unknown_key" | "unknown_name" | "ambiguous"; candidates: Municipality[] };
+
 export interface NewMember {
   name: string;
   role: string;
@@ -25,16 +29,25 @@ export class Members {
     private readonly clock: Clock,
   ) {}
 
-  /** A municipality by INEGI key or by name, with the same matching citizens get; one line when it is unknown or ambiguous. */
-  resolveMunicipality(query: string): Municipality {
+  /** A municipality by INEGI key or by name, with the same matching citizens get; or why there is none (the candidates when ambiguous). */
+  findMunicipality(query: string): MunicipalityLookup {
     const text = query.trim();
     const byKey = this.municipalities.get(text);
-    if (byKey) return byKey;
-    if (/^\d+$/.test(text)) throw new MemberError(`unknown municipality key "${text}" (INEGI keys of this state look like 15054)`);
+    if (byKey) return { ok: true, municipality: byKey };
+    if (/^\d+$/.test(text)) return { ok: false, problem: "unknown_key", candidates: [] };
     const found = this.municipalities.search(text);
-    if (found.length === 1) return found[0];
-    if (found.length === 0) throw new MemberError(`no municipality is called "${text}"`);
-    throw new MemberError(`"${text}" could be ${found.map((m) => `${m.name} (${m.cvegeo})`).join(", ")}: use the INEGI key`);
+    if (found.length === 1) return { ok: true, municipality: found[0] };
+    return { ok: false, problem: found.length === 0 ? "unknown_name" : "ambiguous", candidates: found };
+  }
+
+  /** The same, as one line for the command line when it is unknown or ambiguous. */
+  resolveMunicipality(query: string): Municipality {
+    const text = query.trim();
+    const found = this.findMunicipality(text);
+    if (found.ok) return found.municipality;
+    if (found.problem === "unknown_key") throw new MemberError(`unknown municipality key "${text}" (INEGI keys of this state look like 15054)`);
+    if (found.problem === "unknown_name") throw new MemberError(`no municipality is called "${text}"`);
+    throw new MemberError(`"${text}" could be ${found.candidates.map((m) => `${m.name} (${m.cvegeo})`).join(", ")}: use the INEGI key`);
   }
 
   async add(input: NewMember): Promise<Member> {

@@ -4,7 +4,7 @@
  * conversation that received it; a report keeps it for good, and a draft never sent is deleted.
  */
 import { randomUUID } from "node:crypto";
-import type { MediaDraft, MediaRepository } from "../store/ports.js";
+import type { MediaDraft, MediaRepository, StoredMedia } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { cleanImage } from "./images/index.js";
 
@@ -25,6 +25,11 @@ export class Photos {
     const mediaId = randomUUID();
     await this.media.put(mediaId, { data: image.data, mimeType: image.mimeType }, { owner, at: this.clock.now() });
     return { ok: true, mediaId };
+  }
+
+  /** A stored photo (a report's, for its card), or null when there is none. */
+  get(id: string): Promise<StoredMedia | null> {
+    return this.media.get(id);
   }
 
   /** Keeps photos for a report: drafts no more. Resolves with the ones that exist. */

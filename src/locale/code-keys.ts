@@ -101,6 +101,7 @@ export const CODE_KEYS: readonly string[] = [
   "telegram.commands.help",
   "telegram.commands.cancel",
   "telegram.commands.privacy",
+  "telegram.commands.talk",
   // the privacy notice page: each language named in its own (`language.<code>`)
   "language.es",
   "language.en",

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { Areas } from "../domain/areas.js";
 import type { Categories } from "../domain/categories.js";
-import { CHANNELS, type ChannelName } from "../domain/model/channel.js";
+import { addressOf } from "../domain/model/citizen.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Report, StatusChange } from "../domain/model/report.js";
 import type { Lifecycle } from "../domain/statuses.js";
@@ -43,13 +43,6 @@ export interface DispatcherDeps {
   batch?: number;
   /** Pause between sweeps when nothing is pending (another process may change reports). */
   pollMs?: number;
-}
-
-/** A citizen id (`telegram:123`) as the channel and chat a notice goes to. */
-function addressOf(citizenId: string): { channel: ChannelName; chatId: string } | undefined {
-  const at = citizenId.indexOf(":");
-  const channel = citizenId.slice(0, at) as ChannelName;
-  return at > 0 && CHANNELS.includes(channel) ? { channel, chatId: citizenId.slice(at + 1) } : undefined;
 }
 
 export class Dispatcher {

@@ -8,16 +8,31 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 
 type Json = Record<string, unknown>;
-type Markup = { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][]; keyboard?: unknown; remove_keyboard?: boolean };
+type Markup = {
+  inline_keyboard?: { text: string; callback_data?: string; url?: string }[][];
+  keyboard?: unknown;
+  remove_keyboard?: boolean;
+  force_reply?: boolean;
+  selective?: boolean;
+  input_field_placeholder?: string;
+};
 
 export interface BotMessage {
   message_id: number;
   chat_id: number;
+  /** The text, or a photo's caption. */
   text: string;
   reply_markup?: Markup;
   /** When the fake received it (performance.now()). */
   at: number;
   edited?: boolean;
+  /** A photo (sendPhoto): `text` is its caption; the uploaded bytes. */
+  photo?: { bytes: number };
+  entities?: { type: string; offset: number; length: number; user?: { id: number } }[];
+  /** The message it answers (reply_parameters). */
+  reply_to?: number;
+  /** Reactions the bot set on it (setMessageReaction), for messages of users. */
+  reactions?: string[];
 }
 
 export interface ApiCall {
@@ -107,6 +122,14 @@ export class FakeBotApi {
   user(id: number, options: { language_code?: string; first_name?: string } = {}): FakeUser {
     return new FakeUser(this, { id, is_bot: false, first_name: options.first_name ?? "Ana", language_code: options.language_code });
   }
+
+  /** A group (or supergroup, with a -100… id) where people talk with the bot. */
+  group(id: number, title: string): FakeGroup {
+    return new FakeGroup(this, { id, type: id < -1_000_000_000_000 ? "supergroup" : "group", title });
+  }
+
+  /** Reactions the bot set on users' messages: chat, message, emoji. */
+  readonly reactions: { chat_id: number; message_id: number; emoji: string[] }[] = [];
 
   /** Queues an update (or posts it to the webhook) and returns its id. */
   async push(update: Json): Promise<number> {
@@ -226,10 +249,13 @@ export class FakeBotApi {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
     let payload: Json = {};
-    if (raw && !(req.headers["content-type"] ?? "").includes("application/json")) {
-      return send(400, { ok: false, error_code: 400, description: "Bad Request: the fake only takes JSON" });
-    }
-    if (raw) payload = JSON.parse(raw) as Json;
+    const type = req.headers["content-type"] ?? "";
+    if (type.includes("multipart/form-data")) {
+      // grammY uploads a file (a photo's bytes) as multipart: fields are text (JSON for objects), files are parts.
+      payload = await readForm(Buffer.concat(chunks), type);
+    } else if (raw && !type.includes("application/json")) {
+      return send(400, { ok: false, error_code: 400, description: "Bad Request: the fake only takes JSON or multipart" });
+    } else if (raw) payload = JSON.parse(raw) as Json;
     const method = call[2];
     this.calls.push({ method, payload, at: performance.now() });
     if (call[1] !== this.token || this.tokenRevoked) return send(401, { ok: false, error_code: 401, description: "Unauthorized" });
@@ -265,17 +291,36 @@ export class FakeBotApi {
         this.commands.push({ language_code: p.language_code as string | undefined, commands: p.commands as never });
         return true;
       case "sendMessage":
-        return this.record(Number(p.chat_id), String(p.text ?? ""), p.reply_markup as Markup | undefined);
-      case "sendPhoto":
-        return { ...this.record(Number(p.chat_id), String(p.caption ?? ""), p.reply_markup as Markup | undefined), photo: [] };
+        return this.record(Number(p.chat_id), String(p.text ?? ""), p.reply_markup as Markup | undefined, p);
+      case "sendPhoto": {
+        const file = typeof p.photo === "string" && p.photo.startsWith("attach://") ? p[p.photo.slice("attach://".length)] : undefined;
+        const bytes = (file as { bytes?: number } | undefined)?.bytes ?? 0;
+        if (String(p.caption ?? "").length > 1024) throw Object.assign(new Error("Bad Request: message caption is too long"), { code: 400 });
+        return this.record(Number(p.chat_id), String(p.caption ?? ""), p.reply_markup as Markup | undefined, p, { bytes });
+      }
+      case "setMessageReaction": {
+        const emoji = ((p.reaction as { emoji?: string }[] | undefined) ?? []).map((r) => String(r.emoji));
+        this.reactions.push({ chat_id: Number(p.chat_id), message_id: Number(p.message_id), emoji });
+        return true;
+      }
       case "sendLocation":
         return { ...this.record(Number(p.chat_id), "", undefined), location: { latitude: p.latitude, longitude: p.longitude } };
       case "editMessageText":
+      case "editMessageCaption":
       case "editMessageReplyMarkup": {
         const m = this.chat(Number(p.chat_id)).find((s) => s.message_id === Number(p.message_id));
         if (!m) throw Object.assign(new Error("Bad Request: message to edit not found"), { code: 400 });
-        if (method === "editMessageText") m.text = String(p.text);
-        m.reply_markup = p.reply_markup as Markup | undefined;
+        if (method === "editMessageText" && m.photo) throw Object.assign(new Error("Bad Request: there is no text in the message to edit"), { code: 400 });
+        if (method === "editMessageCaption" && !m.photo) throw Object.assign(new Error("Bad Request: there is no caption in the message to edit"), { code: 400 });
+        const text = method === "editMessageText" ? String(p.text) : method === "editMessageCaption" ? String(p.caption ?? "") : m.text;
+        const markup = p.reply_markup as Markup | undefined;
+        // Like Telegram: an edit that changes nothing is refused.
+        if (text === m.text && sameMarkup(markup, m.reply_markup)) {
+          throw Object.assign(new Error("Bad Request: message is not modified: specified new message content and reply markup are exactly the same"), { code: 400 });
+        }
+        if (text.length > (m.photo ? 1024 : 4096)) throw Object.assign(new Error("Bad Request: message is too long"), { code: 400 });
+        m.text = text;
+        m.reply_markup = markup?.inline_keyboard?.length ? markup : undefined;
         m.edited = true;
         return this.asTelegram(m);
       }
@@ -314,10 +359,21 @@ export class FakeBotApi {
     });
   }
 
-  private record(chatId: number, text: string, markup: Markup | undefined): Json {
-    if (!text && markup === undefined) throw Object.assign(new Error("Bad Request: message text is empty"), { code: 400 });
+  private record(chatId: number, text: string, markup: Markup | undefined, p: Json = {}, photo?: { bytes: number }): Json {
+    if (!text && markup === undefined && !photo) throw Object.assign(new Error("Bad Request: message text is empty"), { code: 400 });
     if (text.length > 4096) throw Object.assign(new Error("Bad Request: message is too long"), { code: 400 });
-    const m: BotMessage = { message_id: this.nextMessageId(chatId), chat_id: chatId, text, reply_markup: markup, at: performance.now() };
+    if (chatId < 0 && this.groupsWithoutBot.has(chatId)) throw Object.assign(new Error("Forbidden: bot was kicked from the group chat"), { code: 403 });
+    const reply = (p.reply_parameters as { message_id?: number } | undefined)?.message_id;
+    const m: BotMessage = {
+      message_id: this.nextMessageId(chatId),
+      chat_id: chatId,
+      text,
+      reply_markup: markup,
+      at: performance.now(),
+      ...(photo ? { photo } : {}),
+      ...(p.entities ? { entities: p.entities as BotMessage["entities"] } : {}),
+      ...(reply ? { reply_to: reply } : {}),
+    };
     this.sent.push(m);
     this.chat(chatId).push(m);
     const waiting = this.chatListeners.get(chatId);
@@ -325,13 +381,18 @@ export class FakeBotApi {
     return this.asTelegram(m);
   }
 
+  /** Groups the bot was removed from: sending there is refused (403), as Telegram does. */
+  readonly groupsWithoutBot = new Set<number>();
+
   asTelegram(m: BotMessage): Json {
     return {
       message_id: m.message_id,
       date: Math.floor(Date.now() / 1000),
-      chat: { id: m.chat_id, type: m.chat_id > 0 ? "private" : "supergroup" },
+      chat: { id: m.chat_id, type: m.chat_id > 0 ? "private" : m.chat_id < -1_000_000_000_000 ? "supergroup" : "group" },
       from: this.bot,
-      text: m.text,
+      ...(m.photo
+        ? { photo: [{ file_id: "card", file_unique_id: "card", width: 1280, height: 853 }], ...(m.text ? { caption: m.text } : {}) }
+        : { text: m.text }),
       // Like Telegram, only an inline keyboard comes back with the message.
       ...(m.reply_markup?.inline_keyboard ? { reply_markup: { inline_keyboard: m.reply_markup.inline_keyboard } } : {}),
     };
@@ -439,5 +500,97 @@ export class FakeUser {
   /** Every reply since the user's last message. */
   get replies(): BotMessage[] {
     return this.messages.slice(this.read);
+  }
+}
+
+/** The same inline keyboard (none and an empty one are the same). */
+function sameMarkup(a: Markup | undefined, b: Markup | undefined): boolean {
+  const keys = (m: Markup | undefined) => JSON.stringify(m?.inline_keyboard?.length ? m.inline_keyboard : []);
+  return keys(a) === keys(b);
+}
+
+/** A multipart/form-data body as a payload: text fields (JSON ones parsed), files as their size. */
+async function readForm(body: Buffer, type: string): Promise<Json> {
+  const form = await new Response(new Uint8Array(body), { headers: { "content-type": type } }).formData();
+  const out: Json = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value !== "string") out[name] = { bytes: value.size };
+    else if (/^[[{]/.test(value)) out[name] = JSON.parse(value);
+    else out[name] = value;
+  }
+  return out;
+}
+
+type GroupChat = { id: number; type: "group" | "supergroup"; title: string };
+type Person = { id: number; is_bot: false; first_name: string; language_code?: string };
+
+/** A group chat: people in it write, reply to the bot and press its buttons; the bot is added and removed. */
+export class FakeGroup {
+  constructor(
+    readonly api: FakeBotApi,
+    readonly chat: GroupChat,
+  ) {}
+
+  get id(): number {
+    return this.chat.id;
+  }
+
+  /** The bot's messages in the group, oldest first. */
+  get messages(): BotMessage[] {
+    return this.api.chat(this.chat.id);
+  }
+
+  /** Someone adds the bot (my_chat_member: left → member). */
+  addBot(by: Person): Promise<number> {
+    this.api.groupsWithoutBot.delete(this.chat.id);
+    return this.membership(by, "left", "member");
+  }
+
+  /** Someone removes the bot (member → kicked); the bot cannot write there any more. */
+  removeBot(by: Person): Promise<number> {
+    this.api.groupsWithoutBot.add(this.chat.id);
+    return this.membership(by, "member", "kicked");
+  }
+
+  private membership(by: Person, before: string, after: string): Promise<number> {
+    const date = Math.floor(Date.now() / 1000);
+    return this.api.push({
+      my_chat_member: {
+        chat: this.chat,
+        from: by,
+        date,
+        old_chat_member: { user: this.api.bot, status: before, ...(before === "kicked" ? { until_date: 0 } : {}) },
+        new_chat_member: { user: this.api.bot, status: after, ...(after === "kicked" ? { until_date: 0 } : {}) },
+      },
+    });
+  }
+
+  private message(from: Person, extra: Json): Json {
+    return { message_id: this.api.nextMessageId(this.chat.id), date: Math.floor(Date.now() / 1000), chat: this.chat, from, ...extra };
+  }
+
+  /** Someone writes in the group; a leading /command gets its bot_command entity. */
+  say(from: Person, text: string): Promise<number> {
+    const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
+    const entities = command ? [{ type: "bot_command", offset: 0, length: command[0].length }] : undefined;
+    return this.api.push({ message: this.message(from, { text, ...(entities ? { entities } : {}) }) });
+  }
+
+  /** Someone replies to one of the bot's messages (as privacy mode delivers it). */
+  reply(from: Person, to: BotMessage, text: string): Promise<number> {
+    return this.api.push({ message: this.message(from, { text, reply_to_message: this.api.asTelegram(to) }) });
+  }
+
+  /** Someone presses the button whose label matches on one of the bot's messages. */
+  press(from: Person, label: string | RegExp, on: BotMessage): Promise<number> {
+    const matches = (t: string) => (typeof label === "string" ? t === label : label.test(t));
+    const button = on.reply_markup?.inline_keyboard?.flat().find((b) => matches(b.text) && b.callback_data !== undefined);
+    if (!button?.callback_data) throw new Error(`no button ${label} on that message: ${JSON.stringify(on.reply_markup?.inline_keyboard?.flat().map((b) => b.text))}`);
+    return this.pressData(from, button.callback_data, on);
+  }
+
+  /** A press carrying any data (a forged or old button). */
+  pressData(from: Person, data: string, on: BotMessage): Promise<number> {
+    return this.api.push({ callback_query: { id: randomUUID(), from, chat_instance: String(this.chat.id), data, message: this.api.asTelegram(on) } });
   }
 }

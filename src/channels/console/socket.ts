@@ -3,8 +3,11 @@
  * bot instead of opening the data folder a second time (the embedded store allows one process per
  * folder). The socket is readable and writable by its owner only: the file system is the
  * authentication, and nothing listens on the network. One JSON object per line each way: a message
- * goes in, its replies come back one by one, then its result.
+ * goes in, its replies come back one by one, then its result. The same socket carries the
+ * administrator's commands (`npm run admin -- member …`) to the bot that holds the data folder:
+ * their arguments go in, what they print comes back.
  */
+import { randomUUID } from "node:crypto";
 import { chmod, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { createInterface } from "node:readline";
@@ -37,8 +40,20 @@ const requestSchema = z.strictObject({
   ]),
 });
 
+const adminSchema = z.strictObject({ id: z.uuid(), admin: z.array(z.string().max(1000)).max(50) });
+
+/** What an administrator's command printed, and its exit code. */
+export interface AdminAnswer {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an administrator's command in the bot (given by the composition root; the console knows none). */
+export type AdminRunner = (argv: string[]) => Promise<AdminAnswer>;
+
 type Request = z.input<typeof requestSchema>;
-type Frame = { id: string; reply: OutboundMessage } | { id: string; result: HandleResult } | { error: string };
+type Frame = { id: string; reply: OutboundMessage } | { id: string; result: HandleResult } | { id: string; admin: AdminAnswer } | { error: string };
 
 function parseLine(line: string): unknown {
   try {
@@ -56,13 +71,13 @@ export interface ConsoleServer {
  * Serves the console on `path` for the process that holds the data folder (so a socket file
  * already there was left by a process that is gone, and is replaced).
  */
-export async function serveConsole(path: string, target: ConsoleTarget, logger: Logger): Promise<ConsoleServer> {
+export async function serveConsole(path: string, target: ConsoleTarget, logger: Logger, admin?: AdminRunner): Promise<ConsoleServer> {
   const connections = new Set<Socket>();
   const server: Server = createServer((socket) => {
     connections.add(socket);
     socket.on("close", () => connections.delete(socket));
     socket.on("error", (err) => logger.debug({ err: errorInfo(err) }, "console connection failed"));
-    void serveConnection(socket, target, logger);
+    void serveConnection(socket, target, logger, admin);
   });
   await rm(path, { force: true });
   await new Promise<void>((resolve, reject) => {
@@ -83,14 +98,21 @@ export async function serveConsole(path: string, target: ConsoleTarget, logger: 
   };
 }
 
-async function serveConnection(socket: Socket, target: ConsoleTarget, logger: Logger): Promise<void> {
+async function serveConnection(socket: Socket, target: ConsoleTarget, logger: Logger, admin?: AdminRunner): Promise<void> {
   const write = (frame: Frame) => {
     if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
   };
   const lines = createInterface({ input: socket, crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const line of lines) {
-      const parsed = requestSchema.safeParse(parseLine(line));
+      const frame = parseLine(line);
+      const command = adminSchema.safeParse(frame);
+      if (command.success) {
+        if (!admin) write({ error: "this bot takes no administrator's commands" });
+        else write({ id: command.data.id, admin: await admin(command.data.admin) });
+        continue;
+      }
+      const parsed = requestSchema.safeParse(frame);
       if (!parsed.success) {
         write({ error: "not a console message" });
         continue;
@@ -122,6 +144,7 @@ async function serveConnection(socket: Socket, target: ConsoleTarget, logger: Lo
 /** A running bot reached through its console socket. */
 export class RemoteConsole implements ConsoleTarget {
   private readonly waiting = new Map<string, { send: Sender; chatId: string; done(result: HandleResult): void; fail(err: Error): void }>();
+  private readonly commands = new Map<string, { done(answer: AdminAnswer): void; fail(err: Error): void }>();
   /** Replies are handed on in order, each after the previous one was taken. */
   private chain: Promise<void> = Promise.resolve();
 
@@ -159,6 +182,15 @@ export class RemoteConsole implements ConsoleTarget {
     });
   }
 
+  /** Runs an administrator's command in the bot; resolves with what it printed. */
+  admin(argv: string[]): Promise<AdminAnswer> {
+    const id = randomUUID();
+    return new Promise<AdminAnswer>((done, fail) => {
+      this.commands.set(id, { done, fail });
+      this.socket.write(`${JSON.stringify({ id, admin: argv })}\n`);
+    });
+  }
+
   close(): void {
     this.socket.end();
   }
@@ -167,6 +199,11 @@ export class RemoteConsole implements ConsoleTarget {
     const frame = parseLine(line) as Frame | undefined;
     if (!frame || "error" in frame) {
       this.failAll(new Error(`the bot refused a message: ${frame?.error ?? "unreadable answer"}`));
+      return;
+    }
+    if ("admin" in frame) {
+      this.commands.get(frame.id)?.done(frame.admin);
+      this.commands.delete(frame.id);
       return;
     }
     const waiter = this.waiting.get(frame.id);
@@ -180,8 +217,9 @@ export class RemoteConsole implements ConsoleTarget {
   }
 
   private failAll(err: Error): void {
-    for (const [id, waiter] of this.waiting) {
+    for (const [id, waiter] of [...this.waiting, ...this.commands]) {
       this.waiting.delete(id);
+      this.commands.delete(id);
       waiter.fail(err);
     }
   }

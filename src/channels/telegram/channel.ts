@@ -6,7 +6,7 @@
 import { createHmac } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
-import { type Bot, GrammyError } from "grammy";
+import { type Bot, type Context, GrammyError, type MiddlewareFn } from "grammy";
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update } from "grammy/types";
 import type { Config } from "../../config/settings.js";
 import type { ConversationService } from "../../conversation/conversations.js";
@@ -36,8 +36,8 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size > REMEMBERED_CHATS) map.delete(map.keys().next().value as string);
 }
 
-/** The updates the bot asks Telegram for: nothing it would ignore anyway. */
-const ALLOWED_UPDATES = ["message", "edited_message", "callback_query"] as const;
+/** The updates the bot asks Telegram for: nothing it would ignore anyway (`my_chat_member`: added to or removed from a group). */
+const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;
 
 export interface TelegramChannelOptions {
   config: Config & { TELEGRAM_BOT_TOKEN: string };
@@ -50,6 +50,12 @@ export interface TelegramChannelOptions {
   delivery: Delivery;
   texts: Texts;
   logger: Logger;
+  /**
+   * What the bot does in groups and channels (the secretariat's cards, commands and replies; their
+   * buttons; being added or removed): run once per update, in order per chat. Whatever it passes on
+   * (`next`) gets the channel's own answer (a mention gets an invitation to a private chat).
+   */
+  groups?: MiddlewareFn<Context>;
 }
 
 export type TelegramMode = "polling" | "webhook";
@@ -86,6 +92,8 @@ export class TelegramChannel {
       isPermanent: (err) => err instanceof GrammyError && (err.error_code === 403 || (err.error_code === 400 && /chat not found/i.test(err.description))),
     });
     options.delivery.down("telegram");
+    const groups = options.groups;
+    if (groups) this.bot.drop((ctx) => !ctx.chat || ctx.chat.type === "private").use((ctx) => this.onGroupUpdate(ctx, groups));
     this.bot.use((ctx) => this.onUpdate(ctx.update));
     this.bot.catch((err) => this.options.logger.error({ channel: "telegram", err: errorInfo(err.error) }, "telegram update failed"));
   }
@@ -181,7 +189,19 @@ export class TelegramChannel {
     if (this.status !== "off") this.status = "off";
   }
 
-  private async onUpdate(update: Update): Promise<void> {
+  /** An update in a group or channel: to the groups' middleware once (a redelivery does nothing), then the channel's own answer if passed on. */
+  private async onGroupUpdate(ctx: Context, groups: MiddlewareFn<Context>): Promise<void> {
+    await this.options.conversations.once("telegram", `${this.bot.botInfo.id}:${ctx.update.update_id}`, async () => {
+      let passed = false;
+      await groups(ctx, async () => {
+        passed = true;
+      });
+      if (passed) await this.onUpdate(ctx.update, true);
+    });
+  }
+
+  /** `claimed`: the update's id is already recorded (a group update), so it is answered without asking again. */
+  private async onUpdate(update: Update, claimed = false): Promise<void> {
     const event = readUpdate(update, {
       commands: this.commands,
       username: this.bot.botInfo.username,
@@ -192,7 +212,7 @@ export class TelegramChannel {
       return;
     }
     if (event.kind === "group_mention") {
-      if (await this.options.conversations.firstSeen("telegram", `${this.bot.botInfo.id}:${update.update_id}`)) await this.inviteToPrivate(event);
+      if (claimed || (await this.options.conversations.firstSeen("telegram", `${this.bot.botInfo.id}:${update.update_id}`))) await this.inviteToPrivate(event);
       return;
     }
     if (event.kind !== "citizen") return;

@@ -27,6 +27,7 @@ const WORD_COMMANDS: Command[] = [
   { key: "help", names: { "es-MX": "ayuda", en: "help" }, content: () => ({ type: "word", word: "help" }) },
   { key: "cancel", names: { "es-MX": "cancelar", en: "cancel" }, content: () => ({ type: "word", word: "cancel" }) },
   { key: "privacy", names: { "es-MX": "privacidad", en: "privacy" }, content: () => ({ type: "word", word: "privacy" }) },
+  { key: "talk", names: { "es-MX": "hablar", en: "talk" }, content: () => ({ type: "open", link: "hablar" }) },
 ];
 
 /** The bot's commands: /start and the flows' after it, then the words'. */

@@ -1,6 +1,6 @@
 /** A citizen as one channel knows them: nothing more than the flows need. */
 import type { Language } from "../../locale/languages.js";
-import type { ChannelName } from "./channel.js";
+import { CHANNELS, type ChannelName } from "./channel.js";
 
 export interface Consent {
   version: string;
@@ -20,4 +20,11 @@ export interface Citizen {
 
 export function citizenId(channel: ChannelName, chatId: string): string {
   return `${channel}:${chatId}`;
+}
+
+/** A citizen id (`telegram:123`) as the channel and chat a message to them goes to. */
+export function addressOf(id: string): { channel: ChannelName; chatId: string } | undefined {
+  const at = id.indexOf(":");
+  const channel = id.slice(0, at) as ChannelName;
+  return at > 0 && CHANNELS.includes(channel) ? { channel, chatId: id.slice(at + 1) } : undefined;
 }

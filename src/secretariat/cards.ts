@@ -1,0 +1,161 @@
+/**
+ * Report cards in the secretariat groups (the Dispatcher's CardPublisher): each new report is posted
+ * once in its municipality's group (a photo with its caption when it has one), and edited in place
+ * for each later version; a reopened report gets a new card, and its old one loses its buttons.
+ * Publishing one version again changes nothing, so the Dispatcher may retry until it resolves; where
+ * each card is lives in the store (`cards`), so a restart edits the same message.
+ *
+ * A municipality without a group, or whose group the bot cannot use (removed), gets no card: its
+ * reports wait in the store (`npm run admin -- reports list`).
+ */
+import { type Api, GrammyError, InputFile } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import type { ReportCard } from "../domain/model/card.js";
+import type { Report } from "../domain/model/report.js";
+import type { CardPublisher } from "../notify/dispatch.js";
+import { errorInfo } from "../util/errors.js";
+import { CAPTION_LIMIT, type CardButtons, type CardContext, cardView, TEXT_LIMIT } from "./card-view.js";
+import type { SecretariatDeps } from "./deps.js";
+
+/** Telegram says an edit changed nothing: the card already shows this. */
+export function notModified(err: unknown): boolean {
+  return err instanceof GrammyError && err.error_code === 400 && /message is not modified/i.test(err.description);
+}
+
+/** The message is gone (deleted by someone in the group). */
+function messageGone(err: unknown): boolean {
+  return err instanceof GrammyError && err.error_code === 400 && /message to edit not found|message_id_invalid|message can't be edited/i.test(err.description);
+}
+
+/** The bot cannot write in the group any more (removed, or the group deleted). */
+export function groupLost(err: unknown): boolean {
+  return err instanceof GrammyError && (err.error_code === 403 || (err.error_code === 400 && /chat not found/i.test(err.description)));
+}
+
+export class TelegramCards implements CardPublisher {
+  /** One publication per report at a time: the Dispatcher's and a refresh after a press never cross. */
+  private readonly busy = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly deps: SecretariatDeps,
+    private readonly api: () => Api,
+  ) {}
+
+  publish(report: Report): Promise<void> {
+    return this.serial(report.id, () => this.show(report, false));
+  }
+
+  /** Shows the report's current version on its card whatever the card says it shows (a member pressed an outdated card). */
+  refresh(report: Report, buttons?: CardButtons): Promise<void> {
+    return this.serial(report.id, () => this.show(report, true, buttons));
+  }
+
+  /** What the card looks like now, for its kind of message. */
+  async view(report: Report, photo: boolean, buttons?: CardButtons, superseded = false) {
+    return cardView(report, await this.context(report), { limit: photo ? CAPTION_LIMIT : TEXT_LIMIT, buttons, superseded });
+  }
+
+  private serial(key: string, run: () => Promise<void>): Promise<void> {
+    const previous = this.busy.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(run);
+    this.busy.set(key, next);
+    void next
+      .finally(() => {
+        if (this.busy.get(key) === next) this.busy.delete(key);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  private async show(report: Report, force: boolean, buttons?: CardButtons): Promise<void> {
+    const { chats, cards } = this.deps;
+    const group = await chats.secretariatOf(report.municipality);
+    if (!group || group.problem) return;
+    const card = await cards.get(report.id);
+    const reopened = card !== null && report.history.some((h) => h.kind === "reopened" && h.version > card.version);
+    if (card && card.chatId === group.chatId && !reopened) {
+      if (card.version >= report.version && !force) return;
+      if (await this.edit(card, report, buttons)) return;
+    } else if (card && card.chatId === group.chatId && reopened) {
+      // The old card stays as a record, without buttons; the report comes back as a new card.
+      const old = await this.view(report, card.photo, { kind: "none" }, true);
+      await this.editMessage(card, old.text, undefined).catch((err) => {
+        if (!notModified(err) && !messageGone(err)) this.deps.logger.warn({ report: report.id, err: errorInfo(err) }, "old card not retired");
+      });
+    }
+    if (force && !card) return;
+    await this.post(group.chatId, report);
+  }
+
+  /** Edits the card in place; false when its message is gone (a new one is posted instead). */
+  private async edit(card: ReportCard, report: Report, buttons?: CardButtons): Promise<boolean> {
+    const view = await this.view(report, card.photo, buttons);
+    try {
+      await this.editMessage(card, view.text, view.keyboard);
+    } catch (err) {
+      if (messageGone(err)) return false;
+      if (groupLost(err)) return this.lost(card.chatId, report);
+      if (!notModified(err)) throw err;
+    }
+    await this.deps.cards.save({ ...card, version: Math.max(card.version, report.version), updatedAt: this.deps.clock.now() });
+    return true;
+  }
+
+  private editMessage(card: ReportCard, text: string, keyboard: InlineKeyboardMarkup | undefined): Promise<unknown> {
+    const api = this.api();
+    const reply_markup = keyboard ?? { inline_keyboard: [] };
+    return card.photo
+      ? api.editMessageCaption(card.chatId, card.messageId, { caption: text, reply_markup })
+      : api.editMessageText(card.chatId, card.messageId, text, { reply_markup, link_preview_options: { is_disabled: true } });
+  }
+
+  private async post(chatId: string, report: Report): Promise<void> {
+    const { photos, cards, clock } = this.deps;
+    const api = this.api();
+    const stored = report.photos[0] ? await photos.get(report.photos[0]) : null;
+    const view = await this.view(report, stored !== null);
+    let messageId: number;
+    try {
+      messageId = stored
+        ? (await api.sendPhoto(chatId, new InputFile(stored.data, "foto"), { caption: view.text, reply_markup: view.keyboard })).message_id
+        : (await api.sendMessage(chatId, view.text, { reply_markup: view.keyboard, link_preview_options: { is_disabled: true } })).message_id;
+    } catch (err) {
+      if (groupLost(err)) {
+        await this.lost(chatId, report);
+        return;
+      }
+      throw err;
+    }
+    const now = clock.now();
+    await cards.save({ report: report.id, chatId, messageId, version: report.version, photo: stored !== null, postedAt: now, updatedAt: now });
+  }
+
+  /** The bot was removed from the group: noted on the link (a new one is needed), and the report keeps waiting in the store. */
+  private async lost(chatId: string, report: Report): Promise<true> {
+    await this.deps.chats.setProblem(chatId, "removed");
+    this.deps.logger.warn({ chat: this.deps.pseudonym(`telegram:${chatId}`), municipality: report.municipality }, "secretariat group unreachable: cards wait until it is linked again");
+    return true;
+  }
+
+  private async context(report: Report): Promise<CardContext> {
+    const { texts, lang, lifecycle, municipalities, areas, members, clock } = this.deps;
+    const names = new Map<string, string>();
+    for (const by of new Set([...report.history.map((h) => h.by), ...report.notes.map((n) => n.by)])) {
+      if (by === "system") names.set(by, texts.t(lang, "secretariat.card.system"));
+      else if (by === "citizen") names.set(by, texts.t(lang, "secretariat.card.citizen"));
+      else names.set(by, (await members.get(by))?.name ?? texts.t(lang, "secretariat.card.former_member"));
+    }
+    return {
+      texts,
+      lang,
+      lifecycle,
+      now: clock.now(),
+      municipalityName: (cvegeo) => municipalities.get(cvegeo)?.name ?? cvegeo,
+      areaName: (municipality, id) => {
+        const area = areas.get(municipality, id);
+        return area ? areas.name(area, lang) : null;
+      },
+      who: (by) => names.get(by) ?? by,
+    };
+  }
+}

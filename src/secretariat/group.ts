@@ -1,0 +1,141 @@
+/**
+ * The bot in groups, as a grammY Composer the Telegram channel runs once per update (in order per
+ * chat): being added or removed (`my_chat_member`), a group turned supergroup, `/vincular` and
+ * `/desvincular`, presses on cards and conversation cards, and replies to the bot's questions.
+ * What it does not handle it passes on (`next`), to the channel's own answer.
+ */
+import { type Context, Composer } from "grammy";
+import { recordEvent } from "../domain/model/events.js";
+import { mayLink } from "../domain/model/member.js";
+import type { Municipality } from "../domain/municipalities.js";
+import type { DomainEvent } from "../domain/model/events.js";
+import { errorInfo } from "../util/errors.js";
+import type { SecretariatDeps } from "./deps.js";
+import type { HandoffDesk } from "./handoff-desk.js";
+import { readPress } from "./presses.js";
+import type { ReportDesk } from "./report-desk.js";
+
+const IN_CHAT = new Set(["member", "administrator", "creator", "restricted"]);
+
+export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDesk; handoffs: HandoffDesk }): Composer<Context> {
+  const t = (key: string, params?: Record<string, unknown>) => deps.texts.t(deps.lang, key, params);
+  const composer = new Composer<Context>();
+  const answer = (ctx: Context, text: string) =>
+    ctx.reply(text, {
+      reply_parameters: ctx.message ? { message_id: ctx.message.message_id, allow_sending_without_reply: true } : undefined,
+      link_preview_options: { is_disabled: true },
+    });
+  const record = (event: DomainEvent, id: string, actor: string) => deps.events.append([recordEvent(event, id, deps.clock.now(), actor)]);
+  const chatName = (chatId: string) => deps.pseudonym(`telegram:${chatId}`);
+
+  composer.on("my_chat_member", async (ctx) => {
+    const { old_chat_member: before, new_chat_member: after, chat } = ctx.myChatMember;
+    const chatId = String(chat.id);
+    const wasIn = IN_CHAT.has(before.status);
+    const isIn = IN_CHAT.has(after.status);
+    if (!wasIn && isIn) {
+      const [back] = await deps.chats.setProblem(chatId, null);
+      const text = back
+        ? t("secretariat.back", { municipality: deps.municipalities.get(back.municipality)?.name ?? back.municipality })
+        : t("secretariat.hello", { bot: ctx.me.username });
+      await ctx.api.sendMessage(chat.id, text, { link_preview_options: { is_disabled: true } });
+    } else if (wasIn && !isIn) {
+      for (const link of await deps.chats.setProblem(chatId, "removed")) {
+        deps.logger.warn({ chat: chatName(chatId), municipality: link.municipality, purpose: link.purpose }, "telegram: removed from a linked group; its cards wait until the bot is back or another group is linked");
+      }
+    }
+  });
+
+  // A group that becomes a supergroup gets a new id: its link follows.
+  composer.on("message:migrate_to_chat_id", async (ctx) => {
+    await deps.chats.move(String(ctx.chat.id), String(ctx.message.migrate_to_chat_id));
+  });
+
+  composer.command(["vincular", "link"], async (ctx) => {
+    if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
+    const query = ctx.match.trim();
+    if (!query) return void (await answer(ctx, t("secretariat.link.usage")));
+    const member = await deps.members.byTelegramId(String(ctx.from?.id));
+    if (!member) return void (await answer(ctx, t("secretariat.link.not_member")));
+    const municipality = resolve(query);
+    if ("problem" in municipality) return void (await answer(ctx, municipality.problem));
+    const chatId = String(ctx.chat.id);
+    const result = await deps.chats.link(chatId, ctx.chat.title ?? null, "secretariat", municipality.cvegeo, member);
+    if (!result.ok) return void (await answer(ctx, t("secretariat.link.not_allowed", { municipality: municipality.name })));
+    await record({ type: "chat_linked", municipality: municipality.cvegeo, purpose: "secretariat", chat: chatId }, `chat_linked:${chatId}:${ctx.update.update_id}`, member.id);
+    await answer(ctx, [t("secretariat.link.done", { municipality: municipality.name }), ...(result.replaced ? [t("secretariat.link.replaced")] : [])].join("\n\n"));
+    if (result.replaced) {
+      await ctx.api
+        .sendMessage(result.replaced, t("secretariat.link.moved_away", { municipality: municipality.name }))
+        .catch((err) => deps.logger.debug({ err: errorInfo(err) }, "former secretariat group not told"));
+    }
+  });
+
+  composer.command(["desvincular", "unlink"], async (ctx) => {
+    if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
+    const chatId = String(ctx.chat.id);
+    const linked = await deps.chats.get(chatId, "secretariat");
+    if (!linked) return void (await answer(ctx, t("secretariat.unlink.not_linked")));
+    const name = deps.municipalities.get(linked.municipality)?.name ?? linked.municipality;
+    const member = await deps.members.byTelegramId(String(ctx.from?.id));
+    if (!member || !mayLink(member, linked.municipality)) return void (await answer(ctx, t("secretariat.unlink.not_allowed", { municipality: name })));
+    const result = await deps.chats.unlink(chatId, "secretariat", member);
+    if (!result.ok) return void (await answer(ctx, t("secretariat.unlink.not_linked")));
+    await record(
+      { type: "chat_unlinked", municipality: linked.municipality, purpose: "secretariat", chat: chatId },
+      `chat_unlinked:${chatId}:${ctx.update.update_id}`,
+      member.id,
+    );
+    await answer(ctx, t("secretariat.unlink.done", { municipality: name }));
+  });
+
+  composer.on("callback_query:data", async (ctx) => {
+    const press = readPress(ctx.callbackQuery.data);
+    if (!press) return void (await ctx.answerCallbackQuery());
+    try {
+      if (press.kind === "close_handoff") await desks.handoffs.close(ctx, press.handoff);
+      else await desks.reports.press(ctx, press);
+    } catch (err) {
+      // The press is answered either way: the member is not left with a spinning button.
+      await ctx.answerCallbackQuery({ text: t("secretariat.press.failed"), show_alert: true }).catch(() => undefined);
+      throw err;
+    }
+  });
+
+  composer.on("message", async (ctx, next) => {
+    const replied = ctx.message.reply_to_message;
+    const text = ctx.message.text ?? ctx.message.caption ?? "";
+    if (!replied || replied.from?.id !== ctx.me.id) {
+      // Mentioned in the secretariat's group: what the bot does there.
+      if (mentions(ctx) && (await deps.chats.get(String(ctx.chat.id), "secretariat"))) return void (await answer(ctx, t("secretariat.hello", { bot: ctx.me.username })));
+      return next();
+    }
+    const prompt = await deps.prompts.get(String(ctx.chat.id), replied.message_id);
+    if (prompt?.kind === "handoff") return desks.handoffs.reply(ctx, prompt, text);
+    if (prompt) return desks.reports.reply(ctx, prompt, text);
+    // A reply to a card (or to a question already answered) in the secretariat's group: say what works.
+    if (replied.reply_markup && (await deps.chats.get(String(ctx.chat.id), "secretariat"))) return void (await answer(ctx, t("secretariat.reply.unknown")));
+    return next();
+  });
+
+  /** A municipality by key or name, or the group's text saying why not. */
+  function resolve(query: string): Municipality | { problem: string } {
+    const found = deps.members.findMunicipality(query);
+    if (found.ok) return found.municipality;
+    const shown = query.slice(0, 60);
+    if (found.problem !== "ambiguous") return { problem: t("secretariat.link.unknown", { query: shown }) };
+    return { problem: t("secretariat.link.ambiguous", { query: shown, options: found.candidates.map((m) => `${m.name} (${m.cvegeo})`).join(", ") }) };
+  }
+
+  return composer;
+}
+
+/** Whether a group message mentions the bot by its @username. */
+function mentions(ctx: Context): boolean {
+  const message = ctx.message;
+  const text = message?.text ?? message?.caption ?? "";
+  const handle = `@${ctx.me.username}`.toLowerCase();
+  return (message?.entities ?? message?.caption_entities ?? []).some(
+    (e) => e.type === "mention" && text.slice(e.offset, e.offset + e.length).toLowerCase() === handle,
+  );
+}

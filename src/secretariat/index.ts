@@ -1,0 +1,50 @@
+/**
+ * The Secretariado Técnico's face in Telegram: the middleware the Telegram channel runs for groups
+ * (commands, cards' buttons, replies), the cards the Dispatcher publishes, the conversations with a
+ * person the domain relays, and the daily digest. Built before the bot exists (the channel takes its
+ * middleware), then attached to the bot's API.
+ */
+import type { Api, Context, MiddlewareFn } from "grammy";
+import { TelegramCards } from "./cards.js";
+import type { SecretariatDeps } from "./deps.js";
+import { DailyDigest } from "./digest.js";
+import { groupComposer } from "./group.js";
+import { HandoffDesk } from "./handoff-desk.js";
+import { ReportDesk } from "./report-desk.js";
+
+export type { SecretariatDeps } from "./deps.js";
+
+export class SecretariatFace {
+  /** For the Telegram channel's `groups` option. */
+  readonly middleware: MiddlewareFn<Context>;
+  /** The Dispatcher's CardPublisher. */
+  readonly cards: TelegramCards;
+  /** The domain's HandoffRelay. */
+  readonly handoffs: HandoffDesk;
+  readonly digest: DailyDigest;
+  private api?: Api;
+
+  constructor(deps: SecretariatDeps) {
+    const api = () => {
+      if (!this.api) throw new Error("the secretariat's Telegram face is not attached to a bot yet");
+      return this.api;
+    };
+    this.cards = new TelegramCards(deps, api);
+    this.handoffs = new HandoffDesk(deps, api);
+    this.digest = new DailyDigest(deps);
+    this.middleware = groupComposer(deps, { reports: new ReportDesk(deps, this.cards), handoffs: this.handoffs }).middleware();
+  }
+
+  /** The bot's API (with its retries, throttling and failure logs) for what the face sends on its own. */
+  attach(api: Api): void {
+    this.api = api;
+  }
+
+  start(): void {
+    this.digest.start();
+  }
+
+  stop(): Promise<void> {
+    return this.digest.stop();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * What a button in a secretariat group carries (Telegram's callback_data, at most 64 bytes): the
+ * report's folio and the version the member saw, so a press on an outdated card is refused; and
+ * for a status or an office, its id (or a short hash of a long one).
+ *
+ *   s|MET-2026-000001|3|en_revision   move to a status           o|…|3|obras_publicas  channel to an office
+ *   r|MET-2026-000001|3               answer the citizen         n|…|3                 internal note
+ *   b|MET-2026-000001|3               back to the card's buttons h|<handoff id>          close a conversation
+ */
+import { createHash } from "node:crypto";
+
+export type Press =
+  | { kind: "status"; folio: string; version: number; token: string }
+  | { kind: "office"; folio: string; version: number; token: string }
+  | { kind: "answer" | "note" | "back"; folio: string; version: number }
+  | { kind: "close_handoff"; handoff: string };
+
+const CODES = { status: "s", office: "o", answer: "r", note: "n", back: "b" } as const;
+const KINDS = Object.fromEntries(Object.entries(CODES).map(([k, v]) => [v, k])) as Record<string, keyof typeof CODES>;
+const FOLIO = /^[A-Z]{3}-\d{4}-\d{1,9}$/;
+
+/** A status or office id as a button carries it: itself when short, else a hash that still tells it apart. */
+export function token(id: string): string {
+  return id.length <= 20 ? id : createHash("sha256").update(id).digest("base64url").slice(0, 12);
+}
+
+/** The id among `ids` a token stands for. */
+export function fromToken<T extends string>(ids: readonly T[], value: string): T | undefined {
+  return ids.find((id) => token(id) === value);
+}
+
+export function pressData(press: Press): string {
+  if (press.kind === "close_handoff") return `h|${press.handoff}`;
+  const base = `${CODES[press.kind]}|${press.folio}|${press.version}`;
+  return press.kind === "status" || press.kind === "office" ? `${base}|${press.token}` : base;
+}
+
+/** The press a button's data stands for, or undefined for anything else (an old format, a forgery). */
+export function readPress(data: string): Press | undefined {
+  const parts = data.split("|");
+  if (parts[0] === "h" && parts.length === 2 && /^[0-9a-f-]{36}$/.test(parts[1])) return { kind: "close_handoff", handoff: parts[1] };
+  const kind = KINDS[parts[0]];
+  if (!kind || !FOLIO.test(parts[1] ?? "") || !/^\d{1,9}$/.test(parts[2] ?? "")) return undefined;
+  const folio = parts[1];
+  const version = Number(parts[2]);
+  if (kind === "status" || kind === "office") return parts.length === 4 && parts[3] ? { kind, folio, version, token: parts[3] } : undefined;
+  return parts.length === 3 ? { kind, folio, version } : undefined;
+}
