@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
 import { type BotMessage, FakeBotApi, type FakeGroup, type FakeUser } from "./fakes/bot-api.js";
-import { addMembers, buttons, cardOf, linkedGroup, METEPEC, people, TOLUCA } from "./helpers/secretariat.js";
+import { addMembers, buttons, cardOf, linkedGroup, METEPEC, people } from "./helpers/secretariat.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -66,6 +66,8 @@ async function telegramReport(ana: FakeUser, options: { anonymous?: boolean; pho
   await ana.expect("envíala ahora");
   if (options.photo) await ana.sendPhoto(await readFile(join(FIXTURES, "bache.png")));
   else await ana.press("Omitir");
+  await ana.expect("ubicación exacta");
+  await ana.say("Av. Juárez 12, col. Centro");
   await ana.expect("¿Cómo quieres enviar tu reporte?");
   await ana.press(options.anonymous ? /Anónimo/ : "Con seguimiento por este chat");
   await ana.press("Enviar reporte");
@@ -140,5 +142,444 @@ describe("linking a Telegram group", () => {
     await group.addBot(people.beatriz);
     await fake.until(() => group.messages.find((m) => m.text.includes("De vuelta en el grupo del Secretariado Técnico de Metepec")));
     expect((await chats.get(String(METEPEC_GROUP), "secretariat"))?.problem).toBeNull();
+  });
+});
+
+describe("report cards", () => {
+  it("a report filed on the console appears as one card in Metepec's group only, with what the secretariat needs and nothing of an anonymous sender", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const metepec = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const toluca = await linkedGroup(fake, TOLUCA_GROUP, "Secretariado Toluca", people.tomas, "Toluca");
+    const tolucaBefore = toluca.messages.length;
+    const folio = await consoleReport("luis");
+    const card = await fake.until(() => cardOf(metepec, folio));
+    expect(card.text.split("\n").slice(0, 6)).toEqual([
+      `🗂 ${folio} · Baches y calles`,
+      "📍 Metepec · hace 0 min · consola",
+      expect.stringMatching(/^Recibido: /),
+      "📝 Hay un bache enorme frente a la escuela primaria",
+      "👥 Afecta a 1 persona",
+      "👤 Anónimo",
+    ]);
+    expect(card.text).toContain("📌 Estado: Recibido");
+    expect(buttons(card)).toEqual([
+      "🔎 En revisión",
+      "🏢 Canalizar",
+      "🛠 En atención",
+      "✅ Resuelto",
+      "⛔ No procede",
+      "🔁 Duplicado",
+      "💬 Responder",
+      "🔒 Nota interna",
+    ]);
+    expect(card.text).not.toContain("luis");
+    // One card, in Metepec's group only; publishing the same version again changes nothing.
+    await bot.service.app.dispatcher.sweep();
+    const report = await bot.service.app.store.reports.byFolio(folio);
+    await bot.service.secretariat?.cards.publish(report as NonNullable<typeof report>);
+    expect(metepec.messages.filter((m) => m.text.includes(folio))).toHaveLength(1);
+    expect(toluca.messages.length).toBe(tolucaBefore);
+    expect(fake.callsOf("editMessageText").filter((c) => c.payload.chat_id === METEPEC_GROUP)).toHaveLength(0);
+    // The trail and the logs name nobody.
+    const events = await bot.service.app.store.events.list({ report: report?.id }, 10);
+    expect(JSON.stringify(events)).not.toContain("luis");
+    expect(bot.logs.text).not.toContain("luis");
+    expect(bot.logs.text).not.toContain("bache enorme");
+  });
+
+  it("a Telegram report with a photo is a photo with its caption, names its sender only when not anonymous, and links its map", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana, { photo: true });
+    const card = await fake.until(() => cardOf(group, folio));
+    expect(card.photo?.bytes).toBeGreaterThan(0);
+    expect(card.text.length).toBeLessThanOrEqual(1024);
+    expect(card.text).toContain("👤 Telegram, usuario 5001 (con seguimiento)");
+    expect(card.text).toContain("📍 Metepec · hace 0 min · Telegram");
+    expect(card.text).toContain("🏠 Av. Juárez 12, col. Centro");
+
+    const eve = fake.user(5050);
+    const hidden = await telegramReport(eve, { anonymous: true });
+    const anonymous = await fake.until(() => cardOf(group, hidden));
+    expect(anonymous.text).toContain("👤 Anónimo");
+    expect(anonymous.text).not.toContain("5050");
+    const report = await bot.service.app.store.reports.byFolio(hidden);
+    expect(JSON.stringify(await bot.service.app.store.events.list({ report: report?.id }, 10))).not.toContain("5050");
+    expect(bot.logs.text).not.toContain("5050");
+
+    // A shared location is a link to the map.
+    await bot.service.app.store.reports.update(
+      { ...(report as NonNullable<typeof report>), location: { latitude: 19.2566, longitude: -99.6047 }, version: 2 },
+      1,
+    );
+    await bot.service.secretariat?.cards.refresh((await bot.service.app.store.reports.byFolio(hidden)) as NonNullable<typeof report>);
+    expect(cardOf(group, hidden)?.text).toContain("🗺 https://www.openstreetmap.org/?mlat=19.25660&mlon=-99.60470#map=18/19.25660/-99.60470");
+  });
+});
+
+/** Presses a button of the folio's card as it is now; resolves with the answer to the press. */
+async function pressOnCard(group: FakeGroup, who: (typeof people)[keyof typeof people], folio: string, label: string | RegExp) {
+  const card = await fake.until(() => {
+    const c = cardOf(group, folio);
+    return c && buttons(c).some((b) => (typeof label === "string" ? b === label : label.test(b))) ? c : undefined;
+  });
+  const before = fake.callsOf("answerCallbackQuery").length;
+  await group.press(who, label, card);
+  return answered(before);
+}
+
+/** Waits for the card to show `line`. */
+function cardShows(group: FakeGroup, folio: string, line: string): Promise<BotMessage> {
+  return fake.until(
+    () => {
+      const c = cardOf(group, folio);
+      return c?.text.includes(line) ? c : undefined;
+    },
+    5000,
+    `the card of ${folio} showing ${line}`,
+  );
+}
+
+/** The bot's question in the group after a press (a ForceReply message). */
+function question(group: FakeGroup, pattern: string): Promise<BotMessage> {
+  return fake.until(() => [...group.messages].reverse().find((m) => m.reply_markup?.force_reply && m.text.includes(pattern)), 5000, `a question ${pattern}`);
+}
+
+describe("the lifecycle through the card's buttons", () => {
+  it("each press moves the report, the card is edited in place, and each public change reaches the Telegram citizen once", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    const first = structuredClone(await fake.until(() => cardOf(group, folio)));
+    const store = bot.service.app.store;
+
+    expect(await pressOnCard(group, people.beatriz, folio, "🔎 En revisión")).toMatchObject({ text: "Listo: En revisión." });
+    let card = await cardShows(group, folio, "📌 Estado: En revisión");
+    expect(card.message_id).toBe(first.message_id);
+    expect(card.text).toContain("✍️ Último cambio: Beatriz López");
+    expect(buttons(card)).toEqual(["🏢 Canalizar", "🛠 En atención", "✅ Resuelto", "⛔ No procede", "🔁 Duplicado", "💬 Responder", "🔒 Nota interna"]);
+    await ana.expect(`Tu reporte ${folio} (Alumbrado público) cambió de estado: ahora está «En revisión»`);
+
+    // Canalizar asks the office, on the card itself.
+    expect(await pressOnCard(group, people.carlos, folio, "🏢 Canalizar")).toMatchObject({ text: "Elige el área en los botones de la tarjeta." });
+    card = await fake.until(() => (buttons(cardOf(group, folio)).includes("Dirección de Obras Públicas") ? cardOf(group, folio) : undefined));
+    expect(buttons(card)).toContain("↩️ Volver");
+    await pressOnCard(group, people.carlos, folio, "Dirección de Obras Públicas");
+    card = await cardShows(group, folio, "🏢 Canalizado a: Dirección de Obras Públicas");
+    expect(card.text).toContain("✍️ Último cambio: Carlos Ruiz");
+    await ana.expect("Área responsable: Dirección de Obras Públicas.");
+
+    await pressOnCard(group, people.beatriz, folio, "🛠 En atención");
+    await cardShows(group, folio, "📌 Estado: En atención");
+    await ana.expect("ahora está «En atención»");
+
+    // Responder: the templates of the status, picked by their number, or any text.
+    expect(await pressOnCard(group, people.beatriz, folio, "💬 Responder")).toMatchObject({ text: "Te pregunté en el grupo; responde a ese mensaje." });
+    const ask = await question(group, `Respuesta pública para ${folio}`);
+    expect(ask.reply_markup).toMatchObject({ force_reply: true, selective: true });
+    expect(ask.entities).toEqual([expect.objectContaining({ type: "text_mention", user: expect.objectContaining({ id: people.beatriz.id }) })]);
+    expect(ask.text).toContain(`1. El área responsable ya está trabajando en tu reporte ${folio}.`);
+    await group.reply(people.beatriz, ask, "1");
+    await fake.until(() => (group.messages.find((m) => m.message_id === ask.message_id)?.text.startsWith("✅") ? true : undefined));
+    await ana.expect(`«El área responsable ya está trabajando en tu reporte ${folio}.»`);
+    await cardShows(group, folio, "respuesta pública — «El área responsable ya está trabajando");
+
+    // An internal note stays in the group.
+    await pressOnCard(group, people.carlos, folio, "🔒 Nota interna");
+    const note = await question(group, `Nota interna para ${folio}`);
+    await group.reply(people.carlos, note, "Obras confirma cuadrilla el martes");
+    await cardShows(group, folio, "Carlos Ruiz");
+    await cardShows(group, folio, "Obras confirma cuadrilla el martes");
+
+    await pressOnCard(group, people.beatriz, folio, "✅ Resuelto");
+    card = await cardShows(group, folio, "📌 Estado: Resuelto");
+    expect(buttons(card)).toEqual(["🛠 En atención", "🔎 En revisión", "💬 Responder", "🔒 Nota interna"]);
+    await ana.expect("¿Se resolvió el problema?");
+
+    // Each notice exactly once, the note never.
+    await bot.service.app.dispatcher.sweep();
+    const said = (text: string) => ana.messages.filter((m) => m.text.includes(text)).length;
+    expect([said("«En revisión»"), said("Área responsable"), said("«En atención»"), said("respondió sobre tu reporte"), said("«Resuelto»")]).toEqual([
+      1, 1, 1, 1, 1,
+    ]);
+    expect(said("cuadrilla")).toBe(0);
+    // One card all along, and every change in the audit trail with who did it.
+    expect(group.messages.filter((m) => m.text.startsWith(`🗂 ${folio}`))).toHaveLength(1);
+    const report = await store.reports.byFolio(folio);
+    const trail = await store.events.list({ report: report?.id }, 20);
+    expect(trail.map((e) => e.type).sort()).toEqual([
+      "answer_published",
+      "note_added",
+      "report_created",
+      "status_changed",
+      "status_changed",
+      "status_changed",
+      "status_changed",
+    ]);
+    expect(JSON.stringify(trail)).not.toContain("cuadrilla");
+
+    // The first snapshot of the card is outdated: refused with an alert, nothing changes, the card is refreshed.
+    const version = report?.version;
+    const edits = fake.calls.length;
+    expect(
+      await (async () => {
+        const before = fake.callsOf("answerCallbackQuery").length;
+        await group.press(people.beatriz, "⛔ No procede", first);
+        return answered(before);
+      })(),
+    ).toMatchObject({ show_alert: true, text: "Esta tarjeta ya no estaba al día y la actualicé. Revisa el estado y vuelve a intentarlo." });
+    await fake.until(() =>
+      fake.calls.slice(edits).some((c) => c.method === "editMessageText" && c.payload.message_id === first.message_id) ? true : undefined,
+    );
+    expect((await store.reports.byFolio(folio))?.version).toBe(version);
+  });
+
+  it("a member of another municipality, or someone who is not a member, is refused with an alert and nothing changes", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const folio = await consoleReport();
+    for (const who of [people.tomas, people.stranger]) {
+      expect(await pressOnCard(group, who, folio, "✅ Resuelto")).toEqual(
+        expect.objectContaining({ show_alert: true, text: "Solo los integrantes del Secretariado Técnico de Metepec pueden atender este reporte." }),
+      );
+      expect(await pressOnCard(group, who, folio, "💬 Responder")).toMatchObject({ show_alert: true });
+    }
+    const report = await bot.service.app.store.reports.byFolio(folio);
+    expect(report).toMatchObject({ status: "recibido", version: 1 });
+    expect(group.messages.filter((m) => m.reply_markup?.force_reply)).toHaveLength(0);
+    // A reply by Tomás to Beatriz's question is refused too.
+    await pressOnCard(group, people.beatriz, folio, "🔒 Nota interna");
+    const note = await question(group, "Nota interna");
+    await group.reply(people.tomas, note, "Yo también opino");
+    await fake.until(() => group.messages.find((m) => m.text.startsWith("Solo los integrantes del Secretariado Técnico de Metepec")));
+    expect((await bot.service.app.store.reports.byFolio(folio))?.notes).toEqual([]);
+  });
+
+  it("No procede asks the reason and Duplicado the folio; a wrong folio is asked again", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const original = await consoleReport("luis");
+    const repeated = await consoleReport("marta");
+
+    await pressOnCard(group, people.beatriz, repeated, "🔁 Duplicado");
+    const which = await question(group, `¿De qué folio es duplicado ${repeated}?`);
+    await group.reply(people.beatriz, which, "MET-2026-999999");
+    await fake.until(() => group.messages.find((m) => m.text.includes("No encontré el folio «MET-2026-999999»")));
+    await group.reply(people.beatriz, which, `${original.toLowerCase()}, lo atendemos ahí`);
+    await cardShows(group, repeated, `🔁 Duplicado de ${original}`);
+    expect(await bot.service.app.store.reports.byFolio(repeated)).toMatchObject({
+      status: "duplicado",
+      duplicateOf: original,
+      history: expect.arrayContaining([expect.objectContaining({ status: "duplicado", note: "lo atendemos ahí" })]),
+    });
+
+    await pressOnCard(group, people.beatriz, original, "⛔ No procede");
+    const why = await question(group, `Motivo de «No procede» para ${original}`);
+    expect(why.text).toContain("1. Tu reporte");
+    await group.reply(people.beatriz, why, "Es una vialidad estatal: corresponde a la Junta de Caminos");
+    await cardShows(group, original, "📌 Estado: No procede");
+    expect((await bot.service.app.store.reports.byFolio(original))?.history.at(-1)?.note).toBe("Es una vialidad estatal: corresponde a la Junta de Caminos");
+  });
+});
+
+describe("after the change", () => {
+  it("a reopened report comes back as a new card with its history; the old card loses its buttons", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    await pressOnCard(group, people.beatriz, folio, "✅ Resuelto");
+    const old = await cardShows(group, folio, "📌 Estado: Resuelto");
+    await ana.expect("¿Se resolvió el problema?");
+    const report = await bot.service.app.store.reports.byFolio(folio);
+    // The citizen says it is not solved (the citizen's side calls the same operation).
+    expect((await bot.service.app.secretariat.triage.reopen(report?.id as string)).ok).toBe(true);
+    const fresh = await fake.until(() => {
+      const c = cardOf(group, folio);
+      return c && c.message_id !== old.message_id ? c : undefined;
+    });
+    expect(fresh.text).toContain("📌 Estado: En atención");
+    expect(fresh.text).toContain("♻️ Reabierto: la ciudadanía dice que el problema sigue.");
+    expect(fresh.text).toMatch(/Historial:\n• .*: Recibido\n• .*: Resuelto\n• .*: reabierto por la ciudadanía/);
+    expect(buttons(fresh)).toContain("✅ Resuelto");
+    const retired = await fake.until(() => {
+      const m = group.messages.find((x) => x.message_id === old.message_id);
+      return m?.text.includes("Reabierto: sigue en su tarjeta nueva") ? m : undefined;
+    });
+    expect(buttons(retired)).toEqual([]);
+    // The citizen is not told of their own reopening.
+    expect(ana.messages.filter((m) => m.text.includes("cambió de estado")).length).toBe(1);
+  });
+
+  it("a crash between a status change and its card and notice: both happen exactly once after the restart", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    await fake.until(() => cardOf(group, folio));
+    // The process dies right after the change is written: nothing it sets off has run.
+    await bot.service.app.dispatcher.stop();
+    await pressOnCard(group, people.beatriz, folio, "🔎 En revisión");
+    expect((await bot.service.app.store.reports.byFolio(folio))?.dispatchPending).toBe(true);
+    expect(cardOf(group, folio)?.text).toContain("📌 Estado: Recibido");
+    bot = await bot.restart();
+    await cardShows(group, folio, "📌 Estado: En revisión");
+    await ana.expect("ahora está «En revisión»");
+
+    // And a crash after the card and notice went out but before the report was marked done: nothing twice.
+    const store = bot.service.app.store;
+    const mark = store.reports.markDispatched.bind(store.reports);
+    let failures = 1;
+    store.reports.markDispatched = async (id, version) => {
+      if (failures-- > 0) throw new Error("the process died here");
+      return mark(id, version);
+    };
+    await pressOnCard(group, people.beatriz, folio, "🛠 En atención");
+    await cardShows(group, folio, "📌 Estado: En atención");
+    await ana.expect("ahora está «En atención»");
+    expect((await store.reports.byFolio(folio))?.dispatchPending).toBe(true);
+    const edits = fake.callsOf("editMessageText").length;
+    await bot.service.app.dispatcher.sweep();
+    await bot.service.app.delivery.runOnce("telegram");
+    expect((await store.reports.byFolio(folio))?.dispatchPending).toBe(false);
+    expect(fake.callsOf("editMessageText").length).toBe(edits);
+    const said = (text: string) => ana.messages.filter((m) => m.text.includes(text)).length;
+    expect([said("«En revisión»"), said("«En atención»")]).toEqual([1, 1]);
+    expect(group.messages.filter((m) => m.text.startsWith(`🗂 ${folio}`))).toHaveLength(1);
+  });
+});
+
+describe("hablar: a conversation with a person", () => {
+  it("reaches the group as a card; the citizen's messages go there and a member's replies come back, until the citizen leaves", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001, { first_name: "Ana María" });
+    await ana.say("quiero hablar con una persona");
+    await ana.expect("¿Aceptas el aviso de privacidad");
+    await ana.press("Sí");
+    await ana.expect("¿Con el Secretariado Técnico de qué municipio quieres hablar?");
+    await ana.say("metepek");
+    await ana.expect("avisé al Secretariado Técnico de Metepec");
+    const card = await fake.until(() => group.messages.find((m) => m.text.startsWith("🙋 Alguien pide hablar")));
+    expect(card.text).toMatch(/\(H-[0-9A-F]{6}\)/);
+    expect(card.text).toContain("Canal: Telegram · Idioma: Español");
+    expect(buttons(card)).toEqual(["Cerrar conversación"]);
+
+    await ana.say("Hola, en mi calle no ha pasado la basura en dos semanas");
+    await ana.expect("✓ Enviado al Secretariado");
+    const relayed = await fake.until(() => group.messages.find((m) => m.text.includes("no ha pasado la basura")));
+    expect(relayed.text).toMatch(/^💬 H-[0-9A-F]{6}: Hola, en mi calle/);
+    expect(relayed.reply_to).toBe(card.message_id);
+    // The group never sees who the citizen is.
+    expect(group.messages.map((m) => m.text).join("\n")).not.toMatch(/5001|Ana María/);
+
+    // A member answers by replying; a member of another municipality cannot.
+    await group.reply(people.beatriz, relayed, "Hola, ¿en qué colonia? Lo pasamos a Servicios Públicos");
+    await ana.expect("Secretariado Técnico de Metepec:\nHola, ¿en qué colonia? Lo pasamos a Servicios Públicos");
+    await fake.until(() => fake.reactions.find((r) => r.chat_id === METEPEC_GROUP));
+    await group.reply(people.tomas, card, "Soy de Toluca");
+    await fake.until(() =>
+      group.messages.find((m) => m.text.startsWith("Solo los integrantes del Secretariado Técnico de Metepec pueden atender esta conversación")),
+    );
+    await ana.say("Colonia Centro, calle Juárez");
+    await fake.until(() => group.messages.find((m) => m.text.includes("Colonia Centro, calle Juárez")));
+    expect(ana.messages.filter((m) => m.text.includes("Soy de Toluca"))).toHaveLength(0);
+    expect(ana.messages.filter((m) => m.text.includes("¿en qué colonia?"))).toHaveLength(1);
+
+    // An hour later (longer than a conversation's timeout) the conversation is still open.
+    bot.clock.advance(60 * 60 * 1000);
+    await group.reply(people.carlos, card, "Mañana pasa el camión");
+    await ana.expect("Mañana pasa el camión");
+    await ana.say("Gracias");
+    await fake.until(() => group.messages.find((m) => m.text.endsWith(": Gracias")));
+
+    // The citizen leaves with "menú": the group is told, and nothing more goes there.
+    await ana.say("menú");
+    await ana.expect("Terminaste la conversación con el Secretariado Técnico.");
+    await ana.expect("¿Qué quieres hacer?");
+    await fake.until(() => group.messages.find((m) => m.text.includes("la persona terminó la conversación")));
+    expect(group.messages.find((m) => m.message_id === card.message_id)?.reply_markup?.inline_keyboard ?? []).toEqual([]);
+    const before = group.messages.length;
+    await ana.say("hola");
+    await ana.expect("¿Qué quieres hacer?");
+    expect(group.messages.length).toBe(before);
+    // Nothing of what was said, nor who said it, reaches the logs or the trail.
+    expect(bot.logs.text).not.toMatch(/basura|colonia|Ana María|5001/i);
+    const trail = await bot.service.app.store.events.list({ municipality: METEPEC }, 50);
+    expect(trail.map((e) => e.type)).toEqual(expect.arrayContaining(["handoff_requested", "handoff_replied", "handoff_closed"]));
+    expect(JSON.stringify(trail)).not.toMatch(/basura|colonia/i);
+  });
+
+  it("a member closes it: the citizen is told once, and their next message goes back to the menu", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5002);
+    await ana.say("/hablar");
+    await ana.press("Sí");
+    await ana.say("Metepec");
+    const card = await fake.until(() => group.messages.find((m) => m.text.startsWith("🙋 Alguien pide hablar")));
+    const before = fake.callsOf("answerCallbackQuery").length;
+    await group.press(people.tomas, "Cerrar conversación", card);
+    expect(await answered(before)).toMatchObject({ show_alert: true });
+    await group.press(people.beatriz, "Cerrar conversación", card);
+    await ana.expect("El Secretariado Técnico de Metepec cerró la conversación");
+    await fake.until(() => group.messages.find((m) => m.text.includes("conversación cerrada por Beatriz López")));
+    await ana.say("¿sigue ahí alguien?");
+    await ana.expect("La conversación con el Secretariado Técnico terminó.");
+    await ana.expect("¿Qué quieres hacer?");
+    expect(ana.messages.filter((m) => m.text.includes("cerró la conversación"))).toHaveLength(1);
+    // A municipality without a group: nobody to reach, said plainly.
+    await ana.say("hablar");
+    await ana.say("Toluca");
+    await ana.expect("el Secretariado Técnico de Toluca no atiende conversaciones por este chat");
+  });
+});
+
+describe("the daily digest", () => {
+  it("each group gets one a day at the hour set, with new, open and overdue reports, even across restarts", async () => {
+    // At hour 0 the day's digest is always due: the test does not depend on the time it runs.
+    bot = await runBot(env({ DIGEST_HOUR: "0" }));
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const toluca = await linkedGroup(fake, TOLUCA_GROUP, "Secretariado Toluca", people.tomas, "Toluca");
+    const older = await consoleReport("luis");
+    await fake.until(() => cardOf(group, older));
+    // Three days in "recibido", where two are allowed (config/statuses.yaml).
+    bot.clock.advance(3 * 24 * 60 * 60 * 1000);
+    const newer = await consoleReport("marta");
+    await fake.until(() => cardOf(group, newer));
+    const digest = bot.service.secretariat?.digest;
+    expect(await digest?.runOnce()).toBe(2);
+    const sent = await fake.until(() => group.messages.find((m) => m.text.startsWith("📊 Resumen diario del Secretariado Técnico de Metepec")));
+    // The first digest covers the last day: the older report is not new any more.
+    expect(sent.text).toContain(`🆕 1 reporte nuevo desde el último resumen:\n• ${newer}: Baches y calles\n`);
+    expect(sent.text).toContain("📂 Abiertos por estado:\n• Recibido: 2");
+    expect(sent.text).toContain(`⏰ Atrasados:\n• ${older}: Recibido desde hace 3 días (plazo 2)`);
+    expect(sent.text).not.toContain(`• ${newer}: Recibido desde`);
+    await fake.until(() => toluca.messages.find((m) => m.text.includes("🆕 Ningún reporte nuevo desde el último resumen.")));
+
+    // Once a day, whatever the restarts.
+    expect(await digest?.runOnce()).toBe(0);
+    bot = await bot.restart();
+    expect(await bot.service.secretariat?.digest.runOnce()).toBe(0);
+    expect(group.messages.filter((m) => m.text.startsWith("📊"))).toHaveLength(1);
+    // The next day, the next one: new since the last digest only.
+    bot.clock.advance(24 * 60 * 60 * 1000);
+    expect(await bot.service.secretariat?.digest.runOnce()).toBe(2);
+    const next = await fake.until(() => group.messages.filter((m) => m.text.startsWith("📊"))[1]);
+    expect(next.text).toContain("🆕 Ningún reporte nuevo desde el último resumen.");
+    expect(next.text).toMatch(new RegExp(`⏰ Atrasados:\\n• ${older}: Recibido desde hace 4 días \\(plazo 2\\)$`));
+    expect(next.text).not.toContain(`• ${newer}: Recibido desde`);
   });
 });

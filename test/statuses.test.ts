@@ -49,7 +49,10 @@ describe("report lifecycle", () => {
     ["initial: recibido\nstatuses:\n  recibido: { open311: maybe }\n", /statuses\.recibido\.open311/],
     ["initial: recibido\nstatuses:\n  recibido: { open311: open, overdue_days: 0 }\n", /statuses\.recibido\.overdue_days/],
     ["initial: recibido\nstatuses:\n  recibido: { open311: open, overdue_days: dos }\n", /statuses\.recibido\.overdue_days/],
-    ["initial: recibido\nstatuses:\n  recibido: { open311: open, to: [resuelto] }\n  resuelto: { open311: closed, overdue_days: 3 }\n", /statuses\.resuelto\.overdue_days: a closed status is never overdue/],
+    [
+      "initial: recibido\nstatuses:\n  recibido: { open311: open, to: [resuelto] }\n  resuelto: { open311: closed, overdue_days: 3 }\n",
+      /statuses\.resuelto\.overdue_days: a closed status is never overdue/,
+    ],
   ])("a wrong file stops start-up naming the file and the place (%#)", async (yaml, message) => {
     const file = await fileWith(yaml);
     expect(() => Lifecycle.load(file, texts.missingKey)).toThrow(message);

@@ -102,7 +102,7 @@ function municipalitiesOf(member: Member, deps: AdminDeps): string {
 }
 
 async function addMember(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
-  if (!values.role) return refused('a member needs a role (--role autoridad, osc, facilitador or admin)');
+  if (!values.role) return refused("a member needs a role (--role autoridad, osc, facilitador or admin)");
   if (!values.name) return refused('a member needs a name (--name "Nombre Apellido")');
   const member = await deps.members.add({ name: values.name, role: values.role, municipalities: values.municipality ?? [], telegramId: values["telegram-id"] });
   const telegram = member.telegramId ? `, Telegram ${member.telegramId}` : "";
@@ -137,7 +137,14 @@ async function listReports(values: Values, deps: AdminDeps): Promise<AdminOutcom
   return done(
     table([
       ["FOLIO", "STATUS", "CREATED", "AFFECTS", "CATEGORY", "MUNICIPALITY"],
-      ...reports.map((r) => [r.folio, r.status, day.format(r.createdAt), String(1 + r.followers), r.category, deps.municipalities.get(r.municipality)?.name ?? r.municipality]),
+      ...reports.map((r) => [
+        r.folio,
+        r.status,
+        day.format(r.createdAt),
+        String(1 + r.followers),
+        r.category,
+        deps.municipalities.get(r.municipality)?.name ?? r.municipality,
+      ]),
     ]),
   );
 }

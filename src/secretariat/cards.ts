@@ -133,7 +133,10 @@ export class TelegramCards implements CardPublisher {
   /** The bot was removed from the group: noted on the link (a new one is needed), and the report keeps waiting in the store. */
   private async lost(chatId: string, report: Report): Promise<true> {
     await this.deps.chats.setProblem(chatId, "removed");
-    this.deps.logger.warn({ chat: this.deps.pseudonym(`telegram:${chatId}`), municipality: report.municipality }, "secretariat group unreachable: cards wait until it is linked again");
+    this.deps.logger.warn(
+      { chat: this.deps.pseudonym(`telegram:${chatId}`), municipality: report.municipality },
+      "secretariat group unreachable: cards wait until it is linked again",
+    );
     return true;
   }
 

@@ -77,10 +77,20 @@ export class DailyDigest {
       const id = `digest:${group.chatId}:${local.date}`;
       if (await deps.outbox.get(id)) continue;
       const yesterday = localTime(new Date(now.getTime() - DAY), deps.timeZone).date;
-      const since = (await deps.outbox.get(`digest:${group.chatId}:${yesterday}`))?.createdAt ?? new Date(now.getTime() - DAY);
+      const last = (await deps.outbox.get(`digest:${group.chatId}:${yesterday}`))?.createdAt;
+      // After the last digest (what it listed is not new again), or the last day.
+      const since = last ? new Date(new Date(last).getTime() + 1) : new Date(now.getTime() - DAY);
       const text = await this.compose(group, since, now);
       queued += await deps.delivery.enqueue([
-        { id, channel: "telegram", chatId: group.chatId, kind: "digest", ref: group.municipality, payload: { id: randomUUID(), lang: deps.lang, text }, createdAt: now },
+        {
+          id,
+          channel: "telegram",
+          chatId: group.chatId,
+          kind: "digest",
+          ref: group.municipality,
+          payload: { id: randomUUID(), lang: deps.lang, text },
+          createdAt: now,
+        },
       ]);
     }
     return queued;
@@ -95,11 +105,10 @@ export class DailyDigest {
     const date = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: deps.timeZone }).format(now);
     const lines = [t("secretariat.digest.title", { municipality: deps.municipalities.get(municipality)?.name ?? municipality, date }), ""];
 
-    const fresh = await reports.list({ municipality, since, until: now }, LISTED + 1);
+    const fresh = await reports.list({ municipality, since }, LISTED + 1);
     if (fresh.length === 0) lines.push(t("secretariat.digest.none_new"));
     else {
-      const total =
-        fresh.length > LISTED ? Object.values(await reports.countByStatus({ municipality, since, until: now })).reduce((a, b) => a + b, 0) : fresh.length;
+      const total = fresh.length > LISTED ? Object.values(await reports.countByStatus({ municipality, since })).reduce((a, b) => a + b, 0) : fresh.length;
       lines.push(t("secretariat.digest.new", { count: total }));
       for (const r of fresh.slice(0, LISTED)) lines.push(t("secretariat.digest.new_item", { folio: r.folio, category: r.category }));
       if (total > LISTED) lines.push(t("secretariat.digest.more", { count: total - LISTED }));
@@ -126,7 +135,7 @@ export class DailyDigest {
     else {
       lines.push(t("secretariat.digest.overdue"));
       for (const o of overdue.slice(0, LISTED)) {
-        lines.push(t("secretariat.digest.overdue_item", { folio: o.r.folio, status: o.r.status, days: o.days, limit: o.limit }));
+        lines.push(t("secretariat.digest.overdue_item", { folio: o.r.folio, status: o.r.status, count: o.days, limit: o.limit }));
       }
       if (overdue.length > LISTED) lines.push(t("secretariat.digest.more", { count: overdue.length - LISTED }));
     }

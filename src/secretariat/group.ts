@@ -4,11 +4,11 @@
  * `/desvincular`, presses on cards and conversation cards, and replies to the bot's questions.
  * What it does not handle it passes on (`next`), to the channel's own answer.
  */
-import { type Context, Composer } from "grammy";
+import { Composer, type Context } from "grammy";
+import type { DomainEvent } from "../domain/model/events.js";
 import { recordEvent } from "../domain/model/events.js";
 import { mayLink } from "../domain/model/member.js";
 import type { Municipality } from "../domain/municipalities.js";
-import type { DomainEvent } from "../domain/model/events.js";
 import { errorInfo } from "../util/errors.js";
 import type { SecretariatDeps } from "./deps.js";
 import type { HandoffDesk } from "./handoff-desk.js";
@@ -41,7 +41,10 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
       await ctx.api.sendMessage(chat.id, text, { link_preview_options: { is_disabled: true } });
     } else if (wasIn && !isIn) {
       for (const link of await deps.chats.setProblem(chatId, "removed")) {
-        deps.logger.warn({ chat: chatName(chatId), municipality: link.municipality, purpose: link.purpose }, "telegram: removed from a linked group; its cards wait until the bot is back or another group is linked");
+        deps.logger.warn(
+          { chat: chatName(chatId), municipality: link.municipality, purpose: link.purpose },
+          "telegram: removed from a linked group; its cards wait until the bot is back or another group is linked",
+        );
       }
     }
   });
@@ -62,8 +65,15 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
     const chatId = String(ctx.chat.id);
     const result = await deps.chats.link(chatId, ctx.chat.title ?? null, "secretariat", municipality.cvegeo, member);
     if (!result.ok) return void (await answer(ctx, t("secretariat.link.not_allowed", { municipality: municipality.name })));
-    await record({ type: "chat_linked", municipality: municipality.cvegeo, purpose: "secretariat", chat: chatId }, `chat_linked:${chatId}:${ctx.update.update_id}`, member.id);
-    await answer(ctx, [t("secretariat.link.done", { municipality: municipality.name }), ...(result.replaced ? [t("secretariat.link.replaced")] : [])].join("\n\n"));
+    await record(
+      { type: "chat_linked", municipality: municipality.cvegeo, purpose: "secretariat", chat: chatId },
+      `chat_linked:${chatId}:${ctx.update.update_id}`,
+      member.id,
+    );
+    await answer(
+      ctx,
+      [t("secretariat.link.done", { municipality: municipality.name }), ...(result.replaced ? [t("secretariat.link.replaced")] : [])].join("\n\n"),
+    );
     if (result.replaced) {
       await ctx.api
         .sendMessage(result.replaced, t("secretariat.link.moved_away", { municipality: municipality.name }))
@@ -107,7 +117,8 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
     const text = ctx.message.text ?? ctx.message.caption ?? "";
     if (!replied || replied.from?.id !== ctx.me.id) {
       // Mentioned in the secretariat's group: what the bot does there.
-      if (mentions(ctx) && (await deps.chats.get(String(ctx.chat.id), "secretariat"))) return void (await answer(ctx, t("secretariat.hello", { bot: ctx.me.username })));
+      if (mentions(ctx) && (await deps.chats.get(String(ctx.chat.id), "secretariat")))
+        return void (await answer(ctx, t("secretariat.hello", { bot: ctx.me.username })));
       return next();
     }
     const prompt = await deps.prompts.get(String(ctx.chat.id), replied.message_id);

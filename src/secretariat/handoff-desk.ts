@@ -7,12 +7,12 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Api, Context } from "grammy";
-import { CHANNELS, type ChannelName } from "../domain/model/channel.js";
+import type { HandoffRelay } from "../domain/handoffs.js";
 import type { GroupPrompt } from "../domain/model/card.js";
+import { CHANNELS, type ChannelName } from "../domain/model/channel.js";
 import { addressOf } from "../domain/model/citizen.js";
 import { type Handoff, handoffCode } from "../domain/model/handoff.js";
 import type { Member } from "../domain/model/member.js";
-import type { HandoffRelay } from "../domain/handoffs.js";
 import { errorInfo } from "../util/errors.js";
 import type { SecretariatDeps } from "./deps.js";
 import { pressData } from "./presses.js";
@@ -56,7 +56,9 @@ export class HandoffDesk implements HandoffRelay {
 
   async opened(handoff: Handoff, resumed: boolean): Promise<number> {
     const sent = await this.api().sendMessage(handoff.chatId, this.card(handoff, resumed), {
-      reply_markup: { inline_keyboard: [[{ text: this.t("secretariat.handoff.close"), callback_data: pressData({ kind: "close_handoff", handoff: handoff.id }) }]] },
+      reply_markup: {
+        inline_keyboard: [[{ text: this.t("secretariat.handoff.close"), callback_data: pressData({ kind: "close_handoff", handoff: handoff.id }) }]],
+      },
     });
     await this.remember(handoff, sent.message_id);
     return sent.message_id;

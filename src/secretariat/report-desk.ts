@@ -108,7 +108,9 @@ export class ReportDesk {
       return;
     }
     await ctx.answerCallbackQuery({
-      text: this.t(result.problem === "outdated" ? "secretariat.press.outdated" : "secretariat.press.not_possible", { status: (result.report ?? report).status }),
+      text: this.t(result.problem === "outdated" ? "secretariat.press.outdated" : "secretariat.press.not_possible", {
+        status: (result.report ?? report).status,
+      }),
       show_alert: true,
     });
     await this.cards.refresh(result.report ?? report);
@@ -146,12 +148,13 @@ export class ReportDesk {
     const lines = [this.t(key, { folio: report.folio, who: member.name, status })];
     if (templates.length) {
       lines.push("", this.t("secretariat.prompt.templates"));
-      templates.forEach((text, i) => lines.push(this.t("secretariat.prompt.template_item", { n: String(i + 1), text })));
+      for (const [i, text] of templates.entries()) lines.push(this.t("secretariat.prompt.template_item", { n: String(i + 1), text }));
     }
     const text = lines.join("\n").slice(0, 4096);
     // The member who pressed is mentioned, so only their app opens the reply box (`selective`).
     const at = ctx.from ? text.indexOf(member.name) : -1;
-    const entities: MessageEntity[] | undefined = at >= 0 && ctx.from ? [{ type: "text_mention", offset: at, length: member.name.length, user: ctx.from }] : undefined;
+    const entities: MessageEntity[] | undefined =
+      at >= 0 && ctx.from ? [{ type: "text_mention", offset: at, length: member.name.length, user: ctx.from }] : undefined;
     const placeholder = this.t(kind === "duplicate" ? "secretariat.prompt.placeholder_folio" : "secretariat.prompt.placeholder_text");
     const sent = await ctx.api.sendMessage(chatId, text, {
       entities,
@@ -175,7 +178,10 @@ export class ReportDesk {
   async reply(ctx: Context, prompt: GroupPrompt, text: string): Promise<void> {
     const { deps } = this;
     const say = (line: string) =>
-      ctx.reply(line, { reply_parameters: { message_id: ctx.message?.message_id ?? 0, allow_sending_without_reply: true }, link_preview_options: { is_disabled: true } });
+      ctx.reply(line, {
+        reply_parameters: { message_id: ctx.message?.message_id ?? 0, allow_sending_without_reply: true },
+        link_preview_options: { is_disabled: true },
+      });
     const report = prompt.report ? await deps.reports.byId(prompt.report) : null;
     if (!report || prompt.version === null) return void (await say(this.t("secretariat.reply.unknown")));
     const member = await this.member(ctx, report);
@@ -191,7 +197,9 @@ export class ReportDesk {
             ? this.t("secretariat.reply.noted", { folio: report.folio, who: member.name })
             : this.t("secretariat.reply.moved", { folio: report.folio, status: result.report.status, who: member.name });
       await deps.prompts.remove(prompt.chatId, prompt.messageId);
-      await ctx.api.editMessageText(prompt.chatId, prompt.messageId, done).catch((err) => deps.logger.debug({ err: errorInfo(err) }, "question not marked answered"));
+      await ctx.api
+        .editMessageText(prompt.chatId, prompt.messageId, done)
+        .catch((err) => deps.logger.debug({ err: errorInfo(err) }, "question not marked answered"));
       return;
     }
     const now = result.report ?? report;
@@ -230,7 +238,12 @@ export class ReportDesk {
         const typed = body.match(folioInText(this.deps.folioDigits))?.[0];
         const folio = typed ? parseFolio(typed, this.deps.folioDigits) : undefined;
         // What comes with the folio is the public note; without one, the status's first template.
-        const rest = typed ? body.replace(typed, "").replace(/^[\s,.;:—-]+/, "").trim() : "";
+        const rest = typed
+          ? body
+              .replace(typed, "")
+              .replace(/^[\s,.;:—-]+/, "")
+              .trim()
+          : "";
         const note = rest || this.templates(report, prompt.status ?? "")[0] || folio || body;
         return triage.changeStatus(report.id, version, member, { to: prompt.status ?? "", duplicateOf: folio ?? body, note });
       }

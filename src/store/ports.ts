@@ -3,8 +3,8 @@
  * Implemented by the embedded store (store/embedded, @seald-io/nedb) and, in production, MongoDB.
  */
 
-import type { ChannelName } from "../domain/model/channel.js";
 import type { GroupPrompt, ReportCard } from "../domain/model/card.js";
+import type { ChannelName } from "../domain/model/channel.js";
 import type { Citizen } from "../domain/model/citizen.js";
 import type { RecordedEvent } from "../domain/model/events.js";
 import type { Follow, FollowKind } from "../domain/model/follow.js";

@@ -311,12 +311,15 @@ export class FakeBotApi {
         const m = this.chat(Number(p.chat_id)).find((s) => s.message_id === Number(p.message_id));
         if (!m) throw Object.assign(new Error("Bad Request: message to edit not found"), { code: 400 });
         if (method === "editMessageText" && m.photo) throw Object.assign(new Error("Bad Request: there is no text in the message to edit"), { code: 400 });
-        if (method === "editMessageCaption" && !m.photo) throw Object.assign(new Error("Bad Request: there is no caption in the message to edit"), { code: 400 });
+        if (method === "editMessageCaption" && !m.photo)
+          throw Object.assign(new Error("Bad Request: there is no caption in the message to edit"), { code: 400 });
         const text = method === "editMessageText" ? String(p.text) : method === "editMessageCaption" ? String(p.caption ?? "") : m.text;
         const markup = p.reply_markup as Markup | undefined;
         // Like Telegram: an edit that changes nothing is refused.
         if (text === m.text && sameMarkup(markup, m.reply_markup)) {
-          throw Object.assign(new Error("Bad Request: message is not modified: specified new message content and reply markup are exactly the same"), { code: 400 });
+          throw Object.assign(new Error("Bad Request: message is not modified: specified new message content and reply markup are exactly the same"), {
+            code: 400,
+          });
         }
         if (text.length > (m.photo ? 1024 : 4096)) throw Object.assign(new Error("Bad Request: message is too long"), { code: 400 });
         m.text = text;
@@ -511,12 +514,21 @@ function sameMarkup(a: Markup | undefined, b: Markup | undefined): boolean {
 
 /** A multipart/form-data body as a payload: text fields (JSON ones parsed), files as their size. */
 async function readForm(body: Buffer, type: string): Promise<Json> {
-  const form = await new Response(new Uint8Array(body), { headers: { "content-type": type } }).formData();
+  const boundary = /boundary=("?)([^";]+)\1/.exec(type)?.[2];
+  if (!boundary) throw Object.assign(new Error("Bad Request: multipart without a boundary"), { code: 400 });
   const out: Json = {};
-  for (const [name, value] of form.entries()) {
-    if (typeof value !== "string") out[name] = { bytes: value.size };
-    else if (/^[[{]/.test(value)) out[name] = JSON.parse(value);
-    else out[name] = value;
+  // latin1 keeps one character per byte, so a file's length is its size.
+  for (const part of body.toString("latin1").split(`--${boundary}`).slice(1, -1)) {
+    const split = part.indexOf("\r\n\r\n");
+    const headers = part.slice(0, split);
+    const content = part.slice(split + 4).replace(/\r\n$/, "");
+    const name = /name="?([^";\r\n]+)"?/i.exec(headers)?.[1];
+    if (!name) continue;
+    if (/filename=/i.test(headers)) out[name] = { bytes: content.length };
+    else {
+      const value = Buffer.from(content, "latin1").toString("utf8");
+      out[name] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+    }
   }
   return out;
 }
@@ -585,7 +597,8 @@ export class FakeGroup {
   press(from: Person, label: string | RegExp, on: BotMessage): Promise<number> {
     const matches = (t: string) => (typeof label === "string" ? t === label : label.test(t));
     const button = on.reply_markup?.inline_keyboard?.flat().find((b) => matches(b.text) && b.callback_data !== undefined);
-    if (!button?.callback_data) throw new Error(`no button ${label} on that message: ${JSON.stringify(on.reply_markup?.inline_keyboard?.flat().map((b) => b.text))}`);
+    if (!button?.callback_data)
+      throw new Error(`no button ${label} on that message: ${JSON.stringify(on.reply_markup?.inline_keyboard?.flat().map((b) => b.text))}`);
     return this.pressData(from, button.callback_data, on);
   }
 

@@ -25,7 +25,13 @@ export async function addMembers(bot: RunningBot): Promise<Record<"beatriz" | "c
 }
 
 /** The bot added to a group, and the group linked by a facilitador. */
-export async function linkedGroup(fake: FakeBotApi, id: number, title: string, by: (typeof people)[keyof typeof people], municipality: string): Promise<FakeGroup> {
+export async function linkedGroup(
+  fake: FakeBotApi,
+  id: number,
+  title: string,
+  by: (typeof people)[keyof typeof people],
+  municipality: string,
+): Promise<FakeGroup> {
   const group = fake.group(id, title);
   await group.addBot(by);
   await fake.until(() => group.messages.find((m) => m.text.includes("/vincular")));

@@ -101,10 +101,7 @@ export class MongoLinkedChats implements LinkedChatRepository {
   }
 
   async list(purpose: ChatPurpose): Promise<LinkedChat[]> {
-    const docs = await this.model
-      .find({ purpose })
-      .sort({ linkedAt: 1 })
-      .lean();
+    const docs = await this.model.find({ purpose }).sort({ linkedAt: 1 }).lean();
     return docs.map((d) => fromDoc<LinkedChat>(d as Record<string, unknown>) as LinkedChat);
   }
 

@@ -1,6 +1,6 @@
 /** Report cards, the bot's questions in groups, and handoffs on MongoDB. */
 import { type Connection, Schema } from "mongoose";
-import { PROMPT_KINDS, PROMPT_TTL_S, type GroupPrompt, type ReportCard } from "../../domain/model/card.js";
+import { type GroupPrompt, PROMPT_KINDS, PROMPT_TTL_S, type ReportCard } from "../../domain/model/card.js";
 import type { Handoff } from "../../domain/model/handoff.js";
 import { LANGUAGES } from "../../locale/languages.js";
 import type { CardRepository, HandoffRepository, PromptRepository } from "../ports.js";
