@@ -1,0 +1,149 @@
+/**
+ * `npm run admin -- member …` and `reports list`: the commands themselves (in process, every case),
+ * and the real command line on a stopped store, next to a running bot (which answers it through its
+ * console socket), and next to a process that holds the store without one (refused in one line).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { adminDeps } from "../src/app.js";
+import { runAdmin } from "../src/secretariat/admin-commands.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import type { Store } from "../src/store/ports.js";
+import { startBot, type TestBot, tempDir } from "./helpers/app.js";
+import { oneLine, run } from "./helpers/process.js";
+import { type RunningBot, runBot } from "./helpers/service.js";
+
+describe("the secretariat's commands", () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startBot();
+  });
+  afterAll(async () => {
+    await bot.close();
+  });
+  const admin = (line: string[]) => runAdmin(line, adminDeps(bot.app));
+
+  it("add members by INEGI key or name, list them by municipality, and remove them", async () => {
+    expect(await admin(["member", "add", "--municipality", "15054", "--role", "facilitador", "--telegram-id", "2001", "--name", "Beatriz  López"])).toEqual({
+      code: 0,
+      stdout: "added Beatriz López: facilitador of Metepec (15054), Telegram 2001\n",
+      stderr: "",
+    });
+    expect((await admin(["member", "add", "--municipality", "toluca", "--role", "autoridad", "--telegram-id", "3001", "--name", "Tomás Díaz"])).stdout).toBe(
+      "added Tomás Díaz: autoridad of Toluca (15106), Telegram 3001\n",
+    );
+    expect((await admin(["member", "add", "--municipality", "all", "--role", "admin", "--telegram-id", "1", "--name", "Ana Admin"])).stdout).toBe(
+      "added Ana Admin: admin of all, Telegram 1\n",
+    );
+    expect((await admin(["member", "list", "--municipality", "Metepec"])).stdout).toBe(
+      [
+        "TELEGRAM  ROLE         NAME           MUNICIPALITIES",
+        "1         admin        Ana Admin      all",
+        "2001      facilitador  Beatriz López  Metepec (15054)",
+        "",
+      ].join("\n"),
+    );
+    expect((await admin(["member", "list"])).stdout.split("\n")).toHaveLength(5);
+    expect(await admin(["member", "remove", "--telegram-id", "3001"])).toMatchObject({ code: 0, stdout: "removed Tomás Díaz (Telegram 3001)\n" });
+    expect(await bot.app.secretariat.members.byTelegramId("3001")).toBeNull();
+  });
+
+  it.each([
+    [
+      ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2001", "--name", "Otra Persona"],
+      "a member with Telegram id 2001 already exists",
+    ],
+    [
+      ["member", "add", "--municipality", "99999", "--role", "osc", "--name", "Otra Persona"],
+      'unknown municipality key "99999" (INEGI keys of this state look like 15054)',
+    ],
+    [["member", "add", "--municipality", "Narnia", "--role", "osc", "--name", "Otra Persona"], 'no municipality is called "Narnia"'],
+    [["member", "add", "--municipality", "San", "--role", "osc", "--name", "Otra Persona"], /^"San" could be .*\(15\d{3}\).*: use the INEGI key$/],
+    [
+      ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "12ab", "--name", "Otra Persona"],
+      '"12ab" is not a Telegram user id (a positive number)',
+    ],
+    [
+      ["member", "add", "--municipality", "15054", "--role", "alcalde", "--name", "Otra Persona"],
+      'unknown role "alcalde" (roles: autoridad, osc, facilitador, admin)',
+    ],
+    [
+      ["member", "add", "--municipality", "all", "--role", "osc", "--name", "Otra Persona"],
+      'only an admin may act on every municipality ("--municipality all")',
+    ],
+    [["member", "add", "--role", "osc", "--name", "Otra Persona"], "a member needs a municipality (--municipality, a key or a name)"],
+    [["member", "add", "--municipality", "15054", "--name", "Otra Persona"], "a member needs a role (--role autoridad, osc, facilitador or admin)"],
+    [["member", "remove", "--telegram-id", "777"], "no member has Telegram id 777"],
+    [["member", "remove", "--telegram-id=-5"], '"-5" is not a Telegram user id (a positive number)'],
+    [["reports", "list", "--status", "cerrado"], /^unknown status "cerrado" \(statuses: recibido, en_revision, /],
+    [["reports", "list", "--limit", "0"], "--limit accepts a number from 1 to 1000"],
+    [["member", "fly"], 'unknown command "member fly" (npm run admin -- --help)'],
+    [["member", "list", "--colour", "red"], "Unknown option '--colour' (npm run admin -- --help)"],
+  ])("refuses %j in one line", async (line, message) => {
+    await admin(["member", "add", "--municipality", "15054", "--role", "facilitador", "--telegram-id", "2001", "--name", "Beatriz López"]);
+    const outcome = await admin(line);
+    expect(outcome.code).toBeGreaterThan(0);
+    expect(outcome.stdout).toBe("");
+    const said = oneLine(outcome.stderr).replace(/^municipio-abierto admin: /, "");
+    if (typeof message === "string") expect(said).toBe(message);
+    else expect(said).toMatch(message);
+  });
+
+  it("lists reports, newest first, by municipality and status, with no one's identity", async () => {
+    const citizen = bot.citizen("luis");
+    for (const line of ["hola", "1", "sí", "Metepec", "2", "Bache profundo frente al mercado municipal", "omitir", "omitir", "1", "1"])
+      await citizen.receive(line);
+    const report = (await bot.app.store.reports.list({}, 1))[0];
+    const listed = await admin(["reports", "list", "--municipality", "metepec", "--status", "recibido"]);
+    expect(listed.stdout.split("\n")[0]).toMatch(/^FOLIO {12}STATUS {4}CREATED {12}AFFECTS {2}CATEGORY {2}MUNICIPALITY$/);
+    expect(listed.stdout).toMatch(new RegExp(`^${report.folio}  recibido  \\d{4}-\\d{2}-\\d{2}, \\d{2}:\\d{2}  1        baches    Metepec$`, "m"));
+    expect(listed.stdout).not.toContain("luis");
+    expect((await admin(["reports", "list", "--municipality", "Toluca"])).stdout).toBe("no reports\n");
+    expect((await admin(["reports", "list", "--status", "resuelto"])).stdout).toBe("no reports\n");
+  });
+});
+
+describe("npm run admin", () => {
+  let running: RunningBot | undefined;
+  let held: Store | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+    await held?.close();
+    held = undefined;
+  });
+
+  it("on a stopped store, opens it itself; next to a running bot, the bot runs the command", async () => {
+    const dir = await tempDir();
+    const added = await run(
+      "src/admin/cli.ts",
+      ["member", "add", "--municipality", "Metepec", "--role", "facilitador", "--telegram-id", "2001", "--name", "Beatriz López"],
+      { DATA_DIR: dir },
+    );
+    expect(added).toMatchObject({ code: 0, stdout: "added Beatriz López: facilitador of Metepec (15054), Telegram 2001\n" });
+
+    running = await runBot({}, { dataDir: dir });
+    const twice = await run("src/admin/cli.ts", ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2001", "--name", "Otra"], {
+      DATA_DIR: dir,
+    });
+    expect(twice.code).toBe(1);
+    expect(oneLine(twice.stderr)).toBe("municipio-abierto admin: a member with Telegram id 2001 already exists");
+    const more = await run(
+      "src/admin/cli.ts",
+      ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2002", "--name", "Carlos Ruiz"],
+      { DATA_DIR: dir },
+    );
+    expect(more).toMatchObject({ code: 0, stdout: "added Carlos Ruiz: osc of Metepec (15054), Telegram 2002\n" });
+    // The running bot knows the member at once: it wrote them.
+    expect((await running.service.app.secretariat.members.byTelegramId("2002"))?.name).toBe("Carlos Ruiz");
+  });
+
+  it("next to a process that holds the store and answers no commands, refuses in one line", async () => {
+    const dir = await tempDir();
+    held = await openEmbeddedStore(dir);
+    const refused = await run("src/admin/cli.ts", ["member", "list"], { DATA_DIR: dir });
+    expect(refused.code).toBe(1);
+    expect(oneLine(refused.stderr)).toBe(
+      `municipio-abierto admin: DATA_DIR ${dir} is in use by process ${process.pid}: only one process may use the embedded store at a time (stop it first, or set another DATA_DIR)`,
+    );
+  });
+});
