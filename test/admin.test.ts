@@ -112,38 +112,22 @@ describe("npm run admin", () => {
     held = undefined;
   });
 
-  it("on a stopped store, opens it itself; next to a running bot, the bot runs the command", async () => {
-    const dir = await tempDir();
-    const added = await run(
-      "src/admin/cli.ts",
-      ["member", "add", "--municipality", "Metepec", "--role", "facilitador", "--telegram-id", "2001", "--name", "Beatriz López"],
-      { DATA_DIR: dir },
-    );
+  it("on a stopped store opens it itself; next to a running bot the bot runs it; next to a process that answers no commands, one line", async () => {
+    const [dir, busy] = [await tempDir(), await tempDir()];
+    held = await openEmbeddedStore(busy);
+    const beatriz = ["member", "add", "--municipality", "Metepec", "--role", "facilitador", "--telegram-id", "2001", "--name", "Beatriz López"];
+    const [added, refused] = await Promise.all([run("src/admin/cli.ts", beatriz, { DATA_DIR: dir }), run("src/admin/cli.ts", ["member", "list"], { DATA_DIR: busy })]);
     expect(added).toMatchObject({ code: 0, stdout: "added Beatriz López: facilitador of Metepec (15054), Telegram 2001\n" });
-
-    running = await runBot({}, { dataDir: dir });
-    const twice = await run("src/admin/cli.ts", ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2001", "--name", "Otra"], {
-      DATA_DIR: dir,
-    });
-    expect(twice.code).toBe(1);
-    expect(oneLine(twice.stderr)).toBe("municipio-abierto admin: a member with Telegram id 2001 already exists");
-    const more = await run(
-      "src/admin/cli.ts",
-      ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2002", "--name", "Carlos Ruiz"],
-      { DATA_DIR: dir },
-    );
-    expect(more).toMatchObject({ code: 0, stdout: "added Carlos Ruiz: osc of Metepec (15054), Telegram 2002\n" });
-    // The running bot knows the member at once: it wrote them.
-    expect((await running.service.app.secretariat.members.byTelegramId("2002"))?.name).toBe("Carlos Ruiz");
-  });
-
-  it("next to a process that holds the store and answers no commands, refuses in one line", async () => {
-    const dir = await tempDir();
-    held = await openEmbeddedStore(dir);
-    const refused = await run("src/admin/cli.ts", ["member", "list"], { DATA_DIR: dir });
     expect(refused.code).toBe(1);
     expect(oneLine(refused.stderr)).toBe(
-      `municipio-abierto admin: DATA_DIR ${dir} is in use by process ${process.pid}: only one process may use the embedded store at a time (stop it first, or set another DATA_DIR)`,
+      `municipio-abierto admin: DATA_DIR ${busy} is in use by process ${process.pid}: only one process may use the embedded store at a time (stop it first, or set another DATA_DIR)`,
     );
+
+    // The running bot holds the store: it runs the command (on its own, the command could not open the store).
+    running = await runBot({}, { dataDir: dir });
+    const twice = await run("src/admin/cli.ts", ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2001", "--name", "Otra"], { DATA_DIR: dir });
+    expect(twice.code).toBe(1);
+    expect(oneLine(twice.stderr)).toBe("municipio-abierto admin: a member with Telegram id 2001 already exists");
+    expect((await running.service.app.secretariat.members.list()).map((m) => m.name)).toEqual(["Beatriz López"]);
   });
 });
