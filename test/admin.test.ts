@@ -116,7 +116,10 @@ describe("npm run admin", () => {
     const [dir, busy] = [await tempDir(), await tempDir()];
     held = await openEmbeddedStore(busy);
     const beatriz = ["member", "add", "--municipality", "Metepec", "--role", "facilitador", "--telegram-id", "2001", "--name", "Beatriz López"];
-    const [added, refused] = await Promise.all([run("src/admin/cli.ts", beatriz, { DATA_DIR: dir }), run("src/admin/cli.ts", ["member", "list"], { DATA_DIR: busy })]);
+    const [added, refused] = await Promise.all([
+      run("src/admin/cli.ts", beatriz, { DATA_DIR: dir }),
+      run("src/admin/cli.ts", ["member", "list"], { DATA_DIR: busy }),
+    ]);
     expect(added).toMatchObject({ code: 0, stdout: "added Beatriz López: facilitador of Metepec (15054), Telegram 2001\n" });
     expect(refused.code).toBe(1);
     expect(oneLine(refused.stderr)).toBe(
@@ -125,7 +128,9 @@ describe("npm run admin", () => {
 
     // The running bot holds the store: it runs the command (on its own, the command could not open the store).
     running = await runBot({}, { dataDir: dir });
-    const twice = await run("src/admin/cli.ts", ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2001", "--name", "Otra"], { DATA_DIR: dir });
+    const twice = await run("src/admin/cli.ts", ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2001", "--name", "Otra"], {
+      DATA_DIR: dir,
+    });
     expect(twice.code).toBe(1);
     expect(oneLine(twice.stderr)).toBe("municipio-abierto admin: a member with Telegram id 2001 already exists");
     expect((await running.service.app.secretariat.members.list()).map((m) => m.name)).toEqual(["Beatriz López"]);

@@ -115,6 +115,24 @@ describe("linking a Telegram group", () => {
     expect(group.messages.length).toBe(count + 1);
     expect(await chats.get(String(METEPEC_GROUP), "secretariat")).not.toBeNull();
 
+    // In the secretariat's group, the bot answers what it does there: a mention, a reply that answers nothing it asked.
+    const mention = "@MunicipioAbiertoBot ¿qué haces?";
+    await fake.push({
+      message: {
+        message_id: fake.nextMessageId(METEPEC_GROUP),
+        date: 0,
+        chat: group.chat,
+        from: people.carlos,
+        text: mention,
+        entities: [{ type: "mention", offset: 0, length: 20 }],
+      },
+    });
+    await fake.until(() => group.messages.filter((m) => m.text.includes("Soy Municipio Abierto")).at(1));
+    const before = group.messages.length;
+    await group.reply(people.carlos, done, "¡Gracias!");
+    await fake.until(() => group.messages.slice(before).find((m) => m.text.startsWith("No sé a qué corresponde esta respuesta")));
+    expect(group.messages.some((m) => m.reply_markup?.inline_keyboard?.flat().some((b) => b.url))).toBe(false);
+
     await reply(people.beatriz, "/desvincular", "dejó de ser el del Secretariado Técnico de Metepec");
     expect(await chats.get(String(METEPEC_GROUP), "secretariat")).toBeNull();
     await reply(people.beatriz, "/desvincular", "no está vinculado");

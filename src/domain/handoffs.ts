@@ -20,8 +20,8 @@ import { actsOn, type Member } from "./model/member.js";
 export interface HandoffRelay {
   /** Posts the conversation's card (again, when `resumed`); resolves with its message id. */
   opened(handoff: Handoff, resumed: boolean): Promise<number>;
-  /** Posts one message of the citizen; `key` is the same when the same message is relayed again. */
-  said(handoff: Handoff, text: string, key: string): Promise<void>;
+  /** Posts one message of the citizen. */
+  said(handoff: Handoff, text: string): Promise<void>;
   /** Tells the group the conversation ended (`by` closed it). */
   closed(handoff: Handoff, by: "citizen" | Member): Promise<void>;
 }
@@ -81,11 +81,14 @@ export class Handoffs {
     return { ok: true, handoff: opened, resumed: false };
   }
 
-  /** Relays a message of the citizen; false when they have no open conversation (a member closed it). */
-  async say(citizen: string, text: string, key: string): Promise<boolean> {
+  /**
+   * Relays a message of the citizen; false when they have no open conversation (a member closed it).
+   * At least once: a message processed again after a crash right after relaying it arrives twice.
+   */
+  async say(citizen: string, text: string): Promise<boolean> {
     const handoff = await this.repo.openFor(citizen);
     if (!handoff || !this.relay) return false;
-    await this.relay.said(handoff, text, key);
+    await this.relay.said(handoff, text);
     return true;
   }
 

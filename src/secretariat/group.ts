@@ -115,18 +115,14 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
   composer.on("message", async (ctx, next) => {
     const replied = ctx.message.reply_to_message;
     const text = ctx.message.text ?? ctx.message.caption ?? "";
-    if (!replied || replied.from?.id !== ctx.me.id) {
-      // Mentioned in the secretariat's group: what the bot does there.
-      if (mentions(ctx) && (await deps.chats.get(String(ctx.chat.id), "secretariat")))
-        return void (await answer(ctx, t("secretariat.hello", { bot: ctx.me.username })));
-      return next();
-    }
-    const prompt = await deps.prompts.get(String(ctx.chat.id), replied.message_id);
+    const toBot = replied?.from?.id === ctx.me.id;
+    if (!toBot && !mentions(ctx)) return next();
+    const prompt = replied && toBot ? await deps.prompts.get(String(ctx.chat.id), replied.message_id) : null;
     if (prompt?.kind === "handoff") return desks.handoffs.reply(ctx, prompt, text);
     if (prompt) return desks.reports.reply(ctx, prompt, text);
-    // A reply to a card (or to a question already answered) in the secretariat's group: say what works.
-    if (replied.reply_markup && (await deps.chats.get(String(ctx.chat.id), "secretariat"))) return void (await answer(ctx, t("secretariat.reply.unknown")));
-    return next();
+    // Elsewhere the channel answers (a citizen is invited to a private chat); in the secretariat's group, what works here.
+    if (!(await deps.chats.get(String(ctx.chat.id), "secretariat"))) return next();
+    await answer(ctx, toBot ? t("secretariat.reply.unknown") : t("secretariat.hello", { bot: ctx.me.username }));
   });
 
   /** A municipality by key or name, or the group's text saying why not. */

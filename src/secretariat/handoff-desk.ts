@@ -64,7 +64,7 @@ export class HandoffDesk implements HandoffRelay {
     return sent.message_id;
   }
 
-  async said(handoff: Handoff, text: string, _key: string): Promise<void> {
+  async said(handoff: Handoff, text: string): Promise<void> {
     const sent = await this.api().sendMessage(handoff.chatId, this.t("secretariat.handoff.said", { code: handoffCode(handoff), text }), {
       reply_parameters: handoff.messageId ? { message_id: handoff.messageId, allow_sending_without_reply: true } : undefined,
       link_preview_options: { is_disabled: true },

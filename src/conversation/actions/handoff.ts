@@ -24,7 +24,7 @@ export const handoffActions = (s: Services) => [
   defineAction({
     name: "relay_to_secretariat",
     args: z.object({ text: z.string().max(RELAYED_MAX * 2) }),
-    run: async ({ text }, { citizen, answering }) => ({ open: await s.handoffs.say(citizen.id, text.slice(0, RELAYED_MAX), answering) }),
+    run: async ({ text }, { citizen }) => ({ open: await s.handoffs.say(citizen.id, text.slice(0, RELAYED_MAX)) }),
   }),
   /** The citizen leaves: the open conversation is closed and the group told. */
   defineAction({
