@@ -5,6 +5,8 @@
  *   - the domain never imports the conversation layer, channels, store adapters or HTTP;
  *   - a channel never imports the store;
  *   - the store's ports and adapters never import anything above the domain's nouns;
+ *   - the secretariat's face imports the domain, the outbox, texts, utilities and the store's ports
+ *     only, and no channel imports it (the composition root hands it to the Telegram channel);
  *   - no two folders under src/ import each other.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -76,6 +78,17 @@ describe("layers", () => {
   it("the store imports only its own files, the domain's nouns, locale/, util/ and configuration", () => {
     const bad = ALL.filter((i) => i.local && under(i.file, "store") && !under(i.target, "store", "domain/model", "locale", "util", "config"));
     expect(bad.map(describeImport)).toEqual([]);
+  });
+
+  it("the secretariat's face reaches the domain, the outbox, texts, utilities and the store's ports only; no channel imports it", () => {
+    const bad = ALL.filter(
+      (i) =>
+        i.local &&
+        ((under(i.file, "secretariat") && !under(i.target, "secretariat", "domain", "notify", "locale", "util") && i.target !== "store/ports.ts") ||
+          (under(i.file, "channels") && under(i.target, "secretariat"))),
+    );
+    expect(bad.map(describeImport)).toEqual([]);
+    expect(ALL.filter((i) => under(i.file, "secretariat") && i.local).length).toBeGreaterThan(10);
   });
 
   it("no two folders of src/ import each other", () => {

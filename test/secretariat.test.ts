@@ -7,9 +7,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
-import { type BotMessage, FakeBotApi, type FakeGroup, type FakeUser } from "./fakes/bot-api.js";
-import { addMembers, buttons, cardOf, linkedGroup, METEPEC, people } from "./helpers/secretariat.js";
-import { type RunningBot, runBot } from "./helpers/service.js";
+import { type BotMessage, buttons, FakeBotApi, type FakeGroup, type FakeUser } from "./fakes/bot-api.js";
+import { addMembers, cardOf, linkedGroup, METEPEC, people } from "./helpers/secretariat.js";
+import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const METEPEC_GROUP = -1001000000054;
@@ -27,9 +27,8 @@ afterEach(async () => {
   await fake.close();
 });
 
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, TELEGRAM_THROTTLE: "false", DIGEST_HOUR: "off", ...extra };
-}
+/** No digest unless a test asks for one: it would come at an hour that depends on when the test runs. */
+const env = (extra: Record<string, string> = {}) => telegramEnv(fake, { DIGEST_HOUR: "off", ...extra });
 
 /** The answer to the last press in the group: what the member saw in the alert. */
 function lastAnswer(): { text?: string; show_alert?: boolean } {

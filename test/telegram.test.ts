@@ -6,8 +6,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
-import { type BotMessage, FakeBotApi, type FakeUser } from "./fakes/bot-api.js";
-import { freePort, type RunningBot, runBot } from "./helpers/service.js";
+import { buttons, FakeBotApi, type FakeUser } from "./fakes/bot-api.js";
+import { telegramEnv as fakeTelegramEnv, freePort, type RunningBot, runBot } from "./helpers/service.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 /** The Infoem office, in Metepec. */
@@ -25,13 +25,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-function telegramEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, TELEGRAM_THROTTLE: "false", ...extra };
-}
-
-function buttons(m: BotMessage): string[] {
-  return m.reply_markup?.inline_keyboard?.flat().map((b) => b.text) ?? [];
-}
+const telegramEnv = (extra: Record<string, string> = {}) => fakeTelegramEnv(fake, extra);
 
 /** From /start to a folio, through buttons, a shared location and a photo. */
 async function reportWithButtons(ana: FakeUser): Promise<string> {

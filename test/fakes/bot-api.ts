@@ -506,6 +506,11 @@ export class FakeUser {
   }
 }
 
+/** The labels of a message's inline buttons, in order. */
+export function buttons(m: BotMessage | undefined): string[] {
+  return m?.reply_markup?.inline_keyboard?.flat().map((b) => b.text) ?? [];
+}
+
 /** The same inline keyboard (none and an empty one are the same). */
 function sameMarkup(a: Markup | undefined, b: Markup | undefined): boolean {
   const keys = (m: Markup | undefined) => JSON.stringify(m?.inline_keyboard?.length ? m.inline_keyboard : []);

@@ -40,10 +40,6 @@ export async function linkedGroup(
   return group;
 }
 
-export function buttons(m: BotMessage | undefined): string[] {
-  return m?.reply_markup?.inline_keyboard?.flat().map((b) => b.text) ?? [];
-}
-
 /** The newest card of a folio in a group (a message whose text starts with it). */
 export function cardOf(group: FakeGroup, folio: string): BotMessage | undefined {
   return [...group.messages].reverse().find((m) => m.text.startsWith(`🗂 ${folio}`));

@@ -52,6 +52,11 @@ export async function runBot(
   };
 }
 
+/** The settings that point the bot's Telegram channel at a fake Bot API (no rate limits: the fake has none). */
+export function telegramEnv(fake: { token: string; url: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, TELEGRAM_THROTTLE: "false", ...extra };
+}
+
 /** A port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();

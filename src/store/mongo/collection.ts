@@ -45,6 +45,13 @@ export function fromDoc<T>(doc: Record<string, unknown> | null): T | null {
   return { id: String(_id), ...rest } as T;
 }
 
+/** A lean document whose `_id` is only a key (the domain object carries its own fields): `_id` dropped. */
+export function withoutId<T>(doc: Record<string, unknown> | null): T | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc;
+  return rest as T;
+}
+
 /** Our own filters carry operators on purpose: marked trusted so the connection's sanitizeFilter keeps them. */
 export function trustQuery(filter: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

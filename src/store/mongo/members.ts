@@ -3,7 +3,7 @@ import { type Connection, Schema, trusted } from "mongoose";
 import { CHAT_PURPOSES, type ChatPurpose, type LinkedChat } from "../../domain/model/linked-chat.js";
 import { ALL_MUNICIPALITIES, MEMBER_ROLES, type Member } from "../../domain/model/member.js";
 import { DuplicateError, type LinkedChatRepository, type MemberRepository } from "../ports.js";
-import { DURABLE, isDuplicateKey } from "./collection.js";
+import { DURABLE, fromDoc, isDuplicateKey, withoutId } from "./collection.js";
 
 const MUNICIPALITY = /^(\d{5}|\*)$/;
 
@@ -45,27 +45,21 @@ export const RETIRED_MEMBER_INDEXES = ["telegramId_1"];
 export const memberModel = (conn: Connection) => conn.model("Member", memberSchema);
 export const linkedChatModel = (conn: Connection) => conn.model("LinkedChat", linkedChatSchema);
 
-function fromDoc<T>(doc: Record<string, unknown> | null, idField?: "id"): T | null {
-  if (!doc) return null;
-  const { _id, ...rest } = doc;
-  return (idField ? { id: String(_id), ...rest } : rest) as T;
-}
-
 export class MongoMembers implements MemberRepository {
   constructor(private readonly model: ReturnType<typeof memberModel>) {}
 
   async get(id: string): Promise<Member | null> {
-    return fromDoc<Member>(await this.model.findById(String(id)).lean(), "id");
+    return fromDoc<Member>(await this.model.findById(String(id)).lean());
   }
 
   async byTelegramId(telegramId: string): Promise<Member | null> {
-    return fromDoc<Member>(await this.model.findOne({ telegramId: String(telegramId) }).lean(), "id");
+    return fromDoc<Member>(await this.model.findOne({ telegramId: String(telegramId) }).lean());
   }
 
   async list(municipality?: string): Promise<Member[]> {
     const query = municipality === undefined ? {} : { municipalities: trusted({ $in: [String(municipality), ALL_MUNICIPALITIES] }) };
     const docs = await this.model.find(query).sort({ name: 1 }).lean();
-    return docs.map((d) => fromDoc<Member>(d as Record<string, unknown>, "id") as Member);
+    return docs.map((d) => fromDoc<Member>(d as Record<string, unknown>) as Member);
   }
 
   async save(member: Member): Promise<void> {
@@ -89,7 +83,7 @@ export class MongoLinkedChats implements LinkedChatRepository {
   constructor(private readonly model: ReturnType<typeof linkedChatModel>) {}
 
   async get(chatId: string, purpose: ChatPurpose): Promise<LinkedChat | null> {
-    return fromDoc<LinkedChat>(await this.model.findById(chatKey(String(chatId), purpose)).lean());
+    return withoutId<LinkedChat>(await this.model.findById(chatKey(String(chatId), purpose)).lean());
   }
 
   async byMunicipality(municipality: string, purpose: ChatPurpose): Promise<LinkedChat[]> {
@@ -97,12 +91,12 @@ export class MongoLinkedChats implements LinkedChatRepository {
       .find({ municipality: String(municipality), purpose })
       .sort({ linkedAt: 1 })
       .lean();
-    return docs.map((d) => fromDoc<LinkedChat>(d as Record<string, unknown>) as LinkedChat);
+    return docs.map((d) => withoutId<LinkedChat>(d as Record<string, unknown>) as LinkedChat);
   }
 
   async list(purpose: ChatPurpose): Promise<LinkedChat[]> {
     const docs = await this.model.find({ purpose }).sort({ linkedAt: 1 }).lean();
-    return docs.map((d) => fromDoc<LinkedChat>(d as Record<string, unknown>) as LinkedChat);
+    return docs.map((d) => withoutId<LinkedChat>(d as Record<string, unknown>) as LinkedChat);
   }
 
   async save(chat: LinkedChat): Promise<void> {

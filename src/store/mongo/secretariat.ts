@@ -4,7 +4,7 @@ import { type GroupPrompt, PROMPT_KINDS, PROMPT_TTL_S, type ReportCard } from ".
 import type { Handoff } from "../../domain/model/handoff.js";
 import { LANGUAGES } from "../../locale/languages.js";
 import type { CardRepository, HandoffRepository, PromptRepository } from "../ports.js";
-import { DURABLE, nullableString } from "./collection.js";
+import { DURABLE, fromDoc, nullableString, withoutId } from "./collection.js";
 
 const chatId = { type: String, required: true, match: /^-?\d{1,20}$/ };
 
@@ -60,17 +60,11 @@ export const cardModel = (conn: Connection) => conn.model("Card", cardSchema);
 export const promptModel = (conn: Connection) => conn.model("Prompt", promptSchema);
 export const handoffModel = (conn: Connection) => conn.model("Handoff", handoffSchema);
 
-function strip<T>(doc: Record<string, unknown> | null, idField?: "id"): T | null {
-  if (!doc) return null;
-  const { _id, ...rest } = doc;
-  return (idField ? { id: String(_id), ...rest } : rest) as T;
-}
-
 export class MongoCards implements CardRepository {
   constructor(private readonly model: ReturnType<typeof cardModel>) {}
 
   async get(report: string): Promise<ReportCard | null> {
-    return strip<ReportCard>(await this.model.findById(String(report)).lean());
+    return withoutId<ReportCard>(await this.model.findById(String(report)).lean());
   }
 
   async save(card: ReportCard): Promise<void> {
@@ -89,7 +83,7 @@ export class MongoPrompts implements PromptRepository {
   }
 
   async get(chatId: string, messageId: number): Promise<GroupPrompt | null> {
-    return strip<GroupPrompt>(await this.model.findById(promptKey(chatId, messageId)).lean());
+    return withoutId<GroupPrompt>(await this.model.findById(promptKey(chatId, messageId)).lean());
   }
 
   async remove(chatId: string, messageId: number): Promise<boolean> {
@@ -101,11 +95,11 @@ export class MongoHandoffs implements HandoffRepository {
   constructor(private readonly model: ReturnType<typeof handoffModel>) {}
 
   async get(id: string): Promise<Handoff | null> {
-    return strip<Handoff>(await this.model.findById(String(id)).lean(), "id");
+    return fromDoc<Handoff>(await this.model.findById(String(id)).lean());
   }
 
   async openFor(citizen: string): Promise<Handoff | null> {
-    return strip<Handoff>(await this.model.findOne({ citizen: String(citizen), state: "open" }).lean(), "id");
+    return fromDoc<Handoff>(await this.model.findOne({ citizen: String(citizen), state: "open" }).lean());
   }
 
   async save(handoff: Handoff): Promise<void> {
