@@ -237,6 +237,21 @@ describe("report cards", () => {
   });
 });
 
+describe("a group that takes no photos", () => {
+  it("still gets the card, as text, with its buttons", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    fake.failNext("sendPhoto", { error_code: 400, description: "Bad Request: not enough rights to send photos to the chat" });
+    const folio = await telegramReport(fake.user(5002), { photo: true });
+    const card = await fake.until(() => cardOf(group, folio));
+    expect(card.photo).toBeUndefined();
+    expect(card.text).toContain("📍 Metepec");
+    expect(buttons(card).length).toBeGreaterThan(0);
+    expect(fake.callsOf("sendPhoto")).toHaveLength(1);
+  });
+});
+
 /** Presses a button of the folio's card as it is now; resolves with the answer to the press. */
 async function pressOnCard(group: FakeGroup, who: (typeof people)[keyof typeof people], folio: string, label: string | RegExp) {
   const card = await fake.until(() => {

@@ -112,13 +112,24 @@ export class TelegramCards implements CardPublisher {
   private async post(chatId: string, report: Report): Promise<void> {
     const { photos, cards, clock } = this.deps;
     const api = this.api();
-    const stored = report.photos[0] ? await photos.get(report.photos[0]) : null;
-    const view = await this.view(report, stored !== null);
-    let messageId: number;
+    let stored = report.photos[0] ? await photos.get(report.photos[0]) : null;
+    let messageId: number | undefined;
     try {
-      messageId = stored
-        ? (await api.sendPhoto(chatId, new InputFile(stored.data, "foto"), { caption: view.text, reply_markup: view.keyboard })).message_id
-        : (await api.sendMessage(chatId, view.text, { reply_markup: view.keyboard, link_preview_options: { is_disabled: true } })).message_id;
+      if (stored) {
+        const view = await this.view(report, true);
+        try {
+          messageId = (await api.sendPhoto(chatId, new InputFile(stored.data, "foto"), { caption: view.text, reply_markup: view.keyboard })).message_id;
+        } catch (err) {
+          // A group that takes no photos (its permissions) still gets the card, as text.
+          if (groupLost(err) || !(err instanceof GrammyError) || err.error_code !== 400) throw err;
+          this.deps.logger.warn({ report: report.id, err: errorInfo(err) }, "card photo refused: posted as text");
+          stored = null;
+        }
+      }
+      if (messageId === undefined) {
+        const view = await this.view(report, false);
+        messageId = (await api.sendMessage(chatId, view.text, { reply_markup: view.keyboard, link_preview_options: { is_disabled: true } })).message_id;
+      }
     } catch (err) {
       if (groupLost(err)) {
         await this.lost(chatId, report);
