@@ -15,12 +15,15 @@ import { Categories } from "./domain/categories.js";
 import { LinkedChats } from "./domain/chats.js";
 import { Citizens } from "./domain/citizens.js";
 import { folioInText, parseFolio } from "./domain/folio.js";
+import { Following } from "./domain/following.js";
 import { Handoffs } from "./domain/handoffs.js";
 import { Members } from "./domain/members.js";
 import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
 import { PrivacyNotice, privacyUrl } from "./domain/privacy-notice.js";
+import { publicReport } from "./domain/public-report.js";
 import { Reports } from "./domain/reports.js";
+import { Resolution } from "./domain/resolution.js";
 import { Lifecycle } from "./domain/statuses.js";
 import { Templates } from "./domain/templates.js";
 import { Triage } from "./domain/triage.js";
@@ -160,7 +163,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const members = new Members(store.members, municipalities, clock);
   const chats = new LinkedChats(store.chats, members, clock);
   const handoffs = new Handoffs(store.handoffs, chats, store.events, clock);
-  const actions = createActions({ citizens, reports, photos, municipalities, categories, texts, handoffs, privacyVersion: authority.privacy.version });
   const renderer = new Renderer(texts, textGlobals);
   const delivery = new Delivery({ outbox: store.outbox, clock, logger, pseudonym, storeUnavailable: (err) => store.unavailable(err) });
   const dispatcher = new Dispatcher({
@@ -174,9 +176,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     categories,
     clock,
     logger,
+    // "¿Se resolvió?" in the citizen's conversation, when nothing is in progress there.
+    ask: (link, notice) => conversations.ask(link, notice),
   });
   const triage = new Triage(store.reports, store.events, lifecycle, areas, clock, deployment.folioDigits, () => dispatcher.wake());
   const secretariat: Secretariat = { members, chats, triage, handoffs, areas, templates, lifecycle, photos };
+  const following = new Following(store.reports, store.follows, store.events, lifecycle, clock, () => dispatcher.wake());
+  const resolution = new Resolution(store.reports, triage, store.follows, lifecycle, clock);
+  const actions = createActions({
+    citizens,
+    reports,
+    photos,
+    municipalities,
+    categories,
+    texts,
+    handoffs,
+    privacyVersion: authority.privacy.version,
+    following,
+    resolution,
+    areas,
+    publicReport: (report) => publicReport(report, municipalities),
+  });
   const conversations = new ConversationService({
     delivery,
     engine: new Engine(flows, engineCtx),

@@ -107,7 +107,10 @@ describe("hostile input", () => {
     // Drive some reports to completion with hostile descriptions, then check everything stored.
     for (const [i, description] of ["😡".repeat(20), "Bache\u0000 con\u0007 control chars en la calle", `{"$gt":""} ${"y".repeat(30)}`].entries()) {
       const c = bot.citizen(`complete-${i}`);
-      for (const line of ["hola", "1", "si", "Metepec", "2", description, "omitir", "omitir", "1", "1"]) await c.receive(line);
+      for (const line of ["hola", "1", "si", "Metepec", "2", description, "omitir", "omitir", "1", "1"]) {
+        // A pothole in Metepec the fuzzing filed is offered to follow instead: this is another problem.
+        if ((await c.receive(line)).includes("Es otro problema")) await c.receive("Es otro problema");
+      }
     }
     for (let i = 0; i < 3; i++) {
       const [r, ...more] = await bot.app.store.reports.byCitizen(`console:complete-${i}`, 10);

@@ -196,6 +196,33 @@ describe("indexes at start-up", () => {
     expect(wire.sent("find")[0].body).toMatchObject({ filter: { citizenId: "telegram:5001" }, sort: { createdAt: -1 }, limit: 10 });
   });
 
+  it("reports nearby: the 2dsphere index answers a $nearSphere the connection's sanitizeFilter keeps", async () => {
+    const s = await open();
+    await s.reports.nearby({
+      category: "baches",
+      statuses: ["recibido", "en_revision"],
+      since: at,
+      where: { point: { latitude: 19.2566, longitude: -99.6047 }, meters: 150 },
+      limit: 3,
+    });
+    expect(wire.sent("find")[0].body).toMatchObject({
+      filter: {
+        category: "baches",
+        status: { $in: ["recibido", "en_revision"] },
+        createdAt: { $gte: at },
+        location: { $nearSphere: { $geometry: { type: "Point", coordinates: [-99.6047, 19.2566] }, $maxDistance: 150 } },
+      },
+      limit: 3,
+    });
+    wire.clear();
+    await s.reports.nearby({ category: "baches", statuses: ["recibido"], since: at, where: { municipality: "15054" }, limit: 3 });
+    expect(wire.sent("find")[0].body).toMatchObject({
+      filter: { category: "baches", municipality: "15054", status: { $in: ["recibido"] }, createdAt: { $gte: at } },
+      sort: { createdAt: -1 },
+      limit: 3,
+    });
+  });
+
   it("the audit trail's and the members' indexes are usable by the planner too; their first versions are dropped", async () => {
     for (const field of ["report", "municipality", "citizen"]) {
       wire.addIndex("events", { key: { [field]: 1, at: -1 }, name: `${field}_1_at_-1`, partialFilterExpression: { [field]: { $type: "string" } } });

@@ -63,15 +63,17 @@ describe("notices to the citizen", () => {
     expect((await triage.changeStatus(report.id, 4, metepec, { to: "canalizado", area: "obras_publicas" })).ok).toBe(true);
     expect((await triage.changeStatus(report.id, 5, metepec, { to: "resuelto", note: "Se bacheó el lunes" })).ok).toBe(true);
     const texts = await inbox.deliver();
-    expect(texts).toHaveLength(4);
+    // The fourth asks whether it was solved: her conversation rests at the menu, so the question comes right after it.
+    expect(texts).toHaveLength(5);
     expect(texts[0]).toMatch(/Tu reporte MET-\d{4}-000001 \(Baches y calles\) cambió de estado: ahora está «En revisión»/);
     expect(texts[1]).toMatch(/respondió sobre tu reporte[\s\S]*«Gracias, lo revisamos esta semana»/);
     expect(texts[2]).toMatch(/«Canalizado al área responsable»[\s\S]*Área responsable: Dirección de Obras Públicas/);
-    expect(texts[3]).toMatch(/«Resuelto»[\s\S]*«Se bacheó el lunes»[\s\S]*¿Se resolvió el problema\?/);
+    expect(texts[3]).toMatch(/«Resuelto»[\s\S]*«Se bacheó el lunes»/);
+    expect(texts[4]).toMatch(/^¿Se resolvió el problema del reporte MET-\d{4}-000001 \(Baches y calles\)\?/);
     expect(texts.join()).not.toContain("Interno");
     expect(inbox.got.every((g) => g.chat === "ana")).toBe(true);
     // Nothing goes twice however often the sweep runs.
-    expect(await inbox.deliver()).toHaveLength(4);
+    expect(await inbox.deliver()).toHaveLength(5);
   });
 
   it("in the citizen's language", async () => {

@@ -70,12 +70,13 @@ describe("one process per data folder", () => {
 
   it("`npm run chat` next to a running bot talks to that bot: one counter, every report in its store", async () => {
     bot = await runBot({});
-    const report = (photo: string) =>
-      ["hola", "1", "si", "/location 19.2566 -99.6047", "2", "Bache enorme frente a la escuela primaria", photo, "2", "1"].join("\n");
+    // The second is offered the first to follow ("a mí también me afecta"): it is another problem.
+    const report = (photo: string, nearby: string[] = []) =>
+      ["hola", "1", "si", "/location 19.2566 -99.6047", "2", ...nearby, "Bache enorme frente a la escuela primaria", photo, "2", "1"].join("\n");
     const first = await run("src/chat.ts", ["--user", "pipe"], { DATA_DIR: bot.dataDir }, `${report(`/photo ${FIXTURES}/bache.png`)}\n`);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("  1. Reportar un problema");
-    const second = await run("src/chat.ts", ["--user", "other"], { DATA_DIR: bot.dataDir }, `${report("omitir")}\n`);
+    const second = await run("src/chat.ts", ["--user", "other"], { DATA_DIR: bot.dataDir }, `${report("omitir", ["Es otro problema"])}\n`);
     expect(second.code).toBe(0);
 
     const folios = [first, second].map((r) => /folio (MET-\d{4}-\d{6})/.exec(r.stdout)?.[1]);

@@ -143,9 +143,9 @@ function chat(b: TestBot, chatId: string) {
 
 const photo = (name: (typeof FILES)[number]): InboundContent => ({ type: "photo", data: fixture(name) });
 
-/** From "hola" to the photo question of a report. */
+/** From "hola" to the photo question of a report (a pothole in Metepec already reported is another problem). */
 async function toPhotoQuestion(say: ReturnType<typeof chat>): Promise<void> {
-  for (const line of ["hola", "1", "sí", "Metepec", "2"]) await say(line);
+  for (const line of ["hola", "1", "sí", "Metepec", "2"]) if ((await say(line)).includes("el mismo problema")) await say("Es otro problema");
   expect(await say("Hay un bache enorme frente a la escuela primaria")).toContain("envíala ahora");
 }
 
@@ -189,6 +189,8 @@ describe("photos in a conversation", () => {
 
     const john = chat(bot, "john");
     for (const line of ["hello", "1", "yes", "Metepec", "2"]) await john(line, "en");
+    // Ana's pothole is offered to follow instead: John's is another one.
+    await john("It is another problem", "en");
     await john("There is a huge pothole in front of the school", "en");
     expect(await john({ type: "photo", data: Buffer.from("GIF89a not what we take") }, "en")).toContain("That does not look like a photo");
   });

@@ -65,4 +65,34 @@ describe.each(contractStores)("%s store: report lifecycle", (_name, open) => {
     expect(await db.store.reports.countByStatus({ municipality: "15054" })).toEqual({ recibido: 2, en_revision: 1 });
     expect(await db.store.reports.list({ municipality: { $ne: null } as unknown as string }, 10)).toEqual([]);
   });
+
+  it("finds open reports of a category near a point, nearest first, or in a municipality, newest first", async () => {
+    const here = { latitude: 19.2566, longitude: -99.6047 };
+    const north = (m: number) => ({ latitude: here.latitude + m / 111_195, longitude: here.longitude });
+    const open = ["recibido", "en_revision", "canalizado", "en_atencion"];
+    const rows = [
+      report({ folio: "MET-2026-000001", location: north(100), createdAt: at(1) }),
+      report({ folio: "MET-2026-000002", location: here, createdAt: at(2) }),
+      report({ folio: "MET-2026-000003", location: north(200), createdAt: at(3) }),
+      report({ folio: "MET-2026-000004", location: here, category: "agua", createdAt: at(4) }),
+      report({ folio: "MET-2026-000005", location: here, status: "resuelto", createdAt: at(5) }),
+      report({ folio: "MET-2026-000006", location: here, createdAt: at(-100) }),
+      report({ folio: "MET-2026-000007", location: null, createdAt: at(7) }),
+      // Across the municipal border, 140 m away: the same street, another municipality.
+      report({ folio: "TOL-2026-000001", municipality: "15106", location: north(-140), createdAt: at(8), status: "en_atencion" }),
+    ];
+    for (const r of rows) await store.reports.insert(r);
+    const near = await store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 5 });
+    expect(near.map((r) => r.folio)).toEqual(["MET-2026-000002", "MET-2026-000001", "TOL-2026-000001"]);
+    expect(near[0].location).toEqual(here);
+    expect(
+      (await store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 1 })).map((r) => r.folio),
+    ).toEqual(["MET-2026-000002"]);
+    const inMunicipality = await store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { municipality: "15054" }, limit: 3 });
+    expect(inMunicipality.map((r) => r.folio)).toEqual(["MET-2026-000007", "MET-2026-000003", "MET-2026-000002"]);
+    expect(await store.reports.nearby({ category: "alumbrado", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 5 })).toEqual([]);
+    // What a citizen typed never becomes an operator.
+    const hostile = { $ne: null } as unknown as string;
+    expect(await store.reports.nearby({ category: hostile, statuses: open, since: at(0), where: { municipality: hostile }, limit: 5 })).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@
  * and hands those replies to the channel. One message per conversation at a time; each message once.
  */
 
+import { createHash } from "node:crypto";
 import type { Citizens } from "../domain/citizens.js";
 import { answersLater, CHANNELS, type ChannelName } from "../domain/model/channel.js";
 import { type Citizen, citizenId } from "../domain/model/citizen.js";
@@ -16,7 +17,7 @@ import { type ConversationState, type EngineInput, GLOBAL_WORDS, type Reply, typ
 import type { Understood } from "../engine/understanding.js";
 import { type Language, languageFromHint } from "../locale/languages.js";
 import type { Delivery } from "../notify/delivery.js";
-import type { ClaimResult, ConversationRecord, ConversationRepository, EventRepository, InboundRepository } from "../store/ports.js";
+import type { ClaimResult, ConversationRecord, ConversationRepository, EventRepository, InboundRepository, NewOutboxItem } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Json } from "../util/json.js";
@@ -43,6 +44,11 @@ const PENDING_BATCH = 1000;
 const RETRY_FIRST_MS = 1000;
 /** Inbound ids a conversation remembers as handled (ConversationRecord.handled). */
 const HANDLED_KEPT = 8;
+
+/** The audit trail's id of the `n`th event of a message: the same on every attempt, and nothing of the chat in it. */
+function eventId(source: string, n: number): string {
+  return `${createHash("sha256").update(source).digest("hex").slice(0, 32)}#${n}`;
+}
 
 export interface ConversationDeps {
   engine: Engine;
@@ -309,7 +315,7 @@ export class ConversationService {
         const prelude: Reply[] = [];
         let state = record ? readState(record.state) : null;
         const idle = record ? now.getTime() - new Date(record.updatedAt).getTime() : 0;
-        if (state && state.waiting !== "nothing" && idle > deps.timeoutMs && deps.engine.expires(state)) {
+        if (state && !deps.engine.rests(state) && idle > deps.timeoutMs && deps.engine.expires(state)) {
           prelude.push({ key: "global.expired" });
           state = deps.engine.expire(state);
         }
@@ -317,40 +323,19 @@ export class ConversationService {
         const input = await this.toEngineInput(message, key, state);
         if ("type" in input && input.type === "text") input.understood = await this.understand(input.text, state?.lang ?? citizen.language, key);
         // A message that could not be used (a photo too large, say) is answered and the question asked again.
-        let result: StepResult =
-          "reply" in input && state?.waiting === "answer"
-            ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] }
-            : deps.engine.step(state, "reply" in input ? { type: "unsupported" } : input, citizen.language);
-        const events: DomainEvent[] = [];
-        const ctx: ActionContext = {
-          citizen,
-          lang: result.state.lang,
+        const first: StepResult | undefined =
+          "reply" in input && state?.waiting === "answer" ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] } : undefined;
+        const turn = await this.turn(key, citizen, state, "reply" in input ? { type: "unsupported" } : input, {
           answering: record?.handled?.at(-1) ?? inboundId,
-          emit: (event) => {
-            events.push(event);
-            ctx.citizen = deps.citizens.applied(ctx.citizen as Citizen, [event]);
-          },
-        };
-        for (let n = 0; result.action; n++) {
-          if (n >= MAX_ACTIONS) throw new Error(`too many actions in flow ${result.state.flow}`);
-          const outcome = await this.runAction(result.action.name, result.action.args, ctx, key);
-          const replies = result.replies;
-          result = deps.engine.step(result.state, outcome, result.state.lang);
-          result = { ...result, replies: [...replies, ...result.replies] };
-        }
-        if (result.state.lang !== ctx.citizen.language) ctx.emit({ type: "language_changed", citizen: citizen.id, language: result.state.lang });
-        await deps.citizens.keep(citizen, ctx.citizen as Citizen);
-        citizen = ctx.citizen as Citizen;
-        // The audit trail: once per message, however often it is tried again.
-        const at = deps.clock.now();
-        await deps.events.append(events.map((e, i) => recordEvent(e, `${inboundId}#${i}`, at, "citizen")));
-        if (events.length) deps.onEvents?.(events);
-
-        const pending = deps.renderer.answer([...prelude, ...result.replies], result.state.lang);
+          eventIds: inboundId,
+          first,
+        });
+        citizen = turn.citizen;
+        const pending = deps.renderer.answer([...prelude, ...turn.result.replies], turn.result.state.lang);
         const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
-        record = { id: key, state: result.state, pending, updatedAt: deps.clock.now(), handled };
+        record = { id: key, state: turn.result.state, pending, updatedAt: deps.clock.now(), handled };
         await deps.conversations.save(record);
-        await this.drafts.release(state, result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
+        await this.drafts.release(state, turn.result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
       }
     } catch (err) {
       return this.notProcessed(key, message, send, replay, err, record);
@@ -368,6 +353,81 @@ export class ConversationService {
     }
     await this.flush(record as ConversationRecord, message.channel, message.chatId, send);
     return handledBefore ? "duplicate" : "processed";
+  }
+
+  /**
+   * One step of the engine on `input` and the actions it calls, with the events they emit applied to
+   * the citizen and recorded in the audit trail (once per `eventIds`, however often it is tried).
+   * `first`: the engine's answer when the caller already has it (a message that could not be used).
+   */
+  private async turn(
+    key: string,
+    citizen: Citizen,
+    state: ConversationState | null,
+    input: EngineInput,
+    options: { answering: string; eventIds: string; first?: StepResult },
+  ): Promise<{ citizen: Citizen; result: StepResult }> {
+    const { deps } = this;
+    let result = options.first ?? deps.engine.step(state, input, citizen.language);
+    const events: DomainEvent[] = [];
+    const ctx: ActionContext = {
+      citizen,
+      lang: result.state.lang,
+      answering: options.answering,
+      emit: (event) => {
+        events.push(event);
+        ctx.citizen = deps.citizens.applied(ctx.citizen as Citizen, [event]);
+      },
+    };
+    for (let n = 0; result.action; n++) {
+      if (n >= MAX_ACTIONS) throw new Error(`too many actions in flow ${result.state.flow}`);
+      const outcome = await this.runAction(result.action.name, result.action.args, ctx, key);
+      const replies = result.replies;
+      result = deps.engine.step(result.state, outcome, result.state.lang);
+      result = { ...result, replies: [...replies, ...result.replies] };
+    }
+    if (result.state.lang !== ctx.citizen.language) ctx.emit({ type: "language_changed", citizen: citizen.id, language: result.state.lang });
+    await deps.citizens.keep(citizen, ctx.citizen as Citizen);
+    // The audit trail: once per message, however often it is tried again. The ids are hashes: a
+    // platform's message id may hold the chat's address (WhatsApp's does), and an anonymous report's
+    // trail names nobody.
+    const at = deps.clock.now();
+    await deps.events.append(events.map((e, i) => recordEvent(e, eventId(options.eventIds, i), at, "citizen")));
+    if (events.length) deps.onEvents?.(events);
+    return { citizen: ctx.citizen as Citizen, result };
+  }
+
+  /**
+   * A notice that asks the citizen something (was the report really solved?): when nothing is in
+   * progress in their conversation (`Engine.rests`), `link` is opened there and its question goes
+   * out right after `notice`, through the outbox. A conversation in the middle of something is never
+   * taken over: then nothing is done and the caller sends its notice alone (saying how to answer
+   * later). Resolves with whether it asked; a failure of its own is logged and counts as not asked.
+   */
+  async ask(link: string, notice: NewOutboxItem): Promise<boolean> {
+    const { deps } = this;
+    const { channel, chatId } = notice;
+    const key = citizenId(channel, chatId);
+    return this.queue.run(key, async () => {
+      try {
+        const record = await deps.conversations.get(key);
+        const state = record ? readState(record.state) : null;
+        if (record?.pending.length || !deps.engine.rests(state)) return false;
+        const citizen = await deps.citizens.forChat(channel, chatId, state?.lang ?? deps.defaultLanguage);
+        const now = deps.clock.now();
+        const turn = await this.turn(key, citizen, state, { type: "open", link }, { answering: `${key}:${link}`, eventIds: `${notice.id}:${now.getTime()}` });
+        const pending = deps.renderer.answer(turn.result.replies, turn.result.state.lang);
+        // Saved with its question pending first: a crash before the outbox has them hands them over at start-up.
+        const saved: ConversationRecord = { id: key, state: turn.result.state, pending, updatedAt: now, handled: record?.handled ?? [] };
+        await deps.conversations.save(saved);
+        await deps.delivery.enqueue([notice, ...this.replyItems(channel, chatId, pending, { createdAt: notice.createdAt, seq: (notice.seq ?? 0) + 1 })]);
+        await deps.conversations.save({ ...saved, pending: [] });
+        return true;
+      } catch (err) {
+        deps.logger.warn({ chat: deps.pseudonym(key), err: errorInfo(err) }, "question after a notice not asked");
+        return false;
+      }
+    });
   }
 
   /**
@@ -435,10 +495,20 @@ export class ConversationService {
 
   /** Replies as outbox items: their ids are the replies' own, so handing them over twice keeps one. */
   private enqueueReplies(channel: ChannelName, chatId: string, replies: OutboundMessage[]): Promise<number> {
-    const now = this.deps.clock.now();
-    return this.deps.delivery.enqueue(
-      replies.map((payload, seq) => ({ id: `reply:${channel}:${chatId}:${payload.id}`, channel, chatId, kind: "reply", payload, createdAt: now, seq })),
-    );
+    return this.deps.delivery.enqueue(this.replyItems(channel, chatId, replies, { createdAt: this.deps.clock.now(), seq: 0 }));
+  }
+
+  /** Replies as outbox items, in order from `from`. */
+  private replyItems(channel: ChannelName, chatId: string, replies: OutboundMessage[], from: { createdAt: Date; seq: number }): NewOutboxItem[] {
+    return replies.map((payload, n) => ({
+      id: `reply:${channel}:${chatId}:${payload.id}`,
+      channel,
+      chatId,
+      kind: "reply",
+      payload,
+      createdAt: from.createdAt,
+      seq: from.seq + n,
+    }));
   }
 
   private async toEngineInput(message: InboundMessage, key: string, state: ConversationState | null): Promise<EngineInput | { reply: string }> {

@@ -2,6 +2,19 @@
 import type { Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
 
+/** One public step: a change of status (with the office it went to, or the folio it repeats), a public answer, a reopening. */
+export type PublicStep = {
+  kind: "status" | "answer" | "reopened";
+  status: string;
+  at: string;
+  /** The public note (a reason, the answer's text), or "". */
+  note: string;
+  /** The office it was channelled to at this step (config/areas.yaml id), or "". */
+  area: string;
+  /** For a step into "duplicado": the folio it repeats, or "". */
+  duplicateOf: string;
+};
+
 export type PublicReport = {
   folio: string;
   /** The municipality's name. */
@@ -9,7 +22,9 @@ export type PublicReport = {
   category: string;
   status: string;
   created: string;
-  history: { status: string; at: string; note: string }[];
+  /** How many citizens said it affects them too. */
+  followers: number;
+  history: PublicStep[];
 };
 
 export function publicReport(r: Report, municipalities: Municipalities): PublicReport {
@@ -19,6 +34,14 @@ export function publicReport(r: Report, municipalities: Municipalities): PublicR
     category: r.category,
     status: r.status,
     created: r.createdAt.toISOString(),
-    history: r.history.map((h) => ({ status: h.status, at: h.at.toISOString(), note: h.note ?? "" })),
+    followers: r.followers,
+    history: r.history.map((h) => ({
+      kind: h.kind,
+      status: h.status,
+      at: h.at.toISOString(),
+      note: h.note ?? "",
+      area: h.area ?? "",
+      duplicateOf: h.kind === "status" && h.status === "duplicado" ? (r.duplicateOf ?? "") : "",
+    })),
   };
 }

@@ -6,7 +6,7 @@ import { stripControl } from "../util/text.js";
 import type { Categories } from "./categories.js";
 import { formatFolio, parseFolio } from "./folio.js";
 import { MEDIA_ID } from "./model/media.js";
-import type { GeoPoint, Report } from "./model/report.js";
+import { distanceMeters, type GeoPoint, type Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
 import type { Lifecycle } from "./statuses.js";
 
@@ -14,6 +14,18 @@ export const DESCRIPTION_MIN = 10;
 export const DESCRIPTION_MAX = 1000;
 export const ADDRESS_MAX = 200;
 export const MAX_PHOTOS = 3;
+
+/**
+ * Open reports offered before a new one is filed: of the same category, within `meters` of a shared
+ * location (else in the same municipality), filed in the last `days`; at most `shown`.
+ */
+export const NEARBY = { meters: 150, days: 60, shown: 3 } as const;
+
+/** An open report that may be the same problem, and how far it is when a location was shared. */
+export interface NearbyReport {
+  report: Report;
+  meters: number | null;
+}
 
 /** What a citizen's conversation gives to create a report; the rest is decided here. */
 export type NewReport = Pick<Report, "municipality" | "category" | "description" | "location" | "photos" | "channel" | "anonymous" | "language"> & {
@@ -116,6 +128,29 @@ export class Reports {
   async findByFolio(text: string): Promise<Report | null> {
     const folio = parseFolio(text, this.folio.digits);
     return folio ? this.repo.byFolio(folio) : null;
+  }
+
+  /**
+   * Open reports of the same category that may be the problem a citizen is about to report (NEARBY):
+   * nearest first near a shared location, whatever the municipality; newest first in the municipality otherwise.
+   */
+  async nearby(where: { municipality: string; category: string; location: GeoPoint | null }): Promise<NearbyReport[]> {
+    const since = new Date(this.clock.now().getTime() - NEARBY.days * 24 * 60 * 60 * 1000);
+    const statuses = this.lifecycle.all.filter((s) => this.lifecycle.isOpen(s));
+    const point = where.location && isValidPoint(where.location) ? where.location : null;
+    const found = await this.repo.nearby({
+      category: where.category,
+      statuses,
+      since,
+      where: point ? { point, meters: NEARBY.meters } : { municipality: where.municipality },
+      limit: NEARBY.shown,
+    });
+    return found.map((report) => ({ report, meters: point && report.location ? distanceMeters(point, report.location) : null }));
+  }
+
+  /** A report by its id. */
+  byId(id: string): Promise<Report | null> {
+    return this.repo.byId(id);
   }
 
   listForCitizen(citizenId: string, limit = 5): Promise<Report[]> {

@@ -154,6 +154,18 @@ export class Engine {
     return paths.map((path) => getVar(vars, path)).filter((v): v is string => typeof v === "string");
   }
 
+  /**
+   * Whether nothing is in progress: no conversation yet, one that ended, or one waiting at a question
+   * marked `rest` (the menu) with no question of the engine's own on top. Such a conversation does
+   * not expire, and the bot may open a question of its own in it (after a notice).
+   */
+  rests(state: ConversationState | null): boolean {
+    if (!state || state.waiting === "nothing") return true;
+    if (state.waiting !== "answer" || state.aside) return false;
+    const step = this.flows.get(state.flow)?.byId.get(state.step);
+    return step?.type === "ask" && step.rest === true;
+  }
+
   /** The question the conversation waits on, asked again. */
   reprompt(state: ConversationState): Reply[] {
     const step = this.flows.get(state.flow)?.byId.get(state.step);

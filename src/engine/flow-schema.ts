@@ -69,6 +69,11 @@ export const stepSchema = z.discriminatedUnion("type", [
     answer: answerSchema,
     save: varName,
     invalid: key.optional(),
+    /**
+     * Nothing is in progress at this question (the menu): an answer after the conversation's timeout
+     * still answers it, and a question the bot asks on its own (after a notice) may take its place.
+     */
+    rest: z.boolean().optional(),
     next: targetSchema.optional(),
   }),
   z.strictObject({

@@ -87,6 +87,11 @@ export class Delivery {
     return added;
   }
 
+  /** Whether an item with this id is in the outbox (waiting, sent or given up). */
+  async has(id: string): Promise<boolean> {
+    return (await this.options.outbox.get(id)) !== null;
+  }
+
   /** A channel that can deliver says how; it starts up (call `down` while it cannot). */
   register(channel: ChannelName, transport: Transport): void {
     const lane = this.lanes.get(channel);

@@ -39,6 +39,12 @@ export interface DispatcherDeps {
   categories: Categories;
   clock: Clock;
   logger: Logger;
+  /**
+   * Asks the citizen a notice's question in their conversation when nothing is in progress there
+   * (opens `link`; its question goes out right after `notice`): whether a resolved report is really
+   * solved. Resolves false when it did not (the notice is then sent alone, saying how to answer).
+   */
+  ask?: (link: string, notice: NewOutboxItem) => Promise<boolean>;
   /** Reports looked at per sweep. */
   batch?: number;
   /** Pause between sweeps when nothing is pending (another process may change reports). */
@@ -115,29 +121,45 @@ export class Dispatcher {
     if (changes.length) {
       const recipients = await this.recipients(report);
       const items: NewOutboxItem[] = [];
+      const questions: { alone: NewOutboxItem; asked: NewOutboxItem }[] = [];
       const now = deps.clock.now();
+      // The last change asks the citizen something (was it solved?) while the report is still there.
+      const last = changes.at(-1);
+      const asking = last && deps.ask && this.asks(last) && last === report.history.at(-1) ? last : undefined;
       for (const citizen of recipients) {
         const address = addressOf(citizen);
         if (!address) continue;
         const lang = (await deps.citizens.get(citizen))?.language ?? report.language;
         for (const change of changes) {
-          items.push({
+          const item = (asked: boolean): NewOutboxItem => ({
             id: `notice:${report.id}:${change.version}:${citizen}`,
             ...address,
             kind: "notice",
             ref: report.id,
-            payload: this.notice(report, change, lang),
+            payload: this.notice(report, change, lang, asked),
             createdAt: now,
             seq: change.version,
           });
+          if (change === asking) questions.push({ alone: item(false), asked: item(true) });
+          else items.push(item(false));
         }
       }
       await deps.delivery.enqueue(items);
+      for (const { alone, asked } of questions) {
+        // Asked already (a dispatch tried again after a crash): never twice.
+        if (await deps.delivery.has(alone.id)) continue;
+        if (!(await deps.ask?.(`solved-${report.folio}`, asked))) await deps.delivery.enqueue([alone]);
+      }
     }
     // A closed report keeps no link to an anonymous author.
     if (!deps.lifecycle.isOpen(report.status)) await deps.follows.drop(report.id, "anonymous_author");
     await this.cards?.publish(report);
     await deps.reports.markDispatched(report.id, report.version);
+  }
+
+  /** A status change into a status whose citizens are asked whether it is really so (config/statuses.yaml `confirm`). */
+  private asks(change: StatusChange): boolean {
+    return change.kind === "status" && (this.deps.lifecycle.get(change.status)?.asksCitizen ?? false);
   }
 
   /** A public answer always; a status change when config/statuses.yaml says citizens hear of it; a citizen's own reopening never. */
@@ -154,7 +176,8 @@ export class Dispatcher {
     return [...out];
   }
 
-  private notice(report: Report, change: StatusChange, lang: Language): OutboundMessage {
+  /** `asked`: its question follows in the conversation, so the notice does not say how to answer it. */
+  private notice(report: Report, change: StatusChange, lang: Language, asked: boolean): OutboundMessage {
     const { texts, areas, lifecycle } = this.deps;
     const t = (key: string, params?: Record<string, unknown>) => texts.t(lang, key, params);
     const category = t(`category.${report.category}`);
@@ -167,7 +190,7 @@ export class Dispatcher {
       const area = change.area ? areas.get(report.municipality, change.area) : undefined;
       if (area) lines.push(t("notices.area", { area: areas.name(area, lang) }));
       if (change.status === "duplicado" && report.duplicateOf) lines.push(t("notices.duplicate_of", { folio: report.duplicateOf }));
-      lines.push(t(lifecycle.get(change.status)?.asksCitizen ? "notices.resolved_ask" : "notices.how_to_follow"));
+      if (!asked) lines.push(t(lifecycle.get(change.status)?.asksCitizen ? "notices.resolved_ask" : "notices.how_to_follow"));
     }
     return { id: randomUUID(), lang: LANGUAGES.includes(lang) ? lang : report.language, text: lines.join("\n") };
   }

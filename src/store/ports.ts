@@ -12,7 +12,7 @@ import type { Handoff } from "../domain/model/handoff.js";
 import type { ChatPurpose, LinkedChat } from "../domain/model/linked-chat.js";
 import type { Member } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
-import type { Report } from "../domain/model/report.js";
+import type { GeoPoint, Report } from "../domain/model/report.js";
 
 export interface CitizenRepository {
   get(id: string): Promise<Citizen | null>;
@@ -52,6 +52,20 @@ export interface ReportFilter {
   until?: Date;
 }
 
+/**
+ * Open reports of one category that may be the problem a citizen is about to report: within
+ * `meters` of a shared point (whatever the municipality), or in a municipality when no point was shared.
+ */
+export interface NearbyQuery {
+  category: string;
+  /** The statuses that count as open (config/statuses.yaml). */
+  statuses: string[];
+  /** Created at or after. */
+  since: Date;
+  where: { point: GeoPoint; meters: number } | { municipality: string };
+  limit: number;
+}
+
 export interface ReportRepository {
   insert(report: Report): Promise<void>;
   byId(id: string): Promise<Report | null>;
@@ -72,6 +86,8 @@ export interface ReportRepository {
   list(filter: ReportFilter, limit: number): Promise<Report[]>;
   /** How many reports of the filter there are per status. */
   countByStatus(filter: ReportFilter): Promise<Record<string, number>>;
+  /** Reports a citizen may follow instead of filing a new one: nearest first near a point, newest first in a municipality. */
+  nearby(query: NearbyQuery): Promise<Report[]>;
 }
 
 export type ClaimResult = "claimed" | "duplicate";

@@ -1,6 +1,7 @@
 /** Every action a flow may call, by name. Flows naming another action fail to load. */
 import type { Action } from "./action.js";
 import { consentActions } from "./consent.js";
+import { followingActions } from "./following.js";
 import { handoffActions } from "./handoff.js";
 import { municipalityActions } from "./municipality.js";
 import { reportActions } from "./reports.js";
@@ -13,6 +14,12 @@ export type { Services } from "./services.js";
 export const ACTION_NAMES: ReadonlySet<string> = new Set([...createActions({} as Services).keys()]);
 
 export function createActions(services: Services): Map<string, Action> {
-  const all = [...consentActions(services), ...municipalityActions(services), ...reportActions(services), ...handoffActions(services)];
+  const all = [
+    ...consentActions(services),
+    ...municipalityActions(services),
+    ...reportActions(services),
+    ...handoffActions(services),
+    ...followingActions(services),
+  ];
   return new Map(all.map((a) => [a.name, a]));
 }

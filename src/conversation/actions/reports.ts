@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { publicReport } from "../../domain/public-report.js";
+import type { PublicStep } from "../../domain/public-report.js";
 import { ADDRESS_MAX, DESCRIPTION_MAX, reportIdFor } from "../../domain/reports.js";
 import { findSensitive } from "../../domain/sensitive.js";
 import { defineAction } from "./action.js";
@@ -28,6 +28,8 @@ export const reportActions = (s: Services) => [
       address: z.string().max(ADDRESS_MAX).nullable().optional(),
       photo: z.string().nullable().optional(),
       anonymous: z.boolean(),
+      /** Anonymous, but told of its changes: the link is kept apart from the report. */
+      follow_up: z.boolean().nullable().optional(),
     }),
     run: async (a, { citizen, lang, answering, emit }) => {
       // Kept before the report is saved: a crash in between leaves a kept photo, never a report without its photo.
@@ -47,6 +49,8 @@ export const reportActions = (s: Services) => [
         },
         reportIdFor(answering),
       );
+      // Also on a retry: the link is added if an earlier attempt did not get that far.
+      if (report.anonymous && a.follow_up) await s.following.anonymousAuthor(report, citizen.id);
       emit({
         type: "report_created",
         report: report.id,
@@ -59,13 +63,35 @@ export const reportActions = (s: Services) => [
       return { folio: report.folio };
     },
   }),
-  /** A report's public status and history by folio. */
+  /**
+   * A report's public status and history by folio: each public step with its date (never an internal
+   * note), whether this citizen is asked if it was really solved, and how they are linked to it.
+   */
   defineAction({
     name: "find_report",
     args: z.object({ folio: z.string().max(200) }),
-    run: async ({ folio }) => {
+    run: async ({ folio }, { citizen, lang }) => {
       const report = await s.reports.findByFolio(folio);
-      return report ? { found: true, ...publicReport(report, s.municipalities) } : { found: false };
+      if (!report) return { found: false };
+      const view = s.publicReport(report);
+      const history = view.history.map((step) => {
+        const area = step.area ? s.areas.get(report.municipality, step.area) : undefined;
+        return {
+          at: step.at,
+          status: step.status,
+          note: step.note,
+          line: historyLine(step),
+          area: area ? s.areas.name(area, lang) : step.area,
+          duplicate_of: step.duplicateOf,
+        };
+      });
+      return {
+        found: true,
+        ...view,
+        history,
+        ask_resolved: await s.resolution.asks(report, citizen.id),
+        link: await s.resolution.linkOf(report, citizen.id),
+      };
     },
   }),
   /** The citizen's own (non-anonymous) reports, newest first, as choices. */
@@ -81,3 +107,11 @@ export const reportActions = (s: Services) => [
     },
   }),
 ];
+
+/** Which text tells a public step (locales' `status.history.<line>`). */
+function historyLine(step: PublicStep): string {
+  if (step.kind !== "status") return step.kind;
+  if (step.duplicateOf) return "duplicate";
+  if (step.area) return step.note ? "channelled_note" : "channelled";
+  return step.note ? "status_note" : "status";
+}

@@ -1,10 +1,15 @@
 /** The domain services actions are built from. */
+import type { Areas } from "../../domain/areas.js";
 import type { Categories } from "../../domain/categories.js";
 import type { Citizens } from "../../domain/citizens.js";
+import type { Following } from "../../domain/following.js";
 import type { Handoffs } from "../../domain/handoffs.js";
+import type { Report } from "../../domain/model/report.js";
 import type { Municipalities } from "../../domain/municipalities.js";
 import type { Photos } from "../../domain/photos.js";
+import type { PublicReport } from "../../domain/public-report.js";
 import type { Reports } from "../../domain/reports.js";
+import type { Resolution } from "../../domain/resolution.js";
 import type { Texts } from "../../locale/texts.js";
 
 export interface Services {
@@ -17,4 +22,9 @@ export interface Services {
   /** Conversations with a person of the secretariat ("hablar"). */
   handoffs: Handoffs;
   privacyVersion: string;
+  following: Following;
+  resolution: Resolution;
+  areas: Areas;
+  /** What anyone holding its folio may see of a report. */
+  publicReport(report: Report): PublicReport;
 }

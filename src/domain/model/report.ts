@@ -35,6 +35,18 @@ export interface GeoPoint {
   longitude: number;
 }
 
+/** Mean radius of the Earth in metres (the sphere MongoDB's 2dsphere queries measure on). */
+export const EARTH_RADIUS_M = 6_378_100;
+
+/** Metres between two points along the Earth's surface (haversine): enough for "within 150 m". */
+export function distanceMeters(a: GeoPoint, b: GeoPoint): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.latitude - a.latitude) * rad;
+  const dLon = (b.longitude - a.longitude) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
 export interface Report {
   id: string;
   /** Readable over the phone: MET-2026-000123. */

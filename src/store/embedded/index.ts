@@ -33,6 +33,8 @@ const COLLECTIONS = {
     { fieldName: "citizenId", sparse: true },
     { fieldName: "municipality" },
     { fieldName: "status" },
+    // reports of one category, for those nearby (reports.ts `nearby`)
+    { fieldName: "category" },
     { fieldName: "dispatchPending" },
   ],
   inbound: [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }],

@@ -1,5 +1,5 @@
-import { type Report, reportWithDefaults } from "../../domain/model/report.js";
-import type { ReportFilter, ReportRepository } from "../ports.js";
+import { distanceMeters, EARTH_RADIUS_M, type Report, reportWithDefaults } from "../../domain/model/report.js";
+import type { NearbyQuery, ReportFilter, ReportRepository } from "../ports.js";
 import { reportQuery } from "../report-query.js";
 import { type Collection, findMany, fromDoc } from "./collection.js";
 
@@ -64,5 +64,30 @@ export class EmbeddedReports implements ReportRepository {
     const counts: Record<string, number> = {};
     for (const { status } of docs) counts[status] = (counts[status] ?? 0) + 1;
     return counts;
+  }
+
+  async nearby(q: NearbyQuery): Promise<Report[]> {
+    const query: Record<string, unknown> = { status: { $in: q.statuses.map(String) }, createdAt: { $gte: new Date(q.since) } };
+    if ("municipality" in q.where) {
+      query.municipality = String(q.where.municipality);
+      query.category = String(q.category);
+      const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query).sort({ createdAt: -1 }).limit(q.limit));
+      return docs.map((d) => toReport(d) as Report);
+    }
+    // A box around the point narrows the reports of the category (the index nedb uses); the distance decides.
+    const { point, meters } = q.where;
+    const dLat = (meters / EARTH_RADIUS_M) * (180 / Math.PI);
+    const dLon = dLat / Math.max(Math.cos((point.latitude * Math.PI) / 180), 0.01);
+    query["location.latitude"] = { $gte: point.latitude - dLat, $lte: point.latitude + dLat };
+    query["location.longitude"] = { $gte: point.longitude - dLon, $lte: point.longitude + dLon };
+    query.category = String(q.category);
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query));
+    return docs
+      .map((d) => toReport(d) as Report)
+      .map((report) => ({ report, meters: report.location ? distanceMeters(point, report.location) : Number.POSITIVE_INFINITY }))
+      .filter((r) => r.meters <= meters)
+      .sort((a, b) => a.meters - b.meters || b.report.createdAt.getTime() - a.report.createdAt.getTime())
+      .slice(0, q.limit)
+      .map((r) => r.report);
   }
 }

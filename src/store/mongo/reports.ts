@@ -2,7 +2,7 @@ import { type Connection, Schema, trusted } from "mongoose";
 import { CHANNELS } from "../../domain/model/channel.js";
 import { type GeoPoint, type Report, reportWithDefaults } from "../../domain/model/report.js";
 import { LANGUAGES } from "../../locale/languages.js";
-import type { ReportFilter, ReportRepository } from "../ports.js";
+import type { NearbyQuery, ReportFilter, ReportRepository } from "../ports.js";
 import { reportQuery } from "../report-query.js";
 import { DURABLE, nullableString, SCHEMA_OPTIONS, trustQuery } from "./collection.js";
 
@@ -177,5 +177,23 @@ export class MongoReports implements ReportRepository {
   async countByStatus(filter: ReportFilter): Promise<Record<string, number>> {
     const rows = await this.model.aggregate<{ _id: string; n: number }>([{ $match: reportQuery(filter) }, { $group: { _id: "$status", n: { $sum: 1 } } }]);
     return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+  }
+
+  async nearby(q: NearbyQuery): Promise<Report[]> {
+    const filter: Record<string, unknown> = {
+      category: String(q.category),
+      status: trusted({ $in: q.statuses.map(String) }),
+      createdAt: trusted({ $gte: new Date(q.since) }),
+    };
+    if ("municipality" in q.where) {
+      filter.municipality = String(q.where.municipality);
+      const docs = await this.model.find(filter).sort({ createdAt: -1 }).limit(q.limit).lean();
+      return docs.map((d) => reportFromDoc(d as Record<string, unknown>));
+    }
+    // The 2dsphere index answers, nearest first.
+    const { point, meters } = q.where;
+    filter.location = trusted({ $nearSphere: { $geometry: toGeoJson(point), $maxDistance: Number(meters) } });
+    const docs = await this.model.find(filter).limit(q.limit).lean();
+    return docs.map((d) => reportFromDoc(d as Record<string, unknown>));
   }
 }

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { NEARBY } from "../../domain/reports.js";
+import { defineAction } from "./action.js";
+import type { Services } from "./services.js";
+
+const point = z.object({ latitude: z.number(), longitude: z.number() });
+const folio = z.string().max(40);
+
+/** "a unos 80 m": rounded up to tens of metres, never "0 m". */
+const roughMeters = (m: number) => Math.max(10, Math.ceil(m / 10) * 10);
+
+export const followingActions = (s: Services) => [
+  /**
+   * Open reports of the category the citizen chose, near the location they shared or else in their
+   * municipality (domain/reports.ts NEARBY), in their public form: what they may follow instead of
+   * filing the same problem again.
+   */
+  defineAction({
+    name: "find_nearby",
+    args: z.object({ municipality: z.string().max(10), category: z.string().max(40), location: point.nullable().optional() }),
+    run: async ({ municipality, category, location }) => {
+      const found = await s.reports.nearby({ municipality, category, location: location ?? null });
+      const items = found.map(({ report, meters }) => {
+        const { folio, status, created, followers, municipality: name } = s.publicReport(report);
+        return {
+          folio,
+          status,
+          created,
+          followers,
+          municipality: name,
+          scope: meters === null ? "municipality" : "point",
+          meters: meters === null ? 0 : roughMeters(meters),
+        };
+      });
+      return {
+        count: items.length,
+        scope: location ? "point" : "municipality",
+        meters: NEARBY.meters,
+        first: items[0]?.folio ?? null,
+        items,
+        options: items.map((i) => ({ value: i.folio, label: i.folio })),
+      };
+    },
+  }),
+  /** "A mí también me afecta": the citizen follows that report (one of those just offered) and hears of its changes. */
+  defineAction({
+    name: "follow_report",
+    args: z.object({ folio }),
+    run: async ({ folio }, { citizen }) => {
+      const report = await s.reports.findByFolio(folio);
+      if (!report) return { outcome: "not_found", folio };
+      const { outcome } = await s.following.affected(report.id, citizen.id);
+      return { outcome, folio: report.folio };
+    },
+  }),
+  /** "Sí, se resolvió": the citizen confirms a resolved report. */
+  defineAction({
+    name: "confirm_resolved",
+    args: z.object({ folio }),
+    run: async ({ folio }, { citizen }) => {
+      const report = await s.reports.findByFolio(folio);
+      return { ok: report ? await s.resolution.confirm(report.id, citizen.id) : false };
+    },
+  }),
+  /** "No, sigue igual": the report is reopened. `link`: how the citizen was linked to it when asked (find_report). */
+  defineAction({
+    name: "reopen_report",
+    args: z.object({ folio, link: z.enum(["author", "affected", "anonymous_author", "none"]).nullable().optional() }),
+    run: async ({ folio, link }, { citizen }) => {
+      const report = await s.reports.findByFolio(folio);
+      const ok = report ? await s.resolution.reopen(report.id, citizen.id, link ?? "none") : false;
+      return { ok, hears: ok && (link ?? "none") !== "none" };
+    },
+  }),
+];

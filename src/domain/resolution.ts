@@ -1,0 +1,61 @@
+/**
+ * After a report moves into a status that asks the citizen (`confirm: true` in config/statuses.yaml,
+ * "resuelto"), the citizens it concerns are asked whether it really is: "sí" confirms it, "no"
+ * reopens it (it returns to the secretariat as a new card with its history).
+ *
+ * Who may answer: the report's author, the citizens who follow it, and, for an anonymous report
+ * (followed with its folio alone), whoever holds its folio — nobody can tell its author apart.
+ */
+import type { FollowRepository, ReportRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import type { FollowKind } from "./model/follow.js";
+import type { Report } from "./model/report.js";
+import type { Lifecycle } from "./statuses.js";
+import type { Triage } from "./triage.js";
+
+/** How a citizen is linked to a report: its author, a follower (of which kind), or not at all. */
+export type Link = "author" | FollowKind | "none";
+
+export class Resolution {
+  constructor(
+    private readonly reports: ReportRepository,
+    private readonly triage: Triage,
+    private readonly follows: FollowRepository,
+    private readonly lifecycle: Lifecycle,
+    private readonly clock: Clock,
+  ) {}
+
+  async linkOf(report: Report, citizen: string): Promise<Link> {
+    if (report.citizenId === citizen) return "author";
+    return (await this.follows.forReport(report.id)).find((f) => f.citizen === citizen)?.kind ?? "none";
+  }
+
+  /** Whether this citizen is asked if the report is really as its status says. */
+  async asks(report: Report, citizen: string): Promise<boolean> {
+    if (!this.lifecycle.get(report.status)?.asksCitizen) return false;
+    return report.anonymous || (await this.linkOf(report, citizen)) !== "none";
+  }
+
+  /** "Sí, se resolvió": recorded in the audit trail (never who said it); false when nothing was asked. */
+  async confirm(reportId: string, citizen: string): Promise<boolean> {
+    const report = await this.reports.byId(reportId);
+    if (!report || !(await this.asks(report, citizen))) return false;
+    return (await this.triage.confirmResolved(report.id)).ok;
+  }
+
+  /**
+   * "No, sigue igual": the report is reopened. `rejoin`: the link the citizen had when they were
+   * asked — an anonymous author who asked to hear back keeps hearing (their link was dropped when
+   * the report closed, and is kept again, apart from the report, while it is open).
+   */
+  async reopen(reportId: string, citizen: string, rejoin: Link): Promise<boolean> {
+    const report = await this.reports.byId(reportId);
+    if (!report || !(await this.asks(report, citizen))) return false;
+    const reopened = await this.triage.reopen(report.id);
+    if (!reopened.ok) return false;
+    if (rejoin === "anonymous_author" && reopened.report.anonymous) {
+      await this.follows.add({ report: report.id, citizen, kind: "anonymous_author", since: this.clock.now() });
+    }
+    return true;
+  }
+}
