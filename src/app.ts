@@ -182,7 +182,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const triage = new Triage(store.reports, store.events, lifecycle, areas, clock, deployment.folioDigits, () => dispatcher.wake());
   const secretariat: Secretariat = { members, chats, triage, handoffs, areas, templates, lifecycle, photos };
   const following = new Following(store.reports, store.follows, store.events, lifecycle, clock, () => dispatcher.wake());
-  const resolution = new Resolution(store.reports, triage, store.follows, lifecycle, clock);
+  const resolution = new Resolution(store.reports, triage, store.follows, store.events, lifecycle, clock);
   const actions = createActions({
     citizens,
     reports,

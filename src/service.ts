@@ -111,6 +111,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         defaultLanguage: app.defaultLanguage,
         photoMaxBytes: config.PHOTO_MAX_MB * 1024 * 1024,
         publicUrl: app.publicUrl,
+        delivery: app.delivery,
         limits: { perSession: config.WEB_CHAT_SESSION_MAX_PER_MINUTE, perAddress: config.WEB_CHAT_ADDRESS_MAX_PER_MINUTE },
       }),
     );

@@ -44,6 +44,13 @@ interface PageWatch {
 async function open(options: BrowserContextOptions & { url?: string } = {}): Promise<{ context: BrowserContext; page: Page; watch: PageWatch }> {
   const { url = `${base}/`, ...contextOptions } = options;
   const context = await browser.newContext({ locale: "es-MX", viewport: PHONE, ...contextOptions });
+  const { page, watch } = await watchedPage(context);
+  if (url) await page.goto(url);
+  return { context, page, watch };
+}
+
+/** A new tab of the context, watched for CSP violations and errors. */
+async function watchedPage(context: BrowserContext): Promise<{ page: Page; watch: PageWatch }> {
   const page = await context.newPage();
   const watch: PageWatch = { violations: [], errors: [] };
   await page.exposeFunction("reportViolation", (v: string) => watch.violations.push(v));
@@ -58,8 +65,7 @@ async function open(options: BrowserContextOptions & { url?: string } = {}): Pro
     if (m.type() === "error" || /Content Security Policy/i.test(m.text())) watch.errors.push(m.text());
   });
   page.on("pageerror", (e) => watch.errors.push(e.message));
-  if (url) await page.goto(url);
-  return { context, page, watch };
+  return { page, watch };
 }
 
 const lastBot = (page: Page) => page.locator(".msg.bot").last();
@@ -425,6 +431,82 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     expect(watch).toEqual({ violations: [], errors: [] });
     expect(stuck.watch).toEqual({ violations: [], errors: [] });
     await stuck.context.close();
+  }, 60_000);
+
+  it("a member's change reaches the open page at once; one made while it was closed is shown once on the next visit, and the question it asks is answered there", async () => {
+    const { context, page, watch } = await open();
+    await waitForBot(page, "¿Qué quieres hacer?");
+    await page.getByRole("button", { name: "Reportar un problema" }).click();
+    await waitForBot(page, "¿Aceptas el aviso de privacidad");
+    await page.getByRole("button", { name: "Sí", exact: true }).click();
+    await waitForBot(page, "Comparte tu ubicación");
+    await page.locator("#text").fill("Metepec");
+    await page.locator("#text").press("Enter");
+    await waitForBot(page, /tipo de problema/);
+    await page.getByRole("button", { name: "Agua potable" }).click();
+    await waitForBot(page, "Describe el problema");
+    await page.locator("#text").fill("No sale agua de la llave en toda la calle desde el lunes");
+    await page.locator("#text").press("Enter");
+    await waitForBot(page, "envíala ahora");
+    await page.locator("#text").fill("omitir");
+    await page.locator("#text").press("Enter");
+    await waitForBot(page, "ubicación exacta");
+    await lastBot(page).getByRole("button", { name: "Omitir" }).click();
+    await waitForBot(page, "¿Cómo quieres enviar tu reporte?");
+    await page.getByRole("button", { name: "Con seguimiento por este chat" }).click();
+    await waitForBot(page, "¿Lo enviamos?");
+    await page.getByRole("button", { name: "Enviar reporte" }).click();
+    await waitForBot(page, "¿Qué quieres hacer?");
+    const folio = /folio (MET-\d{4}-\d{6})/.exec((await page.locator(".msg.bot").allTextContents()).join("\n"))?.[1] ?? "";
+    const report = await bot.service.app.store.reports.byFolio(folio);
+    if (!report) throw new Error("the report was not filed");
+    const { triage } = bot.service.app.secretariat;
+    const member = {
+      id: "m-web",
+      name: "Facilitadora",
+      role: "facilitador" as const,
+      municipalities: ["15054"],
+      telegramId: null,
+      createdAt: new Date(0),
+      updatedAt: new Date(0),
+    };
+
+    // The page is open: the notice appears without the citizen writing anything.
+    expect((await triage.changeStatus(report.id, report.version, member, { to: "en_revision" })).ok).toBe(true);
+    await expect
+      .poll(() => lastBot(page).textContent(), { timeout: 10_000 })
+      .toMatch(`Tu reporte ${folio} (Agua potable) cambió de estado: ahora está «En revisión»`);
+    // A notice that asks nothing leaves the menu's buttons to press.
+    expect(await page.getByRole("button", { name: "Consultar mi reporte" }).last().isEnabled()).toBe(true);
+    await page.close();
+
+    // Closed: the answer and the «Resuelto» wait in the outbox, never given up.
+    const answered = await triage.answer(report.id, report.version + 1, member, "Ya mandamos la pipa de agua");
+    expect(answered.ok).toBe(true);
+    const resolved = await triage.changeStatus(report.id, report.version + 2, member, { to: "resuelto", note: "Se reparó la toma" });
+    expect(resolved.ok).toBe(true);
+    const session = report.citizenId?.slice("web:".length) ?? "";
+    // The answer, the «Resuelto» and, since the conversation rests at the menu, the question whether it was solved.
+    await expect.poll(async () => (await bot.service.app.store.outbox.unsentFor("web", session)).length).toBe(3);
+
+    // The next visit (a new tab: only the session is remembered) shows them once, and the question after them.
+    const second = await watchedPage(context);
+    await second.page.goto(`${base}/`);
+    await expect.poll(() => lastBot(second.page).textContent(), { timeout: 10_000 }).toMatch("¿Se resolvió el problema del reporte");
+    const texts = await second.page.locator(".msg.bot").allTextContents();
+    expect(texts.filter((t) => t.includes("«Ya mandamos la pipa de agua»"))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes("ahora está «Resuelto»"))).toHaveLength(1);
+    // The menu was not sent over the question.
+    expect(texts.some((t) => t.includes("¿Qué quieres hacer?"))).toBe(false);
+    await second.page.reload();
+    await expect.poll(() => second.page.locator(".msg.bot").allTextContents()).toEqual(texts);
+    await second.page.getByRole("button", { name: "No, sigue igual" }).click();
+    await waitForBot(second.page, "¿Qué quieres hacer?");
+    expect((await second.page.locator(".msg.bot").allTextContents()).join("\n")).toContain(`Reabrimos el reporte ${folio}`);
+    expect((await bot.service.app.store.reports.byId(report.id))?.status).toBe("en_atencion");
+    expect(watch).toEqual({ violations: [], errors: [] });
+    expect(second.watch).toEqual({ violations: [], errors: [] });
+    await context.close();
   }, 60_000);
 
   it("every page is served under a CSP without 'unsafe-inline', and the privacy notice and the WhatsApp QR page work under it", async () => {

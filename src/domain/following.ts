@@ -64,6 +64,13 @@ export class Following {
     await this.follows.add({ report: report.id, citizen, kind: "anonymous_author", since: this.clock.now() });
   }
 
+  /** The reports a citizen said affect them too, newest first (never those they follow as an anonymous author: those are followed with their folio). */
+  async affecting(citizen: string, limit: number): Promise<Report[]> {
+    const follows = (await this.follows.forCitizen(citizen)).filter((f) => f.kind === "affected").slice(-limit);
+    const reports = await Promise.all(follows.map((f) => this.reports.byId(f.report)));
+    return reports.filter((r): r is Report => r !== null).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  }
+
   /** Writes how many citizens the report affects, as a new version (its card shows it), unless it already says so. */
   private async countFollowers(reportId: string, followers: number): Promise<Report | null> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {

@@ -6,7 +6,7 @@
  * Who may answer: the report's author, the citizens who follow it, and, for an anonymous report
  * (followed with its folio alone), whoever holds its folio — nobody can tell its author apart.
  */
-import type { FollowRepository, ReportRepository } from "../store/ports.js";
+import type { EventRepository, FollowRepository, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import type { FollowKind } from "./model/follow.js";
 import type { Report } from "./model/report.js";
@@ -21,6 +21,7 @@ export class Resolution {
     private readonly reports: ReportRepository,
     private readonly triage: Triage,
     private readonly follows: FollowRepository,
+    private readonly events: EventRepository,
     private readonly lifecycle: Lifecycle,
     private readonly clock: Clock,
   ) {}
@@ -30,10 +31,18 @@ export class Resolution {
     return (await this.follows.forReport(report.id)).find((f) => f.citizen === citizen)?.kind ?? "none";
   }
 
-  /** Whether this citizen is asked if the report is really as its status says. */
+  /** Whether this citizen may say whether the report is really as its status says (a question they were asked stays answerable). */
   async asks(report: Report, citizen: string): Promise<boolean> {
     if (!this.lifecycle.get(report.status)?.asksCitizen) return false;
     return report.anonymous || (await this.linkOf(report, citizen)) !== "none";
+  }
+
+  /** Whether looking the report up asks the question: it may be answered and nobody confirmed it since its last change. */
+  async offers(report: Report, citizen: string): Promise<boolean> {
+    if (!(await this.asks(report, citizen))) return false;
+    const [confirmed] = await this.events.list({ report: report.id, type: "resolution_confirmed" }, 1);
+    const changed = report.history.at(-1)?.at;
+    return !confirmed || (changed !== undefined && confirmed.at.getTime() < changed.getTime());
   }
 
   /** "Sí, se resolvió": recorded in the audit trail (never who said it); false when nothing was asked. */

@@ -59,8 +59,21 @@ interface Lane {
   woken: boolean;
 }
 
+/** A chat connected live (the web chat's page open), keyed `channel:chatId`. */
+interface LiveChat {
+  channel: ChannelName;
+  chatId: string;
+  send: Transport["send"];
+  /** The delivery under way, so two never claim for the same chat at once. */
+  flushing: Promise<void>;
+  /** Another look is due when the one under way ends. */
+  again: boolean;
+}
+
 export class Delivery {
   private readonly lanes = new Map<ChannelName, Lane>();
+  private readonly live = new Map<string, Set<LiveChat>>();
+  private liveTimer?: NodeJS.Timeout;
   private stopped = true;
   readonly owner: string;
   private readonly leaseMs: number;
@@ -80,11 +93,70 @@ export class Delivery {
     this.maxAttempts = options.maxAttempts ?? 10;
   }
 
-  /** Adds messages to the outbox (an id already there is kept as it is) and wakes their channels. */
+  /** Adds messages to the outbox (an id already there is kept as it is) and wakes their channels, and their chats connected live. */
   async enqueue(items: NewOutboxItem[]): Promise<number> {
     const added = await this.options.outbox.add(items);
     for (const channel of new Set(items.map((i) => i.channel))) this.wake(channel);
+    for (const key of new Set(items.map((i) => `${i.channel}:${i.chatId}`))) for (const chat of this.live.get(key) ?? []) this.flushLive(chat);
     return added;
+  }
+
+  /**
+   * A chat is connected live (the web chat's page is open, with its stream of notices): what waits
+   * for it in the outbox is delivered through `send` now, and what is added for it while connected
+   * goes at once (and, for items another process added, within `pollMs`). Channels that reach a
+   * citizen only this way (the web chat) register no transport: their items wait in the outbox, never
+   * given up, until the chat connects or writes. Returns the function that ends the connection.
+   */
+  connect(channel: ChannelName, chatId: string, send: Transport["send"]): { close(): void; first: Promise<number> } {
+    const key = `${channel}:${chatId}`;
+    const chat: LiveChat = { channel, chatId, send, flushing: Promise.resolve(), again: false };
+    const chats = this.live.get(key) ?? new Set<LiveChat>();
+    chats.add(chat);
+    this.live.set(key, chats);
+    if (!this.liveTimer) {
+      this.liveTimer = setInterval(() => {
+        for (const set of this.live.values()) for (const c of set) this.flushLive(c);
+      }, this.pollMs);
+      this.liveTimer.unref();
+    }
+    const first = this.flushLive(chat);
+    return {
+      /** How many waiting messages the connection delivered first. */
+      first,
+      close: () => {
+        chats.delete(chat);
+        if (chats.size === 0) this.live.delete(key);
+        if (this.live.size === 0) {
+          clearInterval(this.liveTimer);
+          this.liveTimer = undefined;
+        }
+      },
+    };
+  }
+
+  /** Resolves when the deliveries to live chats under way have ended (tests, and a stop). */
+  async settled(): Promise<void> {
+    for (const set of [...this.live.values()]) for (const chat of set) await chat.flushing;
+  }
+
+  /** Delivers what waits for a live chat, after the delivery under way; resolves with how many went (0 when one is already queued). */
+  private flushLive(chat: LiveChat): Promise<number> {
+    if (chat.again) return Promise.resolve(0);
+    chat.again = true;
+    const run = chat.flushing.then(async () => {
+      chat.again = false;
+      if (!this.live.get(`${chat.channel}:${chat.chatId}`)?.has(chat)) return 0;
+      try {
+        return await this.deliverNow(chat.channel, chat.chatId, chat.send);
+      } catch (err) {
+        // The page went away mid-send: what was not sent waits for the next connection.
+        this.options.logger.debug({ channel: chat.channel, err: errorInfo(err) }, "live chat did not take a message");
+        return 0;
+      }
+    });
+    chat.flushing = run.then(() => undefined);
+    return run;
   }
 
   /** Whether an item with this id is in the outbox (waiting, sent or given up). */
@@ -138,7 +210,10 @@ export class Delivery {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake();
+    clearInterval(this.liveTimer);
+    this.liveTimer = undefined;
     await Promise.all([...this.lanes.values()].map((l) => l.running));
+    await this.settled();
   }
 
   /**

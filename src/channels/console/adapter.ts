@@ -55,13 +55,18 @@ export class ConsoleChannel {
 
   /** Handles one line and returns what the console shows for it. */
   async receive(line: string): Promise<string> {
+    return (await this.messages(line)).map((m) => formatConsoleReply(m, this.opts.texts, this.opts.color)).join("");
+  }
+
+  /** Handles one line and returns the messages the bot answered with (the console's own note when the line could not be sent). */
+  async messages(line: string): Promise<OutboundMessage[]> {
     const { opts } = this;
-    if (line.trim() === "") return "";
+    if (line.trim() === "") return [];
     const content = await parseConsoleLine(line);
-    if ("error" in content) return `${opts.texts.t(opts.lang, `channel.${content.error}`)}\n\n`;
-    let out = "";
+    if ("error" in content) return [{ id: "console", lang: opts.lang, text: opts.texts.t(opts.lang, `channel.${content.error}`) }];
+    const out: OutboundMessage[] = [];
     await opts.service.handle({ channel: "console", chatId: opts.user, messageId: randomUUID(), content, languageHint: opts.lang }, async (_chat, message) => {
-      out += formatConsoleReply(message, opts.texts, opts.color);
+      out.push(message);
     });
     return out;
   }

@@ -1,7 +1,9 @@
 /**
- * The web chat: a page on `/`, its script and stylesheet under `/chat/`, and one JSON endpoint
- * speaking to the same conversation engine. Each browser keeps a random session id; the replies of
- * a message come back in its response.
+ * The web chat: a page on `/`, its script and stylesheet under `/chat/`, one JSON endpoint speaking
+ * to the same conversation engine, and a stream of server-sent events for what the bot says on its
+ * own (a report's notices). Each browser keeps a random session id; the replies of a message come
+ * back in its response. Notices wait in the outbox until the page is open: its stream delivers what
+ * waited when it connects, and each new one at once.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,7 +15,9 @@ import type { InboundContent, OutboundMessage } from "../../conversation/message
 import { useZodSchemas } from "../../http/schemas.js";
 import { LANGUAGES, type Language, languageOfRequest } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
+import type { Delivery } from "../../notify/delivery.js";
 import { escapeHtml } from "../../util/text.js";
+import { noticeStreamPlugin } from "./notices.js";
 
 const PAGE = readFileSync(new URL("./chat-page.html", import.meta.url), "utf8");
 /** The page's own words, by the name the page's script uses: in every language, so it can switch without a reload. */
@@ -38,6 +42,9 @@ const PAGE_LABELS: Record<string, string> = {
   server_error: "errors.internal",
   greeting: "channel.greeting",
 };
+
+/** A message as the page's script receives it. */
+export type PageMessage = Omit<OutboundMessage, "id">;
 
 const messageSchema = z
   .strictObject({
@@ -82,9 +89,11 @@ export interface ChatPluginOptions {
   photoMaxBytes: number;
   /** The public address links in replies start with; on the page they become relative to it. */
   publicUrl: string;
+  /** The outbox: with it, the page's stream of notices (`GET /api/chat/events`). */
+  delivery?: Delivery;
 }
 
-export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts, defaultLanguage, photoMaxBytes, publicUrl }) => {
+export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { service, texts, defaultLanguage, photoMaxBytes, publicUrl, delivery }) => {
   // Its routes declare zod schemas (see http/schemas.ts), wherever the plugin is registered.
   useZodSchemas(app);
   // Photos travel base64-encoded inside JSON: a third larger than the file, plus the envelope.
@@ -122,10 +131,20 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
   const ownLinks = `${publicUrl}/`;
   const relative = (text: string) => text.replaceAll(ownLinks, "/");
 
+  /** A reply as the page shows it. */
+  const forPage = (message: OutboundMessage): PageMessage => ({
+    lang: message.lang,
+    text: relative(message.text),
+    choices: message.choices,
+    request: message.request,
+  });
+
+  if (delivery) await app.register(noticeStreamPlugin, { delivery, forPage });
+
   // A message the schema refuses is answered 400 by the server's error handler, in its sender's language when it says which.
   app.post("/api/chat/messages", { bodyLimit, schema: { body: messageSchema, response: { 200: chatAnswerSchema } } }, async (req) => {
     const message = req.body as z.infer<typeof messageSchema>;
-    const replies: Omit<OutboundMessage, "id">[] = [];
+    const replies: PageMessage[] = [];
     let answered = false;
     const result = await service.handle(
       { channel: "web", chatId: message.session, messageId: message.id, content: contentOf(message), languageHint: message.lang },
@@ -133,7 +152,7 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
         // A web message is answered within its request or fails in it (the runtime never keeps it
         // for later); a reply that still came after the response would stay pending for the next one.
         if (answered) throw new Error("the web chat request was already answered");
-        replies.push({ lang: message.lang, text: relative(message.text), choices: message.choices, request: message.request });
+        replies.push(forPage(message));
       },
     );
     answered = true;

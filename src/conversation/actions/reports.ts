@@ -89,17 +89,20 @@ export const reportActions = (s: Services) => [
         found: true,
         ...view,
         history,
-        ask_resolved: await s.resolution.asks(report, citizen.id),
+        ask_resolved: await s.resolution.offers(report, citizen.id),
         link: await s.resolution.linkOf(report, citizen.id),
       };
     },
   }),
-  /** The citizen's own (non-anonymous) reports, newest first, as choices. */
+  /** The citizen's own (non-anonymous) reports and those they said affect them too, newest first, as choices. */
   defineAction({
     name: "list_my_reports",
     args: z.object({}),
     run: async (_a, { citizen }) => {
-      const reports = await s.reports.listForCitizen(citizen.id, 5);
+      const [own, affecting] = await Promise.all([s.reports.listForCitizen(citizen.id, 5), s.following.affecting(citizen.id, 5)]);
+      const reports = [...own, ...affecting.filter((r) => !own.some((o) => o.id === r.id))]
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        .slice(0, 5);
       return {
         count: reports.length,
         items: reports.map((r) => ({ value: r.folio, label: r.folio, folio: r.folio, category: r.category, status: r.status })),

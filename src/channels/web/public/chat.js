@@ -1,5 +1,7 @@
 // The web chat in the browser: sends what the citizen types, presses, shares or photographs to
-// /api/chat/messages and shows the bot's replies. Served as a file (the page's Content-Security-Policy
+// /api/chat/messages and shows the bot's replies; listens to /api/chat/events (server-sent events)
+// for what the bot says on its own, such as a report's notices, which arrive while the page is open
+// and, when it was closed, on the next visit. Served as a file (the page's Content-Security-Policy
 // allows no inline script). Works in insecure contexts too (plain HTTP on an intranet address), where
 // crypto.randomUUID and geolocation do not exist.
 
@@ -16,6 +18,10 @@ const PHOTO_MAX_SIDE = 1600;
 const THUMB_SIDE = 240;
 const GEO_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 60_000;
+/** A stream the server closed for good (not a passing drop, which EventSource retries itself) is opened again after this. */
+const STREAM_RETRY_MS = 5000;
+/** A visitor coming back is greeted with the menu unless the stream brought something within this. */
+const READY_WAIT_MS = 3000;
 
 const log = document.getElementById("log");
 const form = document.getElementById("form");
@@ -243,6 +249,90 @@ function showReplies(replies) {
   }
 }
 
+/** Whether an entry asks something (its buttons, a location or a photo): the question the citizen answers. */
+const asks = (entry) => Boolean(entry.choices?.length || entry.request);
+
+/**
+ * A message the bot sent on its own (a notice): added to the log, announced by its live region. A
+ * notice that asks something becomes the question to answer; one that does not leaves the question
+ * the citizen was answering as it was, buttons included.
+ */
+function showPushed(r) {
+  // Sent again (its acknowledgement was lost): shown once.
+  if (transcript.some((e) => e.pushed === r.id)) return;
+  const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, lang: r.lang, pushed: r.id };
+  const element = add(entry);
+  if (asks(entry)) {
+    if (r.lang && r.lang !== lang) applyLanguage(r.lang);
+    current = { entry, element };
+    refreshControls();
+    if (!busy) present(element);
+  } else if (!busy) {
+    log.scrollTop = log.scrollHeight;
+  }
+}
+
+let stream = null;
+let streamSession = null;
+/**
+ * Listens for what the bot says on its own. `onReady(delivered)`: called once, with how many waiting
+ * messages arrived on connecting (or 0 when the stream cannot be had).
+ */
+function listen(onReady) {
+  let ready = onReady;
+  const settle = (delivered) => {
+    if (!ready) return;
+    const call = ready;
+    ready = null;
+    call(delivered);
+  };
+  if (typeof EventSource === "undefined" || !session) {
+    settle(0);
+    return;
+  }
+  stream?.close();
+  streamSession = session;
+  const source = new EventSource(`/api/chat/events?session=${encodeURIComponent(session)}`);
+  stream = source;
+  const wait = setTimeout(() => settle(0), READY_WAIT_MS);
+  source.addEventListener("message", (e) => {
+    let message;
+    try {
+      message = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    if (typeof message?.id !== "string" || typeof message.text !== "string") return;
+    showPushed(message);
+    // Shown: the server may forget it (unacknowledged, it is sent again on the next visit).
+    fetch("/api/chat/events/ack", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ session: streamSession, id: message.id }),
+      keepalive: true,
+    }).catch(() => undefined);
+  });
+  source.addEventListener("ready", (e) => {
+    clearTimeout(wait);
+    let delivered = 0;
+    try {
+      delivered = Number(JSON.parse(e.data).delivered) || 0;
+    } catch {
+      delivered = 0;
+    }
+    settle(delivered);
+  });
+  source.addEventListener("error", () => {
+    // A passing drop is retried by the browser; a stream closed for good is opened again here.
+    if (source.readyState !== EventSource.CLOSED || stream !== source) return;
+    clearTimeout(wait);
+    settle(0);
+    setTimeout(() => {
+      if (stream === source && streamSession === session) listen();
+    }, STREAM_RETRY_MS);
+  });
+}
+
 function notice(message) {
   add({ kind: "error", text: message });
 }
@@ -415,6 +505,7 @@ function restart() {
   text.value = "";
   session = uuid();
   write(localStorage, SESSION_KEY, session);
+  listen();
   send({ text: label("greeting") });
 }
 
@@ -426,7 +517,8 @@ restartButton.addEventListener("click", () => {
 const draft = read(sessionStorage, DRAFT_KEY);
 if (draft) text.value = draft;
 if (session && transcript.length) {
-  const lastBot = transcript.filter((e) => e.kind === "bot").pop();
+  // The question to answer: the latest reply, or a notice that asks something (a notice that only tells does not replace it).
+  const lastBot = transcript.filter((e) => e.kind === "bot" && (!e.pushed || asks(e))).pop();
   if (lastBot?.lang) applyLanguage(lastBot.lang);
   for (const entry of transcript) {
     const element = draw(entry);
@@ -434,9 +526,13 @@ if (session && transcript.length) {
   }
   refreshControls();
   present(current?.element);
+  listen();
 } else if (session) {
+  // Coming back: what the bot said meanwhile first; the menu only when there was nothing.
   refreshControls();
-  send({ text: "menu" });
+  listen((delivered) => {
+    if (delivered === 0) send({ text: "menu" });
+  });
 } else {
   restart();
 }

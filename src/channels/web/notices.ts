@@ -1,0 +1,109 @@
+/**
+ * The web chat page's stream of what the bot says on its own (a report's notices), as server-sent
+ * events on `GET /api/chat/events?session=…`. The outbox keeps web chat messages until a page of
+ * their session is connected (`Delivery.connect`): on connecting it gets what waited, then each new
+ * one at once. A message counts as delivered only when the page acknowledges it
+ * (`POST /api/chat/events/ack`): one written to a page that was closing is sent again on the next
+ * visit, and the page shows each message once (by its id).
+ *
+ * Events: `message` (a message, as replies are, with its `id`), `ready` (how many waiting messages
+ * the connection delivered first: none, and the page greets with the menu).
+ */
+import type { FastifyPluginAsync } from "fastify";
+import { z } from "zod";
+import type { OutboundMessage } from "../../conversation/messages.js";
+import { useZodSchemas } from "../../http/schemas.js";
+import type { Delivery } from "../../notify/delivery.js";
+
+/** Between comments on an idle stream, so proxies do not close it. */
+const KEEPALIVE_MS = 25_000;
+/** How long a browser waits before connecting again after the stream broke. */
+const RECONNECT_MS = 3000;
+/** A message the page has not acknowledged within this goes back to the outbox (sent again, shown once). */
+const ACK_TIMEOUT_MS = 10_000;
+
+export interface NoticeStreamOptions {
+  delivery: Delivery;
+  /** A message as the page shows it. */
+  forPage(message: OutboundMessage): Omit<OutboundMessage, "id">;
+}
+
+/** One open page: the messages it was sent and has not acknowledged yet. */
+interface Stream {
+  waiting: Map<string, { resolve(): void; reject(err: Error): void }>;
+  end(): void;
+}
+
+const sessionQuery = z.strictObject({ session: z.uuid() });
+const ackBody = z.strictObject({ session: z.uuid(), id: z.string().min(1).max(100) });
+
+// A request the schemas refuse is answered 400 by the server's error handler, in the visitor's language.
+export const noticeStreamPlugin: FastifyPluginAsync<NoticeStreamOptions> = async (app, { delivery, forPage }) => {
+  useZodSchemas(app);
+  const sessions = new Map<string, Set<Stream>>();
+  // Open streams would hold the server's close forever.
+  app.addHook("preClose", async () => {
+    for (const streams of [...sessions.values()]) for (const stream of [...streams]) stream.end();
+  });
+
+  app.get("/api/chat/events", { schema: { querystring: sessionQuery } }, async (req, reply) => {
+    const { session } = req.query as z.infer<typeof sessionQuery>;
+    reply.hijack();
+    const raw = reply.raw;
+    // Helmet's headers are on this response already; these join them.
+    raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" });
+    raw.write(`retry: ${RECONNECT_MS}\n\n`);
+    let open = true;
+    const write = (chunk: string) =>
+      new Promise<void>((resolve, reject) => {
+        if (!open || raw.destroyed) return reject(new Error("the page's stream is closed"));
+        raw.write(chunk, (err) => (err ? reject(err) : resolve()));
+      });
+    const stream: Stream = {
+      waiting: new Map(),
+      end: () => {
+        if (!open) return;
+        open = false;
+        clearInterval(keepalive);
+        live.close();
+        for (const w of stream.waiting.values()) w.reject(new Error("the page's stream closed before it acknowledged"));
+        stream.waiting.clear();
+        const streams = sessions.get(session);
+        streams?.delete(stream);
+        if (streams?.size === 0) sessions.delete(session);
+        raw.end();
+      },
+    };
+    const streams = sessions.get(session) ?? new Set<Stream>();
+    streams.add(stream);
+    sessions.set(session, streams);
+    /** Resolves once the page acknowledged the message; rejects if it does not in time, or the stream closes. */
+    const send = async (_chat: string, message: OutboundMessage): Promise<void> => {
+      const acknowledged = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => settle(() => reject(new Error("the page did not acknowledge a message"))), ACK_TIMEOUT_MS);
+        const settle = (then: () => void) => {
+          clearTimeout(timer);
+          stream.waiting.delete(message.id);
+          then();
+        };
+        stream.waiting.set(message.id, { resolve: () => settle(resolve), reject: (err) => settle(() => reject(err)) });
+      });
+      acknowledged.catch(() => undefined);
+      await write(`event: message\ndata: ${JSON.stringify({ id: message.id, ...forPage(message) })}\n\n`);
+      await acknowledged;
+    };
+    const live = delivery.connect("web", session, send);
+    const keepalive = setInterval(() => void write(": keep-alive\n\n").catch(() => undefined), KEEPALIVE_MS);
+    keepalive.unref();
+    req.raw.on("close", stream.end);
+    raw.on("error", stream.end);
+    void live.first.then((delivered) => write(`event: ready\ndata: ${JSON.stringify({ delivered })}\n\n`)).catch(() => undefined);
+  });
+
+  /** The page showed a message of its stream. */
+  app.post("/api/chat/events/ack", { schema: { body: ackBody } }, async (req, reply) => {
+    const { session, id } = req.body as z.infer<typeof ackBody>;
+    for (const stream of sessions.get(session) ?? []) stream.waiting.get(id)?.resolve();
+    return reply.code(204).send();
+  });
+};
