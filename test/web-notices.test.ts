@@ -1,0 +1,155 @@
+/**
+ * The web chat's stream of notices over HTTP (a real server, read as EventSource reads it): what
+ * waited is delivered when the page connects, a new one at once, each counted as delivered only when
+ * the page acknowledges it; while no page is open nothing is given up, however long the outbox
+ * worker runs.
+ */
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { chatPlugin } from "../src/channels/web/chat.js";
+import type { NewOutboxItem } from "../src/store/ports.js";
+import { contribution } from "../src/http/server.js";
+import { httpServer, startBot, type TestBot } from "./helpers/app.js";
+
+let bot: TestBot;
+let server: FastifyInstance;
+let base: string;
+beforeEach(async () => {
+  bot = await startBot();
+  server = await httpServer(bot, [
+    contribution(chatPlugin, {
+      service: bot.app.conversations,
+      texts: bot.app.texts,
+      defaultLanguage: bot.app.defaultLanguage,
+      photoMaxBytes: bot.app.config.PHOTO_MAX_MB * 1024 * 1024,
+      publicUrl: bot.app.publicUrl,
+      delivery: bot.app.delivery,
+    }),
+  ]);
+  await server.listen({ port: 0, host: "127.0.0.1" });
+  base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+});
+afterEach(async () => {
+  await server.close();
+  await bot.close();
+});
+
+interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** A page's stream: its events as they come, its response headers; `ack: false` leaves messages unacknowledged. */
+function listen(session: string, options: { ack?: boolean } = {}) {
+  const events: SseEvent[] = [];
+  const controller = new AbortController();
+  let headers: Headers | undefined;
+  const done = (async () => {
+    const res = await fetch(`${base}/api/chat/events?session=${session}`, { signal: controller.signal });
+    headers = res.headers;
+    let buffer = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body ?? []) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.+)$/m.exec(block)?.[1];
+        const data = /^data: (.+)$/m.exec(block)?.[1];
+        if (!event || !data) continue;
+        const parsed = { event, data: JSON.parse(data) as Record<string, unknown> };
+        events.push(parsed);
+        if (event === "message" && options.ack !== false) {
+          await fetch(`${base}/api/chat/events/ack`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ session, id: parsed.data.id }),
+          });
+        }
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    events,
+    headers: () => headers,
+    texts: () => events.filter((e) => e.event === "message").map((e) => e.data.text),
+    async close() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+function notice(session: string, text: string, seq = 0): NewOutboxItem {
+  return {
+    id: `notice:test:${seq}:${session}`,
+    channel: "web",
+    chatId: session,
+    kind: "notice",
+    ref: null,
+    payload: { id: randomUUID(), lang: "es-MX", text: `${text} ${bot.app.publicUrl}/privacidad` },
+    createdAt: bot.clock.now(),
+    seq,
+  };
+}
+
+const unsent = (session: string) => bot.app.store.outbox.unsentFor("web", session);
+
+describe("web chat notices", () => {
+  it("waiting notices arrive when the page connects, in order, then a ready event; a new one at once; links relative to the page", async () => {
+    const session = randomUUID();
+    await bot.app.delivery.enqueue([notice(session, "primero", 1), notice(session, "segundo", 2)]);
+    // The outbox worker runs; the web chat has no transport of its own: nothing is tried, nothing given up.
+    bot.app.delivery.start();
+    bot.clock.advance(24 * 60 * 60 * 1000);
+    expect((await unsent(session)).map((i) => [i.state, i.attempts])).toEqual([
+      ["pending", 0],
+      ["pending", 0],
+    ]);
+
+    const page = listen(session);
+    await expect.poll(() => page.events.map((e) => e.event)).toEqual(["message", "message", "ready"]);
+    expect(page.texts()).toEqual(["primero /privacidad", "segundo /privacidad"]);
+    expect(page.events[2].data).toEqual({ delivered: 2 });
+    // Every response carries the server's security headers, the stream too.
+    expect(page.headers()?.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(page.headers()?.get("content-security-policy")).toContain("default-src 'self'");
+    expect(page.headers()?.get("x-content-type-options")).toBe("nosniff");
+    await expect.poll(async () => (await unsent(session)).length).toBe(0);
+
+    await bot.app.delivery.enqueue([notice(session, "tercero", 3)]);
+    await expect.poll(() => page.texts()).toEqual(["primero /privacidad", "segundo /privacidad", "tercero /privacidad"]);
+    await page.close();
+  });
+
+  it("a notice the page never acknowledged (it was closing) is sent again on the next visit, with the same id", async () => {
+    const session = randomUUID();
+    const closing = listen(session, { ack: false });
+    await expect.poll(() => closing.events.map((e) => e.event)).toEqual(["ready"]);
+    await bot.app.delivery.enqueue([notice(session, "aviso", 1)]);
+    await expect.poll(() => closing.texts()).toEqual(["aviso /privacidad"]);
+    const first = closing.events[1].data.id;
+    await closing.close();
+    // Given back when the page goes, never marked sent.
+    await expect.poll(async () => (await unsent(session)).map((i) => i.state)).toEqual(["pending"]);
+
+    const next = listen(session);
+    await expect.poll(() => next.texts()).toEqual(["aviso /privacidad"]);
+    expect(next.events.find((e) => e.event === "message")?.data.id).toBe(first);
+    await expect.poll(async () => (await unsent(session)).length).toBe(0);
+    await next.close();
+  });
+
+  it("a session that is not one is refused in the visitor's language; an acknowledgement of nothing changes nothing", async () => {
+    const bad = await fetch(`${base}/api/chat/events?session=not-a-session`, { headers: { "accept-language": "en" } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/could not understand/i);
+    const ack = await fetch(`${base}/api/chat/events/ack`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ session: randomUUID(), id: "nothing" }),
+    });
+    expect(ack.status).toBe(204);
+  });
+});
