@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chatPlugin } from "../src/channels/web/chat.js";
-import type { NewOutboxItem } from "../src/store/ports.js";
 import { contribution } from "../src/http/server.js";
+import type { NewOutboxItem } from "../src/store/ports.js";
 import { httpServer, startBot, type TestBot } from "./helpers/app.js";
 
 let bot: TestBot;

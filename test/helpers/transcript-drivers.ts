@@ -51,8 +51,8 @@ class ConsoleDriver implements Driver {
   }
 
   private inbox(user: string): OutboundMessage[] {
-    let inbox = this.inboxes.get(user);
-    if (!inbox) this.inboxes.set(user, (inbox = []));
+    const inbox = this.inboxes.get(user) ?? [];
+    this.inboxes.set(user, inbox);
     return inbox;
   }
 
@@ -162,8 +162,8 @@ class WebDriver implements Driver {
 
   /** The page of `user` is open: its stream connected. */
   private async open(user: string): Promise<string> {
-    let session = this.sessions.get(user);
-    if (!session) this.sessions.set(user, (session = randomUUID()));
+    const session = this.sessions.get(user) ?? randomUUID();
+    this.sessions.set(user, session);
     if (!this.streams.has(user)) {
       const stream = new NoticeStream(this.base, session);
       this.streams.set(user, stream);

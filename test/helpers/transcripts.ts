@@ -1,6 +1,7 @@
 /**
- * Plays every transcript in test/transcripts through each channel that can (the console, and the web
- * chat's HTTP API with its stream of notices): what a citizen types, and what the bot must answer.
+ * The transcript runner: plays every transcript in test/transcripts through a channel (the console, or
+ * the web chat's HTTP API with its stream of notices; test/transcripts.*.test.ts run it on each):
+ * what a citizen types, and what the bot must answer.
  *
  * Steps:
  *   citizen: what the current citizen types (`/location LAT LON`, `/photo fixture:bache.png`)
@@ -23,14 +24,13 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import { formatConsoleReply } from "../src/channels/console/adapter.js";
-import { ALL_MUNICIPALITIES, type Member } from "../src/domain/model/member.js";
-import type { OutboundMessage } from "../src/domain/model/message.js";
-import { type Driver, type DriverName, startDriver } from "./helpers/transcript-drivers.js";
+import { formatConsoleReply } from "../../src/channels/console/adapter.js";
+import { ALL_MUNICIPALITIES, type Member } from "../../src/domain/model/member.js";
+import type { OutboundMessage } from "../../src/domain/model/message.js";
+import { type Driver, type DriverName, startDriver } from "./transcript-drivers.js";
 
-const DIR = join(import.meta.dirname, "transcripts");
-const FIXTURES = join(import.meta.dirname, "fixtures");
-const CHANNELS: DriverName[] = ["console", "web"];
+const DIR = join(import.meta.dirname, "..", "transcripts");
+const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
 const staffSchema = z
   .strictObject({
@@ -120,64 +120,65 @@ async function act(driver: Driver, step: z.infer<typeof staffSchema>, vars: Map<
   if (!result.ok) throw new Error(`${where}: the member's act was refused: ${result.problem}`);
 }
 
-let driver: Driver | undefined;
-afterEach(async () => {
-  await driver?.close();
-  driver = undefined;
-});
-
-const files = readdirSync(DIR)
-  .filter((f) => f.endsWith(".yaml"))
-  .sort();
-
-describe.each(CHANNELS)("transcripts on the %s channel", (channel) => {
-  for (const file of files) {
-    const transcript = transcriptSchema.parse(parse(readFileSync(join(DIR, file), "utf8")));
-    it(`${file}: ${transcript.title}`, async () => {
-      const d = await startDriver(channel);
-      driver = d;
-      let user = transcript.user;
-      let answer: OutboundMessage[] = [];
-      let last = "";
-      let line = "";
-      const vars = new Map<string, string>();
-      const show = (messages: OutboundMessage[]) => {
-        answer = messages;
-        last = messages.map((m) => formatConsoleReply(m, d.bot.app.texts)).join("");
-      };
-      for (const [i, step] of transcript.steps.entries()) {
-        const where = `${file} step ${i + 1} (${channel})`;
-        const said = () => `after «${line}» the bot said:\n${last}\n`;
-        if ("citizen" in step) {
-          line = fill(step.citizen, vars, where).replace("fixture:", `${FIXTURES}/`);
-          // A person types a few seconds apart: the flood limit is tested on its own (limits.test.ts).
-          d.bot.clock.advance(3000);
-          show(await d.say(user, transcript.lang, line));
-        } else if ("bot" in step) {
-          const pattern = fill(step.bot, vars, where);
-          expect(matcher(pattern, vars)(last), `${where}: ${said()}expected ${pattern}`).toBe(true);
-        } else if ("not" in step) {
-          const pattern = fill(step.not, vars, where);
-          expect(matcher(pattern, vars)(last), `${where}: ${said()}and must not match ${pattern}`).toBe(false);
-        } else if ("replies" in step) {
-          expect(answer.length, `${where}: ${said()}expected ${step.replies} messages`).toBe(step.replies);
-        } else if ("choices" in step) {
-          const labels = (answer.at(-1)?.choices ?? []).map((c) => c.label);
-          expect(labels, `${where}: ${said()}expected the choices ${JSON.stringify(step.choices)}`).toEqual(step.choices.map((c) => fill(c, vars, where)));
-        } else if ("staff" in step) {
-          line = `(a member: ${JSON.stringify(step.staff)})`;
-          await act(d, step.staff, vars, where);
-          show(await d.received(user));
-        } else if ("restart" in step) {
-          await d.restart();
-        } else if ("as" in step) {
-          user = step.as;
-          line = `(now ${user})`;
-          show(await d.received(user));
-        } else if ("advance_minutes" in step) {
-          d.bot.clock.advance(step.advance_minutes * 60_000);
+/** Every transcript, played through one channel (one test each). */
+export function playTranscripts(channel: DriverName): void {
+  let driver: Driver | undefined;
+  afterEach(async () => {
+    await driver?.close();
+    driver = undefined;
+  });
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
+  describe(`transcripts on the ${channel} channel`, () => {
+    for (const file of files) {
+      const transcript = transcriptSchema.parse(parse(readFileSync(join(DIR, file), "utf8")));
+      it(`${file}: ${transcript.title}`, async () => {
+        const d = await startDriver(channel);
+        driver = d;
+        let user = transcript.user;
+        let answer: OutboundMessage[] = [];
+        let last = "";
+        let line = "";
+        const vars = new Map<string, string>();
+        const show = (messages: OutboundMessage[]) => {
+          answer = messages;
+          last = messages.map((m) => formatConsoleReply(m, d.bot.app.texts)).join("");
+        };
+        for (const [i, step] of transcript.steps.entries()) {
+          const where = `${file} step ${i + 1} (${channel})`;
+          const said = () => `after «${line}» the bot said:\n${last}\n`;
+          if ("citizen" in step) {
+            line = fill(step.citizen, vars, where).replace("fixture:", `${FIXTURES}/`);
+            // A person types a few seconds apart: the flood limit is tested on its own (limits.test.ts).
+            d.bot.clock.advance(3000);
+            show(await d.say(user, transcript.lang, line));
+          } else if ("bot" in step) {
+            const pattern = fill(step.bot, vars, where);
+            expect(matcher(pattern, vars)(last), `${where}: ${said()}expected ${pattern}`).toBe(true);
+          } else if ("not" in step) {
+            const pattern = fill(step.not, vars, where);
+            expect(matcher(pattern, vars)(last), `${where}: ${said()}and must not match ${pattern}`).toBe(false);
+          } else if ("replies" in step) {
+            expect(answer.length, `${where}: ${said()}expected ${step.replies} messages`).toBe(step.replies);
+          } else if ("choices" in step) {
+            const labels = (answer.at(-1)?.choices ?? []).map((c) => c.label);
+            expect(labels, `${where}: ${said()}expected the choices ${JSON.stringify(step.choices)}`).toEqual(step.choices.map((c) => fill(c, vars, where)));
+          } else if ("staff" in step) {
+            line = `(a member: ${JSON.stringify(step.staff)})`;
+            await act(d, step.staff, vars, where);
+            show(await d.received(user));
+          } else if ("restart" in step) {
+            await d.restart();
+          } else if ("as" in step) {
+            user = step.as;
+            line = `(now ${user})`;
+            show(await d.received(user));
+          } else if ("advance_minutes" in step) {
+            d.bot.clock.advance(step.advance_minutes * 60_000);
+          }
         }
-      }
-    });
-  }
-});
+      });
+    }
+  });
+}
