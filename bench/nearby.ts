@@ -3,10 +3,9 @@
  * afecta"), over 10,000 reports in the embedded store on disk: near a point (150 m) and in a
  * municipality, each of the last 60 days' open reports of one category. Prints figures; asserts nothing.
  */
-import { randomUUID } from "node:crypto";
-import type { Report } from "../src/domain/model/report.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { tempDir } from "../test/helpers/app.js";
+import { sampleReport } from "../test/helpers/reports.js";
 import { percentile } from "./stats.js";
 
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 10_000);
@@ -34,32 +33,18 @@ const store = await openEmbeddedStore(dir);
 const t0 = performance.now();
 for (let i = 0; i < REPORTS; i++) {
   const at = new Date(now.getTime() - random() * 180 * DAY);
-  const report: Report = {
-    id: randomUUID(),
+  const report = sampleReport({
     folio: `MET-2026-${String(i + 1).padStart(6, "0")}`,
     municipality: pick(MUNICIPALITIES),
     category: pick(CATEGORIES),
-    description: "Un problema público descrito por quien lo reporta, con unas cuantas palabras más de contexto",
     location: random() < 0.7 ? point() : null,
-    address: null,
-    photos: [],
-    channel: "whatsapp",
-    citizenId: null,
-    anonymous: true,
-    contactable: false,
-    language: "es-MX",
     status: pick(STATUSES),
     history: [{ status: "recibido", at, by: "system", note: null, kind: "status", area: null, version: 1 }],
-    area: null,
-    duplicateOf: null,
-    notes: [],
-    followers: 0,
-    version: 1,
     dispatched: 1,
     dispatchPending: false,
     createdAt: at,
     updatedAt: at,
-  };
+  });
   await store.reports.insert(report);
 }
 console.log(`${REPORTS} reports stored in ${((performance.now() - t0) / 1000).toFixed(1)} s (embedded store on disk), Node ${process.version}`);

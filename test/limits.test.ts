@@ -11,7 +11,7 @@ import type { InboundMessage } from "../src/conversation/messages.js";
 import type { ChannelName } from "../src/domain/model/channel.js";
 import { contribution } from "../src/http/server.js";
 import { FakeBotApi } from "./fakes/bot-api.js";
-import { httpServer, startBot, type TestBot } from "./helpers/app.js";
+import { httpServer, startBot, type TestBot, webChatOptions } from "./helpers/app.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
 
 let bot: TestBot | undefined;
@@ -25,16 +25,7 @@ afterEach(async () => {
 
 async function webChat(limits: { perSession: number; perAddress: number }): Promise<FastifyInstance> {
   bot = await startBot();
-  server = await httpServer(bot, [
-    contribution(limitedChatPlugin, {
-      service: bot.app.conversations,
-      texts: bot.app.texts,
-      defaultLanguage: bot.app.defaultLanguage,
-      photoMaxBytes: 1024,
-      publicUrl: bot.app.publicUrl,
-      limits,
-    }),
-  ]);
+  server = await httpServer(bot, [contribution(limitedChatPlugin, { ...webChatOptions(bot), photoMaxBytes: 1024, limits })]);
   return server;
 }
 

@@ -75,6 +75,18 @@ async function waitForBot(page: Page, text: string | RegExp): Promise<void> {
   await expect.poll(() => page.locator("#text").isEnabled()).toBe(true);
 }
 
+/** From the menu to the question of the report's category, in a municipality typed by the citizen. */
+async function toCategoryQuestion(page: Page, municipality: string): Promise<void> {
+  await waitForBot(page, "¿Qué quieres hacer?");
+  await page.getByRole("button", { name: "Reportar un problema" }).click();
+  await waitForBot(page, "¿Aceptas el aviso de privacidad");
+  await page.getByRole("button", { name: "Sí", exact: true }).click();
+  await waitForBot(page, "Comparte tu ubicación");
+  await page.locator("#text").fill(municipality);
+  await page.locator("#text").press("Enter");
+  await waitForBot(page, new RegExp(`tipo de problema.*en ${municipality}`, "s"));
+}
+
 /**
  * The newest question is in view: its bubble and every one of its buttons inside the visible part of
  * the log or, for a question taller than the log (ten topics on a 320 px phone), its start at the top.
@@ -328,14 +340,7 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
 
   it("a reload keeps the conversation, the report in progress and what was typed; «Nueva conversación» starts over", async () => {
     const { context, page, watch } = await open();
-    await waitForBot(page, "¿Qué quieres hacer?");
-    await page.getByRole("button", { name: "Reportar un problema" }).click();
-    await waitForBot(page, "¿Aceptas el aviso de privacidad");
-    await page.getByRole("button", { name: "Sí", exact: true }).click();
-    await waitForBot(page, "Comparte tu ubicación");
-    await page.locator("#text").fill("Toluca");
-    await page.locator("#text").press("Enter");
-    await waitForBot(page, /tipo de problema.*en Toluca/s);
+    await toCategoryQuestion(page, "Toluca");
     await page.locator("#text").fill("Hay basura en");
     const before = await page.locator("#log .msg").allTextContents();
 
@@ -435,14 +440,7 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
 
   it("a member's change reaches the open page at once; one made while it was closed is shown once on the next visit, and the question it asks is answered there", async () => {
     const { context, page, watch } = await open();
-    await waitForBot(page, "¿Qué quieres hacer?");
-    await page.getByRole("button", { name: "Reportar un problema" }).click();
-    await waitForBot(page, "¿Aceptas el aviso de privacidad");
-    await page.getByRole("button", { name: "Sí", exact: true }).click();
-    await waitForBot(page, "Comparte tu ubicación");
-    await page.locator("#text").fill("Metepec");
-    await page.locator("#text").press("Enter");
-    await waitForBot(page, /tipo de problema/);
+    await toCategoryQuestion(page, "Metepec");
     await page.getByRole("button", { name: "Agua potable" }).click();
     await waitForBot(page, "Describe el problema");
     await page.locator("#text").fill("No sale agua de la llave en toda la calle desde el lunes");

@@ -10,23 +10,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chatPlugin } from "../src/channels/web/chat.js";
 import { contribution } from "../src/http/server.js";
 import type { NewOutboxItem } from "../src/store/ports.js";
-import { httpServer, startBot, type TestBot } from "./helpers/app.js";
+import { httpServer, startBot, type TestBot, webChatOptions } from "./helpers/app.js";
 
 let bot: TestBot;
 let server: FastifyInstance;
 let base: string;
 beforeEach(async () => {
   bot = await startBot();
-  server = await httpServer(bot, [
-    contribution(chatPlugin, {
-      service: bot.app.conversations,
-      texts: bot.app.texts,
-      defaultLanguage: bot.app.defaultLanguage,
-      photoMaxBytes: bot.app.config.PHOTO_MAX_MB * 1024 * 1024,
-      publicUrl: bot.app.publicUrl,
-      delivery: bot.app.delivery,
-    }),
-  ]);
+  server = await httpServer(bot, [contribution(chatPlugin, webChatOptions(bot, { delivery: true }))]);
   await server.listen({ port: 0, host: "127.0.0.1" });
   base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
 });

@@ -6,21 +6,13 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chatPlugin } from "../src/channels/web/chat.js";
 import { contribution } from "../src/http/server.js";
-import { httpServer, startBot, type TestBot } from "./helpers/app.js";
+import { httpServer, startBot, type TestBot, webChatOptions } from "./helpers/app.js";
 
 let bot: TestBot;
 let server: FastifyInstance;
 beforeEach(async () => {
   bot = await startBot();
-  server = await httpServer(bot, [
-    contribution(chatPlugin, {
-      service: bot.app.conversations,
-      texts: bot.app.texts,
-      defaultLanguage: bot.app.defaultLanguage,
-      photoMaxBytes: bot.app.config.PHOTO_MAX_MB * 1024 * 1024,
-      publicUrl: bot.app.publicUrl,
-    }),
-  ]);
+  server = await httpServer(bot, [contribution(chatPlugin, webChatOptions(bot))]);
 });
 afterEach(async () => {
   await server.close();

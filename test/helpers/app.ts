@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type App, type AppOptions, createApp } from "../../src/app.js";
 import { ConsoleChannel } from "../../src/channels/console/adapter.js";
+import type { ChatPluginOptions } from "../../src/channels/web/chat.js";
 import { type Config, loadConfig } from "../../src/config/settings.js";
 import { createHttpServer, type HttpContribution } from "../../src/http/server.js";
 import type { Language } from "../../src/locale/languages.js";
@@ -51,4 +52,17 @@ export async function startBot(
 /** The HTTP server as service.ts makes it, over this bot, with the given plugins. */
 export function httpServer(bot: TestBot, plugins: HttpContribution[], logger: Logger = bot.app.logger) {
   return createHttpServer({ logger, store: bot.app.store, texts: bot.app.texts, defaultLanguage: bot.app.defaultLanguage, plugins });
+}
+
+/** The web chat's options over this bot, as service.ts gives them (`delivery`: with its stream of notices). */
+export function webChatOptions(bot: TestBot, options: { delivery?: boolean } = {}): ChatPluginOptions {
+  const { app } = bot;
+  return {
+    service: app.conversations,
+    texts: app.texts,
+    defaultLanguage: app.defaultLanguage,
+    photoMaxBytes: app.config.PHOTO_MAX_MB * 1024 * 1024,
+    publicUrl: app.publicUrl,
+    ...(options.delivery ? { delivery: app.delivery } : {}),
+  };
 }

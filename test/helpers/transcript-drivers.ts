@@ -11,7 +11,7 @@ import { chatPlugin } from "../../src/channels/web/chat.js";
 import type { OutboundMessage } from "../../src/domain/model/message.js";
 import { contribution } from "../../src/http/server.js";
 import type { Language } from "../../src/locale/languages.js";
-import { httpServer, startBot, type TestBot } from "./app.js";
+import { httpServer, startBot, type TestBot, webChatOptions } from "./app.js";
 
 export interface Driver {
   readonly bot: TestBot;
@@ -144,17 +144,7 @@ class WebDriver implements Driver {
   }
 
   private async serve(): Promise<void> {
-    const { app } = this.bot;
-    this.server = await httpServer(this.bot, [
-      contribution(chatPlugin, {
-        service: app.conversations,
-        texts: app.texts,
-        defaultLanguage: app.defaultLanguage,
-        photoMaxBytes: this.bot.config.PHOTO_MAX_MB * 1024 * 1024,
-        publicUrl: app.publicUrl,
-        delivery: app.delivery,
-      }),
-    ]);
+    this.server = await httpServer(this.bot, [contribution(chatPlugin, webChatOptions(this.bot, { delivery: true }))]);
     await this.server.listen({ port: 0, host: "127.0.0.1" });
     this.base = `http://127.0.0.1:${(this.server.server.address() as { port: number }).port}`;
     for (const user of this.sessions.keys()) await this.open(user);
