@@ -81,18 +81,18 @@ describe.each(contractStores)("%s store: report lifecycle", (_name, open) => {
       // Across the municipal border, 140 m away: the same street, another municipality.
       report({ folio: "TOL-2026-000001", municipality: "15106", location: north(-140), createdAt: at(8), status: "en_atencion" }),
     ];
-    for (const r of rows) await store.reports.insert(r);
-    const near = await store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 5 });
+    for (const r of rows) await db.store.reports.insert(r);
+    const near = await db.store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 5 });
     expect(near.map((r) => r.folio)).toEqual(["MET-2026-000002", "MET-2026-000001", "TOL-2026-000001"]);
     expect(near[0].location).toEqual(here);
     expect(
-      (await store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 1 })).map((r) => r.folio),
+      (await db.store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 1 })).map((r) => r.folio),
     ).toEqual(["MET-2026-000002"]);
-    const inMunicipality = await store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { municipality: "15054" }, limit: 3 });
+    const inMunicipality = await db.store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { municipality: "15054" }, limit: 3 });
     expect(inMunicipality.map((r) => r.folio)).toEqual(["MET-2026-000007", "MET-2026-000003", "MET-2026-000002"]);
-    expect(await store.reports.nearby({ category: "alumbrado", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 5 })).toEqual([]);
+    expect(await db.store.reports.nearby({ category: "alumbrado", statuses: open, since: at(0), where: { point: here, meters: 150 }, limit: 5 })).toEqual([]);
     // What a citizen typed never becomes an operator.
     const hostile = { $ne: null } as unknown as string;
-    expect(await store.reports.nearby({ category: hostile, statuses: open, since: at(0), where: { municipality: hostile }, limit: 5 })).toEqual([]);
+    expect(await db.store.reports.nearby({ category: hostile, statuses: open, since: at(0), where: { municipality: hostile }, limit: 5 })).toEqual([]);
   });
 });
