@@ -45,9 +45,10 @@ async function consoleReport(user = "luis"): Promise<string> {
   const app = (bot as RunningBot).service.app;
   const citizen = new ConsoleChannel({ service: app.conversations, texts: app.texts, user, lang: "es-MX" });
   let out = "";
-  for (const line of ["hola", "1", "sí", "Metepec", "2", "Hay un bache enorme frente a la escuela primaria", "omitir", "omitir", "2", "1"]) {
-    out += await citizen.receive(line);
-  }
+  for (const line of ["hola", "1", "sí", "Metepec", "2"]) out += await citizen.receive(line);
+  // A report of the same problem nearby is offered first: this one is another.
+  if (out.includes("¿Es el mismo problema?")) out += await citizen.receive("Es otro problema");
+  for (const line of ["Hay un bache enorme frente a la escuela primaria", "omitir", "omitir", "2", "1"]) out += await citizen.receive(line);
   const folio = /folio (MET-\d{4}-\d{6})/.exec(out)?.[1];
   if (!folio) throw new Error(`no folio in:\n${out}`);
   return folio;
@@ -60,7 +61,12 @@ async function telegramReport(ana: FakeUser, options: { anonymous?: boolean; pho
   await ana.expect("Comparte tu ubicación");
   await ana.say("Metepec");
   await ana.press("Alumbrado público");
-  await ana.expect("Describe el problema");
+  // A report of the same problem nearby is offered first: this one is another.
+  const next = await ana.expect(/Describe el problema|¿Es el mismo problema\?/);
+  if (next.text.includes("¿Es el mismo problema?")) {
+    await ana.press("Es otro problema");
+    await ana.expect("Describe el problema");
+  }
   await ana.say("La luminaria de la esquina lleva dos semanas apagada");
   await ana.expect("envíala ahora");
   if (options.photo) await ana.sendPhoto(await readFile(join(FIXTURES, "bache.png")));
@@ -331,7 +337,7 @@ describe("the lifecycle through the card's buttons", () => {
     await pressOnCard(group, people.beatriz, folio, "✅ Resuelto");
     card = await cardShows(group, folio, "📌 Estado: Resuelto");
     expect(buttons(card)).toEqual(["🛠 En atención", "🔎 En revisión", "💬 Responder", "🔒 Nota interna"]);
-    await ana.expect("¿Se resolvió el problema?");
+    await ana.expect(`¿Se resolvió el problema del reporte ${folio}`);
 
     // Each notice exactly once, the note never.
     await bot.service.app.dispatcher.sweep();
@@ -430,7 +436,7 @@ describe("after the change", () => {
     const folio = await telegramReport(ana);
     await pressOnCard(group, people.beatriz, folio, "✅ Resuelto");
     const old = await cardShows(group, folio, "📌 Estado: Resuelto");
-    await ana.expect("¿Se resolvió el problema?");
+    await ana.expect(`¿Se resolvió el problema del reporte ${folio}`);
     const report = await bot.service.app.store.reports.byFolio(folio);
     // The citizen says it is not solved (the citizen's side calls the same operation).
     expect((await bot.service.app.secretariat.triage.reopen(report?.id as string)).ok).toBe(true);
