@@ -20,6 +20,10 @@ import { Handoffs } from "./domain/handoffs.js";
 import { Members } from "./domain/members.js";
 import { Municipalities } from "./domain/municipalities.js";
 import { Photos } from "./domain/photos.js";
+import { CitizenPlans } from "./domain/plan/citizen-plans.js";
+import { Plans } from "./domain/plan/plans.js";
+import { calendarDate } from "./domain/plan/progress.js";
+import { CommitmentUpdates } from "./domain/plan/updates.js";
 import { PrivacyNotice, privacyUrl } from "./domain/privacy-notice.js";
 import { publicReport } from "./domain/public-report.js";
 import { Reports } from "./domain/reports.js";
@@ -33,6 +37,7 @@ import { CODE_KEYS } from "./locale/code-keys.js";
 import type { Language } from "./locale/languages.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { trainUnderstanding } from "./nlu/index.js";
+import { CommitmentDispatcher } from "./notify/commitment-dispatch.js";
 import { Delivery } from "./notify/delivery.js";
 import { Dispatcher } from "./notify/dispatch.js";
 import type { AdminDeps } from "./secretariat/admin-commands.js";
@@ -55,8 +60,12 @@ export interface App {
   delivery: Delivery;
   /** What a report's change sets off: notices to its followers, its card for the secretariat. */
   dispatcher: Dispatcher;
+  /** What a commitment's change sets off: notices to its followers and its linked reports' citizens. */
+  commitmentDispatcher: CommitmentDispatcher;
   /** The Secretariado Técnico's operations, for its Telegram group, the panel and the command line. */
   secretariat: Secretariat;
+  /** The Planes de Acción Municipales: import, export, reports linked to commitments (the command line). */
+  plans: Plans;
   store: Store;
   texts: Texts;
   municipalities: Municipalities;
@@ -81,6 +90,8 @@ export interface Secretariat {
   handoffs: Handoffs;
   /** The reports' photos, for their cards. */
   photos: Photos;
+  /** Milestones done, dates moved, indicators updated on the plan's commitments. */
+  commitments: CommitmentUpdates;
   areas: Areas;
   templates: Templates;
   lifecycle: Lifecycle;
@@ -163,6 +174,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const members = new Members(store.members, municipalities, clock);
   const chats = new LinkedChats(store.chats, members, clock);
   const handoffs = new Handoffs(store.handoffs, chats, store.events, clock);
+  const today = () => calendarDate(clock.now(), deployment.timeZone);
+  const citizenPlans = new CitizenPlans(store.plans, store.commitments, store.commitmentFollows, clock, today);
   const renderer = new Renderer(texts, textGlobals);
   const delivery = new Delivery({ outbox: store.outbox, clock, logger, pseudonym, storeUnavailable: (err) => store.unavailable(err) });
   const dispatcher = new Dispatcher({
@@ -180,7 +193,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ask: (link, notice) => conversations.ask(link, notice),
   });
   const triage = new Triage(store.reports, store.events, lifecycle, areas, clock, deployment.folioDigits, () => dispatcher.wake());
-  const secretariat: Secretariat = { members, chats, triage, handoffs, areas, templates, lifecycle, photos };
+  const commitmentDispatcher = new CommitmentDispatcher({
+    commitments: store.commitments,
+    follows: store.commitmentFollows,
+    reports: store.reports,
+    reportFollows: store.follows,
+    citizens: store.citizens,
+    delivery,
+    texts,
+    municipalities,
+    clock,
+    logger,
+    defaultLanguage,
+  });
+  const commitments = new CommitmentUpdates(store.commitments, store.events, clock, today, () => commitmentDispatcher.wake());
+  const plans = new Plans(store.plans, store.commitments, store.reports, store.events, municipalities, clock, deployment.folioDigits, () =>
+    commitmentDispatcher.wake(),
+  );
+  const secretariat: Secretariat = { members, chats, triage, handoffs, commitments, areas, templates, lifecycle, photos };
   const following = new Following(store.reports, store.follows, store.events, lifecycle, clock, () => dispatcher.wake());
   const resolution = new Resolution(store.reports, triage, store.follows, store.events, lifecycle, clock);
   const actions = createActions({
@@ -191,6 +221,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     categories,
     texts,
     handoffs,
+    plans: citizenPlans,
+    today,
     privacyVersion: authority.privacy.version,
     following,
     resolution,
@@ -230,7 +262,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     flowCommands: flowCommands(flows),
     delivery,
     dispatcher,
+    commitmentDispatcher,
     secretariat,
+    plans,
     store,
     texts,
     municipalities,
@@ -243,6 +277,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await conversations.idle();
       conversations.stop();
       await dispatcher.stop();
+      await commitmentDispatcher.stop();
       await delivery.stop();
       await store.close();
     },

@@ -160,6 +160,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   app.delivery.start();
   // Changes to reports set off their notices and cards (and a sweep catches what a crash left behind).
   app.dispatcher.start();
+  app.commitmentDispatcher.start();
   app.conversations.startDraftSweep();
   // Each secretariat group's daily digest.
   face?.start();

@@ -1,9 +1,10 @@
 /**
  * Copies what the embedded store holds into MongoDB: counters first, then citizens, conversations,
  * reports, inbound ids, the outbox, the audit trail, secretariat members, linked chats, follows, report
- * cards, the bot's questions in groups, handoffs and photos. Insert-only: a document MongoDB already
- * has (same id) is kept as it is, never overwritten by the older embedded copy, so running it again
- * after going live loses nothing the bot wrote since. Counters only move forward, and move before any report is copied, so
+ * cards, the bot's questions in groups, handoffs, plans, commitments and their follows, and photos.
+ * Insert-only: a document MongoDB already has (same id) is kept as it is, never overwritten by the older
+ * embedded copy, so running it again after going live loses nothing the bot wrote since. Counters only
+ * move forward, and move before any report is copied, so
  * a folio either store handed out is never handed out again.
  *
  * Documents go in unordered bulk inserts of 1,000 (one round trip each; a duplicate does not stop
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import type { Model } from "mongoose";
 import type { Citizen } from "../domain/model/citizen.js";
 import { MEDIA_ID } from "../domain/model/media.js";
+import type { Commitment } from "../domain/model/plan.js";
 import type { Report } from "../domain/model/report.js";
 import { fromDoc, openCollection } from "../store/embedded/collection.js";
 import { lockDataDir } from "../store/embedded/lock.js";
@@ -23,6 +25,7 @@ import { MAJORITY } from "../store/mongo/collection.js";
 import { conversationToDoc } from "../store/mongo/conversations.js";
 import { classifyMongoError } from "../store/mongo/errors.js";
 import type { MongoStore } from "../store/mongo/index.js";
+import { commitmentToDoc } from "../store/mongo/plans.js";
 import { reportToDoc } from "../store/mongo/reports.js";
 import type { ConversationRecord } from "../store/ports.js";
 
@@ -47,6 +50,9 @@ export const COLLECTIONS = [
   "cards",
   "prompts",
   "handoffs",
+  "plans",
+  "commitments",
+  "commitment_follows",
   "media",
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
@@ -205,6 +211,10 @@ async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "medi
         return { _id: String(_id), ...rest };
       },
     ],
+    ["plans", model(models.plans), asIs],
+    // The embedded store keeps a commitment's id twice (`_id` and `id`).
+    ["commitments", model(models.commitments), (d) => commitmentToDoc(fromDoc<Commitment>(d) as Commitment)],
+    ["commitment_follows", model(models.commitmentFollows), asIs],
   ];
   const copied = {} as Record<(typeof copies)[number][0], CollectionResult>;
   for (const [name, target, toDoc] of copies) {

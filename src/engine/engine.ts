@@ -239,7 +239,8 @@ export class Engine {
     // transparencia?" while learning), opens it again with what was named — unless the flow keeps a
     // draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
     const heard = heardVars(input);
-    if (flow && (flow.name !== state.flow || (Object.keys(heard).length > 0 && !flow.draft))) return this.leave(state, { kind: "leave", flow: flow.name, heard });
+    if (flow && (flow.name !== state.flow || (Object.keys(heard).length > 0 && !flow.draft)))
+      return this.leave(state, { kind: "leave", flow: flow.name, heard });
     return undefined;
   }
 

@@ -113,6 +113,12 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
   instance.services.formatter?.add("day", (value, lng) =>
     new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeStyle: "short", timeZone: settings.timeZone }).format(new Date(String(value))),
   );
+  // `{{due, date}}`: a day of the calendar (2026-03-31), as the reader's language writes it; no time zone moves it.
+  instance.services.formatter?.add("date", (value, lng) =>
+    /^\d{4}-\d{2}-\d{2}$/.test(String(value))
+      ? new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${String(value)}T00:00:00Z`))
+      : String(value ?? ""),
+  );
   const fixed = new Map(LANGUAGES.map((l) => [l, instance.getFixedT(l)]));
   const wordCache = new Map<string, string[]>();
 

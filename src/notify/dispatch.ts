@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { Areas } from "../domain/areas.js";
 import type { Categories } from "../domain/categories.js";
-import { addressOf } from "../domain/model/citizen.js";
+import { addressOf, hearsOf } from "../domain/model/citizen.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Report, StatusChange } from "../domain/model/report.js";
 import type { Lifecycle } from "../domain/statuses.js";
@@ -21,6 +21,7 @@ import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { Delivery } from "./delivery.js";
+import { Sweeper } from "./sweeper.js";
 
 /** Where the secretariat sees a report: its card is posted, or edited in place, for the report's current version. */
 export interface CardPublisher {
@@ -53,12 +54,11 @@ export interface DispatcherDeps {
 
 export class Dispatcher {
   private cards?: CardPublisher;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
+  private readonly sweeper: Sweeper;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.sweeper = new Sweeper(() => this.sweep(), deps.logger, "dispatch", deps.pollMs);
+  }
 
   /** The secretariat's face (the Telegram group) says how it shows cards. */
   setCardPublisher(cards: CardPublisher): void {
@@ -66,38 +66,16 @@ export class Dispatcher {
   }
 
   start(): void {
-    this.stopped = false;
-    this.wake();
+    this.sweeper.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.sweeper.stop();
   }
 
   /** Something changed: sweep now (or right after the sweep under way). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.sweep()
-      .then(() => undefined)
-      .catch((err) => this.deps.logger.warn({ err: errorInfo(err) }, "dispatch sweep failed"))
-      .finally(() => {
-        this.running = undefined;
-        if (this.stopped) return;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-          return;
-        }
-        this.timer = setTimeout(() => this.wake(), this.deps.pollMs ?? 5000);
-        this.timer.unref();
-      });
+    this.sweeper.wake();
   }
 
   /** Dispatches every report with something pending; resolves with how many were done. */
@@ -126,10 +104,13 @@ export class Dispatcher {
       // The last change asks the citizen something (was it solved?) while the report is still there.
       const last = changes.at(-1);
       const asking = last && deps.ask && this.asks(last) && last === report.history.at(-1) ? last : undefined;
-      for (const citizen of recipients) {
+      for (const [citizen, since] of recipients) {
         const address = addressOf(citizen);
         if (!address) continue;
-        const lang = (await deps.citizens.get(citizen))?.language ?? report.language;
+        const record = await deps.citizens.get(citizen);
+        // "baja" after they began to follow it: nothing more of this report.
+        if (!hearsOf(record, since)) continue;
+        const lang = record?.language ?? report.language;
         for (const change of changes) {
           const item = (asked: boolean): NewOutboxItem => ({
             id: `notice:${report.id}:${change.version}:${citizen}`,
@@ -169,11 +150,12 @@ export class Dispatcher {
     return this.deps.lifecycle.get(change.status)?.toldToCitizen ?? false;
   }
 
-  private async recipients(report: Report): Promise<string[]> {
-    const out = new Set<string>();
-    if (report.citizenId && report.contactable) out.add(report.citizenId);
-    for (const follow of await this.deps.follows.forReport(report.id)) out.add(follow.citizen);
-    return [...out];
+  /** Who hears of the report, each with when they began to follow it. */
+  private async recipients(report: Report): Promise<Map<string, Date>> {
+    const out = new Map<string, Date>();
+    if (report.citizenId && report.contactable) out.set(report.citizenId, report.createdAt);
+    for (const follow of await this.deps.follows.forReport(report.id)) if (!out.has(follow.citizen)) out.set(follow.citizen, follow.since);
+    return out;
   }
 
   /** `asked`: its question follows in the conversation, so the notice does not say how to answer it. */

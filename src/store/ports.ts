@@ -12,6 +12,7 @@ import type { Handoff } from "../domain/model/handoff.js";
 import type { ChatPurpose, LinkedChat } from "../domain/model/linked-chat.js";
 import type { Member } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
+import type { Commitment, CommitmentFollow, Plan } from "../domain/model/plan.js";
 import type { GeoPoint, Report } from "../domain/model/report.js";
 
 export interface CitizenRepository {
@@ -282,6 +283,44 @@ export interface HandoffRepository {
   save(handoff: Handoff): Promise<void>;
 }
 
+/** The Planes de Acción Municipales: one per municipality. */
+export interface PlanRepository {
+  get(municipality: string): Promise<Plan | null>;
+  save(plan: Plan): Promise<void>;
+  /** Every plan, by municipality key. */
+  list(): Promise<Plan[]>;
+}
+
+/** The commitments of the plans, each written on the version it was read at (as reports are). */
+export interface CommitmentRepository {
+  get(id: string): Promise<Commitment | null>;
+  /** A municipality's commitments, by number. */
+  forMunicipality(municipality: string): Promise<Commitment[]>;
+  /** The commitments a report is linked to. */
+  withReport(report: string): Promise<Commitment[]>;
+  /** Adds a new commitment; one with its id already there is refused (DuplicateError). */
+  insert(commitment: Commitment): Promise<void>;
+  /** Replaces it if still at `expectedVersion`; false otherwise, and nothing is written. */
+  update(commitment: Commitment, expectedVersion: number): Promise<boolean>;
+  /** Commitments whose changes are not all queued as notices yet, oldest change first. */
+  undispatched(limit: number): Promise<Commitment[]>;
+  /** Records that the notices of `version` are queued; pending stays if it changed meanwhile. */
+  markDispatched(id: string, version: number): Promise<void>;
+}
+
+/** Citizens following commitments. */
+export interface CommitmentFollowRepository {
+  /** False when this citizen already follows it. */
+  add(follow: CommitmentFollow): Promise<boolean>;
+  /** False when they did not follow it. */
+  remove(commitment: string, citizen: string): Promise<boolean>;
+  get(commitment: string, citizen: string): Promise<CommitmentFollow | null>;
+  forCommitment(commitment: string): Promise<CommitmentFollow[]>;
+  forCitizen(citizen: string): Promise<CommitmentFollow[]>;
+  /** Drops every follow of a citizen ("baja"); resolves with how many went. */
+  dropCitizen(citizen: string): Promise<number>;
+}
+
 /** A write refused because it would repeat a unique value (a folio, a Telegram id). */
 export class DuplicateError extends Error {}
 
@@ -315,6 +354,9 @@ export interface Store {
   cards: CardRepository;
   prompts: PromptRepository;
   handoffs: HandoffRepository;
+  plans: PlanRepository;
+  commitments: CommitmentRepository;
+  commitmentFollows: CommitmentFollowRepository;
   /** Present when the store is shared between machines (MongoDB). */
   sharedFiles?: SharedFiles;
   /** Resolves when the store answers (the health check). */

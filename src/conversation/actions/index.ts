@@ -1,5 +1,6 @@
 /** Every action a flow may call, by name. Flows naming another action fail to load. */
 import type { Action } from "./action.js";
+import { commitmentActions } from "./commitments.js";
 import { consentActions } from "./consent.js";
 import { followingActions } from "./following.js";
 import { handoffActions } from "./handoff.js";
@@ -20,6 +21,7 @@ export function createActions(services: Services): Map<string, Action> {
     ...reportActions(services),
     ...handoffActions(services),
     ...followingActions(services),
+    ...commitmentActions(services),
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

@@ -4,9 +4,11 @@ import type { Categories } from "../../domain/categories.js";
 import type { Citizens } from "../../domain/citizens.js";
 import type { Following } from "../../domain/following.js";
 import type { Handoffs } from "../../domain/handoffs.js";
+import type { CalendarDate } from "../../domain/model/plan.js";
 import type { Report } from "../../domain/model/report.js";
 import type { Municipalities } from "../../domain/municipalities.js";
 import type { Photos } from "../../domain/photos.js";
+import type { CitizenPlans } from "../../domain/plan/citizen-plans.js";
 import type { PublicReport } from "../../domain/public-report.js";
 import type { Reports } from "../../domain/reports.js";
 import type { Resolution } from "../../domain/resolution.js";
@@ -21,6 +23,10 @@ export interface Services {
   texts: Texts;
   /** Conversations with a person of the secretariat ("hablar"). */
   handoffs: Handoffs;
+  /** The plans as citizens see and follow them. */
+  plans: CitizenPlans;
+  /** Today in the deployment's time zone (a milestone past its date is late). */
+  today: () => CalendarDate;
   privacyVersion: string;
   following: Following;
   resolution: Resolution;

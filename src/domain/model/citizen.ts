@@ -14,6 +14,8 @@ export interface Citizen {
   chatId: string;
   language: Language;
   consent: Consent | null;
+  /** When they said "baja": notices of what they followed before stop (what they follow afterwards is told). */
+  noticesStoppedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -27,4 +29,10 @@ export function addressOf(id: string): { channel: ChannelName; chatId: string } 
   const at = id.indexOf(":");
   const channel = id.slice(0, at) as ChannelName;
   return at > 0 && CHANNELS.includes(channel) ? { channel, chatId: id.slice(at + 1) } : undefined;
+}
+
+/** Whether a citizen still hears of something they began to follow at `since` ("baja" after it stops it). */
+export function hearsOf(citizen: Pick<Citizen, "noticesStoppedAt"> | null, since: Date): boolean {
+  const stopped = citizen?.noticesStoppedAt;
+  return !stopped || new Date(since).getTime() > new Date(stopped).getTime();
 }

@@ -26,7 +26,17 @@ export type DomainEvent =
   /** A member's reply was sent to the citizen (never its text). */
   | { type: "handoff_replied"; handoff: string; municipality: string }
   /** The conversation ended: by the citizen (menú, cancelar) or by a member. */
-  | { type: "handoff_closed"; handoff: string; municipality: string; by: "citizen" | "member" };
+  | { type: "handoff_closed"; handoff: string; municipality: string; by: "citizen" | "member" }
+  /** A plan file was imported (`example`: the shipped demonstration). */
+  | { type: "plan_imported"; municipality: string; created: number; updated: number; example: boolean }
+  | { type: "milestone_done"; municipality: string; commitment: string; milestone: number; evidence: boolean }
+  | { type: "milestone_moved"; municipality: string; commitment: string; milestone: number; from: string; to: string }
+  | { type: "indicator_updated"; municipality: string; commitment: string; indicator: number; from: number; to: number }
+  | { type: "report_linked"; report: string; municipality: string; commitment: string }
+  | { type: "commitment_followed"; municipality: string; commitment: string; citizen: string }
+  | { type: "commitment_unfollowed"; municipality: string; commitment: string; citizen: string }
+  /** "baja": the citizen asked for no more notices. */
+  | { type: "notices_stopped"; citizen: string };
 
 export type EventType = DomainEvent["type"];
 

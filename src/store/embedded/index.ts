@@ -21,6 +21,7 @@ import { lockDataDir } from "./lock.js";
 import { FileMedia } from "./media.js";
 import { EmbeddedLinkedChats, EmbeddedMembers } from "./members.js";
 import { EmbeddedOutbox } from "./outbox.js";
+import { EmbeddedCommitmentFollows, EmbeddedCommitments, EmbeddedPlans } from "./plans.js";
 import { EmbeddedReports } from "./reports.js";
 import { EmbeddedCards, EmbeddedHandoffs, EmbeddedPrompts } from "./secretariat.js";
 
@@ -51,6 +52,9 @@ const COLLECTIONS = {
   cards: [],
   prompts: [{ fieldName: "createdAt", expireAfterSeconds: PROMPT_TTL_S }],
   handoffs: [{ fieldName: "citizen" }],
+  plans: [],
+  commitments: [{ fieldName: "municipality" }, { fieldName: "dispatchPending" }, { fieldName: "reports" }],
+  commitment_follows: [{ fieldName: "commitment" }, { fieldName: "citizen" }],
 } satisfies Record<string, IndexSpec[]>;
 
 export interface EmbeddedOptions {
@@ -95,6 +99,9 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     cards: new EmbeddedCards(db.cards),
     prompts: new EmbeddedPrompts(db.prompts),
     handoffs: new EmbeddedHandoffs(db.handoffs),
+    plans: new EmbeddedPlans(db.plans),
+    commitments: new EmbeddedCommitments(db.commitments),
+    commitmentFollows: new EmbeddedCommitmentFollows(db.commitment_follows),
     // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
     unavailable: (err) => err instanceof StoreWriteError,
     async ping() {

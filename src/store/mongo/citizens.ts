@@ -16,6 +16,8 @@ export const citizenSchema = new Schema(
       type: new Schema({ version: { type: String, required: true }, at: { type: Date, required: true } }, SCHEMA_OPTIONS),
       default: null,
     },
+    // "baja": no notices of what was followed before this time.
+    noticesStoppedAt: { type: Date },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

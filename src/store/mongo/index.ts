@@ -1,7 +1,7 @@
 /**
  * The production store: MongoDB through mongoose, one file per aggregate (citizens, conversations,
  * reports, inbound, counters, media, outbox, events, members and linked chats, follows, report cards,
- * the bot's questions in groups and handoffs) as in store/embedded/. Start-up connects (see connection.ts),
+ * the bot's questions in groups, handoffs, plans and commitments) as in store/embedded/. Start-up connects (see connection.ts),
  * brings collections and indexes to what the schemas declare (indexes.ts), and only then hands the
  * store over. Commands fail fast while the server is away (no buffering), so the conversation layer
  * can keep the message and tell the citizen (errors.ts says which errors mean that).
@@ -22,6 +22,7 @@ import { syncIndexes } from "./indexes.js";
 import { GridFsMedia, mediaFileModel } from "./media.js";
 import { linkedChatModel, MongoLinkedChats, MongoMembers, memberModel, RETIRED_MEMBER_INDEXES } from "./members.js";
 import { MongoOutbox, outboxModel } from "./outbox.js";
+import { commitmentFollowModel, commitmentModel, MongoCommitmentFollows, MongoCommitments, MongoPlans, planModel } from "./plans.js";
 import { MongoReports, RETIRED_REPORT_INDEXES, reportModel } from "./reports.js";
 import { cardModel, handoffModel, MongoCards, MongoHandoffs, MongoPrompts, promptModel } from "./secretariat.js";
 import { GridFsSharedFiles } from "./shared-files.js";
@@ -50,6 +51,9 @@ export function defineModels(conn: Connection) {
     cards: cardModel(conn),
     prompts: promptModel(conn),
     handoffs: handoffModel(conn),
+    plans: planModel(conn),
+    commitments: commitmentModel(conn),
+    commitmentFollows: commitmentFollowModel(conn),
     mediaFiles: mediaFileModel(conn),
   };
 }
@@ -94,6 +98,9 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
       cards: new MongoCards(models.cards),
       prompts: new MongoPrompts(models.prompts),
       handoffs: new MongoHandoffs(models.handoffs),
+      plans: new MongoPlans(models.plans),
+      commitments: new MongoCommitments(models.commitments),
+      commitmentFollows: new MongoCommitmentFollows(models.commitmentFollows),
       media: new GridFsMedia(bucket(conn, "media"), db.collection("media.files")),
       sharedFiles: new GridFsSharedFiles(bucket(conn, "shared")),
       unavailable: isConnectionError,
