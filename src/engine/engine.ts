@@ -8,7 +8,7 @@ import type { Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import { type AnswerResult, asShownChoice, choiceOptions, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
-import { type Flow, type FlowSet, findLink, flowForIntent, MENU_FLOW, nextInOrder, type Position, resolveTarget, type Step } from "./flow.js";
+import { type Flow, type FlowSet, findLink, flowForIntent, MENU_FLOW, nextInOrder, type Position, resolveTarget, type Step, UNSUBSCRIBE_FLOW } from "./flow.js";
 import type { AnswerSpec, Target } from "./flow-schema.js";
 import { guess, heardVars, interpret } from "./interpret.js";
 import { prompt } from "./steps/ask.js";
@@ -251,6 +251,7 @@ export class Engine {
     let current = state?.lang ?? lang;
     const word = this.wordOf(input);
     if (word === "language") return this.start("language", current, [], vars);
+    if (word === "unsubscribe") return this.start(UNSUBSCRIBE_FLOW, current, [], vars);
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.notice" });
     if (isEmergency(input)) notices.push({ key: "global.emergency" });
@@ -300,6 +301,9 @@ export class Engine {
         return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
       case "privacy":
         return { state, replies: [{ key: "privacy.notice" }, ...this.reprompt(state)] };
+      case "unsubscribe":
+        // "baja": notices stop at once; a draft waits, kept, and the menu offers it back.
+        return this.start(UNSUBSCRIBE_FLOW, state.lang, [], park(this.flows, state));
     }
   }
 

@@ -87,5 +87,7 @@ export function flowCommands(flows: FlowSet): FlowCommand[] {
 
 /** The flow every conversation starts from and returns to. */
 export const MENU_FLOW = "menu";
+/** Where "baja" leads, from anywhere: no more notices. */
+export const UNSUBSCRIBE_FLOW = "unsubscribe";
 /** Flows the engine itself jumps to (global words). */
-export const REQUIRED_FLOWS = [MENU_FLOW, "welcome", "language"];
+export const REQUIRED_FLOWS = [MENU_FLOW, "welcome", "language", UNSUBSCRIBE_FLOW];

@@ -54,6 +54,7 @@ export const CODE_KEYS: readonly string[] = [
   "words.cancel",
   "words.help",
   "words.language",
+  "words.unsubscribe",
   // the conversation runtime
   "global.expired",
   "errors.internal",
@@ -102,6 +103,7 @@ export const CODE_KEYS: readonly string[] = [
   "telegram.commands.cancel",
   "telegram.commands.privacy",
   "telegram.commands.talk",
+  "telegram.commands.unsubscribe",
   // the privacy notice page: each language named in its own (`language.<code>`)
   "language.es",
   "language.en",
@@ -209,6 +211,20 @@ export const CODE_KEYS: readonly string[] = [
   // conversations with a person, the citizen side (secretariat/handoff-desk.ts)
   "handoff.member_said",
   "handoff.closed",
+  // notices to citizens following a commitment (notify/commitment-dispatch.ts)
+  "commitments.notice.header",
+  "commitments.notice.milestone_done",
+  "commitments.notice.evidence",
+  "commitments.notice.milestone_moved",
+  "commitments.notice.indicator_updated",
+  "commitments.notice.progress",
+  "commitments.notice.footer",
+  // a commitment's principles, by name (conversation/actions/commitments.ts)
+  "learn.principles.transparencia.title",
+  "learn.principles.rendicion.title",
+  "learn.principles.participacion.title",
+  "learn.principles.colaboracion.title",
+  "learn.principles.innovacion.title",
   // WhatsApp
   "whatsapp.choose_hint",
   "whatsapp.location_hint",
@@ -237,4 +253,14 @@ export const CODE_KEY_FAMILIES: readonly string[] = [
   "secretariat.channels.",
   // the moves' labels on a card, by status (optional: the status's name when absent)
   "secretariat.actions.",
+];
+export const CODE_KEY_FAMILIES: readonly string[] = [
+  "channel.",
+  "telegram.commands.",
+  "whatsapp.admin.",
+  "words.",
+  "language.",
+  "category.",
+  "status.names.",
+  "learn.principles.",
 ];

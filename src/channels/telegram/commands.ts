@@ -28,6 +28,7 @@ const WORD_COMMANDS: Command[] = [
   { key: "cancel", names: { "es-MX": "cancelar", en: "cancel" }, content: () => ({ type: "word", word: "cancel" }) },
   { key: "privacy", names: { "es-MX": "privacidad", en: "privacy" }, content: () => ({ type: "word", word: "privacy" }) },
   { key: "talk", names: { "es-MX": "hablar", en: "talk" }, content: () => ({ type: "open", link: "hablar" }) },
+  { key: "unsubscribe", names: { "es-MX": "baja", en: "unsubscribe" }, content: () => ({ type: "word", word: "unsubscribe" }) },
 ];
 
 /** The bot's commands: /start and the flows' after it, then the words'. */

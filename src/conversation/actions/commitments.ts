@@ -7,7 +7,7 @@ import type { Services } from "./services.js";
 /** A commitment in a list: its number, title, bar, percent and status (label `commitments.status.<status>`). */
 function item(s: CommitmentSummary): Json {
   const c = s.commitment;
-  return { value: String(c.number), label: `${c.number}. ${c.title}`, number: c.number, title: c.title, bar: s.bar, percent: s.percent, status: s.status };
+  return { value: String(c.number), label: c.title, number: c.number, title: c.title, bar: s.bar, percent: s.percent, status: s.status };
 }
 
 const municipalityKey = z.string().regex(/^\d{5}$/);
