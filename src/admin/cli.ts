@@ -4,6 +4,7 @@
  *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), insert-only
  * On the embedded store, while the bot runs (it holds DATA_DIR), the secretariat's commands are
  * run by the bot itself through its console socket (readable by its owner only).
+ *   plan …               the Planes de Acción: import, export, link (plan-commands.ts)
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -17,17 +18,20 @@ import { openMongoStore } from "../store/mongo/index.js";
 import { createLogger } from "../util/logger.js";
 import { redactSecrets } from "../util/secrets.js";
 import { type MigrationProgress, migrateToMongo } from "./migrate.js";
+import { PLAN_USAGE, planCommand } from "./plan-commands.js";
 
 const USAGE = `usage: npm run admin -- <command>
 
 ${SECRETARIAT_USAGE}
   migrate --to mongo   copies everything the embedded store in DATA_DIR holds (counters, citizens,
                        conversations, reports, inbound ids, the outbox, the audit trail, members,
-                       linked chats, follows, cards, questions in groups, handoffs and photos)
+                       linked chats, follows, cards, questions in groups, handoffs, plans,
+                       commitments and their follows, and photos)
                        into MongoDB at MONGODB_URI. Insert-only:
                        what MongoDB already has (same id) is kept as it is, never overwritten by the
                        older copy; counters only move forward. Safe to run again, also after the
-                       bot has run on MongoDB. Stop the bot first: the embedded store has one process.`;
+                       bot has run on MongoDB. Stop the bot first: the embedded store has one process.
+${PLAN_USAGE}`;
 
 /** A bar per collection on a terminal; one line per collection otherwise (logs, CI). */
 function progressBar(): MigrationProgress {
@@ -81,6 +85,10 @@ async function secretariat(argv: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   if (SECRETARIAT_COMMANDS.includes(argv[0])) return secretariat(argv);
+  if (argv[0] === "plan") {
+    if (existsSync(".env")) process.loadEnvFile(".env");
+    return planCommand(argv.slice(1), loadConfig(), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
+  }
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { to: { type: "string" }, help: { type: "boolean" } } });
   if (values.help || positionals[0] !== "migrate" || values.to !== "mongo") {
     process.stderr.write(`${USAGE}\n`);

@@ -253,14 +253,5 @@ export const CODE_KEY_FAMILIES: readonly string[] = [
   "secretariat.channels.",
   // the moves' labels on a card, by status (optional: the status's name when absent)
   "secretariat.actions.",
-];
-export const CODE_KEY_FAMILIES: readonly string[] = [
-  "channel.",
-  "telegram.commands.",
-  "whatsapp.admin.",
-  "words.",
-  "language.",
-  "category.",
-  "status.names.",
   "learn.principles.",
 ];

@@ -1,0 +1,146 @@
+/**
+ * `npm run admin -- plan …`: the Planes de Acción from the command line.
+ *   plan import FILE                 create or update a plan from a YAML or CSV file (idempotent)
+ *   plan import --demo               load the shipped example plan (examples/plan-de-accion.example.yaml), marked as an example
+ *   plan export --municipality K     the plan in the same format (--format yaml|csv, --out FILE)
+ *   plan link FOLIO COMMITMENT       link a report to a commitment (3, or 15054-3)
+ * The commands work on the bot's own store: on the embedded store, while the bot runs it holds the
+ * data folder and the command says so in one line (on MongoDB they run side by side).
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type App, createApp } from "../app.js";
+import type { Config } from "../config/settings.js";
+import { PlanFileError } from "../domain/plan/file-schema.js";
+import { formatOf, type PlanFormat, readPlanFile, writePlanFile } from "../domain/plan/plan-file.js";
+import { PlanError } from "../domain/plan/plans.js";
+import { DataDirInUseError } from "../store/embedded/lock.js";
+import { createLogger } from "../util/logger.js";
+
+/** The shipped example, relative to the project. */
+export const EXAMPLE_PLAN = join("examples", "plan-de-accion.example.yaml");
+
+export const PLAN_USAGE = `  plan import FILE               creates or updates the plan a YAML or CSV file holds (running it again changes nothing);
+                                 every problem is listed with the file, its line and the field
+  plan import --demo             loads the shipped example (${EXAMPLE_PLAN}), shown to citizens marked as an example
+  plan export --municipality K   writes the plan of municipality K (INEGI key or name) in the same format:
+                                 --format yaml|csv (yaml by default, or from --out's extension), --out FILE (stdout otherwise)
+  plan link FOLIO COMMITMENT     links a report to a commitment of its municipality (3, or 15054-3): its citizens hear of the commitment's changes`;
+
+type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
+
+/** Runs a plan command; resolves with the exit status. */
+export async function planCommand(argv: string[], config: Config, out: Out): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { demo: { type: "boolean" }, municipality: { type: "string" }, format: { type: "string" }, out: { type: "string" } },
+  });
+  const [sub, ...rest] = positionals;
+  const usage = () => {
+    out.stderr(`usage: npm run admin -- plan import FILE | plan import --demo | plan export --municipality K | plan link FOLIO COMMITMENT\n${PLAN_USAGE}\n`);
+    return 2;
+  };
+  if (sub === "import" && (values.demo ? rest.length === 0 : rest.length === 1)) {
+    const file = values.demo ? EXAMPLE_PLAN : rest[0];
+    const text = await readText(file, out);
+    if (text === undefined) return 1;
+    let parsed: ReturnType<typeof readPlanFile>;
+    try {
+      parsed = readPlanFile(file, text);
+    } catch (err) {
+      return refuse(err, out);
+    }
+    return withApp(config, out, async (app) => {
+      const r = await app.plans.import(parsed.plan, parsed.where, { demo: values.demo });
+      const name = app.municipalities.get(r.plan.municipality)?.name ?? r.plan.municipality;
+      out.stdout(
+        `${file}: plan of ${name} (${r.plan.municipality})${r.plan.example ? ", an example" : ""}: ${r.created} commitments created, ${r.updated} updated, ${r.unchanged} unchanged; ${r.notices} changes to tell followers\n`,
+      );
+      return 0;
+    });
+  }
+  if (sub === "export" && rest.length === 0 && values.municipality) {
+    const format: PlanFormat | undefined = values.format
+      ? ["yaml", "csv"].includes(values.format)
+        ? (values.format as PlanFormat)
+        : undefined
+      : values.out
+        ? formatOf(values.out)
+        : "yaml";
+    if (!format) {
+      out.stderr(`municipio-abierto admin: plan export writes yaml or csv (--format, or an --out file ending in .yaml or .csv)\n`);
+      return 2;
+    }
+    return withApp(config, out, async (app) => {
+      const key = values.municipality as string;
+      const m = app.municipalities.get(key) ?? (app.municipalities.search(key).length === 1 ? app.municipalities.search(key)[0] : undefined);
+      if (!m) throw new PlanError(`no single municipality is ${JSON.stringify(key)}: write its INEGI key (15054) or its name`);
+      const found = await app.plans.get(m.cvegeo);
+      if (!found) throw new PlanError(`${m.name} (${m.cvegeo}) has no plan`);
+      const text = writePlanFile(format, found.plan, found.commitments);
+      if (values.out) {
+        await writeFile(values.out, text);
+        out.stderr(`${values.out}: plan of ${m.name} (${m.cvegeo}), ${found.commitments.length} commitments\n`);
+      } else out.stdout(text);
+      return 0;
+    });
+  }
+  if (sub === "link" && rest.length === 2) {
+    return withApp(config, out, async (app) => {
+      const r = await app.plans.link(rest[0], rest[1]);
+      out.stdout(
+        `${r.folio} ${r.already ? "was already" : "is now"} linked to commitment ${r.commitment.number} of ${r.commitment.municipality} (${r.commitment.reports.length} reports)\n`,
+      );
+      return 0;
+    });
+  }
+  return usage();
+}
+
+async function readText(file: string, out: Out): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    out.stderr(`municipio-abierto admin: ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder" : "cannot be read"}\n`);
+    return undefined;
+  }
+}
+
+/** A refusal of ours: its lines, status 1. Anything else goes on up. */
+function refuse(err: unknown, out: Out): number {
+  if (err instanceof PlanFileError) {
+    out.stderr(`municipio-abierto admin: the plan was not imported, nothing was changed:\n${err.problems.map((p) => `  ${p}\n`).join("")}`);
+    return 1;
+  }
+  if (err instanceof PlanError || err instanceof DataDirInUseError) {
+    out.stderr(`municipio-abierto admin: ${err.message}\n`);
+    return 1;
+  }
+  throw err;
+}
+
+/** The bot's composition on its store, for one command; closed afterwards. */
+async function withApp(config: Config, out: Out, run: (app: App) => Promise<number>): Promise<number> {
+  let app: App;
+  try {
+    app = await createApp(config, { logger: createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr) });
+  } catch (err) {
+    if (err instanceof DataDirInUseError) {
+      out.stderr(
+        `municipio-abierto admin: the bot is running on ${config.DATA_DIR} (the embedded store has one process): stop it, run the command, and start it again\n`,
+      );
+      return 1;
+    }
+    throw err;
+  }
+  try {
+    return await run(app);
+  } catch (err) {
+    return refuse(err, out);
+  } finally {
+    await app.close();
+  }
+}
