@@ -85,6 +85,42 @@ describe("migrate to MongoDB (wire double)", () => {
         data: { folio: "MET-2026-000001" },
       },
     ]);
+    // A plan with one commitment someone follows.
+    await embedded.plans.save({
+      municipality: "15054",
+      title: "Plan de Acción de Metepec",
+      period: { start: "2026-01-01", end: "2027-12-31" },
+      state: "en_implementacion",
+      example: false,
+      createdAt,
+      updatedAt: createdAt,
+    });
+    await embedded.commitments.insert({
+      id: "15054-1",
+      municipality: "15054",
+      number: 1,
+      title: "Colonias iluminadas",
+      problem: "Luminarias apagadas",
+      baseline: "35 %",
+      objective: "Repararlas",
+      actions: "Censo",
+      responsible: "Servicios Públicos",
+      coResponsible: "Colectivo",
+      principles: ["transparencia"],
+      start: "2026-02-01",
+      end: "2026-12-15",
+      state: "vigente",
+      milestones: [{ number: 1, title: "Censo", due: "2026-03-31", done: "2026-03-30", evidence: "https://example.org/c", weight: 1, reason: null }],
+      indicators: [],
+      reports: [],
+      changes: [{ version: 2, at: createdAt, by: "m1", kind: "milestone_done", milestone: 1, done: "2026-03-30", evidence: "https://example.org/c" }],
+      version: 2,
+      dispatched: 1,
+      dispatchPending: true,
+      createdAt,
+      updatedAt: createdAt,
+    });
+    await embedded.commitmentFollows.add({ commitment: "15054-1", citizen: "telegram:5001", since: createdAt });
     await embedded.outbox.add([
       {
         id: "notice:1",
@@ -129,6 +165,11 @@ describe("migrate to MongoDB (wire double)", () => {
     expect(inserted(wire, "inbound")).toHaveLength(9);
     expect(inserted(wire, "members")).toEqual([expect.objectContaining({ _id: "m1", telegramId: null, municipalities: ["15054"] })]);
     expect(inserted(wire, "members")[0]).not.toHaveProperty("id");
+    // A commitment as the bot's own repository writes it: its id once, a change still to be told still pending.
+    expect(inserted(wire, "commitments")).toEqual([expect.objectContaining({ _id: "15054-1", dispatchPending: true, version: 2 })]);
+    expect(inserted(wire, "commitments")[0]).not.toHaveProperty("id");
+    expect(inserted(wire, "plans")).toEqual([expect.objectContaining({ _id: "15054", example: false })]);
+    expect(inserted(wire, "commitment_follows")).toEqual([expect.objectContaining({ _id: "15054-1|telegram:5001", citizen: "telegram:5001" })]);
     // The conversation's own trail (consent, the report) and the one written here.
     expect(inserted(wire, "events")).toHaveLength(3);
     expect(inserted(wire, "events")).toEqual(
@@ -157,6 +198,9 @@ describe("migrate to MongoDB (wire double)", () => {
       cards: { copied: 0, kept: 0, conflicts: [] },
       prompts: { copied: 0, kept: 0, conflicts: [] },
       handoffs: { copied: 0, kept: 0, conflicts: [] },
+      plans: { copied: 1, kept: 0, conflicts: [] },
+      commitments: { copied: 1, kept: 0, conflicts: [] },
+      commitment_follows: { copied: 1, kept: 0, conflicts: [] },
       media: { copied: 1, kept: 0, conflicts: [] },
     });
   });
@@ -254,6 +298,9 @@ async function contents(mongo: MongoStore): Promise<Record<string, unknown[]>> {
     "cards",
     "prompts",
     "handoffs",
+    "plans",
+    "commitments",
+    "commitment_follows",
     "media.files",
     "media.chunks",
   ]) {

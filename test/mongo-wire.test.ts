@@ -263,6 +263,9 @@ describe("indexes at start-up", () => {
       "cards",
       "prompts",
       "handoffs",
+      "plans",
+      "commitments",
+      "commitment_follows",
       "media.files",
     ]);
   });

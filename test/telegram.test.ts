@@ -31,7 +31,13 @@ const telegramEnv = (extra: Record<string, string> = {}) => fakeTelegramEnv(fake
 async function reportWithButtons(ana: FakeUser): Promise<string> {
   await ana.say("/start");
   const menu = await ana.expect("¿Qué quieres hacer?");
-  expect(buttons(menu)).toEqual(["Reportar un problema", "Consultar mi reporte", "Conocer el Gobierno Abierto", "Idioma / Language"]);
+  expect(buttons(menu)).toEqual([
+    "Reportar un problema",
+    "Consultar mi reporte",
+    "Conocer el Gobierno Abierto",
+    "Compromisos de mi municipio",
+    "Idioma / Language",
+  ]);
   await ana.press("Reportar un problema");
   await ana.expect("Aviso de privacidad");
   await ana.expect("¿Aceptas el aviso de privacidad");

@@ -114,7 +114,7 @@ export function parseCsv(name: string, text: string): Row[] {
 }
 
 /** The rows as the plan file's structure (cells as text; the schema reads numbers and dates), and where each field came from. */
-export function readCsv(name: string, text: string): { raw: unknown; where: Locator } {
+export function readCsv(name: string, text: string): { raw: unknown; where: Locator; problems: string[] } {
   const rows = parseCsv(name, text);
   const problems: string[] = [];
   const header = rows.shift();
@@ -188,8 +188,7 @@ export function readCsv(name: string, text: string): { raw: unknown; where: Loca
     place(["commitments", i, p.kind, j], p.row.line);
     for (const [field, column] of Object.entries(p.cols)) place(["commitments", i, p.kind, j, field], p.row.line, column);
   }
-  if (!plan) problems.push(`${name}: there is no plan row (record "plan": municipality, title, period, state)`);
-  if (problems.length) throw new PlanFileError(problems);
+  if (!plan) throw new PlanFileError([...problems, `${name}: there is no plan row (record "plan": municipality, title, period, state)`]);
 
   const where: Locator = (path) => {
     for (let n = path.length; n >= 0; n--) {
@@ -201,7 +200,8 @@ export function readCsv(name: string, text: string): { raw: unknown; where: Loca
     }
     return `${name}: ${path.map(String).join(".")}`;
   };
-  return { raw: { ...plan, commitments }, where };
+  // Rows that fit nowhere are listed with what the schema finds in the rest.
+  return { raw: { ...plan, commitments }, where, problems };
 }
 
 /** The column a missing field would be in. */

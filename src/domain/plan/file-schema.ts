@@ -29,11 +29,17 @@ const optionalText = (max: number) =>
     .nullish()
     .transform((v) => (v ? v : null));
 
+/** Whether `YYYY-MM-DD` names a day that exists (not 2026-02-30). */
+function isRealDay(v: string): boolean {
+  const at = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(at.getTime()) && at.toISOString().startsWith(v);
+}
+
 /** `2026-03-31`, a day that exists. */
 export const calendarDate = z
   .string({ error: "must be a date written YYYY-MM-DD" })
   .trim()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), {
+  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDay(v), {
     error: (issue) => `${JSON.stringify(issue.input)} is not a date: write YYYY-MM-DD (2026-03-31)`,
   });
 
@@ -126,11 +132,17 @@ export const planFileSchema = z.strictObject({
 export type PlanFile = z.output<typeof planFileSchema>;
 export type CommitmentFile = PlanFile["commitments"][number];
 
-/** The field an issue is about, as a person reads it: `due`, or the list it is in. */
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** What is wrong, as a person reads it; `raw` is the file's content (a field absent from it is missing). */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
-  if (issue.code === "invalid_type" && issue.input === undefined) return "is missing";
+  if (issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined) return "is missing";
   return issue.message;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const part of path) value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[part] : undefined;
+  return value;
 }
 
 /** The file's content checked: the plan, or every problem with its place. */
@@ -140,7 +152,7 @@ export function checkPlanFile(raw: unknown, where: Locator): PlanFile {
     const problems: string[] = [];
     for (const issue of parsed.error.issues) {
       const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
-      problems.push(`${where(path)}: ${describeIssue(issue)}`);
+      problems.push(`${where(path)}: ${describeIssue(issue, raw)}`);
     }
     throw new PlanFileError([...new Set(problems)]);
   }

@@ -18,10 +18,17 @@ export function formatOf(file: string): PlanFormat | undefined {
 export function readPlanFile(name: string, text: string): { plan: PlanFile; where: Locator } {
   const format = formatOf(name);
   if (!format) throw new PlanFileError([`${name}: a plan file ends in .yaml, .yml or .csv`]);
-  const { raw, where } = format === "yaml" ? readYaml(name, text) : readCsv(name, text);
+  const { raw, where, problems = [] } = format === "yaml" ? readYaml(name, text) : readCsv(name, text);
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
     throw new PlanFileError([`${name}:1: the file does not hold a plan (municipality, title, period, state, commitments)`]);
-  return { plan: checkPlanFile(raw, where), where };
+  let plan: PlanFile;
+  try {
+    plan = checkPlanFile(raw, where);
+  } catch (err) {
+    throw err instanceof PlanFileError ? new PlanFileError([...problems, ...err.problems]) : err;
+  }
+  if (problems.length) throw new PlanFileError(problems);
+  return { plan, where };
 }
 
 /** A stored plan in the file's shape and field order (what import reads back unchanged). */

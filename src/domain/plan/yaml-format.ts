@@ -3,7 +3,7 @@ import { isNode, LineCounter, parseDocument, stringify } from "yaml";
 import { type Locator, PlanFileError, pathText } from "./file-schema.js";
 
 /** The document's content and where each path is; a file YAML cannot read is refused with its line. */
-export function readYaml(name: string, text: string): { raw: unknown; where: Locator } {
+export function readYaml(name: string, text: string): { raw: unknown; where: Locator; problems?: string[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
