@@ -112,8 +112,8 @@ export class CommitmentDispatcher {
     const out = new Map<string, Date>();
     const add = (citizen: string, since: Date) => {
       const known = out.get(citizen);
-      // The earliest reason counts: a later "baja" stops them all.
-      if (!known || known > since) out.set(citizen, since);
+      // The newest reason counts: one begun after a "baja" (following it again) is told.
+      if (!known || known < since) out.set(citizen, since);
     };
     for (const f of await this.deps.follows.forCommitment(commitment.id)) add(f.citizen, f.since);
     for (const id of commitment.reports) {

@@ -154,7 +154,11 @@ export class Dispatcher {
   private async recipients(report: Report): Promise<Map<string, Date>> {
     const out = new Map<string, Date>();
     if (report.citizenId && report.contactable) out.set(report.citizenId, report.createdAt);
-    for (const follow of await this.deps.follows.forReport(report.id)) if (!out.has(follow.citizen)) out.set(follow.citizen, follow.since);
+    // The newest reason counts: one begun after a "baja" is told.
+    for (const follow of await this.deps.follows.forReport(report.id)) {
+      const known = out.get(follow.citizen);
+      if (!known || known < follow.since) out.set(follow.citizen, follow.since);
+    }
     return out;
   }
 
