@@ -22,7 +22,15 @@ afterEach(async () => {
 });
 
 const buttons = (m: BotMessage) => m.reply_markup?.inline_keyboard?.flat().map((b) => b.text) ?? [];
-const metepec: Member = { id: "m-met", name: "Ana", role: "facilitador", municipalities: ["15054"], telegramId: "2001", createdAt: new Date(0), updatedAt: new Date(0) };
+const metepec: Member = {
+  id: "m-met",
+  name: "Ana",
+  role: "facilitador",
+  municipalities: ["15054"],
+  telegramId: "2001",
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+};
 
 describe("commitments on telegram", () => {
   it("a deep link opens the commitment; Seguir follows it after consent; a milestone done arrives once; /baja stops notices", async () => {

@@ -63,6 +63,7 @@ class ConsoleDriver implements Driver {
 
   async received(user: string): Promise<OutboundMessage[]> {
     await this.bot.app.dispatcher.sweep();
+    await this.bot.app.commitmentDispatcher.sweep();
     while ((await this.bot.app.delivery.runOnce("console")) > 0);
     return this.inbox(user).splice(0);
   }
@@ -184,6 +185,7 @@ class WebDriver implements Driver {
   async received(user: string): Promise<OutboundMessage[]> {
     const session = await this.open(user);
     await this.bot.app.dispatcher.sweep();
+    await this.bot.app.commitmentDispatcher.sweep();
     // Delivered when the outbox has nothing left for the page (each message acknowledged).
     for (let waited = 0; (await this.bot.app.store.outbox.unsentFor("web", session)).length > 0; waited += 20) {
       if (waited > 10_000) throw new Error(`notices for ${user} were not delivered to the page`);

@@ -14,6 +14,9 @@
  *   as: NAME      another citizen; the last answer becomes what reached them meanwhile
  *   restart: true the bot restarts on the same data mid-conversation
  *   advance_minutes: N
+ *   plan: metepec | demo
+ *                 imports a Plan de Acción for Metepec with dates around the clock's today (test/helpers/plans.ts),
+ *                 or loads the shipped example as `plan import --demo` does
  *
  * Every answer is seen as the console shows it: each message's text, its choices numbered. A named
  * group in a `bot:` pattern, such as `(?<folio>MET-\d{4}-000001)`, remembers what it matched, and
@@ -27,6 +30,8 @@ import { z } from "zod";
 import { formatConsoleReply } from "../../src/channels/console/adapter.js";
 import { ALL_MUNICIPALITIES, type Member } from "../../src/domain/model/member.js";
 import type { OutboundMessage } from "../../src/domain/model/message.js";
+import { readPlanFile } from "../../src/domain/plan/plan-file.js";
+import { importPlan, metepecPlan } from "./plans.js";
 import { type Driver, type DriverName, startDriver } from "./transcript-drivers.js";
 
 const DIR = join(import.meta.dirname, "..", "transcripts");
@@ -61,6 +66,7 @@ const transcriptSchema = z.strictObject({
       z.strictObject({ restart: z.literal(true) }),
       z.strictObject({ as: z.string() }),
       z.strictObject({ advance_minutes: z.number() }),
+      z.strictObject({ plan: z.enum(["metepec", "demo"]) }),
     ]),
   ),
 });
@@ -176,6 +182,13 @@ export function playTranscripts(channel: DriverName): void {
             show(await d.received(user));
           } else if ("advance_minutes" in step) {
             d.bot.clock.advance(step.advance_minutes * 60_000);
+          } else if ("plan" in step) {
+            if (step.plan === "metepec") await importPlan(d.bot.app, metepecPlan(d.bot.clock.now()));
+            else {
+              const file = "examples/plan-de-accion.example.yaml";
+              const read = readPlanFile(file, readFileSync(file, "utf8"));
+              await d.bot.app.plans.import(read.plan, read.where, { demo: true });
+            }
           }
         }
       });
