@@ -17,10 +17,9 @@ import type { Language } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
 import type { CitizenRepository, CommitmentFollowRepository, CommitmentRepository, FollowRepository, NewOutboxItem, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
-import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { Delivery } from "./delivery.js";
-import { Sweeper } from "./sweeper.js";
+import { SweepingDispatcher } from "./sweeper.js";
 
 export interface CommitmentDispatcherDeps {
   commitments: CommitmentRepository;
@@ -39,38 +38,13 @@ export interface CommitmentDispatcherDeps {
   pollMs?: number;
 }
 
-export class CommitmentDispatcher {
-  private readonly sweeper: Sweeper;
-
+export class CommitmentDispatcher extends SweepingDispatcher<Commitment> {
   constructor(private readonly deps: CommitmentDispatcherDeps) {
-    this.sweeper = new Sweeper(() => this.sweep(), deps.logger, "commitment dispatch", deps.pollMs);
+    super(deps, "commitment");
   }
 
-  start(): void {
-    this.sweeper.start();
-  }
-
-  stop(): Promise<void> {
-    return this.sweeper.stop();
-  }
-
-  /** A commitment changed: its notices go out now. */
-  wake(): void {
-    this.sweeper.wake();
-  }
-
-  /** Dispatches every commitment with changes not yet queued; resolves with how many were done. */
-  async sweep(): Promise<number> {
-    let done = 0;
-    for (const commitment of await this.deps.commitments.undispatched(this.deps.batch ?? 100)) {
-      try {
-        await this.dispatch(commitment);
-        done++;
-      } catch (err) {
-        this.deps.logger.warn({ commitment: commitment.id, err: errorInfo(err) }, "commitment changes not dispatched yet");
-      }
-    }
-    return done;
+  protected pending(limit: number): Promise<Commitment[]> {
+    return this.deps.commitments.undispatched(limit);
   }
 
   /** Queues a notice per change not dispatched yet and per citizen who hears of it, then marks it done. */

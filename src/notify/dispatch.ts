@@ -18,10 +18,9 @@ import { LANGUAGES, type Language } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
 import type { CitizenRepository, FollowRepository, NewOutboxItem, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
-import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { Delivery } from "./delivery.js";
-import { Sweeper } from "./sweeper.js";
+import { SweepingDispatcher } from "./sweeper.js";
 
 /** Where the secretariat sees a report: its card is posted, or edited in place, for the report's current version. */
 export interface CardPublisher {
@@ -52,12 +51,11 @@ export interface DispatcherDeps {
   pollMs?: number;
 }
 
-export class Dispatcher {
+export class Dispatcher extends SweepingDispatcher<Report> {
   private cards?: CardPublisher;
-  private readonly sweeper: Sweeper;
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.sweeper = new Sweeper(() => this.sweep(), deps.logger, "dispatch", deps.pollMs);
+    super(deps, "report");
   }
 
   /** The secretariat's face (the Telegram group) says how it shows cards. */
@@ -65,31 +63,8 @@ export class Dispatcher {
     this.cards = cards;
   }
 
-  start(): void {
-    this.sweeper.start();
-  }
-
-  stop(): Promise<void> {
-    return this.sweeper.stop();
-  }
-
-  /** Something changed: sweep now (or right after the sweep under way). */
-  wake(): void {
-    this.sweeper.wake();
-  }
-
-  /** Dispatches every report with something pending; resolves with how many were done. */
-  async sweep(): Promise<number> {
-    let done = 0;
-    for (const report of await this.deps.reports.undispatched(this.deps.batch ?? 100)) {
-      try {
-        await this.dispatch(report);
-        done++;
-      } catch (err) {
-        this.deps.logger.warn({ report: report.id, err: errorInfo(err) }, "report changes not dispatched yet");
-      }
-    }
-    return done;
+  protected pending(limit: number): Promise<Report[]> {
+    return this.deps.reports.undispatched(limit);
   }
 
   /** Queues the notices of the report's changes not dispatched yet, refreshes its card, and marks it done. */

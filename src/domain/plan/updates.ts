@@ -14,7 +14,7 @@ import type { Clock } from "../../util/clock.js";
 import { stripControl } from "../../util/text.js";
 import { recordEvent } from "../model/events.js";
 import { actsOn, type Member } from "../model/member.js";
-import type { CalendarDate, Commitment, CommitmentChange } from "../model/plan.js";
+import type { CalendarDate, Commitment, CommitmentChange, Milestone } from "../model/plan.js";
 import { calendarDate as dateSchema, TEXT_MAX } from "./file-schema.js";
 import { changeEvent } from "./plans.js";
 
@@ -52,12 +52,9 @@ export class CommitmentUpdates {
 
   /** The milestone is done, today or on `done`; `evidence`, a public link, shows it (required). */
   async markMilestoneDone(id: string, seenVersion: number, by: Member, milestone: number, evidence: string, done?: CalendarDate): Promise<UpdateResult> {
-    const c = await this.commitments.get(id);
-    const refused = this.refuse(c, seenVersion, by);
-    if (refused || !c) return refused ?? { ok: false, problem: "not_found" };
-    const m = c.milestones.find((x) => x.number === milestone);
-    if (!m) return { ok: false, problem: "unknown_milestone", commitment: c };
-    if (m.done) return { ok: false, problem: "already_done", commitment: c };
+    const found = await this.openMilestone(id, seenVersion, by, milestone);
+    if (!found.ok) return found;
+    const { c } = found;
     const link = evidence.trim();
     if (!LINK.test(link)) return { ok: false, problem: "bad_link", commitment: c };
     const day = done ?? this.today();
@@ -70,12 +67,9 @@ export class CommitmentUpdates {
 
   /** A milestone not done yet gets a new due date; the reason is public (followers read it). */
   async moveMilestone(id: string, seenVersion: number, by: Member, milestone: number, to: CalendarDate, reasonText: string): Promise<UpdateResult> {
-    const c = await this.commitments.get(id);
-    const refused = this.refuse(c, seenVersion, by);
-    if (refused || !c) return refused ?? { ok: false, problem: "not_found" };
-    const m = c.milestones.find((x) => x.number === milestone);
-    if (!m) return { ok: false, problem: "unknown_milestone", commitment: c };
-    if (m.done) return { ok: false, problem: "already_done", commitment: c };
+    const found = await this.openMilestone(id, seenVersion, by, milestone);
+    if (!found.ok) return found;
+    const { c, m } = found;
     const day = to.trim();
     if (!dateSchema.safeParse(day).success) return { ok: false, problem: "bad_date", commitment: c };
     if (day === m.due) return { ok: false, problem: "same_date", commitment: c };
@@ -102,6 +96,22 @@ export class CommitmentUpdates {
       ...next,
       indicators: c.indicators.map((x) => (x.number === indicator ? { ...x, current: value, date: day } : x)),
     }));
+  }
+
+  /** The commitment and its milestone, not done yet, if the member may act on the version they saw. */
+  private async openMilestone(
+    id: string,
+    seenVersion: number,
+    by: Member,
+    milestone: number,
+  ): Promise<{ ok: true; c: Commitment; m: Milestone } | Extract<UpdateResult, { ok: false }>> {
+    const c = await this.commitments.get(id);
+    const refused = this.refuse(c, seenVersion, by);
+    if (refused || !c) return (refused as Extract<UpdateResult, { ok: false }>) ?? { ok: false, problem: "not_found" };
+    const m = c.milestones.find((x) => x.number === milestone);
+    if (!m) return { ok: false, problem: "unknown_milestone", commitment: c };
+    if (m.done) return { ok: false, problem: "already_done", commitment: c };
+    return { ok: true, c, m };
   }
 
   private refuse(c: Commitment | null, seenVersion: number, by: Member): UpdateResult | undefined {
