@@ -5,6 +5,7 @@
  * done, a date moved, an indicator's value — becomes a change of the commitment, told to its
  * followers like the secretariat's own (updates.ts), and an event in the audit trail.
  */
+import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type { CommitmentRepository, EventRepository, PlanRepository, ReportRepository } from "../../store/ports.js";
 import type { Clock } from "../../util/clock.js";
@@ -138,7 +139,9 @@ export class Plans {
     if (planChanged || next.length) {
       events.unshift({ type: "plan_imported", municipality, created, updated, example: file.example });
     }
-    await this.events.append(events.map((e, n) => recordEvent(e, `plan:${municipality}:${now.getTime()}:${n}`, now, ADMIN_ACTOR)));
+    // One id per import: two imports in the same millisecond are two entries of the trail.
+    const importId = randomUUID();
+    await this.events.append(events.map((e, n) => recordEvent(e, `plan:${municipality}:${importId}:${n}`, now, ADMIN_ACTOR)));
     return { plan: existing && !planChanged ? existing : plan, created, updated, unchanged: file.commitments.length - next.length, notices };
   }
 
