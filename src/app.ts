@@ -92,6 +92,8 @@ export interface Secretariat {
   photos: Photos;
   /** Milestones done, dates moved, indicators updated on the plan's commitments. */
   commitments: CommitmentUpdates;
+  /** The plans as they are read: lists with progress, one commitment. */
+  plansView: CitizenPlans;
   areas: Areas;
   templates: Templates;
   lifecycle: Lifecycle;
@@ -210,7 +212,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const plans = new Plans(store.plans, store.commitments, store.reports, store.events, municipalities, clock, deployment.folioDigits, () =>
     commitmentDispatcher.wake(),
   );
-  const secretariat: Secretariat = { members, chats, triage, handoffs, commitments, areas, templates, lifecycle, photos };
+  const secretariat: Secretariat = { members, chats, triage, handoffs, commitments, plansView: citizenPlans, areas, templates, lifecycle, photos };
   const following = new Following(store.reports, store.follows, store.events, lifecycle, clock, () => dispatcher.wake());
   const resolution = new Resolution(store.reports, triage, store.follows, store.events, lifecycle, clock);
   const actions = createActions({

@@ -198,6 +198,30 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.reply.noted",
   "secretariat.reply.moved",
   "secretariat.reply.unknown_duplicate",
+  // the plan's commitments in the group (secretariat/commitment-desk.ts), shown as citizens read them
+  "commitments.example_note",
+  "commitments.item",
+  "commitments.milestones_title",
+  "commitments.milestone_done",
+  "commitments.milestone_late",
+  "commitments.milestone",
+  "commitments.indicators_title",
+  "commitments.indicator",
+  "secretariat.commitments.not_linked",
+  "secretariat.commitments.not_member",
+  "secretariat.commitments.no_plan",
+  "secretariat.commitments.list",
+  "secretariat.commitments.detail",
+  "secretariat.commitments.gone",
+  "secretariat.commitments.outdated",
+  "secretariat.commitments.not_possible",
+  "secretariat.commitments.buttons.done",
+  "secretariat.commitments.buttons.move",
+  "secretariat.commitments.buttons.indicator",
+  "secretariat.commitments.buttons.list",
+  "secretariat.commitments.done.milestone_done",
+  "secretariat.commitments.done.milestone_move",
+  "secretariat.commitments.done.indicator",
   "secretariat.reply.outdated",
   // conversations with a person, the group side (secretariat/handoff-desk.ts)
   "secretariat.handoff.resumed",
@@ -242,6 +266,9 @@ export const CODE_KEYS: readonly string[] = [
  * loads (`Categories.load`, `Lifecycle.load`).
  */
 export const CODE_KEY_FAMILIES: readonly string[] = [
+  // a commitment question and its refusals, by kind (`secretariat.commitments.prompt.indicator`)
+  "secretariat.commitments.prompt.",
+  "secretariat.commitments.problem.",
   "channel.",
   "telegram.commands.",
   "whatsapp.admin.",

@@ -5,6 +5,8 @@ import type { Handoffs } from "../domain/handoffs.js";
 import type { Members } from "../domain/members.js";
 import type { Municipalities } from "../domain/municipalities.js";
 import type { Photos } from "../domain/photos.js";
+import type { CitizenPlans } from "../domain/plan/citizen-plans.js";
+import type { CommitmentUpdates } from "../domain/plan/updates.js";
 import type { Lifecycle } from "../domain/statuses.js";
 import type { Templates } from "../domain/templates.js";
 import type { Triage } from "../domain/triage.js";
@@ -21,6 +23,10 @@ export interface SecretariatDeps {
   chats: LinkedChats;
   triage: Triage;
   handoffs: Handoffs;
+  /** Milestones done, dates moved, indicators updated. */
+  commitments: CommitmentUpdates;
+  /** The plans as they are read (lists with progress, one commitment). */
+  plansView: CitizenPlans;
   areas: Areas;
   templates: Templates;
   lifecycle: Lifecycle;

@@ -1,7 +1,8 @@
 /**
  * The bot in groups, as a grammY Composer the Telegram channel runs once per update (in order per
  * chat): being added or removed (`my_chat_member`), a group turned supergroup, `/vincular` and
- * `/desvincular`, presses on cards and conversation cards, and replies to the bot's questions.
+ * `/desvincular`, `/compromisos`, presses on cards, commitments and conversation cards, and replies
+ * to the bot's questions.
  * What it does not handle it passes on (`next`), to the channel's own answer.
  */
 import { Composer, type Context } from "grammy";
@@ -10,6 +11,7 @@ import { recordEvent } from "../domain/model/events.js";
 import { mayLink } from "../domain/model/member.js";
 import type { Municipality } from "../domain/municipalities.js";
 import { errorInfo } from "../util/errors.js";
+import { COMMITMENT_PROMPTS, type CommitmentDesk } from "./commitment-desk.js";
 import type { SecretariatDeps } from "./deps.js";
 import type { HandoffDesk } from "./handoff-desk.js";
 import { readPress } from "./presses.js";
@@ -17,7 +19,7 @@ import type { ReportDesk } from "./report-desk.js";
 
 const IN_CHAT = new Set(["member", "administrator", "creator", "restricted"]);
 
-export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDesk; handoffs: HandoffDesk }): Composer<Context> {
+export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDesk; handoffs: HandoffDesk; commitments: CommitmentDesk }): Composer<Context> {
   const t = (key: string, params?: Record<string, unknown>) => deps.texts.t(deps.lang, key, params);
   const composer = new Composer<Context>();
   const answer = (ctx: Context, text: string) =>
@@ -99,12 +101,18 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
     await answer(ctx, t("secretariat.unlink.done", { municipality: name }));
   });
 
+  composer.command(["compromisos", "commitments"], async (ctx) => {
+    if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
+    await desks.commitments.command(ctx);
+  });
+
   composer.on("callback_query:data", async (ctx) => {
     const press = readPress(ctx.callbackQuery.data);
     if (!press) return void (await ctx.answerCallbackQuery());
     try {
       if (press.kind === "close_handoff") await desks.handoffs.close(ctx, press.handoff);
-      else await desks.reports.press(ctx, press);
+      else if ("folio" in press) await desks.reports.press(ctx, press);
+      else await desks.commitments.press(ctx, press);
     } catch (err) {
       // The press is answered either way: the member is not left with a spinning button.
       await ctx.answerCallbackQuery({ text: t("secretariat.press.failed"), show_alert: true }).catch(() => undefined);
@@ -119,6 +127,7 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
     if (!toBot && !mentions(ctx)) return next();
     const prompt = replied && toBot ? await deps.prompts.get(String(ctx.chat.id), replied.message_id) : null;
     if (prompt?.kind === "handoff") return desks.handoffs.reply(ctx, prompt, text);
+    if (prompt && COMMITMENT_PROMPTS.has(prompt.kind)) return desks.commitments.reply(ctx, prompt, text);
     if (prompt) return desks.reports.reply(ctx, prompt, text);
     // Elsewhere the channel answers (a citizen is invited to a private chat); in the secretariat's group, what works here.
     if (!(await deps.chats.get(String(ctx.chat.id), "secretariat"))) return next();

@@ -6,6 +6,7 @@
  */
 import type { Api, Context, MiddlewareFn } from "grammy";
 import { TelegramCards } from "./cards.js";
+import { CommitmentDesk } from "./commitment-desk.js";
 import type { SecretariatDeps } from "./deps.js";
 import { DailyDigest } from "./digest.js";
 import { groupComposer } from "./group.js";
@@ -32,7 +33,11 @@ export class SecretariatFace {
     this.cards = new TelegramCards(deps, api);
     this.handoffs = new HandoffDesk(deps, api);
     this.digest = new DailyDigest(deps);
-    this.middleware = groupComposer(deps, { reports: new ReportDesk(deps, this.cards), handoffs: this.handoffs }).middleware();
+    this.middleware = groupComposer(deps, {
+      reports: new ReportDesk(deps, this.cards),
+      handoffs: this.handoffs,
+      commitments: new CommitmentDesk(deps),
+    }).middleware();
   }
 
   /** The bot's API (with its retries, throttling and failure logs) for what the face sends on its own. */

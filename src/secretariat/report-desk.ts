@@ -21,7 +21,7 @@ import { fromToken, type Press } from "./presses.js";
 /** Templates listed in one question (each may be up to 1,000 characters). */
 const TEMPLATES_SHOWN = 3;
 
-type ReportPress = Exclude<Press, { kind: "close_handoff" }>;
+export type ReportPress = Extract<Press, { folio: string }>;
 
 export class ReportDesk {
   constructor(

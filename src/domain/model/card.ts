@@ -22,9 +22,10 @@ export interface ReportCard {
  * What a reply to one of the bot's messages in a group does: `answer` publishes it to the citizen,
  * `note` keeps it as an internal note, `reason` moves the report to `status` with it as the public
  * reason, `duplicate` reads the folio the report repeats, `handoff` delivers it to the citizen of a
- * conversation with a person.
+ * conversation with a person; on a commitment of the plan, `milestone_done` takes the evidence link,
+ * `milestone_move` the new date and its reason, `indicator` the indicator's new value.
  */
-export const PROMPT_KINDS = ["answer", "note", "reason", "duplicate", "handoff"] as const;
+export const PROMPT_KINDS = ["answer", "note", "reason", "duplicate", "handoff", "milestone_done", "milestone_move", "indicator"] as const;
 export type PromptKind = (typeof PROMPT_KINDS)[number];
 
 export interface GroupPrompt {
@@ -38,6 +39,10 @@ export interface GroupPrompt {
   status: string | null;
   /** The conversation a `handoff` prompt belongs to. */
   handoff: string | null;
+  /** Commitment prompts: the commitment (`15054-3`), the milestone's or indicator's number, and the message showing it. */
+  commitment?: string | null;
+  item?: number | null;
+  view?: number | null;
   createdAt: Date;
 }
 
