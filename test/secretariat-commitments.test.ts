@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type BotMessage, buttons, FakeBotApi, type FakeGroup } from "./fakes/bot-api.js";
 import { dayFrom, importPlan, metepecPlan } from "./helpers/plans.js";
-import { addMembers, linkedGroup, people } from "./helpers/secretariat.js";
+import { addMembers, cardOf, linkedGroup, people, telegramReport } from "./helpers/secretariat.js";
 import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
 
 const METEPEC_GROUP = -1001000000054;
@@ -148,6 +148,38 @@ describe("/compromisos in the secretariat's group", () => {
     expect(c?.milestones.map((m) => m.done !== null)).toEqual([true, true, false]);
     expect(c?.milestones[2].due).toBe("2099-12-31");
     expect(c?.milestones[2].due).not.toBe(dayFrom(bot.clock.now(), 200));
+  });
+
+  it("a report's card links it to a commitment: the card says so, and the report's citizen hears of the commitment's changes", async () => {
+    bot = await runBot(telegramEnv(fake, { DIGEST_HOUR: "off" }));
+    const { beatriz } = await addMembers(bot);
+    const app = bot.service.app;
+    await importPlan(app, metepecPlan(bot.clock.now()));
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    const card = await fake.until(() => cardOf(group, folio));
+    expect(buttons(card)).toContain("🎯 Vincular a un compromiso");
+
+    expect(await press(group, people.tomas, "🎯 Vincular a un compromiso", card)).toMatchObject({ show_alert: true });
+    await press(group, people.beatriz, "🎯 Vincular a un compromiso", card);
+    const choices = await fake.until(() => (buttons(cardOf(group, folio)).includes("1. Colonias iluminadas") ? cardOf(group, folio) : undefined));
+    expect(buttons(choices)).toEqual(["1. Colonias iluminadas", "2. Obra pública a la vista", "↩️ Volver"]);
+    expect(await press(group, people.beatriz, "1. Colonias iluminadas", choices as BotMessage)).toMatchObject({
+      text: expect.stringContaining("compromiso 1"),
+    });
+    const linked = await fake.until(() =>
+      cardOf(group, folio)?.text.includes("🎯 Compromiso 1 del Plan de Acción: Colonias iluminadas") ? cardOf(group, folio) : undefined,
+    );
+    expect(buttons(linked)).toContain("🎯 Vincular a un compromiso");
+    const report = await app.store.reports.byFolio(folio);
+    expect((await app.store.commitments.get("15054-1"))?.reports).toEqual([report?.id]);
+    expect((await app.store.events.list({ type: "report_linked" }, 5)).map((e) => e.actor)).toEqual([beatriz.id]);
+
+    // Ana, who reported it, hears of the commitment's next change.
+    const version = (await app.store.commitments.get("15054-1"))?.version as number;
+    expect((await app.secretariat.commitments.markMilestoneDone("15054-1", version, beatriz, 2, "https://example.org/tablero")).ok).toBe(true);
+    await ana.expect("Se cumplió el hito «Tablero en línea»");
   });
 
   it("a municipality without a plan is told how to load one; outside a linked group the command says where it works", async () => {

@@ -1,17 +1,11 @@
-/**
- * The Secretariado Técnico in its Telegram group, end to end: the production Telegram adapter and
- * the secretariat's face against the fake Bot API, with the clock controlled. Members of Metepec and
- * Toluca; a Metepec group (and a Toluca one); citizens on the console and on Telegram.
- */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
-import { type BotMessage, buttons, FakeBotApi, type FakeGroup, type FakeUser } from "./fakes/bot-api.js";
-import { addMembers, cardOf, linkedGroup, METEPEC, people } from "./helpers/secretariat.js";
+import { type BotMessage, buttons, FakeBotApi, type FakeGroup } from "./fakes/bot-api.js";
+import { addMembers, cardOf, linkedGroup, METEPEC, people, telegramReport } from "./helpers/secretariat.js";
 import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
 
-const FIXTURES = join(import.meta.dirname, "fixtures");
+const _FIXTURES = join(import.meta.dirname, "fixtures");
 const METEPEC_GROUP = -1001000000054;
 const TOLUCA_GROUP = -1001000000106;
 
@@ -52,32 +46,6 @@ async function consoleReport(user = "luis"): Promise<string> {
   const folio = /folio (MET-\d{4}-\d{6})/.exec(out)?.[1];
   if (!folio) throw new Error(`no folio in:\n${out}`);
   return folio;
-}
-
-/** A Telegram citizen files a report (with follow-up, or anonymous) with a photo; resolves with its folio. */
-async function telegramReport(ana: FakeUser, options: { anonymous?: boolean; photo?: boolean } = {}): Promise<string> {
-  await ana.say("/reportar");
-  await ana.press("Sí");
-  await ana.expect("Comparte tu ubicación");
-  await ana.say("Metepec");
-  await ana.press("Alumbrado público");
-  // A report of the same problem nearby is offered first: this one is another.
-  const next = await ana.expect(/Describe el problema|¿Es el mismo problema\?/);
-  if (next.text.includes("¿Es el mismo problema?")) {
-    await ana.press("Es otro problema");
-    await ana.expect("Describe el problema");
-  }
-  await ana.say("La luminaria de la esquina lleva dos semanas apagada");
-  await ana.expect("envíala ahora");
-  if (options.photo) await ana.sendPhoto(await readFile(join(FIXTURES, "bache.png")));
-  else await ana.press("Omitir");
-  await ana.expect("ubicación exacta");
-  await ana.say("Av. Juárez 12, col. Centro");
-  await ana.expect("¿Cómo quieres enviar tu reporte?");
-  await ana.press(options.anonymous ? /Anónimo/ : "Con seguimiento por este chat");
-  await ana.press("Enviar reporte");
-  const created = await ana.expect(/folio (MET-\d{4}-\d{6})/);
-  return /folio (MET-\d{4}-\d{6})/.exec(created.text)?.[1] as string;
 }
 
 describe("linking a Telegram group", () => {

@@ -31,10 +31,21 @@ export interface CardContext {
   /** Who a history entry's or note's `by` is, as the group reads it. */
   who(by: string): string;
   now: Date;
+  /** The commitments of the municipality's plan (a card links its report to one), and those it is linked to. */
+  commitments?: readonly CommitmentRef[];
+  linked?: readonly CommitmentRef[];
 }
 
+export interface CommitmentRef {
+  number: number;
+  title: string;
+}
+
+/** A commitment's title on a button. */
+const BUTTON_TITLE = 40;
+
 /** Which buttons the card shows: its moves, the offices to channel it to, or none (a card a newer one replaced). */
-export type CardButtons = { kind: "actions" } | { kind: "offices"; offices: readonly Area[] } | { kind: "none" };
+export type CardButtons = { kind: "actions" } | { kind: "offices"; offices: readonly Area[] } | { kind: "commitments" } | { kind: "none" };
 
 export interface CardView {
   text: string;
@@ -93,6 +104,17 @@ function keyboardOf(report: Report, ctx: CardContext, buttons: CardButtons): Inl
     rows.push([{ text: texts.t(lang, "secretariat.buttons.back"), callback_data: pressData({ kind: "back", ...at }) }]);
     return { inline_keyboard: rows };
   }
+  if (buttons.kind === "commitments") {
+    const linked = new Set((ctx.linked ?? []).map((c) => c.number));
+    const rows: InlineKeyboardButton[][] = (ctx.commitments ?? [])
+      .filter((c) => !linked.has(c.number))
+      .map((c) => {
+        const title = c.title.length > BUTTON_TITLE ? `${c.title.slice(0, BUTTON_TITLE - 1)}…` : c.title;
+        return [{ text: `${c.number}. ${title}`, callback_data: pressData({ kind: "link_to", ...at, token: String(c.number) }) }];
+      });
+    rows.push([{ text: texts.t(lang, "secretariat.buttons.back"), callback_data: pressData({ kind: "back", ...at }) }]);
+    return { inline_keyboard: rows };
+  }
   const moves: InlineKeyboardButton[] = (ctx.lifecycle.get(report.status)?.next ?? []).map((to) => ({
     text: actionLabel(texts, lang, to),
     callback_data: pressData({ kind: "status", ...at, token: token(to) }),
@@ -103,6 +125,10 @@ function keyboardOf(report: Report, ctx: CardContext, buttons: CardButtons): Inl
     { text: texts.t(lang, "secretariat.buttons.answer"), callback_data: pressData({ kind: "answer", ...at }) },
     { text: texts.t(lang, "secretariat.buttons.note"), callback_data: pressData({ kind: "note", ...at }) },
   ]);
+  // A plan with commitments the report is not linked to yet: the report can be linked to one.
+  if ((ctx.commitments?.length ?? 0) > (ctx.linked?.length ?? 0)) {
+    rows.push([{ text: texts.t(lang, "secretariat.buttons.link"), callback_data: pressData({ kind: "link", ...at }) }]);
+  }
   return { inline_keyboard: rows };
 }
 
@@ -130,6 +156,7 @@ export function cardView(report: Report, ctx: CardContext, options: { limit: num
     if (area) state.push(t("secretariat.card.area", { area }));
   }
   if (report.duplicateOf) state.push(t("secretariat.card.duplicate_of", { folio: report.duplicateOf }));
+  for (const c of ctx.linked ?? []) state.push(t("secretariat.card.commitment", { number: c.number, title: c.title }));
   const last = [...report.history.map((h) => ({ at: h.at, by: h.by })), ...report.notes.map((n) => ({ at: n.at, by: n.by }))]
     .filter((e) => e.by !== "system")
     .sort((a, b) => a.at.getTime() - b.at.getTime())

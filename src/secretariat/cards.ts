@@ -159,7 +159,11 @@ export class TelegramCards implements CardPublisher {
       else if (by === "citizen") names.set(by, texts.t(lang, "secretariat.card.citizen"));
       else names.set(by, (await members.get(by))?.name ?? texts.t(lang, "secretariat.card.former_member"));
     }
+    const plan = await this.deps.plansView.plan(report.municipality);
+    const commitments = (plan?.commitments ?? []).map((s) => s.commitment);
     return {
+      commitments: commitments.map((c) => ({ number: c.number, title: c.title })),
+      linked: commitments.filter((c) => c.reports.includes(report.id)).map((c) => ({ number: c.number, title: c.title })),
       texts,
       lang,
       lifecycle,

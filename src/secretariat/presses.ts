@@ -6,6 +6,7 @@
  *   s|MET-2026-000001|3|en_revision   move to a status           o|…|3|obras_publicas  channel to an office
  *   r|MET-2026-000001|3               answer the citizen         n|…|3                 internal note
  *   b|MET-2026-000001|3               back to the card's buttons h|<handoff id>          close a conversation
+ *   l|MET-2026-000001|3               link to a commitment…      lk|…|3|2              … to commitment 2
  *
  * and on the plan's commitments (`/compromisos`), the commitment and the version the member saw:
  *
@@ -18,7 +19,8 @@ import { createHash } from "node:crypto";
 export type Press =
   | { kind: "status"; folio: string; version: number; token: string }
   | { kind: "office"; folio: string; version: number; token: string }
-  | { kind: "answer" | "note" | "back"; folio: string; version: number }
+  | { kind: "link_to"; folio: string; version: number; token: string }
+  | { kind: "answer" | "note" | "back" | "link"; folio: string; version: number }
   | { kind: "close_handoff"; handoff: string }
   | { kind: "commitments"; municipality: string }
   | { kind: "commitment"; commitment: string; version: number }
@@ -26,7 +28,7 @@ export type Press =
 
 export type CommitmentPress = Exclude<Press, { folio: string } | { kind: "close_handoff" }>;
 
-const CODES = { status: "s", office: "o", answer: "r", note: "n", back: "b" } as const;
+const CODES = { status: "s", office: "o", answer: "r", note: "n", back: "b", link: "l", link_to: "lk" } as const;
 const KINDS = Object.fromEntries(Object.entries(CODES).map(([k, v]) => [v, k])) as Record<string, keyof typeof CODES>;
 const FOLIO = /^[A-Z]{3}-\d{4}-\d{1,9}$/;
 const COMMITMENT = /^\d{5}-\d{1,3}$/;
@@ -50,7 +52,7 @@ export function pressData(press: Press): string {
   if (press.kind === "commitment") return `k|${press.commitment}|${press.version}`;
   if ("commitment" in press) return `${COMMITMENT_CODES[press.kind]}|${press.commitment}|${press.version}|${press.item}`;
   const base = `${CODES[press.kind]}|${press.folio}|${press.version}`;
-  return press.kind === "status" || press.kind === "office" ? `${base}|${press.token}` : base;
+  return "token" in press ? `${base}|${press.token}` : base;
 }
 
 /** The press a button's data stands for, or undefined for anything else (an old format, a forgery). */
@@ -68,6 +70,7 @@ export function readPress(data: string): Press | undefined {
   if (!kind || !FOLIO.test(parts[1] ?? "") || !/^\d{1,9}$/.test(parts[2] ?? "")) return undefined;
   const folio = parts[1];
   const version = Number(parts[2]);
-  if (kind === "status" || kind === "office") return parts.length === 4 && parts[3] ? { kind, folio, version, token: parts[3] } : undefined;
+  if (kind === "status" || kind === "office" || kind === "link_to")
+    return parts.length === 4 && parts[3] ? { kind, folio, version, token: parts[3] } : undefined;
   return parts.length === 3 ? { kind, folio, version } : undefined;
 }

@@ -11,6 +11,7 @@ import type { MessageEntity } from "grammy/types";
 import { folioInText, parseFolio } from "../domain/folio.js";
 import type { GroupPrompt, PromptKind } from "../domain/model/card.js";
 import { actsOn, type Member } from "../domain/model/member.js";
+import { commitmentId } from "../domain/model/plan.js";
 import type { Report } from "../domain/model/report.js";
 import type { TriageResult } from "../domain/triage.js";
 import { errorInfo } from "../util/errors.js";
@@ -68,6 +69,15 @@ export class ReportDesk {
       case "back":
         await ctx.answerCallbackQuery();
         return this.cards.refresh(report);
+      case "link":
+        await ctx.answerCallbackQuery({ text: this.t("secretariat.press.pick_commitment") });
+        return this.cards.refresh(report, { kind: "commitments" });
+      case "link_to": {
+        const result = await deps.commitments.linkReport(commitmentId(report.municipality, Number(press.token)), member, report);
+        if (!result.ok) await alert(this.t("secretariat.press.not_linked"));
+        else await ctx.answerCallbackQuery({ text: this.t("secretariat.press.linked", { number: result.commitment.number }) });
+        return this.cards.refresh(report);
+      }
       case "office": {
         const offices = deps.areas.forMunicipality(report.municipality);
         const area = fromToken(

@@ -1,6 +1,8 @@
 /** The secretariat's side in tests: members of Metepec and Toluca, their groups, and a card's buttons. */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Member } from "../../src/domain/model/member.js";
-import type { BotMessage, FakeBotApi, FakeGroup } from "../fakes/bot-api.js";
+import type { BotMessage, FakeBotApi, FakeGroup, FakeUser } from "../fakes/bot-api.js";
 import type { RunningBot } from "./service.js";
 
 export const METEPEC = "15054";
@@ -43,4 +45,30 @@ export async function linkedGroup(
 /** The newest card of a folio in a group (a message whose text starts with it). */
 export function cardOf(group: FakeGroup, folio: string): BotMessage | undefined {
   return [...group.messages].reverse().find((m) => m.text.startsWith(`🗂 ${folio}`));
+}
+
+/** A Telegram citizen files a report (with follow-up, or anonymous) with a photo; resolves with its folio. */
+export async function telegramReport(ana: FakeUser, options: { anonymous?: boolean; photo?: boolean } = {}): Promise<string> {
+  await ana.say("/reportar");
+  await ana.press("Sí");
+  await ana.expect("Comparte tu ubicación");
+  await ana.say("Metepec");
+  await ana.press("Alumbrado público");
+  // A report of the same problem nearby is offered first: this one is another.
+  const next = await ana.expect(/Describe el problema|¿Es el mismo problema\?/);
+  if (next.text.includes("¿Es el mismo problema?")) {
+    await ana.press("Es otro problema");
+    await ana.expect("Describe el problema");
+  }
+  await ana.say("La luminaria de la esquina lleva dos semanas apagada");
+  await ana.expect("envíala ahora");
+  if (options.photo) await ana.sendPhoto(await readFile(join(import.meta.dirname, "..", "fixtures", "bache.png")));
+  else await ana.press("Omitir");
+  await ana.expect("ubicación exacta");
+  await ana.say("Av. Juárez 12, col. Centro");
+  await ana.expect("¿Cómo quieres enviar tu reporte?");
+  await ana.press(options.anonymous ? /Anónimo/ : "Con seguimiento por este chat");
+  await ana.press("Enviar reporte");
+  const created = await ana.expect(/folio (MET-\d{4}-\d{6})/);
+  return /folio (MET-\d{4}-\d{6})/.exec(created.text)?.[1] as string;
 }

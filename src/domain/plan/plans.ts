@@ -14,6 +14,7 @@ import { type DomainEvent, recordEvent } from "../model/events.js";
 import { type Commitment, type CommitmentChange, commitmentId, type Plan } from "../model/plan.js";
 import type { Municipalities, Municipality } from "../municipalities.js";
 import { type CommitmentFile, type Locator, type PlanFile, PlanFileError } from "./file-schema.js";
+import { linkReport } from "./links.js";
 
 export interface ImportResult {
   plan: Plan;
@@ -168,24 +169,14 @@ export class Plans {
       throw new PlanError(
         `no commitment ${JSON.stringify(commitmentRef)} (write its number in ${report.municipality}'s plan, or municipality-number: 15054-3)`,
       );
-    if (commitment.municipality !== report.municipality) {
+    const linked = await linkReport({ commitments: this.commitments, events: this.events, clock: this.clock }, commitment.id, report, actor);
+    if (linked.ok) return { commitment: linked.commitment, folio: report.folio, already: linked.already };
+    if (linked.problem === "other_municipality") {
       throw new PlanError(
         `the report ${report.folio} is of ${report.municipality} and commitment ${commitment.id} of ${commitment.municipality}: a report links to its own municipality's plan`,
       );
     }
-    if (commitment.reports.includes(report.id)) return { commitment, folio: report.folio, already: true };
-    const now = this.clock.now();
-    const next: Commitment = { ...commitment, reports: [...commitment.reports, report.id], version: commitment.version + 1, updatedAt: now };
-    if (!(await this.commitments.update(next, commitment.version))) throw new PlanError(`commitment ${commitment.id} changed meanwhile: run it again`);
-    await this.events.append([
-      recordEvent(
-        { type: "report_linked", report: report.id, municipality: report.municipality, commitment: commitment.id },
-        `${commitment.id}:v${next.version}`,
-        now,
-        actor,
-      ),
-    ]);
-    return { commitment: next, folio: report.folio, already: false };
+    throw new PlanError(`commitment ${commitment.id} changed meanwhile: run it again`);
   }
 }
 

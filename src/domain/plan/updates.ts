@@ -15,7 +15,9 @@ import { stripControl } from "../../util/text.js";
 import { recordEvent } from "../model/events.js";
 import { actsOn, type Member } from "../model/member.js";
 import type { CalendarDate, Commitment, CommitmentChange, Milestone } from "../model/plan.js";
+import type { Report } from "../model/report.js";
 import { calendarDate as dateSchema, TEXT_MAX } from "./file-schema.js";
+import { type LinkResult, linkReport } from "./links.js";
 import { changeEvent } from "./plans.js";
 
 export type UpdateProblem =
@@ -96,6 +98,12 @@ export class CommitmentUpdates {
       ...next,
       indicators: c.indicators.map((x) => (x.number === indicator ? { ...x, current: value, date: day } : x)),
     }));
+  }
+
+  /** Links a report to a commitment of its municipality's plan (from its card); the member must act on that municipality. */
+  async linkReport(id: string, by: Member, report: Pick<Report, "id" | "municipality">): Promise<LinkResult | { ok: false; problem: "not_allowed" }> {
+    if (!actsOn(by, report.municipality)) return { ok: false, problem: "not_allowed" };
+    return linkReport({ commitments: this.commitments, events: this.events, clock: this.clock }, id, report, by.id);
   }
 
   /** The commitment and its milestone, not done yet, if the member may act on the version they saw. */
