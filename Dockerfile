@@ -1,15 +1,33 @@
-# The bot, as `npm start` runs it. Used by docker-compose.yml; any MongoDB works through MONGODB_URI.
-FROM node:20-bookworm-slim
-# The Debian Chromium for WhatsApp Web (CHROMIUM_PATH=/usr/bin/chromium).
-RUN apt-get update && apt-get install -y --no-install-recommends chromium && rm -rf /var/lib/apt/lists/*
+# The bot for production: compiled JavaScript (`npm run build`) run by Node 24 LTS as the unprivileged
+# `node` user, with the Debian Chromium for WhatsApp Web (CHROMIUM_PATH=/usr/bin/chromium). Used by
+# docker-compose.yml; any MongoDB works through MONGODB_URI.
+
+# Build: every dependency, then tsc to dist/ with the assets next to it.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # puppeteer (pulled in for WhatsApp) must not download a browser: the Debian Chromium is used.
 COPY package.json package-lock.json .puppeteerrc.cjs ./
 RUN npm ci --no-audit --no-fund
-COPY . .
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+RUN npm run build
+
+# Run: production dependencies, the compiled bot and the data it reads; no tsx, no TypeScript.
+FROM node:24-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends chromium && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production CHROMIUM_PATH=/usr/bin/chromium
+COPY package.json package-lock.json .puppeteerrc.cjs ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY flows ./flows
+COPY locales ./locales
+COPY config ./config
+COPY data ./data
+COPY examples ./examples
 RUN mkdir -p var && chown node:node var
-ENV NODE_ENV=production
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 USER node
-CMD ["npm", "start"]
+CMD ["node", "dist/main.js"]

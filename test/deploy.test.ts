@@ -6,6 +6,20 @@ import { parse } from "yaml";
 import { CONFIG_KEYS, loadConfig } from "../src/config/settings.js";
 
 describe("deployment files", () => {
+  it("the image runs the compiled bot on Node 24 as an unprivileged user, with every folder it reads", () => {
+    const docker = readFileSync("Dockerfile", "utf8");
+    const stages = docker.split(/^FROM /m).slice(1);
+    const run = stages.at(-1) as string;
+    expect(run).toMatch(/^node:24-/);
+    expect(run).toMatch(/^USER node$/m);
+    expect(run).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
+    expect(run).not.toMatch(/tsx/);
+    expect(run).toMatch(/npm ci --omit=dev/);
+    const config = loadConfig({});
+    const copied = [...run.matchAll(/^COPY (?:--from=\S+ )?\S+ \.\/(\S+)$/gm)].map((m) => m[1]);
+    for (const dir of [config.FLOWS_DIR, config.LOCALES_DIR, config.CONFIG_DIR, config.REFERENCE_DIR, "examples", "dist"]) expect(copied).toContain(dir);
+  });
+
   it(".env.example names every setting, and its values are valid", () => {
     const example = readFileSync(".env.example", "utf8");
     const names = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
