@@ -33,6 +33,7 @@ import { Templates } from "./domain/templates.js";
 import { Triage } from "./domain/triage.js";
 import { Engine } from "./engine/engine.js";
 import { type FlowCommand, flowCommands } from "./engine/flow.js";
+import { Metrics } from "./http/metrics.js";
 import { CODE_KEYS } from "./locale/code-keys.js";
 import type { Language } from "./locale/languages.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
@@ -50,6 +51,8 @@ import { createPseudonymizer, type Pseudonymizer } from "./util/pseudonym.js";
 
 export interface App {
   config: Config;
+  /** What /metrics shows: messages in and out, handling time, the outbox, reports by status. */
+  metrics: Metrics;
   deployment: Deployment;
   /** The language of a citizen whose channel says nothing: DEFAULT_LANGUAGE, or the deployment's first. */
   defaultLanguage: Language;
@@ -179,6 +182,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const today = () => calendarDate(clock.now(), deployment.timeZone);
   const citizenPlans = new CitizenPlans(store.plans, store.commitments, store.commitmentFollows, clock, today);
   const renderer = new Renderer(texts, textGlobals);
+  const metrics = new Metrics(store, clock);
   const delivery = new Delivery({ outbox: store.outbox, clock, logger, pseudonym, storeUnavailable: (err) => store.unavailable(err) });
   const dispatcher = new Dispatcher({
     reports: store.reports,
@@ -239,6 +243,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     citizens,
     conversations: store.conversations,
     events: store.events,
+    observer: metrics,
     // A new report sets off its card in the secretariat's group.
     onEvents: (events) => {
       if (events.some((e) => e.type === "report_created")) dispatcher.wake();
@@ -265,6 +270,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     delivery,
     dispatcher,
     commitmentDispatcher,
+    metrics,
     secretariat,
     plans,
     store,

@@ -5,13 +5,13 @@
 import { existsSync } from "node:fs";
 import { loadConfig, secretValues } from "./config/settings.js";
 import { startService } from "./service.js";
-import { createLogger } from "./util/logger.js";
+import { createLogger, logDestination } from "./util/logger.js";
 import { redactSecrets } from "./util/secrets.js";
 
 async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, logDestination(config.LOG_FORMAT));
   const service = await startService(config, { logger });
   const { store } = service.app;
   logger.info(

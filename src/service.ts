@@ -14,6 +14,7 @@ import { WhatsAppChannel } from "./channels/whatsapp/channel.js";
 import { type ClientFactory, createWhatsAppClient } from "./channels/whatsapp/client.js";
 import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
 import type { Config } from "./config/settings.js";
+import { metricsPlugin } from "./http/metrics.js";
 import { privacyPagePlugin } from "./http/privacy-page.js";
 import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
 import { runAdmin } from "./secretariat/admin-commands.js";
@@ -102,7 +103,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     : undefined;
   // Each channel and feature contributes its routes; the server only mounts them.
   // The full privacy notice is linked from every channel: always served.
-  const plugins: HttpContribution[] = [contribution(privacyPagePlugin, { notice: app.privacyNotice, texts: app.texts })];
+  const plugins: HttpContribution[] = [
+    contribution(privacyPagePlugin, { notice: app.privacyNotice, texts: app.texts }),
+    contribution(metricsPlugin, { metrics: app.metrics }),
+  ];
   if (config.WEB_CHAT_ENABLED) {
     plugins.push(
       contribution(limitedChatPlugin, {
@@ -135,6 +139,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     texts: app.texts,
     defaultLanguage: app.defaultLanguage,
     trustProxy: config.TRUST_PROXY,
+    channelsReady: () => ({
+      ...(telegram ? { telegram: telegram.state === "polling" || telegram.state === "webhook" } : {}),
+      ...(whatsapp ? { whatsapp: whatsapp.state === "ready" } : {}),
+    }),
   });
   try {
     await server.listen({ port: config.PORT, host: config.HOST });

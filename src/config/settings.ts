@@ -24,6 +24,8 @@ const schema = z.object({
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "accepts fatal, error, warn, info, debug, trace or silent" })
     .default("info"),
+  /** auto: readable lines on a terminal, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"], { message: "accepts auto, json or pretty" }).default("auto"),
   /** Unset: the first language of config/deployment.yaml. */
   DEFAULT_LANGUAGE: z.enum(LANGUAGES, { message: `accepts ${LANGUAGES.join(" or ")}` }).optional(),
   CONVERSATION_TIMEOUT_MINUTES: z.coerce.number({ message: "accepts a number of minutes" }).positive().default(30),

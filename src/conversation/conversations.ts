@@ -29,6 +29,7 @@ import { DraftPhotos } from "./draft-photos.js";
 import { FloodGate, type FloodLimit } from "./flood.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
+import type { ConversationObserver } from "./observer.js";
 import { Recovery } from "./recovery.js";
 import type { Renderer } from "./render.js";
 import { readState } from "./state.js";
@@ -62,6 +63,8 @@ export interface ConversationDeps {
   events: EventRepository;
   /** Told of the events of each message once they are recorded (a new report sets off its card). */
   onEvents?: (events: readonly DomainEvent[]) => void;
+  /** Told of each message handled and each reply sent (the metrics); never their text. */
+  observer?: ConversationObserver;
   inbound: InboundRepository;
   photos: Photos;
   clock: Clock;
@@ -137,6 +140,20 @@ export class ConversationService {
 
   /** Processes one inbound message; `send` delivers each reply. Never throws for one bad message. */
   handle(message: InboundMessage, send: Sender, options: HandleOptions = {}): Promise<HandleResult> {
+    const observer = this.deps.observer;
+    if (!observer) return this.admit(message, send, options);
+    const started = performance.now();
+    const counted: Sender = (chatId, reply) => {
+      observer.sent(message.channel);
+      return send(chatId, reply);
+    };
+    return this.admit(message, counted, options).then((result) => {
+      observer.handled(message.channel, result, (performance.now() - started) / 1000);
+      return result;
+    });
+  }
+
+  private admit(message: InboundMessage, send: Sender, options: HandleOptions): Promise<HandleResult> {
     const key = citizenId(message.channel, message.chatId);
     const pace = this.flood.check(key);
     if (pace !== "pass") return pace === "notice" ? this.slowDown(key, message, send) : Promise.resolve("limited");

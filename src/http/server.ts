@@ -54,6 +54,8 @@ export interface HttpServerOptions {
   defaultLanguage: Language;
   /** Fastify's trustProxy (TRUST_PROXY). */
   trustProxy?: boolean | number | string;
+  /** For /readyz: whether each channel the bot runs is connected. */
+  channelsReady?: () => Record<string, boolean>;
 }
 
 /** Trusts the nearest `n` proxies (TRUST_PROXY=2). */
@@ -81,7 +83,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     referrerPolicy: { policy: "no-referrer" },
   });
   await server.register(assetsPlugin);
-  await server.register(healthPlugin, { store: options.store });
+  await server.register(healthPlugin, { store: options.store, channelsReady: options.channelsReady });
   for (const plugin of options.plugins) await plugin.register(server);
   return server;
 }
