@@ -1,0 +1,67 @@
+/**
+ * SIGTERM, as `docker stop` and systemd send it: the bot stops taking messages, answers the ones in
+ * hand, flushes the store and exits with 0 within 10 s; nothing it answered is lost.
+ */
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { tempDir } from "./helpers/app.js";
+import { start } from "./helpers/process.js";
+import { freePort } from "./helpers/service.js";
+
+describe("graceful shutdown", () => {
+  it("answers the messages in flight, keeps them, and exits with 0 within 10 s", async () => {
+    const dir = await tempDir("ma-stop-");
+    const port = await freePort();
+    const bot = start("src/main.ts", [], { DATA_DIR: dir, PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "json" });
+    await bot.printed(/municipio abierto started/, 60_000);
+
+    const sessions = Array.from({ length: 20 }, () => randomUUID());
+    const answers = sessions.map((session) =>
+      fetch(`http://127.0.0.1:${port}/api/chat/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ session, id: randomUUID(), text: "hola" }),
+      }).then(
+        async (res) => ({ session, status: res.status, body: (await res.json()) as { replies?: unknown[] } }),
+        // Sent after the server stopped listening: refused before any answer, which is allowed.
+        (err: Error & { cause?: { code?: string } }) => ({
+          session,
+          status: 0,
+          refused: err.cause?.code === "ECONNREFUSED",
+          body: {} as { replies?: unknown[] },
+        }),
+      ),
+    );
+    // The signal comes as soon as the first is answered: the others are on their way or being handled.
+    await Promise.race(answers);
+    const signalled = Date.now();
+    bot.child.kill("SIGTERM");
+    const results = await Promise.all(answers);
+    const { code } = await bot.finished;
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(code).toBe(0);
+    // Taken and answered (200), or not taken at all: refused, or 503 while the server closes (a load balancer tries another).
+    const answered = results.filter((r) => r.status === 200);
+    const declined = results.filter((r) => r.status === 503);
+    expect(answered.length).toBeGreaterThan(0);
+    for (const r of results) {
+      if (r.status === 0) expect(r).toMatchObject({ refused: true });
+      else if (r.status !== 503) {
+        expect(r.status).toBe(200);
+        expect(r.body.replies?.length).toBeGreaterThan(0);
+      }
+    }
+
+    // Every conversation it answered is in the store.
+    const store = await openEmbeddedStore(dir);
+    try {
+      const kept = await Promise.all(answered.map((r) => store.conversations.get(`web:${r.session}`)));
+      expect(kept.filter((c) => c !== null)).toHaveLength(answered.length);
+      // What was declined was not half done.
+      for (const r of declined) expect(await store.conversations.get(`web:${r.session}`)).toBeNull();
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+});
