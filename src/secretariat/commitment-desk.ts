@@ -18,6 +18,7 @@ import type { UpdateProblem, UpdateResult } from "../domain/plan/updates.js";
 import { errorInfo } from "../util/errors.js";
 import type { SecretariatDeps } from "./deps.js";
 import { type CommitmentPress, pressData } from "./presses.js";
+import { sayInReply } from "./say.js";
 
 /** Buttons per row of the list (one per commitment, by number). */
 const PER_ROW = 5;
@@ -54,12 +55,7 @@ export class CommitmentDesk {
   async command(ctx: Context): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
-    const say = (text: string, reply_markup?: InlineKeyboardMarkup) =>
-      ctx.reply(text, {
-        reply_markup,
-        reply_parameters: ctx.message ? { message_id: ctx.message.message_id, allow_sending_without_reply: true } : undefined,
-        link_preview_options: { is_disabled: true },
-      });
+    const say = (text: string, reply_markup?: InlineKeyboardMarkup) => sayInReply(ctx, text, reply_markup);
     const linked = await this.deps.chats.get(String(chatId), "secretariat");
     if (!linked) return void (await say(this.t("secretariat.commitments.not_linked")));
     const municipality = this.municipalityName(linked.municipality);
@@ -109,11 +105,7 @@ export class CommitmentDesk {
   /** A member's reply to the bot's question about a commitment. */
   async reply(ctx: Context, prompt: GroupPrompt, text: string): Promise<void> {
     const { deps } = this;
-    const say = (line: string) =>
-      ctx.reply(line, {
-        reply_parameters: { message_id: ctx.message?.message_id ?? 0, allow_sending_without_reply: true },
-        link_preview_options: { is_disabled: true },
-      });
+    const say = (line: string) => sayInReply(ctx, line);
     const found = prompt.commitment ? await deps.plansView.commitment(prompt.commitment) : null;
     if (!found || prompt.version === null || prompt.item == null) return void (await say(this.t("secretariat.reply.unknown")));
     const c = found.commitment;

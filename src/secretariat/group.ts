@@ -16,17 +16,14 @@ import type { SecretariatDeps } from "./deps.js";
 import type { HandoffDesk } from "./handoff-desk.js";
 import { readPress } from "./presses.js";
 import type { ReportDesk } from "./report-desk.js";
+import { sayInReply } from "./say.js";
 
 const IN_CHAT = new Set(["member", "administrator", "creator", "restricted"]);
 
 export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDesk; handoffs: HandoffDesk; commitments: CommitmentDesk }): Composer<Context> {
   const t = (key: string, params?: Record<string, unknown>) => deps.texts.t(deps.lang, key, params);
   const composer = new Composer<Context>();
-  const answer = (ctx: Context, text: string) =>
-    ctx.reply(text, {
-      reply_parameters: ctx.message ? { message_id: ctx.message.message_id, allow_sending_without_reply: true } : undefined,
-      link_preview_options: { is_disabled: true },
-    });
+  const answer = (ctx: Context, text: string) => sayInReply(ctx, text);
   const record = (event: DomainEvent, id: string, actor: string) => deps.events.append([recordEvent(event, id, deps.clock.now(), actor)]);
   const chatName = (chatId: string) => deps.pseudonym(`telegram:${chatId}`);
 

@@ -18,6 +18,7 @@ import { errorInfo } from "../util/errors.js";
 import type { TelegramCards } from "./cards.js";
 import type { SecretariatDeps } from "./deps.js";
 import { fromToken, type Press } from "./presses.js";
+import { sayInReply } from "./say.js";
 
 /** Templates listed in one question (each may be up to 1,000 characters). */
 const TEMPLATES_SHOWN = 3;
@@ -187,11 +188,7 @@ export class ReportDesk {
   /** A member's reply to one of the bot's questions about a report. */
   async reply(ctx: Context, prompt: GroupPrompt, text: string): Promise<void> {
     const { deps } = this;
-    const say = (line: string) =>
-      ctx.reply(line, {
-        reply_parameters: { message_id: ctx.message?.message_id ?? 0, allow_sending_without_reply: true },
-        link_preview_options: { is_disabled: true },
-      });
+    const say = (line: string) => sayInReply(ctx, line);
     const report = prompt.report ? await deps.reports.byId(prompt.report) : null;
     if (!report || prompt.version === null) return void (await say(this.t("secretariat.reply.unknown")));
     const member = await this.member(ctx, report);
