@@ -33,6 +33,9 @@ describe.each(contractStores)("%s store: secretariat", (_name, open) => {
     await expect(db.store.members.save(member("m5", { telegramId: "2001" }))).rejects.toBeInstanceOf(DuplicateError);
     // Two members without Telegram are fine; a member may be saved again with the same id.
     await db.store.members.save(member("m1", { name: "Beatriz R.", telegramId: "2001" }));
+    // A panel password's hash is kept with the member, and only there.
+    await db.store.members.save(member("m4", { name: "Diego", municipalities: ["15054", "15106"], passwordHash: "scrypt$16384$8$1$c2FsdA$aGFzaA" }));
+    expect((await db.store.members.get("m4"))?.passwordHash).toBe("scrypt$16384$8$1$c2FsdA$aGFzaA");
     expect(await db.store.members.remove("m2")).toBe(true);
     expect(await db.store.members.remove("m2")).toBe(false);
     expect((await db.store.members.list()).map((m) => m.name)).toEqual(["Beatriz R.", "Carmen", "Diego"]);

@@ -1,6 +1,6 @@
 /**
  * `npm run admin -- <command>`: administration from the command line.
- *   member add|list|remove, reports list   the secretariat (secretariat/admin-commands.ts)
+ *   member add|list|remove|password, reports list   the secretariat (secretariat/admin-commands.ts)
  *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), insert-only
  * On the embedded store, while the bot runs (it holds DATA_DIR), the secretariat's commands are
  * run by the bot itself through its console socket (readable by its owner only).

@@ -70,6 +70,12 @@ const schema = z.object({
   WHATSAPP_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(6000).default(60),
   ADMIN_TOKEN: z.string().min(16, "accepts a secret of at least 16 characters").optional(),
   LOG_PSEUDONYM_KEY: z.string().min(16, "accepts a secret of at least 16 characters").optional(),
+  /** The secretariat's web panel at /panel. */
+  PANEL_ENABLED: bool.default(true),
+  /** Signs the panel's session cookies; unset, a new random key at each start (members log in again). */
+  PANEL_SESSION_KEY: z.string().min(32, "accepts a secret of at least 32 characters").optional(),
+  /** Hours a panel session lasts after login. */
+  PANEL_SESSION_HOURS: z.coerce.number({ message: "accepts a number of hours" }).int().min(1).max(24 * 30).default(12),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, "accepts a mongodb:// or mongodb+srv:// URI")
@@ -82,7 +88,7 @@ export type Config = z.infer<typeof schema>;
 export const CONFIG_KEYS = Object.keys(schema.shape);
 
 /** Settings whose values are secrets: never printed, never logged, not even when they are wrong. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "ADMIN_TOKEN", "LOG_PSEUDONYM_KEY", "MONGODB_URI"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "ADMIN_TOKEN", "LOG_PSEUDONYM_KEY", "PANEL_SESSION_KEY", "MONGODB_URI"]);
 
 export class ConfigError extends Error {}
 

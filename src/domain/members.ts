@@ -5,10 +5,14 @@
 import { randomUUID } from "node:crypto";
 import { DuplicateError, type MemberRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
+import { generatePassword, hashPassword, PASSWORD_MIN, verifyPassword } from "./passwords.js";
 import { ALL_MUNICIPALITIES, MEMBER_ROLES, type Member, type MemberRole } from "./model/member.js";
 import type { Municipalities, Municipality } from "./municipalities.js";
 
 export class MemberError extends Error {}
+
+/** A well-formed hash no password matches in practice: checked against when the member is unknown. */
+const UNKNOWN_HASH = `scrypt$16384$8$1$${"A".repeat(22)}$${"A".repeat(43)}`;
 
 export type MunicipalityLookup =
   | { ok: true; municipality: Municipality }
@@ -84,6 +88,30 @@ export class Members {
 
   get(id: string): Promise<Member | null> {
     return this.repo.get(id);
+  }
+
+  /**
+   * Sets the panel password of the member with this Telegram id: the one given (at least
+   * PASSWORD_MIN characters) or a generated one. Resolves with the member and the password, shown once.
+   */
+  async setPassword(telegramId: string, password?: string): Promise<{ member: Member; password: string }> {
+    const member = await this.repo.byTelegramId(String(telegramId).trim());
+    if (!member) throw new MemberError(`no member has Telegram id ${telegramId}`);
+    const chosen = password ?? generatePassword();
+    if (chosen.length < PASSWORD_MIN || chosen.length > 200) throw new MemberError(`a password has ${PASSWORD_MIN} to 200 characters`);
+    const updated = { ...member, passwordHash: await hashPassword(chosen), updatedAt: this.clock.now() };
+    await this.repo.save(updated);
+    return { member: updated, password: chosen };
+  }
+
+  /** The member who logs in to the panel with this Telegram id and password, or null (unknown, no password, wrong one). */
+  async authenticate(telegramId: string, password: string): Promise<Member | null> {
+    const id = String(telegramId).trim();
+    if (!/^[1-9]\d{0,19}$/.test(id)) return null;
+    const member = await this.repo.byTelegramId(id);
+    // A hash is computed even for an unknown id, so the answer takes as long either way.
+    const ok = await verifyPassword(password, member?.passwordHash ?? UNKNOWN_HASH);
+    return ok && member?.passwordHash ? member : null;
   }
 
   async removeByTelegramId(telegramId: string): Promise<Member> {

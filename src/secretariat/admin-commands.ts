@@ -33,6 +33,9 @@ export const SECRETARIAT_USAGE = `  member add --municipality K --role R --teleg
   member list [--municipality K]
                        the members (of one municipality, with the admins of all)
   member remove --telegram-id N
+  member password --telegram-id N
+                       sets a new password for the member's web panel (/panel) and prints it once;
+                       they log in with their Telegram id and it
   reports list [--municipality K] [--status S] [--limit N]
                        the newest reports (50 unless --limit), with their status; no personal data`;
 
@@ -71,6 +74,7 @@ export async function runAdmin(argv: readonly string[], deps: AdminDeps): Promis
     if (noun === "member" && verb === "add") return await addMember(values, deps);
     if (noun === "member" && verb === "list") return await listMembers(values, deps);
     if (noun === "member" && verb === "remove") return await removeMember(values, deps);
+    if (noun === "member" && verb === "password") return await memberPassword(values, deps);
     if (noun === "reports" && verb === "list") return await listReports(values, deps);
   } catch (err) {
     if (err instanceof MemberError) return refused(err.message);
@@ -116,12 +120,26 @@ async function listMembers(values: Values, deps: AdminDeps): Promise<AdminOutcom
   return done(table([["TELEGRAM", "ROLE", "NAME", "MUNICIPALITIES"], ...members.map((m) => [m.telegramId ?? "-", m.role, m.name, municipalitiesOf(m, deps)])]));
 }
 
-async function removeMember(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
+/** The `--telegram-id` of a command about one member, or why it is missing. */
+function memberId(values: Values): { id: string } | { refusal: AdminOutcome } {
   const id = values["telegram-id"]?.trim();
-  if (!id) return refused("say which member: --telegram-id N");
-  if (!/^[1-9]\d{0,19}$/.test(id)) return refused(`"${id}" is not a Telegram user id (a positive number)`);
-  const member = await deps.members.removeByTelegramId(id);
-  return done([`removed ${member.name} (Telegram ${id})`]);
+  if (!id) return { refusal: refused("say which member: --telegram-id N") };
+  if (!/^[1-9]\d{0,19}$/.test(id)) return { refusal: refused(`"${id}" is not a Telegram user id (a positive number)`) };
+  return { id };
+}
+
+async function removeMember(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
+  const which = memberId(values);
+  if ("refusal" in which) return which.refusal;
+  const member = await deps.members.removeByTelegramId(which.id);
+  return done([`removed ${member.name} (Telegram ${which.id})`]);
+}
+
+async function memberPassword(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
+  const which = memberId(values);
+  if ("refusal" in which) return which.refusal;
+  const { member, password } = await deps.members.setPassword(which.id);
+  return done([`panel password of ${member.name} (Telegram ${which.id}), shown this once: ${password}`, "log in at /panel with the Telegram id and this password"]);
 }
 
 async function listReports(values: Values, deps: AdminDeps): Promise<AdminOutcome> {

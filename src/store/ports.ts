@@ -53,6 +53,34 @@ export interface ReportFilter {
   until?: Date;
 }
 
+/** What the secretariat's inbox looks for: all the fields given must match. */
+export interface InboxFilter {
+  /** The municipalities looked in (a member's own); absent: every one. */
+  municipalities?: string[];
+  statuses?: string[];
+  category?: string;
+  channel?: ChannelName;
+  /** Created at or after. */
+  since?: Date;
+  /** Created before. */
+  until?: Date;
+  /** Words in the description, as typed (case aside). */
+  text?: string;
+  /** Only reports in one of these statuses created before its date: those that may be overdue. */
+  createdBeforeIn?: { status: string; before: Date }[];
+}
+
+export type InboxSort = "newest" | "oldest" | "updated";
+
+export interface InboxPage {
+  sort: InboxSort;
+  offset: number;
+  limit: number;
+}
+
+/** What statistics need of a report: no description, no citizen, no notes. */
+export type ReportSummary = Pick<Report, "id" | "municipality" | "category" | "status" | "channel" | "createdAt" | "history">;
+
 /**
  * Open reports of one category that may be the problem a citizen is about to report: within
  * `meters` of a shared point (whatever the municipality), or in a municipality when no point was shared.
@@ -87,6 +115,12 @@ export interface ReportRepository {
   list(filter: ReportFilter, limit: number): Promise<Report[]>;
   /** How many reports of the filter there are per status. */
   countByStatus(filter: ReportFilter): Promise<Record<string, number>>;
+  /** A page of the inbox, and how many reports the filter finds in all. */
+  inbox(filter: InboxFilter, page: InboxPage): Promise<{ reports: Report[]; total: number }>;
+  /** How many reports of the inbox's filter there are per status. */
+  inboxCounts(filter: InboxFilter): Promise<Record<string, number>>;
+  /** The reports of the filter as statistics see them. */
+  summaries(filter: InboxFilter): Promise<ReportSummary[]>;
   /** Reports a citizen may follow instead of filing a new one: nearest first near a point, newest first in a municipality. */
   nearby(query: NearbyQuery): Promise<Report[]>;
 }

@@ -1,5 +1,5 @@
 /** A report filter in MongoDB's query language, which nedb speaks too. Values are the filter's own, made text. */
-import type { ReportFilter } from "./ports.js";
+import type { InboxFilter, InboxSort, ReportFilter } from "./ports.js";
 
 export function reportQuery(filter: ReportFilter): Record<string, unknown> {
   const query: Record<string, unknown> = {};
@@ -13,4 +13,46 @@ export function reportQuery(filter: ReportFilter): Record<string, unknown> {
     query.createdAt = created;
   }
   return query;
+}
+
+/** Characters that mean something in a regular expression, escaped so typed text is matched as it is. */
+export function literalPattern(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * An inbox filter in MongoDB's query language (typed words become case-insensitive patterns that
+ * match them literally, which nedb and MongoDB both take). The keys come in
+ * the order nedb wants them: it answers from the index of the last plain value, and a single
+ * municipality is the narrowest (800 reports of 100,000), so it comes last.
+ */
+export function inboxQuery(filter: InboxFilter): Record<string, unknown> {
+  const pattern = (source: string) => new RegExp(source, "i");
+  const query: Record<string, unknown> = {};
+  if (filter.category !== undefined) query.category = String(filter.category);
+  if (filter.channel !== undefined) query.channel = String(filter.channel);
+  if (filter.statuses) query.status = { $in: filter.statuses.map(String) };
+  if (filter.since || filter.until) {
+    const created: Record<string, Date> = {};
+    if (filter.since) created.$gte = new Date(filter.since);
+    if (filter.until) created.$lt = new Date(filter.until);
+    query.createdAt = created;
+  }
+  const words = (filter.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 8);
+  if (words.length === 1) query.description = { $regex: pattern(literalPattern(words[0])) };
+  if (words.length > 1) query.$and = words.map((w) => ({ description: { $regex: pattern(literalPattern(w)) } }));
+  if (filter.createdBeforeIn) {
+    query.$or = filter.createdBeforeIn.length
+      ? filter.createdBeforeIn.map((w) => ({ status: String(w.status), createdAt: { $lt: new Date(w.before) } }))
+      : [{ status: { $in: [] } }];
+  }
+  const municipalities = filter.municipalities?.map(String);
+  if (municipalities) query.municipality = municipalities.length === 1 ? municipalities[0] : { $in: municipalities };
+  return query;
+}
+
+export function inboxOrder(sort: InboxSort): Record<string, 1 | -1> {
+  if (sort === "oldest") return { createdAt: 1, folio: 1 };
+  if (sort === "updated") return { updatedAt: -1, folio: -1 };
+  return { createdAt: -1, folio: -1 };
 }

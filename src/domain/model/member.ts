@@ -15,6 +15,8 @@ export interface Member {
   municipalities: string[];
   /** Their Telegram user id, as text. */
   telegramId: string | null;
+  /** The scrypt hash of their panel password (domain/passwords.ts); absent until an administrator sets one. */
+  passwordHash?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,12 +1,20 @@
 import { distanceMeters, EARTH_RADIUS_M, type Report, reportWithDefaults } from "../../domain/model/report.js";
-import type { NearbyQuery, ReportFilter, ReportRepository } from "../ports.js";
-import { reportQuery } from "../report-query.js";
+import type { InboxFilter, InboxPage, NearbyQuery, ReportFilter, ReportRepository, ReportSummary } from "../ports.js";
+import { inboxOrder, inboxQuery, reportQuery } from "../report-query.js";
 import { type Collection, findMany, fromDoc } from "./collection.js";
 
 /** A stored report as the domain knows it, whatever version of the bot saved it. */
 function toReport(doc: Record<string, unknown> | null): Report | null {
   const report = fromDoc<Report>(doc);
   return report ? reportWithDefaults(report) : null;
+}
+
+/** The fields statistics read. */
+const SUMMARY = { municipality: 1, category: 1, status: 1, channel: 1, createdAt: 1, history: 1 };
+
+function toSummary(doc: Record<string, unknown>): ReportSummary {
+  const r = fromDoc<ReportSummary>(doc) as ReportSummary;
+  return { ...r, history: r.history ?? [] };
 }
 
 export class EmbeddedReports implements ReportRepository {
@@ -64,6 +72,30 @@ export class EmbeddedReports implements ReportRepository {
     const counts: Record<string, number> = {};
     for (const { status } of docs) counts[status] = (counts[status] ?? 0) + 1;
     return counts;
+  }
+
+  async inbox(filter: InboxFilter, page: InboxPage): Promise<{ reports: Report[]; total: number }> {
+    const query = inboxQuery(filter);
+    const [docs, total] = await Promise.all([
+      findMany<Record<string, unknown>>(this.db.findAsync(query).sort(inboxOrder(page.sort)).skip(page.offset).limit(page.limit)),
+      this.db.countAsync(query) as unknown as Promise<number>,
+    ]);
+    return { reports: docs.map((d) => toReport(d) as Report), total };
+  }
+
+  async inboxCounts(filter: InboxFilter): Promise<Record<string, number>> {
+    const docs = await findMany<{ status: string }>(this.db.findAsync(inboxQuery(filter), { status: 1 }));
+    const counts: Record<string, number> = {};
+    for (const { status } of docs) counts[status] = (counts[status] ?? 0) + 1;
+    return counts;
+  }
+
+  async summaries(filter: InboxFilter): Promise<ReportSummary[]> {
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync(inboxQuery(filter), SUMMARY));
+    return docs.map((d) => {
+      const r = toSummary(d);
+      return { id: r.id, municipality: r.municipality, category: r.category, status: r.status, channel: r.channel, createdAt: r.createdAt, history: r.history };
+    });
   }
 
   async nearby(q: NearbyQuery): Promise<Report[]> {

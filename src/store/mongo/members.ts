@@ -14,6 +14,8 @@ export const memberSchema = new Schema(
     role: { type: String, enum: MEMBER_ROLES, required: true },
     municipalities: { type: [{ type: String, match: MUNICIPALITY }], required: true },
     telegramId: { type: String, default: null, match: /^\d{1,20}$/ },
+    // Absent (not null) until a password is set, as the embedded store keeps it.
+    passwordHash: { type: String, maxlength: 200 },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

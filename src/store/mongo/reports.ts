@@ -2,8 +2,8 @@ import { type Connection, Schema, trusted } from "mongoose";
 import { CHANNELS } from "../../domain/model/channel.js";
 import { type GeoPoint, type Report, reportWithDefaults } from "../../domain/model/report.js";
 import { LANGUAGES } from "../../locale/languages.js";
-import type { NearbyQuery, ReportFilter, ReportRepository } from "../ports.js";
-import { reportQuery } from "../report-query.js";
+import type { InboxFilter, InboxPage, NearbyQuery, ReportFilter, ReportRepository, ReportSummary } from "../ports.js";
+import { inboxOrder, inboxQuery, reportQuery } from "../report-query.js";
 import { DURABLE, nullableString, SCHEMA_OPTIONS, trustQuery } from "./collection.js";
 
 const pointSchema = new Schema(
@@ -177,6 +177,33 @@ export class MongoReports implements ReportRepository {
   async countByStatus(filter: ReportFilter): Promise<Record<string, number>> {
     const rows = await this.model.aggregate<{ _id: string; n: number }>([{ $match: reportQuery(filter) }, { $group: { _id: "$status", n: { $sum: 1 } } }]);
     return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+  }
+
+  async inbox(filter: InboxFilter, page: InboxPage): Promise<{ reports: Report[]; total: number }> {
+    const query = trustQuery(inboxQuery(filter));
+    const [docs, total] = await Promise.all([
+      this.model.find(query).sort(inboxOrder(page.sort)).skip(page.offset).limit(page.limit).lean(),
+      this.model.countDocuments(query),
+    ]);
+    return { reports: docs.map((d) => reportFromDoc(d as Record<string, unknown>)), total };
+  }
+
+  async inboxCounts(filter: InboxFilter): Promise<Record<string, number>> {
+    const rows = await this.model.aggregate<{ _id: string; n: number }>([
+      { $match: inboxQuery(filter) },
+      { $group: { _id: "$status", n: { $sum: 1 } } },
+    ]);
+    return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+  }
+
+  async summaries(filter: InboxFilter): Promise<ReportSummary[]> {
+    const docs = await this.model
+      .find(trustQuery(inboxQuery(filter)), { municipality: 1, category: 1, status: 1, channel: 1, createdAt: 1, history: 1 })
+      .lean();
+    return docs.map((d) => {
+      const { _id, municipality, category, status, channel, createdAt, history } = d as unknown as ReportSummary & { _id: string };
+      return { id: String(_id), municipality, category, status, channel, createdAt, history: history ?? [] };
+    });
   }
 
   async nearby(q: NearbyQuery): Promise<Report[]> {
