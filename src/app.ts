@@ -72,6 +72,8 @@ export interface App {
   store: Store;
   texts: Texts;
   municipalities: Municipalities;
+  /** The report categories of each municipality (config/categories.yaml). */
+  categories: Categories;
   /** The integral privacy notice, in every language (config/privacy/). */
   privacyNotice: PrivacyNotice;
   /** Where citizens reach the HTTP server: links the bot sends start here. */
@@ -276,6 +278,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     texts,
     municipalities,
+    categories,
     privacyNotice,
     publicUrl,
     logger,

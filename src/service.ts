@@ -3,6 +3,7 @@
  * and stopped in the right order. `npm start` and the end-to-end tests use this same composition.
  */
 
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type App, type AppOptions, adminDeps, createApp } from "./app.js";
@@ -17,6 +18,7 @@ import type { Config } from "./config/settings.js";
 import { metricsPlugin } from "./http/metrics.js";
 import { privacyPagePlugin } from "./http/privacy-page.js";
 import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
+import { panelPlugin } from "./panel/index.js";
 import { runAdmin } from "./secretariat/admin-commands.js";
 import { type SecretariatDeps, SecretariatFace } from "./secretariat/index.js";
 
@@ -129,6 +131,40 @@ export async function startService(config: Config, options: ServiceOptions = {})
         texts: app.texts,
         lang: app.defaultLanguage,
         status: () => ({ state: whatsapp.state, qr: whatsapp.qr }),
+      }),
+    );
+  }
+  if (config.PANEL_ENABLED) {
+    const { secretariat, store } = app;
+    if (!config.PANEL_SESSION_KEY) app.logger.info("PANEL_SESSION_KEY is not set: panel sessions end when this process stops");
+    plugins.push(
+      contribution(panelPlugin, {
+        prefix: "/panel",
+        members: secretariat.members,
+        triage: secretariat.triage,
+        lifecycle: secretariat.lifecycle,
+        areas: secretariat.areas,
+        templates: secretariat.templates,
+        photos: secretariat.photos,
+        commitments: secretariat.commitments,
+        plans: app.plans,
+        reports: store.reports,
+        commitmentRecords: store.commitments,
+        events: store.events,
+        municipalities: app.municipalities,
+        categories: app.categories,
+        texts: app.texts,
+        defaultLanguage: app.defaultLanguage,
+        languages: app.deployment.languages,
+        timeZone: app.deployment.timeZone,
+        folioDigits: app.deployment.folioDigits,
+        session: {
+          key: config.PANEL_SESSION_KEY ? Buffer.from(config.PANEL_SESSION_KEY) : randomBytes(32),
+          ttlMs: config.PANEL_SESSION_HOURS * 3600_000,
+        },
+        clock: app.clock,
+        logger: app.logger,
+        whatsapp: whatsapp ? () => ({ state: whatsapp.state, qr: whatsapp.qr }) : undefined,
       }),
     );
   }

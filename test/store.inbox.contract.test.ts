@@ -11,11 +11,53 @@ describe.each(contractStores)("%s store: the secretariat's inbox", (_name, open)
 
   async function seed() {
     const rows = [
-      report({ folio: "MET-2026-000001", category: "baches", status: "recibido", channel: "web", description: "Bache enorme (cuidado) en Av. Juárez", createdAt: at(1), updatedAt: at(9) }),
-      report({ folio: "MET-2026-000002", category: "baches", status: "en_revision", channel: "telegram", description: "Otro BACHE junto al kiosco", createdAt: at(2), updatedAt: at(2) }),
-      report({ folio: "MET-2026-000003", category: "alumbrado", status: "recibido", channel: "web", description: "Lámpara fundida", createdAt: at(3), updatedAt: at(3) }),
-      report({ folio: "TOL-2026-000001", municipality: "15106", category: "baches", status: "recibido", channel: "web", description: "Bache en Toluca", createdAt: at(4), updatedAt: at(4) }),
-      report({ folio: "ZIN-2026-000001", municipality: "15118", category: "baches", status: "resuelto", channel: "whatsapp", description: "bache tapado", createdAt: at(5), updatedAt: at(5) }),
+      report({
+        folio: "MET-2026-000001",
+        category: "baches",
+        status: "recibido",
+        channel: "web",
+        description: "Bache enorme (cuidado) en Av. Juárez",
+        createdAt: at(1),
+        updatedAt: at(9),
+      }),
+      report({
+        folio: "MET-2026-000002",
+        category: "baches",
+        status: "en_revision",
+        channel: "telegram",
+        description: "Otro BACHE junto al kiosco",
+        createdAt: at(2),
+        updatedAt: at(2),
+      }),
+      report({
+        folio: "MET-2026-000003",
+        category: "alumbrado",
+        status: "recibido",
+        channel: "web",
+        description: "Lámpara fundida",
+        createdAt: at(3),
+        updatedAt: at(3),
+      }),
+      report({
+        folio: "TOL-2026-000001",
+        municipality: "15106",
+        category: "baches",
+        status: "recibido",
+        channel: "web",
+        description: "Bache en Toluca",
+        createdAt: at(4),
+        updatedAt: at(4),
+      }),
+      report({
+        folio: "ZIN-2026-000001",
+        municipality: "15118",
+        category: "baches",
+        status: "resuelto",
+        channel: "whatsapp",
+        description: "bache tapado",
+        createdAt: at(5),
+        updatedAt: at(5),
+      }),
     ];
     for (const r of rows) await db.store.reports.insert(r);
   }
@@ -55,7 +97,12 @@ describe.each(contractStores)("%s store: the secretariat's inbox", (_name, open)
     expect(folios(first)).toEqual(["MET-2026-000001", "ZIN-2026-000001"]);
     expect(folios(await reports.inbox({}, { sort: "updated", offset: 4, limit: 2 }))).toEqual(["MET-2026-000002"]);
     expect(await reports.inboxCounts({ municipalities: ["15054", "15118"] })).toEqual({ recibido: 2, en_revision: 1, resuelto: 1 });
-    const old = { createdBeforeIn: [{ status: "recibido", before: at(3.5) }, { status: "en_revision", before: at(1) }] };
+    const old = {
+      createdBeforeIn: [
+        { status: "recibido", before: at(3.5) },
+        { status: "en_revision", before: at(1) },
+      ],
+    };
     expect(folios(await reports.inbox(old, page))).toEqual(["MET-2026-000003", "MET-2026-000001"]);
     expect(folios(await reports.inbox({ createdBeforeIn: [] }, page))).toEqual([]);
   });

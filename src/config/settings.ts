@@ -75,7 +75,12 @@ const schema = z.object({
   /** Signs the panel's session cookies; unset, a new random key at each start (members log in again). */
   PANEL_SESSION_KEY: z.string().min(32, "accepts a secret of at least 32 characters").optional(),
   /** Hours a panel session lasts after login. */
-  PANEL_SESSION_HOURS: z.coerce.number({ message: "accepts a number of hours" }).int().min(1).max(24 * 30).default(12),
+  PANEL_SESSION_HOURS: z.coerce
+    .number({ message: "accepts a number of hours" })
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, "accepts a mongodb:// or mongodb+srv:// URI")
@@ -88,7 +93,14 @@ export type Config = z.infer<typeof schema>;
 export const CONFIG_KEYS = Object.keys(schema.shape);
 
 /** Settings whose values are secrets: never printed, never logged, not even when they are wrong. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(["TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "ADMIN_TOKEN", "LOG_PSEUDONYM_KEY", "PANEL_SESSION_KEY", "MONGODB_URI"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  "TELEGRAM_BOT_TOKEN",
+  "TELEGRAM_WEBHOOK_SECRET",
+  "ADMIN_TOKEN",
+  "LOG_PSEUDONYM_KEY",
+  "PANEL_SESSION_KEY",
+  "MONGODB_URI",
+]);
 
 export class ConfigError extends Error {}
 

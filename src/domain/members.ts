@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { DuplicateError, type MemberRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
-import { generatePassword, hashPassword, PASSWORD_MIN, verifyPassword } from "./passwords.js";
 import { ALL_MUNICIPALITIES, MEMBER_ROLES, type Member, type MemberRole } from "./model/member.js";
 import type { Municipalities, Municipality } from "./municipalities.js";
+import { generatePassword, hashPassword, PASSWORD_MIN, verifyPassword } from "./passwords.js";
 
 export class MemberError extends Error {}
 

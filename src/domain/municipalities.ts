@@ -95,6 +95,11 @@ export class Municipalities {
     return this.byKey.get(cvegeo);
   }
 
+  /** The municipality's boundary as GeoJSON polygons (rings of [longitude, latitude]), for maps. */
+  boundary(cvegeo: string): readonly (readonly (readonly number[])[])[][] | undefined {
+    return this.areas.find((a) => a.value.cvegeo === cvegeo)?.polygons;
+  }
+
   byFolioPrefix(prefix: string): Municipality | undefined {
     return this.byPrefix.get(prefix.toUpperCase());
   }

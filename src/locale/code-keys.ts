@@ -286,4 +286,6 @@ export const CODE_KEY_FAMILIES: readonly string[] = [
   // the moves' labels on a card, by status (optional: the status's name when absent)
   "secretariat.actions.",
   "learn.principles.",
+  // the web panel's words (src/panel/views.ts, locales/*/panel.yaml): its pages are rendered in both languages by test/panel.test.ts
+  "panel.",
 ];

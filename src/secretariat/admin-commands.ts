@@ -139,7 +139,10 @@ async function memberPassword(values: Values, deps: AdminDeps): Promise<AdminOut
   const which = memberId(values);
   if ("refusal" in which) return which.refusal;
   const { member, password } = await deps.members.setPassword(which.id);
-  return done([`panel password of ${member.name} (Telegram ${which.id}), shown this once: ${password}`, "log in at /panel with the Telegram id and this password"]);
+  return done([
+    `panel password of ${member.name} (Telegram ${which.id}), shown this once: ${password}`,
+    "log in at /panel with the Telegram id and this password",
+  ]);
 }
 
 async function listReports(values: Values, deps: AdminDeps): Promise<AdminOutcome> {

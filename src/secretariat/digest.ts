@@ -5,9 +5,10 @@
  * `digest:<chat>:<local date>`, so each group gets one a day whatever the restarts (a process that
  * starts after the hour sends the day's digest then, once).
  */
+
 import { randomUUID } from "node:crypto";
 import type { LinkedChat } from "../domain/model/linked-chat.js";
-import type { Report } from "../domain/model/report.js";
+import { daysInStatus } from "../domain/overdue.js";
 import { errorInfo } from "../util/errors.js";
 import type { SecretariatDeps } from "./deps.js";
 
@@ -27,12 +28,6 @@ export function localTime(at: Date, timeZone: string): { date: string; hour: num
       .map((p) => [p.type, p.value]),
   );
   return { date: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour) };
-}
-
-/** When a report entered its current status (or came back to it). */
-function inStatusSince(report: Report): Date {
-  const last = [...report.history].reverse().find((h) => h.kind !== "answer");
-  return last?.at ?? report.createdAt;
 }
 
 export class DailyDigest {
@@ -126,7 +121,7 @@ export class DailyDigest {
     const watched = open.filter((s) => lifecycle.get(s)?.overdueDays);
     const overdue = watched.length
       ? (await reports.list({ municipality, statuses: watched }, OPEN_SCANNED))
-          .map((r) => ({ r, days: Math.floor((now.getTime() - inStatusSince(r).getTime()) / DAY), limit: lifecycle.get(r.status)?.overdueDays ?? 0 }))
+          .map((r) => ({ r, ...daysInStatus(r, lifecycle, now) }))
           .filter((o) => o.limit > 0 && o.days >= o.limit)
           .sort((a, b) => b.days - a.days)
       : [];

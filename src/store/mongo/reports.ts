@@ -189,10 +189,7 @@ export class MongoReports implements ReportRepository {
   }
 
   async inboxCounts(filter: InboxFilter): Promise<Record<string, number>> {
-    const rows = await this.model.aggregate<{ _id: string; n: number }>([
-      { $match: inboxQuery(filter) },
-      { $group: { _id: "$status", n: { $sum: 1 } } },
-    ]);
+    const rows = await this.model.aggregate<{ _id: string; n: number }>([{ $match: inboxQuery(filter) }, { $group: { _id: "$status", n: { $sum: 1 } } }]);
     return Object.fromEntries(rows.map((r) => [r._id, r.n]));
   }
 
