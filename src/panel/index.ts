@@ -113,7 +113,8 @@ export const panelPlugin: FastifyPluginAsync<PanelOptions> = async (app, options
       const member = await deps.members.authenticate(body.telegramId, body.password);
       if (!member) {
         deps.logger.info({ component: "panel" }, "panel login refused");
-        return sendPage(reply, "login", pageContext(req, reply, deps), { next, failed: true }, 401);
+        // The form again with what went wrong (a 200: the browser shows the page, not an error).
+        return sendPage(reply, "login", pageContext(req, reply, deps), { next, failed: true });
       }
       reply.setCookie(SESSION_COOKIE, sessionValue(deps.session, member, deps.clock.now()), {
         ...cookieBase(req),
