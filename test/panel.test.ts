@@ -1,0 +1,290 @@
+/**
+ * The panel over HTTP (Fastify's inject, no browser): the password the command line sets, the
+ * session cookie and what ends it, the login's rate limit, the security headers, what each role
+ * sees, both languages on every page, the inbox's filters and bulk move, and the plan's updates,
+ * import and export through the same domain operations as the command line and the Telegram group.
+ */
+import { readFile } from "node:fs/promises";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { adminDeps } from "../src/app.js";
+import type { Report } from "../src/domain/model/report.js";
+import { runAdmin } from "../src/secretariat/admin-commands.js";
+import { sampleReport } from "./helpers/reports.js";
+import { addMembers, METEPEC, TOLUCA } from "./helpers/secretariat.js";
+import { type RunningBot, runBot } from "./helpers/service.js";
+
+let bot: RunningBot;
+let server: FastifyInstance;
+
+/** A browser's cookie jar, enough for the panel. */
+class Visitor {
+  readonly cookies = new Map<string, string>();
+  constructor(readonly headers: Record<string, string> = {}) {}
+  async request(method: "GET" | "POST", url: string, form?: Record<string, string | string[]>): Promise<LightMyRequestResponse> {
+    const body = form
+      ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))).toString()
+      : undefined;
+    const res = await server.inject({
+      method,
+      url,
+      headers: {
+        ...this.headers,
+        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        ...(body === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" }),
+      },
+      payload: body,
+    });
+    for (const c of res.cookies as { name: string; value: string; maxAge?: number }[]) {
+      if (c.value === "" || c.maxAge === 0) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    return res;
+  }
+  get = (url: string) => this.request("GET", url);
+  /** Posts a form with the CSRF token of the page it is on. */
+  async submit(page: string, action: string, form: Record<string, string | string[]>): Promise<LightMyRequestResponse> {
+    const token = /name="_csrf" value="([^"]+)"/.exec((await this.get(page)).body)?.[1] ?? "";
+    return this.request("POST", action, { ...form, _csrf: token });
+  }
+}
+
+async function loggedIn(telegramId: string, password: string, headers: Record<string, string> = {}): Promise<Visitor> {
+  const v = new Visitor(headers);
+  const res = await v.submit("/panel/login", "/panel/login", { telegramId, password });
+  expect(res.statusCode, res.body.slice(0, 200)).toBe(303);
+  return v;
+}
+
+async function password(telegramId: string): Promise<string> {
+  const out = await runAdmin(["member", "password", "--telegram-id", telegramId], adminDeps(bot.service.app));
+  expect(out.code, out.stderr).toBe(0);
+  return /shown this once: (\S+)/.exec(out.stdout)?.[1] ?? "";
+}
+
+async function seed(over: Partial<Report>[]): Promise<Report[]> {
+  const at = bot.clock.now();
+  const rows = over.map((o) => ({ ...sampleReport({ createdAt: at, updatedAt: at, location: null, dispatchPending: false, dispatched: 1 }), ...o }));
+  for (const r of rows) await bot.service.app.store.reports.insert(r);
+  return rows;
+}
+
+beforeEach(async () => {
+  bot = await runBot({ TRUST_PROXY: "1" });
+  server = bot.service.server;
+  await addMembers(bot);
+});
+afterEach(async () => {
+  await bot.stop();
+});
+
+describe("logging in to the panel", () => {
+  it("the command line prints a password once, for a known member only; it logs in, a wrong one does not, and a new one ends the old sessions", async () => {
+    const refused = await runAdmin(["member", "password", "--telegram-id", "999"], adminDeps(bot.service.app));
+    expect(refused.stderr).toContain("no member has Telegram id 999");
+    const first = await password("2001");
+    expect(first).toMatch(/^[A-Za-z0-9]{20}$/);
+    const stored = await bot.service.app.store.members.byTelegramId("2001");
+    expect(stored?.passwordHash).toMatch(/^scrypt\$/);
+    expect(stored?.passwordHash).not.toContain(first);
+
+    const wrong = await new Visitor().submit("/panel/login", "/panel/login", { telegramId: "2001", password: "wrong-password-here" });
+    expect(wrong.body).toContain("no son correctos");
+    expect(wrong.cookies.map((c) => (c as { name: string }).name)).not.toContain("panel_session");
+    const member = await loggedIn("2001", first);
+    expect((await member.get("/panel/")).statusCode).toBe(200);
+    await password("2001");
+    const after = await member.get("/panel/");
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toBe("/panel/login?next=%2Fpanel%2F");
+  });
+
+  it("the session cookie is HttpOnly, SameSite=Lax, Secure behind HTTPS, and ends after PANEL_SESSION_HOURS; a changed cookie is refused", async () => {
+    const pw = await password("2001");
+    const v = new Visitor({ "x-forwarded-proto": "https" });
+    const res = await v.submit("/panel/login", "/panel/login", { telegramId: "2001", password: pw });
+    const cookie = (res.cookies as { name: string; httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string }[]).find(
+      (c) => c.name === "panel_session",
+    );
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: true, path: "/panel" });
+    const plain = await loggedIn("2001", pw);
+    expect((await plain.get("/panel/")).statusCode).toBe(200);
+    const session = plain.cookies.get("panel_session") ?? "";
+    plain.cookies.set(
+      "panel_session",
+      session.replace(/\.(\d{13})\./, (_m, t) => `.${Number(t) + 1000}.`),
+    );
+    expect((await plain.get("/panel/")).statusCode).toBe(303);
+    plain.cookies.set("panel_session", session);
+    bot.clock.advance(13 * 3600_000);
+    expect((await plain.get("/panel/")).statusCode).toBe(303);
+  });
+
+  it("login attempts from one address are limited: the eleventh in a minute is a 429", async () => {
+    const v = new Visitor();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++)
+      statuses.push((await v.submit("/panel/login", "/panel/login", { telegramId: "2001", password: `guess-number-${i}` })).statusCode);
+    expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+
+  it("every page carries a CSP without 'unsafe-inline' and frame-ancestors 'none'; unknown paths are a 404, pages without a session go to the login", async () => {
+    const anonymous = new Visitor();
+    const login = await anonymous.get("/panel/login");
+    const csp = String(login.headers["content-security-policy"]);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(login.body).not.toMatch(/<script(?![^>]*\bsrc=)(?![^>]*application\/json)[^>]*>/);
+    expect((await anonymous.get("/panel/statistics")).headers.location).toBe("/panel/login?next=%2Fpanel%2Fstatistics");
+    expect((await anonymous.request("POST", "/panel/bulk", { move: "en_revision" })).statusCode).toBe(401);
+    const member = await loggedIn("2001", await password("2001"));
+    expect((await member.get("/panel/nothing-here")).statusCode).toBe(404);
+    expect((await member.get("/panel/assets/vendor/htmx.min.js")).headers["content-type"]).toContain("javascript");
+    expect((await member.get("/panel/assets/vendor/chart.umd.min.js")).statusCode).toBe(200);
+  });
+});
+
+describe("what each member sees and does", () => {
+  it("every page renders in Spanish and in English with no raw text key", async () => {
+    await seed([{ folio: "MET-2026-000101" }]);
+    await bot.service.app.store.members.save({
+      ...(await bot.service.app.secretariat.members.add({ name: "Admin", role: "admin", municipalities: ["all"], telegramId: "1000" })),
+    });
+    const admin = await loggedIn("1000", await password("1000"));
+    for (const lang of ["es-MX", "en"]) {
+      for (const url of ["/panel/", "/panel/reports/MET-2026-000101", "/panel/statistics", "/panel/plan", "/panel/operations", "/panel/nothing"]) {
+        const res = await admin.get(`${url}${url.includes("?") ? "&" : "?"}lang=${lang}`);
+        expect(res.body, `${url} in ${lang}`).not.toMatch(
+          /\b(nav|login|failure|inbox|report_page|problems|plan|plan_problems|statistics|operations|status\.names|category)\.[a-z_]+\b(?![^<]*>)/,
+        );
+        expect(res.body).toContain(`lang="${lang}"`);
+      }
+    }
+    expect((await admin.get("/panel/?lang=en")).body).toContain("Report inbox");
+  });
+
+  it("a member sees only their municipality; an admin every one, and operations (a 404 for others)", async () => {
+    await seed([
+      { folio: "MET-2026-000201", category: "alumbrado" },
+      { folio: "TOL-2026-000201", municipality: TOLUCA },
+    ]);
+    const beatriz = await loggedIn("2001", await password("2001"));
+    const inbox = await beatriz.get("/panel/");
+    expect(inbox.body).toContain("MET-2026-000201");
+    expect(inbox.body).not.toContain("TOL-2026-000201");
+    expect((await beatriz.get(`/panel/?municipality=${TOLUCA}`)).statusCode).toBe(404);
+    expect((await beatriz.get(`/panel/statistics?municipality=${TOLUCA}`)).statusCode).toBe(404);
+    expect((await beatriz.get(`/panel/plan?municipality=${TOLUCA}`)).statusCode).toBe(404);
+    expect((await beatriz.get("/panel/operations")).statusCode).toBe(404);
+    await bot.service.app.secretariat.members.add({ name: "Admin", role: "admin", municipalities: ["all"], telegramId: "1000" });
+    const admin = await loggedIn("1000", await password("1000"));
+    const all = await admin.get("/panel/");
+    expect(all.body).toContain("MET-2026-000201");
+    expect(all.body).toContain("TOL-2026-000201");
+    const ops = await admin.get("/panel/operations");
+    expect(ops.statusCode).toBe(200);
+    expect(ops.body).toContain("Beatriz López");
+    expect(ops.body).not.toContain("scrypt$");
+  });
+
+  it("the inbox filters by words, status, category, channel and overdue, counts per status, pages by 50, and moves the ticked reports in bulk", async () => {
+    const rows = await seed([
+      ...Array.from({ length: 55 }, (_, i) => ({ folio: `MET-2026-${String(300 + i).padStart(6, "0")}`, category: "alumbrado", channel: "web" as const })),
+      { folio: "MET-2026-000400", category: "agua", description: "Fuga de agua en la calle Morelos", channel: "whatsapp" as const },
+    ]);
+    const pw = await password("2001");
+    let v = await loggedIn("2001", pw);
+    const page1 = await v.get("/panel/?category=alumbrado");
+    expect(page1.body.match(/name="report"/g)).toHaveLength(50);
+    expect(page1.body).toContain("Página 1 de 2");
+    expect((await v.get("/panel/?category=alumbrado&page=2")).body.match(/name="report"/g)).toHaveLength(5);
+    const words = await v.get("/panel/?q=fuga+MORELOS");
+    expect(words.body.match(/name="report"/g)).toHaveLength(1);
+    expect((await v.get("/panel/?channel=whatsapp")).body).toContain("MET-2026-000400");
+    expect((await v.get("/panel/?overdue=1")).body.match(/name="report"/g) ?? []).toHaveLength(0);
+    // Three days on (a new session: the old one ended), the reports still recibido are overdue (2 days).
+    bot.clock.advance(3 * 86400_000);
+    v = await loggedIn("2001", pw);
+    expect((await v.get("/panel/?overdue=1")).body.match(/name="report"/g)).toHaveLength(50);
+    const ticked = rows.slice(0, 2).map((r) => `${r.id}:${r.version}`);
+    const stale = `${rows[2].id}:${rows[2].version + 5}`;
+    const moved = await v.submit("/panel/", "/panel/bulk", { move: "en_revision", report: [...ticked, stale], back: "/panel/?category=alumbrado" });
+    expect(moved.headers.location).toBe("/panel/?category=alumbrado&done=2&failed=1");
+    const after = await v.get(moved.headers.location as string);
+    expect(after.body).toContain("Listo: 2 reportes cambiaron; 1 no");
+    expect(after.body).toMatch(/En revisión <span class="n">2<\/span>/);
+    const events = await bot.service.app.store.events.list({ municipality: METEPEC, type: "status_changed" }, 10);
+    expect(events).toHaveLength(2);
+    // Channelling in bulk needs an office of the municipality, as on the card.
+    const area = bot.service.app.secretariat.areas.forMunicipality(METEPEC)[0].id;
+    await v.submit("/panel/", "/panel/bulk", { move: "canalizado", report: [`${rows[3].id}:1`], area: "no_such_office" });
+    expect((await bot.service.app.store.reports.byId(rows[3].id))?.status).toBe("recibido");
+    await v.submit("/panel/", "/panel/bulk", { move: "canalizado", report: [`${rows[3].id}:1`], area });
+    expect((await bot.service.app.store.reports.byId(rows[3].id))?.area).toBe(area);
+  });
+
+  it("the report page refuses a move the lifecycle does not allow, one without its reason, and one on an outdated version, saying why", async () => {
+    const [r] = await seed([{ folio: "MET-2026-000500" }]);
+    const v = await loggedIn("2001", await password("2001"));
+    const page = `/panel/reports/${r.folio}`;
+    const noReason = await v.submit(page, `${page}/status`, { version: "1", to: "no_procede", note: "" });
+    expect(noReason.headers.location).toBe(`${page}?problem=reason_required`);
+    expect((await v.get(noReason.headers.location as string)).body).toContain("requiere una nota pública");
+    const ok = await v.submit(page, `${page}/answer`, { version: "1", text: "Gracias, lo revisamos" });
+    expect(ok.headers.location).toBe(`${page}?ok=answered`);
+    const outdated = await v.submit(page, `${page}/note`, { version: "1", text: "nota" });
+    expect(outdated.headers.location).toBe(`${page}?problem=outdated`);
+    expect((await bot.service.app.store.reports.byId(r.id))?.history.map((h) => h.note)).toEqual([null, "Gracias, lo revisamos"]);
+  });
+});
+
+describe("the Plan de Acción in the panel", () => {
+  it("a facilitator imports a plan file, marks a milestone done with its evidence, moves a date with its reason, updates an indicator, and exports the same file", async () => {
+    const example = (await readFile("examples/plan-de-accion.example.yaml", "utf8")).replace(/^example: true\n/m, "");
+    const v = await loggedIn("2001", await password("2001"));
+    const imported = await v.submit("/panel/plan", "/panel/plan/import", { format: "yaml", file: example });
+    expect(imported.headers.location).toBe(`/panel/plan?municipality=${METEPEC}&ok=imported`);
+    const broken = await v.submit("/panel/plan", "/panel/plan/import", { format: "yaml", file: example.replace(/due: 2026-/, "due: 2026-13-") });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.body).toMatch(/plan\.yaml:\d+/);
+    const commitments = await bot.service.app.store.commitments.forMunicipality(METEPEC);
+    const c = commitments.find((x) => x.milestones.some((m) => !m.done) && x.indicators.length) ?? commitments[0];
+    const open = c.milestones.filter((m) => !m.done);
+    const done = await v.submit("/panel/plan", "/panel/plan/milestone-done", {
+      commitment: c.id,
+      version: String(c.version),
+      milestone: String(open[0].number),
+      evidence: "https://example.org/acta",
+    });
+    expect(done.headers.location).toContain("ok=done");
+    const notLink = await v.submit("/panel/plan", "/panel/plan/milestone-done", {
+      commitment: c.id,
+      version: String(c.version + 1),
+      milestone: String(open[1]?.number ?? 99),
+      evidence: "acta",
+    });
+    expect(notLink.headers.location).toMatch(/problem=(bad_link|unknown_milestone|already_done)/);
+    const after = await bot.service.app.store.commitments.get(c.id);
+    expect(after?.milestones.find((m) => m.number === open[0].number)?.evidence).toBe("https://example.org/acta");
+    if (open[1]) {
+      const moved = await v.submit("/panel/plan", "/panel/plan/milestone-move", {
+        commitment: c.id,
+        version: String(after?.version),
+        milestone: String(open[1].number),
+        due: "2027-06-30",
+        reason: "Lluvias",
+      });
+      expect(moved.headers.location).toContain("ok=moved");
+    }
+    const exported = await v.get(`/panel/plan/export?municipality=${METEPEC}&format=yaml`);
+    expect(exported.headers["content-disposition"]).toContain(`plan-${METEPEC}.yaml`);
+    expect(exported.body).toContain("https://example.org/acta");
+    const tomas = await loggedIn("3001", await password("3001"));
+    expect((await tomas.get(`/panel/plan/export?municipality=${METEPEC}&format=csv`)).statusCode).toBe(404);
+    const foreign = await tomas.submit("/panel/plan", "/panel/plan/import", { format: "yaml", file: example });
+    expect(foreign.statusCode).toBe(404);
+    const trail = await bot.service.app.store.events.list({ municipality: METEPEC }, 50);
+    expect(trail.some((e) => e.type === "milestone_done")).toBe(true);
+  });
+});
