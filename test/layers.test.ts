@@ -7,6 +7,8 @@
  *   - the store's ports and adapters never import anything above the domain's nouns;
  *   - the secretariat's face imports the domain, the outbox, texts, utilities and the store's ports
  *     only, and no channel imports it (the composition root hands it to the Telegram channel);
+ *   - the web panel imports the domain, the HTTP helpers, texts, utilities and the store's ports only,
+ *     and only the composition root imports it;
  *   - no two folders under src/ import each other.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -89,6 +91,17 @@ describe("layers", () => {
     );
     expect(bad.map(describeImport)).toEqual([]);
     expect(ALL.filter((i) => under(i.file, "secretariat") && i.local).length).toBeGreaterThan(10);
+  });
+
+  it("the web panel reaches the domain, the HTTP helpers, texts, utilities and the store's ports only; only the composition root imports it", () => {
+    const bad = ALL.filter(
+      (i) =>
+        i.local &&
+        ((under(i.file, "panel") && !under(i.target, "panel", "domain", "http", "locale", "util") && i.target !== "store/ports.ts") ||
+          (!under(i.file, "panel") && i.file.includes("/") && under(i.target, "panel"))),
+    );
+    expect(bad.map(describeImport)).toEqual([]);
+    expect(ALL.filter((i) => under(i.file, "panel") && i.local).length).toBeGreaterThan(10);
   });
 
   it("no two folders of src/ import each other", () => {
