@@ -21,6 +21,7 @@ import type { Report } from "../domain/model/report.js";
 import { fromDoc, openCollection } from "../store/embedded/collection.js";
 import { lockDataDir } from "../store/embedded/lock.js";
 import { FileMedia } from "../store/embedded/media.js";
+import { withoutInboxKeys } from "../store/embedded/reports.js";
 import { MAJORITY } from "../store/mongo/collection.js";
 import { conversationToDoc } from "../store/mongo/conversations.js";
 import { classifyMongoError } from "../store/mongo/errors.js";
@@ -184,7 +185,7 @@ async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "medi
       },
     ],
     ["conversations", model(models.conversations), (d) => conversationToDoc(fromDoc<ConversationRecord>(d) as ConversationRecord)],
-    ["reports", model(models.reports), (d) => reportToDoc(fromDoc<Report>(d) as Report)],
+    ["reports", model(models.reports), (d) => reportToDoc(fromDoc<Report>(withoutInboxKeys(d)) as Report)],
     // An unfinished claim keeps its message, so the new store can still process it.
     ["inbound", model(models.inbound), (d) => ({ _id: String(d._id), state: d.state, claimedAt: d.claimedAt, ...(d.message ? { message: d.message } : {}) })],
     // Messages not sent yet keep their state; a lease of the stopped process runs out and is taken over.

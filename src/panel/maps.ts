@@ -6,6 +6,9 @@
  */
 import { escapeHtml } from "../util/text.js";
 
+/** Pixels between two points of an outline worth drawing. */
+const MIN_STEP = 1;
+
 type Polygons = readonly (readonly (readonly number[])[])[][];
 
 interface Frame {
@@ -36,12 +39,14 @@ function pathOf(polygons: Polygons, f: Frame): string {
   const parts: string[] = [];
   for (const polygon of polygons)
     for (const ring of polygon) {
-      let last = "";
+      // Points closer than MIN_STEP pixels to the last one kept add nothing visible at this size.
+      let [lastX, lastY] = [Number.NaN, Number.NaN];
       const points: string[] = [];
       for (const [lon, lat] of ring) {
-        const p = `${f.x(lon).toFixed(1)} ${f.y(lat).toFixed(1)}`;
-        if (p !== last) points.push(p);
-        last = p;
+        const [x, y] = [f.x(lon), f.y(lat)];
+        if (Math.abs(x - lastX) + Math.abs(y - lastY) < MIN_STEP) continue;
+        points.push(`${x.toFixed(1)} ${y.toFixed(1)}`);
+        [lastX, lastY] = [x, y];
       }
       if (points.length > 2) parts.push(`M${points.join("L")}Z`);
     }

@@ -37,6 +37,10 @@ const COLLECTIONS = {
     // reports of one category, for those nearby (reports.ts `nearby`)
     { fieldName: "category" },
     { fieldName: "dispatchPending" },
+    // the inbox's narrowest filters: a municipality with its status and category (reports.ts `INBOX_KEYS`)
+    { fieldName: "_ms" },
+    { fieldName: "_mc" },
+    { fieldName: "_msc" },
   ],
   inbound: [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }],
   counters: [],
@@ -83,11 +87,13 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     lock?.release();
     throw err;
   }
+  const reports = new EmbeddedReports(db.reports);
+  await reports.addInboxKeys();
   return {
     kind: "embedded",
     citizens: new EmbeddedById<Citizen>(db.citizens),
     conversations: new EmbeddedConversations(db.conversations),
-    reports: new EmbeddedReports(db.reports),
+    reports,
     inbound: new EmbeddedInbound(db.inbound),
     counters: new EmbeddedCounters(db.counters),
     media: new FileMedia(join(dataDir, "media")),

@@ -3,10 +3,42 @@ import type { InboxFilter, InboxPage, NearbyQuery, ReportFilter, ReportRepositor
 import { inboxOrder, inboxQuery, reportQuery } from "../report-query.js";
 import { type Collection, findMany, fromDoc } from "./collection.js";
 
+/**
+ * Keys this store keeps beside each report so the inbox's usual filters are answered from an index
+ * of a few dozen reports rather than matching every report of a municipality (nedb answers from the
+ * index of one plain value): municipality|status, municipality|category, municipality|status|category.
+ */
+function inboxKeys(r: Pick<Report, "municipality" | "status" | "category">): Record<"_ms" | "_mc" | "_msc", string> {
+  return { _ms: `${r.municipality}|${r.status}`, _mc: `${r.municipality}|${r.category}`, _msc: `${r.municipality}|${r.status}|${r.category}` };
+}
+
+function toDoc(report: Report): Record<string, unknown> {
+  return { _id: report.id, ...report, ...inboxKeys(report) };
+}
+
+/** A stored document without the keys only this store keeps (for the migration to MongoDB too). */
+export function withoutInboxKeys(doc: Record<string, unknown>): Record<string, unknown> {
+  const { _ms, _mc, _msc, ...rest } = doc;
+  return rest;
+}
+
 /** A stored report as the domain knows it, whatever version of the bot saved it. */
 function toReport(doc: Record<string, unknown> | null): Report | null {
-  const report = fromDoc<Report>(doc);
+  if (!doc) return null;
+  const report = fromDoc<Report>(withoutInboxKeys(doc));
   return report ? reportWithDefaults(report) : null;
+}
+
+/** The inbox's query, narrowed by the key of the filter's single municipality, status and category when it has them (last: nedb uses the last indexed plain value). */
+function inboxLookup(filter: InboxFilter): Record<string, unknown> {
+  const query = inboxQuery(filter);
+  const m = filter.municipalities?.length === 1 ? filter.municipalities[0] : undefined;
+  const s = filter.statuses?.length === 1 ? filter.statuses[0] : undefined;
+  const c = filter.category;
+  if (m && s && c) query._msc = String(`${m}|${s}|${c}`);
+  else if (m && c) query._mc = String(`${m}|${c}`);
+  else if (m && s) query._ms = String(`${m}|${s}`);
+  return query;
 }
 
 /** The fields statistics read. */
@@ -21,7 +53,7 @@ export class EmbeddedReports implements ReportRepository {
   constructor(private readonly db: Collection) {}
 
   async insert(report: Report): Promise<void> {
-    await this.db.insertAsync({ _id: report.id, ...report });
+    await this.db.insertAsync(toDoc(report));
   }
 
   async byId(id: string): Promise<Report | null> {
@@ -47,7 +79,7 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   async update(report: Report, expectedVersion: number): Promise<boolean> {
-    const { numAffected } = await this.db.updateAsync({ _id: report.id, version: expectedVersion }, { _id: report.id, ...report }, {});
+    const { numAffected } = await this.db.updateAsync({ _id: report.id, version: expectedVersion }, toDoc(report), {});
     return numAffected === 1;
   }
 
@@ -74,8 +106,18 @@ export class EmbeddedReports implements ReportRepository {
     return counts;
   }
 
+  /** Gives reports stored by an earlier version the inbox's keys (once: later writes keep them). */
+  async addInboxKeys(): Promise<number> {
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ _msc: { $exists: false } }));
+    for (const doc of docs) {
+      const report = toReport(doc) as Report;
+      await this.db.updateAsync({ _id: report.id, version: report.version }, { $set: inboxKeys(report) }, {});
+    }
+    return docs.length;
+  }
+
   async inbox(filter: InboxFilter, page: InboxPage): Promise<{ reports: Report[]; total: number }> {
-    const query = inboxQuery(filter);
+    const query = inboxLookup(filter);
     const [docs, total] = await Promise.all([
       findMany<Record<string, unknown>>(this.db.findAsync(query).sort(inboxOrder(page.sort)).skip(page.offset).limit(page.limit)),
       this.db.countAsync(query) as unknown as Promise<number>,
@@ -84,14 +126,14 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   async inboxCounts(filter: InboxFilter): Promise<Record<string, number>> {
-    const docs = await findMany<{ status: string }>(this.db.findAsync(inboxQuery(filter), { status: 1 }));
+    const docs = await findMany<{ status: string }>(this.db.findAsync(inboxLookup(filter), { status: 1 }));
     const counts: Record<string, number> = {};
     for (const { status } of docs) counts[status] = (counts[status] ?? 0) + 1;
     return counts;
   }
 
   async summaries(filter: InboxFilter): Promise<ReportSummary[]> {
-    const docs = await findMany<Record<string, unknown>>(this.db.findAsync(inboxQuery(filter), SUMMARY));
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync(inboxLookup(filter), SUMMARY));
     return docs.map((d) => {
       const r = toSummary(d);
       return { id: r.id, municipality: r.municipality, category: r.category, status: r.status, channel: r.channel, createdAt: r.createdAt, history: r.history };
