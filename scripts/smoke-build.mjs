@@ -33,7 +33,7 @@ async function check() {
   }
   const page = await fetch(`${base}/`);
   if (!page.ok || !(await page.text()).includes("Municipio Abierto")) throw new Error(`the web chat page answered ${page.status}`);
-  for (const asset of ["/assets/page.css", "/chat/chat.js"]) {
+  for (const asset of ["/assets/page.css", "/chat/chat.js", "/panel/login", "/panel/assets/panel.css", "/panel/assets/vendor/htmx.min.js"]) {
     const res = await fetch(`${base}${asset}`);
     if (!res.ok) throw new Error(`${asset} answered ${res.status}`);
   }

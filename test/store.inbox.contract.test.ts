@@ -74,6 +74,11 @@ describe.each(contractStores)("%s store: the secretariat's inbox", (_name, open)
       "MET-2026-000001",
     ]);
     expect(folios(await reports.inbox({ statuses: ["resuelto"] }, page))).toEqual(["ZIN-2026-000001"]);
+    // One municipality with one status, one category, or both: the narrowest lookups.
+    expect(folios(await reports.inbox({ municipalities: ["15054"], statuses: ["recibido"], category: "baches" }, page))).toEqual(["MET-2026-000001"]);
+    expect(folios(await reports.inbox({ municipalities: ["15054"], statuses: ["recibido"] }, page))).toEqual(["MET-2026-000003", "MET-2026-000001"]);
+    expect(folios(await reports.inbox({ municipalities: ["15054"], category: "alumbrado" }, page))).toEqual(["MET-2026-000003"]);
+    expect(await reports.inboxCounts({ municipalities: ["15054"], category: "baches" })).toEqual({ recibido: 1, en_revision: 1 });
     expect(folios(await reports.inbox({ municipalities: ["15054"], channel: "telegram" }, page))).toEqual(["MET-2026-000002"]);
     expect(folios(await reports.inbox({ since: at(2), until: at(4) }, page))).toEqual(["MET-2026-000003", "MET-2026-000002"]);
     // Words match whatever their case, in any order, and characters of patterns are only characters.
@@ -87,6 +92,18 @@ describe.each(contractStores)("%s store: the secretariat's inbox", (_name, open)
     expect(folios(await reports.inbox({ text: "(cuidado)" }, page))).toEqual(["MET-2026-000001"]);
     expect(folios(await reports.inbox({ text: ".*" }, page))).toEqual([]);
     expect(folios(await reports.inbox({ municipalities: [] }, page))).toEqual([]);
+  });
+
+  it("finds a report by its new status and category after a change", async () => {
+    await seed();
+    const { reports } = db.store;
+    const r = (await reports.byFolio("MET-2026-000001")) as NonNullable<Awaited<ReturnType<typeof reports.byFolio>>>;
+    expect(await reports.update({ ...r, status: "canalizado", category: "agua", version: r.version + 1 }, r.version)).toBe(true);
+    await db.reopen();
+    const m = { municipalities: ["15054"] };
+    expect(folios(await db.store.reports.inbox({ ...m, statuses: ["canalizado"], category: "agua" }, page))).toEqual(["MET-2026-000001"]);
+    expect(folios(await db.store.reports.inbox({ ...m, statuses: ["recibido"], category: "baches" }, page))).toEqual([]);
+    expect(Object.keys((await db.store.reports.byFolio("MET-2026-000001")) ?? {}).filter((k) => k.startsWith("_"))).toEqual([]);
   });
 
   it("pages, sorts by the last change, counts per status and finds those old enough to be overdue", async () => {
