@@ -15,6 +15,7 @@ import { ManualClock } from "../src/util/clock.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
 import { sampleReport } from "../test/helpers/reports.js";
+import { pick, random } from "./random.js";
 import { percentile } from "./stats.js";
 
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);
@@ -27,13 +28,6 @@ const WORDS =
     " ",
   );
 const DAY = 24 * 60 * 60 * 1000;
-
-let seed = 42;
-function random(): number {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
-}
-const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
 
 const municipalities = JSON.parse(readFileSync(join("data", "municipalities.json"), "utf8")) as { cvegeo: string; population: number; folioPrefix: string }[];
 const people = municipalities.reduce((n, m) => n + m.population, 0);

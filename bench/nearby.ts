@@ -6,6 +6,7 @@
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { tempDir } from "../test/helpers/app.js";
 import { sampleReport } from "../test/helpers/reports.js";
+import { pick, random } from "./random.js";
 import { percentile } from "./stats.js";
 
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 10_000);
@@ -17,13 +18,6 @@ const OPEN = STATUSES.slice(0, 4);
 const MUNICIPALITIES = ["15054", "15106", "15118", "15051", "15076"];
 const DAY = 24 * 60 * 60 * 1000;
 
-/** A deterministic sequence, so every run measures the same data. */
-let seed = 42;
-function random(): number {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
-}
-const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
 /** A point in a 20 × 20 km square around Toluca and Metepec. */
 const point = () => ({ latitude: 19.2 + random() * 0.18, longitude: -99.7 + random() * 0.19 });
 

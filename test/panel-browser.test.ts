@@ -6,17 +6,16 @@
  * per main page is kept in test/artifacts/panel/ (git-ignored). On a machine without Chromium the
  * suite says it was skipped (CI installs it).
  */
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../src/domain/model/report.js";
+import { CHROMIUM, chromiumAvailable, launchChromium } from "./helpers/browser.js";
 import { sampleReport } from "./helpers/reports.js";
 import { addMembers, METEPEC, TOLUCA } from "./helpers/secretariat.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable;
 if (!available && !process.env.CI) console.info(`panel browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const HOST = "municipio.test";
@@ -92,17 +91,7 @@ describe.skipIf(!available && !process.env.CI)("the secretariat's panel in Chrom
     seeded.push(...rows);
     const address = bot.service.server.server.address() as { port: number };
     base = `http://${HOST}:${address.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-        `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium(HOST);
   }, 30_000);
   afterAll(async () => {
     await browser?.close();

@@ -6,18 +6,17 @@
  * without it the suite says it was skipped.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeWhatsApp } from "./fakes/whatsapp.js";
 import { tempDir } from "./helpers/app.js";
+import { CHROMIUM, chromiumAvailable, launchChromium } from "./helpers/browser.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable;
 if (!available && !process.env.CI) console.info(`web chat browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 /** A name that is not localhost: Chromium treats the page as an insecure context. */
@@ -176,20 +175,7 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     const address = bot.service.server.server.address() as { port: number };
     base = `http://${HOST}:${address.port}`;
     loopback = `http://127.0.0.1:${address.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium(HOST);
   }, 30_000);
   afterAll(async () => {
     await browser?.close();

@@ -4,6 +4,7 @@
  * shaded by a value. Coordinates are projected equirectangularly (good enough at this size and
  * latitude) and rounded to a tenth of a pixel; colours come from classes in panel.css (no inline style).
  */
+import { makeArea } from "../domain/geo.js";
 import { escapeHtml } from "../util/text.js";
 
 /** Pixels between two points of an outline worth drawing. */
@@ -19,15 +20,9 @@ interface Frame {
 }
 
 function frameFor(all: Polygons[], width: number): Frame {
-  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const polygons of all)
-    for (const polygon of polygons)
-      for (const [lon, lat] of polygon[0]) {
-        minX = Math.min(minX, lon);
-        maxX = Math.max(maxX, lon);
-        minY = Math.min(minY, lat);
-        maxY = Math.max(maxY, lat);
-      }
+  const boxes = all.map((polygons) => makeArea(null, { type: "MultiPolygon", coordinates: polygons }).bbox);
+  const [minX, minY] = [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1]))];
+  const [maxX, maxY] = [Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
   const squeeze = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
   const pad = 6;
   const scale = (width - 2 * pad) / Math.max((maxX - minX) * squeeze, 1e-9);

@@ -72,38 +72,23 @@ export function planRoutes(app: FastifyInstance, deps: PanelDeps): void {
     );
   const owner = (id: string) => id.split("-")[0];
 
-  app.post("/plan/milestone-done", { schema: { body: doneBody }, preValidation: app.csrfProtection }, async (req, reply) => {
-    const b = req.body as z.infer<typeof doneBody>;
-    if (!actsOn(req.member as Member, owner(b.commitment))) return notFound(req, reply, deps);
-    return back(
-      reply,
-      owner(b.commitment),
-      await deps.commitments.markMilestoneDone(b.commitment, b.version, req.member as Member, b.milestone, b.evidence, b.done),
-      "done",
-    );
-  });
-
-  app.post("/plan/milestone-move", { schema: { body: moveBody }, preValidation: app.csrfProtection }, async (req, reply) => {
-    const b = req.body as z.infer<typeof moveBody>;
-    if (!actsOn(req.member as Member, owner(b.commitment))) return notFound(req, reply, deps);
-    return back(
-      reply,
-      owner(b.commitment),
-      await deps.commitments.moveMilestone(b.commitment, b.version, req.member as Member, b.milestone, b.due, b.reason),
-      "moved",
-    );
-  });
-
-  app.post("/plan/indicator", { schema: { body: indicatorBody }, preValidation: app.csrfProtection }, async (req, reply) => {
-    const b = req.body as z.infer<typeof indicatorBody>;
-    if (!actsOn(req.member as Member, owner(b.commitment))) return notFound(req, reply, deps);
-    return back(
-      reply,
-      owner(b.commitment),
-      await deps.commitments.updateIndicator(b.commitment, b.version, req.member as Member, b.indicator, b.value, b.date),
-      "indicator",
-    );
-  });
+  /** A commitment update of the member's municipality, through the domain's operation; then back to the plan with what happened. */
+  function update<S extends z.ZodType<{ commitment: string; version: number }>>(
+    path: string,
+    schema: S,
+    ok: string,
+    run: (body: z.infer<S>, member: Member) => Promise<UpdateResult>,
+  ): void {
+    app.post(path, { schema: { body: schema }, preValidation: app.csrfProtection }, async (req, reply) => {
+      const body = req.body as z.infer<S>;
+      const member = req.member as Member;
+      if (!actsOn(member, owner(body.commitment))) return notFound(req, reply, deps);
+      return back(reply, owner(body.commitment), await run(body, member), ok);
+    });
+  }
+  update("/plan/milestone-done", doneBody, "done", (b, m) => deps.commitments.markMilestoneDone(b.commitment, b.version, m, b.milestone, b.evidence, b.done));
+  update("/plan/milestone-move", moveBody, "moved", (b, m) => deps.commitments.moveMilestone(b.commitment, b.version, m, b.milestone, b.due, b.reason));
+  update("/plan/indicator", indicatorBody, "indicator", (b, m) => deps.commitments.updateIndicator(b.commitment, b.version, m, b.indicator, b.value, b.date));
 
   app.get(
     "/plan/export",

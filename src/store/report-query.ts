@@ -1,17 +1,22 @@
 /** A report filter in MongoDB's query language, which nedb speaks too. Values are the filter's own, made text. */
 import type { InboxFilter, InboxSort, ReportFilter } from "./ports.js";
 
+/** Created at or after `since` and before `until`, when either is given. */
+function createdBetween({ since, until }: { since?: Date; until?: Date }): Record<string, Date> | undefined {
+  if (!since && !until) return undefined;
+  const created: Record<string, Date> = {};
+  if (since) created.$gte = new Date(since);
+  if (until) created.$lt = new Date(until);
+  return created;
+}
+
 export function reportQuery(filter: ReportFilter): Record<string, unknown> {
   const query: Record<string, unknown> = {};
   if (filter.municipality !== undefined) query.municipality = String(filter.municipality);
   if (filter.category !== undefined) query.category = String(filter.category);
   if (filter.statuses) query.status = { $in: filter.statuses.map(String) };
-  if (filter.since || filter.until) {
-    const created: Record<string, Date> = {};
-    if (filter.since) created.$gte = new Date(filter.since);
-    if (filter.until) created.$lt = new Date(filter.until);
-    query.createdAt = created;
-  }
+  const created = createdBetween(filter);
+  if (created) query.createdAt = created;
   return query;
 }
 
@@ -32,12 +37,8 @@ export function inboxQuery(filter: InboxFilter): Record<string, unknown> {
   if (filter.category !== undefined) query.category = String(filter.category);
   if (filter.channel !== undefined) query.channel = String(filter.channel);
   if (filter.statuses) query.status = { $in: filter.statuses.map(String) };
-  if (filter.since || filter.until) {
-    const created: Record<string, Date> = {};
-    if (filter.since) created.$gte = new Date(filter.since);
-    if (filter.until) created.$lt = new Date(filter.until);
-    query.createdAt = created;
-  }
+  const created = createdBetween(filter);
+  if (created) query.createdAt = created;
   const words = (filter.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 8);
   if (words.length === 1) query.description = { $regex: pattern(literalPattern(words[0])) };
   if (words.length > 1) query.$and = words.map((w) => ({ description: { $regex: pattern(literalPattern(w)) } }));
