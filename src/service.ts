@@ -13,6 +13,9 @@ import { telegramWebhookPlugin } from "./channels/telegram/webhook.js";
 import { limitedChatPlugin } from "./channels/web/rate-limits.js";
 import { WhatsAppChannel } from "./channels/whatsapp/channel.js";
 import { type ClientFactory, createWhatsAppClient } from "./channels/whatsapp/client.js";
+import { CloudWhatsAppChannel } from "./channels/whatsapp/cloud/channel.js";
+import { NoticeTemplates } from "./channels/whatsapp/cloud/templates.js";
+import { cloudWebhookPlugin, WEBHOOK_PATH } from "./channels/whatsapp/cloud/webhook.js";
 import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
 import type { Config } from "./config/settings.js";
 import { metricsPlugin } from "./http/metrics.js";
@@ -29,6 +32,8 @@ export interface Service {
   /** The secretariat's face in Telegram groups (with Telegram on). */
   secretariat?: SecretariatFace;
   whatsapp?: WhatsAppChannel;
+  /** WhatsApp on Meta's Cloud API (WHATSAPP_MODE=cloud). */
+  whatsappCloud?: CloudWhatsAppChannel;
   /** What each channel is doing, for the start-up line. */
   channels(): Record<string, string>;
   stop(): Promise<void>;
@@ -41,6 +46,8 @@ export interface ServiceOptions extends AppOptions {
   printQr?: (qr: string) => void;
   /** First pause before WhatsApp reconnects (tests shorten it). */
   whatsappReconnectMs?: number;
+  /** Cloud API: first pause after a rate limit or a server error (tests shorten it). */
+  whatsappCloudRetryMs?: number;
 }
 
 /** What the secretariat's Telegram face works with, from the app. */
@@ -67,6 +74,9 @@ function secretariatDeps(app: App): SecretariatDeps {
 }
 
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  // A bad templates file stops start-up before anything is opened.
+  const templates =
+    config.WHATSAPP_ENABLED && config.WHATSAPP_MODE === "cloud" ? NoticeTemplates.load(join(config.CONFIG_DIR, "whatsapp-templates.yaml")) : undefined;
   const app = await createApp(config, options);
   const token = config.TELEGRAM_BOT_TOKEN;
   // The secretariat works in Telegram groups: its face runs inside the Telegram channel.
@@ -88,21 +98,23 @@ export async function startService(config: Config, options: ServiceOptions = {})
     app.dispatcher.setCardPublisher(face.cards);
     app.secretariat.handoffs.setRelay(face.handoffs);
   }
-  const whatsapp = config.WHATSAPP_ENABLED
-    ? new WhatsAppChannel({
-        config,
-        conversations: app.conversations,
-        delivery: app.delivery,
-        texts: app.texts,
-        logger: app.logger,
-        pseudonym: app.pseudonym,
-        createClient: options.whatsappClient ?? createWhatsAppClient,
-        // With MongoDB, the WhatsApp session is kept there too (RemoteAuth).
-        sessionFiles: app.store.sharedFiles,
-        printQr: options.printQr,
-        reconnectMs: options.whatsappReconnectMs,
-      })
-    : undefined;
+  const cloud = templates ? cloudChannel(app, config, templates, options) : undefined;
+  const whatsapp =
+    config.WHATSAPP_ENABLED && !cloud
+      ? new WhatsAppChannel({
+          config,
+          conversations: app.conversations,
+          delivery: app.delivery,
+          texts: app.texts,
+          logger: app.logger,
+          pseudonym: app.pseudonym,
+          createClient: options.whatsappClient ?? createWhatsAppClient,
+          // With MongoDB, the WhatsApp session is kept there too (RemoteAuth).
+          sessionFiles: app.store.sharedFiles,
+          printQr: options.printQr,
+          reconnectMs: options.whatsappReconnectMs,
+        })
+      : undefined;
   // Each channel and feature contributes its routes; the server only mounts them.
   // The full privacy notice is linked from every channel: always served.
   const plugins: HttpContribution[] = [
@@ -124,6 +136,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }
   const webhook = telegram?.webhook;
   if (telegram && webhook) plugins.push(contribution(telegramWebhookPlugin, { ...webhook, handle: (update) => telegram.handleWebhookUpdate(update) }));
+  if (cloud && config.WHATSAPP_VERIFY_TOKEN && config.WHATSAPP_APP_SECRET) {
+    plugins.push(
+      contribution(cloudWebhookPlugin, {
+        verifyToken: config.WHATSAPP_VERIFY_TOKEN,
+        appSecret: config.WHATSAPP_APP_SECRET,
+        handle: (payload) => cloud.handleWebhook(payload),
+      }),
+    );
+  }
   if (whatsapp) {
     plugins.push(
       contribution(whatsappQrPagePlugin, {
@@ -198,6 +219,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Telegram and WhatsApp connect in the background: neither holds the rest back.
   void telegram?.start();
   void whatsapp?.start();
+  void cloud?.start();
   // Messages a stopped process claimed but never finished are processed now (and swept again every minute).
   app.conversations.startRecovery({ soleProcess: app.store.kind === "embedded" });
   // What the bot sends on its own initiative goes out through the channels that registered.
@@ -215,17 +237,20 @@ export async function startService(config: Config, options: ServiceOptions = {})
     telegram,
     secretariat: face,
     whatsapp,
+    whatsappCloud: cloud,
     channels() {
       const address = server.server.address();
       const port = typeof address === "object" && address ? address.port : config.PORT;
       return {
         web: config.WEB_CHAT_ENABLED ? `on at http://localhost:${port}/` : "off (set WEB_CHAT_ENABLED=true)",
         telegram: telegram ? `${telegram.state} (${telegram.mode})` : "off (set TELEGRAM_BOT_TOKEN)",
-        whatsapp: !whatsapp
-          ? "off (set WHATSAPP_ENABLED=true)"
-          : whatsapp.state === "off"
-            ? "off (see the line above)"
-            : `${whatsapp.state}${config.ADMIN_TOKEN ? ", QR in this terminal and at /admin/whatsapp" : ", QR in this terminal"}`,
+        whatsapp: cloud
+          ? `${cloud.state === "off" ? "off (see the line above)" : cloud.state} (Cloud API, webhook at ${app.publicUrl}${WEBHOOK_PATH})`
+          : !whatsapp
+            ? "off (set WHATSAPP_ENABLED=true)"
+            : whatsapp.state === "off"
+              ? "off (see the line above)"
+              : `${whatsapp.state}${config.ADMIN_TOKEN ? ", QR in this terminal and at /admin/whatsapp" : ", QR in this terminal"}`,
         console: consoleServer ? "run `npm run --silent chat` in another terminal: it talks to this bot" : "run `npm run --silent chat` in another terminal",
       };
     },
@@ -233,9 +258,27 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await face?.stop();
       await telegram?.stop();
       await whatsapp?.stop();
+      await cloud?.stop();
       await consoleServer?.close();
       await server.close();
       await app.close();
     },
   };
+}
+
+/** The Cloud API channel; the settings it needs were checked at start-up (settings.ts). */
+function cloudChannel(app: App, config: Config, templates: NoticeTemplates, options: ServiceOptions): CloudWhatsAppChannel {
+  const { WHATSAPP_CLOUD_TOKEN: token, WHATSAPP_PHONE_NUMBER_ID: phoneNumberId } = config;
+  if (!token || !phoneNumberId) throw new Error("WHATSAPP_MODE=cloud needs WHATSAPP_CLOUD_TOKEN and WHATSAPP_PHONE_NUMBER_ID");
+  return new CloudWhatsAppChannel({
+    config: { ...config, WHATSAPP_CLOUD_TOKEN: token, WHATSAPP_PHONE_NUMBER_ID: phoneNumberId },
+    conversations: app.conversations,
+    delivery: app.delivery,
+    templates,
+    texts: app.texts,
+    clock: app.clock,
+    logger: app.logger,
+    pseudonym: app.pseudonym,
+    retryMs: options.whatsappCloudRetryMs,
+  });
 }

@@ -63,6 +63,35 @@ const schema = z.object({
     .optional(),
   TELEGRAM_THROTTLE: bool.default(true),
   WHATSAPP_ENABLED: bool.default(false),
+  /** `web`: whatsapp-web.js driving a linked phone; `cloud`: Meta's WhatsApp Business Cloud API (webhook on this server). */
+  WHATSAPP_MODE: z.enum(["web", "cloud"], { message: "accepts web or cloud" }).default("web"),
+  /** Cloud API: a permanent (system user) access token with whatsapp_business_messaging. */
+  WHATSAPP_CLOUD_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_.|-]{20,1024}$/, "accepts the access token Meta gives (letters and digits, no spaces)")
+    .optional(),
+  /** Cloud API: the id of the business phone number (WhatsApp Manager › API Setup), not the number itself. */
+  WHATSAPP_PHONE_NUMBER_ID: z
+    .string()
+    .regex(/^\d{5,30}$/, "accepts the phone number id Meta shows (digits only)")
+    .optional(),
+  /** Cloud API: the Meta app's secret, which signs every webhook request (X-Hub-Signature-256). */
+  WHATSAPP_APP_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9]{16,128}$/, "accepts the app secret of the Meta app (App settings › Basic)")
+    .optional(),
+  /** Cloud API: any secret of your choosing, typed in Meta's webhook settings, echoed back in the handshake. */
+  WHATSAPP_VERIFY_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,256}$/, "accepts 16 to 256 visible characters, no spaces")
+    .optional(),
+  /** Cloud API: Meta's Graph API, or a local fake in tests. */
+  WHATSAPP_GRAPH_API_ROOT: z
+    .url({ message: "accepts an http(s) URL", protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .default("https://graph.facebook.com"),
+  /** Cloud API: the most messages a second across all chats (the account's throughput; 80 by default). */
+  WHATSAPP_CLOUD_PER_SECOND: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(1000).default(80),
   CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
   /** Per chat: the shortest pause between two messages the bot sends. */
   WHATSAPP_CHAT_INTERVAL_MS: z.coerce.number({ message: "accepts a number of milliseconds" }).int().min(0).max(60_000).default(1000),
@@ -87,6 +116,15 @@ const schema = z.object({
     .optional(),
 });
 
+/** What the Cloud mode cannot run without: all named at once when missing. */
+const CLOUD_REQUIRED = ["WHATSAPP_CLOUD_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"] as const;
+
+const checked = schema.superRefine((config, ctx) => {
+  if (!config.WHATSAPP_ENABLED || config.WHATSAPP_MODE !== "cloud") return;
+  const missing = CLOUD_REQUIRED.filter((key) => config[key] === undefined);
+  if (missing.length) ctx.addIssue({ code: "custom", path: [missing[0]], message: `WHATSAPP_MODE=cloud needs ${missing.join(", ")}`, params: { missing } });
+});
+
 export type Config = z.infer<typeof schema>;
 
 /** Every setting's name, as `.env.example` must document it. */
@@ -100,6 +138,9 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   "LOG_PSEUDONYM_KEY",
   "PANEL_SESSION_KEY",
   "MONGODB_URI",
+  "WHATSAPP_CLOUD_TOKEN",
+  "WHATSAPP_APP_SECRET",
+  "WHATSAPP_VERIFY_TOKEN",
 ]);
 
 export class ConfigError extends Error {}
@@ -107,9 +148,10 @@ export class ConfigError extends Error {}
 /** Parses `env` (process.env by default); empty strings count as unset. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = schema.safeParse(cleaned);
+  const parsed = checked.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    if (issue.code === "custom" && issue.message.startsWith("WHATSAPP_MODE=cloud needs")) throw new ConfigError(`missing ${issue.message}`);
     const name = String(issue.path[0]);
     const shown = SECRET_KEYS.has(name) ? name : `${name}=${JSON.stringify(cleaned[name] ?? "")}`;
     throw new ConfigError(`invalid ${shown}: ${issue.message}`);

@@ -103,6 +103,8 @@ export interface HandleOptions {
    * redelivered message changes nothing. `"drop"` records the message as handled without answering it.
    */
   onNew?(): "drop" | undefined;
+  /** The message's claim was made by `accept` (with its journal): it is this process's to finish. */
+  journaled?: boolean;
 }
 
 export class ConversationService {
@@ -158,6 +160,35 @@ export class ConversationService {
     const pace = this.flood.check(key);
     if (pace !== "pass") return pace === "notice" ? this.slowDown(key, message, send) : Promise.resolve("limited");
     return this.enqueue(message, send, CLAIM_LEASE_MS, options);
+  }
+
+  /**
+   * For a platform that must be answered at once (WhatsApp's Cloud API webhook): claims the message
+   * with its journal now, so it is in the store before the platform hears "received", then processes
+   * it in the background, in order behind the same citizen's earlier messages. `duplicate`: already
+   * claimed (a redelivery, or another process has it). Rejects when the store cannot keep it: the
+   * platform should then deliver it again later.
+   */
+  async accept(message: InboundMessage, send: Sender): Promise<{ result: "duplicate" } | { result: "accepted"; done: Promise<HandleResult> }> {
+    const { deps } = this;
+    const inboundId = `${message.channel}:${message.messageId}`;
+    if ((await deps.inbound.claim(inboundId, deps.clock.now(), CLAIM_LEASE_MS, toJournal(message))) === "duplicate") return { result: "duplicate" };
+    const key = citizenId(message.channel, message.chatId);
+    const pace = this.flood.check(key);
+    let done: Promise<HandleResult>;
+    if (pace === "pass") done = this.enqueue(message, send, CLAIM_LEASE_MS, { journaled: true });
+    else {
+      // Not handled, but finished: neither recovery nor a redelivery runs it later.
+      await deps.inbound.complete(inboundId, deps.clock.now()).catch(() => undefined);
+      done = pace === "notice" ? this.slowDown(key, message, send) : Promise.resolve("limited");
+    }
+    return { result: "accepted", done };
+  }
+
+  /** When the citizen of this chat last wrote (the conversation's last message processed), if ever. */
+  async lastInboundAt(channel: ChannelName, chatId: string): Promise<Date | null> {
+    const record = await this.deps.conversations.get(citizenId(channel, chatId));
+    return record?.inboundAt ? new Date(record.inboundAt) : null;
   }
 
   /** The one notice a flooding conversation gets, in its language, after what it is still waiting for. */
@@ -307,7 +338,10 @@ export class ConversationService {
     let claim: ClaimResult;
     try {
       // Only a message that can still be answered later is kept with its claim for crash recovery.
-      claim = await deps.inbound.claim(inboundId, now, leaseMs, answersLater(message.channel) ? toJournal(message) : undefined);
+      claim =
+        options.journaled && !replay
+          ? "claimed"
+          : await deps.inbound.claim(inboundId, now, leaseMs, answersLater(message.channel) ? toJournal(message) : undefined);
     } catch (err) {
       return this.notProcessed(key, message, send, replay, err, null);
     }
@@ -350,7 +384,7 @@ export class ConversationService {
         citizen = turn.citizen;
         const pending = deps.renderer.answer([...prelude, ...turn.result.replies], turn.result.state.lang);
         const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
-        record = { id: key, state: turn.result.state, pending, updatedAt: deps.clock.now(), handled };
+        record = { id: key, state: turn.result.state, pending, updatedAt: deps.clock.now(), handled, inboundAt: now };
         await deps.conversations.save(record);
         await this.drafts.release(state, turn.result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
       }
@@ -436,6 +470,7 @@ export class ConversationService {
         const pending = deps.renderer.answer(turn.result.replies, turn.result.state.lang);
         // Saved with its question pending first: a crash before the outbox has them hands them over at start-up.
         const saved: ConversationRecord = { id: key, state: turn.result.state, pending, updatedAt: now, handled: record?.handled ?? [] };
+        if (record?.inboundAt) saved.inboundAt = record.inboundAt;
         await deps.conversations.save(saved);
         await deps.delivery.enqueue([notice, ...this.replyItems(channel, chatId, pending, { createdAt: notice.createdAt, seq: (notice.seq ?? 0) + 1 })]);
         await deps.conversations.save({ ...saved, pending: [] });

@@ -258,6 +258,7 @@ export const CODE_KEYS: readonly string[] = [
   "whatsapp.choose_hint",
   "whatsapp.location_hint",
   "whatsapp.photo_hint",
+  "whatsapp.list_button",
   "whatsapp.admin.title",
   "whatsapp.admin.scan",
   "whatsapp.admin.ready",

@@ -128,6 +128,7 @@ export class CommitmentDispatcher extends SweepingDispatcher<Commitment> {
     const percent = progress(c.milestones);
     lines.push(t("commitments.notice.progress", { bar: progressBar(percent), percent }));
     lines.push(t("commitments.notice.footer", { link: `c-${c.id}` }));
-    return { id: randomUUID(), lang, text: lines.join("\n") };
+    const notice = { kind: "commitment_update" as const, params: { number: String(c.number), title: c.title, municipality, percent: String(percent) } };
+    return { id: randomUUID(), lang, text: lines.join("\n"), notice };
   }
 }

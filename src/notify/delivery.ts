@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { ChannelName } from "../domain/model/channel.js";
 import type { OutboundMessage } from "../domain/model/message.js";
-import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../store/ports.js";
+import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
@@ -25,7 +25,16 @@ export interface Transport {
   isPermanent?(err: unknown): boolean;
   /** The most messages per second to hand this channel (its adapter also keeps the platform's own limits). */
   perSecond?: number;
+  /**
+   * Whether a failure means the message may only go once the citizen writes again (WhatsApp's
+   * 24-hour window, with no template for it): it waits, unsent and never given up, and goes out
+   * before the answer to the chat's next message. Resolves with the short code it waits under.
+   */
+  waitsForChat?(err: unknown): string | undefined;
 }
+
+/** How long a message that waits for its chat stays out of the worker's rounds (the chat's next message sends it sooner). */
+const WAIT_FOR_CHAT_MS = 30 * 24 * 3600 * 1000;
 
 export interface DeliveryOptions {
   outbox: OutboxRepository;
@@ -164,6 +173,15 @@ export class Delivery {
     return (await this.options.outbox.get(id)) !== null;
   }
 
+  /**
+   * What the platform says became of a message it accepted (delivered, read, failed), recorded on
+   * its outbox row found by the platform's id. False when no row has that id (a reply sent live in a
+   * conversation turn is not in the outbox) or the row already knew better.
+   */
+  receipt(channel: ChannelName, platformId: string, receipt: OutboxReceipt, error: string | null = null): Promise<boolean> {
+    return this.options.outbox.markReceipt(channel, platformId, receipt, error);
+  }
+
   /** A channel that can deliver says how; it starts up (call `down` while it cannot). */
   register(channel: ChannelName, transport: Transport): void {
     const lane = this.lanes.get(channel);
@@ -263,8 +281,14 @@ export class Delivery {
       const sent = await transport.send(item.chatId, item.payload);
       platformId = typeof sent === "string" ? sent : null;
     } catch (err) {
-      const permanent = transport.isPermanent?.(err) ?? false;
       const chat = pseudonym(`${item.channel}:${item.chatId}`);
+      const waiting = transport.waitsForChat?.(err);
+      if (waiting) {
+        logger.info({ channel: item.channel, chat, kind: item.kind, reason: waiting }, "outbox message waits for the citizen's next message");
+        await outbox.markRetry(item.id, this.owner, new Date(clock.now().getTime() + WAIT_FOR_CHAT_MS), waiting);
+        return;
+      }
+      const permanent = transport.isPermanent?.(err) ?? false;
       if (permanent || item.attempts >= this.maxAttempts) {
         logger.warn({ channel: item.channel, chat, kind: item.kind, attempts: item.attempts, err: errorInfo(err) }, "outbox message given up");
         await outbox.markFailed(item.id, this.owner, permanent ? "permanent" : "attempts");

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import type { Areas } from "../domain/areas.js";
 import type { Categories } from "../domain/categories.js";
 import { addressOf, hearsOf } from "../domain/model/citizen.js";
-import type { OutboundMessage } from "../domain/model/message.js";
+import type { NoticeMeaning, OutboundMessage } from "../domain/model/message.js";
 import type { Report, StatusChange } from "../domain/model/report.js";
 import type { Lifecycle } from "../domain/statuses.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
@@ -153,6 +153,11 @@ export class Dispatcher extends SweepingDispatcher<Report> {
       if (change.status === "duplicado" && report.duplicateOf) lines.push(t("notices.duplicate_of", { folio: report.duplicateOf }));
       if (!asked) lines.push(t(lifecycle.get(change.status)?.asksCitizen ? "notices.resolved_ask" : "notices.how_to_follow"));
     }
-    return { id: randomUUID(), lang: LANGUAGES.includes(lang) ? lang : report.language, text: lines.join("\n") };
+    const status = change.kind === "status" ? t(`status.names.${change.status}`) : "";
+    const notice: NoticeMeaning =
+      change.kind === "answer"
+        ? { kind: "report_answer", params: { folio: report.folio, category, answer: change.note ?? "" } }
+        : { kind: "report_status", params: { folio: report.folio, category, status } };
+    return { id: randomUUID(), lang: LANGUAGES.includes(lang) ? lang : report.language, text: lines.join("\n"), notice };
   }
 }

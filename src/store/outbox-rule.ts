@@ -3,7 +3,7 @@
  * backoff, or sending under a lease that ran out), oldest first, an item is claimed only when no
  * earlier item of its chat is still unsent, and only if it is still in the state it was found in.
  */
-import type { NewOutboxItem, OutboxItem } from "./ports.js";
+import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceipt } from "./ports.js";
 
 /** Sent messages are kept 30 days (delivery receipts, audits), then dropped. */
 export const OUTBOX_SENT_TTL_S = 30 * 24 * 3600;
@@ -97,4 +97,14 @@ export function newOutboxItem(item: NewOutboxItem): OutboxItem {
     createdAt: item.createdAt,
     seq: item.seq ?? 0,
   };
+}
+
+/**
+ * The filter of the sent item a receipt is for, when the receipt moves it forward: a `read` that
+ * came first is not undone by the `delivered` that follows, and `failed` is final.
+ */
+export function receiptFilter(channel: string, platformId: string, receipt: OutboxReceipt): Record<string, unknown> {
+  const rank = OUTBOX_RECEIPTS.indexOf(receipt);
+  const notBefore = receipt === "failed" ? ["failed"] : OUTBOX_RECEIPTS.slice(rank);
+  return { channel, platformId, receipt: { $nin: notBefore } };
 }

@@ -33,6 +33,8 @@ export interface ConversationRecord {
    * found here again (its claim never completed) is not run a second time against the newer state.
    */
   handled?: string[];
+  /** When the citizen last wrote (WhatsApp's Cloud API may answer freely for 24 hours after). */
+  inboundAt?: Date;
 }
 
 export interface ConversationRepository {
@@ -214,10 +216,16 @@ export interface OutboxItem {
   platformId: string | null;
   /** Why the last attempt failed: a short code, never a message text. */
   error: string | null;
+  /** What the platform reported after accepting it (WhatsApp's statuses): only ever moves forward. */
+  receipt?: OutboxReceipt;
   createdAt: Date;
   /** Order among items created at the same instant (the replies of one step). */
   seq: number;
 }
+
+/** Delivery receipts in the order they can follow one another; `failed` ends it (the platform could not deliver). */
+export const OUTBOX_RECEIPTS = ["sent", "delivered", "read", "failed"] as const;
+export type OutboxReceipt = (typeof OUTBOX_RECEIPTS)[number];
 
 export type NewOutboxItem = Pick<OutboxItem, "id" | "channel" | "chatId" | "kind" | "payload"> &
   Partial<Pick<OutboxItem, "ref" | "notBefore" | "seq">> & { createdAt: Date };
@@ -247,6 +255,12 @@ export interface OutboxRepository {
   markRetry(id: string, owner: string, notBefore: Date, error: string): Promise<void>;
   /** A channel is back: its items waiting out a retry's pause may go now (scheduled ones keep their time). */
   retryNow(channel: ChannelName, now: Date): Promise<void>;
+  /**
+   * Records a receipt for the item sent with `platformId` on `channel` (and `error`, a short code, for
+   * `failed`), unless it already has a later one (receipts may arrive out of order). False when no
+   * item matched, or it already knew better.
+   */
+  markReceipt(channel: ChannelName, platformId: string, receipt: OutboxReceipt, error: string | null): Promise<boolean>;
   /** Gives up on the item (the chat blocked the bot, the attempts ran out). */
   markFailed(id: string, owner: string, error: string): Promise<void>;
   get(id: string): Promise<OutboxItem | null>;

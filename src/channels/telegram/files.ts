@@ -4,8 +4,7 @@
  */
 import type { Api } from "grammy";
 import { PhotoTooLargeError, type RemotePhoto } from "../../conversation/messages.js";
-
-const DOWNLOAD_TIMEOUT_MS = 60_000;
+import { download } from "../download.js";
 
 export function telegramPhoto(api: Api, apiRoot: string, token: string, fileId: string, size: number | undefined): RemotePhoto {
   return {
@@ -18,27 +17,4 @@ export function telegramPhoto(api: Api, apiRoot: string, token: string, fileId: 
       return download(url, maxBytes);
     },
   };
-}
-
-/** The body of `url`, refused as soon as it passes `maxBytes`. Errors never carry the URL (it holds the token). */
-async function download(url: string, maxBytes: number): Promise<Buffer> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
-  } catch (err) {
-    throw new Error(`file download failed: ${(err as Error).name}`);
-  }
-  if (!res.ok || !res.body) throw new Error(`file download failed: HTTP ${res.status}`);
-  if (Number(res.headers.get("content-length") ?? 0) > maxBytes) {
-    await res.body.cancel();
-    throw new PhotoTooLargeError();
-  }
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const part of res.body) {
-    total += part.byteLength;
-    if (total > maxBytes) throw new PhotoTooLargeError();
-    parts.push(Buffer.from(part));
-  }
-  return Buffer.concat(parts);
 }

@@ -1,6 +1,27 @@
 /** A message to a citizen, rendered in their language and neutral to the channel that will carry it. */
 import type { Language } from "../../locale/languages.js";
 
+/**
+ * The kinds of notice the bot sends on its own, each with the values it carries. A channel that
+ * may only open a conversation with an approved template (WhatsApp's Cloud API outside its 24-hour
+ * window) fills the template with these values.
+ */
+export const NOTICE_FIELDS = {
+  report_status: ["folio", "category", "status"],
+  report_answer: ["folio", "category", "answer"],
+  commitment_update: ["number", "title", "municipality", "percent"],
+  announcement: ["text"],
+} as const satisfies Record<string, readonly string[]>;
+export type NoticeKind = keyof typeof NOTICE_FIELDS;
+export const NOTICE_KINDS = Object.keys(NOTICE_FIELDS) as NoticeKind[];
+
+/** What a notice is about, besides its rendered text. */
+export interface NoticeMeaning {
+  kind: NoticeKind;
+  /** The values of NOTICE_FIELDS[kind], as shown to the citizen (in their language). */
+  params: Record<string, string>;
+}
+
 /** Text, optional choices (buttons or a numbered list), optional request for a location or photo. */
 export interface OutboundMessage {
   id: string;
@@ -9,4 +30,6 @@ export interface OutboundMessage {
   text: string;
   choices?: { value: string; label: string }[];
   request?: "location" | "photo";
+  /** Set on a notice: its kind and values (for a channel that must send it as a template). */
+  notice?: NoticeMeaning;
 }

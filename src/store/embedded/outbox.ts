@@ -1,8 +1,8 @@
 /** The outbox on the embedded store: one document per outbound message. */
 
 import type { ChannelName } from "../../domain/model/channel.js";
-import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem } from "../outbox-rule.js";
-import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../ports.js";
+import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, receiptFilter } from "../outbox-rule.js";
+import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository } from "../ports.js";
 import { type Collection, findMany, fromDoc, isUniqueViolation } from "./collection.js";
 
 const ORDER = { createdAt: 1, seq: 1 } as const;
@@ -77,6 +77,13 @@ export class EmbeddedOutbox implements OutboxRepository {
 
   async retryNow(channel: ChannelName, now: Date): Promise<void> {
     await this.db.updateAsync({ channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } }, { $set: { notBefore: now } }, { multi: true });
+  }
+
+  async markReceipt(channel: ChannelName, platformId: string, receipt: OutboxReceipt, error: string | null): Promise<boolean> {
+    const set: Record<string, unknown> = { receipt };
+    if (error !== null) set.error = error;
+    const { numAffected } = await this.db.updateAsync(receiptFilter(channel, String(platformId), receipt), { $set: set }, {});
+    return numAffected === 1;
   }
 
   async markFailed(id: string, owner: string, error: string): Promise<void> {

@@ -14,6 +14,11 @@ export const pendingSchema = new Schema(
     text: { type: String, required: true },
     choices: { type: [choiceSchema], default: undefined },
     request: { type: String, enum: ["location", "photo"] },
+    // A notice's kind and values (flat strings), for a template outside WhatsApp's 24-hour window.
+    notice: {
+      type: new Schema({ kind: { type: String, required: true }, params: { type: Schema.Types.Mixed, required: true } }, SCHEMA_OPTIONS),
+      default: undefined,
+    },
   },
   SCHEMA_OPTIONS,
 );
@@ -41,6 +46,7 @@ export const conversationSchema = new Schema(
     pending: { type: [pendingSchema], default: [] },
     updatedAt: { type: Date, required: true },
     handled: { type: [String], default: undefined },
+    inboundAt: { type: Date, default: undefined },
   },
   { ...DURABLE, collection: "conversations" },
 );

@@ -2,8 +2,8 @@
 import { type Connection, Schema, trusted } from "mongoose";
 import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
-import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
-import type { NewOutboxItem, OutboxItem, OutboxRepository } from "../ports.js";
+import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter } from "../outbox-rule.js";
+import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceipt, type OutboxRepository } from "../ports.js";
 import { DURABLE, trustQuery } from "./collection.js";
 import { pendingSchema } from "./conversations.js";
 import { insertNew } from "./insert-new.js";
@@ -24,6 +24,7 @@ export const outboxSchema = new Schema(
     sentAt: { type: Date, default: null },
     platformId: { type: String, default: null },
     error: { type: String, default: null },
+    receipt: { type: String, enum: OUTBOX_RECEIPTS },
     createdAt: { type: Date, required: true },
     seq: { type: Number, required: true },
   },
@@ -34,6 +35,8 @@ export const outboxSchema = new Schema(
 outboxSchema.index({ channel: 1, state: 1, notBefore: 1 });
 outboxSchema.index({ channel: 1, chatId: 1, state: 1, createdAt: 1, seq: 1 });
 outboxSchema.index({ state: 1, createdAt: 1 });
+// Delivery receipts find the message by the platform's id (only sent messages have one).
+outboxSchema.index({ channel: 1, platformId: 1 }, { partialFilterExpression: { platformId: { $type: "string" } } });
 // Sent messages are kept a while (delivery receipts, audits), then dropped; unsent ones have no sentAt and stay.
 outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: OUTBOX_SENT_TTL_S, name: "sent_ttl" });
 
@@ -121,6 +124,13 @@ export class MongoOutbox implements OutboxRepository {
       { channel: channel as ChannelName, state: "pending", attempts: trusted({ $gt: 0 }), notBefore: trusted({ $gt: now }) },
       { $set: { notBefore: now } },
     );
+  }
+
+  async markReceipt(channel: ChannelName, platformId: string, receipt: OutboxReceipt, error: string | null): Promise<boolean> {
+    const set: Record<string, unknown> = { receipt };
+    if (error !== null) set.error = String(error);
+    const res = await this.model.updateOne(trustQuery(receiptFilter(channel, String(platformId), receipt)), { $set: set }, { runValidators: true });
+    return res.modifiedCount === 1;
   }
 
   async markFailed(id: string, owner: string, error: string): Promise<void> {
