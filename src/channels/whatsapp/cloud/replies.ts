@@ -94,7 +94,8 @@ export function toCloud(message: OutboundMessage, texts: Texts): GraphMessage[] 
   const choices = message.choices ?? [];
   const style = choiceStyle(choices);
   const out: GraphMessage[] = [];
-  let body = message.text;
+  // A question that asks for a photo says how to send one (its choices, such as "skip", are buttons).
+  let body = message.request === "photo" && style !== "numbered" ? `${message.text}\n\n_${t("whatsapp.photo_hint")}_` : message.text;
   if (message.request === "location") {
     const part = split(body, CLOUD_LIMITS.interactiveBody, t("whatsapp.location_hint"));
     out.push(...part.before, locationRequest(part.body));

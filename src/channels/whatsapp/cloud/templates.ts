@@ -22,7 +22,7 @@ const templateSchema = z.strictObject({
 });
 
 const fileSchema = z
-  .record(z.enum(NOTICE_KINDS as [NoticeKind, ...NoticeKind[]], { message: `accepts the notice kinds ${NOTICE_KINDS.join(", ")}` }), templateSchema)
+  .partialRecord(z.enum(NOTICE_KINDS as [NoticeKind, ...NoticeKind[]], { message: `accepts the notice kinds ${NOTICE_KINDS.join(", ")}` }), templateSchema)
   .nullable()
   .transform((v): TemplateTable => v ?? {})
   .superRefine((file, ctx) => {
