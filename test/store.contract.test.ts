@@ -91,6 +91,7 @@ describe.each(stores)("%s store", (name, open) => {
       pending: [{ id: "r1", lang: "en", text: "hi", choices: [{ value: "1", label: "One" }] }],
       updatedAt: at,
       handled: ["web:m1", "web:m2"],
+      inboundAt: at,
     });
     await db.reopen();
     expect(await db.store.citizens.get("web:1")).toEqual({ ...citizen, language: "en", consent: { version: "v1", at } });
@@ -98,6 +99,7 @@ describe.each(stores)("%s store", (name, open) => {
     expect(conv?.state).toEqual(state);
     expect(conv?.pending[0].choices?.[0].label).toBe("One");
     expect(conv?.handled).toEqual(["web:m1", "web:m2"]);
+    expect(conv?.inboundAt).toEqual(at);
     expect(await db.store.conversations.get("web:2")).toBeNull();
   });
 

@@ -97,6 +97,28 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     expect(await db.store.outbox.depth()).toEqual({ unsent: 0, oldest: null });
   });
 
+  it("records delivery receipts by the platform's id, only forward, on its channel; a payload keeps a notice's meaning", async () => {
+    const notice = { kind: "report_status" as const, params: { folio: "MET-2026-000001", category: "Baches", status: "En revisión" } };
+    await db.store.outbox.add([
+      { ...item("w", "5"), channel: "whatsapp", payload: { id: "p-w", lang: "es-MX", text: "aviso", notice } },
+      { ...item("w2", "6"), channel: "whatsapp" },
+    ]);
+    expect((await db.store.outbox.get("w"))?.payload.notice).toEqual(notice);
+    const [w, w2] = await db.store.outbox.claim("whatsapp", "w1", at(1), LEASE, 10);
+    await db.store.outbox.markSent(w.id, "w1", at(2), "wamid.A");
+    await db.store.outbox.markSent(w2.id, "w1", at(2), "wamid.B");
+    expect(await db.store.outbox.markReceipt("telegram", "wamid.A", "delivered", null)).toBe(false);
+    expect(await db.store.outbox.markReceipt("whatsapp", "wamid.unknown", "delivered", null)).toBe(false);
+    expect(await db.store.outbox.markReceipt("whatsapp", "wamid.A", "read", null)).toBe(true);
+    // A "delivered" that arrives after "read" changes nothing; the same receipt twice neither.
+    expect(await db.store.outbox.markReceipt("whatsapp", "wamid.A", "delivered", null)).toBe(false);
+    expect(await db.store.outbox.markReceipt("whatsapp", "wamid.A", "read", null)).toBe(false);
+    expect(await db.store.outbox.get("w")).toMatchObject({ state: "sent", receipt: "read", error: null });
+    expect(await db.store.outbox.markReceipt("whatsapp", "wamid.B", "failed", "whatsapp_131026")).toBe(true);
+    expect(await db.store.outbox.markReceipt("whatsapp", "wamid.B", "read", null)).toBe(false);
+    expect(await db.store.outbox.get("w2")).toMatchObject({ receipt: "failed", error: "whatsapp_131026" });
+  });
+
   it("lists the unsent items of one chat in order", async () => {
     await db.store.outbox.add([item("u2", "5", at(2)), item("u1", "5", at(1)), item("u3", "5", at(2), { seq: 1 }), item("v", "6")]);
     const claimed = await db.store.outbox.claim("telegram", "w", at(3), LEASE, 10);

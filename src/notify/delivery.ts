@@ -12,6 +12,10 @@ import { hostname } from "node:os";
 import type { ChannelName } from "../domain/model/channel.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository } from "../store/ports.js";
+
+/** What a platform reports of a message it accepted (delivered, read…). */
+export type { OutboxReceipt as Receipt } from "../store/ports.js";
+
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";

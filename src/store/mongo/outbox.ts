@@ -36,7 +36,7 @@ outboxSchema.index({ channel: 1, state: 1, notBefore: 1 });
 outboxSchema.index({ channel: 1, chatId: 1, state: 1, createdAt: 1, seq: 1 });
 outboxSchema.index({ state: 1, createdAt: 1 });
 // Delivery receipts find the message by the platform's id (only sent messages have one).
-outboxSchema.index({ channel: 1, platformId: 1 }, { partialFilterExpression: { platformId: { $type: "string" } } });
+outboxSchema.index({ channel: 1, platformId: 1 }, { name: "outbox_by_platform_id", partialFilterExpression: { platformId: { $gt: "" } } });
 // Sent messages are kept a while (delivery receipts, audits), then dropped; unsent ones have no sentAt and stay.
 outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: OUTBOX_SENT_TTL_S, name: "sent_ttl" });
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { InboundContent, RemotePhoto } from "../../../conversation/messages.js";
-import type { OutboxReceipt } from "../../../store/ports.js";
+import type { Receipt as OutboxReceipt } from "../../../notify/delivery.js";
 
 /** WhatsApp's id of a citizen (the number with its country code), as WhatsApp Web names the same chat. */
 export function chatIdOf(waId: string): string {
