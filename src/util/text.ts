@@ -21,3 +21,20 @@ export function stripControl(text: string): string {
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** Splits a text into pieces of at most `max` characters, at a line break or a space in the second half of each when there is one. */
+export function splitAt(text: string, max: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    // A line break if there is one in the second half, else a space, else a hard cut.
+    const line = window.lastIndexOf("\n");
+    const space = window.lastIndexOf(" ");
+    const at = line > max / 2 ? line : space > max / 2 ? space : max;
+    out.push(rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+  }
+  out.push(rest);
+  return out;
+}

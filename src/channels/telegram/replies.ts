@@ -6,6 +6,7 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup } from "grammy/types";
 import type { OutboundMessage } from "../../conversation/messages.js";
 import type { Texts } from "../../locale/texts.js";
+import { splitAt } from "../../util/text.js";
 
 export const MAX_TEXT = 4096;
 /** Telegram's limit on callback_data, in bytes. */
@@ -56,17 +57,5 @@ function rows(buttons: InlineKeyboardButton[]): InlineKeyboardButton[][] {
 
 /** Splits at line breaks (or spaces) so that no piece is longer than Telegram allows. */
 export function splitText(text: string, max = MAX_TEXT): string[] {
-  const out: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max);
-    // A line break if there is one in the second half, else a space, else a hard cut.
-    const line = window.lastIndexOf("\n");
-    const space = window.lastIndexOf(" ");
-    const at = line > max / 2 ? line : space > max / 2 ? space : max;
-    out.push(rest.slice(0, at).trimEnd());
-    rest = rest.slice(at).trimStart();
-  }
-  out.push(rest);
-  return out;
+  return splitAt(text, max);
 }

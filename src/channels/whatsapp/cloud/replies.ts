@@ -7,6 +7,7 @@
  */
 import type { OutboundMessage } from "../../../conversation/messages.js";
 import type { Texts } from "../../../locale/texts.js";
+import { splitAt } from "../../../util/text.js";
 import { toWhatsApp } from "../replies.js";
 import type { GraphMessage } from "./graph.js";
 
@@ -29,25 +30,10 @@ function text(body: string): GraphMessage {
   return { type: "text", text: { body, preview_url: false } };
 }
 
-/** `body` in pieces of at most `max` characters, cut at a line break or a space when there is one. */
-export function chunks(body: string, max: number): string[] {
-  const out: string[] = [];
-  let rest = body;
-  while (rest.length > max) {
-    const window = rest.slice(0, max);
-    const cut = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(" "));
-    const at = cut > max / 2 ? cut : max;
-    out.push(rest.slice(0, at).trimEnd());
-    rest = rest.slice(at).trimStart();
-  }
-  if (rest) out.push(rest);
-  return out;
-}
-
 /** Text messages for what does not fit in `max`, and the body the last (interactive) message keeps. */
 function split(body: string, max: number, fallback: string): { before: GraphMessage[]; body: string } {
   if (body.length <= max) return { before: [], body: body || fallback };
-  return { before: chunks(body, CLOUD_LIMITS.text).map(text), body: fallback };
+  return { before: splitAt(body, CLOUD_LIMITS.text).map(text), body: fallback };
 }
 
 function cut(label: string, max: number): string {
@@ -112,7 +98,7 @@ export function toCloud(message: OutboundMessage, texts: Texts): GraphMessage[] 
   } else {
     const { request: _r, ...rest } = message;
     const plain = toWhatsApp({ ...rest, text: body, request: message.request === "photo" ? "photo" : undefined }, texts);
-    out.push(...chunks(plain, CLOUD_LIMITS.text).map(text));
+    out.push(...splitAt(plain, CLOUD_LIMITS.text).map(text));
   }
   return out;
 }

@@ -22,18 +22,23 @@ const templateSchema = z.strictObject({
 });
 
 const fileSchema = z
-  .partialRecord(z.enum(NOTICE_KINDS as [NoticeKind, ...NoticeKind[]], { message: `accepts the notice kinds ${NOTICE_KINDS.join(", ")}` }), templateSchema)
+  .record(z.string(), templateSchema)
   .nullable()
-  .transform((v): TemplateTable => v ?? {})
+  .transform((v) => v ?? {})
   .superRefine((file, ctx) => {
-    for (const [kind, template] of Object.entries(file) as [NoticeKind, z.infer<typeof templateSchema>][]) {
-      const known: readonly string[] = NOTICE_FIELDS[kind];
+    for (const [kind, template] of Object.entries(file)) {
+      if (!(NOTICE_KINDS as string[]).includes(kind)) {
+        ctx.addIssue({ code: "custom", path: [kind], message: `not a notice kind: accepts ${NOTICE_KINDS.join(", ")}` });
+        continue;
+      }
+      const known: readonly string[] = NOTICE_FIELDS[kind as NoticeKind];
       template.parameters.forEach((p, i) => {
         if (!known.includes(p))
           ctx.addIssue({ code: "custom", path: [kind, "parameters", i], message: `"${p}" is not a value of ${kind} (${known.join(", ")})` });
       });
     }
-  });
+  })
+  .transform((v) => v as TemplateTable);
 
 export type TemplateTable = Partial<Record<NoticeKind, z.infer<typeof templateSchema>>>;
 
