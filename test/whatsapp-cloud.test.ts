@@ -334,6 +334,48 @@ describe("whatsapp cloud", () => {
     expect(meta.calls.filter((c) => c.method === "POST" && c.path.endsWith("/messages"))).toHaveLength(3);
   });
 
+  it("a message kept in the journal by a process that stopped before answering is answered after the restart, once", async () => {
+    bot = await start();
+    const { app } = bot.service;
+    // What `accept` keeps before Meta hears 200, left unfinished as a crash would leave it.
+    const message = { channel: "whatsapp" as const, chatId: `${PHONE}@c.us`, messageId: meta.newWamid(), content: { type: "text", text: "hola" } };
+    expect(await app.store.inbound.claim(`whatsapp:${message.messageId}`, app.clock.now(), 120_000, message)).toBe("claimed");
+    const dataDir = bot.dataDir;
+    await bot.stop();
+    bot.clock.advance(1000);
+    bot = await runBot(meta.env(), { dataDir, clock: bot.clock, service: { whatsappCloudRetryMs: 20 } });
+    await bot.service.whatsappCloud?.start();
+    const ana = meta.citizen(PHONE);
+    await ana.expect("¿Qué quieres hacer?");
+    // Meta delivering it again changes nothing.
+    const address = bot.service.server.server.address() as { port: number };
+    meta.webhookUrl = `http://127.0.0.1:${address.port}/whatsapp/webhook`;
+    expect((await ana.say("hola", message.messageId)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ana.received.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
+  });
+
+  it("a photo larger than PHOTO_MAX_MB is refused kindly, as on the other channels", async () => {
+    bot = await start({ PHOTO_MAX_MB: "0.01" });
+    const ana = meta.citizen(PHONE);
+    for (const [text, answer] of [
+      ["hola", "¿Qué quieres hacer?"],
+      ["1", "¿Aceptas el aviso de privacidad"],
+      ["sí", "Comparte tu ubicación"],
+      ["Metepec", /tipo de problema/],
+      ["2", "Describe el problema"],
+      ["Bache enorme frente a la escuela primaria", "envíala ahora"],
+    ] as const) {
+      const before = ana.received.length;
+      await ana.say(text);
+      await ana.expect(answer, before);
+    }
+    const before = ana.received.length;
+    await ana.sendPhoto(Buffer.alloc(50_000, 1));
+    const refused = await ana.expect(/.+/, before);
+    expect(refused.text).toMatch(/grande|MB/i);
+  });
+
   it("an expired token turns the channel off with one line; Meta is asked to keep the messages; the rest runs", async () => {
     meta.expireToken();
     bot = await start();
