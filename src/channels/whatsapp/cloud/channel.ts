@@ -78,7 +78,8 @@ export class CloudWhatsAppChannel {
     this.perChat.on("created", (limiter) => limiter.chain(this.global));
     options.delivery.register("whatsapp", {
       send: (chatId, message) => this.deliver(chatId, message),
-      isPermanent: (err) => err instanceof GraphError && (err.unreachable || err.tokenRejected),
+      // A rejected token is not the recipient's fault: the channel goes down and the message waits for a new token.
+      isPermanent: (err) => err instanceof GraphError && err.unreachable,
       waitsForChat: (err) => (err instanceof WaitForChat ? err.reason : err instanceof GraphError && err.outsideWindow ? "outside_window" : undefined),
       perSecond,
     });
