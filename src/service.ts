@@ -199,6 +199,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     channelsReady: () => ({
       ...(telegram ? { telegram: telegram.state === "polling" || telegram.state === "webhook" } : {}),
       ...(whatsapp ? { whatsapp: whatsapp.state === "ready" } : {}),
+      ...(cloud ? { whatsapp: cloud.state === "on" } : {}),
     }),
   });
   try {

@@ -158,8 +158,12 @@ export class ConversationService {
   private admit(message: InboundMessage, send: Sender, options: HandleOptions): Promise<HandleResult> {
     const key = citizenId(message.channel, message.chatId);
     const pace = this.flood.check(key);
-    if (pace !== "pass") return pace === "notice" ? this.slowDown(key, message, send) : Promise.resolve("limited");
-    return this.enqueue(message, send, CLAIM_LEASE_MS, options);
+    if (pace === "pass") return this.enqueue(message, send, CLAIM_LEASE_MS, options);
+    // Not handled, but finished: neither recovery nor a redelivery runs a journaled one later.
+    const finished = options.journaled
+      ? this.deps.inbound.complete(`${message.channel}:${message.messageId}`, this.deps.clock.now()).catch(() => undefined)
+      : Promise.resolve();
+    return finished.then(() => (pace === "notice" ? this.slowDown(key, message, send) : "limited"));
   }
 
   /**
@@ -172,17 +176,11 @@ export class ConversationService {
   async accept(message: InboundMessage, send: Sender): Promise<{ result: "duplicate" } | { result: "accepted"; done: Promise<HandleResult> }> {
     const { deps } = this;
     const inboundId = `${message.channel}:${message.messageId}`;
-    if ((await deps.inbound.claim(inboundId, deps.clock.now(), CLAIM_LEASE_MS, toJournal(message))) === "duplicate") return { result: "duplicate" };
-    const key = citizenId(message.channel, message.chatId);
-    const pace = this.flood.check(key);
-    let done: Promise<HandleResult>;
-    if (pace === "pass") done = this.enqueue(message, send, CLAIM_LEASE_MS, { journaled: true });
-    else {
-      // Not handled, but finished: neither recovery nor a redelivery runs it later.
-      await deps.inbound.complete(inboundId, deps.clock.now()).catch(() => undefined);
-      done = pace === "notice" ? this.slowDown(key, message, send) : Promise.resolve("limited");
+    if ((await deps.inbound.claim(inboundId, deps.clock.now(), CLAIM_LEASE_MS, toJournal(message))) === "duplicate") {
+      deps.observer?.handled(message.channel, "duplicate", 0);
+      return { result: "duplicate" };
     }
-    return { result: "accepted", done };
+    return { result: "accepted", done: this.handle(message, send, { journaled: true }) };
   }
 
   /** When the citizen of this chat last wrote (the conversation's last message processed), if ever. */
