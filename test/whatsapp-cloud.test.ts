@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/settings.js";
 import type { Member } from "../src/domain/model/member.js";
-import { APP_SECRET, FakeGraphApi, GRAPH_TOKEN, VERIFY_TOKEN } from "./fakes/graph-api.js";
+import { APP_SECRET, type FakeCitizen, FakeGraphApi, GRAPH_TOKEN, VERIFY_TOKEN } from "./fakes/graph-api.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -43,26 +43,35 @@ async function start(env: Record<string, string> = {}): Promise<RunningBot> {
   return running;
 }
 
-/** Files a report by typing (numbers work where buttons are shown); resolves with the report. */
-async function fileReport(running: RunningBot, waId = PHONE) {
-  const citizen = meta.citizen(waId);
-  const steps: [string, string | RegExp][] = [
-    ["hola", "¿Qué quieres hacer?"],
-    ["1", "¿Aceptas el aviso de privacidad"],
-    ["sí", "Comparte tu ubicación"],
-    ["Metepec", /tipo de problema/],
-    ["2", "Describe el problema"],
-    ["Bache enorme frente a la escuela primaria", "envíala ahora"],
-    ["omitir", /dirección|referencia|ubicación/i],
-    ["omitir", "¿Cómo quieres enviar tu reporte?"],
-    ["1", "Revisa tu reporte"],
-    ["1", /folio (MET-\d{4}-\d{6})/],
-  ];
+/** The report conversation typed up to its photo question (numbers work where buttons are shown). */
+const TO_PHOTO: [string, string | RegExp][] = [
+  ["hola", "¿Qué quieres hacer?"],
+  ["1", "¿Aceptas el aviso de privacidad"],
+  ["sí", "Comparte tu ubicación"],
+  ["Metepec", /tipo de problema/],
+  ["2", "Describe el problema"],
+  ["Bache enorme frente a la escuela primaria", "envíala ahora"],
+];
+
+/** Says each line and waits for its answer. */
+async function converse(citizen: FakeCitizen, steps: [string, string | RegExp][]): Promise<void> {
   for (const [text, answer] of steps) {
     const before = citizen.received.length;
     await citizen.say(text);
     await citizen.expect(answer, before);
   }
+}
+
+/** Files a report by typing; resolves with the report. */
+async function fileReport(running: RunningBot, waId = PHONE) {
+  const citizen = meta.citizen(waId);
+  await converse(citizen, [
+    ...TO_PHOTO,
+    ["omitir", /dirección|referencia|ubicación/i],
+    ["omitir", "¿Cómo quieres enviar tu reporte?"],
+    ["1", "Revisa tu reporte"],
+    ["1", /folio (MET-\d{4}-\d{6})/],
+  ]);
   const [report] = await running.service.app.store.reports.list({ municipality: "15054" }, 1);
   return { citizen, report };
 }
@@ -358,18 +367,7 @@ describe("whatsapp cloud", () => {
   it("a photo larger than PHOTO_MAX_MB is refused kindly, as on the other channels", async () => {
     bot = await start({ PHOTO_MAX_MB: "0.01" });
     const ana = meta.citizen(PHONE);
-    for (const [text, answer] of [
-      ["hola", "¿Qué quieres hacer?"],
-      ["1", "¿Aceptas el aviso de privacidad"],
-      ["sí", "Comparte tu ubicación"],
-      ["Metepec", /tipo de problema/],
-      ["2", "Describe el problema"],
-      ["Bache enorme frente a la escuela primaria", "envíala ahora"],
-    ] as const) {
-      const before = ana.received.length;
-      await ana.say(text);
-      await ana.expect(answer, before);
-    }
+    await converse(ana, TO_PHOTO);
     const before = ana.received.length;
     await ana.sendPhoto(Buffer.alloc(50_000, 1));
     const refused = await ana.expect(/.+/, before);
