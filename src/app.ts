@@ -9,6 +9,7 @@ import { ACTION_NAMES, createActions } from "./conversation/actions/index.js";
 import { ConversationService } from "./conversation/conversations.js";
 import { loadFlowsFromDir } from "./conversation/flow-files.js";
 import { Renderer } from "./conversation/render.js";
+import { Announcements } from "./domain/announcements.js";
 import { Areas } from "./domain/areas.js";
 import { authorityParams, loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
@@ -29,6 +30,7 @@ import { publicReport } from "./domain/public-report.js";
 import { Reports } from "./domain/reports.js";
 import { Resolution } from "./domain/resolution.js";
 import { Lifecycle } from "./domain/statuses.js";
+import { Subscriptions } from "./domain/subscriptions.js";
 import { Templates } from "./domain/templates.js";
 import { Triage } from "./domain/triage.js";
 import { Engine } from "./engine/engine.js";
@@ -38,6 +40,7 @@ import { CODE_KEYS } from "./locale/code-keys.js";
 import type { Language } from "./locale/languages.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { trainUnderstanding } from "./nlu/index.js";
+import { AnnouncementDispatcher } from "./notify/announcement-dispatch.js";
 import { CommitmentDispatcher } from "./notify/commitment-dispatch.js";
 import { Delivery } from "./notify/delivery.js";
 import { Dispatcher } from "./notify/dispatch.js";
@@ -65,6 +68,8 @@ export interface App {
   dispatcher: Dispatcher;
   /** What a commitment's change sets off: notices to its followers and its linked reports' citizens. */
   commitmentDispatcher: CommitmentDispatcher;
+  /** An announcement whose time came: one outbox row per recipient. */
+  announcementDispatcher: AnnouncementDispatcher;
   /** The Secretariado Técnico's operations, for its Telegram group, the panel and the command line. */
   secretariat: Secretariat;
   /** The Planes de Acción Municipales: import, export, reports linked to commitments (the command line). */
@@ -99,6 +104,10 @@ export interface Secretariat {
   commitments: CommitmentUpdates;
   /** The plans as they are read: lists with progress, one commitment. */
   plansView: CitizenPlans;
+  /** Announcements to the municipality's groups, channels and subscribers: compose, schedule, cancel, status. */
+  announcements: Announcements;
+  /** Citizens subscribed to announcements. */
+  subscriptions: Subscriptions;
   areas: Areas;
   templates: Templates;
   lifecycle: Lifecycle;
@@ -185,7 +194,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const citizenPlans = new CitizenPlans(store.plans, store.commitments, store.commitmentFollows, clock, today);
   const renderer = new Renderer(texts, textGlobals);
   const metrics = new Metrics(store, clock);
-  const delivery = new Delivery({ outbox: store.outbox, clock, logger, pseudonym, storeUnavailable: (err) => store.unavailable(err) });
+  const delivery = new Delivery({
+    outbox: store.outbox,
+    clock,
+    logger,
+    pseudonym,
+    storeUnavailable: (err) => store.unavailable(err),
+    // The platform refused for good: a citizen who blocked the bot gets no more announcements, a
+    // channel or group that took the bot's rights away is marked until it is fixed.
+    onRefused: async (item) => {
+      await subscriptions.blocked(item.channel, item.chatId);
+      if (item.kind === "announcement" && item.channel === "telegram") {
+        const [linked] = await chats.setProblem(item.chatId, "refused");
+        if (linked)
+          logger.warn(
+            { chat: pseudonym(`telegram:${item.chatId}`), municipality: linked.municipality },
+            "telegram: an announcements chat refused the bot's message",
+          );
+      }
+    },
+  });
   const dispatcher = new Dispatcher({
     reports: store.reports,
     follows: store.follows,
@@ -218,7 +246,37 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const plans = new Plans(store.plans, store.commitments, store.reports, store.events, municipalities, clock, deployment.folioDigits, () =>
     commitmentDispatcher.wake(),
   );
-  const secretariat: Secretariat = { members, chats, triage, handoffs, commitments, plansView: citizenPlans, areas, templates, lifecycle, photos };
+  const subscriptions = new Subscriptions(store.subscriptions, store.events, clock);
+  const announcements = new Announcements({
+    repo: store.announcements,
+    counters: store.counters,
+    events: store.events,
+    outbox: store.outbox,
+    citizens: store.citizens,
+    subscriptions,
+    chats,
+    members,
+    texts,
+    languages: deployment.languages,
+    groupLanguage: defaultLanguage,
+    clock,
+    wake: () => announcementDispatcher.wake(),
+  });
+  const announcementDispatcher = new AnnouncementDispatcher({ announcements, delivery, municipalities, texts, clock, logger });
+  const secretariat: Secretariat = {
+    members,
+    chats,
+    triage,
+    handoffs,
+    commitments,
+    plansView: citizenPlans,
+    announcements,
+    subscriptions,
+    areas,
+    templates,
+    lifecycle,
+    photos,
+  };
   const following = new Following(store.reports, store.follows, store.events, lifecycle, clock, () => dispatcher.wake());
   const resolution = new Resolution(store.reports, triage, store.follows, store.events, lifecycle, clock);
   const actions = createActions({
@@ -230,6 +288,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     texts,
     handoffs,
     plans: citizenPlans,
+    subscriptions,
     today,
     privacyVersion: authority.privacy.version,
     following,
@@ -273,6 +332,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     dispatcher,
     commitmentDispatcher,
     metrics,
+    announcementDispatcher,
     secretariat,
     plans,
     store,
@@ -289,6 +349,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       conversations.stop();
       await dispatcher.stop();
       await commitmentDispatcher.stop();
+      await announcementDispatcher.stop();
       await delivery.stop();
       await store.close();
     },

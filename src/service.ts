@@ -91,6 +91,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         texts: app.texts,
         logger: app.logger,
         groups: face?.middleware,
+        media: (id) => app.store.media.get(id),
       })
     : undefined;
   if (face && telegram) {
@@ -228,6 +229,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Changes to reports set off their notices and cards (and a sweep catches what a crash left behind).
   app.dispatcher.start();
   app.commitmentDispatcher.start();
+  // Announcements whose time comes (also those scheduled before a restart).
+  app.announcementDispatcher.start();
   app.conversations.startDraftSweep();
   // Each secretariat group's daily digest.
   face?.start();

@@ -30,7 +30,18 @@ function loadError(dir: string): FlowError {
 describe("flow files", () => {
   it("the shipped flows load and pass every cross-check", () => {
     const flows = loadFlowsFromDir("flows", { actions: ACTION_NAMES, missingKey: texts.missingKey });
-    expect([...flows.keys()].sort()).toEqual(["commitments", "handoff", "language", "learn", "menu", "report", "status", "unsubscribe", "welcome"]);
+    expect([...flows.keys()].sort()).toEqual([
+      "announcements",
+      "commitments",
+      "handoff",
+      "language",
+      "learn",
+      "menu",
+      "report",
+      "status",
+      "unsubscribe",
+      "welcome",
+    ]);
   });
 
   it.each([

@@ -121,6 +121,20 @@ describe("migrate to MongoDB (wire double)", () => {
       updatedAt: createdAt,
     });
     await embedded.commitmentFollows.add({ commitment: "15054-1", citizen: "telegram:5001", since: createdAt });
+    await embedded.subscriptions.add({ citizen: "telegram:5001", municipality: "15054", since: createdAt, consent: { version: "1", at: createdAt } });
+    await embedded.announcements.insert({
+      id: "A-1",
+      municipality: "15054",
+      text: "Sesión del Secretariado Técnico el jueves",
+      photo: null,
+      audiences: ["groups", "subscribers"],
+      at: createdAt,
+      state: "queued",
+      createdBy: "admin",
+      createdAt,
+      queuedAt: createdAt,
+      recipients: 1,
+    });
     await embedded.outbox.add([
       {
         id: "notice:1",
@@ -170,6 +184,8 @@ describe("migrate to MongoDB (wire double)", () => {
     expect(inserted(wire, "commitments")[0]).not.toHaveProperty("id");
     expect(inserted(wire, "plans")).toEqual([expect.objectContaining({ _id: "15054", example: false })]);
     expect(inserted(wire, "commitment_follows")).toEqual([expect.objectContaining({ _id: "15054-1|telegram:5001", citizen: "telegram:5001" })]);
+    expect(inserted(wire, "subscriptions")).toEqual([expect.objectContaining({ _id: "15054|telegram:5001", municipality: "15054" })]);
+    expect(inserted(wire, "announcements")).toEqual([expect.objectContaining({ _id: "A-1", state: "queued", recipients: 1 })]);
     // The conversation's own trail (consent, the report) and the one written here.
     expect(inserted(wire, "events")).toHaveLength(3);
     expect(inserted(wire, "events")).toEqual(
@@ -201,6 +217,8 @@ describe("migrate to MongoDB (wire double)", () => {
       plans: { copied: 1, kept: 0, conflicts: [] },
       commitments: { copied: 1, kept: 0, conflicts: [] },
       commitment_follows: { copied: 1, kept: 0, conflicts: [] },
+      announcements: { copied: 1, kept: 0, conflicts: [] },
+      subscriptions: { copied: 1, kept: 0, conflicts: [] },
       media: { copied: 1, kept: 0, conflicts: [] },
     });
   });
@@ -301,6 +319,8 @@ async function contents(mongo: MongoStore): Promise<Record<string, unknown[]>> {
     "plans",
     "commitments",
     "commitment_follows",
+    "announcements",
+    "subscriptions",
     "media.files",
     "media.chunks",
   ]) {

@@ -266,6 +266,8 @@ describe("indexes at start-up", () => {
       "plans",
       "commitments",
       "commitment_follows",
+      "announcements",
+      "subscriptions",
       "media.files",
     ]);
   });

@@ -26,7 +26,8 @@ ${SECRETARIAT_USAGE}
   migrate --to mongo   copies everything the embedded store in DATA_DIR holds (counters, citizens,
                        conversations, reports, inbound ids, the outbox, the audit trail, members,
                        linked chats, follows, cards, questions in groups, handoffs, plans,
-                       commitments and their follows, and photos)
+                       commitments and their follows, announcements
+                       and their subscribers, and photos)
                        into MongoDB at MONGODB_URI. Insert-only:
                        what MongoDB already has (same id) is kept as it is, never overwritten by the
                        older copy; counters only move forward. Safe to run again, also after the

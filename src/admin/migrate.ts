@@ -54,6 +54,8 @@ export const COLLECTIONS = [
   "plans",
   "commitments",
   "commitment_follows",
+  "announcements",
+  "subscriptions",
   "media",
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
@@ -216,6 +218,8 @@ async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "medi
     // The embedded store keeps a commitment's id twice (`_id` and `id`).
     ["commitments", model(models.commitments), (d) => commitmentToDoc(fromDoc<Commitment>(d) as Commitment)],
     ["commitment_follows", model(models.commitmentFollows), asIs],
+    ["announcements", model(models.announcements), asIs],
+    ["subscriptions", model(models.subscriptions), asIs],
   ];
   const copied = {} as Record<(typeof copies)[number][0], CollectionResult>;
   for (const [name, target, toDoc] of copies) {

@@ -62,6 +62,12 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{16,256}$/, "accepts 16 to 256 letters, digits, _ or -")
     .optional(),
   TELEGRAM_THROTTLE: bool.default(true),
+  /** What the outbox sends to Telegram (announcements, notices), with TELEGRAM_THROTTLE on: messages a second, all chats together. */
+  TELEGRAM_MAX_PER_SECOND: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(1000).default(30),
+  /** Per chat: the shortest pause between two messages of the outbox. */
+  TELEGRAM_CHAT_INTERVAL_MS: z.coerce.number({ message: "accepts a number of milliseconds" }).int().min(0).max(60_000).default(1000),
+  /** Per group or channel: the most messages of the outbox in a minute. */
+  TELEGRAM_GROUP_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(6000).default(20),
   WHATSAPP_ENABLED: bool.default(false),
   /** `web`: whatsapp-web.js driving a linked phone; `cloud`: Meta's WhatsApp Business Cloud API (webhook on this server). */
   WHATSAPP_MODE: z.enum(["web", "cloud"], { message: "accepts web or cloud" }).default("web"),

@@ -28,7 +28,7 @@ export class LinkedChats {
    * `by` (null: an administrator on the command line). A municipality has one secretariat group: linking
    * another one replaces it (`replaced` names the old chat).
    */
-  async link(chatId: string, title: string | null, purpose: ChatPurpose, query: string, by: Member | null): Promise<LinkResult> {
+  async link(chatId: string, title: string | null, purpose: ChatPurpose, query: string, by: Member | null, threadId?: number): Promise<LinkResult> {
     let municipality: Municipality;
     try {
       municipality = this.members.resolveMunicipality(query);
@@ -52,6 +52,7 @@ export class LinkedChats {
       linkedBy: by?.id ?? "admin",
       linkedAt: this.clock.now(),
       problem: null,
+      ...(threadId !== undefined ? { threadId } : {}),
     };
     await this.repo.save(chat);
     return { ok: true, chat, municipality, replaced };
@@ -73,6 +74,11 @@ export class LinkedChats {
   async secretariatOf(municipality: string): Promise<LinkedChat | null> {
     const [chat] = await this.repo.byMunicipality(municipality, "secretariat");
     return chat ?? null;
+  }
+
+  /** The municipality's public groups and channels the bot can post to now (announcements go there). */
+  async announcementChats(municipality: string): Promise<LinkedChat[]> {
+    return (await this.repo.byMunicipality(municipality, "announcements")).filter((c) => c.problem === null);
   }
 
   /** Every chat linked for a purpose (the daily digest goes to each secretariat group). */

@@ -254,6 +254,9 @@ export const CODE_KEYS: readonly string[] = [
   "learn.principles.participacion.title",
   "learn.principles.colaboracion.title",
   "learn.principles.innovacion.title",
+  // an announcement as each audience gets it (domain/announcements.ts)
+  "announcements.message.groups",
+  "announcements.message.subscribers",
   // WhatsApp
   "whatsapp.choose_hint",
   "whatsapp.location_hint",
@@ -289,4 +292,6 @@ export const CODE_KEY_FAMILIES: readonly string[] = [
   "learn.principles.",
   // the web panel's words (src/panel/views.ts, locales/*/panel.yaml): its pages are rendered in both languages by test/panel.test.ts
   "panel.",
+  // an announcement as each audience gets it (`announcements.message.subscribers`)
+  "announcements.message.",
 ];

@@ -20,6 +20,7 @@ import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { Pseudonymizer } from "../util/pseudonym.js";
+import { type PaceLimits, Pacer } from "./pacing.js";
 
 /** How a channel delivers one message outside a conversation turn. */
 export interface Transport {
@@ -35,6 +36,10 @@ export interface Transport {
    * before the answer to the chat's next message. Resolves with the short code it waits under.
    */
   waitsForChat?(err: unknown): string | undefined;
+  /** The platform's limits (overall, per chat, per group): the worker paces its sends under them, several at a time. */
+  limits?: PaceLimits;
+  /** How long the platform asked to wait before this chat gets another message (a 429's retry_after), if it did. */
+  retryAfterMs?(err: unknown): number | undefined;
 }
 
 /** How long a message that waits for its chat stays out of the worker's rounds (the chat's next message sends it sooner). */
@@ -60,10 +65,14 @@ export interface DeliveryOptions {
   maxAttempts?: number;
   /** Whether an error means the store is away for now: the worker pauses instead of failing items. */
   storeUnavailable?: (err: unknown) => boolean;
+  /** Told of an item given up because the platform refused it for good (the chat blocked the bot, is gone). */
+  onRefused?: (item: OutboxItem) => Promise<void>;
 }
 
 interface Lane {
   transport: Transport;
+  /** Present when the transport states its platform's limits. */
+  pacer?: Pacer;
   up: boolean;
   running?: Promise<void>;
   /** Ends the current idle wait. */
@@ -189,8 +198,9 @@ export class Delivery {
   /** A channel that can deliver says how; it starts up (call `down` while it cannot). */
   register(channel: ChannelName, transport: Transport): void {
     const lane = this.lanes.get(channel);
-    if (lane) lane.transport = transport;
-    else this.lanes.set(channel, { transport, up: true, woken: false });
+    const pacer = transport.limits ? new Pacer(transport.limits) : undefined;
+    if (lane) Object.assign(lane, { transport, pacer });
+    else this.lanes.set(channel, { transport, pacer, up: true, woken: false });
     this.up(channel);
   }
 
@@ -261,25 +271,64 @@ export class Delivery {
 
   /** One round for a channel: claims what is due and sends it. Resolves with how many items were handled. */
   async runOnce(channel: ChannelName): Promise<number> {
-    const lane = this.lanes.get(channel);
-    if (!lane?.up) return 0;
-    const { outbox, clock } = this.options;
-    const items = await outbox.claim(channel, this.owner, clock.now(), this.leaseMs, this.batch);
-    const pause = lane.transport.perSecond ? 1000 / lane.transport.perSecond : 0;
-    for (const [n, item] of items.entries()) {
-      // A channel that went down meanwhile: the rest go back at once, untouched by this attempt.
-      if (!lane.up) {
-        await outbox.markRetry(item.id, this.owner, clock.now(), "channel_down");
-        continue;
-      }
-      if (n > 0 && pause) await sleep(pause);
-      await this.deliver(lane.transport, item);
-    }
-    return items.length;
+    const round = await this.round(channel);
+    await round.done;
+    return round.count;
   }
 
-  private async deliver(transport: Transport, item: OutboxItem): Promise<void> {
+  /**
+   * Claims what is due and starts sending it: one after the other with the transport's pause, or,
+   * when it states its platform's limits, several at once as the pacer grants them (so the time a
+   * send takes does not slow the rate). `done` resolves when every claimed item was handled.
+   */
+  private async round(channel: ChannelName): Promise<{ count: number; done: Promise<unknown> }> {
+    const lane = this.lanes.get(channel);
+    if (!lane?.up) return { count: 0, done: Promise.resolve() };
+    const { outbox, clock } = this.options;
+    const pacer = lane.pacer;
+    const batch = pacer && lane.transport.limits ? Math.max(this.batch, lane.transport.limits.perSecond * 2) : this.batch;
+    const items = await outbox.claim(channel, this.owner, clock.now(), this.leaseMs, batch);
+    if (pacer) {
+      const done = Promise.all(items.map((item) => this.paced(lane, pacer, item))).catch((err: unknown) => {
+        // Whatever was not recorded keeps its lease, runs out, and is claimed again.
+        if (!this.options.storeUnavailable?.(err)) this.options.logger.error({ channel, err: errorInfo(err) }, "outbox round failed");
+      });
+      return { count: items.length, done };
+    }
+    const pause = lane.transport.perSecond ? 1000 / lane.transport.perSecond : 0;
+    const done = (async () => {
+      for (const [n, item] of items.entries()) {
+        // A channel that went down meanwhile: the rest go back at once, untouched by this attempt.
+        if (!lane.up) {
+          await outbox.markRetry(item.id, this.owner, clock.now(), "channel_down");
+          continue;
+        }
+        if (n > 0 && pause) await sleep(pause);
+        await this.deliver(lane, item);
+      }
+    })();
+    return { count: items.length, done };
+  }
+
+  /** Sends one item when the pacer allows; a chat held back longer than half a lease goes back to wait its turn. */
+  private async paced(lane: Lane, pacer: Pacer, item: OutboxItem): Promise<void> {
+    const { outbox, clock } = this.options;
+    const wait = pacer.chatWait(item.chatId);
+    if (wait > this.leaseMs / 2) {
+      await outbox.markRetry(item.id, this.owner, new Date(clock.now().getTime() + wait), "paced");
+      return;
+    }
+    await pacer.take(item.chatId);
+    if (!lane.up) {
+      await outbox.markRetry(item.id, this.owner, clock.now(), "channel_down");
+      return;
+    }
+    await this.deliver(lane, item);
+  }
+
+  private async deliver(lane: Lane, item: OutboxItem): Promise<void> {
     const { outbox, clock, logger, pseudonym } = this.options;
+    const transport = lane.transport;
     let platformId: string | null;
     try {
       const sent = await transport.send(item.chatId, item.payload);
@@ -296,6 +345,16 @@ export class Delivery {
       if (permanent || item.attempts >= this.maxAttempts) {
         logger.warn({ channel: item.channel, chat, kind: item.kind, attempts: item.attempts, err: errorInfo(err) }, "outbox message given up");
         await outbox.markFailed(item.id, this.owner, permanent ? "permanent" : "attempts");
+        if (permanent)
+          await this.options.onRefused?.(item).catch((e) => logger.warn({ channel: item.channel, err: errorInfo(e) }, "refused chat not recorded"));
+        return;
+      }
+      // The platform said how long to wait (429): that chat waits exactly that, the others go on.
+      const asked = transport.retryAfterMs?.(err);
+      if (asked !== undefined) {
+        lane.pacer?.hold(item.chatId, asked);
+        logger.info({ channel: item.channel, chat, kind: item.kind, retryInMs: asked }, "outbox message rate limited, retrying");
+        await outbox.markRetry(item.id, this.owner, new Date(clock.now().getTime() + asked), "rate_limited");
         return;
       }
       const wait = Math.min(this.firstRetryMs * 2 ** (item.attempts - 1), this.maxRetryMs);
@@ -315,6 +374,8 @@ export class Delivery {
   private async loop(channel: ChannelName, lane: Lane): Promise<void> {
     const { logger, storeUnavailable } = this.options;
     let idleMs = this.pollMs;
+    const settledRound: Promise<unknown> = Promise.resolve();
+    let previous = settledRound;
     try {
       while (!this.stopped) {
         if (!lane.up) {
@@ -323,15 +384,28 @@ export class Delivery {
         }
         let handled = 0;
         try {
-          handled = await this.runOnce(channel);
+          const round = await this.round(channel);
+          handled = round.count;
+          // A paced lane claims its next round while this one is sent, so the rate never waits on the store.
+          if (lane.pacer) {
+            await previous;
+            previous = round.done;
+          } else await round.done;
           idleMs = this.pollMs;
         } catch (err) {
           if (!storeUnavailable?.(err)) logger.error({ channel, err: errorInfo(err) }, "outbox round failed");
           // The store is away or failing: look again later, less often each time.
           idleMs = Math.min(idleMs * 2, 60_000);
         }
-        if (handled === 0 && !this.stopped && lane.up) await this.idle(lane, idleMs);
+        if (handled === 0 && !this.stopped && lane.up) {
+          // What the round under way sends may free the next item of its chats: look again once it ends.
+          const inFlight = previous !== settledRound;
+          await previous;
+          previous = settledRound;
+          if (!inFlight) await this.idle(lane, idleMs);
+        }
       }
+      await previous;
     } finally {
       lane.running = undefined;
       lane.wake = undefined;

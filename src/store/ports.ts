@@ -3,6 +3,7 @@
  * Implemented by the embedded store (store/embedded, @seald-io/nedb) and, in production, MongoDB.
  */
 
+import type { Announcement, Subscription } from "../domain/model/announcement.js";
 import type { GroupPrompt, ReportCard } from "../domain/model/card.js";
 import type { ChannelName } from "../domain/model/channel.js";
 import type { Citizen } from "../domain/model/citizen.js";
@@ -268,6 +269,8 @@ export interface OutboxRepository {
   unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]>;
   /** How many items are not sent yet (pending or sending), and the creation time of the oldest. */
   depth(): Promise<{ unsent: number; oldest: Date | null }>;
+  /** How many items about `ref` (an announcement) are in each state. */
+  countByRef(ref: string): Promise<Record<OutboxState, number>>;
 }
 
 /** The audit trail: what happened, when and by whom; never message text. */
@@ -369,6 +372,32 @@ export interface CommitmentFollowRepository {
   dropCitizen(citizen: string): Promise<number>;
 }
 
+/** The announcements of the municipalities. */
+export interface AnnouncementRepository {
+  /** Adds a new one; one with its id already there is refused (DuplicateError). */
+  insert(announcement: Announcement): Promise<void>;
+  get(id: string): Promise<Announcement | null>;
+  /** Replaces it if it is still in `expectedState`; false otherwise, and nothing is written. */
+  update(announcement: Announcement, expectedState: Announcement["state"]): Promise<boolean>;
+  /** Scheduled ones whose time is at or before `now`, oldest time first. */
+  due(now: Date, limit: number): Promise<Announcement[]>;
+  /** Newest first; of one municipality, or all. */
+  list(municipality: string | undefined, limit: number): Promise<Announcement[]>;
+}
+
+/** Citizens subscribed to municipalities' announcements: one row per citizen and municipality. */
+export interface SubscriptionRepository {
+  /** False when the citizen was already subscribed to it. */
+  add(subscription: Subscription): Promise<boolean>;
+  /** False when they were not. */
+  remove(citizen: string, municipality: string): Promise<boolean>;
+  forCitizen(citizen: string): Promise<Subscription[]>;
+  /** Oldest first. */
+  forMunicipality(municipality: string): Promise<Subscription[]>;
+  /** Drops every subscription of a citizen ("baja", a blocked bot); resolves with how many went. */
+  dropCitizen(citizen: string): Promise<number>;
+}
+
 /** A write refused because it would repeat a unique value (a folio, a Telegram id). */
 export class DuplicateError extends Error {}
 
@@ -405,6 +434,8 @@ export interface Store {
   plans: PlanRepository;
   commitments: CommitmentRepository;
   commitmentFollows: CommitmentFollowRepository;
+  announcements: AnnouncementRepository;
+  subscriptions: SubscriptionRepository;
   /** Present when the store is shared between machines (MongoDB). */
   sharedFiles?: SharedFiles;
   /** Resolves when the store answers (the health check). */

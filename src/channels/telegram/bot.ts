@@ -6,7 +6,7 @@
  */
 import { autoRetry } from "@grammyjs/auto-retry";
 import { apiThrottler } from "@grammyjs/transformer-throttler";
-import { Bot, type Transformer } from "grammy";
+import { Api, Bot, type Transformer } from "grammy";
 import type { Logger } from "../../util/logger.js";
 
 export interface BotOptions {
@@ -37,6 +37,17 @@ function throttler(): Transformer {
     group: { maxConcurrent: 1, reservoir: 20, reservoirRefreshAmount: 20, reservoirRefreshInterval: 60_000 },
     out: { maxConcurrent: 1, reservoir: 3, reservoirIncreaseAmount: 1, reservoirIncreaseInterval: 1000, reservoirIncreaseMaximum: 3 },
   });
+}
+
+/**
+ * The API the outbox sends through: the same failure log lines, but no throttler and no retries of
+ * its own: the outbox paces itself under Telegram's limits and turns a 429's retry_after, or any
+ * other failure, into a later attempt of that one message while the others go on.
+ */
+export function createOutboxApi(options: Pick<BotOptions, "token" | "apiRoot" | "logger">): Api {
+  const api = new Api(options.token, { apiRoot: options.apiRoot });
+  api.config.use(logFailures(options.logger));
+  return api;
 }
 
 /** Installed first, so it sees every attempt, including those auto-retry repeats. */

@@ -6,7 +6,7 @@
 import { createHmac } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
-import { type Bot, type Context, GrammyError, type MiddlewareFn } from "grammy";
+import { type Api, type Bot, type Context, GrammyError, InputFile, type MiddlewareFn } from "grammy";
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update } from "grammy/types";
 import type { Config } from "../../config/settings.js";
 import type { ConversationService } from "../../conversation/conversations.js";
@@ -18,7 +18,7 @@ import type { Texts } from "../../locale/texts.js";
 import type { Delivery } from "../../notify/delivery.js";
 import { errorInfo } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
-import { createBot } from "./bot.js";
+import { createBot, createOutboxApi } from "./bot.js";
 import { type Command, commandTable, registerCommands } from "./commands.js";
 import { telegramPhoto } from "./files.js";
 import { toTelegram } from "./replies.js";
@@ -56,6 +56,8 @@ export interface TelegramChannelOptions {
    * (`next`) gets the channel's own answer (a mention gets an invitation to a private chat).
    */
   groups?: MiddlewareFn<Context>;
+  /** A photo of the store by its id (an announcement's), for messages that carry one. */
+  media?: (id: string) => Promise<{ data: Buffer; mimeType: string } | null>;
 }
 
 export type TelegramMode = "polling" | "webhook";
@@ -73,6 +75,8 @@ export class TelegramChannel {
   }
   /** Per chat, the last message that carries inline buttons: pressing older ones is refused. */
   private readonly keyboards = new Map<string, number>();
+  /** Photos of the store already uploaded, by their id: Telegram's file id for each. */
+  private readonly photoIds = new Map<string, string>();
   /** Chats showing our reply keyboard (the location button), to be removed with the next plain message. */
   private readonly replyKeyboards = new Map<string, true>();
 
@@ -86,10 +90,25 @@ export class TelegramChannel {
     this.bot = createBot({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, throttle: config.TELEGRAM_THROTTLE, logger: options.logger });
     // One update per chat at a time, in order, even while a photo downloads.
     this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-    // What waits in the outbox goes out through the same path as replies, once connected.
+    // What waits in the outbox goes out through the same path as replies, once connected, paced by
+    // the outbox itself under Telegram's limits (see createOutboxApi).
+    const outboxApi = createOutboxApi({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger: options.logger });
     options.delivery.register("telegram", {
-      send: (chatId, message) => this.send(chatId, message),
-      isPermanent: (err) => err instanceof GrammyError && (err.error_code === 403 || (err.error_code === 400 && /chat not found/i.test(err.description))),
+      send: (chatId, message) => this.send(chatId, message, outboxApi),
+      isPermanent: (err) =>
+        err instanceof GrammyError &&
+        (err.error_code === 403 || (err.error_code === 400 && /chat not found|not enough rights|have no rights|CHAT_WRITE_FORBIDDEN/i.test(err.description))),
+      retryAfterMs: (err) =>
+        err instanceof GrammyError && err.error_code === 429 && typeof err.parameters.retry_after === "number" ? err.parameters.retry_after * 1000 : undefined,
+      limits: config.TELEGRAM_THROTTLE
+        ? {
+            perSecond: config.TELEGRAM_MAX_PER_SECOND,
+            chatGapMs: config.TELEGRAM_CHAT_INTERVAL_MS,
+            groupPerMinute: config.TELEGRAM_GROUP_MAX_PER_MINUTE,
+            // Groups, supergroups and channels have negative ids.
+            isGroup: (chatId) => chatId.startsWith("-"),
+          }
+        : undefined,
     });
     options.delivery.down("telegram");
     const groups = options.groups;
@@ -270,9 +289,11 @@ export class TelegramChannel {
   }
 
   /** Sends a message (in several if long); resolves with the id of the last one sent. */
-  private async send(chatId: string, message: OutboundMessage): Promise<string> {
+  private async send(chatId: string, message: OutboundMessage, api: Api = this.bot.api): Promise<string> {
+    if (message.photo) return this.sendPhoto(chatId, message, api);
     const { chunks, keyboard } = toTelegram(message, this.options.texts);
     const signal = this.signal;
+    const thread = message.threadId ? { message_thread_id: message.threadId } : {};
     let last = "";
     for (const [i, chunk] of chunks.entries()) {
       const isLast = i === chunks.length - 1;
@@ -281,12 +302,37 @@ export class TelegramChannel {
         reply_markup = { remove_keyboard: true };
         this.replyKeyboards.delete(chatId);
       }
-      const sent = await this.bot.api.sendMessage(chatId, chunk, { reply_markup, link_preview_options: { is_disabled: true } }, signal);
+      const sent = await api.sendMessage(chatId, chunk, { reply_markup, link_preview_options: { is_disabled: true }, ...thread }, signal);
       if (isLast && keyboard?.kind === "inline") remember(this.keyboards, chatId, sent.message_id);
       if (isLast && keyboard?.kind === "reply") remember(this.replyKeyboards, chatId, true);
       last = String(sent.message_id);
     }
     return last;
+  }
+
+  /**
+   * A photo with the text as its caption (an announcement checks it fits). The photo is uploaded
+   * once; later messages name Telegram's file id for it, so a broadcast uploads it once.
+   */
+  private async sendPhoto(chatId: string, message: OutboundMessage, api: Api): Promise<string> {
+    const id = message.photo as string;
+    const known = this.photoIds.get(id);
+    let photo: string | InputFile;
+    if (known) photo = known;
+    else {
+      const stored = await this.options.media?.(id);
+      if (!stored) throw new Error(`photo ${id} is not in the store`);
+      photo = new InputFile(stored.data, "photo.jpg");
+    }
+    const sent = await api.sendPhoto(
+      chatId,
+      photo,
+      { caption: message.text, ...(message.threadId ? { message_thread_id: message.threadId } : {}) },
+      this.signal,
+    );
+    const largest = sent.photo?.at(-1)?.file_id;
+    if (!known && largest) remember(this.photoIds, id, largest);
+    return String(sent.message_id);
   }
 
   /** In a group the bot runs no conversation: it offers a private chat, where privacy is possible. */

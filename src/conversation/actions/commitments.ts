@@ -115,16 +115,18 @@ export const commitmentActions = (s: Services) => [
     },
   }),
   /**
-   * "baja": no more notices of anything the citizen followed (commitments, reports). A visitor never
-   * stored follows nothing, and nothing is written for them.
+   * "baja": no more notices of anything the citizen followed (commitments, reports) and no more
+   * announcements of any municipality. A visitor never stored follows nothing, and nothing is written for them.
    */
   defineAction({
     name: "stop_notices",
     args: z.object({}),
     run: async (_a, { citizen, emit }): Promise<Json> => {
       const commitments = await s.plans.stopAll(citizen.id);
+      const announcements = await s.subscriptions.stopAll(citizen.id);
       if (citizen.consent) emit({ type: "notices_stopped", citizen: citizen.id });
-      return { commitments, known: citizen.consent !== null };
+      if (announcements > 0) emit({ type: "announcements_unsubscribed", citizen: citizen.id, municipality: null, reason: "baja" });
+      return { commitments, announcements, known: citizen.consent !== null };
     },
   }),
 ];

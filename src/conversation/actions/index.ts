@@ -1,5 +1,6 @@
 /** Every action a flow may call, by name. Flows naming another action fail to load. */
 import type { Action } from "./action.js";
+import { announcementActions } from "./announcements.js";
 import { commitmentActions } from "./commitments.js";
 import { consentActions } from "./consent.js";
 import { followingActions } from "./following.js";
@@ -22,6 +23,7 @@ export function createActions(services: Services): Map<string, Action> {
     ...handoffActions(services),
     ...followingActions(services),
     ...commitmentActions(services),
+    ...announcementActions(services),
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

@@ -12,6 +12,7 @@ import type { CitizenPlans } from "../../domain/plan/citizen-plans.js";
 import type { PublicReport } from "../../domain/public-report.js";
 import type { Reports } from "../../domain/reports.js";
 import type { Resolution } from "../../domain/resolution.js";
+import type { Subscriptions } from "../../domain/subscriptions.js";
 import type { Texts } from "../../locale/texts.js";
 
 export interface Services {
@@ -25,6 +26,8 @@ export interface Services {
   handoffs: Handoffs;
   /** The plans as citizens see and follow them. */
   plans: CitizenPlans;
+  /** Citizens subscribed to municipalities' announcements. */
+  subscriptions: Subscriptions;
   /** Today in the deployment's time zone (a milestone past its date is late). */
   today: () => CalendarDate;
   privacyVersion: string;

@@ -36,7 +36,14 @@ export type DomainEvent =
   | { type: "commitment_followed"; municipality: string; commitment: string; citizen: string }
   | { type: "commitment_unfollowed"; municipality: string; commitment: string; citizen: string }
   /** "baja": the citizen asked for no more notices. */
-  | { type: "notices_stopped"; citizen: string };
+  | { type: "notices_stopped"; citizen: string }
+  | { type: "announcements_subscribed"; citizen: string; municipality: string }
+  /** `reason`: the citizen asked, said "baja", or blocked the bot (the platform refused for good). */
+  | { type: "announcements_unsubscribed"; citizen: string; municipality: string | null; reason: "asked" | "baja" | "blocked" }
+  /** `audiences`: "groups", "subscribers" or both, comma separated. */
+  | { type: "announcement_scheduled"; announcement: string; municipality: string; audiences: string; photo: boolean; scheduled: boolean }
+  | { type: "announcement_cancelled"; announcement: string; municipality: string }
+  | { type: "announcement_queued"; announcement: string; municipality: string; recipients: number };
 
 export type EventType = DomainEvent["type"];
 

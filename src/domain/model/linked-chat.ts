@@ -15,4 +15,6 @@ export interface LinkedChat {
   linkedAt: Date;
   /** Why the bot cannot use it now (it was removed, lost its rights), or null when it can. */
   problem: string | null;
+  /** A forum group's topic the announcements go to (message_thread_id), when linked from one. */
+  threadId?: number;
 }

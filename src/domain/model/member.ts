@@ -30,3 +30,8 @@ export function actsOn(member: Member, municipality: string): boolean {
 export function mayLink(member: Member, municipality: string): boolean {
   return (member.role === "facilitador" || member.role === "admin") && actsOn(member, municipality);
 }
+
+/** Whether a member may publish announcements for a municipality: those who may link its chats. */
+export function mayAnnounce(member: Member, municipality: string): boolean {
+  return mayLink(member, municipality);
+}

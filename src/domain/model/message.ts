@@ -32,4 +32,8 @@ export interface OutboundMessage {
   request?: "location" | "photo";
   /** Set on a notice: its kind and values (for a channel that must send it as a template). */
   notice?: NoticeMeaning;
+  /** A photo from the store's media (its id), sent with `text` as its caption where the channel can. */
+  photo?: string;
+  /** Telegram: the topic of a forum group the message goes to (message_thread_id). */
+  threadId?: number;
 }

@@ -10,6 +10,7 @@ import type { Logger } from "../../util/logger.js";
 import { INBOUND_TTL_S } from "../claim.js";
 import { OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { Store } from "../ports.js";
+import { EmbeddedAnnouncements, EmbeddedSubscriptions } from "./announcements.js";
 import { failingFile, installAppendHandles, releaseAppendHandles, StoreWriteError } from "./append-handles.js";
 import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
 import { type Collection, type IndexSpec, openCollection } from "./collection.js";
@@ -44,7 +45,7 @@ const COLLECTIONS = {
   ],
   inbound: [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }],
   counters: [],
-  outbox: [{ fieldName: "state" }, { fieldName: "chatId" }, { fieldName: "sentAt", expireAfterSeconds: OUTBOX_SENT_TTL_S }],
+  outbox: [{ fieldName: "state" }, { fieldName: "chatId" }, { fieldName: "ref" }, { fieldName: "sentAt", expireAfterSeconds: OUTBOX_SENT_TTL_S }],
   events: [
     { fieldName: "report", sparse: true },
     { fieldName: "municipality", sparse: true },
@@ -59,6 +60,8 @@ const COLLECTIONS = {
   plans: [],
   commitments: [{ fieldName: "municipality" }, { fieldName: "dispatchPending" }, { fieldName: "reports" }],
   commitment_follows: [{ fieldName: "commitment" }, { fieldName: "citizen" }],
+  announcements: [{ fieldName: "municipality" }, { fieldName: "state" }],
+  subscriptions: [{ fieldName: "municipality" }, { fieldName: "citizen" }],
 } satisfies Record<string, IndexSpec[]>;
 
 export interface EmbeddedOptions {
@@ -108,6 +111,8 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     plans: new EmbeddedPlans(db.plans),
     commitments: new EmbeddedCommitments(db.commitments),
     commitmentFollows: new EmbeddedCommitmentFollows(db.commitment_follows),
+    announcements: new EmbeddedAnnouncements(db.announcements),
+    subscriptions: new EmbeddedSubscriptions(db.subscriptions),
     // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
     unavailable: (err) => err instanceof StoreWriteError,
     async ping() {

@@ -2,7 +2,7 @@
 
 import type { ChannelName } from "../../domain/model/channel.js";
 import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, receiptFilter } from "../outbox-rule.js";
-import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository } from "../ports.js";
+import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, OutboxState } from "../ports.js";
 import { type Collection, findMany, fromDoc, isUniqueViolation } from "./collection.js";
 
 const ORDER = { createdAt: 1, seq: 1 } as const;
@@ -99,6 +99,12 @@ export class EmbeddedOutbox implements OutboxRepository {
       this.db.findAsync({ channel, chatId: String(chatId), state: { $in: ["pending", "sending"] } }).sort(ORDER),
     );
     return docs.flatMap((d) => toItem(d) ?? []);
+  }
+
+  async countByRef(ref: string): Promise<Record<OutboxState, number>> {
+    const counts: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
+    for (const state of Object.keys(counts) as OutboxState[]) counts[state] = await this.db.countAsync({ ref: String(ref), state });
+    return counts;
   }
 
   async depth(): Promise<{ unsent: number; oldest: Date | null }> {

@@ -19,6 +19,8 @@ export const pendingSchema = new Schema(
       type: new Schema({ kind: { type: String, required: true }, params: { type: Schema.Types.Mixed, required: true } }, SCHEMA_OPTIONS),
       default: undefined,
     },
+    photo: { type: String },
+    threadId: { type: Number },
   },
   SCHEMA_OPTIONS,
 );

@@ -1,7 +1,7 @@
 /**
  * The production store: MongoDB through mongoose, one file per aggregate (citizens, conversations,
  * reports, inbound, counters, media, outbox, events, members and linked chats, follows, report cards,
- * the bot's questions in groups, handoffs, plans and commitments) as in store/embedded/. Start-up connects (see connection.ts),
+ * the bot's questions in groups, handoffs, plans and commitments, announcements and their subscribers) as in store/embedded/. Start-up connects (see connection.ts),
  * brings collections and indexes to what the schemas declare (indexes.ts), and only then hands the
  * store over. Commands fail fast while the server is away (no buffering), so the conversation layer
  * can keep the message and tell the citizen (errors.ts says which errors mean that).
@@ -9,6 +9,7 @@
 import mongoose, { type Connection } from "mongoose";
 import type { Logger } from "../../util/logger.js";
 import type { Store } from "../ports.js";
+import { announcementModel, MongoAnnouncements, MongoSubscriptions, subscriptionModel } from "./announcements.js";
 import { citizenModel, MongoCitizens } from "./citizens.js";
 import { MAJORITY } from "./collection.js";
 import { type ConnectOptions, connect, MongoUnavailableError, mongoHosts } from "./connection.js";
@@ -54,6 +55,8 @@ export function defineModels(conn: Connection) {
     plans: planModel(conn),
     commitments: commitmentModel(conn),
     commitmentFollows: commitmentFollowModel(conn),
+    announcements: announcementModel(conn),
+    subscriptions: subscriptionModel(conn),
     mediaFiles: mediaFileModel(conn),
   };
 }
@@ -101,6 +104,8 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
       plans: new MongoPlans(models.plans),
       commitments: new MongoCommitments(models.commitments),
       commitmentFollows: new MongoCommitmentFollows(models.commitmentFollows),
+      announcements: new MongoAnnouncements(models.announcements),
+      subscriptions: new MongoSubscriptions(models.subscriptions),
       media: new GridFsMedia(bucket(conn, "media"), db.collection("media.files")),
       sharedFiles: new GridFsSharedFiles(bucket(conn, "shared")),
       unavailable: isConnectionError,

@@ -36,6 +36,7 @@ export const linkedChatSchema = new Schema(
     linkedBy: { type: String, required: true },
     linkedAt: { type: Date, required: true },
     problem: { type: String, default: null },
+    threadId: { type: Number },
   },
   { ...DURABLE, collection: "chats" },
 );

@@ -3,7 +3,7 @@ import { type Connection, Schema, trusted } from "mongoose";
 import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
 import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter } from "../outbox-rule.js";
-import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceipt, type OutboxRepository } from "../ports.js";
+import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceipt, type OutboxRepository, type OutboxState } from "../ports.js";
 import { DURABLE, trustQuery } from "./collection.js";
 import { pendingSchema } from "./conversations.js";
 import { insertNew } from "./insert-new.js";
@@ -37,6 +37,8 @@ outboxSchema.index({ channel: 1, chatId: 1, state: 1, createdAt: 1, seq: 1 });
 outboxSchema.index({ state: 1, createdAt: 1 });
 // Delivery receipts find the message by the platform's id (only sent messages have one).
 outboxSchema.index({ channel: 1, platformId: 1 }, { name: "outbox_by_platform_id", partialFilterExpression: { platformId: { $gt: "" } } });
+// An announcement's rows, counted by state.
+outboxSchema.index({ ref: 1, state: 1 });
 // Sent messages are kept a while (delivery receipts, audits), then dropped; unsent ones have no sentAt and stay.
 outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: OUTBOX_SENT_TTL_S, name: "sent_ttl" });
 
@@ -150,6 +152,13 @@ export class MongoOutbox implements OutboxRepository {
       .sort(ORDER)
       .lean();
     return docs.flatMap((d) => toItem(d as Record<string, unknown>) ?? []);
+  }
+
+  async countByRef(ref: string): Promise<Record<OutboxState, number>> {
+    const counts: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
+    const rows = await this.model.aggregate<{ _id: OutboxState; n: number }>([{ $match: { ref: String(ref) } }, { $group: { _id: "$state", n: { $sum: 1 } } }]);
+    for (const row of rows) counts[row._id] = row.n;
+    return counts;
   }
 
   async depth(): Promise<{ unsent: number; oldest: Date | null }> {

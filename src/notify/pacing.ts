@@ -1,0 +1,95 @@
+/**
+ * Keeps what the outbox sends under a platform's published limits, so a broadcast to thousands
+ * never meets a 429: at most `perSecond` messages in any second overall, one chat's messages at
+ * least `chatGapMs` apart, and at most `groupPerMinute` in any minute to one group or channel. A
+ * 429's retry_after holds that chat back. Sends are granted in the order they ask, each slot
+ * reserved when granted, so concurrent sends never overrun a window.
+ */
+
+export interface PaceLimits {
+  /** Messages in any second, all chats together (Telegram: about 30). */
+  perSecond: number;
+  /** The least time between two messages to one chat (Telegram: 1,000 ms). */
+  chatGapMs: number;
+  /** Messages in any minute to one group or channel (Telegram: 20). */
+  groupPerMinute: number;
+  /** Whether a chat is a group or channel (Telegram: a negative id). */
+  isGroup(chatId: string): boolean;
+}
+
+export interface PaceClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: PaceClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Added to every window: the far end counts arrivals, which jitter by a few milliseconds. */
+const MARGIN_MS = 20;
+/** Chats remembered for their gap; older entries are dropped when this many accumulate. */
+const PRUNE_AT = 10_000;
+
+export class Pacer {
+  /** Times of the latest sends overall, at most `perSecond` of them, oldest first. */
+  private readonly recent: number[] = [];
+  private readonly chatNext = new Map<string, number>();
+  private readonly groupRecent = new Map<string, number[]>();
+  private chain: Promise<void> = Promise.resolve();
+  private readonly windowMs: number;
+
+  constructor(
+    private readonly limits: PaceLimits,
+    private readonly clock: PaceClock = realClock,
+  ) {
+    this.windowMs = 1000 + MARGIN_MS;
+  }
+
+  /** How long until this chat may get a message (0: now). */
+  chatWait(chatId: string): number {
+    const now = this.clock.now();
+    let at = this.chatNext.get(chatId) ?? 0;
+    const group = this.groupRecent.get(chatId);
+    if (group && group.length >= this.limits.groupPerMinute) at = Math.max(at, group[group.length - this.limits.groupPerMinute] + 60_000 + MARGIN_MS);
+    return Math.max(0, at - now);
+  }
+
+  /** Resolves when a message to `chatId` may go, with its slot taken. */
+  async take(chatId: string): Promise<void> {
+    const wait = this.chatWait(chatId);
+    if (wait > 0) await this.clock.sleep(wait);
+    // The overall window is granted in turn, one send at a time.
+    const turn = this.chain.then(() => this.overall(chatId));
+    this.chain = turn.catch(() => undefined);
+    await turn;
+  }
+
+  /** A 429: the chat gets nothing for `ms`. */
+  hold(chatId: string, ms: number): void {
+    this.chatNext.set(chatId, Math.max(this.chatNext.get(chatId) ?? 0, this.clock.now() + ms));
+  }
+
+  private async overall(chatId: string): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const chatAt = Math.max(0, (this.chatNext.get(chatId) ?? 0) - now);
+      const windowAt = this.recent.length >= this.limits.perSecond ? this.recent[0] + this.windowMs - now : 0;
+      const wait = Math.max(chatAt, windowAt);
+      if (wait <= 0) break;
+      await this.clock.sleep(wait);
+    }
+    const now = this.clock.now();
+    this.recent.push(now);
+    while (this.recent.length > this.limits.perSecond) this.recent.shift();
+    if (this.chatNext.size >= PRUNE_AT) for (const [id, at] of this.chatNext) if (at <= now) this.chatNext.delete(id);
+    this.chatNext.set(chatId, now + this.limits.chatGapMs + MARGIN_MS);
+    if (this.limits.isGroup(chatId)) {
+      const group = this.groupRecent.get(chatId) ?? [];
+      group.push(now);
+      while (group.length > this.limits.groupPerMinute) group.shift();
+      this.groupRecent.set(chatId, group);
+    }
+  }
+}
