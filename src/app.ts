@@ -114,14 +114,18 @@ export interface Secretariat {
 }
 
 /** What `npm run admin -- member …` and `reports list` work with. */
-export function adminDeps(app: App): AdminDeps {
+export function adminDeps(app: App, chatRights?: AdminDeps["chatRights"]): AdminDeps {
   const { secretariat } = app;
   return {
     members: secretariat.members,
+    announcements: secretariat.announcements,
+    chats: secretariat.chats,
+    photos: secretariat.photos,
     reports: app.store.reports,
     municipalities: app.municipalities,
     lifecycle: secretariat.lifecycle,
     timeZone: app.deployment.timeZone,
+    chatRights,
   };
 }
 
@@ -254,6 +258,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     outbox: store.outbox,
     citizens: store.citizens,
     subscriptions,
+    photos,
     chats,
     members,
     texts,

@@ -23,6 +23,7 @@ import { privacyPagePlugin } from "./http/privacy-page.js";
 import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
 import { panelPlugin } from "./panel/index.js";
 import { runAdmin } from "./secretariat/admin-commands.js";
+import { checkChatRights } from "./secretariat/chat-rights.js";
 import { type SecretariatDeps, SecretariatFace } from "./secretariat/index.js";
 
 export interface Service {
@@ -95,7 +96,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
       })
     : undefined;
   if (face && telegram) {
-    face.attach(telegram.bot.api);
+    face.attach(telegram.bot.api, {
+      send: (chatId, message) => telegram.deliver(chatId, message),
+      download: (fileId, maxBytes) => telegram.download(fileId, maxBytes),
+    });
     app.dispatcher.setCardPublisher(face.cards);
     app.secretariat.handoffs.setRelay(face.handoffs);
   }
@@ -212,7 +216,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // `npm run chat` talks to this process through DATA_DIR, which the embedded store holds for it alone.
   let consoleServer: ConsoleServer | undefined;
   if (app.store.kind === "embedded") {
-    const admin = (argv: string[]) => runAdmin(argv, adminDeps(app));
+    const rights = telegram ? (chat: string) => checkChatRights(telegram.bot.api, chat) : undefined;
+    const admin = (argv: string[]) => runAdmin(argv, adminDeps(app, rights));
     consoleServer = await serveConsole(join(config.DATA_DIR, CONSOLE_SOCKET), app.conversations, app.logger, admin).catch((err: Error) => {
       app.logger.warn({ reason: err.message }, "console socket not available: `npm run chat` cannot reach this bot");
       return undefined;

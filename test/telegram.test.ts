@@ -36,6 +36,7 @@ async function reportWithButtons(ana: FakeUser): Promise<string> {
     "Consultar mi reporte",
     "Conocer el Gobierno Abierto",
     "Compromisos de mi municipio",
+    "Avisos de mi municipio",
     "Idioma / Language",
   ]);
   await ana.press("Reportar un problema");

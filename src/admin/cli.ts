@@ -1,19 +1,22 @@
 /**
  * `npm run admin -- <command>`: administration from the command line.
  *   member add|list|remove|password, reports list   the secretariat (secretariat/admin-commands.ts)
+ *   announce, announce status|cancel, channel link   announcements (secretariat/announce-commands.ts)
  *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), insert-only
  * On the embedded store, while the bot runs (it holds DATA_DIR), the secretariat's commands are
  * run by the bot itself through its console socket (readable by its owner only).
  *   plan …               the Planes de Acción: import, export, link (plan-commands.ts)
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
 import { adminDeps, createApp } from "../app.js";
 import { CONSOLE_SOCKET, RemoteConsole } from "../channels/console/socket.js";
+import { createOutboxApi } from "../channels/telegram/bot.js";
 import { loadConfig, secretValues } from "../config/settings.js";
 import { type AdminOutcome, runAdmin, SECRETARIAT_COMMANDS, SECRETARIAT_USAGE } from "../secretariat/admin-commands.js";
+import { checkChatRights } from "../secretariat/chat-rights.js";
 import { openMongoStore } from "../store/mongo/index.js";
 import { createLogger } from "../util/logger.js";
 import { redactSecrets } from "../util/secrets.js";
@@ -58,7 +61,11 @@ function progressBar(): MigrationProgress {
   };
 }
 
+/** What the last command printed (the id of an announcement it scheduled). */
+let lastOutput = "";
+
 function print(outcome: AdminOutcome): number {
+  lastOutput = outcome.stdout;
   process.stdout.write(outcome.stdout);
   process.stderr.write(outcome.stderr);
   return outcome.code;
@@ -68,19 +75,73 @@ function print(outcome: AdminOutcome): number {
 async function secretariat(argv: string[]): Promise<number> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const config = loadConfig();
+  // The bot may run elsewhere: a photo is named by its full path.
+  const args = argv.map((a, i) => (argv[i - 1] === "--photo" ? resolve(a) : a));
   const running = config.MONGODB_URI ? null : await RemoteConsole.connect(join(config.DATA_DIR, CONSOLE_SOCKET));
   if (running) {
     try {
-      return print(await running.admin(argv));
+      const code = print(await running.admin(args));
+      if (code === 0 && isAnnouncing(args)) await followAnnouncement(lastOutput, (line) => running.admin(line));
+      return code;
     } finally {
       running.close();
     }
   }
   const app = await createApp(config, { logger: createLogger(process.env.LOG_LEVEL ?? "warn", process.stderr) });
+  const token = config.TELEGRAM_BOT_TOKEN;
+  const api = token ? createOutboxApi({ token, apiRoot: config.TELEGRAM_API_ROOT, logger: app.logger }) : undefined;
   try {
-    return print(await runAdmin(argv, adminDeps(app)));
+    const deps = adminDeps(app, api ? (chat) => checkChatRights(api, chat) : undefined);
+    const code = print(await runAdmin(args, deps));
+    // On MongoDB the running bots send it: follow it here. On the embedded store nothing sends while this holds DATA_DIR.
+    if (code === 0 && isAnnouncing(args)) {
+      if (config.MONGODB_URI) await followAnnouncement(lastOutput, (line) => runAdmin(line, deps));
+      else process.stderr.write("the bot is not running: the announcement goes out once it starts (npm start)\n");
+    }
+    return code;
   } finally {
     await app.close();
+  }
+}
+
+/** `announce …` that schedules one (not status or cancel). */
+function isAnnouncing(argv: string[]): boolean {
+  return argv[0] === "announce" && (argv[1] === undefined || argv[1].startsWith("--"));
+}
+
+/**
+ * A bar of the announcement going out (sent and failed out of all), until nothing is pending; a
+ * scheduled one is not followed. Gives up following (the sending goes on) after a minute without progress.
+ */
+async function followAnnouncement(scheduled: string, status: (argv: string[]) => Promise<AdminOutcome>): Promise<void> {
+  const id = /^(A-\d+) .* going out now/.exec(scheduled)?.[1];
+  if (!id) return;
+  const tty = process.stderr.isTTY;
+  const bar = tty ? new SingleBar({ format: `${id} {bar} {value}/{total} sent, {failed} failed`, stream: process.stderr }, Presets.shades_classic) : undefined;
+  let last = -1;
+  let still = Date.now();
+  for (;;) {
+    const line = (await status(["announce", "status", id])).stdout;
+    const m = /sent (\d+) · pending (\d+) · failed (\d+)/.exec(line);
+    if (!m) return;
+    const [sent, pending, failed] = m.slice(1).map(Number);
+    const total = sent + pending + failed;
+    if (total > 0 && last === -1) bar?.start(total, 0, { failed: 0 });
+    bar?.update(sent, { failed });
+    if (total > 0 && pending === 0 && /\bsent\b/.test(line.split("  ")[1] ?? "")) {
+      bar?.stop();
+      process.stdout.write(`${id}: ${sent} sent, ${failed} failed of ${total}\n`);
+      return;
+    }
+    if (sent + failed !== last) {
+      last = sent + failed;
+      still = Date.now();
+    } else if (Date.now() - still > 60_000) {
+      bar?.stop();
+      process.stdout.write(`${id}: ${sent} sent, ${pending} pending, ${failed} failed; it goes on: npm run admin -- announce status ${id}\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

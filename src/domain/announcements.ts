@@ -18,6 +18,7 @@ import { recordEvent } from "./model/events.js";
 import { type Member, mayAnnounce } from "./model/member.js";
 import type { OutboundMessage } from "./model/message.js";
 import type { Municipality } from "./municipalities.js";
+import type { Photos } from "./photos.js";
 import type { Subscriptions } from "./subscriptions.js";
 
 /** Telegram's limits: a message's text, a photo's caption. */
@@ -48,7 +49,8 @@ export type AnnouncementProblem =
   | "past"
   | "too_far"
   | "not_found"
-  | "not_scheduled";
+  | "not_scheduled"
+  | "no_photo";
 
 /** An announcement checked and ready to schedule, with how many it would reach now. */
 export interface CheckedAnnouncement {
@@ -86,6 +88,8 @@ export interface AnnouncementDeps {
   outbox: Pick<OutboxRepository, "countByRef">;
   citizens: Pick<CitizenRepository, "get">;
   subscriptions: Subscriptions;
+  /** An announcement's photo is kept for good once it is scheduled. */
+  photos: Pick<Photos, "keep">;
   chats: LinkedChats;
   members: Members;
   texts: Texts;
@@ -163,6 +167,7 @@ export class Announcements {
     const checked = await this.check(input, by);
     if (!checked.ok) return checked;
     const c = checked.value;
+    if (c.photo && (await this.deps.photos.keep([c.photo])).length === 0) return { ok: false, problem: "no_photo" };
     const now = this.deps.clock.now();
     const announcement: Announcement = {
       id: `A-${await this.deps.counters.next("announcement")}`,

@@ -387,10 +387,11 @@ export class Delivery {
           const round = await this.round(channel);
           handled = round.count;
           // A paced lane claims its next round while this one is sent, so the rate never waits on the store.
-          if (lane.pacer) {
+          if (!lane.pacer) await round.done;
+          else if (round.count > 0) {
             await previous;
             previous = round.done;
-          } else await round.done;
+          }
           idleMs = this.pollMs;
         } catch (err) {
           if (!storeUnavailable?.(err)) logger.error({ channel, err: errorInfo(err) }, "outbox round failed");

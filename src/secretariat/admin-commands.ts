@@ -10,8 +10,9 @@ import { ALL_MUNICIPALITIES, type Member } from "../domain/model/member.js";
 import type { Municipalities } from "../domain/municipalities.js";
 import type { Lifecycle } from "../domain/statuses.js";
 import type { ReportRepository } from "../store/ports.js";
+import { ANNOUNCE_USAGE, type AnnounceDeps, announceCommand, channelCommand } from "./announce-commands.js";
 
-export interface AdminDeps {
+export interface AdminDeps extends AnnounceDeps {
   members: Members;
   reports: Pick<ReportRepository, "list">;
   municipalities: Municipalities;
@@ -37,10 +38,11 @@ export const SECRETARIAT_USAGE = `  member add --municipality K --role R --teleg
                        sets a new password for the member's web panel (/panel) and prints it once;
                        they log in with their Telegram id and it
   reports list [--municipality K] [--status S] [--limit N]
-                       the newest reports (50 unless --limit), with their status; no personal data`;
+                       the newest reports (50 unless --limit), with their status; no personal data
+${ANNOUNCE_USAGE}`;
 
 /** Commands that act on the secretariat (the rest of the command line is `migrate`). */
-export const SECRETARIAT_COMMANDS = ["member", "reports"];
+export const SECRETARIAT_COMMANDS = ["member", "reports", "announce", "channel"];
 
 const PREFIX = "municipio-abierto admin: ";
 const LIST_MAX = 1000;
@@ -69,8 +71,14 @@ export async function runAdmin(argv: readonly string[], deps: AdminDeps): Promis
   }
   const { positionals, values } = parsed;
   const [noun, verb, ...rest] = positionals;
+  // `announce status A-3`, `announce cancel A-3` name one announcement.
+  const named = noun === "announce" && (verb === "status" || verb === "cancel") ? rest.shift() : undefined;
   if (rest.length) return refused(`unexpected "${rest[0]}" (npm run admin -- --help)`, 2);
   try {
+    if (noun === "announce" || noun === "channel") {
+      const outcome = noun === "announce" ? await announceCommand(verb, named, values, deps) : await channelCommand(verb, values, deps);
+      return outcome.ok ? done(outcome.lines) : refused(outcome.message);
+    }
     if (noun === "member" && verb === "add") return await addMember(values, deps);
     if (noun === "member" && verb === "list") return await listMembers(values, deps);
     if (noun === "member" && verb === "remove") return await removeMember(values, deps);
@@ -95,6 +103,11 @@ function parse(argv: readonly string[]) {
       name: { type: "string" },
       status: { type: "string" },
       limit: { type: "string" },
+      text: { type: "string" },
+      photo: { type: "string" },
+      to: { type: "string" },
+      at: { type: "string" },
+      chat: { type: "string" },
     },
   });
 }

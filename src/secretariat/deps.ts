@@ -1,4 +1,5 @@
 /** What the secretariat's Telegram face works with: the domain's services, the stores it reads, the outbox. */
+import type { Announcements } from "../domain/announcements.js";
 import type { Areas } from "../domain/areas.js";
 import type { LinkedChats } from "../domain/chats.js";
 import type { Handoffs } from "../domain/handoffs.js";
@@ -20,6 +21,7 @@ import type { Pseudonymizer } from "../util/pseudonym.js";
 
 export interface SecretariatDeps {
   members: Members;
+  announcements: Announcements;
   chats: LinkedChats;
   triage: Triage;
   handoffs: Handoffs;

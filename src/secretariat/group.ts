@@ -11,6 +11,8 @@ import { recordEvent } from "../domain/model/events.js";
 import { mayLink } from "../domain/model/member.js";
 import type { Municipality } from "../domain/municipalities.js";
 import { errorInfo } from "../util/errors.js";
+import { type AnnounceDesk, isAnnouncePress } from "./announce-desk.js";
+import { rightsOf } from "./chat-rights.js";
 import { COMMITMENT_PROMPTS, type CommitmentDesk } from "./commitment-desk.js";
 import type { SecretariatDeps } from "./deps.js";
 import type { HandoffDesk } from "./handoff-desk.js";
@@ -20,7 +22,10 @@ import { sayInReply } from "./say.js";
 
 const IN_CHAT = new Set(["member", "administrator", "creator", "restricted"]);
 
-export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDesk; handoffs: HandoffDesk; commitments: CommitmentDesk }): Composer<Context> {
+export function groupComposer(
+  deps: SecretariatDeps,
+  desks: { reports: ReportDesk; handoffs: HandoffDesk; commitments: CommitmentDesk; announcements: AnnounceDesk },
+): Composer<Context> {
   const t = (key: string, params?: Record<string, unknown>) => deps.texts.t(deps.lang, key, params);
   const composer = new Composer<Context>();
   const answer = (ctx: Context, text: string) => sayInReply(ctx, text);
@@ -30,6 +35,17 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
   composer.on("my_chat_member", async (ctx) => {
     const { old_chat_member: before, new_chat_member: after, chat } = ctx.myChatMember;
     const chatId = String(chat.id);
+    // A channel says nothing back (anything sent there is public): its link is kept true to what the bot may do.
+    if (chat.type === "channel") {
+      const missing = rightsOf("channel", after);
+      for (const link of await deps.chats.setProblem(chatId, missing)) {
+        const line = missing
+          ? "telegram: an announcements channel took the bot's rights away; announcements skip it"
+          : "telegram: an announcements channel may be posted to again";
+        deps.logger.warn({ chat: chatName(chatId), municipality: link.municipality, missing }, line);
+      }
+      return;
+    }
     const wasIn = IN_CHAT.has(before.status);
     const isIn = IN_CHAT.has(after.status);
     if (!wasIn && isIn) {
@@ -80,6 +96,16 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
     }
   });
 
+  composer.command(["vincular_avisos", "link_announcements"], (ctx) => desks.announcements.link(ctx, ctx.match.trim()));
+  composer.command(["aviso", "announce"], async (ctx) => {
+    if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
+    await desks.announcements.start(ctx);
+  });
+  composer.command(["avisos_estado", "announcements_status"], async (ctx) => {
+    if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
+    await desks.announcements.status(ctx);
+  });
+
   composer.command(["desvincular", "unlink"], async (ctx) => {
     if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
     const chatId = String(ctx.chat.id);
@@ -104,6 +130,7 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
   });
 
   composer.on("callback_query:data", async (ctx) => {
+    if (isAnnouncePress(ctx.callbackQuery.data)) return desks.announcements.press(ctx, ctx.callbackQuery.data);
     const press = readPress(ctx.callbackQuery.data);
     if (!press) return void (await ctx.answerCallbackQuery());
     try {
@@ -125,6 +152,7 @@ export function groupComposer(deps: SecretariatDeps, desks: { reports: ReportDes
     const prompt = replied && toBot ? await deps.prompts.get(String(ctx.chat.id), replied.message_id) : null;
     if (prompt?.kind === "handoff") return desks.handoffs.reply(ctx, prompt, text);
     if (prompt && COMMITMENT_PROMPTS.has(prompt.kind)) return desks.commitments.reply(ctx, prompt, text);
+    if (prompt?.kind === "announcement_text" || prompt?.kind === "announcement_when") return desks.announcements.reply(ctx, prompt, text);
     if (prompt) return desks.reports.reply(ctx, prompt, text);
     // Elsewhere the channel answers (a citizen is invited to a private chat); in the secretariat's group, what works here.
     if (!(await deps.chats.get(String(ctx.chat.id), "secretariat"))) return next();

@@ -5,6 +5,7 @@
  * middleware), then attached to the bot's API.
  */
 import type { Api, Context, MiddlewareFn } from "grammy";
+import { AnnounceDesk, type AnnounceTools } from "./announce-desk.js";
 import { TelegramCards } from "./cards.js";
 import { CommitmentDesk } from "./commitment-desk.js";
 import type { SecretariatDeps } from "./deps.js";
@@ -24,6 +25,7 @@ export class SecretariatFace {
   readonly handoffs: HandoffDesk;
   readonly digest: DailyDigest;
   private api?: Api;
+  private tools?: AnnounceTools;
 
   constructor(deps: SecretariatDeps) {
     const api = () => {
@@ -33,16 +35,25 @@ export class SecretariatFace {
     this.cards = new TelegramCards(deps, api);
     this.handoffs = new HandoffDesk(deps, api);
     this.digest = new DailyDigest(deps);
+    const announcements = new AnnounceDesk(deps, () => {
+      if (!this.tools) throw new Error("the secretariat's Telegram face is not attached to a bot yet");
+      return this.tools;
+    });
     this.middleware = groupComposer(deps, {
       reports: new ReportDesk(deps, this.cards),
       handoffs: this.handoffs,
       commitments: new CommitmentDesk(deps),
+      announcements,
     }).middleware();
   }
 
-  /** The bot's API (with its retries, throttling and failure logs) for what the face sends on its own. */
-  attach(api: Api): void {
+  /**
+   * The bot's API (with its retries, throttling and failure logs) for what the face sends on its
+   * own, and the channel's outbox send and photo download (announcements' previews and photos).
+   */
+  attach(api: Api, tools: AnnounceTools): void {
     this.api = api;
+    this.tools = tools;
   }
 
   start(): void {

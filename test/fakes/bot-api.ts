@@ -1,7 +1,9 @@
 /**
  * A fake Telegram Bot API on 127.0.0.1: the methods the bot calls, over real HTTP, recording
  * every call. Simulated users put updates in the queue the bot long-polls (or, once a webhook is
- * set, the fake posts them to it as Telegram would). It can answer 429 and 401 on demand.
+ * set, the fake posts them to it as Telegram would). It can answer 429 and 401 on demand, enforce
+ * Telegram's rate limits (`enforce`: 429 with retry_after beyond them, on a clock the test may
+ * give), refuse users who blocked the bot (403), and hold channels where the bot is or is not admin.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -25,6 +27,8 @@ export interface BotMessage {
   reply_markup?: Markup;
   /** When the fake received it (performance.now()). */
   at: number;
+  /** The forum topic it went to (message_thread_id). */
+  thread?: number;
   edited?: boolean;
   /** A photo (sendPhoto): `text` is its caption; the uploaded bytes. */
   photo?: { bytes: number };
@@ -54,6 +58,27 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+/** Telegram's limits as the fake enforces them (the real ones, or scaled by a test). */
+export interface FakeLimits {
+  /** Messages in any second, all chats together. */
+  perSecond: number;
+  /** The least time between two messages to one chat. */
+  chatGapMs: number;
+  /** Messages in any minute to one group or channel. */
+  groupPerMinute: number;
+}
+
+/** A channel (or public group) the bot may be in, as getChat and getChatMember answer for it. */
+export interface FakeChannel {
+  id: number;
+  username?: string;
+  title: string;
+  type: "channel" | "group" | "supergroup";
+  /** The bot's membership there. */
+  bot: "administrator" | "member" | "left";
+  canPost: boolean;
+}
+
 export const FAKE_TOKEN = "123456789:TEST-fake-token-for-the-local-bot-api";
 
 export class FakeBotApi {
@@ -78,10 +103,61 @@ export class FakeBotApi {
   private readonly chats = new Map<number, BotMessage[]>();
   private readonly chatListeners = new Map<number, Set<() => void>>();
 
+  /** Limits enforced on sendMessage and sendPhoto (none unless `enforce`d). */
+  private limits?: FakeLimits;
+  private now: () => number = () => performance.now();
+  private readonly recentAll: number[] = [];
+  private readonly lastByChat = new Map<number, number>();
+  private readonly recentByGroup = new Map<number, number[]>();
+  /** 429s answered because a limit was passed (not those of failNext). */
+  tooMany = 0;
+  /** Users who blocked the bot: sending to them is refused with 403. */
+  readonly blocked = new Set<number>();
+  readonly channels = new Map<number, FakeChannel>();
+
   private constructor(
     private readonly server: Server,
     readonly token: string,
   ) {}
+
+  /** From now on, answers 429 (retry_after in whole seconds) to sends beyond these limits, timed by `now`. */
+  enforce(limits: FakeLimits, now: () => number = () => performance.now()): void {
+    this.limits = limits;
+    this.now = now;
+  }
+
+  /** A channel or public group the bot is (or is not) an admin of. */
+  channel(c: FakeChannel): FakeChannel {
+    this.channels.set(c.id, c);
+    return c;
+  }
+
+  /** How many messages each chat got. */
+  countsByChat(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const m of this.sent) out.set(m.chat_id, (out.get(m.chat_id) ?? 0) + 1);
+    return out;
+  }
+
+  /** The retry_after, in seconds, a send to `chatId` now would get, or 0 when it is within the limits. */
+  private rateLimited(chatId: number): number {
+    const limits = this.limits;
+    if (!limits) return 0;
+    const now = this.now();
+    const all = this.recentAll.filter((t) => now - t < 1000);
+    this.recentAll.splice(0, this.recentAll.length, ...all);
+    const last = this.lastByChat.get(chatId);
+    const group = (this.recentByGroup.get(chatId) ?? []).filter((t) => now - t < 60_000);
+    let wait = 0;
+    if (all.length >= limits.perSecond) wait = Math.max(wait, 1000 - (now - all[0]));
+    if (last !== undefined && now - last < limits.chatGapMs) wait = Math.max(wait, limits.chatGapMs - (now - last));
+    if (chatId < 0 && group.length >= limits.groupPerMinute) wait = Math.max(wait, 60_000 - (now - group[0]));
+    if (wait > 0) return Math.max(1, Math.ceil(wait / 1000));
+    this.recentAll.push(now);
+    this.lastByChat.set(chatId, now);
+    if (chatId < 0) this.recentByGroup.set(chatId, [...group, now]);
+    return 0;
+  }
 
   static async start(token = FAKE_TOKEN): Promise<FakeBotApi> {
     const server = createServer();
@@ -130,6 +206,25 @@ export class FakeBotApi {
 
   /** Reactions the bot set on users' messages: chat, message, emoji. */
   readonly reactions: { chat_id: number; message_id: number; emoji: string[] }[] = [];
+
+  /** The bot's rights in a channel change (promoted, demoted, removed), as my_chat_member tells it. */
+  setChannelRights(id: number, bot: FakeChannel["bot"], canPost: boolean): Promise<number> {
+    const c = this.channels.get(id);
+    if (!c) throw new Error(`no channel ${id}`);
+    const before = { user: this.bot, status: c.bot, ...(c.bot === "administrator" ? { can_post_messages: c.canPost } : {}) };
+    c.bot = bot;
+    c.canPost = canPost;
+    const after = { user: this.bot, status: bot, ...(bot === "administrator" ? { can_post_messages: canPost } : {}) };
+    return this.push({
+      my_chat_member: {
+        chat: { id: c.id, type: c.type, title: c.title },
+        from: { id: 1, is_bot: false, first_name: "Admin" },
+        date: Math.floor(Date.now() / 1000),
+        old_chat_member: before,
+        new_chat_member: after,
+      },
+    });
+  }
 
   /** Queues an update (or posts it to the webhook) and returns its id. */
   async push(update: Json): Promise<number> {
@@ -264,6 +359,19 @@ export class FakeBotApi {
       failure.times--;
       return send(failure.error.error_code, { ok: false, ...failure.error });
     }
+    if (method === "sendMessage" || method === "sendPhoto") {
+      const chatId = Number(payload.chat_id);
+      if (this.blocked.has(chatId)) return send(403, { ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" });
+      const channel = this.channels.get(chatId);
+      if (channel && (channel.bot === "left" || (channel.type === "channel" && (channel.bot !== "administrator" || !channel.canPost)))) {
+        return send(403, { ok: false, error_code: 403, description: "Forbidden: bot is not a member of the channel chat" });
+      }
+      const retryAfter = this.rateLimited(chatId);
+      if (retryAfter > 0) {
+        this.tooMany++;
+        return send(429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } });
+      }
+    }
     try {
       const result = await this.answer(method, payload);
       send(200, { ok: true, result });
@@ -329,6 +437,23 @@ export class FakeBotApi {
       }
       case "answerCallbackQuery":
         return true;
+      case "getChat": {
+        const ref = String(p.chat_id);
+        const c = [...this.channels.values()].find((x) => String(x.id) === ref || (x.username && `@${x.username}`.toLowerCase() === ref.toLowerCase()));
+        if (c) return { id: c.id, type: c.type, title: c.title, ...(c.username ? { username: c.username } : {}) };
+        const id = Number(ref);
+        if (Number.isInteger(id) && id < 0) return { id, type: id < -1_000_000_000_000 ? "supergroup" : "group", title: "Grupo" };
+        throw Object.assign(new Error("Bad Request: chat not found"), { code: 400 });
+      }
+      case "getChatMember": {
+        const c = this.channels.get(Number(p.chat_id));
+        const status = c ? c.bot : this.groupsWithoutBot.has(Number(p.chat_id)) ? "left" : "member";
+        return {
+          user: this.bot,
+          status,
+          ...(status === "administrator" ? { can_post_messages: c?.canPost ?? true, can_be_edited: false, is_anonymous: false } : {}),
+        };
+      }
       case "getFile": {
         const f = this.files.get(String(p.file_id));
         if (!f) throw Object.assign(new Error("Bad Request: invalid file_id"), { code: 400 });
@@ -367,6 +492,7 @@ export class FakeBotApi {
     if (text.length > 4096) throw Object.assign(new Error("Bad Request: message is too long"), { code: 400 });
     if (chatId < 0 && this.groupsWithoutBot.has(chatId)) throw Object.assign(new Error("Forbidden: bot was kicked from the group chat"), { code: 403 });
     const reply = (p.reply_parameters as { message_id?: number } | undefined)?.message_id;
+    const thread = p.message_thread_id === undefined ? undefined : Number(p.message_thread_id);
     const m: BotMessage = {
       message_id: this.nextMessageId(chatId),
       chat_id: chatId,
@@ -376,6 +502,7 @@ export class FakeBotApi {
       ...(photo ? { photo } : {}),
       ...(p.entities ? { entities: p.entities as BotMessage["entities"] } : {}),
       ...(reply ? { reply_to: reply } : {}),
+      ...(thread !== undefined ? { thread } : {}),
     };
     this.sent.push(m);
     this.chat(chatId).push(m);
@@ -596,6 +723,27 @@ export class FakeGroup {
   /** Someone replies to one of the bot's messages (as privacy mode delivers it). */
   reply(from: Person, to: BotMessage, text: string): Promise<number> {
     return this.api.push({ message: this.message(from, { text, reply_to_message: this.api.asTelegram(to) }) });
+  }
+
+  /** Someone replies to one of the bot's messages with a photo and its caption. */
+  replyPhoto(from: Person, to: BotMessage, data: Buffer, caption: string): Promise<number> {
+    const file = this.api.addFile(data);
+    return this.api.push({
+      message: this.message(from, {
+        photo: [{ ...file, file_unique_id: file.file_id, width: 1280, height: 853 }],
+        caption,
+        reply_to_message: this.api.asTelegram(to),
+      }),
+    });
+  }
+
+  /** Someone writes in a topic of a forum group; a leading /command gets its bot_command entity. */
+  sayInTopic(from: Person, thread: number, text: string): Promise<number> {
+    const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
+    const entities = command ? [{ type: "bot_command", offset: 0, length: command[0].length }] : undefined;
+    return this.api.push({
+      message: this.message(from, { text, message_thread_id: thread, is_topic_message: true, ...(entities ? { entities } : {}) }),
+    });
   }
 
   /** Someone presses the button whose label matches on one of the bot's messages. */

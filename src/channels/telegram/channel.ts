@@ -288,6 +288,17 @@ export class TelegramChannel {
     return this.bot.api.editMessageReplyMarkup(chatId, messageId).catch(() => undefined);
   }
 
+  /** Sends a message exactly as the outbox does (an announcement's preview in the secretariat's group). */
+  deliver(chatId: string, message: OutboundMessage): Promise<string> {
+    return this.send(chatId, message);
+  }
+
+  /** A file from Telegram's servers (a photo a member attached), refused beyond `maxBytes`. */
+  download(fileId: string, maxBytes: number): Promise<Buffer> {
+    const { config } = this.options;
+    return telegramPhoto(this.bot.api, config.TELEGRAM_API_ROOT, config.TELEGRAM_BOT_TOKEN, fileId, undefined).read(maxBytes);
+  }
+
   /** Sends a message (in several if long); resolves with the id of the last one sent. */
   private async send(chatId: string, message: OutboundMessage, api: Api = this.bot.api): Promise<string> {
     if (message.photo) return this.sendPhoto(chatId, message, api);

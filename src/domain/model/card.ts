@@ -23,9 +23,22 @@ export interface ReportCard {
  * `note` keeps it as an internal note, `reason` moves the report to `status` with it as the public
  * reason, `duplicate` reads the folio the report repeats, `handoff` delivers it to the citizen of a
  * conversation with a person; on a commitment of the plan, `milestone_done` takes the evidence link,
- * `milestone_move` the new date and its reason, `indicator` the indicator's new value.
+ * `milestone_move` the new date and its reason, `indicator` the indicator's new value;
+ * `announcement_text` and `announcement_when` read an announcement's text (or photo) and its time,
+ * for the draft `draft`.
  */
-export const PROMPT_KINDS = ["answer", "note", "reason", "duplicate", "handoff", "milestone_done", "milestone_move", "indicator"] as const;
+export const PROMPT_KINDS = [
+  "answer",
+  "note",
+  "reason",
+  "duplicate",
+  "handoff",
+  "milestone_done",
+  "milestone_move",
+  "indicator",
+  "announcement_text",
+  "announcement_when",
+] as const;
 export type PromptKind = (typeof PROMPT_KINDS)[number];
 
 export interface GroupPrompt {
@@ -43,6 +56,8 @@ export interface GroupPrompt {
   commitment?: string | null;
   item?: number | null;
   view?: number | null;
+  /** The announcement being composed (announcement prompts). */
+  draft?: string;
   createdAt: Date;
 }
 

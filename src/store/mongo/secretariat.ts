@@ -35,6 +35,7 @@ export const promptSchema = new Schema(
     commitment: nullableString,
     item: { type: Number, default: null },
     view: { type: Number, default: null },
+    draft: { type: String },
     createdAt: { type: Date, required: true },
   },
   { ...DURABLE, collection: "prompts" },
