@@ -1,6 +1,6 @@
 /**
  * Keeps what the outbox sends under a platform's published limits, so a broadcast to thousands
- * never meets a 429: at most `perSecond` messages in any second overall, one chat's messages at
+ * never meets a 429: at most `perSecond` messages in any second overall, evenly spaced, one chat's messages at
  * least `chatGapMs` apart, and at most `groupPerMinute` in any minute to one group or channel. A
  * 429's retry_after holds that chat back. Sends are granted in the order they ask, each slot
  * reserved when granted, so concurrent sends never overrun a window.
@@ -76,7 +76,11 @@ export class Pacer {
       const now = this.clock.now();
       const chatAt = Math.max(0, (this.chatNext.get(chatId) ?? 0) - now);
       const windowAt = this.recent.length >= this.limits.perSecond ? this.recent[0] + this.windowMs - now : 0;
-      const wait = Math.max(chatAt, windowAt);
+      // Evenly spaced, never a burst to catch up after a pause: the far end counts arrivals, and a
+      // burst sent after the event loop stalled arrives bunched.
+      const last = this.recent[this.recent.length - 1];
+      const spacedAt = last === undefined ? 0 : last + this.windowMs / this.limits.perSecond - now;
+      const wait = Math.max(chatAt, windowAt, spacedAt);
       if (wait <= 0) break;
       await this.clock.sleep(wait);
     }

@@ -1,0 +1,339 @@
+/**
+ * Announcements end to end: the production Telegram adapter, the secretariat's face and the outbox
+ * against the fake Bot API enforcing Telegram's limits (scaled ×10 so a test takes seconds: 300
+ * messages a second, 100 ms per chat, 200 a minute per group, on the bot and on the fake alike).
+ * Subscribers on Telegram, a channel linked from the command line, a public group linked in one of
+ * its topics, and the secretariat's group composing.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type App, adminDeps } from "../src/app.js";
+import { runAdmin } from "../src/secretariat/admin-commands.js";
+import { buttons, FakeBotApi, type FakeLimits } from "./fakes/bot-api.js";
+import { addMembers, linkedGroup, METEPEC, people } from "./helpers/secretariat.js";
+import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+
+const FIXTURES = join(import.meta.dirname, "fixtures");
+const SECRETARIAT_GROUP = -1001000000054;
+const PUBLIC_GROUP = -1001000000099;
+const CHANNEL = -1001000000077;
+
+/** Telegram's limits ×10, on both ends. */
+const LIMITS: FakeLimits = { perSecond: 300, chatGapMs: 100, groupPerMinute: 200 };
+const LIMITS_ENV = {
+  TELEGRAM_THROTTLE: "true",
+  TELEGRAM_MAX_PER_SECOND: String(LIMITS.perSecond),
+  TELEGRAM_CHAT_INTERVAL_MS: String(LIMITS.chatGapMs),
+  TELEGRAM_GROUP_MAX_PER_MINUTE: String(LIMITS.groupPerMinute),
+  DIGEST_HOUR: "off",
+};
+
+let fake: FakeBotApi;
+let bot: RunningBot | undefined;
+
+beforeEach(async () => {
+  fake = await FakeBotApi.start();
+});
+afterEach(async () => {
+  await bot?.stop();
+  bot = undefined;
+  await fake.close();
+});
+
+/** Citizens of Telegram (ids from `first`) who accepted the privacy notice and subscribed to Metepec. */
+async function subscribers(app: App, count: number, first = 700_000): Promise<number[]> {
+  const now = app.clock.now();
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const chatId = first + i;
+    const citizen = `telegram:${chatId}`;
+    const consent = { version: "test", at: now };
+    await app.store.citizens.save({
+      id: citizen,
+      channel: "telegram",
+      chatId: String(chatId),
+      language: i % 5 === 0 ? "en" : "es-MX",
+      consent,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await app.store.subscriptions.add({ citizen, municipality: METEPEC, since: now, consent });
+    ids.push(chatId);
+  }
+  return ids;
+}
+
+const admin = (app: App, line: string[]) =>
+  runAdmin(
+    line,
+    adminDeps(app, (chat) => import("../src/secretariat/chat-rights.js").then((m) => m.checkChatRights(botApi(), chat))),
+  );
+const botApi = () => {
+  if (!bot?.service.telegram) throw new Error("no telegram");
+  return bot.service.telegram.bot.api;
+};
+
+/** Resolves when `n` messages holding `text` were sent. */
+function sentWith(text: string, n: number, ms = 60_000) {
+  return fake.until(() => (fake.sent.filter((m) => m.text.includes(text)).length >= n ? true : undefined), ms, `${n} messages with «${text}»`);
+}
+
+async function settle(app: App, id: string): Promise<{ sent: number; pending: number; failed: number }> {
+  for (let i = 0; i < 200; i++) {
+    const s = await app.secretariat.announcements.status(id);
+    if (s && s.announcement.state === "queued" && s.counts.pending === 0) return s.counts;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`announcement ${id} never settled`);
+}
+
+describe("announcements", () => {
+  it("a citizen subscribes to a municipality's announcements with consent, from the menu's «Avisos de mi municipio», and baja unsubscribes", async () => {
+    bot = await runBot(telegramEnv(fake));
+    const app = bot.service.app;
+    const rosa = fake.user(7101);
+    await rosa.say("/start");
+    const menu = await rosa.expect("¿Qué quieres hacer?");
+    expect(buttons(menu)).toContain("Avisos de mi municipio");
+    await rosa.press("Avisos de mi municipio");
+    await rosa.expect("Aún no recibes avisos de ningún municipio");
+    await rosa.expect("¿De qué municipio quieres recibir avisos?");
+    await rosa.say("metepec");
+    await rosa.expect("¿Aceptas el aviso de privacidad para recibir los avisos de Metepec?");
+    await rosa.press("Sí");
+    await rosa.expect("Listo: te enviaremos los avisos de Metepec");
+    await rosa.expect("Recibes los avisos de: Metepec.");
+    const [sub] = await app.store.subscriptions.forCitizen("telegram:7101");
+    expect(sub).toMatchObject({ municipality: METEPEC, consent: { version: expect.any(String) } });
+    expect(sub.consent.at).toBeInstanceOf(Date);
+    // A second municipality, typed as people write it; consent is not asked twice.
+    await rosa.press("Recibir avisos de un municipio");
+    await rosa.say("toluca");
+    await rosa.expect("te enviaremos los avisos de Toluca");
+    expect((await app.store.subscriptions.forCitizen("telegram:7101")).map((s) => s.municipality).sort()).toEqual([METEPEC, "15106"]);
+    // One goes.
+    await rosa.press("Dejar de recibir avisos");
+    await rosa.press("Toluca");
+    await rosa.expect("ya no recibirás los avisos de Toluca");
+    expect((await app.store.subscriptions.forCitizen("telegram:7101")).map((s) => s.municipality)).toEqual([METEPEC]);
+    // "baja" anywhere drops them all, and the audit trail says so without any text.
+    await rosa.say("/baja");
+    await rosa.expect("ni los avisos de ningún municipio");
+    expect(await app.store.subscriptions.forCitizen("telegram:7101")).toEqual([]);
+    const trail = await app.store.events.list({ citizen: "telegram:7101" }, 20);
+    expect(trail.map((e) => e.type)).toEqual(expect.arrayContaining(["announcements_subscribed", "announcements_unsubscribed"]));
+    // In English, by free text.
+    const john = fake.user(7102, { language_code: "en" });
+    await john.say("send me the announcements of Metepec");
+    await john.expect("Do you accept the privacy notice to get the announcements of Metepec?");
+  });
+
+  it("2,000 subscribers and a channel each get the announcement exactly once, under Telegram's limits (no 429), and the status counts them", async () => {
+    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const app = bot.service.app;
+    const ids = await subscribers(app, 2000);
+    fake.channel({ id: CHANNEL, username: "avisos_metepec", title: "Avisos Metepec", type: "channel", bot: "administrator", canPost: true });
+    const linked = await admin(app, ["channel", "link", "--municipality", "Metepec", "--chat", "@avisos_metepec"]);
+    expect(linked.stdout).toContain("now gets the announcements of Metepec");
+    fake.enforce(LIMITS);
+    const started = performance.now();
+    const out = await admin(app, ["announce", "--municipality", "15054", "--text", "Sesión del Secretariado Técnico: jueves 17:00, Palacio Municipal"]);
+    expect(out.stdout).toMatch(/^A-\d+ of Metepec, going out now: 1 groups or channels, 2000 subscribers/);
+    const id = /^(A-\d+)/.exec(out.stdout)?.[1] as string;
+    await sentWith("Sesión del Secretariado Técnico", 2001);
+    const seconds = (performance.now() - started) / 1000;
+    const counts = await settle(app, id);
+    expect(counts).toEqual({ sent: 2001, pending: 0, failed: 0 });
+    const byChat = fake.countsByChat();
+    expect(ids.filter((chat) => byChat.get(chat) !== 1)).toEqual([]);
+    expect(byChat.get(CHANNEL)).toBe(1);
+    expect(fake.tooMany).toBe(0);
+    // Never faster than the limit: 2,001 messages at 300 a second take at least 6.6 s.
+    expect(seconds).toBeGreaterThan(2001 / LIMITS.perSecond - 1);
+    // Each recipient got it in their language; the channel as written.
+    const channelMessage = fake.chat(CHANNEL)[0];
+    expect(channelMessage.text).toBe("Sesión del Secretariado Técnico: jueves 17:00, Palacio Municipal");
+    expect(fake.chat(ids[0])[0].text).toMatch(/^📣 Announcement from Metepec/);
+    expect(fake.chat(ids[1])[0].text).toMatch(/^📣 Aviso de Metepec\n\nSesión del Secretariado Técnico/);
+    const status = await admin(app, ["announce", "status", id]);
+    expect(status.stdout).toMatch(new RegExp(`^${id}  sent  .*sent 2001 · pending 0 · failed 0`));
+  }, 120_000);
+
+  it("a 429 holds that recipient back exactly as long as Telegram asks, the others go on; a citizen who blocked the bot is unsubscribed", async () => {
+    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const app = bot.service.app;
+    const [first, blocked, ...rest] = await subscribers(app, 6);
+    fake.blocked.add(blocked);
+    fake.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 7", parameters: { retry_after: 7 } });
+    const result = await app.secretariat.announcements.schedule(
+      { municipality: METEPEC, text: "Taller de co-creación el sábado", audiences: ["subscribers"] },
+      null,
+    );
+    if (!result.ok) throw new Error(result.problem);
+    // Everyone but the one rate-limited and the one who blocked the bot.
+    await sentWith("Taller de co-creación", 4);
+    await new Promise((r) => setTimeout(r, 300));
+    const s1 = await app.secretariat.announcements.status(result.value.id);
+    expect(s1?.counts).toEqual({ sent: 4, pending: 1, failed: 1 });
+    const limited = [first, ...rest].find((c) => fake.chat(c).length === 0) as number;
+    expect(limited).toBe(first);
+    // The wait is on the bot's clock, which the test moves: not before 7 s…
+    bot.clock.advance(6000);
+    app.delivery.wake("telegram");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.chat(first)).toHaveLength(0);
+    // …and once they passed, it arrives, once.
+    bot.clock.advance(1500);
+    app.delivery.wake("telegram");
+    await sentWith("Taller de co-creación", 5);
+    expect(await settle(app, result.value.id)).toEqual({ sent: 5, pending: 0, failed: 1 });
+    expect(fake.chat(first)).toHaveLength(1);
+    expect(await app.store.subscriptions.forCitizen(`telegram:${blocked}`)).toEqual([]);
+    expect((await app.store.subscriptions.forMunicipality(METEPEC)).length).toBe(5);
+    const trail = await app.store.events.list({ citizen: `telegram:${blocked}` }, 5);
+    expect(trail[0]).toMatchObject({ type: "announcements_unsubscribed", data: { reason: "blocked" } });
+  });
+
+  it("a channel where the bot is not an administrator is explained and not linked; my_chat_member keeps the list true", async () => {
+    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const app = bot.service.app;
+    fake.channel({ id: CHANNEL, username: "avisos_metepec", title: "Avisos Metepec", type: "channel", bot: "member", canPost: false });
+    const refused = await admin(app, ["channel", "link", "--municipality", "15054", "--chat", "@avisos_metepec"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("@avisos_metepec: the bot is not an administrator allowed to post messages there");
+    expect(await app.store.chats.byMunicipality(METEPEC, "announcements")).toEqual([]);
+    const unknown = await admin(app, ["channel", "link", "--municipality", "15054", "--chat", "@nadie_aqui"]);
+    expect(unknown.stderr).toContain("Telegram knows no such chat");
+    // Made an administrator that may post: linked.
+    Object.assign(fake.channels.get(CHANNEL) ?? {}, { bot: "administrator", canPost: true });
+    expect((await admin(app, ["channel", "link", "--municipality", "15054", "--chat", "@avisos_metepec"])).code).toBe(0);
+    expect(await app.secretariat.chats.announcementChats(METEPEC)).toHaveLength(1);
+    // Demoted: Telegram tells the bot (my_chat_member); the channel is skipped until it is admin again.
+    await fake.setChannelRights(CHANNEL, "administrator", false);
+    await expectEventually(async () => (await app.secretariat.chats.announcementChats(METEPEC)).length === 0);
+    expect((await app.store.chats.get(String(CHANNEL), "announcements"))?.problem).toBe("not_admin");
+    const skipped = await app.secretariat.announcements.schedule({ municipality: METEPEC, text: "Aviso sin canal", audiences: ["groups"] }, null);
+    if (!skipped.ok) throw new Error(skipped.problem);
+    expect(await settle(app, skipped.value.id)).toEqual({ sent: 0, pending: 0, failed: 0 });
+    await fake.setChannelRights(CHANNEL, "administrator", true);
+    await expectEventually(async () => (await app.secretariat.chats.announcementChats(METEPEC)).length === 1);
+    // A channel that refuses anyway (rights taken away while the bot did not hear) is marked, the others go on.
+    Object.assign(fake.channels.get(CHANNEL) ?? {}, { bot: "left" });
+    const refusedSend = await app.secretariat.announcements.schedule({ municipality: METEPEC, text: "Aviso rechazado", audiences: ["groups"] }, null);
+    if (!refusedSend.ok) throw new Error(refusedSend.problem);
+    expect(await settle(app, refusedSend.value.id)).toEqual({ sent: 0, pending: 0, failed: 1 });
+    expect((await app.store.chats.get(String(CHANNEL), "announcements"))?.problem).toBe("refused");
+  });
+
+  it("/aviso in the secretariat's group: text and photo, audience, time, a preview identical to what is sent, Enviar; a topic gets it in its thread; /avisos_estado", async () => {
+    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const app = bot.service.app;
+    await addMembers(bot);
+    const group = await linkedGroup(fake, SECRETARIAT_GROUP, "Secretariado Metepec", people.beatriz, METEPEC);
+    // A public forum group, linked from its «Avisos» topic.
+    const publicGroup = fake.group(PUBLIC_GROUP, "Vecinos de Metepec");
+    await publicGroup.addBot(people.beatriz);
+    await publicGroup.sayInTopic(people.carlos, 42, "/vincular_avisos Metepec");
+    await fake.until(() => publicGroup.messages.find((m) => m.text.includes("Solo una persona facilitadora")));
+    await publicGroup.sayInTopic(people.beatriz, 42, "/vincular_avisos Metepec");
+    await fake.until(() => publicGroup.messages.find((m) => m.text.includes("Este tema del grupo recibirá los avisos de Metepec")));
+    // The second subscriber speaks Spanish, the group's language, so its preview is the same text.
+    const [, sub] = await subscribers(app, 2);
+
+    // Someone who may not announce is refused.
+    await group.say(people.carlos, "/aviso");
+    await fake.until(() => group.messages.find((m) => m.text.includes("Solo una persona facilitadora o administradora de Metepec puede publicar avisos")));
+    await group.say(people.beatriz, "/aviso");
+    const askText = await fake.until(() => group.messages.find((m) => m.text.startsWith("📣 Nuevo aviso de Metepec")));
+    expect(askText.reply_markup?.force_reply).toBe(true);
+    const photo = await readFile(join(FIXTURES, "bache.png"));
+    await group.replyPhoto(people.beatriz, askText, photo, "Taller de co-creación del Plan de Acción: sábado 10:00 en la Casa de Cultura");
+    const audience = await fake.until(() => group.messages.find((m) => m.text.startsWith("¿A quién va el aviso?")));
+    expect(audience.text).toContain("Grupos y canales vinculados: 1 · personas suscritas: 2");
+    await group.press(people.beatriz, "Ambos", audience);
+    const askWhen = await fake.until(() => group.messages.find((m) => m.text.startsWith("Responde a este mensaje con cuándo sale")));
+    await group.reply(people.beatriz, askWhen, "mañana temprano");
+    await fake.until(() => group.messages.find((m) => m.text.startsWith("No entendí esa fecha")));
+    const askAgain = [...group.messages].reverse().find((m) => m.reply_markup?.force_reply) as (typeof group.messages)[number];
+    await group.reply(people.beatriz, askAgain, "ahora");
+    const confirm = await fake.until(() => group.messages.find((m) => m.text.startsWith("Sale ahora a 1 grupos o canales y 2 personas suscritas")));
+    expect(buttons(confirm)).toEqual(["Enviar", "Cancelar"]);
+    const previews = group.messages.filter((m) => m.photo);
+    expect(previews).toHaveLength(2);
+    expect(fake.sent.filter((m) => m.text.includes("Taller de co-creación") && m.chat_id !== SECRETARIAT_GROUP)).toHaveLength(0);
+    await group.press(people.beatriz, "Enviar", confirm);
+    await fake.until(() => group.messages.find((m) => /^✅ Aviso A-\d+: Sale ahora/.test(m.text)));
+    await sentWith("Taller de co-creación", 5);
+    // What each audience got is exactly its preview: the same caption, a photo, and the topic for the group.
+    const [groupPreview, subscriberPreview] = previews;
+    const inGroup = fake.chat(PUBLIC_GROUP).filter((m) => m.photo);
+    expect(inGroup).toHaveLength(1);
+    expect(inGroup[0].text).toBe(groupPreview.text);
+    expect(inGroup[0].thread).toBe(42);
+    const toSubscriber = fake.chat(sub);
+    expect(toSubscriber).toHaveLength(1);
+    expect(toSubscriber[0].photo).toBeDefined();
+    expect(toSubscriber[0].text).toBe(subscriberPreview.text);
+    // The photo went up once: later sends name Telegram's file id.
+    const uploads = fake.callsOf("sendPhoto").filter((c) => typeof c.payload.photo !== "string" || String(c.payload.photo).startsWith("attach://"));
+    expect(uploads.length).toBeLessThanOrEqual(3);
+
+    await group.say(people.beatriz, "/avisos_estado");
+    const status = await fake.until(() => group.messages.find((m) => m.text.startsWith("Avisos de Metepec:")));
+    expect(status.text).toMatch(/A-\d+ · enviado · enviados 3, pendientes 0, fallidos 0 — Taller de co-creación/);
+  });
+
+  it("a scheduled announcement waits for its time across a restart, and a cancelled one never goes", async () => {
+    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    let app = bot.service.app;
+    const [sub] = await subscribers(app, 1);
+    const at = new Date(bot.clock.now().getTime() + 3 * 3600_000);
+    const later = await app.secretariat.announcements.schedule({ municipality: METEPEC, text: "Sesión programada", audiences: ["subscribers"], at }, null);
+    const withdrawn = await app.secretariat.announcements.schedule({ municipality: METEPEC, text: "Sesión cancelada", audiences: ["subscribers"], at }, null);
+    if (!later.ok || !withdrawn.ok) throw new Error("not scheduled");
+    expect((await admin(app, ["announce", "cancel", withdrawn.value.id])).stdout).toContain(`cancelled ${withdrawn.value.id}`);
+    expect((await admin(app, ["announce", "cancel", withdrawn.value.id])).stderr).toContain("already went out or was cancelled");
+    await app.announcementDispatcher.sweep();
+    expect(fake.chat(sub)).toHaveLength(0);
+    bot = await bot.restart();
+    app = bot.service.app;
+    bot.clock.advance(3 * 3600_000 + 1000);
+    await app.announcementDispatcher.sweep();
+    await sentWith("Sesión programada", 1);
+    expect(await settle(app, later.value.id)).toEqual({ sent: 1, pending: 0, failed: 0 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.sent.some((m) => m.text.includes("Sesión cancelada"))).toBe(false);
+    const status = await admin(app, ["announce", "status"]);
+    expect(status.stdout).toContain(`${withdrawn.value.id}  cancelled`);
+  });
+
+  it("refuses what cannot go: no text, too long for a photo's caption, a time past, an unknown municipality, a member of another municipality", async () => {
+    bot = await runBot(telegramEnv(fake));
+    const app = bot.service.app;
+    const members = await addMembers(bot);
+    const a = app.secretariat.announcements;
+    const base = { municipality: METEPEC, text: "Aviso", audiences: ["subscribers"] as const };
+    expect(await a.check({ ...base, text: "   " }, null)).toMatchObject({ ok: false, problem: "empty" });
+    expect(await a.check({ ...base, text: "x".repeat(1000), photo: "p" }, null)).toMatchObject({ ok: false, problem: "too_long" });
+    expect(await a.check({ ...base, text: "x".repeat(1000) }, null)).toMatchObject({ ok: true });
+    expect(await a.check({ ...base, at: new Date(bot.clock.now().getTime() - 3600_000) }, null)).toMatchObject({ ok: false, problem: "past" });
+    expect(await a.check({ ...base, municipality: "Gotham" }, null)).toMatchObject({ ok: false, problem: "unknown_municipality" });
+    expect(await a.check({ ...base, audiences: [] }, null)).toMatchObject({ ok: false, problem: "no_audience" });
+    expect(await a.check(base, members.tomas)).toMatchObject({ ok: false, problem: "not_allowed" });
+    expect(await a.check(base, members.carlos)).toMatchObject({ ok: false, problem: "not_allowed" });
+    expect(await a.check(base, members.beatriz)).toMatchObject({ ok: true });
+    const bad = await admin(app, ["announce", "--municipality", "15054", "--text", "Hola", "--at", "mañana"]);
+    expect(bad.stderr).toContain("--at accepts an ISO time with its offset");
+    expect((await admin(app, ["announce", "--municipality", "15054", "--text", "Hola", "--to", "todos"])).stderr).toContain("--to accepts groups, subscribers");
+  });
+});
+
+async function expectEventually(test: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await test()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the condition never held");
+}
