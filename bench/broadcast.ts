@@ -45,14 +45,25 @@ const now = app.clock.now();
 for (let i = 0; i < SUBSCRIBERS; i++) {
   const citizen = `telegram:${1_000_000 + i}`;
   const consent = { version: "bench", at: now };
-  await app.store.citizens.save({ id: citizen, channel: "telegram", chatId: String(1_000_000 + i), language: "es-MX", consent, createdAt: now, updatedAt: now });
+  await app.store.citizens.save({
+    id: citizen,
+    channel: "telegram",
+    chatId: String(1_000_000 + i),
+    language: "es-MX",
+    consent,
+    createdAt: now,
+    updatedAt: now,
+  });
   await app.store.subscriptions.add({ citizen, municipality: "15054", since: now, consent });
 }
 
 console.log(`broadcast to ${SUBSCRIBERS} subscribers at ${RATE} messages/s (Telegram's limits × ${SCALE}), embedded store on disk`);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const scheduled = await app.secretariat.announcements.schedule({ municipality: "15054", text: "Sesión del Secretariado Técnico: jueves 17:00", audiences: ["subscribers"] }, null);
+const scheduled = await app.secretariat.announcements.schedule(
+  { municipality: "15054", text: "Sesión del Secretariado Técnico: jueves 17:00", audiences: ["subscribers"] },
+  null,
+);
 if (!scheduled.ok) throw new Error(scheduled.problem);
 let firstAt = 0;
 for (;;) {
@@ -66,9 +77,13 @@ const cpu = process.cpuUsage(cpu0);
 const final = await count();
 const limit = (SUBSCRIBERS / RATE) * 1000;
 const sending = performance.now() - firstAt;
-console.log(`  total ${(wall / 1000).toFixed(1)} s (rows written and first message after ${((firstAt - t0) / 1000).toFixed(1)} s); limit N/${RATE} = ${(limit / 1000).toFixed(1)} s: ${((wall / limit - 1) * 100).toFixed(1)} % over`);
+console.log(
+  `  total ${(wall / 1000).toFixed(1)} s (rows written and first message after ${((firstAt - t0) / 1000).toFixed(1)} s); limit N/${RATE} = ${(limit / 1000).toFixed(1)} s: ${((wall / limit - 1) * 100).toFixed(1)} % over`,
+);
 console.log(`  sending alone ${(sending / 1000).toFixed(1)} s: ${((sending / limit - 1) * 100).toFixed(1)} % over the limit`);
 console.log(`  429s: ${final.tooMany}; chats that got it more than once: ${final.repeated}; messages: ${final.sent}`);
-console.log(`  bot CPU: ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1)} % of one core (user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)`);
+console.log(
+  `  bot CPU: ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1)} % of one core (user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)`,
+);
 await service.stop();
 fake.send({ type: "stop" });

@@ -120,6 +120,25 @@ export class FakeBotApi {
     readonly token: string,
   ) {}
 
+  private held?: { promise: Promise<void>; release(): void };
+
+  /**
+   * Sends from now on never reach "Telegram": they wait, unrecorded, until `releaseSends`, and are
+   * then refused. A process killed meanwhile had those sends on their way, not delivered.
+   */
+  holdSends(): void {
+    let release = () => {};
+    const promise = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.held = { promise, release };
+  }
+
+  releaseSends(): void {
+    this.held?.release();
+    this.held = undefined;
+  }
+
   /** From now on, answers 429 (retry_after in whole seconds) to sends beyond these limits, timed by `now`. */
   enforce(limits: FakeLimits, now: () => number = () => performance.now()): void {
     this.limits = limits;
@@ -360,6 +379,10 @@ export class FakeBotApi {
       return send(failure.error.error_code, { ok: false, ...failure.error });
     }
     if (method === "sendMessage" || method === "sendPhoto") {
+      if (this.held) {
+        await this.held.promise;
+        return send(502, { ok: false, error_code: 502, description: "Bad Gateway" });
+      }
       const chatId = Number(payload.chat_id);
       if (this.blocked.has(chatId)) return send(403, { ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" });
       const channel = this.channels.get(chatId);

@@ -1,0 +1,83 @@
+/**
+ * A broadcast survives `kill -9`: `npm start` (src/main.ts) as a real process sends an announcement
+ * to 1,000 subscribers against the fake Bot API enforcing Telegram's limits (×10); it is killed
+ * with SIGKILL mid-broadcast, while sends are on their way that Telegram has not taken, and started
+ * again on the same data: every subscriber ends with the announcement exactly once (the rows the
+ * dead process held wait out their lease, a minute, then go).
+ */
+import { afterEach, expect, it } from "vitest";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { FakeBotApi } from "./fakes/bot-api.js";
+import { tempDir } from "./helpers/app.js";
+import { type Running, start } from "./helpers/process.js";
+
+const N = 1000;
+let fake: FakeBotApi | undefined;
+let child: Running | undefined;
+
+afterEach(async () => {
+  child?.child.kill("SIGKILL");
+  await child?.finished;
+  await fake?.close();
+});
+
+it("kill -9 mid-broadcast and a restart: every subscriber gets the announcement exactly once, no losses, no duplicates", async () => {
+  fake = await FakeBotApi.start();
+  const dataDir = await tempDir("ma-ann-crash-");
+  const store = await openEmbeddedStore(dataDir);
+  const now = new Date();
+  for (let i = 0; i < N; i++) {
+    const citizen = `telegram:${800_000 + i}`;
+    const consent = { version: "test", at: now };
+    await store.citizens.save({ id: citizen, channel: "telegram", chatId: String(800_000 + i), language: "es-MX", consent, createdAt: now, updatedAt: now });
+    await store.subscriptions.add({ citizen, municipality: "15054", since: now, consent });
+  }
+  await store.announcements.insert({
+    id: "A-1",
+    municipality: "15054",
+    text: "Sesión del Secretariado Técnico",
+    photo: null,
+    audiences: ["subscribers"],
+    at: now,
+    state: "scheduled",
+    createdBy: "admin",
+    createdAt: now,
+    queuedAt: null,
+    recipients: null,
+  });
+  await store.close();
+  fake.enforce({ perSecond: 300, chatGapMs: 100, groupPerMinute: 200 });
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    WEB_CHAT_ENABLED: "false",
+    DIGEST_HOUR: "off",
+    LOG_LEVEL: "warn",
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.url,
+    TELEGRAM_THROTTLE: "true",
+    TELEGRAM_MAX_PER_SECOND: "300",
+    TELEGRAM_CHAT_INTERVAL_MS: "100",
+    TELEGRAM_GROUP_MAX_PER_MINUTE: "200",
+  };
+  const api = fake;
+  child = start("src/main.ts", [], env);
+  await api.until(() => (api.sent.length >= 300 ? true : undefined), 60_000, "300 messages before the kill");
+  // Sends on their way now never reach Telegram; those Telegram answered get recorded; then SIGKILL.
+  api.holdSends();
+  await new Promise((r) => setTimeout(r, 500));
+  child.child.kill("SIGKILL");
+  await child.finished;
+  api.releaseSends();
+  const before = api.sent.length;
+  expect(before).toBeLessThan(N);
+
+  child = start("src/main.ts", [], env);
+  await api.until(() => (api.countsByChat().size >= N ? true : undefined), 90_000, `all ${N} subscribers`);
+  await new Promise((r) => setTimeout(r, 1000));
+  const counts = [...api.countsByChat().values()];
+  expect(counts.length).toBe(N);
+  expect(counts.filter((n) => n !== 1)).toEqual([]);
+  expect(api.tooMany).toBe(0);
+}, 180_000);
