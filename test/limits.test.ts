@@ -76,7 +76,7 @@ describe("flood limit per conversation", () => {
       const send = async (_chat: string, m: { text: string }) => void sent.push(m.text);
       let n = 0;
       // An English citizen: the notice follows the conversation's language.
-      for (const text of ["hello", "5", "2"]) expect(await conversations.handle(message(channel, "fast", n++, text), send)).toBe("processed");
+      for (const text of ["hello", "6", "2"]) expect(await conversations.handle(message(channel, "fast", n++, text), send)).toBe("processed");
       expect(sent.at(-1)).toContain("What would you like to do?");
       expect(await conversations.handle(message(channel, "fast", n++, "3"), send)).toBe("processed");
       expect(await conversations.handle(message(channel, "fast", n++, "1"), send)).toBe("processed");

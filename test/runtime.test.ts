@@ -81,7 +81,7 @@ describe("conversation runtime", () => {
     await bot.app.conversations.handle(text("c5", "m2", "algo"), send);
     // The apology and the menu come as one message, with the menu's buttons.
     expect(sent.at(-1)?.text).toMatch(/actualizamos el asistente[\s\S]*¿Qué quieres hacer\?$/);
-    expect(sent.at(-1)?.choices).toHaveLength(5);
+    expect(sent.at(-1)?.choices).toHaveLength(6);
   });
 
   it("unsupported content is answered kindly and the conversation stays where it was", async () => {

@@ -39,7 +39,7 @@ describe("web chat", () => {
   it("reports a problem with buttons, a location and an uploaded photo", async () => {
     const s = randomUUID();
     const hello = await post(s, { text: "hola" });
-    expect(hello.body.replies.at(-1)?.choices?.map((c) => c.value)).toEqual(["report", "status", "learn", "commitments", "language"]);
+    expect(hello.body.replies.at(-1)?.choices?.map((c) => c.value)).toEqual(["report", "status", "learn", "commitments", "announcements", "language"]);
     await post(s, { choice: "report" });
     const where = await post(s, { choice: "yes" });
     expect(where.body.replies.at(-1)?.request).toBe("location");
