@@ -8,7 +8,8 @@
  * The rules are the domain's (domain/announcements.ts): this is one face of them.
  */
 import { randomBytes } from "node:crypto";
-import type { Api, Context } from "grammy";
+import type { Context } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
 import type { CheckedAnnouncement } from "../domain/announcements.js";
 import { parseWhen } from "../domain/announcements.js";
 import type { Audience } from "../domain/model/announcement.js";
@@ -18,6 +19,7 @@ import { type Member, mayAnnounce } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import { checkChatRights } from "./chat-rights.js";
 import type { SecretariatDeps } from "./deps.js";
+import { sayInReply } from "./say.js";
 
 /** What the face borrows from the Telegram channel: its outbox send (for previews) and photo downloads. */
 export interface AnnounceTools {
@@ -58,12 +60,8 @@ export class AnnounceDesk {
     return this.deps.texts.t(this.deps.lang, key, params);
   }
 
-  private answer(ctx: Context, text: string, extra: Parameters<Api["sendMessage"]>[2] = {}) {
-    return ctx.reply(text, {
-      reply_parameters: ctx.message ? { message_id: ctx.message.message_id, allow_sending_without_reply: true } : undefined,
-      link_preview_options: { is_disabled: true },
-      ...extra,
-    });
+  private answer(ctx: Context, text: string, reply_markup?: InlineKeyboardMarkup) {
+    return sayInReply(ctx, text, reply_markup);
   }
 
   /** The member who may announce for this secretariat group, or the reason why not (already told). */
@@ -120,15 +118,13 @@ export class AnnounceDesk {
     if (!checked.ok) return void (await this.answer(ctx, this.t(`announcements.desk.problem.${checked.problem}`, { detail: checked.detail ?? "" })));
     const { groups, subscribers } = checked.value.reach;
     await this.answer(ctx, this.t("announcements.desk.ask_audience", { groups, subscribers }), {
-      reply_markup: {
-        inline_keyboard: [
-          [
-            { text: this.t("announcements.desk.audience.groups"), callback_data: `v|${draft.id}|g` },
-            { text: this.t("announcements.desk.audience.subscribers"), callback_data: `v|${draft.id}|s` },
-          ],
-          [{ text: this.t("announcements.desk.audience.both"), callback_data: `v|${draft.id}|b` }],
+      inline_keyboard: [
+        [
+          { text: this.t("announcements.desk.audience.groups"), callback_data: `v|${draft.id}|g` },
+          { text: this.t("announcements.desk.audience.subscribers"), callback_data: `v|${draft.id}|s` },
         ],
-      },
+        [{ text: this.t("announcements.desk.audience.both"), callback_data: `v|${draft.id}|b` }],
+      ],
     });
   }
 
@@ -153,14 +149,12 @@ export class AnnounceDesk {
     const when = c.scheduled ? this.t("announcements.desk.when_at", { at: c.at }) : this.t("announcements.desk.when_now");
     const reach = this.t("announcements.desk.reach", { groups: c.reach.groups, subscribers: c.reach.subscribers });
     await this.answer(ctx, this.t("announcements.desk.confirm", { when, reach }), {
-      reply_markup: {
-        inline_keyboard: [
-          [
-            { text: this.t("announcements.desk.send"), callback_data: `v|${draft.id}|ok` },
-            { text: this.t("announcements.desk.cancel"), callback_data: `v|${draft.id}|no` },
-          ],
+      inline_keyboard: [
+        [
+          { text: this.t("announcements.desk.send"), callback_data: `v|${draft.id}|ok` },
+          { text: this.t("announcements.desk.cancel"), callback_data: `v|${draft.id}|no` },
         ],
-      },
+      ],
     });
   }
 
