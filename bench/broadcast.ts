@@ -11,6 +11,7 @@ import { loadConfig } from "../src/config/settings.js";
 import { startService } from "../src/service.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
+import { seedSubscribers } from "../test/helpers/subscribers.js";
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -41,21 +42,7 @@ const config = loadConfig({
 const service = await startService(config, { logger: createLogger("warn") });
 await service.telegram?.start();
 const app = service.app;
-const now = app.clock.now();
-for (let i = 0; i < SUBSCRIBERS; i++) {
-  const citizen = `telegram:${1_000_000 + i}`;
-  const consent = { version: "bench", at: now };
-  await app.store.citizens.save({
-    id: citizen,
-    channel: "telegram",
-    chatId: String(1_000_000 + i),
-    language: "es-MX",
-    consent,
-    createdAt: now,
-    updatedAt: now,
-  });
-  await app.store.subscriptions.add({ citizen, municipality: "15054", since: now, consent });
-}
+await seedSubscribers(app.store, { count: SUBSCRIBERS, first: 1_000_000, municipality: "15054", now: app.clock.now() });
 
 console.log(`broadcast to ${SUBSCRIBERS} subscribers at ${RATE} messages/s (Telegram's limits × ${SCALE}), embedded store on disk`);
 const cpu0 = process.cpuUsage();

@@ -10,6 +10,7 @@ import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { FakeBotApi } from "./fakes/bot-api.js";
 import { tempDir } from "./helpers/app.js";
 import { type Running, start } from "./helpers/process.js";
+import { seedSubscribers } from "./helpers/subscribers.js";
 
 const N = 1000;
 let fake: FakeBotApi | undefined;
@@ -26,12 +27,7 @@ it("kill -9 mid-broadcast and a restart: every subscriber gets the announcement 
   const dataDir = await tempDir("ma-ann-crash-");
   const store = await openEmbeddedStore(dataDir);
   const now = new Date();
-  for (let i = 0; i < N; i++) {
-    const citizen = `telegram:${800_000 + i}`;
-    const consent = { version: "test", at: now };
-    await store.citizens.save({ id: citizen, channel: "telegram", chatId: String(800_000 + i), language: "es-MX", consent, createdAt: now, updatedAt: now });
-    await store.subscriptions.add({ citizen, municipality: "15054", since: now, consent });
-  }
+  await seedSubscribers(store, { count: N, first: 800_000, municipality: "15054", now });
   await store.announcements.insert({
     id: "A-1",
     municipality: "15054",

@@ -13,6 +13,7 @@ import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { buttons, FakeBotApi, type FakeLimits } from "./fakes/bot-api.js";
 import { addMembers, linkedGroup, METEPEC, people } from "./helpers/secretariat.js";
 import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+import { seedSubscribers } from "./helpers/subscribers.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const SECRETARIAT_GROUP = -1001000000054;
@@ -41,27 +42,9 @@ afterEach(async () => {
   await fake.close();
 });
 
-/** Citizens of Telegram (ids from `first`) who accepted the privacy notice and subscribed to Metepec. */
-async function subscribers(app: App, count: number, first = 700_000): Promise<number[]> {
-  const now = app.clock.now();
-  const ids: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const chatId = first + i;
-    const citizen = `telegram:${chatId}`;
-    const consent = { version: "test", at: now };
-    await app.store.citizens.save({
-      id: citizen,
-      channel: "telegram",
-      chatId: String(chatId),
-      language: i % 5 === 0 ? "en" : "es-MX",
-      consent,
-      createdAt: now,
-      updatedAt: now,
-    });
-    await app.store.subscriptions.add({ citizen, municipality: METEPEC, since: now, consent });
-    ids.push(chatId);
-  }
-  return ids;
+/** Citizens of Telegram (ids from `first`) who accepted the privacy notice and subscribed to Metepec; every fifth speaks English. */
+function subscribers(app: App, count: number, first = 700_000): Promise<number[]> {
+  return seedSubscribers(app.store, { count, first, municipality: METEPEC, now: app.clock.now(), language: (i) => (i % 5 === 0 ? "en" : "es-MX") });
 }
 
 const admin = (app: App, line: string[]) =>

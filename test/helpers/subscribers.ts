@@ -1,0 +1,21 @@
+/** Citizens of Telegram who accepted the privacy notice and subscribed to a municipality's announcements. */
+import type { Language } from "../../src/locale/languages.js";
+import type { Store } from "../../src/store/ports.js";
+
+/** `count` subscribers with chat ids from `first`, in `language(i)`; resolves with their chat ids. */
+export async function seedSubscribers(
+  store: Pick<Store, "citizens" | "subscriptions">,
+  options: { count: number; first: number; municipality: string; now: Date; language?: (i: number) => Language },
+): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const chatId = options.first + i;
+    const citizen = `telegram:${chatId}`;
+    const consent = { version: "test", at: options.now };
+    const language = options.language?.(i) ?? "es-MX";
+    await store.citizens.save({ id: citizen, channel: "telegram", chatId: String(chatId), language, consent, createdAt: options.now, updatedAt: options.now });
+    await store.subscriptions.add({ citizen, municipality: options.municipality, since: options.now, consent });
+    ids.push(chatId);
+  }
+  return ids;
+}
