@@ -199,6 +199,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const renderer = new Renderer(texts, textGlobals);
   const metrics = new Metrics(store, clock);
   const delivery = new Delivery({
+    leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
     outbox: store.outbox,
     clock,
     logger,
