@@ -20,6 +20,7 @@ import { Following } from "./domain/following.js";
 import { Handoffs } from "./domain/handoffs.js";
 import { Members } from "./domain/members.js";
 import { Municipalities } from "./domain/municipalities.js";
+import type { OpenDataContext } from "./domain/open-data.js";
 import { Photos } from "./domain/photos.js";
 import { CitizenPlans } from "./domain/plan/citizen-plans.js";
 import { Plans } from "./domain/plan/plans.js";
@@ -79,6 +80,8 @@ export interface App {
   municipalities: Municipalities;
   /** The report categories of each municipality (config/categories.yaml). */
   categories: Categories;
+  /** What open data shows of a report: the de-identified projection's context (domain/open-data.ts). */
+  openData: Omit<OpenDataContext, "mediaUrl"> & { contact: string };
   /** The integral privacy notice, in every language (config/privacy/). */
   privacyNotice: PrivacyNotice;
   /** Where citizens reach the HTTP server: links the bot sends start here. */
@@ -345,6 +348,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     texts,
     municipalities,
     categories,
+    openData: {
+      lifecycle,
+      municipalities,
+      areas,
+      categoryName: (category) => texts.t(defaultLanguage, `category.${category}`),
+      contact: `${authority.authority.name} · ${authority.authority.emails.join(", ")} · ${authority.authority.website}`,
+    },
     privacyNotice,
     publicUrl,
     logger,

@@ -21,6 +21,7 @@ import type { Config } from "./config/settings.js";
 import { metricsPlugin } from "./http/metrics.js";
 import { privacyPagePlugin } from "./http/privacy-page.js";
 import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
+import { type Open311Options, open311Plugin } from "./open-data/open311.js";
 import { panelPlugin } from "./panel/index.js";
 import { runAdmin } from "./secretariat/admin-commands.js";
 import { checkChatRights } from "./secretariat/chat-rights.js";
@@ -49,6 +50,24 @@ export interface ServiceOptions extends AppOptions {
   whatsappReconnectMs?: number;
   /** Cloud API: first pause after a rate limit or a server error (tests shorten it). */
   whatsappCloudRetryMs?: number;
+}
+
+/** What the open data's routes work with, from the app. */
+export function open311Options(app: App): Open311Options {
+  const { contact, ...context } = app.openData;
+  return {
+    reports: app.store.reports,
+    media: app.store.media,
+    lifecycle: app.secretariat.lifecycle,
+    categories: app.categories,
+    municipalities: app.municipalities,
+    context,
+    clock: app.clock,
+    publicUrl: app.publicUrl,
+    contact,
+    folioDigits: app.deployment.folioDigits,
+    perMinute: app.config.OPEN_DATA_MAX_PER_MINUTE,
+  };
 }
 
 /** What the secretariat's Telegram face works with, from the app. */
@@ -126,6 +145,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     contribution(privacyPagePlugin, { notice: app.privacyNotice, texts: app.texts }),
     contribution(metricsPlugin, { metrics: app.metrics }),
   ];
+  // Open data (Open311 GeoReport v2, CSV, GeoJSON): read-only, de-identified, always served.
+  plugins.push(contribution(open311Plugin, open311Options(app)));
   if (config.WEB_CHAT_ENABLED) {
     plugins.push(
       contribution(limitedChatPlugin, {

@@ -128,3 +128,32 @@ describe("triage", () => {
     expect((await store.events.list({ report: r.id }, 10)).map((e) => e.type)).toEqual(["report_reopened", "resolution_confirmed", "status_changed"]);
   });
 });
+
+describe("publishing for open data", () => {
+  it("a member of the municipality publishes a moderated description and a photo of the report; the event keeps no text", async () => {
+    const r = await filed({ photos: ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"] });
+    const done = await triage.publish(r.id, 1, metepec, { description: "  Bache en la avenida principal  ", photos: ["22222222-2222-4222-8222-222222222222"] });
+    expect(done.ok && done.report.publication).toMatchObject({
+      description: "Bache en la avenida principal",
+      photos: ["22222222-2222-4222-8222-222222222222"],
+      by: "m-met",
+    });
+    const [event] = await store.events.list({ report: r.id, type: "report_published" }, 5);
+    expect(event.data).toMatchObject({ description: true, photos: 1 });
+    expect(JSON.stringify(event)).not.toContain("avenida");
+  });
+
+  it("refuses a text that still holds a phone, an e-mail or a CURP, a photo the report lacks, another municipality and an outdated card", async () => {
+    const r = await filed({ photos: [] });
+    for (const text of ["Llamar al 722 555 0199", "escribir a vecina@example.com", "CURP QUBR800101MMCNRS09"]) {
+      expect(await triage.publish(r.id, 1, metepec, { description: text, photos: [] })).toMatchObject({ ok: false, problem: "sensitive_text" });
+    }
+    expect(await triage.publish(r.id, 1, metepec, { description: "ok", photos: ["33333333-3333-4333-8333-333333333333"] })).toMatchObject({
+      ok: false,
+      problem: "unknown_photo",
+    });
+    expect(await triage.publish(r.id, 1, toluca, { description: "Bache", photos: [] })).toMatchObject({ ok: false, problem: "not_allowed" });
+    expect(await triage.publish(r.id, 7, metepec, { description: "Bache", photos: [] })).toMatchObject({ ok: false, problem: "outdated" });
+    expect((await store.reports.byId(r.id))?.publication).toBeUndefined();
+  });
+});

@@ -39,6 +39,9 @@ const schema = z.object({
   FLOOD_WINDOW_SECONDS: z.coerce.number({ message: "accepts a number of seconds" }).positive().max(3600).default(30),
   /** Web chat API requests a minute, per browser session and per address. */
   WEB_CHAT_SESSION_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of requests" }).int().min(1).max(100_000).default(30),
+  OPEN_DATA_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of requests" }).int().min(1).max(1_000_000).default(60),
+  FOLIO_LOOKUPS_PER_HOUR: z.coerce.number({ message: "accepts a number of lookups" }).int().min(1).max(10_000).default(20),
+  RETENTION_DAYS: z.coerce.number({ message: "accepts a number of days" }).int().min(1).max(36_500).default(365),
   WEB_CHAT_ADDRESS_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of requests" }).int().min(1).max(1_000_000).default(300),
   /** Behind a reverse proxy: whose X-Forwarded-For to believe (Fastify's trustProxy). */
   TRUST_PROXY: z

@@ -17,6 +17,7 @@ import { parseFolio } from "./folio.js";
 import { type DomainEvent, recordEvent } from "./model/events.js";
 import { actsOn, type Member } from "./model/member.js";
 import type { Report, StatusChange } from "./model/report.js";
+import { findSensitive } from "./sensitive.js";
 import type { Lifecycle, TransitionProblem } from "./statuses.js";
 
 /** Longest public answer or internal note. */
@@ -32,7 +33,9 @@ export type TriageProblem =
   | "duplicate_required"
   | "unknown_duplicate"
   | "empty_text"
-  | "not_resolved";
+  | "not_resolved"
+  | "sensitive_text"
+  | "unknown_photo";
 
 export type TriageResult = { ok: true; report: Report } | { ok: false; problem: TriageProblem; report?: Report };
 
@@ -126,6 +129,29 @@ export class Triage {
     if (!note) return { ok: false, problem: "empty_text", report };
     const event: DomainEvent = { type: "note_added", report: report.id, municipality: report.municipality };
     return this.write(report, by.id, event, (next, at) => ({ ...next, notes: [...report.notes, { at, by: by.id, text: note }] }));
+  }
+
+  /**
+   * Moderation for open data: the description anyone may read (the member's own wording, never the
+   * citizen's text as it came) and the photos that may be shown. A text that still holds a phone
+   * number, an e-mail or a CURP is refused; `description: null` and no photos take the report out of
+   * open data's view again.
+   */
+  async publish(reportId: string, seenVersion: number, by: Member, request: { description: string | null; photos: string[] }): Promise<TriageResult> {
+    const report = await this.reports.byId(reportId);
+    const refused = this.refuse(report, seenVersion, by);
+    if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
+    const description = cleanText(request.description);
+    if (description && findSensitive(description, []).length) return { ok: false, problem: "sensitive_text", report };
+    if (request.photos.some((id) => !report.photos.includes(id))) return { ok: false, problem: "unknown_photo", report };
+    const event: DomainEvent = {
+      type: "report_published",
+      report: report.id,
+      municipality: report.municipality,
+      description: description !== null,
+      photos: request.photos.length,
+    };
+    return this.write(report, by.id, event, (next, at) => ({ ...next, publication: { description, photos: [...request.photos], by: by.id, at } }));
   }
 
   /**

@@ -50,6 +50,10 @@ export interface ReportFilter {
   municipality?: string;
   statuses?: string[];
   category?: string;
+  /** Any of these categories. */
+  categories?: string[];
+  /** Any of these folios. */
+  folios?: string[];
   /** Created at or after. */
   since?: Date;
   /** Created before. */

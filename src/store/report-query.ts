@@ -14,6 +14,8 @@ export function reportQuery(filter: ReportFilter): Record<string, unknown> {
   const query: Record<string, unknown> = {};
   if (filter.municipality !== undefined) query.municipality = String(filter.municipality);
   if (filter.category !== undefined) query.category = String(filter.category);
+  if (filter.categories) query.category = { $in: filter.categories.map(String) };
+  if (filter.folios) query.folio = { $in: filter.folios.map(String) };
   if (filter.statuses) query.status = { $in: filter.statuses.map(String) };
   const created = createdBetween(filter);
   if (created) query.createdAt = created;

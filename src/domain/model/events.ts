@@ -14,6 +14,8 @@ export type DomainEvent =
   /** A member moved a report; `reason` says whether a public note came with it (its text stays on the report). */
   | { type: "status_changed"; report: string; municipality: string; from: string; to: string; area: string | null; duplicateOf: string | null; reason: boolean }
   | { type: "answer_published"; report: string; municipality: string; status: string }
+  /** A member published the report's moderated description and photos for open data (that they did, never the text). */
+  | { type: "report_published"; report: string; municipality: string; description: boolean; photos: number }
   /** An internal note: that one was written, never its text. */
   | { type: "note_added"; report: string; municipality: string }
   | { type: "report_reopened"; report: string; municipality: string; from: string; to: string }

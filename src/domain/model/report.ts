@@ -81,8 +81,29 @@ export interface Report {
    */
   dispatched: number;
   dispatchPending: boolean;
+  /**
+   * What a member made public for open data (Open311, CSV, GeoJSON): the moderated description and the
+   * photos they published. Absent until a member publishes: open data then shows no description and no photo.
+   */
+  publication?: Publication;
+  /**
+   * When the retention job removed what could name the citizen (the description, the typed address,
+   * the photos, the link to the chat) from this closed report: the de-identified report stays.
+   */
+  purgedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A report's public face for open data, set by a member of the secretariat (moderation). */
+export interface Publication {
+  /** The moderated description anyone may read, or null: the citizen's own text is never published as it is. */
+  description: string | null;
+  /** Ids of the report's photos a member published. */
+  photos: string[];
+  /** The member who published it, and when. */
+  by: string;
+  at: Date;
 }
 
 /** A report as stored by any version of the bot, with what older versions did not keep filled in. */

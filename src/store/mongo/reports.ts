@@ -42,6 +42,16 @@ const noteSchema = new Schema(
   SCHEMA_OPTIONS,
 );
 
+const publicationSchema = new Schema(
+  {
+    description: { type: String, default: null, maxlength: 4000 },
+    photos: { type: [String], default: [] },
+    by: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  SCHEMA_OPTIONS,
+);
+
 export const reportSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -66,6 +76,8 @@ export const reportSchema = new Schema(
     version: { type: Number, default: 1, min: 1 },
     dispatched: { type: Number, default: 0, min: 0 },
     dispatchPending: { type: Boolean, default: false },
+    publication: { type: publicationSchema, default: undefined },
+    purgedAt: { type: Date, default: undefined },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
