@@ -15,6 +15,8 @@ import { authorityParams, loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
 import { LinkedChats } from "./domain/chats.js";
 import { Citizens } from "./domain/citizens.js";
+import { DataExportLinks } from "./domain/data-export.js";
+import { DataRights } from "./domain/data-rights.js";
 import { folioInText, parseFolio } from "./domain/folio.js";
 import { Following } from "./domain/following.js";
 import { Handoffs } from "./domain/handoffs.js";
@@ -30,6 +32,7 @@ import { PrivacyNotice, privacyUrl } from "./domain/privacy-notice.js";
 import { publicReport } from "./domain/public-report.js";
 import { Reports } from "./domain/reports.js";
 import { Resolution } from "./domain/resolution.js";
+import { RetentionJob } from "./domain/retention.js";
 import { Lifecycle } from "./domain/statuses.js";
 import { Subscriptions } from "./domain/subscriptions.js";
 import { Templates } from "./domain/templates.js";
@@ -80,6 +83,12 @@ export interface App {
   municipalities: Municipalities;
   /** The report categories of each municipality (config/categories.yaml). */
   categories: Categories;
+  /** Citizens' data rights ("mis datos"), their requests for the secretariat, and the retention job. */
+  dataRights: DataRights;
+  /** The links to the file of a citizen's data. */
+  exportLinks: DataExportLinks;
+  /** The retention job: closed reports de-identified after RETENTION_DAYS, once an hour. */
+  retention: RetentionJob;
   /** What open data shows of a report: the de-identified projection's context (domain/open-data.ts). */
   openData: Omit<OpenDataContext, "mediaUrl"> & { contact: string };
   /** The integral privacy notice, in every language (config/privacy/). */
@@ -129,6 +138,7 @@ export function adminDeps(app: App, chatRights?: AdminDeps["chatRights"]): Admin
     lifecycle: secretariat.lifecycle,
     timeZone: app.deployment.timeZone,
     chatRights,
+    dataRequests: (limit, municipality) => app.dataRights.requests(limit, municipality),
   };
 }
 
@@ -199,7 +209,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const handoffs = new Handoffs(store.handoffs, chats, store.events, clock);
   const today = () => calendarDate(clock.now(), deployment.timeZone);
   const citizenPlans = new CitizenPlans(store.plans, store.commitments, store.commitmentFollows, clock, today);
-  const renderer = new Renderer(texts, textGlobals);
+  // Every text may also show the whole privacy notice ("privacidad" in the chat).
+  const globalsByLang = new Map(
+    deployment.languages.map((lang) => {
+      const globals = textGlobals(lang);
+      return [lang, { ...globals, privacy: { ...globals.privacy, full: privacyNotice.plain(lang) } }];
+    }),
+  );
+  const renderer = new Renderer(texts, (lang) => globalsByLang.get(lang) ?? textGlobals(lang));
   const metrics = new Metrics(store, clock);
   const delivery = new Delivery({
     leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
@@ -254,6 +271,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const plans = new Plans(store.plans, store.commitments, store.reports, store.events, municipalities, clock, deployment.folioDigits, () =>
     commitmentDispatcher.wake(),
   );
+  const dataRights = new DataRights({
+    citizens: store.citizens,
+    conversations: store.conversations,
+    reports: store.reports,
+    follows: store.follows,
+    commitmentFollows: store.commitmentFollows,
+    handoffs: store.handoffs,
+    events: store.events,
+    media: store.media,
+    lifecycle,
+    clock,
+    timeZone: deployment.timeZone,
+    // A de-identified report's card in the group loses the citizen's text too.
+    changed: () => dispatcher.wake(),
+  });
+  const exportLinks = new DataExportLinks(config.LOG_PSEUDONYM_KEY, clock);
   const subscriptions = new Subscriptions(store.subscriptions, store.events, clock);
   const announcements = new Announcements({
     repo: store.announcements,
@@ -304,6 +337,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     resolution,
     areas,
     publicReport: (report) => publicReport(report, municipalities),
+    dataRights,
+    exportLinks,
+    publicUrl,
   });
   const conversations = new ConversationService({
     delivery,
@@ -331,6 +367,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     flood: { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 },
     draftPhotoKeepMs: config.DRAFT_PHOTO_DAYS * 24 * 60 * 60 * 1000,
   });
+  const retention = new RetentionJob(dataRights, config.RETENTION_DAYS, logger);
   return {
     config,
     deployment,
@@ -348,6 +385,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     texts,
     municipalities,
     categories,
+    dataRights,
+    exportLinks,
+    retention,
     openData: {
       lifecycle,
       municipalities,
@@ -363,6 +403,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async close() {
       await conversations.idle();
       conversations.stop();
+      retention.stop();
       await dispatcher.stop();
       await commitmentDispatcher.stop();
       await announcementDispatcher.stop();

@@ -19,6 +19,7 @@ import { cloudWebhookPlugin, WEBHOOK_PATH } from "./channels/whatsapp/cloud/webh
 import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
 import type { Config } from "./config/settings.js";
 import { metricsPlugin } from "./http/metrics.js";
+import { myDataPagePlugin } from "./http/my-data-page.js";
 import { privacyPagePlugin } from "./http/privacy-page.js";
 import { contribution, createHttpServer, type HttpContribution } from "./http/server.js";
 import { type Open311Options, open311Plugin } from "./open-data/open311.js";
@@ -147,6 +148,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   ];
   // Open data (Open311 GeoReport v2, CSV, GeoJSON): read-only, de-identified, always served.
   plugins.push(contribution(open311Plugin, open311Options(app)));
+  // The file of "mis datos", from the link the chat gives.
+  plugins.push(contribution(myDataPagePlugin, { links: app.exportLinks, rights: app.dataRights }));
   if (config.WEB_CHAT_ENABLED) {
     plugins.push(
       contribution(limitedChatPlugin, {
@@ -258,6 +261,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Announcements whose time comes (also those scheduled before a restart).
   app.announcementDispatcher.start();
   app.conversations.startDraftSweep();
+  // Closed reports older than RETENTION_DAYS lose their citizen's data, once an hour.
+  app.retention.start();
   // Each secretariat group's daily digest.
   face?.start();
 

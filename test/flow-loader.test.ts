@@ -37,6 +37,7 @@ describe("flow files", () => {
       "language",
       "learn",
       "menu",
+      "mydata",
       "report",
       "status",
       "unsubscribe",

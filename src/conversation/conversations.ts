@@ -435,6 +435,15 @@ export class ConversationService {
       result = deps.engine.step(result.state, outcome, result.state.lang);
       result = { ...result, replies: [...replies, ...result.replies] };
     }
+    if (events.some((e) => e.type === "data_erased")) {
+      // "Borrar mis datos": nothing about the citizen is written again; the conversation goes on from a blank slate.
+      result = { ...result, state: { ...result.state, vars: {} } };
+      const fresh = await deps.citizens.forChat(citizen.channel, citizen.chatId, result.state.lang);
+      await deps.events.append(
+        events.map((e, i) => recordEvent(e, eventId(options.eventIds, i), deps.clock.now(), "citizen")).filter((e) => e.citizen === null),
+      );
+      return { citizen: fresh, result };
+    }
     if (result.state.lang !== ctx.citizen.language) ctx.emit({ type: "language_changed", citizen: citizen.id, language: result.state.lang });
     await deps.citizens.keep(citizen, ctx.citizen as Citizen);
     // The audit trail: once per message, however often it is tried again. The ids are hashes: a

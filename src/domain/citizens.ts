@@ -39,6 +39,7 @@ export class Citizens {
     for (const e of events) {
       if (e.type === "consent_recorded" && e.citizen === citizen.id) next = { ...next, consent: { version: e.version, at: this.clock.now() } };
       if (e.type === "language_changed" && e.citizen === citizen.id) next = { ...next, language: e.language };
+      if (e.type === "municipality_corrected" && e.citizen === citizen.id) next = { ...next, municipality: e.municipality };
       if (e.type === "notices_stopped" && e.citizen === citizen.id) next = { ...next, noticesStoppedAt: this.clock.now() };
     }
     if (next === citizen) return citizen;

@@ -91,6 +91,13 @@ export class PrivacyNotice {
     return [...this.texts.keys()];
   }
 
+  /** The whole notice as plain text for a chat ("privacidad"): title, version, sections, items as bullets. */
+  plain(lang: Language): string {
+    const { text } = this.in(lang);
+    const sections = text.sections.map((s) => [s.heading.toUpperCase(), ...s.paragraphs, ...s.items.map((i) => `• ${i}`)].join("\n"));
+    return [text.title, text.version, text.intro ?? "", ...sections].filter(Boolean).join("\n\n");
+  }
+
   /** The notice in `lang`, or in the default language when it is not written in `lang`. */
   in(lang: Language): { lang: Language; text: PrivacyNoticeText } {
     const text = this.texts.get(lang);

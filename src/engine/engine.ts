@@ -8,7 +8,19 @@ import type { Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import { type AnswerResult, asShownChoice, choiceOptions, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
-import { type Flow, type FlowSet, findLink, flowForIntent, MENU_FLOW, nextInOrder, type Position, resolveTarget, type Step, UNSUBSCRIBE_FLOW } from "./flow.js";
+import {
+  type Flow,
+  type FlowSet,
+  findLink,
+  flowForIntent,
+  MENU_FLOW,
+  MY_DATA_FLOW,
+  nextInOrder,
+  type Position,
+  resolveTarget,
+  type Step,
+  UNSUBSCRIBE_FLOW,
+} from "./flow.js";
 import type { AnswerSpec, Target } from "./flow-schema.js";
 import { guess, heardVars, interpret } from "./interpret.js";
 import { prompt } from "./steps/ask.js";
@@ -59,7 +71,7 @@ type AskStep = Extract<Step, { type: "ask" }>;
 
 /** Intents answered the same way at any question: a notice, then the question again. */
 const NOTICE_INTENTS: Record<string, string> = {
-  privacy: "privacy.notice",
+  privacy: "privacy.full_notice",
   human: "global.human",
   greeting: "global.greeting_reply",
   thanks: "global.thanks_reply",
@@ -252,8 +264,9 @@ export class Engine {
     const word = this.wordOf(input);
     if (word === "language") return this.start("language", current, [], vars);
     if (word === "unsubscribe") return this.start(UNSUBSCRIBE_FLOW, current, [], vars);
+    if (word === "mydata" && this.flows.has(MY_DATA_FLOW)) return this.start(MY_DATA_FLOW, current, [], vars);
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
-    if (word === "privacy") notices.push({ key: "privacy.notice" });
+    if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     if (isEmergency(input)) notices.push({ key: "global.emergency" });
     const intent = topIntent(understoodOf(input));
     current = languageAsked(input) ?? current;
@@ -300,10 +313,14 @@ export class Engine {
       case "help":
         return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
       case "privacy":
-        return { state, replies: [{ key: "privacy.notice" }, ...this.reprompt(state)] };
+        return { state, replies: [{ key: "privacy.full_notice", separate: true }, ...this.reprompt(state)] };
       case "unsubscribe":
         // "baja": notices stop at once; a draft waits, kept, and the menu offers it back.
         return this.start(UNSUBSCRIBE_FLOW, state.lang, [], park(this.flows, state));
+      case "mydata":
+        // "mis datos": a draft waits, kept, like for "baja" (a deployment without the flow answers with help).
+        if (!this.flows.has(MY_DATA_FLOW)) return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
+        return this.start(MY_DATA_FLOW, state.lang, [], park(this.flows, state));
     }
   }
 

@@ -90,4 +90,6 @@ export const MENU_FLOW = "menu";
 /** Where "baja" leads, from anywhere: no more notices. */
 export const UNSUBSCRIBE_FLOW = "unsubscribe";
 /** Flows the engine itself jumps to (global words). */
+/** "mis datos", anywhere: the citizen's data rights. */
+export const MY_DATA_FLOW = "mydata";
 export const REQUIRED_FLOWS = [MENU_FLOW, "welcome", "language", UNSUBSCRIBE_FLOW];

@@ -30,7 +30,7 @@ export type Aside =
   | { kind: "leave"; flow?: string; cancelled?: boolean; heard?: Vars };
 
 /** Words that work anywhere in a conversation, typed or sent as a channel command. */
-export const GLOBAL_WORDS = ["menu", "cancel", "help", "language", "privacy", "unsubscribe"] as const;
+export const GLOBAL_WORDS = ["menu", "cancel", "help", "language", "privacy", "unsubscribe", "mydata"] as const;
 export type GlobalWord = (typeof GLOBAL_WORDS)[number];
 
 /** What the flows cannot use, named so the answer can say why (an edit, a voice note…). */

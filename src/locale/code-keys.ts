@@ -31,7 +31,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.help",
   "global.flow_changed",
   // the engine: what is understood at any question, and drafts kept aside
-  "privacy.notice",
+  "privacy.full_notice",
   "global.human",
   "global.greeting_reply",
   "global.thanks_reply",

@@ -5,6 +5,7 @@
  * socket). Every refusal is one line on stderr; a report's list shows no one's identity.
  */
 import { parseArgs } from "node:util";
+import type { DataRequest } from "../domain/data-rights.js";
 import { MemberError, type Members } from "../domain/members.js";
 import { ALL_MUNICIPALITIES, type Member } from "../domain/model/member.js";
 import type { Municipalities } from "../domain/municipalities.js";
@@ -18,6 +19,8 @@ export interface AdminDeps extends AnnounceDeps {
   municipalities: Municipalities;
   lifecycle: Lifecycle;
   timeZone: string;
+  /** Citizens' data-rights requests (derechos ARCO), with their legal deadlines. */
+  dataRequests: (limit: number, municipality?: string) => Promise<DataRequest[]>;
 }
 
 /** What a command printed, and its exit code (0 done, 1 refused, 2 not understood). */
@@ -39,10 +42,13 @@ export const SECRETARIAT_USAGE = `  member add --municipality K --role R --teleg
                        they log in with their Telegram id and it
   reports list [--municipality K] [--status S] [--limit N]
                        the newest reports (50 unless --limit), with their status; no personal data
+  arco list [--municipality K] [--limit N]
+                       citizens' data-rights requests (derechos ARCO): code, right, date, legal
+                       deadline (20 business days) and state; never who asked
 ${ANNOUNCE_USAGE}`;
 
 /** Commands that act on the secretariat (the rest of the command line is `migrate`). */
-export const SECRETARIAT_COMMANDS = ["member", "reports", "announce", "channel"];
+export const SECRETARIAT_COMMANDS = ["member", "reports", "announce", "channel", "arco"];
 
 const PREFIX = "municipio-abierto admin: ";
 const LIST_MAX = 1000;
@@ -84,6 +90,7 @@ export async function runAdmin(argv: readonly string[], deps: AdminDeps): Promis
     if (noun === "member" && verb === "remove") return await removeMember(values, deps);
     if (noun === "member" && verb === "password") return await memberPassword(values, deps);
     if (noun === "reports" && verb === "list") return await listReports(values, deps);
+    if (noun === "arco" && verb === "list") return await listDataRequests(values, deps);
   } catch (err) {
     if (err instanceof MemberError) return refused(err.message);
     throw err;
@@ -156,6 +163,29 @@ async function memberPassword(values: Values, deps: AdminDeps): Promise<AdminOut
     `panel password of ${member.name} (Telegram ${which.id}), shown this once: ${password}`,
     "log in at /panel with the Telegram id and this password",
   ]);
+}
+
+async function listDataRequests(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
+  if ((values.municipality?.length ?? 0) > 1) return refused("list the requests of one municipality at a time");
+  const municipality = values.municipality?.[0] === undefined ? undefined : deps.members.resolveMunicipality(values.municipality[0]).cvegeo;
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) return refused(`--limit accepts a number from 1 to ${LIST_MAX}`);
+  const requests = await deps.dataRequests(limit, municipality);
+  if (requests.length === 0) return done(["no requests"]);
+  const day = new Intl.DateTimeFormat("en-CA", { timeZone: deps.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+  return done(
+    table([
+      ["CODE", "RIGHT", "RECEIVED", "DEADLINE", "STATE", "MUNICIPALITY"],
+      ...requests.map((r) => [
+        r.code,
+        r.right,
+        day.format(r.at),
+        r.deadline,
+        r.state === "done" ? "atendida" : "pendiente",
+        r.municipality ? (deps.municipalities.get(r.municipality)?.name ?? r.municipality) : "-",
+      ]),
+    ]),
+  );
 }
 
 async function listReports(values: Values, deps: AdminDeps): Promise<AdminOutcome> {

@@ -19,6 +19,8 @@ import type { GeoPoint, Report } from "../domain/model/report.js";
 export interface CitizenRepository {
   get(id: string): Promise<Citizen | null>;
   save(citizen: Citizen): Promise<void>;
+  /** Erases the citizen's record (their data deleted at their request); false when there was none. */
+  remove(id: string): Promise<boolean>;
 }
 
 export interface ConversationRecord {
@@ -41,6 +43,8 @@ export interface ConversationRecord {
 export interface ConversationRepository {
   get(id: string): Promise<ConversationRecord | null>;
   save(record: ConversationRecord): Promise<void>;
+  /** Erases the conversation (its state, its replies); false when there was none. */
+  remove(id: string): Promise<boolean>;
   /** Conversations of one channel with replies not yet delivered, updated since `since`; oldest first. */
   withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]>;
 }
@@ -52,6 +56,8 @@ export interface ReportFilter {
   category?: string;
   /** Any of these categories. */
   categories?: string[];
+  /** Only reports the retention job has not de-identified yet. */
+  unpurged?: boolean;
   /** Any of these folios. */
   folios?: string[];
   /** Created at or after. */
@@ -283,6 +289,11 @@ export interface EventRepository {
   append(events: RecordedEvent[]): Promise<void>;
   /** Newest first. */
   list(filter: { report?: string; municipality?: string; citizen?: string; type?: string }, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * The trail keeps what happened but no longer who: every entry about the citizen loses their id
+   * (their data deleted at their request). Resolves with how many entries changed.
+   */
+  forgetCitizen(citizen: string): Promise<number>;
 }
 
 /** Citizens following reports they did not file under their name. */
@@ -293,6 +304,8 @@ export interface FollowRepository {
   forCitizen(citizen: string): Promise<Follow[]>;
   /** Drops follows of a report, of one kind or all; resolves with how many went. */
   drop(report: string, kind?: FollowKind): Promise<number>;
+  /** Drops every follow of a citizen (their data deleted); resolves with how many went. */
+  dropCitizen(citizen: string): Promise<number>;
 }
 
 /** Members of the secretariats. */
@@ -336,6 +349,10 @@ export interface HandoffRepository {
   /** The citizen's open conversation, if any (at most one is open at a time). */
   openFor(citizen: string): Promise<Handoff | null>;
   save(handoff: Handoff): Promise<void>;
+  /** Every conversation with a person the citizen had, oldest first. */
+  forCitizen(citizen: string): Promise<Handoff[]>;
+  /** Erases them all (their data deleted); resolves with how many went. */
+  dropCitizen(citizen: string): Promise<number>;
 }
 
 /** The Planes de Acción Municipales: one per municipality. */

@@ -16,6 +16,7 @@ export function reportQuery(filter: ReportFilter): Record<string, unknown> {
   if (filter.category !== undefined) query.category = String(filter.category);
   if (filter.categories) query.category = { $in: filter.categories.map(String) };
   if (filter.folios) query.folio = { $in: filter.folios.map(String) };
+  if (filter.unpurged) query.purgedAt = { $exists: false };
   if (filter.statuses) query.status = { $in: filter.statuses.map(String) };
   const created = createdBetween(filter);
   if (created) query.createdAt = created;

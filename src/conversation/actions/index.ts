@@ -6,6 +6,7 @@ import { consentActions } from "./consent.js";
 import { followingActions } from "./following.js";
 import { handoffActions } from "./handoff.js";
 import { municipalityActions } from "./municipality.js";
+import { myDataActions } from "./my-data.js";
 import { reportActions } from "./reports.js";
 import type { Services } from "./services.js";
 
@@ -24,6 +25,7 @@ export function createActions(services: Services): Map<string, Action> {
     ...followingActions(services),
     ...commitmentActions(services),
     ...announcementActions(services),
+    ...myDataActions(services),
   ];
   return new Map(all.map((a) => [a.name, a]));
 }

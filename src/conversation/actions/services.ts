@@ -2,6 +2,8 @@
 import type { Areas } from "../../domain/areas.js";
 import type { Categories } from "../../domain/categories.js";
 import type { Citizens } from "../../domain/citizens.js";
+import type { DataExportLinks } from "../../domain/data-export.js";
+import type { DataRights } from "../../domain/data-rights.js";
 import type { Following } from "../../domain/following.js";
 import type { Handoffs } from "../../domain/handoffs.js";
 import type { CalendarDate } from "../../domain/model/plan.js";
@@ -34,6 +36,12 @@ export interface Services {
   following: Following;
   resolution: Resolution;
   areas: Areas;
+  /** "mis datos": what is held about a citizen, their requests, deleting it. */
+  dataRights: DataRights;
+  /** Links to the file of a citizen's data. */
+  exportLinks: DataExportLinks;
+  /** Where citizens reach the HTTP server (the file's link). */
+  publicUrl: string;
   /** What anyone holding its folio may see of a report. */
   publicReport(report: Report): PublicReport;
 }

@@ -14,6 +14,8 @@ export interface Citizen {
   chatId: string;
   language: Language;
   consent: Consent | null;
+  /** The municipality they say is theirs (set or corrected in "mis datos"). */
+  municipality?: string;
   /** When they said "baja": notices of what they followed before stop (what they follow afterwards is told). */
   noticesStoppedAt?: Date;
   createdAt: Date;

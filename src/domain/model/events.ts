@@ -37,6 +37,12 @@ export type DomainEvent =
   | { type: "report_linked"; report: string; municipality: string; commitment: string }
   | { type: "commitment_followed"; municipality: string; commitment: string; citizen: string }
   | { type: "commitment_unfollowed"; municipality: string; commitment: string; citizen: string }
+  /** A data-rights request (ARCO) with its legal deadline: a code, never who asked. */
+  | { type: "data_request"; code: string; right: string; municipality: string | null; deadline: string; state: string }
+  /** A citizen changed what the bot holds about them ("mis datos"). */
+  | { type: "municipality_corrected"; citizen: string; municipality: string }
+  /** The citizen's data was deleted at their request (the entry names nobody). */
+  | { type: "data_erased" }
   /** "baja": the citizen asked for no more notices. */
   | { type: "notices_stopped"; citizen: string }
   | { type: "announcements_subscribed"; citizen: string; municipality: string }

@@ -13,6 +13,10 @@ export class EmbeddedById<T extends { id: string }> {
   async save(doc: T): Promise<void> {
     await this.db.updateAsync({ _id: doc.id }, { _id: doc.id, ...doc }, { upsert: true });
   }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.db.removeAsync({ _id: String(id) }, {})) > 0;
+  }
 }
 
 /** Conversations: by id, and those whose replies a channel has not taken yet. */

@@ -22,4 +22,14 @@ export class EmbeddedEvents implements EventRepository {
     const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query).sort({ at: -1 }).limit(limit));
     return docs.map(({ _id, ...rest }) => ({ id: String(_id), ...rest }) as RecordedEvent);
   }
+
+  async forgetCitizen(citizen: string): Promise<number> {
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ citizen: String(citizen) }));
+    for (const doc of docs) {
+      const data = { ...(doc.data as Record<string, unknown>) };
+      if ("citizen" in data) data.citizen = null;
+      await this.db.updateAsync({ _id: doc._id }, { $set: { citizen: null, data } }, {});
+    }
+    return docs.length;
+  }
 }

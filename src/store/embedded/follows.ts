@@ -30,6 +30,10 @@ export class EmbeddedFollows implements FollowRepository {
     return this.db.removeAsync(kind ? { report: String(report), kind } : { report: String(report) }, { multi: true });
   }
 
+  async dropCitizen(citizen: string): Promise<number> {
+    return this.db.removeAsync({ citizen: String(citizen) }, { multi: true });
+  }
+
   private async find(query: Record<string, string>): Promise<Follow[]> {
     const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query).sort({ since: 1 }));
     return docs.map((d) => fromDoc<Follow>(d) as Follow);

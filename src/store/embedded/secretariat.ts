@@ -2,7 +2,7 @@
 import type { GroupPrompt, ReportCard } from "../../domain/model/card.js";
 import type { Handoff } from "../../domain/model/handoff.js";
 import type { CardRepository, HandoffRepository, PromptRepository } from "../ports.js";
-import { type Collection, fromDoc } from "./collection.js";
+import { type Collection, findMany, fromDoc } from "./collection.js";
 
 export class EmbeddedCards implements CardRepository {
   constructor(private readonly db: Collection) {}
@@ -48,5 +48,14 @@ export class EmbeddedHandoffs implements HandoffRepository {
 
   async save(handoff: Handoff): Promise<void> {
     await this.db.updateAsync({ _id: handoff.id }, { _id: handoff.id, ...handoff }, { upsert: true });
+  }
+
+  async forCitizen(citizen: string): Promise<Handoff[]> {
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ citizen: String(citizen) }).sort({ openedAt: 1 }));
+    return docs.map((d) => fromDoc<Handoff>(d) as Handoff);
+  }
+
+  async dropCitizen(citizen: string): Promise<number> {
+    return this.db.removeAsync({ citizen: String(citizen) }, { multi: true });
   }
 }

@@ -18,6 +18,8 @@ export const citizenSchema = new Schema(
     },
     // "baja": no notices of what was followed before this time.
     noticesStoppedAt: { type: Date },
+    // The municipality the citizen says is theirs (corrected in "mis datos").
+    municipality: { type: String, match: /^\d{5}$/ },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -36,5 +38,9 @@ export class MongoCitizens implements CitizenRepository {
   async save(citizen: Citizen): Promise<void> {
     const { id, ...rest } = citizen;
     await this.model.replaceOne({ _id: id }, { _id: id, ...rest }, { upsert: true, runValidators: true });
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.model.deleteOne({ _id: String(id) })).deletedCount > 0;
   }
 }

@@ -88,6 +88,10 @@ export class MongoConversations implements ConversationRepository {
     await this.model.replaceOne({ _id: record.id }, conversationToDoc(record), { upsert: true, runValidators: true });
   }
 
+  async remove(id: string): Promise<boolean> {
+    return (await this.model.deleteOne({ _id: String(id) })).deletedCount > 0;
+  }
+
   async withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]> {
     const docs = await this.model
       .find({ channel: String(channel) as ChannelName, pending: trusted({ $ne: [] }), updatedAt: trusted({ $gte: since }) })

@@ -47,4 +47,13 @@ export class MongoEvents implements EventRepository {
     const docs = await this.model.find(query).sort({ at: -1 }).limit(limit).lean();
     return docs.map(({ _id, ...rest }) => ({ id: String(_id), ...rest }) as RecordedEvent);
   }
+
+  async forgetCitizen(citizen: string): Promise<number> {
+    const query = { citizen: String(citizen) };
+    // `data.citizen` is the event's own copy of the id (the Mixed field is set as a whole path).
+    const res = await this.model.updateMany(query, [
+      { $set: { citizen: null, data: { $cond: [{ $ifNull: ["$data.citizen", false] }, { $mergeObjects: ["$data", { citizen: null }] }, "$data"] } } },
+    ]);
+    return res.modifiedCount;
+  }
 }

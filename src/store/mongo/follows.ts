@@ -59,4 +59,8 @@ export class MongoFollows implements FollowRepository {
     const res = await this.model.deleteMany(kind ? { report: String(report), kind } : { report: String(report) });
     return res.deletedCount;
   }
+
+  async dropCitizen(citizen: string): Promise<number> {
+    return (await this.model.deleteMany({ citizen: String(citizen) })).deletedCount;
+  }
 }

@@ -58,7 +58,8 @@ export const reportSchema = new Schema(
     folio: { type: String, required: true, match: /^[A-Z]{3}-\d{4}-\d{6}$/ },
     municipality: { type: String, required: true, match: /^\d{5}$/ },
     category: { type: String, required: true },
-    description: { type: String, required: true, maxlength: 4000 },
+    // "" once the citizen's data is deleted (the report stays, de-identified).
+    description: { type: String, default: "", maxlength: 4000 },
     location: { type: pointSchema, default: undefined },
     address: { type: String, default: null, maxlength: 400 },
     photos: { type: [String], default: [] },

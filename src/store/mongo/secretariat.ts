@@ -110,4 +110,16 @@ export class MongoHandoffs implements HandoffRepository {
     const { id, ...rest } = handoff;
     await this.model.replaceOne({ _id: id }, { _id: id, ...rest }, { upsert: true, runValidators: true });
   }
+
+  async forCitizen(citizen: string): Promise<Handoff[]> {
+    const docs = await this.model
+      .find({ citizen: String(citizen) })
+      .sort({ openedAt: 1 })
+      .lean();
+    return docs.map((d) => fromDoc<Handoff>(d) as Handoff);
+  }
+
+  async dropCitizen(citizen: string): Promise<number> {
+    return (await this.model.deleteMany({ citizen: String(citizen) })).deletedCount;
+  }
 }

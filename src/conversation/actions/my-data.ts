@@ -1,0 +1,81 @@
+/**
+ * "mis datos": what the flow my_data calls — everything held about the citizen, the link to take it as
+ * a file, the corrections (municipality; the language goes through its own flow), and deleting it all.
+ * Each request is recorded with its legal deadline (domain/data-rights.ts), naming nobody.
+ */
+import { z } from "zod";
+import { EXPORT_LINK_MINUTES } from "../../domain/data-export.js";
+import { DATA_RIGHTS } from "../../domain/data-rights.js";
+import type { Json } from "../../util/json.js";
+import { defineAction } from "./action.js";
+import type { Services } from "./services.js";
+
+export const myDataActions = (s: Services) => [
+  /** What is held: counts for the summary, the reports one by one. A visitor never stored holds nothing. */
+  defineAction({
+    name: "my_data_summary",
+    args: z.object({}),
+    run: async (_a, { citizen }): Promise<Json> => {
+      const held = await s.dataRights.held(citizen.id);
+      if (!held.citizen && !held.reports.length && !held.follows.length) return { known: false };
+      await s.dataRights.record("access", citizen);
+      const municipality = held.citizen?.municipality ? (s.municipalities.get(held.citizen.municipality)?.name ?? "") : "";
+      return {
+        known: true,
+        channel: held.citizen?.channel ?? citizen.channel,
+        language: (held.citizen?.language ?? citizen.language).split("-")[0],
+        municipality,
+        consent_version: held.citizen?.consent?.version ?? "",
+        consent_at: held.citizen?.consent?.at ?? "",
+        notices_stopped: held.citizen?.noticesStoppedAt !== null && held.citizen?.noticesStoppedAt !== undefined,
+        reports: held.reports.map((r) => ({ folio: r.folio, category: r.category, status: r.status, description: r.description, created: r.created })),
+        report_count: held.reports.length,
+        follows: held.follows.length,
+        commitments: held.commitments.length,
+        handoffs: held.handoffs.length,
+        events: held.events.length,
+      };
+    },
+  }),
+  /** The link to the file of everything held (a download on the web chat, a link elsewhere). */
+  defineAction({
+    name: "my_data_file",
+    args: z.object({}),
+    run: async (_a, { citizen }): Promise<Json> => {
+      await s.dataRights.record("portability", citizen);
+      return { url: `${s.publicUrl}${s.exportLinks.path(citizen.id)}`, minutes: EXPORT_LINK_MINUTES };
+    },
+  }),
+  /** A request answered by another flow (the language, "baja"), recorded first. */
+  defineAction({
+    name: "record_data_request",
+    args: z.object({ right: z.enum(DATA_RIGHTS) }),
+    run: async ({ right }, { citizen }): Promise<Json> => {
+      if (citizen.consent) await s.dataRights.record(right, citizen);
+      return { recorded: citizen.consent !== null };
+    },
+  }),
+  /** The citizen's municipality, corrected. */
+  defineAction({
+    name: "set_my_municipality",
+    args: z.object({ cvegeo: z.string().max(10) }),
+    run: async ({ cvegeo }, { citizen, emit }): Promise<Json> => {
+      const m = s.municipalities.get(cvegeo);
+      if (!m) return { ok: false };
+      emit({ type: "municipality_corrected", citizen: citizen.id, municipality: m.cvegeo });
+      await s.dataRights.record("rectification", { ...citizen, municipality: m.cvegeo });
+      return { ok: true, name: m.name };
+    },
+  }),
+  /** Deletes the citizen's data; their reports stay, de-identified. */
+  defineAction({
+    name: "erase_my_data",
+    args: z.object({}),
+    run: async (_a, { citizen, emit }): Promise<Json> => {
+      await s.dataRights.record("cancellation", citizen);
+      const erased = await s.dataRights.erase(citizen.id);
+      emit({ type: "data_erased" });
+      return erased;
+    },
+  }),
+];

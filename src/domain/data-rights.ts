@@ -1,0 +1,270 @@
+/**
+ * A citizen's rights over their personal data (derechos ARCO), exercised from the chat with "mis datos":
+ * see everything held about them, take it as a file, correct their language and municipality, stop every
+ * notice, delete it all. Their reports stay, de-identified: a public problem is not personal data once
+ * nothing in it leads to who reported it. Each request is recorded for the secretariat with its legal
+ * deadline (20 business days) and no trace of who asked; the retention job de-identifies closed reports
+ * the same way after RETENTION_DAYS.
+ */
+import { createHash } from "node:crypto";
+import type {
+  CitizenRepository,
+  CommitmentFollowRepository,
+  ConversationRepository,
+  EventRepository,
+  FollowRepository,
+  HandoffRepository,
+  MediaRepository,
+  ReportRepository,
+} from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import type { Citizen } from "./model/citizen.js";
+import { type DomainEvent, type RecordedEvent, recordEvent } from "./model/events.js";
+import { handoffCode } from "./model/handoff.js";
+import type { CalendarDate } from "./model/plan.js";
+import type { Report } from "./model/report.js";
+import { roundedPoint } from "./open-data.js";
+import { calendarDate } from "./plan/progress.js";
+import type { Lifecycle } from "./statuses.js";
+
+/** The rights a citizen exercises in the chat: access (see), portability (the file), rectification, opposition (no notices), cancellation (delete). */
+export const DATA_RIGHTS = ["access", "portability", "rectification", "opposition", "cancellation"] as const;
+export type DataRight = (typeof DATA_RIGHTS)[number];
+
+/** Días hábiles the law gives the responsible party to answer an ARCO request. */
+export const LEGAL_BUSINESS_DAYS = 20;
+
+/** The most of one citizen's reports the chat deals with at once (a citizen has a handful). */
+const MAX_REPORTS = 1000;
+
+/** `n` business days (Monday to Friday) after a calendar date. Public holidays are not counted out. */
+export function addBusinessDays(date: CalendarDate, n: number): CalendarDate {
+  const d = new Date(`${date}T12:00:00Z`);
+  let left = n;
+  while (left > 0) {
+    d.setUTCDate(d.getUTCDate() + 1);
+    const day = d.getUTCDay();
+    if (day !== 0 && day !== 6) left--;
+  }
+  return d.toISOString().slice(0, 10);
+}
+
+/** Everything the bot holds about one citizen, as they may see it and take it away. */
+export interface HeldData {
+  citizen: {
+    channel: string;
+    language: string;
+    municipality: string | null;
+    consent: { version: string; at: string } | null;
+    noticesStoppedAt: string | null;
+    since: string;
+  } | null;
+  reports: {
+    folio: string;
+    municipality: string;
+    category: string;
+    description: string;
+    address: string | null;
+    location: { latitude: number; longitude: number } | null;
+    photos: number;
+    status: string;
+    created: string;
+  }[];
+  /** Reports followed ("a mí también me afecta"), or anonymous reports of theirs they hear about. */
+  follows: { folio: string; kind: string; since: string }[];
+  commitments: { commitment: string; since: string }[];
+  handoffs: { code: string; municipality: string; state: string; opened: string; closed: string | null }[];
+  conversation: { flow: string | null; updated: string } | null;
+  /** The audit trail's entries about them: what, when (never a text). */
+  events: { type: string; at: string }[];
+}
+
+/** How a request is recorded (the audit trail's `data_request`): a code, the right, the dates; never who. */
+export interface DataRequest {
+  code: string;
+  right: DataRight;
+  municipality: string | null;
+  at: Date;
+  deadline: CalendarDate;
+  /** Answered in the chat at once ("atendida"), or still to be answered by the secretariat. */
+  state: "done" | "pending";
+}
+
+export interface DataRightsDeps {
+  citizens: CitizenRepository;
+  conversations: ConversationRepository;
+  reports: ReportRepository;
+  follows: FollowRepository;
+  commitmentFollows: CommitmentFollowRepository;
+  handoffs: HandoffRepository;
+  events: EventRepository;
+  media: MediaRepository;
+  lifecycle: Lifecycle;
+  clock: Clock;
+  timeZone: string;
+  /** Told after a report was de-identified (its card in the group is refreshed). */
+  changed?: () => void;
+}
+
+/** What a report keeps once its citizen's data is gone: no text of theirs, no address, no chat, a rounded place. */
+export function deidentified(report: Report, at: Date): Report {
+  const published = report.publication?.photos ?? [];
+  return {
+    ...report,
+    description: "",
+    address: null,
+    location: report.location ? roundedPoint(report.location) : null,
+    photos: report.photos.filter((id) => published.includes(id)),
+    citizenId: null,
+    contactable: false,
+    purgedAt: at,
+    version: report.version + 1,
+    dispatchPending: true,
+    updatedAt: at,
+  };
+}
+
+export class DataRights {
+  constructor(private readonly deps: DataRightsDeps) {}
+
+  /** Everything held about the citizen of `id` (`channel:chatId`). */
+  async held(id: string): Promise<HeldData> {
+    const d = this.deps;
+    const [citizen, reports, follows, commitments, handoffs, conversation, events] = await Promise.all([
+      d.citizens.get(id),
+      d.reports.byCitizen(id, MAX_REPORTS),
+      d.follows.forCitizen(id),
+      d.commitmentFollows.forCitizen(id),
+      d.handoffs.forCitizen(id),
+      d.conversations.get(id),
+      d.events.list({ citizen: id }, 1000),
+    ]);
+    const folios = await Promise.all(follows.map(async (f) => (await d.reports.byId(f.report))?.folio ?? ""));
+    const iso = (at: Date | null | undefined) => (at ? new Date(at).toISOString() : null);
+    return {
+      citizen: citizen
+        ? {
+            channel: citizen.channel,
+            language: citizen.language,
+            municipality: citizen.municipality ?? null,
+            consent: citizen.consent ? { version: citizen.consent.version, at: new Date(citizen.consent.at).toISOString() } : null,
+            noticesStoppedAt: iso(citizen.noticesStoppedAt),
+            since: new Date(citizen.createdAt).toISOString(),
+          }
+        : null,
+      reports: reports.map((r) => ({
+        folio: r.folio,
+        municipality: r.municipality,
+        category: r.category,
+        description: r.description,
+        address: r.address,
+        location: r.location,
+        photos: r.photos.length,
+        status: r.status,
+        created: r.createdAt.toISOString(),
+      })),
+      follows: follows.map((f, i) => ({ folio: folios[i], kind: f.kind, since: new Date(f.since).toISOString() })),
+      commitments: commitments.map((c) => ({ commitment: c.commitment, since: new Date(c.since).toISOString() })),
+      handoffs: handoffs.map((h) => ({
+        code: handoffCode(h),
+        municipality: h.municipality,
+        state: h.state,
+        opened: new Date(h.openedAt).toISOString(),
+        closed: iso(h.closedAt),
+      })),
+      conversation: conversation ? { flow: flowOf(conversation.state), updated: new Date(conversation.updatedAt).toISOString() } : null,
+      events: events.map((e) => ({ type: e.type, at: new Date(e.at).toISOString() })),
+    };
+  }
+
+  /**
+   * Deletes the citizen's data: the citizen record, their conversation, every follow (reports and
+   * commitments), their conversations with a person, and their id in the audit trail; their reports
+   * stay, de-identified. The conversation runtime saves a fresh conversation after this turn.
+   */
+  async erase(id: string): Promise<{ reports: number; follows: number; commitments: number; handoffs: number }> {
+    const d = this.deps;
+    const at = d.clock.now();
+    const reports = await d.reports.byCitizen(id, MAX_REPORTS);
+    for (const report of reports) await this.deidentify(report, at);
+    const follows = await d.follows.dropCitizen(id);
+    const commitments = await d.commitmentFollows.dropCitizen(id);
+    const handoffs = await d.handoffs.dropCitizen(id);
+    await d.events.forgetCitizen(id);
+    await d.conversations.remove(id);
+    await d.citizens.remove(id);
+    if (reports.length) d.changed?.();
+    return { reports: reports.length, follows, commitments, handoffs };
+  }
+
+  /**
+   * The retention job: closed reports whose last change is older than `days` lose what could name their
+   * citizen, and their follows go. Resolves with how many were de-identified.
+   */
+  async purgeClosed(days: number, batch = 200): Promise<number> {
+    const d = this.deps;
+    const now = d.clock.now();
+    const cutoff = new Date(now.getTime() - days * 24 * 60 * 60 * 1000);
+    const closed = d.lifecycle.all.filter((s) => !d.lifecycle.isOpen(s));
+    const candidates = await d.reports.list({ statuses: closed, until: cutoff, unpurged: true }, batch);
+    let purged = 0;
+    for (const report of candidates) {
+      const last = report.history.at(-1)?.at ?? report.updatedAt;
+      if (new Date(last).getTime() > cutoff.getTime()) continue;
+      if (!(await this.deidentify(report, now))) continue;
+      await d.follows.drop(report.id);
+      purged++;
+    }
+    if (purged) d.changed?.();
+    return purged;
+  }
+
+  /** Records a request with its legal deadline in the audit trail, naming nobody. */
+  async record(right: DataRight, citizen: Pick<Citizen, "id" | "municipality">, state: DataRequest["state"] = "done"): Promise<DataRequest> {
+    const at = this.deps.clock.now();
+    const code = `A-${createHash("sha256").update(`${citizen.id}|${right}|${at.toISOString()}`).digest("hex").slice(0, 6).toUpperCase()}`;
+    const deadline = addBusinessDays(calendarDate(at, this.deps.timeZone), LEGAL_BUSINESS_DAYS);
+    const request: DataRequest = { code, right, municipality: citizen.municipality ?? null, at, deadline, state };
+    const event: DomainEvent = { type: "data_request", code, right, municipality: request.municipality, deadline, state };
+    await this.deps.events.append([recordEvent(event, `data-request:${code}`, at, "citizen")]);
+    return request;
+  }
+
+  /** The requests recorded, newest first (the secretariat's list). */
+  async requests(limit = 200, municipality?: string): Promise<DataRequest[]> {
+    const found = await this.deps.events.list({ type: "data_request", ...(municipality ? { municipality } : {}) }, limit);
+    return found.map(requestOf);
+  }
+
+  private async deidentify(report: Report, at: Date): Promise<boolean> {
+    const d = this.deps;
+    let current: Report | null = report;
+    // Written on the version read; one retry if a member changed it meanwhile.
+    for (let attempt = 0; current && attempt < 3; attempt++) {
+      const next = deidentified(current, at);
+      const dropped = current.photos.filter((p) => !next.photos.includes(p));
+      if (await d.reports.update(next, current.version)) {
+        for (const id of dropped) await d.media.discard(id);
+        return true;
+      }
+      current = await d.reports.byId(report.id);
+    }
+    return false;
+  }
+}
+
+function flowOf(state: unknown): string | null {
+  const flow = (state as { engine?: { flow?: unknown }; flow?: unknown } | null)?.flow;
+  return typeof flow === "string" ? flow : null;
+}
+
+function requestOf(e: RecordedEvent): DataRequest {
+  return {
+    code: String(e.data.code),
+    right: e.data.right as DataRight,
+    municipality: (e.data.municipality as string | null) ?? null,
+    at: new Date(e.at),
+    deadline: String(e.data.deadline),
+    state: e.data.state === "pending" ? "pending" : "done",
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The retention job: once an hour (and at start), closed reports whose last change is older than
+ * RETENTION_DAYS are de-identified (domain/data-rights.ts `purgeClosed`): the report stays for open
+ * data and the secretariat's figures, what could name its citizen goes.
+ */
+import { errorInfo } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
+import type { DataRights } from "./data-rights.js";
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export class RetentionJob {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly rights: DataRights,
+    private readonly days: number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(everyMs = HOUR_MS): void {
+    this.stop();
+    void this.run();
+    this.timer = setInterval(() => void this.run(), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One pass now, in batches until nothing is left; resolves with how many reports were de-identified. */
+  async run(): Promise<number> {
+    let total = 0;
+    try {
+      for (let n = await this.rights.purgeClosed(this.days); n > 0; n = await this.rights.purgeClosed(this.days)) total += n;
+      if (total) this.logger.info({ reports: total, days: this.days }, "retention: closed reports de-identified");
+    } catch (err) {
+      this.logger.warn({ err: errorInfo(err) }, "retention pass failed");
+    }
+    return total;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * "mis datos" (derechos ARCO) in the chat: everything held about the citizen, the file of it, corrections,
+ * no more notices, deleting it all (reports stay, de-identified); each request recorded with its legal
+ * deadline for the secretariat; "privacidad" shows the whole notice; the retention job.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { adminDeps } from "../src/app.js";
+import { addBusinessDays } from "../src/domain/data-rights.js";
+import { myDataPagePlugin } from "../src/http/my-data-page.js";
+import { contribution } from "../src/http/server.js";
+import { runAdmin } from "../src/secretariat/admin-commands.js";
+import { httpServer, startBot, type TestBot } from "./helpers/app.js";
+
+let bot: TestBot;
+afterEach(async () => {
+  await bot?.close();
+});
+
+function citizen(b: TestBot, user: string, lang?: "en") {
+  const channel = b.citizen(user, lang);
+  return async (...lines: string[]) => {
+    let last = "";
+    for (const line of lines) {
+      b.clock.advance(3000);
+      last = await channel.receive(line);
+    }
+    return last;
+  };
+}
+
+const HERE = "/location 19.2566 -99.6047";
+const DESCRIPTION = "Bache profundo frente a la casa de Rosalinda Quintero";
+
+async function fileReport(b: TestBot, user: string, where = HERE): Promise<string> {
+  const done = await citizen(b, user)("hola", "1", "sí", where, "Baches y calles", DESCRIPTION, "2", "omitir", "1", "1");
+  const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(done)?.[1];
+  if (!folio) throw new Error(`no report filed:\n${done}`);
+  return folio;
+}
+
+describe("mis datos", () => {
+  it("a visitor who never consented is told nothing is kept, and nothing is written", async () => {
+    bot = await startBot();
+    const say = citizen(bot, "visita");
+    expect(await say("hola", "mis datos")).toMatch(/No guardamos ningún dato tuyo/);
+    expect(await bot.app.store.citizens.get("console:visita")).toBeNull();
+    expect(await bot.app.dataRights.requests()).toEqual([]);
+  });
+
+  it("shows everything held, gives the file as a link that downloads it, and records each request with its deadline", async () => {
+    bot = await startBot();
+    const folio = await fileReport(bot, "ana");
+    const say = citizen(bot, "ana");
+    const summary = await say("mis datos");
+    expect(summary).toContain("Esto es todo lo que guardamos sobre ti");
+    expect(summary).toContain(folio);
+    expect(summary).toContain(DESCRIPTION);
+    expect(summary).toContain("Reportes que enviaste: 1");
+    const file = await say("Descargar mis datos");
+    const url = /(http:\/\/\S+\/mis-datos\/\S+)/.exec(file)?.[1];
+    expect(url).toBeDefined();
+    const server = await httpServer(bot, [contribution(myDataPagePlugin, { links: bot.app.exportLinks, rights: bot.app.dataRights })]);
+    try {
+      const res = await server.inject({ method: "GET", url: new URL(url as string).pathname });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["content-disposition"]).toContain("mis-datos.json");
+      const body = res.json();
+      expect(body.reports[0]).toMatchObject({ folio, description: DESCRIPTION, category: "baches" });
+      expect(body.citizen).toMatchObject({ channel: "console", language: "es-MX" });
+      // Altered or expired, the link gives nothing.
+      expect((await server.inject({ method: "GET", url: `${new URL(url as string).pathname}x` })).statusCode).toBe(404);
+      bot.clock.advance(16 * 60_000);
+      expect((await server.inject({ method: "GET", url: new URL(url as string).pathname })).statusCode).toBe(404);
+    } finally {
+      await server.close();
+    }
+    const requests = await bot.app.dataRights.requests();
+    expect(requests.map((r) => r.right).sort()).toEqual(["access", "portability"]);
+    for (const r of requests) expect(r.deadline).toBe(addBusinessDays(r.at.toISOString().slice(0, 10), 20));
+    // Nothing in a request names who made it.
+    const trail = await bot.app.store.events.list({ type: "data_request" }, 10);
+    expect(JSON.stringify(trail)).not.toContain("ana");
+  });
+
+  it("corrects the municipality and the language", async () => {
+    bot = await startBot();
+    await fileReport(bot, "beto");
+    const say = citizen(bot, "beto");
+    await say("mis datos");
+    expect(await say("Corregir mi municipio", "Toluca")).toContain("tu municipio es Toluca");
+    expect((await bot.app.store.citizens.get("console:beto"))?.municipality).toBe("15106");
+    expect(await say("Corregir mi idioma", "English")).toMatch(/English/);
+    expect((await bot.app.store.citizens.get("console:beto"))?.language).toBe("en");
+    const rights = (await bot.app.dataRights.requests()).map((r) => r.right);
+    expect(rights.filter((r) => r === "rectification").length).toBe(2);
+  });
+
+  it("stops every notice from mis datos", async () => {
+    bot = await startBot();
+    await fileReport(bot, "cata");
+    const say = citizen(bot, "cata");
+    await say("mis datos");
+    await say("No recibir más avisos");
+    expect((await bot.app.store.citizens.get("console:cata"))?.noticesStoppedAt).toBeInstanceOf(Date);
+    expect((await bot.app.dataRights.requests()).map((r) => r.right)).toContain("opposition");
+  });
+
+  it("deletes the citizen's data after a clear question; the report stays, de-identified", async () => {
+    bot = await startBot();
+    const folio = await fileReport(bot, "dora");
+    const say = citizen(bot, "dora");
+    await say("mis datos");
+    expect(await say("Borrar mis datos")).toContain("¿Borramos tus datos?");
+    expect(await say("no")).toContain("No borramos nada");
+    expect(await bot.app.store.citizens.get("console:dora")).not.toBeNull();
+    await say("Borrar mis datos");
+    expect(await say("sí")).toContain("borramos tus datos");
+    expect(await bot.app.store.citizens.get("console:dora")).toBeNull();
+    const report = await bot.app.store.reports.byFolio(folio);
+    expect(report).toMatchObject({ citizenId: null, description: "", address: null, contactable: false, status: "recibido" });
+    expect(report?.location).toEqual({ latitude: 19.257, longitude: -99.605 });
+    expect(await bot.app.store.follows.forCitizen("console:dora")).toEqual([]);
+    expect(await bot.app.store.events.list({ citizen: "console:dora" }, 10)).toEqual([]);
+    const conversation = JSON.stringify(await bot.app.store.conversations.get("console:dora"));
+    expect(conversation).not.toContain("Rosalinda");
+    // Asked again, nothing is held.
+    expect(await say("mis datos")).toMatch(/No guardamos ningún dato tuyo/);
+    expect((await bot.app.dataRights.requests()).map((r) => r.right)).toContain("cancellation");
+  });
+
+  it("the secretariat lists the requests with their deadlines: npm run admin -- arco list", async () => {
+    bot = await startBot();
+    await fileReport(bot, "eva");
+    await citizen(bot, "eva")("mis datos");
+    const out = await runAdmin(["arco", "list"], adminDeps(bot.app));
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/A-[0-9A-F]{6}\s+access\s+\d{4}-\d{2}-\d{2}\s+\d{4}-\d{2}-\d{2}\s+atendida/);
+  });
+
+  it("works in English too", async () => {
+    bot = await startBot();
+    const say = citizen(bot, "fer", "en");
+    await say("hello", "1", "yes", HERE, "Potholes and streets", "A deep pothole in front of the school", "2", "skip", "1", "1");
+    expect(await say("my data")).toContain("This is everything we keep about you");
+  });
+
+  it("«privacidad» shows the whole notice, then the question again", async () => {
+    bot = await startBot();
+    const say = citizen(bot, "gil");
+    const text = await say("hola", "privacidad");
+    expect(text).toContain("Aviso de privacidad integral");
+    expect(text).toMatch(/ARCO/);
+    expect(text.length).toBeGreaterThan(2000);
+  });
+});
+
+describe("retention", () => {
+  it("de-identifies closed reports after RETENTION_DAYS and leaves open and recent ones", async () => {
+    bot = await startBot({ env: { RETENTION_DAYS: "30" } });
+    const closed = await fileReport(bot, "hugo");
+    const open = await fileReport(bot, "ines", "/location 19.2866 -99.6547");
+    const member = { id: "m1", name: "m1", role: "admin" as const, municipalities: ["*"], telegramId: null, createdAt: new Date(0), updatedAt: new Date(0) };
+    const report = await bot.app.store.reports.byFolio(closed);
+    if (!report) throw new Error("no report");
+    expect((await bot.app.secretariat.triage.changeStatus(report.id, report.version, member, { to: "resuelto" })).ok).toBe(true);
+    bot.clock.advance(29 * 24 * 60 * 60 * 1000);
+    expect(await bot.app.retention.run()).toBe(0);
+    bot.clock.advance(2 * 24 * 60 * 60 * 1000);
+    expect(await bot.app.retention.run()).toBe(1);
+    expect(await bot.app.store.reports.byFolio(closed)).toMatchObject({ citizenId: null, description: "", status: "resuelto" });
+    expect((await bot.app.store.reports.byFolio(open))?.description).toBe(DESCRIPTION);
+    expect(await bot.app.retention.run()).toBe(0);
+  });
+});
