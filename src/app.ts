@@ -18,6 +18,7 @@ import { Citizens } from "./domain/citizens.js";
 import { DataExportLinks } from "./domain/data-export.js";
 import { DataRights } from "./domain/data-rights.js";
 import { folioInText, parseFolio } from "./domain/folio.js";
+import { FolioLookups } from "./domain/folio-lookups.js";
 import { Following } from "./domain/following.js";
 import { Handoffs } from "./domain/handoffs.js";
 import { Members } from "./domain/members.js";
@@ -340,6 +341,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     dataRights,
     exportLinks,
     publicUrl,
+    folioLookups: new FolioLookups(config.FOLIO_LOOKUPS_PER_HOUR, clock),
   });
   const conversations = new ConversationService({
     delivery,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Json } from "../../util/json.js";
 import type { PublicStep } from "../../domain/public-report.js";
 import { ADDRESS_MAX, DESCRIPTION_MAX, reportIdFor } from "../../domain/reports.js";
 import { findSensitive } from "../../domain/sensitive.js";
@@ -70,8 +71,11 @@ export const reportActions = (s: Services) => [
   defineAction({
     name: "find_report",
     args: z.object({ folio: z.string().max(200) }),
-    run: async ({ folio }, { citizen, lang }) => {
+    run: async ({ folio }, { citizen, lang }): Promise<Json> => {
       const report = await s.reports.findByFolio(folio);
+      // Walking sequential folios is limited; the citizen's own reports and those they follow never count.
+      const link = report ? await s.resolution.linkOf(report, citizen.id) : "none";
+      if (link === "none" && !s.folioLookups.allow(citizen.id)) return { found: false, limited: true };
       if (!report) return { found: false };
       const view = s.publicReport(report);
       const history = view.history.map((step) => {

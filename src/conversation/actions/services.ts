@@ -4,6 +4,7 @@ import type { Categories } from "../../domain/categories.js";
 import type { Citizens } from "../../domain/citizens.js";
 import type { DataExportLinks } from "../../domain/data-export.js";
 import type { DataRights } from "../../domain/data-rights.js";
+import type { FolioLookups } from "../../domain/folio-lookups.js";
 import type { Following } from "../../domain/following.js";
 import type { Handoffs } from "../../domain/handoffs.js";
 import type { CalendarDate } from "../../domain/model/plan.js";
@@ -36,6 +37,8 @@ export interface Services {
   following: Following;
   resolution: Resolution;
   areas: Areas;
+  /** How many folios not theirs a conversation may look up in an hour. */
+  folioLookups: FolioLookups;
   /** "mis datos": what is held about a citizen, their requests, deleting it. */
   dataRights: DataRights;
   /** Links to the file of a citizen's data. */
