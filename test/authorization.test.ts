@@ -29,7 +29,17 @@ function person(id: number) {
 
 /** What the domain says each actor may do in Metepec: the expectation every cell is checked against. */
 function asMember(a: Actor): Member | null {
-  return a.role ? { id: a.name, name: a.name, role: a.role, municipalities: a.municipalities, telegramId: String(a.user.id), createdAt: new Date(0), updatedAt: new Date(0) } : null;
+  return a.role
+    ? {
+        id: a.name,
+        name: a.name,
+        role: a.role,
+        municipalities: a.municipalities,
+        telegramId: String(a.user.id),
+        createdAt: new Date(0),
+        updatedAt: new Date(0),
+      }
+    : null;
 }
 
 let fake: FakeBotApi;
@@ -41,7 +51,13 @@ beforeAll(async () => {
   fake = await FakeBotApi.start();
   bot = await runBot(telegramEnv(fake, { DIGEST_HOUR: "off" }));
   for (const a of actors) {
-    if (a.role) await bot.service.app.secretariat.members.add({ name: a.name, role: a.role, municipalities: a.municipalities.map((m) => (m === ALL_MUNICIPALITIES ? "all" : m)), telegramId: String(a.user.id) });
+    if (a.role)
+      await bot.service.app.secretariat.members.add({
+        name: a.name,
+        role: a.role,
+        municipalities: a.municipalities.map((m) => (m === ALL_MUNICIPALITIES ? "all" : m)),
+        telegramId: String(a.user.id),
+      });
   }
   group = await linkedGroup(fake, -1009000000054, "Secretariado Metepec", actors.find((a) => a.name === "admin of all")?.user ?? person(0), "Metepec");
 }, 60_000);

@@ -17,14 +17,34 @@ describe.each(contractStores)("%s store: data rights", (_name, open) => {
   const db = freshStore(open);
 
   it("erases a citizen's record, conversation, follows and handoffs; only theirs", async () => {
-    const citizen: Citizen = { id: WHO, channel: "whatsapp", chatId: "5217225550199@c.us", language: "es-MX", consent: null, municipality: "15054", createdAt: T0, updatedAt: T0 };
+    const citizen: Citizen = {
+      id: WHO,
+      channel: "whatsapp",
+      chatId: "5217225550199@c.us",
+      language: "es-MX",
+      consent: null,
+      municipality: "15054",
+      createdAt: T0,
+      updatedAt: T0,
+    };
     const other: Citizen = { ...citizen, id: "telegram:7", channel: "telegram", chatId: "7" };
     await db.store.citizens.save(citizen);
     await db.store.citizens.save(other);
     await db.store.conversations.save({ id: WHO, state: { flow: "menu" }, pending: [], updatedAt: T0 });
     await db.store.follows.add({ report: "r1", citizen: WHO, kind: "affected", since: T0 });
     await db.store.follows.add({ report: "r1", citizen: "telegram:7", kind: "affected", since: T0 });
-    const handoff: Handoff = { id: "h1", citizen: WHO, municipality: "15054", chatId: "-1001", messageId: null, lang: "es-MX", state: "closed", openedAt: T0, closedAt: T0, closedBy: "citizen" };
+    const handoff: Handoff = {
+      id: "h1",
+      citizen: WHO,
+      municipality: "15054",
+      chatId: "-1001",
+      messageId: null,
+      lang: "es-MX",
+      state: "closed",
+      openedAt: T0,
+      closedAt: T0,
+      closedBy: "citizen",
+    };
     await db.store.handoffs.save(handoff);
     await db.store.handoffs.save({ ...handoff, id: "h2", citizen: "telegram:7" });
     await db.reopen();

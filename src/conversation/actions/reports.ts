@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { Json } from "../../util/json.js";
 import type { PublicStep } from "../../domain/public-report.js";
 import { ADDRESS_MAX, DESCRIPTION_MAX, reportIdFor } from "../../domain/reports.js";
 import { findSensitive } from "../../domain/sensitive.js";
+import type { Json } from "../../util/json.js";
 import { defineAction } from "./action.js";
 import type { Services } from "./services.js";
 
