@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Member } from "../src/domain/model/member.js";
 import type { Report } from "../src/domain/model/report.js";
-import { startBot, type TestBot } from "./helpers/app.js";
+import { startBot, type TestBot, typist } from "./helpers/app.js";
 
 let bot: TestBot | undefined;
 afterEach(async () => {
@@ -25,18 +25,7 @@ const member: Member = {
   updatedAt: new Date(0),
 };
 
-/** A console citizen typing lines, a few seconds apart. */
-function citizen(b: TestBot, user: string) {
-  const channel = b.citizen(user);
-  return async (...lines: string[]) => {
-    let last = "";
-    for (const line of lines) {
-      b.clock.advance(3000);
-      last = await channel.receive(line);
-    }
-    return last;
-  };
-}
+const citizen = typist;
 
 const HERE = "/location 19.2566 -99.6047";
 

@@ -9,16 +9,13 @@
  * `npm run bench:hostile` runs 2,500 per adapter (10,000 in all) and prints how long they took.
  */
 import { randomUUID } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WAWebJS from "whatsapp-web.js";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
 import { FakeBotApi } from "./fakes/bot-api.js";
 import { FakeWhatsApp } from "./fakes/whatsapp.js";
-import { tempDir } from "./helpers/app.js";
-import { freePort, type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+import { fakeWhatsAppEnv, freePort, type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 60);
 
@@ -76,8 +73,6 @@ beforeAll(async () => {
   fake = await FakeBotApi.start();
   network = new FakeWhatsApp();
   network.linked = true;
-  const chromium = join(await tempDir(), "chromium");
-  await writeFile(chromium, "");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/telegram/webhook`;
   bot = await runBot(
@@ -85,10 +80,7 @@ beforeAll(async () => {
       PORT: String(port),
       TELEGRAM_WEBHOOK_URL: url,
       DIGEST_HOUR: "off",
-      WHATSAPP_ENABLED: "true",
-      CHROMIUM_PATH: chromium,
-      WHATSAPP_CHAT_INTERVAL_MS: "0",
-      WHATSAPP_MAX_PER_MINUTE: "6000",
+      ...(await fakeWhatsAppEnv()),
       WEB_CHAT_SESSION_MAX_PER_MINUTE: "100000",
       WEB_CHAT_ADDRESS_MAX_PER_MINUTE: "100000",
       FLOOD_MAX_MESSAGES: "1000",

@@ -9,24 +9,14 @@ import { addBusinessDays } from "../src/domain/data-rights.js";
 import { myDataPagePlugin } from "../src/http/my-data-page.js";
 import { contribution } from "../src/http/server.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
-import { httpServer, startBot, type TestBot } from "./helpers/app.js";
+import { httpServer, startBot, type TestBot, typist } from "./helpers/app.js";
 
 let bot: TestBot;
 afterEach(async () => {
   await bot?.close();
 });
 
-function citizen(b: TestBot, user: string, lang?: "en") {
-  const channel = b.citizen(user, lang);
-  return async (...lines: string[]) => {
-    let last = "";
-    for (const line of lines) {
-      b.clock.advance(3000);
-      last = await channel.receive(line);
-    }
-    return last;
-  };
-}
+const citizen = typist;
 
 const HERE = "/location 19.2566 -99.6047";
 const DESCRIPTION = "Bache profundo frente a la casa de Rosalinda Quintero";

@@ -9,16 +9,13 @@
  * citizen's entries, see README "Privacy").
  */
 import { randomUUID } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { FakeBotApi } from "./fakes/bot-api.js";
 import { FakeWhatsApp } from "./fakes/whatsapp.js";
-import { tempDir } from "./helpers/app.js";
-import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+import { fakeWhatsAppEnv, type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
 
 const SEED = {
   name: "Rosalinda Quintero Barragán",
@@ -42,15 +39,10 @@ beforeAll(async () => {
   fake = await FakeBotApi.start();
   network = new FakeWhatsApp();
   network.linked = true;
-  const chromium = join(await tempDir(), "chromium");
-  await writeFile(chromium, "");
   bot = await runBot(
     telegramEnv(fake, {
       DIGEST_HOUR: "off",
-      WHATSAPP_ENABLED: "true",
-      CHROMIUM_PATH: chromium,
-      WHATSAPP_CHAT_INTERVAL_MS: "0",
-      WHATSAPP_MAX_PER_MINUTE: "6000",
+      ...(await fakeWhatsAppEnv()),
     }),
     { service: { whatsappClient: network.factory, printQr: () => {}, whatsappReconnectMs: 20 } },
   );

@@ -165,12 +165,19 @@ async function memberPassword(values: Values, deps: AdminDeps): Promise<AdminOut
   ]);
 }
 
-async function listDataRequests(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
-  if ((values.municipality?.length ?? 0) > 1) return refused("list the requests of one municipality at a time");
+/** A list's municipality (one, by key or name) and length (`--limit`, 50 unless given). */
+function listScope(values: Values, deps: AdminDeps, what: string): { municipality?: string; limit: number } | { refused: AdminOutcome } {
+  if ((values.municipality?.length ?? 0) > 1) return { refused: refused(`list the ${what} of one municipality at a time`) };
   const municipality = values.municipality?.[0] === undefined ? undefined : deps.members.resolveMunicipality(values.municipality[0]).cvegeo;
   const limit = values.limit === undefined ? 50 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) return refused(`--limit accepts a number from 1 to ${LIST_MAX}`);
-  const requests = await deps.dataRequests(limit, municipality);
+  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) return { refused: refused(`--limit accepts a number from 1 to ${LIST_MAX}`) };
+  return { municipality, limit };
+}
+
+async function listDataRequests(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
+  const scope = listScope(values, deps, "requests");
+  if ("refused" in scope) return scope.refused;
+  const requests = await deps.dataRequests(scope.limit, scope.municipality);
   if (requests.length === 0) return done(["no requests"]);
   const day = new Intl.DateTimeFormat("en-CA", { timeZone: deps.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
   return done(
@@ -189,13 +196,11 @@ async function listDataRequests(values: Values, deps: AdminDeps): Promise<AdminO
 }
 
 async function listReports(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
-  if ((values.municipality?.length ?? 0) > 1) return refused("list the reports of one municipality at a time");
-  const municipality = values.municipality?.[0] === undefined ? undefined : deps.members.resolveMunicipality(values.municipality[0]).cvegeo;
+  const scope = listScope(values, deps, "reports");
+  if ("refused" in scope) return scope.refused;
   const status = values.status?.trim();
   if (status !== undefined && !deps.lifecycle.get(status)) return refused(`unknown status "${status}" (statuses: ${deps.lifecycle.all.join(", ")})`);
-  const limit = values.limit === undefined ? 50 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) return refused(`--limit accepts a number from 1 to ${LIST_MAX}`);
-  const reports = await deps.reports.list({ municipality, statuses: status ? [status] : undefined }, limit);
+  const reports = await deps.reports.list({ municipality: scope.municipality, statuses: status ? [status] : undefined }, scope.limit);
   if (reports.length === 0) return done(["no reports"]);
   const day = new Intl.DateTimeFormat("en-CA", { timeZone: deps.timeZone, dateStyle: "short", timeStyle: "short", hourCycle: "h23" });
   return done(

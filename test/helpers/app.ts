@@ -66,3 +66,16 @@ export function webChatOptions(bot: TestBot, options: { delivery?: boolean } = {
     ...(options.delivery ? { delivery: app.delivery } : {}),
   };
 }
+
+/** A console citizen of this bot typing lines a few seconds apart; resolves with the answer to the last. */
+export function typist(b: TestBot, user: string, lang?: Language) {
+  const channel = b.citizen(user, lang);
+  return async (...lines: string[]) => {
+    let last = "";
+    for (const line of lines) {
+      b.clock.advance(3000);
+      last = await channel.receive(line);
+    }
+    return last;
+  };
+}

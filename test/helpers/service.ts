@@ -1,5 +1,7 @@
 /** The whole running bot (HTTP server and channels, as `npm start` composes it) for end-to-end tests. */
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config/settings.js";
 import { type Service, type ServiceOptions, startService } from "../../src/service.js";
@@ -64,4 +66,14 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * The settings that turn WhatsApp on against a fake client (`service.whatsappClient`): a file stands where
+ * Chromium would be (the fake never starts it), no pacing.
+ */
+export async function fakeWhatsAppEnv(): Promise<Record<string, string>> {
+  const chromium = join(await tempDir(), "chromium");
+  await writeFile(chromium, "");
+  return { WHATSAPP_ENABLED: "true", CHROMIUM_PATH: chromium, WHATSAPP_CHAT_INTERVAL_MS: "0", WHATSAPP_MAX_PER_MINUTE: "6000" };
 }
