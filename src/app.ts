@@ -278,6 +278,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     reports: store.reports,
     follows: store.follows,
     commitmentFollows: store.commitmentFollows,
+    subscriptions: store.subscriptions,
     handoffs: store.handoffs,
     events: store.events,
     media: store.media,

@@ -99,7 +99,10 @@ describe("mis datos", () => {
     bot = await startBot();
     const folio = await fileReport(bot, "dora");
     const say = citizen(bot, "dora");
-    await say("mis datos");
+    // She also receives Metepec's announcements.
+    const dora = await bot.app.store.citizens.get("console:dora");
+    expect(await bot.app.secretariat.subscriptions.subscribe(dora as NonNullable<typeof dora>, "15054")).toBeTruthy();
+    expect(await say("mis datos")).toMatch(/municipios de los que recibes avisos: 1/);
     expect(await say("Borrar mis datos")).toContain("¿Borramos tus datos?");
     expect(await say("no")).toContain("No borramos nada");
     expect(await bot.app.store.citizens.get("console:dora")).not.toBeNull();
@@ -110,6 +113,7 @@ describe("mis datos", () => {
     expect(report).toMatchObject({ citizenId: null, description: "", address: null, contactable: false, status: "recibido" });
     expect(report?.location).toEqual({ latitude: 19.257, longitude: -99.605 });
     expect(await bot.app.store.follows.forCitizen("console:dora")).toEqual([]);
+    expect(await bot.app.store.subscriptions.forCitizen("console:dora")).toEqual([]);
     expect(await bot.app.store.events.list({ citizen: "console:dora" }, 10)).toEqual([]);
     const conversation = JSON.stringify(await bot.app.store.conversations.get("console:dora"));
     expect(conversation).not.toContain("Rosalinda");

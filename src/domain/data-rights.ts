@@ -16,6 +16,7 @@ import type {
   HandoffRepository,
   MediaRepository,
   ReportRepository,
+  SubscriptionRepository,
 } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import type { Citizen } from "./model/citizen.js";
@@ -73,6 +74,8 @@ export interface HeldData {
   /** Reports followed ("a mí también me afecta"), or anonymous reports of theirs they hear about. */
   follows: { folio: string; kind: string; since: string }[];
   commitments: { commitment: string; since: string }[];
+  /** Municipalities whose announcements they receive. */
+  subscriptions: { municipality: string; since: string }[];
   handoffs: { code: string; municipality: string; state: string; opened: string; closed: string | null }[];
   conversation: { flow: string | null; updated: string } | null;
   /** The audit trail's entries about them: what, when (never a text). */
@@ -96,6 +99,8 @@ export interface DataRightsDeps {
   reports: ReportRepository;
   follows: FollowRepository;
   commitmentFollows: CommitmentFollowRepository;
+  /** Subscriptions to municipalities' announcements ("Avisos de mi municipio"). */
+  subscriptions: SubscriptionRepository;
   handoffs: HandoffRepository;
   events: EventRepository;
   media: MediaRepository;
@@ -130,11 +135,12 @@ export class DataRights {
   /** Everything held about the citizen of `id` (`channel:chatId`). */
   async held(id: string): Promise<HeldData> {
     const d = this.deps;
-    const [citizen, reports, follows, commitments, handoffs, conversation, events] = await Promise.all([
+    const [citizen, reports, follows, commitments, subscriptions, handoffs, conversation, events] = await Promise.all([
       d.citizens.get(id),
       d.reports.byCitizen(id, MAX_REPORTS),
       d.follows.forCitizen(id),
       d.commitmentFollows.forCitizen(id),
+      d.subscriptions.forCitizen(id),
       d.handoffs.forCitizen(id),
       d.conversations.get(id),
       d.events.list({ citizen: id }, 1000),
@@ -165,6 +171,7 @@ export class DataRights {
       })),
       follows: follows.map((f, i) => ({ folio: folios[i], kind: f.kind, since: new Date(f.since).toISOString() })),
       commitments: commitments.map((c) => ({ commitment: c.commitment, since: new Date(c.since).toISOString() })),
+      subscriptions: subscriptions.map((x) => ({ municipality: x.municipality, since: new Date(x.since).toISOString() })),
       handoffs: handoffs.map((h) => ({
         code: handoffCode(h),
         municipality: h.municipality,
@@ -179,7 +186,7 @@ export class DataRights {
 
   /**
    * Deletes the citizen's data: the citizen record, their conversation, every follow (reports and
-   * commitments), their conversations with a person, and their id in the audit trail; their reports
+   * commitments), their subscriptions to announcements, their conversations with a person, and their id in the audit trail; their reports
    * stay, de-identified. The conversation runtime saves a fresh conversation after this turn.
    */
   async erase(id: string): Promise<{ reports: number; follows: number; commitments: number; handoffs: number }> {
@@ -189,6 +196,7 @@ export class DataRights {
     for (const report of reports) await this.deidentify(report, at);
     const follows = await d.follows.dropCitizen(id);
     const commitments = await d.commitmentFollows.dropCitizen(id);
+    await d.subscriptions.dropCitizen(id);
     const handoffs = await d.handoffs.dropCitizen(id);
     await d.events.forgetCitizen(id);
     await d.conversations.remove(id);

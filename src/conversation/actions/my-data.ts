@@ -32,6 +32,7 @@ export const myDataActions = (s: Services) => [
         report_count: held.reports.length,
         follows: held.follows.length,
         commitments: held.commitments.length,
+        subscriptions: held.subscriptions.length,
         handoffs: held.handoffs.length,
         events: held.events.length,
       };
