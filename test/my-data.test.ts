@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
 import { addBusinessDays } from "../src/domain/data-rights.js";
+import { calendarDate } from "../src/domain/plan/progress.js";
 import { myDataPagePlugin } from "../src/http/my-data-page.js";
 import { contribution } from "../src/http/server.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
@@ -66,7 +67,8 @@ describe("mis datos", () => {
     }
     const requests = await bot.app.dataRights.requests();
     expect(requests.map((r) => r.right).sort()).toEqual(["access", "portability"]);
-    for (const r of requests) expect(r.deadline).toBe(addBusinessDays(r.at.toISOString().slice(0, 10), 20));
+    // 20 business days from the day of the request where the municipality is (not the UTC date).
+    for (const r of requests) expect(r.deadline).toBe(addBusinessDays(calendarDate(r.at, bot.app.deployment.timeZone), 20));
     // Nothing in a request names who made it.
     const trail = await bot.app.store.events.list({ type: "data_request" }, 10);
     expect(JSON.stringify(trail)).not.toContain("ana");
