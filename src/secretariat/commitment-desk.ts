@@ -70,7 +70,8 @@ export class CommitmentDesk {
     const found = press.kind === "commitments" ? null : await deps.plansView.commitment(press.commitment);
     const municipality = press.kind === "commitments" ? press.municipality : found?.commitment.municipality;
     if (!municipality || (press.kind !== "commitments" && !found)) return void (await alert(this.t("secretariat.commitments.gone")));
-    if (!(await this.member(ctx, municipality))) {
+    const member = await this.member(ctx, municipality);
+    if (!member) {
       return void (await alert(this.t("secretariat.commitments.not_member", { municipality: this.municipalityName(municipality) })));
     }
     if (press.kind === "commitments") {
@@ -94,7 +95,6 @@ export class CommitmentDesk {
       return this.show(ctx, this.detailView(summary));
     }
     await ctx.answerCallbackQuery({ text: this.t("secretariat.press.asked") });
-    const member = (await this.member(ctx, municipality)) as Member;
     const params =
       press.kind === "indicator"
         ? { name: indicator?.name, current: indicator?.current, unit: indicator?.unit }
