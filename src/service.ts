@@ -25,6 +25,7 @@ import { contribution, createHttpServer, type HttpContribution } from "./http/se
 import { type Open311Options, open311Plugin } from "./open-data/open311.js";
 import { panelPlugin } from "./panel/index.js";
 import { runAdmin } from "./secretariat/admin-commands.js";
+import { planCommandInBot } from "./admin/plan-commands.js";
 import { checkChatRights } from "./secretariat/chat-rights.js";
 import { type SecretariatDeps, SecretariatFace } from "./secretariat/index.js";
 
@@ -241,7 +242,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let consoleServer: ConsoleServer | undefined;
   if (app.store.kind === "embedded") {
     const rights = telegram ? (chat: string) => checkChatRights(telegram.bot.api, chat) : undefined;
-    const admin = (argv: string[]) => runAdmin(argv, adminDeps(app, rights));
+    const admin = (argv: string[]) => (argv[0] === "plan" ? planCommandInBot(argv.slice(1), app) : runAdmin(argv, adminDeps(app, rights)));
     consoleServer = await serveConsole(join(config.DATA_DIR, CONSOLE_SOCKET), app.conversations, app.logger, admin).catch((err: Error) => {
       app.logger.warn({ reason: err.message }, "console socket not available: `npm run chat` cannot reach this bot");
       return undefined;

@@ -1,8 +1,10 @@
 /**
- * `npm run admin -- member …` and `reports list`: the commands themselves (in process, every case),
+ * `npm run admin -- member …`, `reports list` and `plan …`: the commands themselves (in process, every case),
  * and the real command line on a stopped store, next to a running bot (which answers it through its
  * console socket), and next to a process that holds the store without one (refused in one line).
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
@@ -134,5 +136,15 @@ describe("npm run admin", () => {
     expect(twice.code).toBe(1);
     expect(oneLine(twice.stderr)).toBe("municipio-abierto admin: a member with Telegram id 2001 already exists");
     expect((await running.service.app.secretariat.members.list()).map((m) => m.name)).toEqual(["Beatriz López"]);
-  });
+
+    // The plan's commands too: the bot imports the file and writes the export where the command was asked.
+    const out = join(await tempDir(), "plan.csv");
+    const imported = await run("src/admin/cli.ts", ["plan", "import", "--demo"], { DATA_DIR: dir });
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/^examples\/plan-de-accion\.example\.yaml: plan of Metepec \(15054\), an example: \d+ commitments created/);
+    const exported = await run("src/admin/cli.ts", ["plan", "export", "--municipality", "Metepec", "--out", out], { DATA_DIR: dir });
+    expect(exported.code).toBe(0);
+    expect((await readFile(out, "utf8")).split("\n")[0]).toMatch(/^record,commitment,number,/);
+    expect((await running.service.app.plans.get("15054"))?.commitments.length).toBeGreaterThan(0);
+  }, 90_000);
 });

@@ -3,9 +3,9 @@
  *   member add|list|remove|password, reports list   the secretariat (secretariat/admin-commands.ts)
  *   announce, announce status|cancel, channel link   announcements (secretariat/announce-commands.ts)
  *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), insert-only
- * On the embedded store, while the bot runs (it holds DATA_DIR), the secretariat's commands are
- * run by the bot itself through its console socket (readable by its owner only).
  *   plan …               the Planes de Acción: import, export, link (plan-commands.ts)
+ * On the embedded store, while the bot runs (it holds DATA_DIR), the secretariat's and the plan's
+ * commands are run by the bot itself through its console socket (readable by its owner only).
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -21,7 +21,7 @@ import { openMongoStore } from "../store/mongo/index.js";
 import { createLogger } from "../util/logger.js";
 import { redactSecrets } from "../util/secrets.js";
 import { type MigrationProgress, migrateToMongo } from "./migrate.js";
-import { PLAN_USAGE, planCommand } from "./plan-commands.js";
+import { absolutePlanPaths, PLAN_USAGE, planCommand } from "./plan-commands.js";
 
 const USAGE = `usage: npm run admin -- <command>
 
@@ -104,6 +104,21 @@ async function secretariat(argv: string[]): Promise<number> {
   }
 }
 
+/** A plan command: by the running bot when it holds the embedded store, else here. */
+async function plans(argv: string[]): Promise<number> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const config = loadConfig();
+  const running = config.MONGODB_URI ? null : await RemoteConsole.connect(join(config.DATA_DIR, CONSOLE_SOCKET));
+  if (running) {
+    try {
+      return print(await running.admin(["plan", ...absolutePlanPaths(argv)]));
+    } finally {
+      running.close();
+    }
+  }
+  return planCommand(argv, config, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
+}
+
 /** `announce …` that schedules one (not status or cancel). */
 function isAnnouncing(argv: string[]): boolean {
   return argv[0] === "announce" && (argv[1] === undefined || argv[1].startsWith("--"));
@@ -147,10 +162,7 @@ async function followAnnouncement(scheduled: string, status: (argv: string[]) =>
 
 async function main(argv: string[]): Promise<number> {
   if (SECRETARIAT_COMMANDS.includes(argv[0])) return secretariat(argv);
-  if (argv[0] === "plan") {
-    if (existsSync(".env")) process.loadEnvFile(".env");
-    return planCommand(argv.slice(1), loadConfig(), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
-  }
+  if (argv[0] === "plan") return plans(argv.slice(1));
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { to: { type: "string" }, help: { type: "boolean" } } });
   if (values.help || positionals[0] !== "migrate" || values.to !== "mongo") {
     process.stderr.write(`${USAGE}\n`);

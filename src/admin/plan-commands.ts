@@ -4,11 +4,11 @@
  *   plan import --demo               load the shipped example plan (examples/plan-de-accion.example.yaml), marked as an example
  *   plan export --municipality K     the plan in the same format (--format yaml|csv, --out FILE)
  *   plan link FOLIO COMMITMENT       link a report to a commitment (3, or 15054-3)
- * The commands work on the bot's own store: on the embedded store, while the bot runs it holds the
- * data folder and the command says so in one line (on MongoDB they run side by side).
+ * The commands work on the bot's own store: on the embedded store, while the bot runs (it holds the data
+ * folder), the running bot runs them through its console socket (`inBot`); on MongoDB they run side by side.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type App, createApp } from "../app.js";
 import type { Config } from "../config/settings.js";
@@ -30,8 +30,29 @@ export const PLAN_USAGE = `  plan import FILE               creates or updates t
 
 type Out = { stdout: (text: string) => void; stderr: (text: string) => void };
 
-/** Runs a plan command; resolves with the exit status. */
-export async function planCommand(argv: string[], config: Config, out: Out): Promise<number> {
+/** Runs a piece of a command on the bot's composition: one opened for it, or the running bot's own. */
+type OnApp = (run: (app: App) => Promise<number>) => Promise<number>;
+
+/** Runs a plan command on a composition of its own (the bot is not running, or runs on MongoDB). */
+export function planCommand(argv: string[], config: Config, out: Out): Promise<number> {
+  return plan(argv, (run) => withApp(config, out, run), out);
+}
+
+/** Runs a plan command in the running bot (through its console socket): what it printed and its status. */
+export async function planCommandInBot(argv: string[], app: App): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const out: Out = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) };
+  const code = await plan(argv, (run) => run(app).catch((err) => refuse(err, out)), out);
+  return { code, stdout, stderr };
+}
+
+/** The paths a plan command names, made absolute: the bot that runs it may have another working folder. */
+export function absolutePlanPaths(argv: string[]): string[] {
+  return argv.map((a, i) => (argv[i - 1] === "--out" || (argv[0] === "import" && i > 0 && !a.startsWith("--") && argv[i - 1] !== "--format") ? resolve(a) : a));
+}
+
+async function plan(argv: string[], onApp: OnApp, out: Out): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -52,7 +73,7 @@ export async function planCommand(argv: string[], config: Config, out: Out): Pro
     } catch (err) {
       return refuse(err, out);
     }
-    return withApp(config, out, async (app) => {
+    return onApp(async (app) => {
       const r = await app.plans.import(parsed.plan, parsed.where, { demo: values.demo });
       const name = app.municipalities.get(r.plan.municipality)?.name ?? r.plan.municipality;
       out.stdout(
@@ -73,7 +94,7 @@ export async function planCommand(argv: string[], config: Config, out: Out): Pro
       out.stderr(`municipio-abierto admin: plan export writes yaml or csv (--format, or an --out file ending in .yaml or .csv)\n`);
       return 2;
     }
-    return withApp(config, out, async (app) => {
+    return onApp(async (app) => {
       const key = values.municipality as string;
       const m = app.municipalities.get(key) ?? (app.municipalities.search(key).length === 1 ? app.municipalities.search(key)[0] : undefined);
       if (!m) throw new PlanError(`no single municipality is ${JSON.stringify(key)}: write its INEGI key (15054) or its name`);
@@ -88,7 +109,7 @@ export async function planCommand(argv: string[], config: Config, out: Out): Pro
     });
   }
   if (sub === "link" && rest.length === 2) {
-    return withApp(config, out, async (app) => {
+    return onApp(async (app) => {
       const r = await app.plans.link(rest[0], rest[1]);
       out.stdout(
         `${r.folio} ${r.already ? "was already" : "is now"} linked to commitment ${r.commitment.number} of ${r.commitment.municipality} (${r.commitment.reports.length} reports)\n`,
