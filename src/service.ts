@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { planCommandInBot } from "./admin/plan-commands.js";
 import { type App, type AppOptions, adminDeps, createApp } from "./app.js";
 import { CONSOLE_SOCKET, type ConsoleServer, serveConsole } from "./channels/console/socket.js";
 import { TelegramChannel } from "./channels/telegram/channel.js";
@@ -25,7 +26,6 @@ import { contribution, createHttpServer, type HttpContribution } from "./http/se
 import { type Open311Options, open311Plugin } from "./open-data/open311.js";
 import { panelPlugin } from "./panel/index.js";
 import { runAdmin } from "./secretariat/admin-commands.js";
-import { planCommandInBot } from "./admin/plan-commands.js";
 import { checkChatRights } from "./secretariat/chat-rights.js";
 import { type SecretariatDeps, SecretariatFace } from "./secretariat/index.js";
 
