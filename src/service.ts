@@ -6,7 +6,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { planCommandInBot } from "./admin/plan-commands.js";
 import { type App, type AppOptions, adminDeps, createApp } from "./app.js";
 import { CONSOLE_SOCKET, type ConsoleServer, serveConsole } from "./channels/console/socket.js";
 import { TelegramChannel } from "./channels/telegram/channel.js";
@@ -28,6 +27,7 @@ import { panelPlugin } from "./panel/index.js";
 import { runAdmin } from "./secretariat/admin-commands.js";
 import { checkChatRights } from "./secretariat/chat-rights.js";
 import { type SecretariatDeps, SecretariatFace } from "./secretariat/index.js";
+import { planCommandInBot } from "./secretariat/plan-commands.js";
 
 export interface Service {
   app: App;
@@ -199,6 +199,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         photos: secretariat.photos,
         commitments: secretariat.commitments,
         plans: app.plans,
+        announcements: secretariat.announcements,
         reports: store.reports,
         commitmentRecords: store.commitments,
         events: store.events,

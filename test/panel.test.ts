@@ -5,11 +5,12 @@
  * import and export through the same domain operations as the command line and the Telegram group.
  */
 import { readFile } from "node:fs/promises";
-import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
 import type { Report } from "../src/domain/model/report.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
+import { panelPassword, Visitor } from "./helpers/panel.js";
 import { sampleReport } from "./helpers/reports.js";
 import { addMembers, METEPEC, TOLUCA } from "./helpers/secretariat.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
@@ -17,50 +18,14 @@ import { type RunningBot, runBot } from "./helpers/service.js";
 let bot: RunningBot;
 let server: FastifyInstance;
 
-/** A browser's cookie jar, enough for the panel. */
-class Visitor {
-  readonly cookies = new Map<string, string>();
-  constructor(readonly headers: Record<string, string> = {}) {}
-  async request(method: "GET" | "POST", url: string, form?: Record<string, string | string[]>): Promise<LightMyRequestResponse> {
-    const body = form
-      ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]))).toString()
-      : undefined;
-    const res = await server.inject({
-      method,
-      url,
-      headers: {
-        ...this.headers,
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-        ...(body === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" }),
-      },
-      payload: body,
-    });
-    for (const c of res.cookies as { name: string; value: string; maxAge?: number }[]) {
-      if (c.value === "" || c.maxAge === 0) this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
-    }
-    return res;
-  }
-  get = (url: string) => this.request("GET", url);
-  /** Posts a form with the CSRF token of the page it is on. */
-  async submit(page: string, action: string, form: Record<string, string | string[]>): Promise<LightMyRequestResponse> {
-    const token = /name="_csrf" value="([^"]+)"/.exec((await this.get(page)).body)?.[1] ?? "";
-    return this.request("POST", action, { ...form, _csrf: token });
-  }
-}
-
 async function loggedIn(telegramId: string, password: string, headers: Record<string, string> = {}): Promise<Visitor> {
-  const v = new Visitor(headers);
+  const v = new Visitor(server, headers);
   const res = await v.submit("/panel/login", "/panel/login", { telegramId, password });
   expect(res.statusCode, res.body.slice(0, 200)).toBe(303);
   return v;
 }
 
-async function password(telegramId: string): Promise<string> {
-  const out = await runAdmin(["member", "password", "--telegram-id", telegramId], adminDeps(bot.service.app));
-  expect(out.code, out.stderr).toBe(0);
-  return /shown this once: (\S+)/.exec(out.stdout)?.[1] ?? "";
-}
+const password = (telegramId: string) => panelPassword(bot, telegramId);
 
 async function seed(over: Partial<Report>[]): Promise<Report[]> {
   const at = bot.clock.now();
@@ -88,7 +53,7 @@ describe("logging in to the panel", () => {
     expect(stored?.passwordHash).toMatch(/^scrypt\$/);
     expect(stored?.passwordHash).not.toContain(first);
 
-    const wrong = await new Visitor().submit("/panel/login", "/panel/login", { telegramId: "2001", password: "wrong-password-here" });
+    const wrong = await new Visitor(server).submit("/panel/login", "/panel/login", { telegramId: "2001", password: "wrong-password-here" });
     expect(wrong.body).toContain("no son correctos");
     expect(wrong.cookies.map((c) => (c as { name: string }).name)).not.toContain("panel_session");
     const member = await loggedIn("2001", first);
@@ -101,7 +66,7 @@ describe("logging in to the panel", () => {
 
   it("the session cookie is HttpOnly, SameSite=Lax, Secure behind HTTPS, and ends after PANEL_SESSION_HOURS; a changed cookie is refused", async () => {
     const pw = await password("2001");
-    const v = new Visitor({ "x-forwarded-proto": "https" });
+    const v = new Visitor(server, { "x-forwarded-proto": "https" });
     const res = await v.submit("/panel/login", "/panel/login", { telegramId: "2001", password: pw });
     const cookie = (res.cookies as { name: string; httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string }[]).find(
       (c) => c.name === "panel_session",
@@ -121,7 +86,7 @@ describe("logging in to the panel", () => {
   });
 
   it("login attempts from one address are limited: the eleventh in a minute is a 429", async () => {
-    const v = new Visitor();
+    const v = new Visitor(server);
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++)
       statuses.push((await v.submit("/panel/login", "/panel/login", { telegramId: "2001", password: `guess-number-${i}` })).statusCode);
@@ -130,7 +95,7 @@ describe("logging in to the panel", () => {
   });
 
   it("every page carries a CSP without 'unsafe-inline' and frame-ancestors 'none'; unknown paths are a 404, pages without a session go to the login", async () => {
-    const anonymous = new Visitor();
+    const anonymous = new Visitor(server);
     const login = await anonymous.get("/panel/login");
     const csp = String(login.headers["content-security-policy"]);
     expect(csp).toContain("frame-ancestors 'none'");
@@ -153,15 +118,17 @@ describe("what each member sees and does", () => {
     });
     const admin = await loggedIn("1000", await password("1000"));
     for (const lang of ["es-MX", "en"]) {
-      for (const url of ["/panel/", "/panel/reports/MET-2026-000101", "/panel/statistics", "/panel/plan", "/panel/operations", "/panel/nothing"]) {
+      for (const url of ["/panel/", "/panel/reports/MET-2026-000101", "/panel/statistics", "/panel/plan", "/panel/announcements", "/panel/operations", "/panel/nothing"]) {
         const res = await admin.get(`${url}${url.includes("?") ? "&" : "?"}lang=${lang}`);
         expect(res.body, `${url} in ${lang}`).not.toMatch(
-          /\b(nav|login|failure|inbox|report_page|problems|plan|plan_problems|statistics|operations|status\.names|category)\.[a-z_]+\b(?![^<]*>)/,
+          /\b(nav|login|failure|inbox|report_page|problems|plan|plan_problems|statistics|announcements|desk|operations|status\.names|category)\.[a-z_]+\b(?![^<]*>)/,
         );
         expect(res.body).toContain(`lang="${lang}"`);
       }
     }
     expect((await admin.get("/panel/?lang=en")).body).toContain("Report inbox");
+    // The statistics of one municipality link its open data.
+    expect((await admin.get("/panel/statistics?municipality=15054")).body).toContain('href="/open-data/requests.csv?jurisdiction_id=15054"');
   });
 
   it("a member sees only their municipality; an admin every one, and operations (a 404 for others)", async () => {

@@ -3,7 +3,7 @@
  *   member add|list|remove|password, reports list   the secretariat (secretariat/admin-commands.ts)
  *   announce, announce status|cancel, channel link   announcements (secretariat/announce-commands.ts)
  *   migrate --to mongo   copy the embedded store (DATA_DIR) into MongoDB (MONGODB_URI), insert-only
- *   plan …               the Planes de Acción: import, export, link (plan-commands.ts)
+ *   plan …               the Planes de Acción: import, export, link (secretariat/plan-commands.ts)
  * On the embedded store, while the bot runs (it holds DATA_DIR), the secretariat's and the plan's
  * commands are run by the bot itself through its console socket (readable by its owner only).
  */
@@ -17,11 +17,12 @@ import { createOutboxApi } from "../channels/telegram/bot.js";
 import { loadConfig, secretValues } from "../config/settings.js";
 import { type AdminOutcome, runAdmin, SECRETARIAT_COMMANDS, SECRETARIAT_USAGE } from "../secretariat/admin-commands.js";
 import { checkChatRights } from "../secretariat/chat-rights.js";
+import { absolutePlanPaths, PLAN_USAGE } from "../secretariat/plan-commands.js";
 import { openMongoStore } from "../store/mongo/index.js";
 import { createLogger } from "../util/logger.js";
 import { redactSecrets } from "../util/secrets.js";
 import { type MigrationProgress, migrateToMongo } from "./migrate.js";
-import { absolutePlanPaths, PLAN_USAGE, planCommand } from "./plan-commands.js";
+import { planCommand } from "./plan-commands.js";
 
 const USAGE = `usage: npm run admin -- <command>
 

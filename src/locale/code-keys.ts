@@ -347,4 +347,6 @@ export const CODE_KEY_FAMILIES: readonly string[] = [
   "announcements.desk.problem.",
   "announcements.desk.state.",
   "announcements.link.missing.",
+  // the panel's announcements page speaks with the desk's words (src/panel/announcements.ts), in both languages (test/panel-announcements.test.ts)
+  "announcements.desk.",
 ];

@@ -1,9 +1,10 @@
 /** What the secretariat's web panel works with: the same domain operations, permissions and texts as its Telegram face. */
+import type { Announcements } from "../domain/announcements.js";
 import type { Areas } from "../domain/areas.js";
 import type { Categories } from "../domain/categories.js";
 import type { Members } from "../domain/members.js";
-import { ALL_MUNICIPALITIES, type Member } from "../domain/model/member.js";
-import type { Municipalities } from "../domain/municipalities.js";
+import { ALL_MUNICIPALITIES, actsOn, type Member } from "../domain/model/member.js";
+import type { Municipalities, Municipality } from "../domain/municipalities.js";
 import type { Photos } from "../domain/photos.js";
 import type { Plans } from "../domain/plan/plans.js";
 import type { CommitmentUpdates } from "../domain/plan/updates.js";
@@ -32,6 +33,7 @@ export interface PanelDeps {
   photos: Photos;
   commitments: CommitmentUpdates;
   plans: Plans;
+  announcements: Announcements;
   reports: ReportRepository;
   commitmentRecords: CommitmentRepository;
   events: EventRepository;
@@ -52,4 +54,17 @@ export interface PanelDeps {
 /** The municipalities a member sees: their own, or undefined for an admin of every one. */
 export function scopeOf(member: Member): string[] | undefined {
   return member.role === "admin" && member.municipalities.includes(ALL_MUNICIPALITIES) ? undefined : member.municipalities;
+}
+
+/** The municipality asked for when the member acts on it, or the member's first; undefined when not theirs. */
+export function choseMunicipality(deps: Pick<PanelDeps, "municipalities">, member: Member, asked: string | undefined): string | undefined {
+  if (asked) return actsOn(member, asked) && deps.municipalities.get(asked) ? asked : undefined;
+  return scopeOf(member)?.[0] ?? deps.municipalities.list[0]?.cvegeo;
+}
+
+/** The municipalities a member may pick on a page, by name. */
+export function municipalitiesOf(deps: Pick<PanelDeps, "municipalities">, member: Member): Municipality[] {
+  const scope = scopeOf(member);
+  const list = scope ? scope.map((k) => deps.municipalities.get(k)).filter((m) => m !== undefined) : [...deps.municipalities.list];
+  return list.sort((a, b) => a.name.localeCompare(b.name, "es"));
 }

@@ -12,7 +12,7 @@ import type { Report } from "../domain/model/report.js";
 import { isOverdue, overdueCandidates } from "../domain/overdue.js";
 import type { InboxFilter, InboxSort } from "../store/ports.js";
 import { pageContext } from "./context.js";
-import { type PanelDeps, scopeOf } from "./deps.js";
+import { municipalitiesOf, type PanelDeps, scopeOf } from "./deps.js";
 import { sendPage } from "./views.js";
 
 export const PAGE_SIZE = 50;
@@ -122,9 +122,7 @@ export function inboxRoutes(app: FastifyInstance, deps: PanelDeps): void {
     if (!filter) return sendPage(reply, "error", ctx, { code: 404, message: ctx.words.t("failure.not_found") }, 404);
     const result = await inboxPage(query, filter, deps);
     const scope = scopeOf(member);
-    const municipalities = (scope ? scope.map((k) => deps.municipalities.get(k)).filter((m) => m !== undefined) : [...deps.municipalities.list]).sort((a, b) =>
-      a.name.localeCompare(b.name, "es"),
-    );
+    const municipalities = municipalitiesOf(deps, member);
     const categoryKeys = [...new Set((query.municipality ? [query.municipality] : (scope ?? [])).flatMap((k) => deps.categories.forMunicipality(k)))];
     const categories = categoryKeys.length ? categoryKeys : deps.categories.forMunicipality("");
     const areaMunicipality = query.municipality ?? (scope?.length === 1 ? scope[0] : undefined);

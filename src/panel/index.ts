@@ -20,6 +20,7 @@ import { z } from "zod";
 import type { Member } from "../domain/model/member.js";
 import { useZodSchemas } from "../http/schemas.js";
 import type { Language } from "../locale/languages.js";
+import { announcementRoutes } from "./announcements.js";
 import { LANG_COOKIE, notFound, pageContext, panelLanguage } from "./context.js";
 import type { PanelDeps } from "./deps.js";
 import { inboxRoutes } from "./inbox.js";
@@ -135,6 +136,7 @@ export const panelPlugin: FastifyPluginAsync<PanelOptions> = async (app, options
     reportRoutes(scoped, deps);
     statisticsRoutes(scoped, deps);
     planRoutes(scoped, deps);
+    announcementRoutes(scoped, deps);
     operationsRoutes(scoped, deps);
   };
   routes(app);

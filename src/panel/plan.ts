@@ -14,7 +14,7 @@ import { PlanError } from "../domain/plan/plans.js";
 import { commitmentStatus, progress } from "../domain/plan/progress.js";
 import type { UpdateResult } from "../domain/plan/updates.js";
 import { notFound, pageContext } from "./context.js";
-import { type PanelDeps, scopeOf } from "./deps.js";
+import { choseMunicipality, municipalitiesOf, type PanelDeps } from "./deps.js";
 import { sendPage } from "./views.js";
 
 const blank = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
@@ -32,12 +32,7 @@ const indicatorBody = z.object({ ...base, indicator: z.coerce.number().int().min
 const importBody = z.object({ _csrf: z.string().max(200).optional(), format: z.enum(["yaml", "csv"]), file: z.string().min(1).max(1_000_000) });
 
 export function planRoutes(app: FastifyInstance, deps: PanelDeps): void {
-  /** The municipality asked for, or the member's first; undefined when not theirs. */
-  const chosen = (member: Member, asked: string | undefined): string | undefined => {
-    const scope = scopeOf(member);
-    if (asked) return actsOn(member, asked) && deps.municipalities.get(asked) ? asked : undefined;
-    return scope ? scope[0] : deps.municipalities.list[0]?.cvegeo;
-  };
+  const chosen = (member: Member, asked: string | undefined) => choseMunicipality(deps, member, asked);
 
   app.get("/plan", { schema: { querystring: planQuery } }, async (req, reply) => {
     const member = req.member as Member;
@@ -47,13 +42,10 @@ export function planRoutes(app: FastifyInstance, deps: PanelDeps): void {
     const ctx = pageContext(req, reply, deps, "plan");
     const found = await deps.plans.get(municipality);
     const today = new Intl.DateTimeFormat("en-CA", { timeZone: deps.timeZone }).format(deps.clock.now());
-    const scope = scopeOf(member);
     return sendPage(reply, "plan", ctx, {
       municipality,
       municipalityName: deps.municipalities.get(municipality)?.name ?? municipality,
-      municipalities: (scope ? scope.map((k) => deps.municipalities.get(k)).filter((m) => m !== undefined) : [...deps.municipalities.list]).sort((a, b) =>
-        a.name.localeCompare(b.name, "es"),
-      ),
+      municipalities: municipalitiesOf(deps, member),
       plan: found?.plan ?? null,
       commitments: found?.commitments ?? [],
       progress,
