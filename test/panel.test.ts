@@ -118,7 +118,15 @@ describe("what each member sees and does", () => {
     });
     const admin = await loggedIn("1000", await password("1000"));
     for (const lang of ["es-MX", "en"]) {
-      for (const url of ["/panel/", "/panel/reports/MET-2026-000101", "/panel/statistics", "/panel/plan", "/panel/announcements", "/panel/operations", "/panel/nothing"]) {
+      for (const url of [
+        "/panel/",
+        "/panel/reports/MET-2026-000101",
+        "/panel/statistics",
+        "/panel/plan",
+        "/panel/announcements",
+        "/panel/operations",
+        "/panel/nothing",
+      ]) {
         const res = await admin.get(`${url}${url.includes("?") ? "&" : "?"}lang=${lang}`);
         expect(res.body, `${url} in ${lang}`).not.toMatch(
           /\b(nav|login|failure|inbox|report_page|problems|plan|plan_problems|statistics|announcements|desk|operations|status\.names|category)\.[a-z_]+\b(?![^<]*>)/,
