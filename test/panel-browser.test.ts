@@ -111,6 +111,12 @@ describe.skipIf(!available && !process.env.CI)("the secretariat's panel in Chrom
     expect(await page.locator("table.inbox").textContent()).not.toContain("TOL-2026-900001");
     expect(await page.locator(".counts").textContent()).toMatch(/Recibido\s*2/);
     expect(await overflows(page), await wide(page)).toBe(false);
+    // Each report is a card on a phone: its category and municipality in sight, the table not scrolled sideways.
+    expect(await page.locator(".table-wrap").evaluate((w) => w.scrollWidth <= w.clientWidth)).toBe(true);
+    const place = page.locator("table.inbox tbody tr").first().locator("td", { hasText: "Metepec" });
+    expect(await place.evaluate((td) => getComputedStyle(td, "::before").content)).toBe('"Municipio: "');
+    const box = await place.boundingBox();
+    expect(box && box.x + box.width).toBeLessThanOrEqual(PHONE.width);
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === "panel_session");
     expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/panel" });
