@@ -1,10 +1,10 @@
 /** The outbox worker against the embedded store and a transport that records, fails or stalls on demand. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { OutboundMessage } from "../src/domain/model/message.js";
 import { Delivery, type Transport } from "../src/notify/delivery.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import type { NewOutboxItem, Store } from "../src/store/ports.js";
-import { ManualClock } from "../src/util/clock.js";
+import { ManualClock, systemClock } from "../src/util/clock.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
 
@@ -129,6 +129,28 @@ describe("outbox delivery", () => {
     expect(await next.runOnce("telegram")).toBe(0);
     expect(transport.sent.map((s) => s.text)).toEqual(["aviso"]);
   });
+
+  it("messages that wait their turn behind the rate longer than their lease are still sent once each", async () => {
+    // A paced lane claims its next round (two seconds of sends) while one is sent: the third round's claim
+    // finds the second's messages still waiting for their turn, their lease run out. The worker neither sends
+    // such a message again itself nor sends it after its lease has run out.
+    const transport: Transport & { sent: string[] } = {
+      sent: [],
+      limits: { perSecond: 25, chatGapMs: 1000, groupPerMinute: 20, isGroup: () => false },
+      async send(_chat, m) {
+        this.sent.push(m.text);
+        return null;
+      },
+    };
+    const delivery = worker("w1", { clock: systemClock, leaseMs: 1000, pollMs: 10 });
+    delivery.register("telegram", transport);
+    const items = Array.from({ length: 110 }, (_, i) => notice(String(1000 + i), `aviso ${i}`));
+    await delivery.enqueue(items);
+    delivery.start();
+    await vi.waitFor(async () => expect((await store.outbox.depth()).unsent).toBe(0), { timeout: 20_000, interval: 50 });
+    await delivery.stop();
+    expect([...transport.sent].sort()).toEqual(items.map((i) => i.payload.text).sort());
+  }, 30_000);
 
   it("stop waits for the message being sent", async () => {
     let release!: () => void;

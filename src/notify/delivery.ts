@@ -104,6 +104,11 @@ export class Delivery {
   private readonly firstRetryMs: number;
   private readonly maxRetryMs: number;
   private readonly maxAttempts: number;
+  /**
+   * Items this worker is delivering now. A claim can hand one back (its lease ran out while it waited
+   * its turn behind the rate): the delivery under way keeps it, so this process never sends it twice.
+   */
+  private readonly inHand = new Set<string>();
 
   constructor(private readonly options: DeliveryOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -255,18 +260,29 @@ export class Delivery {
    */
   async deliverNow(channel: ChannelName, chatId: string, send: Transport["send"]): Promise<number> {
     const { outbox, clock } = this.options;
-    const items = await outbox.claimChat(channel, chatId, this.owner, clock.now(), this.leaseMs);
-    for (const [n, item] of items.entries()) {
-      try {
-        const platformId = await send(chatId, item.payload);
-        await outbox.markSent(item.id, this.owner, clock.now(), typeof platformId === "string" ? platformId : null);
-      } catch (err) {
-        // Back for the worker, this one and the rest, right away.
-        for (const rest of items.slice(n)) await outbox.markRetry(rest.id, this.owner, clock.now(), "send_failed");
-        throw err;
+    const items = this.take(await outbox.claimChat(channel, chatId, this.owner, clock.now(), this.leaseMs));
+    try {
+      for (const [n, item] of items.entries()) {
+        try {
+          const platformId = await send(chatId, item.payload);
+          await outbox.markSent(item.id, this.owner, clock.now(), typeof platformId === "string" ? platformId : null);
+        } catch (err) {
+          // Back for the worker, this one and the rest, right away.
+          for (const rest of items.slice(n)) await outbox.markRetry(rest.id, this.owner, clock.now(), "send_failed");
+          throw err;
+        }
       }
+    } finally {
+      for (const item of items) this.inHand.delete(item.id);
     }
     return items.length;
+  }
+
+  /** The claimed items this worker is not delivering already, now in its hand. */
+  private take(claimed: OutboxItem[]): OutboxItem[] {
+    const items = claimed.filter((item) => !this.inHand.has(item.id));
+    for (const item of items) this.inHand.add(item.id);
+    return items;
   }
 
   /** One round for a channel: claims what is due and sends it. Resolves with how many items were handled. */
@@ -286,10 +302,17 @@ export class Delivery {
     if (!lane?.up) return { count: 0, done: Promise.resolve() };
     const { outbox, clock } = this.options;
     const pacer = lane.pacer;
-    const batch = pacer && lane.transport.limits ? Math.max(this.batch, lane.transport.limits.perSecond * 2) : this.batch;
-    const items = await outbox.claim(channel, this.owner, clock.now(), this.leaseMs, batch);
+    // A paced round is about two seconds of sends, and two rounds (the one sent, the next one claimed) fit in a
+    // quarter of the lease: a message claimed is sent well before another worker could take it over.
+    const limits = lane.transport.limits;
+    const batch =
+      pacer && limits
+        ? Math.max(1, Math.min(Math.max(this.batch, limits.perSecond * 2), Math.floor((limits.perSecond * this.leaseMs) / 1000 / 8)))
+        : this.batch;
+    const items = this.take(await outbox.claim(channel, this.owner, clock.now(), this.leaseMs, batch));
+    const release = (item: OutboxItem) => this.inHand.delete(item.id);
     if (pacer) {
-      const done = Promise.all(items.map((item) => this.paced(lane, pacer, item))).catch((err: unknown) => {
+      const done = Promise.all(items.map((item) => this.paced(lane, pacer, item).finally(() => release(item)))).catch((err: unknown) => {
         // Whatever was not recorded keeps its lease, runs out, and is claimed again.
         if (!this.options.storeUnavailable?.(err)) this.options.logger.error({ channel, err: errorInfo(err) }, "outbox round failed");
       });
@@ -297,14 +320,18 @@ export class Delivery {
     }
     const pause = lane.transport.perSecond ? 1000 / lane.transport.perSecond : 0;
     const done = (async () => {
-      for (const [n, item] of items.entries()) {
-        // A channel that went down meanwhile: the rest go back at once, untouched by this attempt.
-        if (!lane.up) {
-          await outbox.markRetry(item.id, this.owner, clock.now(), "channel_down");
-          continue;
+      try {
+        for (const [n, item] of items.entries()) {
+          // A channel that went down meanwhile: the rest go back at once, untouched by this attempt.
+          if (!lane.up) {
+            await outbox.markRetry(item.id, this.owner, clock.now(), "channel_down");
+            continue;
+          }
+          if (n > 0 && pause) await sleep(pause);
+          await this.deliver(lane, item);
         }
-        if (n > 0 && pause) await sleep(pause);
-        await this.deliver(lane, item);
+      } finally {
+        for (const item of items) release(item);
       }
     })();
     return { count: items.length, done };
@@ -318,7 +345,13 @@ export class Delivery {
       await outbox.markRetry(item.id, this.owner, new Date(clock.now().getTime() + wait), "paced");
       return;
     }
-    await pacer.take(item.chatId);
+    // A turn that comes when the lease is (nearly) over is not used: another worker may take the message
+    // over meanwhile. It goes back to wait (a no-op when another worker holds it already).
+    const leased = () => !item.leaseUntil || item.leaseUntil.getTime() - clock.now().getTime() >= this.leaseMs / 4;
+    if (!(await pacer.take(item.chatId, leased))) {
+      await outbox.markRetry(item.id, this.owner, clock.now(), "lease_ran_out");
+      return;
+    }
     if (!lane.up) {
       await outbox.markRetry(item.id, this.owner, clock.now(), "channel_down");
       return;

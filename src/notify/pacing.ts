@@ -56,14 +56,24 @@ export class Pacer {
     return Math.max(0, at - now);
   }
 
-  /** Resolves when a message to `chatId` may go, with its slot taken. */
-  async take(chatId: string): Promise<void> {
+  /**
+   * Resolves when a message to `chatId` may go, with its slot taken (true); or, when `still` says at its
+   * turn that it should no longer go, with false and no slot taken, so the messages behind it lose no time.
+   */
+  async take(chatId: string, still: () => boolean = () => true): Promise<boolean> {
     const wait = this.chatWait(chatId);
     if (wait > 0) await this.clock.sleep(wait);
     // The overall window is granted in turn, one send at a time.
-    const turn = this.chain.then(() => this.overall(chatId));
-    this.chain = turn.catch(() => undefined);
-    await turn;
+    const turn = this.chain.then(async () => {
+      if (!still()) return false;
+      await this.overall(chatId);
+      return true;
+    });
+    this.chain = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
   }
 
   /** A 429: the chat gets nothing for `ms`. */
