@@ -1,0 +1,17 @@
+/**
+ * The bot as `npm start` composes it (settings from the environment, every channel they turn on),
+ * in a process that loads its code first and starts only when told: a line `go` on stdin. A
+ * supervisor keeps one such process warm, so a restart after `kill -9` costs the start-up, not the
+ * imports. Prints `started` once the service runs.
+ */
+import { createInterface } from "node:readline";
+import { loadConfig } from "../../src/config/settings.js";
+import { startService } from "../../src/service.js";
+import { createLogger, logDestination } from "../../src/util/logger.js";
+
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) if (line.trim() === "go") break;
+const config = loadConfig();
+const logger = createLogger(config.LOG_LEVEL, logDestination(config.LOG_FORMAT));
+await startService(config, { logger });
+process.stdout.write("started\n");
