@@ -66,6 +66,12 @@ export async function telegramReport(ana: FakeUser, options: { anonymous?: boole
   }
   await ana.say("La luminaria de la esquina lleva dos semanas apagada");
   await ana.expect("envíala ahora", ms);
+  return finishTelegramReport(ana, options);
+}
+
+/** The rest of `telegramReport`, from the question for a photo to the folio. */
+export async function finishTelegramReport(ana: FakeUser, options: { anonymous?: boolean; photo?: boolean; wait?: number } = {}): Promise<string> {
+  const ms = options.wait ?? 5000;
   if (options.photo) await ana.sendPhoto(await readFile(join(import.meta.dirname, "..", "fixtures", "bache.png")));
   else await ana.press("Omitir", undefined, ms);
   await ana.expect("ubicación exacta", ms);
