@@ -36,7 +36,23 @@ export function writeConcernTimeout(): Error {
 }
 
 /** The calls of the wrapped repositories that only read. */
-const READS = new Set(["get", "byId", "byFolio", "byCitizen", "count", "list", "countByStatus", "inbox", "inboxCounts", "summaries", "nearby", "undispatched", "unfinished", "withPending", "drafts"]);
+const READS = new Set([
+  "get",
+  "byId",
+  "byFolio",
+  "byCitizen",
+  "count",
+  "list",
+  "countByStatus",
+  "inbox",
+  "inboxCounts",
+  "summaries",
+  "nearby",
+  "undispatched",
+  "unfinished",
+  "withPending",
+  "drafts",
+]);
 
 export function faulty(store: Store): FaultyStore {
   let down = false;
