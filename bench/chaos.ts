@@ -38,7 +38,8 @@ const counts = await runChaos({
   // Citizens and announcements spread over the first half of the kills.
   spreadMs: (kills * maxUpMs) / 4,
   announceEveryMs: (kills * maxUpMs) / 8 / Math.max(1, number("CHAOS_ANNOUNCEMENTS", 4)),
-  patienceMs: number("CHAOS_PATIENCE_MS", 180_000),
+  // A conversation that waits this long for one answer is stuck (a restart costs seconds, not minutes).
+  patienceMs: number("CHAOS_PATIENCE_MS", 600_000),
   progress: (line) => process.stdout.write(`  ${line}\n`),
   ...(process.env.CHAOS_LOG ? { logs: (text: string) => appendFileSync(process.env.CHAOS_LOG as string, `${text}\n`) } : {}),
 });

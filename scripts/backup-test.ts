@@ -15,6 +15,7 @@ import { isDeepStrictEqual, promisify } from "node:util";
 import type { Store } from "../src/store/ports.js";
 import { FakeBotApi } from "../test/fakes/bot-api.js";
 import { tempDir } from "../test/helpers/app.js";
+import { withDatabase } from "../test/helpers/mongo.js";
 import { telegramReport } from "../test/helpers/secretariat.js";
 import { type RunningBot, runBot, telegramEnv } from "../test/helpers/service.js";
 
@@ -79,7 +80,8 @@ async function check(fake: FakeBotApi, env: Record<string, string>, dataDir: str
     for (const folio of folios) if (!isDeepStrictEqual(before.reports[folio], after.reports[folio])) problems.push(`report ${folio} differs after the restore`);
     for (const folio of Object.keys(after.reports)) if (!(folio in before.reports)) problems.push(`report ${folio} appeared after the restore`);
     if (before.photos.length === 0 || !isDeepStrictEqual(before.photos, after.photos)) problems.push("the report's photo is not restored");
-    if (before.conversation === null || !isDeepStrictEqual(before.conversation, after.conversation)) problems.push("the conversation left half way is not restored");
+    if (before.conversation === null || !isDeepStrictEqual(before.conversation, after.conversation))
+      problems.push("the conversation left half way is not restored");
     if (before.outbox === null || !isDeepStrictEqual(before.outbox, after.outbox)) problems.push("the scheduled outbox row is not restored");
     const half = fake.user(HALF_WAY);
     await half.say("Metepec");
@@ -105,13 +107,6 @@ async function embedded(fake: FakeBotApi): Promise<string[]> {
   return problems;
 }
 
-/** The URI with another database in its path. */
-function withDatabase(uri: string, db: string): string {
-  const url = new URL(uri);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
 async function installed(tool: string): Promise<boolean> {
   return exec(tool, ["--version"]).then(
     () => true,
@@ -130,7 +125,15 @@ async function mongodb(fake: FakeBotApi, uri: string): Promise<string[]> {
   try {
     const before = await fill(fake, env(source), undefined);
     await exec("mongodump", [`--uri=${withDatabase(uri, source)}`, `--archive=${archive}`, "--gzip", "--quiet"]);
-    await exec("mongorestore", [`--uri=${withDatabase(uri, "admin")}`, `--archive=${archive}`, "--gzip", "--quiet", `--nsFrom=${source}.*`, `--nsTo=${target}.*`]);
+    await exec("mongorestore", [
+      // No database in the URI: where to restore is said by --nsTo.
+      `--uri=${withDatabase(uri, "")}`,
+      `--archive=${archive}`,
+      "--gzip",
+      "--quiet",
+      `--nsFrom=${source}.*`,
+      `--nsTo=${target}.*`,
+    ]);
     return await check(fake, env(target), undefined, before);
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -19,7 +19,7 @@ it("killed with SIGKILL 10 times mid-conversations and mid-broadcast: nothing lo
     subscribers: 40,
     announcements: 2,
     maxUpMs: 1000,
-    holdMs: 200,
+    holdMs: 500,
     spreadMs: 3000,
     announceEveryMs: 3000,
     patienceMs: 120_000,

@@ -15,6 +15,7 @@ import { openMongoStore } from "../src/store/mongo/index.js";
 import { FakeBotApi } from "./fakes/bot-api.js";
 import { tempDir } from "./helpers/app.js";
 import { seeded } from "./helpers/chaos.js";
+import { withDatabase } from "./helpers/mongo.js";
 import { type Running, start } from "./helpers/process.js";
 import { METEPEC, telegramReport } from "./helpers/secretariat.js";
 import { freePort, processEnv } from "./helpers/service.js";
@@ -24,13 +25,6 @@ const MONGODB_URI = process.env.MONGODB_URI;
 const CITIZENS = 8;
 const SUBSCRIBERS = 200;
 const SECRET = `scale-out-${randomUUID()}`;
-
-/** The URI with another database in its path. */
-function withDatabase(uri: string, db: string): string {
-  const url = new URL(uri);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
 
 /** Waits until the process answers /readyz with 200 (its store answers, its webhook is set). */
 async function ready(port: number, process: Running): Promise<void> {
