@@ -17,7 +17,7 @@
  * bookkeeping, not that window; `holdMs: 0` kills with sends in that window too.
  */
 import { openEmbeddedStore } from "../../src/store/embedded/index.js";
-import { FakeBotApi } from "../fakes/bot-api.js";
+import { buttons, FakeBotApi } from "../fakes/bot-api.js";
 import { tempDir } from "./app.js";
 import { type Running, start } from "./process.js";
 import { METEPEC, telegramReport } from "./secretariat.js";
@@ -199,7 +199,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosCounts> {
     bot = undefined;
     for (const [i, outcome] of outcomes.entries()) {
       if (!(outcome instanceof Error)) continue;
-      const transcript = fake.chat(700_000 + i).map((m) => `  bot: ${(m.sentText ?? m.text).slice(0, 60).replace(/\n/g, " ")}`);
+      const transcript = fake
+        .chat(700_000 + i)
+        .map((m) => `  bot #${m.message_id}: ${(m.sentText ?? m.text).slice(0, 60).replace(/\n/g, " ")} [${buttons(m).join(" | ")}]${m.edited ? " (edited)" : ""}`);
       o.logs?.(`--- citizen ${700_000 + i} stuck\n${transcript.join("\n")}`);
     }
 

@@ -58,9 +58,9 @@ export async function telegramReport(ana: FakeUser, options: { anonymous?: boole
   await ana.expect("Comparte tu ubicación", ms);
   await ana.say("Metepec");
   await ana.press("Alumbrado público", undefined, ms);
-  // A report of the same problem nearby is offered first: this one is another.
-  const next = await ana.expect(/Describe el problema|¿Es el mismo problema\?/, ms);
-  if (next.text.includes("¿Es el mismo problema?")) {
+  // Reports of the same problem nearby are offered first (one, or several to choose from): this one is another.
+  const next = await ana.expect(/Describe el problema|el mismo problema\?/, ms);
+  if (next.text.includes("el mismo problema?")) {
     await ana.press("Es otro problema", undefined, ms);
     await ana.expect("Describe el problema", ms);
   }
