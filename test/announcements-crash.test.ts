@@ -10,7 +10,8 @@ import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { FakeBotApi } from "./fakes/bot-api.js";
 import { tempDir } from "./helpers/app.js";
 import { type Running, start } from "./helpers/process.js";
-import { seedSubscribers } from "./helpers/subscribers.js";
+import { processEnv } from "./helpers/service.js";
+import { scheduleAnnouncement, seedSubscribers } from "./helpers/subscribers.js";
 
 const N = 1000;
 let fake: FakeBotApi | undefined;
@@ -28,37 +29,15 @@ it("kill -9 mid-broadcast and a restart: every subscriber gets the announcement 
   const store = await openEmbeddedStore(dataDir);
   const now = new Date();
   await seedSubscribers(store, { count: N, first: 800_000, municipality: "15054", now });
-  await store.announcements.insert({
-    id: "A-1",
-    municipality: "15054",
-    text: "Sesión del Secretariado Técnico",
-    photo: null,
-    audiences: ["subscribers"],
-    at: now,
-    state: "scheduled",
-    createdBy: "admin",
-    createdAt: now,
-    queuedAt: null,
-    recipients: null,
-  });
+  await scheduleAnnouncement(store, { id: "A-1", municipality: "15054", text: "Sesión del Secretariado Técnico", at: now, now });
   await store.close();
   fake.enforce({ perSecond: 300, chatGapMs: 100, groupPerMinute: 200 });
-  const env = {
-    DATA_DIR: dataDir,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    WEB_CHAT_ENABLED: "false",
-    DIGEST_HOUR: "off",
-    LOG_LEVEL: "warn",
-    TELEGRAM_BOT_TOKEN: fake.token,
-    TELEGRAM_API_ROOT: fake.url,
+  const env = processEnv(dataDir, fake, {
     TELEGRAM_THROTTLE: "true",
     TELEGRAM_MAX_PER_SECOND: "300",
     TELEGRAM_CHAT_INTERVAL_MS: "100",
     TELEGRAM_GROUP_MAX_PER_MINUTE: "200",
-    // What the killed process held goes out again after this lease, not a minute.
-    OUTBOX_LEASE_SECONDS: "5",
-  };
+  });
   const api = fake;
   child = start("src/main.ts", [], env);
   await api.until(() => (api.sent.length >= 300 ? true : undefined), 60_000, "300 messages before the kill");

@@ -174,13 +174,21 @@ export class ConversationService {
    * platform should then deliver it again later.
    */
   async accept(message: InboundMessage, send: Sender): Promise<{ result: "duplicate" } | { result: "accepted"; done: Promise<HandleResult> }> {
-    const { deps } = this;
-    const inboundId = `${message.channel}:${message.messageId}`;
-    if ((await deps.inbound.claim(inboundId, deps.clock.now(), CLAIM_LEASE_MS, toJournal(message))) === "duplicate") {
-      deps.observer?.handled(message.channel, "duplicate", 0);
+    if ((await this.journal(message)) === "duplicate") {
+      this.deps.observer?.handled(message.channel, "duplicate", 0);
       return { result: "duplicate" };
     }
     return { result: "accepted", done: this.handle(message, send, { journaled: true }) };
+  }
+
+  /**
+   * Claims a message with its journal before it is handled, for a platform that forgets it once
+   * told so (Telegram long polling: asking for the next updates confirms these, and grammY's runner
+   * asks before it has handled them). `claimed`: handle it with `journaled: true`; a process killed
+   * first leaves it to crash recovery. `duplicate`: claimed already (a redelivery); handled as usual, it is ignored.
+   */
+  journal(message: InboundMessage): Promise<ClaimResult> {
+    return this.deps.inbound.claim(`${message.channel}:${message.messageId}`, this.deps.clock.now(), CLAIM_LEASE_MS, toJournal(message));
   }
 
   /** When the citizen of this chat last wrote (the conversation's last message processed), if ever. */

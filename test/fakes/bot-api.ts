@@ -24,6 +24,8 @@ export interface BotMessage {
   chat_id: number;
   /** The text, or a photo's caption. */
   text: string;
+  /** The text as sent, before any edit changed `text`. */
+  sentText?: string;
   reply_markup?: Markup;
   /** When the fake received it (performance.now()). */
   at: number;
@@ -520,6 +522,7 @@ export class FakeBotApi {
       message_id: this.nextMessageId(chatId),
       chat_id: chatId,
       text,
+      sentText: text,
       reply_markup: markup,
       at: performance.now(),
       ...(photo ? { photo } : {}),
@@ -618,12 +621,12 @@ export class FakeUser {
 
   /**
    * Presses the inline button whose label matches: on `message`, or on the newest reply to the
-   * user's last action that has it, waiting for that reply to arrive.
+   * user's last action that has it, waiting up to `ms` for that reply to arrive.
    */
-  async press(label: string | RegExp, message?: BotMessage): Promise<number> {
+  async press(label: string | RegExp, message?: BotMessage, ms = 5000): Promise<number> {
     const matches = (t: string) => (typeof label === "string" ? t === label : label.test(t));
     const hasButton = (m: BotMessage) => m.reply_markup?.inline_keyboard?.flat().some((b) => matches(b.text) && b.callback_data !== undefined);
-    const target = message ?? (await this.api.until(() => [...this.replies].reverse().find(hasButton), 5000, `a button ${label}`, this.chatId));
+    const target = message ?? (await this.api.until(() => [...this.replies].reverse().find(hasButton), ms, `a button ${label}`, this.chatId));
     const button = target.reply_markup?.inline_keyboard?.flat().find((b) => matches(b.text));
     if (!button?.callback_data) throw new Error(`no button ${label} on that message`);
     this.read = this.messages.length;

@@ -19,6 +19,8 @@ export interface Fault {
 export interface FaultyStore extends Store {
   /** While set, every call fails as a dropped connection does. */
   down: boolean;
+  /** While this says so, every write fails as a dropped connection does; reads still answer. */
+  writesDown?: () => boolean;
   /** The next calls of `repo.method` fail as `fault` says. */
   fail(repo: Repo, method: string, fault: Fault): void;
 }
@@ -33,8 +35,28 @@ export function writeConcernTimeout(): Error {
   return Object.assign(new Error("waiting for replication timed out"), { name: "MongoWriteConcernError", code: 64 });
 }
 
+/** The calls of the wrapped repositories that only read. */
+const READS = new Set([
+  "get",
+  "byId",
+  "byFolio",
+  "byCitizen",
+  "count",
+  "list",
+  "countByStatus",
+  "inbox",
+  "inboxCounts",
+  "summaries",
+  "nearby",
+  "undispatched",
+  "unfinished",
+  "withPending",
+  "drafts",
+]);
+
 export function faulty(store: Store): FaultyStore {
   let down = false;
+  let writesDown: (() => boolean) | undefined;
   const faults = new Map<string, Fault & { left: number }>();
   const wrap = <T extends object>(name: Repo, repo: T): T =>
     new Proxy(repo, {
@@ -42,7 +64,7 @@ export function faulty(store: Store): FaultyStore {
         const value = Reflect.get(target, prop, receiver);
         if (typeof value !== "function") return value;
         return async (...args: unknown[]) => {
-          if (down) throw connectionLost();
+          if (down || (writesDown?.() && !READS.has(String(prop)))) throw connectionLost();
           const fault = faults.get(`${name}.${String(prop)}`);
           if (!fault || fault.left <= 0) return value.apply(target, args);
           fault.left--;
@@ -64,5 +86,6 @@ export function faulty(store: Store): FaultyStore {
       faults.set(`${repo}.${method}`, { ...fault, left: fault.times ?? 1 });
     },
   };
+  Object.defineProperty(out, "writesDown", { get: () => writesDown, set: (v: (() => boolean) | undefined) => (writesDown = v) });
   return Object.defineProperty(out, "down", { get: () => down, set: (v: boolean) => (down = v) }) as FaultyStore;
 }

@@ -34,7 +34,13 @@ export function start(script: string, args: string[], env: Record<string, string
           child.stdout.off("data", check);
           resolve();
         };
+        // A process that ends first never prints it: no timer left behind.
+        const ended = () => {
+          clearTimeout(timer);
+          reject(new Error(`${script} ended before printing ${pattern}:\n${stdout}\n${stderr}`));
+        };
         child.stdout.on("data", check);
+        child.once("close", ended);
         check();
       }),
   };

@@ -47,28 +47,38 @@ export function cardOf(group: FakeGroup, folio: string): BotMessage | undefined 
   return [...group.messages].reverse().find((m) => m.text.startsWith(`🗂 ${folio}`));
 }
 
-/** A Telegram citizen files a report (with follow-up, or anonymous) with a photo; resolves with its folio. */
-export async function telegramReport(ana: FakeUser, options: { anonymous?: boolean; photo?: boolean } = {}): Promise<string> {
+/**
+ * A Telegram citizen files a report (with follow-up, or anonymous) with a photo; resolves with its folio.
+ * `wait`: how long they wait for each answer (longer when the bot may be down and restarting).
+ */
+export async function telegramReport(ana: FakeUser, options: { anonymous?: boolean; photo?: boolean; wait?: number } = {}): Promise<string> {
+  const ms = options.wait ?? 5000;
   await ana.say("/reportar");
-  await ana.press("Sí");
-  await ana.expect("Comparte tu ubicación");
+  await ana.press("Sí", undefined, ms);
+  await ana.expect("Comparte tu ubicación", ms);
   await ana.say("Metepec");
-  await ana.press("Alumbrado público");
-  // A report of the same problem nearby is offered first: this one is another.
-  const next = await ana.expect(/Describe el problema|¿Es el mismo problema\?/);
-  if (next.text.includes("¿Es el mismo problema?")) {
-    await ana.press("Es otro problema");
-    await ana.expect("Describe el problema");
+  await ana.press("Alumbrado público", undefined, ms);
+  // Reports of the same problem nearby are offered first (one, or several to choose from): this one is another.
+  const next = await ana.expect(/Describe el problema|el mismo problema\?/, ms);
+  if (next.text.includes("el mismo problema?")) {
+    await ana.press("Es otro problema", undefined, ms);
+    await ana.expect("Describe el problema", ms);
   }
   await ana.say("La luminaria de la esquina lleva dos semanas apagada");
-  await ana.expect("envíala ahora");
+  await ana.expect("envíala ahora", ms);
+  return finishTelegramReport(ana, options);
+}
+
+/** The rest of `telegramReport`, from the question for a photo to the folio. */
+export async function finishTelegramReport(ana: FakeUser, options: { anonymous?: boolean; photo?: boolean; wait?: number } = {}): Promise<string> {
+  const ms = options.wait ?? 5000;
   if (options.photo) await ana.sendPhoto(await readFile(join(import.meta.dirname, "..", "fixtures", "bache.png")));
-  else await ana.press("Omitir");
-  await ana.expect("ubicación exacta");
+  else await ana.press("Omitir", undefined, ms);
+  await ana.expect("ubicación exacta", ms);
   await ana.say("Av. Juárez 12, col. Centro");
-  await ana.expect("¿Cómo quieres enviar tu reporte?");
-  await ana.press(options.anonymous ? /Anónimo/ : "Con seguimiento por este chat");
-  await ana.press("Enviar reporte");
-  const created = await ana.expect(/folio (MET-\d{4}-\d{6})/);
+  await ana.expect("¿Cómo quieres enviar tu reporte?", ms);
+  await ana.press(options.anonymous ? /Anónimo/ : "Con seguimiento por este chat", undefined, ms);
+  await ana.press("Enviar reporte", undefined, ms);
+  const created = await ana.expect(/folio (MET-\d{4}-\d{6})/, ms);
   return /folio (MET-\d{4}-\d{6})/.exec(created.text)?.[1] as string;
 }

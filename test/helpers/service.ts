@@ -59,6 +59,24 @@ export function telegramEnv(fake: { token: string; url: string }, extra: Record<
   return { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, TELEGRAM_THROTTLE: "false", ...extra };
 }
 
+/**
+ * The environment of a bot process (`npm start`) on `dataDir` against a fake Bot API: no web chat, no
+ * digest, warnings only, and what a killed process held in the outbox goes out again after 5 s, not a minute.
+ */
+export function processEnv(dataDir: string, fake: { token: string; url: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    WEB_CHAT_ENABLED: "false",
+    DIGEST_HOUR: "off",
+    LOG_LEVEL: "warn",
+    OUTBOX_LEASE_SECONDS: "5",
+    ...telegramEnv(fake),
+    ...extra,
+  };
+}
+
 /** A port nothing listens on right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();

@@ -1,4 +1,4 @@
-/** Citizens of Telegram who accepted the privacy notice and subscribed to a municipality's announcements. */
+/** Citizens of Telegram who accepted the privacy notice and subscribed to a municipality's announcements, and announcements for them. */
 import type { Language } from "../../src/locale/languages.js";
 import type { Store } from "../../src/store/ports.js";
 
@@ -18,4 +18,24 @@ export async function seedSubscribers(
     ids.push(chatId);
   }
   return ids;
+}
+
+/** An announcement to a municipality's subscribers, due at `at`, as the admin schedules it. */
+export async function scheduleAnnouncement(
+  store: Pick<Store, "announcements">,
+  options: { id: string; municipality: string; text: string; at: Date; now: Date },
+): Promise<void> {
+  await store.announcements.insert({
+    id: options.id,
+    municipality: options.municipality,
+    text: options.text,
+    photo: null,
+    audiences: ["subscribers"],
+    at: options.at,
+    state: "scheduled",
+    createdBy: "admin",
+    createdAt: options.now,
+    queuedAt: null,
+    recipients: null,
+  });
 }

@@ -77,6 +77,8 @@ export class TelegramChannel {
   private readonly keyboards = new Map<string, number>();
   /** Photos of the store already uploaded, by their id: Telegram's file id for each. */
   private readonly photoIds = new Map<string, string>();
+  /** Citizens' messages this process claimed with their journal on arrival, not handled yet: theirs to finish. */
+  private readonly journaled = new Set<string>();
   /** Chats showing our reply keyboard (the location button), to be removed with the next plain message. */
   private readonly replyKeyboards = new Map<string, true>();
 
@@ -114,6 +116,14 @@ export class TelegramChannel {
     const groups = options.groups;
     if (groups) this.bot.drop((ctx) => !ctx.chat || ctx.chat.type === "private").use((ctx) => this.onGroupUpdate(ctx, groups));
     this.bot.use((ctx) => this.onUpdate(ctx.update));
+    // Long polling: the runner asks for the next updates, which tells Telegram these are delivered,
+    // before it has handled them. Each citizen's message is claimed with its journal as it arrives,
+    // so a process killed before handling it leaves it to crash recovery instead of losing it.
+    this.bot.api.config.use(async (prev, method, payload, signal) => {
+      const res = await prev(method, payload, signal);
+      if (method === "getUpdates" && res.ok) await this.journal(res.result as Update[]);
+      return res;
+    });
     this.bot.catch((err) => this.options.logger.error({ channel: "telegram", err: errorInfo(err.error) }, "telegram update failed"));
   }
 
@@ -219,13 +229,35 @@ export class TelegramChannel {
     });
   }
 
-  /** `claimed`: the update's id is already recorded (a group update), so it is answered without asking again. */
-  private async onUpdate(update: Update, claimed = false): Promise<void> {
-    const event = readUpdate(update, {
+  private read(update: Update): TelegramEvent {
+    return readUpdate(update, {
       commands: this.commands,
       username: this.bot.botInfo.username,
       photo: (fileId, size) => telegramPhoto(this.bot.api, this.options.config.TELEGRAM_API_ROOT, this.options.config.TELEGRAM_BOT_TOKEN, fileId, size),
     });
+  }
+
+  /** Claims the citizens' messages of a batch of updates with their journal (see the constructor); a store that cannot is logged, and they are claimed when handled. */
+  private async journal(updates: readonly Update[]): Promise<void> {
+    const { conversations, logger } = this.options;
+    await Promise.all(
+      updates.map(async (update) => {
+        const event = this.read(update);
+        if (event.kind !== "citizen") return;
+        const messageId = `${this.bot.botInfo.id}:${update.update_id}`;
+        try {
+          const message = { channel: "telegram" as const, chatId: event.chatId, messageId, content: event.content, languageHint: event.languageHint };
+          if ((await conversations.journal(message)) === "claimed") this.journaled.add(messageId);
+        } catch (err) {
+          logger.warn({ channel: "telegram", err: errorInfo(err) }, "telegram update not journaled on arrival");
+        }
+      }),
+    );
+  }
+
+  /** `claimed`: the update's id is already recorded (a group update), so it is answered without asking again. */
+  private async onUpdate(update: Update, claimed = false): Promise<void> {
+    const event = this.read(update);
     if (event.kind === "malformed") {
       this.options.logger.warn({ channel: "telegram", field: event.path }, "telegram update ignored: not the shape Telegram documents");
       return;
@@ -239,11 +271,12 @@ export class TelegramChannel {
     // Acknowledging the press and tidying old buttons run alongside the answer, not before it, and only
     // for an update seen for the first time: a redelivered one changes nothing the citizen sees.
     let tidied: Promise<unknown> = Promise.resolve();
+    const messageId = `${this.bot.botInfo.id}:${update.update_id}`;
     await this.options.conversations.handle(
       {
         channel: "telegram",
         chatId: event.chatId,
-        messageId: `${this.bot.botInfo.id}:${update.update_id}`,
+        messageId,
         content: event.content,
         languageHint: event.languageHint,
       },
@@ -254,6 +287,7 @@ export class TelegramChannel {
           tidied = tidy.done;
           return tidy.stale ? "drop" : undefined;
         },
+        journaled: this.journaled.delete(messageId),
       },
     );
     await tidied;
