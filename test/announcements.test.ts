@@ -7,12 +7,12 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type App, adminDeps } from "../src/app.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
-import { buttons, FakeBotApi, type FakeLimits } from "./fakes/bot-api.js";
+import { buttons, type FakeLimits } from "./fakes/bot-api.js";
 import { addMembers, linkedGroup, METEPEC, people } from "./helpers/secretariat.js";
-import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+import { fakeTelegramPerTest } from "./helpers/service.js";
 import { seedSubscribers } from "./helpers/subscribers.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -30,17 +30,7 @@ const LIMITS_ENV = {
   DIGEST_HOUR: "off",
 };
 
-let fake: FakeBotApi;
-let bot: RunningBot | undefined;
-
-beforeEach(async () => {
-  fake = await FakeBotApi.start();
-});
-afterEach(async () => {
-  await bot?.stop();
-  bot = undefined;
-  await fake.close();
-});
+const telegram = fakeTelegramPerTest();
 
 /** Citizens of Telegram (ids from `first`) who accepted the privacy notice and subscribed to Metepec; every fifth speaks English. */
 function subscribers(app: App, count: number, first = 700_000): Promise<number[]> {
@@ -53,12 +43,14 @@ const admin = (app: App, line: string[]) =>
     adminDeps(app, (chat) => import("../src/secretariat/chat-rights.js").then((m) => m.checkChatRights(botApi(), chat))),
   );
 const botApi = () => {
-  if (!bot?.service.telegram) throw new Error("no telegram");
-  return bot.service.telegram.bot.api;
+  const channel = telegram.bot.service.telegram;
+  if (!channel) throw new Error("no telegram");
+  return channel.bot.api;
 };
 
 /** Resolves when `n` messages holding `text` were sent. */
 function sentWith(text: string, n: number, ms = 60_000) {
+  const { fake } = telegram;
   return fake.until(() => (fake.sent.filter((m) => m.text.includes(text)).length >= n ? true : undefined), ms, `${n} messages with «${text}»`);
 }
 
@@ -73,7 +65,7 @@ async function settle(app: App, id: string): Promise<{ sent: number; pending: nu
 
 describe("announcements", () => {
   it("a citizen subscribes to a municipality's announcements with consent, from the menu's «Avisos de mi municipio», and baja unsubscribes", async () => {
-    bot = await runBot(telegramEnv(fake));
+    const { fake, bot } = await telegram.start();
     const app = bot.service.app;
     const rosa = fake.user(7101);
     await rosa.say("/start");
@@ -113,7 +105,7 @@ describe("announcements", () => {
   });
 
   it("2,000 subscribers and a channel each get the announcement exactly once, under Telegram's limits (no 429), and the status counts them", async () => {
-    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const { fake, bot } = await telegram.start(LIMITS_ENV);
     const app = bot.service.app;
     const ids = await subscribers(app, 2000);
     fake.channel({ id: CHANNEL, username: "avisos_metepec", title: "Avisos Metepec", type: "channel", bot: "administrator", canPost: true });
@@ -144,7 +136,7 @@ describe("announcements", () => {
   }, 120_000);
 
   it("a 429 holds that recipient back exactly as long as Telegram asks, the others go on; a citizen who blocked the bot is unsubscribed", async () => {
-    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const { fake, bot } = await telegram.start(LIMITS_ENV);
     const app = bot.service.app;
     const [first, blocked, ...rest] = await subscribers(app, 6);
     fake.blocked.add(blocked);
@@ -179,7 +171,7 @@ describe("announcements", () => {
   });
 
   it("a channel where the bot is not an administrator is explained and not linked; my_chat_member keeps the list true", async () => {
-    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const { fake, bot } = await telegram.start(LIMITS_ENV);
     const app = bot.service.app;
     fake.channel({ id: CHANNEL, username: "avisos_metepec", title: "Avisos Metepec", type: "channel", bot: "member", canPost: false });
     const refused = await admin(app, ["channel", "link", "--municipality", "15054", "--chat", "@avisos_metepec"]);
@@ -210,7 +202,7 @@ describe("announcements", () => {
   });
 
   it("/aviso in the secretariat's group: text and photo, audience, time, a preview identical to what is sent, Enviar; a topic gets it in its thread; /avisos_estado", async () => {
-    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const { fake, bot } = await telegram.start(LIMITS_ENV);
     const app = bot.service.app;
     await addMembers(bot);
     const group = await linkedGroup(fake, SECRETARIAT_GROUP, "Secretariado Metepec", people.beatriz, METEPEC);
@@ -268,7 +260,8 @@ describe("announcements", () => {
   });
 
   it("a scheduled announcement waits for its time across a restart, and a cancelled one never goes", async () => {
-    bot = await runBot(telegramEnv(fake, LIMITS_ENV));
+    const { fake } = telegram;
+    let { bot } = await telegram.start(LIMITS_ENV);
     let app = bot.service.app;
     const [sub] = await subscribers(app, 1);
     const at = new Date(bot.clock.now().getTime() + 3 * 3600_000);
@@ -292,7 +285,7 @@ describe("announcements", () => {
   });
 
   it("refuses what cannot go: no text, too long for a photo's caption, a time past, an unknown municipality, a member of another municipality", async () => {
-    bot = await runBot(telegramEnv(fake));
+    const { bot } = await telegram.start();
     const app = bot.service.app;
     const members = await addMembers(bot);
     const a = app.secretariat.announcements;

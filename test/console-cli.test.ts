@@ -1,19 +1,9 @@
 /** The console command itself, driven through a pipe as a script would. */
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "./helpers/app.js";
+import { run } from "./helpers/process.js";
 
-function chat(args: string[], input: string, dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("npx", ["tsx", "src/chat.ts", ...args], { env: { ...process.env, DATA_DIR: dataDir } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const chat = (args: string[], input: string, dataDir: string) => run("src/chat.ts", args, { DATA_DIR: dataDir }, input);
 
 describe("npm run chat", () => {
   it("plays a scripted report through a pipe, numbered choices and no colour codes, and exits cleanly", async () => {

@@ -145,10 +145,9 @@ describe(`hostile input through every channel adapter (${RUNS} each)`, () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 30 }), types, hostileText, async (who, type, body) => {
         const citizen = network.citizen(`52172200000${String(who).padStart(2, "0")}`);
-        const before = network.sent.length;
         network.deliver(network.message(citizen.chatId, { type, body }));
-        // Text is answered; other types are answered or (statuses, groups) ignored: wait a little either way.
-        await network.until(() => (network.sent.length > before ? true : undefined), 300, "an answer").catch(() => undefined);
+        // Text is answered; other types are answered or (statuses, groups) ignored: either way, handled before the next.
+        await bot.service.app.conversations.idle();
       }),
       { numRuns: RUNS },
     );

@@ -5,34 +5,25 @@
  * (value asked); each change is an event and reaches the commitment's follower once; members of
  * another municipality and strangers are refused and nothing changes.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type BotMessage, buttons, FakeBotApi, type FakeGroup } from "./fakes/bot-api.js";
+import { describe, expect, it } from "vitest";
+import { type BotMessage, buttons, type FakeGroup } from "./fakes/bot-api.js";
 import { dayFrom, importPlan, metepecPlan } from "./helpers/plans.js";
 import { addMembers, cardOf, linkedGroup, people, telegramReport } from "./helpers/secretariat.js";
-import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+import { fakeTelegramPerTest } from "./helpers/service.js";
 
 const METEPEC_GROUP = -1001000000054;
 
-let fake: FakeBotApi;
-let bot: RunningBot | undefined;
-
-beforeEach(async () => {
-  fake = await FakeBotApi.start();
-});
-afterEach(async () => {
-  await bot?.stop();
-  bot = undefined;
-  await fake.close();
-});
+const telegram = fakeTelegramPerTest();
 
 /** The alert or toast of the press after `before` answers. */
 async function answered(before: number): Promise<{ text?: string; show_alert?: boolean }> {
+  const { fake } = telegram;
   await fake.until(() => (fake.callsOf("answerCallbackQuery").length > before ? true : undefined));
   return (fake.callsOf("answerCallbackQuery").at(-1)?.payload ?? {}) as { text?: string; show_alert?: boolean };
 }
 
 async function press(group: FakeGroup, who: (typeof people)[keyof typeof people], label: string, on: BotMessage) {
-  const before = fake.callsOf("answerCallbackQuery").length;
+  const before = telegram.fake.callsOf("answerCallbackQuery").length;
   await group.press(who, label, on);
   return answered(before);
 }
@@ -43,16 +34,16 @@ function now(group: FakeGroup, id: number): BotMessage {
 }
 
 function shows(group: FakeGroup, id: number, text: string): Promise<BotMessage> {
-  return fake.until(() => (now(group, id)?.text.includes(text) ? now(group, id) : undefined), 5000, `message ${id} showing ${text}`);
+  return telegram.fake.until(() => (now(group, id)?.text.includes(text) ? now(group, id) : undefined), 5000, `message ${id} showing ${text}`);
 }
 
 function arrived(group: FakeGroup, count: number, text: string): Promise<BotMessage> {
-  return fake.until(() => group.messages.slice(count).find((m) => m.text.includes(text)), 5000, `a message with ${text}`);
+  return telegram.fake.until(() => group.messages.slice(count).find((m) => m.text.includes(text)), 5000, `a message with ${text}`);
 }
 
 describe("/compromisos in the secretariat's group", () => {
   it("a member marks a milestone done, moves a date and updates an indicator; each change reaches the follower once", async () => {
-    bot = await runBot(telegramEnv(fake, { DIGEST_HOUR: "off" }));
+    const { fake, bot } = await telegram.start({ DIGEST_HOUR: "off" });
     await addMembers(bot);
     const app = bot.service.app;
     await importPlan(app, metepecPlan(bot.clock.now()));
@@ -151,7 +142,7 @@ describe("/compromisos in the secretariat's group", () => {
   });
 
   it("a report's card links it to a commitment: the card says so, and the report's citizen hears of the commitment's changes", async () => {
-    bot = await runBot(telegramEnv(fake, { DIGEST_HOUR: "off" }));
+    const { fake, bot } = await telegram.start({ DIGEST_HOUR: "off" });
     const { beatriz } = await addMembers(bot);
     const app = bot.service.app;
     await importPlan(app, metepecPlan(bot.clock.now()));
@@ -183,7 +174,7 @@ describe("/compromisos in the secretariat's group", () => {
   });
 
   it("a municipality without a plan is told how to load one; outside a linked group the command says where it works", async () => {
-    bot = await runBot(telegramEnv(fake, { DIGEST_HOUR: "off" }));
+    const { fake, bot } = await telegram.start({ DIGEST_HOUR: "off" });
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     let count = group.messages.length;

@@ -1,42 +1,32 @@
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
-import { type BotMessage, buttons, FakeBotApi, type FakeGroup } from "./fakes/bot-api.js";
+import { type BotMessage, buttons, type FakeGroup } from "./fakes/bot-api.js";
 import { addMembers, cardOf, linkedGroup, METEPEC, people, telegramReport } from "./helpers/secretariat.js";
-import { type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+import { fakeTelegramPerTest } from "./helpers/service.js";
 
 const _FIXTURES = join(import.meta.dirname, "fixtures");
 const METEPEC_GROUP = -1001000000054;
 const TOLUCA_GROUP = -1001000000106;
 
-let fake: FakeBotApi;
-let bot: RunningBot | undefined;
-
-beforeEach(async () => {
-  fake = await FakeBotApi.start();
-});
-afterEach(async () => {
-  await bot?.stop();
-  bot = undefined;
-  await fake.close();
-});
+const telegram = fakeTelegramPerTest();
 
 /** No digest unless a test asks for one: it would come at an hour that depends on when the test runs. */
-const env = (extra: Record<string, string> = {}) => telegramEnv(fake, { DIGEST_HOUR: "off", ...extra });
+const start = (extra: Record<string, string> = {}) => telegram.start({ DIGEST_HOUR: "off", ...extra });
 
 /** The answer to the last press in the group: what the member saw in the alert. */
 function lastAnswer(): { text?: string; show_alert?: boolean } {
-  return (fake.callsOf("answerCallbackQuery").at(-1)?.payload ?? {}) as { text?: string; show_alert?: boolean };
+  return (telegram.fake.callsOf("answerCallbackQuery").at(-1)?.payload ?? {}) as { text?: string; show_alert?: boolean };
 }
 
 async function answered(before: number): Promise<{ text?: string; show_alert?: boolean }> {
-  await fake.until(() => (fake.callsOf("answerCallbackQuery").length > before ? true : undefined));
+  await telegram.fake.until(() => (telegram.fake.callsOf("answerCallbackQuery").length > before ? true : undefined));
   return lastAnswer();
 }
 
 /** A console citizen files an anonymous report of a pothole in Metepec; resolves with its folio. */
 async function consoleReport(user = "luis"): Promise<string> {
-  const app = (bot as RunningBot).service.app;
+  const app = telegram.bot.service.app;
   const citizen = new ConsoleChannel({ service: app.conversations, texts: app.texts, user, lang: "es-MX" });
   let out = "";
   for (const line of ["hola", "1", "sí", "Metepec", "2"]) out += await citizen.receive(line);
@@ -50,7 +40,7 @@ async function consoleReport(user = "luis"): Promise<string> {
 
 describe("linking a Telegram group", () => {
   it("a facilitador links it with /vincular; anyone else gets a polite refusal and nothing changes; /desvincular undoes it", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const chats = bot.service.app.secretariat.chats;
     const group = fake.group(METEPEC_GROUP, "Secretariado Metepec");
@@ -112,7 +102,7 @@ describe("linking a Telegram group", () => {
   });
 
   it("removed from the group, the link says so and one line is logged; added back, the group is told it is back", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     await group.removeBot(people.beatriz);
@@ -138,7 +128,7 @@ describe("linking a Telegram group", () => {
 
 describe("report cards", () => {
   it("a report filed on the console appears as one card in Metepec's group only, with what the secretariat needs and nothing of an anonymous sender", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const metepec = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const toluca = await linkedGroup(fake, TOLUCA_GROUP, "Secretariado Toluca", people.tomas, "Toluca");
@@ -180,7 +170,7 @@ describe("report cards", () => {
   });
 
   it("a Telegram report with a photo is a photo with its caption, names its sender only when not anonymous, and links its map", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const ana = fake.user(5001);
@@ -213,7 +203,7 @@ describe("report cards", () => {
 
 describe("a group that takes no photos", () => {
   it("still gets the card, as text, with its buttons", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     fake.failNext("sendPhoto", { error_code: 400, description: "Bad Request: not enough rights to send photos to the chat" });
@@ -228,18 +218,18 @@ describe("a group that takes no photos", () => {
 
 /** Presses a button of the folio's card as it is now; resolves with the answer to the press. */
 async function pressOnCard(group: FakeGroup, who: (typeof people)[keyof typeof people], folio: string, label: string | RegExp) {
-  const card = await fake.until(() => {
+  const card = await telegram.fake.until(() => {
     const c = cardOf(group, folio);
     return c && buttons(c).some((b) => (typeof label === "string" ? b === label : label.test(b))) ? c : undefined;
   });
-  const before = fake.callsOf("answerCallbackQuery").length;
+  const before = telegram.fake.callsOf("answerCallbackQuery").length;
   await group.press(who, label, card);
   return answered(before);
 }
 
 /** Waits for the card to show `line`. */
 function cardShows(group: FakeGroup, folio: string, line: string): Promise<BotMessage> {
-  return fake.until(
+  return telegram.fake.until(
     () => {
       const c = cardOf(group, folio);
       return c?.text.includes(line) ? c : undefined;
@@ -251,12 +241,16 @@ function cardShows(group: FakeGroup, folio: string, line: string): Promise<BotMe
 
 /** The bot's question in the group after a press (a ForceReply message). */
 function question(group: FakeGroup, pattern: string): Promise<BotMessage> {
-  return fake.until(() => [...group.messages].reverse().find((m) => m.reply_markup?.force_reply && m.text.includes(pattern)), 5000, `a question ${pattern}`);
+  return telegram.fake.until(
+    () => [...group.messages].reverse().find((m) => m.reply_markup?.force_reply && m.text.includes(pattern)),
+    5000,
+    `a question ${pattern}`,
+  );
 }
 
 describe("the lifecycle through the card's buttons", () => {
   it("each press moves the report, the card is edited in place, and each public change reaches the Telegram citizen once", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const ana = fake.user(5001);
@@ -346,7 +340,7 @@ describe("the lifecycle through the card's buttons", () => {
   });
 
   it("a member of another municipality, or someone who is not a member, is refused with an alert and nothing changes", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const folio = await consoleReport();
@@ -368,7 +362,7 @@ describe("the lifecycle through the card's buttons", () => {
   });
 
   it("No procede asks the reason and Duplicado the folio; a wrong folio is asked again", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const original = await consoleReport("luis");
@@ -397,7 +391,7 @@ describe("the lifecycle through the card's buttons", () => {
 
 describe("after the change", () => {
   it("a reopened report comes back as a new card with its history; the old card loses its buttons", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const ana = fake.user(5001);
@@ -426,7 +420,8 @@ describe("after the change", () => {
   });
 
   it("a crash between a status change and its card and notice: both happen exactly once after the restart", async () => {
-    bot = await runBot(env());
+    const { fake } = telegram;
+    let { bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const ana = fake.user(5001);
@@ -466,7 +461,7 @@ describe("after the change", () => {
 
 describe("hablar: a conversation with a person", () => {
   it("reaches the group as a card; the citizen's messages go there and a member's replies come back, until the citizen leaves", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const ana = fake.user(5001, { first_name: "Ana María" });
@@ -527,7 +522,7 @@ describe("hablar: a conversation with a person", () => {
   });
 
   it("a member closes it: the citizen is told once, and their next message goes back to the menu", async () => {
-    bot = await runBot(env());
+    const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const ana = fake.user(5002);
@@ -555,7 +550,8 @@ describe("hablar: a conversation with a person", () => {
 describe("the daily digest", () => {
   it("each group gets one a day at the hour set, with new, open and overdue reports, even across restarts", async () => {
     // At hour 0 the day's digest is always due: the test does not depend on the time it runs.
-    bot = await runBot(env({ DIGEST_HOUR: "0" }));
+    const { fake } = telegram;
+    let { bot } = await start({ DIGEST_HOUR: "0" });
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const toluca = await linkedGroup(fake, TOLUCA_GROUP, "Secretariado Toluca", people.tomas, "Toluca");

@@ -3,23 +3,13 @@
  * `?start=c-15054-1` opens the commitment, Seguir asks for consent and follows it, and the
  * secretariat's milestone done reaches the citizen once; /baja stops it.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Member } from "../src/domain/model/member.js";
-import { type BotMessage, FakeBotApi } from "./fakes/bot-api.js";
+import type { BotMessage } from "./fakes/bot-api.js";
 import { importPlan, metepecPlan } from "./helpers/plans.js";
-import { type RunningBot, runBot } from "./helpers/service.js";
+import { fakeTelegramPerTest } from "./helpers/service.js";
 
-let fake: FakeBotApi;
-let bot: RunningBot | undefined;
-
-beforeEach(async () => {
-  fake = await FakeBotApi.start();
-});
-afterEach(async () => {
-  await bot?.stop();
-  bot = undefined;
-  await fake.close();
-});
+const telegram = fakeTelegramPerTest();
 
 const buttons = (m: BotMessage) => m.reply_markup?.inline_keyboard?.flat().map((b) => b.text) ?? [];
 const metepec: Member = {
@@ -34,7 +24,7 @@ const metepec: Member = {
 
 describe("commitments on telegram", () => {
   it("a deep link opens the commitment; Seguir follows it after consent; a milestone done arrives once; /baja stops notices", async () => {
-    bot = await runBot({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, TELEGRAM_THROTTLE: "false" });
+    const { fake, bot } = await telegram.start();
     const app = bot.service.app;
     await importPlan(app, metepecPlan(bot.clock.now()));
     const rosa = fake.user(7001);

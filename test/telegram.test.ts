@@ -4,28 +4,16 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
-import { buttons, FakeBotApi, type FakeUser } from "./fakes/bot-api.js";
-import { telegramEnv as fakeTelegramEnv, freePort, type RunningBot, runBot } from "./helpers/service.js";
+import { buttons, type FakeUser } from "./fakes/bot-api.js";
+import { fakeTelegramPerTest, freePort } from "./helpers/service.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 /** The Infoem office, in Metepec. */
 const METEPEC = { latitude: 19.2566, longitude: -99.6047 };
 
-let fake: FakeBotApi;
-let bot: RunningBot | undefined;
-
-beforeEach(async () => {
-  fake = await FakeBotApi.start();
-});
-afterEach(async () => {
-  await bot?.stop();
-  bot = undefined;
-  await fake.close();
-});
-
-const telegramEnv = (extra: Record<string, string> = {}) => fakeTelegramEnv(fake, extra);
+const telegram = fakeTelegramPerTest();
 
 /** From /start to a folio, through buttons, a shared location and a photo. */
 async function reportWithButtons(ana: FakeUser): Promise<string> {
@@ -67,7 +55,7 @@ async function reportWithButtons(ana: FakeUser): Promise<string> {
 
 describe("telegram, long polling", () => {
   it("a citizen reports a problem with buttons, a shared location and a photo, and gets a folio", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake, bot } = await telegram.start();
     const ana = fake.user(5001);
     const folio = await reportWithButtons(ana);
     expect(folio).toMatch(/^MET-\d{4}-000001$/);
@@ -96,7 +84,7 @@ describe("telegram, long polling", () => {
   });
 
   it("follows a report by its folio from a deep link and from the command", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake } = await telegram.start();
     const folio = await reportWithButtons(fake.user(5002));
 
     const luis = fake.user(5003);
@@ -111,7 +99,7 @@ describe("telegram, long polling", () => {
   });
 
   it("opens a report with the municipality preset by a link, and learns in English from language_code", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake } = await telegram.start();
     const ana = fake.user(5004);
     await ana.say("/start m-15106");
     await ana.press("Sí");
@@ -130,7 +118,7 @@ describe("telegram, long polling", () => {
   });
 
   it("answers what it cannot use kindly and keeps the conversation where it was", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake } = await telegram.start();
     const ana = fake.user(5006);
     await ana.say("/aprender");
     await ana.expect("¿Qué quieres conocer?");
@@ -150,7 +138,7 @@ describe("telegram, long polling", () => {
   });
 
   it("refuses a press on an old question's buttons, and removes buttons a typed answer made stale", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake } = await telegram.start();
     const ana = fake.user(5007);
     await ana.say("/start");
     const menu = await ana.expect("¿Qué quieres hacer?");
@@ -169,7 +157,7 @@ describe("telegram, long polling", () => {
   });
 
   it("in a group, answers a mention with a button to a private chat and runs no conversation", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake, bot } = await telegram.start();
     const group = { id: -100200300, type: "supergroup", title: "Vecinos de Metepec" };
     const from = { id: 5008, is_bot: false, first_name: "Ana", language_code: "es" };
     await fake.push({ message: { message_id: 1, date: 0, chat: group, from, text: "buenos días a todos" } });
@@ -183,7 +171,8 @@ describe("telegram, long polling", () => {
   });
 
   it("resumes a conversation after a restart, and processes no update twice", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake } = telegram;
+    let { bot } = await telegram.start();
     const ana = fake.user(5009);
     await ana.say("/reportar");
     await ana.press("Sí");
@@ -196,13 +185,13 @@ describe("telegram, long polling", () => {
   });
 
   it("after a crash, answers the message the dead process had taken from Telegram but not finished", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake } = telegram;
+    let { bot } = await telegram.start();
     const ana = fake.user(5013);
     await ana.say("/start");
     await ana.expect("¿Qué quieres hacer?");
     const { dataDir, clock } = bot;
     await bot.stop();
-    bot = undefined;
     // What a process leaves when it dies mid-message: the update confirmed to Telegram, its claim unfinished.
     const store = await openEmbeddedStore(dataDir);
     const journaled = { channel: "telegram" as const, chatId: String(ana.chatId), messageId: `${fake.bot.id}:999999`, content: { type: "text", text: "3" } };
@@ -210,7 +199,7 @@ describe("telegram, long polling", () => {
     await store.close();
     // With the embedded store (one process per folder) the new process takes it over at once, no lease to wait.
     clock.advance(1000);
-    bot = await runBot(telegramEnv(), { dataDir, clock });
+    ({ bot } = await telegram.start({}, { dataDir, clock }));
     const learn = await fake.until(() => ana.messages.find((m) => m.text.includes("¿Qué quieres conocer?")), 5000, "the recovered answer");
     expect(buttons(learn)).toContain("¿Qué es el Gobierno Abierto?");
     expect(bot.logs.lines.some((l) => l.msg === "recovered messages a stopped process had not finished" && l.messages === 1)).toBe(true);
@@ -219,7 +208,7 @@ describe("telegram, long polling", () => {
   });
 
   it("waits and retries when Telegram answers 429 Too Many Requests", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake, bot } = await telegram.start();
     fake.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } });
     const ana = fake.user(5010);
     await ana.say("hola");
@@ -231,7 +220,7 @@ describe("telegram, long polling", () => {
   });
 
   it("works with Telegram's rate limits on", async () => {
-    bot = await runBot(telegramEnv({ TELEGRAM_THROTTLE: "true" }));
+    const { fake } = await telegram.start({ TELEGRAM_THROTTLE: "true" });
     const john = fake.user(5011, { language_code: "en" });
     await john.say("/start");
     const menu = await john.expect("What would you like to do?");
@@ -239,7 +228,7 @@ describe("telegram, long polling", () => {
   });
 
   it("a photo sent when no question asks for one is neither downloaded nor stored", async () => {
-    bot = await runBot(telegramEnv());
+    const { fake } = await telegram.start();
     const ana = fake.user(5014);
     await ana.say("/start");
     await ana.expect("¿Qué quieres hacer?");
@@ -250,7 +239,7 @@ describe("telegram, long polling", () => {
   });
 
   it("refuses a photo over the size limit without downloading it", async () => {
-    bot = await runBot(telegramEnv({ PHOTO_MAX_MB: "0.001" }));
+    const { fake } = await telegram.start({ PHOTO_MAX_MB: "0.001" });
     const ana = fake.user(5012);
     await ana.say("/reportar");
     await ana.press("Sí");
@@ -265,8 +254,8 @@ describe("telegram, long polling", () => {
   });
 
   it("a token Telegram rejects turns the channel off with one clear line; the rest keeps running", async () => {
-    fake.revokeToken();
-    bot = await runBot(telegramEnv());
+    telegram.fake.revokeToken();
+    const { fake, bot } = await telegram.start();
     expect(bot.service.telegram?.state).toBe("off");
     // A word of its own: the server's random port (":34015") may contain the digits too.
     const lines = bot.logs.lines.filter((l) => /\b401\b/.test(String(l.msg)));
@@ -285,15 +274,14 @@ describe("telegram, long polling", () => {
 });
 
 describe("telegram, webhook", () => {
-  async function webhookBot(): Promise<{ url: string; port: number }> {
+  async function webhookBot() {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/telegram/webhook`;
-    bot = await runBot(telegramEnv({ PORT: String(port), TELEGRAM_WEBHOOK_URL: url }));
-    return { url, port };
+    return { url, port, ...(await telegram.start({ PORT: String(port), TELEGRAM_WEBHOOK_URL: url })) };
   }
 
   it("sets the webhook with a secret and answers through it", async () => {
-    const { url } = await webhookBot();
+    const { url, fake } = await webhookBot();
     expect(fake.webhook?.url).toBe(url);
     expect(fake.webhook?.secret).toMatch(/^[A-Za-z0-9_-]{16,}$/);
     expect(fake.callsOf("getUpdates")).toHaveLength(0);
@@ -304,7 +292,7 @@ describe("telegram, webhook", () => {
   });
 
   it("answers 401 to a request without the right secret, and never processes it", async () => {
-    const { url } = await webhookBot();
+    const { url, fake } = await webhookBot();
     const update = {
       update_id: 1,
       message: { message_id: 1, date: 0, chat: { id: 6002, type: "private" }, from: { id: 6002, is_bot: false, first_name: "X" }, text: "hola" },
@@ -325,7 +313,7 @@ describe("telegram, webhook", () => {
   });
 
   it("answers 200 to updates of unexpected shapes, uses none of them, and logs no content", async () => {
-    const { url } = await webhookBot();
+    const { url, fake, bot } = await webhookBot();
     const from = { id: 6004, is_bot: false, first_name: "X" };
     const chat = { id: 6004, type: "private" };
     const odd: Record<string, unknown>[] = [
@@ -350,9 +338,9 @@ describe("telegram, webhook", () => {
       expect(res.status, JSON.stringify(update)).toBe(200);
     }
     expect(fake.sent).toHaveLength(0);
-    expect(bot?.logs.text).not.toContain("secreto");
-    expect(bot?.logs.lines.filter((l) => l.msg === "telegram update ignored: not the shape Telegram documents").length).toBeGreaterThanOrEqual(9);
-    expect(bot?.logs.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+    expect(bot.logs.text).not.toContain("secreto");
+    expect(bot.logs.lines.filter((l) => l.msg === "telegram update ignored: not the shape Telegram documents").length).toBeGreaterThanOrEqual(9);
+    expect(bot.logs.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
     // The channel still works.
     const ana = fake.user(6005);
     await ana.say("hola");
@@ -360,7 +348,7 @@ describe("telegram, webhook", () => {
   });
 
   it("a redelivered update changes nothing: no reply, no press answered again, no buttons taken away", async () => {
-    await webhookBot();
+    const { fake } = await webhookBot();
     const ana = fake.user(6006);
     await ana.say("/start");
     await ana.expect("¿Qué quieres hacer?");
@@ -391,7 +379,7 @@ describe("telegram, webhook", () => {
   });
 
   it("processes an update posted twice only once", async () => {
-    await webhookBot();
+    const { fake } = await webhookBot();
     const ana = fake.user(6003);
     await ana.say("hola");
     await ana.expect("¿Qué quieres hacer?");

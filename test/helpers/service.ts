@@ -3,10 +3,12 @@ import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { afterEach, beforeEach } from "vitest";
 import { loadConfig } from "../../src/config/settings.js";
 import { type Service, type ServiceOptions, startService } from "../../src/service.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { createLogger } from "../../src/util/logger.js";
+import { FakeBotApi } from "../fakes/bot-api.js";
 import { tempDir } from "./app.js";
 
 /** Log lines the bot wrote, parsed. */
@@ -28,29 +30,38 @@ export interface RunningBot {
   clock: ManualClock;
   /** Stops this process-equivalent and starts another on the same data and environment. */
   restart(): Promise<RunningBot>;
+  /** Stops it (once: a second call waits for the first). */
   stop(): Promise<void>;
 }
 
-export async function runBot(
-  env: Record<string, string>,
-  options: { dataDir?: string; clock?: ManualClock; service?: Omit<ServiceOptions, "clock" | "logger"> } = {},
-): Promise<RunningBot> {
+export interface RunBotOptions {
+  dataDir?: string;
+  clock?: ManualClock;
+  service?: Omit<ServiceOptions, "clock" | "logger">;
+}
+
+export async function runBot(env: Record<string, string>, options: RunBotOptions = {}): Promise<RunningBot> {
   const dataDir = options.dataDir ?? (await tempDir());
   const clock = options.clock ?? new ManualClock();
   const logs = new LogLines();
   const config = loadConfig({ DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", ...env });
   const service = await startService(config, { ...options.service, clock, logger: createLogger("info", logs) });
   await service.telegram?.start();
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= service.stop();
+    return stopped;
+  };
   return {
     service,
     dataDir,
     logs,
     clock,
     async restart() {
-      await service.stop();
+      await stop();
       return runBot(env, { ...options, dataDir, clock });
     },
-    stop: () => service.stop(),
+    stop,
   };
 }
 
@@ -74,6 +85,56 @@ export function processEnv(dataDir: string, fake: { token: string; url: string }
     OUTBOX_LEASE_SECONDS: "5",
     ...telegramEnv(fake),
     ...extra,
+  };
+}
+
+/** This test's fake Telegram Bot API and the bots started against it. */
+export interface FakeTelegram {
+  /** The fake Bot API of the test that runs now. */
+  readonly fake: FakeBotApi;
+  /** The bot this test started last (or restarted last). */
+  readonly bot: RunningBot;
+  /** Starts a bot against this test's fake, with `telegramEnv(fake, extra)`; it is stopped after the test, and so is every bot a restart makes of it. */
+  start(extra?: Record<string, string>, options?: RunBotOptions): Promise<{ fake: FakeBotApi; bot: RunningBot }>;
+}
+
+/**
+ * A fake Bot API for each test of the file (or of the `describe` it is called in): started before the
+ * test, closed after it, once the bots the test started against it are stopped.
+ */
+export function fakeTelegramPerTest(): FakeTelegram {
+  let fake: FakeBotApi | undefined;
+  const bots: RunningBot[] = [];
+  const track = (bot: RunningBot): RunningBot => {
+    const tracked: RunningBot = { ...bot, restart: async () => track(await bot.restart()) };
+    bots.push(tracked);
+    return tracked;
+  };
+  beforeEach(async () => {
+    fake = await FakeBotApi.start();
+  });
+  afterEach(async () => {
+    for (const bot of bots.splice(0).reverse()) await bot.stop();
+    await fake?.close();
+    fake = undefined;
+  });
+  const current = (): FakeBotApi => {
+    if (!fake) throw new Error("the fake Bot API runs only during a test");
+    return fake;
+  };
+  return {
+    get fake() {
+      return current();
+    },
+    get bot() {
+      const bot = bots.at(-1);
+      if (!bot) throw new Error("no bot was started in this test");
+      return bot;
+    },
+    async start(extra = {}, options = {}) {
+      const bot = track(await runBot(telegramEnv(current(), extra), options));
+      return { fake: current(), bot };
+    },
   };
 }
 
