@@ -50,7 +50,7 @@ describe("mis datos", () => {
     const file = await say("Descargar mis datos");
     const url = /(http:\/\/\S+\/mis-datos\/\S+)/.exec(file)?.[1];
     expect(url).toBeDefined();
-    const server = await httpServer(bot, [contribution(myDataPagePlugin, { links: bot.app.exportLinks, rights: bot.app.dataRights })]);
+    const server = await httpServer(bot, [contribution(myDataPagePlugin, { files: bot.app.myDataFiles })]);
     try {
       const res = await server.inject({ method: "GET", url: new URL(url as string).pathname });
       expect(res.statusCode).toBe(200);
