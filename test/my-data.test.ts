@@ -74,6 +74,25 @@ describe("mis datos", () => {
     expect(JSON.stringify(trail)).not.toContain("ana");
   });
 
+  it("the link and the audit trail's pseudonyms survive a restart: the data secret is kept in the data folder, never a chat id in the trail", async () => {
+    bot = await startBot();
+    await fileReport(bot, "5217221234567");
+    const file = await citizen(bot, "5217221234567")("mis datos", "Descargar mis datos");
+    const path = new URL(/(http:\/\/\S+\/mis-datos\/\S+)/.exec(file)?.[1] as string).pathname;
+    bot = await bot.restart();
+    expect(await bot.app.myDataFiles.ofPath(path)).toBeDefined();
+    const held = await bot.app.dataRights.held("console:5217221234567");
+    expect(held.events.map((e) => e.type)).toContain("consent_recorded");
+    expect(JSON.stringify(await bot.app.store.events.list({}, 100))).not.toContain("5217221234567");
+    // Another deployment's secret opens nothing.
+    const other = await startBot();
+    try {
+      expect(await other.app.myDataFiles.ofPath(path)).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
   it("corrects the municipality and the language", async () => {
     bot = await startBot();
     await fileReport(bot, "beto");

@@ -60,3 +60,16 @@ async function sharedSecret(files: SharedFiles): Promise<string> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The migration to MongoDB: the embedded folder's secret becomes MongoDB's when MongoDB has none, so
+ * what was keyed by it (links, the trail's pseudonyms) stays good; DATA_SECRET, when set, is both's.
+ * Resolves with the secret MongoDB's bot will use.
+ */
+export async function migrationSecret(config: Pick<Config, "DATA_SECRET" | "DATA_DIR">, files: SharedFiles): Promise<string> {
+  if (config.DATA_SECRET) return config.DATA_SECRET;
+  const path = join(config.DATA_DIR, DATA_SECRET_FILE);
+  const folder = usable(await readFile(path, "utf8").catch(() => undefined));
+  if (folder && !(await files.exists(DATA_SECRET_FILE))) await files.upload(DATA_SECRET_FILE, path);
+  return sharedSecret(files);
+}
