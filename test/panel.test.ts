@@ -214,6 +214,35 @@ describe("what each member sees and does", () => {
   });
 });
 
+describe("publishing a report's public text from the panel", () => {
+  it("the form offers the description when it holds no personal data; a text with a phone is refused saying why; open data then shows the published text", async () => {
+    const [clean, personal] = await seed([
+      { folio: "MET-2026-000600", description: "Luminaria apagada en el parque central" },
+      { folio: "MET-2026-000601", description: "Fuga de agua, mi correo es ana.perez@example.com" },
+    ]);
+    const v = await loggedIn("2001", await password("2001"));
+    const page = `/panel/reports/${clean.folio}`;
+    expect((await v.get(page)).body).toMatch(/<textarea id="a-publish"[^>]*>Luminaria apagada en el parque central<\/textarea>/);
+    expect((await v.get(`/panel/reports/${personal.folio}`)).body).toMatch(/<textarea id="a-publish"[^>]*><\/textarea>/);
+
+    const refused = await v.submit(page, `${page}/publish`, { version: "1", text: "Luminaria apagada; informes al 722 555 0199" });
+    expect(refused.headers.location).toBe(`${page}?problem=sensitive_text`);
+    expect((await v.get(refused.headers.location as string)).body).toContain("los datos abiertos no pueden llevar datos personales");
+    expect((await bot.service.app.store.reports.byId(clean.id))?.publication ?? null).toBeNull();
+
+    const ok = await v.submit(page, `${page}/publish`, { version: "1", text: "Luminaria apagada en el parque central" });
+    expect(ok.headers.location).toBe(`${page}?ok=published`);
+    expect((await v.get(ok.headers.location as string)).body).toContain("Texto público publicado en datos abiertos.");
+    const open = await server.inject({ method: "GET", url: `/open311/v2/requests/${clean.folio}.json` });
+    expect(open.json()[0]).toMatchObject({ description: "Luminaria apagada en el parque central" });
+    // Another municipality's member cannot publish it (the report is a 404 to them).
+    const tomas = await loggedIn("3001", await password("3001"));
+    const foreign = await tomas.submit("/panel/", `${page}/publish`, { version: "2", text: "Otro texto" });
+    expect(foreign.statusCode).toBe(404);
+    expect((await bot.service.app.store.reports.byId(clean.id))?.publication?.description).toBe("Luminaria apagada en el parque central");
+  });
+});
+
 describe("the Plan de Acción in the panel", () => {
   it("a facilitator imports a plan file, marks a milestone done with its evidence, moves a date with its reason, updates an indicator, and exports the same file", async () => {
     const example = (await readFile("examples/plan-de-accion.example.yaml", "utf8")).replace(/^example: true\n/m, "");

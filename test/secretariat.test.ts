@@ -395,6 +395,57 @@ describe("the lifecycle through the card's buttons", () => {
   });
 });
 
+describe("publishing a report's public text for open data", () => {
+  it("🌐 Publicar texto asks for it with the description as suggestion; a text with personal data is refused and explained; open data then shows it", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const folio = await consoleReport("luis");
+    const card = await fake.until(() => cardOf(group, folio));
+    expect(buttons(card)).toContain("🌐 Publicar texto");
+    // Not a member of Metepec: refused, nothing asked.
+    expect(await pressOnCard(group, people.tomas, folio, "🌐 Publicar texto")).toMatchObject({ show_alert: true });
+    expect(group.messages.filter((m) => m.reply_markup?.force_reply)).toHaveLength(0);
+
+    await pressOnCard(group, people.carlos, folio, "🌐 Publicar texto");
+    const ask = await question(group, `Texto público de ${folio} para datos abiertos`);
+    expect(ask.reply_markup).toMatchObject({ force_reply: true, selective: true });
+    expect(ask.text).toContain("1. Hay un bache enorme frente a la escuela primaria");
+    await group.reply(people.carlos, ask, "Bache frente a la primaria; avisar al 722 555 0199");
+    await fake.until(() => group.messages.find((m) => m.text.startsWith("No lo publiqué: el texto parece tener un teléfono")));
+    expect((await bot.service.app.store.reports.byFolio(folio))?.publication ?? null).toBeNull();
+    // The question is still open: "1" publishes the suggestion.
+    await group.reply(people.carlos, ask, "1");
+    await fake.until(() => (group.messages.find((m) => m.message_id === ask.message_id)?.text.startsWith("✅") ? true : undefined));
+    await cardShows(group, folio, "🌐 Texto público (datos abiertos): Hay un bache enorme frente a la escuela primaria");
+    const open = await bot.service.server.inject({ method: "GET", url: `/open311/v2/requests/${folio}.json` });
+    expect(open.json()[0]).toMatchObject({ service_request_id: folio, description: "Hay un bache enorme frente a la escuela primaria" });
+    const trail = await bot.service.app.store.events.list({ type: "report_published" }, 5);
+    expect(trail).toEqual([expect.objectContaining({ report: expect.any(String), data: expect.objectContaining({ description: true }) })]);
+  });
+
+  it("a description with personal data is not offered as the suggestion", async () => {
+    bot = await runBot(env());
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const app = bot.service.app;
+    const citizen = new ConsoleChannel({ service: app.conversations, texts: app.texts, user: "pepe", lang: "es-MX" });
+    let out = "";
+    for (const line of ["hola", "1", "sí", "Metepec", "2"]) out += await citizen.receive(line);
+    if (out.includes("¿Es el mismo problema?")) out += await citizen.receive("Es otro problema");
+    for (const line of ["Bache en mi calle, llámenme al 722 555 0199", "Dejarla así", "omitir", "omitir", "2", "1"]) out += await citizen.receive(line);
+    const folio = /folio (MET-\d{4}-\d{6})/.exec(out)?.[1] as string;
+    expect(folio).toBeDefined();
+    await fake.until(() => cardOf(group, folio));
+    await pressOnCard(group, people.beatriz, folio, "🌐 Publicar texto");
+    const ask = await question(group, `Texto público de ${folio}`);
+    expect(ask.text).not.toContain("722 555 0199");
+    expect(ask.text).not.toContain("Sugerencia");
+    await group.reply(people.beatriz, ask, "Bache en una calle de la colonia");
+    await cardShows(group, folio, "🌐 Texto público (datos abiertos): Bache en una calle de la colonia");
+  });
+});
+
 describe("after the change", () => {
   it("a reopened report comes back as a new card with its history; the old card loses its buttons", async () => {
     bot = await runBot(env());
