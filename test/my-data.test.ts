@@ -93,6 +93,19 @@ describe("mis datos", () => {
     }
   });
 
+  it("another correction or request is recorded as waiting for a person, with its code and deadline, and goes to a person", async () => {
+    bot = await startBot();
+    await fileReport(bot, "rosa");
+    const out = await citizen(bot, "rosa")("mis datos", "Otra corrección o solicitud (con una persona)");
+    const [request] = await bot.app.dataRights.pending();
+    expect(request).toMatchObject({ right: "rectification", state: "pending" });
+    expect(out).toContain(`Registramos tu solicitud ${request.code}: el plazo legal para atenderla vence el ${request.deadline}`);
+    // On to a person (no group linked in this test: said plainly, or the handoff's first question).
+    expect(out).toMatch(/Secretariado Técnico/);
+    const listed = await runAdmin(["arco", "list"], adminDeps(bot.app));
+    expect(listed.stdout).toContain(request.code);
+  });
+
   it("corrects the municipality and the language", async () => {
     bot = await startBot();
     await fileReport(bot, "beto");

@@ -616,6 +616,8 @@ describe("the daily digest", () => {
     bot.clock.advance(3 * 24 * 60 * 60 * 1000);
     const newer = await consoleReport("marta");
     await fake.until(() => cardOf(group, newer));
+    // A data request (ARCO) that waits for a person: a line of Metepec's digest only.
+    const request = await bot.service.app.dataRights.record("rectification", { id: "console:marta", municipality: METEPEC }, "pending");
     const digest = bot.service.secretariat?.digest;
     expect(await digest?.runOnce()).toBe(2);
     const sent = await fake.until(() => group.messages.find((m) => m.text.startsWith("📊 Resumen diario del Secretariado Técnico de Metepec")));
@@ -624,7 +626,9 @@ describe("the daily digest", () => {
     expect(sent.text).toContain("📂 Abiertos por estado:\n• Recibido: 2");
     expect(sent.text).toContain(`⏰ Atrasados:\n• ${older}: Recibido desde hace 3 días (plazo 2)`);
     expect(sent.text).not.toContain(`• ${newer}: Recibido desde`);
-    await fake.until(() => toluca.messages.find((m) => m.text.includes("🆕 Ningún reporte nuevo desde el último resumen.")));
+    expect(sent.text).toContain(`🔐 1 solicitud de datos personales (ARCO) espera a una persona; vence el ${request.deadline}.`);
+    const tolucaDigest = await fake.until(() => toluca.messages.find((m) => m.text.includes("🆕 Ningún reporte nuevo desde el último resumen.")));
+    expect(tolucaDigest.text).not.toContain("ARCO");
 
     // Once a day, whatever the restarts.
     expect(await digest?.runOnce()).toBe(0);
@@ -636,7 +640,7 @@ describe("the daily digest", () => {
     expect(await bot.service.secretariat?.digest.runOnce()).toBe(2);
     const next = await fake.until(() => group.messages.filter((m) => m.text.startsWith("📊"))[1]);
     expect(next.text).toContain("🆕 Ningún reporte nuevo desde el último resumen.");
-    expect(next.text).toMatch(new RegExp(`⏰ Atrasados:\\n• ${older}: Recibido desde hace 4 días \\(plazo 2\\)$`));
+    expect(next.text).toMatch(new RegExp(`⏰ Atrasados:\\n• ${older}: Recibido desde hace 4 días \\(plazo 2\\)\\n\\n🔐 1 solicitud`));
     expect(next.text).not.toContain(`• ${newer}: Recibido desde`);
   });
 });

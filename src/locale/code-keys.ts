@@ -157,6 +157,7 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.card.former_member",
   // the daily digest (secretariat/digest.ts)
   "secretariat.digest.title",
+  "secretariat.digest.data_requests",
   "secretariat.digest.none_new",
   "secretariat.digest.new",
   "secretariat.digest.new_item",

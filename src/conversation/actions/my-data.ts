@@ -51,13 +51,17 @@ export const myDataActions = (s: Services) => [
       return { ref, mime: MY_DATA_MIME, url: `${s.publicUrl}${ref}`, minutes: EXPORT_LINK_MINUTES, date: s.today() };
     },
   }),
-  /** A request answered by another flow (the language, "baja"), recorded first. */
+  /**
+   * A request answered by another flow (the language, "baja"), recorded first; or one only a person can
+   * answer (`state: pending`), which waits for the secretariat to mark it done.
+   */
   defineAction({
     name: "record_data_request",
-    args: z.object({ right: z.enum(DATA_RIGHTS) }),
-    run: async ({ right }, { citizen }): Promise<Json> => {
-      if (citizen.consent) await s.dataRights.record(right, citizen);
-      return { recorded: citizen.consent !== null };
+    args: z.object({ right: z.enum(DATA_RIGHTS), state: z.enum(["done", "pending"]).default("done") }),
+    run: async ({ right, state }, { citizen }): Promise<Json> => {
+      if (!citizen.consent) return { recorded: false };
+      const request = await s.dataRights.record(right, citizen, state);
+      return { recorded: true, code: request.code, deadline: request.deadline };
     },
   }),
   /** The citizen's municipality, corrected. */
