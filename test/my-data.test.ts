@@ -11,6 +11,7 @@ import { myDataPagePlugin } from "../src/http/my-data-page.js";
 import { contribution } from "../src/http/server.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { httpServer, startBot, type TestBot, typist } from "./helpers/app.js";
+import { sampleReport } from "./helpers/reports.js";
 
 let bot: TestBot;
 afterEach(async () => {
@@ -113,6 +114,11 @@ describe("mis datos", () => {
     await say("mis datos");
     expect(await say("Corregir mi municipio", "Toluca")).toContain("tu municipio es Toluca");
     expect((await bot.app.store.citizens.get("console:beto"))?.municipality).toBe("15106");
+    // The commitments are those of the corrected municipality, not of the report's (Metepec).
+    const commitments = await say("menú", "compromisos");
+    expect(commitments).toContain("Toluca");
+    expect(commitments).not.toContain("Metepec");
+    await say("menú", "mis datos");
     expect(await say("Corregir mi idioma", "English")).toMatch(/English/);
     expect((await bot.app.store.citizens.get("console:beto"))?.language).toBe("en");
     const rights = (await bot.app.dataRights.requests()).map((r) => r.right);
@@ -198,5 +204,41 @@ describe("retention", () => {
     expect(await bot.app.store.reports.byFolio(closed)).toMatchObject({ citizenId: null, description: "", status: "resuelto" });
     expect((await bot.app.store.reports.byFolio(open))?.description).toBe(DESCRIPTION);
     expect(await bot.app.retention.run()).toBe(0);
+  });
+
+  it("processes every due report, oldest first in batches, past reports created long ago but changed lately", async () => {
+    bot = await startBot({ env: { RETENTION_DAYS: "30" } });
+    const now = bot.clock.now().getTime();
+    const day = 24 * 60 * 60 * 1000;
+    const closedAt = (created: number, changed: number) => {
+      const at = new Date(now - created * day);
+      const last = new Date(now - changed * day);
+      return sampleReport({
+        createdAt: at,
+        updatedAt: last,
+        status: "resuelto",
+        dispatchPending: false,
+        history: [
+          { status: "recibido", at, by: "system", note: null, kind: "status", area: null, version: 1 },
+          { status: "resuelto", at: last, by: "m1", note: null, kind: "status", area: null, version: 2 },
+        ],
+        version: 2,
+      });
+    };
+    // Twelve due (closed 150 days ago); six newer ones closed yesterday, which a batch of the newest would hit first.
+    const due = Array.from({ length: 12 }, (_, i) => closedAt(200 + i, 150));
+    const recent = Array.from({ length: 6 }, (_, i) => closedAt(100 + i, 1));
+    for (const r of [...due, ...recent]) await bot.app.store.reports.insert(r);
+    const order: string[] = [];
+    const update = bot.app.store.reports.update.bind(bot.app.store.reports);
+    bot.app.store.reports.update = async (report, version) => {
+      order.push(report.id);
+      return update(report, version);
+    };
+    expect(await bot.app.dataRights.purgeClosed(30, 5)).toBe(12);
+    // Oldest first.
+    expect(order).toEqual([...due].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map((r) => r.id));
+    for (const r of recent) expect((await bot.app.store.reports.byId(r.id))?.description).toBe("Bache profundo frente al mercado");
+    expect(await bot.app.dataRights.purgeClosed(30, 5)).toBe(0);
   });
 });

@@ -216,21 +216,32 @@ export class DataRights {
 
   /**
    * The retention job: closed reports whose last change is older than `days` lose what could name their
-   * citizen, and their follows go. Resolves with how many were de-identified.
+   * citizen, and their follows go — every one that is due, oldest first, `batch` at a time (a report
+   * created long ago but changed lately is passed over, never stops the walk). Resolves with how many
+   * were de-identified.
    */
   async purgeClosed(days: number, batch = 200): Promise<number> {
     const d = this.deps;
     const now = d.clock.now();
     const cutoff = new Date(now.getTime() - days * 24 * 60 * 60 * 1000);
     const closed = d.lifecycle.all.filter((s) => !d.lifecycle.isOpen(s));
-    const candidates = await d.reports.list({ statuses: closed, until: cutoff, unpurged: true }, batch);
     let purged = 0;
-    for (const report of candidates) {
-      const last = report.history.at(-1)?.at ?? report.updatedAt;
-      if (new Date(last).getTime() > cutoff.getTime()) continue;
-      if (!(await this.deidentify(report, now))) continue;
-      await d.follows.drop(report.id);
-      purged++;
+    let since: Date | undefined;
+    const seen = new Set<string>();
+    for (;;) {
+      const page = await d.reports.list({ statuses: closed, until: cutoff, unpurged: true, oldestFirst: true, ...(since ? { since } : {}) }, batch);
+      const fresh = page.filter((r) => !seen.has(r.id));
+      for (const report of fresh) {
+        seen.add(report.id);
+        const last = report.history.at(-1)?.at ?? report.updatedAt;
+        if (new Date(last).getTime() > cutoff.getTime()) continue;
+        if (!(await this.deidentify(report, now))) continue;
+        await d.follows.drop(report.id);
+        purged++;
+      }
+      // The next page starts where this one ended (`since` is inclusive: those seen are skipped).
+      if (page.length < batch || fresh.length === 0) break;
+      since = page.at(-1)?.createdAt;
     }
     if (purged) d.changed?.();
     return purged;

@@ -64,6 +64,8 @@ export interface ReportFilter {
   since?: Date;
   /** Created before. */
   until?: Date;
+  /** `list` gives the oldest first (the retention job walks forward); the newest first otherwise. */
+  oldestFirst?: boolean;
 }
 
 /** What the secretariat's inbox looks for: all the fields given must match. */
