@@ -115,11 +115,21 @@ const MATRIX: Record<string, Row> = {
     form: () => ({ commitment: commitment.id, version: String(commitment.version), indicator: String(commitment.indicator), value: "50", date: "" }),
     expect: action(),
   },
+  "GET /panel/announcements": { path: () => `/panel/announcements?municipality=${METEPEC}`, expect: page(200, 404) },
+  "POST /panel/announcements/preview": {
+    path: () => "/panel/announcements/preview",
+    form: () => announcement,
+    expect: { ...action(), member: 200, admin: 200 },
+  },
+  "POST /panel/announcements": { path: () => "/panel/announcements", form: () => announcement, expect: action() },
+  "POST /panel/announcements/cancel": { path: () => "/panel/announcements/cancel", form: () => ({ municipality: METEPEC, id: "A-1" }), expect: action() },
   "GET /panel/operations": { path: () => "/panel/operations", expect: page(404, 404, 200) },
   "GET /panel/data-requests": { path: () => "/panel/data-requests", expect: page() },
   "POST /panel/data-requests/:code/done": { path: () => `/panel/data-requests/${requestCode}/done`, form: () => ({}), expect: action() },
 };
 let FOLIO_ID = "";
+/** An announcement to Metepec's subscribers, now (the cancel row then finds it sent or withdraws it). */
+const announcement = { municipality: METEPEC, text: "Mañana se corta el agua en el centro de 9 a 14 h.", audience: "subscribers", when: "" };
 
 /** A browser's cookie jar. */
 class Visitor {

@@ -163,6 +163,7 @@ describe("report cards", () => {
       "🔁 Duplicado",
       "💬 Responder",
       "🔒 Nota interna",
+      "🌐 Publicar texto",
     ]);
     expect(card.text).not.toContain("luis");
     // One card, in Metepec's group only; publishing the same version again changes nothing.
@@ -268,7 +269,16 @@ describe("the lifecycle through the card's buttons", () => {
     let card = await cardShows(group, folio, "📌 Estado: En revisión");
     expect(card.message_id).toBe(first.message_id);
     expect(card.text).toContain("✍️ Último cambio: Beatriz López");
-    expect(buttons(card)).toEqual(["🏢 Canalizar", "🛠 En atención", "✅ Resuelto", "⛔ No procede", "🔁 Duplicado", "💬 Responder", "🔒 Nota interna"]);
+    expect(buttons(card)).toEqual([
+      "🏢 Canalizar",
+      "🛠 En atención",
+      "✅ Resuelto",
+      "⛔ No procede",
+      "🔁 Duplicado",
+      "💬 Responder",
+      "🔒 Nota interna",
+      "🌐 Publicar texto",
+    ]);
     await ana.expect(`Tu reporte ${folio} (Alumbrado público) cambió de estado: ahora está «En revisión»`);
 
     // Canalizar asks the office, on the card itself.
@@ -304,7 +314,7 @@ describe("the lifecycle through the card's buttons", () => {
 
     await pressOnCard(group, people.beatriz, folio, "✅ Resuelto");
     card = await cardShows(group, folio, "📌 Estado: Resuelto");
-    expect(buttons(card)).toEqual(["🛠 En atención", "🔎 En revisión", "💬 Responder", "🔒 Nota interna"]);
+    expect(buttons(card)).toEqual(["🛠 En atención", "🔎 En revisión", "💬 Responder", "🔒 Nota interna", "🌐 Publicar texto"]);
     await ana.expect(`¿Se resolvió el problema del reporte ${folio}`);
 
     // Each notice exactly once, the note never.
