@@ -15,7 +15,7 @@ import { authorityParams, loadAuthority } from "./domain/authority.js";
 import { Categories } from "./domain/categories.js";
 import { LinkedChats } from "./domain/chats.js";
 import { Citizens } from "./domain/citizens.js";
-import { DataExportLinks } from "./domain/data-export.js";
+import { DataExportLinks, MyDataFiles } from "./domain/data-export.js";
 import { DataRights } from "./domain/data-rights.js";
 import { folioInText, parseFolio } from "./domain/folio.js";
 import { FolioLookups } from "./domain/folio-lookups.js";
@@ -50,8 +50,10 @@ import { CommitmentDispatcher } from "./notify/commitment-dispatch.js";
 import { Delivery } from "./notify/delivery.js";
 import { Dispatcher } from "./notify/dispatch.js";
 import type { AdminDeps } from "./secretariat/admin-commands.js";
+import { loadDataSecret } from "./store/data-secret.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
+import { citizenPseudonym, PseudonymousEvents } from "./store/pseudonymous-events.js";
 import { type Clock, systemClock } from "./util/clock.js";
 import { ConfigFileError } from "./util/config-file.js";
 import { createLogger, type Logger } from "./util/logger.js";
@@ -88,6 +90,8 @@ export interface App {
   dataRights: DataRights;
   /** The links to the file of a citizen's data. */
   exportLinks: DataExportLinks;
+  /** The file itself, for the download page and the channels that send it in the chat. */
+  myDataFiles: MyDataFiles;
   /** The retention job: closed reports de-identified after RETENTION_DAYS, once an hour. */
   retention: RetentionJob;
   /** What open data shows of a report: the de-identified projection's context (domain/open-data.ts). */
@@ -191,6 +195,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);
   const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger }));
+  const dataSecret = await loadDataSecret(config, store, { inMemory: options.inMemoryStore });
+  // The audit trail names citizens by pseudonym; entries written before it did are converted once.
+  store.events = new PseudonymousEvents(store.events, citizenPseudonym(dataSecret));
+  const pseudonymized = await store.events.pseudonymizeCitizens(citizenPseudonym(dataSecret));
+  if (pseudonymized) logger.info({ entries: pseudonymized }, "audit trail: chat ids replaced by pseudonyms");
   const citizens = new Citizens(store.citizens, clock);
   const reports = new Reports(
     store.reports,
@@ -288,7 +297,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // A de-identified report's card in the group loses the citizen's text too.
     changed: () => dispatcher.wake(),
   });
-  const exportLinks = new DataExportLinks(config.LOG_PSEUDONYM_KEY, clock);
+  const exportLinks = new DataExportLinks(dataSecret, clock);
+  const myDataFiles = new MyDataFiles(exportLinks, dataRights, clock);
   const subscriptions = new Subscriptions(store.subscriptions, store.events, clock);
   const announcements = new Announcements({
     repo: store.announcements,
@@ -390,6 +400,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     categories,
     dataRights,
     exportLinks,
+    myDataFiles,
     retention,
     openData: {
       lifecycle,

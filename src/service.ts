@@ -82,6 +82,7 @@ function secretariatDeps(app: App): SecretariatDeps {
     cards: store.cards,
     prompts: store.prompts,
     events: store.events,
+    dataRights: app.dataRights,
     outbox: store.outbox,
     delivery: app.delivery,
     texts: app.texts,
@@ -114,6 +115,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         logger: app.logger,
         groups: face?.middleware,
         media: (id) => app.store.media.get(id),
+        files: (ref) => app.myDataFiles.ofPath(ref),
       })
     : undefined;
   if (face && telegram) {
@@ -135,6 +137,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
           logger: app.logger,
           pseudonym: app.pseudonym,
           createClient: options.whatsappClient ?? createWhatsAppClient,
+          files: (ref) => app.myDataFiles.ofPath(ref),
           // With MongoDB, the WhatsApp session is kept there too (RemoteAuth).
           sessionFiles: app.store.sharedFiles,
           printQr: options.printQr,
@@ -150,7 +153,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Open data (Open311 GeoReport v2, CSV, GeoJSON): read-only, de-identified, always served.
   plugins.push(contribution(open311Plugin, open311Options(app)));
   // The file of "mis datos", from the link the chat gives.
-  plugins.push(contribution(myDataPagePlugin, { links: app.exportLinks, rights: app.dataRights }));
+  plugins.push(contribution(myDataPagePlugin, { files: app.myDataFiles }));
   if (config.WEB_CHAT_ENABLED) {
     plugins.push(
       contribution(limitedChatPlugin, {
@@ -203,6 +206,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         reports: store.reports,
         commitmentRecords: store.commitments,
         events: store.events,
+        dataRights: app.dataRights,
         municipalities: app.municipalities,
         categories: app.categories,
         texts: app.texts,

@@ -66,7 +66,9 @@ describe("a mí también me afecta", () => {
     expect(await beto("1", HERE, "Baches y calles", "A mí también me afecta")).toContain(`Ya sigues el reporte ${report.folio}`);
     expect((await bot.app.store.reports.byId(report.id))?.followers).toBe(1);
     const trail = await bot.app.store.events.list({ type: "report_followed" }, 10);
-    expect(trail).toEqual([expect.objectContaining({ report: report.id, citizen: "console:beto", actor: "citizen" })]);
+    // The trail names the citizen by pseudonym (never the chat id), and their id finds the entry.
+    expect(trail).toEqual([expect.objectContaining({ report: report.id, citizen: expect.stringMatching(/^p:/), actor: "citizen" })]);
+    expect((await bot.app.store.events.list({ citizen: "console:beto", type: "report_followed" }, 10)).map((e) => e.id)).toEqual(trail.map((e) => e.id));
   });
 
   it("a follow written just before a crash is counted when the citizen says it again", async () => {

@@ -11,12 +11,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BATCH, type MigrationProgress, migrateToMongo } from "../src/admin/migrate.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { classifyMongoError, type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
+import { citizenPseudonym } from "../src/store/pseudonymous-events.js";
 import { ManualClock } from "../src/util/clock.js";
 import { MongoWireDouble, type SentCommand, writeConcernTimeout } from "./fakes/mongo-wire.js";
 import { startBot, tempDir } from "./helpers/app.js";
 import { sampleReport } from "./helpers/reports.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
+const SECRET = "the-data-secret-of-this-deployment-32+";
+const OLD_CHAT = "whatsapp:5217220000009@c.us";
 
 /** A citizen's whole report, with a photo and a location, left on disk. */
 async function sessionOnDisk(): Promise<string> {
@@ -84,6 +87,8 @@ describe("migrate to MongoDB (wire double)", () => {
         citizen: null,
         data: { folio: "MET-2026-000001" },
       },
+      // Written before the trail used pseudonyms: a chat id (a WhatsApp number) it must not carry over.
+      { id: "e2", type: "notices_stopped", at: createdAt, actor: "citizen", report: null, municipality: null, citizen: OLD_CHAT, data: { citizen: OLD_CHAT } },
     ]);
     // A plan with one commitment someone follows.
     await embedded.plans.save({
@@ -147,7 +152,7 @@ describe("migrate to MongoDB (wire double)", () => {
     ]);
     await embedded.close();
     // GridFS: no photo there yet (the double keeps no files).
-    const result = await migrateToMongo(dataDir, mongo, quiet);
+    const result = await migrateToMongo(dataDir, mongo, quiet, SECRET);
 
     const writes = wire.sent().filter((c) => ["insert", "update", "delete", "findAndModify"].includes(c.name));
     const order = writes.map((c) => `${c.name} ${String(c.body[c.name])}`);
@@ -187,7 +192,10 @@ describe("migrate to MongoDB (wire double)", () => {
     expect(inserted(wire, "subscriptions")).toEqual([expect.objectContaining({ _id: "15054|telegram:5001", municipality: "15054" })]);
     expect(inserted(wire, "announcements")).toEqual([expect.objectContaining({ _id: "A-1", state: "queued", recipients: 1 })]);
     // The conversation's own trail (consent, the report) and the one written here.
-    expect(inserted(wire, "events")).toHaveLength(3);
+    expect(inserted(wire, "events")).toHaveLength(4);
+    const old = inserted(wire, "events").find((e) => e._id === "e2");
+    expect(old).toMatchObject({ citizen: citizenPseudonym(SECRET)(OLD_CHAT), data: { citizen: citizenPseudonym(SECRET)(OLD_CHAT) } });
+    expect(JSON.stringify(inserted(wire, "events"))).not.toContain("5217220000009");
     expect(inserted(wire, "events")).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ _id: "e1", type: "report_created", report: "r1", data: { folio: "MET-2026-000001" } }),
@@ -207,7 +215,7 @@ describe("migrate to MongoDB (wire double)", () => {
       reports: { copied: 1, kept: 0, conflicts: [] },
       inbound: { copied: 9, kept: 0, conflicts: [] },
       outbox: { copied: 1, kept: 0, conflicts: [] },
-      events: { copied: 3, kept: 0, conflicts: [] },
+      events: { copied: 4, kept: 0, conflicts: [] },
       members: { copied: 1, kept: 0, conflicts: [] },
       chats: { copied: 0, kept: 0, conflicts: [] },
       follows: { copied: 0, kept: 0, conflicts: [] },

@@ -11,6 +11,7 @@ import { myDataPagePlugin } from "../src/http/my-data-page.js";
 import { contribution } from "../src/http/server.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { httpServer, startBot, type TestBot, typist } from "./helpers/app.js";
+import { sampleReport } from "./helpers/reports.js";
 
 let bot: TestBot;
 afterEach(async () => {
@@ -50,7 +51,7 @@ describe("mis datos", () => {
     const file = await say("Descargar mis datos");
     const url = /(http:\/\/\S+\/mis-datos\/\S+)/.exec(file)?.[1];
     expect(url).toBeDefined();
-    const server = await httpServer(bot, [contribution(myDataPagePlugin, { links: bot.app.exportLinks, rights: bot.app.dataRights })]);
+    const server = await httpServer(bot, [contribution(myDataPagePlugin, { files: bot.app.myDataFiles })]);
     try {
       const res = await server.inject({ method: "GET", url: new URL(url as string).pathname });
       expect(res.statusCode).toBe(200);
@@ -74,6 +75,38 @@ describe("mis datos", () => {
     expect(JSON.stringify(trail)).not.toContain("ana");
   });
 
+  it("the link and the audit trail's pseudonyms survive a restart: the data secret is kept in the data folder, never a chat id in the trail", async () => {
+    bot = await startBot();
+    await fileReport(bot, "5217221234567");
+    const file = await citizen(bot, "5217221234567")("mis datos", "Descargar mis datos");
+    const path = new URL(/(http:\/\/\S+\/mis-datos\/\S+)/.exec(file)?.[1] as string).pathname;
+    bot = await bot.restart();
+    expect(await bot.app.myDataFiles.ofPath(path)).toBeDefined();
+    const held = await bot.app.dataRights.held("console:5217221234567");
+    expect(held.events.map((e) => e.type)).toContain("consent_recorded");
+    expect(JSON.stringify(await bot.app.store.events.list({}, 100))).not.toContain("5217221234567");
+    // Another deployment's secret opens nothing.
+    const other = await startBot();
+    try {
+      expect(await other.app.myDataFiles.ofPath(path)).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("another correction or request is recorded as waiting for a person, with its code and deadline, and goes to a person", async () => {
+    bot = await startBot();
+    await fileReport(bot, "rosa");
+    const out = await citizen(bot, "rosa")("mis datos", "Otra corrección o solicitud (con una persona)");
+    const [request] = await bot.app.dataRights.pending();
+    expect(request).toMatchObject({ right: "rectification", state: "pending" });
+    expect(out).toContain(`Registramos tu solicitud ${request.code}: el plazo legal para atenderla vence el ${request.deadline}`);
+    // On to a person (no group linked in this test: said plainly, or the handoff's first question).
+    expect(out).toMatch(/Secretariado Técnico/);
+    const listed = await runAdmin(["arco", "list"], adminDeps(bot.app));
+    expect(listed.stdout).toContain(request.code);
+  });
+
   it("corrects the municipality and the language", async () => {
     bot = await startBot();
     await fileReport(bot, "beto");
@@ -81,6 +114,11 @@ describe("mis datos", () => {
     await say("mis datos");
     expect(await say("Corregir mi municipio", "Toluca")).toContain("tu municipio es Toluca");
     expect((await bot.app.store.citizens.get("console:beto"))?.municipality).toBe("15106");
+    // The commitments are those of the corrected municipality, not of the report's (Metepec).
+    const commitments = await say("menú", "compromisos");
+    expect(commitments).toContain("Toluca");
+    expect(commitments).not.toContain("Metepec");
+    await say("menú", "mis datos");
     expect(await say("Corregir mi idioma", "English")).toMatch(/English/);
     expect((await bot.app.store.citizens.get("console:beto"))?.language).toBe("en");
     const rights = (await bot.app.dataRights.requests()).map((r) => r.right);
@@ -166,5 +204,41 @@ describe("retention", () => {
     expect(await bot.app.store.reports.byFolio(closed)).toMatchObject({ citizenId: null, description: "", status: "resuelto" });
     expect((await bot.app.store.reports.byFolio(open))?.description).toBe(DESCRIPTION);
     expect(await bot.app.retention.run()).toBe(0);
+  });
+
+  it("processes every due report, oldest first in batches, past reports created long ago but changed lately", async () => {
+    bot = await startBot({ env: { RETENTION_DAYS: "30" } });
+    const now = bot.clock.now().getTime();
+    const day = 24 * 60 * 60 * 1000;
+    const closedAt = (created: number, changed: number) => {
+      const at = new Date(now - created * day);
+      const last = new Date(now - changed * day);
+      return sampleReport({
+        createdAt: at,
+        updatedAt: last,
+        status: "resuelto",
+        dispatchPending: false,
+        history: [
+          { status: "recibido", at, by: "system", note: null, kind: "status", area: null, version: 1 },
+          { status: "resuelto", at: last, by: "m1", note: null, kind: "status", area: null, version: 2 },
+        ],
+        version: 2,
+      });
+    };
+    // Twelve due (closed 150 days ago); six newer ones closed yesterday, which a batch of the newest would hit first.
+    const due = Array.from({ length: 12 }, (_, i) => closedAt(200 + i, 150));
+    const recent = Array.from({ length: 6 }, (_, i) => closedAt(100 + i, 1));
+    for (const r of [...due, ...recent]) await bot.app.store.reports.insert(r);
+    const order: string[] = [];
+    const update = bot.app.store.reports.update.bind(bot.app.store.reports);
+    bot.app.store.reports.update = async (report, version) => {
+      order.push(report.id);
+      return update(report, version);
+    };
+    expect(await bot.app.dataRights.purgeClosed(30, 5)).toBe(12);
+    // Oldest first.
+    expect(order).toEqual([...due].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map((r) => r.id));
+    for (const r of recent) expect((await bot.app.store.reports.byId(r.id))?.description).toBe("Bache profundo frente al mercado");
+    expect(await bot.app.dataRights.purgeClosed(30, 5)).toBe(0);
   });
 });

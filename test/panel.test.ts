@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
 import type { Report } from "../src/domain/model/report.js";
+import { calendarDate } from "../src/domain/plan/progress.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { panelPassword, Visitor } from "./helpers/panel.js";
 import { sampleReport } from "./helpers/reports.js";
@@ -211,6 +212,76 @@ describe("what each member sees and does", () => {
     const outdated = await v.submit(page, `${page}/note`, { version: "1", text: "nota" });
     expect(outdated.headers.location).toBe(`${page}?problem=outdated`);
     expect((await bot.service.app.store.reports.byId(r.id))?.history.map((h) => h.note)).toEqual([null, "Gracias, lo revisamos"]);
+  });
+});
+
+describe("publishing a report's public text from the panel", () => {
+  it("the form offers the description when it holds no personal data; a text with a phone is refused saying why; open data then shows the published text", async () => {
+    const [clean, personal] = await seed([
+      { folio: "MET-2026-000600", description: "Luminaria apagada en el parque central" },
+      { folio: "MET-2026-000601", description: "Fuga de agua, mi correo es ana.perez@example.com" },
+    ]);
+    const v = await loggedIn("2001", await password("2001"));
+    const page = `/panel/reports/${clean.folio}`;
+    expect((await v.get(page)).body).toMatch(/<textarea id="a-publish"[^>]*>Luminaria apagada en el parque central<\/textarea>/);
+    expect((await v.get(`/panel/reports/${personal.folio}`)).body).toMatch(/<textarea id="a-publish"[^>]*><\/textarea>/);
+
+    const refused = await v.submit(page, `${page}/publish`, { version: "1", text: "Luminaria apagada; informes al 722 555 0199" });
+    expect(refused.headers.location).toBe(`${page}?problem=sensitive_text`);
+    expect((await v.get(refused.headers.location as string)).body).toContain("los datos abiertos no pueden llevar datos personales");
+    expect((await bot.service.app.store.reports.byId(clean.id))?.publication ?? null).toBeNull();
+
+    const ok = await v.submit(page, `${page}/publish`, { version: "1", text: "Luminaria apagada en el parque central" });
+    expect(ok.headers.location).toBe(`${page}?ok=published`);
+    expect((await v.get(ok.headers.location as string)).body).toContain("Texto público publicado en datos abiertos.");
+    const open = await server.inject({ method: "GET", url: `/open311/v2/requests/${clean.folio}.json` });
+    expect(open.json()[0]).toMatchObject({ description: "Luminaria apagada en el parque central" });
+    // Another municipality's member cannot publish it (the report is a 404 to them).
+    const tomas = await loggedIn("3001", await password("3001"));
+    const foreign = await tomas.submit("/panel/", `${page}/publish`, { version: "2", text: "Otro texto" });
+    expect(foreign.statusCode).toBe(404);
+    expect((await bot.service.app.store.reports.byId(clean.id))?.publication?.description).toBe("Luminaria apagada en el parque central");
+  });
+});
+
+describe("data requests (ARCO) in the panel", () => {
+  it("members see their municipality's requests that wait for a person, with the deadline and days left; marking one done is recorded as theirs", async () => {
+    const rights = bot.service.app.dataRights;
+    const waiting = await rights.record("rectification", { id: "whatsapp:5217221234567@c.us", municipality: METEPEC }, "pending");
+    await rights.record("access", { id: "telegram:9", municipality: METEPEC });
+    const toluca = await rights.record("rectification", { id: "telegram:10", municipality: TOLUCA }, "pending");
+    const beatriz = await loggedIn("2001", await password("2001"));
+    const page = await beatriz.get("/panel/data-requests");
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(waiting.code);
+    expect(page.body).toContain(waiting.deadline);
+    // The days left, counted from today where the municipality is (26 to 28: 20 business days from any weekday).
+    const today = calendarDate(bot.clock.now(), bot.service.app.deployment.timeZone);
+    const left = Math.round((Date.parse(`${waiting.deadline}T12:00:00Z`) - Date.parse(`${today}T12:00:00Z`)) / 86_400_000);
+    expect(left).toBeGreaterThanOrEqual(26);
+    expect(left).toBeLessThanOrEqual(28);
+    expect(page.body).toContain(`${left} días`);
+    expect(page.body).not.toContain(toluca.code);
+    expect(page.body).not.toContain("5217221234567");
+    // Tomás (Toluca) cannot mark Metepec's: a 404, and it stays pending.
+    const tomas = await loggedIn("3001", await password("3001"));
+    expect((await tomas.submit("/panel/data-requests", `/panel/data-requests/${waiting.code}/done`, {})).statusCode).toBe(404);
+    expect((await rights.pending([METEPEC])).map((r) => r.code)).toEqual([waiting.code]);
+    // Beatriz marks it done: gone from the pending ones, in the trail as hers.
+    const done = await beatriz.submit("/panel/data-requests", `/panel/data-requests/${waiting.code}/done`, {});
+    expect(done.headers.location).toBe("/panel/data-requests?ok=done");
+    expect(await rights.pending([METEPEC])).toEqual([]);
+    const members = await bot.service.app.secretariat.members.list();
+    const [entry] = await bot.service.app.store.events.list({ type: "data_request_done" }, 5);
+    expect(entry).toMatchObject({ actor: members.find((m) => m.telegramId === "2001")?.id, municipality: METEPEC, data: { code: waiting.code } });
+    const again = await beatriz.submit("/panel/data-requests", `/panel/data-requests/${waiting.code}/done`, {});
+    expect(again.headers.location).toBe("/panel/data-requests?problem=already_done");
+    // As the days pass without an answer, the page says how late a request is (Toluca's, to Tomás).
+    bot.clock.advance(40 * 86_400_000);
+    const later = await loggedIn("3001", await password("3001"));
+    const late = (await later.get("/panel/data-requests")).body;
+    expect(late).toContain(toluca.code);
+    expect(late).toMatch(/vencida hace 1[2-4] días/);
   });
 });
 

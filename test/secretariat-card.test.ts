@@ -92,7 +92,13 @@ describe("card text", () => {
 
   it("a closed report offers only the moves its status allows, and a replaced card none", () => {
     const resolved = cardView(sampleReport({ status: "resuelto" }), context(), { limit: TEXT_LIMIT });
-    expect(resolved.keyboard?.inline_keyboard.flat().map((b) => b.text)).toEqual(["🛠 En atención", "🔎 En revisión", "💬 Responder", "🔒 Nota interna"]);
+    expect(resolved.keyboard?.inline_keyboard.flat().map((b) => b.text)).toEqual([
+      "🛠 En atención",
+      "🔎 En revisión",
+      "💬 Responder",
+      "🔒 Nota interna",
+      "🌐 Publicar texto",
+    ]);
     const replaced = cardView(sampleReport({ status: "resuelto" }), context(), { limit: TEXT_LIMIT, buttons: { kind: "none" }, superseded: true });
     expect(replaced.keyboard).toBeUndefined();
     expect(replaced.text).toContain("♻️ Reabierto: sigue en su tarjeta nueva.");

@@ -153,6 +153,7 @@ describe("report cards", () => {
       "🔁 Duplicado",
       "💬 Responder",
       "🔒 Nota interna",
+      "🌐 Publicar texto",
     ]);
     expect(card.text).not.toContain("luis");
     // One card, in Metepec's group only; publishing the same version again changes nothing.
@@ -262,7 +263,16 @@ describe("the lifecycle through the card's buttons", () => {
     let card = await cardShows(group, folio, "📌 Estado: En revisión");
     expect(card.message_id).toBe(first.message_id);
     expect(card.text).toContain("✍️ Último cambio: Beatriz López");
-    expect(buttons(card)).toEqual(["🏢 Canalizar", "🛠 En atención", "✅ Resuelto", "⛔ No procede", "🔁 Duplicado", "💬 Responder", "🔒 Nota interna"]);
+    expect(buttons(card)).toEqual([
+      "🏢 Canalizar",
+      "🛠 En atención",
+      "✅ Resuelto",
+      "⛔ No procede",
+      "🔁 Duplicado",
+      "💬 Responder",
+      "🔒 Nota interna",
+      "🌐 Publicar texto",
+    ]);
     await ana.expect(`Tu reporte ${folio} (Alumbrado público) cambió de estado: ahora está «En revisión»`);
 
     // Canalizar asks the office, on the card itself.
@@ -298,7 +308,7 @@ describe("the lifecycle through the card's buttons", () => {
 
     await pressOnCard(group, people.beatriz, folio, "✅ Resuelto");
     card = await cardShows(group, folio, "📌 Estado: Resuelto");
-    expect(buttons(card)).toEqual(["🛠 En atención", "🔎 En revisión", "💬 Responder", "🔒 Nota interna"]);
+    expect(buttons(card)).toEqual(["🛠 En atención", "🔎 En revisión", "💬 Responder", "🔒 Nota interna", "🌐 Publicar texto"]);
     await ana.expect(`¿Se resolvió el problema del reporte ${folio}`);
 
     // Each notice exactly once, the note never.
@@ -386,6 +396,57 @@ describe("the lifecycle through the card's buttons", () => {
     await group.reply(people.beatriz, why, "Es una vialidad estatal: corresponde a la Junta de Caminos");
     await cardShows(group, original, "📌 Estado: No procede");
     expect((await bot.service.app.store.reports.byFolio(original))?.history.at(-1)?.note).toBe("Es una vialidad estatal: corresponde a la Junta de Caminos");
+  });
+});
+
+describe("publishing a report's public text for open data", () => {
+  it("🌐 Publicar texto asks for it with the description as suggestion; a text with personal data is refused and explained; open data then shows it", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const folio = await consoleReport("luis");
+    const card = await fake.until(() => cardOf(group, folio));
+    expect(buttons(card)).toContain("🌐 Publicar texto");
+    // Not a member of Metepec: refused, nothing asked.
+    expect(await pressOnCard(group, people.tomas, folio, "🌐 Publicar texto")).toMatchObject({ show_alert: true });
+    expect(group.messages.filter((m) => m.reply_markup?.force_reply)).toHaveLength(0);
+
+    await pressOnCard(group, people.carlos, folio, "🌐 Publicar texto");
+    const ask = await question(group, `Texto público de ${folio} para datos abiertos`);
+    expect(ask.reply_markup).toMatchObject({ force_reply: true, selective: true });
+    expect(ask.text).toContain("1. Hay un bache enorme frente a la escuela primaria");
+    await group.reply(people.carlos, ask, "Bache frente a la primaria; avisar al 722 555 0199");
+    await fake.until(() => group.messages.find((m) => m.text.startsWith("No lo publiqué: el texto parece tener un teléfono")));
+    expect((await bot.service.app.store.reports.byFolio(folio))?.publication ?? null).toBeNull();
+    // The question is still open: "1" publishes the suggestion.
+    await group.reply(people.carlos, ask, "1");
+    await fake.until(() => (group.messages.find((m) => m.message_id === ask.message_id)?.text.startsWith("✅") ? true : undefined));
+    await cardShows(group, folio, "🌐 Texto público (datos abiertos): Hay un bache enorme frente a la escuela primaria");
+    const open = await bot.service.server.inject({ method: "GET", url: `/open311/v2/requests/${folio}.json` });
+    expect(open.json()[0]).toMatchObject({ service_request_id: folio, description: "Hay un bache enorme frente a la escuela primaria" });
+    const trail = await bot.service.app.store.events.list({ type: "report_published" }, 5);
+    expect(trail).toEqual([expect.objectContaining({ report: expect.any(String), data: expect.objectContaining({ description: true }) })]);
+  });
+
+  it("a description with personal data is not offered as the suggestion", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const app = bot.service.app;
+    const citizen = new ConsoleChannel({ service: app.conversations, texts: app.texts, user: "pepe", lang: "es-MX" });
+    let out = "";
+    for (const line of ["hola", "1", "sí", "Metepec", "2"]) out += await citizen.receive(line);
+    if (out.includes("¿Es el mismo problema?")) out += await citizen.receive("Es otro problema");
+    for (const line of ["Bache en mi calle, llámenme al 722 555 0199", "Dejarla así", "omitir", "omitir", "2", "1"]) out += await citizen.receive(line);
+    const folio = /folio (MET-\d{4}-\d{6})/.exec(out)?.[1] as string;
+    expect(folio).toBeDefined();
+    await fake.until(() => cardOf(group, folio));
+    await pressOnCard(group, people.beatriz, folio, "🌐 Publicar texto");
+    const ask = await question(group, `Texto público de ${folio}`);
+    expect(ask.text).not.toContain("722 555 0199");
+    expect(ask.text).not.toContain("Sugerencia");
+    await group.reply(people.beatriz, ask, "Bache en una calle de la colonia");
+    await cardShows(group, folio, "🌐 Texto público (datos abiertos): Bache en una calle de la colonia");
   });
 });
 
@@ -561,6 +622,8 @@ describe("the daily digest", () => {
     bot.clock.advance(3 * 24 * 60 * 60 * 1000);
     const newer = await consoleReport("marta");
     await fake.until(() => cardOf(group, newer));
+    // A data request (ARCO) that waits for a person: a line of Metepec's digest only.
+    const request = await bot.service.app.dataRights.record("rectification", { id: "console:marta", municipality: METEPEC }, "pending");
     const digest = bot.service.secretariat?.digest;
     expect(await digest?.runOnce()).toBe(2);
     const sent = await fake.until(() => group.messages.find((m) => m.text.startsWith("📊 Resumen diario del Secretariado Técnico de Metepec")));
@@ -569,7 +632,9 @@ describe("the daily digest", () => {
     expect(sent.text).toContain("📂 Abiertos por estado:\n• Recibido: 2");
     expect(sent.text).toContain(`⏰ Atrasados:\n• ${older}: Recibido desde hace 3 días (plazo 2)`);
     expect(sent.text).not.toContain(`• ${newer}: Recibido desde`);
-    await fake.until(() => toluca.messages.find((m) => m.text.includes("🆕 Ningún reporte nuevo desde el último resumen.")));
+    expect(sent.text).toContain(`🔐 1 solicitud de datos personales (ARCO) espera a una persona; vence el ${request.deadline}.`);
+    const tolucaDigest = await fake.until(() => toluca.messages.find((m) => m.text.includes("🆕 Ningún reporte nuevo desde el último resumen.")));
+    expect(tolucaDigest.text).not.toContain("ARCO");
 
     // Once a day, whatever the restarts.
     expect(await digest?.runOnce()).toBe(0);
@@ -581,7 +646,7 @@ describe("the daily digest", () => {
     expect(await bot.service.secretariat?.digest.runOnce()).toBe(2);
     const next = await fake.until(() => group.messages.filter((m) => m.text.startsWith("📊"))[1]);
     expect(next.text).toContain("🆕 Ningún reporte nuevo desde el último resumen.");
-    expect(next.text).toMatch(new RegExp(`⏰ Atrasados:\\n• ${older}: Recibido desde hace 4 días \\(plazo 2\\)$`));
+    expect(next.text).toMatch(new RegExp(`⏰ Atrasados:\\n• ${older}: Recibido desde hace 4 días \\(plazo 2\\)\\n\\n🔐 1 solicitud`));
     expect(next.text).not.toContain(`• ${newer}: Recibido desde`);
   });
 });

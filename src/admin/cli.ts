@@ -18,6 +18,7 @@ import { loadConfig, secretValues } from "../config/settings.js";
 import { type AdminOutcome, runAdmin, SECRETARIAT_COMMANDS, SECRETARIAT_USAGE } from "../secretariat/admin-commands.js";
 import { checkChatRights } from "../secretariat/chat-rights.js";
 import { absolutePlanPaths, PLAN_USAGE } from "../secretariat/plan-commands.js";
+import { migrationSecret } from "../store/data-secret.js";
 import { openMongoStore } from "../store/mongo/index.js";
 import { createLogger } from "../util/logger.js";
 import { redactSecrets } from "../util/secrets.js";
@@ -181,7 +182,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const mongo = await openMongoStore(config.MONGODB_URI);
   try {
-    const result = await migrateToMongo(config.DATA_DIR, mongo, progressBar());
+    const result = await migrateToMongo(
+      config.DATA_DIR,
+      mongo,
+      progressBar(),
+      mongo.sharedFiles ? await migrationSecret(config, mongo.sharedFiles) : config.DATA_SECRET,
+    );
     const summary = Object.entries(result)
       .map(([name, r]) => `${name} ${r.copied} copied, ${r.kept} already there (kept)`)
       .join("; ");

@@ -29,6 +29,7 @@ import type { MongoStore } from "../store/mongo/index.js";
 import { commitmentToDoc } from "../store/mongo/plans.js";
 import { reportToDoc } from "../store/mongo/reports.js";
 import type { ConversationRecord } from "../store/ports.js";
+import { type CitizenPseudonym, citizenPseudonym } from "../store/pseudonymous-events.js";
 
 /** What the migration reports as it goes: a collection, how many documents it has, how many are done. */
 export interface MigrationProgress {
@@ -146,17 +147,20 @@ async function insertOnly(
   return result;
 }
 
-export async function migrateToMongo(dataDir: string, mongo: Pick<MongoStore, "models" | "media">, progress: MigrationProgress): Promise<MigrationResult> {
+type MigrationTarget = Pick<MongoStore, "models" | "media">;
+
+/** `secret`: the data secret MongoDB's bot uses (store/data-secret.ts `migrationSecret`): the trail's chat ids become its pseudonyms. */
+export async function migrateToMongo(dataDir: string, mongo: MigrationTarget, progress: MigrationProgress, secret?: string): Promise<MigrationResult> {
   // A bot still running on the folder would go on writing what is being copied: refused.
   const lock = lockDataDir(dataDir);
   try {
-    return await copyAll(dataDir, mongo, progress);
+    return await copyAll(dataDir, mongo, progress, secret);
   } finally {
     lock.release();
   }
 }
 
-async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "media">, progress: MigrationProgress): Promise<MigrationResult> {
+async function copyAll(dataDir: string, mongo: MigrationTarget, progress: MigrationProgress, secret: string | undefined): Promise<MigrationResult> {
   const { models } = mongo;
   const model = (m: unknown) => m as Model<never>;
   // A report's folio says which one clashes; nothing else is shown (ids may hold phone numbers).
@@ -192,7 +196,8 @@ async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "medi
     ["inbound", model(models.inbound), (d) => ({ _id: String(d._id), state: d.state, claimedAt: d.claimedAt, ...(d.message ? { message: d.message } : {}) })],
     // Messages not sent yet keep their state; a lease of the stopped process runs out and is taken over.
     ["outbox", model(models.outbox), asIs],
-    ["events", model(models.events), asIs],
+    // The trail names citizens by pseudonym (entries of a folder never opened since still hold chat ids).
+    ["events", model(models.events), (d) => (secret ? pseudonymousDoc(asIs(d), citizenPseudonym(secret)) : asIs(d))],
     [
       "members",
       model(models.members),
@@ -241,4 +246,11 @@ async function copyAll(dataDir: string, mongo: Pick<MongoStore, "models" | "medi
   }
   progress.finish();
   return { counters: counted, ...copied, media };
+}
+
+/** An audit-trail document with its citizen (and the event's own copy) as a pseudonym. */
+function pseudonymousDoc(doc: Record<string, unknown>, pseudonym: CitizenPseudonym): Record<string, unknown> {
+  const data = { ...(doc.data as Record<string, unknown>) };
+  if (typeof data.citizen === "string" && data.citizen) data.citizen = pseudonym(data.citizen);
+  return { ...doc, citizen: typeof doc.citizen === "string" && doc.citizen ? pseudonym(doc.citizen) : doc.citizen, data };
 }

@@ -110,6 +110,8 @@ const schema = z.object({
   WHATSAPP_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(6000).default(60),
   ADMIN_TOKEN: z.string().min(16, "accepts a secret of at least 16 characters").optional(),
   LOG_PSEUDONYM_KEY: z.string().min(16, "accepts a secret of at least 16 characters").optional(),
+  /** Keys the links to "mis datos" files and the audit trail's pseudonyms; unset, generated once and kept in the store (store/data-secret.ts). */
+  DATA_SECRET: z.string().min(32, "accepts a secret of at least 32 characters").optional(),
   /** The secretariat's web panel at /panel. */
   PANEL_ENABLED: bool.default(true),
   /** Signs the panel's session cookies; unset, a new random key at each start (members log in again). */
@@ -147,6 +149,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   "TELEGRAM_WEBHOOK_SECRET",
   "ADMIN_TOKEN",
   "LOG_PSEUDONYM_KEY",
+  "DATA_SECRET",
   "PANEL_SESSION_KEY",
   "MONGODB_URI",
   "WHATSAPP_CLOUD_TOKEN",

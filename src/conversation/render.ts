@@ -22,6 +22,10 @@ export class Renderer {
       out.choices = reply.choices.map((c) => ({ value: c.value, label: c.key ? this.texts.t(lang, c.key, params) : (c.label ?? c.value) }));
     }
     if (reply.request) out.request = reply.request;
+    if (reply.file) {
+      const { ref, mime, name, fallback } = reply.file;
+      out.file = { ref, mime, name: this.texts.t(lang, name, params), fallback: this.texts.t(lang, fallback, params) };
+    }
     return out;
   }
 
@@ -45,7 +49,7 @@ export class Renderer {
       } else {
         out.push(message);
       }
-      joinable = !message.choices && !message.request && !reply.separate;
+      joinable = !message.choices && !message.request && !message.file && !reply.separate;
     }
     return out;
   }

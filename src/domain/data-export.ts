@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import type { Clock } from "../util/clock.js";
+import type { DataRights } from "./data-rights.js";
 
 export const MY_DATA_PATH = "/mis-datos";
 /** How long a link works. */
@@ -14,14 +15,12 @@ export const EXPORT_LINK_MINUTES = 15;
 export class DataExportLinks {
   private readonly key: Buffer;
 
-  /** `secret`: a stable secret (links then survive a restart), or none (a random key per process). */
+  /** `secret`: the data secret (store/data-secret.ts), so links survive a restart and work in every process. */
   constructor(
-    secret: string | undefined,
+    secret: string,
     private readonly clock: Clock,
   ) {
-    this.key = createHash("sha256")
-      .update(`mis-datos:${secret ?? randomBytes(32).toString("hex")}`)
-      .digest();
+    this.key = createHash("sha256").update(`mis-datos:${secret}`).digest();
   }
 
   /** The path of a link for the citizen of `id`, valid for EXPORT_LINK_MINUTES. */
@@ -48,5 +47,34 @@ export class DataExportLinks {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** The type of the file: everything held, as JSON. */
+export const MY_DATA_MIME = "application/json";
+
+/**
+ * The file itself, made when it is asked for: from a link's token (the download page) or from its path
+ * (a channel that sends the file in the chat: Telegram, WhatsApp). Undefined when the link is not good.
+ */
+export class MyDataFiles {
+  constructor(
+    private readonly links: DataExportLinks,
+    private readonly rights: Pick<DataRights, "held">,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The file of a token (`/mis-datos/<token>`'s last part). */
+  async ofToken(token: string): Promise<Buffer | undefined> {
+    const id = this.links.read(token);
+    if (!id) return undefined;
+    const held = await this.rights.held(id);
+    return Buffer.from(JSON.stringify({ generated: this.clock.now().toISOString(), ...held }, null, 2), "utf8");
+  }
+
+  /** The file of a link's path (what a reply's `file.ref` holds). */
+  ofPath(path: string): Promise<Buffer | undefined> {
+    const prefix = `${MY_DATA_PATH}/`;
+    return path.startsWith(prefix) ? this.ofToken(path.slice(prefix.length)) : Promise.resolve(undefined);
   }
 }

@@ -22,6 +22,7 @@ import type { Clock } from "../util/clock.js";
 import type { Citizen } from "./model/citizen.js";
 import { type DomainEvent, type RecordedEvent, recordEvent } from "./model/events.js";
 import { handoffCode } from "./model/handoff.js";
+import type { Member } from "./model/member.js";
 import type { CalendarDate } from "./model/plan.js";
 import type { Report } from "./model/report.js";
 import { roundedPoint } from "./open-data.js";
@@ -91,7 +92,15 @@ export interface DataRequest {
   deadline: CalendarDate;
   /** Answered in the chat at once ("atendida"), or still to be answered by the secretariat. */
   state: "done" | "pending";
+  /** For a request a member marked done: when, and which member (their id). */
+  done?: { at: Date; by: string };
 }
+
+/** How marking a request done went. */
+export type MarkDoneResult = { ok: true; request: DataRequest } | { ok: false; problem: "not_found" | "already_done" };
+
+/** The requests a trail holds at most (they are few: one per "mis datos" choice). */
+const MAX_REQUESTS = 10_000;
 
 export interface DataRightsDeps {
   citizens: CitizenRepository;
@@ -207,21 +216,32 @@ export class DataRights {
 
   /**
    * The retention job: closed reports whose last change is older than `days` lose what could name their
-   * citizen, and their follows go. Resolves with how many were de-identified.
+   * citizen, and their follows go — every one that is due, oldest first, `batch` at a time (a report
+   * created long ago but changed lately is passed over, never stops the walk). Resolves with how many
+   * were de-identified.
    */
   async purgeClosed(days: number, batch = 200): Promise<number> {
     const d = this.deps;
     const now = d.clock.now();
     const cutoff = new Date(now.getTime() - days * 24 * 60 * 60 * 1000);
     const closed = d.lifecycle.all.filter((s) => !d.lifecycle.isOpen(s));
-    const candidates = await d.reports.list({ statuses: closed, until: cutoff, unpurged: true }, batch);
     let purged = 0;
-    for (const report of candidates) {
-      const last = report.history.at(-1)?.at ?? report.updatedAt;
-      if (new Date(last).getTime() > cutoff.getTime()) continue;
-      if (!(await this.deidentify(report, now))) continue;
-      await d.follows.drop(report.id);
-      purged++;
+    let since: Date | undefined;
+    const seen = new Set<string>();
+    for (;;) {
+      const page = await d.reports.list({ statuses: closed, until: cutoff, unpurged: true, oldestFirst: true, ...(since ? { since } : {}) }, batch);
+      const fresh = page.filter((r) => !seen.has(r.id));
+      for (const report of fresh) {
+        seen.add(report.id);
+        const last = report.history.at(-1)?.at ?? report.updatedAt;
+        if (new Date(last).getTime() > cutoff.getTime()) continue;
+        if (!(await this.deidentify(report, now))) continue;
+        await d.follows.drop(report.id);
+        purged++;
+      }
+      // The next page starts where this one ended (`since` is inclusive: those seen are skipped).
+      if (page.length < batch || fresh.length === 0) break;
+      since = page.at(-1)?.createdAt;
     }
     if (purged) d.changed?.();
     return purged;
@@ -238,10 +258,41 @@ export class DataRights {
     return request;
   }
 
-  /** The requests recorded, newest first (the secretariat's list). */
+  /** The requests recorded, newest first (the secretariat's list), with those a member marked done as done. */
   async requests(limit = 200, municipality?: string): Promise<DataRequest[]> {
-    const found = await this.deps.events.list({ type: "data_request", ...(municipality ? { municipality } : {}) }, limit);
-    return found.map(requestOf);
+    const scope = municipality ? { municipality } : {};
+    const [found, done] = await Promise.all([
+      this.deps.events.list({ type: "data_request", ...scope }, limit),
+      this.deps.events.list({ type: "data_request_done", ...scope }, MAX_REQUESTS),
+    ]);
+    const closed = new Map(done.map((e) => [String(e.data.code), { at: new Date(e.at), by: e.actor }]));
+    return found.map((e) => {
+      const request = requestOf(e);
+      const marked = closed.get(request.code);
+      return marked ? { ...request, state: "done", done: marked } : request;
+    });
+  }
+
+  /**
+   * Requests still waiting for a person, oldest deadline first: of the municipalities in `scope`
+   * (a member's), or of all (an admin of every one, `undefined`), which alone sees those of no municipality.
+   */
+  async pending(scope?: readonly string[]): Promise<DataRequest[]> {
+    const all = await this.requests(MAX_REQUESTS);
+    return all
+      .filter((r) => r.state === "pending" && (scope === undefined || (r.municipality !== null && scope.includes(r.municipality))))
+      .sort((a, b) => a.deadline.localeCompare(b.deadline) || a.at.getTime() - b.at.getTime());
+  }
+
+  /** A member marks a pending request done (it was answered outside the chat); recorded in the audit trail as theirs. */
+  async markDone(code: string, by: Pick<Member, "id">, mayAct: (municipality: string | null) => boolean): Promise<MarkDoneResult> {
+    const request = (await this.requests(MAX_REQUESTS)).find((r) => r.code === code);
+    if (!request || !mayAct(request.municipality)) return { ok: false, problem: "not_found" };
+    if (request.state === "done") return { ok: false, problem: "already_done" };
+    const at = this.deps.clock.now();
+    const event: DomainEvent = { type: "data_request_done", code, municipality: request.municipality };
+    await this.deps.events.append([recordEvent(event, `data-request:${code}:done`, at, by.id)]);
+    return { ok: true, request: { ...request, state: "done", done: { at, by: by.id } } };
   }
 
   private async deidentify(report: Report, at: Date): Promise<boolean> {

@@ -8,6 +8,7 @@
 import type { Areas } from "./areas.js";
 import type { GeoPoint, Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
+import { findSensitive } from "./sensitive.js";
 import type { Lifecycle } from "./statuses.js";
 
 /**
@@ -166,4 +167,15 @@ export function openRequestsGeoJson(requests: readonly OpenRequest[]): {
       properties: r,
     })),
   };
+}
+
+/**
+ * What a member is offered to publish as a report's public text: the text published already, else the
+ * citizen's description when it holds no phone number, e-mail or CURP (a member still reads it first);
+ * otherwise nothing to suggest. The domain's `triage.publish` checks whatever is published again.
+ */
+export function publicSuggestion(report: Report): string | undefined {
+  if (report.publication?.description) return report.publication.description;
+  const text = report.description.trim();
+  return text && findSensitive(text, []).length === 0 ? text : undefined;
 }

@@ -176,6 +176,8 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
     switch (step.type) {
       case "say":
         checkKey(i, ".text", step.text);
+        checkKey(i, ".file.name", step.file?.name);
+        checkKey(i, ".file.fallback", step.file?.fallback);
         break;
       case "ask": {
         checkKey(i, ".text", step.text);

@@ -59,6 +59,12 @@ export const stepSchema = z.discriminatedUnion("type", [
     each: varName.optional(),
     /** A text to read on its own (a learning topic): its own message, never joined to the question after it. */
     separate: z.boolean().optional(),
+    /**
+     * A file sent with the text as its caption, where the channel can (Telegram, WhatsApp, the web chat's
+     * download): `from` names the variable an action filled with `{ ref, mime }`, `name` the file name's key,
+     * `fallback` the text a channel that cannot attach a file sends instead (with the file's link).
+     */
+    file: z.strictObject({ from: varName, name: key, fallback: key }).optional(),
     next: targetSchema.optional(),
   }),
   z.strictObject({

@@ -69,6 +69,17 @@ export interface Reply {
   each?: Vars[];
   /** Its own message: not joined to the replies around it. */
   separate?: boolean;
+  /** A file sent with the text as its caption (say's `file`): what an action made, and the keys of its name and fallback text. */
+  file?: ReplyFile;
+}
+
+/** A file a reply carries: `ref` is how the channel asks for its bytes (never the bytes: replies are saved). */
+export interface ReplyFile {
+  ref: string;
+  mime: string;
+  /** Locale keys, rendered with the reply's parameters. */
+  name: string;
+  fallback: string;
 }
 
 export interface ActionCall {

@@ -4,23 +4,22 @@
  * 404 in the visitor's language.
  */
 import type { FastifyPluginAsync } from "fastify";
-import { type DataExportLinks, MY_DATA_PATH } from "../domain/data-export.js";
-import type { DataRights } from "../domain/data-rights.js";
+import { MY_DATA_PATH, type MyDataFiles } from "../domain/data-export.js";
 
 export interface MyDataPageOptions {
-  links: DataExportLinks;
-  rights: DataRights;
+  files: MyDataFiles;
 }
 
-export const myDataPagePlugin: FastifyPluginAsync<MyDataPageOptions> = async (app, { links, rights }) => {
-  app.get(`${MY_DATA_PATH}/:token`, async (req, reply) => {
-    const id = links.read((req.params as { token: string }).token);
-    if (!id) throw Object.assign(new Error("not found"), { statusCode: 404 });
-    const held = await rights.held(id);
+export const myDataPagePlugin: FastifyPluginAsync<MyDataPageOptions> = async (app, { files }) => {
+  // A wildcard, not a `:token` parameter: a token is longer than the router's 100-character limit for
+  // parameters (a web chat's or WhatsApp's id inside it), which would answer 414.
+  app.get(`${MY_DATA_PATH}/*`, async (req, reply) => {
+    const file = await files.ofToken((req.params as { "*": string })["*"]);
+    if (!file) throw Object.assign(new Error("not found"), { statusCode: 404 });
     return reply
       .type("application/json; charset=utf-8")
       .header("content-disposition", 'attachment; filename="mis-datos.json"')
       .header("cache-control", "no-store")
-      .send(JSON.stringify({ generated: new Date().toISOString(), ...held }, null, 2));
+      .send(file);
   });
 };

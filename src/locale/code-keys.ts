@@ -157,6 +157,7 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.card.former_member",
   // the daily digest (secretariat/digest.ts)
   "secretariat.digest.title",
+  "secretariat.digest.data_requests",
   "secretariat.digest.none_new",
   "secretariat.digest.new",
   "secretariat.digest.new_item",
@@ -202,6 +203,12 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.reply.not_member",
   "secretariat.reply.answered",
   "secretariat.reply.noted",
+  "secretariat.reply.published",
+  "secretariat.reply.sensitive",
+  "secretariat.prompt.publish",
+  "secretariat.prompt.suggestion",
+  "secretariat.buttons.publish",
+  "secretariat.card.published",
   "secretariat.reply.moved",
   "secretariat.reply.unknown_duplicate",
   // the plan's commitments in the group (secretariat/commitment-desk.ts), shown as citizens read them

@@ -2,6 +2,7 @@
 import type { Announcements } from "../domain/announcements.js";
 import type { Areas } from "../domain/areas.js";
 import type { Categories } from "../domain/categories.js";
+import type { DataRights } from "../domain/data-rights.js";
 import type { Members } from "../domain/members.js";
 import { ALL_MUNICIPALITIES, actsOn, type Member } from "../domain/model/member.js";
 import type { Municipalities, Municipality } from "../domain/municipalities.js";
@@ -37,6 +38,8 @@ export interface PanelDeps {
   reports: ReportRepository;
   commitmentRecords: CommitmentRepository;
   events: EventRepository;
+  /** The data requests (ARCO) of the municipalities, and marking one done. */
+  dataRights: Pick<DataRights, "requests" | "pending" | "markDone">;
   municipalities: Municipalities;
   categories: Categories;
   texts: Texts;

@@ -22,6 +22,7 @@ import { useZodSchemas } from "../http/schemas.js";
 import type { Language } from "../locale/languages.js";
 import { announcementRoutes } from "./announcements.js";
 import { LANG_COOKIE, notFound, pageContext, panelLanguage } from "./context.js";
+import { dataRequestRoutes } from "./data-requests.js";
 import type { PanelDeps } from "./deps.js";
 import { inboxRoutes } from "./inbox.js";
 import { operationsRoutes } from "./operations.js";
@@ -138,6 +139,7 @@ export const panelPlugin: FastifyPluginAsync<PanelOptions> = async (app, options
     planRoutes(scoped, deps);
     announcementRoutes(scoped, deps);
     operationsRoutes(scoped, deps);
+    dataRequestRoutes(scoped, deps);
   };
   routes(app);
 };

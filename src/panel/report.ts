@@ -2,7 +2,7 @@
  * A report's page: photo, the point on the municipality's outline, public history, internal notes,
  * linked commitments, open reports of the same category nearby (possible duplicates), and the
  * card's actions — move it (with the reason, office or original folio the move asks for), answer in
- * public, keep an internal note — through domain/triage.ts, on the version the page showed.
+ * public, keep an internal note, publish its public text for open data — through domain/triage.ts, on the version the page showed.
  * A report of a municipality that is not the member's is a 404, as is an unknown folio.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -10,6 +10,7 @@ import { z } from "zod";
 import { parseFolio } from "../domain/folio.js";
 import { actsOn, type Member } from "../domain/model/member.js";
 import type { Report } from "../domain/model/report.js";
+import { publicSuggestion } from "../domain/open-data.js";
 import { isOverdue } from "../domain/overdue.js";
 import type { TriageResult } from "../domain/triage.js";
 import { STAFF_TEXT_MAX } from "../domain/triage.js";
@@ -39,7 +40,7 @@ const statusBody = z.object({
 });
 const textBody = z.object({ _csrf: csrfField, version, text: z.string().max(STAFF_TEXT_MAX * 2) });
 const outcomeQuery = z.object({
-  ok: z.enum(["moved", "answered", "noted"]).optional(),
+  ok: z.enum(["moved", "answered", "noted", "published"]).optional(),
   problem: z.string().max(40).optional(),
   lang: z.string().max(10).optional(),
 });
@@ -113,6 +114,7 @@ export function reportRoutes(app: FastifyInstance, deps: PanelDeps): void {
       outcome: query.ok,
       problem: query.problem && /^[a-z_]+$/.test(query.problem) ? query.problem : undefined,
       maxText: STAFF_TEXT_MAX,
+      suggestion: publicSuggestion(report) ?? "",
     });
   });
 
@@ -149,5 +151,14 @@ export function reportRoutes(app: FastifyInstance, deps: PanelDeps): void {
     if (!report) return notFound(req, reply, deps);
     const body = req.body as z.infer<typeof textBody>;
     return after(reply, report, await deps.triage.addNote(report.id, body.version, req.member as Member, body.text), "noted");
+  });
+
+  // The text open data shows (domain/open-data.ts): refused while it holds personal data; published photos stay.
+  app.post("/reports/:folio/publish", { schema: { params: folioParams, body: textBody }, preValidation: app.csrfProtection }, async (req, reply) => {
+    const report = await visibleReport(req, deps, digits);
+    if (!report) return notFound(req, reply, deps);
+    const body = req.body as z.infer<typeof textBody>;
+    const photos = report.publication?.photos ?? [];
+    return after(reply, report, await deps.triage.publish(report.id, body.version, req.member as Member, { description: body.text, photos }), "published");
   });
 }

@@ -3,7 +3,7 @@
  * the description, a map link, the typed address, how many people it affects, who sent it (never
  * for an anonymous report), the status, who acted last and when, the history and the internal
  * notes; and its buttons: the moves config/statuses.yaml allows from the current status, Responder
- * and Nota interna. Pure: the texts and names come in, the text and keyboard go out.
+ * Nota interna and Publicar texto (the text open data shows). Pure: the texts and names come in, the text and keyboard go out.
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Area } from "../domain/areas.js";
@@ -125,6 +125,7 @@ function keyboardOf(report: Report, ctx: CardContext, buttons: CardButtons): Inl
     { text: texts.t(lang, "secretariat.buttons.answer"), callback_data: pressData({ kind: "answer", ...at }) },
     { text: texts.t(lang, "secretariat.buttons.note"), callback_data: pressData({ kind: "note", ...at }) },
   ]);
+  rows.push([{ text: texts.t(lang, "secretariat.buttons.publish"), callback_data: pressData({ kind: "publish", ...at }) }]);
   // A plan with commitments the report is not linked to yet: the report can be linked to one.
   if ((ctx.commitments?.length ?? 0) > (ctx.linked?.length ?? 0)) {
     rows.push([{ text: texts.t(lang, "secretariat.buttons.link"), callback_data: pressData({ kind: "link", ...at }) }]);
@@ -157,6 +158,7 @@ export function cardView(report: Report, ctx: CardContext, options: { limit: num
   }
   if (report.duplicateOf) state.push(t("secretariat.card.duplicate_of", { folio: report.duplicateOf }));
   for (const c of ctx.linked ?? []) state.push(t("secretariat.card.commitment", { number: c.number, title: c.title }));
+  if (report.publication?.description) state.push(t("secretariat.card.published", { text: report.publication.description }));
   const last = [...report.history.map((h) => ({ at: h.at, by: h.by })), ...report.notes.map((n) => ({ at: n.at, by: n.by }))]
     .filter((e) => e.by !== "system")
     .sort((a, b) => a.at.getTime() - b.at.getTime())

@@ -2,6 +2,7 @@
 import type { Announcements } from "../domain/announcements.js";
 import type { Areas } from "../domain/areas.js";
 import type { LinkedChats } from "../domain/chats.js";
+import type { DataRights } from "../domain/data-rights.js";
 import type { Handoffs } from "../domain/handoffs.js";
 import type { Members } from "../domain/members.js";
 import type { Municipalities } from "../domain/municipalities.js";
@@ -38,6 +39,8 @@ export interface SecretariatDeps {
   cards: CardRepository;
   prompts: PromptRepository;
   events: EventRepository;
+  /** The data requests (ARCO) still waiting for a person: a line of the daily digest. */
+  dataRights?: Pick<DataRights, "pending">;
   /** Only `get`: whether a day's digest was already queued. */
   outbox: Pick<OutboxRepository, "get">;
   delivery: Delivery;

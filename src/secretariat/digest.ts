@@ -134,6 +134,9 @@ export class DailyDigest {
       }
       if (overdue.length > LISTED) lines.push(t("secretariat.digest.more", { count: overdue.length - LISTED }));
     }
+    // Data requests (ARCO) a person must answer, with the nearest legal deadline.
+    const requests = (await deps.dataRights?.pending([municipality])) ?? [];
+    if (requests.length) lines.push("", t("secretariat.digest.data_requests", { count: requests.length, deadline: requests[0].deadline }));
     return lines.join("\n");
   }
 }

@@ -7,6 +7,7 @@
  *   r|MET-2026-000001|3               answer the citizen         n|…|3                 internal note
  *   b|MET-2026-000001|3               back to the card's buttons h|<handoff id>          close a conversation
  *   l|MET-2026-000001|3               link to a commitment…      lk|…|3|2              … to commitment 2
+ *   p|MET-2026-000001|3               publish its public text (open data)
  *
  * and on the plan's commitments (`/compromisos`), the commitment and the version the member saw:
  *
@@ -20,7 +21,7 @@ export type Press =
   | { kind: "status"; folio: string; version: number; token: string }
   | { kind: "office"; folio: string; version: number; token: string }
   | { kind: "link_to"; folio: string; version: number; token: string }
-  | { kind: "answer" | "note" | "back" | "link"; folio: string; version: number }
+  | { kind: "answer" | "note" | "back" | "link" | "publish"; folio: string; version: number }
   | { kind: "close_handoff"; handoff: string }
   | { kind: "commitments"; municipality: string }
   | { kind: "commitment"; commitment: string; version: number }
@@ -28,7 +29,7 @@ export type Press =
 
 export type CommitmentPress = Exclude<Press, { folio: string } | { kind: "close_handoff" }>;
 
-const CODES = { status: "s", office: "o", answer: "r", note: "n", back: "b", link: "l", link_to: "lk" } as const;
+const CODES = { status: "s", office: "o", answer: "r", note: "n", back: "b", link: "l", link_to: "lk", publish: "p" } as const;
 const KINDS = Object.fromEntries(Object.entries(CODES).map(([k, v]) => [v, k])) as Record<string, keyof typeof CODES>;
 const FOLIO = /^[A-Z]{3}-\d{4}-\d{1,9}$/;
 const COMMITMENT = /^\d{5}-\d{1,3}$/;

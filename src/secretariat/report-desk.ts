@@ -13,6 +13,7 @@ import type { GroupPrompt, PromptKind } from "../domain/model/card.js";
 import { actsOn, type Member } from "../domain/model/member.js";
 import { commitmentId } from "../domain/model/plan.js";
 import type { Report } from "../domain/model/report.js";
+import { publicSuggestion } from "../domain/open-data.js";
 import type { TriageResult } from "../domain/triage.js";
 import { errorInfo } from "../util/errors.js";
 import type { TelegramCards } from "./cards.js";
@@ -67,6 +68,21 @@ export class ReportDesk {
       case "note":
         await ctx.answerCallbackQuery({ text: this.t("secretariat.press.asked") });
         return this.ask(ctx, "note", report, null, member, "secretariat.prompt.note", [], pressed);
+      case "publish": {
+        await ctx.answerCallbackQuery({ text: this.t("secretariat.press.asked") });
+        const suggestion = publicSuggestion(report);
+        return this.ask(
+          ctx,
+          "publish",
+          report,
+          null,
+          member,
+          "secretariat.prompt.publish",
+          suggestion ? [suggestion] : [],
+          pressed,
+          "secretariat.prompt.suggestion",
+        );
+      }
       case "back":
         await ctx.answerCallbackQuery();
         return this.cards.refresh(report);
@@ -153,12 +169,13 @@ export class ReportDesk {
     key: string,
     templates: string[],
     pressed: number | undefined,
+    templatesKey = "secretariat.prompt.templates",
   ): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
     const lines = [this.t(key, { folio: report.folio, who: member.name, status })];
     if (templates.length) {
-      lines.push("", this.t("secretariat.prompt.templates"));
+      lines.push("", this.t(templatesKey));
       for (const [i, text] of templates.entries()) lines.push(this.t("secretariat.prompt.template_item", { n: String(i + 1), text }));
     }
     const text = lines.join("\n").slice(0, 4096);
@@ -202,7 +219,9 @@ export class ReportDesk {
           ? this.t("secretariat.reply.answered", { folio: report.folio, who: member.name })
           : prompt.kind === "note"
             ? this.t("secretariat.reply.noted", { folio: report.folio, who: member.name })
-            : this.t("secretariat.reply.moved", { folio: report.folio, status: result.report.status, who: member.name });
+            : prompt.kind === "publish"
+              ? this.t("secretariat.reply.published", { folio: report.folio, who: member.name })
+              : this.t("secretariat.reply.moved", { folio: report.folio, status: result.report.status, who: member.name });
       await deps.prompts.remove(prompt.chatId, prompt.messageId);
       await ctx.api
         .editMessageText(prompt.chatId, prompt.messageId, done)
@@ -213,6 +232,9 @@ export class ReportDesk {
     switch (result.problem) {
       case "empty_text":
         return void (await say(this.t("secretariat.reply.empty")));
+      case "sensitive_text":
+        // The question stays open: another reply without the personal data publishes it.
+        return void (await say(this.t("secretariat.reply.sensitive")));
       case "duplicate_required":
       case "unknown_duplicate":
         return void (await say(this.t("secretariat.reply.unknown_duplicate", { typed: body.slice(0, 40) })));
@@ -239,6 +261,11 @@ export class ReportDesk {
         return triage.answer(report.id, version, member, picked(report.status));
       case "note":
         return triage.addNote(report.id, version, member, body);
+      case "publish": {
+        // "1" takes the suggestion the question showed (the description, when it holds no personal data).
+        const text = body === "1" ? (publicSuggestion(report) ?? body) : body;
+        return triage.publish(report.id, version, member, { description: text, photos: report.publication?.photos ?? [] });
+      }
       case "reason":
         return triage.changeStatus(report.id, version, member, { to: prompt.status ?? "", note: picked(prompt.status ?? "") });
       case "duplicate": {

@@ -64,6 +64,8 @@ export interface ReportFilter {
   since?: Date;
   /** Created before. */
   until?: Date;
+  /** `list` gives the oldest first (the retention job walks forward); the newest first otherwise. */
+  oldestFirst?: boolean;
 }
 
 /** What the secretariat's inbox looks for: all the fields given must match. */
@@ -294,6 +296,11 @@ export interface EventRepository {
    * (their data deleted at their request). Resolves with how many entries changed.
    */
   forgetCitizen(citizen: string): Promise<number>;
+  /**
+   * Entries that still name their citizen by chat id (written before the trail used pseudonyms) get
+   * `pseudonym(id)` instead, in the lifted field and the event's own copy. Resolves with how many changed.
+   */
+  pseudonymizeCitizens(pseudonym: (id: string) => string): Promise<number>;
 }
 
 /** Citizens following reports they did not file under their name. */

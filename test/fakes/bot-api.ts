@@ -34,6 +34,8 @@ export interface BotMessage {
   edited?: boolean;
   /** A photo (sendPhoto): `text` is its caption; the uploaded bytes. */
   photo?: { bytes: number };
+  /** A file (sendDocument): `text` is its caption; its name and its content. */
+  document?: { name: string; bytes: number; content: Buffer };
   entities?: { type: string; offset: number; length: number; user?: { id: number } }[];
   /** The message it answers (reply_parameters). */
   reply_to?: number;
@@ -380,7 +382,7 @@ export class FakeBotApi {
       failure.times--;
       return send(failure.error.error_code, { ok: false, ...failure.error });
     }
-    if (method === "sendMessage" || method === "sendPhoto") {
+    if (method === "sendMessage" || method === "sendPhoto" || method === "sendDocument") {
       if (this.held) {
         await this.held.promise;
         return send(502, { ok: false, error_code: 502, description: "Bad Gateway" });
@@ -429,7 +431,17 @@ export class FakeBotApi {
         const file = typeof p.photo === "string" && p.photo.startsWith("attach://") ? p[p.photo.slice("attach://".length)] : undefined;
         const bytes = (file as { bytes?: number } | undefined)?.bytes ?? 0;
         if (String(p.caption ?? "").length > 1024) throw Object.assign(new Error("Bad Request: message caption is too long"), { code: 400 });
-        return this.record(Number(p.chat_id), String(p.caption ?? ""), p.reply_markup as Markup | undefined, p, { bytes });
+        return this.record(Number(p.chat_id), String(p.caption ?? ""), p.reply_markup as Markup | undefined, p, { photo: { bytes } });
+      }
+      case "sendDocument": {
+        // Uploaded as multipart (InputFile); a file_id or URL string would name a file the fake does not have.
+        const file = typeof p.document === "string" && p.document.startsWith("attach://") ? p[p.document.slice("attach://".length)] : undefined;
+        const upload = file as { bytes?: number; name?: string; content?: string } | undefined;
+        if (!upload?.bytes) throw Object.assign(new Error("Bad Request: there is no document in the request"), { code: 400 });
+        if (String(p.caption ?? "").length > 1024) throw Object.assign(new Error("Bad Request: message caption is too long"), { code: 400 });
+        const document = { name: String(upload.name ?? ""), bytes: upload.bytes, content: Buffer.from(String(upload.content ?? ""), "latin1") };
+        const sent = this.record(Number(p.chat_id), String(p.caption ?? ""), p.reply_markup as Markup | undefined, p, { document });
+        return { ...(sent as object), document: { file_id: `doc-${sent.message_id}`, file_unique_id: `u${sent.message_id}`, file_name: document.name } };
       }
       case "setMessageReaction": {
         const emoji = ((p.reaction as { emoji?: string }[] | undefined) ?? []).map((r) => String(r.emoji));
@@ -512,8 +524,9 @@ export class FakeBotApi {
     });
   }
 
-  private record(chatId: number, text: string, markup: Markup | undefined, p: Json = {}, photo?: { bytes: number }): Json {
-    if (!text && markup === undefined && !photo) throw Object.assign(new Error("Bad Request: message text is empty"), { code: 400 });
+  private record(chatId: number, text: string, markup: Markup | undefined, p: Json = {}, attached: Pick<BotMessage, "photo" | "document"> = {}): Json {
+    if (!text && markup === undefined && !attached.photo && !attached.document)
+      throw Object.assign(new Error("Bad Request: message text is empty"), { code: 400 });
     if (text.length > 4096) throw Object.assign(new Error("Bad Request: message is too long"), { code: 400 });
     if (chatId < 0 && this.groupsWithoutBot.has(chatId)) throw Object.assign(new Error("Forbidden: bot was kicked from the group chat"), { code: 403 });
     const reply = (p.reply_parameters as { message_id?: number } | undefined)?.message_id;
@@ -525,7 +538,7 @@ export class FakeBotApi {
       sentText: text,
       reply_markup: markup,
       at: performance.now(),
-      ...(photo ? { photo } : {}),
+      ...attached,
       ...(p.entities ? { entities: p.entities as BotMessage["entities"] } : {}),
       ...(reply ? { reply_to: reply } : {}),
       ...(thread !== undefined ? { thread } : {}),
@@ -682,7 +695,8 @@ async function readForm(body: Buffer, type: string): Promise<Json> {
     const content = part.slice(split + 4).replace(/\r\n$/, "");
     const name = /name="?([^";\r\n]+)"?/i.exec(headers)?.[1];
     if (!name) continue;
-    if (/filename=/i.test(headers)) out[name] = { bytes: content.length };
+    const filename = /filename="?([^";\r\n]*)"?/i.exec(headers)?.[1];
+    if (filename !== undefined) out[name] = { bytes: content.length, name: filename, content };
     else {
       const value = Buffer.from(content, "latin1").toString("utf8");
       out[name] = /^[[{]/.test(value) ? JSON.parse(value) : value;

@@ -9,8 +9,11 @@ import type { ClientSettings, WhatsAppClient, WhatsAppMessage } from "../../src/
 
 export interface SentMessage {
   chatId: string;
+  /** The text, or a media's caption. */
   content: string;
   at: number;
+  /** A file sent as a MessageMedia. */
+  document?: { name: string; mimetype: string; data: Buffer; asDocument: boolean };
 }
 
 export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClient {
@@ -32,10 +35,21 @@ export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClient {
     else setImmediate(() => this.emit("qr", `2@fake-qr-${this.network.clients.length}`));
   }
 
-  async sendMessage(chatId: string, content: string): Promise<unknown> {
+  async sendMessage(chatId: string, content: string | WAWebJS.MessageMedia, options?: { caption?: string; sendMediaAsDocument?: boolean }): Promise<unknown> {
     if (this.destroyed) throw new Error("Session closed");
     if (this.network.sendError) throw this.network.sendError;
-    this.network.record({ chatId, content, at: performance.now() });
+    if (typeof content === "string") this.network.record({ chatId, content, at: performance.now() });
+    else {
+      // Like whatsapp-web.js: a MessageMedia with its caption in the options.
+      if (!(content instanceof WAWebJS.MessageMedia)) throw new Error("sendMessage takes a string or a MessageMedia");
+      const document = {
+        name: content.filename ?? "",
+        mimetype: content.mimetype,
+        data: Buffer.from(content.data, "base64"),
+        asDocument: options?.sendMediaAsDocument === true,
+      };
+      this.network.record({ chatId, content: options?.caption ?? "", at: performance.now(), document });
+    }
     return {};
   }
 

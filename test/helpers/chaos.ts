@@ -201,7 +201,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosCounts> {
       if (!(outcome instanceof Error)) continue;
       const transcript = fake
         .chat(700_000 + i)
-        .map((m) => `  bot #${m.message_id}: ${(m.sentText ?? m.text).slice(0, 60).replace(/\n/g, " ")} [${buttons(m).join(" | ")}]${m.edited ? " (edited)" : ""}`);
+        .map(
+          (m) => `  bot #${m.message_id}: ${(m.sentText ?? m.text).slice(0, 60).replace(/\n/g, " ")} [${buttons(m).join(" | ")}]${m.edited ? " (edited)" : ""}`,
+        );
       o.logs?.(`--- citizen ${700_000 + i} stuck\n${transcript.join("\n")}`);
     }
 

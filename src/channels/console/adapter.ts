@@ -42,7 +42,9 @@ export async function parseConsoleLine(line: string): Promise<InboundContent | {
 }
 
 export function formatConsoleReply(message: OutboundMessage, texts: Texts, color = false): string {
-  const lines = [color ? `\x1b[1m${message.text}\x1b[0m` : message.text];
+  // A file cannot be handed over on a terminal: its link (the fallback text) is printed instead.
+  const text = message.file?.fallback ?? message.text;
+  const lines = [color ? `\x1b[1m${text}\x1b[0m` : text];
   for (const [i, c] of (message.choices ?? []).entries()) lines.push(`  ${i + 1}. ${c.label}`);
   if (message.request === "location") lines.push(texts.t(message.lang, "channel.location_hint"));
   if (message.request === "photo") lines.push(texts.t(message.lang, "channel.photo_hint"));

@@ -58,6 +58,8 @@ export interface TelegramChannelOptions {
   groups?: MiddlewareFn<Context>;
   /** A photo of the store by its id (an announcement's), for messages that carry one. */
   media?: (id: string) => Promise<{ data: Buffer; mimeType: string } | null>;
+  /** The bytes of a file a reply carries (its `file.ref`), made when it is sent; undefined when it cannot be. */
+  files?: (ref: string) => Promise<Buffer | undefined>;
 }
 
 export type TelegramMode = "polling" | "webhook";
@@ -336,6 +338,7 @@ export class TelegramChannel {
   /** Sends a message (in several if long); resolves with the id of the last one sent. */
   private async send(chatId: string, message: OutboundMessage, api: Api = this.bot.api): Promise<string> {
     if (message.photo) return this.sendPhoto(chatId, message, api);
+    if (message.file) return this.sendFile(chatId, message, message.file, api);
     const { chunks, keyboard } = toTelegram(message, this.options.texts);
     const signal = this.signal;
     const thread = message.threadId ? { message_thread_id: message.threadId } : {};
@@ -377,6 +380,18 @@ export class TelegramChannel {
     );
     const largest = sent.photo?.at(-1)?.file_id;
     if (!known && largest) remember(this.photoIds, id, largest);
+    return String(sent.message_id);
+  }
+
+  /**
+   * A file the bot made (the citizen's data) as a document with the text as its caption. Made when it
+   * is sent; if it cannot be made any more (its link expired in the outbox), the fallback text goes.
+   */
+  private async sendFile(chatId: string, message: OutboundMessage, file: NonNullable<OutboundMessage["file"]>, api: Api): Promise<string> {
+    const data = await this.options.files?.(file.ref);
+    if (!data) return this.send(chatId, { ...message, file: undefined, text: file.fallback }, api);
+    const thread = message.threadId ? { message_thread_id: message.threadId } : {};
+    const sent = await api.sendDocument(chatId, new InputFile(data, file.name), { caption: message.text, ...thread }, this.signal);
     return String(sent.message_id);
   }
 

@@ -44,7 +44,7 @@ const PAGE_LABELS: Record<string, string> = {
 };
 
 /** A message as the page's script receives it. */
-export type PageMessage = Omit<OutboundMessage, "id">;
+export type PageMessage = Omit<OutboundMessage, "id" | "file"> & { file?: { href: string; name: string } };
 
 const messageSchema = z
   .strictObject({
@@ -69,6 +69,8 @@ const chatAnswerSchema = z.object({
       text: z.string(),
       choices: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
       request: z.enum(["location", "photo"]).optional(),
+      /** A file to download (its link on this server and the name to save it under). */
+      file: z.object({ href: z.string(), name: z.string() }).optional(),
     }),
   ),
 });
@@ -137,6 +139,8 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
     text: relative(message.text),
     choices: message.choices,
     request: message.request,
+    // The page offers the file as a download from its link (the file is made when it is asked for).
+    ...(message.file ? { file: { href: message.file.ref, name: message.file.name } } : {}),
   });
 
   if (delivery) await app.register(noticeStreamPlugin, { delivery, forPage });

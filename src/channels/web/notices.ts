@@ -14,6 +14,7 @@ import { z } from "zod";
 import type { OutboundMessage } from "../../conversation/messages.js";
 import { useZodSchemas } from "../../http/schemas.js";
 import type { Delivery } from "../../notify/delivery.js";
+import type { PageMessage } from "./chat.js";
 
 /** Between comments on an idle stream, so proxies do not close it. */
 const KEEPALIVE_MS = 25_000;
@@ -25,7 +26,7 @@ const ACK_TIMEOUT_MS = 10_000;
 export interface NoticeStreamOptions {
   delivery: Delivery;
   /** A message as the page shows it. */
-  forPage(message: OutboundMessage): Omit<OutboundMessage, "id">;
+  forPage(message: OutboundMessage): PageMessage;
 }
 
 /** One open page: the messages it was sent and has not acknowledged yet. */

@@ -6,6 +6,7 @@
  */
 import Bottleneck from "bottleneck";
 import qrcodeTerminal from "qrcode-terminal";
+import WAWebJS from "whatsapp-web.js";
 import type { Config } from "../../config/settings.js";
 import type { ConversationService } from "../../conversation/conversations.js";
 import type { OutboundMessage } from "../../conversation/messages.js";
@@ -29,6 +30,8 @@ export interface WhatsAppChannelOptions {
   logger: Logger;
   pseudonym: Pseudonymizer;
   createClient: ClientFactory;
+  /** The bytes of a file a reply carries (its `file.ref`), made when it is sent; undefined when it cannot be. */
+  files?: (ref: string) => Promise<Buffer | undefined>;
   /** Where the session is kept when the store is shared between machines (MongoDB). */
   sessionFiles?: ClientSettings["sessionFiles"];
   /** Where the QR goes besides the admin page (the terminal by default). */
@@ -166,7 +169,19 @@ export class WhatsAppChannel {
     return this.perChat.key(chatId).schedule(async () => {
       const client = this.client;
       if (!client || this.status !== "ready") throw new Error("WhatsApp is not connected");
+      if (reply.file) return this.sendFile(client, chatId, reply.file, text);
       await client.sendMessage(chatId, text);
     });
+  }
+
+  /** A file the bot made (the citizen's data) as a document with its caption; its link when it cannot be made any more. */
+  private async sendFile(client: WhatsAppClient, chatId: string, file: NonNullable<OutboundMessage["file"]>, caption: string): Promise<void> {
+    const data = await this.options.files?.(file.ref);
+    if (!data) {
+      await client.sendMessage(chatId, file.fallback);
+      return;
+    }
+    const media = new WAWebJS.MessageMedia(file.mime, data.toString("base64"), file.name, data.length);
+    await client.sendMessage(chatId, media, { caption, sendMediaAsDocument: true });
   }
 }

@@ -21,7 +21,7 @@ export interface WhatsAppClient {
   on(event: "message", listener: (message: WhatsAppMessage) => void): this;
   on(event: "message_edit", listener: (message: WhatsAppMessage) => void): this;
   initialize(): Promise<void>;
-  sendMessage(chatId: string, content: string): Promise<unknown>;
+  sendMessage(chatId: string, content: string | WAWebJS.MessageMedia, options?: { caption?: string; sendMediaAsDocument?: boolean }): Promise<unknown>;
   destroy(): Promise<void>;
 }
 

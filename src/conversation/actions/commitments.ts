@@ -13,13 +13,17 @@ function item(s: CommitmentSummary): Json {
 const municipalityKey = z.string().regex(/^\d{5}$/);
 
 export const commitmentActions = (s: Services) => [
-  /** The municipality of the citizen's most recent report (not anonymous: those name nobody), if any. */
+  /**
+   * The citizen's municipality: the one they set (or corrected in "mis datos"), else that of their most
+   * recent report (not anonymous: those name nobody), if any.
+   */
   defineAction({
     name: "my_municipality",
     args: z.object({}),
     run: async (_a, { citizen }): Promise<Json> => {
-      const [last] = await s.reports.listForCitizen(citizen.id, 1);
-      const m = last ? s.municipalities.get(last.municipality) : undefined;
+      const own = citizen.municipality ? s.municipalities.get(citizen.municipality) : undefined;
+      const [last] = own ? [] : await s.reports.listForCitizen(citizen.id, 1);
+      const m = own ?? (last ? s.municipalities.get(last.municipality) : undefined);
       return m ? { found: true, cvegeo: m.cvegeo, name: m.name } : { found: false };
     },
   }),

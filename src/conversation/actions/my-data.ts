@@ -4,7 +4,7 @@
  * Each request is recorded with its legal deadline (domain/data-rights.ts), naming nobody.
  */
 import { z } from "zod";
-import { EXPORT_LINK_MINUTES } from "../../domain/data-export.js";
+import { EXPORT_LINK_MINUTES, MY_DATA_MIME } from "../../domain/data-export.js";
 import { DATA_RIGHTS } from "../../domain/data-rights.js";
 import type { Json } from "../../util/json.js";
 import { defineAction } from "./action.js";
@@ -38,22 +38,30 @@ export const myDataActions = (s: Services) => [
       };
     },
   }),
-  /** The link to the file of everything held (a download on the web chat, a link elsewhere). */
+  /**
+   * The file of everything held: `ref` for the channels that send it in the chat (Telegram, WhatsApp,
+   * the web chat's download), `url` for the text of those that cannot. Made when it is sent, never saved.
+   */
   defineAction({
     name: "my_data_file",
     args: z.object({}),
     run: async (_a, { citizen }): Promise<Json> => {
       await s.dataRights.record("portability", citizen);
-      return { url: `${s.publicUrl}${s.exportLinks.path(citizen.id)}`, minutes: EXPORT_LINK_MINUTES };
+      const ref = s.exportLinks.path(citizen.id);
+      return { ref, mime: MY_DATA_MIME, url: `${s.publicUrl}${ref}`, minutes: EXPORT_LINK_MINUTES, date: s.today() };
     },
   }),
-  /** A request answered by another flow (the language, "baja"), recorded first. */
+  /**
+   * A request answered by another flow (the language, "baja"), recorded first; or one only a person can
+   * answer (`state: pending`), which waits for the secretariat to mark it done.
+   */
   defineAction({
     name: "record_data_request",
-    args: z.object({ right: z.enum(DATA_RIGHTS) }),
-    run: async ({ right }, { citizen }): Promise<Json> => {
-      if (citizen.consent) await s.dataRights.record(right, citizen);
-      return { recorded: citizen.consent !== null };
+    args: z.object({ right: z.enum(DATA_RIGHTS), state: z.enum(["done", "pending"]).default("done") }),
+    run: async ({ right, state }, { citizen }): Promise<Json> => {
+      if (!citizen.consent) return { recorded: false };
+      const request = await s.dataRights.record(right, citizen, state);
+      return { recorded: true, code: request.code, deadline: request.deadline };
     },
   }),
   /** The citizen's municipality, corrected. */

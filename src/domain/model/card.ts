@@ -32,6 +32,7 @@ export const PROMPT_KINDS = [
   "note",
   "reason",
   "duplicate",
+  "publish",
   "handoff",
   "milestone_done",
   "milestone_move",

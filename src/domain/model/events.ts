@@ -39,6 +39,8 @@ export type DomainEvent =
   | { type: "commitment_unfollowed"; municipality: string; commitment: string; citizen: string }
   /** A data-rights request (ARCO) with its legal deadline: a code, never who asked. */
   | { type: "data_request"; code: string; right: string; municipality: string | null; deadline: string; state: string }
+  /** A member marked a request the bot could not fulfil at once as done (who: the entry's actor). */
+  | { type: "data_request_done"; code: string; municipality: string | null }
   /** A citizen changed what the bot holds about them ("mis datos"). */
   | { type: "municipality_corrected"; citizen: string; municipality: string }
   /** The citizen's data was deleted at their request (the entry names nobody). */

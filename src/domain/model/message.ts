@@ -34,6 +34,11 @@ export interface OutboundMessage {
   notice?: NoticeMeaning;
   /** A photo from the store's media (its id), sent with `text` as its caption where the channel can. */
   photo?: string;
+  /**
+   * A file with `text` as its caption, where the channel can send one; elsewhere `fallback` (a text with
+   * the file's link) goes instead. `ref` names the file for the channel's `files` reader (never the bytes).
+   */
+  file?: { ref: string; name: string; mime: string; fallback: string };
   /** Telegram: the topic of a forum group the message goes to (message_thread_id). */
   threadId?: number;
 }

@@ -32,4 +32,19 @@ export class EmbeddedEvents implements EventRepository {
     }
     return docs.length;
   }
+
+  async pseudonymizeCitizens(pseudonym: (id: string) => string): Promise<number> {
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ citizen: { $regex: /^(?!p:)/ } }));
+    let changed = 0;
+    for (const doc of docs) {
+      const citizen = String(doc.citizen);
+      const data = { ...(doc.data as Record<string, unknown>) };
+      const own = typeof data.citizen === "string" && data.citizen ? pseudonym(data.citizen) : data.citizen;
+      if (pseudonym(citizen) === citizen && own === data.citizen) continue;
+      data.citizen = own;
+      await this.db.updateAsync({ _id: doc._id }, { $set: { citizen: pseudonym(citizen), data } }, {});
+      changed++;
+    }
+    return changed;
+  }
 }

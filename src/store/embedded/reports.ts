@@ -95,7 +95,12 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   async list(filter: ReportFilter, limit: number): Promise<Report[]> {
-    const docs = await findMany<Record<string, unknown>>(this.db.findAsync(reportQuery(filter)).sort({ createdAt: -1 }).limit(limit));
+    const docs = await findMany<Record<string, unknown>>(
+      this.db
+        .findAsync(reportQuery(filter))
+        .sort({ createdAt: filter.oldestFirst ? 1 : -1, _id: 1 })
+        .limit(limit),
+    );
     return docs.map((d) => toReport(d) as Report);
   }
 

@@ -56,4 +56,16 @@ export class MongoEvents implements EventRepository {
     ]);
     return res.modifiedCount;
   }
+
+  async pseudonymizeCitizens(pseudonym: (id: string) => string): Promise<number> {
+    // A pseudonym starts with "p:", a chat id with its channel's name.
+    const docs = await this.model.find({ citizen: { $gt: "", $not: /^p:/ } }, { citizen: 1, data: 1 }).lean();
+    const ops = docs.map((doc) => {
+      const data = { ...(doc.data as Record<string, unknown>) };
+      if (typeof data.citizen === "string" && data.citizen) data.citizen = pseudonym(data.citizen);
+      return { updateOne: { filter: { _id: doc._id, citizen: doc.citizen }, update: { $set: { citizen: pseudonym(String(doc.citizen)), data } } } };
+    });
+    for (let i = 0; i < ops.length; i += 1000) await this.model.bulkWrite(ops.slice(i, i + 1000), { ordered: false });
+    return ops.length;
+  }
 }

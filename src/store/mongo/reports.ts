@@ -181,7 +181,7 @@ export class MongoReports implements ReportRepository {
   async list(filter: ReportFilter, limit: number): Promise<Report[]> {
     const docs = await this.model
       .find(trustQuery(reportQuery(filter)))
-      .sort({ createdAt: -1 })
+      .sort({ createdAt: filter.oldestFirst ? 1 : -1, _id: 1 })
       .limit(limit)
       .lean();
     return docs.map((d) => reportFromDoc(d as Record<string, unknown>));

@@ -154,6 +154,15 @@ function draw(entry) {
     const div = bubble("bot");
     div.tabIndex = -1;
     div.append(linked(entry.text));
+    if (entry.file && /^\/[a-z]/i.test(entry.file.href)) {
+      // A file the bot made (mis datos): downloaded from this server under its name.
+      const a = document.createElement("a");
+      a.className = "file";
+      a.href = entry.file.href;
+      a.download = entry.file.name;
+      a.textContent = entry.file.name;
+      div.append(document.createElement("br"), a);
+    }
     if (entry.choices?.length) {
       const box = document.createElement("div");
       box.className = "choices";
@@ -244,7 +253,7 @@ function present(question) {
 function showReplies(replies) {
   for (const r of replies) {
     if (r.lang && r.lang !== lang) applyLanguage(r.lang);
-    const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, lang: r.lang };
+    const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, file: r.file, lang: r.lang };
     current = { entry, element: add(entry) };
   }
 }
@@ -260,7 +269,7 @@ const asks = (entry) => Boolean(entry.choices?.length || entry.request);
 function showPushed(r) {
   // Sent again (its acknowledgement was lost): shown once.
   if (transcript.some((e) => e.pushed === r.id)) return;
-  const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, lang: r.lang, pushed: r.id };
+  const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, file: r.file, lang: r.lang, pushed: r.id };
   const element = add(entry);
   if (asks(entry)) {
     if (r.lang && r.lang !== lang) applyLanguage(r.lang);

@@ -81,6 +81,8 @@ export function toCloud(message: OutboundMessage, texts: Texts): GraphMessage[] 
   const style = choiceStyle(choices);
   const out: GraphMessage[] = [];
   // A question that asks for a photo says how to send one (its choices, such as "skip", are buttons).
+  // The adapter uploads no media: a file goes as its fallback text, with its link.
+  if (message.file) return splitAt(message.file.fallback, CLOUD_LIMITS.text).map(text);
   let body = message.request === "photo" && style !== "numbered" ? `${message.text}\n\n_${t("whatsapp.photo_hint")}_` : message.text;
   if (message.request === "location") {
     const part = split(body, CLOUD_LIMITS.interactiveBody, t("whatsapp.location_hint"));

@@ -1,0 +1,54 @@
+/**
+ * The audit trail names citizens by a pseudonym, never by their chat id (a WhatsApp id is a phone
+ * number): a keyed HMAC of `channel:chatId` with the data secret (data-secret.ts). Whoever holds the
+ * chat id — "mis datos", in the citizen's own conversation — computes the same pseudonym to show and
+ * erase their entries; whoever reads the trail learns nobody. Wraps any store's EventRepository, so
+ * every writer of the trail goes through it.
+ */
+import { createHmac } from "node:crypto";
+import type { RecordedEvent } from "../domain/model/events.js";
+import type { EventRepository } from "./ports.js";
+
+/** How a pseudonym starts: a citizen id always starts with its channel's name, so the two never mix. */
+export const PSEUDONYM_PREFIX = "p:";
+
+export type CitizenPseudonym = (id: string) => string;
+
+/** The pseudonym of a citizen id (a pseudonym stays as it is, so applying it twice changes nothing). */
+export function citizenPseudonym(secret: string): CitizenPseudonym {
+  return (id) =>
+    id.startsWith(PSEUDONYM_PREFIX) ? id : `${PSEUDONYM_PREFIX}${createHmac("sha256", secret).update(`audit-trail|${id}`).digest("base64url").slice(0, 22)}`;
+}
+
+/** An entry with its citizen — the lifted field and the event's own copy — as a pseudonym. */
+export function pseudonymous(event: RecordedEvent, pseudonym: CitizenPseudonym): RecordedEvent {
+  const own = event.data.citizen;
+  return {
+    ...event,
+    citizen: event.citizen ? pseudonym(event.citizen) : event.citizen,
+    data: typeof own === "string" && own ? { ...event.data, citizen: pseudonym(own) } : event.data,
+  };
+}
+
+export class PseudonymousEvents implements EventRepository {
+  constructor(
+    private readonly inner: EventRepository,
+    private readonly pseudonym: CitizenPseudonym,
+  ) {}
+
+  append(events: RecordedEvent[]): Promise<void> {
+    return this.inner.append(events.map((e) => pseudonymous(e, this.pseudonym)));
+  }
+
+  list(filter: Parameters<EventRepository["list"]>[0], limit: number): Promise<RecordedEvent[]> {
+    return this.inner.list(filter.citizen === undefined ? filter : { ...filter, citizen: this.pseudonym(filter.citizen) }, limit);
+  }
+
+  forgetCitizen(citizen: string): Promise<number> {
+    return this.inner.forgetCitizen(this.pseudonym(citizen));
+  }
+
+  pseudonymizeCitizens(pseudonym: CitizenPseudonym = this.pseudonym): Promise<number> {
+    return this.inner.pseudonymizeCitizens(pseudonym);
+  }
+}
