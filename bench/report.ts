@@ -164,6 +164,13 @@ function benchLookups(): void {
 }
 
 console.log(`report conversation: ${USERS} concurrent citizens × ${SCRIPT.length} messages, Node ${process.version}`);
+const only = process.env.BENCH_ONLY;
+if (only) {
+  if (only === "disk") await benchEngine(false);
+  if (only === "memory") await benchEngine(true);
+  if (only === "grammy") await benchGrammyConversations();
+  process.exit(0);
+}
 const onDisk = await benchEngine(false);
 const inMemory = await benchEngine(true);
 const theirs = await benchGrammyConversations();
