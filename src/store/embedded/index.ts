@@ -11,7 +11,7 @@ import { OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { Store } from "../ports.js";
 import { EmbeddedAnnouncements, EmbeddedSubscriptions } from "./announcements.js";
 import { failingFile, installAppendHandles, releaseAppendHandles, StoreWriteError } from "./append-handles.js";
-import { EmbeddedById } from "./by-id.js";
+import { JournalById } from "./by-id.js";
 import { AUTOCOMPACT_MS, type Collection, type IndexSpec, openCollection } from "./collection.js";
 import { JournalConversations } from "./conversations.js";
 import { EmbeddedCounters } from "./counters.js";
@@ -27,11 +27,11 @@ import { EmbeddedReports } from "./reports.js";
 import { EmbeddedCards, EmbeddedHandoffs, EmbeddedPrompts } from "./secretariat.js";
 
 /**
- * Each nedb collection (a file in the data folder) with the indexes its queries need. Conversations
- * and inbound ids, which every message writes, are the store's own files (conversations.ts, inbound.ts).
+ * Each nedb collection (a file in the data folder) with the indexes its queries need. Citizens,
+ * conversations and inbound ids, which every message reads or writes, are the store's own files in
+ * nedb's format (by-id.ts, conversations.ts, inbound.ts).
  */
 const COLLECTIONS = {
-  citizens: [],
   reports: [
     { fieldName: "folio", unique: true },
     { fieldName: "citizenId", sparse: true },
@@ -81,7 +81,9 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
   const db = {} as Record<keyof typeof COLLECTIONS, Collection>;
   let inbound: JournalInbound;
   let conversations: JournalConversations;
+  let citizens: JournalById<Citizen>;
   try {
+    citizens = await new JournalById<Citizen>(dir, "citizens").load(options.logger);
     inbound = await JournalInbound.open(dir, options.logger);
     conversations = await JournalConversations.open(dir, inbound.handled, options.logger);
     // One after the other: a file that stops start-up is named alone, and none is left half open.
@@ -101,13 +103,14 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
   const compactJournals = async () => {
     await inbound.compact(new Date());
     await conversations.compact();
+    await citizens.compact();
   };
   const journalTimer = dir === null ? undefined : setInterval(() => void compactJournals().catch(() => undefined), AUTOCOMPACT_MS);
   journalTimer?.unref();
   await reports.addInboxKeys();
   return {
     kind: "embedded",
-    citizens: new EmbeddedById<Citizen>(db.citizens),
+    citizens,
     conversations,
     reports,
     inbound,
