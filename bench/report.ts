@@ -18,17 +18,14 @@ import { tempDir } from "../test/helpers/app.js";
 import { benchBuilderBot, benchGrammyConversations, type Figures } from "./frameworks.js";
 import { pick } from "./random.js";
 import { summarize, wave } from "./stats.js";
-import { citizenScript } from "./texts.js";
+import { citizenScript, unambiguous } from "./texts.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
-/** Conversations left in progress for the memory figure. */
-const IN_PROGRESS = Number(process.env.BENCH_IN_PROGRESS ?? 10_000);
 
 const municipalities = Municipalities.load("data", loadDeployment("config/deployment.yaml"));
 /** Each citizen's own messages (texts.ts), the same for every framework. */
-/** Names that point to one municipality (the bot asks which one "Cuautitlán" is: another conversation). */
-const UNAMBIGUOUS = municipalities.list.filter((m) => municipalities.search(m.name).length === 1 && municipalities.search(m.name.toLowerCase()).length === 1);
-const SCRIPTS = Array.from({ length: USERS }, () => citizenScript(pick(UNAMBIGUOUS).name));
+const names = unambiguous(municipalities).map((m) => m.name);
+const SCRIPTS = Array.from({ length: USERS }, () => citizenScript(pick(names)));
 /** Latency alone: Metepec, where potholes are open by then, so the citizen is first offered to follow one: it is another problem. */
 const aloneScript = () => {
   const script = citizenScript("Metepec");
@@ -78,38 +75,6 @@ async function benchEngine(inMemoryStore: boolean): Promise<Figures> {
   return result;
 }
 
-/** RSS with IN_PROGRESS conversations stopped half way (at the description), in a process of its own. */
-async function memoryInProgress(): Promise<void> {
-  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-  const settle = () => {
-    (globalThis as { gc?: () => void }).gc?.();
-    return process.memoryUsage();
-  };
-  const config = loadConfig({ DATA_DIR: await tempDir("ma-bench-rss-") });
-  const app = await createApp(config, { logger: createLogger("silent") });
-  const started = settle();
-  const scripts = Array.from({ length: IN_PROGRESS }, () => citizenScript(pick(UNAMBIGUOUS).name).slice(0, 6));
-  for (let i = 0; i < 6; i++) {
-    for (let from = 0; from < IN_PROGRESS; from += 1000) {
-      await Promise.all(
-        scripts
-          .slice(from, from + 1000)
-          .map((script, k) =>
-            app.conversations.handle(
-              { channel: "web", chatId: `m${from + k}`, messageId: `m${from + k}-${i}`, content: { type: "text", text: script[i] } },
-              async () => {},
-            ),
-          ),
-      );
-    }
-  }
-  const after = settle();
-  console.log(
-    `memory, embedded store on disk: ${mb(started.rss)} RSS after start-up (heap ${mb(started.heapUsed)}); ${IN_PROGRESS} conversations in progress: ${mb(after.rss)} RSS (heap ${mb(after.heapUsed)})`,
-  );
-  await app.close();
-}
-
 function benchLookups(): void {
   const m = municipalities;
   const points = Array.from({ length: 200_000 }, () => [18.35 + Math.random() * 1.95, -100.62 + Math.random() * 2.05] as const);
@@ -122,10 +87,6 @@ function benchLookups(): void {
   );
 }
 
-if (process.env.BENCH_PART === "rss") {
-  await memoryInProgress();
-  process.exit(0);
-}
 console.log(
   `report conversation: ${USERS} concurrent citizens × ${SCRIPTS[0].length} messages, Node ${process.version}, load average ${loadavg()
     .map((l) => l.toFixed(1))

@@ -5,6 +5,7 @@
  * times (the language understanding remembers short texts it has read: only repetition real
  * citizens make helps it).
  */
+import type { Municipalities } from "../src/domain/municipalities.js";
 import { pick, random } from "./random.js";
 
 const GREETINGS = ["hola", "Hola", "hola!", "Hola buenas tardes", "buenas tardes", "buenos días", "Buenas noches", "hola buen dia", "Qué tal", "ola"];
@@ -31,3 +32,8 @@ export function citizenScript(municipality: string): string[] {
 }
 
 export const STEPS = 10;
+
+/** Municipalities whose name points to one alone, capitals or not (the bot asks which "Cuautitlán" is meant: another conversation). */
+export function unambiguous(municipalities: Municipalities) {
+  return municipalities.list.filter((m) => municipalities.search(m.name).length === 1 && municipalities.search(m.name.toLowerCase()).length === 1);
+}

@@ -15,8 +15,11 @@ import { dateJson } from "./journal.js";
 export type HandledSink = (ids: readonly string[], at: Date) => void;
 
 export class JournalConversations extends JournalById<ConversationRecord> implements ConversationRepository {
-  /** The JSON of each state saved, by the state object it was made from: saving the same state again (its replies sent) costs nothing. */
-  private readonly stateJson = new WeakMap<object, string>();
+  /**
+   * The JSON of the state of each conversation with replies pending, by the state object it was made
+   * from: saving the same state again once its replies are sent costs nothing. Dropped then.
+   */
+  private readonly stateJson = new Map<string, { state: unknown; json: string }>();
 
   private constructor(
     dir: string | null,
@@ -52,11 +55,10 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
   /** Written field by field: the state's JSON is made once per state. */
   protected override line(record: ConversationRecord): string {
     const { id, state, pending, updatedAt, handled, inboundAt, ...rest } = record;
-    let stateJson = typeof state === "object" && state !== null ? this.stateJson.get(state) : undefined;
-    if (stateJson === undefined) {
-      stateJson = JSON.stringify(state) ?? "null";
-      if (typeof state === "object" && state !== null) this.stateJson.set(state, stateJson);
-    }
+    const known = this.stateJson.get(id);
+    const stateJson = known && known.state === state ? known.json : (JSON.stringify(state) ?? "null");
+    if (pending?.length) this.stateJson.set(id, { state, json: stateJson });
+    else this.stateJson.delete(id);
     let line = `{"_id":${JSON.stringify(id)},"id":${JSON.stringify(id)},"state":${stateJson},"pending":${JSON.stringify(pending ?? [])},"updatedAt":${dateJson(updatedAt)}`;
     if (handled !== undefined) line += `,"handled":${JSON.stringify(handled)}`;
     if (inboundAt !== undefined) line += `,"inboundAt":${dateJson(inboundAt)}`;

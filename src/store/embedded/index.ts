@@ -72,7 +72,12 @@ export interface EmbeddedOptions {
   logger?: Logger;
 }
 
-export async function openEmbeddedStore(dataDir: string, options: EmbeddedOptions = {}): Promise<Store> {
+/** The embedded store, with how much it keeps in memory (the bench prints it). */
+export interface EmbeddedStore extends Store {
+  sizes(): Record<string, number>;
+}
+
+export async function openEmbeddedStore(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedStore> {
   await mkdir(dataDir, { recursive: true });
   installAppendHandles();
   const dir = options.inMemory ? null : dataDir;
@@ -131,6 +136,13 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     subscriptions: new EmbeddedSubscriptions(db.subscriptions),
     // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
     unavailable: (err) => err instanceof StoreWriteError,
+    sizes: () => ({
+      conversations: conversations.size,
+      citizens: citizens.size,
+      "finished inbound ids": inbound.size.done,
+      "claims in progress": inbound.size.processing,
+      ...Object.fromEntries(Object.entries(db).map(([name, collection]) => [`${name} (nedb)`, collection.getAllData().length])),
+    }),
     async ping() {
       const file = failingFile(dataDir);
       if (file) throw new Error(`the last write to ${file} failed`);
