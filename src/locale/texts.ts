@@ -95,6 +95,14 @@ const I18NEXT_OPTIONS = new Set([
   "keySeparator",
   "nsSeparator",
 ]);
+/** Whether a value holds only inert strings (ids, numbers, keys), numbers, booleans and dates. */
+function inert(value: unknown, depth: number): boolean {
+  if (typeof value === "string") return INERT.test(value);
+  if (value === null || typeof value !== "object" || value instanceof Date) return true;
+  if (depth > 8) return false;
+  return Object.values(value).every((v) => inert(v, depth + 1));
+}
+
 /** Texts with parameters remembered once rendered (the same question with the same values comes again and again). */
 const RENDERED_KEPT = 5000;
 
@@ -190,6 +198,8 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     if (!params || !named || Object.keys(params).some((p) => I18NEXT_OPTIONS.has(p))) return translateAll(lang, key, params);
     const used: Record<string, unknown> = {};
     for (const name of named) if (name in params) used[name] = params[name];
+    // Remembered only when no value may be something a person wrote (never kept beyond the call).
+    if (!inert(used, 0)) return translateAll(lang, key, used);
     const id = `${lang}\u0000${key}\u0000${JSON.stringify(used)}`;
     let text = rendered.get(id);
     if (text === undefined) {

@@ -17,8 +17,11 @@ import type { Corpus } from "./corpus.js";
 export const MAX_UNDERSTOOD = 300;
 /** The corpus's intent for what the bot does not do: learnt so that it is not mistaken for another, never reported. */
 const NONE = "none";
-/** Short texts whose reading is remembered (Understander.understand), and how many. */
-const REMEMBERED_LENGTH = 60;
+/**
+ * Short texts without digits whose reading is remembered (Understander.understand), and how many: the
+ * answers everybody gives ("sí", "omitir", a municipality), in memory only, never a phone number.
+ */
+const REMEMBERED_LENGTH = 30;
 const REMEMBERED = 5000;
 
 function freeze(u: Understood): Understood {
@@ -139,7 +142,7 @@ export class Understander {
    */
   async understand(text: string, lang: Language): Promise<Understood> {
     const utterance = text.slice(0, MAX_UNDERSTOOD).trim();
-    if (utterance.length > REMEMBERED_LENGTH) return this.read(utterance, lang);
+    if (utterance.length > REMEMBERED_LENGTH || /\d/.test(utterance)) return this.read(utterance, lang);
     const key = `${lang}\u0000${utterance}`;
     const known = this.remembered.get(key);
     if (known) {

@@ -47,6 +47,11 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     return found.slice(0, limit);
   }
 
+  override async remove(id: string): Promise<boolean> {
+    this.stateJson.delete(String(id));
+    return super.remove(id);
+  }
+
   protected override applied(record: ConversationRecord): void {
     super.applied(record);
     if (record.handled?.length) this.handled(record.handled, new Date(record.updatedAt));
