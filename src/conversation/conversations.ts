@@ -32,7 +32,7 @@ import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeE
 import type { ConversationObserver } from "./observer.js";
 import { Recovery } from "./recovery.js";
 import type { Renderer } from "./render.js";
-import { readState } from "./state.js";
+import { madeByEngine, readState } from "./state.js";
 import { StoreOutage } from "./store-outage.js";
 
 /** Actions one message may trigger before the flow is declared to loop. */
@@ -390,7 +390,7 @@ export class ConversationService {
         citizen = turn.citizen;
         const pending = deps.renderer.answer([...prelude, ...turn.result.replies], turn.result.state.lang);
         const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
-        record = { id: key, state: turn.result.state, pending, updatedAt: deps.clock.now(), handled, inboundAt: now };
+        record = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: deps.clock.now(), handled, inboundAt: now };
         await deps.conversations.save(record);
         await this.drafts.release(state, turn.result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
       }
@@ -484,7 +484,7 @@ export class ConversationService {
         const turn = await this.turn(key, citizen, state, { type: "open", link }, { answering: `${key}:${link}`, eventIds: `${notice.id}:${now.getTime()}` });
         const pending = deps.renderer.answer(turn.result.replies, turn.result.state.lang);
         // Saved with its question pending first: a crash before the outbox has them hands them over at start-up.
-        const saved: ConversationRecord = { id: key, state: turn.result.state, pending, updatedAt: now, handled: record?.handled ?? [] };
+        const saved: ConversationRecord = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: now, handled: record?.handled ?? [] };
         if (record?.inboundAt) saved.inboundAt = record.inboundAt;
         await deps.conversations.save(saved);
         await deps.delivery.enqueue([notice, ...this.replyItems(channel, chatId, pending, { createdAt: notice.createdAt, seq: (notice.seq ?? 0) + 1 })]);

@@ -25,8 +25,18 @@ const stateSchema = z.object({
     .optional(),
 });
 
+/** States the engine made in this process (so states), or already checked: not checked again on every message. */
+const known = new WeakSet<object>();
+
+/** A state the engine just made: when the store hands this same object back, it is used as it is. */
+export function madeByEngine(state: ConversationState): ConversationState {
+  known.add(state);
+  return state;
+}
+
 /** The state as the engine can use it, or null when what was saved is not a state. */
 export function readState(saved: unknown): ConversationState | null {
+  if (typeof saved === "object" && saved !== null && known.has(saved)) return saved as ConversationState;
   const parsed = stateSchema.safeParse(saved);
   return parsed.success ? (parsed.data as ConversationState) : null;
 }

@@ -77,6 +77,35 @@ function shield(params: Record<string, unknown>, nonce: string): { params: Recor
   };
 }
 
+/** Parameters i18next reads as options (plural, context, language…): a call with one is passed on whole. */
+const I18NEXT_OPTIONS = new Set([
+  "count",
+  "context",
+  "ordinal",
+  "defaultValue",
+  "lng",
+  "lngs",
+  "ns",
+  "replace",
+  "returnObjects",
+  "joinArrays",
+  "postProcess",
+  "interpolation",
+  "skipInterpolation",
+  "keySeparator",
+  "nsSeparator",
+]);
+/** Whether a value holds only inert strings (ids, numbers, keys), numbers, booleans and dates. */
+function inert(value: unknown, depth: number): boolean {
+  if (typeof value === "string") return INERT.test(value);
+  if (value === null || typeof value !== "object" || value instanceof Date) return true;
+  if (depth > 8) return false;
+  return Object.values(value).every((v) => inert(v, depth + 1));
+}
+
+/** Texts with parameters remembered once rendered (the same question with the same values comes again and again). */
+const RENDERED_KEPT = 5000;
+
 /** What the texts need from the deployment (config/deployment.yaml), and from the code. */
 export interface TextSettings {
   /** Languages spoken here, the default first: a text missing in one language is taken from the default. */
@@ -140,12 +169,45 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     return value;
   };
 
+  // The parameters a text names (`{{folio}}`, `{{authority.name}}` → folio, authority): only those are
+  // shielded and handed to i18next, and the result is remembered for the same values. Null when that
+  // cannot be told from the text alone (a nested `$t(…)`, a plural or context form, a text only in the
+  // fallback language): then every parameter goes, as given.
+  const names = new Map<string, string[] | null>();
+  const namedIn = (lang: Language, key: string): string[] | null => {
+    const id = `${lang}\u0000${key}`;
+    let found = names.get(id);
+    if (found === undefined) {
+      const raw = instance.getResource(lang, "translation", key);
+      found = typeof raw === "string" && !raw.includes("$t(") ? [...new Set(Array.from(raw.matchAll(/\{\{-?\s*([^\s,.}]+)/g), (m) => m[1]))] : null;
+      names.set(id, found);
+    }
+    return found;
+  };
+  const rendered = new Map<string, string>();
+
   const nonce = randomBytes(8).toString("hex");
-  const translate = (lang: Language, key: string, params?: Record<string, unknown>): string => {
+  const translateAll = (lang: Language, key: string, params?: Record<string, unknown>): string => {
     const t = fixed.get(lang) ?? fixed.get(fallback);
     if (!params) return String(t?.(key));
     const shielded = shield(params, nonce);
     return shielded.restore(String(t?.(key, shielded.params as never)));
+  };
+  const translate = (lang: Language, key: string, params?: Record<string, unknown>): string => {
+    const named = params ? namedIn(lang, key) : null;
+    if (!params || !named || Object.keys(params).some((p) => I18NEXT_OPTIONS.has(p))) return translateAll(lang, key, params);
+    const used: Record<string, unknown> = {};
+    for (const name of named) if (name in params) used[name] = params[name];
+    // Remembered only when no value may be something a person wrote (never kept beyond the call).
+    if (!inert(used, 0)) return translateAll(lang, key, used);
+    const id = `${lang}\u0000${key}\u0000${JSON.stringify(used)}`;
+    let text = rendered.get(id);
+    if (text === undefined) {
+      text = translateAll(lang, key, used);
+      if (rendered.size >= RENDERED_KEPT) rendered.clear();
+      rendered.set(id, text);
+    }
+    return text;
   };
 
   return {

@@ -17,6 +17,20 @@ import type { Corpus } from "./corpus.js";
 export const MAX_UNDERSTOOD = 300;
 /** The corpus's intent for what the bot does not do: learnt so that it is not mistaken for another, never reported. */
 const NONE = "none";
+/**
+ * Short texts without digits whose reading is remembered (Understander.understand), and how many: the
+ * answers everybody gives ("sí", "omitir", a municipality), in memory only, never a phone number.
+ */
+const REMEMBERED_LENGTH = 30;
+const REMEMBERED = 5000;
+
+function freeze(u: Understood): Understood {
+  for (const intent of u.intents) Object.freeze(intent);
+  for (const mention of Object.values(u.entities)) Object.freeze(mention);
+  Object.freeze(u.intents);
+  Object.freeze(u.entities);
+  return Object.freeze(u);
+}
 /** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 const FUZZY_MAX_WORDS = 12;
 
@@ -121,9 +135,31 @@ export class Understander {
     return understander;
   }
 
-  /** What a text says, read in the conversation's language (and in the other ones when that is not sure). */
+  /**
+   * What a text says, read in the conversation's language (and in the other ones when that is not sure).
+   * The same short text in the same language always reads the same: the last REMEMBERED of them are
+   * remembered ("sí", "omitir", a municipality's name come again and again), frozen so no reader changes them.
+   */
   async understand(text: string, lang: Language): Promise<Understood> {
     const utterance = text.slice(0, MAX_UNDERSTOOD).trim();
+    if (utterance.length > REMEMBERED_LENGTH || /\d/.test(utterance)) return this.read(utterance, lang);
+    const key = `${lang}\u0000${utterance}`;
+    const known = this.remembered.get(key);
+    if (known) {
+      // Most recently used last: the oldest goes first when the memory is full.
+      this.remembered.delete(key);
+      this.remembered.set(key, known);
+      return known;
+    }
+    const read = freeze(await this.read(utterance, lang));
+    this.remembered.set(key, read);
+    if (this.remembered.size > REMEMBERED) this.remembered.delete(this.remembered.keys().next().value as string);
+    return read;
+  }
+
+  private readonly remembered = new Map<string, Understood>();
+
+  private async read(utterance: string, lang: Language): Promise<Understood> {
     const emoji = emojiOnly(utterance);
     if (emoji) return this.fromEmoji(emoji);
     // Without a letter ("1", "?", "") there are no words to understand.

@@ -99,6 +99,21 @@ function cutBack(file: string, handle: Handle | undefined, size: number): boolea
   }
 }
 
+/**
+ * Appends `data` (whole lines) to `file` through its kept descriptor; a failed write is cut back and
+ * throws a StoreWriteError, and the file counts as failing (`failingFile`) until a write succeeds.
+ * For files the store writes itself, without nedb (journal.ts).
+ */
+export function appendLines(file: string, data: string): void {
+  try {
+    append(file, data);
+    failing.delete(file);
+  } catch (err) {
+    failing.add(file);
+    throw new StoreWriteError(file, err);
+  }
+}
+
 function append(file: string, data: string, mode?: number): void {
   const cut = torn.get(file);
   if (cut !== undefined && !cutBack(file, handles.get(file), cut)) {

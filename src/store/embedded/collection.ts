@@ -21,7 +21,7 @@ export interface IndexSpec {
 }
 
 /** Compaction rewrites each file without superseded lines; every 10 minutes keeps files small without stalling. */
-const AUTOCOMPACT_MS = 10 * 60 * 1000;
+export const AUTOCOMPACT_MS = 10 * 60 * 1000;
 
 /** `dir` null keeps the collection in memory only (benchmarks comparing with in-memory frameworks). */
 export async function openCollection(dir: string | null, name: string, indexes: IndexSpec[], logger?: Logger): Promise<Collection> {

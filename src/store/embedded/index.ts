@@ -7,17 +7,17 @@ import { join } from "node:path";
 import { PROMPT_TTL_S } from "../../domain/model/card.js";
 import type { Citizen } from "../../domain/model/citizen.js";
 import type { Logger } from "../../util/logger.js";
-import { INBOUND_TTL_S } from "../claim.js";
 import { OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { Store } from "../ports.js";
 import { EmbeddedAnnouncements, EmbeddedSubscriptions } from "./announcements.js";
 import { failingFile, installAppendHandles, releaseAppendHandles, StoreWriteError } from "./append-handles.js";
-import { EmbeddedById, EmbeddedConversations } from "./by-id.js";
-import { type Collection, type IndexSpec, openCollection } from "./collection.js";
+import { JournalById } from "./by-id.js";
+import { AUTOCOMPACT_MS, type Collection, type IndexSpec, openCollection } from "./collection.js";
+import { JournalConversations } from "./conversations.js";
 import { EmbeddedCounters } from "./counters.js";
 import { EmbeddedEvents } from "./events.js";
 import { EmbeddedFollows } from "./follows.js";
-import { EmbeddedInbound } from "./inbound.js";
+import { JournalInbound } from "./inbound.js";
 import { lockDataDir } from "./lock.js";
 import { FileMedia } from "./media.js";
 import { EmbeddedLinkedChats, EmbeddedMembers } from "./members.js";
@@ -26,10 +26,12 @@ import { EmbeddedCommitmentFollows, EmbeddedCommitments, EmbeddedPlans } from ".
 import { EmbeddedReports } from "./reports.js";
 import { EmbeddedCards, EmbeddedHandoffs, EmbeddedPrompts } from "./secretariat.js";
 
-/** Each collection (a file in the data folder) with the indexes its queries need. */
+/**
+ * Each nedb collection (a file in the data folder) with the indexes its queries need. Citizens,
+ * conversations and inbound ids, which every message reads or writes, are the store's own files in
+ * nedb's format (by-id.ts, conversations.ts, inbound.ts).
+ */
 const COLLECTIONS = {
-  citizens: [],
-  conversations: [],
   reports: [
     { fieldName: "folio", unique: true },
     { fieldName: "citizenId", sparse: true },
@@ -43,7 +45,6 @@ const COLLECTIONS = {
     { fieldName: "_mc" },
     { fieldName: "_msc" },
   ],
-  inbound: [{ fieldName: "claimedAt", expireAfterSeconds: INBOUND_TTL_S }],
   counters: [],
   outbox: [{ fieldName: "state" }, { fieldName: "chatId" }, { fieldName: "ref" }, { fieldName: "sentAt", expireAfterSeconds: OUTBOX_SENT_TTL_S }],
   events: [
@@ -71,14 +72,25 @@ export interface EmbeddedOptions {
   logger?: Logger;
 }
 
-export async function openEmbeddedStore(dataDir: string, options: EmbeddedOptions = {}): Promise<Store> {
+/** The embedded store, with how much it keeps in memory (the bench prints it). */
+export interface EmbeddedStore extends Store {
+  sizes(): Record<string, number>;
+}
+
+export async function openEmbeddedStore(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedStore> {
   await mkdir(dataDir, { recursive: true });
   installAppendHandles();
   const dir = options.inMemory ? null : dataDir;
   const lock = dir === null ? undefined : lockDataDir(dir);
   const all: Collection[] = [];
   const db = {} as Record<keyof typeof COLLECTIONS, Collection>;
+  let inbound: JournalInbound;
+  let conversations: JournalConversations;
+  let citizens: JournalById<Citizen>;
   try {
+    citizens = await new JournalById<Citizen>(dir, "citizens").load(options.logger);
+    inbound = await JournalInbound.open(dir, options.logger);
+    conversations = await JournalConversations.open(dir, inbound.handled, options.logger);
     // One after the other: a file that stops start-up is named alone, and none is left half open.
     for (const [name, indexes] of Object.entries(COLLECTIONS) as [keyof typeof COLLECTIONS, IndexSpec[]][]) {
       db[name] = await openCollection(dir, name, indexes, options.logger);
@@ -91,13 +103,22 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     throw err;
   }
   const reports = new EmbeddedReports(db.reports);
+  // Both files are rewritten every AUTOCOMPACT_MS, as nedb's are; inbound ids first, so an id a
+  // conversation's old lines finished is in inbound.db before those lines are gone.
+  const compactJournals = async () => {
+    await inbound.compact(new Date());
+    await conversations.compact();
+    await citizens.compact();
+  };
+  const journalTimer = dir === null ? undefined : setInterval(() => void compactJournals().catch(() => undefined), AUTOCOMPACT_MS);
+  journalTimer?.unref();
   await reports.addInboxKeys();
   return {
     kind: "embedded",
-    citizens: new EmbeddedById<Citizen>(db.citizens),
-    conversations: new EmbeddedConversations(db.conversations),
+    citizens,
+    conversations,
     reports,
-    inbound: new EmbeddedInbound(db.inbound),
+    inbound,
     counters: new EmbeddedCounters(db.counters),
     media: new FileMedia(join(dataDir, "media")),
     outbox: new EmbeddedOutbox(db.outbox),
@@ -115,6 +136,13 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     subscriptions: new EmbeddedSubscriptions(db.subscriptions),
     // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
     unavailable: (err) => err instanceof StoreWriteError,
+    sizes: () => ({
+      conversations: conversations.size,
+      citizens: citizens.size,
+      "finished inbound ids": inbound.size.done,
+      "claims in progress": inbound.size.processing,
+      ...Object.fromEntries(Object.entries(db).map(([name, collection]) => [`${name} (nedb)`, collection.getAllData().length])),
+    }),
     async ping() {
       const file = failingFile(dataDir);
       if (file) throw new Error(`the last write to ${file} failed`);
@@ -123,6 +151,8 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
       const failures: unknown[] = [];
       try {
         if (dir === null) return;
+        clearInterval(journalTimer);
+        await compactJournals().catch((err: unknown) => failures.push(err));
         for (const collection of all) {
           collection.stopAutocompaction();
           // A compaction that fails leaves the file as it was: every change is already appended to it.

@@ -1,0 +1,73 @@
+/**
+ * Conversations on the embedded store (by-id.ts: in memory, each save one line of
+ * `conversations.db`). A saved record names the inbound ids whose step it holds (`handled`): with
+ * them, the line is the whole durable record of a message — its id, the new state and the replies —
+ * and the inbound ids count those ids as finished (inbound.ts) without a write of their own, also
+ * when the file is read again after a crash.
+ */
+import type { ChannelName } from "../../domain/model/channel.js";
+import type { Logger } from "../../util/logger.js";
+import type { ConversationRecord, ConversationRepository } from "../ports.js";
+import { JournalById } from "./by-id.js";
+import { dateJson } from "./journal.js";
+
+/** Where the saved ids of a conversation's messages are told: they count as finished. */
+export type HandledSink = (ids: readonly string[], at: Date) => void;
+
+export class JournalConversations extends JournalById<ConversationRecord> implements ConversationRepository {
+  /**
+   * The JSON of the state of each conversation with replies pending, by the state object it was made
+   * from: saving the same state again once its replies are sent costs nothing. Dropped then.
+   */
+  private readonly stateJson = new Map<string, { state: unknown; json: string }>();
+
+  private constructor(
+    dir: string | null,
+    private readonly handled: HandledSink,
+  ) {
+    super(dir, "conversations");
+  }
+
+  /** Opens `conversations.db` in `dir` (null: memory only); every id a line names as handled goes to `handled`. */
+  static open(dir: string | null, handled: HandledSink, logger?: Logger): Promise<JournalConversations> {
+    // Every line, not only the last of each conversation: an id that has since left `handled` was still finished.
+    return new JournalConversations(dir, handled).load(logger, (record) => {
+      if (Array.isArray(record.handled)) handled(record.handled, new Date(record.updatedAt));
+    });
+  }
+
+  async withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]> {
+    const prefix = `${String(channel)}:`;
+    const from = since.getTime();
+    const found: ConversationRecord[] = [];
+    for (const record of this.docs.values()) {
+      if (record.id.startsWith(prefix) && record.pending.length && new Date(record.updatedAt).getTime() >= from) found.push(record);
+    }
+    found.sort((a, b) => new Date(a.updatedAt).getTime() - new Date(b.updatedAt).getTime());
+    return found.slice(0, limit);
+  }
+
+  override async remove(id: string): Promise<boolean> {
+    this.stateJson.delete(String(id));
+    return super.remove(id);
+  }
+
+  protected override applied(record: ConversationRecord): void {
+    super.applied(record);
+    if (record.handled?.length) this.handled(record.handled, new Date(record.updatedAt));
+  }
+
+  /** Written field by field: the state's JSON is made once per state. */
+  protected override line(record: ConversationRecord): string {
+    const { id, state, pending, updatedAt, handled, inboundAt, ...rest } = record;
+    const known = this.stateJson.get(id);
+    const stateJson = known && known.state === state ? known.json : (JSON.stringify(state) ?? "null");
+    if (pending?.length) this.stateJson.set(id, { state, json: stateJson });
+    else this.stateJson.delete(id);
+    let line = `{"_id":${JSON.stringify(id)},"id":${JSON.stringify(id)},"state":${stateJson},"pending":${JSON.stringify(pending ?? [])},"updatedAt":${dateJson(updatedAt)}`;
+    if (handled !== undefined) line += `,"handled":${JSON.stringify(handled)}`;
+    if (inboundAt !== undefined) line += `,"inboundAt":${dateJson(inboundAt)}`;
+    const more = JSON.stringify(rest);
+    return more === "{}" ? `${line}}` : `${line},${more.slice(1)}`;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * A file the embedded store writes itself, without nedb, for the collections every message touches
+ * (conversations, inbound ids): the collection lives in memory, and each change is one line appended
+ * to the file, in nedb's own format (one JSON document per line, dates as `{"$$date": ms}`, the last
+ * line of an `_id` wins, `{"$$deleted": true}` removes it), so nedb, the migration to MongoDB and
+ * backups read the file as before.
+ *
+ * Group commit: lines handed over in the same turn of the event loop, from any number of
+ * conversations, go to the file in one write (append-handles.ts: one kept descriptor, writeSync,
+ * a failed write cut back to its last whole line). Each line's `applied` runs once its write
+ * succeeded, before its promise resolves: memory never holds what the file does not. A failed write
+ * rejects every line of it with a StoreWriteError (the runtime treats it as the store away for now).
+ *
+ * Compaction rewrites the file from memory (written to a new file renamed over the old one, synced
+ * as nedb does); lines handed over meanwhile wait and go to the new file after it.
+ */
+
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import type { Logger } from "../../util/logger.js";
+import { appendLines } from "./append-handles.js";
+import { checkDataFile, StoreFileError } from "./data-file.js";
+
+const require = createRequire(import.meta.url);
+const storage = require("@seald-io/nedb/lib/storage.js") as {
+  crashSafeWriteFileLinesAsync(file: string, lines: string[]): Promise<void>;
+};
+
+interface Pending {
+  line: string;
+  applied?: () => void;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class JournalFile {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private compacting = false;
+
+  /** `file` null: memory only (benchmarks), nothing is written and every line succeeds at once. */
+  constructor(readonly file: string | null) {}
+
+  /** Appends one line (a document, without its line break); `applied` runs once it is written. */
+  write(line: string, applied?: () => void): Promise<void> {
+    if (this.file === null) {
+      applied?.();
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ line, applied, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.compacting) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.compacting || !this.queue.length || this.file === null) return;
+    const batch = this.queue;
+    this.queue = [];
+    let data = "";
+    for (const p of batch) data += `${p.line}\n`;
+    try {
+      appendLines(this.file, data);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const p of batch) {
+      try {
+        p.applied?.();
+      } catch (err) {
+        p.reject(err);
+        continue;
+      }
+      p.resolve();
+    }
+  }
+
+  /**
+   * Rewrites the file as `snapshot` (taken now, from memory: every line written so far is in it).
+   * A failure leaves the old file as it was, and throws.
+   */
+  async compact(snapshot: () => string[]): Promise<void> {
+    if (this.file === null || this.compacting) return;
+    // Lines waiting for the next write go first: the snapshot is taken from memory, which holds only what was written.
+    this.flush();
+    this.compacting = true;
+    try {
+      await storage.crashSafeWriteFileLinesAsync(this.file, snapshot());
+    } finally {
+      this.compacting = false;
+      if (this.queue.length) this.schedule();
+    }
+  }
+}
+
+/** `{"$$date": ms}` back to a Date, anywhere in a document (nedb's own reading). */
+function revive(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === "object" && "$$date" in value) return new Date((value as { $$date: number }).$$date);
+  return value;
+}
+
+/** A date as nedb writes it. */
+export function dateJson(date: Date | string | number): string {
+  return `{"$$date":${new Date(date).getTime()}}`;
+}
+
+/**
+ * Reads a collection's file line by line, oldest first, as nedb would: `each` gets every document
+ * (with its `_id`), `removed` every deletion. A half-written last line is cut off first (data-file.ts);
+ * any other line that is not a document stops start-up. A missing file is an empty collection.
+ */
+export async function readJournal(file: string, each: (doc: Record<string, unknown>) => void, removed: (id: string) => void, logger?: Logger): Promise<void> {
+  await checkDataFile(file, logger);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  let corrupt = 0;
+  let lines = 0;
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    lines++;
+    let doc: Record<string, unknown>;
+    try {
+      doc = JSON.parse(line, revive) as Record<string, unknown>;
+    } catch {
+      corrupt++;
+      continue;
+    }
+    if (doc === null || typeof doc !== "object") corrupt++;
+    else if (doc.$$deleted === true && typeof doc._id === "string") removed(doc._id);
+    else if (doc._id !== undefined) each(doc);
+    else if (!("$$indexCreated" in doc) && !("$$indexRemoved" in doc)) corrupt++;
+  }
+  if (corrupt) {
+    throw new StoreFileError(
+      `${file}: ${corrupt} of ${lines} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
+    );
+  }
+}
