@@ -8,23 +8,17 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
 import { calendarDate } from "../src/domain/plan/progress.js";
-import { FakeBotApi } from "./fakes/bot-api.js";
-import { FakeWhatsApp } from "./fakes/whatsapp.js";
+import type { FakeBotApi } from "./fakes/bot-api.js";
+import type { FakeWhatsApp } from "./fakes/whatsapp.js";
 import { telegramReport } from "./helpers/secretariat.js";
-import { fakeWhatsAppEnv, type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+import { type RunningBot, telegramAndWhatsApp } from "./helpers/service.js";
 
 let fake: FakeBotApi;
 let network: FakeWhatsApp;
 let bot: RunningBot;
 
 beforeAll(async () => {
-  fake = await FakeBotApi.start();
-  network = new FakeWhatsApp();
-  network.linked = true;
-  bot = await runBot(telegramEnv(fake, { DIGEST_HOUR: "off", ...(await fakeWhatsAppEnv()) }), {
-    service: { whatsappClient: network.factory, printQr: () => {}, whatsappReconnectMs: 20 },
-  });
-  await network.until(() => (bot.service.whatsapp?.state === "ready" ? true : undefined), 5000, "WhatsApp ready");
+  ({ fake, network, bot } = await telegramAndWhatsApp());
 }, 60_000);
 afterAll(async () => {
   await bot?.stop();

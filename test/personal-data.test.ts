@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
-import { FakeBotApi } from "./fakes/bot-api.js";
-import { FakeWhatsApp } from "./fakes/whatsapp.js";
-import { fakeWhatsAppEnv, type RunningBot, runBot, telegramEnv } from "./helpers/service.js";
+import type { FakeBotApi } from "./fakes/bot-api.js";
+import type { FakeWhatsApp } from "./fakes/whatsapp.js";
+import { type RunningBot, telegramAndWhatsApp } from "./helpers/service.js";
 
 const SEED = {
   name: "Rosalinda Quintero Barragán",
@@ -36,17 +36,7 @@ let network: FakeWhatsApp;
 let bot: RunningBot;
 
 beforeAll(async () => {
-  fake = await FakeBotApi.start();
-  network = new FakeWhatsApp();
-  network.linked = true;
-  bot = await runBot(
-    telegramEnv(fake, {
-      DIGEST_HOUR: "off",
-      ...(await fakeWhatsAppEnv()),
-    }),
-    { service: { whatsappClient: network.factory, printQr: () => {}, whatsappReconnectMs: 20 } },
-  );
-  await network.until(() => (bot.service.whatsapp?.state === "ready" ? true : undefined), 5000, "WhatsApp ready");
+  ({ fake, network, bot } = await telegramAndWhatsApp());
 }, 60_000);
 afterAll(async () => {
   await bot?.stop();

@@ -87,31 +87,35 @@ export function announcementRoutes(app: FastifyInstance, deps: PanelDeps): void 
   const refused = (req: FastifyRequest, reply: FastifyReply, body: Compose, problem: AnnouncementProblem | "bad_when", detail = "") =>
     page(req, reply, body.municipality, { form: body, problem, detail }, 400);
 
-  app.post("/announcements/preview", { schema: { body: composeBody }, preValidation: app.csrfProtection }, async (req, reply) => {
+  /** The form of a member who may announce for its municipality, as the domain reads it; else the 404 or the refusal sent. */
+  async function read(req: FastifyRequest, reply: FastifyReply): Promise<{ body: Compose; member: Member; input: AnnouncementInput } | FastifyReply> {
     const body = req.body as Compose;
     const member = req.member as Member;
     if (!mayAnnounce(member, body.municipality)) return notFound(req, reply, deps);
     const input = inputOf(body);
     if (!input) return refused(req, reply, body, "bad_when");
-    const checked = await deps.announcements.check(input, member);
-    if (!checked.ok) return refused(req, reply, body, checked.problem, checked.detail);
+    return { body, member, input };
+  }
+
+  app.post("/announcements/preview", { schema: { body: composeBody }, preValidation: app.csrfProtection }, async (req, reply) => {
+    const form = await read(req, reply);
+    if ("sent" in form) return form;
+    const checked = await deps.announcements.check(form.input, form.member);
+    if (!checked.ok) return refused(req, reply, form.body, checked.problem, checked.detail);
     const preview = deps.announcements.preview(checked.value, panelLanguage(req, deps));
-    return page(req, reply, body.municipality, {
-      form: body,
+    return page(req, reply, form.body.municipality, {
+      form: form.body,
       preview: { messages: preview.map((m, i) => ({ audience: checked.value.audiences[i], text: m.text })), ...checked.value },
     });
   });
 
   app.post("/announcements", { schema: { body: composeBody }, preValidation: app.csrfProtection }, async (req, reply) => {
-    const body = req.body as Compose;
-    const member = req.member as Member;
-    if (!mayAnnounce(member, body.municipality)) return notFound(req, reply, deps);
-    const input = inputOf(body);
-    if (!input) return refused(req, reply, body, "bad_when");
-    const scheduled = await deps.announcements.schedule(input, member);
-    if (!scheduled.ok) return refused(req, reply, body, scheduled.problem, scheduled.detail);
-    deps.logger.info({ component: "panel", member: member.id, announcement: scheduled.value.id }, "announcement scheduled");
-    return reply.redirect(`/panel/announcements?municipality=${body.municipality}&ok=scheduled&id=${scheduled.value.id}`, 303);
+    const form = await read(req, reply);
+    if ("sent" in form) return form;
+    const scheduled = await deps.announcements.schedule(form.input, form.member);
+    if (!scheduled.ok) return refused(req, reply, form.body, scheduled.problem, scheduled.detail);
+    deps.logger.info({ component: "panel", member: form.member.id, announcement: scheduled.value.id }, "announcement scheduled");
+    return reply.redirect(`/panel/announcements?municipality=${form.body.municipality}&ok=scheduled&id=${scheduled.value.id}`, 303);
   });
 
   app.post("/announcements/cancel", { schema: { body: cancelBody }, preValidation: app.csrfProtection }, async (req, reply) => {

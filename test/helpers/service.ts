@@ -9,6 +9,7 @@ import { type Service, type ServiceOptions, startService } from "../../src/servi
 import { ManualClock } from "../../src/util/clock.js";
 import { createLogger } from "../../src/util/logger.js";
 import { FakeBotApi } from "../fakes/bot-api.js";
+import { FakeWhatsApp } from "../fakes/whatsapp.js";
 import { tempDir } from "./app.js";
 
 /** Log lines the bot wrote, parsed. */
@@ -155,4 +156,16 @@ export async function fakeWhatsAppEnv(): Promise<Record<string, string>> {
   const chromium = join(await tempDir(), "chromium");
   await writeFile(chromium, "");
   return { WHATSAPP_ENABLED: "true", CHROMIUM_PATH: chromium, WHATSAPP_CHAT_INTERVAL_MS: "0", WHATSAPP_MAX_PER_MINUTE: "6000" };
+}
+
+/** One bot on Telegram (a fake Bot API) and WhatsApp (a fake, linked client) for a whole file, ready on both. */
+export async function telegramAndWhatsApp(): Promise<{ fake: FakeBotApi; network: FakeWhatsApp; bot: RunningBot }> {
+  const fake = await FakeBotApi.start();
+  const network = new FakeWhatsApp();
+  network.linked = true;
+  const bot = await runBot(telegramEnv(fake, { DIGEST_HOUR: "off", ...(await fakeWhatsAppEnv()) }), {
+    service: { whatsappClient: network.factory, printQr: () => {}, whatsappReconnectMs: 20 },
+  });
+  await network.until(() => (bot.service.whatsapp?.state === "ready" ? true : undefined), 5000, "WhatsApp ready");
+  return { fake, network, bot };
 }
