@@ -2,6 +2,7 @@
  * Composes the bot from configuration: texts, reference data, store, domain services, actions,
  * flows and the conversation runtime. Channels and the web server are attached by main.ts.
  */
+import { createHmac } from "node:crypto";
 import { join } from "node:path";
 import { type Deployment, loadDeployment } from "./config/deployment.js";
 import type { Config } from "./config/settings.js";
@@ -90,6 +91,8 @@ export interface App {
   dataRights: DataRights;
   /** The links to the file of a citizen's data. */
   exportLinks: DataExportLinks;
+  /** A key for one purpose (`panel-session`…) derived from the data secret: the same in every process and after a restart. */
+  keyFor(purpose: string): Buffer;
   /** The file itself, for the download page and the channels that send it in the chat. */
   myDataFiles: MyDataFiles;
   /** The retention job: closed reports de-identified after RETENTION_DAYS, once an hour. */
@@ -400,6 +403,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     categories,
     dataRights,
     exportLinks,
+    keyFor: (purpose: string) => createHmac("sha256", dataSecret).update(`key:${purpose}`).digest(),
     myDataFiles,
     retention,
     openData: {

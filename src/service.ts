@@ -3,7 +3,6 @@
  * and stopped in the right order. `npm start` and the end-to-end tests use this same composition.
  */
 
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type App, type AppOptions, adminDeps, createApp } from "./app.js";
@@ -190,7 +189,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }
   if (config.PANEL_ENABLED) {
     const { secretariat, store } = app;
-    if (!config.PANEL_SESSION_KEY) app.logger.info("PANEL_SESSION_KEY is not set: panel sessions end when this process stops");
     plugins.push(
       contribution(panelPlugin, {
         prefix: "/panel",
@@ -215,7 +213,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         timeZone: app.deployment.timeZone,
         folioDigits: app.deployment.folioDigits,
         session: {
-          key: config.PANEL_SESSION_KEY ? Buffer.from(config.PANEL_SESSION_KEY) : randomBytes(32),
+          key: config.PANEL_SESSION_KEY ? Buffer.from(config.PANEL_SESSION_KEY) : app.keyFor("panel-session"),
           ttlMs: config.PANEL_SESSION_HOURS * 3600_000,
         },
         clock: app.clock,

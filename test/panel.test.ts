@@ -45,6 +45,18 @@ afterEach(async () => {
 });
 
 describe("logging in to the panel", () => {
+  it("a session outlives a restart of the bot without PANEL_SESSION_KEY (its key comes from the kept data secret)", async () => {
+    const v = await loggedIn("2001", await password("2001"));
+    expect((await v.get("/panel/")).statusCode).toBe(200);
+    bot = await bot.restart();
+    server = bot.service.server;
+    const again = new Visitor(server);
+    for (const [name, value] of v.cookies) again.cookies.set(name, value);
+    const inbox = await again.get("/panel/");
+    expect(inbox.statusCode).toBe(200);
+    expect(inbox.body).toContain("Beatriz López");
+  });
+
   it("the command line prints a password once, for a known member only; it logs in, a wrong one does not, and a new one ends the old sessions", async () => {
     const refused = await runAdmin(["member", "password", "--telegram-id", "999"], adminDeps(bot.service.app));
     expect(refused.stderr).toContain("no member has Telegram id 999");
