@@ -4,25 +4,15 @@
  * change and its notice.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Member } from "../src/domain/model/member.js";
 import type { OutboundMessage } from "../src/domain/model/message.js";
 import { startBot, type TestBot } from "./helpers/app.js";
+import { metepecFacilitator as metepec } from "./helpers/secretariat.js";
 
 let bot: TestBot | undefined;
 afterEach(async () => {
   await bot?.close();
   bot = undefined;
 });
-
-const metepec: Member = {
-  id: "m-met",
-  name: "Ana Facilitadora",
-  role: "facilitador",
-  municipalities: ["15054"],
-  telegramId: "2001",
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-};
 
 async function fileReport(b: TestBot, user: string, identity: "1" | "2", lang?: "en") {
   const citizen = b.citizen(user, lang);

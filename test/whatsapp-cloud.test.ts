@@ -6,23 +6,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config/settings.js";
-import type { Member } from "../src/domain/model/member.js";
 import { APP_SECRET, type FakeCitizen, FakeGraphApi, GRAPH_TOKEN, VERIFY_TOKEN } from "./fakes/graph-api.js";
+import { metepecFacilitator as metepec } from "./helpers/secretariat.js";
 import { type RunningBot, runBot } from "./helpers/service.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const PHONE = "5217221234567";
 const HOUR = 3600 * 1000;
-
-const metepec: Member = {
-  id: "m-met",
-  name: "Ana Facilitadora",
-  role: "facilitador",
-  municipalities: ["15054"],
-  telegramId: "2001",
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-};
 
 let meta: FakeGraphApi;
 let bot: RunningBot | undefined;

@@ -8,6 +8,17 @@ import type { RunningBot } from "./service.js";
 export const METEPEC = "15054";
 export const TOLUCA = "15106";
 
+/** A facilitator of Metepec as the domain holds one, for calling its operations directly (not in the store). */
+export const metepecFacilitator: Member = {
+  id: "m-met",
+  name: "Ana Facilitadora",
+  role: "facilitador",
+  municipalities: [METEPEC],
+  telegramId: "2001",
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+};
+
 /** People in the groups, as Telegram sends them in updates. */
 export const people = {
   beatriz: { id: 2001, is_bot: false as const, first_name: "Beatriz" },
