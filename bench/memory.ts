@@ -45,7 +45,7 @@ export async function memoryInProgress(): Promise<void> {
   const { store } = app;
   const sizes = store.kind === "embedded" ? (store as unknown as { sizes?: () => Record<string, number> }).sizes?.() : undefined;
   console.log(
-    `memory, embedded store on disk: ${mb(started.rss)} RSS after start-up (heap ${mb(started.heapUsed)}); ${IN_PROGRESS} conversations in progress: ${mb(after.rss)} RSS (heap ${mb(after.heapUsed)})`,
+    `memory, embedded store on disk: ${mb(started.rss)} RSS after start-up (heap ${mb(started.heapUsed)}); ${IN_PROGRESS} conversations in progress: ${mb(after.rss)} RSS (heap ${mb(after.heapUsed)} used of ${mb(after.heapTotal)}, external ${mb(after.external)}, array buffers ${mb(after.arrayBuffers)})`,
   );
   if (sizes)
     console.log(

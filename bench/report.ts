@@ -114,7 +114,7 @@ console.log(
 );
 // Memory in a process of its own, so that nothing of the runs above is counted.
 await new Promise<void>((resolve) =>
-  fork(fileURLToPath(import.meta.url), { execArgv: ["--import", "tsx", "--expose-gc"], env: { ...process.env, BENCH_PART: "rss" } }).on("exit", () =>
+  fork(fileURLToPath(new URL("./memory.ts", import.meta.url)), { execArgv: ["--import", "tsx", "--expose-gc"] }).on("exit", () =>
     resolve(),
   ),
 );
