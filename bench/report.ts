@@ -3,10 +3,13 @@
  * embedded store, on disk and in memory, side by side with the same conversation written with
  * grammY + @grammyjs/conversations and with BuilderBot (frameworks.ts), the same texts in the same
  * run; the memory 10,000 conversations in progress take; and point → municipality lookups. Prints
- * figures; asserts nothing. `BENCH_ONLY=disk|memory|grammy|builderbot` runs one part (for profiling).
+ * figures; asserts nothing. `BENCH_ONLY=disk|memory|grammy|builderbot` runs one part, `BENCH_PROFILE=dir` profiles the waves.
  */
 
 import { fork } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector";
+import { join } from "node:path";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createApp } from "../src/app.js";
@@ -37,6 +40,7 @@ async function benchEngine(inMemoryStore: boolean): Promise<Figures> {
   const app = await createApp(config, { logger: createLogger("silent"), inMemoryStore });
   const latencies: number[] = [];
   let folios = 0;
+  const profile = await profileIfAsked();
   const t0 = performance.now();
   for (let i = 0; i < SCRIPTS[0].length; i++) {
     await wave(
@@ -51,6 +55,7 @@ async function benchEngine(inMemoryStore: boolean): Promise<Figures> {
       latencies,
     );
   }
+  await profile.stop(inMemoryStore ? "memory" : "disk");
   const label = inMemoryStore ? "municipio abierto (embedded store in memory)" : "municipio abierto (embedded store on disk)";
   const result = summarize(label, latencies, performance.now() - t0);
   console.log(`  reports saved: ${await app.store.reports.count()}, folios sent: ${folios}`);
@@ -73,6 +78,27 @@ async function benchEngine(inMemoryStore: boolean): Promise<Figures> {
   );
   await app.close();
   return result;
+}
+
+/** `BENCH_PROFILE=dir`: a CPU profile of the waves alone (start-up left out), written to dir/<part>.cpuprofile. */
+async function profileIfAsked(): Promise<{ stop(part: string): Promise<void> }> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return { stop: async () => {} };
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: 200 });
+  await post("Profiler.start");
+  return {
+    async stop(part) {
+      const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, `${part}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 function benchLookups(): void {

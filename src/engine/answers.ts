@@ -8,7 +8,7 @@
 import { distance } from "fastest-levenshtein";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
-import { normalize } from "../util/text.js";
+import { normalize, normalizeKnown } from "../util/text.js";
 import type { AnswerSpec, Target } from "./flow-schema.js";
 import type { EngineContext, EngineInput, ReplyChoice, Vars } from "./types.js";
 import { getVar } from "./vars.js";
@@ -47,12 +47,12 @@ export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
 
 function matchesWord(ctx: EngineContext, name: string, text: string): boolean {
   const n = normalize(text);
-  return ctx.words(name).some((w) => normalize(w) === n);
+  return ctx.words(name).some((w) => normalizeKnown(w) === n);
 }
 
 /** The words of a text that carry meaning: normalised, without fillers ("de", "la", "por favor"…). */
 export function contentWords(ctx: EngineContext, text: string): string[] {
-  const filler = new Set(ctx.words("filler").map(normalize));
+  const filler = new Set(ctx.words("filler").map(normalizeKnown));
   return normalize(text)
     .split(" ")
     .filter((w) => w && !filler.has(w));
@@ -70,7 +70,7 @@ export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefi
     const single = new Set(
       ctx
         .words(name)
-        .map(normalize)
+        .map(normalizeKnown)
         .filter((w) => !w.includes(" ")),
     );
     if (words.every((w) => single.has(w))) return name;
@@ -85,6 +85,11 @@ export function isSkip(ctx: EngineContext, input: EngineInput): boolean {
 /** An option's label in every language (a static label is a key; a dynamic one is already text). */
 export function optionLabels(ctx: EngineContext, o: ReplyChoice): string[] {
   return o.key ? LANGUAGES.map((l) => ctx.t(l, o.key as string)) : [o.label ?? ""];
+}
+
+/** An option's labels normalised: a static label's (a key) remembered, a dynamic one's as it comes. */
+function normalizedLabels(ctx: EngineContext, o: ReplyChoice): string[] {
+  return o.key ? LANGUAGES.map((l) => normalizeKnown(ctx.t(l, o.key as string))) : [normalize(o.label ?? "")];
 }
 
 /** The label a citizen reads for an option, in their language. */
@@ -119,7 +124,7 @@ function parseChoice(spec: ChoiceSpec, input: EngineInput, vars: Vars, ctx: Engi
     const byNumber = pick(options[Number(text) - 1]);
     if (byNumber) return byNumber;
   }
-  const byLabel = options.find((o) => optionLabels(ctx, o).some((l) => normalize(l) === text) || normalize(o.value) === text);
+  const byLabel = options.find((o) => normalizedLabels(ctx, o).includes(text) || normalizeKnown(o.value) === text);
   if (byLabel) return pick(byLabel) as AnswerResult;
   // "sí", "listo" at "¿Lo enviamos?": the option that stands for yes (or no).
   const yesNo = yesNoOf(ctx, input.text);
@@ -149,7 +154,7 @@ export function asShownChoice(spec: AnswerSpec, input: EngineInput, vars: Vars, 
   const shown = promptChoices(spec, vars) ?? [];
   const text = normalize(input.text);
   const byNumber = /^\d{1,2}$/.test(text) ? shown[Number(text) - 1] : undefined;
-  const hit = byNumber ?? shown.find((c) => optionLabels(ctx, c).some((l) => normalize(l) === text));
+  const hit = byNumber ?? shown.find((c) => normalizedLabels(ctx, c).includes(text));
   return hit ? { type: "choice", value: hit.value } : input;
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { Language } from "../locale/languages.js";
-import { normalize } from "../util/text.js";
+import { normalize, normalizeKnown } from "../util/text.js";
 import { type AnswerResult, asShownChoice, choiceOptions, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
 import {
@@ -298,7 +298,7 @@ export class Engine {
   private globalWord(text: string): GlobalWord | undefined {
     const n = normalize(text);
     if (!n || n.length > 20) return undefined;
-    return GLOBAL_WORDS.find((w) => this.ctx.words(w).some((candidate) => normalize(candidate) === n));
+    return GLOBAL_WORDS.find((w) => this.ctx.words(w).some((candidate) => normalizeKnown(candidate) === n));
   }
 
   private onGlobalWord(word: GlobalWord, state: ConversationState): StepResult {

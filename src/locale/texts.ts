@@ -51,21 +51,29 @@ const INERT = /^[\w.:+-]*$/;
  * (with i18next's own `skipOnVariables`, such a value is not expanded but stops the template's own
  * nestings — `Tipo: $t(category.baches)` shown raw).
  */
-function shield(params: Record<string, unknown>, nonce: string): { params: Record<string, unknown>; restore(text: string): string } {
+function shield(
+  params: Record<string, unknown>,
+  nonce: string,
+  keep?: ReadonlySet<string>,
+): { params: Record<string, unknown>; restore(text: string): string } {
   const values: string[] = [];
   // No `:` or `.` (i18next reads them in a nested key as namespace and key separators).
   const token = (i: number) => `\u27EA${nonce}g${i}\u27EB`;
-  const walk = (value: unknown, depth: number): unknown => {
-    if (typeof value === "string") {
-      if (INERT.test(value)) return value;
-      values.push(value);
-      return token(values.length - 1);
-    }
-    if (depth > 8 || value === null || typeof value !== "object" || value instanceof Date) return value;
-    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, depth + 1)]));
+  const hide = (value: string) => {
+    values.push(value);
+    return token(values.length - 1);
   };
-  const shielded = walk(params, 0) as Record<string, unknown>;
+  // With `keep` (the paths a text uses to choose or format), every other string and number is hidden
+  // too, inert or not: the text is then the same for every value.
+  const walk = (value: unknown, depth: number, path: string): unknown => {
+    if (typeof value === "string") return INERT.test(value) && (!keep || keep.has(path)) ? value : hide(value);
+    if (typeof value === "number" && keep && !keep.has(path)) return hide(String(value));
+    if (depth > 8 || value === null || typeof value !== "object" || value instanceof Date) return value;
+    const at = (k: string | number) => (path ? `${path}.${k}` : String(k));
+    if (Array.isArray(value)) return value.map((v, i) => walk(v, depth + 1, at(i)));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, depth + 1, at(k))]));
+  };
+  const shielded = walk(params, 0, "") as Record<string, unknown>;
   return {
     params: shielded,
     restore(text) {
@@ -95,12 +103,51 @@ const I18NEXT_OPTIONS = new Set([
   "keySeparator",
   "nsSeparator",
 ]);
-/** Whether a value holds only inert strings (ids, numbers, keys), numbers, booleans and dates. */
-function inert(value: unknown, depth: number): boolean {
-  if (typeof value === "string") return INERT.test(value);
-  if (value === null || typeof value !== "object" || value instanceof Date) return true;
-  if (depth > 8) return false;
-  return Object.values(value).every((v) => inert(v, depth + 1));
+/** What a text reads of its parameters: the top-level names, and the paths i18next must see as they are. */
+interface Reads {
+  roots: Set<string>;
+  keep: Set<string>;
+}
+
+/**
+ * Reads a text's `{{name}}`, `{{- name}}`, `{{name, format}}` and `$t(key)` / `$t(prefix.{{name}})`;
+ * `nested` reads a text it nests, `under` lists the keys below a prefix (every text a nesting may choose).
+ */
+function readsOfText(raw: string, nested: (key: string) => Reads | null, under: (prefix: string) => string[] | null): Reads | null {
+  const read: Reads = { roots: new Set(), keep: new Set() };
+  const add = (path: string, keep: boolean) => {
+    read.roots.add(path.split(".")[0]);
+    if (keep) read.keep.add(path);
+  };
+  for (const m of raw.matchAll(/\{\{-?\s*([^},]+?)\s*(,[^}]*)?\}\}/g)) add(m[1], m[2] !== undefined);
+  for (const m of raw.matchAll(/\$t\(([^)]*)\)/g)) {
+    const target = m[1];
+    if (target.includes(",")) return null;
+    const open = target.indexOf("{{");
+    for (const v of target.matchAll(/\{\{-?\s*([^},]+?)\s*\}\}/g)) add(v[1], true);
+    const keys = open < 0 ? [target] : under(target.slice(0, open).replace(/\.$/, ""));
+    if (!keys) return null;
+    for (const key of keys) {
+      const inner = nested(key);
+      if (!inner) return null;
+      for (const r of inner.roots) read.roots.add(r);
+      for (const k of inner.keep) read.keep.add(k);
+    }
+  }
+  return read;
+}
+
+/** The keys of every text below `prefix` (null when it is not a group of texts). */
+function leafKeys(value: unknown, prefix: string, depth = 0): string[] | null {
+  if (typeof value === "string") return [prefix];
+  if (value === null || typeof value !== "object" || Array.isArray(value) || depth > 4) return null;
+  const keys: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const inner = leafKeys(v, `${prefix}.${k}`, depth + 1);
+    if (!inner) return null;
+    keys.push(...inner);
+  }
+  return keys;
 }
 
 /** Texts with parameters remembered once rendered (the same question with the same values comes again and again). */
@@ -138,15 +185,26 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     returnNull: false,
     showSupportNotice: false,
   } as Parameters<i18n["init"]>[0]);
+  // Formats made once per language (making an Intl.DateTimeFormat costs more than using it).
+  const formats = (options: Intl.DateTimeFormatOptions) => {
+    const made = new Map<string, Intl.DateTimeFormat>();
+    return (lng: string | undefined) => {
+      const id = lng ?? fallback;
+      let format = made.get(id);
+      if (!format) {
+        format = new Intl.DateTimeFormat(id, options);
+        made.set(id, format);
+      }
+      return format;
+    };
+  };
+  const dayFormat = formats({ dateStyle: "medium", timeStyle: "short", timeZone: settings.timeZone });
+  const dateFormat = formats({ dateStyle: "medium", timeZone: "UTC" });
   // `{{at, day}}`: a stored ISO date as local date and time in the deployment's time zone, in the reader's language.
-  instance.services.formatter?.add("day", (value, lng) =>
-    new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeStyle: "short", timeZone: settings.timeZone }).format(new Date(String(value))),
-  );
+  instance.services.formatter?.add("day", (value, lng) => dayFormat(lng).format(new Date(String(value))));
   // `{{due, date}}`: a day of the calendar (2026-03-31), as the reader's language writes it; no time zone moves it.
   instance.services.formatter?.add("date", (value, lng) =>
-    /^\d{4}-\d{2}-\d{2}$/.test(String(value))
-      ? new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${String(value)}T00:00:00Z`))
-      : String(value ?? ""),
+    /^\d{4}-\d{2}-\d{2}$/.test(String(value)) ? dateFormat(lng).format(new Date(`${String(value)}T00:00:00Z`)) : String(value ?? ""),
   );
   const fixed = new Map(LANGUAGES.map((l) => [l, instance.getFixedT(l)]));
   const wordCache = new Map<string, string[]>();
@@ -169,19 +227,18 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     return value;
   };
 
-  // The parameters a text names (`{{folio}}`, `{{authority.name}}` → folio, authority): only those are
-  // shielded and handed to i18next, and the result is remembered for the same values. Null when that
-  // cannot be told from the text alone (a nested `$t(…)`, a plural or context form, a text only in the
-  // fallback language): then every parameter goes, as given.
-  const names = new Map<string, string[] | null>();
-  const namedIn = (lang: Language, key: string): string[] | null => {
+  // What a text reads of its parameters (its own and those of the texts it nests): the names it
+  // interpolates, and the paths whose values i18next must see as they are (they choose a nested text,
+  // `$t(category.{{category}})`, or are formatted, `{{at, day}}`). Null when that cannot be told from
+  // the texts alone (a nesting with options, a plural or context form, a text only in the fallback
+  // language): then every parameter goes, as given, and nothing is remembered.
+  const reads = new Map<string, Reads | null>();
+  const readsOf = (lang: Language, key: string, depth = 0): Reads | null => {
     const id = `${lang}\u0000${key}`;
-    let found = names.get(id);
-    if (found === undefined) {
-      const raw = instance.getResource(lang, "translation", key);
-      found = typeof raw === "string" && !raw.includes("$t(") ? [...new Set(Array.from(raw.matchAll(/\{\{-?\s*([^\s,.}]+)/g), (m) => m[1]))] : null;
-      names.set(id, found);
-    }
+    if (reads.has(id)) return reads.get(id) ?? null;
+    const raw = instance.getResource(lang, "translation", key);
+    const found = typeof raw === "string" && depth < 6 ? readsOfText(raw, (nested) => readsOf(lang, nested, depth + 1), (prefix) => leafKeys(instance.getResource(lang, "translation", prefix), prefix)) : null;
+    reads.set(id, found);
     return found;
   };
   const rendered = new Map<string, string>();
@@ -193,21 +250,24 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     const shielded = shield(params, nonce);
     return shielded.restore(String(t?.(key, shielded.params as never)));
   };
+  // Every value a text only shows goes to i18next as a numbered token (what people wrote never reaches
+  // it); what i18next made of the tokens is remembered for the same shape and put back together for
+  // each call: "Revisa tu reporte… Municipio: ⟪0⟫… Descripción: ⟪1⟫" is rendered once per category,
+  // photo and identity, not once per citizen. The remembered text holds no value anyone wrote.
   const translate = (lang: Language, key: string, params?: Record<string, unknown>): string => {
-    const named = params ? namedIn(lang, key) : null;
-    if (!params || !named || Object.keys(params).some((p) => I18NEXT_OPTIONS.has(p))) return translateAll(lang, key, params);
+    const read = params ? readsOf(lang, key) : null;
+    if (!params || !read || Object.keys(params).some((p) => I18NEXT_OPTIONS.has(p))) return translateAll(lang, key, params);
     const used: Record<string, unknown> = {};
-    for (const name of named) if (name in params) used[name] = params[name];
-    // Remembered only when no value may be something a person wrote (never kept beyond the call).
-    if (!inert(used, 0)) return translateAll(lang, key, used);
-    const id = `${lang}\u0000${key}\u0000${JSON.stringify(used)}`;
+    for (const name of read.roots) if (name in params) used[name] = params[name];
+    const shielded = shield(used, nonce, read.keep);
+    const id = `${lang}\u0000${key}\u0000${JSON.stringify(shielded.params)}`;
     let text = rendered.get(id);
     if (text === undefined) {
-      text = translateAll(lang, key, used);
+      text = String((fixed.get(lang) ?? fixed.get(fallback))?.(key, shielded.params as never));
       if (rendered.size >= RENDERED_KEPT) rendered.clear();
       rendered.set(id, text);
     }
-    return text;
+    return shielded.restore(text);
   };
 
   return {

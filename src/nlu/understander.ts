@@ -94,6 +94,22 @@ function mayResemble(written: string[], present: ReadonlySet<string>, name: stri
   return !exact; // an exact mention is found by the exact search already
 }
 
+type WordPosition = ReturnType<EnumExtractor["getWordPositions"]>[number];
+
+/** A rule's names by their folded text, with the options each stands for, and how many words the longest spans. */
+interface RuleNames {
+  byText: Map<string, { options: string[]; source: string }>;
+  span: number;
+}
+
+/** Text as nlp.js's enum extractor compares it: without accents, lower case (the same length as written). */
+function foldLikeNlp(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase();
+}
+
 export class Understander {
   private readonly emoji = new Map<string, string>();
   private readonly extractor: EnumExtractor;
@@ -216,7 +232,8 @@ export class Understander {
   async mentions(utterance: string, approximate = utterance.split(/\s+/).length <= FUZZY_MAX_WORDS): Promise<NerEdge[]> {
     const words = this.extractor.getWordPositions(utterance);
     const edges: NerEdge[] = [];
-    for (const rule of this.rules) edges.push(...this.extractor.extractFromRule(utterance, rule, words, 1));
+    const folded = foldLikeNlp(utterance);
+    for (const rule of this.rules) edges.push(...this.exact(utterance, folded, words, rule));
     if (approximate) {
       // nlp.js compares every window of the message with every name (about 30 ms for seven words over
       // 600 names): it is handed only the names that could be a slip away from the message's words.
@@ -236,6 +253,48 @@ export class Understander {
       edges.push({ entity: "folio", type: "regex", utteranceText: m[0], accuracy: 1, start, end: start + m[0].length - 1, len: m[0].length });
     }
     return this.choose(edges);
+  }
+
+  /**
+   * Every name of a rule written in the text as it is (nlp.js's `getBestExact`, the same mentions):
+   * only spans of as many words as the rule's longest name are looked up, not every span of the message.
+   */
+  private exact(utterance: string, folded: string, words: WordPosition[], rule: NerRule): NerEdge[] {
+    const names = this.namesOf(rule);
+    const edges: NerEdge[] = [];
+    for (let i = 0; i < words.length; i++) {
+      for (let j = i; j < words.length && j < i + names.span; j++) {
+        const span = folded.substring(words[i].start, words[j].end + 1);
+        const found = names.byText.get(span);
+        if (!found) continue;
+        const start = words[i].start;
+        const end = words[j].end;
+        for (const option of found.options)
+          edges.push({ accuracy: 1, start, end, len: end - start + 1, entity: rule.name, type: rule.type, option, sourceText: found.source, utteranceText: utterance.substring(start, end + 1) });
+      }
+    }
+    return edges;
+  }
+
+  private readonly names = new Map<NerRule, RuleNames>();
+  private namesOf(rule: NerRule): RuleNames {
+    let names = this.names.get(rule);
+    if (!names) {
+      names = { byText: new Map(), span: 1 };
+      for (const { option, texts } of rule.rules) {
+        for (const text of texts) {
+          const key = foldLikeNlp(text);
+          const entry = names.byText.get(key) ?? { options: [], source: text };
+          entry.options.push(option);
+          // nlp.js keeps the last text written this way as the mention's source.
+          entry.source = text;
+          names.byText.set(key, entry);
+          names.span = Math.max(names.span, this.extractor.getWordPositions(key).length);
+        }
+      }
+      this.names.set(rule, names);
+    }
+    return names;
   }
 
   /**

@@ -11,6 +11,22 @@ export function normalize(text: string): string {
     .trim();
 }
 
+const known = new Map<string, string>();
+/**
+ * `normalize` for the bot's own words (locales' word lists, option labels, flow values), remembered:
+ * they are compared with every message. Never for what people write (it would be kept).
+ */
+export function normalizeKnown(text: string): string {
+  let n = known.get(text);
+  if (n === undefined) {
+    n = normalize(text);
+    // Bounded all the same: a deployment's texts are a few thousand.
+    if (known.size >= 20_000) known.clear();
+    known.set(text, n);
+  }
+  return n;
+}
+
 /** Removes control characters (keeps new lines and tabs) so stored text is always printable. */
 export function stripControl(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point

@@ -150,6 +150,8 @@ export class EmbeddedReports implements ReportRepository {
     if ("municipality" in q.where) {
       query.municipality = String(q.where.municipality);
       query.category = String(q.category);
+      // nedb narrows by the last indexed equality of a query: the municipality's reports of the category.
+      query._mc = `${query.municipality}|${query.category}`;
       const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query).sort({ createdAt: -1 }).limit(q.limit));
       return docs.map((d) => toReport(d) as Report);
     }

@@ -1,0 +1,85 @@
+/**
+ * Texts are rendered once per shape and put back together for each call (src/locale/texts.ts): what
+ * a citizen reads must be exactly what i18next itself renders from the same values, for every text
+ * with parameters — nested ones (`$t(category.{{category}})`) included — the first time and the
+ * next times, with other values.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import i18next from "i18next";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { LANGUAGES, type Language } from "../src/locale/languages.js";
+import { loadTexts, type Texts } from "../src/locale/texts.js";
+import { deployment } from "./helpers/deployment.js";
+
+type Tree = Record<string, unknown>;
+const resources: Record<string, Tree> = {};
+for (const lang of LANGUAGES) {
+  const tree: Tree = {};
+  for (const file of readdirSync(join("locales", lang)).filter((f) => f.endsWith(".yaml")))
+    tree[file.replace(/\.yaml$/, "")] = parse(readFileSync(join("locales", lang, file), "utf8"));
+  resources[lang] = tree;
+}
+
+const at = (tree: Tree, path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Tree)[k] : undefined), tree);
+
+/** Every text of a language that names a parameter, without a format (i18next's own formats are ours). */
+function textsWithParams(lang: Language): { key: string; raw: string }[] {
+  const out: { key: string; raw: string }[] = [];
+  const walk = (prefix: string, value: unknown) => {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(prefix ? `${prefix}.${k}` : k, v);
+    } else if (typeof value === "string" && value.includes("{{") && !/\{\{[^}]*,[^}]*\}\}/.test(value)) out.push({ key: prefix, raw: value });
+  };
+  walk("", resources[lang]);
+  return out;
+}
+
+/** Values for a text: a real key where a nesting chooses one (`$t(category.{{category}})`), else words and numbers of `round`. */
+function valuesFor(lang: Language, raw: string, round: number): Tree {
+  const values: Tree = {};
+  const set = (path: string, value: unknown) => {
+    const parts = path.split(".");
+    let node = values;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Tree;
+    node[parts.at(-1) as string] ??= value;
+  };
+  for (const m of raw.matchAll(/\$t\(([^{)]*)\{\{\s*([\w.]+)\s*\}\}\)/g)) {
+    const group = at(resources[lang], m[1].replace(/\.$/, ""));
+    const choices = group && typeof group === "object" ? Object.keys(group) : [];
+    if (choices.length) set(m[2], choices[round % choices.length]);
+  }
+  for (const m of raw.matchAll(/\{\{-?\s*([\w.]+)\s*\}\}/g)) set(m[1], round % 2 ? 1200 + round : `Valor ${round} de ${m[1]}, calle Juárez`);
+  // What nested texts read ("a unos {{meters}} m"): a number.
+  for (const name of ["meters", "count_open", "days"]) set(name, 30 + round);
+  return values;
+}
+
+let texts: Texts;
+const reference = i18next.createInstance();
+beforeAll(async () => {
+  texts = await loadTexts("locales", deployment);
+  await reference.init({
+    resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: resources[l] }])),
+    lng: LANGUAGES[0],
+    fallbackLng: LANGUAGES[0],
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    showSupportNotice: false,
+  } as Parameters<typeof reference.init>[0]);
+});
+
+describe("a text rendered once per shape", () => {
+  it.each(LANGUAGES)("every %s text with parameters reads exactly as i18next renders it, the first time and the next ones", (lang) => {
+    const all = textsWithParams(lang);
+    expect(all.filter((t) => t.raw.includes("$t(")).length).toBeGreaterThan(5);
+    const t = reference.getFixedT(lang);
+    for (const { key, raw } of all) {
+      for (let round = 0; round < 4; round++) {
+        const values = valuesFor(lang, raw, round);
+        expect(texts.t(lang, key, values), `${lang} ${key}, round ${round}`).toBe(String(t(key, values as never)));
+      }
+    }
+  });
+});
