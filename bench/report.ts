@@ -9,8 +9,8 @@
 import { fork } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector";
-import { join } from "node:path";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp } from "../src/app.js";
 import { loadDeployment } from "../src/config/deployment.js";
@@ -140,8 +140,6 @@ console.log(
 );
 // Memory in a process of its own, so that nothing of the runs above is counted.
 await new Promise<void>((resolve) =>
-  fork(fileURLToPath(new URL("./memory.ts", import.meta.url)), { execArgv: ["--import", "tsx", "--expose-gc"] }).on("exit", () =>
-    resolve(),
-  ),
+  fork(fileURLToPath(new URL("./memory.ts", import.meta.url)), { execArgv: ["--import", "tsx", "--expose-gc"] }).on("exit", () => resolve()),
 );
 benchLookups();

@@ -237,7 +237,14 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     const id = `${lang}\u0000${key}`;
     if (reads.has(id)) return reads.get(id) ?? null;
     const raw = instance.getResource(lang, "translation", key);
-    const found = typeof raw === "string" && depth < 6 ? readsOfText(raw, (nested) => readsOf(lang, nested, depth + 1), (prefix) => leafKeys(instance.getResource(lang, "translation", prefix), prefix)) : null;
+    const found =
+      typeof raw === "string" && depth < 6
+        ? readsOfText(
+            raw,
+            (nested) => readsOf(lang, nested, depth + 1),
+            (prefix) => leafKeys(instance.getResource(lang, "translation", prefix), prefix),
+          )
+        : null;
     reads.set(id, found);
     return found;
   };

@@ -270,7 +270,17 @@ export class Understander {
         const start = words[i].start;
         const end = words[j].end;
         for (const option of found.options)
-          edges.push({ accuracy: 1, start, end, len: end - start + 1, entity: rule.name, type: rule.type, option, sourceText: found.source, utteranceText: utterance.substring(start, end + 1) });
+          edges.push({
+            accuracy: 1,
+            start,
+            end,
+            len: end - start + 1,
+            entity: rule.name,
+            type: rule.type,
+            option,
+            sourceText: found.source,
+            utteranceText: utterance.substring(start, end + 1),
+          });
       }
     }
     return edges;
