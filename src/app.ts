@@ -299,6 +299,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     timeZone: deployment.timeZone,
     // A de-identified report's card in the group loses the citizen's text too.
     changed: () => dispatcher.wake(),
+    // The short texts the understanding remembers may hold some of theirs (a name typed once).
+    erased: () => understander.forget(),
   });
   const exportLinks = new DataExportLinks(dataSecret, clock);
   const myDataFiles = new MyDataFiles(exportLinks, dataRights, clock);

@@ -36,6 +36,15 @@ describe("language understanding", () => {
     expect(percent(score.entities), misses).toBeGreaterThanOrEqual(95);
   });
 
+  it("remembers the reading of a short text until told to forget (a citizen's data was erased)", async () => {
+    const first = await understander.understand("rosalinda quintero", "es-MX");
+    expect(await understander.understand("rosalinda quintero", "es-MX")).toBe(first);
+    understander.forget();
+    const again = await understander.understand("rosalinda quintero", "es-MX");
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
   it("finds the things a sentence names, as written and as the bot knows them", async () => {
     const u = await understander.understand("quiero reportar un bache en neza", "es-MX");
     expect(u.intents[0]).toMatchObject({ name: "report" });

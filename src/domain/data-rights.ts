@@ -118,6 +118,8 @@ export interface DataRightsDeps {
   timeZone: string;
   /** Told after a report was de-identified (its card in the group is refreshed). */
   changed?: () => void;
+  /** Told after a citizen's data was erased: what is remembered in memory of texts people wrote is forgotten. */
+  erased?: () => void;
 }
 
 /** What a report keeps once its citizen's data is gone: no text of theirs, no address, no chat, a rounded place. */
@@ -210,6 +212,7 @@ export class DataRights {
     await d.events.forgetCitizen(id);
     await d.conversations.remove(id);
     await d.citizens.remove(id);
+    d.erased?.();
     if (reports.length) d.changed?.();
     return { reports: reports.length, follows, commitments, handoffs };
   }

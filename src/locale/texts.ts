@@ -86,7 +86,7 @@ function shield(
 }
 
 /** Parameters i18next reads as options (plural, context, language…): a call with one is passed on whole. */
-const I18NEXT_OPTIONS = new Set([
+const I18NEXT_OPTIONS = [
   "count",
   "context",
   "ordinal",
@@ -102,7 +102,7 @@ const I18NEXT_OPTIONS = new Set([
   "skipInterpolation",
   "keySeparator",
   "nsSeparator",
-]);
+];
 /** What a text reads of its parameters: the top-level names, and the paths i18next must see as they are. */
 interface Reads {
   roots: Set<string>;
@@ -215,14 +215,14 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
   };
 
   // A text without interpolation or nesting is itself: most labels, asked for on every message.
-  const plain = new Map<string, string | null>();
+  const plain = new Map<Language, Map<string, string | null>>(LANGUAGES.map((l) => [l, new Map()]));
   const plainText = (lang: Language, key: string): string | null => {
-    const id = `${lang}\u0000${key}`;
-    let value = plain.get(id);
+    const known = plain.get(lang);
+    let value = known?.get(key);
     if (value === undefined) {
       const raw = instance.getResource(lang, "translation", key);
       value = typeof raw === "string" && !raw.includes("{{") && !raw.includes("$t(") ? raw : null;
-      plain.set(id, value);
+      known?.set(key, value);
     }
     return value;
   };
@@ -263,7 +263,7 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
   // photo and identity, not once per citizen. The remembered text holds no value anyone wrote.
   const translate = (lang: Language, key: string, params?: Record<string, unknown>): string => {
     const read = params ? readsOf(lang, key) : null;
-    if (!params || !read || Object.keys(params).some((p) => I18NEXT_OPTIONS.has(p))) return translateAll(lang, key, params);
+    if (!params || !read || I18NEXT_OPTIONS.some((option) => option in params)) return translateAll(lang, key, params);
     const used: Record<string, unknown> = {};
     for (const name of read.roots) if (name in params) used[name] = params[name];
     const shielded = shield(used, nonce, read.keep);

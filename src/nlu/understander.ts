@@ -175,6 +175,11 @@ export class Understander {
 
   private readonly remembered = new Map<string, Understood>();
 
+  /** Forgets every remembered reading (a citizen's data was erased: some of these texts may be theirs). */
+  forget(): void {
+    this.remembered.clear();
+  }
+
   private async read(utterance: string, lang: Language): Promise<Understood> {
     const emoji = emojiOnly(utterance);
     if (emoji) return this.fromEmoji(emoji);
