@@ -223,7 +223,9 @@ describe("whatsapp", () => {
     ana.say("3");
     await ana.expect("¿Qué quieres conocer?");
     const [a, b] = ana.messages.map((m) => m.at);
-    expect(b - a).toBeGreaterThanOrEqual(140);
+    // Unpaced, the two arrive within a few ms; the bot times the sends' starts and the fake their
+    // arrivals, which a loaded machine moves by some ms: paced means clearly apart, not 150 to the ms.
+    expect(b - a).toBeGreaterThanOrEqual(100);
   });
 
   it("without Chromium: one clear line, and the other channels keep running", async () => {
