@@ -191,6 +191,27 @@ describe.each(stores)("%s store", (name, open) => {
     expect(await files.exists("whatsapp/RemoteAuth.zip")).toBe(false);
   });
 
+  it.runIf(name === "mongodb")("shared files: processes storing a first version at the same time all keep the same one", async () => {
+    const files = db.store.sharedFiles;
+    if (!files) throw new Error("a shared store must offer shared files");
+    const dir = await tempDir("ma-first-");
+    const mine = await Promise.all(
+      ["a", "b", "c", "d"].map(async (who) => {
+        await writeFile(join(dir, `${who}.in`), `secret of ${who}`);
+        await files.createOnce("first-test", join(dir, `${who}.in`), join(dir, `${who}.out`));
+        return readFile(join(dir, `${who}.out`), "utf8");
+      }),
+    );
+    expect(new Set(mine).size).toBe(1);
+    expect(mine[0]).toMatch(/^secret of [abcd]$/);
+    await writeFile(join(dir, "late.in"), "secret of late");
+    await files.createOnce("first-test", join(dir, "late.in"), join(dir, "late.out"));
+    expect(await readFile(join(dir, "late.out"), "utf8")).toBe(mine[0]);
+    expect(await files.download("first-test", join(dir, "newest.out"))).toBe(true);
+    expect(await readFile(join(dir, "newest.out"), "utf8")).toBe(mine[0]);
+    await files.remove("first-test");
+  });
+
   it.runIf(name === "mongodb")("'my reports' is answered from the citizen index, not by reading every report", async () => {
     const { models } = db.store as MongoStore;
     for (const citizenId of ["console:ana", null, "console:luis"]) await db.store.reports.insert(report({ citizenId, anonymous: citizenId === null }));

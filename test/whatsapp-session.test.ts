@@ -43,6 +43,11 @@ class MemoryFiles implements SessionFiles {
     this.check();
     this.files.delete(name);
   }
+  async createOnce(name: string, fromPath: string, toPath: string) {
+    this.check();
+    if (!this.files.has(name)) this.files.set(name, await readFile(fromPath));
+    await writeFile(toPath, this.files.get(name) as Buffer);
+  }
 }
 
 /** RemoteAuth's internals the tests drive, as whatsapp-web.js's Client does. */

@@ -3,9 +3,21 @@
 import type { Json } from "../util/json.js";
 import type { Vars } from "./types.js";
 
+const split = new Map<string, readonly string[]>();
+/** A path's parts, split once: paths come from the flows (a few hundred), read on every step. */
+function partsOf(path: string): readonly string[] {
+  let parts = split.get(path);
+  if (!parts) {
+    parts = path.split(".");
+    if (split.size >= 10_000) split.clear();
+    split.set(path, parts);
+  }
+  return parts;
+}
+
 export function getVar(vars: Vars, path: string): Json | undefined {
   let cur: Json | undefined = vars;
-  for (const part of path.split(".")) {
+  for (const part of partsOf(path)) {
     if (cur === null || typeof cur !== "object" || Array.isArray(cur)) return undefined;
     cur = (cur as Record<string, Json>)[part];
   }

@@ -41,19 +41,19 @@ async function folderSecret(dir: string): Promise<string> {
 }
 
 /**
- * In MongoDB's shared files. Two processes starting together for the first time may both write one:
- * each reads back what is there after writing, so both keep the newest.
+ * In MongoDB's shared files: the one there, else a new one stored as the first version — processes
+ * starting together for the very first time all keep the one that was stored first.
  */
 async function sharedSecret(files: SharedFiles): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "municipio-secret-"));
   const path = join(dir, DATA_SECRET_FILE);
   try {
-    const read = async () => ((await files.download(DATA_SECRET_FILE, path)) ? usable(await readFile(path, "utf8")) : undefined);
-    const known = await read();
+    const known = (await files.download(DATA_SECRET_FILE, path)) ? usable(await readFile(path, "utf8")) : undefined;
     if (known) return known;
-    await writeFile(path, `${fresh()}\n`, { mode: 0o600 });
-    await files.upload(DATA_SECRET_FILE, path);
-    const stored = await read();
+    const mine = join(dir, "new");
+    await writeFile(mine, `${fresh()}\n`, { mode: 0o600 });
+    await files.createOnce(DATA_SECRET_FILE, mine, path);
+    const stored = usable(await readFile(path, "utf8"));
     if (!stored) throw new Error("the data secret could not be read back from MongoDB");
     return stored;
   } finally {

@@ -440,6 +440,11 @@ export interface SharedFiles {
   upload(name: string, fromPath: string): Promise<void>;
   /** Writes the newest version to `toPath`; false when there is none. */
   download(name: string, toPath: string): Promise<boolean>;
+  /**
+   * Stores the file at `fromPath` as `name`'s first version unless one was stored so already, and
+   * writes the first version to `toPath`: processes doing this at the same time all get the same file.
+   */
+  createOnce(name: string, fromPath: string, toPath: string): Promise<void>;
   remove(name: string): Promise<void>;
 }
 
