@@ -11,6 +11,7 @@ import { join } from "node:path";
 import mongoose from "mongoose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { INBOUND_TTL_S } from "../src/store/claim.js";
+import { loadDataSecret } from "../src/store/data-secret.js";
 import { classifyMongoError, MongoConfigurationError, type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
 import { CITIZEN_INDEX } from "../src/store/mongo/reports.js";
 import { cursorReply, ERRORS, MongoWireDouble, type SentCommand, writeConcernTimeout } from "./fakes/mongo-wire.js";
@@ -173,6 +174,29 @@ describe("failover and outages (what the adapter makes of the errors)", () => {
     expect(classifyMongoError(server(121))).toBe("rejected"); // DocumentValidationFailure
     expect(classifyMongoError(new mongoose.Error.ValidationError())).toBe("rejected");
     expect(classifyMongoError(new Error("TypeError in our code"))).toBe("rejected");
+  });
+});
+
+describe("the data secret (shared by every process)", () => {
+  it("one another process stored first is the one kept: this one's write fails as a duplicate and reads that one back", async () => {
+    const s = await open();
+    const theirs = "kept-by-the-process-that-started-first-0123456789abcdef";
+    const id = "first:data-secret";
+    const data = Buffer.from(`${theirs}\n`);
+    // The chunk index (files_id, n) is unique: the other process's chunk is there.
+    wire.answer("insert", ERRORS.duplicateKey("files_id_1_n_1"), { when: (c) => c.body.insert === "shared.chunks" });
+    wire.answer("find", (c: SentCommand) => {
+      const filter = (c.body.filter ?? {}) as Record<string, unknown>;
+      if (c.body.find === "shared.files" && filter._id !== undefined)
+        return cursorReply(c, [{ _id: id, filename: "data-secret", length: data.length, chunkSize: 255 * 1024, uploadDate: new Date() }]);
+      if (c.body.find === "shared.chunks") return cursorReply(c, [{ _id: new mongoose.Types.ObjectId(), files_id: id, n: 0, data }]);
+      return undefined;
+    });
+    expect(await loadDataSecret({ DATA_SECRET: undefined, DATA_DIR: await tempDir() }, s)).toBe(theirs);
+    const chunks = wire.sent().filter((c) => c.name === "insert" && c.body.insert === "shared.chunks");
+    expect(chunks).toHaveLength(1);
+    expect((chunks[0].body.documents as { files_id: unknown }[])[0].files_id).toBe(id);
+    expect(wire.sent().filter((c) => c.name === "insert" && c.body.insert === "shared.files")).toEqual([]);
   });
 });
 

@@ -54,7 +54,12 @@ export class GridFsSharedFiles implements SharedFiles {
       if (!isDuplicateKey(err)) throw err;
     }
     const until = Date.now() + FIRST_VERSION_WAIT_MS;
-    while (!(await this.bucket.find({ _id: id as never }).limit(1).hasNext())) {
+    while (
+      !(await this.bucket
+        .find({ _id: id as never })
+        .limit(1)
+        .hasNext())
+    ) {
       if (Date.now() > until) {
         if (retried) throw new Error(`${name}: another process's first version never completed`);
         // A process that died halfway left chunks without their file: they go (GridFS's delete removes
