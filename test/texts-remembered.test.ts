@@ -42,7 +42,10 @@ function valuesFor(lang: Language, raw: string, round: number): Tree {
   const set = (path: string, value: unknown) => {
     const parts = path.split(".");
     let node = values;
-    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Tree;
+    for (const part of parts.slice(0, -1)) {
+      node[part] ??= {};
+      node = node[part] as Tree;
+    }
     node[parts.at(-1) as string] ??= value;
   };
   for (const m of raw.matchAll(/\$t\(([^{)]*)\{\{\s*([\w.]+)\s*\}\}\)/g)) {
