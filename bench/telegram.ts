@@ -5,8 +5,9 @@
  * update to reply, the offered rate where it is paced, and the CPU each process spent per update;
  * asserts nothing.
  *
- * `BENCH_BURST_ONLY=1` runs only the first measure (for profiling); `BENCH_MODE=webhook` (or
- * `polling`) keeps only that mode; `BENCH_USERS`, `BENCH_RATE` change the users and the offered rate.
+ * `BENCH_BURST_ONLY=1` runs only the first measure (for profiling); `BENCH_ONLY=burst|memory|paced`
+ * only those measures; `BENCH_MODE=webhook` (or `polling`) only that mode; `BENCH_USERS`,
+ * `BENCH_RATE` change the users and the offered rate.
  */
 import { fork } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -68,13 +69,10 @@ async function measure(label: string, mode: Mode, request: Omit<RunRequest, "fir
   await service.stop();
 }
 
+const ONLY = process.env.BENCH_BURST_ONLY ? ["first"] : (process.env.BENCH_ONLY?.split(",") ?? ["burst", "memory", "paced"]);
 console.log(`Telegram adapter, ${USERS} users × 9 updates (report with buttons, location and photo)`);
-for (const mode of MODES) {
-  await measure(`${USERS} at once, no pause`, mode, { users: USERS });
-  if (process.env.BENCH_BURST_ONLY) break;
-}
-if (!process.env.BENCH_BURST_ONLY) {
-  if (MODES.includes("polling")) await measure(`${USERS} at once, no pause`, "polling", { users: USERS }, true);
-  for (const mode of MODES) await measure(`${USERS}, ${RATE} updates/s offered`, mode, { users: USERS, rate: RATE });
-}
+if (ONLY.includes("first")) await measure(`${USERS} at once, no pause`, MODES[0], { users: USERS });
+if (ONLY.includes("burst")) for (const mode of MODES) await measure(`${USERS} at once, no pause`, mode, { users: USERS });
+if (ONLY.includes("memory") && MODES.includes("polling")) await measure(`${USERS} at once, no pause`, "polling", { users: USERS }, true);
+if (ONLY.includes("paced")) for (const mode of MODES) await measure(`${USERS}, ${RATE} updates/s offered`, mode, { users: USERS, rate: RATE });
 driver.send({ type: "stop" });

@@ -377,8 +377,12 @@ export class FakeBotApi {
     }
     const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(pathname);
     if (!call) return send(404, { ok: false, error_code: 404, description: "Not Found" });
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      req.on("data", (c: Buffer) => parts.push(c));
+      req.on("end", () => resolve(parts));
+      req.on("error", reject);
+    });
     const raw = Buffer.concat(chunks).toString("utf8");
     let payload: Json = {};
     const type = req.headers["content-type"] ?? "";

@@ -62,11 +62,34 @@ class RequestFailed extends Error {
   }
 }
 
+/** Where a URL goes, as `request` takes it; the API's few method URLs are parsed once. */
+interface Target {
+  https: boolean;
+  options: RequestOptions;
+}
+
+const targets = new Map<string, Target>();
+/** Method URLs remembered (a bot calls a few dozen methods); file URLs are not. */
+const TARGETS_KEPT = 200;
+
+function targetOf(input: string, keep: boolean): Target {
+  let target = targets.get(input);
+  if (!target) {
+    const url = new URL(input);
+    target = {
+      https: url.protocol === "https:",
+      options: { protocol: url.protocol, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, agent: agentFor(url) },
+    };
+    if (keep && targets.size < TARGETS_KEPT) targets.set(input, target);
+  }
+  return target;
+}
+
 /** Sends one request; resolves with the response once its headers arrive. */
-function send(url: URL, options: RequestOptions, body: string | Readable | null | undefined, signal: FetchInit["signal"]): Promise<IncomingMessage> {
+function send(target: Target, options: RequestOptions, body: string | Readable | null | undefined, signal: FetchInit["signal"]): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new RequestFailed("aborted"));
-    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, { ...options, agent: agentFor(url) });
+    const req = (target.https ? httpsRequest : httpRequest)({ ...target.options, ...options });
     const onAbort = () => req.destroy(new RequestFailed("aborted"));
     signal?.addEventListener("abort", onAbort);
     const done = () => signal?.removeEventListener("abort", onAbort);
@@ -97,10 +120,9 @@ function readAll(res: IncomingMessage): Promise<Buffer> {
 
 /** The `fetch` grammY's API client is given (`client.fetch`). */
 export async function botApiFetch(input: string | URL, init: FetchInit = {}): Promise<FetchAnswer> {
-  const url = typeof input === "string" ? new URL(input) : input;
   const headers: Record<string, string | number> = { ...init.headers };
   if (typeof init.body === "string") headers["content-length"] = Buffer.byteLength(init.body);
-  const res = await send(url, { method: init.method ?? "GET", headers }, init.body, init.signal);
+  const res = await send(targetOf(String(input), true), { method: init.method ?? "GET", headers }, init.body, init.signal);
   const body = readAll(res);
   // Read at once, so an answer nobody asks for (an aborted call) does not hold its connection.
   body.catch(() => undefined);
@@ -124,7 +146,7 @@ export async function downloadFile(url: string, maxBytes: number): Promise<Buffe
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), DOWNLOAD_TIMEOUT_MS);
   try {
-    const res = await send(new URL(url), { method: "GET" }, null, controller.signal);
+    const res = await send(targetOf(url, false), { method: "GET" }, null, controller.signal);
     if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) {
       res.resume();
       throw new Error(`file download failed: HTTP ${res.statusCode}`);
