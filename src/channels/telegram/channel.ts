@@ -229,6 +229,8 @@ export class TelegramChannel {
       this.background.add(handled);
       return "done";
     }
+    // Not one of those handled after the answer: the place it waited for goes to the next in line.
+    this.backgroundFree.shift()?.();
     await this.handleNow(update);
     return "done";
   }
