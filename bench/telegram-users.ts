@@ -1,8 +1,9 @@
 /**
  * The far end of `bench/telegram.ts`, in its own process (Telegram is not on the bot's cores):
  * the fake Bot API and simulated users who each complete the report conversation with buttons,
- * a shared location and a photo. Measures each update from the moment it is offered to the bot
- * until the reply that completes its answer arrives.
+ * a shared location and a photo. The fake hands updates to the bot as Telegram would: from
+ * getUpdates (long polling) or posted to the bot's webhook once one is set. Measures each update
+ * from the moment it is offered to the bot until the reply that completes its answer arrives.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,8 +11,11 @@ import { FakeBotApi, type FakeUser } from "../test/fakes/bot-api.js";
 
 export interface RunRequest {
   users: number;
-  /** Pause of each user between the bot's answer and their next message. */
-  thinkMs: number;
+  /**
+   * Updates offered per second, all users together: each user's next update waits for the next
+   * slot (and for the answer to its last one). Unset: every user sends as soon as answered.
+   */
+  rate?: number;
   firstChatId: number;
 }
 
@@ -20,6 +24,10 @@ export interface RunResult {
   wallMs: number;
   latencies: number[];
   folios: number;
+  /** Updates offered per second, measured (below `rate` when users still wait for answers). */
+  offeredPerSecond: number;
+  /** CPU time of this process (the fake and the users) during the run. */
+  cpuMs: number;
 }
 
 const PHOTO = await readFile(join(import.meta.dirname, "..", "test", "fixtures", "bache.png"));
@@ -37,28 +45,71 @@ const SCRIPT: { act: (u: FakeUser) => Promise<unknown>; until: string | RegExp }
   { act: (u) => u.press("Enviar reporte"), until: /folio MET-/ },
 ];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Hands out slots at `rate` a second to whoever waits, first come first served; a slot nobody waits for is lost. */
+class Pacer {
+  private readonly waiting: (() => void)[] = [];
+  private released = 0;
+  offered = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly rate: number) {}
+
+  start(t0: number): void {
+    const tick = () => {
+      const due = Math.floor(((performance.now() - t0) / 1000) * this.rate);
+      for (; this.released < due; this.released++) {
+        const next = this.waiting.shift();
+        if (next) {
+          this.offered++;
+          next();
+        }
+      }
+      this.timer = setTimeout(tick, 1);
+    };
+    tick();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  slot(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
 
 async function run(api: FakeBotApi, req: RunRequest): Promise<RunResult> {
   const latencies: number[] = [];
   let folios = 0;
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
+  const pacer = req.rate ? new Pacer(req.rate) : undefined;
+  pacer?.start(t0);
   await Promise.all(
     Array.from({ length: req.users }, async (_, i) => {
       const user = api.user(req.firstChatId + i);
-      // Spread the first messages over one think time, as real users arrive.
-      await sleep(req.thinkMs ? Math.random() * req.thinkMs : 0);
       for (const step of SCRIPT) {
+        if (pacer) await pacer.slot();
         const t = performance.now();
         await step.act(user);
         const reply = await user.expect(step.until, 120_000);
         latencies.push(reply.at - t);
         if (reply.text.includes("folio MET-")) folios++;
-        if (req.thinkMs) await sleep(req.thinkMs);
       }
     }),
   );
-  return { updates: latencies.length, wallMs: performance.now() - t0, latencies, folios };
+  const wallMs = performance.now() - t0;
+  pacer?.stop();
+  const used = process.cpuUsage(cpu);
+  api.forget();
+  return {
+    updates: latencies.length,
+    wallMs,
+    latencies,
+    folios,
+    offeredPerSecond: ((pacer?.offered ?? latencies.length) / wallMs) * 1000,
+    cpuMs: (used.user + used.system) / 1000,
+  };
 }
 
 const api = await FakeBotApi.start();

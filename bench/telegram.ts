@@ -1,7 +1,13 @@
 /**
- * `npm run bench:telegram`: 1,000 simulated users each complete the report conversation through
- * the production Telegram adapter in polling mode, against the fake Bot API running in another
- * process. Prints updates/s answered and p50/p99 from update to reply; asserts nothing.
+ * `npm run bench:telegram`: simulated users each complete the report conversation through the
+ * production Telegram adapter — long polling, and the webhook on the bot's own HTTP server —
+ * against the fake Bot API running in another process. Prints updates/s answered, p50/p99 from
+ * update to reply, the offered rate where it is paced, and the CPU each process spent per update;
+ * asserts nothing.
+ *
+ * `BENCH_BURST_ONLY=1` runs only the first measure (for profiling); `BENCH_ONLY=burst|memory|paced`
+ * only those measures; `BENCH_MODE=webhook` (or `polling`) only that mode; `BENCH_USERS`,
+ * `BENCH_RATE` change the users and the offered rate.
  */
 import { fork } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -9,22 +15,30 @@ import { loadConfig } from "../src/config/settings.js";
 import { startService } from "../src/service.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
+import { freePort } from "../test/helpers/service.js";
 import { summarize } from "./stats.js";
 import type { RunRequest, RunResult } from "./telegram-users.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+type Mode = "polling" | "webhook";
+const MODES: Mode[] = process.env.BENCH_MODE === "webhook" ? ["webhook"] : process.env.BENCH_MODE === "polling" ? ["polling"] : ["polling", "webhook"];
 
 const driver = fork(new URL("./telegram-users.ts", import.meta.url), { execArgv: ["--import", "tsx", ...(process.env.BENCH_DRIVER_ARGS?.split(" ") ?? [])] });
 const ready = await new Promise<{ url: string; token: string }>((resolve) => driver.once("message", (m) => resolve(m as { url: string; token: string })));
 
-async function measure(label: string, request: Omit<RunRequest, "firstChatId">, firstChatId: number, inMemoryStore = false): Promise<void> {
+let nextChatId = 10_000;
+
+async function measure(label: string, mode: Mode, request: Omit<RunRequest, "firstChatId">, inMemoryStore = false): Promise<void> {
+  const port = mode === "webhook" ? await freePort() : 0;
   const config = loadConfig({
     DATA_DIR: await tempDir("ma-bench-tg-"),
-    PORT: "0",
+    PORT: String(port),
     HOST: "127.0.0.1",
     WEB_CHAT_ENABLED: "false",
     TELEGRAM_BOT_TOKEN: ready.token,
     TELEGRAM_API_ROOT: ready.url,
+    ...(mode === "webhook" ? { TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook` } : {}),
     // The fake has no rate limits; with Telegram's own (30 messages/s) the bot could not answer more.
     TELEGRAM_THROTTLE: "false",
   });
@@ -32,6 +46,9 @@ async function measure(label: string, request: Omit<RunRequest, "firstChatId">, 
   await service.telegram?.start();
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const cpu = process.cpuUsage();
+  const firstChatId = nextChatId;
+  nextChatId += request.users;
   const result = await new Promise<RunResult>((resolve) => {
     driver.on("message", function onResult(m: { type: string; result?: RunResult }) {
       if (m.type !== "result" || !m.result) return;
@@ -40,19 +57,22 @@ async function measure(label: string, request: Omit<RunRequest, "firstChatId">, 
     });
     driver.send({ type: "run", request: { ...request, firstChatId } });
   });
+  const used = process.cpuUsage(cpu);
   loop.disable();
-  summarize(label, result.latencies, result.wallMs);
-  console.log(`  bot's event loop delay: p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
+  summarize(`${label} (${mode}${inMemoryStore ? ", in memory" : ", on disk"})`, result.latencies, result.wallMs);
+  if (request.rate) console.log(`  offered: ${result.offeredPerSecond.toFixed(0)} updates/s (paced at ${request.rate}/s)`);
+  const perUpdate = (ms: number) => `${((ms * 1000) / result.updates).toFixed(0)} µs`;
+  console.log(
+    `  CPU per update: bot ${perUpdate((used.user + used.system) / 1000)}, fake Telegram ${perUpdate(result.cpuMs)}; bot's event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`,
+  );
   console.log(`  reports saved: ${await service.app.store.reports.count()}, folios received: ${result.folios}`);
   await service.stop();
 }
 
-console.log(`Telegram adapter, polling, ${USERS} users × 9 updates (report with buttons, location and photo)`);
-// `BENCH_BURST_ONLY=1` runs only the first measure (for profiling).
-await measure(`${USERS} at once, no pause (store on disk)`, { users: USERS, thinkMs: 0 }, 10_000);
-if (!process.env.BENCH_BURST_ONLY) {
-  await measure(`${USERS} at once, no pause (store in memory)`, { users: USERS, thinkMs: 0 }, 20_000, true);
-  await measure(`${USERS}, 4 s between messages (on disk)`, { users: USERS, thinkMs: 4000 }, 30_000);
-  await measure(`${USERS}, 2 s between messages (on disk)`, { users: USERS, thinkMs: 2000 }, 40_000);
-}
+const ONLY = process.env.BENCH_BURST_ONLY ? ["first"] : (process.env.BENCH_ONLY?.split(",") ?? ["burst", "memory", "paced"]);
+console.log(`Telegram adapter, ${USERS} users × 9 updates (report with buttons, location and photo)`);
+if (ONLY.includes("first")) await measure(`${USERS} at once, no pause`, MODES[0], { users: USERS });
+if (ONLY.includes("burst")) for (const mode of MODES) await measure(`${USERS} at once, no pause`, mode, { users: USERS });
+if (ONLY.includes("memory") && MODES.includes("polling")) await measure(`${USERS} at once, no pause`, "polling", { users: USERS }, true);
+if (ONLY.includes("paced")) for (const mode of MODES) await measure(`${USERS}, ${RATE} updates/s offered`, mode, { users: USERS, rate: RATE });
 driver.send({ type: "stop" });

@@ -348,12 +348,14 @@ describe("telegram, webhook", () => {
   });
 
   it("a redelivered update changes nothing: no reply, no press answered again, no buttons taken away", async () => {
-    const { fake } = await webhookBot();
+    const { fake, bot } = await webhookBot();
     const ana = fake.user(6006);
     await ana.say("/start");
     await ana.expect("¿Qué quieres hacer?");
     await ana.say("3");
     const topics = await ana.expect("¿Qué quieres conocer?");
+    // Answered 200 once claimed, the update is handled after: all of it before counting calls.
+    await bot.service.telegram?.idle();
     const typed = fake.history.at(-1) as Record<string, unknown>;
     const calls = fake.calls.length;
     await fake.redeliver(typed);
@@ -363,6 +365,7 @@ describe("telegram, webhook", () => {
 
     await ana.press("¿Qué es el Gobierno Abierto?", topics);
     await ana.expect(/nueva forma de gobernanza/);
+    await bot.service.telegram?.idle();
     const pressed = fake.history.at(-1) as Record<string, unknown>;
     const afterPress = fake.calls.length;
     const shown = ana.messages.map((m) => ({ text: m.text, buttons: buttons(m) }));
@@ -376,6 +379,22 @@ describe("telegram, webhook", () => {
     await fake.push({ message: { message_id: 9, date: 0, chat: group, from: ana.from, text, entities: [{ type: "mention", offset: 0, length: 20 }] } });
     await fake.redeliver(fake.history.at(-1) as Record<string, unknown>);
     expect(fake.sent.filter((m) => m.chat_id === group.id)).toHaveLength(1);
+  });
+
+  it("answers Telegram 200 once the message is kept on disk, before its reply is sent; the reply follows, once", async () => {
+    const { fake, bot } = await webhookBot();
+    const ana = fake.user(6007);
+    fake.holdSends();
+    const updateId = await ana.say("/start");
+    // The reply cannot go out yet, but Telegram already has its 200: the message is in the store's file, claimed.
+    expect(fake.deliveries.at(-1)).toEqual({ update_id: updateId, status: 200 });
+    expect(fake.sent).toHaveLength(0);
+    const kept = (await readFile(join(bot.dataDir, "inbound.db"), "utf8")).split("\n").filter((l) => l.includes(`"telegram:${fake.bot.id}:${updateId}"`));
+    expect(kept.map((l) => JSON.parse(l).state)).toEqual(["processing"]);
+    fake.releaseSends();
+    await ana.expect("¿Qué quieres hacer?", 8000);
+    await bot.service.telegram?.idle();
+    expect(ana.messages.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
   });
 
   it("processes an update posted twice only once", async () => {

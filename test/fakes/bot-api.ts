@@ -6,7 +6,7 @@
  * give), refuse users who blocked the bot (403), and hold channels where the bot is or is not admin.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 type Json = Record<string, unknown>;
@@ -91,6 +91,8 @@ export class FakeBotApi {
   readonly sent: BotMessage[] = [];
   readonly commands: { language_code?: string; commands: { command: string; description: string }[] }[] = [];
   webhook: { url: string; secret?: string } | undefined;
+  /** The connections to the webhook: at most max_connections at once, as Telegram. */
+  private webhookAgent = new Agent({ keepAlive: true, maxSockets: 40 });
   /** Outcome of each webhook delivery: the update id and the HTTP status our server answered. */
   readonly deliveries: { update_id: number; status: number }[] = [];
 
@@ -102,6 +104,8 @@ export class FakeBotApi {
   private tokenRevoked = false;
   private readonly chatMessageIds = new Map<number, number>();
   private readonly files = new Map<string, { path: string; data: Buffer }>();
+  /** The same files by their download path. */
+  private readonly filePaths = new Map<string, Buffer>();
   private readonly listeners = new Set<() => void>();
   /** The bot's messages per chat, and who waits on each chat: 1,000 users stay cheap. */
   private readonly chats = new Map<number, BotMessage[]>();
@@ -190,11 +194,25 @@ export class FakeBotApi {
     return fake;
   }
 
+  private address?: string;
+
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.address ??= `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.address;
+  }
+
+  /** Forgets every call, message, update and file so far (a long benchmark between runs). */
+  forget(): void {
+    for (const list of [this.calls, this.sent, this.commands, this.deliveries, this.history, this.reactions]) list.length = 0;
+    this.chats.clear();
+    this.chatListeners.clear();
+    this.files.clear();
+    this.filePaths.clear();
+    this.chatMessageIds.clear();
   }
 
   async close(): Promise<void> {
+    this.webhookAgent.destroy();
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.resolve([]);
@@ -266,13 +284,8 @@ export class FakeBotApi {
   private async deliver(update: Json): Promise<void> {
     this.history.push(update);
     if (this.webhook) {
-      const res = await fetch(this.webhook.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(this.webhook.secret ? { "x-telegram-bot-api-secret-token": this.webhook.secret } : {}) },
-        body: JSON.stringify(update),
-      });
-      await res.arrayBuffer();
-      this.deliveries.push({ update_id: update.update_id as number, status: res.status });
+      const status = await post(this.webhook, this.webhookAgent, JSON.stringify(update));
+      this.deliveries.push({ update_id: update.update_id as number, status });
       return;
     }
     this.updates.push(update);
@@ -288,6 +301,7 @@ export class FakeBotApi {
   addFile(data: Buffer): { file_id: string; file_size: number } {
     const file_id = `file-${randomUUID()}`;
     this.files.set(file_id, { path: `photos/${file_id}.jpg`, data });
+    this.filePaths.set(`photos/${file_id}.jpg`, data);
     return { file_id, file_size: data.length };
   }
 
@@ -352,19 +366,23 @@ export class FakeBotApi {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
     };
-    const url = new URL(req.url ?? "/", this.url);
-    const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    const pathname = (req.url ?? "/").split("?")[0];
+    const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(pathname);
     if (file) {
-      const found = [...this.files.values()].find((f) => f.path === file[2]);
+      const found = this.filePaths.get(file[2]);
       if (file[1] !== this.token || !found) return send(404, { ok: false, error_code: 404, description: "Not Found" });
-      res.writeHead(200, { "content-type": "image/jpeg", "content-length": found.data.length });
-      res.end(found.data);
+      res.writeHead(200, { "content-type": "image/jpeg", "content-length": found.length });
+      res.end(found);
       return;
     }
-    const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+    const call = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(pathname);
     if (!call) return send(404, { ok: false, error_code: 404, description: "Not Found" });
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      req.on("data", (c: Buffer) => parts.push(c));
+      req.on("end", () => resolve(parts));
+      req.on("error", reject);
+    });
     const raw = Buffer.concat(chunks).toString("utf8");
     let payload: Json = {};
     const type = req.headers["content-type"] ?? "";
@@ -417,6 +435,9 @@ export class FakeBotApi {
       case "getUpdates":
         return this.getUpdates(p);
       case "setWebhook":
+        // Like Telegram: at most max_connections requests to the webhook at once (40 unless set).
+        this.webhookAgent.destroy();
+        this.webhookAgent = new Agent({ keepAlive: true, maxSockets: Number(p.max_connections ?? 40) });
         this.webhook = { url: String(p.url), secret: p.secret_token as string | undefined };
         return true;
       case "deleteWebhook":
@@ -670,6 +691,28 @@ export class FakeUser {
   get replies(): BotMessage[] {
     return this.messages.slice(this.read);
   }
+}
+
+/** Posts an update to the bot's webhook as Telegram does (its secret in a header); resolves with the status. */
+function post(webhook: { url: string; secret?: string }, agent: Agent, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(webhook.url, {
+      method: "POST",
+      agent,
+      headers: {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+        ...(webhook.secret ? { "x-telegram-bot-api-secret-token": webhook.secret } : {}),
+      },
+    });
+    req.on("response", (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 /** The labels of a message's inline buttons, in order. */

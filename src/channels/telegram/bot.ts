@@ -1,5 +1,5 @@
 /**
- * The grammY bot as we configure it: our API root, and the API transformers every call goes
+ * The grammY bot as we configure it: our API root and HTTP client, and the API transformers every call goes
  * through — a log line for each failed call (method and Telegram's description, never the payload),
  * Telegram's rate limits (transformer-throttler), and retries of 429s, 5xx and network errors
  * (auto-retry).
@@ -8,6 +8,7 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { apiThrottler } from "@grammyjs/transformer-throttler";
 import { Api, Bot, type Transformer } from "grammy";
 import type { Logger } from "../../util/logger.js";
+import { botApiFetch } from "./http.js";
 
 export interface BotOptions {
   token: string;
@@ -23,7 +24,7 @@ const MAX_RETRIES = 5;
 const MAX_RETRY_AFTER_SECONDS = 60;
 
 export function createBot(options: BotOptions): Bot {
-  const bot = new Bot(options.token, { client: { apiRoot: options.apiRoot } });
+  const bot = new Bot(options.token, { client: client(options.apiRoot) });
   bot.api.config.use(logFailures(options.logger));
   if (options.throttle) bot.api.config.use(throttler());
   bot.api.config.use(autoRetry({ maxRetryAttempts: MAX_RETRIES, maxDelaySeconds: MAX_RETRY_AFTER_SECONDS }));
@@ -45,9 +46,14 @@ function throttler(): Transformer {
  * other failure, into a later attempt of that one message while the others go on.
  */
 export function createOutboxApi(options: Pick<BotOptions, "token" | "apiRoot" | "logger">): Api {
-  const api = new Api(options.token, { apiRoot: options.apiRoot });
+  const api = new Api(options.token, client(options.apiRoot));
   api.config.use(logFailures(options.logger));
   return api;
+}
+
+/** grammY's client options: our API root, and our HTTP client (http.ts) in place of node-fetch. */
+function client(apiRoot: string) {
+  return { apiRoot, fetch: botApiFetch as unknown as typeof fetch };
 }
 
 /** Installed first, so it sees every attempt, including those auto-retry repeats. */

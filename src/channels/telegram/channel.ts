@@ -36,6 +36,9 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size > REMEMBERED_CHATS) map.delete(map.keys().next().value as string);
 }
 
+/** Webhook updates handled at once after their answer (the runner's own bound in long polling). */
+const WEBHOOK_HANDLING = 500;
+
 /** The updates the bot asks Telegram for: nothing it would ignore anyway (`my_chat_member`: added to or removed from a group). */
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;
 
@@ -81,6 +84,12 @@ export class TelegramChannel {
   private readonly photoIds = new Map<string, string>();
   /** Citizens' messages this process claimed with their journal on arrival, not handled yet: theirs to finish. */
   private readonly journaled = new Set<string>();
+  /** Each update as read (updates.ts), while grammY holds it. */
+  private readonly events = new WeakMap<Update, TelegramEvent>();
+  /** Webhook updates claimed and answered 200, still being handled; more wait for a free place. */
+  private readonly background = new Set<Promise<void>>();
+  private readonly backgroundFree: (() => void)[] = [];
+
   /** Chats showing our reply keyboard (the location button), to be removed with the next plain message. */
   private readonly replyKeyboards = new Map<string, true>();
 
@@ -202,20 +211,52 @@ export class TelegramChannel {
    * An update that came through the webhook. `off`: the channel could not start, so Telegram should
    * try again later. Anything else is `done`, even an update that failed (logged, never its content):
    * Telegram repeats an update answered with an error until it gets a 2xx.
+   *
+   * A citizen's message is answered `done` as soon as its claim is kept (with its journal, as in
+   * long polling), and handled after: Telegram sends at most `max_connections` (40) updates at a
+   * time and waits for each answer. At most WEBHOOK_HANDLING are handled at once; beyond, the answer
+   * waits for a place, so Telegram slows down instead of the bot filling its memory. Any other update
+   * (a redelivery, a group's, one the store could not keep now) is handled before the answer.
    */
   async handleWebhookUpdate(update: Update): Promise<"done" | "off"> {
     if (!(await this.start())) return "off";
+    await this.placeToHandle();
+    if ((await this.claimOnArrival(update)) === "claimed") {
+      const handled: Promise<void> = this.handleNow(update).finally(() => {
+        this.background.delete(handled);
+        this.backgroundFree.shift()?.();
+      });
+      this.background.add(handled);
+      return "done";
+    }
+    // Not one of those handled after the answer: the place it waited for goes to the next in line.
+    this.backgroundFree.shift()?.();
+    await this.handleNow(update);
+    return "done";
+  }
+
+  /** Resolves when the webhook updates answered so far have been handled. */
+  async idle(): Promise<void> {
+    while (this.background.size) await Promise.allSettled([...this.background]);
+  }
+
+  /** Waits while WEBHOOK_HANDLING updates are being handled. */
+  private async placeToHandle(): Promise<void> {
+    while (this.background.size >= WEBHOOK_HANDLING) await new Promise<void>((resolve) => this.backgroundFree.push(resolve));
+  }
+
+  private async handleNow(update: Update): Promise<void> {
     try {
       await this.bot.handleUpdate(update);
     } catch (err) {
       this.options.logger.error({ channel: "telegram", err: errorInfo(err) }, "telegram update failed");
     }
-    return "done";
   }
 
   /** Stops reading updates and waits for the ones being handled. */
   async stop(): Promise<void> {
     await this.runner?.stop();
+    await this.idle();
     this.aborter.abort();
     if (this.status !== "off") this.status = "off";
   }
@@ -231,7 +272,17 @@ export class TelegramChannel {
     });
   }
 
+  /** What an update holds; read once per update (on arrival, then when handled). */
   private read(update: Update): TelegramEvent {
+    let event = this.events.get(update);
+    if (!event) {
+      event = this.readNow(update);
+      this.events.set(update, event);
+    }
+    return event;
+  }
+
+  private readNow(update: Update): TelegramEvent {
     return readUpdate(update, {
       commands: this.commands,
       username: this.bot.botInfo.username,
@@ -239,22 +290,30 @@ export class TelegramChannel {
     });
   }
 
-  /** Claims the citizens' messages of a batch of updates with their journal (see the constructor); a store that cannot is logged, and they are claimed when handled. */
+  /** Claims the citizens' messages of a batch of updates with their journal (see the constructor). */
   private async journal(updates: readonly Update[]): Promise<void> {
-    const { conversations, logger } = this.options;
-    await Promise.all(
-      updates.map(async (update) => {
-        const event = this.read(update);
-        if (event.kind !== "citizen") return;
-        const messageId = `${this.bot.botInfo.id}:${update.update_id}`;
-        try {
-          const message = { channel: "telegram" as const, chatId: event.chatId, messageId, content: event.content, languageHint: event.languageHint };
-          if ((await conversations.journal(message)) === "claimed") this.journaled.add(messageId);
-        } catch (err) {
-          logger.warn({ channel: "telegram", err: errorInfo(err) }, "telegram update not journaled on arrival");
-        }
-      }),
-    );
+    await Promise.all(updates.map((update) => this.claimOnArrival(update)));
+  }
+
+  /**
+   * Claims a citizen's message with its journal as it arrives, before Telegram hears it was
+   * received. `claimed`: this process holds it and handles it with `journaled: true`; `duplicate`:
+   * claimed before (a redelivery); `no`: not a citizen's message, or a store that cannot keep it
+   * now (logged; it is claimed when handled).
+   */
+  private async claimOnArrival(update: Update): Promise<"claimed" | "duplicate" | "no"> {
+    const event = this.read(update);
+    if (event.kind !== "citizen") return "no";
+    const messageId = `${this.bot.botInfo.id}:${update.update_id}`;
+    try {
+      const message = { channel: "telegram" as const, chatId: event.chatId, messageId, content: event.content, languageHint: event.languageHint };
+      const claim = await this.options.conversations.journal(message);
+      if (claim === "claimed") this.journaled.add(messageId);
+      return claim;
+    } catch (err) {
+      this.options.logger.warn({ channel: "telegram", err: errorInfo(err) }, "telegram update not journaled on arrival");
+      return "no";
+    }
   }
 
   /** `claimed`: the update's id is already recorded (a group update), so it is answered without asking again. */

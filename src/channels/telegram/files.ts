@@ -4,7 +4,7 @@
  */
 import type { Api } from "grammy";
 import { PhotoTooLargeError, type RemotePhoto } from "../../conversation/messages.js";
-import { download } from "../download.js";
+import { downloadFile } from "./http.js";
 
 export function telegramPhoto(api: Api, apiRoot: string, token: string, fileId: string, size: number | undefined): RemotePhoto {
   return {
@@ -14,7 +14,7 @@ export function telegramPhoto(api: Api, apiRoot: string, token: string, fileId: 
       if (file.file_size !== undefined && file.file_size > maxBytes) throw new PhotoTooLargeError();
       if (!file.file_path) throw new Error("Telegram gave no path for the file");
       const url = `${apiRoot.replace(/\/+$/, "")}/file/bot${token}/${file.file_path}`;
-      return download(url, maxBytes);
+      return downloadFile(url, maxBytes);
     },
   };
 }
