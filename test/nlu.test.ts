@@ -89,3 +89,31 @@ describe("language understanding under hostile input", () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe("language understanding and privacy", () => {
+  /** Every string reachable from `root` through properties, keys, arrays, maps and sets. */
+  function strings(root: unknown): string[] {
+    const found: string[] = [];
+    const seen = new Set<object>();
+    const stack: unknown[] = [root];
+    while (stack.length) {
+      const value = stack.pop();
+      if (typeof value === "string") found.push(value);
+      if (value === null || typeof value !== "object" || seen.has(value)) continue;
+      seen.add(value);
+      if (value instanceof Map) for (const [k, v] of value) stack.push(k, v);
+      else if (value instanceof Set) for (const v of value) stack.push(v);
+      for (const key of Object.getOwnPropertyNames(value)) {
+        found.push(key);
+        stack.push((value as Record<string, unknown>)[key]);
+      }
+    }
+    return found;
+  }
+
+  it("keeps nothing of a message with an address or a number once it is read", async () => {
+    await understander.understand("se cayó un árbol frente al número 4817 de la calle Zaragoza en Toluca", "es-MX");
+    await understander.understand("the streetlight at 4817 Zaragoza street is out", "en");
+    expect(strings(understander).filter((s) => s.includes("4817"))).toEqual([]);
+  });
+});

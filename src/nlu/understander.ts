@@ -12,6 +12,7 @@ import { CONFIDENT, type Mention, type Understood } from "../engine/understandin
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
+import { textForgetter } from "./nlpjs-memory.js";
 
 /** Only the start of a long message is read: intents are said early, and the cost stays bounded. */
 export const MAX_UNDERSTOOD = 300;
@@ -115,12 +116,15 @@ export class Understander {
   private readonly extractor: EnumExtractor;
   private readonly rules: NerRule[];
   private readonly wordsOf = new Map<string, string[]>();
+  /** nlp.js keeps every text it reads for an hour: forgotten once read (nlpjs-memory.ts). */
+  private readonly forgetTexts: () => void;
 
   private constructor(
     private readonly nlp: Nlp,
     private readonly options: UnderstanderOptions,
   ) {
     this.extractor = nlp.container.get("extract-enum") as EnumExtractor;
+    this.forgetTexts = textForgetter(nlp);
     this.rules = nlp.ner.getRules("*").filter((r) => r.type === "enum");
     for (const [intent, list] of Object.entries(options.corpus.emoji)) for (const e of list) this.emoji.set(e.replace(/\ufe0f/g, ""), intent);
   }
@@ -223,6 +227,7 @@ export class Understander {
   private async classify(locale: string, text: string): Promise<Understood["intents"]> {
     // nlp.js's spelling correction is off: it turns unknown words into confident intents ("verde" → help).
     const out = await this.nlp.nluManager.process({ locale, utterance: text, settings: { spellCheck: false } });
+    this.forgetTexts();
     return (out.classifications ?? [])
       .filter((c) => c.intent !== "None" && c.intent !== NONE && c.score > 0)
       .map((c) => ({ name: c.intent, score: Math.round(c.score * 1000) / 1000 }))
