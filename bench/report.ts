@@ -2,8 +2,9 @@
  * `npm run bench`: the report conversation for 1,000 concurrent simulated citizens (texts.ts) on the
  * embedded store, on disk and in memory, side by side with the same conversation written with
  * grammY + @grammyjs/conversations and with BuilderBot (frameworks.ts), the same texts in the same
- * run; the memory 10,000 conversations in progress take; and point → municipality lookups. Prints
- * figures; asserts nothing. `BENCH_ONLY=disk|memory|grammy|builderbot` runs one part, `BENCH_PROFILE=dir` profiles the waves.
+ * run; the memory 10,000 conversations in progress take (memory.ts); start-up with 100,000 reports
+ * stored (startup.ts); and point → municipality lookups. Prints figures; asserts nothing.
+ * `BENCH_ONLY=disk|memory|grammy|builderbot` runs one part, `BENCH_PROFILE=dir` profiles the waves.
  */
 
 import { fork } from "node:child_process";
@@ -138,8 +139,10 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(" ")}`,
 );
-// Memory in a process of its own, so that nothing of the runs above is counted.
-await new Promise<void>((resolve) =>
-  fork(fileURLToPath(new URL("./memory.ts", import.meta.url)), { execArgv: ["--import", "tsx", "--expose-gc"] }).on("exit", () => resolve()),
-);
+// Memory, and start-up with 100,000 reports, in processes of their own, so that nothing of the runs above is counted.
+for (const part of ["./memory.ts", "./startup.ts"]) {
+  await new Promise<void>((resolve) =>
+    fork(fileURLToPath(new URL(part, import.meta.url)), { execArgv: ["--import", "tsx", "--expose-gc"] }).on("exit", () => resolve()),
+  );
+}
 benchLookups();

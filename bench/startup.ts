@@ -1,0 +1,186 @@
+/**
+ * `npm run bench:startup` (and the end of `npm run bench`): start-up of the real service on a data
+ * folder holding REPORTS reports, and on an empty one. The reports are written through the store's
+ * port (not through conversations: a few seconds); then the service starts in a process of its own
+ * (`startService`, as `npm start` does, no channel but the web) and the time from starting that
+ * process to `/readyz` answering 200 is printed, with its memory then. Prints figures; asserts nothing.
+ */
+import { fork } from "node:child_process";
+import { createServer } from "node:net";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { loadDeployment } from "../src/config/deployment.js";
+import { loadConfig } from "../src/config/settings.js";
+import type { Report } from "../src/domain/model/report.js";
+import { Municipalities } from "../src/domain/municipalities.js";
+import { startService } from "../src/service.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { createLogger } from "../src/util/logger.js";
+import { tempDir } from "../test/helpers/app.js";
+import { pick, random } from "./random.js";
+
+const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+interface Ready {
+  port: number;
+}
+interface Memory {
+  memory: NodeJS.MemoryUsage;
+  sizes?: Record<string, number>;
+}
+
+/** The child: the service on DATA_DIR, listening on PORT; answers "memory" and "stop". */
+async function serve(): Promise<void> {
+  const config = loadConfig({ DATA_DIR: process.env.DATA_DIR, PORT: process.env.PORT, HOST: "127.0.0.1" });
+  const service = await startService(config, { logger: createLogger("silent") });
+  process.on("message", async (m: string) => {
+    if (m === "memory") {
+      (globalThis as { gc?: () => void }).gc?.();
+      const { store } = service.app;
+      const sizes = (store as unknown as { sizes?: () => Record<string, number> }).sizes?.();
+      process.send?.({ memory: process.memoryUsage(), sizes } satisfies Memory);
+    }
+    if (m === "stop") {
+      await service.stop();
+      process.exit(0);
+    }
+  });
+  process.send?.({ port: config.PORT } satisfies Ready);
+}
+
+const STATUSES = ["recibido", "en_revision", "canalizado", "en_atencion", "resuelto", "no_procede", "duplicado"];
+const CATEGORIES = ["alumbrado", "baches", "agua", "drenaje", "basura", "seguridad", "parques", "transparencia", "otro"];
+const WORDS = "bache luminaria fuga agua basura drenaje calle esquina frente escuela mercado parque colonia avenida noche semanas vecinos".split(" ");
+
+/**
+ * `count` reports as citizens leave them: spread over the municipalities, categories, statuses and
+ * the last 300 days (none is due for the retention job, which would de-identify the older closed ones
+ * right after start-up: a one-time job, not start-up).
+ */
+async function fill(dataDir: string, count: number): Promise<number> {
+  const deployment = loadDeployment("config/deployment.yaml");
+  const municipalities = Municipalities.load("data", deployment).list;
+  const store = await openEmbeddedStore(dataDir);
+  const t0 = performance.now();
+  const start = Date.now() - 300 * 86_400_000;
+  for (let from = 0; from < count; from += 500) {
+    const batch: Promise<void>[] = [];
+    for (let i = from; i < Math.min(count, from + 500); i++) {
+      const m = pick(municipalities);
+      const createdAt = new Date(start + Math.floor(random() * 299 * 86_400_000));
+      const status = pick(STATUSES);
+      const history: Report["history"] = [{ status: "recibido", at: createdAt, by: "system", note: null, kind: "status", area: null, version: 1 }];
+      if (status !== "recibido")
+        history.push({
+          status,
+          at: new Date(createdAt.getTime() + 86_400_000),
+          by: "member-1",
+          note: "Atendido por la dirección de obras",
+          kind: "status",
+          area: null,
+          version: 2,
+        });
+      const words = Array.from({ length: 12 + Math.floor(random() * 20) }, () => pick(WORDS)).join(" ");
+      const located = random() < 0.5;
+      batch.push(
+        store.reports.insert({
+          id: `r${i}`,
+          folio: `${m.folioPrefix}-${createdAt.getUTCFullYear()}-${String(i).padStart(6, "0")}`,
+          municipality: m.cvegeo,
+          category: pick(CATEGORIES),
+          description: words,
+          location: located ? { latitude: 18.4 + random() * 1.9, longitude: -100.6 + random() * 2 } : null,
+          address: located ? null : `Calle ${pick(WORDS)} ${Math.floor(random() * 900)}`,
+          photos: [],
+          channel: pick(["telegram", "whatsapp", "web"]),
+          citizenId: `telegram:${Math.floor(random() * 60_000)}`,
+          anonymous: false,
+          contactable: true,
+          language: "es-MX",
+          status,
+          history,
+          area: null,
+          duplicateOf: null,
+          notes: [],
+          followers: Math.floor(random() * 3),
+          version: history.length,
+          dispatched: history.length,
+          dispatchPending: false,
+          createdAt,
+          updatedAt: history[history.length - 1].at,
+        }),
+      );
+    }
+    await Promise.all(batch);
+  }
+  await store.close();
+  return performance.now() - t0;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+/** Starts the service on `dataDir` in a process of its own: milliseconds to `/readyz` 200, and its memory then. */
+async function startUp(dataDir: string): Promise<{ ms: number } & Memory> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = fork(fileURLToPath(import.meta.url), ["serve"], {
+    execArgv: ["--import", "tsx", "--expose-gc"],
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) },
+  });
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the service stopped (exit code ${code})`))));
+  let ms = 0;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) {
+      ms = performance.now() - t0;
+      break;
+    }
+    await Promise.race([new Promise((r) => setTimeout(r, 10)), exited]);
+  }
+  const memory = await new Promise<Memory>((resolve) => {
+    child.on("message", (m: Ready | Memory) => {
+      if ("memory" in m) resolve(m);
+    });
+    child.send("memory");
+  });
+  child.send("stop");
+  await new Promise((resolve) => child.once("exit", resolve));
+  return { ms, ...memory };
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `start-up to /readyz (a process of its own, tsx included), load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+  for (const count of [0, REPORTS]) {
+    const dataDir = await tempDir("ma-bench-start-");
+    const fillMs = count ? await fill(dataDir, count) : 0;
+    const { ms, memory, sizes } = await startUp(dataDir);
+    console.log(
+      `  ${count} reports${count ? ` (written in ${(fillMs / 1000).toFixed(1)} s)` : ""}: ready in ${(ms / 1000).toFixed(2)} s, ${mb(memory.rss)} RSS (heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`,
+    );
+    if (count && sizes) {
+      console.log(
+        `    the store keeps in memory: ${Object.entries(sizes)
+          .filter(([, v]) => v)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`,
+      );
+    }
+  }
+}
+
+if (process.argv[2] === "serve") await serve();
+else await main();
