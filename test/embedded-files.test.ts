@@ -49,6 +49,35 @@ describe("embedded store files", () => {
     again.stopAutocompaction();
   });
 
+  it("start-up only reads a file: the changes it holds line by line are compacted later, and none is lost", async () => {
+    installAppendHandles();
+    const dir = await tempDir("ma-files-");
+    const db = await openCollection(dir, "things", [{ fieldName: "n" }]);
+    await db.insertAsync({ _id: "a", n: 1 });
+    await db.updateAsync({ _id: "a" }, { $set: { n: 2 } }, {});
+    await db.insertAsync({ _id: "b", n: 3 });
+    await db.removeAsync({ _id: "b" }, {});
+    db.stopAutocompaction();
+    await releaseAppendHandles(dir);
+    const file = join(dir, "things.db");
+    const written = await readFile(file, "utf8");
+    const again = await openCollection(dir, "things", [{ fieldName: "n" }]);
+    expect(await readFile(file, "utf8")).toBe(written);
+    await again.insertAsync({ _id: "c", n: 4 });
+    await again.compactDatafileAsync();
+    again.stopAutocompaction();
+    await releaseAppendHandles(dir);
+    const lines = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+    expect(lines.filter((l) => l.includes('"_id"'))).toHaveLength(2);
+    const last = await openCollection(dir, "things", [{ fieldName: "n" }]);
+    const docs = (await last.findAsync({}).sort({ _id: 1 })) as unknown as { _id: string; n: number }[];
+    expect(docs.map((d) => [d._id, d.n])).toEqual([
+      ["a", 2],
+      ["c", 4],
+    ]);
+    last.stopAutocompaction();
+  });
+
   it("a write cut short by a full disk is undone, and the next write is not glued to its half line", async () => {
     const dir = await tempDir("ma-files-");
     store = await openEmbeddedStore(dir);
