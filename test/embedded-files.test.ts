@@ -78,6 +78,22 @@ describe("embedded store files", () => {
     last.stopAutocompaction();
   });
 
+  it("a text with a line or paragraph separator in it reads back as written, dates as dates", async () => {
+    installAppendHandles();
+    const dir = await tempDir("ma-files-");
+    const db = await openCollection(dir, "things", []);
+    const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+    await db.insertAsync({ _id: "a", text: "primera línea\u2028segunda\u2029fin\r", at, nested: [{ at }] });
+    db.stopAutocompaction();
+    await releaseAppendHandles(dir);
+    const again = await openCollection(dir, "things", []);
+    const doc = (await again.findOneAsync({ _id: "a" })) as unknown as { text: string; at: Date; nested: { at: Date }[] };
+    expect(doc.text).toBe("primera línea\u2028segunda\u2029fin\r");
+    expect(doc.at).toEqual(at);
+    expect(doc.nested[0].at).toEqual(at);
+    again.stopAutocompaction();
+  });
+
   it("a write cut short by a full disk is undone, and the next write is not glued to its half line", async () => {
     const dir = await tempDir("ma-files-");
     store = await openEmbeddedStore(dir);

@@ -24,6 +24,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import { join, sep } from "node:path";
 import type { Readable } from "node:stream";
+import { parseDocument } from "./data-file.js";
 
 interface NedbStorage {
   appendFileAsync(file: string, data: string, options?: { encoding?: string; mode?: number }): Promise<void>;
@@ -35,6 +36,7 @@ interface NedbStorage {
 interface NedbPersistence {
   filename: string;
   inMemoryOnly: boolean;
+  corruptAlertThreshold: number;
   db: { _resetIndexes(data?: unknown[]): void };
   persistNewStateAsync(docs: unknown[]): Promise<void>;
   persistCachedDatabaseAsync(): Promise<void>;
@@ -154,6 +156,55 @@ async function reloadFromFile(persistence: NedbPersistence): Promise<void> {
   diverged.delete(persistence);
 }
 
+/**
+ * Reads a collection's file as nedb does (the last line of an `_id` wins, `$$deleted` removes it,
+ * index lines are kept, too many lines that are not documents refuse the file), without a promise
+ * and a reviver call for each line and value: a third of the time with 100,000 reports.
+ */
+async function treatRawStream(stream: Readable, corruptAlertThreshold: number): Promise<{ data: unknown[]; indexes: Record<string, unknown> }> {
+  const byId = new Map<unknown, unknown>();
+  const indexes: Record<string, unknown> = {};
+  let corruptItems = 0;
+  let dataLength = 0;
+  const take = (line: string) => {
+    if (line === "") return;
+    dataLength++;
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseDocument(line) as Record<string, unknown>;
+    } catch {
+      corruptItems++;
+      return;
+    }
+    if (doc === null || typeof doc !== "object") corruptItems++;
+    else if (doc._id) {
+      if (doc.$$deleted === true) byId.delete(doc._id);
+      else byId.set(doc._id, doc);
+    } else {
+      const created = doc.$$indexCreated as { fieldName?: unknown } | undefined;
+      if (created && created.fieldName != null) indexes[String(created.fieldName)] = created;
+      else if (typeof doc.$$indexRemoved === "string") delete indexes[doc.$$indexRemoved];
+      else corruptItems++;
+    }
+  };
+  let rest = "";
+  for await (const chunk of stream) {
+    const text = rest + String(chunk);
+    let start = 0;
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+      take(text.slice(start, end));
+      start = end + 1;
+    }
+    rest = text.slice(start);
+  }
+  take(rest);
+  if (dataLength > 0 && corruptItems / dataLength > corruptAlertThreshold) {
+    const corruptionRate = corruptItems / dataLength;
+    throw Object.assign(new Error(`${Math.floor(100 * corruptionRate)}% of the data file is corrupt`), { corruptionRate, corruptItems, dataLength });
+  }
+  return { data: [...byId.values()], indexes };
+}
+
 export function installAppendHandles(): void {
   if (installed) return;
   installed = true;
@@ -200,6 +251,9 @@ export function installAppendHandles(): void {
     if (loading.has(this)) return;
     if (diverged.has(this)) await reloadFromFile(this);
     return compact.call(this);
+  };
+  Persistence.prototype.treatRawStreamAsync = function (this: NedbPersistence, stream: Readable) {
+    return treatRawStream(stream, this.corruptAlertThreshold);
   };
   const load = Persistence.prototype.loadDatabaseAsync;
   Persistence.prototype.loadDatabaseAsync = async function (this: NedbPersistence) {

@@ -19,7 +19,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { Logger } from "../../util/logger.js";
 import { appendLines } from "./append-handles.js";
-import { checkDataFile, StoreFileError } from "./data-file.js";
+import { checkDataFile, parseDocument, StoreFileError } from "./data-file.js";
 
 const require = createRequire(import.meta.url);
 const storage = require("@seald-io/nedb/lib/storage.js") as {
@@ -101,12 +101,6 @@ export class JournalFile {
   }
 }
 
-/** `{"$$date": ms}` back to a Date, anywhere in a document (nedb's own reading). */
-function revive(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === "object" && "$$date" in value) return new Date((value as { $$date: number }).$$date);
-  return value;
-}
-
 /** A date as nedb writes it. */
 export function dateJson(date: Date | string | number): string {
   return `{"$$date":${new Date(date).getTime()}}`;
@@ -133,7 +127,7 @@ export async function readJournal(file: string, each: (doc: Record<string, unkno
     lines++;
     let doc: Record<string, unknown>;
     try {
-      doc = JSON.parse(line, revive) as Record<string, unknown>;
+      doc = parseDocument(line) as Record<string, unknown>;
     } catch {
       corrupt++;
       continue;
