@@ -1,6 +1,6 @@
 /**
  * `npm run bench:startup` (and the end of `npm run bench`): start-up of the real service on a data
- * folder holding REPORTS reports, and on an empty one. The reports are written through the store's
+ * folder holding REPORTS reports (and their audit events), and on an empty one. The reports are written through the store's
  * port (not through conversations: a few seconds); then the service starts in a process of its own
  * (`startService`, as `npm start` does, no channel but the web) and the time from starting that
  * process to `/readyz` answering 200 is printed, with its memory then. Prints figures; asserts nothing.
@@ -11,6 +11,7 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { loadDeployment } from "../src/config/deployment.js";
 import { loadConfig } from "../src/config/settings.js";
+import { type RecordedEvent, recordEvent } from "../src/domain/model/events.js";
 import type { Report } from "../src/domain/model/report.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { startService } from "../src/service.js";
@@ -54,8 +55,8 @@ const CATEGORIES = ["alumbrado", "baches", "agua", "drenaje", "basura", "segurid
 const WORDS = "bache luminaria fuga agua basura drenaje calle esquina frente escuela mercado parque colonia avenida noche semanas vecinos".split(" ");
 
 /**
- * `count` reports as citizens leave them: spread over the municipalities, categories, statuses and
- * the last 300 days (none is due for the retention job, which would de-identify the older closed ones
+ * `count` reports as citizens leave them, with their audit trail (filed; moved by a member): spread over
+ * the municipalities, categories, statuses and the last 300 days (none is due for the retention job, which would de-identify the older closed ones
  * right after start-up: a one-time job, not start-up).
  */
 async function fill(dataDir: string, count: number): Promise<number> {
@@ -81,19 +82,45 @@ async function fill(dataDir: string, count: number): Promise<number> {
           area: null,
           version: 2,
         });
+      // Its audit trail, as the domain records it: filed, and moved by a member.
+      const folio = `${m.folioPrefix}-${createdAt.getUTCFullYear()}-${String(i).padStart(6, "0")}`;
+      const category = pick(CATEGORIES);
+      const channel = pick(["telegram", "whatsapp", "web"] as const);
+      const events: RecordedEvent[] = [
+        recordEvent(
+          { type: "report_created", report: `r${i}`, folio, municipality: m.cvegeo, category, channel, anonymous: false },
+          `created:r${i}`,
+          createdAt,
+          "citizen",
+        ),
+      ];
+      if (status !== "recibido") {
+        const moved = {
+          type: "status_changed",
+          report: `r${i}`,
+          municipality: m.cvegeo,
+          from: "recibido",
+          to: status,
+          area: null,
+          duplicateOf: null,
+          reason: true,
+        } as const;
+        events.push(recordEvent(moved, `moved:r${i}`, history[1].at, "member-1"));
+      }
+      batch.push(store.events.append(events));
       const words = Array.from({ length: 12 + Math.floor(random() * 20) }, () => pick(WORDS)).join(" ");
       const located = random() < 0.5;
       batch.push(
         store.reports.insert({
           id: `r${i}`,
-          folio: `${m.folioPrefix}-${createdAt.getUTCFullYear()}-${String(i).padStart(6, "0")}`,
+          folio,
           municipality: m.cvegeo,
-          category: pick(CATEGORIES),
+          category,
           description: words,
           location: located ? { latitude: 18.4 + random() * 1.9, longitude: -100.6 + random() * 2 } : null,
           address: located ? null : `Calle ${pick(WORDS)} ${Math.floor(random() * 900)}`,
           photos: [],
-          channel: pick(["telegram", "whatsapp", "web"]),
+          channel,
           citizenId: `telegram:${Math.floor(random() * 60_000)}`,
           anonymous: false,
           contactable: true,
