@@ -110,8 +110,56 @@ function revive(value: unknown): unknown {
 
 /**
  * One line of a collection's file as a document, dates as Dates: nedb's own reading (`model.deserialize`),
- * three times faster than its JSON.parse reviver (a call for every value of every document at start-up).
+ * twice as fast as its JSON.parse reviver (a call for every value of every document at start-up).
  */
 export function parseDocument(line: string): unknown {
   return revive(JSON.parse(line));
+}
+
+/** What a reader of a collection's file is handed, line by line, oldest first. */
+export interface LineHandlers {
+  /** A document (with its `_id`): the last line of an `_id` wins. */
+  doc(doc: Record<string, unknown>): void;
+  /** A deletion of the document with this `_id`. */
+  removed(id: unknown): void;
+  /** An index created (`$$indexCreated`) or removed (`$$indexRemoved`). */
+  index?(line: Record<string, unknown>): void;
+}
+
+/**
+ * Reads the lines of a collection's file (a stream of its text) in nedb's format, without a promise per
+ * line: how many lines there were and how many are not documents.
+ */
+export async function readDocumentLines(text: AsyncIterable<unknown>, on: LineHandlers): Promise<{ lines: number; corrupt: number }> {
+  let lines = 0;
+  let corrupt = 0;
+  const take = (line: string) => {
+    if (line === "") return;
+    lines++;
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseDocument(line) as Record<string, unknown>;
+    } catch {
+      corrupt++;
+      return;
+    }
+    if (doc === null || typeof doc !== "object") corrupt++;
+    else if (doc._id) {
+      if (doc.$$deleted === true) on.removed(doc._id);
+      else on.doc(doc);
+    } else if ((doc.$$indexCreated as { fieldName?: unknown } | undefined)?.fieldName != null || typeof doc.$$indexRemoved === "string") on.index?.(doc);
+    else corrupt++;
+  };
+  let rest = "";
+  for await (const chunk of text) {
+    const joined = rest + String(chunk);
+    let start = 0;
+    for (let end = joined.indexOf("\n"); end >= 0; end = joined.indexOf("\n", start)) {
+      take(joined.slice(start, end));
+      start = end + 1;
+    }
+    rest = joined.slice(start);
+  }
+  take(rest);
+  return { lines, corrupt };
 }

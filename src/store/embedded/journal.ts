@@ -15,11 +15,11 @@
  * as nedb does); lines handed over meanwhile wait and go to the new file after it.
  */
 
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
 import { createRequire } from "node:module";
 import type { Logger } from "../../util/logger.js";
 import { appendLines } from "./append-handles.js";
-import { checkDataFile, parseDocument, StoreFileError } from "./data-file.js";
+import { checkDataFile, readDocumentLines, StoreFileError } from "./data-file.js";
 
 const require = createRequire(import.meta.url);
 const storage = require("@seald-io/nedb/lib/storage.js") as {
@@ -113,30 +113,14 @@ export function dateJson(date: Date | string | number): string {
  */
 export async function readJournal(file: string, each: (doc: Record<string, unknown>) => void, removed: (id: string) => void, logger?: Logger): Promise<void> {
   await checkDataFile(file, logger);
-  let text: string;
+  let read: { lines: number; corrupt: number };
   try {
-    text = await readFile(file, "utf8");
+    read = await readDocumentLines(createReadStream(file, { encoding: "utf8" }), { doc: each, removed: (id) => removed(String(id)) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
     throw err;
   }
-  let corrupt = 0;
-  let lines = 0;
-  for (const line of text.split("\n")) {
-    if (!line) continue;
-    lines++;
-    let doc: Record<string, unknown>;
-    try {
-      doc = parseDocument(line) as Record<string, unknown>;
-    } catch {
-      corrupt++;
-      continue;
-    }
-    if (doc === null || typeof doc !== "object") corrupt++;
-    else if (doc.$$deleted === true && typeof doc._id === "string") removed(doc._id);
-    else if (doc._id !== undefined) each(doc);
-    else if (!("$$indexCreated" in doc) && !("$$indexRemoved" in doc)) corrupt++;
-  }
+  const { lines, corrupt } = read;
   if (corrupt) {
     throw new StoreFileError(
       `${file}: ${corrupt} of ${lines} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
