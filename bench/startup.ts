@@ -6,6 +6,7 @@
  * process to `/readyz` answering 200 is printed, with its memory then. Prints figures; asserts nothing.
  */
 import { fork } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -195,6 +196,8 @@ async function main(): Promise<void> {
     const dataDir = await tempDir("ma-bench-start-");
     const fillMs = count ? await fill(dataDir, count) : 0;
     const { ms, memory, sizes } = await startUp(dataDir);
+    // 100,000 reports are 100 MB on disk: not left behind.
+    await rm(dataDir, { recursive: true, force: true });
     console.log(
       `  ${count} reports${count ? ` (written in ${(fillMs / 1000).toFixed(1)} s)` : ""}: ready in ${(ms / 1000).toFixed(2)} s, ${mb(memory.rss)} RSS (heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`,
     );
