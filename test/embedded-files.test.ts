@@ -94,6 +94,27 @@ describe("embedded store files", () => {
     again.stopAutocompaction();
   });
 
+  it("an earlier version's reports file opens with its indexes made cheap: a report waiting for dispatch is still dispatched, the status index goes", async () => {
+    const dir = await tempDir("ma-files-");
+    const waiting = { ...sampleReport({ folio: "MET-2026-000001" }), dispatchPending: true };
+    const done = { ...sampleReport({ folio: "MET-2026-000002" }), dispatchPending: false };
+    // As an earlier version wrote it: plain `status` and `dispatchPending` indexes, no `_pending` key.
+    const lines = [
+      { $$indexCreated: { fieldName: "status", unique: false, sparse: false } },
+      { $$indexCreated: { fieldName: "dispatchPending", unique: false, sparse: false } },
+      { _id: waiting.id, ...waiting, createdAt: { $$date: waiting.createdAt.getTime() }, updatedAt: { $$date: waiting.updatedAt.getTime() } },
+      { _id: done.id, ...done, createdAt: { $$date: done.createdAt.getTime() }, updatedAt: { $$date: done.updatedAt.getTime() } },
+    ];
+    await writeFile(join(dir, "reports.db"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    store = await openEmbeddedStore(dir);
+    expect((await store.reports.undispatched(10)).map((r) => r.folio)).toEqual(["MET-2026-000001"]);
+    await store.reports.markDispatched(waiting.id, waiting.version);
+    expect(await store.reports.undispatched(10)).toEqual([]);
+    const file = await readFile(join(dir, "reports.db"), "utf8");
+    expect(file).toContain('{"$$indexRemoved":"status"}');
+    expect(file).toContain('{"$$indexRemoved":"dispatchPending"}');
+  });
+
   it("a write cut short by a full disk is undone, and the next write is not glued to its half line", async () => {
     const dir = await tempDir("ma-files-");
     store = await openEmbeddedStore(dir);

@@ -1,5 +1,5 @@
 /**
- * The retention job: once an hour (and at start), closed reports whose last change is older than
+ * The retention job: once an hour (and a minute after start), closed reports whose last change is older than
  * RETENTION_DAYS are de-identified (domain/data-rights.ts `purgeClosed`): the report stays for open
  * data and the secretariat's figures, what could name its citizen goes.
  */
@@ -8,9 +8,11 @@ import type { Logger } from "../util/logger.js";
 import type { DataRights } from "./data-rights.js";
 
 const HOUR_MS = 60 * 60 * 1000;
+const FIRST_PASS_AFTER_MS = 60 * 1000;
 
 export class RetentionJob {
   private timer?: NodeJS.Timeout;
+  private first?: NodeJS.Timeout;
 
   constructor(
     private readonly rights: DataRights,
@@ -18,15 +20,19 @@ export class RetentionJob {
     private readonly logger: Logger,
   ) {}
 
-  start(everyMs = HOUR_MS): void {
+  /** The first pass a minute after start (start-up and the first messages go first), then every hour. */
+  start(everyMs = HOUR_MS, firstAfterMs = FIRST_PASS_AFTER_MS): void {
     this.stop();
-    void this.run();
+    this.first = setTimeout(() => void this.run(), firstAfterMs);
+    this.first.unref();
     this.timer = setInterval(() => void this.run(), everyMs);
     this.timer.unref();
   }
 
   stop(): void {
+    clearTimeout(this.first);
     clearInterval(this.timer);
+    this.first = undefined;
     this.timer = undefined;
   }
 

@@ -44,8 +44,20 @@ export async function openCollection(dir: string | null, name: string, indexes: 
     );
   }
   for (const index of indexes) await db.ensureIndexAsync(index);
+  await dropUndeclaredIndexes(db, indexes);
   db.setAutocompactionInterval(AUTOCOMPACT_MS);
   return db;
+}
+
+/**
+ * nedb recreates the indexes its file records: one an earlier version declared and this one does not
+ * (a plain `status` costs every update a pass over all reports of that status) is removed.
+ */
+async function dropUndeclaredIndexes(db: Collection, indexes: IndexSpec[]): Promise<void> {
+  const declared = new Set(indexes.map((i) => (Array.isArray(i.fieldName) ? i.fieldName.join(",") : i.fieldName)));
+  for (const name of Object.keys((db as unknown as { indexes: Record<string, unknown> }).indexes)) {
+    if (name !== "_id" && !declared.has(name)) await db.removeIndexAsync(name);
+  }
 }
 
 /** nedb's typings call a cursor a promise of one document; it resolves to an array. */

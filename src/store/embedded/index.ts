@@ -35,11 +35,13 @@ const COLLECTIONS = {
   reports: [
     { fieldName: "folio", unique: true },
     { fieldName: "citizenId", sparse: true },
+    // Indexes of values many reports share cost every update of one of them a pass over all of them
+    // (nedb keeps one list per value): none on the status alone, and what waits for dispatch is a key
+    // only those reports have.
     { fieldName: "municipality" },
-    { fieldName: "status" },
-    // reports of one category, for those nearby (reports.ts `nearby`)
+    // reports of one category, for those nearby a point (reports.ts `nearby`)
     { fieldName: "category" },
-    { fieldName: "dispatchPending" },
+    { fieldName: "_pending", sparse: true },
     // the inbox's narrowest filters: a municipality with its status and category (reports.ts `INBOX_KEYS`)
     { fieldName: "_ms" },
     { fieldName: "_mc" },

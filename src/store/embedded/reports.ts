@@ -13,12 +13,15 @@ function inboxKeys(r: Pick<Report, "municipality" | "status" | "category">): Rec
 }
 
 function toDoc(report: Report): Record<string, unknown> {
-  return { _id: report.id, ...report, ...inboxKeys(report) };
+  const doc: Record<string, unknown> = { _id: report.id, ...report, ...inboxKeys(report) };
+  // Only reports waiting for dispatch have the key (its index lists only them).
+  if (report.dispatchPending) doc._pending = true;
+  return doc;
 }
 
 /** A stored document without the keys only this store keeps (for the migration to MongoDB too). */
 export function withoutInboxKeys(doc: Record<string, unknown>): Record<string, unknown> {
-  const { _ms, _mc, _msc, ...rest } = doc;
+  const { _ms, _mc, _msc, _pending, ...rest } = doc;
   return rest;
 }
 
@@ -84,12 +87,12 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   async undispatched(limit: number): Promise<Report[]> {
-    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ dispatchPending: true }).sort({ updatedAt: 1 }).limit(limit));
+    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ _pending: true }).sort({ updatedAt: 1 }).limit(limit));
     return docs.map((d) => toReport(d) as Report);
   }
 
   async markDispatched(id: string, version: number): Promise<void> {
-    await this.db.updateAsync({ _id: String(id), version }, { $set: { dispatched: version, dispatchPending: false } }, {});
+    await this.db.updateAsync({ _id: String(id), version }, { $set: { dispatched: version, dispatchPending: false }, $unset: { _pending: true } }, {});
     // Changed meanwhile: what this version set off is queued, the later change still waits.
     await this.db.updateAsync({ _id: String(id), version: { $gt: version }, dispatched: { $lt: version } }, { $set: { dispatched: version } }, {});
   }
@@ -118,7 +121,10 @@ export class EmbeddedReports implements ReportRepository {
       const report = toReport(doc) as Report;
       await this.db.updateAsync({ _id: report.id, version: report.version }, { $set: inboxKeys(report) }, {});
     }
-    return docs.length;
+    // Waiting for dispatch before the key existed.
+    const waiting = await findMany<Record<string, unknown>>(this.db.findAsync({ dispatchPending: true, _pending: { $exists: false } }));
+    for (const doc of waiting) await this.db.updateAsync({ _id: doc._id, dispatchPending: true }, { $set: { _pending: true } }, {});
+    return docs.length + waiting.length;
   }
 
   async inbox(filter: InboxFilter, page: InboxPage): Promise<{ reports: Report[]; total: number }> {
