@@ -3,12 +3,16 @@
  * folder holding REPORTS reports (and their audit events), and on an empty one. The reports are written through the store's
  * port (not through conversations: a few seconds); then the service starts in a process of its own
  * (`startService`, as `npm start` does, no channel but the web) and the time from starting that
- * process to `/readyz` answering 200 is printed, with its memory then. Prints figures; asserts nothing.
+ * process to `/readyz` answering 200 is printed, with its memory then. Then the same over two years of
+ * reports: the retention job's first pass (a backlog of closed reports to de-identify), how long it took
+ * and the longest the event loop waited meanwhile. Prints figures; asserts nothing. `BENCH_ONLY=retention`
+ * runs the last part alone; `BENCH_CHILD_ARGS` gives the service's process more Node flags (`--cpu-prof`).
  */
 import { fork } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { loadDeployment } from "../src/config/deployment.js";
 import { loadConfig } from "../src/config/settings.js";
@@ -31,6 +35,9 @@ interface Memory {
   memory: NodeJS.MemoryUsage;
   sizes?: Record<string, number>;
 }
+interface Retention {
+  retention: { ms: number; purged: number; maxDelayMs: number };
+}
 
 /** The child: the service on DATA_DIR, listening on PORT; answers "memory" and "stop". */
 async function serve(): Promise<void> {
@@ -42,6 +49,15 @@ async function serve(): Promise<void> {
       const { store } = service.app;
       const sizes = (store as unknown as { sizes?: () => Record<string, number> }).sizes?.();
       process.send?.({ memory: process.memoryUsage(), sizes } satisfies Memory);
+    }
+    if (m === "retention") {
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      const t0 = performance.now();
+      const purged = await service.app.retention.run();
+      const ms = performance.now() - t0;
+      loop.disable();
+      process.send?.({ retention: { ms, purged, maxDelayMs: loop.max / 1e6 } } satisfies Retention);
     }
     if (m === "stop") {
       await service.stop();
@@ -60,17 +76,17 @@ const WORDS = "bache luminaria fuga agua basura drenaje calle esquina frente esc
  * the municipalities, categories, statuses and the last 300 days (none is due for the retention job, which would de-identify the older closed ones
  * right after start-up: a one-time job, not start-up).
  */
-async function fill(dataDir: string, count: number): Promise<number> {
+async function fill(dataDir: string, count: number, days = 300): Promise<number> {
   const deployment = loadDeployment("config/deployment.yaml");
   const municipalities = Municipalities.load("data", deployment).list;
   const store = await openEmbeddedStore(dataDir);
   const t0 = performance.now();
-  const start = Date.now() - 300 * 86_400_000;
+  const start = Date.now() - days * 86_400_000;
   for (let from = 0; from < count; from += 500) {
     const batch: Promise<void>[] = [];
     for (let i = from; i < Math.min(count, from + 500); i++) {
       const m = pick(municipalities);
-      const createdAt = new Date(start + Math.floor(random() * 299 * 86_400_000));
+      const createdAt = new Date(start + Math.floor(random() * (days - 1) * 86_400_000));
       const status = pick(STATUSES);
       const history: Report["history"] = [{ status: "recibido", at: createdAt, by: "system", note: null, kind: "status", area: null, version: 1 }];
       if (status !== "recibido")
@@ -155,11 +171,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts the service on `dataDir` in a process of its own: milliseconds to `/readyz` 200, and its memory then. */
-async function startUp(dataDir: string): Promise<{ ms: number } & Memory> {
+async function startUp(dataDir: string, retention = false): Promise<{ ms: number } & Memory & Partial<Retention>> {
   const port = await freePort();
   const t0 = performance.now();
   const child = fork(fileURLToPath(import.meta.url), ["serve"], {
-    execArgv: ["--import", "tsx", "--expose-gc"],
+    execArgv: ["--import", "tsx", "--expose-gc", ...(process.env.BENCH_CHILD_ARGS?.split(" ") ?? [])],
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) },
   });
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the service stopped (exit code ${code})`))));
@@ -181,9 +197,17 @@ async function startUp(dataDir: string): Promise<{ ms: number } & Memory> {
     });
     child.send("memory");
   });
+  const pass = retention
+    ? await new Promise<Retention>((resolve) => {
+        child.on("message", (m: Ready | Memory | Retention) => {
+          if ("retention" in m) resolve(m);
+        });
+        child.send("retention");
+      })
+    : undefined;
   child.send("stop");
   await new Promise((resolve) => child.once("exit", resolve));
-  return { ms, ...memory };
+  return { ms, ...memory, ...pass };
 }
 
 async function main(): Promise<void> {
@@ -196,7 +220,7 @@ async function main(): Promise<void> {
   const warmUp = await tempDir("ma-bench-start-");
   await startUp(warmUp);
   await rm(warmUp, { recursive: true, force: true });
-  for (const count of [0, REPORTS]) {
+  for (const count of process.env.BENCH_ONLY === "retention" ? [] : [0, REPORTS]) {
     const dataDir = await tempDir("ma-bench-start-");
     const fillMs = count ? await fill(dataDir, count) : 0;
     const { ms, memory, sizes } = await startUp(dataDir);
@@ -214,6 +238,15 @@ async function main(): Promise<void> {
       );
     }
   }
+  // Over two years instead: the retention job's first pass (a minute after start) has a backlog to de-identify.
+  const dataDir = await tempDir("ma-bench-start-");
+  await fill(dataDir, REPORTS, 730);
+  const { ms, retention } = await startUp(dataDir, true);
+  await rm(dataDir, { recursive: true, force: true });
+  if (retention)
+    console.log(
+      `  ${REPORTS} reports over two years: ready in ${(ms / 1000).toFixed(2)} s; the retention pass de-identified ${retention.purged} in ${(retention.ms / 1000).toFixed(1)} s, the event loop waited at most ${retention.maxDelayMs.toFixed(0)} ms`,
+    );
 }
 
 if (process.argv[2] === "serve") await serve();
