@@ -36,8 +36,8 @@ function instances(nlp: Nlp, prefix: string): object[] {
     .map(([, item]) => item.instance as object);
 }
 
-/** A stemmer that keeps no word with a digit, and at most STEMS_KEPT words. */
-function boundStemmer(stemmer: Stemmer): void {
+/** A stemmer that keeps no word with a digit, and at most STEMS_KEPT words; resolves with what empties it. */
+function boundStemmer(stemmer: Stemmer): () => void {
   const stem = stemmer.stemWord.bind(stemmer);
   let kept = Object.keys(stemmer.cache).length;
   stemmer.stemWord = (word: string) => {
@@ -54,20 +54,29 @@ function boundStemmer(stemmer: Stemmer): void {
     } else kept++;
     return result;
   };
+  // A cache: emptied, it stems again what comes.
+  return () => {
+    stemmer.cache = {};
+    stemmer.setCurrent("");
+    kept = 0;
+  };
 }
 
 /**
  * Bounds what `nlp` remembers, and gives the function that makes it forget the texts it
- * has read: call it after each one.
+ * has read: call it after each one; with "and words", its stemmers also forget every word read since
+ * training (a citizen's data was erased: a name typed once may be one).
  */
-export function textForgetter(nlp: Nlp): () => void {
+export function textForgetter(nlp: Nlp): (words?: "and words") => void {
+  const stemmers: (() => void)[] = [];
   for (const stemmer of instances(nlp, "stemmer-") as Partial<Stemmer>[]) {
     if (typeof stemmer.stemWord === "function" && typeof stemmer.setCurrent === "function" && typeof stemmer.cache === "object")
-      boundStemmer(stemmer as Stemmer);
+      stemmers.push(boundStemmer(stemmer as Stemmer));
   }
   // Found at the first text: the classifiers exist once the model is trained.
   let caches: TextCache[] | undefined;
-  return () => {
+  return (words) => {
+    if (words) for (const empty of stemmers) empty();
     if (!caches) {
       caches = instances(nlp, "tokenizer-");
       for (const manager of Object.values((nlp as unknown as Inner).nluManager.domainManagers ?? {})) caches.push(...Object.values(manager.domains ?? {}));

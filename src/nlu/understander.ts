@@ -117,7 +117,7 @@ export class Understander {
   private readonly rules: NerRule[];
   private readonly wordsOf = new Map<string, string[]>();
   /** nlp.js keeps every text it reads for an hour: forgotten once read (nlpjs-memory.ts). */
-  private readonly forgetTexts: () => void;
+  private readonly forgetTexts: (words?: "and words") => void;
 
   private constructor(
     private readonly nlp: Nlp,
@@ -179,9 +179,13 @@ export class Understander {
 
   private readonly remembered = new Map<string, Understood>();
 
-  /** Forgets every remembered reading (a citizen's data was erased: some of these texts may be theirs). */
+  /**
+   * Forgets every remembered reading and every word nlp.js's stemmers kept (a citizen's data was
+   * erased: some of these texts may be theirs).
+   */
   forget(): void {
     this.remembered.clear();
+    this.forgetTexts("and words");
   }
 
   private async read(utterance: string, lang: Language): Promise<Understood> {
