@@ -199,8 +199,8 @@ describe("embedded store files", () => {
     // Compaction at stop writes a new file next to the old one: on this disk it fails with ENOSPC.
     await symlink("/dev/full", join(dir, "reports.db~"));
     bot.child.kill("SIGTERM");
-    const { code, stderr } = await bot.finished;
-    expect(code).toBe(1);
+    const { code, signal, stdout, stderr } = await bot.finished;
+    expect({ code, signal }, `${stdout}\n${stderr}`).toEqual({ code: 1, signal: null });
     expect(oneLine(stderr)).toMatch(/^municipio-abierto: stopped with an error: cannot write .*reports\.db: ENOSPC: no space left on device/);
     expect(await readFile(join(dir, "reports.db"), "utf8")).toBe(before);
   });

@@ -3,6 +3,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 
 export interface Finished {
   code: number | null;
+  /** The signal that ended it, when one did (`code` is then null). */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -21,7 +23,7 @@ export function start(script: string, args: string[], env: Record<string, string
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
-  const finished = new Promise<Finished>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  const finished = new Promise<Finished>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
   return {
     child,
     finished,
