@@ -9,13 +9,11 @@
  * still finds the WhatsApp citizen's entries through it.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
 import { ConsoleChannel } from "../src/channels/console/adapter.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
-import type { FakeBotApi } from "./fakes/bot-api.js";
-import type { FakeWhatsApp } from "./fakes/whatsapp.js";
-import { type RunningBot, telegramAndWhatsApp } from "./helpers/service.js";
+import { telegramAndWhatsAppPerFile } from "./helpers/service.js";
 
 const SEED = {
   name: "Rosalinda Quintero Barragán",
@@ -31,17 +29,7 @@ const address = `Casa de ${SEED.name}, tel ${SEED.phone}`;
 /** What a citizen types in each flow after the report: lookups, free text, "mis datos", "hablar". */
 const afterwards = [`mi folio es ${SEED.curp}`, SEED.email, `me llamo ${SEED.name}`, "mis datos", "1", "menú", "hablar", "menú", `${SEED.phone} ${SEED.email}`];
 
-let fake: FakeBotApi;
-let network: FakeWhatsApp;
-let bot: RunningBot;
-
-beforeAll(async () => {
-  ({ fake, network, bot } = await telegramAndWhatsApp());
-}, 60_000);
-afterAll(async () => {
-  await bot?.stop();
-  await fake?.close();
-});
+const both = telegramAndWhatsAppPerFile();
 
 /** The report flow's answers, as typed: municipality by name, the description kept despite the warning, a typed address. */
 const reportLines = ["hola", "1", "sí", "Metepec", "2", description, "Dejarla así", "omitir", address, "1", "1"];
@@ -59,7 +47,7 @@ async function drive(send: (line: string) => Promise<string>): Promise<string> {
 
 describe("seeded personal data through every flow and channel", () => {
   it("console", async () => {
-    const app = bot.service.app;
+    const app = both.bot.service.app;
     const citizen = new ConsoleChannel({ service: app.conversations, texts: app.texts, user: "rosalinda", lang: "es-MX" });
     expect(await drive((line) => citizen.receive(line))).toMatch(/folio MET-\d{4}-\d{6}/);
   });
@@ -67,7 +55,7 @@ describe("seeded personal data through every flow and channel", () => {
   it("web chat", async () => {
     const session = randomUUID();
     const text = await drive(async (line) => {
-      const res = await bot.service.server.inject({ method: "POST", url: "/api/chat/messages", payload: { session, id: randomUUID(), text: line } });
+      const res = await both.bot.service.server.inject({ method: "POST", url: "/api/chat/messages", payload: { session, id: randomUUID(), text: line } });
       expect(res.statusCode).toBe(200);
       return JSON.stringify(res.json());
     });
@@ -75,7 +63,7 @@ describe("seeded personal data through every flow and channel", () => {
   });
 
   it("Telegram", async () => {
-    const ana = fake.user(7001, { first_name: SEED.name });
+    const ana = both.fake.user(7001, { first_name: SEED.name });
     const text = await drive(async (line) => {
       await ana.say(line);
       await ana.expect(/[\s\S]/);
@@ -87,11 +75,11 @@ describe("seeded personal data through every flow and channel", () => {
   });
 
   it("WhatsApp", async () => {
-    const wa = network.citizen(WHATSAPP_NUMBER);
+    const wa = both.network.citizen(WHATSAPP_NUMBER);
     const text = await drive(async (line) => {
       const before = wa.messages.length;
       wa.say(line);
-      await network.until(() => (wa.messages.length > before ? true : undefined), 5000, "an answer on WhatsApp");
+      await both.network.until(() => (wa.messages.length > before ? true : undefined), 5000, "an answer on WhatsApp");
       await new Promise((r) => setTimeout(r, 50));
       return wa.messages
         .slice(before)
@@ -102,13 +90,13 @@ describe("seeded personal data through every flow and channel", () => {
   });
 
   it("none of it is in the logs, the audit trail, the command line's list or the open data", async () => {
-    const app = bot.service.app;
+    const app = both.bot.service.app;
     const reports = await app.store.reports.list({}, 100);
     // The reports were filed, each with the seeded description (kept for the secretariat).
     expect(reports.filter((r) => r.description.includes(SEED.curp)).length).toBeGreaterThanOrEqual(4);
-    const get = async (url: string) => (await bot.service.server.inject({ method: "GET", url })).body;
+    const get = async (url: string) => (await both.bot.service.server.inject({ method: "GET", url })).body;
     const places: Record<string, string> = {
-      logs: bot.logs.text,
+      logs: both.bot.logs.text,
       events: JSON.stringify(await app.store.events.list({}, 10_000)),
       "admin reports list": (await runAdmin(["reports", "list"], adminDeps(app))).stdout,
       "admin arco list": (await runAdmin(["arco", "list"], adminDeps(app))).stdout,

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { afterEach, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { loadConfig } from "../../src/config/settings.js";
 import { type Service, type ServiceOptions, startService } from "../../src/service.js";
 import { ManualClock } from "../../src/util/clock.js";
@@ -158,8 +158,8 @@ export async function fakeWhatsAppEnv(): Promise<Record<string, string>> {
   return { WHATSAPP_ENABLED: "true", CHROMIUM_PATH: chromium, WHATSAPP_CHAT_INTERVAL_MS: "0", WHATSAPP_MAX_PER_MINUTE: "6000" };
 }
 
-/** One bot on Telegram (a fake Bot API) and WhatsApp (a fake, linked client) for a whole file, ready on both. */
-export async function telegramAndWhatsApp(): Promise<{ fake: FakeBotApi; network: FakeWhatsApp; bot: RunningBot }> {
+/** One bot on Telegram (a fake Bot API) and WhatsApp (a fake, linked client), ready on both. */
+async function telegramAndWhatsApp(): Promise<{ fake: FakeBotApi; network: FakeWhatsApp; bot: RunningBot }> {
   const fake = await FakeBotApi.start();
   const network = new FakeWhatsApp();
   network.linked = true;
@@ -168,4 +168,35 @@ export async function telegramAndWhatsApp(): Promise<{ fake: FakeBotApi; network
   });
   await network.until(() => (bot.service.whatsapp?.state === "ready" ? true : undefined), 5000, "WhatsApp ready");
   return { fake, network, bot };
+}
+
+/**
+ * One bot on Telegram and WhatsApp (`telegramAndWhatsApp`) for the whole file (or the `describe` it is
+ * called in): started before its first test, stopped with its fake Bot API after the last.
+ */
+export function telegramAndWhatsAppPerFile(): { readonly fake: FakeBotApi; readonly network: FakeWhatsApp; readonly bot: RunningBot } {
+  let running: Awaited<ReturnType<typeof telegramAndWhatsApp>> | undefined;
+  beforeAll(async () => {
+    running = await telegramAndWhatsApp();
+  }, 60_000);
+  afterAll(async () => {
+    await running?.bot.stop();
+    await running?.fake.close();
+    running = undefined;
+  });
+  const current = () => {
+    if (!running) throw new Error("the bot runs only while the file's tests do");
+    return running;
+  };
+  return {
+    get fake() {
+      return current().fake;
+    },
+    get network() {
+      return current().network;
+    },
+    get bot() {
+      return current().bot;
+    },
+  };
 }
