@@ -19,6 +19,8 @@ declare module "@nlpjs/nlp" {
   /** @nlpjs/ner's extractor of enumerated entities (exact and approximate). */
   export interface EnumExtractor {
     getWordPositions(text: string): { start: number; end: number; len: number }[];
+    /** Text as it compares names: without accents, lower case (the same length as written). */
+    normalize(text: string): string;
     extractFromRule(text: string, rule: NerRule, words: { start: number; end: number; len: number }[], threshold: number): NerEdge[];
   }
   export class Nlp {

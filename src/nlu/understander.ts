@@ -103,14 +103,6 @@ interface RuleNames {
   span: number;
 }
 
-/** Text as nlp.js's enum extractor compares it: without accents, lower case (the same length as written). */
-function foldLikeNlp(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase();
-}
-
 export class Understander {
   private readonly emoji = new Map<string, string>();
   private readonly extractor: EnumExtractor;
@@ -246,7 +238,7 @@ export class Understander {
   async mentions(utterance: string, approximate = utterance.split(/\s+/).length <= FUZZY_MAX_WORDS): Promise<NerEdge[]> {
     const words = this.extractor.getWordPositions(utterance);
     const edges: NerEdge[] = [];
-    const folded = foldLikeNlp(utterance);
+    const folded = this.extractor.normalize(utterance);
     for (const rule of this.rules) edges.push(...this.exact(utterance, folded, words, rule));
     if (approximate) {
       // nlp.js compares every window of the message with every name (about 30 ms for seven words over
@@ -307,7 +299,7 @@ export class Understander {
       names = { byText: new Map(), span: 1 };
       for (const { option, texts } of rule.rules) {
         for (const text of texts) {
-          const key = foldLikeNlp(text);
+          const key = this.extractor.normalize(text);
           const entry = names.byText.get(key) ?? { options: [], source: text };
           entry.options.push(option);
           // nlp.js keeps the last text written this way as the mention's source.
