@@ -114,17 +114,23 @@ export class EmbeddedReports implements ReportRepository {
     return counts;
   }
 
-  /** Gives reports stored by an earlier version the inbox's keys (once: later writes keep them). */
+  /**
+   * Gives reports stored by an earlier version the keys only this store keeps — the inbox's, and
+   * `_pending` on those waiting for dispatch — in one pass over the reports (once: later writes keep them).
+   */
   async addInboxKeys(): Promise<number> {
-    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ _msc: { $exists: false } }));
+    const docs = await findMany<Record<string, unknown>>(
+      this.db.findAsync({ $or: [{ _msc: { $exists: false } }, { dispatchPending: true, _pending: { $exists: false } }] }),
+    );
     for (const doc of docs) {
       const report = toReport(doc) as Report;
-      await this.db.updateAsync({ _id: report.id, version: report.version }, { $set: inboxKeys(report) }, {});
+      await this.db.updateAsync(
+        { _id: report.id, version: report.version },
+        { $set: { ...inboxKeys(report), ...(report.dispatchPending ? { _pending: true } : {}) } },
+        {},
+      );
     }
-    // Waiting for dispatch before the key existed.
-    const waiting = await findMany<Record<string, unknown>>(this.db.findAsync({ dispatchPending: true, _pending: { $exists: false } }));
-    for (const doc of waiting) await this.db.updateAsync({ _id: doc._id, dispatchPending: true }, { $set: { _pending: true } }, {});
-    return docs.length + waiting.length;
+    return docs.length;
   }
 
   async inbox(filter: InboxFilter, page: InboxPage): Promise<{ reports: Report[]; total: number }> {
