@@ -61,7 +61,7 @@ describe("whatsapp client (production factory, never started)", () => {
   it("runs on the system Chromium with server flags; the session is kept under DATA_DIR, or in MongoDB when there is one", async () => {
     const dataDir = await tempDir();
     const logger = createLogger("silent");
-    const local = createWhatsAppClient({ chromiumPath: "/usr/bin/chromium", dataDir, logger }) as unknown as WAWebJS.Client & {
+    const local = (await createWhatsAppClient({ chromiumPath: "/usr/bin/chromium", dataDir, logger })) as unknown as WAWebJS.Client & {
       options: WAWebJS.ClientOptions;
       authStrategy: WAWebJS.LocalAuth & { dataPath: string };
     };
@@ -72,7 +72,7 @@ describe("whatsapp client (production factory, never started)", () => {
     expect(local.authStrategy.dataPath).toContain(join(dataDir, "whatsapp"));
 
     const sessionFiles = { exists: async () => false, upload: async () => {}, download: async () => false, remove: async () => {} };
-    const remote = createWhatsAppClient({ chromiumPath: "/usr/bin/chromium", dataDir, sessionFiles, logger }) as unknown as {
+    const remote = (await createWhatsAppClient({ chromiumPath: "/usr/bin/chromium", dataDir, sessionFiles, logger })) as unknown as {
       authStrategy: { dataPath: string; backupSyncIntervalMs: number };
     };
     expect(remote.authStrategy).toBeInstanceOf(WAWebJS.RemoteAuth);

@@ -6,7 +6,6 @@
  */
 import Bottleneck from "bottleneck";
 import qrcodeTerminal from "qrcode-terminal";
-import WAWebJS from "whatsapp-web.js";
 import type { Config } from "../../config/settings.js";
 import type { ConversationService } from "../../conversation/conversations.js";
 import type { OutboundMessage } from "../../conversation/messages.js";
@@ -102,7 +101,11 @@ export class WhatsAppChannel {
   private async connect(): Promise<void> {
     const { config, logger, createClient, sessionFiles } = this.options;
     this.status = "starting";
-    const client = createClient({ chromiumPath: config.CHROMIUM_PATH, dataDir: config.DATA_DIR, sessionFiles, logger });
+    const client = await createClient({ chromiumPath: config.CHROMIUM_PATH, dataDir: config.DATA_DIR, sessionFiles, logger });
+    if (this.stopped) {
+      await client.destroy().catch(() => undefined);
+      return;
+    }
     this.client = client;
     client.on("qr", (qr) => this.onQr(qr));
     client.on("authenticated", () => logger.info({ channel: "whatsapp" }, "whatsapp session authenticated"));
@@ -181,6 +184,7 @@ export class WhatsAppChannel {
       await client.sendMessage(chatId, file.fallback);
       return;
     }
+    const { default: WAWebJS } = await import("whatsapp-web.js");
     const media = new WAWebJS.MessageMedia(file.mime, data.toString("base64"), file.name, data.length);
     await client.sendMessage(chatId, media, { caption, sendMediaAsDocument: true });
   }

@@ -1,14 +1,15 @@
 /**
  * The part of whatsapp-web.js the channel uses, named once. The real Client must satisfy it (the
  * factory below would not compile otherwise), and the tests' fake implements the same interface,
- * so the adapter runs unchanged against either.
+ * so the adapter runs unchanged against either. whatsapp-web.js and puppeteer are loaded only when a
+ * client is made (a second of start-up, for a bot with WhatsApp off).
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import WAWebJS from "whatsapp-web.js";
+import type WAWebJS from "whatsapp-web.js";
 import type { Logger } from "../../util/logger.js";
 import { guardWhatsAppRejections } from "./guard.js";
-import { GuardedRemoteAuth, RemoteSessionStore, type SessionFiles } from "./remote-auth.js";
+import type { SessionFiles } from "./remote-auth.js";
 
 export type WhatsAppMessage = Pick<WAWebJS.Message, "id" | "from" | "fromMe" | "type" | "body" | "location" | "isStatus" | "broadcast" | "downloadMedia">;
 
@@ -34,7 +35,7 @@ export interface ClientSettings {
   logger: Logger;
 }
 
-export type ClientFactory = (settings: ClientSettings) => WhatsAppClient;
+export type ClientFactory = (settings: ClientSettings) => WhatsAppClient | Promise<WhatsAppClient>;
 
 /** Flags a server needs: no sandbox (root in a container), /tmp instead of a small /dev/shm, no GPU. */
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-setuid-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run", "--no-zygote"];
@@ -47,7 +48,9 @@ export function chromiumAvailable(path: string): boolean {
 }
 
 /** The production client: whatsapp-web.js on the system Chromium. */
-export const createWhatsAppClient: ClientFactory = (settings) => {
+export const createWhatsAppClient: ClientFactory = async (settings) => {
+  const { default: WAWebJS } = await import("whatsapp-web.js");
+  const { GuardedRemoteAuth, RemoteSessionStore } = await import("./remote-auth.js");
   const { logger, sessionFiles } = settings;
   guardWhatsAppRejections(logger);
   const dataPath = join(settings.dataDir, "whatsapp");
