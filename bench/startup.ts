@@ -6,7 +6,7 @@
  * process to `/readyz` answering 200 is printed, with its memory then. Then the same over two years of
  * reports: the retention job's first pass (a backlog of closed reports to de-identify), how long it took
  * and the longest the event loop waited meanwhile. Prints figures; asserts nothing. `BENCH_ONLY=retention`
- * runs the last part alone; `BENCH_CHILD_ARGS` gives the service's process more Node flags (`--cpu-prof`).
+ * runs the last part alone, `BENCH_ONLY=startup` the others; `BENCH_CHILD_ARGS` gives the service's process more Node flags (`--cpu-prof`).
  */
 import { fork } from "node:child_process";
 import { rm } from "node:fs/promises";
@@ -238,6 +238,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (process.env.BENCH_ONLY === "startup") return;
   // Over two years instead: the retention job's first pass (a minute after start) has a backlog to de-identify.
   const dataDir = await tempDir("ma-bench-start-");
   await fill(dataDir, REPORTS, 730);

@@ -6,6 +6,7 @@
 import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { recordEvent } from "../src/domain/model/events.js";
 import { installAppendHandles, releaseAppendHandles, StoreWriteError } from "../src/store/embedded/append-handles.js";
 import { openCollection } from "../src/store/embedded/collection.js";
 import { StoreFileError } from "../src/store/embedded/data-file.js";
@@ -113,6 +114,85 @@ describe("embedded store files", () => {
     const file = await readFile(join(dir, "reports.db"), "utf8");
     expect(file).toContain('{"$$indexRemoved":"status"}');
     expect(file).toContain('{"$$indexRemoved":"dispatchPending"}');
+  });
+
+  it("the audit trail is read from its file: an earlier version's file opens, and a forgotten citizen's pseudonym leaves the file when the store closes", async () => {
+    const dir = await tempDir("ma-files-");
+    const at = (s: number) => ({ $$date: Date.UTC(2026, 10, 1, 12, 0, s) });
+    const entry = (id: string, s: number, citizen: string | null, data: Record<string, unknown>) => ({
+      _id: id,
+      type: "report_followed",
+      at: at(s),
+      actor: "citizen",
+      report: "r1",
+      municipality: "15054",
+      citizen,
+      data: { report: "r1", municipality: "15054", citizen, ...data },
+    });
+    // As nedb wrote it: index lines, and a changed entry's old line before its new one. The texts hold
+    // characters of several bytes and a line separator (U+2028), so a position counted in characters would be off.
+    const lines = [
+      { $$indexCreated: { fieldName: "report", unique: false, sparse: true } },
+      entry("e1", 1, "p:aaaa", { note: "Ñandú à la orilla" }),
+      entry("e2", 2, "p:bbbb", { note: "línea\u2028otra 🌵" }),
+      entry("e1", 1, "p:aaaa", { note: "Ñandú à la orilla, cambiado" }),
+      entry("e3", 3, "p:aaaa", { note: "ünö" }),
+    ];
+    await writeFile(join(dir, "events.db"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    const opened = await openEmbeddedStore(dir);
+    store = opened;
+    const ids = async (filter: Record<string, string> = {}) => (await opened.events.list(filter, 10)).map((e) => [e.id, e.data.note]);
+    expect(await ids()).toEqual([
+      ["e3", "ünö"],
+      ["e2", "línea\u2028otra 🌵"],
+      ["e1", "Ñandú à la orilla, cambiado"],
+    ]);
+    expect(await store.events.forgetCitizen("p:aaaa")).toBe(2);
+    await store.events.append([
+      recordEvent({ type: "note_added", report: "r2", municipality: "15106" }, "e4", new Date(Date.UTC(2026, 10, 1, 12, 0, 0)), "m1"),
+    ]);
+    expect(await ids({ citizen: "p:aaaa" })).toEqual([]);
+    expect(await ids({ municipality: "15054" })).toEqual([
+      ["e3", "ünö"],
+      ["e2", "línea\u2028otra 🌵"],
+      ["e1", "Ñandú à la orilla, cambiado"],
+    ]);
+    const before = await store.events.list({}, 10);
+    expect(before.map((e) => e.id)).toEqual(["e3", "e2", "e1", "e4"]);
+    await store.close();
+    const file = await readFile(join(dir, "events.db"), "utf8");
+    expect(file).not.toContain("p:aaaa");
+    expect(file).not.toContain("$$index");
+    expect(file.trimEnd().split("\n")).toHaveLength(4);
+    // Still nedb's format: what the migration to MongoDB and backups read.
+    const nedb = await openCollection(dir, "events", []);
+    nedb.stopAutocompaction();
+    expect(nedb.getAllData()).toHaveLength(4);
+    store = await openEmbeddedStore(dir);
+    expect(await store.events.list({}, 10)).toEqual(before);
+    // Appends after a compaction land where they are read back from.
+    await store.events.append([
+      recordEvent({ type: "note_added", report: "r2", municipality: "15106" }, "e5", new Date(Date.UTC(2026, 10, 1, 12, 0, 9)), "m1"),
+    ]);
+    expect((await store.events.list({ report: "r2" }, 10)).map((e) => e.id)).toEqual(["e5", "e4"]);
+  });
+
+  it("an audit entry whose write a full disk cut short is not kept, and the next one is read back whole", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    const lost = recordEvent({ type: "note_added", report: "r-lost", municipality: "15054" }, "lost", new Date(Date.UTC(2026, 10, 1)), "m1");
+    const next = recordEvent({ type: "note_added", report: "r-next", municipality: "15054" }, "next", new Date(Date.UTC(2026, 10, 2)), "m1");
+    diskFullDuring("r-lost", { half: true });
+    await expect(store.events.append([lost])).rejects.toBeInstanceOf(StoreWriteError);
+    expect(await store.events.list({}, 10)).toEqual([]);
+    await store.events.append([next]);
+    expect(await store.events.list({}, 10)).toEqual([next]);
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    expect(await store.events.list({}, 10)).toEqual([next]);
+    // Recorded again once the disk has room: an id whose write failed is not taken.
+    await store.events.append([lost]);
+    expect((await store.events.list({}, 10)).map((e) => e.id)).toEqual(["next", "lost"]);
   });
 
   it("a write cut short by a full disk is undone, and the next write is not glued to its half line", async () => {

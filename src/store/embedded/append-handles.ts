@@ -110,19 +110,21 @@ function cutBack(file: string, handle: Handle | undefined, size: number): boolea
 /**
  * Appends `data` (whole lines) to `file` through its kept descriptor; a failed write is cut back and
  * throws a StoreWriteError, and the file counts as failing (`failingFile`) until a write succeeds.
- * For files the store writes itself, without nedb (journal.ts).
+ * For files the store writes itself, without nedb (journal.ts). Returns where in the file (bytes) `data` starts.
  */
-export function appendLines(file: string, data: string): void {
+export function appendLines(file: string, data: string): number {
   try {
-    append(file, data);
+    const at = append(file, data);
     failing.delete(file);
+    return at;
   } catch (err) {
     failing.add(file);
     throw new StoreWriteError(file, err);
   }
 }
 
-function append(file: string, data: string, mode?: number): void {
+/** Appends `data`; returns the offset it starts at. */
+function append(file: string, data: string, mode?: number): number {
   const cut = torn.get(file);
   if (cut !== undefined && !cutBack(file, handles.get(file), cut)) {
     throw new Error(`${file} ends with half a line from a failed write, and it cannot be cut off yet`);
@@ -140,7 +142,9 @@ function append(file: string, data: string, mode?: number): void {
     if (!cutBack(file, handle, handle.size)) release(file);
     throw err;
   }
+  const at = handle.size;
   handle.size += bytes.length;
+  return at;
 }
 
 /** Puts a collection in memory back to what its file holds (its whole lines only). */
@@ -185,7 +189,9 @@ export function installAppendHandles(): void {
   installed = true;
   const rewrite = storage.crashSafeWriteFileLinesAsync;
   const unlink = storage.unlinkAsync;
-  storage.appendFileAsync = async (file, data, options) => append(file, data, options?.mode);
+  storage.appendFileAsync = async (file, data, options) => {
+    append(file, data, options?.mode);
+  };
   storage.crashSafeWriteFileLinesAsync = async (file, ...rest) => {
     release(file);
     // Written to a new file renamed over the old one: a failure leaves the old file as it was.

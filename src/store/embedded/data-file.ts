@@ -163,3 +163,39 @@ export async function readDocumentLines(text: AsyncIterable<unknown>, on: LineHa
   take(rest);
   return { lines, corrupt };
 }
+
+/**
+ * Reads a collection's file as raw lines with where each starts (bytes), for a collection that keeps
+ * positions instead of documents (events.ts). A line break is one byte in UTF-8, never part of another
+ * character, so lines are cut on bytes and decoded one by one. A missing file has no lines.
+ */
+export async function readLinesAt(file: string, each: (line: string, at: number) => void): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  try {
+    const buffer = Buffer.alloc(1024 * 1024);
+    let rest = Buffer.alloc(0);
+    let restAt = 0;
+    for (let at = 0; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
+      if (bytesRead === 0) break;
+      const chunk = rest.length ? Buffer.concat([rest, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      let start = 0;
+      for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
+        if (end > start) each(chunk.toString("utf8", start, end), restAt + start);
+        start = end + 1;
+      }
+      rest = Buffer.from(chunk.subarray(start));
+      restAt += start;
+      at += bytesRead;
+    }
+    if (rest.length) each(rest.toString("utf8"), restAt);
+  } finally {
+    await handle.close();
+  }
+}

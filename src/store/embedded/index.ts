@@ -28,8 +28,9 @@ import { EmbeddedCards, EmbeddedHandoffs, EmbeddedPrompts } from "./secretariat.
 
 /**
  * Each nedb collection (a file in the data folder) with the indexes its queries need. Citizens,
- * conversations and inbound ids, which every message reads or writes, are the store's own files in
- * nedb's format (by-id.ts, conversations.ts, inbound.ts).
+ * conversations and inbound ids, which every message reads or writes, and the audit trail, which only
+ * grows and is kept out of memory, are the store's own files in nedb's format (by-id.ts,
+ * conversations.ts, inbound.ts, events.ts).
  */
 const COLLECTIONS = {
   reports: [
@@ -49,11 +50,6 @@ const COLLECTIONS = {
   ],
   counters: [],
   outbox: [{ fieldName: "state" }, { fieldName: "chatId" }, { fieldName: "ref" }, { fieldName: "sentAt", expireAfterSeconds: OUTBOX_SENT_TTL_S }],
-  events: [
-    { fieldName: "report", sparse: true },
-    { fieldName: "municipality", sparse: true },
-    { fieldName: "citizen", sparse: true },
-  ],
   members: [{ fieldName: "telegramId", unique: true, sparse: true }],
   chats: [{ fieldName: "municipality" }],
   follows: [{ fieldName: "report" }, { fieldName: "citizen" }],
@@ -89,10 +85,12 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
   let inbound: JournalInbound;
   let conversations: JournalConversations;
   let citizens: JournalById<Citizen>;
+  let events: EmbeddedEvents;
   try {
     citizens = await new JournalById<Citizen>(dir, "citizens").load(options.logger);
     inbound = await JournalInbound.open(dir, options.logger);
     conversations = await JournalConversations.open(dir, inbound.handled, options.logger);
+    events = await EmbeddedEvents.open(dir, options.logger);
     // One after the other: a file that stops start-up is named alone, and none is left half open.
     for (const [name, indexes] of Object.entries(COLLECTIONS) as [keyof typeof COLLECTIONS, IndexSpec[]][]) {
       db[name] = await openCollection(dir, name, indexes, options.logger);
@@ -111,6 +109,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     await inbound.compact(new Date());
     await conversations.compact();
     await citizens.compact();
+    await events.compact();
   };
   const journalTimer = dir === null ? undefined : setInterval(() => void compactJournals().catch(() => undefined), AUTOCOMPACT_MS);
   journalTimer?.unref();
@@ -124,7 +123,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     counters: new EmbeddedCounters(db.counters),
     media: new FileMedia(join(dataDir, "media")),
     outbox: new EmbeddedOutbox(db.outbox),
-    events: new EmbeddedEvents(db.events),
+    events,
     members: new EmbeddedMembers(db.members),
     chats: new EmbeddedLinkedChats(db.chats),
     follows: new EmbeddedFollows(db.follows),
@@ -143,6 +142,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
       citizens: citizens.size,
       "finished inbound ids": inbound.size.done,
       "claims in progress": inbound.size.processing,
+      "audit entries (positions only)": events.size,
       ...Object.fromEntries(Object.entries(db).map(([name, collection]) => [`${name} (nedb)`, collection.getAllData().length])),
     }),
     async ping() {

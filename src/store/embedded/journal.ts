@@ -28,7 +28,8 @@ const storage = require("@seald-io/nedb/lib/storage.js") as {
 
 interface Pending {
   line: string;
-  applied?: () => void;
+  /** Gets where the line starts in the file (bytes) when the journal keeps positions. */
+  applied?: (at: number) => void;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -38,13 +39,20 @@ export class JournalFile {
   private scheduled = false;
   private compacting = false;
 
-  /** `file` null: memory only (benchmarks), nothing is written and every line succeeds at once. */
-  constructor(readonly file: string | null) {}
+  /**
+   * `file` null: memory only (benchmarks), nothing is written and every line succeeds at once.
+   * `positions`: each line's `applied` is told where the line starts in the file (a collection that
+   * reads its lines back from the file instead of keeping them, events.ts).
+   */
+  constructor(
+    readonly file: string | null,
+    private readonly positions = false,
+  ) {}
 
   /** Appends one line (a document, without its line break); `applied` runs once it is written. */
-  write(line: string, applied?: () => void): Promise<void> {
+  write(line: string, applied?: (at: number) => void): Promise<void> {
     if (this.file === null) {
-      applied?.();
+      applied?.(-1);
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
@@ -66,15 +74,18 @@ export class JournalFile {
     this.queue = [];
     let data = "";
     for (const p of batch) data += `${p.line}\n`;
+    let at: number;
     try {
-      appendLines(this.file, data);
+      at = appendLines(this.file, data);
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
     }
     for (const p of batch) {
+      const start = at;
+      if (this.positions) at += Buffer.byteLength(p.line) + 1;
       try {
-        p.applied?.();
+        p.applied?.(start);
       } catch (err) {
         p.reject(err);
         continue;
@@ -84,16 +95,18 @@ export class JournalFile {
   }
 
   /**
-   * Rewrites the file as `snapshot` (taken now, from memory: every line written so far is in it).
+   * Rewrites the file as `snapshot` (taken now: every line written so far is in it; lines handed over
+   * meanwhile wait). `written` runs once the new file is in place, before any waiting line goes to it.
    * A failure leaves the old file as it was, and throws.
    */
-  async compact(snapshot: () => string[]): Promise<void> {
+  async compact(snapshot: () => string[] | Promise<string[]>, written?: () => void): Promise<void> {
     if (this.file === null || this.compacting) return;
     // Lines waiting for the next write go first: the snapshot is taken from memory, which holds only what was written.
     this.flush();
     this.compacting = true;
     try {
-      await storage.crashSafeWriteFileLinesAsync(this.file, snapshot());
+      await storage.crashSafeWriteFileLinesAsync(this.file, await snapshot());
+      written?.();
     } finally {
       this.compacting = false;
       if (this.queue.length) this.schedule();
