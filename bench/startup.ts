@@ -6,9 +6,11 @@
  * process to `/readyz` answering 200 is printed, with its memory then. Then the same over two years of
  * reports: the retention job's first pass (a backlog of closed reports to de-identify), how long it took
  * and the longest the event loop waited meanwhile. Prints figures; asserts nothing. `BENCH_ONLY=retention`
- * runs the last part alone, `BENCH_ONLY=startup` the others; `BENCH_CHILD_ARGS` gives the service's process more Node flags (`--cpu-prof`).
+ * runs the last part alone, `BENCH_ONLY=startup` the others; `BENCH_CHILD_ARGS` gives the service's process more Node flags (`--cpu-prof`); `BENCH_KEEP=1` keeps the
+ * data folder of 100,000 reports and prints where.
  */
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
@@ -170,6 +172,39 @@ async function freePort(): Promise<number> {
   return typeof address === "object" && address ? address.port : 0;
 }
 
+/** Milliseconds from `t0` until `/readyz` on `port` answers 200 (rejects if `exited` does first). */
+async function untilReady(port: number, t0: number, exited: Promise<never>): Promise<number> {
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return performance.now() - t0;
+    await Promise.race([new Promise((r) => setTimeout(r, 10)), exited]);
+  }
+}
+
+const BUILT = "dist/main.js";
+
+/**
+ * The production build (`npm run build`, then `node dist/main.js` as the Docker image runs it) on
+ * `dataDir`: milliseconds to `/readyz` 200 and its RSS then (from /proc); stopped with SIGTERM.
+ */
+async function startBuilt(dataDir: string): Promise<{ ms: number; rss: number }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BUILT], {
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" },
+    stdio: "ignore",
+  });
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the service stopped (exit code ${code})`))));
+  const ms = await untilReady(port, t0, exited);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  child.kill("SIGTERM");
+  await exited.catch(() => undefined);
+  return { ms, rss };
+}
+
 /** Starts the service on `dataDir` in a process of its own: milliseconds to `/readyz` 200, and its memory then. */
 async function startUp(dataDir: string, retention = false): Promise<{ ms: number } & Memory & Partial<Retention>> {
   const port = await freePort();
@@ -179,18 +214,7 @@ async function startUp(dataDir: string, retention = false): Promise<{ ms: number
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) },
   });
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the service stopped (exit code ${code})`))));
-  let ms = 0;
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) {
-      ms = performance.now() - t0;
-      break;
-    }
-    await Promise.race([new Promise((r) => setTimeout(r, 10)), exited]);
-  }
+  const ms = await untilReady(port, t0, exited);
   const memory = await new Promise<Memory>((resolve) => {
     child.on("message", (m: Ready | Memory) => {
       if ("memory" in m) resolve(m);
@@ -219,16 +243,22 @@ async function main(): Promise<void> {
   // Once without measuring: tsx's cache of compiled files and the disk's cache are then warm for both.
   const warmUp = await tempDir("ma-bench-start-");
   await startUp(warmUp);
+  const built = existsSync(BUILT);
+  if (built) await startBuilt(warmUp);
+  else console.log(`  (no ${BUILT}: run \`npm run build\` first to measure the production build too)`);
   await rm(warmUp, { recursive: true, force: true });
   for (const count of process.env.BENCH_ONLY === "retention" ? [] : [0, REPORTS]) {
     const dataDir = await tempDir("ma-bench-start-");
     const fillMs = count ? await fill(dataDir, count) : 0;
     const { ms, memory, sizes } = await startUp(dataDir);
-    // 100,000 reports are 100 MB on disk: not left behind.
-    await rm(dataDir, { recursive: true, force: true });
+    const production = built ? await startBuilt(dataDir) : undefined;
+    // 100,000 reports are 100 MB on disk: not left behind (unless BENCH_KEEP asks to look at them).
+    if (count && process.env.BENCH_KEEP) console.log(`    kept in ${dataDir}`);
+    else await rm(dataDir, { recursive: true, force: true });
     console.log(
       `  ${count} reports${count ? ` (written in ${(fillMs / 1000).toFixed(1)} s)` : ""}: ready in ${(ms / 1000).toFixed(2)} s, ${mb(memory.rss)} RSS (heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`,
     );
+    if (production) console.log(`    production build (node ${BUILT}): ready in ${(production.ms / 1000).toFixed(2)} s, ${mb(production.rss)} RSS`);
     if (count && sizes) {
       console.log(
         `    the store keeps in memory: ${Object.entries(sizes)

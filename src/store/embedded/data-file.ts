@@ -165,11 +165,11 @@ export async function readDocumentLines(text: AsyncIterable<unknown>, on: LineHa
 }
 
 /**
- * Reads a collection's file as raw lines with where each starts (bytes), for a collection that keeps
+ * Reads a collection's file as raw lines with where each starts and its length (bytes), for a collection that keeps
  * positions instead of documents (events.ts). A line break is one byte in UTF-8, never part of another
  * character, so lines are cut on bytes and decoded one by one. A missing file has no lines.
  */
-export async function readLinesAt(file: string, each: (line: string, at: number) => void): Promise<void> {
+export async function readLinesAt(file: string, each: (line: string, at: number, bytes: number) => void): Promise<void> {
   let handle: FileHandle;
   try {
     handle = await open(file, "r");
@@ -187,14 +187,14 @@ export async function readLinesAt(file: string, each: (line: string, at: number)
       const chunk = rest.length ? Buffer.concat([rest, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
       let start = 0;
       for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
-        if (end > start) each(chunk.toString("utf8", start, end), restAt + start);
+        if (end > start) each(chunk.toString("utf8", start, end), restAt + start, end - start);
         start = end + 1;
       }
       rest = Buffer.from(chunk.subarray(start));
       restAt += start;
       at += bytesRead;
     }
-    if (rest.length) each(rest.toString("utf8"), restAt);
+    if (rest.length) each(rest.toString("utf8"), restAt, rest.length);
   } finally {
     await handle.close();
   }

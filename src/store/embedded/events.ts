@@ -42,7 +42,7 @@ type Key = (typeof KEYS)[number];
 export class EmbeddedEvents implements EventRepository {
   private readonly journal: JournalFile;
   private readonly byId = new Map<string, Entry>();
-  /** Every entry, oldest first; and the entries of each report, municipality, citizen and type. */
+  /** Every entry, and the entries of each report, municipality, citizen and type: oldest first once read (`inOrder`). */
   private readonly all: Entry[] = [];
   private readonly by: Record<Key, Map<string, Entry[]>> = { report: new Map(), municipality: new Map(), citizen: new Map(), type: new Map() };
   /** Appends under way, by id: the same id appended again meanwhile waits for it instead of writing twice. */
@@ -75,7 +75,7 @@ export class EmbeddedEvents implements EventRepository {
     await checkDataFile(file, logger);
     let lines = 0;
     let corrupt = 0;
-    await readLinesAt(file, (line, pos) => {
+    await readLinesAt(file, (line, pos, bytes) => {
       lines++;
       let doc: Record<string, unknown>;
       try {
@@ -90,17 +90,26 @@ export class EmbeddedEvents implements EventRepository {
         else corrupt++;
       } else if (doc.$$deleted === true) {
         this.stale++;
-        if (this.remove(String(doc._id))) this.stale++;
+        if (this.byId.delete(String(doc._id))) this.stale++;
       } else {
         const at = (doc.at as { $$date?: unknown } | null)?.$$date;
         if (typeof at !== "number") corrupt++;
-        else if (this.put(this.entry(doc, at, pos, Buffer.byteLength(line)))) this.stale++;
+        else {
+          const entry = this.entry(doc, at, pos, bytes);
+          if (this.byId.has(entry.id)) this.stale++;
+          this.byId.set(entry.id, entry);
+        }
       }
     });
     if (corrupt) {
       throw new StoreFileError(
         `${file}: ${corrupt} of ${lines} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
       );
+    }
+    // The lists are made once every line is read (a changed entry's last line wins), in the file's order.
+    for (const entry of this.byId.values()) {
+      add(this.all, entry);
+      for (const key of KEYS) this.index(key, entry);
     }
   }
 
@@ -136,6 +145,7 @@ export class EmbeddedEvents implements EventRepository {
       if (entries.length < from.length || wanted.length === 1) from = entries;
     }
     const found: Entry[] = [];
+    inOrder(from);
     for (let i = from.length - 1; i >= 0 && found.length < limit; i--) {
       const entry = from[i];
       if (wanted.every(([key, value]) => entry[key] === value)) found.push(entry);
@@ -254,11 +264,11 @@ export class EmbeddedEvents implements EventRepository {
     return value;
   }
 
-  /** Adds an entry, in place of one with its id (whether there was one); every list stays oldest first. */
+  /** Adds an entry, in place of one with its id (whether there was one). */
   private put(entry: Entry): boolean {
     const replaced = this.remove(entry.id);
     this.byId.set(entry.id, entry);
-    insertByTime(this.all, entry);
+    add(this.all, entry);
     for (const key of KEYS) this.index(key, entry);
     return replaced;
   }
@@ -278,7 +288,7 @@ export class EmbeddedEvents implements EventRepository {
     const value = entry[key];
     if (value === null) return;
     const list = this.by[key].get(value);
-    if (list) insertByTime(list, entry);
+    if (list) add(list, entry);
     else this.by[key].set(value, [entry]);
   }
 
@@ -296,24 +306,24 @@ export class EmbeddedEvents implements EventRepository {
   }
 }
 
-/** Inserts keeping `list` ordered by time, after the entries of the same time (entries come nearly always in order). */
-function insertByTime(list: Entry[], entry: Entry): void {
-  if (!list.length || list[list.length - 1].at <= entry.at) {
-    list.push(entry);
-    return;
-  }
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid].at <= entry.at) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, entry);
+/** Lists whose entries were not added in order of time: sorted when next read. */
+const unordered = new WeakSet<Entry[]>();
+
+/** Adds an entry at the end of a list (entries come nearly always in order of time; a list is sorted when read otherwise). */
+function add(list: Entry[], entry: Entry): void {
+  if (list.length && list[list.length - 1].at > entry.at) unordered.add(list);
+  list.push(entry);
 }
 
-/** Removes `entry` from a list ordered by time; whether it was there. */
+/** Orders a list by time, oldest first; entries of the same time stay in the order they were added. */
+function inOrder(list: Entry[]): Entry[] {
+  if (unordered.delete(list)) list.sort((a, b) => a.at - b.at);
+  return list;
+}
+
+/** Removes `entry` from a list; whether it was there. */
 function drop(list: Entry[], entry: Entry): boolean {
+  inOrder(list);
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
