@@ -397,6 +397,32 @@ describe("telegram, webhook", () => {
     expect(ana.messages.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
   });
 
+  it("handles at most TELEGRAM_WEBHOOK_HANDLING updates at once: beyond, Telegram's request waits for a place; each is answered once", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/telegram/webhook`;
+    const { fake, bot } = await telegram.start({ PORT: String(port), TELEGRAM_WEBHOOK_URL: url, TELEGRAM_WEBHOOK_HANDLING: "3" });
+    const users = [6101, 6102, 6103, 6104].map((id) => fake.user(id));
+    // Their replies cannot go out: the first three are being handled, each already answered 200.
+    fake.holdSends();
+    for (const user of users.slice(0, 3)) await user.say("hola");
+    expect(fake.deliveries.map((d) => d.status)).toEqual([200, 200, 200]);
+    let answered = false;
+    const fourth = users[3].say("hola").then(() => {
+      answered = true;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(answered).toBe(false);
+    expect(fake.deliveries).toHaveLength(3);
+    fake.releaseSends();
+    await fourth;
+    expect(fake.deliveries.map((d) => d.status)).toEqual([200, 200, 200, 200]);
+    for (const user of users) {
+      await user.expect("¿Qué quieres hacer?", 15_000);
+      await bot.service.telegram?.idle();
+      expect(user.messages.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
+    }
+  });
+
   it("processes an update posted twice only once", async () => {
     const { fake } = await webhookBot();
     const ana = fake.user(6003);

@@ -66,6 +66,8 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{16,256}$/, "accepts 16 to 256 letters, digits, _ or -")
     .optional(),
+  /** Webhook updates handled at once after their 200; beyond, the answer waits for a place (Telegram then slows down). */
+  TELEGRAM_WEBHOOK_HANDLING: z.coerce.number({ message: "accepts a number of updates" }).int().min(1).max(10_000).default(500),
   TELEGRAM_THROTTLE: bool.default(true),
   /** What the outbox sends to Telegram (announcements, notices), with TELEGRAM_THROTTLE on: messages a second, all chats together. */
   TELEGRAM_MAX_PER_SECOND: z.coerce.number({ message: "accepts a number of messages" }).int().min(1).max(1000).default(30),

@@ -36,9 +36,6 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size > REMEMBERED_CHATS) map.delete(map.keys().next().value as string);
 }
 
-/** Webhook updates handled at once after their answer (the runner's own bound in long polling). */
-const WEBHOOK_HANDLING = 500;
-
 /** The updates the bot asks Telegram for: nothing it would ignore anyway (`my_chat_member`: added to or removed from a group). */
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;
 
@@ -214,8 +211,9 @@ export class TelegramChannel {
    *
    * A citizen's message is answered `done` as soon as its claim is kept (with its journal, as in
    * long polling), and handled after: Telegram sends at most `max_connections` (40) updates at a
-   * time and waits for each answer. At most WEBHOOK_HANDLING are handled at once; beyond, the answer
-   * waits for a place, so Telegram slows down instead of the bot filling its memory. Any other update
+   * time and waits for each answer. At most TELEGRAM_WEBHOOK_HANDLING (500) are handled at once (the
+   * runner's own bound in long polling); beyond, the answer waits for a place, so Telegram slows down
+   * instead of the bot filling its memory. Any other update
    * (a redelivery, a group's, one the store could not keep now) is handled before the answer.
    */
   async handleWebhookUpdate(update: Update): Promise<"done" | "off"> {
@@ -240,9 +238,9 @@ export class TelegramChannel {
     while (this.background.size) await Promise.allSettled([...this.background]);
   }
 
-  /** Waits while WEBHOOK_HANDLING updates are being handled. */
+  /** Waits while TELEGRAM_WEBHOOK_HANDLING updates are being handled. */
   private async placeToHandle(): Promise<void> {
-    while (this.background.size >= WEBHOOK_HANDLING) await new Promise<void>((resolve) => this.backgroundFree.push(resolve));
+    while (this.background.size >= this.options.config.TELEGRAM_WEBHOOK_HANDLING) await new Promise<void>((resolve) => this.backgroundFree.push(resolve));
   }
 
   private async handleNow(update: Update): Promise<void> {
