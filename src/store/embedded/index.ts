@@ -43,6 +43,8 @@ const COLLECTIONS = {
     // reports of one category, for those nearby a point (reports.ts `nearby`)
     { fieldName: "category" },
     { fieldName: "_pending", sparse: true },
+    // the retention pass: reports not de-identified yet, by creation time
+    { fieldName: "_unpurged", sparse: true },
     // the inbox's narrowest filters: a municipality with its status and category (reports.ts `INBOX_KEYS`)
     { fieldName: "_ms" },
     { fieldName: "_mc" },

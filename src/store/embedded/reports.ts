@@ -16,12 +16,15 @@ function toDoc(report: Report): Record<string, unknown> {
   const doc: Record<string, unknown> = { _id: report.id, ...report, ...inboxKeys(report) };
   // Only reports waiting for dispatch have the key (its index lists only them).
   if (report.dispatchPending) doc._pending = true;
+  // Only reports the retention job has not de-identified have their creation time here (ms: nedb's index
+  // of dates answers no range): its pass reads those alone.
+  if (!report.purgedAt) doc._unpurged = new Date(report.createdAt).getTime();
   return doc;
 }
 
 /** A stored document without the keys only this store keeps (for the migration to MongoDB too). */
 export function withoutInboxKeys(doc: Record<string, unknown>): Record<string, unknown> {
-  const { _ms, _mc, _msc, _pending, ...rest } = doc;
+  const { _ms, _mc, _msc, _pending, _unpurged, ...rest } = doc;
   return rest;
 }
 
@@ -98,9 +101,17 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   async list(filter: ReportFilter, limit: number): Promise<Report[]> {
+    const query = reportQuery(filter);
+    // Not yet de-identified, created within the window: read from the key only those reports have (the retention pass).
+    if (filter.unpurged) {
+      query._unpurged = {
+        $gte: filter.since ? new Date(filter.since).getTime() : Number.MIN_SAFE_INTEGER,
+        ...(filter.until ? { $lt: new Date(filter.until).getTime() } : {}),
+      };
+    }
     const docs = await findMany<Record<string, unknown>>(
       this.db
-        .findAsync(reportQuery(filter))
+        .findAsync(query)
         .sort({ createdAt: filter.oldestFirst ? 1 : -1, _id: 1 })
         .limit(limit),
     );
@@ -115,18 +126,31 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   /**
-   * Gives reports stored by an earlier version the keys only this store keeps — the inbox's, and
-   * `_pending` on those waiting for dispatch — in one pass over the reports (once: later writes keep them).
+   * Gives reports stored by an earlier version the keys only this store keeps — the inbox's,
+   * `_pending` on those waiting for dispatch, `_unpurged` on those not de-identified — in one pass over
+   * the reports (once: later writes keep them).
    */
   async addInboxKeys(): Promise<number> {
     const docs = await findMany<Record<string, unknown>>(
-      this.db.findAsync({ $or: [{ _msc: { $exists: false } }, { dispatchPending: true, _pending: { $exists: false } }] }),
+      this.db.findAsync({
+        $or: [
+          { _msc: { $exists: false } },
+          { dispatchPending: true, _pending: { $exists: false } },
+          { purgedAt: { $exists: false }, _unpurged: { $exists: false } },
+        ],
+      }),
     );
     for (const doc of docs) {
       const report = toReport(doc) as Report;
       await this.db.updateAsync(
         { _id: report.id, version: report.version },
-        { $set: { ...inboxKeys(report), ...(report.dispatchPending ? { _pending: true } : {}) } },
+        {
+          $set: {
+            ...inboxKeys(report),
+            ...(report.dispatchPending ? { _pending: true } : {}),
+            ...(report.purgedAt ? {} : { _unpurged: new Date(report.createdAt).getTime() }),
+          },
+        },
         {},
       );
     }
