@@ -50,6 +50,25 @@ describe("embedded store files", () => {
     again.stopAutocompaction();
   });
 
+  it("an index of a value many documents share finds each of them after others move or go (removal from it is in place)", async () => {
+    const db = await openCollection(null, "things", [{ fieldName: "kind" }]);
+    for (let i = 0; i < 300; i++) await db.insertAsync({ _id: `t${i}`, kind: i % 3 });
+    for (let i = 0; i < 300; i += 2) await db.updateAsync({ _id: `t${i}` }, { $set: { kind: 10 + (i % 3) } }, {});
+    await db.removeAsync({ _id: "t1" }, {});
+    await db.removeAsync({ kind: 11 }, { multi: true });
+    const ids = async (kind: number) => ((await db.findAsync({ kind })) as unknown as { _id: string }[]).map((d) => d._id).sort();
+    const expected = (keep: (i: number) => boolean) =>
+      Array.from({ length: 300 }, (_, i) => i)
+        .filter(keep)
+        .map((i) => `t${i}`)
+        .sort();
+    expect(await ids(0)).toEqual(expected((i) => i % 3 === 0 && i % 2 === 1));
+    expect(await ids(1)).toEqual(expected((i) => i % 3 === 1 && i % 2 === 1 && i !== 1));
+    expect(await ids(10)).toEqual(expected((i) => i % 3 === 0 && i % 2 === 0));
+    expect(await ids(11)).toEqual([]);
+    expect(await db.countAsync({})).toBe(300 - 1 - 50);
+  });
+
   it("start-up only reads a file: the changes it holds line by line are compacted later, and none is lost", async () => {
     installAppendHandles();
     const dir = await tempDir("ma-files-");

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type NedbModule from "@seald-io/nedb";
 import type { Logger } from "../../util/logger.js";
 import { checkDataFile, StoreFileError } from "./data-file.js";
+import { installInPlaceIndexRemoval } from "./index-trees.js";
 
 type Nedb<T> = InstanceType<typeof NedbModule.default<T>>;
 
@@ -25,6 +26,7 @@ export const AUTOCOMPACT_MS = 10 * 60 * 1000;
 
 /** `dir` null keeps the collection in memory only (benchmarks comparing with in-memory frameworks). */
 export async function openCollection(dir: string | null, name: string, indexes: IndexSpec[], logger?: Logger): Promise<Collection> {
+  installInPlaceIndexRemoval();
   if (dir === null) {
     const db: Collection = new Datastore({ inMemoryOnly: true });
     for (const index of indexes) await db.ensureIndexAsync(index);
