@@ -234,12 +234,12 @@ export class ConversationService {
   /**
    * Runs `run` for a message that starts no conversation (an update in a secretariat group) once:
    * the id is claimed first, so a redelivery does nothing; it counts as handled when `run` ends,
-   * and a crash in between lets a redelivery after the lease run it again. False for a redelivery.
+   * and a crash in between lets a redelivery after the lease (`leaseMs`) run it again. False for a redelivery.
    */
-  async once(channel: ChannelName, messageId: string, run: () => Promise<void>): Promise<boolean> {
+  async once(channel: ChannelName, messageId: string, run: () => Promise<void>, leaseMs = CLAIM_LEASE_MS): Promise<boolean> {
     const { deps } = this;
     const id = `${channel}:${messageId}`;
-    if ((await deps.inbound.claim(id, deps.clock.now(), CLAIM_LEASE_MS)) === "duplicate") return false;
+    if ((await deps.inbound.claim(id, deps.clock.now(), leaseMs)) === "duplicate") return false;
     try {
       await run();
     } finally {

@@ -36,6 +36,9 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size > REMEMBERED_CHATS) map.delete(map.keys().next().value as string);
 }
 
+/** How long long polling waits for updates without a journal to be handled before asking for more (confirming them). */
+const UNJOURNALED_WAIT_MS = 30_000;
+
 /** The updates the bot asks Telegram for: nothing it would ignore anyway (`my_chat_member`: added to or removed from a group). */
 const ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"] as const;
 
@@ -81,6 +84,14 @@ export class TelegramChannel {
   private readonly photoIds = new Map<string, string>();
   /** Citizens' messages this process claimed with their journal on arrival, not handled yet: theirs to finish. */
   private readonly journaled = new Set<string>();
+  /**
+   * Updates long polling fetched that have no journal (a group's, or a citizen's the store could not
+   * keep then), by id, until handled: Telegram is not asked for more, which would confirm them, before.
+   */
+  private readonly unjournaled = new Map<number, () => void>();
+  private readonly unjournaledDone: Promise<void>[] = [];
+  /** When this process started: in long polling, a claim older than this is a stopped process's. */
+  private readonly startedAt = Date.now();
   /** Each update as read (updates.ts), while grammY holds it. */
   private readonly events = new WeakMap<Update, TelegramEvent>();
   /** Webhook updates claimed and answered 200, still being handled; more wait for a free place. */
@@ -98,6 +109,14 @@ export class TelegramChannel {
     // Every call in flight listens on the one stop signal: thousands at once are expected.
     setMaxListeners(0, this.aborter.signal);
     this.bot = createBot({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, throttle: config.TELEGRAM_THROTTLE, logger: options.logger });
+    // An update without a journal counts as handled once all of its handling ended (waiting its turn included).
+    this.bot.use(async (ctx, next) => {
+      try {
+        await next();
+      } finally {
+        this.unjournaled.get(ctx.update.update_id)?.();
+      }
+    });
     // One update per chat at a time, in order, even while a photo downloads.
     this.bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
     // What waits in the outbox goes out through the same path as replies, once connected, paced by
@@ -126,8 +145,11 @@ export class TelegramChannel {
     this.bot.use((ctx) => this.onUpdate(ctx.update));
     // Long polling: the runner asks for the next updates, which tells Telegram these are delivered,
     // before it has handled them. Each citizen's message is claimed with its journal as it arrives,
-    // so a process killed before handling it leaves it to crash recovery instead of losing it.
+    // so a process killed before handling it leaves it to crash recovery instead of losing it; any
+    // other update (a secretariat group's) is handled before the next updates are asked for, so a
+    // process killed first gets it again from Telegram.
     this.bot.api.config.use(async (prev, method, payload, signal) => {
+      if (method === "getUpdates") await this.untilHandled(signal as unknown as AbortSignal | undefined);
       const res = await prev(method, payload, signal);
       if (method === "getUpdates" && res.ok) await this.journal(res.result as Update[]);
       return res;
@@ -259,15 +281,21 @@ export class TelegramChannel {
     if (this.status !== "off") this.status = "off";
   }
 
-  /** An update in a group or channel: to the groups' middleware once (a redelivery does nothing), then the channel's own answer if passed on. */
+  /**
+   * An update in a group or channel: to the groups' middleware once (a redelivery does nothing), then
+   * the channel's own answer if passed on. In long polling only this process reads updates, so one
+   * claimed before it started belongs to a process that stopped before finishing it: Telegram gives
+   * it again (it was not confirmed), and it is handled.
+   */
   private async onGroupUpdate(ctx: Context, groups: MiddlewareFn<Context>): Promise<void> {
-    await this.options.conversations.once("telegram", `${this.bot.botInfo.id}:${ctx.update.update_id}`, async () => {
+    const run = async () => {
       let passed = false;
       await groups(ctx, async () => {
         passed = true;
       });
       if (passed) await this.onUpdate(ctx.update, true);
-    });
+    };
+    await this.options.conversations.once("telegram", `${this.bot.botInfo.id}:${ctx.update.update_id}`, run, this.groupLeaseMs());
   }
 
   /** What an update holds; read once per update (on arrival, then when handled). */
@@ -288,9 +316,42 @@ export class TelegramChannel {
     });
   }
 
-  /** Claims the citizens' messages of a batch of updates with their journal (see the constructor). */
+  /** Claims the citizens' messages of a batch of updates with their journal; the others are waited for (see the constructor). */
   private async journal(updates: readonly Update[]): Promise<void> {
-    await Promise.all(updates.map((update) => this.claimOnArrival(update)));
+    await Promise.all(
+      updates.map(async (update) => {
+        if ((await this.claimOnArrival(update)) !== "no") return;
+        this.unjournaledDone.push(
+          new Promise<void>((resolve) =>
+            this.unjournaled.set(update.update_id, () => {
+              this.unjournaled.delete(update.update_id);
+              resolve();
+            }),
+          ),
+        );
+      }),
+    );
+  }
+
+  /** Waits (at most UNJOURNALED_WAIT_MS, or until the call is aborted) for the updates fetched without a journal to be handled. */
+  private async untilHandled(signal: AbortSignal | undefined): Promise<void> {
+    const pending = this.unjournaledDone.splice(0);
+    if (!pending.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), UNJOURNALED_WAIT_MS);
+      signal?.addEventListener("abort", () => resolve("late"), { once: true });
+    });
+    const outcome = await Promise.race([Promise.all(pending), late]);
+    clearTimeout(timer);
+    if (outcome === "late" && !signal?.aborted) {
+      this.options.logger.warn({ channel: "telegram", updates: this.unjournaled.size }, "telegram updates still being handled are confirmed to Telegram");
+    }
+  }
+
+  /** How long a claim of a group update must be held before it is taken over (see onGroupUpdate). */
+  private groupLeaseMs(): number | undefined {
+    return this.mode === "polling" ? Math.max(0, Date.now() - this.startedAt) : undefined;
   }
 
   /**
