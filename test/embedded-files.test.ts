@@ -216,6 +216,62 @@ describe("embedded store files", () => {
     expect((await store.events.list({}, 10)).map((e) => e.id)).toEqual(["next", "lost"]);
   });
 
+  it("an earlier version's outbox file opens with its indexes made cheap: unsent items are claimed in order, counts and depth hold, 30 days still drop", async () => {
+    const dir = await tempDir("ma-files-");
+    const now = Date.now();
+    const ago = (s: number) => ({ $$date: now - s * 1000 });
+    const doc = (id: string, chatId: string, createdAt: number, more: Record<string, unknown> = {}) => ({
+      _id: id,
+      channel: "telegram",
+      chatId,
+      kind: "announcement",
+      ref: "ann-1",
+      payload: { id: `p-${id}`, lang: "es-MX", text: "Sesión del Secretariado" },
+      state: "pending",
+      attempts: 0,
+      notBefore: ago(createdAt),
+      owner: null,
+      leaseUntil: null,
+      sentAt: null,
+      platformId: null,
+      error: null,
+      createdAt: ago(createdAt),
+      seq: 0,
+      ...more,
+    });
+    // As an earlier version wrote it: plain `state`, `chatId` and `ref` indexes, the 30 days on `sentAt`.
+    const lines = [
+      { $$indexCreated: { fieldName: "state", unique: false, sparse: false } },
+      { $$indexCreated: { fieldName: "chatId", unique: false, sparse: false } },
+      { $$indexCreated: { fieldName: "ref", unique: false, sparse: false } },
+      { $$indexCreated: { fieldName: "sentAt", unique: false, sparse: false, expireAfterSeconds: 30 * 24 * 3600 } },
+      doc("sent", "5", 7200, { state: "sent", attempts: 1, sentAt: ago(3600), platformId: "tg-1" }),
+      doc("month-old", "6", 32 * 24 * 3600, { state: "sent", attempts: 1, sentAt: ago(31 * 24 * 3600), ref: null, kind: "notice" }),
+      doc("first", "7", 60),
+      doc("behind", "7", 50),
+      doc("lease-over", "8", 55, { state: "sending", attempts: 1, owner: "died", leaseUntil: ago(1) }),
+    ];
+    await writeFile(join(dir, "outbox.db"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    store = await openEmbeddedStore(dir);
+    expect(await store.outbox.get("month-old")).toBeNull();
+    expect(await store.outbox.countByRef("ann-1")).toEqual({ pending: 2, sending: 1, sent: 1, failed: 0 });
+    expect(await store.outbox.depth()).toEqual({ unsent: 3, oldest: new Date(now - 60_000) });
+    const at = new Date(now);
+    expect((await store.outbox.claim("telegram", "w", at, 60_000, 10)).map((i) => i.id)).toEqual(["first", "lease-over"]);
+    expect(await store.outbox.markSent("first", "w", at, "tg-2")).toBe(true);
+    expect((await store.outbox.claim("telegram", "w", at, 60_000, 10)).map((i) => i.id)).toEqual(["behind"]);
+    expect((await store.outbox.unsentFor("telegram", "7")).map((i) => i.id)).toEqual(["behind"]);
+    expect(await store.outbox.countByRef("ann-1")).toEqual({ pending: 0, sending: 2, sent: 2, failed: 0 });
+    // The store's own keys never reach the item.
+    expect(Object.keys((await store.outbox.get("first")) ?? {}).sort()).toEqual(
+      Object.keys({ id: "", ...lines[4] })
+        .filter((k) => k !== "_id")
+        .sort(),
+    );
+    const file = await readFile(join(dir, "outbox.db"), "utf8");
+    for (const index of ["state", "chatId", "ref", "sentAt"]) expect(file).toContain(`{"$$indexRemoved":"${index}"}`);
+  });
+
   it("a write cut short by a full disk is undone, and the next write is not glued to its half line", async () => {
     const dir = await tempDir("ma-files-");
     store = await openEmbeddedStore(dir);

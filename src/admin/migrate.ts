@@ -21,6 +21,7 @@ import type { Report } from "../domain/model/report.js";
 import { fromDoc, openCollection } from "../store/embedded/collection.js";
 import { lockDataDir } from "../store/embedded/lock.js";
 import { FileMedia } from "../store/embedded/media.js";
+import { withoutOutboxKeys } from "../store/embedded/outbox.js";
 import { withoutInboxKeys } from "../store/embedded/reports.js";
 import { MAJORITY } from "../store/mongo/collection.js";
 import { conversationToDoc } from "../store/mongo/conversations.js";
@@ -195,7 +196,7 @@ async function copyAll(dataDir: string, mongo: MigrationTarget, progress: Migrat
     // An unfinished claim keeps its message, so the new store can still process it.
     ["inbound", model(models.inbound), (d) => ({ _id: String(d._id), state: d.state, claimedAt: d.claimedAt, ...(d.message ? { message: d.message } : {}) })],
     // Messages not sent yet keep their state; a lease of the stopped process runs out and is taken over.
-    ["outbox", model(models.outbox), asIs],
+    ["outbox", model(models.outbox), (d) => asIs(withoutOutboxKeys(d))],
     // The trail names citizens by pseudonym (entries of a folder never opened since still hold chat ids).
     ["events", model(models.events), (d) => (secret ? pseudonymousDoc(asIs(d), citizenPseudonym(secret)) : asIs(d))],
     [

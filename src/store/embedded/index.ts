@@ -51,7 +51,11 @@ const COLLECTIONS = {
     { fieldName: "_msc" },
   ],
   counters: [],
-  outbox: [{ fieldName: "state" }, { fieldName: "chatId" }, { fieldName: "ref" }, { fieldName: "sentAt", expireAfterSeconds: OUTBOX_SENT_TTL_S }],
+  outbox: [
+    { fieldName: "_u", sparse: true },
+    { fieldName: "_r", sparse: true },
+    { fieldName: "_sent", sparse: true, expireAfterSeconds: OUTBOX_SENT_TTL_S },
+  ],
   members: [{ fieldName: "telegramId", unique: true, sparse: true }],
   chats: [{ fieldName: "municipality" }],
   follows: [{ fieldName: "report" }, { fieldName: "citizen" }],

@@ -1,26 +1,71 @@
 /** The outbox on the embedded store: one document per outbound message. */
 
 import type { ChannelName } from "../../domain/model/channel.js";
-import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, receiptFilter } from "../outbox-rule.js";
+import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter } from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, OutboxState } from "../ports.js";
 import { type Collection, findMany, fromDoc, isUniqueViolation } from "./collection.js";
 
 const ORDER = { createdAt: 1, seq: 1 } as const;
 
+/** How often sent items past their 30 days are dropped (nedb drops them only when a query reads them). */
+const SWEEP_MS = 60_000;
+
+/**
+ * Keys only this store keeps beside an item, each unique to it: nedb keeps one list per indexed value and
+ * every update of a document passes over the whole list of its old value, so plain `state`, `ref` or
+ * `sentAt` (null until sent) indexes cost each claim and send of a broadcast a pass over all its items.
+ * - `_u` while unsent (pending or sending), `channel|chatId|id`: a channel's unsent items, and a chat's,
+ *   are a range of it, so claims read only unsent items, never the sent ones kept 30 days;
+ * - `_r` on an item about an announcement, `ref|id`: its items are a range;
+ * - `_sent` once sent, the time: the 30 days it is kept count from it.
+ * Queries also name the plain field a range stands for, so a chat id or ref holding `|` matches only itself.
+ */
+const KEYS = ["_u", "_r", "_sent"] as const;
+
+function keysOf(item: OutboxItem): Record<string, unknown> {
+  const keys: Record<string, unknown> = {};
+  if (item.state === "pending" || item.state === "sending") keys._u = `${item.channel}|${item.chatId}|${item.id}`;
+  if (item.ref !== null && item.ref !== undefined) keys._r = `${item.ref}|${item.id}`;
+  if (item.state === "sent" && item.sentAt) keys._sent = item.sentAt;
+  return keys;
+}
+
+/** Keys starting with `prefix`, as a range nedb answers from the index. */
+function startingWith(prefix: string): { $gte: string; $lt: string } {
+  return { $gte: prefix, $lt: `${prefix}\uffff` };
+}
+
+/** A stored document without the keys only this store keeps (for the migration to MongoDB too). */
+export function withoutOutboxKeys(doc: Record<string, unknown>): Record<string, unknown> {
+  const rest = { ...doc };
+  for (const key of KEYS) delete rest[key];
+  return rest;
+}
+
 function toItem(doc: Record<string, unknown> | null): OutboxItem | null {
-  const item = fromDoc<OutboxItem & { _id?: string }>(doc);
+  const item = fromDoc<OutboxItem & { _id?: string }>(doc && withoutOutboxKeys(doc));
   return item && { ...item, id: String(doc?._id) };
 }
 
 export class EmbeddedOutbox implements OutboxRepository {
-  constructor(private readonly db: Collection) {}
+  /** Items an earlier version stored get their keys before anything reads them. */
+  private readonly ready: Promise<void>;
+  private sweptAt = 0;
+
+  constructor(private readonly db: Collection) {
+    this.ready = this.addKeys().then(() => this.sweep());
+    // A failure is thrown by the first operation that waits for it.
+    this.ready.catch(() => undefined);
+  }
 
   async add(items: NewOutboxItem[]): Promise<number> {
+    await this.ready;
     let added = 0;
     for (const item of items) {
-      const { id, ...rest } = newOutboxItem(item);
+      const stored = newOutboxItem(item);
+      const { id, ...rest } = stored;
       try {
-        await this.db.insertAsync({ _id: String(id), ...rest });
+        await this.db.insertAsync({ _id: String(id), ...rest, ...keysOf(stored) });
         added++;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -29,12 +74,21 @@ export class EmbeddedOutbox implements OutboxRepository {
     return added;
   }
 
-  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+  async claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+    await this.ready;
+    if (Date.now() - this.sweptAt >= SWEEP_MS) await this.sweep();
     return claimOutbox(
       {
         due: async (at, max) =>
-          (await findMany<Record<string, unknown>>(this.db.findAsync(dueFilter(channel, at)).sort(ORDER).limit(max))).flatMap((d) => toItem(d) ?? []),
-        hasEarlierUnsent: async (item) => (await this.db.countAsync(earlierFilter(item))) > 0,
+          (
+            await findMany<Record<string, unknown>>(
+              this.db
+                .findAsync({ _u: startingWith(`${channel}|`), ...dueFilter(channel, at) })
+                .sort(ORDER)
+                .limit(max),
+            )
+          ).flatMap((d) => toItem(d) ?? []),
+        hasEarlierUnsent: async (item) => (await this.db.countAsync({ _u: startingWith(`${item.channel}|${item.chatId}|`), ...earlierFilter(item) })) > 0,
         take: (item, by, leaseUntil) => this.take(item, by, leaseUntil),
       },
       owner,
@@ -59,15 +113,17 @@ export class EmbeddedOutbox implements OutboxRepository {
   }
 
   async markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean> {
+    await this.ready;
     const { numAffected } = await this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
-      { $set: { state: "sent", sentAt: at, platformId, leaseUntil: null, error: null } },
+      { $set: { state: "sent", sentAt: at, _sent: at, platformId, leaseUntil: null, error: null }, $unset: { _u: true } },
       {},
     );
     return numAffected === 1;
   }
 
   async markRetry(id: string, owner: string, notBefore: Date, error: string): Promise<void> {
+    await this.ready;
     await this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
       { $set: { state: "pending", notBefore, owner: null, leaseUntil: null, error } },
@@ -76,10 +132,16 @@ export class EmbeddedOutbox implements OutboxRepository {
   }
 
   async retryNow(channel: ChannelName, now: Date): Promise<void> {
-    await this.db.updateAsync({ channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } }, { $set: { notBefore: now } }, { multi: true });
+    await this.ready;
+    await this.db.updateAsync(
+      { _u: startingWith(`${channel}|`), channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } },
+      { $set: { notBefore: now } },
+      { multi: true },
+    );
   }
 
   async markReceipt(channel: ChannelName, platformId: string, receipt: OutboxReceipt, error: string | null): Promise<boolean> {
+    await this.ready;
     const set: Record<string, unknown> = { receipt };
     if (error !== null) set.error = error;
     const { numAffected } = await this.db.updateAsync(receiptFilter(channel, String(platformId), receipt), { $set: set }, {});
@@ -87,30 +149,66 @@ export class EmbeddedOutbox implements OutboxRepository {
   }
 
   async markFailed(id: string, owner: string, error: string): Promise<void> {
-    await this.db.updateAsync({ _id: String(id), state: "sending", owner }, { $set: { state: "failed", owner: null, leaseUntil: null, error } }, {});
+    await this.ready;
+    await this.db.updateAsync(
+      { _id: String(id), state: "sending", owner },
+      { $set: { state: "failed", owner: null, leaseUntil: null, error }, $unset: { _u: true } },
+      {},
+    );
   }
 
   async get(id: string): Promise<OutboxItem | null> {
+    await this.ready;
     return toItem(await this.db.findOneAsync({ _id: String(id) }));
   }
 
   async unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]> {
+    await this.ready;
     const docs = await findMany<Record<string, unknown>>(
-      this.db.findAsync({ channel, chatId: String(chatId), state: { $in: ["pending", "sending"] } }).sort(ORDER),
+      this.db.findAsync({ _u: startingWith(`${channel}|${chatId}|`), channel, chatId: String(chatId), state: { $in: ["pending", "sending"] } }).sort(ORDER),
     );
     return docs.flatMap((d) => toItem(d) ?? []);
   }
 
   async countByRef(ref: string): Promise<Record<OutboxState, number>> {
+    await this.ready;
     const counts: Record<OutboxState, number> = { pending: 0, sending: 0, sent: 0, failed: 0 };
-    for (const state of Object.keys(counts) as OutboxState[]) counts[state] = await this.db.countAsync({ ref: String(ref), state });
+    const docs = await findMany<{ state: OutboxState }>(this.db.findAsync({ _r: startingWith(`${ref}|`), ref: String(ref) }, { state: 1 }));
+    for (const { state } of docs) counts[state]++;
     return counts;
   }
 
   async depth(): Promise<{ unsent: number; oldest: Date | null }> {
-    const filter = { state: { $in: ["pending", "sending"] } };
-    const unsent = await this.db.countAsync(filter);
-    const [first] = await findMany<{ createdAt: Date }>(this.db.findAsync(filter).sort({ createdAt: 1 }).limit(1));
-    return { unsent, oldest: first?.createdAt ?? null };
+    await this.ready;
+    const docs = await findMany<{ createdAt: Date }>(this.db.findAsync({ _u: startingWith("") }, { createdAt: 1 }));
+    let oldest: Date | null = null;
+    for (const { createdAt } of docs) if (oldest === null || createdAt.getTime() < oldest.getTime()) oldest = createdAt;
+    return { unsent: docs.length, oldest };
+  }
+
+  /**
+   * Gives items an earlier version stored the keys only this store keeps, in one pass over the outbox
+   * (once: later writes keep them).
+   */
+  private async addKeys(): Promise<void> {
+    const docs = await findMany<Record<string, unknown>>(
+      this.db.findAsync({
+        $or: [
+          { state: { $in: ["pending", "sending"] }, _u: { $exists: false } },
+          { ref: { $gte: "" }, _r: { $exists: false } },
+          { state: "sent", _sent: { $exists: false } },
+        ],
+      }),
+    );
+    for (const doc of docs) {
+      const item = toItem(doc) as OutboxItem;
+      await this.db.updateAsync({ _id: item.id }, { $set: keysOf(item) }, {});
+    }
+  }
+
+  /** Drops the items sent more than 30 days ago (the `_sent` index lists them first). */
+  private async sweep(): Promise<void> {
+    this.sweptAt = Date.now();
+    await this.db.removeAsync({ _sent: { $lt: new Date(Date.now() - OUTBOX_SENT_TTL_S * 1000) } }, { multi: true });
   }
 }
