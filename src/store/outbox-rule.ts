@@ -35,6 +35,41 @@ export async function claimOutbox(ops: OutboxClaimOps, owner: string, now: Date,
   return claimed;
 }
 
+/** What the rule reads of an item. */
+export type ClaimFields = Pick<OutboxItem, "id" | "chatId" | "state" | "notBefore" | "owner" | "leaseUntil" | "createdAt" | "seq">;
+
+/** Whether `item` is due at `now`, as `dueFilter` says. */
+export function isDue(item: ClaimFields, now: Date): boolean {
+  return (
+    (item.state === "pending" && item.notBefore.getTime() <= now.getTime()) ||
+    (item.state === "sending" && item.leaseUntil !== null && item.leaseUntil.getTime() < now.getTime())
+  );
+}
+
+/** Creation order: createdAt, then seq. */
+function created(a: ClaimFields, b: ClaimFields): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq;
+}
+
+/**
+ * The same rule over all the unsent items of a channel read at once (a store that keeps them in
+ * memory): the items that are due and have no earlier unsent item in their chat, one per chat, oldest
+ * first, up to `limit`. The store then takes them if they are still as found.
+ */
+export function claimable<T extends ClaimFields>(unsent: T[], now: Date, limit: number): T[] {
+  const first = new Map<string, T>();
+  for (const item of unsent) {
+    const head = first.get(item.chatId);
+    if (!head || created(item, head) < 0) first.set(item.chatId, item);
+  }
+  const picked = new Map<string, T>();
+  for (const item of unsent) {
+    const head = first.get(item.chatId) as T;
+    if (!picked.has(item.chatId) && created(item, head) === 0 && isDue(item, now)) picked.set(item.chatId, item);
+  }
+  return [...picked.values()].sort(created).slice(0, limit);
+}
+
 /**
  * Claims, in order, the unsent items of one chat that may go now, for a conversation turn that is
  * about to answer that chat live: its earlier messages must go first. It stops at the first item

@@ -1,11 +1,13 @@
 /** The outbox on the embedded store: one document per outbound message. */
 
 import type { ChannelName } from "../../domain/model/channel.js";
-import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter } from "../outbox-rule.js";
+import { type ClaimFields, claimable, claimChatItems, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter } from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, OutboxState } from "../ports.js";
 import { type Collection, findMany, fromDoc, isUniqueViolation } from "./collection.js";
 
 const ORDER = { createdAt: 1, seq: 1 } as const;
+/** What a claim reads of each unsent item. */
+const CLAIM_FIELDS = { chatId: 1, state: 1, notBefore: 1, owner: 1, leaseUntil: 1, createdAt: 1, seq: 1 };
 
 /** How often sent items past their 30 days are dropped (nedb drops them only when a query reads them). */
 const SWEEP_MS = 60_000;
@@ -51,6 +53,7 @@ export class EmbeddedOutbox implements OutboxRepository {
   /** Items an earlier version stored get their keys before anything reads them. */
   private readonly ready: Promise<void>;
   private sweptAt = 0;
+  private claiming: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly db: Collection) {
     this.ready = this.addKeys().then(() => this.sweep());
@@ -58,14 +61,28 @@ export class EmbeddedOutbox implements OutboxRepository {
     this.ready.catch(() => undefined);
   }
 
+  /** Adds the items not present yet with one write (one at a time when another add got in between). */
   async add(items: NewOutboxItem[]): Promise<number> {
     await this.ready;
-    let added = 0;
+    const docs = new Map<string, Record<string, unknown>>();
     for (const item of items) {
       const stored = newOutboxItem(item);
       const { id, ...rest } = stored;
+      if (!docs.has(String(id))) docs.set(String(id), { _id: String(id), ...rest, ...keysOf(stored) });
+    }
+    const present = await findMany<{ _id: string }>(this.db.findAsync({ _id: { $in: [...docs.keys()] } }, { _id: 1 }));
+    for (const { _id } of present) docs.delete(_id);
+    if (!docs.size) return 0;
+    try {
+      await this.db.insertAsync([...docs.values()]);
+      return docs.size;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    let added = 0;
+    for (const doc of docs.values()) {
       try {
-        await this.db.insertAsync({ _id: String(id), ...rest, ...keysOf(stored) });
+        await this.db.insertAsync(doc);
         added++;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -74,28 +91,35 @@ export class EmbeddedOutbox implements OutboxRepository {
     return added;
   }
 
-  async claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+  /**
+   * The claim rule over the channel's unsent items read at once, those claimed taken with one write.
+   * Claims go one after the other (the embedded store has one process), so two at once do not both
+   * pick the same items and one come back empty.
+   */
+  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+    const claimed = this.claiming.then(() => this.claimNow(channel, owner, now, leaseMs, limit));
+    this.claiming = claimed.catch(() => undefined);
+    return claimed;
+  }
+
+  private async claimNow(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
     await this.ready;
     if (Date.now() - this.sweptAt >= SWEEP_MS) await this.sweep();
-    return claimOutbox(
-      {
-        due: async (at, max) =>
-          (
-            await findMany<Record<string, unknown>>(
-              this.db
-                .findAsync({ _u: startingWith(`${channel}|`), ...dueFilter(channel, at) })
-                .sort(ORDER)
-                .limit(max),
-            )
-          ).flatMap((d) => toItem(d) ?? []),
-        hasEarlierUnsent: async (item) => (await this.db.countAsync({ _u: startingWith(`${item.channel}|${item.chatId}|`), ...earlierFilter(item) })) > 0,
-        take: (item, by, leaseUntil) => this.take(item, by, leaseUntil),
-      },
-      owner,
+    const unsent = await findMany<Record<string, unknown>>(this.db.findAsync({ _u: startingWith(`${channel}|`), channel }, CLAIM_FIELDS));
+    const picked = claimable(
+      unsent.map((d) => ({ ...(fromDoc<ClaimFields>(d) as ClaimFields), id: String(d._id) })),
       now,
-      leaseMs,
       limit,
     );
+    if (!picked.length) return [];
+    // Each one only if it is still as it was found: another claim may have taken it meanwhile.
+    const { affectedDocuments } = await this.db.updateAsync(
+      { _id: { $in: picked.map((i) => i.id) }, $or: picked.map((i) => ({ _id: i.id, state: i.state, owner: i.owner, leaseUntil: i.leaseUntil })) },
+      { $set: { state: "sending", owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+      { multi: true, returnUpdatedDocs: true },
+    );
+    const taken = new Map((affectedDocuments as Record<string, unknown>[]).map((d) => [String(d._id), toItem(d)]));
+    return picked.flatMap((i) => taken.get(i.id) ?? []);
   }
 
   claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]> {
