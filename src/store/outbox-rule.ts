@@ -9,7 +9,7 @@ import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceip
 export const OUTBOX_SENT_TTL_S = 30 * 24 * 3600;
 
 /** How many due candidates are looked at per item claimed: candidates blocked by an earlier item of their chat are skipped. */
-const SCAN_FACTOR = 5;
+export const SCAN_FACTOR = 5;
 
 export interface OutboxClaimOps {
   /** Due items of the channel, oldest first (createdAt, then seq). */

@@ -52,7 +52,8 @@ const COLLECTIONS = {
   ],
   counters: [],
   outbox: [
-    { fieldName: "_u", sparse: true },
+    { fieldName: "_q", sparse: true },
+    { fieldName: "_chat", sparse: true },
     { fieldName: "_r", sparse: true },
     { fieldName: "_sent", sparse: true, expireAfterSeconds: OUTBOX_SENT_TTL_S },
   ],

@@ -1,7 +1,7 @@
 /** The outbox on the embedded store: one document per outbound message. */
 
 import type { ChannelName } from "../../domain/model/channel.js";
-import { type ClaimFields, claimable, claimChatItems, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter } from "../outbox-rule.js";
+import { type ClaimFields, claimable, claimChatItems, dueFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter, SCAN_FACTOR } from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, OutboxState } from "../ports.js";
 import { type Collection, findMany, fromDoc, isUniqueViolation } from "./collection.js";
 
@@ -13,20 +13,26 @@ const CLAIM_FIELDS = { chatId: 1, state: 1, notBefore: 1, owner: 1, leaseUntil: 
 const SWEEP_MS = 60_000;
 
 /**
- * Keys only this store keeps beside an item, each unique to it: nedb keeps one list per indexed value and
- * every update of a document passes over the whole list of its old value, so plain `state`, `ref` or
- * `sentAt` (null until sent) indexes cost each claim and send of a broadcast a pass over all its items.
- * - `_u` while unsent (pending or sending), `channel|chatId|id`: a channel's unsent items, and a chat's,
- *   are a range of it, so claims read only unsent items, never the sent ones kept 30 days;
+ * Keys only this store keeps beside an item. nedb keeps one list per indexed value and every update of
+ * a document passes over the whole list of its old value, so plain `state`, `ref` or `sentAt` (null until
+ * sent) indexes cost each claim and send of a broadcast a pass over all its items. These are unique to
+ * their item, or shared by one chat's unsent items only:
+ * - `_q` while unsent (pending or sending), `channel|createdAt|seq|id`: a channel's unsent items are a
+ *   range of it, oldest first, so a claim reads the first few unsent items, never the sent ones kept 30 days;
+ * - `_chat` while unsent, `channel|chatId`: the unsent items of a chat;
  * - `_r` on an item about an announcement, `ref|id`: its items are a range;
  * - `_sent` once sent, the time: the 30 days it is kept count from it.
- * Queries also name the plain field a range stands for, so a chat id or ref holding `|` matches only itself.
+ * Queries also name the plain field a range stands for, so a ref holding `|` matches only itself.
  */
-const KEYS = ["_u", "_r", "_sent"] as const;
+const KEYS = ["_q", "_chat", "_r", "_sent"] as const;
 
 function keysOf(item: OutboxItem): Record<string, unknown> {
   const keys: Record<string, unknown> = {};
-  if (item.state === "pending" || item.state === "sending") keys._u = `${item.channel}|${item.chatId}|${item.id}`;
+  if (item.state === "pending" || item.state === "sending") {
+    // seq is a count (0, 1, …): padded, the text sorts as the number does.
+    keys._q = `${item.channel}|${item.createdAt.toISOString()}|${String(item.seq).padStart(12, "0")}|${item.id}`;
+    keys._chat = `${item.channel}|${item.chatId}`;
+  }
   if (item.ref !== null && item.ref !== undefined) keys._r = `${item.ref}|${item.id}`;
   if (item.state === "sent" && item.sentAt) keys._sent = item.sentAt;
   return keys;
@@ -105,14 +111,21 @@ export class EmbeddedOutbox implements OutboxRepository {
   private async claimNow(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
     await this.ready;
     if (Date.now() - this.sweptAt >= SWEEP_MS) await this.sweep();
-    const unsent = await findMany<Record<string, unknown>>(this.db.findAsync({ _u: startingWith(`${channel}|`), channel }, CLAIM_FIELDS));
+    // The first due items in `_q` order (nedb gives a range in its index's order and stops at the limit),
+    // then every unsent item of their chats: an earlier one holds its chat back.
+    const due = await findMany<Record<string, unknown>>(
+      this.db.findAsync({ _q: startingWith(`${channel}|`), ...dueFilter(channel, now) }, { chatId: 1 }).limit(limit * SCAN_FACTOR),
+    );
+    if (!due.length) return [];
+    const chats = [...new Set(due.map((d) => `${channel}|${d.chatId}`))];
+    const unsent = await findMany<Record<string, unknown>>(this.db.findAsync({ _chat: { $in: chats }, channel }, CLAIM_FIELDS));
     const picked = claimable(
       unsent.map((d) => ({ ...(fromDoc<ClaimFields>(d) as ClaimFields), id: String(d._id) })),
       now,
       limit,
     );
     if (!picked.length) return [];
-    // Each one only if it is still as it was found: another claim may have taken it meanwhile.
+    // Each one only if it is still as it was found: a live turn (claimChat) may have taken it meanwhile.
     const { affectedDocuments } = await this.db.updateAsync(
       { _id: { $in: picked.map((i) => i.id) }, $or: picked.map((i) => ({ _id: i.id, state: i.state, owner: i.owner, leaseUntil: i.leaseUntil })) },
       { $set: { state: "sending", owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
@@ -140,7 +153,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     await this.ready;
     const { numAffected } = await this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
-      { $set: { state: "sent", sentAt: at, _sent: at, platformId, leaseUntil: null, error: null }, $unset: { _u: true } },
+      { $set: { state: "sent", sentAt: at, _sent: at, platformId, leaseUntil: null, error: null }, $unset: { _q: true, _chat: true } },
       {},
     );
     return numAffected === 1;
@@ -158,7 +171,7 @@ export class EmbeddedOutbox implements OutboxRepository {
   async retryNow(channel: ChannelName, now: Date): Promise<void> {
     await this.ready;
     await this.db.updateAsync(
-      { _u: startingWith(`${channel}|`), channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } },
+      { _q: startingWith(`${channel}|`), channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } },
       { $set: { notBefore: now } },
       { multi: true },
     );
@@ -176,7 +189,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     await this.ready;
     await this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
-      { $set: { state: "failed", owner: null, leaseUntil: null, error }, $unset: { _u: true } },
+      { $set: { state: "failed", owner: null, leaseUntil: null, error }, $unset: { _q: true, _chat: true } },
       {},
     );
   }
@@ -189,7 +202,7 @@ export class EmbeddedOutbox implements OutboxRepository {
   async unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]> {
     await this.ready;
     const docs = await findMany<Record<string, unknown>>(
-      this.db.findAsync({ _u: startingWith(`${channel}|${chatId}|`), channel, chatId: String(chatId), state: { $in: ["pending", "sending"] } }).sort(ORDER),
+      this.db.findAsync({ _chat: `${channel}|${chatId}`, channel, chatId: String(chatId), state: { $in: ["pending", "sending"] } }).sort(ORDER),
     );
     return docs.flatMap((d) => toItem(d) ?? []);
   }
@@ -204,10 +217,9 @@ export class EmbeddedOutbox implements OutboxRepository {
 
   async depth(): Promise<{ unsent: number; oldest: Date | null }> {
     await this.ready;
-    const docs = await findMany<{ createdAt: Date }>(this.db.findAsync({ _u: startingWith("") }, { createdAt: 1 }));
-    let oldest: Date | null = null;
-    for (const { createdAt } of docs) if (oldest === null || createdAt.getTime() < oldest.getTime()) oldest = createdAt;
-    return { unsent: docs.length, oldest };
+    const unsent = { _q: startingWith("") };
+    const [first] = await findMany<{ createdAt: Date }>(this.db.findAsync(unsent, { createdAt: 1 }).sort({ createdAt: 1 }).limit(1));
+    return { unsent: await this.db.countAsync(unsent), oldest: first?.createdAt ?? null };
   }
 
   /**
@@ -218,7 +230,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     const docs = await findMany<Record<string, unknown>>(
       this.db.findAsync({
         $or: [
-          { state: { $in: ["pending", "sending"] }, _u: { $exists: false } },
+          { state: { $in: ["pending", "sending"] }, _q: { $exists: false } },
           { ref: { $gte: "" }, _r: { $exists: false } },
           { state: "sent", _sent: { $exists: false } },
         ],
