@@ -52,8 +52,8 @@ function created(a: ClaimFields, b: ClaimFields): number {
 }
 
 /**
- * The same rule over all the unsent items of a channel read at once (a store that keeps them in
- * memory): the items that are due and have no earlier unsent item in their chat, one per chat, oldest
+ * The same rule over unsent items read at once (every unsent item of the chats concerned; the embedded
+ * store): the items that are due and have no earlier unsent item in their chat, one per chat, oldest
  * first, up to `limit`. The store then takes them if they are still as found.
  */
 export function claimable<T extends ClaimFields>(unsent: T[], now: Date, limit: number): T[] {

@@ -98,7 +98,8 @@ export class EmbeddedOutbox implements OutboxRepository {
   }
 
   /**
-   * The claim rule over the channel's unsent items read at once, those claimed taken with one write.
+   * The claim rule over the first due items and the unsent items of their chats, read at once; those
+   * claimed are taken with one write.
    * Claims go one after the other (the embedded store has one process), so two at once do not both
    * pick the same items and one come back empty.
    */
