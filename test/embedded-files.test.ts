@@ -252,7 +252,11 @@ describe("embedded store files", () => {
       doc("lease-over", "8", 55, { state: "sending", attempts: 1, owner: "died", leaseUntil: ago(1) }),
     ];
     await writeFile(join(dir, "outbox.db"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
-    store = await openEmbeddedStore(dir);
+    const opened = await openEmbeddedStore(dir);
+    store = opened;
+    // Dropped by the outbox's sweep at open, not only when a query happens to read it.
+    await store.outbox.depth();
+    expect(opened.sizes()["outbox (nedb)"]).toBe(4);
     expect(await store.outbox.get("month-old")).toBeNull();
     expect(await store.outbox.countByRef("ann-1")).toEqual({ pending: 2, sending: 1, sent: 1, failed: 0 });
     expect(await store.outbox.depth()).toEqual({ unsent: 3, oldest: new Date(now - 60_000) });

@@ -17,6 +17,7 @@ export type Collection = Nedb<Record<string, unknown>>;
 export interface IndexSpec {
   fieldName: string | string[];
   unique?: boolean;
+  /** Only documents with the field. nedb leaves a date out of a sparse index (it takes it for an empty compound key): keep times there as numbers. */
   sparse?: boolean;
   expireAfterSeconds?: number;
 }

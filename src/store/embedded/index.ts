@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { PROMPT_TTL_S } from "../../domain/model/card.js";
 import type { Citizen } from "../../domain/model/citizen.js";
 import type { Logger } from "../../util/logger.js";
-import { OUTBOX_SENT_TTL_S } from "../outbox-rule.js";
 import type { Store } from "../ports.js";
 import { EmbeddedAnnouncements, EmbeddedSubscriptions } from "./announcements.js";
 import { failingFile, installAppendHandles, releaseAppendHandles, StoreWriteError } from "./append-handles.js";
@@ -55,7 +54,8 @@ const COLLECTIONS = {
     { fieldName: "_q", sparse: true },
     { fieldName: "_chat", sparse: true },
     { fieldName: "_r", sparse: true },
-    { fieldName: "_sent", sparse: true, expireAfterSeconds: OUTBOX_SENT_TTL_S },
+    // sent items are dropped after OUTBOX_SENT_TTL_S by the outbox's own sweep (outbox.ts)
+    { fieldName: "_sent", sparse: true },
   ],
   members: [{ fieldName: "telegramId", unique: true, sparse: true }],
   chats: [{ fieldName: "municipality" }],

@@ -21,7 +21,8 @@ const SWEEP_MS = 60_000;
  *   range of it, oldest first, so a claim reads the first few unsent items, never the sent ones kept 30 days;
  * - `_chat` while unsent, `channel|chatId`: the unsent items of a chat;
  * - `_r` on an item about an announcement, `ref|id`: its items are a range;
- * - `_sent` once sent, the time: the 30 days it is kept count from it.
+ * - `_sent` once sent, the time in ms (nedb leaves a date out of a sparse index): the 30 days it is kept
+ *   count from it.
  * Queries also name the plain field a range stands for, so a ref holding `|` matches only itself.
  */
 const KEYS = ["_q", "_chat", "_r", "_sent"] as const;
@@ -34,7 +35,7 @@ function keysOf(item: OutboxItem): Record<string, unknown> {
     keys._chat = `${item.channel}|${item.chatId}`;
   }
   if (item.ref !== null && item.ref !== undefined) keys._r = `${item.ref}|${item.id}`;
-  if (item.state === "sent" && item.sentAt) keys._sent = item.sentAt;
+  if (item.state === "sent" && item.sentAt) keys._sent = new Date(item.sentAt).getTime();
   return keys;
 }
 
@@ -154,7 +155,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     await this.ready;
     const { numAffected } = await this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
-      { $set: { state: "sent", sentAt: at, _sent: at, platformId, leaseUntil: null, error: null }, $unset: { _q: true, _chat: true } },
+      { $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, leaseUntil: null, error: null }, $unset: { _q: true, _chat: true } },
       {},
     );
     return numAffected === 1;
@@ -246,6 +247,6 @@ export class EmbeddedOutbox implements OutboxRepository {
   /** Drops the items sent more than 30 days ago (the `_sent` index lists them first). */
   private async sweep(): Promise<void> {
     this.sweptAt = Date.now();
-    await this.db.removeAsync({ _sent: { $lt: new Date(Date.now() - OUTBOX_SENT_TTL_S * 1000) } }, { multi: true });
+    await this.db.removeAsync({ _sent: { $lt: Date.now() - OUTBOX_SENT_TTL_S * 1000 } }, { multi: true });
   }
 }
