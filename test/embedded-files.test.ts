@@ -216,7 +216,7 @@ describe("embedded store files", () => {
     expect((await store.events.list({}, 10)).map((e) => e.id)).toEqual(["next", "lost"]);
   });
 
-  it("an earlier version's outbox file opens with its indexes made cheap: unsent items are claimed in order, counts and depth hold, 30 days still drop", async () => {
+  it("an earlier version's outbox file opens with its indexes made cheap: unsent items are claimed in order, counts, depth and receipts hold, 30 days still drop", async () => {
     const dir = await tempDir("ma-files-");
     const now = Date.now();
     const ago = (s: number) => ({ $$date: now - s * 1000 });
@@ -258,6 +258,8 @@ describe("embedded store files", () => {
     await store.outbox.depth();
     expect(opened.sizes()["outbox (nedb)"]).toBe(4);
     expect(await store.outbox.get("month-old")).toBeNull();
+    // A delivery receipt finds the item sent before the upgrade.
+    expect(await store.outbox.markReceipt("telegram", "tg-1", "delivered", null)).toBe(true);
     expect(await store.outbox.countByRef("ann-1")).toEqual({ pending: 2, sending: 1, sent: 1, failed: 0 });
     expect(await store.outbox.depth()).toEqual({ unsent: 3, oldest: new Date(now - 60_000) });
     const at = new Date(now);

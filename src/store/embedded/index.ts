@@ -54,6 +54,7 @@ const COLLECTIONS = {
     { fieldName: "_q", sparse: true },
     { fieldName: "_chat", sparse: true },
     { fieldName: "_r", sparse: true },
+    { fieldName: "_p", sparse: true },
     // sent items are dropped after OUTBOX_SENT_TTL_S by the outbox's own sweep (outbox.ts)
     { fieldName: "_sent", sparse: true },
   ],

@@ -21,11 +21,12 @@ const SWEEP_MS = 60_000;
  *   range of it, oldest first, so a claim reads the first few unsent items, never the sent ones kept 30 days;
  * - `_chat` while unsent, `channel|chatId`: the unsent items of a chat;
  * - `_r` on an item about an announcement, `ref|id`: its items are a range;
+ * - `_p` once sent with the platform's id of the message, that id: a delivery receipt finds its item;
  * - `_sent` once sent, the time in ms (nedb leaves a date out of a sparse index): the 30 days it is kept
  *   count from it.
  * Queries also name the plain field a range stands for, so a ref holding `|` matches only itself.
  */
-const KEYS = ["_q", "_chat", "_r", "_sent"] as const;
+const KEYS = ["_q", "_chat", "_r", "_p", "_sent"] as const;
 
 function keysOf(item: OutboxItem): Record<string, unknown> {
   const keys: Record<string, unknown> = {};
@@ -36,6 +37,7 @@ function keysOf(item: OutboxItem): Record<string, unknown> {
   }
   if (item.ref !== null && item.ref !== undefined) keys._r = `${item.ref}|${item.id}`;
   if (item.state === "sent" && item.sentAt) keys._sent = new Date(item.sentAt).getTime();
+  if (item.platformId) keys._p = String(item.platformId);
   return keys;
 }
 
@@ -155,7 +157,10 @@ export class EmbeddedOutbox implements OutboxRepository {
     await this.ready;
     const { numAffected } = await this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
-      { $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, leaseUntil: null, error: null }, $unset: { _q: true, _chat: true } },
+      {
+        $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, ...(platformId ? { _p: String(platformId) } : {}), leaseUntil: null, error: null },
+        $unset: { _q: true, _chat: true },
+      },
       {},
     );
     return numAffected === 1;
@@ -183,7 +188,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     await this.ready;
     const set: Record<string, unknown> = { receipt };
     if (error !== null) set.error = error;
-    const { numAffected } = await this.db.updateAsync(receiptFilter(channel, String(platformId), receipt), { $set: set }, {});
+    const { numAffected } = await this.db.updateAsync({ _p: String(platformId), ...receiptFilter(channel, String(platformId), receipt) }, { $set: set }, {});
     return numAffected === 1;
   }
 
@@ -235,6 +240,7 @@ export class EmbeddedOutbox implements OutboxRepository {
           { state: { $in: ["pending", "sending"] }, _q: { $exists: false } },
           { ref: { $gte: "" }, _r: { $exists: false } },
           { state: "sent", _sent: { $exists: false } },
+          { platformId: { $gte: "" }, _p: { $exists: false } },
         ],
       }),
     );
