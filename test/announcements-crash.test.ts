@@ -5,12 +5,12 @@
  * again on the same data: every subscriber ends with the announcement exactly once (the rows the
  * dead process held wait out their lease, 5 s here, then go).
  */
-import { afterEach, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { FakeBotApi } from "./fakes/bot-api.js";
 import { tempDir } from "./helpers/app.js";
-import { type Running, start } from "./helpers/process.js";
-import { freePort, processEnv } from "./helpers/service.js";
+import { start } from "./helpers/process.js";
+import { botProcessPerTest, freePort, processEnv } from "./helpers/service.js";
 import { scheduleAnnouncement, seedSubscribers } from "./helpers/subscribers.js";
 
 const N = 1000;
@@ -20,17 +20,11 @@ async function unsent(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return Number(/^municipio_outbox_unsent (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
 }
-let fake: FakeBotApi | undefined;
-let child: Running | undefined;
-
-afterEach(async () => {
-  child?.child.kill("SIGKILL");
-  await child?.finished;
-  await fake?.close();
-});
+const run = botProcessPerTest();
 
 it("kill -9 mid-broadcast and a restart: every subscriber gets the announcement exactly once, no losses, no duplicates", async () => {
-  fake = await FakeBotApi.start();
+  const fake = await FakeBotApi.start();
+  run.fake = fake;
   const dataDir = await tempDir("ma-ann-crash-");
   const store = await openEmbeddedStore(dataDir);
   const now = new Date();
@@ -44,26 +38,27 @@ it("kill -9 mid-broadcast and a restart: every subscriber gets the announcement 
     TELEGRAM_CHAT_INTERVAL_MS: "100",
     TELEGRAM_GROUP_MAX_PER_MINUTE: "200",
   });
-  const api = fake;
   const port = await freePort();
-  child = start("src/main.ts", [], { ...env, PORT: String(port) });
-  await api.until(() => (api.sent.length >= 300 ? true : undefined), 60_000, "300 messages before the kill");
+  let child = start("src/main.ts", [], { ...env, PORT: String(port) });
+  run.child = child;
+  await fake.until(() => (fake.sent.length >= 300 ? true : undefined), 60_000, "300 messages before the kill");
   // Sends on their way now never reach Telegram; once every send Telegram answered is recorded as sent
   // (the bot's /metrics counts the rest as unsent), SIGKILL. The instant between Telegram's answer and
   // that record is the one no bot can close (README); the test waits it out instead of guessing its length.
-  api.holdSends();
-  await vi.waitFor(async () => expect(await unsent(port)).toBe(N - api.sent.length), { timeout: 30_000, interval: 100 });
+  fake.holdSends();
+  await vi.waitFor(async () => expect(await unsent(port)).toBe(N - fake.sent.length), { timeout: 30_000, interval: 100 });
   child.child.kill("SIGKILL");
   await child.finished;
-  api.releaseSends();
-  const before = api.sent.length;
+  fake.releaseSends();
+  const before = fake.sent.length;
   expect(before).toBeLessThan(N);
 
   child = start("src/main.ts", [], env);
-  await api.until(() => (api.countsByChat().size >= N ? true : undefined), 90_000, `all ${N} subscribers`);
+  run.child = child;
+  await fake.until(() => (fake.countsByChat().size >= N ? true : undefined), 90_000, `all ${N} subscribers`);
   await new Promise((r) => setTimeout(r, 1000));
-  const counts = [...api.countsByChat().values()];
+  const counts = [...fake.countsByChat().values()];
   expect(counts.length).toBe(N);
   expect(counts.filter((n) => n !== 1)).toEqual([]);
-  expect(api.tooMany).toBe(0);
+  expect(fake.tooMany).toBe(0);
 }, 180_000);

@@ -5,26 +5,20 @@
  * update is being handled, its reply on its way: started again, it gets the update from Telegram
  * again and answers it, once.
  */
-import { afterEach, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { FakeBotApi } from "./fakes/bot-api.js";
 import { tempDir } from "./helpers/app.js";
-import { type Running, start } from "./helpers/process.js";
-import { processEnv } from "./helpers/service.js";
+import { start } from "./helpers/process.js";
+import { botProcessPerTest, processEnv } from "./helpers/service.js";
 
-let fake: FakeBotApi | undefined;
-let child: Running | undefined;
-
-afterEach(async () => {
-  child?.child.kill("SIGKILL");
-  await child?.finished;
-  await fake?.close();
-});
+const run = botProcessPerTest();
 
 it("a group update being handled when the process is killed is not confirmed to Telegram: after a restart it is answered, once", async () => {
-  fake = await FakeBotApi.start();
-  const api = fake;
+  const api = await FakeBotApi.start();
+  run.fake = api;
   const env = processEnv(await tempDir("ma-poll-crash-"), api);
-  child = start("src/main.ts", [], env);
+  let child = start("src/main.ts", [], env);
+  run.child = child;
   await vi.waitFor(() => expect(api.callsOf("getUpdates").length).toBeGreaterThan(0), { timeout: 30_000, interval: 50 });
 
   const group = { id: -100200999, type: "supergroup", title: "Vecinos de la colonia" };
@@ -43,6 +37,7 @@ it("a group update being handled when the process is killed is not confirmed to 
   expect(api.sent.filter((m) => m.chat_id === group.id)).toHaveLength(0);
 
   child = start("src/main.ts", [], env);
+  run.child = child;
   await api.until(() => (api.sent.some((m) => m.chat_id === group.id) ? true : undefined), 30_000, "the group answered after the restart");
   await new Promise((r) => setTimeout(r, 1000));
   expect(api.sent.filter((m) => m.chat_id === group.id)).toHaveLength(1);

@@ -11,6 +11,7 @@ import { createLogger } from "../../src/util/logger.js";
 import { FakeBotApi } from "../fakes/bot-api.js";
 import { FakeWhatsApp } from "../fakes/whatsapp.js";
 import { tempDir } from "./app.js";
+import type { Running } from "./process.js";
 
 /** Log lines the bot wrote, parsed. */
 export class LogLines extends Writable {
@@ -199,4 +200,23 @@ export function telegramAndWhatsAppPerFile(): { readonly fake: FakeBotApi; reado
       return current().bot;
     },
   };
+}
+
+/** The fake Bot API and the bot process (`npm start`) a test started; both stopped after it, the process with SIGKILL. */
+export interface BotProcess {
+  fake?: FakeBotApi;
+  child?: Running;
+}
+
+/** A place for each test's fake Bot API and bot process, stopped after the test. */
+export function botProcessPerTest(): BotProcess {
+  const current: BotProcess = {};
+  afterEach(async () => {
+    current.child?.child.kill("SIGKILL");
+    await current.child?.finished;
+    await current.fake?.close();
+    current.child = undefined;
+    current.fake = undefined;
+  });
+  return current;
 }
