@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { recordEvent } from "../src/domain/model/events.js";
 import { installAppendHandles, releaseAppendHandles, StoreWriteError } from "../src/store/embedded/append-handles.js";
 import { openCollection } from "../src/store/embedded/collection.js";
+import type { EmbeddedEvents } from "../src/store/embedded/events.js";
 import { StoreFileError } from "../src/store/embedded/data-file.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import type { Store } from "../src/store/ports.js";
@@ -197,6 +198,35 @@ describe("embedded store files", () => {
     ]);
     expect((await store.events.list({ report: "r2" }, 10)).map((e) => e.id)).toEqual(["e5", "e4"]);
   });
+
+  it("a compaction of the audit trail keeps an entry handed over just before it, and copes with 150,000 entries", async () => {
+    const dir = await tempDir("ma-files-");
+    const at = Date.UTC(2026, 10, 1);
+    const line = (n: number, citizen: string | null) =>
+      JSON.stringify({ _id: `e${n}`, type: "note_added", at: { $$date: at + n }, actor: "m1", report: `r${n}`, municipality: "15054", citizen, data: { n } });
+    // 150,000 entries and one changed twice (the last line wins): the file holds a line to drop.
+    const lines = Array.from({ length: 150_000 }, (_, n) => line(n, null));
+    lines.push(line(7, "p:forgotten"), line(7, null));
+    await writeFile(join(dir, "events.db"), `${lines.join("\n")}\n`);
+    const opened = await openEmbeddedStore(dir);
+    store = opened;
+    const events = opened.events as EmbeddedEvents;
+    const late = recordEvent({ type: "note_added", report: "r-late", municipality: "15106" }, "late", new Date(at + 200_000), "m1");
+    // Handed over, not yet written, when the compaction starts.
+    const appended = events.append([late]);
+    await events.compact();
+    await appended;
+    expect((await events.list({ report: "r-late" }, 10)).map((e) => e.id)).toEqual(["late"]);
+    expect((await events.list({ report: "r7" }, 10)).map((e) => e.data.n)).toEqual([7]);
+    expect((await events.list({}, 2)).map((e) => e.id)).toEqual(["late", "e149999"]);
+    const file = await readFile(join(dir, "events.db"), "utf8");
+    expect(file).not.toContain("p:forgotten");
+    expect(file.trimEnd().split("\n")).toHaveLength(150_001);
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    expect((await store.events.list({ report: "r-late" }, 10)).map((e) => e.id)).toEqual(["late"]);
+    expect(await store.events.list({ report: "r149999" }, 10)).toHaveLength(1);
+  }, 60_000);
 
   it("an audit entry whose write a full disk cut short is not kept, and the next one is read back whole", async () => {
     const dir = await tempDir("ma-files-");

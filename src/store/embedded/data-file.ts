@@ -164,12 +164,20 @@ export async function readDocumentLines(text: AsyncIterable<unknown>, on: LineHa
   return { lines, corrupt };
 }
 
+/** A line of a file, where it starts and its length (bytes, without the line break). */
+export interface LineAt {
+  line: string;
+  at: number;
+  bytes: number;
+}
+
 /**
- * Reads a collection's file as raw lines with where each starts and its length (bytes), for a collection that keeps
- * positions instead of documents (events.ts). A line break is one byte in UTF-8, never part of another
- * character, so lines are cut on bytes and decoded one by one. A missing file has no lines.
+ * Reads a collection's file as raw lines with where each starts and its length (bytes), for a
+ * collection that keeps positions instead of documents (events.ts): the lines of each megabyte read,
+ * in order. A line break is one byte in UTF-8, never part of another character, so lines are cut on
+ * bytes and decoded one by one. A missing file has no lines.
  */
-export async function readLinesAt(file: string, each: (line: string, at: number, bytes: number) => void): Promise<void> {
+export async function* linesAt(file: string): AsyncGenerator<LineAt[]> {
   let handle: FileHandle;
   try {
     handle = await open(file, "r");
@@ -185,16 +193,18 @@ export async function readLinesAt(file: string, each: (line: string, at: number,
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
       if (bytesRead === 0) break;
       const chunk = rest.length ? Buffer.concat([rest, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      const lines: LineAt[] = [];
       let start = 0;
       for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
-        if (end > start) each(chunk.toString("utf8", start, end), restAt + start, end - start);
+        if (end > start) lines.push({ line: chunk.toString("utf8", start, end), at: restAt + start, bytes: end - start });
         start = end + 1;
       }
       rest = Buffer.from(chunk.subarray(start));
       restAt += start;
       at += bytesRead;
+      yield lines;
     }
-    if (rest.length) each(rest.toString("utf8"), restAt, rest.length);
+    if (rest.length) yield [{ line: rest.toString("utf8"), at: restAt, bytes: rest.length }];
   } finally {
     await handle.close();
   }

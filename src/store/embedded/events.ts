@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { RecordedEvent } from "../../domain/model/events.js";
 import type { Logger } from "../../util/logger.js";
 import type { EventRepository } from "../ports.js";
-import { checkDataFile, parseDocument, readLinesAt, StoreFileError } from "./data-file.js";
+import { checkDataFile, linesAt, parseDocument, StoreFileError } from "./data-file.js";
 import { dateJson, JournalFile } from "./journal.js";
 
 type Filter = Parameters<EventRepository["list"]>[0];
@@ -51,7 +51,7 @@ export class EmbeddedEvents implements EventRepository {
   private stale = 0;
   /** A compaction under way: lines are read once it is done (until then, positions are the old file's). */
   private compacting: Promise<void> | null = null;
-  /** The same strings (municipality keys, types, reports) held once. */
+  /** The same strings (types, municipality keys: a few hundred) held once. */
   private readonly strings = new Map<string, string>();
 
   /** `dir` null: memory only (benchmarks). */
@@ -75,32 +75,12 @@ export class EmbeddedEvents implements EventRepository {
     await checkDataFile(file, logger);
     let lines = 0;
     let corrupt = 0;
-    await readLinesAt(file, (line, pos, bytes) => {
-      lines++;
-      let doc: Record<string, unknown>;
-      try {
-        doc = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        corrupt++;
-        return;
+    for await (const chunk of linesAt(file)) {
+      for (const { line, at, bytes } of chunk) {
+        lines++;
+        if (!this.take(line, at, bytes)) corrupt++;
       }
-      if (doc === null || typeof doc !== "object") corrupt++;
-      else if (doc._id == null) {
-        if (doc.$$indexCreated != null || typeof doc.$$indexRemoved === "string") this.stale++;
-        else corrupt++;
-      } else if (doc.$$deleted === true) {
-        this.stale++;
-        if (this.byId.delete(String(doc._id))) this.stale++;
-      } else {
-        const at = (doc.at as { $$date?: unknown } | null)?.$$date;
-        if (typeof at !== "number") corrupt++;
-        else {
-          const entry = this.entry(doc, at, pos, bytes);
-          if (this.byId.has(entry.id)) this.stale++;
-          this.byId.set(entry.id, entry);
-        }
-      }
-    });
+    }
     if (corrupt) {
       throw new StoreFileError(
         `${file}: ${corrupt} of ${lines} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
@@ -113,11 +93,35 @@ export class EmbeddedEvents implements EventRepository {
     }
   }
 
+  /** One line of the file as it is read at start; false when it is not a whole document. */
+  private take(line: string, pos: number, bytes: number): boolean {
+    let doc: Record<string, unknown>;
+    try {
+      doc = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return false;
+    }
+    if (doc === null || typeof doc !== "object") return false;
+    if (doc._id == null) {
+      if (doc.$$indexCreated == null && typeof doc.$$indexRemoved !== "string") return false;
+      this.stale++;
+    } else if (doc.$$deleted === true) {
+      this.stale++;
+      if (this.byId.delete(String(doc._id))) this.stale++;
+    } else {
+      const at = (doc.at as { $$date?: unknown } | null)?.$$date;
+      if (typeof at !== "number") return false;
+      const entry = this.entry(doc, at, pos, bytes);
+      if (this.byId.has(entry.id)) this.stale++;
+      this.byId.set(entry.id, entry);
+    }
+    return true;
+  }
+
   async append(events: RecordedEvent[]): Promise<void> {
     for (const event of events) {
       const id = String(event.id);
-      const under = this.writing.get(id);
-      if (under) await under.catch(() => undefined);
+      for (let under = this.writing.get(id); under; under = this.writing.get(id)) await under.catch(() => undefined);
       if (this.byId.has(id)) continue;
       const { id: _, ...rest } = event;
       const line = this.line(id, rest);
@@ -180,18 +184,18 @@ export class EmbeddedEvents implements EventRepository {
     return changed;
   }
 
-  /** Rewrites the file with the current line of each entry, when it holds others. */
+  /**
+   * Rewrites the file with the current line of each entry, when it holds others (a citizen forgotten):
+   * the lines are copied from the old file as it is read, never all held at once.
+   */
   async compact(): Promise<void> {
-    if (this.journal.file === null || this.stale === 0 || this.compacting) return;
-    const entries = [...this.byId.values()].sort((a, b) => a.pos - b.pos);
+    const file = this.journal.file;
+    if (file === null || this.stale === 0 || this.compacting) return;
+    const moved = new Map<Entry, number>();
     this.compacting = this.journal.compact(
-      () => this.readLines(entries),
+      () => this.liveLines(file, moved),
       () => {
-        let pos = 0;
-        for (const entry of entries) {
-          entry.pos = pos;
-          pos += entry.len + 1;
-        }
+        for (const [entry, pos] of moved) entry.pos = pos;
         this.stale = 0;
       },
     );
@@ -202,13 +206,34 @@ export class EmbeddedEvents implements EventRepository {
     }
   }
 
+  /**
+   * The lines the entries point at, in the file's order, and where each will be in the rewritten file.
+   * Read once the lines waiting were written (the journal's compaction flushes first); nothing changes
+   * an entry's line until the compaction ends.
+   */
+  private async *liveLines(file: string, moved: Map<Entry, number>): AsyncGenerator<string> {
+    const live = new Map<number, Entry>();
+    for (const entry of this.byId.values()) live.set(entry.pos, entry);
+    let pos = 0;
+    for await (const chunk of linesAt(file)) {
+      for (const { line, at } of chunk) {
+        const entry = live.get(at);
+        if (!entry) continue;
+        moved.set(entry, pos);
+        pos += entry.len + 1;
+        yield line;
+      }
+    }
+    if (moved.size !== live.size) throw new StoreFileError(`${file}: ${live.size - moved.size} audit entries are not where they were written; not compacted`);
+  }
+
   /** Writes `doc` (the entry with another citizen) as the entry's new line; once written the entry points at it. */
   private async change(entry: Entry, doc: RecordedEvent): Promise<void> {
     const { id, ...rest } = doc;
     const line = this.line(id, rest);
     await this.journal.write(line, (pos) => {
       this.unindex("citizen", entry);
-      entry.citizen = typeof doc.citizen === "string" ? this.string(doc.citizen) : null;
+      entry.citizen = typeof doc.citizen === "string" ? doc.citizen : null;
       this.index("citizen", entry);
       entry.pos = pos;
       entry.len = Buffer.byteLength(line);
@@ -232,7 +257,7 @@ export class EmbeddedEvents implements EventRepository {
     if (file === null || !entries.length) return entries.map((e) => e.line ?? "");
     const fd = openSync(file, "r");
     try {
-      const buffer = Buffer.alloc(Math.max(...entries.map((e) => e.len)));
+      const buffer = Buffer.alloc(entries.reduce((most, e) => Math.max(most, e.len), 0));
       return entries.map((entry) => {
         const read = readSync(fd, buffer, 0, entry.len, entry.pos);
         return buffer.toString("utf8", 0, read);
@@ -243,14 +268,15 @@ export class EmbeddedEvents implements EventRepository {
   }
 
   private entry(doc: Record<string, unknown>, at: number, pos: number, len: number, line?: string): Entry {
-    const key = (value: unknown) => (typeof value === "string" ? this.string(value) : null);
+    const text = (value: unknown) => (typeof value === "string" ? value : null);
     return {
       id: String(doc._id),
       at,
       type: this.string(String(doc.type)),
-      report: key(doc.report),
-      municipality: key(doc.municipality),
-      citizen: key(doc.citizen),
+      report: text(doc.report),
+      municipality: typeof doc.municipality === "string" ? this.string(doc.municipality) : null,
+      // Never kept beyond its entry: a citizen forgotten leaves nothing of theirs in memory.
+      citizen: text(doc.citizen),
       pos,
       len,
       ...(this.journal.file === null && line !== undefined ? { line } : {}),

@@ -15,7 +15,7 @@
  * as nedb does); lines handed over meanwhile wait and go to the new file after it.
  */
 
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Logger } from "../../util/logger.js";
 import { appendLines } from "./append-handles.js";
@@ -23,7 +23,8 @@ import { checkDataFile, readDocumentLines, StoreFileError } from "./data-file.js
 
 const require = createRequire(import.meta.url);
 const storage = require("@seald-io/nedb/lib/storage.js") as {
-  crashSafeWriteFileLinesAsync(file: string, lines: string[]): Promise<void>;
+  /** `lines`: anything stream.Readable.from takes (an array, or lines made as they are written). */
+  crashSafeWriteFileLinesAsync(file: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void>;
 };
 
 interface Pending {
@@ -99,18 +100,33 @@ export class JournalFile {
    * meanwhile wait). `written` runs once the new file is in place, before any waiting line goes to it.
    * A failure leaves the old file as it was, and throws.
    */
-  async compact(snapshot: () => string[] | Promise<string[]>, written?: () => void): Promise<void> {
+  async compact(snapshot: () => string[] | Promise<string[]> | AsyncIterable<string>, written?: () => void): Promise<void> {
     if (this.file === null || this.compacting) return;
+    const file = this.file;
     // Lines waiting for the next write go first: the snapshot is taken from memory, which holds only what was written.
     this.flush();
     this.compacting = true;
+    const before = inode(file);
     try {
-      await storage.crashSafeWriteFileLinesAsync(this.file, await snapshot());
+      await storage.crashSafeWriteFileLinesAsync(file, await snapshot());
       written?.();
+    } catch (err) {
+      // Failed after the new file was renamed over the old one (syncing the folder): it is the file now.
+      if (inode(file) !== before) written?.();
+      throw err;
     } finally {
       this.compacting = false;
       if (this.queue.length) this.schedule();
     }
+  }
+}
+
+/** The file's inode (another after a rename over it); undefined when there is none. */
+function inode(file: string): number | undefined {
+  try {
+    return statSync(file).ino;
+  } catch {
+    return undefined;
   }
 }
 
