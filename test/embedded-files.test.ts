@@ -275,7 +275,7 @@ describe("embedded store files", () => {
       { $$indexCreated: { fieldName: "chatId", unique: false, sparse: false } },
       { $$indexCreated: { fieldName: "ref", unique: false, sparse: false } },
       { $$indexCreated: { fieldName: "sentAt", unique: false, sparse: false, expireAfterSeconds: 30 * 24 * 3600 } },
-      doc("sent", "5", 7200, { state: "sent", attempts: 1, sentAt: ago(3600), platformId: "tg-1" }),
+      doc("sent", "5215550000005@c.us", 7200, { channel: "whatsapp", state: "sent", attempts: 1, sentAt: ago(3600), platformId: "wamid.1" }),
       doc("month-old", "6", 32 * 24 * 3600, { state: "sent", attempts: 1, sentAt: ago(31 * 24 * 3600), ref: null, kind: "notice" }),
       doc("first", "7", 60),
       doc("behind", "7", 50),
@@ -289,7 +289,7 @@ describe("embedded store files", () => {
     expect(opened.sizes()["outbox (nedb)"]).toBe(4);
     expect(await store.outbox.get("month-old")).toBeNull();
     // A delivery receipt finds the item sent before the upgrade.
-    expect(await store.outbox.markReceipt("telegram", "tg-1", "delivered", null)).toBe(true);
+    expect(await store.outbox.markReceipt("whatsapp", "wamid.1", "delivered", null)).toBe(true);
     expect(await store.outbox.countByRef("ann-1")).toEqual({ pending: 2, sending: 1, sent: 1, failed: 0 });
     expect(await store.outbox.depth()).toEqual({ unsent: 3, oldest: new Date(now - 60_000) });
     const at = new Date(now);

@@ -228,6 +228,23 @@ describe("whatsapp", () => {
     expect(b - a).toBeGreaterThanOrEqual(100);
   });
 
+  it("a WhatsApp Web client that cannot be made (whatsapp-web.js missing): one clear line, and the bot runs", async () => {
+    bot = await runBot(
+      { WHATSAPP_ENABLED: "true", CHROMIUM_PATH: await fakeChromium(), ADMIN_TOKEN },
+      {
+        service: {
+          whatsappClient: async () => {
+            throw new Error("Cannot find package 'whatsapp-web.js'");
+          },
+          printQr: () => {},
+        },
+      },
+    );
+    expect(bot.logs.lines.filter((l) => l.msg === "whatsapp off: cannot make a WhatsApp Web client")).toHaveLength(1);
+    expect(bot.service.whatsapp?.state).toBe("off");
+    expect((await bot.service.server.inject({ url: "/healthz" })).statusCode).toBe(200);
+  });
+
   it("without Chromium: one clear line, and the other channels keep running", async () => {
     bot = await start({ CHROMIUM_PATH: "/nonexistent/chromium" });
     await new Promise((r) => setTimeout(r, 50));

@@ -336,7 +336,7 @@ export class TelegramChannel {
   /** Waits (at most UNJOURNALED_WAIT_MS, or until the call is aborted) for the updates fetched without a journal to be handled. */
   private async untilHandled(signal: AbortSignal | undefined): Promise<void> {
     const pending = this.unjournaledDone.splice(0);
-    if (!pending.length) return;
+    if (!pending.length || signal?.aborted) return;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<"late">((resolve) => {
       timer = setTimeout(() => resolve("late"), UNJOURNALED_WAIT_MS);

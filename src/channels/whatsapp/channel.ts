@@ -101,7 +101,15 @@ export class WhatsAppChannel {
   private async connect(): Promise<void> {
     const { config, logger, createClient, sessionFiles } = this.options;
     this.status = "starting";
-    const client = await createClient({ chromiumPath: config.CHROMIUM_PATH, dataDir: config.DATA_DIR, sessionFiles, logger });
+    let client: WhatsAppClient;
+    try {
+      client = await createClient({ chromiumPath: config.CHROMIUM_PATH, dataDir: config.DATA_DIR, sessionFiles, logger });
+    } catch (err) {
+      // whatsapp-web.js could not be loaded or made a client: the channel stays off, the rest runs.
+      this.status = "off";
+      logger.error({ channel: "whatsapp", reason: errorInfo(err).message }, "whatsapp off: cannot make a WhatsApp Web client");
+      return;
+    }
     if (this.stopped) {
       await client.destroy().catch(() => undefined);
       return;

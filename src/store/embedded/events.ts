@@ -190,7 +190,12 @@ export class EmbeddedEvents implements EventRepository {
    */
   async compact(): Promise<void> {
     const file = this.journal.file;
-    if (file === null || this.stale === 0 || this.compacting) return;
+    if (file === null || this.compacting) return;
+    if (this.stale === 0) {
+      // Nothing to rewrite; what was handed over is written now (the store may be closing).
+      this.journal.drain();
+      return;
+    }
     const moved = new Map<Entry, number>();
     this.compacting = this.journal.compact(
       () => this.liveLines(file, moved),

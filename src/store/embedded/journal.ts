@@ -68,6 +68,11 @@ export class JournalFile {
     setImmediate(() => this.flush());
   }
 
+  /** Writes the lines handed over so far now, instead of at the next turn of the event loop (a store closing). */
+  drain(): void {
+    this.flush();
+  }
+
   private flush(): void {
     this.scheduled = false;
     if (this.compacting || !this.queue.length || this.file === null) return;

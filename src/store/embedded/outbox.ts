@@ -11,6 +11,10 @@ const CLAIM_FIELDS = { chatId: 1, state: 1, notBefore: 1, owner: 1, leaseUntil: 
 
 /** How often sent items past their 30 days are dropped (nedb drops them only when a query reads them). */
 const SWEEP_MS = 60_000;
+/** Sent items dropped per write. */
+const SWEEP_PAGE = 2000;
+/** Channels whose platform tells the bot what became of a message (delivered, read): their items are found by the platform's id. */
+const RECEIPTS = new Set<string>(["whatsapp"]);
 
 /**
  * Keys only this store keeps beside an item. nedb keeps one list per indexed value and every update of
@@ -21,7 +25,8 @@ const SWEEP_MS = 60_000;
  *   range of it, oldest first, so a claim reads the first few unsent items, never the sent ones kept 30 days;
  * - `_chat` while unsent, `channel|chatId`: the unsent items of a chat;
  * - `_r` on an item about an announcement, `ref|id`: its items are a range;
- * - `_p` once sent with the platform's id of the message, that id: a delivery receipt finds its item;
+ * - `_p` once sent on a channel with delivery receipts (WhatsApp), the platform's id of the message (unique
+ *   there; Telegram's restart in each chat, and it sends no receipts): a receipt finds its item;
  * - `_sent` once sent, the time in ms (nedb leaves a date out of a sparse index): the 30 days it is kept
  *   count from it.
  * Queries also name the plain field a range stands for, so a ref holding `|` matches only itself.
@@ -37,7 +42,7 @@ function keysOf(item: OutboxItem): Record<string, unknown> {
   }
   if (item.ref !== null && item.ref !== undefined) keys._r = `${item.ref}|${item.id}`;
   if (item.state === "sent" && item.sentAt) keys._sent = new Date(item.sentAt).getTime();
-  if (item.platformId) keys._p = String(item.platformId);
+  if (item.platformId && RECEIPTS.has(item.channel)) keys._p = String(item.platformId);
   return keys;
 }
 
@@ -65,7 +70,8 @@ export class EmbeddedOutbox implements OutboxRepository {
   private claiming: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly db: Collection) {
-    this.ready = this.addKeys().then(() => this.sweep());
+    // A sweep that fails is tried again by the next claim; the keys are what every operation needs.
+    this.ready = this.addKeys().then(() => this.sweep().catch(() => undefined));
     // A failure is thrown by the first operation that waits for it.
     this.ready.catch(() => undefined);
   }
@@ -155,10 +161,11 @@ export class EmbeddedOutbox implements OutboxRepository {
 
   async markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean> {
     await this.ready;
+    const receipts = platformId !== null && RECEIPTS.has(String((await this.db.findOneAsync({ _id: String(id) }, { channel: 1 }))?.channel));
     const { numAffected } = await this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
       {
-        $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, ...(platformId ? { _p: String(platformId) } : {}), leaseUntil: null, error: null },
+        $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, ...(receipts ? { _p: String(platformId) } : {}), leaseUntil: null, error: null },
         $unset: { _q: true, _chat: true },
       },
       {},
@@ -240,7 +247,7 @@ export class EmbeddedOutbox implements OutboxRepository {
           { state: { $in: ["pending", "sending"] }, _q: { $exists: false } },
           { ref: { $gte: "" }, _r: { $exists: false } },
           { state: "sent", _sent: { $exists: false } },
-          { platformId: { $gte: "" }, _p: { $exists: false } },
+          { channel: { $in: [...RECEIPTS] }, platformId: { $gte: "" }, _p: { $exists: false } },
         ],
       }),
     );
@@ -253,6 +260,13 @@ export class EmbeddedOutbox implements OutboxRepository {
   /** Drops the items sent more than 30 days ago (the `_sent` index lists them first). */
   private async sweep(): Promise<void> {
     this.sweptAt = Date.now();
-    await this.db.removeAsync({ _sent: { $lt: Date.now() - OUTBOX_SENT_TTL_S * 1000 } }, { multi: true });
+    const before = Date.now() - OUTBOX_SENT_TTL_S * 1000;
+    // A page at a time: nedb's remove copies its candidates onto the stack (a few hundred thousand overflow it).
+    for (;;) {
+      const page = await findMany<{ _id: string }>(this.db.findAsync({ _sent: { $lt: before } }, { _id: 1 }).limit(SWEEP_PAGE));
+      if (!page.length) return;
+      await this.db.removeAsync({ _id: { $in: page.map((d) => d._id) } }, { multi: true });
+      if (page.length < SWEEP_PAGE) return;
+    }
   }
 }
