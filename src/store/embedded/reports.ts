@@ -55,20 +55,6 @@ function toSummary(doc: Record<string, unknown>): ReportSummary {
   return { ...r, history: r.history ?? [] };
 }
 
-/** The `limit` documents created last, newest first (ties: the later in `docs` first, as stored). */
-function newest(docs: Record<string, unknown>[], limit: number): Record<string, unknown>[] {
-  const time = (d: Record<string, unknown>) => new Date(d.createdAt as Date).getTime();
-  const kept: Record<string, unknown>[] = [];
-  for (const doc of docs) {
-    if (kept.length === limit && time(doc) < time(kept[kept.length - 1])) continue;
-    let at = kept.length;
-    while (at > 0 && time(kept[at - 1]) <= time(doc)) at--;
-    kept.splice(at, 0, doc);
-    if (kept.length > limit) kept.pop();
-  }
-  return kept;
-}
-
 export class EmbeddedReports implements ReportRepository {
   constructor(private readonly db: Collection) {}
 
@@ -202,9 +188,8 @@ export class EmbeddedReports implements ReportRepository {
       query.category = String(q.category);
       // nedb narrows by the last indexed equality of a query: the municipality's reports of the category.
       query._mc = `${query.municipality}|${query.category}`;
-      // The newest few picked in one pass: nedb would sort every match with its own comparison first.
-      const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query));
-      return newest(docs, q.limit).map((d) => toReport(d) as Report);
+      const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query).sort({ createdAt: -1 }).limit(q.limit));
+      return docs.map((d) => toReport(d) as Report);
     }
     // A box around the point narrows the reports of the category (the index nedb uses); the distance decides.
     const { point, meters } = q.where;
