@@ -47,6 +47,25 @@ describe("language understanding", () => {
     expect(slip.entities.municipality).toMatchObject({ value: "15033", exact: false });
   });
 
+  it("a municipality's name right after a street word is the street's: «avenida Morelos» is not Morelos", async () => {
+    const municipality = async (text: string, lang: "es-MX" | "en" = "es-MX") => (await understander.understand(text, lang)).entities.municipality?.value;
+    const morelos = await municipality("hay un bache en morelos");
+    expect(morelos).toBeDefined();
+    for (const text of [
+      "Avenida Morelos 120, colonia Centro",
+      "hay un bache en av. Morelos",
+      "fuga en la calle Morelos esquina con Hidalgo",
+      "en la colonia Morelos",
+      "esquina con morelos",
+    ]) {
+      expect(await municipality(text), text).toBeUndefined();
+    }
+    // The town after the street is still read.
+    expect(await municipality("bache en avenida Morelos, Metepec")).toBe("15054");
+    expect(await municipality("pothole on Morelos avenue in Toluca", "en")).toBe("15106");
+    expect(await municipality("a pothole on avenue Morelos", "en")).toBeUndefined();
+  });
+
   it("a message of emoji means the intent they stand for, and nothing else means nothing", async () => {
     expect((await understander.understand("👍", "es-MX")).intents).toEqual([{ name: "yes", score: 1 }]);
     expect((await understander.understand("🆘", "en")).intents).toEqual([{ name: "emergency", score: 1 }]);

@@ -1,7 +1,8 @@
 /**
  * The corpora the understanding learns from: data per language in locales/<lang>/nlu/, reviewed like
  * texts. intents.yaml (intent → phrases), entities.yaml (entity → value → words), emoji.yaml
- * (intent → emoji). Entity words and emoji of every language are merged: they work in any language.
+ * (intent → emoji), streets.yaml (the words that make the name after them a street's). Entity words,
+ * emoji and street words of every language are merged: they work in any language.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
 const intentsSchema = z.record(name, phrases);
 const entitiesSchema = z.record(name, z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases));
 const emojiSchema = z.record(name, phrases);
+const streetsSchema = z.strictObject({ before_a_name: phrases });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -23,6 +25,8 @@ export interface Corpus {
   entities: Record<string, Record<string, string[]>>;
   /** Intent → the emoji that alone express it. */
   emoji: Record<string, string[]>;
+  /** Words after which a name is a street's or a neighbourhood's ("avenida Morelos"), not a municipality's. */
+  streetWords: string[];
 }
 
 /** The folder of one language's corpus. */
@@ -34,7 +38,7 @@ function merge(into: Record<string, string[]>, from: Record<string, string[]>): 
 
 /** Reads and checks every language's corpus; a bad file stops start-up naming the file and the path. */
 export function loadCorpus(localesDir: string): Corpus {
-  const corpus: Corpus = { intents: {} as Corpus["intents"], entities: {}, emoji: {} };
+  const corpus: Corpus = { intents: {} as Corpus["intents"], entities: {}, emoji: {}, streetWords: [] };
   for (const lang of LANGUAGES) {
     const dir = corpusDir(localesDir, lang);
     corpus.intents[lang] = readConfigFile(join(dir, "intents.yaml"), intentsSchema);
@@ -47,6 +51,8 @@ export function loadCorpus(localesDir: string): Corpus {
     }
     const emoji = join(dir, "emoji.yaml");
     if (existsSync(emoji)) merge(corpus.emoji, readConfigFile(emoji, emojiSchema));
+    const streets = join(dir, "streets.yaml");
+    if (existsSync(streets)) corpus.streetWords = [...new Set([...corpus.streetWords, ...readConfigFile(streets, streetsSchema).before_a_name])];
   }
   return corpus;
 }

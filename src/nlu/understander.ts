@@ -110,6 +110,8 @@ export class Understander {
   private readonly wordsOf = new Map<string, string[]>();
   /** nlp.js keeps every text it reads for an hour: forgotten once read (nlpjs-memory.ts). */
   private readonly forgetTexts: (words?: "and words") => void;
+  /** Words after which a name is a street's (streets.yaml), normalised. */
+  private readonly streetWords: ReadonlySet<string>;
 
   private constructor(
     private readonly nlp: Nlp,
@@ -119,6 +121,7 @@ export class Understander {
     this.forgetTexts = textForgetter(nlp);
     this.rules = nlp.ner.getRules("*").filter((r) => r.type === "enum");
     for (const [intent, list] of Object.entries(options.corpus.emoji)) for (const e of list) this.emoji.set(e.replace(/\ufe0f/g, ""), intent);
+    this.streetWords = new Set(options.corpus.streetWords.map(normalize));
   }
 
   /** Trains a model on the corpora (a second or so; see bench/nlu.ts). */
@@ -258,7 +261,15 @@ export class Understander {
       const start = m.index ?? 0;
       edges.push({ entity: "folio", type: "regex", utteranceText: m[0], accuracy: 1, start, end: start + m[0].length - 1, len: m[0].length });
     }
-    return this.choose(edges);
+    return this.choose(edges.filter((e) => e.entity !== "municipality" || !this.afterStreetWord(utterance, e.start)));
+  }
+
+  /** Whether the text just before `start` is a street word ("avenida Morelos": a street, not the municipality). */
+  private afterStreetWord(utterance: string, start: number): boolean {
+    if (!this.streetWords.size || start === 0) return false;
+    const before = normalize(utterance.slice(Math.max(0, start - 40), start)).split(" ");
+    const last = before.at(-1) ?? "";
+    return this.streetWords.has(last) || (before.length > 1 && this.streetWords.has(`${before.at(-2)} ${last}`));
   }
 
   /**
