@@ -13,11 +13,6 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, logDestination(config.LOG_FORMAT));
   const service = await startService(config, { logger });
-  const { store } = service.app;
-  logger.info(
-    { store: store.kind, dataDir: store.kind === "embedded" ? config.DATA_DIR : undefined, channels: service.channels() },
-    "municipio abierto started",
-  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -35,6 +30,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  // Said once the signals are heard: whoever waits for this line (a supervisor, a test) may stop the bot at once.
+  const { store } = service.app;
+  logger.info(
+    { store: store.kind, dataDir: store.kind === "embedded" ? config.DATA_DIR : undefined, channels: service.channels() },
+    "municipio abierto started",
+  );
 }
 
 main().catch((err: Error) => {
