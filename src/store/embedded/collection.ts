@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type NedbModule from "@seald-io/nedb";
 import type { Logger } from "../../util/logger.js";
-import { checkDataFile, StoreFileError } from "./data-file.js";
+import { checkDataFile, damagedFile } from "./data-file.js";
 import { installInPlaceIndexRemoval } from "./index-trees.js";
 
 type Nedb<T> = InstanceType<typeof NedbModule.default<T>>;
@@ -42,9 +42,7 @@ export async function openCollection(dir: string | null, name: string, indexes: 
   } catch (err) {
     const damaged = err as { corruptItems?: number; dataLength?: number };
     if (damaged.corruptItems === undefined) throw err;
-    throw new StoreFileError(
-      `${filename}: ${damaged.corruptItems} of ${damaged.dataLength} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
-    );
+    throw damagedFile(filename, damaged.corruptItems, damaged.dataLength ?? 0);
   }
   for (const index of indexes) await db.ensureIndexAsync(index);
   await dropUndeclaredIndexes(db, indexes);

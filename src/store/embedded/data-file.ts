@@ -116,10 +116,17 @@ export function parseDocument(line: string): unknown {
   return revive(JSON.parse(line));
 }
 
+/** A file with lines that are not whole documents: start-up stops rather than drop them. */
+export function damagedFile(file: string, corrupt: number, lines: number): StoreFileError {
+  return new StoreFileError(
+    `${file}: ${corrupt} of ${lines} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
+  );
+}
+
 /** What a reader of a collection's file is handed, line by line, oldest first. */
 export interface LineHandlers {
-  /** A document (with its `_id`): the last line of an `_id` wins. */
-  doc(doc: Record<string, unknown>): void;
+  /** A document (with its `_id`): the last line of an `_id` wins. False: it is not a whole document after all. */
+  doc(doc: Record<string, unknown>): unknown;
   /** A deletion of the document with this `_id`. */
   removed(id: unknown): void;
   /** An index created (`$$indexCreated`) or removed (`$$indexRemoved`). */
@@ -136,19 +143,7 @@ export async function readDocumentLines(text: AsyncIterable<unknown>, on: LineHa
   const take = (line: string) => {
     if (line === "") return;
     lines++;
-    let doc: Record<string, unknown>;
-    try {
-      doc = parseDocument(line) as Record<string, unknown>;
-    } catch {
-      corrupt++;
-      return;
-    }
-    if (doc === null || typeof doc !== "object") corrupt++;
-    else if (doc._id) {
-      if (doc.$$deleted === true) on.removed(doc._id);
-      else on.doc(doc);
-    } else if ((doc.$$indexCreated as { fieldName?: unknown } | undefined)?.fieldName != null || typeof doc.$$indexRemoved === "string") on.index?.(doc);
-    else corrupt++;
+    if (!takeLine(line, parseDocument, on)) corrupt++;
   };
   let rest = "";
   for await (const chunk of text) {
@@ -162,6 +157,28 @@ export async function readDocumentLines(text: AsyncIterable<unknown>, on: LineHa
   }
   take(rest);
   return { lines, corrupt };
+}
+
+/**
+ * One line of a collection's file, read with `parse`, handed to `on` as what it is (a document, a
+ * deletion, an index line); false when it is not a whole document.
+ */
+export function takeLine(line: string, parse: (line: string) => unknown, on: LineHandlers): boolean {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(line) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  if (doc === null || typeof doc !== "object") return false;
+  if (doc._id) {
+    if (doc.$$deleted !== true) return on.doc(doc) !== false;
+    on.removed(doc._id);
+    return true;
+  }
+  if ((doc.$$indexCreated as { fieldName?: unknown } | undefined)?.fieldName == null && typeof doc.$$indexRemoved !== "string") return false;
+  on.index?.(doc);
+  return true;
 }
 
 /** A line of a file, where it starts and its length (bytes, without the line break). */

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { RecordedEvent } from "../../domain/model/events.js";
 import type { Logger } from "../../util/logger.js";
 import type { EventRepository } from "../ports.js";
-import { checkDataFile, linesAt, parseDocument, StoreFileError } from "./data-file.js";
+import { checkDataFile, damagedFile, linesAt, parseDocument, StoreFileError, takeLine } from "./data-file.js";
 import { dateJson, JournalFile } from "./journal.js";
 
 type Filter = Parameters<EventRepository["list"]>[0];
@@ -29,7 +29,7 @@ interface Entry {
   report: string | null;
   municipality: string | null;
   citizen: string | null;
-  /** Where its line starts in the file, and its length in bytes (without the line break). */
+  /** Where its line starts in the file, and its length in bytes (without the line break); unused in memory only. */
   pos: number;
   len: number;
   /** The line itself, in a store kept in memory only (benchmarks). */
@@ -81,11 +81,7 @@ export class EmbeddedEvents implements EventRepository {
         if (!this.take(line, at, bytes)) corrupt++;
       }
     }
-    if (corrupt) {
-      throw new StoreFileError(
-        `${file}: ${corrupt} of ${lines} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
-      );
-    }
+    if (corrupt) throw damagedFile(file, corrupt, lines);
     // The lists are made once every line is read (a changed entry's last line wins), in the file's order.
     for (const entry of this.byId.values()) {
       add(this.all, entry);
@@ -93,29 +89,24 @@ export class EmbeddedEvents implements EventRepository {
     }
   }
 
-  /** One line of the file as it is read at start; false when it is not a whole document. */
+  /** One line of the file as it is read at start (JSON alone: only the entry's keys are kept); false when it is not a whole document. */
   private take(line: string, pos: number, bytes: number): boolean {
-    let doc: Record<string, unknown>;
-    try {
-      doc = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return false;
-    }
-    if (doc === null || typeof doc !== "object") return false;
-    if (doc._id == null) {
-      if (doc.$$indexCreated == null && typeof doc.$$indexRemoved !== "string") return false;
-      this.stale++;
-    } else if (doc.$$deleted === true) {
-      this.stale++;
-      if (this.byId.delete(String(doc._id))) this.stale++;
-    } else {
-      const at = (doc.at as { $$date?: unknown } | null)?.$$date;
-      if (typeof at !== "number") return false;
-      const entry = this.entry(doc, at, pos, bytes);
-      if (this.byId.has(entry.id)) this.stale++;
-      this.byId.set(entry.id, entry);
-    }
-    return true;
+    return takeLine(line, JSON.parse, {
+      doc: (doc) => {
+        const at = (doc.at as { $$date?: unknown } | null)?.$$date;
+        if (typeof at !== "number") return false;
+        const entry = this.entry(doc, at, pos, bytes);
+        if (this.byId.has(entry.id)) this.stale++;
+        this.byId.set(entry.id, entry);
+      },
+      removed: (id) => {
+        this.stale++;
+        if (this.byId.delete(String(id))) this.stale++;
+      },
+      index: () => {
+        this.stale++;
+      },
+    });
   }
 
   async append(events: RecordedEvent[]): Promise<void> {
@@ -125,9 +116,7 @@ export class EmbeddedEvents implements EventRepository {
       if (this.byId.has(id)) continue;
       const { id: _, ...rest } = event;
       const line = this.line(id, rest);
-      const written = this.journal.write(line, (pos) =>
-        this.put(this.entry({ _id: id, ...rest }, new Date(event.at).getTime(), pos, Buffer.byteLength(line), line)),
-      );
+      const written = this.journal.write(line, (pos, bytes) => this.put(this.entry({ _id: id, ...rest }, new Date(event.at).getTime(), pos, bytes, line)));
       this.writing.set(id, written);
       try {
         await written;
@@ -236,12 +225,12 @@ export class EmbeddedEvents implements EventRepository {
   private async change(entry: Entry, doc: RecordedEvent): Promise<void> {
     const { id, ...rest } = doc;
     const line = this.line(id, rest);
-    await this.journal.write(line, (pos) => {
+    await this.journal.write(line, (pos, bytes) => {
       this.unindex("citizen", entry);
       entry.citizen = typeof doc.citizen === "string" ? doc.citizen : null;
       this.index("citizen", entry);
       entry.pos = pos;
-      entry.len = Buffer.byteLength(line);
+      entry.len = bytes;
       if (entry.line !== undefined) entry.line = line;
       else this.stale++;
     });
@@ -295,23 +284,11 @@ export class EmbeddedEvents implements EventRepository {
     return value;
   }
 
-  /** Adds an entry, in place of one with its id (whether there was one). */
-  private put(entry: Entry): boolean {
-    const replaced = this.remove(entry.id);
+  /** Adds a new entry (`append` writes an id it does not hold yet, one write at a time). */
+  private put(entry: Entry): void {
     this.byId.set(entry.id, entry);
     add(this.all, entry);
     for (const key of KEYS) this.index(key, entry);
-    return replaced;
-  }
-
-  /** Takes the entry with this id out of memory; whether there was one. */
-  private remove(id: string): boolean {
-    const entry = this.byId.get(id);
-    if (!entry) return false;
-    this.byId.delete(id);
-    drop(this.all, entry);
-    for (const key of KEYS) this.unindex(key, entry);
-    return true;
   }
 
   /** Files the entry under its value of `key`. */

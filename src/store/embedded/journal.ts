@@ -19,7 +19,7 @@ import { createReadStream, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Logger } from "../../util/logger.js";
 import { appendLines } from "./append-handles.js";
-import { checkDataFile, readDocumentLines, StoreFileError } from "./data-file.js";
+import { checkDataFile, damagedFile, readDocumentLines } from "./data-file.js";
 
 const require = createRequire(import.meta.url);
 const storage = require("@seald-io/nedb/lib/storage.js") as {
@@ -29,8 +29,8 @@ const storage = require("@seald-io/nedb/lib/storage.js") as {
 
 interface Pending {
   line: string;
-  /** Gets where the line starts in the file (bytes) when the journal keeps positions. */
-  applied?: (at: number) => void;
+  /** Gets where the line starts in the file and its length (bytes) when the journal keeps positions. */
+  applied?: (at: number, bytes: number) => void;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -42,8 +42,8 @@ export class JournalFile {
 
   /**
    * `file` null: memory only (benchmarks), nothing is written and every line succeeds at once.
-   * `positions`: each line's `applied` is told where the line starts in the file (a collection that
-   * reads its lines back from the file instead of keeping them, events.ts).
+   * `positions`: each line's `applied` is told where the line starts in the file and its length in
+   * bytes (a collection that reads its lines back from the file instead of keeping them, events.ts).
    */
   constructor(
     readonly file: string | null,
@@ -51,9 +51,9 @@ export class JournalFile {
   ) {}
 
   /** Appends one line (a document, without its line break); `applied` runs once it is written. */
-  write(line: string, applied?: (at: number) => void): Promise<void> {
+  write(line: string, applied?: (at: number, bytes: number) => void): Promise<void> {
     if (this.file === null) {
-      applied?.(-1);
+      applied?.(-1, 0);
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
@@ -89,9 +89,10 @@ export class JournalFile {
     }
     for (const p of batch) {
       const start = at;
-      if (this.positions) at += Buffer.byteLength(p.line) + 1;
+      const bytes = this.positions ? Buffer.byteLength(p.line) : 0;
+      if (this.positions) at += bytes + 1;
       try {
-        p.applied?.(start);
+        p.applied?.(start, bytes);
       } catch (err) {
         p.reject(err);
         continue;
@@ -154,10 +155,5 @@ export async function readJournal(file: string, each: (doc: Record<string, unkno
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
     throw err;
   }
-  const { lines, corrupt } = read;
-  if (corrupt) {
-    throw new StoreFileError(
-      `${file}: ${corrupt} of ${lines} lines are not whole documents; the store will not start and drop them (restore the file from a backup, or move those lines out by hand)`,
-    );
-  }
+  if (read.corrupt) throw damagedFile(file, read.corrupt, read.lines);
 }
