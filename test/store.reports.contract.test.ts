@@ -95,4 +95,33 @@ describe.each(contractStores)("%s store: report lifecycle", (_name, open) => {
     const hostile = { $ne: null } as unknown as string;
     expect(await db.store.reports.nearby({ category: hostile, statuses: open, since: at(0), where: { municipality: hostile }, limit: 5 })).toEqual([]);
   });
+
+  it("offers the newest open reports among many, as copies, and no longer one that closed", async () => {
+    const open = ["recibido", "en_revision"];
+    const here = { latitude: 19.2566, longitude: -99.6047 };
+    // Filed in no order of time, some of them already closed.
+    const order = [7, 2, 11, 0, 9, 4, 13, 1, 12, 5, 8, 3, 10, 6];
+    for (const [n, s] of order.entries()) {
+      await db.store.reports.insert(
+        report({ folio: `MET-2026-${String(n + 1).padStart(6, "0")}`, location: here, createdAt: at(s), status: s % 5 === 4 ? "resuelto" : "recibido" }),
+      );
+    }
+    const newest = async (limit: number) =>
+      (await db.store.reports.nearby({ category: "baches", statuses: open, since: at(1), where: { municipality: "15054" }, limit })).map((r) => r.createdAt.getTime());
+    expect(await newest(4)).toEqual([13, 12, 11, 10].map((s) => at(s).getTime()));
+    expect(await newest(50)).toEqual([13, 12, 11, 10, 8, 7, 6, 5, 3, 2, 1].map((s) => at(s).getTime()));
+    const [first] = await db.store.reports.nearby({ category: "baches", statuses: open, since: at(1), where: { point: here, meters: 10 }, limit: 1 });
+    expect(first.createdAt).toEqual(at(13));
+    // What the caller does with a report offered changes nothing stored.
+    first.createdAt.setTime(0);
+    first.history.length = 0;
+    (first.location as { latitude: number }).latitude = 0;
+    const again = await db.store.reports.byFolio(first.folio);
+    expect(again?.createdAt).toEqual(at(13));
+    expect(again?.history.length).toBeGreaterThan(0);
+    expect(again?.location).toEqual(here);
+    // Closed, it is offered no more.
+    expect(await db.store.reports.update({ ...(again as NonNullable<typeof again>), status: "resuelto", version: 2, updatedAt: at(20) }, 1)).toBe(true);
+    expect(await newest(2)).toEqual([12, 11].map((s) => at(s).getTime()));
+  });
 });

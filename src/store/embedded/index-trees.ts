@@ -38,3 +38,14 @@ export function installInPlaceIndexRemoval(): void {
     return remove.call(this, key, value);
   };
 }
+
+/**
+ * The documents nedb's index of `field` lists under `value`, as nedb holds them, without a query: no
+ * copy and no matching of each one (nedb copies every document a query matches before it sorts them).
+ * Read them, never change them or hand them out: copy what leaves the store.
+ */
+export function indexedDocuments(db: object, field: string, value: string): readonly Record<string, unknown>[] {
+  const index = (db as { indexes: Record<string, { getMatching(value: unknown): Record<string, unknown>[] } | undefined> }).indexes[field];
+  if (!index) throw new Error(`the collection has no index of ${field}`);
+  return index.getMatching(value);
+}
