@@ -46,6 +46,7 @@ import { CODE_KEYS } from "./locale/code-keys.js";
 import type { Language } from "./locale/languages.js";
 import { loadTexts, type Texts } from "./locale/texts.js";
 import { trainUnderstanding } from "./nlu/index.js";
+import { modelCacheIn } from "./nlu/model-cache.js";
 import { AnnouncementDispatcher } from "./notify/announcement-dispatch.js";
 import { CommitmentDispatcher } from "./notify/commitment-dispatch.js";
 import { Delivery } from "./notify/delivery.js";
@@ -165,8 +166,10 @@ export interface AppOptions {
  * The language understanding for this deployment: its corpora, its municipalities' names and its folios
  * (trained once per process, and how long that took).
  */
-export function understandingFor(localesDir: string, municipalities: Municipalities, deployment: Deployment) {
+/** The understanding of the corpora in `localesDir`; `cacheDir`: where its trained classifier is kept between starts. */
+export function understandingFor(localesDir: string, municipalities: Municipalities, deployment: Deployment, cacheDir?: string) {
   return trainUnderstanding(localesDir, {
+    ...(cacheDir ? { cache: modelCacheIn(cacheDir) } : {}),
     municipalities: Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
     folio: { pattern: folioInText(deployment.folioDigits), read: (text) => parseFolio(text, deployment.folioDigits) },
   });
@@ -193,8 +196,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const textGlobals = (lang: Language) => authorityParams(authority, lang, privacyUrl(publicUrl, lang, defaultLanguage), defaultLanguage);
   const privacyNotice = PrivacyNotice.load(join(config.CONFIG_DIR, "privacy"), deployment.languages, defaultLanguage, textGlobals);
   const municipalities = Municipalities.load(config.REFERENCE_DIR, deployment);
-  const { understander, ms: trainingMs } = await understandingFor(config.LOCALES_DIR, municipalities, deployment);
-  logger.debug({ ms: Math.round(trainingMs) }, "language understanding trained");
+  const { understander, ms: trainingMs } = await understandingFor(config.LOCALES_DIR, municipalities, deployment, join(config.DATA_DIR, "cache"));
+  logger.debug({ ms: Math.round(trainingMs) }, "language understanding ready");
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);
   const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger }));

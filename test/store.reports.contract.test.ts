@@ -107,7 +107,9 @@ describe.each(contractStores)("%s store: report lifecycle", (_name, open) => {
       );
     }
     const newest = async (limit: number) =>
-      (await db.store.reports.nearby({ category: "baches", statuses: open, since: at(1), where: { municipality: "15054" }, limit })).map((r) => r.createdAt.getTime());
+      (await db.store.reports.nearby({ category: "baches", statuses: open, since: at(1), where: { municipality: "15054" }, limit })).map((r) =>
+        r.createdAt.getTime(),
+      );
     expect(await newest(4)).toEqual([13, 12, 11, 10].map((s) => at(s).getTime()));
     expect(await newest(50)).toEqual([13, 12, 11, 10, 8, 7, 6, 5, 3, 2, 1].map((s) => at(s).getTime()));
     const [first] = await db.store.reports.nearby({ category: "baches", statuses: open, since: at(1), where: { point: here, meters: 10 }, limit: 1 });

@@ -32,6 +32,10 @@ declare module "@nlpjs/nlp" {
         utterance: string;
         settings: Record<string, unknown>;
       }): Promise<{ classifications: { intent: string; score: number }[] }>;
+      /** The trained classifiers (plain JSON), and back. */
+      toJSON(): object;
+      fromJSON(json: object): void;
+      addLanguage(locales: string[]): void;
     };
     ner: { getRules(locale: string): NerRule[] };
     addDocument(locale: string, utterance: string, intent: string): void;

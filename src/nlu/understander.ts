@@ -12,6 +12,7 @@ import { CONFIDENT, type Mention, type Understood } from "../engine/understandin
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
+import type { ModelCache } from "./model-cache.js";
 import { textForgetter } from "./nlpjs-memory.js";
 
 /** Only the start of a long message is read: intents are said early, and the cost stays bounded. */
@@ -57,10 +58,36 @@ export interface UnderstanderOptions {
   municipalities: Record<string, string[]>;
   /** How a folio looks inside a text (global), and how a found one is written (undefined: not a folio). */
   folio: { pattern: RegExp; read(text: string): string | undefined };
+  /** Where the trained classifier is kept between starts (none: trained every time). */
+  cache?: ModelCache;
 }
 
 const nlpLocale = (lang: Language) => lang.split("-")[0];
 const NLP_LOCALES = LANGUAGES.map(nlpLocale);
+
+/**
+ * Makes `model` (a classifier as kept) nlp.js's classifier: "unreadable" when it is not one (nlp.js
+ * untouched), "broken" when nlp.js failed half way through it.
+ */
+function restore(nlp: Nlp, model: string): "restored" | "unreadable" | "broken" {
+  let json: { locales?: unknown; domainManagers?: Record<string, unknown> };
+  try {
+    json = JSON.parse(model);
+  } catch {
+    return "unreadable";
+  }
+  const locales = json?.locales;
+  const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object";
+  const whole = (m: unknown) => isObject(m) && isObject(m.domains) && isObject(m.stemDict) && isObject(m.intentDict);
+  if (!Array.isArray(locales) || !NLP_LOCALES.every((l) => locales.includes(l) && whole(json.domainManagers?.[l]))) return "unreadable";
+  try {
+    nlp.nluManager.addLanguage(NLP_LOCALES);
+    nlp.nluManager.fromJSON(json);
+    return "restored";
+  } catch {
+    return "broken";
+  }
+}
 
 const GRAPHEMES = new Intl.Segmenter("und", { granularity: "grapheme" });
 
@@ -136,17 +163,27 @@ export class Understander {
     const understander = new Understander(nlp, options);
     // Each phrase is learnt as written and with the things it names made generic ("no hay agua en
     // Toluca" also as "@category en @municipality"), the form messages are classified in.
+    const learnt: [string, string, string][] = [];
     for (const lang of LANGUAGES) {
       const locale = nlpLocale(lang);
       for (const [intent, phrases] of Object.entries(options.corpus.intents[lang])) {
         for (const phrase of phrases) {
-          nlp.addDocument(locale, phrase, intent);
+          learnt.push([locale, phrase, intent]);
           const generic = understander.substitute(phrase, await understander.mentions(phrase, false));
-          if (generic !== phrase) nlp.addDocument(locale, generic, intent);
+          if (generic !== phrase) learnt.push([locale, generic, intent]);
         }
       }
     }
+    for (const [locale, phrase, intent] of learnt) nlp.addDocument(locale, phrase, intent);
+    // The classifier learnt from the same phrases and names before, when kept (model-cache.ts).
+    const material = { learnt, entities };
+    const kept = await options.cache?.read(material);
+    const outcome = kept ? restore(nlp, kept) : "unreadable";
+    if (outcome === "restored") return understander;
+    // Half read into nlp.js: trained from the start, with nothing of it.
+    if (outcome === "broken" && options.cache) return Understander.train({ ...options, cache: { read: async () => null, write: options.cache.write } });
     await nlp.train();
+    await options.cache?.write(material, JSON.stringify(nlp.nluManager.toJSON()));
     return understander;
   }
 
