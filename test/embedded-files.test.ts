@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { recordEvent } from "../src/domain/model/events.js";
 import { installAppendHandles, releaseAppendHandles, StoreWriteError } from "../src/store/embedded/append-handles.js";
 import { openCollection } from "../src/store/embedded/collection.js";
-import { StoreFileError } from "../src/store/embedded/data-file.js";
+import { type LineAt, linesAt, StoreFileError } from "../src/store/embedded/data-file.js";
 import type { EmbeddedEvents } from "../src/store/embedded/events.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import type { Store } from "../src/store/ports.js";
@@ -227,6 +227,29 @@ describe("embedded store files", () => {
     expect((await store.events.list({ report: "r-late" }, 10)).map((e) => e.id)).toEqual(["late"]);
     expect(await store.events.list({ report: "r149999" }, 10)).toHaveLength(1);
   }, 60_000);
+
+  it("a file's lines are read whole, with where each starts, across the reads and longer than one", async () => {
+    const dir = await tempDir("ma-files-");
+    // Lines of every length around the 1 MiB read, one of 3 MiB, and «ñ» (two bytes) astride the reads.
+    const lines = [
+      "a".repeat(1024 * 1024 - 3),
+      "ñ".repeat(700_000),
+      "b",
+      "",
+      "c".repeat(3 * 1024 * 1024),
+      "dé",
+      ...Array.from({ length: 5000 }, (_, i) => `línea ${i} ${"x".repeat(i % 700)}`),
+      "sin fin de línea",
+    ];
+    const text = lines.join("\n");
+    await writeFile(join(dir, "f.db"), text);
+    const read: LineAt[] = [];
+    for await (const chunk of linesAt(join(dir, "f.db"))) read.push(...chunk);
+    const whole = lines.filter((l) => l !== "");
+    expect(read.map((l) => l.line)).toEqual(whole);
+    const bytes = Buffer.from(text);
+    for (const l of read) expect(bytes.subarray(l.at, l.at + l.bytes).toString()).toBe(l.line);
+  });
 
   it("an audit entry whose write a full disk cut short is not kept, and the next one is read back whole", async () => {
     const dir = await tempDir("ma-files-");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type NedbModule from "@seald-io/nedb";
 import type { Logger } from "../../util/logger.js";
 import { checkDataFile, damagedFile } from "./data-file.js";
-import { installInPlaceIndexRemoval } from "./index-trees.js";
+import { installIndexChanges } from "./index-trees.js";
 
 type Nedb<T> = InstanceType<typeof NedbModule.default<T>>;
 
@@ -27,7 +27,7 @@ export const AUTOCOMPACT_MS = 10 * 60 * 1000;
 
 /** `dir` null keeps the collection in memory only (benchmarks comparing with in-memory frameworks). */
 export async function openCollection(dir: string | null, name: string, indexes: IndexSpec[], logger?: Logger): Promise<Collection> {
-  installInPlaceIndexRemoval();
+  installIndexChanges();
   if (dir === null) {
     const db: Collection = new Datastore({ inMemoryOnly: true });
     for (const index of indexes) await db.ensureIndexAsync(index);

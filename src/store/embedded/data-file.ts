@@ -203,25 +203,27 @@ export async function* linesAt(file: string): AsyncGenerator<LineAt[]> {
     throw err;
   }
   try {
-    const buffer = Buffer.alloc(1024 * 1024);
-    let rest = Buffer.alloc(0);
-    let restAt = 0;
+    let buffer = Buffer.alloc(1024 * 1024);
+    // The start of a line not whole yet, carried to the front of the buffer, and where it is in the file.
+    let kept = 0;
+    let keptAt = 0;
     for (let at = 0; ; ) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
+      if (kept === buffer.length) buffer = Buffer.concat([buffer], buffer.length * 2);
+      const { bytesRead } = await handle.read(buffer, kept, buffer.length - kept, at);
       if (bytesRead === 0) break;
-      const chunk = rest.length ? Buffer.concat([rest, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      const chunk = buffer.subarray(0, kept + bytesRead);
       const lines: LineAt[] = [];
       let start = 0;
       for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
-        if (end > start) lines.push({ line: chunk.toString("utf8", start, end), at: restAt + start, bytes: end - start });
+        if (end > start) lines.push({ line: chunk.toString("utf8", start, end), at: keptAt + start, bytes: end - start });
         start = end + 1;
       }
-      rest = Buffer.from(chunk.subarray(start));
-      restAt += start;
+      kept = chunk.copy(buffer, 0, start);
+      keptAt += start;
       at += bytesRead;
       yield lines;
     }
-    if (rest.length) yield [{ line: rest.toString("utf8"), at: restAt, bytes: rest.length }];
+    if (kept) yield [{ line: buffer.toString("utf8", 0, kept), at: keptAt, bytes: kept }];
   } finally {
     await handle.close();
   }

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { RecordedEvent } from "../../domain/model/events.js";
 import type { Logger } from "../../util/logger.js";
 import type { EventRepository } from "../ports.js";
-import { checkDataFile, damagedFile, linesAt, parseDocument, StoreFileError, takeLine } from "./data-file.js";
+import { checkDataFile, damagedFile, type LineHandlers, linesAt, parseDocument, StoreFileError, takeLine } from "./data-file.js";
 import { dateJson, JournalFile } from "./journal.js";
 
 type Filter = Parameters<EventRepository["list"]>[0];
@@ -75,23 +75,10 @@ export class EmbeddedEvents implements EventRepository {
     await checkDataFile(file, logger);
     let lines = 0;
     let corrupt = 0;
-    for await (const chunk of linesAt(file)) {
-      for (const { line, at, bytes } of chunk) {
-        lines++;
-        if (!this.take(line, at, bytes)) corrupt++;
-      }
-    }
-    if (corrupt) throw damagedFile(file, corrupt, lines);
-    // The lists are made once every line is read (a changed entry's last line wins), in the file's order.
-    for (const entry of this.byId.values()) {
-      add(this.all, entry);
-      for (const key of KEYS) this.index(key, entry);
-    }
-  }
-
-  /** One line of the file as it is read at start (JSON alone: only the entry's keys are kept); false when it is not a whole document. */
-  private take(line: string, pos: number, bytes: number): boolean {
-    return takeLine(line, JSON.parse, {
+    // Where the line being read starts, and its length: what the handlers (made once) keep of it.
+    let pos = 0;
+    let bytes = 0;
+    const handlers: LineHandlers = {
       doc: (doc) => {
         const at = (doc.at as { $$date?: unknown } | null)?.$$date;
         if (typeof at !== "number") return false;
@@ -106,7 +93,22 @@ export class EmbeddedEvents implements EventRepository {
       index: () => {
         this.stale++;
       },
-    });
+    };
+    for await (const chunk of linesAt(file)) {
+      for (const line of chunk) {
+        lines++;
+        pos = line.at;
+        bytes = line.bytes;
+        // JSON alone: only the entry's keys are kept, dates need no reviving.
+        if (!takeLine(line.line, JSON.parse, handlers)) corrupt++;
+      }
+    }
+    if (corrupt) throw damagedFile(file, corrupt, lines);
+    // The lists are made once every line is read (a changed entry's last line wins), in the file's order.
+    for (const entry of this.byId.values()) {
+      add(this.all, entry);
+      for (const key of KEYS) this.index(key, entry);
+    }
   }
 
   async append(events: RecordedEvent[]): Promise<void> {
