@@ -3,10 +3,12 @@
  * write cut short never costs a later one; a damaged file is repaired with a log line or refused
  * with one clear line, never dropped silently.
  */
+import fs from "node:fs";
 import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { recordEvent } from "../src/domain/model/events.js";
+import type { Report } from "../src/domain/model/report.js";
 import { installAppendHandles, releaseAppendHandles, StoreWriteError } from "../src/store/embedded/append-handles.js";
 import { openCollection } from "../src/store/embedded/collection.js";
 import { type LineAt, linesAt, StoreFileError } from "../src/store/embedded/data-file.js";
@@ -352,6 +354,55 @@ describe("embedded store files", () => {
     expect(await store.reports.byFolio(next.folio)).toMatchObject({ id: next.id });
     expect(await store.reports.byFolio(lost.folio)).toBeNull();
     expect(await store.reports.count()).toBe(1);
+  });
+
+  it("after a failed write that could not be undone in memory, the next write is kept in memory as in the file", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    const lost = sampleReport({ folio: "MET-2026-000111" });
+    const next = sampleReport({ folio: "MET-2026-000112" });
+    diskFullDuring(lost.folio);
+    // Undoing the failed write reads the file back; that read fails too.
+    const read = fs.createReadStream;
+    const once = vi.spyOn(fs, "createReadStream").mockImplementationOnce(((...args: Parameters<typeof read>) => {
+      const stream = read(...args);
+      process.nextTick(() => stream.destroy(Object.assign(new Error("EIO: i/o error, read"), { code: "EIO" })));
+      return stream;
+    }) as typeof read);
+    expect(await store.reports.insert(lost).catch((e: unknown) => e)).toBeInstanceOf(StoreWriteError);
+    expect(once).toHaveBeenCalled();
+    vi.restoreAllMocks();
+    await store.reports.insert(next);
+    expect(await store.reports.byFolio(next.folio)).toMatchObject({ id: next.id });
+    expect(await store.reports.byFolio(lost.folio)).toBeNull();
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    expect(await store.reports.byFolio(next.folio)).toMatchObject({ id: next.id });
+    expect(await store.reports.byFolio(lost.folio)).toBeNull();
+  });
+
+  it("a report whose write a full disk refused is never offered nearby, even when asked for while it is being written", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    for (let i = 1; i <= 3; i++) await store.reports.insert(sampleReport({ folio: `MET-2026-00000${i}`, createdAt: new Date(Date.UTC(2026, 10, i)) }));
+    const lost = sampleReport({ folio: "MET-2026-000111", createdAt: new Date(Date.UTC(2026, 10, 20)) });
+    const query = { category: lost.category, statuses: [lost.status], since: new Date(Date.UTC(2026, 0, 1)), limit: 2 };
+    const opened = store;
+    let asked: Promise<Report[][]> | undefined;
+    // Asked while the write is failing: nedb holds the report in memory until it is undone (by reading the file back).
+    diskFullDuring(lost.folio, {
+      half: true,
+      onFull: () => {
+        asked = Promise.all([
+          opened.reports.nearby({ ...query, where: { municipality: lost.municipality } }),
+          opened.reports.nearby({ ...query, where: { point: lost.location as { latitude: number; longitude: number }, meters: 50 } }),
+        ]);
+      },
+    });
+    expect(await store.reports.insert(lost).catch((e: unknown) => e)).toBeInstanceOf(StoreWriteError);
+    const [inMunicipality, nearPoint] = await (asked as Promise<Report[][]>);
+    expect(inMunicipality.map((r) => r.folio)).toEqual(["MET-2026-000003", "MET-2026-000002"]);
+    expect(nearPoint.map((r) => r.folio)).not.toContain(lost.folio);
   });
 
   it("half a line left at the end of a file by an interrupted write is cut off at start-up, said in the log, and kept aside", async () => {

@@ -2,8 +2,8 @@
  * The trained classifier kept between starts (src/nlu/model-cache.ts): read back, it understands
  * exactly as a fresh training does; a changed corpus is trained again; a damaged model is not used.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { folioInText, parseFolio } from "../src/domain/folio.js";
 import { Municipalities } from "../src/domain/municipalities.js";
@@ -74,6 +74,18 @@ describe("the trained classifier kept between starts", () => {
     expect(cache.found).toBe(0);
     expect(models(dir)).toHaveLength(1);
     expect(models(dir)[0]).not.toBe(before);
+  });
+
+  it("removes what a write stopped half way left, once it is an hour old, and never a write under way", async () => {
+    const dir = await tempDir("ma-nlu-cache-");
+    const old = join(dir, "understanding-0123.json.4f1c.partial");
+    const recent = join(dir, "understanding-4567.json.9a2b.partial");
+    writeFileSync(old, "{");
+    writeFileSync(recent, "{");
+    utimesSync(old, new Date(Date.now() - 2 * 3_600_000), new Date(Date.now() - 2 * 3_600_000));
+    await modelCacheIn(dir).write({ phrases: ["hola"] }, "{}");
+    expect(readdirSync(dir).sort()).toEqual([basename(recent), ...models(dir)].sort());
+    expect(models(dir)).toHaveLength(1);
   });
 
   it.each([

@@ -96,6 +96,22 @@ describe.each(contractStores)("%s store: report lifecycle", (_name, open) => {
     expect(await db.store.reports.nearby({ category: hostile, statuses: open, since: at(0), where: { municipality: hostile }, limit: 5 })).toEqual([]);
   });
 
+  it("of reports filed at the same moment, offers as many as the limit, each once, before older ones", async () => {
+    const open = ["recibido"];
+    for (let n = 1; n <= 5; n++) await db.store.reports.insert(report({ folio: `MET-2026-00000${n}`, createdAt: n === 1 ? at(1) : at(2) }));
+    const offered = async (limit: number) =>
+      (await db.store.reports.nearby({ category: "baches", statuses: open, since: at(0), where: { municipality: "15054" }, limit })).map((r) => r.folio);
+    const sameMoment = ["MET-2026-000002", "MET-2026-000003", "MET-2026-000004", "MET-2026-000005"];
+    for (const limit of [1, 3, 4]) {
+      const folios = await offered(limit);
+      expect(new Set(folios).size).toBe(limit);
+      for (const folio of folios) expect(sameMoment).toContain(folio);
+    }
+    const all = await offered(10);
+    expect(all.slice(0, 4).sort()).toEqual(sameMoment);
+    expect(all[4]).toBe("MET-2026-000001");
+  });
+
   it("offers the newest open reports among many, as copies, and no longer one that closed", async () => {
     const open = ["recibido", "en_revision"];
     const here = { latitude: 19.2566, longitude: -99.6047 };
@@ -122,6 +138,7 @@ describe.each(contractStores)("%s store: report lifecycle", (_name, open) => {
     expect(again?.createdAt).toEqual(at(13));
     expect(again?.history.length).toBeGreaterThan(0);
     expect(again?.location).toEqual(here);
+    expect(await newest(0)).toEqual([]);
     // Closed, it is offered no more.
     expect(await db.store.reports.update({ ...(again as NonNullable<typeof again>), status: "resuelto", version: 2, updatedAt: at(20) }, 1)).toBe(true);
     expect(await newest(2)).toEqual([12, 11].map((s) => at(s).getTime()));

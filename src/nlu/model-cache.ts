@@ -2,11 +2,12 @@
  * The trained classifier kept between starts: training it is most of what the understanding costs at
  * start-up (about 0.2 s on an idle machine, a second on a busy one); reading it back takes about 20 ms.
  * A model is found by a hash of everything it was learnt from — the phrases as learnt, the names of
- * the entities, nlp.js's versions — so a changed corpus, a changed way of learning it or another
- * nlp.js is trained again. It holds the corpora's phrases and names only, never a citizen's text.
+ * the entities, nlp.js's settings and the versions of every nlp.js package loaded — so a changed
+ * corpus, other settings or another nlp.js is trained again. It holds the corpora's phrases and names only, never a citizen's text.
  */
-import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -17,10 +18,20 @@ export interface ModelCache {
   write(material: unknown, model: string): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-const NLPJS = ["@nlpjs/nlp", "@nlpjs/nlu", "@nlpjs/neural", "@nlpjs/lang-es", "@nlpjs/lang-en"].map(
-  (name) => `${name}@${(require(`${name}/package.json`) as { version: string }).version}`,
-);
+/** Every nlp.js package the bot loads, with its version: from the three it imports, through their @nlpjs dependencies. */
+function nlpjsVersions(): string[] {
+  const found = new Map<string, string>();
+  const visit = (name: string, from: string) => {
+    if (found.has(name)) return;
+    const file = createRequire(from).resolve(`${name}/package.json`);
+    const pkg = JSON.parse(readFileSync(file, "utf8")) as { version: string; dependencies?: Record<string, string> };
+    found.set(name, pkg.version);
+    for (const dependency of Object.keys(pkg.dependencies ?? {})) if (dependency.startsWith("@nlpjs/")) visit(dependency, file);
+  };
+  for (const name of ["@nlpjs/nlp", "@nlpjs/lang-es", "@nlpjs/lang-en"]) visit(name, import.meta.url);
+  return [...found].map(([name, version]) => `${name}@${version}`).sort();
+}
+const NLPJS = nlpjsVersions();
 
 const PREFIX = "understanding-";
 
@@ -39,13 +50,17 @@ export function modelCacheIn(dir: string): ModelCache {
     read: (material) => readFile(file(material), "utf8").catch(() => null),
     async write(material, model) {
       const to = file(material);
-      const partial = `${to}.${process.pid}.partial`;
+      // Its own name: another process (another container on the same folder) may be writing the same model.
+      const partial = `${to}.${randomUUID()}.partial`;
       try {
         await mkdir(dir, { recursive: true });
         await writeFile(partial, model, { mode: 0o600 });
         await rename(partial, to);
+        // Other models, and what a write stopped half way left (not one under way: an hour old).
         for (const name of await readdir(dir)) {
-          if (name.startsWith(PREFIX) && name.endsWith(".json") && join(dir, name) !== to) await rm(join(dir, name), { force: true });
+          const other = join(dir, name);
+          if (!name.startsWith(PREFIX) || other === to) continue;
+          if (name.endsWith(".json") || (name.endsWith(".partial") && (await stat(other)).mtimeMs < Date.now() - 3_600_000)) await rm(other, { force: true });
         }
       } catch {
         // A folder that cannot be written only means training again next time.

@@ -64,6 +64,10 @@ export interface UnderstanderOptions {
 
 const nlpLocale = (lang: Language) => lang.split("-")[0];
 const NLP_LOCALES = LANGUAGES.map(nlpLocale);
+/** nlp.js's settings (a new object each time: nlp.js keeps and fills the one it is given). */
+const nlpSettings = () => ({ languages: NLP_LOCALES, autoSave: false, autoLoad: false, nlu: { log: false }, calculateSentiment: false });
+/** How a kept model is learnt beyond its phrases, names and settings: bumped when that changes, so kept models are trained again. */
+const MODEL_FORMAT = 1;
 
 /**
  * Makes `model` (a classifier as kept) nlp.js's classifier: "unreadable" when it is not one (nlp.js
@@ -153,7 +157,7 @@ export class Understander {
 
   /** Trains a model on the corpora (a second or so; see bench/nlu.ts). */
   static async train(options: UnderstanderOptions): Promise<Understander> {
-    const nlp = new Nlp({ languages: NLP_LOCALES, autoSave: false, autoLoad: false, nlu: { log: false }, calculateSentiment: false });
+    const nlp = new Nlp(nlpSettings());
     nlp.container.use(LangEs);
     nlp.container.use(LangEn);
     const entities = { ...options.corpus.entities, municipality: options.municipalities };
@@ -176,7 +180,7 @@ export class Understander {
     }
     for (const [locale, phrase, intent] of learnt) nlp.addDocument(locale, phrase, intent);
     // The classifier learnt from the same phrases and names before, when kept (model-cache.ts).
-    const material = { learnt, entities };
+    const material = { format: MODEL_FORMAT, settings: nlpSettings(), learnt, entities };
     const kept = await options.cache?.read(material);
     const outcome = kept ? restore(nlp, kept) : "unreadable";
     if (outcome === "restored") return understander;

@@ -107,6 +107,7 @@ export interface NearbyQuery {
   /** Created at or after. */
   since: Date;
   where: { point: GeoPoint; meters: number } | { municipality: string };
+  /** At most this many (below 1: none). */
   limit: number;
 }
 

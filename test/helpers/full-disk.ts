@@ -6,13 +6,17 @@
 import fs from "node:fs";
 import { vi } from "vitest";
 
-export function diskFullDuring(marker: string, options: { half?: boolean } = {}): void {
+export function diskFullDuring(
+  marker: string,
+  options: { half?: boolean /** Called as the disk is found full (the write under way). */; onFull?: () => void } = {},
+): void {
   const real = fs.writeSync;
   let stage: "waiting" | "cut" | "done" = "waiting";
   const enospc = () => Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
   vi.spyOn(fs, "writeSync").mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number) => {
     if (stage === "waiting" && Buffer.isBuffer(buffer) && buffer.includes(marker)) {
       stage = options.half ? "cut" : "done";
+      options.onFull?.();
       if (!options.half) throw enospc();
       // A short write, then the next call finds the disk full.
       return real(fd, buffer, offset, Math.floor(length / 2));

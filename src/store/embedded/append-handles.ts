@@ -213,7 +213,6 @@ export function installAppendHandles(): void {
     if (this.inMemoryOnly) return persist.call(this, docs);
     const file = this.filename;
     try {
-      if (diverged.has(this)) await reloadFromFile(this);
       await persist.call(this, docs);
       failing.delete(file);
     } catch (err) {
@@ -222,6 +221,10 @@ export function installAppendHandles(): void {
       await reloadFromFile(this).catch(() => diverged.add(this));
       throw err instanceof StoreWriteError ? err : new StoreWriteError(file, err);
     }
+    // Memory still holds what an earlier failed write left (undoing it failed): read back from the file now
+    // that it also holds this write (read before it, memory would lose this write's documents). This write
+    // succeeded either way; a read that fails again is tried at the next write.
+    if (diverged.has(this)) await reloadFromFile(this).catch(() => undefined);
   };
   // Compaction writes the collection as memory holds it: never memory a failed write left behind.
   const compact = Persistence.prototype.persistCachedDatabaseAsync;

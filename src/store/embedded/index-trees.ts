@@ -73,7 +73,8 @@ export function installIndexChanges(): void {
 /**
  * The documents nedb's index of `field` lists under `value`, as nedb holds them, without a query: no
  * copy and no matching of each one (nedb copies every document a query matches before it sorts them).
- * Read them, never change them or hand them out: copy what leaves the store.
+ * Read them inside `inQueue` (nedb changes its memory before the write it waits for), never change them
+ * or hand them out: copy what leaves the store.
  */
 export function indexedDocuments(db: object, field: string, value: string): readonly Record<string, unknown>[] {
   const index = (db as { indexes: Record<string, { getMatching(value: unknown): Record<string, unknown>[] } | undefined> }).indexes[field];
@@ -106,6 +107,8 @@ function buildFromSorted(index: NedbIndex, docs: unknown[]): boolean {
     if (key instanceof Date) {
       groups = byTime;
       at = key.getTime();
+      // nedb finds an invalid date equal to every date: only its own way keeps that.
+      if (Number.isNaN(at)) return false;
     } else if ((key !== null && typeof key === "object") || Number.isNaN(key)) return false;
     const group = groups.get(at);
     if (!group) {
@@ -136,4 +139,12 @@ function buildFromSorted(index: NedbIndex, docs: unknown[]): boolean {
   };
   index.tree.tree = build(0, values.length, null) as TreeNode;
   return true;
+}
+
+/**
+ * Runs `task` in nedb's queue of operations, as its own queries run: after the writes already started
+ * (a write that fails is undone in memory before the queue moves on), before those started after.
+ */
+export function inQueue<T>(db: object, task: () => T): Promise<T> {
+  return (db as { executor: { pushAsync(task: () => Promise<T>): Promise<T> } }).executor.pushAsync(async () => task());
 }

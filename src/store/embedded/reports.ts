@@ -2,7 +2,7 @@ import { distanceMeters, EARTH_RADIUS_M, type GeoPoint, type Report, reportWithD
 import type { InboxFilter, InboxPage, NearbyQuery, ReportFilter, ReportRepository, ReportSummary } from "../ports.js";
 import { inboxOrder, inboxQuery, reportQuery } from "../report-query.js";
 import { type Collection, findMany, fromDoc } from "./collection.js";
-import { indexedDocuments } from "./index-trees.js";
+import { indexedDocuments, inQueue } from "./index-trees.js";
 
 /**
  * Keys this store keeps beside each report so the inbox's usual filters are answered from an index
@@ -183,6 +183,12 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   async nearby(q: NearbyQuery): Promise<Report[]> {
+    if (q.limit < 1) return [];
+    return inQueue(this.db, () => this.nearbyNow(q));
+  }
+
+  /** `nearby`, read from nedb's memory (in its queue). */
+  private nearbyNow(q: NearbyQuery): Report[] {
     const open = new Set(q.statuses.map(String));
     const since = new Date(q.since).getTime();
     /** When an open report was filed, in ms; NaN when it is not open or older than `since`. */
@@ -191,7 +197,11 @@ export class EmbeddedReports implements ReportRepository {
       const at = createdMs(doc);
       return at >= since ? at : Number.NaN;
     };
-    if ("municipality" in q.where) return this.newestOf(`${q.where.municipality}|${q.category}`, openSince, q.limit);
+    if ("municipality" in q.where) {
+      const { municipality } = q.where;
+      const inIt = (doc: Record<string, unknown>) => (doc.municipality === municipality && doc.category === q.category ? openSince(doc) : Number.NaN);
+      return this.newestOf(`${municipality}|${q.category}`, inIt, q.limit);
+    }
     // The reports of the category within a box around the point, then the distance decides.
     const { point, meters } = q.where;
     const dLat = (meters / EARTH_RADIUS_M) * (180 / Math.PI);
@@ -199,6 +209,7 @@ export class EmbeddedReports implements ReportRepository {
     const near: { doc: Record<string, unknown>; meters: number; at: number }[] = [];
     for (const doc of indexedDocuments(this.db, "category", String(q.category))) {
       const where = doc.location as GeoPoint | null | undefined;
+      if (doc.category !== q.category) continue;
       if (!where || Math.abs(where.latitude - point.latitude) > dLat || Math.abs(where.longitude - point.longitude) > dLon) continue;
       const at = openSince(doc);
       if (Number.isNaN(at)) continue;
@@ -215,7 +226,6 @@ export class EmbeddedReports implements ReportRepository {
    * query would copy every one that matches to sort them (about 1 ms for 200, at the category step).
    */
   private newestOf(key: string, openSince: (doc: Record<string, unknown>) => number, limit: number): Report[] {
-    if (limit < 1) return [];
     // Newest first; of the same time, in the index's order (as a query sorted by time gives them).
     const newest: { doc: Record<string, unknown>; at: number }[] = [];
     for (const doc of indexedDocuments(this.db, "_mc", key)) {

@@ -217,6 +217,8 @@ export class MongoReports implements ReportRepository {
   }
 
   async nearby(q: NearbyQuery): Promise<Report[]> {
+    // MongoDB reads a limit of 0 as none.
+    if (q.limit < 1) return [];
     const filter: Record<string, unknown> = {
       category: String(q.category),
       status: trusted({ $in: q.statuses.map(String) }),
