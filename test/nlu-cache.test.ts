@@ -82,7 +82,10 @@ describe("the trained classifier kept between starts", () => {
     const recent = join(dir, "understanding-4567.json.9a2b.partial");
     writeFileSync(old, "{");
     writeFileSync(recent, "{");
-    utimesSync(old, new Date(Date.now() - 2 * 3_600_000), new Date(Date.now() - 2 * 3_600_000));
+    // Times as this process's clock tells them (the files' own are the system's, which a test may shift).
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    utimesSync(old, ago(2 * 3_600_000), ago(2 * 3_600_000));
+    utimesSync(recent, ago(60_000), ago(60_000));
     await modelCacheIn(dir).write({ phrases: ["hola"] }, "{}");
     expect(readdirSync(dir).sort()).toEqual([basename(recent), ...models(dir)].sort());
     expect(models(dir)).toHaveLength(1);
