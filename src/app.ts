@@ -164,9 +164,9 @@ export interface AppOptions {
 
 /**
  * The language understanding for this deployment: its corpora, its municipalities' names and its folios
- * (trained once per process, and how long that took).
+ * (trained once per process, and how long that took); `cacheDir`: where its trained classifier is kept
+ * between starts.
  */
-/** The understanding of the corpora in `localesDir`; `cacheDir`: where its trained classifier is kept between starts. */
 export function understandingFor(localesDir: string, municipalities: Municipalities, deployment: Deployment, cacheDir?: string) {
   return trainUnderstanding(localesDir, {
     ...(cacheDir ? { cache: modelCacheIn(cacheDir) } : {}),

@@ -39,7 +39,7 @@ export async function claimOutbox(ops: OutboxClaimOps, owner: string, now: Date,
 export type ClaimFields = Pick<OutboxItem, "id" | "chatId" | "state" | "notBefore" | "owner" | "leaseUntil" | "createdAt" | "seq">;
 
 /** Whether `item` is due at `now`, as `dueFilter` says. */
-export function isDue(item: ClaimFields, now: Date): boolean {
+function isDue(item: ClaimFields, now: Date): boolean {
   return (
     (item.state === "pending" && item.notBefore.getTime() <= now.getTime()) ||
     (item.state === "sending" && item.leaseUntil !== null && item.leaseUntil.getTime() < now.getTime())

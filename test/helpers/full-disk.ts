@@ -6,10 +6,14 @@
 import fs from "node:fs";
 import { vi } from "vitest";
 
-export function diskFullDuring(
-  marker: string,
-  options: { half?: boolean /** Called as the disk is found full (the write under way). */; onFull?: () => void } = {},
-): void {
+export interface DiskFull {
+  /** The first half of the bytes is stored, then the disk is full. */
+  half?: boolean;
+  /** Called as the disk is found full (the write under way). */
+  onFull?: () => void;
+}
+
+export function diskFullDuring(marker: string, options: DiskFull = {}): void {
   const real = fs.writeSync;
   let stage: "waiting" | "cut" | "done" = "waiting";
   const enospc = () => Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });

@@ -96,7 +96,6 @@ function buildFromSorted(index: NedbIndex, docs: unknown[]): boolean {
   // A plain field is read as the library reads it (getDotValue of a path without dots), without splitting the path for each document.
   const [field] = index._fields;
   const plain = index._fields.length === 1 && !field.includes(".");
-  let types = "";
   for (const doc of docs) {
     const key = plain ? (doc as Record<string, unknown>)[field] : getDotValues(doc, index._fields);
     // The library's test of a missing key, kept as it is (it also takes a Date for one).
@@ -111,15 +110,14 @@ function buildFromSorted(index: NedbIndex, docs: unknown[]): boolean {
       if (Number.isNaN(at)) return false;
     } else if ((key !== null && typeof key === "object") || Number.isNaN(key)) return false;
     const group = groups.get(at);
-    if (!group) {
-      groups.set(at, { key, data: [doc] });
-      if (!types.includes(typeof key)) types += typeof key;
-    } else if (empty.unique) return false;
+    if (!group) groups.set(at, { key, data: [doc] });
+    else if (empty.unique) return false;
     else group.data.push(doc);
   }
-  // Values all strings or all numbers compare as the library compares them (< and >), without its dispatch on types.
-  const natural = byTime.size === 0 && (types === "string" || types === "number");
   const values = [...byValue.values()].concat([...byTime.values()]);
+  // Values all strings or all numbers compare as the library compares them (< and >), without its dispatch on types.
+  const type = typeof values[0]?.key;
+  const natural = (type === "string" || type === "number") && values.every((v) => typeof v.key === type);
   values.sort(
     natural
       ? (a, b) => ((a.key as string) < (b.key as string) ? -1 : (a.key as string) > (b.key as string) ? 1 : 0)

@@ -10,7 +10,12 @@ import { indexedDocuments, inQueue } from "./index-trees.js";
  * index of one plain value): municipality|status, municipality|category, municipality|status|category.
  */
 function inboxKeys(r: Pick<Report, "municipality" | "status" | "category">): Record<"_ms" | "_mc" | "_msc", string> {
-  return { _ms: `${r.municipality}|${r.status}`, _mc: `${r.municipality}|${r.category}`, _msc: `${r.municipality}|${r.status}|${r.category}` };
+  return { _ms: key(r.municipality, r.status), _mc: key(r.municipality, r.category), _msc: key(r.municipality, r.status, r.category) };
+}
+
+/** One of those keys: the values joined by `|`. */
+function key(...values: unknown[]): string {
+  return values.map(String).join("|");
 }
 
 function toDoc(report: Report): Record<string, unknown> {
@@ -42,9 +47,9 @@ function inboxLookup(filter: InboxFilter): Record<string, unknown> {
   const m = filter.municipalities?.length === 1 ? filter.municipalities[0] : undefined;
   const s = filter.statuses?.length === 1 ? filter.statuses[0] : undefined;
   const c = filter.category;
-  if (m && s && c) query._msc = String(`${m}|${s}|${c}`);
-  else if (m && c) query._mc = String(`${m}|${c}`);
-  else if (m && s) query._ms = String(`${m}|${s}`);
+  if (m && s && c) query._msc = key(m, s, c);
+  else if (m && c) query._mc = key(m, c);
+  else if (m && s) query._ms = key(m, s);
   return query;
 }
 
@@ -191,16 +196,16 @@ export class EmbeddedReports implements ReportRepository {
   private nearbyNow(q: NearbyQuery): Report[] {
     const open = new Set(q.statuses.map(String));
     const since = new Date(q.since).getTime();
-    /** When an open report was filed, in ms; NaN when it is not open or older than `since`. */
+    /** When a report of the category, open, was filed, in ms; NaN for any other (or older than `since`). */
     const openSince = (doc: Record<string, unknown>) => {
-      if (!open.has(doc.status as string)) return Number.NaN;
+      if (doc.category !== q.category || !open.has(doc.status as string)) return Number.NaN;
       const at = createdMs(doc);
       return at >= since ? at : Number.NaN;
     };
     if ("municipality" in q.where) {
       const { municipality } = q.where;
-      const inIt = (doc: Record<string, unknown>) => (doc.municipality === municipality && doc.category === q.category ? openSince(doc) : Number.NaN);
-      return this.newestOf(`${municipality}|${q.category}`, inIt, q.limit);
+      const inIt = (doc: Record<string, unknown>) => (doc.municipality === municipality ? openSince(doc) : Number.NaN);
+      return this.newestOf(key(municipality, q.category), inIt, q.limit);
     }
     // The reports of the category within a box around the point, then the distance decides.
     const { point, meters } = q.where;
@@ -209,7 +214,6 @@ export class EmbeddedReports implements ReportRepository {
     const near: { doc: Record<string, unknown>; meters: number; at: number }[] = [];
     for (const doc of indexedDocuments(this.db, "category", String(q.category))) {
       const where = doc.location as GeoPoint | null | undefined;
-      if (doc.category !== q.category) continue;
       if (!where || Math.abs(where.latitude - point.latitude) > dLat || Math.abs(where.longitude - point.longitude) > dLon) continue;
       const at = openSince(doc);
       if (Number.isNaN(at)) continue;
