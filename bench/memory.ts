@@ -1,8 +1,8 @@
 /**
  * Part of `npm run bench`, in a process of its own (so nothing of the other runs is counted): the
  * memory of the embedded store on disk with IN_PROGRESS conversations stopped half way (at the
- * description), after start-up and after them, with what the store keeps; then once V8 has given back
- * the heap it grew during the burst.
+ * description), after start-up and after them, with what the store keeps; then once the process has
+ * been quiet long enough for V8 to give back the heap it grew during the burst.
  */
 import { createApp } from "../src/app.js";
 import { loadDeployment } from "../src/config/deployment.js";
@@ -10,6 +10,7 @@ import { loadConfig } from "../src/config/settings.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
+import { memoryOnceIdle } from "./idle-memory.js";
 import { pick } from "./random.js";
 import { citizenScript, unambiguous } from "./texts.js";
 
@@ -54,17 +55,12 @@ export async function memoryInProgress(): Promise<void> {
         .map(([k, v]) => `${k} ${v}`)
         .join(", ")}`,
     );
-  // What of that is V8's heap growth during the burst rather than what is kept: full collections
-  // until the heap stops shrinking (an idle process's memory reducer does the same, more slowly).
-  let compacted = settle();
-  for (let i = 0; i < 10; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const next = settle();
-    if (next.heapTotal >= compacted.heapTotal) break;
-    compacted = next;
-  }
+  // What of that is the heap V8 grew during the burst rather than what is kept: the process left
+  // alone, as a bot is between bursts, until V8's memory reducer has given it back.
+  const idle = await memoryOnceIdle();
+  const heap = process.memoryUsage();
   console.log(
-    `  after full collections until the heap stops shrinking: ${mb(compacted.rss)} RSS (heap ${mb(compacted.heapUsed)} used of ${mb(compacted.heapTotal)})`,
+    `  once the process has been quiet ${(idle.ms / 1000).toFixed(0)} s (V8's memory reducer): ${mb(idle.rss)} RSS (heap ${mb(heap.heapUsed)} used of ${mb(heap.heapTotal)})`,
   );
   await app.close();
 }

@@ -3,14 +3,14 @@
  * folder holding REPORTS reports (and their audit events), and on an empty one. The reports are written through the store's
  * port (not through conversations: a few seconds); then the service starts in a process of its own
  * (`startService`, as `npm start` does, no channel but the web) and the time from starting that
- * process to `/readyz` answering 200 is printed, with its memory then. Then the same over two years of
+ * process to `/readyz` answering 200 is printed, with its memory once it has been quiet (V8 gives back what start-up took). Then the same over two years of
  * reports: the retention job's first pass (a backlog of closed reports to de-identify), how long it took
  * and the longest the event loop waited meanwhile. Prints figures; asserts nothing. `BENCH_ONLY=retention`
  * runs the last part alone, `BENCH_ONLY=startup` the others; `BENCH_CHILD_ARGS` gives the service's process more Node flags (`--cpu-prof`); `BENCH_KEEP=1` keeps the
  * data folder of 100,000 reports and prints where.
  */
 import { fork, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
@@ -25,6 +25,7 @@ import { startService } from "../src/service.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
+import { type IdleMemory, memoryOnceIdle, rssOf } from "./idle-memory.js";
 import { pick, random } from "./random.js";
 
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);
@@ -47,6 +48,8 @@ async function serve(): Promise<void> {
   const service = await startService(config, { logger: createLogger("silent") });
   process.on("message", async (m: string) => {
     if (m === "memory") {
+      // As a running bot between bursts: quiet until V8 has given back what start-up took.
+      await memoryOnceIdle();
       (globalThis as { gc?: () => void }).gc?.();
       const { store } = service.app;
       const sizes = (store as unknown as { sizes?: () => Record<string, number> }).sizes?.();
@@ -188,9 +191,9 @@ const BUILT = "dist/main.js";
 
 /**
  * The production build (`npm run build`, then `node dist/main.js` as the Docker image runs it) on
- * `dataDir`: milliseconds to `/readyz` 200 and its RSS then (from /proc); stopped with SIGTERM.
+ * `dataDir`: milliseconds to `/readyz` 200, its RSS then and once it has been quiet; stopped with SIGTERM.
  */
-async function startBuilt(dataDir: string): Promise<{ ms: number; rss: number }> {
+async function startBuilt(dataDir: string): Promise<{ ms: number; rss: number; idle: IdleMemory }> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, [BUILT], {
@@ -199,13 +202,14 @@ async function startBuilt(dataDir: string): Promise<{ ms: number; rss: number }>
   });
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the service stopped (exit code ${code})`))));
   const ms = await untilReady(port, t0, exited);
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  const rss = rssOf(child.pid);
+  const idle = await memoryOnceIdle(child.pid);
   child.kill("SIGTERM");
   await exited.catch(() => undefined);
-  return { ms, rss };
+  return { ms, rss, idle };
 }
 
-/** Starts the service on `dataDir` in a process of its own: milliseconds to `/readyz` 200, and its memory then. */
+/** Starts the service on `dataDir` in a process of its own: milliseconds to `/readyz` 200, and its memory once it has been quiet. */
 async function startUp(dataDir: string, retention = false): Promise<{ ms: number } & Memory & Partial<Retention>> {
   const port = await freePort();
   const t0 = performance.now();
@@ -256,9 +260,12 @@ async function main(): Promise<void> {
     if (count && process.env.BENCH_KEEP) console.log(`    kept in ${dataDir}`);
     else await rm(dataDir, { recursive: true, force: true });
     console.log(
-      `  ${count} reports${count ? ` (written in ${(fillMs / 1000).toFixed(1)} s)` : ""}: ready in ${(ms / 1000).toFixed(2)} s, ${mb(memory.rss)} RSS (heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`,
+      `  ${count} reports${count ? ` (written in ${(fillMs / 1000).toFixed(1)} s)` : ""}: ready in ${(ms / 1000).toFixed(2)} s, ${mb(memory.rss)} RSS once quiet (heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`,
     );
-    if (production) console.log(`    production build (node ${BUILT}): ready in ${(production.ms / 1000).toFixed(2)} s, ${mb(production.rss)} RSS`);
+    if (production)
+      console.log(
+        `    production build (node ${BUILT}): ready in ${(production.ms / 1000).toFixed(2)} s, ${mb(production.rss)} RSS then, ${mb(production.idle.rss)} once quiet ${(production.idle.ms / 1000).toFixed(0)} s`,
+      );
     if (count && sizes) {
       console.log(
         `    the store keeps in memory: ${Object.entries(sizes)

@@ -59,6 +59,7 @@ import { citizenPseudonym, PseudonymousEvents } from "./store/pseudonymous-event
 import { type Clock, systemClock } from "./util/clock.js";
 import { ConfigFileError } from "./util/config-file.js";
 import { createLogger, type Logger } from "./util/logger.js";
+import { keepMemoryReducerWorking } from "./util/memory-reducer.js";
 import { createPseudonymizer, type Pseudonymizer } from "./util/pseudonym.js";
 
 export interface App {
@@ -388,6 +389,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     flood: { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 },
     draftPhotoKeepMs: config.DRAFT_PHOTO_DAYS * 24 * 60 * 60 * 1000,
   });
+  // Memory a burst took is given back once the process is quieter, on Node 24 too (see the module).
+  const stopMemoryReducerTimer = keepMemoryReducerWorking();
   const retention = new RetentionJob(dataRights, config.RETENTION_DAYS, logger);
   return {
     config,
@@ -432,6 +435,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await announcementDispatcher.stop();
       await delivery.stop();
       await store.close();
+      stopMemoryReducerTimer();
     },
   };
 }
