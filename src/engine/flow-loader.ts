@@ -3,8 +3,8 @@
  * (goto targets, registered actions, locale keys). Any problem stops start-up with the
  * file, the path inside it and what is wrong.
  */
-import { parse } from "yaml";
 import type { z } from "zod";
+import { parseYaml } from "../util/yaml.js";
 import { type Flow, type FlowSet, REQUIRED_FLOWS, type Step } from "./flow.js";
 import { type FlowSpec, flowSchema, type Target } from "./flow-schema.js";
 
@@ -60,7 +60,7 @@ export function loadFlows(sources: FlowSource[], ctx: FlowCheckContext): FlowSet
 function parseFlow(file: string, text: string, version: string): Flow {
   let raw: unknown;
   try {
-    raw = parse(text);
+    raw = parseYaml(text);
   } catch (err) {
     throw new FlowError(file, "", `not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import i18next, { type i18n } from "i18next";
-import { parse } from "yaml";
+import { parseYaml } from "../util/yaml.js";
 import { checkLanguage, LocaleError } from "./check.js";
 import { LANGUAGES, type Language } from "./languages.js";
 
@@ -30,7 +30,7 @@ function loadLanguage(dir: string, lang: string): Record<string, unknown> {
     .sort()) {
     const name = file.replace(/\.ya?ml$/, "");
     try {
-      out[name] = parse(readFileSync(join(dir, lang, file), "utf8"));
+      out[name] = parseYaml(readFileSync(join(dir, lang, file), "utf8"));
     } catch (err) {
       throw new LocaleError(`${join(dir, lang, file)}: ${(err as Error).message.split("\n")[0]}`);
     }

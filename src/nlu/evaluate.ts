@@ -4,10 +4,10 @@
  * exactly the expected ones are found, with the expected values. Used by bench/nlu.ts and its test.
  */
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import { z } from "zod";
 import { topIntent } from "../engine/understanding.js";
 import type { Language } from "../locale/languages.js";
+import { parseYaml } from "../util/yaml.js";
 import type { Understander } from "./understander.js";
 
 export const heldOutSchema = z.array(
@@ -32,7 +32,7 @@ export interface Score {
 }
 
 export function readHeldOut(file: string): HeldOut {
-  return heldOutSchema.parse(parse(readFileSync(file, "utf8")));
+  return heldOutSchema.parse(parseYaml(readFileSync(file, "utf8")));
 }
 
 const show = (entities: Record<string, string>) =>

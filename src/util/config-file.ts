@@ -1,14 +1,14 @@
 /** Reads a YAML configuration file and validates it, naming the file and the path on error. */
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import type { z } from "zod";
+import { parseYaml } from "./yaml.js";
 
 export class ConfigFileError extends Error {}
 
 export function readConfigFile<T extends z.ZodType>(file: string, schema: T): z.infer<T> {
   let raw: unknown;
   try {
-    raw = parse(readFileSync(file, "utf8"));
+    raw = parseYaml(readFileSync(file, "utf8"));
   } catch (err) {
     throw new ConfigFileError(`${file}: ${(err as Error).message.split("\n")[0]}`);
   }
