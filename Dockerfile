@@ -17,7 +17,9 @@ RUN npm run build
 FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends chromium && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production CHROMIUM_PATH=/usr/bin/chromium
+# Node keeps the compiled code of the bot's modules there and reads it back at the next start of the same
+# container (a restart after a crash): about 0.1 s of start-up on Node 24.
+ENV NODE_ENV=production CHROMIUM_PATH=/usr/bin/chromium NODE_COMPILE_CACHE=/tmp/node-compile-cache
 COPY package.json package-lock.json .puppeteerrc.cjs ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
