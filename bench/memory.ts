@@ -10,7 +10,7 @@ import { loadConfig } from "../src/config/settings.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
-import { memoryOnceIdle } from "./idle-memory.js";
+import { memoryOnceIdle, quietFor } from "./idle-memory.js";
 import { pick } from "./random.js";
 import { citizenScript, unambiguous } from "./texts.js";
 
@@ -60,7 +60,7 @@ export async function memoryInProgress(): Promise<void> {
   const idle = await memoryOnceIdle();
   const heap = process.memoryUsage();
   console.log(
-    `  once the process has been quiet ${(idle.ms / 1000).toFixed(0)} s (V8's memory reducer): ${mb(idle.rss)} RSS (heap ${mb(heap.heapUsed)} used of ${mb(heap.heapTotal)})`,
+    `  once the process has been quiet (V8's memory reducer), ${quietFor(idle)}: ${mb(idle.rss)} RSS (heap ${mb(heap.heapUsed)} used of ${mb(heap.heapTotal)})`,
   );
   await app.close();
 }

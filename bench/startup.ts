@@ -25,7 +25,7 @@ import { startService } from "../src/service.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
-import { type IdleMemory, memoryOnceIdle, rssOf } from "./idle-memory.js";
+import { type IdleMemory, memoryOnceIdle, quietFor, rssOf } from "./idle-memory.js";
 import { pick, random } from "./random.js";
 
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);
@@ -37,6 +37,7 @@ interface Ready {
 interface Memory {
   memory: NodeJS.MemoryUsage;
   sizes?: Record<string, number>;
+  idle: IdleMemory;
 }
 interface Retention {
   retention: { ms: number; purged: number; maxDelayMs: number };
@@ -49,11 +50,11 @@ async function serve(): Promise<void> {
   process.on("message", async (m: string) => {
     if (m === "memory") {
       // As a running bot between bursts: quiet until V8 has given back what start-up took.
-      await memoryOnceIdle();
+      const idle = await memoryOnceIdle();
       (globalThis as { gc?: () => void }).gc?.();
       const { store } = service.app;
       const sizes = (store as unknown as { sizes?: () => Record<string, number> }).sizes?.();
-      process.send?.({ memory: process.memoryUsage(), sizes } satisfies Memory);
+      process.send?.({ memory: process.memoryUsage(), sizes, idle } satisfies Memory);
     }
     if (m === "retention") {
       const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -191,9 +192,9 @@ const BUILT = "dist/main.js";
 
 /**
  * The production build (`npm run build`, then `node dist/main.js` as the Docker image runs it) on
- * `dataDir`: milliseconds to `/readyz` 200, its RSS then and once it has been quiet; stopped with SIGTERM.
+ * `dataDir`: milliseconds to `/readyz` 200, its RSS then and (`quiet`) once it has been quiet; stopped with SIGTERM.
  */
-async function startBuilt(dataDir: string): Promise<{ ms: number; rss: number; idle: IdleMemory }> {
+async function startBuilt(dataDir: string, quiet: boolean): Promise<{ ms: number; rss: number; idle?: IdleMemory }> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, [BUILT], {
@@ -203,14 +204,18 @@ async function startBuilt(dataDir: string): Promise<{ ms: number; rss: number; i
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the service stopped (exit code ${code})`))));
   const ms = await untilReady(port, t0, exited);
   const rss = rssOf(child.pid);
-  const idle = await memoryOnceIdle(child.pid);
+  const idle = quiet ? await memoryOnceIdle(child.pid) : undefined;
   child.kill("SIGTERM");
   await exited.catch(() => undefined);
   return { ms, rss, idle };
 }
 
-/** Starts the service on `dataDir` in a process of its own: milliseconds to `/readyz` 200, and its memory once it has been quiet. */
-async function startUp(dataDir: string, retention = false): Promise<{ ms: number } & Memory & Partial<Retention>> {
+/**
+ * Starts the service on `dataDir` in a process of its own: milliseconds to `/readyz` 200, then what
+ * `measure` asks: its memory once it has been quiet, the retention job's first pass (before the
+ * service's own, a minute after start), or nothing (a warm-up).
+ */
+async function startUp(dataDir: string, measure: "memory" | "retention" | "nothing"): Promise<{ ms: number } & Partial<Memory & Retention>> {
   const port = await freePort();
   const t0 = performance.now();
   const child = fork(fileURLToPath(import.meta.url), ["serve"], {
@@ -219,20 +224,24 @@ async function startUp(dataDir: string, retention = false): Promise<{ ms: number
   });
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the service stopped (exit code ${code})`))));
   const ms = await untilReady(port, t0, exited);
-  const memory = await new Promise<Memory>((resolve) => {
-    child.on("message", (m: Ready | Memory) => {
-      if ("memory" in m) resolve(m);
-    });
-    child.send("memory");
-  });
-  const pass = retention
-    ? await new Promise<Retention>((resolve) => {
-        child.on("message", (m: Ready | Memory | Retention) => {
-          if ("retention" in m) resolve(m);
-        });
-        child.send("retention");
-      })
-    : undefined;
+  const memory =
+    measure === "memory"
+      ? await new Promise<Memory>((resolve) => {
+          child.on("message", (m: Ready | Memory) => {
+            if ("memory" in m) resolve(m);
+          });
+          child.send("memory");
+        })
+      : undefined;
+  const pass =
+    measure === "retention"
+      ? await new Promise<Retention>((resolve) => {
+          child.on("message", (m: Ready | Memory | Retention) => {
+            if ("retention" in m) resolve(m);
+          });
+          child.send("retention");
+        })
+      : undefined;
   child.send("stop");
   await new Promise((resolve) => child.once("exit", resolve));
   return { ms, ...memory, ...pass };
@@ -246,25 +255,25 @@ async function main(): Promise<void> {
   );
   // Once without measuring: tsx's cache of compiled files and the disk's cache are then warm for both.
   const warmUp = await tempDir("ma-bench-start-");
-  await startUp(warmUp);
+  await startUp(warmUp, "nothing");
   const built = existsSync(BUILT);
-  if (built) await startBuilt(warmUp);
+  if (built) await startBuilt(warmUp, false);
   else console.log(`  (no ${BUILT}: run \`npm run build\` first to measure the production build too)`);
   await rm(warmUp, { recursive: true, force: true });
   for (const count of process.env.BENCH_ONLY === "retention" ? [] : [0, REPORTS]) {
     const dataDir = await tempDir("ma-bench-start-");
     const fillMs = count ? await fill(dataDir, count) : 0;
-    const { ms, memory, sizes } = await startUp(dataDir);
-    const production = built ? await startBuilt(dataDir) : undefined;
+    const { ms, memory, sizes, idle } = await startUp(dataDir, "memory");
+    const production = built ? await startBuilt(dataDir, true) : undefined;
     // 100,000 reports are 100 MB on disk: not left behind (unless BENCH_KEEP asks to look at them).
     if (count && process.env.BENCH_KEEP) console.log(`    kept in ${dataDir}`);
     else await rm(dataDir, { recursive: true, force: true });
     console.log(
-      `  ${count} reports${count ? ` (written in ${(fillMs / 1000).toFixed(1)} s)` : ""}: ready in ${(ms / 1000).toFixed(2)} s, ${mb(memory.rss)} RSS once quiet (heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)})`,
+      `  ${count} reports${count ? ` (written in ${(fillMs / 1000).toFixed(1)} s)` : ""}: ready in ${(ms / 1000).toFixed(2)} s${memory && idle ? `, ${mb(memory.rss)} RSS once quiet ${quietFor(idle)} (heap ${mb(memory.heapUsed)} used of ${mb(memory.heapTotal)}, external ${mb(memory.external)})` : ""}`,
     );
     if (production)
       console.log(
-        `    production build (node ${BUILT}): ready in ${(production.ms / 1000).toFixed(2)} s, ${mb(production.rss)} RSS then, ${mb(production.idle.rss)} once quiet ${(production.idle.ms / 1000).toFixed(0)} s`,
+        `    production build (node ${BUILT}): ready in ${(production.ms / 1000).toFixed(2)} s, ${mb(production.rss)} RSS then${production.idle ? `, ${mb(production.idle.rss)} once quiet ${quietFor(production.idle)}` : ""}`,
       );
     if (count && sizes) {
       console.log(
@@ -279,7 +288,7 @@ async function main(): Promise<void> {
   // Over two years instead: the retention job's first pass (a minute after start) has a backlog to de-identify.
   const dataDir = await tempDir("ma-bench-start-");
   await fill(dataDir, REPORTS, 730);
-  const { ms, retention } = await startUp(dataDir, true);
+  const { ms, retention } = await startUp(dataDir, "retention");
   await rm(dataDir, { recursive: true, force: true });
   if (retention)
     console.log(

@@ -427,6 +427,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     pseudonym,
     async close() {
+      stopMemoryReducerTimer();
       await conversations.idle();
       conversations.stop();
       retention.stop();
@@ -435,7 +436,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await announcementDispatcher.stop();
       await delivery.stop();
       await store.close();
-      stopMemoryReducerTimer();
     },
   };
 }

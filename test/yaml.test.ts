@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseYaml } from "../src/util/yaml.js";
+import { MAX_YAML_VALUES, parseYaml } from "../src/util/yaml.js";
 
 describe("reading YAML", () => {
   it("keeps what looks like a date, a yes or a merge key as written", () => {
@@ -22,10 +22,28 @@ describe("reading YAML", () => {
     expect(parseYaml("# nada todavía\n\n   # tampoco\n")).toBeNull();
   });
 
-  it("says in one line what is wrong and where", () => {
-    expect(() => parseYaml("a: 1\nb: 2\na: 3\n")).toThrow(/^duplicated mapping key at line 3, column 1$/);
-    expect(() => parseYaml("lista:\n  - uno\n dos: 2\n")).toThrow(/at line 3, column 2$/);
-    expect(() => parseYaml("a: 1\n---\nb: 2\n")).toThrow(/single document/);
+  it("says in one line what is wrong and where, naming the mistake", () => {
+    expect(() => parseYaml("a: 1\nb: 2\na: 3\n")).toThrow(/^Map keys must be unique at line 3, column 1$/);
+    expect(() => parseYaml("saludo: 'hola\n")).toThrow(/^Missing closing 'quote at line 2, column 1$/);
+    expect(() => parseYaml("\tsaludo: hola\n")).toThrow(/^Tabs are not allowed as indentation at line 1, column 1$/);
+    expect(() => parseYaml("saludo: {{nombre}}, hola\n")).toThrow(/^Unexpected scalar at node end at line 1, column 19$/);
+    expect(() => parseYaml("a: 1\n---\nb: 2\n")).toThrow(/^Source contains multiple documents at line 2, column 1$/);
+    // A tag the core schema does not know is an error, not a string read silently.
+    expect(() => parseYaml("flujo: !include otro.yaml\n")).toThrow(/^unknown scalar tag !<!include> at line 1, column 8$/);
+  });
+
+  it("refuses a file whose aliases expand past what anything could walk, at once", () => {
+    const levels = ["a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]"];
+    for (const [i, name] of ["b", "c", "d", "e", "f", "g", "h", "i"].entries()) {
+      const previous = "abcdefgh"[i];
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+    }
+    const t0 = performance.now();
+    expect(() => parseYaml(`${levels.join("\n")}\n`)).toThrow(`more than ${MAX_YAML_VALUES.toLocaleString("en")} values once its aliases (*name) are expanded`);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    // Anchors used as they are meant to be are read, the same object wherever they are named.
+    const shared = parseYaml("base: &base {hola: Hola}\nweb: *base\ntelegram: *base\n") as Record<string, unknown>;
+    expect(shared).toEqual({ base: { hola: "Hola" }, web: { hola: "Hola" }, telegram: { hola: "Hola" } });
   });
 
   it("reads every file the project ships as the YAML 1.2 reference library does", () => {

@@ -11,8 +11,8 @@ import { Script } from "node:vm";
  * highest rate: the reducer waits forever ("Memory reducer: high alloc" under
  * `--trace-memory-reducer`), so every freed page stays in V8's page pool and the process keeps the
  * memory of its largest burst. Only a memory-reducing collection empties that pool; ordinary ones
- * keep it. Measured here: 10,000 conversations in progress held 610 MB for as long as the process
- * ran, and 212 MB eight seconds after the burst with this in place.
+ * keep it. Measured on Node 24 (bench/memory.ts): 10,000 conversations in progress still held 526 MB
+ * 90 s after their burst, and 188 MB 22 s after it with this in place.
  *
  * Node allocates on cppgc when it compiles a `vm.Script`, so compiling a trivial one now and then is
  * enough for the reducer to read the embedder's rate as low. The rate decays to exactly zero about
