@@ -41,6 +41,8 @@ describe("reading YAML", () => {
     const t0 = performance.now();
     expect(() => parseYaml(`${levels.join("\n")}\n`)).toThrow(`more than ${MAX_YAML_VALUES.toLocaleString("en")} values once its aliases (*name) are expanded`);
     expect(performance.now() - t0).toBeLessThan(5_000);
+    // An alias inside what it names is a loop, said as one.
+    expect(() => parseYaml("lista: &lista [uno, *lista]\n")).toThrow(/^an alias \(\*name\) inside what it names$/);
     // Anchors used as they are meant to be are read, the same object wherever they are named.
     const shared = parseYaml("base: &base {hola: Hola}\nweb: *base\ntelegram: *base\n") as Record<string, unknown>;
     expect(shared).toEqual({ base: { hola: "Hola" }, web: { hola: "Hola" }, telegram: { hola: "Hola" } });

@@ -51,13 +51,20 @@ function whyUnreadable(text: string, err: YAMLException): string {
   return `${err.reason}${where}`;
 }
 
-/** How many of `budget` values are left once `value` is counted (an alias counted each time it is used); below 0 past it. */
-function valuesWithin(value: unknown, budget: number): number {
+/**
+ * How many of `budget` values are left once `value` is counted (an alias counted each time it is used);
+ * below 0 past it. Throws when an alias stands inside what it names (js-yaml makes that a cycle, which
+ * nothing that walks the file would finish).
+ */
+function valuesWithin(value: unknown, budget: number, within = new Set<object>()): number {
   let left = budget - 1;
   if (value === null || typeof value !== "object") return left;
+  if (within.has(value)) throw new Error("an alias (*name) inside what it names");
+  within.add(value);
   for (const item of Array.isArray(value) ? value : Object.values(value)) {
-    left = valuesWithin(item, left);
-    if (left < 0) return left;
+    left = valuesWithin(item, left, within);
+    if (left < 0) break;
   }
+  within.delete(value);
   return left;
 }
