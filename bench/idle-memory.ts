@@ -5,7 +5,7 @@
  * (this process by default) every second until it has fallen by a fifth and then stayed within 2 MB for
  * STEADY_S seconds, or for at most `maxMs`.
  */
-import { readFileSync } from "node:fs";
+import { rssOf } from "../test/helpers/process.js";
 
 export interface IdleMemory {
   /** RSS in bytes at the last reading. */
@@ -18,10 +18,6 @@ export interface IdleMemory {
 
 /** Longer than the reducer's wait between its collections (8 s). */
 const STEADY_S = 12;
-
-export function rssOf(pid: number = process.pid): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
-}
 
 export async function memoryOnceIdle(pid: number = process.pid, maxMs = 90_000): Promise<IdleMemory> {
   const t0 = performance.now();

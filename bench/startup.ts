@@ -25,7 +25,8 @@ import { startService } from "../src/service.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
-import { type IdleMemory, memoryOnceIdle, quietFor, rssOf } from "./idle-memory.js";
+import { rssOf } from "../test/helpers/process.js";
+import { type IdleMemory, memoryOnceIdle, quietFor } from "./idle-memory.js";
 import { pick, random } from "./random.js";
 
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);

@@ -62,7 +62,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new FlowError(file, "", `not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    throw new FlowError(file, "", `not valid YAML: ${(err as Error).message}`);
   }
   const parsed = flowSchema.safeParse(raw);
   if (!parsed.success) {

@@ -32,7 +32,7 @@ function loadLanguage(dir: string, lang: string): Record<string, unknown> {
     try {
       out[name] = parseYaml(readFileSync(join(dir, lang, file), "utf8"));
     } catch (err) {
-      throw new LocaleError(`${join(dir, lang, file)}: ${(err as Error).message.split("\n")[0]}`);
+      throw new LocaleError(`${join(dir, lang, file)}: ${(err as Error).message}`);
     }
   }
   return out;

@@ -10,7 +10,7 @@ export function readConfigFile<T extends z.ZodType>(file: string, schema: T): z.
   try {
     raw = parseYaml(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new ConfigFileError(`${file}: ${(err as Error).message.split("\n")[0]}`);
+    throw new ConfigFileError(`${file}: ${(err as Error).message}`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

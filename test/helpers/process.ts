@@ -1,5 +1,6 @@
 /** The project's commands run as real processes (`npm start`, `npm run chat`), as a user would. */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 export interface Finished {
   code: number | null;
@@ -46,6 +47,11 @@ export function start(script: string, args: string[], env: Record<string, string
         check();
       }),
   };
+}
+
+/** The resident memory of process `pid` (this one by default), in bytes, as the system counts it. */
+export function rssOf(pid: number = process.pid): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
 }
 
 /** Runs a command to its end with `input` on stdin. */

@@ -44,7 +44,8 @@ const COLLECTIONS = {
     { fieldName: "_pending", sparse: true },
     // the retention pass: reports not de-identified yet, by creation time
     { fieldName: "_unpurged", sparse: true },
-    // the inbox's narrowest filters: a municipality with its status and category (reports.ts `INBOX_KEYS`)
+    // the inbox's narrowest filters: a municipality with its status and category (reports.ts `inboxKeys`);
+    // `_mc` also lists the reports offered nearby in a municipality (reports.ts `nearby`)
     { fieldName: "_ms" },
     { fieldName: "_mc" },
     { fieldName: "_msc" },
