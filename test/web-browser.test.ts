@@ -424,7 +424,7 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await stuck.context.close();
   }, 60_000);
 
-  it("a member's change reaches the open page at once; one made while it was closed is shown once on the next visit, and the question it asks is answered there", async () => {
+  it("a member's change reaches the open page at once; one made while it was closed is shown once on the next visit, over a slow connection too, and the question it asks is answered there", async () => {
     const { context, page, watch } = await open();
     await toCategoryQuestion(page, "Metepec");
     await page.getByRole("button", { name: "Agua potable" }).click();
@@ -473,10 +473,18 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     // The answer, the «Resuelto» and, since the conversation rests at the menu, the question whether it was solved.
     await expect.poll(async () => (await bot.service.app.store.outbox.unsentFor("web", session)).length).toBe(3);
 
-    // The next visit (a new tab: only the session is remembered) shows them once, and the question after them.
+    // The next visit (a new tab: only the session is remembered) shows them once, and the question after them,
+    // on a slow connection too: each acknowledgement takes 1.5 s, so the three take longer than the page waits
+    // for the server to say it delivered what waited.
     const second = await watchedPage(context);
+    await second.page.route("**/api/chat/events/ack", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
     await second.page.goto(`${base}/`);
-    await expect.poll(() => lastBot(second.page).textContent(), { timeout: 10_000 }).toMatch("¿Se resolvió el problema del reporte");
+    await expect.poll(() => lastBot(second.page).textContent(), { timeout: 15_000 }).toMatch("¿Se resolvió el problema del reporte");
+    await second.page.waitForTimeout(3500);
+    await second.page.unroute("**/api/chat/events/ack");
     const texts = await second.page.locator(".msg.bot").allTextContents();
     expect(texts.filter((t) => t.includes("«Ya mandamos la pipa de agua»"))).toHaveLength(1);
     expect(texts.filter((t) => t.includes("ahora está «Resuelto»"))).toHaveLength(1);

@@ -303,7 +303,11 @@ function listen(onReady) {
   streamSession = session;
   const source = new EventSource(`/api/chat/events?session=${encodeURIComponent(session)}`);
   stream = source;
-  const wait = setTimeout(() => settle(0), READY_WAIT_MS);
+  // Messages shown since connecting. Each waits for the page's acknowledgement before the next goes
+  // and `ready` comes after them, so on a slow connection `ready` can take longer than READY_WAIT_MS:
+  // while messages arrive the server is answering, and what was shown counts as delivered.
+  let shown = 0;
+  let wait = setTimeout(() => settle(shown), READY_WAIT_MS);
   source.addEventListener("message", (e) => {
     let message;
     try {
@@ -313,6 +317,9 @@ function listen(onReady) {
     }
     if (typeof message?.id !== "string" || typeof message.text !== "string") return;
     showPushed(message);
+    shown++;
+    clearTimeout(wait);
+    wait = setTimeout(() => settle(shown), READY_WAIT_MS);
     // Shown: the server may forget it (unacknowledged, it is sent again on the next visit).
     fetch("/api/chat/events/ack", {
       method: "POST",
@@ -329,13 +336,13 @@ function listen(onReady) {
     } catch {
       delivered = 0;
     }
-    settle(delivered);
+    settle(Math.max(delivered, shown));
   });
   source.addEventListener("error", () => {
     // A passing drop is retried by the browser; a stream closed for good is opened again here.
     if (source.readyState !== EventSource.CLOSED || stream !== source) return;
     clearTimeout(wait);
-    settle(0);
+    settle(shown);
     setTimeout(() => {
       if (stream === source && streamSession === session) listen();
     }, STREAM_RETRY_MS);
