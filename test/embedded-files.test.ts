@@ -53,6 +53,19 @@ describe("embedded store files", () => {
     again.stopAutocompaction();
   });
 
+  it("a photo is kept when the media folder was removed while the bot runs, and a draft's marker with it", async () => {
+    const dir = await tempDir("ma-media-");
+    store = await openEmbeddedStore(dir);
+    const data = Buffer.from([0x89, 0x50, 0x4e, 0x47, 9]);
+    await store.media.put("4f1c2f7e-5a2b-4c3d-9e8f-0a1b2c3d4e5f", { data, mimeType: "image/png" });
+    await fs.promises.rm(join(dir, "media"), { recursive: true });
+    const at = new Date("2026-11-29T12:00:00Z");
+    await store.media.put("5a2b4c3d-9e8f-4a1b-8c3d-4e5f4f1c2f7e", { data, mimeType: "image/png" }, { owner: "web:s1", at });
+    expect(await store.media.get("5a2b4c3d-9e8f-4a1b-8c3d-4e5f4f1c2f7e")).toEqual({ data, mimeType: "image/png" });
+    expect(await store.media.drafts(new Date(at.getTime() + 1), 10)).toEqual([{ id: "5a2b4c3d-9e8f-4a1b-8c3d-4e5f4f1c2f7e", owner: "web:s1", at }]);
+    expect(await readdir(join(dir, "media"))).not.toContain("5a2b4c3d-9e8f-4a1b-8c3d-4e5f4f1c2f7e.tmp");
+  });
+
   it("an index of a value many documents share finds each of them after others move or go (removal from it is in place)", async () => {
     const db = await openCollection(null, "things", [{ fieldName: "kind" }]);
     for (let i = 0; i < 300; i++) await db.insertAsync({ _id: `t${i}`, kind: i % 3 });
