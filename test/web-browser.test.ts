@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeWhatsApp } from "./fakes/whatsapp.js";
 import { tempDir } from "./helpers/app.js";
@@ -444,6 +444,12 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     const folio = /folio (MET-\d{4}-\d{6})/.exec((await page.locator(".msg.bot").allTextContents()).join("\n"))?.[1] ?? "";
     const report = await bot.service.app.store.reports.byFolio(folio);
     if (!report) throw new Error("the report was not filed");
+    // A new tab when nothing waits for the visitor: the menu greets them.
+    const back = await watchedPage(context);
+    await back.page.goto(`${base}/`);
+    await expect.poll(() => lastBot(back.page).textContent(), { timeout: 10_000 }).toMatch("¿Qué quieres hacer?");
+    expect(back.watch).toEqual({ violations: [], errors: [] });
+    await back.page.close();
     const { triage } = bot.service.app.secretariat;
     const member = {
       id: "m-web",
@@ -474,17 +480,20 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await expect.poll(async () => (await bot.service.app.store.outbox.unsentFor("web", session)).length).toBe(3);
 
     // The next visit (a new tab: only the session is remembered) shows them once, and the question after them,
-    // on a slow connection too: each acknowledgement takes 1.5 s, so the three take longer than the page waits
-    // for the server to say it delivered what waited.
+    // on a slow connection too: the stream takes 3.5 s to open and each acknowledgement 1.5 s, longer in all
+    // than the page waits to hear whether anything waits for it.
     const second = await watchedPage(context);
-    await second.page.route("**/api/chat/events/ack", async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+    const slowly = (ms: number) => async (route: Route) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
       await route.continue();
-    });
+    };
+    await second.page.route("**/api/chat/events?*", slowly(3500));
+    await second.page.route("**/api/chat/events/ack", slowly(1500));
     await second.page.goto(`${base}/`);
-    await expect.poll(() => lastBot(second.page).textContent(), { timeout: 15_000 }).toMatch("¿Se resolvió el problema del reporte");
+    await expect.poll(() => lastBot(second.page).textContent(), { timeout: 20_000 }).toMatch("¿Se resolvió el problema del reporte");
+    // Long enough for a menu the page would send after waiting.
     await second.page.waitForTimeout(3500);
-    await second.page.unroute("**/api/chat/events/ack");
+    await second.page.unrouteAll();
     const texts = await second.page.locator(".msg.bot").allTextContents();
     expect(texts.filter((t) => t.includes("«Ya mandamos la pipa de agua»"))).toHaveLength(1);
     expect(texts.filter((t) => t.includes("ahora está «Resuelto»"))).toHaveLength(1);

@@ -88,7 +88,7 @@ function notice(session: string, text: string, seq = 0): NewOutboxItem {
 const unsent = (session: string) => bot.app.store.outbox.unsentFor("web", session);
 
 describe("web chat notices", () => {
-  it("waiting notices arrive when the page connects, in order, then a ready event; a new one at once; links relative to the page", async () => {
+  it("on connecting the page is told how many notices wait, then they arrive in order; a new one at once; links relative to the page", async () => {
     const session = randomUUID();
     await bot.app.delivery.enqueue([notice(session, "primero", 1), notice(session, "segundo", 2)]);
     // The outbox worker runs; the web chat has no transport of its own: nothing is tried, nothing given up.
@@ -100,9 +100,9 @@ describe("web chat notices", () => {
     ]);
 
     const page = listen(session);
-    await expect.poll(() => page.events.map((e) => e.event)).toEqual(["message", "message", "ready"]);
+    await expect.poll(() => page.events.map((e) => e.event)).toEqual(["ready", "message", "message"]);
+    expect(page.events[0].data).toEqual({ waiting: 2 });
     expect(page.texts()).toEqual(["primero /privacidad", "segundo /privacidad"]);
-    expect(page.events[2].data).toEqual({ delivered: 2 });
     // Every response carries the server's security headers, the stream too.
     expect(page.headers()?.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(page.headers()?.get("content-security-policy")).toContain("default-src 'self'");
@@ -118,6 +118,7 @@ describe("web chat notices", () => {
     const session = randomUUID();
     const closing = listen(session, { ack: false });
     await expect.poll(() => closing.events.map((e) => e.event)).toEqual(["ready"]);
+    expect(closing.events[0].data).toEqual({ waiting: 0 });
     await bot.app.delivery.enqueue([notice(session, "aviso", 1)]);
     await expect.poll(() => closing.texts()).toEqual(["aviso /privacidad"]);
     const first = closing.events[1].data.id;

@@ -135,7 +135,7 @@ export class Delivery {
    * citizen only this way (the web chat) register no transport: their items wait in the outbox, never
    * given up, until the chat connects or writes. Returns the function that ends the connection.
    */
-  connect(channel: ChannelName, chatId: string, send: Transport["send"]): { close(): void; first: Promise<number> } {
+  connect(channel: ChannelName, chatId: string, send: Transport["send"], waiting?: (count: number) => void): { close(): void; first: Promise<number> } {
     const key = `${channel}:${chatId}`;
     const chat: LiveChat = { channel, chatId, send, flushing: Promise.resolve(), again: false };
     const chats = this.live.get(key) ?? new Set<LiveChat>();
@@ -147,7 +147,15 @@ export class Delivery {
       }, this.pollMs);
       this.liveTimer.unref();
     }
-    const first = this.flushLive(chat);
+    // `waiting` hears once how many messages the first delivery took in hand, before it sends them.
+    let told = false;
+    const tell = (count: number) => {
+      if (told) return;
+      told = true;
+      waiting?.(count);
+    };
+    const first = this.flushLive(chat, tell);
+    void first.then(() => tell(0));
     return {
       /** How many waiting messages the connection delivered first. */
       first,
@@ -168,14 +176,14 @@ export class Delivery {
   }
 
   /** Delivers what waits for a live chat, after the delivery under way; resolves with how many went (0 when one is already queued). */
-  private flushLive(chat: LiveChat): Promise<number> {
+  private flushLive(chat: LiveChat, claimed?: (count: number) => void): Promise<number> {
     if (chat.again) return Promise.resolve(0);
     chat.again = true;
     const run = chat.flushing.then(async () => {
       chat.again = false;
       if (!this.live.get(`${chat.channel}:${chat.chatId}`)?.has(chat)) return 0;
       try {
-        return await this.deliverNow(chat.channel, chat.chatId, chat.send);
+        return await this.deliverNow(chat.channel, chat.chatId, chat.send, claimed);
       } catch (err) {
         // The page went away mid-send: what was not sent waits for the next connection.
         this.options.logger.debug({ channel: chat.channel, err: errorInfo(err) }, "live chat did not take a message");
@@ -256,11 +264,12 @@ export class Delivery {
   /**
    * Sends, through a conversation turn's live `send`, what waits in the outbox for this chat (in
    * order, before the turn's own replies). Rejects with the channel's error when one does not go:
-   * it and the rest stay in the outbox.
+   * it and the rest stay in the outbox. `claimed` hears how many it took in hand, before it sends them.
    */
-  async deliverNow(channel: ChannelName, chatId: string, send: Transport["send"]): Promise<number> {
+  async deliverNow(channel: ChannelName, chatId: string, send: Transport["send"], claimed?: (count: number) => void): Promise<number> {
     const { outbox, clock } = this.options;
     const items = this.take(await outbox.claimChat(channel, chatId, this.owner, clock.now(), this.leaseMs));
+    claimed?.(items.length);
     try {
       for (const [n, item] of items.entries()) {
         try {

@@ -6,8 +6,10 @@
  * (`POST /api/chat/events/ack`): one written to a page that was closing is sent again on the next
  * visit, and the page shows each message once (by its id).
  *
- * Events: `message` (a message, as replies are, with its `id`), `ready` (how many waiting messages
- * the connection delivered first: none, and the page greets with the menu).
+ * Events: `ready` (how many messages waited for the page, told before they are sent: none, and the
+ * page greets with the menu), `message` (a message, as replies are, with its `id`). Each waiting
+ * message goes once the page acknowledged the one before, so on a slow connection they take a while;
+ * `ready` first lets the page know at once that they are coming.
  */
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
@@ -93,12 +95,13 @@ export const noticeStreamPlugin: FastifyPluginAsync<NoticeStreamOptions> = async
       await write(`event: message\ndata: ${JSON.stringify({ id: message.id, ...forPage(message) })}\n\n`);
       await acknowledged;
     };
-    const live = delivery.connect("web", session, send);
+    const live = delivery.connect("web", session, send, (waiting) => {
+      write(`event: ready\ndata: ${JSON.stringify({ waiting })}\n\n`).catch(() => undefined);
+    });
     const keepalive = setInterval(() => void write(": keep-alive\n\n").catch(() => undefined), KEEPALIVE_MS);
     keepalive.unref();
     req.raw.on("close", stream.end);
     raw.on("error", stream.end);
-    void live.first.then((delivered) => write(`event: ready\ndata: ${JSON.stringify({ delivered })}\n\n`)).catch(() => undefined);
   });
 
   /** The page showed a message of its stream. */

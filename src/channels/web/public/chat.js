@@ -20,7 +20,7 @@ const GEO_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 /** A stream the server closed for good (not a passing drop, which EventSource retries itself) is opened again after this. */
 const STREAM_RETRY_MS = 5000;
-/** A visitor coming back is greeted with the menu unless the stream brought something within this. */
+/** A visitor coming back is greeted with the menu unless the stream, once open, says within this that messages wait (a proxy may hold its events back). */
 const READY_WAIT_MS = 3000;
 
 const log = document.getElementById("log");
@@ -283,18 +283,24 @@ function showPushed(r) {
 
 let stream = null;
 let streamSession = null;
+/** The wait of the last `listen`: a new one (another session) ends it, so its menu never reaches the new session. */
+let readyWait;
 /**
- * Listens for what the bot says on its own. `onReady(delivered)`: called once, with how many waiting
- * messages arrived on connecting (or 0 when the stream cannot be had).
+ * Listens for what the bot says on its own. `onReady(waiting)`: called once, with how many messages
+ * waited for this page (0: nothing did, or the stream cannot be had). The server tells it first
+ * (`ready`), before it sends them one acknowledgement at a time; it is waited for from the moment
+ * the stream is open, however slow the connection is to open it.
  */
 function listen(onReady) {
   let ready = onReady;
-  const settle = (delivered) => {
+  const settle = (waiting) => {
+    clearTimeout(readyWait);
     if (!ready) return;
     const call = ready;
     ready = null;
-    call(delivered);
+    call(waiting);
   };
+  clearTimeout(readyWait);
   if (typeof EventSource === "undefined" || !session) {
     settle(0);
     return;
@@ -303,11 +309,10 @@ function listen(onReady) {
   streamSession = session;
   const source = new EventSource(`/api/chat/events?session=${encodeURIComponent(session)}`);
   stream = source;
-  // Messages shown since connecting. Each waits for the page's acknowledgement before the next goes
-  // and `ready` comes after them, so on a slow connection `ready` can take longer than READY_WAIT_MS:
-  // while messages arrive the server is answering, and what was shown counts as delivered.
   let shown = 0;
-  let wait = setTimeout(() => settle(shown), READY_WAIT_MS);
+  source.addEventListener("open", () => {
+    if (ready) readyWait = setTimeout(() => settle(shown), READY_WAIT_MS);
+  });
   source.addEventListener("message", (e) => {
     let message;
     try {
@@ -318,8 +323,7 @@ function listen(onReady) {
     if (typeof message?.id !== "string" || typeof message.text !== "string") return;
     showPushed(message);
     shown++;
-    clearTimeout(wait);
-    wait = setTimeout(() => settle(shown), READY_WAIT_MS);
+    settle(shown);
     // Shown: the server may forget it (unacknowledged, it is sent again on the next visit).
     fetch("/api/chat/events/ack", {
       method: "POST",
@@ -329,19 +333,17 @@ function listen(onReady) {
     }).catch(() => undefined);
   });
   source.addEventListener("ready", (e) => {
-    clearTimeout(wait);
-    let delivered = 0;
+    let waiting = 0;
     try {
-      delivered = Number(JSON.parse(e.data).delivered) || 0;
+      waiting = Number(JSON.parse(e.data).waiting) || 0;
     } catch {
-      delivered = 0;
+      waiting = 0;
     }
-    settle(Math.max(delivered, shown));
+    settle(Math.max(waiting, shown));
   });
   source.addEventListener("error", () => {
     // A passing drop is retried by the browser; a stream closed for good is opened again here.
     if (source.readyState !== EventSource.CLOSED || stream !== source) return;
-    clearTimeout(wait);
     settle(shown);
     setTimeout(() => {
       if (stream === source && streamSession === session) listen();
@@ -546,8 +548,8 @@ if (session && transcript.length) {
 } else if (session) {
   // Coming back: what the bot said meanwhile first; the menu only when there was nothing.
   refreshControls();
-  listen((delivered) => {
-    if (delivered === 0) send({ text: "menu" });
+  listen((waiting) => {
+    if (waiting === 0) send({ text: "menu" });
   });
 } else {
   restart();
