@@ -4,7 +4,7 @@
  * fixtures/photos/ were made with ImageMagick and exiftool: a 64×48 picture with GPS, camera,
  * author, comment, XMP and IPTC, rotated 90° by its EXIF orientation.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -129,15 +129,18 @@ async function mediaFiles(dataDir: string): Promise<string[]> {
   }
 }
 
-function chat(b: TestBot, chatId: string) {
+/** A citizen on the web chat (or, with `replies`, on Telegram, whose replies may come later: they collect there). */
+function chat(b: TestBot, chatId: string, replies?: string[]) {
   let n = 0;
+  const channel = replies ? "telegram" : "web";
   return async (content: InboundContent | string, languageHint?: string): Promise<string> => {
-    const replies: string[] = [];
+    const now: string[] = [];
     const message = typeof content === "string" ? { type: "text" as const, text: content } : content;
-    await b.app.conversations.handle({ channel: "web", chatId, messageId: `${chatId}-${n++}`, content: message, languageHint }, async (_c, m) => {
-      replies.push(m.text);
+    await b.app.conversations.handle({ channel, chatId, messageId: `${chatId}-${n++}`, content: message, languageHint }, async (_c, m) => {
+      now.push(m.text);
+      replies?.push(m.text);
     });
-    return replies.join("\n");
+    return now.join("\n");
   };
 }
 
@@ -193,6 +196,25 @@ describe("photos in a conversation", () => {
     await john("It is another problem", "en");
     await john("There is a huge pothole in front of the school", "en");
     expect(await john({ type: "photo", data: Buffer.from("GIF89a not what we take") }, "en")).toContain("That does not look like a photo");
+  });
+
+  it("a photo that cannot be written (a full disk) waits with its message, the citizen told once, and is kept when the disk is back", async () => {
+    bot = await startBot({ app: { retryMs: 50 } });
+    const replies: string[] = [];
+    const say = chat(bot, "7002", replies);
+    await toPhotoQuestion(say);
+    // The media folder cannot be made: where it goes, a file is in the way.
+    await rm(join(bot.dataDir, "media"), { recursive: true, force: true });
+    await writeFile(join(bot.dataDir, "media"), "");
+    const before = replies.length;
+    await say(photo("photo.jpg"));
+    expect(replies.slice(before)).toEqual([expect.stringContaining("Estamos teniendo problemas técnicos")]);
+    expect(bot.app.conversations.waiting).toBe(1);
+
+    await rm(join(bot.dataDir, "media"));
+    await expect.poll(() => bot?.app.conversations.waiting, { timeout: 10_000 }).toBe(0);
+    expect(replies.at(-1)).toContain("ubicación exacta");
+    expect(await mediaFiles(bot.dataDir)).toHaveLength(3);
   });
 
   it("the photo of a report discarded, cancelled, declined when offered back or silent for days is deleted", async () => {

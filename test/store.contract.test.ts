@@ -162,11 +162,16 @@ describe.each(stores)("%s store", (name, open) => {
     expect((await db.store.inbound.unfinished(new Date(later.getTime() + 120_000), 10)).map((m) => m.messageId)).toEqual(["b"]);
   });
 
-  it("media is stored and read back byte for byte; unknown ids are null", async () => {
+  it("media is stored and read back byte for byte, small and large; unknown ids are null", async () => {
     const data = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
     const id = randomUUID();
     await db.store.media.put(id, { data, mimeType: "image/png" });
     expect(await db.store.media.get(id)).toEqual({ data, mimeType: "image/png" });
+    // A large one (the embedded store writes those another way).
+    const large = Buffer.alloc(3 * 1024 * 1024 + 7, 0xab);
+    const other = randomUUID();
+    await db.store.media.put(other, { data: large, mimeType: "image/jpeg" });
+    expect((await db.store.media.get(other))?.data.equals(large)).toBe(true);
     expect(await db.store.media.get(randomUUID())).toBeNull();
     await expect(db.store.media.get("../../etc/passwd")).rejects.toThrow();
   });

@@ -1,8 +1,12 @@
 import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { readdir, readFile, stat, unlink } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MEDIA_ID } from "../../domain/model/media.js";
 import type { MediaDraft, MediaRepository, StoredMedia } from "../ports.js";
+import { StoreWriteError } from "./append-handles.js";
+
+/** Photos up to this size are written with the bot's thread waiting; larger ones through the thread pool (see `put`). */
+const SYNC_WRITE_MAX = 1024 * 1024;
 
 /**
  * Photos as files: `<id>` holds the bytes, `<id>.type` the MIME type, written to a temporary name,
@@ -32,26 +36,33 @@ export class FileMedia implements MediaRepository {
    * Written with the bot's thread waiting, as the journal's lines are: each file operation handed to
    * libuv's thread pool comes back through the event loop, and a photo's twelve in a row, each waiting
    * behind other citizens' messages, made its step the slowest of a conversation (p50 10–40 ms at 500
-   * Telegram updates a second, `npm run bench:telegram`). Written here, a photo of 300 KB takes about
-   * 0.3 ms, one of 5 MB (the largest kept) a few ms.
+   * Telegram updates a second, `npm run bench:telegram`). Written here, a photo of 300 KB (what
+   * Telegram, WhatsApp and the web chat's resizing send) takes about 0.3 ms; one larger than
+   * SYNC_WRITE_MAX (PHOTO_MAX_MB allows up to 50 MB) goes through the thread pool, so the bot never
+   * stops for long. A photo that cannot be written is a StoreWriteError, as a journal line that cannot
+   * be: the message waits and is tried again (a full disk), never lost.
    */
   async put(id: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): Promise<void> {
-    try {
-      this.write(id, media, draft);
-    } catch (err) {
-      this.folders = false;
-      if (!isMissing(err)) throw err;
-      this.write(id, media, draft);
+    const path = this.path(id);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.write(id, path, media, draft);
+        return;
+      } catch (err) {
+        this.folders = false;
+        // A folder removed while the bot runs is made again.
+        if (attempt > 0 || !isMissing(err)) throw new StoreWriteError(path, err);
+      }
     }
   }
 
-  private write(id: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): void {
-    const path = this.path(id);
+  private async write(id: string, path: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): Promise<void> {
     if (!this.folders) mkdirSync(this.draftDir, { recursive: true });
     this.folders = true;
     if (draft) writeFileSync(this.draftPath(id), JSON.stringify({ owner: draft.owner, at: draft.at.toISOString() }));
     writeFileSync(`${path}.type`, media.mimeType);
-    writeFileSync(`${path}.tmp`, media.data);
+    if (media.data.length <= SYNC_WRITE_MAX) writeFileSync(`${path}.tmp`, media.data);
+    else await writeFile(`${path}.tmp`, media.data);
     renameSync(`${path}.tmp`, path);
   }
 
@@ -71,22 +82,18 @@ export class FileMedia implements MediaRepository {
     const kept: string[] = [];
     for (const id of ids) {
       if (!statSync(this.path(id), { throwIfNoEntry: false })) continue;
-      try {
-        unlinkSync(this.draftPath(id));
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-      }
+      removeIfThere(this.draftPath(id));
       kept.push(id);
     }
     return kept;
   }
 
+  /** Within a citizen's turn (a photo replaced, a report given up), with the bot's thread waiting too (see `put`). */
   async discard(id: string): Promise<void> {
     const marker = this.draftPath(id);
-    if (!(await exists(marker))) return;
+    if (!statSync(marker, { throwIfNoEntry: false })) return;
     const path = this.path(id);
-    for (const file of [path, `${path}.type`, `${path}.tmp`]) await removeIfThere(file);
-    await removeIfThere(marker);
+    for (const file of [path, `${path}.type`, `${path}.tmp`, marker]) removeIfThere(file);
   }
 
   async drafts(before: Date, limit: number): Promise<MediaDraft[]> {
@@ -121,23 +128,13 @@ async function readDraft(path: string): Promise<Omit<MediaDraft, "id">> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if (isMissing(err)) return false;
-    throw err;
-  }
-}
-
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === "ENOENT";
 }
 
-async function removeIfThere(path: string): Promise<void> {
+function removeIfThere(path: string): void {
   try {
-    await unlink(path);
+    unlinkSync(path);
   } catch (err) {
     if (!isMissing(err)) throw err;
   }
