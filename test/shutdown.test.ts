@@ -1,8 +1,10 @@
 /**
  * SIGTERM, as `docker stop` and systemd send it: the bot stops taking messages, answers the ones in
- * hand, flushes the store and exits with 0 within 10 s; nothing it answered is lost.
+ * hand, flushes the store and exits with 0 within 10 s, even with a client holding half a request;
+ * nothing it answered is lost.
  */
 import { randomUUID } from "node:crypto";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { tempDir } from "./helpers/app.js";
@@ -15,6 +17,12 @@ describe("graceful shutdown", () => {
     const port = await freePort();
     const bot = start("src/main.ts", [], { DATA_DIR: dir, PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "json" });
     await bot.printed(/municipio abierto started/, 60_000);
+
+    // A client that never finishes sending its request (a slow phone, or one holding connections on purpose).
+    const half = connect(port, "127.0.0.1");
+    half.on("error", () => undefined);
+    await new Promise((resolve) => half.once("connect", resolve));
+    half.write("POST /api/chat/messages HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n");
 
     const sessions = Array.from({ length: 20 }, () => randomUUID());
     const answers = sessions.map((session) =>

@@ -58,6 +58,24 @@ export interface HttpServerOptions {
   channelsReady?: () => Record<string, boolean>;
 }
 
+/**
+ * How long closing waits for the requests under way. Fastify closes idle connections at once and
+ * waits for the others, but a connection whose request never finishes arriving (half its headers:
+ * a slow client, or one that holds connections open on purpose) is no request under way to Node,
+ * and held the shutdown for Node's header timeout and its check (60–90 s, not SIGTERM's 10 s).
+ */
+const CLOSE_GRACE_MS = 5000;
+
+/** Once the server starts closing, connections still open after `graceMs` are cut. */
+function cutConnectionsAfter(server: FastifyInstance, graceMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  server.addHook("preClose", async () => {
+    timer = setTimeout(() => server.server.closeAllConnections(), graceMs);
+    timer.unref();
+  });
+  server.addHook("onClose", async () => clearTimeout(timer));
+}
+
 /** Trusts the nearest `n` proxies (TRUST_PROXY=2). */
 function hops(n: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < n;
@@ -72,6 +90,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     logController: new LogController({ disableRequestLogging: true }),
   });
   const logger = options.logger.child({ component: "http" });
+  cutConnectionsAfter(server, CLOSE_GRACE_MS);
   useZodSchemas(server);
   server.setErrorHandler(errorReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage, logger }));
   // On every route, errors and 404s included: CSP, X-Content-Type-Options: nosniff,
