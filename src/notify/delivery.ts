@@ -133,9 +133,10 @@ export class Delivery {
    * for it in the outbox is delivered through `send` now, and what is added for it while connected
    * goes at once (and, for items another process added, within `pollMs`). Channels that reach a
    * citizen only this way (the web chat) register no transport: their items wait in the outbox, never
-   * given up, until the chat connects or writes. Returns the function that ends the connection.
+   * given up, until the chat connects or writes. `waiting` hears once how many messages the first
+   * delivery took in hand, before it sends them (0 when it took none). Returns what ends the connection.
    */
-  connect(channel: ChannelName, chatId: string, send: Transport["send"], waiting?: (count: number) => void): { close(): void; first: Promise<number> } {
+  connect(channel: ChannelName, chatId: string, send: Transport["send"], waiting?: (count: number) => void): { close(): void } {
     const key = `${channel}:${chatId}`;
     const chat: LiveChat = { channel, chatId, send, flushing: Promise.resolve(), again: false };
     const chats = this.live.get(key) ?? new Set<LiveChat>();
@@ -147,18 +148,15 @@ export class Delivery {
       }, this.pollMs);
       this.liveTimer.unref();
     }
-    // `waiting` hears once how many messages the first delivery took in hand, before it sends them.
     let told = false;
     const tell = (count: number) => {
       if (told) return;
       told = true;
       waiting?.(count);
     };
-    const first = this.flushLive(chat, tell);
-    void first.then(() => tell(0));
+    // A delivery that took nothing in hand (it failed to claim, or the page already went) tells 0.
+    void this.flushLive(chat, tell).then(() => tell(0));
     return {
-      /** How many waiting messages the connection delivered first. */
-      first,
       close: () => {
         chats.delete(chat);
         if (chats.size === 0) this.live.delete(key);

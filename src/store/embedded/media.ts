@@ -35,7 +35,7 @@ export class FileMedia implements MediaRepository {
   /**
    * Written with the bot's thread waiting, as the journal's lines are: each file operation handed to
    * libuv's thread pool comes back through the event loop, and a photo's twelve in a row, each waiting
-   * behind other citizens' messages, made its step the slowest of a conversation (p50 10–40 ms at 500
+   * behind other citizens' messages, made its step the slowest of a conversation (p50 10–64 ms at 500
    * Telegram updates a second, `npm run bench:telegram`). Written here, a photo of 300 KB (what
    * Telegram, WhatsApp and the web chat's resizing send) takes about 0.3 ms; one larger than
    * SYNC_WRITE_MAX (PHOTO_MAX_MB allows up to 50 MB) goes through the thread pool, so the bot never

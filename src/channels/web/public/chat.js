@@ -309,9 +309,8 @@ function listen(onReady) {
   streamSession = session;
   const source = new EventSource(`/api/chat/events?session=${encodeURIComponent(session)}`);
   stream = source;
-  let shown = 0;
   source.addEventListener("open", () => {
-    if (ready) readyWait = setTimeout(() => settle(shown), READY_WAIT_MS);
+    if (ready) readyWait = setTimeout(() => settle(0), READY_WAIT_MS);
   });
   source.addEventListener("message", (e) => {
     let message;
@@ -322,8 +321,8 @@ function listen(onReady) {
     }
     if (typeof message?.id !== "string" || typeof message.text !== "string") return;
     showPushed(message);
-    shown++;
-    settle(shown);
+    // A message came before `ready` said so: something waited.
+    settle(1);
     // Shown: the server may forget it (unacknowledged, it is sent again on the next visit).
     fetch("/api/chat/events/ack", {
       method: "POST",
@@ -339,12 +338,12 @@ function listen(onReady) {
     } catch {
       waiting = 0;
     }
-    settle(Math.max(waiting, shown));
+    settle(waiting);
   });
   source.addEventListener("error", () => {
     // A passing drop is retried by the browser; a stream closed for good is opened again here.
     if (source.readyState !== EventSource.CLOSED || stream !== source) return;
-    settle(shown);
+    settle(0);
     setTimeout(() => {
       if (stream === source && streamSession === session) listen();
     }, STREAM_RETRY_MS);
