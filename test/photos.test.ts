@@ -198,7 +198,7 @@ describe("photos in a conversation", () => {
     expect(await john({ type: "photo", data: Buffer.from("GIF89a not what we take") }, "en")).toContain("That does not look like a photo");
   });
 
-  it("a photo that cannot be written (a full disk) waits with its message, the citizen told once, and is kept when the disk is back", async () => {
+  it("a photo that cannot be written (a full disk) waits with its message, the citizen told once, the store not ready meanwhile, and is kept when the disk is back", async () => {
     bot = await startBot({ app: { retryMs: 50 } });
     const replies: string[] = [];
     const say = chat(bot, "7002", replies);
@@ -210,11 +210,14 @@ describe("photos in a conversation", () => {
     await say(photo("photo.jpg"));
     expect(replies.slice(before)).toEqual([expect.stringContaining("Estamos teniendo problemas técnicos")]);
     expect(bot.app.conversations.waiting).toBe(1);
+    // What /readyz and /healthz ask: the store names the folder it cannot write to.
+    await expect(bot.app.store.ping()).rejects.toThrow(join(bot.dataDir, "media"));
 
     await rm(join(bot.dataDir, "media"));
     await expect.poll(() => bot?.app.conversations.waiting, { timeout: 10_000 }).toBe(0);
     expect(replies.at(-1)).toContain("ubicación exacta");
     expect(await mediaFiles(bot.dataDir)).toHaveLength(3);
+    await expect(bot.app.store.ping()).resolves.toBeUndefined();
   });
 
   it("the photo of a report discarded, cancelled, declined when offered back or silent for days is deleted", async () => {

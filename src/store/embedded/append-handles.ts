@@ -250,6 +250,16 @@ export function installAppendHandles(): void {
   };
 }
 
+/**
+ * How the last write to `path` went, for a file or folder written otherwise than through these
+ * handles (the photos' folder, media.ts): a failure counts as failing (`failingFile`) until a write
+ * there succeeds.
+ */
+export function lastWrite(path: string, ok: boolean): void {
+  if (ok) failing.delete(path);
+  else failing.add(path);
+}
+
 /** The first file under `dir` whose last write failed, if any. */
 export function failingFile(dir: string): string | undefined {
   const prefix = join(dir, sep);

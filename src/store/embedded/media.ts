@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MEDIA_ID } from "../../domain/model/media.js";
 import type { MediaDraft, MediaRepository, StoredMedia } from "../ports.js";
-import { StoreWriteError } from "./append-handles.js";
+import { lastWrite, StoreWriteError } from "./append-handles.js";
 
 /** Photos up to this size are written with the bot's thread waiting; larger ones through the thread pool (see `put`). */
 const SYNC_WRITE_MAX = 1024 * 1024;
@@ -40,18 +40,23 @@ export class FileMedia implements MediaRepository {
    * Telegram, WhatsApp and the web chat's resizing send) takes about 0.3 ms; one larger than
    * SYNC_WRITE_MAX (PHOTO_MAX_MB allows up to 50 MB) goes through the thread pool, so the bot never
    * stops for long. A photo that cannot be written is a StoreWriteError, as a journal line that cannot
-   * be: the message waits and is tried again (a full disk), never lost.
+   * be: the message waits and is tried again (a full disk), never lost; and the store is not ready
+   * (`/readyz`) until a photo is written again.
    */
   async put(id: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): Promise<void> {
     const path = this.path(id);
     for (let attempt = 0; ; attempt++) {
       try {
         await this.write(id, path, media, draft);
+        lastWrite(this.dir, true);
         return;
       } catch (err) {
         this.folders = false;
         // A folder removed while the bot runs is made again.
-        if (attempt > 0 || !isMissing(err)) throw new StoreWriteError(path, err);
+        if (attempt > 0 || !isMissing(err)) {
+          lastWrite(this.dir, false);
+          throw new StoreWriteError(path, err);
+        }
       }
     }
   }
