@@ -67,15 +67,31 @@ export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefi
   const words = contentWords(ctx, text);
   if (words.length === 0) return undefined;
   for (const name of ["yes", "no"] as const) {
-    const single = new Set(
-      ctx
-        .words(name)
-        .map(normalizeKnown)
-        .filter((w) => !w.includes(" ")),
-    );
+    const single = singleWords(ctx, name);
     if (words.every((w) => single.has(w))) return name;
   }
   return undefined;
+}
+
+/** The one-word entries of a word list, normalised. */
+function singleWords(ctx: EngineContext, name: string): Set<string> {
+  return new Set(
+    ctx
+      .words(name)
+      .map(normalizeKnown)
+      .filter((w) => !w.includes(" ")),
+  );
+}
+
+/**
+ * Whether the text says yes (or no) in words of the list: the whole text is one of them, or one of its
+ * words that carries meaning is a one-word entry ("sí es el mismo", "nel, bórralo"). What makes a
+ * classifier's yes or no believable (see Engine.grounded).
+ */
+export function saysYesNo(ctx: EngineContext, name: "yes" | "no", text: string): boolean {
+  if (matchesWord(ctx, name, text)) return true;
+  const single = singleWords(ctx, name);
+  return contentWords(ctx, text).some((w) => single.has(w));
 }
 
 export function isSkip(ctx: EngineContext, input: EngineInput): boolean {

@@ -6,7 +6,7 @@
 
 import type { Language } from "../locale/languages.js";
 import { normalize, normalizeKnown } from "../util/text.js";
-import { type AnswerResult, asShownChoice, choiceOptions, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
+import { type AnswerResult, asShownChoice, choiceOptions, parseAnswer, partialOption, saysYesNo, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
 import {
   type Flow,
@@ -83,6 +83,9 @@ const NOTICE_INTENTS: Record<string, string> = {
 
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 
+/** The confidence left to a yes or no without a word that says it (see Engine.grounded): below DOUBTFUL, so not even asked about. */
+const UNGROUNDED = 0.4;
+
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
 /** "hay una emergencia", "me están asaltando": the 911 notice at once; a doubt is enough (a notice costs nothing). */
@@ -111,7 +114,8 @@ export class Engine {
   }
 
   /** One input against a saved state. `null` state means a new conversation. */
-  step(state: ConversationState | null, input: EngineInput, lang: Language): StepResult {
+  step(state: ConversationState | null, received: EngineInput, lang: Language): StepResult {
+    const input = this.grounded(received);
     if (input.type === "open") return this.open(state, input.link, lang);
     if (!state || state.waiting === "nothing") return this.begin(state, input, lang);
     const flow = this.flows.get(state.flow);
@@ -194,6 +198,21 @@ export class Engine {
   }
 
   /**
+   * A yes or no the classifier reads in a text with no word of the yes or no lists is not taken, nor
+   * asked about ("¿Quisiste decir «Enviar reporte»?" to "change the type"): nlp.js learnt "el" and "the"
+   * from its yes phrases ("sí, es el mismo"), so "cambia el tipo" at «¿Lo enviamos?» read as a confident
+   * yes and sent the report. The question is asked again instead, with its options.
+   */
+  private grounded(input: EngineInput): EngineInput {
+    if (input.type !== "text" || !input.understood) return input;
+    const [top, ...rest] = input.understood.intents;
+    if (!top || (top.name !== "yes" && top.name !== "no") || top.score <= UNGROUNDED) return input;
+    // Words of the lists say it; a text without letters ("👍") was read from the emoji the corpora list.
+    if (saysYesNo(this.ctx, top.name, input.text) || !/\p{L}/u.test(input.text)) return input;
+    return { ...input, understood: { ...input.understood, intents: [{ ...top, score: UNGROUNDED }, ...rest] } };
+  }
+
+  /**
    * An answer to the question: the typed words first (a number, a label, yes/no), then what the
    * understanding found, then intents that work anywhere, then a typed text kept as it is; a doubtful
    * reading is asked about, and anything else is a miss.
@@ -207,12 +226,14 @@ export class Engine {
       // "inglés", "en español por favor": the language changes at once, and the question is asked again in it.
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
     }
-    const understood = interpret(step.answer, input, state.vars);
-    if (understood?.ok) return this.accept(state, step, understood, input, notice);
+    // The words of one option's label ("cambia la descripción" → «Cambiar la descripción») before what
+    // the classifier guesses: the citizen named what they see.
     if (step.answer.type === "choice" && input.type === "text") {
       const option = partialOption(this.ctx, choiceOptions(step.answer, state.vars), input.text);
       if (option) return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
     }
+    const understood = interpret(step.answer, input, state.vars);
+    if (understood?.ok) return this.accept(state, step, understood, input, notice);
     const byIntent = this.onIntent(state, input, typed.ok);
     if (byIntent) return { ...byIntent, replies: [...notice, ...byIntent.replies] };
     if (typed.ok) return this.accept(state, step, typed, input, notice);
