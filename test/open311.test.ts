@@ -60,6 +60,7 @@ const SECRET = {
   description: "Soy Rosalinda Quintero Barragán, mi cel 722 555 0199, CURP QUBR800101MMCNRS09, rosalinda@example.com",
   address: "Calle Privada Los Fresnos 14, casa de Rosalinda",
   note: "La vecina Rosalinda es quien llamó",
+  answer: "Listo, Rosalinda: si vuelve a fallar márcanos al 722 555 0199",
 };
 
 describe("Open311 GeoReport v2", () => {
@@ -107,7 +108,18 @@ describe("Open311 GeoReport v2", () => {
       photos: [hidden.mediaId, photoId.mediaId],
       publication: { description: "Luminaria apagada en la esquina", photos: [photoId.mediaId], by: "m1", at: ago(2) },
     });
-    await add("closed", { folio: "MET-2026-000003", status: "resuelto", createdAt: ago(30), updatedAt: ago(5), location: null });
+    await add("closed", {
+      folio: "MET-2026-000003",
+      status: "resuelto",
+      createdAt: ago(30),
+      updatedAt: ago(5),
+      location: null,
+      // A public answer written to the citizen, with their phone number: not for everyone.
+      history: [
+        { status: "recibido", at: ago(30), by: "system", note: null, kind: "status", area: null, version: 1 },
+        { status: "resuelto", at: ago(5), by: "m1", note: SECRET.answer, kind: "status", area: null, version: 2 },
+      ],
+    });
     await add("old", { folio: "MET-2026-000004", createdAt: ago(120), updatedAt: ago(120) });
     await add("toluca", { folio: "TOL-2026-000001", municipality: "15106", createdAt: ago(3), updatedAt: ago(3), citizenId: "whatsapp:5217225550199@c.us" });
     server = await httpServer(bot, [contribution(open311Plugin, open311Options(bot.app))]);
@@ -162,10 +174,10 @@ describe("Open311 GeoReport v2", () => {
       municipality: "Metepec",
     });
     expect(published?.agency_responsible).not.toBe("");
-    expect(list.find((r) => r.service_request_id === "MET-2026-000003")).toMatchObject({ status: "closed", lat: null, long: null });
+    expect(list.find((r) => r.service_request_id === "MET-2026-000003")).toMatchObject({ status: "closed", status_notes: "", lat: null, long: null });
   });
 
-  it("never shows the citizen's own description, address, chat, notes, an unpublished photo or the exact place", async () => {
+  it("never shows the citizen's own description, address, chat, notes, an answer with their phone, an unpublished photo or the exact place", async () => {
     const everything = [
       (await get("/open311/v2/requests.json")).body,
       (await get("/open311/v2/requests.xml")).body,

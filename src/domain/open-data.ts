@@ -31,7 +31,7 @@ export interface OpenRequest {
   status: "open" | "closed";
   /** Our own status (recibido, en_revision…), which Open311 implementations call the detailed status. */
   detailed_status: string;
-  /** The latest public note: a reason or a public answer (never an internal note). */
+  /** The latest public note: a reason or a public answer (never an internal note; empty when it holds a phone number, e-mail or CURP). */
   status_notes: string;
   service_code: string;
   service_name: string;
@@ -101,7 +101,7 @@ export interface OpenDataContext {
 /** The de-identified projection of a report. */
 export function openRequest(report: Report, ctx: OpenDataContext): OpenRequest {
   const point = report.location ? roundedPoint(report.location) : null;
-  const lastNote = [...report.history].reverse().find((h) => h.note)?.note ?? "";
+  const lastNote = publicNote(report);
   const area = report.area ? ctx.areas.get(report.municipality, report.area) : undefined;
   const published = report.publication;
   const photo = published?.photos.find((id) => report.photos.includes(id));
@@ -167,6 +167,16 @@ export function openRequestsGeoJson(requests: readonly OpenRequest[]): {
       properties: r,
     })),
   };
+}
+
+/**
+ * The latest note of the report's history (a reason, a public answer) as open data may show it: withheld
+ * when it holds a phone number, an e-mail or a CURP, the check a published description passes. It was
+ * written to the citizen ("te llamamos al 55…"), not moderated for everyone.
+ */
+function publicNote(report: Report): string {
+  const note = [...report.history].reverse().find((h) => h.note)?.note ?? "";
+  return findSensitive(note, []).length === 0 ? note : "";
 }
 
 /**
