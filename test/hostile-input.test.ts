@@ -105,7 +105,11 @@ describe("hostile input", () => {
       { numRuns: 60 },
     );
     // Drive some reports to completion with hostile descriptions, then check everything stored.
-    for (const [i, description] of ["😡".repeat(20), "Bache\u0000 con\u0007 control chars en la calle", `{"$gt":""} ${"y".repeat(30)}`].entries()) {
+    for (const [i, description] of [
+      "😡".repeat(20),
+      "Bache\u0000 con\u0007 control chars en la calle \u202Egpj.exe\u200B\u2066",
+      `{"$gt":""} ${"y".repeat(30)}`,
+    ].entries()) {
       const c = bot.citizen(`complete-${i}`);
       for (const line of ["hola", "1", "si", "Metepec", "2", description, "omitir", "omitir", "1", "1"]) {
         // A pothole in Metepec the fuzzing filed is offered to follow instead: this is another problem.
@@ -117,7 +121,7 @@ describe("hostile input", () => {
       expect(more).toEqual([]);
       expect(storedReport.safeParse(r).success, JSON.stringify(storedReport.safeParse(r).error?.issues)).toBe(true);
       // biome-ignore lint/suspicious/noControlCharactersInRegex: checking they were removed
-      expect(r.description).not.toMatch(/[\u0000-\u0008]/);
+      expect(r.description).not.toMatch(/[\u0000-\u0008\u200B\u202A-\u202E\u2066-\u2069]/);
     }
   });
 });

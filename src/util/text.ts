@@ -27,10 +27,18 @@ export function normalizeKnown(text: string): string {
   return n;
 }
 
-/** Removes control characters (keeps new lines and tabs) so stored text is always printable. */
+/** What `stripControl` removes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+const UNSHOWN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD\u061C\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/**
+ * Removes control characters (keeps new lines and tabs) so stored text is always printable, and the
+ * invisible ones that change how text around them shows: the direction overrides and isolates (U+202E
+ * makes «gpj.exe» read «exe.jpg», in the panel and in open data), direction marks, zero-width spaces and
+ * word joiners, the byte-order mark. The zero-width joiners that make up emoji and scripts stay.
+ */
 export function stripControl(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/g, "").normalize("NFC");
+  return text.replace(UNSHOWN, "").normalize("NFC");
 }
 
 /** Text safe to put inside HTML. */
