@@ -251,7 +251,12 @@ describe("Open311 GeoReport v2", () => {
     const json = (await get("/open311/v2/requests.json")).json() as Record<string, unknown>[];
     const csv = await get("/open-data/requests.csv");
     expect(csv.headers["content-type"]).toMatch(/text\/csv/);
-    const lines = csv.body.trimEnd().split("\r\n");
+    // UTF-8's byte-order mark first, so Excel reads «Alumbrado público» and not «Alumbrado pÃºblico».
+    expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const lines = csv.body
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
     expect(lines[0]).toBe(OPEN_REQUEST_FIELDS.join(","));
     expect(lines.length).toBe(json.length + 1);
     expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(json.map((r) => r.service_request_id));

@@ -146,11 +146,15 @@ function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The requests as CSV (RFC 4180, a header row, CRLF), with cells a spreadsheet never runs as formulas. */
+/**
+ * The requests as CSV (RFC 4180, a header row, CRLF), with cells a spreadsheet never runs as formulas.
+ * It starts with UTF-8's byte-order mark: without it Excel, where most municipal offices open it,
+ * reads the file in the system's code page and shows «Alumbrado pÃºblico».
+ */
 export function openRequestsCsv(requests: readonly OpenRequest[]): string {
   const rows = [OPEN_REQUEST_FIELDS.join(",")];
   for (const r of requests) rows.push(OPEN_REQUEST_FIELDS.map((f) => csvCell(r[f])).join(","));
-  return `${rows.join("\r\n")}\r\n`;
+  return `\uFEFF${rows.join("\r\n")}\r\n`;
 }
 
 /** The requests as a GeoJSON FeatureCollection (RFC 7946): a Point each, null geometry when no location was shared. */
