@@ -383,7 +383,10 @@ export class Engine {
       const said = aside.kind === "leave" ? "global.draft_kept" : "global.guess_declined";
       return { state: base, replies: [{ key: said }, prompt(step, base)] };
     }
-    return this.step(base, raw, state.lang);
+    const next = this.step(base, raw, state.lang);
+    // Another way out (a folio, "¿qué es el gobierno abierto?") asks the same again: said why, not repeated as is.
+    if (aside.kind === "leave" && next.state.aside?.kind === "leave") return { ...next, replies: [{ key: "errors.yesno" }, ...next.replies] };
+    return next;
   }
 
   private fresh(pos: Position, lang: Language, vars: ConversationState["vars"]): ConversationState {
