@@ -216,6 +216,8 @@ describe("what each member sees and does", () => {
     const [r] = await seed([{ folio: "MET-2026-000500" }]);
     const v = await loggedIn("2001", await password("2001"));
     const page = `/panel/reports/${r.folio}`;
+    // Who reports: a citizen followed in their chat, never called "named" (the bot asks no one's name).
+    expect((await v.get(page)).body).toMatch(/Quién reporta<\/dt><dd>Con seguimiento por su chat/);
     const noReason = await v.submit(page, `${page}/status`, { version: "1", to: "no_procede", note: "" });
     expect(noReason.headers.location).toBe(`${page}?problem=reason_required`);
     expect((await v.get(noReason.headers.location as string)).body).toContain("requiere una nota pública");
