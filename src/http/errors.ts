@@ -3,7 +3,8 @@
  * error's type, code and stack frames: never its message, which may quote what a citizen sent) and
  * answered with a short text in the visitor's language that carries the same id, so a report of
  * the problem can be matched with its log line. A 4xx the framework raises (a body too large,
- * malformed JSON) is answered in the visitor's language too, never with the framework's English.
+ * malformed JSON) is answered in the visitor's language too, never with the framework's English, and
+ * so is an address no route serves.
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
@@ -48,4 +49,9 @@ export function errorReplies({ texts, defaultLanguage, logger }: ErrorReplyOptio
     );
     return reply.code(status).send({ error: texts.t(lang, "errors.server", { id: errorId }), errorId });
   };
+}
+
+/** An address no route serves: 404, in the visitor's language (the panel answers its own with a page). */
+export function notFoundReplies({ texts, defaultLanguage }: Omit<ErrorReplyOptions, "logger">) {
+  return (req: FastifyRequest, reply: FastifyReply) => reply.code(404).send({ error: texts.t(requestLanguage(req, defaultLanguage), "errors.not_found") });
 }

@@ -11,7 +11,7 @@ import type { Texts } from "../locale/texts.js";
 import type { Store } from "../store/ports.js";
 import type { Logger } from "../util/logger.js";
 import { assetsPlugin } from "./assets.js";
-import { errorReplies } from "./errors.js";
+import { errorReplies, notFoundReplies } from "./errors.js";
 import { healthPlugin } from "./health.js";
 import { useZodSchemas } from "./schemas.js";
 
@@ -93,6 +93,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   cutConnectionsAfter(server, CLOSE_GRACE_MS);
   useZodSchemas(server);
   server.setErrorHandler(errorReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage, logger }));
+  server.setNotFoundHandler(notFoundReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage }));
   // On every route, errors and 404s included: CSP, X-Content-Type-Options: nosniff,
   // X-Frame-Options: DENY, Referrer-Policy: no-referrer, HSTS (honoured over HTTPS only) and the rest.
   await server.register(helmet, {
