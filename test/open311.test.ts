@@ -228,6 +228,9 @@ describe("Open311 GeoReport v2", () => {
     expect(await ids("service_request_id=MET-2026-000004,met 2026 1")).toEqual(["MET-2026-000001", "MET-2026-000004"]);
     expect((await get("/open311/v2/requests.json?status=maybe")).statusCode).toBe(400);
     expect((await get("/open311/v2/requests.json?start_date=ayer")).json()[0].code).toBe(400);
+    // A day the month does not have is refused, not rolled over into the next month.
+    expect((await get("/open311/v2/requests.json?start_date=2026-02-31")).json()[0].code).toBe(400);
+    expect((await get("/open311/v2/requests.json?end_date=2026-04-31T00:00:00Z")).json()[0].code).toBe(400);
     expect((await get("/open311/v2/requests.json?jurisdiction_id=15999")).statusCode).toBe(404);
     expect((await get("/open311/v2/requests/MET-2026-000999.json")).json()).toEqual([{ code: 404, description: "service_request_id not found" }]);
     expect((await get("/open311/v2/requests/MET-2026-000999.xml")).body).toContain("<errors><error><code>404</code>");

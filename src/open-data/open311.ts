@@ -82,7 +82,11 @@ const requestsQuery = z.object({
 function date(text: string | undefined): Date | null | undefined {
   if (text === undefined || text === "") return undefined;
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : new Date(ms);
+  if (Number.isNaN(ms)) return null;
+  // Date.parse rolls a day the month does not have over into the next ("2026-02-31" is 3 March): refused.
+  const [, y, m, d] = /^(\d{4})-(\d{2})-(\d{2})/.exec(text) ?? [];
+  if (y !== undefined && new Date(Date.UTC(Number(y), Number(m) - 1, Number(d))).getUTCDate() !== Number(d)) return null;
+  return new Date(ms);
 }
 
 export const open311Plugin: FastifyPluginAsync<Open311Options> = async (app, options) => {
