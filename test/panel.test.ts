@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
 import type { Report } from "../src/domain/model/report.js";
 import { calendarDate } from "../src/domain/plan/progress.js";
+import { rateText } from "../src/panel/statistics.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { panelPassword, Visitor } from "./helpers/panel.js";
 import { sampleReport } from "./helpers/reports.js";
@@ -150,6 +151,13 @@ describe("what each member sees and does", () => {
     expect((await admin.get("/panel/?lang=en")).body).toContain("Report inbox");
     // The statistics of one municipality link its open data.
     expect((await admin.get("/panel/statistics?municipality=15054")).body).toContain('href="/open-data/requests.csv?jurisdiction_id=15054"');
+  });
+
+  it("reports per 10,000 inhabitants show a small rate as it is: one report in Nezahualcóyotl is 0.0091, not 0.0", () => {
+    expect(rateText((1 * 10_000) / 1_100_000)).toBe("0.0091");
+    expect(rateText(0.25)).toBe("0.25");
+    expect(rateText(12.345)).toBe("12.3");
+    expect(rateText(0)).toBe("0.0");
   });
 
   it("a member sees only their municipality; an admin every one, and operations (a 404 for others)", async () => {

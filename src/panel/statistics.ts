@@ -23,6 +23,14 @@ const statsQuery = z.object({
 });
 
 /** Levels 1…SHADES by rank among the municipalities with reports (equal counts per shade); 0 without reports. */
+/**
+ * Reports per 10,000 inhabitants as shown: one decimal from 1 up, two significant digits below (one
+ * report in Nezahualcóyotl, 1.1 million people, is 0.0091, not «0.0»).
+ */
+export function rateText(rate: number): string {
+  return rate >= 1 || rate === 0 ? rate.toFixed(1) : String(Number(rate.toPrecision(2)));
+}
+
 export function shadeLevels(rates: Map<string, number>): Map<string, number> {
   const ranked = [...rates].filter(([, r]) => r > 0).sort((a, b) => a[1] - b[1]);
   const levels = new Map<string, number>();
@@ -58,7 +66,7 @@ export function statisticsRoutes(app: FastifyInstance, deps: PanelDeps): void {
       if (!boundary) return [];
       const rate = rates.get(m.cvegeo);
       const title =
-        rate === undefined ? m.name : words.t("statistics.map_title", { name: m.name, count: stats.byMunicipality[m.cvegeo] ?? 0, rate: rate.toFixed(1) });
+        rate === undefined ? m.name : words.t("statistics.map_title", { name: m.name, count: stats.byMunicipality[m.cvegeo] ?? 0, rate: rateText(rate) });
       return [{ key: m.cvegeo, boundary, level: levels.get(m.cvegeo) ?? 0, title }];
     });
     const label = (rec: Record<string, number>, name: (k: string) => string) =>
@@ -75,7 +83,8 @@ export function statisticsRoutes(app: FastifyInstance, deps: PanelDeps): void {
       .map((m) => ({ name: m.name, count: stats.byMunicipality[m.cvegeo] ?? 0, rate: rates.get(m.cvegeo) ?? 0 }))
       .filter((r) => r.count > 0)
       .sort((a, b) => b.rate - a.rate)
-      .slice(0, 10);
+      .slice(0, 10)
+      .map((r) => ({ ...r, rateText: rateText(r.rate) }));
     return sendPage(reply, "statistics", ctx, {
       query,
       stats,
