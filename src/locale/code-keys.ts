@@ -66,6 +66,7 @@ export const CODE_KEYS: readonly string[] = [
   "privacy.sensitive_words",
   // the HTTP server
   "errors.bad_request",
+  "errors.not_found",
   "errors.too_large",
   "errors.server",
   "errors.rate_limited",
