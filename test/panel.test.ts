@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adminDeps } from "../src/app.js";
+import { EVENT_TYPES, recordEvent } from "../src/domain/model/events.js";
 import type { Report } from "../src/domain/model/report.js";
 import { calendarDate } from "../src/domain/plan/progress.js";
 import { rateText } from "../src/panel/statistics.js";
@@ -178,10 +179,15 @@ describe("what each member sees and does", () => {
     const all = await admin.get("/panel/");
     expect(all.body).toContain("MET-2026-000201");
     expect(all.body).toContain("TOL-2026-000201");
+    await bot.service.app.store.events.append([recordEvent({ type: "note_added", report: "r-ops", municipality: METEPEC }, "ops-note", new Date(), "m1")]);
     const ops = await admin.get("/panel/operations");
     expect(ops.statusCode).toBe(200);
     expect(ops.body).toContain("Beatriz López");
     expect(ops.body).not.toContain("scrypt$");
+    // The audit trail in words: what happened and where, not its code and the INEGI key.
+    expect(ops.body).toMatch(/<td>Nota interna<\/td><td>m1<\/td><td>Metepec<\/td>/);
+    expect(ops.body).not.toContain("note_added");
+    for (const type of EVENT_TYPES) expect(bot.service.app.texts.missingKey(`panel.operations.event_types.${type}`), type).toEqual([]);
   });
 
   it("the inbox filters by words, status, category, channel and overdue, counts per status, pages by 50, and moves the ticked reports in bulk", async () => {

@@ -30,6 +30,12 @@ export function operationsRoutes(app: FastifyInstance, deps: PanelDeps): void {
         m.municipalities.map((k) => (k === ALL_MUNICIPALITIES ? ctx.words.t("operations.all") : (deps.municipalities.get(k)?.name ?? k))).join(", "),
       events,
       actor: (id: string) => names.get(id) ?? id,
+      // What happened in words (a kind added later, without its text yet, shows as its code).
+      eventName: (type: string) => {
+        const name = ctx.words.t(`operations.event_types.${type}`);
+        return name.startsWith("panel.") ? type : name;
+      },
+      municipalityName: (key: string | null) => (key ? (deps.municipalities.get(key)?.name ?? key) : ""),
     });
   });
 }

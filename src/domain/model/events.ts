@@ -55,6 +55,46 @@ export type DomainEvent =
   | { type: "announcement_cancelled"; announcement: string; municipality: string }
   | { type: "announcement_queued"; announcement: string; municipality: string; recipients: number };
 
+/** Every kind of event, for what lists them by name (the panel's audit trail labels each one). */
+export const EVENT_TYPES = [
+  "consent_recorded",
+  "language_changed",
+  "report_created",
+  "status_changed",
+  "answer_published",
+  "report_published",
+  "note_added",
+  "report_reopened",
+  "resolution_confirmed",
+  "report_followed",
+  "chat_linked",
+  "chat_unlinked",
+  "handoff_requested",
+  "handoff_replied",
+  "handoff_closed",
+  "municipality_corrected",
+  "report_linked",
+  "notices_stopped",
+  "data_erased",
+  "data_request",
+  "data_request_done",
+  "plan_imported",
+  "milestone_done",
+  "milestone_moved",
+  "indicator_updated",
+  "commitment_followed",
+  "commitment_unfollowed",
+  "announcements_subscribed",
+  "announcements_unsubscribed",
+  "announcement_scheduled",
+  "announcement_cancelled",
+  "announcement_queued",
+] as const satisfies readonly DomainEvent["type"][];
+
+// A kind of event added to DomainEvent and not to EVENT_TYPES does not compile.
+const _everyType: Exclude<DomainEvent["type"], (typeof EVENT_TYPES)[number]> extends never ? true : never = true;
+void _everyType;
+
 export type EventType = DomainEvent["type"];
 
 /** An event as the audit trail keeps it. */
