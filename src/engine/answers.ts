@@ -83,17 +83,6 @@ function singleWords(ctx: EngineContext, name: string): Set<string> {
   );
 }
 
-/**
- * Whether the text says yes (or no) in words of the list: the whole text is one of them, or one of its
- * words that carries meaning is a one-word entry ("sí es el mismo", "nel, bórralo"). What makes a
- * classifier's yes or no believable (see Engine.grounded).
- */
-export function saysYesNo(ctx: EngineContext, name: "yes" | "no", text: string): boolean {
-  if (matchesWord(ctx, name, text)) return true;
-  const single = singleWords(ctx, name);
-  return contentWords(ctx, text).some((w) => single.has(w));
-}
-
 export function isSkip(ctx: EngineContext, input: EngineInput): boolean {
   return (input.type === "text" && matchesWord(ctx, "skip", input.text)) || (input.type === "choice" && input.value === "_skip");
 }
@@ -114,17 +103,32 @@ export function optionLabel(ctx: EngineContext, lang: Language, o: ReplyChoice):
 }
 
 /**
+ * Whether a word typed (of four letters or more, one slip forgiven from five) is a word of the label of
+ * an option other than `chosen`: the text is about that option, whatever a classifier made of it.
+ */
+export function namesAnotherOption<O extends ReplyChoice>(ctx: EngineContext, options: O[], chosen: unknown, text: string): boolean {
+  const typed = contentWords(ctx, text).filter((w) => w.length >= 4);
+  return options.some(
+    (o) => o.value !== chosen && optionLabels(ctx, o).some((label) => contentWords(ctx, label).some((w) => typed.some((t) => sameWord(t, w)))),
+  );
+}
+
+/** The same word, one slip forgiven in words of five letters or more. */
+function sameWord(a: string, b: string): boolean {
+  return a === b || (b.length >= 5 && a.length >= 5 && distance(a, b) <= 1);
+}
+
+/**
  * The one option whose label holds every meaningful word typed ("con seguimiento" → "Con seguimiento por
  * este chat", "anonimo" → "Anónimo"), forgiving one slip in words of five letters or more.
  */
 export function partialOption<O extends ReplyChoice>(ctx: EngineContext, options: O[], text: string): O | undefined {
   const typed = contentWords(ctx, text);
   if (typed.length === 0) return undefined;
-  const same = (a: string, b: string) => a === b || (b.length >= 5 && a.length >= 5 && distance(a, b) <= 1);
   const hits = options.filter((o) =>
     optionLabels(ctx, o).some((label) => {
       const words = contentWords(ctx, label);
-      return typed.every((t) => words.some((w) => same(t, w)));
+      return typed.every((t) => words.some((w) => sameWord(t, w)));
     }),
   );
   return hits.length === 1 ? hits[0] : undefined;

@@ -6,7 +6,7 @@
 
 import type { Language } from "../locale/languages.js";
 import { normalize, normalizeKnown } from "../util/text.js";
-import { type AnswerResult, asShownChoice, choiceOptions, parseAnswer, partialOption, saysYesNo, YES_NO, yesNoOf } from "./answers.js";
+import { type AnswerResult, asShownChoice, choiceOptions, namesAnotherOption, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
 import {
   type Flow,
@@ -83,9 +83,6 @@ const NOTICE_INTENTS: Record<string, string> = {
 
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 
-/** The confidence left to a yes or no without a word that says it (see Engine.grounded): below DOUBTFUL, so not even asked about. */
-const UNGROUNDED = 0.4;
-
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
 /** "hay una emergencia", "me están asaltando": the 911 notice at once; a doubt is enough (a notice costs nothing). */
@@ -114,8 +111,7 @@ export class Engine {
   }
 
   /** One input against a saved state. `null` state means a new conversation. */
-  step(state: ConversationState | null, received: EngineInput, lang: Language): StepResult {
-    const input = this.grounded(received);
+  step(state: ConversationState | null, input: EngineInput, lang: Language): StepResult {
     if (input.type === "open") return this.open(state, input.link, lang);
     if (!state || state.waiting === "nothing") return this.begin(state, input, lang);
     const flow = this.flows.get(state.flow);
@@ -198,21 +194,6 @@ export class Engine {
   }
 
   /**
-   * A yes or no the classifier reads in a text with no word of the yes or no lists is not taken, nor
-   * asked about ("¿Quisiste decir «Enviar reporte»?" to "change the type"): nlp.js learnt "el" and "the"
-   * from its yes phrases ("sí, es el mismo"), so "cambia el tipo" at «¿Lo enviamos?» read as a confident
-   * yes and sent the report. The question is asked again instead, with its options.
-   */
-  private grounded(input: EngineInput): EngineInput {
-    if (input.type !== "text" || !input.understood) return input;
-    const [top, ...rest] = input.understood.intents;
-    if (!top || (top.name !== "yes" && top.name !== "no") || top.score <= UNGROUNDED) return input;
-    // Words of the lists say it; a text without letters ("👍") was read from the emoji the corpora list.
-    if (saysYesNo(this.ctx, top.name, input.text) || !/\p{L}/u.test(input.text)) return input;
-    return { ...input, understood: { ...input.understood, intents: [{ ...top, score: UNGROUNDED }, ...rest] } };
-  }
-
-  /**
    * An answer to the question: the typed words first (a number, a label, yes/no), then what the
    * understanding found, then intents that work anywhere, then a typed text kept as it is; a doubtful
    * reading is asked about, and anything else is a miss.
@@ -233,7 +214,14 @@ export class Engine {
       if (option) return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
     }
     const understood = interpret(step.answer, input, state.vars);
-    if (understood?.ok) return this.accept(state, step, understood, input, notice);
+    if (understood?.ok) {
+      // The classifier's yes for «Enviar reporte» while the words name another option ("cámbiale el tipo",
+      // "change the type": nlp.js learnt "el" and "the" from its yes phrases) is not taken, nor guessed at.
+      const options = step.answer.type === "choice" ? choiceOptions(step.answer, state.vars) : [];
+      const yesNo = ["yes", "no"].includes(topIntent(understoodOf(input)) ?? "");
+      if (yesNo && input.type === "text" && namesAnotherOption(this.ctx, options, understood.value, input.text)) return this.miss(state, step, "errors.choice");
+      return this.accept(state, step, understood, input, notice);
+    }
     const byIntent = this.onIntent(state, input, typed.ok);
     if (byIntent) return { ...byIntent, replies: [...notice, ...byIntent.replies] };
     if (typed.ok) return this.accept(state, step, typed, input, notice);
