@@ -226,7 +226,7 @@ describe("what each member sees and does", () => {
     expect((await bot.service.app.store.reports.byId(rows[3].id))?.area).toBe(area);
   });
 
-  it("the report page refuses a move the lifecycle does not allow, one without its reason, and one on an outdated version, saying why", async () => {
+  it("the report page refuses a move the lifecycle does not allow, one without its reason, a public text with personal data, and one on an outdated version, saying why", async () => {
     const [r] = await seed([{ folio: "MET-2026-000500" }]);
     const v = await loggedIn("2001", await password("2001"));
     const page = `/panel/reports/${r.folio}`;
@@ -235,6 +235,12 @@ describe("what each member sees and does", () => {
     const noReason = await v.submit(page, `${page}/status`, { version: "1", to: "no_procede", note: "" });
     expect(noReason.headers.location).toBe(`${page}?problem=reason_required`);
     expect((await v.get(noReason.headers.location as string)).body).toContain("requiere una nota pública");
+    // A public answer anyone with the folio reads may not carry a phone number (nor a reason: same check).
+    const phone = await v.submit(page, `${page}/answer`, { version: "1", text: "Le llamamos al 722 555 0199" });
+    expect(phone.headers.location).toBe(`${page}?problem=sensitive_text`);
+    expect((await v.get(phone.headers.location as string)).body).toContain("lo puede leer cualquiera que tenga el folio");
+    const reason = await v.submit(page, `${page}/status`, { version: "1", to: "no_procede", note: "Escríbanos a vecino@example.com" });
+    expect(reason.headers.location).toBe(`${page}?problem=sensitive_text`);
     const ok = await v.submit(page, `${page}/answer`, { version: "1", text: "Gracias, lo revisamos" });
     expect(ok.headers.location).toBe(`${page}?ok=answered`);
     const outdated = await v.submit(page, `${page}/note`, { version: "1", text: "nota" });
@@ -256,7 +262,7 @@ describe("publishing a report's public text from the panel", () => {
 
     const refused = await v.submit(page, `${page}/publish`, { version: "1", text: "Luminaria apagada; informes al 722 555 0199" });
     expect(refused.headers.location).toBe(`${page}?problem=sensitive_text`);
-    expect((await v.get(refused.headers.location as string)).body).toContain("los datos abiertos no pueden llevar datos personales");
+    expect((await v.get(refused.headers.location as string)).body).toContain("lo puede leer cualquiera que tenga el folio o vea los datos abiertos");
     expect((await bot.service.app.store.reports.byId(clean.id))?.publication ?? null).toBeNull();
 
     const ok = await v.submit(page, `${page}/publish`, { version: "1", text: "Luminaria apagada en el parque central" });

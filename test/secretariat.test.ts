@@ -416,7 +416,7 @@ describe("publishing a report's public text for open data", () => {
     expect(ask.reply_markup).toMatchObject({ force_reply: true, selective: true });
     expect(ask.text).toContain("1. Hay un bache enorme frente a la escuela primaria");
     await group.reply(people.carlos, ask, "Bache frente a la primaria; avisar al 722 555 0199");
-    await fake.until(() => group.messages.find((m) => m.text.startsWith("No lo publiqué: el texto parece tener un teléfono")));
+    await fake.until(() => group.messages.find((m) => m.text.startsWith("No lo guardé: el texto parece tener un teléfono")));
     expect((await bot.service.app.store.reports.byFolio(folio))?.publication ?? null).toBeNull();
     // The question is still open: "1" publishes the suggestion.
     await group.reply(people.carlos, ask, "1");

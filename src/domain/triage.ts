@@ -73,6 +73,7 @@ export class Triage {
     const note = cleanText(request.note);
     const problem = this.lifecycle.problem(report.status, request.to, note);
     if (problem) return { ok: false, problem, report };
+    if (personal(note)) return { ok: false, problem: "sensitive_text", report };
     let area = report.area;
     if (request.to === "canalizado") {
       if (!request.area) return { ok: false, problem: "area_required", report };
@@ -113,6 +114,7 @@ export class Triage {
     if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
     const note = cleanText(text);
     if (!note) return { ok: false, problem: "empty_text", report };
+    if (personal(note)) return { ok: false, problem: "sensitive_text", report };
     const event: DomainEvent = { type: "answer_published", report: report.id, municipality: report.municipality, status: report.status };
     return this.write(report, by.id, event, (next, at) => ({
       ...next,
@@ -211,6 +213,14 @@ export class Triage {
 
 function step(status: string, at: Date, by: string, note: string | null, kind: StatusChange["kind"], area: string | null, version: number): StatusChange {
   return { status, at, by, note, kind, area, version };
+}
+
+/**
+ * A public note (an answer, a reason) with a phone number, an e-mail or a CURP: refused as a published
+ * description is. Anyone holding the folio reads it, those it also affects are sent it, open data shows it.
+ */
+function personal(note: string | null): boolean {
+  return note !== null && findSensitive(note, []).length > 0;
 }
 
 function cleanText(text: string | null | undefined): string | null {
