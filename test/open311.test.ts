@@ -231,6 +231,9 @@ describe("Open311 GeoReport v2", () => {
     // A day the month does not have is refused, not rolled over into the next month.
     expect((await get("/open311/v2/requests.json?start_date=2026-02-31")).json()[0].code).toBe(400);
     expect((await get("/open311/v2/requests.json?end_date=2026-04-31T00:00:00Z")).json()[0].code).toBe(400);
+    for (const loose of ["2026-2-28", "2026/02/28", "02/28/2026", "28 Feb 2026"]) {
+      expect((await get(`/open311/v2/requests.json?start_date=${encodeURIComponent(loose)}`)).json()[0].code, loose).toBe(400);
+    }
     expect((await get("/open311/v2/requests.json?jurisdiction_id=15999")).statusCode).toBe(404);
     expect((await get("/open311/v2/requests/MET-2026-000999.json")).json()).toEqual([{ code: 404, description: "service_request_id not found" }]);
     expect((await get("/open311/v2/requests/MET-2026-000999.xml")).body).toContain("<errors><error><code>404</code>");

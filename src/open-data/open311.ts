@@ -79,13 +79,16 @@ const requestsQuery = z.object({
   jurisdiction_id: z.string().max(20).optional(),
 });
 
+const W3C_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
 function date(text: string | undefined): Date | null | undefined {
   if (text === undefined || text === "") return undefined;
+  // A W3C date or date-time only ("2026-11-28", "2026-11-28T06:00:00-06:00"), not whatever Date.parse takes.
+  const [, y, m, d] = W3C_DATE.exec(text) ?? [];
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) return null;
+  if (y === undefined || Number.isNaN(ms)) return null;
   // Date.parse rolls a day the month does not have over into the next ("2026-02-31" is 3 March): refused.
-  const [, y, m, d] = /^(\d{4})-(\d{2})-(\d{2})/.exec(text) ?? [];
-  if (y !== undefined && new Date(Date.UTC(Number(y), Number(m) - 1, Number(d))).getUTCDate() !== Number(d)) return null;
+  if (new Date(Date.UTC(Number(y), Number(m) - 1, Number(d))).getUTCDate() !== Number(d)) return null;
   return new Date(ms);
 }
 
