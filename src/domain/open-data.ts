@@ -8,7 +8,7 @@
 import type { Areas } from "./areas.js";
 import type { GeoPoint, Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
-import { findSensitive } from "./sensitive.js";
+import { holdsContactData } from "./sensitive.js";
 import type { Lifecycle } from "./statuses.js";
 
 /**
@@ -180,7 +180,7 @@ export function openRequestsGeoJson(requests: readonly OpenRequest[]): {
  */
 function publicNote(report: Report): string {
   const note = [...report.history].reverse().find((h) => h.note)?.note ?? "";
-  return findSensitive(note, []).length === 0 ? note : "";
+  return holdsContactData(note) ? "" : note;
 }
 
 /**
@@ -191,5 +191,5 @@ function publicNote(report: Report): string {
 export function publicSuggestion(report: Report): string | undefined {
   if (report.publication?.description) return report.publication.description;
   const text = report.description.trim();
-  return text && findSensitive(text, []).length === 0 ? text : undefined;
+  return text && !holdsContactData(text) ? text : undefined;
 }

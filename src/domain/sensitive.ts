@@ -17,3 +17,11 @@ export function findSensitive(text: string, sensitiveWords: readonly string[]): 
   if (sensitiveWords.some((w) => words.includes(` ${normalize(w)} `))) found.push("special_category");
   return found;
 }
+
+/**
+ * Whether a text meant for anyone (a published description, a public answer or reason) holds a phone
+ * number, an e-mail or a CURP: the check open data and everything a folio shows pass.
+ */
+export function holdsContactData(text: string): boolean {
+  return findSensitive(text, []).length > 0;
+}

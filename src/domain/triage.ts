@@ -17,7 +17,7 @@ import { parseFolio } from "./folio.js";
 import { type DomainEvent, recordEvent } from "./model/events.js";
 import { actsOn, type Member } from "./model/member.js";
 import type { Report, StatusChange } from "./model/report.js";
-import { findSensitive } from "./sensitive.js";
+import { holdsContactData } from "./sensitive.js";
 import type { Lifecycle, TransitionProblem } from "./statuses.js";
 
 /** Longest public answer or internal note. */
@@ -73,7 +73,8 @@ export class Triage {
     const note = cleanText(request.note);
     const problem = this.lifecycle.problem(report.status, request.to, note);
     if (problem) return { ok: false, problem, report };
-    if (personal(note)) return { ok: false, problem: "sensitive_text", report };
+    // A public note anyone with the folio reads, as a published description: no phone, e-mail or CURP.
+    if (note && holdsContactData(note)) return { ok: false, problem: "sensitive_text", report };
     let area = report.area;
     if (request.to === "canalizado") {
       if (!request.area) return { ok: false, problem: "area_required", report };
@@ -114,7 +115,7 @@ export class Triage {
     if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
     const note = cleanText(text);
     if (!note) return { ok: false, problem: "empty_text", report };
-    if (personal(note)) return { ok: false, problem: "sensitive_text", report };
+    if (holdsContactData(note)) return { ok: false, problem: "sensitive_text", report };
     const event: DomainEvent = { type: "answer_published", report: report.id, municipality: report.municipality, status: report.status };
     return this.write(report, by.id, event, (next, at) => ({
       ...next,
@@ -144,7 +145,7 @@ export class Triage {
     const refused = this.refuse(report, seenVersion, by);
     if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
     const description = cleanText(request.description);
-    if (description && findSensitive(description, []).length) return { ok: false, problem: "sensitive_text", report };
+    if (description && holdsContactData(description)) return { ok: false, problem: "sensitive_text", report };
     if (request.photos.some((id) => !report.photos.includes(id))) return { ok: false, problem: "unknown_photo", report };
     const event: DomainEvent = {
       type: "report_published",
@@ -213,14 +214,6 @@ export class Triage {
 
 function step(status: string, at: Date, by: string, note: string | null, kind: StatusChange["kind"], area: string | null, version: number): StatusChange {
   return { status, at, by, note, kind, area, version };
-}
-
-/**
- * A public note (an answer, a reason) with a phone number, an e-mail or a CURP: refused as a published
- * description is. Anyone holding the folio reads it, those it also affects are sent it, open data shows it.
- */
-function personal(note: string | null): boolean {
-  return note !== null && findSensitive(note, []).length > 0;
 }
 
 function cleanText(text: string | null | undefined): string | null {

@@ -67,20 +67,15 @@ export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefi
   const words = contentWords(ctx, text);
   if (words.length === 0) return undefined;
   for (const name of ["yes", "no"] as const) {
-    const single = singleWords(ctx, name);
+    const single = new Set(
+      ctx
+        .words(name)
+        .map(normalizeKnown)
+        .filter((w) => !w.includes(" ")),
+    );
     if (words.every((w) => single.has(w))) return name;
   }
   return undefined;
-}
-
-/** The one-word entries of a word list, normalised. */
-function singleWords(ctx: EngineContext, name: string): Set<string> {
-  return new Set(
-    ctx
-      .words(name)
-      .map(normalizeKnown)
-      .filter((w) => !w.includes(" ")),
-  );
 }
 
 export function isSkip(ctx: EngineContext, input: EngineInput): boolean {

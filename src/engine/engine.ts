@@ -209,15 +209,15 @@ export class Engine {
     }
     // The words of one option's label ("cambia la descripción" → «Cambiar la descripción») before what
     // the classifier guesses: the citizen named what they see.
-    if (step.answer.type === "choice" && input.type === "text") {
-      const option = partialOption(this.ctx, choiceOptions(step.answer, state.vars), input.text);
+    const options = step.answer.type === "choice" ? choiceOptions(step.answer, state.vars) : [];
+    if (options.length && input.type === "text") {
+      const option = partialOption(this.ctx, options, input.text);
       if (option) return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
     }
     const understood = interpret(step.answer, input, state.vars);
     if (understood?.ok) {
       // The classifier's yes for «Enviar reporte» while the words name another option ("cámbiale el tipo",
       // "change the type": nlp.js learnt "el" and "the" from its yes phrases) is not taken, nor guessed at.
-      const options = step.answer.type === "choice" ? choiceOptions(step.answer, state.vars) : [];
       const yesNo = ["yes", "no"].includes(topIntent(understoodOf(input)) ?? "");
       if (yesNo && input.type === "text" && namesAnotherOption(this.ctx, options, understood.value, input.text)) return this.miss(state, step, "errors.choice");
       return this.accept(state, step, understood, input, notice);

@@ -173,23 +173,21 @@ export class Delivery {
     for (const set of [...this.live.values()]) for (const chat of set) await chat.flushing;
   }
 
-  /** Delivers what waits for a live chat, after the delivery under way; resolves with how many went (0 when one is already queued). */
-  private flushLive(chat: LiveChat, claimed?: (count: number) => void): Promise<number> {
-    if (chat.again) return Promise.resolve(0);
+  /** Delivers what waits for a live chat, after the delivery under way (nothing when one is already queued). */
+  private flushLive(chat: LiveChat, claimed?: (count: number) => void): Promise<void> {
+    if (chat.again) return Promise.resolve();
     chat.again = true;
-    const run = chat.flushing.then(async () => {
+    chat.flushing = chat.flushing.then(async () => {
       chat.again = false;
-      if (!this.live.get(`${chat.channel}:${chat.chatId}`)?.has(chat)) return 0;
+      if (!this.live.get(`${chat.channel}:${chat.chatId}`)?.has(chat)) return;
       try {
-        return await this.deliverNow(chat.channel, chat.chatId, chat.send, claimed);
+        await this.deliverNow(chat.channel, chat.chatId, chat.send, claimed);
       } catch (err) {
         // The page went away mid-send: what was not sent waits for the next connection.
         this.options.logger.debug({ channel: chat.channel, err: errorInfo(err) }, "live chat did not take a message");
-        return 0;
       }
     });
-    chat.flushing = run.then(() => undefined);
-    return run;
+    return chat.flushing;
   }
 
   /** Whether an item with this id is in the outbox (waiting, sent or given up). */

@@ -22,7 +22,6 @@ const statsQuery = z.object({
   lang: blank(z.string().max(10)),
 });
 
-/** Levels 1…SHADES by rank among the municipalities with reports (equal counts per shade); 0 without reports. */
 /**
  * Reports per 10,000 inhabitants as shown: one decimal from 1 up, two significant digits below (one
  * report in Nezahualcóyotl, 1.1 million people, is 0.0091, not «0.0»).
@@ -31,6 +30,7 @@ export function rateText(rate: number): string {
   return rate >= 1 || rate === 0 ? rate.toFixed(1) : String(Number(rate.toPrecision(2)));
 }
 
+/** Levels 1…SHADES by rank among the municipalities with reports (equal counts per shade); 0 without reports. */
 export function shadeLevels(rates: Map<string, number>): Map<string, number> {
   const ranked = [...rates].filter(([, r]) => r > 0).sort((a, b) => a[1] - b[1]);
   const levels = new Map<string, number>();
