@@ -4,7 +4,7 @@
  * with one clear line, never dropped silently.
  */
 import fs from "node:fs";
-import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, open, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { recordEvent } from "../src/domain/model/events.js";
@@ -14,6 +14,8 @@ import { openCollection } from "../src/store/embedded/collection.js";
 import { type LineAt, linesAt, StoreFileError } from "../src/store/embedded/data-file.js";
 import type { EmbeddedEvents } from "../src/store/embedded/events.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { documentLine } from "../src/store/embedded/journal.js";
+import type { EmbeddedReports } from "../src/store/embedded/reports.js";
 import type { Store } from "../src/store/ports.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "./helpers/app.js";
@@ -130,27 +132,43 @@ describe("embedded store files", () => {
     again.stopAutocompaction();
   });
 
-  it("an earlier version's reports file opens with its indexes made cheap: a report waiting for dispatch is still dispatched, one not de-identified still is, the status index goes", async () => {
+  it("an earlier version's reports file (nedb's, with its index lines and keys) opens as it was: a report waiting for dispatch is still dispatched, one not de-identified still is, and compaction leaves only reports", async () => {
     const dir = await tempDir("ma-files-");
     const waiting = { ...sampleReport({ folio: "MET-2026-000001" }), dispatchPending: true };
     const done = { ...sampleReport({ folio: "MET-2026-000002" }), dispatchPending: false };
-    // As an earlier version wrote it: plain `status` and `dispatchPending` indexes, no `_pending` key.
+    const nedbLine = (r: typeof waiting) => ({
+      _id: r.id,
+      ...r,
+      history: r.history.map((h) => ({ ...h, at: { $$date: h.at.getTime() } })),
+      createdAt: { $$date: r.createdAt.getTime() },
+      updatedAt: { $$date: r.updatedAt.getTime() },
+      _ms: `${r.municipality}|${r.status}`,
+      _unpurged: r.createdAt.getTime(),
+    });
+    // As earlier versions wrote it through nedb: index lines, the keys nedb's indexes read, a report changed twice.
     const lines = [
       { $$indexCreated: { fieldName: "status", unique: false, sparse: false } },
       { $$indexCreated: { fieldName: "dispatchPending", unique: false, sparse: false } },
-      { _id: waiting.id, ...waiting, createdAt: { $$date: waiting.createdAt.getTime() }, updatedAt: { $$date: waiting.updatedAt.getTime() } },
-      { _id: done.id, ...done, createdAt: { $$date: done.createdAt.getTime() }, updatedAt: { $$date: done.updatedAt.getTime() } },
+      nedbLine({ ...waiting, status: "en_revision" }),
+      nedbLine(waiting),
+      nedbLine(done),
+      { $$indexRemoved: "status" },
     ];
     await writeFile(join(dir, "reports.db"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
     store = await openEmbeddedStore(dir);
+    expect(await store.reports.count()).toBe(2);
     expect((await store.reports.undispatched(10)).map((r) => r.folio)).toEqual(["MET-2026-000001"]);
-    // Both still wait for the retention job, which reads the reports not de-identified through a key of their own.
+    expect(await store.reports.byFolio("MET-2026-000001")).toEqual(waiting);
+    // Both still wait for the retention job.
     expect((await store.reports.list({ unpurged: true, oldestFirst: true }, 10)).map((r) => r.folio).sort()).toEqual(["MET-2026-000001", "MET-2026-000002"]);
     await store.reports.markDispatched(waiting.id, waiting.version);
     expect(await store.reports.undispatched(10)).toEqual([]);
-    const file = await readFile(join(dir, "reports.db"), "utf8");
-    expect(file).toContain('{"$$indexRemoved":"status"}');
-    expect(file).toContain('{"$$indexRemoved":"dispatchPending"}');
+    await store.close();
+    const file = (await readFile(join(dir, "reports.db"), "utf8")).trim().split("\n");
+    expect(file.map((l) => JSON.parse(l).folio)).toEqual(["MET-2026-000002", "MET-2026-000001"]);
+    store = await openEmbeddedStore(dir);
+    expect(await store.reports.byFolio("MET-2026-000001")).toEqual({ ...waiting, dispatchPending: false, dispatched: waiting.version });
+    expect(await store.reports.byFolio("MET-2026-000002")).toEqual(done);
   });
 
   it("the audit trail is read from its file: an earlier version's file opens, and a forgotten citizen's pseudonym leaves the file when the store closes", async () => {
@@ -242,6 +260,85 @@ describe("embedded store files", () => {
     expect((await store.events.list({ report: "r-late" }, 10)).map((e) => e.id)).toEqual(["late"]);
     expect(await store.events.list({ report: "r149999" }, 10)).toHaveLength(1);
   }, 60_000);
+
+  it("reports are read from their file while it is compacted, and a change made meanwhile is kept", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    const reports = store.reports as EmbeddedReports;
+    const all = Array.from({ length: 3000 }, (_, i) =>
+      sampleReport({
+        folio: `MET-2026-${String(i + 1).padStart(6, "0")}`,
+        description: `Fuga número ${i} en la calle ñandú`,
+        createdAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000),
+      }),
+    );
+    for (const r of all) await reports.insert(r);
+    // Every report changed once: half the file's lines are old ones.
+    for (const r of all) expect(await reports.update({ ...r, status: "en_revision", version: 2 }, 1)).toBe(true);
+    const compacting = reports.compact();
+    // Asked for while the new file is written: read from the old one, as it was.
+    const during = await reports.byFolio("MET-2026-001500");
+    const changed = reports.update({ ...all[10], status: "resuelto", version: 3 }, 2);
+    await compacting;
+    expect(await changed).toBe(true);
+    expect(during).toMatchObject({ folio: "MET-2026-001500", status: "en_revision", description: "Fuga número 1499 en la calle ñandú" });
+    const lines = (await readFile(join(dir, "reports.db"), "utf8")).trimEnd().split("\n");
+    expect(lines).toHaveLength(3001);
+    expect((await reports.byFolio("MET-2026-000011"))?.status).toBe("resuelto");
+    expect((await reports.inbox({ text: "ÑANDÚ 2999" }, { sort: "newest", offset: 0, limit: 5 })).reports.map((r) => r.folio)).toEqual(["MET-2026-003000"]);
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    expect(await store.reports.count()).toBe(3000);
+    expect((await store.reports.byFolio("MET-2026-000011"))?.status).toBe("resuelto");
+    expect((await store.reports.byFolio("MET-2026-003000"))?.description).toBe("Fuga número 2999 en la calle ñandú");
+    expect(await store.reports.countByStatus({})).toEqual({ en_revision: 2999, resuelto: 1 });
+  }, 60_000);
+
+  it("start-up takes the reports' keys from cache/reports.keys and reads only the lines written after it; a keys file of another file, or damaged, is not used", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    const all = Array.from({ length: 40 }, (_, i) =>
+      sampleReport({ folio: `MET-2026-${String(i + 1).padStart(6, "0")}`, description: `Luminaria ${i} apagada`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)) }),
+    );
+    for (const r of all) await store.reports.insert(r);
+    await store.reports.update({ ...all[0], status: "en_revision", version: 2 }, 1);
+    await store.close();
+    const keys = join(dir, "cache", "reports.keys");
+    expect((await stat(keys)).size).toBeGreaterThan(0);
+    const file = join(dir, "reports.db");
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+    expect(lines).toHaveLength(40);
+
+    // The lines the keys cover are not read at start-up: one made unreadable (same length) goes unnoticed until it is asked for.
+    const seventh = lines.findIndex((l) => l.includes("MET-2026-000007"));
+    const at = Buffer.byteLength(lines.slice(0, seventh).join("\n")) + 1;
+    const handle = await open(file, "r+");
+    await handle.write(" ".repeat(Buffer.byteLength(lines[seventh])), at);
+    // Lines appended after the keys were written (a crash before the next compaction): a change and a new report.
+    const late = sampleReport({ folio: "MET-2026-000041", description: "Fuga en la escuela" });
+    await appendFile(file, `${documentLine(all[1].id, { ...all[1], status: "resuelto", version: 2 })}\n${documentLine(late.id, late)}\n`);
+    store = await openEmbeddedStore(dir);
+    expect(await store.reports.count()).toBe(41);
+    await expect(store.reports.byFolio("MET-2026-000007")).rejects.toThrow();
+    expect(await store.reports.countByStatus({})).toEqual({ recibido: 39, en_revision: 1, resuelto: 1 });
+    expect((await store.reports.inbox({ text: "escuela" }, { sort: "newest", offset: 0, limit: 5 })).reports.map((r) => r.folio)).toEqual(["MET-2026-000041"]);
+    await handle.write(lines[seventh], at);
+    await handle.close();
+    expect((await store.reports.byFolio("MET-2026-000007"))?.description).toBe("Luminaria 6 apagada");
+    await store.close();
+
+    // Another file put in its place (a restore): every line is read, the keys were of the other file.
+    await rm(file);
+    await writeFile(file, `${lines.slice(0, 2).join("\n")}\n`);
+    store = await openEmbeddedStore(dir);
+    expect(await store.reports.count()).toBe(2);
+    await store.close();
+    // A damaged keys file: every line is read.
+    await writeFile(keys, (await readFile(keys, "utf8")).slice(0, 100));
+    store = await openEmbeddedStore(dir);
+    // Newest first: the two lines kept, in the file's order, are of reports filed one after the other.
+    expect((await store.reports.list({}, 10)).map((r) => r.folio)).toEqual(lines.slice(0, 2).map((l) => JSON.parse(l).folio as string).reverse());
+  });
 
   it("a file's lines are read whole, with where each starts, across the reads and longer than one", async () => {
     const dir = await tempDir("ma-files-");
@@ -372,9 +469,9 @@ describe("embedded store files", () => {
   it("after a failed write that could not be undone in memory, the next write is kept in memory as in the file", async () => {
     const dir = await tempDir("ma-files-");
     store = await openEmbeddedStore(dir);
-    const lost = sampleReport({ folio: "MET-2026-000111" });
-    const next = sampleReport({ folio: "MET-2026-000112" });
-    diskFullDuring(lost.folio);
+    // A collection nedb keeps in memory (follows): its memory is put back by reading its file again.
+    const follow = (citizen: string) => ({ report: "r1", citizen, kind: "affected" as const, since: new Date(Date.UTC(2026, 10, 1)) });
+    diskFullDuring("telegram:lost");
     // Undoing the failed write reads the file back; that read fails too.
     const read = fs.createReadStream;
     const once = vi.spyOn(fs, "createReadStream").mockImplementationOnce(((...args: Parameters<typeof read>) => {
@@ -382,16 +479,14 @@ describe("embedded store files", () => {
       process.nextTick(() => stream.destroy(Object.assign(new Error("EIO: i/o error, read"), { code: "EIO" })));
       return stream;
     }) as typeof read);
-    expect(await store.reports.insert(lost).catch((e: unknown) => e)).toBeInstanceOf(StoreWriteError);
+    expect(await store.follows.add(follow("telegram:lost")).catch((e: unknown) => e)).toBeInstanceOf(StoreWriteError);
     expect(once).toHaveBeenCalled();
     vi.restoreAllMocks();
-    await store.reports.insert(next);
-    expect(await store.reports.byFolio(next.folio)).toMatchObject({ id: next.id });
-    expect(await store.reports.byFolio(lost.folio)).toBeNull();
+    expect(await store.follows.add(follow("telegram:next"))).toBe(true);
+    expect((await store.follows.forReport("r1")).map((f) => f.citizen)).toEqual(["telegram:next"]);
     await store.close();
     store = await openEmbeddedStore(dir);
-    expect(await store.reports.byFolio(next.folio)).toMatchObject({ id: next.id });
-    expect(await store.reports.byFolio(lost.folio)).toBeNull();
+    expect((await store.follows.forReport("r1")).map((f) => f.citizen)).toEqual(["telegram:next"]);
   });
 
   it("a report whose write a full disk refused is never offered nearby, even when asked for while it is being written", async () => {
@@ -476,13 +571,13 @@ describe("embedded store files", () => {
     const dir = await tempDir("ma-files-");
     const bot = start("src/main.ts", [], { DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1" });
     await bot.printed(/municipio abierto started/);
-    const before = await readFile(join(dir, "reports.db"), "utf8");
+    const before = await readFile(join(dir, "members.db"), "utf8");
     // Compaction at stop writes a new file next to the old one: on this disk it fails with ENOSPC.
-    await symlink("/dev/full", join(dir, "reports.db~"));
+    await symlink("/dev/full", join(dir, "members.db~"));
     bot.child.kill("SIGTERM");
     const { code, signal, stdout, stderr } = await bot.finished;
     expect({ code, signal }, `${stdout}\n${stderr}`).toEqual({ code: 1, signal: null });
-    expect(oneLine(stderr)).toMatch(/^municipio-abierto: stopped with an error: cannot write .*reports\.db: ENOSPC: no space left on device/);
-    expect(await readFile(join(dir, "reports.db"), "utf8")).toBe(before);
+    expect(oneLine(stderr)).toMatch(/^municipio-abierto: stopped with an error: cannot write .*members\.db: ENOSPC: no space left on device/);
+    expect(await readFile(join(dir, "members.db"), "utf8")).toBe(before);
   });
 });

@@ -14,7 +14,7 @@ import type { ChatPurpose, LinkedChat } from "../domain/model/linked-chat.js";
 import type { Member } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Commitment, CommitmentFollow, Plan } from "../domain/model/plan.js";
-import type { GeoPoint, Report } from "../domain/model/report.js";
+import type { GeoPoint, Report, StatusChange } from "../domain/model/report.js";
 
 export interface CitizenRepository {
   get(id: string): Promise<Citizen | null>;
@@ -93,8 +93,11 @@ export interface InboxPage {
   limit: number;
 }
 
+/** What statistics need of a step of a report's life: no note. */
+export type SummaryStep = Pick<StatusChange, "status" | "at" | "by" | "kind">;
+
 /** What statistics need of a report: no description, no citizen, no notes. */
-export type ReportSummary = Pick<Report, "id" | "municipality" | "category" | "status" | "channel" | "createdAt" | "history">;
+export type ReportSummary = Pick<Report, "id" | "municipality" | "category" | "status" | "channel" | "createdAt"> & { history: SummaryStep[] };
 
 /**
  * Open reports of one category that may be the problem a citizen is about to report: within

@@ -6,13 +6,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../../util/logger.js";
-import { JournalFile, readJournal } from "./journal.js";
-
-/** Dates as nedb writes them, `{"$$date": ms}`, wherever they are in the document. */
-function withDates(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key];
-  return raw instanceof Date ? { $$date: raw.getTime() } : value;
-}
+import { documentLine, JournalFile, readJournal } from "./journal.js";
 
 export class JournalById<T extends { id: string }> {
   protected readonly docs = new Map<string, T>();
@@ -78,6 +72,6 @@ export class JournalById<T extends { id: string }> {
 
   /** The document as nedb writes it: `_id` first. */
   protected line(doc: T): string {
-    return `{"_id":${JSON.stringify(doc.id)},${JSON.stringify(doc, withDates).slice(1)}`;
+    return documentLine(doc.id, doc);
   }
 }

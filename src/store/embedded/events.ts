@@ -10,18 +10,18 @@
  * A changed entry (a citizen forgotten or pseudonymized) is a new line; the old line stays in the file
  * until the next compaction, which runs only when the file holds such lines, and when the store closes.
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { RecordedEvent } from "../../domain/model/events.js";
 import type { Logger } from "../../util/logger.js";
 import type { EventRepository } from "../ports.js";
 import { checkDataFile, damagedFile, type LineHandlers, linesAt, parseDocument, StoreFileError, takeLine } from "./data-file.js";
 import { dateJson, JournalFile } from "./journal.js";
+import { type Placed, PlacedLines } from "./placed-lines.js";
 
 type Filter = Parameters<EventRepository["list"]>[0];
 
 /** What memory keeps of an entry. */
-interface Entry {
+interface Entry extends Placed {
   id: string;
   /** ms since the epoch */
   at: number;
@@ -29,11 +29,6 @@ interface Entry {
   report: string | null;
   municipality: string | null;
   citizen: string | null;
-  /** Where its line starts in the file, and its length in bytes (without the line break); unused in memory only. */
-  pos: number;
-  len: number;
-  /** The line itself, in a store kept in memory only (benchmarks). */
-  line?: string;
 }
 
 const KEYS = ["report", "municipality", "citizen", "type"] as const;
@@ -49,14 +44,15 @@ export class EmbeddedEvents implements EventRepository {
   private readonly writing = new Map<string, Promise<void>>();
   /** Lines in the file that no entry points at (changed entries' old lines, nedb's index lines). */
   private stale = 0;
-  /** A compaction under way: lines are read once it is done (until then, positions are the old file's). */
-  private compacting: Promise<void> | null = null;
+  /** The entries' lines in the file. */
+  private readonly lines: PlacedLines;
   /** The same strings (types, municipality keys: a few hundred) held once. */
   private readonly strings = new Map<string, string>();
 
   /** `dir` null: memory only (benchmarks). */
   constructor(dir: string | null) {
     this.journal = new JournalFile(dir === null ? null : join(dir, "events.db"), true);
+    this.lines = new PlacedLines(this.journal);
   }
 
   static async open(dir: string | null, logger?: Logger): Promise<EmbeddedEvents> {
@@ -180,47 +176,23 @@ export class EmbeddedEvents implements EventRepository {
    * the lines are copied from the old file as it is read, never all held at once.
    */
   async compact(): Promise<void> {
-    const file = this.journal.file;
-    if (file === null || this.compacting) return;
+    if (this.journal.file === null || this.lines.busy) return;
     if (this.stale === 0) {
       // Nothing to rewrite; what was handed over is written now (the store may be closing).
       this.journal.drain();
       return;
     }
-    const moved = new Map<Entry, number>();
-    this.compacting = this.journal.compact(
-      () => this.liveLines(file, moved),
+    await this.lines.compact(
+      () => this.byId.values(),
       () => {
-        for (const [entry, pos] of moved) entry.pos = pos;
         this.stale = 0;
       },
     );
-    try {
-      await this.compacting;
-    } finally {
-      this.compacting = null;
-    }
   }
 
-  /**
-   * The lines the entries point at, in the file's order, and where each will be in the rewritten file.
-   * Read once the lines waiting were written (the journal's compaction flushes first); nothing changes
-   * an entry's line until the compaction ends.
-   */
-  private async *liveLines(file: string, moved: Map<Entry, number>): AsyncGenerator<string> {
-    const live = new Map<number, Entry>();
-    for (const entry of this.byId.values()) live.set(entry.pos, entry);
-    let pos = 0;
-    for await (const chunk of linesAt(file)) {
-      for (const { line, at } of chunk) {
-        const entry = live.get(at);
-        if (!entry) continue;
-        moved.set(entry, pos);
-        pos += entry.len + 1;
-        yield line;
-      }
-    }
-    if (moved.size !== live.size) throw new StoreFileError(`${file}: ${live.size - moved.size} audit entries are not where they were written; not compacted`);
+  /** Lets go of the file (the store closing). */
+  close(): void {
+    this.lines.close();
   }
 
   /** Writes `doc` (the entry with another citizen) as the entry's new line; once written the entry points at it. */
@@ -240,27 +212,11 @@ export class EmbeddedEvents implements EventRepository {
 
   /** The entries' documents, in the same order. */
   private async read(entries: Entry[]): Promise<RecordedEvent[]> {
-    if (this.compacting) await this.compacting.catch(() => undefined);
-    return this.readLines(entries).map((line, i) => {
+    return this.lines.read(entries).map((line, i) => {
       const { _id, ...rest } = parseDocument(line) as Record<string, unknown>;
       if (String(_id) !== entries[i].id) throw new StoreFileError(`${this.journal.file}: the line of an audit entry is not where it was written`);
       return { id: String(_id), ...rest } as RecordedEvent;
     });
-  }
-
-  private readLines(entries: Entry[]): string[] {
-    const file = this.journal.file;
-    if (file === null || !entries.length) return entries.map((e) => e.line ?? "");
-    const fd = openSync(file, "r");
-    try {
-      const buffer = Buffer.alloc(entries.reduce((most, e) => Math.max(most, e.len), 0));
-      return entries.map((entry) => {
-        const read = readSync(fd, buffer, 0, entry.len, entry.pos);
-        return buffer.toString("utf8", 0, read);
-      });
-    } finally {
-      closeSync(fd);
-    }
   }
 
   private entry(doc: Record<string, unknown>, at: number, pos: number, len: number, line?: string): Entry {

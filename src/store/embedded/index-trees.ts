@@ -71,18 +71,6 @@ export function installIndexChanges(): void {
 }
 
 /**
- * The documents nedb's index of `field` lists under `value`, as nedb holds them, without a query: no
- * copy and no matching of each one (nedb copies every document a query matches before it sorts them).
- * Read them inside `inQueue` (nedb changes its memory before the write it waits for), never change them
- * or hand them out: copy what leaves the store.
- */
-export function indexedDocuments(db: object, field: string, value: string): readonly Record<string, unknown>[] {
-  const index = (db as { indexes: Record<string, { getMatching(value: unknown): Record<string, unknown>[] } | undefined> }).indexes[field];
-  if (!index) throw new Error(`the collection has no index of ${field}`);
-  return index.getMatching(value);
-}
-
-/**
  * Fills an empty index with `docs` as one balanced tree: the documents are grouped by value (a Map,
  * in the order given), the values sorted by the index's own order, and the tree built from them. False
  * (the index untouched) for what only the library's way handles: a key that is an array, an object
@@ -137,12 +125,4 @@ function buildFromSorted(index: NedbIndex, docs: unknown[]): boolean {
   };
   index.tree.tree = build(0, values.length, null) as TreeNode;
   return true;
-}
-
-/**
- * Runs `task` in nedb's queue of operations, as its own queries run: after the writes already started
- * (a write that fails is undone in memory before the queue moves on), before those started after.
- */
-export function inQueue<T>(db: object, task: () => T): Promise<T> {
-  return (db as { executor: { pushAsync(task: () => Promise<T>): Promise<T> } }).executor.pushAsync(async () => task());
 }

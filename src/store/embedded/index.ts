@@ -27,29 +27,11 @@ import { EmbeddedCards, EmbeddedHandoffs, EmbeddedPrompts } from "./secretariat.
 
 /**
  * Each nedb collection (a file in the data folder) with the indexes its queries need. Citizens,
- * conversations and inbound ids, which every message reads or writes, and the audit trail, which only
- * grows and is kept out of memory, are the store's own files in nedb's format (by-id.ts,
- * conversations.ts, inbound.ts, events.ts).
+ * conversations and inbound ids, which every message reads or writes, and the reports and the audit
+ * trail, which grow with the years and are kept out of memory but for their keys, are the store's own
+ * files in nedb's format (by-id.ts, conversations.ts, inbound.ts, reports.ts, events.ts).
  */
 const COLLECTIONS = {
-  reports: [
-    { fieldName: "folio", unique: true },
-    { fieldName: "citizenId", sparse: true },
-    // Indexes of values many reports share cost every update of one of them a pass over all of them
-    // (nedb keeps one list per value): none on the status alone, and what waits for dispatch is a key
-    // only those reports have.
-    { fieldName: "municipality" },
-    // reports of one category, for those nearby a point (reports.ts `nearby`)
-    { fieldName: "category" },
-    { fieldName: "_pending", sparse: true },
-    // the retention pass: reports not de-identified yet, by creation time
-    { fieldName: "_unpurged", sparse: true },
-    // the inbox's narrowest filters: a municipality with its status and category (reports.ts `inboxKeys`);
-    // `_mc` also lists the reports offered nearby in a municipality (reports.ts `nearby`)
-    { fieldName: "_ms" },
-    { fieldName: "_mc" },
-    { fieldName: "_msc" },
-  ],
   counters: [],
   outbox: [
     { fieldName: "_q", sparse: true },
@@ -95,11 +77,13 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
   let conversations: JournalConversations;
   let citizens: JournalById<Citizen>;
   let events: EmbeddedEvents;
+  let reports: EmbeddedReports;
   try {
     citizens = await new JournalById<Citizen>(dir, "citizens").load(options.logger);
     inbound = await JournalInbound.open(dir, options.logger);
     conversations = await JournalConversations.open(dir, inbound.handled, options.logger);
     events = await EmbeddedEvents.open(dir, options.logger);
+    reports = await EmbeddedReports.open(dir, options.logger);
     // One after the other: a file that stops start-up is named alone, and none is left half open.
     for (const [name, indexes] of Object.entries(COLLECTIONS) as [keyof typeof COLLECTIONS, IndexSpec[]][]) {
       db[name] = await openCollection(dir, name, indexes, options.logger);
@@ -111,7 +95,6 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     lock?.release();
     throw err;
   }
-  const reports = new EmbeddedReports(db.reports);
   // Both files are rewritten every AUTOCOMPACT_MS, as nedb's are; inbound ids first, so an id a
   // conversation's old lines finished is in inbound.db before those lines are gone.
   const compactJournals = async () => {
@@ -119,10 +102,10 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     await conversations.compact();
     await citizens.compact();
     await events.compact();
+    await reports.compact();
   };
   const journalTimer = dir === null ? undefined : setInterval(() => void compactJournals().catch(() => undefined), AUTOCOMPACT_MS);
   journalTimer?.unref();
-  await reports.addInboxKeys();
   return {
     kind: "embedded",
     citizens,
@@ -152,6 +135,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
       "finished inbound ids": inbound.size.done,
       "claims in progress": inbound.size.processing,
       "audit entries (positions only)": events.size,
+      "reports (keys only)": reports.size,
       ...Object.fromEntries(Object.entries(db).map(([name, collection]) => [`${name} (nedb)`, collection.getAllData().length])),
     }),
     async ping() {
@@ -170,6 +154,8 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
           await collection.compactDatafileAsync().catch((err: unknown) => failures.push(err));
         }
       } finally {
+        events.close();
+        reports.close();
         await releaseAppendHandles(dataDir);
         lock?.release();
       }

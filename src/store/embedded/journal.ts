@@ -136,6 +136,18 @@ function inode(file: string): number | undefined {
   }
 }
 
+/** Dates as nedb writes them, `{"$$date": ms}`, wherever they are in the document. */
+function withDates(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  return raw instanceof Date ? { $$date: raw.getTime() } : value;
+}
+
+/** A document's line as nedb writes it: `_id` first, then its fields, dates as `{"$$date": ms}`. */
+export function documentLine(id: string, doc: object): string {
+  const fields = JSON.stringify(doc, withDates);
+  return fields === "{}" ? `{"_id":${JSON.stringify(id)}}` : `{"_id":${JSON.stringify(id)},${fields.slice(1)}`;
+}
+
 /** A date as nedb writes it. */
 export function dateJson(date: Date | string | number): string {
   return `{"$$date":${new Date(date).getTime()}}`;

@@ -1,256 +1,529 @@
-import { distanceMeters, EARTH_RADIUS_M, type GeoPoint, type Report, reportWithDefaults } from "../../domain/model/report.js";
-import type { InboxFilter, InboxPage, NearbyQuery, ReportFilter, ReportRepository, ReportSummary } from "../ports.js";
-import { inboxOrder, inboxQuery, reportQuery } from "../report-query.js";
-import { type Collection, findMany, fromDoc } from "./collection.js";
-import { indexedDocuments, inQueue } from "./index-trees.js";
-
 /**
- * Keys this store keeps beside each report so the inbox's usual filters are answered from an index
- * of a few dozen reports rather than matching every report of a municipality (nedb answers from the
- * index of one plain value): municipality|status, municipality|category, municipality|status|category.
+ * Reports on the embedded store: `reports.db`, in nedb's format (one document per line, the last line
+ * of an `_id` wins), written by the store itself (journal.ts: group commit) and, like the audit trail,
+ * not kept in memory whole. Memory keeps what the store's queries look at — the folio, the citizen,
+ * the municipality, category, status and channel, the times, the version, where the report is, the
+ * description (the inbox's words are looked for in it) and the steps statistics count — and where the
+ * report's line is in the file (placed-lines.ts); the reports a query finds are read from the file.
+ * 100,000 reports are about 100 MB of file: read whole into nedb they took 290 MB of heap and, with
+ * nedb's indexes, most of start-up.
+ *
+ * A change is a new line; the old one stays in the file until the next compaction (every
+ * AUTOCOMPACT_MS when there is one, and when the store closes). Files written by an earlier version,
+ * through nedb (index lines, the keys that version kept beside each report), are read as they are.
  */
-function inboxKeys(r: Pick<Report, "municipality" | "status" | "category">): Record<"_ms" | "_mc" | "_msc", string> {
-  return { _ms: key(r.municipality, r.status), _mc: key(r.municipality, r.category), _msc: key(r.municipality, r.status, r.category) };
-}
+import { join } from "node:path";
+import { distanceMeters, EARTH_RADIUS_M, type Report, reportWithDefaults } from "../../domain/model/report.js";
+import type { Logger } from "../../util/logger.js";
+import type { InboxFilter, InboxPage, InboxSort, NearbyQuery, ReportFilter, ReportRepository, ReportSummary, SummaryStep } from "../ports.js";
+import { literalPattern } from "../report-query.js";
+import { fromDoc } from "./collection.js";
+import { checkDataFile, damagedFile, type LineHandlers, linesAt, parseDocument, StoreFileError, takeLine } from "./data-file.js";
+import { documentLine, JournalFile } from "./journal.js";
+import { PlacedLines } from "./placed-lines.js";
+import { keysText, type ReportKeys, readKeys, writeKeys } from "./report-keys.js";
 
-/** One of those keys: the values joined by `|`. */
-function key(...values: unknown[]): string {
-  return values.map(String).join("|");
-}
+type Entry = ReportKeys;
 
-function toDoc(report: Report): Record<string, unknown> {
-  const doc: Record<string, unknown> = { _id: report.id, ...report, ...inboxKeys(report) };
-  // Only reports waiting for dispatch have the key (its index lists only them).
-  if (report.dispatchPending) doc._pending = true;
-  // Only reports the retention job has not de-identified have their creation time here (ms: nedb's index
-  // of dates answers no range): its pass reads those alone.
-  if (!report.purgedAt) doc._unpurged = new Date(report.createdAt).getTime();
-  return doc;
-}
-
-/** A stored document without the keys only this store keeps (for the migration to MongoDB too). */
+/** The keys an earlier version kept beside each report in the file (nedb's indexes); nothing reads them now. */
 export function withoutInboxKeys(doc: Record<string, unknown>): Record<string, unknown> {
   const { _ms, _mc, _msc, _pending, _unpurged, ...rest } = doc;
   return rest;
 }
 
 /** A stored report as the domain knows it, whatever version of the bot saved it. */
-function toReport(doc: Record<string, unknown> | null): Report | null {
-  if (!doc) return null;
-  const report = fromDoc<Report>(withoutInboxKeys(doc));
-  return report ? reportWithDefaults(report) : null;
+function toReport(doc: Record<string, unknown>): Report {
+  return reportWithDefaults(fromDoc<Report>(withoutInboxKeys(doc)) as Report);
 }
 
-/** The inbox's query, narrowed by the key of the filter's single municipality, status and category when it has them (last: nedb uses the last indexed plain value). */
-function inboxLookup(filter: InboxFilter): Record<string, unknown> {
-  const query = inboxQuery(filter);
-  const m = filter.municipalities?.length === 1 ? filter.municipalities[0] : undefined;
-  const s = filter.statuses?.length === 1 ? filter.statuses[0] : undefined;
-  const c = filter.category;
-  if (m && s && c) query._msc = key(m, s, c);
-  else if (m && c) query._mc = key(m, c);
-  else if (m && s) query._ms = key(m, s);
-  return query;
+/** A date in a line as parsed without reviving (`{"$$date": ms}`), or a Date: ms; NaN when it is neither. */
+function ms(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  const at = (value as { $$date?: unknown } | null)?.$$date;
+  return typeof at === "number" ? at : Number.NaN;
 }
 
-/** The fields statistics read. */
-const SUMMARY = { municipality: 1, category: 1, status: 1, channel: 1, createdAt: 1, history: 1 };
+/** The three-way order of two entries for a page (the inbox's sorts, as report-query.ts `inboxOrder` gives them to MongoDB). */
+const ORDERS: Record<InboxSort, (a: Entry, b: Entry) => number> = {
+  newest: (a, b) => b.created - a.created || compare(b.folio, a.folio),
+  oldest: (a, b) => a.created - b.created || compare(a.folio, b.folio),
+  updated: (a, b) => b.updated - a.updated || compare(b.folio, a.folio),
+};
 
-function toSummary(doc: Record<string, unknown>): ReportSummary {
-  const r = fromDoc<ReportSummary>(doc) as ReportSummary;
-  return { ...r, history: r.history ?? [] };
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A unique key taken (nedb's error, which the callers know). */
+function uniqueViolated(key: string, value: string): Error {
+  return Object.assign(new Error(`Can't insert key ${value}, it violates the unique constraint`), { errorType: "uniqueViolated", key: `${key}:${value}` });
 }
 
 export class EmbeddedReports implements ReportRepository {
-  constructor(private readonly db: Collection) {}
+  private readonly journal: JournalFile;
+  private readonly lines: PlacedLines;
+  private readonly ids = new Map<string, Entry>();
+  private readonly folios = new Map<string, Entry>();
+  /** Reports of each municipality by category, and of each category. */
+  private readonly places = new Map<string, Map<string, Set<Entry>>>();
+  private readonly byCategory = new Map<string, Set<Entry>>();
+  /** Reports of each citizen (a few each). */
+  private readonly ofCitizen = new Map<string, Entry[]>();
+  private readonly pending = new Set<Entry>();
+  /** Ids and folios being inserted, and the writes under way by id: a second one waits for the first. */
+  private readonly reserved = new Set<string>();
+  private readonly writing = new Map<string, Promise<unknown>>();
+  /** Lines in the file that no report points at (changed reports' old lines, nedb's index lines). */
+  private stale = 0;
+  /** The same strings (municipalities, categories, statuses, members: a few hundred) held once. */
+  private readonly strings = new Map<string, string>();
+
+  /** `dir` null: memory only (benchmarks). */
+  constructor(dir: string | null) {
+    this.journal = new JournalFile(dir === null ? null : join(dir, "reports.db"), true);
+    this.lines = new PlacedLines(this.journal);
+    this.keysFile = dir === null ? null : join(dir, "cache", "reports.keys");
+  }
+
+  /** The keys of every report as of the reports' file last compacted (report-keys.ts). */
+  private readonly keysFile: string | null;
+
+  static async open(dir: string | null, logger?: Logger): Promise<EmbeddedReports> {
+    const reports = new EmbeddedReports(dir);
+    await reports.load(logger);
+    return reports;
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  private async load(logger?: Logger): Promise<void> {
+    const file = this.journal.file;
+    if (file === null) return;
+    await checkDataFile(file, logger);
+    let lines = 0;
+    let corrupt = 0;
+    let pos = 0;
+    let bytes = 0;
+    const handlers: LineHandlers = {
+      doc: (doc) => {
+        const entry = this.entry(doc, pos, bytes);
+        if (!entry) return false;
+        const before = this.ids.get(entry.id);
+        if (before) {
+          this.stale++;
+          this.folios.delete(before.folio);
+        }
+        this.ids.set(entry.id, entry);
+        this.folios.set(entry.folio, entry);
+      },
+      removed: (id) => {
+        this.stale++;
+        const before = this.ids.get(String(id));
+        if (!before) return;
+        this.stale++;
+        this.ids.delete(before.id);
+        this.folios.delete(before.folio);
+      },
+      index: () => {
+        this.stale++;
+      },
+    };
+    // The keys as of the file's last compaction, when it is still that file: only the lines after are read.
+    const kept = this.keysFile ? await readKeys(this.keysFile, file) : null;
+    for (const entry of kept?.entries ?? []) {
+      this.ids.set(entry.id, entry);
+      this.folios.set(entry.folio, entry);
+    }
+    for await (const chunk of linesAt(file, kept?.size ?? 0)) {
+      for (const line of chunk) {
+        lines++;
+        pos = line.at;
+        bytes = line.bytes;
+        // JSON alone: only the report's keys are kept, dates need no reviving.
+        if (!takeLine(line.line, JSON.parse, handlers)) corrupt++;
+      }
+    }
+    if (corrupt) throw damagedFile(file, corrupt, lines);
+    for (const entry of this.ids.values()) this.index(entry);
+    // The keys file covers the whole file: nothing to write at close unless something changes.
+    if (kept && lines === 0) this.keysAt = 0;
+  }
 
   async insert(report: Report): Promise<void> {
-    await this.db.insertAsync(toDoc(report));
+    const id = String(report.id);
+    const folio = String(report.folio);
+    if (this.ids.has(id) || this.reserved.has(`id:${id}`)) throw uniqueViolated("_id", id);
+    if (this.folios.has(folio) || this.reserved.has(`folio:${folio}`)) throw uniqueViolated("folio", folio);
+    this.reserved.add(`id:${id}`);
+    this.reserved.add(`folio:${folio}`);
+    try {
+      await this.write(report, undefined);
+    } finally {
+      this.reserved.delete(`id:${id}`);
+      this.reserved.delete(`folio:${folio}`);
+    }
   }
 
   async byId(id: string): Promise<Report | null> {
-    return toReport(await this.db.findOneAsync({ _id: String(id) }));
+    const entry = this.ids.get(String(id));
+    return entry ? this.read([entry])[0] : null;
   }
 
   async byFolio(folio: string): Promise<Report | null> {
-    return toReport(await this.db.findOneAsync({ folio: String(folio) }));
+    const entry = this.folios.get(String(folio));
+    return entry ? this.read([entry])[0] : null;
   }
 
   async byCitizen(citizenId: string, limit: number): Promise<Report[]> {
-    const docs = await findMany<Record<string, unknown>>(
-      this.db
-        .findAsync({ citizenId: String(citizenId) })
-        .sort({ createdAt: -1 })
-        .limit(limit),
-    );
-    return docs.map((d) => toReport(d) as Report);
+    const entries = [...(this.ofCitizen.get(String(citizenId)) ?? [])].sort((a, b) => b.created - a.created);
+    return this.read(entries.slice(0, Math.max(0, limit)));
   }
 
   async count(): Promise<number> {
-    return (await this.db.countAsync({})) as unknown as number;
+    return this.ids.size;
   }
 
   async update(report: Report, expectedVersion: number): Promise<boolean> {
-    const { numAffected } = await this.db.updateAsync({ _id: report.id, version: expectedVersion }, toDoc(report), {});
-    return numAffected === 1;
+    const id = String(report.id);
+    return this.exclusive(id, async () => {
+      const entry = this.ids.get(id);
+      if (!entry || entry.version !== expectedVersion) return false;
+      if (report.folio !== entry.folio && (this.folios.has(report.folio) || this.reserved.has(`folio:${report.folio}`)))
+        throw uniqueViolated("folio", report.folio);
+      await this.write(report, entry);
+      return true;
+    });
   }
 
   async undispatched(limit: number): Promise<Report[]> {
-    const docs = await findMany<Record<string, unknown>>(this.db.findAsync({ _pending: true }).sort({ updatedAt: 1 }).limit(limit));
-    return docs.map((d) => toReport(d) as Report);
+    const entries = [...this.pending].sort((a, b) => a.updated - b.updated);
+    return this.read(entries.slice(0, Math.max(0, limit)));
   }
 
   async markDispatched(id: string, version: number): Promise<void> {
-    await this.db.updateAsync({ _id: String(id), version }, { $set: { dispatched: version, dispatchPending: false }, $unset: { _pending: true } }, {});
-    // Changed meanwhile: what this version set off is queued, the later change still waits.
-    await this.db.updateAsync({ _id: String(id), version: { $gt: version }, dispatched: { $lt: version } }, { $set: { dispatched: version } }, {});
+    const key = String(id);
+    await this.exclusive(key, async () => {
+      const entry = this.ids.get(key);
+      if (!entry) return;
+      if (entry.version === version) {
+        if (entry.dispatched === version && !entry.pending) return;
+        await this.write({ ...this.read([entry])[0], dispatched: version, dispatchPending: false }, entry);
+      } else if (entry.version > version && entry.dispatched < version) {
+        // Changed meanwhile: what this version set off is queued, the later change still waits.
+        await this.write({ ...this.read([entry])[0], dispatched: version }, entry);
+      }
+    });
   }
 
   async list(filter: ReportFilter, limit: number): Promise<Report[]> {
-    const query = reportQuery(filter);
-    // Not yet de-identified, created within the window: read from the key only those reports have (the retention pass).
-    if (filter.unpurged) {
-      query._unpurged = {
-        $gte: filter.since ? new Date(filter.since).getTime() : Number.MIN_SAFE_INTEGER,
-        ...(filter.until ? { $lt: new Date(filter.until).getTime() } : {}),
-      };
-    }
-    const docs = await findMany<Record<string, unknown>>(
-      this.db
-        .findAsync(query)
-        .sort({ createdAt: filter.oldestFirst ? 1 : -1, _id: 1 })
-        .limit(limit),
-    );
-    return docs.map((d) => toReport(d) as Report);
+    const found = this.matching(filter);
+    const order = filter.oldestFirst ? 1 : -1;
+    found.sort((a, b) => order * (a.created - b.created) || compare(a.id, b.id));
+    return this.read(found.slice(0, Math.max(0, limit)));
   }
 
   async countByStatus(filter: ReportFilter): Promise<Record<string, number>> {
-    const docs = await findMany<{ status: string }>(this.db.findAsync(reportQuery(filter), { status: 1 }));
-    const counts: Record<string, number> = {};
-    for (const { status } of docs) counts[status] = (counts[status] ?? 0) + 1;
-    return counts;
-  }
-
-  /**
-   * Gives reports stored by an earlier version the keys only this store keeps — the inbox's,
-   * `_pending` on those waiting for dispatch, `_unpurged` on those not de-identified — in one pass over
-   * the reports (once: later writes keep them).
-   */
-  async addInboxKeys(): Promise<number> {
-    const docs = await findMany<Record<string, unknown>>(
-      this.db.findAsync({
-        $or: [
-          { _msc: { $exists: false } },
-          { dispatchPending: true, _pending: { $exists: false } },
-          { purgedAt: { $exists: false }, _unpurged: { $exists: false } },
-        ],
-      }),
-    );
-    for (const doc of docs) {
-      const report = toReport(doc) as Report;
-      await this.db.updateAsync(
-        { _id: report.id, version: report.version },
-        {
-          $set: {
-            ...inboxKeys(report),
-            ...(report.dispatchPending ? { _pending: true } : {}),
-            ...(report.purgedAt ? {} : { _unpurged: new Date(report.createdAt).getTime() }),
-          },
-        },
-        {},
-      );
-    }
-    return docs.length;
+    return countStatuses(this.matching(filter));
   }
 
   async inbox(filter: InboxFilter, page: InboxPage): Promise<{ reports: Report[]; total: number }> {
-    const query = inboxLookup(filter);
-    const [docs, total] = await Promise.all([
-      findMany<Record<string, unknown>>(this.db.findAsync(query).sort(inboxOrder(page.sort)).skip(page.offset).limit(page.limit)),
-      this.db.countAsync(query) as unknown as Promise<number>,
-    ]);
-    return { reports: docs.map((d) => toReport(d) as Report), total };
+    const found = this.inboxMatching(filter);
+    const order = ORDERS[page.sort];
+    const wanted = page.offset + page.limit;
+    // A page near the start needs only the first of them in order.
+    const first = wanted > 0 && wanted < found.length / 8 ? smallest(found, wanted, order) : found.sort(order);
+    return { reports: this.read(first.slice(page.offset, wanted)), total: found.length };
   }
 
   async inboxCounts(filter: InboxFilter): Promise<Record<string, number>> {
-    const docs = await findMany<{ status: string }>(this.db.findAsync(inboxLookup(filter), { status: 1 }));
-    const counts: Record<string, number> = {};
-    for (const { status } of docs) counts[status] = (counts[status] ?? 0) + 1;
-    return counts;
+    return countStatuses(this.inboxMatching(filter));
   }
 
   async summaries(filter: InboxFilter): Promise<ReportSummary[]> {
-    const docs = await findMany<Record<string, unknown>>(this.db.findAsync(inboxLookup(filter), SUMMARY));
-    return docs.map((d) => {
-      const r = toSummary(d);
-      return { id: r.id, municipality: r.municipality, category: r.category, status: r.status, channel: r.channel, createdAt: r.createdAt, history: r.history };
-    });
+    return this.inboxMatching(filter).map((e) => ({
+      id: e.id,
+      municipality: e.municipality,
+      category: e.category,
+      status: e.status,
+      channel: e.channel as ReportSummary["channel"],
+      createdAt: new Date(e.created),
+      history: e.history.map((h) => ({ ...h, at: new Date(h.at) })),
+    }));
   }
 
   async nearby(q: NearbyQuery): Promise<Report[]> {
     if (q.limit < 1) return [];
-    return inQueue(this.db, () => this.nearbyNow(q));
-  }
-
-  /** `nearby`, read from nedb's memory (in its queue). */
-  private nearbyNow(q: NearbyQuery): Report[] {
     const open = new Set(q.statuses.map(String));
     const since = new Date(q.since).getTime();
-    /** When a report of the category, open, was filed, in ms; NaN for any other (or older than `since`). */
-    const openSince = (doc: Record<string, unknown>) => {
-      if (doc.category !== q.category || !open.has(doc.status as string)) return Number.NaN;
-      const at = createdMs(doc);
-      return at >= since ? at : Number.NaN;
-    };
+    const isOpen = (e: Entry) => e.category === q.category && open.has(e.status) && e.created >= since;
     if ("municipality" in q.where) {
       const { municipality } = q.where;
-      const inIt = (doc: Record<string, unknown>) => (doc.municipality === municipality ? openSince(doc) : Number.NaN);
-      return this.newestOf(key(municipality, q.category), inIt, q.limit);
+      const candidates = [...(this.places.get(String(municipality))?.get(String(q.category)) ?? [])].filter(isOpen);
+      // Newest first; of the same time, the first filed first.
+      return this.read(smallest(candidates, q.limit, (a, b) => b.created - a.created || compare(a.id, b.id)));
     }
     // The reports of the category within a box around the point, then the distance decides.
     const { point, meters } = q.where;
     const dLat = (meters / EARTH_RADIUS_M) * (180 / Math.PI);
     const dLon = dLat / Math.max(Math.cos((point.latitude * Math.PI) / 180), 0.01);
-    const near: { doc: Record<string, unknown>; meters: number; at: number }[] = [];
-    for (const doc of indexedDocuments(this.db, "category", String(q.category))) {
-      const where = doc.location as GeoPoint | null | undefined;
-      if (!where || Math.abs(where.latitude - point.latitude) > dLat || Math.abs(where.longitude - point.longitude) > dLon) continue;
-      const at = openSince(doc);
-      if (Number.isNaN(at)) continue;
-      const m = distanceMeters(point, where);
-      if (m <= meters) near.push({ doc, meters: m, at });
+    const near: { entry: Entry; meters: number }[] = [];
+    for (const entry of this.byCategory.get(String(q.category)) ?? []) {
+      if (!(Math.abs(entry.latitude - point.latitude) <= dLat && Math.abs(entry.longitude - point.longitude) <= dLon) || !isOpen(entry)) continue;
+      const m = distanceMeters(point, entry);
+      if (m <= meters) near.push({ entry, meters: m });
     }
-    near.sort((a, b) => a.meters - b.meters || b.at - a.at);
-    return near.slice(0, q.limit).map(({ doc }) => copy(doc));
+    near.sort((a, b) => a.meters - b.meters || b.entry.created - a.entry.created);
+    return this.read(near.slice(0, q.limit).map((n) => n.entry));
   }
 
   /**
-   * The newest open reports of a municipality and category (`key`: their `_mc`), read from the index's
-   * list: a municipality's potholes are hundreds of reports, of which the citizen is shown a few. A
-   * query would copy every one that matches to sort them (about 1 ms for 200, at the category step).
+   * Rewrites the file with the current line of each report, when it holds others (a report changed):
+   * the lines are copied from the old file as it is read, never all held at once. Then the reports'
+   * keys are written for the next start-up (report-keys.ts), when they are not already.
    */
-  private newestOf(key: string, openSince: (doc: Record<string, unknown>) => number, limit: number): Report[] {
-    // Newest first; of the same time, in the index's order (as a query sorted by time gives them).
-    const newest: { doc: Record<string, unknown>; at: number }[] = [];
-    for (const doc of indexedDocuments(this.db, "_mc", key)) {
-      const at = openSince(doc);
-      if (Number.isNaN(at) || (newest.length === limit && at <= newest[newest.length - 1].at)) continue;
-      let i = newest.length;
-      while (i > 0 && newest[i - 1].at < at) i--;
-      newest.splice(i, 0, { doc, at });
-      if (newest.length > limit) newest.pop();
+  async compact(): Promise<void> {
+    const file = this.journal.file;
+    if (file === null || this.keysFile === null || this.lines.busy) return;
+    let keys: string | null = null;
+    if (this.stale === 0) {
+      // Nothing to rewrite; what was handed over is written now (the store may be closing).
+      this.journal.drain();
+      if (this.keysAt !== this.written) keys = this.keys(file);
+    } else {
+      await this.lines.compact(
+        () => this.ids.values(),
+        () => {
+          this.stale = 0;
+          keys = this.keys(file);
+        },
+      );
     }
-    return newest.map(({ doc }) => copy(doc));
+    if (keys === null) return;
+    this.keysAt = this.written;
+    await writeKeys(this.keysFile, keys);
+  }
+
+  /** The keys file's text for the reports as they are now (read now, before any write waiting goes on). */
+  private keys(file: string): string | null {
+    return keysText(file, this.ids.values(), (entry) => this.lines.read([entry])[0]);
+  }
+
+  /** Lines written so far, and how many there were when the keys file last matched the reports' file (-1: it does not). */
+  private written = 0;
+  private keysAt = -1;
+
+  /** Lets go of the file (the store closing). */
+  close(): void {
+    this.lines.close();
+  }
+
+  /** The reports of a list's filter (report-query.ts `reportQuery`, as MongoDB reads it). */
+  private matching(filter: ReportFilter): Entry[] {
+    const categories = filter.categories
+      ? new Set(filter.categories.map(String))
+      : filter.category !== undefined
+        ? new Set([String(filter.category)])
+        : undefined;
+    const statuses = filter.statuses ? new Set(filter.statuses.map(String)) : undefined;
+    const folios = filter.folios ? new Set(filter.folios.map(String)) : undefined;
+    const since = filter.since ? new Date(filter.since).getTime() : Number.NEGATIVE_INFINITY;
+    const until = filter.until ? new Date(filter.until).getTime() : Number.POSITIVE_INFINITY;
+    const sources: Iterable<Entry>[] = folios
+      ? [[...folios].flatMap((f) => this.folios.get(f) ?? [])]
+      : filter.municipality !== undefined
+        ? this.inPlace(String(filter.municipality), categories?.size === 1 ? [...categories][0] : undefined)
+        : [this.ids.values()];
+    const found: Entry[] = [];
+    for (const source of sources)
+      for (const e of source) {
+        if (filter.municipality !== undefined && e.municipality !== String(filter.municipality)) continue;
+        if (categories && !categories.has(e.category)) continue;
+        if (statuses && !statuses.has(e.status)) continue;
+        if (filter.unpurged && e.purged) continue;
+        if (e.created < since || e.created >= until) continue;
+        found.push(e);
+      }
+    return found;
+  }
+
+  /** The reports of an inbox's filter (report-query.ts `inboxQuery`, as MongoDB reads it). */
+  private inboxMatching(filter: InboxFilter): Entry[] {
+    const statuses = filter.statuses ? new Set(filter.statuses.map(String)) : undefined;
+    const since = filter.since ? new Date(filter.since).getTime() : Number.NEGATIVE_INFINITY;
+    const until = filter.until ? new Date(filter.until).getTime() : Number.POSITIVE_INFINITY;
+    const words = (filter.text ?? "")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, 8)
+      .map((w) => new RegExp(literalPattern(w), "i"));
+    const before = filter.createdBeforeIn?.map((w) => ({ status: String(w.status), before: new Date(w.before).getTime() }));
+    const sources: Iterable<Entry>[] = filter.municipalities
+      ? [...new Set(filter.municipalities.map(String))].flatMap((m) => this.inPlace(m, filter.category))
+      : filter.category !== undefined
+        ? [this.byCategory.get(String(filter.category)) ?? []]
+        : [this.ids.values()];
+    const found: Entry[] = [];
+    for (const source of sources) {
+      for (const e of source) {
+        if (filter.category !== undefined && e.category !== String(filter.category)) continue;
+        if (filter.channel !== undefined && e.channel !== String(filter.channel)) continue;
+        if (statuses && !statuses.has(e.status)) continue;
+        if (e.created < since || e.created >= until) continue;
+        if (before && !before.some((w) => e.status === w.status && e.created < w.before)) continue;
+        if (words.length && !words.every((w) => w.test(e.description))) continue;
+        found.push(e);
+      }
+    }
+    return found;
+  }
+
+  /** The reports of a municipality, of one category when given, as the sets they are kept in. */
+  private inPlace(municipality: string, category: string | undefined): Set<Entry>[] {
+    const place = this.places.get(municipality);
+    if (!place) return [];
+    if (category === undefined) return [...place.values()];
+    const set = place.get(String(category));
+    return set ? [set] : [];
+  }
+
+  /** Runs `change` once the writes under way for the same report are done (one change of a report at a time). */
+  private async exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
+    for (let under = this.writing.get(id); under; under = this.writing.get(id)) await under.catch(() => undefined);
+    const running = change();
+    this.writing.set(id, running);
+    try {
+      return await running;
+    } finally {
+      if (this.writing.get(id) === running) this.writing.delete(id);
+    }
+  }
+
+  /** Writes the report's new line; once written, memory holds it (`entry`: what it held of it before). */
+  private async write(report: Report, entry: Entry | undefined): Promise<void> {
+    const id = String(report.id);
+    const { id: _, ...fields } = report;
+    const line = documentLine(id, { id, ...fields });
+    await this.journal.write(line, (pos, bytes) => {
+      this.written++;
+      const next = this.entry({ _id: id, ...report }, pos, bytes, line) as Entry;
+      if (entry) {
+        this.unindex(entry);
+        this.folios.delete(entry.folio);
+        if (this.journal.file !== null) this.stale++;
+      }
+      this.ids.set(id, next);
+      this.folios.set(next.folio, next);
+      this.index(next);
+    });
+  }
+
+  /** The reports' documents, in the same order, read from their lines. */
+  private read(entries: Entry[]): Report[] {
+    return this.lines.read(entries).map((line, i) => {
+      const doc = parseDocument(line) as Record<string, unknown>;
+      if (String(doc._id) !== entries[i].id) throw new StoreFileError(`${this.journal.file}: the line of a report is not where it was written`);
+      return toReport(doc);
+    });
+  }
+
+  /** What memory keeps of a report's line (parsed without reviving dates); null when it is not a report. */
+  private entry(doc: Record<string, unknown>, pos: number, len: number, line?: string): Entry | null {
+    const created = ms(doc.createdAt);
+    if (typeof doc.folio !== "string" || Number.isNaN(created)) return null;
+    const text = (value: unknown) => (typeof value === "string" ? this.string(value) : "");
+    const history = Array.isArray(doc.history) ? (doc.history as Record<string, unknown>[]) : [];
+    const version = typeof doc.version === "number" ? doc.version : history.length;
+    const where = doc.location as { latitude?: unknown; longitude?: unknown } | null | undefined;
+    return {
+      id: String(doc._id),
+      folio: doc.folio,
+      // Never kept beyond its report: a citizen forgotten leaves nothing of theirs in memory.
+      citizen: typeof doc.citizenId === "string" ? doc.citizenId : null,
+      municipality: text(doc.municipality),
+      category: text(doc.category),
+      status: text(doc.status),
+      channel: text(doc.channel),
+      created,
+      updated: Number.isNaN(ms(doc.updatedAt)) ? created : ms(doc.updatedAt),
+      version,
+      dispatched: typeof doc.dispatched === "number" ? doc.dispatched : version,
+      pending: doc.dispatchPending === true,
+      purged: doc.purgedAt !== undefined,
+      latitude: typeof where?.latitude === "number" ? where.latitude : Number.NaN,
+      longitude: typeof where?.longitude === "number" ? where.longitude : Number.NaN,
+      description: typeof doc.description === "string" ? doc.description : "",
+      history: history.map((h) => ({ status: text(h.status), at: ms(h.at), by: text(h.by), kind: (h.kind ?? "status") as SummaryStep["kind"] })),
+      pos,
+      len,
+      line: this.journal.file === null ? line : undefined,
+    };
+  }
+
+  private string(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    this.strings.set(value, value);
+    return value;
+  }
+
+  private index(entry: Entry): void {
+    if (entry.citizen !== null) {
+      const list = this.ofCitizen.get(entry.citizen);
+      if (list) list.push(entry);
+      else this.ofCitizen.set(entry.citizen, [entry]);
+    }
+    let place = this.places.get(entry.municipality);
+    if (!place) this.places.set(entry.municipality, (place = new Map()));
+    put(place, entry.category, entry);
+    put(this.byCategory, entry.category, entry);
+    if (entry.pending) this.pending.add(entry);
+  }
+
+  private unindex(entry: Entry): void {
+    const list = entry.citizen === null ? undefined : this.ofCitizen.get(entry.citizen);
+    if (list) {
+      list.splice(list.indexOf(entry), 1);
+      if (!list.length) this.ofCitizen.delete(entry.citizen as string);
+    }
+    const place = this.places.get(entry.municipality);
+    if (place) {
+      take(place, entry.category, entry);
+      if (!place.size) this.places.delete(entry.municipality);
+    }
+    take(this.byCategory, entry.category, entry);
+    this.pending.delete(entry);
   }
 }
 
-/** When a stored report was filed, in ms (a Date as nedb keeps it; read without making another). */
-function createdMs(doc: Record<string, unknown>): number {
-  const at = doc.createdAt;
-  return at instanceof Date ? at.getTime() : new Date(at as string).getTime();
+function put(map: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const set = map.get(key);
+  if (set) set.add(entry);
+  else map.set(key, new Set([entry]));
 }
 
-/** A document read from an index's list, as a report of its own (nothing shared with the stored one). */
-function copy(doc: Record<string, unknown>): Report {
-  return toReport(structuredClone(doc)) as Report;
+function take(map: Map<string, Set<Entry>>, key: string, entry: Entry): void {
+  const set = map.get(key);
+  if (set?.delete(entry) && !set.size) map.delete(key);
+}
+
+function countStatuses(entries: Entry[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { status } of entries) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
+/** The first `n` of `entries` in `order`, without sorting them all (a page of many). */
+function smallest(entries: Entry[], n: number, order: (a: Entry, b: Entry) => number): Entry[] {
+  const first: Entry[] = [];
+  for (const e of entries) {
+    if (first.length === n && order(e, first[n - 1]) >= 0) continue;
+    let i = first.length;
+    while (i > 0 && order(e, first[i - 1]) < 0) i--;
+    first.splice(i, 0, e);
+    if (first.length > n) first.pop();
+  }
+  return first;
 }

@@ -1,0 +1,107 @@
+/**
+ * The lines of a collection kept on disk, not in memory (the audit trail, the reports): memory keeps
+ * where each document's current line starts in the file and its length, and a document is read from
+ * the file when asked for. Lines are read through a descriptor kept open, so a compaction under way
+ * (a new file renamed over the old one) never makes a read wait: until it is done, positions are the
+ * old file's and so is the descriptor; once it is done, both are the new file's, in the same step.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { linesAt, StoreFileError } from "./data-file.js";
+import type { JournalFile } from "./journal.js";
+
+/** Where a document's line is: its start in the file and its length in bytes (without the line break). */
+export interface Placed {
+  pos: number;
+  len: number;
+  /** The line itself, in a collection kept in memory only (benchmarks). */
+  line?: string;
+}
+
+export class PlacedLines {
+  /** The descriptor lines are read through, opened at the first read; the file the positions are of. */
+  private fd: number | null = null;
+  private compacting: Promise<void> | null = null;
+
+  constructor(private readonly journal: JournalFile) {}
+
+  /** The lines of `placed`, in the same order. */
+  read(placed: readonly Placed[]): string[] {
+    const file = this.journal.file;
+    if (file === null || !placed.length) return placed.map((p) => p.line ?? "");
+    if (this.fd === null || this.fd < 0) this.fd = openSync(file, "r");
+    const fd = this.fd;
+    const buffer = Buffer.alloc(placed.reduce((most, p) => Math.max(most, p.len), 0));
+    return placed.map((p) => {
+      const read = readSync(fd, buffer, 0, p.len, p.pos);
+      return buffer.toString("utf8", 0, read);
+    });
+  }
+
+  /** Whether a compaction is under way. */
+  get busy(): boolean {
+    return this.compacting !== null;
+  }
+
+  /**
+   * Rewrites the file with the lines `live()` places (the current line of each document; taken once
+   * the lines handed over so far are written), in the file's order; then each one is placed in the new
+   * file. Lines written meanwhile wait and go to the new file; reads meanwhile use the old one.
+   * `done` runs once the new file is in place.
+   */
+  async compact(live: () => Iterable<Placed>, done: () => void): Promise<void> {
+    const file = this.journal.file;
+    if (file === null || this.compacting) return;
+    const moved = new Map<Placed, number>();
+    // Reads go on from the file as it is now, whatever is renamed over its name.
+    this.fd ??= openLines(file);
+    this.compacting = this.journal.compact(
+      () => copyLines(file, live, moved),
+      () => {
+        for (const [placed, pos] of moved) placed.pos = pos;
+        this.close();
+        done();
+      },
+    );
+    try {
+      await this.compacting;
+    } finally {
+      this.compacting = null;
+    }
+  }
+
+  /** Lets go of the descriptor (the store closing; the next read opens the file again). */
+  close(): void {
+    if (this.fd !== null && this.fd >= 0) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** A descriptor on the file, or -1 when there is none yet (nothing placed in it to read). */
+function openLines(file: string): number {
+  try {
+    return openSync(file, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return -1;
+    throw err;
+  }
+}
+
+/**
+ * The lines the documents are placed at, in the file's order, and where each will be in the
+ * rewritten file: copied as the old file is read, never all held at once.
+ */
+async function* copyLines(file: string, live: () => Iterable<Placed>, moved: Map<Placed, number>): AsyncGenerator<string> {
+  const at = new Map<number, Placed>();
+  for (const placed of live()) at.set(placed.pos, placed);
+  let pos = 0;
+  for await (const chunk of linesAt(file)) {
+    for (const { line, at: start, bytes } of chunk) {
+      const placed = at.get(start);
+      if (!placed) continue;
+      moved.set(placed, pos);
+      pos += bytes + 1;
+      yield line;
+    }
+  }
+  if (moved.size !== at.size) throw new StoreFileError(`${file}: ${at.size - moved.size} documents are not where they were written; not compacted`);
+}
