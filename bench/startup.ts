@@ -4,14 +4,14 @@
  * port (not through conversations: a few seconds); then the service starts in a process of its own
  * (`startService`, as `npm start` does, no channel but the web) and the time from starting that
  * process to `/readyz` answering 200 is printed, with its memory once it has been quiet (V8 gives back what start-up took), and how long
- * reading reports.db and events.db alone takes in a fresh process (the floor of a store that keeps every report in memory). Then the same over two years of
+ * opening the reports and the audit trail alone takes in a fresh process (what of start-up grows with them). Then the same over two years of
  * reports: the retention job's first pass (a backlog of closed reports to de-identify), how long it took
  * and the longest the event loop waited meanwhile. Prints figures; asserts nothing. `BENCH_ONLY=retention`
  * runs the last part alone, `BENCH_ONLY=startup` the others; `BENCH_CHILD_ARGS` gives the service's process more Node flags (`--cpu-prof`); `BENCH_KEEP=1` keeps the
  * data folder of 100,000 reports and prints where.
  */
 import { execFileSync, fork, spawn } from "node:child_process";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
@@ -23,8 +23,9 @@ import { type RecordedEvent, recordEvent } from "../src/domain/model/events.js";
 import type { Report } from "../src/domain/model/report.js";
 import { Municipalities } from "../src/domain/municipalities.js";
 import { startService } from "../src/service.js";
-import { readDocumentLines } from "../src/store/embedded/data-file.js";
+import { EmbeddedEvents } from "../src/store/embedded/events.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { EmbeddedReports } from "../src/store/embedded/reports.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
 import { rssOf } from "../test/helpers/process.js";
@@ -77,27 +78,20 @@ async function serve(): Promise<void> {
 }
 
 /**
- * The child `read <dir>`: how long reading the two large files alone takes, in a fresh process — every
- * line of reports.db into a document (what any store keeping every report in memory must do) and every
- * line of events.db parsed — with the store's own reader, nothing indexed or kept; prints one JSON line.
+ * The child `read <dir>`: how long the two large files take to open alone, in a fresh process — the
+ * reports (their keys kept in memory, every line of reports.db read) and the audit trail (its entries'
+ * keys, every line of events.db read) — with nothing else of the bot; prints one JSON line.
  */
 async function readOnly(dir: string): Promise<void> {
-  const times: Record<string, number> = {};
-  for (const name of ["reports", "events"]) {
-    const kept: unknown[] = [];
-    const t0 = performance.now();
-    await readDocumentLines(createReadStream(`${dir}/${name}.db`, { encoding: "utf8" }), {
-      doc: (doc) => {
-        if (name === "reports") kept.push(doc);
-      },
-      removed: () => undefined,
-    });
-    times[name] = performance.now() - t0;
-  }
-  console.log(JSON.stringify(times));
+  let t0 = performance.now();
+  await EmbeddedReports.open(dir);
+  const reports = performance.now() - t0;
+  t0 = performance.now();
+  await EmbeddedEvents.open(dir);
+  console.log(JSON.stringify({ reports, events: performance.now() - t0 }));
 }
 
-/** Seconds to read reports.db into documents and to parse events.db, in a process of its own (`readOnly`). */
+/** Seconds to open the reports and the audit trail alone, in a process of its own (`readOnly`). */
 function readingAlone(dir: string): { reports: number; events: number } {
   const out = execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "read", dir], { encoding: "utf8" });
   const ms = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { reports: number; events: number };
@@ -300,7 +294,7 @@ async function main(): Promise<void> {
     const fileMb = (name: string) => mb(statSync(`${dataDir}/${name}.db`).size);
     const read =
       reading &&
-      `    reading the files alone (a process of its own, no index, nothing else): reports.db (${fileMb("reports")}) into documents ${reading.reports.toFixed(2)} s, events.db (${fileMb("events")}) parsed ${reading.events.toFixed(2)} s`;
+      `    opening the two large files alone (a process of its own, nothing else of the bot): the reports, reports.db (${fileMb("reports")}), ${reading.reports.toFixed(2)} s; the audit trail, events.db (${fileMb("events")}), ${reading.events.toFixed(2)} s`;
     // 100,000 reports are 100 MB on disk: not left behind (unless BENCH_KEEP asks to look at them).
     if (count && process.env.BENCH_KEEP) console.log(`    kept in ${dataDir}`);
     else await rm(dataDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * with one clear line, never dropped silently.
  */
 import fs from "node:fs";
-import { appendFile, mkdir, open, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { recordEvent } from "../src/domain/model/events.js";
@@ -14,7 +14,6 @@ import { openCollection } from "../src/store/embedded/collection.js";
 import { type LineAt, linesAt, StoreFileError } from "../src/store/embedded/data-file.js";
 import type { EmbeddedEvents } from "../src/store/embedded/events.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
-import { documentLine } from "../src/store/embedded/journal.js";
 import type { EmbeddedReports } from "../src/store/embedded/reports.js";
 import type { Store } from "../src/store/ports.js";
 import { createLogger } from "../src/util/logger.js";
@@ -293,52 +292,6 @@ describe("embedded store files", () => {
     expect((await store.reports.byFolio("MET-2026-003000"))?.description).toBe("Fuga número 2999 en la calle ñandú");
     expect(await store.reports.countByStatus({})).toEqual({ en_revision: 2999, resuelto: 1 });
   }, 60_000);
-
-  it("start-up takes the reports' keys from cache/reports.keys and reads only the lines written after it; a keys file of another file, or damaged, is not used", async () => {
-    const dir = await tempDir("ma-files-");
-    store = await openEmbeddedStore(dir);
-    const all = Array.from({ length: 40 }, (_, i) =>
-      sampleReport({ folio: `MET-2026-${String(i + 1).padStart(6, "0")}`, description: `Luminaria ${i} apagada`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)) }),
-    );
-    for (const r of all) await store.reports.insert(r);
-    await store.reports.update({ ...all[0], status: "en_revision", version: 2 }, 1);
-    await store.close();
-    const keys = join(dir, "cache", "reports.keys");
-    expect((await stat(keys)).size).toBeGreaterThan(0);
-    const file = join(dir, "reports.db");
-    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
-    expect(lines).toHaveLength(40);
-
-    // The lines the keys cover are not read at start-up: one made unreadable (same length) goes unnoticed until it is asked for.
-    const seventh = lines.findIndex((l) => l.includes("MET-2026-000007"));
-    const at = Buffer.byteLength(lines.slice(0, seventh).join("\n")) + 1;
-    const handle = await open(file, "r+");
-    await handle.write(" ".repeat(Buffer.byteLength(lines[seventh])), at);
-    // Lines appended after the keys were written (a crash before the next compaction): a change and a new report.
-    const late = sampleReport({ folio: "MET-2026-000041", description: "Fuga en la escuela" });
-    await appendFile(file, `${documentLine(all[1].id, { ...all[1], status: "resuelto", version: 2 })}\n${documentLine(late.id, late)}\n`);
-    store = await openEmbeddedStore(dir);
-    expect(await store.reports.count()).toBe(41);
-    await expect(store.reports.byFolio("MET-2026-000007")).rejects.toThrow();
-    expect(await store.reports.countByStatus({})).toEqual({ recibido: 39, en_revision: 1, resuelto: 1 });
-    expect((await store.reports.inbox({ text: "escuela" }, { sort: "newest", offset: 0, limit: 5 })).reports.map((r) => r.folio)).toEqual(["MET-2026-000041"]);
-    await handle.write(lines[seventh], at);
-    await handle.close();
-    expect((await store.reports.byFolio("MET-2026-000007"))?.description).toBe("Luminaria 6 apagada");
-    await store.close();
-
-    // Another file put in its place (a restore): every line is read, the keys were of the other file.
-    await rm(file);
-    await writeFile(file, `${lines.slice(0, 2).join("\n")}\n`);
-    store = await openEmbeddedStore(dir);
-    expect(await store.reports.count()).toBe(2);
-    await store.close();
-    // A damaged keys file: every line is read.
-    await writeFile(keys, (await readFile(keys, "utf8")).slice(0, 100));
-    store = await openEmbeddedStore(dir);
-    // Newest first: the two lines kept, in the file's order, are of reports filed one after the other.
-    expect((await store.reports.list({}, 10)).map((r) => r.folio)).toEqual(lines.slice(0, 2).map((l) => JSON.parse(l).folio as string).reverse());
-  });
 
   it("a file's lines are read whole, with where each starts, across the reads and longer than one", async () => {
     const dir = await tempDir("ma-files-");

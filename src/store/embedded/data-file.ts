@@ -191,10 +191,10 @@ export interface LineAt {
 /**
  * Reads a collection's file as raw lines with where each starts and its length (bytes), for a
  * collection that keeps positions instead of documents (events.ts): the lines of each megabyte read,
- * in order, from the byte `from` (the start of a line). A line break is one byte in UTF-8, never part of
- * another character, so lines are cut on bytes and decoded one by one. A missing file has no lines.
+ * in order. A line break is one byte in UTF-8, never part of another character, so lines are cut on
+ * bytes and decoded one by one. A missing file has no lines.
  */
-export async function* linesAt(file: string, from = 0): AsyncGenerator<LineAt[]> {
+export async function* linesAt(file: string): AsyncGenerator<LineAt[]> {
   let handle: FileHandle;
   try {
     handle = await open(file, "r");
@@ -206,8 +206,8 @@ export async function* linesAt(file: string, from = 0): AsyncGenerator<LineAt[]>
     let buffer = Buffer.alloc(1024 * 1024);
     // The start of a line not whole yet, carried to the front of the buffer, and where it is in the file.
     let kept = 0;
-    let keptAt = from;
-    for (let at = from; ; ) {
+    let keptAt = 0;
+    for (let at = 0; ; ) {
       if (kept === buffer.length) buffer = Buffer.concat([buffer], buffer.length * 2);
       const { bytesRead } = await handle.read(buffer, kept, buffer.length - kept, at);
       if (bytesRead === 0) break;

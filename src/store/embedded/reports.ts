@@ -20,10 +20,32 @@ import { literalPattern } from "../report-query.js";
 import { fromDoc } from "./collection.js";
 import { checkDataFile, damagedFile, type LineHandlers, linesAt, parseDocument, StoreFileError, takeLine } from "./data-file.js";
 import { documentLine, JournalFile } from "./journal.js";
-import { PlacedLines } from "./placed-lines.js";
-import { keysText, type ReportKeys, readKeys, writeKeys } from "./report-keys.js";
+import { type Placed, PlacedLines } from "./placed-lines.js";
 
-type Entry = ReportKeys;
+/** What memory keeps of a report. */
+interface Entry extends Placed {
+  id: string;
+  folio: string;
+  citizen: string | null;
+  municipality: string;
+  category: string;
+  status: string;
+  channel: string;
+  /** ms since the epoch */
+  created: number;
+  updated: number;
+  version: number;
+  dispatched: number;
+  pending: boolean;
+  purged: boolean;
+  /** Where it is, when the citizen shared it (NaN otherwise). */
+  latitude: number;
+  longitude: number;
+  /** The citizen's description (empty once de-identified): the inbox looks for words in it. */
+  description: string;
+  /** Its steps as statistics count them (times in ms). */
+  history: (Omit<SummaryStep, "at"> & { at: number })[];
+}
 
 /** The keys an earlier version kept beside each report in the file (nedb's indexes); nothing reads them now. */
 export function withoutInboxKeys(doc: Record<string, unknown>): Record<string, unknown> {
@@ -82,11 +104,7 @@ export class EmbeddedReports implements ReportRepository {
   constructor(dir: string | null) {
     this.journal = new JournalFile(dir === null ? null : join(dir, "reports.db"), true);
     this.lines = new PlacedLines(this.journal);
-    this.keysFile = dir === null ? null : join(dir, "cache", "reports.keys");
   }
-
-  /** The keys of every report as of the reports' file last compacted (report-keys.ts). */
-  private readonly keysFile: string | null;
 
   static async open(dir: string | null, logger?: Logger): Promise<EmbeddedReports> {
     const reports = new EmbeddedReports(dir);
@@ -130,13 +148,7 @@ export class EmbeddedReports implements ReportRepository {
         this.stale++;
       },
     };
-    // The keys as of the file's last compaction, when it is still that file: only the lines after are read.
-    const kept = this.keysFile ? await readKeys(this.keysFile, file) : null;
-    for (const entry of kept?.entries ?? []) {
-      this.ids.set(entry.id, entry);
-      this.folios.set(entry.folio, entry);
-    }
-    for await (const chunk of linesAt(file, kept?.size ?? 0)) {
+    for await (const chunk of linesAt(file)) {
       for (const line of chunk) {
         lines++;
         pos = line.at;
@@ -147,8 +159,6 @@ export class EmbeddedReports implements ReportRepository {
     }
     if (corrupt) throw damagedFile(file, corrupt, lines);
     for (const entry of this.ids.values()) this.index(entry);
-    // The keys file covers the whole file: nothing to write at close unless something changes.
-    if (kept && lines === 0) this.keysAt = 0;
   }
 
   async insert(report: Report): Promise<void> {
@@ -280,39 +290,22 @@ export class EmbeddedReports implements ReportRepository {
 
   /**
    * Rewrites the file with the current line of each report, when it holds others (a report changed):
-   * the lines are copied from the old file as it is read, never all held at once. Then the reports'
-   * keys are written for the next start-up (report-keys.ts), when they are not already.
+   * the lines are copied from the old file as it is read, never all held at once.
    */
   async compact(): Promise<void> {
-    const file = this.journal.file;
-    if (file === null || this.keysFile === null || this.lines.busy) return;
-    let keys: string | null = null;
+    if (this.journal.file === null || this.lines.busy) return;
     if (this.stale === 0) {
       // Nothing to rewrite; what was handed over is written now (the store may be closing).
       this.journal.drain();
-      if (this.keysAt !== this.written) keys = this.keys(file);
-    } else {
-      await this.lines.compact(
-        () => this.ids.values(),
-        () => {
-          this.stale = 0;
-          keys = this.keys(file);
-        },
-      );
+      return;
     }
-    if (keys === null) return;
-    this.keysAt = this.written;
-    await writeKeys(this.keysFile, keys);
+    await this.lines.compact(
+      () => this.ids.values(),
+      () => {
+        this.stale = 0;
+      },
+    );
   }
-
-  /** The keys file's text for the reports as they are now (read now, before any write waiting goes on). */
-  private keys(file: string): string | null {
-    return keysText(file, this.ids.values(), (entry) => this.lines.read([entry])[0]);
-  }
-
-  /** Lines written so far, and how many there were when the keys file last matched the reports' file (-1: it does not). */
-  private written = 0;
-  private keysAt = -1;
 
   /** Lets go of the file (the store closing). */
   close(): void {
@@ -407,7 +400,6 @@ export class EmbeddedReports implements ReportRepository {
     const { id: _, ...fields } = report;
     const line = documentLine(id, { id, ...fields });
     await this.journal.write(line, (pos, bytes) => {
-      this.written++;
       const next = this.entry({ _id: id, ...report }, pos, bytes, line) as Entry;
       if (entry) {
         this.unindex(entry);
@@ -476,7 +468,10 @@ export class EmbeddedReports implements ReportRepository {
       else this.ofCitizen.set(entry.citizen, [entry]);
     }
     let place = this.places.get(entry.municipality);
-    if (!place) this.places.set(entry.municipality, (place = new Map()));
+    if (!place) {
+      place = new Map();
+      this.places.set(entry.municipality, place);
+    }
     put(place, entry.category, entry);
     put(this.byCategory, entry.category, entry);
     if (entry.pending) this.pending.add(entry);
