@@ -3,7 +3,7 @@
  * write cut short never costs a later one; a damaged file is repaired with a log line or refused
  * with one clear line, never dropped silently.
  */
-import fs from "node:fs";
+import fs, { readdirSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -292,6 +292,74 @@ describe("embedded store files", () => {
     expect((await store.reports.byFolio("MET-2026-003000"))?.description).toBe("Fuga número 2999 en la calle ñandú");
     expect(await store.reports.countByStatus({})).toEqual({ en_revision: 2999, resuelto: 1 });
   }, 60_000);
+
+  it("closing waits for a compaction of the reports under way and for the change it held back; a read after closing holds no file open", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    const reports = store.reports as EmbeddedReports;
+    const all = Array.from({ length: 2000 }, (_, i) => sampleReport({ folio: `MET-2026-${String(i + 1).padStart(6, "0")}` }));
+    for (const r of all) await reports.insert(r);
+    for (const r of all.slice(0, 1000)) await reports.update({ ...r, status: "en_revision", version: 2 }, 1);
+    const compacting = reports.compact();
+    // Held back by the compaction under way, then written once it is done.
+    const change = reports.update({ ...all[5], status: "resuelto", version: 3 }, 2);
+    // A second compaction (the store closing, the periodic one) waits for the first and for what it held back.
+    await reports.compact();
+    expect(await readFile(join(dir, "reports.db"), "utf8")).toContain('"status":"resuelto"');
+    expect(await change).toBe(true);
+    await compacting;
+    await store.close();
+    const open = () => readdirSync("/proc/self/fd").length;
+    const before = open();
+    expect((await reports.byFolio(all[5].folio))?.status).toBe("resuelto");
+    expect(open()).toBe(before);
+    store = await openEmbeddedStore(dir);
+    expect((await store.reports.byFolio(all[5].folio))?.status).toBe("resuelto");
+    expect((await readFile(join(dir, "reports.db"), "utf8")).trimEnd().split("\n")).toHaveLength(2000);
+  });
+
+  it("a report without a valid time of filing is refused before it is written; a file holding one stops start-up naming it", async () => {
+    const dir = await tempDir("ma-files-");
+    store = await openEmbeddedStore(dir);
+    const kept = sampleReport({ folio: "MET-2026-000001" });
+    await store.reports.insert(kept);
+    await expect(store.reports.insert(sampleReport({ folio: "MET-2026-000002", createdAt: new Date(Number.NaN) }))).rejects.toThrow(/no valid createdAt/);
+    expect(await store.reports.count()).toBe(1);
+    expect((await store.reports.list({}, 10)).map((r) => r.folio)).toEqual(["MET-2026-000001"]);
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    expect(await store.reports.count()).toBe(1);
+    await store.close();
+    store = undefined;
+    await appendFile(join(dir, "reports.db"), `${JSON.stringify({ _id: "sin-folio", createdAt: { $$date: 1 } })}\n`);
+    const err = await openEmbeddedStore(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreFileError);
+    expect((err as Error).message).toMatch(/reports\.db: 1 documents have no folio or no valid createdAt \(the first: _id "sin-folio"\)/);
+  });
+
+  it("a page of the inbox is the same whether its reports are picked as they are found or all sorted", async () => {
+    store = await openEmbeddedStore(await tempDir("ma-files-"));
+    // Filed in no particular order, many at the same minute: ties are broken by folio.
+    for (let i = 0; i < 1200; i++) {
+      const minute = (i * 7919) % 300;
+      await store.reports.insert(
+        sampleReport({
+          folio: `MET-2026-${String(i + 1).padStart(6, "0")}`,
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, minute)),
+          updatedAt: new Date(Date.UTC(2026, 1, 1, 0, (i * 31) % 500)),
+        }),
+      );
+    }
+    for (const sort of ["newest", "oldest", "updated"] as const) {
+      const all = (await store.reports.inbox({}, { sort, offset: 0, limit: 1200 })).reports.map((r) => r.folio);
+      for (const [offset, limit] of [
+        [0, 20],
+        [40, 50],
+        [100, 50],
+      ])
+        expect((await store.reports.inbox({}, { sort, offset, limit })).reports.map((r) => r.folio)).toEqual(all.slice(offset, offset + limit));
+    }
+  });
 
   it("a file's lines are read whole, with where each starts, across the reads and longer than one", async () => {
     const dir = await tempDir("ma-files-");

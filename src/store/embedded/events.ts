@@ -176,7 +176,9 @@ export class EmbeddedEvents implements EventRepository {
    * the lines are copied from the old file as it is read, never all held at once.
    */
   async compact(): Promise<void> {
-    if (this.journal.file === null || this.lines.busy) return;
+    if (this.journal.file === null) return;
+    // One under way (the periodic one, the store closing): this one starts once it is done.
+    await this.lines.idle();
     if (this.stale === 0) {
       // Nothing to rewrite; what was handed over is written now (the store may be closing).
       this.journal.drain();
@@ -192,7 +194,7 @@ export class EmbeddedEvents implements EventRepository {
 
   /** Lets go of the file (the store closing). */
   close(): void {
-    this.lines.close();
+    this.lines.close("store closed");
   }
 
   /** Writes `doc` (the entry with another citizen) as the entry's new line; once written the entry points at it. */

@@ -21,6 +21,8 @@ export class PlacedLines {
   /** The descriptor lines are read through, opened at the first read; the file the positions are of. */
   private fd: number | null = null;
   private compacting: Promise<void> | null = null;
+  /** The store closed: a read opens the file for itself and lets go of it at once. */
+  private closed = false;
 
   constructor(private readonly journal: JournalFile) {}
 
@@ -30,27 +32,33 @@ export class PlacedLines {
     if (file === null || !placed.length) return placed.map((p) => p.line ?? "");
     if (this.fd === null || this.fd < 0) this.fd = openSync(file, "r");
     const fd = this.fd;
-    const buffer = Buffer.alloc(placed.reduce((most, p) => Math.max(most, p.len), 0));
-    return placed.map((p) => {
-      const read = readSync(fd, buffer, 0, p.len, p.pos);
-      return buffer.toString("utf8", 0, read);
-    });
+    try {
+      const buffer = Buffer.alloc(placed.reduce((most, p) => Math.max(most, p.len), 0));
+      return placed.map((p) => {
+        const read = readSync(fd, buffer, 0, p.len, p.pos);
+        return buffer.toString("utf8", 0, read);
+      });
+    } finally {
+      if (this.closed) this.close();
+    }
   }
 
-  /** Whether a compaction is under way. */
-  get busy(): boolean {
-    return this.compacting !== null;
+  /** Resolves once no compaction is under way (one that failed too). */
+  async idle(): Promise<void> {
+    while (this.compacting) await this.compacting.catch(() => undefined);
   }
 
   /**
    * Rewrites the file with the lines `live()` places (the current line of each document; taken once
    * the lines handed over so far are written), in the file's order; then each one is placed in the new
    * file. Lines written meanwhile wait and go to the new file; reads meanwhile use the old one.
-   * `done` runs once the new file is in place.
+   * `done` runs once the new file is in place. Once it resolves, the lines that waited are written.
    */
   async compact(live: () => Iterable<Placed>, done: () => void): Promise<void> {
     const file = this.journal.file;
-    if (file === null || this.compacting) return;
+    if (file === null) return;
+    // Checked again right before starting (in the same turn): one compaction at a time.
+    while (this.compacting) await this.compacting.catch(() => undefined);
     const moved = new Map<Placed, number>();
     // Reads go on from the file as it is now, whatever is renamed over its name.
     this.fd ??= openLines(file);
@@ -66,11 +74,13 @@ export class PlacedLines {
       await this.compacting;
     } finally {
       this.compacting = null;
+      this.journal.drain();
     }
   }
 
-  /** Lets go of the descriptor (the store closing; the next read opens the file again). */
-  close(): void {
+  /** Lets go of the descriptor (a new file in place); `"store closed"`: reads after open the file each time. */
+  close(why?: "store closed"): void {
+    if (why) this.closed = true;
     if (this.fd !== null && this.fd >= 0) closeSync(this.fd);
     this.fd = null;
   }

@@ -72,6 +72,9 @@ const ORDERS: Record<InboxSort, (a: Entry, b: Entry) => number> = {
   updated: (a, b) => b.updated - a.updated || compare(b.folio, a.folio),
 };
 
+/** Up to this many first reports of a query are kept in order as they are found (each one placed by a walk down the list); more, and they are all sorted. */
+const SMALL_PAGE = 200;
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -124,10 +127,14 @@ export class EmbeddedReports implements ReportRepository {
     let corrupt = 0;
     let pos = 0;
     let bytes = 0;
+    const notReports: string[] = [];
     const handlers: LineHandlers = {
       doc: (doc) => {
         const entry = this.entry(doc, pos, bytes);
-        if (!entry) return false;
+        if (!entry) {
+          notReports.push(String(doc._id));
+          return;
+        }
         const before = this.ids.get(entry.id);
         if (before) {
           this.stale++;
@@ -158,6 +165,11 @@ export class EmbeddedReports implements ReportRepository {
       }
     }
     if (corrupt) throw damagedFile(file, corrupt, lines);
+    if (notReports.length) {
+      throw new StoreFileError(
+        `${file}: ${notReports.length} documents have no folio or no valid createdAt (the first: _id ${JSON.stringify(notReports[0])}); the store will not start without them (give them one, or move those lines out by hand)`,
+      );
+    }
     for (const entry of this.ids.values()) this.index(entry);
   }
 
@@ -243,7 +255,7 @@ export class EmbeddedReports implements ReportRepository {
     const order = ORDERS[page.sort];
     const wanted = page.offset + page.limit;
     // A page near the start needs only the first of them in order.
-    const first = wanted > 0 && wanted < found.length / 8 ? smallest(found, wanted, order) : found.sort(order);
+    const first = wanted > 0 && wanted <= SMALL_PAGE && wanted < found.length / 8 ? smallest(found, wanted, order) : found.sort(order);
     return { reports: this.read(first.slice(page.offset, wanted)), total: found.length };
   }
 
@@ -293,7 +305,9 @@ export class EmbeddedReports implements ReportRepository {
    * the lines are copied from the old file as it is read, never all held at once.
    */
   async compact(): Promise<void> {
-    if (this.journal.file === null || this.lines.busy) return;
+    if (this.journal.file === null) return;
+    // One under way (the periodic one, the store closing): this one starts once it is done.
+    await this.lines.idle();
     if (this.stale === 0) {
       // Nothing to rewrite; what was handed over is written now (the store may be closing).
       this.journal.drain();
@@ -309,7 +323,7 @@ export class EmbeddedReports implements ReportRepository {
 
   /** Lets go of the file (the store closing). */
   close(): void {
-    this.lines.close();
+    this.lines.close("store closed");
   }
 
   /** The reports of a list's filter (report-query.ts `reportQuery`, as MongoDB reads it). */
@@ -399,6 +413,8 @@ export class EmbeddedReports implements ReportRepository {
     const id = String(report.id);
     const { id: _, ...fields } = report;
     const line = documentLine(id, { id, ...fields });
+    // A report this store could not read back (no folio, no time of filing) is refused before it is written.
+    if (!this.entry({ _id: id, ...report }, 0, 0)) throw new TypeError(`report ${id} has no folio or no valid createdAt; not stored`);
     await this.journal.write(line, (pos, bytes) => {
       const next = this.entry({ _id: id, ...report }, pos, bytes, line) as Entry;
       if (entry) {
@@ -415,9 +431,14 @@ export class EmbeddedReports implements ReportRepository {
   /** The reports' documents, in the same order, read from their lines. */
   private read(entries: Entry[]): Report[] {
     return this.lines.read(entries).map((line, i) => {
-      const doc = parseDocument(line) as Record<string, unknown>;
-      if (String(doc._id) !== entries[i].id) throw new StoreFileError(`${this.journal.file}: the line of a report is not where it was written`);
-      return toReport(doc);
+      let doc: Record<string, unknown> | null = null;
+      try {
+        doc = parseDocument(line) as Record<string, unknown>;
+      } catch {
+        // A line cut short or changed under the store: said below, as one not where it was written.
+      }
+      if (String(doc?._id) !== entries[i].id) throw new StoreFileError(`${this.journal.file}: the line of a report is not where it was written`);
+      return toReport(doc as Record<string, unknown>);
     });
   }
 
@@ -479,8 +500,9 @@ export class EmbeddedReports implements ReportRepository {
 
   private unindex(entry: Entry): void {
     const list = entry.citizen === null ? undefined : this.ofCitizen.get(entry.citizen);
-    if (list) {
-      list.splice(list.indexOf(entry), 1);
+    const at = list ? list.indexOf(entry) : -1;
+    if (list && at >= 0) {
+      list.splice(at, 1);
       if (!list.length) this.ofCitizen.delete(entry.citizen as string);
     }
     const place = this.places.get(entry.municipality);
