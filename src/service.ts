@@ -229,6 +229,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     texts: app.texts,
     defaultLanguage: app.defaultLanguage,
     trustProxy: config.TRUST_PROXY,
+    webChat: config.WEB_CHAT_ENABLED,
     channelsReady: () => ({
       ...(telegram ? { telegram: telegram.state === "polling" || telegram.state === "webhook" } : {}),
       ...(whatsapp ? { whatsapp: whatsapp.state === "ready" } : {}),

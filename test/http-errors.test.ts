@@ -49,14 +49,22 @@ describe("failed requests", () => {
     expect(logs.text).not.toMatch(/Cannot read|secreto|5215512345678/);
   });
 
-  it("an address no route serves is a 404 in the visitor's language, not the framework's «Route GET:/x not found»", async () => {
+  it("an address no route serves is a 404 in the visitor's language, not the framework's «Route GET:/x not found»; it points to the web chat only when there is one", async () => {
     const es = await server.inject({ method: "GET", url: "/no-existe?x=<b>1</b>" });
     expect(es.statusCode).toBe(404);
-    expect(es.json()).toEqual({ error: "No existe esa página. La del chat está en la dirección principal de este sitio." });
+    expect(es.json()).toEqual({ error: "No existe esa página." });
     const en = await server.inject({ method: "POST", url: "/nothing/here", headers: { "accept-language": "en" }, payload: {} });
     expect(en.statusCode).toBe(404);
-    expect(en.json().error).toBe("There is no such page. The chat is at this site's main address.");
+    expect(en.json().error).toBe("There is no such page.");
     expect(es.body + en.body).not.toMatch(/Route|not found|no-existe|<b>/);
+
+    const withChat = await httpServer(bot, [], undefined, { webChat: true });
+    try {
+      expect((await withChat.inject({ method: "GET", url: "/no-existe" })).json()).toEqual({ error: "No existe esa página. La del chat está en la dirección principal de este sitio." });
+      expect((await withChat.inject({ method: "GET", url: "/x", headers: { "accept-language": "en" } })).json().error).toBe("There is no such page. The chat is at this site's main address.");
+    } finally {
+      await withChat.close();
+    }
   });
 
   it("a body too large or not JSON is refused in the visitor's language, not with the framework's English", async () => {

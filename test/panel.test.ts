@@ -159,6 +159,10 @@ describe("what each member sees and does", () => {
     expect(rateText(0.25)).toBe("0.25");
     expect(rateText(12.345)).toBe("12.3");
     expect(rateText(0)).toBe("0.0");
+    // Rounded to one, it reads as one does.
+    expect(rateText(0.999)).toBe("1.0");
+    expect(rateText(1)).toBe("1.0");
+    expect(rateText(0.94)).toBe("0.94");
   });
 
   it("a member sees only their municipality; an admin every one, and operations (a 404 for others)", async () => {

@@ -51,7 +51,11 @@ export function errorReplies({ texts, defaultLanguage, logger }: ErrorReplyOptio
   };
 }
 
-/** An address no route serves: 404, in the visitor's language (the panel answers its own with a page). */
-export function notFoundReplies({ texts, defaultLanguage }: Omit<ErrorReplyOptions, "logger">) {
-  return (req: FastifyRequest, reply: FastifyReply) => reply.code(404).send({ error: texts.t(requestLanguage(req, defaultLanguage), "errors.not_found") });
+/**
+ * An address no route serves: 404, in the visitor's language (the panel answers its own with a page),
+ * pointing to the web chat when the site has one.
+ */
+export function notFoundReplies({ texts, defaultLanguage }: Omit<ErrorReplyOptions, "logger">, webChat: boolean) {
+  const key = webChat ? "errors.not_found" : "errors.no_such_page";
+  return (req: FastifyRequest, reply: FastifyReply) => reply.code(404).send({ error: texts.t(requestLanguage(req, defaultLanguage), key) });
 }

@@ -56,6 +56,8 @@ export interface HttpServerOptions {
   trustProxy?: boolean | number | string;
   /** For /readyz: whether each channel the bot runs is connected. */
   channelsReady?: () => Record<string, boolean>;
+  /** Whether the web chat is at the site's main address (an unknown address points there). */
+  webChat?: boolean;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   cutConnectionsAfter(server, CLOSE_GRACE_MS);
   useZodSchemas(server);
   server.setErrorHandler(errorReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage, logger }));
-  server.setNotFoundHandler(notFoundReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage }));
+  server.setNotFoundHandler(notFoundReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage }, options.webChat ?? false));
   // On every route, errors and 404s included: CSP, X-Content-Type-Options: nosniff,
   // X-Frame-Options: DENY, Referrer-Policy: no-referrer, HSTS (honoured over HTTPS only) and the rest.
   await server.register(helmet, {

@@ -67,6 +67,7 @@ export const CODE_KEYS: readonly string[] = [
   // the HTTP server
   "errors.bad_request",
   "errors.not_found",
+  "errors.no_such_page",
   "errors.too_large",
   "errors.server",
   "errors.rate_limited",

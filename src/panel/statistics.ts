@@ -27,7 +27,9 @@ const statsQuery = z.object({
  * report in Nezahualcóyotl, 1.1 million people, is 0.0091, not «0.0»).
  */
 export function rateText(rate: number): string {
-  return rate >= 1 || rate === 0 ? rate.toFixed(1) : String(Number(rate.toPrecision(2)));
+  // Two significant figures below one; from one (0.999 rounds to it), one decimal like every larger rate.
+  const small = Number(rate.toPrecision(2));
+  return small >= 1 || rate === 0 ? rate.toFixed(1) : String(small);
 }
 
 /** Levels 1…SHADES by rank among the municipalities with reports (equal counts per shade); 0 without reports. */

@@ -50,8 +50,8 @@ export async function startBot(
 }
 
 /** The HTTP server as service.ts makes it, over this bot, with the given plugins. */
-export function httpServer(bot: TestBot, plugins: HttpContribution[], logger: Logger = bot.app.logger) {
-  return createHttpServer({ logger, store: bot.app.store, texts: bot.app.texts, defaultLanguage: bot.app.defaultLanguage, plugins });
+export function httpServer(bot: TestBot, plugins: HttpContribution[], logger: Logger = bot.app.logger, options: { webChat?: boolean } = {}) {
+  return createHttpServer({ logger, store: bot.app.store, texts: bot.app.texts, defaultLanguage: bot.app.defaultLanguage, plugins, ...options });
 }
 
 /** The web chat's options over this bot, as service.ts gives them (`delivery`: with its stream of notices). */
