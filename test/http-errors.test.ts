@@ -60,8 +60,12 @@ describe("failed requests", () => {
 
     const withChat = await httpServer(bot, [], undefined, { webChat: true });
     try {
-      expect((await withChat.inject({ method: "GET", url: "/no-existe" })).json()).toEqual({ error: "No existe esa página. La del chat está en la dirección principal de este sitio." });
-      expect((await withChat.inject({ method: "GET", url: "/x", headers: { "accept-language": "en" } })).json().error).toBe("There is no such page. The chat is at this site's main address.");
+      expect((await withChat.inject({ method: "GET", url: "/no-existe" })).json()).toEqual({
+        error: "No existe esa página. La del chat está en la dirección principal de este sitio.",
+      });
+      expect((await withChat.inject({ method: "GET", url: "/x", headers: { "accept-language": "en" } })).json().error).toBe(
+        "There is no such page. The chat is at this site's main address.",
+      );
     } finally {
       await withChat.close();
     }
