@@ -189,8 +189,10 @@ export class Engine {
    * offered when the citizen comes back (see flows/menu.yaml).
    */
   expire(state: ConversationState): ConversationState {
-    const { aside: _aside, ...rest } = state;
-    return { ...rest, vars: park(this.flows, state), waiting: "nothing" };
+    const { aside, ...rest } = state;
+    // A change of language asked about and never answered did not happen.
+    const lang = aside?.kind === "language" ? aside.from : state.lang;
+    return { ...rest, lang, vars: park(this.flows, state), waiting: "nothing" };
   }
 
   /**
@@ -201,8 +203,12 @@ export class Engine {
   private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
     const notice: Reply[] = isEmergency(input) ? [{ key: "global.emergency" }] : [];
     const typed = parseAnswer(step.answer, input, state.vars, this.ctx);
-    if (typed.ok && !typed.free) return this.accept(state, step, typed, input, notice);
     const lang = languageAsked(input);
+    if (typed.ok && !typed.free && step.answer.type === "text" && input.type === "text" && lang && lang !== state.lang) {
+      // A text asked for ("Describe el problema") takes any words, "necesitamos maestros de inglés" too: asked first, in that language.
+      return this.ask({ ...state, lang }, { kind: "language", lang, from: state.lang, text: input.text }, { key: "language.offer" });
+    }
+    if (typed.ok && !typed.free) return this.accept(state, step, typed, input, notice);
     if (lang && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
       // "inglés", "en español por favor": the language changes at once, and the question is asked again in it.
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
@@ -363,6 +369,13 @@ export class Engine {
     const base: ConversationState = { ...state, aside: undefined };
     const input = asShownChoice({ type: "yesno" }, raw, state.vars, this.ctx);
     const reading = input.type === "choice" ? input.value : input.type === "text" ? (yesNoOf(this.ctx, input.text) ?? topIntent(input.understood)) : undefined;
+    if (aside.kind === "language") {
+      if (reading === "yes") return { state: base, replies: [{ key: "language.changed" }, prompt(step, base)] };
+      // Not a change of language after all: the text was the answer, in the language it was asked in.
+      const before: ConversationState = { ...base, lang: aside.from };
+      if (reading === "no") return this.accept(before, step, { ok: true, value: aside.text.trim() }, { type: "text", text: aside.text }, []);
+      return this.step(before, raw, aside.from);
+    }
     if (reading === "yes") {
       if (aside.kind === "guess") return this.answer(base, step, { type: "choice", value: aside.value });
       return this.go(base, aside);
