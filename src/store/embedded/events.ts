@@ -10,13 +10,12 @@
  * A changed entry (a citizen forgotten or pseudonymized) is a new line; the old line stays in the file
  * until the next compaction, which runs only when the file holds such lines, and when the store closes.
  */
-import { join } from "node:path";
 import type { RecordedEvent } from "../../domain/model/events.js";
 import type { Logger } from "../../util/logger.js";
 import type { EventRepository } from "../ports.js";
-import { checkDataFile, damagedFile, type LineHandlers, linesAt, parseDocument, StoreFileError, takeLine } from "./data-file.js";
-import { dateJson, JournalFile } from "./journal.js";
-import { type Placed, PlacedLines } from "./placed-lines.js";
+import { parseDocument, StoreFileError } from "./data-file.js";
+import { dateJson } from "./journal.js";
+import { type Placed, PlacedCollection } from "./placed-lines.js";
 
 type Filter = Parameters<EventRepository["list"]>[0];
 
@@ -34,25 +33,16 @@ interface Entry extends Placed {
 const KEYS = ["report", "municipality", "citizen", "type"] as const;
 type Key = (typeof KEYS)[number];
 
-export class EmbeddedEvents implements EventRepository {
-  private readonly journal: JournalFile;
+export class EmbeddedEvents extends PlacedCollection implements EventRepository {
   private readonly byId = new Map<string, Entry>();
   /** Every entry, and the entries of each report, municipality, citizen and type: oldest first once read (`inOrder`). */
   private readonly all: Entry[] = [];
   private readonly by: Record<Key, Map<string, Entry[]>> = { report: new Map(), municipality: new Map(), citizen: new Map(), type: new Map() };
   /** Appends under way, by id: the same id appended again meanwhile waits for it instead of writing twice. */
   private readonly writing = new Map<string, Promise<void>>();
-  /** Lines in the file that no entry points at (changed entries' old lines, nedb's index lines). */
-  private stale = 0;
-  /** The entries' lines in the file. */
-  private readonly lines: PlacedLines;
-  /** The same strings (types, municipality keys: a few hundred) held once. */
-  private readonly strings = new Map<string, string>();
-
   /** `dir` null: memory only (benchmarks). */
   constructor(dir: string | null) {
-    this.journal = new JournalFile(dir === null ? null : join(dir, "events.db"), true);
-    this.lines = new PlacedLines(this.journal);
+    super(dir, "events");
   }
 
   static async open(dir: string | null, logger?: Logger): Promise<EmbeddedEvents> {
@@ -66,40 +56,19 @@ export class EmbeddedEvents implements EventRepository {
   }
 
   private async load(logger?: Logger): Promise<void> {
-    const file = this.journal.file;
-    if (file === null) return;
-    await checkDataFile(file, logger);
-    let lines = 0;
-    let corrupt = 0;
-    // Where the line being read starts, and its length: what the handlers (made once) keep of it.
-    let pos = 0;
-    let bytes = 0;
-    const handlers: LineHandlers = {
-      doc: (doc) => {
+    await this.readFile(
+      logger,
+      (doc, pos, len) => {
         const at = (doc.at as { $$date?: unknown } | null)?.$$date;
         if (typeof at !== "number") return false;
-        const entry = this.entry(doc, at, pos, bytes);
+        const entry = this.entry(doc, at, pos, len);
         if (this.byId.has(entry.id)) this.stale++;
         this.byId.set(entry.id, entry);
       },
-      removed: (id) => {
-        this.stale++;
-        if (this.byId.delete(String(id))) this.stale++;
+      (id) => {
+        if (this.byId.delete(id)) this.stale++;
       },
-      index: () => {
-        this.stale++;
-      },
-    };
-    for await (const chunk of linesAt(file)) {
-      for (const line of chunk) {
-        lines++;
-        pos = line.at;
-        bytes = line.bytes;
-        // JSON alone: only the entry's keys are kept, dates need no reviving.
-        if (!takeLine(line.line, JSON.parse, handlers)) corrupt++;
-      }
-    }
-    if (corrupt) throw damagedFile(file, corrupt, lines);
+    );
     // The lists are made once every line is read (a changed entry's last line wins), in the file's order.
     for (const entry of this.byId.values()) {
       add(this.all, entry);
@@ -171,30 +140,8 @@ export class EmbeddedEvents implements EventRepository {
     return changed;
   }
 
-  /**
-   * Rewrites the file with the current line of each entry, when it holds others (a citizen forgotten):
-   * the lines are copied from the old file as it is read, never all held at once.
-   */
-  async compact(): Promise<void> {
-    if (this.journal.file === null) return;
-    // One under way (the periodic one, the store closing): this one starts once it is done.
-    await this.lines.idle();
-    if (this.stale === 0) {
-      // Nothing to rewrite; what was handed over is written now (the store may be closing).
-      this.journal.drain();
-      return;
-    }
-    await this.lines.compact(
-      () => this.byId.values(),
-      () => {
-        this.stale = 0;
-      },
-    );
-  }
-
-  /** Lets go of the file (the store closing). */
-  close(): void {
-    this.lines.close("store closed");
+  protected placed(): Iterable<Entry> {
+    return this.byId.values();
   }
 
   /** Writes `doc` (the entry with another citizen) as the entry's new line; once written the entry points at it. */
@@ -235,13 +182,6 @@ export class EmbeddedEvents implements EventRepository {
       len,
       ...(this.journal.file === null && line !== undefined ? { line } : {}),
     };
-  }
-
-  private string(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    this.strings.set(value, value);
-    return value;
   }
 
   /** Adds a new entry (`append` writes an id it does not hold yet, one write at a time). */

@@ -6,8 +6,10 @@
  * old file's and so is the descriptor; once it is done, both are the new file's, in the same step.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { linesAt, StoreFileError } from "./data-file.js";
-import type { JournalFile } from "./journal.js";
+import { join } from "node:path";
+import type { Logger } from "../../util/logger.js";
+import { checkDataFile, damagedFile, type LineHandlers, linesAt, StoreFileError, takeLine } from "./data-file.js";
+import { JournalFile } from "./journal.js";
 
 /** Where a document's line is: its start in the file and its length in bytes (without the line break). */
 export interface Placed {
@@ -114,4 +116,99 @@ async function* copyLines(file: string, live: () => Iterable<Placed>, moved: Map
     }
   }
   if (moved.size !== at.size) throw new StoreFileError(`${file}: ${at.size - moved.size} documents are not where they were written; not compacted`);
+}
+
+/**
+ * A collection kept this way (the reports, the audit trail): its file written through a journal with
+ * positions, read through `PlacedLines`, read once at start-up, compacted when it holds lines no
+ * document points at. What memory keeps of each document is the subclass's.
+ */
+export abstract class PlacedCollection {
+  protected readonly journal: JournalFile;
+  protected readonly lines: PlacedLines;
+  /** Lines in the file that no document points at (changed documents' old lines, deletions, nedb's index lines). */
+  protected stale = 0;
+  /** The same strings (municipalities, types, statuses: a few hundred) held once. */
+  private readonly strings = new Map<string, string>();
+
+  /** `dir` null: memory only (benchmarks). */
+  constructor(dir: string | null, name: string) {
+    this.journal = new JournalFile(dir === null ? null : join(dir, `${name}.db`), true);
+    this.lines = new PlacedLines(this.journal);
+  }
+
+  /** Where each document's current line is: what a compaction keeps. */
+  protected abstract placed(): Iterable<Placed>;
+
+  /**
+   * Reads every line of the file once, oldest first: each document (parsed without reviving dates) to
+   * `doc` with where its line is (false: it is not a whole document), each deletion's id to `removed`
+   * (which counts what it drops as stale). A damaged line stops start-up, naming the file.
+   */
+  protected async readFile(
+    logger: Logger | undefined,
+    doc: (doc: Record<string, unknown>, pos: number, len: number) => unknown,
+    removed: (id: string) => void,
+  ): Promise<void> {
+    const file = this.journal.file;
+    if (file === null) return;
+    await checkDataFile(file, logger);
+    let lines = 0;
+    let corrupt = 0;
+    // Where the line being read starts, and its length: what the handlers (made once) hand on.
+    let pos = 0;
+    let bytes = 0;
+    const handlers: LineHandlers = {
+      doc: (d) => doc(d, pos, bytes),
+      removed: (id) => {
+        this.stale++;
+        removed(String(id));
+      },
+      index: () => {
+        this.stale++;
+      },
+    };
+    for await (const chunk of linesAt(file)) {
+      for (const line of chunk) {
+        lines++;
+        pos = line.at;
+        bytes = line.bytes;
+        if (!takeLine(line.line, JSON.parse, handlers)) corrupt++;
+      }
+    }
+    if (corrupt) throw damagedFile(file, corrupt, lines);
+  }
+
+  /**
+   * Rewrites the file with the current line of each document, when it holds others: the lines are
+   * copied from the old file as it is read, never all held at once. One under way (the periodic one,
+   * the store closing) is waited for first.
+   */
+  async compact(): Promise<void> {
+    if (this.journal.file === null) return;
+    await this.lines.idle();
+    if (this.stale === 0) {
+      // Nothing to rewrite; what was handed over is written now (the store may be closing).
+      this.journal.drain();
+      return;
+    }
+    await this.lines.compact(
+      () => this.placed(),
+      () => {
+        this.stale = 0;
+      },
+    );
+  }
+
+  /** Lets go of the file (the store closing). */
+  close(): void {
+    this.lines.close("store closed");
+  }
+
+  protected string(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    this.strings.set(value, value);
+    return value;
+  }
 }

@@ -12,15 +12,14 @@
  * AUTOCOMPACT_MS when there is one, and when the store closes). Files written by an earlier version,
  * through nedb (index lines, the keys that version kept beside each report), are read as they are.
  */
-import { join } from "node:path";
 import { distanceMeters, EARTH_RADIUS_M, type Report, reportWithDefaults } from "../../domain/model/report.js";
 import type { Logger } from "../../util/logger.js";
 import type { InboxFilter, InboxPage, InboxSort, NearbyQuery, ReportFilter, ReportRepository, ReportSummary, SummaryStep } from "../ports.js";
 import { literalPattern } from "../report-query.js";
 import { fromDoc } from "./collection.js";
-import { checkDataFile, damagedFile, type LineHandlers, linesAt, parseDocument, StoreFileError, takeLine } from "./data-file.js";
-import { documentLine, JournalFile } from "./journal.js";
-import { type Placed, PlacedLines } from "./placed-lines.js";
+import { parseDocument, StoreFileError } from "./data-file.js";
+import { documentLine } from "./journal.js";
+import { type Placed, PlacedCollection } from "./placed-lines.js";
 
 /** What memory keeps of a report. */
 interface Entry extends Placed {
@@ -84,9 +83,7 @@ function uniqueViolated(key: string, value: string): Error {
   return Object.assign(new Error(`Can't insert key ${value}, it violates the unique constraint`), { errorType: "uniqueViolated", key: `${key}:${value}` });
 }
 
-export class EmbeddedReports implements ReportRepository {
-  private readonly journal: JournalFile;
-  private readonly lines: PlacedLines;
+export class EmbeddedReports extends PlacedCollection implements ReportRepository {
   private readonly ids = new Map<string, Entry>();
   private readonly folios = new Map<string, Entry>();
   /** Reports of each municipality by category, and of each category. */
@@ -98,15 +95,9 @@ export class EmbeddedReports implements ReportRepository {
   /** Ids and folios being inserted, and the writes under way by id: a second one waits for the first. */
   private readonly reserved = new Set<string>();
   private readonly writing = new Map<string, Promise<unknown>>();
-  /** Lines in the file that no report points at (changed reports' old lines, nedb's index lines). */
-  private stale = 0;
-  /** The same strings (municipalities, categories, statuses, members: a few hundred) held once. */
-  private readonly strings = new Map<string, string>();
-
   /** `dir` null: memory only (benchmarks). */
   constructor(dir: string | null) {
-    this.journal = new JournalFile(dir === null ? null : join(dir, "reports.db"), true);
-    this.lines = new PlacedLines(this.journal);
+    super(dir, "reports");
   }
 
   static async open(dir: string | null, logger?: Logger): Promise<EmbeddedReports> {
@@ -120,17 +111,11 @@ export class EmbeddedReports implements ReportRepository {
   }
 
   private async load(logger?: Logger): Promise<void> {
-    const file = this.journal.file;
-    if (file === null) return;
-    await checkDataFile(file, logger);
-    let lines = 0;
-    let corrupt = 0;
-    let pos = 0;
-    let bytes = 0;
     const notReports: string[] = [];
-    const handlers: LineHandlers = {
-      doc: (doc) => {
-        const entry = this.entry(doc, pos, bytes);
+    await this.readFile(
+      logger,
+      (doc, pos, len) => {
+        const entry = this.entry(doc, pos, len);
         if (!entry) {
           notReports.push(String(doc._id));
           return;
@@ -143,31 +128,17 @@ export class EmbeddedReports implements ReportRepository {
         this.ids.set(entry.id, entry);
         this.folios.set(entry.folio, entry);
       },
-      removed: (id) => {
-        this.stale++;
-        const before = this.ids.get(String(id));
+      (id) => {
+        const before = this.ids.get(id);
         if (!before) return;
         this.stale++;
         this.ids.delete(before.id);
         this.folios.delete(before.folio);
       },
-      index: () => {
-        this.stale++;
-      },
-    };
-    for await (const chunk of linesAt(file)) {
-      for (const line of chunk) {
-        lines++;
-        pos = line.at;
-        bytes = line.bytes;
-        // JSON alone: only the report's keys are kept, dates need no reviving.
-        if (!takeLine(line.line, JSON.parse, handlers)) corrupt++;
-      }
-    }
-    if (corrupt) throw damagedFile(file, corrupt, lines);
+    );
     if (notReports.length) {
       throw new StoreFileError(
-        `${file}: ${notReports.length} documents have no folio or no valid createdAt (the first: _id ${JSON.stringify(notReports[0])}); the store will not start without them (give them one, or move those lines out by hand)`,
+        `${this.journal.file}: ${notReports.length} documents have no folio or no valid createdAt (the first: _id ${JSON.stringify(notReports[0])}); the store will not start without them (give them one, or move those lines out by hand)`,
       );
     }
     for (const entry of this.ids.values()) this.index(entry);
@@ -300,30 +271,8 @@ export class EmbeddedReports implements ReportRepository {
     return this.read(near.slice(0, q.limit).map((n) => n.entry));
   }
 
-  /**
-   * Rewrites the file with the current line of each report, when it holds others (a report changed):
-   * the lines are copied from the old file as it is read, never all held at once.
-   */
-  async compact(): Promise<void> {
-    if (this.journal.file === null) return;
-    // One under way (the periodic one, the store closing): this one starts once it is done.
-    await this.lines.idle();
-    if (this.stale === 0) {
-      // Nothing to rewrite; what was handed over is written now (the store may be closing).
-      this.journal.drain();
-      return;
-    }
-    await this.lines.compact(
-      () => this.ids.values(),
-      () => {
-        this.stale = 0;
-      },
-    );
-  }
-
-  /** Lets go of the file (the store closing). */
-  close(): void {
-    this.lines.close("store closed");
+  protected placed(): Iterable<Entry> {
+    return this.ids.values();
   }
 
   /** The reports of a list's filter (report-query.ts `reportQuery`, as MongoDB reads it). */
@@ -473,13 +422,6 @@ export class EmbeddedReports implements ReportRepository {
       len,
       line: this.journal.file === null ? line : undefined,
     };
-  }
-
-  private string(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    this.strings.set(value, value);
-    return value;
   }
 
   private index(entry: Entry): void {
