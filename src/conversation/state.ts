@@ -21,7 +21,6 @@ const stateSchema = z.object({
     .union([
       z.object({ kind: z.literal("guess"), value: z.string(), label: z.string() }),
       z.object({ kind: z.literal("leave"), flow: z.string().optional(), cancelled: z.boolean().optional(), heard: z.record(z.string(), json).optional() }),
-      z.object({ kind: z.literal("language"), lang: z.enum(LANGUAGES), from: z.enum(LANGUAGES), text: z.string() }),
     ])
     .optional(),
 });

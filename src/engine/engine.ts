@@ -88,6 +88,19 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
 /** "hay una emergencia", "me están asaltando": the 911 notice at once; a doubt is enough (a notice costs nothing). */
 const isEmergency = (input: EngineInput) => topIntent(understoodOf(input), DOUBTFUL) === "emergency";
 
+/** Words a request for a language is at most ("can we speak english?", "en inglés por favor"). */
+const LANGUAGE_REQUEST_WORDS = 4;
+
+/** Whether the message is short enough to be nothing but a request for a language, not a text that names one. */
+function isLanguageRequestOnly(input: EngineInput): boolean {
+  return input.type === "text" && input.text.trim().split(/\s+/).length <= LANGUAGE_REQUEST_WORDS;
+}
+
+/** Whether a question keeps any typed words as its answer (a description, an address typed instead of a location). */
+function takesText(spec: AnswerSpec): boolean {
+  return spec.type === "text" || ((spec.type === "location" || spec.type === "choice") && spec.allow_text);
+}
+
 /** A language the text names ("inglés", "english"), when it asks for a language. */
 function languageAsked(input: EngineInput): Language | undefined {
   const u = understoodOf(input);
@@ -189,10 +202,8 @@ export class Engine {
    * offered when the citizen comes back (see flows/menu.yaml).
    */
   expire(state: ConversationState): ConversationState {
-    const { aside, ...rest } = state;
-    // A change of language asked about and never answered did not happen.
-    const lang = aside?.kind === "language" ? aside.from : state.lang;
-    return { ...rest, lang, vars: park(this.flows, state), waiting: "nothing" };
+    const { aside: _aside, ...rest } = state;
+    return { ...rest, vars: park(this.flows, state), waiting: "nothing" };
   }
 
   /**
@@ -203,16 +214,17 @@ export class Engine {
   private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
     const notice: Reply[] = isEmergency(input) ? [{ key: "global.emergency" }] : [];
     const typed = parseAnswer(step.answer, input, state.vars, this.ctx);
-    const lang = languageAsked(input);
-    if (typed.ok && !typed.free && step.answer.type === "text" && input.type === "text" && lang && lang !== state.lang) {
-      // A text asked for ("Describe el problema") takes any words, "necesitamos maestros de inglés" too: asked first, in that language.
-      return this.ask({ ...state, lang }, { kind: "language", lang, from: state.lang, text: input.text }, { key: "language.offer" });
-    }
-    if (typed.ok && !typed.free) return this.accept(state, step, typed, input, notice);
-    if (lang && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
-      // "inglés", "en español por favor": the language changes at once, and the question is asked again in it.
+    // "inglés", "en español por favor": the language changes at once, and the question is asked again in
+    // it. A text asked for (a description, an address) takes any words: there only a message that is no
+    // more than the request ("english please") changes it, and before the text is taken; "necesitamos
+    // maestros de inglés en la escuela" or "frente a la academia de inglés" is the answer.
+    const text = takesText(step.answer);
+    const lang = text && !isLanguageRequestOnly(input) ? undefined : languageAsked(input);
+    const answered = typed.ok && !typed.free;
+    if (lang && (text || !answered) && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
     }
+    if (answered) return this.accept(state, step, typed, input, notice);
     // The words of one option's label ("cambia la descripción" → «Cambiar la descripción») before what
     // the classifier guesses: the citizen named what they see.
     const options = step.answer.type === "choice" ? choiceOptions(step.answer, state.vars) : [];
@@ -228,7 +240,9 @@ export class Engine {
       if (yesNo && input.type === "text" && namesAnotherOption(this.ctx, options, understood.value, input.text)) return this.miss(state, step, "errors.choice");
       return this.accept(state, step, understood, input, notice);
     }
-    const byIntent = this.onIntent(state, input, typed.ok);
+    // Nor does a text that names a language open the choice of language.
+    const namesLanguage = text && !isLanguageRequestOnly(input) && topIntent(understoodOf(input)) === "language";
+    const byIntent = namesLanguage ? undefined : this.onIntent(state, input, typed.ok);
     if (byIntent) return { ...byIntent, replies: [...notice, ...byIntent.replies] };
     if (typed.ok) return this.accept(state, step, typed, input, notice);
     if (notice.length) return { state, replies: [...notice, prompt(step, state)] };
@@ -369,13 +383,6 @@ export class Engine {
     const base: ConversationState = { ...state, aside: undefined };
     const input = asShownChoice({ type: "yesno" }, raw, state.vars, this.ctx);
     const reading = input.type === "choice" ? input.value : input.type === "text" ? (yesNoOf(this.ctx, input.text) ?? topIntent(input.understood)) : undefined;
-    if (aside.kind === "language") {
-      if (reading === "yes") return { state: base, replies: [{ key: "language.changed" }, prompt(step, base)] };
-      // Not a change of language after all: the text was the answer, in the language it was asked in.
-      const before: ConversationState = { ...base, lang: aside.from };
-      if (reading === "no") return this.accept(before, step, { ok: true, value: aside.text.trim() }, { type: "text", text: aside.text }, []);
-      return this.step(before, raw, aside.from);
-    }
     if (reading === "yes") {
       if (aside.kind === "guess") return this.answer(base, step, { type: "choice", value: aside.value });
       return this.go(base, aside);

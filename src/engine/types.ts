@@ -27,12 +27,7 @@ export type Aside =
   /** "¿Quisiste decir «Reportar un problema»?": yes answers the current question with `value`. */
   | { kind: "guess"; value: string; label: string }
   /** "¿Descartamos tu reporte sin enviar?": yes leaves for the menu (`cancelled`: with the cancel notice) or opens `flow`. */
-  | { kind: "leave"; flow?: string; cancelled?: boolean; heard?: Vars }
-  /**
-   * "english please" typed where a text is asked (a description): "Shall we continue in English?", asked
-   * in that language. Yes changes to it and asks again; no keeps `from` and takes `text` as the answer.
-   */
-  | { kind: "language"; lang: Language; from: Language; text: string };
+  | { kind: "leave"; flow?: string; cancelled?: boolean; heard?: Vars };
 
 /** Words that work anywhere in a conversation, typed or sent as a channel command. */
 export const GLOBAL_WORDS = ["menu", "cancel", "help", "language", "privacy", "unsubscribe", "mydata"] as const;

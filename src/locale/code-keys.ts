@@ -38,7 +38,6 @@ export const CODE_KEYS: readonly string[] = [
   "global.ack",
   "global.emergency",
   "language.changed",
-  "language.offer",
   "global.guess",
   "global.guess_declined",
   "global.draft_kept",
