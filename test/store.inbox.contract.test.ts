@@ -89,6 +89,10 @@ describe.each(contractStores)("%s store: the secretariat's inbox", (_name, open)
       "ZIN-2026-000001",
     ]);
     expect(folios(await reports.inbox({ text: "juárez BACHE" }, page))).toEqual(["MET-2026-000001"]);
+    // Accents aside, as people type: "juarez" finds «Juárez», "lampara" and "LÁMPARA" find «Lámpara».
+    expect(folios(await reports.inbox({ text: "juarez" }, page))).toEqual(["MET-2026-000001"]);
+    expect(folios(await reports.inbox({ text: "lampara" }, page))).toEqual(["MET-2026-000003"]);
+    expect(folios(await reports.inbox({ text: "LÁMPARA fundída" }, page))).toEqual(["MET-2026-000003"]);
     expect(folios(await reports.inbox({ text: "(cuidado)" }, page))).toEqual(["MET-2026-000001"]);
     expect(folios(await reports.inbox({ text: ".*" }, page))).toEqual([]);
     expect(folios(await reports.inbox({ municipalities: [] }, page))).toEqual([]);

@@ -28,9 +28,26 @@ export function literalPattern(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** The letters a letter typed without its accent stands for ("suarez" finds «Suárez», "arbol" «árbol», "pina" «piña»). */
+const ACCENTED: Record<string, string> = { a: "aáàâäã", e: "eéèêë", i: "iíìîï", o: "oóòôöõ", u: "uúùûü", n: "nñ", c: "cç" };
+
+/**
+ * A typed word as a pattern that finds it with or without accents (the word's own accents are
+ * dropped first: "árbol" and "arbol" find the same); taken with the `i` flag, case aside too.
+ */
+export function wordPattern(word: string): string {
+  const plain = word.normalize("NFD").replace(/\p{M}+/gu, "");
+  return [...plain]
+    .map((ch) => {
+      const letters = ACCENTED[ch.toLowerCase()];
+      return letters ? `[${letters}${letters.toUpperCase()}]` : literalPattern(ch);
+    })
+    .join("");
+}
+
 /**
  * An inbox filter in MongoDB's query language (typed words become case-insensitive patterns that
- * match them literally, which nedb and MongoDB both take). The keys come in
+ * match them literally, accents aside, which nedb and MongoDB both take). The keys come in
  * the order nedb wants them: it answers from the index of the last plain value, and a single
  * municipality is the narrowest (800 reports of 100,000), so it comes last.
  */
@@ -43,8 +60,8 @@ export function inboxQuery(filter: InboxFilter): Record<string, unknown> {
   const created = createdBetween(filter);
   if (created) query.createdAt = created;
   const words = (filter.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 8);
-  if (words.length === 1) query.description = { $regex: pattern(literalPattern(words[0])) };
-  if (words.length > 1) query.$and = words.map((w) => ({ description: { $regex: pattern(literalPattern(w)) } }));
+  if (words.length === 1) query.description = { $regex: pattern(wordPattern(words[0])) };
+  if (words.length > 1) query.$and = words.map((w) => ({ description: { $regex: pattern(wordPattern(w)) } }));
   if (filter.createdBeforeIn) {
     query.$or = filter.createdBeforeIn.length
       ? filter.createdBeforeIn.map((w) => ({ status: String(w.status), createdAt: { $lt: new Date(w.before) } }))

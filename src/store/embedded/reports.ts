@@ -15,7 +15,7 @@
 import { distanceMeters, EARTH_RADIUS_M, type Report, reportWithDefaults } from "../../domain/model/report.js";
 import type { Logger } from "../../util/logger.js";
 import type { InboxFilter, InboxPage, InboxSort, NearbyQuery, ReportFilter, ReportRepository, ReportSummary, SummaryStep } from "../ports.js";
-import { literalPattern } from "../report-query.js";
+import { wordPattern } from "../report-query.js";
 import { fromDoc } from "./collection.js";
 import { parseDocument, StoreFileError } from "./data-file.js";
 import { documentLine } from "./journal.js";
@@ -314,7 +314,7 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
       .split(/\s+/)
       .filter(Boolean)
       .slice(0, 8)
-      .map((w) => new RegExp(literalPattern(w), "i"));
+      .map((w) => new RegExp(wordPattern(w), "i"));
     const before = filter.createdBeforeIn?.map((w) => ({ status: String(w.status), before: new Date(w.before).getTime() }));
     const sources: Iterable<Entry>[] = filter.municipalities
       ? [...new Set(filter.municipalities.map(String))].flatMap((m) => this.inPlace(m, filter.category))
