@@ -281,6 +281,17 @@ describe.skipIf(!available && !process.env.CI)("the secretariat's panel in Chrom
     await expect.poll(() => page.getByRole("status").first().textContent()).toContain("1 reportes cambiaron");
     expect((await bot.service.app.store.reports.byFolio("MET-2026-900001"))?.status).toBe("en_revision");
     await page.goto(`${base}/panel/`);
+    // Choosing in the bulk form's lists keeps what is ticked: only the filters' lists reload the results.
+    const reloads: string[] = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname === "/panel/") reloads.push(r.url());
+    });
+    await page.locator('input[id^="sel-"]').first().check();
+    await page.selectOption("#b-move", { index: 1 });
+    await page.selectOption("#b-move", { index: 0 });
+    await page.selectOption("#f-sort", "oldest");
+    await expect.poll(() => reloads.length).toBe(1);
+    expect(reloads[0]).toContain("sort=oldest");
     await shot(page, "inbox");
     expect(errors).toEqual([]);
     await context.close();
