@@ -47,6 +47,17 @@ describe("language understanding", () => {
     expect(slip.entities.municipality).toMatchObject({ value: "15033", exact: false });
   });
 
+  it("another language's street words are not this language's words: «calle» in an English message is not \"call\" (no emergency)", async () => {
+    for (const text of ["Deep pothole on Calle Morelos", "big hole on calle", "Bache en la calle Hidalgo", "the lamp in colonia Centro is broken"]) {
+      const { intents } = await understander.understand(text, "en");
+      expect(intents[0]?.name, text).not.toBe("emergency");
+      expect(intents.find((i) => i.name === "emergency")?.score ?? 0, text).toBeLessThan(0.45);
+    }
+    // The English word still means what it means, and Spanish keeps its own street words.
+    expect((await understander.understand("call the police, there is a fire", "en")).intents[0]?.name).toBe("emergency");
+    expect((await understander.understand("Bache en la calle Hidalgo", "es-MX")).intents[0]?.name).toBe("report");
+  });
+
   it("a municipality's name right after a street word is the street's: «avenida Morelos» is not Morelos", async () => {
     const municipality = async (text: string, lang: "es-MX" | "en" = "es-MX") => (await understander.understand(text, lang)).entities.municipality?.value;
     const morelos = await municipality("hay un bache en morelos");

@@ -27,6 +27,8 @@ export interface Corpus {
   emoji: Record<string, string[]>;
   /** Words after which a name is a street's or a neighbourhood's ("avenida Morelos"), not a municipality's. */
   streetWords: string[];
+  /** The same, per language (a street word of one language is not a word of another: «calle» is not "call"). */
+  streetWordsOf: Record<Language, string[]>;
 }
 
 /** The folder of one language's corpus. */
@@ -38,7 +40,7 @@ function merge(into: Record<string, string[]>, from: Record<string, string[]>): 
 
 /** Reads and checks every language's corpus; a bad file stops start-up naming the file and the path. */
 export function loadCorpus(localesDir: string): Corpus {
-  const corpus: Corpus = { intents: {} as Corpus["intents"], entities: {}, emoji: {}, streetWords: [] };
+  const corpus: Corpus = { intents: {} as Corpus["intents"], entities: {}, emoji: {}, streetWords: [], streetWordsOf: {} as Corpus["streetWordsOf"] };
   for (const lang of LANGUAGES) {
     const dir = corpusDir(localesDir, lang);
     corpus.intents[lang] = readConfigFile(join(dir, "intents.yaml"), intentsSchema);
@@ -52,7 +54,8 @@ export function loadCorpus(localesDir: string): Corpus {
     const emoji = join(dir, "emoji.yaml");
     if (existsSync(emoji)) merge(corpus.emoji, readConfigFile(emoji, emojiSchema));
     const streets = join(dir, "streets.yaml");
-    if (existsSync(streets)) corpus.streetWords = [...new Set([...corpus.streetWords, ...readConfigFile(streets, streetsSchema).before_a_name])];
+    corpus.streetWordsOf[lang] = existsSync(streets) ? readConfigFile(streets, streetsSchema).before_a_name : [];
+    corpus.streetWords = [...new Set([...corpus.streetWords, ...corpus.streetWordsOf[lang]])];
   }
   return corpus;
 }

@@ -143,6 +143,8 @@ export class Understander {
   private readonly forgetTexts: (words?: "and words") => void;
   /** Words after which a name is a street's (streets.yaml), normalised. */
   private readonly streetWords: ReadonlySet<string>;
+  /** Per language, the street words of the other languages only (one word each). */
+  private readonly foreignStreetWords = new Map<Language, ReadonlySet<string>>();
 
   private constructor(
     private readonly nlp: Nlp,
@@ -153,6 +155,10 @@ export class Understander {
     this.rules = nlp.ner.getRules("*").filter((r) => r.type === "enum");
     for (const [intent, list] of Object.entries(options.corpus.emoji)) for (const e of list) this.emoji.set(e.replace(/\ufe0f/g, ""), intent);
     this.streetWords = new Set(options.corpus.streetWords.map(normalize));
+    for (const lang of LANGUAGES) {
+      const own = new Set((options.corpus.streetWordsOf[lang] ?? []).map(normalize));
+      this.foreignStreetWords.set(lang, new Set([...this.streetWords].filter((w) => !own.has(w) && !w.includes(" "))));
+    }
   }
 
   /** Trains a model on the corpora (a second or so; see bench/nlu.ts). */
@@ -235,13 +241,14 @@ export class Understander {
     const entities: Record<string, Mention> = {};
     for (const e of edges) entities[e.entity] = this.mention(e);
     const generic = this.substitute(utterance, edges);
-    let intents = await this.classify(locale, generic);
+    let intents = await this.classify(locale, this.withoutForeignStreetWords(generic, lang));
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
     // that language too, when the text looks like it and its own reading is not sure.
     if ((intents[0]?.score ?? 0) < CONFIDENT) {
       const guessed = this.guessLanguage(utterance);
       if (guessed && guessed !== locale && NLP_LOCALES.includes(guessed)) {
-        const alt = await this.classify(guessed, generic);
+        const other = LANGUAGES.find((l) => nlpLocale(l) === guessed);
+        const alt = await this.classify(guessed, other ? this.withoutForeignStreetWords(generic, other) : generic);
         if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
       }
     }
@@ -403,6 +410,18 @@ export class Understander {
       this.wordsOf.set(name, words);
     }
     return words;
+  }
+
+  /**
+   * The text without another language's words for a street ("calle", "colonia" in an English
+   * conversation), for the classifier: they name a place, and this language's stemmer would read them
+   * as its own words (English reads «calle» as "call", as in "call 911").
+   */
+  private withoutForeignStreetWords(text: string, lang: Language): string {
+    const foreign = this.foreignStreetWords.get(lang);
+    if (!foreign?.size) return text;
+    const kept = text.split(/\s+/).filter((word) => !foreign.has(normalize(word)));
+    return kept.length ? kept.join(" ") : text;
   }
 
   /** The text with each mention replaced by its entity's name: "quiero reportar un @category en @municipality". */
