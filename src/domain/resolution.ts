@@ -31,9 +31,14 @@ export class Resolution {
     return (await this.follows.forReport(report.id)).find((f) => f.citizen === citizen)?.kind ?? "none";
   }
 
+  /** Whether the report's status still asks citizens whether it is so (another citizen, or the secretariat, may have moved it since). */
+  stillAsks(report: Report): boolean {
+    return this.lifecycle.get(report.status)?.asksCitizen ?? false;
+  }
+
   /** Whether this citizen may say whether the report is really as its status says (a question they were asked stays answerable). */
   async asks(report: Report, citizen: string): Promise<boolean> {
-    if (!this.lifecycle.get(report.status)?.asksCitizen) return false;
+    if (!this.stillAsks(report)) return false;
     return report.anonymous || (await this.linkOf(report, citizen)) !== "none";
   }
 

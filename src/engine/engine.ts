@@ -276,12 +276,11 @@ export class Engine {
     const notice = NOTICE_INTENTS[intent];
     if (notice && !flow) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
     if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state);
-    // Another flow's intent opens it; this flow's own, when the text names something ("¿qué es la
-    // transparencia?" while learning), opens it again with what was named — unless the flow keeps a
-    // draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
+    // Another flow's intent opens it; this flow's own opens it again from its start, with what the text
+    // named ("¿qué es la transparencia?" while learning, "cómo va mi reporte" at «¿Se resolvió?») —
+    // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
     const heard = heardVars(input);
-    if (flow && (flow.name !== state.flow || (Object.keys(heard).length > 0 && !flow.draft)))
-      return this.leave(state, { kind: "leave", flow: flow.name, heard });
+    if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard });
     return undefined;
   }
 

@@ -59,7 +59,8 @@ export const followingActions = (s: Services) => [
     args: z.object({ folio }),
     run: async ({ folio }, { citizen }) => {
       const report = await s.reports.findByFolio(folio);
-      return { ok: report ? await s.resolution.confirm(report.id, citizen.id) : false };
+      if (report && !s.resolution.stillAsks(report)) return { ok: false, changed: true, status: report.status };
+      return { ok: report ? await s.resolution.confirm(report.id, citizen.id) : false, changed: false, status: null };
     },
   }),
   /** "No, sigue igual": the report is reopened. `link`: how the citizen was linked to it when asked (find_report). */
@@ -68,8 +69,9 @@ export const followingActions = (s: Services) => [
     args: z.object({ folio, link: z.enum(["author", "affected", "anonymous_author", "none"]).nullable().optional() }),
     run: async ({ folio, link }, { citizen }) => {
       const report = await s.reports.findByFolio(folio);
+      if (report && !s.resolution.stillAsks(report)) return { ok: false, hears: false, changed: true, status: report.status };
       const ok = report ? await s.resolution.reopen(report.id, citizen.id, link ?? "none") : false;
-      return { ok, hears: ok && (link ?? "none") !== "none" };
+      return { ok, hears: ok && (link ?? "none") !== "none", changed: false, status: null };
     },
   }),
 ];
