@@ -16,6 +16,18 @@ import type { Triage } from "./triage.js";
 /** How a citizen is linked to a report: its author, a follower (of which kind), or not at all. */
 export type Link = "author" | FollowKind | "none";
 
+/**
+ * What an answer to «¿Se resolvió?» came to: taken (`ok`), or not; `changed` is the report's status when
+ * it no longer asks (another citizen reopened it, the secretariat moved it since the question was asked).
+ */
+export interface Answer {
+  ok: boolean;
+  changed: string | null;
+}
+
+/** An answer not taken, the report unchanged (or not found). */
+export const NOT_TAKEN: Answer = { ok: false, changed: null };
+
 export class Resolution {
   constructor(
     private readonly reports: ReportRepository,
@@ -32,7 +44,7 @@ export class Resolution {
   }
 
   /** Whether the report's status still asks citizens whether it is so (another citizen, or the secretariat, may have moved it since). */
-  stillAsks(report: Report): boolean {
+  private stillAsks(report: Report): boolean {
     return this.lifecycle.get(report.status)?.asksCitizen ?? false;
   }
 
@@ -50,11 +62,11 @@ export class Resolution {
     return !confirmed || (changed !== undefined && confirmed.at.getTime() < changed.getTime());
   }
 
-  /** "Sí, se resolvió": recorded in the audit trail (never who said it); false when nothing was asked. */
-  async confirm(reportId: string, citizen: string): Promise<boolean> {
-    const report = await this.reports.byId(reportId);
-    if (!report || !(await this.asks(report, citizen))) return false;
-    return (await this.triage.confirmResolved(report.id)).ok;
+  /** "Sí, se resolvió": recorded in the audit trail (never who said it). */
+  async confirm(reportId: string, citizen: string): Promise<Answer> {
+    const report = await this.answerable(reportId, citizen);
+    if (!report || "changed" in report) return report ?? NOT_TAKEN;
+    return { ok: (await this.triage.confirmResolved(report.id)).ok, changed: null };
   }
 
   /**
@@ -62,14 +74,22 @@ export class Resolution {
    * asked — an anonymous author who asked to hear back keeps hearing (their link was dropped when
    * the report closed, and is kept again, apart from the report, while it is open).
    */
-  async reopen(reportId: string, citizen: string, rejoin: Link): Promise<boolean> {
-    const report = await this.reports.byId(reportId);
-    if (!report || !(await this.asks(report, citizen))) return false;
+  async reopen(reportId: string, citizen: string, rejoin: Link): Promise<Answer> {
+    const report = await this.answerable(reportId, citizen);
+    if (!report || "changed" in report) return report ?? NOT_TAKEN;
     const reopened = await this.triage.reopen(report.id);
-    if (!reopened.ok) return false;
+    if (!reopened.ok) return NOT_TAKEN;
     if (rejoin === "anonymous_author" && reopened.report.anonymous) {
       await this.follows.add({ report: report.id, citizen, kind: "anonymous_author", since: this.clock.now() });
     }
-    return true;
+    return { ok: true, changed: null };
+  }
+
+  /** The report, when this citizen may answer about it now; the answer already, when it moved since; undefined otherwise. */
+  private async answerable(reportId: string, citizen: string): Promise<Report | Answer | undefined> {
+    const report = await this.reports.byId(reportId);
+    if (!report) return undefined;
+    if (!this.stillAsks(report)) return { ok: false, changed: report.status };
+    return (await this.asks(report, citizen)) ? report : undefined;
   }
 }

@@ -219,7 +219,9 @@ export class Engine {
     // more than the request ("english please") changes it, and before the text is taken; "necesitamos
     // maestros de inglés en la escuela" or "frente a la academia de inglés" is the answer.
     const text = takesText(step.answer);
-    const lang = text && !isLanguageRequestOnly(input) ? undefined : languageAsked(input);
+    // Whether the message may be about the language at all: anywhere but where a text is asked, and there only as a request.
+    const aboutLanguage = !text || isLanguageRequestOnly(input);
+    const lang = aboutLanguage ? languageAsked(input) : undefined;
     const answered = typed.ok && !typed.free;
     if (lang && (text || !answered) && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
@@ -241,8 +243,7 @@ export class Engine {
       return this.accept(state, step, understood, input, notice);
     }
     // Nor does a text that names a language open the choice of language.
-    const namesLanguage = text && !isLanguageRequestOnly(input) && topIntent(understoodOf(input)) === "language";
-    const byIntent = namesLanguage ? undefined : this.onIntent(state, input, typed.ok);
+    const byIntent = aboutLanguage || topIntent(understoodOf(input)) !== "language" ? this.onIntent(state, input, typed.ok) : undefined;
     if (byIntent) return { ...byIntent, replies: [...notice, ...byIntent.replies] };
     if (typed.ok) return this.accept(state, step, typed, input, notice);
     if (notice.length) return { state, replies: [...notice, prompt(step, state)] };

@@ -25,9 +25,11 @@ export interface Corpus {
   entities: Record<string, Record<string, string[]>>;
   /** Intent → the emoji that alone express it. */
   emoji: Record<string, string[]>;
-  /** Words after which a name is a street's or a neighbourhood's ("avenida Morelos"), not a municipality's. */
-  streetWords: string[];
-  /** The same, per language (a street word of one language is not a word of another: «calle» is not "call"). */
+  /**
+   * Per language, the words after which a name is a street's or a neighbourhood's ("avenida Morelos"),
+   * not a municipality's; kept apart, as a street word of one language is not a word of another
+   * («calle» is not "call").
+   */
   streetWordsOf: Record<Language, string[]>;
 }
 
@@ -40,7 +42,7 @@ function merge(into: Record<string, string[]>, from: Record<string, string[]>): 
 
 /** Reads and checks every language's corpus; a bad file stops start-up naming the file and the path. */
 export function loadCorpus(localesDir: string): Corpus {
-  const corpus: Corpus = { intents: {} as Corpus["intents"], entities: {}, emoji: {}, streetWords: [], streetWordsOf: {} as Corpus["streetWordsOf"] };
+  const corpus: Corpus = { intents: {} as Corpus["intents"], entities: {}, emoji: {}, streetWordsOf: {} as Corpus["streetWordsOf"] };
   for (const lang of LANGUAGES) {
     const dir = corpusDir(localesDir, lang);
     corpus.intents[lang] = readConfigFile(join(dir, "intents.yaml"), intentsSchema);
@@ -55,7 +57,6 @@ export function loadCorpus(localesDir: string): Corpus {
     if (existsSync(emoji)) merge(corpus.emoji, readConfigFile(emoji, emojiSchema));
     const streets = join(dir, "streets.yaml");
     corpus.streetWordsOf[lang] = existsSync(streets) ? readConfigFile(streets, streetsSchema).before_a_name : [];
-    corpus.streetWords = [...new Set([...corpus.streetWords, ...corpus.streetWordsOf[lang]])];
   }
   return corpus;
 }

@@ -154,7 +154,8 @@ export class Understander {
     this.forgetTexts = textForgetter(nlp);
     this.rules = nlp.ner.getRules("*").filter((r) => r.type === "enum");
     for (const [intent, list] of Object.entries(options.corpus.emoji)) for (const e of list) this.emoji.set(e.replace(/\ufe0f/g, ""), intent);
-    this.streetWords = new Set(options.corpus.streetWords.map(normalize));
+    // Any language's street word names a street in any message ("Spanish words work here too").
+    this.streetWords = new Set(Object.values(options.corpus.streetWordsOf).flat().map(normalize));
     for (const lang of LANGUAGES) {
       const own = new Set((options.corpus.streetWordsOf[lang] ?? []).map(normalize));
       this.foreignStreetWords.set(lang, new Set([...this.streetWords].filter((w) => !own.has(w) && !w.includes(" "))));

@@ -23,6 +23,11 @@ export function reportQuery(filter: ReportFilter): Record<string, unknown> {
   return query;
 }
 
+/** The words of an inbox search as typed, the first 8 (each must be in the description). */
+export function searchWords(text: string | undefined): string[] {
+  return (text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 8);
+}
+
 /** Characters that mean something in a regular expression, escaped so typed text is matched as it is. */
 export function literalPattern(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -59,7 +64,7 @@ export function inboxQuery(filter: InboxFilter): Record<string, unknown> {
   if (filter.statuses) query.status = { $in: filter.statuses.map(String) };
   const created = createdBetween(filter);
   if (created) query.createdAt = created;
-  const words = (filter.text ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 8);
+  const words = searchWords(filter.text);
   if (words.length === 1) query.description = { $regex: pattern(wordPattern(words[0])) };
   if (words.length > 1) query.$and = words.map((w) => ({ description: { $regex: pattern(wordPattern(w)) } }));
   if (filter.createdBeforeIn) {

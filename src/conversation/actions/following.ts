@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NEARBY } from "../../domain/reports.js";
+import { NOT_TAKEN } from "../../domain/resolution.js";
 import { defineAction } from "./action.js";
 import type { Services } from "./services.js";
 
@@ -59,8 +60,8 @@ export const followingActions = (s: Services) => [
     args: z.object({ folio }),
     run: async ({ folio }, { citizen }) => {
       const report = await s.reports.findByFolio(folio);
-      if (report && !s.resolution.stillAsks(report)) return { ok: false, changed: true, status: report.status };
-      return { ok: report ? await s.resolution.confirm(report.id, citizen.id) : false, changed: false, status: null };
+      const { ok, changed } = report ? await s.resolution.confirm(report.id, citizen.id) : NOT_TAKEN;
+      return { ok, changed: changed !== null, status: changed };
     },
   }),
   /** "No, sigue igual": the report is reopened. `link`: how the citizen was linked to it when asked (find_report). */
@@ -69,9 +70,8 @@ export const followingActions = (s: Services) => [
     args: z.object({ folio, link: z.enum(["author", "affected", "anonymous_author", "none"]).nullable().optional() }),
     run: async ({ folio, link }, { citizen }) => {
       const report = await s.reports.findByFolio(folio);
-      if (report && !s.resolution.stillAsks(report)) return { ok: false, hears: false, changed: true, status: report.status };
-      const ok = report ? await s.resolution.reopen(report.id, citizen.id, link ?? "none") : false;
-      return { ok, hears: ok && (link ?? "none") !== "none", changed: false, status: null };
+      const { ok, changed } = report ? await s.resolution.reopen(report.id, citizen.id, link ?? "none") : NOT_TAKEN;
+      return { ok, hears: ok && (link ?? "none") !== "none", changed: changed !== null, status: changed };
     },
   }),
 ];

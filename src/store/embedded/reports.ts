@@ -15,7 +15,7 @@
 import { distanceMeters, EARTH_RADIUS_M, type Report, reportWithDefaults } from "../../domain/model/report.js";
 import type { Logger } from "../../util/logger.js";
 import type { InboxFilter, InboxPage, InboxSort, NearbyQuery, ReportFilter, ReportRepository, ReportSummary, SummaryStep } from "../ports.js";
-import { wordPattern } from "../report-query.js";
+import { searchWords, wordPattern } from "../report-query.js";
 import { fromDoc } from "./collection.js";
 import { parseDocument, StoreFileError } from "./data-file.js";
 import { documentLine } from "./journal.js";
@@ -309,12 +309,7 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
     const statuses = filter.statuses ? new Set(filter.statuses.map(String)) : undefined;
     const since = filter.since ? new Date(filter.since).getTime() : Number.NEGATIVE_INFINITY;
     const until = filter.until ? new Date(filter.until).getTime() : Number.POSITIVE_INFINITY;
-    const words = (filter.text ?? "")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .slice(0, 8)
-      .map((w) => new RegExp(wordPattern(w), "i"));
+    const words = searchWords(filter.text).map((w) => new RegExp(wordPattern(w), "i"));
     const before = filter.createdBeforeIn?.map((w) => ({ status: String(w.status), before: new Date(w.before).getTime() }));
     const sources: Iterable<Entry>[] = filter.municipalities
       ? [...new Set(filter.municipalities.map(String))].flatMap((m) => this.inPlace(m, filter.category))
@@ -363,9 +358,11 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
     const { id: _, ...fields } = report;
     const line = documentLine(id, { id, ...fields });
     // A report this store could not read back (no folio, no time of filing) is refused before it is written.
-    if (!this.entry({ _id: id, ...report }, 0, 0)) throw new TypeError(`report ${id} has no folio or no valid createdAt; not stored`);
+    const next = this.entry({ _id: id, ...report }, -1, 0, line);
+    if (!next) throw new TypeError(`report ${id} has no folio or no valid createdAt; not stored`);
     await this.journal.write(line, (pos, bytes) => {
-      const next = this.entry({ _id: id, ...report }, pos, bytes, line) as Entry;
+      next.pos = pos;
+      next.len = bytes;
       if (entry) {
         this.unindex(entry);
         this.folios.delete(entry.folio);
@@ -395,6 +392,7 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
   private entry(doc: Record<string, unknown>, pos: number, len: number, line?: string): Entry | null {
     const created = ms(doc.createdAt);
     if (typeof doc.folio !== "string" || Number.isNaN(created)) return null;
+    const updated = ms(doc.updatedAt);
     const text = (value: unknown) => (typeof value === "string" ? this.string(value) : "");
     const history = Array.isArray(doc.history) ? (doc.history as Record<string, unknown>[]) : [];
     const version = typeof doc.version === "number" ? doc.version : history.length;
@@ -409,7 +407,7 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
       status: text(doc.status),
       channel: text(doc.channel),
       created,
-      updated: Number.isNaN(ms(doc.updatedAt)) ? created : ms(doc.updatedAt),
+      updated: Number.isNaN(updated) ? created : updated,
       version,
       dispatched: typeof doc.dispatched === "number" ? doc.dispatched : version,
       pending: doc.dispatchPending === true,
