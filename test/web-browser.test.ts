@@ -468,6 +468,9 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
       .toMatch(`Tu reporte ${folio} (Agua potable) cambió de estado: ahora está «En revisión»`);
     // A notice that asks nothing leaves the menu's buttons to press.
     expect(await page.getByRole("button", { name: "Consultar mi reporte" }).last().isEnabled()).toBe(true);
+    // Shown, and acknowledged by the page (the acknowledgement is its own request, after the text shows).
+    const session = report.citizenId?.slice("web:".length) ?? "";
+    await expect.poll(async () => (await bot.service.app.store.outbox.unsentFor("web", session)).length).toBe(0);
     await page.close();
 
     // Closed: the answer and the «Resuelto» wait in the outbox, never given up.
@@ -475,7 +478,6 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     expect(answered.ok).toBe(true);
     const resolved = await triage.changeStatus(report.id, report.version + 2, member, { to: "resuelto", note: "Se reparó la toma" });
     expect(resolved.ok).toBe(true);
-    const session = report.citizenId?.slice("web:".length) ?? "";
     // The answer, the «Resuelto» and, since the conversation rests at the menu, the question whether it was solved.
     await expect.poll(async () => (await bot.service.app.store.outbox.unsentFor("web", session)).length).toBe(3);
 
