@@ -110,6 +110,12 @@ export interface App {
   clock: Clock;
   /** How a chat is named in log lines. */
   pseudonym: Pseudonymizer;
+  /**
+   * What start-up leaves for once the bot listens: the audit trail's entries (the embedded store
+   * opens without waiting for them), then its entries written before it named citizens by
+   * pseudonym converted. Once; rejects when the trail cannot be read (the process cannot go on).
+   */
+  finishStarting(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -201,12 +207,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   logger.debug({ ms: Math.round(trainingMs) }, "language understanding ready");
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);
-  const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger }));
+  // The audit trail is read in the background (the embedded store): start-up does not wait for it.
+  const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger, background: true }));
   const dataSecret = await loadDataSecret(config, store, { inMemory: options.inMemoryStore });
-  // The audit trail names citizens by pseudonym; entries written before it did are converted once.
-  store.events = new PseudonymousEvents(store.events, citizenPseudonym(dataSecret));
-  const pseudonymized = await store.events.pseudonymizeCitizens(citizenPseudonym(dataSecret));
-  if (pseudonymized) logger.info({ entries: pseudonymized }, "audit trail: chat ids replaced by pseudonyms");
+  // The audit trail names citizens by pseudonym; entries written before it did are converted once
+  // it is read (`finishStarting`, or the first call to it: every call waits for that).
+  const events = new PseudonymousEvents(store.events, citizenPseudonym(dataSecret));
+  store.events = events;
   const citizens = new Citizens(store.citizens, clock);
   const reports = new Reports(
     store.reports,
@@ -426,6 +433,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     clock,
     pseudonym,
+    async finishStarting() {
+      await store.finishLoading?.();
+      const entries = await events.convert();
+      if (entries) logger.info({ entries }, "audit trail: chat ids replaced by pseudonyms");
+    },
     async close() {
       stopMemoryReducerTimer();
       await conversations.idle();

@@ -30,6 +30,14 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  // What start-up left for once the bot listens (the audit trail) cannot be read: the bot cannot go
+  // on, and says why as a start-up that fails would.
+  service.app.finishStarting().catch(async (err: Error) => {
+    process.stderr.write(`municipio-abierto: cannot start: ${redactSecrets(err.message, secretValues())}\n`);
+    stopping = true;
+    await service.stop().catch(() => undefined);
+    process.exit(1);
+  });
   // Said once the signals are heard: whoever waits for this line (a supervisor, a test) may stop the bot at once.
   const { store } = service.app;
   logger.info(

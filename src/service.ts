@@ -7,15 +7,13 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type App, type AppOptions, adminDeps, createApp } from "./app.js";
 import { CONSOLE_SOCKET, type ConsoleServer, serveConsole } from "./channels/console/socket.js";
-import { TelegramChannel } from "./channels/telegram/channel.js";
-import { telegramWebhookPlugin } from "./channels/telegram/webhook.js";
+import type { TelegramChannel } from "./channels/telegram/channel.js";
 import { limitedChatPlugin } from "./channels/web/rate-limits.js";
-import { WhatsAppChannel } from "./channels/whatsapp/channel.js";
-import { type ClientFactory, createWhatsAppClient } from "./channels/whatsapp/client.js";
+import type { WhatsAppChannel } from "./channels/whatsapp/channel.js";
+import type { ClientFactory } from "./channels/whatsapp/client.js";
 import { CloudWhatsAppChannel } from "./channels/whatsapp/cloud/channel.js";
 import { NoticeTemplates } from "./channels/whatsapp/cloud/templates.js";
 import { cloudWebhookPlugin, WEBHOOK_PATH } from "./channels/whatsapp/cloud/webhook.js";
-import { whatsappQrPagePlugin } from "./channels/whatsapp/qr-page.js";
 import type { Config } from "./config/settings.js";
 import { metricsPlugin } from "./http/metrics.js";
 import { myDataPagePlugin } from "./http/my-data-page.js";
@@ -24,8 +22,7 @@ import { contribution, createHttpServer, type HttpContribution } from "./http/se
 import { type Open311Options, open311Plugin } from "./open-data/open311.js";
 import { panelPlugin } from "./panel/index.js";
 import { runAdmin } from "./secretariat/admin-commands.js";
-import { checkChatRights } from "./secretariat/chat-rights.js";
-import { type SecretariatDeps, SecretariatFace } from "./secretariat/index.js";
+import type { SecretariatDeps, SecretariatFace } from "./secretariat/index.js";
 import { planCommandInBot } from "./secretariat/plan-commands.js";
 
 export interface Service {
@@ -99,24 +96,33 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // A bad templates file stops start-up before anything is opened.
   const templates =
     config.WHATSAPP_ENABLED && config.WHATSAPP_MODE === "cloud" ? NoticeTemplates.load(join(config.CONFIG_DIR, "whatsapp-templates.yaml")) : undefined;
-  const app = await createApp(config, options);
   const token = config.TELEGRAM_BOT_TOKEN;
+  // A channel's modules (grammY, whatsapp-web.js, QR codes) are loaded only when it runs.
+  const withTelegram = token ? telegramModules() : undefined;
+  const withWhatsApp = config.WHATSAPP_ENABLED && !templates ? whatsappModules() : undefined;
+  // Awaited below, after the app: a failure is told there, never as an unhandled rejection meanwhile.
+  withTelegram?.catch(() => undefined);
+  withWhatsApp?.catch(() => undefined);
+  const app = await createApp(config, options);
+  const tg = await withTelegram;
+  const wa = await withWhatsApp;
   // The secretariat works in Telegram groups: its face runs inside the Telegram channel.
-  const face = token ? new SecretariatFace(secretariatDeps(app)) : undefined;
-  const telegram = token
-    ? new TelegramChannel({
-        config: { ...config, TELEGRAM_BOT_TOKEN: token },
-        defaultLanguage: app.defaultLanguage,
-        conversations: app.conversations,
-        delivery: app.delivery,
-        flowCommands: app.flowCommands,
-        texts: app.texts,
-        logger: app.logger,
-        groups: face?.middleware,
-        media: (id) => app.store.media.get(id),
-        files: (ref) => app.myDataFiles.ofPath(ref),
-      })
-    : undefined;
+  const face = tg ? new tg.SecretariatFace(secretariatDeps(app)) : undefined;
+  const telegram =
+    tg && token
+      ? new tg.TelegramChannel({
+          config: { ...config, TELEGRAM_BOT_TOKEN: token },
+          defaultLanguage: app.defaultLanguage,
+          conversations: app.conversations,
+          delivery: app.delivery,
+          flowCommands: app.flowCommands,
+          texts: app.texts,
+          logger: app.logger,
+          groups: face?.middleware,
+          media: (id) => app.store.media.get(id),
+          files: (ref) => app.myDataFiles.ofPath(ref),
+        })
+      : undefined;
   if (face && telegram) {
     face.attach(telegram.bot.api, {
       send: (chatId, message) => telegram.deliver(chatId, message),
@@ -127,15 +133,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }
   const cloud = templates ? cloudChannel(app, config, templates, options) : undefined;
   const whatsapp =
-    config.WHATSAPP_ENABLED && !cloud
-      ? new WhatsAppChannel({
+    wa && !cloud
+      ? new wa.WhatsAppChannel({
           config,
           conversations: app.conversations,
           delivery: app.delivery,
           texts: app.texts,
           logger: app.logger,
           pseudonym: app.pseudonym,
-          createClient: options.whatsappClient ?? createWhatsAppClient,
+          createClient: options.whatsappClient ?? wa.createWhatsAppClient,
           files: (ref) => app.myDataFiles.ofPath(ref),
           // With MongoDB, the WhatsApp session is kept there too (RemoteAuth).
           sessionFiles: app.store.sharedFiles,
@@ -167,7 +173,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     );
   }
   const webhook = telegram?.webhook;
-  if (telegram && webhook) plugins.push(contribution(telegramWebhookPlugin, { ...webhook, handle: (update) => telegram.handleWebhookUpdate(update) }));
+  if (tg && telegram && webhook) plugins.push(contribution(tg.telegramWebhookPlugin, { ...webhook, handle: (update) => telegram.handleWebhookUpdate(update) }));
   if (cloud && config.WHATSAPP_VERIFY_TOKEN && config.WHATSAPP_APP_SECRET) {
     plugins.push(
       contribution(cloudWebhookPlugin, {
@@ -177,9 +183,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
       }),
     );
   }
-  if (whatsapp) {
+  if (wa && whatsapp) {
     plugins.push(
-      contribution(whatsappQrPagePlugin, {
+      contribution(wa.whatsappQrPagePlugin, {
         adminToken: config.ADMIN_TOKEN,
         texts: app.texts,
         lang: app.defaultLanguage,
@@ -242,10 +248,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await app.close();
     throw err;
   }
+  // What start-up left for now (the audit trail's entries); its failure is the process's (main.ts).
+  app.finishStarting().catch(() => undefined);
   // `npm run chat` talks to this process through DATA_DIR, which the embedded store holds for it alone.
   let consoleServer: ConsoleServer | undefined;
   if (app.store.kind === "embedded") {
-    const rights = telegram ? (chat: string) => checkChatRights(telegram.bot.api, chat) : undefined;
+    const rights = tg && telegram ? (chat: string) => tg.checkChatRights(telegram.bot.api, chat) : undefined;
     const admin = (argv: string[]) => (argv[0] === "plan" ? planCommandInBot(argv.slice(1), app) : runAdmin(argv, adminDeps(app, rights)));
     consoleServer = await serveConsole(join(config.DATA_DIR, CONSOLE_SOCKET), app.conversations, app.logger, admin).catch((err: Error) => {
       app.logger.warn({ reason: err.message }, "console socket not available: `npm run chat` cannot reach this bot");
@@ -304,6 +312,32 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await app.close();
     },
   };
+}
+
+/** The Telegram channel's modules and the secretariat's face in its groups (grammY). */
+async function telegramModules() {
+  const [channel, webhook, face, rights] = await Promise.all([
+    import("./channels/telegram/channel.js"),
+    import("./channels/telegram/webhook.js"),
+    import("./secretariat/index.js"),
+    import("./secretariat/chat-rights.js"),
+  ]);
+  return {
+    TelegramChannel: channel.TelegramChannel,
+    telegramWebhookPlugin: webhook.telegramWebhookPlugin,
+    SecretariatFace: face.SecretariatFace,
+    checkChatRights: rights.checkChatRights,
+  };
+}
+
+/** The WhatsApp Web channel's modules (whatsapp-web.js itself is loaded when the client starts). */
+async function whatsappModules() {
+  const [channel, client, qrPage] = await Promise.all([
+    import("./channels/whatsapp/channel.js"),
+    import("./channels/whatsapp/client.js"),
+    import("./channels/whatsapp/qr-page.js"),
+  ]);
+  return { WhatsAppChannel: channel.WhatsAppChannel, createWhatsAppClient: client.createWhatsAppClient, whatsappQrPagePlugin: qrPage.whatsappQrPagePlugin };
 }
 
 /** The Cloud API channel; the settings it needs were checked at start-up (settings.ts). */

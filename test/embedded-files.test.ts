@@ -13,7 +13,7 @@ import { installAppendHandles, releaseAppendHandles, StoreWriteError } from "../
 import { openCollection } from "../src/store/embedded/collection.js";
 import { type LineAt, linesAt, StoreFileError } from "../src/store/embedded/data-file.js";
 import type { EmbeddedEvents } from "../src/store/embedded/events.js";
-import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { type EmbeddedStore, openEmbeddedStore } from "../src/store/embedded/index.js";
 import type { EmbeddedReports } from "../src/store/embedded/reports.js";
 import type { Store } from "../src/store/ports.js";
 import { createLogger } from "../src/util/logger.js";
@@ -229,6 +229,44 @@ describe("embedded store files", () => {
       recordEvent({ type: "note_added", report: "r2", municipality: "15106" }, "e5", new Date(Date.UTC(2026, 10, 1, 12, 0, 9)), "m1"),
     ]);
     expect((await store.events.list({ report: "r2" }, 10)).map((e) => e.id)).toEqual(["e5", "e4"]);
+  });
+
+  it("opened in the background, the audit trail is read once asked for: a write meanwhile waits and is kept, and closing before it is read keeps every entry", async () => {
+    const dir = await tempDir("ma-files-");
+    const at = (i: number) => new Date(Date.UTC(2026, 10, 1, 12, 0, i));
+    const entries = Array.from({ length: 30 }, (_, i) => recordEvent({ type: "note_added", report: `r${i % 3}`, municipality: "15106" }, `e${i}`, at(i), "m1"));
+    store = await openEmbeddedStore(dir);
+    await store.events.append(entries);
+    await store.close();
+
+    // Closed again before anything asked for the trail: the compaction on closing reads it first
+    // (written from what memory held, it would have been empty).
+    store = await openEmbeddedStore(dir, { background: true });
+    await store.close();
+    store = await openEmbeddedStore(dir, { background: true });
+    expect((store as EmbeddedStore).sizes()["audit entries (positions only)"]).toBe(0);
+    // A write before the trail is read waits for it, and is kept; an id already there stays as it was.
+    const late = recordEvent({ type: "note_added", report: "r0", municipality: "15106" }, "late", at(40), "m1");
+    await store.events.append([late, { ...entries[0], actor: "someone else" }]);
+    expect((await store.events.list({ report: "r0" }, 100)).map((e) => e.id)).toEqual([
+      "late",
+      ...entries
+        .filter((e) => e.report === "r0")
+        .map((e) => e.id)
+        .reverse(),
+    ]);
+    expect((await store.events.list({ report: "r0" }, 100)).at(-1)?.actor).toBe("m1");
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    expect((store as EmbeddedStore).sizes()["audit entries (positions only)"]).toBe(31);
+  });
+
+  it("a damaged audit trail, read once the bot listens, stops `npm start` with one line naming it", async () => {
+    const dir = await tempDir("ma-files-");
+    await writeFile(join(dir, "events.db"), '{"_id":"e1","at":{"$$date":1},"type":"note_added"}\n{"_id":"e2","at":\n');
+    const { code, stderr } = await run("src/main.ts", [], { DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1" });
+    expect(code).toBe(1);
+    expect(oneLine(stderr)).toMatch(new RegExp(`^municipio-abierto: cannot start: ${join(dir, "events.db")}: 1 of 2 lines are not whole documents`));
   });
 
   it("a compaction of the audit trail keeps an entry handed over just before it, and copes with 150,000 entries", async () => {

@@ -4,8 +4,8 @@
  * members, and the newest entries of the audit trail (what happened, when and by whom; never text).
  */
 import type { FastifyInstance } from "fastify";
-import QRCode from "qrcode";
 import { ALL_MUNICIPALITIES, type Member } from "../domain/model/member.js";
+import { qrSvg } from "../util/qr-svg.js";
 import { notFound, pageContext } from "./context.js";
 import type { PanelDeps } from "./deps.js";
 import { sendPage } from "./views.js";
@@ -18,7 +18,7 @@ export function operationsRoutes(app: FastifyInstance, deps: PanelDeps): void {
     if (member.role !== "admin" || !member.municipalities.includes(ALL_MUNICIPALITIES)) return notFound(req, reply, deps);
     const ctx = pageContext(req, reply, deps, "operations");
     const whatsapp = deps.whatsapp?.();
-    const qr = whatsapp?.state === "qr" && whatsapp.qr ? await QRCode.toString(whatsapp.qr, { type: "svg", margin: 2, width: 280 }) : "";
+    const qr = whatsapp?.state === "qr" && whatsapp.qr ? await qrSvg(whatsapp.qr, 280) : "";
     const members = await deps.members.list();
     const names = new Map(members.map((m) => [m.id, m.name]));
     const events = await deps.events.list({}, TRAIL_SHOWN);

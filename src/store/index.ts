@@ -4,7 +4,10 @@ import type { Logger } from "../util/logger.js";
 import { openEmbeddedStore } from "./embedded/index.js";
 import type { Store } from "./ports.js";
 
-export async function openStore(config: Pick<Config, "DATA_DIR" | "MONGODB_URI">, options: { inMemory?: boolean; logger?: Logger } = {}): Promise<Store> {
+export async function openStore(
+  config: Pick<Config, "DATA_DIR" | "MONGODB_URI">,
+  options: { inMemory?: boolean; logger?: Logger; background?: boolean } = {},
+): Promise<Store> {
   if (config.MONGODB_URI) {
     const { logger } = options;
     // Loaded only here: mongoose and its driver (and bson's 17 MB buffer) are not in an embedded deployment's memory.

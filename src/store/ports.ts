@@ -454,6 +454,12 @@ export interface SharedFiles {
 
 export interface Store {
   kind: "embedded" | "mongodb";
+  /**
+   * Finishes what opening in the background left for later (the embedded audit trail): once, later
+   * calls get the same promise; rejects with why it cannot be (the process cannot go on). The
+   * service calls it once it listens; a call that needs what it makes waits for it anyway.
+   */
+  finishLoading?(): Promise<void>;
   citizens: CitizenRepository;
   conversations: ConversationRepository;
   reports: ReportRepository;

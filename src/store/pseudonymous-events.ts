@@ -31,24 +31,40 @@ export function pseudonymous(event: RecordedEvent, pseudonym: CitizenPseudonym):
 }
 
 export class PseudonymousEvents implements EventRepository {
+  /** Entries written before the trail named citizens by pseudonym, being converted (once): every call waits for it. */
+  private converting: Promise<number> | null = null;
+
   constructor(
     private readonly inner: EventRepository,
     private readonly pseudonym: CitizenPseudonym,
   ) {}
 
-  append(events: RecordedEvent[]): Promise<void> {
+  /**
+   * Converts the entries written before the trail named citizens by pseudonym, once (the first call
+   * to the trail does it if start-up has not yet: `App.finishStarting`); how many were.
+   */
+  convert(): Promise<number> {
+    this.converting ??= this.inner.pseudonymizeCitizens(this.pseudonym);
+    return this.converting;
+  }
+
+  async append(events: RecordedEvent[]): Promise<void> {
+    await this.convert();
     return this.inner.append(events.map((e) => pseudonymous(e, this.pseudonym)));
   }
 
-  list(filter: Parameters<EventRepository["list"]>[0], limit: number): Promise<RecordedEvent[]> {
+  async list(filter: Parameters<EventRepository["list"]>[0], limit: number): Promise<RecordedEvent[]> {
+    await this.convert();
     return this.inner.list(filter.citizen === undefined ? filter : { ...filter, citizen: this.pseudonym(filter.citizen) }, limit);
   }
 
-  forgetCitizen(citizen: string): Promise<number> {
+  async forgetCitizen(citizen: string): Promise<number> {
+    await this.convert();
     return this.inner.forgetCitizen(this.pseudonym(citizen));
   }
 
-  pseudonymizeCitizens(pseudonym: CitizenPseudonym = this.pseudonym): Promise<number> {
+  async pseudonymizeCitizens(pseudonym: CitizenPseudonym = this.pseudonym): Promise<number> {
+    await this.convert();
     return this.inner.pseudonymizeCitizens(pseudonym);
   }
 }

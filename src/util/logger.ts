@@ -4,8 +4,8 @@
  * collector); on a terminal, the same records as readable lines (pino-pretty), so a newcomer's
  * `npm start` reads well. LOG_FORMAT=json or pretty overrides the choice.
  */
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -16,6 +16,8 @@ export function logDestination(
 ): pino.DestinationStream | undefined {
   const readable = format === "pretty" || (format !== "json" && out.isTTY === true);
   if (!readable) return undefined;
+  // Loaded only for a terminal: a production process writing JSON never needs it.
+  const pretty = createRequire(import.meta.url)("pino-pretty") as typeof import("pino-pretty");
   return pretty({ destination: out, colorize: out.isTTY === true, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname", sync: true });
 }
 

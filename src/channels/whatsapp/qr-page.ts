@@ -4,12 +4,12 @@
  * rotates the code, and says when the channel is connected.
  */
 import type { FastifyPluginAsync } from "fastify";
-import QRCode from "qrcode";
 import { z } from "zod";
 import { htmlPage } from "../../http/page.js";
 import { useZodSchemas } from "../../http/schemas.js";
 import type { Language } from "../../locale/languages.js";
 import type { Texts } from "../../locale/texts.js";
+import { qrSvg } from "../../util/qr-svg.js";
 import { sameSecret } from "../../util/secrets.js";
 import { escapeHtml } from "../../util/text.js";
 import type { WhatsAppStatus } from "./channel.js";
@@ -36,9 +36,7 @@ export const whatsappQrPagePlugin: FastifyPluginAsync<QrPageOptions> = async (ap
     const t = (key: string) => escapeHtml(texts.t(lang, `whatsapp.admin.${key}`));
     const { state, qr } = status();
     const body =
-      state === "qr" && qr
-        ? `<p>${t("scan")}</p>${await QRCode.toString(qr, { type: "svg", margin: 2, width: 320 })}`
-        : `<p>${t(state === "ready" ? "ready" : state === "off" ? "off" : "starting")}</p>`;
+      state === "qr" && qr ? `<p>${t("scan")}</p>${await qrSvg(qr, 320)}` : `<p>${t(state === "ready" ? "ready" : state === "off" ? "off" : "starting")}</p>`;
     // The server's Content-Security-Policy applies: the QR is inline SVG markup (no script, no style).
     const html = htmlPage({ lang, title: texts.t(lang, "whatsapp.admin.title"), body, refresh: 5 });
     return reply.header("cache-control", "no-store").type("text/html; charset=utf-8").send(html);

@@ -13,7 +13,7 @@
 import type { RecordedEvent } from "../../domain/model/events.js";
 import type { Logger } from "../../util/logger.js";
 import type { EventRepository } from "../ports.js";
-import { parseDocument, StoreFileError } from "./data-file.js";
+import { checkDataFile, parseDocument, StoreFileError } from "./data-file.js";
 import { dateJson } from "./journal.js";
 import { type Placed, PlacedCollection } from "./placed-lines.js";
 
@@ -31,6 +31,8 @@ interface Entry extends Placed {
 }
 
 const KEYS = ["report", "municipality", "citizen", "type"] as const;
+/** Entries filed in their lists between two turns of the event loop (a few milliseconds' work). */
+const LOAD_SLICE = 10_000;
 type Key = (typeof KEYS)[number];
 
 export class EmbeddedEvents extends PlacedCollection implements EventRepository {
@@ -40,24 +42,40 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
   private readonly by: Record<Key, Map<string, Entry[]>> = { report: new Map(), municipality: new Map(), citizen: new Map(), type: new Map() };
   /** Appends under way, by id: the same id appended again meanwhile waits for it instead of writing twice. */
   private readonly writing = new Map<string, Promise<void>>();
+  /** Reading the file (every call waits for it), and where what it repairs is told. */
+  private loading: Promise<void> | null = null;
+  private logger: Logger | undefined;
   /** `dir` null: memory only (benchmarks). */
   constructor(dir: string | null) {
     super(dir, "events");
   }
 
-  static async open(dir: string | null, logger?: Logger): Promise<EmbeddedEvents> {
+  /**
+   * The audit trail read from `dir`. `background`: returned once the file is checked, before it is
+   * read (`finishLoading`, which the service calls once it listens, or the first call that needs
+   * it); otherwise once it is read.
+   */
+  static async open(dir: string | null, logger?: Logger, { background = false } = {}): Promise<EmbeddedEvents> {
     const events = new EmbeddedEvents(dir);
-    await events.load(logger);
+    events.logger = logger;
+    if (events.journal.file !== null) await checkDataFile(events.journal.file, logger);
+    if (!background) await events.finishLoading();
     return events;
+  }
+
+  /** Reads the file, once (later calls wait for the first); rejects with why it cannot be read. */
+  finishLoading(): Promise<void> {
+    this.loading ??= this.load();
+    return this.loading;
   }
 
   get size(): number {
     return this.byId.size;
   }
 
-  private async load(logger?: Logger): Promise<void> {
+  private async load(): Promise<void> {
     await this.readFile(
-      logger,
+      this.logger,
       (doc, pos, len) => {
         const at = (doc.at as { $$date?: unknown } | null)?.$$date;
         if (typeof at !== "number") return false;
@@ -69,14 +87,18 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
         if (this.byId.delete(id)) this.stale++;
       },
     );
-    // The lists are made once every line is read (a changed entry's last line wins), in the file's order.
+    // The lists are made once every line is read (a changed entry's last line wins), in the file's
+    // order; a slice at a time, as the lines are read, for the bot may be answering meanwhile.
+    let made = 0;
     for (const entry of this.byId.values()) {
       add(this.all, entry);
       for (const key of KEYS) this.index(key, entry);
+      if (++made % LOAD_SLICE === 0) await new Promise(setImmediate);
     }
   }
 
   async append(events: RecordedEvent[]): Promise<void> {
+    await this.finishLoading();
     for (const event of events) {
       const id = String(event.id);
       for (let under = this.writing.get(id); under; under = this.writing.get(id)) await under.catch(() => undefined);
@@ -94,6 +116,7 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
   }
 
   async list(filter: Filter, limit: number): Promise<RecordedEvent[]> {
+    await this.finishLoading();
     let from = this.all;
     const wanted: [Key, string][] = [];
     for (const key of KEYS) {
@@ -114,6 +137,7 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
   }
 
   async forgetCitizen(citizen: string): Promise<number> {
+    await this.finishLoading();
     const entries = [...(this.by.citizen.get(String(citizen)) ?? [])];
     for (const [entry, doc] of zip(entries, await this.read(entries))) {
       const data = { ...doc.data };
@@ -124,6 +148,7 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
   }
 
   async pseudonymizeCitizens(pseudonym: (id: string) => string): Promise<number> {
+    await this.finishLoading();
     let changed = 0;
     for (const [citizen, list] of [...this.by.citizen]) {
       if (citizen.startsWith("p:")) continue;
@@ -138,6 +163,15 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
       }
     }
     return changed;
+  }
+
+  /** Once the file is read (the store closing just after start-up waits for it; one that could not be read is left as it is). */
+  override async compact(): Promise<void> {
+    const read = await this.finishLoading().then(
+      () => true,
+      () => false,
+    );
+    if (read) await super.compact();
   }
 
   protected placed(): Iterable<Entry> {

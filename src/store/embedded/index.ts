@@ -59,6 +59,11 @@ export interface EmbeddedOptions {
   inMemory?: boolean;
   /** Where repairs made when opening the files are told. */
   logger?: Logger;
+  /**
+   * Open without reading the audit trail, only checking its file (the service: ready sooner;
+   * `finishLoading` reads it once the bot listens, or the first call that needs it).
+   */
+  background?: boolean;
 }
 
 /** The embedded store, with how much it keeps in memory (the bench prints it). */
@@ -82,7 +87,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     citizens = await new JournalById<Citizen>(dir, "citizens").load(options.logger);
     inbound = await JournalInbound.open(dir, options.logger);
     conversations = await JournalConversations.open(dir, inbound.handled, options.logger);
-    events = await EmbeddedEvents.open(dir, options.logger);
+    events = await EmbeddedEvents.open(dir, options.logger, { background: options.background });
     reports = await EmbeddedReports.open(dir, options.logger);
     // One after the other: a file that stops start-up is named alone, and none is left half open.
     for (const [name, indexes] of Object.entries(COLLECTIONS) as [keyof typeof COLLECTIONS, IndexSpec[]][]) {
@@ -127,6 +132,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     commitmentFollows: new EmbeddedCommitmentFollows(db.commitment_follows),
     announcements: new EmbeddedAnnouncements(db.announcements),
     subscriptions: new EmbeddedSubscriptions(db.subscriptions),
+    finishLoading: () => events.finishLoading(),
     // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
     unavailable: (err) => err instanceof StoreWriteError,
     sizes: () => ({
