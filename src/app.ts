@@ -434,7 +434,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     pseudonym,
     async finishStarting() {
-      await store.finishLoading?.();
+      if (store.finishLoading) {
+        const t0 = performance.now();
+        await store.finishLoading();
+        logger.info({ ms: Math.round(performance.now() - t0) }, "audit trail read");
+      }
       const entries = await events.convert();
       if (entries) logger.info({ entries }, "audit trail: chat ids replaced by pseudonyms");
     },

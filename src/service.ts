@@ -11,7 +11,7 @@ import type { TelegramChannel } from "./channels/telegram/channel.js";
 import { limitedChatPlugin } from "./channels/web/rate-limits.js";
 import type { WhatsAppChannel } from "./channels/whatsapp/channel.js";
 import type { ClientFactory } from "./channels/whatsapp/client.js";
-import { CloudWhatsAppChannel } from "./channels/whatsapp/cloud/channel.js";
+import type { CloudWhatsAppChannel } from "./channels/whatsapp/cloud/channel.js";
 import { NoticeTemplates } from "./channels/whatsapp/cloud/templates.js";
 import { cloudWebhookPlugin, WEBHOOK_PATH } from "./channels/whatsapp/cloud/webhook.js";
 import type { Config } from "./config/settings.js";
@@ -131,7 +131,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     app.dispatcher.setCardPublisher(face.cards);
     app.secretariat.handoffs.setRelay(face.handoffs);
   }
-  const cloud = templates ? cloudChannel(app, config, templates, options) : undefined;
+  const cloud = templates ? await cloudChannel(app, config, templates, options) : undefined;
   const whatsapp =
     wa && !cloud
       ? new wa.WhatsAppChannel({
@@ -341,9 +341,10 @@ async function whatsappModules() {
 }
 
 /** The Cloud API channel; the settings it needs were checked at start-up (settings.ts). */
-function cloudChannel(app: App, config: Config, templates: NoticeTemplates, options: ServiceOptions): CloudWhatsAppChannel {
+async function cloudChannel(app: App, config: Config, templates: NoticeTemplates, options: ServiceOptions): Promise<CloudWhatsAppChannel> {
   const { WHATSAPP_CLOUD_TOKEN: token, WHATSAPP_PHONE_NUMBER_ID: phoneNumberId } = config;
   if (!token || !phoneNumberId) throw new Error("WHATSAPP_MODE=cloud needs WHATSAPP_CLOUD_TOKEN and WHATSAPP_PHONE_NUMBER_ID");
+  const { CloudWhatsAppChannel } = await import("./channels/whatsapp/cloud/channel.js");
   return new CloudWhatsAppChannel({
     config: { ...config, WHATSAPP_CLOUD_TOKEN: token, WHATSAPP_PHONE_NUMBER_ID: phoneNumberId },
     conversations: app.conversations,

@@ -10,7 +10,7 @@
  * indentation") where js-yaml's often say "bad indentation".
  */
 import { CORE_SCHEMA, load, YAMLException } from "js-yaml";
-import { parse as parseWithYaml } from "yaml";
+import { yamlLibrary } from "./yaml-lib.js";
 
 /**
  * Values a file may hold once its aliases (`*name`) are expanded. The largest file the project ships
@@ -39,7 +39,7 @@ export function parseYaml(text: string): unknown {
 function whyUnreadable(text: string, err: YAMLException): string {
   try {
     // Warnings (a tag it does not know) are js-yaml's error, said below.
-    parseWithYaml(text, { logLevel: "error" });
+    yamlLibrary().parse(text, { logLevel: "error" });
   } catch (other) {
     const message = (other as Error).message
       .split("\n")[0]

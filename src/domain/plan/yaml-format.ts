@@ -1,9 +1,10 @@
 /** The plan file as YAML: read with the line of every value (for errors), written back in the same shape. */
-import { isNode, LineCounter, parseDocument, stringify } from "yaml";
+import { yamlLibrary } from "../../util/yaml-lib.js";
 import { type Locator, PlanFileError, pathText } from "./file-schema.js";
 
 /** The document's content and where each path is; a file YAML cannot read is refused with its line. */
 export function readYaml(name: string, text: string): { raw: unknown; where: Locator; problems?: string[] } {
+  const { isNode, LineCounter, parseDocument } = yamlLibrary();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
@@ -22,5 +23,5 @@ export function readYaml(name: string, text: string): { raw: unknown; where: Loc
 
 /** YAML in the file's own shape and order: long texts as blocks, lists of small records one per line each. */
 export function writeYaml(file: Record<string, unknown>, header: string): string {
-  return `${header}${stringify(file, { lineWidth: 0, defaultStringType: "PLAIN", defaultKeyType: "PLAIN" })}`;
+  return `${header}${yamlLibrary().stringify(file, { lineWidth: 0, defaultStringType: "PLAIN", defaultKeyType: "PLAIN" })}`;
 }

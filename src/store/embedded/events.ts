@@ -165,9 +165,10 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
     return changed;
   }
 
-  /** Once the file is read (the store closing just after start-up waits for it; one that could not be read is left as it is). */
+  /** Only once the file is read: never read (the store closing right after start-up), nothing changed; one that could not be read is left as it is. */
   override async compact(): Promise<void> {
-    const read = await this.finishLoading().then(
+    if (this.loading === null) return;
+    const read = await this.loading.then(
       () => true,
       () => false,
     );
