@@ -57,6 +57,10 @@ describe("failed requests", () => {
     expect(en.statusCode).toBe(404);
     expect(en.json().error).toBe("There is no such page.");
     expect(es.body + en.body).not.toMatch(/Route|not found|no-existe|<b>/);
+    // Without a web chat, a browser's page has no link to one.
+    const page = await server.inject({ method: "GET", url: "/no-existe", headers: { accept: "text/html" } });
+    expect(page.body).toContain("<p>No existe esa página.</p>");
+    expect(page.body).not.toContain("<a href");
 
     const withChat = await httpServer(bot, [], undefined, { webChat: true });
     try {
@@ -66,6 +70,17 @@ describe("failed requests", () => {
       expect((await withChat.inject({ method: "GET", url: "/x", headers: { "accept-language": "en" } })).json().error).toBe(
         "There is no such page. The chat is at this site's main address.",
       );
+      // A browser following a wrong link gets a page in its language, with the way to the chat.
+      const html = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+      const page = await withChat.inject({ method: "GET", url: "/reporte?x=<b>1</b>", headers: { accept: html, "accept-language": "es-MX,es" } });
+      expect(page.statusCode).toBe(404);
+      expect(page.headers["content-type"]).toMatch(/^text\/html/);
+      expect(page.body).toMatch(/<html lang="es-MX">/);
+      expect(page.body).toContain("<h1>No existe esa página.</h1>");
+      expect(page.body).toContain('<a href="/">Ir al chat</a>');
+      expect(page.body).not.toMatch(/<b>1|reporte|Route|\{"error"/);
+      const english = await withChat.inject({ method: "GET", url: "/x", headers: { accept: html, "accept-language": "en" } });
+      expect(english.body).toContain('<a href="/">Go to the chat</a>');
     } finally {
       await withChat.close();
     }

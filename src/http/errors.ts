@@ -11,6 +11,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { type Language, languageOfRequest } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
 import type { Logger } from "../util/logger.js";
+import { escapeHtml } from "../util/text.js";
+import { htmlPage } from "./page.js";
 
 export interface ErrorReplyOptions {
   texts: Texts;
@@ -53,9 +55,21 @@ export function errorReplies({ texts, defaultLanguage, logger }: ErrorReplyOptio
 
 /**
  * An address no route serves: 404, in the visitor's language (the panel answers its own with a page),
- * pointing to the web chat when the site has one.
+ * pointing to the web chat when the site has one. A browser asking for a page gets a page (with a
+ * link to the chat), anything else `{"error": …}`.
  */
 export function notFoundReplies({ texts, defaultLanguage }: Omit<ErrorReplyOptions, "logger">, webChat: boolean) {
   const key = webChat ? "errors.not_found" : "errors.no_such_page";
-  return (req: FastifyRequest, reply: FastifyReply) => reply.code(404).send({ error: texts.t(requestLanguage(req, defaultLanguage), key) });
+  return (req: FastifyRequest, reply: FastifyReply) => {
+    const lang = requestLanguage(req, defaultLanguage);
+    if ((req.method === "GET" || req.method === "HEAD") && /\btext\/html\b/.test(req.headers.accept ?? "")) {
+      const link = webChat ? `<p><a href="/">${escapeHtml(texts.t(lang, "errors.to_chat"))}</a></p>` : "";
+      const body = `<p>${escapeHtml(texts.t(lang, key))}</p>\n${link}`;
+      return reply
+        .code(404)
+        .type("text/html; charset=utf-8")
+        .send(htmlPage({ lang, title: texts.t(lang, "errors.no_such_page"), body }));
+    }
+    return reply.code(404).send({ error: texts.t(lang, key) });
+  };
 }

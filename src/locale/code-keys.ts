@@ -68,6 +68,7 @@ export const CODE_KEYS: readonly string[] = [
   "errors.bad_request",
   "errors.not_found",
   "errors.no_such_page",
+  "errors.to_chat",
   "errors.too_large",
   "errors.server",
   "errors.rate_limited",
