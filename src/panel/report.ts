@@ -52,42 +52,62 @@ async function visibleReport(req: FastifyRequest, deps: PanelDeps, digits: numbe
   return report && actsOn(req.member as Member, report.municipality) ? report : undefined;
 }
 
-function after(reply: FastifyReply, report: Report, result: TriageResult, ok: string): FastifyReply {
-  const outcome = result.ok ? `ok=${ok}` : `problem=${result.problem}`;
-  return reply.redirect(`/panel/reports/${encodeURIComponent(report.folio)}?${outcome}`, 303);
+/** What a member typed in one of the page's forms, shown again when it was refused. */
+interface Typed {
+  form: "status" | "answer" | "note" | "publish";
+  text: string;
+  to?: string;
+  area?: string;
+  duplicateOf?: string;
 }
 
-export function reportRoutes(app: FastifyInstance, deps: PanelDeps): void {
-  const digits = deps.folioDigits;
+/**
+ * After an action: done, back to the page (303) saying so; refused, the page again at once (422) saying
+ * why, with what the member typed still in its form, to correct rather than write again.
+ */
+async function after(req: FastifyRequest, reply: FastifyReply, deps: PanelDeps, report: Report, result: TriageResult, ok: string, typed: Typed) {
+  if (result.ok) return reply.redirect(`/panel/reports/${encodeURIComponent(report.folio)}?ok=${ok}`, 303);
+  const current = (await deps.reports.byId(report.id)) ?? report;
+  return showReport(req, reply, deps, current, { problem: result.problem, typed }, 422);
+}
 
-  app.get("/reports/:folio", { schema: { params: folioParams, querystring: outcomeQuery } }, async (req, reply) => {
-    const report = await visibleReport(req, deps, digits);
-    if (!report) return notFound(req, reply, deps);
-    const ctx = pageContext(req, reply, deps, "inbox");
-    const lifecycle = deps.lifecycle;
-    const now = deps.clock.now();
-    const open = lifecycle.all.filter((s) => lifecycle.isOpen(s));
-    const nearby = (
-      await deps.reports.nearby({
-        category: report.category,
-        statuses: open,
-        since: new Date(report.createdAt.getTime() - NEARBY_DAYS * 86400_000),
-        where: report.location ? { point: report.location, meters: NEARBY_METERS } : { municipality: report.municipality },
-        limit: NEARBY_SHOWN + 1,
-      })
-    )
-      .filter((r) => r.id !== report.id && actsOn(req.member as Member, r.municipality))
-      .slice(0, NEARBY_SHOWN);
-    const memberIds = [...new Set([...report.history.map((h) => h.by), ...report.notes.map((n) => n.by)])];
-    const names = new Map<string, string>();
-    for (const id of memberIds) {
-      if (id === "system" || id === "citizen") continue;
-      const m = await deps.members.get(id);
-      if (m) names.set(id, m.name);
-    }
-    const municipality = deps.municipalities.get(report.municipality);
-    const query = req.query as z.infer<typeof outcomeQuery>;
-    return sendPage(reply, "report", ctx, {
+/** The report's page: its record, map, history, nearby reports and the forms to act on it. */
+async function showReport(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: PanelDeps,
+  report: Report,
+  view: { outcome?: string; problem?: string; typed?: Typed },
+  status = 200,
+) {
+  const ctx = pageContext(req, reply, deps, "inbox");
+  const lifecycle = deps.lifecycle;
+  const now = deps.clock.now();
+  const open = lifecycle.all.filter((s) => lifecycle.isOpen(s));
+  const nearby = (
+    await deps.reports.nearby({
+      category: report.category,
+      statuses: open,
+      since: new Date(report.createdAt.getTime() - NEARBY_DAYS * 86400_000),
+      where: report.location ? { point: report.location, meters: NEARBY_METERS } : { municipality: report.municipality },
+      limit: NEARBY_SHOWN + 1,
+    })
+  )
+    .filter((r) => r.id !== report.id && actsOn(req.member as Member, r.municipality))
+    .slice(0, NEARBY_SHOWN);
+  const memberIds = [...new Set([...report.history.map((h) => h.by), ...report.notes.map((n) => n.by)])];
+  const names = new Map<string, string>();
+  for (const id of memberIds) {
+    if (id === "system" || id === "citizen") continue;
+    const m = await deps.members.get(id);
+    if (m) names.set(id, m.name);
+  }
+  const municipality = deps.municipalities.get(report.municipality);
+  return sendPage(
+    reply,
+    "report",
+    ctx,
+    {
       report,
       municipalityName: municipality?.name ?? report.municipality,
       map: outlineMap(
@@ -111,11 +131,25 @@ export function reportRoutes(app: FastifyInstance, deps: PanelDeps): void {
       commitments: await deps.commitmentRecords.withReport(report.id),
       nearby,
       overdue: isOverdue(report, lifecycle, now),
-      outcome: query.ok,
-      problem: query.problem && /^[a-z_]+$/.test(query.problem) ? query.problem : undefined,
+      outcome: view.outcome,
+      problem: view.problem,
+      typed: view.typed,
       maxText: STAFF_TEXT_MAX,
       suggestion: publicSuggestion(report) ?? "",
-    });
+    },
+    status,
+  );
+}
+
+export function reportRoutes(app: FastifyInstance, deps: PanelDeps): void {
+  const digits = deps.folioDigits;
+
+  app.get("/reports/:folio", { schema: { params: folioParams, querystring: outcomeQuery } }, async (req, reply) => {
+    const report = await visibleReport(req, deps, digits);
+    if (!report) return notFound(req, reply, deps);
+    const query = req.query as z.infer<typeof outcomeQuery>;
+    const problem = query.problem && /^[a-z_]+$/.test(query.problem) ? query.problem : undefined;
+    return showReport(req, reply, deps, report, { outcome: query.ok, problem });
   });
 
   app.get("/reports/:folio/photos/:n", { schema: { params: folioParams.extend({ n: z.coerce.number().int().min(0).max(20) }) } }, async (req, reply) => {
@@ -136,21 +170,29 @@ export function reportRoutes(app: FastifyInstance, deps: PanelDeps): void {
       area: body.area || undefined,
       duplicateOf: body.duplicateOf || undefined,
     });
-    return after(reply, report, result, "moved");
+    return after(req, reply, deps, report, result, "moved", {
+      form: "status",
+      text: body.note ?? "",
+      to: body.to,
+      area: body.area,
+      duplicateOf: body.duplicateOf,
+    });
   });
 
   app.post("/reports/:folio/answer", { schema: { params: folioParams, body: textBody }, preValidation: app.csrfProtection }, async (req, reply) => {
     const report = await visibleReport(req, deps, digits);
     if (!report) return notFound(req, reply, deps);
     const body = req.body as z.infer<typeof textBody>;
-    return after(reply, report, await deps.triage.answer(report.id, body.version, req.member as Member, body.text), "answered");
+    const result = await deps.triage.answer(report.id, body.version, req.member as Member, body.text);
+    return after(req, reply, deps, report, result, "answered", { form: "answer", text: body.text });
   });
 
   app.post("/reports/:folio/note", { schema: { params: folioParams, body: textBody }, preValidation: app.csrfProtection }, async (req, reply) => {
     const report = await visibleReport(req, deps, digits);
     if (!report) return notFound(req, reply, deps);
     const body = req.body as z.infer<typeof textBody>;
-    return after(reply, report, await deps.triage.addNote(report.id, body.version, req.member as Member, body.text), "noted");
+    const result = await deps.triage.addNote(report.id, body.version, req.member as Member, body.text);
+    return after(req, reply, deps, report, result, "noted", { form: "note", text: body.text });
   });
 
   // The text open data shows (domain/open-data.ts): refused while it holds personal data; published photos stay.
@@ -159,6 +201,7 @@ export function reportRoutes(app: FastifyInstance, deps: PanelDeps): void {
     if (!report) return notFound(req, reply, deps);
     const body = req.body as z.infer<typeof textBody>;
     const photos = report.publication?.photos ?? [];
-    return after(reply, report, await deps.triage.publish(report.id, body.version, req.member as Member, { description: body.text, photos }), "published");
+    const result = await deps.triage.publish(report.id, body.version, req.member as Member, { description: body.text, photos });
+    return after(req, reply, deps, report, result, "published", { form: "publish", text: body.text });
   });
 }
