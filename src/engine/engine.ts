@@ -337,7 +337,7 @@ export class Engine {
       case "cancel":
         return this.leave(state, { kind: "leave", cancelled: true });
       case "language":
-        // A draft waits, kept, while the language changes; the menu offers it back.
+        // A draft waits, kept, while the language changes; the language flow goes back to it.
         return this.start("language", state.lang, [], park(this.flows, state));
       case "help":
         return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
