@@ -2,7 +2,8 @@
  * The panel's authorization matrix: every route of the panel (read from the server's own route table,
  * so a new route without its row here fails) × every visitor — no session, a member of the report's
  * municipality (Metepec), a member of another (Toluca), an admin of all — → the status expected: 200,
- * 303 to the login, 401, 404 (what is not theirs does not exist), or 303 after an action. Cells of the
+ * 303 to the login, 401, 404 (what is not theirs does not exist), or 303 after an action (422 when the
+ * action itself is refused, such as a move the lifecycle does not allow). Cells of the
  * visitors who may not act run first, and the store is checked unchanged after them.
  */
 import { readFile } from "node:fs/promises";
@@ -69,10 +70,12 @@ const MATRIX: Record<string, Row> = {
   "POST /panel/bulk": { path: () => "/panel/bulk", form: () => ({ move: "en_revision", report: `${FOLIO_ID}:${version}` }), expect: action(303) },
   "GET /panel/reports/:folio": { path: () => `/panel/reports/${FOLIO}`, expect: page(200, 404) },
   "GET /panel/reports/:folio/photos/:n": { path: () => `/panel/reports/${FOLIO}/photos/0`, expect: page(200, 404) },
+  // The bulk move above already put the report «En revisión»: those who may act are let through and the
+  // lifecycle refuses the same move again (the page again, 422); the others never reach it.
   "POST /panel/reports/:folio/status": {
     path: () => `/panel/reports/${FOLIO}/status`,
     form: () => ({ version: String(version), to: "en_revision" }),
-    expect: action(),
+    expect: { anonymous: 401, member: 422, foreign: 404, admin: 422 },
   },
   "POST /panel/reports/:folio/answer": {
     path: () => `/panel/reports/${FOLIO}/answer`,
