@@ -167,6 +167,12 @@ export interface AppOptions {
   store?: Store;
   /** First pause before messages kept during a store outage are tried again. */
   retryMs?: number;
+  /**
+   * The running bot (service.ts): the embedded store opens without reading the audit trail, which
+   * `finishStarting` reads once the bot listens. Commands (admin, chat) read it before they start, so
+   * a damaged trail stops them before they write anything.
+   */
+  auditTrailAfterStart?: boolean;
 }
 
 /**
@@ -207,8 +213,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   logger.debug({ ms: Math.round(trainingMs) }, "language understanding ready");
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);
-  // The audit trail is read in the background (the embedded store): start-up does not wait for it.
-  const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger, background: true }));
+  // The running bot's start-up does not wait for the audit trail (the embedded store): see `auditTrailAfterStart`.
+  const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger, background: options.auditTrailAfterStart }));
   const dataSecret = await loadDataSecret(config, store, { inMemory: options.inMemoryStore });
   // The audit trail names citizens by pseudonym; entries written before it did are converted once
   // it is read (`finishStarting`, or the first call to it: every call waits for that).
@@ -399,6 +405,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Memory a burst took is given back once the process is quieter, on Node 24 too (see the module).
   const stopMemoryReducerTimer = keepMemoryReducerWorking();
   const retention = new RetentionJob(dataRights, config.RETENTION_DAYS, logger);
+  let finishing: Promise<void> | undefined;
   return {
     config,
     deployment,
@@ -433,14 +440,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     clock,
     pseudonym,
-    async finishStarting() {
-      if (store.finishLoading) {
-        const t0 = performance.now();
-        await store.finishLoading();
-        logger.info({ ms: Math.round(performance.now() - t0) }, "audit trail read");
-      }
-      const entries = await events.convert();
-      if (entries) logger.info({ entries }, "audit trail: chat ids replaced by pseudonyms");
+    finishStarting() {
+      finishing ??= (async () => {
+        if (store.finishLoading) {
+          const t0 = performance.now();
+          await store.finishLoading();
+          logger.info({ ms: Math.round(performance.now() - t0) }, "audit trail read");
+        }
+        const entries = await events.convert();
+        if (entries) logger.info({ entries }, "audit trail: chat ids replaced by pseudonyms");
+      })();
+      return finishing;
     },
     async close() {
       stopMemoryReducerTimer();

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const service = await startService(config, { logger });
 
   let stopping = false;
+  /** Start-up could not finish (the audit trail): whatever stops the process, it ends with 1. */
+  let failed = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
       process.stderr.write(`municipio-abierto: stopped with an error: ${(err as Error).message}\n`);
       process.exit(1);
     }
-    process.exit(0);
+    process.exit(failed ? 1 : 0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -34,6 +36,9 @@ async function main(): Promise<void> {
   // on, and says why as a start-up that fails would.
   service.app.finishStarting().catch(async (err: Error) => {
     process.stderr.write(`municipio-abierto: cannot start: ${redactSecrets(err.message, secretValues())}\n`);
+    failed = true;
+    // A signal already stopping the bot ends it (with 1 now); otherwise it is stopped here.
+    if (stopping) return;
     stopping = true;
     await service.stop().catch(() => undefined);
     process.exit(1);

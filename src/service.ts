@@ -103,9 +103,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Awaited below, after the app: a failure is told there, never as an unhandled rejection meanwhile.
   withTelegram?.catch(() => undefined);
   withWhatsApp?.catch(() => undefined);
-  const app = await createApp(config, options);
-  const tg = await withTelegram;
-  const wa = await withWhatsApp;
+  const app = await createApp(config, { ...options, auditTrailAfterStart: true });
+  let tg: Awaited<typeof withTelegram>;
+  let wa: Awaited<typeof withWhatsApp>;
+  try {
+    tg = await withTelegram;
+    wa = await withWhatsApp;
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   // The secretariat works in Telegram groups: its face runs inside the Telegram channel.
   const face = tg ? new tg.SecretariatFace(secretariatDeps(app)) : undefined;
   const telegram =

@@ -239,10 +239,11 @@ describe("embedded store files", () => {
     await store.events.append(entries);
     await store.close();
 
-    // Closed again before anything asked for the trail: the compaction on closing reads it first
-    // (written from what memory held, it would have been empty).
+    // Closed before anything asked for the trail: the file is left as it was (nothing read, nothing changed).
+    const before = await readFile(join(dir, "events.db"), "utf8");
     store = await openEmbeddedStore(dir, { background: true });
     await store.close();
+    expect(await readFile(join(dir, "events.db"), "utf8")).toBe(before);
     store = await openEmbeddedStore(dir, { background: true });
     expect((store as EmbeddedStore).sizes()["audit entries (positions only)"]).toBe(0);
     // A write before the trail is read waits for it, and is kept; an id already there stays as it was.
@@ -261,9 +262,29 @@ describe("embedded store files", () => {
     expect((store as EmbeddedStore).sizes()["audit entries (positions only)"]).toBe(31);
   });
 
-  it("a damaged audit trail, read once the bot listens, stops `npm start` with one line naming it", async () => {
+  it("an audit trail found damaged after opening counts as the store away: what needed it waits instead of being lost", async () => {
     const dir = await tempDir("ma-files-");
     await writeFile(join(dir, "events.db"), '{"_id":"e1","at":{"$$date":1},"type":"note_added"}\n{"_id":"e2","at":\n');
+    store = await openEmbeddedStore(dir, { background: true });
+    const late = recordEvent({ type: "note_added", report: "r0", municipality: "15106" }, "late", new Date(), "m1");
+    const err = await store.events.append([late]).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/events\.db: 1 of 2 lines are not whole documents/);
+    // As a write that failed: a Telegram or WhatsApp message waits and is handled again (conversations.ts).
+    expect(store.unavailable(err)).toBe(true);
+    await store.close();
+    // Opened in full, the same file stops the store before anything else is done (commands: admin, chat).
+    await expect(openEmbeddedStore(dir)).rejects.toThrow(/events\.db: 1 of 2 lines are not whole documents/);
+  });
+
+  it("a damaged audit trail, read once the bot listens, stops `npm start` with one line naming it; an admin command stops before writing anything", async () => {
+    const dir = await tempDir("ma-files-");
+    await writeFile(join(dir, "events.db"), '{"_id":"e1","at":{"$$date":1},"type":"note_added"}\n{"_id":"e2","at":\n');
+    const admin = await run("src/admin/cli.ts", ["member", "add", "--municipality", "15054", "--role", "osc", "--telegram-id", "2001", "--name", "Ana"], {
+      DATA_DIR: dir,
+    });
+    expect(admin.code).toBe(1);
+    expect(admin.stderr).toMatch(/events\.db: 1 of 2 lines are not whole documents/);
+    expect(await readFile(join(dir, "members.db"), "utf8").catch(() => "")).toBe("");
     const { code, stderr } = await run("src/main.ts", [], { DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1" });
     expect(code).toBe(1);
     expect(oneLine(stderr)).toMatch(new RegExp(`^municipio-abierto: cannot start: ${join(dir, "events.db")}: 1 of 2 lines are not whole documents`));

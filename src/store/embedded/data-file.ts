@@ -17,6 +17,18 @@ export class StoreFileError extends Error {
   }
 }
 
+/**
+ * A file the store reads after it opened (the audit trail, once the bot listens) cannot be read: what
+ * needs it is not done, as when a write fails (the message waits and is tried again), and the process
+ * stops saying why (main.ts).
+ */
+export class StoreUnreadError extends StoreFileError {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreUnreadError";
+  }
+}
+
 /** What went wrong with a file, in words (never the raw errno line). */
 export function fileProblem(err: unknown): string {
   switch ((err as NodeJS.ErrnoException)?.code) {

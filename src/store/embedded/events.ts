@@ -13,7 +13,7 @@
 import type { RecordedEvent } from "../../domain/model/events.js";
 import type { Logger } from "../../util/logger.js";
 import type { EventRepository } from "../ports.js";
-import { checkDataFile, parseDocument, StoreFileError } from "./data-file.js";
+import { checkDataFile, fileProblem, parseDocument, StoreFileError, StoreUnreadError } from "./data-file.js";
 import { dateJson } from "./journal.js";
 import { type Placed, PlacedCollection } from "./placed-lines.js";
 
@@ -63,9 +63,16 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
     return events;
   }
 
-  /** Reads the file, once (later calls wait for the first); rejects with why it cannot be read. */
+  /**
+   * Reads the file, once (later calls wait for the first); rejects with why it cannot be read, a
+   * `StoreUnreadError`: the store counts it as away (`unavailable`), so a message whose turn needs the
+   * trail is kept for later rather than lost.
+   */
   finishLoading(): Promise<void> {
-    this.loading ??= this.load();
+    this.loading ??= this.load().catch((err: unknown) => {
+      const file = this.journal.file ?? "events";
+      throw new StoreUnreadError(err instanceof StoreFileError ? err.message : `${file} ${fileProblem(err)}`);
+    });
     return this.loading;
   }
 

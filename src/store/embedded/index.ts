@@ -14,6 +14,7 @@ import { JournalById } from "./by-id.js";
 import { AUTOCOMPACT_MS, type Collection, type IndexSpec, openCollection } from "./collection.js";
 import { JournalConversations } from "./conversations.js";
 import { EmbeddedCounters } from "./counters.js";
+import { StoreUnreadError } from "./data-file.js";
 import { EmbeddedEvents } from "./events.js";
 import { EmbeddedFollows } from "./follows.js";
 import { JournalInbound } from "./inbound.js";
@@ -133,8 +134,9 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     announcements: new EmbeddedAnnouncements(db.announcements),
     subscriptions: new EmbeddedSubscriptions(db.subscriptions),
     finishLoading: () => events.finishLoading(),
-    // A write that failed (a full disk) left nothing behind: the message waits and is tried again.
-    unavailable: (err) => err instanceof StoreWriteError,
+    // A write that failed (a full disk) left nothing behind, and an audit trail that could not be read
+    // (the process stops) recorded nothing: the message waits and is tried again.
+    unavailable: (err) => err instanceof StoreWriteError || err instanceof StoreUnreadError,
     sizes: () => ({
       conversations: conversations.size,
       citizens: citizens.size,
