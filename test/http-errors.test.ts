@@ -57,9 +57,14 @@ describe("failed requests", () => {
     expect(en.statusCode).toBe(404);
     expect(en.json().error).toBe("There is no such page.");
     expect(es.body + en.body).not.toMatch(/Route|not found|no-existe|<b>/);
+    // An address the router cannot read is a bad request in the visitor's language, not Fastify's English.
+    const bad = await server.inject({ method: "GET", url: "/%", headers: { "accept-language": "es-MX" } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({ error: "No entendí ese mensaje. Vuelve a intentarlo." });
     // Without a web chat, a browser's page has no link to one.
     const page = await server.inject({ method: "GET", url: "/no-existe", headers: { accept: "text/html" } });
-    expect(page.body).toContain("<p>No existe esa página.</p>");
+    expect(page.body).toContain("<h1>No existe esa página.</h1>");
+    expect(page.body.match(/No existe esa página/g)).toHaveLength(2);
     expect(page.body).not.toContain("<a href");
 
     const withChat = await httpServer(bot, [], undefined, { webChat: true });

@@ -527,7 +527,9 @@ describe("hablar: a conversation with a person", () => {
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
     const ana = fake.user(5001, { first_name: "Ana María" });
     await ana.say("quiero hablar con una persona");
-    await ana.expect("¿Aceptas el aviso de privacidad");
+    // Asked for a person, not for a report: the consent says what it is for.
+    await ana.expect("¿Aceptas el aviso de privacidad para que el Secretariado Técnico lea tus mensajes y te conteste por este chat?");
+    expect(ana.messages.map((m) => m.text).join("\n")).not.toContain("continuar con tu reporte");
     await ana.press("Sí");
     await ana.expect("¿Con el Secretariado Técnico de qué municipio quieres hablar?");
     await ana.say("metepek");

@@ -63,8 +63,8 @@ export function notFoundReplies({ texts, defaultLanguage }: Omit<ErrorReplyOptio
   return (req: FastifyRequest, reply: FastifyReply) => {
     const lang = requestLanguage(req, defaultLanguage);
     if ((req.method === "GET" || req.method === "HEAD") && /\btext\/html\b/.test(req.headers.accept ?? "")) {
-      const link = webChat ? `<p><a href="/">${escapeHtml(texts.t(lang, "errors.to_chat"))}</a></p>` : "";
-      const body = `<p>${escapeHtml(texts.t(lang, key))}</p>\n${link}`;
+      // The heading says it; the page adds only the way to the chat.
+      const body = webChat ? `<p><a href="/">${escapeHtml(texts.t(lang, "errors.to_chat"))}</a></p>` : "";
       return reply
         .code(404)
         .type("text/html; charset=utf-8")

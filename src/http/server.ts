@@ -84,17 +84,20 @@ function hops(n: number): (address: string, hop: number) => boolean {
 }
 
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const logger = options.logger.child({ component: "http" });
+  const errors = errorReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage, logger });
   const server = Fastify({
+    // An address the router cannot even read ("/%"): answered like any bad request, in the visitor's language.
+    frameworkErrors: (err, req, reply) => errors(err, req, reply),
     // Behind a reverse proxy, the citizen's address (for rate limits) is in X-Forwarded-For.
     trustProxy: typeof options.trustProxy === "number" ? hops(options.trustProxy) : (options.trustProxy ?? false),
     loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
     // Request lines carry addresses of citizens: not logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const logger = options.logger.child({ component: "http" });
   cutConnectionsAfter(server, CLOSE_GRACE_MS);
   useZodSchemas(server);
-  server.setErrorHandler(errorReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage, logger }));
+  server.setErrorHandler(errors);
   server.setNotFoundHandler(notFoundReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage }, options.webChat ?? false));
   // On every route, errors and 404s included: CSP, X-Content-Type-Options: nosniff,
   // X-Frame-Options: DENY, Referrer-Policy: no-referrer, HSTS (honoured over HTTPS only) and the rest.
