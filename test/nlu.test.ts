@@ -77,6 +77,22 @@ describe("language understanding", () => {
     expect(await municipality("a pothole on avenue Morelos", "en")).toBeUndefined();
   });
 
+  it("any name a street bears after a street word is the street's, and the text reads as an address", async () => {
+    const read = (text: string) => understander.understand(text, "es-MX");
+    expect((await read("qué es la innovación tecnológica")).entities.topic?.value).toBe("innovacion");
+    for (const text of [
+      "av. tecnologico esquina con pino suarez, col. la asuncion",
+      "Calle Transparencia 4, colonia Centro",
+      "avenida Participación Ciudadana 12",
+    ]) {
+      const understood = await read(text);
+      expect(understood.entities.topic, text).toBeUndefined();
+      expect(understood.address, text).toBe(true);
+    }
+    expect((await read("qué es la transparencia")).address).toBeUndefined();
+    expect((await read("hay basura en la calle")).address).toBeUndefined();
+  });
+
   it("a message of emoji means the intent they stand for, and nothing else means nothing", async () => {
     expect((await understander.understand("👍", "es-MX")).intents).toEqual([{ name: "yes", score: 1 }]);
     expect((await understander.understand("🆘", "en")).intents).toEqual([{ name: "emergency", score: 1 }]);

@@ -101,6 +101,14 @@ function takesText(spec: AnswerSpec): boolean {
   return spec.type === "text" || ((spec.type === "location" || spec.type === "choice") && spec.allow_text);
 }
 
+/**
+ * An address typed where a location is asked ("av. Tecnológico esquina con Pino Suárez"): it names a
+ * street, so it is the answer, whatever else its words might ask for (the learn section's «tecnología»).
+ */
+function addressTyped(spec: AnswerSpec, input: EngineInput): boolean {
+  return spec.type === "location" && spec.allow_text === true && understoodOf(input)?.address === true;
+}
+
 /** A language the text names ("inglés", "english"), when it asks for a language. */
 function languageAsked(input: EngineInput): Language | undefined {
   const u = understoodOf(input);
@@ -243,7 +251,8 @@ export class Engine {
       return this.accept(state, step, understood, input, notice);
     }
     // Nor does a text that names a language open the choice of language.
-    const byIntent = aboutLanguage || topIntent(understoodOf(input)) !== "language" ? this.onIntent(state, input, typed.ok) : undefined;
+    const byIntent =
+      (aboutLanguage || topIntent(understoodOf(input)) !== "language") && !addressTyped(step.answer, input) ? this.onIntent(state, input, typed.ok) : undefined;
     if (byIntent) return { ...byIntent, replies: [...notice, ...byIntent.replies] };
     if (typed.ok) return this.accept(state, step, typed, input, notice);
     if (notice.length) return { state, replies: [...notice, prompt(step, state)] };

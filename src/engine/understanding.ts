@@ -18,6 +18,8 @@ export interface Understood {
   intents: { name: string; score: number }[];
   /** What the text names, by entity: category, municipality, folio, region, topic, language. */
   entities: Record<string, Mention>;
+  /** The text names a street, a neighbourhood or a corner ("av. Tecnológico esquina con Pino Suárez"): it reads as an address. */
+  address?: boolean;
 }
 
 /** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */

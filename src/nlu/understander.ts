@@ -16,6 +16,9 @@ import type { ModelCache } from "./model-cache.js";
 import { textForgetter } from "./nlpjs-memory.js";
 
 /** Only the start of a long message is read: intents are said early, and the cost stays bounded. */
+/** Entities whose names streets also bear ("avenida Morelos", "av. Tecnológico"): after a street word, the street's. */
+const NAMED_STREETS = new Set(["municipality", "topic", "region", "language"]);
+
 export const MAX_UNDERSTOOD = 300;
 /** The corpus's intent for what the bot does not do: learnt so that it is not mistaken for another, never reported. */
 const NONE = "none";
@@ -253,7 +256,15 @@ export class Understander {
         if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
       }
     }
-    return { intents, entities };
+    return this.namesAStreet(utterance) ? { intents, entities, address: true } : { intents, entities };
+  }
+
+  /** Whether a street word ("calle", "av.", "colonia", "esquina con") is followed by a name in the text. */
+  private namesAStreet(utterance: string): boolean {
+    const words = normalize(utterance).split(" ");
+    return words.some(
+      (word, i) => i < words.length - 1 && (this.streetWords.has(word) || (i < words.length - 2 && this.streetWords.has(`${word} ${words[i + 1]}`))),
+    );
   }
 
   private fromEmoji(emoji: string[]): Understood {
@@ -310,7 +321,8 @@ export class Understander {
       const start = m.index ?? 0;
       edges.push({ entity: "folio", type: "regex", utteranceText: m[0], accuracy: 1, start, end: start + m[0].length - 1, len: m[0].length });
     }
-    return this.choose(edges.filter((e) => e.entity !== "municipality" || !this.afterStreetWord(utterance, e.start)));
+    // A name right after a street word is the street's: "avenida Morelos", "av. Tecnológico", "calle Transparencia".
+    return this.choose(edges.filter((e) => !NAMED_STREETS.has(e.entity) || !this.afterStreetWord(utterance, e.start)));
   }
 
   /** Whether the text just before `start` is a street word ("avenida Morelos": a street, not the municipality). */
