@@ -72,6 +72,7 @@ type AskStep = Extract<Step, { type: "ask" }>;
 /** Intents answered the same way at any question: a notice, then the question again. */
 const NOTICE_INTENTS: Record<string, string> = {
   privacy: "privacy.full_notice",
+  anonymous: "global.anonymous",
   human: "global.human",
   greeting: "global.greeting_reply",
   thanks: "global.thanks_reply",
