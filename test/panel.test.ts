@@ -247,6 +247,9 @@ describe("what each member sees and does", () => {
     expect(phone.body).toContain("lo puede leer cualquiera que tenga el folio");
     expect(phone.body).toMatch(/<textarea id="a-answer"[^>]*>Le llamamos al 722 555 0199 &lt;b&gt;hoy&lt;\/b&gt;<\/textarea>/);
     expect(phone.body).toMatch(/<textarea id="a-internal"[^>]*><\/textarea>/);
+    // Its language links lead to the report's page, not to the action's address.
+    expect(phone.body).toContain(`href="${page}?lang=en"`);
+    expect(phone.body).not.toContain(`${page}/answer?lang`);
     const reason = await v.submit(page, `${page}/status`, { version: "1", to: "no_procede", note: "Escríbanos a vecino@example.com" });
     expect(reason.statusCode).toBe(422);
     expect(reason.body).toMatch(/<textarea id="a-note"[^>]*>Escríbanos a vecino@example.com<\/textarea>/);

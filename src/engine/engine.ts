@@ -5,6 +5,7 @@
  */
 
 import type { Language } from "../locale/languages.js";
+import type { Json } from "../util/json.js";
 import { normalize, normalizeKnown } from "../util/text.js";
 import { type AnswerResult, asShownChoice, choiceOptions, namesAnotherOption, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
@@ -72,7 +73,8 @@ type AskStep = Extract<Step, { type: "ask" }>;
 /** Intents answered the same way at any question: a notice, then the question again. */
 const NOTICE_INTENTS: Record<string, string> = {
   privacy: "privacy.full_notice",
-  anonymous: "global.anonymous",
+  // Not "anonymous": that is the value of an option («Anónimo» at «¿Cómo quieres enviar tu reporte?»), which an intent of the same name would answer.
+  anonymity: "global.anonymity",
   human: "global.human",
   greeting: "global.greeting_reply",
   thanks: "global.thanks_reply",
@@ -103,11 +105,19 @@ function takesText(spec: AnswerSpec): boolean {
 }
 
 /**
+ * What a street's name can make an address sound like: a topic of the learn section («av. Tecnológico»,
+ * «calle Transparencia»), a municipality's plan or announcements («avenida Metepec»), a greeting or
+ * thanks. A request (cancel, the menu, a person, privacy, one's reports) is one whatever street it names.
+ */
+const STREET_NAME_INTENTS = new Set(["learn", "commitments", "announcements", "greeting", "thanks"]);
+
+/**
  * An address typed where a location is asked ("av. Tecnológico esquina con Pino Suárez"): it names a
- * street, so it is the answer, whatever else its words might ask for (the learn section's «tecnología»).
+ * street, so an intent its street's name may evoke does not take the conversation elsewhere.
  */
 function addressTyped(spec: AnswerSpec, input: EngineInput): boolean {
-  return spec.type === "location" && spec.allow_text === true && understoodOf(input)?.address === true;
+  const understood = understoodOf(input);
+  return spec.type === "location" && spec.allow_text === true && understood?.address === true && STREET_NAME_INTENTS.has(topIntent(understood) ?? "");
 }
 
 /** A language the text names ("inglés", "english"), when it asks for a language. */
@@ -310,7 +320,7 @@ export class Engine {
     const intent = topIntent(understoodOf(input));
     current = languageAsked(input) ?? current;
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
-    if ((intent === "privacy" || intent === "human") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
+    if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
     if (flow) return this.start(flow.name, current, notices, vars, heardVars(input));
     return this.start(home, current, notices, vars);
   }
@@ -346,9 +356,13 @@ export class Engine {
         return this.leave(state, { kind: "leave" });
       case "cancel":
         return this.leave(state, { kind: "leave", cancelled: true });
-      case "language":
-        // A draft waits, kept, while the language changes; the language flow goes back to it.
-        return this.start("language", state.lang, [], park(this.flows, state));
+      case "language": {
+        // A draft waits, kept, while the language changes; the language flow goes back to it — to one
+        // parked here (`draft.for_language`), not to one kept for another reason (the menu offers that).
+        const vars = park(this.flows, state);
+        const draft = vars.draft as Record<string, Json>;
+        return this.start("language", state.lang, [], holdsDraft(this.flows, state) ? { ...vars, draft: { ...draft, for_language: true } } : vars);
+      }
       case "help":
         return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
       case "privacy":

@@ -33,7 +33,7 @@ export const CODE_KEYS: readonly string[] = [
   // the engine: what is understood at any question, and drafts kept aside
   "privacy.full_notice",
   "global.human",
-  "global.anonymous",
+  "global.anonymity",
   "global.greeting_reply",
   "global.thanks_reply",
   "global.ack",

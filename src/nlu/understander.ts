@@ -15,10 +15,10 @@ import type { Corpus } from "./corpus.js";
 import type { ModelCache } from "./model-cache.js";
 import { textForgetter } from "./nlpjs-memory.js";
 
-/** Only the start of a long message is read: intents are said early, and the cost stays bounded. */
 /** Entities whose names streets also bear ("avenida Morelos", "av. Tecnológico"): after a street word, the street's. */
 const NAMED_STREETS = new Set(["municipality", "topic", "region", "language"]);
 
+/** Only the start of a long message is read: intents are said early, and the cost stays bounded. */
 export const MAX_UNDERSTOOD = 300;
 /** The corpus's intent for what the bot does not do: learnt so that it is not mistaken for another, never reported. */
 const NONE = "none";

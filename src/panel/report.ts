@@ -80,7 +80,8 @@ async function showReport(
   view: { outcome?: string; problem?: string; typed?: Typed },
   status = 200,
 ) {
-  const ctx = pageContext(req, reply, deps, "inbox");
+  // The report's own address, also when the page answers a refused action's POST (its language links).
+  const ctx = { ...pageContext(req, reply, deps, "inbox"), path: `/panel/reports/${encodeURIComponent(report.folio)}` };
   const lifecycle = deps.lifecycle;
   const now = deps.clock.now();
   const open = lifecycle.all.filter((s) => lifecycle.isOpen(s));
