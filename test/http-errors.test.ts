@@ -61,6 +61,8 @@ describe("failed requests", () => {
     const bad = await server.inject({ method: "GET", url: "/%", headers: { "accept-language": "es-MX" } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toEqual({ error: "No entendí ese mensaje. Vuelve a intentarlo." });
+    expect(bad.headers["x-content-type-options"]).toBe("nosniff");
+    expect(bad.headers["content-security-policy"]).toMatch(/default-src 'none'/);
     // Without a web chat, a browser's page has no link to one.
     const page = await server.inject({ method: "GET", url: "/no-existe", headers: { accept: "text/html" } });
     expect(page.body).toContain("<h1>No existe esa página.</h1>");

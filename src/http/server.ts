@@ -87,8 +87,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const logger = options.logger.child({ component: "http" });
   const errors = errorReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage, logger });
   const server = Fastify({
-    // An address the router cannot even read ("/%"): answered like any bad request, in the visitor's language.
-    frameworkErrors: (err, req, reply) => errors(err, req, reply),
+    // An address the router cannot even read ("/%"): answered like any bad request, in the visitor's
+    // language. Helmet's hooks do not run for it, so its own headers say the answer is inert data.
+    frameworkErrors: (err, req, reply) =>
+      errors(err, req, reply.header("x-content-type-options", "nosniff").header("content-security-policy", "default-src 'none'; frame-ancestors 'none'")),
     // Behind a reverse proxy, the citizen's address (for rate limits) is in X-Forwarded-For.
     trustProxy: typeof options.trustProxy === "number" ? hops(options.trustProxy) : (options.trustProxy ?? false),
     loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
