@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   // What start-up left for once the bot listens (the audit trail) cannot be read: the bot cannot go
   // on, and says why as a start-up that fails would.
   service.app.finishStarting().catch(async (err: Error) => {
-    process.stderr.write(`municipio-abierto: cannot start: ${redactSecrets(err.message, secretValues())}\n`);
+    cannotStart(err);
     failed = true;
     // A signal already stopping the bot ends it (with 1 now); otherwise it is stopped here.
     if (stopping) return;
@@ -51,7 +51,12 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: Error) => {
+/** Why the bot cannot start, in one line, with no secret in it. */
+function cannotStart(err: Error): void {
   process.stderr.write(`municipio-abierto: cannot start: ${redactSecrets(err.message, secretValues())}\n`);
+}
+
+main().catch((err: Error) => {
+  cannotStart(err);
   process.exit(1);
 });

@@ -93,7 +93,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       errors(err, req, reply.header("x-content-type-options", "nosniff").header("content-security-policy", "default-src 'none'; frame-ancestors 'none'")),
     // Behind a reverse proxy, the citizen's address (for rate limits) is in X-Forwarded-For.
     trustProxy: typeof options.trustProxy === "number" ? hops(options.trustProxy) : (options.trustProxy ?? false),
-    loggerInstance: options.logger.child({ component: "http" }) as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     // Request lines carry addresses of citizens: not logged.
     logController: new LogController({ disableRequestLogging: true }),
   });

@@ -262,9 +262,12 @@ export class Understander {
   /** Whether a street word ("calle", "av.", "colonia", "esquina con") is followed by a name in the text. */
   private namesAStreet(utterance: string): boolean {
     const words = normalize(utterance).split(" ");
-    return words.some(
-      (word, i) => i < words.length - 1 && (this.streetWords.has(word) || (i < words.length - 2 && this.streetWords.has(`${word} ${words[i + 1]}`))),
-    );
+    return words.some((_, i) => i < words.length - 1 && this.streetWordEndsAt(words, i));
+  }
+
+  /** Whether a street word of one word or two ends at `words[i]` (normalised words). */
+  private streetWordEndsAt(words: string[], i: number): boolean {
+    return this.streetWords.has(words[i]) || (i > 0 && this.streetWords.has(`${words[i - 1]} ${words[i]}`));
   }
 
   private fromEmoji(emoji: string[]): Understood {
@@ -329,8 +332,7 @@ export class Understander {
   private afterStreetWord(utterance: string, start: number): boolean {
     if (!this.streetWords.size || start === 0) return false;
     const before = normalize(utterance.slice(Math.max(0, start - 40), start)).split(" ");
-    const last = before.at(-1) ?? "";
-    return this.streetWords.has(last) || (before.length > 1 && this.streetWords.has(`${before.at(-2)} ${last}`));
+    return this.streetWordEndsAt(before, before.length - 1);
   }
 
   /**

@@ -52,6 +52,11 @@ async function visibleReport(req: FastifyRequest, deps: PanelDeps, digits: numbe
   return report && actsOn(req.member as Member, report.municipality) ? report : undefined;
 }
 
+/** The report's page in the panel. */
+function reportPath(report: Report): string {
+  return `/panel/reports/${encodeURIComponent(report.folio)}`;
+}
+
 /** What a member typed in one of the page's forms, shown again when it was refused. */
 interface Typed {
   form: "status" | "answer" | "note" | "publish";
@@ -66,7 +71,7 @@ interface Typed {
  * why, with what the member typed still in its form, to correct rather than write again.
  */
 async function after(req: FastifyRequest, reply: FastifyReply, deps: PanelDeps, report: Report, result: TriageResult, ok: string, typed: Typed) {
-  if (result.ok) return reply.redirect(`/panel/reports/${encodeURIComponent(report.folio)}?ok=${ok}`, 303);
+  if (result.ok) return reply.redirect(`${reportPath(report)}?ok=${ok}`, 303);
   const current = (await deps.reports.byId(report.id)) ?? report;
   return showReport(req, reply, deps, current, { problem: result.problem, typed }, 422);
 }
@@ -81,7 +86,7 @@ async function showReport(
   status = 200,
 ) {
   // The report's own address, also when the page answers a refused action's POST (its language links).
-  const ctx = { ...pageContext(req, reply, deps, "inbox"), path: `/panel/reports/${encodeURIComponent(report.folio)}` };
+  const ctx = { ...pageContext(req, reply, deps, "inbox"), path: reportPath(report) };
   const lifecycle = deps.lifecycle;
   const now = deps.clock.now();
   const open = lifecycle.all.filter((s) => lifecycle.isOpen(s));

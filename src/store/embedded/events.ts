@@ -13,7 +13,7 @@
 import type { RecordedEvent } from "../../domain/model/events.js";
 import type { Logger } from "../../util/logger.js";
 import type { EventRepository } from "../ports.js";
-import { checkDataFile, fileProblem, parseDocument, StoreFileError, StoreUnreadError } from "./data-file.js";
+import { fileProblem, parseDocument, StoreFileError, StoreUnreadError } from "./data-file.js";
 import { dateJson } from "./journal.js";
 import { type Placed, PlacedCollection } from "./placed-lines.js";
 
@@ -42,9 +42,8 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
   private readonly by: Record<Key, Map<string, Entry[]>> = { report: new Map(), municipality: new Map(), citizen: new Map(), type: new Map() };
   /** Appends under way, by id: the same id appended again meanwhile waits for it instead of writing twice. */
   private readonly writing = new Map<string, Promise<void>>();
-  /** Reading the file (every call waits for it), and where what it repairs is told. */
+  /** Reading the file: every call waits for it. */
   private loading: Promise<void> | null = null;
-  private logger: Logger | undefined;
   /** `dir` null: memory only (benchmarks). */
   constructor(dir: string | null) {
     super(dir, "events");
@@ -57,8 +56,7 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
    */
   static async open(dir: string | null, logger?: Logger, { background = false } = {}): Promise<EmbeddedEvents> {
     const events = new EmbeddedEvents(dir);
-    events.logger = logger;
-    if (events.journal.file !== null) await checkDataFile(events.journal.file, logger);
+    await events.checkFile(logger);
     if (!background) await events.finishLoading();
     return events;
   }
@@ -82,7 +80,6 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
 
   private async load(): Promise<void> {
     await this.readFile(
-      this.logger,
       (doc, pos, len) => {
         const at = (doc.at as { $$date?: unknown } | null)?.$$date;
         if (typeof at !== "number") return false;
@@ -95,7 +92,7 @@ export class EmbeddedEvents extends PlacedCollection implements EventRepository 
       },
     );
     // The lists are made once every line is read (a changed entry's last line wins), in the file's
-    // order; a slice at a time, as the lines are read, for the bot may be answering meanwhile.
+    // order; a slice at a time, for the bot may be answering meanwhile.
     let made = 0;
     for (const entry of this.byId.values()) {
       add(this.all, entry);

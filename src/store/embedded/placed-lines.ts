@@ -140,19 +140,20 @@ export abstract class PlacedCollection {
   /** Where each document's current line is: what a compaction keeps. */
   protected abstract placed(): Iterable<Placed>;
 
+  /** Checks the file before it is read (`checkDataFile`): a half-written last line cut off (told to `logger`), a file that cannot be read refused. */
+  protected async checkFile(logger: Logger | undefined): Promise<void> {
+    if (this.journal.file !== null) await checkDataFile(this.journal.file, logger);
+  }
+
   /**
-   * Reads every line of the file once, oldest first: each document (parsed without reviving dates) to
-   * `doc` with where its line is (false: it is not a whole document), each deletion's id to `removed`
-   * (which counts what it drops as stale). A damaged line stops start-up, naming the file.
+   * Reads every line of the file (checked by `checkFile`) once, oldest first: each document (parsed
+   * without reviving dates) to `doc` with where its line is (false: it is not a whole document), each
+   * deletion's id to `removed` (which counts what it drops as stale). A damaged line stops start-up,
+   * naming the file.
    */
-  protected async readFile(
-    logger: Logger | undefined,
-    doc: (doc: Record<string, unknown>, pos: number, len: number) => unknown,
-    removed: (id: string) => void,
-  ): Promise<void> {
+  protected async readFile(doc: (doc: Record<string, unknown>, pos: number, len: number) => unknown, removed: (id: string) => void): Promise<void> {
     const file = this.journal.file;
     if (file === null) return;
-    await checkDataFile(file, logger);
     let lines = 0;
     let corrupt = 0;
     // Where the line being read starts, and its length: what the handlers (made once) hand on.

@@ -112,8 +112,8 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
 
   private async load(logger?: Logger): Promise<void> {
     const notReports: string[] = [];
+    await this.checkFile(logger);
     await this.readFile(
-      logger,
       (doc, pos, len) => {
         const entry = this.entry(doc, pos, len);
         if (!entry) {
