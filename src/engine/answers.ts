@@ -24,12 +24,14 @@ type ChoiceSpec = Extract<AnswerSpec, { type: "choice" }>;
 export interface ChoiceOption extends ReplyChoice {
   goto?: Target;
   intents?: string[];
+  /** Labels of the question the option leads to, whose words also pick it (flow-schema.ts). */
+  words?: string[];
 }
 
 /** The options a choice shows now: static options, then options from a variable, then extras. */
 export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
   const out: ChoiceOption[] = [];
-  for (const o of spec.options ?? []) out.push({ value: o.value, key: o.label, goto: o.goto, intents: o.intents });
+  for (const o of spec.options ?? []) out.push({ value: o.value, key: o.label, goto: o.goto, intents: o.intents, words: o.words });
   if (spec.options_from) {
     const list = getVar(vars, spec.options_from);
     if (Array.isArray(list)) {
@@ -87,6 +89,11 @@ export function optionLabels(ctx: EngineContext, o: ReplyChoice): string[] {
   return o.key ? LANGUAGES.map((l) => ctx.t(l, o.key as string)) : [o.label ?? ""];
 }
 
+/** The labels whose words pick an option: its own, and the ones it borrows from the question it leads to. */
+function pickingLabels(ctx: EngineContext, o: ChoiceOption): string[] {
+  return [...optionLabels(ctx, o), ...(o.words ?? []).flatMap((key) => LANGUAGES.map((l) => ctx.t(l, key)))];
+}
+
 /** An option's labels normalised: a static label's (a key) remembered, a dynamic one's as it comes. */
 function normalizedLabels(ctx: EngineContext, o: ReplyChoice): string[] {
   return o.key ? LANGUAGES.map((l) => normalizeKnown(ctx.t(l, o.key as string))) : [normalize(o.label ?? "")];
@@ -101,10 +108,10 @@ export function optionLabel(ctx: EngineContext, lang: Language, o: ReplyChoice):
  * Whether a word typed (of four letters or more, one slip forgiven from five) is a word of the label of
  * an option other than `chosen`: the text is about that option, whatever a classifier made of it.
  */
-export function namesAnotherOption<O extends ReplyChoice>(ctx: EngineContext, options: O[], chosen: unknown, text: string): boolean {
+export function namesAnotherOption(ctx: EngineContext, options: ChoiceOption[], chosen: unknown, text: string): boolean {
   const typed = contentWords(ctx, text).filter((w) => w.length >= 4);
   return options.some(
-    (o) => o.value !== chosen && optionLabels(ctx, o).some((label) => contentWords(ctx, label).some((w) => typed.some((t) => sameWord(t, w)))),
+    (o) => o.value !== chosen && pickingLabels(ctx, o).some((label) => contentWords(ctx, label).some((w) => typed.some((t) => sameWord(t, w)))),
   );
 }
 
@@ -115,18 +122,21 @@ function sameWord(a: string, b: string): boolean {
 
 /**
  * The one option whose label holds every meaningful word typed ("con seguimiento" → "Con seguimiento por
- * este chat", "anonimo" → "Anónimo"), forgiving one slip in words of five letters or more.
+ * este chat", "anonimo" → "Anónimo"), forgiving one slip in words of five letters or more; `borrowed`
+ * when the words are those of a label it borrows (`words`), not its own.
  */
-export function partialOption<O extends ReplyChoice>(ctx: EngineContext, options: O[], text: string): O | undefined {
+export function partialOption<O extends ChoiceOption>(ctx: EngineContext, options: O[], text: string): { option: O; borrowed: boolean } | undefined {
   const typed = contentWords(ctx, text);
   if (typed.length === 0) return undefined;
-  const hits = options.filter((o) =>
-    optionLabels(ctx, o).some((label) => {
-      const words = contentWords(ctx, label);
-      return typed.every((t) => words.some((w) => sameWord(t, w)));
-    }),
-  );
-  return hits.length === 1 ? hits[0] : undefined;
+  const holdsTyped = (label: string) => {
+    const words = contentWords(ctx, label);
+    return typed.every((t) => words.some((w) => sameWord(t, w)));
+  };
+  let hits = options.filter((o) => pickingLabels(ctx, o).some(holdsTyped));
+  // "mejor anónimo": «Anónimo» is all of it, «Anónimo, con avisos por este chat» only a part.
+  if (hits.length > 1) hits = hits.filter((o) => pickingLabels(ctx, o).some((label) => holdsTyped(label) && contentWords(ctx, label).every((w) => typed.some((t) => sameWord(t, w)))));
+  if (hits.length !== 1) return undefined;
+  return { option: hits[0], borrowed: !optionLabels(ctx, hits[0]).some(holdsTyped) };
 }
 
 function parseChoice(spec: ChoiceSpec, input: EngineInput, vars: Vars, ctx: EngineContext): AnswerResult {

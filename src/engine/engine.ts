@@ -7,7 +7,7 @@
 import type { Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
 import { normalize, normalizeKnown } from "../util/text.js";
-import { type AnswerResult, asShownChoice, choiceOptions, namesAnotherOption, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
+import { type AnswerResult, asShownChoice, type ChoiceOption, choiceOptions, namesAnotherOption, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
 import {
   type Flow,
@@ -250,8 +250,12 @@ export class Engine {
     // the classifier guesses: the citizen named what they see.
     const options = step.answer.type === "choice" ? choiceOptions(step.answer, state.vars) : [];
     if (options.length && input.type === "text") {
-      const option = partialOption(this.ctx, options, input.text);
-      if (option) return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
+      const hit = partialOption(this.ctx, options, input.text);
+      if (hit) {
+        const { option } = hit;
+        if (hit.borrowed) return this.carried(state, step, option, input, notice);
+        return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
+      }
     }
     const understood = interpret(step.answer, input, state.vars);
     if (understood?.ok) {
@@ -275,6 +279,23 @@ export class Engine {
   private accept(state: ConversationState, step: AskStep, answer: Extract<AnswerResult, { ok: true }>, input: EngineInput, replies: Reply[]): StepResult {
     const vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heardVars(input));
     return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, replies);
+  }
+
+  /**
+   * An option picked by the words of the question it leads to ("con seguimiento" at «¿Lo enviamos?» picks
+   * «Cambiar cómo se envía»): when those words name one option of that question, they answer it too, and
+   * the citizen is not asked what they just said; otherwise the question is asked.
+   */
+  private carried(state: ConversationState, step: AskStep, option: ChoiceOption, input: EngineInput, notice: Reply[]): StepResult {
+    const picked = this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, []);
+    const next = this.flows.get(picked.state.flow)?.byId.get(picked.state.step);
+    const asked = next?.type === "ask" && picked.state.waiting === "answer" && picked.replies.length === 1 && picked.replies[0].key === next.text;
+    if (!asked || next.answer.type !== "choice" || input.type !== "text") return { ...picked, replies: [...notice, ...picked.replies] };
+    const typed = parseAnswer(next.answer, input, picked.state.vars, this.ctx);
+    if (typed.ok && !typed.free) return this.accept(picked.state, next, typed, input, notice);
+    const hit = partialOption(this.ctx, choiceOptions(next.answer, picked.state.vars), input.text);
+    if (!hit || hit.borrowed) return { ...picked, replies: [...notice, ...picked.replies] };
+    return this.accept(picked.state, next, { ok: true, value: hit.option.value, goto: hit.option.goto }, input, notice);
   }
 
   /** A wrong answer: said, and the question asked again; from the third in a row, with a fuller explanation. */

@@ -15,6 +15,11 @@ const choiceOption = z.strictObject({
   goto: targetSchema.optional(),
   /** Free text with one of these intents picks this option ("sí", "listo" at "¿Lo enviamos?": `[yes]`). */
   intents: z.array(id).optional(),
+  /**
+   * Labels of the question this option leads to, whose words also pick it, and answer that question at
+   * once when they name one of its options ("con seguimiento" at «¿Lo enviamos?» changes how it is sent).
+   */
+  words: z.array(key).optional(),
 });
 
 /** An entity (category, municipality, folio…) whose mention in free text is the answer ("mi folio es TOL-…"). */
