@@ -8,7 +8,7 @@
  *   bot: / not:   a text, or a `/regex/flags`, the last answer must (not) hold
  *   replies: N    the last answer was exactly N messages
  *   choices: [..] the choices of the last answer's last message, in order ([] for none)
- *   staff: { folio, status | answer | internal_note, note, area, duplicate_of }
+ *   staff: { folio, status | answer | internal_note | publish, note, area, duplicate_of }
  *                 a member of the Secretariado Técnico acts on a report; the last answer becomes what the
  *                 current citizen receives (the notices, and a question after them)
  *   as: NAME      another citizen; the last answer becomes what reached them meanwhile
@@ -43,12 +43,14 @@ const staffSchema = z
     status: z.string().optional(),
     answer: z.string().optional(),
     internal_note: z.string().optional(),
+    /** The description a member publishes (moderated), which anyone may read. */
+    publish: z.string().optional(),
     note: z.string().optional(),
     area: z.string().optional(),
     duplicate_of: z.string().optional(),
   })
-  .refine((s) => [s.status, s.answer, s.internal_note].filter((v) => v !== undefined).length === 1, {
-    message: "a staff step does one thing: status, answer or internal_note",
+  .refine((s) => [s.status, s.answer, s.internal_note, s.publish].filter((v) => v !== undefined).length === 1, {
+    message: "a staff step does one thing: status, answer, internal_note or publish",
   });
 
 const transcriptSchema = z.strictObject({
@@ -122,7 +124,9 @@ async function act(driver: Driver, step: z.infer<typeof staffSchema>, vars: Map<
         })
       : step.answer !== undefined
         ? await triage.answer(report.id, report.version, STAFF, fill(step.answer, vars, where))
-        : await triage.addNote(report.id, report.version, STAFF, fill(step.internal_note ?? "", vars, where));
+        : step.publish !== undefined
+          ? await triage.publish(report.id, report.version, STAFF, { description: fill(step.publish, vars, where), photos: [] })
+          : await triage.addNote(report.id, report.version, STAFF, fill(step.internal_note ?? "", vars, where));
   if (!result.ok) throw new Error(`${where}: the member's act was refused: ${result.problem}`);
 }
 

@@ -7,6 +7,17 @@ import type { Services } from "./services.js";
 const point = z.object({ latitude: z.number(), longitude: z.number() });
 const folio = z.string().max(40);
 
+/** Longest part of a published description shown in the list of reports nearby. */
+const SAID_MAX = 140;
+
+/** A published description for the list, cut at a word when long ("" when none was published). */
+function saidOf(published: string | null | undefined): string {
+  const text = (published ?? "").replace(/\s+/g, " ").trim();
+  if (text.length <= SAID_MAX) return text;
+  const cut = text.slice(0, SAID_MAX);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), SAID_MAX / 2)).trimEnd()}…`;
+}
+
 /** "a unos 80 m": rounded up to tens of metres, never "0 m". */
 const roughMeters = (m: number) => Math.max(10, Math.ceil(m / 10) * 10);
 
@@ -14,7 +25,8 @@ export const followingActions = (s: Services) => [
   /**
    * Open reports of the category the citizen chose, near the location they shared or else in their
    * municipality (domain/reports.ts NEARBY), in their public form: what they may follow instead of
-   * filing the same problem again.
+   * filing the same problem again. A description is shown only when a member published one (moderated):
+   * another citizen's own words are never shown.
    */
   defineAction({
     name: "find_nearby",
@@ -31,6 +43,8 @@ export const followingActions = (s: Services) => [
           municipality: name,
           scope: meters === null ? "municipality" : "point",
           meters: meters === null ? 0 : roughMeters(meters),
+          said: saidOf(report.publication?.description),
+          described: report.publication?.description ? "yes" : "no",
         };
       });
       return {
