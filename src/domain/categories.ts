@@ -10,6 +10,8 @@ const schema = (municipalityKey: RegExp) =>
   z.strictObject({
     default: z.array(id).min(1),
     municipalities: z.record(z.string().regex(municipalityKey, "is not a municipality key of this state"), z.array(id).min(1)).default({}),
+    /** The category for a problem no other fits: named to a citizen whose typed type was not recognised. */
+    other: id.optional(),
   });
 type CategoriesConfig = z.infer<ReturnType<typeof schema>>;
 
@@ -18,6 +20,7 @@ export class Categories {
 
   static load(file: string, missingKey: (key: string) => string[], municipalityKey: RegExp): Categories {
     const config = readConfigFile(file, schema(municipalityKey));
+    if (config.other && !config.default.includes(config.other)) throw new ConfigFileError(`${file}: other: "${config.other}" is not in the default list`);
     for (const cat of [...config.default, ...Object.values(config.municipalities).flat()]) {
       const missing = missingKey(`category.${cat}`);
       if (missing.length) throw new ConfigFileError(`${file}: category "${cat}" has no text "category.${cat}" in locale ${missing.join(", ")}`);
@@ -27,6 +30,12 @@ export class Categories {
 
   forMunicipality(cvegeo: string): string[] {
     return this.config.municipalities[cvegeo] ?? this.config.default;
+  }
+
+  /** The category for a problem no other fits, when this municipality's list has it. */
+  otherFor(cvegeo: string): string | null {
+    const { other } = this.config;
+    return other && this.forMunicipality(cvegeo).includes(other) ? other : null;
   }
 
   isValid(cvegeo: string, category: string): boolean {

@@ -302,8 +302,10 @@ export class Engine {
   private miss(state: ConversationState, step: AskStep, error: string, params?: Vars): StepResult {
     const attempts = state.attempts + 1;
     if (attempts >= MAX_ATTEMPTS) return { state: { ...state, attempts: 0 }, replies: [{ key: "errors.too_many_attempts" }, prompt(step, state)] };
-    // The refusal states the question's own limits (`min`, `max`) when it has them.
-    return { state: { ...state, attempts }, replies: [{ key: step.invalid ?? error, params }, prompt(step, state)] };
+    // The refusal states the question's own limits (`min`, `max`) when it has them; a step's own refusal
+    // (`invalid`) reads the conversation's variables, as its question does.
+    const refusal: Reply = step.invalid ? { key: step.invalid, params: textParams(state, params ?? {}) } : { key: error, params };
+    return { state: { ...state, attempts }, replies: [refusal, prompt(step, state)] };
   }
 
   /** Intents that work at any question: notices, help, menu and cancel, language, and the flows they open. */

@@ -47,7 +47,13 @@ export const municipalityActions = (s: Services) => [
     args: z.object({ municipality: z.string().max(10), preferred: z.string().max(40).nullable().optional() }),
     run: async ({ municipality, preferred }) => {
       const list = s.categories.forMunicipality(municipality);
-      return { options: list.map((c) => ({ value: c, key: `category.${c}` })), preferred: preferred && list.includes(preferred) ? preferred : null };
+      const other = s.categories.otherFor(municipality);
+      return {
+        options: list.map((c) => ({ value: c, key: `category.${c}` })),
+        preferred: preferred && list.includes(preferred) ? preferred : null,
+        other: other ?? "",
+        has_other: other ? "yes" : "no",
+      };
     },
   }),
 ];
