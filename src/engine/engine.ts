@@ -89,7 +89,15 @@ const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
 /** "hay una emergencia", "me están asaltando": the 911 notice at once; a doubt is enough (a notice costs nothing). */
-const isEmergency = (input: EngineInput) => topIntent(understoodOf(input), DOUBTFUL) === "emergency";
+/**
+ * A message that may tell of an emergency: read as one, or naming a danger now ("balazos", "not
+ * breathing", locales' `danger` words) whatever else it is read as — the notice to call 911 never waits
+ * for the classifier to win.
+ */
+const isEmergency = (input: EngineInput) => {
+  const understood = understoodOf(input);
+  return topIntent(understood, DOUBTFUL) === "emergency" || understood?.entities.danger !== undefined;
+};
 
 /** Words a request for a language is at most ("can we speak english?", "en inglés por favor"). */
 const LANGUAGE_REQUEST_WORDS = 4;

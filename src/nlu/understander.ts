@@ -37,6 +37,12 @@ function freeze(u: Understood): Understood {
   return Object.freeze(u);
 }
 /** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
+/**
+ * Entities that tell something of the message rather than name a thing ("balazos": a danger now): they
+ * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»).
+ */
+const SIGNALS = new Set(["danger"]);
+
 const FUZZY_MAX_WORDS = 12;
 
 /**
@@ -390,7 +396,8 @@ export class Understander {
   /**
    * One edge per entity. Overlapping mentions keep the one that covers more of the text ("ecatepek de
    * morelos" over "morelos"); of separate ones an exact one wins, then the last (an address ends with
-   * its town). Across entities, overlapping mentions keep the longer ("aguas negras" over "agua").
+   * its town). Across entities, overlapping mentions keep the longer ("aguas negras" over "agua"),
+   * except a signal's (SIGNALS), which hides nothing and is hidden by nothing.
    */
   private choose(edges: NerEdge[]): NerEdge[] {
     const usable = edges.filter((e) => {
@@ -408,7 +415,8 @@ export class Understander {
       if (!held || e.accuracy > held.accuracy || (e.accuracy === held.accuracy && e.start > held.start)) best.set(e.entity, e);
     }
     const kept: NerEdge[] = [];
-    for (const e of [...best.values()].sort((a, b) => weight(b) - weight(a))) if (!kept.some((k) => overlaps(k, e))) kept.push(e);
+    const crossing = (a: NerEdge, b: NerEdge) => !SIGNALS.has(a.entity) && !SIGNALS.has(b.entity) && overlaps(a, b);
+    for (const e of [...best.values()].sort((a, b) => weight(b) - weight(a))) if (!kept.some((k) => crossing(k, e))) kept.push(e);
     return kept.sort((a, b) => a.start - b.start);
   }
 
