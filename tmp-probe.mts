@@ -3,7 +3,7 @@ import { Municipalities } from "./src/domain/municipalities.ts";
 import { understandingFor } from "./src/app.ts";
 const d = loadDeployment("config/deployment.yaml");
 const m = Municipalities.load("data", d);
-const { understander } = await understandingFor("locales", m, d);
+const { understander } = await understandingFor(process.env.LOC ?? "locales", m, d);
 const lines = (await import("node:fs")).readFileSync(process.argv[2], "utf8").trim().split("\n");
 for (const line of lines) {
   const [lang, text] = line.split("|");

@@ -447,11 +447,15 @@ export class Understander {
     return kept.length ? kept.join(" ") : text;
   }
 
-  /** The text with each mention replaced by its entity's name: "quiero reportar un @category en @municipality". */
+  /**
+   * The text with each mention replaced by its entity's name: "quiero reportar un @category en
+   * @municipality". A signal's words stay as they are: the classifier learns and reads them as before.
+   */
   private substitute(utterance: string, edges: NerEdge[]): string {
     let out = "";
     let at = 0;
     for (const e of edges) {
+      if (SIGNALS.has(e.entity)) continue;
       out += `${utterance.slice(at, e.start)}@${e.entity}`;
       at = e.end + 1;
     }
