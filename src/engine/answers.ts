@@ -43,7 +43,7 @@ export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
       }
     }
   }
-  for (const o of spec.extra ?? []) out.push({ value: o.value, key: o.label, goto: o.goto, intents: o.intents });
+  for (const o of spec.extra ?? []) out.push({ value: o.value, key: o.label, goto: o.goto, intents: o.intents, words: o.words });
   return out;
 }
 
@@ -52,13 +52,19 @@ function matchesWord(ctx: EngineContext, name: string, text: string): boolean {
   return ctx.words(name).some((w) => normalizeKnown(w) === n);
 }
 
-/** The words of a text that carry meaning: normalised, without fillers ("de", "la", "por favor"…). */
+/**
+ * The words of a text that carry meaning: normalised, without fillers ("de", "la", "por favor"…); a
+ * hyphen parts words as a space does ("follow-up" and "follow up" are the same words).
+ */
 export function contentWords(ctx: EngineContext, text: string): string[] {
   const filler = new Set(ctx.words("filler").map(normalizeKnown));
   return normalize(text)
-    .split(" ")
+    .split(/[\s-]+/)
     .filter((w) => w && !filler.has(w));
 }
+
+/** A question ("¿es anónimo?", "follow-up?") asks about what it names; it does not choose it. */
+export const isQuestion = (text: string): boolean => /[?¿]/.test(text);
 
 /**
  * "sí, acepto", "claro que sí", "dale" → yes; "no", "nel" → no: the whole text is a word of the list, or
@@ -109,10 +115,11 @@ export function optionLabel(ctx: EngineContext, lang: Language, o: ReplyChoice):
  * an option other than `chosen`: the text is about that option, whatever a classifier made of it.
  */
 export function namesAnotherOption(ctx: EngineContext, options: ChoiceOption[], chosen: unknown, text: string): boolean {
-  const typed = contentWords(ctx, text).filter((w) => w.length >= 4);
-  return options.some(
-    (o) => o.value !== chosen && pickingLabels(ctx, o).some((label) => contentWords(ctx, label).some((w) => typed.some((t) => sameWord(t, w)))),
-  );
+  const labelWords = (o: ChoiceOption) => pickingLabels(ctx, o).flatMap((label) => contentWords(ctx, label));
+  const own = options.filter((o) => o.value === chosen).flatMap(labelWords);
+  // A word of the chosen option's own labels names it, whatever else it also names ("sí, envía": «Enviar reporte»).
+  const typed = contentWords(ctx, text).filter((t) => t.length >= 4 && !own.some((w) => sameWord(t, w)));
+  return options.some((o) => o.value !== chosen && labelWords(o).some((w) => typed.some((t) => sameWord(t, w))));
 }
 
 /** The same word, one slip forgiven in words of five letters or more. */
@@ -134,7 +141,10 @@ export function partialOption<O extends ChoiceOption>(ctx: EngineContext, option
   };
   let hits = options.filter((o) => pickingLabels(ctx, o).some(holdsTyped));
   // "mejor anónimo": «Anónimo» is all of it, «Anónimo, con avisos por este chat» only a part.
-  if (hits.length > 1) hits = hits.filter((o) => pickingLabels(ctx, o).some((label) => holdsTyped(label) && contentWords(ctx, label).every((w) => typed.some((t) => sameWord(t, w)))));
+  if (hits.length > 1)
+    hits = hits.filter((o) =>
+      pickingLabels(ctx, o).some((label) => holdsTyped(label) && contentWords(ctx, label).every((w) => typed.some((t) => sameWord(t, w)))),
+    );
   if (hits.length !== 1) return undefined;
   return { option: hits[0], borrowed: !optionLabels(ctx, hits[0]).some(holdsTyped) };
 }

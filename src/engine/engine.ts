@@ -7,7 +7,18 @@
 import type { Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
 import { normalize, normalizeKnown } from "../util/text.js";
-import { type AnswerResult, asShownChoice, type ChoiceOption, choiceOptions, namesAnotherOption, parseAnswer, partialOption, YES_NO, yesNoOf } from "./answers.js";
+import {
+  type AnswerResult,
+  asShownChoice,
+  type ChoiceOption,
+  choiceOptions,
+  isQuestion,
+  namesAnotherOption,
+  parseAnswer,
+  partialOption,
+  YES_NO,
+  yesNoOf,
+} from "./answers.js";
 import { holdsDraft, park, readDraft } from "./drafts.js";
 import {
   type Flow,
@@ -88,11 +99,10 @@ const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
-/** "hay una emergencia", "me están asaltando": the 911 notice at once; a doubt is enough (a notice costs nothing). */
 /**
- * A message that may tell of an emergency: read as one, or naming a danger now ("balazos", "not
- * breathing", locales' `danger` words) whatever else it is read as — the notice to call 911 never waits
- * for the classifier to win.
+ * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
+ * once. A doubtful reading is enough, and so is naming a danger now ("balazos", "not breathing": locales'
+ * `danger` words) whatever else the message is read as: the notice never waits for the classifier to win.
  */
 const isEmergency = (input: EngineInput) => {
   const understood = understoodOf(input);
@@ -259,7 +269,8 @@ export class Engine {
     const options = step.answer.type === "choice" ? choiceOptions(step.answer, state.vars) : [];
     if (options.length && input.type === "text") {
       const hit = partialOption(this.ctx, options, input.text);
-      if (hit) {
+      // Borrowed words asked as a question ("¿es anónimo?") ask about it: the understanding answers.
+      if (hit && !(hit.borrowed && isQuestion(input.text))) {
         const { option } = hit;
         if (hit.borrowed) return this.carried(state, step, option, input, notice);
         return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);

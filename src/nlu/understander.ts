@@ -36,13 +36,14 @@ function freeze(u: Understood): Understood {
   Object.freeze(u.entities);
   return Object.freeze(u);
 }
-/** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 /**
  * Entities that tell something of the message rather than name a thing ("balazos": a danger now): they
- * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»).
+ * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»), and only their exact
+ * words count (a slip turns "shouting" into "shooting", "painted" into "fainted").
  */
 const SIGNALS = new Set(["danger"]);
 
+/** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 const FUZZY_MAX_WORDS = 12;
 
 /**
@@ -402,7 +403,7 @@ export class Understander {
   private choose(edges: NerEdge[]): NerEdge[] {
     const usable = edges.filter((e) => {
       if (e.entity === "folio") return this.options.folio.read(e.utteranceText) !== undefined;
-      return e.accuracy >= 1 || closeEnough(e.utteranceText, e.sourceText ?? "");
+      return e.accuracy >= 1 || (!SIGNALS.has(e.entity) && closeEnough(e.utteranceText, e.sourceText ?? ""));
     });
     const weight = (e: NerEdge) => e.len * e.accuracy;
     const overlaps = (a: NerEdge, b: NerEdge) => a.start <= b.end && b.start <= a.end;

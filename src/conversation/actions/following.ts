@@ -10,12 +10,16 @@ const folio = z.string().max(40);
 /** Longest part of a published description shown in the list of reports nearby. */
 const SAID_MAX = 140;
 
-/** A published description for the list, cut at a word when long ("" when none was published). */
+/** A published description for the list, cut at a word when long, never inside a character ("" when none was published). */
 function saidOf(published: string | null | undefined): string {
-  const text = (published ?? "").replace(/\s+/g, " ").trim();
-  if (text.length <= SAID_MAX) return text;
-  const cut = text.slice(0, SAID_MAX);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), SAID_MAX / 2)).trimEnd()}…`;
+  const chars = Array.from((published ?? "").replace(/\s+/g, " ").trim());
+  if (chars.length <= SAID_MAX) return chars.join("");
+  const cut = chars.slice(0, SAID_MAX);
+  const space = cut.lastIndexOf(" ");
+  return `${cut
+    .slice(0, space >= SAID_MAX / 2 ? space : SAID_MAX)
+    .join("")
+    .trimEnd()}…`;
 }
 
 /** "a unos 80 m": rounded up to tens of metres, never "0 m". */
