@@ -191,7 +191,7 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
           ] as const) {
             opts?.forEach((o, j) => {
               checkKey(i, `.answer.${list}[${j}].label`, o.label);
-              o.words?.forEach((key, k) => checkKey(i, `.answer.${list}[${j}].words[${k}]`, key));
+              for (const [k, key] of (o.words ?? []).entries()) checkKey(i, `.answer.${list}[${j}].words[${k}]`, key);
               checkTarget(i, `.answer.${list}[${j}].goto`, o.goto);
             });
           }
