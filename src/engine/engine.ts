@@ -32,6 +32,7 @@ import {
   resolveTarget,
   type Step,
   UNSUBSCRIBE_FLOW,
+  UNSUBSCRIBE_NOW,
 } from "./flow.js";
 import type { AnswerSpec, Target } from "./flow-schema.js";
 import { guess, heardVars, interpret } from "./interpret.js";
@@ -155,8 +156,8 @@ export class Engine {
   ) {}
 
   /** Starts a flow from its first step (or a given step) in a fresh or carried-over state; `heard` is what opened it. */
-  start(flow: string, lang: Language, replies: Reply[] = [], vars: ConversationState["vars"] = {}, heard: Vars = {}): StepResult {
-    const pos = resolveTarget(this.flows, flow, { flow });
+  start(flow: string, lang: Language, replies: Reply[] = [], vars: ConversationState["vars"] = {}, heard: Vars = {}, step?: string): StepResult {
+    const pos = resolveTarget(this.flows, flow, { flow, step });
     return this.run(this.fresh(pos, lang, { ...vars, heard }), pos, replies);
   }
 
@@ -183,7 +184,7 @@ export class Engine {
     if (step.type !== "ask") return { state, replies: [] };
     if (state.aside) return this.answerAside(state, state.aside, step, input);
     const word = this.wordOf(input);
-    if (word) return this.onGlobalWord(word, state);
+    if (word) return this.onGlobalWord(word, state, true);
     if (input.type === "unsupported") return { state, replies: [unsupported(input.kind), prompt(step, state)] };
     if (input.type === "action_result" || input.type === "word") return { state, replies: [] };
     return this.answer(state, step, input);
@@ -338,7 +339,7 @@ export class Engine {
     const flow = flowForIntent(this.flows, intent);
     const notice = NOTICE_INTENTS[intent];
     if (notice && !flow) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
-    if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state);
+    if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state, false);
     // Another flow's intent opens it; this flow's own opens it again from its start, with what the text
     // named ("¿qué es la transparencia?" while learning, "cómo va mi reporte" at «¿Se resolvió?») —
     // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
@@ -354,7 +355,7 @@ export class Engine {
     let current = state?.lang ?? lang;
     const word = this.wordOf(input);
     if (word === "language") return this.start("language", current, [], vars);
-    if (word === "unsubscribe") return this.start(UNSUBSCRIBE_FLOW, current, [], vars);
+    if (word === "unsubscribe") return this.start(UNSUBSCRIBE_FLOW, current, [], vars, {}, UNSUBSCRIBE_NOW);
     if (word === "mydata" && this.flows.has(MY_DATA_FLOW)) return this.start(MY_DATA_FLOW, current, [], vars);
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
@@ -392,7 +393,8 @@ export class Engine {
     return GLOBAL_WORDS.find((w) => this.ctx.words(w).some((candidate) => normalizeKnown(candidate) === n));
   }
 
-  private onGlobalWord(word: GlobalWord, state: ConversationState): StepResult {
+  /** `said`: the word itself (typed, or a command), not words the understanding read as it. */
+  private onGlobalWord(word: GlobalWord, state: ConversationState, said: boolean): StepResult {
     switch (word) {
       case "menu":
         return this.leave(state, { kind: "leave" });
@@ -410,8 +412,8 @@ export class Engine {
       case "privacy":
         return { state, replies: [{ key: "privacy.full_notice", separate: true }, ...this.reprompt(state)] };
       case "unsubscribe":
-        // "baja": notices stop at once; a draft waits, kept, and the menu offers it back.
-        return this.start(UNSUBSCRIBE_FLOW, state.lang, [], park(this.flows, state));
+        // "baja": notices stop at once, words read as it ask first; a draft waits, kept, and the menu offers it back.
+        return this.start(UNSUBSCRIBE_FLOW, state.lang, [], park(this.flows, state), {}, said ? UNSUBSCRIBE_NOW : undefined);
       case "mydata":
         // "mis datos": a draft waits, kept, like for "baja" (a deployment without the flow answers with help).
         if (!this.flows.has(MY_DATA_FLOW)) return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { parseYaml } from "../util/yaml.js";
-import { type Flow, type FlowSet, REQUIRED_FLOWS, type Step } from "./flow.js";
+import { type Flow, type FlowSet, REQUIRED_FLOWS, type Step, UNSUBSCRIBE_FLOW, UNSUBSCRIBE_NOW } from "./flow.js";
 import { type FlowSpec, flowSchema, type Target } from "./flow-schema.js";
 
 export class FlowError extends Error {
@@ -50,6 +50,9 @@ export function loadFlows(sources: FlowSource[], ctx: FlowCheckContext): FlowSet
   for (const name of REQUIRED_FLOWS) {
     if (!flows.has(name)) throw new FlowError(sources[0]?.file ?? "flows/", "", `a flow named "${name}" is required`);
   }
+  const unsubscribe = flows.get(UNSUBSCRIBE_FLOW) as Flow;
+  if (!unsubscribe.byId.has(UNSUBSCRIBE_NOW))
+    throw new FlowError(unsubscribe.file, "steps", `a step "${UNSUBSCRIBE_NOW}" is required: where "baja" stops the notices without asking`);
   checkCommands(flows, ctx);
   for (const flow of flows.values()) crossCheck(flow, flows, ctx);
   checkLinks(flows);

@@ -89,6 +89,8 @@ export function flowCommands(flows: FlowSet): FlowCommand[] {
 export const MENU_FLOW = "menu";
 /** Where "baja" leads, from anywhere: no more notices. */
 export const UNSUBSCRIBE_FLOW = "unsubscribe";
+/** Its step where notices stop without asking: the word itself ("baja", `/baja`) is the request. */
+export const UNSUBSCRIBE_NOW = "stop";
 /** Flows the engine itself jumps to (global words). */
 /** "mis datos", anywhere: the citizen's data rights. */
 export const MY_DATA_FLOW = "mydata";
