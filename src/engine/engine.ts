@@ -333,8 +333,9 @@ export class Engine {
     const intent = topIntent(understoodOf(input));
     if (!intent) return undefined;
     // At the menu, where nothing is pending, a yes, no or skip is an acknowledgement ("👍"); at any
-    // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name).
-    if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW)) return undefined;
+    // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name). A
+    // message that gets the 911 notice is never acknowledged ("my neighbour is not breathing" read as no).
+    if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW || isEmergency(input))) return undefined;
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = NOTICE_INTENTS[intent];
