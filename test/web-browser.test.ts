@@ -339,6 +339,17 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await page.getByRole("button", { name: "Basura y limpieza" }).click();
     await waitForBot(page, "Describe el problema");
 
+    // It asks first: declined, the conversation and the report in progress stay.
+    const kept = await page.locator("#log .msg").allTextContents();
+    const asked: string[] = [];
+    page.once("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole("button", { name: "Nueva conversación" }).click();
+    await expect.poll(() => asked).toEqual([expect.stringContaining("un reporte que no hayas enviado se descarta")]);
+    expect(await page.locator("#log .msg").allTextContents()).toEqual(kept);
+    page.once("dialog", (dialog) => void dialog.accept());
     await page.getByRole("button", { name: "Nueva conversación" }).click();
     await waitForBot(page, "¿Qué quieres hacer?");
     const fresh = await page.locator("#log .msg").allTextContents();

@@ -25,6 +25,7 @@ const PAGE_LABELS: Record<string, string> = {
   title: "channel.title",
   heading: "channel.heading",
   restart: "channel.restart",
+  restart_confirm: "channel.restart_confirm",
   log_label: "channel.log_label",
   input_label: "channel.input_label",
   placeholder: "channel.placeholder",

@@ -526,8 +526,10 @@ function restart() {
   send({ text: label("greeting") });
 }
 
+// Once the visitor has said something, the page asks first: what is on it (and a report not yet sent) goes.
 restartButton.addEventListener("click", () => {
-  if (!busy) restart();
+  const said = transcript.some((e) => e.kind === "me" || e.kind === "photo" || e.kind === "location");
+  if (!busy && (!said || window.confirm(label("restart_confirm")))) restart();
 });
 
 // Start: the history this tab kept, or a greeting for a new visitor, or the menu for one coming back.
