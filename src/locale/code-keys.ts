@@ -87,6 +87,7 @@ export const CODE_KEYS: readonly string[] = [
   "channel.connection_error",
   "channel.heading",
   "channel.restart",
+  "channel.restart_confirm",
   "channel.log_label",
   "channel.input_label",
   "channel.waiting",
