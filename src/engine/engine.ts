@@ -12,6 +12,7 @@ import {
   asShownChoice,
   type ChoiceOption,
   choiceOptions,
+  contentWords,
   isQuestion,
   namesAnotherOption,
   parseAnswer,
@@ -97,6 +98,24 @@ const NOTICE_INTENTS: Record<string, string> = {
 };
 
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
+
+/**
+ * From this many words that carry meaning besides the things it names, a first message may already tell
+ * the problem ("hay basura tirada todos los días en la esquina de Juárez"), not only ask for a report of it
+ * ("quiero reportar un bache en la colonia Centro de Toluca").
+ */
+const OPENING_WORDS = 6;
+/** Longest opening kept: a description's own limit (flows/report.yaml). */
+const OPENING_MAX = 1000;
+
+/** A first message that says more than what it asks for and names, kept for the flow it opens in `heard.said`. */
+function opening(ctx: EngineContext, input: EngineInput): Vars {
+  if (input.type !== "text") return {};
+  const text = input.text.trim();
+  let rest = text.toLowerCase();
+  for (const mention of Object.values(input.understood?.entities ?? {})) rest = rest.replace(mention.text.toLowerCase(), " ");
+  return contentWords(ctx, rest).length >= OPENING_WORDS ? { said: text.slice(0, OPENING_MAX) } : {};
+}
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
@@ -365,7 +384,7 @@ export class Engine {
     current = languageAsked(input) ?? current;
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
-    if (flow) return this.start(flow.name, current, notices, vars, heardVars(input));
+    if (flow) return this.start(flow.name, current, notices, vars, { ...heardVars(input), ...opening(this.ctx, input) });
     return this.start(home, current, notices, vars);
   }
 
