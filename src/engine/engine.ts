@@ -316,7 +316,10 @@ export class Engine {
   }
 
   private accept(state: ConversationState, step: AskStep, answer: Extract<AnswerResult, { ok: true }>, input: EngineInput, replies: Reply[]): StepResult {
-    const vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heardVars(input));
+    // An answer that opens another flow (a report told at the menu) hands it the text too, when it says more.
+    const opens = typeof answer.goto === "object" && answer.goto.flow !== state.flow;
+    const heard = opens ? { ...heardVars(input), ...opening(this.ctx, input) } : heardVars(input);
+    const vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heard);
     return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, replies);
   }
 
@@ -363,7 +366,8 @@ export class Engine {
     // Another flow's intent opens it; this flow's own opens it again from its start, with what the text
     // named ("¿qué es la transparencia?" while learning, "cómo va mi reporte" at «¿Se resolvió?») —
     // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
-    const heard = heardVars(input);
+    // What the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
+    const heard = { ...heardVars(input), ...opening(this.ctx, input) };
     if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard });
     return undefined;
   }
