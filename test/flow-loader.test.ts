@@ -54,6 +54,7 @@ describe("flow files", () => {
     ["bad-action", "extra.yaml", "steps[0].name", /action "launch_rockets" is not registered/],
     ["bad-key", "extra.yaml", "steps[1].text", /text key "learn.does_not_exist" is missing in locale es-MX, en/],
     ["bad-words-key", "extra.yaml", "steps[0].answer.options[1].words[1]", /text key "report.identity.anonimous" is missing in locale es-MX, en/],
+    ["bad-unsubscribe-stop", "unsubscribe.yaml", "steps", /a step "stop" is required: where "baja" stops the notices without asking/],
     ["bad-schema", "extra.yaml", "steps[1].answer.min", /number/i],
     ["bad-name", "other-name.yaml", "flow", /must match the file name/],
     ["bad-link-step", "extra.yaml", "links[0].step", /step "nowhere" is not a step of this flow/],

@@ -98,6 +98,8 @@ const NOTICE_INTENTS: Record<string, string> = {
 };
 
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
+/** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
+const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks"]);
 
 /**
  * From this many words that carry meaning besides the things it names, a first message may already tell
@@ -108,13 +110,20 @@ const OPENING_WORDS = 6;
 /** Longest opening kept: a description's own limit (flows/report.yaml). */
 const OPENING_MAX = 1000;
 
-/** A first message that says more than what it asks for and names, kept for the flow it opens in `heard.said`. */
+/**
+ * A first message that says more than what it asks for and names, for the flow it opens (`heard.said`,
+ * kept by a flow with `opening: true`): the words that count are those that carry meaning, minus the
+ * things it names and the words of a request (locales' `request`: «hola», «quiero», «reportar»…). One
+ * longer than a description may be is not kept.
+ */
 function opening(ctx: EngineContext, input: EngineInput): Vars {
   if (input.type !== "text") return {};
   const text = input.text.trim();
+  if (text.length > OPENING_MAX) return {};
   let rest = text.toLowerCase();
   for (const mention of Object.values(input.understood?.entities ?? {})) rest = rest.replace(mention.text.toLowerCase(), " ");
-  return contentWords(ctx, rest).length >= OPENING_WORDS ? { said: text.slice(0, OPENING_MAX) } : {};
+  const asking = new Set(ctx.words("request").map(normalizeKnown));
+  return contentWords(ctx, rest).filter((w) => !asking.has(w)).length >= OPENING_WORDS ? { said: text } : {};
 }
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
@@ -357,7 +366,9 @@ export class Engine {
     // At the menu, where nothing is pending, a yes, no or skip is an acknowledgement ("👍"); at any
     // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name). A
     // message that gets the 911 notice is never acknowledged ("my neighbour is not breathing" read as no).
-    if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW || isEmergency(input))) return undefined;
+    if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW)) return undefined;
+    // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira").
+    if (SMALL_TALK.has(intent) && isEmergency(input)) return undefined;
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = NOTICE_INTENTS[intent];
@@ -435,9 +446,12 @@ export class Engine {
         return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
       case "privacy":
         return { state, replies: [{ key: "privacy.full_notice", separate: true }, ...this.reprompt(state)] };
-      case "unsubscribe":
-        // "baja": notices stop at once, words read as it ask first; a draft waits, kept, and the menu offers it back.
-        return this.start(UNSUBSCRIBE_FLOW, state.lang, [], park(this.flows, state), {}, said ? UNSUBSCRIBE_NOW : undefined);
+      case "unsubscribe": {
+        // "baja": notices stop at once, words read as it ask first (asked already, they are the answer:
+        // «sí, dame de baja»); a draft waits, kept, and the menu offers it back.
+        const now = said || state.flow === UNSUBSCRIBE_FLOW;
+        return this.start(UNSUBSCRIBE_FLOW, state.lang, [], park(this.flows, state), {}, now ? UNSUBSCRIBE_NOW : undefined);
+      }
       case "mydata":
         // "mis datos": a draft waits, kept, like for "baja" (a deployment without the flow answers with help).
         if (!this.flows.has(MY_DATA_FLOW)) return { state, replies: [{ key: "global.help" }, ...this.reprompt(state)] };
@@ -492,9 +506,16 @@ export class Engine {
   private fresh(pos: Position, lang: Language, vars: ConversationState["vars"]): ConversationState {
     const version = this.flows.get(pos.flow)?.version ?? "";
     // Only what outlives a flow is carried over: who the citizen is, what their last message named,
-    // and a draft they left unfinished. Flow-local answers are dropped.
+    // and a draft they left unfinished. Flow-local answers are dropped. The text of the message that
+    // opened the flow (`heard.said`) only to a flow that keeps it (`opening: true`), as `opening`.
     const keep: ConversationState["vars"] = {};
-    for (const name of ["citizen", "heard", "draft"]) if (vars[name] !== undefined) keep[name] = vars[name];
+    for (const name of ["citizen", "draft"]) if (vars[name] !== undefined) keep[name] = vars[name];
+    const heard = vars.heard;
+    if (heard && typeof heard === "object" && !Array.isArray(heard)) {
+      const { said, ...named } = heard;
+      keep.heard = named;
+      if (typeof said === "string" && this.flows.get(pos.flow)?.opening) keep.opening = said;
+    } else if (heard !== undefined) keep.heard = heard;
     return { flow: pos.flow, flowVersion: version, step: pos.step, waiting: "nothing", vars: keep, attempts: 0, lang };
   }
 

@@ -99,6 +99,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     command: spec.command,
     intents: spec.intents ?? [],
     draft: spec.draft,
+    opening: spec.opening,
     exit: spec.exit,
     expires: spec.expires,
   };

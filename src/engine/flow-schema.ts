@@ -148,6 +148,12 @@ export const flowSchema = z.strictObject({
   intents: z.array(id).optional(),
   draft: draftSchema.optional(),
   /**
+   * `true`: a message that opens this flow and says more than it asks for ("hay basura tirada todos los días
+   * en la esquina de Juárez…") is kept in the variable `opening` (the report offers it as the description).
+   * Other flows never see the text, only what it named.
+   */
+  opening: z.boolean().default(false),
+  /**
    * The step "menú" and "cancelar" lead to in this flow instead of leaving it at once: where a flow
    * that keeps something open outside the conversation (a conversation with a person) closes it.
    */

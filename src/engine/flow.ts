@@ -17,6 +17,8 @@ export interface Flow {
   /** Intents whose free text opens this flow. */
   intents: string[];
   draft?: DraftSpec;
+  /** Whether the text of a message that opens this flow is kept in `opening` (flow-schema.ts). */
+  opening: boolean;
   /** Where "menú" and "cancelar" go in this flow (flow-schema.ts). */
   exit?: string;
   /** Whether a conversation waiting in this flow expires after the timeout. */
