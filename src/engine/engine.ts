@@ -215,7 +215,20 @@ export class Engine {
     if (word) return this.onGlobalWord(word, state, true);
     if (input.type === "unsupported") return { state, replies: [unsupported(input.kind), prompt(step, state)] };
     if (input.type === "action_result" || input.type === "word") return { state, replies: [] };
-    return this.answer(state, step, input);
+    return this.keepTold(state, step, input, this.answer(state, step, input));
+  }
+
+  /**
+   * A problem told where a choice was asked («se cayó una barda» at the type question, a description at
+   * «¿Es el mismo problema?»), in a flow that keeps what opened it (`opening: true`): the question is
+   * asked again as always, and the text is kept in `opening`, offered as the description when that comes.
+   */
+  private keepTold(state: ConversationState, step: AskStep, input: EngineInput, result: StepResult): StepResult {
+    const missed = result.state.flow === state.flow && result.state.step === state.step && result.state.vars === state.vars;
+    if (!missed || step.answer.type !== "choice" || !this.flows.get(state.flow)?.opening) return result;
+    if (getVar(state.vars, "opening") != null || getVar(state.vars, "description") != null) return result;
+    const { said } = opening(this.ctx, input);
+    return said ? { ...result, state: { ...result.state, vars: { ...result.state.vars, opening: said } } } : result;
   }
 
   /** The kind of answer the conversation waits for (`photo`, `text`…), or undefined when it waits for none. */
