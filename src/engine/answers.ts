@@ -28,10 +28,18 @@ export interface ChoiceOption extends ReplyChoice {
   words?: string[];
 }
 
+/** An option written in the flow, as the engine reads it. */
+const fromFlow = (o: NonNullable<ChoiceSpec["options"]>[number]): ChoiceOption => ({
+  value: o.value,
+  key: o.label,
+  goto: o.goto,
+  intents: o.intents,
+  words: o.words,
+});
+
 /** The options a choice shows now: static options, then options from a variable, then extras. */
 export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
-  const out: ChoiceOption[] = [];
-  for (const o of spec.options ?? []) out.push({ value: o.value, key: o.label, goto: o.goto, intents: o.intents, words: o.words });
+  const out: ChoiceOption[] = (spec.options ?? []).map(fromFlow);
   if (spec.options_from) {
     const list = getVar(vars, spec.options_from);
     if (Array.isArray(list)) {
@@ -43,7 +51,7 @@ export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
       }
     }
   }
-  for (const o of spec.extra ?? []) out.push({ value: o.value, key: o.label, goto: o.goto, intents: o.intents, words: o.words });
+  out.push(...(spec.extra ?? []).map(fromFlow));
   return out;
 }
 
@@ -95,9 +103,15 @@ export function optionLabels(ctx: EngineContext, o: ReplyChoice): string[] {
   return o.key ? LANGUAGES.map((l) => ctx.t(l, o.key as string)) : [o.label ?? ""];
 }
 
-/** The labels whose words pick an option: its own, and the ones it borrows from the question it leads to. */
-function pickingLabels(ctx: EngineContext, o: ChoiceOption): string[] {
-  return [...optionLabels(ctx, o), ...(o.words ?? []).flatMap((key) => LANGUAGES.map((l) => ctx.t(l, key)))];
+/**
+ * The words of the labels that pick an option, each label's apart: its own (in every language), and those
+ * it borrows from the question it leads to (`words`).
+ */
+function labelWords(ctx: EngineContext, o: ChoiceOption): { own: string[][]; borrowed: string[][] } {
+  return {
+    own: optionLabels(ctx, o).map((label) => contentWords(ctx, label)),
+    borrowed: (o.words ?? []).flatMap((key) => LANGUAGES.map((l) => contentWords(ctx, ctx.t(l, key)))),
+  };
 }
 
 /** An option's labels normalised: a static label's (a key) remembered, a dynamic one's as it comes. */
@@ -115,11 +129,14 @@ export function optionLabel(ctx: EngineContext, lang: Language, o: ReplyChoice):
  * an option other than `chosen`: the text is about that option, whatever a classifier made of it.
  */
 export function namesAnotherOption(ctx: EngineContext, options: ChoiceOption[], chosen: unknown, text: string): boolean {
-  const labelWords = (o: ChoiceOption) => pickingLabels(ctx, o).flatMap((label) => contentWords(ctx, label));
-  const own = options.filter((o) => o.value === chosen).flatMap(labelWords);
+  const wordsOf = (o: ChoiceOption) => {
+    const { own, borrowed } = labelWords(ctx, o);
+    return [...own, ...borrowed].flat();
+  };
+  const own = options.filter((o) => o.value === chosen).flatMap(wordsOf);
   // A word of the chosen option's own labels names it, whatever else it also names ("sí, envía": «Enviar reporte»).
   const typed = contentWords(ctx, text).filter((t) => t.length >= 4 && !own.some((w) => sameWord(t, w)));
-  return options.some((o) => o.value !== chosen && labelWords(o).some((w) => typed.some((t) => sameWord(t, w))));
+  return options.some((o) => o.value !== chosen && wordsOf(o).some((w) => typed.some((t) => sameWord(t, w))));
 }
 
 /** The same word, one slip forgiven in words of five letters or more. */
@@ -135,18 +152,17 @@ function sameWord(a: string, b: string): boolean {
 export function partialOption<O extends ChoiceOption>(ctx: EngineContext, options: O[], text: string): { option: O; borrowed: boolean } | undefined {
   const typed = contentWords(ctx, text);
   if (typed.length === 0) return undefined;
-  const holdsTyped = (label: string) => {
-    const words = contentWords(ctx, label);
-    return typed.every((t) => words.some((w) => sameWord(t, w)));
-  };
-  let hits = options.filter((o) => pickingLabels(ctx, o).some(holdsTyped));
+  const within = (words: string[], w: string) => words.some((x) => sameWord(x, w));
+  const holdsTyped = (label: string[]) => typed.every((t) => within(label, t));
+  const read = options.map((option) => {
+    const { own, borrowed } = labelWords(ctx, option);
+    return { option, own, labels: [...own, ...borrowed] };
+  });
+  let hits = read.filter((r) => r.labels.some(holdsTyped));
   // "mejor anónimo": «Anónimo» is all of it, «Anónimo, con avisos por este chat» only a part.
-  if (hits.length > 1)
-    hits = hits.filter((o) =>
-      pickingLabels(ctx, o).some((label) => holdsTyped(label) && contentWords(ctx, label).every((w) => typed.some((t) => sameWord(t, w)))),
-    );
+  if (hits.length > 1) hits = hits.filter((r) => r.labels.some((label) => holdsTyped(label) && label.every((w) => within(typed, w))));
   if (hits.length !== 1) return undefined;
-  return { option: hits[0], borrowed: !optionLabels(ctx, hits[0]).some(holdsTyped) };
+  return { option: hits[0].option, borrowed: !hits[0].own.some(holdsTyped) };
 }
 
 function parseChoice(spec: ChoiceSpec, input: EngineInput, vars: Vars, ctx: EngineContext): AnswerResult {

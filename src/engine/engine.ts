@@ -340,7 +340,7 @@ export class Engine {
   private accept(state: ConversationState, step: AskStep, answer: Extract<AnswerResult, { ok: true }>, input: EngineInput, replies: Reply[]): StepResult {
     // An answer that opens another flow (a report told at the menu) hands it the text too, when it says more.
     const opens = typeof answer.goto === "object" && answer.goto.flow !== state.flow;
-    const heard = opens ? { ...heardVars(input), ...opening(this.ctx, input) } : heardVars(input);
+    const heard = opens ? this.opener(input) : heardVars(input);
     const vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heard);
     return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, replies);
   }
@@ -390,10 +390,14 @@ export class Engine {
     // Another flow's intent opens it; this flow's own opens it again from its start, with what the text
     // named ("¿qué es la transparencia?" while learning, "cómo va mi reporte" at «¿Se resolvió?») —
     // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
-    // What the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
-    const heard = { ...heardVars(input), ...opening(this.ctx, input) };
-    if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard });
+    // With what the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
+    if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
     return undefined;
+  }
+
+  /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */
+  private opener(input: EngineInput): Vars {
+    return { ...heardVars(input), ...opening(this.ctx, input) };
   }
 
   /** A new conversation, or one that ended: a free first message opens what it asks for ("quiero reportar un bache en neza"). */
@@ -412,7 +416,7 @@ export class Engine {
     current = languageAsked(input) ?? current;
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
-    if (flow) return this.start(flow.name, current, notices, vars, { ...heardVars(input), ...opening(this.ctx, input) });
+    if (flow) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);
   }
 
