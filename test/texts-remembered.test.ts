@@ -24,13 +24,13 @@ for (const lang of LANGUAGES) {
 
 const at = (tree: Tree, path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Tree)[k] : undefined), tree);
 
-/** Every text of a language that names a parameter, without a format (i18next's own formats are ours). */
+/** Every text of a language that names a parameter. */
 function textsWithParams(lang: Language): { key: string; raw: string }[] {
   const out: { key: string; raw: string }[] = [];
   const walk = (prefix: string, value: unknown) => {
     if (value && typeof value === "object" && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) walk(prefix ? `${prefix}.${k}` : k, v);
-    } else if (typeof value === "string" && value.includes("{{") && !/\{\{[^}]*,[^}]*\}\}/.test(value)) out.push({ key: prefix, raw: value });
+    } else if (typeof value === "string" && value.includes("{{")) out.push({ key: prefix, raw: value });
   };
   walk("", resources[lang]);
   return out;
@@ -48,10 +48,16 @@ function valuesFor(lang: Language, raw: string, round: number): Tree {
     }
     node[parts.at(-1) as string] ??= value;
   };
-  for (const m of raw.matchAll(/\$t\(([^{)]*)\{\{\s*([\w.]+)\s*\}\}\)/g)) {
+  // A nesting may carry a plain default (`$t(report.nearby_said.{{described}}, {"defaultValue": ""})`).
+  for (const m of raw.matchAll(/\$t\(([^{)]*)\{\{\s*([\w.]+)\s*\}\}(?:,[^)]*)?\)/g)) {
     const group = at(resources[lang], m[1].replace(/\.$/, ""));
     const choices = group && typeof group === "object" ? Object.keys(group) : [];
     if (choices.length) set(m[2], choices[round % choices.length]);
+  }
+  // What is formatted: a moment (`{{at, day}}`), a day of the calendar (`{{due, date}}`), a number.
+  for (const m of raw.matchAll(/\{\{-?\s*([\w.]+)\s*,\s*(\w+)[^}]*\}\}/g)) {
+    const moment = new Date(Date.UTC(2026, round, 10 + round, 5 + round * 4, 7 * round));
+    set(m[1], m[2] === "day" ? moment.toISOString() : m[2] === "date" ? moment.toISOString().slice(0, 10) : 1200 + round);
   }
   for (const m of raw.matchAll(/\{\{-?\s*([\w.]+)\s*\}\}/g)) set(m[1], round % 2 ? 1200 + round : `Valor ${round} de ${m[1]}, calle Juárez`);
   // What nested texts read ("a unos {{meters}} m"): a number.
@@ -71,12 +77,21 @@ beforeAll(async () => {
     returnNull: false,
     showSupportNotice: false,
   } as Parameters<typeof reference.init>[0]);
+  // The bot's own formats, written again from what they promise: a moment in the deployment's time
+  // zone, a day of the calendar as it is.
+  reference.services.formatter?.add("day", (value, lng) =>
+    new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeStyle: "short", timeZone: deployment.timeZone }).format(new Date(String(value))),
+  );
+  reference.services.formatter?.add("date", (value, lng) =>
+    new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${String(value)}T00:00:00Z`)),
+  );
 });
 
 describe("a text rendered once per shape", () => {
   it.each(LANGUAGES)("every %s text with parameters reads exactly as i18next renders it, the first time and the next ones", (lang) => {
     const all = textsWithParams(lang);
     expect(all.filter((t) => t.raw.includes("$t(")).length).toBeGreaterThan(5);
+    expect(all.filter((t) => /, (day|date)\}\}/.test(t.raw)).length).toBeGreaterThan(5);
     const t = reference.getFixedT(lang);
     for (const { key, raw } of all) {
       for (let round = 0; round < 4; round++) {

@@ -45,6 +45,18 @@ function loadLanguage(dir: string, lang: string): Record<string, unknown> {
 const INERT = /^[\w.:+-]*$/;
 
 /**
+ * How hidden values are written for i18next and put back: a random nonce (so nothing a person types
+ * matches), and the formats of our own (`{{at, day}}`) applied when a value is put back, so a date
+ * need not be seen by i18next either.
+ */
+interface Hiding {
+  nonce: string;
+  /** Every token of this nonce: `⟪<nonce>g<n>⟫`, or `⟪<nonce>g<n>~<format>⟫` once a format of ours met it. */
+  tokens: RegExp;
+  format(name: string, value: string, lang: Language): string;
+}
+
+/**
  * Parameters with every string that is not inert swapped for a random token, and a function that
  * puts the real strings back into i18next's result. i18next never sees what people wrote, so a
  * description holding `$t(…)` or `{{…}}` is shown as written and cannot change the text around it
@@ -53,18 +65,18 @@ const INERT = /^[\w.:+-]*$/;
  */
 function shield(
   params: Record<string, unknown>,
-  nonce: string,
+  hiding: Hiding,
+  lang: Language,
   keep?: ReadonlySet<string>,
 ): { params: Record<string, unknown>; restore(text: string): string } {
   const values: string[] = [];
   // No `:` or `.` (i18next reads them in a nested key as namespace and key separators).
-  const token = (i: number) => `\u27EA${nonce}g${i}\u27EB`;
   const hide = (value: string) => {
     values.push(value);
-    return token(values.length - 1);
+    return `\u27EA${hiding.nonce}g${values.length - 1}\u27EB`;
   };
-  // With `keep` (the paths a text uses to choose or format), every other string and number is hidden
-  // too, inert or not: the text is then the same for every value.
+  // With `keep` (the paths a text uses to choose a nested text, or formats with i18next's own), every
+  // other string and number is hidden too, inert or not: the text is then the same for every value.
   const walk = (value: unknown, depth: number, path: string): unknown => {
     if (typeof value === "string") return INERT.test(value) && (!keep || keep.has(path)) ? value : hide(value);
     if (typeof value === "number" && keep && !keep.has(path)) return hide(String(value));
@@ -77,10 +89,12 @@ function shield(
   return {
     params: shielded,
     restore(text) {
-      let out = text;
-      // split/join, not replace: a value holding `$&` or `$1` stays as written.
-      for (let i = values.length - 1; i >= 0; i--) out = out.split(token(i)).join(values[i]);
-      return out;
+      if (!values.length) return text;
+      // One pass: a value put back is not read again, and a function keeps `$&` or `$1` in it as written.
+      return text.replace(hiding.tokens, (_, n: string, format: string | undefined) => {
+        const value = values[Number(n)] ?? "";
+        return format ? hiding.format(format, value, lang) : value;
+      });
     },
   };
 }
@@ -103,25 +117,59 @@ const I18NEXT_OPTIONS = [
   "keySeparator",
   "nsSeparator",
 ];
-/** What a text reads of its parameters: the top-level names, and the paths i18next must see as they are. */
+/** What a text reads of its parameters: the paths it names, and those i18next must see as they are. */
 interface Reads {
-  roots: Set<string>;
+  paths: Set<string>;
   keep: Set<string>;
+}
+
+/**
+ * The parameters at `paths` alone (`nearby.scope`, not the whole list of nearby reports), in the
+ * same shape, so that only what a text reads is hidden and remembered. Never changes `params`.
+ */
+function pick(params: Record<string, unknown>, paths: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const whole: string[] = [];
+  for (const path of [...paths].sort((a, b) => a.length - b.length)) {
+    if (whole.some((w) => path.startsWith(`${w}.`))) continue;
+    if (path in params) {
+      out[path] = params[path];
+      whole.push(path);
+      continue;
+    }
+    const parts = path.split(".");
+    let from: unknown = params;
+    let to = out;
+    for (const [i, part] of parts.entries()) {
+      if (from === null || typeof from !== "object" || !(part in from)) break;
+      from = (from as Record<string, unknown>)[part];
+      if (i === parts.length - 1) {
+        to[part] = from;
+        whole.push(path);
+      } else {
+        if (to[part] === null || typeof to[part] !== "object") to[part] = {};
+        to = to[part] as Record<string, unknown>;
+      }
+    }
+  }
+  return out;
 }
 
 /**
  * Reads a text's `{{name}}`, `{{- name}}`, `{{name, format}}` and `$t(key)` / `$t(prefix.{{name}})`;
  * `nested` reads a text it nests, `under` lists the keys below a prefix (every text a nesting may choose).
  */
-function readsOfText(raw: string, nested: (key: string) => Reads | null, under: (prefix: string) => string[] | null): Reads | null {
-  const read: Reads = { roots: new Set(), keep: new Set() };
+function readsOfText(raw: string, nested: (key: string) => Reads | null, under: (prefix: string) => string[] | null, ours: ReadonlySet<string>): Reads | null {
+  const read: Reads = { paths: new Set(), keep: new Set() };
   const add = (path: string, keep: boolean) => {
-    read.roots.add(path.split(".")[0]);
+    read.paths.add(path);
     if (keep) read.keep.add(path);
   };
-  for (const m of raw.matchAll(/\{\{-?\s*([^},]+?)\s*(,[^}]*)?\}\}/g)) add(m[1], m[2] !== undefined);
+  // A value formatted by one of our formats is hidden like any other (the format is applied when it is
+  // put back); i18next's own formats (`{{min, number}}`) must see it.
+  for (const m of raw.matchAll(/\{\{-?\s*([^},]+?)\s*(?:,\s*(\w*)[^}]*)?\}\}/g)) add(m[1], m[2] !== undefined && !ours.has(m[2]));
   for (const m of raw.matchAll(/\$t\(([^)]*)\)/g)) {
-    const target = m[1];
+    const target = withoutPlainDefault(m[1]);
     if (target.includes(",")) return null;
     const open = target.indexOf("{{");
     for (const v of target.matchAll(/\{\{-?\s*([^},]+?)\s*\}\}/g)) add(v[1], true);
@@ -130,11 +178,33 @@ function readsOfText(raw: string, nested: (key: string) => Reads | null, under: 
     for (const key of keys) {
       const inner = nested(key);
       if (!inner) return null;
-      for (const r of inner.roots) read.roots.add(r);
+      for (const p of inner.paths) read.paths.add(p);
       for (const k of inner.keep) read.keep.add(k);
     }
   }
   return read;
+}
+
+/**
+ * A nesting's key without its options when they only give a plain text for a key that is not there
+ * (`$t(report.nearby_said.{{described}}, {"defaultValue": ""})`): that changes nothing a text reads,
+ * so it is rendered once per shape like any other. Any other options are returned as written.
+ */
+function withoutPlainDefault(target: string): string {
+  const comma = target.indexOf(",");
+  if (comma < 0) return target;
+  try {
+    const options: unknown = JSON.parse(target.slice(comma + 1));
+    const plain =
+      options !== null &&
+      typeof options === "object" &&
+      Object.keys(options).length === 1 &&
+      typeof (options as { defaultValue?: unknown }).defaultValue === "string" &&
+      !/\{\{|\$t\(/.test((options as { defaultValue: string }).defaultValue);
+    return plain ? target.slice(0, comma).trim() : target;
+  } catch {
+    return target;
+  }
 }
 
 /** The keys of every text below `prefix` (null when it is not a group of texts). */
@@ -200,12 +270,27 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
   };
   const dayFormat = formats({ dateStyle: "medium", timeStyle: "short", timeZone: settings.timeZone });
   const dateFormat = formats({ dateStyle: "medium", timeZone: "UTC" });
-  // `{{at, day}}`: a stored ISO date as local date and time in the deployment's time zone, in the reader's language.
-  instance.services.formatter?.add("day", (value, lng) => dayFormat(lng).format(new Date(String(value))));
-  // `{{due, date}}`: a day of the calendar (2026-03-31), as the reader's language writes it; no time zone moves it.
-  instance.services.formatter?.add("date", (value, lng) =>
-    /^\d{4}-\d{2}-\d{2}$/.test(String(value)) ? dateFormat(lng).format(new Date(`${String(value)}T00:00:00Z`)) : String(value ?? ""),
-  );
+  // The formats of our own. A hidden value (a token, see `shield`) is formatted when it is put back.
+  const ours: Record<string, (value: string, lng: string | undefined) => string> = {
+    // `{{at, day}}`: a stored ISO date as local date and time in the deployment's time zone, in the reader's language.
+    day: (value, lng) => dayFormat(lng).format(new Date(value)),
+    // `{{due, date}}`: a day of the calendar (2026-03-31), as the reader's language writes it; no time zone moves it.
+    date: (value, lng) => (/^\d{4}-\d{2}-\d{2}$/.test(value) ? dateFormat(lng).format(new Date(`${value}T00:00:00Z`)) : value),
+  };
+  const nonce = randomBytes(8).toString("hex");
+  const hidden = new RegExp(`^\u27EA${nonce}g\\d+\u27EB$`);
+  const hiding: Hiding = {
+    nonce,
+    tokens: new RegExp(`\u27EA${nonce}g(\\d+)(?:~(\\w+))?\u27EB`, "g"),
+    format: (name, value, lang) => ours[name]?.(value, lang) ?? value,
+  };
+  for (const [name, format] of Object.entries(ours)) {
+    instance.services.formatter?.add(name, (value, lng) => {
+      const text = String(value ?? "");
+      return hidden.test(text) ? `${text.slice(0, -1)}~${name}\u27EB` : format(text, lng);
+    });
+  }
+  const deferred = new Set(Object.keys(ours));
   const fixed = new Map(LANGUAGES.map((l) => [l, instance.getFixedT(l)]));
   const wordCache = new Map<string, string[]>();
 
@@ -243,6 +328,7 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
             raw,
             (nested) => readsOf(lang, nested, depth + 1),
             (prefix) => leafKeys(instance.getResource(lang, "translation", prefix), prefix),
+            deferred,
           )
         : null;
     reads.set(id, found);
@@ -250,11 +336,10 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
   };
   const rendered = new Map<string, string>();
 
-  const nonce = randomBytes(8).toString("hex");
   const translateAll = (lang: Language, key: string, params?: Record<string, unknown>): string => {
     const t = fixed.get(lang) ?? fixed.get(fallback);
     if (!params) return String(t?.(key));
-    const shielded = shield(params, nonce);
+    const shielded = shield(params, hiding, lang);
     return shielded.restore(String(t?.(key, shielded.params as never)));
   };
   // Every value a text only shows goes to i18next as a numbered token (what people wrote never reaches
@@ -264,9 +349,7 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
   const translate = (lang: Language, key: string, params?: Record<string, unknown>): string => {
     const read = params ? readsOf(lang, key) : null;
     if (!params || !read || I18NEXT_OPTIONS.some((option) => option in params)) return translateAll(lang, key, params);
-    const used: Record<string, unknown> = {};
-    for (const name of read.roots) if (name in params) used[name] = params[name];
-    const shielded = shield(used, nonce, read.keep);
+    const shielded = shield(pick(params, read.paths), hiding, lang, read.keep);
     const id = `${lang}\u0000${key}\u0000${JSON.stringify(shielded.params)}`;
     let text = rendered.get(id);
     if (text === undefined) {
