@@ -17,6 +17,8 @@ export interface Figures {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU the process spent per message, µs. */
+  cpuUs?: number;
 }
 
 const consents = (text: string) => YES.includes(text.trim()) || text.trim() === "1";
@@ -116,9 +118,10 @@ export async function benchGrammyConversations(municipalities: Municipalities, s
       text,
     },
   });
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < scripts[0].length; i++) await wave(scripts.length, (u) => bot.handleUpdate(update(u, scripts[u][i])), latencies);
-  const result = summarize("grammY + @grammyjs/conversations (memory)", latencies, performance.now() - t0);
+  const result = summarize("grammY + @grammyjs/conversations (memory)", latencies, performance.now() - t0, cpu);
   console.log(`  folios sent: ${folios}`);
   return result;
 }
@@ -177,6 +180,7 @@ export async function benchBuilderBot(municipalities: Municipalities, scripts: s
   };
 
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < scripts[0].length; i++) {
     await wave(
@@ -189,7 +193,7 @@ export async function benchBuilderBot(municipalities: Municipalities, scripts: s
       latencies,
     );
   }
-  const result = summarize("BuilderBot 1.3 (MemoryDB, test provider)", latencies, performance.now() - t0);
+  const result = summarize("BuilderBot 1.3 (MemoryDB, test provider)", latencies, performance.now() - t0, cpu);
   console.log(`  folios sent: ${folios}`);
   return result;
 }

@@ -42,6 +42,7 @@ async function benchEngine(inMemoryStore: boolean): Promise<Figures> {
   const latencies: number[] = [];
   let folios = 0;
   const profile = await profileIfAsked();
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < SCRIPTS[0].length; i++) {
     await wave(
@@ -58,11 +59,12 @@ async function benchEngine(inMemoryStore: boolean): Promise<Figures> {
   }
   await profile.stop(inMemoryStore ? "memory" : "disk");
   const label = inMemoryStore ? "municipio abierto (embedded store in memory)" : "municipio abierto (embedded store on disk)";
-  const result = summarize(label, latencies, performance.now() - t0);
+  const result = summarize(label, latencies, performance.now() - t0, cpu);
   console.log(`  reports saved: ${await app.store.reports.count()}, folios sent: ${folios}`);
   // The same conversation once more for 200 new citizens, one message at a time: latency without queueing.
   const alone: number[] = [];
   let aloneFolios = 0;
+  const aloneCpu = process.cpuUsage();
   for (let u = 0; u < 200; u++) {
     for (const [i, text] of aloneScript().entries()) {
       const t = performance.now();
@@ -76,6 +78,7 @@ async function benchEngine(inMemoryStore: boolean): Promise<Figures> {
     `  same, one message at a time (${aloneFolios} folios)`,
     alone,
     alone.reduce((a, b) => a + b, 0),
+    aloneCpu,
   );
   await app.close();
   return result;
@@ -132,7 +135,8 @@ const inMemory = await benchEngine(true);
 const grammy = await benchGrammyConversations(municipalities, SCRIPTS);
 const builderbot = await benchBuilderBot(municipalities, SCRIPTS);
 const ratio = (theirs: Figures) =>
-  `${(onDisk.perSecond / theirs.perSecond).toFixed(2)}× on disk, ${(inMemory.perSecond / theirs.perSecond).toFixed(2)}× in memory`;
+  `${(onDisk.perSecond / theirs.perSecond).toFixed(2)}× on disk, ${(inMemory.perSecond / theirs.perSecond).toFixed(2)}× in memory` +
+  ` (by CPU per message ${((theirs.cpuUs ?? 0) / (onDisk.cpuUs ?? 1)).toFixed(2)}× and ${((theirs.cpuUs ?? 0) / (inMemory.cpuUs ?? 1)).toFixed(2)}×)`;
 console.log(`ratio of messages/s: to grammY conversations ${ratio(grammy)}; to BuilderBot ${ratio(builderbot)}`);
 console.log(
   `load average after the run: ${loadavg()
