@@ -68,6 +68,8 @@ export class EmbeddedOutbox implements OutboxRepository {
   private readonly ready: Promise<void>;
   private sweptAt = 0;
   private claiming: Promise<unknown> = Promise.resolve();
+  /** Writes of this outbox under way: while there are none, the index of unsent items by chat is up to date. */
+  private writing = 0;
 
   constructor(private readonly db: Collection) {
     // A sweep that fails is tried again by the next claim; the keys are what every operation needs.
@@ -89,7 +91,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     for (const { _id } of present) docs.delete(_id);
     if (!docs.size) return 0;
     try {
-      await this.db.insertAsync([...docs.values()]);
+      await this.write(this.db.insertAsync([...docs.values()]));
       return docs.size;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -97,7 +99,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     let added = 0;
     for (const doc of docs.values()) {
       try {
-        await this.db.insertAsync(doc);
+        await this.write(this.db.insertAsync(doc));
         added++;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -136,11 +138,11 @@ export class EmbeddedOutbox implements OutboxRepository {
     );
     if (!picked.length) return [];
     // Each one only if it is still as it was found: a live turn (claimChat) may have taken it meanwhile.
-    const { affectedDocuments } = await this.db.updateAsync(
+    const { affectedDocuments } = await this.write(this.db.updateAsync(
       { _id: { $in: picked.map((i) => i.id) }, $or: picked.map((i) => ({ _id: i.id, state: i.state, owner: i.owner, leaseUntil: i.leaseUntil })) },
       { $set: { state: "sending", owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
       { multi: true, returnUpdatedDocs: true },
-    );
+    ));
     const taken = new Map((affectedDocuments as Record<string, unknown>[]).map((d) => [String(d._id), toItem(d)]));
     return picked.flatMap((i) => taken.get(i.id) ?? []);
   }
@@ -151,61 +153,61 @@ export class EmbeddedOutbox implements OutboxRepository {
 
   /** Leases `item` to `by` if it is still as it was found. */
   private async take(item: OutboxItem, by: string, leaseUntil: Date): Promise<OutboxItem | null> {
-    const { numAffected } = await this.db.updateAsync(
+    const { numAffected } = await this.write(this.db.updateAsync(
       { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
       { $set: { state: "sending", owner: by, leaseUntil }, $inc: { attempts: 1 } },
       {},
-    );
+    ));
     return numAffected === 1 ? { ...item, state: "sending", owner: by, leaseUntil, attempts: item.attempts + 1 } : null;
   }
 
   async markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean> {
     await this.ready;
     const receipts = platformId !== null && RECEIPTS.has(String((await this.db.findOneAsync({ _id: String(id) }, { channel: 1 }))?.channel));
-    const { numAffected } = await this.db.updateAsync(
+    const { numAffected } = await this.write(this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
       {
         $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, ...(receipts ? { _p: String(platformId) } : {}), leaseUntil: null, error: null },
         $unset: { _q: true, _chat: true },
       },
       {},
-    );
+    ));
     return numAffected === 1;
   }
 
   async markRetry(id: string, owner: string, notBefore: Date, error: string): Promise<void> {
     await this.ready;
-    await this.db.updateAsync(
+    await this.write(this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
       { $set: { state: "pending", notBefore, owner: null, leaseUntil: null, error } },
       {},
-    );
+    ));
   }
 
   async retryNow(channel: ChannelName, now: Date): Promise<void> {
     await this.ready;
-    await this.db.updateAsync(
+    await this.write(this.db.updateAsync(
       { _q: startingWith(`${channel}|`), channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } },
       { $set: { notBefore: now } },
       { multi: true },
-    );
+    ));
   }
 
   async markReceipt(channel: ChannelName, platformId: string, receipt: OutboxReceipt, error: string | null): Promise<boolean> {
     await this.ready;
     const set: Record<string, unknown> = { receipt };
     if (error !== null) set.error = error;
-    const { numAffected } = await this.db.updateAsync({ _p: String(platformId), ...receiptFilter(channel, String(platformId), receipt) }, { $set: set }, {});
+    const { numAffected } = await this.write(this.db.updateAsync({ _p: String(platformId), ...receiptFilter(channel, String(platformId), receipt) }, { $set: set }, {}));
     return numAffected === 1;
   }
 
   async markFailed(id: string, owner: string, error: string): Promise<void> {
     await this.ready;
-    await this.db.updateAsync(
+    await this.write(this.db.updateAsync(
       { _id: String(id), state: "sending", owner },
       { $set: { state: "failed", owner: null, leaseUntil: null, error }, $unset: { _q: true, _chat: true } },
       {},
-    );
+    ));
   }
 
   async get(id: string): Promise<OutboxItem | null> {
@@ -215,6 +217,9 @@ export class EmbeddedOutbox implements OutboxRepository {
 
   async unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]> {
     await this.ready;
+    // Nothing waits for most chats (every message asks): the index says so at once, with no write under way.
+    const index = this.unsentIndex();
+    if (index && this.writing === 0 && index.getMatching(`${channel}|${chatId}`).length === 0) return [];
     const docs = await findMany<Record<string, unknown>>(
       this.db.findAsync({ _chat: `${channel}|${chatId}`, channel, chatId: String(chatId), state: { $in: ["pending", "sending"] } }).sort(ORDER),
     );
@@ -236,6 +241,17 @@ export class EmbeddedOutbox implements OutboxRepository {
     return { unsent: await this.db.countAsync(unsent), oldest: first?.createdAt ?? null };
   }
 
+  /** Counts a write of this outbox while it is under way (see `unsentFor`). */
+  private write<T>(operation: Promise<T>): Promise<T> {
+    this.writing++;
+    return operation.finally(() => this.writing--);
+  }
+
+  /** nedb's index of `_chat` (Datastore#indexes): the documents of one value, read at once. */
+  private unsentIndex(): { getMatching(value: string): unknown[] } | undefined {
+    return (this.db as unknown as { indexes: Record<string, { getMatching(value: string): unknown[] }> }).indexes._chat;
+  }
+
   /**
    * Gives items an earlier version stored the keys only this store keeps, in one pass over the outbox
    * (once: later writes keep them).
@@ -253,7 +269,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     );
     for (const doc of docs) {
       const item = toItem(doc) as OutboxItem;
-      await this.db.updateAsync({ _id: item.id }, { $set: keysOf(item) }, {});
+      await this.write(this.db.updateAsync({ _id: item.id }, { $set: keysOf(item) }, {}));
     }
   }
 
@@ -265,7 +281,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     for (;;) {
       const page = await findMany<{ _id: string }>(this.db.findAsync({ _sent: { $lt: before } }, { _id: 1 }).limit(SWEEP_PAGE));
       if (!page.length) return;
-      await this.db.removeAsync({ _id: { $in: page.map((d) => d._id) } }, { multi: true });
+      await this.write(this.db.removeAsync({ _id: { $in: page.map((d) => d._id) } }, { multi: true }));
       if (page.length < SWEEP_PAGE) return;
     }
   }
