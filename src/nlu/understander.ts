@@ -46,6 +46,9 @@ const SIGNALS = new Set(["danger"]);
 /** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 const FUZZY_MAX_WORDS = 12;
 
+/** The shortest word `closeEnough` lets be written with a slip. */
+const SLIP_MIN_LENGTH = 7;
+
 /**
  * Whether `written` may stand for `name` despite a slip: the same number of words, and each one that
  * differs is long enough to be recognisable (7 letters for one slip, 10 for two): "metepek" is Metepec,
@@ -58,7 +61,7 @@ export function closeEnough(written: string, name: string): boolean {
   return a.every((w, i) => {
     if (w === b[i]) return true;
     const d = distance(w, b[i]);
-    return (b[i].length >= 7 && d <= 1) || (b[i].length >= 10 && d <= 2);
+    return (b[i].length >= SLIP_MIN_LENGTH && d <= 1) || (b[i].length >= 10 && d <= 2);
   });
 }
 
@@ -113,6 +116,20 @@ function emojiOnly(text: string): string[] | undefined {
   return graphemes.every((g) => /^\p{Extended_Pictographic}/u.test(g) || /^\p{Regional_Indicator}/u.test(g)) ? graphemes : undefined;
 }
 
+/** A name of a rule as `mayResemble` reads it, and where it comes in the rule (option by option). */
+interface ResemblingName {
+  option: string;
+  text: string;
+  words: string[];
+  order: number;
+}
+
+/** A rule's names by the first of their short words, and those of long words only by the length of their first. */
+interface ShortWordIndex {
+  byWord: Map<string, ResemblingName[]>;
+  longOnly: Map<number, ResemblingName[]>;
+}
+
 /**
  * Whether a name (its words, normalised) could be `closeEnough` to some words of the message (`written`,
  * and the same as a set): its short words are there as written, its long ones nearly.
@@ -122,7 +139,7 @@ function mayResemble(written: string[], present: ReadonlySet<string>, name: stri
   for (const w of name) {
     if (present.has(w)) continue;
     exact = false;
-    if (w.length < 7) return false;
+    if (w.length < SLIP_MIN_LENGTH) return false;
     const slips = w.length >= 10 ? 2 : 1;
     let near = false;
     for (const m of written) {
@@ -138,9 +155,58 @@ function mayResemble(written: string[], present: ReadonlySet<string>, name: stri
 
 type WordPosition = ReturnType<EnumExtractor["getWordPositions"]>[number];
 
-/** A rule's names by their folded text, with the options each stands for, and how many words the longest spans. */
-interface RuleNames {
-  byText: Map<string, { options: string[]; source: string }>;
+/** Every rule's names by their folded text. */
+function allNames(rules: readonly NerRule[], extractor: EnumExtractor): AllNames {
+  const names: AllNames = { byText: new Map(), span: 1 };
+  for (const [index, rule] of rules.entries()) {
+    const own = new Map<string, { rule: number; options: string[]; source: string }>();
+    for (const { option, texts } of rule.rules) {
+      for (const text of texts) {
+        const key = extractor.normalize(text);
+        let entry = own.get(key);
+        if (!entry) {
+          entry = { rule: index, options: [], source: text };
+          own.set(key, entry);
+          const all = names.byText.get(key);
+          if (all) all.push(entry);
+          else names.byText.set(key, [entry]);
+        }
+        entry.options.push(option);
+        // nlp.js keeps the last text written this way as the mention's source.
+        entry.source = text;
+        names.span = Math.max(names.span, extractor.getWordPositions(key).length);
+      }
+    }
+  }
+  return names;
+}
+
+/** A rule's names by the first of their words too short to be written with a slip, or by the length of the first of their long words. */
+function byShortWord(rule: NerRule): ShortWordIndex {
+  const names: ShortWordIndex = { byWord: new Map(), longOnly: new Map() };
+  const add = <K>(map: Map<K, ResemblingName[]>, key: K, name: ResemblingName) => {
+    const list = map.get(key);
+    if (list) list.push(name);
+    else map.set(key, [name]);
+  };
+  let order = 0;
+  for (const { option, texts } of rule.rules) {
+    for (const text of texts) {
+      const name: ResemblingName = { option, text, words: normalize(text).split(" "), order: order++ };
+      const short = name.words.find((w) => w.length < SLIP_MIN_LENGTH);
+      if (short === undefined) add(names.longOnly, name.words[0].length, name);
+      else add(names.byWord, short, name);
+    }
+  }
+  return names;
+}
+
+/**
+ * Every rule's names by their folded text, with the rule (its index) and options each stands for,
+ * and how many words the longest spans.
+ */
+interface AllNames {
+  byText: Map<string, { rule: number; options: string[]; source: string }[]>;
   span: number;
 }
 
@@ -148,7 +214,9 @@ export class Understander {
   private readonly emoji = new Map<string, string>();
   private readonly extractor: EnumExtractor;
   private readonly rules: NerRule[];
-  private readonly wordsOf = new Map<string, string[]>();
+  /** The rules' names, for the exact search (`exact`) and the approximate one (`resembling`): made once, the rules do not change. */
+  private readonly names: AllNames;
+  private readonly shortWords: ShortWordIndex[];
   /** nlp.js keeps every text it reads for an hour: forgotten once read (nlpjs-memory.ts). */
   private readonly forgetTexts: (words?: "and words") => void;
   /** Words after which a name is a street's (streets.yaml), normalised. */
@@ -163,6 +231,8 @@ export class Understander {
     this.extractor = nlp.container.get("extract-enum") as EnumExtractor;
     this.forgetTexts = textForgetter(nlp);
     this.rules = nlp.ner.getRules("*").filter((r) => r.type === "enum");
+    this.names = allNames(this.rules, this.extractor);
+    this.shortWords = this.rules.map(byShortWord);
     for (const [intent, list] of Object.entries(options.corpus.emoji)) for (const e of list) this.emoji.set(e.replace(/\ufe0f/g, ""), intent);
     // Any language's street word names a street in any message ("Spanish words work here too").
     this.streetWords = new Set(Object.values(options.corpus.streetWordsOf).flat().map(normalize));
@@ -310,21 +380,15 @@ export class Understander {
    */
   async mentions(utterance: string, approximate = utterance.split(/\s+/).length <= FUZZY_MAX_WORDS): Promise<NerEdge[]> {
     const words = this.extractor.getWordPositions(utterance);
-    const edges: NerEdge[] = [];
-    const folded = this.extractor.normalize(utterance);
-    for (const rule of this.rules) edges.push(...this.exact(utterance, folded, words, rule));
+    const edges = this.exact(utterance, this.extractor.normalize(utterance), words);
     if (approximate) {
       // nlp.js compares every window of the message with every name (about 30 ms for seven words over
       // 600 names): it is handed only the names that could be a slip away from the message's words.
       const written = normalize(utterance).split(" ");
       const present = new Set(written);
-      for (const rule of this.rules) {
-        const rules: NerRule["rules"] = [];
-        for (const r of rule.rules) {
-          const texts = r.texts.filter((t) => mayResemble(written, present, this.words(t)));
-          if (texts.length) rules.push({ option: r.option, texts });
-        }
-        if (rules.length) edges.push(...this.extractor.extractFromRule(utterance, { ...rule, rules }, words, 0.8));
+      for (const [index, rule] of this.rules.entries()) {
+        const rules = this.resembling(index, written, present);
+        if (rules.length) for (const edge of this.extractor.extractFromRule(utterance, { ...rule, rules }, words, 0.8)) edges.push(edge);
       }
     }
     for (const m of utterance.matchAll(this.options.folio.pattern)) {
@@ -343,55 +407,37 @@ export class Understander {
   }
 
   /**
-   * Every name of a rule written in the text as it is (nlp.js's `getBestExact`, the same mentions):
-   * only spans of as many words as the rule's longest name are looked up, not every span of the message.
+   * Every name of every rule written in the text as it is (nlp.js's `getBestExact`, the same mentions),
+   * rule by rule in the rules' order: each span of at most as many words as the longest name is looked
+   * up once among all the names, not every span of the message for every rule.
    */
-  private exact(utterance: string, folded: string, words: WordPosition[], rule: NerRule): NerEdge[] {
-    const names = this.namesOf(rule);
-    const edges: NerEdge[] = [];
+  private exact(utterance: string, folded: string, words: WordPosition[]): NerEdge[] {
+    const names = this.names;
+    const byRule: NerEdge[][] = this.rules.map(() => []);
     for (let i = 0; i < words.length; i++) {
       for (let j = i; j < words.length && j < i + names.span; j++) {
-        const span = folded.substring(words[i].start, words[j].end + 1);
-        const found = names.byText.get(span);
+        const found = names.byText.get(folded.substring(words[i].start, words[j].end + 1));
         if (!found) continue;
         const start = words[i].start;
         const end = words[j].end;
-        for (const option of found.options)
-          edges.push({
-            accuracy: 1,
-            start,
-            end,
-            len: end - start + 1,
-            entity: rule.name,
-            type: rule.type,
-            option,
-            sourceText: found.source,
-            utteranceText: utterance.substring(start, end + 1),
-          });
-      }
-    }
-    return edges;
-  }
-
-  private readonly names = new Map<NerRule, RuleNames>();
-  private namesOf(rule: NerRule): RuleNames {
-    let names = this.names.get(rule);
-    if (!names) {
-      names = { byText: new Map(), span: 1 };
-      for (const { option, texts } of rule.rules) {
-        for (const text of texts) {
-          const key = this.extractor.normalize(text);
-          const entry = names.byText.get(key) ?? { options: [], source: text };
-          entry.options.push(option);
-          // nlp.js keeps the last text written this way as the mention's source.
-          entry.source = text;
-          names.byText.set(key, entry);
-          names.span = Math.max(names.span, this.extractor.getWordPositions(key).length);
+        for (const { rule, options, source } of found) {
+          const rn = this.rules[rule];
+          for (const option of options)
+            byRule[rule].push({
+              accuracy: 1,
+              start,
+              end,
+              len: end - start + 1,
+              entity: rn.name,
+              type: rn.type,
+              option,
+              sourceText: source,
+              utteranceText: utterance.substring(start, end + 1),
+            });
         }
       }
-      this.names.set(rule, names);
     }
-    return names;
+    return byRule.flat();
   }
 
   /**
@@ -426,14 +472,29 @@ export class Understander {
     return { value: String(e.option), text: e.utteranceText, exact: e.accuracy >= 1 };
   }
 
-  /** A name's words, normalised once. */
-  private words(name: string): string[] {
-    let words = this.wordsOf.get(name);
-    if (!words) {
-      words = normalize(name).split(" ");
-      this.wordsOf.set(name, words);
+  /**
+   * The names of rule `index` that may resemble the message (`mayResemble`), as nlp.js takes a rule's
+   * names: by option, in the rule's order. Only names whose first short word the message holds, and
+   * names of long words only whose first is about as long as one of the message's, are compared: a
+   * name with a short word missing, or a long one no word of the message is near, cannot be a slip away.
+   */
+  private resembling(index: number, written: string[], present: ReadonlySet<string>): NerRule["rules"] {
+    const names = this.shortWords[index];
+    const found: ResemblingName[] = [];
+    for (const word of present) for (const name of names.byWord.get(word) ?? []) if (mayResemble(written, present, name.words)) found.push(name);
+    // A long first word is nearly one of the message's: of a length at most two away.
+    const lengths = new Set<number>();
+    for (const word of written) for (let d = -2; d <= 2; d++) lengths.add(word.length + d);
+    for (const length of lengths) for (const name of names.longOnly.get(length) ?? []) if (mayResemble(written, present, name.words)) found.push(name);
+    if (!found.length) return [];
+    found.sort((a, b) => a.order - b.order);
+    const rules: NerRule["rules"] = [];
+    for (const name of found) {
+      const last = rules.at(-1);
+      if (last && last.option === name.option) last.texts.push(name.text);
+      else rules.push({ option: name.option, texts: [name.text] });
     }
-    return words;
+    return rules;
   }
 
   /**
