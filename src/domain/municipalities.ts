@@ -38,13 +38,16 @@ interface SearchEntry {
   municipality: Municipality;
   full: string;
   words: string[];
+  /** Its words joined again (without the small ones: "ixtapan sal"). */
+  joined: string;
   /** The official name (false: the seat's name or a common one). */
   official: boolean;
 }
 
 function entry(municipality: Municipality, name: string, official: boolean): SearchEntry {
   const full = normalize(name);
-  return { municipality, full, words: full.split(" ").filter((w) => !SKIP_WORDS.has(w)), official };
+  const words = full.split(" ").filter((w) => !SKIP_WORDS.has(w));
+  return { municipality, full, words, joined: words.join(" "), official };
 }
 
 export class Municipalities {
@@ -124,7 +127,7 @@ export class Municipalities {
     // A seat's or common name ("Toluca de Lerdo", "Neza") names one municipality.
     if (exact && !exact.official) return [exact.municipality];
     if (exact) {
-      const others = this.entries.filter((e) => e.official && e !== exact && this.score(q, e) === 0);
+      const others = this.entries.filter((e) => e.official && e !== exact && this.certain(q, e));
       return [exact, ...others].map((e) => e.municipality).slice(0, limit);
     }
     const best = new Map<Municipality, number>();
@@ -139,9 +142,14 @@ export class Municipalities {
     return scored.slice(0, limit).map((s) => s.m);
   }
 
+  /** Whether the query is the name's first word or its words (a score of 0). */
+  private certain(q: string, e: SearchEntry): boolean {
+    return e.words.length > 0 && (e.words[0] === q || e.joined === q);
+  }
+
   /** 0 is a certain match, under 1 a plausible one; lower is better. */
   private score(q: string, e: SearchEntry): number {
-    if (e.words.length > 0 && (e.words[0] === q || e.words.join(" ") === q)) return 0;
+    if (this.certain(q, e)) return 0;
     if (e.full.startsWith(q) || e.words.some((w) => w.startsWith(q) && q.length >= 4)) return 0.2;
     const whole = distance(q, e.full) / Math.max(q.length, e.full.length);
     const first = e.words.length ? distance(q, e.words[0]) / Math.max(q.length, e.words[0].length) : 1;

@@ -1,0 +1,46 @@
+/**
+ * `normalize` (src/util/text.ts) is how every typed word is compared with the bot's own: its quick
+ * paths (a text already normalised, plain ASCII) must give exactly what the whole treatment gives.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { normalize } from "../src/util/text.js";
+
+/** The whole treatment, as written before the quick paths. */
+const whole = (text: string) =>
+  text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s-]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+
+describe("normalize", () => {
+  it("forgives accents, case and stray punctuation", () => {
+    expect(normalize("  ¡Menú! ")).toBe("menu");
+    expect(normalize("Nezahualcóyotl")).toBe("nezahualcoyotl");
+    expect(normalize("SI, claro!!")).toBe("si claro");
+    expect(normalize("calle\t5 de  Mayo #12")).toBe("calle 5 de mayo 12");
+    expect(normalize("follow-up")).toBe("follow-up");
+    expect(normalize("ya\nvoy")).toBe("ya voy");
+  });
+
+  it("gives what the whole treatment gives, for any text", () => {
+    const pieces = fc.constantFrom("a", "Z", "á", "Ñ", "ü", " ", "  ", "\t", "\n", "-", "¿", "?", "!", "3", "😀", "ß", "İ", "ﬁ", "\u00a0", "é", "e\u0301");
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: "grapheme" }),
+          fc.array(pieces).map((p) => p.join("")),
+        ),
+        (text) => {
+          expect(normalize(text)).toBe(whole(text));
+          expect(normalize(normalize(text))).toBe(normalize(text));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
