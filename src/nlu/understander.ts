@@ -386,8 +386,11 @@ export class Understander {
       // 600 names): it is handed only the names that could be a slip away from the message's words.
       const written = normalize(utterance).split(" ");
       const present = new Set(written);
+      // A long first word is nearly one of the message's: of a length at most two away.
+      const lengths = new Set<number>();
+      for (const word of written) for (let d = -2; d <= 2; d++) lengths.add(word.length + d);
       for (const [index, rule] of this.rules.entries()) {
-        const rules = this.resembling(index, written, present);
+        const rules = this.resembling(index, written, present, lengths);
         if (rules.length) for (const edge of this.extractor.extractFromRule(utterance, { ...rule, rules }, words, 0.8)) edges.push(edge);
       }
     }
@@ -473,19 +476,20 @@ export class Understander {
   }
 
   /**
-   * The names of rule `index` that may resemble the message (`mayResemble`), as nlp.js takes a rule's
+   * The names of rule `index` that may resemble the message (`mayResemble`; `lengths`: those a word
+   * about as long as one of the message's may have), as nlp.js takes a rule's
    * names: by option, in the rule's order. Only names whose first short word the message holds, and
    * names of long words only whose first is about as long as one of the message's, are compared: a
    * name with a short word missing, or a long one no word of the message is near, cannot be a slip away.
    */
-  private resembling(index: number, written: string[], present: ReadonlySet<string>): NerRule["rules"] {
+  private resembling(index: number, written: string[], present: ReadonlySet<string>, lengths: ReadonlySet<number>): NerRule["rules"] {
     const names = this.shortWords[index];
     const found: ResemblingName[] = [];
-    for (const word of present) for (const name of names.byWord.get(word) ?? []) if (mayResemble(written, present, name.words)) found.push(name);
-    // A long first word is nearly one of the message's: of a length at most two away.
-    const lengths = new Set<number>();
-    for (const word of written) for (let d = -2; d <= 2; d++) lengths.add(word.length + d);
-    for (const length of lengths) for (const name of names.longOnly.get(length) ?? []) if (mayResemble(written, present, name.words)) found.push(name);
+    const compare = (list: ResemblingName[] | undefined) => {
+      if (list) for (const name of list) if (mayResemble(written, present, name.words)) found.push(name);
+    };
+    for (const word of present) compare(names.byWord.get(word));
+    for (const length of lengths) compare(names.longOnly.get(length));
     if (!found.length) return [];
     found.sort((a, b) => a.order - b.order);
     const rules: NerRule["rules"] = [];
