@@ -282,7 +282,14 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
   const hiding: Hiding = {
     nonce,
     tokens: new RegExp(`\u27EA${nonce}g(\\d+)(?:~(\\w+))?\u27EB`, "g"),
-    format: (name, value, lang) => ours[name]?.(value, lang) ?? value,
+    // As i18next does with a format that fails (a date that is not one): the value as it is.
+    format: (name, value, lang) => {
+      try {
+        return ours[name]?.(value, lang) ?? value;
+      } catch {
+        return value;
+      }
+    },
   };
   for (const [name, format] of Object.entries(ours)) {
     instance.services.formatter?.add(name, (value, lng) => {
