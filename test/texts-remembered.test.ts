@@ -4,7 +4,8 @@
  * with parameters — nested ones (`$t(category.{{category}})`) included — the first time and the
  * next times, with other values.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import i18next from "i18next";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -115,5 +116,51 @@ describe("a text rendered once per shape", () => {
         expect(texts.t(lang, key, values), `${lang} ${key}, round ${round}`).toBe(String(t(key, values as never)));
       }
     }
+  });
+});
+
+describe("texts the shipped locales do not have yet", () => {
+  /** The same texts in every language, loaded by the bot and by i18next alone. */
+  const tree = {
+    // i18next's own `list` after ours: an odd text, but any format after ours must see the date formatted.
+    chained: "Sale el {{at, day, list}}.",
+    both: "{{at}} es {{at, day}}",
+    guess: "¿Quisiste decir «{{guess}}»?",
+    chosen: "Tipo: $t(x.kinds.{{kind}})",
+    kinds: { a: "uno", b: "dos" },
+  };
+  let scratch: Texts;
+  const alone = i18next.createInstance();
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ma-texts-"));
+    for (const lang of LANGUAGES) {
+      mkdirSync(join(dir, lang));
+      writeFileSync(join(dir, lang, "x.yaml"), JSON.stringify(tree));
+    }
+    scratch = await loadTexts(dir, deployment);
+    await alone.init({
+      resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: { x: tree } }])),
+      lng: LANGUAGES[0],
+      interpolation: { escapeValue: false },
+      showSupportNotice: false,
+    } as Parameters<typeof alone.init>[0]);
+    alone.services.formatter?.add("day", (value, lng) =>
+      new Intl.DateTimeFormat(lng, { dateStyle: "medium", timeStyle: "short", timeZone: deployment.timeZone }).format(new Date(String(value))),
+    );
+  });
+
+  it("a value formatted by a chain of formats, and one shown both formatted and as it is, read as i18next renders them", () => {
+    const t = alone.getFixedT(LANGUAGES[0]);
+    for (const at of ["2026-03-01T18:30:00.000Z", "2026-12-24T05:00:00.000Z"]) {
+      for (const key of ["x.chained", "x.both"]) expect(scratch.t(LANGUAGES[0], key, { at })).toBe(t(key, { at }));
+    }
+  });
+
+  it("a value left out and one given as undefined or NaN are not taken for each other", () => {
+    const t = alone.getFixedT(LANGUAGES[0]);
+    const calls: Record<string, unknown>[] = [{}, { guess: undefined }, {}, { guess: undefined }];
+    for (const params of calls) expect(scratch.t(LANGUAGES[0], "x.guess", params)).toBe(t("x.guess", params));
+    for (const params of [{ kind: "a" }, { kind: Number.NaN }, { kind: null }, { kind: Number.NaN }])
+      expect(scratch.t(LANGUAGES[0], "x.chosen", params)).toBe(t("x.chosen", params));
   });
 });

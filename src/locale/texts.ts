@@ -68,8 +68,11 @@ function shield(
   hiding: Hiding,
   lang: Language,
   keep?: ReadonlySet<string>,
-): { params: Record<string, unknown>; restore(text: string): string } {
+): { params: Record<string, unknown>; restore(text: string): string; told: boolean } {
   const values: string[] = [];
+  // Whether the parameters' JSON tells apart every call i18next could render differently (it drops
+  // `undefined`, writes NaN as null and a Date as its ISO text).
+  let told = true;
   // No `:` or `.` (i18next reads them in a nested key as namespace and key separators).
   const hide = (value: string) => {
     values.push(value);
@@ -80,6 +83,7 @@ function shield(
   const walk = (value: unknown, depth: number, path: string): unknown => {
     if (typeof value === "string") return INERT.test(value) && (!keep || keep.has(path)) ? value : hide(value);
     if (typeof value === "number" && keep && !keep.has(path)) return hide(String(value));
+    if (value === undefined || value instanceof Date || (typeof value === "number" && !Number.isFinite(value))) told = false;
     if (depth > 8 || value === null || typeof value !== "object" || value instanceof Date) return value;
     const at = (k: string | number) => (path ? `${path}.${k}` : String(k));
     if (Array.isArray(value)) return value.map((v, i) => walk(v, depth + 1, at(i)));
@@ -88,6 +92,7 @@ function shield(
   const shielded = walk(params, 0, "") as Record<string, unknown>;
   return {
     params: shielded,
+    told,
     restore(text) {
       if (!values.length) return text;
       // One pass: a value put back is not read again, and a function keeps `$&` or `$1` in it as written.
@@ -165,9 +170,9 @@ function readsOfText(raw: string, nested: (key: string) => Reads | null, under: 
     read.paths.add(path);
     if (keep) read.keep.add(path);
   };
-  // A value formatted by one of our formats is hidden like any other (the format is applied when it is
-  // put back); i18next's own formats (`{{min, number}}`) must see it.
-  for (const m of raw.matchAll(/\{\{-?\s*([^},]+?)\s*(?:,\s*(\w*)[^}]*)?\}\}/g)) add(m[1], m[2] !== undefined && !ours.has(m[2]));
+  // A value formatted by one of our formats alone is hidden like any other (the format is applied when
+  // it is put back); i18next's own formats (`{{min, number}}`), and a chain of formats, must see it.
+  for (const m of raw.matchAll(/\{\{-?\s*([^},]+?)\s*(,[^}]*)?\}\}/g)) add(m[1], m[2] !== undefined && !ours.has(m[2].slice(1).trim()));
   for (const m of raw.matchAll(/\$t\(([^)]*)\)/g)) {
     const target = withoutPlainDefault(m[1]);
     if (target.includes(",")) return null;
@@ -319,9 +324,9 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     return value;
   };
 
-  // What a text reads of its parameters (its own and those of the texts it nests): the names it
-  // interpolates, and the paths whose values i18next must see as they are (they choose a nested text,
-  // `$t(category.{{category}})`, or are formatted, `{{at, day}}`). Null when that cannot be told from
+  // What a text reads of its parameters (its own and those of the texts it nests): the paths it
+  // interpolates, and those whose values i18next must see as they are (they choose a nested text,
+  // `$t(category.{{category}})`, or i18next formats them, `{{min, number}}`). Null when that cannot be told from
   // the texts alone (a nesting with options, a plural or context form, a text only in the fallback
   // language): then every parameter goes, as given, and nothing is remembered.
   const reads = new Map<string, Reads | null>();
@@ -357,6 +362,7 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     const read = params ? readsOf(lang, key) : null;
     if (!params || !read || I18NEXT_OPTIONS.some((option) => option in params)) return translateAll(lang, key, params);
     const shielded = shield(pick(params, read.paths), hiding, lang, read.keep);
+    if (!shielded.told) return shielded.restore(String((fixed.get(lang) ?? fixed.get(fallback))?.(key, shielded.params as never)));
     const id = `${lang}\u0000${key}\u0000${JSON.stringify(shielded.params)}`;
     let text = rendered.get(id);
     if (text === undefined) {
