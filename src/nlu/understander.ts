@@ -43,6 +43,9 @@ function freeze(u: Understood): Understood {
  */
 const SIGNALS = new Set(["danger"]);
 
+/** Shorter words of a municipality's name («san», «del», «oro») are left to the classifier. */
+const PLACE_WORD_MIN_LENGTH = 4;
+
 /** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 const FUZZY_MAX_WORDS = 12;
 
@@ -223,6 +226,8 @@ export class Understander {
   private readonly streetWords: ReadonlySet<string>;
   /** Per language, the street words of the other languages only (one word each). */
   private readonly foreignStreetWords = new Map<Language, ReadonlySet<string>>();
+  /** Per language, the words only the municipalities' names use (see `withoutPlaceWords`). */
+  private readonly placeWords = new Map<Language, ReadonlySet<string>>();
 
   private constructor(
     private readonly nlp: Nlp,
@@ -239,6 +244,14 @@ export class Understander {
     for (const lang of LANGUAGES) {
       const own = new Set((options.corpus.streetWordsOf[lang] ?? []).map(normalize));
       this.foreignStreetWords.set(lang, new Set([...this.streetWords].filter((w) => !own.has(w) && !w.includes(" "))));
+    }
+    // A word of a municipality's name that no phrase of the language and no other name uses.
+    const wordsOf = (texts: string[]) => new Set(texts.flatMap((t) => normalize(t).split(" ")));
+    const named = wordsOf(Object.values(options.corpus.entities).flatMap((values) => Object.values(values).flat()));
+    const places = [...wordsOf(Object.values(options.municipalities).flat())].filter((w) => w.length >= PLACE_WORD_MIN_LENGTH && !named.has(w));
+    for (const lang of LANGUAGES) {
+      const used = wordsOf(Object.values(options.corpus.intents[lang] ?? {}).flat());
+      this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
     }
   }
 
@@ -322,14 +335,14 @@ export class Understander {
     const entities: Record<string, Mention> = {};
     for (const e of edges) entities[e.entity] = this.mention(e);
     const generic = this.substitute(utterance, edges);
-    let intents = await this.classify(locale, this.withoutForeignStreetWords(generic, lang));
+    let intents = await this.classify(locale, this.withoutPlaceWords(this.withoutForeignStreetWords(generic, lang), lang));
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
     // that language too, when the text looks like it and its own reading is not sure.
     if ((intents[0]?.score ?? 0) < CONFIDENT) {
       const guessed = this.guessLanguage(utterance);
       if (guessed && guessed !== locale && NLP_LOCALES.includes(guessed)) {
         const other = LANGUAGES.find((l) => nlpLocale(l) === guessed);
-        const alt = await this.classify(guessed, other ? this.withoutForeignStreetWords(generic, other) : generic);
+        const alt = await this.classify(guessed, other ? this.withoutPlaceWords(this.withoutForeignStreetWords(generic, other), other) : generic);
         if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
       }
     }
@@ -499,6 +512,21 @@ export class Understander {
       else rules.push({ option: name.option, texts: [name.text] });
     }
     return rules;
+  }
+
+  /**
+   * The text without the words only a municipality's name uses («mateo», «atenco», «felipe»), for the
+   * classifier: a whole name is replaced by @municipality already, but part of one («san mateo») was read
+   * through its stems — «mateo» stems as «matar» does, and nlp.js read «san mateo» as an emergency,
+   * certain. Such a word tells nothing of what the citizen wants.
+   */
+  private withoutPlaceWords(text: string, lang: Language): string {
+    const places = this.placeWords.get(lang);
+    if (!places?.size) return text;
+    return text
+      .split(/\s+/)
+      .filter((word) => !places.has(normalize(word)))
+      .join(" ");
   }
 
   /**
