@@ -1,18 +1,23 @@
 /** Text helpers shared by the engine and the domain: comparison that forgives accents, case and stray punctuation. */
 
 const NORMALISED = /^[a-z0-9-]+(?: [a-z0-9-]+)*$/;
-const ASCII = /^[\x00-\x7f]*$/;
+const NOT_ASCII = /[\u0080-\uffff]/;
 
 /** "  ¡Menú! " → "menu"; "Nezahualcóyotl" → "nezahualcoyotl". */
 export function normalize(text: string): string {
   // Most texts compared are words already normalised, or plain ASCII: the same result, sooner.
   if (NORMALISED.test(text)) return text;
-  if (ASCII.test(text))
+  if (!NOT_ASCII.test(text))
     return text
       .toLowerCase()
       .replace(/[^a-z0-9\s-]/g, " ")
       .replace(/\s+/g, " ")
       .trim();
+  return normalizeWhole(text);
+}
+
+/** `normalize` without its quick paths: what they must give. */
+export function normalizeWhole(text: string): string {
   return text
     .normalize("NFD")
     .replace(/[\u0300-\u036f]/g, "")

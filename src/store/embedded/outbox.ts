@@ -138,11 +138,13 @@ export class EmbeddedOutbox implements OutboxRepository {
     );
     if (!picked.length) return [];
     // Each one only if it is still as it was found: a live turn (claimChat) may have taken it meanwhile.
-    const { affectedDocuments } = await this.write(this.db.updateAsync(
-      { _id: { $in: picked.map((i) => i.id) }, $or: picked.map((i) => ({ _id: i.id, state: i.state, owner: i.owner, leaseUntil: i.leaseUntil })) },
-      { $set: { state: "sending", owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-      { multi: true, returnUpdatedDocs: true },
-    ));
+    const { affectedDocuments } = await this.write(
+      this.db.updateAsync(
+        { _id: { $in: picked.map((i) => i.id) }, $or: picked.map((i) => ({ _id: i.id, state: i.state, owner: i.owner, leaseUntil: i.leaseUntil })) },
+        { $set: { state: "sending", owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+        { multi: true, returnUpdatedDocs: true },
+      ),
+    );
     const taken = new Map((affectedDocuments as Record<string, unknown>[]).map((d) => [String(d._id), toItem(d)]));
     return picked.flatMap((i) => taken.get(i.id) ?? []);
   }
@@ -153,61 +155,69 @@ export class EmbeddedOutbox implements OutboxRepository {
 
   /** Leases `item` to `by` if it is still as it was found. */
   private async take(item: OutboxItem, by: string, leaseUntil: Date): Promise<OutboxItem | null> {
-    const { numAffected } = await this.write(this.db.updateAsync(
-      { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
-      { $set: { state: "sending", owner: by, leaseUntil }, $inc: { attempts: 1 } },
-      {},
-    ));
+    const { numAffected } = await this.write(
+      this.db.updateAsync(
+        { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
+        { $set: { state: "sending", owner: by, leaseUntil }, $inc: { attempts: 1 } },
+        {},
+      ),
+    );
     return numAffected === 1 ? { ...item, state: "sending", owner: by, leaseUntil, attempts: item.attempts + 1 } : null;
   }
 
   async markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean> {
     await this.ready;
     const receipts = platformId !== null && RECEIPTS.has(String((await this.db.findOneAsync({ _id: String(id) }, { channel: 1 }))?.channel));
-    const { numAffected } = await this.write(this.db.updateAsync(
-      { _id: String(id), state: "sending", owner },
-      {
-        $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, ...(receipts ? { _p: String(platformId) } : {}), leaseUntil: null, error: null },
-        $unset: { _q: true, _chat: true },
-      },
-      {},
-    ));
+    const { numAffected } = await this.write(
+      this.db.updateAsync(
+        { _id: String(id), state: "sending", owner },
+        {
+          $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, ...(receipts ? { _p: String(platformId) } : {}), leaseUntil: null, error: null },
+          $unset: { _q: true, _chat: true },
+        },
+        {},
+      ),
+    );
     return numAffected === 1;
   }
 
   async markRetry(id: string, owner: string, notBefore: Date, error: string): Promise<void> {
     await this.ready;
-    await this.write(this.db.updateAsync(
-      { _id: String(id), state: "sending", owner },
-      { $set: { state: "pending", notBefore, owner: null, leaseUntil: null, error } },
-      {},
-    ));
+    await this.write(
+      this.db.updateAsync({ _id: String(id), state: "sending", owner }, { $set: { state: "pending", notBefore, owner: null, leaseUntil: null, error } }, {}),
+    );
   }
 
   async retryNow(channel: ChannelName, now: Date): Promise<void> {
     await this.ready;
-    await this.write(this.db.updateAsync(
-      { _q: startingWith(`${channel}|`), channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } },
-      { $set: { notBefore: now } },
-      { multi: true },
-    ));
+    await this.write(
+      this.db.updateAsync(
+        { _q: startingWith(`${channel}|`), channel, state: "pending", attempts: { $gt: 0 }, notBefore: { $gt: now } },
+        { $set: { notBefore: now } },
+        { multi: true },
+      ),
+    );
   }
 
   async markReceipt(channel: ChannelName, platformId: string, receipt: OutboxReceipt, error: string | null): Promise<boolean> {
     await this.ready;
     const set: Record<string, unknown> = { receipt };
     if (error !== null) set.error = error;
-    const { numAffected } = await this.write(this.db.updateAsync({ _p: String(platformId), ...receiptFilter(channel, String(platformId), receipt) }, { $set: set }, {}));
+    const { numAffected } = await this.write(
+      this.db.updateAsync({ _p: String(platformId), ...receiptFilter(channel, String(platformId), receipt) }, { $set: set }, {}),
+    );
     return numAffected === 1;
   }
 
   async markFailed(id: string, owner: string, error: string): Promise<void> {
     await this.ready;
-    await this.write(this.db.updateAsync(
-      { _id: String(id), state: "sending", owner },
-      { $set: { state: "failed", owner: null, leaseUntil: null, error }, $unset: { _q: true, _chat: true } },
-      {},
-    ));
+    await this.write(
+      this.db.updateAsync(
+        { _id: String(id), state: "sending", owner },
+        { $set: { state: "failed", owner: null, leaseUntil: null, error }, $unset: { _q: true, _chat: true } },
+        {},
+      ),
+    );
   }
 
   async get(id: string): Promise<OutboxItem | null> {
