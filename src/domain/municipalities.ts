@@ -44,6 +44,21 @@ interface SearchEntry {
   official: boolean;
 }
 
+/** The titles a saint's name starts with («San Mateo Atenco»), which people leave out when they say it. */
+const SAINTS = new Set(["san", "santa", "santo", "santiago"]);
+
+/**
+ * A name said without the saint's title it starts with («Mateo Atenco», «Felipe del Progreso»), when
+ * two words or more are left and no municipality goes by them already (`taken`, normalised): «Santo
+ * Tomás» is not «Tomás». Empty for any other name.
+ */
+function withoutSaint(name: string, taken: ReadonlySet<string>): string[] {
+  const [first, ...rest] = name.trim().split(/\s+/);
+  if (!SAINTS.has(normalize(first)) || rest.length < 2) return [];
+  const short = rest.join(" ");
+  return taken.has(normalize(short)) ? [] : [short];
+}
+
 function entry(municipality: Municipality, name: string, official: boolean): SearchEntry {
   const full = normalize(name);
   const words = full.split(" ").filter((w) => !SKIP_WORDS.has(w));
@@ -65,7 +80,14 @@ export class Municipalities {
   ) {
     this.byKey = new Map(list.map((m) => [m.cvegeo, m]));
     this.byPrefix = new Map(list.map((m) => [m.folioPrefix, m]));
-    this.otherNames = new Map(list.map((m) => [m.cvegeo, [...new Set(otherNames[m.cvegeo] ?? [])].filter((n) => normalize(n) !== normalize(m.name))]));
+    const given = list.map((m) => ({ m, names: [m.name, ...(otherNames[m.cvegeo] ?? [])] }));
+    const taken = new Set(given.flatMap(({ names }) => names.map(normalize)));
+    this.otherNames = new Map(
+      given.map(({ m, names }) => [
+        m.cvegeo,
+        [...new Set([...names.slice(1), ...names.flatMap((n) => withoutSaint(n, taken))])].filter((n) => normalize(n) !== normalize(m.name)),
+      ]),
+    );
     this.entries = list.flatMap((m) => [entry(m, m.name, true), ...(this.otherNames.get(m.cvegeo) ?? []).map((n) => entry(m, n, false))]);
   }
 

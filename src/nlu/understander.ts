@@ -377,6 +377,7 @@ export class Understander {
 
   /** The intents a text may express, best first (at most three). */
   private async classify(locale: string, text: string): Promise<Understood["intents"]> {
+    if (!text.trim()) return [];
     // nlp.js's spelling correction is off: it turns unknown words into confident intents ("verde" → help).
     const out = await this.nlp.nluManager.process({ locale, utterance: text, settings: { spellCheck: false } });
     this.forgetTexts();
@@ -518,15 +519,17 @@ export class Understander {
    * The text without the words only a municipality's name uses («mateo», «atenco», «felipe»), for the
    * classifier: a whole name is replaced by @municipality already, but part of one («san mateo») was read
    * through its stems — «mateo» stems as «matar» does, and nlp.js read «san mateo» as an emergency,
-   * certain. Such a word tells nothing of what the citizen wants.
+   * certain. Such a word tells nothing of what the citizen wants; empty when nothing else does.
    */
   private withoutPlaceWords(text: string, lang: Language): string {
     const places = this.placeWords.get(lang);
     if (!places?.size) return text;
-    return text
-      .split(/\s+/)
-      .filter((word) => !places.has(normalize(word)))
-      .join(" ");
+    const words = text.split(/\s+/);
+    const kept = words.filter((word) => !places.has(normalize(word)));
+    // What is left of a name once its own words go («del», «de la») tells nothing either: nlp.js read
+    // «felipe del progreso» as a request for the language, certain.
+    if (kept.length < words.length && !kept.some((word) => normalize(word).length >= PLACE_WORD_MIN_LENGTH)) return "";
+    return kept.join(" ");
   }
 
   /**
