@@ -55,9 +55,20 @@ export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
   return out;
 }
 
+/** The words that mean `name` (locales' word lists), normalised: made once per list, asked for on every message. */
+const wordSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+export function wordSet(ctx: EngineContext, name: string): ReadonlySet<string> {
+  const list = ctx.words(name);
+  let set = wordSets.get(list);
+  if (!set) {
+    set = new Set(list.map(normalizeKnown));
+    wordSets.set(list, set);
+  }
+  return set;
+}
+
 function matchesWord(ctx: EngineContext, name: string, text: string): boolean {
-  const n = normalize(text);
-  return ctx.words(name).some((w) => normalizeKnown(w) === n);
+  return wordSet(ctx, name).has(normalize(text));
 }
 
 /**
@@ -65,7 +76,7 @@ function matchesWord(ctx: EngineContext, name: string, text: string): boolean {
  * hyphen parts words as a space does ("follow-up" and "follow up" are the same words).
  */
 export function contentWords(ctx: EngineContext, text: string): string[] {
-  const filler = new Set(ctx.words("filler").map(normalizeKnown));
+  const filler = wordSet(ctx, "filler");
   return normalize(text)
     .split(/[\s-]+/)
     .filter((w) => w && !filler.has(w));

@@ -6,7 +6,7 @@
 
 import type { Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
-import { normalize, normalizeKnown } from "../util/text.js";
+import { normalize } from "../util/text.js";
 import {
   type AnswerResult,
   asShownChoice,
@@ -17,6 +17,7 @@ import {
   namesAnotherOption,
   parseAnswer,
   partialOption,
+  wordSet,
   YES_NO,
   yesNoOf,
 } from "./answers.js";
@@ -122,7 +123,7 @@ function opening(ctx: EngineContext, input: EngineInput): Vars {
   if (text.length > OPENING_MAX) return {};
   let rest = text.toLowerCase();
   for (const mention of Object.values(input.understood?.entities ?? {})) rest = rest.replace(mention.text.toLowerCase(), " ");
-  const asking = new Set(ctx.words("request").map(normalizeKnown));
+  const asking = wordSet(ctx, "request");
   return contentWords(ctx, rest).filter((w) => !asking.has(w)).length >= OPENING_WORDS ? { said: text } : {};
 }
 
@@ -442,7 +443,7 @@ export class Engine {
   private globalWord(text: string): GlobalWord | undefined {
     const n = normalize(text);
     if (!n || n.length > 20) return undefined;
-    return GLOBAL_WORDS.find((w) => this.ctx.words(w).some((candidate) => normalizeKnown(candidate) === n));
+    return GLOBAL_WORDS.find((w) => wordSet(this.ctx, w).has(n));
   }
 
   /** `said`: the word itself (typed, or a command), not words the understanding read as it. */
