@@ -226,7 +226,7 @@ export class Understander {
   private readonly streetWords: ReadonlySet<string>;
   /** Per language, the street words of the other languages only (one word each). */
   private readonly foreignStreetWords = new Map<Language, ReadonlySet<string>>();
-  /** Per language, the words only the municipalities' names use (see `withoutPlaceWords`). */
+  /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
 
   private constructor(
@@ -335,14 +335,14 @@ export class Understander {
     const entities: Record<string, Mention> = {};
     for (const e of edges) entities[e.entity] = this.mention(e);
     const generic = this.substitute(utterance, edges);
-    let intents = await this.classify(locale, this.withoutPlaceWords(this.withoutForeignStreetWords(generic, lang), lang));
+    let intents = await this.classify(locale, this.forClassifier(generic, lang));
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
     // that language too, when the text looks like it and its own reading is not sure.
     if ((intents[0]?.score ?? 0) < CONFIDENT) {
       const guessed = this.guessLanguage(utterance);
       if (guessed && guessed !== locale && NLP_LOCALES.includes(guessed)) {
         const other = LANGUAGES.find((l) => nlpLocale(l) === guessed);
-        const alt = await this.classify(guessed, other ? this.withoutPlaceWords(this.withoutForeignStreetWords(generic, other), other) : generic);
+        const alt = await this.classify(guessed, other ? this.forClassifier(generic, other) : generic);
         if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
       }
     }
@@ -516,32 +516,29 @@ export class Understander {
   }
 
   /**
-   * The text without the words only a municipality's name uses («mateo», «atenco», «felipe»), for the
-   * classifier: a whole name is replaced by @municipality already, but part of one («san mateo») was read
-   * through its stems — «mateo» stems as «matar» does, and nlp.js read «san mateo» as an emergency,
-   * certain. Such a word tells nothing of what the citizen wants; empty when nothing else does.
+   * The text as the classifier of `lang` reads it, without the words that name a place rather than say
+   * what the citizen wants:
+   * - another language's words for a street ("calle", "colonia" in an English conversation): this
+   *   language's stemmer would read them as its own words (English reads «calle» as "call", as in "call
+   *   911"); when nothing else is left, the text stays as it was;
+   * - the words only a municipality's name uses («mateo», «atenco», «felipe»): a whole name is replaced by
+   *   @municipality already, but part of one («san mateo») was read through its stems — «mateo» stems as
+   *   «matar» does, and nlp.js read «san mateo» as an emergency, certain. When what is left of the name
+   *   tells nothing either («del»: nlp.js read «felipe del progreso» as a request for the language,
+   *   certain), the text is empty.
    */
-  private withoutPlaceWords(text: string, lang: Language): string {
-    const places = this.placeWords.get(lang);
-    if (!places?.size) return text;
-    const words = text.split(/\s+/);
-    const kept = words.filter((word) => !places.has(normalize(word)));
-    // What is left of a name once its own words go («del», «de la») tells nothing either: nlp.js read
-    // «felipe del progreso» as a request for the language, certain.
-    if (kept.length < words.length && !kept.some((word) => normalize(word).length >= PLACE_WORD_MIN_LENGTH)) return "";
-    return kept.join(" ");
-  }
-
-  /**
-   * The text without another language's words for a street ("calle", "colonia" in an English
-   * conversation), for the classifier: they name a place, and this language's stemmer would read them
-   * as its own words (English reads «calle» as "call", as in "call 911").
-   */
-  private withoutForeignStreetWords(text: string, lang: Language): string {
+  private forClassifier(text: string, lang: Language): string {
     const foreign = this.foreignStreetWords.get(lang);
-    if (!foreign?.size) return text;
-    const kept = text.split(/\s+/).filter((word) => !foreign.has(normalize(word)));
-    return kept.length ? kept.join(" ") : text;
+    const places = this.placeWords.get(lang);
+    let words = text.split(/\s+/).map((word) => ({ word, n: normalize(word) }));
+    if (foreign?.size) {
+      const notStreets = words.filter((w) => !foreign.has(w.n));
+      if (notStreets.length) words = notStreets;
+    }
+    if (!places?.size) return words.map((w) => w.word).join(" ");
+    const kept = words.filter((w) => !places.has(w.n));
+    if (kept.length < words.length && !kept.some((w) => w.n.length >= PLACE_WORD_MIN_LENGTH)) return "";
+    return kept.map((w) => w.word).join(" ");
   }
 
   /**
