@@ -122,7 +122,7 @@ const I18NEXT_OPTIONS = [
   "keySeparator",
   "nsSeparator",
 ];
-/** What a text reads of its parameters: the paths it names, and those i18next must see as they are. */
+/** What a text reads of its parameters: the paths it names (shortest first), and those i18next must see as they are. */
 interface Reads {
   paths: Set<string>;
   keep: Set<string>;
@@ -135,7 +135,8 @@ interface Reads {
 function pick(params: Record<string, unknown>, paths: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const whole: string[] = [];
-  for (const path of [...paths].sort((a, b) => a.length - b.length)) {
+  // Shortest first (`Reads.paths`): a path inside one taken whole is skipped.
+  for (const path of paths) {
     if (whole.some((w) => path.startsWith(`${w}.`))) continue;
     if (path in params) {
       out[path] = params[path];
@@ -187,7 +188,8 @@ function readsOfText(raw: string, nested: (key: string) => Reads | null, under: 
       for (const k of inner.keep) read.keep.add(k);
     }
   }
-  return read;
+  // Shortest first, once per text, for `pick`.
+  return { ...read, paths: new Set([...read.paths].sort((a, b) => a.length - b.length)) };
 }
 
 /**
@@ -348,8 +350,9 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
   };
   const rendered = new Map<string, string>();
 
+  const i18n = (lang: Language) => fixed.get(lang) ?? fixed.get(fallback);
   const translateAll = (lang: Language, key: string, params?: Record<string, unknown>): string => {
-    const t = fixed.get(lang) ?? fixed.get(fallback);
+    const t = i18n(lang);
     if (!params) return String(t?.(key));
     const shielded = shield(params, hiding, lang);
     return shielded.restore(String(t?.(key, shielded.params as never)));
@@ -362,11 +365,11 @@ export async function loadTexts(dir: string, settings: TextSettings): Promise<Te
     const read = params ? readsOf(lang, key) : null;
     if (!params || !read || I18NEXT_OPTIONS.some((option) => option in params)) return translateAll(lang, key, params);
     const shielded = shield(pick(params, read.paths), hiding, lang, read.keep);
-    if (!shielded.told) return shielded.restore(String((fixed.get(lang) ?? fixed.get(fallback))?.(key, shielded.params as never)));
+    if (!shielded.told) return shielded.restore(String(i18n(lang)?.(key, shielded.params as never)));
     const id = `${lang}\u0000${key}\u0000${JSON.stringify(shielded.params)}`;
     let text = rendered.get(id);
     if (text === undefined) {
-      text = String((fixed.get(lang) ?? fixed.get(fallback))?.(key, shielded.params as never));
+      text = String(i18n(lang)?.(key, shielded.params as never));
       if (rendered.size >= RENDERED_KEPT) rendered.clear();
       rendered.set(id, text);
     }
