@@ -67,6 +67,33 @@ describe("embedded store files", () => {
     expect(await readdir(join(dir, "media"))).not.toContain("5a2b4c3d-9e8f-4a1b-8c3d-4e5f4f1c2f7e.tmp");
   });
 
+  it("a photo whose bytes say its type is one file, its draft a line; an older version's draft markers are adopted at start-up", async () => {
+    const dir = await tempDir("ma-media-");
+    const old = "0d5e7c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6";
+    const at = new Date("2026-11-01T10:00:00Z");
+    // A folder as 0.6.7 left it: the bytes, the type, and the draft's marker.
+    await fs.promises.mkdir(join(dir, "media", "drafts"), { recursive: true });
+    await fs.promises.writeFile(join(dir, "media", old), Buffer.from([1, 2, 3]));
+    await fs.promises.writeFile(join(dir, "media", `${old}.type`), "image/jpeg");
+    await fs.promises.writeFile(join(dir, "media", "drafts", `${old}.json`), JSON.stringify({ owner: "telegram:7", at: at.toISOString() }));
+    store = await openEmbeddedStore(dir);
+    expect(await store.media.drafts(new Date(at.getTime() + 1), 10)).toEqual([{ id: old, owner: "telegram:7", at }]);
+    expect(await store.media.get(old)).toEqual({ data: Buffer.from([1, 2, 3]), mimeType: "image/jpeg" });
+    expect(await readdir(join(dir, "media"))).toEqual(expect.not.arrayContaining(["drafts"]));
+
+    const id = "7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d";
+    const webp = Buffer.concat([Buffer.from("RIFF"), Buffer.from([4, 0, 0, 0]), Buffer.from("WEBPVP8 ")]);
+    await store.media.put(id, { data: webp, mimeType: "image/webp" }, { owner: "web:s9", at });
+    expect((await readdir(join(dir, "media"))).filter((f) => f.startsWith(id))).toEqual([id]);
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    expect((await store.media.drafts(new Date(at.getTime() + 1), 10)).map((d) => d.id).sort()).toEqual([old, id].sort());
+    expect(await store.media.get(id)).toEqual({ data: webp, mimeType: "image/webp" });
+    await store.media.discard(old);
+    expect(await store.media.get(old)).toBeNull();
+    expect(await readdir(join(dir, "media"))).toEqual([id]);
+  });
+
   it("an index of a value many documents share finds each of them after others move or go (removal from it is in place)", async () => {
     const db = await openCollection(null, "things", [{ fieldName: "kind" }]);
     for (let i = 0; i < 300; i++) await db.insertAsync({ _id: `t${i}`, kind: i % 3 });

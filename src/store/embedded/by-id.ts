@@ -39,6 +39,15 @@ export class JournalById<T extends { id: string }> {
     return this.docs.size;
   }
 
+  has(id: string): boolean {
+    return this.docs.has(String(id));
+  }
+
+  /** Every document, as saved. */
+  all(): T[] {
+    return [...this.docs.values()];
+  }
+
   async get(id: string): Promise<T | null> {
     return this.docs.get(String(id)) ?? null;
   }

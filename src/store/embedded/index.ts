@@ -84,12 +84,14 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
   let citizens: JournalById<Citizen>;
   let events: EmbeddedEvents;
   let reports: EmbeddedReports;
+  let media: FileMedia;
   try {
     citizens = await new JournalById<Citizen>(dir, "citizens").load(options.logger);
     inbound = await JournalInbound.open(dir, options.logger);
     conversations = await JournalConversations.open(dir, inbound.handled, options.logger);
     events = await EmbeddedEvents.open(dir, options.logger, { background: options.background });
     reports = await EmbeddedReports.open(dir, options.logger);
+    media = await FileMedia.open(join(dataDir, "media"), dir, options.logger);
     // One after the other: a file that stops start-up is named alone, and none is left half open.
     for (const [name, indexes] of Object.entries(COLLECTIONS) as [keyof typeof COLLECTIONS, IndexSpec[]][]) {
       db[name] = await openCollection(dir, name, indexes, options.logger);
@@ -109,6 +111,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     await citizens.compact();
     await events.compact();
     await reports.compact();
+    await media.compact();
   };
   const journalTimer = dir === null ? undefined : setInterval(() => void compactJournals().catch(() => undefined), AUTOCOMPACT_MS);
   journalTimer?.unref();
@@ -119,7 +122,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
     reports,
     inbound,
     counters: new EmbeddedCounters(db.counters),
-    media: new FileMedia(join(dataDir, "media")),
+    media,
     outbox: new EmbeddedOutbox(db.outbox),
     events,
     members: new EmbeddedMembers(db.members),
@@ -144,6 +147,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
       "claims in progress": inbound.size.processing,
       "audit entries (positions only)": events.size,
       "reports (keys only)": reports.size,
+      "draft photos": media.draftCount,
       ...Object.fromEntries(Object.entries(db).map(([name, collection]) => [`${name} (nedb)`, collection.getAllData().length])),
     }),
     async ping() {

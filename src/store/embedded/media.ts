@@ -1,25 +1,74 @@
 import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MEDIA_ID } from "../../domain/model/media.js";
+import { declaredImageType, MEDIA_ID } from "../../domain/model/media.js";
+import type { Logger } from "../../util/logger.js";
 import type { MediaDraft, MediaRepository, StoredMedia } from "../ports.js";
 import { lastWrite, StoreWriteError } from "./append-handles.js";
+import { JournalById } from "./by-id.js";
 
 /** Photos up to this size are written with the bot's thread waiting; larger ones through the thread pool (see `put`). */
 const SYNC_WRITE_MAX = 1024 * 1024;
 
+/** A draft as its line in `photo-drafts.db`. */
+interface DraftLine {
+  id: string;
+  owner: string;
+  at: Date;
+}
+
 /**
- * Photos as files: `<id>` holds the bytes, `<id>.type` the MIME type, written to a temporary name,
- * then renamed. A draft also has `drafts/<id>.json` (its conversation and time), written first and
- * removed when a report keeps the photo, so a crash never leaves a draft that looks kept.
+ * Photos as files: `<id>` holds the bytes, written to a temporary name, then renamed. Its type is the
+ * one its bytes declare (every photo the bot keeps is a JPEG, PNG or WebP, domain/images); `<id>.type`
+ * holds it only when the bytes declare another, or none (and in folders written before 0.6.8).
+ *
+ * Drafts (a photo and the conversation holding it, until a report keeps it) are lines of
+ * `photo-drafts.db` in the data folder (by-id.ts: all in memory, one appended line per change,
+ * group commit with the other files): a file of its own per draft, as before 0.6.8, cost a photo
+ * three new files and was the largest part of a Telegram update's CPU (`npm run bench:telegram`).
+ * The draft's line is written before the photo, and removed after it, so a crash never leaves a
+ * draft photo that looks kept. Markers an older version left in `drafts/` are read into the file at
+ * `open`, then removed.
  */
 export class FileMedia implements MediaRepository {
-  private readonly draftDir: string;
-  /** The folders are made once (and again if one goes while the bot runs). */
-  private folders = false;
+  /** The folder is made once (and again if it goes while the bot runs). */
+  private folder = false;
 
-  constructor(private readonly dir: string) {
-    this.draftDir = join(dir, "drafts");
+  /**
+   * `drafts`: where drafts are written; without it (reading photos only: the migration), they are
+   * kept in memory. `open` reads them back.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly draftLines = new JournalById<DraftLine>(null, "photo-drafts"),
+  ) {}
+
+  /** The photos in `dir`, their drafts in `draftsDir`/photo-drafts.db (null: in memory, for benchmarks). */
+  static async open(dir: string, draftsDir: string | null, logger?: Logger): Promise<FileMedia> {
+    const media = new FileMedia(dir, await new JournalById<DraftLine>(draftsDir, "photo-drafts").load(logger));
+    await media.adoptOldMarkers();
+    return media;
+  }
+
+  /** Drafts an older version kept as `drafts/<id>.json`: each becomes a line, then its file goes. */
+  private async adoptOldMarkers(): Promise<void> {
+    const folder = join(this.dir, "drafts");
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    for (const name of names) {
+      const id = name.replace(/\.json$/, "");
+      if (!MEDIA_ID.test(id) || name === id) continue;
+      const marker = join(folder, name);
+      if (!this.draftLines.has(id)) await this.draftLines.save({ id, ...(await readOldMarker(marker)) });
+      removeIfThere(marker);
+    }
+    // Empty now, unless something else was put there.
+    await rmdir(folder).catch(() => undefined);
   }
 
   private path(id: string): string {
@@ -27,17 +76,12 @@ export class FileMedia implements MediaRepository {
     return join(this.dir, id);
   }
 
-  private draftPath(id: string): string {
-    if (!MEDIA_ID.test(id)) throw new Error("invalid media id");
-    return join(this.draftDir, `${id}.json`);
-  }
-
   /**
    * Written with the bot's thread waiting, as the journal's lines are: each file operation handed to
-   * libuv's thread pool comes back through the event loop, and a photo's twelve in a row, each waiting
-   * behind other citizens' messages, made its step the slowest of a conversation (p50 10–64 ms at 500
-   * Telegram updates a second, `npm run bench:telegram`). Written here, a photo of 300 KB (what
-   * Telegram, WhatsApp and the web chat's resizing send) takes about 0.3 ms; one larger than
+   * libuv's thread pool comes back through the event loop, and a photo's operations in a row, each
+   * waiting behind other citizens' messages, made its step the slowest of a conversation (p50 10–64 ms
+   * at 500 Telegram updates a second, `npm run bench:telegram`). Written here, a photo of 300 KB (what
+   * Telegram, WhatsApp and the web chat's resizing send) takes about 0.2 ms; one larger than
    * SYNC_WRITE_MAX (PHOTO_MAX_MB allows up to 50 MB) goes through the thread pool, so the bot never
    * stops for long. A photo that cannot be written is a StoreWriteError, as a journal line that cannot
    * be: the message waits and is tried again (a full disk), never lost; and the store is not ready
@@ -45,13 +89,14 @@ export class FileMedia implements MediaRepository {
    */
   async put(id: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): Promise<void> {
     const path = this.path(id);
+    if (draft) await this.draftLines.save({ id, owner: String(draft.owner), at: draft.at });
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.write(id, path, media, draft);
+        await this.write(path, media);
         lastWrite(this.dir, true);
         return;
       } catch (err) {
-        this.folders = false;
+        this.folder = false;
         // A folder removed while the bot runs is made again.
         if (attempt > 0 || !isMissing(err)) {
           lastWrite(this.dir, false);
@@ -61,11 +106,10 @@ export class FileMedia implements MediaRepository {
     }
   }
 
-  private async write(id: string, path: string, media: StoredMedia, draft?: Omit<MediaDraft, "id">): Promise<void> {
-    if (!this.folders) mkdirSync(this.draftDir, { recursive: true });
-    this.folders = true;
-    if (draft) writeFileSync(this.draftPath(id), JSON.stringify({ owner: draft.owner, at: draft.at.toISOString() }));
-    writeFileSync(`${path}.type`, media.mimeType);
+  private async write(path: string, media: StoredMedia): Promise<void> {
+    if (!this.folder) mkdirSync(this.dir, { recursive: true });
+    this.folder = true;
+    if (declaredImageType(media.data) !== media.mimeType) writeFileSync(`${path}.type`, media.mimeType);
     if (media.data.length <= SYNC_WRITE_MAX) writeFileSync(`${path}.tmp`, media.data);
     else await writeFile(`${path}.tmp`, media.data);
     renameSync(`${path}.tmp`, path);
@@ -74,56 +118,54 @@ export class FileMedia implements MediaRepository {
   async get(id: string): Promise<StoredMedia | null> {
     const path = this.path(id);
     try {
-      const [data, mimeType] = await Promise.all([readFile(path), readFile(`${path}.type`, "utf8")]);
-      return { data, mimeType };
+      const [data, written] = await Promise.all([
+        readFile(path),
+        readFile(`${path}.type`, "utf8").catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err))),
+      ]);
+      return { data, mimeType: written ?? declaredImageType(data) ?? "application/octet-stream" };
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
     }
   }
 
-  /** At the report's filing, with the bot's thread waiting too (see `put`): two calls per photo. */
+  /** At the report's filing, with the bot's thread waiting too (see `put`): a call per photo, and its draft's line. */
   async keep(ids: string[]): Promise<string[]> {
-    const kept: string[] = [];
-    for (const id of ids) {
-      if (!statSync(this.path(id), { throwIfNoEntry: false })) continue;
-      removeIfThere(this.draftPath(id));
-      kept.push(id);
-    }
+    const kept = ids.filter((id) => statSync(this.path(id), { throwIfNoEntry: false }));
+    await Promise.all(kept.map((id) => this.draftLines.remove(id)));
     return kept;
   }
 
   /** Within a citizen's turn (a photo replaced, a report given up), with the bot's thread waiting too (see `put`). */
   async discard(id: string): Promise<void> {
-    const marker = this.draftPath(id);
-    if (!statSync(marker, { throwIfNoEntry: false })) return;
     const path = this.path(id);
-    for (const file of [path, `${path}.type`, `${path}.tmp`, marker]) removeIfThere(file);
+    if (!this.draftLines.has(id)) return;
+    for (const file of [path, `${path}.type`, `${path}.tmp`]) removeIfThere(file);
+    await this.draftLines.remove(id);
+  }
+
+  /** Drafts held in memory (the bench prints it). */
+  get draftCount(): number {
+    return this.draftLines.size;
+  }
+
+  /** Rewrites `photo-drafts.db` with the drafts there are (the store's periodic compaction). */
+  compact(): Promise<void> {
+    return this.draftLines.compact();
   }
 
   async drafts(before: Date, limit: number): Promise<MediaDraft[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.draftDir);
-    } catch (err) {
-      if (isMissing(err)) return [];
-      throw err;
-    }
-    const out: MediaDraft[] = [];
-    for (const name of names) {
-      const id = name.replace(/\.json$/, "");
-      if (!MEDIA_ID.test(id) || name === id) continue;
-      out.push({ id, ...(await readDraft(join(this.draftDir, name))) });
-    }
-    return out
+    return this.draftLines
+      .all()
       .filter((d) => d.at < before)
       .sort((a, b) => a.at.getTime() - b.at.getTime())
-      .slice(0, limit);
+      .slice(0, limit)
+      .map(({ id, owner, at }) => ({ id, owner, at }));
   }
 }
 
-/** A marker that cannot be read (cut by a crash) counts as an old draft of no conversation. */
-async function readDraft(path: string): Promise<Omit<MediaDraft, "id">> {
+/** An older version's marker; one that cannot be read (cut by a crash) counts as an old draft of no conversation. */
+async function readOldMarker(path: string): Promise<Omit<MediaDraft, "id">> {
   try {
     const { owner, at } = JSON.parse(await readFile(path, "utf8")) as { owner?: unknown; at?: unknown };
     const when = new Date(String(at));
