@@ -59,6 +59,7 @@ describe("flow files", () => {
     ["bad-name", "other-name.yaml", "flow", /must match the file name/],
     ["bad-link-step", "extra.yaml", "links[0].step", /step "nowhere" is not a step of this flow/],
     ["bad-exit", "extra.yaml", "exit", /step "nowhere" is not a step of this flow/],
+    ["bad-told-by", "extra.yaml", "told_by", /a flow told by an entity needs an intent/],
     ["bad-link-overlap", "extra.yaml", "links[1].prefix", /prefix "news-today" overlaps a link of .*extra\.yaml/],
   ])("%s names the file, the path and the problem", (dir, file, path, problem) => {
     const err = loadError(dir);

@@ -27,6 +27,7 @@ import {
   type FlowSet,
   findLink,
   flowForIntent,
+  flowToldBy,
   MENU_FLOW,
   MY_DATA_FLOW,
   nextInOrder,
@@ -128,6 +129,16 @@ function opening(ctx: EngineContext, input: EngineInput): Vars {
 }
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
+
+/**
+ * What the classifier may read a message as that still tells a problem when it names one (a flow's
+ * `told_by`) and says more: nothing at all («buenas, quiero reportar que hay basura tirada… y nadie la
+ * recoge»), or a way around learnt from one of its words («…la esquina del menú de la fonda…», «ayuda
+ * por favor, no hay agua…», «no hay agua en mi colonia desde hace tres días»). A request that may name a
+ * problem (a report's status, a person, the plan, cancelling) is what it says, and so are thanks («gracias,
+ * ya arreglaron el bache de mi calle…»).
+ */
+const TOLD_OVER = new Set([undefined, "menu", "help", "greeting", "yes", "no", "skip", "language"]);
 
 /**
  * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
@@ -375,7 +386,7 @@ export class Engine {
 
   /** Intents that work at any question: notices, help, menu and cancel, language, and the flows they open. */
   private onIntent(state: ConversationState, input: EngineInput, typedText: boolean): StepResult | undefined {
-    const intent = topIntent(understoodOf(input));
+    const intent = this.intentOf(input);
     if (!intent) return undefined;
     // At the menu, where nothing is pending, a yes, no or skip is an acknowledgement ("👍"); at any
     // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name). A
@@ -396,6 +407,18 @@ export class Engine {
     return undefined;
   }
 
+  /**
+   * What a message asks for: the classifier's confident reading, or the intent of a flow told by what
+   * the message names, when it says more and was read as nothing or a way around (TOLD_OVER).
+   */
+  private intentOf(input: EngineInput): string | undefined {
+    const understood = understoodOf(input);
+    const intent = topIntent(understood);
+    if (!TOLD_OVER.has(intent) || !understood) return intent;
+    const told = flowToldBy(this.flows, Object.keys(understood.entities));
+    return told && opening(this.ctx, input).said ? told.intents[0] : intent;
+  }
+
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */
   private opener(input: EngineInput): Vars {
     return { ...heardVars(input), ...opening(this.ctx, input) };
@@ -413,8 +436,8 @@ export class Engine {
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     if (isEmergency(input)) notices.push({ key: "global.emergency" });
-    const intent = topIntent(understoodOf(input));
-    current = languageAsked(input) ?? current;
+    const intent = this.intentOf(input);
+    if (intent === "language") current = languageAsked(input) ?? current;
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
     if (flow) return this.start(flow.name, current, notices, vars, this.opener(input));

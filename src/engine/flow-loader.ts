@@ -88,6 +88,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     steps.push(step);
     byId.set(stepId, step);
   });
+  if (spec.told_by?.length && !spec.intents?.length) throw new FlowError(file, "told_by", "a flow told by an entity needs an intent to read the message as");
   if (spec.exit && !byId.has(spec.exit)) throw new FlowError(file, "exit", `step "${spec.exit}" is not a step of this flow`);
   return {
     name: spec.flow,
@@ -100,6 +101,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     intents: spec.intents ?? [],
     draft: spec.draft,
     opening: spec.opening,
+    toldBy: spec.told_by ?? [],
     exit: spec.exit,
     expires: spec.expires,
   };

@@ -154,6 +154,13 @@ export const flowSchema = z.strictObject({
    */
   opening: z.boolean().default(false),
   /**
+   * Entities whose mention in a message that says more (as `opening` counts it) opens this flow, when
+   * the classifier read that message as nothing or as a way around — the menu, help, a greeting, thanks,
+   * a yes or no, the language: «hay un bache enorme en la esquina del menú de la fonda…» tells a
+   * problem, whatever one of its words taught the classifier. Needs `intents` (the first is what it is read as).
+   */
+  told_by: z.array(id).optional(),
+  /**
    * The step "menú" and "cancelar" lead to in this flow instead of leaving it at once: where a flow
    * that keeps something open outside the conversation (a conversation with a person) closes it.
    */

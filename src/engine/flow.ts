@@ -19,6 +19,8 @@ export interface Flow {
   draft?: DraftSpec;
   /** Whether the text of a message that opens this flow is kept in `opening` (flow-schema.ts). */
   opening: boolean;
+  /** Entities whose mention in a message that says more opens this flow (flow-schema.ts, `told_by`). */
+  toldBy: string[];
   /** Where "menú" and "cancelar" go in this flow (flow-schema.ts). */
   exit?: string;
   /** Whether a conversation waiting in this flow expires after the timeout. */
@@ -64,6 +66,13 @@ export function findLink(flows: FlowSet, link: string): { position: Position; sa
 }
 
 /** The flow that free text with `intent` opens, if any. */
+/** The first flow told by one of these entities (`told_by`). */
+export function flowToldBy(flows: FlowSet, entities: Iterable<string>): Flow | undefined {
+  const named = new Set(entities);
+  for (const flow of flows.values()) if (flow.toldBy.some((e) => named.has(e))) return flow;
+  return undefined;
+}
+
 export function flowForIntent(flows: FlowSet, intent: string): Flow | undefined {
   for (const flow of flows.values()) if (flow.intents.includes(intent)) return flow;
   return undefined;
