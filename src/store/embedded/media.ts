@@ -33,6 +33,8 @@ interface DraftLine {
 export class FileMedia implements MediaRepository {
   /** The folder is made once (and again if it goes while the bot runs). */
   private folder = false;
+  /** Drafts being kept (their lines being removed): a discard meanwhile leaves them. */
+  private readonly keeping = new Set<string>();
 
   /**
    * `drafts`: where drafts are written; without it (reading photos only: the migration), they are
@@ -132,14 +134,19 @@ export class FileMedia implements MediaRepository {
   /** At the report's filing, with the bot's thread waiting too (see `put`): a call per photo, and its draft's line. */
   async keep(ids: string[]): Promise<string[]> {
     const kept = ids.filter((id) => statSync(this.path(id), { throwIfNoEntry: false }));
-    await Promise.all(kept.map((id) => this.draftLines.remove(id)));
+    for (const id of kept) this.keeping.add(id);
+    try {
+      await Promise.all(kept.map((id) => this.draftLines.remove(id)));
+    } finally {
+      for (const id of kept) this.keeping.delete(id);
+    }
     return kept;
   }
 
   /** Within a citizen's turn (a photo replaced, a report given up), with the bot's thread waiting too (see `put`). */
   async discard(id: string): Promise<void> {
     const path = this.path(id);
-    if (!this.draftLines.has(id)) return;
+    if (!this.draftLines.has(id) || this.keeping.has(id)) return;
     for (const file of [path, `${path}.type`, `${path}.tmp`]) removeIfThere(file);
     await this.draftLines.remove(id);
   }
