@@ -131,14 +131,12 @@ function opening(ctx: EngineContext, input: EngineInput): Vars {
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
 /**
- * What the classifier may read a message as that still tells a problem when it names one (a flow's
- * `told_by`) and says more: nothing at all («buenas, quiero reportar que hay basura tirada… y nadie la
- * recoge»), or a way around learnt from one of its words («…la esquina del menú de la fonda…», «ayuda
- * por favor, no hay agua…», «no hay agua en mi colonia desde hace tres días»). A request that may name a
- * problem (a report's status, a person, the plan, cancelling) is what it says, and so are thanks («gracias,
- * ya arreglaron el bache de mi calle…»).
+ * Ways around the classifier may take a message that tells a problem for, from one of its words: «hay un
+ * bache enorme en la esquina del menú de la fonda…» read as the menu (report second), «ayuda por favor, no
+ * hay agua…» as help. Thanks, a report's status, a person, the plan, cancelling or the notices, even
+ * doubtful, are what they say («gracias, ya arreglaron el bache…», «no, el bache sigue ahí…»).
  */
-const TOLD_OVER = new Set([undefined, "menu", "help", "greeting", "yes", "no", "skip", "language"]);
+const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language"]);
 
 /**
  * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
@@ -386,7 +384,7 @@ export class Engine {
 
   /** Intents that work at any question: notices, help, menu and cancel, language, and the flows they open. */
   private onIntent(state: ConversationState, input: EngineInput, typedText: boolean): StepResult | undefined {
-    const intent = this.intentOf(input);
+    const intent = this.intentOf(input, state.flow === MENU_FLOW);
     if (!intent) return undefined;
     // At the menu, where nothing is pending, a yes, no or skip is an acknowledgement ("👍"); at any
     // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name). A
@@ -408,15 +406,23 @@ export class Engine {
   }
 
   /**
-   * What a message asks for: the classifier's confident reading, or the intent of a flow told by what
-   * the message names, when it says more and was read as nothing or a way around (TOLD_OVER).
+   * What a message asks for: the classifier's confident reading. At the first message and at the menu
+   * (`atMenu`), where nothing else is being answered, a message that names what a flow is told by
+   * (`told_by`: a type of problem) and says more opens that flow when the classifier took it for a way
+   * around while also hearing that flow (TOLD_OVER), or heard nothing in a message that says it reports
+   * (locales' `reporting` words: «buenas, quiero reportar que hay basura tirada… y nadie la recoge»).
    */
-  private intentOf(input: EngineInput): string | undefined {
+  private intentOf(input: EngineInput, atMenu: boolean): string | undefined {
     const understood = understoodOf(input);
     const intent = topIntent(understood);
-    if (!TOLD_OVER.has(intent) || !understood) return intent;
+    if (!atMenu || !understood || (intent !== undefined && !TOLD_OVER.has(intent))) return intent;
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
-    return told && opening(this.ctx, input).said ? told.intents[0] : intent;
+    if (!told || !opening(this.ctx, input).said) return intent;
+    const [first] = understood.intents;
+    const heard = first
+      ? TOLD_OVER.has(first.name) && understood.intents.some((i) => told.intents.includes(i.name))
+      : input.type === "text" && contentWords(this.ctx, input.text).some((w) => wordSet(this.ctx, "reporting").has(w));
+    return heard ? told.intents[0] : intent;
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */
@@ -436,8 +442,8 @@ export class Engine {
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     if (isEmergency(input)) notices.push({ key: "global.emergency" });
-    const intent = this.intentOf(input);
-    if (intent === "language") current = languageAsked(input) ?? current;
+    current = languageAsked(input) ?? current;
+    const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
     if (flow) return this.start(flow.name, current, notices, vars, this.opener(input));

@@ -65,7 +65,6 @@ export function findLink(flows: FlowSet, link: string): { position: Position; sa
   return undefined;
 }
 
-/** The flow that free text with `intent` opens, if any. */
 /** The first flow told by one of these entities (`told_by`). */
 export function flowToldBy(flows: FlowSet, entities: Iterable<string>): Flow | undefined {
   const named = new Set(entities);
@@ -73,6 +72,7 @@ export function flowToldBy(flows: FlowSet, entities: Iterable<string>): Flow | u
   return undefined;
 }
 
+/** The flow that free text with `intent` opens, if any. */
 export function flowForIntent(flows: FlowSet, intent: string): Flow | undefined {
   for (const flow of flows.values()) if (flow.intents.includes(intent)) return flow;
   return undefined;

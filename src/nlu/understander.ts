@@ -43,6 +43,17 @@ function freeze(u: Understood): Understood {
  */
 const SIGNALS = new Set(["danger"]);
 
+/**
+ * Intents asked for in a few words («menú», «volver al inicio», «ayuda»), whose own words decide nothing
+ * in a message of LONG_MESSAGE_WORDS or more: there they are a place («la esquina del menú de la fonda»),
+ * or come before what the message asks («menú, quiero ver cómo va mi reporte…»), and the classifier,
+ * which learnt them as whole phrases, read the menu (1.00) in both. The words only their phrases use
+ * are left out of what it reads in such a message (`forClassifier`); in a shorter one they are read as
+ * always.
+ */
+const COMMANDS = new Set(["menu", "help"]);
+const LONG_MESSAGE_WORDS = 9;
+
 /** Shorter words of a municipality's name («san», «del», «oro») are left to the classifier. */
 const PLACE_WORD_MIN_LENGTH = 4;
 
@@ -228,6 +239,8 @@ export class Understander {
   private readonly foreignStreetWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
+  /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
+  private readonly commandWords = new Map<Language, ReadonlySet<string>>();
 
   private constructor(
     private readonly nlp: Nlp,
@@ -250,8 +263,12 @@ export class Understander {
     const named = wordsOf(Object.values(options.corpus.entities).flatMap((values) => Object.values(values).flat()));
     const places = [...wordsOf(Object.values(options.municipalities).flat())].filter((w) => w.length >= PLACE_WORD_MIN_LENGTH && !named.has(w));
     for (const lang of LANGUAGES) {
-      const used = wordsOf(Object.values(options.corpus.intents[lang] ?? {}).flat());
+      const phrases = options.corpus.intents[lang] ?? {};
+      const used = wordsOf(Object.values(phrases).flat());
       this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
+      const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
+      const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
+      this.commandWords.set(lang, new Set([...commands].filter((w) => !others.has(w))));
     }
   }
 
@@ -535,6 +552,8 @@ export class Understander {
       const notStreets = words.filter((w) => !foreign.has(w.n));
       if (notStreets.length) words = notStreets;
     }
+    const commands = this.commandWords.get(lang);
+    if (words.length >= LONG_MESSAGE_WORDS && commands?.size) words = words.filter((w) => !commands.has(w.n));
     if (!places?.size) return words.map((w) => w.word).join(" ");
     const kept = words.filter((w) => !places.has(w.n));
     if (kept.length < words.length && !kept.some((w) => w.n.length >= PLACE_WORD_MIN_LENGTH)) return "";
