@@ -122,10 +122,23 @@ function opening(ctx: EngineContext, input: EngineInput): Vars {
   if (input.type !== "text") return {};
   const text = input.text.trim();
   if (text.length > OPENING_MAX) return {};
-  let rest = text.toLowerCase();
+  return tellsMore(ctx, input, OPENING_WORDS) ? { said: text } : {};
+}
+
+/**
+ * Words a message that names a type of problem says besides it, at least, to tell one (`intentOf`):
+ * «también hay una lámpara fundida en la misma calle», typed at the menu after a folio, was read as a yes
+ * and acknowledged with 👍, the problem lost.
+ */
+const TOLD_WORDS = 3;
+
+/** Whether a text message holds at least `words` words that carry meaning besides what it names and the words of a request. */
+function tellsMore(ctx: EngineContext, input: EngineInput, words: number): boolean {
+  if (input.type !== "text") return false;
+  let rest = input.text.trim().toLowerCase();
   for (const mention of Object.values(input.understood?.entities ?? {})) rest = rest.replace(mention.text.toLowerCase(), " ");
   const asking = wordSet(ctx, "request");
-  return contentWords(ctx, rest).filter((w) => !asking.has(w)).length >= OPENING_WORDS ? { said: text } : {};
+  return contentWords(ctx, rest).filter((w) => !asking.has(w)).length >= words;
 }
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
@@ -417,7 +430,7 @@ export class Engine {
     const intent = topIntent(understood);
     if (!atMenu || !understood || (intent !== undefined && !TOLD_OVER.has(intent))) return intent;
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
-    if (!told || !opening(this.ctx, input).said) return intent;
+    if (!told || !tellsMore(this.ctx, input, TOLD_WORDS)) return intent;
     const [first] = understood.intents;
     const heard = first
       ? TOLD_OVER.has(first.name) && understood.intents.some((i) => told.intents.includes(i.name))
