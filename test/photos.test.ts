@@ -198,6 +198,38 @@ describe("photos in a conversation", () => {
     expect(await john({ type: "photo", data: Buffer.from("GIF89a not what we take") }, "en")).toContain("That does not look like a photo");
   });
 
+  it("a photo changed at the summary replaces the first, which is deleted; one taken out there is not filed", async () => {
+    bot = await startBot();
+    const say = chat(bot, "changer");
+    await toPhotoQuestion(say);
+    await say(photo("photo.jpg"));
+    await say("omitir");
+    expect(await say("1")).toContain("Foto: incluida");
+    const [first] = await mediaFiles(bot.dataDir);
+    expect(await say("Cambiar la foto")).toContain("envíala ahora");
+    expect(await say(photo("photo.png"))).toContain("Foto: incluida");
+    const files = await mediaFiles(bot.dataDir);
+    expect(files).toHaveLength(1);
+    expect(files).not.toContain(first);
+    const done = await say("Enviar reporte");
+    const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(done)?.[1] as string;
+    const report = await bot.app.store.reports.byFolio(folio);
+    expect(report?.photos).toEqual(files);
+    expect((await bot.app.store.media.get(files[0]))?.mimeType).toBe("image/png");
+
+    const other = chat(bot, "taker");
+    await toPhotoQuestion(other);
+    await other(photo("photo.jpg"));
+    await other("omitir");
+    await other("1");
+    expect(await other("Cambiar la foto")).toContain("envíala ahora");
+    expect(await other("omitir")).toContain("Foto: sin incluir");
+    const sent = await other("Enviar reporte");
+    const second = await bot.app.store.reports.byFolio(/folio ([A-Z]{3}-\d{4}-\d{6})/.exec(sent)?.[1] as string);
+    expect(second?.photos).toEqual([]);
+    expect(await mediaFiles(bot.dataDir)).toEqual(files);
+  });
+
   it("a photo that cannot be written (a full disk) waits with its message, the citizen told once, the store not ready meanwhile, and is kept when the disk is back", async () => {
     bot = await startBot({ app: { retryMs: 50 } });
     const replies: string[] = [];
@@ -228,7 +260,7 @@ describe("photos in a conversation", () => {
     expect((await mediaFiles(bot.dataDir)).length).toBeGreaterThan(0);
     await discard("omitir");
     await discard("1");
-    expect(await discard("5")).toContain("Descartamos el reporte");
+    expect(await discard("7")).toContain("Descartamos el reporte");
     expect(await mediaFiles(bot.dataDir)).toEqual([]);
 
     const cancel = chat(bot, "cancels");
