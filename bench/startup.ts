@@ -11,10 +11,11 @@
  * data folder of 100,000 reports and prints where.
  */
 import { execFileSync, fork, spawn } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -216,6 +217,12 @@ async function untilReady(port: number, t0: number, exited: Promise<never>): Pro
 
 const BUILT = "dist/main.js";
 
+/** Whether a file of src/ changed after `file` was built (a stale build may not even read today's flows). */
+function olderThanSources(file: string): boolean {
+  const built = statSync(file).mtimeMs;
+  return readdirSync("src", { recursive: true, withFileTypes: true }).some((e) => e.isFile() && statSync(join(e.parentPath, e.name)).mtimeMs > built);
+}
+
 /**
  * The production build (`npm run build`, then `node dist/main.js` as the Docker image runs it) on
  * `dataDir`: milliseconds to `/readyz` 200, its RSS then and (`quiet`) once it has been quiet; stopped with SIGTERM.
@@ -289,8 +296,9 @@ async function main(): Promise<void> {
   // Once without measuring: tsx's cache of compiled files and the disk's cache are then warm for both.
   const warmUp = await tempDir("ma-bench-start-");
   await startUp(warmUp, "nothing");
-  const built = existsSync(BUILT);
+  const built = existsSync(BUILT) && !olderThanSources(BUILT);
   if (built) await startBuilt(warmUp, false);
+  else if (existsSync(BUILT)) console.log(`  (${BUILT} is older than src/: run \`npm run build\` again to measure the production build too)`);
   else console.log(`  (no ${BUILT}: run \`npm run build\` first to measure the production build too)`);
   await rm(warmUp, { recursive: true, force: true });
   for (const count of process.env.BENCH_ONLY === "retention" ? [] : [0, REPORTS]) {

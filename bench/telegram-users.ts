@@ -113,10 +113,16 @@ async function run(api: FakeBotApi, req: RunRequest): Promise<RunResult> {
 }
 
 const api = await FakeBotApi.start();
+// The bench that started this process ended (or failed): so does this one.
+process.on("disconnect", () => void api.close().then(() => process.exit(0)));
 process.send?.({ type: "ready", url: api.url, token: api.token });
 process.on("message", (msg: { type: string; request?: RunRequest }) => {
   if (msg.type === "run" && msg.request) {
-    void run(api, msg.request).then((result) => process.send?.({ type: "result", result }));
+    // A run that fails (a reply that never came) is told, not left to end this process: the bench would wait for ever.
+    void run(api, msg.request).then(
+      (result) => process.send?.({ type: "result", result }),
+      (err: unknown) => process.send?.({ type: "error", message: err instanceof Error ? err.message : String(err) }),
+    );
   }
   if (msg.type === "stop") void api.close().then(() => process.exit(0));
 });

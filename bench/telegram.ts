@@ -49,12 +49,17 @@ async function measure(label: string, mode: Mode, request: Omit<RunRequest, "fir
   const cpu = process.cpuUsage();
   const firstChatId = nextChatId;
   nextChatId += request.users;
-  const result = await new Promise<RunResult>((resolve) => {
-    driver.on("message", function onResult(m: { type: string; result?: RunResult }) {
+  const result = await new Promise<RunResult>((resolve, reject) => {
+    driver.on("message", function onResult(m: { type: string; result?: RunResult; message?: string }) {
+      if (m.type === "error") {
+        driver.off("message", onResult);
+        reject(new Error(`${label} (${mode}): the simulated users stopped: ${m.message}`));
+      }
       if (m.type !== "result" || !m.result) return;
       driver.off("message", onResult);
       resolve(m.result);
     });
+    driver.once("exit", (code) => reject(new Error(`the simulated users' process ended (exit code ${code})`)));
     driver.send({ type: "run", request: { ...request, firstChatId } });
   });
   const used = process.cpuUsage(cpu);
