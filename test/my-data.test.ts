@@ -3,6 +3,8 @@
  * no more notices, deleting it all (reports stay, de-identified); each request recorded with its legal
  * deadline for the secretariat; "privacidad" shows the whole notice; the retention job.
  */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { adminDeps } from "../src/app.js";
 import { addBusinessDays } from "../src/domain/data-rights.js";
@@ -168,6 +170,22 @@ describe("mis datos", () => {
     // Asked again, nothing is held.
     expect(await say("mis datos")).toMatch(/No guardamos ningún dato tuyo/);
     expect((await bot.app.dataRights.requests()).map((r) => r.right)).toContain("cancellation");
+  });
+
+  it("deleting the citizen's data deletes the photos of their reports, not only drafts", async () => {
+    bot = await startBot();
+    const photo = `/photo ${join(import.meta.dirname, "fixtures", "bache.png")}`;
+    const done = await citizen(bot, "eva")("hola", "1", "sí", HERE, "Baches y calles", DESCRIPTION, "2", photo, "1", "1");
+    const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(done)?.[1] as string;
+    const [id] = (await bot.app.store.reports.byFolio(folio))?.photos ?? [];
+    expect(await bot.app.store.media.get(id)).not.toBeNull();
+    const say = citizen(bot, "eva");
+    await say("mis datos");
+    await say("Borrar mis datos");
+    expect(await say("sí")).toContain("borramos tus datos");
+    expect((await bot.app.store.reports.byFolio(folio))?.photos).toEqual([]);
+    expect(await bot.app.store.media.get(id)).toBeNull();
+    expect(await readdir(join(bot.dataDir, "media"))).toEqual([]);
   });
 
   it("the secretariat lists the requests with their deadlines: npm run admin -- arco list", async () => {

@@ -249,4 +249,22 @@ describe.each(stores)("%s store", (name, open) => {
     expect(await db.store.media.get(b)).toBeNull();
     expect(await db.store.media.drafts(later(5000), 10)).toEqual([]);
   });
+
+  it("a removed photo is gone, kept or still a draft; removing what is not there does nothing", async () => {
+    const data = Buffer.from([0xff, 0xd8, 0xff, 7, 8, 9]);
+    const [kept, draft, other] = [randomUUID(), randomUUID(), randomUUID()];
+    const at = new Date("2030-01-01T00:00:00Z");
+    await db.store.media.put(kept, { data, mimeType: "image/jpeg" }, { owner: "web:s1", at });
+    await db.store.media.put(draft, { data, mimeType: "image/png" }, { owner: "web:s1", at });
+    await db.store.media.put(other, { data, mimeType: "image/jpeg" });
+    expect(await db.store.media.keep([kept])).toEqual([kept]);
+    await db.store.media.remove(kept);
+    await db.store.media.remove(draft);
+    await db.store.media.remove(randomUUID());
+    await db.reopen();
+    expect(await db.store.media.get(kept)).toBeNull();
+    expect(await db.store.media.get(draft)).toBeNull();
+    expect(await db.store.media.drafts(new Date(at.getTime() + 1), 10)).toEqual([]);
+    expect(await db.store.media.get(other)).toEqual({ data, mimeType: "image/jpeg" });
+  });
 });

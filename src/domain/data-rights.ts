@@ -314,7 +314,8 @@ export class DataRights {
       const next = deidentified(current, at);
       const dropped = current.photos.filter((p) => !next.photos.includes(p));
       if (await d.reports.update(next, current.version)) {
-        for (const id of dropped) await d.media.discard(id);
+        // Kept photos too: `discard` leaves a report's photos, and these are no longer the report's.
+        for (const id of dropped) await d.media.remove(id);
         return true;
       }
       current = await d.reports.byId(report.id);

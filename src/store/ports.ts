@@ -200,6 +200,8 @@ export interface MediaRepository {
   keep(ids: string[]): Promise<string[]>;
   /** Deletes a photo that is still a draft; a kept one stays. */
   discard(id: string): Promise<void>;
+  /** Deletes a photo, kept or not (a report de-identified: erasure, retention). Nothing stored under `id`: nothing happens. */
+  remove(id: string): Promise<void>;
   /** Drafts stored before `before`, oldest first. */
   drafts(before: Date, limit: number): Promise<MediaDraft[]>;
 }

@@ -156,6 +156,12 @@ export class FileMedia implements MediaRepository {
     return this.draftLines.size;
   }
 
+  async remove(id: string): Promise<void> {
+    const path = this.path(id);
+    for (const file of [path, `${path}.type`, `${path}.tmp`]) removeIfThere(file);
+    if (this.draftLines.has(id)) await this.draftLines.remove(id);
+  }
+
   /** Rewrites `photo-drafts.db` with the drafts there are (the store's periodic compaction). */
   compact(): Promise<void> {
     return this.draftLines.compact();

@@ -71,6 +71,11 @@ export class GridFsMedia implements MediaRepository {
     }
   }
 
+  async remove(id: string): Promise<void> {
+    const name = this.check(id);
+    for (const file of await this.bucket.find({ filename: name }).toArray()) await this.bucket.delete(file._id);
+  }
+
   async drafts(before: Date, limit: number): Promise<MediaDraft[]> {
     const found = await this.bucket
       .find({ "metadata.draft.at": { $lt: before } })
