@@ -79,6 +79,8 @@ export interface ConversationDeps {
   pseudonym: Pseudonymizer;
   /** The language understanding (src/nlu/): what a text message says, handed to the engine with it. */
   understand?: (text: string, lang: Language) => Promise<Understood>;
+  /** The language a text is written in, when it says enough to tell (src/nlu/): a first message or one at the menu goes on in it. */
+  writtenIn?: (text: string) => Promise<Language | undefined>;
   /** Most messages one conversation may send in a window before it is told to slow down (flood.ts). */
   flood: FloodLimit;
   /** Silence after which the photos of an unsent report are deleted (draft-photos.ts). */
@@ -378,7 +380,13 @@ export class ConversationService {
         }
 
         const input = await this.toEngineInput(message, key, state);
-        if ("type" in input && input.type === "text") input.understood = await this.understand(input.text, state?.lang ?? citizen.language, key);
+        if ("type" in input && input.type === "text") {
+          const lang = state?.lang ?? citizen.language;
+          // Where the language may change with what is written (a first message, the menu), the text is read in the one it is written in.
+          const written = deps.engine.hearsLanguage(state) ? await this.writtenIn(input.text, key) : undefined;
+          if (written && written !== lang) input.written = written;
+          input.understood = await this.understand(input.text, input.written ?? lang, key);
+        }
         // A message that could not be used (a photo too large, say) is answered and the question asked again.
         const first: StepResult | undefined =
           "reply" in input && state?.waiting === "answer" ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] } : undefined;
@@ -608,6 +616,17 @@ export class ConversationService {
   }
 
   /** What the understanding makes of a text; if it fails, the message goes on without it (numbers and labels still work). */
+  /** The language a text is written in, when the understanding can tell; undefined when it cannot or fails. */
+  private async writtenIn(text: string, key: string): Promise<Language | undefined> {
+    if (!this.deps.writtenIn) return undefined;
+    try {
+      return await this.deps.writtenIn(text);
+    } catch (err) {
+      this.deps.logger.warn({ chat: this.deps.pseudonym(key), err: errorInfo(err) }, "message's language not read: the understanding failed");
+      return undefined;
+    }
+  }
+
   private async understand(text: string, lang: Language, key: string): Promise<Understood | undefined> {
     if (!this.deps.understand) return undefined;
     try {

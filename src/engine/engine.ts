@@ -161,6 +161,11 @@ const isEmergency = (input: EngineInput) => {
   return topIntent(understood, DOUBTFUL) === "emergency" || understood?.entities.danger !== undefined;
 };
 
+/** The language a text message is written in (`written`), when it is not `current`. */
+function writtenIn(input: EngineInput, current: Language): Language | undefined {
+  return input.type === "text" && input.written && input.written !== current ? input.written : undefined;
+}
+
 /** Words a request for a language is at most ("can we speak english?", "en inglés por favor"). */
 const LANGUAGE_REQUEST_WORDS = 4;
 
@@ -254,6 +259,16 @@ export class Engine {
     return said ? { ...result, state: { ...result.state, vars: { ...result.state.vars, opening: said } } } : result;
   }
 
+  /**
+   * Whether a message written in another language than the conversation's changes it: a conversation
+   * that has none yet, or one at the menu, where nothing is in progress («Good morning, there is a big
+   * pothole on my street» typed on a page in Spanish). Elsewhere a text in another language is an answer
+   * (a description may quote anything).
+   */
+  hearsLanguage(state: ConversationState | null): boolean {
+    return state === null || state.flow === MENU_FLOW;
+  }
+
   /** The kind of answer the conversation waits for (`photo`, `text`…), or undefined when it waits for none. */
   accepts(state: ConversationState | null): AnswerSpec["type"] | undefined {
     if (state?.waiting !== "answer") return undefined;
@@ -315,6 +330,12 @@ export class Engine {
    */
   private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
     const notice: Reply[] = isEmergency(input) ? [{ key: "global.emergency" }] : [];
+    // At the menu, a message written in another language (and not asking for one) goes on in that language.
+    const written = state.flow === MENU_FLOW && !languageAsked(input) ? writtenIn(input, state.lang) : undefined;
+    if (written) {
+      state = { ...state, lang: written };
+      notice.push({ key: "language.written" });
+    }
     const typed = parseAnswer(step.answer, input, state.vars, this.ctx);
     // "inglés", "en español por favor": the language changes at once, and the question is asked again in
     // it. A text asked for (a description, an address) takes any words: there only a message that is no
@@ -455,7 +476,10 @@ export class Engine {
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     if (isEmergency(input)) notices.push({ key: "global.emergency" });
-    current = languageAsked(input) ?? current;
+    const asked = languageAsked(input);
+    const written = asked ? undefined : writtenIn(input, current);
+    current = asked ?? written ?? current;
+    if (written) notices.push({ key: "language.written" });
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });

@@ -39,7 +39,13 @@ export type UnsupportedKind = "edited" | "voice" | "other" | "lost_photo" | "une
 /** A message from the citizen, already normalised by a channel and the runtime. */
 export type EngineInput =
   /** Typed text, with what the understanding (src/nlu/) made of it when it ran. */
-  | { type: "text"; text: string; understood?: Understood }
+  | {
+      type: "text";
+      text: string;
+      understood?: Understood;
+      /** The language it is written in, when it says enough to tell and the conversation is where that counts (`Engine.hearsLanguage`). */
+      written?: Language;
+    }
   /** The citizen opened the bot through a link or command: the flow that declares it, or the menu. */
   | { type: "open"; link?: string }
   /** A global word sent as a command (Telegram's /ayuda) rather than typed. */

@@ -39,6 +39,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.ack",
   "global.emergency",
   "language.changed",
+  "language.written",
   "global.guess",
   "global.guess_declined",
   "global.draft_kept",

@@ -52,6 +52,8 @@ const SIGNALS = new Set(["danger"]);
  * always.
  */
 const COMMANDS = new Set(["menu", "help"]);
+/** Words besides names a text needs for its language to be told (`writtenIn`). */
+const WRITTEN_MIN_WORDS = 4;
 const LONG_MESSAGE_WORDS = 9;
 
 /** Shorter words of a municipality's name («san», «del», «oro») are left to the classifier. */
@@ -331,6 +333,22 @@ export class Understander {
   }
 
   private readonly remembered = new Map<string, Understood>();
+
+  /**
+   * The language a text is written in, when it says enough to tell: WRITTEN_MIN_WORDS words besides the
+   * names it holds («water leak in San Mateo Atenco» is three, and says nothing of its language). nlp.js's
+   * guess by letter groups; of the held-out phrases of four words or more, no Spanish one reads as English.
+   */
+  async writtenIn(text: string): Promise<Language | undefined> {
+    const utterance = text.slice(0, MAX_UNDERSTOOD).trim();
+    if (!/\p{L}/u.test(utterance)) return undefined;
+    const words = this.substitute(utterance, await this.mentions(utterance))
+      .split(/\s+/)
+      .filter((w) => /\p{L}/u.test(w) && !w.startsWith("@"));
+    if (words.length < WRITTEN_MIN_WORDS) return undefined;
+    const guessed = this.guessLanguage(words.join(" "));
+    return LANGUAGES.find((l) => nlpLocale(l) === guessed);
+  }
 
   /**
    * Forgets every remembered reading and every word nlp.js's stemmers kept (a citizen's data was
