@@ -13,7 +13,9 @@ import { myDataPagePlugin } from "../src/http/my-data-page.js";
 import { contribution } from "../src/http/server.js";
 import { Understander } from "../src/nlu/understander.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
-import { httpServer, startBot, type TestBot, typist } from "./helpers/app.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { httpServer, startBot, type TestBot, tempDir, typist } from "./helpers/app.js";
+import { faulty } from "./helpers/faulty-store.js";
 import { sampleReport } from "./helpers/reports.js";
 
 let bot: TestBot;
@@ -186,6 +188,29 @@ describe("mis datos", () => {
     expect((await bot.app.store.reports.byFolio(folio))?.photos).toEqual([]);
     expect(await bot.app.store.media.get(id)).toBeNull();
     expect(await readdir(join(bot.dataDir, "media"))).toEqual([]);
+  });
+
+  it("a photo that cannot be deleted leaves the report as it was, and the erasure asked again deletes it", async () => {
+    const dataDir = await tempDir();
+    const store = faulty(await openEmbeddedStore(dataDir));
+    bot = await startBot({ dataDir, app: { store } });
+    const photo = `/photo ${join(import.meta.dirname, "fixtures", "bache.png")}`;
+    const done = await citizen(bot, "fer")("hola", "1", "sí", HERE, "Baches y calles", DESCRIPTION, "2", photo, "1", "1");
+    const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(done)?.[1] as string;
+    const [id] = (await bot.app.store.reports.byFolio(folio))?.photos ?? [];
+    const say = citizen(bot, "fer");
+    await say("mis datos");
+    await say("Borrar mis datos");
+    store.fail("media", "remove", { error: () => new Error("EIO: i/o error"), when: "before" });
+    expect(await say("sí")).not.toContain("borramos tus datos");
+    // Nothing half done: the report still names its photo, which is still there.
+    expect((await bot.app.store.reports.byFolio(folio))?.photos).toEqual([id]);
+    expect(await bot.app.store.media.get(id)).not.toBeNull();
+    await say("mis datos");
+    await say("Borrar mis datos");
+    expect(await say("sí")).toContain("borramos tus datos");
+    expect((await bot.app.store.reports.byFolio(folio))?.photos).toEqual([]);
+    expect(await bot.app.store.media.get(id)).toBeNull();
   });
 
   it("the secretariat lists the requests with their deadlines: npm run admin -- arco list", async () => {

@@ -312,12 +312,11 @@ export class DataRights {
     // Written on the version read; one retry if a member changed it meanwhile.
     for (let attempt = 0; current && attempt < 3; attempt++) {
       const next = deidentified(current, at);
-      const dropped = current.photos.filter((p) => !next.photos.includes(p));
-      if (await d.reports.update(next, current.version)) {
-        // Kept photos too: `discard` leaves a report's photos, and these are no longer the report's.
-        for (const id of dropped) await d.media.remove(id);
-        return true;
-      }
+      // The photos go first, kept ones too (`discard` leaves a report's photos): once the report no longer
+      // names them, nothing would find them again if their removal failed. A removal that fails stops
+      // here, with the report as it was, and the request is tried again whole.
+      for (const id of current.photos.filter((p) => !next.photos.includes(p))) await d.media.remove(id);
+      if (await d.reports.update(next, current.version)) return true;
       current = await d.reports.byId(report.id);
     }
     return false;

@@ -126,11 +126,11 @@ function opening(ctx: EngineContext, input: EngineInput): Vars {
 }
 
 /**
- * Words a message that names a type of problem says besides it, at least, to tell one (`intentOf`):
- * «también hay una lámpara fundida en la misma calle», typed at the menu after a folio, was read as a yes
- * and acknowledged with 👍, the problem lost.
+ * Words a message that names a type of problem says besides it, at least, to tell one (`intentOf`). Fewer
+ * tell too little: «si claro el alumbrado funciona bien», «menú, ya arreglaron la fuga en mi calle» are
+ * not reports. (So «también hay una lámpara fundida en la misma calle», four, is still read as a yes.)
  */
-const TOLD_WORDS = 3;
+const TOLD_WORDS = 5;
 
 /** Whether a text message holds at least `words` words that carry meaning besides what it names and the words of a request. */
 function tellsMore(ctx: EngineContext, input: EngineInput, words: number): boolean {

@@ -45,15 +45,18 @@ const SIGNALS = new Set(["danger"]);
 
 /**
  * Intents asked for in a few words («menú», «volver al inicio», «ayuda»), whose own words decide nothing
- * in a message of LONG_MESSAGE_WORDS or more: there they are a place («la esquina del menú de la fonda»),
- * or come before what the message asks («menú, quiero ver cómo va mi reporte…»), and the classifier,
- * which learnt them as whole phrases, read the menu (1.00) in both. The words only their phrases use
- * are left out of what it reads in such a message (`forClassifier`); in a shorter one they are read as
- * always.
+ * in a message of LONG_MESSAGE_WORDS or more that names a type of problem: there they are a place («la
+ * esquina del menú de la fonda»), or come before what the message asks («menú, quiero ver cómo va mi
+ * reporte del bache…»), and the classifier, which learnt them as whole phrases, read the menu (1.00) in
+ * both. The words only their phrases use are left out of what it reads in such a message
+ * (`forClassifier`); anywhere else («quiero regresar al menú principal para ver las otras opciones»)
+ * they are read as always.
  */
 const COMMANDS = new Set(["menu", "help"]);
-/** Words besides names a text needs for its language to be told (`writtenIn`). */
-const WRITTEN_MIN_WORDS = 4;
+/** What a problem's type becomes in the text the classifier reads: the command words are left out of such a message only. */
+const TOLD_MARK = "@category";
+/** Words of a language's own a text needs, and none of another's, for its language to be told (`writtenIn`). */
+const WRITTEN_MIN_WORDS = 3;
 const LONG_MESSAGE_WORDS = 9;
 
 /** Shorter words of a municipality's name («san», «del», «oro») are left to the classifier. */
@@ -243,6 +246,8 @@ export class Understander {
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
   private readonly commandWords = new Map<Language, ReadonlySet<string>>();
+  /** Per language, the words of its phrases no other language's phrases use (see `writtenIn`). */
+  private readonly ownWords = new Map<Language, ReadonlySet<string>>();
 
   private constructor(
     private readonly nlp: Nlp,
@@ -271,6 +276,11 @@ export class Understander {
       const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
       const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
       this.commandWords.set(lang, new Set([...commands].filter((w) => !others.has(w))));
+    }
+    const vocabulary = new Map(LANGUAGES.map((lang) => [lang, wordsOf(Object.values(options.corpus.intents[lang] ?? {}).flat())]));
+    for (const lang of LANGUAGES) {
+      const elsewhere = new Set(LANGUAGES.filter((l) => l !== lang).flatMap((l) => [...(vocabulary.get(l) ?? [])]));
+      this.ownWords.set(lang, new Set([...(vocabulary.get(lang) ?? [])].filter((w) => !elsewhere.has(w) && !w.startsWith("@"))));
     }
   }
 
@@ -335,19 +345,24 @@ export class Understander {
   private readonly remembered = new Map<string, Understood>();
 
   /**
-   * The language a text is written in, when it says enough to tell: WRITTEN_MIN_WORDS words besides the
-   * names it holds («water leak in San Mateo Atenco» is three, and says nothing of its language). nlp.js's
-   * guess by letter groups; of the held-out phrases of four words or more, no Spanish one reads as English.
+   * The language a text is written in, when it says so clearly: nlp.js's guess by letter groups agrees,
+   * and WRITTEN_MIN_WORDS of its words are that language's own (its phrases use them, no other language's
+   * do), while none is another's. Names, brands and borrowed words count for neither («el parking del
+   * Walmart tiene baches» is Spanish: «el», «del», «tiene»), and a text that mixes («Good morning, hay un
+   * bache en mi calle») stays in the conversation's language.
    */
   async writtenIn(text: string): Promise<Language | undefined> {
     const utterance = text.slice(0, MAX_UNDERSTOOD).trim();
     if (!/\p{L}/u.test(utterance)) return undefined;
     const words = this.substitute(utterance, await this.mentions(utterance))
       .split(/\s+/)
-      .filter((w) => /\p{L}/u.test(w) && !w.startsWith("@"));
-    if (words.length < WRITTEN_MIN_WORDS) return undefined;
-    const guessed = this.guessLanguage(words.join(" "));
-    return LANGUAGES.find((l) => nlpLocale(l) === guessed);
+      .filter((w) => /\p{L}/u.test(w) && !w.startsWith("@"))
+      .map(normalize);
+    const own = LANGUAGES.map((lang) => ({ lang, count: words.filter((w) => this.ownWords.get(lang)?.has(w)).length }));
+    const clear = own.filter((o) => o.count > 0);
+    if (clear.length !== 1 || clear[0].count < WRITTEN_MIN_WORDS) return undefined;
+    const guessed = LANGUAGES.find((l) => nlpLocale(l) === this.guessLanguage(words.join(" ")));
+    return guessed === clear[0].lang ? guessed : undefined;
   }
 
   /**
@@ -571,7 +586,7 @@ export class Understander {
       if (notStreets.length) words = notStreets;
     }
     const commands = this.commandWords.get(lang);
-    if (words.length >= LONG_MESSAGE_WORDS && commands?.size) words = words.filter((w) => !commands.has(w.n));
+    if (words.length >= LONG_MESSAGE_WORDS && commands?.size && text.includes(TOLD_MARK)) words = words.filter((w) => !commands.has(w.n));
     if (!places?.size) return words.map((w) => w.word).join(" ");
     const kept = words.filter((w) => !places.has(w.n));
     if (kept.length < words.length && !kept.some((w) => w.n.length >= PLACE_WORD_MIN_LENGTH)) return "";

@@ -73,7 +73,12 @@ export class GridFsMedia implements MediaRepository {
 
   async remove(id: string): Promise<void> {
     const name = this.check(id);
-    for (const file of await this.bucket.find({ filename: name }).toArray()) await this.bucket.delete(file._id);
+    for (const file of await this.bucket.find({ filename: name }).toArray()) {
+      // Gone meanwhile (another process removed it): what was asked is done.
+      await this.bucket.delete(file._id).catch((err: unknown) => {
+        if (!/not found/i.test((err as Error).message ?? "")) throw err;
+      });
+    }
   }
 
   async drafts(before: Date, limit: number): Promise<MediaDraft[]> {
