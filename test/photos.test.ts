@@ -206,7 +206,8 @@ describe("photos in a conversation", () => {
     await say("omitir");
     expect(await say("1")).toContain("Foto: incluida");
     const [first] = await mediaFiles(bot.dataDir);
-    expect(await say("Cambiar la foto")).toContain("envíala ahora");
+    expect(await say("Cambiar la foto")).toContain("¿Qué hacemos con la foto?");
+    expect(await say("Enviar otra")).toContain("envíala ahora");
     expect(await say(photo("photo.png"))).toContain("Foto: incluida");
     const files = await mediaFiles(bot.dataDir);
     expect(files).toHaveLength(1);
@@ -222,8 +223,8 @@ describe("photos in a conversation", () => {
     await other(photo("photo.jpg"));
     await other("omitir");
     await other("1");
-    expect(await other("Cambiar la foto")).toContain("envíala ahora");
-    expect(await other("omitir")).toContain("Foto: sin incluir");
+    expect(await other("Cambiar la foto")).toContain("¿Qué hacemos con la foto?");
+    expect(await other("Quitarla")).toContain("Foto: sin incluir");
     const sent = await other("Enviar reporte");
     const second = await bot.app.store.reports.byFolio(/folio ([A-Z]{3}-\d{4}-\d{6})/.exec(sent)?.[1] as string);
     expect(second?.photos).toEqual([]);
