@@ -616,23 +616,24 @@ export class ConversationService {
   }
 
   /** What the understanding makes of a text; if it fails, the message goes on without it (numbers and labels still work). */
-  /** The language a text is written in, when the understanding can tell; undefined when it cannot or fails. */
-  private async writtenIn(text: string, key: string): Promise<Language | undefined> {
-    if (!this.deps.writtenIn) return undefined;
-    try {
-      return await this.deps.writtenIn(text);
-    } catch (err) {
-      this.deps.logger.warn({ chat: this.deps.pseudonym(key), err: errorInfo(err) }, "message's language not read: the understanding failed");
-      return undefined;
-    }
+  private understand(text: string, lang: Language, key: string): Promise<Understood | undefined> {
+    const { understand } = this.deps;
+    return this.askUnderstanding(key, understand && (() => understand(text, lang)), "message not understood: the understanding failed");
   }
 
-  private async understand(text: string, lang: Language, key: string): Promise<Understood | undefined> {
-    if (!this.deps.understand) return undefined;
+  /** The language a text is written in, when the understanding can tell; undefined when it cannot or fails. */
+  private writtenIn(text: string, key: string): Promise<Language | undefined> {
+    const { writtenIn } = this.deps;
+    return this.askUnderstanding(key, writtenIn && (() => writtenIn(text)), "message's language not read: the understanding failed");
+  }
+
+  /** What `ask` answers; undefined without an understanding, or when it fails (logged with `failed`, never the text). */
+  private async askUnderstanding<T>(key: string, ask: (() => Promise<T | undefined>) | undefined, failed: string): Promise<T | undefined> {
+    if (!ask) return undefined;
     try {
-      return await this.deps.understand(text, lang);
+      return await ask();
     } catch (err) {
-      this.deps.logger.warn({ chat: this.deps.pseudonym(key), err: errorInfo(err) }, "message not understood: the understanding failed");
+      this.deps.logger.warn({ chat: this.deps.pseudonym(key), err: errorInfo(err) }, failed);
       return undefined;
     }
   }

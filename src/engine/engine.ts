@@ -161,9 +161,10 @@ const isEmergency = (input: EngineInput) => {
   return topIntent(understood, DOUBTFUL) === "emergency" || understood?.entities.danger !== undefined;
 };
 
-/** The language a text message is written in (`written`), when it is not `current`. */
+/** The language a text message is written in (`written`), when it is not `current` and the message does not ask for one. */
 function writtenIn(input: EngineInput, current: Language): Language | undefined {
-  return input.type === "text" && input.written && input.written !== current ? input.written : undefined;
+  if (input.type !== "text" || !input.written || input.written === current || languageAsked(input)) return undefined;
+  return input.written;
 }
 
 /** Words a request for a language is at most ("can we speak english?", "en inglés por favor"). */
@@ -331,7 +332,7 @@ export class Engine {
   private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
     const notice: Reply[] = isEmergency(input) ? [{ key: "global.emergency" }] : [];
     // At the menu, a message written in another language (and not asking for one) goes on in that language.
-    const written = state.flow === MENU_FLOW && !languageAsked(input) ? writtenIn(input, state.lang) : undefined;
+    const written = state.flow === MENU_FLOW ? writtenIn(input, state.lang) : undefined;
     if (written) {
       state = { ...state, lang: written };
       notice.push({ key: "language.written" });
@@ -476,9 +477,8 @@ export class Engine {
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     if (isEmergency(input)) notices.push({ key: "global.emergency" });
-    const asked = languageAsked(input);
-    const written = asked ? undefined : writtenIn(input, current);
-    current = asked ?? written ?? current;
+    const written = writtenIn(input, current);
+    current = languageAsked(input) ?? written ?? current;
     if (written) notices.push({ key: "language.written" });
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;

@@ -53,11 +53,12 @@ const SIGNALS = new Set(["danger"]);
  * they are read as always.
  */
 const COMMANDS = new Set(["menu", "help"]);
+const LONG_MESSAGE_WORDS = 9;
 /** What a problem's type becomes in the text the classifier reads: the command words are left out of such a message only. */
 const TOLD_MARK = "@category";
+
 /** Words of a language's own a text needs, and none of another's, for its language to be told (`writtenIn`). */
 const WRITTEN_MIN_WORDS = 3;
-const LONG_MESSAGE_WORDS = 9;
 
 /** Shorter words of a municipality's name («san», «del», «oro») are left to the classifier. */
 const PLACE_WORD_MIN_LENGTH = 4;
@@ -269,18 +270,20 @@ export class Understander {
     const wordsOf = (texts: string[]) => new Set(texts.flatMap((t) => normalize(t).split(" ")));
     const named = wordsOf(Object.values(options.corpus.entities).flatMap((values) => Object.values(values).flat()));
     const places = [...wordsOf(Object.values(options.municipalities).flat())].filter((w) => w.length >= PLACE_WORD_MIN_LENGTH && !named.has(w));
+    // Each language's words, those of its phrases (what `ownWords` compares across languages).
+    const vocabulary = new Map<Language, Set<string>>();
     for (const lang of LANGUAGES) {
       const phrases = options.corpus.intents[lang] ?? {};
       const used = wordsOf(Object.values(phrases).flat());
+      vocabulary.set(lang, used);
       this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
       const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
       const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
       this.commandWords.set(lang, new Set([...commands].filter((w) => !others.has(w))));
     }
-    const vocabulary = new Map(LANGUAGES.map((lang) => [lang, wordsOf(Object.values(options.corpus.intents[lang] ?? {}).flat())]));
-    for (const lang of LANGUAGES) {
-      const elsewhere = new Set(LANGUAGES.filter((l) => l !== lang).flatMap((l) => [...(vocabulary.get(l) ?? [])]));
-      this.ownWords.set(lang, new Set([...(vocabulary.get(lang) ?? [])].filter((w) => !elsewhere.has(w) && !w.startsWith("@"))));
+    for (const [lang, used] of vocabulary) {
+      const elsewhere = new Set([...vocabulary].filter(([l]) => l !== lang).flatMap(([, words]) => [...words]));
+      this.ownWords.set(lang, new Set([...used].filter((w) => !elsewhere.has(w) && !w.startsWith("@"))));
     }
   }
 

@@ -145,10 +145,9 @@ export class FileMedia implements MediaRepository {
 
   /** Within a citizen's turn (a photo replaced, a report given up), with the bot's thread waiting too (see `put`). */
   async discard(id: string): Promise<void> {
-    const path = this.path(id);
+    this.path(id); // an id that is not one is refused, draft or not
     if (!this.draftLines.has(id) || this.keeping.has(id)) return;
-    for (const file of [path, `${path}.type`, `${path}.tmp`]) removeIfThere(file);
-    await this.draftLines.remove(id);
+    await this.remove(id);
   }
 
   /** Drafts held in memory (the bench prints it). */
