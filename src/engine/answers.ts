@@ -158,13 +158,17 @@ function sameWord(a: string, b: string): boolean {
 /**
  * The one option whose label holds every meaningful word typed ("con seguimiento" → "Con seguimiento por
  * este chat", "anonimo" → "Anónimo"), forgiving one slip in words of five letters or more; `borrowed`
- * when the words are those of a label it borrows (`words`), not its own.
+ * when the words are those of a label it borrows (`words`), not its own. Words that ask rather than tell
+ * (locales' `request`: «quiero», «necesito», «por favor») need not be in it when another word typed is:
+ * «quiero cambiar la foto» is «Cambiar la foto».
  */
 export function partialOption<O extends ChoiceOption>(ctx: EngineContext, options: O[], text: string): { option: O; borrowed: boolean } | undefined {
   const typed = contentWords(ctx, text);
   if (typed.length === 0) return undefined;
+  const asking = wordSet(ctx, "request");
   const within = (words: string[], w: string) => words.some((x) => sameWord(x, w));
-  const holdsTyped = (label: string[]) => typed.every((t) => within(label, t));
+  const holdsTyped = (label: string[]) =>
+    typed.every((t) => within(label, t) || asking.has(t)) && typed.some((t) => within(label, t) && (!asking.has(t) || typed.every((u) => within(label, u))));
   const read = options.map((option) => {
     const { own, borrowed } = labelWords(ctx, option);
     return { option, own, labels: [...own, ...borrowed] };
