@@ -226,6 +226,9 @@ describe("announcements", () => {
     await group.replyPhoto(people.beatriz, askText, photo, "Taller de co-creación del Plan de Acción: sábado 10:00 en la Casa de Cultura");
     const audience = await fake.until(() => group.messages.find((m) => m.text.startsWith("¿A quién va el aviso?")));
     expect(audience.text).toContain("Grupos y canales vinculados: 1 · personas suscritas: 2");
+    // Minutes to choose: the photo is no conversation's, and stays while the announcement is written.
+    bot.clock.advance(10 * 60_000);
+    expect(await app.conversations.sweepDrafts()).toBe(0);
     await group.press(people.beatriz, "Ambos", audience);
     const askWhen = await fake.until(() => group.messages.find((m) => m.text.startsWith("Responde a este mensaje con cuándo sale")));
     await group.reply(people.beatriz, askWhen, "mañana temprano");
@@ -257,6 +260,16 @@ describe("announcements", () => {
     await group.say(people.beatriz, "/avisos_estado");
     const status = await fake.until(() => group.messages.find((m) => m.text.startsWith("Avisos de Metepec:")));
     expect(status.text).toMatch(/A-\d+ · enviado · enviados 3, pendientes 0, fallidos 0 — Taller de co-creación/);
+
+    // An announcement with a photo never finished: its photo goes once its draft could no longer be sent.
+    await group.say(people.beatriz, "/aviso");
+    const again = await fake.until(() => group.messages.filter((m) => m.text.startsWith("📣 Nuevo aviso de Metepec"))[1]);
+    await group.replyPhoto(people.beatriz, again, photo, "Otro aviso que nadie termina");
+    await fake.until(() => group.messages.filter((m) => m.text.startsWith("¿A quién va el aviso?"))[1]);
+    bot.clock.advance(30 * 60_000);
+    expect(await app.conversations.sweepDrafts()).toBe(0);
+    bot.clock.advance(31 * 60_000);
+    expect(await app.conversations.sweepDrafts()).toBe(1);
   });
 
   it("a scheduled announcement waits for its time across a restart, and a cancelled one never goes", async () => {

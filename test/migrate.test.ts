@@ -5,7 +5,8 @@
  * run, also after the bot wrote newer data there, leaves every collection exactly as it was.
  */
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type mongoose from "mongoose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BATCH, type MigrationProgress, migrateToMongo } from "../src/admin/migrate.js";
@@ -150,7 +151,15 @@ describe("migrate to MongoDB (wire double)", () => {
         createdAt: new Date(),
       },
     ]);
+    // A photo of a report not sent yet, and one an older version marked as a draft with a file of its own.
+    const png = await readFile(join(FIXTURES, "bache.png"));
+    const [draft, oldDraft] = [randomUUID(), randomUUID()];
+    await embedded.media.put(draft, { data: png, mimeType: "image/png" }, { owner: "console:bea", at: createdAt });
+    await embedded.media.put(oldDraft, { data: png, mimeType: "image/png" });
     await embedded.close();
+    const oldMarker = join(dataDir, "media", "drafts", `${oldDraft}.json`);
+    await mkdir(dirname(oldMarker), { recursive: true });
+    await writeFile(oldMarker, JSON.stringify({ owner: "console:carla", at: createdAt.toISOString() }));
     // GridFS: no photo there yet (the double keeps no files).
     const result = await migrateToMongo(dataDir, mongo, quiet, SECRET);
 
@@ -205,8 +214,14 @@ describe("migrate to MongoDB (wire double)", () => {
     expect(inserted(wire, "outbox")).toEqual([
       expect.objectContaining({ _id: "notice:1", state: "pending", chatId: "5001", payload: expect.objectContaining({ text: "Tu reporte avanzó" }) }),
     ]);
-    const photo = inserted(wire, "media.files")[0];
-    expect(photo).toMatchObject({ filename: (report.photos as string[])[0], length: 70, metadata: { mimeType: "image/png" } });
+    const files = inserted(wire, "media.files");
+    const photo = files.find((f) => f.filename === (report.photos as string[])[0]);
+    expect(photo).toMatchObject({ length: 70, metadata: { mimeType: "image/png" } });
+    expect(photo?.metadata).not.toHaveProperty("draft");
+    // Drafts stay drafts (swept with their conversation, not kept for good); the folder is left as it was.
+    expect(files.find((f) => f.filename === draft)?.metadata).toEqual({ mimeType: "image/png", draft: { owner: "console:bea", at: createdAt } });
+    expect(files.find((f) => f.filename === oldDraft)?.metadata).toEqual({ mimeType: "image/png", draft: { owner: "console:carla", at: createdAt } });
+    expect(await readFile(oldMarker, "utf8")).toContain("console:carla");
 
     expect(result).toEqual({
       counters: { copied: 1, kept: 0, conflicts: [] },
@@ -227,7 +242,7 @@ describe("migrate to MongoDB (wire double)", () => {
       commitment_follows: { copied: 1, kept: 0, conflicts: [] },
       announcements: { copied: 1, kept: 0, conflicts: [] },
       subscriptions: { copied: 1, kept: 0, conflicts: [] },
-      media: { copied: 1, kept: 0, conflicts: [] },
+      media: { copied: 3, kept: 0, conflicts: [] },
     });
   });
 

@@ -314,5 +314,29 @@ describe("photos in a conversation", () => {
     expect(await bot.app.conversations.sweepDrafts()).toBe(1);
     // Only the photo of the report that was sent is left: one file (its bytes say it is a PNG).
     expect(await mediaFiles(bot.dataDir)).toEqual([kept]);
+    // Back after all: the report is offered, and says it has no photo any more; sent without one.
+    expect(await gone("hola")).toContain("¿Quieres continuarlo donde lo dejaste?");
+    await gone("sí");
+    await gone("omitir");
+    const summary = await gone("1");
+    expect(summary).toContain("Foto: sin incluir");
+    const without = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(await gone("1"))?.[1] as string;
+    expect((await bot.app.store.reports.byFolio(without))?.photos).toEqual([]);
+
+    // Offered back, and the offer left unanswered for days: the report kept aside forgets its photo too.
+    const aside = chat(bot, "offered-and-silent");
+    await toPhotoQuestion(aside);
+    await aside(photo("photo.jpg"));
+    bot.clock.advance(bot.config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000 + 60_000);
+    expect(await aside("hola")).toContain("¿Quieres continuarlo donde lo dejaste?");
+    bot.clock.advance(bot.config.DRAFT_PHOTO_DAYS * 24 * 60 * 60 * 1000 + 60_000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(1);
+    expect(await mediaFiles(bot.dataDir)).toEqual([kept]);
+    // Its expiry said, the report is offered again from the menu; taken up, it has no photo.
+    expect(await aside("sí")).toContain("Pasó un buen rato sin mensajes");
+    expect(await aside("1")).toContain("Tienes un reporte sin terminar en Metepec");
+    await aside("sí");
+    await aside("omitir");
+    expect(await aside("1")).toContain("Foto: sin incluir");
   });
 });

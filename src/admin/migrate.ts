@@ -234,13 +234,16 @@ async function copyAll(dataDir: string, mongo: MigrationTarget, progress: Migrat
 
   const files = new FileMedia(join(dataDir, "media"));
   const ids = await mediaIds(dataDir);
+  // A draft (a report not sent yet) stays one: swept with its conversation, never kept for good.
+  const drafts = new Map((await FileMedia.readDrafts(join(dataDir, "media"), dataDir)).map((d) => [d.id, d]));
   const media: CollectionResult = { copied: 0, kept: 0, conflicts: [] };
   progress.start("media", ids.length);
   for (const id of ids) {
     const photo = await files.get(id);
     if (await mongo.media.has(id)) media.kept++;
     else if (photo) {
-      await mongo.media.put(id, photo);
+      const draft = drafts.get(id);
+      await mongo.media.put(id, photo, draft && { owner: draft.owner, at: draft.at });
       media.copied++;
     }
     progress.tick();

@@ -13,7 +13,7 @@ import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { KeyedQueue } from "./keyed-queue.js";
-import { readState } from "./state.js";
+import { madeByEngine, readState } from "./state.js";
 
 /** How often drafts are swept, and how old a draft must be before a sweep looks at it. */
 const SWEEP_EVERY_MS = 60 * 1000;
@@ -66,10 +66,17 @@ export class DraftPhotos {
     let deleted = 0;
     try {
       for (const draft of await deps.photos.drafts(new Date(now - SWEEP_EVERY_MS), BATCH)) {
+        const until = deps.photos.keptUntil(draft);
+        if (until && until.getTime() > now) continue;
         await deps.queue.run(draft.owner, async () => {
           const record = draft.owner ? await deps.conversations.get(draft.owner) : null;
-          const recent = record && now - new Date(record.updatedAt).getTime() <= deps.keepMs;
-          if (recent && deps.engine.media(readState(record.state)).includes(draft.id)) return;
+          const state = record ? readState(record.state) : null;
+          if (record && state && deps.engine.media(state).includes(draft.id)) {
+            if (now - new Date(record.updatedAt).getTime() <= deps.keepMs) return;
+            // A report kept aside too long goes on without it, and says so. Saved first: a failure here
+            // leaves the photo for the next sweep, never a report naming a photo that is gone.
+            await deps.conversations.save({ ...record, state: madeByEngine(deps.engine.withoutMedia(state, [draft.id])) });
+          }
           await deps.photos.discard([draft.id]);
           deleted++;
         });

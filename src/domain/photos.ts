@@ -8,6 +8,16 @@ import type { MediaDraft, MediaRepository, StoredMedia } from "../store/ports.js
 import type { Clock } from "../util/clock.js";
 import { cleanImage } from "./images/index.js";
 
+/**
+ * How long the photo of an announcement being written is kept as a draft: as long as the
+ * announcement desk keeps its draft. Its owner is no conversation, so no conversation holds it.
+ */
+export const ANNOUNCEMENT_DRAFT_MS = 60 * 60_000;
+const ANNOUNCEMENT_OWNER = "announcement:";
+
+/** The draft owner of an announcement's photo (`id`: the announcement's draft). */
+export const announcementOwner = (id: string) => `${ANNOUNCEMENT_OWNER}${id}`;
+
 export type PhotoResult = { ok: true; mediaId: string } | { ok: false; reason: "too_large" | "not_an_image" };
 
 export class Photos {
@@ -40,6 +50,14 @@ export class Photos {
   /** Deletes photos that are still drafts (a report did not keep them). */
   async discard(ids: Iterable<string>): Promise<void> {
     for (const id of ids) await this.media.discard(id);
+  }
+
+  /**
+   * Until when a draft is kept whatever any conversation holds (an announcement's photo), or
+   * undefined when it is a conversation's (its conversation says whether it still holds it).
+   */
+  keptUntil(draft: MediaDraft): Date | undefined {
+    return draft.owner.startsWith(ANNOUNCEMENT_OWNER) ? new Date(draft.at.getTime() + ANNOUNCEMENT_DRAFT_MS) : undefined;
   }
 
   /** Drafts stored before `before`, oldest first. */

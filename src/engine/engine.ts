@@ -84,6 +84,11 @@ export class FlowLoopError extends Error {
 }
 
 type AskStep = Extract<Step, { type: "ask" }>;
+/** A photo question: the variable it saves the photo in, and the values it sets when the photo is gone. */
+interface PhotoQuestion {
+  save: string;
+  gone: Record<string, string | number | boolean | null>;
+}
 
 /** Intents answered the same way at any question: a notice, then the question again. */
 const NOTICE_INTENTS: Record<string, string> = {
@@ -205,7 +210,7 @@ function languageAsked(input: EngineInput): Language | undefined {
 
 export class Engine {
   /** Per flow, where its photo questions save their answer. */
-  private readonly photoPaths = new Map<string, string[]>();
+  private readonly photoPaths = new Map<string, PhotoQuestion[]>();
 
   constructor(
     readonly flows: FlowSet,
@@ -288,13 +293,46 @@ export class Engine {
   }
 
   private photosIn(flow: string, vars: Vars): string[] {
-    let paths = this.photoPaths.get(flow);
-    if (!paths) {
+    return this.photoQuestions(flow)
+      .map((q) => getVar(vars, q.save))
+      .filter((v): v is string => typeof v === "string");
+  }
+
+  /** The flow's photo questions: where each saves its photo, and what it sets when the photo is gone. */
+  private photoQuestions(flow: string): PhotoQuestion[] {
+    let questions = this.photoPaths.get(flow);
+    if (!questions) {
       const steps = this.flows.get(flow)?.steps ?? [];
-      paths = steps.flatMap((s) => (s.type === "ask" && s.answer.type === "photo" ? [s.save] : []));
-      this.photoPaths.set(flow, paths);
+      questions = steps.flatMap((s) => (s.type === "ask" && s.answer.type === "photo" ? [{ save: s.save, gone: s.gone ?? {} }] : []));
+      this.photoPaths.set(flow, questions);
     }
-    return paths.map((path) => getVar(vars, path)).filter((v): v is string => typeof v === "string");
+    return questions;
+  }
+
+  /**
+   * The state without the photos `ids` (deleted before a report kept them: silent past
+   * DRAFT_PHOTO_DAYS): each answer that held one is emptied and its question's `gone` values set, in
+   * the flow and in a draft kept aside. The same state when it held none of them.
+   */
+  withoutMedia(state: ConversationState, ids: readonly string[]): ConversationState {
+    const gone = new Set(ids);
+    const without = (flow: string, vars: Vars): Vars => {
+      let out = vars;
+      for (const q of this.photoQuestions(flow)) {
+        const held = getVar(out, q.save);
+        if (typeof held !== "string" || !gone.has(held)) continue;
+        out = setVar(out, q.save, null);
+        for (const [name, value] of Object.entries(q.gone)) out = setVar(out, name, value);
+      }
+      return out;
+    };
+    let vars = without(state.flow, state.vars);
+    const parked = readDraft(this.flows, state.vars.draft);
+    if (parked) {
+      const draftVars = without(parked.flow, parked.vars);
+      if (draftVars !== parked.vars) vars = setVar(vars, "draft", { ...(state.vars.draft as Record<string, Json>), vars: draftVars });
+    }
+    return vars === state.vars ? state : { ...state, vars };
   }
 
   /**

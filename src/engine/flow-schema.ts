@@ -85,6 +85,11 @@ export const stepSchema = z.discriminatedUnion("type", [
      * still answers it, and a question the bot asks on its own (after a notice) may take its place.
      */
     rest: z.boolean().optional(),
+    /**
+     * A photo question: the values set when the photo it saved is deleted before its report was sent
+     * (kept aside too long, DRAFT_PHOTO_DAYS), so that what the flow shows says it is not there.
+     */
+    gone: z.record(varName, z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     next: targetSchema.optional(),
   }),
   z.strictObject({

@@ -9,7 +9,7 @@ import type { LinkedChats } from "../domain/chats.js";
 import type { Members } from "../domain/members.js";
 import { AUDIENCES, type Audience } from "../domain/model/announcement.js";
 import type { Municipalities } from "../domain/municipalities.js";
-import type { Photos } from "../domain/photos.js";
+import { announcementOwner, type Photos } from "../domain/photos.js";
 import type { ChatRights } from "./chat-rights.js";
 
 export interface AnnounceDeps {
@@ -117,7 +117,7 @@ async function schedule(values: AnnounceValues, deps: AnnounceDeps): Promise<Out
     } catch {
       return { ok: false, message: `cannot read the photo ${values.photo}` };
     }
-    const saved = await deps.photos.save(data, "admin");
+    const saved = await deps.photos.save(data, announcementOwner("admin"));
     if (!saved.ok)
       return { ok: false, message: saved.reason === "too_large" ? "the photo is too large (PHOTO_MAX_MB)" : "the photo is not a JPEG, PNG or WebP image" };
     photo = saved.mediaId;

@@ -17,6 +17,7 @@ import type { GroupPrompt } from "../domain/model/card.js";
 import { recordEvent } from "../domain/model/events.js";
 import { type Member, mayAnnounce } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
+import { ANNOUNCEMENT_DRAFT_MS, announcementOwner } from "../domain/photos.js";
 import { checkChatRights } from "./chat-rights.js";
 import type { SecretariatDeps } from "./deps.js";
 import { sayInReply } from "./say.js";
@@ -27,8 +28,8 @@ export interface AnnounceTools {
   download(fileId: string, maxBytes: number): Promise<Buffer>;
 }
 
-/** A draft lives this long between its steps; after that it must be started again. */
-const DRAFT_TTL_MS = 60 * 60_000;
+/** A draft lives this long between its steps (its photo as long); after that it must be started again. */
+const DRAFT_TTL_MS = ANNOUNCEMENT_DRAFT_MS;
 const PRESS = /^v\|([0-9a-f]{8})\|(g|s|b|ok|no)$/;
 const AUDIENCE: Record<string, Audience[]> = { g: ["groups"], s: ["subscribers"], b: ["groups", "subscribers"] };
 
@@ -106,7 +107,7 @@ export class AnnounceDesk {
     if (photos?.length) {
       const largest = photos[photos.length - 1];
       const data = await this.tools().download(largest.file_id, this.deps.photos.maxBytes);
-      const saved = await this.deps.photos.save(data, `telegram:${draft.chatId}`);
+      const saved = await this.deps.photos.save(data, announcementOwner(draft.id));
       if (!saved.ok) return void (await this.answer(ctx, this.t(saved.reason === "too_large" ? "errors.photo_too_large" : "errors.photo_not_image")));
       draft.photo = saved.mediaId;
     }

@@ -52,25 +52,26 @@ export class FileMedia implements MediaRepository {
     return media;
   }
 
+  /**
+   * The drafts of the photos in `dir` (those in `draftsDir`/photo-drafts.db, and markers an older
+   * version left), read without changing anything: what the migration to MongoDB copies as drafts.
+   */
+  static async readDrafts(dir: string, draftsDir: string): Promise<MediaDraft[]> {
+    const lines = await new JournalById<DraftLine>(draftsDir, "photo-drafts").load();
+    const drafts = lines.all().map(({ id, owner, at }) => ({ id, owner, at: new Date(at) }));
+    for (const { id, path } of await oldMarkers(dir)) if (!lines.has(id)) drafts.push({ id, ...(await readOldMarker(path)) });
+    return drafts;
+  }
+
   /** Drafts an older version kept as `drafts/<id>.json`: each becomes a line, then its file goes. */
   private async adoptOldMarkers(): Promise<void> {
-    const folder = join(this.dir, "drafts");
-    let names: string[];
-    try {
-      names = await readdir(folder);
-    } catch (err) {
-      if (isMissing(err)) return;
-      throw err;
-    }
-    for (const name of names) {
-      const id = name.replace(/\.json$/, "");
-      if (!MEDIA_ID.test(id) || name === id) continue;
-      const marker = join(folder, name);
-      if (!this.draftLines.has(id)) await this.draftLines.save({ id, ...(await readOldMarker(marker)) });
-      removeIfThere(marker);
+    const markers = await oldMarkers(this.dir);
+    for (const { id, path } of markers) {
+      if (!this.draftLines.has(id)) await this.draftLines.save({ id, ...(await readOldMarker(path)) });
+      removeIfThere(path);
     }
     // Empty now, unless something else was put there.
-    await rmdir(folder).catch(() => undefined);
+    await rmdir(join(this.dir, "drafts")).catch(() => undefined);
   }
 
   private path(id: string): string {
@@ -177,6 +178,22 @@ export class FileMedia implements MediaRepository {
 }
 
 /** An older version's marker; one that cannot be read (cut by a crash) counts as an old draft of no conversation. */
+/** The draft markers an older version left in `dir`/drafts (`<id>.json`). */
+async function oldMarkers(dir: string): Promise<{ id: string; path: string }[]> {
+  const folder = join(dir, "drafts");
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+  return names.flatMap((name) => {
+    const id = name.replace(/\.json$/, "");
+    return MEDIA_ID.test(id) && name !== id ? [{ id, path: join(folder, name) }] : [];
+  });
+}
+
 async function readOldMarker(path: string): Promise<Omit<MediaDraft, "id">> {
   try {
     const { owner, at } = JSON.parse(await readFile(path, "utf8")) as { owner?: unknown; at?: unknown };
