@@ -155,6 +155,8 @@ export function adminDeps(app: App, chatRights?: AdminDeps["chatRights"]): Admin
     timeZone: app.deployment.timeZone,
     chatRights,
     dataRequests: (limit, municipality) => app.dataRights.requests(limit, municipality),
+    orphanPhotos: { media: app.store.media, reports: app.store.reports, announcements: app.store.announcements },
+    now: () => app.clock.now(),
   };
 }
 

@@ -3,10 +3,11 @@
  * and the real command line on a stopped store, next to a running bot (which answers it through its
  * console socket), and next to a process that holds the store without one (refused in one line).
  */
-import { readFile } from "node:fs/promises";
+import { readFile, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { adminDeps } from "../src/app.js";
+import type { Report } from "../src/domain/model/report.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import type { Store } from "../src/store/ports.js";
@@ -101,6 +102,40 @@ describe("the secretariat's commands", () => {
     expect(listed.stdout).not.toContain("luis");
     expect((await admin(["reports", "list", "--municipality", "Toluca"])).stdout).toBe("no reports\n");
     expect((await admin(["reports", "list", "--status", "resuelto"])).stdout).toBe("no reports\n");
+  });
+  it("photos orphans: finds the photos an older version left when it took them off a report, and deletes them with --delete", async () => {
+    // A bot of its own: the reports filed here would be in the other tests' lists.
+    const own = await startBot();
+    onTestFinished(() => own.close());
+    const admin = (line: string[]) => runAdmin(line, adminDeps(own.app));
+    const fixtures = join(import.meta.dirname, "fixtures");
+    const fileReport = async (who: string, category: string) => {
+      const citizen = own.citizen(who);
+      for (const line of ["hola", "1", "sí", "/location 19.2566 -99.6047", category, "Lleva dos semanas así en la esquina del mercado"])
+        await citizen.receive(line);
+      await citizen.receive(`/photo ${fixtures}/bache.png`);
+      await citizen.receive("1");
+      const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(await citizen.receive("Enviar reporte"))?.[1] as string;
+      return (await own.app.store.reports.byFolio(folio)) as Report;
+    };
+    const [kept, erased] = [await fileReport("photos-1", "Alumbrado público"), await fileReport("photos-2", "Basura")];
+    // As versions before 0.6.9 erased a citizen's data: the photo off the report, its file left.
+    expect(await own.app.store.reports.update({ ...erased, photos: [], version: erased.version + 1 }, erased.version)).toBe(true);
+    const [keptPhoto, leftPhoto] = [kept.photos[0], erased.photos[0]];
+    // A photo kept today is never one: it may be a report's being saved.
+    expect(await admin(["photos", "orphans"])).toMatchObject({ code: 0, stdout: "no photo without a report or an announcement\n" });
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    for (const id of [keptPhoto, leftPhoto]) await utimes(join(own.dataDir, "media", id), twoDaysAgo, twoDaysAgo);
+    expect(await admin(["photos", "orphans"])).toEqual({
+      code: 0,
+      stdout: `1 photos no report or announcement names (delete them with --delete):\n${leftPhoto}\n`,
+      stderr: "",
+    });
+    expect(await own.app.store.media.get(leftPhoto)).not.toBeNull();
+    expect(await admin(["photos", "orphans", "--delete"])).toMatchObject({ code: 0, stdout: "deleted 1 photos no report or announcement named\n" });
+    expect(await own.app.store.media.get(leftPhoto)).toBeNull();
+    expect(await own.app.store.media.get(keptPhoto)).not.toBeNull();
+    expect((await admin(["photos", "orphans"])).stdout).toBe("no photo without a report or an announcement\n");
   });
 });
 

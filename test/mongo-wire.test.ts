@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import mongoose from "mongoose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ORPHAN_MIN_AGE_MS, orphanPhotos } from "../src/domain/orphan-photos.js";
 import { INBOUND_TTL_S } from "../src/store/claim.js";
 import { loadDataSecret } from "../src/store/data-secret.js";
 import { classifyMongoError, MongoConfigurationError, type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
@@ -197,6 +198,43 @@ describe("the data secret (shared by every process)", () => {
     expect(chunks).toHaveLength(1);
     expect((chunks[0].body.documents as { files_id: unknown }[])[0].files_id).toBe(id);
     expect(wire.sent().filter((c) => c.name === "insert" && c.body.insert === "shared.files")).toEqual([]);
+  });
+});
+
+describe("photos nothing names (npm run admin -- photos orphans)", () => {
+  it("kept photos come from GridFS's files older than the day, drafts left out; every report's and announcement's photo is read, no filter to be sanitised away", async () => {
+    const s = await open();
+    const [named, published, announced, orphan] = ["a1b2c3d4-0001", "a1b2c3d4-0002", "a1b2c3d4-0003", "a1b2c3d4-0004"];
+    wire.answer("find", (c: SentCommand) => {
+      if (c.body.find === "media.files")
+        return cursorReply(
+          c,
+          [named, published, announced, orphan].map((filename) => ({ _id: new mongoose.Types.ObjectId(), filename })),
+        );
+      if (c.body.find === "reports")
+        return cursorReply(c, [
+          { _id: "r1", photos: [named] },
+          { _id: "r2", photos: [], publication: { photos: [published] } },
+          { _id: "r3", photos: [] },
+        ]);
+      if (c.body.find === "announcements")
+        return cursorReply(c, [
+          { _id: "A-1", photo: announced },
+          { _id: "A-2", photo: null },
+        ]);
+      return undefined;
+    });
+    const now = new Date("2026-11-30T12:00:00Z");
+    expect(await orphanPhotos(s, now)).toEqual([orphan]);
+    const finds = wire.sent("find");
+    expect(finds.find((c) => c.body.find === "media.files")?.body).toMatchObject({
+      filter: { uploadDate: { $lt: new Date(now.getTime() - ORPHAN_MIN_AGE_MS) }, "metadata.draft": { $exists: false } },
+      projection: { filename: 1 },
+    });
+    const reports = finds.find((c) => c.body.find === "reports")?.body;
+    expect([reports?.filter, reports?.projection]).toEqual([{}, { photos: 1, "publication.photos": 1 }]);
+    const announcements = finds.find((c) => c.body.find === "announcements")?.body;
+    expect([announcements?.filter, announcements?.projection]).toEqual([{}, { photo: 1 }]);
   });
 });
 

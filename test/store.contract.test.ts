@@ -8,6 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Citizen } from "../src/domain/model/citizen.js";
+import { ORPHAN_MIN_AGE_MS, orphanPhotos } from "../src/domain/orphan-photos.js";
 import type { ConversationState } from "../src/engine/types.js";
 import type { MongoStore } from "../src/store/mongo/index.js";
 import { CITIZEN_INDEX } from "../src/store/mongo/reports.js";
@@ -248,6 +249,44 @@ describe.each(stores)("%s store", (name, open) => {
     expect(await db.store.media.get(c)).toEqual({ data, mimeType: "image/jpeg" });
     expect(await db.store.media.get(b)).toBeNull();
     expect(await db.store.media.drafts(later(5000), 10)).toEqual([]);
+  });
+
+  it("photos nothing names are found: kept ones stored before a time, less those reports and announcements hold", async () => {
+    const data = Buffer.from([0xff, 0xd8, 0xff, 4, 5, 6]);
+    const [inReport, published, announced, orphan, draft] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    for (const id of [inReport, published, announced, orphan]) await db.store.media.put(id, { data, mimeType: "image/jpeg" });
+    await db.store.media.put(draft, { data, mimeType: "image/jpeg" }, { owner: "web:s1", at: new Date() });
+    const at = new Date();
+    await db.store.reports.insert(report({ photos: [inReport] }));
+    // De-identified: its own photos gone, the one a member published kept.
+    await db.store.reports.insert(report({ photos: [], publication: { description: null, photos: [published], by: "m1", at } }));
+    await db.store.reports.insert(report());
+    await db.store.announcements.insert({
+      id: "A-1",
+      municipality: "15054",
+      text: "Taller el sábado",
+      photo: announced,
+      audiences: ["groups"],
+      at,
+      state: "queued",
+      createdBy: "m1",
+      createdAt: at,
+      queuedAt: at,
+      recipients: 0,
+    });
+    await db.reopen();
+    const all = async <T>(items: AsyncIterable<T>) => {
+      const out: T[] = [];
+      for await (const item of items) out.push(item);
+      return out.sort();
+    };
+    expect(await all(db.store.media.kept(new Date(Date.now() + 60_000)))).toEqual([inReport, published, announced, orphan].sort());
+    expect(await all(db.store.media.kept(new Date(Date.now() - 60_000)))).toEqual([]);
+    expect(await all(db.store.reports.photoIds())).toEqual([inReport, published].sort());
+    expect(await all(db.store.announcements.photoIds())).toEqual([announced]);
+    // A day later, only the orphan is one.
+    expect(await orphanPhotos(db.store, new Date(Date.now() + ORPHAN_MIN_AGE_MS + 60_000))).toEqual([orphan]);
+    expect(await orphanPhotos(db.store, new Date())).toEqual([]);
   });
 
   it("a removed photo is gone, kept or still a draft; removing what is not there does nothing", async () => {

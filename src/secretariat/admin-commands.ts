@@ -9,6 +9,7 @@ import type { DataRequest } from "../domain/data-rights.js";
 import { MemberError, type Members } from "../domain/members.js";
 import { ALL_MUNICIPALITIES, type Member } from "../domain/model/member.js";
 import type { Municipalities } from "../domain/municipalities.js";
+import { type OrphanPhotoDeps, orphanPhotos } from "../domain/orphan-photos.js";
 import type { Lifecycle } from "../domain/statuses.js";
 import type { ReportRepository } from "../store/ports.js";
 import { ANNOUNCE_USAGE, type AnnounceDeps, announceCommand, channelCommand } from "./announce-commands.js";
@@ -21,6 +22,9 @@ export interface AdminDeps extends AnnounceDeps {
   timeZone: string;
   /** Citizens' data-rights requests (derechos ARCO), with their legal deadlines. */
   dataRequests: (limit: number, municipality?: string) => Promise<DataRequest[]>;
+  /** Where photos are kept and what names them, to find those nothing names (`photos orphans`). */
+  orphanPhotos: OrphanPhotoDeps;
+  now: () => Date;
 }
 
 /** What a command printed, and its exit code (0 done, 1 refused, 2 not understood). */
@@ -45,10 +49,15 @@ export const SECRETARIAT_USAGE = `  member add --municipality K --role R --teleg
   arco list [--municipality K] [--limit N]
                        citizens' data-rights requests (derechos ARCO): code, right, date, legal
                        deadline (20 business days) and state; never who asked
+  photos orphans [--delete]
+                       photos kept for good (more than a day ago) that no report and no
+                       announcement names: left by versions before 0.6.9 when a citizen's data
+                       was erased or a closed report de-identified. Lists how many; --delete
+                       deletes them
 ${ANNOUNCE_USAGE}`;
 
 /** Commands that act on the secretariat (the rest of the command line is `migrate`). */
-export const SECRETARIAT_COMMANDS = ["member", "reports", "announce", "channel", "arco"];
+export const SECRETARIAT_COMMANDS = ["member", "reports", "announce", "channel", "arco", "photos"];
 
 const PREFIX = "municipio-abierto admin: ";
 const LIST_MAX = 1000;
@@ -91,6 +100,7 @@ export async function runAdmin(argv: readonly string[], deps: AdminDeps): Promis
     if (noun === "member" && verb === "password") return await memberPassword(values, deps);
     if (noun === "reports" && verb === "list") return await listReports(values, deps);
     if (noun === "arco" && verb === "list") return await listDataRequests(values, deps);
+    if (noun === "photos" && verb === "orphans") return await orphans(values, deps);
   } catch (err) {
     if (err instanceof MemberError) return refused(err.message);
     throw err;
@@ -115,6 +125,7 @@ function parse(argv: readonly string[]) {
       to: { type: "string" },
       at: { type: "string" },
       chat: { type: "string" },
+      delete: { type: "boolean" },
     },
   });
 }
@@ -193,6 +204,14 @@ async function listDataRequests(values: Values, deps: AdminDeps): Promise<AdminO
       ]),
     ]),
   );
+}
+
+async function orphans(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
+  const found = await orphanPhotos(deps.orphanPhotos, deps.now());
+  if (found.length === 0) return done(["no photo without a report or an announcement"]);
+  if (!values.delete) return done([`${found.length} photos no report or announcement names (delete them with --delete):`, ...found]);
+  for (const id of found) await deps.orphanPhotos.media.remove(id);
+  return done([`deleted ${found.length} photos no report or announcement named`]);
 }
 
 async function listReports(values: Values, deps: AdminDeps): Promise<AdminOutcome> {

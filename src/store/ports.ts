@@ -142,6 +142,8 @@ export interface ReportRepository {
   summaries(filter: InboxFilter): Promise<ReportSummary[]>;
   /** Reports a citizen may follow instead of filing a new one: nearest first near a point, newest first in a municipality. */
   nearby(query: NearbyQuery): Promise<Report[]>;
+  /** Every photo (media id) a report holds, de-identified ones included; an id may come more than once. */
+  photoIds(): AsyncIterable<string>;
 }
 
 export type ClaimResult = "claimed" | "duplicate";
@@ -204,6 +206,8 @@ export interface MediaRepository {
   remove(id: string): Promise<void>;
   /** Drafts stored before `before`, oldest first. */
   drafts(before: Date, limit: number): Promise<MediaDraft[]>;
+  /** The photos kept for good (no drafts) stored before `before`, in no order. */
+  kept(before: Date): AsyncIterable<string>;
 }
 
 /** Where an outbound message stands: waiting (or waiting again after a failure), being sent under a lease, sent, or given up. */
@@ -417,6 +421,8 @@ export interface AnnouncementRepository {
   due(now: Date, limit: number): Promise<Announcement[]>;
   /** Newest first; of one municipality, or all. */
   list(municipality: string | undefined, limit: number): Promise<Announcement[]>;
+  /** Every photo (media id) an announcement holds, whatever its state. */
+  photoIds(): AsyncIterable<string>;
 }
 
 /** Citizens subscribed to municipalities' announcements: one row per citizen and municipality. */

@@ -32,6 +32,10 @@ export class EmbeddedAnnouncements implements AnnouncementRepository {
     return this.find(municipality === undefined ? {} : { municipality: String(municipality) }, { createdAt: -1 }, limit);
   }
 
+  async *photoIds(): AsyncIterable<string> {
+    for (const d of await this.db.findAsync<Record<string, unknown>>({}, { photo: 1 })) if (typeof d.photo === "string") yield d.photo;
+  }
+
   private async find(query: Record<string, unknown>, sort: Record<string, 1 | -1>, limit: number): Promise<Announcement[]> {
     const docs = await findMany<Record<string, unknown>>(this.db.findAsync(query).sort(sort).limit(limit));
     return docs.map((d) => fromDoc<Announcement>(d) as Announcement);

@@ -167,6 +167,21 @@ export class FileMedia implements MediaRepository {
     return this.draftLines.compact();
   }
 
+  async *kept(before: Date): AsyncIterable<string> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    for (const name of names) {
+      if (!MEDIA_ID.test(name) || this.draftLines.has(name)) continue;
+      const written = modified(join(this.dir, name));
+      if (written !== undefined && written < before.getTime()) yield name;
+    }
+  }
+
   async drafts(before: Date, limit: number): Promise<MediaDraft[]> {
     return this.draftLines
       .all()
@@ -201,6 +216,16 @@ async function readOldMarker(path: string): Promise<Omit<MediaDraft, "id">> {
     return { owner: typeof owner === "string" ? owner : "", at: Number.isNaN(when.getTime()) ? new Date(0) : when };
   } catch {
     return { owner: "", at: new Date(0) };
+  }
+}
+
+/** When a file was last written (ms), or undefined when it is gone. */
+function modified(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
   }
 }
 

@@ -71,6 +71,9 @@ const ORDERS: Record<InboxSort, (a: Entry, b: Entry) => number> = {
   updated: (a, b) => b.updated - a.updated || compare(b.folio, a.folio),
 };
 
+/** Reports read from the file at a time when every photo is listed. */
+const PHOTO_SCAN_BATCH = 500;
+
 /** Up to this many first reports of a query are kept in order as they are found (each one placed by a walk down the list); more, and they are all sorted. */
 const SMALL_PAGE = 200;
 
@@ -375,6 +378,15 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
   }
 
   /** The reports' documents, in the same order, read from their lines. */
+  async *photoIds(): AsyncIterable<string> {
+    const all = [...this.ids.values()];
+    for (let at = 0; at < all.length; at += PHOTO_SCAN_BATCH) {
+      for (const report of this.read(all.slice(at, at + PHOTO_SCAN_BATCH))) yield* [...report.photos, ...(report.publication?.photos ?? [])];
+      // Messages waiting meanwhile go first.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   private read(entries: Entry[]): Report[] {
     return this.lines.read(entries).map((line, i) => {
       let doc: Record<string, unknown> | null = null;

@@ -88,6 +88,13 @@ export class MongoAnnouncements implements AnnouncementRepository {
       .lean();
     return docs.map((d) => withoutId<Announcement>(d as Record<string, unknown>));
   }
+
+  async *photoIds(): AsyncIterable<string> {
+    for await (const d of this.model.find({}, { photo: 1 }).lean().cursor()) {
+      const { photo } = d as { photo?: unknown };
+      if (typeof photo === "string") yield photo;
+    }
+  }
 }
 
 const key = (citizen: string, municipality: string) => `${municipality}|${citizen}`;

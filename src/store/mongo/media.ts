@@ -81,6 +81,11 @@ export class GridFsMedia implements MediaRepository {
     }
   }
 
+  async *kept(before: Date): AsyncIterable<string> {
+    const found = this.files.find({ uploadDate: { $lt: before }, "metadata.draft": { $exists: false } }, { projection: { filename: 1 } });
+    for await (const file of found) yield String(file.filename);
+  }
+
   async drafts(before: Date, limit: number): Promise<MediaDraft[]> {
     const found = await this.bucket
       .find({ "metadata.draft.at": { $lt: before } })

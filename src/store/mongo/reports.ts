@@ -159,6 +159,15 @@ export class MongoReports implements ReportRepository {
     return this.model.countDocuments({});
   }
 
+  async *photoIds(): AsyncIterable<string> {
+    // Every report, these fields only: a filter on them would need trusted operators (sanitizeFilter
+    // turns an untrusted `$exists` into a match of nothing), and would save little.
+    for await (const doc of this.model.find({}, { photos: 1, "publication.photos": 1 }).lean().cursor()) {
+      const d = doc as { photos?: unknown[]; publication?: { photos?: unknown[] } | null };
+      for (const id of [...(d.photos ?? []), ...(d.publication?.photos ?? [])]) yield String(id);
+    }
+  }
+
   async update(report: Report, expectedVersion: number): Promise<boolean> {
     const res = await this.model.replaceOne({ _id: report.id, version: expectedVersion }, reportToDoc(report), { runValidators: true });
     return res.modifiedCount === 1;
