@@ -7,13 +7,18 @@ const found = (m: { cvegeo: string; name: string }): Json => ({ found: true, cve
 const point = z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) });
 
 export const municipalityActions = (s: Services) => [
-  /** The municipality that contains a shared location. */
+  /**
+   * The municipality that contains a shared location; with `expected` (a municipality's key), `same`
+   * says whether it is that one (a report's place must be in the report's municipality).
+   */
   defineAction({
     name: "municipality_from_location",
-    args: z.object({ location: point }),
-    run: async ({ location }) => {
+    args: z.object({ location: point, expected: z.string().max(10).optional() }),
+    run: async ({ location, expected }) => {
       const m = s.municipalities.atPoint(location.latitude, location.longitude);
-      return m ? found(m) : { found: false };
+      const result: Record<string, Json> = m ? { found: true, cvegeo: m.cvegeo, name: m.name } : { found: false };
+      if (expected !== undefined) result.same = m?.cvegeo === expected;
+      return result;
     },
   }),
   /** Municipalities whose name looks like the typed text: options to pick from, and the match when there is one. */
