@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { understandingFor } from "../src/app.js";
 import { Municipalities } from "../src/domain/municipalities.js";
-import { LANGUAGES } from "../src/locale/languages.js";
+import { LANGUAGES, type Language } from "../src/locale/languages.js";
 import { loadCorpus } from "../src/nlu/corpus.js";
 import { evaluate, percent, readHeldOut } from "../src/nlu/evaluate.js";
 import type { Understander } from "../src/nlu/index.js";
@@ -45,6 +45,19 @@ describe("language understanding", () => {
     expect(folio.entities.folio?.value).toBe("TOL-2026-000001");
     const slip = await understander.understand("ecatepek de morelos", "es-MX");
     expect(slip.entities.municipality).toMatchObject({ value: "15033", exact: false });
+  });
+
+  it("of two types of problem named, the first is the problem: what follows is what it causes or what it is next to", async () => {
+    const cases: [string, Language, string][] = [
+      ["se tapó el drenaje y se mete el agua a las casas", "es-MX", "drenaje"],
+      ["hay basura junto al bache de la esquina", "es-MX", "basura"],
+      ["no hay agua desde que arreglaron el drenaje", "es-MX", "agua"],
+      ["the drain is clogged and water gets into the houses", "en", "drenaje"],
+      ["there is trash next to the pothole on my corner", "en", "basura"],
+    ];
+    for (const [text, lang, category] of cases) expect((await understander.understand(text, lang)).entities.category?.value, text).toBe(category);
+    // A place named twice is still the last one: an address ends with its town.
+    expect((await understander.understand("vivo en metepec pero el bache está en toluca", "es-MX")).entities.municipality?.value).toBe("15106");
   });
 
   it("another language's street words are not this language's words: «calle» in an English message is not \"call\" (no emergency)", async () => {

@@ -44,6 +44,13 @@ function freeze(u: Understood): Understood {
 const SIGNALS = new Set(["danger"]);
 
 /**
+ * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
+ * is next to («se tapó el drenaje y se mete el agua», «hay basura junto al bache»). Of the others the last
+ * is (an address ends with its town).
+ */
+const FIRST_NAMED = new Set(["category"]);
+
+/**
  * Intents asked for in a few words («menú», «volver al inicio», «ayuda»), whose own words decide nothing
  * in a message of LONG_MESSAGE_WORDS or more that names a type of problem: there they are a place («la
  * esquina del menú de la fonda»), or come before what the message asks («menú, quiero ver cómo va mi
@@ -513,7 +520,7 @@ export class Understander {
   /**
    * One edge per entity. Overlapping mentions keep the one that covers more of the text ("ecatepek de
    * morelos" over "morelos"); of separate ones an exact one wins, then the last (an address ends with
-   * its town). Across entities, overlapping mentions keep the longer ("aguas negras" over "agua"),
+   * its town), or the first for FIRST_NAMED. Across entities, overlapping mentions keep the longer ("aguas negras" over "agua"),
    * except a signal's (SIGNALS), which hides nothing and is hidden by nothing.
    */
   private choose(edges: NerEdge[]): NerEdge[] {
@@ -529,7 +536,8 @@ export class Understander {
     const best = new Map<string, NerEdge>();
     for (const e of separate) {
       const held = best.get(e.entity);
-      if (!held || e.accuracy > held.accuracy || (e.accuracy === held.accuracy && e.start > held.start)) best.set(e.entity, e);
+      if (!held || e.accuracy > held.accuracy || (e.accuracy === held.accuracy && (FIRST_NAMED.has(e.entity) ? e.start < held.start : e.start > held.start)))
+        best.set(e.entity, e);
     }
     const kept: NerEdge[] = [];
     const crossing = (a: NerEdge, b: NerEdge) => !SIGNALS.has(a.entity) && !SIGNALS.has(b.entity) && overlaps(a, b);
