@@ -60,6 +60,35 @@ describe("language understanding", () => {
     expect((await understander.understand("vivo en metepec pero el bache está en toluca", "es-MX")).entities.municipality?.value).toBe("15106");
   });
 
+  it("words spelt as they sound are read: «vache» is a pothole, «vasura» garbage, «abenida» a street; short words are not stretched", async () => {
+    const cases: [string, string][] = [
+      ["hay un vache en la abenida juarez", "baches"],
+      ["la kalle esta yena de vasura", "basura"],
+      ["quiero reportar un vache en ekatepec", "baches"],
+    ];
+    for (const [text, category] of cases) {
+      const u = await understander.understand(text, "es-MX");
+      expect(u.intents[0]?.name, text).toBe("report");
+      expect(u.entities.category?.value, text).toBe(category);
+      expect(u.entities.category?.exact, text).toBe(false);
+    }
+    // «tuvo» (had) is not «tubo», nor «oyó» (heard) «hoyo»: four letters are too few to go by sound.
+    expect((await understander.understand("el bache tuvo que ser tapado", "es-MX")).entities.category?.value).toBe("baches");
+    expect((await understander.understand("ya lo oyó el delegado", "es-MX")).entities.category).toBeUndefined();
+  });
+
+  it("a street's name does not decide what a message asks: «avenida Juárez», «avenida Tecnológico» are only where", async () => {
+    for (const text of ["hay un bache en la avenida juarez", "hay un bache en avenida tecnologico", "se fue la luz en la calle 5 de mayo"]) {
+      expect((await understander.understand(text, "es-MX")).intents[0]?.name, text).toBe("report");
+    }
+    // An address alone asks nothing.
+    expect((await understander.understand("calle Hidalgo 23 colonia Centro", "es-MX")).intents[0]?.name ?? "none").not.toBe("report");
+    // In English a street's name comes first: the words after "street" are the message's own.
+    expect((await understander.understand("hi, there is trash on the corner of my street every day and nobody picks it up", "en")).intents[0]?.name).toBe(
+      "report",
+    );
+  });
+
   it("another language's street words are not this language's words: «calle» in an English message is not \"call\" (no emergency)", async () => {
     for (const text of ["Deep pothole on Calle Morelos", "big hole on calle", "Bache en la calle Hidalgo", "the lamp in colonia Centro is broken"]) {
       const { intents } = await understander.understand(text, "en");

@@ -16,7 +16,7 @@ const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
 const intentsSchema = z.record(name, phrases);
 const entitiesSchema = z.record(name, z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases));
 const emojiSchema = z.record(name, phrases);
-const streetsSchema = z.strictObject({ before_a_name: phrases });
+const streetsSchema = z.strictObject({ before_a_name: phrases, names_follow: z.boolean().default(true) });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -31,6 +31,11 @@ export interface Corpus {
    * («calle» is not "call").
    */
   streetWordsOf: Record<Language, string[]>;
+  /**
+   * The street words after which a street's name is written as a rule («calle Hidalgo», «avenida
+   * Juárez»): those of the languages whose streets.yaml says `names_follow` (not English: "Main Street").
+   */
+  streetWordsBeforeNames: string[];
 }
 
 /** The folder of one language's corpus. */
@@ -42,7 +47,13 @@ function merge(into: Record<string, string[]>, from: Record<string, string[]>): 
 
 /** Reads and checks every language's corpus; a bad file stops start-up naming the file and the path. */
 export function loadCorpus(localesDir: string): Corpus {
-  const corpus: Corpus = { intents: {} as Corpus["intents"], entities: {}, emoji: {}, streetWordsOf: {} as Corpus["streetWordsOf"] };
+  const corpus: Corpus = {
+    intents: {} as Corpus["intents"],
+    entities: {},
+    emoji: {},
+    streetWordsOf: {} as Corpus["streetWordsOf"],
+    streetWordsBeforeNames: [],
+  };
   for (const lang of LANGUAGES) {
     const dir = corpusDir(localesDir, lang);
     corpus.intents[lang] = readConfigFile(join(dir, "intents.yaml"), intentsSchema);
@@ -56,7 +67,9 @@ export function loadCorpus(localesDir: string): Corpus {
     const emoji = join(dir, "emoji.yaml");
     if (existsSync(emoji)) merge(corpus.emoji, readConfigFile(emoji, emojiSchema));
     const streets = join(dir, "streets.yaml");
-    corpus.streetWordsOf[lang] = existsSync(streets) ? readConfigFile(streets, streetsSchema).before_a_name : [];
+    const street = existsSync(streets) ? readConfigFile(streets, streetsSchema) : undefined;
+    corpus.streetWordsOf[lang] = street?.before_a_name ?? [];
+    if (street?.names_follow) corpus.streetWordsBeforeNames.push(...street.before_a_name);
   }
   return corpus;
 }

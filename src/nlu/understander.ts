@@ -73,8 +73,53 @@ const PLACE_WORD_MIN_LENGTH = 4;
 /** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 const FUZZY_MAX_WORDS = 12;
 
+/** The most words a street's name is taken to have after its street word («5 de mayo»). */
+const STREET_NAME_WORDS = 3;
+
 /** The shortest word `closeEnough` lets be written with a slip. */
 const SLIP_MIN_LENGTH = 7;
+
+/** The shortest word that may be written as it sounds (`soundsLike`) instead of as it is spelt. */
+const SOUND_MIN_LENGTH = 5;
+
+/**
+ * A word as Spanish speakers hear it (normalised text in): the letters that sound alike written one way —
+ * b and v, s, z and a soft c, y and ll, a silent h, k for a hard c and qu — so that «vache» is «bache»,
+ * «basura» «vasura» and «kalle» «calle». Spelling by ear is the commonest slip in short words, where
+ * one letter is too much to let pass otherwise.
+ */
+export function soundsLike(word: string): string {
+  return word
+    .replace(/ll/g, "y")
+    .replace(/(^|[^c])h/g, "$1")
+    .replace(/qu([ei])/g, "k$1")
+    .replace(/c([ei])/g, "s$1")
+    .replace(/c/g, "k")
+    .replace(/v/g, "b")
+    .replace(/z/g, "s");
+}
+
+/** How sure a name written as it sounds is: less than one written as it is, which wins over it. */
+const SOUND_ACCURACY = 0.95;
+
+/** A word as it sounds when it is long enough for that to tell (SOUND_MIN_LENGTH), as it is otherwise. */
+function heard(word: string): string {
+  if (word.length < SOUND_MIN_LENGTH) return word;
+  let sound = SOUNDS.get(word);
+  if (sound === undefined) {
+    if (SOUNDS.size >= SOUNDS_KEPT) SOUNDS.clear();
+    sound = soundsLike(word);
+    SOUNDS.set(word, sound);
+  }
+  return sound;
+}
+
+/** How words sound, as worked out (the same words come again and again); forgotten whole past SOUNDS_KEPT. */
+const SOUNDS = new Map<string, string>();
+const SOUNDS_KEPT = 20_000;
+
+/** Whether `written` is `name` as it sounds, `name` long enough for that to tell (SOUND_MIN_LENGTH). */
+const soundsAs = (written: string, name: string) => name.length >= SOUND_MIN_LENGTH && heard(written) === heard(name);
 
 /**
  * Whether `written` may stand for `name` despite a slip: the same number of words, and each one that
@@ -86,7 +131,7 @@ export function closeEnough(written: string, name: string): boolean {
   const b = normalize(name).split(" ");
   if (a.length !== b.length) return false;
   return a.every((w, i) => {
-    if (w === b[i]) return true;
+    if (w === b[i] || soundsAs(w, b[i])) return true;
     const d = distance(w, b[i]);
     return (b[i].length >= SLIP_MIN_LENGTH && d <= 1) || (b[i].length >= 10 && d <= 2);
   });
@@ -159,7 +204,8 @@ interface ShortWordIndex {
 
 /**
  * Whether a name (its words, normalised) could be `closeEnough` to some words of the message (`written`,
- * and the same as a set): its short words are there as written, its long ones nearly.
+ * and the same as a set): its short words are there as written, its long ones nearly. (Names written as
+ * they sound are found apart, `bySound`.)
  */
 function mayResemble(written: string[], present: ReadonlySet<string>, name: string[]): boolean {
   let exact = true;
@@ -184,9 +230,9 @@ type WordPosition = ReturnType<EnumExtractor["getWordPositions"]>[number];
 
 /** Every rule's names by their folded text. */
 function allNames(rules: readonly NerRule[], extractor: EnumExtractor): AllNames {
-  const names: AllNames = { byText: new Map(), span: 1 };
+  const names: AllNames = { byText: new Map(), bySound: new Map(), span: 1 };
   for (const [index, rule] of rules.entries()) {
-    const own = new Map<string, { rule: number; options: string[]; source: string }>();
+    const own = new Map<string, NameEntry>();
     for (const { option, texts } of rule.rules) {
       for (const text of texts) {
         const key = extractor.normalize(text);
@@ -197,6 +243,10 @@ function allNames(rules: readonly NerRule[], extractor: EnumExtractor): AllNames
           const all = names.byText.get(key);
           if (all) all.push(entry);
           else names.byText.set(key, [entry]);
+          const sound = key.split(" ").map(heard).join(" ");
+          const alike = names.bySound.get(sound);
+          if (alike) alike.push(entry);
+          else names.bySound.set(sound, [entry]);
         }
         entry.options.push(option);
         // nlp.js keeps the last text written this way as the mention's source.
@@ -233,8 +283,17 @@ function byShortWord(rule: NerRule): ShortWordIndex {
  * and how many words the longest spans.
  */
 interface AllNames {
-  byText: Map<string, { rule: number; options: string[]; source: string }[]>;
+  byText: Map<string, NameEntry[]>;
+  /** The same by how their words sound (`heard`): «vache», «basura» written «vasura». */
+  bySound: Map<string, NameEntry[]>;
   span: number;
+}
+
+/** A name as the search finds it: its rule (by index), the options it stands for, its text as written in the rule. */
+interface NameEntry {
+  rule: number;
+  options: string[];
+  source: string;
 }
 
 export class Understander {
@@ -248,8 +307,14 @@ export class Understander {
   private readonly forgetTexts: (words?: "and words") => void;
   /** Words after which a name is a street's (streets.yaml), normalised. */
   private readonly streetWords: ReadonlySet<string>;
+  /** The street words as they sound (`soundsLike`, words of SOUND_MIN_LENGTH or more): what `streetWordEndsAt` compares. */
+  private readonly streetSounds: ReadonlySet<string>;
+  /** The same, of the street words a name follows as a rule (`withoutStreetNames`). */
+  private readonly beforeNames: ReadonlySet<string>;
   /** Per language, the street words of the other languages only (one word each). */
   private readonly foreignStreetWords = new Map<Language, ReadonlySet<string>>();
+  /** Per language, the words its phrases use other than as a street's name: what a street's name is not. */
+  private readonly notNames = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
@@ -269,6 +334,9 @@ export class Understander {
     for (const [intent, list] of Object.entries(options.corpus.emoji)) for (const e of list) this.emoji.set(e.replace(/\ufe0f/g, ""), intent);
     // Any language's street word names a street in any message ("Spanish words work here too").
     this.streetWords = new Set(Object.values(options.corpus.streetWordsOf).flat().map(normalize));
+    const sounds = (phrases: Iterable<string>) => new Set(Array.from(phrases, (phrase) => phrase.split(" ").map(heard).join(" ")));
+    this.streetSounds = sounds(this.streetWords);
+    this.beforeNames = sounds(options.corpus.streetWordsBeforeNames.map(normalize));
     for (const lang of LANGUAGES) {
       const own = new Set((options.corpus.streetWordsOf[lang] ?? []).map(normalize));
       this.foreignStreetWords.set(lang, new Set([...this.streetWords].filter((w) => !own.has(w) && !w.includes(" "))));
@@ -283,6 +351,7 @@ export class Understander {
       const phrases = options.corpus.intents[lang] ?? {};
       const used = wordsOf(Object.values(phrases).flat());
       vocabulary.set(lang, used);
+      this.notNames.set(lang, this.usedNotAsNames(Object.values(phrases).flat()));
       this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
       const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
       const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
@@ -314,6 +383,9 @@ export class Understander {
           learnt.push([locale, phrase, intent]);
           const generic = understander.substitute(phrase, await understander.mentions(phrase, false));
           if (generic !== phrase) learnt.push([locale, generic, intent]);
+          // And without the names of streets, as messages are read: «calle Juárez 10, colonia Centro» as «calle colonia».
+          const nameless = understander.withoutStreetNames(generic, lang);
+          if (nameless !== generic && nameless) learnt.push([locale, nameless, intent]);
         }
       }
     }
@@ -415,9 +487,9 @@ export class Understander {
     return words.some((_, i) => i < words.length - 1 && this.streetWordEndsAt(words, i));
   }
 
-  /** Whether a street word of one word or two ends at `words[i]` (normalised words). */
-  private streetWordEndsAt(words: string[], i: number): boolean {
-    return this.streetWords.has(words[i]) || (i > 0 && this.streetWords.has(`${words[i - 1]} ${words[i]}`));
+  /** Whether a street word of one word or two ends at `words[i]` (normalised words), also written as it sounds («abenida»). */
+  private streetWordEndsAt(words: string[], i: number, streets = this.streetSounds): boolean {
+    return streets.has(heard(words[i])) || (i > 0 && streets.has(`${heard(words[i - 1])} ${heard(words[i])}`));
   }
 
   private fromEmoji(emoji: string[]): Understood {
@@ -454,7 +526,7 @@ export class Understander {
    */
   async mentions(utterance: string, approximate = utterance.split(/\s+/).length <= FUZZY_MAX_WORDS): Promise<NerEdge[]> {
     const words = this.extractor.getWordPositions(utterance);
-    const edges = this.exact(utterance, this.extractor.normalize(utterance), words);
+    const edges = [...this.exact(utterance, this.extractor.normalize(utterance), words), ...this.bySound(utterance, words)];
     if (approximate) {
       // nlp.js compares every window of the message with every name (about 30 ms for seven words over
       // 600 names): it is handed only the names that could be a slip away from the message's words.
@@ -489,19 +561,35 @@ export class Understander {
    * up once among all the names, not every span of the message for every rule.
    */
   private exact(utterance: string, folded: string, words: WordPosition[]): NerEdge[] {
-    const names = this.names;
+    return this.lookUp(utterance, words, this.names.byText, 1, (i, j) => folded.substring(words[i].start, words[j].end + 1));
+  }
+
+  /** Every name written as it sounds (`heard`: «vache» is «bache»), the same way; not quite exact. */
+  private bySound(utterance: string, words: WordPosition[]): NerEdge[] {
+    const sounds = words.map((w) => heard(normalize(utterance.substring(w.start, w.end + 1))));
+    return this.lookUp(utterance, words, this.names.bySound, SOUND_ACCURACY, (i, j) => sounds.slice(i, j + 1).join(" "));
+  }
+
+  /** The names `found` holds under the key of each span of words (`key(i, j)`: words i to j), with `accuracy`. */
+  private lookUp(
+    utterance: string,
+    words: WordPosition[],
+    found: Map<string, NameEntry[]>,
+    accuracy: number,
+    key: (i: number, j: number) => string,
+  ): NerEdge[] {
     const byRule: NerEdge[][] = this.rules.map(() => []);
     for (let i = 0; i < words.length; i++) {
-      for (let j = i; j < words.length && j < i + names.span; j++) {
-        const found = names.byText.get(folded.substring(words[i].start, words[j].end + 1));
-        if (!found) continue;
+      for (let j = i; j < words.length && j < i + this.names.span; j++) {
+        const entries = found.get(key(i, j));
+        if (!entries) continue;
         const start = words[i].start;
         const end = words[j].end;
-        for (const { rule, options, source } of found) {
+        for (const { rule, options, source } of entries) {
           const rn = this.rules[rule];
           for (const option of options)
             byRule[rule].push({
-              accuracy: 1,
+              accuracy,
               start,
               end,
               len: end - start + 1,
@@ -591,7 +679,9 @@ export class Understander {
   private forClassifier(text: string, lang: Language): string {
     const foreign = this.foreignStreetWords.get(lang);
     const places = this.placeWords.get(lang);
-    let words = text.split(/\s+/).map((word) => ({ word, n: normalize(word) }));
+    let words = this.withoutStreetNames(text, lang)
+      .split(/\s+/)
+      .map((word) => ({ word, n: normalize(word) }));
     if (foreign?.size) {
       const notStreets = words.filter((w) => !foreign.has(w.n));
       if (notStreets.length) words = notStreets;
@@ -602,6 +692,50 @@ export class Understander {
     const kept = words.filter((w) => !places.has(w.n));
     if (kept.length < words.length && !kept.some((w) => w.n.length >= PLACE_WORD_MIN_LENGTH)) return "";
     return kept.map((w) => w.word).join(" ");
+  }
+
+  /** The words `phrases` use, but for those they use only right after a street word («calle Juárez 10»: «juarez»). */
+  private usedNotAsNames(phrases: string[]): Set<string> {
+    const used = new Set<string>();
+    for (const phrase of phrases) {
+      const words = normalize(phrase).split(" ");
+      words.forEach((w, i) => {
+        if (i === 0 || !this.streetWordEndsAt(words, i - 1, this.beforeNames)) used.add(w);
+      });
+    }
+    return used;
+  }
+
+  /**
+   * The text without the streets it names («hay un bache en la avenida Juárez» is read as «hay un bache
+   * en la»): a name tells nothing of what is wanted, and words the classifier never
+   * learnt pull it towards nothing («Juárez») or elsewhere («Tecnológico» is close to «tecnología»). The
+   * name is the words after a street word that no phrase of the language uses but as a name (`notNames`),
+   * at most STREET_NAME_WORDS, up to a mention (@category) or punctuation, with a short word it uses in
+   * between («5 de mayo»): «calle Hidalgo enfrente de la primaria» keeps «enfrente de la primaria».
+   */
+  private withoutStreetNames(text: string, lang: Language): string {
+    const known = this.notNames.get(lang);
+    if (!this.streetWords.size || !known) return text;
+    const words = text.split(/\s+/).map((word) => ({ word, n: normalize(word) }));
+    const normalized = words.map((w) => w.n);
+    const unknown = (w: { word: string; n: string } | undefined) => w !== undefined && !w.word.startsWith("@") && w.n !== "" && !known.has(w.n);
+    const kept: { word: string; n: string }[] = [];
+    for (let i = 0; i < words.length; i++) {
+      kept.push(words[i]);
+      if (!this.streetWordEndsAt(normalized, i, this.beforeNames) || /[,.;:!?]$/.test(words[i].word)) continue;
+      let taken = 0;
+      for (; taken < STREET_NAME_WORDS && i + 1 < words.length; taken++) {
+        const next = words[i + 1];
+        // A short word the language uses joins a name when one it does not use follows («5 de mayo»).
+        if (!unknown(next) && !(next.n.length <= 3 && !/[,.;:!?]$/.test(next.word) && unknown(words[i + 2]))) break;
+        i++;
+        if (/[,.;:!?]$/.test(next.word)) break;
+      }
+      // A street named goes whole: «calle Hidalgo 23, colonia Centro» alone is an address, nothing asked.
+      if (taken) kept.pop();
+    }
+    return kept.length === words.length ? text : kept.map((w) => w.word).join(" ");
   }
 
   /**
