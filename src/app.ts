@@ -155,7 +155,10 @@ export function adminDeps(app: App, chatRights?: AdminDeps["chatRights"]): Admin
     timeZone: app.deployment.timeZone,
     chatRights,
     dataRequests: (limit, municipality) => app.dataRights.requests(limit, municipality),
-    orphanPhotos: { media: app.store.media, reports: app.store.reports, announcements: app.store.announcements },
+    orphanPhotos: {
+      media: app.store.media,
+      holders: [() => app.store.reports.photoIds(), () => app.store.announcements.photoIds(), () => app.conversations.photosHeld()],
+    },
     now: () => app.clock.now(),
   };
 }

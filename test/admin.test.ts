@@ -3,7 +3,7 @@
  * and the real command line on a stopped store, next to a running bot (which answers it through its
  * console socket), and next to a process that holds the store without one (refused in one line).
  */
-import { readFile, utimes } from "node:fs/promises";
+import { readFile, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { adminDeps } from "../src/app.js";
@@ -119,25 +119,50 @@ describe("the secretariat's commands", () => {
       return (await own.app.store.reports.byFolio(folio)) as Report;
     };
     const [kept, erased] = [await fileReport("photos-1", "Alumbrado público"), await fileReport("photos-2", "Basura")];
-    // As versions before 0.6.9 erased a citizen's data: the photo off the report, its file left.
+    // As versions before 0.6.8 erased a citizen's data: the photo off the report, its file left.
     expect(await own.app.store.reports.update({ ...erased, photos: [], version: erased.version + 1 }, erased.version)).toBe(true);
     const [keptPhoto, leftPhoto] = [kept.photos[0], erased.photos[0]];
     // A photo kept today is never one: it may be a report's being saved.
-    expect(await admin(["photos", "orphans"])).toMatchObject({ code: 0, stdout: "no photo without a report or an announcement\n" });
+    expect(await admin(["photos", "orphans"])).toMatchObject({ code: 0, stdout: "no photo that no report, announcement or conversation names\n" });
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
     for (const id of [keptPhoto, leftPhoto]) await utimes(join(own.dataDir, "media", id), twoDaysAgo, twoDaysAgo);
     expect(await admin(["photos", "orphans"])).toEqual({
       code: 0,
-      stdout: `1 photos no report or announcement names (delete them with --delete):\n${leftPhoto}\n`,
+      stdout: `1 photos no report, announcement or conversation names (delete them with --delete):\n${leftPhoto}\n`,
       stderr: "",
     });
     expect(await own.app.store.media.get(leftPhoto)).not.toBeNull();
-    expect(await admin(["photos", "orphans", "--delete"])).toMatchObject({ code: 0, stdout: "deleted 1 photos no report or announcement named\n" });
+    expect(await admin(["photos", "orphans", "--delete"])).toMatchObject({ code: 0, stdout: "deleted 1 photos no report, announcement or conversation named\n" });
     expect(await own.app.store.media.get(leftPhoto)).toBeNull();
     expect(await own.app.store.media.get(keptPhoto)).not.toBeNull();
-    expect((await admin(["photos", "orphans"])).stdout).toBe("no photo without a report or an announcement\n");
+    expect((await admin(["photos", "orphans"])).stdout).toBe("no photo that no report, announcement or conversation names\n");
+
+    // A photo taken days ago, kept for a report whose saving failed (the citizen is at «¿Lo enviamos?»
+    // again): its conversation holds it, and its age counts from when it was kept.
+    const waiting = own.citizen("photos-3");
+    for (const line of ["hola", "1", "sí", "/location 19.2566 -99.6047", "Parques y jardines", "El pasto del parque lleva meses sin podar"])
+      await waiting.receive(line);
+    await waiting.receive(`/photo ${fixtures}/bache.png`);
+    expect(await waiting.receive("1")).toContain("Foto: incluida");
+    const [held] = await heldPhotos(own);
+    await utimes(join(own.dataDir, "media", held), twoDaysAgo, twoDaysAgo);
+    expect(await own.app.store.media.keep([held])).toEqual([held]);
+    expect((await stat(join(own.dataDir, "media", held))).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+    expect((await admin(["photos", "orphans"])).stdout).toBe("no photo that no report, announcement or conversation names\n");
+    await utimes(join(own.dataDir, "media", held), twoDaysAgo, twoDaysAgo);
+    expect((await admin(["photos", "orphans", "--delete"])).stdout).toBe("no photo that no report, announcement or conversation names\n");
+    const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(await waiting.receive("Enviar reporte"))?.[1] as string;
+    expect((await own.app.store.reports.byFolio(folio))?.photos).toEqual([held]);
+    expect(await own.app.store.media.get(held)).not.toBeNull();
   });
 });
+
+/** The photos the bot's conversations hold. */
+async function heldPhotos(bot: TestBot): Promise<string[]> {
+  const held: string[] = [];
+  for await (const id of bot.app.conversations.photosHeld()) held.push(id);
+  return held;
+}
 
 describe("npm run admin", () => {
   let running: RunningBot | undefined;

@@ -225,11 +225,24 @@ describe("photos nothing names (npm run admin -- photos orphans)", () => {
       return undefined;
     });
     const now = new Date("2026-11-30T12:00:00Z");
-    expect(await orphanPhotos(s, now)).toEqual([orphan]);
+    const deps = { media: s.media, holders: [() => s.reports.photoIds(), () => s.announcements.photoIds()] };
+    expect(await orphanPhotos(deps, now)).toEqual([orphan]);
     const finds = wire.sent("find");
     expect(finds.find((c) => c.body.find === "media.files")?.body).toMatchObject({
-      filter: { uploadDate: { $lt: new Date(now.getTime() - ORPHAN_MIN_AGE_MS) }, "metadata.draft": { $exists: false } },
+      filter: {
+        uploadDate: { $lt: new Date(now.getTime() - ORPHAN_MIN_AGE_MS) },
+        "metadata.draft": { $exists: false },
+        "metadata.keptAt": { $not: { $gte: new Date(now.getTime() - ORPHAN_MIN_AGE_MS) } },
+      },
       projection: { filename: 1 },
+    });
+    // Keeping a photo records when: its age counts from then.
+    wire.clear();
+    await s.media.keep([orphan]);
+    const update = (wire.sent("update")[0]?.body.updates as { q: unknown; u: Record<string, unknown> }[])[0];
+    expect(update).toMatchObject({
+      q: { filename: { $in: [orphan] } },
+      u: { $unset: { "metadata.draft": "" }, $set: { "metadata.keptAt": expect.any(Date) } },
     });
     const reports = finds.find((c) => c.body.find === "reports")?.body;
     expect([reports?.filter, reports?.projection]).toEqual([{}, { photos: 1, "publication.photos": 1 }]);

@@ -134,6 +134,14 @@ describe.each(stores)("%s store", (name, open) => {
     expect(found[0].pending).toHaveLength(2);
     expect(found[0].state).toEqual(state);
     expect((await db.store.conversations.withPending("whatsapp", at(2), 1)).map((c) => c.id)).toEqual(["whatsapp:3@c.us"]);
+    // Every conversation's state (what the photos a conversation holds are read from).
+    const other = { ...state, vars: { photo: "p-1" } };
+    await db.store.conversations.save({ id: "telegram:4", state: other, pending: [], updatedAt: at(13) });
+    await db.reopen();
+    const states: unknown[] = [];
+    for await (const saved of db.store.conversations.states()) states.push(saved);
+    expect(states).toHaveLength(5);
+    expect(states).toContainEqual(other);
   });
 
   it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {
@@ -285,8 +293,9 @@ describe.each(stores)("%s store", (name, open) => {
     expect(await all(db.store.reports.photoIds())).toEqual([inReport, published].sort());
     expect(await all(db.store.announcements.photoIds())).toEqual([announced]);
     // A day later, only the orphan is one.
-    expect(await orphanPhotos(db.store, new Date(Date.now() + ORPHAN_MIN_AGE_MS + 60_000))).toEqual([orphan]);
-    expect(await orphanPhotos(db.store, new Date())).toEqual([]);
+    const deps = { media: db.store.media, holders: [() => db.store.reports.photoIds(), () => db.store.announcements.photoIds()] };
+    expect(await orphanPhotos(deps, new Date(Date.now() + ORPHAN_MIN_AGE_MS + 60_000))).toEqual([orphan]);
+    expect(await orphanPhotos(deps, new Date())).toEqual([]);
   });
 
   it("a removed photo is gone, kept or still a draft; removing what is not there does nothing", async () => {

@@ -312,6 +312,11 @@ export class ConversationService {
     return this.drafts.sweep();
   }
 
+  /** Every photo a conversation holds: a report being written, kept aside, or whose sending is tried again. */
+  async *photosHeld(): AsyncIterable<string> {
+    for await (const state of this.deps.conversations.states()) yield* this.deps.engine.media(readState(state));
+  }
+
   /** One recovery sweep now; resolves with how many messages it took over. */
   recover(): Promise<number> {
     return this.recovery.sweep();

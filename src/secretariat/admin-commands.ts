@@ -50,10 +50,10 @@ export const SECRETARIAT_USAGE = `  member add --municipality K --role R --teleg
                        citizens' data-rights requests (derechos ARCO): code, right, date, legal
                        deadline (20 business days) and state; never who asked
   photos orphans [--delete]
-                       photos kept for good (more than a day ago) that no report and no
-                       announcement names: left by versions before 0.6.9 when a citizen's data
-                       was erased or a closed report de-identified. Lists how many; --delete
-                       deletes them
+                       photos kept for good (more than a day ago) that no report, announcement
+                       or conversation names: left by versions before 0.6.8 when a citizen's data
+                       was erased or a closed report de-identified. Lists them; --delete deletes
+                       them
 ${ANNOUNCE_USAGE}`;
 
 /** Commands that act on the secretariat (the rest of the command line is `migrate`). */
@@ -208,10 +208,10 @@ async function listDataRequests(values: Values, deps: AdminDeps): Promise<AdminO
 
 async function orphans(values: Values, deps: AdminDeps): Promise<AdminOutcome> {
   const found = await orphanPhotos(deps.orphanPhotos, deps.now());
-  if (found.length === 0) return done(["no photo without a report or an announcement"]);
-  if (!values.delete) return done([`${found.length} photos no report or announcement names (delete them with --delete):`, ...found]);
+  if (found.length === 0) return done(["no photo that no report, announcement or conversation names"]);
+  if (!values.delete) return done([`${found.length} photos no report, announcement or conversation names (delete them with --delete):`, ...found]);
   for (const id of found) await deps.orphanPhotos.media.remove(id);
-  return done([`deleted ${found.length} photos no report or announcement named`]);
+  return done([`deleted ${found.length} photos no report, announcement or conversation named`]);
 }
 
 async function listReports(values: Values, deps: AdminDeps): Promise<AdminOutcome> {

@@ -47,6 +47,8 @@ export interface ConversationRepository {
   remove(id: string): Promise<boolean>;
   /** Conversations of one channel with replies not yet delivered, updated since `since`; oldest first. */
   withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]>;
+  /** Every conversation's state, as saved, in no order. */
+  states(): AsyncIterable<unknown>;
 }
 
 /** Which reports a list shows: all the fields given must match. */

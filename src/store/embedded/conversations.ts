@@ -47,6 +47,10 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     return found.slice(0, limit);
   }
 
+  async *states(): AsyncIterable<unknown> {
+    for (const record of this.all()) yield record.state;
+  }
+
   override async remove(id: string): Promise<boolean> {
     this.stateJson.delete(String(id));
     return super.remove(id);

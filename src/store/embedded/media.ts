@@ -1,11 +1,14 @@
-import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { mkdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { readdir, readFile, rmdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { declaredImageType, MEDIA_ID } from "../../domain/model/media.js";
 import type { Logger } from "../../util/logger.js";
 import type { MediaDraft, MediaRepository, StoredMedia } from "../ports.js";
 import { lastWrite, StoreWriteError } from "./append-handles.js";
 import { JournalById } from "./by-id.js";
+
+/** Files whose times `kept` reads at once. */
+const STAT_BATCH = 200;
 
 /** Photos up to this size are written with the bot's thread waiting; larger ones through the thread pool (see `put`). */
 const SYNC_WRITE_MAX = 1024 * 1024;
@@ -135,6 +138,9 @@ export class FileMedia implements MediaRepository {
   /** At the report's filing, with the bot's thread waiting too (see `put`): a call per photo, and its draft's line. */
   async keep(ids: string[]): Promise<string[]> {
     const kept = ids.filter((id) => statSync(this.path(id), { throwIfNoEntry: false }));
+    // A photo's age (`kept`) counts from now: a draft kept for a report today is no orphan of last week.
+    const now = new Date();
+    for (const id of kept) touch(this.path(id), now);
     for (const id of kept) this.keeping.add(id);
     try {
       await Promise.all(kept.map((id) => this.draftLines.remove(id)));
@@ -167,6 +173,7 @@ export class FileMedia implements MediaRepository {
     return this.draftLines.compact();
   }
 
+  /** By the time a file was written or kept (its mtime), in batches: the bot's thread goes on between them. */
   async *kept(before: Date): AsyncIterable<string> {
     let names: string[];
     try {
@@ -175,10 +182,11 @@ export class FileMedia implements MediaRepository {
       if (isMissing(err)) return;
       throw err;
     }
-    for (const name of names) {
-      if (!MEDIA_ID.test(name) || this.draftLines.has(name)) continue;
-      const written = modified(join(this.dir, name));
-      if (written !== undefined && written < before.getTime()) yield name;
+    const photos = names.filter((name) => MEDIA_ID.test(name));
+    for (let at = 0; at < photos.length; at += STAT_BATCH) {
+      const batch = photos.slice(at, at + STAT_BATCH).filter((id) => !this.draftLines.has(id));
+      const times = await Promise.all(batch.map((id) => modified(join(this.dir, id))));
+      for (const [i, id] of batch.entries()) if (times[i] !== undefined && (times[i] as number) < before.getTime()) yield id;
     }
   }
 
@@ -220,12 +228,21 @@ async function readOldMarker(path: string): Promise<Omit<MediaDraft, "id">> {
 }
 
 /** When a file was last written (ms), or undefined when it is gone. */
-function modified(path: string): number | undefined {
+async function modified(path: string): Promise<number | undefined> {
   try {
-    return statSync(path).mtimeMs;
+    return (await stat(path)).mtimeMs;
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw err;
+  }
+}
+
+/** Sets a file's times to `at`; one gone meanwhile is left gone. */
+function touch(path: string, at: Date): void {
+  try {
+    utimesSync(path, at, at);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
   }
 }
 

@@ -100,4 +100,8 @@ export class MongoConversations implements ConversationRepository {
       .lean();
     return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
   }
+
+  async *states(): AsyncIterable<unknown> {
+    for await (const doc of this.model.find({}, { state: 1 }).lean().cursor()) yield (doc as { state?: unknown }).state;
+  }
 }

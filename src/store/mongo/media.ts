@@ -58,7 +58,8 @@ export class GridFsMedia implements MediaRepository {
   async keep(ids: string[]): Promise<string[]> {
     const names = ids.map((id) => this.check(id));
     if (names.length === 0) return [];
-    await this.files.updateMany({ filename: { $in: names } }, { $unset: { "metadata.draft": "" } });
+    // A photo's age (`kept`) counts from now: a draft kept for a report today is no orphan of last week.
+    await this.files.updateMany({ filename: { $in: names } }, { $unset: { "metadata.draft": "" }, $set: { "metadata.keptAt": new Date() } });
     const found = await this.bucket.find({ filename: { $in: names } }).toArray();
     const existing = new Set(found.map((f) => f.filename));
     return names.filter((n) => existing.has(n));
@@ -82,7 +83,11 @@ export class GridFsMedia implements MediaRepository {
   }
 
   async *kept(before: Date): AsyncIterable<string> {
-    const found = this.files.find({ uploadDate: { $lt: before }, "metadata.draft": { $exists: false } }, { projection: { filename: 1 } });
+    // By when it was kept, or stored when it never was a draft (the driver's own collection: no sanitizeFilter).
+    const found = this.files.find(
+      { uploadDate: { $lt: before }, "metadata.draft": { $exists: false }, "metadata.keptAt": { $not: { $gte: before } } },
+      { projection: { filename: 1 } },
+    );
     for await (const file of found) yield String(file.filename);
   }
 
