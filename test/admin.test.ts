@@ -132,7 +132,10 @@ describe("the secretariat's commands", () => {
       stderr: "",
     });
     expect(await own.app.store.media.get(leftPhoto)).not.toBeNull();
-    expect(await admin(["photos", "orphans", "--delete"])).toMatchObject({ code: 0, stdout: "deleted 1 photos no report, announcement or conversation named\n" });
+    expect(await admin(["photos", "orphans", "--delete"])).toMatchObject({
+      code: 0,
+      stdout: "deleted 1 photos no report, announcement or conversation named\n",
+    });
     expect(await own.app.store.media.get(leftPhoto)).toBeNull();
     expect(await own.app.store.media.get(keptPhoto)).not.toBeNull();
     expect((await admin(["photos", "orphans"])).stdout).toBe("no photo that no report, announcement or conversation names\n");

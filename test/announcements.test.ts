@@ -265,11 +265,14 @@ describe("announcements", () => {
     await group.say(people.beatriz, "/aviso");
     const again = await fake.until(() => group.messages.filter((m) => m.text.startsWith("📣 Nuevo aviso de Metepec"))[1]);
     await group.replyPhoto(people.beatriz, again, photo, "Otro aviso que nadie termina");
-    await fake.until(() => group.messages.filter((m) => m.text.startsWith("¿A quién va el aviso?"))[1]);
+    const late = await fake.until(() => group.messages.filter((m) => m.text.startsWith("¿A quién va el aviso?"))[1]);
     bot.clock.advance(30 * 60_000);
     expect(await app.conversations.sweepDrafts()).toBe(0);
     bot.clock.advance(31 * 60_000);
     expect(await app.conversations.sweepDrafts()).toBe(1);
+    // The draft is past its time too: started again, not previewed without its photo.
+    await group.press(people.beatriz, "Ambos", late);
+    await fake.until(() => fake.callsOf("answerCallbackQuery").find((c) => String(c.payload.text ?? "").includes("ya no está vigente")));
   });
 
   it("a scheduled announcement waits for its time across a restart, and a cancelled one never goes", async () => {

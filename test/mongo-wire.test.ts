@@ -251,6 +251,17 @@ describe("photos nothing names (npm run admin -- photos orphans)", () => {
   });
 });
 
+describe("a conversation changed from outside its turns (the sweep of draft photos)", () => {
+  it("is replaced only where its time is still the one read, never inserted", async () => {
+    const s = await open();
+    const state = { flow: "menu", flowVersion: "v", step: "choose", waiting: "answer", vars: {}, attempts: 0, lang: "es-MX" };
+    await s.conversations.replaceIf({ id: "telegram:1", state, pending: [], updatedAt: at }, at);
+    const [update] = (wire.sent("update")[0]?.body.updates ?? []) as { q: unknown; upsert?: boolean }[];
+    expect(update.q).toEqual({ _id: "telegram:1", updatedAt: at });
+    expect(update.upsert ?? false).toBe(false);
+  });
+});
+
 describe("indexes at start-up", () => {
   it("creates the 'reports by citizen' index with a filter the planner can use, and drops the old one", async () => {
     wire.addIndex("reports", {

@@ -142,6 +142,15 @@ describe.each(stores)("%s store", (name, open) => {
     for await (const saved of db.store.conversations.states()) states.push(saved);
     expect(states).toHaveLength(5);
     expect(states).toContainEqual(other);
+    // Replaced only if still the one saved at that time; an erased one stays erased.
+    const changed = { id: "telegram:4", state, pending: [], updatedAt: at(13) };
+    expect(await db.store.conversations.replaceIf(changed, at(12))).toBe(false);
+    expect((await db.store.conversations.get("telegram:4"))?.state).toEqual(other);
+    expect(await db.store.conversations.replaceIf(changed, at(13))).toBe(true);
+    expect((await db.store.conversations.get("telegram:4"))?.state).toEqual(state);
+    await db.store.conversations.remove("telegram:4");
+    expect(await db.store.conversations.replaceIf(changed, at(13))).toBe(false);
+    expect(await db.store.conversations.get("telegram:4")).toBeNull();
   });
 
   it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {

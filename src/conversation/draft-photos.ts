@@ -74,8 +74,10 @@ export class DraftPhotos {
           if (record && state && deps.engine.media(state).includes(draft.id)) {
             if (now - new Date(record.updatedAt).getTime() <= deps.keepMs) return;
             // A report kept aside too long goes on without it, and says so. Saved first: a failure here
-            // leaves the photo for the next sweep, never a report naming a photo that is gone.
-            await deps.conversations.save({ ...record, state: madeByEngine(deps.engine.withoutMedia(state, [draft.id])) });
+            // leaves the photo for the next sweep, never a report naming a photo that is gone. Only if
+            // nothing changed it meanwhile (another process's turn, an erasure): otherwise the next sweep.
+            const forgotten = { ...record, state: madeByEngine(deps.engine.withoutMedia(state, [draft.id])) };
+            if (!(await deps.conversations.replaceIf(forgotten, new Date(record.updatedAt)))) return;
           }
           await deps.photos.discard([draft.id]);
           deleted++;

@@ -88,14 +88,14 @@ export class AnnounceDesk {
     if (!who || !ctx.chat) return;
     this.forgetOld();
     const id = randomBytes(4).toString("hex");
-    this.drafts.set(id, { id, chatId: String(ctx.chat.id), municipality: who.municipality, text: "", photo: null, audiences: [], at: Date.now() });
+    this.drafts.set(id, { id, chatId: String(ctx.chat.id), municipality: who.municipality, text: "", photo: null, audiences: [], at: this.now() });
     const name = this.deps.municipalities.get(who.municipality)?.name ?? who.municipality;
     await this.prompt(ctx, this.t("announcements.desk.ask_text", { municipality: name }), "announcement_text", id);
   }
 
   /** A reply to one of the desk's questions: the text (or photo), or the time. */
   async reply(ctx: Context, prompt: GroupPrompt, text: string): Promise<void> {
-    const draft = prompt.draft ? this.drafts.get(prompt.draft) : undefined;
+    const draft = prompt.draft ? this.live(prompt.draft) : undefined;
     if (!draft) return void (await this.answer(ctx, this.t("announcements.desk.expired")));
     if (!(await this.announcer(ctx))) return;
     if (prompt.kind === "announcement_text") return this.readText(ctx, draft, text);
@@ -162,7 +162,7 @@ export class AnnounceDesk {
   /** A press on the audience buttons or on Enviar / Cancelar. */
   async press(ctx: Context, data: string): Promise<void> {
     const [, id, what] = PRESS.exec(data) ?? [];
-    const draft = this.drafts.get(id ?? "");
+    const draft = this.live(id ?? "");
     if (!draft) return void (await ctx.answerCallbackQuery({ text: this.t("announcements.desk.expired"), show_alert: true }));
     const who = await this.announcer(ctx);
     if (!who) return;
@@ -255,8 +255,20 @@ export class AnnounceDesk {
     });
   }
 
+  private now(): number {
+    return this.deps.clock.now().getTime();
+  }
+
+  /** A draft still within its time (its photo is kept as long); one past it is forgotten, and must be started again. */
+  private live(id: string): Draft | undefined {
+    const draft = this.drafts.get(id);
+    if (draft && draft.at >= this.now() - DRAFT_TTL_MS) return draft;
+    this.drafts.delete(id);
+    return undefined;
+  }
+
   private forgetOld(): void {
-    const old = Date.now() - DRAFT_TTL_MS;
+    const old = this.now() - DRAFT_TTL_MS;
     for (const [id, d] of this.drafts) if (d.at < old) this.drafts.delete(id);
   }
 }

@@ -49,6 +49,12 @@ export interface ConversationRepository {
   withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]>;
   /** Every conversation's state, as saved, in no order. */
   states(): AsyncIterable<unknown>;
+  /**
+   * Replaces the conversation only if it is still the one saved at `updatedAt` (nothing saved since, not
+   * erased): a change made from outside its turns (the sweep of draft photos), safe against another
+   * process's turn. False when it was not, and nothing is written.
+   */
+  replaceIf(record: ConversationRecord, updatedAt: Date): Promise<boolean>;
 }
 
 /** Which reports a list shows: all the fields given must match. */

@@ -16,7 +16,7 @@ export const municipalityActions = (s: Services) => [
     args: z.object({ location: point, expected: z.string().max(10).optional() }),
     run: async ({ location, expected }) => {
       const m = s.municipalities.atPoint(location.latitude, location.longitude);
-      const result: Record<string, Json> = m ? { found: true, cvegeo: m.cvegeo, name: m.name } : { found: false };
+      const result = (m ? found(m) : { found: false }) as Record<string, Json>;
       if (expected !== undefined) result.same = m?.cvegeo === expected;
       return result;
     },

@@ -47,6 +47,13 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     return found.slice(0, limit);
   }
 
+  async replaceIf(record: ConversationRecord, updatedAt: Date): Promise<boolean> {
+    const saved = this.docs.get(String(record.id));
+    if (!saved || new Date(saved.updatedAt).getTime() !== new Date(updatedAt).getTime()) return false;
+    await this.save(record);
+    return true;
+  }
+
   async *states(): AsyncIterable<unknown> {
     for (const record of this.all()) yield record.state;
   }

@@ -200,7 +200,6 @@ export class FileMedia implements MediaRepository {
   }
 }
 
-/** An older version's marker; one that cannot be read (cut by a crash) counts as an old draft of no conversation. */
 /** The draft markers an older version left in `dir`/drafts (`<id>.json`). */
 async function oldMarkers(dir: string): Promise<{ id: string; path: string }[]> {
   const folder = join(dir, "drafts");
@@ -217,6 +216,7 @@ async function oldMarkers(dir: string): Promise<{ id: string; path: string }[]> 
   });
 }
 
+/** An older version's marker; one that cannot be read (cut by a crash) counts as an old draft of no conversation. */
 async function readOldMarker(path: string): Promise<Omit<MediaDraft, "id">> {
   try {
     const { owner, at } = JSON.parse(await readFile(path, "utf8")) as { owner?: unknown; at?: unknown };

@@ -377,7 +377,6 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
     });
   }
 
-  /** The reports' documents, in the same order, read from their lines. */
   async *photoIds(): AsyncIterable<string> {
     const all = [...this.ids.values()];
     for (let at = 0; at < all.length; at += PHOTO_SCAN_BATCH) {
@@ -387,6 +386,7 @@ export class EmbeddedReports extends PlacedCollection implements ReportRepositor
     }
   }
 
+  /** The reports' documents, in the same order, read from their lines. */
   private read(entries: Entry[]): Report[] {
     return this.lines.read(entries).map((line, i) => {
       let doc: Record<string, unknown> | null = null;

@@ -101,6 +101,11 @@ export class MongoConversations implements ConversationRepository {
     return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
   }
 
+  async replaceIf(record: ConversationRecord, updatedAt: Date): Promise<boolean> {
+    const res = await this.model.replaceOne({ _id: record.id, updatedAt: new Date(updatedAt) }, conversationToDoc(record), { runValidators: true });
+    return res.matchedCount === 1;
+  }
+
   async *states(): AsyncIterable<unknown> {
     for await (const doc of this.model.find({}, { state: 1 }).lean().cursor()) yield (doc as { state?: unknown }).state;
   }
