@@ -91,22 +91,27 @@ export const isQuestion = (text: string): boolean => /[?¿]/.test(text);
  */
 export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefined {
   for (const name of ["yes", "no"] as const) if (matchesWord(ctx, name, text)) return name;
-  const words = contentWords(ctx, text);
-  if (words.length === 0) return undefined;
-  for (const name of ["yes", "no"] as const) {
-    const single = new Set(
-      ctx
-        .words(name)
-        .map(normalizeKnown)
-        .filter((w) => !w.includes(" ")),
-    );
-    if (words.every((w) => single.has(w))) return name;
-  }
+  for (const name of ["yes", "no"] as const) if (allWordsOf(ctx, name, text)) return name;
   return undefined;
 }
 
+/** Whether every word of `text` that carries meaning is a one-word entry of the list `name` (one at least). */
+function allWordsOf(ctx: EngineContext, name: string, text: string): boolean {
+  const words = contentWords(ctx, text);
+  if (words.length === 0) return false;
+  const single = new Set(
+    ctx
+      .words(name)
+      .map(normalizeKnown)
+      .filter((w) => !w.includes(" ")),
+  );
+  return words.every((w) => single.has(w));
+}
+
+/** «omitir», «sin foto», and as yes and no are read: «mejor no», «no gracias», «mejor después». */
 export function isSkip(ctx: EngineContext, input: EngineInput): boolean {
-  return (input.type === "text" && matchesWord(ctx, "skip", input.text)) || (input.type === "choice" && input.value === "_skip");
+  if (input.type === "choice") return input.value === "_skip";
+  return input.type === "text" && (matchesWord(ctx, "skip", input.text) || allWordsOf(ctx, "skip", input.text));
 }
 
 /** An option's label in every language (a static label is a key; a dynamic one is already text). */

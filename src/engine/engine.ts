@@ -465,6 +465,8 @@ export class Engine {
     if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW)) return undefined;
     // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira").
     if (SMALL_TALK.has(intent) && isEmergency(input)) return undefined;
+    // A plain no («mejor no», «no gracias») answers the question; it never gives up what is being written.
+    if (intent === "cancel" && input.type === "text" && yesNoOf(this.ctx, input.text) === "no") return undefined;
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = NOTICE_INTENTS[intent];
