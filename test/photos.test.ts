@@ -152,6 +152,25 @@ async function toPhotoQuestion(say: ReturnType<typeof chat>): Promise<void> {
   expect(await say("Hay un bache enorme frente a la escuela primaria")).toContain("envíala ahora");
 }
 
+describe("the sweep of draft photos", () => {
+  it("reads past the drafts still held: 500 older ones in reports being written never hide one no conversation holds", async () => {
+    bot = await startBot();
+    const t0 = bot.clock.now();
+    const data = fixture("photo.png");
+    for (let i = 0; i < 501; i++) {
+      const id = `held-${String(i).padStart(4, "0")}-photo`;
+      await bot.app.store.media.put(id, { data, mimeType: "image/png" }, { owner: `web:c${i}`, at: new Date(t0.getTime() - 1000) });
+      const state = { flow: "report", flowVersion: "v", step: "location", waiting: "answer", vars: { photo: id }, attempts: 0, lang: "es-MX" };
+      await bot.app.store.conversations.save({ id: `web:c${i}`, state, pending: [], updatedAt: t0 });
+    }
+    await bot.app.store.media.put("left-behind-photo", { data, mimeType: "image/png" }, { owner: "web:gone", at: t0 });
+    bot.clock.advance(2 * 60_000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(1);
+    expect(await bot.app.store.media.get("left-behind-photo")).toBeNull();
+    expect(await bot.app.store.media.get("held-0500-photo")).not.toBeNull();
+  });
+});
+
 describe("photos in a conversation", () => {
   it("a photo where no question asks for one is not stored, and the citizen is told in their language", async () => {
     bot = await startBot();

@@ -8,7 +8,7 @@
 import type { Photos } from "../domain/photos.js";
 import type { Engine } from "../engine/engine.js";
 import type { ConversationState } from "../engine/types.js";
-import type { ConversationRepository } from "../store/ports.js";
+import type { ConversationRepository, MediaDraft } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
@@ -17,8 +17,9 @@ import { madeByEngine, readState } from "./state.js";
 
 /** How often drafts are swept, and how old a draft must be before a sweep looks at it. */
 const SWEEP_EVERY_MS = 60 * 1000;
-/** Drafts looked at per sweep. */
+/** Drafts read at a time; a sweep reads more while those read are all still held, up to MAX_PAGES times. */
 const BATCH = 500;
+const MAX_PAGES = 20;
 
 export interface DraftPhotosDeps {
   photos: Photos;
@@ -59,13 +60,32 @@ export class DraftPhotos {
     this.timer = undefined;
   }
 
+  /**
+   * The drafts stored before `before`, oldest first, each once, BATCH more at a time up to MAX_PAGES
+   * times: many still held (recent conversations, announcements being written) never hide newer ones.
+   */
+  private async *oldDrafts(before: Date): AsyncIterable<MediaDraft> {
+    const seen = new Set<string>();
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const drafts = await this.deps.photos.drafts(before, page * BATCH);
+      let fresh = 0;
+      for (const draft of drafts) {
+        if (seen.has(draft.id)) continue;
+        seen.add(draft.id);
+        fresh++;
+        yield draft;
+      }
+      if (drafts.length < page * BATCH || fresh === 0) return;
+    }
+  }
+
   /** Deletes the drafts no live conversation holds; resolves with how many. Never rejects. */
   async sweep(): Promise<number> {
     const { deps } = this;
     const now = deps.clock.now().getTime();
     let deleted = 0;
     try {
-      for (const draft of await deps.photos.drafts(new Date(now - SWEEP_EVERY_MS), BATCH)) {
+      for await (const draft of this.oldDrafts(new Date(now - SWEEP_EVERY_MS))) {
         const until = deps.photos.keptUntil(draft);
         if (until && until.getTime() > now) continue;
         await deps.queue.run(draft.owner, async () => {
