@@ -465,8 +465,8 @@ export class Engine {
     if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW)) return undefined;
     // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira").
     if (SMALL_TALK.has(intent) && isEmergency(input)) return undefined;
-    // A plain no («mejor no», «no gracias») answers the question; it never gives up what is being written.
-    if (intent === "cancel" && input.type === "text" && yesNoOf(this.ctx, input.text) === "no") return undefined;
+    // A plain no («mejor no», «no gracias») answers a question it answers; it never gives up what is being written there.
+    if (intent === "cancel" && input.type === "text" && yesNoOf(this.ctx, input.text) === "no" && this.takesNo(state)) return undefined;
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = NOTICE_INTENTS[intent];
@@ -478,6 +478,16 @@ export class Engine {
     // With what the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
     if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
     return undefined;
+  }
+
+  /** Whether the question waiting takes a no: yes or no, a choice with an option for no, a photo or place that may be skipped. */
+  private takesNo(state: ConversationState): boolean {
+    const step = state.waiting === "answer" ? this.flows.get(state.flow)?.byId.get(state.step) : undefined;
+    if (step?.type !== "ask") return false;
+    const answer = step.answer;
+    if (answer.type === "yesno") return true;
+    if (answer.type === "choice") return choiceOptions(answer, state.vars).some((o) => o.intents?.includes("no"));
+    return (answer.type === "photo" || answer.type === "location") && answer.optional === true;
   }
 
   /**

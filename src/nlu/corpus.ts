@@ -16,7 +16,7 @@ const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
 const intentsSchema = z.record(name, phrases);
 const entitiesSchema = z.record(name, z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases));
 const emojiSchema = z.record(name, phrases);
-const streetsSchema = z.strictObject({ before_a_name: phrases, names_follow: z.boolean().default(true) });
+const streetsSchema = z.strictObject({ before_a_name: phrases, names_follow: z.boolean().default(true), no_name_after: phrases.optional() });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -36,6 +36,8 @@ export interface Corpus {
    * Juárez»): those of the languages whose streets.yaml says `names_follow` (not English: "Main Street").
    */
   streetWordsBeforeNames: string[];
+  /** The words before a street word after which no name follows («mi calle», «esta colonia»), of every language. */
+  noNameAfter: string[];
 }
 
 /** The folder of one language's corpus. */
@@ -53,6 +55,7 @@ export function loadCorpus(localesDir: string): Corpus {
     emoji: {},
     streetWordsOf: {} as Corpus["streetWordsOf"],
     streetWordsBeforeNames: [],
+    noNameAfter: [],
   };
   for (const lang of LANGUAGES) {
     const dir = corpusDir(localesDir, lang);
@@ -70,6 +73,7 @@ export function loadCorpus(localesDir: string): Corpus {
     const street = existsSync(streets) ? readConfigFile(streets, streetsSchema) : undefined;
     corpus.streetWordsOf[lang] = street?.before_a_name ?? [];
     if (street?.names_follow) corpus.streetWordsBeforeNames.push(...street.before_a_name);
+    corpus.noNameAfter.push(...(street?.no_name_after ?? []));
   }
   return corpus;
 }

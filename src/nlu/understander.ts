@@ -73,6 +73,12 @@ const PLACE_WORD_MIN_LENGTH = 4;
 /** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 const FUZZY_MAX_WORDS = 12;
 
+/** The intent and the entity that tell of a danger (their words are never a street's name). */
+const EMERGENCY_INTENT = "emergency";
+const DANGER_ENTITY = "danger";
+/** How many first letters two words share to be taken for one word's forms («golpean», «golpeando»). */
+const DANGER_PREFIX = 5;
+
 /** The most words a street's name is taken to have after its street word («5 de mayo»). */
 const STREET_NAME_WORDS = 3;
 
@@ -84,14 +90,15 @@ const SOUND_MIN_LENGTH = 5;
 
 /**
  * A word as Spanish speakers hear it (normalised text in): the letters that sound alike written one way —
- * b and v, s, z and a soft c, y and ll, a silent h, k for a hard c and qu — so that «vache» is «bache»,
+ * b and v, s, z and a soft c, y and ll, an h that starts a word or follows a vowel (not «ch», nor English
+ * "trash", which would be «tras»), k for a hard c and qu — so that «vache» is «bache»,
  * «basura» «vasura» and «kalle» «calle». Spelling by ear is the commonest slip in short words, where
  * one letter is too much to let pass otherwise.
  */
 export function soundsLike(word: string): string {
   return word
     .replace(/ll/g, "y")
-    .replace(/(^|[^c])h/g, "$1")
+    .replace(/(^|[aeiou])h/g, "$1")
     .replace(/qu([ei])/g, "k$1")
     .replace(/c([ei])/g, "s$1")
     .replace(/c/g, "k")
@@ -104,19 +111,8 @@ const SOUND_ACCURACY = 0.95;
 
 /** A word as it sounds when it is long enough for that to tell (SOUND_MIN_LENGTH), as it is otherwise. */
 function heard(word: string): string {
-  if (word.length < SOUND_MIN_LENGTH) return word;
-  let sound = SOUNDS.get(word);
-  if (sound === undefined) {
-    if (SOUNDS.size >= SOUNDS_KEPT) SOUNDS.clear();
-    sound = soundsLike(word);
-    SOUNDS.set(word, sound);
-  }
-  return sound;
+  return word.length >= SOUND_MIN_LENGTH ? soundsLike(word) : word;
 }
-
-/** How words sound, as worked out (the same words come again and again); forgotten whole past SOUNDS_KEPT. */
-const SOUNDS = new Map<string, string>();
-const SOUNDS_KEPT = 20_000;
 
 /** Whether `written` is `name` as it sounds, `name` long enough for that to tell (SOUND_MIN_LENGTH). */
 const soundsAs = (written: string, name: string) => name.length >= SOUND_MIN_LENGTH && heard(written) === heard(name);
@@ -315,6 +311,14 @@ export class Understander {
   private readonly foreignStreetWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words its phrases use other than as a street's name: what a street's name is not. */
   private readonly notNames = new Map<Language, ReadonlySet<string>>();
+  /**
+   * The first letters (DANGER_PREFIX) of the words that tell of a danger (the `emergency` phrases, the
+   * `danger` names): a word after a street word that starts so is never taken for its name («en mi calle
+   * golpean a una mujer», «en el barrio mataron a un señor» keep what tells the danger).
+   */
+  private readonly dangerStarts: ReadonlySet<string>;
+  /** The words before a street word after which no name follows (streets.yaml `no_name_after`: «mi calle»). */
+  private readonly noNameAfter: ReadonlySet<string>;
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
@@ -346,6 +350,12 @@ export class Understander {
     const named = wordsOf(Object.values(options.corpus.entities).flatMap((values) => Object.values(values).flat()));
     const places = [...wordsOf(Object.values(options.municipalities).flat())].filter((w) => w.length >= PLACE_WORD_MIN_LENGTH && !named.has(w));
     // Each language's words, those of its phrases (what `ownWords` compares across languages).
+    const dangerWords = wordsOf([
+      ...LANGUAGES.flatMap((lang) => options.corpus.intents[lang]?.[EMERGENCY_INTENT] ?? []),
+      ...Object.values(options.corpus.entities[DANGER_ENTITY] ?? {}).flat(),
+    ]);
+    this.noNameAfter = new Set(options.corpus.noNameAfter.map(normalize));
+    this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     const vocabulary = new Map<Language, Set<string>>();
     for (const lang of LANGUAGES) {
       const phrases = options.corpus.intents[lang] ?? {};
@@ -483,13 +493,13 @@ export class Understander {
 
   /** Whether a street word ("calle", "av.", "colonia", "esquina con") is followed by a name in the text. */
   private namesAStreet(utterance: string): boolean {
-    const words = normalize(utterance).split(" ");
-    return words.some((_, i) => i < words.length - 1 && this.streetWordEndsAt(words, i));
+    const sounds = normalize(utterance).split(" ").map(heard);
+    return sounds.some((_, i) => i < sounds.length - 1 && this.streetWordEndsAt(sounds, i));
   }
 
-  /** Whether a street word of one word or two ends at `words[i]` (normalised words), also written as it sounds («abenida»). */
-  private streetWordEndsAt(words: string[], i: number, streets = this.streetSounds): boolean {
-    return streets.has(heard(words[i])) || (i > 0 && streets.has(`${heard(words[i - 1])} ${heard(words[i])}`));
+  /** Whether a street word of one word or two ends at `sounds[i]` (normalised words as they sound, `heard`: «abenida» too). */
+  private streetWordEndsAt(sounds: string[], i: number, streets = this.streetSounds): boolean {
+    return streets.has(sounds[i]) || (i > 0 && streets.has(`${sounds[i - 1]} ${sounds[i]}`));
   }
 
   private fromEmoji(emoji: string[]): Understood {
@@ -551,7 +561,9 @@ export class Understander {
   /** Whether the text just before `start` is a street word ("avenida Morelos": a street, not the municipality). */
   private afterStreetWord(utterance: string, start: number): boolean {
     if (!this.streetWords.size || start === 0) return false;
-    const before = normalize(utterance.slice(Math.max(0, start - 40), start)).split(" ");
+    const before = normalize(utterance.slice(Math.max(0, start - 40), start))
+      .split(" ")
+      .map(heard);
     return this.streetWordEndsAt(before, before.length - 1);
   }
 
@@ -699,8 +711,9 @@ export class Understander {
     const used = new Set<string>();
     for (const phrase of phrases) {
       const words = normalize(phrase).split(" ");
+      const sounds = words.map(heard);
       words.forEach((w, i) => {
-        if (i === 0 || !this.streetWordEndsAt(words, i - 1, this.beforeNames)) used.add(w);
+        if (i === 0 || !this.streetWordEndsAt(sounds, i - 1, this.beforeNames)) used.add(w);
       });
     }
     return used;
@@ -718,12 +731,14 @@ export class Understander {
     const known = this.notNames.get(lang);
     if (!this.streetWords.size || !known) return text;
     const words = text.split(/\s+/).map((word) => ({ word, n: normalize(word) }));
-    const normalized = words.map((w) => w.n);
-    const unknown = (w: { word: string; n: string } | undefined) => w !== undefined && !w.word.startsWith("@") && w.n !== "" && !known.has(w.n);
+    const sounds = words.map((w) => heard(w.n));
+    const unknown = (w: { word: string; n: string } | undefined) =>
+      w !== undefined && !w.word.startsWith("@") && w.n !== "" && !known.has(w.n) && !this.dangerStarts.has(w.n.slice(0, DANGER_PREFIX));
     const kept: { word: string; n: string }[] = [];
     for (let i = 0; i < words.length; i++) {
       kept.push(words[i]);
-      if (!this.streetWordEndsAt(normalized, i, this.beforeNames) || /[,.;:!?]$/.test(words[i].word)) continue;
+      if (!this.streetWordEndsAt(sounds, i, this.beforeNames) || /[,.;:!?]$/.test(words[i].word)) continue;
+      if (i > 0 && this.noNameAfter.has(words[i - 1].n)) continue;
       let taken = 0;
       for (; taken < STREET_NAME_WORDS && i + 1 < words.length; taken++) {
         const next = words[i + 1];
