@@ -157,7 +157,7 @@ export function adminDeps(app: App, chatRights?: AdminDeps["chatRights"]): Admin
     dataRequests: (limit, municipality) => app.dataRights.requests(limit, municipality),
     orphanPhotos: {
       media: app.store.media,
-      holders: [() => app.store.reports.photoIds(), () => app.store.announcements.photoIds(), () => app.conversations.photosHeld()],
+      holders: [() => app.conversations.photosHeld(), () => app.store.reports.photoIds(), () => app.store.announcements.photoIds()],
     },
     now: () => app.clock.now(),
   };

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { adminDeps } from "../src/app.js";
 import type { Report } from "../src/domain/model/report.js";
+import { orphanPhotos } from "../src/domain/orphan-photos.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import type { Store } from "../src/store/ports.js";
@@ -157,6 +158,21 @@ describe("the secretariat's commands", () => {
     const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(await waiting.receive("Enviar reporte"))?.[1] as string;
     expect((await own.app.store.reports.byFolio(folio))?.photos).toEqual([held]);
     expect(await own.app.store.media.get(held)).not.toBeNull();
+
+    // Kept by a report while the scan reads what names photos: not one.
+    await utimes(join(own.dataDir, "media", held), twoDaysAgo, twoDaysAgo);
+    const keptMeanwhile = async function* () {
+      await own.app.store.media.keep([held]);
+      yield* [];
+    };
+    // (Its report is left out of what names photos here, so that only its being kept meanwhile saves it.)
+    const othersThan = (id: string) =>
+      async function* () {
+        for await (const named of own.app.store.reports.photoIds()) if (named !== id) yield named;
+      };
+    expect(await orphanPhotos({ media: own.app.store.media, holders: [keptMeanwhile, othersThan(held)] }, new Date())).toEqual([]);
+    await utimes(join(own.dataDir, "media", held), twoDaysAgo, twoDaysAgo);
+    expect(await orphanPhotos({ media: own.app.store.media, holders: [othersThan(held)] }, new Date())).toEqual([held]);
   });
 });
 

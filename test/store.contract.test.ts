@@ -144,12 +144,14 @@ describe.each(stores)("%s store", (name, open) => {
     expect(states).toContainEqual(other);
     // Replaced only if still the one saved at that time; an erased one stays erased.
     const changed = { id: "telegram:4", state, pending: [], updatedAt: at(13) };
-    expect(await db.store.conversations.replaceIf(changed, at(12))).toBe(false);
+    expect(await db.store.conversations.replaceIf(changed, { updatedAt: at(12), pending: [] })).toBe(false);
+    // Its replies marked sent since (the same time, none pending now): not as read either.
+    expect(await db.store.conversations.replaceIf(changed, { updatedAt: at(13), pending: [reply] })).toBe(false);
     expect((await db.store.conversations.get("telegram:4"))?.state).toEqual(other);
-    expect(await db.store.conversations.replaceIf(changed, at(13))).toBe(true);
+    expect(await db.store.conversations.replaceIf(changed, { updatedAt: at(13), pending: [] })).toBe(true);
     expect((await db.store.conversations.get("telegram:4"))?.state).toEqual(state);
     await db.store.conversations.remove("telegram:4");
-    expect(await db.store.conversations.replaceIf(changed, at(13))).toBe(false);
+    expect(await db.store.conversations.replaceIf(changed, { updatedAt: at(13), pending: [] })).toBe(false);
     expect(await db.store.conversations.get("telegram:4")).toBeNull();
   });
 

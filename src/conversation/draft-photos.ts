@@ -97,7 +97,7 @@ export class DraftPhotos {
             // leaves the photo for the next sweep, never a report naming a photo that is gone. Only if
             // nothing changed it meanwhile (another process's turn, an erasure): otherwise the next sweep.
             const forgotten = { ...record, state: madeByEngine(deps.engine.withoutMedia(state, [draft.id])) };
-            if (!(await deps.conversations.replaceIf(forgotten, new Date(record.updatedAt)))) return;
+            if (!(await deps.conversations.replaceIf(forgotten, record))) return;
           }
           await deps.photos.discard([draft.id]);
           deleted++;

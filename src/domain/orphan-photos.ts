@@ -13,8 +13,9 @@ export const ORPHAN_MIN_AGE_MS = 24 * 60 * 60 * 1000;
 export interface OrphanPhotoDeps {
   media: Pick<MediaRepository, "kept" | "remove">;
   /**
-   * Everything that names photos, each read in turn: reports (de-identified ones too), announcements,
-   * and conversations (a report being written or kept aside, one whose sending failed and is tried again).
+   * Everything that names photos, each read in turn: conversations first (a report being written, kept
+   * aside, or whose sending failed and is tried again: its photo moves from there to a report), then
+   * reports (de-identified ones too) and announcements.
    */
   holders: (() => AsyncIterable<string>)[];
 }
@@ -23,11 +24,15 @@ export interface OrphanPhotoDeps {
 export async function orphanPhotos(deps: OrphanPhotoDeps, now: Date): Promise<string[]> {
   // The photos first, then what names them. A photo being kept for a report holds its conversation until
   // the report is saved (a photo's age counts from when it was kept: `kept`).
+  const before = new Date(now.getTime() - ORPHAN_MIN_AGE_MS);
   const candidates = new Set<string>();
-  for await (const id of deps.media.kept(new Date(now.getTime() - ORPHAN_MIN_AGE_MS))) candidates.add(id);
+  for await (const id of deps.media.kept(before)) candidates.add(id);
   for (const holder of deps.holders) {
     if (candidates.size === 0) break;
     for await (const id of holder()) candidates.delete(id);
   }
-  return [...candidates].sort();
+  // Kept again meanwhile (a report being sent while the holders were read): its age starts again.
+  const still = new Set<string>();
+  if (candidates.size) for await (const id of deps.media.kept(before)) if (candidates.has(id)) still.add(id);
+  return [...still].sort();
 }

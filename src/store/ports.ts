@@ -50,11 +50,12 @@ export interface ConversationRepository {
   /** Every conversation's state, as saved, in no order. */
   states(): AsyncIterable<unknown>;
   /**
-   * Replaces the conversation only if it is still the one saved at `updatedAt` (nothing saved since, not
-   * erased): a change made from outside its turns (the sweep of draft photos), safe against another
-   * process's turn. False when it was not, and nothing is written.
+   * Replaces the conversation only if it is still as `read` (saved at the same time with as many replies
+   * pending: nothing saved since, its replies not marked sent, not erased): a change made from outside its
+   * turns (the sweep of draft photos), safe against another process's. False when it was not, and nothing
+   * is written.
    */
-  replaceIf(record: ConversationRecord, updatedAt: Date): Promise<boolean>;
+  replaceIf(record: ConversationRecord, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean>;
 }
 
 /** Which reports a list shows: all the fields given must match. */

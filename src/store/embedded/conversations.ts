@@ -47,9 +47,9 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     return found.slice(0, limit);
   }
 
-  async replaceIf(record: ConversationRecord, updatedAt: Date): Promise<boolean> {
+  async replaceIf(record: ConversationRecord, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
     const saved = this.docs.get(String(record.id));
-    if (!saved || new Date(saved.updatedAt).getTime() !== new Date(updatedAt).getTime()) return false;
+    if (!saved || new Date(saved.updatedAt).getTime() !== new Date(read.updatedAt).getTime() || saved.pending.length !== read.pending.length) return false;
     await this.save(record);
     return true;
   }

@@ -101,8 +101,9 @@ export class MongoConversations implements ConversationRepository {
     return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
   }
 
-  async replaceIf(record: ConversationRecord, updatedAt: Date): Promise<boolean> {
-    const res = await this.model.replaceOne({ _id: record.id, updatedAt: new Date(updatedAt) }, conversationToDoc(record), { runValidators: true });
+  async replaceIf(record: ConversationRecord, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
+    const filter = { _id: record.id, updatedAt: new Date(read.updatedAt), pending: trusted({ $size: read.pending.length }) };
+    const res = await this.model.replaceOne(filter, conversationToDoc(record), { runValidators: true });
     return res.matchedCount === 1;
   }
 
