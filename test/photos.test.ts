@@ -287,7 +287,7 @@ describe("photos in a conversation", () => {
     await toPhotoQuestion(cancel);
     await cancel(photo("photo.png"));
     // Leaving asks first; the photo stays until the draft is given up.
-    expect(await cancel("menú")).toContain("¿Quieres descartarlo?");
+    expect(await cancel("cancelar")).toContain("¿Quieres descartarlo?");
     expect((await mediaFiles(bot.dataDir)).length).toBeGreaterThan(0);
     await cancel("sí");
     expect(await mediaFiles(bot.dataDir)).toEqual([]);

@@ -604,13 +604,20 @@ export class Engine {
     // A flow with an exit closes what it keeps open first; its exit steps then lead where they lead.
     if (flow?.exit && !to.flow && state.step !== flow.exit) return this.continueTo({ ...state, aside: undefined }, { flow: flow.name, step: flow.exit }, []);
     const draft = flow?.draft;
-    if (draft && holdsDraft(this.flows, state)) return this.ask(state, to, { key: draft.leave, params: textParams(state, {}) });
+    if (draft && holdsDraft(this.flows, state)) {
+      const key = !to.cancelled && draft.set_aside ? draft.set_aside : draft.leave;
+      return this.ask(state, to, { key, params: textParams(state, {}) });
+    }
     return this.go(state, to);
   }
 
+  /** Goes where `to` says; a draft held is dropped when cancelling, kept aside otherwise (when its flow says so, `set_aside`). */
   private go(state: ConversationState, to: Extract<Aside, { kind: "leave" }>): StepResult {
-    if (to.flow) return this.start(to.flow, state.lang, [], state.vars, to.heard);
-    return this.start(MENU_FLOW, state.lang, to.cancelled ? [{ key: "global.cancelled" }] : [], state.vars);
+    const aside = !to.cancelled && this.flows.get(state.flow)?.draft?.set_aside !== undefined && holdsDraft(this.flows, state);
+    const vars = aside ? park(this.flows, state, false) : state.vars;
+    const said: Reply[] = aside ? [{ key: "global.draft_set_aside" }] : [];
+    if (to.flow) return this.start(to.flow, state.lang, said, vars, to.heard);
+    return this.start(MENU_FLOW, state.lang, to.cancelled ? [{ key: "global.cancelled" }] : said, vars);
   }
 
   /** Asks a yes/no question on top of the current one. */

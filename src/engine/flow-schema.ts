@@ -135,10 +135,19 @@ export type LinkSpec = z.infer<typeof linkSchema>;
 
 /**
  * A flow that collects something the citizen would lose (a report being written): while `when` is set
- * the conversation holds a draft. Leaving it asks first (`leave`, a yes/no question), and a draft left
- * by an expired conversation is kept in `draft` for the flows to offer (see `resume_draft`).
+ * the conversation holds a draft. Cancelling it asks first (`leave`, a yes/no question); going elsewhere
+ * asks whether to keep it aside (`set_aside`); a draft left by an expired conversation, or set aside, is
+ * kept in `draft` for the flows to offer (see `resume_draft`).
  */
-const draftSchema = z.strictObject({ when: varName, leave: key });
+const draftSchema = z.strictObject({
+  when: varName,
+  leave: key,
+  /**
+   * Asked instead of `leave` before going to the menu or another flow (not when cancelling): yes keeps the
+   * draft aside, offered back when the flow starts again, so a message misread as a way out loses nothing.
+   */
+  set_aside: key.optional(),
+});
 export type DraftSpec = z.infer<typeof draftSchema>;
 
 /** A command that opens the flow (Telegram's menu), named in each language: lower case letters, digits and _. */
