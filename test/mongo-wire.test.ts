@@ -239,7 +239,7 @@ describe("photos nothing names (npm run admin -- photos orphans)", () => {
     // Keeping a photo records when: its age counts from then.
     wire.clear();
     await s.media.keep([orphan]);
-    const update = (wire.sent("update")[0]?.body.updates as { q: unknown; u: Record<string, unknown> }[])[0];
+    const update = ((wire.sent("update")[0]?.body.updates ?? []) as { q: unknown; u: Record<string, unknown> }[])[0];
     expect(update).toMatchObject({
       q: { filename: { $in: [orphan] } },
       u: { $unset: { "metadata.draft": "" }, $set: { "metadata.keptAt": expect.any(Date) } },

@@ -47,13 +47,17 @@ describe("language understanding", () => {
     expect(slip.entities.municipality).toMatchObject({ value: "15033", exact: false });
   });
 
-  it("of two types of problem named, the first is the problem: what follows is what it causes or what it is next to", async () => {
+  it("of two types of problem named, the first is the problem, unless it is named as the place: what follows is what it causes or what it is next to", async () => {
     const cases: [string, Language, string][] = [
       ["se tapó el drenaje y se mete el agua a las casas", "es-MX", "drenaje"],
       ["hay basura junto al bache de la esquina", "es-MX", "basura"],
       ["no hay agua desde que arreglaron el drenaje", "es-MX", "agua"],
       ["the drain is clogged and water gets into the houses", "en", "drenaje"],
       ["there is trash next to the pothole on my corner", "en", "basura"],
+      // Named as where it is, a type gives way: «en el camellón» is the place of a water leak.
+      ["en el camellón de Toluca hay una fuga de agua", "es-MX", "agua"],
+      ["junto al parque hay una luminaria fundida", "es-MX", "alumbrado"],
+      ["frente al deportivo hay una coladera tapada", "es-MX", "drenaje"],
     ];
     for (const [text, lang, category] of cases) expect((await understander.understand(text, lang)).entities.category?.value, text).toBe(category);
     // A place named twice is still the last one: an address ends with its town.

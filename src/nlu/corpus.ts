@@ -16,7 +16,12 @@ const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
 const intentsSchema = z.record(name, phrases);
 const entitiesSchema = z.record(name, z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases));
 const emojiSchema = z.record(name, phrases);
-const streetsSchema = z.strictObject({ before_a_name: phrases, names_follow: z.boolean().default(true), no_name_after: phrases.optional() });
+const streetsSchema = z.strictObject({
+  before_a_name: phrases,
+  names_follow: z.boolean().default(true),
+  no_name_after: phrases.optional(),
+  place_before: phrases.optional(),
+});
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -38,6 +43,8 @@ export interface Corpus {
   streetWordsBeforeNames: string[];
   /** The words before a street word after which no name follows («mi calle», «esta colonia»), of every language. */
   noNameAfter: string[];
+  /** The words that make what follows a place, not the problem («junto al bache», «en el camellón»), of every language. */
+  placeBefore: string[];
 }
 
 /** The folder of one language's corpus. */
@@ -56,6 +63,7 @@ export function loadCorpus(localesDir: string): Corpus {
     streetWordsOf: {} as Corpus["streetWordsOf"],
     streetWordsBeforeNames: [],
     noNameAfter: [],
+    placeBefore: [],
   };
   for (const lang of LANGUAGES) {
     const dir = corpusDir(localesDir, lang);
@@ -74,6 +82,7 @@ export function loadCorpus(localesDir: string): Corpus {
     corpus.streetWordsOf[lang] = street?.before_a_name ?? [];
     if (street?.names_follow) corpus.streetWordsBeforeNames.push(...street.before_a_name);
     corpus.noNameAfter.push(...(street?.no_name_after ?? []));
+    corpus.placeBefore.push(...(street?.place_before ?? []));
   }
   return corpus;
 }

@@ -45,8 +45,9 @@ const SIGNALS = new Set(["danger"]);
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
- * is next to («se tapó el drenaje y se mete el agua», «hay basura junto al bache»). Of the others the last
- * is (an address ends with its town).
+ * is next to («se tapó el drenaje y se mete el agua»), unless it is named as the place (`placed`: «en el
+ * camellón hay una fuga de agua», «hay basura junto al bache»). Of the others the last is (an address ends
+ * with its town).
  */
 const FIRST_NAMED = new Set(["category"]);
 
@@ -319,6 +320,8 @@ export class Understander {
   private readonly dangerStarts: ReadonlySet<string>;
   /** The words before a street word after which no name follows (streets.yaml `no_name_after`: «mi calle»). */
   private readonly noNameAfter: ReadonlySet<string>;
+  /** The words that make what follows a place (streets.yaml `place_before`: «junto al bache»). */
+  private readonly placeBefore: ReadonlySet<string>;
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
@@ -355,6 +358,7 @@ export class Understander {
       ...Object.values(options.corpus.entities[DANGER_ENTITY] ?? {}).flat(),
     ]);
     this.noNameAfter = new Set(options.corpus.noNameAfter.map(normalize));
+    this.placeBefore = new Set(options.corpus.placeBefore.map(normalize));
     this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     const vocabulary = new Map<Language, Set<string>>();
     for (const lang of LANGUAGES) {
@@ -555,7 +559,10 @@ export class Understander {
       edges.push({ entity: "folio", type: "regex", utteranceText: m[0], accuracy: 1, start, end: start + m[0].length - 1, len: m[0].length });
     }
     // A name right after a street word is the street's: "avenida Morelos", "av. Tecnológico", "calle Transparencia".
-    return this.choose(edges.filter((e) => !NAMED_STREETS.has(e.entity) || !this.afterStreetWord(utterance, e.start)));
+    return this.choose(
+      edges.filter((e) => !NAMED_STREETS.has(e.entity) || !this.afterStreetWord(utterance, e.start)),
+      (e) => this.placed(utterance, e.start),
+    );
   }
 
   /** Whether the text just before `start` is a street word ("avenida Morelos": a street, not the municipality). */
@@ -623,7 +630,19 @@ export class Understander {
    * its town), or the first for FIRST_NAMED. Across entities, overlapping mentions keep the longer ("aguas negras" over "agua"),
    * except a signal's (SIGNALS), which hides nothing and is hidden by nothing.
    */
-  private choose(edges: NerEdge[]): NerEdge[] {
+  /** Whether the words just before `start` make what follows a place («junto al», «en el»: `placeBefore`), an article or two between. */
+  private placed(utterance: string, start: number): boolean {
+    const before = normalize(utterance.slice(Math.max(0, start - 30), start))
+      .split(" ")
+      .filter(Boolean);
+    for (let i = before.length - 1, skipped = 0; i >= 0; i--) {
+      if (this.placeBefore.has(before[i])) return true;
+      if (before[i].length > 3 || ++skipped > 2) return false;
+    }
+    return false;
+  }
+
+  private choose(edges: NerEdge[], placed: (e: NerEdge) => boolean = () => false): NerEdge[] {
     const usable = edges.filter((e) => {
       if (e.entity === "folio") return this.options.folio.read(e.utteranceText) !== undefined;
       return e.accuracy >= 1 || (!SIGNALS.has(e.entity) && closeEnough(e.utteranceText, e.sourceText ?? ""));
@@ -634,10 +653,15 @@ export class Understander {
     const separate: NerEdge[] = [];
     for (const e of byWeight) if (!separate.some((k) => k.entity === e.entity && overlaps(k, e))) separate.push(e);
     const best = new Map<string, NerEdge>();
+    // Of FIRST_NAMED ones, one that is where the problem is («junto al bache») gives way; then the first.
+    const before = (e: NerEdge, held: NerEdge) => {
+      if (!FIRST_NAMED.has(e.entity)) return e.start > held.start;
+      const [a, b] = [placed(e), placed(held)];
+      return a !== b ? !a : e.start < held.start;
+    };
     for (const e of separate) {
       const held = best.get(e.entity);
-      if (!held || e.accuracy > held.accuracy || (e.accuracy === held.accuracy && (FIRST_NAMED.has(e.entity) ? e.start < held.start : e.start > held.start)))
-        best.set(e.entity, e);
+      if (!held || e.accuracy > held.accuracy || (e.accuracy === held.accuracy && before(e, held))) best.set(e.entity, e);
     }
     const kept: NerEdge[] = [];
     const crossing = (a: NerEdge, b: NerEdge) => !SIGNALS.has(a.entity) && !SIGNALS.has(b.entity) && overlaps(a, b);
