@@ -11,7 +11,9 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InboundContent } from "../src/conversation/messages.js";
 import { cleanImage } from "../src/domain/images/index.js";
 import { readOrientation } from "../src/domain/images/orientation.js";
-import { startBot, type TestBot } from "./helpers/app.js";
+import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import { startBot, type TestBot, tempDir } from "./helpers/app.js";
+import { faulty } from "./helpers/faulty-store.js";
 
 const DIR = join(import.meta.dirname, "fixtures", "photos");
 const FILES = ["photo.jpg", "progressive.jpg", "photo.webp", "lossless.webp", "photo.png"] as const;
@@ -168,6 +170,25 @@ describe("the sweep of draft photos", () => {
     expect(await bot.app.conversations.sweepDrafts()).toBe(1);
     expect(await bot.app.store.media.get("left-behind-photo")).toBeNull();
     expect(await bot.app.store.media.get("held-0500-photo")).not.toBeNull();
+  });
+});
+
+describe("a report set aside", () => {
+  it("keeps its photo and is offered back, also when the step it went to fails", async () => {
+    const dataDir = await tempDir();
+    const store = faulty(await openEmbeddedStore(dataDir));
+    bot = await startBot({ dataDir, app: { store } });
+    const say = chat(bot, "aside");
+    await toPhotoQuestion(say);
+    await say(photo("photo.jpg"));
+    const stored = await mediaFiles(bot.dataDir);
+    expect(stored).toHaveLength(1);
+    expect(await say("cómo va mi reporte")).toContain("¿Lo dejamos para después?");
+    // The list of one's reports fails (a bug): the menu, the report still kept.
+    store.fail("reports", "byCitizen", { when: "before", error: () => new TypeError("a bug") });
+    expect(await say("sí")).toContain("problema técnico");
+    expect(await say("1")).toContain("Tienes un reporte sin terminar");
+    expect(await mediaFiles(bot.dataDir)).toEqual(stored);
   });
 });
 

@@ -230,14 +230,15 @@ export class Engine {
     const flow = this.flows.get(state.flow);
     const step = flow?.byId.get(state.step);
     if (!flow || !step || (state.waiting === "answer" && step.type !== "ask") || (state.waiting === "action" && step.type !== "action")) {
-      return this.start(MENU_FLOW, state.lang, [{ key: "global.flow_changed" }]);
+      // What outlives a flow (who the citizen is, a draft set aside) goes on to the menu.
+      return this.start(MENU_FLOW, state.lang, [{ key: "global.flow_changed" }], state.vars);
     }
 
     if (state.waiting === "action") {
       if (input.type !== "action_result" || step.type !== "action") return { state, replies: [] };
       if (!input.ok) {
         if (step.on_error) return this.continueTo(state, resolveTarget(this.flows, flow.name, step.on_error), []);
-        return this.start(MENU_FLOW, state.lang, [{ key: "errors.action_failed" }]);
+        return this.start(MENU_FLOW, state.lang, [{ key: "errors.action_failed" }], state.vars);
       }
       const vars = step.save ? setVar(state.vars, step.save, input.value) : state.vars;
       return this.advance({ ...state, vars }, step.next, []);
@@ -567,8 +568,9 @@ export class Engine {
     switch (word) {
       case "menu":
         return this.leave(state, { kind: "leave" });
+      // Only the word itself discards what is being written (asking first); words read as it set it aside.
       case "cancel":
-        return this.leave(state, { kind: "leave", cancelled: true });
+        return this.leave(state, { kind: "leave", cancelled: said });
       case "language": {
         // A draft waits, kept, while the language changes; the language flow goes back to it — to one
         // parked here (`draft.for_language`), not to one kept for another reason (the menu offers that).
@@ -617,7 +619,9 @@ export class Engine {
     const vars = aside ? park(this.flows, state, false) : state.vars;
     const said: Reply[] = aside ? [{ key: "global.draft_set_aside" }] : [];
     if (to.flow) return this.start(to.flow, state.lang, said, vars, to.heard);
-    return this.start(MENU_FLOW, state.lang, to.cancelled ? [{ key: "global.cancelled" }] : said, vars);
+    // Cancelled with a draft still set aside (cancelling the offer of it): said it is kept, not «nothing was saved».
+    const cancelled = readDraft(this.flows, vars.draft) ? "global.cancelled_draft_kept" : "global.cancelled";
+    return this.start(MENU_FLOW, state.lang, to.cancelled ? [{ key: cancelled }] : said, vars);
   }
 
   /** Asks a yes/no question on top of the current one. */

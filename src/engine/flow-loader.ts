@@ -172,9 +172,12 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
     const missing = ctx.missingKey(key);
     if (missing.length) fail(index, path, `text key "${key}" is missing in locale ${missing.join(", ")}`);
   };
-  if (flow.draft) {
-    const missing = ctx.missingKey(flow.draft.leave);
-    if (missing.length) throw new FlowError(flow.file, "draft.leave", `text key "${flow.draft.leave}" is missing in locale ${missing.join(", ")}`);
+  for (const [path, key] of [
+    ["draft.leave", flow.draft?.leave],
+    ["draft.set_aside", flow.draft?.set_aside],
+  ] as const) {
+    const missing = key === undefined ? [] : ctx.missingKey(key);
+    if (missing.length) throw new FlowError(flow.file, path, `text key "${key}" is missing in locale ${missing.join(", ")}`);
   }
   for (const step of flow.steps) {
     const i = step.index;

@@ -44,6 +44,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.guess_declined",
   "global.draft_kept",
   "global.draft_set_aside",
+  "global.cancelled_draft_kept",
   "global.draft_lost",
   "global.draft_resumed",
   "words.yes_label",
