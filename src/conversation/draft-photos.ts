@@ -17,7 +17,7 @@ import { madeByEngine, readState } from "./state.js";
 
 /** How often drafts are swept, and how old a draft must be before a sweep looks at it. */
 const SWEEP_EVERY_MS = 60 * 1000;
-/** Drafts read at a time; a sweep reads more while those read are all still held, up to MAX_PAGES times. */
+/** Drafts read at a time; a sweep reads BATCH more while each read is full, up to MAX_PAGES times (`oldDrafts`). */
 const BATCH = 500;
 const MAX_PAGES = 20;
 

@@ -209,8 +209,8 @@ function languageAsked(input: EngineInput): Language | undefined {
 }
 
 export class Engine {
-  /** Per flow, where its photo questions save their answer. */
-  private readonly photoPaths = new Map<string, PhotoQuestion[]>();
+  /** Per flow, its photo questions (`photoQuestions`), read once. */
+  private readonly photoQuestionsOf = new Map<string, PhotoQuestion[]>();
 
   constructor(
     readonly flows: FlowSet,
@@ -301,11 +301,11 @@ export class Engine {
 
   /** The flow's photo questions: where each saves its photo, and what it sets when the photo is gone. */
   private photoQuestions(flow: string): PhotoQuestion[] {
-    let questions = this.photoPaths.get(flow);
+    let questions = this.photoQuestionsOf.get(flow);
     if (!questions) {
       const steps = this.flows.get(flow)?.steps ?? [];
       questions = steps.flatMap((s) => (s.type === "ask" && s.answer.type === "photo" ? [{ save: s.save, gone: s.gone ?? {} }] : []));
-      this.photoPaths.set(flow, questions);
+      this.photoQuestionsOf.set(flow, questions);
     }
     return questions;
   }
@@ -619,9 +619,10 @@ export class Engine {
     const vars = aside ? park(this.flows, state, false) : state.vars;
     const said: Reply[] = aside ? [{ key: "global.draft_set_aside" }] : [];
     if (to.flow) return this.start(to.flow, state.lang, said, vars, to.heard);
+    if (!to.cancelled) return this.start(MENU_FLOW, state.lang, said, vars);
     // Cancelled with a draft still set aside (cancelling the offer of it): said it is kept, not «nothing was saved».
     const cancelled = readDraft(this.flows, vars.draft) ? "global.cancelled_draft_kept" : "global.cancelled";
-    return this.start(MENU_FLOW, state.lang, to.cancelled ? [{ key: cancelled }] : said, vars);
+    return this.start(MENU_FLOW, state.lang, [{ key: cancelled }], vars);
   }
 
   /** Asks a yes/no question on top of the current one. */

@@ -83,6 +83,9 @@ const DANGER_PREFIX = 5;
 /** The most words a street's name is taken to have after its street word («5 de mayo»). */
 const STREET_NAME_WORDS = 3;
 
+/** Whether a word as written ends with punctuation: what follows it is no longer a street's name. */
+const endsClause = (word: string) => /[,.;:!?]$/.test(word);
+
 /** The shortest word `closeEnough` lets be written with a slip. */
 const SLIP_MIN_LENGTH = 7;
 
@@ -352,7 +355,6 @@ export class Understander {
     const wordsOf = (texts: string[]) => new Set(texts.flatMap((t) => normalize(t).split(" ")));
     const named = wordsOf(Object.values(options.corpus.entities).flatMap((values) => Object.values(values).flat()));
     const places = [...wordsOf(Object.values(options.municipalities).flat())].filter((w) => w.length >= PLACE_WORD_MIN_LENGTH && !named.has(w));
-    // Each language's words, those of its phrases (what `ownWords` compares across languages).
     const dangerWords = wordsOf([
       ...LANGUAGES.flatMap((lang) => options.corpus.intents[lang]?.[EMERGENCY_INTENT] ?? []),
       ...Object.values(options.corpus.entities[DANGER_ENTITY] ?? {}).flat(),
@@ -360,12 +362,14 @@ export class Understander {
     this.noNameAfter = new Set(options.corpus.noNameAfter.map(normalize));
     this.placeBefore = new Set(options.corpus.placeBefore.map(normalize));
     this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
+    // Each language's words, those of its phrases (what `ownWords` compares across languages).
     const vocabulary = new Map<Language, Set<string>>();
     for (const lang of LANGUAGES) {
       const phrases = options.corpus.intents[lang] ?? {};
-      const used = wordsOf(Object.values(phrases).flat());
+      const all = Object.values(phrases).flat();
+      const used = wordsOf(all);
       vocabulary.set(lang, used);
-      this.notNames.set(lang, this.usedNotAsNames(Object.values(phrases).flat()));
+      this.notNames.set(lang, this.usedNotAsNames(all));
       this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
       const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
       const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
@@ -624,12 +628,6 @@ export class Understander {
     return byRule.flat();
   }
 
-  /**
-   * One edge per entity. Overlapping mentions keep the one that covers more of the text ("ecatepek de
-   * morelos" over "morelos"); of separate ones an exact one wins, then the last (an address ends with
-   * its town), or the first for FIRST_NAMED. Across entities, overlapping mentions keep the longer ("aguas negras" over "agua"),
-   * except a signal's (SIGNALS), which hides nothing and is hidden by nothing.
-   */
   /** Whether the words just before `start` make what follows a place («junto al», «en el»: `placeBefore`), an article or two between. */
   private placed(utterance: string, start: number): boolean {
     const before = normalize(utterance.slice(Math.max(0, start - 30), start))
@@ -642,6 +640,13 @@ export class Understander {
     return false;
   }
 
+  /**
+   * One edge per entity. Overlapping mentions keep the one that covers more of the text ("ecatepek de
+   * morelos" over "morelos"); of separate ones an exact one wins, then the last (an address ends with
+   * its town), or for FIRST_NAMED the first not named as a place (`placed`). Across entities, overlapping
+   * mentions keep the longer ("aguas negras" over "agua"), except a signal's (SIGNALS), which hides nothing
+   * and is hidden by nothing.
+   */
   private choose(edges: NerEdge[], placed: (e: NerEdge) => boolean = () => false): NerEdge[] {
     const usable = edges.filter((e) => {
       if (e.entity === "folio") return this.options.folio.read(e.utteranceText) !== undefined;
@@ -753,7 +758,7 @@ export class Understander {
    */
   private withoutStreetNames(text: string, lang: Language): string {
     const known = this.notNames.get(lang);
-    if (!this.streetWords.size || !known) return text;
+    if (!this.beforeNames.size || !known) return text;
     const words = text.split(/\s+/).map((word) => ({ word, n: normalize(word) }));
     const sounds = words.map((w) => heard(w.n));
     const unknown = (w: { word: string; n: string } | undefined) =>
@@ -761,15 +766,15 @@ export class Understander {
     const kept: { word: string; n: string }[] = [];
     for (let i = 0; i < words.length; i++) {
       kept.push(words[i]);
-      if (!this.streetWordEndsAt(sounds, i, this.beforeNames) || /[,.;:!?]$/.test(words[i].word)) continue;
+      if (!this.streetWordEndsAt(sounds, i, this.beforeNames) || endsClause(words[i].word)) continue;
       if (i > 0 && this.noNameAfter.has(words[i - 1].n)) continue;
       let taken = 0;
       for (; taken < STREET_NAME_WORDS && i + 1 < words.length; taken++) {
         const next = words[i + 1];
         // A short word the language uses joins a name when one it does not use follows («5 de mayo»).
-        if (!unknown(next) && !(next.n.length <= 3 && !/[,.;:!?]$/.test(next.word) && unknown(words[i + 2]))) break;
+        if (!unknown(next) && !(next.n.length <= 3 && !endsClause(next.word) && unknown(words[i + 2]))) break;
         i++;
-        if (/[,.;:!?]$/.test(next.word)) break;
+        if (endsClause(next.word)) break;
       }
       // A street named goes whole: «calle Hidalgo 23, colonia Centro» alone is an address, nothing asked.
       if (taken) kept.pop();
