@@ -251,6 +251,20 @@ describe("photos nothing names (npm run admin -- photos orphans)", () => {
   });
 });
 
+describe("a conversation saved whole", () => {
+  it("with a question on top of its step and a reply carrying a file: both reach the server (the strict schema refused them)", async () => {
+    const s = await open();
+    const aside = { kind: "leave", flow: "learn", heard: { text: "x" } };
+    const state = { flow: "report", flowVersion: "v", step: "describe", waiting: "answer", vars: { municipality: "15054" }, attempts: 0, lang: "es-MX", aside };
+    const file = { ref: "/mis-datos/abc", name: "mis-datos.json", mime: "application/json", fallback: "Aquí está el archivo" };
+    const pending = [{ id: "r1", lang: "es-MX" as const, text: "Tus datos", file }];
+    await s.conversations.save({ id: "telegram:1", state, pending, updatedAt: at });
+    const [update] = (wire.sent("update")[0]?.body.updates ?? []) as { u: { state: { aside: unknown }; pending: { file: unknown }[] } }[];
+    expect(update.u.state.aside).toEqual(aside);
+    expect(update.u.pending[0].file).toEqual(file);
+  });
+});
+
 describe("a conversation changed from outside its turns (the sweep of draft photos)", () => {
   it("is replaced only where its time is still the one read, never inserted", async () => {
     const s = await open();

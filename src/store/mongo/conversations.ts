@@ -20,6 +20,14 @@ export const pendingSchema = new Schema(
       default: undefined,
     },
     photo: { type: String },
+    // A file sent with the text as its caption («Descargar mis datos»): what names it, never its bytes.
+    file: {
+      type: new Schema(
+        { ref: { type: String, required: true }, name: { type: String, required: true }, mime: { type: String, required: true }, fallback: { type: String, required: true } },
+        SCHEMA_OPTIONS,
+      ),
+      default: undefined,
+    },
     threadId: { type: Number },
   },
   SCHEMA_OPTIONS,
@@ -34,6 +42,8 @@ const stateSchema = new Schema(
     vars: { type: Schema.Types.Mixed, required: true },
     attempts: { type: Number, required: true, min: 0 },
     lang: { type: String, enum: LANGUAGES, required: true },
+    // A short question on top of the flow's own («¿Quisiste decir…?», «¿Lo dejamos para después?»): plain JSON the engine owns.
+    aside: { type: Schema.Types.Mixed, default: undefined },
   },
   SCHEMA_OPTIONS,
 );
