@@ -9,7 +9,7 @@
 import type { Schema } from "mongoose";
 import { describe, expect, it } from "vitest";
 import type { Announcement, Subscription } from "../src/domain/model/announcement.js";
-import type { ReportCard, GroupPrompt } from "../src/domain/model/card.js";
+import type { GroupPrompt, ReportCard } from "../src/domain/model/card.js";
 import type { Citizen } from "../src/domain/model/citizen.js";
 import type { RecordedEvent } from "../src/domain/model/events.js";
 import type { Follow } from "../src/domain/model/follow.js";
@@ -47,11 +47,35 @@ function sub(schema: Schema, path: string): Schema | undefined {
   return (schema.path(path) as unknown as { schema?: Schema } | undefined)?.schema;
 }
 
-const outbound = keys<OutboundMessage>({ id: true, lang: true, text: true, choices: true, request: true, notice: true, photo: true, file: true, threadId: true });
+const outbound = keys<OutboundMessage>({
+  id: true,
+  lang: true,
+  text: true,
+  choices: true,
+  request: true,
+  notice: true,
+  photo: true,
+  file: true,
+  threadId: true,
+});
 
 describe("every field a record can hold has its place in the MongoDB schema", () => {
   it.each<[string, Schema | undefined, string[]]>([
-    ["citizen", citizenSchema, keys<Citizen>({ id: true, channel: true, chatId: true, language: true, consent: true, municipality: true, noticesStoppedAt: true, createdAt: true, updatedAt: true })],
+    [
+      "citizen",
+      citizenSchema,
+      keys<Citizen>({
+        id: true,
+        channel: true,
+        chatId: true,
+        language: true,
+        consent: true,
+        municipality: true,
+        noticesStoppedAt: true,
+        createdAt: true,
+        updatedAt: true,
+      }),
+    ],
     ["conversation", conversationSchema, keys<ConversationRecord>({ id: true, state: true, pending: true, updatedAt: true, handled: true, inboundAt: true })],
     [
       "conversation's state",
@@ -116,7 +140,11 @@ describe("every field a record can hold has its place in the MongoDB schema", ()
         updatedAt: true,
       }),
     ],
-    ["report's history", sub(reportSchema, "history"), keys<StatusChange>({ status: true, at: true, by: true, note: true, kind: true, area: true, version: true })],
+    [
+      "report's history",
+      sub(reportSchema, "history"),
+      keys<StatusChange>({ status: true, at: true, by: true, note: true, kind: true, area: true, version: true }),
+    ],
     ["report's notes", sub(reportSchema, "notes"), keys<InternalNote>({ at: true, by: true, text: true })],
     ["report's publication", sub(reportSchema, "publication"), keys<Publication>({ description: true, photos: true, by: true, at: true })],
     [
@@ -138,11 +166,7 @@ describe("every field a record can hold has its place in the MongoDB schema", ()
     ],
     ["subscription", subscriptionSchema, keys<Subscription>({ citizen: true, municipality: true, since: true, consent: true })],
     ["follow", followSchema, keys<Follow>({ report: true, citizen: true, kind: true, since: true })],
-    [
-      "event",
-      eventSchema,
-      keys<RecordedEvent>({ id: true, type: true, at: true, actor: true, report: true, municipality: true, citizen: true, data: true }),
-    ],
+    ["event", eventSchema, keys<RecordedEvent>({ id: true, type: true, at: true, actor: true, report: true, municipality: true, citizen: true, data: true })],
     [
       "member",
       memberSchema,

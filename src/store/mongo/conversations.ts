@@ -23,7 +23,12 @@ export const pendingSchema = new Schema(
     // A file sent with the text as its caption («Descargar mis datos»): what names it, never its bytes.
     file: {
       type: new Schema(
-        { ref: { type: String, required: true }, name: { type: String, required: true }, mime: { type: String, required: true }, fallback: { type: String, required: true } },
+        {
+          ref: { type: String, required: true },
+          name: { type: String, required: true },
+          mime: { type: String, required: true },
+          fallback: { type: String, required: true },
+        },
         SCHEMA_OPTIONS,
       ),
       default: undefined,
