@@ -265,6 +265,16 @@ describe("a conversation saved whole", () => {
   });
 });
 
+describe("the conversations holding a report not sent", () => {
+  it("are found with the operator reaching the server as one, by the partial index's own filter, oldest first", async () => {
+    const s = await open();
+    wire.answer("find", (c: SentCommand) => cursorReply(c, []));
+    await s.conversations.withDraftBefore(at, 500);
+    const find = wire.sent("find").at(-1)?.body as { filter: unknown; sort: unknown; limit: number };
+    expect([find.filter, find.sort, find.limit]).toEqual([{ holdsDraft: true, updatedAt: { $lt: at } }, { updatedAt: 1 }, 500]);
+  });
+});
+
 describe("a conversation changed from outside its turns (the sweep of draft photos)", () => {
   it("is replaced only where its time is still the one read, never inserted", async () => {
     const s = await open();

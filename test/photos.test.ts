@@ -380,3 +380,54 @@ describe("photos in a conversation", () => {
     expect(await aside("1")).toContain("Foto: sin incluir");
   });
 });
+
+describe("reports never sent are forgotten after DRAFT_DAYS of silence", () => {
+  const DAY = 24 * 60 * 60 * 1000;
+
+  it("text, address and photo go; «mis datos» listed it until then; the citizen is told once when back; one who wrote meanwhile keeps theirs", async () => {
+    bot = await startBot({ env: { DRAFT_DAYS: "10", DRAFT_PHOTO_DAYS: "30" } });
+    const id = (chatId: string) => `web:${chatId}`;
+    const said = async (chatId: string) => JSON.stringify((await bot?.app.store.conversations.get(id(chatId)))?.state);
+
+    // Left at the photo question after sending one, having asked what is held about them.
+    const left = chat(bot, "left");
+    await toPhotoQuestion(left);
+    await left(photo("photo.jpg"));
+    const held = await left("mis datos");
+    expect(held).toContain("Un reporte que empezaste y no has enviado");
+    expect(held).toContain("10 días sin que escribas");
+    expect(JSON.stringify((await bot.app.dataRights.held(id("left"))).conversation?.unsent)).toContain("bache enorme frente a la escuela");
+    // Left in the middle of writing it, never set aside.
+    const midway = chat(bot, "midway");
+    await toPhotoQuestion(midway);
+    // Offered back after a while, and answered only days later.
+    const back = chat(bot, "back");
+    await toPhotoQuestion(back);
+    expect((await mediaFiles(bot.dataDir)).length).toBe(1);
+
+    bot.clock.advance(9 * DAY);
+    expect(await bot.app.conversations.forgetOldDrafts()).toBe(0);
+    expect(await back("hola")).toContain("¿Quieres continuarlo donde lo dejaste?");
+    bot.clock.advance(2 * DAY);
+    expect(await bot.app.conversations.forgetOldDrafts()).toBe(2);
+    expect(await bot.app.conversations.forgetOldDrafts()).toBe(0);
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+    for (const chatId of ["left", "midway"]) expect(await said(chatId)).not.toContain("bache enorme");
+    expect(await said("back")).toContain("bache enorme");
+    expect((await bot.app.dataRights.held(id("left"))).conversation?.unsent).toBeNull();
+
+    const told = await left("hola");
+    expect(told).toContain("El reporte que dejaste sin enviar se borró: pasaron 10 días");
+    expect(told).not.toContain("¿Quieres continuarlo");
+    // Said once: the menu after that offers nothing.
+    expect(await left("menú")).not.toContain("se borró");
+    expect(await left("1")).not.toContain("sin terminar");
+    // Straight back to reporting: told, and the report starts anew.
+    const again = await midway("quiero reportar un bache");
+    expect(again).toContain("se borró");
+    expect(again).not.toContain("¿Quieres continuarlo");
+    // The one who wrote on day 9 still has theirs, offered again (the conversation timed out meanwhile).
+    await back("sí");
+    expect(await back("1")).toContain("Tienes un reporte sin terminar");
+  });
+});

@@ -32,6 +32,7 @@ const schema = z.object({
   PHOTO_MAX_MB: z.coerce.number({ message: "accepts a size in megabytes" }).positive().max(50).default(5),
   /** Days of silence after which the photo of a report never sent is deleted, even while the report is offered back. */
   DRAFT_PHOTO_DAYS: z.coerce.number({ message: "accepts a number of days" }).positive().max(365).default(7),
+  DRAFT_DAYS: z.coerce.number({ message: "accepts a number of days" }).positive().max(365).default(30),
   /** How long a process holds an outbox message it is sending: after a crash, the time before another takes it over. */
   OUTBOX_LEASE_SECONDS: z.coerce.number({ message: "accepts a number of seconds" }).int().min(5).max(3600).default(60),
   /** Per conversation, on every channel: messages within FLOOD_WINDOW_SECONDS before it is told to slow down. */

@@ -26,6 +26,7 @@ import type { Pseudonymizer } from "../util/pseudonym.js";
 import { stripControl } from "../util/text.js";
 import type { Action, ActionContext } from "./actions/index.js";
 import { DraftPhotos } from "./draft-photos.js";
+import { DraftRetention } from "./draft-retention.js";
 import { FloodGate, type FloodLimit } from "./flood.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
@@ -85,6 +86,8 @@ export interface ConversationDeps {
   flood: FloodLimit;
   /** Silence after which the photos of an unsent report are deleted (draft-photos.ts). */
   draftPhotoKeepMs: number;
+  /** Days of silence after which an unsent report is forgotten, text and all (draft-retention.ts). */
+  draftKeepDays: number;
 }
 
 /**
@@ -114,11 +117,13 @@ export class ConversationService {
   private readonly outage: StoreOutage;
   private readonly recovery: Recovery;
   private readonly drafts: DraftPhotos;
+  private readonly retention: DraftRetention;
   private readonly flood: FloodGate;
 
   constructor(private readonly deps: ConversationDeps) {
     this.flood = new FloodGate(deps.flood, deps.clock);
     this.drafts = new DraftPhotos({ ...deps, queue: this.queue, keepMs: deps.draftPhotoKeepMs });
+    this.retention = new DraftRetention({ ...deps, queue: this.queue, photos: this.drafts, days: deps.draftKeepDays });
     this.outage = new StoreOutage({
       queue: this.queue,
       retry: (key, message, send) => this.process(key, message, send, true),
@@ -302,14 +307,23 @@ export class ConversationService {
     void this.parkPending(CHANNELS.filter(answersLater));
   }
 
-  /** Deletes, every minute, photos of reports that were never sent (see draft-photos.ts). */
+  /**
+   * Deletes, every minute, photos of reports that were never sent (see draft-photos.ts), and forgets,
+   * every hour, those reports once silent for DRAFT_DAYS (draft-retention.ts).
+   */
   startDraftSweep(): void {
     this.drafts.start();
+    this.retention.start();
   }
 
   /** One sweep of draft photos now; resolves with how many were deleted. */
   sweepDrafts(): Promise<number> {
     return this.drafts.sweep();
+  }
+
+  /** One pass forgetting reports never sent, silent for DRAFT_DAYS; resolves with how many. */
+  forgetOldDrafts(): Promise<number> {
+    return this.retention.pass();
   }
 
   /** Every photo a conversation holds: a report being written, kept aside, or whose sending is tried again. */
@@ -326,6 +340,7 @@ export class ConversationService {
   stop(): number {
     this.recovery.stop();
     this.drafts.stop();
+    this.retention.stop();
     return this.outage.stop();
   }
 
@@ -404,6 +419,7 @@ export class ConversationService {
         const pending = deps.renderer.answer([...prelude, ...turn.result.replies], turn.result.state.lang);
         const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
         record = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: deps.clock.now(), handled, inboundAt: now };
+        if (deps.engine.keepsDraft(turn.result.state)) record.holdsDraft = true;
         await deps.conversations.save(record);
         await this.drafts.release(state, turn.result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
       }
@@ -499,6 +515,7 @@ export class ConversationService {
         // Saved with its question pending first: a crash before the outbox has them hands them over at start-up.
         const saved: ConversationRecord = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: now, handled: record?.handled ?? [] };
         if (record?.inboundAt) saved.inboundAt = record.inboundAt;
+        if (deps.engine.keepsDraft(turn.result.state)) saved.holdsDraft = true;
         await deps.conversations.save(saved);
         await deps.delivery.enqueue([notice, ...this.replyItems(channel, chatId, pending, { createdAt: notice.createdAt, seq: (notice.seq ?? 0) + 1 })]);
         await deps.conversations.save({ ...saved, pending: [] });

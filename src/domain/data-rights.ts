@@ -78,7 +78,11 @@ export interface HeldData {
   /** Municipalities whose announcements they receive. */
   subscriptions: { municipality: string; since: string }[];
   handoffs: { code: string; municipality: string; state: string; opened: string; closed: string | null }[];
-  conversation: { flow: string | null; updated: string } | null;
+  /**
+   * The conversation: where it is, and a report not sent kept in it (`unsent`: its answers as they are
+   * kept — what was typed, the address, the point — until sent or forgotten after DRAFT_DAYS).
+   */
+  conversation: { flow: string | null; updated: string; unsent: Record<string, unknown> | null } | null;
   /** The audit trail's entries about them: what, when (never a text). */
   events: { type: string; at: string }[];
 }
@@ -196,7 +200,9 @@ export class DataRights {
         opened: new Date(h.openedAt).toISOString(),
         closed: iso(h.closedAt),
       })),
-      conversation: conversation ? { flow: flowOf(conversation.state), updated: new Date(conversation.updatedAt).toISOString() } : null,
+      conversation: conversation
+        ? { flow: flowOf(conversation.state), updated: new Date(conversation.updatedAt).toISOString(), unsent: unsentOf(conversation.state) }
+        : null,
       events: events.map((e) => ({ type: e.type, at: new Date(e.at).toISOString() })),
     };
   }
@@ -321,6 +327,14 @@ export class DataRights {
     }
     return false;
   }
+}
+
+/** The answers of a report not sent the conversation keeps aside (`vars.draft.vars`), without who the citizen is (given above). */
+function unsentOf(state: unknown): Record<string, unknown> | null {
+  const answers = (state as { vars?: { draft?: { vars?: unknown } } } | null)?.vars?.draft?.vars;
+  if (typeof answers !== "object" || answers === null || Array.isArray(answers)) return null;
+  const { citizen: _citizen, ...rest } = answers as Record<string, unknown>;
+  return rest;
 }
 
 function flowOf(state: unknown): string | null {

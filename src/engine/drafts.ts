@@ -17,6 +17,35 @@ export interface ParkedDraft {
   offer: boolean;
 }
 
+/**
+ * What `draft` holds once a draft kept too long (DRAFT_DAYS of silence) was forgotten: the flows tell
+ * the citizen when they come back (`draft.forgotten`), then let it go.
+ */
+export interface ForgottenDraft {
+  forgotten: true;
+  days: number;
+}
+
+/** Whether the conversation holds a report not sent: being written, or kept in `draft` (even one its flow no longer fits). */
+export function keepsDraft(flows: FlowSet, state: ConversationState): boolean {
+  const kept = state.vars.draft;
+  const aside = typeof kept === "object" && kept !== null && !Array.isArray(kept) && kept.forgotten !== true;
+  return aside || holdsDraft(flows, state);
+}
+
+/**
+ * The state without the report it holds (see keepsDraft), `draft` saying it was forgotten. One being
+ * written ends the conversation, which keeps only who the citizen is; one kept aside goes alone.
+ */
+export function forgetDraft(flows: FlowSet, state: ConversationState, days: number): ConversationState {
+  const marker: ForgottenDraft = { forgotten: true, days };
+  if (!holdsDraft(flows, state)) return { ...state, vars: { ...state.vars, draft: marker as unknown as Json } };
+  const { aside: _aside, ...rest } = state;
+  const vars: Vars = { draft: marker as unknown as Json };
+  if (state.vars.citizen !== undefined) vars.citizen = state.vars.citizen;
+  return { ...rest, vars, waiting: "nothing" };
+}
+
 /** Whether the conversation holds a draft the citizen would lose by leaving. */
 export function holdsDraft(flows: FlowSet, state: ConversationState): boolean {
   const when = flows.get(state.flow)?.draft?.when;

@@ -21,7 +21,7 @@ import {
   YES_NO,
   yesNoOf,
 } from "./answers.js";
-import { holdsDraft, park, readDraft } from "./drafts.js";
+import { forgetDraft, holdsDraft, keepsDraft, park, readDraft } from "./drafts.js";
 import {
   type Flow,
   type FlowSet,
@@ -361,6 +361,16 @@ export class Engine {
   expire(state: ConversationState): ConversationState {
     const { aside: _aside, ...rest } = state;
     return { ...rest, vars: park(this.flows, state), waiting: "nothing" };
+  }
+
+  /** Whether the conversation holds a report not sent, being written or kept aside (see drafts.ts). */
+  keepsDraft(state: ConversationState | null): boolean {
+    return state !== null && keepsDraft(this.flows, state);
+  }
+
+  /** The conversation without the report not sent it held, silent past `days` days: the citizen is told when back. */
+  forgetDraft(state: ConversationState, days: number): ConversationState {
+    return forgetDraft(this.flows, state, days);
   }
 
   /**

@@ -38,6 +38,8 @@ export interface ConversationRecord {
   handled?: string[];
   /** When the citizen last wrote (WhatsApp's Cloud API may answer freely for 24 hours after). */
   inboundAt?: Date;
+  /** The state holds a report not sent (being written or kept aside): forgotten after DRAFT_DAYS of silence. */
+  holdsDraft?: boolean;
 }
 
 export interface ConversationRepository {
@@ -49,6 +51,8 @@ export interface ConversationRepository {
   withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]>;
   /** Every conversation's state, as saved, in no order. */
   states(): AsyncIterable<unknown>;
+  /** Conversations holding a report not sent (`holdsDraft`) last saved before `before`; oldest first. */
+  withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]>;
   /**
    * Replaces the conversation only if it is still as `read` (saved at the same time with as many replies
    * pending: nothing saved since, its replies not marked sent, not erased): a change made from outside its

@@ -11,13 +11,17 @@ import { defineAction } from "./action.js";
 import type { Services } from "./services.js";
 
 export const myDataActions = (s: Services) => [
-  /** What is held: counts for the summary, the reports one by one. A visitor never stored holds nothing. */
+  /**
+   * What is held: counts for the summary, the reports one by one, and a report not sent kept in the
+   * conversation (`draft`, set aside while "mis datos" runs). A visitor never stored holds nothing.
+   */
   defineAction({
     name: "my_data_summary",
-    args: z.object({}),
-    run: async (_a, { citizen }): Promise<Json> => {
+    args: z.object({ draft: z.unknown().optional() }),
+    run: async ({ draft }, { citizen }): Promise<Json> => {
       const held = await s.dataRights.held(citizen.id);
-      if (!held.citizen && !held.reports.length && !held.follows.length) return { known: false };
+      const unsent = typeof draft === "object" && draft !== null && !Array.isArray(draft) && (draft as { forgotten?: unknown }).forgotten !== true;
+      if (!held.citizen && !held.reports.length && !held.follows.length && !unsent) return { known: false };
       await s.dataRights.record("access", citizen);
       const municipality = held.citizen?.municipality ? (s.municipalities.get(held.citizen.municipality)?.name ?? "") : "";
       return {
@@ -35,6 +39,8 @@ export const myDataActions = (s: Services) => [
         subscriptions: held.subscriptions.length,
         handoffs: held.handoffs.length,
         events: held.events.length,
+        draft: unsent,
+        draft_days: s.draftDays,
       };
     },
   }),

@@ -45,6 +45,8 @@ export interface Services {
   exportLinks: DataExportLinks;
   /** Where citizens reach the HTTP server (the file's link). */
   publicUrl: string;
+  /** Days of silence after which a report never sent is forgotten (DRAFT_DAYS). */
+  draftDays: number;
   /** What anyone holding its folio may see of a report. */
   publicReport(report: Report): PublicReport;
 }

@@ -47,6 +47,14 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     return found.slice(0, limit);
   }
 
+  async withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+    const until = before.getTime();
+    const found: ConversationRecord[] = [];
+    for (const record of this.docs.values()) if (record.holdsDraft === true && new Date(record.updatedAt).getTime() < until) found.push(record);
+    found.sort((a, b) => new Date(a.updatedAt).getTime() - new Date(b.updatedAt).getTime());
+    return found.slice(0, limit);
+  }
+
   async replaceIf(record: ConversationRecord, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
     const saved = this.docs.get(String(record.id));
     if (!saved || new Date(saved.updatedAt).getTime() !== new Date(read.updatedAt).getTime() || saved.pending.length !== read.pending.length) return false;

@@ -64,12 +64,15 @@ export const conversationSchema = new Schema(
     updatedAt: { type: Date, required: true },
     handled: { type: [String], default: undefined },
     inboundAt: { type: Date, default: undefined },
+    holdsDraft: { type: Boolean, default: undefined },
   },
   { ...DURABLE, collection: "conversations" },
 );
 conversationSchema.index({ channel: 1, chatId: 1 }, { unique: true });
 // Replies not yet delivered, found when a channel comes back.
 conversationSchema.index({ channel: 1, updatedAt: 1 });
+// Reports never sent, forgotten after DRAFT_DAYS of silence: only the conversations that hold one.
+conversationSchema.index({ updatedAt: 1 }, { name: "drafts_by_age", partialFilterExpression: { holdsDraft: true } });
 
 export const conversationModel = (conn: Connection) => conn.model("Conversation", conversationSchema);
 
@@ -110,6 +113,15 @@ export class MongoConversations implements ConversationRepository {
   async withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]> {
     const docs = await this.model
       .find({ channel: String(channel) as ChannelName, pending: trusted({ $ne: [] }), updatedAt: trusted({ $gte: since }) })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
+  }
+
+  async withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+    const docs = await this.model
+      .find({ holdsDraft: true, updatedAt: trusted({ $lt: before }) })
       .sort({ updatedAt: 1 })
       .limit(limit)
       .lean();
