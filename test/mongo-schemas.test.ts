@@ -76,7 +76,11 @@ describe("every field a record can hold has its place in the MongoDB schema", ()
         updatedAt: true,
       }),
     ],
-    ["conversation", conversationSchema, keys<ConversationRecord>({ id: true, state: true, pending: true, updatedAt: true, handled: true, inboundAt: true, holdsDraft: true })],
+    [
+      "conversation",
+      conversationSchema,
+      keys<ConversationRecord>({ id: true, state: true, pending: true, updatedAt: true, handled: true, inboundAt: true, holdsDraft: true }),
+    ],
     [
       "conversation's state",
       sub(conversationSchema, "state"),

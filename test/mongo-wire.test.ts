@@ -266,12 +266,12 @@ describe("a conversation saved whole", () => {
 });
 
 describe("the conversations holding a report not sent", () => {
-  it("are found with the operator reaching the server as one, by the partial index's own filter, oldest first", async () => {
+  it("are found with the operators reaching the server as they are, those not known to hold one too, oldest first", async () => {
     const s = await open();
     wire.answer("find", (c: SentCommand) => cursorReply(c, []));
     await s.conversations.withDraftBefore(at, 500);
     const find = wire.sent("find").at(-1)?.body as { filter: unknown; sort: unknown; limit: number };
-    expect([find.filter, find.sort, find.limit]).toEqual([{ holdsDraft: true, updatedAt: { $lt: at } }, { updatedAt: 1 }, 500]);
+    expect([find.filter, find.sort, find.limit]).toEqual([{ holdsDraft: { $in: [true, null] }, updatedAt: { $lt: at } }, { updatedAt: 1 }, 500]);
   });
 });
 

@@ -12,6 +12,7 @@ import type { InboundContent } from "../src/conversation/messages.js";
 import { cleanImage } from "../src/domain/images/index.js";
 import { readOrientation } from "../src/domain/images/orientation.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import type { ConversationRecord } from "../src/store/ports.js";
 import { startBot, type TestBot, tempDir } from "./helpers/app.js";
 import { faulty } from "./helpers/faulty-store.js";
 
@@ -405,14 +406,26 @@ describe("reports never sent are forgotten after DRAFT_DAYS of silence", () => {
     await toPhotoQuestion(back);
     expect((await mediaFiles(bot.dataDir)).length).toBe(1);
 
+    // Saved by 0.6.9 or earlier, without the mark: one holding a report, one not.
+    const legacy = async (chatId: string, from: string) => {
+      const { holdsDraft: _mark, ...record } = (await bot?.app.store.conversations.get(id(from))) as ConversationRecord;
+      await bot?.app.store.conversations.save({ ...record, id: id(chatId) });
+    };
+    await legacy("old-draft", "midway");
+    await chat(bot, "plain")("hola");
+    await legacy("old-plain", "plain");
+
     bot.clock.advance(9 * DAY);
     expect(await bot.app.conversations.forgetOldDrafts()).toBe(0);
+    expect((await bot.app.store.conversations.get(id("old-plain")))?.holdsDraft).toBeUndefined();
     expect(await back("hola")).toContain("¿Quieres continuarlo donde lo dejaste?");
     bot.clock.advance(2 * DAY);
-    expect(await bot.app.conversations.forgetOldDrafts()).toBe(2);
+    expect(await bot.app.conversations.forgetOldDrafts()).toBe(3);
+    // The one saved before the mark and holding none was looked at once and marked, never read again.
+    expect((await bot.app.store.conversations.get(id("old-plain")))?.holdsDraft).toBe(false);
     expect(await bot.app.conversations.forgetOldDrafts()).toBe(0);
     expect(await mediaFiles(bot.dataDir)).toEqual([]);
-    for (const chatId of ["left", "midway"]) expect(await said(chatId)).not.toContain("bache enorme");
+    for (const chatId of ["left", "midway", "old-draft"]) expect(await said(chatId)).not.toContain("bache enorme");
     expect(await said("back")).toContain("bache enorme");
     expect((await bot.app.dataRights.held(id("left"))).conversation?.unsent).toBeNull();
 

@@ -162,25 +162,33 @@ describe.each(stores)("%s store", (name, open) => {
     expect(await db.store.conversations.get("telegram:4")).toBeNull();
   });
 
-  it("finds the conversations holding a report not sent, silent since before a time, oldest first; clearing the mark drops one", async () => {
+  it("finds the conversations holding a report not sent (or not known to: saved before the mark), silent since before a time, oldest first", async () => {
     const t0 = new ManualClock().now().getTime();
     const at = (m: number) => new Date(t0 + m * 60_000);
-    const state: ConversationState = { flow: "report", flowVersion: "v", step: "photo", waiting: "answer", vars: { description: "x" }, attempts: 0, lang: "es-MX" };
+    const state: ConversationState = {
+      flow: "report",
+      flowVersion: "v",
+      step: "photo",
+      waiting: "answer",
+      vars: { description: "x" },
+      attempts: 0,
+      lang: "es-MX",
+    };
     await db.store.conversations.save({ id: "web:a", state, pending: [], updatedAt: at(5), holdsDraft: true });
     await db.store.conversations.save({ id: "web:b", state, pending: [], updatedAt: at(1), holdsDraft: true });
-    await db.store.conversations.save({ id: "web:c", state, pending: [], updatedAt: at(2) });
+    await db.store.conversations.save({ id: "web:c", state, pending: [], updatedAt: at(2), holdsDraft: false });
     await db.store.conversations.save({ id: "web:d", state, pending: [], updatedAt: at(20), holdsDraft: true });
+    await db.store.conversations.save({ id: "web:e", state, pending: [], updatedAt: at(3) });
     await db.reopen();
-    expect((await db.store.conversations.withDraftBefore(at(10), 10)).map((c) => c.id)).toEqual(["web:b", "web:a"]);
+    expect((await db.store.conversations.withDraftBefore(at(10), 10)).map((c) => c.id)).toEqual(["web:b", "web:e", "web:a"]);
     expect((await db.store.conversations.withDraftBefore(at(10), 1)).map((c) => c.id)).toEqual(["web:b"]);
     expect((await db.store.conversations.withDraftBefore(at(1), 10)).map((c) => c.id)).toEqual([]);
     const [oldest] = await db.store.conversations.withDraftBefore(at(10), 1);
     expect(oldest.holdsDraft).toBe(true);
-    const { holdsDraft: _held, ...cleared } = oldest;
-    expect(await db.store.conversations.replaceIf({ ...cleared, state: { ...state, vars: {} } }, oldest)).toBe(true);
+    expect(await db.store.conversations.replaceIf({ ...oldest, state: { ...state, vars: {} }, holdsDraft: false }, oldest)).toBe(true);
     await db.reopen();
-    expect((await db.store.conversations.withDraftBefore(at(10), 10)).map((c) => c.id)).toEqual(["web:a"]);
-    expect((await db.store.conversations.get("web:b"))?.holdsDraft).toBeUndefined();
+    expect((await db.store.conversations.withDraftBefore(at(10), 10)).map((c) => c.id)).toEqual(["web:e", "web:a"]);
+    expect((await db.store.conversations.get("web:b"))?.holdsDraft).toBe(false);
   });
 
   it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {

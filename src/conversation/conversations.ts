@@ -418,8 +418,8 @@ export class ConversationService {
         citizen = turn.citizen;
         const pending = deps.renderer.answer([...prelude, ...turn.result.replies], turn.result.state.lang);
         const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
-        record = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: deps.clock.now(), handled, inboundAt: now };
-        if (deps.engine.keepsDraft(turn.result.state)) record.holdsDraft = true;
+        const holdsDraft = deps.engine.keepsDraft(turn.result.state);
+        record = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: deps.clock.now(), handled, inboundAt: now, holdsDraft };
         await deps.conversations.save(record);
         await this.drafts.release(state, turn.result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
       }
@@ -513,9 +513,16 @@ export class ConversationService {
         const turn = await this.turn(key, citizen, state, { type: "open", link }, { answering: `${key}:${link}`, eventIds: `${notice.id}:${now.getTime()}` });
         const pending = deps.renderer.answer(turn.result.replies, turn.result.state.lang);
         // Saved with its question pending first: a crash before the outbox has them hands them over at start-up.
-        const saved: ConversationRecord = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: now, handled: record?.handled ?? [] };
+        const holdsDraft = deps.engine.keepsDraft(turn.result.state);
+        const saved: ConversationRecord = {
+          id: key,
+          state: madeByEngine(turn.result.state),
+          pending,
+          updatedAt: now,
+          handled: record?.handled ?? [],
+          holdsDraft,
+        };
         if (record?.inboundAt) saved.inboundAt = record.inboundAt;
-        if (deps.engine.keepsDraft(turn.result.state)) saved.holdsDraft = true;
         await deps.conversations.save(saved);
         await deps.delivery.enqueue([notice, ...this.replyItems(channel, chatId, pending, { createdAt: notice.createdAt, seq: (notice.seq ?? 0) + 1 })]);
         await deps.conversations.save({ ...saved, pending: [] });

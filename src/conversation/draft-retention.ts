@@ -3,10 +3,10 @@
  * conversation to be offered back; once the conversation has been silent for DRAFT_DAYS, an hourly
  * pass forgets it — what was typed, the address, the point, the photo — and the citizen is told
  * when they come back (`draft.forgotten`, flows/menu.yaml and report.yaml). Only conversations saved
- * as holding one are read (`holdsDraft`), oldest first.
+ * as holding one are read (`holdsDraft`), oldest first, and those saved before that mark existed.
  */
 import type { Engine } from "../engine/engine.js";
-import type { ConversationRepository } from "../store/ports.js";
+import type { ConversationRecord, ConversationRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
@@ -61,11 +61,14 @@ export class DraftRetention {
     try {
       for (let batch = 0; batch < MAX_BATCHES; batch++) {
         const found = await deps.conversations.withDraftBefore(before, BATCH);
-        let done = 0;
-        for (const { id } of found) if (await this.forget(id, before)) done++;
-        forgotten += done;
+        let moved = 0;
+        for (const { id } of found) {
+          const outcome = await this.forget(id, before);
+          if (outcome !== "left") moved++;
+          if (outcome === "forgotten") forgotten++;
+        }
         // A conversation that wrote meanwhile (or another process's pass) is left: never read it again here.
-        if (found.length < BATCH || done === 0) break;
+        if (found.length < BATCH || moved === 0) break;
       }
     } catch (err) {
       deps.logger.warn({ err: errorInfo(err) }, "reports never sent not forgotten");
@@ -74,19 +77,23 @@ export class DraftRetention {
     return forgotten;
   }
 
-  /** In the conversation's turn: forgets its report if it is still silent since before `before`. */
-  private forget(id: string, before: Date): Promise<boolean> {
+  /**
+   * In the conversation's turn: forgets its report if it is still silent since before `before`. One
+   * saved before the mark existed and holding none is marked (`checked`), so it is not read again.
+   */
+  private forget(id: string, before: Date): Promise<"forgotten" | "checked" | "left"> {
     const { deps } = this;
     return deps.queue.run(id, async () => {
       const record = await deps.conversations.get(id);
-      if (!record?.holdsDraft || new Date(record.updatedAt).getTime() >= before.getTime()) return false;
+      if (!record || record.holdsDraft === false || new Date(record.updatedAt).getTime() >= before.getTime()) return "left";
       const state = readState(record.state);
-      const { holdsDraft: _held, ...rest } = record;
-      const after = state ? deps.engine.forgetDraft(state, deps.days) : null;
+      const after = state && deps.engine.keepsDraft(state) ? deps.engine.forgetDraft(state, deps.days) : null;
+      const changed: ConversationRecord = after ? { ...record, state: madeByEngine(after), holdsDraft: false } : { ...record, holdsDraft: false };
       // Saved only if nothing changed it meanwhile (another process's turn, an erasure): otherwise the next pass.
-      if (!(await deps.conversations.replaceIf(after ? { ...rest, state: madeByEngine(after) } : rest, record))) return false;
-      if (after) await deps.photos.release(state, after);
-      return true;
+      if (!(await deps.conversations.replaceIf(changed, record))) return "left";
+      if (!after) return "checked";
+      await deps.photos.release(state, after);
+      return "forgotten";
     });
   }
 }

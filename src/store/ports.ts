@@ -38,7 +38,10 @@ export interface ConversationRecord {
   handled?: string[];
   /** When the citizen last wrote (WhatsApp's Cloud API may answer freely for 24 hours after). */
   inboundAt?: Date;
-  /** The state holds a report not sent (being written or kept aside): forgotten after DRAFT_DAYS of silence. */
+  /**
+   * The state holds a report not sent (being written or kept aside): forgotten after DRAFT_DAYS of
+   * silence. Absent on records saved before 0.6.10: they may hold one (withDraftBefore finds them).
+   */
   holdsDraft?: boolean;
 }
 
@@ -51,7 +54,7 @@ export interface ConversationRepository {
   withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]>;
   /** Every conversation's state, as saved, in no order. */
   states(): AsyncIterable<unknown>;
-  /** Conversations holding a report not sent (`holdsDraft`) last saved before `before`; oldest first. */
+  /** Conversations holding a report not sent (`holdsDraft` true, or absent: not known) last saved before `before`; oldest first. */
   withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]>;
   /**
    * Replaces the conversation only if it is still as `read` (saved at the same time with as many replies

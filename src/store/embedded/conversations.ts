@@ -50,7 +50,7 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
   async withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
     const until = before.getTime();
     const found: ConversationRecord[] = [];
-    for (const record of this.docs.values()) if (record.holdsDraft === true && new Date(record.updatedAt).getTime() < until) found.push(record);
+    for (const record of this.docs.values()) if (record.holdsDraft !== false && new Date(record.updatedAt).getTime() < until) found.push(record);
     found.sort((a, b) => new Date(a.updatedAt).getTime() - new Date(b.updatedAt).getTime());
     return found.slice(0, limit);
   }

@@ -71,8 +71,9 @@ export const conversationSchema = new Schema(
 conversationSchema.index({ channel: 1, chatId: 1 }, { unique: true });
 // Replies not yet delivered, found when a channel comes back.
 conversationSchema.index({ channel: 1, updatedAt: 1 });
-// Reports never sent, forgotten after DRAFT_DAYS of silence: only the conversations that hold one.
-conversationSchema.index({ updatedAt: 1 }, { name: "drafts_by_age", partialFilterExpression: { holdsDraft: true } });
+// Reports never sent, forgotten after DRAFT_DAYS of silence: the conversations that hold one, or were saved
+// before the mark existed (`null` in the index: absent), oldest first.
+conversationSchema.index({ holdsDraft: 1, updatedAt: 1 }, { name: "drafts_by_age" });
 
 export const conversationModel = (conn: Connection) => conn.model("Conversation", conversationSchema);
 
@@ -121,7 +122,7 @@ export class MongoConversations implements ConversationRepository {
 
   async withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
     const docs = await this.model
-      .find({ holdsDraft: true, updatedAt: trusted({ $lt: before }) })
+      .find({ holdsDraft: trusted({ $in: [true, null] }), updatedAt: trusted({ $lt: before }) })
       .sort({ updatedAt: 1 })
       .limit(limit)
       .lean();
