@@ -407,9 +407,10 @@ describe("reports never sent are forgotten after DRAFT_DAYS of silence", () => {
     expect((await mediaFiles(bot.dataDir)).length).toBe(1);
 
     // Saved by 0.6.9 or earlier, without the mark: one holding a report, one not.
+    const store = bot.app.store;
     const legacy = async (chatId: string, from: string) => {
-      const { holdsDraft: _mark, ...record } = (await bot?.app.store.conversations.get(id(from))) as ConversationRecord;
-      await bot?.app.store.conversations.save({ ...record, id: id(chatId) });
+      const { holdsDraft: _mark, ...record } = (await store.conversations.get(id(from))) as ConversationRecord;
+      await store.conversations.save({ ...record, id: id(chatId) });
     };
     await legacy("old-draft", "midway");
     await chat(bot, "plain")("hola");
