@@ -174,6 +174,26 @@ describe("mis datos", () => {
     expect((await bot.app.dataRights.requests()).map((r) => r.right)).toContain("cancellation");
   });
 
+  it("deleting it in the middle of a report deletes that report too: nothing of it is kept nor offered back", async () => {
+    bot = await startBot();
+    const say = citizen(bot, "eva");
+    await say("hola", "1", "sí", "Texcoco", "Baches y calles");
+    expect(await say("Bache frente a la casa de Rosalinda Quintero, calle Juárez")).toBeTruthy();
+    const held = await say("mis datos");
+    // Said as a reader would: the day and time, and no blank where no municipality is recorded.
+    expect(held).toMatch(/Aviso de privacidad aceptado: versión \S+ \(\d{1,2} \w+ \d{4}/);
+    expect(held).toContain("• Municipio: sin registrar");
+    expect(held).toContain("Un reporte que empezaste y no has enviado");
+    await say("Borrar mis datos");
+    expect(await say("sí")).toContain("borramos tus datos");
+    const kept = await bot.app.store.conversations.get("console:eva");
+    expect(JSON.stringify(kept)).not.toMatch(/Rosalinda|Texcoco|Juárez/);
+    expect((kept?.state as { vars: Record<string, unknown> }).vars.draft ?? null).toBeNull();
+    const after = await say("1");
+    expect(after).not.toMatch(/sin terminar|no pude recuperar/);
+    expect(await say("mis datos")).toMatch(/No guardamos ningún dato tuyo/);
+  });
+
   it("deleting the citizen's data deletes the photos of their reports, not only drafts", async () => {
     bot = await startBot();
     const photo = `/photo ${join(import.meta.dirname, "fixtures", "bache.png")}`;

@@ -29,6 +29,7 @@ export const myDataActions = (s: Services) => [
         channel: held.citizen?.channel ?? citizen.channel,
         language: (held.citizen?.language ?? citizen.language).split("-")[0],
         municipality,
+        municipality_known: municipality !== "",
         consent_version: held.citizen?.consent?.version ?? "",
         consent_at: held.citizen?.consent?.at ?? "",
         notices_stopped: held.citizen?.noticesStoppedAt !== null && held.citizen?.noticesStoppedAt !== undefined,
