@@ -188,7 +188,7 @@ describe("mis datos", () => {
     expect(await say("sí")).toContain("borramos tus datos");
     const kept = await bot.app.store.conversations.get("console:eva");
     expect(JSON.stringify(kept)).not.toMatch(/Rosalinda|Texcoco|Juárez/);
-    expect((kept?.state as { vars: Record<string, unknown> }).vars.draft ?? null).toBeNull();
+    expect((kept?.state as { vars?: Record<string, unknown> } | undefined)?.vars?.draft ?? null).toBeNull();
     const after = await say("1");
     expect(after).not.toMatch(/sin terminar|no pude recuperar/);
     expect(await say("mis datos")).toMatch(/No guardamos ningún dato tuyo/);
