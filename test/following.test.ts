@@ -6,7 +6,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Member } from "../src/domain/model/member.js";
-import type { Report } from "../src/domain/model/report.js";
+import { distanceMeters, type Report } from "../src/domain/model/report.js";
+import { roundedPoint } from "../src/domain/open-data.js";
+import { NEARBY } from "../src/domain/reports.js";
 import { startBot, type TestBot, typist } from "./helpers/app.js";
 
 let bot: TestBot | undefined;
@@ -93,6 +95,45 @@ describe("a mí también me afecta", () => {
     expect(answer).not.toContain(old.folio);
     expect(answer).not.toContain(recent.folio);
     expect(answer).toContain("Describe el problema");
+  });
+});
+
+describe("a report's place is never told more closely than open data tells it", () => {
+  it("twelve citizens sharing places around an anonymous report learn only its place rounded to about 100 m", async () => {
+    bot = await startBot();
+    // An anonymous report from a doorway (not on open data's grid of 0.001°).
+    const door = { latitude: 19.28268, longitude: -99.65568 };
+    const say = citizen(bot, "vecina");
+    const done = await say(
+      "hola",
+      "1",
+      "sí",
+      `/location ${door.latitude} ${door.longitude}`,
+      "Agua potable",
+      "Fuga de agua en la banqueta frente a mi casa",
+      "omitir",
+      "2",
+      "1",
+    );
+    expect(done).toMatch(/folio TOL-/);
+    const published = roundedPoint(door);
+    // Probes on a circle of 100 m around it, as in the attack: each distance told is the one to the rounded
+    // place (as the bot says it: up to the next 10 m), and only reports within 150 m of that place are offered.
+    const told: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const angle = (i * Math.PI) / 6;
+      const probe = { latitude: door.latitude + 0.0009 * Math.sin(angle), longitude: door.longitude + 0.00095 * Math.cos(angle) };
+      const answer = await citizen(bot, `sonda${i}`)("hola", "1", "sí", `/location ${probe.latitude} ${probe.longitude}`, "Agua potable");
+      const meters = /a unos (\d+) m/.exec(answer)?.[1];
+      const toPublished = distanceMeters(probe, published);
+      if (toPublished > NEARBY.meters) {
+        expect(meters, answer).toBeUndefined();
+        continue;
+      }
+      expect(Number(meters), answer).toBe(Math.max(10, Math.ceil(toPublished / 10) * 10));
+      told.push(Number(meters));
+    }
+    expect(told.length).toBeGreaterThan(6);
   });
 });
 

@@ -8,6 +8,7 @@ import { formatFolio, parseFolio } from "./folio.js";
 import { MEDIA_ID } from "./model/media.js";
 import { distanceMeters, type GeoPoint, type Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
+import { roundedPoint } from "./open-data.js";
 import type { Lifecycle } from "./statuses.js";
 
 export const DESCRIPTION_MIN = 10;
@@ -20,6 +21,10 @@ export const MAX_PHOTOS = 3;
  * location (else in the same municipality), filed in the last `days`; at most `shown`.
  */
 export const NEARBY = { meters: 150, days: 60, shown: 3 } as const;
+/** How far a place rounded as open data rounds it (roundedPoint) can be from the place itself: half a cell's diagonal, and some. */
+const ROUNDING_SLACK_M = 80;
+/** Reports read per one shown near a point: those farther than NEARBY.meters from their rounded place are dropped after. */
+const NEARBY_CANDIDATES = 4;
 
 /** An open report that may be the same problem, and how far it is when a location was shared. */
 export interface NearbyReport {
@@ -138,14 +143,25 @@ export class Reports {
     const since = new Date(this.clock.now().getTime() - NEARBY.days * 24 * 60 * 60 * 1000);
     const statuses = this.lifecycle.all.filter((s) => this.lifecycle.isOpen(s));
     const point = where.location && isValidPoint(where.location) ? where.location : null;
+    if (!point) {
+      const found = await this.repo.nearby({ category: where.category, statuses, since, where: { municipality: where.municipality }, limit: NEARBY.shown });
+      return found.map((report) => ({ report, meters: null }));
+    }
+    // Near a point, measured to each report's place as open data publishes it (about 100 m, roundedPoint),
+    // never to the point its citizen shared: sharing places one after another and reading the distances
+    // would otherwise find the door of an anonymous report. What this says, open data already says.
     const found = await this.repo.nearby({
       category: where.category,
       statuses,
       since,
-      where: point ? { point, meters: NEARBY.meters } : { municipality: where.municipality },
-      limit: NEARBY.shown,
+      where: { point, meters: NEARBY.meters + ROUNDING_SLACK_M },
+      limit: NEARBY.shown * NEARBY_CANDIDATES,
     });
-    return found.map((report) => ({ report, meters: point && report.location ? distanceMeters(point, report.location) : null }));
+    return found
+      .flatMap((report) => (report.location ? [{ report, meters: distanceMeters(point, roundedPoint(report.location)) }] : []))
+      .filter((r) => r.meters <= NEARBY.meters)
+      .sort((a, b) => a.meters - b.meters)
+      .slice(0, NEARBY.shown);
   }
 
   /** A report by its id. */

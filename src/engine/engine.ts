@@ -166,6 +166,14 @@ const isEmergency = (input: EngineInput) => {
   return topIntent(understood, DOUBTFUL) === "emergency" || understood?.entities.danger !== undefined;
 };
 
+/**
+ * The notice an emergency gets: to call 911, and, when the words tell of taking one's own life (the
+ * `danger` value `self_harm`), the crisis line first.
+ */
+const emergencyNotice = (input: EngineInput): Reply => ({
+  key: understoodOf(input)?.entities.danger?.value === "self_harm" ? "global.crisis" : "global.emergency",
+});
+
 /** The language a text message is written in (`written`), when it is not `current` and the message does not ask for one. */
 function writtenIn(input: EngineInput, current: Language): Language | undefined {
   if (input.type !== "text" || !input.written || input.written === current || languageAsked(input)) return undefined;
@@ -188,9 +196,9 @@ function takesText(spec: AnswerSpec): boolean {
 /**
  * What a street's name can make an address sound like: a topic of the learn section («av. Tecnológico»,
  * «calle Transparencia»), a municipality's plan or announcements («avenida Metepec»), a greeting or
- * thanks. A request (cancel, the menu, a person, privacy, one's reports) is one whatever street it names.
+ * thanks, or help. A request (cancel, the menu, a person, privacy, one's reports) is one whatever street it names.
  */
-const STREET_NAME_INTENTS = new Set(["learn", "commitments", "announcements", "greeting", "thanks"]);
+const STREET_NAME_INTENTS = new Set(["learn", "commitments", "announcements", "greeting", "thanks", "help"]);
 
 /**
  * An address typed where a location is asked ("av. Tecnológico esquina con Pino Suárez"): it names a
@@ -198,7 +206,10 @@ const STREET_NAME_INTENTS = new Set(["learn", "commitments", "announcements", "g
  */
 function addressTyped(spec: AnswerSpec, input: EngineInput): boolean {
   const understood = understoodOf(input);
-  return spec.type === "location" && spec.allow_text === true && understood?.address === true && STREET_NAME_INTENTS.has(topIntent(understood) ?? "");
+  if (spec.type !== "location" || spec.allow_text !== true || !STREET_NAME_INTENTS.has(topIntent(understood) ?? "")) return false;
+  // Or, where the municipality is asked, a place named («estoy en iztapalapa»): read as where, even if the classifier heard help.
+  const placeNamed = spec.entity === "municipality" && (understood?.entities.municipality !== undefined || understood?.entities.region !== undefined);
+  return understood?.address === true || placeNamed;
 }
 
 /** A language the text names ("inglés", "english"), when it asks for a language. */
@@ -379,7 +390,7 @@ export class Engine {
    * reading is asked about, and anything else is a miss.
    */
   private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
-    const notice: Reply[] = isEmergency(input) ? [{ key: "global.emergency" }] : [];
+    const notice: Reply[] = isEmergency(input) ? [emergencyNotice(input)] : [];
     // At the menu, a message written in another language (and not asking for one) goes on in that language.
     const written = state.flow === MENU_FLOW ? writtenIn(input, state.lang) : undefined;
     if (written) {
@@ -537,7 +548,7 @@ export class Engine {
     if (word === "mydata" && this.flows.has(MY_DATA_FLOW)) return this.start(MY_DATA_FLOW, current, [], vars);
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
-    if (isEmergency(input)) notices.push({ key: "global.emergency" });
+    if (isEmergency(input)) notices.push(emergencyNotice(input));
     const written = writtenIn(input, current);
     current = languageAsked(input) ?? written ?? current;
     if (written) notices.push({ key: "language.written" });

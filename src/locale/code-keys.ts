@@ -38,6 +38,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.thanks_reply",
   "global.ack",
   "global.emergency",
+  "global.crisis",
   "language.changed",
   "language.written",
   "global.guess",

@@ -77,6 +77,20 @@ const FUZZY_MAX_WORDS = 12;
 /** The intent and the entity that tell of a danger (their words are never a street's name). */
 const EMERGENCY_INTENT = "emergency";
 const DANGER_ENTITY = "danger";
+/** The shortest stem an emergency phrase shares with one other intent and still counts as its own (see `emergencyStemsOf`). */
+const EMERGENCY_SHARED_MIN = 4;
+
+/** The stems an emergency phrase has and (nearly) no other intent's (`own`), and every stem the phrases use (`known`). */
+interface EmergencyStems {
+  own: ReadonlySet<string>;
+  known: ReadonlySet<string>;
+}
+
+/** What nlp.js's classifier of one language knows of its phrases: each one's stems (sorted, joined) and intent. */
+interface StemmedPhrases {
+  stemDict: Record<string, { intent: string }>;
+  generateStemKey(text: string): Promise<string>;
+}
 /** How many first letters two words share to be taken for one word's forms («golpean», «golpeando»). */
 const DANGER_PREFIX = 5;
 
@@ -321,6 +335,12 @@ export class Understander {
    * golpean a una mujer», «en el barrio mataron a un señor» keep what tells the danger).
    */
   private readonly dangerStarts: ReadonlySet<string>;
+  /**
+   * Per language, the stems an emergency phrase has and (nearly) no other intent's: what a reading as an
+   * emergency must share with the text (`withoutBareEmergency`). Made from the classifier's own
+   * phrases, once it is trained or read back.
+   */
+  private readonly emergencyStems = new Map<string, EmergencyStems>();
   /** The words before a street word after which no name follows (streets.yaml `no_name_after`: «mi calle»). */
   private readonly noNameAfter: ReadonlySet<string>;
   /** The words that make what follows a place (streets.yaml `place_before`: «junto al bache»). */
@@ -530,11 +550,59 @@ export class Understander {
     if (!text.trim()) return [];
     // nlp.js's spelling correction is off: it turns unknown words into confident intents ("verde" → help).
     const out = await this.nlp.nluManager.process({ locale, utterance: text, settings: { spellCheck: false } });
-    this.forgetTexts();
-    return (out.classifications ?? [])
+    const intents = (out.classifications ?? [])
       .filter((c) => c.intent !== "None" && c.intent !== NONE && c.score > 0)
       .map((c) => ({ name: c.intent, score: Math.round(c.score * 1000) / 1000 }))
       .slice(0, 3);
+    const read = await this.withoutBareEmergency(intents, locale, text);
+    this.forgetTexts();
+    return read;
+  }
+
+  /**
+   * The intents with `emergency` read as nothing when no word of the text is an emergency's own. With
+   * nothing else to go on, nlp.js can put all its weight on a little word an emergency phrase also has:
+   * «nose» (stemmed «nos», as in «nos están robando»), «es un semáforo», «está enfrente del oxxo» were
+   * read as emergencies, and the 911 notice answered them. What tells a danger in words the phrases
+   * never use is for the `danger` names (entities.yaml), which give the notice whatever the reading.
+   */
+  private async withoutBareEmergency(intents: Understood["intents"], locale: string, text: string): Promise<Understood["intents"]> {
+    if (!intents.some((i) => i.name === EMERGENCY_INTENT)) return intents;
+    const manager = (this.nlp.nluManager as unknown as { domainManagers: Record<string, StemmedPhrases | undefined> }).domainManagers[locale];
+    if (!manager) return intents;
+    const { own } = this.emergencyStemsOf(locale, manager);
+    const stems = (await manager.generateStemKey(text)).split(",");
+    if (stems.some((stem) => own.has(stem))) return intents;
+    // Read as nothing, in its place: its score still tells how sure the other readings are (`topIntent`).
+    return intents.map((i) => (i.name === EMERGENCY_INTENT ? { ...i, name: NONE } : i));
+  }
+
+  /**
+   * The stems the emergency phrases of `locale` use that at most one other intent's phrases use, and
+   * only when longer than a little word (EMERGENCY_SHARED_MIN): «asalt», «huel», «gas» count; «nos», «ser» do not.
+   */
+  private emergencyStemsOf(locale: string, manager: StemmedPhrases): EmergencyStems {
+    let stems = this.emergencyStems.get(locale);
+    if (!stems) {
+      const intentsOf = new Map<string, Set<string>>();
+      for (const [key, { intent }] of Object.entries(manager.stemDict)) {
+        for (const stem of key.split(",")) {
+          const set = intentsOf.get(stem) ?? new Set<string>();
+          set.add(intent);
+          intentsOf.set(stem, set);
+        }
+      }
+      const own = new Set(
+        [...intentsOf]
+          .filter(
+            ([stem, set]) => set.has(EMERGENCY_INTENT) && !stem.startsWith("@") && (set.size === 1 || (set.size === 2 && stem.length >= EMERGENCY_SHARED_MIN)),
+          )
+          .map(([stem]) => stem),
+      );
+      stems = { own, known: new Set(intentsOf.keys()) };
+      this.emergencyStems.set(locale, stems);
+    }
+    return stems;
   }
 
   /**
