@@ -54,6 +54,35 @@ describe("embedded store files", () => {
     again.stopAutocompaction();
   });
 
+  it("a compaction that fails (no file descriptor left, a full disk) is told and tried again: never an unhandled rejection that stops the process", async () => {
+    installAppendHandles();
+    const dir = await tempDir("ma-files-");
+    const logs = new LogLines();
+    const db = await openCollection(dir, "cards", [], createLogger("info", logs));
+    await db.insertAsync({ _id: "a", n: 1 });
+    const unhandled: unknown[] = [];
+    const record = (err: unknown) => unhandled.push(err);
+    process.on("unhandledRejection", record);
+    try {
+      const emfile = Object.assign(new Error("EMFILE: too many open files"), { code: "EMFILE" });
+      vi.spyOn(db.persistence as unknown as { persistCachedDatabaseAsync(): Promise<void> }, "persistCachedDatabaseAsync").mockRejectedValueOnce(emfile);
+      // As nedb's timer calls it, every AUTOCOMPACT_MS.
+      db.compactDatafile();
+      await vi.waitFor(() => expect(logs.text).toContain("compaction failed"));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(logs.lines.find((l) => l.msg === "compaction failed; tried again later")).toMatchObject({ file: "cards.db" });
+      // The next one works, and nothing was lost.
+      await db.compactDatafileAsync();
+      await db.insertAsync({ _id: "b", n: 2 });
+      expect((await db.findAsync({})).length).toBe(2);
+    } finally {
+      process.off("unhandledRejection", record);
+      db.stopAutocompaction();
+      await releaseAppendHandles(dir);
+    }
+  });
+
   it("a photo is kept when the media folder was removed while the bot runs, and a draft's marker with it", async () => {
     const dir = await tempDir("ma-media-");
     store = await openEmbeddedStore(dir);

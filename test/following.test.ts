@@ -181,6 +181,18 @@ describe("anonymous, with notices", () => {
     expect(JSON.stringify(drawn)).not.toContain(PHONE);
     expect(JSON.stringify(await bot.app.store.reports.byId(report.id))).not.toContain(PHONE);
   });
+
+  it("erasing the citizen's data erases their words from it too, as «Borrar mis datos» promises, while the report stays open", async () => {
+    bot = await startBot();
+    const report = await fileAnonymously(bot);
+    expect(report.description).toContain("Fuga de agua frente al mercado");
+    const erased = await bot.app.dataRights.erase(`whatsapp:${chatId}`);
+    expect(erased.reports).toBe(1);
+    const after = await bot.app.store.reports.byId(report.id);
+    expect(after).toMatchObject({ description: "", address: null, status: report.status });
+    expect(after?.purgedAt).toBeInstanceOf(Date);
+    expect(await bot.app.store.follows.forReport(report.id)).toEqual([]);
+  });
 });
 
 describe("after «Resuelto»", () => {

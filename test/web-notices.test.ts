@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chatPlugin } from "../src/channels/web/chat.js";
+import { STREAM_LIMITS } from "../src/channels/web/notices.js";
 import { contribution } from "../src/http/server.js";
 import type { NewOutboxItem } from "../src/store/ports.js";
 import { httpServer, startBot, type TestBot, webChatOptions } from "./helpers/app.js";
@@ -143,5 +144,37 @@ describe("web chat notices", () => {
       body: JSON.stringify({ session: randomUUID(), id: "nothing" }),
     });
     expect(ack.status).toBe(204);
+  });
+});
+
+describe("streams one client may hold", () => {
+  /** Opens a stream and resolves with its status once its headers come; `close` ends it. */
+  async function open(session: string): Promise<{ status: number; retryAfter: string | null; close(): void }> {
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/chat/events?session=${session}`, { signal: controller.signal });
+    if (res.status !== 200) await res.body?.cancel();
+    return { status: res.status, retryAfter: res.headers.get("retry-after"), close: () => controller.abort() };
+  }
+
+  it("a few per session and a hundred per address; beyond, come back later (503), and a stream closed frees its place", async () => {
+    const session = randomUUID();
+    const tabs = await Promise.all(Array.from({ length: STREAM_LIMITS.perSession }, () => open(session)));
+    expect(tabs.map((t) => t.status)).toEqual(Array(STREAM_LIMITS.perSession).fill(200));
+    const extra = await open(session);
+    expect([extra.status, extra.retryAfter]).toEqual([503, "30"]);
+    // The same address with other sessions, up to its limit (the tabs above count).
+    const others = await Promise.all(Array.from({ length: STREAM_LIMITS.perAddress - STREAM_LIMITS.perSession }, () => open(randomUUID())));
+    expect(others.every((o) => o.status === 200)).toBe(true);
+    expect((await open(randomUUID())).status).toBe(503);
+    // One closes: its place is free again.
+    tabs[0].close();
+    await expect
+      .poll(async () => {
+        const again = await open(randomUUID());
+        again.close();
+        return again.status;
+      })
+      .toBe(200);
+    for (const o of [...tabs, ...others]) o.close();
   });
 });

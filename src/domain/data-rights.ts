@@ -216,6 +216,13 @@ export class DataRights {
     const d = this.deps;
     const at = d.clock.now();
     const reports = await d.reports.byCitizen(id, MAX_REPORTS);
+    // Their anonymous reports «con avisos» are theirs too, told only by the follow that brings the notices:
+    // their words go with the rest, before that last link to them does.
+    for (const follow of await d.follows.forCitizen(id)) {
+      if (follow.kind !== "anonymous_author") continue;
+      const report = await d.reports.byId(follow.report);
+      if (report && !reports.some((r) => r.id === report.id)) reports.push(report);
+    }
     for (const report of reports) await this.deidentify(report, at);
     const follows = await d.follows.dropCitizen(id);
     const commitments = await d.commitmentFollows.dropCitizen(id);

@@ -7,12 +7,23 @@ import { normalize } from "../util/text.js";
 
 const PATTERNS: { kind: string; re: RegExp }[] = [
   { kind: "curp", re: /\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b/i },
-  { kind: "phone", re: /(?:\+?52[\s-]?)?(?:\(?\d{2,3}\)?[\s.-]?)?\d{3,4}[\s.-]?\d{4}\b/ },
+  // Eight digits or more, however they are grouped: «722 123 45 67», «(722) 123-4567», «+52 1 55 1234 5678».
+  { kind: "phone", re: /(?<![\d])\+?\(?\d(?:[\s.\-()]{0,3}\d){7,}/ },
   { kind: "email", re: /[^\s@]+@[^\s@]+\.[a-z]{2,}/i },
+  // Written so that a filter would not see it: «juana (arroba) gmail punto com», "joe at gmail dot com".
+  {
+    kind: "email",
+    re: /[\p{L}\d._-]+\s*[([]?\s*(?:arroba|at)\s*[)\]]?\s*[\p{L}\d-]+\s*[([]?\s*(?:punto|dot)\s*[)\]]?\s*(?:com|mx|net|org|edu|gob)\b/iu,
+  },
 ];
 
+/** A folio («MET-2026-000123») is the report's own number, not a phone. */
+const FOLIO = /\b[A-Z]{3}-\d{4}-\d{6}\b/gi;
+
 export function findSensitive(text: string, sensitiveWords: readonly string[]): string[] {
-  const found = PATTERNS.filter((p) => p.re.test(text)).map((p) => p.kind);
+  // Full-width and other look-alike digits read as the digits they are («７２２»).
+  const plain = text.normalize("NFKC").replace(FOLIO, " ");
+  const found = [...new Set(PATTERNS.filter((p) => p.re.test(plain)).map((p) => p.kind))];
   const words = ` ${normalize(text)} `;
   if (sensitiveWords.some((w) => words.includes(` ${normalize(w)} `))) found.push("special_category");
   return found;

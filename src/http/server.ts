@@ -10,6 +10,7 @@ import type { Language } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
 import type { Store } from "../store/ports.js";
 import type { Logger } from "../util/logger.js";
+import { connectionsAllowed } from "../util/open-files.js";
 import { assetsPlugin } from "./assets.js";
 import { errorReplies, notFoundReplies } from "./errors.js";
 import { healthPlugin } from "./health.js";
@@ -47,6 +48,8 @@ export const CONTENT_SECURITY_POLICY = {
 
 export interface HttpServerOptions {
   logger: Logger;
+  /** Connections held at once (default: what the open-file limit allows, util/open-files.ts). */
+  maxConnections?: number;
   store: Store;
   plugins: HttpContribution[];
   /** For answers to failed requests, in the visitor's language. */
@@ -67,6 +70,10 @@ export interface HttpServerOptions {
  * and held the shutdown for Node's header timeout and its check (60–90 s, not SIGTERM's 10 s).
  */
 const CLOSE_GRACE_MS = 5000;
+/** A request's headers must all have arrived within this (a client sending them a byte at a time holds a connection). */
+const HEADERS_TIMEOUT_MS = 20_000;
+/** And the whole request within this: a 5 MB photo over a slow mobile connection takes under a minute. */
+const REQUEST_TIMEOUT_MS = 90_000;
 
 /** Once the server starts closing, connections still open after `graceMs` are cut. */
 function cutConnectionsAfter(server: FastifyInstance, graceMs: number): void {
@@ -96,8 +103,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance: logger as FastifyBaseLogger,
     // Request lines carry addresses of citizens: not logged.
     logController: new LogController({ disableRequestLogging: true }),
+    requestTimeout: REQUEST_TIMEOUT_MS,
   });
   cutConnectionsAfter(server, CLOSE_GRACE_MS);
+  // One client holding thousands of connections (streams, requests sent a byte at a time) must not
+  // use up the descriptors the store writes with: the connections are bounded by the open-file limit,
+  // a request's headers must arrive within HEADERS_TIMEOUT_MS and the whole of it within REQUEST_TIMEOUT_MS.
+  server.server.maxConnections = options.maxConnections ?? connectionsAllowed();
+  server.server.headersTimeout = HEADERS_TIMEOUT_MS;
   useZodSchemas(server);
   server.setErrorHandler(errors);
   server.setNotFoundHandler(notFoundReplies({ texts: options.texts, defaultLanguage: options.defaultLanguage }, options.webChat ?? false));

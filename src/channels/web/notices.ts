@@ -24,6 +24,15 @@ const KEEPALIVE_MS = 25_000;
 const RECONNECT_MS = 3000;
 /** A message the page has not acknowledged within this goes back to the outbox (sent again, shown once). */
 const ACK_TIMEOUT_MS = 10_000;
+/**
+ * Streams open at once: per session (a few tabs), per address (many citizens share one behind a
+ * carrier's NAT), and in all. Each holds a connection and a file descriptor: without a bound one client
+ * opening thousands used up the process's descriptors, and then the store could not write. Beyond
+ * them the page is told to come back later (503); its browser connects again by itself.
+ */
+export const STREAM_LIMITS = { perSession: 4, perAddress: 100, total: 5000 } as const;
+/** What a page told to come back later waits, in seconds. */
+const STREAMS_FULL_RETRY_S = 30;
 
 export interface NoticeStreamOptions {
   delivery: Delivery;
@@ -49,8 +58,18 @@ export const noticeStreamPlugin: FastifyPluginAsync<NoticeStreamOptions> = async
     for (const streams of [...sessions.values()]) for (const stream of [...streams]) stream.end();
   });
 
+  const byAddress = new Map<string, number>();
+  let total = 0;
+
   app.get("/api/chat/events", { schema: { querystring: sessionQuery } }, async (req, reply) => {
     const { session } = req.query as z.infer<typeof sessionQuery>;
+    const address = req.ip;
+    const ofAddress = byAddress.get(address) ?? 0;
+    if (total >= STREAM_LIMITS.total || ofAddress >= STREAM_LIMITS.perAddress || (sessions.get(session)?.size ?? 0) >= STREAM_LIMITS.perSession) {
+      return reply.code(503).header("retry-after", String(STREAMS_FULL_RETRY_S)).header("cache-control", "no-store").send();
+    }
+    total++;
+    byAddress.set(address, ofAddress + 1);
     reply.hijack();
     const raw = reply.raw;
     // Helmet's headers are on this response already; these join them.
@@ -67,6 +86,10 @@ export const noticeStreamPlugin: FastifyPluginAsync<NoticeStreamOptions> = async
       end: () => {
         if (!open) return;
         open = false;
+        total--;
+        const left = (byAddress.get(address) ?? 1) - 1;
+        if (left > 0) byAddress.set(address, left);
+        else byAddress.delete(address);
         clearInterval(keepalive);
         live.close();
         for (const w of stream.waiting.values()) w.reject(new Error("the page's stream closed before it acknowledged"));

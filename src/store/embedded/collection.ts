@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type NedbModule from "@seald-io/nedb";
+import { errorInfo } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
 import { checkDataFile, damagedFile } from "./data-file.js";
 import { installIndexChanges } from "./index-trees.js";
@@ -46,6 +47,18 @@ export async function openCollection(dir: string | null, name: string, indexes: 
   }
   for (const index of indexes) await db.ensureIndexAsync(index);
   await dropUndeclaredIndexes(db, indexes);
+  // nedb's autocompaction calls compactDatafile() without a callback: a rewrite that failed (a full disk,
+  // no file descriptor left under a flood of connections) was an unhandled rejection, and stopped the
+  // process. It is told and tried again at the next; the file as it was stays whole (written aside, then renamed).
+  db.compactDatafile = (callback?: (err: Error | null) => void) => {
+    db.compactDatafileAsync().then(
+      () => callback?.(null),
+      (err: Error) => {
+        logger?.warn({ file: `${name}.db`, err: errorInfo(err) }, "compaction failed; tried again later");
+        callback?.(err);
+      },
+    );
+  };
   db.setAutocompactionInterval(AUTOCOMPACT_MS);
   return db;
 }
