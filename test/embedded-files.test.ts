@@ -4,7 +4,7 @@
  * with one clear line, never dropped silently.
  */
 import fs, { readdirSync } from "node:fs";
-import { appendFile, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { appendFile, chmod as chmodAsync, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { recordEvent } from "../src/domain/model/events.js";
@@ -52,6 +52,20 @@ describe("embedded store files", () => {
       ["c", 3],
     ]);
     again.stopAutocompaction();
+  });
+
+  it("the data folder is its owner's alone (0700), and what the store writes in it is too (0600), photos included", async () => {
+    const dir = await tempDir("ma-files-");
+    await chmodAsync(dir, 0o755);
+    const opened = await openEmbeddedStore(dir);
+    store = opened;
+    await opened.reports.insert(sampleReport());
+    await opened.media.put("a1b2c3d4-0000-4000-8000-000000000001", { data: Buffer.from([0xff, 0xd8, 0xff, 0xd9]), mimeType: "image/jpeg" });
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, "reports.db"))).mode & 0o777).toBe(0o600);
+    const photos = (await readdir(join(dir, "media"), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    expect(photos.length).toBeGreaterThan(0);
+    for (const photo of photos) expect((await stat(join(photo.parentPath, photo.name))).mode & 0o077).toBe(0);
   });
 
   it("a compaction that fails (no file descriptor left, a full disk) is told and tried again: never an unhandled rejection that stops the process", async () => {

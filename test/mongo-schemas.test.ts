@@ -174,7 +174,17 @@ describe("every field a record can hold has its place in the MongoDB schema", ()
     [
       "member",
       memberSchema,
-      keys<Member>({ id: true, name: true, role: true, municipalities: true, telegramId: true, passwordHash: true, createdAt: true, updatedAt: true }),
+      keys<Member>({
+        id: true,
+        name: true,
+        role: true,
+        municipalities: true,
+        telegramId: true,
+        passwordHash: true,
+        sessionEpoch: true,
+        createdAt: true,
+        updatedAt: true,
+      }),
     ],
     [
       "linked chat",

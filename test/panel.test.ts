@@ -100,6 +100,26 @@ describe("logging in to the panel", () => {
     expect((await plain.get("/panel/")).statusCode).toBe(303);
   });
 
+  it("logging out ends the session everywhere: a copy of the cookie taken before holds no more; logging in again works", async () => {
+    const pw = await password("2001");
+    const v = await loggedIn("2001", pw);
+    const copy = new Visitor(server);
+    copy.cookies.set("panel_session", v.cookies.get("panel_session") ?? "");
+    expect((await copy.get("/panel/")).statusCode).toBe(200);
+    expect((await v.submit("/panel/", "/panel/logout", {})).statusCode).toBe(303);
+    expect((await copy.get("/panel/")).headers.location).toMatch(/^\/panel\/login/);
+    expect((await (await loggedIn("2001", pw)).get("/panel/")).statusCode).toBe(200);
+  });
+
+  it("a login link whose «next» carries a line break (a header it would inject) logs in and goes to the panel, never a 500", async () => {
+    const pw = await password("2001");
+    const v = new Visitor(server);
+    const evil = `/panel/login?next=${encodeURIComponent("/panel/\r\nSet-Cookie: x=1")}`;
+    const res = await v.submit(evil, evil, { telegramId: "2001", password: pw });
+    expect([res.statusCode, res.headers.location]).toEqual([303, "/panel/"]);
+    expect(res.headers["set-cookie"]?.toString()).not.toContain("x=1");
+  });
+
   it("login attempts from one address are limited: the eleventh in a minute is a 429", async () => {
     const v = new Visitor(server);
     const statuses: number[] = [];

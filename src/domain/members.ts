@@ -104,6 +104,12 @@ export class Members {
     return { member: updated, password: chosen };
   }
 
+  /** Ends every panel session of the member (they logged out): sessions signed before no longer hold. */
+  async endSessions(id: string): Promise<void> {
+    const member = await this.repo.get(id);
+    if (member) await this.repo.save({ ...member, sessionEpoch: (member.sessionEpoch ?? 0) + 1, updatedAt: this.clock.now() });
+  }
+
   /** The member who logs in to the panel with this Telegram id and password, or null (unknown, no password, wrong one). */
   async authenticate(telegramId: string, password: string): Promise<Member | null> {
     const id = String(telegramId).trim();

@@ -127,7 +127,9 @@ export const panelPlugin: FastifyPluginAsync<PanelOptions> = async (app, options
     },
   );
 
-  app.post("/logout", { preValidation: app.csrfProtection }, (req, reply) => {
+  app.post("/logout", { preValidation: app.csrfProtection }, async (req, reply) => {
+    // The cookie goes, and so does every copy of it: a session copied before logging out holds no more.
+    if (req.member) await deps.members.endSessions(req.member.id);
     reply.clearCookie(SESSION_COOKIE, cookieBase(req));
     return reply.redirect("/panel/login", 303);
   });
@@ -146,5 +148,6 @@ export const panelPlugin: FastifyPluginAsync<PanelOptions> = async (app, options
 
 /** Where to go after login: a path of the panel only, never another site. */
 function safeNext(next: string | undefined): string {
-  return next && /^\/panel(\/[^\\]*)?(\?.*)?$/.test(next) && !next.startsWith("//") ? next : "/panel/";
+  // Printable ASCII only: a line break (or any byte a header may not carry) made the redirect fail with 500.
+  return next && /^\/panel(\/[\x21-\x5b\x5d-\x7e]*)?(\?[\x21-\x7e]*)?$/.test(next) && !next.startsWith("//") ? next : "/panel/";
 }

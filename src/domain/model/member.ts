@@ -17,6 +17,8 @@ export interface Member {
   telegramId: string | null;
   /** The scrypt hash of their panel password (domain/passwords.ts); absent until an administrator sets one. */
   passwordHash?: string | null;
+  /** Sessions signed before this count was raised no longer hold (the member logged out: every session of theirs ends). */
+  sessionEpoch?: number;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -2,10 +2,11 @@
  * The embedded store: one @seald-io/nedb file per collection in DATA_DIR, so the whole bot
  * runs on a fresh machine without a database server. One process per data folder (lock.ts).
  */
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { PROMPT_TTL_S } from "../../domain/model/card.js";
 import type { Citizen } from "../../domain/model/citizen.js";
+import { errorInfo } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
 import type { Store } from "../ports.js";
 import { EmbeddedAnnouncements, EmbeddedSubscriptions } from "./announcements.js";
@@ -72,8 +73,23 @@ export interface EmbeddedStore extends Store {
   sizes(): Record<string, number>;
 }
 
+/**
+ * The data folder holds citizens' reports, conversations and photos: only the bot's own user may
+ * enter it (0700), whatever the modes of the files in it, and what this process creates from now on
+ * is its user's alone (umask 077: files 0600). A folder the bot does not own (a mount) is said, not fatal.
+ */
+async function keepPrivate(dataDir: string, logger?: Logger): Promise<void> {
+  try {
+    process.umask(process.umask() | 0o077);
+    await chmod(dataDir, 0o700);
+  } catch (err) {
+    logger?.warn({ err: errorInfo(err) }, "the data folder's permissions could not be narrowed to its owner; check them");
+  }
+}
+
 export async function openEmbeddedStore(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedStore> {
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await keepPrivate(dataDir, options.logger);
   installAppendHandles();
   const dir = options.inMemory ? null : dataDir;
   const lock = dir === null ? undefined : lockDataDir(dir);

@@ -16,6 +16,7 @@ export const memberSchema = new Schema(
     telegramId: { type: String, default: null, match: /^\d{1,20}$/ },
     // Absent (not null) until a password is set, as the embedded store keeps it.
     passwordHash: { type: String, maxlength: 200 },
+    sessionEpoch: { type: Number, min: 0 },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
