@@ -175,7 +175,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
         photoMaxBytes: config.PHOTO_MAX_MB * 1024 * 1024,
         publicUrl: app.publicUrl,
         delivery: app.delivery,
-        limits: { perSession: config.WEB_CHAT_SESSION_MAX_PER_MINUTE, perAddress: config.WEB_CHAT_ADDRESS_MAX_PER_MINUTE },
+        limits: {
+          perSession: config.WEB_CHAT_SESSION_MAX_PER_MINUTE,
+          perAddress: config.WEB_CHAT_ADDRESS_MAX_PER_MINUTE,
+          largePerAddress: config.WEB_CHAT_ADDRESS_PHOTOS_PER_MINUTE,
+        },
       }),
     );
   }

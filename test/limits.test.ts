@@ -23,9 +23,10 @@ afterEach(async () => {
   bot = undefined;
 });
 
-async function webChat(limits: { perSession: number; perAddress: number }): Promise<FastifyInstance> {
+async function webChat(limits: { perSession: number; perAddress: number; largePerAddress?: number }): Promise<FastifyInstance> {
   bot = await startBot();
-  server = await httpServer(bot, [contribution(limitedChatPlugin, { ...webChatOptions(bot), photoMaxBytes: 1024, limits })]);
+  const options = { ...webChatOptions(bot), photoMaxBytes: 1024 * 1024, limits: { largePerAddress: 1000, ...limits } };
+  server = await httpServer(bot, [contribution(limitedChatPlugin, options)]);
   return server;
 }
 
@@ -59,6 +60,18 @@ describe("web chat API limits", () => {
       expect(await bot?.app.store.conversations.get(`web:${session}`)).toBeNull();
     }
     expect((await post(s, { session: randomUUID(), text: "hola" }, "198.51.100.20")).statusCode).toBe(200);
+  });
+
+  it("photos from one address are fewer still, refused before they are read; its text messages go on", async () => {
+    const s = await webChat({ perSession: 100, perAddress: 100, largePerAddress: 3 });
+    // 200 KB of base64 where no photo is asked: read and answered, three times.
+    const photo = Buffer.alloc(150 * 1024, 7).toString("base64");
+    for (let i = 0; i < 3; i++) expect((await post(s, { session: randomUUID(), photo })).statusCode).toBe(200);
+    const refused = await post(s, { session: randomUUID(), photo });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error).toContain("Espera un minuto");
+    expect((await post(s, { session: randomUUID(), text: "hola" })).statusCode).toBe(200);
+    expect((await post(s, { session: randomUUID(), photo }, "198.51.100.20")).statusCode).toBe(200);
   });
 });
 

@@ -44,6 +44,7 @@ const schema = z.object({
   FOLIO_LOOKUPS_PER_HOUR: z.coerce.number({ message: "accepts a number of lookups" }).int().min(1).max(10_000).default(20),
   RETENTION_DAYS: z.coerce.number({ message: "accepts a number of days" }).int().min(1).max(36_500).default(365),
   WEB_CHAT_ADDRESS_MAX_PER_MINUTE: z.coerce.number({ message: "accepts a number of requests" }).int().min(1).max(1_000_000).default(300),
+  WEB_CHAT_ADDRESS_PHOTOS_PER_MINUTE: z.coerce.number({ message: "accepts a number of photos" }).int().min(1).max(1_000_000).default(30),
   /** Behind a reverse proxy: whose X-Forwarded-For to believe (Fastify's trustProxy). */
   TRUST_PROXY: z
     .string()
