@@ -120,14 +120,15 @@ const OPENING_MAX = 1000;
 /**
  * A first message that says more than what it asks for and names, for the flow it opens (`heard.said`,
  * kept by a flow with `opening: true`): the words that count are those that carry meaning, minus the
- * things it names and the words of a request (locales' `request`: «hola», «quiero», «reportar»…). One
- * longer than a description may be is not kept.
+ * things it names and the words of a request (locales' `request`: «hola», «quiero», «reportar»…). Of one
+ * longer than a description may be, only its length is kept (`said_length`, the flow's `opening_length`).
  */
 function opening(ctx: EngineContext, input: EngineInput): Vars {
   if (input.type !== "text") return {};
   const text = input.text.trim();
-  if (text.length > OPENING_MAX) return {};
-  return tellsMore(ctx, input, OPENING_WORDS) ? { said: text } : {};
+  if (!tellsMore(ctx, input, OPENING_WORDS)) return {};
+  // Too long to be the description: its length only, so the flow can say so rather than ask as if nothing was written.
+  return text.length > OPENING_MAX ? { said_length: text.length } : { said: text };
 }
 
 /**
@@ -273,8 +274,10 @@ export class Engine {
     const missed = result.state.flow === state.flow && result.state.step === state.step && result.state.vars === state.vars;
     if (!missed || step.answer.type !== "choice" || !this.flows.get(state.flow)?.opening) return result;
     if (getVar(state.vars, "opening") != null || getVar(state.vars, "description") != null) return result;
-    const { said } = opening(this.ctx, input);
-    return said ? { ...result, state: { ...result.state, vars: { ...result.state.vars, opening: said } } } : result;
+    const { said, said_length } = opening(this.ctx, input);
+    if (said) return { ...result, state: { ...result.state, vars: { ...result.state.vars, opening: said } } };
+    if (said_length) return { ...result, state: { ...result.state, vars: { ...result.state.vars, opening_length: said_length } } };
+    return result;
   }
 
   /**
@@ -679,9 +682,10 @@ export class Engine {
     for (const name of ["citizen", "draft"]) if (vars[name] !== undefined) keep[name] = vars[name];
     const heard = vars.heard;
     if (heard && typeof heard === "object" && !Array.isArray(heard)) {
-      const { said, ...named } = heard;
+      const { said, said_length, ...named } = heard;
       keep.heard = named;
       if (typeof said === "string" && this.flows.get(pos.flow)?.opening) keep.opening = said;
+      if (typeof said_length === "number" && this.flows.get(pos.flow)?.opening) keep.opening_length = said_length;
     } else if (heard !== undefined) keep.heard = heard;
     return { flow: pos.flow, flowVersion: version, step: pos.step, waiting: "nothing", vars: keep, attempts: 0, lang };
   }
