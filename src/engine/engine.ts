@@ -413,6 +413,13 @@ export class Engine {
     if (lang && (text || !answered) && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
     }
+    // A question about the assistant itself («¿esto es anónimo?», «¿quién ve mi reporte?») where a text is
+    // asked is answered, and the question asked again: it is not the description.
+    if (answered && text && input.type === "text" && isQuestion(input.text)) {
+      const intent = topIntent(understoodOf(input));
+      const about = intent && !flowForIntent(this.flows, intent) ? NOTICE_INTENTS[intent] : undefined;
+      if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
+    }
     if (answered) return this.accept(state, step, typed, input, notice);
     // The words of one option's label ("cambia la descripción" → «Cambiar la descripción») before what
     // the classifier guesses: the citizen named what they see.
