@@ -302,7 +302,7 @@ describe("photos in a conversation", () => {
     expect((await mediaFiles(bot.dataDir)).length).toBeGreaterThan(0);
     await discard("omitir");
     await discard("1");
-    expect(await discard("7")).toContain("Descartamos el reporte");
+    expect(await discard("8")).toContain("Descartamos el reporte");
     expect(await mediaFiles(bot.dataDir)).toEqual([]);
 
     const cancel = chat(bot, "cancels");
