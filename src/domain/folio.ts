@@ -7,9 +7,12 @@ export function formatFolio(prefix: string, year: number, seq: number, digits: n
 
 /** "met 2026 123", "MET-2026-000123", "met2026000123" → "MET-2026-000123"; anything else → undefined. */
 export function parseFolio(text: string, digits: number): string | undefined {
-  const m = new RegExp(`^\\s*([a-zA-Z]{3})[\\s\\-_./]*(\\d{4})[\\s\\-_./]*(\\d{1,${digits}})\\s*$`).exec(text.slice(0, 40));
-  if (!m) return undefined;
-  return formatFolio(m[1].toUpperCase(), Number(m[2]), Number(m[3]), digits);
+  // A letter O typed for a zero among the digits («ECA-2026-OOOOO1») is read as the zero it looks like.
+  const m = new RegExp(`^\\s*([a-zA-Z]{3})[\\s\\-_./]*([\\dOo]{4})[\\s\\-_./]*([\\dOo]{1,${digits}})\\s*$`).exec(text.slice(0, 40));
+  // Digits it must have: «esooooo» is no folio.
+  if (!m || (m[2] + m[3]).replace(/\D/g, "").length < 3) return undefined;
+  const number = (part: string) => Number(part.replace(/[Oo]/g, "0"));
+  return formatFolio(m[1].toUpperCase(), number(m[2]), number(m[3]), digits);
 }
 
 /** A folio inside a sentence ("mi folio es TOL-2026-000001"), for the understanding to find. */
