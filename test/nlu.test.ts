@@ -113,6 +113,15 @@ describe("language understanding", () => {
     expect((await understander.understand("Bache en la calle Hidalgo", "es-MX")).intents[0]?.name).toBe("report");
   });
 
+  it("the names people call municipalities by are found inside a sentence, not only alone", async () => {
+    const municipality = async (text: string) => (await understander.understand(text, "es-MX")).entities.municipality?.value;
+    expect(await municipality("hay un bache enorme en netza")).toBe("15058");
+    expect(await municipality("no pasa la basura en chimal desde el lunes")).toBe("15031");
+    expect(await municipality("se fue la luz en tlalne por la avenida")).toBe("15104");
+    expect(await municipality("fuga de agua en ciudad azteca")).toBe("15033");
+    expect(await municipality("hay baches en tulti por todos lados")).toBe("15109");
+  });
+
   it("a municipality's name right after a street word is the street's: «avenida Morelos» is not Morelos", async () => {
     const municipality = async (text: string, lang: "es-MX" | "en" = "es-MX") => (await understander.understand(text, lang)).entities.municipality?.value;
     const morelos = await municipality("hay un bache en morelos");
