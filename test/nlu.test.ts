@@ -113,6 +113,14 @@ describe("language understanding", () => {
     expect((await understander.understand("Bache en la calle Hidalgo", "es-MX")).intents[0]?.name).toBe("report");
   });
 
+  it("a leak of the drainage is the drainage, not drinking water; a leak alone is water", async () => {
+    const category = async (text: string, lang: "es-MX" | "en" = "es-MX") => (await understander.understand(text, lang)).entities.category?.value;
+    expect(await category("hay una fuga de drenaje en tlalnepantla")).toBe("drenaje");
+    expect(await category("fuga de aguas negras en la calle")).toBe("drenaje");
+    expect(await category("there is a sewage leak on my street", "en")).toBe("drenaje");
+    expect(await category("hay una fuga en la esquina")).toBe("agua");
+  });
+
   it("the names people call municipalities by are found inside a sentence, not only alone", async () => {
     const municipality = async (text: string) => (await understander.understand(text, "es-MX")).entities.municipality?.value;
     expect(await municipality("hay un bache enorme en netza")).toBe("15058");
