@@ -105,6 +105,8 @@ const NOTICE_INTENTS: Record<string, string> = {
 };
 
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
+/** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
+const ACKNOWLEDGED_WORDS = 3;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
 const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks"]);
 
@@ -495,6 +497,8 @@ export class Engine {
     // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name). A
     // message that gets the 911 notice is never acknowledged ("my neighbour is not breathing" read as no).
     if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW)) return undefined;
+    // And only a short one: «son unos rateros, no sirven pa nada» read as no is not answered with 👍.
+    if (ACKNOWLEDGEMENTS.has(intent) && input.type === "text" && contentWords(this.ctx, input.text).length > ACKNOWLEDGED_WORDS) return undefined;
     // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira").
     if (SMALL_TALK.has(intent) && isEmergency(input)) return undefined;
     // A plain no («mejor no», «no gracias») answers a question it answers; it never gives up what is being written there.
@@ -508,6 +512,8 @@ export class Engine {
     // named ("¿qué es la transparencia?" while learning, "cómo va mi reporte" at «¿Se resolvió?») —
     // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
     // With what the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
+    // A danger told («mi esposo me pega y tengo miedo») gets its notice and stays: it opens a report, never a folio's question.
+    if (flow && isEmergency(input) && !flow.toldBy.length) return undefined;
     if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
     return undefined;
   }
@@ -565,7 +571,7 @@ export class Engine {
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
-    if (flow) return this.start(flow.name, current, notices, vars, this.opener(input));
+    if (flow && !(isEmergency(input) && !flow.toldBy.length)) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);
   }
 
