@@ -4,6 +4,7 @@
  * consents.
  */
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { limitedChatPlugin } from "../src/channels/web/rate-limits.js";
@@ -72,6 +73,15 @@ describe("web chat API limits", () => {
     expect(refused.json().error).toContain("Espera un minuto");
     expect((await post(s, { session: randomUUID(), text: "hola" })).statusCode).toBe(200);
     expect((await post(s, { session: randomUUID(), photo }, "198.51.100.20")).statusCode).toBe(200);
+    // Sent without saying its length (chunked): counted as large too.
+    const chunked = await s.inject({
+      method: "POST",
+      url: "/api/chat/messages",
+      remoteAddress: "203.0.113.7",
+      headers: { "content-type": "application/json" },
+      payload: Readable.from([JSON.stringify({ id: randomUUID(), session: randomUUID(), text: "hola" })]),
+    });
+    expect(chunked.statusCode).toBe(429);
   });
 });
 

@@ -385,6 +385,18 @@ describe("photos in a conversation", () => {
 describe("reports never sent are forgotten after DRAFT_DAYS of silence", () => {
   const DAY = 24 * 60 * 60 * 1000;
 
+  it("a first message kept to be the description is forgotten too, even before a municipality or the consent", async () => {
+    bot = await startBot({ env: { DRAFT_DAYS: "10" } });
+    const first = chat(bot, "first");
+    await first("quiero reportar un bache enorme frente a la casa de Juana Pérez, su teléfono es 7221234567");
+    const kept = async () => JSON.stringify((await bot?.app.store.conversations.get("web:first"))?.state);
+    expect(await kept()).toContain("Juana Pérez");
+    bot.clock.advance(11 * DAY);
+    expect(await bot.app.conversations.forgetOldDrafts()).toBe(1);
+    expect(await kept()).not.toContain("Juana");
+    expect(await first("hola")).toContain("se borró");
+  });
+
   it("text, address and photo go; «mis datos» listed it until then; the citizen is told once when back; one who wrote meanwhile keeps theirs", async () => {
     bot = await startBot({ env: { DRAFT_DAYS: "10", DRAFT_PHOTO_DAYS: "30" } });
     const id = (chatId: string) => `web:${chatId}`;

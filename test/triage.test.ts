@@ -146,7 +146,16 @@ describe("publishing for open data", () => {
   it("refuses a text that still holds a phone, an e-mail or a CURP, a photo the report lacks, another municipality and an outdated card", async () => {
     const r = await filed({ photos: [] });
     // However a phone or an e-mail is written: in pairs, full-width, spelt out.
-    const written = ["Llamar al 722 123 45 67", "(722) 123-4567", "７２２ １２３ ４５ ６７", "juana (arroba) gmail punto com", "joe at gmail dot com"];
+    const written = [
+      "Llamar al 722 123 45 67",
+      "(722) 123-4567",
+      "722/123/4567",
+      "722.123.4567",
+      "７２２ １２３ ４５ ６７",
+      "juana (arroba) gmail punto com",
+      "escríbeme a juana arroba gmail.com",
+      "joe at gmail dot com",
+    ];
     for (const text of ["Llamar al 722 555 0199", "escribir a vecina@example.com", "CURP QUBR800101MMCNRS09", ...written]) {
       expect(await triage.publish(r.id, 1, metepec, { description: text, photos: [] })).toMatchObject({ ok: false, problem: "sensitive_text" });
     }
@@ -157,8 +166,10 @@ describe("publishing for open data", () => {
     expect(await triage.publish(r.id, 1, toluca, { description: "Bache", photos: [] })).toMatchObject({ ok: false, problem: "not_allowed" });
     expect(await triage.publish(r.id, 7, metepec, { description: "Bache", photos: [] })).toMatchObject({ ok: false, problem: "outdated" });
     expect((await store.reports.byId(r.id))?.publication).toBeUndefined();
-    // A folio, an address, a date and measures are no phone.
-    const plain = "Bache de 30 cm frente al 123 de 5 de Mayo, cp 52140, desde el 12/05/2026; ya se reportó como MET-2026-000123";
+    // A folio however typed, an address, dates, a point and house numbers are no phone.
+    const plain =
+      "Bache de 30 cm frente al 123 de 5 de Mayo, cp 52140, desde el 12/05/2026 (programado 2026-04-15, o el 15-04-2026, 12.05.2025); " +
+      "ya se reportó como MET-2026-000123 y MET 2026 000124; punto 19.2826 -99.6557; casas 120 - 124 - 128";
     expect(await triage.publish(r.id, 1, metepec, { description: plain, photos: [] })).toMatchObject({ ok: true });
   });
 });

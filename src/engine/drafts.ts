@@ -30,7 +30,13 @@ export interface ForgottenDraft {
 export function keepsDraft(flows: FlowSet, state: ConversationState): boolean {
   const kept = state.vars.draft;
   const aside = typeof kept === "object" && kept !== null && !Array.isArray(kept) && kept.forgotten !== true;
-  return aside || holdsDraft(flows, state);
+  return aside || holdsDraft(flows, state) || holdsOpening(flows, state);
+}
+
+/** A first message kept to be offered as the description (`opening`), before the draft itself begins (no municipality yet). */
+function holdsOpening(flows: FlowSet, state: ConversationState): boolean {
+  const opening = state.vars.opening;
+  return state.waiting !== "nothing" && flows.get(state.flow)?.draft !== undefined && typeof opening === "string" && opening !== "";
 }
 
 /**
@@ -39,7 +45,7 @@ export function keepsDraft(flows: FlowSet, state: ConversationState): boolean {
  */
 export function forgetDraft(flows: FlowSet, state: ConversationState, days: number): ConversationState {
   const marker: ForgottenDraft = { forgotten: true, days };
-  if (!holdsDraft(flows, state)) return { ...state, vars: { ...state.vars, draft: marker as unknown as Json } };
+  if (!holdsDraft(flows, state) && !holdsOpening(flows, state)) return { ...state, vars: { ...state.vars, draft: marker as unknown as Json } };
   const { aside: _aside, ...rest } = state;
   const vars: Vars = { draft: marker as unknown as Json };
   if (state.vars.citizen !== undefined) vars.citizen = state.vars.citizen;

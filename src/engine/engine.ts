@@ -105,6 +105,8 @@ const NOTICE_INTENTS: Record<string, string> = {
 };
 
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
+/** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
+const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human"]);
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
@@ -419,7 +421,7 @@ export class Engine {
     // asked is answered, and the question asked again: it is not the description.
     if (answered && text && input.type === "text" && isQuestion(input.text)) {
       const intent = topIntent(understoodOf(input));
-      const about = intent && !flowForIntent(this.flows, intent) ? NOTICE_INTENTS[intent] : undefined;
+      const about = intent && ABOUT_THE_ASSISTANT.has(intent) && !flowForIntent(this.flows, intent) ? NOTICE_INTENTS[intent] : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
     }
     if (answered) return this.accept(state, step, typed, input, notice);
@@ -513,7 +515,7 @@ export class Engine {
     // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
     // With what the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
     // A danger told («mi esposo me pega y tengo miedo») gets its notice and stays: it opens a report, never a folio's question.
-    if (flow && isEmergency(input) && !flow.toldBy.length) return undefined;
+    if (flow && isEmergency(input) && !flow.toldBy.length && intent !== "human") return undefined;
     if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
     return undefined;
   }
@@ -571,7 +573,8 @@ export class Engine {
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
-    if (flow && !(isEmergency(input) && !flow.toldBy.length)) return this.start(flow.name, current, notices, vars, this.opener(input));
+    // A danger told, read as another question (a folio's status), gets its notice and stays; a report or a person asked for opens.
+    if (flow && !(isEmergency(input) && !flow.toldBy.length && intent !== "human")) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);
   }
 

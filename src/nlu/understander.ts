@@ -80,10 +80,9 @@ const DANGER_ENTITY = "danger";
 /** The shortest stem an emergency phrase shares with one other intent and still counts as its own (see `emergencyStemsOf`). */
 const EMERGENCY_SHARED_MIN = 4;
 
-/** The stems an emergency phrase has and (nearly) no other intent's (`own`), and every stem the phrases use (`known`). */
+/** The stems an emergency phrase has and (nearly) no other intent's. */
 interface EmergencyStems {
   own: ReadonlySet<string>;
-  known: ReadonlySet<string>;
 }
 
 /** What nlp.js's classifier of one language knows of its phrases: each one's stems (sorted, joined) and intent. */
@@ -599,7 +598,7 @@ export class Understander {
           )
           .map(([stem]) => stem),
       );
-      stems = { own, known: new Set(intentsOf.keys()) };
+      stems = { own };
       this.emergencyStems.set(locale, stems);
     }
     return stems;

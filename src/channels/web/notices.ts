@@ -11,6 +11,7 @@
  * message goes once the page acknowledged the one before, so on a slow connection they take a while;
  * `ready` first lets the page know at once that they are coming.
  */
+import { normalizeIP } from "@fastify/rate-limit";
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import type { OutboundMessage } from "../../conversation/messages.js";
@@ -63,7 +64,8 @@ export const noticeStreamPlugin: FastifyPluginAsync<NoticeStreamOptions> = async
 
   app.get("/api/chat/events", { schema: { querystring: sessionQuery } }, async (req, reply) => {
     const { session } = req.query as z.infer<typeof sessionQuery>;
-    const address = req.ip;
+    // Grouped as the rate limits group them: an IPv6 host holds a whole /64.
+    const address = normalizeIP(req.ip, 64);
     const ofAddress = byAddress.get(address) ?? 0;
     if (total >= STREAM_LIMITS.total || ofAddress >= STREAM_LIMITS.perAddress || (sessions.get(session)?.size ?? 0) >= STREAM_LIMITS.perSession) {
       return reply.code(503).header("retry-after", String(STREAMS_FULL_RETRY_S)).header("cache-control", "no-store").send();
@@ -125,6 +127,8 @@ export const noticeStreamPlugin: FastifyPluginAsync<NoticeStreamOptions> = async
     keepalive.unref();
     req.raw.on("close", stream.end);
     raw.on("error", stream.end);
+    // Gone before the listeners were there: its place is freed now, or it would be held for good.
+    if (req.raw.destroyed || raw.destroyed) stream.end();
   });
 
   /** The page showed a message of its stream. */

@@ -38,8 +38,12 @@ function session(req: FastifyRequest): string {
 /** Only what browsers post (messages, photos) counts. */
 const notPosted = (req: FastifyRequest) => req.method !== "POST";
 
-/** Only what says it is large counts (a body sent without saying its length is cut at the route's limit). */
-const notLarge = (req: FastifyRequest) => notPosted(req) || Number(req.headers["content-length"] ?? 0) <= LARGE_BODY_BYTES;
+/** Only what is large counts: one that says so, or one sent without saying its length (chunked), which may be. */
+const notLarge = (req: FastifyRequest) => {
+  if (notPosted(req)) return true;
+  const length = req.headers["content-length"];
+  return length !== undefined && Number(length) <= LARGE_BODY_BYTES;
+};
 
 function largeFrom(req: FastifyRequest): string {
   return `large:${normalizeIP(req.ip, 64)}`;
