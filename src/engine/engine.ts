@@ -398,6 +398,8 @@ export class Engine {
    */
   private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
     const notice: Reply[] = isEmergency(input) ? [emergencyNotice(input)] : [];
+    // Words of taking one's own life are never an answer (a description, an address): the crisis line, and the question again.
+    if (understoodOf(input)?.entities.danger?.value === "self_harm") return { state, replies: [...notice, ...this.reprompt(state)] };
     // At the menu, a message written in another language (and not asking for one) goes on in that language.
     const written = state.flow === MENU_FLOW ? writtenIn(input, state.lang) : undefined;
     if (written) {
@@ -438,6 +440,10 @@ export class Engine {
       }
     }
     const understood = interpret(step.answer, input, state.vars);
+    // A danger told, read as an option that opens another flow («mi esposo me pega…» as «Seguimiento»): its notice, and the question again.
+    if (understood?.ok && isEmergency(input) && this.awayFromDanger(options.find((o) => o.value === understood.value)?.goto)) {
+      return { state, replies: [...notice, prompt(step, state)] };
+    }
     if (understood?.ok) {
       // The classifier's yes for «Enviar reporte» while the words name another option ("cámbiale el tipo",
       // "change the type": nlp.js learnt "el" and "the" from its yes phrases) is not taken, nor guessed at.
@@ -518,6 +524,12 @@ export class Engine {
     if (flow && isEmergency(input) && !flow.toldBy.length && intent !== "human") return undefined;
     if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
     return undefined;
+  }
+
+  /** Whether `target` opens a flow a danger told should not lead to: one neither told by a problem (a report) nor a person's. */
+  private awayFromDanger(target: Target | undefined): boolean {
+    const flow = target && typeof target === "object" ? this.flows.get(target.flow) : undefined;
+    return flow !== undefined && !flow.toldBy.length && !flow.intents.includes("human");
   }
 
   /** Whether the question waiting takes a no: yes or no, a choice with an option for no, a photo or place that may be skipped. */
