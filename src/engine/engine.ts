@@ -107,6 +107,8 @@ const NOTICE_INTENTS: Record<string, string> = {
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
 const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human"]);
+/** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
+const YES_NO_WORDS = 6;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
@@ -439,7 +441,10 @@ export class Engine {
         return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
       }
     }
-    const understood = interpret(step.answer, input, state.vars);
+    // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells
+    // something else («Desde el lunes no sale nada de agua de la llave» at the consent declined it).
+    const tellsMore = step.answer.type === "yesno" && input.type === "text" && contentWords(this.ctx, input.text).length > YES_NO_WORDS;
+    const understood = tellsMore ? undefined : interpret(step.answer, input, state.vars);
     // A danger told, read as an option that opens another flow («mi esposo me pega…» as «Seguimiento»): its notice, and the question again.
     if (understood?.ok && isEmergency(input) && this.awayFromDanger(options.find((o) => o.value === understood.value)?.goto)) {
       return { state, replies: [...notice, prompt(step, state)] };
@@ -457,7 +462,7 @@ export class Engine {
     if (byIntent) return { ...byIntent, replies: [...notice, ...byIntent.replies] };
     if (typed.ok) return this.accept(state, step, typed, input, notice);
     if (notice.length) return { state, replies: [...notice, prompt(step, state)] };
-    const doubt = guess(step.answer, input, state.vars, this.ctx, state.lang);
+    const doubt = tellsMore ? undefined : guess(step.answer, input, state.vars, this.ctx, state.lang);
     if (doubt) return this.ask(state, { kind: "guess", ...doubt }, { key: "global.guess", params: { guess: doubt.label } });
     return typed.ok ? this.miss(state, step, "errors.choice") : this.miss(state, step, typed.error, typed.params);
   }
