@@ -446,7 +446,8 @@ export class Engine {
     const tellsMore = step.answer.type === "yesno" && input.type === "text" && contentWords(this.ctx, input.text).length > YES_NO_WORDS;
     const understood = tellsMore ? undefined : interpret(step.answer, input, state.vars);
     // A danger told, read as an option that opens another flow («mi esposo me pega…» as «Seguimiento»): its notice, and the question again.
-    if (understood?.ok && isEmergency(input) && this.awayFromDanger(options.find((o) => o.value === understood.value)?.goto)) {
+    const chosen = understood?.ok ? options.find((o) => o.value === understood.value)?.goto : undefined;
+    if (understood?.ok && isEmergency(input) && this.awayFromDanger(chosen && typeof chosen === "object" ? this.flows.get(chosen.flow) : undefined)) {
       return { state, replies: [...notice, prompt(step, state)] };
     }
     if (understood?.ok) {
@@ -526,14 +527,13 @@ export class Engine {
     // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
     // With what the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
     // A danger told («mi esposo me pega y tengo miedo») gets its notice and stays: it opens a report, never a folio's question.
-    if (flow && isEmergency(input) && !flow.toldBy.length && intent !== "human") return undefined;
+    if (isEmergency(input) && this.awayFromDanger(flow)) return undefined;
     if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
     return undefined;
   }
 
-  /** Whether `target` opens a flow a danger told should not lead to: one neither told by a problem (a report) nor a person's. */
-  private awayFromDanger(target: Target | undefined): boolean {
-    const flow = target && typeof target === "object" ? this.flows.get(target.flow) : undefined;
+  /** Whether `flow` is one a danger told should not lead to: neither told by a problem (a report) nor a person's. */
+  private awayFromDanger(flow: Flow | undefined): boolean {
     return flow !== undefined && !flow.toldBy.length && !flow.intents.includes("human");
   }
 
@@ -591,7 +591,7 @@ export class Engine {
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
     // A danger told, read as another question (a folio's status), gets its notice and stays; a report or a person asked for opens.
-    if (flow && !(isEmergency(input) && !flow.toldBy.length && intent !== "human")) return this.start(flow.name, current, notices, vars, this.opener(input));
+    if (flow && !(isEmergency(input) && this.awayFromDanger(flow))) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);
   }
 
