@@ -287,6 +287,19 @@ describe("a conversation changed from outside its turns (the sweep of draft phot
   });
 });
 
+describe("a member's logout and password", () => {
+  it("each change only its own field, in one operation: a logout and a password set at once are both kept", async () => {
+    const s = await open();
+    await s.members.endSessions("m1", at);
+    await s.members.setPasswordHash("m1", "scrypt$16384$8$1$c2FsdA$aGFzaA", at);
+    const updates = wire.sent("update").map((c) => (c.body.updates as { q: unknown; u: unknown; upsert?: boolean }[])[0]);
+    expect(updates.map((u) => [u.q, u.u, u.upsert ?? false])).toEqual([
+      [{ _id: "m1" }, { $inc: { sessionEpoch: 1 }, $set: { updatedAt: at } }, false],
+      [{ _id: "m1" }, { $set: { passwordHash: "scrypt$16384$8$1$c2FsdA$aGFzaA", updatedAt: at } }, false],
+    ]);
+  });
+});
+
 describe("indexes at start-up", () => {
   it("creates the 'reports by citizen' index with a filter the planner can use, and drops the old one", async () => {
     wire.addIndex("reports", {

@@ -43,6 +43,23 @@ describe.each(contractStores)("%s store: secretariat", (_name, open) => {
     expect((await db.store.members.list({ $ne: null } as unknown as string)).map((m) => m.name)).toEqual(["Carmen"]);
   });
 
+  it("counts every logout of a member, also two at once, and a password set meanwhile stays", async () => {
+    await db.store.members.save(member("m1", { passwordHash: "scrypt$16384$8$1$c2FsdA$aGFzaA" }));
+    const later = new Date(T0.getTime() + 60_000);
+    const results = await Promise.all([
+      db.store.members.endSessions("m1", later),
+      db.store.members.setPasswordHash("m1", "scrypt$16384$8$1$bmV3$bmV3", later),
+      db.store.members.endSessions("m1", later),
+    ]);
+    expect(results).toEqual([true, true, true]);
+    await db.reopen();
+    const saved = await db.store.members.get("m1");
+    expect([saved?.sessionEpoch, saved?.passwordHash, saved?.updatedAt]).toEqual([2, "scrypt$16384$8$1$bmV3$bmV3", later]);
+    expect(await db.store.members.endSessions("nobody", later)).toBe(false);
+    expect(await db.store.members.setPasswordHash("nobody", "x", later)).toBe(false);
+    expect(await db.store.members.get("nobody")).toBeNull();
+  });
+
   it("links one chat per purpose to a municipality, and unlinks it", async () => {
     const chat = (chatId: string, purpose: LinkedChat["purpose"], municipality = "15054"): LinkedChat => ({
       chatId,

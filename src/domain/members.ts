@@ -100,14 +100,15 @@ export class Members {
     const chosen = password ?? generatePassword();
     if (chosen.length < PASSWORD_MIN || chosen.length > 200) throw new MemberError(`a password has ${PASSWORD_MIN} to 200 characters`);
     const updated = { ...member, passwordHash: await hashPassword(chosen), updatedAt: this.clock.now() };
-    await this.repo.save(updated);
+    // The hash alone is written: a logout of the member meanwhile stays counted.
+    if (!(await this.repo.setPasswordHash(member.id, updated.passwordHash, updated.updatedAt)))
+      throw new MemberError(`no member has Telegram id ${telegramId}`);
     return { member: updated, password: chosen };
   }
 
   /** Ends every panel session of the member (they logged out): sessions signed before no longer hold. */
   async endSessions(id: string): Promise<void> {
-    const member = await this.repo.get(id);
-    if (member) await this.repo.save({ ...member, sessionEpoch: (member.sessionEpoch ?? 0) + 1, updatedAt: this.clock.now() });
+    await this.repo.endSessions(id, this.clock.now());
   }
 
   /** The member who logs in to the panel with this Telegram id and password, or null (unknown, no password, wrong one). */

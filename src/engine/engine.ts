@@ -187,6 +187,11 @@ function writtenIn(input: EngineInput, current: Language): Language | undefined 
   return input.written;
 }
 
+/** Whether a question asks for a place (a location, or an address typed) or a text that must hold an entity (a folio). */
+function asksPlaceOrEntity(spec: AnswerSpec): boolean {
+  return spec.type === "location" || (spec.type === "text" && spec.entity !== undefined);
+}
+
 /** Words a request for a language is at most ("can we speak english?", "en inglés por favor"). */
 const LANGUAGE_REQUEST_WORDS = 4;
 
@@ -402,6 +407,10 @@ export class Engine {
     const notice: Reply[] = isEmergency(input) ? [emergencyNotice(input)] : [];
     // Words of taking one's own life are never an answer (a description, an address): the crisis line, and the question again.
     if (understoodOf(input)?.entities.danger?.value === "self_harm") return { state, replies: [...notice, ...this.reprompt(state)] };
+    // A danger told where a place or a folio is asked («hay una persona armada en la calle ahorita» at the
+    // address) is not that answer: the notice, and the question again. A description keeps it (it may be the
+    // problem), and a choice is answered by its own words.
+    if (understoodOf(input)?.entities.danger && asksPlaceOrEntity(step.answer)) return { state, replies: [...notice, ...this.reprompt(state)] };
     // At the menu, a message written in another language (and not asking for one) goes on in that language.
     const written = state.flow === MENU_FLOW ? writtenIn(input, state.lang) : undefined;
     if (written) {

@@ -349,6 +349,13 @@ export interface MemberRepository {
   list(municipality?: string): Promise<Member[]>;
   /** Adds or replaces a member; a Telegram id another member has is refused (DuplicateError). */
   save(member: Member): Promise<void>;
+  /**
+   * Sets the member's panel password hash, in one change of that field alone: a logout at the same
+   * moment is not undone. False when there is no such member.
+   */
+  setPasswordHash(id: string, hash: string, at: Date): Promise<boolean>;
+  /** Adds one to the member's `sessionEpoch`, in one change (two logouts at once count two). False when there is no such member. */
+  endSessions(id: string, at: Date): Promise<boolean>;
   remove(id: string): Promise<boolean>;
 }
 

@@ -37,6 +37,16 @@ export class EmbeddedMembers implements MemberRepository {
     }
   }
 
+  async setPasswordHash(id: string, hash: string, at: Date): Promise<boolean> {
+    const { numAffected } = await this.db.updateAsync({ _id: String(id) }, { $set: { passwordHash: String(hash), updatedAt: at } }, {});
+    return numAffected === 1;
+  }
+
+  async endSessions(id: string, at: Date): Promise<boolean> {
+    const { numAffected } = await this.db.updateAsync({ _id: String(id) }, { $inc: { sessionEpoch: 1 }, $set: { updatedAt: at } }, {});
+    return numAffected === 1;
+  }
+
   async remove(id: string): Promise<boolean> {
     return (await this.db.removeAsync({ _id: String(id) }, {})) === 1;
   }

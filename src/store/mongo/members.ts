@@ -76,6 +76,16 @@ export class MongoMembers implements MemberRepository {
     }
   }
 
+  async setPasswordHash(id: string, hash: string, at: Date): Promise<boolean> {
+    const done = await this.model.updateOne({ _id: String(id) }, { $set: { passwordHash: String(hash), updatedAt: at } }, { runValidators: true });
+    return done.matchedCount === 1;
+  }
+
+  async endSessions(id: string, at: Date): Promise<boolean> {
+    const done = await this.model.updateOne({ _id: String(id) }, { $inc: { sessionEpoch: 1 }, $set: { updatedAt: at } }, { runValidators: true });
+    return done.matchedCount === 1;
+  }
+
   async remove(id: string): Promise<boolean> {
     return (await this.model.deleteOne({ _id: String(id) })).deletedCount === 1;
   }
