@@ -380,6 +380,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     exportLinks,
     publicUrl,
     draftDays: config.DRAFT_DAYS,
+    conversationDays: config.CONVERSATION_DAYS,
     folioLookups: new FolioLookups(config.FOLIO_LOOKUPS_PER_HOUR, clock),
   });
   const conversations = new ConversationService({
@@ -409,6 +410,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     flood: { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 },
     draftPhotoKeepMs: config.DRAFT_PHOTO_DAYS * 24 * 60 * 60 * 1000,
     draftKeepDays: config.DRAFT_DAYS,
+    conversationKeepDays: config.CONVERSATION_DAYS,
   });
   // Memory a burst took is given back once the process is quieter, on Node 24 too (see the module).
   const stopMemoryReducerTimer = keepMemoryReducerWorking();

@@ -26,6 +26,8 @@ describe("configuration", () => {
     [{ DEFAULT_LANGUAGE: "fr" }, /^invalid DEFAULT_LANGUAGE="fr": accepts es-MX or en/],
     [{ WEB_CHAT_ENABLED: "maybe" }, /^invalid WEB_CHAT_ENABLED="maybe": accepts true or false/],
     [{ MONGODB_URI: "postgres://x" }, /^invalid MONGODB_URI: accepts a mongodb:\/\//],
+    [{ CONVERSATION_DAYS: "10" }, /^invalid CONVERSATION_DAYS="10": must be at least DRAFT_DAYS \(30\)/],
+    [{ DRAFT_DAYS: "120" }, /^invalid CONVERSATION_DAYS="": must be at least DRAFT_DAYS \(120\); unset, it is 90/],
   ])("%j stops with one line naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -275,6 +275,19 @@ describe("the conversations holding a report not sent", () => {
   });
 });
 
+describe("the conversations silent for CONVERSATION_DAYS", () => {
+  it("are found by the index of drafts (holdsDraft false, then the time), and deleted only where still as read", async () => {
+    const s = await open();
+    wire.answer("find", (c: SentCommand) => cursorReply(c, []));
+    await s.conversations.idleBefore(at, 500);
+    const find = wire.sent("find").at(-1)?.body as { filter: unknown; sort: unknown; limit: number };
+    expect([find.filter, find.sort, find.limit]).toEqual([{ holdsDraft: false, updatedAt: { $lt: at } }, { updatedAt: 1 }, 500]);
+    await s.conversations.removeIf("web:1", { updatedAt: at, pending: [] });
+    const [del] = (wire.sent("delete")[0]?.body.deletes ?? []) as { q: unknown }[];
+    expect(del.q).toEqual({ _id: "web:1", updatedAt: at, pending: { $size: 0 } });
+  });
+});
+
 describe("a conversation changed from outside its turns (the sweep of draft photos)", () => {
   it("is replaced only where its time is still the one read, never inserted", async () => {
     const s = await open();

@@ -191,6 +191,36 @@ describe.each(stores)("%s store", (name, open) => {
     expect((await db.store.conversations.get("web:b"))?.holdsDraft).toBe(false);
   });
 
+  it("finds the conversations known to hold no report unsent, silent since before a time, oldest first; deletes one only as it was read", async () => {
+    const t0 = new ManualClock().now().getTime();
+    const at = (m: number) => new Date(t0 + m * 60_000);
+    const state: ConversationState = { flow: "menu", flowVersion: "v", step: "choose", waiting: "answer", vars: {}, attempts: 0, lang: "es-MX" };
+    await db.store.conversations.save({ id: "web:a", state, pending: [], updatedAt: at(5), holdsDraft: false });
+    await db.store.conversations.save({ id: "web:b", state, pending: [], updatedAt: at(1), holdsDraft: false });
+    await db.store.conversations.save({ id: "web:c", state, pending: [], updatedAt: at(2), holdsDraft: true });
+    await db.store.conversations.save({ id: "web:d", state, pending: [], updatedAt: at(20), holdsDraft: false });
+    await db.store.conversations.save({ id: "web:e", state, pending: [], updatedAt: at(3) });
+    await db.reopen();
+    expect((await db.store.conversations.idleBefore(at(10), 10)).map((c) => c.id)).toEqual(["web:b", "web:a"]);
+    expect((await db.store.conversations.idleBefore(at(10), 1)).map((c) => c.id)).toEqual(["web:b"]);
+    expect((await db.store.conversations.idleBefore(at(1), 10)).map((c) => c.id)).toEqual([]);
+    const [oldest, next] = await db.store.conversations.idleBefore(at(10), 10);
+    // Saved again since it was read: left.
+    await db.store.conversations.save({ ...next, updatedAt: at(11) });
+    expect(await db.store.conversations.removeIf(next.id, next)).toBe(false);
+    // A reply pending since: left too.
+    const pending = [{ id: "r1", lang: "es-MX" as const, text: "Hola" }];
+    await db.store.conversations.save({ ...oldest, pending });
+    expect(await db.store.conversations.removeIf(oldest.id, oldest)).toBe(false);
+    await db.store.conversations.save(oldest);
+    expect(await db.store.conversations.removeIf(oldest.id, oldest)).toBe(true);
+    expect(await db.store.conversations.removeIf(oldest.id, oldest)).toBe(false);
+    await db.reopen();
+    expect(await db.store.conversations.get("web:b")).toBeNull();
+    expect((await db.store.conversations.get("web:a"))?.updatedAt).toEqual(at(11));
+    expect((await db.store.conversations.idleBefore(at(30), 10)).map((c) => c.id)).toEqual(["web:a", "web:d"]);
+  });
+
   it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {
     // Claims from the test clock: a fixed date would fall outside the stores' seven-day TTL one day.
     const t0 = new ManualClock().now();

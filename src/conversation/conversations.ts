@@ -25,8 +25,8 @@ import type { Logger } from "../util/logger.js";
 import type { Pseudonymizer } from "../util/pseudonym.js";
 import { stripControl } from "../util/text.js";
 import type { Action, ActionContext } from "./actions/index.js";
+import { ConversationRetention } from "./conversation-retention.js";
 import { DraftPhotos } from "./draft-photos.js";
-import { DraftRetention } from "./draft-retention.js";
 import { FloodGate, type FloodLimit } from "./flood.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
@@ -86,8 +86,10 @@ export interface ConversationDeps {
   flood: FloodLimit;
   /** Silence after which the photos of an unsent report are deleted (draft-photos.ts). */
   draftPhotoKeepMs: number;
-  /** Days of silence after which an unsent report is forgotten, text and all (draft-retention.ts). */
+  /** Days of silence after which an unsent report is forgotten, text and all (conversation-retention.ts). */
   draftKeepDays: number;
+  /** Days of silence after which a conversation holding no unsent report is deleted whole (conversation-retention.ts). */
+  conversationKeepDays: number;
 }
 
 /**
@@ -117,13 +119,19 @@ export class ConversationService {
   private readonly outage: StoreOutage;
   private readonly recovery: Recovery;
   private readonly drafts: DraftPhotos;
-  private readonly retention: DraftRetention;
+  private readonly retention: ConversationRetention;
   private readonly flood: FloodGate;
 
   constructor(private readonly deps: ConversationDeps) {
     this.flood = new FloodGate(deps.flood, deps.clock);
     this.drafts = new DraftPhotos({ ...deps, queue: this.queue, keepMs: deps.draftPhotoKeepMs });
-    this.retention = new DraftRetention({ ...deps, queue: this.queue, photos: this.drafts, days: deps.draftKeepDays });
+    this.retention = new ConversationRetention({
+      ...deps,
+      queue: this.queue,
+      photos: this.drafts,
+      draftDays: deps.draftKeepDays,
+      conversationDays: deps.conversationKeepDays,
+    });
     this.outage = new StoreOutage({
       queue: this.queue,
       retry: (key, message, send) => this.process(key, message, send, true),
@@ -308,8 +316,9 @@ export class ConversationService {
   }
 
   /**
-   * Deletes, every minute, photos of reports that were never sent (see draft-photos.ts), and forgets,
-   * every hour, those reports once silent for DRAFT_DAYS (draft-retention.ts).
+   * Deletes, every minute, photos of reports that were never sent (see draft-photos.ts); every hour,
+   * forgets those reports once silent for DRAFT_DAYS, and deletes conversations silent for
+   * CONVERSATION_DAYS (conversation-retention.ts).
    */
   startDraftSweep(): void {
     this.drafts.start();
@@ -323,7 +332,12 @@ export class ConversationService {
 
   /** One pass forgetting reports never sent, silent for DRAFT_DAYS; resolves with how many. */
   forgetOldDrafts(): Promise<number> {
-    return this.retention.pass();
+    return this.retention.forgetDrafts();
+  }
+
+  /** One pass deleting conversations holding no unsent report, silent for CONVERSATION_DAYS; resolves with how many. */
+  deleteSilentConversations(): Promise<number> {
+    return this.retention.deleteIdle();
   }
 
   /** Every photo a conversation holds: a report being written, kept aside, or whose sending is tried again. */

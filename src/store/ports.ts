@@ -56,6 +56,10 @@ export interface ConversationRepository {
   states(): AsyncIterable<unknown>;
   /** Conversations holding a report not sent (`holdsDraft` true, or absent: not known) last saved before `before`; oldest first. */
   withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]>;
+  /** Conversations known to hold no report unsent (`holdsDraft` false) last saved before `before`; oldest first. */
+  idleBefore(before: Date, limit: number): Promise<ConversationRecord[]>;
+  /** Erases the conversation only if it is still as `read` (see replaceIf). False when it was not, or was not there. */
+  removeIf(id: string, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean>;
   /**
    * Replaces the conversation only if it is still as `read` (saved at the same time with as many replies
    * pending: nothing saved since, its replies not marked sent, not erased): a change made from outside its

@@ -21,7 +21,7 @@ export const myDataActions = (s: Services) => [
     run: async ({ draft }, { citizen }): Promise<Json> => {
       const held = await s.dataRights.held(citizen.id);
       const unsent = typeof draft === "object" && draft !== null && !Array.isArray(draft) && (draft as { forgotten?: unknown }).forgotten !== true;
-      if (!held.citizen && !held.reports.length && !held.follows.length && !unsent) return { known: false };
+      if (!held.citizen && !held.reports.length && !held.follows.length && !unsent) return { known: false, conversation_days: s.conversationDays };
       await s.dataRights.record("access", citizen);
       const municipality = held.citizen?.municipality ? (s.municipalities.get(held.citizen.municipality)?.name ?? "") : "";
       return {
@@ -42,6 +42,7 @@ export const myDataActions = (s: Services) => [
         events: held.events.length,
         draft: unsent,
         draft_days: s.draftDays,
+        conversation_days: s.conversationDays,
       };
     },
   }),

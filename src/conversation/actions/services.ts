@@ -47,6 +47,8 @@ export interface Services {
   publicUrl: string;
   /** Days of silence after which a report never sent is forgotten (DRAFT_DAYS). */
   draftDays: number;
+  /** Days of silence after which a conversation is deleted whole (CONVERSATION_DAYS). */
+  conversationDays: number;
   /** What anyone holding its folio may see of a report. */
   publicReport(report: Report): PublicReport;
 }

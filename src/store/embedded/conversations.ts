@@ -55,9 +55,26 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     return found.slice(0, limit);
   }
 
+  async idleBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+    const until = before.getTime();
+    const found: ConversationRecord[] = [];
+    for (const record of this.docs.values()) if (record.holdsDraft === false && new Date(record.updatedAt).getTime() < until) found.push(record);
+    found.sort((a, b) => new Date(a.updatedAt).getTime() - new Date(b.updatedAt).getTime());
+    return found.slice(0, limit);
+  }
+
+  async removeIf(id: string, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
+    return this.unchanged(id, read) ? this.remove(id) : false;
+  }
+
+  /** Whether the conversation is saved as `read` was: at the same time, with as many replies pending. */
+  private unchanged(id: string, read: Pick<ConversationRecord, "updatedAt" | "pending">): boolean {
+    const saved = this.docs.get(String(id));
+    return saved !== undefined && new Date(saved.updatedAt).getTime() === new Date(read.updatedAt).getTime() && saved.pending.length === read.pending.length;
+  }
+
   async replaceIf(record: ConversationRecord, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
-    const saved = this.docs.get(String(record.id));
-    if (!saved || new Date(saved.updatedAt).getTime() !== new Date(read.updatedAt).getTime() || saved.pending.length !== read.pending.length) return false;
+    if (!this.unchanged(record.id, read)) return false;
     await this.save(record);
     return true;
   }

@@ -72,7 +72,8 @@ conversationSchema.index({ channel: 1, chatId: 1 }, { unique: true });
 // Replies not yet delivered, found when a channel comes back.
 conversationSchema.index({ channel: 1, updatedAt: 1 });
 // Reports never sent, forgotten after DRAFT_DAYS of silence: the conversations that hold one, or were saved
-// before the mark existed (`null` in the index: absent), oldest first.
+// before the mark existed (`null` in the index: absent), oldest first. And those holding none
+// (`holdsDraft: false`), deleted after CONVERSATION_DAYS of silence.
 conversationSchema.index({ holdsDraft: 1, updatedAt: 1 }, { name: "drafts_by_age" });
 
 export const conversationModel = (conn: Connection) => conn.model("Conversation", conversationSchema);
@@ -93,6 +94,11 @@ function conversationFromDoc(doc: Record<string, unknown>): ConversationRecord {
 export function conversationToDoc(record: ConversationRecord): Record<string, unknown> {
   const { id, ...rest } = record;
   return { _id: id, ...splitId(id), ...rest };
+}
+
+/** The conversation as `read` was saved: at the same time, with as many replies pending (the operator trusted: sanitizeFilter would drop it). */
+function unchanged(id: string, read: Pick<ConversationRecord, "updatedAt" | "pending">) {
+  return { _id: id, updatedAt: new Date(read.updatedAt), pending: trusted({ $size: read.pending.length }) };
 }
 
 export class MongoConversations implements ConversationRepository {
@@ -129,10 +135,23 @@ export class MongoConversations implements ConversationRepository {
     return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
   }
 
+  async idleBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+    // The index drafts_by_age answers it: `holdsDraft` equal, then the range of `updatedAt`.
+    const docs = await this.model
+      .find({ holdsDraft: false, updatedAt: trusted({ $lt: before }) })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
+  }
+
   async replaceIf(record: ConversationRecord, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
-    const filter = { _id: record.id, updatedAt: new Date(read.updatedAt), pending: trusted({ $size: read.pending.length }) };
-    const res = await this.model.replaceOne(filter, conversationToDoc(record), { runValidators: true });
+    const res = await this.model.replaceOne(unchanged(record.id, read), conversationToDoc(record), { runValidators: true });
     return res.matchedCount === 1;
+  }
+
+  async removeIf(id: string, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
+    return (await this.model.deleteOne(unchanged(String(id), read))).deletedCount === 1;
   }
 
   async *states(): AsyncIterable<unknown> {

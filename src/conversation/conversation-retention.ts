@@ -1,0 +1,153 @@
+/**
+ * Conversations are not kept for ever.
+ *
+ * - A report never sent, half written or set aside, waits in its conversation to be offered back; once the
+ *   conversation has been silent for DRAFT_DAYS, an hourly pass forgets it — what was typed, the address,
+ *   the point, the photo — and the citizen is told when they come back (`draft.forgotten`, flows/menu.yaml
+ *   and report.yaml). Only conversations saved as holding one are read (`holdsDraft`), oldest first, and
+ *   those saved before that mark existed.
+ * - A conversation holding none, silent for CONVERSATION_DAYS (at least DRAFT_DAYS, so the citizen is told
+ *   of a forgotten report first), is deleted whole: where it was, its language, its messages' ids. The
+ *   chat's id goes with it: a visitor who never accepted the privacy notice leaves nothing. Reports,
+ *   consent and follows are not in it (their retention is domain/retention.ts and «Borrar mis datos»).
+ *
+ * Each change is made in the conversation's own turn, and only if nothing saved it meanwhile.
+ */
+import type { Engine } from "../engine/engine.js";
+import type { ConversationRecord, ConversationRepository } from "../store/ports.js";
+import type { Clock } from "../util/clock.js";
+import { errorInfo } from "../util/errors.js";
+import type { Logger } from "../util/logger.js";
+import type { DraftPhotos } from "./draft-photos.js";
+import type { KeyedQueue } from "./keyed-queue.js";
+import { madeByEngine, readState } from "./state.js";
+
+const PASS_EVERY_MS = 60 * 60 * 1000;
+/** The first pass, a minute after start-up (not during it). */
+const FIRST_PASS_MS = 60 * 1000;
+/** Conversations read at a time; a pass reads on while each read is full, up to MAX_BATCHES. */
+const BATCH = 500;
+const MAX_BATCHES = 40;
+
+export interface ConversationRetentionDeps {
+  engine: Engine;
+  conversations: ConversationRepository;
+  /** The conversations' queue: a draft is forgotten in its conversation's turn, never during one of its messages. */
+  queue: KeyedQueue;
+  /** Deletes the photos the forgotten report held. */
+  photos: DraftPhotos;
+  clock: Clock;
+  logger: Logger;
+  /** Days of silence after which a report never sent is forgotten (DRAFT_DAYS). */
+  draftDays: number;
+  /** Days of silence after which a conversation holding none is deleted (CONVERSATION_DAYS). */
+  conversationDays: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class ConversationRetention {
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly deps: ConversationRetentionDeps) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      void this.pass();
+      this.timer = setInterval(() => void this.pass(), PASS_EVERY_MS);
+      this.timer.unref();
+    }, FIRST_PASS_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Both passes, drafts first (a conversation whose report is forgotten now is deleted only later). Never rejects. */
+  async pass(): Promise<void> {
+    await this.forgetDrafts();
+    await this.deleteIdle();
+  }
+
+  /** Forgets every report not sent in a conversation silent for longer than DRAFT_DAYS; resolves with how many. Never rejects. */
+  async forgetDrafts(): Promise<number> {
+    const { deps } = this;
+    const before = new Date(deps.clock.now().getTime() - deps.draftDays * DAY_MS);
+    const forgotten = await this.inBatches(
+      (limit) => deps.conversations.withDraftBefore(before, limit),
+      (id) => this.forget(id, before),
+      "reports never sent not forgotten",
+    );
+    if (forgotten) deps.logger.info({ conversations: forgotten, days: deps.draftDays }, "reports never sent forgotten");
+    return forgotten;
+  }
+
+  /** Deletes every conversation holding no report unsent, silent for longer than CONVERSATION_DAYS; resolves with how many. Never rejects. */
+  async deleteIdle(): Promise<number> {
+    const { deps } = this;
+    const before = new Date(deps.clock.now().getTime() - deps.conversationDays * DAY_MS);
+    const deleted = await this.inBatches(
+      (limit) => deps.conversations.idleBefore(before, limit),
+      (id) =>
+        deps.queue.run(id, async () => {
+          const record = await deps.conversations.get(id);
+          if (record?.holdsDraft !== false || new Date(record.updatedAt).getTime() >= before.getTime()) return "left";
+          return (await deps.conversations.removeIf(id, record)) ? "forgotten" : "left";
+        }),
+      "silent conversations not deleted",
+    );
+    if (deleted) deps.logger.info({ conversations: deleted, days: deps.conversationDays }, "silent conversations deleted");
+    return deleted;
+  }
+
+  /**
+   * Reads conversations in batches (oldest first) and hands each to `each`; resolves with how many it
+   * changed. Stops at a batch that was not full, or in which nothing moved (all written meanwhile).
+   */
+  private async inBatches(
+    read: (limit: number) => Promise<{ id: string }[]>,
+    each: (id: string) => Promise<"forgotten" | "checked" | "left">,
+    failed: string,
+  ): Promise<number> {
+    let changed = 0;
+    try {
+      for (let batch = 0; batch < MAX_BATCHES; batch++) {
+        const found = await read(BATCH);
+        let moved = 0;
+        for (const { id } of found) {
+          const outcome = await each(id);
+          if (outcome !== "left") moved++;
+          if (outcome === "forgotten") changed++;
+        }
+        // A conversation that wrote meanwhile (or another process's pass) is left: never read it again here.
+        if (found.length < BATCH || moved === 0) break;
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err: errorInfo(err) }, failed);
+    }
+    return changed;
+  }
+
+  /**
+   * In the conversation's turn: forgets its report if it is still silent since before `before`. One
+   * saved before the mark existed and holding none is marked (`checked`), so it is not read again.
+   */
+  private forget(id: string, before: Date): Promise<"forgotten" | "checked" | "left"> {
+    const { deps } = this;
+    return deps.queue.run(id, async () => {
+      const record = await deps.conversations.get(id);
+      if (!record || record.holdsDraft === false || new Date(record.updatedAt).getTime() >= before.getTime()) return "left";
+      const state = readState(record.state);
+      const after = state && deps.engine.keepsDraft(state) ? deps.engine.forgetDraft(state, deps.draftDays) : null;
+      const changed: ConversationRecord = after ? { ...record, state: madeByEngine(after), holdsDraft: false } : { ...record, holdsDraft: false };
+      // Saved only if nothing changed it meanwhile (another process's turn, an erasure): otherwise the next pass.
+      if (!(await deps.conversations.replaceIf(changed, record))) return "left";
+      if (!after) return "checked";
+      await deps.photos.release(state, after);
+      return "forgotten";
+    });
+  }
+}
