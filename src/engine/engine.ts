@@ -39,7 +39,7 @@ import {
 } from "./flow.js";
 import type { AnswerSpec, Target } from "./flow-schema.js";
 import { guess, heardVars, interpret } from "./interpret.js";
-import { prompt } from "./steps/ask.js";
+import { KEEP, keepOffered, prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
 import { textParams } from "./steps/outcome.js";
 import {
@@ -111,6 +111,8 @@ const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human"]);
 const YES_NO_WORDS = 6;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
+/** Words a message giving up a change («no, mejor déjala como estaba») is at most: a longer one is the new answer. */
+const KEPT_WORDS = 4;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
 const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks"]);
 
@@ -269,11 +271,30 @@ export class Engine {
 
     if (step.type !== "ask") return { state, replies: [] };
     if (state.aside) return this.answerAside(state, state.aside, step, input);
+    if (this.keeps(state, step, input))
+      return this.continueTo({ ...state, attempts: 0 }, resolveTarget(this.flows, state.flow, step.keep?.goto ?? step.id), []);
     const word = this.wordOf(input);
     if (word) return this.onGlobalWord(word, state, true);
     if (input.type === "unsupported") return { state, replies: [unsupported(input.kind), prompt(step, state)] };
     if (input.type === "action_result" || input.type === "word") return { state, replies: [] };
     return this.keepTold(state, step, input, this.answer(state, step, input));
+  }
+
+  /**
+   * Whether the message leaves what is being changed as it was, where the question offers it (`keep`,
+   * «Dejarla como está»): the choice, its words, the word «cancelar» (which there gives up the change, not
+   * the report), a no, or a short message read as giving it up, even doubtfully («no mejor déjala como estaba»).
+   */
+  private keeps(state: ConversationState, step: AskStep, input: EngineInput): boolean {
+    const keep = keepOffered(step, state.vars);
+    if (!keep) return false;
+    if (input.type === "choice") return input.value === KEEP;
+    if (input.type === "word") return input.word === "cancel";
+    if (input.type !== "text") return false;
+    if (this.globalWord(input.text) === "cancel" || yesNoOf(this.ctx, input.text) === "no") return true;
+    if (partialOption(this.ctx, [keep], input.text)) return true;
+    const intent = topIntent(understoodOf(input), DOUBTFUL);
+    return (intent === "cancel" || intent === "no") && contentWords(this.ctx, input.text).length <= KEPT_WORDS;
   }
 
   /**

@@ -191,6 +191,9 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
       case "ask": {
         checkKey(i, ".text", step.text);
         checkKey(i, ".invalid", step.invalid);
+        checkKey(i, ".keep.label", step.keep?.label);
+        checkTarget(i, ".keep.goto", step.keep?.goto);
+        for (const [k, key] of (step.keep?.words ?? []).entries()) checkKey(i, `.keep.words[${k}]`, key);
         const a = step.answer;
         if (a.type === "choice") {
           if (!a.options && !a.options_from) fail(i, ".answer", "a choice needs options or options_from");

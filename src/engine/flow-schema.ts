@@ -90,6 +90,13 @@ export const stepSchema = z.discriminatedUnion("type", [
      * (kept aside too long, DRAFT_PHOTO_DAYS), so that what the flow shows says it is not there.
      */
     gone: z.record(varName, z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    /**
+     * While `when` holds (a field being changed from a summary), the question also offers `label` («Dejarla
+     * como está»): picked, said in its words, or declined ("no", "cancelar", "déjala como estaba"), it goes
+     * to `goto` with nothing changed, instead of taking the words as the new answer. `words`: texts whose
+     * words also say it («Déjala como estaba, así está bien…»).
+     */
+    keep: z.strictObject({ when: condition, label: key, goto: targetSchema, words: z.array(key).optional() }).optional(),
     next: targetSchema.optional(),
   }),
   z.strictObject({
