@@ -221,6 +221,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // The running bot's start-up does not wait for the audit trail (the embedded store): see `auditTrailAfterStart`.
   const store = options.store ?? (await openStore(config, { inMemory: options.inMemoryStore, logger, background: options.auditTrailAfterStart }));
   const dataSecret = await loadDataSecret(config, store, { inMemory: options.inMemoryStore });
+  /** A key for one purpose, from the data secret: the same across restarts and processes. */
+  const keyFor = (purpose: string) => createHmac("sha256", dataSecret).update(`key:${purpose}`).digest();
   // The audit trail names citizens by pseudonym; entries written before it did are converted once
   // it is read (`finishStarting`, or the first call to it: every call waits for that).
   const events = new PseudonymousEvents(store.events, citizenPseudonym(dataSecret));
@@ -384,6 +386,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     folioLookups: new FolioLookups(config.FOLIO_LOOKUPS_PER_HOUR, clock),
   });
   const conversations = new ConversationService({
+    idKey: keyFor("message-ids"),
     delivery,
     engine: new Engine(flows, engineCtx),
     renderer,
@@ -435,7 +438,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     categories,
     dataRights,
     exportLinks,
-    keyFor: (purpose: string) => createHmac("sha256", dataSecret).update(`key:${purpose}`).digest(),
+    keyFor,
     myDataFiles,
     retention,
     openData: {

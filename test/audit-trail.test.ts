@@ -2,7 +2,9 @@
  * The audit trail of a citizen's conversation: what happened, once per message, never the text.
  * An anonymous report leaves no trace of who sent it.
  */
+import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { reportIdFor } from "../src/domain/reports.js";
 import { startBot, type TestBot } from "./helpers/app.js";
 
 let bot: TestBot | undefined;
@@ -49,5 +51,21 @@ describe("audit trail", () => {
     expect(created.data.anonymous).toBe(true);
     expect(created.citizen).toBeNull();
     expect(JSON.stringify(created)).not.toContain("beto");
+  });
+
+  it("an anonymous report's id and its trail's ids are not hashes of any message id the conversation keeps", async () => {
+    bot = await startBot();
+    await fileReport(bot, "beto", "2");
+    const [report] = await bot.app.store.reports.list({}, 5);
+    expect(report.anonymous).toBe(true);
+    const trail = await bot.app.store.events.list({}, 50);
+    expect(trail.length).toBeGreaterThan(0);
+    const kept = (await bot.app.store.conversations.get("console:beto"))?.handled ?? [];
+    expect(kept.length).toBeGreaterThan(5);
+    // What someone holding the store (or a backup) could compute from the ids the conversation keeps.
+    const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32);
+    expect(kept.map((id) => reportIdFor(id))).not.toContain(report.id);
+    const trailIds = new Set(trail.map((e) => e.id.split("#")[0]));
+    expect(kept.filter((id) => trailIds.has(sha(id)))).toEqual([]);
   });
 });

@@ -249,6 +249,41 @@ describe.skipIf(!available && !process.env.CI)("the secretariat's panel in Chrom
     await context.close();
   });
 
+  it("a report of one very long word stays within the page, on a desktop and on a phone; after logging out the tab keeps nothing of the inbox", async () => {
+    // One word as long as a description may be, in the description and in the address.
+    const at = bot.clock.now();
+    const long = sampleReport({
+      folio: "MET-2026-900003",
+      category: "otro",
+      description: "A".repeat(990),
+      address: `Calle ${"B".repeat(190)}`,
+      createdAt: at,
+      updatedAt: at,
+    });
+    await bot.service.app.store.reports.insert({ ...long, location: null, dispatchPending: false, dispatched: 1 });
+    for (const viewport of [DESKTOP, PHONE]) {
+      const { context, page, errors } = await watched(viewport);
+      await logIn(page, "2001");
+      await page.goto(`${base}/panel/reports/MET-2026-900003`);
+      await expect.poll(() => page.locator(".description").textContent()).toContain("AAAA");
+      expect(await overflows(page), await wide(page)).toBe(false);
+      await shot(page, `long-word-${viewport.width}`);
+      // Searched twice in the inbox (htmx keeps a copy of the page it leaves, unless told not to).
+      await page.goto(`${base}/panel/`);
+      for (const q of ["farola", "luminaria"]) {
+        await page.locator("#f-q").fill(q);
+        await page.locator("#f-q").press("Enter");
+        await page.waitForURL(new RegExp(`q=${q}`));
+        await expect.poll(() => page.locator("table.inbox tbody tr").count()).toBe(1);
+      }
+      await page.getByRole("button", { name: /Salir/ }).click();
+      await page.waitForURL(/\/panel\/login/);
+      expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }))).not.toMatch(/MET-2026|Farola/);
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+  });
+
   it("the inbox works with the keyboard alone: search, open a report, come back, tick one and move it", async () => {
     const { context, page, errors } = await watched();
     await logIn(page, "2001");

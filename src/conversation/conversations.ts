@@ -4,7 +4,7 @@
  * and hands those replies to the channel. One message per conversation at a time; each message once.
  */
 
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { Citizens } from "../domain/citizens.js";
 import { answersLater, CHANNELS, type ChannelName } from "../domain/model/channel.js";
 import { type Citizen, citizenId } from "../domain/model/citizen.js";
@@ -47,12 +47,25 @@ const RETRY_FIRST_MS = 1000;
 /** Inbound ids a conversation remembers as handled (ConversationRecord.handled). */
 const HANDLED_KEPT = 8;
 
-/** The audit trail's id of the `n`th event of a message: the same on every attempt, and nothing of the chat in it. */
+/**
+ * What a message's id is known by where the chat must not be found from it (see `idKey`): the same on
+ * every attempt, and nothing of the message id in it for whoever lacks the key.
+ */
+function keyed(idKey: Buffer, source: string): string {
+  return createHmac("sha256", idKey).update(source).digest("hex");
+}
+
+/** The audit trail's id of the `n`th event of a message (`source` already keyed). */
 function eventId(source: string, n: number): string {
-  return `${createHash("sha256").update(source).digest("hex").slice(0, 32)}#${n}`;
+  return `${source.slice(0, 32)}#${n}`;
 }
 
 export interface ConversationDeps {
+  /**
+   * The key (from the data secret) behind the ids derived from a message's id: a report's id and its
+   * audit trail's. Unkeyed, the message ids a conversation keeps (`handled`) led to its anonymous reports.
+   */
+  idKey: Buffer;
   engine: Engine;
   renderer: Renderer;
   actions: ReadonlyMap<string, Action>;
@@ -470,10 +483,11 @@ export class ConversationService {
     const { deps } = this;
     let result = options.first ?? deps.engine.step(state, input, citizen.language);
     const events: DomainEvent[] = [];
+    const eventIds = keyed(deps.idKey, options.eventIds);
     const ctx: ActionContext = {
       citizen,
       lang: result.state.lang,
-      answering: options.answering,
+      answering: keyed(deps.idKey, options.answering),
       emit: (event) => {
         events.push(event);
         ctx.citizen = deps.citizens.applied(ctx.citizen as Citizen, [event]);
@@ -490,18 +504,16 @@ export class ConversationService {
       // "Borrar mis datos": nothing about the citizen is written again; the conversation goes on from a blank slate.
       result = { ...result, state: { ...result.state, vars: {} } };
       const fresh = await deps.citizens.forChat(citizen.channel, citizen.chatId, result.state.lang);
-      await deps.events.append(
-        events.map((e, i) => recordEvent(e, eventId(options.eventIds, i), deps.clock.now(), "citizen")).filter((e) => e.citizen === null),
-      );
+      await deps.events.append(events.map((e, i) => recordEvent(e, eventId(eventIds, i), deps.clock.now(), "citizen")).filter((e) => e.citizen === null));
       return { citizen: fresh, result };
     }
     if (result.state.lang !== ctx.citizen.language) ctx.emit({ type: "language_changed", citizen: citizen.id, language: result.state.lang });
     await deps.citizens.keep(citizen, ctx.citizen as Citizen);
-    // The audit trail: once per message, however often it is tried again. The ids are hashes: a
+    // The audit trail: once per message, however often it is tried again. The ids are keyed hashes: a
     // platform's message id may hold the chat's address (WhatsApp's does), and an anonymous report's
-    // trail names nobody.
+    // trail names nobody, also to whoever reads the message ids a conversation keeps.
     const at = deps.clock.now();
-    await deps.events.append(events.map((e, i) => recordEvent(e, eventId(options.eventIds, i), at, "citizen")));
+    await deps.events.append(events.map((e, i) => recordEvent(e, eventId(eventIds, i), at, "citizen")));
     if (events.length) deps.onEvents?.(events);
     return { citizen: ctx.citizen as Citizen, result };
   }

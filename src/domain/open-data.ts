@@ -5,6 +5,8 @@
  * published), the typed address, the chat or channel id, internal notes, a photo no member published, a
  * location closer than about 100 m.
  */
+
+import { inertText } from "../util/csv.js";
 import type { Areas } from "./areas.js";
 import type { GeoPoint, Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
@@ -136,13 +138,9 @@ export function publishedPhoto(report: Report, n: number): string | undefined {
   return id && report.photos.includes(id) ? id : undefined;
 }
 
-/** Characters that make a spreadsheet read a cell as a formula (CSV injection). */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
 function csvCell(value: string | number | null): string {
   if (value === null) return "";
-  let text = String(value);
-  if (typeof value === "string" && FORMULA_START.test(text)) text = `'${text}`;
+  const text = typeof value === "string" ? inertText(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -44,9 +44,9 @@ export class ReportError extends Error {}
 
 /**
  * A report's id derived from a key that is the same every time one answer is tried again (the
- * inbound message the citizen answered): a retry after a failure, or the citizen pressing "send"
- * again, finds the report the first attempt saved instead of filing a second one. A hash, shaped
- * like a UUID: nothing in it leads back to the key.
+ * inbound message the citizen answered, keyed with the data secret by the conversations): a retry
+ * after a failure, or the citizen pressing "send" again, finds the report the first attempt saved
+ * instead of filing a second one. A hash, shaped like a UUID: nothing in it leads back to the key.
  */
 export function reportIdFor(key: string): string {
   const h = createHash("sha256").update(`report:${key}`).digest("hex");

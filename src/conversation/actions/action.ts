@@ -15,9 +15,10 @@ export interface ActionContext {
   /** Tells what happened: the conversation layer applies it (a consent is kept on the citizen) and records it in the audit trail. */
   emit(event: DomainEvent): void;
   /**
-   * The inbound id of the message whose saved step this message answers: the same when the answer
-   * is tried again after a failure or sent again by the citizen, so an action that creates
-   * something can find what an earlier attempt created.
+   * The inbound id of the message whose saved step this message answers, keyed (a hash with the data
+   * secret: nothing a conversation keeps leads to it): the same when the answer is tried again after a
+   * failure or sent again by the citizen, so an action that creates something can find what an earlier
+   * attempt created.
    */
   answering: string;
 }

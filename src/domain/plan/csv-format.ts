@@ -4,6 +4,8 @@
  * columns. A milestone or indicator names its commitment's number in `commitment`; principles are
  * separated by `;`. RFC 4180 quoting; a cell may hold line breaks.
  */
+
+import { fromInertText, inertText } from "../../util/csv.js";
 import { type Locator, PlanFileError } from "./file-schema.js";
 
 /** The columns, in the order written. */
@@ -76,7 +78,7 @@ export function parseCsv(name: string, text: string): Row[] {
   let wasQuoted = false;
   const src = text.replace(/^\uFEFF/, "");
   const endCell = () => {
-    cells.push(wasQuoted ? cell : cell.trim());
+    cells.push(fromInertText(wasQuoted ? cell : cell.trim()));
     cell = "";
     wasQuoted = false;
   };
@@ -212,9 +214,10 @@ function csvColumn(path: readonly PropertyKey[], field: string): string {
   return entry?.[0] ?? field;
 }
 
+/** A cell; text that would start a formula is written inert (util/csv.ts), and read back as it was. */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text = Array.isArray(value) ? value.join(";") : String(value);
+  const text = Array.isArray(value) ? inertText(value.join(";")) : typeof value === "string" ? inertText(value) : String(value);
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
