@@ -97,6 +97,11 @@ describe("triage", () => {
     expect(await triage.changeStatus(r.id, 1, metepec, { to: "duplicado", note: "mismo bache", duplicateOf: "met 2026 2" })).toMatchObject({
       problem: "unknown_duplicate",
     });
+    // Another municipality's report is not one to point at, whatever its folio says.
+    await filed({ folio: "TOL-2026-000001", municipality: "15106" });
+    expect(await triage.changeStatus(r.id, 1, metepec, { to: "duplicado", note: "mismo bache", duplicateOf: "TOL-2026-000001" })).toMatchObject({
+      problem: "unknown_duplicate",
+    });
     const done = await triage.changeStatus(r.id, 1, metepec, { to: "duplicado", note: "mismo bache", duplicateOf: "met 2026 1" });
     expect(done.ok && done.report.duplicateOf).toBe(original.folio);
   });

@@ -86,7 +86,8 @@ export class Triage {
       const folio = request.duplicateOf ? parseFolio(request.duplicateOf, this.folioDigits) : undefined;
       if (!folio) return { ok: false, problem: "duplicate_required", report };
       const original = await this.reports.byFolio(folio);
-      if (!original || original.id === report.id) return { ok: false, problem: "unknown_duplicate", report };
+      // The original is one of the same municipality's reports: another's is not there to be pointed at.
+      if (!original || original.id === report.id || original.municipality !== report.municipality) return { ok: false, problem: "unknown_duplicate", report };
       duplicateOf = original.folio;
     }
     const event: DomainEvent = {
