@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { understandingFor } from "../src/app.js";
 import { Municipalities } from "../src/domain/municipalities.js";
+import { DOUBTFUL, topIntent } from "../src/engine/understanding.js";
 import { LANGUAGES, type Language } from "../src/locale/languages.js";
 import { loadCorpus } from "../src/nlu/corpus.js";
 import { evaluate, percent, readHeldOut } from "../src/nlu/evaluate.js";
@@ -62,6 +63,30 @@ describe("language understanding", () => {
     for (const [text, lang, category] of cases) expect((await understander.understand(text, lang)).entities.category?.value, text).toBe(category);
     // A place named twice is still the last one: an address ends with its town.
     expect((await understander.understand("vivo en metepec pero el bache está en toluca", "es-MX")).entities.municipality?.value).toBe("15106");
+  });
+
+  it("of a place and what fails there, what fails is the problem, wherever each is said; a place alone is the place's type", async () => {
+    const cases: [string, Language, string][] = [
+      ["no hay luz en el parque", "es-MX", "alumbrado"],
+      ["no prende la luz de la cancha", "es-MX", "alumbrado"],
+      ["en la cancha no prende la luz", "es-MX", "alumbrado"],
+      ["está apagado el alumbrado del jardín", "es-MX", "alumbrado"],
+      ["la lámpara del deportivo no sirve", "es-MX", "alumbrado"],
+      ["el deportivo tiene las lamparas fundidas desde hace un mes", "es-MX", "alumbrado"],
+      ["el área verde de la unidad ya no tiene luces", "es-MX", "alumbrado"],
+      ["el parque está lleno de basura", "es-MX", "basura"],
+      ["la cancha de futbol tiene un bache enorme", "es-MX", "baches"],
+      ["los juegos del parque están rotos", "es-MX", "parques"],
+      ["hay un árbol caído en el parque", "es-MX", "parques"],
+      ["the light in the park is out", "en", "alumbrado"],
+      ["the playground is full of trash", "en", "basura"],
+      ["the playground swings are broken", "en", "parques"],
+    ];
+    for (const [text, lang, category] of cases) expect((await understander.understand(text, lang)).entities.category?.value, text).toBe(category);
+    // A light named nowhere public is no type of problem the bot knows (the power at home is the electricity company's).
+    for (const text of ["se fue la luz en Metepec", "no hay luz en mi casa"]) {
+      expect((await understander.understand(text, "es-MX")).entities.category, text).toBeUndefined();
+    }
   });
 
   it("words spelt as they sound are read: «vache» is a pothole, «vasura» garbage, «abenida» a street; short words are not stretched", async () => {
@@ -149,6 +174,40 @@ describe("language understanding", () => {
     expect(await municipality("a pothole on avenue Morelos", "en")).toBeUndefined();
   });
 
+  it("a municipality's name that ends a neighbourhood's («Jardines de Morelos», «Lomas de …», «Unidad …») is the neighbourhood's; one whose own name starts so is found", async () => {
+    const read = (text: string) => understander.understand(text, "es-MX");
+    for (const text of [
+      "vivo en jardines de morelos",
+      "hay un bache enorme en jardines de morelos",
+      "calle Sur 12, Jardines de Morelos",
+      "la fuga está en lomas de atizapan",
+      "unidad habitacional morelos",
+      "en la unidad Tultitlán no pasa la basura",
+      "fracc. valle de santiago",
+      "frente al fraccionamiento Villas de Tecámac",
+    ]) {
+      expect((await read(text)).entities.municipality, text).toBeUndefined();
+    }
+    // The town after the neighbourhood is still read.
+    expect((await read("hay un bache en la colonia jardines de morelos, ecatepec")).entities.municipality?.value).toBe("15033");
+    expect((await read("calle Sur 12, Jardines de Morelos")).address).toBe(true);
+    const cases: [string, string][] = [
+      ["Valle de Bravo", "15110"],
+      ["vivo en valle de bravo", "15110"],
+      ["Valle de Chalco Solidaridad", "15122"],
+      ["se desbordó el drenaje en valle de chalco", "15122"],
+      ["Villa del Carbón", "15112"],
+      ["hay basura en villa de allende", "15111"],
+      ["Villa Victoria", "15114"],
+    ];
+    for (const [text, key] of cases) {
+      const understood = await read(text);
+      expect(understood.entities.municipality?.value, text).toBe(key);
+      // Its own name is not a street's: typed alone, it is no address.
+      expect(understood.address, text).toBeUndefined();
+    }
+  });
+
   it("any name a street bears after a street word is the street's, and the text reads as an address", async () => {
     const read = (text: string) => understander.understand(text, "es-MX");
     expect((await read("qué es la innovación tecnológica")).entities.topic?.value).toBe("innovacion");
@@ -165,6 +224,33 @@ describe("language understanding", () => {
     expect((await read("hay basura en la calle")).address).toBeUndefined();
   });
 
+  it("a thanks for something bad is a complaint, not a thanks; a thanks for something good is one", async () => {
+    const top = async (text: string, lang: Language = "es-MX") => topIntent(await understander.understand(text, lang), DOUBTFUL);
+    for (const [text, lang] of [
+      ["gracias por nada, nunca vinieron", "es-MX"],
+      ["gracias para nada", "es-MX"],
+      ["gracias por ignorarnos", "es-MX"],
+      ["muchas gracias por nada eh", "es-MX"],
+      ["gracias x nada", "es-MX"],
+      ["mil gracias por su pésima atención", "es-MX"],
+      ["muchas gracias por ignorar nuestros reportes", "es-MX"],
+      ["gracias por olvidarse de la colonia", "es-MX"],
+      ["thanks for nothing, they never came", "en"],
+      ["thanks for ignoring us", "en"],
+      ["thank you for never answering", "en"],
+    ] as const) {
+      expect(await top(text, lang), text).not.toBe("thanks");
+    }
+    for (const [text, lang] of [
+      ["gracias por todo", "es-MX"],
+      ["muchas gracias por su atención", "es-MX"],
+      ["gracias por arreglarlo tan rápido", "es-MX"],
+      ["thanks for the information", "en"],
+    ] as const) {
+      expect(await top(text, lang), text).toBe("thanks");
+    }
+  });
+
   it("a message of emoji means the intent they stand for, and nothing else means nothing", async () => {
     expect((await understander.understand("👍", "es-MX")).intents).toEqual([{ name: "yes", score: 1 }]);
     expect((await understander.understand("🆘", "en")).intents).toEqual([{ name: "emergency", score: 1 }]);
@@ -179,6 +265,15 @@ describe("language understanding", () => {
       writeFileSync(join(dir, lang, "nlu", "intents.yaml"), lang === "en" ? "report: []\n" : "report: [reportar]\n");
     }
     expect(() => loadCorpus(dir)).toThrow(/en\/nlu\/intents\.yaml: report: /);
+    // A place must be a word of a type of problem, and a word named only at a place must name a type.
+    writeFileSync(join(dir, "en", "nlu", "intents.yaml"), "report: [report]\n");
+    writeFileSync(join(dir, "es-MX", "nlu", "entities.yaml"), "category:\n  parques: [parque]\n  alumbrado: [lámpara]\n");
+    writeFileSync(join(dir, "es-MX", "nlu", "places.yaml"), "places: [parque, escuela]\n");
+    expect(() => loadCorpus(dir)).toThrow(/es-MX\/nlu\/places\.yaml: places: «escuela»/);
+    writeFileSync(join(dir, "es-MX", "nlu", "places.yaml"), "places: [parque]\nat_places:\n  luz: [luz]\n");
+    expect(() => loadCorpus(dir)).toThrow(/es-MX\/nlu\/places\.yaml: at_places\.luz: not a category/);
+    writeFileSync(join(dir, "es-MX", "nlu", "places.yaml"), "places: [parque]\nat_places:\n  alumbrado: [luz]\n");
+    expect(loadCorpus(dir).atPlaces).toEqual({ alumbrado: ["luz"] });
   });
 });
 

@@ -5,8 +5,9 @@
  */
 import { normalize } from "../util/text.js";
 
-const PATTERNS: { kind: string; re: RegExp }[] = [
-  { kind: "curp", re: /\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b/i },
+/** What is looked for; `inLinks`: also inside a link (a CURP is one wherever it is written; see LINKS). */
+const PATTERNS: { kind: string; re: RegExp; inLinks?: true }[] = [
+  { kind: "curp", re: /\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b/i, inLinks: true },
   // Eight digits or more, however they are grouped: «722 123 45 67», «(722) 123-4567», «722/123/4567».
   { kind: "phone", re: /(?<![\d])\+?\(?\d(?:[\s.\-()/]{0,2}\d){7,}/ },
   { kind: "email", re: /[^\s@]+@[^\s@]+\.[a-z]{2,}/i },
@@ -19,14 +20,40 @@ const PATTERNS: { kind: string; re: RegExp }[] = [
 
 /**
  * Numbers that are not a phone, taken out before looking for one: a folio however typed («MET 2026 000123»,
- * any number of digits), a date («15-04-2026», «2026-04-15», «12.05.2025»), a point («19.2826 -99.6557»).
+ * any number of digits), a date («15-04-2026», «2026-04-15», «12.05.2025»; not three groups of a phone
+ * written in pairs, «55-12-34-56-78»), a point («19.2826 -99.6557»).
  */
-const NOT_PHONES = [/\b[A-Z]{3}[\s\-_./]*\d{4}[\s\-_./]*\d{1,9}\b/gi, /\b\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b/g, /(?<![\d.])-?\d{1,3}\.\d{4,}(?![\d.])/g];
+const NOT_PHONES = [
+  /\b[A-Z]{3}[\s\-_./]*\d{4}[\s\-_./]*\d{1,9}\b/gi,
+  /(?<!\d[-./]?)\b\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b(?![-./]\d)/g,
+  /(?<![\d.])-?\d{1,3}\.\d{4,}(?![\d.])/g,
+];
+
+/**
+ * Links, taken out before looking for a phone or an e-mail: their digits are a post's or a profile's id
+ * («https://www.facebook.com/share/p/1AbC23dEfG/», «facebook.com/profile.php?id=100012345678901») or a
+ * map's, and an «@» in them a user's name («tiktok.com/@vecina.metepec»). A link starts with its scheme or
+ * «www.», or is a domain followed by a path (never an e-mail's domain: «juana@gmail.com»); it ends at a
+ * space, a quote or a bracket it did not open («(https://fb.com/…)722 123 4567»).
+ */
+const LINK_CHARS = String.raw`(?:[^\s<>"'()\[\]]|\([^\s<>"'()]*\))`;
+const LINKS = new RegExp(String.raw`\b(?:https?:\/\/|www\.)${LINK_CHARS}+|(?<![@\w.-])(?:[a-z\d-]+\.)+[a-z]{2,}\/${LINK_CHARS}*`, "gi");
+/**
+ * A link that is a way to reach someone stays: a phone's (WhatsApp's «wa.me/5217221234567»,
+ * «api.whatsapp.com/send?phone=…») or one that carries an e-mail («…/contacto?correo=juana@gmail.com»).
+ */
+const CONTACT_LINK = /(?:^|[/.])wa\.me\/|whatsapp\.com\/send|[?&]phone=|[?&=:][^\s@/?&=]+@[^\s@/?&=]+\.[a-z]{2,}/i;
 
 export function findSensitive(text: string, sensitiveWords: readonly string[]): string[] {
   // Full-width and other look-alike digits read as the digits they are («７２２»).
-  const plain = NOT_PHONES.reduce((t, re) => t.replace(re, " "), text.normalize("NFKC"));
-  const found = [...new Set(PATTERNS.filter((p) => p.re.test(plain)).map((p) => p.kind))];
+  const written = text.normalize("NFKC");
+  const plain = NOT_PHONES.reduce((t, re) => t.replace(re, " "), written);
+  // Outside links (a phone or an e-mail written next to one is still found).
+  const withoutLinks = NOT_PHONES.reduce(
+    (t, re) => t.replace(re, " "),
+    written.replace(LINKS, (link) => (CONTACT_LINK.test(link) ? link : " ")),
+  );
+  const found = [...new Set(PATTERNS.filter((p) => p.re.test(p.inLinks ? plain : withoutLinks)).map((p) => p.kind))];
   const words = ` ${normalize(text)} `;
   if (sensitiveWords.some((w) => words.includes(` ${normalize(w)} `))) found.push("special_category");
   return found;

@@ -1,14 +1,17 @@
 /**
  * The corpora the understanding learns from: data per language in locales/<lang>/nlu/, reviewed like
  * texts. intents.yaml (intent → phrases), entities.yaml (entity → value → words), emoji.yaml
- * (intent → emoji), streets.yaml (the words that make the name after them a street's). Entity words,
- * emoji and street words of every language are merged: they work in any language.
+ * (intent → emoji), streets.yaml (the words that make the name after them a street's), places.yaml (the
+ * types of problem whose words name where it is, and the words that are a type only there), irony.yaml
+ * (what a thanks is for when it is a complaint). Entity words, emoji, street, place and irony words of every
+ * language are merged: they work in any language.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { LANGUAGES, type Language } from "../locale/languages.js";
-import { readConfigFile } from "../util/config-file.js";
+import { ConfigFileError, readConfigFile } from "../util/config-file.js";
+import { normalize } from "../util/text.js";
 
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower case letters, digits and _");
 const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
@@ -22,6 +25,11 @@ const streetsSchema = z.strictObject({
   no_name_after: phrases.optional(),
   place_before: phrases.optional(),
 });
+const placesSchema = z.strictObject({
+  places: phrases,
+  at_places: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases).default({}),
+});
+const ironySchema = z.strictObject({ thanks_for: phrases, bad: phrases });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -45,6 +53,19 @@ export interface Corpus {
   noNameAfter: string[];
   /** The words that make what follows a place, not the problem («junto al bache», «en el camellón»), of every language. */
   placeBefore: string[];
+  /**
+   * The words of a type of problem that name where a problem is rather than what fails («parque»,
+   * «cancha», "park"), of every language: named with another type, the other is the problem.
+   */
+  places: string[];
+  /** Type of problem → the words that name it only in a message that names one of `places` («luz»: «no hay luz en el parque»). */
+  atPlaces: Record<string, string[]>;
+  /**
+   * A thanks for something bad is a complaint («gracias por nada», «gracias por ignorarnos»): the words
+   * that say what a thanks is for («por», "for"), and the words that make it bad («nada», «nunca»,
+   * «ignorar»), of every language.
+   */
+  ironicThanks: { for: string[]; bad: string[] };
 }
 
 /** The folder of one language's corpus. */
@@ -64,7 +85,13 @@ export function loadCorpus(localesDir: string): Corpus {
     streetWordsBeforeNames: [],
     noNameAfter: [],
     placeBefore: [],
+    places: [],
+    atPlaces: {},
+    ironicThanks: { for: [], bad: [] },
   };
+  /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
+  const placesFrom = new Map<string, string>();
+  const atPlacesFrom = new Map<string, string>();
   for (const lang of LANGUAGES) {
     const dir = corpusDir(localesDir, lang);
     corpus.intents[lang] = readConfigFile(join(dir, "intents.yaml"), intentsSchema);
@@ -83,6 +110,29 @@ export function loadCorpus(localesDir: string): Corpus {
     if (street?.names_follow) corpus.streetWordsBeforeNames.push(...street.before_a_name);
     corpus.noNameAfter.push(...(street?.no_name_after ?? []));
     corpus.placeBefore.push(...(street?.place_before ?? []));
+    const placesFile = join(dir, "places.yaml");
+    if (existsSync(placesFile)) {
+      const places = readConfigFile(placesFile, placesSchema);
+      corpus.places.push(...places.places);
+      for (const place of places.places) placesFrom.set(place, placesFile);
+      merge(corpus.atPlaces, places.at_places);
+      for (const value of Object.keys(places.at_places)) atPlacesFrom.set(value, placesFile);
+    }
+    const ironyFile = join(dir, "irony.yaml");
+    if (existsSync(ironyFile)) {
+      const irony = readConfigFile(ironyFile, ironySchema);
+      corpus.ironicThanks.for.push(...irony.thanks_for);
+      corpus.ironicThanks.bad.push(...irony.bad);
+    }
+  }
+  // A place is a word of a type of problem, and a word that names a type only at a place names a type entities.yaml knows.
+  const categories = corpus.entities.category ?? {};
+  const categoryWords = new Set(Object.values(categories).flat().map(normalize));
+  for (const [place, file] of placesFrom) {
+    if (!categoryWords.has(normalize(place))) throw new ConfigFileError(`${file}: places: «${place}» is not a word of a category of entities.yaml`);
+  }
+  for (const [value, file] of atPlacesFrom) {
+    if (!(value in categories)) throw new ConfigFileError(`${file}: at_places.${value}: not a category of entities.yaml`);
   }
   return corpus;
 }

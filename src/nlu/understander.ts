@@ -49,7 +49,16 @@ const SIGNALS = new Set(["danger"]);
  * camellón hay una fuga de agua», «hay basura junto al bache»). Of the others the last is (an address ends
  * with its town).
  */
-const FIRST_NAMED = new Set(["category"]);
+const CATEGORY = "category";
+const FIRST_NAMED = new Set([CATEGORY]);
+
+/**
+ * The entity, known to the understanding only, of the words that name a type of problem only where a
+ * place is named (places.yaml `at_places`: «luz»): in a message that names a place («no hay luz en el
+ * parque») they are that type, elsewhere nothing («se fue la luz» is the power at home). Its name is no
+ * corpus entity's (those are written in lower case letters, digits and _).
+ */
+const AT_PLACE = "category-at-place";
 
 /**
  * Intents asked for in a few words («menú», «volver al inicio», «ayuda»), whose own words decide nothing
@@ -93,8 +102,17 @@ interface StemmedPhrases {
 /** How many first letters two words share to be taken for one word's forms («golpean», «golpeando»). */
 const DANGER_PREFIX = 5;
 
+/** The intent a thanks for something bad is not (see `withoutIronicThanks`). */
+const THANKS_INTENT = "thanks";
+/** The longest little word («su», «la», "the") between what a thanks is for and the word that makes it bad. */
+const LITTLE_WORD = 3;
+/** How many little words may come between them. */
+const LITTLE_WORDS = 2;
+
 /** The most words a street's name is taken to have after its street word («5 de mayo»). */
 const STREET_NAME_WORDS = 3;
+/** A house's number as it follows a street's name, normalised («12», «12a», «12-b»). */
+const HOUSE_NUMBER = /^\d{1,5}(?:-?[a-z])?$/;
 
 /** Whether a word as written ends with punctuation: what follows it is no longer a street's name. */
 const endsClause = (word: string) => /[,.;:!?]$/.test(word);
@@ -344,6 +362,13 @@ export class Understander {
   private readonly noNameAfter: ReadonlySet<string>;
   /** The words that make what follows a place (streets.yaml `place_before`: «junto al bache»). */
   private readonly placeBefore: ReadonlySet<string>;
+  /** The words of a type of problem that name where it is (places.yaml `places`: «parque»), normalised. */
+  private readonly places: ReadonlySet<string>;
+  /** What a thanks is for (irony.yaml `thanks_for`: «por»), normalised. */
+  private readonly thanksFor: ReadonlySet<string>;
+  /** The words that make a thanks a complaint (irony.yaml `bad`), normalised: the short ones whole, the others by their first letters (DANGER_PREFIX). */
+  private readonly badWords: ReadonlySet<string>;
+  private readonly badStarts: ReadonlySet<string>;
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
@@ -380,6 +405,11 @@ export class Understander {
     ]);
     this.noNameAfter = new Set(options.corpus.noNameAfter.map(normalize));
     this.placeBefore = new Set(options.corpus.placeBefore.map(normalize));
+    this.places = new Set(options.corpus.places.map(normalize));
+    this.thanksFor = new Set(options.corpus.ironicThanks.for.map(normalize));
+    const bad = options.corpus.ironicThanks.bad.map(normalize);
+    this.badWords = new Set(bad.filter((w) => w.length < DANGER_PREFIX));
+    this.badStarts = new Set(bad.filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     // Each language's words, those of its phrases (what `ownWords` compares across languages).
     const vocabulary = new Map<Language, Set<string>>();
@@ -405,7 +435,7 @@ export class Understander {
     const nlp = new Nlp(nlpSettings());
     nlp.container.use(LangEs);
     nlp.container.use(LangEn);
-    const entities = { ...options.corpus.entities, municipality: options.municipalities };
+    const entities = { ...options.corpus.entities, municipality: options.municipalities, [AT_PLACE]: options.corpus.atPlaces };
     for (const [entity, values] of Object.entries(entities)) {
       for (const [value, words] of Object.entries(values)) nlp.addNerRuleOptionTexts("*", entity, value, words);
     }
@@ -500,7 +530,8 @@ export class Understander {
     if (!/\p{L}/u.test(utterance)) return { intents: [], entities: {} };
 
     const locale = nlpLocale(lang);
-    const edges = await this.mentions(utterance);
+    const candidates = await this.candidates(utterance, utterance.split(/\s+/).length <= FUZZY_MAX_WORDS);
+    const edges = this.chosen(utterance, candidates);
     const entities: Record<string, Mention> = {};
     for (const e of edges) entities[e.entity] = this.mention(e);
     const generic = this.substitute(utterance, edges);
@@ -515,18 +546,61 @@ export class Understander {
         if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
       }
     }
-    return this.namesAStreet(utterance) ? { intents, entities, address: true } : { intents, entities };
+    intents = this.withoutIronicThanks(intents, utterance);
+    return this.namesAStreet(utterance, candidates) ? { intents, entities, address: true } : { intents, entities };
   }
 
-  /** Whether a street word ("calle", "av.", "colonia", "esquina con") is followed by a name in the text. */
-  private namesAStreet(utterance: string): boolean {
-    const sounds = normalize(utterance).split(" ").map(heard);
-    return sounds.some((_, i) => i < sounds.length - 1 && this.streetWordEndsAt(sounds, i));
+  /**
+   * Whether a street word ("calle", "av.", "colonia", "esquina con") is followed by a name in the text. A
+   * street word inside a name found in it, with the word after it, is that name's words, not a street's
+   * («Valle de Bravo», «Villa del Carbón», «unidad deportiva»; «la luz de la calle Hidalgo» names a street).
+   */
+  private namesAStreet(utterance: string, candidates: readonly NerEdge[]): boolean {
+    const names = candidates.filter((e) => this.usable(e));
+    const words: { sound: string; start: number }[] = [];
+    for (const m of utterance.matchAll(/\S+/g)) for (const w of normalize(m[0]).split(" ")) if (w) words.push({ sound: heard(w), start: m.index });
+    const sounds = words.map((w) => w.sound);
+    const named = (i: number) => names.some((e) => e.start <= words[i].start && words[i + 1].start <= e.end);
+    return sounds.some((_, i) => i < sounds.length - 1 && this.streetWordEndsAt(sounds, i) && !named(i));
+  }
+
+  /**
+   * The intents with `thanks` read as nothing when the thanks is for something bad (irony.yaml): «gracias
+   * por nada, nunca vinieron», «gracias para nada», «thanks for ignoring us» are complaints, which the
+   * classifier, having learnt «gracias» as thanks, read as thanks. The thanks is for the word right after
+   * one of `thanks_for`, or after one or two little words («gracias por su pésima atención»), in the same
+   * clause: «gracias por la información, no tengo más dudas» is a thanks. Read as nothing in its place, its
+   * score still tells how sure the other readings are (`topIntent`).
+   */
+  private withoutIronicThanks(intents: Understood["intents"], utterance: string): Understood["intents"] {
+    if (!intents.some((i) => i.name === THANKS_INTENT) || !this.thanksForSomethingBad(utterance)) return intents;
+    return intents.map((i) => (i.name === THANKS_INTENT ? { ...i, name: NONE } : i));
+  }
+
+  /** Whether a word of `thanks_for` is followed by a bad one (see `withoutIronicThanks`). */
+  private thanksForSomethingBad(utterance: string): boolean {
+    if (!this.thanksFor.size) return false;
+    const written = utterance.split(/\s+/).filter((w) => normalize(w) !== "");
+    for (let i = 0; i < written.length - 1; i++) {
+      if (!this.thanksFor.has(normalize(written[i])) || endsClause(written[i])) continue;
+      for (let j = i + 1, little = 0; j < written.length; j++) {
+        const word = normalize(written[j]);
+        if (this.badWords.has(word) || this.badStarts.has(word.slice(0, DANGER_PREFIX))) return true;
+        if (endsClause(written[j]) || word.length > LITTLE_WORD || ++little > LITTLE_WORDS) break;
+      }
+    }
+    return false;
   }
 
   /** Whether a street word of one word or two ends at `sounds[i]` (normalised words as they sound, `heard`: «abenida» too). */
   private streetWordEndsAt(sounds: string[], i: number, streets = this.streetSounds): boolean {
-    return streets.has(sounds[i]) || (i > 0 && streets.has(`${sounds[i - 1]} ${sounds[i]}`));
+    return this.streetWordLength(sounds, i, streets) > 0;
+  }
+
+  /** How many words the street word that ends at `sounds[i]` has: two («jardines de», «esquina con»), one, or none ends there. */
+  private streetWordLength(sounds: string[], i: number, streets = this.streetSounds): number {
+    if (i > 0 && streets.has(`${sounds[i - 1]} ${sounds[i]}`)) return 2;
+    return streets.has(sounds[i]) ? 1 : 0;
   }
 
   private fromEmoji(emoji: string[]): Understood {
@@ -610,6 +684,11 @@ export class Understander {
    * approximate name ("ecatepek de morelos") is not lost to an exact word inside it ("morelos").
    */
   async mentions(utterance: string, approximate = utterance.split(/\s+/).length <= FUZZY_MAX_WORDS): Promise<NerEdge[]> {
+    return this.chosen(utterance, await this.candidates(utterance, approximate));
+  }
+
+  /** Every name the text may hold (see `mentions`), but for those a street word makes a street's. */
+  private async candidates(utterance: string, approximate: boolean): Promise<NerEdge[]> {
     const words = this.extractor.getWordPositions(utterance);
     const edges = [...this.exact(utterance, this.extractor.normalize(utterance), words), ...this.bySound(utterance, words)];
     if (approximate) {
@@ -630,10 +709,35 @@ export class Understander {
       edges.push({ entity: "folio", type: "regex", utteranceText: m[0], accuracy: 1, start, end: start + m[0].length - 1, len: m[0].length });
     }
     // A name right after a street word is the street's: "avenida Morelos", "av. Tecnológico", "calle Transparencia".
-    return this.choose(
-      edges.filter((e) => !NAMED_STREETS.has(e.entity) || !this.afterStreetWord(utterance, e.start)),
-      (e) => this.placed(utterance, e.start),
-    );
+    return this.atPlaces(edges.filter((e) => !NAMED_STREETS.has(e.entity) || !this.afterStreetWord(utterance, e.start)));
+  }
+
+  /** One mention per entity of the `candidates`: a type named as where the problem is, by a word before it («junto al bache») or by its own («el parque»), gives way. */
+  private chosen(utterance: string, candidates: NerEdge[]): NerEdge[] {
+    return this.choose(candidates, (e) => this.isPlace(e) || this.placed(utterance, e.start));
+  }
+
+  /** Whether a mention is of a type of problem by a word that names where it is (places.yaml `places`: «parque», «cancha»). */
+  private isPlace(e: NerEdge): boolean {
+    return e.entity === CATEGORY && this.places.has(normalize(e.sourceText ?? e.utteranceText));
+  }
+
+  /**
+   * The mentions with the words that name a type only at a place (AT_PLACE: «luz») made that type where
+   * the message names a place apart from them («no hay luz en el parque»), and left out elsewhere («se fue
+   * la luz en Metepec» names no type).
+   */
+  private atPlaces(edges: NerEdge[]): NerEdge[] {
+    if (!edges.some((e) => e.entity === AT_PLACE)) return edges;
+    const places = edges.filter((e) => this.isPlace(e) && this.usable(e));
+    const apart = (a: NerEdge, b: NerEdge) => a.end < b.start || b.end < a.start;
+    return edges.flatMap((e) => (e.entity !== AT_PLACE ? [e] : places.some((p) => apart(p, e)) ? [{ ...e, entity: CATEGORY }] : []));
+  }
+
+  /** Whether a mention counts: a folio the domain reads, a name written as it is, or one a slip away (`closeEnough`; never a signal's). */
+  private usable(e: NerEdge): boolean {
+    if (e.entity === "folio") return this.options.folio.read(e.utteranceText) !== undefined;
+    return e.accuracy >= 1 || (!SIGNALS.has(e.entity) && closeEnough(e.utteranceText, e.sourceText ?? ""));
   }
 
   /** Whether the text just before `start` is a street word ("avenida Morelos": a street, not the municipality). */
@@ -709,31 +813,32 @@ export class Understander {
 
   /**
    * One edge per entity. Overlapping mentions keep the one that covers more of the text ("ecatepek de
-   * morelos" over "morelos"); of separate ones an exact one wins, then the last (an address ends with
-   * its town), or for FIRST_NAMED the first not named as a place (`placed`). Across entities, overlapping
-   * mentions keep the longer ("aguas negras" over "agua"), except a signal's (SIGNALS), which hides nothing
-   * and is hidden by nothing.
+   * morelos" over "morelos"). Of separate ones of FIRST_NAMED, one not named as a place (`placed`: what
+   * fails decides, not where) wins first; then an exact one wins, then the last (an address ends with its
+   * town), or for FIRST_NAMED the first. Across entities, overlapping mentions keep the longer ("aguas
+   * negras" over "agua"), except a signal's (SIGNALS), which hides nothing and is hidden by nothing.
    */
   private choose(edges: NerEdge[], placed: (e: NerEdge) => boolean = () => false): NerEdge[] {
-    const usable = edges.filter((e) => {
-      if (e.entity === "folio") return this.options.folio.read(e.utteranceText) !== undefined;
-      return e.accuracy >= 1 || (!SIGNALS.has(e.entity) && closeEnough(e.utteranceText, e.sourceText ?? ""));
-    });
+    const usable = edges.filter((e) => this.usable(e));
     const weight = (e: NerEdge) => e.len * e.accuracy;
     const overlaps = (a: NerEdge, b: NerEdge) => a.start <= b.end && b.start <= a.end;
     const byWeight = [...usable].sort((a, b) => weight(b) - weight(a) || b.start - a.start);
     const separate: NerEdge[] = [];
     for (const e of byWeight) if (!separate.some((k) => k.entity === e.entity && overlaps(k, e))) separate.push(e);
     const best = new Map<string, NerEdge>();
-    // Of FIRST_NAMED ones, one that is where the problem is («junto al bache») gives way; then the first.
-    const before = (e: NerEdge, held: NerEdge) => {
-      if (!FIRST_NAMED.has(e.entity)) return e.start > held.start;
-      const [a, b] = [placed(e), placed(held)];
-      return a !== b ? !a : e.start < held.start;
+    // Of FIRST_NAMED ones, one that is where the problem is («junto al bache», «el parque») gives way however
+    // it is written («el deportivo tiene las lamparas fundidas»); then an exact one wins, then the first (of the others, the last).
+    const wins = (e: NerEdge, held: NerEdge) => {
+      if (FIRST_NAMED.has(e.entity)) {
+        const [a, b] = [placed(e), placed(held)];
+        if (a !== b) return !a;
+      }
+      if (e.accuracy !== held.accuracy) return e.accuracy > held.accuracy;
+      return FIRST_NAMED.has(e.entity) ? e.start < held.start : e.start > held.start;
     };
     for (const e of separate) {
       const held = best.get(e.entity);
-      if (!held || e.accuracy > held.accuracy || (e.accuracy === held.accuracy && before(e, held))) best.set(e.entity, e);
+      if (!held || wins(e, held)) best.set(e.entity, e);
     }
     const kept: NerEdge[] = [];
     const crossing = (a: NerEdge, b: NerEdge) => !SIGNALS.has(a.entity) && !SIGNALS.has(b.entity) && overlaps(a, b);
@@ -833,18 +938,22 @@ export class Understander {
     const kept: { word: string; n: string }[] = [];
     for (let i = 0; i < words.length; i++) {
       kept.push(words[i]);
-      if (!this.streetWordEndsAt(sounds, i, this.beforeNames) || endsClause(words[i].word)) continue;
-      if (i > 0 && this.noNameAfter.has(words[i - 1].n)) continue;
+      const street = this.streetWordLength(sounds, i, this.beforeNames);
+      if (!street || endsClause(words[i].word)) continue;
+      if (i >= street && this.noNameAfter.has(words[i - street].n)) continue;
       let taken = 0;
       for (; taken < STREET_NAME_WORDS && i + 1 < words.length; taken++) {
         const next = words[i + 1];
-        // A short word the language uses joins a name when one it does not use follows («5 de mayo»).
-        if (!unknown(next) && !(next.n.length <= 3 && !endsClause(next.word) && unknown(words[i + 2]))) break;
+        // A short word the language uses joins a name when one it does not use follows («5 de mayo»), and a
+        // number after a name is its house's («calle Sur 12 de Jardines de Morelos»).
+        const houseNumber = taken > 0 && HOUSE_NUMBER.test(next.n);
+        if (!unknown(next) && !houseNumber && !(next.n.length <= 3 && !endsClause(next.word) && unknown(words[i + 2]))) break;
         i++;
         if (endsClause(next.word)) break;
       }
-      // A street named goes whole: «calle Hidalgo 23, colonia Centro» alone is an address, nothing asked.
-      if (taken) kept.pop();
+      // A street named goes whole, its street word of two words too («jardines de»: a word the classifier
+      // never learnt pulls it towards nothing): «calle Hidalgo 23, colonia Centro» alone is an address, nothing asked.
+      if (taken) kept.splice(kept.length - street, street);
     }
     return kept.length === words.length ? text : kept.map((w) => w.word).join(" ");
   }
