@@ -96,6 +96,10 @@ const NOTICE_INTENTS: Record<string, string> = {
   // Not "anonymous": that is the value of an option («Anónimo» at «¿Cómo quieres enviar tu reporte?»), which an intent of the same name would answer.
   anonymity: "global.anonymity",
   human: "global.human",
+  // Questions about how reporting works («¿cuánto tardan?», «¿tiene costo?», «¿me van a llamar?»).
+  timing: "global.timing",
+  cost: "global.cost",
+  callback: "global.callback",
   greeting: "global.greeting_reply",
   thanks: "global.thanks_reply",
   // A yes, no or skip that answers nothing here is taken as an acknowledgement.
@@ -106,7 +110,7 @@ const NOTICE_INTENTS: Record<string, string> = {
 
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
-const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human"]);
+const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human", "timing", "cost", "callback"]);
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
 const YES_NO_WORDS = 6;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
@@ -453,7 +457,8 @@ export class Engine {
     }
     // A question about the assistant itself («¿esto es anónimo?», «¿quién ve mi reporte?») where a text is
     // asked is answered, and the question asked again: it is not the description.
-    if (answered && text && input.type === "text" && isQuestion(input.text)) {
+    // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.
+    if (answered && text && input.type === "text" && isQuestion(input.text) && understoodOf(input)?.entities.category === undefined) {
       const intent = topIntent(understoodOf(input));
       const about = intent && ABOUT_THE_ASSISTANT.has(intent) && !flowForIntent(this.flows, intent) ? NOTICE_INTENTS[intent] : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
@@ -494,7 +499,9 @@ export class Engine {
     if (typed.ok) return this.accept(state, step, typed, input, notice);
     if (notice.length) return { state, replies: [...notice, prompt(step, state)] };
     const doubt = tellsMore ? undefined : guess(step.answer, input, state.vars, this.ctx, state.lang);
-    if (doubt) return this.ask(state, { kind: "guess", ...doubt }, { key: "global.guess", params: { guess: doubt.label } });
+    // Nor is an option guessed when the words name another one ("change the type" half read as yes: not «Enviar reporte»).
+    if (doubt && !(input.type === "text" && namesAnotherOption(this.ctx, options, doubt.value, input.text)))
+      return this.ask(state, { kind: "guess", ...doubt }, { key: "global.guess", params: { guess: doubt.label } });
     return typed.ok ? this.miss(state, step, "errors.choice") : this.miss(state, step, typed.error, typed.params);
   }
 
@@ -619,7 +626,7 @@ export class Engine {
     if (written) notices.push({ key: "language.written" });
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
-    if ((intent === "privacy" || intent === "human" || intent === "anonymity") && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
+    if (intent && ABOUT_THE_ASSISTANT.has(intent) && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
     // A danger told, read as another question (a folio's status), gets its notice and stays; a report or a person asked for opens.
     if (flow && !(isEmergency(input) && this.awayFromDanger(flow))) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);
