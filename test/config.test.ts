@@ -18,6 +18,9 @@ describe("configuration", () => {
     // Unset: the first language of config/deployment.yaml.
     expect(c.DEFAULT_LANGUAGE).toBeUndefined();
     expect(c.CONVERSATION_TIMEOUT_MINUTES).toBe(30);
+    expect(c.CONVERSATION_DAYS).toBe(90);
+    // A deployment that keeps unsent reports longer keeps conversations as long, unless told otherwise.
+    expect(loadConfig({ DRAFT_DAYS: "120" }).CONVERSATION_DAYS).toBe(120);
   });
 
   it.each([
@@ -27,7 +30,7 @@ describe("configuration", () => {
     [{ WEB_CHAT_ENABLED: "maybe" }, /^invalid WEB_CHAT_ENABLED="maybe": accepts true or false/],
     [{ MONGODB_URI: "postgres://x" }, /^invalid MONGODB_URI: accepts a mongodb:\/\//],
     [{ CONVERSATION_DAYS: "10" }, /^invalid CONVERSATION_DAYS="10": must be at least DRAFT_DAYS \(30\)/],
-    [{ DRAFT_DAYS: "120" }, /^invalid CONVERSATION_DAYS="": must be at least DRAFT_DAYS \(120\); unset, it is 90/],
+    [{ DRAFT_DAYS: "120", CONVERSATION_DAYS: "100" }, /^invalid CONVERSATION_DAYS="100": must be at least DRAFT_DAYS \(120\)/],
   ])("%j stops with one line naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

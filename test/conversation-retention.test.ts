@@ -49,37 +49,44 @@ describe("conversations silent for CONVERSATION_DAYS are deleted whole", () => {
     expect(await visitor("hola")).toContain("Soy Municipio Abierto");
   });
 
-  it("a report unsent is forgotten first, and its citizen still told when back; then the conversation goes, the report sent stays", async () => {
+  it("a report unsent is forgotten first, its citizen told when back; its conversation is deleted CONVERSATION_DAYS after that; a report sent stays", async () => {
     bot = await startBot({ env: { DRAFT_DAYS: "30", CONVERSATION_DAYS: "90" } });
-    // One sends a report, another leaves one half written.
+    // One sends a report, another leaves one half written, a third leaves one and comes back.
     const sender = chat(bot, "sender");
     for (const line of ["hola", "1", "sí", "Metepec", "Baches y calles", "Un bache muy profundo frente al mercado", "omitir", "omitir", "1"])
       await sender(line);
     expect(await sender("1")).toMatch(/folio MET-/);
     const halfway = chat(bot, "halfway");
     for (const line of ["hola", "1", "sí", "Toluca", "Baches y calles"]) await halfway(line);
+    const back = chat(bot, "back");
+    for (const line of ["hola", "1", "sí", "Toluca", "Baches y calles"]) await back(line);
 
-    bot.clock.advance(31 * DAY);
-    expect(await bot.app.conversations.forgetOldDrafts()).toBe(1);
-    // Its marker is kept: the conversation is not deleted with the sender's, silent as long.
-    expect(await bot.app.conversations.deleteSilentConversations()).toBe(0);
-    bot.clock.advance(60 * DAY);
-    expect(await bot.app.conversations.deleteSilentConversations()).toBe(2);
+    // Silent 100 days (an upgrade finds such drafts): one pass forgets them, and deletes only the conversation that held none.
+    bot.clock.advance(100 * DAY);
+    await bot.app.conversations.retentionPass();
     expect(await record(bot, "sender")).toBeNull();
+    expect(JSON.stringify((await record(bot, "halfway"))?.state)).toContain("forgotten");
     expect(await bot.app.store.reports.count()).toBe(1);
     expect((await bot.app.dataRights.held("web:sender")).reports).toHaveLength(1);
+    // Back within CONVERSATION_DAYS of that, the citizen is told.
+    bot.clock.advance(80 * DAY);
+    expect(await back("hola")).toContain("se borró");
+    bot.clock.advance(11 * DAY);
+    expect(await bot.app.conversations.deleteSilentConversations()).toBe(1);
+    expect(await record(bot, "halfway")).toBeNull();
+    expect(await record(bot, "back")).not.toBeNull();
   });
 
-  it("one told of a forgotten report before the days keeps the conversation for the days again", async () => {
-    bot = await startBot({ env: { DRAFT_DAYS: "30", CONVERSATION_DAYS: "30" } });
-    const halfway = chat(bot, "halfway");
-    for (const line of ["hola", "1", "sí", "Toluca", "Baches y calles"]) await halfway(line);
-    bot.clock.advance(31 * DAY);
-    expect(await bot.app.conversations.forgetOldDrafts()).toBe(1);
-    expect(await halfway("hola")).toContain("se borró");
-    bot.clock.advance(29 * DAY);
-    expect(await bot.app.conversations.deleteSilentConversations()).toBe(0);
-    bot.clock.advance(2 * DAY);
+  it("a conversation with a person is never deleted: the Secretariado may still answer", async () => {
+    bot = await startBot({ env: { CONVERSATION_DAYS: "30" } });
+    const waiting = chat(bot, "waiting");
+    await waiting("hola");
+    expect(await waiting("quiero hablar con una persona")).toMatch(/aviso de privacidad|Secretariado/i);
+    const idle = chat(bot, "idle");
+    await idle("hola");
+    bot.clock.advance(400 * DAY);
     expect(await bot.app.conversations.deleteSilentConversations()).toBe(1);
+    expect(await record(bot, "waiting")).not.toBeNull();
+    expect(await record(bot, "idle")).toBeNull();
   });
 });

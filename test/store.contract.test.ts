@@ -219,6 +219,8 @@ describe.each(stores)("%s store", (name, open) => {
     expect(await db.store.conversations.get("web:b")).toBeNull();
     expect((await db.store.conversations.get("web:a"))?.updatedAt).toEqual(at(11));
     expect((await db.store.conversations.idleBefore(at(30), 10)).map((c) => c.id)).toEqual(["web:a", "web:d"]);
+    // The next page: after the last one read.
+    expect((await db.store.conversations.idleBefore(at(30), 10, at(11))).map((c) => c.id)).toEqual(["web:d"]);
   });
 
   it("a claim keeps its message until completed; unfinished ones are found once their lease has passed", async () => {

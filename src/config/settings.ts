@@ -33,8 +33,8 @@ const schema = z.object({
   /** Days of silence after which the photo of a report never sent is deleted, even while the report is offered back. */
   DRAFT_PHOTO_DAYS: z.coerce.number({ message: "accepts a number of days" }).positive().max(365).default(7),
   DRAFT_DAYS: z.coerce.number({ message: "accepts a number of days" }).positive().max(365).default(30),
-  /** Days of silence after which a conversation holding no report unsent is deleted whole (at least DRAFT_DAYS). */
-  CONVERSATION_DAYS: z.coerce.number({ message: "accepts a number of days" }).positive().max(3650).default(90),
+  /** Days of silence after which a conversation holding no report unsent is deleted whole (at least DRAFT_DAYS; unset: 90, or DRAFT_DAYS when longer). */
+  CONVERSATION_DAYS: z.coerce.number({ message: "accepts a number of days" }).positive().max(3650).optional(),
   /** How long a process holds an outbox message it is sending: after a crash, the time before another takes it over. */
   OUTBOX_LEASE_SECONDS: z.coerce.number({ message: "accepts a number of seconds" }).int().min(5).max(3600).default(60),
   /** Per conversation, on every channel: messages within FLOOD_WINDOW_SECONDS before it is told to slow down. */
@@ -138,17 +138,26 @@ const schema = z.object({
 /** What the Cloud mode cannot run without: all named at once when missing. */
 const CLOUD_REQUIRED = ["WHATSAPP_CLOUD_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"] as const;
 
-const checked = schema.superRefine((config, ctx) => {
+/** CONVERSATION_DAYS when unset, unless DRAFT_DAYS is longer. */
+const DEFAULT_CONVERSATION_DAYS = 90;
+
+const refined = schema.superRefine((config, ctx) => {
   // A report unsent is forgotten first, and its citizen told when back: the conversation must outlive it.
-  if (config.CONVERSATION_DAYS < config.DRAFT_DAYS) {
-    ctx.addIssue({ code: "custom", path: ["CONVERSATION_DAYS"], message: `must be at least DRAFT_DAYS (${config.DRAFT_DAYS}); unset, it is 90` });
+  if (config.CONVERSATION_DAYS !== undefined && config.CONVERSATION_DAYS < config.DRAFT_DAYS) {
+    ctx.addIssue({ code: "custom", path: ["CONVERSATION_DAYS"], message: `must be at least DRAFT_DAYS (${config.DRAFT_DAYS})` });
   }
   if (!config.WHATSAPP_ENABLED || config.WHATSAPP_MODE !== "cloud") return;
   const missing = CLOUD_REQUIRED.filter((key) => config[key] === undefined);
   if (missing.length) ctx.addIssue({ code: "custom", path: [missing[0]], message: `WHATSAPP_MODE=cloud needs ${missing.join(", ")}`, params: { missing } });
 });
 
-export type Config = z.infer<typeof schema>;
+/** Settings with the defaults that depend on others filled in. */
+const checked = refined.transform((config) => ({
+  ...config,
+  CONVERSATION_DAYS: config.CONVERSATION_DAYS ?? Math.max(DEFAULT_CONVERSATION_DAYS, config.DRAFT_DAYS),
+}));
+
+export type Config = z.output<typeof checked>;
 
 /** Every setting's name, as `.env.example` must document it. */
 export const CONFIG_KEYS = Object.keys(schema.shape);

@@ -66,7 +66,10 @@ export class ConversationRetention {
     this.timer = undefined;
   }
 
-  /** Both passes, drafts first (a conversation whose report is forgotten now is deleted only later). Never rejects. */
+  /**
+   * Both passes, drafts first. A conversation whose report is forgotten is kept CONVERSATION_DAYS from
+   * then, for the citizen to be told when back. Never rejects.
+   */
   async pass(): Promise<void> {
     await this.forgetDrafts();
     await this.deleteIdle();
@@ -77,7 +80,7 @@ export class ConversationRetention {
     const { deps } = this;
     const before = new Date(deps.clock.now().getTime() - deps.draftDays * DAY_MS);
     const forgotten = await this.inBatches(
-      (limit) => deps.conversations.withDraftBefore(before, limit),
+      () => deps.conversations.withDraftBefore(before, BATCH),
       (id) => this.forget(id, before),
       "reports never sent not forgotten",
     );
@@ -85,16 +88,32 @@ export class ConversationRetention {
     return forgotten;
   }
 
-  /** Deletes every conversation holding no report unsent, silent for longer than CONVERSATION_DAYS; resolves with how many. Never rejects. */
+  /**
+   * Deletes every conversation holding no report unsent, silent for longer than CONVERSATION_DAYS; resolves
+   * with how many. One waiting where nothing expires (a conversation with a person: the Secretariado may
+   * still answer) stays; the pass reads on past it (page by page, by time), so it never holds the others up.
+   * Never rejects.
+   */
   async deleteIdle(): Promise<number> {
     const { deps } = this;
     const before = new Date(deps.clock.now().getTime() - deps.conversationDays * DAY_MS);
+    let after: Date | undefined;
     const deleted = await this.inBatches(
-      (limit) => deps.conversations.idleBefore(before, limit),
+      async () => {
+        const found = await deps.conversations.idleBefore(before, BATCH, after);
+        const last = found.at(-1);
+        if (last) after = new Date(last.updatedAt);
+        return found;
+      },
       (id) =>
         deps.queue.run(id, async () => {
           const record = await deps.conversations.get(id);
           if (record?.holdsDraft !== false || new Date(record.updatedAt).getTime() >= before.getTime()) return "left";
+          const state = readState(record.state);
+          if (state && !deps.engine.expires(state)) return "kept";
+          // A report forgotten less than CONVERSATION_DAYS ago, not yet told: kept for the citizen to hear of it.
+          const forgotten = state ? deps.engine.draftForgottenAt(state) : undefined;
+          if (forgotten && forgotten.getTime() >= before.getTime()) return "kept";
           return (await deps.conversations.removeIf(id, record)) ? "forgotten" : "left";
         }),
       "silent conversations not deleted",
@@ -108,14 +127,14 @@ export class ConversationRetention {
    * changed. Stops at a batch that was not full, or in which nothing moved (all written meanwhile).
    */
   private async inBatches(
-    read: (limit: number) => Promise<{ id: string }[]>,
-    each: (id: string) => Promise<"forgotten" | "checked" | "left">,
+    read: () => Promise<{ id: string }[]>,
+    each: (id: string) => Promise<"forgotten" | "checked" | "kept" | "left">,
     failed: string,
   ): Promise<number> {
     let changed = 0;
     try {
       for (let batch = 0; batch < MAX_BATCHES; batch++) {
-        const found = await read(BATCH);
+        const found = await read();
         let moved = 0;
         for (const { id } of found) {
           const outcome = await each(id);
@@ -141,7 +160,7 @@ export class ConversationRetention {
       const record = await deps.conversations.get(id);
       if (!record || record.holdsDraft === false || new Date(record.updatedAt).getTime() >= before.getTime()) return "left";
       const state = readState(record.state);
-      const after = state && deps.engine.keepsDraft(state) ? deps.engine.forgetDraft(state, deps.draftDays) : null;
+      const after = state && deps.engine.keepsDraft(state) ? deps.engine.forgetDraft(state, deps.draftDays, deps.clock.now()) : null;
       const changed: ConversationRecord = after ? { ...record, state: madeByEngine(after), holdsDraft: false } : { ...record, holdsDraft: false };
       // Saved only if nothing changed it meanwhile (another process's turn, an erasure): otherwise the next pass.
       if (!(await deps.conversations.replaceIf(changed, record))) return "left";

@@ -348,6 +348,11 @@ export class ConversationService {
     return this.retention.forgetDrafts();
   }
 
+  /** The hourly pass now: unsent reports silent for DRAFT_DAYS forgotten, then conversations silent for CONVERSATION_DAYS deleted. */
+  retentionPass(): Promise<void> {
+    return this.retention.pass();
+  }
+
   /** One pass deleting conversations holding no unsent report, silent for CONVERSATION_DAYS; resolves with how many. */
   deleteSilentConversations(): Promise<number> {
     return this.retention.deleteIdle();

@@ -24,6 +24,8 @@ export interface ParkedDraft {
 export interface ForgottenDraft {
   forgotten: true;
   days: number;
+  /** When it was forgotten (ISO): the conversation is kept CONVERSATION_DAYS from then, for the citizen to be told. */
+  at?: string;
 }
 
 /** Whether the conversation holds a report not sent: being written, or kept in `draft` (even one its flow no longer fits). */
@@ -43,13 +45,21 @@ function holdsOpening(flows: FlowSet, state: ConversationState): boolean {
  * The state without the report it holds (see keepsDraft), `draft` saying it was forgotten. One being
  * written ends the conversation, which keeps only who the citizen is; one kept aside goes alone.
  */
-export function forgetDraft(flows: FlowSet, state: ConversationState, days: number): ConversationState {
-  const marker: ForgottenDraft = { forgotten: true, days };
+export function forgetDraft(flows: FlowSet, state: ConversationState, days: number, at: Date): ConversationState {
+  const marker: ForgottenDraft = { forgotten: true, days, at: at.toISOString() };
   if (!holdsDraft(flows, state) && !holdsOpening(flows, state)) return { ...state, vars: { ...state.vars, draft: marker as unknown as Json } };
   const { aside: _aside, ...rest } = state;
   const vars: Vars = { draft: marker as unknown as Json };
   if (state.vars.citizen !== undefined) vars.citizen = state.vars.citizen;
   return { ...rest, vars, waiting: "nothing" };
+}
+
+/** When the report the conversation held was forgotten, while the citizen has not been told yet (see ForgottenDraft). */
+export function draftForgottenAt(state: ConversationState): Date | undefined {
+  const kept = state.vars.draft;
+  if (typeof kept !== "object" || kept === null || Array.isArray(kept) || kept.forgotten !== true || typeof kept.at !== "string") return undefined;
+  const at = new Date(kept.at);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
 /** Whether the conversation holds a draft the citizen would lose by leaving. */

@@ -21,7 +21,7 @@ import {
   YES_NO,
   yesNoOf,
 } from "./answers.js";
-import { forgetDraft, holdsDraft, keepsDraft, park, readDraft } from "./drafts.js";
+import { draftForgottenAt, forgetDraft, holdsDraft, keepsDraft, park, readDraft } from "./drafts.js";
 import {
   type Flow,
   type FlowSet,
@@ -419,8 +419,13 @@ export class Engine {
   }
 
   /** The conversation without the report not sent it held, silent past `days` days: the citizen is told when back. */
-  forgetDraft(state: ConversationState, days: number): ConversationState {
-    return forgetDraft(this.flows, state, days);
+  forgetDraft(state: ConversationState, days: number, at: Date): ConversationState {
+    return forgetDraft(this.flows, state, days, at);
+  }
+
+  /** When the report the conversation held was forgotten, if the citizen has not been told yet. */
+  draftForgottenAt(state: ConversationState): Date | undefined {
+    return draftForgottenAt(state);
   }
 
   /**

@@ -56,8 +56,11 @@ export interface ConversationRepository {
   states(): AsyncIterable<unknown>;
   /** Conversations holding a report not sent (`holdsDraft` true, or absent: not known) last saved before `before`; oldest first. */
   withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]>;
-  /** Conversations known to hold no report unsent (`holdsDraft` false) last saved before `before`; oldest first. */
-  idleBefore(before: Date, limit: number): Promise<ConversationRecord[]>;
+  /**
+   * Conversations known to hold no report unsent (`holdsDraft` false) last saved before `before` (and
+   * after `after`, when given: the next page of a pass); oldest first.
+   */
+  idleBefore(before: Date, limit: number, after?: Date): Promise<ConversationRecord[]>;
   /** Erases the conversation only if it is still as `read` (see replaceIf). False when it was not, or was not there. */
   removeIf(id: string, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean>;
   /**

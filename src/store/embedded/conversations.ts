@@ -55,10 +55,14 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     return found.slice(0, limit);
   }
 
-  async idleBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+  async idleBefore(before: Date, limit: number, after?: Date): Promise<ConversationRecord[]> {
     const until = before.getTime();
+    const from = after?.getTime() ?? Number.NEGATIVE_INFINITY;
     const found: ConversationRecord[] = [];
-    for (const record of this.docs.values()) if (record.holdsDraft === false && new Date(record.updatedAt).getTime() < until) found.push(record);
+    for (const record of this.docs.values()) {
+      const at = new Date(record.updatedAt).getTime();
+      if (record.holdsDraft === false && at < until && at > from) found.push(record);
+    }
     found.sort((a, b) => new Date(a.updatedAt).getTime() - new Date(b.updatedAt).getTime());
     return found.slice(0, limit);
   }

@@ -135,10 +135,10 @@ export class MongoConversations implements ConversationRepository {
     return docs.map((doc) => conversationFromDoc(doc as Record<string, unknown>));
   }
 
-  async idleBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
+  async idleBefore(before: Date, limit: number, after?: Date): Promise<ConversationRecord[]> {
     // The index drafts_by_age answers it: `holdsDraft` equal, then the range of `updatedAt`.
     const docs = await this.model
-      .find({ holdsDraft: false, updatedAt: trusted({ $lt: before }) })
+      .find({ holdsDraft: false, updatedAt: trusted(after ? { $lt: before, $gt: after } : { $lt: before }) })
       .sort({ updatedAt: 1 })
       .limit(limit)
       .lean();
