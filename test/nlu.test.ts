@@ -238,6 +238,8 @@ describe("language understanding", () => {
       ["thanks for nothing, they never came", "en"],
       ["thanks for ignoring us", "en"],
       ["thank you for never answering", "en"],
+      ["gracias por no venir", "es-MX"],
+      ["thanks for not coming", "en"],
     ] as const) {
       expect(await top(text, lang), text).not.toBe("thanks");
     }
@@ -246,6 +248,9 @@ describe("language understanding", () => {
       ["muchas gracias por su atención", "es-MX"],
       ["gracias por arreglarlo tan rápido", "es-MX"],
       ["thanks for the information", "en"],
+      // A bad word denied is a good one.
+      ["thanks for not forgetting us", "en"],
+      ["thank you for not ignoring us", "en"],
     ] as const) {
       expect(await top(text, lang), text).toBe("thanks");
     }

@@ -9,7 +9,18 @@ const kinds = (text: string) => findSensitive(text, []);
 
 describe("sensitive data in a description", () => {
   it("finds a phone however it is written", () => {
-    for (const text of ["llámenme al 722 123 4567", "mi cel +52 55 1234 5678", "55-12-34-56-78", "(722) 123-4567", "722.123.4567", "5512345678"]) {
+    for (const text of [
+      "llámenme al 722 123 4567",
+      "mi cel +52 55 1234 5678",
+      "55-12-34-56-78",
+      "(722) 123-4567",
+      "722.123.4567",
+      "5512345678",
+      // A word of three letters before it is no folio's code.
+      "mi cel 7221234567",
+      "Tel 7221234567",
+      "cel. 5512345678",
+    ]) {
       expect(kinds(text), text).toContain("phone");
     }
   });
@@ -35,6 +46,7 @@ describe("sensitive data in a description", () => {
       "vean facebook.com/profile.php?id=100012345678901 o al +52 55 1234 5678",
       "(https://facebook.com/share/p/1AbC23dEfG/)55-12-34-56-78",
       "escríbanme por https://wa.me/5217221234567",
+      "o por Telegram https://t.me/+527221234567",
     ]) {
       expect(kinds(text), text).toContain("phone");
     }
@@ -44,6 +56,7 @@ describe("sensitive data in a description", () => {
 
   it("dates, folios and points are still no phone, and a phone in pairs is not a date", () => {
     expect(kinds("desde el 12/05/2026, folio MET-2026-000123, punto 19.2826 -99.6557")).toEqual([]);
+    expect(kinds("mis folios: TOL 2026 000000123 y ecatepec ECA2025000045")).toEqual([]);
     expect(kinds("pasó el 15-04-2026 y otra vez el 2026-04-20")).toEqual([]);
     expect(kinds("desde el 12/05/2026 llamen al 55-12-34-56-78")).toContain("phone");
   });

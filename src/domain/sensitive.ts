@@ -24,7 +24,8 @@ const PATTERNS: { kind: string; re: RegExp; inLinks?: true }[] = [
  * written in pairs, «55-12-34-56-78»), a point («19.2826 -99.6557»).
  */
 const NOT_PHONES = [
-  /\b[A-Z]{3}[\s\-_./]*\d{4}[\s\-_./]*\d{1,9}\b/gi,
+  // A folio's year is this century's: «cel 7221234567» is a phone, not a folio.
+  /\b[A-Z]{3}[\s\-_./]*20\d{2}[\s\-_./]*\d{1,9}\b/gi,
   /(?<!\d[-./]?)\b\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b(?![-./]\d)/g,
   /(?<![\d.])-?\d{1,3}\.\d{4,}(?![\d.])/g,
 ];
@@ -39,10 +40,10 @@ const NOT_PHONES = [
 const LINK_CHARS = String.raw`(?:[^\s<>"'()\[\]]|\([^\s<>"'()]*\))`;
 const LINKS = new RegExp(String.raw`\b(?:https?:\/\/|www\.)${LINK_CHARS}+|(?<![@\w.-])(?:[a-z\d-]+\.)+[a-z]{2,}\/${LINK_CHARS}*`, "gi");
 /**
- * A link that is a way to reach someone stays: a phone's (WhatsApp's «wa.me/5217221234567»,
+ * A link that is a way to reach someone stays: a phone's (WhatsApp's «wa.me/5217221234567», Telegram's «t.me/+527221234567»,
  * «api.whatsapp.com/send?phone=…») or one that carries an e-mail («…/contacto?correo=juana@gmail.com»).
  */
-const CONTACT_LINK = /(?:^|[/.])wa\.me\/|whatsapp\.com\/send|[?&]phone=|[?&=:][^\s@/?&=]+@[^\s@/?&=]+\.[a-z]{2,}/i;
+const CONTACT_LINK = /(?:^|[/.])wa\.me\/|(?:^|[/.])t\.me\/\+|whatsapp\.com\/send|[?&]phone=|[?&=:][^\s@/?&=]+@[^\s@/?&=]+\.[a-z]{2,}/i;
 
 export function findSensitive(text: string, sensitiveWords: readonly string[]): string[] {
   // Full-width and other look-alike digits read as the digits they are («７２２»).

@@ -17,6 +17,7 @@ import {
   namesAnotherOption,
   parseAnswer,
   partialOption,
+  promptChoices,
   wordSet,
   YES_NO,
   yesNoOf,
@@ -115,8 +116,6 @@ const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human", "timing", 
 const YES_NO_WORDS = 6;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
-/** Words a message giving up a change («no, mejor déjala como estaba») is at most: a longer one is the new answer. */
-const KEPT_WORDS = 4;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
 const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks"]);
 
@@ -286,8 +285,10 @@ export class Engine {
 
   /**
    * Whether the message leaves what is being changed as it was, where the question offers it (`keep`,
-   * «Dejarla como está»): the choice, its words, the word «cancelar» (which there gives up the change, not
-   * the report), a no, or a short message read as giving it up, even doubtfully («no mejor déjala como estaba»).
+   * «Dejarla como está»): the choice or its number (after the question's own), the word «cancelar» (which
+   * there gives up the change, not the report), a plain no, or words all of the choice's (`words`: «no,
+   * mejor déjala como estaba»). An answer to the question comes first: «no hay luz» at the type is street
+   * lighting, «Ya no sirve el semáforo» a new description.
    */
   private keeps(state: ConversationState, step: AskStep, input: EngineInput): boolean {
     const keep = keepOffered(step, state.vars);
@@ -295,10 +296,13 @@ export class Engine {
     if (input.type === "choice") return input.value === KEEP;
     if (input.type === "word") return input.word === "cancel";
     if (input.type !== "text") return false;
+    if (/^\s*\d{1,3}\s*$/.test(input.text)) return Number(input.text) === (promptChoices(step.answer, state.vars)?.length ?? 0) + 1;
+    if (step.answer.type !== "text") {
+      const typed = parseAnswer(step.answer, input, state.vars, this.ctx);
+      if ((typed.ok && !typed.free) || interpret(step.answer, input, state.vars)?.ok) return false;
+    }
     if (this.globalWord(input.text) === "cancel" || yesNoOf(this.ctx, input.text) === "no") return true;
-    if (partialOption(this.ctx, [keep], input.text)) return true;
-    const intent = topIntent(understoodOf(input), DOUBTFUL);
-    return (intent === "cancel" || intent === "no") && contentWords(this.ctx, input.text).length <= KEPT_WORDS;
+    return partialOption(this.ctx, [keep], input.text) !== undefined;
   }
 
   /**
@@ -440,7 +444,9 @@ export class Engine {
     // A danger told where a place or a folio is asked («hay una persona armada en la calle ahorita» at the
     // address) is not that answer: the notice, and the question again. A description keeps it (it may be the
     // problem), and a choice is answered by its own words.
-    if (understoodOf(input)?.entities.danger && asksPlaceOrEntity(step.answer)) return { state, replies: [...notice, ...this.reprompt(state)] };
+    // A number alone («911» of «Calle Morelos 911», of a folio) tells nothing but itself: the answer stands.
+    const danger = understoodOf(input)?.entities.danger;
+    if (danger && !/^\d+$/.test(danger.text.trim()) && asksPlaceOrEntity(step.answer)) return { state, replies: [...notice, ...this.reprompt(state)] };
     // At the menu, a message written in another language (and not asking for one) goes on in that language.
     const written = state.flow === MENU_FLOW ? writtenIn(input, state.lang) : undefined;
     if (written) {

@@ -29,7 +29,7 @@ const placesSchema = z.strictObject({
   places: phrases,
   at_places: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases).default({}),
 });
-const ironySchema = z.strictObject({ thanks_for: phrases, bad: phrases });
+const ironySchema = z.strictObject({ thanks_for: phrases, bad: phrases, negations: phrases.optional() });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -65,7 +65,7 @@ export interface Corpus {
    * that say what a thanks is for («por», "for"), and the words that make it bad («nada», «nunca»,
    * «ignorar»), of every language.
    */
-  ironicThanks: { for: string[]; bad: string[] };
+  ironicThanks: { for: string[]; bad: string[]; negations: string[] };
 }
 
 /** The folder of one language's corpus. */
@@ -87,7 +87,7 @@ export function loadCorpus(localesDir: string): Corpus {
     placeBefore: [],
     places: [],
     atPlaces: {},
-    ironicThanks: { for: [], bad: [] },
+    ironicThanks: { for: [], bad: [], negations: [] },
   };
   /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
   const placesFrom = new Map<string, string>();
@@ -123,6 +123,7 @@ export function loadCorpus(localesDir: string): Corpus {
       const irony = readConfigFile(ironyFile, ironySchema);
       corpus.ironicThanks.for.push(...irony.thanks_for);
       corpus.ironicThanks.bad.push(...irony.bad);
+      corpus.ironicThanks.negations.push(...(irony.negations ?? []));
     }
   }
   // A place is a word of a type of problem, and a word that names a type only at a place names a type entities.yaml knows.

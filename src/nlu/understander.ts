@@ -369,6 +369,8 @@ export class Understander {
   /** The words that make a thanks a complaint (irony.yaml `bad`), normalised: the short ones whole, the others by their first letters (DANGER_PREFIX). */
   private readonly badWords: ReadonlySet<string>;
   private readonly badStarts: ReadonlySet<string>;
+  /** The words that deny the bad word after them (irony.yaml `negations`: «no»), normalised. */
+  private readonly negations: ReadonlySet<string>;
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
@@ -410,6 +412,7 @@ export class Understander {
     const bad = options.corpus.ironicThanks.bad.map(normalize);
     this.badWords = new Set(bad.filter((w) => w.length < DANGER_PREFIX));
     this.badStarts = new Set(bad.filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
+    this.negations = new Set(options.corpus.ironicThanks.negations.map(normalize));
     this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     // Each language's words, those of its phrases (what `ownWords` compares across languages).
     const vocabulary = new Map<Language, Set<string>>();
@@ -577,6 +580,11 @@ export class Understander {
     return intents.map((i) => (i.name === THANKS_INTENT ? { ...i, name: NONE } : i));
   }
 
+  /** Whether a normalised word is one of irony.yaml's `bad`, whole or by its first letters. */
+  private isBad(word: string): boolean {
+    return word !== "" && (this.badWords.has(word) || this.badStarts.has(word.slice(0, DANGER_PREFIX)));
+  }
+
   /** Whether a word of `thanks_for` is followed by a bad one (see `withoutIronicThanks`). */
   private thanksForSomethingBad(utterance: string): boolean {
     if (!this.thanksFor.size) return false;
@@ -585,7 +593,10 @@ export class Understander {
       if (!this.thanksFor.has(normalize(written[i])) || endsClause(written[i])) continue;
       for (let j = i + 1, little = 0; j < written.length; j++) {
         const word = normalize(written[j]);
-        if (this.badWords.has(word) || this.badStarts.has(word.slice(0, DANGER_PREFIX))) return true;
+        // A bad word denied is a good one: «gracias por no olvidarse de nosotros» is a thanks.
+        const next = j + 1 < written.length ? normalize(written[j + 1]) : "";
+        if (this.negations.has(word) && this.isBad(next)) return false;
+        if (this.isBad(word)) return true;
         if (endsClause(written[j]) || word.length > LITTLE_WORD || ++little > LITTLE_WORDS) break;
       }
     }
