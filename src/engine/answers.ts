@@ -24,6 +24,8 @@ type ChoiceSpec = Extract<AnswerSpec, { type: "choice" }>;
 export interface ChoiceOption extends ReplyChoice {
   goto?: Target;
   intents?: string[];
+  /** Asked about first when only the classifier picked it (flow-schema.ts). */
+  sure?: boolean;
   /** Labels of the question the option leads to, whose words also pick it (flow-schema.ts). */
   words?: string[];
 }
@@ -35,6 +37,7 @@ const fromFlow = (o: NonNullable<ChoiceSpec["options"]>[number]): ChoiceOption =
   goto: o.goto,
   intents: o.intents,
   words: o.words,
+  sure: o.sure,
 });
 
 /** The options a choice shows now: static options, then options from a variable, then extras. */
@@ -106,6 +109,12 @@ function allWordsOf(ctx: EngineContext, name: string, text: string): boolean {
       .filter((w) => !w.includes(" ")),
   );
   return words.every((w) => single.has(w));
+}
+
+/** Whether the text holds a word, or the words, of an entry of the list `name` anywhere («sí, envíalo así como está»: `yes`). */
+export function saysWordOf(ctx: EngineContext, name: string, text: string): boolean {
+  const said = ` ${normalizeKnown(text)} `;
+  return ctx.words(name).some((entry) => said.includes(` ${normalizeKnown(entry)} `));
 }
 
 /** «omitir», «sin foto», and as yes and no are read: «mejor no», «no gracias», «mejor después». */

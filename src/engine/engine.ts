@@ -4,7 +4,7 @@
  * applies what it returns (the design of nyaruka/goflow).
  */
 
-import type { Language } from "../locale/languages.js";
+import { LANGUAGES, type Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
 import { normalize } from "../util/text.js";
 import {
@@ -15,9 +15,11 @@ import {
   contentWords,
   isQuestion,
   namesAnotherOption,
+  optionLabel,
   parseAnswer,
   partialOption,
   promptChoices,
+  saysWordOf,
   wordSet,
   YES_NO,
   yesNoOf,
@@ -187,8 +189,8 @@ const emergencyNotice = (input: EngineInput): Reply => ({
 });
 
 /** The language a text message is written in (`written`), when it is not `current` and the message does not ask for one. */
-function writtenIn(input: EngineInput, current: Language): Language | undefined {
-  if (input.type !== "text" || !input.written || input.written === current || languageAsked(input)) return undefined;
+function writtenIn(input: EngineInput, current: Language, ctx: EngineContext): Language | undefined {
+  if (input.type !== "text" || !input.written || input.written === current || languageAsked(input, ctx)) return undefined;
   return input.written;
 }
 
@@ -229,11 +231,43 @@ function addressTyped(spec: AnswerSpec, input: EngineInput): boolean {
   return understood?.address === true || placeNamed;
 }
 
-/** A language the text names ("inglés", "english"), when it asks for a language. */
-function languageAsked(input: EngineInput): Language | undefined {
+/** Words before a language's name that deny it («I don't speak spanish», «no hablo inglés»). */
+const DENIED_WITHIN = 3;
+
+/** Whether a negation (`negation` words, «no», "don't") comes within DENIED_WITHIN words before the language's name in `text`. */
+function languageDenied(text: string, name: string, ctx: EngineContext): boolean {
+  const words = normalize(text).split(" ");
+  const at = words.indexOf(normalize(name).split(" ")[0]);
+  if (at <= 0) return false;
+  const before = ` ${words.slice(Math.max(0, at - DENIED_WITHIN), at).join(" ")} `;
+  return [...wordSet(ctx, "negation")].some((w) => before.includes(` ${w} `));
+}
+
+/** Whether the message denies the language it names («sorry I don't speak spanish»): a request for the other, in a few more words than a plain one. */
+function deniesLanguage(input: EngineInput, ctx: EngineContext): boolean {
+  const named = understoodOf(input)?.entities.language;
+  return (
+    input.type === "text" && named !== undefined && input.text.trim().split(/\s+/).length <= DENIED_REQUEST_WORDS && languageDenied(input.text, named.text, ctx)
+  );
+}
+
+/** Words a message denying a language («sorry, I don't speak spanish at all») is at most. */
+const DENIED_REQUEST_WORDS = 7;
+
+/**
+ * A language the text names ("inglés", "english"), when it asks for a language; the other one when the
+ * name is denied («I don't speak spanish», «sorry, no spanish», «no entiendo inglés»: `negation` words).
+ */
+function languageAsked(input: EngineInput, ctx: EngineContext): Language | undefined {
   const u = understoodOf(input);
-  const lang = u?.entities.language?.value;
-  return topIntent(u) === "language" && (lang === "es-MX" || lang === "en") ? lang : undefined;
+  const named = u?.entities.language;
+  const lang = named?.value;
+  if (lang !== "es-MX" && lang !== "en") return undefined;
+  // A language denied asks for the other, however the classifier read the rest (it hears the «no»).
+  if (input.type === "text" && named) {
+    if (languageDenied(input.text, named.text, ctx)) return LANGUAGES.find((l) => l !== lang);
+  }
+  return topIntent(u) === "language" ? lang : undefined;
 }
 
 export class Engine {
@@ -448,7 +482,7 @@ export class Engine {
     const danger = understoodOf(input)?.entities.danger;
     if (danger && !/^\d+$/.test(danger.text.trim()) && asksPlaceOrEntity(step.answer)) return { state, replies: [...notice, ...this.reprompt(state)] };
     // At the menu, a message written in another language (and not asking for one) goes on in that language.
-    const written = state.flow === MENU_FLOW ? writtenIn(input, state.lang) : undefined;
+    const written = state.flow === MENU_FLOW ? writtenIn(input, state.lang, this.ctx) : undefined;
     if (written) {
       state = { ...state, lang: written };
       notice.push({ key: "language.written" });
@@ -460,8 +494,10 @@ export class Engine {
     // maestros de inglés en la escuela" or "frente a la academia de inglés" is the answer.
     const text = takesText(step.answer);
     // Whether the message may be about the language at all: anywhere but where a text is asked, and there only as a request.
-    const aboutLanguage = !text || isLanguageRequestOnly(input);
-    const lang = aboutLanguage ? languageAsked(input) : undefined;
+    const aboutLanguage = !text || isLanguageRequestOnly(input) || deniesLanguage(input, this.ctx);
+    const asked = aboutLanguage ? languageAsked(input, this.ctx) : undefined;
+    // A language denied in the one spoken already («la escuela no enseña inglés», in Spanish) asks for nothing.
+    const lang = asked === state.lang && deniesLanguage(input, this.ctx) ? undefined : asked;
     const answered = typed.ok && !typed.free;
     if (lang && (text || !answered) && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
@@ -501,6 +537,10 @@ export class Engine {
       // "change the type": nlp.js learnt "el" and "the" from its yes phrases) is not taken, nor guessed at.
       const yesNo = ["yes", "no"].includes(topIntent(understoodOf(input)) ?? "");
       if (yesNo && input.type === "text" && namesAnotherOption(this.ctx, options, understood.value, input.text)) return this.miss(state, step, "errors.choice");
+      // A question that must be answered in words that say it (a consent, «Enviar reporte»): a reading
+      // without them («borra la dirección» read as yes) is asked about first.
+      const sure = input.type === "text" ? this.sureOf(step.answer, options, understood.value, input.text, state.lang) : undefined;
+      if (sure) return this.ask(state, { kind: "guess", ...sure }, { key: "global.guess", params: { guess: sure.label } });
       return this.accept(state, step, understood, input, notice);
     }
     // Nor does a text that names a language open the choice of language.
@@ -561,6 +601,8 @@ export class Engine {
     if (ACKNOWLEDGEMENTS.has(intent) && (typedText || state.flow !== MENU_FLOW)) return undefined;
     // And only a short one: «son unos rateros, no sirven pa nada» read as no is not answered with 👍.
     if (ACKNOWLEDGEMENTS.has(intent) && input.type === "text" && contentWords(this.ctx, input.text).length > ACKNOWLEDGED_WORDS) return undefined;
+    // Nor is a question: «¿eres humano?» read as yes got 👍, which says a person is there.
+    if (ACKNOWLEDGEMENTS.has(intent) && input.type === "text" && isQuestion(input.text)) return undefined;
     // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira").
     if (SMALL_TALK.has(intent) && isEmergency(input)) return undefined;
     // A plain no («mejor no», «no gracias») answers a question it answers; it never gives up what is being written there.
@@ -583,6 +625,20 @@ export class Engine {
   /** Whether `flow` is one a danger told should not lead to: neither told by a problem (a report) nor a person's. */
   private awayFromDanger(flow: Flow | undefined): boolean {
     return flow !== undefined && !flow.toldBy.length && !flow.intents.includes("human");
+  }
+
+  /**
+   * The guess to ask about when the classifier picked an answer that must be given in words (`sure`) and
+   * the text has none of the words that say it (words.yaml `yes`, `no`: «sí, envíalo así» says it), else undefined.
+   */
+  private sureOf(spec: AnswerSpec, options: ChoiceOption[], value: unknown, text: string, lang: Language): { value: string; label: string } | undefined {
+    if (spec.type === "yesno" && spec.sure) {
+      const choice = YES_NO.find((c) => c.value === (value === true ? "yes" : "no"));
+      return choice && !saysWordOf(this.ctx, choice.value, text) ? { value: choice.value, label: optionLabel(this.ctx, lang, choice) } : undefined;
+    }
+    const option = options.find((o) => o.value === value);
+    if (!option?.sure || option.intents?.some((intent) => saysWordOf(this.ctx, intent, text))) return undefined;
+    return { value: option.value, label: optionLabel(this.ctx, lang, option) };
   }
 
   /** Whether the question waiting takes a no: yes or no, a choice with an option for no, a photo or place that may be skipped. */
@@ -632,8 +688,8 @@ export class Engine {
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     if (isEmergency(input)) notices.push(emergencyNotice(input));
-    const written = writtenIn(input, current);
-    current = languageAsked(input) ?? written ?? current;
+    const written = writtenIn(input, current, this.ctx);
+    current = languageAsked(input, this.ctx) ?? written ?? current;
     if (written) notices.push({ key: "language.written" });
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
@@ -738,7 +794,7 @@ export class Engine {
   /** The answer to an aside: yes does what it proposed, no returns to the question, anything else is an answer to the question. */
   private answerAside(state: ConversationState, aside: Aside, step: AskStep, raw: EngineInput): StepResult {
     const base: ConversationState = { ...state, aside: undefined };
-    const input = asShownChoice({ type: "yesno" }, raw, state.vars, this.ctx);
+    const input = asShownChoice({ type: "yesno", sure: false }, raw, state.vars, this.ctx);
     const reading = input.type === "choice" ? input.value : input.type === "text" ? (yesNoOf(this.ctx, input.text) ?? topIntent(input.understood)) : undefined;
     if (reading === "yes") {
       if (aside.kind === "guess") return this.answer(base, step, { type: "choice", value: aside.value });

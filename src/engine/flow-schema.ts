@@ -20,6 +20,11 @@ const choiceOption = z.strictObject({
    * once when they name one of its options ("con seguimiento" at «¿Lo enviamos?» changes how it is sent).
    */
   words: z.array(key).optional(),
+  /**
+   * Picked by the classifier's reading alone (not its label, its number, or a yes typed), it is asked about
+   * first («¿Quisiste decir «Enviar reporte»?»): an option that acts (sends a report) never acts on a guess.
+   */
+  sure: z.boolean().optional(),
 });
 
 /** An entity (category, municipality, folio…) whose mention in free text is the answer ("mi folio es TOL-…"). */
@@ -40,7 +45,8 @@ const answerSchema = z.discriminatedUnion("type", [
   }),
   z.strictObject({ type: z.literal("location"), allow_text: z.boolean().default(false), optional: z.boolean().default(false), entity }),
   z.strictObject({ type: z.literal("photo"), optional: z.boolean().default(false) }),
-  z.strictObject({ type: z.literal("yesno") }),
+  /** `sure`: a yes or no read by the classifier alone is asked about first (a consent is given in words that say it). */
+  z.strictObject({ type: z.literal("yesno"), sure: z.boolean().default(false) }),
 ]);
 export type AnswerSpec = z.infer<typeof answerSchema>;
 
