@@ -165,10 +165,12 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
 /**
  * Ways around the classifier may take a message that tells a problem for, from one of its words: «hay un
  * bache enorme en la esquina del menú de la fonda…» read as the menu (report second), «ayuda por favor, no
- * hay agua…» as help. Thanks, a report's status, a person, the plan, cancelling or the notices, even
- * doubtful, are what they say («gracias, ya arreglaron el bache…», «no, el bache sigue ahí…»).
+ * hay agua…» as help. An emergency that names a problem («por ese bache ya hubo un choque…») gets its
+ * notice and opens the report too: the problem is not lost to the notice. Thanks, a report's status, a
+ * person, the plan, cancelling or the notices, even doubtful, are what they say («gracias, ya arreglaron
+ * el bache…», «no, el bache sigue ahí…»).
  */
-const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language"]);
+const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language", "emergency"]);
 
 /**
  * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
@@ -666,7 +668,7 @@ export class Engine {
     if (!told || !tellsMore(this.ctx, input, TOLD_WORDS)) return intent;
     const [first] = understood.intents;
     const heard = first
-      ? TOLD_OVER.has(first.name) && understood.intents.some((i) => told.intents.includes(i.name))
+      ? TOLD_OVER.has(first.name) && (first.name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name)))
       : input.type === "text" && contentWords(this.ctx, input.text).some((w) => wordSet(this.ctx, "reporting").has(w));
     return heard ? told.intents[0] : intent;
   }

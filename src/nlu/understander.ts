@@ -964,7 +964,11 @@ export class Understander {
       }
       // A street named goes whole, its street word of two words too («jardines de»: a word the classifier
       // never learnt pulls it towards nothing): «calle Hidalgo 23, colonia Centro» alone is an address, nothing asked.
-      if (taken) kept.splice(kept.length - street, street);
+      if (!taken) continue;
+      kept.splice(kept.length - street, street);
+      // A neighbourhood («Jardines de Morelos») names a place as a town does: read as one («un bache en
+      // @municipality»), or «un bache en Jardines de Morelos» is left as «un bache en» and read as nothing.
+      if (street > 1) kept.push({ word: "@municipality", n: "@municipality" });
     }
     return kept.length === words.length ? text : kept.map((w) => w.word).join(" ");
   }
