@@ -667,9 +667,11 @@ export class Engine {
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
     if (!told || !tellsMore(this.ctx, input, TOLD_WORDS)) return intent;
     const [first] = understood.intents;
+    // Read as nothing at all, a message that names a problem and says more tells it («ayer se me ponchó la
+    // llanta por un bache en la avenida principal de metepec»); the words of reporting are one more sign.
     const heard = first
       ? TOLD_OVER.has(first.name) && (first.name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name)))
-      : input.type === "text" && contentWords(this.ctx, input.text).some((w) => wordSet(this.ctx, "reporting").has(w));
+      : input.type === "text";
     return heard ? told.intents[0] : intent;
   }
 
