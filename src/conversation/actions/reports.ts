@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { mayBeFolio } from "../../domain/folio.js";
 import type { PublicStep } from "../../domain/public-report.js";
 import { ADDRESS_MAX, DESCRIPTION_MAX, reportIdFor } from "../../domain/reports.js";
 import { findSensitive } from "../../domain/sensitive.js";
@@ -72,6 +73,8 @@ export const reportActions = (s: Services) => [
     name: "find_report",
     args: z.object({ folio: z.string().max(200) }),
     run: async ({ folio }, { citizen, lang }): Promise<Json> => {
+      // Words with no digit are no folio («no tengo folio», «lo reporté por teléfono»): nothing is looked up.
+      if (!mayBeFolio(folio)) return { found: false, not_a_folio: true };
       const report = await s.reports.findByFolio(folio);
       // Walking sequential folios is limited; the citizen's own reports and those they follow never count.
       const link = report ? await s.resolution.linkOf(report, citizen.id) : "none";
