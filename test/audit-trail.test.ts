@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { reportIdFor } from "../src/domain/reports.js";
 import { startBot, type TestBot } from "./helpers/app.js";
+import { sampleReport } from "./helpers/reports.js";
 
 let bot: TestBot | undefined;
 afterEach(async () => {
@@ -67,5 +68,24 @@ describe("audit trail", () => {
     expect(kept.map((id) => reportIdFor(id))).not.toContain(report.id);
     const trailIds = new Set(trail.map((e) => e.id.split("#")[0]));
     expect(kept.filter((id) => trailIds.has(sha(id)))).toEqual([]);
+  });
+
+  it("a report saved before the ids were keyed (0.6.10) is found again when its message is tried again: no second report", async () => {
+    bot = await startBot();
+    const app = bot.app;
+    const say = async (n: number, text: string) => {
+      const out: string[] = [];
+      await app.conversations.handle({ channel: "web", chatId: "x", messageId: `x-${n}`, content: { type: "text", text } }, async (_c, m) => {
+        out.push(m.text);
+      });
+      return out.join("\n");
+    };
+    const lines = ["hola", "1", "sí", "Toluca", "3", "Fuga de agua frente al mercado municipal", "omitir", "omitir", "1"];
+    for (const [n, line] of lines.entries()) await say(n, line);
+    // As 0.6.10 filed it for the send that answers the summary (the message that brought it: x-8), before a crash.
+    const earlier = sampleReport({ id: reportIdFor("web:x-8"), folio: "TOL-2026-000077", municipality: "15106", citizenId: "web:x", channel: "web" });
+    await app.store.reports.insert(earlier);
+    expect(await say(9, "1")).toContain(earlier.folio);
+    expect(await app.store.reports.count()).toBe(1);
   });
 });

@@ -493,6 +493,7 @@ export class ConversationService {
       citizen,
       lang: result.state.lang,
       answering: keyed(deps.idKey, options.answering),
+      answeringUnkeyed: options.answering,
       emit: (event) => {
         events.push(event);
         ctx.citizen = deps.citizens.applied(ctx.citizen as Citizen, [event]);

@@ -81,7 +81,8 @@ export class Reports {
   private readonly yearFormat: Intl.DateTimeFormat;
 
   /** Files a report, or gives back the one already filed under `id` (a retry). */
-  async create(input: NewReport, id: string = randomUUID()): Promise<Report> {
+  /** `earlier`: ids the same report may have been saved under before (another derivation of the same key), looked up too. */
+  async create(input: NewReport, id: string = randomUUID(), earlier: readonly string[] = []): Promise<Report> {
     const municipality = this.municipalities.get(input.municipality);
     if (!municipality) throw new ReportError("unknown municipality");
     if (!this.categories.isValid(municipality.cvegeo, input.category)) throw new ReportError("unknown category");
@@ -91,8 +92,10 @@ export class Reports {
     const address = input.address ? stripControl(input.address).trim().slice(0, ADDRESS_MAX) || null : null;
     if (input.photos.length > MAX_PHOTOS || input.photos.some((p) => !MEDIA_ID.test(p))) throw new ReportError("invalid photos");
     // Looked up before a folio number is taken: a retry neither files it twice nor spends a number.
-    const filed = await this.repo.byId(id);
-    if (filed) return filed;
+    for (const known of [id, ...earlier]) {
+      const filed = await this.repo.byId(known);
+      if (filed) return filed;
+    }
 
     const now = this.clock.now();
     const year = Number(this.yearFormat.format(now));

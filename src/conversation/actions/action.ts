@@ -21,6 +21,12 @@ export interface ActionContext {
    * attempt created.
    */
   answering: string;
+  /**
+   * The same id as 0.6.10 and earlier used it, unkeyed: what an action created for the message then is
+   * found by it too (a retry across the upgrade, or an older process of a rolling deploy). Only looked up;
+   * to be dropped once no message of those versions can come back (their claims last a week).
+   */
+  answeringUnkeyed: string;
 }
 
 export interface Action<S extends z.ZodType = z.ZodType> {

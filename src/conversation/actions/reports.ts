@@ -33,7 +33,7 @@ export const reportActions = (s: Services) => [
       /** Anonymous, but told of its changes: the link is kept apart from the report. */
       follow_up: z.boolean().nullable().optional(),
     }),
-    run: async (a, { citizen, lang, answering, emit }) => {
+    run: async (a, { citizen, lang, answering, answeringUnkeyed, emit }) => {
       // Kept before the report is saved: a crash in between leaves a kept photo, never a report without its photo.
       const photos = a.photo ? await s.photos.keep([a.photo]) : [];
       const report = await s.reports.create(
@@ -50,6 +50,7 @@ export const reportActions = (s: Services) => [
           language: lang,
         },
         reportIdFor(answering),
+        [reportIdFor(answeringUnkeyed)],
       );
       // Also on a retry: the link is added if an earlier attempt did not get that far.
       if (report.anonymous && a.follow_up) await s.following.anonymousAuthor(report, citizen.id);
