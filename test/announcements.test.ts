@@ -76,7 +76,7 @@ describe("announcements", () => {
     await rosa.expect("¿De qué municipio quieres recibir avisos?");
     await rosa.say("metepec");
     // The short notice says what following announcements uses, not only what a report does.
-    await rosa.expect("los avisos y compromisos que sigues, para enviártelos");
+    await rosa.expect("los avisos y compromisos que sigues");
     await rosa.expect("¿Aceptas el aviso de privacidad para recibir los avisos de Metepec?");
     await rosa.press("Sí");
     await rosa.expect("Listo: te enviaremos los avisos de Metepec");

@@ -123,10 +123,11 @@ const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks"]);
 
 /**
  * From this many words that carry meaning besides the things it names, a first message may already tell
- * the problem ("hay basura tirada todos los días en la esquina de Juárez"), not only ask for a report of it
- * ("quiero reportar un bache en la colonia Centro de Toluca").
+ * the problem ("hay basura tirada todos los días en la esquina de Juárez", «no hay agua en la colonia
+ * Morelos de Tenancingo desde el viernes»), not only ask for a report of it ("quiero reportar un bache en
+ * la colonia Centro de Toluca"). It is offered as the description, never taken without a yes.
  */
-const OPENING_WORDS = 6;
+const OPENING_WORDS = 3;
 /** Longest opening kept: a description's own limit (flows/report.yaml). */
 const OPENING_MAX = 1000;
 
@@ -562,7 +563,19 @@ export class Engine {
     // An answer that opens another flow (a report told at the menu) hands it the text too, when it says more.
     const opens = typeof answer.goto === "object" && answer.goto.flow !== state.flow;
     const heard = opens ? this.opener(input) : heardVars(input);
-    const vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heard);
+    let vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heard);
+    // A choice answered by what a text named while it told more («hay un bache muy grande en la calle
+    // principal enfrente de la iglesia» at the type question): the text is offered as the description later.
+    if (
+      !opens &&
+      step.answer.type === "choice" &&
+      this.flows.get(state.flow)?.opening &&
+      getVar(vars, "opening") == null &&
+      getVar(vars, "description") == null
+    ) {
+      const { said } = opening(this.ctx, input);
+      if (said) vars = setVar(vars, "opening", said);
+    }
     return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, replies);
   }
 
