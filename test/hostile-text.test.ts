@@ -121,7 +121,7 @@ describe("people's text is never interpreted", () => {
 
     await ana.receive("menú");
     await ana.receive("2");
-    const typed = "ZZ-$t(errors.internal)-{{typed}}";
+    const typed = "ZZ-2026-$t(errors.internal)-{{typed}}";
     const notFound = await ana.receive(typed);
     expect(notFound).toContain(`«${typed}»`);
     expect(notFound).not.toContain("problema técnico");
