@@ -44,7 +44,8 @@ import { type FlowCommand, flowCommands } from "./engine/flow.js";
 import { Metrics } from "./http/metrics.js";
 import { CODE_KEYS } from "./locale/code-keys.js";
 import type { Language } from "./locale/languages.js";
-import { loadTexts, type Texts } from "./locale/texts.js";
+import { LocaleError, loadTexts, type Texts } from "./locale/texts.js";
+import { loadCorpus } from "./nlu/corpus.js";
 import { trainUnderstanding } from "./nlu/index.js";
 import { modelCacheIn } from "./nlu/model-cache.js";
 import { AnnouncementDispatcher } from "./notify/announcement-dispatch.js";
@@ -215,6 +216,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const privacyNotice = PrivacyNotice.load(join(config.CONFIG_DIR, "privacy"), deployment.languages, defaultLanguage, textGlobals);
   const municipalities = Municipalities.load(config.REFERENCE_DIR, deployment);
   const { understander, ms: trainingMs } = await understandingFor(config.LOCALES_DIR, municipalities, deployment, join(config.DATA_DIR, "cache"));
+  // Each problem others handle (`outside` in the corpora) has its notice in every language.
+  for (const value of Object.keys(loadCorpus(config.LOCALES_DIR).entities.outside ?? {})) {
+    const missing = texts.missingKey(`global.outside.${value}`);
+    if (missing.length)
+      throw new LocaleError(`${join(config.LOCALES_DIR, missing[0])}: the notice global.outside.${value} is missing (nlu/entities.yaml names it)`);
+  }
   logger.debug({ ms: Math.round(trainingMs) }, "language understanding ready");
 
   const pseudonym = createPseudonymizer(config.LOG_PSEUDONYM_KEY);

@@ -20,7 +20,7 @@ import { flowCommands } from "../src/engine/flow.js";
 import { CODE_KEY_FAMILIES, CODE_KEYS } from "../src/locale/code-keys.js";
 import { LANGUAGES } from "../src/locale/languages.js";
 import { LocaleError, loadTexts, type Texts } from "../src/locale/texts.js";
-import { tempDir } from "./helpers/app.js";
+import { startBot, tempDir } from "./helpers/app.js";
 import { deployment } from "./helpers/deployment.js";
 
 /** The locale files' top-level keys: what a key literal in the code starts with. */
@@ -136,6 +136,16 @@ describe("start-up with a locale key missing", () => {
     expect(await startupError(dir)).toBe(`${join(dir, "en", "errors.yaml")}: errors.internal is missing (the code uses it)`);
     const words = await brokenLocales("es-MX/words.yaml", (t) => t.replace(/^skip:.*\n/m, ""));
     expect(await startupError(words)).toBe(`${join(words, "es-MX", "words.yaml")}: words.skip is missing (the code uses it)`);
+  });
+
+  it("a problem others handle (`outside` in the corpora) without its notice in one language stops start-up", async () => {
+    const dir = await brokenLocales("en/global.yaml", (t) => t.replace(/^outside:\n( {2}.*\n)+/m, ""));
+    const err = await startBot({ env: { LOCALES_DIR: dir } }).then(
+      (b) => b.close().then(() => undefined),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(LocaleError);
+    expect((err as Error).message).toBe(`${join(dir, "en")}: the notice global.outside.cfe is missing (nlu/entities.yaml names it)`);
   });
 
   it("a text nesting a key that is gone stops start-up naming the text, the nesting and the file", async () => {

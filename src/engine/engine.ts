@@ -191,6 +191,18 @@ const emergencyNotice = (input: EngineInput): Reply => ({
   key: understoodOf(input)?.entities.danger?.value === "self_harm" ? "global.crisis" : "global.emergency",
 });
 
+/**
+ * The notices a message gets whatever it is read as: the 911 notice (or the crisis line) for a danger, and
+ * who handles a problem the municipality does not (`outside` in locales' entities.yaml: «se fue la luz» is
+ * the CFE's), the conversation going on as always.
+ */
+function signalNotices(input: EngineInput): Reply[] {
+  const notices: Reply[] = isEmergency(input) ? [emergencyNotice(input)] : [];
+  const outside = understoodOf(input)?.entities.outside;
+  if (outside) notices.push({ key: `global.outside.${outside.value}` });
+  return notices;
+}
+
 /** The language a text message is written in (`written`), when it is not `current` and the message does not ask for one. */
 function writtenIn(input: EngineInput, current: Language, ctx: EngineContext): Language | undefined {
   if (input.type !== "text" || !input.written || input.written === current || languageAsked(input, ctx)) return undefined;
@@ -475,7 +487,7 @@ export class Engine {
    * reading is asked about, and anything else is a miss.
    */
   private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
-    const notice: Reply[] = isEmergency(input) ? [emergencyNotice(input)] : [];
+    const notice: Reply[] = signalNotices(input);
     // Words of taking one's own life are never an answer (a description, an address): the crisis line, and the question again.
     if (understoodOf(input)?.entities.danger?.value === "self_harm") return { state, replies: [...notice, ...this.reprompt(state)] };
     // A danger told where a place or a folio is asked («hay una persona armada en la calle ahorita» at the
@@ -704,7 +716,7 @@ export class Engine {
     if (word === "mydata" && this.flows.has(MY_DATA_FLOW)) return this.start(MY_DATA_FLOW, current, [], vars);
     const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
-    if (isEmergency(input)) notices.push(emergencyNotice(input));
+    notices.push(...signalNotices(input));
     const written = writtenIn(input, current, this.ctx);
     current = languageAsked(input, this.ctx) ?? written ?? current;
     if (written) notices.push({ key: "language.written" });

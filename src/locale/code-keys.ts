@@ -343,6 +343,8 @@ export const CODE_KEYS: readonly string[] = [
  * loads (`Categories.load`, `Lifecycle.load`).
  */
 export const CODE_KEY_FAMILIES: readonly string[] = [
+  // who handles a problem the municipality does not, by the `outside` value of the corpora (checked at start-up, src/app.ts)
+  "global.outside.",
   // a commitment question and its refusals, by kind (`secretariat.commitments.prompt.indicator`)
   "secretariat.commitments.prompt.",
   "secretariat.commitments.problem.",
