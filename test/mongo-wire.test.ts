@@ -284,7 +284,8 @@ describe("the conversations silent for CONVERSATION_DAYS", () => {
     expect([find.filter, find.sort, find.limit]).toEqual([{ holdsDraft: false, updatedAt: { $lt: at } }, { updatedAt: 1 }, 500]);
     const before = new Date(at.getTime() + 1000);
     await s.conversations.idleBefore(before, 500, at);
-    expect((wire.sent("find").at(-1)?.body as { filter: unknown }).filter).toEqual({ holdsDraft: false, updatedAt: { $lt: before, $gt: at } });
+    const next = wire.sent("find").at(-1)?.body as { filter: unknown };
+    expect(next.filter).toEqual({ holdsDraft: false, updatedAt: { $lt: before, $gt: at } });
     await s.conversations.removeIf("web:1", { updatedAt: at, pending: [] });
     const [del] = (wire.sent("delete")[0]?.body.deletes ?? []) as { q: unknown }[];
     expect(del.q).toEqual({ _id: "web:1", updatedAt: at, pending: { $size: 0 } });
