@@ -5,12 +5,12 @@ export function formatFolio(prefix: string, year: number, seq: number, digits: n
   return `${prefix}-${year}-${String(seq).padStart(digits, "0")}`;
 }
 
-/** "met 2026 123", "MET-2026-000123", "met2026000123" → "MET-2026-000123"; anything else → undefined. */
 /** Whether a text could be a folio at all, however mistyped: every folio has digits («no tengo folio», «mejor luego» have none). */
 export function mayBeFolio(text: string): boolean {
   return /\d/.test(text.normalize("NFKC"));
 }
 
+/** "met 2026 123", "MET-2026-000123", "met2026000123" → "MET-2026-000123"; anything else → undefined. */
 export function parseFolio(text: string, digits: number): string | undefined {
   // A letter O typed for a zero among the digits («ECA-2026-OOOOO1») is read as the zero it looks like.
   const m = new RegExp(`^\\s*([a-zA-Z]{3})[\\s\\-_./]*([\\dOo]{4})[\\s\\-_./]*([\\dOo]{1,${digits}})\\s*$`).exec(text.slice(0, 40));

@@ -24,6 +24,8 @@ type ChoiceSpec = Extract<AnswerSpec, { type: "choice" }>;
 export interface ChoiceOption extends ReplyChoice {
   goto?: Target;
   intents?: string[];
+  /** Texts whose words also pick it, as its label's do; never counted as naming it against a yes (`namesAnotherOption`). */
+  synonyms?: string[];
   /** Asked about first when only the classifier picked it (flow-schema.ts). */
   sure?: boolean;
   /** Labels of the question the option leads to, whose words also pick it (flow-schema.ts). */
@@ -37,6 +39,7 @@ const fromFlow = (o: NonNullable<ChoiceSpec["options"]>[number]): ChoiceOption =
   goto: o.goto,
   intents: o.intents,
   words: o.words,
+  synonyms: o.synonyms,
   sure: o.sure,
 });
 
@@ -98,6 +101,15 @@ export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefi
   return undefined;
 }
 
+/**
+ * A yes or no said first and set apart by punctuation, the rest saying more: «sí, quiero recibir los
+ * avisos», «no, mejor lo escribo de nuevo». (Without the comma, «si» is also "if": «si no sale agua…».)
+ */
+function leadingYesNo(ctx: EngineContext, text: string): "yes" | "no" | undefined {
+  const first = /^\s*(\S+?)[,.;:!]\s/.exec(text)?.[1];
+  return first ? yesNoOf(ctx, first) : undefined;
+}
+
 /** Whether every word of `text` that carries meaning is a one-word entry of the list `name` (one at least). */
 function allWordsOf(ctx: EngineContext, name: string, text: string): boolean {
   const words = contentWords(ctx, text);
@@ -132,11 +144,9 @@ export function optionLabels(ctx: EngineContext, o: ReplyChoice): string[] {
  * The words of the labels that pick an option, each label's apart: its own (in every language), and those
  * it borrows from the question it leads to (`words`).
  */
-function labelWords(ctx: EngineContext, o: ChoiceOption): { own: string[][]; borrowed: string[][] } {
-  return {
-    own: optionLabels(ctx, o).map((label) => contentWords(ctx, label)),
-    borrowed: (o.words ?? []).flatMap((key) => LANGUAGES.map((l) => contentWords(ctx, ctx.t(l, key)))),
-  };
+function labelWords(ctx: EngineContext, o: ChoiceOption): { own: string[][]; borrowed: string[][]; synonyms: string[][] } {
+  const of = (keys: string[] | undefined) => (keys ?? []).flatMap((key) => LANGUAGES.map((l) => contentWords(ctx, ctx.t(l, key))));
+  return { own: optionLabels(ctx, o).map((label) => contentWords(ctx, label)), borrowed: of(o.words), synonyms: of(o.synonyms) };
 }
 
 /** An option's labels normalised: a static label's (a key) remembered, a dynamic one's as it comes. */
@@ -184,8 +194,9 @@ export function partialOption<O extends ChoiceOption>(ctx: EngineContext, option
   const holdsTyped = (label: string[]) =>
     typed.every((t) => within(label, t) || asking.has(t)) && typed.some((t) => within(label, t) && (!asking.has(t) || typed.every((u) => within(label, u))));
   const read = options.map((option) => {
-    const { own, borrowed } = labelWords(ctx, option);
-    return { option, own, labels: [...own, ...borrowed] };
+    const { own, borrowed, synonyms } = labelWords(ctx, option);
+    // Its synonyms say it as its label does («borra la dirección»: «Cambiar la ubicación»).
+    return { option, own: [...own, ...synonyms], labels: [...own, ...synonyms, ...borrowed] };
   });
   let hits = read.filter((r) => r.labels.some(holdsTyped));
   // "mejor anónimo": «Anónimo» is all of it, «Anónimo, con avisos por este chat» only a part.
@@ -260,7 +271,7 @@ export function parseAnswer(spec: AnswerSpec, raw: EngineInput, vars: Vars, ctx:
       return parseChoice(spec, input, vars, ctx);
     case "yesno": {
       if (input.type === "choice" && (input.value === "yes" || input.value === "no")) return { ok: true, value: input.value === "yes" };
-      const yesNo = input.type === "text" ? yesNoOf(ctx, input.text) : undefined;
+      const yesNo = input.type === "text" ? (yesNoOf(ctx, input.text) ?? leadingYesNo(ctx, input.text)) : undefined;
       if (yesNo) return { ok: true, value: yesNo === "yes" };
       return { ok: false, error: "errors.yesno" };
     }

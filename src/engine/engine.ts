@@ -15,7 +15,6 @@ import {
   contentWords,
   isQuestion,
   namesAnotherOption,
-  optionLabel,
   parseAnswer,
   partialOption,
   promptChoices,
@@ -128,6 +127,11 @@ const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks"]);
  * la colonia Centro de Toluca"). It is offered as the description, never taken without a yes.
  */
 const OPENING_WORDS = 3;
+/**
+ * The same, for a text that answered a choice by what it named (the type question): more, so talk about the
+ * choice («no sé cuál elegir, creo que baches») is not offered as the description.
+ */
+const ANSWERED_OPENING_WORDS = 6;
 /** Longest opening kept: a description's own limit (flows/report.yaml). */
 const OPENING_MAX = 1000;
 
@@ -137,10 +141,10 @@ const OPENING_MAX = 1000;
  * things it names and the words of a request (locales' `request`: «hola», «quiero», «reportar»…). Of one
  * longer than a description may be, only its length is kept (`said_length`, the flow's `opening_length`).
  */
-function opening(ctx: EngineContext, input: EngineInput): Vars {
+function opening(ctx: EngineContext, input: EngineInput, words = OPENING_WORDS): Vars {
   if (input.type !== "text") return {};
   const text = input.text.trim();
-  if (!tellsMore(ctx, input, OPENING_WORDS)) return {};
+  if (!tellsMore(ctx, input, words)) return {};
   // Too long to be the description: its length only, so the flow can say so rather than ask as if nothing was written.
   return text.length > OPENING_MAX ? { said_length: text.length } : { said: text };
 }
@@ -166,12 +170,12 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
 /**
  * Ways around the classifier may take a message that tells a problem for, from one of its words: «hay un
  * bache enorme en la esquina del menú de la fonda…» read as the menu (report second), «ayuda por favor, no
- * hay agua…» as help. An emergency that names a problem («por ese bache ya hubo un choque…») gets its
+ * hay agua…» as help, «bache en Tecámac, ya se metió un carro» as the plan's commitments. An emergency that names a problem («por ese bache ya hubo un choque…») gets its
  * notice and opens the report too: the problem is not lost to the notice. Thanks, a report's status, a
  * person, the plan, cancelling or the notices, even doubtful, are what they say («gracias, ya arreglaron
  * el bache…», «no, el bache sigue ahí…»).
  */
-const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language", "emergency"]);
+const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language", "emergency", "commitments", "learn", "announcements"]);
 
 /**
  * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
@@ -208,6 +212,14 @@ function writtenIn(input: EngineInput, current: Language, ctx: EngineContext): L
   if (input.type !== "text" || !input.written || input.written === current || languageAsked(input, ctx)) return undefined;
   return input.written;
 }
+
+/** Whether a question asks for an account of the problem: a description (a text of some length), or a place typed. */
+function asksAnAccount(spec: AnswerSpec): boolean {
+  return (spec.type === "text" && spec.min >= ACCOUNT_MIN && !spec.entity) || (spec.type === "location" && spec.allow_text && !spec.entity);
+}
+
+/** The least length a text asked for has to be an account (the description's 10), not a message or a name. */
+const ACCOUNT_MIN = 10;
 
 /** Whether a question asks for a place (a location, or an address typed) or a text that must hold an entity (a folio). */
 function asksPlaceOrEntity(spec: AnswerSpec): boolean {
@@ -247,15 +259,25 @@ function addressTyped(spec: AnswerSpec, input: EngineInput): boolean {
 }
 
 /** Words before a language's name that deny it («I don't speak spanish», «no hablo inglés»). */
-const DENIED_WITHIN = 3;
+const DENIED_WITHIN = 4;
 
-/** Whether a negation (`negation` words, «no», "don't") comes within DENIED_WITHIN words before the language's name in `text`. */
+/**
+ * Whether `text` denies the language it names: in the first person, a negation and a verb of speaking
+ * within DENIED_WITHIN words before the name («no hablo inglés», "I don't speak spanish"), or a negation
+ * right before it («sorry, no spanish»). Not a «no» that answers what came before («no, en español por
+ * favor», «no, spanish please»: it asks for that language), nor someone else's («el doctor no habla español»).
+ */
 function languageDenied(text: string, name: string, ctx: EngineContext): boolean {
-  const words = normalize(text).split(" ");
-  const at = words.indexOf(normalize(name).split(" ")[0]);
+  const tokens = text.trim().split(/\s+/);
+  const first = normalize(name).split(" ")[0];
+  const at = tokens.findIndex((t) => normalize(t).split(" ")[0] === first);
   if (at <= 0) return false;
-  const before = ` ${words.slice(Math.max(0, at - DENIED_WITHIN), at).join(" ")} `;
-  return [...wordSet(ctx, "negation")].some((w) => before.includes(` ${w} `));
+  const negations = wordSet(ctx, "negation");
+  const previous = tokens[at - 1];
+  if (negations.has(normalize(previous)) && !/[,.;:!?]$/.test(previous)) return true;
+  const before = ` ${normalize(tokens.slice(Math.max(0, at - DENIED_WITHIN), at).join(" "))} `;
+  const speaks = [...wordSet(ctx, "speak")].some((w) => before.includes(` ${w} `));
+  return speaks && [...negations].some((w) => before.includes(` ${w} `));
 }
 
 /** Whether the message denies the language it names («sorry I don't speak spanish»): a request for the other, in a few more words than a plain one. */
@@ -333,6 +355,16 @@ export class Engine {
   }
 
   /**
+   * What a text told at a choice question keeps to offer as the description (`opening`): only in a flow
+   * that keeps one (`opening: true`), while it has neither an opening nor a description yet.
+   */
+  private toldAt(state: ConversationState, step: AskStep, input: EngineInput, words: number): Vars {
+    if (step.answer.type !== "choice" || !this.flows.get(state.flow)?.opening) return {};
+    if (getVar(state.vars, "opening") != null || getVar(state.vars, "description") != null) return {};
+    return opening(this.ctx, input, words);
+  }
+
+  /**
    * Whether the message leaves what is being changed as it was, where the question offers it (`keep`,
    * «Dejarla como está»): the choice or its number (after the question's own), the word «cancelar» (which
    * there gives up the change, not the report), a plain no, or words all of the choice's (`words`: «no,
@@ -361,9 +393,8 @@ export class Engine {
    */
   private keepTold(state: ConversationState, step: AskStep, input: EngineInput, result: StepResult): StepResult {
     const missed = result.state.flow === state.flow && result.state.step === state.step && result.state.vars === state.vars;
-    if (!missed || step.answer.type !== "choice" || !this.flows.get(state.flow)?.opening) return result;
-    if (getVar(state.vars, "opening") != null || getVar(state.vars, "description") != null) return result;
-    const { said, said_length } = opening(this.ctx, input);
+    if (!missed) return result;
+    const { said, said_length } = this.toldAt(state, step, input, OPENING_WORDS);
     if (said) return { ...result, state: { ...result.state, vars: { ...result.state.vars, opening: said } } };
     if (said_length) return { ...result, state: { ...result.state, vars: { ...result.state.vars, opening_length: said_length } } };
     return result;
@@ -520,10 +551,13 @@ export class Engine {
     // A question about the assistant itself («¿esto es anónimo?», «¿quién ve mi reporte?») where a text is
     // asked is answered, and the question asked again: it is not the description.
     // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.
-    if (answered && text && input.type === "text" && isQuestion(input.text) && understoodOf(input)?.entities.category === undefined) {
+    if (typed.ok && text && input.type === "text" && isQuestion(input.text) && understoodOf(input)?.entities.category === undefined) {
       const intent = topIntent(understoodOf(input));
       const about = intent && ABOUT_THE_ASSISTANT.has(intent) && !flowForIntent(this.flows, intent) ? NOTICE_INTENTS[intent] : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
+      // Nor is a question it cannot answer, where an account is asked (a description, an address): «¿puedo
+      // mandar varias fotos?» became the description. A message to a person (any text) passes.
+      if (asksAnAccount(step.answer)) return { state, replies: [...notice, { key: "errors.question_not_answer" }, ...this.reprompt(state)] };
     }
     if (answered) return this.accept(state, step, typed, input, notice);
     // The words of one option's label ("cambia la descripción" → «Cambiar la descripción») before what
@@ -553,9 +587,10 @@ export class Engine {
       const yesNo = ["yes", "no"].includes(topIntent(understoodOf(input)) ?? "");
       if (yesNo && input.type === "text" && namesAnotherOption(this.ctx, options, understood.value, input.text)) return this.miss(state, step, "errors.choice");
       // A question that must be answered in words that say it (a consent, «Enviar reporte»): a reading
-      // without them («borra la dirección» read as yes) is asked about first.
-      const sure = input.type === "text" ? this.sureOf(step.answer, options, understood.value, input.text, state.lang) : undefined;
-      if (sure) return this.ask(state, { kind: "guess", ...sure }, { key: "global.guess", params: { guess: sure.label } });
+      // without them («la calle es Hidalgo no Leona Vicario» read as yes) is no answer, nor guessed at.
+      if (input.type === "text" && this.unsaid(step.answer, options, understood.value, input.text)) {
+        return this.miss(state, step, step.answer.type === "yesno" ? "errors.yesno" : "errors.choice");
+      }
       return this.accept(state, step, understood, input, notice);
     }
     // Nor does a text that names a language open the choice of language.
@@ -578,15 +613,9 @@ export class Engine {
     let vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heard);
     // A choice answered by what a text named while it told more («hay un bache muy grande en la calle
     // principal enfrente de la iglesia» at the type question): the text is offered as the description later.
-    if (
-      !opens &&
-      step.answer.type === "choice" &&
-      this.flows.get(state.flow)?.opening &&
-      getVar(vars, "opening") == null &&
-      getVar(vars, "description") == null
-    ) {
-      const { said } = opening(this.ctx, input);
-      if (said) vars = setVar(vars, "opening", said);
+    if (!opens) {
+      const { said } = this.toldAt(state, step, input, ANSWERED_OPENING_WORDS);
+      if (typeof said === "string") vars = setVar(vars, "opening", said);
     }
     return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, replies);
   }
@@ -655,17 +684,14 @@ export class Engine {
   }
 
   /**
-   * The guess to ask about when the classifier picked an answer that must be given in words (`sure`) and
-   * the text has none of the words that say it (words.yaml `yes`, `no`: «sí, envíalo así» says it), else undefined.
+   * Whether the classifier picked an answer that must be given in words (`sure`) from a text that has none
+   * of the words that say it (words.yaml `yes`, `no`: «sí, envíalo así» says it). Emoji alone say it («👍»).
    */
-  private sureOf(spec: AnswerSpec, options: ChoiceOption[], value: unknown, text: string, lang: Language): { value: string; label: string } | undefined {
-    if (spec.type === "yesno" && spec.sure) {
-      const choice = YES_NO.find((c) => c.value === (value === true ? "yes" : "no"));
-      return choice && !saysWordOf(this.ctx, choice.value, text) ? { value: choice.value, label: optionLabel(this.ctx, lang, choice) } : undefined;
-    }
+  private unsaid(spec: AnswerSpec, options: ChoiceOption[], value: unknown, text: string): boolean {
+    if (!/\p{L}/u.test(text)) return false;
+    if (spec.type === "yesno") return spec.sure && !saysWordOf(this.ctx, value === true ? "yes" : "no", text);
     const option = options.find((o) => o.value === value);
-    if (!option?.sure || option.intents?.some((intent) => saysWordOf(this.ctx, intent, text))) return undefined;
-    return { value: option.value, label: optionLabel(this.ctx, lang, option) };
+    return option?.sure === true && !option.intents?.some((intent) => saysWordOf(this.ctx, intent, text));
   }
 
   /** Whether the question waiting takes a no: yes or no, a choice with an option for no, a photo or place that may be skipped. */
@@ -682,8 +708,8 @@ export class Engine {
    * What a message asks for: the classifier's confident reading. At the first message and at the menu
    * (`atMenu`), where nothing else is being answered, a message that names what a flow is told by
    * (`told_by`: a type of problem) and says more opens that flow when the classifier took it for a way
-   * around while also hearing that flow (TOLD_OVER), or heard nothing in a message that says it reports
-   * (locales' `reporting` words: «buenas, quiero reportar que hay basura tirada… y nadie la recoge»).
+   * around while also hearing that flow (TOLD_OVER; an emergency alone is enough: its notice comes first),
+   * or heard nothing at all («ayer se me ponchó la llanta por un bache en la avenida principal…»).
    */
   private intentOf(input: EngineInput, atMenu: boolean): string | undefined {
     const understood = understoodOf(input);
@@ -693,7 +719,7 @@ export class Engine {
     if (!told || !tellsMore(this.ctx, input, TOLD_WORDS)) return intent;
     const [first] = understood.intents;
     // Read as nothing at all, a message that names a problem and says more tells it («ayer se me ponchó la
-    // llanta por un bache en la avenida principal de metepec»); the words of reporting are one more sign.
+    // llanta por un bache en la avenida principal de metepec»).
     const heard = first
       ? TOLD_OVER.has(first.name) && (first.name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name)))
       : input.type === "text";

@@ -204,6 +204,7 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
             opts?.forEach((o, j) => {
               checkKey(i, `.answer.${list}[${j}].label`, o.label);
               for (const [k, key] of (o.words ?? []).entries()) checkKey(i, `.answer.${list}[${j}].words[${k}]`, key);
+              for (const [k, key] of (o.synonyms ?? []).entries()) checkKey(i, `.answer.${list}[${j}].synonyms[${k}]`, key);
               checkTarget(i, `.answer.${list}[${j}].goto`, o.goto);
             });
           }

@@ -21,6 +21,11 @@ const choiceOption = z.strictObject({
    */
   words: z.array(key).optional(),
   /**
+   * Texts whose words also pick it, any order («corrige la descripción», «borra la dirección»): its label in
+   * other words. Unlike `words`, they never make a yes read by the classifier a mention of this option.
+   */
+  synonyms: z.array(key).optional(),
+  /**
    * Picked by the classifier's reading alone (not its label, its number, or a yes typed), it is asked about
    * first («¿Quisiste decir «Enviar reporte»?»): an option that acts (sends a report) never acts on a guess.
    */

@@ -20,6 +20,7 @@ export const CODE_KEYS: readonly string[] = [
   "errors.location",
   "errors.location_or_text",
   "errors.photo",
+  "errors.question_not_answer",
   "errors.unsupported",
   "errors.unsupported_edited",
   "errors.unsupported_voice",
