@@ -24,7 +24,7 @@ export interface ActionContext {
   /**
    * The same id as 0.6.10 and earlier used it, unkeyed: what an action created for the message then is
    * found by it too (a retry across the upgrade, or an older process of a rolling deploy). Only looked up;
-   * to be dropped once no message of those versions can come back (their claims last a week).
+   * to be dropped once no message of those versions can come back (their claims last a week): in 0.7.
    */
   answeringUnkeyed: string;
 }
