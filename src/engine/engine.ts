@@ -553,7 +553,7 @@ export class Engine {
     // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.
     if (typed.ok && text && input.type === "text" && isQuestion(input.text) && understoodOf(input)?.entities.category === undefined) {
       const intent = topIntent(understoodOf(input));
-      const about = intent && ABOUT_THE_ASSISTANT.has(intent) && !flowForIntent(this.flows, intent) ? NOTICE_INTENTS[intent] : undefined;
+      const about = intent && ABOUT_THE_ASSISTANT.has(intent) && !flowForIntent(this.flows, intent) && !isEmergency(input) ? NOTICE_INTENTS[intent] : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
       // Nor is a question it cannot answer, where an account is asked (a description, an address): «¿puedo
       // mandar varias fotos?» became the description. A message to a person (any text) passes.
@@ -659,8 +659,8 @@ export class Engine {
     if (ACKNOWLEDGEMENTS.has(intent) && input.type === "text" && contentWords(this.ctx, input.text).length > ACKNOWLEDGED_WORDS) return undefined;
     // Nor is a question: «¿eres humano?» read as yes got 👍, which says a person is there.
     if (ACKNOWLEDGEMENTS.has(intent) && input.type === "text" && isQuestion(input.text)) return undefined;
-    // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira").
-    if (SMALL_TALK.has(intent) && isEmergency(input)) return undefined;
+    // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira"), nor answered as a question about the assistant.
+    if ((SMALL_TALK.has(intent) || ABOUT_THE_ASSISTANT.has(intent)) && isEmergency(input)) return undefined;
     // A plain no («mejor no», «no gracias») answers a question it answers; it never gives up what is being written there.
     if (intent === "cancel" && input.type === "text" && yesNoOf(this.ctx, input.text) === "no" && this.takesNo(state)) return undefined;
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
@@ -748,7 +748,8 @@ export class Engine {
     if (written) notices.push({ key: "language.written" });
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
-    if (intent && ABOUT_THE_ASSISTANT.has(intent) && !flow) notices.push({ key: NOTICE_INTENTS[intent] });
+    // A danger told is never also answered as a question about the assistant («se quedó atrapado un niño…» read as timing).
+    if (intent && ABOUT_THE_ASSISTANT.has(intent) && !flow && !isEmergency(input)) notices.push({ key: NOTICE_INTENTS[intent] });
     // A danger told, read as another question (a folio's status), gets its notice and stays; a report or a person asked for opens.
     if (flow && !(isEmergency(input) && this.awayFromDanger(flow))) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);
