@@ -105,17 +105,7 @@ export class ConversationRetention {
         if (last) after = new Date(last.updatedAt);
         return found;
       },
-      (id) =>
-        deps.queue.run(id, async () => {
-          const record = await deps.conversations.get(id);
-          if (record?.holdsDraft !== false || new Date(record.updatedAt).getTime() >= before.getTime()) return "left";
-          const state = readState(record.state);
-          if (state && !deps.engine.expires(state)) return "kept";
-          // A report forgotten less than CONVERSATION_DAYS ago, not yet told: kept for the citizen to hear of it.
-          const forgotten = state ? deps.engine.draftForgottenAt(state) : undefined;
-          if (forgotten && forgotten.getTime() >= before.getTime()) return "kept";
-          return (await deps.conversations.removeIf(id, record)) ? "forgotten" : "left";
-        }),
+      (id) => this.deleteIfIdle(id, before),
       "silent conversations not deleted",
     );
     if (deleted) deps.logger.info({ conversations: deleted, days: deps.conversationDays }, "silent conversations deleted");
@@ -148,6 +138,24 @@ export class ConversationRetention {
       this.deps.logger.warn({ err: errorInfo(err) }, failed);
     }
     return changed;
+  }
+
+  /**
+   * In the conversation's turn: deletes it if it still holds no report unsent, silent since before
+   * `before`, and neither waits where nothing expires nor holds a forgotten report not yet told.
+   */
+  private deleteIfIdle(id: string, before: Date): Promise<"forgotten" | "kept" | "left"> {
+    const { deps } = this;
+    return deps.queue.run(id, async () => {
+      const record = await deps.conversations.get(id);
+      if (record?.holdsDraft !== false || new Date(record.updatedAt).getTime() >= before.getTime()) return "left";
+      const state = readState(record.state);
+      if (state && !deps.engine.expires(state)) return "kept";
+      // A report forgotten less than CONVERSATION_DAYS ago, not yet told: kept for the citizen to hear of it.
+      const forgotten = state ? deps.engine.draftForgottenAt(state) : undefined;
+      if (forgotten && forgotten.getTime() >= before.getTime()) return "kept";
+      return (await deps.conversations.removeIf(id, record)) ? "forgotten" : "left";
+    });
   }
 
   /**

@@ -39,32 +39,29 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
   async withPending(channel: ChannelName, since: Date, limit: number): Promise<ConversationRecord[]> {
     const prefix = `${String(channel)}:`;
     const from = since.getTime();
-    const found: ConversationRecord[] = [];
-    for (const record of this.docs.values()) {
-      if (record.id.startsWith(prefix) && record.pending.length && new Date(record.updatedAt).getTime() >= from) found.push(record);
-    }
-    found.sort((a, b) => new Date(a.updatedAt).getTime() - new Date(b.updatedAt).getTime());
-    return found.slice(0, limit);
+    return this.oldestFirst((record, at) => record.id.startsWith(prefix) && record.pending.length > 0 && at >= from, limit);
   }
 
   async withDraftBefore(before: Date, limit: number): Promise<ConversationRecord[]> {
     const until = before.getTime();
-    const found: ConversationRecord[] = [];
-    for (const record of this.docs.values()) if (record.holdsDraft !== false && new Date(record.updatedAt).getTime() < until) found.push(record);
-    found.sort((a, b) => new Date(a.updatedAt).getTime() - new Date(b.updatedAt).getTime());
-    return found.slice(0, limit);
+    return this.oldestFirst((record, at) => record.holdsDraft !== false && at < until, limit);
   }
 
   async idleBefore(before: Date, limit: number, after?: Date): Promise<ConversationRecord[]> {
     const until = before.getTime();
     const from = after?.getTime() ?? Number.NEGATIVE_INFINITY;
-    const found: ConversationRecord[] = [];
+    return this.oldestFirst((record, at) => record.holdsDraft === false && at < until && at > from, limit);
+  }
+
+  /** The first `limit` conversations that `keep` (given each one's time) takes, least recently saved first. */
+  private oldestFirst(keep: (record: ConversationRecord, at: number) => boolean, limit: number): ConversationRecord[] {
+    const found: { record: ConversationRecord; at: number }[] = [];
     for (const record of this.docs.values()) {
       const at = new Date(record.updatedAt).getTime();
-      if (record.holdsDraft === false && at < until && at > from) found.push(record);
+      if (keep(record, at)) found.push({ record, at });
     }
-    found.sort((a, b) => new Date(a.updatedAt).getTime() - new Date(b.updatedAt).getTime());
-    return found.slice(0, limit);
+    found.sort((a, b) => a.at - b.at);
+    return found.slice(0, limit).map((f) => f.record);
   }
 
   async removeIf(id: string, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
