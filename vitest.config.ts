@@ -11,6 +11,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    setupFiles: ["test/setup.ts"],
     // Two files at a time: much of the suite waits (on child processes, Chromium, timers), and vitest's
     // default on a 2-core machine is one.
     maxWorkers: 2,

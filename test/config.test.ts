@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { loadDeployment } from "../src/config/deployment.js";
 import { ConfigError, loadConfig, SECRET_KEYS, secretValues } from "../src/config/settings.js";
 import { openMongoStore } from "../src/store/mongo/index.js";
 import { redactSecrets } from "../src/util/secrets.js";
+import { tempDir } from "./helpers/temp-dirs.js";
 
 describe("configuration", () => {
   it("has working defaults for a fresh machine", () => {
@@ -112,7 +112,7 @@ describe("deployment facts (config/deployment.yaml)", () => {
     ["languages: [fr]", /languages\.0: accepts languages with texts in this version/],
     ["languages: [en, en]", /languages: lists a language twice/],
   ])("a wrong value stops start-up naming the file and the field (%s)", async (change, message) => {
-    const dir = await mkdtemp(join(tmpdir(), "deployment-"));
+    const dir = await tempDir("ma-deployment-");
     const shipped = parse(await readFile("config/deployment.yaml", "utf8")) as Record<string, unknown>;
     const file = join(dir, "deployment.yaml");
     await writeFile(file, stringify({ ...shipped, ...(parse(change) as Record<string, unknown>) }));

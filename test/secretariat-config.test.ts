@@ -1,6 +1,5 @@
 /** The secretariat's configuration: offices to channel to (config/areas.yaml) and answer templates (config/templates/). */
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Areas } from "../src/domain/areas.js";
@@ -8,6 +7,7 @@ import { Lifecycle } from "../src/domain/statuses.js";
 import { Templates } from "../src/domain/templates.js";
 import { loadTexts } from "../src/locale/texts.js";
 import { deployment } from "./helpers/deployment.js";
+import { tempDir } from "./helpers/temp-dirs.js";
 
 const texts = await loadTexts("locales", deployment);
 const statuses = Lifecycle.load("config/statuses.yaml", texts.missingKey).all;
@@ -22,7 +22,7 @@ describe("offices and answer templates", () => {
   });
 
   it("a municipality may have its own offices", async () => {
-    const file = join(await mkdtemp(join(tmpdir(), "areas-")), "areas.yaml");
+    const file = join(await tempDir("ma-areas-"), "areas.yaml");
     await writeFile(file, "default:\n  - { id: obras, name: Obras }\nmunicipalities:\n  '15054':\n    - { id: sp, name: Servicios de Metepec }\n");
     const areas = Areas.load(file, deployment.municipalityKey);
     expect(areas.forMunicipality("15054").map((a) => a.id)).toEqual(["sp"]);
@@ -39,7 +39,7 @@ describe("offices and answer templates", () => {
     ]);
     expect(templates.for("canalizado", "en", values)[0]).toMatch(/^We forwarded your report MET-2026-000001 to Obras Públicas/);
     expect(templates.for("recibido", "es-MX", values)).toEqual([]);
-    const dir = await mkdtemp(join(tmpdir(), "templates-"));
+    const dir = await tempDir("ma-templates-");
     await writeFile(join(dir, "es-MX.yaml"), "archivado:\n  - Texto de prueba\n");
     expect(() => Templates.load(dir, ["es-MX"], statuses)).toThrow(/es-MX\.yaml: archivado: not a status/);
     await writeFile(join(dir, "es-MX.yaml"), "resuelto:\n  - Hola {{nombre}}, listo\n");

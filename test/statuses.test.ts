@@ -1,17 +1,17 @@
 /** The report lifecycle is data (config/statuses.yaml), checked at start-up. */
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Lifecycle } from "../src/domain/statuses.js";
 import { loadTexts } from "../src/locale/texts.js";
 import { deployment } from "./helpers/deployment.js";
+import { tempDir } from "./helpers/temp-dirs.js";
 
 const texts = await loadTexts("locales", deployment);
 const shipped = Lifecycle.load("config/statuses.yaml", texts.missingKey);
 
 async function fileWith(yaml: string): Promise<string> {
-  const file = join(await mkdtemp(join(tmpdir(), "statuses-")), "statuses.yaml");
+  const file = join(await tempDir("ma-statuses-"), "statuses.yaml");
   await writeFile(file, yaml);
   return file;
 }

@@ -4,8 +4,7 @@
  * with parameters — nested ones (`$t(category.{{category}})`) included — the first time and the
  * next times, with other values.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import i18next from "i18next";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { parse } from "yaml";
 import { LANGUAGES, type Language } from "../src/locale/languages.js";
 import { loadTexts, type Texts } from "../src/locale/texts.js";
 import { deployment } from "./helpers/deployment.js";
+import { tempDirSync } from "./helpers/temp-dirs.js";
 
 type Tree = Record<string, unknown>;
 const resources: Record<string, Tree> = {};
@@ -132,7 +132,7 @@ describe("texts the shipped locales do not have yet", () => {
   let scratch: Texts;
   const alone = i18next.createInstance();
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ma-texts-"));
+    const dir = tempDirSync("ma-texts-");
     for (const lang of LANGUAGES) {
       mkdirSync(join(dir, lang));
       writeFileSync(join(dir, lang, "x.yaml"), JSON.stringify(tree));

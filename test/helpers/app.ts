@@ -1,7 +1,4 @@
 /** A whole bot for tests: the real app on a fresh data folder, a clock the test moves, no logs. */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type App, type AppOptions, createApp } from "../../src/app.js";
 import { ConsoleChannel } from "../../src/channels/console/adapter.js";
 import type { ChatPluginOptions } from "../../src/channels/web/chat.js";
@@ -11,9 +8,9 @@ import type { Language } from "../../src/locale/languages.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { createLogger, type Logger } from "../../src/util/logger.js";
 
-export async function tempDir(prefix = "ma-test-"): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
+import { tempDir } from "./temp-dirs.js";
+
+export { tempDir };
 
 export interface TestBot {
   app: App;
