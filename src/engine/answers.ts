@@ -105,7 +105,7 @@ export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefi
  * A yes or no said first and set apart by punctuation, the rest saying more: «sí, quiero recibir los
  * avisos», «no, mejor lo escribo de nuevo». (Without the comma, «si» is also "if": «si no sale agua…».)
  */
-function leadingYesNo(ctx: EngineContext, text: string): "yes" | "no" | undefined {
+export function leadingYesNo(ctx: EngineContext, text: string): "yes" | "no" | undefined {
   const first = /^\s*(\S+?)[,.;:!]\s/.exec(text)?.[1];
   return first ? yesNoOf(ctx, first) : undefined;
 }

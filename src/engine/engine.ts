@@ -14,7 +14,9 @@ import {
   choiceOptions,
   contentWords,
   isQuestion,
+  leadingYesNo,
   namesAnotherOption,
+  optionLabel,
   parseAnswer,
   partialOption,
   promptChoices,
@@ -164,6 +166,9 @@ function tellsMore(ctx: EngineContext, input: EngineInput, words: number): boole
   const asking = wordSet(ctx, "request");
   return contentWords(ctx, rest).filter((w) => !asking.has(w)).length >= words;
 }
+
+/** Words a correction may say besides what it changes («ya te dije: es drenaje»); more tell something else (`corrected`). */
+const CORRECTION_EXTRA_WORDS = 2;
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
@@ -365,6 +370,41 @@ export class Engine {
   }
 
   /**
+   * A choice answered earlier in the flow, corrected in words where another question is asked (the flow's
+   * `corrects`: «es drenaje no agua», «perdón, es alumbrado» at the description or the summary): the new
+   * option is taken and said, and the question asked again. Only a short message that says it corrects —
+   * it denies another option (`denied`), says so (words `correction`) or starts with a no — and names
+   * another of that question's options: «se tapó el drenaje de la esquina» is a description, whatever type was chosen.
+   */
+  private corrected(state: ConversationState, step: AskStep, input: EngineInput, notice: Reply[]): StepResult | undefined {
+    const u = understoodOf(input);
+    const flow = this.flows.get(state.flow);
+    if (input.type !== "text" || !u || !flow?.corrects.length) return undefined;
+    for (const { step: id, said } of flow.corrects) {
+      const earlier = flow.byId.get(id);
+      if (id === step.id || earlier?.type !== "ask" || earlier.answer.type !== "choice" || !earlier.save) continue;
+      const current = getVar(state.vars, earlier.save);
+      if (current == null) continue;
+      const options = choiceOptions(earlier.answer, state.vars);
+      const meant = Object.values(u.entities).find((m) => m.value !== current && options.some((o) => o.value === m.value));
+      const option = meant && options.find((o) => o.value === meant.value);
+      if (!meant || !option) continue;
+      // «es basura no baches» corrects whatever it denies: the type it names is meant.
+      const denies = Object.values(u.denied ?? {}).some((m) => options.some((o) => o.value === m.value));
+      if (!denies && !saysWordOf(this.ctx, "correction", input.text) && leadingYesNo(this.ctx, input.text) !== "no") continue;
+      // What it says besides the options and the words of a correction: more than a couple of words tells something else.
+      let rest = ` ${normalize(input.text)} `;
+      for (const m of [...Object.values(u.entities), ...Object.values(u.denied ?? {})]) rest = rest.replace(` ${normalize(m.text)} `, " ");
+      for (const entry of this.ctx.words("correction")) rest = rest.replace(` ${normalize(entry)} `, " ");
+      const asides = new Set([...wordSet(this.ctx, "negation"), ...wordSet(this.ctx, "no")]);
+      if (contentWords(this.ctx, rest).filter((w) => !asides.has(w)).length > CORRECTION_EXTRA_WORDS) continue;
+      const next = { ...state, vars: setVar(state.vars, earlier.save, meant.value), attempts: 0 };
+      return { state: next, replies: [...notice, { key: said, params: { label: optionLabel(this.ctx, state.lang, option) } }, ...this.reprompt(next)] };
+    }
+    return undefined;
+  }
+
+  /**
    * Whether the message leaves what is being changed as it was, where the question offers it (`keep`,
    * «Dejarla como está»): the choice or its number (after the question's own), the word «cancelar» (which
    * there gives up the change, not the report), a plain no, or words all of the choice's (`words`: «no,
@@ -548,6 +588,8 @@ export class Engine {
     if (lang && (text || !answered) && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
     }
+    const corrected = this.corrected(state, step, input, notice);
+    if (corrected) return corrected;
     // A question about the assistant itself («¿esto es anónimo?», «¿quién ve mi reporte?») where a text is
     // asked is answered, and the question asked again: it is not the description.
     // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.
@@ -613,8 +655,10 @@ export class Engine {
     let vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heard);
     // A choice answered by what a text named while it told more («hay un bache muy grande en la calle
     // principal enfrente de la iglesia» at the type question): the text is offered as the description later.
+    // One that says where («hay una fuga de agua en la calle Hidalgo esquina con Juárez») tells the problem
+    // in fewer words: talk about the choice names no street.
     if (!opens) {
-      const { said } = this.toldAt(state, step, input, ANSWERED_OPENING_WORDS);
+      const { said } = this.toldAt(state, step, input, understoodOf(input)?.address ? OPENING_WORDS : ANSWERED_OPENING_WORDS);
       if (typeof said === "string") vars = setVar(vars, "opening", said);
     }
     return this.advance({ ...state, vars, attempts: 0 }, answer.goto ?? step.next, replies);

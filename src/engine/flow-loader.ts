@@ -102,6 +102,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     draft: spec.draft,
     opening: spec.opening,
     toldBy: spec.told_by ?? [],
+    corrects: spec.corrects ?? [],
     exit: spec.exit,
     expires: spec.expires,
   };
@@ -179,6 +180,14 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
     const missing = key === undefined ? [] : ctx.missingKey(key);
     if (missing.length) throw new FlowError(flow.file, path, `text key "${key}" is missing in locale ${missing.join(", ")}`);
   }
+  flow.corrects.forEach(({ step: id, said }, i) => {
+    const step = flow.byId.get(id);
+    if (step?.type !== "ask" || step.answer.type !== "choice" || !step.save) {
+      throw new FlowError(flow.file, `corrects[${i}].step`, `"${id}" is not an ask step of this flow with a choice answer it saves`);
+    }
+    const missing = ctx.missingKey(said);
+    if (missing.length) throw new FlowError(flow.file, `corrects[${i}].said`, `text key "${said}" is missing in locale ${missing.join(", ")}`);
+  });
   for (const step of flow.steps) {
     const i = step.index;
     if ("next" in step) checkTarget(i, ".next", step.next);

@@ -18,6 +18,11 @@ export interface Understood {
   intents: { name: string; score: number }[];
   /** What the text names, by entity: category, municipality, folio, region, topic, language. */
   entities: Record<string, Mention>;
+  /**
+   * What the text says things are not, by entity, where it names another of the kind that it means
+   * («es drenaje no agua»: agua; the category meant is drenaje): a correction of what was said before.
+   */
+  denied?: Record<string, Mention>;
   /** The text names a street, a neighbourhood or a corner ("av. Tecnológico esquina con Pino Suárez"): it reads as an address. */
   address?: boolean;
 }

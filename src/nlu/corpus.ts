@@ -3,7 +3,8 @@
  * texts. intents.yaml (intent → phrases), entities.yaml (entity → value → words), emoji.yaml
  * (intent → emoji), streets.yaml (the words that make the name after them a street's), places.yaml (the
  * types of problem whose words name where it is, and the words that are a type only there), irony.yaml
- * (what a thanks is for when it is a complaint). Entity words, emoji, street, place and irony words of every
+ * (what a thanks is for when it is a complaint), contrast.yaml (the words that say a thing named is not
+ * the one meant: «es drenaje no agua»). Entity words, emoji, street, place and irony words of every
  * language are merged: they work in any language.
  */
 import { existsSync } from "node:fs";
@@ -30,6 +31,7 @@ const placesSchema = z.strictObject({
   at_places: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases).default({}),
 });
 const ironySchema = z.strictObject({ thanks_for: phrases, bad: phrases, negations: phrases.optional() });
+const contrastSchema = z.strictObject({ not: phrases, between: z.array(z.string().trim().min(1).max(40)).default([]) });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -66,6 +68,12 @@ export interface Corpus {
    * «ignorar»), of every language.
    */
   ironicThanks: { for: string[]; bad: string[]; negations: string[] };
+  /**
+   * A thing named right after one of `not` («no», "not"), one or two of `between` («es», «el») allowed
+   * in between, is what the citizen says it is not, where the message names another of its kind («es
+   * drenaje no agua»), of every language.
+   */
+  contrast: { not: string[]; between: string[] };
 }
 
 /** The folder of one language's corpus. */
@@ -88,6 +96,7 @@ export function loadCorpus(localesDir: string): Corpus {
     places: [],
     atPlaces: {},
     ironicThanks: { for: [], bad: [], negations: [] },
+    contrast: { not: [], between: [] },
   };
   /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
   const placesFrom = new Map<string, string>();
@@ -124,6 +133,12 @@ export function loadCorpus(localesDir: string): Corpus {
       corpus.ironicThanks.for.push(...irony.thanks_for);
       corpus.ironicThanks.bad.push(...irony.bad);
       corpus.ironicThanks.negations.push(...(irony.negations ?? []));
+    }
+    const contrastFile = join(dir, "contrast.yaml");
+    if (existsSync(contrastFile)) {
+      const contrast = readConfigFile(contrastFile, contrastSchema);
+      corpus.contrast.not.push(...contrast.not);
+      corpus.contrast.between.push(...contrast.between);
     }
   }
   // A place is a word of a type of problem, and a word that names a type only at a place names a type entities.yaml knows.

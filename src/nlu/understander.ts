@@ -372,6 +372,9 @@ export class Understander {
   private readonly badStarts: ReadonlySet<string>;
   /** The words that deny the bad word after them (irony.yaml `negations`: «no»), normalised. */
   private readonly negations: ReadonlySet<string>;
+  /** The words that say the thing named after them is not the one meant (contrast.yaml `not`), and those that may come between (`between`). */
+  private readonly notBefore: ReadonlySet<string>;
+  private readonly notBetween: ReadonlySet<string>;
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
@@ -414,6 +417,8 @@ export class Understander {
     this.badWords = new Set(bad.filter((w) => w.length < DANGER_PREFIX));
     this.badStarts = new Set(bad.filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     this.negations = new Set(options.corpus.ironicThanks.negations.map(normalize));
+    this.notBefore = new Set(options.corpus.contrast.not.map(normalize));
+    this.notBetween = new Set(options.corpus.contrast.between.map(normalize));
     this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     // Each language's words, those of its phrases (what `ownWords` compares across languages).
     const vocabulary = new Map<Language, Set<string>>();
@@ -538,6 +543,7 @@ export class Understander {
     const edges = this.chosen(utterance, candidates);
     const entities: Record<string, Mention> = {};
     for (const e of edges) entities[e.entity] = this.mention(e);
+    const denied = this.deniedBesides(utterance, candidates, entities);
     const generic = this.substitute(utterance, edges);
     let intents = await this.classify(locale, this.forClassifier(generic, lang));
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
@@ -551,7 +557,48 @@ export class Understander {
       }
     }
     intents = this.withoutIronicThanks(intents, utterance);
-    return this.namesAStreet(utterance, candidates) ? { intents, entities, address: true } : { intents, entities };
+    const understood: Understood = { intents, entities };
+    if (denied) understood.denied = denied;
+    if (this.namesAStreet(utterance, candidates)) understood.address = true;
+    return understood;
+  }
+
+  /**
+   * What the text says things are not (contrast.yaml: «es drenaje no agua»: agua), by entity, where it
+   * names another of the kind that is meant (`entities`); undefined when it says none.
+   */
+  private deniedBesides(utterance: string, candidates: NerEdge[], entities: Record<string, Mention>): Record<string, Mention> | undefined {
+    const denied: Record<string, Mention> = {};
+    let any = false;
+    for (const e of candidates) {
+      const meant = entities[e.entity];
+      if (!meant || denied[e.entity] || !this.usable(e) || !this.denied(utterance, e.start)) continue;
+      const mention = this.mention(e);
+      if (mention.value === meant.value) continue;
+      denied[e.entity] = mention;
+      any = true;
+    }
+    return any ? denied : undefined;
+  }
+
+  /**
+   * Whether the words just before `start`, in the same clause (after the last comma or stop), say that
+   * what follows is not meant (contrast.yaml: «no», «ni», one or two of `between` allowed in between:
+   * «no es el agua»). «no, es agua» denies nothing.
+   */
+  private denied(utterance: string, start: number): boolean {
+    if (!this.notBefore.size) return false;
+    const clause =
+      utterance
+        .slice(Math.max(0, start - 30), start)
+        .split(/[,.;:!?¡¿()]/)
+        .at(-1) ?? "";
+    const before = normalize(clause).split(" ").filter(Boolean);
+    for (let i = before.length - 1, skipped = 0; i >= 0; i--) {
+      if (this.notBefore.has(before[i])) return true;
+      if (!this.notBetween.has(before[i]) || ++skipped > 2) return false;
+    }
+    return false;
   }
 
   /**
@@ -726,7 +773,11 @@ export class Understander {
 
   /** One mention per entity of the `candidates`: a type named as where the problem is, by a word before it («junto al bache») or by its own («el parque»), gives way. */
   private chosen(utterance: string, candidates: NerEdge[]): NerEdge[] {
-    return this.choose(candidates, (e) => this.isPlace(e) || this.placed(utterance, e.start));
+    return this.choose(
+      candidates,
+      (e) => this.isPlace(e) || this.placed(utterance, e.start),
+      (e) => this.denied(utterance, e.start),
+    );
   }
 
   /** Whether a mention is of a type of problem by a word that names where it is (places.yaml `places`: «parque», «cancha»). */
@@ -825,12 +876,13 @@ export class Understander {
 
   /**
    * One edge per entity. Overlapping mentions keep the one that covers more of the text ("ecatepek de
-   * morelos" over "morelos"). Of separate ones of FIRST_NAMED, one not named as a place (`placed`: what
+   * morelos" over "morelos"). Of separate ones, one the text does not deny (`denied`: «es drenaje no
+   * agua») wins over one it does. Then, of FIRST_NAMED, one not named as a place (`placed`: what
    * fails decides, not where) wins first; then an exact one wins, then the last (an address ends with its
    * town), or for FIRST_NAMED the first. Across entities, overlapping mentions keep the longer ("aguas
    * negras" over "agua"), except a signal's (SIGNALS), which hides nothing and is hidden by nothing.
    */
-  private choose(edges: NerEdge[], placed: (e: NerEdge) => boolean = () => false): NerEdge[] {
+  private choose(edges: NerEdge[], placed: (e: NerEdge) => boolean = () => false, denied: (e: NerEdge) => boolean = () => false): NerEdge[] {
     const usable = edges.filter((e) => this.usable(e));
     const weight = (e: NerEdge) => e.len * e.accuracy;
     const overlaps = (a: NerEdge, b: NerEdge) => a.start <= b.end && b.start <= a.end;
@@ -841,6 +893,9 @@ export class Understander {
     // Of FIRST_NAMED ones, one that is where the problem is («junto al bache», «el parque») gives way however
     // it is written («el deportivo tiene las lamparas fundidas»); then an exact one wins, then the first (of the others, the last).
     const wins = (e: NerEdge, held: NerEdge) => {
+      // One the text says it is not («es drenaje no agua») gives way to one it does not deny.
+      const [no, heldNo] = [denied(e), denied(held)];
+      if (no !== heldNo) return heldNo;
       if (FIRST_NAMED.has(e.entity)) {
         const [a, b] = [placed(e), placed(held)];
         if (a !== b) return !a;
