@@ -586,7 +586,8 @@ export class Engine {
     const lang = asked === state.lang && deniesLanguage(input, this.ctx) ? undefined : asked;
     const answered = typed.ok && !typed.free;
     if (lang && (text || !answered) && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
-      return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...this.reprompt({ ...state, lang })] };
+      const about: Reply[] = step.about ? [{ key: step.about }] : [];
+      return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...about, ...this.reprompt({ ...state, lang })] };
     }
     const corrected = this.corrected(state, step, input, notice);
     if (corrected) return corrected;

@@ -92,6 +92,12 @@ export const stepSchema = z.discriminatedUnion("type", [
     save: varName,
     invalid: key.optional(),
     /**
+     * What the question is about, said just before it (the privacy notice before «¿Aceptas…?»): said
+     * again with the question when the citizen changes the language there, so that what they consent
+     * to is read in the language they asked for.
+     */
+    about: key.optional(),
+    /**
      * Nothing is in progress at this question (the menu): an answer after the conversation's timeout
      * still answers it, and a question the bot asks on its own (after a notice) may take its place.
      */
