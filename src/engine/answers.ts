@@ -78,6 +78,23 @@ function matchesWord(ctx: EngineContext, name: string, text: string): boolean {
 }
 
 /**
+ * The words that carry meaning in a text (`contentWords`) besides what it names (`mentions`, as written)
+ * and the words and phrases of the locales' word lists `lists` («request»: «hola», «quiero»; «correction»:
+ * «me equivoqué»).
+ */
+export function wordsBesides(ctx: EngineContext, text: string, mentions: readonly { text: string }[], lists: readonly string[]): string[] {
+  let rest = text.trim().toLowerCase();
+  for (const mention of mentions) rest = rest.replace(mention.text.toLowerCase(), " ");
+  const phrases = lists.flatMap((name) => [...wordSet(ctx, name)].filter((w) => w.includes(" ")));
+  if (phrases.length) {
+    rest = ` ${normalize(rest)} `;
+    for (const phrase of phrases) rest = rest.split(` ${phrase} `).join(" ");
+  }
+  const sets = lists.map((name) => wordSet(ctx, name));
+  return contentWords(ctx, rest).filter((w) => !sets.some((set) => set.has(w)));
+}
+
+/**
  * The words of a text that carry meaning: normalised, without fillers ("de", "la", "por favor"…); a
  * hyphen parts words as a space does ("follow-up" and "follow up" are the same words).
  */
@@ -125,7 +142,8 @@ function allWordsOf(ctx: EngineContext, name: string, text: string): boolean {
 
 /** Whether the text holds a word, or the words, of an entry of the list `name` anywhere («sí, envíalo así como está»: `yes`). */
 export function saysWordOf(ctx: EngineContext, name: string, text: string): boolean {
-  const said = ` ${normalizeKnown(text)} `;
+  // What the citizen wrote is never remembered (normalizeKnown keeps what it is given).
+  const said = ` ${normalize(text)} `;
   return ctx.words(name).some((entry) => said.includes(` ${normalizeKnown(entry)} `));
 }
 

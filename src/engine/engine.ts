@@ -22,6 +22,7 @@ import {
   promptChoices,
   saysWordOf,
   wordSet,
+  wordsBesides,
   YES_NO,
   yesNoOf,
 } from "./answers.js";
@@ -161,14 +162,8 @@ const TOLD_WORDS = 5;
 /** Whether a text message holds at least `words` words that carry meaning besides what it names and the words of a request. */
 function tellsMore(ctx: EngineContext, input: EngineInput, words: number): boolean {
   if (input.type !== "text") return false;
-  let rest = input.text.trim().toLowerCase();
-  for (const mention of Object.values(input.understood?.entities ?? {})) rest = rest.replace(mention.text.toLowerCase(), " ");
-  const asking = wordSet(ctx, "request");
-  return contentWords(ctx, rest).filter((w) => !asking.has(w)).length >= words;
+  return wordsBesides(ctx, input.text, Object.values(input.understood?.entities ?? {}), ["request"]).length >= words;
 }
-
-/** Words a correction may say besides what it changes («ya te dije: es drenaje»); more tell something else (`corrected`). */
-const CORRECTION_EXTRA_WORDS = 2;
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
@@ -370,34 +365,29 @@ export class Engine {
   }
 
   /**
-   * A choice answered earlier in the flow, corrected in words where another question is asked (the flow's
-   * `corrects`: «es drenaje no agua», «perdón, es alumbrado» at the description or the summary): the new
-   * option is taken and said, and the question asked again. Only a short message that says it corrects —
-   * it denies another option (`denied`), says so (words `correction`) or starts with a no — and names
-   * another of that question's options: «se tapó el drenaje de la esquina» is a description, whatever type was chosen.
+   * A choice answered earlier in the flow, corrected in words at the questions the flow names (`corrects`:
+   * «es drenaje no agua», «perdón, es alumbrado» at the description or the summary): the new option is
+   * taken and said, and the question asked again. Only a message that is nothing but the correction: it
+   * names the option meant (of the entity the choice reads), and either denies another one (`denied`:
+   * «no agua»), or says it corrects (words `correction`: «perdón», «quise decir») or starts with a no —
+   * and says nothing else («perdón, el drenaje huele feo» is a description, «no es basura» corrects nothing).
    */
   private corrected(state: ConversationState, step: AskStep, input: EngineInput, notice: Reply[]): StepResult | undefined {
     const u = understoodOf(input);
     const flow = this.flows.get(state.flow);
-    if (input.type !== "text" || !u || !flow?.corrects.length) return undefined;
-    for (const { step: id, said } of flow.corrects) {
+    if (input.type !== "text" || !u || !flow) return undefined;
+    for (const { step: id, entity, said, at } of flow.corrects) {
       const earlier = flow.byId.get(id);
-      if (id === step.id || earlier?.type !== "ask" || earlier.answer.type !== "choice" || !earlier.save) continue;
+      const meant = u.entities[entity];
+      if (!at.includes(step.id) || !meant || earlier?.type !== "ask" || earlier.answer.type !== "choice" || !earlier.save) continue;
       const current = getVar(state.vars, earlier.save);
-      if (current == null) continue;
       const options = choiceOptions(earlier.answer, state.vars);
-      const meant = Object.values(u.entities).find((m) => m.value !== current && options.some((o) => o.value === m.value));
-      const option = meant && options.find((o) => o.value === meant.value);
-      if (!meant || !option) continue;
-      // «es basura no baches» corrects whatever it denies: the type it names is meant.
-      const denies = Object.values(u.denied ?? {}).some((m) => options.some((o) => o.value === m.value));
-      if (!denies && !saysWordOf(this.ctx, "correction", input.text) && leadingYesNo(this.ctx, input.text) !== "no") continue;
-      // What it says besides the options and the words of a correction: more than a couple of words tells something else.
-      let rest = ` ${normalize(input.text)} `;
-      for (const m of [...Object.values(u.entities), ...Object.values(u.denied ?? {})]) rest = rest.replace(` ${normalize(m.text)} `, " ");
-      for (const entry of this.ctx.words("correction")) rest = rest.replace(` ${normalize(entry)} `, " ");
-      const asides = new Set([...wordSet(this.ctx, "negation"), ...wordSet(this.ctx, "no")]);
-      if (contentWords(this.ctx, rest).filter((w) => !asides.has(w)).length > CORRECTION_EXTRA_WORDS) continue;
+      const option = options.find((o) => o.value === meant.value);
+      if (current == null || meant.value === current || !option) continue;
+      const denied = u.denied?.[entity];
+      const says = saysWordOf(this.ctx, "correction", input.text) || leadingYesNo(this.ctx, input.text) === "no";
+      if (!denied && !says) continue;
+      if (wordsBesides(this.ctx, input.text, denied ? [meant, denied] : [meant], ["correction", "negation", "no"]).length) continue;
       const next = { ...state, vars: setVar(state.vars, earlier.save, meant.value), attempts: 0 };
       return { state: next, replies: [...notice, { key: said, params: { label: optionLabel(this.ctx, state.lang, option) } }, ...this.reprompt(next)] };
     }
@@ -657,7 +647,7 @@ export class Engine {
     // A choice answered by what a text named while it told more («hay un bache muy grande en la calle
     // principal enfrente de la iglesia» at the type question): the text is offered as the description later.
     // One that says where («hay una fuga de agua en la calle Hidalgo esquina con Juárez») tells the problem
-    // in fewer words: talk about the choice names no street.
+    // in fewer words (talk about the choice seldom names a street; offered, it is still never taken without a yes).
     if (!opens) {
       const { said } = this.toldAt(state, step, input, understoodOf(input)?.address ? OPENING_WORDS : ANSWERED_OPENING_WORDS);
       if (typeof said === "string") vars = setVar(vars, "opening", said);

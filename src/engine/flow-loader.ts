@@ -180,11 +180,14 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
     const missing = key === undefined ? [] : ctx.missingKey(key);
     if (missing.length) throw new FlowError(flow.file, path, `text key "${key}" is missing in locale ${missing.join(", ")}`);
   }
-  flow.corrects.forEach(({ step: id, said }, i) => {
+  flow.corrects.forEach(({ step: id, said, at }, i) => {
     const step = flow.byId.get(id);
     if (step?.type !== "ask" || step.answer.type !== "choice" || !step.save) {
       throw new FlowError(flow.file, `corrects[${i}].step`, `"${id}" is not an ask step of this flow with a choice answer it saves`);
     }
+    at.forEach((where, k) => {
+      if (flow.byId.get(where)?.type !== "ask") throw new FlowError(flow.file, `corrects[${i}].at[${k}]`, `"${where}" is not an ask step of this flow`);
+    });
     const missing = ctx.missingKey(said);
     if (missing.length) throw new FlowError(flow.file, `corrects[${i}].said`, `text key "${said}" is missing in locale ${missing.join(", ")}`);
   });

@@ -199,11 +199,12 @@ export const flowSchema = z.strictObject({
    */
   told_by: z.array(id).optional(),
   /**
-   * Choices answered before that a later message may correct in words («es drenaje no agua», «perdón, es
-   * alumbrado», at the description or the summary): the step whose answer it changes, and the text that
-   * says the change (`label`: the new option's). The question of the moment is asked again.
+   * Choices answered before that a message may correct in words at the questions `at` («es drenaje no
+   * agua», «perdón, es alumbrado» at the description or the summary): the step whose answer it changes,
+   * the entity that names its options (a category), and the text that says the change (`label`: the new
+   * option's). The question of the moment is asked again.
    */
-  corrects: z.array(z.strictObject({ step: id, said: z.string().min(1) })).optional(),
+  corrects: z.array(z.strictObject({ step: id, entity: id, said: z.string().min(1), at: z.array(id).min(1) })).optional(),
   /**
    * The step "menú" and "cancelar" lead to in this flow instead of leaving it at once: where a flow
    * that keeps something open outside the conversation (a conversation with a person) closes it.

@@ -22,7 +22,7 @@ export interface Flow {
   /** Entities whose mention in a message that says more opens this flow (flow-schema.ts, `told_by`). */
   toldBy: string[];
   /** Choices a later message may correct in words (flow-schema.ts, `corrects`). */
-  corrects: { step: string; said: string }[];
+  corrects: { step: string; entity: string; said: string; at: string[] }[];
   /** Where "menú" and "cancelar" go in this flow (flow-schema.ts). */
   exit?: string;
   /** Whether a conversation waiting in this flow expires after the timeout. */

@@ -31,7 +31,11 @@ const placesSchema = z.strictObject({
   at_places: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases).default({}),
 });
 const ironySchema = z.strictObject({ thanks_for: phrases, bad: phrases, negations: phrases.optional() });
-const contrastSchema = z.strictObject({ not: phrases, between: z.array(z.string().trim().min(1).max(40)).default([]) });
+const contrastSchema = z.strictObject({
+  not: phrases,
+  between: z.array(z.string().trim().min(1).max(40)).default([]),
+  not_after: z.array(z.string().trim().min(1).max(40)).default([]),
+});
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -71,9 +75,9 @@ export interface Corpus {
   /**
    * A thing named right after one of `not` («no», "not"), one or two of `between` («es», «el») allowed
    * in between, is what the citizen says it is not, where the message names another of its kind («es
-   * drenaje no agua»), of every language.
+   * drenaje no agua»), of every language; and after one of `notAfter` that ends its clause («agua no, es drenaje»).
    */
-  contrast: { not: string[]; between: string[] };
+  contrast: { not: string[]; between: string[]; notAfter: string[] };
 }
 
 /** The folder of one language's corpus. */
@@ -96,7 +100,7 @@ export function loadCorpus(localesDir: string): Corpus {
     places: [],
     atPlaces: {},
     ironicThanks: { for: [], bad: [], negations: [] },
-    contrast: { not: [], between: [] },
+    contrast: { not: [], between: [], notAfter: [] },
   };
   /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
   const placesFrom = new Map<string, string>();
@@ -139,6 +143,7 @@ export function loadCorpus(localesDir: string): Corpus {
       const contrast = readConfigFile(contrastFile, contrastSchema);
       corpus.contrast.not.push(...contrast.not);
       corpus.contrast.between.push(...contrast.between);
+      corpus.contrast.notAfter.push(...contrast.not_after);
     }
   }
   // A place is a word of a type of problem, and a word that names a type only at a place names a type entities.yaml knows.

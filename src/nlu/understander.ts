@@ -375,6 +375,8 @@ export class Understander {
   /** The words that say the thing named after them is not the one meant (contrast.yaml `not`), and those that may come between (`between`). */
   private readonly notBefore: ReadonlySet<string>;
   private readonly notBetween: ReadonlySet<string>;
+  /** The words that, right after a thing and ending its clause, say it is not the one meant (contrast.yaml `not_after`: «agua no, …»). */
+  private readonly notAfter: ReadonlySet<string>;
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
@@ -419,6 +421,7 @@ export class Understander {
     this.negations = new Set(options.corpus.ironicThanks.negations.map(normalize));
     this.notBefore = new Set(options.corpus.contrast.not.map(normalize));
     this.notBetween = new Set(options.corpus.contrast.between.map(normalize));
+    this.notAfter = new Set(options.corpus.contrast.notAfter.map(normalize));
     this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     // Each language's words, those of its phrases (what `ownWords` compares across languages).
     const vocabulary = new Map<Language, Set<string>>();
@@ -572,7 +575,7 @@ export class Understander {
     let any = false;
     for (const e of candidates) {
       const meant = entities[e.entity];
-      if (!meant || denied[e.entity] || !this.usable(e) || !this.denied(utterance, e.start)) continue;
+      if (!meant || denied[e.entity] || !this.usable(e) || !this.denied(utterance, e)) continue;
       const mention = this.mention(e);
       if (mention.value === meant.value) continue;
       denied[e.entity] = mention;
@@ -582,18 +585,24 @@ export class Understander {
   }
 
   /**
-   * Whether the words just before `start`, in the same clause (after the last comma or stop), say that
-   * what follows is not meant (contrast.yaml: «no», «ni», one or two of `between` allowed in between:
-   * «no es el agua»). «no, es agua» denies nothing.
+   * Whether the text says the thing `e` names is not the one meant (contrast.yaml), in its own clause
+   * (commas and stops part clauses): one of `not` just before it, one or two of `between` allowed in
+   * between («no agua», «no es el agua»), or one of `not_after` alone after it («agua no, es drenaje»).
+   * «no, es agua» and «el agua no sale» deny nothing.
    */
-  private denied(utterance: string, start: number): boolean {
+  private denied(utterance: string, e: NerEdge): boolean {
+    const CLAUSE = /[,.;:!?¡¿()]/;
+    const after = normalize(utterance.slice(e.end + 1, e.end + 31).split(CLAUSE)[0]);
+    if (this.notAfter.has(after)) return true;
     if (!this.notBefore.size) return false;
-    const clause =
+    const before = normalize(
       utterance
-        .slice(Math.max(0, start - 30), start)
-        .split(/[,.;:!?¡¿()]/)
-        .at(-1) ?? "";
-    const before = normalize(clause).split(" ").filter(Boolean);
+        .slice(Math.max(0, e.start - 30), e.start)
+        .split(CLAUSE)
+        .at(-1) ?? "",
+    )
+      .split(" ")
+      .filter(Boolean);
     for (let i = before.length - 1, skipped = 0; i >= 0; i--) {
       if (this.notBefore.has(before[i])) return true;
       if (!this.notBetween.has(before[i]) || ++skipped > 2) return false;
@@ -776,7 +785,7 @@ export class Understander {
     return this.choose(
       candidates,
       (e) => this.isPlace(e) || this.placed(utterance, e.start),
-      (e) => this.denied(utterance, e.start),
+      (e) => this.denied(utterance, e),
     );
   }
 
