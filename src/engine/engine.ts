@@ -365,33 +365,54 @@ export class Engine {
   }
 
   /**
-   * A choice answered earlier in the flow, corrected in words at the questions the flow names (`corrects`:
-   * «es drenaje no agua», «perdón, es alumbrado» at the description or the summary): the new option is
-   * taken and said, and the question asked again. Only a message that is nothing but the correction: it
-   * names the option meant (of the entity the choice reads), and either denies another one (`denied`:
-   * «no agua»), or says it corrects (words `correction`: «perdón», «quise decir») or starts with a no —
-   * and says nothing else («perdón, el drenaje huele feo» is a description, «no es basura» corrects nothing).
+   * Something told before, corrected in words at the questions the flow names (`corrects`, flow-schema.ts):
+   * «es drenaje no agua», «perdón, es alumbrado» at the description or the summary change the type there
+   * and ask the question again; «es en Toluca, no en Metepec» at the summary changes the municipality
+   * along the flow's own path. Only a message that is nothing but the correction: it names what is meant
+   * (by the entity given), other than what there is, and either denies another one (`denied`: «no agua»),
+   * or says it corrects (words `correction`: «perdón», «quise decir») or starts with a no — and says
+   * nothing else («perdón, el drenaje huele feo» is a description, «no es basura» corrects nothing).
    */
   private corrected(state: ConversationState, step: AskStep, input: EngineInput, notice: Reply[]): StepResult | undefined {
     const u = understoodOf(input);
     const flow = this.flows.get(state.flow);
     if (input.type !== "text" || !u || !flow) return undefined;
-    for (const { step: id, entity, said, at } of flow.corrects) {
-      const earlier = flow.byId.get(id);
-      const meant = u.entities[entity];
-      if (!at.includes(step.id) || !meant || earlier?.type !== "ask" || earlier.answer.type !== "choice" || !earlier.save) continue;
-      const current = getVar(state.vars, earlier.save);
-      const options = choiceOptions(earlier.answer, state.vars);
-      const option = options.find((o) => o.value === meant.value);
-      if (current == null || meant.value === current || !option) continue;
-      const denied = u.denied?.[entity];
+    for (const correction of flow.corrects) {
+      const meant = u.entities[correction.entity];
+      if (!meant || !correction.at.includes(step.id)) continue;
+      const earlier = "step" in correction ? flow.byId.get(correction.step) : undefined;
+      const choice =
+        earlier?.type === "ask" && earlier.answer.type === "choice" && earlier.save
+          ? { save: earlier.save, options: choiceOptions(earlier.answer, state.vars) }
+          : undefined;
+      const current = getVar(state.vars, choice ? choice.save : "value" in correction ? correction.value : "");
+      const option = choice?.options.find((o) => o.value === meant.value);
+      if (current == null || meant.value === current || (choice && !option)) continue;
+      const denied = u.denied?.[correction.entity];
       const says = saysWordOf(this.ctx, "correction", input.text) || leadingYesNo(this.ctx, input.text) === "no";
       if (!denied && !says) continue;
       if (wordsBesides(this.ctx, input.text, denied ? [meant, denied] : [meant], ["correction", "negation", "no"]).length) continue;
-      const next = { ...state, vars: setVar(state.vars, earlier.save, meant.value), attempts: 0 };
-      return { state: next, replies: [...notice, { key: said, params: { label: optionLabel(this.ctx, state.lang, option) } }, ...this.reprompt(next)] };
+      if (choice && option && "said" in correction) {
+        const next = { ...state, vars: setVar(state.vars, choice.save, meant.value), attempts: 0 };
+        return {
+          state: next,
+          replies: [...notice, { key: correction.said, params: { label: optionLabel(this.ctx, state.lang, option) } }, ...this.reprompt(next)],
+        };
+      }
+      if ("goto" in correction) return this.correctAlong(state, correction.goto, input, notice);
     }
     return undefined;
+  }
+
+  /** Goes to `goto` (a path of the flow that changes something), and answers the first question it asks with the message. */
+  private correctAlong(state: ConversationState, goto: string, input: EngineInput, notice: Reply[]): StepResult {
+    const moved = this.advance({ ...state, attempts: 0 }, goto, notice);
+    const asked = this.flows.get(moved.state.flow)?.byId.get(moved.state.step);
+    if (asked?.type !== "ask" || moved.state.waiting !== "answer") return moved;
+    // Its question is answered at once: not shown.
+    const said = moved.replies.at(-1)?.key === asked.text ? moved.replies.slice(0, -1) : moved.replies;
+    const answered = this.answer(moved.state, asked, input);
+    return { ...answered, replies: [...said, ...answered.replies] };
   }
 
   /**

@@ -180,16 +180,20 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
     const missing = key === undefined ? [] : ctx.missingKey(key);
     if (missing.length) throw new FlowError(flow.file, path, `text key "${key}" is missing in locale ${missing.join(", ")}`);
   }
-  flow.corrects.forEach(({ step: id, said, at }, i) => {
-    const step = flow.byId.get(id);
-    if (step?.type !== "ask" || step.answer.type !== "choice" || !step.save) {
-      throw new FlowError(flow.file, `corrects[${i}].step`, `"${id}" is not an ask step of this flow with a choice answer it saves`);
+  flow.corrects.forEach((correction, i) => {
+    if ("step" in correction) {
+      const step = flow.byId.get(correction.step);
+      if (step?.type !== "ask" || step.answer.type !== "choice" || !step.save) {
+        throw new FlowError(flow.file, `corrects[${i}].step`, `"${correction.step}" is not an ask step of this flow with a choice answer it saves`);
+      }
+      const missing = ctx.missingKey(correction.said);
+      if (missing.length) throw new FlowError(flow.file, `corrects[${i}].said`, `text key "${correction.said}" is missing in locale ${missing.join(", ")}`);
+    } else if (!flow.byId.has(correction.goto)) {
+      throw new FlowError(flow.file, `corrects[${i}].goto`, `step "${correction.goto}" is not a step of this flow`);
     }
-    at.forEach((where, k) => {
+    correction.at.forEach((where, k) => {
       if (flow.byId.get(where)?.type !== "ask") throw new FlowError(flow.file, `corrects[${i}].at[${k}]`, `"${where}" is not an ask step of this flow`);
     });
-    const missing = ctx.missingKey(said);
-    if (missing.length) throw new FlowError(flow.file, `corrects[${i}].said`, `text key "${said}" is missing in locale ${missing.join(", ")}`);
   });
   for (const step of flow.steps) {
     const i = step.index;

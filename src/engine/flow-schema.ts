@@ -199,12 +199,21 @@ export const flowSchema = z.strictObject({
    */
   told_by: z.array(id).optional(),
   /**
-   * Choices answered before that a message may correct in words at the questions `at` («es drenaje no
-   * agua», «perdón, es alumbrado» at the description or the summary): the step whose answer it changes,
-   * the entity that names its options (a category), and the text that says the change (`label`: the new
-   * option's). The question of the moment is asked again.
+   * What a message may correct in words at the questions `at`, when it is nothing but the correction
+   * («es drenaje no agua», «perdón, es alumbrado», «es en Toluca, no en Metepec»), of what `entity` names:
+   * - a choice answered before (`step`): the new option is taken, said (`said`, `label`: the option's),
+   *   and the question asked again;
+   * - a value the flow changes along a path of its own (`value`, a variable, changed from `goto`): the
+   *   flow goes there, and the message answers the first question it asks (the municipality's).
    */
-  corrects: z.array(z.strictObject({ step: id, entity: id, said: z.string().min(1), at: z.array(id).min(1) })).optional(),
+  corrects: z
+    .array(
+      z.union([
+        z.strictObject({ step: id, entity: id, said: z.string().min(1), at: z.array(id).min(1) }),
+        z.strictObject({ entity: id, value: varName, goto: id, at: z.array(id).min(1) }),
+      ]),
+    )
+    .optional(),
   /**
    * The step "menú" and "cancelar" lead to in this flow instead of leaving it at once: where a flow
    * that keeps something open outside the conversation (a conversation with a person) closes it.
@@ -215,4 +224,5 @@ export const flowSchema = z.strictObject({
   steps: z.array(stepSchema).min(1),
 });
 export type FlowSpec = z.infer<typeof flowSchema>;
+export type CorrectionSpec = NonNullable<FlowSpec["corrects"]>[number];
 export type Target = z.infer<typeof targetSchema>;

@@ -1,6 +1,6 @@
 /** A loaded flow: validated steps addressable by id, each knowing its default next step. */
 import type { Language } from "../locale/languages.js";
-import type { DraftSpec, LinkSpec, StepSpec, Target } from "./flow-schema.js";
+import type { CorrectionSpec, DraftSpec, LinkSpec, StepSpec, Target } from "./flow-schema.js";
 
 export type Step = StepSpec & { id: string; index: number };
 
@@ -21,8 +21,8 @@ export interface Flow {
   opening: boolean;
   /** Entities whose mention in a message that says more opens this flow (flow-schema.ts, `told_by`). */
   toldBy: string[];
-  /** Choices a later message may correct in words (flow-schema.ts, `corrects`). */
-  corrects: { step: string; entity: string; said: string; at: string[] }[];
+  /** What a message may correct in words, and where (flow-schema.ts, `corrects`). */
+  corrects: CorrectionSpec[];
   /** Where "menú" and "cancelar" go in this flow (flow-schema.ts). */
   exit?: string;
   /** Whether a conversation waiting in this flow expires after the timeout. */
