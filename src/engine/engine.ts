@@ -105,6 +105,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   timing: "global.timing",
   cost: "global.cost",
   callback: "global.callback",
+  // The problem fixed already («ya lo taparon»): good news, never a new report.
+  fixed: "global.fixed",
   greeting: "global.greeting_reply",
   thanks: "global.thanks_reply",
   // A yes, no or skip that answers nothing here is taken as an acknowledgement.
@@ -116,6 +118,8 @@ const NOTICE_INTENTS: Record<string, string> = {
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
 const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human", "timing", "cost", "callback"]);
+/** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»). */
+const NEWS = new Set(["fixed"]);
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
 const YES_NO_WORDS = 6;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
@@ -805,7 +809,7 @@ export class Engine {
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     // A danger told is never also answered as a question about the assistant («se quedó atrapado un niño…» read as timing).
-    if (intent && ABOUT_THE_ASSISTANT.has(intent) && !flow && !isEmergency(input)) notices.push({ key: NOTICE_INTENTS[intent] });
+    if (intent && (ABOUT_THE_ASSISTANT.has(intent) || NEWS.has(intent)) && !flow && !isEmergency(input)) notices.push({ key: NOTICE_INTENTS[intent] });
     // A danger told, read as another question (a folio's status), gets its notice and stays; a report or a person asked for opens.
     if (flow && !(isEmergency(input) && this.awayFromDanger(flow))) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);

@@ -38,6 +38,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.timing",
   "global.cost",
   "global.callback",
+  "global.fixed",
   "global.greeting_reply",
   "global.thanks_reply",
   "global.ack",

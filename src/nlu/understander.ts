@@ -36,13 +36,16 @@ function freeze(u: Understood): Understood {
   Object.freeze(u.entities);
   return Object.freeze(u);
 }
+/** The signal that the problem told is fixed already (entities.yaml `fixed`): the message is read as the intent of that name. */
+const FIXED = "fixed";
+
 /**
  * Entities that tell something of the message rather than name a thing ("balazos": a danger now; «se fue
  * la luz en toda la colonia»: a problem the municipality does not handle, `outside`): they
  * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»), and only their exact
  * words count (a slip turns "shouting" into "shooting", "painted" into "fainted").
  */
-const SIGNALS = new Set(["danger", "outside"]);
+const SIGNALS = new Set(["danger", "outside", FIXED]);
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
@@ -560,6 +563,8 @@ export class Understander {
       }
     }
     intents = this.withoutIronicThanks(intents, utterance);
+    // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one).
+    if (entities[FIXED]) intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     const understood: Understood = { intents, entities };
     if (denied) understood.denied = denied;
     if (this.namesAStreet(utterance, candidates)) understood.address = true;
