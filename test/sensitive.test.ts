@@ -60,4 +60,19 @@ describe("sensitive data in a description", () => {
     expect(kinds("pasó el 15-04-2026 y otra vez el 2026-04-20")).toEqual([]);
     expect(kinds("desde el 12/05/2026 llamen al 55-12-34-56-78")).toContain("phone");
   });
+
+  it("finds an e-mail written in words, and reads any text of a description's length at once", () => {
+    expect(kinds("escríbanme a juana (arroba) gmail punto com")).toContain("email");
+    expect(kinds("joe [at] gmail (dot) com")).toContain("email");
+    expect(kinds("nos vemos at las 5 en la esquina")).toEqual([]);
+    // «atatat…» took 3 s at 2,000 letters (a pattern that backtracked), blocking every citizen meanwhile.
+    // The bound is generous (a few milliseconds here): only a pattern that explodes again exceeds it.
+    for (const piece of ["at", "arroba", "a at ", "a.", "a@", "1-", "(1", "www.", "a punto ", "x at x dot "]) {
+      const text = piece.repeat(2000 / piece.length);
+      const started = performance.now();
+      findSensitive(text, []);
+      holdsContactData(text);
+      expect(performance.now() - started, JSON.stringify(piece)).toBeLessThan(250);
+    }
+  });
 });
