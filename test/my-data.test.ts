@@ -167,8 +167,10 @@ describe("mis datos", () => {
     expect(await bot.app.store.follows.forCitizen("console:dora")).toEqual([]);
     expect(await bot.app.store.subscriptions.forCitizen("console:dora")).toEqual([]);
     expect(await bot.app.store.events.list({ citizen: "console:dora" }, 10)).toEqual([]);
-    const conversation = JSON.stringify(await bot.app.store.conversations.get("console:dora"));
-    expect(conversation).not.toContain("Rosalinda");
+    const kept = await bot.app.store.conversations.get("console:dora");
+    expect(JSON.stringify(kept)).not.toContain("Rosalinda");
+    // Nor the ids of the messages before the erasure (that of the one that filed a report ties it to this chat): only the erasing one's.
+    expect(kept?.handled).toHaveLength(1);
     // Asked again, nothing is held.
     expect(await say("mis datos")).toMatch(/No guardamos ningún dato tuyo/);
     expect((await bot.app.dataRights.requests()).map((r) => r.right)).toContain("cancellation");

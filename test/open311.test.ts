@@ -201,6 +201,10 @@ describe("Open311 GeoReport v2", () => {
     }
     const fresh = (await get("/open311/v2/requests/MET-2026-000001.json")).json()[0];
     expect(fresh).toMatchObject({ description: "", address: "", media_url: "", lat: 19.257, long: -99.605 });
+    // Times to the minute: the millisecond a report was filed would help tie it to a message seen elsewhere.
+    const filed = (await bot.app.store.reports.byFolio("MET-2026-000001"))?.createdAt as Date;
+    expect(fresh.requested_datetime).toBe(new Date(Math.floor(filed.getTime() / 60_000) * 60_000).toISOString());
+    expect(fresh.updated_datetime).toMatch(/:00\.000Z$/);
   });
 
   it("a photo is shown only once a member published it", async () => {

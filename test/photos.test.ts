@@ -6,6 +6,7 @@
  */
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import fc from "fast-check";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InboundContent } from "../src/conversation/messages.js";
@@ -62,6 +63,32 @@ describe("cleaning a photo", () => {
     const progressive = cleanImage(fixture("progressive.jpg"));
     expect(progressive && fixture("progressive.jpg").includes(jpegPixels(progressive.data))).toBe(true);
     expect(progressive?.data.includes("Exif")).toBe(false);
+  });
+
+  it("JPEG and PNG: a colour profile (whose text may name a device or a person) goes, and Adobe's segment keeps its 12 bytes only", () => {
+    const original = fixture("photo.jpg");
+    const app = (marker: number, body: Buffer) => Buffer.concat([Buffer.from([0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff]), body]);
+    const icc = app(0xe2, Buffer.concat([Buffer.from("ICC_PROFILE\0\x01\x01", "latin1"), Buffer.from("desc: Galaxy S21 of Juan Perez SN 12345")]));
+    const adobe = app(0xee, Buffer.concat([Buffer.from("Adobe\0\x64\0\0\0\0\x01", "latin1"), Buffer.from("SECRET-AFTER-ADOBE")]));
+    const image = cleanImage(Buffer.concat([original.subarray(0, 2), icc, adobe, original.subarray(2)]));
+    if (!image) throw new Error("refused");
+    for (const secret of ["Juan Perez", "ICC_PROFILE", "SECRET-AFTER-ADOBE"]) expect(image.data.includes(secret), secret).toBe(false);
+    const kept = image.data.indexOf("Adobe", 0, "latin1");
+    expect(kept).toBeGreaterThan(0);
+    expect(image.data.readUInt16BE(kept - 2)).toBe(2 + 12);
+
+    const png = fixture("photo.png");
+    const body = Buffer.concat([Buffer.from("Juan Perez profile\0\0", "latin1"), Buffer.from("not really compressed")]);
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(body.length, 0);
+    head.write("iCCP", 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), body])), 0);
+    const withProfile = Buffer.concat([png.subarray(0, 33), head, body, crc, png.subarray(33)]);
+    const cleaned = cleanImage(withProfile);
+    expect(cleaned?.mimeType).toBe("image/png");
+    expect(cleaned?.data.includes("Juan Perez")).toBe(false);
+    expect(cleaned?.data.includes("iCCP")).toBe(false);
   });
 
   it("PNG and WebP: the image chunks are copied as they were", () => {

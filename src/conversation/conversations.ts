@@ -453,7 +453,9 @@ export class ConversationService {
         });
         citizen = turn.citizen;
         const pending = deps.renderer.answer([...prelude, ...turn.result.replies], turn.result.state.lang);
-        const handled = [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
+        // After «Borrar mis datos» the conversation keeps no trace of the messages before (their ids would tie
+        // an anonymous report filed from it to this chat): only the one that erased, so it is not run twice.
+        const handled = turn.erased ? [inboundId] : [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
         const holdsDraft = deps.engine.keepsDraft(turn.result.state);
         record = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: deps.clock.now(), handled, inboundAt: now, holdsDraft };
         await deps.conversations.save(record);
@@ -488,7 +490,7 @@ export class ConversationService {
     state: ConversationState | null,
     input: EngineInput,
     options: { answering: string; eventIds: string; first?: StepResult },
-  ): Promise<{ citizen: Citizen; result: StepResult }> {
+  ): Promise<{ citizen: Citizen; result: StepResult; erased?: true }> {
     const { deps } = this;
     let result = options.first ?? deps.engine.step(state, input, citizen.language);
     const events: DomainEvent[] = [];
@@ -515,7 +517,7 @@ export class ConversationService {
       result = { ...result, state: { ...result.state, vars: {} } };
       const fresh = await deps.citizens.forChat(citizen.channel, citizen.chatId, result.state.lang);
       await deps.events.append(events.map((e, i) => recordEvent(e, eventId(eventIds, i), deps.clock.now(), "citizen")).filter((e) => e.citizen === null));
-      return { citizen: fresh, result };
+      return { citizen: fresh, result, erased: true };
     }
     if (result.state.lang !== ctx.citizen.language) ctx.emit({ type: "language_changed", citizen: citizen.id, language: result.state.lang });
     await deps.citizens.keep(citizen, ctx.citizen as Citizen);

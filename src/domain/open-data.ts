@@ -100,6 +100,14 @@ export interface OpenDataContext {
   mediaUrl: (folio: string, n: number) => string;
 }
 
+/**
+ * A time as published: to the minute. The millisecond a report was filed would help tie it to a message
+ * seen elsewhere (a shared phone, the platform's own records); the minute is all the public needs.
+ */
+function toTheMinute(at: Date): string {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
+}
+
 /** The de-identified projection of a report. */
 export function openRequest(report: Report, ctx: OpenDataContext): OpenRequest {
   const point = report.location ? roundedPoint(report.location) : null;
@@ -117,8 +125,8 @@ export function openRequest(report: Report, ctx: OpenDataContext): OpenRequest {
     description: published?.description ?? "",
     agency_responsible: area?.name ?? "",
     service_notice: "",
-    requested_datetime: report.createdAt.toISOString(),
-    updated_datetime: report.updatedAt.toISOString(),
+    requested_datetime: toTheMinute(report.createdAt),
+    updated_datetime: toTheMinute(report.updatedAt),
     expected_datetime: "",
     address: "",
     address_id: "",

@@ -1,7 +1,8 @@
 /**
- * JPEG: walks every segment from SOI to EOI, keeps what decoding needs (tables, frame, scans, the
- * colour profile and Adobe's colour transform) and drops every other application segment and
- * comment: EXIF (GPS, camera, date), XMP, IPTC, thumbnails, maker notes. Anything after EOI (a
+ * JPEG: walks every segment from SOI to EOI, keeps what decoding needs (tables, frame, scans and
+ * Adobe's colour transform, its 12 bytes only) and drops every other application segment and
+ * comment: EXIF (GPS, camera, date), XMP, IPTC, thumbnails, maker notes, the colour profile (its text
+ * tags may name a device or a person; colours are drawn as sRGB). Anything after EOI (a
  * second image, a vendor trailer) goes too. A file whose structure breaks anywhere is refused.
  */
 import type { CleanImage } from "./clean-image.js";
@@ -11,7 +12,6 @@ const SOI = 0xd8;
 const EOI = 0xd9;
 const SOS = 0xda;
 const APP1 = 0xe1;
-const APP2 = 0xe2;
 const APP14 = 0xee;
 
 /** Start-of-frame markers (baseline, progressive, lossless, arithmetic); not DHT (C4), JPG (C8), DAC (CC). */
@@ -22,11 +22,13 @@ function isFrame(marker: number): boolean {
 /** Tables and markers decoding needs besides frames and scans: DHT, DAC, DQT, DNL, DRI, EXP. */
 const TABLES = new Set([0xc4, 0xcc, 0xdb, 0xdc, 0xdd, 0xdf]);
 
-/** Application segments that change how pixels are drawn, not who took them. */
-function keepApp(marker: number, body: Buffer): boolean {
-  if (marker === APP2) return body.toString("latin1", 0, 12) === "ICC_PROFILE\0";
-  if (marker === APP14) return body.toString("latin1", 0, 5) === "Adobe";
-  return false;
+/** Adobe's segment: «Adobe», its version, two flags and the colour transform; anything after it carries no pixels. */
+const ADOBE_LENGTH = 12;
+
+/** What of an application segment changes how pixels are drawn, not who took them: Adobe's colour transform, as its 12 bytes. */
+function keptApp(marker: number, body: Buffer): Buffer | undefined {
+  if (marker === APP14 && body.length >= ADOBE_LENGTH && body.toString("latin1", 0, 5) === "Adobe") return body.subarray(0, ADOBE_LENGTH);
+  return undefined;
 }
 
 function segment(marker: number, body: Buffer): Buffer {
@@ -86,7 +88,8 @@ export function cleanJpeg(b: Buffer): CleanImage | undefined {
       out.push(segment(marker, body));
     } else if (marker >= 0xe0 && marker <= 0xef) {
       if (marker === APP1 && body.subarray(0, 6).equals(EXIF_HEADER)) orientation = readOrientation(body.subarray(6));
-      if (keepApp(marker, body)) out.push(segment(marker, body));
+      const kept = keptApp(marker, body);
+      if (kept) out.push(segment(marker, kept));
     }
     // Comments (FE) and reserved markers (F0–FD) carry no pixels: dropped.
   }

@@ -1,14 +1,15 @@
 /**
  * WebP: walks the RIFF container, reads the dimensions from the bitstream header (VP8, VP8L) or the
- * extended header (VP8X), keeps the image, alpha, animation and colour profile chunks and drops
- * EXIF (keeping only its orientation), XMP and unknown chunks. Anything after the RIFF size goes.
+ * extended header (VP8X), keeps the image, alpha and animation chunks and drops EXIF (keeping only its
+ * orientation), XMP, the colour profile (whose text tags may name a device or a person) and unknown chunks. Anything after the RIFF size goes.
  */
 import type { CleanImage } from "./clean-image.js";
 import { EXIF_HEADER, orientationTiff, readOrientation } from "./orientation.js";
 
-const KEEP = new Set(["VP8X", "ICCP", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L"]);
+const KEEP = new Set(["VP8X", "ANIM", "ANMF", "ALPH", "VP8 ", "VP8L"]);
 const FLAG_EXIF = 0x08;
 const FLAG_XMP = 0x04;
+const FLAG_ICC = 0x20;
 
 function chunk(fourcc: string, body: Buffer): Buffer {
   const head = Buffer.alloc(8);
@@ -66,7 +67,7 @@ export function cleanWebp(b: Buffer): CleanImage | undefined {
   const extended = kept[0]?.fourcc === "VP8X";
   if (extended) {
     const header = Buffer.from(kept[0].body);
-    header[0] &= ~(FLAG_EXIF | FLAG_XMP);
+    header[0] &= ~(FLAG_EXIF | FLAG_XMP | FLAG_ICC);
     if (orientation !== 1) header[0] |= FLAG_EXIF;
     kept[0] = { fourcc: "VP8X", body: header };
     if (orientation !== 1) kept.push({ fourcc: "EXIF", body: orientationTiff(orientation) });
