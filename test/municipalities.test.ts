@@ -38,6 +38,11 @@ describe("municipalities", () => {
     ["Metepek", ["Metepec"]],
     ["municipio de toluca", ["Toluca"]],
     ["atizapan", ["Atizapán", "Atizapán de Zaragoza"]],
+    // Typed in a hurry: the little words inside left out, «de» as «d» (not Chalco, another municipality).
+    ["valle d chalco", ["Valle de Chalco Solidaridad"]],
+    ["valle chalco", ["Valle de Chalco Solidaridad"]],
+    ["san felipe progreso", ["San Felipe del Progreso"]],
+    ["la paz", ["La Paz"]],
     ["xx", []],
     ["Guadalajara", []],
   ])("«%s» finds %j", (query, names) => {

@@ -59,6 +59,19 @@ function withoutSaint(name: string, taken: ReadonlySet<string>): string[] {
   return taken.has(normalize(short)) ? [] : [short];
 }
 
+/**
+ * A name as it is typed in a hurry: without the little words inside it («Valle Chalco», «Ecatepec
+ * Morelos», «San Felipe Progreso») and with «de» as «d» («Valle d Chalco»), when no municipality goes by
+ * that already (`taken`, normalised). A little word that starts or ends the name stays («La Paz»).
+ */
+function hurried(name: string, taken: ReadonlySet<string>): string[] {
+  const words = name.trim().split(/\s+/);
+  const inside = (w: string, i: number) => i > 0 && i < words.length - 1 && SKIP_WORDS.has(normalize(w));
+  if (!words.some(inside)) return [];
+  const variants = [words.filter((w, i) => !inside(w, i)).join(" "), words.map((w, i) => (inside(w, i) && normalize(w) === "de" ? "d" : w)).join(" ")];
+  return variants.filter((v) => v !== name && v.split(" ").length >= 2 && !taken.has(normalize(v)));
+}
+
 function entry(municipality: Municipality, name: string, official: boolean): SearchEntry {
   const full = normalize(name);
   const words = full.split(" ").filter((w) => !SKIP_WORDS.has(w));
@@ -85,7 +98,9 @@ export class Municipalities {
     this.otherNames = new Map(
       given.map(({ m, names }) => [
         m.cvegeo,
-        [...new Set([...names.slice(1), ...names.flatMap((n) => withoutSaint(n, taken))])].filter((n) => normalize(n) !== normalize(m.name)),
+        [...new Set([...names.slice(1), ...names.flatMap((n) => [...withoutSaint(n, taken), ...hurried(n, taken)])])].filter(
+          (n) => normalize(n) !== normalize(m.name),
+        ),
       ]),
     );
     this.entries = list.flatMap((m) => [entry(m, m.name, true), ...(this.otherNames.get(m.cvegeo) ?? []).map((n) => entry(m, n, false))]);
