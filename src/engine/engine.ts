@@ -775,6 +775,9 @@ export class Engine {
     const understood = understoodOf(input);
     const intent = topIntent(understood);
     if (!atMenu || !understood || (intent !== undefined && !TOLD_OVER.has(intent))) return intent;
+    // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
+    const named = flowToldBy(this.flows, Object.keys(understood.entities), true);
+    if (named && intent !== "emergency") return named.intents[0];
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
     if (!told || !tellsMore(this.ctx, input, TOLD_WORDS)) return intent;
     const [first] = understood.intents;

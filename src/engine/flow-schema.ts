@@ -199,6 +199,12 @@ export const flowSchema = z.strictObject({
    */
   told_by: z.array(id).optional(),
   /**
+   * Entities whose mention alone opens this flow where `told_by` would (a message read as nothing or as a
+   * way around): a folio in «hola buenas, me dieron el folio ECA-2026-000001 como va» is what it is about,
+   * however few the words. Needs `intents` (the first is what it is read as).
+   */
+  named_by: z.array(id).optional(),
+  /**
    * What a message may correct in words at the questions `at`, when it is nothing but the correction
    * («es drenaje no agua», «perdón, es alumbrado», «es en Toluca, no en Metepec»), of what `entity` names:
    * - a choice answered before (`step`): the new option is taken, said (`said`, `label`: the option's),

@@ -21,6 +21,8 @@ export interface Flow {
   opening: boolean;
   /** Entities whose mention in a message that says more opens this flow (flow-schema.ts, `told_by`). */
   toldBy: string[];
+  /** Entities whose mention alone opens this flow where `toldBy` would (flow-schema.ts, `named_by`). */
+  namedBy: string[];
   /** What a message may correct in words, and where (flow-schema.ts, `corrects`). */
   corrects: CorrectionSpec[];
   /** Where "menú" and "cancelar" go in this flow (flow-schema.ts). */
@@ -67,10 +69,10 @@ export function findLink(flows: FlowSet, link: string): { position: Position; sa
   return undefined;
 }
 
-/** The first flow told by one of these entities (`told_by`). */
-export function flowToldBy(flows: FlowSet, entities: Iterable<string>): Flow | undefined {
+/** The first flow told by one of these entities (`told_by`; `alone`: named by one, `named_by`). */
+export function flowToldBy(flows: FlowSet, entities: Iterable<string>, alone = false): Flow | undefined {
   const named = new Set(entities);
-  for (const flow of flows.values()) if (flow.toldBy.some((e) => named.has(e))) return flow;
+  for (const flow of flows.values()) if ((alone ? flow.namedBy : flow.toldBy).some((e) => named.has(e))) return flow;
   return undefined;
 }
 
