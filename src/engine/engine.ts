@@ -420,6 +420,24 @@ export class Engine {
   }
 
   /**
+   * What the message names that the question keeps for later (`notes`: a municipality at the consent), put
+   * where the first message's would be, when nothing is there yet; undefined when it names none of them.
+   */
+  private noted(state: ConversationState, step: AskStep, input: EngineInput): { state: ConversationState; said: string; text: string } | undefined {
+    const u = understoodOf(input);
+    if (!step.notes || !u) return undefined;
+    let vars = state.vars;
+    const texts: string[] = [];
+    for (const entity of step.notes.entities) {
+      const mention = u.entities[entity];
+      if (!mention || getVar(vars, `${step.notes.into}.${entity}`) != null) continue;
+      vars = setVar(setVar(vars, `${step.notes.into}.${entity}`, mention.value), `${step.notes.into}.${entity}_text`, mention.text);
+      texts.push(mention.text);
+    }
+    return texts.length ? { state: { ...state, vars }, said: step.notes.said, text: texts.join(", ") } : undefined;
+  }
+
+  /**
    * Whether the message leaves what is being changed as it was, where the question offers it (`keep`,
    * «Dejarla como está»): the choice or its number (after the question's own), the word «cancelar» (which
    * there gives up the change, not the report), a plain no, or words all of the choice's (`words`: «no,
@@ -616,6 +634,13 @@ export class Engine {
       // Nor is a question it cannot answer, where an account is asked (a description, an address): «¿puedo
       // mandar varias fotos?» became the description. A message to a person (any text) passes.
       if (asksAnAccount(step.answer)) return { state, replies: [...notice, { key: "errors.question_not_answer" }, ...this.reprompt(state)] };
+    }
+    const noted = this.noted(state, step, input);
+    if (noted) {
+      state = noted.state;
+      if (!answered && !interpret(step.answer, input, state.vars)?.ok) {
+        return { state, replies: [...notice, { key: noted.said, params: { text: noted.text } }, ...this.reprompt(state)] };
+      }
     }
     if (answered) return this.accept(state, step, typed, input, notice);
     // The words of one option's label ("cambia la descripción" → «Cambiar la descripción») before what

@@ -98,6 +98,13 @@ export const stepSchema = z.discriminatedUnion("type", [
      */
     about: key.optional(),
     /**
+     * What a message names here besides the answer is kept for later (a municipality typed at the consent,
+     * «ecatepec», or with the yes, «sí, en Ecatepec»): each of `entities` it names goes into `into` as the
+     * first message's would (`into.<entity>`, `into.<entity>_text`), unless something is there already; a
+     * message that names one and does not answer is told `said` (`text`: its words) and asked again.
+     */
+    notes: z.strictObject({ entities: z.array(id).min(1), into: varName, said: key }).optional(),
+    /**
      * Nothing is in progress at this question (the menu): an answer after the conversation's timeout
      * still answers it, and a question the bot asks on its own (after a notice) may take its place.
      */
