@@ -160,7 +160,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // The full privacy notice is linked from every channel: always served.
   const plugins: HttpContribution[] = [
     contribution(privacyPagePlugin, { notice: app.privacyNotice, texts: app.texts }),
-    contribution(metricsPlugin, { metrics: app.metrics }),
+    contribution(metricsPlugin, { metrics: app.metrics, token: config.METRICS_TOKEN }),
   ];
   // Open data (Open311 GeoReport v2, CSV, GeoJSON): read-only, de-identified, always served.
   plugins.push(contribution(open311Plugin, open311Options(app)));

@@ -55,6 +55,25 @@ describe("/metrics", () => {
     expect(text).not.toContain("socavón");
     expect(text).not.toContain("lupe");
   });
+
+  it("answers Prometheus beside the bot, or whoever sends METRICS_TOKEN; nobody else (the counts time citizens' messages)", async () => {
+    bot = await runBot({});
+    const get = (remoteAddress: string, authorization?: string) =>
+      bot.service.server.inject({ method: "GET", url: "/metrics", remoteAddress, headers: authorization ? { authorization } : {} });
+    for (const inside of ["127.0.0.1", "10.1.2.3", "172.20.0.5", "192.168.1.10", "::1", "::ffff:10.0.0.7", "fd00::5"]) {
+      expect((await get(inside)).statusCode, inside).toBe(200);
+    }
+    for (const outside of ["203.0.113.5", "8.8.8.8", "::ffff:203.0.113.5", "2001:db8::1", "172.32.0.1"]) {
+      const res = await get(outside);
+      expect(res.statusCode, outside).toBe(404);
+      expect(res.body).not.toContain("municipio_");
+    }
+    await bot.stop();
+    bot = await runBot({ METRICS_TOKEN: "prometheus-token-1234" });
+    expect((await get("203.0.113.5", "Bearer prometheus-token-1234")).statusCode).toBe(200);
+    expect((await get("127.0.0.1")).statusCode).toBe(401);
+    expect((await get("203.0.113.5", "Bearer wrong-token-123456")).statusCode).toBe(401);
+  });
 });
 
 describe("/readyz and /healthz", () => {

@@ -122,6 +122,8 @@ const schema = z.object({
   PANEL_ENABLED: bool.default(true),
   /** Signs the panel's session cookies; unset, a new random key at each start (members log in again). */
   PANEL_SESSION_KEY: z.string().min(32, "accepts a secret of at least 32 characters").optional(),
+  /** The bearer token Prometheus sends for /metrics; unset, only private and loopback addresses are answered. */
+  METRICS_TOKEN: z.string().min(16, "accepts a token of at least 16 characters").optional(),
   /** Hours a panel session lasts after login. */
   PANEL_SESSION_HOURS: z.coerce
     .number({ message: "accepts a number of hours" })
@@ -170,6 +172,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   "LOG_PSEUDONYM_KEY",
   "DATA_SECRET",
   "PANEL_SESSION_KEY",
+  "METRICS_TOKEN",
   "MONGODB_URI",
   "WHATSAPP_CLOUD_TOKEN",
   "WHATSAPP_APP_SECRET",

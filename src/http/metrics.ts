@@ -3,13 +3,19 @@
  * the time to handle a message, the outbox's depth and the age of its oldest message, reports by
  * status, and the process's own figures (event-loop lag, memory, CPU). Counts only: never a text, a
  * chat or a name. The store figures are read when Prometheus scrapes, so a scrape costs two queries.
+ *
+ * Who may read them: with METRICS_TOKEN, whoever sends it as a bearer token; without, only loopback and
+ * private addresses (Prometheus beside the bot, in its network). Anyone else gets 404: the counts tell
+ * when citizens write and how many reports each status holds, which is not for the public to time.
  */
+import { BlockList, isIPv4 } from "node:net";
 import type { FastifyPluginAsync } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ConversationObserver } from "../conversation/observer.js";
 import type { ChannelName } from "../domain/model/channel.js";
 import type { Store } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
+import { sameSecret } from "../util/secrets.js";
 
 export class Metrics implements ConversationObserver {
   readonly registry = new Registry();
@@ -78,8 +84,28 @@ export class Metrics implements ConversationObserver {
   }
 }
 
-export const metricsPlugin: FastifyPluginAsync<{ metrics: Metrics }> = async (app, { metrics }) => {
-  app.get("/metrics", async (_req, reply) => {
+/** Loopback and private networks (RFC 1918, unique local IPv6): where Prometheus scrapes from without a token. */
+const INSIDE = new BlockList();
+for (const [net, bits] of [
+  ["127.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+] as const)
+  INSIDE.addSubnet(net, bits, "ipv4");
+INSIDE.addAddress("::1", "ipv6");
+INSIDE.addSubnet("fc00::", 7, "ipv6");
+
+/** Whether an address (as Fastify gives it, an IPv4 one perhaps mapped into IPv6) is loopback or private. */
+export function isInside(ip: string): boolean {
+  const v4 = ip.startsWith("::ffff:") ? ip.slice(7) : ip;
+  return isIPv4(v4) ? INSIDE.check(v4, "ipv4") : INSIDE.check(ip, "ipv6");
+}
+
+export const metricsPlugin: FastifyPluginAsync<{ metrics: Metrics; token?: string }> = async (app, { metrics, token }) => {
+  app.get("/metrics", async (req, reply) => {
+    const allowed = token ? sameSecret(/^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1], token) : isInside(req.ip);
+    if (!allowed) return reply.code(token ? 401 : 404).send(token ? "unauthorized\n" : "not found\n");
     reply.header("content-type", metrics.registry.contentType);
     return metrics.registry.metrics();
   });
