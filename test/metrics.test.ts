@@ -57,9 +57,10 @@ describe("/metrics", () => {
   });
 
   it("answers Prometheus beside the bot, or whoever sends METRICS_TOKEN; nobody else (the counts time citizens' messages)", async () => {
-    bot = await runBot({});
+    let running = await runBot({});
+    bot = running;
     const get = (remoteAddress: string, authorization?: string) =>
-      bot.service.server.inject({ method: "GET", url: "/metrics", remoteAddress, headers: authorization ? { authorization } : {} });
+      running.service.server.inject({ method: "GET", url: "/metrics", remoteAddress, headers: authorization ? { authorization } : {} });
     for (const inside of ["127.0.0.1", "10.1.2.3", "172.20.0.5", "192.168.1.10", "::1", "::ffff:10.0.0.7", "fd00::5"]) {
       expect((await get(inside)).statusCode, inside).toBe(200);
     }
@@ -68,8 +69,9 @@ describe("/metrics", () => {
       expect(res.statusCode, outside).toBe(404);
       expect(res.body).not.toContain("municipio_");
     }
-    await bot.stop();
-    bot = await runBot({ METRICS_TOKEN: "prometheus-token-1234" });
+    await running.stop();
+    running = await runBot({ METRICS_TOKEN: "prometheus-token-1234" });
+    bot = running;
     expect((await get("203.0.113.5", "Bearer prometheus-token-1234")).statusCode).toBe(200);
     expect((await get("127.0.0.1")).statusCode).toBe(401);
     expect((await get("203.0.113.5", "Bearer wrong-token-123456")).statusCode).toBe(401);

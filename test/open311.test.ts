@@ -228,6 +228,14 @@ describe("Open311 GeoReport v2", () => {
     const iso = (days: number) => encodeURIComponent(new Date(now - days * DAY).toISOString());
     expect(await ids(`start_date=${iso(200)}&end_date=${iso(100)}`)).toEqual(["MET-2026-000004"]);
     expect(await ids(`start_date=${iso(11)}&end_date=${iso(2)}`)).toEqual(["TOL-2026-000001", "MET-2026-000002"]);
+    // Within a minute, bounds tell nothing: the instant a report was filed cannot be found by halving the window.
+    const first = await bot.app.store.reports.byFolio("MET-2026-000001");
+    if (!first) throw new Error("MET-2026-000001 is not stored");
+    const filed = first.createdAt.getTime();
+    const at = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+    expect(new Date(filed).getUTCSeconds() + new Date(filed).getUTCMilliseconds()).toBeGreaterThan(0);
+    expect(await ids(`start_date=${at(filed + 1)}&end_date=${at(filed + 2)}`)).toContain("MET-2026-000001");
+    expect(await ids(`start_date=${at(filed - 2)}&end_date=${at(filed - 1)}`)).toContain("MET-2026-000001");
     // Asked by id, a request older than 90 days is given too.
     expect(await ids("service_request_id=MET-2026-000004,met 2026 1")).toEqual(["MET-2026-000001", "MET-2026-000004"]);
     expect((await get("/open311/v2/requests.json?status=maybe")).statusCode).toBe(400);

@@ -101,12 +101,15 @@ export interface OpenDataContext {
 }
 
 /**
- * A time as published: to the minute. The millisecond a report was filed would help tie it to a message
- * seen elsewhere (a shared phone, the platform's own records); the minute is all the public needs.
+ * A time as published, and as a query may name it: to the minute. The millisecond a report was filed would
+ * help tie it to a message seen elsewhere (a shared phone, the platform's own records); the minute is all
+ * the public needs.
  */
-function toTheMinute(at: Date): string {
-  return new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
+export function minuteOf(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000);
 }
+
+const toTheMinute = (at: Date) => minuteOf(at).toISOString();
 
 /** The de-identified projection of a report. */
 export function openRequest(report: Report, ctx: OpenDataContext): OpenRequest {

@@ -12,11 +12,12 @@ const PATTERNS: { kind: string; re: RegExp; inLinks?: true }[] = [
   { kind: "phone", re: /(?<![\d])\+?\(?\d(?:[\s.\-()/]{0,2}\d){7,}/ },
   { kind: "email", re: /[^\s@]+@[^\s@]+\.[a-z]{2,}/i },
   // Written so that a filter would not see it: «juana (arroba) gmail punto com», «juana arroba gmail.com», "joe at gmail dot com".
-  // Each part a whole word (set apart by spaces or brackets) of at most 64 letters: a text of «atatat…» or
-  // «arrobaarroba…» is read in one pass, not in a time that grows with the cube of its length.
+  // Each part a word of at most 64 letters, «arroba» and «at» set apart before (spaces or brackets), «at»
+  // after too («juana arrobagmail.com» is one): a text of «atatat…» or «arrobaarroba…» is read in one pass,
+  // not in a time that grows with the cube of its length.
   {
     kind: "email",
-    re: /(?<![\p{L}\d._-])[\p{L}\d._-]{1,64}(?:\s+|\s*[([]\s*)(?:arroba|at)(?:\s+|\s*[)\]]\s*)[\p{L}\d-]{1,64}(?:\s*[([]?\s*(?:punto|dot)\s*[)\]]?\s*|\.)(?:com|mx|net|org|edu|gob)\b/iu,
+    re: /(?<![\p{L}\d._-])[\p{L}\d._-]{1,64}(?:\s+|\s*[([]\s*)(?:arroba(?:\s+|\s*[)\]]\s*)?|at(?:\s+|\s*[)\]]\s*))[\p{L}\d-]{1,64}(?:\s*[([]?\s*(?:punto|dot)\s*[)\]]?\s*|\s*\.)(?:com|mx|net|org|edu|gob)\b/iu,
   },
 ];
 

@@ -32,6 +32,7 @@ import {
   type FlowSet,
   findLink,
   flowForIntent,
+  flowNamedBy,
   flowToldBy,
   MENU_FLOW,
   MY_DATA_FLOW,
@@ -314,6 +315,8 @@ function languageAsked(input: EngineInput, ctx: EngineContext): Language | undef
 export class Engine {
   /** Per flow, its photo questions (`photoQuestions`), read once. */
   private readonly photoQuestionsOf = new Map<string, PhotoQuestion[]>();
+  /** While a correction's message answers the question its path asks (`correctAlong`; the engine runs one message at a time, synchronously). */
+  private correcting = false;
 
   constructor(
     readonly flows: FlowSet,
@@ -380,7 +383,7 @@ export class Engine {
   private corrected(state: ConversationState, step: AskStep, input: EngineInput, notice: Reply[]): StepResult | undefined {
     const u = understoodOf(input);
     const flow = this.flows.get(state.flow);
-    if (input.type !== "text" || !u || !flow) return undefined;
+    if (input.type !== "text" || !u || !flow || this.correcting) return undefined;
     for (const correction of flow.corrects) {
       const meant = u.entities[correction.entity];
       if (!meant || !correction.at.includes(step.id)) continue;
@@ -408,15 +411,24 @@ export class Engine {
     return undefined;
   }
 
-  /** Goes to `goto` (a path of the flow that changes something), and answers the first question it asks with the message. */
+  /**
+   * Goes to `goto` (a path of the flow that changes something), and answers the first question it asks with
+   * the message, as that question's answer only: not read as a correction again (a flow whose path asks a
+   * question listed in `at` would go round for ever).
+   */
   private correctAlong(state: ConversationState, goto: string, input: EngineInput, notice: Reply[]): StepResult {
     const moved = this.advance({ ...state, attempts: 0 }, goto, notice);
     const asked = this.flows.get(moved.state.flow)?.byId.get(moved.state.step);
     if (asked?.type !== "ask" || moved.state.waiting !== "answer") return moved;
     // Its question is answered at once: not shown.
     const said = moved.replies.at(-1)?.key === asked.text ? moved.replies.slice(0, -1) : moved.replies;
-    const answered = this.answer(moved.state, asked, input);
-    return { ...answered, replies: [...said, ...answered.replies] };
+    this.correcting = true;
+    try {
+      const answered = this.answer(moved.state, asked, input);
+      return { ...answered, replies: [...said, ...answered.replies] };
+    } finally {
+      this.correcting = false;
+    }
   }
 
   /**
@@ -801,7 +813,7 @@ export class Engine {
     const intent = topIntent(understood);
     if (!atMenu || !understood || (intent !== undefined && !TOLD_OVER.has(intent))) return intent;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
-    const named = flowToldBy(this.flows, Object.keys(understood.entities), true);
+    const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
     if (!told || !tellsMore(this.ctx, input, TOLD_WORDS)) return intent;

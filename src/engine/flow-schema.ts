@@ -206,9 +206,10 @@ export const flowSchema = z.strictObject({
    */
   told_by: z.array(id).optional(),
   /**
-   * Entities whose mention alone opens this flow where `told_by` would (a message read as nothing or as a
-   * way around): a folio in «hola buenas, me dieron el folio ECA-2026-000001 como va» is what it is about,
-   * however few the words. Needs `intents` (the first is what it is read as).
+   * Entities whose mention alone opens this flow at the first message or the menu, where the classifier read
+   * nothing or a way around (a greeting, the menu, help, a yes or no, the language, learning…): a folio in
+   * «hola buenas, me dieron el folio ECA-2026-000001 como va» is what it is about, however few the words;
+   * never over an emergency. Needs `intents` (the first is what it is read as).
    */
   named_by: z.array(id).optional(),
   /**

@@ -69,12 +69,18 @@ export function findLink(flows: FlowSet, link: string): { position: Position; sa
   return undefined;
 }
 
-/** The first flow told by one of these entities (`told_by`; `alone`: named by one, `named_by`). */
-export function flowToldBy(flows: FlowSet, entities: Iterable<string>, alone = false): Flow | undefined {
+/** The first flow whose `list` holds one of these entities. */
+function flowOf(flows: FlowSet, entities: Iterable<string>, list: (flow: Flow) => readonly string[]): Flow | undefined {
   const named = new Set(entities);
-  for (const flow of flows.values()) if ((alone ? flow.namedBy : flow.toldBy).some((e) => named.has(e))) return flow;
+  for (const flow of flows.values()) if (list(flow).some((e) => named.has(e))) return flow;
   return undefined;
 }
+
+/** The first flow told by one of these entities (`told_by`). */
+export const flowToldBy = (flows: FlowSet, entities: Iterable<string>) => flowOf(flows, entities, (f) => f.toldBy);
+
+/** The first flow one of these entities names alone (`named_by`). */
+export const flowNamedBy = (flows: FlowSet, entities: Iterable<string>) => flowOf(flows, entities, (f) => f.namedBy);
 
 /** The flow that free text with `intent` opens, if any. */
 export function flowForIntent(flows: FlowSet, intent: string): Flow | undefined {

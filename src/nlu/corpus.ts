@@ -35,6 +35,7 @@ const contrastSchema = z.strictObject({
   not: phrases,
   between: z.array(z.string().trim().min(1).max(40)).default([]),
   not_after: z.array(z.string().trim().min(1).max(40)).default([]),
+  unfixed: z.array(z.string().trim().min(1).max(40)).default([]),
 });
 
 export interface Corpus {
@@ -76,8 +77,10 @@ export interface Corpus {
    * A thing named right after one of `not` («no», "not"), one or two of `between` («es», «el») allowed
    * in between, is what the citizen says it is not, where the message names another of its kind («es
    * drenaje no agua»), of every language; and after one of `notAfter` that ends its clause («agua no, es drenaje»).
+   * `unfixed`: the words that keep a message from saying a problem is fixed («pero», «sigue», «no»: «ya lo
+   * taparon pero se volvió a abrir»).
    */
-  contrast: { not: string[]; between: string[]; notAfter: string[] };
+  contrast: { not: string[]; between: string[]; notAfter: string[]; unfixed: string[] };
 }
 
 /** The folder of one language's corpus. */
@@ -100,7 +103,7 @@ export function loadCorpus(localesDir: string): Corpus {
     places: [],
     atPlaces: {},
     ironicThanks: { for: [], bad: [], negations: [] },
-    contrast: { not: [], between: [], notAfter: [] },
+    contrast: { not: [], between: [], notAfter: [], unfixed: [] },
   };
   /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
   const placesFrom = new Map<string, string>();
@@ -144,6 +147,7 @@ export function loadCorpus(localesDir: string): Corpus {
       corpus.contrast.not.push(...contrast.not);
       corpus.contrast.between.push(...contrast.between);
       corpus.contrast.notAfter.push(...contrast.not_after);
+      corpus.contrast.unfixed.push(...contrast.unfixed);
     }
   }
   // A place is a word of a type of problem, and a word that names a type only at a place names a type entities.yaml knows.

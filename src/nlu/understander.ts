@@ -380,6 +380,8 @@ export class Understander {
   private readonly notBetween: ReadonlySet<string>;
   /** The words that, right after a thing and ending its clause, say it is not the one meant (contrast.yaml `not_after`: «agua no, …»). */
   private readonly notAfter: ReadonlySet<string>;
+  /** The words that keep a message from saying a problem is fixed (contrast.yaml `unfixed`: «pero», «sigue»), normalised. */
+  private readonly unfixed: readonly string[];
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
@@ -425,6 +427,7 @@ export class Understander {
     this.notBefore = new Set(options.corpus.contrast.not.map(normalize));
     this.notBetween = new Set(options.corpus.contrast.between.map(normalize));
     this.notAfter = new Set(options.corpus.contrast.notAfter.map(normalize));
+    this.unfixed = options.corpus.contrast.unfixed.map(normalize);
     this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     // Each language's words, those of its phrases (what `ownWords` compares across languages).
     const vocabulary = new Map<Language, Set<string>>();
@@ -563,12 +566,21 @@ export class Understander {
       }
     }
     intents = this.withoutIronicThanks(intents, utterance);
-    // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one).
-    if (entities[FIXED]) intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
+    // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
+    // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
+    if (entities[FIXED] && this.saysFixed(utterance)) intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
+    else delete entities[FIXED];
     const understood: Understood = { intents, entities };
     if (denied) understood.denied = denied;
     if (this.namesAStreet(utterance, candidates)) understood.address = true;
     return understood;
+  }
+
+  /** Whether a text that names a problem fixed says it is (not asked, no word of `unfixed` in it). */
+  private saysFixed(utterance: string): boolean {
+    if (/[?¿]/.test(utterance)) return false;
+    const words = ` ${normalize(utterance)} `;
+    return !this.unfixed.some((w) => words.includes(` ${w} `));
   }
 
   /**

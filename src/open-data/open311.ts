@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Categories } from "../domain/categories.js";
 import { parseFolio } from "../domain/folio.js";
 import type { Municipalities } from "../domain/municipalities.js";
-import { type OpenDataContext, type OpenRequest, openRequest, openRequestsCsv, openRequestsGeoJson, publishedPhoto } from "../domain/open-data.js";
+import { minuteOf, type OpenDataContext, type OpenRequest, openRequest, openRequestsCsv, openRequestsGeoJson, publishedPhoto } from "../domain/open-data.js";
 import type { Lifecycle } from "../domain/statuses.js";
 import type { MediaRepository, ReportFilter, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
@@ -137,10 +137,10 @@ export const open311Plugin: FastifyPluginAsync<Open311Options> = async (app, opt
     const end = date(query.end_date);
     if (start === null || end === null) return { ok: false, code: 400, description: "start_date and end_date must be w3c dates (2026-11-28T00:00:00Z)" };
     const until = end ?? clock.now();
-    const since = start ?? new Date(until.getTime() - DEFAULT_DAYS * DAY_MS);
-    filter.since = since;
-    // end_date is inclusive: a request made at that very instant counts.
-    filter.until = new Date(until.getTime() + (end ? 1 : 0));
+    // Whole minutes, as times are published: bounds of seconds and milliseconds would find the instant a
+    // report was filed by halving the window. end_date is inclusive: its whole minute counts.
+    filter.since = minuteOf(start ?? new Date(until.getTime() - DEFAULT_DAYS * DAY_MS));
+    filter.until = end ? new Date(minuteOf(end).getTime() + 60_000) : until;
     const found = await reports.list(filter, MAX_REQUESTS);
     return { ok: true, requests: found.map((r) => openRequest(r, ctx)) };
   }

@@ -2,7 +2,7 @@
  * JPEG: walks every segment from SOI to EOI, keeps what decoding needs (tables, frame, scans and
  * Adobe's colour transform, its 12 bytes only) and drops every other application segment and
  * comment: EXIF (GPS, camera, date), XMP, IPTC, thumbnails, maker notes, the colour profile (its text
- * tags may name a device or a person; colours are drawn as sRGB). Anything after EOI (a
+ * tags may name a device or a person; viewers draw the colours without it). Anything after EOI (a
  * second image, a vendor trailer) goes too. A file whose structure breaks anywhere is refused.
  */
 import type { CleanImage } from "./clean-image.js";

@@ -8,7 +8,7 @@ import type { CleanImage } from "./clean-image.js";
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Critical chunks, then ancillary ones about colour and transparency. */
-// Not iCCP: an ICC profile's text tags may name a device or a person (colours are drawn as sRGB).
+// Not iCCP: an ICC profile's text tags may name a device or a person (viewers draw the colours without it).
 const KEEP = new Set(["IHDR", "PLTE", "IDAT", "IEND", "tRNS", "gAMA", "cHRM", "sRGB", "sBIT", "bKGD", "pHYs", "cICP"]);
 /** Bit depths allowed for each colour type. */
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
