@@ -15,7 +15,8 @@ const municipalityKey = z.string().regex(/^\d{5}$/);
 export const commitmentActions = (s: Services) => [
   /**
    * The citizen's municipality: the one they set (or corrected in "mis datos"), else that of their most
-   * recent report (not anonymous: those name nobody), if any.
+   * recent report (not anonymous: those name nobody), else the one whose announcements they receive,
+   * when it is one alone («Avisos de Nezahualcóyotl», then «Compromisos»: not asked again).
    */
   defineAction({
     name: "my_municipality",
@@ -23,7 +24,9 @@ export const commitmentActions = (s: Services) => [
     run: async (_a, { citizen }): Promise<Json> => {
       const own = citizen.municipality ? s.municipalities.get(citizen.municipality) : undefined;
       const [last] = own ? [] : await s.reports.listForCitizen(citizen.id, 1);
-      const m = own ?? (last ? s.municipalities.get(last.municipality) : undefined);
+      const subscribed = own || last ? [] : await s.subscriptions.of(citizen.id);
+      const key = own?.cvegeo ?? last?.municipality ?? (subscribed.length === 1 ? subscribed[0].municipality : undefined);
+      const m = key ? s.municipalities.get(key) : undefined;
       return m ? { found: true, cvegeo: m.cvegeo, name: m.name } : { found: false };
     },
   }),
