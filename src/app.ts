@@ -190,15 +190,8 @@ export function understandingFor(localesDir: string, municipalities: Municipalit
   return trainUnderstanding(localesDir, {
     ...(cacheDir ? { cache: modelCacheIn(cacheDir) } : {}),
     municipalities: Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
-    // A folio's year is this century's: «mi cel 5512345678» is no folio «CEL-5512-345678». Any three letters
-    // may be its prefix: one no municipality has is looked up, and the citizen told it is not found.
-    folio: { pattern: folioInText(deployment.folioDigits), read: (text) => thisCentury(parseFolio(text, deployment.folioDigits)) },
+    folio: { pattern: folioInText(deployment.folioDigits), read: (text) => parseFolio(text, deployment.folioDigits) },
   });
-}
-
-/** `folio` when its year is this century's; undefined otherwise. */
-function thisCentury(folio: string | undefined): string | undefined {
-  return folio && /^[A-Z]{3}-20\d{2}-/.test(folio) ? folio : undefined;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {

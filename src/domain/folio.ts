@@ -20,7 +20,10 @@ export function parseFolio(text: string, digits: number): string | undefined {
   return formatFolio(m[1].toUpperCase(), number(m[2]), number(m[3]), digits);
 }
 
-/** A folio inside a sentence ("mi folio es TOL-2026-000001"), for the understanding to find. */
+/**
+ * A folio inside a sentence ("mi folio es TOL-2026-000001"), for the understanding to find: its year is
+ * this century's, so a phone after three letters is none («mi cel 5512345678», «tel 7221234567»).
+ */
 export function folioInText(digits: number): RegExp {
-  return new RegExp(`\\b[a-z]{3}[\\s\\-_./]*\\d{4}[\\s\\-_./]*\\d{1,${digits}}\\b`, "gi");
+  return new RegExp(`\\b[a-z]{3}[\\s\\-_./]*20\\d{2}[\\s\\-_./]*\\d{1,${digits}}\\b`, "gi");
 }

@@ -4,6 +4,7 @@
  * The word lists are data in the locales; this module only matches.
  */
 import { normalize } from "../util/text.js";
+import { folioInText } from "./folio.js";
 
 /** What is looked for; `inLinks`: also inside a link (a CURP is one wherever it is written; see LINKS). */
 const PATTERNS: { kind: string; re: RegExp; inLinks?: true }[] = [
@@ -27,8 +28,8 @@ const PATTERNS: { kind: string; re: RegExp; inLinks?: true }[] = [
  * written in pairs, «55-12-34-56-78»), a point («19.2826 -99.6557»).
  */
 const NOT_PHONES = [
-  // A folio's year is this century's: «cel 7221234567» is a phone, not a folio.
-  /\b[A-Z]{3}[\s\-_./]*20\d{2}[\s\-_./]*\d{1,9}\b/gi,
+  // As the understanding finds one (a year of this century: «cel 7221234567» is a phone, not a folio).
+  folioInText(9),
   /(?<!\d[-./]?)\b\d{1,4}[-./]\d{1,2}[-./]\d{2,4}\b(?![-./]\d)/g,
   /(?<![\d.])-?\d{1,3}\.\d{4,}(?![\d.])/g,
 ];

@@ -61,16 +61,28 @@ export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
   return out;
 }
 
-/** The words that mean `name` (locales' word lists), normalised: made once per list, asked for on every message. */
-const wordSets = new WeakMap<readonly string[], ReadonlySet<string>>();
-export function wordSet(ctx: EngineContext, name: string): ReadonlySet<string> {
+/** A word list as it is read: its entries normalised, and those of more than one word apart. */
+interface ReadList {
+  set: ReadonlySet<string>;
+  phrases: readonly string[];
+}
+
+/** The words that mean `name` (locales' word lists), read once per list, asked for on every message. */
+const readLists = new WeakMap<readonly string[], ReadList>();
+function readList(ctx: EngineContext, name: string): ReadList {
   const list = ctx.words(name);
-  let set = wordSets.get(list);
-  if (!set) {
-    set = new Set(list.map(normalizeKnown));
-    wordSets.set(list, set);
+  let read = readLists.get(list);
+  if (!read) {
+    const set = new Set(list.map(normalizeKnown));
+    read = { set, phrases: [...set].filter((w) => w.includes(" ")) };
+    readLists.set(list, read);
   }
-  return set;
+  return read;
+}
+
+/** The words that mean `name` (locales' word lists), normalised. */
+export function wordSet(ctx: EngineContext, name: string): ReadonlySet<string> {
+  return readList(ctx, name).set;
 }
 
 function matchesWord(ctx: EngineContext, name: string, text: string): boolean {
@@ -85,7 +97,7 @@ function matchesWord(ctx: EngineContext, name: string, text: string): boolean {
 export function wordsBesides(ctx: EngineContext, text: string, mentions: readonly { text: string }[], lists: readonly string[]): string[] {
   let rest = text.trim().toLowerCase();
   for (const mention of mentions) rest = rest.replace(mention.text.toLowerCase(), " ");
-  const phrases = lists.flatMap((name) => [...wordSet(ctx, name)].filter((w) => w.includes(" ")));
+  const phrases = lists.flatMap((name) => readList(ctx, name).phrases);
   if (phrases.length) {
     rest = ` ${normalize(rest)} `;
     for (const phrase of phrases) rest = rest.split(` ${phrase} `).join(" ");
@@ -144,7 +156,8 @@ function allWordsOf(ctx: EngineContext, name: string, text: string): boolean {
 export function saysWordOf(ctx: EngineContext, name: string, text: string): boolean {
   // What the citizen wrote is never remembered (normalizeKnown keeps what it is given).
   const said = ` ${normalize(text)} `;
-  return ctx.words(name).some((entry) => said.includes(` ${normalizeKnown(entry)} `));
+  for (const entry of wordSet(ctx, name)) if (said.includes(` ${entry} `)) return true;
+  return false;
 }
 
 /** «omitir», «sin foto», and as yes and no are read: «mejor no», «no gracias», «mejor después». */

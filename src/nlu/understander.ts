@@ -549,10 +549,19 @@ export class Understander {
 
     const locale = nlpLocale(lang);
     const candidates = await this.candidates(utterance, utterance.split(/\s+/).length <= FUZZY_MAX_WORDS);
-    const edges = this.chosen(utterance, candidates);
+    // Whether each candidate is denied, asked by the choice among them and for what the text says is not.
+    const said = new Map<NerEdge, boolean>();
+    const isDenied = (e: NerEdge) => {
+      const known = said.get(e);
+      if (known !== undefined) return known;
+      const denied = this.denied(utterance, e);
+      said.set(e, denied);
+      return denied;
+    };
+    const edges = this.chosen(utterance, candidates, isDenied);
     const entities: Record<string, Mention> = {};
     for (const e of edges) entities[e.entity] = this.mention(e);
-    const denied = this.deniedBesides(utterance, candidates, entities);
+    const denied = this.deniedBesides(candidates, entities, isDenied);
     const generic = this.substitute(utterance, edges);
     let intents = await this.classify(locale, this.forClassifier(generic, lang));
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
@@ -587,14 +596,14 @@ export class Understander {
    * What the text says things are not (contrast.yaml: «es drenaje no agua»: agua), by entity, where it
    * names another of the kind that is meant (`entities`); undefined when it says none.
    */
-  private deniedBesides(utterance: string, candidates: NerEdge[], entities: Record<string, Mention>): Record<string, Mention> | undefined {
+  private deniedBesides(candidates: NerEdge[], entities: Record<string, Mention>, isDenied: (e: NerEdge) => boolean): Record<string, Mention> | undefined {
     const denied: Record<string, Mention> = {};
     let any = false;
     for (const e of candidates) {
       const meant = entities[e.entity];
-      if (!meant || denied[e.entity] || !this.usable(e) || !this.denied(utterance, e)) continue;
+      if (!meant || denied[e.entity] || !this.usable(e)) continue;
       const mention = this.mention(e);
-      if (mention.value === meant.value) continue;
+      if (mention.value === meant.value || !isDenied(e)) continue;
       denied[e.entity] = mention;
       any = true;
     }
@@ -798,12 +807,8 @@ export class Understander {
   }
 
   /** One mention per entity of the `candidates`: a type named as where the problem is, by a word before it («junto al bache») or by its own («el parque»), gives way. */
-  private chosen(utterance: string, candidates: NerEdge[]): NerEdge[] {
-    return this.choose(
-      candidates,
-      (e) => this.isPlace(e) || this.placed(utterance, e.start),
-      (e) => this.denied(utterance, e),
-    );
+  private chosen(utterance: string, candidates: NerEdge[], isDenied = (e: NerEdge) => this.denied(utterance, e)): NerEdge[] {
+    return this.choose(candidates, (e) => this.isPlace(e) || this.placed(utterance, e.start), isDenied);
   }
 
   /** Whether a mention is of a type of problem by a word that names where it is (places.yaml `places`: «parque», «cancha»). */
