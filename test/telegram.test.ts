@@ -291,6 +291,54 @@ describe("telegram, webhook", () => {
     expect(fake.deliveries.at(-1)?.status).toBe(200);
   });
 
+  it("acknowledges each press in the webhook's own answer, refuses an old question's press there, and still shows the chosen answer", async () => {
+    const { fake, bot } = await webhookBot();
+    const ana = fake.user(6010);
+    const folio = await reportWithButtons(ana);
+    expect(folio).toMatch(/^MET-\d{4}-\d{6}$/);
+    await bot.service.telegram?.idle();
+    // Five presses, each answered once, all in the webhook's answers: no request of their own.
+    const presses = fake.callsOf("answerCallbackQuery");
+    expect(presses).toHaveLength(5);
+    expect(presses.every((c) => c.inWebhookAnswer)).toBe(true);
+    expect(new Set(presses.map((c) => c.payload.callback_query_id)).size).toBe(5);
+    const consent = ana.messages.find((m) => m.text.includes("¿Aceptas el aviso"));
+    expect(consent?.text).toMatch(/✅ Sí$/);
+    expect(consent?.reply_markup?.inline_keyboard).toBeUndefined();
+
+    // A press on an older question's buttons (a client that missed the edit) is refused in the answer, and runs nothing.
+    await ana.say("/start");
+    const menu = await ana.expect("¿Qué quieres hacer?");
+    await ana.say("3");
+    await ana.expect("¿Qué quieres conocer?");
+    await bot.service.telegram?.idle();
+    const before = fake.sent.length;
+    await ana.press("Reportar un problema", { ...menu, reply_markup: { inline_keyboard: [[{ text: "Reportar un problema", callback_data: "report" }]] } });
+    await bot.service.telegram?.idle();
+    const refused = fake.callsOf("answerCallbackQuery").at(-1);
+    expect(refused?.inWebhookAnswer).toBe(true);
+    expect(String(refused?.payload.text)).toContain("Esa pregunta ya pasó");
+    expect(fake.sent.slice(before).filter((m) => m.chat_id === ana.chatId)).toHaveLength(0);
+    expect(fake.callsOf("answerCallbackQuery")).toHaveLength(6);
+  });
+
+  it("a press that arrives while the chat's last message is still being handled is answered by a request of its own, once", async () => {
+    const { fake, bot } = await webhookBot();
+    const ana = fake.user(6011);
+    await ana.say("/start");
+    const menu = await ana.expect("¿Qué quieres hacer?");
+    await bot.service.telegram?.idle();
+    // Telegram holds the bot's next messages: «hola» stays in handling while the press arrives.
+    fake.holdSends();
+    await ana.say("hola");
+    await ana.press("Reportar un problema", menu);
+    fake.releaseSends();
+    await bot.service.telegram?.idle();
+    const presses = fake.callsOf("answerCallbackQuery");
+    expect(presses).toHaveLength(1);
+    expect(presses[0].inWebhookAnswer).toBeUndefined();
+  });
+
   it("answers 401 to a request without the right secret, and never processes it", async () => {
     const { url, fake } = await webhookBot();
     const update = {

@@ -47,6 +47,8 @@ export interface ApiCall {
   method: string;
   payload: Json;
   at: number;
+  /** Made in the answer to a webhook request, as Telegram allows, not as a request of its own. */
+  inWebhookAnswer?: true;
 }
 
 interface Failure {
@@ -284,12 +286,36 @@ export class FakeBotApi {
   private async deliver(update: Json): Promise<void> {
     this.history.push(update);
     if (this.webhook) {
-      const status = await post(this.webhook, this.webhookAgent, JSON.stringify(update));
+      const { status, body } = await post(this.webhook, this.webhookAgent, JSON.stringify(update));
       this.deliveries.push({ update_id: update.update_id as number, status });
+      if (status === 200) await this.callInAnswer(body);
       return;
     }
     this.updates.push(update);
     this.wake();
+  }
+
+  /**
+   * Like Telegram, a webhook's answer may itself be a call (`{"method": …, …parameters}`): it is made,
+   * and its result (or failure) is known to nobody.
+   */
+  private async callInAnswer(body: string): Promise<void> {
+    let call: Json;
+    try {
+      call = JSON.parse(body) as Json;
+    } catch {
+      return;
+    }
+    if (typeof call.method !== "string") return;
+    const { method, ...payload } = call;
+    this.calls.push({ method, payload, at: performance.now(), inWebhookAnswer: true });
+    try {
+      await this.answer(method, payload);
+    } catch {
+      // Telegram drops it silently.
+    } finally {
+      this.notify();
+    }
   }
 
   nextMessageId(chatId: number): number {
@@ -693,8 +719,8 @@ export class FakeUser {
   }
 }
 
-/** Posts an update to the bot's webhook as Telegram does (its secret in a header); resolves with the status. */
-function post(webhook: { url: string; secret?: string }, agent: Agent, body: string): Promise<number> {
+/** Posts an update to the bot's webhook as Telegram does (its secret in a header); resolves with the status and the answer's body. */
+function post(webhook: { url: string; secret?: string }, agent: Agent, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(webhook.url, {
       method: "POST",
@@ -706,8 +732,9 @@ function post(webhook: { url: string; secret?: string }, agent: Agent, body: str
       },
     });
     req.on("response", (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
+      const parts: Buffer[] = [];
+      res.on("data", (part: Buffer) => parts.push(part));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString("utf8") }));
       res.on("error", reject);
     });
     req.on("error", reject);

@@ -23,6 +23,7 @@ import { type Command, commandTable, registerCommands } from "./commands.js";
 import { telegramPhoto } from "./files.js";
 import { toTelegram } from "./replies.js";
 import { type PressedButton, readUpdate, type TelegramEvent } from "./updates.js";
+import type { WebhookAnswerCall } from "./webhook.js";
 
 type GrammySignal = Parameters<Bot["init"]>[0];
 
@@ -96,6 +97,10 @@ export class TelegramChannel {
   private readonly events = new WeakMap<Update, TelegramEvent>();
   /** Webhook updates claimed and answered 200, still being handled; more wait for a free place. */
   private readonly background = new Set<Promise<void>>();
+  /** Webhook updates being handled, by chat: a press is acknowledged in the webhook's answer only in a chat with none. */
+  private readonly handling = new Map<string, number>();
+  /** Presses acknowledged in the webhook's answer, by query id, until handled: whether each was stale then. */
+  private readonly acknowledged = new Map<string, boolean>();
   private readonly backgroundFree: (() => void)[] = [];
 
   /** Chats showing our reply keyboard (the location button), to be removed with the next plain message. */
@@ -238,21 +243,55 @@ export class TelegramChannel {
    * instead of the bot filling its memory. Any other update
    * (a redelivery, a group's, one the store could not keep now) is handled before the answer.
    */
-  async handleWebhookUpdate(update: Update): Promise<"done" | "off"> {
+  async handleWebhookUpdate(update: Update): Promise<"done" | "off" | WebhookAnswerCall> {
     if (!(await this.start())) return "off";
     await this.placeToHandle();
     if ((await this.claimOnArrival(update)) === "claimed") {
-      const handled: Promise<void> = this.handleNow(update).finally(() => {
+      const call = this.acknowledgeOnArrival(update);
+      const handled: Promise<void> = this.handleInChat(update).finally(() => {
         this.background.delete(handled);
         this.backgroundFree.shift()?.();
       });
       this.background.add(handled);
-      return "done";
+      return call ?? "done";
     }
     // Not one of those handled after the answer: the place it waited for goes to the next in line.
     this.backgroundFree.shift()?.();
-    await this.handleNow(update);
+    await this.handleInChat(update);
     return "done";
+  }
+
+  /**
+   * A press in a chat where nothing else is being handled is acknowledged in the webhook's answer:
+   * one request to Telegram fewer per press. Whether it is stale is judged now, and kept for its
+   * handling: nothing of this chat runs in between that could make it otherwise. The outbox may
+   * still send a newer question meanwhile; the press then answers the question it was pressed on, as
+   * it would have a moment earlier.
+   */
+  private acknowledgeOnArrival(update: Update): WebhookAnswerCall | undefined {
+    const event = this.read(update);
+    if (event.kind !== "citizen" || !event.button || this.handling.has(event.chatId)) return undefined;
+    const stale = this.isStale(event.chatId, event.button);
+    remember(this.acknowledged, event.button.queryId, stale);
+    const call: WebhookAnswerCall = { method: "answerCallbackQuery", callback_query_id: event.button.queryId };
+    if (stale) call.text = this.options.texts.t(languageFromHint(event.languageHint, this.options.defaultLanguage), "telegram.stale_button");
+    return call;
+  }
+
+  /** Handles a webhook update, counted as being handled in its chat meanwhile. */
+  private async handleInChat(update: Update): Promise<void> {
+    const event = this.read(update);
+    const chatId = event.kind === "citizen" ? event.chatId : undefined;
+    if (chatId !== undefined) this.handling.set(chatId, (this.handling.get(chatId) ?? 0) + 1);
+    try {
+      await this.handleNow(update);
+    } finally {
+      if (chatId !== undefined) {
+        const left = (this.handling.get(chatId) ?? 1) - 1;
+        if (left > 0) this.handling.set(chatId, left);
+        else this.handling.delete(chatId);
+      }
+    }
   }
 
   /** Resolves when the webhook updates answered so far have been handled. */
@@ -419,12 +458,14 @@ export class TelegramChannel {
    */
   private acceptButton(chatId: string, button: PressedButton, lang: Language): { stale: boolean; done: Promise<unknown> } {
     const api = this.bot.api;
-    const current = this.keyboards.get(chatId);
-    // Message ids grow within a chat: only a press on a message older than the newest question is stale.
-    // (Another process behind the same webhook may have sent newer questions this one never saw.)
-    const stale = current !== undefined && button.messageId < current;
+    const acknowledged = this.acknowledged.get(button.queryId);
+    this.acknowledged.delete(button.queryId);
+    const stale = acknowledged ?? this.isStale(chatId, button);
     if (!stale) this.keyboards.delete(chatId);
-    const answered = api.answerCallbackQuery(button.queryId, stale ? { text: this.options.texts.t(lang, "telegram.stale_button") } : {});
+    const answered =
+      acknowledged !== undefined
+        ? Promise.resolve()
+        : api.answerCallbackQuery(button.queryId, stale ? { text: this.options.texts.t(lang, "telegram.stale_button") } : {});
     const edited =
       button.text && button.label && !stale
         ? api.editMessageText(chatId, button.messageId, `${button.text}\n\n${this.options.texts.t(lang, "telegram.chosen", { label: button.label })}`, {
@@ -432,6 +473,15 @@ export class TelegramChannel {
           })
         : api.editMessageReplyMarkup(chatId, button.messageId);
     return { stale, done: Promise.allSettled([answered, edited]) };
+  }
+
+  /**
+   * Message ids grow within a chat: only a press on a message older than the newest question is stale.
+   * (Another process behind the same webhook may have sent newer questions this one never saw.)
+   */
+  private isStale(chatId: string, button: PressedButton): boolean {
+    const current = this.keyboards.get(chatId);
+    return current !== undefined && button.messageId < current;
   }
 
   /** The citizen typed instead of pressing: the buttons of the question they answered go. */
