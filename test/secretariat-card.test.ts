@@ -99,7 +99,7 @@ describe("card text", () => {
       "🔒 Nota interna",
       "🌐 Publicar texto",
     ]);
-    const replaced = cardView(sampleReport({ status: "resuelto" }), context(), { limit: TEXT_LIMIT, buttons: { kind: "none" }, superseded: true });
+    const replaced = cardView(sampleReport({ status: "resuelto" }), context(), { limit: TEXT_LIMIT, buttons: { kind: "none" }, superseded: "reopened" });
     expect(replaced.keyboard).toBeUndefined();
     expect(replaced.text).toContain("♻️ Reabierto: sigue en su tarjeta nueva.");
   });

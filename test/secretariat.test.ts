@@ -480,6 +480,42 @@ describe("after the change", () => {
     expect(ana.messages.filter((m) => m.text.includes("cambió de estado")).length).toBe(1);
   });
 
+  it("an anonymous report's folio holder saying it is not solved brings it back as a new card to decide on, once; the report stays resolved", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5002);
+    const folio = await telegramReport(ana, { anonymous: true });
+    await pressOnCard(group, people.beatriz, folio, "✅ Resuelto");
+    const old = await cardShows(group, folio, "📌 Estado: Resuelto");
+    const report = await bot.service.app.store.reports.byFolio(folio);
+    // Two holders of the folio, linked in no way, say «no» (the citizen's side calls the same operation).
+    const { triage } = bot.service.app.secretariat;
+    expect((await triage.dispute(report?.id as string)).ok).toBe(true);
+    expect((await triage.dispute(report?.id as string)).ok).toBe(true);
+    const fresh = await fake.until(() => {
+      const c = cardOf(group, folio);
+      return c && c.message_id !== old.message_id ? c : undefined;
+    });
+    expect(fresh.text).toContain("📌 Estado: Resuelto");
+    expect(fresh.text).toContain("⚠️ Alguien con el folio de este reporte anónimo dice que el problema sigue. Revísalo y, si corresponde, reábrelo.");
+    expect(fresh.text).toMatch(/Historial:\n• .*: Recibido\n• .*: Resuelto\n• .*: alguien con el folio dijo que sigue sin resolverse$/m);
+    // The group decides: it may reopen it from the card.
+    expect(buttons(fresh)).toContain("🛠 En atención");
+    const retired = await fake.until(() => {
+      const m = group.messages.find((x) => x.message_id === old.message_id);
+      return m?.text.includes("⚠️ Puesto en duda: sigue en su tarjeta nueva.") ? m : undefined;
+    });
+    expect(buttons(retired)).toEqual([]);
+    const after = await bot.service.app.store.reports.byFolio(folio);
+    expect(after?.status).toBe("resuelto");
+    expect(after?.history.filter((h) => h.kind === "disputed")).toHaveLength(1);
+    expect(await bot.service.app.store.events.list({ report: after?.id, type: "resolution_disputed" }, 10)).toHaveLength(1);
+    // Only one new card, and nobody was told of it.
+    expect(group.messages.filter((m) => m.text.includes(folio)).length).toBe(2);
+    expect(ana.messages.filter((m) => m.text.includes("sigue sin resolverse")).length).toBe(0);
+  });
+
   it("a crash between a status change and its card and notice: both happen exactly once after the restart", async () => {
     const { fake } = telegram;
     let { bot } = await start();

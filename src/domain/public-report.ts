@@ -2,9 +2,9 @@
 import type { Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
 
-/** One public step: a change of status (with the office it went to, or the folio it repeats), a public answer, a reopening. */
+/** One public step: a change of status (with the office it went to, or the folio it repeats), a public answer, a reopening, a citizen saying it is not solved. */
 export type PublicStep = {
-  kind: "status" | "answer" | "reopened";
+  kind: "status" | "answer" | "reopened" | "disputed";
   status: string;
   at: string;
   /** The public note (a reason, the answer's text), or "". */

@@ -4,7 +4,10 @@
  * reopens it (it returns to the secretariat as a new card with its history).
  *
  * Who may answer: the report's author, the citizens who follow it, and, for an anonymous report
- * (followed with its folio alone), whoever holds its folio — nobody can tell its author apart.
+ * (followed with its folio alone), whoever holds its folio — nobody can tell its author apart. A
+ * folio is no proof, though (folios are sequential, and open data lists the closed ones): the "no"
+ * of someone not linked to the report does not reopen it, it tells the secretariat (`disputed`),
+ * who decide; a script holding every folio cannot reopen every anonymous report.
  */
 import type { EventRepository, FollowRepository, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
@@ -23,6 +26,8 @@ export type Link = "author" | FollowKind | "none";
 export interface Answer {
   ok: boolean;
   changed: string | null;
+  /** A "no" taken as word to the secretariat, the report not reopened (see above). */
+  disputed?: true;
 }
 
 /** An answer not taken, the report unchanged (or not found). */
@@ -72,11 +77,13 @@ export class Resolution {
   /**
    * "No, sigue igual": the report is reopened. `rejoin`: the link the citizen had when they were
    * asked — an anonymous author who asked to hear back keeps hearing (their link was dropped when
-   * the report closed, and is kept again, apart from the report, while it is open).
+   * the report closed, and is kept again, apart from the report, while it is open). Someone linked
+   * in no way (holding an anonymous report's folio) disputes it instead: the secretariat decides.
    */
   async reopen(reportId: string, citizen: string, rejoin: Link): Promise<Answer> {
     const report = await this.answerable(reportId, citizen);
     if (!report || "changed" in report) return report ?? NOT_TAKEN;
+    if (rejoin === "none") return (await this.triage.dispute(report.id)).ok ? { ok: true, changed: null, disputed: true } : NOT_TAKEN;
     const reopened = await this.triage.reopen(report.id);
     if (!reopened.ok) return NOT_TAKEN;
     if (rejoin === "anonymous_author" && reopened.report.anonymous) {

@@ -176,6 +176,23 @@ export class Triage {
     }));
   }
 
+  /**
+   * Someone holding an anonymous report's folio, and not linked to it, says it is not solved: the
+   * report stays as it is, and a step says so to the secretariat, who decide whether to reopen it.
+   * Once until the report changes again: another such answer meanwhile changes nothing.
+   */
+  async dispute(reportId: string): Promise<TriageResult> {
+    const report = await this.reports.byId(reportId);
+    if (!report) return { ok: false, problem: "not_found" };
+    if (this.lifecycle.isOpen(report.status)) return { ok: false, problem: "not_resolved", report };
+    if (report.history.at(-1)?.kind === "disputed") return { ok: true, report };
+    const event: DomainEvent = { type: "resolution_disputed", report: report.id, municipality: report.municipality };
+    return this.write(report, "citizen", event, (next, at) => ({
+      ...next,
+      history: [...report.history, step(report.status, at, "citizen", null, "disputed", null, next.version)],
+    }));
+  }
+
   /** The citizen confirms a resolved report is solved: recorded, nothing else changes. */
   async confirmResolved(reportId: string): Promise<TriageResult> {
     const report = await this.reports.byId(reportId);

@@ -118,10 +118,10 @@ export class Dispatcher extends SweepingDispatcher<Report> {
     return change.kind === "status" && (this.deps.lifecycle.get(change.status)?.asksCitizen ?? false);
   }
 
-  /** A public answer always; a status change when config/statuses.yaml says citizens hear of it; a citizen's own reopening never. */
+  /** A public answer always; a status change when config/statuses.yaml says citizens hear of it; a citizen's own reopening or dispute never. */
   private toldToCitizens(change: StatusChange): boolean {
     if (change.kind === "answer") return true;
-    if (change.kind === "reopened") return false;
+    if (change.kind === "reopened" || change.kind === "disputed") return false;
     return this.deps.lifecycle.get(change.status)?.toldToCitizen ?? false;
   }
 

@@ -84,6 +84,7 @@ function historyLine(h: StatusChange, t: (key: string, params?: Record<string, u
   const note = h.note ? t("secretariat.card.history_note", { note: h.note }) : "";
   if (h.kind === "answer") return t("secretariat.card.history_answer", { at, note });
   if (h.kind === "reopened") return t("secretariat.card.history_reopened", { at });
+  if (h.kind === "disputed") return t("secretariat.card.history_disputed", { at });
   return t("secretariat.card.history_status", { at, status: h.status, note });
 }
 
@@ -134,7 +135,7 @@ function keyboardOf(report: Report, ctx: CardContext, buttons: CardButtons): Inl
 }
 
 /** The card within `limit` characters: a long description is shortened first, then the oldest history. */
-export function cardView(report: Report, ctx: CardContext, options: { limit: number; buttons?: CardButtons; superseded?: boolean }): CardView {
+export function cardView(report: Report, ctx: CardContext, options: { limit: number; buttons?: CardButtons; superseded?: "reopened" | "disputed" }): CardView {
   const { texts, lang } = ctx;
   const t = (key: string, params?: Record<string, unknown>) => texts.t(lang, key, params);
   const head = [
@@ -165,7 +166,8 @@ export function cardView(report: Report, ctx: CardContext, options: { limit: num
     .at(-1);
   if (last) state.push(t("secretariat.card.last", { who: ctx.who(last.by), at: last.at.toISOString() }));
   if (report.history.at(-1)?.kind === "reopened") state.push(t("secretariat.card.reopened"));
-  if (options.superseded) state.push(t("secretariat.card.superseded"));
+  if (report.history.at(-1)?.kind === "disputed") state.push(t("secretariat.card.disputed"));
+  if (options.superseded) state.push(t(options.superseded === "disputed" ? "secretariat.card.superseded_disputed" : "secretariat.card.superseded"));
   let history = report.history.length > 1 ? report.history.slice(-HISTORY_SHOWN).map((h) => historyLine(h, t)) : [];
   const notes = report.notes.slice(-NOTES_SHOWN).map((n) => t("secretariat.card.note_item", { who: ctx.who(n.by), at: n.at.toISOString(), text: n.text }));
 

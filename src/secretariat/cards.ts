@@ -51,7 +51,8 @@ export class TelegramCards implements CardPublisher {
   }
 
   /** What the card looks like now, for its kind of message. */
-  async view(report: Report, photo: boolean, buttons?: CardButtons, superseded = false) {
+  /** `superseded`: an old card, retired because the report came back as a new one (reopened, or disputed). */
+  async view(report: Report, photo: boolean, buttons?: CardButtons, superseded?: "reopened" | "disputed") {
     return cardView(report, await this.context(report), { limit: photo ? CAPTION_LIMIT : TEXT_LIMIT, buttons, superseded });
   }
 
@@ -72,13 +73,15 @@ export class TelegramCards implements CardPublisher {
     const group = await chats.secretariatOf(report.municipality);
     if (!group || group.problem) return;
     const card = await cards.get(report.id);
-    const reopened = card !== null && report.history.some((h) => h.kind === "reopened" && h.version > card.version);
+    // Reopened, or said not solved by a folio's holder: back as a new card, where the group sees it.
+    const renewed = card && report.history.filter((h) => (h.kind === "reopened" || h.kind === "disputed") && h.version > card.version).at(-1)?.kind;
+    const reopened = renewed === "reopened" || renewed === "disputed" ? renewed : undefined;
     if (card && card.chatId === group.chatId && !reopened) {
       if (card.version >= report.version && !force) return;
       if (await this.edit(card, report, buttons)) return;
     } else if (card && card.chatId === group.chatId && reopened) {
       // The old card stays as a record, without buttons; the report comes back as a new card.
-      const old = await this.view(report, card.photo, { kind: "none" }, true);
+      const old = await this.view(report, card.photo, { kind: "none" }, reopened);
       await this.editMessage(card, old.text, undefined).catch((err) => {
         if (!notModified(err) && !messageGone(err)) this.deps.logger.warn({ report: report.id, err: errorInfo(err) }, "old card not retired");
       });

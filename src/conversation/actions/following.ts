@@ -82,14 +82,18 @@ export const followingActions = (s: Services) => [
       return { ok, changed: changed !== null, status: changed };
     },
   }),
-  /** "No, sigue igual": the report is reopened. `link`: how the citizen was linked to it when asked (find_report). */
+  /**
+   * "No, sigue igual": the report is reopened, or, said by someone not linked to it (an anonymous
+   * report's folio holder), the secretariat is told (`disputed`). `link`: how the citizen was linked
+   * to it when asked (find_report).
+   */
   defineAction({
     name: "reopen_report",
     args: z.object({ folio, link: z.enum(["author", "affected", "anonymous_author", "none"]).nullable().optional() }),
     run: async ({ folio, link }, { citizen }) => {
       const report = await s.reports.findByFolio(folio);
-      const { ok, changed } = report ? await s.resolution.reopen(report.id, citizen.id, link ?? "none") : NOT_TAKEN;
-      return { ok, hears: ok && (link ?? "none") !== "none", changed: changed !== null, status: changed };
+      const { ok, changed, disputed } = report ? await s.resolution.reopen(report.id, citizen.id, link ?? "none") : NOT_TAKEN;
+      return { ok, disputed: disputed === true, hears: ok && (link ?? "none") !== "none", changed: changed !== null, status: changed };
     },
   }),
 ];

@@ -20,6 +20,8 @@ export type DomainEvent =
   | { type: "note_added"; report: string; municipality: string }
   | { type: "report_reopened"; report: string; municipality: string; from: string; to: string }
   | { type: "resolution_confirmed"; report: string; municipality: string }
+  /** Someone holding an anonymous report's folio, not linked to it, said it is not solved (the secretariat decides). */
+  | { type: "resolution_disputed"; report: string; municipality: string }
   | { type: "report_followed"; report: string; municipality: string; citizen: string }
   | { type: "chat_linked"; municipality: string; purpose: string; chat: string }
   | { type: "chat_unlinked"; municipality: string; purpose: string; chat: string }
@@ -66,6 +68,7 @@ export const EVENT_TYPES = [
   "note_added",
   "report_reopened",
   "resolution_confirmed",
+  "resolution_disputed",
   "report_followed",
   "chat_linked",
   "chat_unlinked",

@@ -14,8 +14,12 @@ export interface StatusChange {
   by: string;
   /** Public note shown to the citizen (Open311 status_notes): the reason, or the answer. */
   note: string | null;
-  /** "status" (the status changed), "answer" (a public answer, the status unchanged) or "reopened" (by the citizen). */
-  kind: "status" | "answer" | "reopened";
+  /**
+   * "status" (the status changed), "answer" (a public answer, the status unchanged), "reopened" (by the
+   * citizen), or "disputed" (someone holding an anonymous report's folio said it is not solved: the
+   * status unchanged, the secretariat decides).
+   */
+  kind: "status" | "answer" | "reopened" | "disputed";
   /** The office the report was channelled to at this step (config/areas.yaml), if any. */
   area: string | null;
   /** The report's version after this step. */

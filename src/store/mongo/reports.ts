@@ -27,7 +27,7 @@ const statusChangeSchema = new Schema(
     at: { type: Date, required: true },
     by: { type: String, required: true },
     note: nullableString,
-    kind: { type: String, enum: ["status", "answer", "reopened"], default: "status" },
+    kind: { type: String, enum: ["status", "answer", "reopened", "disputed"], default: "status" },
     area: nullableString,
     version: { type: Number, min: 1 },
   },
