@@ -109,6 +109,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   // The problem fixed already («ya lo taparon»): good news, never a new report.
   fixed: "global.fixed",
   greeting: "global.greeting_reply",
+  // «ya respondan», «¿sigues ahí?»: someone who thinks nobody reads (IMPATIENT).
+  impatient: "global.impatient",
   thanks: "global.thanks_reply",
   // A yes, no or skip that answers nothing here is taken as an acknowledgement.
   yes: "global.ack",
@@ -117,6 +119,8 @@ const NOTICE_INTENTS: Record<string, string> = {
 };
 
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
+/** Someone who waits and thinks nobody reads («ya respondan»): told the bot is here, and asked again. */
+const IMPATIENT = "impatient";
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
 const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human", "timing", "cost", "callback"]);
 /** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»). */
@@ -126,7 +130,7 @@ const YES_NO_WORDS = 6;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
-const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks"]);
+const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks", IMPATIENT]);
 
 /**
  * From this many words that carry meaning besides the things it names, a first message may already tell
@@ -163,6 +167,11 @@ function opening(ctx: EngineContext, input: EngineInput, words = OPENING_WORDS):
  * not reports. (So «también hay una lámpara fundida en la misma calle», four, is still read as a yes.)
  */
 const TOLD_WORDS = 5;
+/**
+ * The same, for a message the classifier read as nothing that also says where (`told_where`): «el agua sale
+ * sucia y con olor en Tlalnepantla» (sale, sucia, olor). Read as something, it needs TOLD_WORDS still.
+ */
+const TOLD_WHERE_WORDS = 3;
 
 /** Whether a text message holds at least `words` words that carry meaning besides what it names and the words of a request. */
 function tellsMore(ctx: EngineContext, input: EngineInput, words: number): boolean {
@@ -639,9 +648,12 @@ export class Engine {
     // A question about the assistant itself («¿esto es anónimo?», «¿quién ve mi reporte?») where a text is
     // asked is answered, and the question asked again: it is not the description.
     // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.
-    if (typed.ok && text && input.type === "text" && isQuestion(input.text) && understoodOf(input)?.entities.category === undefined) {
+    // So is someone waiting, asked or not («ya respondan», «¿me escuchan?»): it is no description either.
+    const waiting = input.type === "text" && topIntent(understoodOf(input)) === IMPATIENT;
+    if (typed.ok && text && input.type === "text" && (isQuestion(input.text) || waiting) && understoodOf(input)?.entities.category === undefined) {
       const intent = topIntent(understoodOf(input));
-      const about = intent && ABOUT_THE_ASSISTANT.has(intent) && !flowForIntent(this.flows, intent) && !isEmergency(input) ? NOTICE_INTENTS[intent] : undefined;
+      const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || intent === IMPATIENT);
+      const about = asks && !flowForIntent(this.flows, intent) && !isEmergency(input) ? NOTICE_INTENTS[intent] : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
       // Nor is a question it cannot answer, where an account is asked (a description, an address): «¿puedo
       // mandar varias fotos?» became the description. A message to a person (any text) passes.
@@ -816,8 +828,9 @@ export class Engine {
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
-    if (!told || !tellsMore(this.ctx, input, TOLD_WORDS)) return intent;
     const [first] = understood.intents;
+    const where = !first && told?.toldWhere.some((e) => understood.entities[e] !== undefined);
+    if (!told || !tellsMore(this.ctx, input, where ? TOLD_WHERE_WORDS : TOLD_WORDS)) return intent;
     // Read as nothing at all, a message that names a problem and says more tells it («ayer se me ponchó la
     // llanta por un bache en la avenida principal de metepec»).
     const heard = first

@@ -89,6 +89,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     byId.set(stepId, step);
   });
   if (spec.told_by?.length && !spec.intents?.length) throw new FlowError(file, "told_by", "a flow told by an entity needs an intent to read the message as");
+  if (spec.told_where?.length && !spec.told_by?.length) throw new FlowError(file, "told_where", "says where for told_by: a flow with told_where needs told_by");
   if (spec.named_by?.length && !spec.intents?.length) throw new FlowError(file, "named_by", "a flow named by an entity needs an intent to read the message as");
   if (spec.exit && !byId.has(spec.exit)) throw new FlowError(file, "exit", `step "${spec.exit}" is not a step of this flow`);
   return {
@@ -103,6 +104,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     draft: spec.draft,
     opening: spec.opening,
     toldBy: spec.told_by ?? [],
+    toldWhere: spec.told_where ?? [],
     namedBy: spec.named_by ?? [],
     corrects: spec.corrects ?? [],
     exit: spec.exit,

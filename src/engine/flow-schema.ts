@@ -206,6 +206,12 @@ export const flowSchema = z.strictObject({
    */
   told_by: z.array(id).optional(),
   /**
+   * Entities that say where (a municipality): a message the classifier read as nothing, naming what the
+   * flow is told by and one of these, tells it with fewer words besides («el agua sale sucia y con olor en
+   * Tlalnepantla»: what, where, and three words more). Only with `told_by`.
+   */
+  told_where: z.array(id).optional(),
+  /**
    * Entities whose mention alone opens this flow at the first message or the menu, where the classifier read
    * nothing or a way around (a greeting, the menu, help, a yes or no, the language, learning…): a folio in
    * «hola buenas, me dieron el folio ECA-2026-000001 como va» is what it is about, however few the words;

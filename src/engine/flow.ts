@@ -21,6 +21,8 @@ export interface Flow {
   opening: boolean;
   /** Entities whose mention in a message that says more opens this flow (flow-schema.ts, `told_by`). */
   toldBy: string[];
+  /** Entities that say where: with one, a message read as nothing tells this flow in fewer words (flow-schema.ts, `told_where`). */
+  toldWhere: string[];
   /** Entities whose mention alone opens this flow where `toldBy` would (flow-schema.ts, `named_by`). */
   namedBy: string[];
   /** What a message may correct in words, and where (flow-schema.ts, `corrects`). */
