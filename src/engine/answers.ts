@@ -44,6 +44,9 @@ const fromFlow = (o: NonNullable<ChoiceSpec["options"]>[number]): ChoiceOption =
 });
 
 /** The options a choice shows now: static options, then options from a variable, then extras. */
+/** The longest typed text kept where a free text or an address is taken (the rest is cut). */
+export const ADDRESS_MAX = 200;
+
 export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
   const out: ChoiceOption[] = (spec.options ?? []).map(fromFlow);
   if (spec.options_from) {
@@ -252,7 +255,7 @@ function parseChoice(spec: ChoiceSpec, input: EngineInput, vars: Vars, ctx: Engi
   const yesNo = yesNoOf(ctx, input.text);
   const meant = yesNo ? options.filter((o) => o.intents?.includes(yesNo)) : [];
   if (meant.length === 1) return pick(meant[0]) as AnswerResult;
-  if (spec.allow_text && text.length > 0) return { ok: true, value: input.text.trim().slice(0, 200), free: true };
+  if (spec.allow_text && text.length > 0) return { ok: true, value: input.text.trim().slice(0, ADDRESS_MAX), free: true };
   return { ok: false, error: "errors.choice" };
 }
 
@@ -310,7 +313,7 @@ export function parseAnswer(spec: AnswerSpec, raw: EngineInput, vars: Vars, ctx:
       if (input.type === "location") return { ok: true, value: { latitude: input.latitude, longitude: input.longitude } };
       if (spec.optional && isSkip(ctx, input)) return { ok: true, value: null };
       if (spec.allow_text && input.type === "text" && input.text.trim().length > 1)
-        return { ok: true, value: { text: input.text.trim().slice(0, 200) }, free: true };
+        return { ok: true, value: { text: input.text.trim().slice(0, ADDRESS_MAX) }, free: true };
       return { ok: false, error: spec.allow_text ? "errors.location_or_text" : "errors.location" };
     case "photo":
       if (input.type === "photo") return { ok: true, value: input.mediaId };

@@ -11,6 +11,7 @@ import {
   type AnswerResult,
   asShownChoice,
   type ChoiceOption,
+  ADDRESS_MAX,
   choiceOptions,
   contentWords,
   isQuestion,
@@ -442,20 +443,27 @@ export class Engine {
 
   /**
    * What the message names that the question keeps for later (`notes`: a municipality at the consent), put
-   * where the first message's would be, when nothing is there yet; undefined when it names none of them.
+   * where the first message's would be, when nothing is there yet; and a street named by a message that
+   * does not answer (`answers`), kept whole as the address; undefined when it names none of them.
    */
-  private noted(state: ConversationState, step: AskStep, input: EngineInput): { state: ConversationState; said: string; text: string } | undefined {
+  private noted(state: ConversationState, step: AskStep, input: EngineInput, answers: boolean): { state: ConversationState; said: string; text: string } | undefined {
     const u = understoodOf(input);
-    if (!step.notes || !u) return undefined;
+    const notes = step.notes;
+    if (!notes || !u || input.type !== "text") return undefined;
     let vars = state.vars;
     const texts: string[] = [];
-    for (const entity of step.notes.entities) {
+    for (const entity of notes.into ? (notes.entities ?? []) : []) {
       const mention = u.entities[entity];
-      if (!mention || getVar(vars, `${step.notes.into}.${entity}`) != null) continue;
-      vars = setVar(setVar(vars, `${step.notes.into}.${entity}`, mention.value), `${step.notes.into}.${entity}_text`, mention.text);
+      if (!mention || getVar(vars, `${notes.into}.${entity}`) != null) continue;
+      vars = setVar(setVar(vars, `${notes.into}.${entity}`, mention.value), `${notes.into}.${entity}_text`, mention.text);
       texts.push(mention.text);
     }
-    return texts.length ? { state: { ...state, vars }, said: step.notes.said, text: texts.join(", ") } : undefined;
+    if (notes.address && u.address && !answers && getVar(vars, notes.address) == null) {
+      const address = input.text.trim().slice(0, ADDRESS_MAX);
+      vars = setVar(vars, notes.address, address);
+      texts.push(address);
+    }
+    return texts.length ? { state: { ...state, vars }, said: notes.said, text: texts.join(", ") } : undefined;
   }
 
   /**
@@ -659,10 +667,11 @@ export class Engine {
       // mandar varias fotos?» became the description. A message to a person (any text) passes.
       if (asksAnAccount(step.answer)) return { state, replies: [...notice, { key: "errors.question_not_answer" }, ...this.reprompt(state)] };
     }
-    const noted = this.noted(state, step, input);
+    const answers = answered || interpret(step.answer, input, state.vars)?.ok === true;
+    const noted = this.noted(state, step, input, answers);
     if (noted) {
       state = noted.state;
-      if (!answered && !interpret(step.answer, input, state.vars)?.ok) {
+      if (!answers) {
         return { state, replies: [...notice, { key: noted.said, params: { text: noted.text } }, ...this.reprompt(state)] };
       }
     }

@@ -102,8 +102,14 @@ export const stepSchema = z.discriminatedUnion("type", [
      * «ecatepec», or with the yes, «sí, en Ecatepec»): each of `entities` it names goes into `into` as the
      * first message's would (`into.<entity>`, `into.<entity>_text`), unless something is there already; a
      * message that names one and does not answer is told `said` (`text`: its words) and asked again.
+     * `address`: a message that does not answer and names a street («en la calle Hidalgo esquina con
+     * Juárez» at «¿Usamos lo que escribiste…?») is kept whole in that variable, unless one is there.
      */
-    notes: z.strictObject({ entities: z.array(id).min(1), into: varName, said: key }).optional(),
+    notes: z
+      .strictObject({ entities: z.array(id).min(1).optional(), into: varName.optional(), address: varName.optional(), said: key })
+      .refine((n) => (n.entities === undefined) === (n.into === undefined), { message: "entities and into go together" })
+      .refine((n) => n.entities !== undefined || n.address !== undefined, { message: "notes keep entities, an address, or both" })
+      .optional(),
     /**
      * Nothing is in progress at this question (the menu): an answer after the conversation's timeout
      * still answers it, and a question the bot asks on its own (after a notice) may take its place.
