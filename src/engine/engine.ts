@@ -8,10 +8,10 @@ import { LANGUAGES, type Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
 import { normalize } from "../util/text.js";
 import {
+  ADDRESS_MAX,
   type AnswerResult,
   asShownChoice,
   type ChoiceOption,
-  ADDRESS_MAX,
   choiceOptions,
   contentWords,
   isQuestion,
@@ -446,7 +446,12 @@ export class Engine {
    * where the first message's would be, when nothing is there yet; and a street named by a message that
    * does not answer (`answers`), kept whole as the address; undefined when it names none of them.
    */
-  private noted(state: ConversationState, step: AskStep, input: EngineInput, answers: boolean): { state: ConversationState; said: string; text: string } | undefined {
+  private noted(
+    state: ConversationState,
+    step: AskStep,
+    input: EngineInput,
+    answers: boolean,
+  ): { state: ConversationState; said: string; text: string } | undefined {
     const u = understoodOf(input);
     const notes = step.notes;
     if (!notes || !u || input.type !== "text") return undefined;
