@@ -272,6 +272,8 @@ describe("retention", () => {
     expect((await bot.app.secretariat.triage.changeStatus(report.id, report.version, member, { to: "resuelto" })).ok).toBe(true);
     bot.clock.advance(29 * 24 * 60 * 60 * 1000);
     expect(await bot.app.retention.run()).toBe(0);
+    // Someone holding the folio says it is not solved, the day before: that changes nothing of the report, nor how long it is kept.
+    expect((await bot.app.secretariat.triage.dispute(report.id)).ok).toBe(true);
     bot.clock.advance(2 * 24 * 60 * 60 * 1000);
     expect(await bot.app.retention.run()).toBe(1);
     expect(await bot.app.store.reports.byFolio(closed)).toMatchObject({ citizenId: null, description: "", status: "resuelto" });

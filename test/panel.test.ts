@@ -146,6 +146,27 @@ describe("logging in to the panel", () => {
 });
 
 describe("what each member sees and does", () => {
+  it("a resolved anonymous report a folio's holder says is not solved is marked in the inbox and its page, and stays resolved", async () => {
+    const at = bot.clock.now();
+    const step = (status: string, kind: "status" | "disputed", version: number) => ({ status, at, by: "citizen", note: null, kind, area: null, version });
+    await seed([
+      {
+        folio: "MET-2026-000102",
+        anonymous: true,
+        status: "resuelto",
+        version: 3,
+        history: [step("recibido", "status", 1), step("resuelto", "status", 2), step("resuelto", "disputed", 3)],
+      },
+      { folio: "MET-2026-000103", anonymous: true, status: "resuelto", version: 2, history: [step("recibido", "status", 1), step("resuelto", "status", 2)] },
+    ]);
+    const v = await loggedIn("2001", await password("2001"));
+    const inbox = (await v.get("/panel/?status=resuelto")).body;
+    const row = (folio: string) => inbox.slice(inbox.indexOf(folio), inbox.indexOf("</tr>", inbox.indexOf(folio)));
+    expect(row("MET-2026-000102")).toContain("puesto en duda");
+    expect(row("MET-2026-000103")).not.toContain("puesto en duda");
+    expect((await v.get("/panel/reports/MET-2026-000102")).body).toContain("La ciudadanía dice que sigue sin resolverse");
+  });
+
   it("every page renders in Spanish and in English with no raw text key", async () => {
     await seed([{ folio: "MET-2026-000101" }]);
     await bot.service.app.store.members.save({

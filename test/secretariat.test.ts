@@ -516,6 +516,33 @@ describe("after the change", () => {
     expect(ana.messages.filter((m) => m.text.includes("sigue sin resolverse")).length).toBe(0);
   });
 
+  it("disputes come back as new cards up to ten an hour in a group; beyond, the card is edited in place", async () => {
+    const { fake, bot } = await start();
+    const members = await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const { triage } = bot.service.app.secretariat;
+    const folios: string[] = [];
+    for (let i = 0; i < 11; i++) folios.push(await telegramReport(fake.user(5200 + i), { anonymous: true }));
+    const before = new Map<string, number>();
+    for (const folio of folios) {
+      const report = await bot.service.app.store.reports.byFolio(folio);
+      expect((await triage.changeStatus(report?.id as string, report?.version as number, members.beatriz, { to: "resuelto" })).ok).toBe(true);
+      before.set(folio, (await cardShows(group, folio, "📌 Estado: Resuelto")).message_id);
+    }
+    for (const folio of folios) {
+      const report = await bot.service.app.store.reports.byFolio(folio);
+      expect((await triage.dispute(report?.id as string)).ok).toBe(true);
+    }
+    const warned = (folio: string) => cardOf(group, folio)?.text.includes("⚠️ Alguien con el folio") === true;
+    await fake.until(() => (folios.every(warned) ? true : undefined));
+    const renewed = folios.filter((folio) => cardOf(group, folio)?.message_id !== before.get(folio));
+    expect(renewed).toEqual(folios.slice(0, 10));
+    // The eleventh is shown on its own card, edited: it keeps its buttons to reopen it.
+    const last = cardOf(group, folios[10]);
+    expect(last?.message_id).toBe(before.get(folios[10]));
+    expect(buttons(last)).toContain("🛠 En atención");
+  });
+
   it("a crash between a status change and its card and notice: both happen exactly once after the restart", async () => {
     const { fake } = telegram;
     let { bot } = await start();

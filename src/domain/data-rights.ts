@@ -24,7 +24,7 @@ import { type DomainEvent, type RecordedEvent, recordEvent } from "./model/event
 import { handoffCode } from "./model/handoff.js";
 import type { Member } from "./model/member.js";
 import type { CalendarDate } from "./model/plan.js";
-import type { Report } from "./model/report.js";
+import { lastChange, type Report } from "./model/report.js";
 import { roundedPoint } from "./open-data.js";
 import { calendarDate } from "./plan/progress.js";
 import type { Lifecycle } from "./statuses.js";
@@ -255,7 +255,7 @@ export class DataRights {
       const fresh = page.filter((r) => !seen.has(r.id));
       for (const report of fresh) {
         seen.add(report.id);
-        const last = report.history.at(-1)?.at ?? report.updatedAt;
+        const last = lastChange(report.history)?.at ?? report.updatedAt;
         if (new Date(last).getTime() > cutoff.getTime()) continue;
         if (!(await this.deidentify(report, now))) continue;
         await d.follows.drop(report.id);

@@ -12,7 +12,7 @@
 import type { EventRepository, FollowRepository, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import type { FollowKind } from "./model/follow.js";
-import type { Report } from "./model/report.js";
+import { lastChange, type Report } from "./model/report.js";
 import type { Lifecycle } from "./statuses.js";
 import type { Triage } from "./triage.js";
 
@@ -63,7 +63,7 @@ export class Resolution {
   async offers(report: Report, citizen: string): Promise<boolean> {
     if (!(await this.asks(report, citizen))) return false;
     const [confirmed] = await this.events.list({ report: report.id, type: "resolution_confirmed" }, 1);
-    const changed = report.history.at(-1)?.at;
+    const changed = lastChange(report.history)?.at;
     return !confirmed || (changed !== undefined && confirmed.at.getTime() < changed.getTime());
   }
 

@@ -102,6 +102,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   privacy: "privacy.full_notice",
   // Not "anonymous": that is the value of an option («Anónimo» at «¿Cómo quieres enviar tu reporte?»), which an intent of the same name would answer.
   anonymity: "global.anonymity",
+  // «¿qué pasa si no acepto?»: what declining the privacy notice means.
+  if_declined: "global.if_declined",
   human: "global.human",
   // Questions about how reporting works («¿cuánto tardan?», «¿tiene costo?», «¿me van a llamar?»).
   timing: "global.timing",
@@ -123,7 +125,7 @@ const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 /** Someone who waits and thinks nobody reads («ya respondan»): told the bot is here, and asked again. */
 const IMPATIENT = "impatient";
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
-const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "human", "timing", "cost", "callback"]);
+const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "if_declined", "human", "timing", "cost", "callback"]);
 /** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»). */
 const NEWS = new Set(["fixed"]);
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */

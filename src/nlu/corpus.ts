@@ -4,8 +4,8 @@
  * (intent → emoji), streets.yaml (the words that make the name after them a street's), places.yaml (the
  * types of problem whose words name where it is, and the words that are a type only there), irony.yaml
  * (what a thanks is for when it is a complaint), contrast.yaml (the words that say a thing named is not
- * the one meant: «es drenaje no agua»). Entity words, emoji, street, place and irony words of every
- * language are merged: they work in any language.
+ * the one meant: «es drenaje no agua»), shorthand.yaml (words as people text them: «q», «xq»). Entity
+ * words, emoji, street, place and irony words of every language are merged: they work in any language.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +31,8 @@ const placesSchema = z.strictObject({
   at_places: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases).default({}),
 });
 const ironySchema = z.strictObject({ thanks_for: phrases, bad: phrases, negations: phrases.optional() });
+/** A texted word → the word it stands for («q» → «que»): one word written without spaces, to one or more. */
+const shorthandSchema = z.record(z.string().regex(/^[\p{L}\p{N}]+$/u, "one word, letters and digits"), z.string().trim().min(1).max(40));
 const contrastSchema = z.strictObject({
   not: phrases,
   between: z.array(z.string().trim().min(1).max(40)).default([]),
@@ -81,6 +83,8 @@ export interface Corpus {
    * taparon pero se volvió a abrir»).
    */
   contrast: { not: string[]; between: string[]; notAfter: string[]; unfixed: string[] };
+  /** Per language, a texted word (normalised) → what it stands for («q» → «que», "u" → "you"), for the classifier. */
+  shorthand: Record<Language, Record<string, string>>;
 }
 
 /** The folder of one language's corpus. */
@@ -104,6 +108,7 @@ export function loadCorpus(localesDir: string): Corpus {
     atPlaces: {},
     ironicThanks: { for: [], bad: [], negations: [] },
     contrast: { not: [], between: [], notAfter: [], unfixed: [] },
+    shorthand: {} as Corpus["shorthand"],
   };
   /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
   const placesFrom = new Map<string, string>();
@@ -141,6 +146,9 @@ export function loadCorpus(localesDir: string): Corpus {
       corpus.ironicThanks.bad.push(...irony.bad);
       corpus.ironicThanks.negations.push(...(irony.negations ?? []));
     }
+    const shorthandFile = join(dir, "shorthand.yaml");
+    const shorthand = existsSync(shorthandFile) ? readConfigFile(shorthandFile, shorthandSchema) : {};
+    corpus.shorthand[lang] = Object.fromEntries(Object.entries(shorthand).map(([word, full]) => [normalize(word), full]));
     const contrastFile = join(dir, "contrast.yaml");
     if (existsSync(contrastFile)) {
       const contrast = readConfigFile(contrastFile, contrastSchema);

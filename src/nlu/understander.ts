@@ -985,14 +985,22 @@ export class Understander {
    *   @municipality already, but part of one («san mateo») was read through its stems — «mateo» stems as
    *   «matar» does, and nlp.js read «san mateo» as an emergency, certain. When what is left of the name
    *   tells nothing either («del»: nlp.js read «felipe del progreso» as a request for the language,
-   *   certain), the text is empty.
+   *   certain), the text is empty;
+   * - a word as people text it is the word it stands for (shorthand.yaml: «q pasa si no acepto» is «que
+   *   pasa…»; the phrases the classifier learnt from are written out).
    */
   private forClassifier(text: string, lang: Language): string {
     const foreign = this.foreignStreetWords.get(lang);
     const places = this.placeWords.get(lang);
+    const shorthand = this.options.corpus.shorthand[lang] ?? {};
     let words = this.withoutStreetNames(text, lang)
       .split(/\s+/)
-      .map((word) => ({ word, n: normalize(word) }));
+      .map((word) => {
+        const n = normalize(word);
+        // A word as people text it is read as the word it stands for («q pasa si no acepto»).
+        const full = Object.hasOwn(shorthand, n) ? shorthand[n] : undefined;
+        return full ? { word: full, n: normalize(full) } : { word, n };
+      });
     if (foreign?.size) {
       const notStreets = words.filter((w) => !foreign.has(w.n));
       if (notStreets.length) words = notStreets;

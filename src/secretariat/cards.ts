@@ -1,7 +1,9 @@
 /**
  * Report cards in the secretariat groups (the Dispatcher's CardPublisher): each new report is posted
  * once in its municipality's group (a photo with its caption when it has one), and edited in place
- * for each later version; a reopened report gets a new card, and its old one loses its buttons.
+ * for each later version; a reopened report gets a new card, and its old one loses its buttons. So
+ * does one a folio's holder says is not solved (disputed), up to DISPUTE_CARDS_PER_HOUR a group an
+ * hour; beyond, its card is edited in place (a script holding every folio cannot fill the group).
  * Publishing one version again changes nothing, so the Dispatcher may retry until it resolves; where
  * each card is lives in the store (`cards`), so a restart edits the same message.
  *
@@ -32,9 +34,15 @@ export function groupLost(err: unknown): boolean {
   return err instanceof GrammyError && (err.error_code === 403 || (err.error_code === 400 && /chat not found/i.test(err.description)));
 }
 
+/** New cards a group gets in an hour for disputed reports; beyond, their cards are edited in place. */
+const DISPUTE_CARDS_PER_HOUR = 10;
+const HOUR_MS = 3600_000;
+
 export class TelegramCards implements CardPublisher {
   /** One publication per report at a time: the Dispatcher's and a refresh after a press never cross. */
   private readonly busy = new Map<string, Promise<unknown>>();
+  /** Per group, when disputed reports came back as new cards in the last hour. */
+  private readonly disputeCards = new Map<string, number[]>();
 
   constructor(
     private readonly deps: SecretariatDeps,
@@ -75,7 +83,7 @@ export class TelegramCards implements CardPublisher {
     const card = await cards.get(report.id);
     // Reopened, or said not solved by a folio's holder: back as a new card, where the group sees it.
     const renewed = card && report.history.filter((h) => (h.kind === "reopened" || h.kind === "disputed") && h.version > card.version).at(-1)?.kind;
-    const reopened = renewed === "reopened" || renewed === "disputed" ? renewed : undefined;
+    const reopened = renewed === "reopened" || (renewed === "disputed" && this.disputeCardAllowed(group.chatId)) ? renewed : undefined;
     if (card && card.chatId === group.chatId && !reopened) {
       if (card.version >= report.version && !force) return;
       if (await this.edit(card, report, buttons)) return;
@@ -88,6 +96,16 @@ export class TelegramCards implements CardPublisher {
     }
     if (force && !card) return;
     await this.post(group.chatId, report);
+  }
+
+  /** Whether a disputed report may come back as a new card in this group now (DISPUTE_CARDS_PER_HOUR); counted when it may. */
+  private disputeCardAllowed(chatId: string): boolean {
+    const now = this.deps.clock.now().getTime();
+    const recent = (this.disputeCards.get(chatId) ?? []).filter((t) => now - t < HOUR_MS);
+    const allowed = recent.length < DISPUTE_CARDS_PER_HOUR;
+    if (allowed) recent.push(now);
+    this.disputeCards.set(chatId, recent);
+    return allowed;
   }
 
   /** Edits the card in place; false when its message is gone (a new one is posted instead). */

@@ -105,6 +105,8 @@ export class FakeBotApi {
   private failures: Failure[] = [];
   private tokenRevoked = false;
   private readonly chatMessageIds = new Map<number, number>();
+  /** Presses answered (answerCallbackQuery), by query id: a second answer is refused. */
+  private readonly answeredQueries = new Set<string>();
   private readonly files = new Map<string, { path: string; data: Buffer }>();
   /** The same files by their download path. */
   private readonly filePaths = new Map<string, Buffer>();
@@ -211,6 +213,7 @@ export class FakeBotApi {
     this.files.clear();
     this.filePaths.clear();
     this.chatMessageIds.clear();
+    this.answeredQueries.clear();
   }
 
   async close(): Promise<void> {
@@ -519,8 +522,15 @@ export class FakeBotApi {
         m.edited = true;
         return this.asTelegram(m);
       }
-      case "answerCallbackQuery":
+      case "answerCallbackQuery": {
+        // Like Telegram: a press is answered once, with a notice of at most 200 characters.
+        const id = String(p.callback_query_id);
+        if (this.answeredQueries.has(id))
+          throw Object.assign(new Error("Bad Request: query is too old and response timeout expired or query ID is invalid"), { code: 400 });
+        if (String(p.text ?? "").length > 200) throw Object.assign(new Error("Bad Request: MESSAGE_TOO_LONG"), { code: 400 });
+        this.answeredQueries.add(id);
         return true;
+      }
       case "getChat": {
         const ref = String(p.chat_id);
         const c = [...this.channels.values()].find((x) => String(x.id) === ref || (x.username && `@${x.username}`.toLowerCase() === ref.toLowerCase()));

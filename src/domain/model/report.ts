@@ -26,6 +26,16 @@ export interface StatusChange {
   version: number;
 }
 
+/**
+ * The last step that changed the report: a dispute (someone holding the folio said it is not solved)
+ * changes nothing of it, so it neither renews how long a closed report is kept nor asks again those
+ * who confirmed it.
+ */
+export function lastChange(history: readonly StatusChange[]): StatusChange | undefined {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i].kind !== "disputed") return history[i];
+  return undefined;
+}
+
 /** What the secretariat writes for itself: never shown to the citizen nor in open data. */
 export interface InternalNote {
   at: Date;
