@@ -45,7 +45,7 @@ import {
   UNSUBSCRIBE_NOW,
 } from "./flow.js";
 import type { AnswerSpec, Target } from "./flow-schema.js";
-import { guess, heardVars, interpret } from "./interpret.js";
+import { guess, heardVars, interpret, optionBySignal } from "./interpret.js";
 import { KEEP, keepOffered, prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
 import { textParams } from "./steps/outcome.js";
@@ -686,6 +686,8 @@ export class Engine {
     // The words of one option's label ("cambia la descripción" → «Cambiar la descripción») before what
     // the classifier guesses: the citizen named what they see.
     const options = step.answer.type === "choice" ? choiceOptions(step.answer, state.vars) : [];
+    const signalled = input.type === "text" ? optionBySignal(options, understoodOf(input)) : undefined;
+    if (signalled) return this.accept(state, step, { ok: true, value: signalled.value, goto: signalled.goto }, input, notice);
     if (options.length && input.type === "text") {
       const hit = partialOption(this.ctx, options, input.text);
       // Borrowed words asked as a question ("¿es anónimo?") ask about it: the understanding answers.

@@ -6,7 +6,7 @@
  */
 import type { Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
-import { type AnswerResult, choiceOptions, optionLabel, promptChoices, YES_NO } from "./answers.js";
+import { type AnswerResult, type ChoiceOption, choiceOptions, optionLabel, promptChoices, YES_NO } from "./answers.js";
 import type { AnswerSpec } from "./flow-schema.js";
 import type { EngineContext, EngineInput, ReplyChoice, Vars } from "./types.js";
 import { DOUBTFUL, topIntent, type Understood } from "./understanding.js";
@@ -26,6 +26,19 @@ export function heardVars(input: EngineInput): Vars {
   return out;
 }
 
+/**
+ * The option a signal the message names stands for (exact words: «sigue igualito», «ya lo taparon», «no sé»):
+ * the one that lists it among its intents. It goes before the option's words and what the classifier
+ * guessed («nel sigue igualito» read as cancel, «no sé» as the «no» of «No, sigue igual»); of two, the one
+ * said in more words («no se ha arreglado» is still there, not «no sé»).
+ */
+export function optionBySignal<O extends ChoiceOption>(options: O[], u: Understood | undefined): O | undefined {
+  if (!u) return undefined;
+  const said = (o: O) => Math.max(0, ...(o.intents ?? []).map((i) => u.entities[i]?.text.length ?? 0));
+  const named = options.filter((o) => said(o) > 0).sort((a, b) => said(b) - said(a));
+  return named.length === 1 || (named.length > 1 && said(named[0]) > said(named[1])) ? named[0] : undefined;
+}
+
 /** The choices that `intent` (or, without one, the named things) stands for. */
 function meant(spec: AnswerSpec, u: Understood, intent: string | undefined, vars: Vars): ReplyChoice[] {
   switch (spec.type) {
@@ -36,6 +49,8 @@ function meant(spec: AnswerSpec, u: Understood, intent: string | undefined, vars
       return spec.optional && (intent === "skip" || intent === "no") ? (promptChoices(spec, vars) ?? []) : [];
     case "choice": {
       const options = choiceOptions(spec, vars);
+      const signalled = optionBySignal(options, u);
+      if (signalled) return [signalled];
       const byIntent = intent ? options.filter((o) => o.value === intent || o.intents?.includes(intent)) : [];
       if (byIntent.length) return byIntent;
       const named = new Set(Object.values(u.entities).map((m) => m.value));

@@ -41,11 +41,12 @@ const FIXED = "fixed";
 
 /**
  * Entities that tell something of the message rather than name a thing ("balazos": a danger now; «se fue
- * la luz en toda la colonia»: a problem the municipality does not handle, `outside`): they
+ * la luz en toda la colonia»: a problem the municipality does not handle, `outside`; «sigue igualito»: a
+ * problem still there, `still`; «no sé»: not known, `unsure`): they
  * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»), and only their exact
  * words count (a slip turns "shouting" into "shooting", "painted" into "fainted").
  */
-const SIGNALS = new Set(["danger", "outside", FIXED]);
+const SIGNALS = new Set(["danger", "outside", FIXED, "still", "unsure"]);
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
