@@ -130,7 +130,16 @@ export const isQuestion = (text: string): boolean => /[?¿]/.test(text);
 export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefined {
   for (const name of ["yes", "no"] as const) if (matchesWord(ctx, name, text)) return name;
   for (const name of ["yes", "no"] as const) if (allWordsOf(ctx, name, text)) return name;
+  // Typed with feeling: «nooo», «siiii», «sisi», «no no»: the word said once.
+  const plain = said(text);
+  if (plain !== normalize(text)) for (const name of ["yes", "no"] as const) if (matchesWord(ctx, name, plain)) return name;
   return undefined;
+}
+
+/** A short text without its stretched letters and said once («nooo» → «no», «sisi», «si si» → «si»). */
+function said(text: string): string {
+  const squeezed = normalize(text).replace(/(\p{L})\1{2,}/gu, "$1");
+  return /^(\p{L}{1,4}) ?\1$/u.exec(squeezed)?.[1] ?? squeezed;
 }
 
 /**
