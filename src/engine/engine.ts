@@ -445,8 +445,9 @@ export class Engine {
 
   /**
    * What the message names that the question keeps for later (`notes`: a municipality at the consent), put
-   * where the first message's would be, when nothing is there yet; and a street named by a message that
-   * does not answer (`answers`), kept whole as the address; undefined when it names none of them.
+   * where the first message's would be, when nothing is there yet; and a message that names a street, kept
+   * as the address (without a yes or no that answered: «sí, en la calle Morelos»); undefined when it names
+   * none of them. Said (`text`) only for a message that does not answer (`answers`).
    */
   private noted(
     state: ConversationState,
@@ -465,12 +466,18 @@ export class Engine {
       vars = setVar(setVar(vars, `${notes.into}.${entity}`, mention.value), `${notes.into}.${entity}_text`, mention.text);
       texts.push(mention.text);
     }
-    if (notes.address && u.address && !answers && getVar(vars, notes.address) == null) {
-      const address = input.text.trim().slice(0, ADDRESS_MAX);
+    // Where the question asks for a thing by name (a municipality), only a message that names it keeps a street:
+    // a neighbourhood typed for the municipality («jardines de morelos») is no address to take.
+    const expected = "entity" in step.answer ? step.answer.entity : undefined;
+    if (notes.address && u.address && (!expected || u.entities[expected]) && getVar(vars, notes.address) == null) {
+      // «sí, en la calle Morelos 15»: the address without the yes that answered.
+      const text = input.text.trim();
+      const address = (leadingYesNo(this.ctx, text) ? text.replace(/^\s*\S+?[,.;:!]\s*/, "") : text).slice(0, ADDRESS_MAX);
       vars = setVar(vars, notes.address, address);
-      texts.push(address);
+      if (!answers) texts.push(address);
     }
-    return texts.length ? { state: { ...state, vars }, said: notes.said, text: texts.join(", ") } : undefined;
+    if (!texts.length) return vars === state.vars ? undefined : { state: { ...state, vars }, said: notes.said, text: "" };
+    return { state: { ...state, vars }, said: notes.said, text: texts.join(", ") };
   }
 
   /**
