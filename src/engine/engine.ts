@@ -681,6 +681,10 @@ export class Engine {
       // mandar varias fotos?» became the description. A message to a person (any text) passes.
       if (asksAnAccount(step.answer)) return { state, replies: [...notice, { key: "errors.question_not_answer" }, ...this.reprompt(state)] };
     }
+    // «ahorita le tomo foto» at the photo: nothing skipped, nothing answered; told it is waited for.
+    if (step.holds && understoodOf(input)?.entities[step.holds.entity] && !answered) {
+      return { state, replies: [...notice, { key: step.holds.said }, ...this.reprompt(state)] };
+    }
     const answers = answered || interpret(step.answer, input, state.vars)?.ok === true;
     const noted = this.noted(state, step, input, answers);
     if (noted) {

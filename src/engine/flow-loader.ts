@@ -213,6 +213,7 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
         checkKey(i, ".invalid", step.invalid);
         checkKey(i, ".about", step.about);
         checkKey(i, ".notes.said", step.notes?.said);
+        checkKey(i, ".holds.said", step.holds?.said);
         checkKey(i, ".keep.label", step.keep?.label);
         checkTarget(i, ".keep.goto", step.keep?.goto);
         for (const [k, key] of (step.keep?.words ?? []).entries()) checkKey(i, `.keep.words[${k}]`, key);

@@ -105,6 +105,11 @@ export const stepSchema = z.discriminatedUnion("type", [
      * `address`: a message that does not answer and names a street («en la calle Hidalgo esquina con
      * Juárez» at «¿Usamos lo que escribiste…?») is kept whole in that variable, unless one is there.
      */
+    /**
+     * A message that names `entity` (a signal: «ahorita le tomo foto») answers nothing and gives nothing up:
+     * it is told `said`, and the question stays.
+     */
+    holds: z.strictObject({ entity: id, said: key }).optional(),
     notes: z
       .strictObject({ entities: z.array(id).min(1).optional(), into: varName.optional(), address: varName.optional(), said: key })
       .refine((n) => (n.entities === undefined) === (n.into === undefined), { message: "entities and into go together" })

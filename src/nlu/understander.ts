@@ -46,7 +46,7 @@ const FIXED = "fixed";
  * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»), and only their exact
  * words count (a slip turns "shouting" into "shooting", "painted" into "fainted").
  */
-const SIGNALS = new Set(["danger", "outside", FIXED, "still", "unsure"]);
+const SIGNALS = new Set(["danger", "outside", FIXED, "still", "unsure", "coming"]);
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
