@@ -36,6 +36,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.human",
   "global.anonymity",
   "global.if_declined",
+  "global.why_location",
   "global.timing",
   "global.cost",
   "global.callback",
