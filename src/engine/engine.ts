@@ -392,7 +392,8 @@ export class Engine {
    * along the flow's own path. Only a message that is nothing but the correction: it names what is meant
    * (by the entity given), other than what there is, and either denies another one (`denied`: «no agua»),
    * or says it corrects (words `correction`: «perdón», «quise decir») or starts with a no — and says
-   * nothing else («perdón, el drenaje huele feo» is a description, «no es basura» corrects nothing).
+   * nothing else («perdón, el drenaje huele feo» is a description, «no es basura» corrects nothing); where
+   * what was understood is confirmed, denying it by name is enough («no es bache sino una coladera tapada»).
    */
   private corrected(state: ConversationState, step: AskStep, input: EngineInput, notice: Reply[]): StepResult | undefined {
     const u = understoodOf(input);
@@ -412,7 +413,10 @@ export class Engine {
       const denied = u.denied?.[correction.entity];
       const says = saysWordOf(this.ctx, "correction", input.text) || leadingYesNo(this.ctx, input.text) === "no";
       if (!denied && !says) continue;
-      if (wordsBesides(this.ctx, input.text, denied ? [meant, denied] : [meant], ["correction", "negation", "no"]).length) continue;
+      // Where what was understood is confirmed (a yes or no), denying it by name corrects it whatever else is said:
+      // «no es bache sino una coladera tapada» at «Entendí: bache… ¿Es correcto?».
+      const deniesWhatIs = step.answer.type === "yesno" && denied?.value === current;
+      if (!deniesWhatIs && wordsBesides(this.ctx, input.text, denied ? [meant, denied] : [meant], ["correction", "negation", "no"]).length) continue;
       if (choice && option && "said" in correction) {
         const next = { ...state, vars: setVar(state.vars, choice.save, meant.value), attempts: 0 };
         return {
