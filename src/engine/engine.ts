@@ -687,9 +687,14 @@ export class Engine {
       // mandar varias fotos?» became the description. A message to a person (any text) passes.
       if (asksAnAccount(step.answer)) return { state, replies: [...notice, { key: "errors.question_not_answer" }, ...this.reprompt(state)] };
     }
-    // «ahorita le tomo foto» at the photo: nothing skipped, nothing answered; told it is waited for.
-    if (step.holds && understoodOf(input)?.entities[step.holds.entity] && !answered) {
-      return { state, replies: [...notice, { key: step.holds.said }, ...this.reprompt(state)] };
+    // «ahorita le tomo foto» at the photo, «no, mejor no» at «¿Lo enviamos?»: nothing answered, nothing given up.
+    const holds = step.holds;
+    const held =
+      holds !== undefined &&
+      input.type === "text" &&
+      ((holds.entity !== undefined && understoodOf(input)?.entities[holds.entity] !== undefined) || (holds.no === true && yesNoOf(this.ctx, input.text) === "no"));
+    if (holds && held && !answered) {
+      return { state, replies: [...notice, { key: holds.said }, ...this.reprompt(state)] };
     }
     const answers = answered || interpret(step.answer, input, state.vars)?.ok === true;
     const noted = this.noted(state, step, input, answers);

@@ -106,10 +106,13 @@ export const stepSchema = z.discriminatedUnion("type", [
      * Juárez» at «¿Usamos lo que escribiste…?») is kept whole in that variable, unless one is there.
      */
     /**
-     * A message that names `entity` (a signal: «ahorita le tomo foto») answers nothing and gives nothing up:
-     * it is told `said`, and the question stays.
+     * A message that names `entity` (a signal: «ahorita le tomo foto»), or that is a plain `no` («no, mejor
+     * no» at «¿Lo enviamos?»), answers nothing and gives nothing up: it is told `said`, and the question stays.
      */
-    holds: z.strictObject({ entity: id, said: key }).optional(),
+    holds: z
+      .strictObject({ entity: id.optional(), no: z.literal(true).optional(), said: key })
+      .refine((h) => h.entity !== undefined || h.no !== undefined, { message: "holds an entity or a plain no" })
+      .optional(),
     notes: z
       .strictObject({ entities: z.array(id).min(1).optional(), into: varName.optional(), address: varName.optional(), said: key })
       .refine((n) => (n.entities === undefined) === (n.into === undefined), { message: "entities and into go together" })
