@@ -692,7 +692,8 @@ export class Engine {
     const held =
       holds !== undefined &&
       input.type === "text" &&
-      ((holds.entity !== undefined && understoodOf(input)?.entities[holds.entity] !== undefined) || (holds.no === true && yesNoOf(this.ctx, input.text) === "no"));
+      ((holds.entity !== undefined && understoodOf(input)?.entities[holds.entity] !== undefined) ||
+        (holds.no === true && yesNoOf(this.ctx, input.text) === "no"));
     if (holds && held && !answered) {
       return { state, replies: [...notice, { key: holds.said }, ...this.reprompt(state)] };
     }
