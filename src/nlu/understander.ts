@@ -18,8 +18,14 @@ import { textForgetter } from "./nlpjs-memory.js";
 /** Entities whose names streets also bear ("avenida Morelos", "av. Tecnológico"): after a street word, the street's. */
 const NAMED_STREETS = new Set(["municipality", "topic", "region", "language"]);
 
-/** Only the start of a long message is read: intents are said early, and the cost stays bounded. */
+/** Only the start of a long message is read for what it asks: intents are said early, and the cost stays bounded. */
 export const MAX_UNDERSTOOD = 300;
+/**
+ * What a message names is read further, as far as a description may go: a long, polite account names its
+ * municipality last («…en la colonia San Miguel, en Metepec. Le agradecería mucho su ayuda.»). The names are
+ * looked up span by span (exactly, past FUZZY_MAX_WORDS words), so the cost grows with the length, bounded here.
+ */
+export const MAX_NAMED = 1000;
 /** The corpus's intent for what the bot does not do: learnt so that it is not mistaken for another, never reported. */
 const NONE = "none";
 /**
@@ -494,7 +500,7 @@ export class Understander {
    * remembered ("sí", "omitir", a municipality's name come again and again), frozen so no reader changes them.
    */
   async understand(text: string, lang: Language): Promise<Understood> {
-    const utterance = text.slice(0, MAX_UNDERSTOOD).trim();
+    const utterance = text.slice(0, MAX_NAMED).trim();
     if (utterance.length > REMEMBERED_LENGTH || /\d/.test(utterance)) return this.read(utterance, lang);
     const key = `${lang}\u0000${utterance}`;
     const known = this.remembered.get(key);
@@ -563,22 +569,25 @@ export class Understander {
     const entities: Record<string, Mention> = {};
     for (const e of edges) entities[e.entity] = this.mention(e);
     const denied = this.deniedBesides(candidates, entities, isDenied);
-    const generic = this.substitute(utterance, edges);
+    // What it asks is read at its start (MAX_UNDERSTOOD), what it names throughout (MAX_NAMED).
+    const generic = this.substitute(utterance, edges).slice(0, MAX_UNDERSTOOD);
+    const start = utterance.slice(0, MAX_UNDERSTOOD);
     let intents = await this.classify(locale, this.forClassifier(generic, lang));
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
     // that language too, when the text looks like it and its own reading is not sure.
     if ((intents[0]?.score ?? 0) < CONFIDENT) {
-      const guessed = this.guessLanguage(utterance);
+      const guessed = this.guessLanguage(start);
       if (guessed && guessed !== locale && NLP_LOCALES.includes(guessed)) {
         const other = LANGUAGES.find((l) => nlpLocale(l) === guessed);
         const alt = await this.classify(guessed, other ? this.forClassifier(generic, other) : generic);
         if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
       }
     }
-    intents = this.withoutIronicThanks(intents, utterance);
+    intents = this.withoutIronicThanks(intents, start);
     // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
     // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
-    if (entities[FIXED] && this.saysFixed(utterance)) intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
+    if (entities[FIXED] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
+      intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
     const understood: Understood = { intents, entities };
     if (denied) understood.denied = denied;
