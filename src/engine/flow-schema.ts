@@ -60,6 +60,8 @@ const condition = z.strictObject({
   equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
   exists: z.boolean().optional(),
   greater_than: z.number().optional(),
+  /** Holds when the variable has the value another one has (`also` the same as `category`). */
+  same_as: varName.optional(),
 });
 export type Condition = z.infer<typeof condition>;
 

@@ -19,9 +19,15 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
  */
 export function heardVars(input: EngineInput): Vars {
   const out: Vars = {};
-  for (const [entity, m] of Object.entries(understoodOf(input)?.entities ?? {})) {
+  const u = understoodOf(input);
+  for (const [entity, m] of Object.entries(u?.entities ?? {})) {
     out[entity] = m.value;
     out[`${entity}_text`] = m.text;
+  }
+  // Another of a kind, named apart («…y también una lámpara fundida»): `<entity>_besides`, with its words.
+  for (const [entity, m] of Object.entries(u?.besides ?? {})) {
+    out[`${entity}_besides`] = m.value;
+    out[`${entity}_besides_text`] = m.text;
   }
   return out;
 }

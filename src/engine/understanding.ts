@@ -25,6 +25,11 @@ export interface Understood {
   denied?: Record<string, Mention>;
   /** The text names a street, a neighbourhood or a corner ("av. Tecnológico esquina con Pino Suárez"): it reads as an address. */
   address?: boolean;
+  /**
+   * Another thing of the kind meant that the text names apart, by entity («hay un bache y también una lámpara
+   * fundida»: alumbrado besides baches): written as it is, not denied, not where the problem is.
+   */
+  besides?: Record<string, Mention>;
 }
 
 /** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */

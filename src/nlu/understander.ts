@@ -591,8 +591,29 @@ export class Understander {
     else delete entities[FIXED];
     const understood: Understood = { intents, entities };
     if (denied) understood.denied = denied;
+    const besides = this.besidesOf(utterance, candidates, edges, isDenied);
+    if (besides) understood.besides = besides;
     if (this.namesAStreet(utterance, candidates)) understood.address = true;
     return understood;
+  }
+
+  /**
+   * Another thing of the kind meant, named apart (`Understood.besides`): of a mention `chosen` kept, one of
+   * the `candidates` of the same entity and another value, written as it is, not overlapping it, not denied,
+   * and, for a type of problem, not where the problem is («un bache junto al parque»); the first named.
+   */
+  private besidesOf(utterance: string, candidates: NerEdge[], chosen: NerEdge[], isDenied: (e: NerEdge) => boolean): Record<string, Mention> | undefined {
+    let out: Record<string, Mention> | undefined;
+    for (const meant of chosen) {
+      if (SIGNALS.has(meant.entity) || meant.entity === "folio") continue;
+      const apart = (e: NerEdge) => e.end < meant.start || meant.end < e.start;
+      const other = candidates
+        .filter((e) => e.entity === meant.entity && e.option !== meant.option && e.accuracy >= 1 && apart(e) && this.usable(e))
+        .filter((e) => !isDenied(e) && !(FIRST_NAMED.has(e.entity) && (this.isPlace(e) || this.placed(utterance, e.start))))
+        .sort((a, b) => a.start - b.start)[0];
+      if (other) out = { ...out, [meant.entity]: this.mention(other) };
+    }
+    return out;
   }
 
   /** Whether a text that names a problem fixed says it is (not asked, no word of `unfixed` in it). */

@@ -17,6 +17,7 @@ export function holds(cond: Condition, vars: Vars): boolean {
   if (cond.exists !== undefined && (value !== undefined && value !== null) !== cond.exists) return false;
   if (cond.equals !== undefined && value !== cond.equals) return false;
   if (cond.greater_than !== undefined && !(typeof value === "number" && value > cond.greater_than)) return false;
+  if (cond.same_as !== undefined && value !== getVar(vars, cond.same_as)) return false;
   return true;
 }
 
