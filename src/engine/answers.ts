@@ -136,9 +136,9 @@ export function yesNoOf(ctx: EngineContext, text: string): "yes" | "no" | undefi
   return undefined;
 }
 
-/** A short text without its stretched letters and said once («nooo» → «no», «sisi», «si si» → «si»). */
+/** A short text without its stretched letters and said once («noo», «nooo» → «no», «sisi», «si si» → «si»). */
 function said(text: string): string {
-  const squeezed = normalize(text).replace(/(\p{L})\1{2,}/gu, "$1");
+  const squeezed = normalize(text).replace(/(\p{L})\1+/gu, "$1");
   return /^(\p{L}{1,4}) ?\1$/u.exec(squeezed)?.[1] ?? squeezed;
 }
 

@@ -475,7 +475,9 @@ export class Engine {
     // Where the question asks for a thing by name (a municipality), only a message that names it keeps a street:
     // a neighbourhood typed for the municipality («jardines de morelos») is no address to take.
     const expected = "entity" in step.answer ? step.answer.entity : undefined;
-    if (notes.address && u.address && (!expected || u.entities[expected]) && getVar(vars, notes.address) == null) {
+    // Only a place one could find: a number («calle Morelos 15») or a corner («Hidalgo esquina con Juárez»), not «la calle de mi casa».
+    const findable = /\d/.test(input.text) || saysWordOf(this.ctx, "precise_place", input.text);
+    if (notes.address && u.address && findable && (!expected || u.entities[expected]) && getVar(vars, notes.address) == null) {
       // «sí, en la calle Morelos 15»: the address without the yes that answered.
       const text = input.text.trim();
       const address = (leadingYesNo(this.ctx, text) ? text.replace(/^\s*\S+?[,.;:!]\s*/, "") : text).slice(0, ADDRESS_MAX);

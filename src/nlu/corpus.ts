@@ -29,6 +29,7 @@ const streetsSchema = z.strictObject({
 const placesSchema = z.strictObject({
   places: phrases,
   at_places: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), phrases).default({}),
+  part_of: z.array(z.string().trim().min(1).max(40)).default([]),
 });
 const ironySchema = z.strictObject({ thanks_for: phrases, bad: phrases, negations: phrases.optional() });
 /** A texted word → the word it stands for («q» → «que»): one word written without spaces, to one or more. */
@@ -69,6 +70,8 @@ export interface Corpus {
   places: string[];
   /** Type of problem → the words that name it only in a message that names one of `places` («luz»: «no hay luz en el parque»). */
   atPlaces: Record<string, string[]>;
+  /** Words of a type that, said with another type, are part of that problem, not a second one («un bache lleno de agua»), of every language. */
+  partOf: string[];
   /**
    * A thanks for something bad is a complaint («gracias por nada», «gracias por ignorarnos»): the words
    * that say what a thanks is for («por», "for"), and the words that make it bad («nada», «nunca»,
@@ -106,6 +109,7 @@ export function loadCorpus(localesDir: string): Corpus {
     placeBefore: [],
     places: [],
     atPlaces: {},
+    partOf: [],
     ironicThanks: { for: [], bad: [], negations: [] },
     contrast: { not: [], between: [], notAfter: [], unfixed: [] },
     shorthand: {} as Corpus["shorthand"],
@@ -135,6 +139,7 @@ export function loadCorpus(localesDir: string): Corpus {
     if (existsSync(placesFile)) {
       const places = readConfigFile(placesFile, placesSchema);
       corpus.places.push(...places.places);
+      corpus.partOf.push(...places.part_of);
       for (const place of places.places) placesFrom.set(place, placesFile);
       merge(corpus.atPlaces, places.at_places);
       for (const value of Object.keys(places.at_places)) atPlacesFrom.set(value, placesFile);

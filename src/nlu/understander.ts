@@ -44,6 +44,8 @@ function freeze(u: Understood): Understood {
 }
 /** The signal that the problem told is fixed already (entities.yaml `fixed`): the message is read as the intent of that name. */
 const FIXED = "fixed";
+/** The signal of not knowing («no sé»): short, it counts only where it ends its clause (see `fitting`). */
+const UNSURE = "unsure";
 
 /**
  * Entities that tell something of the message rather than name a thing ("balazos": a danger now; «se fue
@@ -52,7 +54,7 @@ const FIXED = "fixed";
  * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»), and only their exact
  * words count (a slip turns "shouting" into "shooting", "painted" into "fainted").
  */
-const SIGNALS = new Set(["danger", "outside", FIXED, "still", "unsure", "coming"]);
+const SIGNALS = new Set(["danger", "outside", FIXED, "still", UNSURE, "coming"]);
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
@@ -382,6 +384,8 @@ export class Understander {
   private readonly badStarts: ReadonlySet<string>;
   /** The words that deny the bad word after them (irony.yaml `negations`: «no»), normalised. */
   private readonly negations: ReadonlySet<string>;
+  /** Words of a type that, said with another, are part of it, never a second problem (places.yaml `part_of`: «agua»), normalised. */
+  private readonly partOf: ReadonlySet<string>;
   /** The words that say the thing named after them is not the one meant (contrast.yaml `not`), and those that may come between (`between`). */
   private readonly notBefore: ReadonlySet<string>;
   private readonly notBetween: ReadonlySet<string>;
@@ -426,6 +430,7 @@ export class Understander {
     this.noNameAfter = new Set(options.corpus.noNameAfter.map(normalize));
     this.placeBefore = new Set(options.corpus.placeBefore.map(normalize));
     this.places = new Set(options.corpus.places.map(normalize));
+    this.partOf = new Set(options.corpus.partOf.map(normalize));
     this.thanksFor = new Set(options.corpus.ironicThanks.for.map(normalize));
     const bad = options.corpus.ironicThanks.bad.map(normalize);
     this.badWords = new Set(bad.filter((w) => w.length < DANGER_PREFIX));
@@ -555,7 +560,7 @@ export class Understander {
     if (!/\p{L}/u.test(utterance)) return { intents: [], entities: {} };
 
     const locale = nlpLocale(lang);
-    const candidates = await this.candidates(utterance, utterance.split(/\s+/).length <= FUZZY_MAX_WORDS);
+    const candidates = this.fitting(utterance, await this.candidates(utterance, utterance.split(/\s+/).length <= FUZZY_MAX_WORDS));
     // Whether each candidate is denied, asked by the choice among them and for what the text says is not.
     const said = new Map<NerEdge, boolean>();
     const isDenied = (e: NerEdge) => {
@@ -609,11 +614,40 @@ export class Understander {
       const apart = (e: NerEdge) => e.end < meant.start || meant.end < e.start;
       const other = candidates
         .filter((e) => e.entity === meant.entity && e.option !== meant.option && e.accuracy >= 1 && apart(e) && this.usable(e))
-        .filter((e) => !isDenied(e) && !(FIRST_NAMED.has(e.entity) && (this.isPlace(e) || this.placed(utterance, e.start))))
+        .filter(
+          (e) =>
+            !isDenied(e) && !(FIRST_NAMED.has(e.entity) && (this.isPlace(e) || this.placed(utterance, e.start) || this.partOf.has(normalize(e.utteranceText)))),
+        )
         .sort((a, b) => a.start - b.start)[0];
       if (other) out = { ...out, [meant.entity]: this.mention(other) };
     }
     return out;
+  }
+
+  /**
+   * The candidates that count where they are:
+   * - past MAX_UNDERSTOOD characters, a thing only when the start of the message names none of its kind
+   *   (a long account that names its municipality last; not «…Yo trabajo en Toluca» after «…en Metepec»);
+   * - a signal said with a no just before it, in its clause, is not said («no voy a tomar la foto»);
+   * - a short `unsure` («no sé», «no se») only where it ends its clause: «no se hizo nada» is no doubt.
+   */
+  private fitting(utterance: string, candidates: NerEdge[]): NerEdge[] {
+    const early = new Set(candidates.filter((e) => e.start < MAX_UNDERSTOOD).map((e) => e.entity));
+    return candidates.filter((e) => {
+      if (e.start >= MAX_UNDERSTOOD && early.has(e.entity)) return false;
+      if (!SIGNALS.has(e.entity) || e.entity === "danger") return true;
+      const before = utterance.slice(Math.max(0, e.start - 20), e.start);
+      const clause = before.split(/[,.;:!?¿¡]/).at(-1) ?? "";
+      if (
+        normalize(clause)
+          .split(" ")
+          .slice(-2)
+          .some((w) => this.notBefore.has(w))
+      )
+        return false;
+      if (e.entity !== UNSURE || normalize(e.utteranceText).split(" ").length > 2) return true;
+      return /^\s*([,.;:!?…]|$)/.test(utterance.slice(e.end + 1));
+    });
   }
 
   /** Whether a text that names a problem fixed says it is (not asked, no word of `unfixed` in it). */
