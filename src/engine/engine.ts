@@ -127,7 +127,7 @@ const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 /** Someone who waits and thinks nobody reads («ya respondan»): told the bot is here, and asked again. */
 const IMPATIENT = "impatient";
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
-const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "if_declined", "why_location", "human", "timing", "cost", "callback"]);
+const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "why_location", "human", "timing", "cost", "callback"]);
 /** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»). */
 const NEWS = new Set(["fixed"]);
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
