@@ -298,6 +298,8 @@ export function parseAnswer(spec: AnswerSpec, raw: EngineInput, vars: Vars, ctx:
     case "text": {
       if (input.type !== "text") return { ok: false, error: "errors.text" };
       const text = input.text.trim();
+      // «omitir» where a text is needed (a description): not too short, but not to be skipped.
+      if (text.length < spec.min && (matchesWord(ctx, "skip", text) || allWordsOf(ctx, "skip", text))) return { ok: false, error: "errors.text_needed" };
       // The question's own limits, in the refusal too.
       if (text.length < spec.min) {
         return text.length === 0

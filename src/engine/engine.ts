@@ -695,7 +695,8 @@ export class Engine {
       holds !== undefined &&
       input.type === "text" &&
       ((holds.entity !== undefined && understoodOf(input)?.entities[holds.entity] !== undefined) ||
-        (holds.no === true && yesNoOf(this.ctx, input.text) === "no"));
+        (holds.no === true && yesNoOf(this.ctx, input.text) === "no") ||
+        (holds.yes === true && yesNoOf(this.ctx, input.text) === "yes"));
     if (holds && held && !answered) {
       return { state, replies: [...notice, { key: holds.said }, ...this.reprompt(state)] };
     }

@@ -109,11 +109,12 @@ export const stepSchema = z.discriminatedUnion("type", [
      */
     /**
      * A message that names `entity` (a signal: «ahorita le tomo foto»), or that is a plain `no` («no, mejor
-     * no» at «¿Lo enviamos?»), answers nothing and gives nothing up: it is told `said`, and the question stays.
+     * no» at «¿Lo enviamos?») or `yes` (where a yes does not answer), answers nothing and gives nothing up:
+     * it is told `said`, and the question stays.
      */
     holds: z
-      .strictObject({ entity: id.optional(), no: z.literal(true).optional(), said: key })
-      .refine((h) => h.entity !== undefined || h.no !== undefined, { message: "holds an entity or a plain no" })
+      .strictObject({ entity: id.optional(), no: z.literal(true).optional(), yes: z.literal(true).optional(), said: key })
+      .refine((h) => h.entity !== undefined || h.no !== undefined || h.yes !== undefined, { message: "holds an entity, a plain no or a plain yes" })
       .optional(),
     notes: z
       .strictObject({ entities: z.array(id).min(1).optional(), into: varName.optional(), address: varName.optional(), said: key })

@@ -15,6 +15,7 @@ export const CODE_KEYS: readonly string[] = [
   "errors.number_max",
   "errors.text",
   "errors.text_short",
+  "errors.text_needed",
   "errors.text_long",
   "errors.yesno",
   "errors.location",
