@@ -43,10 +43,10 @@ const fromFlow = (o: NonNullable<ChoiceSpec["options"]>[number]): ChoiceOption =
   sure: o.sure,
 });
 
-/** The options a choice shows now: static options, then options from a variable, then extras. */
 /** The longest typed text kept where a free text or an address is taken (the rest is cut). */
 export const ADDRESS_MAX = 200;
 
+/** The options a choice shows now: static options, then options from a variable, then extras. */
 export function choiceOptions(spec: ChoiceSpec, vars: Vars): ChoiceOption[] {
   const out: ChoiceOption[] = (spec.options ?? []).map(fromFlow);
   if (spec.options_from) {
@@ -147,8 +147,17 @@ function said(text: string): string {
  * avisos», «no, mejor lo escribo de nuevo». (Without the comma, «si» is also "if": «si no sale agua…».)
  */
 export function leadingYesNo(ctx: EngineContext, text: string): "yes" | "no" | undefined {
-  const first = /^\s*(\S+?)[,.;:!]\s/.exec(text)?.[1];
+  const first = LEADING_WORD.exec(text)?.[1];
   return first ? yesNoOf(ctx, first) : undefined;
+}
+
+/** A first word set apart by punctuation («sí, …»), and the space after it. */
+const LEADING_WORD = /^\s*(\S+?)[,.;:!]\s/;
+
+/** The text without a yes or no said first (`leadingYesNo`): «sí, en la calle Morelos 15» → «en la calle Morelos 15». */
+export function withoutLeadingYesNo(ctx: EngineContext, text: string): string {
+  const leading = LEADING_WORD.exec(text);
+  return leading && yesNoOf(ctx, leading[1]) ? text.slice(leading[0].length).trimStart() : text;
 }
 
 /** Whether every word of `text` that carries meaning is a one-word entry of the list `name` (one at least). */
@@ -299,7 +308,7 @@ export function parseAnswer(spec: AnswerSpec, raw: EngineInput, vars: Vars, ctx:
       if (input.type !== "text") return { ok: false, error: "errors.text" };
       const text = input.text.trim();
       // «omitir» where a text is needed (a description): not too short, but not to be skipped.
-      if (text.length < spec.min && (matchesWord(ctx, "skip", text) || allWordsOf(ctx, "skip", text))) return { ok: false, error: "errors.text_needed" };
+      if (text.length < spec.min && isSkip(ctx, input)) return { ok: false, error: "errors.text_needed" };
       // The question's own limits, in the refusal too.
       if (text.length < spec.min) {
         return text.length === 0

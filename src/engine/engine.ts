@@ -22,6 +22,7 @@ import {
   partialOption,
   promptChoices,
   saysWordOf,
+  withoutLeadingYesNo,
   wordSet,
   wordsBesides,
   YES_NO,
@@ -449,6 +450,15 @@ export class Engine {
     }
   }
 
+  /** What a message the question holds (`holds`: a signal, a plain no or yes) is told; undefined for any other. */
+  private held(step: AskStep, input: EngineInput): string | undefined {
+    const holds = step.holds;
+    if (!holds || input.type !== "text") return undefined;
+    if (holds.entity !== undefined && understoodOf(input)?.entities[holds.entity] !== undefined) return holds.said;
+    const yesNo = holds.no || holds.yes ? yesNoOf(this.ctx, input.text) : undefined;
+    return (holds.no && yesNo === "no") || (holds.yes && yesNo === "yes") ? holds.said : undefined;
+  }
+
   /**
    * What the message names that the question keeps for later (`notes`: a municipality at the consent), put
    * where the first message's would be, when nothing is there yet; and a message that names a street, kept
@@ -480,7 +490,7 @@ export class Engine {
     if (notes.address && u.address && findable && (!expected || u.entities[expected]) && getVar(vars, notes.address) == null) {
       // «sí, en la calle Morelos 15»: the address without the yes that answered.
       const text = input.text.trim();
-      const address = (leadingYesNo(this.ctx, text) ? text.replace(/^\s*\S+?[,.;:!]\s*/, "") : text).slice(0, ADDRESS_MAX);
+      const address = withoutLeadingYesNo(this.ctx, text).slice(0, ADDRESS_MAX);
       vars = setVar(vars, notes.address, address);
       if (!answers) texts.push(address);
     }
@@ -690,16 +700,8 @@ export class Engine {
       if (asksAnAccount(step.answer)) return { state, replies: [...notice, { key: "errors.question_not_answer" }, ...this.reprompt(state)] };
     }
     // «ahorita le tomo foto» at the photo, «no, mejor no» at «¿Lo enviamos?»: nothing answered, nothing given up.
-    const holds = step.holds;
-    const held =
-      holds !== undefined &&
-      input.type === "text" &&
-      ((holds.entity !== undefined && understoodOf(input)?.entities[holds.entity] !== undefined) ||
-        (holds.no === true && yesNoOf(this.ctx, input.text) === "no") ||
-        (holds.yes === true && yesNoOf(this.ctx, input.text) === "yes"));
-    if (holds && held && !answered) {
-      return { state, replies: [...notice, { key: holds.said }, ...this.reprompt(state)] };
-    }
+    const held = answered ? undefined : this.held(step, input);
+    if (held) return { state, replies: [...notice, { key: held }, ...this.reprompt(state)] };
     const answers = answered || interpret(step.answer, input, state.vars)?.ok === true;
     const noted = this.noted(state, step, input, answers);
     if (noted) {

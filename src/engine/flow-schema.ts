@@ -100,14 +100,6 @@ export const stepSchema = z.discriminatedUnion("type", [
      */
     about: key.optional(),
     /**
-     * What a message names here besides the answer is kept for later (a municipality typed at the consent,
-     * «ecatepec», or with the yes, «sí, en Ecatepec»): each of `entities` it names goes into `into` as the
-     * first message's would (`into.<entity>`, `into.<entity>_text`), unless something is there already; a
-     * message that names one and does not answer is told `said` (`text`: its words) and asked again.
-     * `address`: a message that does not answer and names a street («en la calle Hidalgo esquina con
-     * Juárez» at «¿Usamos lo que escribiste…?») is kept whole in that variable, unless one is there.
-     */
-    /**
      * A message that names `entity` (a signal: «ahorita le tomo foto»), or that is a plain `no` («no, mejor
      * no» at «¿Lo enviamos?») or `yes` (where a yes does not answer), answers nothing and gives nothing up:
      * it is told `said`, and the question stays.
@@ -116,6 +108,15 @@ export const stepSchema = z.discriminatedUnion("type", [
       .strictObject({ entity: id.optional(), no: z.literal(true).optional(), yes: z.literal(true).optional(), said: key })
       .refine((h) => h.entity !== undefined || h.no !== undefined || h.yes !== undefined, { message: "holds an entity, a plain no or a plain yes" })
       .optional(),
+    /**
+     * What a message names here besides the answer is kept for later (a municipality typed at the consent,
+     * «ecatepec», or with the yes, «sí, en Ecatepec»): each of `entities` it names goes into `into` as the
+     * first message's would (`into.<entity>`, `into.<entity>_text`), unless something is there already; a
+     * message that names one and does not answer is told `said` (`text`: its words) and asked again.
+     * `address`: a message that names a street one could find (a number or a corner: «en la calle Hidalgo
+     * esquina con Juárez» at «¿Usamos lo que escribiste…?») is kept in that variable, without a yes or no said
+     * first, unless one is there; where the question asks for a thing by name, only with that thing named.
+     */
     notes: z
       .strictObject({ entities: z.array(id).min(1).optional(), into: varName.optional(), address: varName.optional(), said: key })
       .refine((n) => (n.entities === undefined) === (n.into === undefined), { message: "entities and into go together" })
