@@ -494,11 +494,17 @@ export class ConversationService {
     const { deps } = this;
     let result = options.first ?? deps.engine.step(state, input, citizen.language);
     const events: DomainEvent[] = [];
-    const eventIds = keyed(this.idKey, options.eventIds);
+    // Keyed only when needed: most messages record no event and run no action that asks for them.
+    const { idKey } = this;
+    let eventIdsKeyed: string | undefined;
+    const eventIds = () => (eventIdsKeyed ??= keyed(idKey, options.eventIds));
+    let answeringKeyed: string | undefined;
     const ctx: ActionContext = {
       citizen,
       lang: result.state.lang,
-      answering: keyed(this.idKey, options.answering),
+      get answering() {
+        return (answeringKeyed ??= keyed(idKey, options.answering));
+      },
       answeringUnkeyed: options.answering,
       emit: (event) => {
         events.push(event);
@@ -516,7 +522,7 @@ export class ConversationService {
       // "Borrar mis datos": nothing about the citizen is written again; the conversation goes on from a blank slate.
       result = { ...result, state: { ...result.state, vars: {} } };
       const fresh = await deps.citizens.forChat(citizen.channel, citizen.chatId, result.state.lang);
-      await deps.events.append(events.map((e, i) => recordEvent(e, eventId(eventIds, i), deps.clock.now(), "citizen")).filter((e) => e.citizen === null));
+      await deps.events.append(events.map((e, i) => recordEvent(e, eventId(eventIds(), i), deps.clock.now(), "citizen")).filter((e) => e.citizen === null));
       return { citizen: fresh, result, erased: true };
     }
     if (result.state.lang !== ctx.citizen.language) ctx.emit({ type: "language_changed", citizen: citizen.id, language: result.state.lang });
@@ -525,7 +531,7 @@ export class ConversationService {
     // platform's message id may hold the chat's address (WhatsApp's does), and an anonymous report's
     // trail names nobody, also to whoever reads the message ids a conversation keeps.
     const at = deps.clock.now();
-    await deps.events.append(events.map((e, i) => recordEvent(e, eventId(eventIds, i), at, "citizen")));
+    await deps.events.append(events.map((e, i) => recordEvent(e, eventId(eventIds(), i), at, "citizen")));
     if (events.length) deps.onEvents?.(events);
     return { citizen: ctx.citizen as Citizen, result };
   }

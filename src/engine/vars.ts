@@ -24,13 +24,49 @@ export function getVar(vars: Vars, path: string): Json | undefined {
   return cur;
 }
 
-/** Returns new vars with `path` set; the input is not changed. */
+/** Returns new vars with `path` set; the input is not changed (only the objects on the path are copied). */
 export function setVar(vars: Vars, path: string, value: Json): Vars {
-  const [head, ...rest] = path.split(".");
-  if (rest.length === 0) return { ...vars, [head]: value };
+  return setParts(vars, partsOf(path), 0, value);
+}
+
+function setParts(vars: Vars, parts: readonly string[], at: number, value: Json): Vars {
+  const head = parts[at];
+  if (at === parts.length - 1) return { ...vars, [head]: value };
   const child = vars[head];
-  const obj = child !== null && typeof child === "object" && !Array.isArray(child) ? (child as Vars) : {};
-  return { ...vars, [head]: setVar(obj, rest.join("."), value) };
+  return { ...vars, [head]: setParts(child !== null && typeof child === "object" && !Array.isArray(child) ? (child as Vars) : {}, parts, at + 1, value) };
+}
+
+/**
+ * Returns new vars with each path set in turn, as `setVar` one after another would, but with each
+ * object on the paths copied once (a `set` step sets ten variables of a report at a time).
+ */
+export function setVars(vars: Vars, entries: Iterable<readonly [string, Json]>): Vars {
+  const copies = new Set<Vars>();
+  const own = (o: Vars): Vars => {
+    if (copies.has(o)) return o;
+    const copy = { ...o };
+    copies.add(copy);
+    return copy;
+  };
+  const out = own(vars);
+  for (const [path, value] of entries) {
+    const parts = partsOf(path);
+    let cur = out;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const child = cur[parts[i]];
+      const next = own(child !== null && typeof child === "object" && !Array.isArray(child) ? (child as Vars) : {});
+      put(cur, parts[i], next);
+      cur = next;
+    }
+    put(cur, parts[parts.length - 1], value);
+  }
+  return out;
+}
+
+/** An own property, whatever its name (an assignment to `__proto__` would set the prototype). */
+function put(o: Vars, key: string, value: Json): void {
+  if (key === "__proto__") Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }
 
 /** Resolves a step's `args`/`params` map: each value is a variable path, or a literal when quoted ('text'). */

@@ -4,13 +4,13 @@
  *     values: { editing: true, location: { from: where } }
  */
 import type { Step } from "../flow.js";
-import { getVar, setVar } from "../vars.js";
+import { getVar, setVars } from "../vars.js";
 import type { StepRunner } from "./outcome.js";
 
 export const set: StepRunner<Extract<Step, { type: "set" }>> = (step, state) => {
-  let vars = state.vars;
-  for (const [path, value] of Object.entries(step.values)) {
-    vars = setVar(vars, path, value !== null && typeof value === "object" ? (getVar(state.vars, value.from) ?? null) : value);
-  }
+  const vars = setVars(
+    state.vars,
+    Object.entries(step.values).map(([path, value]) => [path, value !== null && typeof value === "object" ? (getVar(state.vars, value.from) ?? null) : value] as const),
+  );
   return { kind: "continue", vars, goto: step.next };
 };
