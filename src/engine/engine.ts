@@ -105,8 +105,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   anonymity: "global.anonymity",
   // «¿qué pasa si no acepto?»: what declining the privacy notice means.
   if_declined: "global.if_declined",
-  // «¿para qué quieren mi ubicación?»
-  why_location: "global.why_location",
+  // «¿para qué quieren mi ubicación?», «¿para qué quieren la foto?»: at the photo question WHY_PHOTO says what the photo is for.
+  why_asked: "global.why_location",
   human: "global.human",
   // Questions about how reporting works («¿cuánto tardan?», «¿tiene costo?», «¿me van a llamar?»).
   timing: "global.timing",
@@ -117,6 +117,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   greeting: "global.greeting_reply",
   // «ya respondan», «¿sigues ahí?»: someone who thinks nobody reads (IMPATIENT).
   impatient: "global.impatient",
+  // «bot inútil», «no sirves para nada»: said calmly what the bot is for, and the question again (ANNOYED).
+  annoyed: "global.annoyed",
   thanks: "global.thanks_reply",
   // A yes, no or skip that answers nothing here is taken as an acknowledgement.
   yes: "global.ack",
@@ -127,16 +129,21 @@ const NOTICE_INTENTS: Record<string, string> = {
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 /** Someone who waits and thinks nobody reads («ya respondan»): told the bot is here, and asked again. */
 const IMPATIENT = "impatient";
+/** Why something is asked: the place, or at a photo question the photo (WHY_PHOTO). */
+const WHY_ASKED = "why_asked";
+const WHY_PHOTO = "global.why_photo";
+/** Someone annoyed with the bot («pinche bot inútil»): no description, no bare welcome; a calm word, and the question again. */
+const ANNOYED = "annoyed";
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
-const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", "why_location", "human", "timing", "cost", "callback"]);
-/** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»). */
-const NEWS = new Set(["fixed"]);
+const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", WHY_ASKED, "human", "timing", "cost", "callback"]);
+/** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»), annoyance with the bot. */
+const NEWS = new Set(["fixed", ANNOYED]);
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
 const YES_NO_WORDS = 6;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
-const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks", IMPATIENT]);
+const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks", IMPATIENT, ANNOYED]);
 
 /**
  * From this many words that carry meaning besides the things it names, a first message may already tell
@@ -689,11 +696,11 @@ export class Engine {
     // asked is answered, and the question asked again: it is not the description.
     // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.
     // So is someone waiting, asked or not («ya respondan», «¿me escuchan?»): it is no description either.
-    const waiting = input.type === "text" && topIntent(understoodOf(input)) === IMPATIENT;
+    const waiting = input.type === "text" && [IMPATIENT, ANNOYED].includes(topIntent(understoodOf(input)) ?? "");
     if (typed.ok && text && input.type === "text" && (isQuestion(input.text) || waiting) && understoodOf(input)?.entities.category === undefined) {
       const intent = topIntent(understoodOf(input));
-      const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || intent === IMPATIENT);
-      const about = asks && !flowForIntent(this.flows, intent) && !isEmergency(input) ? NOTICE_INTENTS[intent] : undefined;
+      const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || intent === IMPATIENT || intent === ANNOYED);
+      const about = asks && !flowForIntent(this.flows, intent) && !isEmergency(input) ? this.noticeFor(intent, state) : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
       // Nor is a question it cannot answer, where an account is asked (a description, an address): «¿puedo
       // mandar varias fotos?» became the description. A message to a person (any text) passes.
@@ -724,6 +731,11 @@ export class Engine {
         if (hit.borrowed) return this.carried(state, step, option, input, notice);
         return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
       }
+      // A yes or no said first («sí, ya prende y sigue prendiendo») picks the one option that stands for it,
+      // when no signal and no option's words said otherwise (those come first: «sí, pero sigue igual»).
+      const led = leadingYesNo(this.ctx, input.text);
+      const ledTo = led ? options.filter((o) => o.intents?.includes(led)) : [];
+      if (ledTo.length === 1) return this.accept(state, step, { ok: true, value: ledTo[0].value, goto: ledTo[0].goto }, input, notice);
     }
     // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells
     // something else («Desde el lunes no sale nada de agua de la llave» at the consent declined it).
@@ -817,10 +829,12 @@ export class Engine {
     // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira"), nor answered as a question about the assistant.
     if ((SMALL_TALK.has(intent) || ABOUT_THE_ASSISTANT.has(intent)) && isEmergency(input)) return undefined;
     // A plain no («mejor no», «no gracias») answers a question it answers; it never gives up what is being written there.
-    if (intent === "cancel" && input.type === "text" && yesNoOf(this.ctx, input.text) === "no" && this.takesNo(state)) return undefined;
+    if (intent === "cancel" && input.type === "text" && yesNoOf(this.ctx, input.text) === "no" && this.takes(state, "no")) return undefined;
+    // Nor does a message that says yes first («sí, ya prende y sigue prendiendo» read as cancel), where a yes answers.
+    if (intent === "cancel" && input.type === "text" && leadingYesNo(this.ctx, input.text) === "yes" && this.takes(state, "yes")) return undefined;
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
-    const notice = NOTICE_INTENTS[intent];
+    const notice = this.noticeFor(intent, state);
     if (notice && !flow) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
     if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state, false);
     // Another flow's intent opens it; this flow's own opens it again from its start, with what the text
@@ -849,14 +863,23 @@ export class Engine {
     return option?.sure === true && !option.intents?.some((intent) => saysWordOf(this.ctx, intent, text));
   }
 
+  /** The notice that answers `intent` at the question waiting in `state` (NOTICE_INTENTS; why a photo is asked at a photo question). */
+  private noticeFor(intent: string, state: ConversationState): string | undefined {
+    if (intent === WHY_ASKED && state.waiting === "answer") {
+      const step = this.flows.get(state.flow)?.byId.get(state.step);
+      if (step?.type === "ask" && step.answer.type === "photo") return WHY_PHOTO;
+    }
+    return NOTICE_INTENTS[intent];
+  }
+
   /** Whether the question waiting takes a no: yes or no, a choice with an option for no, a photo or place that may be skipped. */
-  private takesNo(state: ConversationState): boolean {
+  private takes(state: ConversationState, said: "yes" | "no"): boolean {
     const step = state.waiting === "answer" ? this.flows.get(state.flow)?.byId.get(state.step) : undefined;
     if (step?.type !== "ask") return false;
     const answer = step.answer;
     if (answer.type === "yesno") return true;
-    if (answer.type === "choice") return choiceOptions(answer, state.vars).some((o) => o.intents?.includes("no"));
-    return (answer.type === "photo" || answer.type === "location") && answer.optional === true;
+    if (answer.type === "choice") return choiceOptions(answer, state.vars).some((o) => o.intents?.includes(said));
+    return said === "no" && (answer.type === "photo" || answer.type === "location") && answer.optional === true;
   }
 
   /**

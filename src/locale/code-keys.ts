@@ -38,6 +38,8 @@ export const CODE_KEYS: readonly string[] = [
   "global.anonymity",
   "global.if_declined",
   "global.why_location",
+  "global.why_photo",
+  "global.annoyed",
   "global.timing",
   "global.cost",
   "global.callback",

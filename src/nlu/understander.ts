@@ -46,6 +46,8 @@ function freeze(u: Understood): Understood {
 const FIXED = "fixed";
 /** The signal of not knowing («no sé»): short, it counts only where it ends its clause (see `fitting`). */
 const UNSURE = "unsure";
+/** The signal of a problem still there («sigue igual», «quedó mal»): a message that says it says nothing is fixed. */
+const STILL = "still";
 
 /**
  * Entities that tell something of the message rather than name a thing ("balazos": a danger now; «se fue
@@ -54,7 +56,9 @@ const UNSURE = "unsure";
  * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»), and only their exact
  * words count (a slip turns "shouting" into "shooting", "painted" into "fainted").
  */
-const SIGNALS = new Set(["danger", "outside", FIXED, "still", UNSURE, "coming"]);
+/** Annoyance with the bot: the classifier's reading of it counts only with one of its words said («inútil», "useless"). */
+const ANNOYED = "annoyed";
+const SIGNALS = new Set(["danger", "outside", FIXED, STILL, UNSURE, "coming", ANNOYED]);
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
@@ -95,6 +99,12 @@ const PLACE_WORD_MIN_LENGTH = 4;
 
 /** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 const FUZZY_MAX_WORDS = 12;
+
+/**
+ * Intents whose phrases, written alone, tell the language (`writtenIn`): a greeting («hello») or annoyance
+ * ("useless bot") opens a conversation, and is all it says. Not acknowledgements: «ok» is written in any.
+ */
+const TELLING_INTENTS = ["greeting", "annoyed"];
 
 /** The intent and the entity that tell of a danger (their words are never a street's name). */
 const EMERGENCY_INTENT = "emergency";
@@ -393,12 +403,19 @@ export class Understander {
   private readonly notAfter: ReadonlySet<string>;
   /** The words that keep a message from saying a problem is fixed (contrast.yaml `unfixed`: «pero», «sigue»), normalised. */
   private readonly unfixed: readonly string[];
+  /** The phrases that say a problem is fixed, normalised, longest first: their own words («sigue funcionando bien») are no `unfixed`. */
+  private readonly fixedPhrases: readonly string[];
   /** Per language, the words only the municipalities' names use (see `forClassifier`). */
   private readonly placeWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words only the phrases of COMMANDS use (see `forClassifier`). */
   private readonly commandWords = new Map<Language, ReadonlySet<string>>();
   /** Per language, the words of its phrases no other language's phrases use (see `writtenIn`). */
   private readonly ownWords = new Map<Language, ReadonlySet<string>>();
+  /**
+   * Per language, the phrases of TELLING_INTENTS that no other language's phrases say («hello», "useless
+   * bot", «buenas tardes»; not «hey»): one alone tells the language it is written in (see `writtenIn`).
+   */
+  private readonly ownPhrases = new Map<Language, ReadonlySet<string>>();
 
   private constructor(
     private readonly nlp: Nlp,
@@ -440,6 +457,10 @@ export class Understander {
     this.notBetween = new Set(options.corpus.contrast.between.map(normalize));
     this.notAfter = new Set(options.corpus.contrast.notAfter.map(normalize));
     this.unfixed = options.corpus.contrast.unfixed.map(normalize);
+    this.fixedPhrases = Object.values(options.corpus.entities[FIXED] ?? {})
+      .flat()
+      .map(normalize)
+      .sort((a, b) => b.length - a.length);
     this.dangerStarts = new Set([...dangerWords].filter((w) => w.length >= DANGER_PREFIX).map((w) => w.slice(0, DANGER_PREFIX)));
     // Each language's words, those of its phrases (what `ownWords` compares across languages).
     const vocabulary = new Map<Language, Set<string>>();
@@ -457,6 +478,9 @@ export class Understander {
     for (const [lang, used] of vocabulary) {
       const elsewhere = new Set([...vocabulary].filter(([l]) => l !== lang).flatMap(([, words]) => [...words]));
       this.ownWords.set(lang, new Set([...used].filter((w) => !elsewhere.has(w) && !w.startsWith("@"))));
+      const othersSay = new Set(LANGUAGES.filter((l) => l !== lang).flatMap((l) => Object.values(options.corpus.intents[l] ?? {}).flat().map(normalize)));
+      const telling = TELLING_INTENTS.flatMap((intent) => options.corpus.intents[lang]?.[intent] ?? []).map(normalize);
+      this.ownPhrases.set(lang, new Set(telling.filter((g) => !othersSay.has(g))));
     }
   }
 
@@ -537,6 +561,9 @@ export class Understander {
       .split(/\s+/)
       .filter((w) => /\p{L}/u.test(w) && !w.startsWith("@"))
       .map(normalize);
+    // A greeting alone says little, but which language it is in: «hello» is answered in English.
+    const told = LANGUAGES.filter((lang) => this.ownPhrases.get(lang)?.has(words.join(" ")));
+    if (told.length === 1) return told[0];
     const own = LANGUAGES.map((lang) => ({ lang, count: words.filter((w) => this.ownWords.get(lang)?.has(w)).length }));
     const clear = own.filter((o) => o.count > 0);
     if (clear.length !== 1 || clear[0].count < WRITTEN_MIN_WORDS) return undefined;
@@ -589,9 +616,11 @@ export class Understander {
       }
     }
     intents = this.withoutIronicThanks(intents, start);
+    // «un lugar que no existe» read as annoyance: without a word of it, it is not.
+    if (!entities[ANNOYED]) intents = intents.filter((i) => i.name !== ANNOYED);
     // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
     // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
-    if (entities[FIXED] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
+    if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
       intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
     const understood: Understood = { intents, entities };
@@ -650,10 +679,14 @@ export class Understander {
     });
   }
 
-  /** Whether a text that names a problem fixed says it is (not asked, no word of `unfixed` in it). */
+  /**
+   * Whether a text that names a problem fixed says it is: not asked, no word of `unfixed` in it but those of
+   * the phrases that say it is fixed («ya quedó, sigue funcionando bien»).
+   */
   private saysFixed(utterance: string): boolean {
     if (/[?¿]/.test(utterance)) return false;
-    const words = ` ${normalize(utterance)} `;
+    let words = ` ${normalize(utterance)} `;
+    for (const phrase of this.fixedPhrases) words = words.replaceAll(` ${phrase} `, " ");
     return !this.unfixed.some((w) => words.includes(` ${w} `));
   }
 
