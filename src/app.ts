@@ -23,7 +23,7 @@ import { FolioLookups } from "./domain/folio-lookups.js";
 import { Following } from "./domain/following.js";
 import { Handoffs } from "./domain/handoffs.js";
 import { Members } from "./domain/members.js";
-import { Municipalities } from "./domain/municipalities.js";
+import { Municipalities, SEVERAL_MUNICIPALITIES } from "./domain/municipalities.js";
 import type { OpenDataContext } from "./domain/open-data.js";
 import { Photos } from "./domain/photos.js";
 import { CitizenPlans } from "./domain/plan/citizen-plans.js";
@@ -189,7 +189,11 @@ export interface AppOptions {
 export function understandingFor(localesDir: string, municipalities: Municipalities, deployment: Deployment, cacheDir?: string) {
   return trainUnderstanding(localesDir, {
     ...(cacheDir ? { cache: modelCacheIn(cacheDir) } : {}),
-    municipalities: Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
+    municipalities: {
+      ...Object.fromEntries(municipalities.list.map((m) => [m.cvegeo, municipalities.names(m.cvegeo)])),
+      // «bache en Almoloya»: a municipality named, which one to be asked (the flows search by the text named).
+      ...Object.fromEntries(municipalities.sharedFirstWords().map((word) => [`${SEVERAL_MUNICIPALITIES}${word.toLowerCase()}`, [word]])),
+    },
     folio: { pattern: folioInText(deployment.folioDigits), read: (text) => parseFolio(text, deployment.folioDigits) },
   });
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Vars } from "../src/engine/types.js";
 import { getVar, setVar, setVars } from "../src/engine/vars.js";
 
-const before = (): Vars => ({ report: { category: "bache", where: { lat: 19.3, lon: -99.6 } }, draft: null, editing: true, list: [1, 2] });
+const given = (): Vars => ({ report: { category: "bache", where: { lat: 19.3, lon: -99.6 } }, draft: null, editing: true, list: [1, 2] });
 
 describe("setVars", () => {
   const entries = [
@@ -17,7 +17,7 @@ describe("setVars", () => {
   ] as const;
 
   it("gives what setVar one after another gives, and changes nothing it was given", () => {
-    const vars = before();
+    const vars = given();
     const frozen = JSON.stringify(vars);
     const one = entries.reduce((v, [path, value]) => setVar(v, path, value), vars);
     expect(setVars(vars, entries)).toEqual(one);
@@ -29,7 +29,7 @@ describe("setVars", () => {
   });
 
   it("keeps objects no path goes through, and copies those it goes through", () => {
-    const vars = { ...before(), other: { kept: true } } as Vars;
+    const vars = { ...given(), other: { kept: true } } as Vars;
     const out = setVars(vars, [["report.category", "alumbrado"]]);
     expect(out.other).toBe(vars.other);
     expect(out.report).not.toBe(vars.report);

@@ -12,6 +12,21 @@ describe("municipalities", () => {
     expect(m.get("15054")?.folioPrefix).toBe("MET");
   });
 
+  it("tells the first words several names share and none is alone, long enough to mean them only", () => {
+    const shared = m.sharedFirstWords();
+    expect([...shared].sort()).toEqual(["Almoloya", "Ixtapan", "Tenango"]);
+    // Each one searched offers exactly the municipalities whose name it begins.
+    for (const word of shared) {
+      const starting = m.list.filter((x) => x.name.startsWith(`${word} `)).map((x) => x.name);
+      expect(
+        m
+          .search(word)
+          .map((x) => x.name)
+          .sort(),
+      ).toEqual(starting.sort());
+    }
+  });
+
   it.each([
     ["the Infoem office", 19.2566, -99.6047, "Metepec"],
     ["the centre of Toluca", 19.2925, -99.6569, "Toluca"],

@@ -55,6 +55,15 @@ function keyed(idKey: KeyObject, source: string): string {
   return createHmac("sha256", idKey).update(source).digest("hex");
 }
 
+/** `make`, run the first time its result is asked for; kept for the times after. */
+function lazily<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
 /** The audit trail's id of the `n`th event of a message (`source` already keyed). */
 function eventId(source: string, n: number): string {
   return `${source.slice(0, 32)}#${n}`;
@@ -496,14 +505,13 @@ export class ConversationService {
     const events: DomainEvent[] = [];
     // Keyed only when needed: most messages record no event and run no action that asks for them.
     const { idKey } = this;
-    let eventIdsKeyed: string | undefined;
-    const eventIds = () => (eventIdsKeyed ??= keyed(idKey, options.eventIds));
-    let answeringKeyed: string | undefined;
+    const eventIds = lazily(() => keyed(idKey, options.eventIds));
+    const answering = lazily(() => keyed(idKey, options.answering));
     const ctx: ActionContext = {
       citizen,
       lang: result.state.lang,
       get answering() {
-        return (answeringKeyed ??= keyed(idKey, options.answering));
+        return answering();
       },
       answeringUnkeyed: options.answering,
       emit: (event) => {

@@ -10,6 +10,15 @@ import { z } from "zod";
 import { normalize } from "../util/text.js";
 import { type Area, locate, makeArea } from "./geo.js";
 
+/** Letters a word needs to be offered as the start of several municipalities' names (`sharedFirstWords`). */
+const SHARED_WORD_MIN = 6;
+
+/**
+ * How the understanding names a municipality it cannot tell from several (`sharedFirstWords`): this, then
+ * the word. No key: whoever needs the municipality searches by the text named (search_municipality).
+ */
+export const SEVERAL_MUNICIPALITIES = "several:";
+
 export interface Municipality {
   cvegeo: string;
   name: string;
@@ -123,6 +132,23 @@ export class Municipalities {
       return m ? [makeArea(m, f.geometry)] : [];
     });
     return new Municipalities(list, areas, otherNames);
+  }
+
+  /**
+   * The first words that several municipalities' names begin with and that name none alone («Almoloya»:
+   * Almoloya de Juárez, de Alquisiras, del Río), as written in the first of them. Written alone, such a word
+   * means one of those, to be asked which. Short ones («San», «Villa», «Valle») are words of everything.
+   */
+  sharedFirstWords(): string[] {
+    const named = new Set(this.entries.map((e) => e.full));
+    const byWord = new Map<string, { written: string; count: number }>();
+    for (const m of this.list) {
+      const written = m.name.split(/\s+/)[0];
+      const word = normalize(written);
+      const seen = byWord.get(word);
+      byWord.set(word, { written: seen?.written ?? written, count: (seen?.count ?? 0) + 1 });
+    }
+    return [...byWord].filter(([word, { count }]) => count > 1 && word.length >= SHARED_WORD_MIN && !named.has(word)).map(([, { written }]) => written);
   }
 
   /** Every name a municipality goes by: official first, then its seat's and common ones. */

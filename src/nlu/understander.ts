@@ -478,7 +478,13 @@ export class Understander {
     for (const [lang, used] of vocabulary) {
       const elsewhere = new Set([...vocabulary].filter(([l]) => l !== lang).flatMap(([, words]) => [...words]));
       this.ownWords.set(lang, new Set([...used].filter((w) => !elsewhere.has(w) && !w.startsWith("@"))));
-      const othersSay = new Set(LANGUAGES.filter((l) => l !== lang).flatMap((l) => Object.values(options.corpus.intents[l] ?? {}).flat().map(normalize)));
+      const othersSay = new Set(
+        LANGUAGES.filter((l) => l !== lang).flatMap((l) =>
+          Object.values(options.corpus.intents[l] ?? {})
+            .flat()
+            .map(normalize),
+        ),
+      );
       const telling = TELLING_INTENTS.flatMap((intent) => options.corpus.intents[lang]?.[intent] ?? []).map(normalize);
       this.ownPhrases.set(lang, new Set(telling.filter((g) => !othersSay.has(g))));
     }
