@@ -62,7 +62,7 @@ import {
   type UnsupportedKind,
   type Vars,
 } from "./types.js";
-import { DOUBTFUL, topIntent, type Understood } from "./understanding.js";
+import { DOUBTFUL, SIGNALS, topIntent, type Understood } from "./understanding.js";
 import { getVar, setVar } from "./vars.js";
 
 /** Invalid answers in a row after which the question is explained again, with its options (nothing is dropped). */
@@ -189,7 +189,9 @@ const TOLD_WHERE_WORDS = 3;
 /** Whether a text message holds at least `words` words that carry meaning besides what it names and the words of a request. */
 function tellsMore(ctx: EngineContext, input: EngineInput, words: number): boolean {
   if (input.type !== "text") return false;
-  return wordsBesides(ctx, input.text, Object.values(input.understood?.entities ?? {}), ["request"]).length >= words;
+  // The things it names do not count; what it says does, signals included («ya no prende la luz de la cancha»).
+  const named = Object.entries(input.understood?.entities ?? {}).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention]));
+  return wordsBesides(ctx, input.text, named, ["request"]).length >= words;
 }
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
@@ -696,10 +698,12 @@ export class Engine {
     // asked is answered, and the question asked again: it is not the description.
     // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.
     // So is someone waiting, asked or not («ya respondan», «¿me escuchan?»): it is no description either.
-    const waiting = input.type === "text" && [IMPATIENT, ANNOYED].includes(topIntent(understoodOf(input)) ?? "");
+    // A message that names what is asked («Ecatepec, que tiene un gobierno de inútiles») answers it.
+    const answersIt = "entity" in step.answer && step.answer.entity !== undefined && understoodOf(input)?.entities[step.answer.entity] !== undefined;
+    const waiting = input.type === "text" && !answersIt && [IMPATIENT, ANNOYED].includes(topIntent(understoodOf(input)) ?? "");
     if (typed.ok && text && input.type === "text" && (isQuestion(input.text) || waiting) && understoodOf(input)?.entities.category === undefined) {
       const intent = topIntent(understoodOf(input));
-      const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || intent === IMPATIENT || intent === ANNOYED);
+      const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || waiting);
       const about = asks && !flowForIntent(this.flows, intent) && !isEmergency(input) ? this.noticeFor(intent, state) : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
       // Nor is a question it cannot answer, where an account is asked (a description, an address): «¿puedo
@@ -731,10 +735,10 @@ export class Engine {
         if (hit.borrowed) return this.carried(state, step, option, input, notice);
         return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
       }
-      // A yes or no said first («sí, ya prende y sigue prendiendo») picks the one option that stands for it,
-      // when no signal and no option's words said otherwise (those come first: «sí, pero sigue igual»).
-      const led = leadingYesNo(this.ctx, input.text);
-      const ledTo = led ? options.filter((o) => o.intents?.includes(led)) : [];
+      // A yes said first («sí, ya prende y sigue prendiendo») picks the one option that stands for it, when no
+      // signal and no option's words said otherwise (those come first: «sí, pero sigue igual»). Not a no:
+      // «no, todo bien» says nothing is wrong.
+      const ledTo = leadingYesNo(this.ctx, input.text) === "yes" ? options.filter((o) => o.intents?.includes("yes")) : [];
       if (ledTo.length === 1) return this.accept(state, step, { ok: true, value: ledTo[0].value, goto: ledTo[0].goto }, input, notice);
     }
     // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells

@@ -32,6 +32,13 @@ export interface Understood {
   besides?: Record<string, Mention>;
 }
 
+/**
+ * The entities that are signals: what a message says («sigue igual», «ya lo taparon», «no sé», «ahorita le
+ * tomo», «inútil», a danger, a problem outside the municipality's), in exact words, rather than a thing it
+ * names (a type of problem, a municipality): their words are part of an account told.
+ */
+export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", "still", "unsure", "coming", "annoyed"]);
+
 /** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */
 export const CONFIDENT = 0.7;
 export const DOUBTFUL = 0.45;

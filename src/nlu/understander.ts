@@ -8,7 +8,7 @@ import { LangEn } from "@nlpjs/lang-en";
 import { LangEs } from "@nlpjs/lang-es";
 import { type EnumExtractor, type NerEdge, type NerRule, Nlp } from "@nlpjs/nlp";
 import { distance } from "fastest-levenshtein";
-import { CONFIDENT, type Mention, type Understood } from "../engine/understanding.js";
+import { CONFIDENT, type Mention, SIGNALS, type Understood } from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
@@ -58,7 +58,7 @@ const STILL = "still";
  */
 /** Annoyance with the bot: the classifier's reading of it counts only with one of its words said («inútil», "useless"). */
 const ANNOYED = "annoyed";
-const SIGNALS = new Set(["danger", "outside", FIXED, STILL, UNSURE, "coming", ANNOYED]);
+
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
@@ -105,6 +105,8 @@ const FUZZY_MAX_WORDS = 12;
  * ("useless bot") opens a conversation, and is all it says. Not acknowledgements: «ok» is written in any.
  */
 const TELLING_INTENTS = ["greeting", "annoyed"];
+/** Letters a phrase of one word needs to tell its language: «hi», «hey» are typed in Spanish too, «hello» less. */
+const TELLING_WORD_MIN = 4;
 
 /** The intent and the entity that tell of a danger (their words are never a street's name). */
 const EMERGENCY_INTENT = "emergency";
@@ -486,7 +488,7 @@ export class Understander {
         ),
       );
       const telling = TELLING_INTENTS.flatMap((intent) => options.corpus.intents[lang]?.[intent] ?? []).map(normalize);
-      this.ownPhrases.set(lang, new Set(telling.filter((g) => !othersSay.has(g))));
+      this.ownPhrases.set(lang, new Set(telling.filter((g) => !othersSay.has(g) && (g.includes(" ") || g.length >= TELLING_WORD_MIN))));
     }
   }
 
@@ -622,8 +624,12 @@ export class Understander {
       }
     }
     intents = this.withoutIronicThanks(intents, start);
-    // «un lugar que no existe» read as annoyance: without a word of it, it is not.
+    // Annoyance: read only with a word of it said («un lugar que no existe» is none), and with one said in a
+    // message that names nothing (a problem, a municipality) and that the classifier reads nothing else in
+    // for sure («mugre bot»).
     if (!entities[ANNOYED]) intents = intents.filter((i) => i.name !== ANNOYED);
+    else if (Object.keys(entities).every((e) => SIGNALS.has(e)) && (intents[0]?.name === ANNOYED || (intents[0]?.score ?? 0) < CONFIDENT))
+      intents = [{ name: ANNOYED, score: 1 }, ...intents.filter((i) => i.name !== ANNOYED)];
     // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
     // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
     if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
