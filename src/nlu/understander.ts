@@ -59,7 +59,6 @@ const STILL = "still";
 /** Annoyance with the bot: the classifier's reading of it counts only with one of its words said («inútil», "useless"). */
 const ANNOYED = "annoyed";
 
-
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
  * is next to («se tapó el drenaje y se mete el agua»), unless it is named as the place (`placed`: «en el
