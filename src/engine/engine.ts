@@ -105,8 +105,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   anonymity: "global.anonymity",
   // «¿qué pasa si no acepto?»: what declining the privacy notice means.
   if_declined: "global.if_declined",
-  // «¿para qué quieren mi ubicación?», «¿para qué quieren la foto?»: at the photo question WHY_PHOTO says what the photo is for.
-  why_asked: "global.why_location",
+  // «¿para qué quieren mi ubicación?», «¿para qué quieren la foto?»: what the question waiting says of itself (its `why`), or this.
+  why_asked: "global.why_asked",
   human: "global.human",
   // Questions about how reporting works («¿cuánto tardan?», «¿tiene costo?», «¿me van a llamar?»).
   timing: "global.timing",
@@ -129,9 +129,8 @@ const NOTICE_INTENTS: Record<string, string> = {
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 /** Someone who waits and thinks nobody reads («ya respondan»): told the bot is here, and asked again. */
 const IMPATIENT = "impatient";
-/** Why something is asked: the place, or at a photo question the photo (WHY_PHOTO). */
+/** Why something is asked: answered with the question's own `why`. */
 const WHY_ASKED = "why_asked";
-const WHY_PHOTO = "global.why_photo";
 /** Someone annoyed with the bot («pinche bot inútil»): no description, no bare welcome; a calm word, and the question again. */
 const ANNOYED = "annoyed";
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
@@ -735,11 +734,6 @@ export class Engine {
         if (hit.borrowed) return this.carried(state, step, option, input, notice);
         return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
       }
-      // A yes said first («sí, ya prende y sigue prendiendo») picks the one option that stands for it, when no
-      // signal and no option's words said otherwise (those come first: «sí, pero sigue igual»). Not a no:
-      // «no, todo bien» says nothing is wrong.
-      const ledTo = leadingYesNo(this.ctx, input.text) === "yes" ? options.filter((o) => o.intents?.includes("yes")) : [];
-      if (ledTo.length === 1) return this.accept(state, step, { ok: true, value: ledTo[0].value, goto: ledTo[0].goto }, input, notice);
     }
     // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells
     // something else («Desde el lunes no sale nada de agua de la llave» at the consent declined it).
@@ -867,16 +861,16 @@ export class Engine {
     return option?.sure === true && !option.intents?.some((intent) => saysWordOf(this.ctx, intent, text));
   }
 
-  /** The notice that answers `intent` at the question waiting in `state` (NOTICE_INTENTS; why a photo is asked at a photo question). */
+  /** The notice that answers `intent` at the question waiting in `state` (NOTICE_INTENTS; why it is asked, by the question's `why`). */
   private noticeFor(intent: string, state: ConversationState): string | undefined {
     if (intent === WHY_ASKED && state.waiting === "answer") {
       const step = this.flows.get(state.flow)?.byId.get(state.step);
-      if (step?.type === "ask" && step.answer.type === "photo") return WHY_PHOTO;
+      if (step?.type === "ask" && step.why) return step.why;
     }
     return NOTICE_INTENTS[intent];
   }
 
-  /** Whether the question waiting takes a no: yes or no, a choice with an option for no, a photo or place that may be skipped. */
+  /** Whether the question waiting takes `said`: a yes or no question, a choice with an option for it, for a no a photo or place that may be skipped. */
   private takes(state: ConversationState, said: "yes" | "no"): boolean {
     const step = state.waiting === "answer" ? this.flows.get(state.flow)?.byId.get(state.step) : undefined;
     if (step?.type !== "ask") return false;

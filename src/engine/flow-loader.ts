@@ -212,6 +212,7 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
         checkKey(i, ".text", step.text);
         checkKey(i, ".invalid", step.invalid);
         checkKey(i, ".about", step.about);
+        checkKey(i, ".why", step.why);
         checkKey(i, ".notes.said", step.notes?.said);
         checkKey(i, ".holds.said", step.holds?.said);
         checkKey(i, ".keep.label", step.keep?.label);

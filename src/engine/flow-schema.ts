@@ -99,6 +99,8 @@ export const stepSchema = z.discriminatedUnion("type", [
      * to is read in the language they asked for.
      */
     about: key.optional(),
+    /** Why the question is asked («¿para qué quieren la foto?»): said, and the question asked again (global.why_asked without it). */
+    why: key.optional(),
     /**
      * A message that names `entity` (a signal: «ahorita le tomo foto»), or that is a plain `no` («no, mejor
      * no» at «¿Lo enviamos?») or `yes` (where a yes does not answer), answers nothing and gives nothing up:

@@ -32,8 +32,13 @@ export function setVar(vars: Vars, path: string, value: Json): Vars {
 function setParts(vars: Vars, parts: readonly string[], at: number, value: Json): Vars {
   const head = parts[at];
   if (at === parts.length - 1) return { ...vars, [head]: value };
-  const child = vars[head];
-  return { ...vars, [head]: setParts(child !== null && typeof child === "object" && !Array.isArray(child) ? (child as Vars) : {}, parts, at + 1, value) };
+  return { ...vars, [head]: setParts(objectAt(vars, head), parts, at + 1, value) };
+}
+
+/** The object `vars[name]` holds, or an empty one where it holds none (a value set under it replaces it). */
+function objectAt(vars: Vars, name: string): Vars {
+  const child = vars[name];
+  return child !== null && typeof child === "object" && !Array.isArray(child) ? (child as Vars) : {};
 }
 
 /**
@@ -53,8 +58,7 @@ export function setVars(vars: Vars, entries: Iterable<readonly [string, Json]>):
     const parts = partsOf(path);
     let cur = out;
     for (let i = 0; i < parts.length - 1; i++) {
-      const child = cur[parts[i]];
-      const next = own(child !== null && typeof child === "object" && !Array.isArray(child) ? (child as Vars) : {});
+      const next = own(objectAt(cur, parts[i]));
       put(cur, parts[i], next);
       cur = next;
     }

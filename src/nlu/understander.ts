@@ -48,16 +48,22 @@ const FIXED = "fixed";
 const UNSURE = "unsure";
 /** The signal of a problem still there («sigue igual», «quedó mal»): a message that says it says nothing is fixed. */
 const STILL = "still";
-
 /**
- * Entities that tell something of the message rather than name a thing ("balazos": a danger now; «se fue
- * la luz en toda la colonia»: a problem the municipality does not handle, `outside`; «sigue igualito»: a
- * problem still there, `still`; «no sé»: not known, `unsure`): they
- * overlap a name ("me acaban de asaltar" is a danger and the category «Seguridad»), and only their exact
- * words count (a slip turns "shouting" into "shooting", "painted" into "fainted").
+ * The signal of annoyance with the bot («mugre bot», "useless"): the classifier's reading of it counts only
+ * with one of its words said, and one said makes a short message that names nothing annoyance (ANNOYED_WORDS).
  */
-/** Annoyance with the bot: the classifier's reading of it counts only with one of its words said («inútil», "useless"). */
 const ANNOYED = "annoyed";
+/** Words a message may have at most to be taken for annoyance on one of its words alone: longer, it tells something. */
+const ANNOYED_WORDS = 6;
+/**
+ * The intent of asking why something is asked («¿para qué quieren la foto?»): accents dropped, «para qué»
+ * is also the «para que» of any account («pusimos piedras para que nadie se caiga»). A longer message is
+ * read so only asked (with «?» or «¿»).
+ */
+const WHY_ASKED = "why_asked";
+const WHY_ASKED_WORDS = 6;
+/** The words of a fix that count only said alone, ending their clause («ya quedó»): entities.yaml `fixed.alone` (see `fitting`). */
+const SAID_ALONE = "alone";
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
@@ -100,10 +106,10 @@ const PLACE_WORD_MIN_LENGTH = 4;
 const FUZZY_MAX_WORDS = 12;
 
 /**
- * Intents whose phrases, written alone, tell the language (`writtenIn`): a greeting («hello») or annoyance
- * ("useless bot") opens a conversation, and is all it says. Not acknowledgements: «ok» is written in any.
+ * Intents whose phrases, written alone, tell the language (`writtenIn`): a greeting («hello») opens a
+ * conversation, and is all it says. Not acknowledgements («ok») nor insults («shut up»): Spanish has them too.
  */
-const TELLING_INTENTS = ["greeting", "annoyed"];
+const TELLING_INTENTS = ["greeting"];
 /** Letters a phrase of one word needs to tell its language: «hi», «hey» are typed in Spanish too, «hello» less. */
 const TELLING_WORD_MIN = 4;
 
@@ -413,8 +419,8 @@ export class Understander {
   /** Per language, the words of its phrases no other language's phrases use (see `writtenIn`). */
   private readonly ownWords = new Map<Language, ReadonlySet<string>>();
   /**
-   * Per language, the phrases of TELLING_INTENTS that no other language's phrases say («hello», "useless
-   * bot", «buenas tardes»; not «hey»): one alone tells the language it is written in (see `writtenIn`).
+   * Per language, the phrases of TELLING_INTENTS that no other language's phrases say («hello», «buenas
+   * tardes»; not «hey»): one alone tells the language it is written in (see `writtenIn`).
    */
   private readonly ownPhrases = new Map<Language, ReadonlySet<string>>();
 
@@ -555,7 +561,8 @@ export class Understander {
   private readonly remembered = new Map<string, Understood>();
 
   /**
-   * The language a text is written in, when it says so clearly: nlp.js's guess by letter groups agrees,
+   * The language a text is written in, when it says so clearly: a greeting that only one language's phrases
+   * say, alone («hello», «buenas tardes»: `ownPhrases`); or nlp.js's guess by letter groups agrees,
    * and WRITTEN_MIN_WORDS of its words are that language's own (its phrases use them, no other language's
    * do), while none is another's. Names, brands and borrowed words count for neither («el parking del
    * Walmart tiene baches» is Spanish: «el», «del», «tiene»), and a text that mixes («Good morning, hay un
@@ -623,11 +630,19 @@ export class Understander {
       }
     }
     intents = this.withoutIronicThanks(intents, start);
+    // Not asked, a long message does not ask why: what the classifier read besides is what it is (its share of the rest).
+    if (intents[0]?.name === WHY_ASKED && !/[?¿]/.test(utterance) && normalize(utterance).split(" ").length > WHY_ASKED_WORDS) {
+      const rest = 1 - intents[0].score;
+      intents = rest > 0 ? intents.slice(1).map((i) => ({ ...i, score: i.score / rest })) : [];
+    }
     // Annoyance: read only with a word of it said («un lugar que no existe» is none), and with one said in a
     // message that names nothing (a problem, a municipality) and that the classifier reads nothing else in
     // for sure («mugre bot»).
     if (!entities[ANNOYED]) intents = intents.filter((i) => i.name !== ANNOYED);
-    else if (Object.keys(entities).every((e) => SIGNALS.has(e)) && (intents[0]?.name === ANNOYED || (intents[0]?.score ?? 0) < CONFIDENT))
+    else if (
+      Object.keys(entities).every((e) => SIGNALS.has(e)) &&
+      (intents[0]?.name === ANNOYED || ((intents[0]?.score ?? 0) < CONFIDENT && normalize(utterance).split(" ").length <= ANNOYED_WORDS))
+    )
       intents = [{ name: ANNOYED, score: 1 }, ...intents.filter((i) => i.name !== ANNOYED)];
     // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
     // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
@@ -669,7 +684,8 @@ export class Understander {
    * - past MAX_UNDERSTOOD characters, a thing only when the start of the message names none of its kind
    *   (a long account that names its municipality last; not «…Yo trabajo en Toluca» after «…en Metepec»);
    * - a signal said with a no just before it, in its clause, is not said («no voy a tomar la foto»);
-   * - a short `unsure` («no sé», «no se») only where it ends its clause: «no se hizo nada» is no doubt.
+   * - a short `unsure` (two words at most), and a `fixed` of those said alone, only where it ends its clause:
+   *   «no se hizo nada» is no doubt, «ya quedó tapada la coladera» nothing fixed, «ya prende a ratos» no fix.
    */
   private fitting(utterance: string, candidates: NerEdge[]): NerEdge[] {
     const early = new Set(candidates.filter((e) => e.start < MAX_UNDERSTOOD).map((e) => e.entity));
@@ -685,7 +701,8 @@ export class Understander {
           .some((w) => this.notBefore.has(w))
       )
         return false;
-      if (e.entity !== UNSURE || normalize(e.utteranceText).split(" ").length > 2) return true;
+      const alone = (e.entity === UNSURE && normalize(e.utteranceText).split(" ").length <= 2) || (e.entity === FIXED && e.option === SAID_ALONE);
+      if (!alone) return true;
       return /^\s*([,.;:!?…]|$)/.test(utterance.slice(e.end + 1));
     });
   }
