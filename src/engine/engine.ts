@@ -828,8 +828,10 @@ export class Engine {
     if ((SMALL_TALK.has(intent) || ABOUT_THE_ASSISTANT.has(intent)) && isEmergency(input)) return undefined;
     // A plain no («mejor no», «no gracias») answers a question it answers; it never gives up what is being written there.
     if (intent === "cancel" && input.type === "text" && yesNoOf(this.ctx, input.text) === "no" && this.takes(state, "no")) return undefined;
-    // Nor does a message that says yes first («sí, ya prende y sigue prendiendo» read as cancel), where a yes answers.
-    if (intent === "cancel" && input.type === "text" && leadingYesNo(this.ctx, input.text) === "yes" && this.takes(state, "yes")) return undefined;
+    // Nor does one that says yes or no first, set apart («sí, ya prende a ratos», «no, la calle sigue oscura» read
+    // as cancel), where that answers: it is an answer said with more, unread or not.
+    const led = input.type === "text" ? leadingYesNo(this.ctx, input.text) : undefined;
+    if (intent === "cancel" && led && this.takes(state, led)) return undefined;
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = this.noticeFor(intent, state);

@@ -33,11 +33,13 @@ export interface Understood {
 }
 
 /**
- * The entities that are signals: what a message says («sigue igual», «ya lo taparon», «no sé», «ahorita le
- * tomo», «inútil», a danger, a problem outside the municipality's), in exact words, rather than a thing it
- * names (a type of problem, a municipality): their words are part of an account told.
+ * The entities that are signals: what a message says («sigue igual», «ya lo taparon», «ya quedó», «no sé»,
+ * «ahorita le tomo», «inútil», "balazos": a danger now, «se fue la luz en toda la colonia»: a problem outside
+ * the municipality's) rather than a thing it names (a type of problem, a municipality). Only their exact words
+ * count (a slip turns "shouting" into "shooting", "painted" into "fainted"); they may overlap a name («me
+ * acaban de asaltar» is a danger and the category «Seguridad»); their words are part of an account told.
  */
-export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", "still", "unsure", "coming", "annoyed"]);
+export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", "works", "still", "unsure", "coming", "annoyed"]);
 
 /** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */
 export const CONFIDENT = 0.7;

@@ -49,21 +49,18 @@ const UNSURE = "unsure";
 /** The signal of a problem still there («sigue igual», «quedó mal»): a message that says it says nothing is fixed. */
 const STILL = "still";
 /**
+ * The signal of a fix said in the short words people answer «¿Se resolvió?» with («ya quedó», «todo bien»):
+ * read only where a question names it, never as news; dropped as `fixed` is (`saysFixed`, a problem still there).
+ */
+const WORKS = "works";
+/**
  * The signal of annoyance with the bot («mugre bot», "useless"): the classifier's reading of it counts only
- * with one of its words said, and one said makes a short message that names nothing annoyance (ANNOYED_WORDS).
+ * with one of its words said, and one said makes a short message that names nothing and says nothing else
+ * (no fix, no problem still there) annoyance (ANNOYED_WORDS).
  */
 const ANNOYED = "annoyed";
 /** Words a message may have at most to be taken for annoyance on one of its words alone: longer, it tells something. */
 const ANNOYED_WORDS = 6;
-/**
- * The intent of asking why something is asked («¿para qué quieren la foto?»): accents dropped, «para qué»
- * is also the «para que» of any account («pusimos piedras para que nadie se caiga»). A longer message is
- * read so only asked (with «?» or «¿»).
- */
-const WHY_ASKED = "why_asked";
-const WHY_ASKED_WORDS = 6;
-/** The words of a fix that count only said alone, ending their clause («ya quedó»): entities.yaml `fixed.alone` (see `fitting`). */
-const SAID_ALONE = "alone";
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
@@ -464,7 +461,8 @@ export class Understander {
     this.notBetween = new Set(options.corpus.contrast.between.map(normalize));
     this.notAfter = new Set(options.corpus.contrast.notAfter.map(normalize));
     this.unfixed = options.corpus.contrast.unfixed.map(normalize);
-    this.fixedPhrases = Object.values(options.corpus.entities[FIXED] ?? {})
+    this.fixedPhrases = [FIXED, WORKS]
+      .flatMap((entity) => Object.values(options.corpus.entities[entity] ?? {}))
       .flat()
       .map(normalize)
       .sort((a, b) => b.length - a.length);
@@ -630,20 +628,15 @@ export class Understander {
       }
     }
     intents = this.withoutIronicThanks(intents, start);
-    // Not asked, a long message does not ask why: what the classifier read besides is what it is (its share of the rest).
-    if (intents[0]?.name === WHY_ASKED && !/[?¿]/.test(utterance) && normalize(utterance).split(" ").length > WHY_ASKED_WORDS) {
-      const rest = 1 - intents[0].score;
-      intents = rest > 0 ? intents.slice(1).map((i) => ({ ...i, score: i.score / rest })) : [];
-    }
-    // Annoyance: read only with a word of it said («un lugar que no existe» is none), and with one said in a
-    // message that names nothing (a problem, a municipality) and that the classifier reads nothing else in
-    // for sure («mugre bot»).
+    // Annoyance: read only with a word of it said («un lugar que no existe» is none); one said makes a short
+    // message annoyance when it names nothing, says nothing else and the classifier reads nothing else in it
+    // for sure («mugre bot»; not «no, esto no sirve» at «¿Se resolvió?», a problem still there).
+    const saysElse = Object.keys(entities).some((e) => e !== ANNOYED);
     if (!entities[ANNOYED]) intents = intents.filter((i) => i.name !== ANNOYED);
-    else if (
-      Object.keys(entities).every((e) => SIGNALS.has(e)) &&
-      (intents[0]?.name === ANNOYED || ((intents[0]?.score ?? 0) < CONFIDENT && normalize(utterance).split(" ").length <= ANNOYED_WORDS))
-    )
+    else if (!saysElse && (intents[0]?.score ?? 0) < CONFIDENT && normalize(utterance).split(" ").length <= ANNOYED_WORDS)
       intents = [{ name: ANNOYED, score: 1 }, ...intents.filter((i) => i.name !== ANNOYED)];
+    // «ya quedó», «todo bien»: a fix only where nothing takes it back.
+    if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance))) delete entities[WORKS];
     // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
     // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
     if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
@@ -684,8 +677,7 @@ export class Understander {
    * - past MAX_UNDERSTOOD characters, a thing only when the start of the message names none of its kind
    *   (a long account that names its municipality last; not «…Yo trabajo en Toluca» after «…en Metepec»);
    * - a signal said with a no just before it, in its clause, is not said («no voy a tomar la foto»);
-   * - a short `unsure` (two words at most), and a `fixed` of those said alone, only where it ends its clause:
-   *   «no se hizo nada» is no doubt, «ya quedó tapada la coladera» nothing fixed, «ya prende a ratos» no fix.
+   * - a short `unsure` («no sé», «no se») only where it ends its clause: «no se hizo nada» is no doubt.
    */
   private fitting(utterance: string, candidates: NerEdge[]): NerEdge[] {
     const early = new Set(candidates.filter((e) => e.start < MAX_UNDERSTOOD).map((e) => e.entity));
@@ -701,8 +693,7 @@ export class Understander {
           .some((w) => this.notBefore.has(w))
       )
         return false;
-      const alone = (e.entity === UNSURE && normalize(e.utteranceText).split(" ").length <= 2) || (e.entity === FIXED && e.option === SAID_ALONE);
-      if (!alone) return true;
+      if (e.entity !== UNSURE || normalize(e.utteranceText).split(" ").length > 2) return true;
       return /^\s*([,.;:!?…]|$)/.test(utterance.slice(e.end + 1));
     });
   }
