@@ -832,6 +832,9 @@ export class Engine {
     // as cancel), where that answers: it is an answer said with more, unread or not.
     const led = input.type === "text" ? leadingYesNo(this.ctx, input.text) : undefined;
     if (intent === "cancel" && led && this.takes(state, led)) return undefined;
+    // Where nothing is in progress (the menu, «¿Se resolvió?») there is nothing to cancel: a cancel only the
+    // classifier read («ya prende a ratos») is no answer there. «cancelar» itself still leaves (`wordOf`).
+    if (intent === "cancel" && this.rests(state)) return undefined;
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = this.noticeFor(intent, state);

@@ -48,6 +48,8 @@ const FIXED = "fixed";
 const UNSURE = "unsure";
 /** The signal of a problem still there («sigue igual», «quedó mal»): a message that says it says nothing is fixed. */
 const STILL = "still";
+/** The intent of asking why something is asked («¿para qué quieren la foto?»). */
+const WHY_ASKED = "why_asked";
 /**
  * The signal of a fix said in the short words people answer «¿Se resolvió?» with («ya quedó», «todo bien»):
  * read only where a question names it, never as news; dropped as `fixed` is (`saysFixed`, a problem still there).
@@ -628,6 +630,11 @@ export class Understander {
       }
     }
     intents = this.withoutIronicThanks(intents, start);
+    // An account of a problem or a place, not asked, does not ask why: «pusimos piedras para que nadie se caiga»
+    // (accents dropped, «para que» is «para qué»), «calle Juárez 15, para que lo encuentren rápido».
+    const address = this.namesAStreet(utterance, candidates);
+    const tellsOf = entities.category !== undefined || address;
+    if (intents[0]?.name === WHY_ASKED && tellsOf && !/[?¿]/.test(utterance)) intents = intents.slice(1);
     // Annoyance: read only with a word of it said («un lugar que no existe» is none); one said makes a short
     // message annoyance when it names nothing, says nothing else and the classifier reads nothing else in it
     // for sure («mugre bot»; not «no, esto no sirve» at «¿Se resolvió?», a problem still there).
@@ -646,7 +653,7 @@ export class Understander {
     if (denied) understood.denied = denied;
     const besides = this.besidesOf(utterance, candidates, edges, isDenied);
     if (besides) understood.besides = besides;
-    if (this.namesAStreet(utterance, candidates)) understood.address = true;
+    if (address) understood.address = true;
     return understood;
   }
 
