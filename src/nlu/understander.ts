@@ -918,6 +918,8 @@ export class Understander {
       const lengths = new Set<number>();
       for (const word of written) for (let d = -2; d <= 2; d++) lengths.add(word.length + d);
       for (const [index, rule] of this.rules.entries()) {
+        // A signal counts only in its exact words (`exact` finds them): no slip of one is looked for.
+        if (SIGNALS.has(rule.name)) continue;
         const rules = this.resembling(index, written, present, lengths);
         if (rules.length) for (const edge of this.extractor.extractFromRule(utterance, { ...rule, rules }, words, 0.8)) edges.push(edge);
       }
