@@ -46,7 +46,7 @@ import {
   UNSUBSCRIBE_NOW,
 } from "./flow.js";
 import type { AnswerSpec, Target } from "./flow-schema.js";
-import { guess, heardVars, interpret, optionBySignal } from "./interpret.js";
+import { askedMention, guess, heardVars, interpret, optionBySignal } from "./interpret.js";
 import { KEEP, keepOffered, prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
 import { textParams } from "./steps/outcome.js";
@@ -62,7 +62,7 @@ import {
   type UnsupportedKind,
   type Vars,
 } from "./types.js";
-import { DOUBTFUL, SIGNALS, topIntent, type Understood } from "./understanding.js";
+import { ANNOYED, DOUBTFUL, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
 import { getVar, setVar } from "./vars.js";
 
 /** Invalid answers in a row after which the question is explained again, with its options (nothing is dropped). */
@@ -129,10 +129,6 @@ const NOTICE_INTENTS: Record<string, string> = {
 const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 /** Someone who waits and thinks nobody reads («ya respondan»): told the bot is here, and asked again. */
 const IMPATIENT = "impatient";
-/** Why something is asked: answered with the question's own `why`. */
-const WHY_ASKED = "why_asked";
-/** Someone annoyed with the bot («pinche bot inútil»): no description, no bare welcome; a calm word, and the question again. */
-const ANNOYED = "annoyed";
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
 const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", WHY_ASKED, "human", "timing", "cost", "callback"]);
 /** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»), annoyance with the bot. */
@@ -698,7 +694,7 @@ export class Engine {
     // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.
     // So is someone waiting, asked or not («ya respondan», «¿me escuchan?»): it is no description either.
     // A message that names what is asked («Ecatepec, que tiene un gobierno de inútiles») answers it.
-    const answersIt = "entity" in step.answer && step.answer.entity !== undefined && understoodOf(input)?.entities[step.answer.entity] !== undefined;
+    const answersIt = askedMention(step.answer, understoodOf(input)) !== undefined;
     const waiting = input.type === "text" && !answersIt && [IMPATIENT, ANNOYED].includes(topIntent(understoodOf(input)) ?? "");
     if (typed.ok && text && input.type === "text" && (isQuestion(input.text) || waiting) && understoodOf(input)?.entities.category === undefined) {
       const intent = topIntent(understoodOf(input));
@@ -826,15 +822,17 @@ export class Engine {
     if (ACKNOWLEDGEMENTS.has(intent) && input.type === "text" && isQuestion(input.text)) return undefined;
     // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira"), nor answered as a question about the assistant.
     if ((SMALL_TALK.has(intent) || ABOUT_THE_ASSISTANT.has(intent)) && isEmergency(input)) return undefined;
-    // A plain no («mejor no», «no gracias») answers a question it answers; it never gives up what is being written there.
-    if (intent === "cancel" && input.type === "text" && yesNoOf(this.ctx, input.text) === "no" && this.takes(state, "no")) return undefined;
-    // Nor does one that says yes or no first, set apart («sí, ya prende a ratos», «no, la calle sigue oscura» read
-    // as cancel), where that answers: it is an answer said with more, unread or not.
-    const led = input.type === "text" ? leadingYesNo(this.ctx, input.text) : undefined;
-    if (intent === "cancel" && led && this.takes(state, led)) return undefined;
-    // Where nothing is in progress (the menu, «¿Se resolvió?») there is nothing to cancel: a cancel only the
-    // classifier read («ya prende a ratos») is no answer there. «cancelar» itself still leaves (`wordOf`).
-    if (intent === "cancel" && this.rests(state)) return undefined;
+    if (intent === "cancel") {
+      // Where nothing is in progress (the menu, «¿Se resolvió?») there is nothing to cancel: a cancel only the
+      // classifier read («ya prende a ratos») is no answer there. «cancelar» itself still leaves (`wordOf`).
+      if (this.rests(state)) return undefined;
+      // A plain no («mejor no», «no gracias») answers a question it answers; it never gives up what is being written there.
+      if (input.type === "text" && yesNoOf(this.ctx, input.text) === "no" && this.takes(state, "no")) return undefined;
+      // Nor does one that says yes or no first, set apart («sí, ya prende a ratos», «no, la calle sigue oscura»
+      // read as cancel), where that answers: it is an answer said with more, unread or not.
+      const led = input.type === "text" ? leadingYesNo(this.ctx, input.text) : undefined;
+      if (led && this.takes(state, led)) return undefined;
+    }
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = this.noticeFor(intent, state);

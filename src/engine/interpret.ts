@@ -9,7 +9,7 @@ import type { Json } from "../util/json.js";
 import { type AnswerResult, type ChoiceOption, choiceOptions, optionLabel, promptChoices, YES_NO } from "./answers.js";
 import type { AnswerSpec } from "./flow-schema.js";
 import type { EngineContext, EngineInput, ReplyChoice, Vars } from "./types.js";
-import { DOUBTFUL, topIntent, type Understood } from "./understanding.js";
+import { DOUBTFUL, type Mention, topIntent, type Understood } from "./understanding.js";
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
@@ -76,11 +76,16 @@ function asAnswer(spec: AnswerSpec, choice: ReplyChoice, vars: Vars): AnswerResu
   return { ok: true, value: null };
 }
 
+/** What the message names of the thing the question asks for (its `entity`: a municipality, a folio), if anything. */
+export function askedMention(spec: AnswerSpec, u: Understood | undefined): Mention | undefined {
+  return "entity" in spec && spec.entity ? u?.entities[spec.entity] : undefined;
+}
+
 /** The answer the understanding gives with confidence, if any. */
 export function interpret(spec: AnswerSpec, input: EngineInput, vars: Vars): AnswerResult | undefined {
   const u = understoodOf(input);
   if (!u) return undefined;
-  const expected = "entity" in spec && spec.entity ? u.entities[spec.entity] : undefined;
+  const expected = askedMention(spec, u);
   if (expected) {
     if (spec.type === "location") return { ok: true, value: { text: expected.text } as Json };
     if (spec.type === "choice") {

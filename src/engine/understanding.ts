@@ -32,6 +32,11 @@ export interface Understood {
   besides?: Record<string, Mention>;
 }
 
+/** The intent of asking why something is asked («¿para qué quieren la foto?»): answered with the question's `why`. */
+export const WHY_ASKED = "why_asked";
+/** Annoyance with the bot («mugre bot»): the intent, and the signal whose words it needs to count. */
+export const ANNOYED = "annoyed";
+
 /**
  * The entities that are signals: what a message says («sigue igual», «ya lo taparon», «ya quedó», «no sé»,
  * «ahorita le tomo», «inútil», "balazos": a danger now, «se fue la luz en toda la colonia»: a problem outside
@@ -39,7 +44,7 @@ export interface Understood {
  * count (a slip turns "shouting" into "shooting", "painted" into "fainted"); they may overlap a name («me
  * acaban de asaltar» is a danger and the category «Seguridad»); their words are part of an account told.
  */
-export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", "works", "still", "unsure", "coming", "annoyed"]);
+export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", "works", "still", "unsure", "coming", ANNOYED]);
 
 /** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */
 export const CONFIDENT = 0.7;

@@ -8,7 +8,7 @@ import { LangEn } from "@nlpjs/lang-en";
 import { LangEs } from "@nlpjs/lang-es";
 import { type EnumExtractor, type NerEdge, type NerRule, Nlp } from "@nlpjs/nlp";
 import { distance } from "fastest-levenshtein";
-import { CONFIDENT, type Mention, SIGNALS, type Understood } from "../engine/understanding.js";
+import { ANNOYED, CONFIDENT, type Mention, SIGNALS, type Understood, WHY_ASKED } from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
@@ -48,20 +48,15 @@ const FIXED = "fixed";
 const UNSURE = "unsure";
 /** The signal of a problem still there («sigue igual», «quedó mal»): a message that says it says nothing is fixed. */
 const STILL = "still";
-/** The intent of asking why something is asked («¿para qué quieren la foto?»). */
-const WHY_ASKED = "why_asked";
 /**
  * The signal of a fix said in the short words people answer «¿Se resolvió?» with («ya quedó», «todo bien»):
  * read only where a question names it, never as news; dropped as `fixed` is (`saysFixed`, a problem still there).
  */
 const WORKS = "works";
 /**
- * The signal of annoyance with the bot («mugre bot», "useless"): the classifier's reading of it counts only
- * with one of its words said, and one said makes a short message that names nothing and says nothing else
- * (no fix, no problem still there) annoyance (ANNOYED_WORDS).
+ * Words a message may have at most to be taken for annoyance (ANNOYED) on one of its signal's words alone
+ * (naming nothing, saying nothing else): longer, it tells something.
  */
-const ANNOYED = "annoyed";
-/** Words a message may have at most to be taken for annoyance on one of its words alone: longer, it tells something. */
 const ANNOYED_WORDS = 6;
 
 /**
