@@ -194,12 +194,26 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
 /**
  * Ways around the classifier may take a message that tells a problem for, from one of its words: «hay un
  * bache enorme en la esquina del menú de la fonda…» read as the menu (report second), «ayuda por favor, no
- * hay agua…» as help, «bache en Tecámac, ya se metió un carro» as the plan's commitments. An emergency that names a problem («por ese bache ya hubo un choque…») gets its
- * notice and opens the report too: the problem is not lost to the notice. Thanks, a report's status, a
- * person, the plan, cancelling or the notices, even doubtful, are what they say («gracias, ya arreglaron
- * el bache…», «no, el bache sigue ahí…»).
+ * hay agua…» as help, «bache en Tecámac, ya se metió un carro» as the plan's commitments. An emergency that
+ * names a problem («por ese bache ya hubo un choque…») gets its notice and opens the report too: the problem
+ * is not lost to the notice. Thanks, a report's status, a person, the notices stopped, one's data, even
+ * doubtful, are what they say («gracias, ya arreglaron el bache…», «¿cómo va mi reporte del bache…?»).
  */
 const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language", "emergency", "commitments", "learn", "announcements"]);
+/**
+ * Readings a statement that names a problem and says more cannot mean, which nlp.js makes, confidently, of
+ * long texts its phrases do not resemble: «el agua sale con olor a drenaje, creo que se mezcló con las aguas
+ * negras» read as the privacy notice, «la avenida está llena de hoyos y cuando llueve no se ven» as how long
+ * it takes, «hay unas varillas salidas en la banqueta…» as a cancel (at the first message and the menu
+ * there is nothing to cancel), a reading of nothing. Unlike TOLD_OVER, the flow told need not be among the
+ * readings. A question about the assistant asked as one («¿cuánto tardan en tapar un bache en mi calle?»)
+ * is that question (ASKED_OVER).
+ */
+const MISREAD = new Set(["cancel", "none", "if_declined", IMPATIENT, ...[...ABOUT_THE_ASSISTANT].filter((intent) => intent !== "human")]);
+/** The readings a message written as a question means, told problem or not (`asks`). */
+const ASKED_OVER = new Set(["if_declined", ...ABOUT_THE_ASSISTANT]);
+/** A message written as a question: a question mark, at its end or opening a clause. */
+const asks = (text: string) => /[?¿]/.test(text);
 
 /**
  * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
@@ -886,26 +900,37 @@ export class Engine {
   /**
    * What a message asks for: the classifier's confident reading. At the first message and at the menu
    * (`atMenu`), where nothing else is being answered, a message that names what a flow is told by
-   * (`told_by`: a type of problem) and says more opens that flow when the classifier took it for a way
-   * around while also hearing that flow (TOLD_OVER; an emergency alone is enough: its notice comes first),
-   * or heard nothing at all («ayer se me ponchó la llanta por un bache en la avenida principal…»).
+   * (`told_by`: a type of problem) and says more opens that flow when the classifier heard it first without
+   * being sure, took the message for a way around while also hearing that flow (TOLD_OVER; an emergency alone
+   * is enough: its notice comes first), misread it (MISREAD), or heard nothing at all («ayer se me ponchó la
+   * llanta por un bache en la avenida principal…»).
    */
   private intentOf(input: EngineInput, atMenu: boolean): string | undefined {
     const understood = understoodOf(input);
     const intent = topIntent(understood);
-    if (!atMenu || !understood || (intent !== undefined && !TOLD_OVER.has(intent))) return intent;
+    if (!atMenu || !understood || input.type !== "text") return intent;
+    if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREAD.has(intent)) return intent;
+    // A question about the assistant asked as one, even doubtfully read, is that question.
+    if (ASKED_OVER.has(understood.intents[0]?.name ?? "") && asks(input.text)) return intent;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
+    if (!told) return intent;
     const [first] = understood.intents;
-    const where = !first && told?.toldWhere.some((e) => understood.entities[e] !== undefined);
-    if (!told || !tellsMore(this.ctx, input, where ? TOLD_WHERE_WORDS : TOLD_WORDS)) return intent;
-    // Read as nothing at all, a message that names a problem and says more tells it («ayer se me ponchó la
-    // llanta por un bache en la avenida principal de metepec»).
-    const heard = first
-      ? TOLD_OVER.has(first.name) && (first.name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name)))
-      : input.type === "text";
+    const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
+    // Heard as that flow first, if not surely, or as nothing, a message that names a problem tells it in a few
+    // words more («ya quedó la obra pero dejaron un hoyo», «ya van tres semanas sin agua en la colonia»; read as
+    // nothing, with where: «el agua sale sucia y con olor en Tlalnepantla»); a misreading or a way around needs
+    // TOLD_WORDS, and a way around that flow among its readings.
+    const own = first !== undefined && told.intents.includes(first.name);
+    const words = own || (!first && where) ? TOLD_WHERE_WORDS : TOLD_WORDS;
+    if (!tellsMore(this.ctx, input, words)) return intent;
+    const heard =
+      own ||
+      !first ||
+      MISREAD.has(first.name) ||
+      (TOLD_OVER.has(first.name) && (first.name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name))));
     return heard ? told.intents[0] : intent;
   }
 

@@ -38,13 +38,20 @@ export const WHY_ASKED = "why_asked";
 export const ANNOYED = "annoyed";
 
 /**
+ * The signal of a fix said in the short words people answer «¿Se resolvió?» with («ya quedó», «todo bien»):
+ * read only where a question names it, never as news; dropped as `fixed` is (the understander's
+ * `saysFixed`, a problem still there).
+ */
+export const WORKS = "works";
+
+/**
  * The entities that are signals: what a message says («sigue igual», «ya lo taparon», «ya quedó», «no sé»,
  * «ahorita le tomo», «inútil», "balazos": a danger now, «se fue la luz en toda la colonia»: a problem outside
  * the municipality's) rather than a thing it names (a type of problem, a municipality). Only their exact words
  * count (a slip turns "shouting" into "shooting", "painted" into "fainted"); they may overlap a name («me
  * acaban de asaltar» is a danger and the category «Seguridad»); their words are part of an account told.
  */
-export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", "works", "still", "unsure", "coming", ANNOYED]);
+export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", WORKS, "still", "unsure", "coming", ANNOYED]);
 
 /** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */
 export const CONFIDENT = 0.7;

@@ -40,6 +40,7 @@ const contrastSchema = z.strictObject({
   not_after: z.array(z.string().trim().min(1).max(40)).default([]),
   unfixed: z.array(z.string().trim().min(1).max(40)).default([]),
 });
+const courtesySchema = z.strictObject({ clauses: phrases });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -86,6 +87,11 @@ export interface Corpus {
    * taparon pero se volvió a abrir»).
    */
   contrast: { not: string[]; between: string[]; notAfter: string[]; unfixed: string[] };
+  /**
+   * Per language, the courtesies a message may open with, each a clause of its own, before it says what it is
+   * about («todo bien?», «disculpe la molestia,»): with the greeting phrases, left out of what the classifier reads (courtesy.ts).
+   */
+  courtesies: Record<Language, string[]>;
   /** Per language, a texted word (normalised) → what it stands for («q» → «que», "u" → "you"), for the classifier. */
   shorthand: Record<Language, Record<string, string>>;
 }
@@ -113,6 +119,7 @@ export function loadCorpus(localesDir: string): Corpus {
     ironicThanks: { for: [], bad: [], negations: [] },
     contrast: { not: [], between: [], notAfter: [], unfixed: [] },
     shorthand: {} as Corpus["shorthand"],
+    courtesies: {} as Corpus["courtesies"],
   };
   /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
   const placesFrom = new Map<string, string>();
@@ -154,6 +161,8 @@ export function loadCorpus(localesDir: string): Corpus {
     const shorthandFile = join(dir, "shorthand.yaml");
     const shorthand = existsSync(shorthandFile) ? readConfigFile(shorthandFile, shorthandSchema) : {};
     corpus.shorthand[lang] = Object.fromEntries(Object.entries(shorthand).map(([word, full]) => [normalize(word), full]));
+    const courtesyFile = join(dir, "courtesy.yaml");
+    corpus.courtesies[lang] = existsSync(courtesyFile) ? readConfigFile(courtesyFile, courtesySchema).clauses : [];
     const contrastFile = join(dir, "contrast.yaml");
     if (existsSync(contrastFile)) {
       const contrast = readConfigFile(contrastFile, contrastSchema);

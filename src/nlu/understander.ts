@@ -8,10 +8,11 @@ import { LangEn } from "@nlpjs/lang-en";
 import { LangEs } from "@nlpjs/lang-es";
 import { type EnumExtractor, type NerEdge, type NerRule, Nlp } from "@nlpjs/nlp";
 import { distance } from "fastest-levenshtein";
-import { ANNOYED, CONFIDENT, type Mention, SIGNALS, type Understood, WHY_ASKED } from "../engine/understanding.js";
+import { ANNOYED, CONFIDENT, type Mention, SIGNALS, type Understood, WHY_ASKED, WORKS } from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
+import { Courtesy } from "./courtesy.js";
 import type { ModelCache } from "./model-cache.js";
 import { textForgetter } from "./nlpjs-memory.js";
 
@@ -48,11 +49,6 @@ const FIXED = "fixed";
 const UNSURE = "unsure";
 /** The signal of a problem still there («sigue igual», «quedó mal»): a message that says it says nothing is fixed. */
 const STILL = "still";
-/**
- * The signal of a fix said in the short words people answer «¿Se resolvió?» with («ya quedó», «todo bien»):
- * read only where a question names it, never as news; dropped as `fixed` is (`saysFixed`, a problem still there).
- */
-const WORKS = "works";
 /**
  * Words a message may have at most to be taken for annoyance (ANNOYED) on one of its signal's words alone
  * (naming nothing, saying nothing else): longer, it tells something.
@@ -103,7 +99,10 @@ const FUZZY_MAX_WORDS = 12;
  * Intents whose phrases, written alone, tell the language (`writtenIn`): a greeting («hello») opens a
  * conversation, and is all it says. Not acknowledgements («ok») nor insults («shut up»): Spanish has them too.
  */
-const TELLING_INTENTS = ["greeting"];
+const GREETING_INTENT = "greeting";
+/** Words after the greetings a message opens with from which they are what it says (`heard`). */
+const REST_WORDS = 3;
+const TELLING_INTENTS = [GREETING_INTENT];
 /** Letters a phrase of one word needs to tell its language: «hi», «hey» are typed in Spanish too, «hello» less. */
 const TELLING_WORD_MIN = 4;
 
@@ -417,6 +416,8 @@ export class Understander {
    * tardes»; not «hey»): one alone tells the language it is written in (see `writtenIn`).
    */
   private readonly ownPhrases = new Map<Language, ReadonlySet<string>>();
+  /** Per language, the greetings and courtesies a message opens with, left out of what the classifier reads (courtesy.ts). */
+  private readonly courtesy = new Map<Language, Courtesy>();
 
   private constructor(
     private readonly nlp: Nlp,
@@ -473,6 +474,7 @@ export class Understander {
       vocabulary.set(lang, used);
       this.notNames.set(lang, this.usedNotAsNames(all));
       this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
+      this.courtesy.set(lang, new Courtesy(phrases[GREETING_INTENT] ?? [], options.corpus.courtesies[lang] ?? []));
       const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
       const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
       this.commandWords.set(lang, new Set([...commands].filter((w) => !others.has(w))));
@@ -613,14 +615,14 @@ export class Understander {
     // What it asks is read at its start (MAX_UNDERSTOOD), what it names throughout (MAX_NAMED).
     const generic = this.substitute(utterance, edges).slice(0, MAX_UNDERSTOOD);
     const start = utterance.slice(0, MAX_UNDERSTOOD);
-    let intents = await this.classify(locale, this.forClassifier(generic, lang));
+    let intents = await this.heard(lang, generic);
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
     // that language too, when the text looks like it and its own reading is not sure.
     if ((intents[0]?.score ?? 0) < CONFIDENT) {
       const guessed = this.guessLanguage(start);
       if (guessed && guessed !== locale && NLP_LOCALES.includes(guessed)) {
         const other = LANGUAGES.find((l) => nlpLocale(l) === guessed);
-        const alt = await this.classify(guessed, other ? this.forClassifier(generic, other) : generic);
+        const alt = other ? await this.heard(other, generic) : await this.classify(guessed, generic);
         if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
       }
     }
@@ -832,6 +834,19 @@ export class Understander {
   }
 
   /** The intents a text may express, best first (at most three). */
+  /**
+   * The classifier's reading of `text` in `lang`: of what follows the greetings and courtesies it opens with,
+   * when it says more («hola buenas, todo bien? hay un bache»: «hay un bache»), and read as something.
+   */
+  private async heard(lang: Language, text: string): Promise<Understood["intents"]> {
+    const locale = nlpLocale(lang);
+    const rest = this.courtesy.get(lang)?.rest(text);
+    const intents = rest ? await this.classify(locale, this.forClassifier(rest, lang)) : [];
+    // A word or two after a greeting is read with it unless surely something («hola, sí»; not «buenas noches a todos»).
+    const says = rest !== undefined && (rest.split(/\s+/).length >= REST_WORDS || (intents[0]?.score ?? 0) >= CONFIDENT);
+    return says && intents.length ? intents : this.classify(locale, this.forClassifier(text, lang));
+  }
+
   private async classify(locale: string, text: string): Promise<Understood["intents"]> {
     if (!text.trim()) return [];
     // nlp.js's spelling correction is off: it turns unknown words into confident intents ("verde" → help).
