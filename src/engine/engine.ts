@@ -926,11 +926,13 @@ export class Engine {
     const own = first !== undefined && told.intents.includes(first.name);
     const words = own || (!first && where) ? TOLD_WHERE_WORDS : TOLD_WORDS;
     if (!tellsMore(this.ctx, input, words)) return intent;
+    // So is a way around no word of a statement supports (`Understood.guessed`); a question may ask what it is read as.
+    const misread = MISREAD.has(first?.name ?? "") || (understood.guessed === true && first?.name !== "emergency" && !asks(input.text));
     const heard =
       own ||
       !first ||
-      MISREAD.has(first.name) ||
-      (TOLD_OVER.has(first.name) && (first.name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name))));
+      misread ||
+      (TOLD_OVER.has(first.name) && (first.name === "emergency" || intent === undefined || understood.intents.some((i) => told.intents.includes(i.name))));
     return heard ? told.intents[0] : intent;
   }
 

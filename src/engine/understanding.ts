@@ -30,6 +30,13 @@ export interface Understood {
    * fundida»: alumbrado besides baches): written as it is, not denied, not where the problem is.
    */
   besides?: Record<string, Mention>;
+  /**
+   * Of a message that names a type of problem: no word of it is one of the words its reading's phrases have
+   * and (nearly) no other intent's. nlp.js reads long texts its phrases do not resemble confidently as
+   * something («llevamos 3 días con olor a podrido que sale de las coladeras» as learning what open
+   * government is): such a reading is a guess.
+   */
+  guessed?: true;
 }
 
 /** The intent of asking why something is asked («¿para qué quieren la foto?»): answered with the question's `why`. */

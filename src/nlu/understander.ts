@@ -109,13 +109,10 @@ const TELLING_WORD_MIN = 4;
 /** The intent and the entity that tell of a danger (their words are never a street's name). */
 const EMERGENCY_INTENT = "emergency";
 const DANGER_ENTITY = "danger";
-/** The shortest stem an emergency phrase shares with one other intent and still counts as its own (see `emergencyStemsOf`). */
+/** The shortest stem an intent's phrases share with one other intent's and still count as their own (see `ownStemsOf`). */
 const EMERGENCY_SHARED_MIN = 4;
 
-/** The stems an emergency phrase has and (nearly) no other intent's. */
-interface EmergencyStems {
-  own: ReadonlySet<string>;
-}
+const EMPTY: ReadonlySet<string> = new Set();
 
 /** What nlp.js's classifier of one language knows of its phrases: each one's stems (sorted, joined) and intent. */
 interface StemmedPhrases {
@@ -380,7 +377,8 @@ export class Understander {
    * emergency must share with the text (`withoutBareEmergency`). Made from the classifier's own
    * phrases, once it is trained or read back.
    */
-  private readonly emergencyStems = new Map<string, EmergencyStems>();
+  /** Per locale, each intent's own stems (`ownStemsOf`). */
+  private readonly ownStems = new Map<string, Map<string, Set<string>>>();
   /** The words before a street word after which no name follows (streets.yaml `no_name_after`: «mi calle»). */
   private readonly noNameAfter: ReadonlySet<string>;
   /** The words that make what follows a place (streets.yaml `place_before`: «junto al bache»). */
@@ -608,7 +606,11 @@ export class Understander {
       said.set(e, denied);
       return denied;
     };
-    const edges = this.chosen(utterance, candidates, isDenied);
+    // A word of annoyance is no type of problem: "waste of time" names no waste.
+    const annoyance = candidates.filter((e) => e.entity === ANNOYED);
+    const edges = this.chosen(utterance, candidates, isDenied).filter(
+      (e) => e.entity !== CATEGORY || !annoyance.some((a) => a.start <= e.start && e.end <= a.end),
+    );
     const entities: Record<string, Mention> = {};
     for (const e of edges) entities[e.entity] = this.mention(e);
     const denied = this.deniedBesides(candidates, entities, isDenied);
@@ -616,14 +618,15 @@ export class Understander {
     const generic = this.substitute(utterance, edges).slice(0, MAX_UNDERSTOOD);
     const start = utterance.slice(0, MAX_UNDERSTOOD);
     let intents = await this.heard(lang, generic);
+    let readIn = lang;
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
     // that language too, when the text looks like it and its own reading is not sure.
     if ((intents[0]?.score ?? 0) < CONFIDENT) {
       const guessed = this.guessLanguage(start);
-      if (guessed && guessed !== locale && NLP_LOCALES.includes(guessed)) {
-        const other = LANGUAGES.find((l) => nlpLocale(l) === guessed);
-        const alt = other ? await this.heard(other, generic) : await this.classify(guessed, generic);
-        if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) intents = alt;
+      const other = LANGUAGES.find((l) => nlpLocale(l) === guessed);
+      if (other && guessed !== locale) {
+        const alt = await this.heard(other, generic);
+        if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) [intents, readIn] = [alt, other];
       }
     }
     intents = this.withoutIronicThanks(intents, start);
@@ -647,6 +650,10 @@ export class Understander {
       intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
     const understood: Understood = { intents, entities };
+    // Of a message that names a problem, whether what it is read as is only a guess (see `Understood.guessed`).
+    const top = intents[0]?.name;
+    if (entities[CATEGORY] && top && top !== NONE && (await this.guessed(nlpLocale(readIn), this.forClassifier(generic, readIn), top)))
+      understood.guessed = true;
     if (denied) understood.denied = denied;
     const besides = this.besidesOf(utterance, candidates, edges, isDenied);
     if (besides) understood.besides = besides;
@@ -869,9 +876,9 @@ export class Understander {
    */
   private async withoutBareEmergency(intents: Understood["intents"], locale: string, text: string): Promise<Understood["intents"]> {
     if (!intents.some((i) => i.name === EMERGENCY_INTENT)) return intents;
-    const manager = (this.nlp.nluManager as unknown as { domainManagers: Record<string, StemmedPhrases | undefined> }).domainManagers[locale];
+    const manager = this.managerOf(locale);
     if (!manager) return intents;
-    const { own } = this.emergencyStemsOf(locale, manager);
+    const own = this.ownStemsOf(locale, manager, EMERGENCY_INTENT);
     const stems = (await manager.generateStemKey(text)).split(",");
     if (stems.some((stem) => own.has(stem))) return intents;
     // Read as nothing, in its place: its score still tells how sure the other readings are (`topIntent`).
@@ -882,28 +889,48 @@ export class Understander {
    * The stems the emergency phrases of `locale` use that at most one other intent's phrases use, and
    * only when longer than a little word (EMERGENCY_SHARED_MIN): «asalt», «huel», «gas» count; «nos», «ser» do not.
    */
-  private emergencyStemsOf(locale: string, manager: StemmedPhrases): EmergencyStems {
-    let stems = this.emergencyStems.get(locale);
-    if (!stems) {
+  /**
+   * The stems `intent`'s phrases in `locale` use that at most one other intent's phrases use, and only when
+   * longer than a little word (EMERGENCY_SHARED_MIN): for emergencies «asalt», «huel», «gas» count; «nos», «ser» do not.
+   */
+  private ownStemsOf(locale: string, manager: StemmedPhrases, intent: string): ReadonlySet<string> {
+    let byIntent = this.ownStems.get(locale);
+    if (!byIntent) {
       const intentsOf = new Map<string, Set<string>>();
-      for (const [key, { intent }] of Object.entries(manager.stemDict)) {
+      for (const [key, { intent: of }] of Object.entries(manager.stemDict)) {
         for (const stem of key.split(",")) {
           const set = intentsOf.get(stem) ?? new Set<string>();
-          set.add(intent);
+          set.add(of);
           intentsOf.set(stem, set);
         }
       }
-      const own = new Set(
-        [...intentsOf]
-          .filter(
-            ([stem, set]) => set.has(EMERGENCY_INTENT) && !stem.startsWith("@") && (set.size === 1 || (set.size === 2 && stem.length >= EMERGENCY_SHARED_MIN)),
-          )
-          .map(([stem]) => stem),
-      );
-      stems = { own };
-      this.emergencyStems.set(locale, stems);
+      byIntent = new Map();
+      for (const [stem, set] of intentsOf) {
+        if (stem.startsWith("@") || !(set.size === 1 || (set.size === 2 && stem.length >= EMERGENCY_SHARED_MIN))) continue;
+        for (const of of set) {
+          const own = byIntent.get(of) ?? new Set<string>();
+          own.add(stem);
+          byIntent.set(of, own);
+        }
+      }
+      this.ownStems.set(locale, byIntent);
     }
-    return stems;
+    return byIntent.get(intent) ?? EMPTY;
+  }
+
+  /** Whether the text shares no stem of its own with the phrases of `intent` (see `Understood.guessed`). */
+  private async guessed(locale: string, text: string, intent: string): Promise<boolean> {
+    const manager = this.managerOf(locale);
+    if (!manager) return false;
+    const own = this.ownStemsOf(locale, manager, intent);
+    const stems = (await manager.generateStemKey(text)).split(",");
+    // nlp.js keeps what it stems: nothing of a message is kept once it is read.
+    this.forgetTexts();
+    return !stems.some((stem) => own.has(stem));
+  }
+
+  private managerOf(locale: string): StemmedPhrases | undefined {
+    return (this.nlp.nluManager as unknown as { domainManagers: Record<string, StemmedPhrases | undefined> }).domainManagers[locale];
   }
 
   /**

@@ -1,0 +1,37 @@
+/** What a message opens with before it says what it is about (nlu/courtesy.ts), with the locales' own phrases. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadCorpus } from "../src/nlu/corpus.js";
+import { Courtesy } from "../src/nlu/courtesy.js";
+
+describe("the greetings and courtesies a message opens with", () => {
+  let es: Courtesy;
+  let en: Courtesy;
+  beforeAll(() => {
+    const corpus = loadCorpus("locales");
+    es = new Courtesy(corpus.intents["es-MX"].greeting ?? [], corpus.courtesies["es-MX"]);
+    en = new Courtesy(corpus.intents.en.greeting ?? [], corpus.courtesies.en);
+  });
+
+  it("are left out when more follows, one after another, with punctuation and emoji between them", () => {
+    expect(es.rest("hola buenas, todo bien? hay un bache")).toBe("hay un bache");
+    expect(es.rest("Buenas tardes, ¿cómo están? fíjense que hay un hoyo")).toBe("fíjense que hay un hoyo");
+    expect(es.rest("Hola 👋 buenas noches. se fue el agua")).toBe("se fue el agua");
+    expect(es.rest("hola buenas tardes se fue la luz")).toBe("se fue la luz");
+    expect(es.rest("Buen día, disculpe la molestia, quisiera saber de mi reporte")).toBe("quisiera saber de mi reporte");
+    expect(en.rest("hi, how are you? the traffic light is broken")).toBe("the traffic light is broken");
+  });
+
+  it("say nothing else when nothing follows them, and a message that opens otherwise opens with none", () => {
+    expect(es.rest("hola buenas tardes")).toBeUndefined();
+    expect(es.rest("buenas noches 👋")).toBeUndefined();
+    expect(es.rest("hay un bache, hola")).toBeUndefined();
+    expect(en.rest("good morning!")).toBeUndefined();
+  });
+
+  it("count a courtesy only as a clause of its own: «todo bien con el bache?» asks about the pothole", () => {
+    expect(es.rest("todo bien con el bache?")).toBeUndefined();
+    expect(es.rest("qué tal si mejor lo reporto")).toBeUndefined();
+    expect(es.rest("todo bien? el bache sigue")).toBe("el bache sigue");
+    expect(es.rest("todo bien ? el bache sigue")).toBe("el bache sigue");
+  });
+});
