@@ -8,8 +8,8 @@ describe("the greetings and courtesies a message opens with", () => {
   let en: Courtesy;
   beforeAll(() => {
     const corpus = loadCorpus("locales");
-    es = new Courtesy(corpus.intents["es-MX"].greeting ?? [], corpus.courtesies["es-MX"]);
-    en = new Courtesy(corpus.intents.en.greeting ?? [], corpus.courtesies.en);
+    es = new Courtesy(corpus.courtesies["es-MX"].greetings, corpus.courtesies["es-MX"].clauses);
+    en = new Courtesy(corpus.courtesies.en.greetings, corpus.courtesies.en.clauses);
   });
 
   it("are left out when more follows, one after another, with punctuation and emoji between them", () => {
@@ -19,12 +19,15 @@ describe("the greetings and courtesies a message opens with", () => {
     expect(es.rest("hola buenas tardes se fue la luz")).toBe("se fue la luz");
     expect(es.rest("Buen día, disculpe la molestia, quisiera saber de mi reporte")).toBe("quisiera saber de mi reporte");
     expect(en.rest("hi, how are you? the traffic light is broken")).toBe("the traffic light is broken");
+    expect(es.rest("Hola,buenas tardes,se fue el agua")).toBe("se fue el agua");
+    expect(es.rest("👋 hola, hay un bache")).toBe("hay un bache");
   });
 
   it("say nothing else when nothing follows them, and a message that opens otherwise opens with none", () => {
     expect(es.rest("hola buenas tardes")).toBeUndefined();
     expect(es.rest("buenas noches 👋")).toBeUndefined();
     expect(es.rest("hay un bache, hola")).toBeUndefined();
+    expect(es.rest("👋 hay un bache")).toBeUndefined();
     expect(en.rest("good morning!")).toBeUndefined();
   });
 
@@ -33,5 +36,9 @@ describe("the greetings and courtesies a message opens with", () => {
     expect(es.rest("qué tal si mejor lo reporto")).toBeUndefined();
     expect(es.rest("todo bien? el bache sigue")).toBe("el bache sigue");
     expect(es.rest("todo bien ? el bache sigue")).toBe("el bache sigue");
+    expect(es.rest("qué onda con mi reporte del bache")).toBeUndefined();
+    expect(es.rest("buenas noticias: ya taparon el bache")).toBeUndefined();
+    expect(es.rest("hola, buenas noticias: ya taparon el bache")).toBe("buenas noticias: ya taparon el bache");
+    expect(en.rest("hey there is a pothole")).toBeUndefined();
   });
 });

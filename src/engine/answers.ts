@@ -181,6 +181,13 @@ export function saysWordOf(ctx: EngineContext, name: string, text: string): bool
   return false;
 }
 
+/** Whether the text opens with an entry of the list `name` («qué pasa si no acepto…» with `opens_question`). */
+export function opensWith(ctx: EngineContext, name: string, text: string): boolean {
+  const said = `${normalize(text)} `;
+  for (const entry of wordSet(ctx, name)) if (said.startsWith(`${entry} `)) return true;
+  return false;
+}
+
 /** «omitir», «sin foto», and as yes and no are read: «mejor no», «no gracias», «mejor después». */
 export function isSkip(ctx: EngineContext, input: EngineInput): boolean {
   if (input.type === "choice") return input.value === "_skip";

@@ -17,6 +17,7 @@ import {
   isQuestion,
   leadingYesNo,
   namesAnotherOption,
+  opensWith,
   optionLabel,
   parseAnswer,
   partialOption,
@@ -62,7 +63,7 @@ import {
   type UnsupportedKind,
   type Vars,
 } from "./types.js";
-import { ANNOYED, DOUBTFUL, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
+import { ANNOYED, DOUBTFUL, NO_READING, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
 import { getVar, setVar } from "./vars.js";
 
 /** Invalid answers in a row after which the question is explained again, with its options (nothing is dropped). */
@@ -201,19 +202,21 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
  */
 const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language", "emergency", "commitments", "learn", "announcements"]);
 /**
- * Readings a statement that names a problem and says more cannot mean, which nlp.js makes, confidently, of
- * long texts its phrases do not resemble: «el agua sale con olor a drenaje, creo que se mezcló con las aguas
- * negras» read as the privacy notice, «la avenida está llena de hoyos y cuando llueve no se ven» as how long
- * it takes, «hay unas varillas salidas en la banqueta…» as a cancel (at the first message and the menu
- * there is nothing to cancel), a reading of nothing. Unlike TOLD_OVER, the flow told need not be among the
- * readings. A question about the assistant asked as one («¿cuánto tardan en tapar un bache en mi calle?»)
- * is that question (ASKED_OVER).
+ * Readings nlp.js makes, confidently, of long texts its phrases do not resemble, that a statement naming a
+ * problem and saying more means only with a word of theirs: «el agua sale con olor a drenaje, creo que se
+ * mezcló con las aguas negras» read as the privacy notice, «la avenida está llena de hoyos y cuando llueve no
+ * se ven» as how long it takes, «hay unas varillas salidas en la banqueta…» as a cancel. Without one
+ * (`Understood.guessed`) they, and the ways around, are misreadings; with one they are what they say
+ * («mejor lo dejo así, lo del bache ya no importa», «¿tiene algún costo reportar la fuga?»). A reading of
+ * nothing is never what a message means.
  */
-const MISREAD = new Set(["cancel", "none", "if_declined", IMPATIENT, ...[...ABOUT_THE_ASSISTANT].filter((intent) => intent !== "human")]);
+const MISREADABLE = new Set(["cancel", "if_declined", IMPATIENT, ...[...ABOUT_THE_ASSISTANT].filter((intent) => intent !== "human")]);
 /** The readings a message written as a question means, told problem or not (`asks`). */
 const ASKED_OVER = new Set(["if_declined", ...ABOUT_THE_ASSISTANT]);
-/** A message written as a question: a question mark, at its end or opening a clause. */
-const asks = (text: string) => /[?¿]/.test(text);
+/** A message written as a question: a question mark anywhere in it, or opening as questions open («qué pasa si…», "how long…"). */
+const asks = (ctx: EngineContext, text: string) => /[?¿]/.test(text) || opensWith(ctx, "opens_question", text);
+/** How far ahead of the next reading the told flow's own, unsure reading must be to tell it in a few words (`intentOf`). */
+const OWN_LEAD = 1.5;
 
 /**
  * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
@@ -902,37 +905,42 @@ export class Engine {
    * (`atMenu`), where nothing else is being answered, a message that names what a flow is told by
    * (`told_by`: a type of problem) and says more opens that flow when the classifier heard it first without
    * being sure, took the message for a way around while also hearing that flow (TOLD_OVER; an emergency alone
-   * is enough: its notice comes first), misread it (MISREAD), or heard nothing at all («ayer se me ponchó la
-   * llanta por un bache en la avenida principal…»).
+   * is enough: its notice comes first), misread it (MISREADABLE, `Understood.guessed`), or heard nothing at
+   * all («ayer se me ponchó la llanta por un bache en la avenida principal…»).
    */
   private intentOf(input: EngineInput, atMenu: boolean): string | undefined {
     const understood = understoodOf(input);
     const intent = topIntent(understood);
     if (!atMenu || !understood || input.type !== "text") return intent;
-    if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREAD.has(intent)) return intent;
+    if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREADABLE.has(intent) && intent !== NO_READING) return intent;
+    const [first, second] = understood.intents;
     // A question about the assistant asked as one, even doubtfully read, is that question.
-    if (ASKED_OVER.has(understood.intents[0]?.name ?? "") && asks(input.text)) return intent;
+    const statement = !asks(this.ctx, input.text);
+    if (ASKED_OVER.has(first?.name ?? "") && !statement) return intent;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
     if (!told) return intent;
-    const [first] = understood.intents;
     const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
-    // Heard as that flow first, if not surely, or as nothing, a message that names a problem tells it in a few
-    // words more («ya quedó la obra pero dejaron un hoyo», «ya van tres semanas sin agua en la colonia»; read as
-    // nothing, with where: «el agua sale sucia y con olor en Tlalnepantla»); a misreading or a way around needs
-    // TOLD_WORDS, and a way around that flow among its readings.
-    const own = first !== undefined && told.intents.includes(first.name);
-    const words = own || (!first && where) ? TOLD_WHERE_WORDS : TOLD_WORDS;
+    // Heard as that flow first, not surely but clearly and not by guess, a statement tells it in a few words more
+    // («ya quedó la obra pero dejaron un hoyo», «ya van tres semanas sin agua en la colonia»); so does a statement
+    // read as nothing that says where («el agua sale sucia y con olor en Tlalnepantla»). Else it takes TOLD_WORDS.
+    const own =
+      first !== undefined &&
+      told.intents.includes(first.name) &&
+      statement &&
+      !understood.guessed &&
+      first.score >= DOUBTFUL &&
+      first.score >= OWN_LEAD * (second?.score ?? 0);
+    const words = own || (!first && where && statement) ? TOLD_WHERE_WORDS : TOLD_WORDS;
     if (!tellsMore(this.ctx, input, words)) return intent;
-    // So is a way around no word of a statement supports (`Understood.guessed`); a question may ask what it is read as.
-    const misread = MISREAD.has(first?.name ?? "") || (understood.guessed === true && first?.name !== "emergency" && !asks(input.text));
-    const heard =
-      own ||
-      !first ||
-      misread ||
-      (TOLD_OVER.has(first.name) && (first.name === "emergency" || intent === undefined || understood.intents.some((i) => told.intents.includes(i.name))));
+    const name = first?.name ?? "";
+    // A reading of nothing, or a misreading no word of a statement supports, leaves it what it tells.
+    const misread = name === NO_READING || (understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name)));
+    // The flow itself, a way around, or an unsure misreading, that also hears the flow (an emergency alone is enough).
+    const around = told.intents.includes(name) || TOLD_OVER.has(name) || (MISREADABLE.has(name) && intent === undefined);
+    const heard = own || !first || misread || (around && (name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name))));
     return heard ? told.intents[0] : intent;
   }
 

@@ -39,6 +39,8 @@ export interface Understood {
   guessed?: true;
 }
 
+/** What the classifier reads a text as when it reads it as none of the intents (a bare emergency's reading, say). */
+export const NO_READING = "none";
 /** The intent of asking why something is asked («¿para qué quieren la foto?»): answered with the question's `why`. */
 export const WHY_ASKED = "why_asked";
 /** Annoyance with the bot («mugre bot»): the intent, and the signal whose words it needs to count. */

@@ -40,7 +40,7 @@ const contrastSchema = z.strictObject({
   not_after: z.array(z.string().trim().min(1).max(40)).default([]),
   unfixed: z.array(z.string().trim().min(1).max(40)).default([]),
 });
-const courtesySchema = z.strictObject({ clauses: phrases });
+const courtesySchema = z.strictObject({ greetings: phrases, clauses: phrases });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -88,10 +88,11 @@ export interface Corpus {
    */
   contrast: { not: string[]; between: string[]; notAfter: string[]; unfixed: string[] };
   /**
-   * Per language, the courtesies a message may open with, each a clause of its own, before it says what it is
-   * about («todo bien?», «disculpe la molestia,»): with the greeting phrases, left out of what the classifier reads (courtesy.ts).
+   * Per language, what a message may open with before it says what it is about, left out of what the
+   * classifier reads (courtesy.ts): greetings, wherever they come in the opening («hola buenas tardes …»), and
+   * courtesies that count only as a clause of their own («todo bien?», «disculpe la molestia,»).
    */
-  courtesies: Record<Language, string[]>;
+  courtesies: Record<Language, { greetings: string[]; clauses: string[] }>;
   /** Per language, a texted word (normalised) → what it stands for («q» → «que», "u" → "you"), for the classifier. */
   shorthand: Record<Language, Record<string, string>>;
 }
@@ -162,7 +163,7 @@ export function loadCorpus(localesDir: string): Corpus {
     const shorthand = existsSync(shorthandFile) ? readConfigFile(shorthandFile, shorthandSchema) : {};
     corpus.shorthand[lang] = Object.fromEntries(Object.entries(shorthand).map(([word, full]) => [normalize(word), full]));
     const courtesyFile = join(dir, "courtesy.yaml");
-    corpus.courtesies[lang] = existsSync(courtesyFile) ? readConfigFile(courtesyFile, courtesySchema).clauses : [];
+    corpus.courtesies[lang] = existsSync(courtesyFile) ? readConfigFile(courtesyFile, courtesySchema) : { greetings: [], clauses: [] };
     const contrastFile = join(dir, "contrast.yaml");
     if (existsSync(contrastFile)) {
       const contrast = readConfigFile(contrastFile, contrastSchema);

@@ -2,24 +2,23 @@
  * What a message opens with before it says what it is about: «hola buenas, todo bien? hay un bache»,
  * «Buenas tardes, disculpe la molestia, quisiera saber de mi reporte». The classifier, reading the whole,
  * weighs the greeting as much as what follows and hears a greeting; what follows is what is asked.
- * A greeting (the greeting intent's phrases) counts where it comes; a courtesy (courtesy.yaml: «todo bien»,
- * «disculpe la molestia») only as a clause of its own, ended by a comma, a stop or a question mark, since
- * «todo bien con el bache?» asks about the pothole.
+ * A greeting (courtesy.yaml `greetings`: «hola», «buenas tardes») counts wherever it comes in the opening;
+ * a courtesy (`clauses`: «todo bien», «qué onda», «disculpe la molestia») only as a clause of its own, ended
+ * by a comma, a stop or a question mark, since «todo bien con el bache?» asks about the pothole.
  */
 import { normalize } from "../util/text.js";
 
-/** How far into a message its opening is looked for. */
+/** How far into a message its opening is looked for, in words. */
 const MAX_OPENING_WORDS = 16;
 
-const endsClause = (token: string) => /[,.;:!?]$/.test(token);
+/** Whether a word as written ends with punctuation: the clause it closes is over. */
+export const endsClause = (word: string) => /[,.;:!?]$/.test(word);
 
-/** Phrases as lists of normalised words, longest first, so that «buenas tardes» is taken before «buenas». */
-function wordLists(phrases: readonly string[]): string[][] {
-  return phrases
-    .map((p) => normalize(p).split(" ").filter(Boolean))
-    .filter((words) => words.length > 0)
-    .sort((a, b) => b.length - a.length);
-}
+/** The words of a text as written, punctuation kept with the word before it, also where no space follows («Hola,buenas»). */
+const wordsOf = (text: string) => text.split(/\s+|(?<=[,.;:!?])(?=[\p{L}\p{N}¿¡])/u).filter(Boolean);
+
+/** Phrases as lists of normalised words. */
+const wordLists = (phrases: readonly string[]) => phrases.map((p) => normalize(p).split(" ").filter(Boolean)).filter((words) => words.length > 0);
 
 export class Courtesy {
   private readonly greetings: string[][];
@@ -32,37 +31,38 @@ export class Courtesy {
 
   /**
    * The text after the greetings and courtesies it opens with, when it opens with some and says more;
-   * undefined when it opens with none, or says nothing else («hola buenas tardes»).
+   * undefined when it opens with none, or says nothing else («hola buenas tardes»). Marks and emoji before
+   * and between them are part of the opening («👋 hola, …»).
    */
   rest(text: string): string | undefined {
-    const tokens = text.split(/\s+/).filter(Boolean);
+    const tokens = wordsOf(text);
     const words = tokens.map((t) => normalize(t));
     // The furthest word the opening can reach, phrase after phrase («hola buenas tardes» is «hola» and
-    // «buenas tardes», not «hola buenas» and «tardes»); punctuation and emoji between them count with them.
+    // «buenas tardes», whichever phrases the lists have); marks and emoji go with the phrase before them.
     const reached = new Set<number>([0]);
     let furthest = 0;
     for (let i = 0; i <= Math.min(tokens.length, MAX_OPENING_WORDS); i++) {
       if (!reached.has(i)) continue;
       let at = i;
       while (at < tokens.length && words[at] === "") at++;
-      if (at > i) reached.add(at);
-      furthest = Math.max(furthest, at === tokens.length ? i : at);
-      for (const end of [...this.ends(this.greetings, words, at), ...this.clauseEnds(tokens, words, at)]) reached.add(end);
+      // Past the start, only the end of a phrase is reached.
+      if (i > 0) furthest = Math.max(furthest, at);
+      for (const end of [...this.ends(this.greetings, tokens, words, at), ...this.clauseEnds(tokens, words, at)]) reached.add(end);
     }
     if (furthest === 0) return undefined;
     const rest = tokens.slice(furthest).join(" ");
     return /\p{L}/u.test(rest) ? rest : undefined;
   }
 
-  /** Where each of `phrases` that starts at word `i` ends. */
-  private ends(phrases: string[][], words: string[], i: number): number[] {
-    return phrases.filter((p) => p.every((w, k) => words[i + k] === w)).map((p) => i + p.length);
+  /** Where each of `phrases` that starts at word `i` ends, within one clause («hola, buenas noticias» is no «hola buenas»). */
+  private ends(phrases: string[][], tokens: string[], words: string[], i: number): number[] {
+    return phrases.filter((p) => p.every((w, k) => words[i + k] === w && (k === p.length - 1 || !endsClause(tokens[i + k])))).map((p) => i + p.length);
   }
 
   /** The same for the courtesies, each of which must end its clause. */
   private clauseEnds(tokens: string[], words: string[], i: number): number[] {
     // Its last word carries the comma («todo bien?»), or a mark follows alone («todo bien ?»).
-    return this.ends(this.clauses, words, i).filter(
+    return this.ends(this.clauses, tokens, words, i).filter(
       (end) => endsClause(tokens[end - 1]) || (end < tokens.length && words[end] === "" && /^[,.;:!?¿¡]/.test(tokens[end])),
     );
   }

@@ -8,11 +8,11 @@ import { LangEn } from "@nlpjs/lang-en";
 import { LangEs } from "@nlpjs/lang-es";
 import { type EnumExtractor, type NerEdge, type NerRule, Nlp } from "@nlpjs/nlp";
 import { distance } from "fastest-levenshtein";
-import { ANNOYED, CONFIDENT, type Mention, SIGNALS, type Understood, WHY_ASKED, WORKS } from "../engine/understanding.js";
+import { ANNOYED, CONFIDENT, type Mention, NO_READING, SIGNALS, type Understood, WHY_ASKED, WORKS } from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
-import { Courtesy } from "./courtesy.js";
+import { Courtesy, endsClause } from "./courtesy.js";
 import type { ModelCache } from "./model-cache.js";
 import { textForgetter } from "./nlpjs-memory.js";
 
@@ -28,7 +28,6 @@ export const MAX_UNDERSTOOD = 300;
  */
 export const MAX_NAMED = 1000;
 /** The corpus's intent for what the bot does not do: learnt so that it is not mistaken for another, never reported. */
-const NONE = "none";
 /**
  * Short texts without digits whose reading is remembered (Understander.understand), and how many: the
  * answers everybody gives ("sí", "omitir", a municipality), in memory only, never a phone number.
@@ -95,14 +94,13 @@ const PLACE_WORD_MIN_LENGTH = 4;
 /** Messages longer than this many words are searched for exact names only (the approximate search grows with length). */
 const FUZZY_MAX_WORDS = 12;
 
+/** Words after the greetings a message opens with from which they are what it says (`reading`). */
+const REST_WORDS = 3;
 /**
  * Intents whose phrases, written alone, tell the language (`writtenIn`): a greeting («hello») opens a
  * conversation, and is all it says. Not acknowledgements («ok») nor insults («shut up»): Spanish has them too.
  */
-const GREETING_INTENT = "greeting";
-/** Words after the greetings a message opens with from which they are what it says (`heard`). */
-const REST_WORDS = 3;
-const TELLING_INTENTS = [GREETING_INTENT];
+const TELLING_INTENTS = ["greeting"];
 /** Letters a phrase of one word needs to tell its language: «hi», «hey» are typed in Spanish too, «hello» less. */
 const TELLING_WORD_MIN = 4;
 
@@ -110,9 +108,16 @@ const TELLING_WORD_MIN = 4;
 const EMERGENCY_INTENT = "emergency";
 const DANGER_ENTITY = "danger";
 /** The shortest stem an intent's phrases share with one other intent's and still count as their own (see `ownStemsOf`). */
-const EMERGENCY_SHARED_MIN = 4;
+const OWN_SHARED_MIN = 4;
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/** What the classifier read (`Understander.reading`): its intents, in which locale, and the text it was given. */
+interface Reading {
+  intents: Understood["intents"];
+  locale: string;
+  read: string;
+}
 
 /** What nlp.js's classifier of one language knows of its phrases: each one's stems (sorted, joined) and intent. */
 interface StemmedPhrases {
@@ -133,9 +138,6 @@ const LITTLE_WORDS = 2;
 const STREET_NAME_WORDS = 3;
 /** A house's number as it follows a street's name, normalised («12», «12a», «12-b»). */
 const HOUSE_NUMBER = /^\d{1,5}(?:-?[a-z])?$/;
-
-/** Whether a word as written ends with punctuation: what follows it is no longer a street's name. */
-const endsClause = (word: string) => /[,.;:!?]$/.test(word);
 
 /** The shortest word `closeEnough` lets be written with a slip. */
 const SLIP_MIN_LENGTH = 7;
@@ -472,7 +474,8 @@ export class Understander {
       vocabulary.set(lang, used);
       this.notNames.set(lang, this.usedNotAsNames(all));
       this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
-      this.courtesy.set(lang, new Courtesy(phrases[GREETING_INTENT] ?? [], options.corpus.courtesies[lang] ?? []));
+      const courtesy = options.corpus.courtesies[lang];
+      this.courtesy.set(lang, new Courtesy(courtesy?.greetings ?? [], courtesy?.clauses ?? []));
       const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
       const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
       this.commandWords.set(lang, new Set([...commands].filter((w) => !others.has(w))));
@@ -617,19 +620,18 @@ export class Understander {
     // What it asks is read at its start (MAX_UNDERSTOOD), what it names throughout (MAX_NAMED).
     const generic = this.substitute(utterance, edges).slice(0, MAX_UNDERSTOOD);
     const start = utterance.slice(0, MAX_UNDERSTOOD);
-    let intents = await this.heard(lang, generic);
-    let readIn = lang;
+    let reading = await this.reading(lang, generic);
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
     // that language too, when the text looks like it and its own reading is not sure.
-    if ((intents[0]?.score ?? 0) < CONFIDENT) {
-      const guessed = this.guessLanguage(start);
-      const other = LANGUAGES.find((l) => nlpLocale(l) === guessed);
-      if (other && guessed !== locale) {
-        const alt = await this.heard(other, generic);
-        if ((alt[0]?.score ?? 0) > (intents[0]?.score ?? 0)) [intents, readIn] = [alt, other];
+    if ((reading.intents[0]?.score ?? 0) < CONFIDENT) {
+      const looksLike = this.guessLanguage(start);
+      const other = LANGUAGES.find((l) => nlpLocale(l) === looksLike);
+      if (other && looksLike !== locale) {
+        const alt = await this.reading(other, generic);
+        if ((alt.intents[0]?.score ?? 0) > (reading.intents[0]?.score ?? 0)) reading = alt;
       }
     }
-    intents = this.withoutIronicThanks(intents, start);
+    let intents = this.withoutIronicThanks(reading.intents, start);
     // An account of a problem or a place, not asked, does not ask why: «pusimos piedras para que nadie se caiga»
     // (accents dropped, «para que» is «para qué»), «calle Juárez 15, para que lo encuentren rápido».
     const address = this.namesAStreet(utterance, candidates);
@@ -650,9 +652,9 @@ export class Understander {
       intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
     const understood: Understood = { intents, entities };
-    // Of a message that names a problem, whether what it is read as is only a guess (see `Understood.guessed`).
+    // Of a message that names a problem, whether what the classifier read it as is only a guess (see `Understood.guessed`).
     const top = intents[0]?.name;
-    if (entities[CATEGORY] && top && top !== NONE && (await this.guessed(nlpLocale(readIn), this.forClassifier(generic, readIn), top)))
+    if (entities[CATEGORY] && top && top === reading.intents[0]?.name && top !== NO_READING && (await this.unsupported(reading.locale, reading.read, top)))
       understood.guessed = true;
     if (denied) understood.denied = denied;
     const besides = this.besidesOf(utterance, candidates, edges, isDenied);
@@ -788,7 +790,7 @@ export class Understander {
    */
   private withoutIronicThanks(intents: Understood["intents"], utterance: string): Understood["intents"] {
     if (!intents.some((i) => i.name === THANKS_INTENT) || !this.thanksForSomethingBad(utterance)) return intents;
-    return intents.map((i) => (i.name === THANKS_INTENT ? { ...i, name: NONE } : i));
+    return intents.map((i) => (i.name === THANKS_INTENT ? { ...i, name: NO_READING } : i));
   }
 
   /** Whether a normalised word is one of irony.yaml's `bad`, whole or by its first letters. */
@@ -840,26 +842,31 @@ export class Understander {
     }
   }
 
-  /** The intents a text may express, best first (at most three). */
   /**
-   * The classifier's reading of `text` in `lang`: of what follows the greetings and courtesies it opens with,
-   * when it says more («hola buenas, todo bien? hay un bache»: «hay un bache»), and read as something.
+   * The classifier's reading of `text` in `lang`, and the text it read: what follows the greetings and
+   * courtesies the text opens with, when it says more («hola buenas, todo bien? hay un bache»: «hay un
+   * bache») and is read as something; else the whole.
    */
-  private async heard(lang: Language, text: string): Promise<Understood["intents"]> {
+  private async reading(lang: Language, text: string): Promise<Reading> {
     const locale = nlpLocale(lang);
     const rest = this.courtesy.get(lang)?.rest(text);
-    const intents = rest ? await this.classify(locale, this.forClassifier(rest, lang)) : [];
-    // A word or two after a greeting is read with it unless surely something («hola, sí»; not «buenas noches a todos»).
-    const says = rest !== undefined && (rest.split(/\s+/).length >= REST_WORDS || (intents[0]?.score ?? 0) >= CONFIDENT);
-    return says && intents.length ? intents : this.classify(locale, this.forClassifier(text, lang));
+    if (rest) {
+      const read = this.forClassifier(rest, lang);
+      const intents = await this.classify(locale, read);
+      // A word or two after a greeting is read with it unless surely something («hola, sí»; not «buenas noches a todos»).
+      if (intents.length && (rest.split(/\s+/).length >= REST_WORDS || intents[0].score >= CONFIDENT)) return { intents, locale, read };
+    }
+    const read = this.forClassifier(text, lang);
+    return { intents: await this.classify(locale, read), locale, read };
   }
 
+  /** The intents a text may express, best first (at most three). */
   private async classify(locale: string, text: string): Promise<Understood["intents"]> {
     if (!text.trim()) return [];
     // nlp.js's spelling correction is off: it turns unknown words into confident intents ("verde" → help).
     const out = await this.nlp.nluManager.process({ locale, utterance: text, settings: { spellCheck: false } });
     const intents = (out.classifications ?? [])
-      .filter((c) => c.intent !== "None" && c.intent !== NONE && c.score > 0)
+      .filter((c) => c.intent !== "None" && c.intent !== NO_READING && c.score > 0)
       .map((c) => ({ name: c.intent, score: Math.round(c.score * 1000) / 1000 }))
       .slice(0, 3);
     const read = await this.withoutBareEmergency(intents, locale, text);
@@ -882,16 +889,12 @@ export class Understander {
     const stems = (await manager.generateStemKey(text)).split(",");
     if (stems.some((stem) => own.has(stem))) return intents;
     // Read as nothing, in its place: its score still tells how sure the other readings are (`topIntent`).
-    return intents.map((i) => (i.name === EMERGENCY_INTENT ? { ...i, name: NONE } : i));
+    return intents.map((i) => (i.name === EMERGENCY_INTENT ? { ...i, name: NO_READING } : i));
   }
 
   /**
-   * The stems the emergency phrases of `locale` use that at most one other intent's phrases use, and
-   * only when longer than a little word (EMERGENCY_SHARED_MIN): «asalt», «huel», «gas» count; «nos», «ser» do not.
-   */
-  /**
    * The stems `intent`'s phrases in `locale` use that at most one other intent's phrases use, and only when
-   * longer than a little word (EMERGENCY_SHARED_MIN): for emergencies «asalt», «huel», «gas» count; «nos», «ser» do not.
+   * longer than a little word (OWN_SHARED_MIN): for emergencies «asalt», «huel», «gas» count; «nos», «ser» do not.
    */
   private ownStemsOf(locale: string, manager: StemmedPhrases, intent: string): ReadonlySet<string> {
     let byIntent = this.ownStems.get(locale);
@@ -906,7 +909,7 @@ export class Understander {
       }
       byIntent = new Map();
       for (const [stem, set] of intentsOf) {
-        if (stem.startsWith("@") || !(set.size === 1 || (set.size === 2 && stem.length >= EMERGENCY_SHARED_MIN))) continue;
+        if (stem.startsWith("@") || !(set.size === 1 || (set.size === 2 && stem.length >= OWN_SHARED_MIN))) continue;
         for (const of of set) {
           const own = byIntent.get(of) ?? new Set<string>();
           own.add(stem);
@@ -918,8 +921,8 @@ export class Understander {
     return byIntent.get(intent) ?? EMPTY;
   }
 
-  /** Whether the text shares no stem of its own with the phrases of `intent` (see `Understood.guessed`). */
-  private async guessed(locale: string, text: string, intent: string): Promise<boolean> {
+  /** Whether `text` shares no stem of its own with the phrases of `intent` (see `Understood.guessed`). */
+  private async unsupported(locale: string, text: string, intent: string): Promise<boolean> {
     const manager = this.managerOf(locale);
     if (!manager) return false;
     const own = this.ownStemsOf(locale, manager, intent);
