@@ -63,7 +63,7 @@ import {
   type UnsupportedKind,
   type Vars,
 } from "./types.js";
-import { ANNOYED, DOUBTFUL, NO_READING, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
+import { ANNOYED, DOUBTFUL, NO_READING, PRAISE, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
 import { getVar, setVar } from "./vars.js";
 
 /** Invalid answers in a row after which the question is explained again, with its options (nothing is dropped). */
@@ -115,6 +115,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   callback: "global.callback",
   // The problem fixed already («ya lo taparon»): good news, never a new report.
   fixed: "global.fixed",
+  // Praise of something that works («qué bonito quedó el parque»): thanked, never a new report.
+  praise: "global.praise",
   greeting: "global.greeting_reply",
   // «ya respondan», «¿sigues ahí?»: someone who thinks nobody reads (IMPATIENT).
   impatient: "global.impatient",
@@ -132,8 +134,8 @@ const ACKNOWLEDGEMENTS = new Set(["yes", "no", "skip"]);
 const IMPATIENT = "impatient";
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
 const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", WHY_ASKED, "human", "timing", "cost", "callback"]);
-/** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»), annoyance with the bot. */
-const NEWS = new Set(["fixed", ANNOYED]);
+/** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»), praise, annoyance with the bot. */
+const NEWS = new Set(["fixed", PRAISE, ANNOYED]);
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
 const YES_NO_WORDS = 6;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */

@@ -53,6 +53,9 @@ export const ANNOYED = "annoyed";
  */
 export const WORKS = "works";
 
+/** Praise of something public that works well («qué bonito quedó el parque»): the signal, and the intent it makes a message. */
+export const PRAISE = "praise";
+
 /**
  * The entities that are signals: what a message says («sigue igual», «ya lo taparon», «ya quedó», «no sé»,
  * «ahorita le tomo», «inútil», "balazos": a danger now, «se fue la luz en toda la colonia»: a problem outside
@@ -60,7 +63,7 @@ export const WORKS = "works";
  * count (a slip turns "shouting" into "shooting", "painted" into "fainted"); they may overlap a name («me
  * acaban de asaltar» is a danger and the category «Seguridad»); their words are part of an account told.
  */
-export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", WORKS, "still", "unsure", "coming", ANNOYED]);
+export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", WORKS, PRAISE, "still", "unsure", "coming", ANNOYED]);
 
 /** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */
 export const CONFIDENT = 0.7;

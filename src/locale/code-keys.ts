@@ -43,6 +43,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.cost",
   "global.callback",
   "global.fixed",
+  "global.praise",
   "global.greeting_reply",
   "global.impatient",
   "global.thanks_reply",

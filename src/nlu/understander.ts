@@ -8,7 +8,7 @@ import { LangEn } from "@nlpjs/lang-en";
 import { LangEs } from "@nlpjs/lang-es";
 import { type EnumExtractor, type NerEdge, type NerRule, Nlp } from "@nlpjs/nlp";
 import { distance } from "fastest-levenshtein";
-import { ANNOYED, CONFIDENT, type Mention, NO_READING, SIGNALS, type Understood, WHY_ASKED, WORKS } from "../engine/understanding.js";
+import { ANNOYED, CONFIDENT, type Mention, NO_READING, PRAISE, SIGNALS, type Understood, WHY_ASKED, WORKS } from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
@@ -459,7 +459,7 @@ export class Understander {
     this.notBetween = new Set(options.corpus.contrast.between.map(normalize));
     this.notAfter = new Set(options.corpus.contrast.notAfter.map(normalize));
     this.unfixed = options.corpus.contrast.unfixed.map(normalize);
-    this.fixedPhrases = [FIXED, WORKS]
+    this.fixedPhrases = [FIXED, WORKS, PRAISE]
       .flatMap((entity) => Object.values(options.corpus.entities[entity] ?? {}))
       .flat()
       .map(normalize)
@@ -651,6 +651,10 @@ export class Understander {
     if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
       intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
+    // «qué bonito quedó el parque»: praise, not a report; not asked, nor said with a but or a problem still there.
+    if (entities[PRAISE] && !entities[STILL] && !/[?¿]/.test(utterance) && this.saysFixed(utterance))
+      intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
+    else delete entities[PRAISE];
     const understood: Understood = { intents, entities };
     // Of a message that names a problem, whether what the classifier read it as is only a guess (see `Understood.guessed`).
     const top = intents[0]?.name;
