@@ -419,7 +419,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     storeUnavailable: (err) => store.unavailable(err),
     pseudonym,
     retryMs: options.retryMs,
-    understand: (text, lang) => understander.understand(text, lang),
+    understand: (text, lang, options) => understander.understand(text, lang, options),
     writtenIn: (text) => understander.writtenIn(text),
     flood: { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 },
     draftPhotoKeepMs: config.DRAFT_PHOTO_DAYS * 24 * 60 * 60 * 1000,

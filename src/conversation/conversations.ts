@@ -14,7 +14,7 @@ import type { Photos } from "../domain/photos.js";
 import type { Engine } from "../engine/engine.js";
 import { MAX_LINK } from "../engine/flow.js";
 import { type ConversationState, type EngineInput, GLOBAL_WORDS, type Reply, type StepResult } from "../engine/types.js";
-import type { Understood } from "../engine/understanding.js";
+import type { UnderstandOptions, Understood } from "../engine/understanding.js";
 import { type Language, languageFromHint } from "../locale/languages.js";
 import type { Delivery } from "../notify/delivery.js";
 import type { ClaimResult, ConversationRecord, ConversationRepository, EventRepository, InboundRepository, NewOutboxItem } from "../store/ports.js";
@@ -101,7 +101,7 @@ export interface ConversationDeps {
   /** How a conversation is named in the logs (never the chat id itself). */
   pseudonym: Pseudonymizer;
   /** The language understanding (src/nlu/): what a text message says, handed to the engine with it. */
-  understand?: (text: string, lang: Language) => Promise<Understood>;
+  understand?: (text: string, lang: Language, options?: UnderstandOptions) => Promise<Understood>;
   /** The language a text is written in, when it says enough to tell (src/nlu/): a first message or one at the menu goes on in it. */
   writtenIn?: (text: string) => Promise<Language | undefined>;
   /** Most messages one conversation may send in a window before it is told to slow down (flood.ts). */
@@ -450,7 +450,7 @@ export class ConversationService {
           // Where the language may change with what is written (a first message, the menu), the text is read in the one it is written in.
           const written = deps.engine.hearsLanguage(state) ? await this.writtenIn(input.text, key) : undefined;
           if (written && written !== lang) input.written = written;
-          input.understood = await this.understand(input.text, input.written ?? lang, key);
+          input.understood = await this.understand(input.text, input.written ?? lang, key, { weighGuess: deps.engine.hearsLanguage(state) });
         }
         // A message that could not be used (a photo too large, say) is answered and the question asked again.
         const first: StepResult | undefined =
@@ -697,9 +697,9 @@ export class ConversationService {
   }
 
   /** What the understanding makes of a text; if it fails, the message goes on without it (numbers and labels still work). */
-  private understand(text: string, lang: Language, key: string): Promise<Understood | undefined> {
+  private understand(text: string, lang: Language, key: string, options: UnderstandOptions): Promise<Understood | undefined> {
     const { understand } = this.deps;
-    return this.askUnderstanding(key, understand && (() => understand(text, lang)), "message not understood: the understanding failed");
+    return this.askUnderstanding(key, understand && (() => understand(text, lang, options)), "message not understood: the understanding failed");
   }
 
   /** The language a text is written in, when the understanding can tell; undefined when it cannot or fails. */

@@ -41,6 +41,15 @@ export interface Understood {
 
 /** What the classifier reads a text as when it reads it as none of the intents (a bare emergency's reading, say). */
 export const NO_READING = "none";
+/** How a text is to be read (the understanding's `understand`). */
+export interface UnderstandOptions {
+  /**
+   * Whether to weigh if the reading is a guess (`Understood.guessed`): where a message may open what it tells (a
+   * first message, the menu). It takes one more pass over the text's stems, needless elsewhere.
+   */
+  weighGuess?: boolean;
+}
+
 /** The intent of asking why something is asked («¿para qué quieren la foto?»): answered with the question's `why`. */
 export const WHY_ASKED = "why_asked";
 /** Annoyance with the bot («mugre bot»): the intent, and the signal whose words it needs to count. */

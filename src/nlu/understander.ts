@@ -8,7 +8,18 @@ import { LangEn } from "@nlpjs/lang-en";
 import { LangEs } from "@nlpjs/lang-es";
 import { type EnumExtractor, type NerEdge, type NerRule, Nlp } from "@nlpjs/nlp";
 import { distance } from "fastest-levenshtein";
-import { ANNOYED, CONFIDENT, type Mention, NO_READING, PRAISE, SIGNALS, type Understood, WHY_ASKED, WORKS } from "../engine/understanding.js";
+import {
+  ANNOYED,
+  CONFIDENT,
+  type Mention,
+  NO_READING,
+  PRAISE,
+  SIGNALS,
+  type UnderstandOptions,
+  type Understood,
+  WHY_ASKED,
+  WORKS,
+} from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
@@ -539,10 +550,11 @@ export class Understander {
    * The same short text in the same language always reads the same: the last REMEMBERED of them are
    * remembered ("sí", "omitir", a municipality's name come again and again), frozen so no reader changes them.
    */
-  async understand(text: string, lang: Language): Promise<Understood> {
+  async understand(text: string, lang: Language, options: UnderstandOptions = {}): Promise<Understood> {
     const utterance = text.slice(0, MAX_NAMED).trim();
-    if (utterance.length > REMEMBERED_LENGTH || /\d/.test(utterance)) return this.read(utterance, lang);
-    const key = `${lang}\u0000${utterance}`;
+    const weighed = options.weighGuess === true;
+    if (utterance.length > REMEMBERED_LENGTH || /\d/.test(utterance)) return this.read(utterance, lang, weighed);
+    const key = `${lang}\u0000${weighed ? "w" : ""}\u0000${utterance}`;
     const known = this.remembered.get(key);
     if (known) {
       // Most recently used last: the oldest goes first when the memory is full.
@@ -550,7 +562,7 @@ export class Understander {
       this.remembered.set(key, known);
       return known;
     }
-    const read = freeze(await this.read(utterance, lang));
+    const read = freeze(await this.read(utterance, lang, weighed));
     this.remembered.set(key, read);
     if (this.remembered.size > REMEMBERED) this.remembered.delete(this.remembered.keys().next().value as string);
     return read;
@@ -592,7 +604,7 @@ export class Understander {
     this.forgetTexts("and words");
   }
 
-  private async read(utterance: string, lang: Language): Promise<Understood> {
+  private async read(utterance: string, lang: Language, weighed: boolean): Promise<Understood> {
     const emoji = emojiOnly(utterance);
     if (emoji) return this.fromEmoji(emoji);
     // Without a letter ("1", "?", "") there are no words to understand.
@@ -658,7 +670,14 @@ export class Understander {
     const understood: Understood = { intents, entities };
     // Of a message that names a problem, whether what the classifier read it as is only a guess (see `Understood.guessed`).
     const top = intents[0]?.name;
-    if (entities[CATEGORY] && top && top === reading.intents[0]?.name && top !== NO_READING && (await this.unsupported(reading.locale, reading.read, top)))
+    if (
+      weighed &&
+      entities[CATEGORY] &&
+      top &&
+      top === reading.intents[0]?.name &&
+      top !== NO_READING &&
+      (await this.unsupported(reading.locale, reading.read, top))
+    )
       understood.guessed = true;
     if (denied) understood.denied = denied;
     const besides = this.besidesOf(utterance, candidates, edges, isDenied);
