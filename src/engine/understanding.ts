@@ -39,7 +39,10 @@ export interface Understood {
   guessed?: true;
 }
 
-/** What the classifier reads a text as when it reads it as none of the intents (a bare emergency's reading, say). */
+/**
+ * What the classifier reads a text as when it reads it as none of the intents: the corpus's intent for what
+ * the bot does not do (learnt so that it is not mistaken for another), and a bare emergency's reading.
+ */
 export const NO_READING = "none";
 /** How a text is to be read (the understanding's `understand`). */
 export interface UnderstandOptions {

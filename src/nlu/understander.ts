@@ -38,7 +38,6 @@ export const MAX_UNDERSTOOD = 300;
  * looked up span by span (exactly, past FUZZY_MAX_WORDS words), so the cost grows with the length, bounded here.
  */
 export const MAX_NAMED = 1000;
-/** The corpus's intent for what the bot does not do: learnt so that it is not mistaken for another, never reported. */
 /**
  * Short texts without digits whose reading is remembered (Understander.understand), and how many: the
  * answers everybody gives ("sí", "omitir", a municipality), in memory only, never a phone number.
@@ -386,11 +385,10 @@ export class Understander {
    */
   private readonly dangerStarts: ReadonlySet<string>;
   /**
-   * Per language, the stems an emergency phrase has and (nearly) no other intent's: what a reading as an
-   * emergency must share with the text (`withoutBareEmergency`). Made from the classifier's own
-   * phrases, once it is trained or read back.
+   * Per locale, the stems each intent's phrases have and (nearly) no other intent's (`ownStemsOf`): what a
+   * reading as an emergency must share with the text (`withoutBareEmergency`), and a reading that is no guess
+   * (`unsupported`). Made from the classifier's own phrases, once it is trained or read back.
    */
-  /** Per locale, each intent's own stems (`ownStemsOf`). */
   private readonly ownStems = new Map<string, Map<string, Set<string>>>();
   /** The words before a street word after which no name follows (streets.yaml `no_name_after`: «mi calle»). */
   private readonly noNameAfter: ReadonlySet<string>;
