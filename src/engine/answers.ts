@@ -120,9 +120,6 @@ export function contentWords(ctx: EngineContext, text: string): string[] {
     .filter((w) => w && !filler.has(w));
 }
 
-/** A question ("¿es anónimo?", "follow-up?") asks about what it names; it does not choose it. */
-export const isQuestion = (text: string): boolean => /[?¿]/.test(text);
-
 /**
  * "sí, acepto", "claro que sí", "dale" → yes; "no", "nel" → no: the whole text is a word of the list, or
  * every word that carries meaning is a one-word entry of it.

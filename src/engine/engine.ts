@@ -6,7 +6,7 @@
 
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
-import { normalize } from "../util/text.js";
+import { isQuestion, normalize } from "../util/text.js";
 import {
   ADDRESS_MAX,
   type AnswerResult,
@@ -14,7 +14,6 @@ import {
   type ChoiceOption,
   choiceOptions,
   contentWords,
-  isQuestion,
   leadingYesNo,
   namesAnotherOption,
   opensWith,
@@ -216,7 +215,7 @@ const MISREADABLE = new Set(["cancel", "if_declined", IMPATIENT, ...[...ABOUT_TH
 /** The readings a message written as a question means, told problem or not (`asks`). */
 const ASKED_OVER = new Set(["if_declined", ...ABOUT_THE_ASSISTANT]);
 /** A message written as a question: a question mark anywhere in it, or opening as questions open («qué pasa si…», "how long…"). */
-const asks = (ctx: EngineContext, text: string) => /[?¿]/.test(text) || opensWith(ctx, "opens_question", text);
+const asks = (ctx: EngineContext, text: string) => isQuestion(text) || opensWith(ctx, "opens_question", text);
 /** How far ahead of the next reading the told flow's own, unsure reading must be to tell it in a few words (`intentOf`). */
 const OWN_LEAD = 1.5;
 

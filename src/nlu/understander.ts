@@ -21,7 +21,7 @@ import {
   WORKS,
 } from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
-import { normalize } from "../util/text.js";
+import { isQuestion, normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
 import { Courtesy, endsClause } from "./courtesy.js";
 import type { ModelCache } from "./model-cache.js";
@@ -646,7 +646,7 @@ export class Understander {
     // (accents dropped, «para que» is «para qué»), «calle Juárez 15, para que lo encuentren rápido».
     const address = this.namesAStreet(utterance, candidates);
     const tellsOf = entities.category !== undefined || address;
-    if (intents[0]?.name === WHY_ASKED && tellsOf && !/[?¿]/.test(utterance)) intents = intents.slice(1);
+    if (intents[0]?.name === WHY_ASKED && tellsOf && !isQuestion(utterance)) intents = intents.slice(1);
     // Annoyance: read only with a word of it said («un lugar que no existe» is none); one said makes a short
     // message annoyance when it names nothing, says nothing else and the classifier reads nothing else in it
     // for sure («mugre bot»; not «no, esto no sirve» at «¿Se resolvió?», a problem still there).
@@ -662,8 +662,7 @@ export class Understander {
       intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
     // «qué bonito quedó el parque»: praise, not a report; not asked, nor said with a but or a problem still there.
-    if (entities[PRAISE] && !entities[STILL] && !/[?¿]/.test(utterance) && this.saysFixed(utterance))
-      intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
+    if (entities[PRAISE] && !entities[STILL] && this.saysFixed(utterance)) intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
     else delete entities[PRAISE];
     const understood: Understood = { intents, entities };
     // Of a message that names a problem, whether what the classifier read it as is only a guess (see `Understood.guessed`).
@@ -737,7 +736,7 @@ export class Understander {
    * the phrases that say it is fixed («ya quedó, sigue funcionando bien»).
    */
   private saysFixed(utterance: string): boolean {
-    if (/[?¿]/.test(utterance)) return false;
+    if (isQuestion(utterance)) return false;
     let words = ` ${normalize(utterance)} `;
     for (const phrase of this.fixedPhrases) words = words.replaceAll(` ${phrase} `, " ");
     return !this.unfixed.some((w) => words.includes(` ${w} `));
@@ -903,12 +902,7 @@ export class Understander {
    * never use is for the `danger` names (entities.yaml), which give the notice whatever the reading.
    */
   private async withoutBareEmergency(intents: Understood["intents"], locale: string, text: string): Promise<Understood["intents"]> {
-    if (!intents.some((i) => i.name === EMERGENCY_INTENT)) return intents;
-    const manager = this.managerOf(locale);
-    if (!manager) return intents;
-    const own = this.ownStemsOf(locale, manager, EMERGENCY_INTENT);
-    const stems = (await manager.generateStemKey(text)).split(",");
-    if (stems.some((stem) => own.has(stem))) return intents;
+    if (!intents.some((i) => i.name === EMERGENCY_INTENT) || !(await this.unsupported(locale, text, EMERGENCY_INTENT))) return intents;
     // Read as nothing, in its place: its score still tells how sure the other readings are (`topIntent`).
     return intents.map((i) => (i.name === EMERGENCY_INTENT ? { ...i, name: NO_READING } : i));
   }

@@ -3,6 +3,9 @@
 const NORMALISED = /^[a-z0-9-]+(?: [a-z0-9-]+)*$/;
 const NOT_ASCII = /[\u0080-\uffff]/;
 
+/** A question ("¿es anónimo?", "follow-up?"): it asks about what it names, it does not choose or tell it. */
+export const isQuestion = (text: string): boolean => /[?¿]/.test(text);
+
 /** "  ¡Menú! " → "menu"; "Nezahualcóyotl" → "nezahualcoyotl". */
 export function normalize(text: string): string {
   // Most texts compared are words already normalised, or plain ASCII: the same result, sooner.
