@@ -15,7 +15,7 @@ import { loadConfig } from "../src/config/settings.js";
 import { startService } from "../src/service.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
-import { freePort } from "../test/helpers/service.js";
+import { freePort } from "../test/helpers/ports.js";
 import { summarize } from "./stats.js";
 import type { RunRequest, RunResult } from "./telegram-users.js";
 

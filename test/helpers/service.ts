@@ -1,6 +1,5 @@
 /** The whole running bot (HTTP server and channels, as `npm start` composes it) for end-to-end tests. */
 import { writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
@@ -140,14 +139,7 @@ export function fakeTelegramPerTest(): FakeTelegram {
   };
 }
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from "./ports.js";
 
 /**
  * The settings that turn WhatsApp on against a fake client (`service.whatsappClient`): a file stands where
