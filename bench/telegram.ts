@@ -7,12 +7,14 @@
  *
  * `BENCH_BURST_ONLY=1` runs only the first measure (for profiling); `BENCH_ONLY=burst|memory|paced`
  * only those measures; `BENCH_MODE=webhook` (or `polling`) only that mode; `BENCH_USERS`,
- * `BENCH_RATE` change the users and the offered rate.
+ * `BENCH_RATE` change the users and the offered rate. Each measure is warmed up first by
+ * `BENCH_WARM_UP` other users (200; unmeasured, on the same bot), as `npm run bench` warms up every
+ * framework: the first measure paid the compiler's first work alone.
  */
 import { fork } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { loadConfig } from "../src/config/settings.js";
-import { startService } from "../src/service.js";
+import { type Service, startService } from "../src/service.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
 import { freePort } from "../test/helpers/ports.js";
@@ -21,6 +23,7 @@ import type { RunRequest, RunResult } from "./telegram-users.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 200);
 type Mode = "polling" | "webhook";
 const MODES: Mode[] = process.env.BENCH_MODE === "webhook" ? ["webhook"] : process.env.BENCH_MODE === "polling" ? ["polling"] : ["polling", "webhook"];
 
@@ -30,6 +33,34 @@ const ready = await new Promise<{ url: string; token: string }>((resolve) => dri
 let nextChatId = 10_000;
 
 async function measure(label: string, mode: Mode, request: Omit<RunRequest, "firstChatId">, inMemoryStore = false): Promise<void> {
+  if (WARM_UP > 0) {
+    // On a bot of its own, thrown away: its reports would change what the measured users are asked.
+    const warm = await startBot(mode, inMemoryStore);
+    await run(label, mode, { users: WARM_UP, firstChatId: nextChatId });
+    nextChatId += WARM_UP;
+    await warm.stop();
+  }
+  const service = await startBot(mode, inMemoryStore);
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const cpu = process.cpuUsage();
+  const firstChatId = nextChatId;
+  nextChatId += request.users;
+  const result = await run(label, mode, { ...request, firstChatId });
+  const used = process.cpuUsage(cpu);
+  loop.disable();
+  summarize(`${label} (${mode}${inMemoryStore ? ", in memory" : ", on disk"})`, result.latencies, result.wallMs);
+  if (request.rate) console.log(`  offered: ${result.offeredPerSecond.toFixed(0)} updates/s (paced at ${request.rate}/s)`);
+  const perUpdate = (ms: number) => `${((ms * 1000) / result.updates).toFixed(0)} µs`;
+  console.log(
+    `  CPU per update: bot ${perUpdate((used.user + used.system) / 1000)}, fake Telegram ${perUpdate(result.cpuMs)}; bot's event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`,
+  );
+  console.log(`  reports saved: ${await service.app.store.reports.count()}, folios received: ${result.folios}`);
+  await service.stop();
+}
+
+/** The bot as production starts it, on a new data folder (or in memory), taking updates in `mode`. */
+async function startBot(mode: Mode, inMemoryStore: boolean): Promise<Service> {
   const port = mode === "webhook" ? await freePort() : 0;
   const config = loadConfig({
     DATA_DIR: await tempDir("ma-bench-tg-"),
@@ -44,34 +75,27 @@ async function measure(label: string, mode: Mode, request: Omit<RunRequest, "fir
   });
   const service = await startService(config, { logger: createLogger("silent"), inMemoryStore });
   await service.telegram?.start();
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  const cpu = process.cpuUsage();
-  const firstChatId = nextChatId;
-  nextChatId += request.users;
-  const result = await new Promise<RunResult>((resolve, reject) => {
+  return service;
+}
+
+/** One run of the simulated users, told by their process. */
+function run(label: string, mode: Mode, request: RunRequest): Promise<RunResult> {
+  return new Promise<RunResult>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`the simulated users' process ended (exit code ${code})`));
     driver.on("message", function onResult(m: { type: string; result?: RunResult; message?: string }) {
       if (m.type === "error") {
         driver.off("message", onResult);
+        driver.off("exit", onExit);
         reject(new Error(`${label} (${mode}): the simulated users stopped: ${m.message}`));
       }
       if (m.type !== "result" || !m.result) return;
       driver.off("message", onResult);
+      driver.off("exit", onExit);
       resolve(m.result);
     });
-    driver.once("exit", (code) => reject(new Error(`the simulated users' process ended (exit code ${code})`)));
-    driver.send({ type: "run", request: { ...request, firstChatId } });
+    driver.once("exit", onExit);
+    driver.send({ type: "run", request });
   });
-  const used = process.cpuUsage(cpu);
-  loop.disable();
-  summarize(`${label} (${mode}${inMemoryStore ? ", in memory" : ", on disk"})`, result.latencies, result.wallMs);
-  if (request.rate) console.log(`  offered: ${result.offeredPerSecond.toFixed(0)} updates/s (paced at ${request.rate}/s)`);
-  const perUpdate = (ms: number) => `${((ms * 1000) / result.updates).toFixed(0)} µs`;
-  console.log(
-    `  CPU per update: bot ${perUpdate((used.user + used.system) / 1000)}, fake Telegram ${perUpdate(result.cpuMs)}; bot's event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`,
-  );
-  console.log(`  reports saved: ${await service.app.store.reports.count()}, folios received: ${result.folios}`);
-  await service.stop();
 }
 
 const ONLY = process.env.BENCH_BURST_ONLY ? ["first"] : (process.env.BENCH_ONLY?.split(",") ?? ["burst", "memory", "paced"]);
