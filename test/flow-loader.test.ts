@@ -61,6 +61,8 @@ describe("flow files", () => {
     ["bad-exit", "extra.yaml", "exit", /step "nowhere" is not a step of this flow/],
     ["bad-told-by", "extra.yaml", "told_by", /a flow told by an entity needs an intent/],
     ["bad-named-by", "extra.yaml", "named_by", /a flow named by an entity needs an intent/],
+    ["bad-told-with", "extra.yaml", "told_with", /a flow told with words needs an intent/],
+    ["bad-told-with-list", "extra.yaml", "told_with", /text key "words\.opens_nothing" is missing in locale es-MX, en/],
     ["bad-corrects-step", "extra.yaml", "corrects[0].step", /"tell" is not an ask step of this flow with a choice answer it saves/],
     ["bad-corrects-goto", "extra.yaml", "corrects[0].goto", /step "nowhere" is not a step of this flow/],
     ["bad-corrects-text", "extra.yaml", "corrects[0].said", /text key "report.corrected_kind" is missing in locale es-MX, en/],

@@ -185,6 +185,21 @@ export function opensWith(ctx: EngineContext, name: string, text: string): boole
   return false;
 }
 
+/**
+ * Whether an entry of the list `name` opens the text once the words of a request before it are left out
+ * («hola buenas tardes, quiero reportar que…»); not after any other word («no quiero reportar nada…»).
+ */
+export function opensAfterRequest(ctx: EngineContext, name: string, text: string): boolean {
+  const words = normalize(text).split(" ");
+  const request = wordSet(ctx, "request");
+  for (let at = 0; at < words.length; at++) {
+    const said = `${words.slice(at).join(" ")} `;
+    for (const entry of wordSet(ctx, name)) if (said.startsWith(`${entry} `)) return true;
+    if (!request.has(words[at] as string)) return false;
+  }
+  return false;
+}
+
 /** «omitir», «sin foto», and as yes and no are read: «mejor no», «no gracias», «mejor después». */
 export function isSkip(ctx: EngineContext, input: EngineInput): boolean {
   if (input.type === "choice") return input.value === "_skip";

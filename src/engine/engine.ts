@@ -16,6 +16,7 @@ import {
   contentWords,
   leadingYesNo,
   namesAnotherOption,
+  opensAfterRequest,
   opensWith,
   optionLabel,
   parseAnswer,
@@ -36,6 +37,7 @@ import {
   flowForIntent,
   flowNamedBy,
   flowToldBy,
+  flowToldWith,
   MENU_FLOW,
   MY_DATA_FLOW,
   nextInOrder,
@@ -749,6 +751,13 @@ export class Engine {
         return this.accept(state, step, { ok: true, value: option.value, goto: option.goto }, input, notice);
       }
     }
+    // At the menu, a statement that tells a flow by what it opens with («quiero reportar que la puerta de la
+    // escuela está cerrada con candado», read as a report's status) opens it, whatever option the classifier heard.
+    const understoodText = understoodOf(input);
+    if (state.flow === MENU_FLOW && input.type === "text" && understoodText && this.toldWith(input, understoodText, topIntent(understoodText))) {
+      const told = this.onIntent(state, input, typed.ok);
+      if (told) return { ...told, replies: [...notice, ...told.replies] };
+    }
     // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells
     // something else («Desde el lunes no sale nada de agua de la llave» at the consent declined it).
     const tellsMore = step.answer.type === "yesno" && input.type === "text" && contentWords(this.ctx, input.text).length > YES_NO_WORDS;
@@ -913,6 +922,8 @@ export class Engine {
     const understood = understoodOf(input);
     const intent = topIntent(understood);
     if (!atMenu || !understood || input.type !== "text") return intent;
+    const toldWith = this.toldWith(input, understood, intent);
+    if (toldWith) return toldWith;
     if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREADABLE.has(intent) && intent !== NO_READING) return intent;
     const [first, second] = understood.intents;
     // A question about the assistant asked as one, even doubtfully read, is that question.
@@ -943,6 +954,18 @@ export class Engine {
     const around = told.intents.includes(name) || TOLD_OVER.has(name) || (MISREADABLE.has(name) && intent === undefined);
     const heard = own || !first || misread || (around && (name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name))));
     return heard ? told.intents[0] : intent;
+  }
+
+  /**
+   * The flow a statement tells by the words it opens with (`told_with`: «quiero reportar que la puerta de la
+   * escuela está cerrada con candado», read as a report's status), when it says more; not a question, news (a
+   * fix, praise, annoyance), a person asked for, nor a message naming what opens a flow of its own (a folio).
+   */
+  private toldWith(input: Extract<EngineInput, { type: "text" }>, understood: Understood, intent: string | undefined): string | undefined {
+    if (NEWS.has(intent ?? "") || intent === "human" || asks(this.ctx, input.text)) return undefined;
+    if (flowNamedBy(this.flows, Object.keys(understood.entities))) return undefined;
+    const flow = flowToldWith(this.flows, (list) => opensAfterRequest(this.ctx, list, input.text));
+    return flow && tellsMore(this.ctx, input, TOLD_WHERE_WORDS) ? flow.intents[0] : undefined;
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */

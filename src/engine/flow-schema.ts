@@ -232,6 +232,14 @@ export const flowSchema = z.strictObject({
    */
   told_where: z.array(id).optional(),
   /**
+   * A word list of the locales (words.yaml): a statement at the first message or the menu that opens with one
+   * of its entries (after greetings and the words of a request) and says more is this flow's, whatever the
+   * classifier read of the rest: «quiero reportar que la puerta de la escuela está cerrada con candado» was
+   * read as a report's status («cerrada»). Not a question, nor news (a fix, praise, annoyance), a person asked
+   * for, or a thing named that opens another flow (a folio). Needs `intents` (the first is what it is read as).
+   */
+  told_with: id.optional(),
+  /**
    * Entities whose mention alone opens this flow at the first message or the menu, where the classifier read
    * nothing or a way around (a greeting, the menu, help, a yes or no, the language, learning…): a folio in
    * «hola buenas, me dieron el folio ECA-2026-000001 como va» is what it is about, however few the words;

@@ -25,6 +25,8 @@ export interface Flow {
   toldWhere: string[];
   /** Entities whose mention alone opens this flow where `toldBy` would (flow-schema.ts, `named_by`). */
   namedBy: string[];
+  /** The word list a statement that tells this flow opens with (flow-schema.ts, `told_with`). */
+  toldWith?: string;
   /** What a message may correct in words, and where (flow-schema.ts, `corrects`). */
   corrects: CorrectionSpec[];
   /** Where "menú" and "cancelar" go in this flow (flow-schema.ts). */
@@ -80,6 +82,12 @@ function flowOf(flows: FlowSet, entities: Iterable<string>, list: (flow: Flow) =
 
 /** The first flow told by one of these entities (`told_by`). */
 export const flowToldBy = (flows: FlowSet, entities: Iterable<string>) => flowOf(flows, entities, (f) => f.toldBy);
+
+/** The first flow told with a word list `opens` finds the message opening with (`told_with`). */
+export function flowToldWith(flows: FlowSet, opens: (list: string) => boolean): Flow | undefined {
+  for (const flow of flows.values()) if (flow.toldWith !== undefined && opens(flow.toldWith)) return flow;
+  return undefined;
+}
 
 /** The first flow one of these entities names alone (`named_by`). */
 export const flowNamedBy = (flows: FlowSet, entities: Iterable<string>) => flowOf(flows, entities, (f) => f.namedBy);

@@ -4,7 +4,8 @@
  * (intent → emoji), streets.yaml (the words that make the name after them a street's), places.yaml (the
  * types of problem whose words name where it is, and the words that are a type only there), irony.yaml
  * (what a thanks is for when it is a complaint), contrast.yaml (the words that say a thing named is not
- * the one meant: «es drenaje no agua»), shorthand.yaml (words as people text them: «q», «xq»). Entity
+ * the one meant: «es drenaje no agua»), shorthand.yaml (words as people text them: «q», «xq»), things.yaml
+ * (names of things whose words say what the name does not: «salida de emergencia»). Entity
  * words, emoji, street, place and irony words of every language are merged: they work in any language.
  */
 import { existsSync } from "node:fs";
@@ -41,6 +42,7 @@ const contrastSchema = z.strictObject({
   unfixed: z.array(z.string().trim().min(1).max(40)).default([]),
 });
 const courtesySchema = z.strictObject({ greetings: phrases, clauses: phrases });
+const thingsSchema = z.strictObject({ things: phrases });
 
 export interface Corpus {
   /** Per language: intent → the phrases that express it. */
@@ -95,6 +97,12 @@ export interface Corpus {
   courtesies: Record<Language, { greetings: string[]; clauses: string[] }>;
   /** Per language, a texted word (normalised) → what it stands for («q» → «que», "u" → "you"), for the classifier. */
   shorthand: Record<Language, Record<string, string>>;
+  /**
+   * Per language, names of things whose words would tell the classifier what the name does not say («la
+   * salida de emergencia está bloqueada» tells of a door, not of an emergency now), normalised: left out of
+   * what the classifier reads.
+   */
+  things: Record<Language, string[]>;
 }
 
 /** The folder of one language's corpus. */
@@ -121,6 +129,7 @@ export function loadCorpus(localesDir: string): Corpus {
     contrast: { not: [], between: [], notAfter: [], unfixed: [] },
     shorthand: {} as Corpus["shorthand"],
     courtesies: {} as Corpus["courtesies"],
+    things: {} as Corpus["things"],
   };
   /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
   const placesFrom = new Map<string, string>();
@@ -162,6 +171,8 @@ export function loadCorpus(localesDir: string): Corpus {
     const shorthandFile = join(dir, "shorthand.yaml");
     const shorthand = existsSync(shorthandFile) ? readConfigFile(shorthandFile, shorthandSchema) : {};
     corpus.shorthand[lang] = Object.fromEntries(Object.entries(shorthand).map(([word, full]) => [normalize(word), full]));
+    const thingsFile = join(dir, "things.yaml");
+    corpus.things[lang] = existsSync(thingsFile) ? readConfigFile(thingsFile, thingsSchema).things.map(normalize) : [];
     const courtesyFile = join(dir, "courtesy.yaml");
     corpus.courtesies[lang] = existsSync(courtesyFile) ? readConfigFile(courtesyFile, courtesySchema) : { greetings: [], clauses: [] };
     const contrastFile = join(dir, "contrast.yaml");

@@ -427,6 +427,8 @@ export class Understander {
   private readonly ownPhrases = new Map<Language, ReadonlySet<string>>();
   /** Per language, the greetings and courtesies a message opens with, left out of what the classifier reads (courtesy.ts). */
   private readonly courtesy = new Map<Language, Courtesy>();
+  /** Per language, the words of each name of a thing left out of what the classifier reads (things.yaml, see `forClassifier`). */
+  private readonly thingWords = new Map<Language, readonly (readonly string[])[]>();
 
   private constructor(
     private readonly nlp: Nlp,
@@ -434,6 +436,11 @@ export class Understander {
   ) {
     this.extractor = nlp.container.get("extract-enum") as EnumExtractor;
     this.forgetTexts = textForgetter(nlp);
+    for (const lang of LANGUAGES)
+      this.thingWords.set(
+        lang,
+        (options.corpus.things[lang] ?? []).map((thing) => thing.split(" ")).sort((a, b) => b.length - a.length),
+      );
     this.rules = nlp.ner.getRules("*").filter((r) => r.type === "enum");
     this.names = allNames(this.rules, this.extractor);
     this.shortWords = this.rules.map(byShortWord);
@@ -1186,6 +1193,11 @@ export class Understander {
       const notStreets = words.filter((w) => !foreign.has(w.n));
       if (notStreets.length) words = notStreets;
     }
+    const things = this.thingWords.get(lang);
+    if (things?.length) {
+      const notThings = withoutPhrases(words, things);
+      if (notThings.length) words = notThings;
+    }
     const commands = this.commandWords.get(lang);
     if (words.length >= LONG_MESSAGE_WORDS && commands?.size && text.includes(TOLD_MARK)) words = words.filter((w) => !commands.has(w.n));
     if (!places?.size) return words.map((w) => w.word).join(" ");
@@ -1263,4 +1275,18 @@ export class Understander {
     }
     return out + utterance.slice(at);
   }
+}
+
+/**
+ * The words without those of the phrases (normalised, whole words) they hold: «la salida de emergencia está
+ * bloqueada» without «salida de emergencia» is «la está bloqueada».
+ */
+function withoutPhrases<W extends { n: string }>(words: W[], phrases: readonly (readonly string[])[]): W[] {
+  const kept: W[] = [];
+  for (let i = 0; i < words.length; ) {
+    const phrase = phrases.find((parts) => parts[0] === words[i]?.n && parts.every((part, k) => words[i + k]?.n === part));
+    if (phrase) i += phrase.length;
+    else kept.push(words[i++] as W);
+  }
+  return kept;
 }
