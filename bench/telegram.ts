@@ -8,7 +8,7 @@
  * `BENCH_BURST_ONLY=1` runs only the first measure (for profiling); `BENCH_ONLY=burst|memory|paced`
  * only those measures; `BENCH_MODE=webhook` (or `polling`) only that mode; `BENCH_USERS`,
  * `BENCH_RATE` change the users and the offered rate. Each measure is warmed up first by
- * `BENCH_WARM_UP` other users (200; unmeasured, on the same bot), as `npm run bench` warms up every
+ * `BENCH_WARM_UP` other users (200; unmeasured, on a bot of its own, thrown away), as `npm run bench` warms up every
  * framework: the first measure paid the compiler's first work alone.
  */
 import { fork } from "node:child_process";
@@ -24,6 +24,7 @@ import type { RunRequest, RunResult } from "./telegram-users.js";
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 200);
+if (!Number.isInteger(WARM_UP) || WARM_UP < 0) throw new Error(`BENCH_WARM_UP must be a whole number of users, not «${process.env.BENCH_WARM_UP}»`);
 type Mode = "polling" | "webhook";
 const MODES: Mode[] = process.env.BENCH_MODE === "webhook" ? ["webhook"] : process.env.BENCH_MODE === "polling" ? ["polling"] : ["polling", "webhook"];
 
@@ -36,7 +37,7 @@ async function measure(label: string, mode: Mode, request: Omit<RunRequest, "fir
   if (WARM_UP > 0) {
     // On a bot of its own, thrown away: its reports would change what the measured users are asked.
     const warm = await startBot(mode, inMemoryStore);
-    await run(label, mode, { users: WARM_UP, firstChatId: nextChatId });
+    await run(`${label}, warm-up`, mode, { users: WARM_UP, firstChatId: nextChatId });
     nextChatId += WARM_UP;
     await warm.stop();
   }

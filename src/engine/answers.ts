@@ -178,24 +178,18 @@ export function saysWordOf(ctx: EngineContext, name: string, text: string): bool
   return false;
 }
 
-/** Whether the text opens with an entry of the list `name` («qué pasa si no acepto…» with `opens_question`). */
-export function opensWith(ctx: EngineContext, name: string, text: string): boolean {
-  const said = `${normalize(text)} `;
-  for (const entry of wordSet(ctx, name)) if (said.startsWith(`${entry} `)) return true;
-  return false;
-}
-
 /**
- * Whether an entry of the list `name` opens the text once the words of a request before it are left out
- * («hola buenas tardes, quiero reportar que…»); not after any other word («no quiero reportar nada…»).
+ * Whether the text opens with an entry of the list `name` («qué pasa si no acepto…» with `opens_question`),
+ * once the words of the lists `skipping` before it are left out («hola, por favor quiero reportar que…» with
+ * `request` and `filler`); never after any other word («no quiero reportar nada…»).
  */
-export function opensAfterRequest(ctx: EngineContext, name: string, text: string): boolean {
+export function opensWith(ctx: EngineContext, name: string, text: string, skipping: readonly string[] = []): boolean {
   const words = normalize(text).split(" ");
-  const request = wordSet(ctx, "request");
+  const skipped = skipping.map((list) => wordSet(ctx, list));
   for (let at = 0; at < words.length; at++) {
     const said = `${words.slice(at).join(" ")} `;
     for (const entry of wordSet(ctx, name)) if (said.startsWith(`${entry} `)) return true;
-    if (!request.has(words[at] as string)) return false;
+    if (!skipped.some((set) => set.has(words[at] as string))) return false;
   }
   return false;
 }

@@ -16,7 +16,6 @@ import {
   contentWords,
   leadingYesNo,
   namesAnotherOption,
-  opensAfterRequest,
   opensWith,
   optionLabel,
   parseAnswer,
@@ -218,6 +217,16 @@ const MISREADABLE = new Set(["cancel", "if_declined", IMPATIENT, ...[...ABOUT_TH
 const ASKED_OVER = new Set(["if_declined", ...ABOUT_THE_ASSISTANT]);
 /** A message written as a question: a question mark anywhere in it, or opening as questions open («qué pasa si…», "how long…"). */
 const asks = (ctx: EngineContext, text: string) => isQuestion(text) || opensWith(ctx, "opens_question", text);
+/**
+ * The readings a statement that opens with what tells a flow (`told_with`: «quiero reportar que…») is told
+ * over: nothing, a way around, a misreading, or a report's status (as «…está cerrada con candado» was read).
+ * Not someone waiting or annoyed, nor thanks, the notices stopped, one's data, a person: those are what they say.
+ */
+const TOLD_WITH_OVER = new Set([NO_READING, "report", "status", ...TOLD_OVER, ...[...MISREADABLE].filter((intent) => intent !== IMPATIENT)]);
+/** Readings a statement told with a flow's words still means, even read second: the notices stopped, one's data, a person, thanks, someone waiting or annoyed, news. */
+const TOLD_WITH_KEPT = new Set(["unsubscribe", "my_data", "human", "thanks", IMPATIENT, ...NEWS]);
+/** Signals that say a problem is fixed or works: a message naming one tells no new problem, whatever it opens with. */
+const NOT_TOLD_WITH = ["fixed", "works", PRAISE];
 /** How far ahead of the next reading the told flow's own, unsure reading must be to tell it in a few words (`intentOf`). */
 const OWN_LEAD = 1.5;
 
@@ -754,7 +763,13 @@ export class Engine {
     // At the menu, a statement that tells a flow by what it opens with («quiero reportar que la puerta de la
     // escuela está cerrada con candado», read as a report's status) opens it, whatever option the classifier heard.
     const understoodText = understoodOf(input);
-    if (state.flow === MENU_FLOW && input.type === "text" && understoodText && this.toldWith(input, understoodText, topIntent(understoodText))) {
+    if (
+      state.flow === MENU_FLOW &&
+      step.answer.type === "choice" &&
+      input.type === "text" &&
+      understoodText &&
+      this.toldWith(input, understoodText, topIntent(understoodText))
+    ) {
       const told = this.onIntent(state, input, typed.ok);
       if (told) return { ...told, replies: [...notice, ...told.replies] };
     }
@@ -962,10 +977,18 @@ export class Engine {
    * fix, praise, annoyance), a person asked for, nor a message naming what opens a flow of its own (a folio).
    */
   private toldWith(input: Extract<EngineInput, { type: "text" }>, understood: Understood, intent: string | undefined): string | undefined {
-    if (NEWS.has(intent ?? "") || intent === "human" || asks(this.ctx, input.text)) return undefined;
+    if ((intent !== undefined && !TOLD_WITH_OVER.has(intent)) || asks(this.ctx, input.text)) return undefined;
+    // A misreading only by guess: «cancel» said in its own words («…ya no quiero recibir mensajes») is one.
+    if (intent !== undefined && MISREADABLE.has(intent) && understood.guessed !== true) return undefined;
+    // Nor is it told over what a reading of it, even a lesser one, says it is («quiero reportar que ya no quiero recibir mensajes»).
+    if (understood.intents.some((i) => TOLD_WITH_KEPT.has(i.name))) return undefined;
+    if (NOT_TOLD_WITH.some((signal) => understood.entities[signal] !== undefined)) return undefined;
     if (flowNamedBy(this.flows, Object.keys(understood.entities))) return undefined;
-    const flow = flowToldWith(this.flows, (list) => opensAfterRequest(this.ctx, list, input.text));
-    return flow && tellsMore(this.ctx, input, TOLD_WHERE_WORDS) ? flow.intents[0] : undefined;
+    const flow = flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]));
+    if (!flow?.toldWith) return undefined;
+    // The words it opens with do not count: three more, besides what it names and the words of a request.
+    const named = Object.entries(understood.entities).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention]));
+    return wordsBesides(this.ctx, input.text, named, ["request", flow.toldWith]).length >= TOLD_WHERE_WORDS ? flow.intents[0] : undefined;
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */
