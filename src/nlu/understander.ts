@@ -428,7 +428,7 @@ export class Understander {
   /** Per language, the greetings and courtesies a message opens with, left out of what the classifier reads (courtesy.ts). */
   private readonly courtesy = new Map<Language, Courtesy>();
   /** Per language, the words of each name of a thing left out of what the classifier reads (things.yaml, see `forClassifier`). */
-  private readonly thingWords = new Map<Language, readonly (readonly string[])[]>();
+  private readonly thingWords = new Map<Language, Phrases>();
 
   private constructor(
     private readonly nlp: Nlp,
@@ -436,11 +436,7 @@ export class Understander {
   ) {
     this.extractor = nlp.container.get("extract-enum") as EnumExtractor;
     this.forgetTexts = textForgetter(nlp);
-    for (const lang of LANGUAGES)
-      this.thingWords.set(
-        lang,
-        (options.corpus.things[lang] ?? []).map((thing) => thing.split(" ")).sort((a, b) => b.length - a.length),
-      );
+    for (const lang of LANGUAGES) this.thingWords.set(lang, phrasesOf(options.corpus.things[lang] ?? []));
     this.rules = nlp.ner.getRules("*").filter((r) => r.type === "enum");
     this.names = allNames(this.rules, this.extractor);
     this.shortWords = this.rules.map(byShortWord);
@@ -1194,8 +1190,8 @@ export class Understander {
       if (notStreets.length) words = notStreets;
     }
     const things = this.thingWords.get(lang);
-    if (things?.length) {
-      const notThings = withoutPhrases(words, things);
+    if (things && words.some((w) => things.firsts.has(w.n))) {
+      const notThings = withoutPhrases(words, things.words);
       if (notThings.length) words = notThings;
     }
     const commands = this.commandWords.get(lang);
@@ -1275,6 +1271,17 @@ export class Understander {
     }
     return out + utterance.slice(at);
   }
+}
+
+/** Phrases as their words, longest first, and the words they start with (most messages hold none: nothing to look for). */
+interface Phrases {
+  words: readonly (readonly string[])[];
+  firsts: ReadonlySet<string>;
+}
+
+function phrasesOf(phrases: readonly string[]): Phrases {
+  const words = phrases.map((phrase) => phrase.split(" ")).sort((a, b) => b.length - a.length);
+  return { words, firsts: new Set(words.map((w) => w[0] as string)) };
 }
 
 /**
