@@ -184,12 +184,15 @@ const TOLD_WORDS = 5;
  */
 const TOLD_WHERE_WORDS = 3;
 
-/** Whether a text message holds at least `words` words that carry meaning besides what it names and the words of a request. */
-function tellsMore(ctx: EngineContext, input: EngineInput, words: number): boolean {
+/**
+ * Whether a text message holds at least `words` words that carry meaning besides what it names and the words
+ * of a request (and of the word lists `besides`: those a flow is told with).
+ */
+function tellsMore(ctx: EngineContext, input: EngineInput, words: number, besides: readonly string[] = []): boolean {
   if (input.type !== "text") return false;
   // The things it names do not count; what it says does, signals included («ya no prende la luz de la cancha»).
   const named = Object.entries(input.understood?.entities ?? {}).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention]));
-  return wordsBesides(ctx, input.text, named, ["request"]).length >= words;
+  return wordsBesides(ctx, input.text, named, ["request", ...besides]).length >= words;
 }
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
@@ -973,8 +976,9 @@ export class Engine {
 
   /**
    * The flow a statement tells by the words it opens with (`told_with`: «quiero reportar que la puerta de la
-   * escuela está cerrada con candado», read as a report's status), when it says more; not a question, news (a
-   * fix, praise, annoyance), a person asked for, nor a message naming what opens a flow of its own (a folio).
+   * escuela está cerrada con candado», read as a report's status), when it says more, over the readings of
+   * TOLD_WITH_OVER; not a question, nor a message one of whose readings is of TOLD_WITH_KEPT, that names a fix
+   * (NOT_TOLD_WITH) or what opens a flow of its own (a folio).
    */
   private toldWith(input: Extract<EngineInput, { type: "text" }>, understood: Understood, intent: string | undefined): string | undefined {
     if ((intent !== undefined && !TOLD_WITH_OVER.has(intent)) || asks(this.ctx, input.text)) return undefined;
@@ -987,8 +991,7 @@ export class Engine {
     const flow = flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]));
     if (!flow?.toldWith) return undefined;
     // The words it opens with do not count: three more, besides what it names and the words of a request.
-    const named = Object.entries(understood.entities).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention]));
-    return wordsBesides(this.ctx, input.text, named, ["request", flow.toldWith]).length >= TOLD_WHERE_WORDS ? flow.intents[0] : undefined;
+    return tellsMore(this.ctx, input, TOLD_WHERE_WORDS, [flow.toldWith]) ? flow.intents[0] : undefined;
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */
