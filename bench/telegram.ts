@@ -8,8 +8,8 @@
  * `BENCH_BURST_ONLY=1` runs only the first measure (for profiling); `BENCH_ONLY=burst|memory|paced`
  * only those measures; `BENCH_MODE=webhook` (or `polling`) only that mode; `BENCH_USERS`,
  * `BENCH_RATE` change the users and the offered rate. Each measure is warmed up first by
- * `BENCH_WARM_UP` other users (200; unmeasured, on a bot of its own, thrown away), as `npm run bench` warms up every
- * framework: the first measure paid the compiler's first work alone.
+ * `BENCH_WARM_UP` other users (200; unmeasured, on a bot of its own, thrown away), as `npm run bench`
+ * warms up every framework: the first measure paid the compiler's first work alone.
  */
 import { fork } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";

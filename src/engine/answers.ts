@@ -184,12 +184,14 @@ export function saysWordOf(ctx: EngineContext, name: string, text: string): bool
  * `request` and `filler`); never after any other word («no quiero reportar nada…»).
  */
 export function opensWith(ctx: EngineContext, name: string, text: string, skipping: readonly string[] = []): boolean {
-  const words = normalize(text).split(" ");
+  const said = `${normalize(text)} `;
   const skipped = skipping.map((list) => wordSet(ctx, list));
-  for (let at = 0; at < words.length; at++) {
-    const said = `${words.slice(at).join(" ")} `;
-    for (const entry of wordSet(ctx, name)) if (said.startsWith(`${entry} `)) return true;
-    if (!skipped.some((set) => set.has(words[at] as string))) return false;
+  // From the start, then past each word skipped: `at` is where the next word begins.
+  for (let at = 0; at < said.length; ) {
+    for (const entry of wordSet(ctx, name)) if (said.startsWith(`${entry} `, at)) return true;
+    const end = said.indexOf(" ", at);
+    if (!skipped.some((set) => set.has(said.slice(at, end)))) return false;
+    at = end + 1;
   }
   return false;
 }

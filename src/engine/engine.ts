@@ -766,14 +766,12 @@ export class Engine {
     // At the menu, a statement that tells a flow by what it opens with («quiero reportar que la puerta de la
     // escuela está cerrada con candado», read as a report's status) opens it, whatever option the classifier heard.
     const understoodText = understoodOf(input);
-    if (
-      state.flow === MENU_FLOW &&
-      step.answer.type === "choice" &&
-      input.type === "text" &&
-      understoodText &&
-      this.toldWith(input, understoodText, topIntent(understoodText))
-    ) {
-      const told = this.onIntent(state, input, typed.ok);
+    const toldWith =
+      state.flow === MENU_FLOW && step.answer.type === "choice" && input.type === "text" && understoodText
+        ? this.toldWith(input, understoodText, topIntent(understoodText))
+        : undefined;
+    if (toldWith) {
+      const told = this.onIntent(state, input, typed.ok, toldWith);
       if (told) return { ...told, replies: [...notice, ...told.replies] };
     }
     // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells
@@ -854,8 +852,12 @@ export class Engine {
   }
 
   /** Intents that work at any question: notices, help, menu and cancel, language, and the flows they open. */
-  private onIntent(state: ConversationState, input: EngineInput, typedText: boolean): StepResult | undefined {
-    const intent = this.intentOf(input, state.flow === MENU_FLOW);
+  private onIntent(
+    state: ConversationState,
+    input: EngineInput,
+    typedText: boolean,
+    intent = this.intentOf(input, state.flow === MENU_FLOW),
+  ): StepResult | undefined {
     if (!intent) return undefined;
     // At the menu, where nothing is pending, a yes, no or skip is an acknowledgement ("👍"); at any
     // other question it is a wrong answer, and never preempts a typed text ("no existe" as a name). A

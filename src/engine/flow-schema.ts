@@ -233,10 +233,11 @@ export const flowSchema = z.strictObject({
   told_where: z.array(id).optional(),
   /**
    * A word list of the locales (words.yaml): a statement at the first message or the menu that opens with one
-   * of its entries (after greetings and the words of a request) and says more is this flow's, whatever the
-   * classifier read of the rest: «quiero reportar que la puerta de la escuela está cerrada con candado» was
-   * read as a report's status («cerrada»). Not a question, nor news (a fix, praise, annoyance), a person asked
-   * for, or a thing named that opens another flow (a folio). Needs `intents` (the first is what it is read as).
+   * of its entries (after greetings, fillers and the words of a request) and says three words more is this
+   * flow's, over what the classifier read of the rest: «quiero reportar que la puerta de la escuela está
+   * cerrada con candado» was read as a report's status («cerrada»). Which readings it is told over, and which
+   * messages never (a question, thanks, the notices stopped, news, a folio named…): `toldWith` in
+   * engine/engine.ts. Needs `intents` (the first is what it is read as).
    */
   told_with: id.optional(),
   /**
