@@ -163,15 +163,33 @@ const SOUND_MIN_LENGTH = 5;
  * one letter is too much to let pass otherwise.
  */
 export function soundsLike(word: string): string {
-  return word
-    .replace(/ll/g, "y")
-    .replace(/(^|[aeiou])h/g, "$1")
-    .replace(/qu([ei])/g, "k$1")
-    .replace(/c([ei])/g, "s$1")
-    .replace(/c/g, "k")
-    .replace(/v/g, "b")
-    .replace(/z/g, "s");
+  if (!/[lhqcvz]/.test(word)) return word;
+  // First «ll» as «y» and the silent h left out, as the rest reads what they leave («quhe» is «que», «ke»)…
+  let spoken = "";
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i];
+    if (c === "l" && word[i + 1] === "l") {
+      spoken += "y";
+      i++;
+    } else if (c !== "h" || (i > 0 && !VOWELS.has(word[i - 1]))) spoken += c;
+  }
+  // …then qu and c as k or s, v as b, z as s.
+  let heard = "";
+  for (let i = 0; i < spoken.length; i++) {
+    const c = spoken[i];
+    const next = spoken[i + 1];
+    if (c === "q" && next === "u" && (spoken[i + 2] === "e" || spoken[i + 2] === "i")) {
+      heard += "k";
+      i++;
+    } else if (c === "c") heard += next === "e" || next === "i" ? "s" : "k";
+    else if (c === "v") heard += "b";
+    else if (c === "z") heard += "s";
+    else heard += c;
+  }
+  return heard;
 }
+
+const VOWELS: ReadonlySet<string> = new Set("aeiou");
 
 /** How sure a name written as it sounds is: less than one written as it is, which wins over it. */
 const SOUND_ACCURACY = 0.95;
@@ -293,7 +311,7 @@ type WordPosition = ReturnType<EnumExtractor["getWordPositions"]>[number];
 
 /** Every rule's names by their folded text. */
 function allNames(rules: readonly NerRule[], extractor: EnumExtractor): AllNames {
-  const names: AllNames = { byText: new Map(), bySound: new Map(), span: 1 };
+  const names: AllNames = { byText: new Map(), bySound: new Map(), textPrefixes: new Set(), soundPrefixes: new Set(), span: 1 };
   for (const [index, rule] of rules.entries()) {
     const own = new Map<string, NameEntry>();
     for (const { option, texts } of rule.rules) {
@@ -306,10 +324,15 @@ function allNames(rules: readonly NerRule[], extractor: EnumExtractor): AllNames
           const all = names.byText.get(key);
           if (all) all.push(entry);
           else names.byText.set(key, [entry]);
-          const sound = key.split(" ").map(heard).join(" ");
+          const sounds = key.split(" ").map(heard);
+          const sound = sounds.join(" ");
           const alike = names.bySound.get(sound);
           if (alike) alike.push(entry);
           else names.bySound.set(sound, [entry]);
+          // The spans a longer name starts with, as `lookUp` builds its keys: a span that starts none ends the search from its first word.
+          const words = extractor.getWordPositions(key);
+          for (let n = 1; n < words.length; n++) names.textPrefixes.add(key.substring(words[0].start, words[n - 1].end + 1));
+          for (let n = 1; n < sounds.length; n++) names.soundPrefixes.add(sounds.slice(0, n).join(" "));
         }
         entry.options.push(option);
         // nlp.js keeps the last text written this way as the mention's source.
@@ -349,6 +372,9 @@ interface AllNames {
   byText: Map<string, NameEntry[]>;
   /** The same by how their words sound (`heard`): «vache», «basura» written «vasura». */
   bySound: Map<string, NameEntry[]>;
+  /** The first words of the names of two words or more («san» of «san mateo atenco»), by their text and by how they sound. */
+  textPrefixes: Set<string>;
+  soundPrefixes: Set<string>;
   span: number;
 }
 
@@ -1033,28 +1059,43 @@ export class Understander {
    * up once among all the names, not every span of the message for every rule.
    */
   private exact(utterance: string, folded: string, words: WordPosition[]): NerEdge[] {
-    return this.lookUp(utterance, words, this.names.byText, 1, (i, j) => folded.substring(words[i].start, words[j].end + 1));
+    const { byText, textPrefixes } = this.names;
+    return this.lookUp(utterance, words, byText, textPrefixes, 1, (i, j) => folded.substring(words[i].start, words[j].end + 1));
   }
 
   /** Every name written as it sounds (`heard`: «vache» is «bache»), the same way; not quite exact. */
   private bySound(utterance: string, words: WordPosition[]): NerEdge[] {
     const sounds = words.map((w) => heard(normalize(utterance.substring(w.start, w.end + 1))));
-    return this.lookUp(utterance, words, this.names.bySound, SOUND_ACCURACY, (i, j) => sounds.slice(i, j + 1).join(" "));
+    const { bySound, soundPrefixes } = this.names;
+    // Each span's key is the one before it and a word more.
+    let last = "";
+    return this.lookUp(utterance, words, bySound, soundPrefixes, SOUND_ACCURACY, (i, j) => {
+      last = i === j ? sounds[i] : `${last} ${sounds[j]}`;
+      return last;
+    });
   }
 
-  /** The names `found` holds under the key of each span of words (`key(i, j)`: words i to j), with `accuracy`. */
+  /**
+   * The names `found` holds under the key of each span of words (`key(i, j)`: words i to j, asked for
+   * in order from j = i), with `accuracy`. A span no name starts with (`prefixes`) ends the search from its first word.
+   */
   private lookUp(
     utterance: string,
     words: WordPosition[],
     found: Map<string, NameEntry[]>,
+    prefixes: ReadonlySet<string>,
     accuracy: number,
     key: (i: number, j: number) => string,
   ): NerEdge[] {
     const byRule: NerEdge[][] = this.rules.map(() => []);
     for (let i = 0; i < words.length; i++) {
       for (let j = i; j < words.length && j < i + this.names.span; j++) {
-        const entries = found.get(key(i, j));
-        if (!entries) continue;
+        const span = key(i, j);
+        const entries = found.get(span);
+        if (!entries) {
+          if (prefixes.has(span)) continue;
+          break;
+        }
         const start = words[i].start;
         const end = words[j].end;
         for (const { rule, options, source } of entries) {
