@@ -6,7 +6,7 @@
 
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import type { Json } from "../util/json.js";
-import { isQuestion, normalize } from "../util/text.js";
+import { isQuestion, normalize, sentences } from "../util/text.js";
 import {
   ADDRESS_MAX,
   type AnswerResult,
@@ -221,6 +221,14 @@ const ASKED_OVER = new Set(["if_declined", ...ABOUT_THE_ASSISTANT]);
 /** A message written as a question: a question mark anywhere in it, or opening as questions open («qué pasa si…», "how long…"). */
 const asks = (ctx: EngineContext, text: string) => isQuestion(text) || opensWith(ctx, "opens_question", text);
 /**
+ * Whether a message asks anything besides how, where or to whom to tell what it names (the word list
+ * `howToTell`, a flow's `told_asking`): a sentence of it that asks (`asks`) holding no entry of that list.
+ */
+function asksBesides(ctx: EngineContext, text: string, howToTell: string | undefined): boolean {
+  if (howToTell === undefined) return asks(ctx, text);
+  return sentences(text).some((sentence) => asks(ctx, sentence) && !saysWordOf(ctx, howToTell, sentence));
+}
+/**
  * The readings a statement that opens with what tells a flow (`told_with`: «quiero reportar que…») is told
  * over: nothing, a way around, a misreading, or a report's status (as «…está cerrada con candado» was read).
  * Not someone waiting or annoyed, nor thanks, the notices stopped, one's data, a person: those are what they say.
@@ -232,6 +240,12 @@ const TOLD_WITH_KEPT = new Set(["unsubscribe", "my_data", "human", "thanks", IMP
 const NOT_TOLD_WITH = ["fixed", "works", PRAISE];
 /** How far ahead of the next reading the told flow's own, unsure reading must be to tell it in a few words (`intentOf`). */
 const OWN_LEAD = 1.5;
+/**
+ * The least score by which a reading also hears a flow behind another one (`intentOf`): below it the
+ * classifier's remainder, no hearing («¿hay algún aviso de corte de agua en Ecatepec?», the notices, had the
+ * report at 0.007). Read first, the flow is heard however unsure.
+ */
+const HEARD = 0.05;
 
 /**
  * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
@@ -766,12 +780,12 @@ export class Engine {
     // At the menu, a statement that tells a flow by what it opens with («quiero reportar que la puerta de la
     // escuela está cerrada con candado», read as a report's status) opens it, whatever option the classifier heard.
     const understoodText = understoodOf(input);
-    const toldWith =
+    const toldInWords =
       state.flow === MENU_FLOW && step.answer.type === "choice" && input.type === "text" && understoodText
-        ? this.toldWith(input, understoodText, topIntent(understoodText))
+        ? this.toldInWords(input, understoodText, topIntent(understoodText))
         : undefined;
-    if (toldWith) {
-      const told = this.onIntent(state, input, typed.ok, toldWith);
+    if (toldInWords) {
+      const told = this.onIntent(state, input, typed.ok, toldInWords);
       if (told) return { ...told, replies: [...notice, ...told.replies] };
     }
     // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells
@@ -942,8 +956,8 @@ export class Engine {
     const understood = understoodOf(input);
     const intent = topIntent(understood);
     if (!atMenu || !understood || input.type !== "text") return intent;
-    const toldWith = this.toldWith(input, understood, intent);
-    if (toldWith) return toldWith;
+    const toldInWords = this.toldInWords(input, understood, intent);
+    if (toldInWords) return toldInWords;
     if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREADABLE.has(intent) && intent !== NO_READING) return intent;
     const [first, second] = understood.intents;
     // A question about the assistant asked as one, even doubtfully read, is that question.
@@ -972,18 +986,24 @@ export class Engine {
     const misread = name === NO_READING || (understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name)));
     // The flow itself, a way around, or an unsure misreading, that also hears the flow (an emergency alone is enough).
     const around = told.intents.includes(name) || TOLD_OVER.has(name) || (MISREADABLE.has(name) && intent === undefined);
-    const heard = own || !first || misread || (around && (name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name))));
+    const heard =
+      own ||
+      !first ||
+      misread ||
+      (around && (name === "emergency" || told.intents.includes(name) || understood.intents.some((i) => told.intents.includes(i.name) && i.score >= HEARD)));
     return heard ? told.intents[0] : intent;
   }
 
   /**
-   * The flow a statement tells by the words it opens with (`told_with`: «quiero reportar que la puerta de la
-   * escuela está cerrada con candado», read as a report's status), when it says more, over the readings of
-   * TOLD_WITH_OVER; not a question, nor a message one of whose readings is of TOLD_WITH_KEPT, that names a fix
+   * The flow a message tells in so many words, over the readings of TOLD_WITH_OVER: a statement by the words
+   * it opens with (`told_with`: «quiero reportar que la puerta de la escuela está cerrada con candado», read as
+   * a report's status) when it says more; a message naming what the flow is told by and asking only how, where
+   * or to whom to tell it (`told_asking`: «hay una fuga de agua, ¿a quién le aviso?», read as the notices).
+   * Never a message that asks anything else, one of whose readings is of TOLD_WITH_KEPT, that names a fix
    * (NOT_TOLD_WITH) or what opens a flow of its own (a folio).
    */
-  private toldWith(input: Extract<EngineInput, { type: "text" }>, understood: Understood, intent: string | undefined): string | undefined {
-    if ((intent !== undefined && !TOLD_WITH_OVER.has(intent)) || asks(this.ctx, input.text)) return undefined;
+  private toldInWords(input: Extract<EngineInput, { type: "text" }>, understood: Understood, intent: string | undefined): string | undefined {
+    if (intent !== undefined && !TOLD_WITH_OVER.has(intent)) return undefined;
     // A misreading only by guess: «cancel» said in its own words («…ya no quiero recibir mensajes») is one.
     if (intent !== undefined && MISREADABLE.has(intent) && understood.guessed !== true) return undefined;
     // Nor is it told over what a reading of it, even a lesser one, says it is («quiero reportar que ya no quiero recibir mensajes»).
@@ -991,9 +1011,15 @@ export class Engine {
     if (NOT_TOLD_WITH.some((signal) => understood.entities[signal] !== undefined)) return undefined;
     if (flowNamedBy(this.flows, Object.keys(understood.entities))) return undefined;
     const flow = flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]));
-    if (!flow?.toldWith) return undefined;
-    // The words it opens with do not count: three more, besides what it names and the words of a request.
-    return tellsMore(this.ctx, input, TOLD_WHERE_WORDS, [flow.toldWith]) ? flow.intents[0] : undefined;
+    if (flow?.toldWith && !asksBesides(this.ctx, input.text, flow.toldAsking)) {
+      // The words it opens with, and a question of how to tell it, do not count: three more, besides what it names and the words of a request.
+      const besides = flow.toldAsking ? [flow.toldWith, flow.toldAsking] : [flow.toldWith];
+      if (tellsMore(this.ctx, input, TOLD_WHERE_WORDS, besides)) return flow.intents[0];
+    }
+    const asked = flowToldBy(this.flows, Object.keys(understood.entities));
+    if (asked?.toldAsking && saysWordOf(this.ctx, asked.toldAsking, input.text) && !asksBesides(this.ctx, input.text, asked.toldAsking))
+      return asked.intents[0];
+    return undefined;
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */

@@ -90,6 +90,8 @@ function parseFlow(file: string, text: string, version: string): Flow {
   });
   if (spec.told_by?.length && !spec.intents?.length) throw new FlowError(file, "told_by", "a flow told by an entity needs an intent to read the message as");
   if (spec.told_where?.length && !spec.told_by?.length) throw new FlowError(file, "told_where", "says where for told_by: a flow with told_where needs told_by");
+  if (spec.told_asking && !spec.told_by?.length)
+    throw new FlowError(file, "told_asking", "a flow told by asking how to tell it needs told_by: what is asked about");
   if (spec.told_with && !spec.intents?.length) throw new FlowError(file, "told_with", "a flow told with words needs an intent to read the message as");
   if (spec.named_by?.length && !spec.intents?.length) throw new FlowError(file, "named_by", "a flow named by an entity needs an intent to read the message as");
   if (spec.exit && !byId.has(spec.exit)) throw new FlowError(file, "exit", `step "${spec.exit}" is not a step of this flow`);
@@ -107,6 +109,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     toldBy: spec.told_by ?? [],
     toldWhere: spec.told_where ?? [],
     toldWith: spec.told_with,
+    toldAsking: spec.told_asking,
     namedBy: spec.named_by ?? [],
     corrects: spec.corrects ?? [],
     exit: spec.exit,
@@ -183,6 +186,7 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
     ["draft.leave", flow.draft?.leave],
     ["draft.set_aside", flow.draft?.set_aside],
     ["told_with", flow.toldWith === undefined ? undefined : `words.${flow.toldWith}`],
+    ["told_asking", flow.toldAsking === undefined ? undefined : `words.${flow.toldAsking}`],
   ] as const) {
     const missing = key === undefined ? [] : ctx.missingKey(key);
     if (missing.length) throw new FlowError(flow.file, path, `text key "${key}" is missing in locale ${missing.join(", ")}`);

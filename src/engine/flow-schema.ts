@@ -241,6 +241,15 @@ export const flowSchema = z.strictObject({
    */
   told_with: id.optional(),
   /**
+   * A word list of the locales (words.yaml) of asking how, where or whom to tell it («¿a quién le aviso?»,
+   * «¿cómo le hago?»): at the first message or the menu, a message that names what the flow is told by and
+   * asks only that («hay una fuga de agua, ¿a quién le aviso?», read as the notices) is this flow's; and such
+   * a question does not keep a statement from being told with `told_with` («quiero reportar que hay un bache,
+   * ¿cómo le hago?», read as a report's status). Over the readings `told_with` is told over (`toldAsking` in
+   * engine/engine.ts). Needs `told_by`.
+   */
+  told_asking: id.optional(),
+  /**
    * Entities whose mention alone opens this flow at the first message or the menu, where the classifier read
    * nothing or a way around (a greeting, the menu, help, a yes or no, the language, learning…): a folio in
    * «hola buenas, me dieron el folio ECA-2026-000001 como va» is what it is about, however few the words;

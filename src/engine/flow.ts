@@ -27,6 +27,8 @@ export interface Flow {
   namedBy: string[];
   /** The word list a statement that tells this flow opens with (flow-schema.ts, `told_with`). */
   toldWith?: string;
+  /** The word list of asking how to tell this flow's problem (flow-schema.ts, `told_asking`). */
+  toldAsking?: string;
   /** What a message may correct in words, and where (flow-schema.ts, `corrects`). */
   corrects: CorrectionSpec[];
   /** Where "menú" and "cancelar" go in this flow (flow-schema.ts). */

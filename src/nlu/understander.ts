@@ -21,7 +21,7 @@ import {
   WORKS,
 } from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
-import { isQuestion, normalize } from "../util/text.js";
+import { isQuestion, normalize, sentenceAt } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
 import { Courtesy, endsClause } from "./courtesy.js";
 import type { ModelCache } from "./model-cache.js";
@@ -684,14 +684,15 @@ export class Understander {
     else if (!saysElse && (intents[0]?.score ?? 0) < CONFIDENT && normalize(utterance).split(" ").length <= ANNOYED_WORDS)
       intents = [{ name: ANNOYED, score: 1 }, ...intents.filter((i) => i.name !== ANNOYED)];
     // «ya quedó», «todo bien»: a fix only where nothing takes it back.
-    if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance))) delete entities[WORKS];
+    if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance, entities[WORKS]))) delete entities[WORKS];
     // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
     // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
-    if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
+    if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance, entities[FIXED]))
       intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
     // «qué bonito quedó el parque»: praise, not a report; not asked, nor said with a but or a problem still there.
-    if (entities[PRAISE] && !entities[STILL] && this.saysFixed(utterance)) intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
+    if (entities[PRAISE] && !entities[STILL] && this.saysFixed(utterance, entities[PRAISE]))
+      intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
     else delete entities[PRAISE];
     const understood: Understood = { intents, entities };
     // Of a message that names a problem, whether what the classifier read it as is only a guess (see `Understood.guessed`).
@@ -764,8 +765,9 @@ export class Understander {
    * Whether a text that names a problem fixed says it is: not asked, no word of `unfixed` in it but those of
    * the phrases that say it is fixed («ya quedó, sigue funcionando bien»).
    */
-  private saysFixed(utterance: string): boolean {
-    if (isQuestion(utterance)) return false;
+  private saysFixed(utterance: string, said: Mention): boolean {
+    // Asked («¿ya arreglaron el bache?»), nothing is said to be fixed; a question apart does not take it back («ya arreglaron el bache, ¿a quién le aviso?»).
+    if (isQuestion(sentenceAt(utterance, utterance.indexOf(said.text)))) return false;
     let words = ` ${normalize(utterance)} `;
     for (const phrase of this.fixedPhrases) words = words.replaceAll(` ${phrase} `, " ");
     return !this.unfixed.some((w) => words.includes(` ${w} `));
