@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { normalize, normalizeWhole as whole } from "../src/util/text.js";
+import { normalize, sentences, normalizeWhole as whole } from "../src/util/text.js";
 
 describe("normalize", () => {
   it("forgives accents, case and stray punctuation", () => {
@@ -32,5 +32,21 @@ describe("normalize", () => {
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("sentences", () => {
+  it("parts a text after «?» and «!» and before «¿», never at a full stop (addresses are full of them)", () => {
+    expect(sentences("hay una fuga de agua, ¿a quién le aviso?")).toEqual(["hay una fuga de agua, ", "¿a quién le aviso?"]);
+    expect(sentences("¿es anónimo? ¿cuánto tardan?")).toEqual(["¿es anónimo?", "¿cuánto tardan?"]);
+    expect(sentences("¡ya basta! nadie viene")).toEqual(["¡ya basta!", " nadie viene"]);
+    expect(sentences("ya taparon el bache de la av. Juárez no. 12?")).toEqual(["ya taparon el bache de la av. Juárez no. 12?"]);
+    expect(sentences("ya taparon el bache... o no?")).toEqual(["ya taparon el bache... o no?"]);
+    expect(sentences("")).toEqual([]);
+  });
+
+  it("loses nothing of the text but the blanks between its sentences", () => {
+    const unspaced = (text: string) => text.replace(/\s/g, "");
+    fc.assert(fc.property(fc.string(), (text) => unspaced(sentences(text).join("")) === unspaced(text)));
   });
 });

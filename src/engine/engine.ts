@@ -221,12 +221,32 @@ const ASKED_OVER = new Set(["if_declined", ...ABOUT_THE_ASSISTANT]);
 /** A message written as a question: a question mark anywhere in it, or opening as questions open («qué pasa si…», "how long…"). */
 const asks = (ctx: EngineContext, text: string) => isQuestion(text) || opensWith(ctx, "opens_question", text);
 /**
- * Whether a message asks anything besides how, where or to whom to tell what it names (the word list
- * `howToTell`, a flow's `told_asking`): a sentence of it that asks (`asks`) holding no entry of that list.
+ * Whether a message asks anything besides how, where or to whom to tell what it names (`howToTell`, a flow's
+ * `told_asking`): a sentence with a question mark (`sentences`) that does not ask that, or a message that opens
+ * as questions open (`opens_question`) with a first sentence that does not. Without the list, whether it asks.
  */
 function asksBesides(ctx: EngineContext, text: string, howToTell: string | undefined): boolean {
   if (howToTell === undefined) return asks(ctx, text);
-  return sentences(text).some((sentence) => asks(ctx, sentence) && !saysWordOf(ctx, howToTell, sentence));
+  const parts = sentences(text);
+  if (opensWith(ctx, "opens_question", text) && !asksHowToTell(ctx, howToTell, parts[0])) return true;
+  return parts.some((sentence) => isQuestion(sentence) && !asksHowToTell(ctx, howToTell, sentence));
+}
+
+/**
+ * Whether a sentence asks how, where or to whom to tell (an entry of the list `howToTell`) and not how to do
+ * something else: an entry followed by a word of `purpose` («¿cómo le hago para pagar el agua?», "who do I call to
+ * check on my report?") does not count.
+ */
+function asksHowToTell(ctx: EngineContext, howToTell: string, sentence: string): boolean {
+  const said = ` ${normalize(sentence)} `;
+  const purpose = wordSet(ctx, "purpose");
+  for (const entry of wordSet(ctx, howToTell)) {
+    for (let at = said.indexOf(` ${entry} `); at >= 0; at = said.indexOf(` ${entry} `, at + 1)) {
+      const next = said.slice(at + entry.length + 2).split(" ", 1)[0];
+      if (!purpose.has(next)) return true;
+    }
+  }
+  return false;
 }
 /**
  * The readings a statement that opens with what tells a flow (`told_with`: «quiero reportar que…») is told
@@ -240,12 +260,6 @@ const TOLD_WITH_KEPT = new Set(["unsubscribe", "my_data", "human", "thanks", IMP
 const NOT_TOLD_WITH = ["fixed", "works", PRAISE];
 /** How far ahead of the next reading the told flow's own, unsure reading must be to tell it in a few words (`intentOf`). */
 const OWN_LEAD = 1.5;
-/**
- * The least score by which a reading also hears a flow behind another one (`intentOf`): below it the
- * classifier's remainder, no hearing («¿hay algún aviso de corte de agua en Ecatepec?», the notices, had the
- * report at 0.007). Read first, the flow is heard however unsure.
- */
-const HEARD = 0.05;
 
 /**
  * A message that may tell of an emergency ("hay una emergencia", "me están asaltando"): the 911 notice at
@@ -966,7 +980,8 @@ export class Engine {
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
-    const told = flowToldBy(this.flows, Object.keys(understood.entities));
+    // A fix asked about («¿ya taparon el bache?») tells no new problem.
+    const told = understood.fixAsked ? undefined : flowToldBy(this.flows, Object.keys(understood.entities));
     if (!told) return intent;
     const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
     // Heard as that flow first, not surely but clearly and not by guess, a statement tells it in a few words more
@@ -986,21 +1001,19 @@ export class Engine {
     const misread = name === NO_READING || (understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name)));
     // The flow itself, a way around, or an unsure misreading, that also hears the flow (an emergency alone is enough).
     const around = told.intents.includes(name) || TOLD_OVER.has(name) || (MISREADABLE.has(name) && intent === undefined);
-    const heard =
-      own ||
-      !first ||
-      misread ||
-      (around && (name === "emergency" || told.intents.includes(name) || understood.intents.some((i) => told.intents.includes(i.name) && i.score >= HEARD)));
+    const heard = own || !first || misread || (around && (name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name))));
     return heard ? told.intents[0] : intent;
   }
 
   /**
    * The flow a message tells in so many words, over the readings of TOLD_WITH_OVER: a statement by the words
    * it opens with (`told_with`: «quiero reportar que la puerta de la escuela está cerrada con candado», read as
-   * a report's status) when it says more; a message naming what the flow is told by and asking only how, where
-   * or to whom to tell it (`told_asking`: «hay una fuga de agua, ¿a quién le aviso?», read as the notices).
-   * Never a message that asks anything else, one of whose readings is of TOLD_WITH_KEPT, that names a fix
-   * (NOT_TOLD_WITH) or what opens a flow of its own (a folio).
+   * a report's status) when it says more; a message that names what the flow is told by and asks only how,
+   * where or to whom to tell it (`told_asking`: «hay una fuga de agua, ¿a quién le aviso?», read as the
+   * notices), over those readings (a report's status only after words of `told_with`), and never speaking of a report already made
+   * (`own_report`: «¿cómo le hago para ver mi reporte del bache?»). Never a message that asks anything else,
+   * names a fix, said or asked (NOT_TOLD_WITH, `fixAsked`), one of whose readings is of TOLD_WITH_KEPT, or
+   * that names what opens a flow of its own (a folio).
    */
   private toldInWords(input: Extract<EngineInput, { type: "text" }>, understood: Understood, intent: string | undefined): string | undefined {
     if (intent !== undefined && !TOLD_WITH_OVER.has(intent)) return undefined;
@@ -1008,7 +1021,7 @@ export class Engine {
     if (intent !== undefined && MISREADABLE.has(intent) && understood.guessed !== true) return undefined;
     // Nor is it told over what a reading of it, even a lesser one, says it is («quiero reportar que ya no quiero recibir mensajes»).
     if (understood.intents.some((i) => TOLD_WITH_KEPT.has(i.name))) return undefined;
-    if (NOT_TOLD_WITH.some((signal) => understood.entities[signal] !== undefined)) return undefined;
+    if (understood.fixAsked || NOT_TOLD_WITH.some((signal) => understood.entities[signal] !== undefined)) return undefined;
     if (flowNamedBy(this.flows, Object.keys(understood.entities))) return undefined;
     const flow = flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]));
     if (flow?.toldWith && !asksBesides(this.ctx, input.text, flow.toldAsking)) {
@@ -1016,10 +1029,12 @@ export class Engine {
       const besides = flow.toldAsking ? [flow.toldWith, flow.toldAsking] : [flow.toldWith];
       if (tellsMore(this.ctx, input, TOLD_WHERE_WORDS, besides)) return flow.intents[0];
     }
+    // A report's status is told over only by a message that opens saying it reports («quiero reportar que hay un bache, ¿cómo le hago?»).
+    if ((intent === "status" && !flow) || saysWordOf(this.ctx, "own_report", input.text)) return undefined;
     const asked = flowToldBy(this.flows, Object.keys(understood.entities));
-    if (asked?.toldAsking && saysWordOf(this.ctx, asked.toldAsking, input.text) && !asksBesides(this.ctx, input.text, asked.toldAsking))
-      return asked.intents[0];
-    return undefined;
+    const { toldAsking } = asked ?? {};
+    if (!asked || !toldAsking || asksBesides(this.ctx, input.text, toldAsking)) return undefined;
+    return sentences(input.text).some((sentence) => asksHowToTell(this.ctx, toldAsking, sentence)) ? asked.intents[0] : undefined;
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */

@@ -37,6 +37,11 @@ export interface Understood {
    * government is): such a reading is a guess.
    */
   guessed?: true;
+  /**
+   * A fix named in a message that asks («¿ya taparon el bache?», «¿a quién le aviso que ya quedó la luminaria?»):
+   * it says nothing is fixed (the fix is left out of `entities`), and tells no new problem either.
+   */
+  fixAsked?: true;
 }
 
 /**

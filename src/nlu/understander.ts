@@ -21,7 +21,7 @@ import {
   WORKS,
 } from "../engine/understanding.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
-import { isQuestion, normalize, sentenceAt } from "../util/text.js";
+import { isQuestion, normalize } from "../util/text.js";
 import type { Corpus } from "./corpus.js";
 import { Courtesy, endsClause } from "./courtesy.js";
 import type { ModelCache } from "./model-cache.js";
@@ -155,6 +155,9 @@ const SLIP_MIN_LENGTH = 7;
 /** The shortest word that may be written as it sounds (`soundsLike`) instead of as it is spelt. */
 const SOUND_MIN_LENGTH = 5;
 
+/** The letters after which an h is not said («ahora» is «aora»). */
+const VOWELS: ReadonlySet<string> = new Set("aeiou");
+
 /**
  * A word as Spanish speakers hear it (normalised text in): the letters that sound alike written one way —
  * b and v, s, z and a soft c, y and ll, an h that starts a word or follows a vowel (not «ch», nor English
@@ -174,22 +177,20 @@ export function soundsLike(word: string): string {
     } else if (c !== "h" || (i > 0 && !VOWELS.has(word[i - 1]))) spoken += c;
   }
   // …then qu and c as k or s, v as b, z as s.
-  let heard = "";
+  let sounded = "";
   for (let i = 0; i < spoken.length; i++) {
     const c = spoken[i];
     const next = spoken[i + 1];
     if (c === "q" && next === "u" && (spoken[i + 2] === "e" || spoken[i + 2] === "i")) {
-      heard += "k";
+      sounded += "k";
       i++;
-    } else if (c === "c") heard += next === "e" || next === "i" ? "s" : "k";
-    else if (c === "v") heard += "b";
-    else if (c === "z") heard += "s";
-    else heard += c;
+    } else if (c === "c") sounded += next === "e" || next === "i" ? "s" : "k";
+    else if (c === "v") sounded += "b";
+    else if (c === "z") sounded += "s";
+    else sounded += c;
   }
-  return heard;
+  return sounded;
 }
-
-const VOWELS: ReadonlySet<string> = new Set("aeiou");
 
 /** How sure a name written as it sounds is: less than one written as it is, which wins over it. */
 const SOUND_ACCURACY = 0.95;
@@ -329,9 +330,8 @@ function allNames(rules: readonly NerRule[], extractor: EnumExtractor): AllNames
           const alike = names.bySound.get(sound);
           if (alike) alike.push(entry);
           else names.bySound.set(sound, [entry]);
-          // The spans a longer name starts with, as `lookUp` builds its keys: a span that starts none ends the search from its first word.
-          const words = extractor.getWordPositions(key);
-          for (let n = 1; n < words.length; n++) names.textPrefixes.add(key.substring(words[0].start, words[n - 1].end + 1));
+          // What a shorter span of a longer name may be, as `lookUp` builds its keys: a span none begins ends the search from its first word.
+          for (let n = 1; n < key.length; n++) names.textPrefixes.add(key.slice(0, n));
           for (let n = 1; n < sounds.length; n++) names.soundPrefixes.add(sounds.slice(0, n).join(" "));
         }
         entry.options.push(option);
@@ -372,8 +372,9 @@ interface AllNames {
   byText: Map<string, NameEntry[]>;
   /** The same by how their words sound (`heard`): «vache», «basura» written «vasura». */
   bySound: Map<string, NameEntry[]>;
-  /** The first words of the names of two words or more («san» of «san mateo atenco»), by their text and by how they sound. */
+  /** Every beginning of a name's folded text, shorter than it («san mateo» of «san mateo atenco»). */
   textPrefixes: Set<string>;
+  /** The first words of the names of two words or more as they sound, one word or more short of the whole («san mateo»). */
   soundPrefixes: Set<string>;
   span: number;
 }
@@ -683,16 +684,17 @@ export class Understander {
     if (!entities[ANNOYED]) intents = intents.filter((i) => i.name !== ANNOYED);
     else if (!saysElse && (intents[0]?.score ?? 0) < CONFIDENT && normalize(utterance).split(" ").length <= ANNOYED_WORDS)
       intents = [{ name: ANNOYED, score: 1 }, ...intents.filter((i) => i.name !== ANNOYED)];
+    // A fix named in a question («¿a quién le aviso que ya taparon el bache?»): nothing is said fixed, nor a problem told.
+    const fixAsked = (entities[FIXED] !== undefined || entities[WORKS] !== undefined) && !entities[STILL] && isQuestion(utterance);
     // «ya quedó», «todo bien»: a fix only where nothing takes it back.
-    if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance, entities[WORKS]))) delete entities[WORKS];
+    if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance))) delete entities[WORKS];
     // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
     // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
-    if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance, entities[FIXED]))
+    if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
       intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
     // «qué bonito quedó el parque»: praise, not a report; not asked, nor said with a but or a problem still there.
-    if (entities[PRAISE] && !entities[STILL] && this.saysFixed(utterance, entities[PRAISE]))
-      intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
+    if (entities[PRAISE] && !entities[STILL] && this.saysFixed(utterance)) intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
     else delete entities[PRAISE];
     const understood: Understood = { intents, entities };
     // Of a message that names a problem, whether what the classifier read it as is only a guess (see `Understood.guessed`).
@@ -710,6 +712,7 @@ export class Understander {
     const besides = this.besidesOf(utterance, candidates, edges, isDenied);
     if (besides) understood.besides = besides;
     if (address) understood.address = true;
+    if (fixAsked) understood.fixAsked = true;
     return understood;
   }
 
@@ -765,9 +768,8 @@ export class Understander {
    * Whether a text that names a problem fixed says it is: not asked, no word of `unfixed` in it but those of
    * the phrases that say it is fixed («ya quedó, sigue funcionando bien»).
    */
-  private saysFixed(utterance: string, said: Mention): boolean {
-    // Asked («¿ya arreglaron el bache?»), nothing is said to be fixed; a question apart does not take it back («ya arreglaron el bache, ¿a quién le aviso?»).
-    if (isQuestion(sentenceAt(utterance, utterance.indexOf(said.text)))) return false;
+  private saysFixed(utterance: string): boolean {
+    if (isQuestion(utterance)) return false;
     let words = ` ${normalize(utterance)} `;
     for (const phrase of this.fixedPhrases) words = words.replaceAll(` ${phrase} `, " ");
     return !this.unfixed.some((w) => words.includes(` ${w} `));
@@ -1070,16 +1072,14 @@ export class Understander {
     const sounds = words.map((w) => heard(normalize(utterance.substring(w.start, w.end + 1))));
     const { bySound, soundPrefixes } = this.names;
     // Each span's key is the one before it and a word more.
-    let last = "";
-    return this.lookUp(utterance, words, bySound, soundPrefixes, SOUND_ACCURACY, (i, j) => {
-      last = i === j ? sounds[i] : `${last} ${sounds[j]}`;
-      return last;
-    });
+    return this.lookUp(utterance, words, bySound, soundPrefixes, SOUND_ACCURACY, (i, j, shorter) =>
+      shorter === undefined ? sounds[i] : `${shorter} ${sounds[j]}`,
+    );
   }
 
   /**
-   * The names `found` holds under the key of each span of words (`key(i, j)`: words i to j, asked for
-   * in order from j = i), with `accuracy`. A span no name starts with (`prefixes`) ends the search from its first word.
+   * The names `found` holds under the key of each span of words (`key(i, j, shorter)`: words i to j, given the
+   * key of words i to j - 1), with `accuracy`. A span no name begins with (`prefixes`) ends the search from its first word.
    */
   private lookUp(
     utterance: string,
@@ -1087,12 +1087,13 @@ export class Understander {
     found: Map<string, NameEntry[]>,
     prefixes: ReadonlySet<string>,
     accuracy: number,
-    key: (i: number, j: number) => string,
+    key: (i: number, j: number, shorter: string | undefined) => string,
   ): NerEdge[] {
     const byRule: NerEdge[][] = this.rules.map(() => []);
     for (let i = 0; i < words.length; i++) {
+      let span: string | undefined;
       for (let j = i; j < words.length && j < i + this.names.span; j++) {
-        const span = key(i, j);
+        span = key(i, j, span);
         const entries = found.get(span);
         if (!entries) {
           if (prefixes.has(span)) continue;

@@ -6,19 +6,11 @@ const NOT_ASCII = /[\u0080-\uffff]/;
 /** A question ("¿es anónimo?", "follow-up?"): it asks about what it names, it does not choose or tell it. */
 export const isQuestion = (text: string): boolean => /[?¿]/.test(text);
 
-/** The sentences of a text: parted after «?», «.» and «!», and before «¿» («ya lo taparon, ¿a quién le aviso?» is two). */
-export const sentences = (text: string): string[] => text.split(/(?<=[?.!])|(?=¿)/);
-
-/** The sentence of a text (`sentences`) that holds the character at `at`; the whole text when `at` is outside it. */
-export function sentenceAt(text: string, at: number): string {
-  if (at < 0 || at >= text.length) return text;
-  let start = 0;
-  for (const sentence of sentences(text)) {
-    if (at < start + sentence.length) return sentence;
-    start += sentence.length;
-  }
-  return text;
-}
+/**
+ * The sentences of a text as its questions part it: after «?» and «!», and before «¿» («hay una fuga, ¿a quién le
+ * aviso?» is two). Not at a full stop: addresses are full of them («av. Juárez», «col. Centro», «no. 12»).
+ */
+export const sentences = (text: string): string[] => text.split(/(?<=[?!])|(?=¿)/).filter((sentence) => sentence.trim() !== "");
 
 /** "  ¡Menú! " → "menu"; "Nezahualcóyotl" → "nezahualcoyotl". */
 export function normalize(text: string): string {
