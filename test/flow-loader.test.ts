@@ -63,7 +63,7 @@ describe("flow files", () => {
     ["bad-named-by", "extra.yaml", "named_by", /a flow named by an entity needs an intent/],
     ["bad-told-with", "extra.yaml", "told_with", /a flow told with words needs an intent/],
     ["bad-told-with-list", "extra.yaml", "told_with", /text key "words\.opens_nothing" is missing in locale es-MX, en/],
-    ["bad-told-asking", "extra.yaml", "told_asking", /a flow told by asking how to tell it needs told_by/],
+    ["bad-told-asking", "extra.yaml", "told_asking", /a flow with told_asking needs told_with/],
     ["bad-told-asking-list", "extra.yaml", "told_asking", /text key "words\.asks_nothing" is missing in locale es-MX, en/],
     ["bad-corrects-step", "extra.yaml", "corrects[0].step", /"tell" is not an ask step of this flow with a choice answer it saves/],
     ["bad-corrects-goto", "extra.yaml", "corrects[0].goto", /step "nowhere" is not a step of this flow/],

@@ -183,6 +183,8 @@ const TOLD_WORDS = 5;
  * sucia y con olor en Tlalnepantla» (sale, sucia, olor). Read as something, it needs TOLD_WORDS still.
  */
 const TOLD_WHERE_WORDS = 3;
+/** The same for a statement told with a flow's words (`told_with`) that names what the flow is told by: «quiero reportar que hay un bache» (hay). */
+const TOLD_WITH_NAMED_WORDS = 1;
 
 /**
  * Whether a text message holds at least `words` words that carry meaning besides what it names and the words
@@ -221,32 +223,13 @@ const ASKED_OVER = new Set(["if_declined", ...ABOUT_THE_ASSISTANT]);
 /** A message written as a question: a question mark anywhere in it, or opening as questions open («qué pasa si…», "how long…"). */
 const asks = (ctx: EngineContext, text: string) => isQuestion(text) || opensWith(ctx, "opens_question", text);
 /**
- * Whether a message asks anything besides how, where or to whom to tell what it names (`howToTell`, a flow's
- * `told_asking`): a sentence with a question mark (`sentences`) that does not ask that, or a message that opens
- * as questions open (`opens_question`) with a first sentence that does not. Without the list, whether it asks.
+ * Whether a message asks anything but how to report what it tells (the word list `howToReport`, a flow's
+ * `told_asking`): it opens as questions open (`opens_question`), or one of its sentences with a question mark
+ * (`sentences`) holds no entry of the list. Without the list, whether it asks.
  */
-function asksBesides(ctx: EngineContext, text: string, howToTell: string | undefined): boolean {
-  if (howToTell === undefined) return asks(ctx, text);
-  const parts = sentences(text);
-  if (opensWith(ctx, "opens_question", text) && !asksHowToTell(ctx, howToTell, parts[0])) return true;
-  return parts.some((sentence) => isQuestion(sentence) && !asksHowToTell(ctx, howToTell, sentence));
-}
-
-/**
- * Whether a sentence asks how, where or to whom to tell (an entry of the list `howToTell`) and not how to do
- * something else: an entry followed by a word of `purpose` («¿cómo le hago para pagar el agua?», "who do I call to
- * check on my report?") does not count.
- */
-function asksHowToTell(ctx: EngineContext, howToTell: string, sentence: string): boolean {
-  const said = ` ${normalize(sentence)} `;
-  const purpose = wordSet(ctx, "purpose");
-  for (const entry of wordSet(ctx, howToTell)) {
-    for (let at = said.indexOf(` ${entry} `); at >= 0; at = said.indexOf(` ${entry} `, at + 1)) {
-      const next = said.slice(at + entry.length + 2).split(" ", 1)[0];
-      if (!purpose.has(next)) return true;
-    }
-  }
-  return false;
+function asksBesides(ctx: EngineContext, text: string, howToReport: string | undefined): boolean {
+  if (howToReport === undefined) return asks(ctx, text);
+  return opensWith(ctx, "opens_question", text) || sentences(text).some((sentence) => isQuestion(sentence) && !saysWordOf(ctx, howToReport, sentence));
 }
 /**
  * The readings a statement that opens with what tells a flow (`told_with`: «quiero reportar que…») is told
@@ -794,12 +777,12 @@ export class Engine {
     // At the menu, a statement that tells a flow by what it opens with («quiero reportar que la puerta de la
     // escuela está cerrada con candado», read as a report's status) opens it, whatever option the classifier heard.
     const understoodText = understoodOf(input);
-    const toldInWords =
+    const toldWith =
       state.flow === MENU_FLOW && step.answer.type === "choice" && input.type === "text" && understoodText
-        ? this.toldInWords(input, understoodText, topIntent(understoodText))
+        ? this.toldWith(input, understoodText, topIntent(understoodText))
         : undefined;
-    if (toldInWords) {
-      const told = this.onIntent(state, input, typed.ok, toldInWords);
+    if (toldWith) {
+      const told = this.onIntent(state, input, typed.ok, toldWith);
       if (told) return { ...told, replies: [...notice, ...told.replies] };
     }
     // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells
@@ -970,8 +953,8 @@ export class Engine {
     const understood = understoodOf(input);
     const intent = topIntent(understood);
     if (!atMenu || !understood || input.type !== "text") return intent;
-    const toldInWords = this.toldInWords(input, understood, intent);
-    if (toldInWords) return toldInWords;
+    const toldWith = this.toldWith(input, understood, intent);
+    if (toldWith) return toldWith;
     if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREADABLE.has(intent) && intent !== NO_READING) return intent;
     const [first, second] = understood.intents;
     // A question about the assistant asked as one, even doubtfully read, is that question.
@@ -980,8 +963,7 @@ export class Engine {
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
-    // A fix asked about («¿ya taparon el bache?») tells no new problem.
-    const told = understood.fixAsked ? undefined : flowToldBy(this.flows, Object.keys(understood.entities));
+    const told = flowToldBy(this.flows, Object.keys(understood.entities));
     if (!told) return intent;
     const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
     // Heard as that flow first, not surely but clearly and not by guess, a statement tells it in a few words more
@@ -1006,16 +988,13 @@ export class Engine {
   }
 
   /**
-   * The flow a message tells in so many words, over the readings of TOLD_WITH_OVER: a statement by the words
-   * it opens with (`told_with`: «quiero reportar que la puerta de la escuela está cerrada con candado», read as
-   * a report's status) when it says more; a message that names what the flow is told by and asks only how,
-   * where or to whom to tell it (`told_asking`: «hay una fuga de agua, ¿a quién le aviso?», read as the
-   * notices), over those readings (a report's status only after words of `told_with`), and never speaking of a report already made
-   * (`own_report`: «¿cómo le hago para ver mi reporte del bache?»). Never a message that asks anything else,
-   * names a fix, said or asked (NOT_TOLD_WITH, `fixAsked`), one of whose readings is of TOLD_WITH_KEPT, or
-   * that names what opens a flow of its own (a folio).
+   * The flow a statement tells by the words it opens with (`told_with`: «quiero reportar que la puerta de la
+   * escuela está cerrada con candado», read as a report's status), when it says more, over the readings of
+   * TOLD_WITH_OVER; asking only how to report it (`told_asking`: «quiero reportar que hay un bache, ¿cómo le
+   * hago?») does not keep it from it. Never a message that asks anything else, one of whose readings is of
+   * TOLD_WITH_KEPT, that names a fix, said or asked (NOT_TOLD_WITH, `fixAsked`), or what opens a flow of its own (a folio).
    */
-  private toldInWords(input: Extract<EngineInput, { type: "text" }>, understood: Understood, intent: string | undefined): string | undefined {
+  private toldWith(input: Extract<EngineInput, { type: "text" }>, understood: Understood, intent: string | undefined): string | undefined {
     if (intent !== undefined && !TOLD_WITH_OVER.has(intent)) return undefined;
     // A misreading only by guess: «cancel» said in its own words («…ya no quiero recibir mensajes») is one.
     if (intent !== undefined && MISREADABLE.has(intent) && understood.guessed !== true) return undefined;
@@ -1024,17 +1003,12 @@ export class Engine {
     if (understood.fixAsked || NOT_TOLD_WITH.some((signal) => understood.entities[signal] !== undefined)) return undefined;
     if (flowNamedBy(this.flows, Object.keys(understood.entities))) return undefined;
     const flow = flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]));
-    if (flow?.toldWith && !asksBesides(this.ctx, input.text, flow.toldAsking)) {
-      // The words it opens with, and a question of how to tell it, do not count: three more, besides what it names and the words of a request.
-      const besides = flow.toldAsking ? [flow.toldWith, flow.toldAsking] : [flow.toldWith];
-      if (tellsMore(this.ctx, input, TOLD_WHERE_WORDS, besides)) return flow.intents[0];
-    }
-    // A report's status is told over only by a message that opens saying it reports («quiero reportar que hay un bache, ¿cómo le hago?»).
-    if ((intent === "status" && !flow) || saysWordOf(this.ctx, "own_report", input.text)) return undefined;
-    const asked = flowToldBy(this.flows, Object.keys(understood.entities));
-    const { toldAsking } = asked ?? {};
-    if (!asked || !toldAsking || asksBesides(this.ctx, input.text, toldAsking)) return undefined;
-    return sentences(input.text).some((sentence) => asksHowToTell(this.ctx, toldAsking, sentence)) ? asked.intents[0] : undefined;
+    if (!flow?.toldWith || asksBesides(this.ctx, input.text, flow.toldAsking)) return undefined;
+    // The words it opens with, and a question of how to report it, do not count: three more, besides what it
+    // names and the words of a request; one, when what it names is what the flow is told by (a type of problem).
+    const besides = flow.toldAsking ? [flow.toldWith, flow.toldAsking] : [flow.toldWith];
+    const named = flow.toldBy.some((entity) => understood.entities[entity] !== undefined);
+    return tellsMore(this.ctx, input, named ? TOLD_WITH_NAMED_WORDS : TOLD_WHERE_WORDS, besides) ? flow.intents[0] : undefined;
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */

@@ -90,8 +90,8 @@ function parseFlow(file: string, text: string, version: string): Flow {
   });
   if (spec.told_by?.length && !spec.intents?.length) throw new FlowError(file, "told_by", "a flow told by an entity needs an intent to read the message as");
   if (spec.told_where?.length && !spec.told_by?.length) throw new FlowError(file, "told_where", "says where for told_by: a flow with told_where needs told_by");
-  if (spec.told_asking && !spec.told_by?.length)
-    throw new FlowError(file, "told_asking", "a flow told by asking how to tell it needs told_by: what is asked about");
+  if (spec.told_asking && !spec.told_with)
+    throw new FlowError(file, "told_asking", "asks how to report what told_with tells: a flow with told_asking needs told_with");
   if (spec.told_with && !spec.intents?.length) throw new FlowError(file, "told_with", "a flow told with words needs an intent to read the message as");
   if (spec.named_by?.length && !spec.intents?.length) throw new FlowError(file, "named_by", "a flow named by an entity needs an intent to read the message as");
   if (spec.exit && !byId.has(spec.exit)) throw new FlowError(file, "exit", `step "${spec.exit}" is not a step of this flow`);

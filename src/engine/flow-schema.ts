@@ -236,18 +236,15 @@ export const flowSchema = z.strictObject({
    * of its entries (after greetings, fillers and the words of a request) and says three words more is this
    * flow's, over what the classifier read of the rest: «quiero reportar que la puerta de la escuela está
    * cerrada con candado» was read as a report's status («cerrada»). Which readings it is told over, and which
-   * messages never (one that asks, but how to tell it; thanks, the notices stopped, news, a folio named…):
-   * `toldInWords` in engine/engine.ts. Needs `intents` (the first is what it is read as).
+   * messages never (one that asks, but how to report it: `told_asking`; thanks, the notices stopped, news, a folio named…):
+   * `toldWith` in engine/engine.ts. Needs `intents` (the first is what it is read as).
    */
   told_with: id.optional(),
   /**
-   * A word list of the locales (words.yaml) of asking how, where or whom to tell it («¿a quién le aviso?»,
-   * «¿cómo le hago?»): at the first message or the menu, a message that names what the flow is told by and
-   * asks only that («hay una fuga de agua, ¿a quién le aviso?», read as the notices) is this flow's; and such
-   * a question does not keep a statement from being told with `told_with` («quiero reportar que hay un bache,
-   * ¿cómo le hago?», read as a report's status). Over the readings `told_with` is told over (a report's status
-   * only in a message told with `told_with`), and never naming a report already made (words.yaml `own_report`) nor followed by what it is asked
-   * for (`purpose`: «¿cómo le hago para pagar el agua?»): `toldInWords` in engine/engine.ts. Needs `told_by`.
+   * A word list of the locales (words.yaml) of asking how to report it («¿cómo le hago?», «¿a quién le aviso?»):
+   * a statement told with `told_with` that asks only one of these still tells this flow («quiero reportar que hay
+   * un bache, ¿cómo le hago?» was read as a report's status and asked for a folio); any other question keeps it
+   * what the classifier read. Needs `told_with`.
    */
   told_asking: id.optional(),
   /**

@@ -27,7 +27,7 @@ export interface Flow {
   namedBy: string[];
   /** The word list a statement that tells this flow opens with (flow-schema.ts, `told_with`). */
   toldWith?: string;
-  /** The word list of asking how to tell this flow's problem (flow-schema.ts, `told_asking`). */
+  /** The word list of asking how to report what `toldWith` tells (flow-schema.ts, `told_asking`). */
   toldAsking?: string;
   /** What a message may correct in words, and where (flow-schema.ts, `corrects`). */
   corrects: CorrectionSpec[];

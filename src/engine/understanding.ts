@@ -38,8 +38,9 @@ export interface Understood {
    */
   guessed?: true;
   /**
-   * A fix named in a message that asks («¿ya taparon el bache?», «¿a quién le aviso que ya quedó la luminaria?»):
-   * it says nothing is fixed (the fix is left out of `entities`), and tells no new problem either.
+   * A fix named in a message that asks («quiero reportar que ya taparon el bache, ¿a quién le aviso?»): it says
+   * nothing is fixed (the fix is left out of `entities`), and a statement told with a flow's words (`told_with`)
+   * that names one tells no new problem.
    */
   fixAsked?: true;
 }

@@ -72,8 +72,6 @@ export const CODE_KEYS: readonly string[] = [
   "words.language",
   "words.unsubscribe",
   "words.now",
-  "words.purpose",
-  "words.own_report",
   // the conversation runtime
   "global.expired",
   "errors.internal",

@@ -684,7 +684,7 @@ export class Understander {
     if (!entities[ANNOYED]) intents = intents.filter((i) => i.name !== ANNOYED);
     else if (!saysElse && (intents[0]?.score ?? 0) < CONFIDENT && normalize(utterance).split(" ").length <= ANNOYED_WORDS)
       intents = [{ name: ANNOYED, score: 1 }, ...intents.filter((i) => i.name !== ANNOYED)];
-    // A fix named in a question («¿a quién le aviso que ya taparon el bache?»): nothing is said fixed, nor a problem told.
+    // A fix named in a question («quiero reportar que ya taparon el bache, ¿a quién le aviso?»): nothing is said fixed (below), and no problem told.
     const fixAsked = (entities[FIXED] !== undefined || entities[WORKS] !== undefined) && !entities[STILL] && isQuestion(utterance);
     // «ya quedó», «todo bien»: a fix only where nothing takes it back.
     if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance))) delete entities[WORKS];
