@@ -329,6 +329,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     handoffs: store.handoffs,
     events: store.events,
     media: store.media,
+    outbox: store.outbox,
     lifecycle,
     clock,
     timeZone: deployment.timeZone,

@@ -537,7 +537,7 @@ describe("embedded store files", () => {
     expect((await store.events.list({}, 10)).map((e) => e.id)).toEqual(["next", "lost"]);
   });
 
-  it("an earlier version's outbox file opens with its indexes made cheap: unsent items are claimed in order, counts, depth and receipts hold, 30 days still drop", async () => {
+  it("an earlier version's outbox file opens with its indexes made cheap and no payload kept of what was sent or given up: unsent items are claimed in order, counts, depth and receipts hold, 30 days still drop", async () => {
     const dir = await tempDir("ma-files-");
     const now = Date.now();
     const ago = (s: number) => ({ $$date: now - s * 1000 });
@@ -571,14 +571,28 @@ describe("embedded store files", () => {
       doc("first", "7", 60),
       doc("behind", "7", 50),
       doc("lease-over", "8", 55, { state: "sending", attempts: 1, owner: "died", leaseUntil: ago(1) }),
+      doc("given-up", "9", 7200, { state: "failed", attempts: 5, error: "attempts", ref: null, kind: "notice" }),
     ];
     await writeFile(join(dir, "outbox.db"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
     const opened = await openEmbeddedStore(dir);
     store = opened;
     // Dropped by the outbox's sweep at open, not only when a query happens to read it.
     await store.outbox.depth();
-    expect(opened.sizes()["outbox (nedb)"]).toBe(4);
+    expect(opened.sizes()["outbox (nedb)"]).toBe(5);
     expect(await store.outbox.get("month-old")).toBeNull();
+    // What 0.6.17 kept of a message once it went (or was given up): the text goes; a given-up one counts its 30 days from the upgrade.
+    expect(await store.outbox.get("sent")).toMatchObject({ state: "sent", payload: null, platformId: "wamid.1" });
+    const givenUp = await store.outbox.get("given-up");
+    expect(givenUp).toMatchObject({ state: "failed", payload: null, error: "attempts" });
+    expect(givenUp?.failedAt?.getTime()).toBeGreaterThanOrEqual(now);
+    expect(
+      await readFile(join(dir, "outbox.db"), "utf8").then((f) =>
+        f
+          .split("\n")
+          .filter((l) => l.includes('"given-up"'))
+          .at(-1),
+      ),
+    ).not.toContain("payload");
     // A delivery receipt finds the item sent before the upgrade.
     expect(await store.outbox.markReceipt("whatsapp", "wamid.1", "delivered", null)).toBe(true);
     expect(await store.outbox.countByRef("ann-1")).toEqual({ pending: 2, sending: 1, sent: 1, failed: 0 });

@@ -150,7 +150,11 @@ describe("migrate to MongoDB (wire double)", () => {
         payload: { id: "r1", lang: "es-MX", text: "Tu reporte avanzó" },
         createdAt: new Date(),
       },
+      { id: "notice:0", channel: "telegram", chatId: "5002", kind: "notice", payload: { id: "r0", lang: "es-MX", text: "Tu reporte se recibió" }, createdAt },
     ]);
+    // Sent: the outbox keeps no payload of it, and MongoDB's schema takes it so.
+    const [sent] = await embedded.outbox.claimChat("telegram", "5002", "w", new Date(), 60_000);
+    await embedded.outbox.markSent(sent.id, "w", new Date(), "tg-9");
     // A photo of a report not sent yet, and one an older version marked as a draft with a file of its own.
     const png = await readFile(join(FIXTURES, "bache.png"));
     const [draft, oldDraft] = [randomUUID(), randomUUID()];
@@ -211,9 +215,14 @@ describe("migrate to MongoDB (wire double)", () => {
         expect.objectContaining({ type: "consent_recorded", actor: "citizen" }),
       ]),
     );
-    expect(inserted(wire, "outbox")).toEqual([
-      expect.objectContaining({ _id: "notice:1", state: "pending", chatId: "5001", payload: expect.objectContaining({ text: "Tu reporte avanzó" }) }),
-    ]);
+    const outbox = inserted(wire, "outbox");
+    expect(outbox).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ _id: "notice:1", state: "pending", chatId: "5001", payload: expect.objectContaining({ text: "Tu reporte avanzó" }) }),
+        expect.objectContaining({ _id: "notice:0", state: "sent", platformId: "tg-9" }),
+      ]),
+    );
+    expect(outbox.find((d) => d._id === "notice:0")).not.toHaveProperty("payload");
     const files = inserted(wire, "media.files");
     const photo = files.find((f) => f.filename === (report.photos as string[])[0]);
     expect(photo).toMatchObject({ length: 70, metadata: { mimeType: "image/png" } });
@@ -229,7 +238,7 @@ describe("migrate to MongoDB (wire double)", () => {
       conversations: { copied: 1, kept: 0, conflicts: [] },
       reports: { copied: 1, kept: 0, conflicts: [] },
       inbound: { copied: 9, kept: 0, conflicts: [] },
-      outbox: { copied: 1, kept: 0, conflicts: [] },
+      outbox: { copied: 2, kept: 0, conflicts: [] },
       events: { copied: 4, kept: 0, conflicts: [] },
       members: { copied: 1, kept: 0, conflicts: [] },
       chats: { copied: 0, kept: 0, conflicts: [] },

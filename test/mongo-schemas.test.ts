@@ -104,6 +104,7 @@ describe("every field a record can hold has its place in the MongoDB schema", ()
         owner: true,
         leaseUntil: true,
         sentAt: true,
+        failedAt: true,
         platformId: true,
         error: true,
         receipt: true,

@@ -304,6 +304,38 @@ describe("a conversation changed from outside its turns (the sweep of draft phot
   });
 });
 
+describe("the outbox keeps nothing of what went to a chat", () => {
+  it("a sent or given-up item loses its payload in the same operation; a chat's items are forgotten but the one in flight", async () => {
+    const s = await open();
+    await s.outbox.markSent("n1", "w", at, "tg-1");
+    await s.outbox.markFailed("n2", "w", "permanent", at);
+    await s.outbox.forgetChat("whatsapp", "5215550000001@c.us");
+    const updates = wire.sent("update").map((c) => (c.body.updates as { q: unknown; u: Record<string, unknown> }[])[0]);
+    expect(updates.map((u) => [u.q, u.u.$unset])).toEqual([
+      [{ _id: "n1", state: "sending", owner: "w" }, { payload: 1 }],
+      [{ _id: "n2", state: "sending", owner: "w" }, { payload: 1 }],
+    ]);
+    expect(updates[1].u.$set).toMatchObject({ state: "failed", failedAt: at, error: "permanent" });
+    const [del] = (wire.sent("delete")[0]?.body.deletes ?? []) as { q: unknown; limit: number }[];
+    expect([del.q, del.limit]).toEqual([{ channel: "whatsapp", chatId: "5215550000001@c.us", state: { $ne: "sending" } }, 0]);
+  });
+
+  it("start-up drops what an earlier version kept of sent and given-up items, and dates the given-up ones for their 30 days", async () => {
+    store = await openMongoStore(wire.uri(), { attempts: 1 });
+    const updates = wire
+      .sent("update")
+      .filter((c) => c.body.update === "outbox")
+      .map((c) => (c.body.updates as { q: unknown; u: Record<string, Record<string, unknown>>; multi?: boolean }[])[0]);
+    expect(updates.map((u) => [u.q, Object.keys(u.u), u.multi])).toEqual([
+      [{ state: "failed", failedAt: { $exists: false } }, ["$set"], true],
+      [{ state: { $in: ["sent", "failed"] }, payload: { $exists: true } }, ["$unset"], true],
+    ]);
+    expect(updates[1].u.$unset).toEqual({ payload: 1 });
+    const indexes = wire.sent("createIndexes").flatMap((c) => (c.body.createIndexes === "outbox" ? (c.body.indexes as Record<string, unknown>[]) : []));
+    expect(indexes).toContainEqual(expect.objectContaining({ name: "failed_ttl", key: { failedAt: 1 }, expireAfterSeconds: 30 * 24 * 3600 }));
+  });
+});
+
 describe("a member's logout and password", () => {
   it("each change only its own field, in one operation: a logout and a password set at once are both kept", async () => {
     const s = await open();

@@ -148,6 +148,23 @@ describe("mis datos", () => {
     const dora = await bot.app.store.citizens.get("console:dora");
     expect(await bot.app.secretariat.subscriptions.subscribe(dora as NonNullable<typeof dora>, "15054")).toBeTruthy();
     expect(await say("mis datos")).toMatch(/municipios de los que recibes avisos: 1/);
+    // Notices went to her chat (one sent, one given up, one still waiting), and one to someone else.
+    const notice = (id: string, chatId: string) => ({
+      id,
+      channel: "console" as const,
+      chatId,
+      kind: "notice",
+      ref: "r-1",
+      payload: { id: `p-${id}`, lang: "es-MX" as const, text: `Tu reporte ${folio} cambió` },
+      createdAt: new Date(),
+    });
+    const outbox = bot.app.store.outbox;
+    await outbox.add([notice("n-sent", "dora"), notice("n-failed", "dora"), notice("n-other", "otra")]);
+    for (const item of await outbox.claim("console", "w", new Date(Date.now() + 1000), 60_000, 10)) {
+      if (item.id === "n-failed") await outbox.markFailed(item.id, "w", "attempts", new Date());
+      else await outbox.markSent(item.id, "w", new Date(), null);
+    }
+    await outbox.add([notice("n-waiting", "dora")]);
     expect(await say("Borrar mis datos")).toContain("¿Borramos tus datos?");
     expect(await say("no")).toContain("No borramos nada");
     expect(await bot.app.store.citizens.get("console:dora")).not.toBeNull();
@@ -167,6 +184,8 @@ describe("mis datos", () => {
     expect(await bot.app.store.follows.forCitizen("console:dora")).toEqual([]);
     expect(await bot.app.store.subscriptions.forCitizen("console:dora")).toEqual([]);
     expect(await bot.app.store.events.list({ citizen: "console:dora" }, 10)).toEqual([]);
+    for (const id of ["n-sent", "n-failed", "n-waiting"]) expect(await outbox.get(id), id).toBeNull();
+    expect(await outbox.get("n-other")).toMatchObject({ state: "sent", payload: null });
     const kept = await bot.app.store.conversations.get("console:dora");
     expect(JSON.stringify(kept)).not.toContain("Rosalinda");
     // Nor the ids of the messages before the erasure (that of the one that filed a report ties it to this chat): only the erasing one's.

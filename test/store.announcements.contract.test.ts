@@ -101,7 +101,7 @@ describe.each(contractStores)("%s store: announcements", (_name, open) => {
     const two = claimed.find((i) => i.id === "a1:2");
     expect(one && two).toBeTruthy();
     await db.store.outbox.markSent("a1:1", "w", later(1), "77");
-    await db.store.outbox.markFailed("a1:2", "w", "permanent");
+    await db.store.outbox.markFailed("a1:2", "w", "permanent", later(1));
     expect(await db.store.outbox.countByRef("A-1")).toEqual({ pending: 0, sending: 1, sent: 1, failed: 1 });
     expect(await db.store.outbox.countByRef("A-3")).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0 });
   });

@@ -24,7 +24,7 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     expect(await db.store.outbox.add([item("a", "1"), item("c", "3")])).toBe(1);
     const a = await db.store.outbox.get("a");
     expect(a).toMatchObject({ id: "a", channel: "telegram", chatId: "1", kind: "notice", state: "pending", attempts: 0, ref: null });
-    expect(a?.payload.text).toBe("aviso a");
+    expect(a?.payload?.text).toBe("aviso a");
     expect(a?.notBefore).toEqual(T0);
     expect(await db.store.outbox.depth()).toEqual({ unsent: 3, oldest: T0 });
   });
@@ -71,8 +71,8 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     await db.store.outbox.markRetry("x1", "w1", at(3600), "network");
     await db.store.outbox.retryNow("telegram", at(70));
     expect((await db.store.outbox.claim("telegram", "w1", at(70), LEASE, 10)).map((i) => i.id)).toEqual(["x1"]);
-    await db.store.outbox.markFailed("x1", "w1", "blocked");
-    expect((await db.store.outbox.get("x1"))?.state).toBe("failed");
+    await db.store.outbox.markFailed("x1", "w1", "blocked", at(71));
+    expect(await db.store.outbox.get("x1")).toMatchObject({ state: "failed", failedAt: at(71), error: "blocked" });
     // A failed item no longer holds its chat.
     expect((await db.store.outbox.claim("telegram", "w1", at(67), LEASE, 10)).map((i) => i.id)).toEqual(["x2"]);
   });
@@ -103,7 +103,7 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
       { ...item("w", "5"), channel: "whatsapp", payload: { id: "p-w", lang: "es-MX", text: "aviso", notice } },
       { ...item("w2", "6"), channel: "whatsapp" },
     ]);
-    expect((await db.store.outbox.get("w"))?.payload.notice).toEqual(notice);
+    expect((await db.store.outbox.get("w"))?.payload?.notice).toEqual(notice);
     const [w, w2] = await db.store.outbox.claim("whatsapp", "w1", at(1), LEASE, 10);
     await db.store.outbox.markSent(w.id, "w1", at(2), "wamid.A");
     await db.store.outbox.markSent(w2.id, "w1", at(2), "wamid.B");
@@ -148,5 +148,44 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     // c3 is scheduled for later, and c4 waits behind it.
     expect(await db.store.outbox.claimChat("telegram", "8", "turn", at(9), LEASE)).toEqual([]);
     expect((await db.store.outbox.claimChat("telegram", "8", "turn", at(3601), LEASE)).map((i) => i.id)).toEqual(["c3", "c4"]);
+  });
+
+  it("keeps no payload once an item is sent or given up: what went to a chat is not stored, also after a restart", async () => {
+    await db.store.outbox.add([item("s", "1"), item("f", "2")]);
+    await db.store.outbox.claim("telegram", "w", at(1), LEASE, 10);
+    await db.store.outbox.markSent("s", "w", at(2), "tg-1");
+    await db.store.outbox.markFailed("f", "w", "permanent", at(2));
+    await db.reopen();
+    expect(await db.store.outbox.get("s")).toMatchObject({ state: "sent", payload: null, platformId: "tg-1", sentAt: at(2) });
+    expect(await db.store.outbox.get("f")).toMatchObject({ state: "failed", payload: null, failedAt: at(2), error: "permanent" });
+    // The row stays, so writing the same id again (an announcement after a crash) adds none.
+    expect(await db.store.outbox.add([item("s", "1"), item("f", "2")])).toBe(0);
+  });
+
+  it("forgets one chat's items, sent, given up or waiting, but not one being sent; other chats and channels keep theirs", async () => {
+    await db.store.outbox.add([
+      item("sent", "40", at(0)),
+      item("waiting", "40", at(5)),
+      item("scheduled", "40", at(6), { notBefore: at(3600) }),
+      item("given-up", "41", at(0)),
+      item("in-flight", "42", at(0)),
+      item("other-chat", "43", at(0)),
+      { ...item("other-channel", "40"), channel: "whatsapp" },
+    ]);
+    const claimed = await db.store.outbox.claim("telegram", "w", at(10), LEASE, 10);
+    expect(claimed.map((i) => i.id).sort()).toEqual(["given-up", "in-flight", "other-chat", "sent"]);
+    await db.store.outbox.markSent("sent", "w", at(11), null);
+    await db.store.outbox.markFailed("given-up", "w", "attempts", at(11));
+    await db.store.outbox.markSent("other-chat", "w", at(11), null);
+    expect(await db.store.outbox.forgetChat("telegram", "40")).toBe(3);
+    expect(await db.store.outbox.forgetChat("telegram", "41")).toBe(1);
+    // Being sent right now: it settles as any other would (and its payload goes then).
+    expect(await db.store.outbox.forgetChat("telegram", "42")).toBe(0);
+    for (const id of ["sent", "waiting", "scheduled", "given-up"]) expect(await db.store.outbox.get(id), id).toBeNull();
+    for (const id of ["in-flight", "other-chat", "other-channel"]) expect(await db.store.outbox.get(id), id).not.toBeNull();
+    await db.reopen();
+    expect(await db.store.outbox.unsentFor("telegram", "40")).toEqual([]);
+    expect(await db.store.outbox.forgetChat("telegram", "40")).toBe(0);
+    expect(await db.store.outbox.markSent("in-flight", "w", at(12), null)).toBe(true);
   });
 });

@@ -15,11 +15,12 @@ import type {
   FollowRepository,
   HandoffRepository,
   MediaRepository,
+  OutboxRepository,
   ReportRepository,
   SubscriptionRepository,
 } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
-import type { Citizen } from "./model/citizen.js";
+import { addressOf, type Citizen } from "./model/citizen.js";
 import { type DomainEvent, type RecordedEvent, recordEvent } from "./model/events.js";
 import { handoffCode } from "./model/handoff.js";
 import type { Member } from "./model/member.js";
@@ -117,6 +118,8 @@ export interface DataRightsDeps {
   handoffs: HandoffRepository;
   events: EventRepository;
   media: MediaRepository;
+  /** What was sent to their chat, or waits to be (notices, announcements): forgotten with the rest. */
+  outbox: Pick<OutboxRepository, "forgetChat">;
   lifecycle: Lifecycle;
   clock: Clock;
   timeZone: string;
@@ -209,8 +212,10 @@ export class DataRights {
 
   /**
    * Deletes the citizen's data: the citizen record, their conversation, every follow (reports and
-   * commitments), their subscriptions to announcements, their conversations with a person, and their id in the audit trail; their reports
-   * stay, de-identified. The conversation runtime saves a fresh conversation after this turn.
+   * commitments), their subscriptions to announcements, their conversations with a person, what the
+   * outbox holds for their chat (sent, given up or waiting; one being sent at that instant goes out and
+   * loses its text), and their id in the audit trail; their reports stay, de-identified. The
+   * conversation runtime saves a fresh conversation after this turn.
    */
   async erase(id: string): Promise<{ reports: number; follows: number; commitments: number; handoffs: number }> {
     const d = this.deps;
@@ -229,6 +234,8 @@ export class DataRights {
     await d.subscriptions.dropCitizen(id);
     const handoffs = await d.handoffs.dropCitizen(id);
     await d.events.forgetCitizen(id);
+    const address = addressOf(id);
+    if (address) await d.outbox.forgetChat(address.channel, address.chatId);
     await d.conversations.remove(id);
     await d.citizens.remove(id);
     d.erased?.();

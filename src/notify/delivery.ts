@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { ChannelName } from "../domain/model/channel.js";
 import type { OutboundMessage } from "../domain/model/message.js";
-import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository } from "../store/ports.js";
+import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, UnsentOutboxItem } from "../store/ports.js";
 
 /** What a platform reports of a message it accepted (delivered, read…). */
 export type { OutboxReceipt as Receipt } from "../store/ports.js";
@@ -284,7 +284,7 @@ export class Delivery {
   }
 
   /** The claimed items this worker is not delivering already, now in its hand. */
-  private take(claimed: OutboxItem[]): OutboxItem[] {
+  private take(claimed: UnsentOutboxItem[]): UnsentOutboxItem[] {
     const items = claimed.filter((item) => !this.inHand.has(item.id));
     for (const item of items) this.inHand.add(item.id);
     return items;
@@ -343,7 +343,7 @@ export class Delivery {
   }
 
   /** Sends one item when the pacer allows; a chat held back longer than half a lease goes back to wait its turn. */
-  private async paced(lane: Lane, pacer: Pacer, item: OutboxItem): Promise<void> {
+  private async paced(lane: Lane, pacer: Pacer, item: UnsentOutboxItem): Promise<void> {
     const { outbox, clock } = this.options;
     const wait = pacer.chatWait(item.chatId);
     if (wait > this.leaseMs / 2) {
@@ -364,7 +364,7 @@ export class Delivery {
     await this.deliver(lane, item);
   }
 
-  private async deliver(lane: Lane, item: OutboxItem): Promise<void> {
+  private async deliver(lane: Lane, item: UnsentOutboxItem): Promise<void> {
     const { outbox, clock, logger, pseudonym } = this.options;
     const transport = lane.transport;
     let platformId: string | null;
@@ -382,7 +382,7 @@ export class Delivery {
       const permanent = transport.isPermanent?.(err) ?? false;
       if (permanent || item.attempts >= this.maxAttempts) {
         logger.warn({ channel: item.channel, chat, kind: item.kind, attempts: item.attempts, err: errorInfo(err) }, "outbox message given up");
-        await outbox.markFailed(item.id, this.owner, permanent ? "permanent" : "attempts");
+        await outbox.markFailed(item.id, this.owner, permanent ? "permanent" : "attempts", clock.now());
         if (permanent)
           await this.options.onRefused?.(item).catch((e) => logger.warn({ channel: item.channel, err: errorInfo(e) }, "refused chat not recorded"));
         return;

@@ -3,7 +3,7 @@
  * backoff, or sending under a lease that ran out), oldest first, an item is claimed only when no
  * earlier item of its chat is still unsent, and only if it is still in the state it was found in.
  */
-import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceipt } from "./ports.js";
+import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceipt, type UnsentOutboxItem } from "./ports.js";
 
 /** Sent messages are kept 30 days (delivery receipts, audits), then dropped. */
 export const OUTBOX_SENT_TTL_S = 30 * 24 * 3600;
@@ -13,15 +13,15 @@ export const SCAN_FACTOR = 5;
 
 export interface OutboxClaimOps {
   /** Due items of the channel, oldest first (createdAt, then seq). */
-  due(now: Date, limit: number): Promise<OutboxItem[]>;
+  due(now: Date, limit: number): Promise<UnsentOutboxItem[]>;
   /** Whether the chat of `item` has an unsent item created before it. */
   hasEarlierUnsent(item: OutboxItem): Promise<boolean>;
   /** Leases `item` if it is still as found (same state, owner and lease); the leased item, or null. */
-  take(item: OutboxItem, owner: string, leaseUntil: Date): Promise<OutboxItem | null>;
+  take(item: UnsentOutboxItem, owner: string, leaseUntil: Date): Promise<UnsentOutboxItem | null>;
 }
 
-export async function claimOutbox(ops: OutboxClaimOps, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
-  const claimed: OutboxItem[] = [];
+export async function claimOutbox(ops: OutboxClaimOps, owner: string, now: Date, leaseMs: number, limit: number): Promise<UnsentOutboxItem[]> {
+  const claimed: UnsentOutboxItem[] = [];
   const chats = new Set<string>();
   const leaseUntil = new Date(now.getTime() + leaseMs);
   for (const item of await ops.due(now, limit * SCAN_FACTOR)) {
@@ -76,8 +76,14 @@ export function claimable<T extends ClaimFields>(unsent: T[], now: Date, limit: 
  * that may not go (scheduled for later, or held by another worker) so the order is kept. A retry's
  * backoff does not hold the item back: the chat is reachable right now.
  */
-export async function claimChatItems(unsent: OutboxItem[], take: OutboxClaimOps["take"], owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]> {
-  const claimed: OutboxItem[] = [];
+export async function claimChatItems(
+  unsent: UnsentOutboxItem[],
+  take: OutboxClaimOps["take"],
+  owner: string,
+  now: Date,
+  leaseMs: number,
+): Promise<UnsentOutboxItem[]> {
+  const claimed: UnsentOutboxItem[] = [];
   const leaseUntil = new Date(now.getTime() + leaseMs);
   for (const item of unsent) {
     const free =
@@ -113,7 +119,7 @@ export function earlierFilter(item: OutboxItem): Record<string, unknown> {
 }
 
 /** A new item as stored. */
-export function newOutboxItem(item: NewOutboxItem): OutboxItem {
+export function newOutboxItem(item: NewOutboxItem): UnsentOutboxItem {
   return {
     id: item.id,
     channel: item.channel,

@@ -249,7 +249,8 @@ export interface OutboxItem {
   kind: string;
   /** What it is about (a report id, an announcement id), to follow a delivery. */
   ref: string | null;
-  payload: OutboundMessage;
+  /** What is sent; null once it is sent or given up (what went to a chat is not kept). */
+  payload: OutboundMessage | null;
   state: OutboxState;
   attempts: number;
   /** Not sent before this time (a retry's backoff, or a scheduled message). */
@@ -258,6 +259,8 @@ export interface OutboxItem {
   owner: string | null;
   leaseUntil: Date | null;
   sentAt: Date | null;
+  /** When it was given up (state `failed`); kept 30 days from then, as a sent one from `sentAt`. */
+  failedAt?: Date;
   /** The platform's id for the sent message (to edit it, or to match delivery receipts). */
   platformId: string | null;
   /** Why the last attempt failed: a short code, never a message text. */
@@ -269,12 +272,16 @@ export interface OutboxItem {
   seq: number;
 }
 
+/** An item still to be sent (pending, or being sent): what it sends is there. */
+export type UnsentOutboxItem = OutboxItem & { payload: OutboundMessage };
+
 /** Delivery receipts in the order they can follow one another; `failed` ends it (the platform could not deliver). */
 export const OUTBOX_RECEIPTS = ["sent", "delivered", "read", "failed"] as const;
 export type OutboxReceipt = (typeof OUTBOX_RECEIPTS)[number];
 
-export type NewOutboxItem = Pick<OutboxItem, "id" | "channel" | "chatId" | "kind" | "payload"> &
-  Partial<Pick<OutboxItem, "ref" | "notBefore" | "seq">> & { createdAt: Date };
+export type NewOutboxItem = Pick<OutboxItem, "id" | "channel" | "chatId" | "kind"> & { payload: OutboundMessage } & Partial<
+    Pick<OutboxItem, "ref" | "notBefore" | "seq">
+  > & { createdAt: Date };
 
 /**
  * The durable outbox. Messages of one chat go out in order: only the oldest unsent item of a chat
@@ -288,14 +295,14 @@ export interface OutboxRepository {
    * unsent), leasing them to `owner` until `now + leaseMs`. An item whose lease ran out (its worker died)
    * is due again. Two workers never hold the same item.
    */
-  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]>;
+  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<UnsentOutboxItem[]>;
   /**
    * Claims, oldest first, the unsent items of one chat that may go now (a conversation turn answers
    * that chat live and sends them first), stopping at the first that may not: scheduled for later or
    * held by another worker. A retry's backoff does not count: the chat is reachable now.
    */
-  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]>;
-  /** Records the send; false when `owner` no longer held the item (its lease was taken over). */
+  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<UnsentOutboxItem[]>;
+  /** Records the send and drops its payload; false when `owner` no longer held the item (its lease was taken over). */
   markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean>;
   /** Gives the item back for another attempt not before `notBefore`. */
   markRetry(id: string, owner: string, notBefore: Date, error: string): Promise<void>;
@@ -307,11 +314,16 @@ export interface OutboxRepository {
    * item matched, or it already knew better.
    */
   markReceipt(channel: ChannelName, platformId: string, receipt: OutboxReceipt, error: string | null): Promise<boolean>;
-  /** Gives up on the item (the chat blocked the bot, the attempts ran out). */
-  markFailed(id: string, owner: string, error: string): Promise<void>;
+  /** Gives up on the item at `at` (the chat blocked the bot, the attempts ran out) and drops its payload. */
+  markFailed(id: string, owner: string, error: string, at: Date): Promise<void>;
+  /**
+   * Drops every item of one chat but those being sent right now (the citizen's data deleted at their
+   * request): what was sent or given up, and what still waited. Resolves with how many went.
+   */
+  forgetChat(channel: ChannelName, chatId: string): Promise<number>;
   get(id: string): Promise<OutboxItem | null>;
   /** The unsent items of one chat, oldest first. */
-  unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]>;
+  unsentFor(channel: ChannelName, chatId: string): Promise<UnsentOutboxItem[]>;
   /** How many items are not sent yet (pending or sending), and the creation time of the oldest. */
   depth(): Promise<{ unsent: number; oldest: Date | null }>;
   /** How many items about `ref` (an announcement) are in each state. */

@@ -2,16 +2,16 @@
 
 import type { ChannelName } from "../../domain/model/channel.js";
 import { type ClaimFields, claimable, claimChatItems, dueFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter, SCAN_FACTOR } from "../outbox-rule.js";
-import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, OutboxState } from "../ports.js";
+import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, OutboxState, UnsentOutboxItem } from "../ports.js";
 import { type Collection, findMany, fromDoc, isUniqueViolation } from "./collection.js";
 
 const ORDER = { createdAt: 1, seq: 1 } as const;
 /** What a claim reads of each unsent item. */
 const CLAIM_FIELDS = { chatId: 1, state: 1, notBefore: 1, owner: 1, leaseUntil: 1, createdAt: 1, seq: 1 };
 
-/** How often sent items past their 30 days are dropped (nedb drops them only when a query reads them). */
+/** How often items sent or given up past their 30 days are dropped (nedb drops them only when a query reads them). */
 const SWEEP_MS = 60_000;
-/** Sent items dropped per write. */
+/** Items dropped per write. */
 const SWEEP_PAGE = 2000;
 /** Channels whose platform tells the bot what became of a message (delivered, read): their items are found by the platform's id. */
 const RECEIPTS = new Set<string>(["whatsapp"]);
@@ -27,8 +27,8 @@ const RECEIPTS = new Set<string>(["whatsapp"]);
  * - `_r` on an item about an announcement, `ref|id`: its items are a range;
  * - `_p` once sent on a channel with delivery receipts (WhatsApp), the platform's id of the message (unique
  *   there; Telegram's restart in each chat, and it sends no receipts): a receipt finds its item;
- * - `_sent` once sent, the time in ms (nedb leaves a date out of a sparse index): the 30 days it is kept
- *   count from it.
+ * - `_sent` once sent or given up, the time in ms (nedb leaves a date out of a sparse index): the 30 days
+ *   it is kept count from it.
  * Queries also name the plain field a range stands for, so a ref holding `|` matches only itself.
  */
 const KEYS = ["_q", "_chat", "_r", "_p", "_sent"] as const;
@@ -41,7 +41,8 @@ function keysOf(item: OutboxItem): Record<string, unknown> {
     keys._chat = `${item.channel}|${item.chatId}`;
   }
   if (item.ref !== null && item.ref !== undefined) keys._r = `${item.ref}|${item.id}`;
-  if (item.state === "sent" && item.sentAt) keys._sent = new Date(item.sentAt).getTime();
+  const ended = item.state === "sent" ? item.sentAt : item.state === "failed" ? item.failedAt : null;
+  if (ended) keys._sent = new Date(ended).getTime();
   if (item.platformId && RECEIPTS.has(item.channel)) keys._p = String(item.platformId);
   return keys;
 }
@@ -60,8 +61,11 @@ export function withoutOutboxKeys(doc: Record<string, unknown>): Record<string, 
 
 function toItem(doc: Record<string, unknown> | null): OutboxItem | null {
   const item = fromDoc<OutboxItem & { _id?: string }>(doc && withoutOutboxKeys(doc));
-  return item && { ...item, id: String(doc?._id) };
+  return item && { ...item, id: String(doc?._id), payload: item.payload ?? null };
 }
+
+/** A document read as unsent (pending or sending): its payload is there. */
+const toUnsent = (doc: Record<string, unknown> | null) => toItem(doc) as UnsentOutboxItem | null;
 
 export class EmbeddedOutbox implements OutboxRepository {
   /** Items an earlier version stored get their keys before anything reads them. */
@@ -114,13 +118,13 @@ export class EmbeddedOutbox implements OutboxRepository {
    * Claims go one after the other (the embedded store has one process), so two at once do not both
    * pick the same items and one come back empty.
    */
-  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<UnsentOutboxItem[]> {
     const claimed = this.claiming.then(() => this.claimNow(channel, owner, now, leaseMs, limit));
     this.claiming = claimed.catch(() => undefined);
     return claimed;
   }
 
-  private async claimNow(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+  private async claimNow(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<UnsentOutboxItem[]> {
     await this.ready;
     if (Date.now() - this.sweptAt >= SWEEP_MS) await this.sweep();
     // The first due items in `_q` order (nedb gives a range in its index's order and stops at the limit),
@@ -145,16 +149,16 @@ export class EmbeddedOutbox implements OutboxRepository {
         { multi: true, returnUpdatedDocs: true },
       ),
     );
-    const taken = new Map((affectedDocuments as Record<string, unknown>[]).map((d) => [String(d._id), toItem(d)]));
+    const taken = new Map((affectedDocuments as Record<string, unknown>[]).map((d) => [String(d._id), toUnsent(d)]));
     return picked.flatMap((i) => taken.get(i.id) ?? []);
   }
 
-  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]> {
+  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<UnsentOutboxItem[]> {
     return this.unsentFor(channel, chatId).then((unsent) => claimChatItems(unsent, (item, by, until) => this.take(item, by, until), owner, now, leaseMs));
   }
 
   /** Leases `item` to `by` if it is still as it was found. */
-  private async take(item: OutboxItem, by: string, leaseUntil: Date): Promise<OutboxItem | null> {
+  private async take(item: UnsentOutboxItem, by: string, leaseUntil: Date): Promise<UnsentOutboxItem | null> {
     const { numAffected } = await this.write(
       this.db.updateAsync(
         { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
@@ -173,7 +177,7 @@ export class EmbeddedOutbox implements OutboxRepository {
         { _id: String(id), state: "sending", owner },
         {
           $set: { state: "sent", sentAt: at, _sent: at.getTime(), platformId, ...(receipts ? { _p: String(platformId) } : {}), leaseUntil: null, error: null },
-          $unset: { _q: true, _chat: true },
+          $unset: { payload: true, _q: true, _chat: true },
         },
         {},
       ),
@@ -209,15 +213,24 @@ export class EmbeddedOutbox implements OutboxRepository {
     return numAffected === 1;
   }
 
-  async markFailed(id: string, owner: string, error: string): Promise<void> {
+  async markFailed(id: string, owner: string, error: string, at: Date): Promise<void> {
     await this.ready;
     await this.write(
       this.db.updateAsync(
         { _id: String(id), state: "sending", owner },
-        { $set: { state: "failed", owner: null, leaseUntil: null, error }, $unset: { _q: true, _chat: true } },
+        {
+          $set: { state: "failed", failedAt: at, _sent: at.getTime(), owner: null, leaseUntil: null, error },
+          $unset: { payload: true, _q: true, _chat: true },
+        },
         {},
       ),
     );
+  }
+
+  async forgetChat(channel: ChannelName, chatId: string): Promise<number> {
+    await this.ready;
+    // A rare request: a pass over the outbox (no index holds a chat's items once they are sent).
+    return this.write(this.db.removeAsync({ channel, chatId: String(chatId), state: { $ne: "sending" } }, { multi: true }));
   }
 
   async get(id: string): Promise<OutboxItem | null> {
@@ -225,7 +238,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     return toItem(await this.db.findOneAsync({ _id: String(id) }));
   }
 
-  async unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]> {
+  async unsentFor(channel: ChannelName, chatId: string): Promise<UnsentOutboxItem[]> {
     await this.ready;
     // Nothing waits for most chats (every message asks): the index says so at once, with no write under way.
     const index = this.unsentIndex();
@@ -233,7 +246,7 @@ export class EmbeddedOutbox implements OutboxRepository {
     const docs = await findMany<Record<string, unknown>>(
       this.db.findAsync({ _chat: `${channel}|${chatId}`, channel, chatId: String(chatId), state: { $in: ["pending", "sending"] } }).sort(ORDER),
     );
-    return docs.flatMap((d) => toItem(d) ?? []);
+    return docs.flatMap((d) => toUnsent(d) ?? []);
   }
 
   async countByRef(ref: string): Promise<Record<OutboxState, number>> {
@@ -263,8 +276,9 @@ export class EmbeddedOutbox implements OutboxRepository {
   }
 
   /**
-   * Gives items an earlier version stored the keys only this store keeps, in one pass over the outbox
-   * (once: later writes keep them).
+   * Brings items an earlier version stored to what this one keeps, in one pass over the outbox (once:
+   * later writes keep them): the keys only this store keeps; no payload once sent or given up (0.6.17
+   * and before kept it), and a given-up item counted from now.
    */
   private async addKeys(): Promise<void> {
     const docs = await findMany<Record<string, unknown>>(
@@ -272,18 +286,23 @@ export class EmbeddedOutbox implements OutboxRepository {
         $or: [
           { state: { $in: ["pending", "sending"] }, _q: { $exists: false } },
           { ref: { $gte: "" }, _r: { $exists: false } },
-          { state: "sent", _sent: { $exists: false } },
+          { state: { $in: ["sent", "failed"] }, _sent: { $exists: false } },
+          { state: { $in: ["sent", "failed"] }, payload: { $exists: true } },
           { channel: { $in: [...RECEIPTS] }, platformId: { $gte: "" }, _p: { $exists: false } },
         ],
       }),
     );
+    const now = new Date();
     for (const doc of docs) {
       const item = toItem(doc) as OutboxItem;
-      await this.write(this.db.updateAsync({ _id: item.id }, { $set: keysOf(item) }, {}));
+      const ended = item.state === "sent" || item.state === "failed";
+      if (item.state === "failed" && !item.failedAt) item.failedAt = now;
+      const set = { ...keysOf(item), ...(item.state === "failed" ? { failedAt: item.failedAt } : {}) };
+      await this.write(this.db.updateAsync({ _id: item.id }, { $set: set, ...(ended ? { $unset: { payload: true } } : {}) }, {}));
     }
   }
 
-  /** Drops the items sent more than 30 days ago (the `_sent` index lists them first). */
+  /** Drops the items sent or given up more than 30 days ago (the `_sent` index lists them first). */
   private async sweep(): Promise<void> {
     this.sweptAt = Date.now();
     const before = Date.now() - OUTBOX_SENT_TTL_S * 1000;

@@ -84,6 +84,8 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
     }
     const db = conn.db;
     if (!db) throw new MongoUnavailableError(`cannot reach MongoDB at ${mongoHosts(uri)}: no database`);
+    const outbox = new MongoOutbox(models.outbox);
+    await outbox.upgrade(new Date());
     return {
       kind: "mongodb",
       models,
@@ -93,7 +95,7 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
       reports: new MongoReports(models.reports),
       inbound: new MongoInbound(models.inbound),
       counters: new MongoCounters(models.counters),
-      outbox: new MongoOutbox(models.outbox),
+      outbox,
       events: new MongoEvents(models.events),
       members: new MongoMembers(models.members),
       chats: new MongoLinkedChats(models.chats),

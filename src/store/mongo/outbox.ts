@@ -3,7 +3,15 @@ import { type Connection, Schema, trusted } from "mongoose";
 import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
 import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter } from "../outbox-rule.js";
-import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceipt, type OutboxRepository, type OutboxState } from "../ports.js";
+import {
+  type NewOutboxItem,
+  OUTBOX_RECEIPTS,
+  type OutboxItem,
+  type OutboxReceipt,
+  type OutboxRepository,
+  type OutboxState,
+  type UnsentOutboxItem,
+} from "../ports.js";
 import { DURABLE, trustQuery } from "./collection.js";
 import { pendingSchema } from "./conversations.js";
 import { insertNew } from "./insert-new.js";
@@ -15,13 +23,20 @@ export const outboxSchema = new Schema(
     chatId: { type: String, required: true },
     kind: { type: String, required: true, match: /^[a-z_]{1,40}$/ },
     ref: { type: String, default: null },
-    payload: { type: pendingSchema, required: true },
+    // What is sent: required while unsent, unset once sent or given up (also when migrated so from the embedded store).
+    payload: {
+      type: pendingSchema,
+      required(this: { state?: string }) {
+        return this.state === "pending" || this.state === "sending";
+      },
+    },
     state: { type: String, enum: ["pending", "sending", "sent", "failed"], required: true },
     attempts: { type: Number, required: true, min: 0 },
     notBefore: { type: Date, required: true },
     owner: { type: String, default: null },
     leaseUntil: { type: Date, default: null },
     sentAt: { type: Date, default: null },
+    failedAt: { type: Date },
     platformId: { type: String, default: null },
     error: { type: String, default: null },
     receipt: { type: String, enum: OUTBOX_RECEIPTS },
@@ -41,6 +56,8 @@ outboxSchema.index({ channel: 1, platformId: 1 }, { name: "outbox_by_platform_id
 outboxSchema.index({ ref: 1, state: 1 });
 // Sent messages are kept a while (delivery receipts, audits), then dropped; unsent ones have no sentAt and stay.
 outboxSchema.index({ sentAt: 1 }, { expireAfterSeconds: OUTBOX_SENT_TTL_S, name: "sent_ttl" });
+// Given-up ones as long, from when they were given up.
+outboxSchema.index({ failedAt: 1 }, { expireAfterSeconds: OUTBOX_SENT_TTL_S, name: "failed_ttl" });
 
 export const outboxModel = (conn: Connection) => conn.model("Outbox", outboxSchema);
 
@@ -49,8 +66,11 @@ type OutboxModel = ReturnType<typeof outboxModel>;
 function toItem(doc: Record<string, unknown> | null): OutboxItem | null {
   if (!doc) return null;
   const { _id, ...rest } = doc;
-  return { id: String(_id), ...rest } as OutboxItem;
+  return { id: String(_id), ...rest, payload: rest.payload ?? null } as OutboxItem;
 }
+
+/** A document read as unsent (pending or sending): its payload is there. */
+const toUnsent = (doc: Record<string, unknown> | null) => toItem(doc) as UnsentOutboxItem | null;
 
 const ORDER = { createdAt: 1, seq: 1 } as const;
 const UNSENT: ("pending" | "sending")[] = ["pending", "sending"];
@@ -69,7 +89,7 @@ export class MongoOutbox implements OutboxRepository {
     );
   }
 
-  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]> {
+  claim(channel: ChannelName, owner: string, now: Date, leaseMs: number, limit: number): Promise<UnsentOutboxItem[]> {
     return claimOutbox(
       {
         due: async (at, max) =>
@@ -79,7 +99,7 @@ export class MongoOutbox implements OutboxRepository {
               .sort(ORDER)
               .limit(max)
               .lean()
-          ).flatMap((d) => toItem(d as Record<string, unknown>) ?? []),
+          ).flatMap((d) => toUnsent(d as Record<string, unknown>) ?? []),
         hasEarlierUnsent: async (item) => (await this.model.exists(trustQuery(earlierFilter(item)))) !== null,
         take: (item, by, leaseUntil) => this.take(item, by, leaseUntil),
       },
@@ -90,12 +110,12 @@ export class MongoOutbox implements OutboxRepository {
     );
   }
 
-  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<OutboxItem[]> {
+  claimChat(channel: ChannelName, chatId: string, owner: string, now: Date, leaseMs: number): Promise<UnsentOutboxItem[]> {
     return this.unsentFor(channel, chatId).then((unsent) => claimChatItems(unsent, (item, by, until) => this.take(item, by, until), owner, now, leaseMs));
   }
 
   /** Leases `item` to `by` if it is still as it was found. */
-  private async take(item: OutboxItem, by: string, leaseUntil: Date): Promise<OutboxItem | null> {
+  private async take(item: UnsentOutboxItem, by: string, leaseUntil: Date): Promise<UnsentOutboxItem | null> {
     const doc = await this.model
       .findOneAndUpdate(
         { _id: item.id, state: item.state, owner: item.owner, leaseUntil: item.leaseUntil },
@@ -103,13 +123,13 @@ export class MongoOutbox implements OutboxRepository {
         { new: true, runValidators: true },
       )
       .lean();
-    return toItem(doc as Record<string, unknown> | null);
+    return toUnsent(doc as Record<string, unknown> | null);
   }
 
   async markSent(id: string, owner: string, at: Date, platformId: string | null): Promise<boolean> {
     const res = await this.model.updateOne(
       { _id: String(id), state: "sending", owner: String(owner) },
-      { $set: { state: "sent", sentAt: at, platformId, leaseUntil: null, error: null } },
+      { $set: { state: "sent", sentAt: at, platformId, leaseUntil: null, error: null }, $unset: { payload: 1 } },
     );
     return res.modifiedCount === 1;
   }
@@ -135,23 +155,37 @@ export class MongoOutbox implements OutboxRepository {
     return res.modifiedCount === 1;
   }
 
-  async markFailed(id: string, owner: string, error: string): Promise<void> {
+  async markFailed(id: string, owner: string, error: string, at: Date): Promise<void> {
     await this.model.updateOne(
       { _id: String(id), state: "sending", owner: String(owner) },
-      { $set: { state: "failed", owner: null, leaseUntil: null, error } },
+      { $set: { state: "failed", failedAt: at, owner: null, leaseUntil: null, error }, $unset: { payload: 1 } },
     );
+  }
+
+  async forgetChat(channel: ChannelName, chatId: string): Promise<number> {
+    const res = await this.model.deleteMany({ channel: channel as ChannelName, chatId: String(chatId), state: trusted({ $ne: "sending" }) });
+    return res.deletedCount;
+  }
+
+  /**
+   * Brings items an earlier version stored to what this one keeps (start-up; a no-op once done): no
+   * payload once sent or given up (0.6.17 and before kept it), and a given-up item counted from `now`.
+   */
+  async upgrade(now: Date): Promise<void> {
+    await this.model.updateMany({ state: "failed", failedAt: trusted({ $exists: false }) }, { $set: { failedAt: now } });
+    await this.model.updateMany({ state: trusted({ $in: ["sent", "failed"] }), payload: trusted({ $exists: true }) }, { $unset: { payload: 1 } });
   }
 
   async get(id: string): Promise<OutboxItem | null> {
     return toItem((await this.model.findById(String(id)).lean()) as Record<string, unknown> | null);
   }
 
-  async unsentFor(channel: ChannelName, chatId: string): Promise<OutboxItem[]> {
+  async unsentFor(channel: ChannelName, chatId: string): Promise<UnsentOutboxItem[]> {
     const docs = await this.model
       .find({ channel: channel as ChannelName, chatId: String(chatId), state: trusted({ $in: UNSENT }) })
       .sort(ORDER)
       .lean();
-    return docs.flatMap((d) => toItem(d as Record<string, unknown>) ?? []);
+    return docs.flatMap((d) => toUnsent(d as Record<string, unknown>) ?? []);
   }
 
   async countByRef(ref: string): Promise<Record<OutboxState, number>> {
