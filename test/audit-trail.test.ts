@@ -82,6 +82,9 @@ describe("audit trail", () => {
     };
     const lines = ["hola", "1", "sí", "Toluca", "3", "Fuga de agua frente al mercado municipal", "omitir", "omitir", "1"];
     for (const [n, line] of lines.entries()) await say(n, line);
+    // The conversation as 0.6.10 saved it: the ids of the messages it handled as the platform gave them.
+    const record = await app.store.conversations.get("web:x");
+    await app.store.conversations.save({ ...(record as NonNullable<typeof record>), handled: lines.map((_, n) => `web:x-${n}`) });
     // As 0.6.10 filed it for the send that answers the summary (the message that brought it: x-8), before a crash.
     const earlier = sampleReport({ id: reportIdFor("web:x-8"), folio: "TOL-2026-000077", municipality: "15106", citizenId: "web:x", channel: "web" });
     await app.store.reports.insert(earlier);

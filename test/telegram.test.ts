@@ -5,7 +5,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { buttons, type FakeUser } from "./fakes/bot-api.js";
 import { fakeTelegramPerTest, freePort } from "./helpers/service.js";
 
@@ -191,12 +190,15 @@ describe("telegram, long polling", () => {
     await ana.say("/start");
     await ana.expect("¿Qué quieres hacer?");
     const { dataDir, clock } = bot;
-    await bot.stop();
     // What a process leaves when it dies mid-message: the update confirmed to Telegram, its claim unfinished.
-    const store = await openEmbeddedStore(dataDir);
-    const journaled = { channel: "telegram" as const, chatId: String(ana.chatId), messageId: `${fake.bot.id}:999999`, content: { type: "text", text: "3" } };
-    await store.inbound.claim(`telegram:${journaled.messageId}`, clock.now(), 120_000, journaled);
-    await store.close();
+    const journaled = {
+      channel: "telegram" as const,
+      chatId: String(ana.chatId),
+      messageId: `${fake.bot.id}:999999`,
+      content: { type: "text" as const, text: "3" },
+    };
+    expect(await bot.service.app.conversations.journal(journaled)).toBe("claimed");
+    await bot.stop();
     // With the embedded store (one process per folder) the new process takes it over at once, no lease to wait.
     clock.advance(1000);
     ({ bot } = await telegram.start({}, { dataDir, clock }));
@@ -437,8 +439,11 @@ describe("telegram, webhook", () => {
     // The reply cannot go out yet, but Telegram already has its 200: the message is in the store's file, claimed.
     expect(fake.deliveries.at(-1)).toEqual({ update_id: updateId, status: 200 });
     expect(fake.sent).toHaveLength(0);
-    const kept = (await readFile(join(bot.dataDir, "inbound.db"), "utf8")).split("\n").filter((l) => l.includes(`"telegram:${fake.bot.id}:${updateId}"`));
-    expect(kept.map((l) => JSON.parse(l).state)).toEqual(["processing"]);
+    const lines = (await readFile(join(bot.dataDir, "inbound.db"), "utf8")).split("\n").filter(Boolean);
+    const kept = lines.map((l) => JSON.parse(l)).filter((d) => d.message?.messageId === `${fake.bot.id}:${updateId}`);
+    expect(kept.map((d) => d.state)).toEqual(["processing"]);
+    // Kept under a keyed id: the platform's own is in the message kept until it is processed, nowhere else.
+    expect(kept[0]._id).not.toContain(String(updateId));
     fake.releaseSends();
     await ana.expect("¿Qué quieres hacer?", 8000);
     await bot.service.telegram?.idle();

@@ -333,11 +333,44 @@ describe("whatsapp cloud", () => {
     expect(meta.calls.filter((c) => c.method === "POST" && c.path.endsWith("/messages"))).toHaveLength(3);
   });
 
+  it("the inbound store keeps no message id of Meta's (they hold the number), nor the number, once the messages are processed", async () => {
+    bot = await start();
+    await fileReport(bot);
+    const dataDir = bot.dataDir;
+    await bot.stop();
+    const kept = await readFile(join(dataDir, "inbound.db"), "utf8");
+    // Every message's id is there, keyed: a redelivery within the week is still known.
+    expect(kept.split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(9);
+    for (const trace of [PHONE, Buffer.from(PHONE).toString("base64").replace(/=+$/, ""), "wamid"]) expect(kept).not.toContain(trace);
+  });
+
   it("a message kept in the journal by a process that stopped before answering is answered after the restart, once", async () => {
     bot = await start();
     const { app } = bot.service;
     // What `accept` keeps before Meta hears 200, left unfinished as a crash would leave it.
-    const message = { channel: "whatsapp" as const, chatId: `${PHONE}@c.us`, messageId: meta.newWamid(), content: { type: "text", text: "hola" } };
+    const message = { channel: "whatsapp" as const, chatId: PHONE, messageId: meta.newWamid(PHONE), content: { type: "text" as const, text: "hola" } };
+    expect(await app.conversations.journal(message)).toBe("claimed");
+    // Kept with its message until it is processed; under a keyed id, so not past it.
+    expect(JSON.stringify(await app.store.inbound.unfinished(new Date(app.clock.now().getTime() + 1), 10))).toContain(message.messageId);
+    const dataDir = bot.dataDir;
+    await bot.stop();
+    bot.clock.advance(1000);
+    bot = await runBot(meta.env(), { dataDir, clock: bot.clock, service: { whatsappCloudRetryMs: 20 } });
+    await bot.service.whatsappCloud?.start();
+    const ana = meta.citizen(PHONE);
+    await ana.expect("¿Qué quieres hacer?");
+    // Meta delivering it again changes nothing.
+    const address = bot.service.server.server.address() as { port: number };
+    meta.webhookUrl = `http://127.0.0.1:${address.port}/whatsapp/webhook`;
+    expect((await ana.say("hola", message.messageId)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ana.received.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
+  });
+
+  it("a message an earlier version (0.6.17) kept under Meta's id is answered after the upgrade, once, and no later sweep finds it again", async () => {
+    bot = await start();
+    const { app } = bot.service;
+    const message = { channel: "whatsapp" as const, chatId: PHONE, messageId: meta.newWamid(PHONE), content: { type: "text", text: "hola" } };
     expect(await app.store.inbound.claim(`whatsapp:${message.messageId}`, app.clock.now(), 120_000, message)).toBe("claimed");
     const dataDir = bot.dataDir;
     await bot.stop();
@@ -352,6 +385,8 @@ describe("whatsapp cloud", () => {
     expect((await ana.say("hola", message.messageId)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(ana.received.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
+    // Its claim as it was is finished too: no sweep finds it again.
+    expect(await bot.service.app.store.inbound.unfinished(new Date(bot.clock.now().getTime() + 86_400_000), 10)).toEqual([]);
   });
 
   it("a photo larger than PHOTO_MAX_MB is refused kindly, as on the other channels", async () => {

@@ -55,6 +55,9 @@ function keyed(idKey: KeyObject, source: string): string {
   return createHmac("sha256", idKey).update(source).digest("hex");
 }
 
+/** What the key for message ids in the inbound store is derived with: a key of its own, so those ids lead to no report id. */
+const INBOUND_KEY_PURPOSE = "inbound message ids";
+
 /** `make`, run the first time its result is asked for; kept for the times after. */
 function lazily<T>(make: () => T): () => T {
   let made: { value: T } | undefined;
@@ -146,9 +149,12 @@ export class ConversationService {
 
   /** The data secret's key for message ids, made once: a key given as bytes is prepared again on every HMAC (14 % of a message's CPU). */
   private readonly idKey: KeyObject;
+  /** The key of the ids the inbound store and a conversation's `handled` know messages by (`storedId`). */
+  private readonly inboundKey: KeyObject;
 
   constructor(private readonly deps: ConversationDeps) {
     this.idKey = createSecretKey(deps.idKey);
+    this.inboundKey = createSecretKey(createHmac("sha256", this.idKey).update(INBOUND_KEY_PURPOSE).digest());
     this.flood = new FloodGate(deps.flood, deps.clock);
     this.drafts = new DraftPhotos({ ...deps, queue: this.queue, keepMs: deps.draftPhotoKeepMs });
     this.retention = new ConversationRetention({
@@ -175,7 +181,12 @@ export class ConversationService {
       clock: deps.clock,
       logger: deps.logger,
       leaseMs: CLAIM_LEASE_MS,
-      handle: (message, send, leaseMs) => this.enqueue(message, send, leaseMs),
+      handle: async (message, send, leaseMs) => {
+        const result = await this.enqueue(message, send, leaseMs);
+        // A claim 0.6.17 or earlier left was made under the platform's id: finished too, or every sweep finds it again.
+        if (result !== "deferred") await deps.inbound.complete(`${message.channel}:${message.messageId}`, deps.clock.now()).catch(() => undefined);
+        return result;
+      },
       // A recovered message has no live request: its replies go through the outbox.
       senderFor: (channel) => (chatId, message) => this.enqueueReplies(channel, chatId, [message]).then(() => undefined),
     });
@@ -196,13 +207,22 @@ export class ConversationService {
     });
   }
 
+  /**
+   * The id a message is known by in the inbound store (kept a week) and in its conversation's `handled`:
+   * a keyed hash of the platform's id, which may hold the chat's address (a WhatsApp message id holds
+   * the phone number). 128 bits, shorter than most platform ids; the same for every attempt.
+   */
+  private storedId(channel: ChannelName, messageId: string): string {
+    return createHmac("sha256", this.inboundKey).update(`${channel}:${messageId}`).digest().subarray(0, 16).toString("base64url");
+  }
+
   private admit(message: InboundMessage, send: Sender, options: HandleOptions): Promise<HandleResult> {
     const key = citizenId(message.channel, message.chatId);
     const pace = this.flood.check(key);
     if (pace === "pass") return this.enqueue(message, send, CLAIM_LEASE_MS, options);
     // Not handled, but finished: neither recovery nor a redelivery runs a journaled one later.
     const finished = options.journaled
-      ? this.deps.inbound.complete(`${message.channel}:${message.messageId}`, this.deps.clock.now()).catch(() => undefined)
+      ? this.deps.inbound.complete(this.storedId(message.channel, message.messageId), this.deps.clock.now()).catch(() => undefined)
       : Promise.resolve();
     return finished.then(() => (pace === "notice" ? this.slowDown(key, message, send) : "limited"));
   }
@@ -229,7 +249,7 @@ export class ConversationService {
    * first leaves it to crash recovery. `duplicate`: claimed already (a redelivery); handled as usual, it is ignored.
    */
   journal(message: InboundMessage): Promise<ClaimResult> {
-    return this.deps.inbound.claim(`${message.channel}:${message.messageId}`, this.deps.clock.now(), CLAIM_LEASE_MS, toJournal(message));
+    return this.deps.inbound.claim(this.storedId(message.channel, message.messageId), this.deps.clock.now(), CLAIM_LEASE_MS, toJournal(message));
   }
 
   /** When the citizen of this chat last wrote (the conversation's last message processed), if ever. */
@@ -262,7 +282,7 @@ export class ConversationService {
    */
   async firstSeen(channel: ChannelName, messageId: string): Promise<boolean> {
     const { deps } = this;
-    const id = `${channel}:${messageId}`;
+    const id = this.storedId(channel, messageId);
     try {
       if ((await deps.inbound.claim(id, deps.clock.now(), CLAIM_LEASE_MS)) === "duplicate") return false;
       await deps.inbound.complete(id, deps.clock.now());
@@ -279,7 +299,7 @@ export class ConversationService {
    */
   async once(channel: ChannelName, messageId: string, run: () => Promise<void>, leaseMs = CLAIM_LEASE_MS): Promise<boolean> {
     const { deps } = this;
-    const id = `${channel}:${messageId}`;
+    const id = this.storedId(channel, messageId);
     if ((await deps.inbound.claim(id, deps.clock.now(), leaseMs)) === "duplicate") return false;
     try {
       await run();
@@ -406,7 +426,9 @@ export class ConversationService {
     options: HandleOptions = {},
   ): Promise<HandleResult> {
     const { deps } = this;
-    const inboundId = `${message.channel}:${message.messageId}`;
+    const inboundId = this.storedId(message.channel, message.messageId);
+    // How 0.6.17 and earlier stored it: a claim they left unfinished, or a `handled` they saved, still counts.
+    const earlierId = `${message.channel}:${message.messageId}`;
     const now = deps.clock.now();
     let claim: ClaimResult;
     try {
@@ -434,7 +456,7 @@ export class ConversationService {
       // What waits for this chat (in the outbox, or pending since a crash) goes before this message's answer.
       record = await this.flush(record, message.channel, message.chatId, send);
       // Its step was saved, but its claim was never completed (a failure, a crash): not run again on the newer state.
-      handledBefore = record?.handled?.includes(inboundId) === true;
+      handledBefore = record?.handled?.includes(inboundId) === true || record?.handled?.includes(earlierId) === true;
       if (!handledBefore) {
         const prelude: Reply[] = [];
         let state = record ? readState(record.state) : null;
@@ -602,7 +624,7 @@ export class ConversationService {
     const { deps } = this;
     const unavailable = this.isUnavailable(err);
     if (unavailable && answersLater(message.channel)) return replay ? "deferred" : this.outage.keep(key, message, send);
-    const inboundId = `${message.channel}:${message.messageId}`;
+    const inboundId = this.storedId(message.channel, message.messageId);
     await deps.inbound.complete(inboundId, deps.clock.now()).catch(() => undefined);
     const log = { chat: deps.pseudonym(key), message: deps.pseudonym(inboundId), err: errorInfo(err) };
     if (unavailable) deps.logger.warn(log, "store away: message not processed, the citizen is asked to send it again");

@@ -102,8 +102,10 @@ export class FakeGraphApi {
     return id;
   }
 
-  newWamid(): string {
-    return `wamid.HBgN${randomBytes(12).toString("hex").toUpperCase()}`;
+  /** A message id as Meta's look: one a citizen sends holds their number (base64, as in Meta's). */
+  newWamid(from?: string): string {
+    const number = from ? Buffer.from(from).toString("base64").replace(/=+$/, "") : "";
+    return `wamid.HBgN${number}${randomBytes(12).toString("hex").toUpperCase()}`;
   }
 
   /** A webhook payload around one change value, as Meta posts it. */
@@ -254,7 +256,7 @@ export class FakeCitizen {
   ) {}
 
   /** Posts one message of this citizen; resolves with its wamid and the bot's HTTP status. */
-  async send(message: Json, id = this.meta.newWamid()): Promise<{ id: string; status: number }> {
+  async send(message: Json, id = this.meta.newWamid(this.waId)): Promise<{ id: string; status: number }> {
     const res = await this.meta.post(
       this.meta.payload({
         contacts: [{ profile: { name: "Ciudadana" }, wa_id: this.waId }],
