@@ -91,9 +91,9 @@ describe("one outcome per message", () => {
   it("web chat: a message the disk could not take is answered as failed, never with a 500, and never processed later", async () => {
     const bot = closedAfter(await startBot());
     const web = await webChat(bot);
-    const lost = randomUUID();
-    diskFullDuring(lost);
-    const res = await web.post("hola", lost);
+    // The disk is full when the step of the message is written (the conversation's line, which names its chat).
+    diskFullDuring(`"web:${web.session}"`);
+    const res = await web.post("hola");
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ result: "failed", replies: [{ lang: "es-MX", text: expect.stringContaining("intenta de nuevo en un momento") }] });
     vi.restoreAllMocks();
