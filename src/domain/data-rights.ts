@@ -213,8 +213,8 @@ export class DataRights {
   /**
    * Deletes the citizen's data: the citizen record, their conversation, every follow (reports and
    * commitments), their subscriptions to announcements, their conversations with a person, what the
-   * outbox holds for their chat (sent, given up or waiting; one being sent at that instant goes out and
-   * loses its text), and their id in the audit trail; their reports stay, de-identified. The
+   * outbox holds for their chat (sent, given up, waiting or being sent), and their id in the audit trail;
+   * their reports stay, de-identified. The
    * conversation runtime saves a fresh conversation after this turn.
    */
   async erase(id: string): Promise<{ reports: number; follows: number; commitments: number; handoffs: number }> {

@@ -403,8 +403,9 @@ export class Delivery {
       await outbox.markRetry(item.id, this.owner, new Date(clock.now().getTime() + wait), "send_failed");
       return;
     }
-    if (!(await outbox.markSent(item.id, this.owner, clock.now(), platformId))) {
-      // Our lease ran out while the platform took its time, and another worker took the item over.
+    // Not ours any more: our lease ran out while the platform took its time, and another worker took the item
+    // over; or it is gone (its chat's data was erased while it was being sent), and nothing is to be recorded.
+    if (!(await outbox.markSent(item.id, this.owner, clock.now(), platformId)) && (await outbox.get(item.id)) !== null) {
       logger.warn({ channel: item.channel, kind: item.kind }, "outbox message sent after its lease ran out: it may arrive twice");
     }
   }

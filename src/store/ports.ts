@@ -317,8 +317,9 @@ export interface OutboxRepository {
   /** Gives up on the item at `at` (the chat blocked the bot, the attempts ran out) and drops its payload. */
   markFailed(id: string, owner: string, error: string, at: Date): Promise<void>;
   /**
-   * Drops every item of one chat but those being sent right now (the citizen's data deleted at their
-   * request): what was sent or given up, and what still waited. Resolves with how many went.
+   * Drops every item of one chat (the citizen's data deleted at their request): what was sent or given up,
+   * what still waits, and one being sent right now (its worker's record of the send then finds nothing, and a
+   * failed attempt leaves nothing to try again). Resolves with how many went.
    */
   forgetChat(channel: ChannelName, chatId: string): Promise<number>;
   get(id: string): Promise<OutboxItem | null>;

@@ -230,7 +230,7 @@ export class EmbeddedOutbox implements OutboxRepository {
   async forgetChat(channel: ChannelName, chatId: string): Promise<number> {
     await this.ready;
     // A rare request: a pass over the outbox (no index holds a chat's items once they are sent).
-    return this.write(this.db.removeAsync({ channel, chatId: String(chatId), state: { $ne: "sending" } }, { multi: true }));
+    return this.write(this.db.removeAsync({ channel, chatId: String(chatId) }, { multi: true }));
   }
 
   async get(id: string): Promise<OutboxItem | null> {

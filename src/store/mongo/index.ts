@@ -66,6 +66,23 @@ export type Models = ReturnType<typeof defineModels>;
 /** Indexes earlier versions created and no query uses any more, by collection; dropped at start-up. */
 const RETIRED: Partial<Record<string, string[]>> = { reports: RETIRED_REPORT_INDEXES, events: RETIRED_EVENT_INDEXES, members: RETIRED_MEMBER_INDEXES };
 
+/**
+ * Start-up changes to what earlier versions stored, each run until it is done once: a mark in `counters`
+ * (`upgrade:<what>`, beside the folio counters) then keeps later start-ups from reading the data again.
+ * Processes starting together may both run one; each is written to be run twice.
+ */
+const UPGRADES: { mark: string; run: (store: { outbox: MongoOutbox }) => Promise<void> }[] = [
+  { mark: "upgrade:outbox-0.6.18", run: ({ outbox }) => outbox.upgrade(new Date()) },
+];
+
+async function upgrade(models: Models, store: { outbox: MongoOutbox }): Promise<void> {
+  for (const { mark, run } of UPGRADES) {
+    if (await models.counters.exists({ _id: mark })) continue;
+    await run(store);
+    await models.counters.updateOne({ _id: mark }, { $setOnInsert: { seq: 1 } }, { upsert: true });
+  }
+}
+
 export type MongoStore = Store & { kind: "mongodb"; models: Models; connection: Connection; media: GridFsMedia };
 
 /** A GridFS bucket whose every write waits for a majority, with the same timeout as documents. */
@@ -85,7 +102,7 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
     const db = conn.db;
     if (!db) throw new MongoUnavailableError(`cannot reach MongoDB at ${mongoHosts(uri)}: no database`);
     const outbox = new MongoOutbox(models.outbox);
-    await outbox.upgrade(new Date());
+    await upgrade(models, { outbox });
     return {
       kind: "mongodb",
       models,

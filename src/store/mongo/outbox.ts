@@ -163,13 +163,13 @@ export class MongoOutbox implements OutboxRepository {
   }
 
   async forgetChat(channel: ChannelName, chatId: string): Promise<number> {
-    const res = await this.model.deleteMany({ channel: channel as ChannelName, chatId: String(chatId), state: trusted({ $ne: "sending" }) });
+    const res = await this.model.deleteMany({ channel: channel as ChannelName, chatId: String(chatId) });
     return res.deletedCount;
   }
 
   /**
-   * Brings items an earlier version stored to what this one keeps (start-up; a no-op once done): no
-   * payload once sent or given up (0.6.17 and before kept it), and a given-up item counted from `now`.
+   * Brings items an earlier version stored to what this one keeps (once, at start-up: index.ts): no payload
+   * once sent or given up (0.6.17 and before kept it), and a given-up item counted from `now`.
    */
   async upgrade(now: Date): Promise<void> {
     await this.model.updateMany({ state: "failed", failedAt: trusted({ $exists: false }) }, { $set: { failedAt: now } });
