@@ -53,6 +53,25 @@ async function converse(citizen: FakeCitizen, steps: [string, string | RegExp][]
 }
 
 /** Files a report by typing; resolves with the report. */
+/**
+ * The bot stopped with a «hola» of PHONE (`messageId`) taken and not finished, started again: it answers it,
+ * and Meta delivering it again changes nothing.
+ */
+async function answeredOnceAfterRestart(stopped: RunningBot, messageId: string): Promise<RunningBot> {
+  await stopped.stop();
+  stopped.clock.advance(1000);
+  const running = await runBot(meta.env(), { dataDir: stopped.dataDir, clock: stopped.clock, service: { whatsappCloudRetryMs: 20 } });
+  await running.service.whatsappCloud?.start();
+  const ana = meta.citizen(PHONE);
+  await ana.expect("¿Qué quieres hacer?");
+  const address = running.service.server.server.address() as { port: number };
+  meta.webhookUrl = `http://127.0.0.1:${address.port}/whatsapp/webhook`;
+  expect((await ana.say("hola", messageId)).status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(ana.received.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
+  return running;
+}
+
 async function fileReport(running: RunningBot, waId = PHONE) {
   const citizen = meta.citizen(waId);
   await converse(citizen, [
@@ -352,19 +371,7 @@ describe("whatsapp cloud", () => {
     expect(await app.conversations.journal(message)).toBe("claimed");
     // Kept with its message until it is processed; under a keyed id, so not past it.
     expect(JSON.stringify(await app.store.inbound.unfinished(new Date(app.clock.now().getTime() + 1), 10))).toContain(message.messageId);
-    const dataDir = bot.dataDir;
-    await bot.stop();
-    bot.clock.advance(1000);
-    bot = await runBot(meta.env(), { dataDir, clock: bot.clock, service: { whatsappCloudRetryMs: 20 } });
-    await bot.service.whatsappCloud?.start();
-    const ana = meta.citizen(PHONE);
-    await ana.expect("¿Qué quieres hacer?");
-    // Meta delivering it again changes nothing.
-    const address = bot.service.server.server.address() as { port: number };
-    meta.webhookUrl = `http://127.0.0.1:${address.port}/whatsapp/webhook`;
-    expect((await ana.say("hola", message.messageId)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(ana.received.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
+    bot = await answeredOnceAfterRestart(bot, message.messageId);
   });
 
   it("a message an earlier version (0.6.17) kept under Meta's id is answered after the upgrade, once, and no later sweep finds it again", async () => {
@@ -372,19 +379,7 @@ describe("whatsapp cloud", () => {
     const { app } = bot.service;
     const message = { channel: "whatsapp" as const, chatId: PHONE, messageId: meta.newWamid(PHONE), content: { type: "text", text: "hola" } };
     expect(await app.store.inbound.claim(`whatsapp:${message.messageId}`, app.clock.now(), 120_000, message)).toBe("claimed");
-    const dataDir = bot.dataDir;
-    await bot.stop();
-    bot.clock.advance(1000);
-    bot = await runBot(meta.env(), { dataDir, clock: bot.clock, service: { whatsappCloudRetryMs: 20 } });
-    await bot.service.whatsappCloud?.start();
-    const ana = meta.citizen(PHONE);
-    await ana.expect("¿Qué quieres hacer?");
-    // Meta delivering it again changes nothing.
-    const address = bot.service.server.server.address() as { port: number };
-    meta.webhookUrl = `http://127.0.0.1:${address.port}/whatsapp/webhook`;
-    expect((await ana.say("hola", message.messageId)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(ana.received.filter((m) => m.text.includes("¿Qué quieres hacer?"))).toHaveLength(1);
+    bot = await answeredOnceAfterRestart(bot, message.messageId);
     // Its claim as it was is finished too: no sweep finds it again.
     expect(await bot.service.app.store.inbound.unfinished(new Date(bot.clock.now().getTime() + 86_400_000), 10)).toEqual([]);
   });
