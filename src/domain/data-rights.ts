@@ -214,8 +214,7 @@ export class DataRights {
    * Deletes the citizen's data: the citizen record, their conversation, every follow (reports and
    * commitments), their subscriptions to announcements, their conversations with a person, what the
    * outbox holds for their chat (sent, given up, waiting or being sent), and their id in the audit trail;
-   * their reports stay, de-identified. The
-   * conversation runtime saves a fresh conversation after this turn.
+   * their reports stay, de-identified. The conversation runtime saves a fresh conversation after this turn.
    */
   async erase(id: string): Promise<{ reports: number; follows: number; commitments: number; handoffs: number }> {
     const d = this.deps;

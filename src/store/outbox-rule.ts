@@ -5,7 +5,7 @@
  */
 import { type NewOutboxItem, OUTBOX_RECEIPTS, type OutboxItem, type OutboxReceipt, type UnsentOutboxItem } from "./ports.js";
 
-/** Sent messages are kept 30 days (delivery receipts, audits), then dropped. */
+/** Messages sent or given up are kept 30 days (delivery receipts, audits), without their text, then dropped. */
 export const OUTBOX_SENT_TTL_S = 30 * 24 * 3600;
 
 /** How many due candidates are looked at per item claimed: candidates blocked by an earlier item of their chat are skipped. */
