@@ -442,7 +442,8 @@ describe("telegram, webhook", () => {
     const lines = (await readFile(join(bot.dataDir, "inbound.db"), "utf8")).split("\n").filter(Boolean);
     const kept = lines.map((l) => JSON.parse(l)).filter((d) => d.message?.messageId === `${fake.bot.id}:${updateId}`);
     expect(kept.map((d) => d.state)).toEqual(["processing"]);
-    // Kept under a keyed id: the platform's own is in the message kept until it is processed, nowhere else.
+    // Kept under a keyed id (128 bits, base64url): the platform's own is in the message kept until it is processed, nowhere else.
+    expect(kept[0]._id).toMatch(/^[\w-]{22}$/);
     expect(kept[0]._id).not.toContain(String(updateId));
     fake.releaseSends();
     await ana.expect("¿Qué quieres hacer?", 8000);
