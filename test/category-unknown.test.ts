@@ -28,14 +28,14 @@ describe("a type of problem not recognised", () => {
     bot = await startBot({ env: { CONFIG_DIR: await configWithoutOther() } });
     const toluca = typist(bot, "ana");
     await toluca("quiero reportar un problema", "sí", "Toluca");
-    const there = await toluca("es una barda que se cayó");
+    const there = await toluca("es un monumento que se cayó");
     expect(there).toContain("No reconocí ese tipo de problema");
     expect(there).toContain("si ninguno se parece, elige «Otro problema público»");
     expect(await toluca("otro problema")).toMatch(/Describe el problema/);
 
     const metepec = typist(bot, "beto");
     await metepec("quiero reportar un problema", "sí", "Metepec");
-    const here = await metepec("es una barda que se cayó");
+    const here = await metepec("es un monumento que se cayó");
     expect(here).toContain("No reconocí ese tipo de problema. Elige de la lista el que más se parezca.");
     expect(here).not.toContain("Otro problema");
   });

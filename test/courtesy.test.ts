@@ -8,8 +8,8 @@ describe("the greetings and courtesies a message opens with", () => {
   let en: Courtesy;
   beforeAll(() => {
     const corpus = loadCorpus("locales");
-    es = new Courtesy(corpus.courtesies["es-MX"].greetings, corpus.courtesies["es-MX"].clauses);
-    en = new Courtesy(corpus.courtesies.en.greetings, corpus.courtesies.en.clauses);
+    es = new Courtesy(corpus.courtesies["es-MX"].greetings, corpus.courtesies["es-MX"].clauses, corpus.courtesies["es-MX"].closings);
+    en = new Courtesy(corpus.courtesies.en.greetings, corpus.courtesies.en.clauses, corpus.courtesies.en.closings);
   });
 
   it("are left out when more follows, one after another, with punctuation and emoji between them", () => {
@@ -40,5 +40,26 @@ describe("the greetings and courtesies a message opens with", () => {
     expect(es.rest("buenas noticias: ya taparon el bache")).toBeUndefined();
     expect(es.rest("hola, buenas noticias: ya taparon el bache")).toBe("buenas noticias: ya taparon el bache");
     expect(en.rest("hey there is a pothole")).toBeUndefined();
+  });
+
+  it("leave out what closes a request, as a clause of its own after enough words, with the opening", () => {
+    const formal =
+      "Buenas tardes. Me dirijo a ustedes para informar que en la calle Gardenias existe una fuga de agua desde hace una semana. Agradecería su pronta atención.";
+    expect(es.rest(formal)).toBe("en la calle Gardenias existe una fuga de agua desde hace una semana.");
+    expect(es.rest("la coladera de mi calle está tapada desde el lunes, por favor")).toBe("la coladera de mi calle está tapada desde el lunes,");
+    expect(es.rest("no pasa la basura desde hace ocho días. Saludos cordiales. Gracias de antemano")).toBe("no pasa la basura desde hace ocho días.");
+    expect(en.rest("the street light on my corner has been out since last week. Thanks in advance!")).toBe(
+      "the street light on my corner has been out since last week.",
+    );
+  });
+
+  it("keep a closing that is not a clause of its own, or comes after too little, and a plain thanks", () => {
+    // Not its own clause: part of what is asked.
+    expect(es.rest("manden a alguien a revisar el poste por favor")).toBeUndefined();
+    // Too little before it: the closing is most of what is said.
+    expect(es.rest("ya quedó, saludos")).toBeUndefined();
+    // A plain thanks may close good news: «ya pusieron la lámpara que reporté, muchas gracias».
+    expect(es.rest("ya pusieron la lámpara que reporté, muchas gracias")).toBeUndefined();
+    expect(en.rest("the pothole I reported got fixed, thank you!")).toBeUndefined();
   });
 });

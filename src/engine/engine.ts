@@ -183,6 +183,19 @@ const TOLD_WORDS = 5;
  * sucia y con olor en Tlalnepantla» (sale, sucia, olor). Read as something, it needs TOLD_WORDS still.
  */
 const TOLD_WHERE_WORDS = 3;
+/**
+ * The same, for a statement read as nothing that does not say where («en la madrugada avientan basura al río y
+ * ya está tapado»: madrugada, avientan, río, tapado), and for one whose reading is too unsure to act on and a guess
+ * no word of it supports (`Understood.guessed`). Not for a sure guess: «quiero que me avisen cuando haya cortes de
+ * agua en mi colonia», read surely as the notices by words they share with other readings, asks for them.
+ */
+const TOLD_GUESSED_WORDS = 4;
+/**
+ * How much a question's other readings must hear the told flow, at least, for a way around to give way to it:
+ * «¿hay algún aviso de corte de agua programado en Ecatepec?» (the notices, a report heard at 0.003) asks for
+ * the notices. A statement needs no more than being heard.
+ */
+const HEARD_IN_QUESTION = 0.01;
 /** The same for a statement told with a flow's words (`told_with`) that names what the flow is told by: «quiero reportar que hay un bache» (hay). */
 const TOLD_WITH_NAMED_WORDS = 1;
 
@@ -208,6 +221,12 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
  * doubtful, are what they say («gracias, ya arreglaron el bache…», «¿cómo va mi reporte del bache…?»).
  */
 const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language", "emergency", "commitments", "learn", "announcements"]);
+/**
+ * Of the ways around, those said in a few words only (a greeting, a yes, «menú», «ayuda»): a statement that
+ * names a problem and says TOLD_WORDS more is not one of them, however sure the classifier is («hace falta una
+ * rampa para sillas de ruedas en la esquina del centro de salud» read as a greeting, from «salud»).
+ */
+const SAID_SHORT = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language"]);
 /**
  * Readings nlp.js makes, confidently, of long texts its phrases do not resemble, that a statement naming a
  * problem and saying more means only with a word of theirs: «el agua sale con olor a drenaje, creo que se
@@ -968,7 +987,8 @@ export class Engine {
     const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
     // Heard as that flow first, not surely but clearly and not by guess, a statement tells it in a few words more
     // («ya quedó la obra pero dejaron un hoyo», «ya van tres semanas sin agua en la colonia»); so does a statement
-    // read as nothing that says where («el agua sale sucia y con olor en Tlalnepantla»). Else it takes TOLD_WORDS.
+    // read as nothing that says where («el agua sale sucia y con olor en Tlalnepantla»); read as nothing elsewhere,
+    // or unsurely by a guess, in one more (TOLD_GUESSED_WORDS). Else it takes TOLD_WORDS.
     const own =
       first !== undefined &&
       told.intents.includes(first.name) &&
@@ -976,14 +996,32 @@ export class Engine {
       !understood.guessed &&
       first.score >= DOUBTFUL &&
       first.score >= OWN_LEAD * (second?.score ?? 0);
-    const words = own || (!first && where && statement) ? TOLD_WHERE_WORDS : TOLD_WORDS;
-    if (!tellsMore(this.ctx, input, words)) return intent;
     const name = first?.name ?? "";
-    // A reading of nothing, or a misreading no word of a statement supports, leaves it what it tells.
-    const misread = name === NO_READING || (understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name)));
-    // The flow itself, a way around, or an unsure misreading, that also hears the flow (an emergency alone is enough).
-    const around = told.intents.includes(name) || TOLD_OVER.has(name) || (MISREADABLE.has(name) && intent === undefined);
-    const heard = own || !first || misread || (around && (name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name))));
+    // A misreading no word of a statement supports: one of the ways around or the misreadable ones, or any
+    // reading too unsure to act on («quemaron basura en el lote de al lado y el humo no deja respirar» half read
+    // as the notices stopped).
+    const guessedWrong =
+      understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name) || intent === undefined);
+    const words =
+      own || (!first && where && statement)
+        ? TOLD_WHERE_WORDS
+        : (!first && statement) || (guessedWrong && intent === undefined)
+          ? TOLD_GUESSED_WORDS
+          : TOLD_WORDS;
+    if (!tellsMore(this.ctx, input, words)) return intent;
+    // A reading of nothing, or a misreading, leaves it what it tells.
+    const misread = name === NO_READING || guessedWrong;
+    // The flow itself, a way around, or an unsure misreading (any unsure reading of a statement: «el bajo puente está
+    // oscuro y lleno de basura y ahí asaltan» half read as the notices stopped), that also hears the flow (an
+    // emergency alone is enough); a question, clearly enough (HEARD_IN_QUESTION). A way around said in a few words
+    // only (SAID_SHORT) is no statement that long.
+    const around = told.intents.includes(name) || TOLD_OVER.has(name) || (intent === undefined && (MISREADABLE.has(name) || statement));
+    const heard =
+      own ||
+      !first ||
+      misread ||
+      (SAID_SHORT.has(name) && statement) ||
+      (around && (name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name) && (statement || i.score >= HEARD_IN_QUESTION))));
     return heard ? told.intents[0] : intent;
   }
 

@@ -41,7 +41,7 @@ const contrastSchema = z.strictObject({
   not_after: z.array(z.string().trim().min(1).max(40)).default([]),
   unfixed: z.array(z.string().trim().min(1).max(40)).default([]),
 });
-const courtesySchema = z.strictObject({ greetings: phrases, clauses: phrases });
+const courtesySchema = z.strictObject({ greetings: phrases, clauses: phrases, closings: phrases.default([]) });
 const thingsSchema = z.strictObject({ things: phrases });
 
 export interface Corpus {
@@ -92,9 +92,10 @@ export interface Corpus {
   /**
    * Per language, what a message may open with before it says what it is about, left out of what the
    * classifier reads (courtesy.ts): greetings, wherever they come in the opening («hola buenas tardes …»), and
-   * courtesies that count only as a clause of their own («todo bien?», «disculpe la molestia,»).
+   * courtesies that count only as a clause of their own («todo bien?», «disculpe la molestia,»); and what it may
+   * close with, as a clause of its own («…desde hace una semana. Agradecería su pronta atención.»).
    */
-  courtesies: Record<Language, { greetings: string[]; clauses: string[] }>;
+  courtesies: Record<Language, { greetings: string[]; clauses: string[]; closings: string[] }>;
   /** Per language, a texted word (normalised) → what it stands for («q» → «que», "u" → "you"), for the classifier. */
   shorthand: Record<Language, Record<string, string>>;
   /**
@@ -174,7 +175,7 @@ export function loadCorpus(localesDir: string): Corpus {
     const thingsFile = join(dir, "things.yaml");
     corpus.things[lang] = existsSync(thingsFile) ? readConfigFile(thingsFile, thingsSchema).things.map(normalize) : [];
     const courtesyFile = join(dir, "courtesy.yaml");
-    corpus.courtesies[lang] = existsSync(courtesyFile) ? readConfigFile(courtesyFile, courtesySchema) : { greetings: [], clauses: [] };
+    corpus.courtesies[lang] = existsSync(courtesyFile) ? readConfigFile(courtesyFile, courtesySchema) : { greetings: [], clauses: [], closings: [] };
     const contrastFile = join(dir, "contrast.yaml");
     if (existsSync(contrastFile)) {
       const contrast = readConfigFile(contrastFile, contrastSchema);

@@ -20,13 +20,49 @@ const wordsOf = (text: string) => text.split(/\s+|(?<=[,.;:!?])(?=[\p{L}\p{N}¿�
 /** Phrases as lists of normalised words. */
 const wordLists = (phrases: readonly string[]) => phrases.map((p) => normalize(p).split(" ").filter(Boolean)).filter((words) => words.length > 0);
 
+/** Words a message says before a closing, at least, for the closing to be left out («ya quedó, muchas gracias» is thanks). */
+const CLOSED_WORDS = 5;
+
 export class Courtesy {
   private readonly greetings: string[][];
   private readonly clauses: string[][];
+  private readonly closings: string[][];
 
-  constructor(greetings: readonly string[], clauses: readonly string[]) {
+  constructor(greetings: readonly string[], clauses: readonly string[], closings: readonly string[] = []) {
     this.greetings = wordLists(greetings);
     this.clauses = wordLists(clauses);
+    // Longest first: «muchas gracias» goes whole, not «gracias» alone.
+    this.closings = wordLists(closings).sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * The text without the greetings and courtesies it opens with (`opening`) and the courtesies it closes
+   * with, each a clause of its own after CLOSED_WORDS words or more («…existe una fuga de agua desde hace
+   * una semana. Agradecería su pronta atención.»); undefined when it has neither, or says nothing else.
+   */
+  rest(text: string): string | undefined {
+    const opened = this.opening(text);
+    const closed = this.closing(opened ?? text);
+    return closed ?? opened;
+  }
+
+  /** The text without the courtesies it closes with, when it closes with some after saying enough. */
+  private closing(text: string): string | undefined {
+    const tokens = wordsOf(text);
+    const words = tokens.map((t) => normalize(t));
+    let end = tokens.length;
+    while (end > 0 && words[end - 1] === "") end--;
+    let cut = end;
+    for (;;) {
+      const phrase = this.closings.find((p) => p.length < cut && p.every((w, k) => words[cut - p.length + k] === w));
+      if (!phrase) break;
+      const start = cut - phrase.length;
+      // Its own clause: the word before it closes one («…una semana. Gracias»), and it does not run on.
+      if (!endsClause(tokens[start - 1]) || phrase.slice(0, -1).some((_, k) => endsClause(tokens[start + k]))) break;
+      if (words.slice(0, start).filter(Boolean).length < CLOSED_WORDS) break;
+      cut = start;
+    }
+    return cut < end ? tokens.slice(0, cut).join(" ") : undefined;
   }
 
   /**
@@ -34,7 +70,7 @@ export class Courtesy {
    * undefined when it opens with none, or says nothing else («hola buenas tardes»). Marks and emoji before
    * and between them are part of the opening («👋 hola, …»).
    */
-  rest(text: string): string | undefined {
+  private opening(text: string): string | undefined {
     const tokens = wordsOf(text);
     const words = tokens.map((t) => normalize(t));
     // The furthest word the opening can reach, phrase after phrase («hola buenas tardes» is «hola» and

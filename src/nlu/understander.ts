@@ -514,7 +514,7 @@ export class Understander {
       this.notNames.set(lang, this.usedNotAsNames(all));
       this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
       const courtesy = options.corpus.courtesies[lang];
-      this.courtesy.set(lang, new Courtesy(courtesy?.greetings ?? [], courtesy?.clauses ?? []));
+      this.courtesy.set(lang, new Courtesy(courtesy?.greetings ?? [], courtesy?.clauses ?? [], courtesy?.closings ?? []));
       const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
       const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
       this.commandWords.set(lang, new Set([...commands].filter((w) => !others.has(w))));
