@@ -184,10 +184,11 @@ const TOLD_WORDS = 5;
  */
 const TOLD_WHERE_WORDS = 3;
 /**
- * The same, for a statement read as nothing that does not say where («en la madrugada avientan basura al río y
- * ya está tapado»: madrugada, avientan, río, tapado), and for one whose reading is too unsure to act on and a guess
- * no word of it supports (`Understood.guessed`). Not for a sure guess: «quiero que me avisen cuando haya cortes de
- * agua en mi colonia», read surely as the notices by words they share with other readings, asks for them.
+ * The same, for a statement whose reading is too unsure to act on and a guess no word of it supports
+ * (`Understood.guessed`): «los vecinos queman llantas en el baldío y el humo es tóxico». Not for a sure guess:
+ * «quiero que me avisen cuando haya cortes de agua en mi colonia», read surely as the notices by words they
+ * share with other readings, asks for them; nor for a statement read as nothing that does not say where
+ * («quiero que me borren del sistema, ya no vivo donde reporté la basura» asks for one's data).
  */
 const TOLD_GUESSED_WORDS = 4;
 /**
@@ -222,11 +223,13 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
  */
 const TOLD_OVER = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language", "emergency", "commitments", "learn", "announcements"]);
 /**
- * Of the ways around, those said in a few words only (a greeting, a yes, «menú», «ayuda»): a statement that
- * names a problem and says TOLD_WORDS more is not one of them, however sure the classifier is («hace falta una
- * rampa para sillas de ruedas en la esquina del centro de salud» read as a greeting, from «salud»).
+ * Of the ways around, those said in a few words only (a greeting, «menú», «idioma»): a statement that names a
+ * problem, says TOLD_WORDS more and does not open with a greeting or a word of the reading is not one of them,
+ * however sure the classifier is («hace falta una rampa para sillas de ruedas en la esquina del centro de salud»
+ * read as a greeting, from «salud»; not «hola buenas tardes, soy vecina de la colonia centro y quería
+ * saludarlos, aquí todo tranquilo con la basura»).
  */
-const SAID_SHORT = new Set(["menu", "help", "greeting", "yes", "no", "skip", "language"]);
+const SAID_SHORT = new Set(["menu", "greeting", "language"]);
 /**
  * Readings nlp.js makes, confidently, of long texts its phrases do not resemble, that a statement naming a
  * problem and saying more means only with a word of theirs: «el agua sale con olor a drenaje, creo que se
@@ -258,6 +261,12 @@ function asksBesides(ctx: EngineContext, text: string, howToReport: string | und
 const TOLD_WITH_OVER = new Set([NO_READING, "report", "status", ...TOLD_OVER, ...[...MISREADABLE].filter((intent) => intent !== IMPATIENT)]);
 /** Readings a statement told with a flow's words still means, even read second: the notices stopped, one's data, a person, thanks, someone waiting or annoyed, news. */
 const TOLD_WITH_KEPT = new Set(["unsubscribe", "my_data", "human", "thanks", IMPATIENT, ...NEWS]);
+/**
+ * Readings that stand, unsure, over a report heard behind them (`intentOf`): those of TOLD_WITH_KEPT and a
+ * report's status («muchas gracias por atender lo de la fuga de agua tan rápido en mi calle», «ya van dos
+ * semanas y mi reporte de la basura sigue igual sin avances»). Any other unsure reading of a statement does not.
+ */
+const UNSURE_KEPT = new Set([...TOLD_WITH_KEPT, "status"]);
 /** Signals that say a problem is fixed or works: a message naming one tells no new problem, whatever it opens with. */
 const NOT_TOLD_WITH = ["fixed", "works", PRAISE];
 /** How far ahead of the next reading the told flow's own, unsure reading must be to tell it in a few words (`intentOf`). */
@@ -987,8 +996,8 @@ export class Engine {
     const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
     // Heard as that flow first, not surely but clearly and not by guess, a statement tells it in a few words more
     // («ya quedó la obra pero dejaron un hoyo», «ya van tres semanas sin agua en la colonia»); so does a statement
-    // read as nothing that says where («el agua sale sucia y con olor en Tlalnepantla»); read as nothing elsewhere,
-    // or unsurely by a guess, in one more (TOLD_GUESSED_WORDS). Else it takes TOLD_WORDS.
+    // read as nothing that says where («el agua sale sucia y con olor en Tlalnepantla»); one read unsurely by a
+    // guess, in one more (TOLD_GUESSED_WORDS). Else it takes TOLD_WORDS.
     const own =
       first !== undefined &&
       told.intents.includes(first.name) &&
@@ -1002,12 +1011,7 @@ export class Engine {
     // as the notices stopped).
     const guessedWrong =
       understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name) || intent === undefined);
-    const words =
-      own || (!first && where && statement)
-        ? TOLD_WHERE_WORDS
-        : (!first && statement) || (guessedWrong && intent === undefined)
-          ? TOLD_GUESSED_WORDS
-          : TOLD_WORDS;
+    const words = own || (!first && where && statement) ? TOLD_WHERE_WORDS : guessedWrong && intent === undefined ? TOLD_GUESSED_WORDS : TOLD_WORDS;
     if (!tellsMore(this.ctx, input, words)) return intent;
     // A reading of nothing, or a misreading, leaves it what it tells.
     const misread = name === NO_READING || guessedWrong;
@@ -1015,12 +1019,13 @@ export class Engine {
     // oscuro y lleno de basura y ahí asaltan» half read as the notices stopped), that also hears the flow (an
     // emergency alone is enough); a question, clearly enough (HEARD_IN_QUESTION). A way around said in a few words
     // only (SAID_SHORT) is no statement that long.
-    const around = told.intents.includes(name) || TOLD_OVER.has(name) || (intent === undefined && (MISREADABLE.has(name) || statement));
+    const around =
+      told.intents.includes(name) || TOLD_OVER.has(name) || (intent === undefined && (MISREADABLE.has(name) || (statement && !UNSURE_KEPT.has(name))));
     const heard =
       own ||
       !first ||
       misread ||
-      (SAID_SHORT.has(name) && statement) ||
+      (SAID_SHORT.has(name) && statement && !opensWith(this.ctx, "request", input.text) && !saysWordOf(this.ctx, name, input.text)) ||
       (around && (name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name) && (statement || i.score >= HEARD_IN_QUESTION))));
     return heard ? told.intents[0] : intent;
   }
