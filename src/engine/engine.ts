@@ -184,14 +184,6 @@ const TOLD_WORDS = 5;
  */
 const TOLD_WHERE_WORDS = 3;
 /**
- * The same, for a statement whose reading is too unsure to act on and a guess no word of it supports
- * (`Understood.guessed`): «los vecinos queman llantas en el baldío y el humo es tóxico». Not for a sure guess:
- * «quiero que me avisen cuando haya cortes de agua en mi colonia», read surely as the notices by words they
- * share with other readings, asks for them; nor for a statement read as nothing that does not say where
- * («quiero que me borren del sistema, ya no vivo donde reporté la basura» asks for one's data).
- */
-const TOLD_GUESSED_WORDS = 4;
-/**
  * How much a question's other readings must hear the told flow, at least, for a way around to give way to it:
  * «¿hay algún aviso de corte de agua programado en Ecatepec?» (the notices, a report heard at 0.003) asks for
  * the notices. A statement needs no more than being heard.
@@ -996,8 +988,7 @@ export class Engine {
     const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
     // Heard as that flow first, not surely but clearly and not by guess, a statement tells it in a few words more
     // («ya quedó la obra pero dejaron un hoyo», «ya van tres semanas sin agua en la colonia»); so does a statement
-    // read as nothing that says where («el agua sale sucia y con olor en Tlalnepantla»); one read unsurely by a
-    // guess, in one more (TOLD_GUESSED_WORDS). Else it takes TOLD_WORDS.
+    // read as nothing that says where («el agua sale sucia y con olor en Tlalnepantla»). Else it takes TOLD_WORDS.
     const own =
       first !== undefined &&
       told.intents.includes(first.name) &&
@@ -1011,14 +1002,13 @@ export class Engine {
     // as the notices stopped).
     const guessedWrong =
       understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name) || intent === undefined);
-    const words = own || (!first && where && statement) ? TOLD_WHERE_WORDS : guessedWrong && intent === undefined ? TOLD_GUESSED_WORDS : TOLD_WORDS;
+    const words = own || (!first && where && statement) ? TOLD_WHERE_WORDS : TOLD_WORDS;
     if (!tellsMore(this.ctx, input, words)) return intent;
     // A reading of nothing, or a misreading, leaves it what it tells.
     const misread = name === NO_READING || guessedWrong;
-    // The flow itself, a way around, or an unsure misreading (any unsure reading of a statement: «el bajo puente está
-    // oscuro y lleno de basura y ahí asaltan» half read as the notices stopped), that also hears the flow (an
-    // emergency alone is enough); a question, clearly enough (HEARD_IN_QUESTION). A way around said in a few words
-    // only (SAID_SHORT) is no statement that long.
+    // The flow itself, a way around, or an unsure misreading (of a statement, any unsure reading but those that
+    // stand, UNSURE_KEPT), that also hears the flow (an emergency alone is enough); a question, clearly enough
+    // (HEARD_IN_QUESTION). A way around said in a few words only (SAID_SHORT) is no statement that long.
     const around =
       told.intents.includes(name) || TOLD_OVER.has(name) || (intent === undefined && (MISREADABLE.has(name) || (statement && !UNSURE_KEPT.has(name))));
     const heard =

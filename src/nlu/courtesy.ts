@@ -20,7 +20,7 @@ const wordsOf = (text: string) => text.split(/\s+|(?<=[,.;:!?])(?=[\p{L}\p{N}¿�
 /** Phrases as lists of normalised words. */
 const wordLists = (phrases: readonly string[]) => phrases.map((p) => normalize(p).split(" ").filter(Boolean)).filter((words) => words.length > 0);
 
-/** Words a message says before a closing, at least, for the closing to be left out («ya quedó, muchas gracias» is thanks). */
+/** Words a message says before a closing, at least, for the closing to be left out («ya quedó, saludos» says little else). */
 const CLOSED_WORDS = 5;
 
 export class Courtesy {
@@ -31,7 +31,7 @@ export class Courtesy {
   constructor(greetings: readonly string[], clauses: readonly string[], closings: readonly string[] = []) {
     this.greetings = wordLists(greetings);
     this.clauses = wordLists(clauses);
-    // Longest first: «muchas gracias» goes whole, not «gracias» alone.
+    // Longest first: «saludos cordiales» goes whole, not «cordiales» left behind.
     this.closings = wordLists(closings).sort((a, b) => b.length - a.length);
   }
 

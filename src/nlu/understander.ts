@@ -896,9 +896,9 @@ export class Understander {
   }
 
   /**
-   * The classifier's reading of `text` in `lang`, and the text it read: what follows the greetings and
-   * courtesies the text opens with, when it says more («hola buenas, todo bien? hay un bache»: «hay un
-   * bache») and is read as something; else the whole.
+   * The classifier's reading of `text` in `lang`, and the text it read: what is left once the greetings and
+   * courtesies the text opens with and those it closes with are left out, when it says more («hola buenas, todo
+   * bien? hay un bache»: «hay un bache») and is read as something; else the whole.
    */
   private async reading(lang: Language, text: string): Promise<Reading> {
     const locale = nlpLocale(lang);
