@@ -8,8 +8,8 @@ describe("the greetings and courtesies a message opens with", () => {
   let en: Courtesy;
   beforeAll(() => {
     const corpus = loadCorpus("locales");
-    es = new Courtesy(corpus.courtesies["es-MX"].greetings, corpus.courtesies["es-MX"].clauses, corpus.courtesies["es-MX"].closings);
-    en = new Courtesy(corpus.courtesies.en.greetings, corpus.courtesies.en.clauses, corpus.courtesies.en.closings);
+    es = new Courtesy(corpus.courtesies["es-MX"]);
+    en = new Courtesy(corpus.courtesies.en);
   });
 
   it("are left out when more follows, one after another, with punctuation and emoji between them", () => {
@@ -61,5 +61,57 @@ describe("the greetings and courtesies a message opens with", () => {
     // A plain thanks may close good news: «ya pusieron la lámpara que reporté, muchas gracias».
     expect(es.rest("ya pusieron la lámpara que reporté, muchas gracias")).toBeUndefined();
     expect(en.rest("the pothole I reported got fixed, thank you!")).toBeUndefined();
+  });
+
+  it("leave out the question of whom, where or how to tell, before what is told or after it, and say it is the only question", () => {
+    expect(es.read("oigan con quien me quejo de q el camion de la basura no pasa")).toEqual({
+      rest: "el camion de la basura no pasa",
+      asksOnlyHow: true,
+      leftOut: ["oigan con quien me quejo de q"],
+    });
+    // Words before the question, and a verb three words after it at most
+    expect(es.rest("alguien sabe a quién le tengo que avisar que se cayó un árbol")).toBe("se cayó un árbol");
+    // The verb ends the clause, or what is told begins right after it
+    expect(es.rest("¿con quién me quejo? no pasa la basura desde el lunes")).toBe("no pasa la basura desde el lunes");
+    expect(es.rest("cómo le hago para reportar una luminaria que parpadea")).toBe("una luminaria que parpadea");
+    // After what is told, its clause whole
+    expect(es.read("la coladera se desborda cuando llueve, eso con quién se reporta?")).toMatchObject({
+      rest: "la coladera se desborda cuando llueve,",
+      asksOnlyHow: true,
+    });
+    expect(en.read("who do I complain to about the garbage truck not coming?")).toMatchObject({ rest: "the garbage truck not coming?", asksOnlyHow: true });
+    // The question of the sentence it opens is its own; another asks more
+    expect(es.read("a quién le digo que no hay agua? el de la calle Pino").asksOnlyHow).toBe(true);
+    expect(es.read("a quién le digo que no hay agua? y cuándo vienen?").asksOnlyHow).toBe(false);
+  });
+
+  it("keep what only looks like the question of whom or how to tell", () => {
+    // «reporte» is no verb of telling: where a report is, is what is asked
+    expect(es.rest("ya pasaron dos semanas, ¿dónde está mi reporte?")).toBeUndefined();
+    // Nothing told after the verb in the same clause but what is told: «aviso de privacidad» is no «aviso de que…»
+    expect(es.rest("dónde veo el aviso de privacidad")).toBeUndefined();
+    expect(es.read("hay un bache enorme en mi calle").asksOnlyHow).toBe(false);
+  });
+
+  it("leave out a letter's salutation and its sign-off with all that follows it", () => {
+    expect(es.rest("Estimado H. Ayuntamiento de Metepec: solicitamos la instalación de topes frente a la primaria.")).toBe(
+      "solicitamos la instalación de topes frente a la primaria.",
+    );
+    expect(es.rest("A quien corresponda: la banqueta de la calle Olivos está levantada por las raíces.")).toBe(
+      "la banqueta de la calle Olivos está levantada por las raíces.",
+    );
+    expect(
+      es.rest("Frente a la escuela hay una coladera sin tapa que es un riesgo para los niños. Les agradecería mucho que la atendieran. Saludos, Maestra Rosa."),
+    ).toBe("Frente a la escuela hay una coladera sin tapa que es un riesgo para los niños.");
+    expect(es.rest("Les informo que el semáforo de la avenida no funciona desde ayer. Atte. vecinos de la col. Centro")).toBe(
+      "el semáforo de la avenida no funciona desde ayer.",
+    );
+    expect(en.rest("Dear municipal staff, the park on our street has been abandoned for months. Best regards, Ana")).toBe(
+      "the park on our street has been abandoned for months.",
+    );
+    // Too little before it: the sign-off is most of what is said
+    expect(es.rest("ya quedó. Agradezco su atención")).toBeUndefined();
+    // A salutation's clause ends within a few words, or it is no salutation
+    expect(es.rest("estimados vecinos de la colonia centro hoy no pasó el camión de la basura")).toBeUndefined();
   });
 });

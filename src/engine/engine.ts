@@ -198,8 +198,11 @@ const TOLD_WITH_NAMED_WORDS = 1;
  */
 function tellsMore(ctx: EngineContext, input: EngineInput, words: number, besides: readonly string[] = []): boolean {
   if (input.type !== "text") return false;
-  // The things it names do not count; what it says does, signals included («ya no prende la luz de la cancha»).
-  const named = Object.entries(input.understood?.entities ?? {}).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention]));
+  // The things it names do not count, nor its courtesies; what it says does, signals included («ya no prende la luz de la cancha»).
+  const named = [
+    ...Object.entries(input.understood?.entities ?? {}).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention])),
+    ...(input.understood?.courtesy ?? []).map((text) => ({ text })),
+  ];
   return wordsBesides(ctx, input.text, named, ["request", ...besides]).length >= words;
 }
 
@@ -977,8 +980,9 @@ export class Engine {
     if (toldWith) return toldWith;
     if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREADABLE.has(intent) && intent !== NO_READING) return intent;
     const [first, second] = understood.intents;
-    // A question about the assistant asked as one, even doubtfully read, is that question.
-    const statement = !asks(this.ctx, input.text);
+    // A question about the assistant asked as one, even doubtfully read, is that question. Asking only whom or how
+    // to tell what it tells (`asksHow`) is no such question: «¿con quién me quejo de que no pasa la basura?».
+    const statement = understood.asksHow === true || !asks(this.ctx, input.text);
     if (ASKED_OVER.has(first?.name ?? "") && !statement) return intent;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
@@ -1002,7 +1006,11 @@ export class Engine {
     // as the notices stopped).
     const guessedWrong =
       understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name) || intent === undefined);
-    const words = own || (!first && where && statement) ? TOLD_WHERE_WORDS : TOLD_WORDS;
+    // Asking whom or how to tell it says it is a problem to tell, unless a reading that stands is heard in it too
+    // (UNSURE_KEPT): «¿ante quién me quejo de que el camión de la basura ya no entra a la privada?» tells it in a few
+    // words; «¿con quién me quejo de que no me han atendido mi reporte del bache?» (a report's status heard) does not.
+    const askedHow = understood.asksHow === true && !understood.intents.some((i) => UNSURE_KEPT.has(i.name));
+    const words = own || askedHow || (!first && where && statement) ? TOLD_WHERE_WORDS : TOLD_WORDS;
     if (!tellsMore(this.ctx, input, words)) return intent;
     // A reading of nothing, or a misreading, leaves it what it tells.
     const misread = name === NO_READING || guessedWrong;

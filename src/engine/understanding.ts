@@ -43,6 +43,17 @@ export interface Understood {
    * that names one tells no new problem.
    */
   fixAsked?: true;
+  /**
+   * The text's only question is whom, where or how to tell what it tells («¿con quién me quejo de que no pasa la
+   * basura?», «…desde el lunes, ¿a quién le aviso?»): it tells as a statement does.
+   */
+  asksHow?: true;
+  /**
+   * What the text opens and closes with that is courtesy, as written: greetings, a letter's salutation and
+   * sign-off, the asking of whom or how to tell («Estimados funcionarios:», «¿con quién me quejo de que»,
+   * «Agradezco su atención. Atentamente, C. Jorge Valdés.»). They tell nothing of what it is about.
+   */
+  courtesy?: string[];
 }
 
 /**

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import { ConfigFileError, readConfigFile } from "../util/config-file.js";
 import { normalize } from "../util/text.js";
+import type { Courtesies } from "./courtesy.js";
 
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower case letters, digits and _");
 const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
@@ -41,7 +42,21 @@ const contrastSchema = z.strictObject({
   not_after: z.array(z.string().trim().min(1).max(40)).default([]),
   unfixed: z.array(z.string().trim().min(1).max(40)).default([]),
 });
-const courtesySchema = z.strictObject({ greetings: phrases, clauses: phrases, closings: phrases.default([]) });
+const oneWords = z.array(
+  z
+    .string()
+    .trim()
+    .regex(/^[\p{L}']+$/u, "one word"),
+);
+const asksSchema = z.strictObject({ heads: phrases, verbs: oneWords.min(1), then: phrases, objects: oneWords.default([]), about: phrases.default([]) });
+const courtesySchema = z.strictObject({
+  greetings: phrases,
+  clauses: phrases,
+  closings: phrases.default([]),
+  asks: asksSchema.optional(),
+  salutations: phrases.default([]),
+  signoffs: phrases.default([]),
+});
 const thingsSchema = z.strictObject({ things: phrases });
 
 export interface Corpus {
@@ -93,9 +108,10 @@ export interface Corpus {
    * Per language, what a message may open with before it says what it is about, left out of what the
    * classifier reads (courtesy.ts): greetings, wherever they come in the opening («hola buenas tardes …»), and
    * courtesies that count only as a clause of their own («todo bien?», «disculpe la molestia,»); and what it may
-   * close with, as a clause of its own («…desde hace una semana. Agradecería su pronta atención.»).
+   * close with, as a clause of its own («…desde hace una semana. Agradecería su pronta atención.»); and the
+   * question of whom or how to tell, opening or closing (`asks`: «¿con quién me quejo de que…?»).
    */
-  courtesies: Record<Language, { greetings: string[]; clauses: string[]; closings: string[] }>;
+  courtesies: Record<Language, Courtesies>;
   /** Per language, a texted word (normalised) → what it stands for («q» → «que», "u" → "you"), for the classifier. */
   shorthand: Record<Language, Record<string, string>>;
   /**
@@ -175,7 +191,7 @@ export function loadCorpus(localesDir: string): Corpus {
     const thingsFile = join(dir, "things.yaml");
     corpus.things[lang] = existsSync(thingsFile) ? readConfigFile(thingsFile, thingsSchema).things.map(normalize) : [];
     const courtesyFile = join(dir, "courtesy.yaml");
-    corpus.courtesies[lang] = existsSync(courtesyFile) ? readConfigFile(courtesyFile, courtesySchema) : { greetings: [], clauses: [], closings: [] };
+    corpus.courtesies[lang] = existsSync(courtesyFile) ? readConfigFile(courtesyFile, courtesySchema) : { greetings: [], clauses: [] };
     const contrastFile = join(dir, "contrast.yaml");
     if (existsSync(contrastFile)) {
       const contrast = readConfigFile(contrastFile, contrastSchema);

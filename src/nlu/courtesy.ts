@@ -5,6 +5,8 @@
  * A greeting (courtesy.yaml `greetings`: «hola», «buenas tardes») counts wherever it comes in the opening;
  * a courtesy (`clauses`: «todo bien», «qué onda», «disculpe la molestia») only as a clause of its own, ended
  * by a comma, a stop or a question mark, since «todo bien con el bache?» asks about the pothole.
+ * The question of whom, where or how to tell (`asks`: «¿con quién me quejo de que…?», «¿a quién le tengo que
+ * avisar que…?») is an opening too, and, asked after what is told, a closing («…, ¿a quién se lo reporto?»).
  */
 import { normalize } from "../util/text.js";
 
@@ -21,18 +23,75 @@ const wordsOf = (text: string) => text.split(/\s+|(?<=[,.;:!?])(?=[\p{L}\p{N}¿�
 const wordLists = (phrases: readonly string[]) => phrases.map((p) => normalize(p).split(" ").filter(Boolean)).filter((words) => words.length > 0);
 
 /** Words a message says before a closing, at least, for the closing to be left out («ya quedó, saludos» says little else). */
-const CLOSED_WORDS = 5;
+const CLOSED_WORDS = 3;
+
+/** Words an asking of whom or how to tell may have between its question and its verb («a quién» le tengo que «avisar»). */
+const ASK_GAP = 3;
+
+/** Words a clause may say before the question of whom or how to tell («alguien sabe» a quién…, «eso» con quién…). */
+const ASK_LEAD = 5;
+
+/**
+ * The question of whom, where or how to tell (courtesy.yaml `asks`): a question (`heads`: «a quién», «con
+ * quién», «dónde», «cómo»), up to ASK_GAP words, a form of a verb of telling (`verbs`: «aviso», «avisar»,
+ * «quejarme»; whole words, «reporte» is no verb), and, when more is told after it in the same clause, one of
+ * `then` («que», «de que»), or right before one of `objects` («un», «la»), which begin what is told.
+ */
+export interface Asks {
+  heads: readonly string[];
+  verbs: readonly string[];
+  then: readonly string[];
+  objects?: readonly string[];
+  /** Left out after the verb only before one of `objects`: «a quién le aviso de un poste…», not «dónde veo el aviso de privacidad». */
+  about?: readonly string[];
+}
+
+const NO_ASKS: Asks = { heads: [], verbs: [], then: [] };
+
+/** Words a letter's salutation may say, at most, before its colon or comma («Estimado H. Ayuntamiento de Metepec:»). */
+const SALUTATION_WORDS = 6;
+/** Words a letter's sign-off may say, at most, from its first to the end («Quedo atento a cualquier información adicional. Ing. Martín López.»). */
+const SIGNOFF_WORDS = 12;
+/** Words a message says before a sign-off, at least, for the sign-off to be left out: it takes all that follows it. */
+const SIGNED_WORDS = 8;
+
+/** A language's courtesies (courtesy.yaml): what a message may open and close with besides what it is about. */
+export interface Courtesies {
+  greetings: readonly string[];
+  clauses: readonly string[];
+  closings?: readonly string[];
+  asks?: Asks;
+  /** What opens a letter's salutation, the clause it opens left out whole («Estimados vecinos:», «A quien corresponda:»). */
+  salutations?: readonly string[];
+  /** What opens a letter's sign-off, left out with all that follows it («Agradezco su atención. Saludos, Maestra Rosa.»). */
+  signoffs?: readonly string[];
+}
 
 export class Courtesy {
   private readonly greetings: string[][];
   private readonly clauses: string[][];
   private readonly closings: string[][];
+  private readonly salutations: string[][];
+  private readonly signoffs: string[][];
+  private readonly heads: string[][];
+  private readonly verbs: ReadonlySet<string>;
+  private readonly objects: ReadonlySet<string>;
+  private readonly about: string[][];
+  private readonly then: string[][];
 
-  constructor(greetings: readonly string[], clauses: readonly string[], closings: readonly string[] = []) {
-    this.greetings = wordLists(greetings);
-    this.clauses = wordLists(clauses);
+  constructor(courtesies: Courtesies) {
+    const asks = courtesies.asks ?? NO_ASKS;
+    this.greetings = wordLists(courtesies.greetings);
+    this.clauses = wordLists(courtesies.clauses);
+    this.salutations = wordLists(courtesies.salutations ?? []);
+    this.signoffs = wordLists(courtesies.signoffs ?? []);
+    this.heads = wordLists(asks.heads);
+    this.verbs = new Set(asks.verbs.map(normalize).filter(Boolean));
+    this.objects = new Set((asks.objects ?? []).map(normalize).filter(Boolean));
+    this.then = wordLists(asks.then);
+    this.about = wordLists(asks.about ?? []);
     // Longest first: «saludos cordiales» goes whole, not «cordiales» left behind.
-    this.closings = wordLists(closings).sort((a, b) => b.length - a.length);
+    this.closings = wordLists(courtesies.closings ?? []).sort((a, b) => b.length - a.length);
   }
 
   /**
@@ -41,28 +100,53 @@ export class Courtesy {
    * una semana. Agradecería su pronta atención.»); undefined when it has neither, or says nothing else.
    */
   rest(text: string): string | undefined {
+    return this.read(text).rest;
+  }
+
+  /**
+   * The text without its courtesies (`rest`), and whether its only question is whom, where or how to tell what
+   * it tells (`asks`): «¿con quién me quejo de que no pasa la basura?», «alguien sabe a quién reportar que el
+   * puente tiene escalones rotos? el de la México-Pachuca», «…desde el lunes, ¿a quién le aviso?» tell a
+   * problem as a statement does; «a quién le digo que no tengo agua, ¿y cuándo vienen?» asks more.
+   */
+  read(text: string): { rest?: string; asksOnlyHow: boolean; leftOut: string[] } {
     const opened = this.opening(text);
-    const closed = this.closing(opened ?? text);
-    return closed ?? opened;
+    const closed = this.closing(opened?.text ?? text);
+    const rest = closed?.text ?? opened?.text;
+    const leftOut = [opened?.leftOut, closed?.leftOut].filter((part): part is string => part !== undefined);
+    if (!opened?.asked && !closed?.asked) return { rest, asksOnlyHow: false, leftOut };
+    // The question mark of the sentence an opening asking begins is its own («…av. Central hay un bache?»); any other asks more.
+    let told = rest ?? text;
+    if (opened?.asked) told = told.replace(/^[^!?]*\?+/u, "");
+    return { rest, asksOnlyHow: !told.includes("?"), leftOut };
   }
 
   /** The text without the courtesies it closes with, when it closes with some after saying enough. */
-  private closing(text: string): string | undefined {
+  private closing(text: string): { text: string; asked: boolean; leftOut: string } | undefined {
     const tokens = wordsOf(text);
     const words = tokens.map((t) => normalize(t));
     let end = tokens.length;
     while (end > 0 && words[end - 1] === "") end--;
     let cut = end;
+    let asked = false;
     for (;;) {
       const phrase = this.closings.find((p) => p.length < cut && p.every((w, k) => words[cut - p.length + k] === w));
-      if (!phrase) break;
-      const start = cut - phrase.length;
-      // Its own clause: the word before it closes one («…una semana. Gracias»), and it does not run on.
-      if (!endsClause(tokens[start - 1]) || phrase.slice(0, -1).some((_, k) => endsClause(tokens[start + k]))) break;
-      if (words.slice(0, start).filter(Boolean).length < CLOSED_WORDS) break;
+      // A closing does not run on past its clause's end; an asking of whom or how to tell is its clause.
+      const closes = phrase && !tokens.slice(cut - phrase.length, cut - 1).some(endsClause);
+      let start = closes ? cut - phrase.length : this.askedBefore(tokens, words, cut);
+      const asks = !closes && start !== undefined;
+      let least = CLOSED_WORDS;
+      if (start === undefined) {
+        start = this.signedFrom(tokens, words, cut);
+        least = SIGNED_WORDS;
+      }
+      // Its own clause: the word before it closes one («…una semana. Gracias»).
+      if (start === undefined || start === 0 || !endsClause(tokens[start - 1])) break;
+      if (words.slice(0, start).filter(Boolean).length < least) break;
       cut = start;
+      asked ||= asks;
     }
-    return cut < end ? tokens.slice(0, cut).join(" ") : undefined;
+    return cut < end ? { text: tokens.slice(0, cut).join(" "), asked, leftOut: tokens.slice(cut).join(" ") } : undefined;
   }
 
   /**
@@ -70,24 +154,35 @@ export class Courtesy {
    * undefined when it opens with none, or says nothing else («hola buenas tardes»). Marks and emoji before
    * and between them are part of the opening («👋 hola, …»).
    */
-  private opening(text: string): string | undefined {
+  private opening(text: string): { text: string; asked: boolean; leftOut: string } | undefined {
     const tokens = wordsOf(text);
     const words = tokens.map((t) => normalize(t));
     // The furthest word the opening can reach, phrase after phrase («hola buenas tardes» is «hola» and
     // «buenas tardes», whichever phrases the lists have); marks and emoji go with the phrase before them.
     const reached = new Set<number>([0]);
+    // Where an asking of whom or how to tell ends (`askEnds`).
+    const asked = new Set<number>();
     let furthest = 0;
+    let furthestAsked = false;
     for (let i = 0; i <= Math.min(tokens.length, MAX_OPENING_WORDS); i++) {
       if (!reached.has(i)) continue;
       let at = i;
       while (at < tokens.length && words[at] === "") at++;
       // Past the start, only the end of a phrase is reached.
-      if (i > 0) furthest = Math.max(furthest, at);
-      for (const end of [...this.ends(this.greetings, tokens, words, at), ...this.clauseEnds(tokens, words, at)]) reached.add(end);
+      if (i > 0 && at >= furthest) {
+        furthestAsked = (at === furthest && furthestAsked) || asked.has(i);
+        furthest = at;
+      }
+      for (const end of [...this.ends(this.greetings, tokens, words, at), ...this.clauseEnds(tokens, words, at), ...this.salutationEnds(tokens, words, at)])
+        reached.add(end);
+      for (const end of this.askEnds(tokens, words, at)) {
+        reached.add(end);
+        asked.add(end);
+      }
     }
     if (furthest === 0) return undefined;
     const rest = tokens.slice(furthest).join(" ");
-    return /\p{L}/u.test(rest) ? rest : undefined;
+    return /\p{L}/u.test(rest) ? { text: rest, asked: furthestAsked, leftOut: tokens.slice(0, furthest).join(" ") } : undefined;
   }
 
   /** Where each of `phrases` that starts at word `i` ends, within one clause («hola, buenas noticias» is no «hola buenas»). */
@@ -101,5 +196,85 @@ export class Courtesy {
     return this.ends(this.clauses, tokens, words, i).filter(
       (end) => endsClause(tokens[end - 1]) || (end < tokens.length && words[end] === "" && /^[,.;:!?¿¡]/.test(tokens[end])),
     );
+  }
+
+  /** Whether a word is a form of a verb of telling («avisar», «aviso», «quejarme»). */
+  private tells(word: string | undefined): boolean {
+    return word !== undefined && this.verbs.has(word);
+  }
+
+  /** Where `head`'s words are, from word `i`, within one clause; then where a verb of telling is, ASK_GAP words after at most. */
+  private verbAfter(tokens: string[], words: string[], i: number, head: string[]): number | undefined {
+    if (!head.every((w, k) => words[i + k] === w && !endsClause(tokens[i + k]))) return undefined;
+    for (let verb = i + head.length; verb <= i + head.length + ASK_GAP && verb < words.length; verb++) {
+      if (this.tells(words[verb])) return verb;
+      if (endsClause(tokens[verb])) return undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Where the asking of whom or how to tell in the clause that starts at word `i` ends, before what is told:
+   * its question within ASK_LEAD words of the clause's start («alguien sabe a quién…», «ps nomás para saber
+   * dónde…»), then the verb; it ends with the verb when that ends the clause («¿con quién me quejo? no pasa la
+   * basura»), after one of `then` («con quién me quejo de que no pasa la basura»), or before one of `objects`
+   * («cómo le hago para reportar una luminaria que…»).
+   */
+  private askEnds(tokens: string[], words: string[], i: number): number[] {
+    const out: number[] = [];
+    for (let lead = i; lead <= i + ASK_LEAD && lead < words.length; lead++) {
+      for (const head of this.heads) {
+        const verb = this.verbAfter(tokens, words, lead, head);
+        if (verb === undefined) continue;
+        if (endsClause(tokens[verb])) out.push(verb + 1);
+        else if (this.objects.has(words[verb + 1] ?? "")) out.push(verb + 1);
+        else {
+          for (const end of this.ends(this.then, tokens, words, verb + 1)) out.push(end);
+          for (const end of this.ends(this.about, tokens, words, verb + 1))
+            if (!endsClause(tokens[end - 1]) && this.objects.has(words[end] ?? "")) out.push(end);
+        }
+      }
+      if (endsClause(tokens[lead])) break;
+    }
+    return out;
+  }
+
+  /**
+   * Where the last clause of the text that ends at `end` starts, when it is the asking of whom or how to tell
+   * what the text told («…, ¿a quién se lo reporto?», «…, eso con quién se reporta?»): its question within
+   * ASK_LEAD words of the clause's start, its verb the last word.
+   */
+  private askedBefore(tokens: string[], words: string[], end: number): number | undefined {
+    if (!this.tells(words[end - 1])) return undefined;
+    let start = end - 1;
+    while (start > 0 && !endsClause(tokens[start - 1])) start--;
+    if (start === 0) return undefined;
+    for (let lead = start; lead <= start + ASK_LEAD && lead < end - 1; lead++) {
+      if (this.heads.some((head) => this.verbAfter(tokens, words, lead, head) === end - 1)) return start;
+    }
+    return undefined;
+  }
+
+  /** Where the salutation that starts at word `i` ends: its clause, when a colon or comma ends it within SALUTATION_WORDS words. */
+  private salutationEnds(tokens: string[], words: string[], i: number): number[] {
+    if (!this.salutations.some((p) => p.every((w, k) => words[i + k] === w))) return [];
+    for (let end = i; end < Math.min(tokens.length, i + SALUTATION_WORDS); end++) {
+      if (/[,:]$/.test(tokens[end])) return [end + 1];
+      // An abbreviation's stop ends nothing («H. Ayuntamiento», «Lic. Pérez»).
+      if (endsClause(tokens[end]) && !/^\p{L}{1,3}\.$/u.test(tokens[end])) return [];
+    }
+    return [];
+  }
+
+  /**
+   * Where the sign-off the text that ends at `end` closes with starts: the first clause of its last
+   * SIGNOFF_WORDS words that opens with one of `signoffs` («…para los pequeños. Les agradecería mucho que la
+   * atendieran. Saludos, Maestra Rosa.» closes with «Les agradecería…»).
+   */
+  private signedFrom(tokens: string[], words: string[], end: number): number | undefined {
+    for (let start = Math.max(1, end - SIGNOFF_WORDS); start < end; start++) {
+      if (endsClause(tokens[start - 1]) && this.signoffs.some((p) => p.every((w, k) => words[start + k] === w))) return start;
+    }
+    return undefined;
   }
 }

@@ -127,6 +127,10 @@ interface Reading {
   intents: Understood["intents"];
   locale: string;
   read: string;
+  /** Its only question is whom, where or how to tell what it tells (`Understood.asksHow`). */
+  asksHow?: true;
+  /** What it opens and closes with that is courtesy (`Understood.courtesy`). */
+  courtesy?: string[];
 }
 
 /** What nlp.js's classifier of one language knows of its phrases: each one's stems (sorted, joined) and intent. */
@@ -513,8 +517,7 @@ export class Understander {
       vocabulary.set(lang, used);
       this.notNames.set(lang, this.usedNotAsNames(all));
       this.placeWords.set(lang, new Set(places.filter((w) => !used.has(w))));
-      const courtesy = options.corpus.courtesies[lang];
-      this.courtesy.set(lang, new Courtesy(courtesy?.greetings ?? [], courtesy?.clauses ?? [], courtesy?.closings ?? []));
+      this.courtesy.set(lang, new Courtesy(options.corpus.courtesies[lang] ?? { greetings: [], clauses: [] }));
       const others = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? [] : list)));
       const commands = wordsOf(Object.entries(phrases).flatMap(([intent, list]) => (COMMANDS.has(intent) ? list : [])));
       this.commandWords.set(lang, new Set([...commands].filter((w) => !others.has(w))));
@@ -713,6 +716,8 @@ export class Understander {
     if (besides) understood.besides = besides;
     if (address) understood.address = true;
     if (fixAsked) understood.fixAsked = true;
+    if (reading.asksHow) understood.asksHow = true;
+    if (reading.courtesy) understood.courtesy = reading.courtesy;
     return understood;
   }
 
@@ -902,15 +907,16 @@ export class Understander {
    */
   private async reading(lang: Language, text: string): Promise<Reading> {
     const locale = nlpLocale(lang);
-    const rest = this.courtesy.get(lang)?.rest(text);
+    const { rest, asksOnlyHow, leftOut } = this.courtesy.get(lang)?.read(text) ?? { asksOnlyHow: false, leftOut: [] };
+    const asksHow = { ...(asksOnlyHow ? { asksHow: true as const } : {}), ...(leftOut.length ? { courtesy: leftOut } : {}) };
     if (rest) {
       const read = this.forClassifier(rest, lang);
       const intents = await this.classify(locale, read);
       // A word or two after a greeting is read with it unless surely something («hola, sí»; not «buenas noches a todos»).
-      if (intents.length && (rest.split(/\s+/).length >= REST_WORDS || intents[0].score >= CONFIDENT)) return { intents, locale, read };
+      if (intents.length && (rest.split(/\s+/).length >= REST_WORDS || intents[0].score >= CONFIDENT)) return { intents, locale, read, ...asksHow };
     }
     const read = this.forClassifier(text, lang);
-    return { intents: await this.classify(locale, read), locale, read };
+    return { intents: await this.classify(locale, read), locale, read, ...asksHow };
   }
 
   /** The intents a text may express, best first (at most three). */
