@@ -68,6 +68,7 @@ describe("the greetings and courtesies a message opens with", () => {
       rest: "el camion de la basura no pasa",
       asksOnlyHow: true,
       leftOut: ["oigan con quien me quejo de q"],
+      closed: false,
     });
     // Words before the question, and a verb three words after it at most
     expect(es.rest("alguien sabe a quién le tengo que avisar que se cayó un árbol")).toBe("se cayó un árbol");
@@ -83,6 +84,16 @@ describe("the greetings and courtesies a message opens with", () => {
     // The question of the sentence it opens is its own; another asks more
     expect(es.read("a quién le digo que no hay agua? el de la calle Pino").asksOnlyHow).toBe(true);
     expect(es.read("a quién le digo que no hay agua? y cuándo vienen?").asksOnlyHow).toBe(false);
+    expect(es.read("a quién le digo que no tengo agua, ¿y cuándo vienen?").asksOnlyHow).toBe(false);
+    expect(es.read("¿a quién le aviso? ¿cuándo vienen a arreglar la fuga?").asksOnlyHow).toBe(false);
+    // Inside the clause it closes, after enough words
+    expect(es.rest("hay una fuga de agua en mi calle a quien le aviso")).toBe("hay una fuga de agua en mi calle");
+    // A verb that is not followed by what is told does not end the search for one that is
+    expect(es.rest("con quién me comunico para reportar que se cayó un árbol")).toBe("se cayó un árbol");
+    // What is told after «de», «por», "about", with or without an article
+    expect(es.rest("a quien le aviso de baches en toda la avenida")).toBe("baches en toda la avenida");
+    expect(es.rest("a quien acudo por los perros agresivos del parque")).toBe("los perros agresivos del parque");
+    expect(en.rest("who do I call about hanging wires on my street?")).toBe("hanging wires on my street?");
   });
 
   it("keep what only looks like the question of whom or how to tell", () => {
@@ -91,6 +102,13 @@ describe("the greetings and courtesies a message opens with", () => {
     // Nothing told after the verb in the same clause but what is told: «aviso de privacidad» is no «aviso de que…»
     expect(es.rest("dónde veo el aviso de privacidad")).toBeUndefined();
     expect(es.read("hay un bache enorme en mi calle").asksOnlyHow).toBe(false);
+    // A verb's form after an article or a possessive is a noun: «el aviso», «mi queja»
+    expect(es.rest("dónde veo el aviso de la privacidad")).toBeUndefined();
+    expect(es.rest("dónde está mi queja de la semana pasada")).toBeUndefined();
+    // Only what may come before a question in its clause comes with it: what is told stays
+    expect(es.rest("mi reporte no avanza con quien me quejo de que ya van 3 semanas")).toBeUndefined();
+    // What is told begins right after the verb only after one whose object it is («reportar un bache»), not «marco el número»
+    expect(es.rest("cómo marco el número de la pipa de agua?")).toBeUndefined();
   });
 
   it("leave out a letter's salutation and its sign-off with all that follows it", () => {
@@ -111,6 +129,9 @@ describe("the greetings and courtesies a message opens with", () => {
     );
     // Too little before it: the sign-off is most of what is said
     expect(es.rest("ya quedó. Agradezco su atención")).toBeUndefined();
+    // Thanks for what was done is no sign-off: the message may be thanks
+    expect(es.rest("El agua ya llega con buena presión desde que cambiaron la tubería. Se los agradezco mucho.")).toBeUndefined();
+    expect(en.rest("The garbage crew came early today and left the street spotless. Thank you for your help.")).toBeUndefined();
     // A salutation's clause ends within a few words, or it is no salutation
     expect(es.rest("estimados vecinos de la colonia centro hoy no pasó el camión de la basura")).toBeUndefined();
   });

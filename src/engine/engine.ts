@@ -63,7 +63,7 @@ import {
   type UnsupportedKind,
   type Vars,
 } from "./types.js";
-import { ANNOYED, DOUBTFUL, NO_READING, PRAISE, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
+import { ANNOYED, CONFIDENT, DOUBTFUL, NO_READING, PRAISE, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
 import { getVar, setVar } from "./vars.js";
 
 /** Invalid answers in a row after which the question is explained again, with its options (nothing is dropped). */
@@ -199,11 +199,17 @@ const TOLD_WITH_NAMED_WORDS = 1;
 function tellsMore(ctx: EngineContext, input: EngineInput, words: number, besides: readonly string[] = []): boolean {
   if (input.type !== "text") return false;
   // The things it names do not count, nor its courtesies; what it says does, signals included («ya no prende la luz de la cancha»).
-  const named = [
-    ...Object.entries(input.understood?.entities ?? {}).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention])),
-    ...(input.understood?.courtesy ?? []).map((text) => ({ text })),
-  ];
-  return wordsBesides(ctx, input.text, named, ["request", ...besides]).length >= words;
+  const named = Object.entries(input.understood?.entities ?? {}).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention]));
+  const told = wordsBesides(ctx, input.text, named, ["request", ...besides]);
+  // Each word of a courtesy takes one of the words said («Agradezco su atención. Atentamente, Rosa Martínez.»).
+  const courtesy = [...(input.understood?.courtesy ?? [])];
+  return (
+    told.filter((word) => {
+      const k = courtesy.indexOf(word);
+      if (k >= 0) courtesy.splice(k, 1);
+      return k < 0;
+    }).length >= words
+  );
 }
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
@@ -978,11 +984,19 @@ export class Engine {
     if (!atMenu || !understood || input.type !== "text") return intent;
     const toldWith = this.toldWith(input, understood, intent);
     if (toldWith) return toldWith;
+    // Asking whom or how to tell what tells no problem is no report: a told flow's reading goes (see `toldNothing`).
+    const toldText = understood.told ?? input.text;
+    const askedHowOfNothing = understood.asksHow === true && this.toldNothing(understood, toldText);
+    // Read as a told flow, not surely, or surely but of one's own report or a plan: «con quién me quejo de que mi hijo no
+    // quiere hacer la tarea» (a report, 0.64); not «a quién le hablo porque hay un cable de luz colgando» (1.0).
+    const toldFlowRead = intent !== undefined && [...this.flows.values()].some((flow) => flow.toldBy.length > 0 && flow.intents.includes(intent));
+    if (askedHowOfNothing && toldFlowRead && ((understood.intents[0]?.score ?? 0) < CONFIDENT || this.toldOfOwn(toldText))) return undefined;
     if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREADABLE.has(intent) && intent !== NO_READING) return intent;
     const [first, second] = understood.intents;
     // A question about the assistant asked as one, even doubtfully read, is that question. Asking only whom or how
-    // to tell what it tells (`asksHow`) is no such question: «¿con quién me quejo de que no pasa la basura?».
-    const statement = understood.asksHow === true || !asks(this.ctx, input.text);
+    // to tell what it tells (`asksHow`) is no such question: «¿con quién me quejo de que no pasa la basura?»; what a
+    // letter asks is asked after its salutation («A quien corresponda: quisiera saber si…»).
+    const statement = (understood.asksHow === true && !askedHowOfNothing) || !asks(this.ctx, toldText);
     if (ASKED_OVER.has(first?.name ?? "") && !statement) return intent;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
@@ -1009,7 +1023,7 @@ export class Engine {
     // Asking whom or how to tell it says it is a problem to tell, unless a reading that stands is heard in it too
     // (UNSURE_KEPT): «¿ante quién me quejo de que el camión de la basura ya no entra a la privada?» tells it in a few
     // words; «¿con quién me quejo de que no me han atendido mi reporte del bache?» (a report's status heard) does not.
-    const askedHow = understood.asksHow === true && !understood.intents.some((i) => UNSURE_KEPT.has(i.name));
+    const askedHow = understood.asksHow === true && !askedHowOfNothing && !understood.intents.some((i) => UNSURE_KEPT.has(i.name));
     const words = own || askedHow || (!first && where && statement) ? TOLD_WHERE_WORDS : TOLD_WORDS;
     if (!tellsMore(this.ctx, input, words)) return intent;
     // A reading of nothing, or a misreading, leaves it what it tells.
@@ -1029,6 +1043,21 @@ export class Engine {
   }
 
   /**
+   * Whether what a message asks whom or how to tell is no new problem: it names nothing a flow is told by («con
+   * quién me quejo de que mi hijo no quiere hacer la tarea»), speaks of one's own report (words.yaml `own_report`:
+   * «mi reporte del bache dice resuelto pero no han hecho nada, con quién me quejo?»), or tells of a plan (`plans`:
+   * «a quién le aviso que voy a podar el árbol de mi casa», «…que mañana van a cortar el agua»).
+   */
+  private toldNothing(understood: Understood, told: string): boolean {
+    return !flowToldBy(this.flows, Object.keys(understood.entities)) || this.toldOfOwn(told);
+  }
+
+  /** Whether a text speaks of one's own report or tells of a plan (see `toldNothing`). */
+  private toldOfOwn(told: string): boolean {
+    return saysWordOf(this.ctx, "own_report", told) || opensWith(this.ctx, "plans", told, ["filler"]);
+  }
+
+  /**
    * The flow a statement tells by the words it opens with (`told_with`: «quiero reportar que la puerta de la
    * escuela está cerrada con candado», read as a report's status), when it says more, over the readings of
    * TOLD_WITH_OVER; asking only how to report it (`told_asking`: «quiero reportar que hay un bache, ¿cómo le
@@ -1043,7 +1072,7 @@ export class Engine {
     if (understood.intents.some((i) => TOLD_WITH_KEPT.has(i.name))) return undefined;
     if (understood.fixAsked || NOT_TOLD_WITH.some((signal) => understood.entities[signal] !== undefined)) return undefined;
     if (flowNamedBy(this.flows, Object.keys(understood.entities))) return undefined;
-    const flow = flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]));
+    const flow = flowToldWith(this.flows, (list) => opensWith(this.ctx, list, understood.told ?? input.text, ["request", "filler"]));
     if (!flow?.toldWith || asksBesides(this.ctx, input.text, flow.toldAsking)) return undefined;
     // The words it opens with, and a question of how to report it, do not count: three more, besides what it
     // names and the words of a request; one, when what it names is what the flow is told by (a type of problem).

@@ -48,7 +48,16 @@ const oneWords = z.array(
     .trim()
     .regex(/^[\p{L}']+$/u, "one word"),
 );
-const asksSchema = z.strictObject({ heads: phrases, verbs: oneWords.min(1), then: phrases, objects: oneWords.default([]), about: phrases.default([]) });
+const asksSchema = z.strictObject({
+  heads: phrases,
+  verbs: oneWords.min(1),
+  then: phrases,
+  reports: oneWords.default([]),
+  objects: oneWords.default([]),
+  about: phrases.default([]),
+  leads: oneWords.default([]),
+  determiners: oneWords.default([]),
+});
 const courtesySchema = z.strictObject({
   greetings: phrases,
   clauses: phrases,

@@ -28,22 +28,29 @@ const CLOSED_WORDS = 3;
 /** Words an asking of whom or how to tell may have between its question and its verb («a quién» le tengo que «avisar»). */
 const ASK_GAP = 3;
 
-/** Words a clause may say before the question of whom or how to tell («alguien sabe» a quién…, «eso» con quién…). */
+/** Words of `leads` a clause may say before the question of whom or how to tell («alguien sabe» a quién…, «eso» con quién…). */
 const ASK_LEAD = 5;
+
+/** Words of the longest question of whom or how to tell looked for inside a clause («a qué dependencia»). */
+const MAX_HEAD_WORDS = 3;
 
 /**
  * The question of whom, where or how to tell (courtesy.yaml `asks`): a question (`heads`: «a quién», «con
- * quién», «dónde», «cómo»), up to ASK_GAP words, a form of a verb of telling (`verbs`: «aviso», «avisar»,
- * «quejarme»; whole words, «reporte» is no verb), and, when more is told after it in the same clause, one of
- * `then` («que», «de que»), or right before one of `objects` («un», «la»), which begin what is told.
+ * quién», «dónde», «cómo»), after nothing in its clause but `leads` («alguien sabe», «eso»), then up to ASK_GAP
+ * words, a form of a verb of telling (`verbs`: «aviso», «avisar», «quejarme»; whole words, and no noun: not
+ * after one of `determiners`, «el aviso», «mi queja»), then the end of the clause, one of `then` («que», «de
+ * que»), one of `about` («de», «sobre», «por») and what is told, or, after a verb whose object is what is told
+ * (`reports`: «reportar»), one of `objects` («un», «la»), which begins it.
  */
 export interface Asks {
   heads: readonly string[];
   verbs: readonly string[];
   then: readonly string[];
+  reports?: readonly string[];
   objects?: readonly string[];
-  /** Left out after the verb only before one of `objects`: «a quién le aviso de un poste…», not «dónde veo el aviso de privacidad». */
   about?: readonly string[];
+  leads?: readonly string[];
+  determiners?: readonly string[];
 }
 
 const NO_ASKS: Asks = { heads: [], verbs: [], then: [] };
@@ -75,8 +82,11 @@ export class Courtesy {
   private readonly signoffs: string[][];
   private readonly heads: string[][];
   private readonly verbs: ReadonlySet<string>;
+  private readonly reports: ReadonlySet<string>;
   private readonly objects: ReadonlySet<string>;
   private readonly about: string[][];
+  private readonly leads: ReadonlySet<string>;
+  private readonly determiners: ReadonlySet<string>;
   private readonly then: string[][];
 
   constructor(courtesies: Courtesies) {
@@ -86,8 +96,12 @@ export class Courtesy {
     this.salutations = wordLists(courtesies.salutations ?? []);
     this.signoffs = wordLists(courtesies.signoffs ?? []);
     this.heads = wordLists(asks.heads);
-    this.verbs = new Set(asks.verbs.map(normalize).filter(Boolean));
-    this.objects = new Set((asks.objects ?? []).map(normalize).filter(Boolean));
+    const wordSet = (list: readonly string[] | undefined) => new Set((list ?? []).map(normalize).filter(Boolean));
+    this.reports = wordSet(asks.reports);
+    this.verbs = new Set([...wordSet(asks.verbs), ...this.reports]);
+    this.objects = wordSet(asks.objects);
+    this.leads = wordSet(asks.leads);
+    this.determiners = wordSet(asks.determiners);
     this.then = wordLists(asks.then);
     this.about = wordLists(asks.about ?? []);
     // Longest first: «saludos cordiales» goes whole, not «cordiales» left behind.
@@ -109,16 +123,17 @@ export class Courtesy {
    * puente tiene escalones rotos? el de la México-Pachuca», «…desde el lunes, ¿a quién le aviso?» tell a
    * problem as a statement does; «a quién le digo que no tengo agua, ¿y cuándo vienen?» asks more.
    */
-  read(text: string): { rest?: string; asksOnlyHow: boolean; leftOut: string[] } {
+  read(text: string): { rest?: string; asksOnlyHow: boolean; leftOut: string[]; closed: boolean } {
     const opened = this.opening(text);
     const closed = this.closing(opened?.text ?? text);
     const rest = closed?.text ?? opened?.text;
     const leftOut = [opened?.leftOut, closed?.leftOut].filter((part): part is string => part !== undefined);
-    if (!opened?.asked && !closed?.asked) return { rest, asksOnlyHow: false, leftOut };
-    // The question mark of the sentence an opening asking begins is its own («…av. Central hay un bache?»); any other asks more.
+    if (!opened?.asked && !closed?.asked) return { rest, asksOnlyHow: false, leftOut, closed: closed !== undefined };
+    // The question mark of the sentence an opening asking begins is its own («a quién le digo que en av. Central hay un
+    // bache?»), unless the asking closed with its own («¿a quién le aviso? ¿cuándo vienen?»); any other asks more.
     let told = rest ?? text;
-    if (opened?.asked) told = told.replace(/^[^!?]*\?+/u, "");
-    return { rest, asksOnlyHow: !told.includes("?"), leftOut };
+    if (opened?.asked && !opened.leftOut.trimEnd().endsWith("?")) told = told.replace(/^[^!?¿]*\?+/u, "");
+    return { rest, asksOnlyHow: !told.includes("?"), leftOut, closed: closed !== undefined };
   }
 
   /** The text without the courtesies it closes with, when it closes with some after saying enough. */
@@ -133,15 +148,17 @@ export class Courtesy {
       const phrase = this.closings.find((p) => p.length < cut && p.every((w, k) => words[cut - p.length + k] === w));
       // A closing does not run on past its clause's end; an asking of whom or how to tell is its clause.
       const closes = phrase && !tokens.slice(cut - phrase.length, cut - 1).some(endsClause);
-      let start = closes ? cut - phrase.length : this.askedBefore(tokens, words, cut);
-      const asks = !closes && start !== undefined;
+      const ask = closes ? undefined : this.askedBefore(tokens, words, cut);
+      let start = closes ? cut - phrase.length : ask?.start;
+      const asks = ask !== undefined;
       let least = CLOSED_WORDS;
       if (start === undefined) {
         start = this.signedFrom(tokens, words, cut);
         least = SIGNED_WORDS;
       }
-      // Its own clause: the word before it closes one («…una semana. Gracias»).
-      if (start === undefined || start === 0 || !endsClause(tokens[start - 1])) break;
+      // Its own clause: the word before it closes one («…una semana. Gracias»); an asking may also close the
+      // clause it ends («hay una fuga de agua en mi calle a quién le aviso»).
+      if (start === undefined || start === 0 || (!ask?.inClause && !endsClause(tokens[start - 1]))) break;
       if (words.slice(0, start).filter(Boolean).length < least) break;
       cut = start;
       asked ||= asks;
@@ -198,59 +215,68 @@ export class Courtesy {
     );
   }
 
-  /** Whether a word is a form of a verb of telling («avisar», «aviso», «quejarme»). */
-  private tells(word: string | undefined): boolean {
-    return word !== undefined && this.verbs.has(word);
+  /** Whether a word (normalised) may be a form of a verb of telling («aviso», "contact"). */
+  tells(word: string): boolean {
+    return this.verbs.has(word);
   }
 
-  /** Where `head`'s words are, from word `i`, within one clause; then where a verb of telling is, ASK_GAP words after at most. */
-  private verbAfter(tokens: string[], words: string[], i: number, head: string[]): number | undefined {
-    if (!head.every((w, k) => words[i + k] === w && !endsClause(tokens[i + k]))) return undefined;
+  /** Whether word `k` is a form of a verb of telling («avisar», «aviso», «quejarme»), not a noun («el aviso»). */
+  private tellsAt(words: string[], k: number): boolean {
+    return this.verbs.has(words[k] ?? "") && !this.determiners.has(words[k - 1] ?? "");
+  }
+
+  /** Where the question of whom or how to tell may start in the clause that starts at word `i`: there, or after words of `leads`. */
+  private headStarts(tokens: string[], words: string[], i: number): number[] {
+    const starts = [i];
+    for (let k = i; k < i + ASK_LEAD && k < words.length && this.leads.has(words[k]) && !endsClause(tokens[k]); k++) starts.push(k + 1);
+    return starts;
+  }
+
+  /** The verbs of telling `head`'s words at word `i` are followed by, ASK_GAP words after it at most, within one clause. */
+  private verbsAfter(tokens: string[], words: string[], i: number, head: string[]): number[] {
+    if (!head.every((w, k) => words[i + k] === w && !endsClause(tokens[i + k]))) return [];
+    const verbs: number[] = [];
     for (let verb = i + head.length; verb <= i + head.length + ASK_GAP && verb < words.length; verb++) {
-      if (this.tells(words[verb])) return verb;
-      if (endsClause(tokens[verb])) return undefined;
+      if (this.tellsAt(words, verb)) verbs.push(verb);
+      if (endsClause(tokens[verb])) break;
     }
-    return undefined;
+    return verbs;
   }
 
   /**
-   * Where the asking of whom or how to tell in the clause that starts at word `i` ends, before what is told:
-   * its question within ASK_LEAD words of the clause's start («alguien sabe a quién…», «ps nomás para saber
-   * dónde…»), then the verb; it ends with the verb when that ends the clause («¿con quién me quejo? no pasa la
-   * basura»), after one of `then` («con quién me quejo de que no pasa la basura»), or before one of `objects`
-   * («cómo le hago para reportar una luminaria que…»).
+   * Where the asking of whom or how to tell in the clause that starts at word `i` ends, before what is told: with
+   * the verb when it ends the clause («¿con quién me quejo? no pasa la basura»), after one of `then` («con quién me
+   * quejo de que no pasa la basura») or of `about` before more («a quién le aviso de baches en la avenida»), or,
+   * after a verb of `reports`, before one of `objects` («cómo le hago para reportar una luminaria que…»).
    */
   private askEnds(tokens: string[], words: string[], i: number): number[] {
     const out: number[] = [];
-    for (let lead = i; lead <= i + ASK_LEAD && lead < words.length; lead++) {
+    for (const start of this.headStarts(tokens, words, i)) {
       for (const head of this.heads) {
-        const verb = this.verbAfter(tokens, words, lead, head);
-        if (verb === undefined) continue;
-        if (endsClause(tokens[verb])) out.push(verb + 1);
-        else if (this.objects.has(words[verb + 1] ?? "")) out.push(verb + 1);
-        else {
-          for (const end of this.ends(this.then, tokens, words, verb + 1)) out.push(end);
-          for (const end of this.ends(this.about, tokens, words, verb + 1))
-            if (!endsClause(tokens[end - 1]) && this.objects.has(words[end] ?? "")) out.push(end);
+        for (const verb of this.verbsAfter(tokens, words, start, head)) {
+          if (endsClause(tokens[verb])) out.push(verb + 1);
+          else if (this.reports.has(words[verb]) && this.objects.has(words[verb + 1] ?? "")) out.push(verb + 1);
+          out.push(...this.ends(this.then, tokens, words, verb + 1));
+          for (const end of this.ends(this.about, tokens, words, verb + 1)) if (end < words.length && !endsClause(tokens[end - 1]) && words[end]) out.push(end);
         }
       }
-      if (endsClause(tokens[lead])) break;
     }
     return out;
   }
 
   /**
-   * Where the last clause of the text that ends at `end` starts, when it is the asking of whom or how to tell
-   * what the text told («…, ¿a quién se lo reporto?», «…, eso con quién se reporta?»): its question within
-   * ASK_LEAD words of the clause's start, its verb the last word.
+   * Where the asking of whom or how to tell what the text told, that ends it at `end`, starts: its clause, when
+   * nothing but `leads` comes before its question («…, ¿a quién se lo reporto?», «…, eso con quién se reporta?»),
+   * or its question within the clause (`inClause`: «hay una fuga de agua en mi calle a quién le aviso»).
    */
-  private askedBefore(tokens: string[], words: string[], end: number): number | undefined {
-    if (!this.tells(words[end - 1])) return undefined;
-    let start = end - 1;
-    while (start > 0 && !endsClause(tokens[start - 1])) start--;
-    if (start === 0) return undefined;
-    for (let lead = start; lead <= start + ASK_LEAD && lead < end - 1; lead++) {
-      if (this.heads.some((head) => this.verbAfter(tokens, words, lead, head) === end - 1)) return start;
+  private askedBefore(tokens: string[], words: string[], end: number): { start: number; inClause: boolean } | undefined {
+    if (!this.tellsAt(words, end - 1)) return undefined;
+    let clause = end - 1;
+    while (clause > 0 && !endsClause(tokens[clause - 1])) clause--;
+    const endsHere = (start: number) => this.heads.some((head) => this.verbsAfter(tokens, words, start, head).includes(end - 1));
+    if (clause > 0 && this.headStarts(tokens, words, clause).some(endsHere)) return { start: clause, inClause: false };
+    for (let start = Math.max(clause + 1, end - 1 - ASK_GAP - MAX_HEAD_WORDS); start < end - 1; start++) {
+      if (endsHere(start)) return { start, inClause: true };
     }
     return undefined;
   }

@@ -106,6 +106,8 @@ const FUZZY_MAX_WORDS = 12;
 
 /** Words after the greetings a message opens with from which they are what it says (`reading`). */
 const REST_WORDS = 3;
+/** Words before the courtesies a message closes with from which they are what it says, even read as nothing (`reading`). */
+const READ_ALONE_WORDS = 8;
 /**
  * Intents whose phrases, written alone, tell the language (`writtenIn`): a greeting («hello») opens a
  * conversation, and is all it says. Not acknowledgements («ok») nor insults («shut up»): Spanish has them too.
@@ -129,7 +131,7 @@ interface Reading {
   read: string;
   /** Its only question is whom, where or how to tell what it tells (`Understood.asksHow`). */
   asksHow?: true;
-  /** What it opens and closes with that is courtesy (`Understood.courtesy`). */
+  /** The words of what it opens and closes with that is courtesy, normalised (`Understood.courtesy`). */
   courtesy?: string[];
 }
 
@@ -661,7 +663,13 @@ export class Understander {
     for (const e of edges) entities[e.entity] = this.mention(e);
     const denied = this.deniedBesides(candidates, entities, isDenied);
     // What it asks is read at its start (MAX_UNDERSTOOD), what it names throughout (MAX_NAMED).
-    const generic = this.substitute(utterance, edges).slice(0, MAX_UNDERSTOOD);
+    // A verb of telling is no name of a thing there ("who do I contact about…": the topic «contact»), or the question of
+    // whom to tell would not be seen for what it is (courtesy.ts).
+    const courtesy = this.courtesy.get(lang);
+    const generic = this.substitute(
+      utterance,
+      edges.filter((e) => !courtesy?.tells(normalize(e.utteranceText))),
+    ).slice(0, MAX_UNDERSTOOD);
     const start = utterance.slice(0, MAX_UNDERSTOOD);
     let reading = await this.reading(lang, generic);
     // A message in another language than the conversation's (a Spanish speaker's "thanks") is read in
@@ -688,16 +696,19 @@ export class Understander {
     else if (!saysElse && (intents[0]?.score ?? 0) < CONFIDENT && normalize(utterance).split(" ").length <= ANNOYED_WORDS)
       intents = [{ name: ANNOYED, score: 1 }, ...intents.filter((i) => i.name !== ANNOYED)];
     // A fix named in a question («quiero reportar que ya taparon el bache, ¿a quién le aviso?»): nothing is said fixed (below), and no problem told.
-    const fixAsked = (entities[FIXED] !== undefined || entities[WORKS] !== undefined) && !entities[STILL] && isQuestion(utterance);
+    // Asking only whom to tell it («¿a quién le aviso que ya regresó el agua?») asks nothing of the fix: it is told.
+    const asked = isQuestion(utterance) && reading.asksHow !== true;
+    const fixAsked = (entities[FIXED] !== undefined || entities[WORKS] !== undefined) && !entities[STILL] && asked;
     // «ya quedó», «todo bien»: a fix only where nothing takes it back.
-    if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance))) delete entities[WORKS];
+    if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance, asked))) delete entities[WORKS];
     // «ya lo taparon»: good news, whatever the classifier read (a report, a question about one); but not
     // asked, nor said with a but or a no («ya lo taparon pero se volvió a abrir»): then nothing is fixed.
-    if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance))
+    if (entities[FIXED] && !entities[STILL] && start.includes(entities[FIXED].text) && this.saysFixed(utterance, asked))
       intents = [{ name: FIXED, score: 1 }, ...intents.filter((i) => i.name !== FIXED)];
     else delete entities[FIXED];
     // «qué bonito quedó el parque»: praise, not a report; not asked, nor said with a but or a problem still there.
-    if (entities[PRAISE] && !entities[STILL] && this.saysFixed(utterance)) intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
+    if (entities[PRAISE] && !entities[STILL] && this.saysFixed(utterance, asked))
+      intents = [{ name: PRAISE, score: 1 }, ...intents.filter((i) => i.name !== PRAISE)];
     else delete entities[PRAISE];
     const understood: Understood = { intents, entities };
     // Of a message that names a problem, whether what the classifier read it as is only a guess (see `Understood.guessed`).
@@ -717,7 +728,11 @@ export class Understander {
     if (address) understood.address = true;
     if (fixAsked) understood.fixAsked = true;
     if (reading.asksHow) understood.asksHow = true;
-    if (reading.courtesy) understood.courtesy = reading.courtesy;
+    if (reading.courtesy) {
+      understood.courtesy = reading.courtesy;
+      const told = this.courtesy.get(lang)?.rest(utterance);
+      if (told) understood.told = told;
+    }
     return understood;
   }
 
@@ -773,8 +788,8 @@ export class Understander {
    * Whether a text that names a problem fixed says it is: not asked, no word of `unfixed` in it but those of
    * the phrases that say it is fixed («ya quedó, sigue funcionando bien»).
    */
-  private saysFixed(utterance: string): boolean {
-    if (isQuestion(utterance)) return false;
+  private saysFixed(utterance: string, asked: boolean): boolean {
+    if (asked) return false;
     let words = ` ${normalize(utterance)} `;
     for (const phrase of this.fixedPhrases) words = words.replaceAll(` ${phrase} `, " ");
     return !this.unfixed.some((w) => words.includes(` ${w} `));
@@ -907,13 +922,19 @@ export class Understander {
    */
   private async reading(lang: Language, text: string): Promise<Reading> {
     const locale = nlpLocale(lang);
-    const { rest, asksOnlyHow, leftOut } = this.courtesy.get(lang)?.read(text) ?? { asksOnlyHow: false, leftOut: [] };
-    const asksHow = { ...(asksOnlyHow ? { asksHow: true as const } : {}), ...(leftOut.length ? { courtesy: leftOut } : {}) };
+    const { rest, asksOnlyHow, leftOut, closed } = this.courtesy.get(lang)?.read(text) ?? { asksOnlyHow: false, leftOut: [], closed: false };
+    // The words left out (placeholders of what it names are no words: `entities` has them).
+    const courtesy = leftOut.flatMap((part) => normalize(part).split(" ")).filter((w) => w && !w.startsWith("@"));
+    const asksHow = { ...(asksOnlyHow ? { asksHow: true as const } : {}), ...(courtesy.length ? { courtesy } : {}) };
     if (rest) {
       const read = this.forClassifier(rest, lang);
       const intents = await this.classify(locale, read);
-      // A word or two after a greeting is read with it unless surely something («hola, sí»; not «buenas noches a todos»).
-      if (intents.length && (rest.split(/\s+/).length >= REST_WORDS || intents[0].score >= CONFIDENT)) return { intents, locale, read, ...asksHow };
+      // A word or two after a greeting is read with it unless surely something («hola, sí»; not «buenas noches a todos»);
+      // a letter's worth before a closing is read alone even as nothing: the whole would be read by its courtesies
+      // («…hay un socavón de casi un metro. Agradeceré su pronta intervención. Atentamente, Arq. Julio Mena.» as thanks).
+      const words = rest.split(/\s+/).length;
+      if ((intents.length && (words >= REST_WORDS || intents[0].score >= CONFIDENT)) || (closed && words >= READ_ALONE_WORDS))
+        return { intents, locale, read, ...asksHow };
     }
     const read = this.forClassifier(text, lang);
     return { intents: await this.classify(locale, read), locale, read, ...asksHow };
