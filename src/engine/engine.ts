@@ -996,7 +996,7 @@ export class Engine {
     // A question about the assistant asked as one, even doubtfully read, is that question. Asking only whom or how
     // to tell what it tells (`asksHow`) is no such question: «¿con quién me quejo de que no pasa la basura?»; what a
     // letter asks is asked after its salutation («A quien corresponda: quisiera saber si…»).
-    const statement = (understood.asksHow === true && !askedHowOfNothing) || !asks(this.ctx, toldText);
+    const statement = understood.asksHow === true ? !askedHowOfNothing : !asks(this.ctx, toldText);
     if (ASKED_OVER.has(first?.name ?? "") && !statement) return intent;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));

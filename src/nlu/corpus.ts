@@ -51,7 +51,7 @@ const oneWords = z.array(
 const asksSchema = z.strictObject({
   heads: phrases,
   verbs: oneWords.min(1),
-  then: phrases,
+  joins: phrases,
   reports: oneWords.default([]),
   objects: oneWords.default([]),
   about: phrases.default([]),

@@ -38,14 +38,14 @@ const MAX_HEAD_WORDS = 3;
  * The question of whom, where or how to tell (courtesy.yaml `asks`): a question (`heads`: «a quién», «con
  * quién», «dónde», «cómo»), after nothing in its clause but `leads` («alguien sabe», «eso»), then up to ASK_GAP
  * words, a form of a verb of telling (`verbs`: «aviso», «avisar», «quejarme»; whole words, and no noun: not
- * after one of `determiners`, «el aviso», «mi queja»), then the end of the clause, one of `then` («que», «de
+ * after one of `determiners`, «el aviso», «mi queja»), then the end of the clause, one of `joins` («que», «de
  * que»), one of `about` («de», «sobre», «por») and what is told, or, after a verb whose object is what is told
  * (`reports`: «reportar»), one of `objects` («un», «la»), which begins it.
  */
 export interface Asks {
   heads: readonly string[];
   verbs: readonly string[];
-  then: readonly string[];
+  joins: readonly string[];
   reports?: readonly string[];
   objects?: readonly string[];
   about?: readonly string[];
@@ -53,7 +53,7 @@ export interface Asks {
   determiners?: readonly string[];
 }
 
-const NO_ASKS: Asks = { heads: [], verbs: [], then: [] };
+const NO_ASKS: Asks = { heads: [], verbs: [], joins: [] };
 
 /** Words a letter's salutation may say, at most, before its colon or comma («Estimado H. Ayuntamiento de Metepec:»). */
 const SALUTATION_WORDS = 6;
@@ -87,7 +87,7 @@ export class Courtesy {
   private readonly about: string[][];
   private readonly leads: ReadonlySet<string>;
   private readonly determiners: ReadonlySet<string>;
-  private readonly then: string[][];
+  private readonly joins: string[][];
 
   constructor(courtesies: Courtesies) {
     const asks = courtesies.asks ?? NO_ASKS;
@@ -102,7 +102,7 @@ export class Courtesy {
     this.objects = wordSet(asks.objects);
     this.leads = wordSet(asks.leads);
     this.determiners = wordSet(asks.determiners);
-    this.then = wordLists(asks.then);
+    this.joins = wordLists(asks.joins);
     this.about = wordLists(asks.about ?? []);
     // Longest first: «saludos cordiales» goes whole, not «cordiales» left behind.
     this.closings = wordLists(courtesies.closings ?? []).sort((a, b) => b.length - a.length);
@@ -245,7 +245,7 @@ export class Courtesy {
 
   /**
    * Where the asking of whom or how to tell in the clause that starts at word `i` ends, before what is told: with
-   * the verb when it ends the clause («¿con quién me quejo? no pasa la basura»), after one of `then` («con quién me
+   * the verb when it ends the clause («¿con quién me quejo? no pasa la basura»), after one of `joins` («con quién me
    * quejo de que no pasa la basura») or of `about` before more («a quién le aviso de baches en la avenida»), or,
    * after a verb of `reports`, before one of `objects` («cómo le hago para reportar una luminaria que…»).
    */
@@ -256,7 +256,7 @@ export class Courtesy {
         for (const verb of this.verbsAfter(tokens, words, start, head)) {
           if (endsClause(tokens[verb])) out.push(verb + 1);
           else if (this.reports.has(words[verb]) && this.objects.has(words[verb + 1] ?? "")) out.push(verb + 1);
-          out.push(...this.ends(this.then, tokens, words, verb + 1));
+          out.push(...this.ends(this.joins, tokens, words, verb + 1));
           for (const end of this.ends(this.about, tokens, words, verb + 1)) if (end < words.length && !endsClause(tokens[end - 1]) && words[end]) out.push(end);
         }
       }

@@ -127,6 +127,8 @@ const EMPTY: ReadonlySet<string> = new Set();
 /** What the classifier read (`Understander.reading`): its intents, in which locale, and the text it was given. */
 interface Reading {
   intents: Understood["intents"];
+  /** The language it was read in, and nlp.js's name for it. */
+  lang: Language;
   locale: string;
   read: string;
   /** Its only question is whom, where or how to tell what it tells (`Understood.asksHow`). */
@@ -730,7 +732,7 @@ export class Understander {
     if (reading.asksHow) understood.asksHow = true;
     if (reading.courtesy) {
       understood.courtesy = reading.courtesy;
-      const told = this.courtesy.get(lang)?.rest(utterance);
+      const told = this.courtesy.get(reading.lang)?.rest(utterance);
       if (told) understood.told = told;
     }
     return understood;
@@ -934,10 +936,10 @@ export class Understander {
       // («…hay un socavón de casi un metro. Agradeceré su pronta intervención. Atentamente, Arq. Julio Mena.» as thanks).
       const words = rest.split(/\s+/).length;
       if ((intents.length && (words >= REST_WORDS || intents[0].score >= CONFIDENT)) || (closed && words >= READ_ALONE_WORDS))
-        return { intents, locale, read, ...asksHow };
+        return { intents, lang, locale, read, ...asksHow };
     }
     const read = this.forClassifier(text, lang);
-    return { intents: await this.classify(locale, read), locale, read, ...asksHow };
+    return { intents: await this.classify(locale, read), lang, locale, read, ...asksHow };
   }
 
   /** The intents a text may express, best first (at most three). */
