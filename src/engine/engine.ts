@@ -161,13 +161,16 @@ const OPENING_MAX = 1000;
 /**
  * A first message that says more than what it asks for and names, for the flow it opens (`heard.said`,
  * kept by a flow with `opening: true`): the words that count are those that carry meaning, minus the
- * things it names and the words of a request (locales' `request`: «hola», «quiero», «reportar»…). Of one
- * longer than a description may be, only its length is kept (`said_length`, the flow's `opening_length`).
+ * things it names and the words of a request (locales' `request`: «hola», «quiero», «reportar»…), and what is
+ * kept is what it tells, without its courtesies. Of one longer than a description may be, only its length is kept
+ * (`said_length`, the flow's `opening_length`).
  */
 function opening(ctx: EngineContext, input: EngineInput, words = OPENING_WORDS): Vars {
   if (input.type !== "text") return {};
-  const text = input.text.trim();
   if (!tellsMore(ctx, input, words)) return {};
+  // What it tells, without the courtesies it opens and closes with (`Understood.told`): a letter's salutation and its
+  // signature («…Atentamente, Carmen R.») are no description of the problem, and a name is not kept in one.
+  const text = (input.text.length > OPENING_MAX ? input.text : (input.understood?.told ?? input.text)).trim();
   // Too long to be the description: its length only, so the flow can say so rather than ask as if nothing was written.
   return text.length > OPENING_MAX ? { said_length: text.length } : { said: text };
 }
