@@ -67,7 +67,6 @@ describe("the greetings and courtesies a message opens with", () => {
     expect(es.read("oigan con quien me quejo de q el camion de la basura no pasa")).toEqual({
       rest: "el camion de la basura no pasa",
       asksOnlyHow: true,
-      leftOut: ["oigan con quien me quejo de q"],
       closed: false,
     });
     // Words before the question, and a verb three words after it at most

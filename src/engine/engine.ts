@@ -201,18 +201,10 @@ const TOLD_WITH_NAMED_WORDS = 1;
  */
 function tellsMore(ctx: EngineContext, input: EngineInput, words: number, besides: readonly string[] = []): boolean {
   if (input.type !== "text") return false;
-  // The things it names do not count, nor its courtesies; what it says does, signals included («ya no prende la luz de la cancha»).
+  // The things it names do not count, nor its courtesies (`Understood.told`: «…Atentamente, Rosa Martínez.»); what it
+  // says does, signals included («ya no prende la luz de la cancha»).
   const named = Object.entries(input.understood?.entities ?? {}).flatMap(([entity, mention]) => (SIGNALS.has(entity) ? [] : [mention]));
-  const told = wordsBesides(ctx, input.text, named, ["request", ...besides]);
-  // Each word of a courtesy takes one of the words said («Agradezco su atención. Atentamente, Rosa Martínez.»).
-  const courtesy = [...(input.understood?.courtesy ?? [])];
-  return (
-    told.filter((word) => {
-      const k = courtesy.indexOf(word);
-      if (k >= 0) courtesy.splice(k, 1);
-      return k < 0;
-    }).length >= words
-  );
+  return wordsBesides(ctx, input.understood?.told ?? input.text, named, ["request", ...besides]).length >= words;
 }
 
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
@@ -987,13 +979,16 @@ export class Engine {
     if (!atMenu || !understood || input.type !== "text") return intent;
     const toldWith = this.toldWith(input, understood, intent);
     if (toldWith) return toldWith;
-    // Asking whom or how to tell what tells no problem is no report: a told flow's reading goes (see `toldNothing`).
     const toldText = understood.told ?? input.text;
-    const askedHowOfNothing = understood.asksHow === true && this.toldNothing(understood, toldText);
-    // Read as a told flow, not surely, or surely but of one's own report or a plan: «con quién me quejo de que mi hijo no
-    // quiere hacer la tarea» (a report, 0.64); not «a quién le hablo porque hay un cable de luz colgando» (1.0).
-    const toldFlowRead = intent !== undefined && [...this.flows.values()].some((flow) => flow.toldBy.length > 0 && flow.intents.includes(intent));
-    if (askedHowOfNothing && toldFlowRead && ((understood.intents[0]?.score ?? 0) < CONFIDENT || this.toldOfOwn(toldText))) return undefined;
+    const told = flowToldBy(this.flows, Object.keys(understood.entities));
+    // Asking whom or how to tell what is no new problem: one's own report or a plan (`toldOfOwn`), or what names nothing
+    // a flow is told by («con quién me quejo de que mi hijo no quiere hacer la tarea»).
+    const ofOwn = understood.asksHow === true && this.toldOfOwn(toldText);
+    const askedHowOfNothing = understood.asksHow === true && (!told || ofOwn);
+    // Then a told flow's reading goes when unsure, or sure but of one's own report or a plan: «…la tarea» (a report,
+    // 0.64); not «a quién le hablo porque hay un cable de luz colgando» (1.0).
+    const toldFlowRead = intent !== undefined && (flowForIntent(this.flows, intent)?.toldBy.length ?? 0) > 0;
+    if (askedHowOfNothing && toldFlowRead && ((understood.intents[0]?.score ?? 0) < CONFIDENT || ofOwn)) return undefined;
     if (intent !== undefined && !TOLD_OVER.has(intent) && !MISREADABLE.has(intent) && intent !== NO_READING) return intent;
     const [first, second] = understood.intents;
     // A question about the assistant asked as one, even doubtfully read, is that question. Asking only whom or how
@@ -1004,7 +999,6 @@ export class Engine {
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
-    const told = flowToldBy(this.flows, Object.keys(understood.entities));
     if (!told) return intent;
     const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
     // Heard as that flow first, not surely but clearly and not by guess, a statement tells it in a few words more
@@ -1046,16 +1040,10 @@ export class Engine {
   }
 
   /**
-   * Whether what a message asks whom or how to tell is no new problem: it names nothing a flow is told by («con
-   * quién me quejo de que mi hijo no quiere hacer la tarea»), speaks of one's own report (words.yaml `own_report`:
-   * «mi reporte del bache dice resuelto pero no han hecho nada, con quién me quejo?»), or tells of a plan (`plans`:
-   * «a quién le aviso que voy a podar el árbol de mi casa», «…que mañana van a cortar el agua»).
+   * Whether a text speaks of one's own report (words.yaml `own_report`: «mi reporte del bache dice resuelto pero no
+   * han hecho nada, con quién me quejo?») or tells of a plan (`plans`: «a quién le aviso que voy a podar el árbol de
+   * mi casa», «…que mañana van a cortar el agua»): asked whom or how to tell, it is no new problem (`intentOf`).
    */
-  private toldNothing(understood: Understood, told: string): boolean {
-    return !flowToldBy(this.flows, Object.keys(understood.entities)) || this.toldOfOwn(told);
-  }
-
-  /** Whether a text speaks of one's own report or tells of a plan (see `toldNothing`). */
   private toldOfOwn(told: string): boolean {
     return saysWordOf(this.ctx, "own_report", told) || opensWith(this.ctx, "plans", told, ["filler"]);
   }

@@ -49,14 +49,10 @@ export interface Understood {
    */
   asksHow?: true;
   /**
-   * The words of what the text opens and closes with that is courtesy, normalised: greetings, a letter's
-   * salutation and sign-off, the asking of whom or how to tell («Estimados funcionarios:», «¿con quién me quejo
-   * de que», «Agradezco su atención. Atentamente, C. Jorge Valdés.»). They tell nothing of what it is about.
-   */
-  courtesy?: string[];
-  /**
    * The text as written without the courtesies it opens and closes with, when it has some: what it tells
-   * («Estimados funcionarios: quiero reportar que…» tells «quiero reportar que…»).
+   * («Estimados funcionarios: quiero reportar que…» tells «quiero reportar que…»). Greetings, a letter's salutation
+   * and sign-off, the asking of whom or how to tell («¿con quién me quejo de que», «Agradezco su atención.
+   * Atentamente, C. Jorge Valdés.») tell nothing of what it is about.
    */
   told?: string;
 }

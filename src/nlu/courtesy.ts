@@ -123,21 +123,20 @@ export class Courtesy {
    * puente tiene escalones rotos? el de la México-Pachuca», «…desde el lunes, ¿a quién le aviso?» tell a
    * problem as a statement does; «a quién le digo que no tengo agua, ¿y cuándo vienen?» asks more.
    */
-  read(text: string): { rest?: string; asksOnlyHow: boolean; leftOut: string[]; closed: boolean } {
+  read(text: string): { rest?: string; asksOnlyHow: boolean; closed: boolean } {
     const opened = this.opening(text);
     const closed = this.closing(opened?.text ?? text);
     const rest = closed?.text ?? opened?.text;
-    const leftOut = [opened?.leftOut, closed?.leftOut].filter((part): part is string => part !== undefined);
-    if (!opened?.asked && !closed?.asked) return { rest, asksOnlyHow: false, leftOut, closed: closed !== undefined };
+    if (!opened?.asked && !closed?.asked) return { rest, asksOnlyHow: false, closed: closed !== undefined };
     // The question mark of the sentence an opening asking begins is its own («a quién le digo que en av. Central hay un
     // bache?»), unless the asking closed with its own («¿a quién le aviso? ¿cuándo vienen?»); any other asks more.
     let told = rest ?? text;
-    if (opened?.asked && !opened.leftOut.trimEnd().endsWith("?")) told = told.replace(/^[^!?¿]*\?+/u, "");
-    return { rest, asksOnlyHow: !told.includes("?"), leftOut, closed: closed !== undefined };
+    if (opened?.asked && !opened.marked) told = told.replace(/^[^!?¿]*\?+/u, "");
+    return { rest, asksOnlyHow: !told.includes("?"), closed: closed !== undefined };
   }
 
   /** The text without the courtesies it closes with, when it closes with some after saying enough. */
-  private closing(text: string): { text: string; asked: boolean; leftOut: string } | undefined {
+  private closing(text: string): { text: string; asked: boolean } | undefined {
     const tokens = wordsOf(text);
     const words = tokens.map((t) => normalize(t));
     let end = tokens.length;
@@ -163,7 +162,7 @@ export class Courtesy {
       cut = start;
       asked ||= asks;
     }
-    return cut < end ? { text: tokens.slice(0, cut).join(" "), asked, leftOut: tokens.slice(cut).join(" ") } : undefined;
+    return cut < end ? { text: tokens.slice(0, cut).join(" "), asked } : undefined;
   }
 
   /**
@@ -171,7 +170,7 @@ export class Courtesy {
    * undefined when it opens with none, or says nothing else («hola buenas tardes»). Marks and emoji before
    * and between them are part of the opening («👋 hola, …»).
    */
-  private opening(text: string): { text: string; asked: boolean; leftOut: string } | undefined {
+  private opening(text: string): { text: string; asked: boolean; marked: boolean } | undefined {
     const tokens = wordsOf(text);
     const words = tokens.map((t) => normalize(t));
     // The furthest word the opening can reach, phrase after phrase («hola buenas tardes» is «hola» and
@@ -199,7 +198,8 @@ export class Courtesy {
     }
     if (furthest === 0) return undefined;
     const rest = tokens.slice(furthest).join(" ");
-    return /\p{L}/u.test(rest) ? { text: rest, asked: furthestAsked, leftOut: tokens.slice(0, furthest).join(" ") } : undefined;
+    // `marked`: it ends with a question mark, its own («¿a quién le aviso? …»).
+    return /\p{L}/u.test(rest) ? { text: rest, asked: furthestAsked, marked: /\?$/.test(tokens[furthest - 1]) } : undefined;
   }
 
   /** Where each of `phrases` that starts at word `i` ends, within one clause («hola, buenas noticias» is no «hola buenas»). */
@@ -232,11 +232,17 @@ export class Courtesy {
     return starts;
   }
 
-  /** The verbs of telling `head`'s words at word `i` are followed by, ASK_GAP words after it at most, within one clause. */
-  private verbsAfter(tokens: string[], words: string[], i: number, head: string[]): number[] {
-    if (!head.every((w, k) => words[i + k] === w && !endsClause(tokens[i + k]))) return [];
+  /** The verbs of telling a question of `heads` that starts at word `i` is followed by, ASK_GAP words after it at most, within one clause. */
+  private verbsAfter(tokens: string[], words: string[], i: number): number[] {
+    return this.ends(this.heads, tokens, words, i)
+      .filter((end) => !endsClause(tokens[end - 1]))
+      .flatMap((end) => this.verbsFrom(tokens, words, end));
+  }
+
+  /** The verbs of telling from word `i`, ASK_GAP words after it at most, within one clause. */
+  private verbsFrom(tokens: string[], words: string[], i: number): number[] {
     const verbs: number[] = [];
-    for (let verb = i + head.length; verb <= i + head.length + ASK_GAP && verb < words.length; verb++) {
+    for (let verb = i; verb <= i + ASK_GAP && verb < words.length; verb++) {
       if (this.tellsAt(words, verb)) verbs.push(verb);
       if (endsClause(tokens[verb])) break;
     }
@@ -252,13 +258,11 @@ export class Courtesy {
   private askEnds(tokens: string[], words: string[], i: number): number[] {
     const out: number[] = [];
     for (const start of this.headStarts(tokens, words, i)) {
-      for (const head of this.heads) {
-        for (const verb of this.verbsAfter(tokens, words, start, head)) {
-          if (endsClause(tokens[verb])) out.push(verb + 1);
-          else if (this.reports.has(words[verb]) && this.objects.has(words[verb + 1] ?? "")) out.push(verb + 1);
-          out.push(...this.ends(this.joins, tokens, words, verb + 1));
-          for (const end of this.ends(this.about, tokens, words, verb + 1)) if (end < words.length && !endsClause(tokens[end - 1]) && words[end]) out.push(end);
-        }
+      for (const verb of this.verbsAfter(tokens, words, start)) {
+        if (endsClause(tokens[verb])) out.push(verb + 1);
+        else if (this.reports.has(words[verb]) && this.objects.has(words[verb + 1] ?? "")) out.push(verb + 1);
+        out.push(...this.ends(this.joins, tokens, words, verb + 1));
+        for (const end of this.ends(this.about, tokens, words, verb + 1)) if (end < words.length && !endsClause(tokens[end - 1]) && words[end]) out.push(end);
       }
     }
     return out;
@@ -273,7 +277,7 @@ export class Courtesy {
     if (!this.tellsAt(words, end - 1)) return undefined;
     let clause = end - 1;
     while (clause > 0 && !endsClause(tokens[clause - 1])) clause--;
-    const endsHere = (start: number) => this.heads.some((head) => this.verbsAfter(tokens, words, start, head).includes(end - 1));
+    const endsHere = (start: number) => this.verbsAfter(tokens, words, start).includes(end - 1);
     if (clause > 0 && this.headStarts(tokens, words, clause).some(endsHere)) return { start: clause, inClause: false };
     for (let start = Math.max(clause + 1, end - 1 - ASK_GAP - MAX_HEAD_WORDS); start < end - 1; start++) {
       if (endsHere(start)) return { start, inClause: true };

@@ -133,8 +133,8 @@ interface Reading {
   read: string;
   /** Its only question is whom, where or how to tell what it tells (`Understood.asksHow`). */
   asksHow?: true;
-  /** The words of what it opens and closes with that is courtesy, normalised (`Understood.courtesy`). */
-  courtesy?: string[];
+  /** It opens or closes with courtesies (then `Understood.told` is what it tells). */
+  courteous?: true;
 }
 
 /** What nlp.js's classifier of one language knows of its phrases: each one's stems (sorted, joined) and intent. */
@@ -730,8 +730,7 @@ export class Understander {
     if (address) understood.address = true;
     if (fixAsked) understood.fixAsked = true;
     if (reading.asksHow) understood.asksHow = true;
-    if (reading.courtesy) {
-      understood.courtesy = reading.courtesy;
+    if (reading.courteous) {
       const told = this.courtesy.get(reading.lang)?.rest(utterance);
       if (told) understood.told = told;
     }
@@ -924,10 +923,8 @@ export class Understander {
    */
   private async reading(lang: Language, text: string): Promise<Reading> {
     const locale = nlpLocale(lang);
-    const { rest, asksOnlyHow, leftOut, closed } = this.courtesy.get(lang)?.read(text) ?? { asksOnlyHow: false, leftOut: [], closed: false };
-    // The words left out (placeholders of what it names are no words: `entities` has them).
-    const courtesy = leftOut.flatMap((part) => normalize(part).split(" ")).filter((w) => w && !w.startsWith("@"));
-    const asksHow = { ...(asksOnlyHow ? { asksHow: true as const } : {}), ...(courtesy.length ? { courtesy } : {}) };
+    const { rest, asksOnlyHow, closed } = this.courtesy.get(lang)?.read(text) ?? { asksOnlyHow: false, closed: false };
+    const asksHow = { ...(asksOnlyHow ? { asksHow: true as const } : {}), ...(rest ? { courteous: true as const } : {}) };
     if (rest) {
       const read = this.forClassifier(rest, lang);
       const intents = await this.classify(locale, read);
