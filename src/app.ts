@@ -273,6 +273,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     pseudonym,
     storeUnavailable: (err) => store.unavailable(err),
+    // Whoever unsubscribed or erased their data since an announcement's rows were written gets nothing of it.
+    wanted: async (item) => item.kind !== "announcement" || (item.ref !== null && (await announcements.stillFor(item.ref, item))),
     // The platform refused for good: a citizen who blocked the bot gets no more announcements, a
     // channel or group that took the bot's rights away is marked until it is fixed.
     onRefused: async (item) => {

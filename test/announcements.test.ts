@@ -7,8 +7,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type App, adminDeps } from "../src/app.js";
+import { announcementRowId } from "../src/notify/announcement-dispatch.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { buttons, type FakeLimits } from "./fakes/bot-api.js";
 import { addMembers, linkedGroup, METEPEC, people } from "./helpers/secretariat.js";
@@ -170,6 +171,52 @@ describe("announcements", () => {
     expect((await app.store.subscriptions.forMunicipality(METEPEC)).length).toBe(5);
     const trail = await app.store.events.list({ citizen: `telegram:${blocked}` }, 5);
     expect(trail[0]).toMatchObject({ type: "announcements_unsubscribed", data: { reason: "blocked" } });
+  });
+
+  it("whoever unsubscribes or erases their data while an announcement goes out gets nothing of it, and no row of theirs is kept", async () => {
+    const { fake, bot } = await telegram.start(LIMITS_ENV);
+    const app = bot.service.app;
+    const [english, erasing, ...others] = await subscribers(app, 5);
+    const announcements = app.secretariat.announcements;
+    const read = announcements.recipients.bind(announcements);
+    // The window of a large announcement: its recipients are read, then its rows written (500 at a time, over
+    // seconds). One subscriber erases their data in between: the erasure finds no row of theirs to drop yet.
+    const recipients = vi.spyOn(announcements, "recipients").mockImplementation(async (announcement) => {
+      const list = await read(announcement);
+      const citizen = fake.user(erasing);
+      await citizen.say("Borrar mis datos");
+      await citizen.expect("¿Qué quieres hacer con tus datos?");
+      await citizen.press("Borrar mis datos");
+      await citizen.expect("¿Borramos tus datos?");
+      await citizen.say("sí");
+      await citizen.expect("borramos tus datos");
+      // The first row to go is held back by Telegram for 7 s: its subscriber says "baja" meanwhile.
+      fake.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 7", parameters: { retry_after: 7 } });
+      return list;
+    });
+    const got = (chat: number) => fake.chat(chat).filter((m) => m.text.includes("Jornada de limpieza")).length;
+    try {
+      const result = await announcements.schedule({ municipality: METEPEC, text: "Jornada de limpieza del río", audiences: ["subscribers"] }, null);
+      if (!result.ok) throw new Error(result.problem);
+      const id = result.value.id;
+      const staying = [english, ...others];
+      await sentWith("Jornada de limpieza", staying.length - 1);
+      expect(recipients).toHaveBeenCalledTimes(1);
+      const held = staying.find((chat) => got(chat) === 0) as number;
+      await fake.user(held).say("/baja");
+      await fake.user(held).expect(held === english ? "nor any municipality's announcements" : "ni los avisos de ningún municipio");
+      bot.clock.advance(7500);
+      app.delivery.wake("telegram");
+      expect(await settle(app, id)).toEqual({ sent: staying.length - 1, pending: 0, failed: 0 });
+      await new Promise((r) => setTimeout(r, 300));
+      for (const chat of [held, erasing]) {
+        expect(got(chat), String(chat)).toBe(0);
+        expect(await app.store.outbox.get(announcementRowId(id, { channel: "telegram", chatId: String(chat) }))).toBeNull();
+      }
+      for (const chat of staying.filter((c) => c !== held)) expect(got(chat)).toBe(1);
+    } finally {
+      recipients.mockRestore();
+    }
   });
 
   it("a channel where the bot is not an administrator is explained and not linked; my_chat_member keeps the list true", async () => {

@@ -320,6 +320,14 @@ describe("the outbox keeps nothing of what went to a chat", () => {
     expect([del.q, del.limit]).toEqual([{ channel: "whatsapp", chatId: "5215550000001@c.us" }, 0]);
   });
 
+  it("an item withdrawn before it goes is deleted only while its worker holds it, one document", async () => {
+    const s = await open();
+    await s.outbox.withdraw("ann:A-7:telegram:42", "w");
+    const [del] = (wire.sent("delete")[0]?.body.deletes ?? []) as { q: unknown; limit: number }[];
+    expect([del.q, del.limit]).toEqual([{ _id: "ann:A-7:telegram:42", state: "sending", owner: "w" }, 1]);
+    expect(wire.sent("delete")[0]?.body.writeConcern).toEqual(MAJORITY);
+  });
+
   it("start-up drops what an earlier version kept of sent and given-up items, and dates the given-up ones for their 30 days", async () => {
     store = await openMongoStore(wire.uri(), { attempts: 1 });
     const updates = wire

@@ -162,6 +162,28 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     expect(await db.store.outbox.add([item("s", "1"), item("f", "2")])).toBe(0);
   });
 
+  it("withdraws an item its worker holds, leaving nothing of it; not one waiting, nor one another worker holds", async () => {
+    await db.store.outbox.add(
+      [item("w1", "50", at(0)), item("w2", "50", at(1)), item("other", "51", at(0)), item("waiting", "52", at(0))].map((i) => ({ ...i, ref: "A-9" })),
+    );
+    const claimed = await db.store.outbox.claim("telegram", "w", at(10), LEASE, 2);
+    expect(claimed.map((i) => i.id).sort()).toEqual(["other", "w1"]);
+    expect(await db.store.outbox.withdraw("w1", "someone-else")).toBe(false);
+    expect(await db.store.outbox.withdraw("waiting", "w")).toBe(false);
+    expect(await db.store.outbox.withdraw("w1", "w")).toBe(true);
+    expect(await db.store.outbox.withdraw("w1", "w")).toBe(false);
+    expect(await db.store.outbox.get("w1")).toBeNull();
+    expect(await db.store.outbox.get("waiting")).toMatchObject({ state: "pending" });
+    // The chat's next item is its head now; the worker's record of the withdrawn one finds nothing.
+    expect(await db.store.outbox.markSent("w1", "w", at(11), null)).toBe(false);
+    expect((await db.store.outbox.claimChat("telegram", "50", "turn", at(12), LEASE)).map((i) => i.id)).toEqual(["w2"]);
+    expect(await db.store.outbox.depth()).toEqual({ unsent: 3, oldest: at(0) });
+    expect(await db.store.outbox.countByRef("A-9")).toEqual({ pending: 1, sending: 2, sent: 0, failed: 0 });
+    await db.reopen();
+    expect(await db.store.outbox.get("w1")).toBeNull();
+    expect((await db.store.outbox.unsentFor("telegram", "50")).map((i) => i.id)).toEqual(["w2"]);
+  });
+
   it("forgets one chat's items, sent, given up, waiting or being sent; other chats and channels keep theirs", async () => {
     await db.store.outbox.add([
       item("sent", "40", at(0)),

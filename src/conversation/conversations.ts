@@ -453,8 +453,10 @@ export class ConversationService {
     try {
       let citizen = await deps.citizens.forChat(message.channel, message.chatId, languageFromHint(message.languageHint, deps.defaultLanguage));
       record = await deps.conversations.get(key);
-      // What waits for this chat (in the outbox, or pending since a crash) goes before this message's answer.
-      record = await this.flush(record, message.channel, message.chatId, send);
+      // Replies left pending since a crash go before this message is handled. What waits in the outbox goes
+      // after its step and before its answer: what the message changes (an announcement after «baja», a
+      // citizen's data erased) decides whether it still goes.
+      record = await this.flush(record, message.channel, message.chatId, send, { outbox: false });
       // Its step was saved, but its claim was never completed (a failure, a crash): not run again on the newer state.
       handledBefore = record?.handled?.includes(inboundId) === true || record?.handled?.includes(earlierId) === true;
       if (!handledBefore) {
@@ -635,16 +637,22 @@ export class ConversationService {
   }
 
   /**
-   * Sends what waits for this chat, in order: messages in the outbox, then the record's pending
-   * replies, recording each as sent. What the channel does not take goes to the outbox, whose worker
+   * Sends what waits for this chat, in order: messages in the outbox (unless `outbox` is false), then
+   * the record's pending replies, recording each as sent. What the channel does not take goes to the outbox, whose worker
    * delivers it when the channel is back (or this chat's next message does, on the web chat). A
    * crash in the middle resends the replies of that one message (at least once).
    */
-  private async flush<R extends ConversationRecord | null>(record: R, channel: ChannelName, chatId: string, send: Sender): Promise<R> {
+  private async flush<R extends ConversationRecord | null>(
+    record: R,
+    channel: ChannelName,
+    chatId: string,
+    send: Sender,
+    { outbox = true }: { outbox?: boolean } = {},
+  ): Promise<R> {
     const { deps } = this;
     let sent = 0;
     try {
-      await deps.delivery.deliverNow(channel, chatId, send);
+      if (outbox) await deps.delivery.deliverNow(channel, chatId, send);
       if (!record) return record;
       for (const reply of record.pending) {
         await send(chatId, reply);

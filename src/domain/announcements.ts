@@ -13,7 +13,7 @@ import type { LinkedChats } from "./chats.js";
 import type { Members } from "./members.js";
 import { type Announcement, AUDIENCES, type Audience, type DeliveryCounts } from "./model/announcement.js";
 import type { ChannelName } from "./model/channel.js";
-import { addressOf } from "./model/citizen.js";
+import { addressOf, citizenId } from "./model/citizen.js";
 import { recordEvent } from "./model/events.js";
 import { type Member, mayAnnounce } from "./model/member.js";
 import type { OutboundMessage } from "./model/message.js";
@@ -126,6 +126,8 @@ export function announcementMessage(
 }
 
 export class Announcements {
+  private readonly sending = new Map<string, Announcement>();
+
   constructor(private readonly deps: AnnouncementDeps) {}
 
   /** Checks what a member (null: an administrator) wants to announce, without writing anything. */
@@ -244,6 +246,41 @@ export class Announcements {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether a chat is still a recipient of an announcement, asked right before its row goes: a
+   * subscriber still subscribed to its municipality, a group or channel still linked for it. A large
+   * announcement's rows are written over seconds and sent over minutes, and whoever unsubscribed or
+   * erased their data meanwhile gets nothing (the erasure drops the rows already written; this covers
+   * those written after it, and "baja").
+   */
+  async stillFor(id: string, chat: Pick<Recipient, "channel" | "chatId">): Promise<boolean> {
+    const announcement = await this.remembered(id);
+    if (!announcement) return false;
+    const { audiences, municipality } = announcement;
+    if (
+      audiences.includes("subscribers") &&
+      (await this.deps.subscriptions.of(citizenId(chat.channel, chat.chatId))).some((s) => s.municipality === municipality)
+    )
+      return true;
+    return (
+      audiences.includes("groups") &&
+      chat.channel === "telegram" &&
+      (await this.deps.chats.announcementChats(municipality)).some((c) => c.chatId === String(chat.chatId))
+    );
+  }
+
+  /** An announcement being sent, remembered: its municipality and audiences never change once it is queued. */
+  private async remembered(id: string): Promise<Announcement | null> {
+    const known = this.sending.get(id);
+    if (known) return known;
+    const found = await this.deps.repo.get(id);
+    if (found) {
+      if (this.sending.size >= 16) this.sending.delete(this.sending.keys().next().value as string);
+      this.sending.set(id, found);
+    }
+    return found;
   }
 
   /** Records that every recipient's row is in the outbox. False when it was cancelled (or queued) meanwhile. */

@@ -65,6 +65,12 @@ export interface DeliveryOptions {
   maxAttempts?: number;
   /** Whether an error means the store is away for now: the worker pauses instead of failing items. */
   storeUnavailable?: (err: unknown) => boolean;
+  /**
+   * Whether an item is still wanted, asked right before it goes: one its producer no longer wants (an
+   * announcement to a chat that unsubscribed or erased its data after its row was written) is withdrawn,
+   * and nothing of it is kept. Absent: every item is.
+   */
+  wanted?: (item: UnsentOutboxItem) => Promise<boolean>;
   /** Told of an item given up because the platform refused it for good (the chat blocked the bot, is gone). */
   onRefused?: (item: OutboxItem) => Promise<void>;
 }
@@ -264,9 +270,11 @@ export class Delivery {
    */
   async deliverNow(channel: ChannelName, chatId: string, send: Transport["send"], claimed?: (count: number) => void): Promise<number> {
     const { outbox, clock } = this.options;
-    const items = this.take(await outbox.claimChat(channel, chatId, this.owner, clock.now(), this.leaseMs));
-    claimed?.(items.length);
+    const taken = this.take(await outbox.claimChat(channel, chatId, this.owner, clock.now(), this.leaseMs));
     try {
+      const items: UnsentOutboxItem[] = [];
+      for (const item of taken) if (!(await this.withdrawn(item))) items.push(item);
+      claimed?.(items.length);
       for (const [n, item] of items.entries()) {
         try {
           const platformId = await send(chatId, item.payload);
@@ -277,10 +285,10 @@ export class Delivery {
           throw err;
         }
       }
+      return items.length;
     } finally {
-      for (const item of items) this.inHand.delete(item.id);
+      for (const item of taken) this.inHand.delete(item.id);
     }
-    return items.length;
   }
 
   /** The claimed items this worker is not delivering already, now in its hand. */
@@ -364,9 +372,18 @@ export class Delivery {
     await this.deliver(lane, item);
   }
 
+  /** Whether the item was withdrawn because it is no longer wanted (see `wanted`). */
+  private async withdrawn(item: UnsentOutboxItem): Promise<boolean> {
+    if (!this.options.wanted || (await this.options.wanted(item))) return false;
+    await this.options.outbox.withdraw(item.id, this.owner);
+    this.options.logger.info({ channel: item.channel, kind: item.kind, ref: item.ref }, "outbox message withdrawn: no longer wanted");
+    return true;
+  }
+
   private async deliver(lane: Lane, item: UnsentOutboxItem): Promise<void> {
     const { outbox, clock, logger, pseudonym } = this.options;
     const transport = lane.transport;
+    if (await this.withdrawn(item)) return;
     let platformId: string | null;
     try {
       const sent = await transport.send(item.chatId, item.payload);

@@ -317,6 +317,12 @@ export interface OutboxRepository {
   /** Gives up on the item at `at` (the chat blocked the bot, the attempts ran out) and drops its payload. */
   markFailed(id: string, owner: string, error: string, at: Date): Promise<void>;
   /**
+   * Drops an item its producer no longer wants sent, before it goes (an announcement to a chat that
+   * unsubscribed or erased its data after the item was written): nothing of it is kept. False when
+   * `owner` does not hold it (its lease was taken over, it is gone).
+   */
+  withdraw(id: string, owner: string): Promise<boolean>;
+  /**
    * Drops every item of one chat (the citizen's data deleted at their request): what was sent or given up,
    * what still waits, and one being sent right now (its worker's record of the send then finds nothing, and a
    * failed attempt leaves nothing to try again). Resolves with how many went.

@@ -227,6 +227,11 @@ export class EmbeddedOutbox implements OutboxRepository {
     );
   }
 
+  async withdraw(id: string, owner: string): Promise<boolean> {
+    await this.ready;
+    return (await this.write(this.db.removeAsync({ _id: String(id), state: "sending", owner }, {}))) === 1;
+  }
+
   async forgetChat(channel: ChannelName, chatId: string): Promise<number> {
     await this.ready;
     // A rare request: a pass over the outbox (no index holds a chat's items once they are sent).

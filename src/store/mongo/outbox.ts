@@ -162,6 +162,11 @@ export class MongoOutbox implements OutboxRepository {
     );
   }
 
+  async withdraw(id: string, owner: string): Promise<boolean> {
+    const res = await this.model.deleteOne({ _id: String(id), state: "sending", owner: String(owner) });
+    return res.deletedCount === 1;
+  }
+
   async forgetChat(channel: ChannelName, chatId: string): Promise<number> {
     const res = await this.model.deleteMany({ channel: channel as ChannelName, chatId: String(chatId) });
     return res.deletedCount;
