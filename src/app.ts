@@ -52,6 +52,7 @@ import { AnnouncementDispatcher } from "./notify/announcement-dispatch.js";
 import { CommitmentDispatcher } from "./notify/commitment-dispatch.js";
 import { Delivery } from "./notify/delivery.js";
 import { Dispatcher } from "./notify/dispatch.js";
+import { stillWanted } from "./notify/wanted.js";
 import type { AdminDeps } from "./secretariat/admin-commands.js";
 import { loadDataSecret } from "./store/data-secret.js";
 import { openStore } from "./store/index.js";
@@ -273,8 +274,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     pseudonym,
     storeUnavailable: (err) => store.unavailable(err),
-    // Whoever unsubscribed or erased their data since an announcement's rows were written gets nothing of it.
-    wanted: async (item) => item.kind !== "announcement" || (item.ref !== null && (await announcements.stillFor(item.ref, item))),
+    wanted: (item) => wanted(item),
     // The platform refused for good: a citizen who blocked the bot gets no more announcements, a
     // channel or group that took the bot's rights away is marked until it is fixed.
     onRefused: async (item) => {
@@ -359,6 +359,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     wake: () => announcementDispatcher.wake(),
   });
+  const wanted = stillWanted({ announcements, citizens: store.citizens });
   const announcementDispatcher = new AnnouncementDispatcher({ announcements, delivery, municipalities, texts, clock, logger });
   const secretariat: Secretariat = {
     members,

@@ -219,6 +219,34 @@ describe("announcements", () => {
     }
   });
 
+  it("an announcement cancelled while its rows are being written goes to nobody", async () => {
+    const { fake, bot } = await telegram.start(LIMITS_ENV);
+    const app = bot.service.app;
+    const ids = await subscribers(app, 4);
+    const announcements = app.secretariat.announcements;
+    const read = announcements.recipients.bind(announcements);
+    let cancelled: Awaited<ReturnType<typeof announcements.cancel>> | undefined;
+    const recipients = vi.spyOn(announcements, "recipients").mockImplementation(async (announcement) => {
+      const list = await read(announcement);
+      cancelled = await announcements.cancel(announcement.id, null);
+      return list;
+    });
+    try {
+      const result = await announcements.schedule({ municipality: METEPEC, text: "Feria del empleo", audiences: ["subscribers"] }, null);
+      if (!result.ok) throw new Error(result.problem);
+      // Scheduling for now wakes the dispatcher, which reads the recipients.
+      await vi.waitFor(() => expect(cancelled).toMatchObject({ ok: true }));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(fake.sent.filter((m) => m.text.includes("Feria del empleo"))).toEqual([]);
+      const status = await announcements.status(result.value.id);
+      expect(status?.announcement.state).toBe("cancelled");
+      expect(status?.counts).toEqual({ sent: 0, pending: 0, failed: 0 });
+      for (const chat of ids) expect(await app.store.outbox.get(announcementRowId(result.value.id, { channel: "telegram", chatId: String(chat) }))).toBeNull();
+    } finally {
+      recipients.mockRestore();
+    }
+  });
+
   it("a channel where the bot is not an administrator is explained and not linked; my_chat_member keeps the list true", async () => {
     const { fake, bot } = await telegram.start(LIMITS_ENV);
     const app = bot.service.app;

@@ -204,7 +204,11 @@ describe("after «Resuelto»", () => {
     await bot.app.secretariat.triage.changeStatus(report.id, before.version, member, { to: "resuelto" });
     await bot.app.dispatcher.sweep();
     const waiting = await bot.app.store.outbox.unsentFor("console", "ana");
-    expect(waiting.map((i) => i.kind)).toEqual(["notice", "reply"]);
+    // The question is part of the notice (a «baja» since withdraws both), about the same report.
+    expect(waiting.map((i) => [i.kind, i.ref])).toEqual([
+      ["notice", report.id],
+      ["notice", report.id],
+    ]);
     expect(waiting[1].payload.choices?.map((c) => c.value)).toEqual(["solved", "not_solved", "later"]);
     // She answers later; her conversation rests at the menu again.
     expect(await citizen(bot, "ana")("Responder después")).toContain("¿Qué quieres hacer?");

@@ -3,7 +3,7 @@
  * report, once, in their language, through the outbox — also when the process dies between the
  * change and its notice.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OutboundMessage } from "../src/domain/model/message.js";
 import { startBot, type TestBot } from "./helpers/app.js";
 import { metepecFacilitator as metepec } from "./helpers/secretariat.js";
@@ -82,6 +82,36 @@ describe("notices to the citizen", () => {
     await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "en_revision" });
     await inbox.deliver();
     expect(inbox.got.map((g) => g.chat)).toEqual(["carla"]);
+  });
+
+  it("a notice and its question that waited for the chat are not sent once the citizen said «baja»: the message is handled first", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "ana", "1");
+    expect((await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "resuelto", note: "Se bacheó el lunes" })).ok).toBe(true);
+    // The console, like the web chat, has no worker: the notice and its question wait for her next message.
+    await bot.app.dispatcher.sweep();
+    expect((await bot.app.store.outbox.unsentFor("console", "ana")).length).toBe(2);
+    const answer = await bot.citizen("ana").receive("baja");
+    expect(answer).toContain("ya no te enviaremos avisos");
+    expect(answer).not.toMatch(/Resuelto|¿Se resolvió/);
+    expect(await bot.app.store.outbox.unsentFor("console", "ana")).toEqual([]);
+    const inbox = consoleInbox(bot);
+    expect(await inbox.deliver()).toEqual([]);
+  });
+
+  it("what waited for the chat still goes when the message itself cannot be handled", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "ana", "1");
+    expect((await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "en_revision" })).ok).toBe(true);
+    await bot.app.dispatcher.sweep();
+    const failing = vi.spyOn(bot.app.store.events, "append").mockRejectedValue(new Error("disk says no"));
+    try {
+      const answer = await bot.citizen("ana").receive("hola");
+      expect(answer).toMatch(/«En revisión»[\s\S]*problema técnico/);
+    } finally {
+      failing.mockRestore();
+    }
+    expect(await bot.app.store.outbox.unsentFor("console", "ana")).toEqual([]);
   });
 
   it("a change written just before the process died is told once after the restart", async () => {

@@ -600,7 +600,13 @@ export class ConversationService {
         };
         if (record?.inboundAt) saved.inboundAt = record.inboundAt;
         await deps.conversations.save(saved);
-        await deps.delivery.enqueue([notice, ...this.replyItems(channel, chatId, pending, { createdAt: notice.createdAt, seq: (notice.seq ?? 0) + 1 })]);
+        // The question is part of the notice: what withdraws the notice (a "baja" since) withdraws it too.
+        const question = this.replyItems(channel, chatId, pending, { createdAt: notice.createdAt, seq: (notice.seq ?? 0) + 1 }).map((item) => ({
+          ...item,
+          kind: notice.kind,
+          ref: notice.ref ?? null,
+        }));
+        await deps.delivery.enqueue([notice, ...question]);
         await deps.conversations.save({ ...saved, pending: [] });
         return true;
       } catch (err) {
@@ -632,6 +638,8 @@ export class ConversationService {
     if (unavailable) deps.logger.warn(log, "store away: message not processed, the citizen is asked to send it again");
     else deps.logger.error(log, "message failed");
     const lang = (record && readState(record.state)?.lang) ?? languageFromHint(message.languageHint, deps.defaultLanguage);
+    // What waited for this chat still goes (a WhatsApp message that waited for the citizen to write again).
+    await deps.delivery.deliverNow(message.channel, message.chatId, send).catch(() => undefined);
     await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
     return "failed";
   }

@@ -126,8 +126,6 @@ export function announcementMessage(
 }
 
 export class Announcements {
-  private readonly sending = new Map<string, Announcement>();
-
   constructor(private readonly deps: AnnouncementDeps) {}
 
   /** Checks what a member (null: an administrator) wants to announce, without writing anything. */
@@ -249,15 +247,16 @@ export class Announcements {
   }
 
   /**
-   * Whether a chat is still a recipient of an announcement, asked right before its row goes: a
-   * subscriber still subscribed to its municipality, a group or channel still linked for it. A large
-   * announcement's rows are written over seconds and sent over minutes, and whoever unsubscribed or
-   * erased their data meanwhile gets nothing (the erasure drops the rows already written; this covers
-   * those written after it, and "baja").
+   * Whether a chat is still a recipient of an announcement, asked right before its row goes: the
+   * announcement not cancelled (it may be while its rows are written), and the chat a subscriber still
+   * subscribed to its municipality or a group or channel still linked for it. A large announcement's
+   * rows are written over seconds and sent over minutes, and whoever unsubscribed or erased their data
+   * meanwhile gets nothing (the erasure drops the rows already written; this covers those written
+   * after it, and "baja").
    */
   async stillFor(id: string, chat: Pick<Recipient, "channel" | "chatId">): Promise<boolean> {
-    const announcement = await this.remembered(id);
-    if (!announcement) return false;
+    const announcement = await this.deps.repo.get(id);
+    if (!announcement || announcement.state === "cancelled") return false;
     const { audiences, municipality } = announcement;
     if (
       audiences.includes("subscribers") &&
@@ -269,18 +268,6 @@ export class Announcements {
       chat.channel === "telegram" &&
       (await this.deps.chats.announcementChats(municipality)).some((c) => c.chatId === String(chat.chatId))
     );
-  }
-
-  /** An announcement being sent, remembered: its municipality and audiences never change once it is queued. */
-  private async remembered(id: string): Promise<Announcement | null> {
-    const known = this.sending.get(id);
-    if (known) return known;
-    const found = await this.deps.repo.get(id);
-    if (found) {
-      if (this.sending.size >= 16) this.sending.delete(this.sending.keys().next().value as string);
-      this.sending.set(id, found);
-    }
-    return found;
   }
 
   /** Records that every recipient's row is in the outbox. False when it was cancelled (or queued) meanwhile. */
