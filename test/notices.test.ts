@@ -99,17 +99,50 @@ describe("notices to the citizen", () => {
     expect(await inbox.deliver()).toEqual([]);
   });
 
-  it("what waited for the chat still goes when the message itself cannot be handled", async () => {
+  it("a question that would follow a notice is not asked of a citizen who said «baja» after the notice was written", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "ana", "1");
+    const written = bot.clock.now();
+    bot.clock.advance(1000);
+    // The dispatcher wrote the notice, then waited for her conversation, which was handling her «baja».
+    expect(await bot.citizen("ana").receive("baja")).toContain("ya no te enviaremos avisos");
+    const notice = {
+      id: `notice:${report.id}:9:console:ana`,
+      channel: "console" as const,
+      chatId: "ana",
+      kind: "notice",
+      ref: report.id,
+      payload: { id: "n", lang: "es-MX" as const, text: "aviso" },
+      createdAt: written,
+    };
+    expect(await bot.app.conversations.ask(`solved-${report.folio}`, notice)).toBe(false);
+    const state = (await bot.app.store.conversations.get("console:ana"))?.state as { flow?: string } | undefined;
+    expect(state?.flow).toBe("menu");
+    expect(await bot.app.store.outbox.unsentFor("console", "ana")).toEqual([]);
+  });
+
+  it("what waited for the chat still goes when a message fails before its step; not when its step failed half-way", async () => {
     bot = await startBot();
     const report = await fileReport(bot, "ana", "1");
     expect((await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "en_revision" })).ok).toBe(true);
     await bot.app.dispatcher.sweep();
-    const failing = vi.spyOn(bot.app.store.events, "append").mockRejectedValue(new Error("disk says no"));
+    // Its step failed half-way (what it changed may decide whether the notice goes): the notice waits for the next.
+    const failingStep = vi.spyOn(bot.app.store.events, "append").mockRejectedValue(new Error("disk says no"));
+    try {
+      const answer = await bot.citizen("ana").receive("hola");
+      expect(answer).toContain("problema técnico");
+      expect(answer).not.toContain("«En revisión»");
+    } finally {
+      failingStep.mockRestore();
+    }
+    expect(await bot.app.store.outbox.unsentFor("console", "ana")).toHaveLength(1);
+    // It failed before its step: what waited goes, then the apology.
+    const failingRead = vi.spyOn(bot.app.store.conversations, "get").mockRejectedValueOnce(new Error("disk says no"));
     try {
       const answer = await bot.citizen("ana").receive("hola");
       expect(answer).toMatch(/«En revisión»[\s\S]*problema técnico/);
     } finally {
-      failing.mockRestore();
+      failingRead.mockRestore();
     }
     expect(await bot.app.store.outbox.unsentFor("console", "ana")).toEqual([]);
   });

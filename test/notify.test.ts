@@ -51,6 +51,37 @@ describe("outbox delivery", () => {
     expect(await store.outbox.depth()).toEqual({ unsent: 0, oldest: null });
   });
 
+  it("an item no longer wanted is withdrawn before it goes, by the worker and in a conversation turn; one not checked goes back at once", async () => {
+    const transport = new Recorder();
+    let wanted: (text: string) => Promise<boolean> = async (text) => !text.startsWith("no");
+    const delivery = worker("w1", { wanted: (item) => wanted(item.payload.text) });
+    delivery.register("telegram", transport);
+    const gone = notice("1", "no: se fue");
+    await delivery.enqueue([gone, notice("1", "sí"), notice("2", "no tampoco")]);
+    while ((await delivery.runOnce("telegram")) > 0);
+    expect(transport.sent.map((s) => s.text)).toEqual(["sí"]);
+    expect(await store.outbox.unsentFor("telegram", "1")).toEqual([]);
+    expect(await store.outbox.get(gone.id)).toBeNull();
+    // In a conversation turn: the withdrawn one is not counted among those coming.
+    await store.outbox.add([notice("3", "no: tampoco"), notice("3", "este sí")]);
+    const live: string[] = [];
+    let told = -1;
+    await delivery.deliverNow(
+      "telegram",
+      "3",
+      async (_chat, m) => void live.push(m.text),
+      (count) => (told = count),
+    );
+    expect([live, told]).toEqual([["este sí"], 1]);
+    // The check itself fails (the store is away): the items go back at once, not held until their lease runs out.
+    wanted = async () => {
+      throw new Error("store away");
+    };
+    await store.outbox.add([notice("4", "espera")]);
+    await expect(delivery.deliverNow("telegram", "4", async () => undefined)).rejects.toThrow("store away");
+    expect((await store.outbox.unsentFor("telegram", "4")).map((i) => [i.state, i.owner])).toEqual([["pending", null]]);
+  });
+
   it("the same message enqueued twice (a retried operation) is sent once", async () => {
     const transport = new Recorder();
     const delivery = worker();

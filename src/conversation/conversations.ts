@@ -7,7 +7,7 @@
 import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import type { Citizens } from "../domain/citizens.js";
 import { answersLater, CHANNELS, type ChannelName } from "../domain/model/channel.js";
-import { type Citizen, citizenId } from "../domain/model/citizen.js";
+import { type Citizen, citizenId, hearsOf } from "../domain/model/citizen.js";
 import { type DomainEvent, recordEvent } from "../domain/model/events.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Photos } from "../domain/photos.js";
@@ -450,6 +450,7 @@ export class ConversationService {
     }
     let record: ConversationRecord | null = null;
     let handledBefore = false;
+    let stepped = false;
     try {
       let citizen = await deps.citizens.forChat(message.channel, message.chatId, languageFromHint(message.languageHint, deps.defaultLanguage));
       record = await deps.conversations.get(key);
@@ -479,6 +480,7 @@ export class ConversationService {
         // A message that could not be used (a photo too large, say) is answered and the question asked again.
         const first: StepResult | undefined =
           "reply" in input && state?.waiting === "answer" ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] } : undefined;
+        stepped = true;
         const turn = await this.turn(key, citizen, state, "reply" in input ? { type: "unsupported" } : input, {
           answering: record?.handled?.at(-1) ?? inboundId,
           eventIds: inboundId,
@@ -495,7 +497,7 @@ export class ConversationService {
         await this.drafts.release(state, turn.result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
       }
     } catch (err) {
-      return this.notProcessed(key, message, send, replay, err, record);
+      return this.notProcessed(key, message, send, replay, err, record, { delivers: !stepped });
     }
     // The step is saved with its replies: from here the message counts as processed, and replies
     // the channel fails to take stay pending until the conversation's next message.
@@ -585,6 +587,8 @@ export class ConversationService {
         const state = record ? readState(record.state) : null;
         if (record?.pending.length || !deps.engine.rests(state)) return false;
         const citizen = await deps.citizens.forChat(channel, chatId, state?.lang ?? deps.defaultLanguage);
+        // A «baja» handled since the notice was written (it waited in this queue): nothing to ask.
+        if (!hearsOf(citizen, notice.createdAt)) return false;
         const now = deps.clock.now();
         const turn = await this.turn(key, citizen, state, { type: "open", link }, { answering: `${key}:${link}`, eventIds: `${notice.id}:${now.getTime()}` });
         const pending = deps.renderer.answer(turn.result.replies, turn.result.state.lang);
@@ -628,6 +632,7 @@ export class ConversationService {
     replay: boolean,
     err: unknown,
     record: ConversationRecord | null,
+    { delivers = false }: { delivers?: boolean } = {},
   ): Promise<HandleResult> {
     const { deps } = this;
     const unavailable = this.isUnavailable(err);
@@ -638,8 +643,9 @@ export class ConversationService {
     if (unavailable) deps.logger.warn(log, "store away: message not processed, the citizen is asked to send it again");
     else deps.logger.error(log, "message failed");
     const lang = (record && readState(record.state)?.lang) ?? languageFromHint(message.languageHint, deps.defaultLanguage);
-    // What waited for this chat still goes (a WhatsApp message that waited for the citizen to write again).
-    await deps.delivery.deliverNow(message.channel, message.chatId, send).catch(() => undefined);
+    // What waited for this chat still goes (a WhatsApp message that waited for the citizen to write again),
+    // unless the message's step began: what it changed half-way (a «baja», an erasure) may decide otherwise.
+    if (delivers) await deps.delivery.deliverNow(message.channel, message.chatId, send).catch(() => undefined);
     await send(message.chatId, deps.renderer.text(lang, "errors.internal")).catch(() => undefined);
     return "failed";
   }

@@ -273,7 +273,13 @@ export class Delivery {
     const taken = this.take(await outbox.claimChat(channel, chatId, this.owner, clock.now(), this.leaseMs));
     try {
       const items: UnsentOutboxItem[] = [];
-      for (const item of taken) if (!(await this.withdrawn(item))) items.push(item);
+      try {
+        for (const item of taken) if (!(await this.withdrawn(item))) items.push(item);
+      } catch (err) {
+        // Not checked: back for the worker (and this chat's next message) at once, not held until the lease runs out.
+        for (const item of taken) await outbox.markRetry(item.id, this.owner, clock.now(), "not_checked").catch(() => undefined);
+        throw err;
+      }
       claimed?.(items.length);
       for (const [n, item] of items.entries()) {
         try {
@@ -376,7 +382,9 @@ export class Delivery {
   private async withdrawn(item: UnsentOutboxItem): Promise<boolean> {
     if (!this.options.wanted || (await this.options.wanted(item))) return false;
     await this.options.outbox.withdraw(item.id, this.owner);
-    this.options.logger.info({ channel: item.channel, kind: item.kind, ref: item.ref }, "outbox message withdrawn: no longer wanted");
+    // An announcement's id says nothing of the chat; a notice's report would tie the chat to it.
+    const about = item.kind === "announcement" ? { ref: item.ref } : {};
+    this.options.logger.info({ channel: item.channel, kind: item.kind, ...about }, "outbox message withdrawn: no longer wanted");
     return true;
   }
 

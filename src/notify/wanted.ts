@@ -3,7 +3,9 @@
  * before it does (`Delivery`'s `wanted`). Its rows are written before they are sent — an
  * announcement's over seconds, and sent over minutes at the platform's pace; a notice may wait for the
  * citizen to write again — and what the citizen did meanwhile counts: whoever unsubscribed, said
- * "baja" or erased their data since gets nothing of it.
+ * "baja" or erased their data since gets nothing of an announcement, and whoever said "baja" nothing of
+ * a notice. (An erasure drops the chat's rows; a notice written in the instant after it is not caught
+ * here: a missing citizen cannot be told from a follower who never had a record.)
  */
 import type { Announcements } from "../domain/announcements.js";
 import { citizenId, hearsOf } from "../domain/model/citizen.js";
