@@ -328,6 +328,22 @@ describe("the outbox keeps nothing of what went to a chat", () => {
     expect(wire.sent("delete")[0]?.body.writeConcern).toEqual(MAJORITY);
   });
 
+  it("what waited since before a time is given up in one operation, its operators reaching the server as such, and its payload dropped", async () => {
+    const s = await open();
+    const before = new Date(at.getTime() - 90 * 24 * 3600 * 1000);
+    await s.outbox.giveUpWaiting(before, at);
+    const [update] = (wire.sent("update")[0]?.body.updates ?? []) as { q: unknown; u: Record<string, Record<string, unknown>>; multi?: boolean }[];
+    expect(update.q).toEqual({
+      createdAt: { $lt: before },
+      notBefore: { $lt: before },
+      $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: at } }],
+    });
+    expect(update.multi).toBe(true);
+    expect(update.u.$set).toMatchObject({ state: "failed", failedAt: at, error: "never_reached", owner: null, leaseUntil: null });
+    expect(update.u.$unset).toEqual({ payload: 1 });
+    expect(wire.sent("update")[0]?.body.writeConcern).toEqual(MAJORITY);
+  });
+
   it("start-up drops what an earlier version kept of sent and given-up items, and dates the given-up ones for their 30 days", async () => {
     store = await openMongoStore(wire.uri(), { attempts: 1 });
     const updates = wire

@@ -184,6 +184,43 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     expect((await db.store.outbox.unsentFor("telegram", "50")).map((i) => i.id)).toEqual(["w2"]);
   });
 
+  it("gives up, without their text, the items that waited since before a time, unless held now; later, scheduled and held ones stay", async () => {
+    await db.store.outbox.add([
+      { ...item("web-old", "s1", at(0)), channel: "web" },
+      { ...item("web-old-2", "s1", at(1)), channel: "web" },
+      { ...item("web-new", "s2", at(100)), channel: "web" },
+      item("retrying", "60", at(0), { notBefore: at(5) }),
+      item("scheduled", "61", at(0), { notBefore: at(3600) }),
+      item("held", "62", at(0)),
+      item("dead-worker", "63", at(0)),
+      item("sent", "64", at(0)),
+    ]);
+    expect((await db.store.outbox.claim("telegram", "w", at(10), LEASE, 10)).map((i) => i.id).sort()).toEqual(["dead-worker", "held", "retrying", "sent"]);
+    await db.store.outbox.markSent("sent", "w", at(11), null);
+    await db.store.outbox.markRetry("retrying", "w", at(60), "network");
+    // A worker holds "held" again at 50 s; the lease of "dead-worker" ran out at 70 s.
+    await db.store.outbox.markRetry("held", "w", at(0), "network");
+    expect((await db.store.outbox.claimChat("telegram", "62", "w2", at(50), LEASE)).map((i) => i.id)).toEqual(["held"]);
+
+    expect(await db.store.outbox.giveUpWaiting(at(50), at(80))).toBe(3);
+    for (const id of ["web-old", "web-old-2", "dead-worker"]) {
+      const given = await db.store.outbox.get(id);
+      expect(given).toMatchObject({ state: "failed", error: "never_reached", failedAt: at(80), owner: null });
+      expect(given?.payload).toBeNull();
+    }
+    expect(await db.store.outbox.get("web-new")).toMatchObject({ state: "pending" });
+    expect(await db.store.outbox.get("retrying")).toMatchObject({ state: "pending" });
+    expect(await db.store.outbox.get("scheduled")).toMatchObject({ state: "pending" });
+    expect(await db.store.outbox.get("held")).toMatchObject({ state: "sending", owner: "w2" });
+    expect(await db.store.outbox.get("sent")).toMatchObject({ state: "sent" });
+    expect(await db.store.outbox.unsentFor("web", "s1")).toEqual([]);
+    expect(await db.store.outbox.depth()).toEqual({ unsent: 4, oldest: at(0) });
+    expect(await db.store.outbox.giveUpWaiting(at(50), at(80))).toBe(0);
+    await db.reopen();
+    expect(await db.store.outbox.get("web-old")).toMatchObject({ state: "failed", payload: null });
+    expect((await db.store.outbox.unsentFor("web", "s2")).map((i) => i.id)).toEqual(["web-new"]);
+  });
+
   it("forgets one chat's items, sent, given up, waiting or being sent; other chats and channels keep theirs", async () => {
     await db.store.outbox.add([
       item("sent", "40", at(0)),

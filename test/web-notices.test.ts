@@ -2,7 +2,7 @@
  * The web chat's stream of notices over HTTP (a real server, read as EventSource reads it): what
  * waited is delivered when the page connects, a new one at once, each counted as delivered only when
  * the page acknowledges it; while no page is open nothing is given up, however long the outbox
- * worker runs.
+ * worker runs, until CONVERSATION_DAYS have passed.
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
@@ -13,6 +13,7 @@ import { contribution } from "../src/http/server.js";
 import type { NewOutboxItem } from "../src/store/ports.js";
 import { httpServer, startBot, type TestBot, webChatOptions } from "./helpers/app.js";
 
+const DAY = 24 * 60 * 60 * 1000;
 let bot: TestBot;
 let server: FastifyInstance;
 let base: string;
@@ -132,6 +133,31 @@ describe("web chat notices", () => {
     expect(next.events.find((e) => e.event === "message")?.data.id).toBe(first);
     await expect.poll(async () => (await unsent(session)).length).toBe(0);
     await next.close();
+  });
+
+  it("a notice no page opened for in CONVERSATION_DAYS (90) is given up with its text; the page opened later gets none of it, a younger one still", async () => {
+    const gone = randomUUID();
+    const back = randomUUID();
+    await bot.app.delivery.enqueue([notice(gone, "viejo", 1)]);
+    bot.clock.advance(60 * DAY);
+    await bot.app.delivery.enqueue([notice(back, "reciente", 2)]);
+    bot.clock.advance(29 * DAY);
+    // At 89 days nothing is given up.
+    await bot.app.conversations.retentionPass();
+    expect(await unsent(gone)).toHaveLength(1);
+    bot.clock.advance(2 * DAY);
+    await bot.app.conversations.retentionPass();
+    expect(await unsent(gone)).toEqual([]);
+    const given = await bot.app.store.outbox.get(`notice:test:1:${gone}`);
+    expect(given).toMatchObject({ state: "failed", error: "never_reached", payload: null });
+
+    const late = listen(gone);
+    await expect.poll(() => late.events.map((e) => e.event)).toEqual(["ready"]);
+    expect(late.events[0].data).toEqual({ waiting: 0 });
+    const page = listen(back);
+    await expect.poll(() => page.texts()).toEqual(["reciente /privacidad"]);
+    await late.close();
+    await page.close();
   });
 
   it("a session that is not one is refused in the visitor's language; an acknowledgement of nothing changes nothing", async () => {

@@ -10,10 +10,14 @@
  *   of a forgotten report first), is deleted whole: where it was, its language, its messages' ids. The
  *   chat's id goes with it: a visitor who never accepted the privacy notice leaves nothing. Reports,
  *   consent and follows are not in it (their retention is domain/retention.ts and «Borrar mis datos»).
+ * - What the bot says on its own waits in the outbox for its chat; one that has waited CONVERSATION_DAYS
+ *   (a web chat whose page is never opened again: it has no other way to reach it) is given up, its text
+ *   dropped — what is kept of a message given up is kept 30 days more, as of any other.
  *
  * Each change is made in the conversation's own turn, and only if nothing saved it meanwhile.
  */
 import type { Engine } from "../engine/engine.js";
+import type { Delivery } from "../notify/delivery.js";
 import type { ConversationRecord, ConversationRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
@@ -32,6 +36,8 @@ const MAX_BATCHES = 40;
 export interface ConversationRetentionDeps {
   engine: Engine;
   conversations: ConversationRepository;
+  /** Where what the bot says on its own waits for its chat: given up after CONVERSATION_DAYS. */
+  delivery: Pick<Delivery, "giveUpWaiting">;
   /** The conversations' queue: a draft is forgotten in its conversation's turn, never during one of its messages. */
   queue: KeyedQueue;
   /** Deletes the photos the forgotten report held. */
@@ -67,12 +73,26 @@ export class ConversationRetention {
   }
 
   /**
-   * Both passes, drafts first. A conversation whose report is forgotten is kept CONVERSATION_DAYS from
+   * Every pass, drafts first. A conversation whose report is forgotten is kept CONVERSATION_DAYS from
    * then, for the citizen to be told when back. Never rejects.
    */
   async pass(): Promise<void> {
     await this.forgetDrafts();
     await this.deleteIdle();
+    await this.giveUpWaiting();
+  }
+
+  /** Gives up what has waited in the outbox for its chat longer than CONVERSATION_DAYS; resolves with how many. Never rejects. */
+  async giveUpWaiting(): Promise<number> {
+    const { deps } = this;
+    try {
+      const given = await deps.delivery.giveUpWaiting(new Date(deps.clock.now().getTime() - deps.conversationDays * DAY_MS));
+      if (given) deps.logger.info({ messages: given, days: deps.conversationDays }, "messages never delivered given up");
+      return given;
+    } catch (err) {
+      deps.logger.warn({ err: errorInfo(err) }, "messages never delivered not given up");
+      return 0;
+    }
   }
 
   /** Forgets every report not sent in a conversation silent for longer than DRAFT_DAYS; resolves with how many. Never rejects. */

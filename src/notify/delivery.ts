@@ -196,6 +196,14 @@ export class Delivery {
     return chat.flushing;
   }
 
+  /**
+   * Gives up what has waited for its chat since before `before` and is not being sent (a web chat whose
+   * page never opened again), with its text; resolves with how many.
+   */
+  giveUpWaiting(before: Date): Promise<number> {
+    return this.options.outbox.giveUpWaiting(before, this.options.clock.now());
+  }
+
   /** Whether an item with this id is in the outbox (waiting, sent or given up). */
   async has(id: string): Promise<boolean> {
     return (await this.options.outbox.get(id)) !== null;

@@ -108,6 +108,21 @@ export function dueFilter(channel: string, now: Date): Record<string, unknown> {
   };
 }
 
+/**
+ * The filter of the unsent items that have waited for their chat since before `before` (created and due
+ * by then) and that no worker holds at `at`: what the outbox gives up as never reached.
+ */
+export function waitedFilter(before: Date, at: Date): Record<string, unknown> {
+  return {
+    createdAt: { $lt: before },
+    notBefore: { $lt: before },
+    $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: at } }],
+  };
+}
+
+/** What an item given up as never reached says of itself (`OutboxRepository.giveUpWaiting`). */
+export const NEVER_REACHED = "never_reached";
+
 /** The filter of the unsent items of `item`'s chat created before it. */
 export function earlierFilter(item: OutboxItem): Record<string, unknown> {
   return {

@@ -317,6 +317,12 @@ export interface OutboxRepository {
   /** Gives up on the item at `at` (the chat blocked the bot, the attempts ran out) and drops its payload. */
   markFailed(id: string, owner: string, error: string, at: Date): Promise<void>;
   /**
+   * Gives up, at `at`, every item that has waited for its chat since before `before` (created and due by
+   * then: a web chat whose page never opened again), unless a worker holds it now, and drops its payload
+   * (error `never_reached`; kept 30 days as any item given up). Resolves with how many.
+   */
+  giveUpWaiting(before: Date, at: Date): Promise<number>;
+  /**
    * Drops an item its producer no longer wants sent, before it goes (an announcement to a chat that
    * unsubscribed or erased its data after the item was written): nothing of it is kept. False when
    * `owner` does not hold it (its lease was taken over, it is gone).

@@ -1,7 +1,18 @@
 /** The outbox on the embedded store: one document per outbound message. */
 
 import type { ChannelName } from "../../domain/model/channel.js";
-import { type ClaimFields, claimable, claimChatItems, dueFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter, SCAN_FACTOR } from "../outbox-rule.js";
+import {
+  type ClaimFields,
+  claimable,
+  claimChatItems,
+  dueFilter,
+  NEVER_REACHED,
+  newOutboxItem,
+  OUTBOX_SENT_TTL_S,
+  receiptFilter,
+  SCAN_FACTOR,
+  waitedFilter,
+} from "../outbox-rule.js";
 import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, OutboxState, UnsentOutboxItem } from "../ports.js";
 import { type Collection, findMany, fromDoc, isUniqueViolation } from "./collection.js";
 
@@ -225,6 +236,28 @@ export class EmbeddedOutbox implements OutboxRepository {
         {},
       ),
     );
+  }
+
+  async giveUpWaiting(before: Date, at: Date): Promise<number> {
+    await this.ready;
+    let given = 0;
+    // A page at a time, read from the unsent items only (`_q`), each given up only if still as the filter says.
+    for (;;) {
+      const page = await findMany<{ _id: string }>(this.db.findAsync({ _q: startingWith(""), ...waitedFilter(before, at) }, { _id: 1 }).limit(SWEEP_PAGE));
+      if (!page.length) return given;
+      const { numAffected } = await this.write(
+        this.db.updateAsync(
+          { _id: { $in: page.map((d) => d._id) }, ...waitedFilter(before, at) },
+          {
+            $set: { state: "failed", failedAt: at, _sent: at.getTime(), owner: null, leaseUntil: null, error: NEVER_REACHED },
+            $unset: { payload: true, _q: true, _chat: true },
+          },
+          { multi: true },
+        ),
+      );
+      given += numAffected;
+      if (page.length < SWEEP_PAGE) return given;
+    }
   }
 
   async withdraw(id: string, owner: string): Promise<boolean> {

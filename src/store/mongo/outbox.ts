@@ -2,7 +2,17 @@
 import { type Connection, Schema, trusted } from "mongoose";
 import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
-import { claimChatItems, claimOutbox, dueFilter, earlierFilter, newOutboxItem, OUTBOX_SENT_TTL_S, receiptFilter } from "../outbox-rule.js";
+import {
+  claimChatItems,
+  claimOutbox,
+  dueFilter,
+  earlierFilter,
+  NEVER_REACHED,
+  newOutboxItem,
+  OUTBOX_SENT_TTL_S,
+  receiptFilter,
+  waitedFilter,
+} from "../outbox-rule.js";
 import {
   type NewOutboxItem,
   OUTBOX_RECEIPTS,
@@ -160,6 +170,14 @@ export class MongoOutbox implements OutboxRepository {
       { _id: String(id), state: "sending", owner: String(owner) },
       { $set: { state: "failed", failedAt: at, owner: null, leaseUntil: null, error }, $unset: { payload: 1 } },
     );
+  }
+
+  async giveUpWaiting(before: Date, at: Date): Promise<number> {
+    const res = await this.model.updateMany(trustQuery(waitedFilter(before, at)), {
+      $set: { state: "failed", failedAt: at, owner: null, leaseUntil: null, error: NEVER_REACHED },
+      $unset: { payload: 1 },
+    });
+    return res.modifiedCount;
   }
 
   async withdraw(id: string, owner: string): Promise<boolean> {
