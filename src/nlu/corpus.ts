@@ -15,6 +15,7 @@ import { LANGUAGES, type Language } from "../locale/languages.js";
 import { ConfigFileError, readConfigFile } from "../util/config-file.js";
 import { normalize } from "../util/text.js";
 import type { Courtesies } from "./courtesy.js";
+import { withOtherNumber } from "./number.js";
 
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/, "use lower case letters, digits and _");
 const phrases = z.array(z.string().trim().min(1).max(200)).min(1);
@@ -159,6 +160,8 @@ export function loadCorpus(localesDir: string): Corpus {
   };
   /** Where each place and each type of `at_places` was named, to say which file names an unknown one. */
   const placesFrom = new Map<string, string>();
+  /** The language of the file each name of a type of problem came from (the first, when two name it). */
+  const categoryLanguage = new Map<string, Language>();
   const atPlacesFrom = new Map<string, string>();
   for (const lang of LANGUAGES) {
     const dir = corpusDir(localesDir, lang);
@@ -166,6 +169,7 @@ export function loadCorpus(localesDir: string): Corpus {
     const entities = join(dir, "entities.yaml");
     if (existsSync(entities)) {
       for (const [entity, values] of Object.entries(readConfigFile(entities, entitiesSchema))) {
+        if (entity === "category") for (const name of Object.values(values).flat()) if (!categoryLanguage.has(name)) categoryLanguage.set(name, lang);
         corpus.entities[entity] ??= {};
         merge(corpus.entities[entity], values);
       }
@@ -218,6 +222,11 @@ export function loadCorpus(localesDir: string): Corpus {
   }
   for (const [value, file] of atPlacesFrom) {
     if (!(value in categories)) throw new ConfigFileError(`${file}: at_places.${value}: not a category of entities.yaml`);
+  }
+  // «perros muertos» names what «perro muerto» does.
+  if (corpus.entities.category) {
+    const others = Object.entries(corpus.entities).flatMap(([entity, values]) => (entity === "category" ? [] : Object.values(values).flat()));
+    corpus.entities.category = withOtherNumber(corpus.entities.category, (name) => categoryLanguage.get(name) ?? LANGUAGES[0], others);
   }
   return corpus;
 }
