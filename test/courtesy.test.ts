@@ -93,6 +93,10 @@ describe("the greetings and courtesies a message opens with", () => {
     expect(es.rest("a quien le aviso de baches en toda la avenida")).toBe("baches en toda la avenida");
     expect(es.rest("a quien acudo por los perros agresivos del parque")).toBe("los perros agresivos del parque");
     expect(en.rest("who do I call about hanging wires on my street?")).toBe("hanging wires on my street?");
+    // Whose job it is: what is told begins after «de», an article or a verb's infinitive
+    expect(es.rest("quién se encarga de recoger perros muertos en la calle")).toBe("recoger perros muertos en la calle");
+    expect(es.rest("a quien le toca el bacheo en av. lopez portillo")).toBe("el bacheo en av. lopez portillo");
+    expect(es.read("¿a quién le corresponde tapar una coladera que no tiene tapa?")).toMatchObject({ rest: "tapar una coladera que no tiene tapa?", asksOnlyHow: true });
   });
 
   it("keep what only looks like the question of whom or how to tell", () => {
@@ -108,6 +112,8 @@ describe("the greetings and courtesies a message opens with", () => {
     expect(es.rest("mi reporte no avanza con quien me quejo de que ya van 3 semanas")).toBeUndefined();
     // What is told begins right after the verb only after one whose object it is («reportar un bache»), not «marco el número»
     expect(es.rest("cómo marco el número de la pipa de agua?")).toBeUndefined();
+    // Nor a noun after a verb of whose job it is: «a quién le toca turno» asks for no one to tell
+    expect(es.rest("a quién le toca turno hoy en la ventanilla")).toBeUndefined();
   });
 
   it("leave out a letter's salutation and its sign-off with all that follows it", () => {

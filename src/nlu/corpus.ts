@@ -54,6 +54,7 @@ const asksSchema = z.strictObject({
   verbs: oneWords.min(1),
   joins: phrases,
   reports: oneWords.default([]),
+  duties: oneWords.default([]),
   objects: oneWords.default([]),
   about: phrases.default([]),
   leads: oneWords.default([]),

@@ -40,13 +40,16 @@ const MAX_HEAD_WORDS = 3;
  * words, a form of a verb of telling (`verbs`: «aviso», «avisar», «quejarme»; whole words, and no noun: not
  * after one of `determiners`, «el aviso», «mi queja»), then the end of the clause, one of `joins` («que», «de
  * que»), one of `about` («de», «sobre», «por») and what is told, or, after a verb whose object is what is told
- * (`reports`: «reportar»), one of `objects` («un», «la»), which begins it.
+ * (`reports`: «reportar»), one of `objects` («un», «la»), which begins it; after a verb of whose job it is
+ * (`duties`: «a quién le toca», «quién se encarga»), one of `objects` or a verb's infinitive («a quién le toca
+ * recoger la basura…», «a quién le corresponde tapar una coladera…»), which begins it too.
  */
 export interface Asks {
   heads: readonly string[];
   verbs: readonly string[];
   joins: readonly string[];
   reports?: readonly string[];
+  duties?: readonly string[];
   objects?: readonly string[];
   about?: readonly string[];
   leads?: readonly string[];
@@ -54,6 +57,9 @@ export interface Asks {
 }
 
 const NO_ASKS: Asks = { heads: [], verbs: [], joins: [] };
+
+/** A Spanish verb's infinitive, with the pronouns it may carry («recoger», «taparla»), normalised. */
+const INFINITIVE = /^\p{L}{2,}[aei]r(?:l[aeo]s?|se)?$/u;
 
 /** Words a letter's salutation may say, at most, before its colon or comma («Estimado H. Ayuntamiento de Metepec:»). */
 const SALUTATION_WORDS = 6;
@@ -83,6 +89,7 @@ export class Courtesy {
   private readonly heads: string[][];
   private readonly verbs: ReadonlySet<string>;
   private readonly reports: ReadonlySet<string>;
+  private readonly duties: ReadonlySet<string>;
   private readonly objects: ReadonlySet<string>;
   private readonly about: string[][];
   private readonly leads: ReadonlySet<string>;
@@ -98,7 +105,8 @@ export class Courtesy {
     this.heads = wordLists(asks.heads);
     const wordSet = (list: readonly string[] | undefined) => new Set((list ?? []).map(normalize).filter(Boolean));
     this.reports = wordSet(asks.reports);
-    this.verbs = new Set([...wordSet(asks.verbs), ...this.reports]);
+    this.duties = wordSet(asks.duties);
+    this.verbs = new Set([...wordSet(asks.verbs), ...this.reports, ...this.duties]);
     this.objects = wordSet(asks.objects);
     this.leads = wordSet(asks.leads);
     this.determiners = wordSet(asks.determiners);
@@ -260,12 +268,18 @@ export class Courtesy {
     for (const start of this.headStarts(tokens, words, i)) {
       for (const verb of this.verbsAfter(tokens, words, start)) {
         if (endsClause(tokens[verb])) out.push(verb + 1);
-        else if (this.reports.has(words[verb]) && this.objects.has(words[verb + 1] ?? "")) out.push(verb + 1);
+        else if (this.beginsTold(words[verb], words[verb + 1] ?? "")) out.push(verb + 1);
         out.push(...this.ends(this.joins, tokens, words, verb + 1));
         for (const end of this.ends(this.about, tokens, words, verb + 1)) if (end < words.length && !endsClause(tokens[end - 1]) && words[end]) out.push(end);
       }
     }
     return out;
+  }
+
+  /** Whether what is told may begin with `next` right after the verb `verb`: an object after a verb of `reports` or `duties`, an infinitive after one of `duties`. */
+  private beginsTold(verb: string, next: string): boolean {
+    if (this.reports.has(verb)) return this.objects.has(next);
+    return this.duties.has(verb) && (this.objects.has(next) || INFINITIVE.test(next));
   }
 
   /**
