@@ -11,7 +11,7 @@
  * data folder of 100,000 reports and prints where.
  */
 import { execFileSync, fork, spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
@@ -223,15 +223,27 @@ function olderThanSources(file: string): boolean {
   return readdirSync("src", { recursive: true, withFileTypes: true }).some((e) => e.isFile() && statSync(join(e.parentPath, e.name)).mtimeMs > built);
 }
 
+/** The Node options the Docker image runs the bot with (its `ENV NODE_OPTIONS=…`), and any the bench was given. */
+const IMAGE_NODE_OPTIONS = [/NODE_OPTIONS=(\S+)/.exec(readFileSync("Dockerfile", "utf8"))?.[1], process.env.NODE_OPTIONS].filter(Boolean).join(" ");
+
 /**
- * The production build (`npm run build`, then `node dist/main.js` as the Docker image runs it) on
+ * The production build (`npm run build`, then `node dist/main.js` as the Docker image runs it, with its Node options) on
  * `dataDir`: milliseconds to `/readyz` 200, its RSS then and (`quiet`) once it has been quiet; stopped with SIGTERM.
  */
 async function startBuilt(dataDir: string, quiet: boolean): Promise<{ ms: number; rss: number; trailMs: number; idle?: IdleMemory }> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, [BUILT], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json", NODE_ENV: "production" },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: IMAGE_NODE_OPTIONS,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+      NODE_ENV: "production",
+    },
     stdio: ["ignore", "pipe", "ignore"],
   });
   // The audit trail is read once the bot listens: when its log line comes.

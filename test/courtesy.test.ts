@@ -96,7 +96,10 @@ describe("the greetings and courtesies a message opens with", () => {
     // Whose job it is: what is told begins after «de», an article or a verb's infinitive
     expect(es.rest("quién se encarga de recoger perros muertos en la calle")).toBe("recoger perros muertos en la calle");
     expect(es.rest("a quien le toca el bacheo en av. lopez portillo")).toBe("el bacheo en av. lopez portillo");
-    expect(es.read("¿a quién le corresponde tapar una coladera que no tiene tapa?")).toMatchObject({ rest: "tapar una coladera que no tiene tapa?", asksOnlyHow: true });
+    expect(es.read("¿a quién le corresponde tapar una coladera que no tiene tapa?")).toMatchObject({
+      rest: "tapar una coladera que no tiene tapa?",
+      asksOnlyHow: true,
+    });
   });
 
   it("keep what only looks like the question of whom or how to tell", () => {
