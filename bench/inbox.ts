@@ -4,7 +4,8 @@
  * (municipality + status + category, newest first, a page of 50, with its total), of a free-text
  * search (in a municipality, as a member sees it, and across the state, as an admin does), of the
  * counts per status, and of the whole inbox page rendered over HTTP with its session, counts and
- * filters; the process's RSS. Prints figures; asserts nothing.
+ * filters; the process's RSS right after the queries and once it has been quiet (`idle-memory.ts`). Prints
+ * figures; asserts nothing.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { ManualClock } from "../src/util/clock.js";
 import { createLogger } from "../src/util/logger.js";
 import { tempDir } from "../test/helpers/app.js";
 import { sampleReport } from "../test/helpers/reports.js";
+import { memoryOnceIdle, quietFor } from "./idle-memory.js";
 import { pick, random } from "./random.js";
 import { percentile } from "./stats.js";
 
@@ -137,4 +139,7 @@ console.log(
   `${(found / (QUERIES + 20)).toFixed(1)} reports per inbox page on average; a page is ${(bytes / 1024).toFixed(0)} KB; member ${member.id.slice(0, 8)}`,
 );
 console.log(`RSS after the queries: ${mb(process.memoryUsage().rss)} (heap used ${mb(process.memoryUsage().heapUsed)})`);
+// As a running bot is between its secretariat's bursts: what V8 gives back once the process has been quiet.
+const idle = await memoryOnceIdle();
+console.log(`RSS once quiet: ${mb(idle.rss)} ${quietFor(idle)} (heap used ${mb(process.memoryUsage().heapUsed)})`);
 await service.stop();
