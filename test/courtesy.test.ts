@@ -100,6 +100,7 @@ describe("the greetings and courtesies a message opens with", () => {
       rest: "tapar una coladera que no tiene tapa?",
       asksOnlyHow: true,
     });
+    expect(es.read("hay perros muertos en la avenida, ¿quién se encarga?")).toMatchObject({ rest: "hay perros muertos en la avenida,", asksOnlyHow: true });
   });
 
   it("keep what only looks like the question of whom or how to tell", () => {
@@ -115,8 +116,12 @@ describe("the greetings and courtesies a message opens with", () => {
     expect(es.rest("mi reporte no avanza con quien me quejo de que ya van 3 semanas")).toBeUndefined();
     // What is told begins right after the verb only after one whose object it is («reportar un bache»), not «marco el número»
     expect(es.rest("cómo marco el número de la pipa de agua?")).toBeUndefined();
-    // Nor a noun after a verb of whose job it is: «a quién le toca turno» asks for no one to tell
+    // Nor a noun after the question of whose job it is: «a quién le toca turno» asks for no one to tell
     expect(es.rest("a quién le toca turno hoy en la ventanilla")).toBeUndefined();
+    // Whose job it is is asked of who only: how to fix a thing, who runs a place, ask nothing of the kind
+    expect(es.rest("cómo se arregla el foco del baño")).toBeUndefined();
+    expect(es.rest("quién atiende el parque de diversiones")).toBeUndefined();
+    expect(es.rest("quien repara el drenaje de mi casa es plomero")).toBeUndefined();
   });
 
   it("leave out a letter's salutation and its sign-off with all that follows it", () => {

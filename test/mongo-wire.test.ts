@@ -335,8 +335,10 @@ describe("the outbox keeps nothing of what went to a chat", () => {
     const [update] = (wire.sent("update")[0]?.body.updates ?? []) as { q: unknown; u: Record<string, Record<string, unknown>>; multi?: boolean }[];
     expect(update.q).toEqual({
       createdAt: { $lt: before },
-      notBefore: { $lt: before },
-      $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: at } }],
+      $and: [
+        { $or: [{ attempts: { $gt: 0 } }, { notBefore: { $lt: before } }] },
+        { $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: at } }] },
+      ],
     });
     expect(update.multi).toBe(true);
     expect(update.u.$set).toMatchObject({ state: "failed", failedAt: at, error: "never_reached", owner: null, leaseUntil: null });

@@ -11,6 +11,9 @@ describe("a name in the other number", () => {
     expect(inOtherNumber("Lámparas fundidas", "es-MX")).toEqual(["lampara fundida"]);
     expect(inOtherNumber("fuga de agua", "es-MX")).toEqual(["fugas de agua"]);
     expect(inOtherNumber("poste sin luz", "es-MX")).toEqual(["postes sin luz"]);
+    // A noun alone before a joining word gets its plural only: «perro en la calle» is no stray dogs
+    expect(inOtherNumber("perros en la calle", "es-MX")).toEqual([]);
+    expect(inOtherNumber("dogs in the street", "en")).toEqual([]);
     // A plural in -es may be a singular in -e or in a consonant: both are tried.
     expect(inOtherNumber("colchones tirados", "es-MX")).toEqual(["colchone tirado", "colchon tirado"]);
     expect(inOtherNumber("luces apagadas", "es-MX")).toEqual(["luz apagada"]);

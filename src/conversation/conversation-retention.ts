@@ -11,8 +11,8 @@
  *   chat's id goes with it: a visitor who never accepted the privacy notice leaves nothing. Reports,
  *   consent and follows are not in it (their retention is domain/retention.ts and «Borrar mis datos»).
  * - What the bot says on its own waits in the outbox for its chat; one that has waited CONVERSATION_DAYS
- *   (a web chat whose page is never opened again: it has no other way to reach it) is given up, its text
- *   dropped — what is kept of a message given up is kept 30 days more, as of any other.
+ *   (a web chat whose page is never opened again, a WhatsApp chat that never writes again to open its 24
+ *   hours) is given up, its text dropped — what is kept of a message given up is kept 30 days more, as of any other.
  *
  * Each change is made in the conversation's own turn, and only if nothing saved it meanwhile.
  */

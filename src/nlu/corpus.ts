@@ -54,7 +54,7 @@ const asksSchema = z.strictObject({
   verbs: oneWords.min(1),
   joins: phrases,
   reports: oneWords.default([]),
-  duties: oneWords.default([]),
+  duties: phrases.default([]),
   objects: oneWords.default([]),
   about: phrases.default([]),
   leads: oneWords.default([]),

@@ -40,9 +40,10 @@ const MAX_HEAD_WORDS = 3;
  * words, a form of a verb of telling (`verbs`: «aviso», «avisar», «quejarme»; whole words, and no noun: not
  * after one of `determiners`, «el aviso», «mi queja»), then the end of the clause, one of `joins` («que», «de
  * que»), one of `about` («de», «sobre», «por») and what is told, or, after a verb whose object is what is told
- * (`reports`: «reportar»), one of `objects` («un», «la»), which begins it; after a verb of whose job it is
- * (`duties`: «a quién le toca», «quién se encarga»), one of `objects` or a verb's infinitive («a quién le toca
- * recoger la basura…», «a quién le corresponde tapar una coladera…»), which begins it too.
+ * (`reports`: «reportar»), one of `objects` («un», «la»), which begins it. The question of whose job it is
+ * (`duties`, whole: «a quién le toca», «quién se encarga») asks it too, and what is told may begin right after it
+ * with one of `objects` or a verb's infinitive («a quién le toca recoger la basura…», «a quién le corresponde tapar
+ * una coladera…»).
  */
 export interface Asks {
   heads: readonly string[];
@@ -89,7 +90,7 @@ export class Courtesy {
   private readonly heads: string[][];
   private readonly verbs: ReadonlySet<string>;
   private readonly reports: ReadonlySet<string>;
-  private readonly duties: ReadonlySet<string>;
+  private readonly duties: string[][];
   private readonly objects: ReadonlySet<string>;
   private readonly about: string[][];
   private readonly leads: ReadonlySet<string>;
@@ -105,8 +106,8 @@ export class Courtesy {
     this.heads = wordLists(asks.heads);
     const wordSet = (list: readonly string[] | undefined) => new Set((list ?? []).map(normalize).filter(Boolean));
     this.reports = wordSet(asks.reports);
-    this.duties = wordSet(asks.duties);
-    this.verbs = new Set([...wordSet(asks.verbs), ...this.reports, ...this.duties]);
+    this.duties = wordLists(asks.duties ?? []);
+    this.verbs = new Set([...wordSet(asks.verbs), ...this.reports]);
     this.objects = wordSet(asks.objects);
     this.leads = wordSet(asks.leads);
     this.determiners = wordSet(asks.determiners);
@@ -266,9 +267,10 @@ export class Courtesy {
   private askEnds(tokens: string[], words: string[], i: number): number[] {
     const out: number[] = [];
     for (const start of this.headStarts(tokens, words, i)) {
-      for (const verb of this.verbsAfter(tokens, words, start)) {
+      const duties = this.dutyEnds(tokens, words, start);
+      for (const verb of [...this.verbsAfter(tokens, words, start), ...duties]) {
         if (endsClause(tokens[verb])) out.push(verb + 1);
-        else if (this.beginsTold(words[verb], words[verb + 1] ?? "")) out.push(verb + 1);
+        else if (this.beginsTold(words[verb], words[verb + 1] ?? "", duties.includes(verb))) out.push(verb + 1);
         out.push(...this.ends(this.joins, tokens, words, verb + 1));
         for (const end of this.ends(this.about, tokens, words, verb + 1)) if (end < words.length && !endsClause(tokens[end - 1]) && words[end]) out.push(end);
       }
@@ -276,10 +278,15 @@ export class Courtesy {
     return out;
   }
 
-  /** Whether what is told may begin with `next` right after the verb `verb`: an object after a verb of `reports` or `duties`, an infinitive after one of `duties`. */
-  private beginsTold(verb: string, next: string): boolean {
-    if (this.reports.has(verb)) return this.objects.has(next);
-    return this.duties.has(verb) && (this.objects.has(next) || INFINITIVE.test(next));
+  /** Whether what is told may begin with `next` right after `verb`: an object after a verb of `reports`, an object or an infinitive after the question of whose job it is (`duty`). */
+  private beginsTold(verb: string, next: string, duty: boolean): boolean {
+    if (duty) return this.objects.has(next) || INFINITIVE.test(next);
+    return this.reports.has(verb) && this.objects.has(next);
+  }
+
+  /** Where each question of whose job it is (`duties`) that starts at word `i` ends, by its last word, within one clause. */
+  private dutyEnds(tokens: string[], words: string[], i: number): number[] {
+    return this.ends(this.duties, tokens, words, i).map((end) => end - 1);
   }
 
   /**
@@ -288,10 +295,10 @@ export class Courtesy {
    * or its question within the clause (`inClause`: «hay una fuga de agua en mi calle a quién le aviso»).
    */
   private askedBefore(tokens: string[], words: string[], end: number): { start: number; inClause: boolean } | undefined {
-    if (!this.tellsAt(words, end - 1)) return undefined;
+    if (!this.tellsAt(words, end - 1) && !this.duties.some((p) => p.at(-1) === words[end - 1])) return undefined;
     let clause = end - 1;
     while (clause > 0 && !endsClause(tokens[clause - 1])) clause--;
-    const endsHere = (start: number) => this.verbsAfter(tokens, words, start).includes(end - 1);
+    const endsHere = (start: number) => [...this.verbsAfter(tokens, words, start), ...this.dutyEnds(tokens, words, start)].includes(end - 1);
     if (clause > 0 && this.headStarts(tokens, words, clause).some(endsHere)) return { start: clause, inClause: false };
     for (let start = Math.max(clause + 1, end - 1 - ASK_GAP - MAX_HEAD_WORDS); start < end - 1; start++) {
       if (endsHere(start)) return { start, inClause: true };

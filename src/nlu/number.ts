@@ -5,7 +5,8 @@
  * a warning, not water), and only the words before the first word that joins («fuga de agua» →
  * «fugas de agua», «poste sin luz» → «postes sin luz»); a name beginning with one («no hay luz…», «se
  * hundió…») is a clause and gets none. In English only the last of those words, the noun («dead dog» →
- * «dead dogs»). Spanish and English both make most plurals with -s or -es, so one rule serves both: a form
+ * «dead dogs»). A noun alone before the joining word is given its plural, never its singular: «perro en la calle»
+ * (a dog lying dead, or only passing) says less than «perros en la calle» (stray dogs). Spanish and English both make most plurals with -s or -es, so one rule serves both: a form
  * nobody writes («quemanes basuras») is never matched, and costs nothing else.
  */
 import type { Language } from "../locale/languages.js";
@@ -37,6 +38,11 @@ function otherNumberEn(word: string): string[] {
   return [/(s|x|z|ch|sh)$/.test(word) ? `${word}es` : `${word}s`];
 }
 
+/** Whether a word is in the plural, as these rules tell: its other number is shorter. */
+function isPlural(word: string, lang: Language): boolean {
+  return otherNumber(word, lang)[0].length < word.length;
+}
+
 /** Whether a language puts its adjectives after the noun, and gives them its number (Spanish), or before it and not (English). */
 const AGREES = (lang: Language) => lang !== "en";
 const otherNumber = (word: string, lang: Language) => (lang === "en" ? otherNumberEn(word) : otherNumberEs(word));
@@ -52,6 +58,7 @@ export function inOtherNumber(name: string, lang: Language): string[] {
   const end = head === -1 ? words.length : head;
   if (end === 0) return [];
   const from = AGREES(lang) ? 0 : end - 1;
+  if (end < words.length && end === 1 && isPlural(words[0], lang)) return [];
   const first: string[] = [];
   const second: string[] = [];
   for (const [i, word] of words.entries()) {

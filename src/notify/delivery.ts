@@ -197,8 +197,8 @@ export class Delivery {
   }
 
   /**
-   * Gives up what has waited for its chat since before `before` and is not being sent (a web chat whose
-   * page never opened again), with its text; resolves with how many.
+   * Gives up what was created before `before` and is still not sent nor being sent (a web chat whose page
+   * never opened again), with its text, unless scheduled for later and never tried; resolves with how many.
    */
   giveUpWaiting(before: Date): Promise<number> {
     return this.options.outbox.giveUpWaiting(before, this.options.clock.now());

@@ -109,14 +109,14 @@ export function dueFilter(channel: string, now: Date): Record<string, unknown> {
 }
 
 /**
- * The filter of the unsent items that have waited for their chat since before `before` (created and due
- * by then) and that no worker holds at `at`: what the outbox gives up as never reached.
+ * The filter of the unsent items created before `before` that no worker holds at `at`: what the outbox gives
+ * up as never reached. Tried or not, whenever its next try is due (a WhatsApp notice waiting for the chat's
+ * 24 hours is put off a month at a time), except one never tried and scheduled for later than `before`.
  */
 export function waitedFilter(before: Date, at: Date): Record<string, unknown> {
   return {
     createdAt: { $lt: before },
-    notBefore: { $lt: before },
-    $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: at } }],
+    $and: [{ $or: [{ attempts: { $gt: 0 } }, { notBefore: { $lt: before } }] }, { $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: at } }] }],
   };
 }
 

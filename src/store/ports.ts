@@ -317,9 +317,10 @@ export interface OutboxRepository {
   /** Gives up on the item at `at` (the chat blocked the bot, the attempts ran out) and drops its payload. */
   markFailed(id: string, owner: string, error: string, at: Date): Promise<void>;
   /**
-   * Gives up, at `at`, every item that has waited for its chat since before `before` (created and due by
-   * then: a web chat whose page never opened again), unless a worker holds it now, and drops its payload
-   * (error `never_reached`; kept 30 days as any item given up). Resolves with how many.
+   * Gives up, at `at`, every item created before `before` and not sent (a web chat whose page never opened
+   * again, a WhatsApp chat that never wrote again), unless a worker holds it now or it was never tried and is
+   * scheduled for later than `before`, and drops its payload (error `never_reached`; kept 30 days as any item
+   * given up). Resolves with how many.
    */
   giveUpWaiting(before: Date, at: Date): Promise<number>;
   /**
