@@ -764,12 +764,16 @@ export class Understander {
    * - past MAX_UNDERSTOOD characters, a thing only when the start of the message names none of its kind
    *   (a long account that names its municipality last; not «…Yo trabajo en Toluca» after «…en Metepec»);
    * - a signal said with a no just before it, in its clause, is not said («no voy a tomar la foto»);
-   * - a short `unsure` («no sé», «no se») only where it ends its clause: «no se hizo nada» is no doubt.
+   * - a short `unsure` («no sé», «no se») only where it ends its clause: «no se hizo nada» is no doubt;
+   * - a danger's words inside a longer name of a type of problem say that type: «perro atropellado» is a dead
+   *   animal to pick up, no one run over.
    */
   private fitting(utterance: string, candidates: NerEdge[]): NerEdge[] {
     const early = new Set(candidates.filter((e) => e.start < MAX_UNDERSTOOD).map((e) => e.entity));
+    const types = candidates.filter((e) => e.entity === CATEGORY);
     return candidates.filter((e) => {
       if (e.start >= MAX_UNDERSTOOD && early.has(e.entity)) return false;
+      if (e.entity === DANGER_ENTITY && types.some((t) => t.start <= e.start && t.end >= e.end && t.end - t.start > e.end - e.start)) return false;
       if (!SIGNALS.has(e.entity) || e.entity === "danger") return true;
       const before = utterance.slice(Math.max(0, e.start - 20), e.start);
       const clause = before.split(/[,.;:!?¿¡]/).at(-1) ?? "";
