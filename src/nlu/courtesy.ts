@@ -267,10 +267,9 @@ export class Courtesy {
   private askEnds(tokens: string[], words: string[], i: number): number[] {
     const out: number[] = [];
     for (const start of this.headStarts(tokens, words, i)) {
-      const duties = this.dutyEnds(tokens, words, start);
-      for (const verb of [...this.verbsAfter(tokens, words, start), ...duties]) {
+      for (const { at: verb, duty } of this.askedFrom(tokens, words, start)) {
         if (endsClause(tokens[verb])) out.push(verb + 1);
-        else if (this.beginsTold(words[verb], words[verb + 1] ?? "", duties.includes(verb))) out.push(verb + 1);
+        else if (this.beginsTold(words[verb], words[verb + 1] ?? "", duty)) out.push(verb + 1);
         out.push(...this.ends(this.joins, tokens, words, verb + 1));
         for (const end of this.ends(this.about, tokens, words, verb + 1)) if (end < words.length && !endsClause(tokens[end - 1]) && words[end]) out.push(end);
       }
@@ -284,9 +283,15 @@ export class Courtesy {
     return this.reports.has(verb) && this.objects.has(next);
   }
 
-  /** Where each question of whose job it is (`duties`) that starts at word `i` ends, by its last word, within one clause. */
-  private dutyEnds(tokens: string[], words: string[], i: number): number[] {
-    return this.ends(this.duties, tokens, words, i).map((end) => end - 1);
+  /**
+   * The last word of each asking that starts at word `i`: a verb of telling after one of `heads` (`verbsAfter`), or
+   * a question of whose job it is (`duties`, `duty`), within one clause.
+   */
+  private askedFrom(tokens: string[], words: string[], i: number): { at: number; duty: boolean }[] {
+    return [
+      ...this.verbsAfter(tokens, words, i).map((at) => ({ at, duty: false })),
+      ...this.ends(this.duties, tokens, words, i).map((end) => ({ at: end - 1, duty: true })),
+    ];
   }
 
   /**
@@ -298,7 +303,7 @@ export class Courtesy {
     if (!this.tellsAt(words, end - 1) && !this.duties.some((p) => p.at(-1) === words[end - 1])) return undefined;
     let clause = end - 1;
     while (clause > 0 && !endsClause(tokens[clause - 1])) clause--;
-    const endsHere = (start: number) => [...this.verbsAfter(tokens, words, start), ...this.dutyEnds(tokens, words, start)].includes(end - 1);
+    const endsHere = (start: number) => this.askedFrom(tokens, words, start).some((asked) => asked.at === end - 1);
     if (clause > 0 && this.headStarts(tokens, words, clause).some(endsHere)) return { start: clause, inClause: false };
     for (let start = Math.max(clause + 1, end - 1 - ASK_GAP - MAX_HEAD_WORDS); start < end - 1; start++) {
       if (endsHere(start)) return { start, inClause: true };

@@ -5,9 +5,10 @@
  * a warning, not water), and only the words before the first word that joins («fuga de agua» →
  * «fugas de agua», «poste sin luz» → «postes sin luz»); a name beginning with one («no hay luz…», «se
  * hundió…») is a clause and gets none. In English only the last of those words, the noun («dead dog» →
- * «dead dogs»). A noun alone before the joining word is given its plural, never its singular: «perro en la calle»
- * (a dog lying dead, or only passing) says less than «perros en la calle» (stray dogs). Spanish and English both make most plurals with -s or -es, so one rule serves both: a form
- * nobody writes («quemanes basuras») is never matched, and costs nothing else.
+ * «dead dogs»). A noun alone before the joining word is given its plural, never its singular: «perro en la
+ * calle» (a dog lying dead, or only passing) says less than «perros en la calle» (stray dogs). Spanish and
+ * English both make most plurals with -s or -es, so one rule serves both: a form nobody writes («quemanes
+ * basuras») is never matched, and costs nothing else.
  */
 import type { Language } from "../locale/languages.js";
 import { normalize } from "../util/text.js";
@@ -38,14 +39,14 @@ function otherNumberEn(word: string): string[] {
   return [/(s|x|z|ch|sh)$/.test(word) ? `${word}es` : `${word}s`];
 }
 
+/** Whether a language puts its adjectives after the noun, and gives them its number (Spanish), or before it and not (English). */
+const AGREES = (lang: Language) => lang !== "en";
+const otherNumber = (word: string, lang: Language) => (lang === "en" ? otherNumberEn(word) : otherNumberEs(word));
+
 /** Whether a word is in the plural, as these rules tell: its other number is shorter. */
 function isPlural(word: string, lang: Language): boolean {
   return otherNumber(word, lang)[0].length < word.length;
 }
-
-/** Whether a language puts its adjectives after the noun, and gives them its number (Spanish), or before it and not (English). */
-const AGREES = (lang: Language) => lang !== "en";
-const otherNumber = (word: string, lang: Language) => (lang === "en" ? otherNumberEn(word) : otherNumberEs(word));
 
 /**
  * The name (normalised: lower case, no accents), written in `lang`, in the other number, as one or two

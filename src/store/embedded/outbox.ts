@@ -58,6 +58,14 @@ function keysOf(item: OutboxItem): Record<string, unknown> {
   return keys;
 }
 
+/** The update that gives an item up at `at`: its payload and the keys of unsent items go, its 30 days count from `at`. */
+function givenUp(at: Date, error: string) {
+  return {
+    $set: { state: "failed", failedAt: at, _sent: at.getTime(), owner: null, leaseUntil: null, error },
+    $unset: { payload: true, _q: true, _chat: true },
+  };
+}
+
 /** Keys starting with `prefix`, as a range nedb answers from the index. */
 function startingWith(prefix: string): { $gte: string; $lt: string } {
   return { $gte: prefix, $lt: `${prefix}\uffff` };
@@ -226,16 +234,7 @@ export class EmbeddedOutbox implements OutboxRepository {
 
   async markFailed(id: string, owner: string, error: string, at: Date): Promise<void> {
     await this.ready;
-    await this.write(
-      this.db.updateAsync(
-        { _id: String(id), state: "sending", owner },
-        {
-          $set: { state: "failed", failedAt: at, _sent: at.getTime(), owner: null, leaseUntil: null, error },
-          $unset: { payload: true, _q: true, _chat: true },
-        },
-        {},
-      ),
-    );
+    await this.write(this.db.updateAsync({ _id: String(id), state: "sending", owner }, givenUp(at, error), {}));
   }
 
   async giveUpWaiting(before: Date, at: Date): Promise<number> {
@@ -246,14 +245,7 @@ export class EmbeddedOutbox implements OutboxRepository {
       const page = await findMany<{ _id: string }>(this.db.findAsync({ _q: startingWith(""), ...waitedFilter(before, at) }, { _id: 1 }).limit(SWEEP_PAGE));
       if (!page.length) return given;
       const { numAffected } = await this.write(
-        this.db.updateAsync(
-          { _id: { $in: page.map((d) => d._id) }, ...waitedFilter(before, at) },
-          {
-            $set: { state: "failed", failedAt: at, _sent: at.getTime(), owner: null, leaseUntil: null, error: NEVER_REACHED },
-            $unset: { payload: true, _q: true, _chat: true },
-          },
-          { multi: true },
-        ),
+        this.db.updateAsync({ _id: { $in: page.map((d) => d._id) }, ...waitedFilter(before, at) }, givenUp(at, NEVER_REACHED), { multi: true }),
       );
       given += numAffected;
       if (page.length < SWEEP_PAGE) return given;

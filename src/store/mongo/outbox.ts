@@ -73,6 +73,11 @@ export const outboxModel = (conn: Connection) => conn.model("Outbox", outboxSche
 
 type OutboxModel = ReturnType<typeof outboxModel>;
 
+/** The update that gives an item up at `at`: its payload goes, its 30 days (`failed_ttl`) count from `at`. */
+function givenUp(at: Date, error: string) {
+  return { $set: { state: "failed" as const, failedAt: at, owner: null, leaseUntil: null, error }, $unset: { payload: 1 as const } };
+}
+
 function toItem(doc: Record<string, unknown> | null): OutboxItem | null {
   if (!doc) return null;
   const { _id, ...rest } = doc;
@@ -166,17 +171,11 @@ export class MongoOutbox implements OutboxRepository {
   }
 
   async markFailed(id: string, owner: string, error: string, at: Date): Promise<void> {
-    await this.model.updateOne(
-      { _id: String(id), state: "sending", owner: String(owner) },
-      { $set: { state: "failed", failedAt: at, owner: null, leaseUntil: null, error }, $unset: { payload: 1 } },
-    );
+    await this.model.updateOne({ _id: String(id), state: "sending", owner: String(owner) }, givenUp(at, error));
   }
 
   async giveUpWaiting(before: Date, at: Date): Promise<number> {
-    const res = await this.model.updateMany(trustQuery(waitedFilter(before, at)), {
-      $set: { state: "failed", failedAt: at, owner: null, leaseUntil: null, error: NEVER_REACHED },
-      $unset: { payload: 1 },
-    });
+    const res = await this.model.updateMany(trustQuery(waitedFilter(before, at)), givenUp(at, NEVER_REACHED));
     return res.modifiedCount;
   }
 
