@@ -182,12 +182,10 @@ function opening(ctx: EngineContext, input: EngineInput, words = OPENING_WORDS):
  */
 const TOLD_WORDS = 5;
 /**
- * The same, for a statement the classifier read as nothing or misread (a word of it read as a way around: «el agua
- * sale amarilla de la llave», «sale» as yes), heard as the told flow first without being sure, or asking whom to
- * tell it: «hay un bache en la entrada del fraccionamiento» (hay, entrada, fraccionamiento), «el agua sale sucia y
- * con olor en Tlalnepantla». Praise, a fix and thanks said in as few words are read as what they are before this.
+ * The same, for a message the classifier read as nothing that also says where (`told_where`): «el agua sale
+ * sucia y con olor en Tlalnepantla» (sale, sucia, olor). Read as something, it needs TOLD_WORDS still.
  */
-const TOLD_FEW_WORDS = 3;
+const TOLD_WHERE_WORDS = 3;
 /**
  * How much a question's other readings must hear the told flow, at least, for a way around to give way to it:
  * «¿hay algún aviso de corte de agua programado en Ecatepec?» (the notices, a report heard at 0.003) asks for
@@ -1002,8 +1000,10 @@ export class Engine {
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
     if (!told) return intent;
+    const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
     // Heard as that flow first, not surely but clearly and not by guess, a statement tells it in a few words more
-    // («ya quedó la obra pero dejaron un hoyo», «ya van tres semanas sin agua en la colonia»).
+    // («ya quedó la obra pero dejaron un hoyo», «ya van tres semanas sin agua en la colonia»); so does a statement
+    // read as nothing that says where («el agua sale sucia y con olor en Tlalnepantla»). Else it takes TOLD_WORDS.
     const own =
       first !== undefined &&
       told.intents.includes(first.name) &&
@@ -1017,18 +1017,14 @@ export class Engine {
     // as the notices stopped).
     const guessedWrong =
       understood.guessed === true && statement && name !== "emergency" && (MISREADABLE.has(name) || TOLD_OVER.has(name) || intent === undefined);
-    // A yes or a no nobody asked for, in a statement, is a misreading of one of its words: «el agua sale amarilla
-    // de la llave», «sale agua sucia de la llave» («sale», as in «sale pues»), «otra vez no pasó la basura». Not
-    // with a fix or praise said (NOT_TOLD_WITH): «si claro el alumbrado funciona bien» answers yes with good news.
-    const answeredUnasked = (name === "yes" || name === "no") && statement && !NOT_TOLD_WITH.some((signal) => understood.entities[signal] !== undefined);
-    // A reading of nothing, or a misreading, leaves it what it tells.
-    const misread = name === NO_READING || guessedWrong || answeredUnasked;
     // Asking whom or how to tell it says it is a problem to tell, unless a reading that stands is heard in it too
     // (UNSURE_KEPT): «¿ante quién me quejo de que el camión de la basura ya no entra a la privada?» tells it in a few
     // words; «¿con quién me quejo de que no me han atendido mi reporte del bache?» (a report's status heard) does not.
     const askedHow = understood.asksHow === true && !askedHowOfNothing && !understood.intents.some((i) => UNSURE_KEPT.has(i.name));
-    const words = own || askedHow || (statement && (!first || name === NO_READING || answeredUnasked)) ? TOLD_FEW_WORDS : TOLD_WORDS;
+    const words = own || askedHow || (!first && where && statement) ? TOLD_WHERE_WORDS : TOLD_WORDS;
     if (!tellsMore(this.ctx, input, words)) return intent;
+    // A reading of nothing, or a misreading, leaves it what it tells.
+    const misread = name === NO_READING || guessedWrong;
     // The flow itself, a way around, or an unsure misreading (of a statement, any unsure reading but those that
     // stand, UNSURE_KEPT), that also hears the flow (an emergency alone is enough); a question, clearly enough
     // (HEARD_IN_QUESTION). A way around said in a few words only (SAID_SHORT) is no statement that long.
@@ -1073,7 +1069,7 @@ export class Engine {
     // names and the words of a request; one, when what it names is what the flow is told by (a type of problem).
     const besides = flow.toldAsking ? [flow.toldWith, flow.toldAsking] : [flow.toldWith];
     const named = flow.toldBy.some((entity) => understood.entities[entity] !== undefined);
-    return tellsMore(this.ctx, input, named ? TOLD_WITH_NAMED_WORDS : TOLD_FEW_WORDS, besides) ? flow.intents[0] : undefined;
+    return tellsMore(this.ctx, input, named ? TOLD_WITH_NAMED_WORDS : TOLD_WHERE_WORDS, besides) ? flow.intents[0] : undefined;
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */

@@ -89,6 +89,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     byId.set(stepId, step);
   });
   if (spec.told_by?.length && !spec.intents?.length) throw new FlowError(file, "told_by", "a flow told by an entity needs an intent to read the message as");
+  if (spec.told_where?.length && !spec.told_by?.length) throw new FlowError(file, "told_where", "says where for told_by: a flow with told_where needs told_by");
   if (spec.told_asking && !spec.told_with)
     throw new FlowError(file, "told_asking", "asks how to report what told_with tells: a flow with told_asking needs told_with");
   if (spec.told_with && !spec.intents?.length) throw new FlowError(file, "told_with", "a flow told with words needs an intent to read the message as");
@@ -106,6 +107,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     draft: spec.draft,
     opening: spec.opening,
     toldBy: spec.told_by ?? [],
+    toldWhere: spec.told_where ?? [],
     toldWith: spec.told_with,
     toldAsking: spec.told_asking,
     namedBy: spec.named_by ?? [],

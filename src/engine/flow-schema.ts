@@ -226,6 +226,12 @@ export const flowSchema = z.strictObject({
    */
   told_by: z.array(id).optional(),
   /**
+   * Entities that say where (a municipality): a message the classifier read as nothing, naming what the
+   * flow is told by and one of these, tells it with fewer words besides («el agua sale sucia y con olor en
+   * Tlalnepantla»: what, where, and three words more). Only with `told_by`.
+   */
+  told_where: z.array(id).optional(),
+  /**
    * A word list of the locales (words.yaml): a statement at the first message or the menu that opens with one
    * of its entries (after greetings, fillers and the words of a request) and says three words more is this
    * flow's, over what the classifier read of the rest: «quiero reportar que la puerta de la escuela está

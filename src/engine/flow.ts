@@ -21,6 +21,8 @@ export interface Flow {
   opening: boolean;
   /** Entities whose mention in a message that says more opens this flow (flow-schema.ts, `told_by`). */
   toldBy: string[];
+  /** Entities that say where: with one, a message read as nothing tells this flow in fewer words (flow-schema.ts, `told_where`). */
+  toldWhere: string[];
   /** Entities whose mention alone opens this flow where `toldBy` would (flow-schema.ts, `named_by`). */
   namedBy: string[];
   /** The word list a statement that tells this flow opens with (flow-schema.ts, `told_with`). */
