@@ -174,12 +174,16 @@ describe("web chat notices", () => {
 });
 
 describe("streams one client may hold", () => {
-  /** Opens a stream and resolves with its status once its headers come; `close` ends it. */
-  async function open(session: string): Promise<{ status: number; retryAfter: string | null; close(): void }> {
+  /**
+   * Opens a stream and resolves with its status once its headers come; `close` ends it. The response is held
+   * with it: undici cancels the body of a response collected as garbage, which closed a stream the test still
+   * counted (one more was let in, 200 for 503, when the full suite's load made the collector run meanwhile).
+   */
+  async function open(session: string): Promise<{ status: number; retryAfter: string | null; response: Response; close(): void }> {
     const controller = new AbortController();
-    const res = await fetch(`${base}/api/chat/events?session=${session}`, { signal: controller.signal });
-    if (res.status !== 200) await res.body?.cancel();
-    return { status: res.status, retryAfter: res.headers.get("retry-after"), close: () => controller.abort() };
+    const response = await fetch(`${base}/api/chat/events?session=${session}`, { signal: controller.signal });
+    if (response.status !== 200) await response.body?.cancel();
+    return { status: response.status, retryAfter: response.headers.get("retry-after"), response, close: () => controller.abort() };
   }
 
   it("a few per session and a hundred per address; beyond, come back later (503), and a stream closed frees its place", async () => {
