@@ -15,6 +15,7 @@ import { INBOUND_TTL_S } from "../src/store/claim.js";
 import { loadDataSecret } from "../src/store/data-secret.js";
 import { classifyMongoError, MongoConfigurationError, type MongoStore, openMongoStore } from "../src/store/mongo/index.js";
 import { CITIZEN_INDEX } from "../src/store/mongo/reports.js";
+import { HELD_PAST_LEASE_MS } from "../src/store/outbox-rule.js";
 import { cursorReply, ERRORS, MongoWireDouble, type SentCommand, writeConcernTimeout } from "./fakes/mongo-wire.js";
 import { tempDir } from "./helpers/app.js";
 import { sampleReport } from "./helpers/reports.js";
@@ -337,7 +338,7 @@ describe("the outbox keeps nothing of what went to a chat", () => {
       createdAt: { $lt: before },
       $and: [
         { $or: [{ attempts: { $gt: 0 } }, { notBefore: { $lt: before } }] },
-        { $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: at } }] },
+        { $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: new Date(at.getTime() - HELD_PAST_LEASE_MS) } }] },
       ],
     });
     expect(update.multi).toBe(true);

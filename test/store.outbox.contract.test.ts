@@ -4,6 +4,7 @@
  * after its lease, and an item recorded as sent is never sent again — also across a restart.
  */
 import { describe, expect, it } from "vitest";
+import { HELD_PAST_LEASE_MS } from "../src/store/outbox-rule.js";
 import type { NewOutboxItem } from "../src/store/ports.js";
 import { contractStores, freshStore } from "./helpers/contract-stores.js";
 
@@ -203,10 +204,15 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     await db.store.outbox.markRetry("held", "w", at(0), "network");
     expect((await db.store.outbox.claimChat("telegram", "62", "w2", at(50), LEASE)).map((i) => i.id)).toEqual(["held"]);
 
-    expect(await db.store.outbox.giveUpWaiting(at(50), at(80))).toBe(4);
+    expect(await db.store.outbox.giveUpWaiting(at(50), at(80))).toBe(3);
+    // Its lease ran out 10 s ago: its sender may still be at it (waiting for a web page's acknowledgement).
+    expect(await db.store.outbox.get("dead-worker")).toMatchObject({ state: "sending", owner: "w" });
+    // An hour later no sender is: given up ("held", whose lease ran out at 110 s, not yet).
+    const late = at(70 + HELD_PAST_LEASE_MS / 1000 + 1);
+    expect(await db.store.outbox.giveUpWaiting(at(50), late)).toBe(1);
     for (const id of ["web-old", "web-old-2", "dead-worker", "retrying"]) {
       const given = await db.store.outbox.get(id);
-      expect(given).toMatchObject({ state: "failed", error: "never_reached", failedAt: at(80), owner: null });
+      expect(given).toMatchObject({ state: "failed", error: "never_reached", failedAt: id === "dead-worker" ? late : at(80), owner: null });
       expect(given?.payload).toBeNull();
     }
     expect(await db.store.outbox.get("web-new")).toMatchObject({ state: "pending" });
@@ -215,7 +221,7 @@ describe.each(contractStores)("%s store: outbox", (_name, open) => {
     expect(await db.store.outbox.get("sent")).toMatchObject({ state: "sent" });
     expect(await db.store.outbox.unsentFor("web", "s1")).toEqual([]);
     expect(await db.store.outbox.depth()).toEqual({ unsent: 3, oldest: at(0) });
-    expect(await db.store.outbox.giveUpWaiting(at(50), at(80))).toBe(0);
+    expect(await db.store.outbox.giveUpWaiting(at(50), late)).toBe(0);
     await db.reopen();
     expect(await db.store.outbox.get("web-old")).toMatchObject({ state: "failed", payload: null });
     expect((await db.store.outbox.unsentFor("web", "s2")).map((i) => i.id)).toEqual(["web-new"]);

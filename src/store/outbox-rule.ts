@@ -109,14 +109,26 @@ export function dueFilter(channel: string, now: Date): Record<string, unknown> {
 }
 
 /**
- * The filter of the unsent items created before `before` that no worker holds at `at`: what the outbox gives
- * up as never reached. Tried or not, whenever its next try is due (a WhatsApp notice waiting for the chat's
- * 24 hours is put off a month at a time), except one never tried and scheduled for later than `before`.
+ * How long after its lease ran out an item being sent may still be in its sender's hands: no send waits that
+ * long (a web page's acknowledgement 10 s, Telegram's retries at most five minutes). An item given up sooner
+ * could be given up and sent both, by a sender that outlived a short lease (`OUTBOX_LEASE_SECONDS` may be 5).
+ */
+export const HELD_PAST_LEASE_MS = 60 * 60 * 1000;
+
+/**
+ * The filter of the unsent items created before `before` that no worker holds at `at` (one whose lease ran
+ * out HELD_PAST_LEASE_MS before, a worker that stopped): what the outbox gives up as never reached. Tried or
+ * not, whenever its next try is due (a WhatsApp notice waiting for the chat's 24 hours is put off a month at
+ * a time), except one never tried and scheduled for later than `before`.
  */
 export function waitedFilter(before: Date, at: Date): Record<string, unknown> {
+  const released = new Date(at.getTime() - HELD_PAST_LEASE_MS);
   return {
     createdAt: { $lt: before },
-    $and: [{ $or: [{ attempts: { $gt: 0 } }, { notBefore: { $lt: before } }] }, { $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: at } }] }],
+    $and: [
+      { $or: [{ attempts: { $gt: 0 } }, { notBefore: { $lt: before } }] },
+      { $or: [{ state: "pending" }, { state: "sending", leaseUntil: { $lt: released } }] },
+    ],
   };
 }
 
