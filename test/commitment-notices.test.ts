@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Member } from "../src/domain/model/member.js";
 import type { OutboundMessage } from "../src/domain/model/message.js";
 import { startBot, type TestBot } from "./helpers/app.js";
+import { consentedCitizen } from "./helpers/citizens.js";
 import { dayFrom, importPlan, metepecPlan } from "./helpers/plans.js";
 
 let bot: TestBot | undefined;
@@ -80,6 +81,7 @@ describe("a commitment's changes reach who follows it", () => {
     // John, in English, follows it; Carla says "a mí también me afecta" of Beto's report.
     await say(bot, "john", ["commitments", "Metepec", "1", "1", "yes"], "en");
     const report = await bot.app.store.reports.byFolio(folio);
+    await consentedCitizen(bot.app.store, "console:carla", bot.clock.now());
     await bot.app.store.follows.add({ report: report?.id as string, citizen: "console:carla", kind: "affected", since: bot.clock.now() });
     const inbox = consoleInbox(bot);
     expect(await inbox.deliver()).toEqual([]);

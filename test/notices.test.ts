@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OutboundMessage } from "../src/domain/model/message.js";
 import { startBot, type TestBot } from "./helpers/app.js";
+import { consentedCitizen } from "./helpers/citizens.js";
 import { metepecFacilitator as metepec } from "./helpers/secretariat.js";
 
 let bot: TestBot | undefined;
@@ -74,9 +75,35 @@ describe("notices to the citizen", () => {
     expect(await inbox.deliver()).toEqual([expect.stringMatching(/Your report MET-\d{4}-000001 \(Potholes and streets\) changed status[\s\S]*Public Works/)]);
   });
 
+  it("a notice written from what was read before the citizen erased their data is not sent, nor its question asked", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "ana", "1");
+    const ana = bot.citizen("ana");
+    await ana.receive("mis datos");
+    expect(await ana.receive("Borrar mis datos")).toContain("¿Borramos tus datos?");
+    expect(await ana.receive("sí")).toContain("borramos tus datos");
+    // A dispatcher that read Ana among the report's citizens just before writes its notice just after.
+    const notice = {
+      id: `notice:${report.id}:2:console:ana`,
+      channel: "console" as const,
+      chatId: "ana",
+      kind: "notice",
+      ref: report.id,
+      payload: { id: "p-2", lang: "es-MX" as const, text: `Tu reporte ${report.folio} cambió de estado` },
+      createdAt: bot.clock.now(),
+      seq: 2,
+    };
+    expect(await bot.app.conversations.ask(`solved-${report.folio}`, notice)).toBe(false);
+    const inbox = consoleInbox(bot);
+    await bot.app.delivery.enqueue([notice]);
+    expect(await inbox.deliver()).toEqual([]);
+    expect(await bot.app.store.outbox.get(notice.id)).toBeNull();
+  });
+
   it("an anonymous author who did not ask to hear back gets nothing; affected followers do", async () => {
     bot = await startBot();
     const report = await fileReport(bot, "beto", "2");
+    await consentedCitizen(bot.app.store, "console:carla", bot.clock.now());
     await bot.app.store.follows.add({ report: report.id, citizen: "console:carla", kind: "affected", since: bot.clock.now() });
     const inbox = consoleInbox(bot);
     await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "en_revision" });

@@ -12,6 +12,7 @@ import { STREAM_LIMITS } from "../src/channels/web/notices.js";
 import { contribution } from "../src/http/server.js";
 import type { NewOutboxItem } from "../src/store/ports.js";
 import { httpServer, startBot, type TestBot, webChatOptions } from "./helpers/app.js";
+import { consentedCitizen } from "./helpers/citizens.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 let bot: TestBot;
@@ -87,12 +88,18 @@ function notice(session: string, text: string, seq = 0): NewOutboxItem {
   };
 }
 
+/** Queues notices as a dispatcher does, for chats whose citizens accepted the privacy notice (no record, no notice). */
+async function enqueue(items: NewOutboxItem[]): Promise<void> {
+  for (const chat of new Set(items.map((i) => i.chatId))) await consentedCitizen(bot.app.store, `web:${chat}`, bot.clock.now());
+  await bot.app.delivery.enqueue(items);
+}
+
 const unsent = (session: string) => bot.app.store.outbox.unsentFor("web", session);
 
 describe("web chat notices", () => {
   it("on connecting the page is told how many notices wait, then they arrive in order; a new one at once; links relative to the page", async () => {
     const session = randomUUID();
-    await bot.app.delivery.enqueue([notice(session, "primero", 1), notice(session, "segundo", 2)]);
+    await enqueue([notice(session, "primero", 1), notice(session, "segundo", 2)]);
     // The outbox worker runs; the web chat has no transport of its own: nothing is tried, nothing given up.
     bot.app.delivery.start();
     bot.clock.advance(24 * 60 * 60 * 1000);
@@ -111,7 +118,7 @@ describe("web chat notices", () => {
     expect(page.headers()?.get("x-content-type-options")).toBe("nosniff");
     await expect.poll(async () => (await unsent(session)).length).toBe(0);
 
-    await bot.app.delivery.enqueue([notice(session, "tercero", 3)]);
+    await enqueue([notice(session, "tercero", 3)]);
     await expect.poll(() => page.texts()).toEqual(["primero /privacidad", "segundo /privacidad", "tercero /privacidad"]);
     await page.close();
   });
@@ -121,7 +128,7 @@ describe("web chat notices", () => {
     const closing = listen(session, { ack: false });
     await expect.poll(() => closing.events.map((e) => e.event)).toEqual(["ready"]);
     expect(closing.events[0].data).toEqual({ waiting: 0 });
-    await bot.app.delivery.enqueue([notice(session, "aviso", 1)]);
+    await enqueue([notice(session, "aviso", 1)]);
     await expect.poll(() => closing.texts()).toEqual(["aviso /privacidad"]);
     const first = closing.events[1].data.id;
     await closing.close();
@@ -138,9 +145,9 @@ describe("web chat notices", () => {
   it("a notice no page opened for in CONVERSATION_DAYS (90) is given up with its text; the page opened later gets none of it, a younger one still", async () => {
     const gone = randomUUID();
     const back = randomUUID();
-    await bot.app.delivery.enqueue([notice(gone, "viejo", 1)]);
+    await enqueue([notice(gone, "viejo", 1)]);
     bot.clock.advance(60 * DAY);
-    await bot.app.delivery.enqueue([notice(back, "reciente", 2)]);
+    await enqueue([notice(back, "reciente", 2)]);
     bot.clock.advance(29 * DAY);
     // At 89 days nothing is given up.
     await bot.app.conversations.retentionPass();

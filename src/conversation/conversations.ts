@@ -7,7 +7,7 @@
 import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import type { Citizens } from "../domain/citizens.js";
 import { answersLater, CHANNELS, type ChannelName } from "../domain/model/channel.js";
-import { type Citizen, citizenId, hearsOf } from "../domain/model/citizen.js";
+import { type Citizen, citizenId, notified } from "../domain/model/citizen.js";
 import { type DomainEvent, recordEvent } from "../domain/model/events.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Photos } from "../domain/photos.js";
@@ -587,8 +587,8 @@ export class ConversationService {
         const state = record ? readState(record.state) : null;
         if (record?.pending.length || !deps.engine.rests(state)) return false;
         const citizen = await deps.citizens.forChat(channel, chatId, state?.lang ?? deps.defaultLanguage);
-        // A «baja» handled since the notice was written (it waited in this queue): nothing to ask.
-        if (!hearsOf(citizen, notice.createdAt)) return false;
+        // A «baja» or an erasure handled since the notice was written (it waited in this queue): nothing to ask.
+        if (!notified(deps.citizens.isStored(citizen) ? citizen : null, notice.createdAt)) return false;
         const now = deps.clock.now();
         const turn = await this.turn(key, citizen, state, { type: "open", link }, { answering: `${key}:${link}`, eventIds: `${notice.id}:${now.getTime()}` });
         const pending = deps.renderer.answer(turn.result.replies, turn.result.state.lang);

@@ -59,6 +59,11 @@ export class Citizens {
     this.unsaved.delete(after);
   }
 
+  /** Whether this citizen is stored: one `forChat` made up for a chat without a record is not. */
+  isStored(citizen: Citizen): boolean {
+    return !this.unsaved.has(citizen);
+  }
+
   hasConsented(citizen: Citizen, version: string): boolean {
     return citizen.consent?.version === version;
   }

@@ -8,7 +8,7 @@
  * enqueue a no-op. A citizen who said "baja" hears nothing of what they followed before.
  */
 import { randomUUID } from "node:crypto";
-import { addressOf, hearsOf } from "../domain/model/citizen.js";
+import { addressOf, notified } from "../domain/model/citizen.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Commitment, CommitmentChange } from "../domain/model/plan.js";
 import type { Municipalities } from "../domain/municipalities.js";
@@ -58,7 +58,7 @@ export class CommitmentDispatcher extends SweepingDispatcher<Commitment> {
         const address = addressOf(citizen);
         if (!address) continue;
         const record = await deps.citizens.get(citizen);
-        if (!hearsOf(record, since)) continue;
+        if (!notified(record, since)) continue;
         const lang = record?.language ?? deps.defaultLanguage;
         for (const version of versions) {
           items.push({

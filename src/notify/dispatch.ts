@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { Areas } from "../domain/areas.js";
 import type { Categories } from "../domain/categories.js";
-import { addressOf, hearsOf } from "../domain/model/citizen.js";
+import { addressOf, notified } from "../domain/model/citizen.js";
 import type { NoticeMeaning, OutboundMessage } from "../domain/model/message.js";
 import type { Report, StatusChange } from "../domain/model/report.js";
 import type { Lifecycle } from "../domain/statuses.js";
@@ -83,8 +83,8 @@ export class Dispatcher extends SweepingDispatcher<Report> {
         const address = addressOf(citizen);
         if (!address) continue;
         const record = await deps.citizens.get(citizen);
-        // "baja" after they began to follow it: nothing more of this report.
-        if (!hearsOf(record, since)) continue;
+        // "baja" after they began to follow it, or their data erased: nothing more of this report.
+        if (!notified(record, since)) continue;
         const lang = record?.language ?? report.language;
         for (const change of changes) {
           const item = (asked: boolean): NewOutboxItem => ({

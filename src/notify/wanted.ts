@@ -3,12 +3,14 @@
  * before it does (`Delivery`'s `wanted`). Its rows are written before they are sent — an
  * announcement's over seconds, and sent over minutes at the platform's pace; a notice may wait for the
  * citizen to write again — and what the citizen did meanwhile counts: whoever unsubscribed, said
- * "baja" or erased their data since gets nothing of an announcement, and whoever said "baja" nothing of
- * a notice. (An erasure drops the chat's rows; a notice written in the instant after it is not caught
- * here: a missing citizen cannot be told from a follower who never had a record.)
+ * "baja" or erased their data since gets nothing of an announcement, and whoever said "baja" or erased
+ * their data nothing of a notice. An erasure drops the chat's rows; a notice a dispatcher wrote in the
+ * instant after it, from what it had read before, is caught here: whoever a notice is for consented
+ * (a report, following one or a commitment all ask it first), which stores their record, and only an
+ * erasure removes it.
  */
 import type { Announcements } from "../domain/announcements.js";
-import { citizenId, hearsOf } from "../domain/model/citizen.js";
+import { citizenId, notified } from "../domain/model/citizen.js";
 import type { CitizenRepository, UnsentOutboxItem } from "../store/ports.js";
 
 export interface WantedDeps {
@@ -22,9 +24,9 @@ export function stillWanted(deps: WantedDeps): (item: UnsentOutboxItem) => Promi
       case "announcement":
         return item.ref !== null && (await deps.announcements.stillFor(item.ref, item));
       // A notice of a report's or a commitment's change, and the question asked with it: not after a
-      // "baja" said since it was written.
+      // "baja" said since it was written, nor once the citizen's data is erased (no record).
       case "notice":
-        return hearsOf(await deps.citizens.get(citizenId(item.channel, item.chatId)), item.createdAt);
+        return notified(await deps.citizens.get(citizenId(item.channel, item.chatId)), item.createdAt);
       default:
         return true;
     }

@@ -1,6 +1,7 @@
 /** Citizens of Telegram who accepted the privacy notice and subscribed to a municipality's announcements, and announcements for them. */
 import type { Language } from "../../src/locale/languages.js";
 import type { Store } from "../../src/store/ports.js";
+import { consentedCitizen } from "./citizens.js";
 
 /** `count` subscribers with chat ids from `first`, in `language(i)`; resolves with their chat ids. */
 export async function seedSubscribers(
@@ -11,9 +12,7 @@ export async function seedSubscribers(
   for (let i = 0; i < options.count; i++) {
     const chatId = options.first + i;
     const citizen = `telegram:${chatId}`;
-    const consent = { version: "test", at: options.now };
-    const language = options.language?.(i) ?? "es-MX";
-    await store.citizens.save({ id: citizen, channel: "telegram", chatId: String(chatId), language, consent, createdAt: options.now, updatedAt: options.now });
+    const consent = await consentedCitizen(store, citizen, options.now, options.language?.(i));
     await store.subscriptions.add({ citizen, municipality: options.municipality, since: options.now, consent });
     ids.push(chatId);
   }

@@ -38,3 +38,13 @@ export function hearsOf(citizen: Pick<Citizen, "noticesStoppedAt"> | null, since
   const stopped = citizen?.noticesStoppedAt;
   return !stopped || new Date(since).getTime() > new Date(stopped).getTime();
 }
+
+/**
+ * Whether a citizen gets the notices of what they began to follow at `since`: their record is there and
+ * they did not say "baja" after. Whoever a notice is for consented first (a report, following one or a
+ * commitment all ask it), which stores the record, and only erasing their data removes it: no record,
+ * no notice, even one written from what a dispatcher read just before the erasure.
+ */
+export function notified(citizen: Pick<Citizen, "noticesStoppedAt"> | null, since: Date): boolean {
+  return citizen !== null && hearsOf(citizen, since);
+}
