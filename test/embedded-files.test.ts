@@ -364,7 +364,8 @@ describe("embedded store files", () => {
     const { code, stderr } = await run("src/main.ts", [], { DATA_DIR: dir, PORT: "0", HOST: "127.0.0.1" });
     expect(code).toBe(1);
     expect(oneLine(stderr)).toMatch(new RegExp(`^municipio-abierto: cannot start: ${join(dir, "events.db")}: 1 of 2 lines are not whole documents`));
-  });
+    // Two processes started one after the other (6–8 s alone): past 30 s once with the suite run twice at once.
+  }, 90_000);
 
   it("a compaction of the audit trail keeps an entry handed over just before it, and copes with 150,000 entries", async () => {
     const dir = await tempDir("ma-files-");
