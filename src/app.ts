@@ -315,7 +315,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     municipalities,
     clock,
     logger,
-    defaultLanguage,
   });
   const commitments = new CommitmentUpdates(store.commitments, store.events, clock, today, () => commitmentDispatcher.wake());
   const plans = new Plans(store.plans, store.commitments, store.reports, store.events, municipalities, clock, deployment.folioDigits, () =>

@@ -5,7 +5,8 @@
  * once each even with several reasons, also when the process dies between the change and its
  * notices. Members of another municipality are refused; "baja" stops it all.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Citizens } from "../src/domain/citizens.js";
 import type { Member } from "../src/domain/model/member.js";
 import type { OutboundMessage } from "../src/domain/model/message.js";
 import { startBot, type TestBot } from "./helpers/app.js";
@@ -69,6 +70,25 @@ async function fileReport(b: TestBot, user: string): Promise<string> {
 }
 
 describe("a commitment's changes reach who follows it", () => {
+  it("following in the turn that records the consent stores the citizen first: a turn that fails after the follow still leaves them hearing of it", async () => {
+    bot = await startBot();
+    await importPlan(bot.app, metepecPlan(bot.clock.now()));
+    expect(await say(bot, "ana", ["hola", "4", "Metepec", "1", "1"])).toContain("Aviso de privacidad");
+    // The end of the turn that records the consent, where a citizen is kept, fails (the follow is written by then).
+    const keep = vi.spyOn(Citizens.prototype, "keep").mockRejectedValueOnce(new Error("disk says no"));
+    try {
+      await say(bot, "ana", ["sí"]);
+    } finally {
+      keep.mockRestore();
+    }
+    expect(await bot.app.store.commitmentFollows.get("15054-1", "console:ana")).not.toBeNull();
+    expect(await bot.app.store.citizens.get("console:ana")).toMatchObject({ consent: { version: expect.any(String) } });
+    const inbox = consoleInbox(bot);
+    const c = await bot.app.store.commitments.get("15054-1");
+    expect((await bot.app.secretariat.commitments.markMilestoneDone("15054-1", c?.version as number, metepec, 2, "https://example.org/tablero")).ok).toBe(true);
+    expect((await inbox.deliver()).map((t) => t.split(":")[0])).toEqual(["ana"]);
+  });
+
   it("a milestone done: each follower and each linked report's citizen hears once, in their language, with the evidence and the new progress", async () => {
     bot = await startBot();
     await importPlan(bot.app, metepecPlan(bot.clock.now()));

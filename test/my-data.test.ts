@@ -13,6 +13,7 @@ import { myDataPagePlugin } from "../src/http/my-data-page.js";
 import { contribution } from "../src/http/server.js";
 import { Understander } from "../src/nlu/understander.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
+import { StoreWriteError } from "../src/store/embedded/append-handles.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
 import { httpServer, startBot, type TestBot, tempDir, typist } from "./helpers/app.js";
 import { faulty } from "./helpers/faulty-store.js";
@@ -193,6 +194,36 @@ describe("mis datos", () => {
     // Asked again, nothing is held.
     expect(await say("mis datos")).toMatch(/No guardamos ningún dato tuyo/);
     expect((await bot.app.dataRights.requests()).map((r) => r.right)).toContain("cancellation");
+  });
+
+  it("an erasure that fails partway can be asked again: the question still waits, and «sí» erases what is left", async () => {
+    bot = await startBot();
+    await fileReport(bot, "fede");
+    const say = citizen(bot, "fede");
+    await bot.app.store.outbox.add([
+      {
+        id: "n-fede",
+        channel: "console",
+        chatId: "fede",
+        kind: "notice",
+        ref: "r-1",
+        payload: { id: "p", lang: "es-MX", text: "aviso" },
+        createdAt: new Date(),
+      },
+    ]);
+    await say("mis datos");
+    expect(await say("Borrar mis datos")).toContain("¿Borramos tus datos?");
+    // The outbox cannot be written once, after the citizen record went.
+    const forget = vi.spyOn(bot.app.store.outbox, "forgetChat").mockRejectedValueOnce(new StoreWriteError("outbox.db", new Error("ENOSPC")));
+    try {
+      expect(await say("sí")).not.toContain("borramos tus datos");
+    } finally {
+      forget.mockRestore();
+    }
+    expect(await bot.app.store.outbox.get("n-fede")).not.toBeNull();
+    expect(await say("sí")).toContain("borramos tus datos");
+    expect(await bot.app.store.outbox.get("n-fede")).toBeNull();
+    expect(await bot.app.store.citizens.get("console:fede")).toBeNull();
   });
 
   it("deleting it in the middle of a report deletes that report too: nothing of it is kept nor offered back", async () => {

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OutboundMessage } from "../src/domain/model/message.js";
+import type { NewOutboxItem } from "../src/store/ports.js";
 import { startBot, type TestBot } from "./helpers/app.js";
 import { consentedCitizen } from "./helpers/citizens.js";
 import { metepecFacilitator as metepec } from "./helpers/secretariat.js";
@@ -24,6 +25,12 @@ async function fileReport(b: TestBot, user: string, identity: "1" | "2", lang?: 
   }
   const [report] = await b.app.store.reports.list({ municipality: "15054" }, 1);
   return report;
+}
+
+/** A notice of the report's change `seq` to a console chat, written at `at`, as the dispatcher writes one. */
+function noticeTo(chat: string, report: string, seq: number, at: Date): NewOutboxItem {
+  const payload = { id: `p-${seq}`, lang: "es-MX" as const, text: "Tu reporte cambió de estado" };
+  return { id: `notice:${report}:${seq}:console:${chat}`, channel: "console", chatId: chat, kind: "notice", ref: report, payload, createdAt: at, seq };
 }
 
 /** Notices the outbox delivers to console citizens, as the worker would. */
@@ -83,21 +90,22 @@ describe("notices to the citizen", () => {
     expect(await ana.receive("Borrar mis datos")).toContain("¿Borramos tus datos?");
     expect(await ana.receive("sí")).toContain("borramos tus datos");
     // A dispatcher that read Ana among the report's citizens just before writes its notice just after.
-    const notice = {
-      id: `notice:${report.id}:2:console:ana`,
-      channel: "console" as const,
-      chatId: "ana",
-      kind: "notice",
-      ref: report.id,
-      payload: { id: "p-2", lang: "es-MX" as const, text: `Tu reporte ${report.folio} cambió de estado` },
-      createdAt: bot.clock.now(),
-      seq: 2,
-    };
+    const notice = noticeTo("ana", report.id, 2, bot.clock.now());
     expect(await bot.app.conversations.ask(`solved-${report.folio}`, notice)).toBe(false);
     const inbox = consoleInbox(bot);
     await bot.app.delivery.enqueue([notice]);
     expect(await inbox.deliver()).toEqual([]);
     expect(await bot.app.store.outbox.get(notice.id)).toBeNull();
+  });
+
+  it("a follower without a citizen record (their data erased since) is written no notice", async () => {
+    bot = await startBot();
+    const report = await fileReport(bot, "beto", "1");
+    await bot.app.store.follows.add({ report: report.id, citizen: "console:dani", kind: "affected", since: bot.clock.now() });
+    await bot.app.secretariat.triage.changeStatus(report.id, 1, metepec, { to: "en_revision" });
+    await bot.app.dispatcher.sweep();
+    expect((await bot.app.store.outbox.unsentFor("console", "beto")).length).toBeGreaterThan(0);
+    expect(await bot.app.store.outbox.unsentFor("console", "dani")).toEqual([]);
   });
 
   it("an anonymous author who did not ask to hear back gets nothing; affected followers do", async () => {
@@ -133,15 +141,7 @@ describe("notices to the citizen", () => {
     bot.clock.advance(1000);
     // The dispatcher wrote the notice, then waited for her conversation, which was handling her «baja».
     expect(await bot.citizen("ana").receive("baja")).toContain("ya no te enviaremos avisos");
-    const notice = {
-      id: `notice:${report.id}:9:console:ana`,
-      channel: "console" as const,
-      chatId: "ana",
-      kind: "notice",
-      ref: report.id,
-      payload: { id: "n", lang: "es-MX" as const, text: "aviso" },
-      createdAt: written,
-    };
+    const notice = noticeTo("ana", report.id, 9, written);
     expect(await bot.app.conversations.ask(`solved-${report.folio}`, notice)).toBe(false);
     const state = (await bot.app.store.conversations.get("console:ana"))?.state as { flow?: string } | undefined;
     expect(state?.flow).toBe("menu");

@@ -59,9 +59,23 @@ export class Citizens {
     this.unsaved.delete(after);
   }
 
-  /** Whether this citizen is stored: one `forChat` made up for a chat without a record is not. */
+  /**
+   * Whether this citizen, as `forChat` handed it out (or `applied` made from it), is stored: one made up for
+   * a chat without a record is not. Says nothing of a record removed since it was read.
+   */
   isStored(citizen: Citizen): boolean {
     return !this.unsaved.has(citizen);
+  }
+
+  /**
+   * Stores a citizen who consented in this very turn now, not at its end (`keep`): before a follow names
+   * them (following a commitment is asked in the turn that records the consent). A follow without its
+   * citizen's record would hear nothing (`notified`), should the turn fail after the follow is written.
+   */
+  async store(citizen: Citizen): Promise<void> {
+    if (!this.unsaved.has(citizen) || !citizen.consent) return;
+    await this.repo.save(citizen);
+    this.unsaved.delete(citizen);
   }
 
   hasConsented(citizen: Citizen, version: string): boolean {

@@ -233,12 +233,14 @@ export class DataRights {
     await d.subscriptions.dropCitizen(id);
     const handoffs = await d.handoffs.dropCitizen(id);
     await d.events.forgetCitizen(id);
-    await d.conversations.remove(id);
     await d.citizens.remove(id);
     // Once the record is gone: a notice written from what was read before is dropped here, and one
     // written after is withdrawn before it goes (notify/wanted.ts: no record, no notice).
     const address = addressOf(id);
     if (address) await d.outbox.forgetChat(address.channel, address.chatId);
+    // The conversation last: should a step before fail, it still waits at «¿Borramos tus datos?» and a
+    // «sí» again erases what is left.
+    await d.conversations.remove(id);
     d.erased?.();
     if (reports.length) d.changed?.();
     return { reports: reports.length, follows, commitments, handoffs };

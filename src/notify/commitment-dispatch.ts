@@ -32,8 +32,6 @@ export interface CommitmentDispatcherDeps {
   municipalities: Municipalities;
   clock: Clock;
   logger: Logger;
-  /** The language of a citizen the store does not know (they never consented: a linked anonymous report's follower). */
-  defaultLanguage: Language;
   batch?: number;
   pollMs?: number;
 }
@@ -59,7 +57,7 @@ export class CommitmentDispatcher extends SweepingDispatcher<Commitment> {
         if (!address) continue;
         const record = await deps.citizens.get(citizen);
         if (!notified(record, since)) continue;
-        const lang = record?.language ?? deps.defaultLanguage;
+        const lang = record.language;
         for (const version of versions) {
           items.push({
             id: `commitment:${commitment.id}:${version}:${citizen}`,

@@ -85,7 +85,7 @@ export class Dispatcher extends SweepingDispatcher<Report> {
         const record = await deps.citizens.get(citizen);
         // "baja" after they began to follow it, or their data erased: nothing more of this report.
         if (!notified(record, since)) continue;
-        const lang = record?.language ?? report.language;
+        const lang = record.language;
         for (const change of changes) {
           const item = (asked: boolean): NewOutboxItem => ({
             id: `notice:${report.id}:${change.version}:${citizen}`,

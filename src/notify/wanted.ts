@@ -5,9 +5,7 @@
  * citizen to write again — and what the citizen did meanwhile counts: whoever unsubscribed, said
  * "baja" or erased their data since gets nothing of an announcement, and whoever said "baja" or erased
  * their data nothing of a notice. An erasure drops the chat's rows; a notice a dispatcher wrote in the
- * instant after it, from what it had read before, is caught here: whoever a notice is for consented
- * (a report, following one or a commitment all ask it first), which stores their record, and only an
- * erasure removes it.
+ * instant after it, from what it had read before, is caught here: no record, no notice (`notified`).
  */
 import type { Announcements } from "../domain/announcements.js";
 import { citizenId, notified } from "../domain/model/citizen.js";

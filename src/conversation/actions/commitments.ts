@@ -106,6 +106,8 @@ export const commitmentActions = (s: Services) => [
     name: "follow_commitment",
     args: z.object({ id: z.string().max(20) }),
     run: async ({ id }, { citizen, emit }) => {
+      // The consent may be this turn's: its record first, then the follow that needs it.
+      await s.citizens.store(citizen);
       const outcome = await s.plans.follow(id, citizen.id);
       if (outcome === "followed") emit({ type: "commitment_followed", municipality: id.slice(0, 5), commitment: id, citizen: citizen.id });
       return { outcome };

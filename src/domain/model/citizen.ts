@@ -42,9 +42,10 @@ export function hearsOf(citizen: Pick<Citizen, "noticesStoppedAt"> | null, since
 /**
  * Whether a citizen gets the notices of what they began to follow at `since`: their record is there and
  * they did not say "baja" after. Whoever a notice is for consented first (a report, following one or a
- * commitment all ask it), which stores the record, and only erasing their data removes it: no record,
- * no notice, even one written from what a dispatcher read just before the erasure.
+ * commitment all ask it), and the record is stored before any follow or report names them
+ * (`Citizens.store`); only erasing their data removes it. So: no record, no notice, even one written from
+ * what a dispatcher read just before the erasure.
  */
-export function notified(citizen: Pick<Citizen, "noticesStoppedAt"> | null, since: Date): boolean {
+export function notified<C extends Pick<Citizen, "noticesStoppedAt">>(citizen: C | null, since: Date): citizen is C {
   return citizen !== null && hearsOf(citizen, since);
 }
