@@ -15,6 +15,7 @@ import { Understander } from "../src/nlu/understander.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { StoreWriteError } from "../src/store/embedded/append-handles.js";
 import { openEmbeddedStore } from "../src/store/embedded/index.js";
+import type { NewOutboxItem } from "../src/store/ports.js";
 import { httpServer, startBot, type TestBot, tempDir, typist } from "./helpers/app.js";
 import { faulty } from "./helpers/faulty-store.js";
 import { sampleReport } from "./helpers/reports.js";
@@ -28,6 +29,11 @@ const citizen = typist;
 
 const HERE = "/location 19.2566 -99.6047";
 const DESCRIPTION = "Bache profundo frente a la casa de Rosalinda Quintero";
+
+/** A notice with id `id` waiting for the console chat `chatId`. */
+function noticeTo(id: string, chatId: string, text: string): NewOutboxItem {
+  return { id, channel: "console", chatId, kind: "notice", ref: "r-1", payload: { id: `p-${id}`, lang: "es-MX", text }, createdAt: new Date() };
+}
 
 async function fileReport(b: TestBot, user: string, where = HERE): Promise<string> {
   const done = await citizen(b, user)("hola", "1", "sí", where, "Baches y calles", DESCRIPTION, "2", "omitir", "1", "1");
@@ -150,15 +156,7 @@ describe("mis datos", () => {
     expect(await bot.app.secretariat.subscriptions.subscribe(dora as NonNullable<typeof dora>, "15054")).toBeTruthy();
     expect(await say("mis datos")).toMatch(/municipios de los que recibes avisos: 1/);
     // Notices went to her chat (one sent, one given up, one still waiting), and one to someone else.
-    const notice = (id: string, chatId: string) => ({
-      id,
-      channel: "console" as const,
-      chatId,
-      kind: "notice",
-      ref: "r-1",
-      payload: { id: `p-${id}`, lang: "es-MX" as const, text: `Tu reporte ${folio} cambió` },
-      createdAt: new Date(),
-    });
+    const notice = (id: string, chatId: string) => noticeTo(id, chatId, `Tu reporte ${folio} cambió`);
     const outbox = bot.app.store.outbox;
     await outbox.add([notice("n-sent", "dora"), notice("n-failed", "dora"), notice("n-other", "otra")]);
     for (const item of await outbox.claim("console", "w", new Date(Date.now() + 1000), 60_000, 10)) {
@@ -200,17 +198,7 @@ describe("mis datos", () => {
     bot = await startBot();
     await fileReport(bot, "fede");
     const say = citizen(bot, "fede");
-    await bot.app.store.outbox.add([
-      {
-        id: "n-fede",
-        channel: "console",
-        chatId: "fede",
-        kind: "notice",
-        ref: "r-1",
-        payload: { id: "p", lang: "es-MX", text: "aviso" },
-        createdAt: new Date(),
-      },
-    ]);
+    await bot.app.store.outbox.add([noticeTo("n-fede", "fede", "aviso")]);
     await say("mis datos");
     expect(await say("Borrar mis datos")).toContain("¿Borramos tus datos?");
     // The outbox cannot be written once, after the citizen record went.

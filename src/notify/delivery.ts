@@ -197,7 +197,7 @@ export class Delivery {
   }
 
   /**
-   * Gives up what was created before `before` and is still not sent nor being sent (a web chat whose page
+   * Gives up what was created before `before` and is still not sent, nor held by a sender (a web chat whose page
    * never opened again), with its text, unless scheduled for later and never tried; resolves with how many.
    */
   giveUpWaiting(before: Date): Promise<number> {

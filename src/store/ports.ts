@@ -318,8 +318,8 @@ export interface OutboxRepository {
   markFailed(id: string, owner: string, error: string, at: Date): Promise<void>;
   /**
    * Gives up, at `at`, every item created before `before` and not sent (a web chat whose page never opened
-   * again, a WhatsApp chat that never wrote again), unless a worker holds it now or it was never tried and is
-   * scheduled for later than `before`, and drops its payload (error `never_reached`; kept 30 days as any item
+   * again, a WhatsApp chat that never wrote again), unless a worker may still hold it (its lease ran out less
+   * than HELD_PAST_LEASE_MS before `at`) or it was never tried and is scheduled for later than `before`, and drops its payload (error `never_reached`; kept 30 days as any item
    * given up). Resolves with how many.
    */
   giveUpWaiting(before: Date, at: Date): Promise<number>;
