@@ -492,9 +492,14 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     // The answer, the «Resuelto» and, since the conversation rests at the menu, the question whether it was solved,
     // waiting: on a loaded machine the server may hear of the closed page only after it tried to send them there
     // (held until the page's acknowledgement times out), and a page opened meanwhile is told nothing waits.
-    await expect
-      .poll(async () => (await bot.service.app.store.outbox.unsentFor("web", session)).filter((i) => i.state === "pending").length, { timeout: 30_000 })
-      .toBe(3);
+    // What is polled names each item and the conversation's step, so a failure says which one is missing and why.
+    const waiting = async () => {
+      const items = await bot.service.app.store.outbox.unsentFor("web", session);
+      const state = (await bot.service.app.store.conversations.get(`web:${session}`))?.state as { flow?: string; step?: string } | undefined;
+      const each = items.map((i) => `${i.kind} ${i.state} ${i.attempts} ${i.error ?? "-"} «${i.payload?.text.slice(0, 40) ?? ""}»`);
+      return `${items.filter((i) => i.state === "pending").length} pending at ${state?.flow}/${state?.step}: ${each.join("; ")}`;
+    };
+    await expect.poll(waiting, { timeout: 30_000 }).toMatch(/^3 pending /);
 
     // The next visit (a new tab: only the session is remembered) shows them once, and the question after them,
     // on a slow connection too: the stream takes 3.5 s to open and each acknowledgement 1.5 s, longer in all
