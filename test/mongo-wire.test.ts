@@ -63,6 +63,8 @@ describe("write concern (what the driver is told)", () => {
       pending: [],
       updatedAt: at,
     });
+    await s.conversations.hold("web:1", "process-1:1", new Date(at.getTime() + 30_000), at);
+    await s.conversations.release("web:1", "process-1:1");
     await s.reports.insert(sampleReport());
     await s.inbound.claim("web:m1", at, 60_000);
     await s.inbound.complete("web:m1", at);
@@ -91,6 +93,8 @@ describe("write concern (what the driver is told)", () => {
       expect.arrayContaining([
         "update citizens",
         "update conversations",
+        "update conversation_turns",
+        "delete conversation_turns",
         "insert reports",
         "insert inbound",
         "update inbound",
@@ -108,6 +112,31 @@ describe("write concern (what the driver is told)", () => {
       ]),
     );
     for (const c of writes) expect(c.body.writeConcern, `${c.name} ${String(c.body[c.name])}`).toEqual(MAJORITY);
+  });
+
+  it("a conversation's turn is one upsert taken only if it is the owner's or its lease ran out; held by another, the server's duplicate key is a no", async () => {
+    const s = await open();
+    const until = new Date(at.getTime() + 30_000);
+    expect(await s.conversations.hold("telegram:7", "process-1:3", until, at)).toBe(true);
+    const [update] = wire.sent("update");
+    const [statement] = update.body.updates as { q: Record<string, unknown>; u: Record<string, unknown>; upsert: boolean }[];
+    expect(update.body.update).toBe("conversation_turns");
+    expect(statement.upsert).toBe(true);
+    expect(statement.q).toEqual({ _id: "telegram:7", $or: [{ owner: "process-1:3" }, { until: { $lte: at } }] });
+    expect(statement.u).toEqual({ $set: { owner: "process-1:3", until } });
+    // Held by another process: the upsert's insert meets the same _id.
+    wire.answer("update", {
+      ok: 1,
+      n: 0,
+      nModified: 0,
+      writeErrors: [{ index: 0, code: 11000, errmsg: "E11000 duplicate key error collection: test.conversation_turns index: _id_" }],
+    });
+    expect(await s.conversations.hold("telegram:7", "process-2:1", until, at)).toBe(false);
+    // Any other failure is the caller's to handle (conversation/chat-turns.ts goes on without the turn).
+    wire.answer("update", ERRORS.notPrimaryOrSecondary());
+    expect(await failure(s.conversations.hold("telegram:7", "process-2:2", until, at))).toBeInstanceOf(Error);
+    await s.conversations.release("telegram:7", "process-1:3");
+    expect(wire.sent("delete").at(-1)?.body.deletes).toEqual([{ q: { _id: "telegram:7", owner: "process-1:3" }, limit: 1 }]);
   });
 
   it("a write-concern timeout is 'maybe written': sent once, never resent by the driver, kept for a retry that must find it", async () => {
@@ -462,6 +491,7 @@ describe("indexes at start-up", () => {
     expect(wire.sent("listIndexes").map((c) => c.body.listIndexes)).toEqual([
       "citizens",
       "conversations",
+      "conversation_turns",
       "reports",
       "inbound",
       "counters",

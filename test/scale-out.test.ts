@@ -4,7 +4,8 @@
  * to both at once, as Telegram does when it retries an update whose answer it did not see. Citizens
  * file reports through the whole conversation and an announcement goes to subscribers: each update
  * is handled once (no answer twice, every report filed once), and each subscriber gets the
- * announcement once although both processes' outbox workers take rows. Needs MONGODB_URI (a replica
+ * announcement once although both processes' outbox workers take rows; a citizen's messages sent at
+ * once reach both processes and each is one turn of the conversation after the other. Needs MONGODB_URI (a replica
  * set, as production): skipped without it.
  */
 import { randomUUID } from "node:crypto";
@@ -136,6 +137,19 @@ describe("scale-out on MongoDB", () => {
       // Each subscriber once.
       const counts = subscribers.map((chat) => fake.chat(chat).filter((m) => m.text.includes(announcement)).length);
       expect(counts.filter((n) => n !== 1)).toEqual([]);
+
+      // A citizen who writes several messages at once: Telegram posts them side by side, the balancer hands
+      // them to both processes, and each process's turn in the conversation waits for the other's. Each turn
+      // adds its message to those the conversation remembers; one run beside another saved over it.
+      const hasty = fake.user(799_999);
+      const lines = ["hola", "menú", "ayuda", "menú", "hola", "ayuda"];
+      await Promise.all(lines.map((line) => hasty.say(line)));
+      let handled = 0;
+      for (const deadline = Date.now() + 30_000; handled < lines.length && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 200));
+        handled = (await check.conversations.get("telegram:799999"))?.handled?.length ?? 0;
+      }
+      expect(handled).toBe(lines.length);
     },
     240_000,
   );

@@ -126,6 +126,32 @@ describe.each(stores)("%s store", (name, open) => {
     expect(claims.filter((c) => c === "claimed")).toHaveLength(1);
   });
 
+  it("a conversation's turn is held by one owner at a time until given back or its lease runs out; many asking at once get it once", async () => {
+    // From the test clock: the turns' documents expire an hour after their lease on MongoDB.
+    const t0 = new ManualClock().now();
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const { conversations } = db.store;
+    expect(await conversations.hold("telegram:1", "a", at(30), t0)).toBe(true);
+    expect(await conversations.hold("telegram:1", "b", at(31), at(1))).toBe(false);
+    // Another conversation is another turn.
+    expect(await conversations.hold("telegram:2", "b", at(31), at(1))).toBe(true);
+    // The holder extends its lease: still refused past the first one.
+    expect(await conversations.hold("telegram:1", "a", at(60), at(20))).toBe(true);
+    expect(await conversations.hold("telegram:1", "b", at(65), at(35))).toBe(false);
+    // Only the holder gives it back.
+    await conversations.release("telegram:1", "b");
+    expect(await conversations.hold("telegram:1", "b", at(66), at(36))).toBe(false);
+    await conversations.release("telegram:1", "a");
+    expect(await conversations.hold("telegram:1", "b", at(67), at(37))).toBe(true);
+    // A holder that died: taken over once its lease ran out, and its late release changes nothing.
+    expect(await conversations.hold("telegram:1", "c", at(100), at(66))).toBe(false);
+    expect(await conversations.hold("telegram:1", "c", at(100), at(67))).toBe(true);
+    await conversations.release("telegram:1", "b");
+    expect(await conversations.hold("telegram:1", "d", at(101), at(70))).toBe(false);
+    const asks = await Promise.all(Array.from({ length: 20 }, (_, i) => conversations.hold("telegram:3", `p${i}`, at(30), t0)));
+    expect(asks.filter(Boolean)).toHaveLength(1);
+  });
+
   it("finds the conversations of one channel whose replies were not delivered, recent ones only", async () => {
     const t0 = new ManualClock().now().getTime();
     const at = (m: number) => new Date(t0 + m * 60_000);

@@ -22,8 +22,8 @@ import type { ConversationRecord, ConversationRepository } from "../store/ports.
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
+import type { ChatTurns } from "./chat-turns.js";
 import type { DraftPhotos } from "./draft-photos.js";
-import type { KeyedQueue } from "./keyed-queue.js";
 import { madeByEngine, readState } from "./state.js";
 
 const PASS_EVERY_MS = 60 * 60 * 1000;
@@ -39,7 +39,7 @@ export interface ConversationRetentionDeps {
   /** Where what the bot says on its own waits for its chat: given up after CONVERSATION_DAYS. */
   delivery: Pick<Delivery, "giveUpWaiting">;
   /** The conversations' queue: a draft is forgotten in its conversation's turn, never during one of its messages. */
-  queue: KeyedQueue;
+  queue: ChatTurns;
   /** Deletes the photos the forgotten report held. */
   photos: DraftPhotos;
   clock: Clock;

@@ -25,10 +25,10 @@ import type { Logger } from "../util/logger.js";
 import type { Pseudonymizer } from "../util/pseudonym.js";
 import { stripControl } from "../util/text.js";
 import type { Action, ActionContext } from "./actions/index.js";
+import { ChatTurns } from "./chat-turns.js";
 import { ConversationRetention } from "./conversation-retention.js";
 import { DraftPhotos } from "./draft-photos.js";
 import { FloodGate, type FloodLimit } from "./flood.js";
-import { KeyedQueue } from "./keyed-queue.js";
 import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
 import type { ConversationObserver } from "./observer.js";
 import { Recovery } from "./recovery.js";
@@ -140,7 +140,8 @@ export interface HandleOptions {
 }
 
 export class ConversationService {
-  private readonly queue = new KeyedQueue();
+  /** One turn at a time per conversation, here and across processes on the store. */
+  private readonly queue: ChatTurns;
   private readonly outage: StoreOutage;
   private readonly recovery: Recovery;
   private readonly drafts: DraftPhotos;
@@ -156,6 +157,7 @@ export class ConversationService {
     this.idKey = createSecretKey(deps.idKey);
     this.inboundKey = createSecretKey(createHmac("sha256", this.idKey).update(INBOUND_KEY_PURPOSE).digest());
     this.flood = new FloodGate(deps.flood, deps.clock);
+    this.queue = new ChatTurns({ conversations: deps.conversations, logger: deps.logger, pseudonym: deps.pseudonym });
     this.drafts = new DraftPhotos({ ...deps, queue: this.queue, keepMs: deps.draftPhotoKeepMs });
     this.retention = new ConversationRetention({
       ...deps,
@@ -406,6 +408,7 @@ export class ConversationService {
     this.recovery.stop();
     this.drafts.stop();
     this.retention.stop();
+    this.queue.stop();
     return this.outage.stop();
   }
 

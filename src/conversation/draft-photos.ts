@@ -12,7 +12,7 @@ import type { ConversationRepository, MediaDraft } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
-import type { KeyedQueue } from "./keyed-queue.js";
+import type { ChatTurns } from "./chat-turns.js";
 import { madeByEngine, readState } from "./state.js";
 
 /** How often drafts are swept, and how old a draft must be before a sweep looks at it. */
@@ -26,7 +26,7 @@ export interface DraftPhotosDeps {
   engine: Engine;
   conversations: ConversationRepository;
   /** The conversations' queue: a draft is judged in its conversation's turn, never during one of its messages. */
-  queue: KeyedQueue;
+  queue: ChatTurns;
   clock: Clock;
   logger: Logger;
   /** Silence after which the photos of an unsent report are deleted, even if it is kept to be offered back. */

@@ -7,7 +7,7 @@
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { Pseudonymizer } from "../util/pseudonym.js";
-import type { KeyedQueue } from "./keyed-queue.js";
+import type { ChatTurns } from "./chat-turns.js";
 import type { InboundMessage, Sender } from "./messages.js";
 
 /** Messages kept while the store is away; beyond this the citizen is asked to write again later. */
@@ -65,7 +65,7 @@ export class DeferredMessages {
 
 export interface StoreOutageDeps {
   /** The runtime's per-conversation queue: kept messages are retried in it, in order. */
-  queue: KeyedQueue;
+  queue: ChatTurns;
   /** Tries a kept message again; "deferred" when the store is still away. */
   retry(key: string, message: InboundMessage, send: Sender): Promise<string>;
   /** Tells the citizen (errors.store_unavailable when kept, errors.internal when the queue is full). */

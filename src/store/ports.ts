@@ -70,6 +70,14 @@ export interface ConversationRepository {
    * is written.
    */
   replaceIf(record: ConversationRecord, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean>;
+  /**
+   * Takes the conversation's turn for `owner` until `until` (a lease), or extends it when `owner` holds it
+   * already: one turn at a time per conversation across every process on the store (conversation/chat-turns.ts).
+   * False while another owner holds it and its lease has not run out at `now`.
+   */
+  hold(id: string, owner: string, until: Date, now: Date): Promise<boolean>;
+  /** Gives the turn back, if `owner` still holds it. */
+  release(id: string, owner: string): Promise<void>;
 }
 
 /** Which reports a list shows: all the fields given must match. */

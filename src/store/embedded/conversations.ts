@@ -20,6 +20,8 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
    * from: saving the same state again once its replies are sent costs nothing. Dropped then.
    */
   private readonly stateJson = new Map<string, { state: unknown; json: string }>();
+  /** Turns held (`hold`): in memory, as the data folder has one process (lock.ts) and no turn outlives it. */
+  private readonly turns = new Map<string, { owner: string; until: number }>();
 
   private constructor(
     dir: string | null,
@@ -78,6 +80,17 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     if (!this.unchanged(record.id, read)) return false;
     await this.save(record);
     return true;
+  }
+
+  async hold(id: string, owner: string, until: Date, now: Date): Promise<boolean> {
+    const held = this.turns.get(id);
+    if (held && held.owner !== owner && held.until > now.getTime()) return false;
+    this.turns.set(id, { owner, until: until.getTime() });
+    return true;
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    if (this.turns.get(id)?.owner === owner) this.turns.delete(id);
   }
 
   async *states(): AsyncIterable<unknown> {

@@ -3,7 +3,7 @@ import type { ChannelName } from "../../domain/model/channel.js";
 import { CHANNELS } from "../../domain/model/channel.js";
 import { LANGUAGES } from "../../locale/languages.js";
 import type { ConversationRecord, ConversationRepository } from "../ports.js";
-import { DURABLE, SCHEMA_OPTIONS } from "./collection.js";
+import { DURABLE, isDuplicateKey, SCHEMA_OPTIONS } from "./collection.js";
 
 const choiceSchema = new Schema({ value: { type: String, required: true }, label: { type: String, required: true } }, SCHEMA_OPTIONS);
 /** A reply decided but not yet delivered (the outbox keeps the same shape). */
@@ -78,6 +78,24 @@ conversationSchema.index({ holdsDraft: 1, updatedAt: 1 }, { name: "drafts_by_age
 
 export const conversationModel = (conn: Connection) => conn.model("Conversation", conversationSchema);
 
+/**
+ * Whose turn it is in a conversation, and until when (`hold`): one turn at a time across the processes
+ * on the database. Deleted when the turn is given back; one left by a process that died is taken over once
+ * its lease ran out, and deleted an hour after that (majority: a lease a failover rolls back would let two
+ * turns run at once).
+ */
+export const conversationTurnSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    owner: { type: String, required: true },
+    until: { type: Date, required: true },
+  },
+  { ...DURABLE, collection: "conversation_turns" },
+);
+conversationTurnSchema.index({ until: 1 }, { expireAfterSeconds: 3600 });
+
+export const conversationTurnModel = (conn: Connection) => conn.model("ConversationTurn", conversationTurnSchema);
+
 /** `telegram:123` → channel and chat id, as the conversations' unique index keeps them. */
 function splitId(id: string): { channel: string; chatId: string } {
   const at = id.indexOf(":");
@@ -102,7 +120,10 @@ function unchanged(id: string, read: Pick<ConversationRecord, "updatedAt" | "pen
 }
 
 export class MongoConversations implements ConversationRepository {
-  constructor(private readonly model: ReturnType<typeof conversationModel>) {}
+  constructor(
+    private readonly model: ReturnType<typeof conversationModel>,
+    private readonly turns: ReturnType<typeof conversationTurnModel>,
+  ) {}
 
   async get(id: string): Promise<ConversationRecord | null> {
     const doc = await this.model.findById(String(id)).lean();
@@ -152,6 +173,28 @@ export class MongoConversations implements ConversationRepository {
 
   async removeIf(id: string, read: Pick<ConversationRecord, "updatedAt" | "pending">): Promise<boolean> {
     return (await this.model.deleteOne(unchanged(String(id), read))).deletedCount === 1;
+  }
+
+  /**
+   * One write: the turn's document is taken (or extended) only if it is `owner`'s or its lease ran out;
+   * held by another, the upsert's insert meets the same `_id` and fails as a duplicate key.
+   */
+  async hold(id: string, owner: string, until: Date, now: Date): Promise<boolean> {
+    try {
+      await this.turns.updateOne(
+        { _id: String(id), $or: [{ owner: String(owner) }, { until: trusted({ $lte: now }) }] },
+        { $set: { owner: String(owner), until } },
+        { upsert: true },
+      );
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    await this.turns.deleteOne({ _id: String(id), owner: String(owner) });
   }
 
   async *states(): AsyncIterable<unknown> {

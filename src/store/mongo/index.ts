@@ -13,7 +13,7 @@ import { announcementModel, MongoAnnouncements, MongoSubscriptions, subscription
 import { citizenModel, MongoCitizens } from "./citizens.js";
 import { MAJORITY } from "./collection.js";
 import { type ConnectOptions, connect, MongoUnavailableError, mongoHosts } from "./connection.js";
-import { conversationModel, MongoConversations } from "./conversations.js";
+import { conversationModel, conversationTurnModel, MongoConversations } from "./conversations.js";
 import { counterModel, MongoCounters } from "./counters.js";
 import { isConnectionError } from "./errors.js";
 import { eventModel, MongoEvents, RETIRED_EVENT_INDEXES } from "./events.js";
@@ -41,6 +41,7 @@ export function defineModels(conn: Connection) {
   return {
     citizens: citizenModel(conn),
     conversations: conversationModel(conn),
+    conversationTurns: conversationTurnModel(conn),
     reports: reportModel(conn),
     inbound: inboundModel(conn),
     counters: counterModel(conn),
@@ -108,7 +109,7 @@ export async function openMongoStore(uri: string, options: MongoOptions = {}): P
       models,
       connection: conn,
       citizens: new MongoCitizens(models.citizens),
-      conversations: new MongoConversations(models.conversations),
+      conversations: new MongoConversations(models.conversations, models.conversationTurns),
       reports: new MongoReports(models.reports),
       inbound: new MongoInbound(models.inbound),
       counters: new MongoCounters(models.counters),
