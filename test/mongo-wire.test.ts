@@ -135,6 +135,17 @@ describe("write concern (what the driver is told)", () => {
     // Any other failure is the caller's to handle (conversation/chat-turns.ts goes on without the turn).
     wire.answer("update", ERRORS.notPrimaryOrSecondary());
     expect(await failure(s.conversations.hold("telegram:7", "process-2:2", until, at))).toBeInstanceOf(Error);
+    // Held by another, and the replica set slow to confirm even the refusal: the driver throws the write
+    // concern's error (code 64), whose write errors still say duplicate key.
+    wire.answer("update", writeConcernTimeout({ n: 0, nModified: 0, writeErrors: [{ index: 0, code: 11000, errmsg: "E11000 duplicate key error" }] }));
+    expect(await s.conversations.hold("telegram:7", "process-2:3", until, at)).toBe(false);
+    // An extension never inserts: one that reaches the server after the release finds nothing.
+    wire.clear();
+    wire.answer("update", { ok: 1, n: 0, nModified: 0 });
+    expect(await s.conversations.extend("telegram:7", "process-1:3", until)).toBe(false);
+    const [extension] = wire.sent("update")[0].body.updates as { q: Record<string, unknown>; u: Record<string, unknown>; upsert?: boolean }[];
+    expect(extension).toMatchObject({ q: { _id: "telegram:7", owner: "process-1:3" }, u: { $set: { until } } });
+    expect(extension.upsert ?? false).toBe(false);
     await s.conversations.release("telegram:7", "process-1:3");
     expect(wire.sent("delete").at(-1)?.body.deletes).toEqual([{ q: { _id: "telegram:7", owner: "process-1:3" }, limit: 1 }]);
   });

@@ -136,8 +136,11 @@ describe.each(stores)("%s store", (name, open) => {
     // Another conversation is another turn.
     expect(await conversations.hold("telegram:2", "b", at(31), at(1))).toBe(true);
     // The holder extends its lease: still refused past the first one.
-    expect(await conversations.hold("telegram:1", "a", at(60), at(20))).toBe(true);
+    expect(await conversations.extend("telegram:1", "a", at(60))).toBe(true);
     expect(await conversations.hold("telegram:1", "b", at(65), at(35))).toBe(false);
+    // Asking again for one's own turn extends it too; another's extension is refused and changes nothing.
+    expect(await conversations.hold("telegram:1", "a", at(60), at(36))).toBe(true);
+    expect(await conversations.extend("telegram:1", "b", at(600))).toBe(false);
     // Only the holder gives it back.
     await conversations.release("telegram:1", "b");
     expect(await conversations.hold("telegram:1", "b", at(66), at(36))).toBe(false);
@@ -148,6 +151,10 @@ describe.each(stores)("%s store", (name, open) => {
     expect(await conversations.hold("telegram:1", "c", at(100), at(67))).toBe(true);
     await conversations.release("telegram:1", "b");
     expect(await conversations.hold("telegram:1", "d", at(101), at(70))).toBe(false);
+    // An extension that comes after the release (late on the network) never takes the turn back.
+    await conversations.release("telegram:1", "c");
+    expect(await conversations.extend("telegram:1", "c", at(200))).toBe(false);
+    expect(await conversations.hold("telegram:1", "d", at(101), at(71))).toBe(true);
     const asks = await Promise.all(Array.from({ length: 20 }, (_, i) => conversations.hold("telegram:3", `p${i}`, at(30), t0)));
     expect(asks.filter(Boolean)).toHaveLength(1);
   });

@@ -76,6 +76,11 @@ export interface ConversationRepository {
    * False while another owner holds it and its lease has not run out at `now`.
    */
   hold(id: string, owner: string, until: Date, now: Date): Promise<boolean>;
+  /**
+   * Moves the end of `owner`'s turn to `until`; false when `owner` does not hold it (given back, or taken
+   * over once its lease ran out). Never takes a turn: an extension that arrives after the release is nothing.
+   */
+  extend(id: string, owner: string, until: Date): Promise<boolean>;
   /** Gives the turn back, if `owner` still holds it. */
   release(id: string, owner: string): Promise<void>;
 }

@@ -89,6 +89,13 @@ export class JournalConversations extends JournalById<ConversationRecord> implem
     return true;
   }
 
+  async extend(id: string, owner: string, until: Date): Promise<boolean> {
+    const held = this.turns.get(id);
+    if (held?.owner !== owner) return false;
+    held.until = until.getTime();
+    return true;
+  }
+
   async release(id: string, owner: string): Promise<void> {
     if (this.turns.get(id)?.owner === owner) this.turns.delete(id);
   }

@@ -34,8 +34,15 @@ export const nullableString = { type: String, default: null };
 
 const DUPLICATE_KEY = 11000;
 
+/**
+ * The write was refused as a duplicate key. A write error that comes with a write-concern error (the
+ * replica set slow to confirm even the refusal) is thrown by the driver as a MongoWriteConcernError whose
+ * code is the write concern's (64): its `writeErrors` still say what happened to the write.
+ */
 export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number })?.code === DUPLICATE_KEY;
+  const e = err as { code?: number; writeErrors?: { code?: number }[] } | null | undefined;
+  if (e?.code === DUPLICATE_KEY) return true;
+  return Array.isArray(e?.writeErrors) && e.writeErrors.length > 0 && e.writeErrors.every((w) => w?.code === DUPLICATE_KEY);
 }
 
 /** A lean document as the domain sees it: `_id` becomes `id`. */

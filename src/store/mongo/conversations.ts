@@ -193,6 +193,11 @@ export class MongoConversations implements ConversationRepository {
     }
   }
 
+  /** No upsert: an extension that reaches the server after the turn's release (or its takeover) changes nothing. */
+  async extend(id: string, owner: string, until: Date): Promise<boolean> {
+    return (await this.turns.updateOne({ _id: String(id), owner: String(owner) }, { $set: { until } })).matchedCount === 1;
+  }
+
   async release(id: string, owner: string): Promise<void> {
     await this.turns.deleteOne({ _id: String(id), owner: String(owner) });
   }
