@@ -14,11 +14,10 @@
  * silences a chat for good. A store that cannot be asked (away, failing) does not stop the task: it meets
  * the same failure and deals with it as it does (a message kept until the store is back).
  */
-import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import type { ConversationRepository } from "../store/ports.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
+import { leaseHolderName } from "../util/process-name.js";
 import { KeyedQueue } from "./keyed-queue.js";
 
 /** A turn's lease; extended every third of it while the task runs. */
@@ -34,7 +33,7 @@ export interface ChatTurnsDeps {
   logger: Logger;
   /** What a chat is named by in logs (never its id). */
   pseudonym(key: string): string;
-  /** This process, as the turns it holds are named (default: host, pid and a random part). */
+  /** This process, as the turns it holds are named (default: leaseHolderName()). */
   owner?: string;
   /** A turn's lease (default TURN_LEASE_MS). */
   leaseMs?: number;
@@ -60,7 +59,7 @@ export class ChatTurns {
   private extending?: NodeJS.Timeout;
 
   constructor(private readonly deps: ChatTurnsDeps) {
-    this.owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.owner = deps.owner ?? leaseHolderName();
     this.leaseMs = deps.leaseMs ?? TURN_LEASE_MS;
     this.maxTurnMs = deps.maxTurnMs ?? MAX_TURN_MS;
   }
@@ -68,11 +67,6 @@ export class ChatTurns {
   /** Runs `task` once every earlier task of `key` here has run and no other process holds its turn. */
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     return this.local.run(key, () => this.held(key, task));
-  }
-
-  /** Conversations with a task queued or running here. */
-  get size(): number {
-    return this.local.size;
   }
 
   /** Resolves when every queued task has finished. */

@@ -7,8 +7,6 @@
  * runs out; the next worker takes them over.
  */
 
-import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import type { ChannelName } from "../domain/model/channel.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { NewOutboxItem, OutboxItem, OutboxReceipt, OutboxRepository, UnsentOutboxItem } from "../store/ports.js";
@@ -19,6 +17,7 @@ export type { OutboxReceipt as Receipt } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
+import { leaseHolderName } from "../util/process-name.js";
 import type { Pseudonymizer } from "../util/pseudonym.js";
 import { type PaceLimits, Pacer } from "./pacing.js";
 
@@ -117,7 +116,7 @@ export class Delivery {
   private readonly inHand = new Set<string>();
 
   constructor(private readonly options: DeliveryOptions) {
-    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.owner = options.owner ?? leaseHolderName();
     this.leaseMs = options.leaseMs ?? 60_000;
     this.batch = options.batch ?? 25;
     this.pollMs = options.pollMs ?? 2000;
