@@ -985,6 +985,11 @@ export class Engine {
     // a flow is told by («con quién me quejo de que mi hijo no quiere hacer la tarea»).
     const ofOwn = understood.asksHow === true && this.toldOfOwn(toldText);
     const askedHowOfNothing = understood.asksHow === true && (!told || ofOwn);
+    // Asked, and read as the told flow by guess alone (no word of its own phrases, only what it names), it asks
+    // something else about it: «dónde pago el agua», «el camion de la basura recoge pilas usadas?». Not asking
+    // how or whom to tell it (`asksHow`: «dónde reporto un bache» is told).
+    if (told && intent !== undefined && told.intents.includes(intent) && understood.guessed === true && understood.asksHow !== true && asks(this.ctx, toldText))
+      return undefined;
     // Then a told flow's reading goes when unsure, or sure but of one's own report or a plan: «…la tarea» (a report,
     // 0.64); not «a quién le hablo porque hay un cable de luz colgando» (1.0).
     const toldFlowRead = intent !== undefined && (flowForIntent(this.flows, intent)?.toldBy.length ?? 0) > 0;
