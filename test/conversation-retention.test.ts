@@ -79,9 +79,20 @@ describe("conversations silent for CONVERSATION_DAYS are deleted whole", () => {
 
   it("a conversation with a person is never deleted: the Secretariado may still answer", async () => {
     bot = await startBot({ env: { CONVERSATION_DAYS: "30" } });
+    // A secretariat that takes conversations (its group linked, a face to show them): the conversation waits for it.
+    await bot.app.store.chats.save({
+      chatId: "-100200",
+      purpose: "secretariat",
+      municipality: "15054",
+      title: "Secretariado",
+      linkedBy: "admin",
+      linkedAt: bot.clock.now(),
+      problem: null,
+    });
+    bot.app.secretariat.handoffs.setRelay({ opened: async () => 1, said: async () => {}, closed: async () => {} });
     const waiting = chat(bot, "waiting");
     await waiting("hola");
-    expect(await waiting("quiero hablar con una persona")).toMatch(/aviso de privacidad|Secretariado/i);
+    expect(await waiting("quiero hablar con una persona")).toMatch(/aviso de privacidad/i);
     const idle = chat(bot, "idle");
     await idle("hola");
     bot.clock.advance(400 * DAY);

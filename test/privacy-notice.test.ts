@@ -53,6 +53,9 @@ describe("the integral privacy notice", () => {
     expect(text).toContain("Versión 2026-12");
     expect(text).toContain("Responsable del tratamiento de tus datos personales: el Ayuntamiento del municipio al que diriges tu reporte");
     expect(text).toContain("Escribe «privacidad» para ver de nuevo el aviso");
+    // An address that ends with an abbreviation ends its sentence once.
+    expect(text).toContain("52166 Metepec, Méx.");
+    expect(text).not.toMatch(/[^.]\.\.(?!\.)/);
     expect(res.body).toContain('<a href="mailto:bernardo.aguilar@infoem.org.mx">bernardo.aguilar@infoem.org.mx</a>');
     expect(res.body).toContain('<a href="/privacidad?lang=en" hreflang="en" lang="en">English</a>');
     expect(res.body).not.toMatch(/\{\{|<script|<style|style=/);

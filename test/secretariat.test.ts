@@ -670,6 +670,26 @@ describe("hablar: a conversation with a person", () => {
     await ana.say("hablar");
     await ana.say("Toluca");
     await ana.expect("el Secretariado Técnico de Toluca no atiende conversaciones por este chat");
+    // Asked for a person of a municipality: the consent is for that, and the municipality named is kept.
+    const luis = fake.user(5004);
+    await luis.say("quiero hablar con alguien de Metepec");
+    await luis.expect("¿Aceptas el aviso de privacidad para que el Secretariado Técnico lea tus mensajes");
+    await luis.press("Sí");
+    await luis.expect("avisé al Secretariado Técnico de Metepec");
+    const said = luis.messages.map((m) => m.text).join("\n");
+    expect(said).not.toContain("continuar con tu reporte");
+    expect(said).not.toContain("¿Con el Secretariado Técnico de qué municipio");
+  });
+
+  it("with no secretariat group linked anywhere, says so at once: no consent, no municipality asked for nothing", async () => {
+    const { fake } = await start();
+    const ana = fake.user(5003);
+    await ana.say("quiero hablar con una persona");
+    await ana.expect("Por ahora ningún Secretariado Técnico atiende conversaciones por este chat");
+    await ana.expect("¿Qué quieres hacer?");
+    const said = ana.messages.map((m) => m.text).join("\n");
+    expect(said).not.toContain("¿Aceptas el aviso de privacidad");
+    expect(said).not.toContain("¿Con el Secretariado Técnico de qué municipio");
   });
 });
 

@@ -46,6 +46,12 @@ export class Handoffs {
     this.relay = relay;
   }
 
+  /** Whether any municipality's secretariat can be talked to now: a group linked without a problem, and a face to show it. */
+  async anyReachable(): Promise<boolean> {
+    if (!this.relay) return false;
+    return (await this.chats.list("secretariat")).some((chat) => chat.problem === null);
+  }
+
   /**
    * Opens the citizen's conversation with the secretariat of `municipality`, or finds the one already
    * open there (its card is posted again). One open at a time: an open one elsewhere is closed first.

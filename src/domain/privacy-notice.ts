@@ -45,12 +45,15 @@ function lookup(params: Params, path: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** Fills `{{a.b}}` from `params`; a placeholder with no value is an error naming it. */
+/**
+ * Fills `{{a.b}}` from `params`; a placeholder with no value is an error naming it. A value that ends with an
+ * abbreviation's period ends a sentence with it: «…52166 Metepec, Méx.» before the text's own «.» is not «Méx..».
+ */
 function fill(text: string, params: Params, where: string): string {
-  return text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_m, path: string) => {
+  return text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (placeholder: string, path: string, at: number) => {
     const value = lookup(params, path);
     if (value === undefined) throw new ConfigFileError(`${where}: unknown placeholder {{${path}}}`);
-    return value;
+    return value.endsWith(".") && text.startsWith(".", at + placeholder.length) ? value.slice(0, -1) : value;
   });
 }
 

@@ -6,6 +6,12 @@ import type { Services } from "./services.js";
 const RELAYED_MAX = 2000;
 
 export const handoffActions = (s: Services) => [
+  /** Whether any secretariat takes conversations now (`any`): when none does, the citizen is told before being asked anything. */
+  defineAction({
+    name: "handoff_available",
+    args: z.object({}),
+    run: async () => ({ any: await s.handoffs.anyReachable() }),
+  }),
   /**
    * Opens the citizen's conversation with the secretariat of a municipality (its group gets a card),
    * or finds the one already open. `ok: false` when the municipality has no group the bot can reach.
