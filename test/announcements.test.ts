@@ -107,6 +107,44 @@ describe("announcements", () => {
     await john.expect("Do you accept the privacy notice to get the announcements of Metepec?");
   });
 
+  it("a citizen who subscribes reads the municipality's latest announcement sent, if it is from the last 60 days", async () => {
+    const { fake, bot } = await telegram.start();
+    const app = bot.service.app;
+    const rosa = fake.user(7111);
+    await rosa.say("quiero recibir los avisos de Metepec");
+    await rosa.press("Sí");
+    await rosa.expect("Listo: te enviaremos los avisos de Metepec");
+    await rosa.expect("Recibes los avisos de: Metepec.");
+    // Nothing sent yet: nothing to read.
+    expect(rosa.messages.map((m) => m.text).join("\n")).not.toContain("El aviso más reciente");
+    const out = await admin(app, ["announce", "--municipality", "15054", "--text", "Taller de co-creación: sábado 10:00, Casa de Cultura"]);
+    const id = /^(A-\d+)/.exec(out.stdout)?.[1] as string;
+    await settle(app, id);
+    await rosa.expect("Taller de co-creación: sábado 10:00");
+
+    const luis = fake.user(7112);
+    await luis.say("quiero recibir los avisos de Metepec");
+    await luis.press("Sí");
+    await luis.expect("Listo: te enviaremos los avisos de Metepec");
+    const latest = await luis.expect("El aviso más reciente de Metepec, del ");
+    // A message of its own, as an announcement arrives, with the day it went out.
+    expect(latest.text).toMatch(/^📣 El aviso más reciente de Metepec, del \d{1,2} \S+ \d{4}:\n\nTaller de co-creación: sábado 10:00, Casa de Cultura$/);
+    await luis.expect("Recibes los avisos de: Metepec.");
+    // Another municipality's announcement is not Toluca's.
+    await luis.press("Recibir avisos de un municipio");
+    await luis.say("toluca");
+    await luis.expect("te enviaremos los avisos de Toluca");
+    expect(luis.messages.filter((m) => m.text.includes("El aviso más reciente"))).toHaveLength(1);
+
+    // Two months later it is old news.
+    bot.clock.advance(61 * 24 * 60 * 60 * 1000);
+    const marta = fake.user(7113);
+    await marta.say("quiero recibir los avisos de Metepec");
+    await marta.press("Sí");
+    await marta.expect("Recibes los avisos de: Metepec.");
+    expect(marta.messages.map((m) => m.text).join("\n")).not.toContain("El aviso más reciente");
+  });
+
   it("2,000 subscribers and a channel each get the announcement exactly once, under Telegram's limits (no 429), and the status counts them", async () => {
     const { fake, bot } = await telegram.start(LIMITS_ENV);
     const app = bot.service.app;

@@ -1,10 +1,13 @@
 /** "Avisos de mi municipio": the municipalities a citizen gets announcements of, subscribing and unsubscribing. */
 import { z } from "zod";
+import { calendarDate } from "../../domain/plan/progress.js";
 import type { Json } from "../../util/json.js";
 import { defineAction } from "./action.js";
 import type { Services } from "./services.js";
 
 const municipalityKey = z.string().regex(/^\d{5}$/);
+/** How old an announcement may be and still be read to a new subscriber. */
+const LATEST_DAYS = 60;
 
 export const announcementActions = (s: Services) => [
   /** The municipalities the citizen gets announcements of, as choices, and their names in a line. */
@@ -27,6 +30,19 @@ export const announcementActions = (s: Services) => [
       const outcome = await s.subscriptions.subscribe(citizen, municipality);
       if (outcome === "subscribed") emit({ type: "announcements_subscribed", citizen: citizen.id, municipality });
       return { outcome, name: s.municipalities.get(municipality)?.name ?? municipality };
+    },
+  }),
+  /**
+   * The newest announcement of a municipality sent to its subscribers in the last LATEST_DAYS days (`found`),
+   * its text and its day: read to a citizen who has just subscribed, who would otherwise wait for the next one.
+   */
+  defineAction({
+    name: "latest_announcement",
+    args: z.object({ municipality: municipalityKey }),
+    run: async ({ municipality }): Promise<Json> => {
+      const latest = await s.announcements.latestSent(municipality, LATEST_DAYS);
+      if (!latest) return { found: false };
+      return { found: true, text: latest.text, day: calendarDate(latest.at, s.timeZone), photo: latest.photo !== null };
     },
   }),
   /** No more announcements of one municipality, or (`all`) of any. */

@@ -1,4 +1,6 @@
 /** The domain services actions are built from. */
+
+import type { Announcements } from "../../domain/announcements.js";
 import type { Areas } from "../../domain/areas.js";
 import type { Categories } from "../../domain/categories.js";
 import type { Citizens } from "../../domain/citizens.js";
@@ -31,8 +33,12 @@ export interface Services {
   plans: CitizenPlans;
   /** Citizens subscribed to municipalities' announcements. */
   subscriptions: Subscriptions;
+  /** The announcements themselves: the newest one sent is read to whoever subscribes. */
+  announcements: Pick<Announcements, "latestSent">;
   /** Today in the deployment's time zone (a milestone past its date is late). */
   today: () => CalendarDate;
+  /** The deployment's time zone: the day of a moment, as a citizen there says it. */
+  timeZone: string;
   privacyVersion: string;
   following: Following;
   resolution: Resolution;
