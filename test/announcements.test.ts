@@ -135,6 +135,34 @@ describe("announcements", () => {
     await luis.say("toluca");
     await luis.expect("te enviaremos los avisos de Toluca");
     expect(luis.messages.filter((m) => m.text.includes("El aviso más reciente"))).toHaveLength(1);
+    // Asking again for what one gets already does not read it again.
+    await luis.say("quiero recibir los avisos de Metepec");
+    await luis.expect("Recibes los avisos de: Metepec, Toluca.");
+    expect(luis.messages.filter((m) => m.text.includes("El aviso más reciente"))).toHaveLength(1);
+
+    // One sent with a photo, an hour later: its text is read, and the photo said.
+    bot.clock.advance(60 * 60 * 1000);
+    const now = bot.clock.now();
+    await app.store.announcements.insert({
+      id: "A-900",
+      municipality: METEPEC,
+      text: "Sesión abierta del Secretariado Técnico: jueves 17:00",
+      photo: "foto-1",
+      audiences: ["subscribers"],
+      at: now,
+      state: "queued",
+      createdBy: "admin",
+      createdAt: now,
+      queuedAt: now,
+      recipients: 1,
+    });
+    const sofia = fake.user(7114);
+    await sofia.say("quiero recibir los avisos de Metepec");
+    await sofia.press("Sí");
+    const withPhoto = await sofia.expect("El aviso más reciente de Metepec");
+    expect(withPhoto.text).toMatch(
+      /^📣 El aviso más reciente de Metepec, del .+ \(llegó con una imagen\):\n\nSesión abierta del Secretariado Técnico: jueves 17:00$/,
+    );
 
     // Two months later it is old news.
     bot.clock.advance(61 * 24 * 60 * 60 * 1000);

@@ -468,6 +468,18 @@ describe("indexes at start-up", () => {
     });
   });
 
+  it("the latest announcement sent to subscribers: its time range reaches the server as operators, one document", async () => {
+    const s = await open();
+    const since = new Date(at.getTime() - 60 * 24 * 60 * 60 * 1000);
+    await s.announcements.latestSent("15054", since, at);
+    expect(wire.sent("find")[0].body).toMatchObject({
+      find: "announcements",
+      filter: { municipality: "15054", state: "queued", audiences: "subscribers", at: { $gte: since, $lte: at } },
+      sort: { at: -1, createdAt: -1 },
+      limit: 1,
+    });
+  });
+
   it("the audit trail's and the members' indexes are usable by the planner too; their first versions are dropped", async () => {
     for (const field of ["report", "municipality", "citizen"]) {
       wire.addIndex("events", { key: { [field]: 1, at: -1 }, name: `${field}_1_at_-1`, partialFilterExpression: { [field]: { $type: "string" } } });

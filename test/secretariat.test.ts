@@ -681,8 +681,18 @@ describe("hablar: a conversation with a person", () => {
     expect(said).not.toContain("¿Con el Secretariado Técnico de qué municipio");
   });
 
-  it("with no secretariat group linked anywhere, says so at once: no consent, no municipality asked for nothing", async () => {
-    const { fake } = await start();
+  it("with no secretariat group linked anywhere, or only one the bot can no longer use, says so at once: no consent, no municipality asked for nothing", async () => {
+    const { fake, bot } = await start();
+    // The one group linked was left by the bot: it cannot be used.
+    await bot.service.app.store.chats.save({
+      chatId: String(METEPEC_GROUP),
+      purpose: "secretariat",
+      municipality: METEPEC,
+      title: "Secretariado Metepec",
+      linkedBy: "admin",
+      linkedAt: bot.clock.now(),
+      problem: "removed",
+    });
     const ana = fake.user(5003);
     await ana.say("quiero hablar con una persona");
     await ana.expect("Por ahora ningún Secretariado Técnico atiende conversaciones por este chat");

@@ -65,6 +65,29 @@ describe.each(contractStores)("%s store: announcements", (_name, open) => {
     expect(await db.store.announcements.due(later(9), 10)).toEqual([]);
   });
 
+  it("finds the latest announcement sent to a municipality's subscribers within a time, by its time, the last created of a tie", async () => {
+    const none = await db.store.announcements.latestSent("15054", T0, later(1000));
+    expect(none).toBeNull();
+    // Created first, sent last (it was scheduled ahead): it is the latest.
+    await db.store.announcements.insert(announcement("A-1", { at: later(300), state: "queued", createdAt: later(0) }));
+    await db.store.announcements.insert(announcement("A-2", { at: later(100), state: "queued", createdAt: later(10) }));
+    // Newer but not for subscribers, not sent, withdrawn, of another municipality, still ahead, too old.
+    await db.store.announcements.insert(announcement("A-3", { at: later(400), state: "queued", audiences: ["groups"], createdAt: later(20) }));
+    await db.store.announcements.insert(announcement("A-4", { at: later(400), state: "scheduled", createdAt: later(30) }));
+    await db.store.announcements.insert(announcement("A-5", { at: later(400), state: "cancelled", createdAt: later(40) }));
+    await db.store.announcements.insert(announcement("A-6", { at: later(400), state: "queued", municipality: "15106", createdAt: later(50) }));
+    await db.store.announcements.insert(announcement("A-7", { at: later(900), state: "queued", createdAt: later(60) }));
+    await db.store.announcements.insert(announcement("A-8", { at: later(50), state: "queued", audiences: ["subscribers"], createdAt: later(70) }));
+    expect((await db.store.announcements.latestSent("15054", later(0), later(500)))?.id).toBe("A-1");
+    expect((await db.store.announcements.latestSent("15054", later(0), later(200)))?.id).toBe("A-2");
+    expect((await db.store.announcements.latestSent("15054", later(0), later(60)))?.id).toBe("A-8");
+    expect(await db.store.announcements.latestSent("15054", later(301), later(500))).toBeNull();
+    // Two at the same time: the one created last.
+    await db.store.announcements.insert(announcement("A-9", { at: later(300), state: "queued", createdAt: later(80) }));
+    expect((await db.store.announcements.latestSent("15054", later(0), later(500)))?.id).toBe("A-9");
+    expect(await db.store.announcements.latestSent({ $ne: null } as unknown as string, later(0), later(500))).toBeNull();
+  });
+
   it("keeps one subscription per citizen and municipality; drops one, or all of a citizen's", async () => {
     expect(await db.store.subscriptions.add(subscription("telegram:1", "15054", 1))).toBe(true);
     expect(await db.store.subscriptions.add(subscription("telegram:1", "15054", 9))).toBe(false);

@@ -81,9 +81,6 @@ export interface AnnouncementStatus {
   counts: DeliveryCounts;
 }
 
-/** How many of a municipality's newest announcements `latestSent` looks through (scheduled and cancelled ones among them). */
-const LATEST_LOOKED_AT = 20;
-
 export interface AnnouncementDeps {
   repo: AnnouncementRepository;
   counters: CounterRepository;
@@ -222,14 +219,9 @@ export class Announcements {
    * The newest announcement of a municipality that went out to its subscribers within `days` days, if any: a
    * citizen who subscribes reads it at once. Scheduled and cancelled ones are not said.
    */
-  async latestSent(municipality: string, days: number): Promise<Announcement | null> {
+  latestSent(municipality: string, days: number): Promise<Announcement | null> {
     const now = this.deps.clock.now();
-    const since = now.getTime() - days * 24 * 60 * 60 * 1000;
-    for (const a of await this.deps.repo.list(municipality, LATEST_LOOKED_AT)) {
-      if (a.state !== "queued" || !a.audiences.includes("subscribers") || a.at > now) continue;
-      return a.at.getTime() >= since ? a : null;
-    }
-    return null;
+    return this.deps.repo.latestSent(municipality, new Date(now.getTime() - days * 24 * 60 * 60 * 1000), now);
   }
 
   /** The newest announcements (of a municipality, or all) with their counts. */

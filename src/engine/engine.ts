@@ -241,6 +241,18 @@ const ASKED_OVER = new Set(["if_declined", ...ABOUT_THE_ASSISTANT]);
 /** A message written as a question: a question mark anywhere in it, or opening as questions open («qué pasa si…», "how long…"). */
 const asks = (ctx: EngineContext, text: string) => isQuestion(text) || opensWith(ctx, "opens_question", text);
 /**
+ * Whether a message only asks: each of its clauses (its sentences, parted at «,», «;» and «. » too) that says more
+ * than greetings and the words of a request asks (a question mark, or it opens as questions open). Not «el camión
+ * de la basura no pasa, ¿qué días pasa?»: a statement beside the question.
+ */
+function asksOnly(ctx: EngineContext, text: string): boolean {
+  const clauses = sentences(text).flatMap((s) => (isQuestion(s) ? [s] : s.split(/[,;]|\.\s/)));
+  return (
+    asks(ctx, text) &&
+    clauses.every((c) => isQuestion(c) || opensWith(ctx, "opens_question", c) || wordsBesides(ctx, c, [], ["request", "filler"]).length === 0)
+  );
+}
+/**
  * Whether a message asks anything but how to report what it tells (the word list `howToReport`, a flow's
  * `told_asking`): it opens as questions open (`opens_question`), or one of its sentences with a question mark
  * (`sentences`) holds no entry of the list. Without the list, whether it asks.
@@ -985,10 +997,17 @@ export class Engine {
     // a flow is told by («con quién me quejo de que mi hijo no quiere hacer la tarea»).
     const ofOwn = understood.asksHow === true && this.toldOfOwn(toldText);
     const askedHowOfNothing = understood.asksHow === true && (!told || ofOwn);
-    // Asked, and read as the told flow by guess alone (no word of its own phrases, only what it names), it asks
+    // Only asked, and read as the told flow by guess alone (no word of its own phrases, only what it names), it asks
     // something else about it: «dónde pago el agua», «el camion de la basura recoge pilas usadas?». Not asking
-    // how or whom to tell it (`asksHow`: «dónde reporto un bache» is told).
-    if (told && intent !== undefined && told.intents.includes(intent) && understood.guessed === true && understood.asksHow !== true && asks(this.ctx, toldText))
+    // how or whom to tell it (`asksHow`: «dónde reporto un bache» is told), nor a statement with a question beside it.
+    if (
+      told &&
+      intent !== undefined &&
+      told.intents.includes(intent) &&
+      understood.guessed === true &&
+      understood.asksHow !== true &&
+      asksOnly(this.ctx, toldText)
+    )
       return undefined;
     // Then a told flow's reading goes when unsure, or sure but of one's own report or a plan: «…la tarea» (a report,
     // 0.64); not «a quién le hablo porque hay un cable de luz colgando» (1.0).

@@ -490,6 +490,11 @@ export interface AnnouncementRepository {
   due(now: Date, limit: number): Promise<Announcement[]>;
   /** Newest first; of one municipality, or all. */
   list(municipality: string | undefined, limit: number): Promise<Announcement[]>;
+  /**
+   * The one of `municipality` that went out to its subscribers (queued, with that audience) latest at a time
+   * between `since` and `now`; of two at the same time, the one created last.
+   */
+  latestSent(municipality: string, since: Date, now: Date): Promise<Announcement | null>;
   /** Every photo (media id) an announcement holds, whatever its state. */
   photoIds(): AsyncIterable<string>;
 }

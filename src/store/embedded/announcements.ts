@@ -32,6 +32,12 @@ export class EmbeddedAnnouncements implements AnnouncementRepository {
     return this.find(municipality === undefined ? {} : { municipality: String(municipality) }, { createdAt: -1 }, limit);
   }
 
+  async latestSent(municipality: string, since: Date, now: Date): Promise<Announcement | null> {
+    const query = { municipality: String(municipality), state: "queued", audiences: "subscribers", at: { $gte: since, $lte: now } };
+    const [latest] = await this.find(query, { at: -1, createdAt: -1 }, 1);
+    return latest ?? null;
+  }
+
   async *photoIds(): AsyncIterable<string> {
     for (const d of await this.db.findAsync<Record<string, unknown>>({}, { photo: 1 })) if (typeof d.photo === "string") yield d.photo;
   }

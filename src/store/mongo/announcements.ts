@@ -25,6 +25,8 @@ export const announcementSchema = new Schema(
 );
 announcementSchema.index({ municipality: 1, createdAt: -1 });
 announcementSchema.index({ state: 1, at: 1 });
+// The latest sent to a municipality's subscribers (read to a new subscriber).
+announcementSchema.index({ municipality: 1, state: 1, at: -1 });
 
 const consentSchema = new Schema({ version: { type: String, required: true }, at: { type: Date, required: true } }, SCHEMA_OPTIONS);
 
@@ -87,6 +89,14 @@ export class MongoAnnouncements implements AnnouncementRepository {
       .limit(limit)
       .lean();
     return docs.map((d) => withoutId<Announcement>(d as Record<string, unknown>));
+  }
+
+  async latestSent(municipality: string, since: Date, now: Date): Promise<Announcement | null> {
+    const doc = await this.model
+      .findOne({ municipality: String(municipality), state: "queued", audiences: "subscribers", at: trusted({ $gte: since, $lte: now }) })
+      .sort({ at: -1, createdAt: -1 })
+      .lean();
+    return doc ? withoutId<Announcement>(doc as Record<string, unknown>) : null;
   }
 
   async *photoIds(): AsyncIterable<string> {
