@@ -49,10 +49,15 @@ const botApi = () => {
   return channel.bot.api;
 };
 
-/** Resolves when `n` messages holding `text` were sent. */
-function sentWith(text: string, n: number, ms = 60_000) {
+/** Resolves when `n` messages holding `text` were sent; on a timeout, says how many were and how many 429s the fake gave. */
+async function sentWith(text: string, n: number, ms = 60_000) {
   const { fake } = telegram;
-  return fake.until(() => (fake.sent.filter((m) => m.text.includes(text)).length >= n ? true : undefined), ms, `${n} messages with «${text}»`);
+  const count = () => fake.sent.filter((m) => m.text.includes(text)).length;
+  try {
+    return await fake.until(() => (count() >= n ? true : undefined), ms, `${n} messages with «${text}»`);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${count()} of ${n} sent; 429s answered: ${fake.tooMany}`);
+  }
 }
 
 async function settle(app: App, id: string): Promise<{ sent: number; pending: number; failed: number }> {
