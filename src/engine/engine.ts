@@ -210,6 +210,20 @@ function tellsMore(ctx: EngineContext, input: EngineInput, words: number, beside
 const understoodOf = (input: EngineInput): Understood | undefined => (input.type === "text" ? input.understood : undefined);
 
 /**
+ * Readings a message means only with a word of their own (the words.yaml list of the reading's name): nlp.js
+ * reads «what if I decline» in «oye y eso del gobierno abierto para que me sirve a mi» («para que», «si»), and
+ * «Aceptarlo no es obligatorio…» answers nothing asked. «q pasa si no acepto», «¿es obligatorio?» say it.
+ */
+const SAID_IN_ITS_WORDS = new Set(["if_declined"]);
+
+/** The classifier's confident reading of a message, unless it is one of SAID_IN_ITS_WORDS and none of its words is said. */
+function readingOf(ctx: EngineContext, input: EngineInput): string | undefined {
+  const intent = topIntent(understoodOf(input));
+  if (intent === undefined || !SAID_IN_ITS_WORDS.has(intent) || input.type !== "text") return intent;
+  return saysWordOf(ctx, intent, input.text) ? intent : undefined;
+}
+
+/**
  * Ways around the classifier may take a message that tells a problem for, from one of its words: «hay un
  * bache enorme en la esquina del menú de la fonda…» read as the menu (report second), «ayuda por favor, no
  * hay agua…» as help, «bache en Tecámac, ya se metió un carro» as the plan's commitments. An emergency that
@@ -776,7 +790,7 @@ export class Engine {
     const answersIt = askedMention(step.answer, understoodOf(input)) !== undefined;
     const waiting = input.type === "text" && !answersIt && [IMPATIENT, ANNOYED].includes(topIntent(understoodOf(input)) ?? "");
     if (typed.ok && text && input.type === "text" && (isQuestion(input.text) || waiting) && understoodOf(input)?.entities.category === undefined) {
-      const intent = topIntent(understoodOf(input));
+      const intent = readingOf(this.ctx, input);
       const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || waiting);
       const about = asks && !flowForIntent(this.flows, intent) && !isEmergency(input) ? this.noticeFor(intent, state) : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
@@ -987,7 +1001,7 @@ export class Engine {
    */
   private intentOf(input: EngineInput, atMenu: boolean): string | undefined {
     const understood = understoodOf(input);
-    const intent = topIntent(understood);
+    const intent = readingOf(this.ctx, input);
     if (!atMenu || !understood || input.type !== "text") return intent;
     const toldWith = this.toldWith(input, understood, intent);
     if (toldWith) return toldWith;
