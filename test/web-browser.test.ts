@@ -71,7 +71,7 @@ const lastBot = (page: Page) => page.locator(".msg.bot").last();
 
 async function waitForBot(page: Page, text: string | RegExp): Promise<void> {
   await expect.poll(async () => (await lastBot(page).textContent()) ?? "", { timeout: 10_000 }).toMatch(text);
-  await expect.poll(() => page.locator("#text").isEnabled()).toBe(true);
+  await expect.poll(() => page.locator("#text").isEditable()).toBe(true);
 }
 
 /** From the menu to the question of the report's category, in a municipality typed by the citizen. */
@@ -110,6 +110,8 @@ const focusOnLastQuestion = (page: Page) =>
     const bubbles = document.querySelectorAll("#log .msg.bot");
     return document.activeElement === bubbles[bubbles.length - 1];
   });
+
+const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? "");
 
 const overflowsHorizontally = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 
@@ -204,9 +206,12 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await page.locator("#text").press("Enter");
     await waitForBot(page, /tipo de problema.*en Metepec/s);
     expect(await questionVisible(page)).toBe(true);
-    expect(await focusOnLastQuestion(page)).toBe(true);
+    // Typed: the focus stays in the text box (a phone keeps its keyboard); the live region reads the reply.
+    expect(await focusedId(page)).toBe("text");
     await page.getByRole("button", { name: "Alumbrado público" }).click();
     await waitForBot(page, "Describe el problema");
+    // Answered with a button: the focus goes to the new question.
+    expect(await focusOnLastQuestion(page)).toBe(true);
 
     // While a message is in flight nothing else can be sent: the box and the buttons wait.
     let release: () => void = () => undefined;
@@ -224,11 +229,14 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     // What the citizen writes comes back in the summary: as text, with its addresses as safe links.
     await page.locator("#text").fill("La luminaria y/o la de enfrente <img src=x> apagadas, fotos en www.example.org/luminaria.");
     await page.locator("#text").press("Enter");
-    await expect.poll(() => page.locator("#text").isDisabled()).toBe(true);
+    await expect.poll(() => page.locator("#text").isEditable()).toBe(false);
     expect(await page.locator("#send").isDisabled()).toBe(true);
     expect(await page.locator("#log").getAttribute("aria-busy")).toBe("true");
+    expect(await page.locator("#text").getAttribute("aria-disabled")).toBe("true");
+    expect(await focusedId(page)).toBe("text");
     release();
     await waitForBot(page, "envíala ahora");
+    expect(await focusedId(page)).toBe("text");
     expect(await page.locator("#photo-button").isVisible()).toBe(true);
 
     // A file the browser cannot decode would go as it is: larger than the server takes, it is refused
@@ -242,7 +250,7 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     });
     await page.locator("#photo").setInputFiles(join(files, "foto.heic"));
     await expect.poll(() => page.locator(".msg.error").last().textContent()).toBe("Esa foto es demasiado grande. Envía una más ligera, o escribe «omitir».");
-    await expect.poll(() => page.locator("#text").isEnabled()).toBe(true);
+    await expect.poll(() => page.locator("#text").isEditable()).toBe(true);
     expect(await lastBot(page).textContent()).toContain("envíala ahora");
     expect(posts).toEqual([]);
     // 1,800 × 1,200 random pixels: a PNG of about 6.5 MB, above the 5 MB limit.
@@ -316,8 +324,10 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     for (const s of sizes) expect(Math.min(s.width, s.height), s.what).toBeGreaterThanOrEqual(44);
     // A long word from the citizen wraps instead of widening the page.
     await page.locator("#text").fill(`https://example.org/${"x".repeat(120)}`);
-    await page.locator("#text").press("Enter");
+    // Tapping «Enviar» keeps the focus (and a phone's keyboard) in the text box.
+    await page.locator("#send").click();
     await waitForBot(page, /opci/);
+    expect(await focusedId(page)).toBe("text");
     expect(await overflowsHorizontally(page)).toBe(false);
     expect(await page.evaluate(() => getComputedStyle(document.body).height)).toBe("640px");
     expect(watch).toEqual({ violations: [], errors: [] });
@@ -424,12 +434,12 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await stuck.page.getByRole("button", { name: "Yes", exact: true }).click();
     await waitForBot(stuck.page, "Share your location");
     await stuck.page.getByRole("button", { name: "Share my location" }).click();
-    expect(await stuck.page.locator("#text").isDisabled()).toBe(true);
+    expect(await stuck.page.locator("#text").isEditable()).toBe(false);
     await stuck.page.clock.runFor(20_000);
     await expect
       .poll(() => stuck.page.locator(".msg.error").last().textContent())
       .toBe("Your location took too long to arrive. Try again or answer by typing.");
-    expect(await stuck.page.locator("#text").isEnabled()).toBe(true);
+    expect(await stuck.page.locator("#text").isEditable()).toBe(true);
     expect(watch).toEqual({ violations: [], errors: [] });
     expect(stuck.watch).toEqual({ violations: [], errors: [] });
     await stuck.context.close();

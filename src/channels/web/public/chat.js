@@ -215,7 +215,9 @@ function refreshControls() {
   tools.hidden = locationButton.hidden && photoButton.hidden;
   locationButton.disabled = busy;
   photoButton.disabled = busy;
-  text.disabled = busy;
+  // Read-only rather than disabled: a disabled box loses the focus, and a phone closes its keyboard.
+  text.readOnly = busy;
+  text.setAttribute("aria-disabled", String(busy));
   sendButton.disabled = busy;
   restartButton.disabled = busy;
   log.setAttribute("aria-busy", String(busy));
@@ -239,15 +241,18 @@ function setBusy(value) {
 
 /**
  * Shows the question with its buttons: the log ends at it (it is the last message), or, when it is
- * taller than the log, starts at its top. Focus goes to it so a screen reader reads it next.
+ * taller than the log, starts at its top. Unless the citizen is typing (`typing`: the focus stays in
+ * the text box and a phone keeps its keyboard; the log's live region reads the reply), focus goes to
+ * the question so a screen reader reads it next and its buttons are a Tab away.
  */
-function present(question) {
+function present(question, { typing = false } = {}) {
   if (!question) {
     log.scrollTop = log.scrollHeight;
     return;
   }
   log.scrollTop = question.offsetHeight > log.clientHeight ? question.offsetTop - 8 : log.scrollHeight;
-  question.focus({ preventScroll: true });
+  if (typing) text.focus({ preventScroll: true });
+  else question.focus({ preventScroll: true });
 }
 
 function showReplies(replies) {
@@ -275,7 +280,8 @@ function showPushed(r) {
     if (r.lang && r.lang !== lang) applyLanguage(r.lang);
     current = { entry, element };
     refreshControls();
-    if (!busy) present(element);
+    // Someone writing keeps the text box (and a phone its keyboard); the live region reads the notice.
+    if (!busy) present(element, { typing: document.activeElement === text });
   } else if (!busy) {
     log.scrollTop = log.scrollHeight;
   }
@@ -354,8 +360,11 @@ function notice(message) {
   add({ kind: "error", text: message });
 }
 
-/** Sends one message; while it is in flight nothing else can be sent. */
-async function send(payload, echo) {
+/**
+ * Sends one message; while it is in flight nothing else can be sent. `typed`: it was written in the
+ * text box, where the focus stays for the next one.
+ */
+async function send(payload, echo, { typed = false } = {}) {
   if (busy) return;
   if (echo) add(echo);
   setBusy(true);
@@ -388,7 +397,7 @@ async function send(payload, echo) {
     clearTimeout(timer);
     setBusy(false);
   }
-  if (current !== before) present(current.element);
+  if (current !== before) present(current.element, { typing: typed });
   else {
     // Nothing new to answer (a refusal, a lost connection): back to where the citizen was.
     present(null);
@@ -402,7 +411,12 @@ form.addEventListener("submit", (e) => {
   if (!value || busy) return;
   text.value = "";
   write(sessionStorage, DRAFT_KEY, null);
-  send({ text: value }, { kind: "me", text: value });
+  send({ text: value }, { kind: "me", text: value }, { typed: true });
+});
+
+// Pressing «Enviar» keeps the focus in the text box, so a phone keeps its keyboard open.
+sendButton.addEventListener("mousedown", (e) => {
+  if (document.activeElement === text) e.preventDefault();
 });
 
 text.addEventListener("input", () => write(sessionStorage, DRAFT_KEY, text.value || null));
