@@ -510,11 +510,15 @@ export class Engine {
       if (current == null || meant.value === current || (choice && !option)) continue;
       const denied = u.denied?.[correction.entity];
       const says = saysWordOf(this.ctx, "correction", input.text) || leadingYesNo(this.ctx, input.text) === "no";
-      if (!denied && !says) continue;
-      // Where what was understood is confirmed (a yes or no), denying it by name corrects it whatever else is said:
-      // «no es bache sino una coladera tapada» at «Entendí: bache… ¿Es correcto?».
+      // Where what was understood is confirmed (a yes or no), naming another one answers it: «es drenaje».
+      const confirming = step.answer.type === "yesno" && leadingYesNo(this.ctx, input.text) === undefined;
+      if (!denied && !says && !confirming) continue;
+      // There, denying it by name corrects it whatever else is said («no es bache sino una coladera tapada» at
+      // «Entendí: bache… ¿Es correcto?»), and so does a problem told of another one where the flow says so
+      // (`told`: «hay un perro muerto en la calle Hidalgo», read as the flow's own).
       const deniesWhatIs = step.answer.type === "yesno" && denied?.value === current;
-      if (!deniesWhatIs && wordsBesides(this.ctx, input.text, denied ? [meant, denied] : [meant], ["correction", "negation", "no"]).length) continue;
+      const tellsAnother = confirming && "told" in correction && correction.told === true && topIntent(u) === flow.intents[0];
+      if (!deniesWhatIs && !tellsAnother && wordsBesides(this.ctx, input.text, denied ? [meant, denied] : [meant], ["correction", "negation", "no"]).length) continue;
       if (choice && option && "said" in correction) {
         const next = { ...state, vars: setVar(state.vars, choice.save, meant.value), attempts: 0 };
         return {

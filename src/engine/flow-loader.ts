@@ -201,6 +201,8 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
       if (missing.length) throw new FlowError(flow.file, `corrects[${i}].said`, `text key "${correction.said}" is missing in locale ${missing.join(", ")}`);
     } else if (!flow.byId.has(correction.goto)) {
       throw new FlowError(flow.file, `corrects[${i}].goto`, `step "${correction.goto}" is not a step of this flow`);
+    } else if (correction.told && !flow.intents.length) {
+      throw new FlowError(flow.file, `corrects[${i}].told`, "a correction told in a problem needs the flow's intent to read the message as");
     }
     correction.at.forEach((where, k) => {
       if (flow.byId.get(where)?.type !== "ask") throw new FlowError(flow.file, `corrects[${i}].at[${k}]`, `"${where}" is not an ask step of this flow`);
