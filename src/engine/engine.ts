@@ -192,6 +192,11 @@ const TOLD_WHERE_WORDS = 3;
  * the notices. A statement needs no more than being heard.
  */
 const HEARD_IN_QUESTION = 0.01;
+/**
+ * The same for a statement of its own beside a question about the assistant (`toldBeside`): «hay un bache enorme en
+ * la calle Hidalgo, ¿cuándo lo van a arreglar?» (hay, enorme, calle, hidalgo); not «hay un bache, ¿cuánto tardan?».
+ */
+const TOLD_BESIDE_WORDS = 3;
 /** The same for a statement told with a flow's words (`told_with`) that names what the flow is told by: «quiero reportar que hay un bache» (hay). */
 const TOLD_WITH_NAMED_WORDS = 1;
 
@@ -260,12 +265,28 @@ const asks = (ctx: EngineContext, text: string) => isQuestion(text) || opensWith
  * de la basura no pasa, ¿qué días pasa?»: a statement beside the question.
  */
 function asksOnly(ctx: EngineContext, text: string): boolean {
-  const clauses = sentences(text).flatMap((s) => (isQuestion(s) ? [s] : s.split(/[,;]|\.\s/)));
-  return (
-    asks(ctx, text) &&
-    clauses.every((c) => isQuestion(c) || opensWith(ctx, "opens_question", c) || wordsBesides(ctx, c, [], ["request", "filler"]).length === 0)
-  );
+  return asks(ctx, text) && clausesOf(ctx, text).every((c) => asksClause(ctx, c) || saysNothing(ctx, c));
 }
+/** What a message states: its clauses that neither ask nor say only greetings and the words of a request (`asksOnly`). */
+const statedPart = (ctx: EngineContext, text: string): string =>
+  clausesOf(ctx, text)
+    .filter((c) => !asksClause(ctx, c) && !saysNothing(ctx, c))
+    .join(", ");
+/**
+ * A message's clauses: its sentences (`sentences`), each parted at «,», «;» and «. », but for a question, which is
+ * one clause from where it opens: its «¿», or, written without one («hay un bache enorme, cuándo lo tapan?», "there
+ * is a pothole, when will you fix it?"), its first part that asks.
+ */
+function clausesOf(ctx: EngineContext, text: string): string[] {
+  return sentences(text).flatMap((sentence) => {
+    const parts = sentence.split(/[,;]|\.\s/);
+    if (!isQuestion(sentence)) return parts;
+    const opens = sentence.trimStart().startsWith("¿") ? 0 : parts.findIndex((part) => asksClause(ctx, part));
+    return opens <= 0 ? [sentence] : [...parts.slice(0, opens), parts.slice(opens).join(",")];
+  });
+}
+const asksClause = (ctx: EngineContext, clause: string) => isQuestion(clause) || opensWith(ctx, "opens_question", clause);
+const saysNothing = (ctx: EngineContext, clause: string) => wordsBesides(ctx, clause, [], ["request", "filler"]).length === 0;
 /**
  * Whether a message asks anything but how to report what it tells (the word list `howToReport`, a flow's
  * `told_asking`): it opens as questions open (`opens_question`), or one of its sentences with a question mark
@@ -948,6 +969,7 @@ export class Engine {
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = this.noticeFor(intent, state);
+    // At the menu, a question asked beside a problem told is answered, and the problem's flow opened (`toldBeside`).
     if (notice && !flow) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
     if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state, false);
     // Another flow's intent opens it; this flow's own opens it again from its start, with what the text
@@ -956,7 +978,12 @@ export class Engine {
     // With what the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
     // A danger told («mi esposo me pega y tengo miedo») gets its notice and stays: it opens a report, never a folio's question.
     if (isEmergency(input) && this.awayFromDanger(flow)) return undefined;
-    if (flow && (flow.name !== state.flow || !flow.draft)) return this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
+    if (flow && (flow.name !== state.flow || !flow.draft)) {
+      const left = this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
+      // At the menu, a question asked beside the problem told is answered first (`askedBeside`).
+      const asked = state.flow === MENU_FLOW ? this.askedBeside(input, flow) : undefined;
+      return asked ? { ...left, replies: [{ key: asked }, ...left.replies] } : left;
+    }
     return undefined;
   }
 
@@ -1037,7 +1064,8 @@ export class Engine {
     // to tell what it tells (`asksHow`) is no such question: «¿con quién me quejo de que no pasa la basura?»; what a
     // letter asks is asked after its salutation («A quien corresponda: quisiera saber si…»).
     const statement = understood.asksHow === true ? !askedHowOfNothing : !asks(this.ctx, toldText);
-    if (ASKED_OVER.has(first?.name ?? "") && !statement) return intent;
+    // One asked beside a problem told in a statement of its own is answered, and the problem told (`toldBeside`).
+    if (ASKED_OVER.has(first?.name ?? "") && !statement) return this.toldBeside(input, first?.name ?? "")?.intents[0] ?? intent;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
@@ -1079,6 +1107,38 @@ export class Engine {
       (SAID_SHORT.has(name) && statement && !opensWith(this.ctx, "request", input.text) && !saysWordOf(this.ctx, name, input.text)) ||
       (around && (name === "emergency" || understood.intents.some((i) => told.intents.includes(i.name) && (statement || i.score >= HEARD_IN_QUESTION))));
     return heard ? told.intents[0] : intent;
+  }
+
+  /**
+   * The answer to the question about the assistant the classifier surely read in a message that opens `flow` by the
+   * problem it tells beside it (`toldBeside`): «No puedo decirte cuánto tardará…» before the report's first question.
+   */
+  private askedBeside(input: EngineInput, flow: Flow): string | undefined {
+    const asked = readingOf(this.ctx, input);
+    if (asked === undefined || !ABOUT_THE_ASSISTANT.has(asked) || flowForIntent(this.flows, asked) || isEmergency(input)) return undefined;
+    return this.toldBeside(input, asked) === flow ? NOTICE_INTENTS[asked] : undefined;
+  }
+
+  /**
+   * The flow a message tells beside the question about the assistant it asks (`intent`, ABOUT_THE_ASSISTANT): a
+   * statement of its own that names what the flow is told by and says TOLD_BESIDE_WORDS more («hay un bache enorme en la
+   * calle Hidalgo, ¿cuándo lo van a arreglar?», «no hay agua en la colonia centro desde el lunes. ¿Es anónimo?»).
+   * The question is answered and the problem is not lost. Not a question alone («¿cuánto tardan en tapar un bache?»),
+   * nor asking whom or how to tell it (`asksHow`, told as it is), nor one's own report or a plan.
+   */
+  private toldBeside(input: EngineInput, intent: string): Flow | undefined {
+    const understood = understoodOf(input);
+    if (!ABOUT_THE_ASSISTANT.has(intent) || input.type !== "text" || !understood || understood.asksHow === true) return undefined;
+    const told = flowToldBy(this.flows, Object.keys(understood.entities));
+    const stated = told ? statedPart(this.ctx, understood.told ?? input.text) : "";
+    if (!told || !stated || this.toldOfOwn(stated)) return undefined;
+    // What it names is named in the statement, which says more than it.
+    const named = told.toldBy.flatMap((entity) => {
+      const mention = understood.entities[entity];
+      return mention && normalize(stated).includes(normalize(mention.text)) ? [mention] : [];
+    });
+    if (!named.length) return undefined;
+    return wordsBesides(this.ctx, stated, named, ["request"]).length >= TOLD_BESIDE_WORDS ? told : undefined;
   }
 
   /**
@@ -1138,6 +1198,9 @@ export class Engine {
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     // A danger told is never also answered as a question about the assistant («se quedó atrapado un niño…» read as timing).
     if (intent && (ABOUT_THE_ASSISTANT.has(intent) || NEWS.has(intent)) && !flow && !isEmergency(input)) notices.push({ key: NOTICE_INTENTS[intent] });
+    // Nor is one asked beside the problem told, its flow opened after the answer (`askedBeside`).
+    const asked = flow ? this.askedBeside(input, flow) : undefined;
+    if (asked) notices.push({ key: asked });
     // A danger told, read as another question (a folio's status), gets its notice and stays; a report or a person asked for opens.
     if (flow && !(isEmergency(input) && this.awayFromDanger(flow))) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);
