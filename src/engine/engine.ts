@@ -217,14 +217,18 @@ const understoodOf = (input: EngineInput): Understood | undefined => (input.type
 /**
  * Readings a message means only with a word of their own (the words.yaml list of the reading's name): nlp.js
  * reads «what if I decline» in «oye y eso del gobierno abierto para que me sirve a mi» («para que», «si»), and
- * «Aceptarlo no es obligatorio…» answers nothing asked. «q pasa si no acepto», «¿es obligatorio?» say it.
+ * «Aceptarlo no es obligatorio…» answers nothing asked. «q pasa si no acepto», «¿es obligatorio?» say it. The
+ * language, also by naming one («en inglés», "do you speak english"): «arriba del mercado», typed as the
+ * address, was read as it and opened the choice of language.
  */
-const SAID_IN_ITS_WORDS = new Set(["if_declined"]);
+const SAID_IN_ITS_WORDS = new Set(["if_declined", "language"]);
 
 /** The classifier's confident reading of a message, unless it is one of SAID_IN_ITS_WORDS and none of its words is said. */
 function readingOf(ctx: EngineContext, input: EngineInput): string | undefined {
-  const intent = topIntent(understoodOf(input));
+  const understood = understoodOf(input);
+  const intent = topIntent(understood);
   if (intent === undefined || !SAID_IN_ITS_WORDS.has(intent) || input.type !== "text") return intent;
+  if (intent === "language" && understood?.entities.language !== undefined) return intent;
   return saysWordOf(ctx, intent, input.text) ? intent : undefined;
 }
 
@@ -807,6 +811,12 @@ export class Engine {
     }
     const corrected = this.corrected(state, step, input, notice);
     if (corrected) return corrected;
+    // «ya te la di, en la descripción» where it may be skipped: skipped, and said so (`already`).
+    if (step.already && input.type === "text" && saysWordOf(this.ctx, "already_said", input.text)) {
+      if (!wordsBesides(this.ctx, input.text, [], ["already_said", "yes", "no"]).length) {
+        return this.accept(state, step, { ok: true, value: null }, input, [...notice, { key: step.already.said }]);
+      }
+    }
     // A question about the assistant itself («¿esto es anónimo?», «¿quién ve mi reporte?») where a text is
     // asked is answered, and the question asked again: it is not the description.
     // One that also tells a problem («¿cuánto tardan en tapar el bache de mi calle?») is the description.

@@ -224,6 +224,8 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
         checkKey(i, ".why", step.why);
         checkKey(i, ".notes.said", step.notes?.said);
         checkKey(i, ".holds.said", step.holds?.said);
+        checkKey(i, ".already.said", step.already?.said);
+        if (step.already && !("optional" in step.answer && step.answer.optional)) fail(i, ".already", "only a question that may be skipped is answered by saying it was told already");
         checkKey(i, ".keep.label", step.keep?.label);
         checkTarget(i, ".keep.goto", step.keep?.goto);
         for (const [k, key] of (step.keep?.words ?? []).entries()) checkKey(i, `.keep.words[${k}]`, key);

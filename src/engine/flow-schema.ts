@@ -111,6 +111,13 @@ export const stepSchema = z.discriminatedUnion("type", [
       .refine((h) => h.entity !== undefined || h.no !== undefined || h.yes !== undefined, { message: "holds an entity, a plain no or a plain yes" })
       .optional(),
     /**
+     * A question that may be skipped, answered by saying it was told already (words.yaml `already_said`: «ya te la
+     * di, en la descripción», «ya lo puse arriba») and nothing more: skipped as «Omitir» would, and told `said`
+     * (where it was told stays). A classifier reads such a message as leaving («ya…»); one that says more (the
+     * address itself) is the answer.
+     */
+    already: z.strictObject({ said: key }).optional(),
+    /**
      * What a message names here besides the answer is kept for later (a municipality typed at the consent,
      * «ecatepec», or with the yes, «sí, en Ecatepec»): each of `entities` it names goes into `into` as the
      * first message's would (`into.<entity>`, `into.<entity>_text`), unless something is there already; a
