@@ -215,9 +215,8 @@ function refreshControls() {
   tools.hidden = locationButton.hidden && photoButton.hidden;
   locationButton.disabled = busy;
   photoButton.disabled = busy;
-  // Read-only rather than disabled: a disabled box loses the focus, and a phone closes its keyboard.
-  text.readOnly = busy;
-  text.setAttribute("aria-disabled", String(busy));
+  // The box stays editable (the next message may be written meanwhile): a disabled or read-only box makes a
+  // phone close its keyboard. Sending waits (`send`).
   sendButton.disabled = busy;
   restartButton.disabled = busy;
   log.setAttribute("aria-busy", String(busy));
@@ -369,6 +368,8 @@ async function send(payload, echo, { typed = false } = {}) {
   if (echo) add(echo);
   setBusy(true);
   const before = current;
+  // What came back, shown once the log is no longer busy: a live region may not announce what is added while busy.
+  let outcome = () => notice(label("connection_error"));
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
   try {
@@ -385,19 +386,25 @@ async function send(payload, echo, { typed = false } = {}) {
     } catch {
       body = null;
     }
-    if (res.ok && Array.isArray(body?.replies)) showReplies(body.replies);
+    const replies = res.ok && Array.isArray(body?.replies) ? body.replies : null;
+    const refusal = typeof body?.error === "string" ? body.error : null;
+    if (replies) outcome = () => showReplies(replies);
     // A refusal the server explains in the citizen's language (a photo too large, too many messages, a
     // failure with its error id)…
-    else if (typeof body?.error === "string") notice(body.error);
+    else if (refusal) outcome = () => notice(refusal);
     // … or a failure of something between the server and the browser.
-    else notice(label(res.status >= 500 ? "server_error" : "connection_error"));
+    else outcome = () => notice(label(res.status >= 500 ? "server_error" : "connection_error"));
   } catch {
-    notice(label("connection_error"));
+    // A lost connection, or no answer in time: the outcome set first.
   } finally {
     clearTimeout(timer);
-    setBusy(false);
   }
-  if (current !== before) present(current.element, { typing: typed });
+  setBusy(false);
+  outcome();
+  refreshControls();
+  // The focus stays in the text box for someone writing, unless they moved it meanwhile (a link, the log).
+  const writing = typed && [text, sendButton, document.body, null].includes(document.activeElement);
+  if (current !== before) present(current.element, { typing: writing });
   else {
     // Nothing new to answer (a refusal, a lost connection): back to where the citizen was.
     present(null);
