@@ -68,6 +68,7 @@ describe("flow files", () => {
     ["bad-corrects-step", "extra.yaml", "corrects[0].step", /"tell" is not an ask step of this flow with a choice answer it saves/],
     ["bad-corrects-goto", "extra.yaml", "corrects[0].goto", /step "nowhere" is not a step of this flow/],
     ["bad-already", "extra.yaml", "steps[0].already", /only a question that may be skipped is answered by saying it was told already/],
+    ["bad-corrects-told-at", "extra.yaml", "corrects[0].at[0]", /"tell" does not confirm with a yes or no, where a problem told is read/],
     ["bad-corrects-told", "extra.yaml", "corrects[0].told", /a correction told in a problem needs the flow's intent/],
     ["bad-corrects-text", "extra.yaml", "corrects[0].said", /text key "report.corrected_kind" is missing in locale es-MX, en/],
     ["bad-link-overlap", "extra.yaml", "links[1].prefix", /prefix "news-today" overlaps a link of .*extra\.yaml/],

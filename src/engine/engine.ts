@@ -539,11 +539,9 @@ export class Engine {
       const confirming = step.answer.type === "yesno" && leadingYesNo(this.ctx, input.text) === undefined;
       if (!denied && !says && !confirming) continue;
       // There, denying it by name corrects it whatever else is said («no es bache sino una coladera tapada» at
-      // «Entendí: bache… ¿Es correcto?»), and so does a problem told of another one where the flow says so
-      // (`told`: «hay un perro muerto en la calle Hidalgo», read as the flow's own).
+      // «Entendí: bache… ¿Es correcto?»).
       const deniesWhatIs = step.answer.type === "yesno" && denied?.value === current;
-      const tellsAnother = confirming && "told" in correction && correction.told === true && topIntent(u) === flow.intents[0];
-      if (!deniesWhatIs && !tellsAnother && wordsBesides(this.ctx, input.text, denied ? [meant, denied] : [meant], ["correction", "negation", "no"]).length) continue;
+      if (!deniesWhatIs && wordsBesides(this.ctx, input.text, denied ? [meant, denied] : [meant], ["correction", "negation", "no"]).length) continue;
       if (choice && option && "said" in correction) {
         const next = { ...state, vars: setVar(state.vars, choice.save, meant.value), attempts: 0 };
         return {
@@ -553,7 +551,40 @@ export class Engine {
       }
       if ("goto" in correction) return this.correctAlong(state, correction.goto, input, notice);
     }
-    return undefined;
+    return this.toldAgain(state, step, input, notice);
+  }
+
+  /**
+   * Where what was understood is confirmed (a yes-or-no question where a `told` correction applies), the problem
+   * told at length instead of a yes or no, read as the flow's own and naming nothing else that is confirmed there
+   * otherwise (another municipality), never a danger: its text is kept as the first message's is, to be offered
+   * as the description, and
+   * - of what is confirmed («el bache está en la calle Hidalgo y es enorme» at «Entendí: bache en Metepec…», or
+   *   naming it in the words it was named in, «hay basura dentro del bache»): it is a yes;
+   * - of another one («hay un perro muerto tirado en la calle Hidalgo»): the flow goes to `told`, where it is
+   *   understood again and confirmed, never changed unsaid.
+   * Both got «Responde «sí» o «no»».
+   */
+  private toldAgain(state: ConversationState, step: AskStep, input: EngineInput, notice: Reply[]): StepResult | undefined {
+    const u = understoodOf(input);
+    const flow = this.flows.get(state.flow);
+    if (input.type !== "text" || !u || !flow?.opening || step.answer.type !== "yesno" || isEmergency(input)) return undefined;
+    const told = flow.corrects.find((c) => "told" in c && c.told !== undefined && c.at.includes(step.id));
+    if (!told || !("told" in told) || told.told === undefined || topIntent(u) !== flow.intents[0]) return undefined;
+    if (leadingYesNo(this.ctx, input.text) !== undefined || u.denied !== undefined) return undefined;
+    if (getVar(state.vars, "opening") != null || getVar(state.vars, "description") != null) return undefined;
+    const current = (c: (typeof flow.corrects)[number]) => ("value" in c ? getVar(state.vars, c.value) : undefined);
+    const differs = (c: (typeof flow.corrects)[number]) => u.entities[c.entity] !== undefined && u.entities[c.entity].value !== current(c);
+    if (flow.corrects.some((c) => c !== told && c.at.includes(step.id) && differs(c))) return undefined;
+    const { said } = opening(this.ctx, input);
+    if (typeof said !== "string") return undefined;
+    const vars = setVar(state.vars, "opening", said);
+    const before = "value" in told ? getVar(state.vars, `${told.value}_text`) : undefined;
+    const namedAsBefore = typeof before === "string" && before !== "" && ` ${normalize(input.text)} `.includes(` ${normalize(before)} `);
+    if (!differs(told) || namedAsBefore || u.besides?.[told.entity]?.value === current(told)) {
+      return this.accept({ ...state, vars }, step, { ok: true, value: true }, input, notice);
+    }
+    return this.advance({ ...state, vars: setVar(vars, "heard", heardVars(input)), attempts: 0 }, told.told, notice);
   }
 
   /**
@@ -1140,7 +1171,10 @@ export class Engine {
     const understood = understoodOf(input);
     if (!ABOUT_THE_ASSISTANT.has(intent) || input.type !== "text" || !understood || understood.asksHow === true) return undefined;
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
-    const stated = told ? statedPart(this.ctx, understood.told ?? input.text) : "";
+    const text = understood.told ?? input.text;
+    // It asks («…y cuando llueve se llena de agua», read as how long it takes, asks nothing).
+    if (!told || !clausesOf(this.ctx, text).some((clause) => asksClause(this.ctx, clause))) return undefined;
+    const stated = statedPart(this.ctx, text);
     if (!told || !stated || this.toldOfOwn(stated)) return undefined;
     // What it names is named in the statement, which says more than it.
     const named = told.toldBy.flatMap((entity) => {

@@ -201,8 +201,15 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
       if (missing.length) throw new FlowError(flow.file, `corrects[${i}].said`, `text key "${correction.said}" is missing in locale ${missing.join(", ")}`);
     } else if (!flow.byId.has(correction.goto)) {
       throw new FlowError(flow.file, `corrects[${i}].goto`, `step "${correction.goto}" is not a step of this flow`);
-    } else if (correction.told && !flow.intents.length) {
-      throw new FlowError(flow.file, `corrects[${i}].told`, "a correction told in a problem needs the flow's intent to read the message as");
+    } else if (correction.told !== undefined) {
+      if (!flow.intents.length) throw new FlowError(flow.file, `corrects[${i}].told`, "a correction told in a problem needs the flow's intent to read the message as");
+      if (!flow.byId.has(correction.told)) throw new FlowError(flow.file, `corrects[${i}].told`, `step "${correction.told}" is not a step of this flow`);
+      correction.at.forEach((where, k) => {
+        const step = flow.byId.get(where);
+        if (step?.type === "ask" && step.answer.type !== "yesno") {
+          throw new FlowError(flow.file, `corrects[${i}].at[${k}]`, `"${where}" does not confirm with a yes or no, where a problem told is read`);
+        }
+      });
     }
     correction.at.forEach((where, k) => {
       if (flow.byId.get(where)?.type !== "ask") throw new FlowError(flow.file, `corrects[${i}].at[${k}]`, `"${where}" is not an ask step of this flow`);

@@ -269,15 +269,16 @@ export const flowSchema = z.strictObject({
    * - a value the flow changes along a path of its own (`value`, a variable, changed from `goto`): the
    *   flow goes there, and the message answers the first question it asks (the municipality's).
    * Where a yes or no confirms the value (an ask step `at` with a yes-or-no answer), naming another one alone
-   * is enough («drenaje», «es drenaje» at «Entendí: bache… ¿Es correcto?»); with `told: true`, so is a
-   * message the flow's own reading tells of another one in more words («hay un perro muerto en la calle
-   * Hidalgo»: the type), its text kept as a choice's answer keeps it.
+   * is enough («drenaje», «es drenaje» at «Entendí: bache… ¿Es correcto?»). `told` (there only): the step a
+   * problem told at length instead of the yes or no goes to when it is of another one («hay un perro muerto en la
+   * calle Hidalgo»: understood again and confirmed), its text kept as the first message's; of the same one it is a
+   * yes (engine `toldAgain`).
    */
   corrects: z
     .array(
       z.union([
         z.strictObject({ step: id, entity: id, said: z.string().min(1), at: z.array(id).min(1) }),
-        z.strictObject({ entity: id, value: varName, goto: id, at: z.array(id).min(1), told: z.boolean().optional() }),
+        z.strictObject({ entity: id, value: varName, goto: id, at: z.array(id).min(1), told: id.optional() }),
       ]),
     )
     .optional(),
