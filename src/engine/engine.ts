@@ -314,6 +314,8 @@ const TOLD_WITH_KEPT = new Set(["unsubscribe", "my_data", "human", "thanks", IMP
  * semanas y mi reporte de la basura sigue igual sin avances»). Any other unsure reading of a statement does not.
  */
 const UNSURE_KEPT = new Set([...TOLD_WITH_KEPT, "status"]);
+/** A report's status: where one's own report spoken of as still waiting goes (`intentOf`). */
+const STATUS = "status";
 /** Signals that say a problem is fixed or works: a message naming one tells no new problem, whatever it opens with. */
 const NOT_TOLD_WITH = ["fixed", "works", PRAISE];
 /** How far ahead of the next reading the told flow's own, unsure reading must be to tell it in a few words (`intentOf`). */
@@ -1079,6 +1081,17 @@ export class Engine {
     if (toldWith) return toldWith;
     const toldText = understood.told ?? input.text;
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
+    // One's own report (`own_report`) spoken of as still waiting or asked about, read as the told flow or misread, is
+    // followed, not told again: «mi reporte del bache en la calle Hidalgo sigue igual desde hace un mes», «ya reporté el
+    // bache…, ¿cuánto más van a tardar?» opened new reports (duplicates of the one waiting).
+    if (
+      told &&
+      (intent === undefined || told.intents.includes(intent) || MISREADABLE.has(intent) || TOLD_OVER.has(intent)) &&
+      saysWordOf(this.ctx, "own_report", toldText) &&
+      (understood.entities.still !== undefined || asks(this.ctx, toldText)) &&
+      flowForIntent(this.flows, STATUS)
+    )
+      return STATUS;
     // Asking whom or how to tell what is no new problem: one's own report or a plan (`toldOfOwn`), or what names nothing
     // a flow is told by («con quién me quejo de que mi hijo no quiere hacer la tarea»).
     const ofOwn = understood.asksHow === true && this.toldOfOwn(toldText);
