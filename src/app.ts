@@ -58,7 +58,7 @@ import { loadDataSecret } from "./store/data-secret.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/ports.js";
 import { citizenPseudonym, PseudonymousEvents } from "./store/pseudonymous-events.js";
-import { type Clock, systemClock } from "./util/clock.js";
+import { type Clock, DAY_MS, systemClock } from "./util/clock.js";
 import { ConfigFileError } from "./util/config-file.js";
 import { createLogger, type Logger } from "./util/logger.js";
 import { keepMemoryReducerWorking } from "./util/memory-reducer.js";
@@ -427,7 +427,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     understand: (text, lang, options) => understander.understand(text, lang, options),
     writtenIn: (text) => understander.writtenIn(text),
     flood: { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 },
-    draftPhotoKeepMs: config.DRAFT_PHOTO_DAYS * 24 * 60 * 60 * 1000,
+    draftPhotoKeepMs: config.DRAFT_PHOTO_DAYS * DAY_MS,
     draftKeepDays: config.DRAFT_DAYS,
     conversationKeepDays: config.CONVERSATION_DAYS,
   });

@@ -246,7 +246,8 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
       const seen: string[] = [];
       (window as unknown as { busyWhenAdded: string[] }).busyWhenAdded = seen;
       new MutationObserver((changes) => {
-        for (const change of changes) for (const node of change.addedNodes) if ((node as Element).classList?.contains("bot")) seen.push(log.getAttribute("aria-busy") ?? "");
+        for (const change of changes)
+          for (const node of change.addedNodes) if ((node as Element).classList?.contains("bot")) seen.push(log.getAttribute("aria-busy") ?? "");
       }).observe(log, { childList: true });
     });
     release();

@@ -20,6 +20,7 @@ import type { Engine } from "../engine/engine.js";
 import type { Delivery } from "../notify/delivery.js";
 import type { ConversationRecord, ConversationRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
+import { daysBefore } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { Logger } from "../util/logger.js";
 import type { ChatTurns } from "./chat-turns.js";
@@ -49,8 +50,6 @@ export interface ConversationRetentionDeps {
   /** Days of silence after which a conversation holding none is deleted (CONVERSATION_DAYS). */
   conversationDays: number;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class ConversationRetention {
   private timer?: NodeJS.Timeout;
@@ -86,7 +85,7 @@ export class ConversationRetention {
   async giveUpWaiting(): Promise<number> {
     const { deps } = this;
     try {
-      const given = await deps.delivery.giveUpWaiting(new Date(deps.clock.now().getTime() - deps.conversationDays * DAY_MS));
+      const given = await deps.delivery.giveUpWaiting(daysBefore(deps.clock.now(), deps.conversationDays));
       if (given) deps.logger.info({ messages: given, days: deps.conversationDays }, "messages never delivered given up");
       return given;
     } catch (err) {
@@ -98,7 +97,7 @@ export class ConversationRetention {
   /** Forgets every report not sent in a conversation silent for longer than DRAFT_DAYS; resolves with how many. Never rejects. */
   async forgetDrafts(): Promise<number> {
     const { deps } = this;
-    const before = new Date(deps.clock.now().getTime() - deps.draftDays * DAY_MS);
+    const before = daysBefore(deps.clock.now(), deps.draftDays);
     const forgotten = await this.inBatches(
       () => deps.conversations.withDraftBefore(before, BATCH),
       (id) => this.forget(id, before),
@@ -116,7 +115,7 @@ export class ConversationRetention {
    */
   async deleteIdle(): Promise<number> {
     const { deps } = this;
-    const before = new Date(deps.clock.now().getTime() - deps.conversationDays * DAY_MS);
+    const before = daysBefore(deps.clock.now(), deps.conversationDays);
     let after: Date | undefined;
     const deleted = await this.inBatches(
       async () => {

@@ -9,6 +9,7 @@ import type { Language } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
 import type { AnnouncementRepository, CitizenRepository, CounterRepository, EventRepository, OutboxRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
+import { daysBefore } from "../util/clock.js";
 import type { LinkedChats } from "./chats.js";
 import type { Members } from "./members.js";
 import { type Announcement, AUDIENCES, type Audience, type DeliveryCounts } from "./model/announcement.js";
@@ -221,7 +222,7 @@ export class Announcements {
    */
   latestSent(municipality: string, days: number): Promise<Announcement | null> {
     const now = this.deps.clock.now();
-    return this.deps.repo.latestSent(municipality, new Date(now.getTime() - days * 24 * 60 * 60 * 1000), now);
+    return this.deps.repo.latestSent(municipality, daysBefore(now, days), now);
   }
 
   /** The newest announcements (of a municipality, or all) with their counts. */

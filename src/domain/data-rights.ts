@@ -20,6 +20,7 @@ import type {
   SubscriptionRepository,
 } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
+import { daysBefore } from "../util/clock.js";
 import { addressOf, type Citizen } from "./model/citizen.js";
 import { type DomainEvent, type RecordedEvent, recordEvent } from "./model/events.js";
 import { handoffCode } from "./model/handoff.js";
@@ -255,7 +256,7 @@ export class DataRights {
   async purgeClosed(days: number, batch = PURGE_BATCH): Promise<number> {
     const d = this.deps;
     const now = d.clock.now();
-    const cutoff = new Date(now.getTime() - days * 24 * 60 * 60 * 1000);
+    const cutoff = daysBefore(now, days);
     const closed = d.lifecycle.all.filter((s) => !d.lifecycle.isOpen(s));
     let purged = 0;
     let since: Date | undefined;

@@ -6,9 +6,10 @@
  * deleted with `--delete`. Drafts are not looked at: the sweep of draft photos has them.
  */
 import type { MediaRepository } from "../store/ports.js";
+import { DAY_MS } from "../util/clock.js";
 
 /** Only photos kept this long ago are looked at: one being kept for a report saved right now is not an orphan. */
-export const ORPHAN_MIN_AGE_MS = 24 * 60 * 60 * 1000;
+export const ORPHAN_MIN_AGE_MS = DAY_MS;
 
 export interface OrphanPhotoDeps {
   media: Pick<MediaRepository, "kept" | "remove">;

@@ -2,6 +2,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { CounterRepository, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
+import { daysBefore } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
 import type { Categories } from "./categories.js";
 import { formatFolio, parseFolio } from "./folio.js";
@@ -143,7 +144,7 @@ export class Reports {
    * nearest first near a shared location, whatever the municipality; newest first in the municipality otherwise.
    */
   async nearby(where: { municipality: string; category: string; location: GeoPoint | null }): Promise<NearbyReport[]> {
-    const since = new Date(this.clock.now().getTime() - NEARBY.days * 24 * 60 * 60 * 1000);
+    const since = daysBefore(this.clock.now(), NEARBY.days);
     const statuses = this.lifecycle.all.filter((s) => this.lifecycle.isOpen(s));
     const point = where.location && isValidPoint(where.location) ? where.location : null;
     if (!point) {

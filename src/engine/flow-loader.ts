@@ -202,7 +202,8 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
     } else if (!flow.byId.has(correction.goto)) {
       throw new FlowError(flow.file, `corrects[${i}].goto`, `step "${correction.goto}" is not a step of this flow`);
     } else if (correction.told !== undefined) {
-      if (!flow.intents.length) throw new FlowError(flow.file, `corrects[${i}].told`, "a correction told in a problem needs the flow's intent to read the message as");
+      if (!flow.intents.length)
+        throw new FlowError(flow.file, `corrects[${i}].told`, "a correction told in a problem needs the flow's intent to read the message as");
       if (!flow.byId.has(correction.told)) throw new FlowError(flow.file, `corrects[${i}].told`, `step "${correction.told}" is not a step of this flow`);
       correction.at.forEach((where, k) => {
         const step = flow.byId.get(where);
@@ -232,7 +233,8 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
         checkKey(i, ".notes.said", step.notes?.said);
         checkKey(i, ".holds.said", step.holds?.said);
         checkKey(i, ".already.said", step.already?.said);
-        if (step.already && !("optional" in step.answer && step.answer.optional)) fail(i, ".already", "only a question that may be skipped is answered by saying it was told already");
+        if (step.already && !("optional" in step.answer && step.answer.optional))
+          fail(i, ".already", "only a question that may be skipped is answered by saying it was told already");
         checkKey(i, ".keep.label", step.keep?.label);
         checkTarget(i, ".keep.goto", step.keep?.goto);
         for (const [k, key] of (step.keep?.words ?? []).entries()) checkKey(i, `.keep.words[${k}]`, key);

@@ -14,6 +14,7 @@ import { minuteOf, type OpenDataContext, type OpenRequest, openRequest, openRequ
 import type { Lifecycle } from "../domain/statuses.js";
 import type { MediaRepository, ReportFilter, ReportRepository } from "../store/ports.js";
 import type { Clock } from "../util/clock.js";
+import { daysBefore } from "../util/clock.js";
 import { xmlDocument } from "./xml.js";
 
 export const OPEN311_PATH = "/open311/v2";
@@ -23,7 +24,6 @@ export const DEFAULT_DAYS = 90;
 export const MAX_REQUESTS = 1000;
 /** When this endpoint's behaviour last changed (Open311 discovery's `changeset`). */
 const CHANGESET = "2026-11-28T00:00:00Z";
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface Open311Options {
   reports: ReportRepository;
@@ -139,7 +139,7 @@ export const open311Plugin: FastifyPluginAsync<Open311Options> = async (app, opt
     const until = end ?? clock.now();
     // Whole minutes, as times are published: bounds of seconds and milliseconds would find the instant a
     // report was filed by halving the window. end_date is inclusive: its whole minute counts.
-    filter.since = minuteOf(start ?? new Date(until.getTime() - DEFAULT_DAYS * DAY_MS));
+    filter.since = minuteOf(start ?? daysBefore(until, DEFAULT_DAYS));
     filter.until = end ? new Date(minuteOf(end).getTime() + 60_000) : until;
     const found = await reports.list(filter, MAX_REQUESTS);
     return { ok: true, requests: found.map((r) => openRequest(r, ctx)) };

@@ -9,13 +9,13 @@ import { z } from "zod";
 import type { DataRequest } from "../domain/data-rights.js";
 import { ALL_MUNICIPALITIES, actsOn, type Member } from "../domain/model/member.js";
 import { calendarDate } from "../domain/plan/progress.js";
+import { DAY_MS } from "../util/clock.js";
 import { notFound, pageContext } from "./context.js";
 import { type PanelDeps, scopeOf } from "./deps.js";
 import { sendPage } from "./views.js";
 
 /** Answered requests shown under the pending ones. */
 const DONE_SHOWN = 50;
-const DAY = 86_400_000;
 
 const codeParams = z.object({ code: z.string().regex(/^A-[0-9A-F]{6}$/) });
 const doneBody = z.object({ _csrf: z.string().max(200).optional() });
@@ -32,7 +32,7 @@ export function dataRequestRoutes(app: FastifyInstance, deps: PanelDeps): void {
     const ctx = pageContext(req, reply, deps, "data_requests");
     const scope = scopeOf(member);
     const today = calendarDate(deps.clock.now(), deps.timeZone);
-    const daysLeft = (r: DataRequest) => Math.round((Date.parse(`${r.deadline}T12:00:00Z`) - Date.parse(`${today}T12:00:00Z`)) / DAY);
+    const daysLeft = (r: DataRequest) => Math.round((Date.parse(`${r.deadline}T12:00:00Z`) - Date.parse(`${today}T12:00:00Z`)) / DAY_MS);
     const mine = (await deps.dataRights.requests(10_000)).filter((r) => mayAct(member, r.municipality));
     const pending = await deps.dataRights.pending(scope);
     const query = req.query as z.infer<typeof outcomeQuery>;

@@ -9,10 +9,10 @@
 import { randomUUID } from "node:crypto";
 import type { LinkedChat } from "../domain/model/linked-chat.js";
 import { daysInStatus } from "../domain/overdue.js";
+import { daysBefore } from "../util/clock.js";
 import { errorInfo } from "../util/errors.js";
 import type { SecretariatDeps } from "./deps.js";
 
-const DAY = 24 * 60 * 60 * 1000;
 /** Reports a digest names one by one, per section; the rest are counted. */
 const LISTED = 10;
 /** Open reports looked at for overdue ones, per group. */
@@ -71,10 +71,10 @@ export class DailyDigest {
       if (group.problem) continue;
       const id = `digest:${group.chatId}:${local.date}`;
       if (await deps.outbox.get(id)) continue;
-      const yesterday = localTime(new Date(now.getTime() - DAY), deps.timeZone).date;
+      const yesterday = localTime(daysBefore(now, 1), deps.timeZone).date;
       const last = (await deps.outbox.get(`digest:${group.chatId}:${yesterday}`))?.createdAt;
       // After the last digest (what it listed is not new again), or the last day.
-      const since = last ? new Date(new Date(last).getTime() + 1) : new Date(now.getTime() - DAY);
+      const since = last ? new Date(new Date(last).getTime() + 1) : daysBefore(now, 1);
       const text = await this.compose(group, since, now);
       queued += await deps.delivery.enqueue([
         {
