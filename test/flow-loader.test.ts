@@ -67,6 +67,7 @@ describe("flow files", () => {
     ["bad-told-asking-list", "extra.yaml", "told_asking", /text key "words\.asks_nothing" is missing in locale es-MX, en/],
     ["bad-corrects-step", "extra.yaml", "corrects[0].step", /"tell" is not an ask step of this flow with a choice answer it saves/],
     ["bad-corrects-goto", "extra.yaml", "corrects[0].goto", /step "nowhere" is not a step of this flow/],
+    ["bad-named-option", "extra.yaml", "steps[0].answer.options[0].named_by", /an option named by an entity needs a goto to a step of this flow/],
     ["bad-already", "extra.yaml", "steps[0].already", /only a question that may be skipped is answered by saying it was told already/],
     ["bad-corrects-told-at", "extra.yaml", "corrects[0].at[0]", /"tell" does not confirm with a yes or no, where a problem told is read/],
     ["bad-corrects-told", "extra.yaml", "corrects[0].told", /a correction told in a problem needs the flow's intent/],

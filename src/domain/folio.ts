@@ -10,10 +10,16 @@ export function mayBeFolio(text: string): boolean {
   return /\d/.test(text.normalize("NFKC"));
 }
 
-/** "met 2026 123", "MET-2026-000123", "met2026000123" → "MET-2026-000123"; anything else → undefined. */
+/**
+ * What may part a folio's pieces: spaces, «-», «_», «.», «/», and the dashes a phone's autocorrect makes of a
+ * hyphen («ECA–2026–000001»: en dash, em dash, the minus sign…).
+ */
+const PARTS = "\\s\\-_./\\u2010-\\u2015\\u2212";
+
+/** "met 2026 123", "MET-2026-000123", "met2026000123", "ECA–2026–000001" → "MET-2026-000123"…; anything else → undefined. */
 export function parseFolio(text: string, digits: number): string | undefined {
   // A letter O typed for a zero among the digits («ECA-2026-OOOOO1») is read as the zero it looks like.
-  const m = new RegExp(`^\\s*([a-zA-Z]{3})[\\s\\-_./]*([\\dOo]{4})[\\s\\-_./]*([\\dOo]{1,${digits}})\\s*$`).exec(text.slice(0, 40));
+  const m = new RegExp(`^\\s*([a-zA-Z]{3})[${PARTS}]*([\\dOo]{4})[${PARTS}]*([\\dOo]{1,${digits}})\\s*$`).exec(text.slice(0, 40));
   // Digits it must have: «esooooo» is no folio.
   if (!m || (m[2] + m[3]).replace(/\D/g, "").length < 3) return undefined;
   const number = (part: string) => Number(part.replace(/[Oo]/g, "0"));
@@ -25,5 +31,5 @@ export function parseFolio(text: string, digits: number): string | undefined {
  * this century's, so a phone after three letters is none («mi cel 5512345678», «tel 7221234567»).
  */
 export function folioInText(digits: number): RegExp {
-  return new RegExp(`\\b[a-z]{3}[\\s\\-_./]*20\\d{2}[\\s\\-_./]*\\d{1,${digits}}\\b`, "gi");
+  return new RegExp(`\\b[a-z]{3}[${PARTS}]*20\\d{2}[${PARTS}]*\\d{1,${digits}}\\b`, "gi");
 }

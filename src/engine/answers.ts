@@ -30,6 +30,8 @@ export interface ChoiceOption extends ReplyChoice {
   sure?: boolean;
   /** Labels of the question the option leads to, whose words also pick it (flow-schema.ts). */
   words?: string[];
+  /** An entity whose mention picks it, the message answering the question it leads to (flow-schema.ts). */
+  namedBy?: string;
 }
 
 /** An option written in the flow, as the engine reads it. */
@@ -41,6 +43,7 @@ const fromFlow = (o: NonNullable<ChoiceSpec["options"]>[number]): ChoiceOption =
   words: o.words,
   synonyms: o.synonyms,
   sure: o.sure,
+  namedBy: o.named_by,
 });
 
 /** The longest typed text kept where a free text or an address is taken (the rest is cut). */

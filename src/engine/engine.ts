@@ -844,6 +844,14 @@ export class Engine {
     }
     const corrected = this.corrected(state, step, input, notice);
     if (corrected) return corrected;
+    // «toluca» where an option leads to asking for a municipality (`named_by`): that option, answered with it.
+    const named =
+      step.answer.type === "choice" && input.type === "text"
+        ? choiceOptions(step.answer, state.vars).find((o) => o.namedBy !== undefined && understoodOf(input)?.entities[o.namedBy] !== undefined)
+        : undefined;
+    if (named && typeof named.goto === "string" && !isEmergency(input)) {
+      return this.correctAlong({ ...state, vars: setVar(state.vars, step.save, named.value) }, named.goto, input, notice);
+    }
     // «ya te la di, en la descripción» where it may be skipped: skipped, and said so (`already`).
     if (step.already && input.type === "text" && saysWordOf(this.ctx, "already_said", input.text)) {
       if (!wordsBesides(this.ctx, input.text, [], ["already_said", "yes", "no"]).length) {
@@ -1092,6 +1100,10 @@ export class Engine {
       flowForIntent(this.flows, STATUS)
     )
       return STATUS;
+    // A folio named (`named_by`) is what a problem told with it is about: «ya pasaron 2 semanas y nadie arregla el
+    // bache!! ECA-2026-000001 xq no hacen nada» opened a new report.
+    const namedOver = flowNamedBy(this.flows, Object.keys(understood.entities));
+    if (namedOver && told && intent !== undefined && told.intents.includes(intent) && !isEmergency(input)) return namedOver.intents[0];
     // Asking whom or how to tell what is no new problem: one's own report or a plan (`toldOfOwn`), or what names nothing
     // a flow is told by («con quién me quejo de que mi hijo no quiere hacer la tarea»).
     const ofOwn = understood.asksHow === true && this.toldOfOwn(toldText);

@@ -30,6 +30,11 @@ const choiceOption = z.strictObject({
    * first («¿Quisiste decir «Enviar reporte»?»): an option that acts (sends a report) never acts on a guess.
    */
   sure: z.boolean().optional(),
+  /**
+   * An entity whose mention picks this option, the message then answering the question it leads to (its `goto`,
+   * in this flow): «toluca» at «¿Quieres ver otro municipio?» is Toluca's plan, not a report told by a place.
+   */
+  named_by: id.optional(),
 });
 
 /** An entity (category, municipality, folio…) whose mention in free text is the answer ("mi folio es TOL-…"). */
