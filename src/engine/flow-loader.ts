@@ -251,7 +251,11 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
               for (const [k, key] of (o.synonyms ?? []).entries()) checkKey(i, `.answer.${list}[${j}].synonyms[${k}]`, key);
               checkTarget(i, `.answer.${list}[${j}].goto`, o.goto);
               if (o.named_by !== undefined && typeof o.goto !== "string") {
-                fail(i, `.answer.${list}[${j}].named_by`, "an option named by an entity needs a goto to a step of this flow, whose question the message answers");
+                fail(
+                  i,
+                  `.answer.${list}[${j}].named_by`,
+                  "an option named by an entity needs a goto to a step of this flow, whose question the message answers",
+                );
               }
             });
           }
