@@ -256,8 +256,6 @@ describe("announcements", () => {
       const list = await read(announcement);
       const citizen = fake.user(erasing);
       await citizen.say("Borrar mis datos");
-      await citizen.expect("¿Qué quieres hacer con tus datos?");
-      await citizen.press("Borrar mis datos");
       await citizen.expect("¿Borramos tus datos?");
       await citizen.say("sí");
       await citizen.expect("borramos tus datos");

@@ -19,7 +19,7 @@ const stateSchema = z.object({
   lang: z.enum(LANGUAGES),
   aside: z
     .union([
-      z.object({ kind: z.literal("guess"), value: z.string(), label: z.string() }),
+      z.object({ kind: z.literal("guess"), value: z.string(), label: z.string(), heard: z.record(z.string(), json).optional() }),
       z.object({ kind: z.literal("leave"), flow: z.string().optional(), cancelled: z.boolean().optional(), heard: z.record(z.string(), json).optional() }),
     ])
     .optional(),

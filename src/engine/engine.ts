@@ -940,15 +940,18 @@ export class Engine {
     if (notice.length) return { state, replies: [...notice, prompt(step, state)] };
     const doubt = tellsMore ? undefined : guess(step.answer, input, state.vars, this.ctx, state.lang);
     // Nor is an option guessed when the words name another one ("change the type" half read as yes: not «Enviar reporte»).
-    if (doubt && !(input.type === "text" && namesAnotherOption(this.ctx, options, doubt.value, input.text)))
-      return this.ask(state, { kind: "guess", ...doubt }, { key: "global.guess", params: { guess: doubt.label } });
+    if (doubt && !(input.type === "text" && namesAnotherOption(this.ctx, options, doubt.value, input.text))) {
+      const heard = this.opener(input);
+      const aside: Aside = Object.keys(heard).length ? { kind: "guess", ...doubt, heard } : { kind: "guess", ...doubt };
+      return this.ask(state, aside, { key: "global.guess", params: { guess: doubt.label } });
+    }
     return typed.ok ? this.miss(state, step, "errors.choice") : this.miss(state, step, typed.error, typed.params);
   }
 
   private accept(state: ConversationState, step: AskStep, answer: Extract<AnswerResult, { ok: true }>, input: EngineInput, replies: Reply[]): StepResult {
     // An answer that opens another flow (a report told at the menu) hands it the text too, when it says more.
     const opens = typeof answer.goto === "object" && answer.goto.flow !== state.flow;
-    const heard = opens ? this.opener(input) : heardVars(input);
+    const heard = input.type === "choice" && input.heard ? input.heard : opens ? this.opener(input) : heardVars(input);
     let vars = setVar(setVar(state.vars, step.save, answer.value), "heard", heard);
     // A choice answered by what a text named while it told more («hay un bache muy grande en la calle
     // principal enfrente de la iglesia» at the type question): the text is offered as the description later.
@@ -1373,7 +1376,7 @@ export class Engine {
     const input = asShownChoice({ type: "yesno", sure: false }, raw, state.vars, this.ctx);
     const reading = input.type === "choice" ? input.value : input.type === "text" ? (yesNoOf(this.ctx, input.text) ?? topIntent(input.understood)) : undefined;
     if (reading === "yes") {
-      if (aside.kind === "guess") return this.answer(base, step, { type: "choice", value: aside.value });
+      if (aside.kind === "guess") return this.answer(base, step, { type: "choice", value: aside.value, heard: aside.heard });
       return this.go(base, aside);
     }
     if (reading === "no") {

@@ -24,8 +24,11 @@ export interface ConversationState {
 
 /** A yes/no question the engine asks on top of the flow's own, and what a yes does. */
 export type Aside =
-  /** "¿Quisiste decir «Reportar un problema»?": yes answers the current question with `value`. */
-  | { kind: "guess"; value: string; label: string }
+  /**
+   * "¿Quisiste decir «Reportar un problema»?": yes answers the current question with `value`, and what the message
+   * guessed at named (`heard`: «kiero avisos de toluca tmb») goes to the flow it opens as that message's would.
+   */
+  | { kind: "guess"; value: string; label: string; heard?: Vars }
   /** "¿Descartamos tu reporte sin enviar?": yes leaves for the menu (`cancelled`: with the cancel notice) or opens `flow`. */
   | { kind: "leave"; flow?: string; cancelled?: boolean; heard?: Vars };
 
@@ -50,7 +53,8 @@ export type EngineInput =
   | { type: "open"; link?: string }
   /** A global word sent as a command (Telegram's /ayuda) rather than typed. */
   | { type: "word"; word: GlobalWord }
-  | { type: "choice"; value: string }
+  /** `heard`: engine-internal, what a message a guess was made of named (Aside `guess`), handed to the flow the choice opens. */
+  | { type: "choice"; value: string; heard?: Vars }
   | { type: "location"; latitude: number; longitude: number }
   | { type: "photo"; mediaId: string }
   | { type: "unsupported"; kind?: UnsupportedKind }
