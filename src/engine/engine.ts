@@ -46,7 +46,7 @@ import {
   UNSUBSCRIBE_FLOW,
   UNSUBSCRIBE_NOW,
 } from "./flow.js";
-import type { AnswerSpec, Target } from "./flow-schema.js";
+import type { AnswerSpec, CorrectionSpec, Target } from "./flow-schema.js";
 import { askedMention, guess, heardVars, interpret, optionBySignal } from "./interpret.js";
 import { KEEP, keepOffered, prompt } from "./steps/ask.js";
 import { runStep } from "./steps/index.js";
@@ -314,6 +314,8 @@ const TOLD_WITH_KEPT = new Set(["unsubscribe", "my_data", "human", "thanks", IMP
  * semanas y mi reporte de la basura sigue igual sin avances»). Any other unsure reading of a statement does not.
  */
 const UNSURE_KEPT = new Set([...TOLD_WITH_KEPT, "status"]);
+/** A correction along a path of the flow's own that reads a problem told where it confirms (`told`, `toldAgain`). */
+type ToldCorrection = Extract<CorrectionSpec, { goto: string }> & { told: string };
 /** A report's status: where one's own report spoken of as still waiting goes (`intentOf`). */
 const STATUS = "status";
 /** Signals that say a problem is fixed or works: a message naming one tells no new problem, whatever it opens with. */
@@ -571,8 +573,8 @@ export class Engine {
     const u = understoodOf(input);
     const flow = this.flows.get(state.flow);
     if (input.type !== "text" || !u || !flow?.opening || step.answer.type !== "yesno" || isEmergency(input)) return undefined;
-    const told = flow.corrects.find((c) => "told" in c && c.told !== undefined && c.at.includes(step.id));
-    if (!told || !("told" in told) || told.told === undefined || topIntent(u) !== flow.intents[0]) return undefined;
+    const told = flow.corrects.find((c): c is ToldCorrection => "told" in c && c.told !== undefined && c.at.includes(step.id));
+    if (!told || topIntent(u) !== flow.intents[0]) return undefined;
     if (leadingYesNo(this.ctx, input.text) !== undefined || u.denied !== undefined) return undefined;
     if (getVar(state.vars, "opening") != null || getVar(state.vars, "description") != null) return undefined;
     const current = (c: (typeof flow.corrects)[number]) => ("value" in c ? getVar(state.vars, c.value) : undefined);
@@ -581,7 +583,7 @@ export class Engine {
     const { said } = opening(this.ctx, input);
     if (typeof said !== "string") return undefined;
     const vars = setVar(state.vars, "opening", said);
-    const before = "value" in told ? getVar(state.vars, `${told.value}_text`) : undefined;
+    const before = getVar(state.vars, `${told.value}_text`);
     const namedAsBefore = typeof before === "string" && before !== "" && ` ${normalize(input.text)} `.includes(` ${normalize(before)} `);
     if (!differs(told) || namedAsBefore || u.besides?.[told.entity]?.value === current(told)) {
       return this.accept({ ...state, vars }, step, { ok: true, value: true }, input, notice);
@@ -853,10 +855,13 @@ export class Engine {
       return this.correctAlong({ ...state, vars: setVar(state.vars, step.save, named.value) }, named.goto, input, notice);
     }
     // «ya te la di, en la descripción» where it may be skipped: skipped, and said so (`already`).
-    if (step.already && input.type === "text" && saysWordOf(this.ctx, "already_said", input.text)) {
-      if (!wordsBesides(this.ctx, input.text, [], ["already_said", "yes", "no"]).length) {
-        return this.accept(state, step, { ok: true, value: null }, input, [...notice, { key: step.already.said }]);
-      }
+    if (
+      step.already &&
+      input.type === "text" &&
+      saysWordOf(this.ctx, "already_said", input.text) &&
+      !wordsBesides(this.ctx, input.text, [], ["already_said", "yes", "no"]).length
+    ) {
+      return this.accept(state, step, { ok: true, value: null }, input, [...notice, { key: step.already.said }]);
     }
     // A question about the assistant itself («¿esto es anónimo?», «¿quién ve mi reporte?») where a text is
     // asked is answered, and the question asked again: it is not the description.
@@ -1023,7 +1028,6 @@ export class Engine {
     // An intent a flow declares opens it ("hablar" opens the conversation with a person); the others are a notice.
     const flow = flowForIntent(this.flows, intent);
     const notice = this.noticeFor(intent, state);
-    // At the menu, a question asked beside a problem told is answered, and the problem's flow opened (`toldBeside`).
     if (notice && !flow) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
     if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state, false);
     // Another flow's intent opens it; this flow's own opens it again from its start, with what the text
@@ -1105,8 +1109,8 @@ export class Engine {
       return STATUS;
     // A folio named (`named_by`) is what a problem told with it is about: «ya pasaron 2 semanas y nadie arregla el
     // bache!! ECA-2026-000001 xq no hacen nada» opened a new report.
-    const namedOver = flowNamedBy(this.flows, Object.keys(understood.entities));
-    if (namedOver && told && intent !== undefined && told.intents.includes(intent) && !isEmergency(input)) return namedOver.intents[0];
+    const named = flowNamedBy(this.flows, Object.keys(understood.entities));
+    if (named && told && intent !== undefined && told.intents.includes(intent) && !isEmergency(input)) return named.intents[0];
     // Asking whom or how to tell what is no new problem: one's own report or a plan (`toldOfOwn`), or what names nothing
     // a flow is told by («con quién me quejo de que mi hijo no quiere hacer la tarea»).
     const ofOwn = understood.asksHow === true && this.toldOfOwn(toldText);
@@ -1136,7 +1140,6 @@ export class Engine {
     // One asked beside a problem told in a statement of its own is answered, and the problem told (`toldBeside`).
     if (ASKED_OVER.has(first?.name ?? "") && !statement) return this.toldBeside(input, first?.name ?? "")?.intents[0] ?? intent;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
-    const named = flowNamedBy(this.flows, Object.keys(understood.entities));
     if (named && intent !== "emergency") return named.intents[0];
     if (!told) return intent;
     const where = told.toldWhere.some((e) => understood.entities[e] !== undefined) || understood.address === true;
@@ -1203,7 +1206,7 @@ export class Engine {
     // It asks («…y cuando llueve se llena de agua», read as how long it takes, asks nothing).
     if (!told || !clausesOf(this.ctx, text).some((clause) => asksClause(this.ctx, clause))) return undefined;
     const stated = statedPart(this.ctx, text);
-    if (!told || !stated || this.toldOfOwn(stated)) return undefined;
+    if (!stated || this.toldOfOwn(stated)) return undefined;
     // What it names is named in the statement, which says more than it.
     const named = told.toldBy.flatMap((entity) => {
       const mention = understood.entities[entity];

@@ -14,6 +14,7 @@ import { publicSuggestion } from "../domain/open-data.js";
 import { isOverdue } from "../domain/overdue.js";
 import type { TriageResult } from "../domain/triage.js";
 import { STAFF_TEXT_MAX } from "../domain/triage.js";
+import { daysBefore } from "../util/clock.js";
 import { notFound, pageContext } from "./context.js";
 import type { PanelDeps } from "./deps.js";
 import { outlineMap } from "./maps.js";
@@ -94,7 +95,7 @@ async function showReport(
     await deps.reports.nearby({
       category: report.category,
       statuses: open,
-      since: new Date(report.createdAt.getTime() - NEARBY_DAYS * 86400_000),
+      since: daysBefore(report.createdAt, NEARBY_DAYS),
       where: report.location ? { point: report.location, meters: NEARBY_METERS } : { municipality: report.municipality },
       limit: NEARBY_SHOWN + 1,
     })
