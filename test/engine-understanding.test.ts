@@ -79,6 +79,23 @@ describe("engine and understanding", () => {
     expect(r.state.vars.understood).toEqual(r.state.vars.heard);
   });
 
+  it("a yes read in an address is no answer to a yes-or-no question unless its words say it", () => {
+    const confirm = engine.start("unsubscribe", "es-MX").state;
+    expect(confirm.step).toBe("confirm");
+    const address = (text: string): EngineInput => ({
+      type: "text",
+      text,
+      understood: { intents: [{ name: "yes", score: 0.9 }], entities: {}, address: true },
+    });
+    const street = engine.step(confirm, address("en la calle Hidalgo esquina con Juárez"), "es-MX");
+    expect(street.action).toBeUndefined();
+    expect(street.state.step).toBe("confirm");
+    expect(street.replies.map((r) => r.key)).toEqual(["errors.yesno", "notices.confirm_stop"]);
+    for (const text of ["sí, en la calle Morelos 15", "si en la calle Morelos 15"]) {
+      expect(engine.step(confirm, address(text), "es-MX").action?.name, text).toBe("stop_notices");
+    }
+  });
+
   it("three wrong answers explain the question again and keep it, with what was answered", () => {
     let state = atMenu();
     state = { ...state, vars: { ...state.vars, kept: "yes" } };

@@ -882,7 +882,7 @@ export class Engine {
     // «ahorita le tomo foto» at the photo, «no, mejor no» at «¿Lo enviamos?»: nothing answered, nothing given up.
     const held = answered ? undefined : this.held(step, input);
     if (held) return { state, replies: [...notice, { key: held }, ...this.reprompt(state)] };
-    const answers = answered || interpret(step.answer, input, state.vars)?.ok === true;
+    const answers = answered || (!this.tellsMoreThanYesNo(step, input) && interpret(step.answer, input, state.vars)?.ok === true);
     const noted = this.noted(state, step, input, answers);
     if (noted) {
       state = noted.state;
@@ -916,9 +916,7 @@ export class Engine {
       const told = this.onIntent(state, input, typed.ok, toldWith);
       if (told) return { ...told, replies: [...notice, ...told.replies] };
     }
-    // A yes or no the classifier reads in a long message is no answer to a yes-or-no question: it tells
-    // something else («Desde el lunes no sale nada de agua de la llave» at the consent declined it).
-    const tellsMore = step.answer.type === "yesno" && input.type === "text" && contentWords(this.ctx, input.text).length > YES_NO_WORDS;
+    const tellsMore = this.tellsMoreThanYesNo(step, input);
     const understood = tellsMore ? undefined : interpret(step.answer, input, state.vars);
     // A danger told, read as an option that opens another flow («mi esposo me pega…» as «Seguimiento»): its notice, and the question again.
     const chosen = understood?.ok ? options.find((o) => o.value === understood.value)?.goto : undefined;
@@ -1043,6 +1041,19 @@ export class Engine {
       return asked ? { ...left, replies: [{ key: asked }, ...left.replies] } : left;
     }
     return undefined;
+  }
+
+  /**
+   * Whether a yes or no the classifier reads is no answer to a yes-or-no question: in a long message, which tells
+   * something else («Desde el lunes no sale nada de agua de la llave» at the consent declined it), or in an address
+   * that says neither in words («en la calle Hidalgo esquina con Juárez, colonia Centro» read as yes; the address is
+   * noted, `notes`, and the question asked again). «sí, en la calle Morelos 15» says it.
+   */
+  private tellsMoreThanYesNo(step: AskStep, input: EngineInput): boolean {
+    if (step.answer.type !== "yesno" || input.type !== "text") return false;
+    if (contentWords(this.ctx, input.text).length > YES_NO_WORDS) return true;
+    const said = yesNoOf(this.ctx, input.text) ?? (opensWith(this.ctx, "yes", input.text) || opensWith(this.ctx, "no", input.text));
+    return understoodOf(input)?.address === true && !said;
   }
 
   /** Whether `flow` is one a danger told should not lead to: neither told by a problem (a report) nor a person's. */
