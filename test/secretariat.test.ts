@@ -101,6 +101,40 @@ describe("linking a Telegram group", () => {
     await reply(people.beatriz, "/desvincular", "no está vinculado");
   });
 
+  it("a public group, or one the announcements go to, is never the secretariat's; moving the secretariat to another group is confirmed first", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const chats = bot.service.app.secretariat.chats;
+    const say = async (group: ReturnType<typeof fake.group>, text: string, expected: string) => {
+      const before = group.messages.length;
+      await group.say(people.beatriz, text);
+      return fake.until(() => group.messages.slice(before).find((m) => m.text.includes(expected)));
+    };
+    const secretariat = fake.group(METEPEC_GROUP, "Secretariado Metepec");
+    await secretariat.addBot(people.beatriz);
+    await say(secretariat, "/vincular Metepec", "Este grupo es ahora el del Secretariado Técnico de Metepec");
+
+    // A neighbours' group with a public link, and one linked for the announcements: refused, nothing moves.
+    const open = fake.group(-1001000000777, "Vecinos de Metepec", "vecinosmetepec");
+    await open.addBot(people.beatriz);
+    await say(open, "/vincular Metepec", "No vinculé este grupo");
+    const announcing = fake.group(-1001000000778, "Avisos Metepec");
+    await announcing.addBot(people.beatriz);
+    await say(announcing, "/vincular_avisos Metepec", "avisos");
+    await say(announcing, "/vincular Metepec confirmar", "No vinculé este grupo");
+    expect(await chats.secretariatOf(METEPEC)).toMatchObject({ chatId: String(METEPEC_GROUP) });
+
+    // Another private group: asked first, with the command that confirms; confirmed, the reports move there.
+    const other = fake.group(-1001000000779, "Secretariado Metepec (nuevo)");
+    await other.addBot(people.beatriz);
+    const asked = await say(other, "/vincular Metepec", "ya tiene su grupo del Secretariado Técnico («Secretariado Metepec»)");
+    expect(asked.text).toContain("/vincular Metepec confirmar");
+    expect(await chats.secretariatOf(METEPEC)).toMatchObject({ chatId: String(METEPEC_GROUP) });
+    await say(other, "/vincular Metepec confirmar", "Este grupo es ahora el del Secretariado Técnico de Metepec");
+    expect(await chats.secretariatOf(METEPEC)).toMatchObject({ chatId: String(other.id) });
+    await fake.until(() => secretariat.messages.find((m) => m.text.includes("se vinculó otro grupo")));
+  });
+
   it("removed from the group, the link says so and one line is logged; added back, the group is told it is back", async () => {
     const { fake, bot } = await start();
     await addMembers(bot);
@@ -294,6 +328,10 @@ describe("the lifecycle through the card's buttons", () => {
     expect(ask.reply_markup).toMatchObject({ force_reply: true, selective: true });
     expect(ask.entities).toEqual([expect.objectContaining({ type: "text_mention", user: expect.objectContaining({ id: people.beatriz.id }) })]);
     expect(ask.text).toContain(`1. El área responsable ya está trabajando en tu reporte ${folio}.`);
+    // A number that picks no template listed is never sent to the citizen as the answer: the question stays open.
+    await group.reply(people.beatriz, ask, "7");
+    await fake.until(() => (group.messages.some((m) => m.text.startsWith("No hay una plantilla 7")) ? true : undefined));
+    expect(group.messages.find((m) => m.message_id === ask.message_id)?.text.startsWith("✅")).toBe(false);
     await group.reply(people.beatriz, ask, "1");
     await fake.until(() => (group.messages.find((m) => m.message_id === ask.message_id)?.text.startsWith("✅") ? true : undefined));
     await ana.expect(`«El área responsable ya está trabajando en tu reporte ${folio}.»`);

@@ -197,6 +197,8 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.link.usage",
   "secretariat.link.not_member",
   "secretariat.link.not_allowed",
+  "secretariat.link.public",
+  "secretariat.link.confirm_replace",
   "secretariat.link.done",
   "secretariat.link.replaced",
   "secretariat.link.moved_away",
@@ -234,6 +236,8 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.card.published",
   "secretariat.reply.moved",
   "secretariat.reply.unknown_duplicate",
+  "secretariat.reply.no_template",
+  "secretariat.reply.no_templates",
   // the plan's commitments in the group (secretariat/commitment-desk.ts), shown as citizens read them
   "commitments.example_note",
   "commitments.item",

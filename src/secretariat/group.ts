@@ -71,13 +71,27 @@ export function groupComposer(
 
   composer.command(["vincular", "link"], async (ctx) => {
     if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
-    const query = ctx.match.trim();
+    // «/vincular Metepec confirmar»: the group that replaces the one the municipality works in, said again.
+    const confirmed = CONFIRM_WORD.exec(ctx.match);
+    const query = (confirmed ? ctx.match.slice(0, confirmed.index) : ctx.match).trim();
     if (!query) return void (await answer(ctx, t("secretariat.link.usage")));
     const member = await deps.members.byTelegramId(String(ctx.from?.id));
     if (!member) return void (await answer(ctx, t("secretariat.link.not_member")));
     const municipality = resolve(query);
     if ("problem" in municipality) return void (await answer(ctx, municipality.problem));
+    if (!mayLink(member, municipality.cvegeo)) return void (await answer(ctx, t("secretariat.link.not_allowed", { municipality: municipality.name })));
     const chatId = String(ctx.chat.id);
+    // Citizens' reports never go where anyone may read them: a group with a public link, or one the announcements go to.
+    const announcing = await deps.chats.get(chatId, "announcements");
+    if (("username" in ctx.chat && ctx.chat.username) || announcing) return void (await answer(ctx, t("secretariat.link.public")));
+    // Moving the municipality's reports away from the group it works in is asked first: a /vincular typed in the wrong group moved them.
+    const current = await deps.chats.secretariatOf(municipality.cvegeo);
+    if (current && current.chatId !== chatId && !confirmed) {
+      return void (await answer(
+        ctx,
+        t("secretariat.link.confirm_replace", { municipality: municipality.name, title: current.title ?? "", command: `/vincular ${query} confirmar` }),
+      ));
+    }
     const result = await deps.chats.link(chatId, ctx.chat.title ?? null, "secretariat", municipality.cvegeo, member);
     if (!result.ok) return void (await answer(ctx, t("secretariat.link.not_allowed", { municipality: municipality.name })));
     await record(
@@ -170,6 +184,9 @@ export function groupComposer(
 
   return composer;
 }
+
+/** The word that confirms a /vincular that replaces a municipality's group («/vincular Metepec confirmar»). */
+const CONFIRM_WORD = /\s+(confirmar|confirmo|confirm)\s*$/i;
 
 /** Whether a group message mentions the bot by its @username. */
 function mentions(ctx: Context): boolean {

@@ -212,6 +212,11 @@ export class ReportDesk {
     if (!member) return void (await say(this.t("secretariat.reply.not_member", { municipality: this.municipalityName(report.municipality) })));
     const body = text.trim();
     if (!body) return void (await say(this.t("secretariat.reply.empty")));
+    // A number that picks none of the templates listed («2» where there was one) is never sent as the text: the question stays open.
+    const count = this.templateCount(prompt, report);
+    if (count !== undefined && /^\d{1,2}$/.test(body) && (Number(body) < 1 || Number(body) > count)) {
+      return void (await say(this.t(count ? "secretariat.reply.no_template" : "secretariat.reply.no_templates", { n: body, count })));
+    }
     const result = await this.perform(prompt, report, member, body);
     if (result.ok) {
       const done =
@@ -246,6 +251,13 @@ export class ReportDesk {
     }
     await deps.prompts.remove(prompt.chatId, prompt.messageId);
     await this.cards.refresh(now);
+  }
+
+  /** How many templates the question listed, where a number picks one (an answer, a reason); undefined elsewhere. */
+  private templateCount(prompt: GroupPrompt, report: Report): number | undefined {
+    if (prompt.kind === "answer") return this.templates(report, report.status).length;
+    if (prompt.kind === "reason") return this.templates(report, prompt.status ?? "").length;
+    return undefined;
   }
 
   private perform(prompt: GroupPrompt, report: Report, member: Member, body: string): Promise<TriageResult> {

@@ -245,9 +245,9 @@ export class FakeBotApi {
     return new FakeUser(this, { id, is_bot: false, first_name: options.first_name ?? "Ana", language_code: options.language_code });
   }
 
-  /** A group (or supergroup, with a -100… id) where people talk with the bot. */
-  group(id: number, title: string): FakeGroup {
-    return new FakeGroup(this, { id, type: id < -1_000_000_000_000 ? "supergroup" : "group", title });
+  /** A group (or supergroup, with a -100… id) where people talk with the bot; with a `username`, a public one. */
+  group(id: number, title: string, username?: string): FakeGroup {
+    return new FakeGroup(this, { id, type: id < -1_000_000_000_000 ? "supergroup" : "group", title, ...(username ? { username } : {}) });
   }
 
   /** Reactions the bot set on users' messages: chat, message, emoji. */
@@ -785,7 +785,7 @@ async function readForm(body: Buffer, type: string): Promise<Json> {
   return out;
 }
 
-type GroupChat = { id: number; type: "group" | "supergroup"; title: string };
+type GroupChat = { id: number; type: "group" | "supergroup"; title: string; username?: string };
 type Person = { id: number; is_bot: false; first_name: string; language_code?: string };
 
 /** A group chat: people in it write, reply to the bot and press its buttons; the bot is added and removed. */
