@@ -32,6 +32,7 @@ import { calendarDate } from "./domain/plan/progress.js";
 import { CommitmentUpdates } from "./domain/plan/updates.js";
 import { PrivacyNotice, privacyUrl } from "./domain/privacy-notice.js";
 import { publicReport } from "./domain/public-report.js";
+import { ReportReplies } from "./domain/report-replies.js";
 import { Reports } from "./domain/reports.js";
 import { Resolution } from "./domain/resolution.js";
 import { RetentionJob } from "./domain/retention.js";
@@ -128,6 +129,8 @@ export interface Secretariat {
   triage: Triage;
   /** Conversations of citizens who asked for a person ("hablar"). */
   handoffs: Handoffs;
+  /** Citizens' replies to the secretariat's public answers, relayed where the secretariat works. */
+  replies: ReportReplies;
   /** The reports' photos, for their cards. */
   photos: Photos;
   /** Milestones done, dates moved, indicators updated on the plan's commitments. */
@@ -360,11 +363,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const wanted = stillWanted({ announcements, citizens: store.citizens });
   const announcementDispatcher = new AnnouncementDispatcher({ announcements, delivery, municipalities, texts, clock, logger });
+  const resolution = new Resolution(store.reports, triage, store.follows, store.events, lifecycle, clock);
+  const replies = new ReportReplies(triage, resolution);
   const secretariat: Secretariat = {
     members,
     chats,
     triage,
     handoffs,
+    replies,
     commitments,
     plansView: citizenPlans,
     announcements,
@@ -375,7 +381,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     photos,
   };
   const following = new Following(store.reports, store.follows, store.events, lifecycle, clock, () => dispatcher.wake());
-  const resolution = new Resolution(store.reports, triage, store.follows, store.events, lifecycle, clock);
   const actions = createActions({
     citizens,
     reports,
@@ -392,6 +397,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     privacyVersion: authority.privacy.version,
     following,
     resolution,
+    replies,
     areas,
     publicReport: (report) => publicReport(report, municipalities),
     dataRights,

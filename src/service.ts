@@ -137,6 +137,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     });
     app.dispatcher.setCardPublisher(face.cards);
     app.secretariat.handoffs.setRelay(face.handoffs);
+    app.secretariat.replies.setRelay(face.cards);
   }
   const cloud = templates ? await cloudChannel(app, config, templates, options) : undefined;
   const whatsapp =

@@ -125,15 +125,15 @@ describe("authorization matrix: role × municipality × action, over Telegram", 
     });
   }
 
-  // Linking last: a link that is allowed replaces Metepec's group.
+  // Linking last: a link that is allowed replaces Metepec's group (confirmed, as replacing it asks).
   for (const actor of actors) {
     const member = asMember(actor);
     const mayLinkHere = member !== null && mayLink(member, METEPEC);
-    it(`${actor.name}: /vincular Metepec is ${mayLinkHere ? "done" : "refused"}`, async () => {
+    it(`${actor.name}: /vincular Metepec confirmar is ${mayLinkHere ? "done" : "refused"}`, async () => {
       const other = fake.group(-1009100000000 - actor.user.id, `Grupo de ${actor.name}`);
       await other.addBot(actor.user);
       await fake.until(() => other.messages.find((m) => m.text.includes("/vincular")));
-      await other.say(actor.user, "/vincular Metepec");
+      await other.say(actor.user, "/vincular Metepec confirmar");
       const reply = await fake.until(() => other.messages.find((m) => /Este grupo es ahora|Lo siento/.test(m.text)));
       const linked = await bot.service.app.store.chats.get(String(other.id), "secretariat");
       if (mayLinkHere) {

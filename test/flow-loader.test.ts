@@ -38,6 +38,7 @@ describe("flow files", () => {
       "learn",
       "menu",
       "mydata",
+      "reply",
       "report",
       "status",
       "unsubscribe",

@@ -437,6 +437,91 @@ describe("the lifecycle through the card's buttons", () => {
   });
 });
 
+describe("the citizen answers the secretariat back", () => {
+  it("after a public answer its author is asked whether to answer: what they type reaches the card's group, and a member's reply to it reaches them", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    const card = await fake.until(() => cardOf(group, folio));
+
+    await pressOnCard(group, people.carlos, folio, "💬 Responder");
+    const ask = await question(group, `Respuesta pública para ${folio}`);
+    await group.reply(people.carlos, ask, "¿Nos puede decir entre qué calles está la luminaria exactamente?");
+    await ana.expect("entre qué calles está la luminaria");
+    await ana.expect("¿Quieres responderle al Secretariado Técnico?");
+
+    // Typed straight away, without pressing a button: it is the answer, kept on the report and told in the group under the card.
+    await ana.say("entre av. tecnologico y calle leona vicario, frente a la farmacia");
+    await ana.expect("Se la hice llegar al Secretariado Técnico de Metepec");
+    const relayed = await fake.until(() => group.messages.find((m) => m.text.startsWith(`💬 ${folio}: quien lo reportó respondió`)));
+    expect(relayed.text).toContain("«entre av. tecnologico y calle leona vicario, frente a la farmacia»");
+    expect(relayed.reply_to).toBe(card.message_id);
+    expect((await bot.service.app.store.reports.byFolio(folio))?.notes.at(-1)).toMatchObject({ by: "citizen", text: expect.stringContaining("leona vicario") });
+    const [event] = await bot.service.app.store.events.list({ type: "citizen_replied" }, 5);
+    expect(JSON.stringify(event)).not.toContain("leona");
+    await cardShows(group, folio, "leona vicario");
+
+    // A member's reply to it is a new public answer, and asks again.
+    await group.reply(people.carlos, relayed, "Gracias, mañana pasa la cuadrilla.");
+    await ana.expect("«Gracias, mañana pasa la cuadrilla.»");
+    await ana.expect("¿Quieres responderle al Secretariado Técnico?");
+    await ana.press("No, gracias");
+    await ana.expect(`Cuando haya novedades de tu reporte ${folio}, te aviso por aquí`);
+    expect(group.messages.filter((m) => m.text.startsWith(`💬 ${folio}: quien lo reportó respondió`))).toEqual([relayed]);
+    await fake.until(() => group.messages.find((m) => m.text.startsWith(`✅ ${folio}: respuesta enviada a la ciudadanía por Carlos`)));
+
+    // Someone else typing the link (t.me/<bot>?start=reply-…) is not asked, and cannot write on it.
+    const stranger = fake.user(5002);
+    await stranger.say(`/start reply-${folio}`);
+    const menu = await stranger.expect("¿Qué quieres hacer?");
+    expect(menu.text).not.toContain("responderle");
+  });
+
+  it("an anonymous author who hears back is asked, one who does not hears nothing; the reply goes with the citizen's data when erased", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const answer = async (folio: string, text: string) => {
+      await pressOnCard(group, people.carlos, folio, "💬 Responder");
+      await group.reply(people.carlos, await question(group, `Respuesta pública para ${folio}`), text);
+      await cardShows(group, folio, text);
+    };
+    const bob = fake.user(5003);
+    const silent = await telegramReport(bob, { anonymous: true });
+    const carla = fake.user(5004);
+    const heard = await telegramReport(carla, { anonymous: "follow" });
+    await answer(silent, "Gracias, lo revisamos.");
+    await answer(heard, "¿Sigue apagada?");
+    await carla.expect("«¿Sigue apagada?»");
+    await carla.expect("¿Quieres responderle al Secretariado Técnico?");
+    await bot.service.app.dispatcher.sweep();
+    expect(bob.messages.some((m) => m.text.includes("respondió") || m.text.includes("responderle"))).toBe(false);
+
+    // Ana's reply, then her data erased: the report keeps no word of hers; the members' notes stay.
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    await pressOnCard(group, people.carlos, folio, "🔒 Nota interna");
+    await group.reply(people.carlos, await question(group, `Nota interna para ${folio}`), "Revisar con Obras");
+    await cardShows(group, folio, "Revisar con Obras");
+    await answer(folio, "¿Sigue apagada la luminaria?");
+    await ana.expect("¿Quieres responderle al Secretariado Técnico?");
+    await ana.press("Responder");
+    await ana.expect("Escribe tu respuesta para el Secretariado Técnico");
+    await ana.say("sí, sigue apagada, mi número es 722 555 0199");
+    await ana.expect("Se la hice llegar");
+    expect((await bot.service.app.store.reports.byFolio(folio))?.notes.map((n) => n.by)).toEqual([expect.any(String), "citizen"]);
+    await ana.say("borrar mis datos");
+    await ana.press("Sí");
+    await ana.expect("Listo, borramos tus datos");
+    expect(await bot.service.app.store.reports.byFolio(folio)).toMatchObject({
+      citizenId: null,
+      notes: [expect.objectContaining({ text: "Revisar con Obras" })],
+    });
+  });
+});
+
 describe("publishing a report's public text for open data", () => {
   it("🌐 Publicar texto asks for it with the description as suggestion; a text with personal data is refused and explained; open data then shows it", async () => {
     const { fake, bot } = await start();

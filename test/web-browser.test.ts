@@ -516,8 +516,8 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     expect(answered.ok).toBe(true);
     const resolved = await triage.changeStatus(report.id, report.version + 2, member, { to: "resuelto", note: "Se reparó la toma" });
     expect(resolved.ok).toBe(true);
-    // The answer, the «Resuelto» and, since the conversation rests at the menu, the question whether it was solved,
-    // waiting: on a loaded machine the server may hear of the closed page only after it tried to send them there
+    // The answer and, since the conversation rests at the menu, the question whether to answer it back; the «Resuelto»
+    // and the question whether it was solved (in place of the other, which rests too), waiting: on a loaded machine the server may hear of the closed page only after it tried to send them there
     // (held until the page's acknowledgement times out), and a page opened meanwhile is told nothing waits.
     // What is polled names each item and the conversation's step, so a failure says which one is missing and why.
     const waiting = async () => {
@@ -526,7 +526,7 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
       const each = items.map((i) => `${i.kind} ${i.state} ${i.attempts} ${i.error ?? "-"} «${i.payload?.text.slice(0, 40) ?? ""}»`);
       return `${items.filter((i) => i.state === "pending").length} pending at ${state?.flow}/${state?.step}: ${each.join("; ")}`;
     };
-    await expect.poll(waiting, { timeout: 30_000 }).toMatch(/^3 pending /);
+    await expect.poll(waiting, { timeout: 30_000 }).toMatch(/^4 pending /);
 
     // The next visit (a new tab: only the session is remembered) shows them once, and the question after them,
     // on a slow connection too: the stream takes 3.5 s to open and each acknowledgement 1.5 s, longer in all
@@ -547,6 +547,7 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     const texts = await second.page.locator(".msg.bot").allTextContents();
     expect(texts.filter((t) => t.includes("«Ya mandamos la pipa de agua»"))).toHaveLength(1);
     expect(texts.filter((t) => t.includes("ahora está «Resuelto»"))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes("¿Quieres responderle al Secretariado Técnico?"))).toHaveLength(1);
     // The menu was not sent over the question.
     expect(texts.some((t) => t.includes("¿Qué quieres hacer?"))).toBe(false);
     await second.page.reload();

@@ -6,6 +6,7 @@
  * deadline (20 business days) and no trace of who asked; the retention job de-identifies closed reports
  * the same way after RETENTION_DAYS.
  */
+
 import { createHash } from "node:crypto";
 import type {
   CitizenRepository,
@@ -30,6 +31,7 @@ import { lastChange, type Report } from "./model/report.js";
 import { roundedPoint } from "./open-data.js";
 import { calendarDate } from "./plan/progress.js";
 import type { Lifecycle } from "./statuses.js";
+import { CITIZEN } from "./triage.js";
 
 /** The rights a citizen exercises in the chat: access (see), portability (the file), rectification, opposition (no notices), cancellation (delete). */
 export const DATA_RIGHTS = ["access", "portability", "rectification", "opposition", "cancellation"] as const;
@@ -142,6 +144,8 @@ export function deidentified(report: Report, at: Date): Report {
   return {
     ...report,
     description: "",
+    // Its replies to the secretariat are its words too; the members' own notes stay.
+    notes: report.notes.filter((n) => n.by !== CITIZEN),
     address: null,
     location: report.location ? roundedPoint(report.location) : null,
     photos: report.photos.filter((id) => published.includes(id)),

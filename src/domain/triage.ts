@@ -23,6 +23,9 @@ import type { Lifecycle, TransitionProblem } from "./statuses.js";
 /** Longest public answer or internal note. */
 export const STAFF_TEXT_MAX = 2000;
 
+/** Who a step or a note is by when the citizen did it (a reopening, a reply to the secretariat). */
+export const CITIZEN = "citizen";
+
 export type TriageProblem =
   | TransitionProblem
   | "not_found"
@@ -136,6 +139,20 @@ export class Triage {
   }
 
   /**
+   * The citizen who filed the report answers the secretariat (domain/report-replies.ts checks they may): kept among
+   * the report's notes, by "citizen" — for the secretariat only, never shown in open data, and gone with the
+   * citizen's data (`deidentified`). Not a change the citizen hears of.
+   */
+  async citizenReply(reportId: string, text: string): Promise<TriageResult> {
+    const report = await this.reports.byId(reportId);
+    if (!report) return { ok: false, problem: "not_found" };
+    const reply = cleanText(text);
+    if (!reply) return { ok: false, problem: "empty_text", report };
+    const event: DomainEvent = { type: "citizen_replied", report: report.id, municipality: report.municipality };
+    return this.write(report, CITIZEN, event, (next, at) => ({ ...next, notes: [...report.notes, { at, by: CITIZEN, text: reply }] }));
+  }
+
+  /**
    * Moderation for open data: the description anyone may read (the member's own wording, never the
    * citizen's text as it came) and the photos that may be shown. A text that still holds a phone
    * number, an e-mail or a CURP is refused; `description: null` and no photos take the report out of
@@ -169,10 +186,10 @@ export class Triage {
     const to = this.lifecycle.get(report.status)?.next.find((s) => this.lifecycle.isOpen(s));
     if (!to) return { ok: false, problem: "not_allowed", report };
     const event: DomainEvent = { type: "report_reopened", report: report.id, municipality: report.municipality, from: report.status, to };
-    return this.write(report, "citizen", event, (next, at) => ({
+    return this.write(report, CITIZEN, event, (next, at) => ({
       ...next,
       status: to,
-      history: [...report.history, step(to, at, "citizen", null, "reopened", null, next.version)],
+      history: [...report.history, step(to, at, CITIZEN, null, "reopened", null, next.version)],
     }));
   }
 
@@ -187,9 +204,9 @@ export class Triage {
     if (this.lifecycle.isOpen(report.status)) return { ok: false, problem: "not_resolved", report };
     if (report.history.at(-1)?.kind === "disputed") return { ok: true, report };
     const event: DomainEvent = { type: "resolution_disputed", report: report.id, municipality: report.municipality };
-    return this.write(report, "citizen", event, (next, at) => ({
+    return this.write(report, CITIZEN, event, (next, at) => ({
       ...next,
-      history: [...report.history, step(report.status, at, "citizen", null, "disputed", null, next.version)],
+      history: [...report.history, step(report.status, at, CITIZEN, null, "disputed", null, next.version)],
     }));
   }
 
@@ -204,7 +221,7 @@ export class Triage {
         { type: "resolution_confirmed", report: report.id, municipality: report.municipality },
         `${report.id}:confirmed:v${report.version}`,
         at,
-        "citizen",
+        CITIZEN,
       ),
     ]);
     return { ok: true, report };

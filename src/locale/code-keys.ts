@@ -177,6 +177,7 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.card.notes",
   "secretariat.card.system",
   "secretariat.card.citizen",
+  "secretariat.card.citizen_replied",
   "secretariat.card.former_member",
   // the daily digest (secretariat/digest.ts)
   "secretariat.digest.title",

@@ -13,6 +13,8 @@ import type { Categories } from "../domain/categories.js";
 import { addressOf, notified } from "../domain/model/citizen.js";
 import type { NoticeMeaning, OutboundMessage } from "../domain/model/message.js";
 import type { Report, StatusChange } from "../domain/model/report.js";
+import { answersBack } from "../domain/report-replies.js";
+import type { Link } from "../domain/resolution.js";
 import type { Lifecycle } from "../domain/statuses.js";
 import { LANGUAGES, type Language } from "../locale/languages.js";
 import type { Texts } from "../locale/texts.js";
@@ -42,7 +44,8 @@ export interface DispatcherDeps {
   /**
    * Asks the citizen a notice's question in their conversation when nothing is in progress there
    * (opens `link`; its question goes out right after `notice`): whether a resolved report is really
-   * solved. Resolves false when it did not (the notice is then sent alone, saying how to answer).
+   * solved, whether its author wants to answer a public answer back. Resolves false when it did not (the
+   * notice is then sent alone, saying how to answer a resolution).
    */
   ask?: (link: string, notice: NewOutboxItem) => Promise<boolean>;
   /** Reports looked at per sweep. */
@@ -74,12 +77,13 @@ export class Dispatcher extends SweepingDispatcher<Report> {
     if (changes.length) {
       const recipients = await this.recipients(report);
       const items: NewOutboxItem[] = [];
-      const questions: { alone: NewOutboxItem; asked: NewOutboxItem }[] = [];
+      const questions: { alone: NewOutboxItem; asked: NewOutboxItem; link: string }[] = [];
       const now = deps.clock.now();
-      // The last change asks the citizen something (was it solved?) while the report is still there.
+      // The last change asks the citizen something while the report is still there: was it solved? (all who hear of
+      // it); do you want to answer? (a public answer: its author, who may answer back).
       const last = changes.at(-1);
-      const asking = last && deps.ask && this.asks(last) && last === report.history.at(-1) ? last : undefined;
-      for (const [citizen, since] of recipients) {
+      const asking = last && deps.ask && last === report.history.at(-1) ? this.question(report, last) : undefined;
+      for (const [citizen, { since, link }] of recipients) {
         const address = addressOf(citizen);
         if (!address) continue;
         const record = await deps.citizens.get(citizen);
@@ -96,15 +100,16 @@ export class Dispatcher extends SweepingDispatcher<Report> {
             createdAt: now,
             seq: change.version,
           });
-          if (change === asking) questions.push({ alone: item(false), asked: item(true) });
+          if (change === last && asking && (asking.to === "all" || answersBack(report, link)))
+            questions.push({ alone: item(false), asked: item(true), link: asking.link });
           else items.push(item(false));
         }
       }
       await deps.delivery.enqueue(items);
-      for (const { alone, asked } of questions) {
+      for (const { alone, asked, link } of questions) {
         // Asked already (a dispatch tried again after a crash): never twice.
         if (await deps.delivery.has(alone.id)) continue;
-        if (!(await deps.ask?.(`solved-${report.folio}`, asked))) await deps.delivery.enqueue([alone]);
+        if (!(await deps.ask?.(link, asked))) await deps.delivery.enqueue([alone]);
       }
     }
     // A closed report keeps no link to an anonymous author.
@@ -113,9 +118,15 @@ export class Dispatcher extends SweepingDispatcher<Report> {
     await deps.reports.markDispatched(report.id, report.version);
   }
 
-  /** A status change into a status whose citizens are asked whether it is really so (config/statuses.yaml `confirm`). */
-  private asks(change: StatusChange): boolean {
-    return change.kind === "status" && (this.deps.lifecycle.get(change.status)?.asksCitizen ?? false);
+  /**
+   * The question a change asks in the conversations of those who hear of it (`link`: the flow's link that asks it):
+   * a status whose citizens are asked whether it is really so (config/statuses.yaml `confirm`), all of them; a public
+   * answer, whether to answer back, its author alone (`answersBack`).
+   */
+  private question(report: Report, change: StatusChange): { link: string; to: "all" | "author" } | undefined {
+    if (change.kind === "status" && (this.deps.lifecycle.get(change.status)?.asksCitizen ?? false)) return { link: `solved-${report.folio}`, to: "all" };
+    if (change.kind === "answer") return { link: `reply-${report.folio}`, to: "author" };
+    return undefined;
   }
 
   /** A public answer always; a status change when config/statuses.yaml says citizens hear of it; a citizen's own reopening or dispute never. */
@@ -125,14 +136,14 @@ export class Dispatcher extends SweepingDispatcher<Report> {
     return this.deps.lifecycle.get(change.status)?.toldToCitizen ?? false;
   }
 
-  /** Who hears of the report, each with when they began to follow it. */
-  private async recipients(report: Report): Promise<Map<string, Date>> {
-    const out = new Map<string, Date>();
-    if (report.citizenId && report.contactable) out.set(report.citizenId, report.createdAt);
+  /** Who hears of the report, each with when they began to follow it and how they are linked to it. */
+  private async recipients(report: Report): Promise<Map<string, { since: Date; link: Link }>> {
+    const out = new Map<string, { since: Date; link: Link }>();
+    if (report.citizenId && report.contactable) out.set(report.citizenId, { since: report.createdAt, link: "author" });
     // The newest reason counts: one begun after a "baja" is told.
     for (const follow of await this.deps.follows.forReport(report.id)) {
       const known = out.get(follow.citizen);
-      if (!known || known < follow.since) out.set(follow.citizen, follow.since);
+      if (!known || known.since < follow.since) out.set(follow.citizen, { since: follow.since, link: known?.link === "author" ? "author" : follow.kind });
     }
     return out;
   }

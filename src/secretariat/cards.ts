@@ -14,6 +14,7 @@ import { type Api, GrammyError, InputFile } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { ReportCard } from "../domain/model/card.js";
 import type { Report } from "../domain/model/report.js";
+import type { ReplyRelay } from "../domain/report-replies.js";
 import type { CardPublisher } from "../notify/dispatch.js";
 import { errorInfo } from "../util/errors.js";
 import { CAPTION_LIMIT, type CardButtons, type CardContext, cardView, TEXT_LIMIT } from "./card-view.js";
@@ -38,7 +39,7 @@ export function groupLost(err: unknown): boolean {
 const DISPUTE_CARDS_PER_HOUR = 10;
 const HOUR_MS = 3600_000;
 
-export class TelegramCards implements CardPublisher {
+export class TelegramCards implements CardPublisher, ReplyRelay {
   /** One publication per report at a time: the Dispatcher's and a refresh after a press never cross. */
   private readonly busy = new Map<string, Promise<unknown>>();
   /** Per group, when disputed reports came back as new cards in the last hour. */
@@ -56,6 +57,36 @@ export class TelegramCards implements CardPublisher {
   /** Shows the report's current version on its card whatever the card says it shows (a member pressed an outdated card). */
   refresh(report: Report, buttons?: CardButtons): Promise<void> {
     return this.serial(report.id, () => this.show(report, true, buttons));
+  }
+
+  /**
+   * The domain's ReplyRelay: the citizen's reply to the secretariat's public answer, under the report's card, where a
+   * member's reply to it is a new public answer (kept as the prompt of a «Responder»). Rejects without a group to tell.
+   */
+  async replied(report: Report, text: string): Promise<void> {
+    const { chats, cards, prompts, texts, lang, clock } = this.deps;
+    const group = await chats.secretariatOf(report.municipality);
+    if (!group || group.problem) throw new Error("no secretariat group to relay a citizen's reply to");
+    const card = await cards.get(report.id);
+    const under = card && card.chatId === group.chatId ? card.messageId : undefined;
+    const sent = await this.api().sendMessage(
+      group.chatId,
+      texts.t(lang, "secretariat.card.citizen_replied", { folio: report.folio, text }).slice(0, TEXT_LIMIT),
+      {
+        reply_parameters: under ? { message_id: under, allow_sending_without_reply: true } : undefined,
+        link_preview_options: { is_disabled: true },
+      },
+    );
+    await prompts.save({
+      chatId: group.chatId,
+      messageId: sent.message_id,
+      kind: "citizen_reply",
+      report: report.id,
+      version: report.version,
+      status: null,
+      handoff: null,
+      createdAt: clock.now(),
+    });
   }
 
   /** What the card looks like now, for its kind of message. */

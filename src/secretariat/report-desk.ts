@@ -220,7 +220,7 @@ export class ReportDesk {
     const result = await this.perform(prompt, report, member, body);
     if (result.ok) {
       const done =
-        prompt.kind === "answer"
+        prompt.kind === "answer" || prompt.kind === "citizen_reply"
           ? this.t("secretariat.reply.answered", { folio: report.folio, who: member.name })
           : prompt.kind === "note"
             ? this.t("secretariat.reply.noted", { folio: report.folio, who: member.name })
@@ -228,6 +228,8 @@ export class ReportDesk {
               ? this.t("secretariat.reply.published", { folio: report.folio, who: member.name })
               : this.t("secretariat.reply.moved", { folio: report.folio, status: result.report.status, who: member.name });
       await deps.prompts.remove(prompt.chatId, prompt.messageId);
+      // What the citizen answered stays in the group as it was; the bot's question says it was answered.
+      if (prompt.kind === "citizen_reply") return void (await say(done));
       await ctx.api
         .editMessageText(prompt.chatId, prompt.messageId, done)
         .catch((err) => deps.logger.debug({ err: errorInfo(err) }, "question not marked answered"));
@@ -256,6 +258,8 @@ export class ReportDesk {
   /** How many templates the question listed, where a number picks one (an answer, a reason); undefined elsewhere. */
   private templateCount(prompt: GroupPrompt, report: Report): number | undefined {
     if (prompt.kind === "answer") return this.templates(report, report.status).length;
+    // Under a citizen's reply no template was listed: a bare number is none.
+    if (prompt.kind === "citizen_reply") return 0;
     if (prompt.kind === "reason") return this.templates(report, prompt.status ?? "").length;
     return undefined;
   }
@@ -271,6 +275,8 @@ export class ReportDesk {
     switch (prompt.kind) {
       case "answer":
         return triage.answer(report.id, version, member, picked(report.status));
+      case "citizen_reply":
+        return triage.answer(report.id, version, member, body);
       case "note":
         return triage.addNote(report.id, version, member, body);
       case "publish": {

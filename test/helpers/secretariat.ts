@@ -58,11 +58,14 @@ export function cardOf(group: FakeGroup, folio: string): BotMessage | undefined 
   return [...group.messages].reverse().find((m) => m.text.startsWith(`🗂 ${folio}`));
 }
 
+/** How a Telegram citizen's report is sent (`anonymous: "follow"`: anonymous, with notices), and how long each answer is waited for. */
+type ReportOptions = { anonymous?: boolean | "follow"; photo?: boolean; wait?: number };
+
 /**
  * A Telegram citizen files a report (with follow-up, or anonymous) with a photo; resolves with its folio.
  * `wait`: how long they wait for each answer (longer when the bot may be down and restarting).
  */
-export async function telegramReport(ana: FakeUser, options: { anonymous?: boolean; photo?: boolean; wait?: number } = {}): Promise<string> {
+export async function telegramReport(ana: FakeUser, options: ReportOptions = {}): Promise<string> {
   const ms = options.wait ?? 5000;
   await ana.say("/reportar");
   await ana.press("Sí", undefined, ms);
@@ -81,14 +84,18 @@ export async function telegramReport(ana: FakeUser, options: { anonymous?: boole
 }
 
 /** The rest of `telegramReport`, from the question for a photo to the folio. */
-export async function finishTelegramReport(ana: FakeUser, options: { anonymous?: boolean; photo?: boolean; wait?: number } = {}): Promise<string> {
+export async function finishTelegramReport(ana: FakeUser, options: ReportOptions = {}): Promise<string> {
   const ms = options.wait ?? 5000;
   if (options.photo) await ana.sendPhoto(await readFile(join(import.meta.dirname, "..", "fixtures", "bache.png")));
   else await ana.press("Omitir", undefined, ms);
   await ana.expect("ubicación exacta", ms);
   await ana.say("Av. Juárez 12, col. Centro");
   await ana.expect("¿Cómo quieres enviar tu reporte?", ms);
-  await ana.press(options.anonymous ? /Anónimo/ : "Con seguimiento por este chat", undefined, ms);
+  await ana.press(
+    options.anonymous === "follow" ? "Anónimo, con avisos por este chat" : options.anonymous ? "Anónimo" : "Con seguimiento por este chat",
+    undefined,
+    ms,
+  );
   await ana.press("Enviar reporte", undefined, ms);
   const created = await ana.expect(/folio (MET-\d{4}-\d{6})/, ms);
   return /folio (MET-\d{4}-\d{6})/.exec(created.text)?.[1] as string;

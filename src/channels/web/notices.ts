@@ -117,8 +117,10 @@ export const noticeStreamPlugin: FastifyPluginAsync<NoticeStreamOptions> = async
         stream.waiting.set(message.id, { resolve: () => settle(resolve), reject: (err) => settle(() => reject(err)) });
       });
       acknowledged.catch(() => undefined);
-      await write(`event: message\ndata: ${JSON.stringify({ id: message.id, ...forPage(message) })}\n\n`);
-      await acknowledged;
+      // A write to a page gone without a word may never call back: the acknowledgement's time limit still ends the wait.
+      const written = write(`event: message\ndata: ${JSON.stringify({ id: message.id, ...forPage(message) })}\n\n`);
+      written.catch(() => undefined);
+      await Promise.race([written.then(() => acknowledged), acknowledged]);
     };
     const live = delivery.connect("web", session, send, (waiting) => {
       write(`event: ready\ndata: ${JSON.stringify({ waiting })}\n\n`).catch(() => undefined);

@@ -7,6 +7,9 @@ import type { Services } from "./services.js";
 const point = z.object({ latitude: z.number(), longitude: z.number() });
 const folio = z.string().max(40);
 
+/** Longest reply to the secretariat the flow takes (flows/reply.yaml asks for at most this). */
+const REPLY_MAX = 1000;
+
 /** Longest part of a published description shown in the list of reports nearby. */
 const SAID_MAX = 140;
 
@@ -80,6 +83,28 @@ export const followingActions = (s: Services) => [
       const report = await s.reports.findByFolio(folio);
       const { ok, changed } = report ? await s.resolution.confirm(report.id, citizen.id) : NOT_TAKEN;
       return { ok, changed: changed !== null, status: changed };
+    },
+  }),
+  /**
+   * The citizen answers the secretariat's public answer (flows/reply.yaml): kept on the report and relayed to the
+   * group (`relayed`), or kept only; never taken from someone who may not write on it (a follower, a folio's holder).
+   */
+  /** Whether the citizen may answer the secretariat on the report (its author, contactable, or its anonymous author who hears back). */
+  defineAction({
+    name: "reply_allowed",
+    args: z.object({ folio }),
+    run: async ({ folio }, { citizen }) => {
+      const report = await s.reports.findByFolio(folio);
+      return { ok: report ? await s.replies.allowed(report, citizen.id) : false };
+    },
+  }),
+  defineAction({
+    name: "reply_to_report",
+    args: z.object({ folio, text: z.string().max(REPLY_MAX) }),
+    run: async ({ folio, text }, { citizen }) => {
+      const report = await s.reports.findByFolio(folio);
+      const outcome = report ? await s.replies.reply(report, citizen.id, text) : "not_found";
+      return { ok: outcome === "relayed" || outcome === "kept", outcome, municipality: report ? (s.municipalities.get(report.municipality)?.name ?? "") : "" };
     },
   }),
   /**

@@ -15,6 +15,7 @@ import type { Municipalities } from "../../domain/municipalities.js";
 import type { Photos } from "../../domain/photos.js";
 import type { CitizenPlans } from "../../domain/plan/citizen-plans.js";
 import type { PublicReport } from "../../domain/public-report.js";
+import type { ReportReplies } from "../../domain/report-replies.js";
 import type { Reports } from "../../domain/reports.js";
 import type { Resolution } from "../../domain/resolution.js";
 import type { Subscriptions } from "../../domain/subscriptions.js";
@@ -42,6 +43,8 @@ export interface Services {
   privacyVersion: string;
   following: Following;
   resolution: Resolution;
+  /** The author's reply to the secretariat's public answer. */
+  replies: ReportReplies;
   areas: Areas;
   /** How many folios not theirs a conversation may look up in an hour. */
   folioLookups: FolioLookups;

@@ -19,7 +19,8 @@ export interface ReportCard {
 }
 
 /**
- * What a reply to one of the bot's messages in a group does: `answer` publishes it to the citizen,
+ * What a reply to one of the bot's messages in a group does: `answer` publishes it to the citizen (so does
+ * `citizen_reply`, to the message that told the group what the citizen answered, which stays as it is),
  * `note` keeps it as an internal note, `reason` moves the report to `status` with it as the public
  * reason, `duplicate` reads the folio the report repeats, `handoff` delivers it to the citizen of a
  * conversation with a person; on a commitment of the plan, `milestone_done` takes the evidence link,
@@ -29,6 +30,7 @@ export interface ReportCard {
  */
 export const PROMPT_KINDS = [
   "answer",
+  "citizen_reply",
   "note",
   "reason",
   "duplicate",

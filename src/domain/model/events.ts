@@ -18,6 +18,8 @@ export type DomainEvent =
   | { type: "report_published"; report: string; municipality: string; description: boolean; photos: number }
   /** An internal note: that one was written, never its text. */
   | { type: "note_added"; report: string; municipality: string }
+  /** The citizen who filed a report answered the secretariat's public answer: that they did, never the text (it stays on the report). */
+  | { type: "citizen_replied"; report: string; municipality: string }
   | { type: "report_reopened"; report: string; municipality: string; from: string; to: string }
   | { type: "resolution_confirmed"; report: string; municipality: string }
   /** Someone holding an anonymous report's folio, not linked to it, said it is not solved (the secretariat decides). */
@@ -66,6 +68,7 @@ export const EVENT_TYPES = [
   "answer_published",
   "report_published",
   "note_added",
+  "citizen_replied",
   "report_reopened",
   "resolution_confirmed",
   "resolution_disputed",

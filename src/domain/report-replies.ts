@@ -1,0 +1,58 @@
+/**
+ * The citizen who filed a report answers the secretariat back. A public answer («¿entre qué calles está el
+ * bache?») is followed in the citizen's conversation by the question whether they want to answer
+ * (notify/dispatch.ts); what they write is kept on the report for the secretariat (a note by the citizen,
+ * `Triage.citizenReply`) and relayed to the municipality's group, under the report's card, where a member's
+ * reply to it is a new public answer. Only the report's author who can be contacted, or its anonymous
+ * author who asked to hear back: a follower, or whoever holds the folio, cannot write on it.
+ */
+import type { Report } from "./model/report.js";
+import type { Link, Resolution } from "./resolution.js";
+import type { Triage } from "./triage.js";
+
+/** Where the secretariat works (the Telegram group): told of a citizen's reply. */
+export interface ReplyRelay {
+  /** Rejects when it could not (the reply stays on the report, where the card and the panel show it). */
+  replied(report: Report, text: string): Promise<void>;
+}
+
+/** What a reply came to: relayed, kept only (no group reached), or not taken. */
+export type ReplyOutcome = "relayed" | "kept" | "not_allowed" | "not_found" | "empty";
+
+/** Whether a citizen linked to a report this way may answer the secretariat on it. */
+export function answersBack(report: Report, link: Link): boolean {
+  return (link === "author" && report.contactable) || link === "anonymous_author";
+}
+
+export class ReportReplies {
+  private relay?: ReplyRelay;
+
+  constructor(
+    private readonly triage: Triage,
+    private readonly resolution: Resolution,
+  ) {}
+
+  /** The secretariat's face says where replies go. */
+  setRelay(relay: ReplyRelay): void {
+    this.relay = relay;
+  }
+
+  /** Whether `citizen` may answer the secretariat on `report`. */
+  async allowed(report: Report, citizen: string): Promise<boolean> {
+    return answersBack(report, await this.resolution.linkOf(report, citizen));
+  }
+
+  /** `citizen`'s reply on `report`. */
+  async reply(report: Report, citizen: string, text: string): Promise<ReplyOutcome> {
+    if (!(await this.allowed(report, citizen))) return "not_allowed";
+    const written = await this.triage.citizenReply(report.id, text);
+    if (!written.ok) return written.problem === "empty_text" ? "empty" : "not_found";
+    if (!this.relay) return "kept";
+    try {
+      await this.relay.replied(written.report, written.report.notes.at(-1)?.text ?? text);
+      return "relayed";
+    } catch {
+      return "kept";
+    }
+  }
+}
