@@ -126,6 +126,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
           texts: app.texts,
           logger: app.logger,
           groups: face?.middleware,
+          groupCommands: face?.commands,
           media: (id) => app.store.media.get(id),
           files: (ref) => app.myDataFiles.ofPath(ref),
         })

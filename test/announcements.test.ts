@@ -5,10 +5,12 @@
  * Subscribers on Telegram, a channel linked from the command line, a public group linked in one of
  * its topics, and the secretariat's group composing.
  */
+
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { type App, adminDeps } from "../src/app.js";
+import { parseWhen } from "../src/domain/announcements.js";
 import { announcementRowId } from "../src/notify/announcement-dispatch.js";
 import { runAdmin } from "../src/secretariat/admin-commands.js";
 import { buttons, type FakeLimits } from "./fakes/bot-api.js";
@@ -377,17 +379,26 @@ describe("announcements", () => {
     expect(await app.conversations.sweepDrafts()).toBe(0);
     await group.press(people.beatriz, "Ambos", audience);
     const askWhen = await fake.until(() => group.messages.find((m) => m.text.startsWith("Responde a este mensaje con cuándo sale")));
+    // The example is a time to come (tomorrow at 10:00 in Mexico City), never a date already past.
+    const tomorrow = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Mexico_City", year: "numeric", month: "2-digit", day: "2-digit" }).format(
+      new Date(bot.clock.now().getTime() + 86_400_000),
+    );
+    expect(askWhen.text).toContain(`como ${tomorrow} 10:00`);
     await group.reply(people.beatriz, askWhen, "mañana temprano");
-    await fake.until(() => group.messages.find((m) => m.text.startsWith("No entendí esa fecha")));
-    const askAgain = [...group.messages].reverse().find((m) => m.reply_markup?.force_reply) as (typeof group.messages)[number];
-    await group.reply(people.beatriz, askAgain, "ahora");
-    const confirm = await fake.until(() => group.messages.find((m) => m.text.startsWith("Sale ahora a 1 grupos o canales y 2 personas suscritas")));
+    const notUnderstood = await fake.until(() => group.messages.find((m) => m.text.startsWith("No entendí esa fecha")));
+    expect(notUnderstood.text).toContain(`Responde a mi pregunta con «ahora», o con la fecha y hora por venir como ${tomorrow} 10:00`);
+    const newestQuestion = () => [...group.messages].reverse().find((m) => m.reply_markup?.force_reply) as (typeof group.messages)[number];
+    // A day written as in Mexico (day/month/year) is read; one already past is asked again, the draft kept.
+    await group.reply(people.beatriz, newestQuestion(), "01/12/2020 10:00");
+    await fake.until(() => group.messages.find((m) => m.text.startsWith("Esa hora ya pasó. Responde a mi pregunta")));
+    await group.reply(people.beatriz, newestQuestion(), "ahora");
+    const confirm = await fake.until(() => group.messages.find((m) => m.text.startsWith("Sale ahora a 1 grupo o canal y 2 personas suscritas")));
     expect(buttons(confirm)).toEqual(["Enviar", "Cancelar"]);
     const previews = group.messages.filter((m) => m.photo);
     expect(previews).toHaveLength(2);
     expect(fake.sent.filter((m) => m.text.includes("Taller de co-creación") && m.chat_id !== SECRETARIAT_GROUP)).toHaveLength(0);
     await group.press(people.beatriz, "Enviar", confirm);
-    await fake.until(() => group.messages.find((m) => /^✅ Aviso A-\d+: Sale ahora/.test(m.text)));
+    await fake.until(() => group.messages.find((m) => /^✅ Aviso A-\d+: sale ahora\. Escribe \/avisos_estado/.test(m.text)));
     await sentWith("Taller de co-creación", 5);
     // What each audience got is exactly its preview: the same caption, a photo, and the topic for the group.
     const [groupPreview, subscriberPreview] = previews;
@@ -461,6 +472,12 @@ describe("announcements", () => {
     expect(await a.check(base, members.tomas)).toMatchObject({ ok: false, problem: "not_allowed" });
     expect(await a.check(base, members.carlos)).toMatchObject({ ok: false, problem: "not_allowed" });
     expect(await a.check(base, members.beatriz)).toMatchObject({ ok: true });
+    // A time typed as dates are written in Mexico is day/month/year, in Mexico City's time.
+    const now = bot.clock.now();
+    expect(parseWhen("10/12/2030 09:00", "America/Mexico_City", now, ["ahora"])?.toISOString()).toBe("2030-12-10T15:00:00.000Z");
+    expect(parseWhen("2030-12-10 09:00", "America/Mexico_City", now, ["ahora"])?.toISOString()).toBe("2030-12-10T15:00:00.000Z");
+    expect(parseWhen("31/02/2030 09:00", "America/Mexico_City", now, ["ahora"])).toBeNull();
+    expect(parseWhen("13/13/2030 09:00", "America/Mexico_City", now, ["ahora"])).toBeNull();
     const bad = await admin(app, ["announce", "--municipality", "15054", "--text", "Hola", "--at", "mañana"]);
     expect(bad.stderr).toContain("--at accepts an ISO time with its offset");
     expect((await admin(app, ["announce", "--municipality", "15054", "--text", "Hola", "--to", "todos"])).stderr).toContain("--to accepts groups, subscribers");

@@ -113,11 +113,18 @@ describe("linking a Telegram group", () => {
     const secretariat = fake.group(METEPEC_GROUP, "Secretariado Metepec");
     await secretariat.addBot(people.beatriz);
     await say(secretariat, "/vincular Metepec", "Este grupo es ahora el del Secretariado Técnico de Metepec");
+    // /ayuda there says what the group does and its commands.
+    const help = await say(secretariat, "/ayuda", "Este es el grupo del Secretariado Técnico de Metepec");
+    expect(help.text).toContain("/aviso");
+    expect(help.text).toContain("/compromisos");
 
     // A neighbours' group with a public link, and one linked for the announcements: refused, nothing moves.
     const open = fake.group(-1001000000777, "Vecinos de Metepec", "vecinosmetepec");
     await open.addBot(people.beatriz);
     await say(open, "/vincular Metepec", "No vinculé este grupo");
+    // Not linked yet: /ayuda says how to link it, for which purpose.
+    const hello = await say(open, "/ayuda", "Soy Municipio Abierto");
+    expect(hello.text).toContain("/vincular_avisos");
     const announcing = fake.group(-1001000000778, "Avisos Metepec");
     await announcing.addBot(people.beatriz);
     await say(announcing, "/vincular_avisos Metepec", "avisos");
@@ -171,7 +178,7 @@ describe("report cards", () => {
     const card = await fake.until(() => cardOf(metepec, folio));
     expect(card.text.split("\n").slice(0, 6)).toEqual([
       `🗂 ${folio} · Baches y calles`,
-      "📍 Metepec · hace 0 min · consola",
+      "📍 Metepec · hace un momento · consola",
       expect.stringMatching(/^Recibido: /),
       "📝 Hay un bache enorme frente a la escuela primaria",
       "👥 Afecta a 1 persona",
@@ -214,7 +221,7 @@ describe("report cards", () => {
     expect(card.photo?.bytes).toBeGreaterThan(0);
     expect(card.text.length).toBeLessThanOrEqual(1024);
     expect(card.text).toContain("👤 Telegram, usuario 5001 (con seguimiento)");
-    expect(card.text).toContain("📍 Metepec · hace 0 min · Telegram");
+    expect(card.text).toContain("📍 Metepec · hace un momento · Telegram");
     expect(card.text).toContain("🏠 Av. Juárez 12, col. Centro");
 
     const eve = fake.user(5050);
@@ -387,6 +394,33 @@ describe("the lifecycle through the card's buttons", () => {
     expect((await store.reports.byFolio(folio))?.version).toBe(version);
   });
 
+  it("a notice that arrives while the citizen is asked for a location leaves the location's keyboard in place", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    // A second report, up to the question of the exact place (a keyboard with «📍 Enviar mi ubicación»).
+    await ana.say("/reportar");
+    await ana.expect("Comparte tu ubicación");
+    await ana.say("Metepec");
+    await ana.press("Baches y calles");
+    const next = await ana.expect(/Describe el problema|el mismo problema\?/);
+    if (next.text.includes("el mismo problema?")) await ana.press("Es otro problema");
+    await ana.expect("Describe el problema");
+    await ana.say("Un bache enorme en la esquina de la escuela");
+    await ana.press("Omitir");
+    await ana.expect("ubicación exacta");
+    const toAna = () => fake.callsOf("sendMessage").filter((c) => c.payload.chat_id === 5001 || c.payload.chat_id === "5001");
+    const asked = toAna().length;
+    await pressOnCard(group, people.beatriz, folio, "🔎 En revisión");
+    await ana.expect(`Tu reporte ${folio} (Alumbrado público) cambió de estado`);
+    expect(toAna().slice(asked).map((c) => c.payload.reply_markup ?? null)).toEqual([null]);
+    // The keyboard still answers the question.
+    await ana.shareLocation(19.2619, -99.6043);
+    await ana.expect("¿Cómo quieres enviar tu reporte?");
+  });
+
   it("a member of another municipality, or someone who is not a member, is refused with an alert and nothing changes", async () => {
     const { fake, bot } = await start();
     await addMembers(bot);
@@ -512,6 +546,9 @@ describe("the citizen answers the secretariat back", () => {
     await ana.say("sí, sigue apagada, mi número es 722 555 0199");
     await ana.expect("Se la hice llegar");
     expect((await bot.service.app.store.reports.byFolio(folio))?.notes.map((n) => n.by)).toEqual([expect.any(String), "citizen"]);
+    // Hers, so in what «mis datos» gives her.
+    const held = await bot.service.app.dataRights.held("telegram:5001");
+    expect(held.reports.find((r) => r.folio === folio)?.replies).toEqual([{ at: expect.any(String), text: "sí, sigue apagada, mi número es 722 555 0199" }]);
     await ana.say("borrar mis datos");
     await ana.press("Sí");
     await ana.expect("Listo, borramos tus datos");

@@ -72,10 +72,27 @@ describe("telegram, long polling", () => {
     expect(fake.callsOf("answerCallbackQuery")).toHaveLength(5);
     // The location keyboard went away with the next plain message.
     expect(fake.callsOf("sendMessage").some((c) => (c.payload.reply_markup as { remove_keyboard?: boolean })?.remove_keyboard)).toBe(true);
-    // The command menu is registered in Spanish (default and "es") and English.
-    expect(fake.commands.map((c) => c.language_code)).toEqual([undefined, "es", "en"]);
+    // The command menu is registered in Spanish (default and "es") and English; groups get the secretariat's own.
+    expect(fake.commands.map((c) => [c.scope, c.language_code])).toEqual([
+      [undefined, undefined],
+      [undefined, "es"],
+      [undefined, "en"],
+      ["all_group_chats", undefined],
+      ["all_group_chats", "es"],
+      ["all_group_chats", "en"],
+    ]);
     expect(fake.commands[2].commands.map((c) => c.command)).toContain("report");
     expect(fake.commands[1].commands.map((c) => c.command)).toContain("reportar");
+    expect(fake.commands[4].commands.map((c) => c.command)).toEqual([
+      "ayuda",
+      "aviso",
+      "avisos_estado",
+      "compromisos",
+      "vincular",
+      "vincular_avisos",
+      "desvincular",
+    ]);
+    expect(fake.commands[4].commands.map((c) => c.command)).not.toContain("reportar");
     // Nothing the citizen wrote, and not the token, reaches the logs.
     expect(bot.logs.text).not.toContain("luminaria");
     expect(bot.logs.text).not.toContain(fake.token);

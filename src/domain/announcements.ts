@@ -317,7 +317,10 @@ function normalizeId(id: string): string {
   return /^\d+$/.test(text) ? `A-${text}` : text.toUpperCase();
 }
 
-/** Reads "ahora"/"now", an ISO time with its offset, or "YYYY-MM-DD HH:MM" in the deployment's time zone. */
+/**
+ * Reads "ahora"/"now", an ISO time with its offset, or a day and time in the deployment's time zone:
+ * "YYYY-MM-DD HH:MM", or "DD/MM/YYYY HH:MM" as dates are written in Mexico («10/12/2026 09:00»).
+ */
 export function parseWhen(text: string, timeZone: string, now: Date, nowWords: readonly string[]): Date | null {
   const t = text.trim();
   if (nowWords.some((w) => w.localeCompare(t, undefined, { sensitivity: "base" }) === 0)) return now;
@@ -325,11 +328,14 @@ export function parseWhen(text: string, timeZone: string, now: Date, nowWords: r
     const at = new Date(t);
     return Number.isNaN(at.getTime()) ? null : at;
   }
-  const local = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$/.exec(t);
-  if (!local) return null;
-  const [y, mo, d, h, mi] = local.slice(1).map(Number);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$/.exec(t);
+  const written = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),?\s+(\d{1,2}):(\d{2})$/.exec(t);
+  if (!iso && !written) return null;
+  const [y, mo, d, h, mi] = iso ? iso.slice(1).map(Number) : [written?.[3], written?.[2], written?.[1], written?.[4], written?.[5]].map(Number);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return null;
   const wall = Date.UTC(y, mo - 1, d, h, mi);
+  // A day the month has not («31/02/2030») is no date.
+  if (new Date(wall).getUTCDate() !== d) return null;
   const at = new Date(wall - offsetMs(new Date(wall), timeZone));
   return Number.isNaN(at.getTime()) ? null : at;
 }

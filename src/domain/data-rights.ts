@@ -75,6 +75,8 @@ export interface HeldData {
     photos: number;
     status: string;
     created: string;
+    /** What they answered the secretariat on it (flows/reply.yaml). */
+    replies: { at: string; text: string }[];
   }[];
   /** Reports followed ("a mí también me afecta"), or anonymous reports of theirs they hear about. */
   follows: { folio: string; kind: string; since: string }[];
@@ -197,6 +199,7 @@ export class DataRights {
         photos: r.photos.length,
         status: r.status,
         created: r.createdAt.toISOString(),
+        replies: r.notes.filter((n) => n.by === CITIZEN).map((n) => ({ at: n.at.toISOString(), text: n.text })),
       })),
       follows: follows.map((f, i) => ({ folio: folios[i], kind: f.kind, since: new Date(f.since).toISOString() })),
       commitments: commitments.map((c) => ({ commitment: c.commitment, since: new Date(c.since).toISOString() })),

@@ -257,6 +257,11 @@ function sameWord(a: string, b: string): boolean {
  * «quiero cambiar la foto» is «Cambiar la foto».
  */
 export function partialOption<O extends ChoiceOption>(ctx: EngineContext, options: O[], text: string): { option: O; borrowed: boolean } | undefined {
+  // «no, mejor con seguimiento», «sí, con seguimiento»: a yes or no set apart first, then the option's words.
+  return optionOfWords(ctx, options, text) ?? (leadingYesNo(ctx, text) ? optionOfWords(ctx, options, withoutLeadingYesNo(ctx, text)) : undefined);
+}
+
+function optionOfWords<O extends ChoiceOption>(ctx: EngineContext, options: O[], text: string): { option: O; borrowed: boolean } | undefined {
   const typed = contentWords(ctx, text);
   if (typed.length === 0) return undefined;
   const asking = wordSet(ctx, "request");

@@ -7,6 +7,7 @@
  * a topic of a forum group) to the municipality's announcements after checking the bot may post.
  * The rules are the domain's (domain/announcements.ts): this is one face of them.
  */
+
 import { randomBytes } from "node:crypto";
 import type { Context } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
@@ -18,6 +19,7 @@ import { recordEvent } from "../domain/model/events.js";
 import { type Member, mayAnnounce } from "../domain/model/member.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import { ANNOUNCEMENT_DRAFT_MS, announcementOwner } from "../domain/photos.js";
+import { DAY_MS } from "../util/clock.js";
 import { checkChatRights } from "./chat-rights.js";
 import type { SecretariatDeps } from "./deps.js";
 import { sayInReply } from "./say.js";
@@ -132,12 +134,19 @@ export class AnnounceDesk {
   private async readWhen(ctx: Context, draft: Draft, text: string): Promise<void> {
     const now = this.deps.clock.now();
     const at = parseWhen(text, this.deps.timeZone, now, this.deps.texts.words("now"));
-    if (!at) return void (await this.prompt(ctx, this.t("announcements.desk.bad_when"), "announcement_when", draft.id));
+    if (!at) return void (await this.askWhenAgain(ctx, draft, this.t("announcements.desk.bad_when")));
     const checked = await this.deps.announcements.check(
       { municipality: draft.municipality, text: draft.text, photo: draft.photo, audiences: draft.audiences, at },
       null,
     );
-    if (!checked.ok) return void (await this.answer(ctx, this.t(`announcements.desk.problem.${checked.problem}`, { detail: checked.detail ?? "" })));
+    if (!checked.ok) {
+      const problem = this.t(`announcements.desk.problem.${checked.problem}`, { detail: checked.detail ?? "" });
+      // A time past or too far is asked again: the draft is not lost for it.
+      if (checked.problem === "past" || checked.problem === "too_far") {
+        return void (await this.askWhenAgain(ctx, draft, problem));
+      }
+      return void (await this.answer(ctx, problem));
+    }
     draft.checked = checked.value;
     // The preview goes through the broadcast's own path: what the group sees is what recipients get.
     const previews = this.deps.announcements.preview(checked.value, this.deps.lang);
@@ -170,7 +179,7 @@ export class AnnounceDesk {
     await ctx.editMessageReplyMarkup().catch(() => undefined);
     if (what in AUDIENCE) {
       draft.audiences = AUDIENCE[what];
-      return this.prompt(ctx, this.t("announcements.desk.ask_when"), "announcement_when", draft.id);
+      return this.prompt(ctx, this.t("announcements.desk.ask_when", { example: this.exampleWhen() }), "announcement_when", draft.id);
     }
     this.drafts.delete(draft.id);
     if (what === "no" || !draft.checked) {
@@ -183,8 +192,9 @@ export class AnnounceDesk {
       who.member,
     );
     if (!result.ok) return void (await ctx.reply(this.t(`announcements.desk.problem.${result.problem}`, { detail: result.detail ?? "" })));
-    const when = c.scheduled ? this.t("announcements.desk.when_at", { at: c.at }) : this.t("announcements.desk.when_now");
-    await ctx.reply(this.t("announcements.desk.sent", { id: result.value.id, when }));
+    await ctx.reply(
+      c.scheduled ? this.t("announcements.desk.sent_at", { id: result.value.id, at: c.at }) : this.t("announcements.desk.sent_now", { id: result.value.id }),
+    );
   }
 
   /** `/avisos_estado [A-3]`: sent, pending and failed of the municipality's latest announcements. */
@@ -233,6 +243,18 @@ export class AnnounceDesk {
       ),
     ]);
     await this.answer(ctx, this.t(topic ? "announcements.link.done_topic" : "announcements.link.done", { municipality: name }));
+  }
+
+  /** The time of an announcement asked again, after what was wrong with the one typed. */
+  private askWhenAgain(ctx: Context, draft: Draft, wrong: string): Promise<void> {
+    return this.prompt(ctx, `${wrong} ${this.t("announcements.desk.when_again", { example: this.exampleWhen() })}`, "announcement_when", draft.id);
+  }
+
+  /** Tomorrow at 10:00 where the deployment is, as a time is typed («2026-12-04 10:00»): an example never in the past. */
+  private exampleWhen(): string {
+    const tomorrow = new Date(this.deps.clock.now().getTime() + DAY_MS);
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: this.deps.timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(tomorrow);
+    return `${day} 10:00`;
   }
 
   private async prompt(ctx: Context, text: string, kind: "announcement_text" | "announcement_when", draft: string): Promise<void> {

@@ -15,6 +15,7 @@ import { type AnnounceDesk, isAnnouncePress } from "./announce-desk.js";
 import { rightsOf } from "./chat-rights.js";
 import { COMMITMENT_PROMPTS, type CommitmentDesk } from "./commitment-desk.js";
 import type { SecretariatDeps } from "./deps.js";
+import { namesOf } from "./group-commands.js";
 import type { HandoffDesk } from "./handoff-desk.js";
 import { readPress } from "./presses.js";
 import type { ReportDesk } from "./report-desk.js";
@@ -69,7 +70,18 @@ export function groupComposer(
     await deps.chats.move(String(ctx.chat.id), String(ctx.message.migrate_to_chat_id));
   });
 
-  composer.command(["vincular", "link"], async (ctx) => {
+  // «/ayuda» (and /start) in a group: what works there — the secretariat's commands in its group, how to link it elsewhere.
+  // A group that gets the announcements is the neighbours': the channel answers there as it does to citizens.
+  composer.command([...namesOf("help"), "start"], async (ctx, next) => {
+    if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return next();
+    const chatId = String(ctx.chat.id);
+    const linked = await deps.chats.get(chatId, "secretariat");
+    if (!linked && (await deps.chats.get(chatId, "announcements"))) return next();
+    const name = linked ? (deps.municipalities.get(linked.municipality)?.name ?? linked.municipality) : "";
+    await answer(ctx, linked ? t("secretariat.help", { municipality: name }) : t("secretariat.hello", { bot: ctx.me.username }));
+  });
+
+  composer.command(namesOf("link"), async (ctx) => {
     if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
     // «/vincular Metepec confirmar»: the group that replaces the one the municipality works in, said again.
     const confirmed = CONFIRM_WORD.exec(ctx.match);
@@ -110,17 +122,17 @@ export function groupComposer(
     }
   });
 
-  composer.command(["vincular_avisos", "link_announcements"], (ctx) => desks.announcements.link(ctx, ctx.match.trim()));
-  composer.command(["aviso", "announce"], async (ctx) => {
+  composer.command(namesOf("link_announcements"), (ctx) => desks.announcements.link(ctx, ctx.match.trim()));
+  composer.command(namesOf("announce"), async (ctx) => {
     if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
     await desks.announcements.start(ctx);
   });
-  composer.command(["avisos_estado", "announcements_status"], async (ctx) => {
+  composer.command(namesOf("announcements_status"), async (ctx) => {
     if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
     await desks.announcements.status(ctx);
   });
 
-  composer.command(["desvincular", "unlink"], async (ctx) => {
+  composer.command(namesOf("unlink"), async (ctx) => {
     if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
     const chatId = String(ctx.chat.id);
     const linked = await deps.chats.get(chatId, "secretariat");
@@ -138,7 +150,7 @@ export function groupComposer(
     await answer(ctx, t("secretariat.unlink.done", { municipality: name }));
   });
 
-  composer.command(["compromisos", "commitments"], async (ctx) => {
+  composer.command(namesOf("commitments"), async (ctx) => {
     if (ctx.chat.type !== "group" && ctx.chat.type !== "supergroup") return;
     await desks.commitments.command(ctx);
   });

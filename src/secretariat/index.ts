@@ -11,6 +11,7 @@ import { CommitmentDesk } from "./commitment-desk.js";
 import type { SecretariatDeps } from "./deps.js";
 import { DailyDigest } from "./digest.js";
 import { groupComposer } from "./group.js";
+import { GROUP_COMMANDS, type GroupCommand } from "./group-commands.js";
 import { HandoffDesk } from "./handoff-desk.js";
 import { ReportDesk } from "./report-desk.js";
 
@@ -23,6 +24,8 @@ export class SecretariatFace {
   readonly cards: TelegramCards;
   /** The domain's HandoffRelay. */
   readonly handoffs: HandoffDesk;
+  /** The commands `middleware` answers in groups, for their command menu. */
+  readonly commands: readonly GroupCommand[] = GROUP_COMMANDS;
   readonly digest: DailyDigest;
   private api?: Api;
   private tools?: AnnounceTools;

@@ -173,7 +173,9 @@ export class ReportDesk {
   ): Promise<void> {
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
-    const lines = [this.t(key, { folio: report.folio, who: member.name, status })];
+    // A folio of the group's own municipality as the example («TOL-2026-000123» in Toluca's group).
+    const example = report.folio.replace(/\d+$/, (n) => "123".padStart(n.length, "0"));
+    const lines = [this.t(key, { folio: report.folio, who: member.name, status, example })];
     if (templates.length) {
       lines.push("", this.t(templatesKey));
       for (const [i, text] of templates.entries()) lines.push(this.t("secretariat.prompt.template_item", { n: String(i + 1), text }));

@@ -91,7 +91,7 @@ export class FakeBotApi {
   readonly bot = { id: 123456789, is_bot: true, first_name: "Municipio Abierto", username: "MunicipioAbiertoBot" };
   readonly calls: ApiCall[] = [];
   readonly sent: BotMessage[] = [];
-  readonly commands: { language_code?: string; commands: { command: string; description: string }[] }[] = [];
+  readonly commands: { language_code?: string; scope?: string; commands: { command: string; description: string }[] }[] = [];
   webhook: { url: string; secret?: string } | undefined;
   /** The connections to the webhook: at most max_connections at once, as Telegram. */
   private webhookAgent = new Agent({ keepAlive: true, maxSockets: 40 });
@@ -473,7 +473,11 @@ export class FakeBotApi {
         this.webhook = undefined;
         return true;
       case "setMyCommands":
-        this.commands.push({ language_code: p.language_code as string | undefined, commands: p.commands as never });
+        this.commands.push({
+          language_code: p.language_code as string | undefined,
+          scope: (p.scope as { type?: string } | undefined)?.type,
+          commands: p.commands as never,
+        });
         return true;
       case "sendMessage":
         return this.record(Number(p.chat_id), String(p.text ?? ""), p.reply_markup as Markup | undefined, p);

@@ -19,7 +19,7 @@ import type { Delivery } from "../../notify/delivery.js";
 import { errorInfo } from "../../util/errors.js";
 import type { Logger } from "../../util/logger.js";
 import { createBot, createOutboxApi } from "./bot.js";
-import { type Command, commandTable, registerCommands } from "./commands.js";
+import { type Command, commandTable, type MenuCommand, registerCommands } from "./commands.js";
 import { telegramPhoto } from "./files.js";
 import { toTelegram } from "./replies.js";
 import { type PressedButton, readUpdate, type TelegramEvent } from "./updates.js";
@@ -60,6 +60,8 @@ export interface TelegramChannelOptions {
    * (`next`) gets the channel's own answer (a mention gets an invitation to a private chat).
    */
   groups?: MiddlewareFn<Context>;
+  /** The commands `groups` answers, for the groups' command menu. */
+  groupCommands?: readonly MenuCommand[];
   /** A photo of the store by its id (an announcement's), for messages that carry one. */
   media?: (id: string) => Promise<{ data: Buffer; mimeType: string } | null>;
   /** The bytes of a file a reply carries (its `file.ref`), made when it is sent; undefined when it cannot be. */
@@ -192,7 +194,7 @@ export class TelegramChannel {
     const api = this.bot.api;
     try {
       await this.bot.init(this.signal);
-      await registerCommands(api, this.commands, texts, this.options.defaultLanguage).catch(() =>
+      await registerCommands(api, this.commands, texts, this.options.defaultLanguage, this.options.groupCommands).catch(() =>
         logger.warn({ channel: "telegram" }, "telegram command menu not registered"),
       );
       const webhook = this.webhook;
@@ -514,7 +516,9 @@ export class TelegramChannel {
     for (const [i, chunk] of chunks.entries()) {
       const isLast = i === chunks.length - 1;
       let reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | undefined = isLast ? keyboard?.markup : undefined;
-      if (!reply_markup && this.replyKeyboards.has(chatId) && (!isLast || !keyboard)) {
+      // A notice (a report's change, an announcement) comes between a question and its answer: the keyboard of the
+      // question still open («📍 Enviar mi ubicación») stays; a reply of the conversation without one takes it away.
+      if (!reply_markup && !message.notice && this.replyKeyboards.has(chatId) && (!isLast || !keyboard)) {
         reply_markup = { remove_keyboard: true };
         this.replyKeyboards.delete(chatId);
       }

@@ -44,18 +44,39 @@ export function commandContent(commands: readonly Command[], name: string, paylo
   return command?.content(payload);
 }
 
-/** The command menu in one language (a command without a name in it keeps its first one). */
-export function commandMenu(commands: readonly Command[], texts: Texts, lang: Language): BotCommand[] {
+/** A command as a menu shows it: its names, and the key of its description. */
+export type MenuCommand = Pick<Command, "key" | "names">;
+
+/**
+ * The command menu in one language (a command without a name in it keeps its first one); descriptions are
+ * under `telegram.<group>` (`commands`, the citizens'; `group_commands`, the groups').
+ */
+export function commandMenu(commands: readonly MenuCommand[], texts: Texts, lang: Language, group: "commands" | "group_commands" = "commands"): BotCommand[] {
   return commands.map((c) => ({
     command: c.names[lang] ?? (Object.values(c.names)[0] as string),
-    description: texts.t(lang, `telegram.commands.${c.key}`),
+    description: group === "group_commands" ? texts.t(lang, `telegram.group_commands.${c.key}`) : texts.t(lang, `telegram.commands.${c.key}`),
   }));
 }
 
-/** Registers the menu: Spanish by default, and each language for users whose app is set to it. */
-export async function registerCommands(api: Api, commands: readonly Command[], texts: Texts, defaultLanguage: Language): Promise<void> {
+/**
+ * Registers the menus: the citizens' (Spanish by default, and each language for users whose app is set to it),
+ * and, in every group, the groups' own commands (`groupCommands`: the secretariat's), which a citizen's would
+ * not do there.
+ */
+export async function registerCommands(
+  api: Api,
+  commands: readonly Command[],
+  texts: Texts,
+  defaultLanguage: Language,
+  groupCommands: readonly MenuCommand[] = [],
+): Promise<void> {
+  const code = (lang: Language) => lang.split("-")[0].toLowerCase() as LanguageCode;
   await api.setMyCommands(commandMenu(commands, texts, defaultLanguage));
+  for (const lang of LANGUAGES) await api.setMyCommands(commandMenu(commands, texts, lang), { language_code: code(lang) });
+  if (!groupCommands.length) return;
+  const scope = { type: "all_group_chats" } as const;
+  await api.setMyCommands(commandMenu(groupCommands, texts, defaultLanguage, "group_commands"), { scope });
   for (const lang of LANGUAGES) {
-    await api.setMyCommands(commandMenu(commands, texts, lang), { language_code: lang.split("-")[0].toLowerCase() as LanguageCode });
+    await api.setMyCommands(commandMenu(groupCommands, texts, lang, "group_commands"), { scope, language_code: code(lang) });
   }
 }
