@@ -70,6 +70,7 @@ describe("flow files", () => {
     ["bad-corrects-goto", "extra.yaml", "corrects[0].goto", /step "nowhere" is not a step of this flow/],
     ["bad-named-option", "extra.yaml", "steps[0].answer.options[0].named_by", /an option named by an entity needs a goto to a step of this flow/],
     ["bad-already", "extra.yaml", "steps[0].already", /only a question that may be skipped is answered by saying it was told already/],
+    ["bad-keeps-typed", "extra.yaml", "steps[0].keeps_typed", /only a choice that takes a typed text \(allow_text\) keeps it whatever it is read as/],
     ["bad-corrects-told-at", "extra.yaml", "corrects[0].at[0]", /"tell" does not confirm with a yes or no, where a problem told is read/],
     ["bad-corrects-told", "extra.yaml", "corrects[0].told", /a correction told in a problem needs the flow's intent/],
     ["bad-corrects-text", "extra.yaml", "corrects[0].said", /text key "report.corrected_kind" is missing in locale es-MX, en/],

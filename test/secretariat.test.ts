@@ -415,7 +415,11 @@ describe("the lifecycle through the card's buttons", () => {
     const asked = toAna().length;
     await pressOnCard(group, people.beatriz, folio, "🔎 En revisión");
     await ana.expect(`Tu reporte ${folio} (Alumbrado público) cambió de estado`);
-    expect(toAna().slice(asked).map((c) => c.payload.reply_markup ?? null)).toEqual([null]);
+    expect(
+      toAna()
+        .slice(asked)
+        .map((c) => c.payload.reply_markup ?? null),
+    ).toEqual([null]);
     // The keyboard still answers the question.
     await ana.shareLocation(19.2619, -99.6043);
     await ana.expect("¿Cómo quieres enviar tu reporte?");
@@ -441,6 +445,29 @@ describe("the lifecycle through the card's buttons", () => {
     await group.reply(people.tomas, note, "Yo también opino");
     await fake.until(() => group.messages.find((m) => m.text.startsWith("Solo los integrantes del Secretariado Técnico de Metepec")));
     expect((await bot.service.app.store.reports.byFolio(folio))?.notes).toEqual([]);
+  });
+
+  it("a report marked a duplicate: whoever heard of it follows the original from then on, and the original counts them", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const original = await telegramReport(ana);
+    const bea = fake.user(5002);
+    const repeated = await telegramReport(bea);
+    await cardShows(group, original, "👥 Afecta a 1 persona");
+
+    await pressOnCard(group, people.beatriz, repeated, "🔁 Duplicado");
+    await group.reply(people.beatriz, await question(group, `¿De qué folio es duplicado ${repeated}?`), original);
+    await bea.expect(`Se le da seguimiento en el folio ${original}`);
+    await cardShows(group, original, "👥 Afecta a 2 personas");
+
+    // The original moves: both hear of it, once each.
+    await pressOnCard(group, people.carlos, original, "🔎 En revisión");
+    await ana.expect(`${original} (Alumbrado público) cambió de estado: ahora está «En revisión»`);
+    await bea.expect(`${original} (Alumbrado público) cambió de estado: ahora está «En revisión»`);
+    await bot.service.app.dispatcher.sweep();
+    expect(bea.messages.filter((m) => m.text.includes(`${original} (Alumbrado público) cambió de estado`))).toHaveLength(1);
   });
 
   it("No procede asks the reason and Duplicado the folio; a wrong folio is asked again", async () => {

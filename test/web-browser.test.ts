@@ -553,6 +553,8 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await second.page.reload();
     await expect.poll(() => second.page.locator(".msg.bot").allTextContents()).toEqual(texts);
     await second.page.getByRole("button", { name: "No, sigue igual" }).click();
+    await waitForBot(second.page, "¿Quieres decirle al Secretariado Técnico qué sigue mal?");
+    await second.page.getByRole("button", { name: "No, gracias" }).last().click();
     await waitForBot(second.page, "¿Qué quieres hacer?");
     expect((await second.page.locator(".msg.bot").allTextContents()).join("\n")).toContain(`Reabrimos el reporte ${folio}`);
     expect((await bot.service.app.store.reports.byId(report.id))?.status).toBe("en_atencion");

@@ -64,6 +64,29 @@ export class Following {
     await this.follows.add({ report: report.id, citizen, kind: "anonymous_author", since: this.clock.now() });
   }
 
+  /**
+   * A report marked a duplicate of `original`: whoever heard of it (its author who can be contacted, its followers,
+   * its anonymous author who asked to hear back) now follows the original, told of its changes as if they had said
+   * "a mí también me afecta" there, and counted among those it affects. Done again, nothing changes.
+   */
+  async merged(original: Report, citizens: readonly string[]): Promise<void> {
+    const now = this.clock.now();
+    for (const citizen of citizens) {
+      if (citizen === original.citizenId) continue;
+      await this.follows.add({ report: original.id, citizen, kind: "affected", since: now });
+      await this.events.append([
+        recordEvent(
+          { type: "report_followed", report: original.id, municipality: original.municipality, citizen },
+          `${original.id}:followed:${citizen}`,
+          now,
+          "system",
+        ),
+      ]);
+    }
+    const follows = await this.follows.forReport(original.id);
+    await this.countFollowers(original.id, follows.filter((f) => f.kind === "affected").length);
+  }
+
   /** The reports a citizen said affect them too, newest first (never those they follow as an anonymous author: those are followed with their folio). */
   async affecting(citizen: string, limit: number): Promise<Report[]> {
     const follows = (await this.follows.forCitizen(citizen)).filter((f) => f.kind === "affected").slice(-limit);

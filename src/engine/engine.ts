@@ -138,6 +138,8 @@ const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", WHY_ASKED, "human",
 const NEWS = new Set(["fixed", PRAISE, ANNOYED]);
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
 const YES_NO_WORDS = 6;
+/** Words from which a typed text is the answer where a question keeps it (`keeps_typed`): «gracias», «menú» are not. */
+const TYPED_ANSWER_WORDS = 4;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
@@ -843,6 +845,19 @@ export class Engine {
     if (lang && (text || !answered) && !(step.answer.type === "choice" && choiceOptions(step.answer, state.vars).some((o) => o.value === lang))) {
       const about: Reply[] = step.about ? [{ key: step.about }] : [];
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...about, ...this.reprompt({ ...state, lang })] };
+    }
+    // A text that says enough where typed words are the answer (`keeps_typed`): that answer, whatever it is read as;
+    // not one that opens asking for a flow in its words («quiero reportar que no hay agua…»: a new report).
+    if (
+      step.keeps_typed &&
+      typed.ok &&
+      typed.free &&
+      input.type === "text" &&
+      !isEmergency(input) &&
+      contentWords(this.ctx, input.text).length >= TYPED_ANSWER_WORDS &&
+      !flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]))
+    ) {
+      return this.accept(state, step, typed, input, notice);
     }
     const corrected = this.corrected(state, step, input, notice);
     if (corrected) return corrected;

@@ -233,6 +233,8 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
         checkKey(i, ".notes.said", step.notes?.said);
         checkKey(i, ".holds.said", step.holds?.said);
         checkKey(i, ".already.said", step.already?.said);
+        if (step.keeps_typed && !(step.answer.type === "choice" && step.answer.allow_text))
+          fail(i, ".keeps_typed", "only a choice that takes a typed text (allow_text) keeps it whatever it is read as");
         if (step.already && !("optional" in step.answer && step.answer.optional))
           fail(i, ".already", "only a question that may be skipped is answered by saying it was told already");
         checkKey(i, ".keep.label", step.keep?.label);

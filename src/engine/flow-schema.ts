@@ -123,6 +123,13 @@ export const stepSchema = z.discriminatedUnion("type", [
      */
     already: z.strictObject({ said: key }).optional(),
     /**
+     * A choice that also takes a typed text (`allow_text`) as the answer whatever the classifier reads in it, once
+     * it says TYPED_ANSWER_WORDS words or more: a reply to the secretariat that tells what is still wrong («los
+     * columpios siguen rotos…») is that reply, no new report. Shorter messages are read as anywhere («gracias»,
+     * «menú»); the options' own words and a danger told come first.
+     */
+    keeps_typed: z.boolean().default(false),
+    /**
      * What a message names here besides the answer is kept for later (a municipality typed at the consent,
      * «ecatepec», or with the yes, «sí, en Ecatepec»): each of `entities` it names goes into `into` as the
      * first message's would (`into.<entity>`, `into.<entity>_text`), unless something is there already; a

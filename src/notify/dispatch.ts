@@ -48,6 +48,8 @@ export interface DispatcherDeps {
    * notice is then sent alone, saying how to answer a resolution).
    */
   ask?: (link: string, notice: NewOutboxItem) => Promise<boolean>;
+  /** Those who heard of a report marked a duplicate follow its original from then on (domain/following.ts `merged`). */
+  merge?: (original: Report, citizens: readonly string[]) => Promise<void>;
   /** Reports looked at per sweep. */
   batch?: number;
   /** Pause between sweeps when nothing is pending (another process may change reports). */
@@ -111,6 +113,12 @@ export class Dispatcher extends SweepingDispatcher<Report> {
         if (await deps.delivery.has(alone.id)) continue;
         if (!(await deps.ask?.(link, asked))) await deps.delivery.enqueue([alone]);
       }
+    }
+    // Marked a duplicate: whoever heard of it hears of the original from now on (before its anonymous author's link goes).
+    const duplicated = report.history.some((h) => h.version > report.dispatched && h.kind === "status" && h.status === "duplicado");
+    if (duplicated && report.duplicateOf && deps.merge) {
+      const original = await deps.reports.byFolio(report.duplicateOf);
+      if (original) await deps.merge(original, [...(await this.recipients(report)).keys()]);
     }
     // A closed report keeps no link to an anonymous author.
     if (!deps.lifecycle.isOpen(report.status)) await deps.follows.drop(report.id, "anonymous_author");
