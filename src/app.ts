@@ -305,7 +305,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     // "¿Se resolvió?" in the citizen's conversation, when nothing is in progress there.
     ask: (link, notice) => conversations.ask(link, notice),
-    merge: (original, citizens) => following.merged(original, citizens),
+    merge: (original, hearing) => following.merged(original, hearing),
   });
   const triage = new Triage(store.reports, store.events, lifecycle, areas, clock, deployment.folioDigits, () => dispatcher.wake());
   const commitmentDispatcher = new CommitmentDispatcher({

@@ -296,12 +296,16 @@ describe("what each member sees and does", () => {
     expect(reason.body).toMatch(/<textarea id="a-note"[^>]*>Escríbanos a vecino@example.com<\/textarea>/);
     const ok = await v.submit(page, `${page}/answer`, { version: "1", text: "Gracias, lo revisamos" });
     expect(ok.headers.location).toBe(`${page}?ok=answered`);
-    // Changed meanwhile: the page shows it as it is now, and the note typed is kept to send again.
-    const outdated = await v.submit(page, `${page}/note`, { version: "1", text: "nota" });
+    // Answered meanwhile by someone else: the page shows it as it is now, and the answer typed is kept to send again.
+    const outdated = await v.submit(page, `${page}/answer`, { version: "1", text: "Ya va la cuadrilla" });
     expect(outdated.statusCode).toBe(422);
-    expect(outdated.body).toMatch(/<textarea id="a-internal"[^>]*>nota<\/textarea>/);
+    expect(outdated.body).toMatch(/<textarea id="a-answer"[^>]*>Ya va la cuadrilla<\/textarea>/);
     expect(outdated.body).toMatch(/name="version" value="2"/);
     expect((await bot.service.app.store.reports.byId(r.id))?.history.map((h) => h.note)).toEqual([null, "Gracias, lo revisamos"]);
+    // A note adds to what is there, whatever changed since: taken.
+    const note = await v.submit(page, `${page}/note`, { version: "1", text: "nota" });
+    expect(note.headers.location).toBe(`${page}?ok=noted`);
+    expect((await bot.service.app.store.reports.byId(r.id))?.notes.map((n) => n.text)).toEqual(["nota"]);
   });
 });
 

@@ -394,6 +394,33 @@ describe("the lifecycle through the card's buttons", () => {
     expect((await store.reports.byFolio(folio))?.version).toBe(version);
   });
 
+  it("an answer typed while another member moved the report is sent on the report as it is now; one typed while another answered is not", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    await pressOnCard(group, people.beatriz, folio, "💬 Responder");
+    const mine = await question(group, `Respuesta pública para ${folio} (Beatriz`);
+    await pressOnCard(group, people.carlos, folio, "🔎 En revisión");
+    await cardShows(group, folio, "📌 Estado: En revisión");
+    await group.reply(people.beatriz, mine, "Gracias, ya lo estamos revisando.");
+    await ana.expect("«Gracias, ya lo estamos revisando.»");
+    await cardShows(group, folio, "Gracias, ya lo estamos revisando.");
+    // Two members answering at once: the second is told the report changed, not sent twice.
+    await pressOnCard(group, people.beatriz, folio, "💬 Responder");
+    const first = await question(group, `Respuesta pública para ${folio} (Beatriz`);
+    await pressOnCard(group, people.carlos, folio, "💬 Responder");
+    const second = await question(group, `Respuesta pública para ${folio} (Carlos`);
+    await group.reply(people.carlos, second, "Mañana pasa la cuadrilla.");
+    await ana.expect("«Mañana pasa la cuadrilla.»");
+    const before = group.messages.length;
+    await group.reply(people.beatriz, first, "Pasamos el jueves.");
+    await fake.until(() => group.messages.slice(before).find((m) => m.text.includes("cambió mientras escribías")));
+    await bot.service.app.dispatcher.sweep();
+    expect(ana.messages.some((m) => m.text.includes("Pasamos el jueves"))).toBe(false);
+  });
+
   it("a notice that arrives while the citizen is asked for a location leaves the location's keyboard in place", async () => {
     const { fake, bot } = await start();
     await addMembers(bot);
@@ -462,12 +489,32 @@ describe("the lifecycle through the card's buttons", () => {
     await bea.expect(`Se le da seguimiento en el folio ${original}`);
     await cardShows(group, original, "👥 Afecta a 2 personas");
 
-    // The original moves: both hear of it, once each.
+    // One who said «baja» is not brought back by it; an anonymous author who hears back follows it, named in no event.
+    const dan = fake.user(5003);
+    const stopped = await telegramReport(dan);
+    await dan.say("baja");
+    await dan.expect("Listo");
+    const carla = fake.user(5004);
+    const hidden = await telegramReport(carla, { anonymous: "follow" });
+    for (const folio of [stopped, hidden]) {
+      await pressOnCard(group, people.beatriz, folio, "🔁 Duplicado");
+      await group.reply(people.beatriz, await question(group, `¿De qué folio es duplicado ${folio}?`), original);
+      await cardShows(group, folio, `🔁 Duplicado de ${original}`);
+    }
+    await carla.expect(`Se le da seguimiento en el folio ${original}`);
+    await cardShows(group, original, "👥 Afecta a 3 personas");
+    const store = bot.service.app.store;
+    const followed = await store.events.list({ type: "report_followed", report: (await store.reports.byFolio(original))?.id }, 10);
+    expect(followed).toHaveLength(1);
+
+    // The original moves: those who hear of it are told, once each; not who said «baja».
     await pressOnCard(group, people.carlos, original, "🔎 En revisión");
     await ana.expect(`${original} (Alumbrado público) cambió de estado: ahora está «En revisión»`);
     await bea.expect(`${original} (Alumbrado público) cambió de estado: ahora está «En revisión»`);
+    await carla.expect(`${original} (Alumbrado público) cambió de estado: ahora está «En revisión»`);
     await bot.service.app.dispatcher.sweep();
     expect(bea.messages.filter((m) => m.text.includes(`${original} (Alumbrado público) cambió de estado`))).toHaveLength(1);
+    expect(dan.messages.some((m) => m.text.includes(`${original} (Alumbrado público) cambió de estado`))).toBe(false);
   });
 
   it("No procede asks the reason and Duplicado the folio; a wrong folio is asked again", async () => {
@@ -538,6 +585,25 @@ describe("the citizen answers the secretariat back", () => {
     await stranger.say(`/start reply-${folio}`);
     const menu = await stranger.expect("¿Qué quieres hacer?");
     expect(menu.text).not.toContain("responderle");
+  });
+
+  it("a citizen's reply landing while a member writes a reason does not make the member's question out of date", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    await pressOnCard(group, people.carlos, folio, "💬 Responder");
+    await group.reply(people.carlos, await question(group, `Respuesta pública para ${folio}`), "¿Sigue apagada?");
+    await ana.expect("¿Quieres responderle al Secretariado Técnico?");
+    await cardShows(group, folio, "¿Sigue apagada?");
+    await pressOnCard(group, people.beatriz, folio, "⛔ No procede");
+    const why = await question(group, `Motivo de «No procede» para ${folio}`);
+    await ana.say("sí, sigue apagada desde el martes en la noche");
+    await fake.until(() => group.messages.find((m) => m.text.startsWith(`💬 ${folio}: quien lo reportó respondió`)));
+    await group.reply(people.beatriz, why, "Es una luminaria de la CFE, no del municipio");
+    await cardShows(group, folio, "📌 Estado: No procede");
+    expect(group.messages.some((m) => m.text.includes("cambió mientras escribías"))).toBe(false);
   });
 
   it("an anonymous author who hears back is asked, one who does not hears nothing; the reply goes with the citizen's data when erased", async () => {

@@ -8,6 +8,7 @@ import type { EventRepository, FollowRepository, ReportRepository } from "../sto
 import type { Clock } from "../util/clock.js";
 import { recordEvent } from "./model/events.js";
 import type { Report } from "./model/report.js";
+import type { Link } from "./resolution.js";
 import type { Lifecycle } from "./statuses.js";
 
 /** What saying "me too" came to: now following, already was, it is the citizen's own report, or it can no longer be followed. */
@@ -65,15 +66,17 @@ export class Following {
   }
 
   /**
-   * A report marked a duplicate of `original`: whoever heard of it (its author who can be contacted, its followers,
-   * its anonymous author who asked to hear back) now follows the original, told of its changes as if they had said
-   * "a mí también me afecta" there, and counted among those it affects. Done again, nothing changes.
+   * A report marked a duplicate of `original`: whoever still heard of it (its author who can be contacted, its
+   * followers, its anonymous author who asked to hear back) now follows the original, told of its changes as if they
+   * had said "a mí también me afecta" there, and counted among those it affects. An anonymous author's follow is
+   * recorded nowhere else (as `anonymousAuthor`'s): no event names them. Done again, nothing changes.
    */
-  async merged(original: Report, citizens: readonly string[]): Promise<void> {
+  async merged(original: Report, citizens: readonly { citizen: string; link: Link }[]): Promise<void> {
     const now = this.clock.now();
-    for (const citizen of citizens) {
+    for (const { citizen, link } of citizens) {
       if (citizen === original.citizenId) continue;
       await this.follows.add({ report: original.id, citizen, kind: "affected", since: now });
+      if (link === "anonymous_author") continue;
       await this.events.append([
         recordEvent(
           { type: "report_followed", report: original.id, municipality: original.municipality, citizen },

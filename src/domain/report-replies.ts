@@ -47,6 +47,8 @@ export class ReportReplies {
     if (!(await this.allowed(report, citizen))) return "not_allowed";
     const written = await this.triage.citizenReply(report.id, text);
     if (!written.ok) return written.problem === "empty_text" ? "empty" : "not_found";
+    // Kept already (the same message handled again): relayed then, not twice.
+    if (written.repeated) return "relayed";
     if (!this.relay) return "kept";
     try {
       await this.relay.replied(written.report, written.report.notes.at(-1)?.text ?? text);

@@ -23,6 +23,9 @@ import type { Lifecycle, TransitionProblem } from "./statuses.js";
 /** Longest public answer or internal note. */
 export const STAFF_TEXT_MAX = 2000;
 
+/** Writes of a citizen's reply tried when members' changes keep landing first. */
+const WRITE_ATTEMPTS = 5;
+
 /** Who a step or a note is by when the citizen did it (a reopening, a reply to the secretariat). */
 export const CITIZEN = "citizen";
 
@@ -71,7 +74,8 @@ export class Triage {
 
   async changeStatus(reportId: string, seenVersion: number, by: Member, request: StatusRequest): Promise<TriageResult> {
     const report = await this.reports.byId(reportId);
-    const refused = this.refuse(report, seenVersion, by);
+    // Any step since conflicts; a change of no step (a note, the citizen's reply, one more follower) does not.
+    const refused = this.refuse(report, seenVersion, by, () => true);
     if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
     const note = cleanText(request.note);
     const problem = this.lifecycle.problem(report.status, request.to, note);
@@ -115,7 +119,9 @@ export class Triage {
   /** A public answer to the citizen; the status stays. */
   async answer(reportId: string, seenVersion: number, by: Member, text: string): Promise<TriageResult> {
     const report = await this.reports.byId(reportId);
-    const refused = this.refuse(report, seenVersion, by);
+    // Written on what the member saw, or on what changed since unless it was another answer (two members answering at
+    // once): a status moved meanwhile does not throw away what they typed.
+    const refused = this.refuse(report, seenVersion, by, (h) => h.kind === "answer");
     if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
     const note = cleanText(text);
     if (!note) return { ok: false, problem: "empty_text", report };
@@ -130,7 +136,8 @@ export class Triage {
   /** A note for the secretariat only: never shown to the citizen, in open data or in the trail's text. */
   async addNote(reportId: string, seenVersion: number, by: Member, text: string): Promise<TriageResult> {
     const report = await this.reports.byId(reportId);
-    const refused = this.refuse(report, seenVersion, by);
+    // A note adds to what is there, whatever changed since it was asked for.
+    const refused = this.refuse(report, seenVersion, by, () => false);
     if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
     const note = cleanText(text);
     if (!note) return { ok: false, problem: "empty_text", report };
@@ -143,13 +150,20 @@ export class Triage {
    * the report's notes, by "citizen" — for the secretariat only, never shown in open data, and gone with the
    * citizen's data (`deidentified`). Not a change the citizen hears of.
    */
-  async citizenReply(reportId: string, text: string): Promise<TriageResult> {
-    const report = await this.reports.byId(reportId);
-    if (!report) return { ok: false, problem: "not_found" };
+  async citizenReply(reportId: string, text: string): Promise<TriageResult & { repeated?: true }> {
     const reply = cleanText(text);
-    if (!reply) return { ok: false, problem: "empty_text", report };
-    const event: DomainEvent = { type: "citizen_replied", report: report.id, municipality: report.municipality };
-    return this.write(report, CITIZEN, event, (next, at) => ({ ...next, notes: [...report.notes, { at, by: CITIZEN, text: reply }] }));
+    // Written on the version read, read again when a member's change landed first: a reply is never lost to one.
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const report = await this.reports.byId(reportId);
+      if (!report) return { ok: false, problem: "not_found" };
+      if (!reply) return { ok: false, problem: "empty_text", report };
+      // The same message handled again (a crash before its conversation was saved): kept once.
+      if (report.notes.some((n) => n.by === CITIZEN && n.text === reply)) return { ok: true, report, repeated: true };
+      const event: DomainEvent = { type: "citizen_replied", report: report.id, municipality: report.municipality };
+      const written = await this.write(report, CITIZEN, event, (next, at) => ({ ...next, notes: [...report.notes, { at, by: CITIZEN, text: reply }] }));
+      if (written.ok || written.problem !== "outdated") return written;
+    }
+    return { ok: false, problem: "outdated" };
   }
 
   /**
@@ -160,7 +174,7 @@ export class Triage {
    */
   async publish(reportId: string, seenVersion: number, by: Member, request: { description: string | null; photos: string[] }): Promise<TriageResult> {
     const report = await this.reports.byId(reportId);
-    const refused = this.refuse(report, seenVersion, by);
+    const refused = this.refuse(report, seenVersion, by, () => true);
     if (refused || !report) return refused ?? { ok: false, problem: "not_found" };
     const description = cleanText(request.description);
     if (description && holdsContactData(description)) return { ok: false, problem: "sensitive_text", report };
@@ -227,11 +241,17 @@ export class Triage {
     return { ok: true, report };
   }
 
-  private refuse(report: Report | null, seenVersion: number, by: Member): TriageResult | undefined {
+  /**
+   * Why a member's action on the version they saw is not done: no report, not theirs, or changed since. With
+   * `conflicts`, a report changed since only by steps that do not conflict with the action is acted on as it is now.
+   */
+  private refuse(report: Report | null, seenVersion: number, by: Member, conflicts?: (change: StatusChange) => boolean): TriageResult | undefined {
     if (!report) return { ok: false, problem: "not_found" };
     if (!actsOn(by, report.municipality)) return { ok: false, problem: "not_allowed", report };
-    if (report.version !== seenVersion) return { ok: false, problem: "outdated", report };
-    return undefined;
+    if (report.version === seenVersion) return undefined;
+    const since = report.history.filter((h) => h.version > seenVersion);
+    if (conflicts && report.version > seenVersion && !since.some(conflicts)) return undefined;
+    return { ok: false, problem: "outdated", report };
   }
 
   /** Writes the next version if nobody wrote one meanwhile, and records the event. */

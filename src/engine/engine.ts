@@ -140,6 +140,10 @@ const NEWS = new Set(["fixed", PRAISE, ANNOYED]);
 const YES_NO_WORDS = 6;
 /** Words from which a typed text is the answer where a question keeps it (`keeps_typed`): «gracias», «menú» are not. */
 const TYPED_ANSWER_WORDS = 4;
+/** Words at most of a request for another flow made where a typed text is kept (`keepsTyped`). */
+const REQUEST_WORDS = 12;
+/** The longest typed text such a question keeps (a reply to the secretariat). */
+const KEPT_TEXT_MAX = 1000;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
@@ -846,18 +850,12 @@ export class Engine {
       const about: Reply[] = step.about ? [{ key: step.about }] : [];
       return { state: { ...state, lang }, replies: [...notice, { key: "language.changed" }, ...about, ...this.reprompt({ ...state, lang })] };
     }
-    // A text that says enough where typed words are the answer (`keeps_typed`): that answer, whatever it is read as;
-    // not one that opens asking for a flow in its words («quiero reportar que no hay agua…»: a new report).
-    if (
-      step.keeps_typed &&
-      typed.ok &&
-      typed.free &&
-      input.type === "text" &&
-      !isEmergency(input) &&
-      contentWords(this.ctx, input.text).length >= TYPED_ANSWER_WORDS &&
-      !flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]))
-    ) {
-      return this.accept(state, step, typed, input, notice);
+    // A text that says enough where typed words are the answer (`keeps_typed`): that answer, even read as a problem
+    // told (a report); not one that opens asking for a flow in its words («quiero reportar que no hay agua…»: a new
+    // report), nor one read as asking for another flow («borren mis datos», «ya no quiero avisos», «quiero hablar con
+    // alguien»), which goes there. Kept whole, up to the question's own limit.
+    if (step.keeps_typed && typed.ok && typed.free && input.type === "text" && this.keepsTyped(input)) {
+      return this.accept(state, step, { ...typed, value: input.text.trim().slice(0, KEPT_TEXT_MAX) }, input, notice);
     }
     const corrected = this.corrected(state, step, input, notice);
     if (corrected) return corrected;
@@ -1056,6 +1054,22 @@ export class Engine {
       return asked ? { ...left, replies: [{ key: asked }, ...left.replies] } : left;
     }
     return undefined;
+  }
+
+  /**
+   * Whether a typed text is the answer where a question keeps it (`keeps_typed`, above). A request for another flow is
+   * a short message (REQUEST_WORDS at most), or one that names what such a flow is named by («borren mis datos…»): a
+   * long account read as a request is a misreading («…ya no quiero que pase esto…» read as the notices stopped).
+   */
+  private keepsTyped(input: Extract<EngineInput, { type: "text" }>): boolean {
+    const words = contentWords(this.ctx, input.text).length;
+    if (isEmergency(input) || words < TYPED_ANSWER_WORDS) return false;
+    if (flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]))) return false;
+    const named = flowNamedBy(this.flows, Object.keys(understoodOf(input)?.entities ?? {}));
+    if (named && named.intents[0] !== STATUS) return false;
+    const reading = readingOf(this.ctx, input);
+    const flow = reading === undefined ? undefined : flowForIntent(this.flows, reading);
+    return flow === undefined || flow.toldBy.length > 0 || words > REQUEST_WORDS;
   }
 
   /**

@@ -49,7 +49,7 @@ export interface DispatcherDeps {
    */
   ask?: (link: string, notice: NewOutboxItem) => Promise<boolean>;
   /** Those who heard of a report marked a duplicate follow its original from then on (domain/following.ts `merged`). */
-  merge?: (original: Report, citizens: readonly string[]) => Promise<void>;
+  merge?: (original: Report, citizens: readonly { citizen: string; link: Link }[]) => Promise<void>;
   /** Reports looked at per sweep. */
   batch?: number;
   /** Pause between sweeps when nothing is pending (another process may change reports). */
@@ -118,7 +118,12 @@ export class Dispatcher extends SweepingDispatcher<Report> {
     const duplicated = report.history.some((h) => h.version > report.dispatched && h.kind === "status" && h.status === "duplicado");
     if (duplicated && report.duplicateOf && deps.merge) {
       const original = await deps.reports.byFolio(report.duplicateOf);
-      if (original) await deps.merge(original, [...(await this.recipients(report)).keys()]);
+      // Only who still hears of it: a «baja» since, or data erased, is not undone by a new follow.
+      const hearing: { citizen: string; link: Link }[] = [];
+      for (const [citizen, { since, link }] of await this.recipients(report)) {
+        if (notified(await deps.citizens.get(citizen), since)) hearing.push({ citizen, link });
+      }
+      if (original && hearing.length) await deps.merge(original, hearing);
     }
     // A closed report keeps no link to an anonymous author.
     if (!deps.lifecycle.isOpen(report.status)) await deps.follows.drop(report.id, "anonymous_author");

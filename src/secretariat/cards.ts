@@ -69,14 +69,16 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
     if (!group || group.problem) throw new Error("no secretariat group to relay a citizen's reply to");
     const card = await cards.get(report.id);
     const under = card && card.chatId === group.chatId ? card.messageId : undefined;
-    const sent = await this.api().sendMessage(
-      group.chatId,
-      texts.t(lang, "secretariat.card.citizen_replied", { folio: report.folio, text }).slice(0, TEXT_LIMIT),
-      {
+    const sent = await this.api()
+      .sendMessage(group.chatId, texts.t(lang, "secretariat.card.citizen_replied", { folio: report.folio, text }).slice(0, TEXT_LIMIT), {
         reply_parameters: under ? { message_id: under, allow_sending_without_reply: true } : undefined,
         link_preview_options: { is_disabled: true },
-      },
-    );
+      })
+      .catch((err: unknown) => {
+        // Never the text: the reply stays among the card's notes.
+        this.deps.logger.warn({ report: report.id, err: errorInfo(err) }, "citizen's reply not relayed to the group");
+        throw err;
+      });
     await prompts.save({
       chatId: group.chatId,
       messageId: sent.message_id,
