@@ -5,6 +5,7 @@
  * public, keep an internal note, publish its public text for open data — through domain/triage.ts, on the version the page showed.
  * A report of a municipality that is not the member's is a 404, as is an unknown folio.
  */
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { parseFolio } from "../domain/folio.js";
@@ -13,7 +14,7 @@ import type { Report } from "../domain/model/report.js";
 import { publicSuggestion } from "../domain/open-data.js";
 import { isOverdue } from "../domain/overdue.js";
 import type { TriageResult } from "../domain/triage.js";
-import { STAFF_TEXT_MAX } from "../domain/triage.js";
+import { CITIZEN, STAFF_TEXT_MAX } from "../domain/triage.js";
 import { daysBefore } from "../util/clock.js";
 import { notFound, pageContext } from "./context.js";
 import type { PanelDeps } from "./deps.js";
@@ -105,7 +106,7 @@ async function showReport(
   const memberIds = [...new Set([...report.history.map((h) => h.by), ...report.notes.map((n) => n.by)])];
   const names = new Map<string, string>();
   for (const id of memberIds) {
-    if (id === "system" || id === "citizen") continue;
+    if (id === "system" || id === CITIZEN) continue;
     const m = await deps.members.get(id);
     if (m) names.set(id, m.name);
   }
@@ -132,7 +133,7 @@ async function showReport(
       who: (by: string) =>
         by === "system"
           ? ctx.words.t("report_page.by_system")
-          : by === "citizen"
+          : by === CITIZEN
             ? ctx.words.t("report_page.by_citizen")
             : (names.get(by) ?? ctx.words.t("report_page.by_former")),
       commitments: await deps.commitmentRecords.withReport(report.id),

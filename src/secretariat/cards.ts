@@ -10,11 +10,13 @@
  * A municipality without a group, or whose group the bot cannot use (removed), gets no card: its
  * reports wait in the store (`npm run admin -- reports list`).
  */
+
 import { type Api, GrammyError, InputFile } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { ReportCard } from "../domain/model/card.js";
 import type { Report } from "../domain/model/report.js";
 import type { ReplyRelay } from "../domain/report-replies.js";
+import { CITIZEN } from "../domain/triage.js";
 import type { CardPublisher } from "../notify/dispatch.js";
 import { errorInfo } from "../util/errors.js";
 import { CAPTION_LIMIT, type CardButtons, type CardContext, cardView, TEXT_LIMIT } from "./card-view.js";
@@ -210,7 +212,7 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
     const names = new Map<string, string>();
     for (const by of new Set([...report.history.map((h) => h.by), ...report.notes.map((n) => n.by)])) {
       if (by === "system") names.set(by, texts.t(lang, "secretariat.card.system"));
-      else if (by === "citizen") names.set(by, texts.t(lang, "secretariat.card.citizen"));
+      else if (by === CITIZEN) names.set(by, texts.t(lang, "secretariat.card.citizen"));
       else names.set(by, (await members.get(by))?.name ?? texts.t(lang, "secretariat.card.former_member"));
     }
     const plan = await this.deps.plansView.plan(report.municipality);
