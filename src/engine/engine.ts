@@ -1040,7 +1040,7 @@ export class Engine {
     const flow = flowForIntent(this.flows, intent);
     const notice = this.noticeFor(intent, state);
     if (notice && !flow) return { state, replies: [{ key: notice }, ...this.reprompt(state)] };
-    if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state, false);
+    if ((GLOBAL_WORDS as readonly string[]).includes(intent)) return this.onGlobalWord(intent as GlobalWord, state, false, heardVars(input));
     // Another flow's intent opens it; this flow's own opens it again from its start, with what the text
     // named ("¿qué es la transparencia?" while learning, "cómo va mi reporte" at «¿Se resolvió?») —
     // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
@@ -1347,7 +1347,8 @@ export class Engine {
   }
 
   /** `said`: the word itself (typed, or a command), not words the understanding read as it. */
-  private onGlobalWord(word: GlobalWord, state: ConversationState, said: boolean): StepResult {
+  /** `heard`: what words read as it named («dar de baja ecatepec»: the municipality), for the flow it opens. */
+  private onGlobalWord(word: GlobalWord, state: ConversationState, said: boolean, heard: Vars = {}): StepResult {
     switch (word) {
       case "menu":
         return this.leave(state, { kind: "leave" });
@@ -1369,7 +1370,7 @@ export class Engine {
         // "baja": notices stop at once, words read as it ask first (asked already, they are the answer:
         // «sí, dame de baja»); a draft waits, kept, and the menu offers it back.
         const now = said || state.flow === UNSUBSCRIBE_FLOW;
-        return this.start(UNSUBSCRIBE_FLOW, state.lang, [], park(this.flows, state), {}, now ? UNSUBSCRIBE_NOW : undefined);
+        return this.start(UNSUBSCRIBE_FLOW, state.lang, [], park(this.flows, state), now ? {} : heard, now ? UNSUBSCRIBE_NOW : undefined);
       }
       case "mydata":
         // "mis datos": a draft waits, kept, like for "baja" (a deployment without the flow answers with help).
