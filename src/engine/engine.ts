@@ -895,7 +895,9 @@ export class Engine {
     // «ahorita le tomo foto» at the photo, «no, mejor no» at «¿Lo enviamos?»: nothing answered, nothing given up.
     const held = answered ? undefined : this.held(step, input);
     if (held) return { state, replies: [...notice, { key: held }, ...this.reprompt(state)] };
-    const answers = answered || (!this.tellsMoreThanYesNo(step, input) && interpret(step.answer, input, state.vars)?.ok === true);
+    // A yes or no read in what says more is no answer (`tellsMoreThanYesNo`), here and below.
+    const tellsMore = this.tellsMoreThanYesNo(step, input);
+    const answers = answered || (!tellsMore && interpret(step.answer, input, state.vars)?.ok === true);
     const noted = this.noted(state, step, input, answers);
     if (noted) {
       state = noted.state;
@@ -929,7 +931,6 @@ export class Engine {
       const told = this.onIntent(state, input, typed.ok, toldWith);
       if (told) return { ...told, replies: [...notice, ...told.replies] };
     }
-    const tellsMore = this.tellsMoreThanYesNo(step, input);
     const understood = tellsMore ? undefined : interpret(step.answer, input, state.vars);
     // A danger told, read as an option that opens another flow («mi esposo me pega…» as «Seguimiento»): its notice, and the question again.
     const chosen = understood?.ok ? options.find((o) => o.value === understood.value)?.goto : undefined;
@@ -1064,7 +1065,7 @@ export class Engine {
   private keepsTyped(input: Extract<EngineInput, { type: "text" }>): boolean {
     const words = contentWords(this.ctx, input.text).length;
     if (isEmergency(input) || words < TYPED_ANSWER_WORDS) return false;
-    if (flowToldWith(this.flows, (list) => opensWith(this.ctx, list, input.text, ["request", "filler"]))) return false;
+    if (this.toldWithOpening(input.text)) return false;
     const named = flowNamedBy(this.flows, Object.keys(understoodOf(input)?.entities ?? {}));
     if (named && named.intents[0] !== STATUS) return false;
     const reading = readingOf(this.ctx, input);
@@ -1081,7 +1082,7 @@ export class Engine {
   private tellsMoreThanYesNo(step: AskStep, input: EngineInput): boolean {
     if (step.answer.type !== "yesno" || input.type !== "text") return false;
     if (contentWords(this.ctx, input.text).length > YES_NO_WORDS) return true;
-    const said = yesNoOf(this.ctx, input.text) ?? (opensWith(this.ctx, "yes", input.text) || opensWith(this.ctx, "no", input.text));
+    const said = yesNoOf(this.ctx, input.text) !== undefined || opensWith(this.ctx, "yes", input.text) || opensWith(this.ctx, "no", input.text);
     return understoodOf(input)?.address === true && !said;
   }
 
@@ -1280,13 +1281,18 @@ export class Engine {
     if (understood.intents.some((i) => TOLD_WITH_KEPT.has(i.name))) return undefined;
     if (understood.fixAsked || NOT_TOLD_WITH.some((signal) => understood.entities[signal] !== undefined)) return undefined;
     if (flowNamedBy(this.flows, Object.keys(understood.entities))) return undefined;
-    const flow = flowToldWith(this.flows, (list) => opensWith(this.ctx, list, understood.told ?? input.text, ["request", "filler"]));
+    const flow = this.toldWithOpening(understood.told ?? input.text);
     if (!flow?.toldWith || asksBesides(this.ctx, input.text, flow.toldAsking)) return undefined;
     // The words it opens with, and a question of how to report it, do not count: three more, besides what it
     // names and the words of a request; one, when what it names is what the flow is told by (a type of problem).
     const besides = flow.toldAsking ? [flow.toldWith, flow.toldAsking] : [flow.toldWith];
     const named = flow.toldBy.some((entity) => understood.entities[entity] !== undefined);
     return tellsMore(this.ctx, input, named ? TOLD_WITH_NAMED_WORDS : TOLD_WHERE_WORDS, besides) ? flow.intents[0] : undefined;
+  }
+
+  /** The flow a text asks for by the words it opens with (`told_with`: «quiero reportar que…»), after greetings and fillers. */
+  private toldWithOpening(text: string): Flow | undefined {
+    return flowToldWith(this.flows, (list) => opensWith(this.ctx, list, text, ["request", "filler"]));
   }
 
   /** What a message that opens a flow hands it: what it named, and itself when it says more (`opening`). */
@@ -1346,8 +1352,10 @@ export class Engine {
     return GLOBAL_WORDS.find((w) => wordSet(this.ctx, w).has(n));
   }
 
-  /** `said`: the word itself (typed, or a command), not words the understanding read as it. */
-  /** `heard`: what words read as it named («dar de baja ecatepec»: the municipality), for the flow it opens. */
+  /**
+   * `said`: the word itself (typed, or a command), not words the understanding read as it; `heard`: what those words
+   * named («dar de baja ecatepec»: the municipality), for the flow it opens.
+   */
   private onGlobalWord(word: GlobalWord, state: ConversationState, said: boolean, heard: Vars = {}): StepResult {
     switch (word) {
       case "menu":

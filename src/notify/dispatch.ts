@@ -76,8 +76,14 @@ export class Dispatcher extends SweepingDispatcher<Report> {
   async dispatch(report: Report): Promise<void> {
     const { deps } = this;
     const changes = report.history.filter((h) => h.version > report.dispatched && h.version > 1 && this.toldToCitizens(h));
+    // Who hears of it, read once for the notices and for a duplicate's hand-over below.
+    let read: Awaited<ReturnType<Dispatcher["recipients"]>> | undefined;
+    const recipientsOnce = async () => {
+      read ??= await this.recipients(report);
+      return read;
+    };
     if (changes.length) {
-      const recipients = await this.recipients(report);
+      const recipients = await recipientsOnce();
       const items: NewOutboxItem[] = [];
       const questions: { alone: NewOutboxItem; asked: NewOutboxItem; link: string }[] = [];
       const now = deps.clock.now();
@@ -120,7 +126,7 @@ export class Dispatcher extends SweepingDispatcher<Report> {
       const original = await deps.reports.byFolio(report.duplicateOf);
       // Only who still hears of it: a «baja» since, or data erased, is not undone by a new follow.
       const hearing: { citizen: string; link: Link }[] = [];
-      for (const [citizen, { since, link }] of await this.recipients(report)) {
+      for (const [citizen, { since, link }] of await recipientsOnce()) {
         if (notified(await deps.citizens.get(citizen), since)) hearing.push({ citizen, link });
       }
       if (original && hearing.length) await deps.merge(original, hearing);
