@@ -75,6 +75,9 @@ describe("flow files", () => {
     ["bad-corrects-told", "extra.yaml", "corrects[0].told", /a correction told in a problem needs the flow's intent/],
     ["bad-corrects-text", "extra.yaml", "corrects[0].said", /text key "report.corrected_kind" is missing in locale es-MX, en/],
     ["bad-link-overlap", "extra.yaml", "links[1].prefix", /prefix "news-today" overlaps a link of .*extra\.yaml/],
+    ["bad-photo-opens", "extra.yaml", "photo_opens", /a flow with photo_opens needs a photo question with early/],
+    ["bad-photo-opens-link", "extra.yaml", "photo_opens", /a flow with photo_opens needs a link without save or step/],
+    ["bad-early", "extra.yaml", "steps[0].early", /only a photo question keeps a photo sent before it/],
   ])("%s names the file, the path and the problem", (dir, file, path, problem) => {
     const err = loadError(dir);
     expect(err.file).toBe(join(BROKEN, dir, file));

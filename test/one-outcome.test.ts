@@ -199,6 +199,33 @@ describe("no second report", () => {
   });
 });
 
+describe("a photo's caption after a crash", () => {
+  it("a photo with words under it, kept but not processed before a crash: the words are read after it, the photo asked for again", async () => {
+    const { bot, store } = await botWith();
+    const ana = telegramCitizen(bot);
+    for (const line of ["hola", "1", "si"]) await ana.say(line);
+    // The photo is on Telegram's servers: the journal keeps its caption, never the photo.
+    store.fail("conversations", "save", { when: "before", error: connectionLost, times: 1000 });
+    const photo: InboundMessage = {
+      channel: "telegram",
+      chatId: "7001",
+      messageId: "with-caption",
+      content: { type: "photo", data: { read: async () => Buffer.alloc(10) }, caption: "Hay un bache enorme frente a la escuela primaria en Metepec" },
+    };
+    expect(await bot.app.conversations.handle(photo, ana.send)).toBe("deferred");
+    const restarted = closedAfter(await bot.restart());
+    const sent: OutboundMessage[] = [];
+    restarted.app.delivery.register("telegram", { send: async (_chat, m) => void sent.push(m) });
+    restarted.clock.advance(LEASE_PASSED_MS);
+    expect(await restarted.app.conversations.recover()).toBe(1);
+    await restarted.app.delivery.runOnce("telegram");
+    const texts = sent.map((m) => m.text).join("\n");
+    expect(texts).toContain("No pude descargar esa foto");
+    // The words answered the question waiting (where?), and the next one is asked.
+    expect(texts).toContain("¿Qué tipo de problema es, en Metepec?");
+  });
+});
+
 describe("no replay against a newer state", () => {
   it("a message whose step was saved but whose claim was not completed is not run again by recovery", async () => {
     const { bot, store } = await botWith();

@@ -221,19 +221,65 @@ describe("a report set aside", () => {
 });
 
 describe("photos in a conversation", () => {
-  it("a photo where no question asks for one is not stored, and the citizen is told in their language", async () => {
+  it("a photo before the privacy notice is accepted is not stored, and the citizen is told when to send it, in their language", async () => {
     bot = await startBot();
-    // New sessions that only send photos (the attack: 147 MB of orphans in 1.6 s).
+    // New sessions that only send photos (the attack: 147 MB of orphans in 1.6 s): each opens a report, nothing stored.
     for (let i = 0; i < 30; i++) {
       const reply = await chat(bot, `flood-${i}`)(photo("photo.jpg"), i % 2 ? "en" : "es");
-      expect(reply).toContain(i % 2 ? "I do not need a photo right now" : "no necesito una foto");
+      expect(reply).toContain(i % 2 ? "I have not kept your photo yet" : "Todavía no guardé tu foto");
+      expect(reply).toContain(i % 2 ? "privacy notice" : "aviso de privacidad");
     }
-    // At every step before the photo question.
-    const say = chat(bot, "steps");
-    for (const line of ["hola", "1", "sí", "Metepec", "2"]) {
-      await say(line);
-      expect(await say(photo("photo.png"))).toContain("no necesito una foto");
-    }
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+    // Where no question further on asks for one (following the plan), it is not needed.
+    const learn = chat(bot, "learner");
+    await learn("hola");
+    await learn("3");
+    expect(await learn(photo("photo.png"))).toContain("no necesito una foto");
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+  });
+
+  it("a photo sent before its question, once the notice is accepted, is kept (the newest one) and is the report's photo", async () => {
+    bot = await startBot();
+    const say = chat(bot, "early");
+    await say("hola");
+    await say("1");
+    expect(await say(photo("photo.png"))).toContain("Todavía no guardé tu foto");
+    expect(await say("sí")).toContain("municipio");
+    // From here on, kept: one at a time, a newer one in the place of the one before.
+    expect(await say(photo("photo.png"))).toContain("Guardé tu foto para tu reporte");
+    expect(await mediaFiles(bot.dataDir)).toHaveLength(1);
+    await say("Metepec");
+    expect(await say(photo("photo.jpg"))).toContain("Guardé tu foto para tu reporte");
+    expect(await mediaFiles(bot.dataDir)).toHaveLength(1);
+    await say("2");
+    // At its question, the photo kept is the answer: the question is not asked.
+    const described = await say("Hay un bache enorme frente a la escuela primaria");
+    expect(described).toContain("Agregué la foto que enviaste");
+    expect(described).not.toContain("envíala ahora");
+    expect(described).toContain("ubicación exacta");
+    await say("omitir");
+    await say("1");
+    const done = await say("1");
+    const folio = /folio ([A-Z]{3}-\d{4}-\d{6})/.exec(done)?.[1] as string;
+    const report = await bot.app.store.reports.byFolio(folio);
+    expect(report?.photos).toHaveLength(1);
+    expect((await bot.app.store.media.get(report?.photos[0] as string))?.mimeType).toBe("image/jpeg");
+    expect(await mediaFiles(bot.dataDir)).toHaveLength(1);
+  });
+
+  it("a photo kept early goes when the report is given up", async () => {
+    bot = await startBot();
+    const say = chat(bot, "given-up");
+    for (const line of ["hola", "1", "sí"]) await say(line);
+    expect(await say(photo("photo.png"))).toContain("Guardé tu foto");
+    expect(await mediaFiles(bot.dataDir)).toHaveLength(1);
+    expect(await say("cancelar")).toContain("No se guardó nada");
+    expect(await mediaFiles(bot.dataDir)).toEqual([]);
+    // Further on, with a draft to lose: asked first, and gone with it.
+    for (const line of ["1", "Metepec"]) await say(line);
+    expect(await say(photo("photo.png"))).toContain("Guardé tu foto");
+    expect(await say("cancelar")).toContain("¿Quieres descartarlo?");
+    await say("sí");
     expect(await mediaFiles(bot.dataDir)).toEqual([]);
   });
 

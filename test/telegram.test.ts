@@ -246,15 +246,66 @@ describe("telegram, long polling", () => {
     expect(buttons(menu)).toContain("Report a problem");
   });
 
-  it("a photo sent when no question asks for one is neither downloaded nor stored", async () => {
+  it("a photo sent before the privacy notice is accepted opens a report and is neither downloaded nor stored", async () => {
     const { fake } = await telegram.start();
     const ana = fake.user(5014);
     await ana.say("/start");
     await ana.expect("¿Qué quieres hacer?");
     await ana.sendPhoto(await readFile(join(FIXTURES, "photos", "photo.jpg")));
-    await ana.expect("no necesito una foto");
-    await ana.expect("¿Qué quieres hacer?");
+    await ana.expect("Todavía no guardé tu foto");
+    await ana.expect("¿Aceptas el aviso de privacidad");
     expect(fake.callsOf("getFile")).toHaveLength(0);
+  });
+
+  it("a photo with the problem written under it files a report with that description and that photo", async () => {
+    const { fake, bot } = await telegram.start();
+    const ana = fake.user(5015);
+    // A citizen who accepted the notice before (another report) starts with a photo and its caption.
+    await ana.say("/reportar");
+    await ana.press("Sí");
+    await ana.say("/cancelar");
+    await ana.sendPhoto(await readFile(join(FIXTURES, "bache.png")), "Hay un bache enorme frente a la escuela primaria de Metepec, ya se ponchó una llanta");
+    await ana.expect("Guardé tu foto para tu reporte");
+    const confirm = await ana.expect("¿Es correcto?");
+    expect(confirm.text).toContain("Metepec");
+    await ana.press("Sí");
+    await ana.expect("¿Usamos lo que escribiste como descripción");
+    await ana.press("Sí");
+    await ana.expect("Agregué la foto que enviaste");
+    // The photo question is not asked: the place is.
+    await ana.expect("ubicación exacta");
+    expect(ana.messages.some((m) => m.text.includes("envíala ahora"))).toBe(false);
+    await ana.say("Av. Juárez 12, col. Centro");
+    await ana.press("Con seguimiento por este chat");
+    const summary = await ana.expect("Revisa tu reporte");
+    expect(summary.text).toMatch(/Foto: incluida/);
+    await ana.press("Enviar reporte");
+    const folio = /folio (MET-\d{4}-\d{6})/.exec((await ana.expect(/folio MET-/)).text)?.[1] as string;
+    const report = await bot.service.app.store.reports.byFolio(folio);
+    expect(report?.description).toContain("ya se ponchó una llanta");
+    expect(report?.photos).toHaveLength(1);
+    expect(fake.callsOf("getFile")).toHaveLength(1);
+  });
+
+  it("at the photo question, a photo with the place written under it answers both questions", async () => {
+    const { fake, bot } = await telegram.start();
+    const ana = fake.user(5016);
+    await ana.say("/reportar");
+    await ana.press("Sí");
+    await ana.say("Metepec");
+    await ana.press("Baches y calles");
+    await ana.say("Hay un bache enorme frente a la escuela primaria");
+    await ana.expect("envíala ahora");
+    await ana.sendPhoto(await readFile(join(FIXTURES, "bache.png")), "está en la calle Hidalgo 23, colonia Centro");
+    await ana.expect("¿Cómo quieres enviar tu reporte?");
+    expect(ana.messages.some((m) => m.text.includes("ubicación exacta"))).toBe(false);
+    await ana.press("Anónimo");
+    const summary = await ana.expect("Revisa tu reporte");
+    expect(summary.text).toMatch(/Foto: incluida/);
+    expect(summary.text).toContain("calle Hidalgo 23, colonia Centro");
+    await ana.press("Enviar reporte");
+    const folio = /folio (MET-\d{4}-\d{6})/.exec((await ana.expect(/folio MET-/)).text)?.[1] as string;
+    expect((await bot.service.app.store.reports.byFolio(folio))?.photos).toHaveLength(1);
   });
 
   it("refuses a photo over the size limit without downloading it", async () => {

@@ -274,10 +274,13 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     const big = noisePng(1800, 1200);
     expect(big.length).toBeGreaterThan(6 * 1024 * 1024);
     await writeFile(join(files, "bache.png"), big);
+    // What is typed in the box goes with the photo as its caption: here the place, asked next, is answered by it.
+    await page.locator("#text").fill("calle Hidalgo 23, colonia Centro");
     await page.locator("#photo").setInputFiles(join(files, "bache.png"));
-    await waitForBot(page, "ubicación exacta");
-    await lastBot(page).getByRole("button", { name: "Omitir" }).click();
     await waitForBot(page, "¿Cómo quieres enviar tu reporte?");
+    expect(await page.locator("#text").inputValue()).toBe("");
+    expect(await page.locator(".msg.me .caption").last().textContent()).toBe("calle Hidalgo 23, colonia Centro");
+    expect((await page.locator(".msg.bot").allTextContents()).join("\n")).not.toContain("ubicación exacta");
     const thumb = page.locator(".msg.me img").last();
     expect(await thumb.getAttribute("alt")).toBe("Foto enviada");
     expect(await thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
@@ -285,6 +288,7 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await waitForBot(page, "Foto: incluida");
     expect(await questionVisible(page)).toBe(true);
     const summary = lastBot(page);
+    expect(await summary.textContent()).toContain("Ubicación: calle Hidalgo 23, colonia Centro");
     expect(await summary.textContent()).toContain("La luminaria y/o la de enfrente <img src=x> apagadas");
     expect(await summary.locator("img").count()).toBe(0);
     expect(await summary.locator("a").evaluateAll((links) => links.map((a) => [a.textContent, (a as HTMLAnchorElement).href]))).toEqual([

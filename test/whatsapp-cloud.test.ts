@@ -176,6 +176,19 @@ describe("whatsapp cloud", () => {
     expect(bot.logs.text).not.toContain("luminaria");
   });
 
+  it("a photo with the problem written under it, sent first, is read: the report opens with what it says", async () => {
+    bot = await start();
+    const ana = meta.citizen(PHONE);
+    await ana.sendPhoto(await readFile(join(FIXTURES, "bache.png")), "image/png", "Hay un bache enorme frente a la escuela primaria en Metepec");
+    // Not kept before the privacy notice is accepted, and the citizen is told so.
+    await ana.expect("Todavía no guardé tu foto");
+    await ana.expect("¿Aceptas el aviso de privacidad");
+    expect(meta.calls.filter((c) => c.path.startsWith("/download/"))).toEqual([]);
+    await ana.press("Sí");
+    const understood = await ana.expect("¿Es correcto?");
+    expect(understood.text).toMatch(/bache en Metepec/);
+  });
+
   it("answers Meta's verification handshake only with the verify token", async () => {
     bot = await start();
     const ok = await fetch(`${meta.webhookUrl}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);

@@ -11,7 +11,7 @@ import { type Citizen, citizenId, notified } from "../domain/model/citizen.js";
 import { type DomainEvent, recordEvent } from "../domain/model/events.js";
 import type { OutboundMessage } from "../domain/model/message.js";
 import type { Photos } from "../domain/photos.js";
-import type { Engine } from "../engine/engine.js";
+import { type Engine, unsupportedReply } from "../engine/engine.js";
 import { MAX_LINK } from "../engine/flow.js";
 import { type ConversationState, type EngineInput, GLOBAL_WORDS, type Reply, type StepResult } from "../engine/types.js";
 import type { UnderstandOptions, Understood } from "../engine/understanding.js";
@@ -29,7 +29,17 @@ import { ChatTurns } from "./chat-turns.js";
 import { ConversationRetention } from "./conversation-retention.js";
 import { DraftPhotos } from "./draft-photos.js";
 import { FloodGate, type FloodLimit } from "./flood.js";
-import { type InboundMessage, MAX_CHOICE_VALUE, MAX_INBOUND_TEXT, PhotoTooLargeError, type RemotePhoto, type Sender, toJournal } from "./messages.js";
+import {
+  captionOf,
+  type InboundContent,
+  type InboundMessage,
+  MAX_CHOICE_VALUE,
+  MAX_INBOUND_TEXT,
+  PhotoTooLargeError,
+  type RemotePhoto,
+  type Sender,
+  toJournal,
+} from "./messages.js";
 import type { ConversationObserver } from "./observer.js";
 import { Recovery } from "./recovery.js";
 import type { Renderer } from "./render.js";
@@ -453,7 +463,8 @@ export class ConversationService {
     }
     let record: ConversationRecord | null = null;
     let handledBefore = false;
-    let stepped = false;
+    // Whether the engine ran on the message: a failure after that has said nothing yet.
+    const progress = { stepped: false };
     try {
       let citizen = await deps.citizens.forChat(message.channel, message.chatId, languageFromHint(message.languageHint, deps.defaultLanguage));
       record = await deps.conversations.get(key);
@@ -472,35 +483,20 @@ export class ConversationService {
           state = deps.engine.expire(state);
         }
 
-        const input = await this.toEngineInput(message, key, state);
-        if ("type" in input && input.type === "text") {
-          const lang = state?.lang ?? citizen.language;
-          // Where the language may change with what is written (a first message, the menu), the text is read in the one it is written in.
-          const written = deps.engine.hearsLanguage(state) ? await this.writtenIn(input.text, key) : undefined;
-          if (written && written !== lang) input.written = written;
-          input.understood = await this.understand(input.text, input.written ?? lang, key, { weighGuess: deps.engine.hearsLanguage(state) });
-        }
-        // A message that could not be used (a photo too large, say) is answered and the question asked again.
-        const first: StepResult | undefined =
-          "reply" in input && state?.waiting === "answer" ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] } : undefined;
-        stepped = true;
-        const turn = await this.turn(key, citizen, state, "reply" in input ? { type: "unsupported" } : input, {
-          answering: record?.handled?.at(-1) ?? inboundId,
-          eventIds: inboundId,
-          first,
-        });
-        citizen = turn.citizen;
-        const pending = deps.renderer.answer([...prelude, ...turn.result.replies], turn.result.state.lang);
+        const answered = await this.answerParts(key, message.content, inboundId, record?.handled?.at(-1) ?? inboundId, citizen, state, progress);
+        citizen = answered.citizen;
+        const { state: after, sentPhotos, erased } = answered;
+        const pending = deps.renderer.answer([...prelude, ...answered.replies], after.lang);
         // After «Borrar mis datos» the conversation keeps no trace of the messages before (their ids would tie
         // an anonymous report filed from it to this chat): only the one that erased, so it is not run twice.
-        const handled = turn.erased ? [inboundId] : [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
-        const holdsDraft = deps.engine.keepsDraft(turn.result.state);
-        record = { id: key, state: madeByEngine(turn.result.state), pending, updatedAt: deps.clock.now(), handled, inboundAt: now, holdsDraft };
+        const handled = erased ? [inboundId] : [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
+        const holdsDraft = deps.engine.keepsDraft(after);
+        record = { id: key, state: madeByEngine(after), pending, updatedAt: deps.clock.now(), handled, inboundAt: now, holdsDraft };
         await deps.conversations.save(record);
-        await this.drafts.release(state, turn.result.state, "type" in input && input.type === "photo" ? input.mediaId : undefined);
+        await this.drafts.release(state, after, sentPhotos);
       }
     } catch (err) {
-      return this.notProcessed(key, message, send, replay, err, record, { delivers: !stepped });
+      return this.notProcessed(key, message, send, replay, err, record, { delivers: !progress.stepped });
     }
     // The step is saved with its replies: from here the message counts as processed, and replies
     // the channel fails to take stay pending until the conversation's next message.
@@ -515,6 +511,70 @@ export class ConversationService {
     }
     await this.flush(record as ConversationRecord, message.channel, message.chatId, send);
     return handledBefore ? "duplicate" : "processed";
+  }
+
+  /**
+   * The engine's turns on a message's parts, each on the state the one before left: a photo's caption
+   * read as typed, then the photo (kept for the report when its question is further on); at the photo
+   * question, the photo first, then the caption if it tells the place asked next («en la calle Hidalgo
+   * 23»); a photo where nothing is in progress opens the flow it belongs to first (a report). What
+   * comes along a text is said before the question the text left waiting, or takes its place when it
+   * answered it.
+   */
+  private async answerParts(
+    key: string,
+    content: InboundContent,
+    inboundId: string,
+    answering: string,
+    citizen: Citizen,
+    initial: ConversationState | null,
+    progress: { stepped: boolean },
+  ): Promise<{ citizen: Citizen; state: ConversationState; replies: Reply[]; sentPhotos: string[]; erased: boolean }> {
+    const { deps } = this;
+    let state = initial;
+    const replies: Reply[] = [];
+    const sentPhotos: string[] = [];
+    let opened = false;
+    const parts = withCaption(content, deps.engine.accepts(state) === "photo");
+    for (let n = 0; n < parts.length; n++) {
+      const opens = parts[n].content.type === "photo" && !opened ? deps.engine.photoOpens(state) : undefined;
+      if (opens) {
+        parts.splice(n, 0, { content: { type: "open", link: opens } });
+        opened = true;
+      }
+      const { content: part, onlyPlace } = parts[n];
+      const along = n > 0;
+      const input = await this.toEngineInput(part, key, state, along);
+      if ("type" in input && input.type === "text") {
+        const lang = state?.lang ?? citizen.language;
+        // Where the language may change with what is written (a first message, the menu), the text is read in the one it is written in.
+        const written = deps.engine.hearsLanguage(state) ? await this.writtenIn(input.text, key) : undefined;
+        if (written && written !== lang) input.written = written;
+        input.understood = await this.understand(input.text, input.written ?? lang, key, { weighGuess: deps.engine.hearsLanguage(state) });
+        if (onlyPlace && !(input.understood?.address && deps.engine.accepts(state) === "location")) continue;
+      }
+      if (along && "reply" in input) {
+        replies.splice(questionAt(replies, state), 0, { key: input.reply });
+        continue;
+      }
+      // A message that could not be used (a photo too large, say) is answered and the question asked again.
+      const first: StepResult | undefined =
+        "reply" in input && state?.waiting === "answer" ? { state, replies: [{ key: input.reply }, ...deps.engine.reprompt(state)] } : undefined;
+      progress.stepped = true;
+      const turn = await this.turn(key, citizen, state, "reply" in input ? { type: "unsupported" } : input, {
+        answering,
+        eventIds: along ? `${inboundId}:${n}` : inboundId,
+        first,
+      });
+      citizen = turn.citizen;
+      if ("type" in input && input.type === "photo") sentPhotos.push(input.mediaId);
+      if (along) replies.splice(questionAt(replies, state), movedOn(state, turn.result.state) ? 1 : 0, ...turn.result.replies);
+      else replies.push(...turn.result.replies);
+      state = turn.result.state;
+      // After «Borrar mis datos» nothing more of the message is handled.
+      if (turn.erased) return { citizen, state, replies, sentPhotos, erased: true };
+    }
+    return { citizen, state: state as ConversationState, replies, sentPhotos, erased: false };
   }
 
   /**
@@ -714,8 +774,8 @@ export class ConversationService {
     }));
   }
 
-  private async toEngineInput(message: InboundMessage, key: string, state: ConversationState | null): Promise<EngineInput | { reply: string }> {
-    const c = message.content;
+  /** `along`: the content came with a text handled just before it (a photo's caption). */
+  private async toEngineInput(c: InboundContent, key: string, state: ConversationState | null, along = false): Promise<EngineInput | { reply: string }> {
     switch (c.type) {
       case "text":
         return { type: "text", text: stripControl(String(c.text).slice(0, MAX_INBOUND_TEXT)) };
@@ -727,18 +787,21 @@ export class ConversationService {
         }
         return { type: "location", latitude: c.latitude, longitude: c.longitude };
       case "photo": {
-        if (this.deps.engine.accepts(state) !== "photo") return { type: "unsupported", kind: "unexpected_photo" };
+        const { engine } = this.deps;
+        // Stored only when a question takes it: the one waiting, or one further on (`Engine.holdsPhoto`).
+        if (engine.accepts(state) !== "photo" && !engine.holdsPhoto(state)) return { reply: engine.photoRefused(state) };
         const data = await this.readPhoto(c.data);
         if (!Buffer.isBuffer(data)) return data;
         const saved = await this.deps.photos.save(data, key);
         if (!saved.ok) return { reply: saved.reason === "too_large" ? "errors.photo_too_large" : "errors.photo_not_image" };
-        return { type: "photo", mediaId: saved.mediaId };
+        return { type: "photo", mediaId: saved.mediaId, ...(along ? { along: true as const } : {}) };
       }
       case "open":
         return { type: "open", link: typeof c.link === "string" ? c.link.slice(0, MAX_LINK) : undefined };
       case "word":
         return GLOBAL_WORDS.includes(c.word) ? { type: "word", word: c.word } : { type: "unsupported" };
       default:
+        if (along) return { reply: unsupportedReply(c.kind).key };
         return { type: "unsupported", kind: c.kind };
     }
   }
@@ -797,4 +860,26 @@ export class ConversationService {
       return { type: "action_result", ok: false, error: "action failed" };
     }
   }
+}
+
+/**
+ * The parts of a message, read one after the other: a photo's caption before the photo, as if typed
+ * first; where a photo is what is asked, the photo first, then its caption only if it tells the place
+ * asked next (`onlyPlace`).
+ */
+function withCaption(content: InboundContent, photoAsked: boolean): { content: InboundContent; onlyPlace?: true }[] {
+  const caption = captionOf(content);
+  if (!caption) return [{ content }];
+  const text: InboundContent = { type: "text", text: caption };
+  return photoAsked && content.type === "photo" ? [{ content }, { content: text, onlyPlace: true }] : [{ content: text }, { content }];
+}
+
+/** Where what came along a text goes among its replies: before the question the text left waiting (the last), or after them all. */
+function questionAt(replies: Reply[], state: ConversationState | null): number {
+  return state?.waiting === "answer" && replies.length ? replies.length - 1 : replies.length;
+}
+
+/** Whether the conversation left the question it waited at. */
+function movedOn(before: ConversationState | null, after: ConversationState): boolean {
+  return before?.waiting !== "answer" || after.waiting !== "answer" || before.flow !== after.flow || before.step !== after.step || after.aside !== before.aside;
 }

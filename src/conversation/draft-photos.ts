@@ -42,10 +42,10 @@ export class DraftPhotos {
    * After a message: the photos `before` held (and `added`, stored by this very message) that
    * `after` no longer holds are deleted, unless a report kept them.
    */
-  async release(before: ConversationState | null, after: ConversationState, added?: string): Promise<void> {
+  async release(before: ConversationState | null, after: ConversationState, added: readonly string[] = []): Promise<void> {
     const { engine, photos } = this.deps;
     const held = new Set(engine.media(after));
-    const dropped = [...engine.media(before), ...(added ? [added] : [])].filter((id) => !held.has(id));
+    const dropped = [...engine.media(before), ...added].filter((id) => !held.has(id));
     if (dropped.length) await photos.discard(new Set(dropped));
   }
 

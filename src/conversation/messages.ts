@@ -33,13 +33,14 @@ export type InboundContent =
   /** A pressed button: the choice's value. */
   | { type: "choice"; value: string }
   | { type: "location"; latitude: number; longitude: number }
-  | { type: "photo"; data: Buffer | RemotePhoto }
+  /** `caption`: the text sent with it (Telegram's and WhatsApp's caption), read as if typed (`withCaption`). */
+  | { type: "photo"; data: Buffer | RemotePhoto; caption?: string }
   /** The citizen came in through a link or command (Telegram's `/start folio-…`); no link opens the menu. */
   | { type: "open"; link?: string }
   /** A global word sent as a command (Telegram's `/ayuda`). */
   | { type: "word"; word: GlobalWord }
   /** Something the flows cannot use (sticker, voice note, document, an edit…). */
-  | { type: "unsupported"; kind: UnsupportedKind };
+  | { type: "unsupported"; kind: UnsupportedKind; caption?: string };
 
 export interface InboundMessage {
   channel: ChannelName;
@@ -69,13 +70,25 @@ export function toJournal(message: InboundMessage): JournaledMessage {
   if (c.type === "open" && c.link !== undefined) content.link = String(c.link).slice(0, MAX_LINK);
   if (c.type === "word") content.word = String(c.word);
   if (c.type === "unsupported") content.kind = String(c.kind);
+  if ((c.type === "photo" || c.type === "unsupported") && typeof c.caption === "string" && c.caption.trim())
+    content.caption = c.caption.slice(0, MAX_INBOUND_TEXT);
   const out: JournaledMessage = { channel: message.channel, chatId: String(message.chatId), messageId: String(message.messageId), content };
   if (typeof message.languageHint === "string") out.languageHint = message.languageHint.slice(0, 20);
   return out;
 }
 
 export function fromJournal(journaled: JournaledMessage): InboundMessage {
-  const c = journaled.content as InboundContent | { type: "photo" };
-  const content: InboundContent = c.type === "photo" && !("data" in c) ? { type: "unsupported", kind: "lost_photo" } : (c as InboundContent);
+  const c = journaled.content as InboundContent | { type: "photo"; caption?: string };
+  const content: InboundContent =
+    c.type === "photo" && !("data" in c)
+      ? { type: "unsupported", kind: "lost_photo", ...(typeof c.caption === "string" ? { caption: c.caption } : {}) }
+      : (c as InboundContent);
   return { channel: journaled.channel, chatId: journaled.chatId, messageId: journaled.messageId, content, languageHint: journaled.languageHint };
+}
+
+/** A photo's caption worth reading (not blank), cut as any typed text is. */
+export function captionOf(content: InboundContent): string | undefined {
+  if (content.type !== "photo" && content.type !== "unsupported") return undefined;
+  const caption = typeof content.caption === "string" ? content.caption.slice(0, MAX_INBOUND_TEXT) : "";
+  return caption.trim() ? caption : undefined;
 }

@@ -49,6 +49,7 @@ import {
 import type { AnswerSpec, CorrectionSpec, Target } from "./flow-schema.js";
 import { askedMention, guess, heardVars, interpret, optionBySignal } from "./interpret.js";
 import { KEEP, keepOffered, prompt } from "./steps/ask.js";
+import { holds } from "./steps/branch.js";
 import { runStep } from "./steps/index.js";
 import { textParams } from "./steps/outcome.js";
 import {
@@ -82,7 +83,8 @@ const UNSUPPORTED_KEYS: Record<UnsupportedKind, string> = {
   other: "errors.unsupported",
 };
 
-function unsupported(kind: UnsupportedKind | undefined): Reply {
+/** What the citizen is told of something the flows cannot use. */
+export function unsupportedReply(kind: UnsupportedKind | undefined): Reply {
   return { key: UNSUPPORTED_KEYS[kind ?? "other"] };
 }
 
@@ -93,11 +95,20 @@ export class FlowLoopError extends Error {
 }
 
 type AskStep = Extract<Step, { type: "ask" }>;
-/** A photo question: the variable it saves the photo in, and the values it sets when the photo is gone. */
+/** A photo question: where it is in its flow, the variable it saves the photo in, and the values it sets when the photo is gone. */
 interface PhotoQuestion {
+  index: number;
   save: string;
   gone: Record<string, string | number | boolean | null>;
+  /** When a photo sent before it is kept for it, and what is said while not yet (flow-schema.ts, `early`). */
+  early?: AskStep["early"];
 }
+
+/**
+ * A photo sent before the question that asks for it (with the description as its caption, say): kept
+ * in the flow, and the answer to that question when the flow gets there (`holdsPhoto`, `run`).
+ */
+const SENT_PHOTO = "sent_photo";
 
 /** Intents answered the same way at any question: a notice, then the question again. */
 const NOTICE_INTENTS: Record<string, string> = {
@@ -503,9 +514,21 @@ export class Engine {
       return this.continueTo({ ...state, attempts: 0 }, resolveTarget(this.flows, state.flow, step.keep?.goto ?? step.id), []);
     const word = this.wordOf(input);
     if (word) return this.onGlobalWord(word, state, true);
-    if (input.type === "unsupported") return { state, replies: [unsupported(input.kind), prompt(step, state)] };
+    if (input.type === "unsupported") return { state, replies: [unsupportedReply(input.kind), prompt(step, state)] };
     if (input.type === "action_result" || input.type === "word") return { state, replies: [] };
+    if (input.type === "photo" && step.answer.type !== "photo") return this.holdPhoto(state, input);
     return this.keepTold(state, step, input, this.answer(state, step, input));
+  }
+
+  /**
+   * A photo before its question: kept for it when a photo question further on keeps it now
+   * (`holdsPhoto`), else refused with what `photoRefused` says. The question waiting is asked again,
+   * unless the photo came `along` a text that left it asked.
+   */
+  private holdPhoto(state: ConversationState, input: Extract<EngineInput, { type: "photo" }>): StepResult {
+    const again = input.along ? [] : this.reprompt(state);
+    if (!this.holdsPhoto(state)) return { state, replies: [{ key: this.photoRefused(state) }, ...again] };
+    return { state: { ...state, vars: setVar(state.vars, SENT_PHOTO, input.mediaId) }, replies: [{ key: "global.photo_kept" }, ...again] };
   }
 
   /**
@@ -729,9 +752,41 @@ export class Engine {
   }
 
   private photosIn(flow: string, vars: Vars): string[] {
-    return this.photoQuestions(flow)
-      .map((q) => getVar(vars, q.save))
-      .filter((v): v is string => typeof v === "string");
+    return [...this.photoQuestions(flow).map((q) => getVar(vars, q.save)), getVar(vars, SENT_PHOTO)].filter((v): v is string => typeof v === "string");
+  }
+
+  /**
+   * Whether a photo sent now, at a question that asks for something else, is kept for a photo question
+   * further on in the flow, not answered yet, that keeps one sent early (`early`: a report's photo sent
+   * with the description as its caption, once the privacy notice is accepted). One at a time: a newer
+   * one takes the place of the one kept. Never while the engine asks a question of its own.
+   */
+  holdsPhoto(state: ConversationState | null): boolean {
+    return this.earlyPhotoQuestion(state)?.held === true;
+  }
+
+  /** What a photo that no question takes now is answered with: when to send it, where one is asked later; else that it is not needed. */
+  photoRefused(state: ConversationState | null): string {
+    return this.earlyPhotoQuestion(state)?.early?.not_yet ?? UNSUPPORTED_KEYS.unexpected_photo;
+  }
+
+  /** The photo question ahead that a photo sent now would be kept for, and whether it is kept now. */
+  private earlyPhotoQuestion(state: ConversationState | null): (PhotoQuestion & { held: boolean }) | undefined {
+    if (state?.waiting !== "answer" || state.aside) return undefined;
+    const step = this.flows.get(state.flow)?.byId.get(state.step);
+    if (step?.type !== "ask" || step.answer.type === "photo") return undefined;
+    const ahead = this.photoQuestions(state.flow).find((q) => q.early && q.index > step.index && getVar(state.vars, q.save) == null);
+    return ahead?.early ? { ...ahead, held: holds(ahead.early.when, state.vars) } : undefined;
+  }
+
+  /**
+   * The link that opens the flow a photo opens (`photo_opens`) where nothing is in progress: a photo sent
+   * first opens it, then is handled there. Undefined elsewhere.
+   */
+  photoOpens(state: ConversationState | null): string | undefined {
+    if (!this.rests(state)) return undefined;
+    for (const flow of this.flows.values()) if (flow.photoOpens) return flow.links.find((l) => !l.save && !l.step)?.prefix;
+    return undefined;
   }
 
   /** The flow's photo questions: where each saves its photo, and what it sets when the photo is gone. */
@@ -739,7 +794,9 @@ export class Engine {
     let questions = this.photoQuestionsOf.get(flow);
     if (!questions) {
       const steps = this.flows.get(flow)?.steps ?? [];
-      questions = steps.flatMap((s) => (s.type === "ask" && s.answer.type === "photo" ? [{ save: s.save, gone: s.gone ?? {} }] : []));
+      questions = steps.flatMap((s) =>
+        s.type === "ask" && s.answer.type === "photo" ? [{ index: s.index, save: s.save, gone: s.gone ?? {}, early: s.early }] : [],
+      );
       this.photoQuestionsOf.set(flow, questions);
     }
     return questions;
@@ -763,6 +820,8 @@ export class Engine {
       return out;
     };
     let vars = without(state.flow, state.vars);
+    const sent = getVar(vars, SENT_PHOTO);
+    if (typeof sent === "string" && gone.has(sent)) vars = setVar(vars, SENT_PHOTO, null);
     const parked = readDraft(this.flows, state.vars.draft);
     if (parked) {
       const draftVars = without(parked.flow, parked.vars);
@@ -1309,7 +1368,7 @@ export class Engine {
     if (word === "language") return this.start("language", current, [], vars);
     if (word === "unsubscribe") return this.start(UNSUBSCRIBE_FLOW, current, [], vars, {}, UNSUBSCRIBE_NOW);
     if (word === "mydata" && this.flows.has(MY_DATA_FLOW)) return this.start(MY_DATA_FLOW, current, [], vars);
-    const notices: Reply[] = input.type === "unsupported" ? [unsupported(input.kind)] : [];
+    const notices: Reply[] = input.type === "unsupported" ? [unsupportedReply(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     notices.push(...signalNotices(input));
     const written = writtenIn(input, current, this.ctx);
@@ -1509,8 +1568,16 @@ export class Engine {
       state = { ...state, flow: flow.name, flowVersion: flow.version, step: step.id, attempts: 0 };
       const outcome = runStep(step, state, this.ctx);
       switch (outcome.kind) {
-        case "wait_answer":
+        case "wait_answer": {
+          // The photo question, when a photo was sent before it: that photo is its answer.
+          const sent = getVar(state.vars, SENT_PHOTO);
+          if (typeof sent === "string" && step.type === "ask" && step.answer.type === "photo") {
+            const waiting = { ...state, waiting: "answer" as const, vars: setVar(state.vars, SENT_PHOTO, null) };
+            const answered = this.answer(waiting, step, { type: "photo", mediaId: sent });
+            return { ...answered, replies: [...out, { key: "global.photo_used" }, ...answered.replies] };
+          }
           return { state: { ...state, waiting: "answer" }, replies: [...out, ...outcome.replies] };
+        }
         case "wait_action":
           return { state: { ...state, waiting: "action" }, replies: out, action: outcome.action };
         case "end":

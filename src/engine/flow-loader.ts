@@ -94,6 +94,10 @@ function parseFlow(file: string, text: string, version: string): Flow {
     throw new FlowError(file, "told_asking", "asks how to report what told_with tells: a flow with told_asking needs told_with");
   if (spec.told_with && !spec.intents?.length) throw new FlowError(file, "told_with", "a flow told with words needs an intent to read the message as");
   if (spec.named_by?.length && !spec.intents?.length) throw new FlowError(file, "named_by", "a flow named by an entity needs an intent to read the message as");
+  if (spec.photo_opens && !steps.some((s) => s.type === "ask" && s.answer.type === "photo" && s.early))
+    throw new FlowError(file, "photo_opens", "a photo opens the flow for its photo question: a flow with photo_opens needs a photo question with early");
+  if (spec.photo_opens && !spec.links?.some((l) => !l.save && !l.step))
+    throw new FlowError(file, "photo_opens", "a photo opens the flow through its plain link: a flow with photo_opens needs a link without save or step");
   if (spec.exit && !byId.has(spec.exit)) throw new FlowError(file, "exit", `step "${spec.exit}" is not a step of this flow`);
   return {
     name: spec.flow,
@@ -106,6 +110,7 @@ function parseFlow(file: string, text: string, version: string): Flow {
     intents: spec.intents ?? [],
     draft: spec.draft,
     opening: spec.opening,
+    photoOpens: spec.photo_opens,
     toldBy: spec.told_by ?? [],
     toldWhere: spec.told_where ?? [],
     toldWith: spec.told_with,
@@ -117,10 +122,13 @@ function parseFlow(file: string, text: string, version: string): Flow {
   };
 }
 
-/** An intent opens one flow at most. */
+/** An intent opens one flow at most, and so does a photo (`photo_opens`). */
 function checkIntents(flows: FlowSet): void {
   const owner = new Map<string, string>();
+  let byPhoto: string | undefined;
   for (const flow of flows.values()) {
+    if (flow.photoOpens && byPhoto) throw new FlowError(flow.file, "photo_opens", `a photo already opens the flow of ${byPhoto}`);
+    if (flow.photoOpens) byPhoto = flow.file;
     flow.intents.forEach((intent, i) => {
       const other = owner.get(intent);
       if (other) throw new FlowError(flow.file, `intents[${i}]`, `intent "${intent}" already opens the flow of ${other}`);
@@ -235,6 +243,8 @@ function crossCheck(flow: Flow, flows: FlowSet, ctx: FlowCheckContext): void {
         checkKey(i, ".already.said", step.already?.said);
         if (step.keeps_typed && !(step.answer.type === "choice" && step.answer.allow_text))
           fail(i, ".keeps_typed", "only a choice that takes a typed text (allow_text) keeps it whatever it is read as");
+        checkKey(i, ".early.not_yet", step.early?.not_yet);
+        if (step.early && step.answer.type !== "photo") fail(i, ".early", "only a photo question keeps a photo sent before it");
         if (step.already && !("optional" in step.answer && step.answer.optional))
           fail(i, ".already", "only a question that may be skipped is answered by saying it was told already");
         checkKey(i, ".keep.label", step.keep?.label);

@@ -154,6 +154,12 @@ export const stepSchema = z.discriminatedUnion("type", [
      */
     gone: z.record(varName, z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     /**
+     * A photo question: a photo sent at a question before it in the flow while `when` holds (the privacy
+     * notice accepted) is kept for it, and is its answer when the flow gets here; sent before `when` holds,
+     * it is not kept and `not_yet` says when to send it.
+     */
+    early: z.strictObject({ when: condition, not_yet: key }).optional(),
+    /**
      * While `when` holds (a field being changed from a summary), the question also offers `label` («Dejarla
      * como está»): picked, said in its words, or declined ("no", "cancelar", "déjala como estaba"), it goes
      * to `goto` with nothing changed, instead of taking the words as the new answer. `words`: texts whose
@@ -237,6 +243,12 @@ export const flowSchema = z.strictObject({
    * Other flows never see the text, only what it named.
    */
   opening: z.boolean().default(false),
+  /**
+   * `true`: a photo sent where nothing is in progress (a first message, the menu) opens this flow through
+   * its plain link, then is handled there (a citizen who starts with a picture of the pothole): kept for
+   * its photo question as `early` says. One flow at most, with a plain link and a photo question with `early`.
+   */
+  photo_opens: z.boolean().default(false),
   /**
    * Entities whose mention in a message that says more (as `opening` counts it) opens this flow, when
    * the classifier read that message as nothing or as a way around — the menu, help, a greeting, thanks,

@@ -19,6 +19,8 @@ export interface Flow {
   draft?: DraftSpec;
   /** Whether the text of a message that opens this flow is kept in `opening` (flow-schema.ts). */
   opening: boolean;
+  /** Whether a photo sent where nothing is in progress opens this flow (flow-schema.ts, `photo_opens`). */
+  photoOpens: boolean;
   /** Entities whose mention in a message that says more opens this flow (flow-schema.ts, `told_by`). */
   toldBy: string[];
   /** Entities that say where: with one, a message read as nothing tells this flow in fewer words (flow-schema.ts, `told_where`). */

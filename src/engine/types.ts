@@ -56,7 +56,8 @@ export type EngineInput =
   /** `heard`: engine-internal, what a message a guess was made of named (Aside `guess`), handed to the flow the choice opens. */
   | { type: "choice"; value: string; heard?: Vars }
   | { type: "location"; latitude: number; longitude: number }
-  | { type: "photo"; mediaId: string }
+  /** `along`: sent with a text handled just before it (a caption): what it gets is said without the question again. */
+  | { type: "photo"; mediaId: string; along?: true }
   | { type: "unsupported"; kind?: UnsupportedKind }
   | { type: "action_result"; ok: true; value: Json }
   | { type: "action_result"; ok: false; error: string };

@@ -32,6 +32,9 @@ export const CODE_KEYS: readonly string[] = [
   "global.cancelled",
   "global.help",
   "global.flow_changed",
+  // the engine: a photo sent before its question, kept for it, then its answer
+  "global.photo_kept",
+  "global.photo_used",
   // the engine: what is understood at any question, and drafts kept aside
   "privacy.full_notice",
   "global.human",

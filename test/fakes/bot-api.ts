@@ -671,7 +671,8 @@ export class FakeUser {
     return this.send({ location: { latitude, longitude } });
   }
 
-  sendPhoto(data: Buffer): Promise<number> {
+  /** A photo, as Telegram sends it (a small and a large size), with the text the user wrote under it. */
+  sendPhoto(data: Buffer, caption?: string): Promise<number> {
     const file = this.api.addFile(data);
     const small = this.api.addFile(data.subarray(0, Math.min(64, data.length)));
     return this.send({
@@ -679,6 +680,7 @@ export class FakeUser {
         { ...small, file_unique_id: small.file_id, width: 90, height: 60 },
         { ...file, file_unique_id: file.file_id, width: 1280, height: 853 },
       ],
+      ...(caption ? { caption } : {}),
     });
   }
 

@@ -288,9 +288,10 @@ export class FakeCitizen {
     return this.send({ type: "location", location: { latitude, longitude } });
   }
 
-  sendPhoto(bytes: Buffer, mime = "image/png") {
+  /** A photo, with the text the citizen wrote under it (`caption`). */
+  sendPhoto(bytes: Buffer, mime = "image/png", caption?: string) {
     const id = this.meta.upload(bytes, mime);
-    return this.send({ type: "image", image: { id, mime_type: mime, sha256: "x" } });
+    return this.send({ type: "image", image: { id, mime_type: mime, sha256: "x", ...(caption ? { caption } : {}) } });
   }
 
   sendSticker() {

@@ -166,8 +166,13 @@ export class FakeCitizen {
     return this.deliver({ type: WAWebJS.MessageTypes.LOCATION, location: new WAWebJS.Location(latitude, longitude) });
   }
 
-  sendPhoto(data: Buffer, mimetype = "image/png"): WhatsAppMessage {
-    return this.deliver({ type: WAWebJS.MessageTypes.IMAGE, downloadMedia: async () => new WAWebJS.MessageMedia(mimetype, data.toString("base64")) });
+  /** A photo, with the text the citizen wrote under it (whatsapp-web.js gives a caption as the message's body). */
+  sendPhoto(data: Buffer, mimetype = "image/png", caption = ""): WhatsAppMessage {
+    return this.deliver({
+      type: WAWebJS.MessageTypes.IMAGE,
+      body: caption,
+      downloadMedia: async () => new WAWebJS.MessageMedia(mimetype, data.toString("base64")),
+    });
   }
 
   sendVoiceNote(): WhatsAppMessage {

@@ -171,7 +171,10 @@ class WebDriver implements Driver {
     const body: Record<string, unknown> = { session, id: randomUUID(), lang: lang ?? this.bot.app.defaultLanguage };
     if (content.type === "text") body.text = content.text;
     else if (content.type === "location") body.location = { latitude: content.latitude, longitude: content.longitude };
-    else if (content.type === "photo" && Buffer.isBuffer(content.data)) body.photo = content.data.toString("base64");
+    else if (content.type === "photo" && Buffer.isBuffer(content.data)) {
+      body.photo = content.data.toString("base64");
+      if (content.caption) body.text = content.caption;
+    }
     const res = await fetch(`${this.base}/api/chat/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },

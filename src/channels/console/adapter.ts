@@ -1,6 +1,7 @@
 /**
  * The console channel: one citizen message per input line, the bot's replies on the output.
- * Choices are numbered; `/location LAT LON` shares a location and `/photo PATH` sends a photo.
+ * Choices are numbered; `/location LAT LON` shares a location and `/photo PATH` sends a photo
+ * (`/photo PATH | text`: with the text as its caption).
  * Works through pipes, so conversations can be scripted.
  */
 import { randomUUID } from "node:crypto";
@@ -30,10 +31,11 @@ export interface ConsoleOptions {
 export async function parseConsoleLine(line: string): Promise<InboundContent | { error: "photo_unreadable" }> {
   const location = /^\/location\s+(-?\d+(?:\.\d+)?)[\s,]+(-?\d+(?:\.\d+)?)\s*$/i.exec(line);
   if (location) return { type: "location", latitude: Number(location[1]), longitude: Number(location[2]) };
-  const photo = /^\/photo\s+(.+)$/i.exec(line);
+  // `/photo PATH | caption`: a photo with the text sent with it.
+  const photo = /^\/photo\s+([^|]+?)\s*(?:\|\s*(.*))?$/i.exec(line);
   if (photo) {
     try {
-      return { type: "photo", data: await readFile(photo[1].trim()) };
+      return { type: "photo", data: await readFile(photo[1].trim()), ...(photo[2] ? { caption: photo[2] } : {}) };
     } catch {
       return { error: "photo_unreadable" };
     }

@@ -125,12 +125,13 @@ function readContent(m: Message, options: ReadOptions): InboundContent | undefin
   }
   const location = m.location ?? m.venue?.location;
   if (location) return { type: "location", latitude: location.latitude, longitude: location.longitude };
+  const caption = m.caption ? { caption: m.caption } : {};
   if (m.photo?.length) {
     const largest = m.photo.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
-    return { type: "photo", data: options.photo(largest.file_id, largest.file_size) };
+    return { type: "photo", data: options.photo(largest.file_id, largest.file_size), ...caption };
   }
   if (m.document?.mime_type && IMAGE_DOCUMENTS.has(m.document.mime_type)) {
-    return { type: "photo", data: options.photo(m.document.file_id, m.document.file_size) };
+    return { type: "photo", data: options.photo(m.document.file_id, m.document.file_size), ...caption };
   }
   if (VOICE_FIELDS.some((f) => m[f] !== undefined)) return { type: "unsupported", kind: "voice" };
   if (OTHER_FIELDS.some((f) => m[f] !== undefined)) return { type: "unsupported", kind: "other" };

@@ -57,8 +57,9 @@ const messageSchema = z
     location: z.strictObject({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).optional(),
     photo: z.base64().optional(),
   })
-  .refine((m) => [m.text, m.choice, m.location, m.photo].filter((v) => v !== undefined).length === 1, {
-    message: "exactly one of text, choice, location or photo",
+  // A photo may bring a text: its caption.
+  .refine((m) => [m.photo === undefined ? m.text : undefined, m.choice, m.location, m.photo].filter((v) => v !== undefined).length === 1, {
+    message: "exactly one of text, choice, location or photo (with a text as its caption)",
   });
 
 /** What the page gets back: the outcome and the replies, nothing else. */
@@ -77,10 +78,11 @@ const chatAnswerSchema = z.object({
 });
 
 function contentOf(m: z.infer<typeof messageSchema>): InboundContent {
+  if (m.photo !== undefined) return { type: "photo", data: Buffer.from(m.photo, "base64"), ...(m.text ? { caption: m.text } : {}) };
   if (m.text !== undefined) return { type: "text", text: m.text };
   if (m.choice !== undefined) return { type: "choice", value: m.choice };
   if (m.location) return { type: "location", latitude: m.location.latitude, longitude: m.location.longitude };
-  return { type: "photo", data: Buffer.from(m.photo ?? "", "base64") };
+  return { type: "unsupported", kind: "other" };
 }
 
 export interface ChatPluginOptions {

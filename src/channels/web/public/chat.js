@@ -192,6 +192,12 @@ function draw(entry) {
       div.appendChild(img);
     }
     div.append(`📷 ${label("photo_sent")}`);
+    if (entry.caption) {
+      const caption = document.createElement("p");
+      caption.className = "caption";
+      caption.textContent = entry.caption;
+      div.append(caption);
+    }
   } else if (entry.kind === "location") {
     div.append(`📍 ${label("location_sent", { latitude: entry.latitude.toFixed(5), longitude: entry.longitude.toFixed(5) })}`);
   } else {
@@ -530,7 +536,13 @@ photoInput.addEventListener("change", async () => {
   }
   const data = (await dataUrlOf(photo.blob)).split(",")[1];
   setBusy(false);
-  send({ photo: data }, { kind: "photo", thumb: photo.thumb });
+  // What is typed in the box goes with the photo, as its caption (as on WhatsApp and Telegram).
+  const caption = text.value.trim();
+  if (caption) {
+    text.value = "";
+    write(sessionStorage, DRAFT_KEY, null);
+  }
+  send({ photo: data, ...(caption ? { text: caption } : {}) }, { kind: "photo", thumb: photo.thumb, ...(caption ? { caption } : {}) });
 });
 
 /** Forgets this browser's conversation (history, draft, session) and starts a new one. */

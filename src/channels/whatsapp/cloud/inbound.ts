@@ -34,7 +34,7 @@ const messageSchema = z.looseObject({
     .optional(),
   button: z.looseObject({ text: z.string().max(1000) }).optional(),
   location: z.looseObject({ latitude: z.number(), longitude: z.number() }).optional(),
-  image: z.looseObject({ id: z.string().max(64), mime_type: z.string().max(100).optional() }).optional(),
+  image: z.looseObject({ id: z.string().max(64), mime_type: z.string().max(100).optional(), caption: text.optional() }).optional(),
   reaction: z.looseObject({ emoji: z.string().max(40).optional() }).optional(),
 });
 const statusSchema = z.looseObject({
@@ -139,7 +139,7 @@ function readContent(m: z.infer<typeof messageSchema>, photo: (mediaId: string) 
     case "location":
       return m.location ? { type: "location", latitude: m.location.latitude, longitude: m.location.longitude } : undefined;
     case "image":
-      return m.image ? { type: "photo", data: photo(m.image.id) } : undefined;
+      return m.image ? { type: "photo", data: photo(m.image.id), ...(m.image.caption ? { caption: m.image.caption } : {}) } : undefined;
     case "audio":
       return { type: "unsupported", kind: "voice" };
     case "reaction":
