@@ -452,6 +452,22 @@ describe("photos in a conversation", () => {
     await aside("sí");
     await aside("omitir");
     expect(await aside("1")).toContain("Foto: sin incluir");
+
+    // A photo kept before its question, the report set aside and silent for days: forgotten too, never «agregada».
+    const early = chat(bot, "early-and-silent");
+    for (const line of ["hola", "1", "sí", "Metepec", "2"]) if ((await early(line)).includes("el mismo problema")) await early("Es otro problema");
+    expect(await early(photo("photo.png"))).toContain("Guardé tu foto");
+    bot.clock.advance(bot.config.CONVERSATION_TIMEOUT_MINUTES * 60 * 1000 + 60_000);
+    expect(await early("hola")).toContain("¿Quieres continuarlo donde lo dejaste?");
+    bot.clock.advance(bot.config.DRAFT_PHOTO_DAYS * 24 * 60 * 60 * 1000 + 60_000);
+    expect(await bot.app.conversations.sweepDrafts()).toBe(1);
+    expect(await mediaFiles(bot.dataDir)).toEqual([kept]);
+    await early("sí");
+    await early("1");
+    await early("sí");
+    const described = await early("Hay un bache enorme frente a la escuela primaria");
+    expect(described).not.toContain("Agregué la foto");
+    expect(described).toContain("envíala ahora");
   });
 });
 

@@ -167,6 +167,45 @@ describe("linking a Telegram group", () => {
   });
 });
 
+describe("a secretariat group given a public link", () => {
+  it("gets no more cards nor citizens' words, is told once how to fix it, and one line is logged; linked again once private, cards come again", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const chats = bot.service.app.secretariat.chats;
+    const ana = fake.user(5001);
+    const first = await telegramReport(ana);
+    await fake.until(() => cardOf(group, first));
+
+    // An admin gives the group a public link: Telegram tells the bot nothing. The next card finds it.
+    group.setPublicLink("vecinos_metepec");
+    bot.clock.advance(11 * 60_000);
+    const second = await telegramReport(fake.user(5002));
+    await expect.poll(async () => (await chats.get(String(METEPEC_GROUP), "secretariat"))?.problem).toBe("public");
+    await fake.until(() => group.messages.find((m) => m.text.includes("Este grupo ahora tiene un enlace público")));
+    // Nothing more reaches it: a card, its edits, a conversation with a person.
+    const third = await telegramReport(fake.user(5003));
+    await bot.service.app.dispatcher.sweep();
+    const luis = fake.user(5004);
+    await luis.say("quiero hablar con una persona del secretariado de metepec");
+    await bot.service.app.dispatcher.sweep();
+    expect(cardOf(group, second)).toBeUndefined();
+    expect(cardOf(group, third)).toBeUndefined();
+    expect(group.messages.filter((m) => m.text.includes("enlace público"))).toHaveLength(1);
+    expect(group.messages.some((m) => m.text.includes("quiere hablar") || m.text.includes("#"))).toBe(false);
+    const lines = bot.logs.lines.filter((l) => String(l.msg).includes("public link now"));
+    expect(lines).toHaveLength(1);
+    expect(bot.logs.text).not.toContain("vecinos_metepec");
+
+    // Private again and linked again: new reports get their cards (those that waited are in the panel).
+    group.setPublicLink(null);
+    await group.say(people.beatriz, "/vincular Metepec");
+    await expect.poll(async () => (await chats.get(String(METEPEC_GROUP), "secretariat"))?.problem).toBeNull();
+    const fourth = await telegramReport(fake.user(5005));
+    await fake.until(() => cardOf(group, fourth));
+  });
+});
+
 describe("report cards", () => {
   it("a report filed on the console appears as one card in Metepec's group only, with what the secretariat needs and nothing of an anonymous sender", async () => {
     const { fake, bot } = await start();
@@ -586,6 +625,48 @@ describe("the citizen answers the secretariat back", () => {
     await stranger.say(`/start reply-${folio}`);
     const menu = await stranger.expect("¿Qué quieres hacer?");
     expect(menu.text).not.toContain("responderle");
+  });
+
+  it("an author's replies wait for the secretariat after a few: the link opened again says so, and the next answer opens them again", async () => {
+    const { fake, bot } = await start();
+    await addMembers(bot);
+    const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
+    const ana = fake.user(5001);
+    const folio = await telegramReport(ana);
+    const answer = async (text: string) => {
+      await pressOnCard(group, people.carlos, folio, "💬 Responder");
+      await group.reply(people.carlos, await question(group, `Respuesta pública para ${folio}`), text);
+      await ana.expect("¿Quieres responderle al Secretariado Técnico?");
+      bot.clock.advance(60_000);
+    };
+    const relayed = () => group.messages.filter((m) => m.text.startsWith(`💬 ${folio}: quien lo reportó respondió`)).length;
+    await answer("¿Entre qué calles está la luminaria?");
+    for (const [n, text] of [
+      "entre Hidalgo y Juárez",
+      "está justo enfrente de la farmacia del centro",
+      "la luminaria de enfrente tampoco prende desde el lunes",
+    ].entries()) {
+      // The first after the question; the others through the link typed again (t.me/<bot>?start=reply-…).
+      if (n > 0) {
+        await ana.say(`/start reply-${folio}`);
+        await ana.expect("¿Quieres responderle al Secretariado Técnico?");
+      }
+      await ana.say(text);
+      await ana.expect("Se la hice llegar");
+      await fake.until(() => relayed() === n + 1 || undefined);
+      bot.clock.advance(60_000);
+    }
+    await ana.say(`/start reply-${folio}`);
+    await ana.expect(`Ya le enviaste varios mensajes al Secretariado Técnico sobre tu reporte ${folio}`);
+    await ana.say("oigan ya vengan");
+    await bot.service.app.dispatcher.sweep();
+    expect(relayed()).toBe(3);
+    expect((await bot.service.app.store.reports.byFolio(folio))?.notes.filter((n) => n.by === "citizen")).toHaveLength(3);
+    // The secretariat answers: she may write again.
+    await answer("Gracias, mañana pasa la cuadrilla.");
+    await ana.say("perfecto, mañana estaremos esperando a la cuadrilla");
+    await ana.expect("Se la hice llegar");
+    await fake.until(() => relayed() === 4 || undefined);
   });
 
   it("a citizen's reply landing while a member writes a reason does not make the member's question out of date", async () => {

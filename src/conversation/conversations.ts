@@ -534,13 +534,14 @@ export class ConversationService {
     let state = initial;
     const replies: Reply[] = [];
     const sentPhotos: string[] = [];
-    let opened = false;
+    // Only a message that came where nothing was in progress: a caption that ended or declined something
+    // («cancelar», «no» at the notice, «enviar» at the summary) is not followed by a report the photo opens.
+    let opens = deps.engine.photoOpens(initial);
     const parts = withCaption(content, deps.engine.accepts(state) === "photo");
     for (let n = 0; n < parts.length; n++) {
-      const opens = parts[n].content.type === "photo" && !opened ? deps.engine.photoOpens(state) : undefined;
-      if (opens) {
+      if (opens && parts[n].content.type === "photo" && deps.engine.photoOpens(state)) {
         parts.splice(n, 0, { content: { type: "open", link: opens } });
-        opened = true;
+        opens = undefined;
       }
       const { content: part, onlyPlace } = parts[n];
       const along = n > 0;
@@ -871,7 +872,8 @@ function withCaption(content: InboundContent, photoAsked: boolean): { content: I
   const caption = captionOf(content);
   if (!caption) return [{ content }];
   const text: InboundContent = { type: "text", text: caption };
-  return photoAsked && content.type === "photo" ? [{ content }, { content: text, onlyPlace: true }] : [{ content: text }, { content }];
+  // A photo lost in a crash too: at the photo question its caption is still only read for the place.
+  return photoAsked ? [{ content }, { content: text, onlyPlace: true }] : [{ content: text }, { content }];
 }
 
 /** Where what came along a text goes among its replies: before the question the text left waiting (the last), or after them all. */

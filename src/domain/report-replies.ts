@@ -8,7 +8,7 @@
  */
 import type { Report } from "./model/report.js";
 import type { Link, Resolution } from "./resolution.js";
-import type { Triage } from "./triage.js";
+import { REPLIES_UNTIL_ANSWERED, repliesWaiting, type Triage } from "./triage.js";
 
 /** Where the secretariat works (the Telegram group): told of a citizen's reply. */
 export interface ReplyRelay {
@@ -16,8 +16,11 @@ export interface ReplyRelay {
   replied(report: Report, text: string): Promise<void>;
 }
 
-/** What a reply came to: relayed, kept only (no group reached), or not taken. */
-export type ReplyOutcome = "relayed" | "kept" | "not_allowed" | "not_found" | "empty";
+/** What a reply came to: relayed, kept only (no group reached), or not taken (`waiting`: those sent wait for the secretariat). */
+export type ReplyOutcome = "relayed" | "kept" | "not_allowed" | "not_found" | "empty" | "waiting";
+
+/** Whether a citizen may answer on a report now: yes, no, or not until the secretariat acts on what they sent (`waiting`). */
+export type ReplyAllowed = "yes" | "no" | "waiting";
 
 /** Whether a citizen linked to a report this way may answer the secretariat on it. */
 export function answersBack(report: Report, link: Link): boolean {
@@ -37,16 +40,17 @@ export class ReportReplies {
     this.relay = relay;
   }
 
-  /** Whether `citizen` may answer the secretariat on `report`. */
-  async allowed(report: Report, citizen: string): Promise<boolean> {
-    return answersBack(report, await this.resolution.linkOf(report, citizen));
+  /** Whether `citizen` may answer the secretariat on `report` now. */
+  async allowed(report: Report, citizen: string): Promise<ReplyAllowed> {
+    if (!answersBack(report, await this.resolution.linkOf(report, citizen))) return "no";
+    return repliesWaiting(report) >= REPLIES_UNTIL_ANSWERED ? "waiting" : "yes";
   }
 
   /** `citizen`'s reply on `report`. */
   async reply(report: Report, citizen: string, text: string): Promise<ReplyOutcome> {
-    if (!(await this.allowed(report, citizen))) return "not_allowed";
+    if (!answersBack(report, await this.resolution.linkOf(report, citizen))) return "not_allowed";
     const written = await this.triage.citizenReply(report.id, text);
-    if (!written.ok) return written.problem === "empty_text" ? "empty" : "not_found";
+    if (!written.ok) return written.problem === "empty_text" ? "empty" : written.problem === "replies_waiting" ? "waiting" : "not_found";
     // Kept already (the same message handled again): relayed then, not twice.
     if (written.repeated) return "relayed";
     if (!this.relay) return "kept";

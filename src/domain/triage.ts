@@ -29,6 +29,19 @@ const WRITE_ATTEMPTS = 5;
 /** Who a step or a note is by when the citizen did it (a reopening, a reply to the secretariat). */
 export const CITIZEN = "citizen";
 
+/**
+ * Replies a citizen may send on a report until the secretariat acts on it again (a public answer, a change
+ * of status): enough to say what was asked and add to it, never a flood in the municipality's group.
+ */
+export const REPLIES_UNTIL_ANSWERED = 3;
+
+/** The citizen's replies on `report` since a member last answered it or moved it (since it was filed, if never). */
+export function repliesWaiting(report: Report): number {
+  const acted = report.history.filter((h) => h.by !== CITIZEN && h.by !== "system").at(-1);
+  const since = new Date(acted?.at ?? report.createdAt).getTime();
+  return report.notes.filter((n) => n.by === CITIZEN && new Date(n.at).getTime() > since).length;
+}
+
 export type TriageProblem =
   | TransitionProblem
   | "not_found"
@@ -41,7 +54,9 @@ export type TriageProblem =
   | "empty_text"
   | "not_resolved"
   | "sensitive_text"
-  | "unknown_photo";
+  | "unknown_photo"
+  /** A citizen's replies wait for the secretariat (REPLIES_UNTIL_ANSWERED). */
+  | "replies_waiting";
 
 export type TriageResult = { ok: true; report: Report } | { ok: false; problem: TriageProblem; report?: Report };
 
@@ -159,6 +174,7 @@ export class Triage {
       if (!reply) return { ok: false, problem: "empty_text", report };
       // The same message handled again (a crash before its conversation was saved): kept once.
       if (report.notes.some((n) => n.by === CITIZEN && n.text === reply)) return { ok: true, report, repeated: true };
+      if (repliesWaiting(report) >= REPLIES_UNTIL_ANSWERED) return { ok: false, problem: "replies_waiting", report };
       const event: DomainEvent = { type: "citizen_replied", report: report.id, municipality: report.municipality };
       const written = await this.write(report, CITIZEN, event, (next, at) => ({ ...next, notes: [...report.notes, { at, by: CITIZEN, text: reply }] }));
       if (written.ok || written.problem !== "outdated") return written;

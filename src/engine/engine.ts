@@ -775,7 +775,9 @@ export class Engine {
     if (state?.waiting !== "answer" || state.aside) return undefined;
     const step = this.flows.get(state.flow)?.byId.get(state.step);
     if (step?.type !== "ask" || step.answer.type === "photo") return undefined;
-    const ahead = this.photoQuestions(state.flow).find((q) => q.early && q.index > step.index && getVar(state.vars, q.save) == null);
+    const ahead = this.photoQuestions(state.flow).find(
+      (q) => q.early && q.index > step.index && getVar(state.vars, q.save) == null && !(q.early.skipped_when && holds(q.early.skipped_when, state.vars)),
+    );
     return ahead?.early ? { ...ahead, held: holds(ahead.early.when, state.vars) } : undefined;
   }
 
@@ -810,7 +812,8 @@ export class Engine {
   withoutMedia(state: ConversationState, ids: readonly string[]): ConversationState {
     const gone = new Set(ids);
     const without = (flow: string, vars: Vars): Vars => {
-      let out = vars;
+      const sent = getVar(vars, SENT_PHOTO);
+      let out = typeof sent === "string" && gone.has(sent) ? setVar(vars, SENT_PHOTO, null) : vars;
       for (const q of this.photoQuestions(flow)) {
         const held = getVar(out, q.save);
         if (typeof held !== "string" || !gone.has(held)) continue;
@@ -820,8 +823,6 @@ export class Engine {
       return out;
     };
     let vars = without(state.flow, state.vars);
-    const sent = getVar(vars, SENT_PHOTO);
-    if (typeof sent === "string" && gone.has(sent)) vars = setVar(vars, SENT_PHOTO, null);
     const parked = readDraft(this.flows, state.vars.draft);
     if (parked) {
       const draftVars = without(parked.flow, parked.vars);

@@ -158,7 +158,14 @@ export const stepSchema = z.discriminatedUnion("type", [
      * notice accepted) is kept for it, and is its answer when the flow gets here; sent before `when` holds,
      * it is not kept and `not_yet` says when to send it.
      */
-    early: z.strictObject({ when: condition, not_yet: key }).optional(),
+    early: z
+      .strictObject({
+        when: condition,
+        not_yet: key,
+        /** While this holds the flow does not come back to the question (a field changed from a summary): a photo is not kept for it. */
+        skipped_when: condition.optional(),
+      })
+      .optional(),
     /**
      * While `when` holds (a field being changed from a summary), the question also offers `label` («Dejarla
      * como está»): picked, said in its words, or declined ("no", "cancelar", "déjala como estaba"), it goes

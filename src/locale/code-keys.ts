@@ -208,6 +208,7 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.hello",
   "secretariat.help",
   "secretariat.link.usage",
+  "secretariat.link.made_public",
   "secretariat.link.not_member",
   "secretariat.link.not_allowed",
   "secretariat.link.public",

@@ -7,8 +7,8 @@
  * Publishing one version again changes nothing, so the Dispatcher may retry until it resolves; where
  * each card is lives in the store (`cards`), so a restart edits the same message.
  *
- * A municipality without a group, or whose group the bot cannot use (removed), gets no card: its
- * reports wait in the store (`npm run admin -- reports list`).
+ * A municipality without a group, or whose group the bot cannot use (removed, or given a public link:
+ * group-privacy.ts), gets no card: its reports wait in the store (`npm run admin -- reports list`).
  */
 
 import { type Api, GrammyError, InputFile } from "grammy";
@@ -21,6 +21,7 @@ import type { CardPublisher } from "../notify/dispatch.js";
 import { errorInfo } from "../util/errors.js";
 import { CAPTION_LIMIT, type CardButtons, type CardContext, cardView, TEXT_LIMIT } from "./card-view.js";
 import type { SecretariatDeps } from "./deps.js";
+import type { GroupPrivacy } from "./group-privacy.js";
 
 /** Telegram says an edit changed nothing: the card already shows this. */
 export function notModified(err: unknown): boolean {
@@ -50,6 +51,8 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
   constructor(
     private readonly deps: SecretariatDeps,
     private readonly api: () => Api,
+    /** Whether a group is still private, asked before anything is posted there. */
+    private readonly privacy: GroupPrivacy,
   ) {}
 
   publish(report: Report): Promise<void> {
@@ -68,7 +71,7 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
   async replied(report: Report, text: string): Promise<void> {
     const { chats, cards, prompts, texts, lang, clock } = this.deps;
     const group = await chats.secretariatOf(report.municipality);
-    if (!group || group.problem) throw new Error("no secretariat group to relay a citizen's reply to");
+    if (!group || group.problem || !(await this.privacy.stillPrivate(group.chatId))) throw new Error("no secretariat group to relay a citizen's reply to");
     const card = await cards.get(report.id);
     const under = card && card.chatId === group.chatId ? card.messageId : undefined;
     const sent = await this.api()
@@ -114,7 +117,7 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
   private async show(report: Report, force: boolean, buttons?: CardButtons): Promise<void> {
     const { chats, cards } = this.deps;
     const group = await chats.secretariatOf(report.municipality);
-    if (!group || group.problem) return;
+    if (!group || group.problem || !(await this.privacy.stillPrivate(group.chatId))) return;
     const card = await cards.get(report.id);
     // Reopened, or said not solved by a folio's holder: back as a new card, where the group sees it.
     const renewed = card && report.history.filter((h) => (h.kind === "reopened" || h.kind === "disputed") && h.version > card.version).at(-1)?.kind;

@@ -15,13 +15,21 @@ import { type Handoff, handoffCode } from "../domain/model/handoff.js";
 import type { Member } from "../domain/model/member.js";
 import { errorInfo } from "../util/errors.js";
 import type { SecretariatDeps } from "./deps.js";
+import type { GroupPrivacy } from "./group-privacy.js";
 import { pressData } from "./presses.js";
 
 export class HandoffDesk implements HandoffRelay {
   constructor(
     private readonly deps: SecretariatDeps,
     private readonly api: () => Api,
+    /** Whether a group is still private, asked before a citizen's words are posted there. */
+    private readonly privacy: GroupPrivacy,
   ) {}
+
+  /** Nothing a citizen says goes to a group given a public link since it was linked (group-privacy.ts). */
+  private async checkPrivate(handoff: Handoff): Promise<void> {
+    if (!(await this.privacy.stillPrivate(handoff.chatId))) throw new Error("the secretariat group has a public link: the conversation is not posted there");
+  }
 
   private t(key: string, params?: Record<string, unknown>): string {
     return this.deps.texts.t(this.deps.lang, key, params);
@@ -55,6 +63,7 @@ export class HandoffDesk implements HandoffRelay {
   }
 
   async opened(handoff: Handoff, resumed: boolean): Promise<number> {
+    await this.checkPrivate(handoff);
     const sent = await this.api().sendMessage(handoff.chatId, this.card(handoff, resumed), {
       reply_markup: {
         inline_keyboard: [[{ text: this.t("secretariat.handoff.close"), callback_data: pressData({ kind: "close_handoff", handoff: handoff.id }) }]],
@@ -65,6 +74,7 @@ export class HandoffDesk implements HandoffRelay {
   }
 
   async said(handoff: Handoff, text: string): Promise<void> {
+    await this.checkPrivate(handoff);
     const sent = await this.api().sendMessage(handoff.chatId, this.t("secretariat.handoff.said", { code: handoffCode(handoff), text }), {
       reply_parameters: handoff.messageId ? { message_id: handoff.messageId, allow_sending_without_reply: true } : undefined,
       link_preview_options: { is_disabled: true },

@@ -12,6 +12,7 @@ import type { SecretariatDeps } from "./deps.js";
 import { DailyDigest } from "./digest.js";
 import { groupComposer } from "./group.js";
 import { GROUP_COMMANDS, type GroupCommand } from "./group-commands.js";
+import { GroupPrivacy } from "./group-privacy.js";
 import { HandoffDesk } from "./handoff-desk.js";
 import { ReportDesk } from "./report-desk.js";
 
@@ -35,8 +36,9 @@ export class SecretariatFace {
       if (!this.api) throw new Error("the secretariat's Telegram face is not attached to a bot yet");
       return this.api;
     };
-    this.cards = new TelegramCards(deps, api);
-    this.handoffs = new HandoffDesk(deps, api);
+    const privacy = new GroupPrivacy(deps, api);
+    this.cards = new TelegramCards(deps, api, privacy);
+    this.handoffs = new HandoffDesk(deps, api, privacy);
     this.digest = new DailyDigest(deps);
     const announcements = new AnnounceDesk(deps, () => {
       if (!this.tools) throw new Error("the secretariat's Telegram face is not attached to a bot yet");

@@ -247,8 +247,12 @@ export class FakeBotApi {
 
   /** A group (or supergroup, with a -100… id) where people talk with the bot; with a `username`, a public one. */
   group(id: number, title: string, username?: string): FakeGroup {
+    if (username) this.publicGroups.set(id, username);
     return new FakeGroup(this, { id, type: id < -1_000_000_000_000 ? "supergroup" : "group", title, ...(username ? { username } : {}) });
   }
+
+  /** Groups with a public link (their @username), as getChat tells it. */
+  readonly publicGroups = new Map<number, string>();
 
   /** Reactions the bot set on users' messages: chat, message, emoji. */
   readonly reactions: { chat_id: number; message_id: number; emoji: string[] }[] = [];
@@ -540,7 +544,10 @@ export class FakeBotApi {
         const c = [...this.channels.values()].find((x) => String(x.id) === ref || (x.username && `@${x.username}`.toLowerCase() === ref.toLowerCase()));
         if (c) return { id: c.id, type: c.type, title: c.title, ...(c.username ? { username: c.username } : {}) };
         const id = Number(ref);
-        if (Number.isInteger(id) && id < 0) return { id, type: id < -1_000_000_000_000 ? "supergroup" : "group", title: "Grupo" };
+        if (Number.isInteger(id) && id < 0) {
+          const username = this.publicGroups.get(id);
+          return { id, type: id < -1_000_000_000_000 ? "supergroup" : "group", title: "Grupo", ...(username ? { username } : {}) };
+        }
         throw Object.assign(new Error("Bad Request: chat not found"), { code: 400 });
       }
       case "getChatMember": {
@@ -808,6 +815,21 @@ export class FakeGroup {
   /** The bot's messages in the group, oldest first. */
   get messages(): BotMessage[] {
     return this.api.chat(this.chat.id);
+  }
+
+  /**
+   * An admin gives the group a public link (@username), or takes it away (`null`): getChat tells it, and
+   * the group's messages carry it from then on. Telegram sends bots no update for it.
+   */
+  setPublicLink(username: string | null): void {
+    const chat = this.chat;
+    if (username) {
+      this.api.publicGroups.set(this.chat.id, username);
+      chat.username = username;
+    } else {
+      this.api.publicGroups.delete(this.chat.id);
+      delete chat.username;
+    }
   }
 
   /** Someone adds the bot (my_chat_member: left → member). */

@@ -129,6 +129,7 @@ export class FakeWhatsApp {
       from,
       fromMe: false,
       body: "",
+      hasMedia: false,
       location: undefined as unknown as WAWebJS.Location,
       isStatus: false,
       broadcast: false,
@@ -170,6 +171,7 @@ export class FakeCitizen {
   sendPhoto(data: Buffer, mimetype = "image/png", caption = ""): WhatsAppMessage {
     return this.deliver({
       type: WAWebJS.MessageTypes.IMAGE,
+      hasMedia: true,
       body: caption,
       downloadMedia: async () => new WAWebJS.MessageMedia(mimetype, data.toString("base64")),
     });

@@ -11,7 +11,10 @@ import type { Logger } from "../../util/logger.js";
 import { guardWhatsAppRejections } from "./guard.js";
 import type { SessionFiles } from "./remote-auth.js";
 
-export type WhatsAppMessage = Pick<WAWebJS.Message, "id" | "from" | "fromMe" | "type" | "body" | "location" | "isStatus" | "broadcast" | "downloadMedia">;
+export type WhatsAppMessage = Pick<
+  WAWebJS.Message,
+  "id" | "from" | "fromMe" | "type" | "body" | "hasMedia" | "location" | "isStatus" | "broadcast" | "downloadMedia"
+>;
 
 export interface WhatsAppClient {
   on(event: "qr", listener: (qr: string) => void): this;

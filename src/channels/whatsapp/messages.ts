@@ -51,8 +51,8 @@ function readContent(m: WhatsAppMessage): InboundContent | undefined {
     case "location":
       return { type: "location", latitude: Number(m.location?.latitude), longitude: Number(m.location?.longitude) };
     case "image":
-      // whatsapp-web.js gives a media message's caption as its body.
-      return { type: "photo", data: whatsappPhoto(m), ...(m.body ? { caption: m.body } : {}) };
+      // whatsapp-web.js gives a media message's caption as its body (without its media, the body is a thumbnail).
+      return { type: "photo", data: whatsappPhoto(m), ...(m.hasMedia && m.body ? { caption: m.body } : {}) };
     default:
       if (VOICE.has(m.type)) return { type: "unsupported", kind: "voice" };
       if (OTHER.has(m.type)) return { type: "unsupported", kind: "other" };

@@ -95,7 +95,8 @@ export const followingActions = (s: Services) => [
     args: z.object({ folio }),
     run: async ({ folio }, { citizen }) => {
       const report = await s.reports.findByFolio(folio);
-      return { ok: report ? await s.replies.allowed(report, citizen.id) : false };
+      const allowed = report ? await s.replies.allowed(report, citizen.id) : "no";
+      return { ok: allowed === "yes", waiting: allowed === "waiting" };
     },
   }),
   defineAction({
