@@ -172,7 +172,7 @@ describe("telegram, long polling", () => {
     await ana.expect(/nueva forma de gobernanza/);
   });
 
-  it("in a group, answers a mention with a button to a private chat and runs no conversation", async () => {
+  it("in a group, answers a mention or a citizens' command with a button to a private chat and runs no conversation", async () => {
     const { fake, bot } = await telegram.start();
     const group = { id: -100200300, type: "supergroup", title: "Vecinos de Metepec" };
     const from = { id: 5008, is_bot: false, first_name: "Ana", language_code: "es" };
@@ -184,6 +184,19 @@ describe("telegram, long polling", () => {
     expect(hello.reply_markup?.inline_keyboard?.[0][0]).toMatchObject({ url: "https://t.me/MunicipioAbiertoBot?start=menu" });
     expect(fake.sent.filter((m) => m.chat_id === group.id)).toHaveLength(1);
     expect(await bot.service.app.store.conversations.get(`telegram:${group.id}`)).toBeNull();
+    // One of the citizens' commands typed there without naming a bot is for it too; another bot's, or an unknown one, is not.
+    const command = (id: number, text: string) =>
+      fake.push({
+        message: { message_id: id, date: 0, chat: group, from, text, entities: [{ type: "bot_command", offset: 0, length: text.split(" ")[0].length }] },
+      });
+    await command(3, "/reportar");
+    await fake.until(() => (fake.sent.filter((m) => m.chat_id === group.id).length === 2 ? true : undefined));
+    expect(fake.sent.filter((m) => m.chat_id === group.id).at(-1)?.text).toContain("escríbeme en privado");
+    await command(4, "/reportar@OtroBot");
+    await command(5, "/encuesta");
+    await fake.push({ message: { message_id: 6, date: 0, chat: group, from, text: "ok" } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.sent.filter((m) => m.chat_id === group.id)).toHaveLength(2);
   });
 
   it("resumes a conversation after a restart, and processes no update twice", async () => {

@@ -26,6 +26,12 @@ export function parseFolio(text: string, digits: number): string | undefined {
   return formatFolio(m[1].toUpperCase(), number(m[2]), number(m[3]), digits);
 }
 
+/** A folio typed without the municipality's letters («2026-000001», «2026 1»): its year and number; anything else → undefined. */
+export function bareFolio(text: string, digits: number): { year: number; number: number } | undefined {
+  const m = new RegExp(`^\\s*(20\\d{2})[${PARTS}]+(\\d{1,${digits}})\\s*$`).exec(text.slice(0, 40));
+  return m ? { year: Number(m[1]), number: Number(m[2]) } : undefined;
+}
+
 /**
  * A folio inside a sentence ("mi folio es TOL-2026-000001"), for the understanding to find: its year is
  * this century's, so a phone after three letters is none («mi cel 5512345678», «tel 7221234567»).

@@ -5,7 +5,7 @@ import type { Clock } from "../util/clock.js";
 import { daysBefore } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
 import type { Categories } from "./categories.js";
-import { formatFolio, parseFolio } from "./folio.js";
+import { bareFolio, formatFolio, parseFolio } from "./folio.js";
 import { MEDIA_ID } from "./model/media.js";
 import { distanceMeters, type GeoPoint, type Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
@@ -137,6 +137,21 @@ export class Reports {
   async findByFolio(text: string): Promise<Report | null> {
     const folio = parseFolio(text, this.folio.digits);
     return folio ? this.repo.byFolio(folio) : null;
+  }
+
+  /**
+   * A folio typed without the municipality's letters («2026-000001»): the one of `candidates` (the citizen's
+   * own reports) with that year and number, when just one has them; null when none or several do; undefined
+   * when the text is no such folio.
+   */
+  withoutLetters(text: string, candidates: readonly Report[]): Report | null | undefined {
+    const bare = bareFolio(text, this.folio.digits);
+    if (!bare) return undefined;
+    const matching = candidates.filter((r) => {
+      const [, year, number] = r.folio.split("-");
+      return Number(year) === bare.year && Number(number) === bare.number;
+    });
+    return matching.length === 1 ? matching[0] : null;
   }
 
   /**

@@ -1123,13 +1123,18 @@ export class Engine {
    * long account read as a request is a misreading («…ya no quiero que pase esto…» read as the notices stopped).
    */
   private keepsTyped(input: Extract<EngineInput, { type: "text" }>): boolean {
-    const words = contentWords(this.ctx, input.text).length;
-    if (isEmergency(input) || words < TYPED_ANSWER_WORDS) return false;
+    const content = contentWords(this.ctx, input.text);
+    const words = content.length;
+    if (isEmergency(input)) return false;
     if (this.toldWithOpening(input.text)) return false;
     const named = flowNamedBy(this.flows, Object.keys(understoodOf(input)?.entities ?? {}));
     if (named && named.intents[0] !== STATUS) return false;
     const reading = readingOf(this.ctx, input);
     const flow = reading === undefined ? undefined : flowForIntent(this.flows, reading);
+    // Fewer words, read as a problem told but with no word of asking for a report («frente a la farmacia»,
+    // «en la esquina de Hidalgo»): an answer the classifier misread. «reportar», «otro problema» are requests.
+    if (words < TYPED_ANSWER_WORDS)
+      return flow !== undefined && flow.toldBy.length > 0 && words > 0 && !content.some((w) => wordSet(this.ctx, "request").has(w));
     return flow === undefined || flow.toldBy.length > 0 || words > REQUEST_WORDS;
   }
 

@@ -147,6 +147,7 @@ export const CODE_KEYS: readonly string[] = [
   "notices.duplicate_of",
   "notices.resolved_ask",
   "notices.how_to_follow",
+  "notices.reply_later",
   // the report card (secretariat/card-view.ts, cards.ts)
   "secretariat.card.age_minutes",
   "secretariat.card.age_hours",

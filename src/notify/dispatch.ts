@@ -99,17 +99,18 @@ export class Dispatcher extends SweepingDispatcher<Report> {
         if (!notified(record, since)) continue;
         const lang = record.language;
         for (const change of changes) {
-          const item = (asked: boolean): NewOutboxItem => ({
+          // `replyLater`: sent alone to an author asked nothing (busy elsewhere), it says how to answer later.
+          const item = (asked: boolean, replyLater = false): NewOutboxItem => ({
             id: `notice:${report.id}:${change.version}:${citizen}`,
             ...address,
             kind: "notice",
             ref: report.id,
-            payload: this.notice(report, change, lang, asked),
+            payload: this.notice(report, change, lang, asked, replyLater),
             createdAt: now,
             seq: change.version,
           });
           if (change === last && asking && (asking.to === "all" || answersBack(report, link)))
-            questions.push({ alone: item(false), asked: item(true), link: asking.link });
+            questions.push({ alone: item(false, asking.to === "author"), asked: item(true), link: asking.link });
           else items.push(item(false));
         }
       }
@@ -168,7 +169,7 @@ export class Dispatcher extends SweepingDispatcher<Report> {
   }
 
   /** `asked`: its question follows in the conversation, so the notice does not say how to answer it. */
-  private notice(report: Report, change: StatusChange, lang: Language, asked: boolean): OutboundMessage {
+  private notice(report: Report, change: StatusChange, lang: Language, asked: boolean, replyLater = false): OutboundMessage {
     const { texts, areas, lifecycle } = this.deps;
     const t = (key: string, params?: Record<string, unknown>) => texts.t(lang, key, params);
     const category = t(`category.${report.category}`);
@@ -183,6 +184,7 @@ export class Dispatcher extends SweepingDispatcher<Report> {
       if (change.status === "duplicado" && report.duplicateOf) lines.push(t("notices.duplicate_of", { folio: report.duplicateOf }));
       if (!asked) lines.push(t(lifecycle.get(change.status)?.asksCitizen ? "notices.resolved_ask" : "notices.how_to_follow"));
     }
+    if (replyLater) lines.push(t("notices.reply_later", { folio: report.folio }));
     const status = change.kind === "status" ? t(`status.names.${change.status}`) : "";
     const notice: NoticeMeaning =
       change.kind === "answer"

@@ -112,7 +112,7 @@ export function readUpdate(raw: unknown, options: ReadOptions): TelegramEvent {
     const content = readContent(m, options);
     return content ? { kind: "citizen", chatId: String(m.chat.id), content, languageHint: m.from?.language_code } : IGNORE;
   }
-  if ((m.chat.type === "group" || m.chat.type === "supergroup") && isForBot(m, options.username)) {
+  if ((m.chat.type === "group" || m.chat.type === "supergroup") && (isForBot(m, options.username) || isCitizenCommand(m, options))) {
     return { kind: "group_mention", chatId: m.chat.id, messageId: m.message_id, languageHint: m.from?.language_code };
   }
   return IGNORE;
@@ -146,6 +146,12 @@ function readCommand(text: string, entities: MessageEntity[] | undefined, userna
   const [name, target] = text.slice(1, first.length).split("@");
   if (target && target.toLowerCase() !== username.toLowerCase()) return undefined;
   return { name: name.toLowerCase(), payload: text.slice(first.length).trim() };
+}
+
+/** One of the citizens' commands typed in a group without naming a bot («/reportar» in the neighbours' group): for us too. */
+function isCitizenCommand(m: Message, options: ReadOptions): boolean {
+  const command = m.text === undefined ? undefined : readCommand(m.text, m.entities, options.username);
+  return command !== undefined && commandContent(options.commands, command.name, command.payload) !== undefined;
 }
 
 /** In a group, the bot speaks only when called: a mention, a command for it, or a reply to it. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { mayBeFolio } from "../../domain/folio.js";
+import { lastChange, type Report } from "../../domain/model/report.js";
 import type { PublicStep } from "../../domain/public-report.js";
 import { ADDRESS_MAX, DESCRIPTION_MAX, reportIdFor } from "../../domain/reports.js";
 import { findSensitive } from "../../domain/sensitive.js";
@@ -76,7 +77,11 @@ export const reportActions = (s: Services) => [
     run: async ({ folio }, { citizen, lang }): Promise<Json> => {
       // Words with no digit are no folio («no tengo folio», «lo reporté por teléfono»): nothing is looked up.
       if (!mayBeFolio(folio)) return { found: false, not_a_folio: true };
-      const report = await s.reports.findByFolio(folio);
+      let report = await s.reports.findByFolio(folio);
+      // «2026-000001», without the municipality's letters: one of their own reports, when it is just one; else they are told what is missing.
+      const own = report ? undefined : s.reports.withoutLetters(folio, await ownAndAffecting(s, citizen.id));
+      if (own === null) return { found: false, no_letters: true };
+      report = report ?? own ?? null;
       // Walking sequential folios is limited; the citizen's own reports and those they follow never count.
       const link = report ? await s.resolution.linkOf(report, citizen.id) : "none";
       if (link === "none" && !s.folioLookups.allow(citizen.id)) return { found: false, limited: true };
@@ -98,7 +103,9 @@ export const reportActions = (s: Services) => [
         ...view,
         history,
         ask_resolved: await s.resolution.offers(report, citizen.id),
-        link: await s.resolution.linkOf(report, citizen.id),
+        link,
+        // The secretariat's answer is the last step, and this citizen may answer it back (flows/reply.yaml).
+        may_reply: lastChange(report.history)?.kind === "answer" && (await s.replies.allowed(report, citizen.id)) === "yes",
       };
     },
   }),
@@ -107,10 +114,7 @@ export const reportActions = (s: Services) => [
     name: "list_my_reports",
     args: z.object({}),
     run: async (_a, { citizen }) => {
-      const [own, affecting] = await Promise.all([s.reports.listForCitizen(citizen.id, 5), s.following.affecting(citizen.id, 5)]);
-      const reports = [...own, ...affecting.filter((r) => !own.some((o) => o.id === r.id))]
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-        .slice(0, 5);
+      const reports = (await ownAndAffecting(s, citizen.id)).slice(0, 5);
       return {
         count: reports.length,
         items: reports.map((r) => ({ value: r.folio, label: r.folio, folio: r.folio, category: r.category, status: r.status })),
@@ -118,6 +122,12 @@ export const reportActions = (s: Services) => [
     },
   }),
 ];
+
+/** The citizen's own reports and those they said affect them too (five of each at most), newest first. */
+async function ownAndAffecting(s: Services, citizen: string): Promise<Report[]> {
+  const [own, affecting] = await Promise.all([s.reports.listForCitizen(citizen, 5), s.following.affecting(citizen, 5)]);
+  return [...own, ...affecting.filter((r) => !own.some((o) => o.id === r.id))].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
 
 /** Which text tells a public step (locales' `status.history.<line>`). */
 function historyLine(step: PublicStep): string {
