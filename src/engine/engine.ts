@@ -367,6 +367,8 @@ function signalNotices(input: EngineInput): Reply[] {
   const notices: Reply[] = isEmergency(input) ? [emergencyNotice(input)] : [];
   const outside = understoodOf(input)?.entities.outside;
   if (outside) notices.push({ key: `global.outside.${outside.value}` });
+  // «¿hablas náhuatl?»: which languages the assistant speaks, and that a person may help in theirs.
+  if (understoodOf(input)?.entities.native_language) notices.push({ key: "language.native" });
   return notices;
 }
 

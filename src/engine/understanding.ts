@@ -88,12 +88,26 @@ export const PRAISE = "praise";
 
 /**
  * The entities that are signals: what a message says («sigue igual», «ya lo taparon», «ya quedó», «no sé»,
- * «ahorita le tomo», «inútil», «borren mis datos», «¿en qué se diferencia…?», "balazos": a danger now, «se fue la luz en toda la colonia»: a problem outside
+ * «ahorita le tomo», «inútil», «borren mis datos», «¿en qué se diferencia…?», «¿hablas náhuatl?», "balazos": a danger now, «se fue la luz en toda la colonia»: a problem outside
  * the municipality's) rather than a thing it names (a type of problem, a municipality). Only their exact words
  * count (a slip turns "shouting" into "shooting", "painted" into "fainted"); they may overlap a name («me
  * acaban de asaltar» is a danger and the category «Seguridad»); their words are part of an account told.
  */
-export const SIGNALS: ReadonlySet<string> = new Set(["danger", "outside", "fixed", WORKS, PRAISE, "still", "unsure", "coming", ANNOYED, "erase", "compare"]);
+export const SIGNALS: ReadonlySet<string> = new Set([
+  "danger",
+  "outside",
+  "fixed",
+  WORKS,
+  PRAISE,
+  "still",
+  "unsure",
+  "coming",
+  ANNOYED,
+  "erase",
+  "compare",
+  // An indigenous language named («¿hablas náhuatl?»): the assistant says which languages it speaks.
+  "native_language",
+]);
 
 /** From this confidence an intent is acted on; between DOUBTFUL and here it is asked about. */
 export const CONFIDENT = 0.7;
