@@ -552,7 +552,11 @@ export class ConversationService {
         const written = deps.engine.hearsLanguage(state) ? await this.writtenIn(input.text, key) : undefined;
         if (written && written !== lang) input.written = written;
         input.understood = await this.understand(input.text, input.written ?? lang, key, { weighGuess: deps.engine.hearsLanguage(state) });
-        if (onlyPlace && !(input.understood?.address && deps.engine.accepts(state) === "location")) continue;
+        if (onlyPlace && !(input.understood?.address && deps.engine.accepts(state) === "location")) {
+          // Not the place: not kept, and said so (an account meant for the description can be added at the summary).
+          replies.splice(questionAt(replies, state), 0, { key: "channel.caption_not_kept" });
+          continue;
+        }
       }
       if (along && "reply" in input) {
         replies.splice(questionAt(replies, state), 0, { key: input.reply });

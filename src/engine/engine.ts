@@ -347,8 +347,13 @@ const OWN_LEAD = 1.5;
  */
 const isEmergency = (input: EngineInput) => {
   const understood = understoodOf(input);
-  return topIntent(understood, DOUBTFUL) === "emergency" || understood?.entities.danger !== undefined;
+  if (understood?.entities.danger !== undefined) return true;
+  // A bribe asked for («un policía de tránsito me pidió mordida») is corruption to report, not a danger now: the
+  // classifier reads a police officer as an emergency. Any word of danger besides still makes it one (above).
+  return topIntent(understood, DOUBTFUL) === "emergency" && understood?.entities.category?.value !== CORRUPTION;
 };
+/** The category of corruption asked for or seen (config/categories.yaml): never an emergency by itself. */
+const CORRUPTION = "transparencia";
 
 /**
  * The notice an emergency gets: to call 911, and, when the words tell of taking one's own life (the

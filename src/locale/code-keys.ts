@@ -34,6 +34,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.flow_changed",
   // the engine: a photo sent before its question, kept for it, then its answer
   "language.native",
+  "channel.caption_not_kept",
   "global.photo_kept",
   "global.photo_used",
   // the engine: what is understood at any question, and drafts kept aside
