@@ -53,6 +53,7 @@ const outbound = keys<OutboundMessage>({
   text: true,
   choices: true,
   request: true,
+  takesPhoto: true,
   notice: true,
   photo: true,
   file: true,

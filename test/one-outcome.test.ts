@@ -64,6 +64,15 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
   throw new Error("condition not met in 5 s");
 }
 
+/** The bot restarted on the same data, past the claims' lease; what it sends to Telegram citizens is collected in `sent`. */
+async function restartedPastLease(bot: TestBot): Promise<{ restarted: TestBot; sent: OutboundMessage[] }> {
+  const restarted = closedAfter(await bot.restart());
+  const sent: OutboundMessage[] = [];
+  restarted.app.delivery.register("telegram", { send: async (_chat, m) => void sent.push(m) });
+  restarted.clock.advance(LEASE_PASSED_MS);
+  return { restarted, sent };
+}
+
 /** The web chat's HTTP API on this bot: `post` sends a text as a new message (or under the id given). */
 async function webChat(bot: TestBot) {
   const { app } = bot;
@@ -187,10 +196,7 @@ describe("no second report", () => {
     store.fail("conversations", "save", { when: "before", error: connectionLost, times: 1000 });
     expect(await ana.say("1")).toBe("deferred");
     expect(await bot.app.store.reports.count()).toBe(1);
-    const restarted = closedAfter(await bot.restart());
-    const sent: OutboundMessage[] = [];
-    restarted.app.delivery.register("telegram", { send: async (_chat, m) => void sent.push(m) });
-    restarted.clock.advance(LEASE_PASSED_MS);
+    const { restarted, sent } = await restartedPastLease(bot);
     expect(await restarted.app.conversations.recover()).toBe(1);
     // Its replies went to the outbox; the worker delivers them.
     await restarted.app.delivery.runOnce("telegram");
@@ -213,10 +219,7 @@ describe("a photo's caption after a crash", () => {
       content: { type: "photo", data: { read: async () => Buffer.alloc(10) }, caption: "Hay un bache enorme frente a la escuela primaria en Metepec" },
     };
     expect(await bot.app.conversations.handle(photo, ana.send)).toBe("deferred");
-    const restarted = closedAfter(await bot.restart());
-    const sent: OutboundMessage[] = [];
-    restarted.app.delivery.register("telegram", { send: async (_chat, m) => void sent.push(m) });
-    restarted.clock.advance(LEASE_PASSED_MS);
+    const { restarted, sent } = await restartedPastLease(bot);
     expect(await restarted.app.conversations.recover()).toBe(1);
     await restarted.app.delivery.runOnce("telegram");
     const texts = sent.map((m) => m.text).join("\n");

@@ -190,9 +190,13 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await waitForBot(page, "¿Qué quieres hacer?");
     expect(await questionVisible(page)).toBe(true);
     expect(await focusOnLastQuestion(page)).toBe(true);
+    // At the menu a photo opens a report: the page offers it.
+    expect(await page.locator("#photo-button").isVisible()).toBe(true);
 
     await page.getByRole("button", { name: "Reportar un problema" }).click();
     await waitForBot(page, "¿Aceptas el aviso de privacidad");
+    // Before the notice is accepted no photo is kept: not offered.
+    expect(await page.locator("#photo-button").isVisible()).toBe(false);
     expect(await page.getByRole("button", { name: "Conocer el Gobierno Abierto" }).isDisabled()).toBe(true);
     expect(await questionVisible(page)).toBe(true);
     // The full notice opens on this server, whatever address the page was reached at.
@@ -202,6 +206,8 @@ describe.skipIf(!available && !process.env.CI)("web chat in Chromium", () => {
     await waitForBot(page, "Comparte tu ubicación");
     // No geolocation without a secure context: the button is not offered, the municipality is typed.
     expect(await page.locator("#location").isVisible()).toBe(false);
+    // Accepted: a photo sent now is kept for the report, so it is offered.
+    expect(await page.locator("#photo-button").isVisible()).toBe(true);
     await page.locator("#text").fill("Metepec");
     await page.locator("#text").press("Enter");
     await waitForBot(page, /tipo de problema.*en Metepec/s);

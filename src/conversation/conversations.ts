@@ -486,7 +486,7 @@ export class ConversationService {
         const answered = await this.answerParts(key, message.content, inboundId, record?.handled?.at(-1) ?? inboundId, citizen, state, progress);
         citizen = answered.citizen;
         const { state: after, sentPhotos, erased } = answered;
-        const pending = deps.renderer.answer([...prelude, ...answered.replies], after.lang);
+        const pending = withPhotoTaken(deps.renderer.answer([...prelude, ...answered.replies], after.lang), deps.engine, after);
         // After «Borrar mis datos» the conversation keeps no trace of the messages before (their ids would tie
         // an anonymous report filed from it to this chat): only the one that erased, so it is not run twice.
         const handled = erased ? [inboundId] : [...(record?.handled ?? []), inboundId].slice(-HANDLED_KEPT);
@@ -888,4 +888,11 @@ function questionAt(replies: Reply[], state: ConversationState | null): number {
 /** Whether the conversation left the question it waited at. */
 function movedOn(before: ConversationState | null, after: ConversationState): boolean {
   return before?.waiting !== "answer" || after.waiting !== "answer" || before.flow !== after.flow || before.step !== after.step || after.aside !== before.aside;
+}
+
+/** The replies, the question last among them marked when a photo sent now is taken though not asked for (`OutboundMessage.takesPhoto`). */
+function withPhotoTaken(replies: OutboundMessage[], engine: Engine, state: ConversationState): OutboundMessage[] {
+  const last = replies.at(-1);
+  if (!last || last.request === "photo" || !(engine.holdsPhoto(state) || engine.photoOpens(state) !== undefined)) return replies;
+  return [...replies.slice(0, -1), { ...last, takesPhoto: true }];
 }

@@ -71,6 +71,8 @@ const chatAnswerSchema = z.object({
       text: z.string(),
       choices: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
       request: z.enum(["location", "photo"]).optional(),
+      /** A photo sent now is taken though not asked for: the page offers its button. */
+      takesPhoto: z.boolean().optional(),
       /** A file to download (its link on this server and the name to save it under). */
       file: z.object({ href: z.string(), name: z.string() }).optional(),
     }),
@@ -142,6 +144,7 @@ export const chatPlugin: FastifyPluginAsync<ChatPluginOptions> = async (app, { s
     text: relative(message.text),
     choices: message.choices,
     request: message.request,
+    ...(message.takesPhoto ? { takesPhoto: true } : {}),
     // The page offers the file as a download from its link (the file is made when it is asked for).
     ...(message.file ? { file: { href: message.file.ref, name: message.file.name } } : {}),
   });

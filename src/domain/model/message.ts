@@ -30,6 +30,12 @@ export interface OutboundMessage {
   text: string;
   choices?: { value: string; label: string }[];
   request?: "location" | "photo";
+  /**
+   * A photo sent now is taken though the question does not ask for one (kept for the report's photo question
+   * further on, or opening a report at the menu): a channel that offers a photo only when asked (the web chat's
+   * button) offers it here too.
+   */
+  takesPhoto?: true;
   /** Set on a notice: its kind and values (for a channel that must send it as a template). */
   notice?: NoticeMeaning;
   /** A photo from the store's media (its id), sent with `text` as its caption where the channel can. */

@@ -14,6 +14,7 @@ export const pendingSchema = new Schema(
     text: { type: String, required: true },
     choices: { type: [choiceSchema], default: undefined },
     request: { type: String, enum: ["location", "photo"] },
+    takesPhoto: { type: Boolean },
     // A notice's kind and values (flat strings), for a template outside WhatsApp's 24-hour window.
     notice: {
       type: new Schema({ kind: { type: String, required: true }, params: { type: Schema.Types.Mixed, required: true } }, SCHEMA_OPTIONS),

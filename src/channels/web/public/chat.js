@@ -217,7 +217,8 @@ function refreshControls() {
   if (current && !busy) for (const b of current.element.querySelectorAll(".choices button")) b.disabled = false;
   const request = current?.entry.request;
   locationButton.hidden = request !== "location" || !window.isSecureContext || !navigator.geolocation;
-  photoButton.hidden = request !== "photo";
+  // Offered where asked, and where a photo sent now is taken all the same (at the menu it opens a report).
+  photoButton.hidden = request !== "photo" && !current?.entry.takesPhoto;
   tools.hidden = locationButton.hidden && photoButton.hidden;
   locationButton.disabled = busy;
   photoButton.disabled = busy;
@@ -263,7 +264,7 @@ function present(question, { typing = false } = {}) {
 function showReplies(replies) {
   for (const r of replies) {
     if (r.lang && r.lang !== lang) applyLanguage(r.lang);
-    const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, file: r.file, lang: r.lang };
+    const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, takesPhoto: r.takesPhoto, file: r.file, lang: r.lang };
     current = { entry, element: add(entry) };
   }
 }
@@ -279,7 +280,7 @@ const asks = (entry) => Boolean(entry.choices?.length || entry.request);
 function showPushed(r) {
   // Sent again (its acknowledgement was lost): shown once.
   if (transcript.some((e) => e.pushed === r.id)) return;
-  const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, file: r.file, lang: r.lang, pushed: r.id };
+  const entry = { kind: "bot", text: r.text, choices: r.choices, request: r.request, takesPhoto: r.takesPhoto, file: r.file, lang: r.lang, pushed: r.id };
   const element = add(entry);
   if (asks(entry)) {
     if (r.lang && r.lang !== lang) applyLanguage(r.lang);
