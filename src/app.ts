@@ -18,7 +18,7 @@ import { LinkedChats } from "./domain/chats.js";
 import { Citizens } from "./domain/citizens.js";
 import { DataExportLinks, MyDataFiles } from "./domain/data-export.js";
 import { DataRights } from "./domain/data-rights.js";
-import { folioInText, parseFolio } from "./domain/folio.js";
+import { folioMentions, readFolio } from "./domain/folio.js";
 import { FolioLookups } from "./domain/folio-lookups.js";
 import { Following } from "./domain/following.js";
 import { Handoffs } from "./domain/handoffs.js";
@@ -198,7 +198,7 @@ export function understandingFor(localesDir: string, municipalities: Municipalit
       // «bache en Almoloya»: a municipality named, which one to be asked (the flows search by the text named).
       ...Object.fromEntries(municipalities.sharedFirstWords().map((word) => [`${SEVERAL_MUNICIPALITIES}${word.toLowerCase()}`, [word]])),
     },
-    folio: { pattern: folioInText(deployment.folioDigits), read: (text) => parseFolio(text, deployment.folioDigits) },
+    folio: { pattern: folioMentions(deployment.folioDigits), read: (text) => readFolio(text, deployment.folioDigits) },
   });
 }
 
@@ -212,10 +212,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw new ConfigFileError(`DEFAULT_LANGUAGE=${defaultLanguage} is not among the languages of config/deployment.yaml (${deployment.languages.join(", ")})`);
   }
   const texts = await loadTexts(config.LOCALES_DIR, { languages: deployment.languages, timeZone: deployment.timeZone, required: CODE_KEYS });
-  const engineCtx = { t: (lang: Parameters<Texts["t"]>[0], key: string) => texts.t(lang, key), words: (name: string) => texts.words(name) };
   const flows = loadFlowsFromDir(config.FLOWS_DIR, { actions: ACTION_NAMES, missingKey: texts.missingKey });
   const lifecycle = Lifecycle.load(join(config.CONFIG_DIR, "statuses.yaml"), texts.missingKey);
   const categories = Categories.load(join(config.CONFIG_DIR, "categories.yaml"), texts.missingKey, deployment.municipalityKey);
+  const engineCtx = {
+    t: (lang: Parameters<Texts["t"]>[0], key: string) => texts.t(lang, key),
+    words: (name: string) => texts.words(name),
+    corruption: categories.corruption,
+  };
   const areas = Areas.load(join(config.CONFIG_DIR, "areas.yaml"), deployment.municipalityKey);
   const templates = Templates.load(join(config.CONFIG_DIR, "templates"), deployment.languages, lifecycle.all);
   const authority = loadAuthority(join(config.CONFIG_DIR, "authority.yaml"), deployment.languages);

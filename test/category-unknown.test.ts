@@ -47,11 +47,17 @@ describe("a type of problem not recognised", () => {
     expect(await say("a wall fell down")).toContain('if none is close, choose "Another public problem"');
   });
 
-  it("a catch-all missing from the default list stops start-up", async () => {
+  it("a catch-all, or a category of corruption, missing from the default list stops start-up", async () => {
     const dir = await tempDir();
     await cp("config", dir, { recursive: true });
     const file = join(dir, "categories.yaml");
     await writeFile(file, (await readFile(file, "utf8")).replace("other: otro", "other: varios"));
     await expect(startBot({ env: { CONFIG_DIR: dir } })).rejects.toThrow(ConfigFileError);
+    // So does a category of corruption that is none of the list's.
+    await writeFile(
+      file,
+      (await readFile(file, "utf8")).replace("other: varios", "other: otro").replace("corruption: transparencia", "corruption: corrupcion"),
+    );
+    await expect(startBot({ env: { CONFIG_DIR: dir } })).rejects.toThrow(/corruption: "corrupcion" is not in the default list/);
   });
 });

@@ -33,9 +33,26 @@ export function bareFolio(text: string, digits: number): { year: number; number:
 }
 
 /**
- * A folio inside a sentence ("mi folio es TOL-2026-000001"), for the understanding to find: its year is
- * this century's, so a phone after three letters is none («mi cel 5512345678», «tel 7221234567»).
+ * A folio inside a sentence ("mi folio es TOL-2026-000001"): its year is this century's, so a phone after
+ * three letters is none («mi cel 5512345678», «tel 7221234567»).
  */
 export function folioInText(digits: number): RegExp {
   return new RegExp(`\\b[a-z]{3}[${PARTS}]*20\\d{2}[${PARTS}]*\\d{1,${digits}}\\b`, "gi");
+}
+
+/**
+ * What the understanding finds as a folio: one in a sentence (`folioInText`), or one written without its letters
+ * as the bot writes the rest («2026-000001»: the year, a dash and every digit of the number), which `readFolio`
+ * reads as `2026-000001` for the domain to look among the citizen's own reports.
+ */
+export function folioMentions(digits: number): RegExp {
+  return new RegExp(`${folioInText(digits).source}|(?<![\\w-])20\\d{2}-\\d{${digits}}(?![\\w-])`, "gi");
+}
+
+/** A folio found in a text (`folioInText`): written whole, or as `2026-000001` when its letters are missing; else undefined. */
+export function readFolio(text: string, digits: number): string | undefined {
+  const whole = parseFolio(text, digits);
+  if (whole) return whole;
+  const bare = bareFolio(text, digits);
+  return bare ? `${bare.year}-${String(bare.number).padStart(digits, "0")}` : undefined;
 }

@@ -345,15 +345,14 @@ const OWN_LEAD = 1.5;
  * once. A doubtful reading is enough, and so is naming a danger now ("balazos", "not breathing": locales'
  * `danger` words) whatever else the message is read as: the notice never waits for the classifier to win.
  */
-const isEmergency = (input: EngineInput) => {
+const isEmergency = (input: EngineInput, ctx: EngineContext) => {
   const understood = understoodOf(input);
   if (understood?.entities.danger !== undefined) return true;
-  // A bribe asked for («un policía de tránsito me pidió mordida») is corruption to report, not a danger now: the
-  // classifier reads a police officer as an emergency. Any word of danger besides still makes it one (above).
-  return topIntent(understood, DOUBTFUL) === "emergency" && understood?.entities.category?.value !== CORRUPTION;
+  // A bribe asked for («un policía de tránsito me pidió mordida»: the category of corruption named, config/categories.yaml)
+  // is a report to file, not a danger now: the classifier reads a police officer as an emergency. A danger word still is one (above).
+  const corruption = ctx.corruption !== undefined && understood?.entities.category?.value === ctx.corruption;
+  return topIntent(understood, DOUBTFUL) === "emergency" && !corruption;
 };
-/** The category of corruption asked for or seen (config/categories.yaml): never an emergency by itself. */
-const CORRUPTION = "transparencia";
 
 /**
  * The notice an emergency gets: to call 911, and, when the words tell of taking one's own life (the
@@ -368,8 +367,8 @@ const emergencyNotice = (input: EngineInput): Reply => ({
  * who handles a problem the municipality does not (`outside` in locales' entities.yaml: «se fue la luz» is
  * the CFE's), the conversation going on as always.
  */
-function signalNotices(input: EngineInput): Reply[] {
-  const notices: Reply[] = isEmergency(input) ? [emergencyNotice(input)] : [];
+function signalNotices(input: EngineInput, ctx: EngineContext): Reply[] {
+  const notices: Reply[] = isEmergency(input, ctx) ? [emergencyNotice(input)] : [];
   const outside = understoodOf(input)?.entities.outside;
   if (outside) notices.push({ key: `global.outside.${outside.value}` });
   // «¿hablas náhuatl?»: which languages the assistant speaks, and that a person may help in theirs.
@@ -608,7 +607,7 @@ export class Engine {
   private toldAgain(state: ConversationState, step: AskStep, input: EngineInput, notice: Reply[]): StepResult | undefined {
     const u = understoodOf(input);
     const flow = this.flows.get(state.flow);
-    if (input.type !== "text" || !u || !flow?.opening || step.answer.type !== "yesno" || isEmergency(input)) return undefined;
+    if (input.type !== "text" || !u || !flow?.opening || step.answer.type !== "yesno" || isEmergency(input, this.ctx)) return undefined;
     const told = flow.corrects.find((c): c is ToldCorrection => "told" in c && c.told !== undefined && c.at.includes(step.id));
     if (!told || topIntent(u) !== flow.intents[0]) return undefined;
     if (leadingYesNo(this.ctx, input.text) !== undefined || u.denied !== undefined) return undefined;
@@ -886,7 +885,7 @@ export class Engine {
    * reading is asked about, and anything else is a miss.
    */
   private answer(state: ConversationState, step: AskStep, input: EngineInput): StepResult {
-    const notice: Reply[] = signalNotices(input);
+    const notice: Reply[] = signalNotices(input, this.ctx);
     // Words of taking one's own life are never an answer (a description, an address): the crisis line, and the question again.
     if (understoodOf(input)?.entities.danger?.value === "self_harm") return { state, replies: [...notice, ...this.reprompt(state)] };
     // A danger told where a place or a folio is asked («hay una persona armada en la calle ahorita» at the
@@ -931,7 +930,7 @@ export class Engine {
       step.answer.type === "choice" && input.type === "text"
         ? choiceOptions(step.answer, state.vars).find((o) => o.namedBy !== undefined && understoodOf(input)?.entities[o.namedBy] !== undefined)
         : undefined;
-    if (named && typeof named.goto === "string" && !isEmergency(input)) {
+    if (named && typeof named.goto === "string" && !isEmergency(input, this.ctx)) {
       return this.correctAlong({ ...state, vars: setVar(state.vars, step.save, named.value) }, named.goto, input, notice);
     }
     // «ya te la di, en la descripción» where it may be skipped: skipped, and said so (`already`).
@@ -953,7 +952,7 @@ export class Engine {
     if (typed.ok && text && input.type === "text" && (isQuestion(input.text) || waiting) && understoodOf(input)?.entities.category === undefined) {
       const intent = readingOf(this.ctx, input);
       const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || waiting);
-      const about = asks && !flowForIntent(this.flows, intent) && !isEmergency(input) ? this.noticeFor(intent, state) : undefined;
+      const about = asks && !flowForIntent(this.flows, intent) && !isEmergency(input, this.ctx) ? this.noticeFor(intent, state) : undefined;
       if (about) return { state, replies: [...notice, { key: about }, ...this.reprompt(state)] };
       // Nor is a question it cannot answer, where an account is asked (a description, an address): «¿puedo
       // mandar varias fotos?» became the description. A message to a person (any text) passes.
@@ -1001,7 +1000,7 @@ export class Engine {
     const understood = tellsMore ? undefined : interpret(step.answer, input, state.vars);
     // A danger told, read as an option that opens another flow («mi esposo me pega…» as «Seguimiento»): its notice, and the question again.
     const chosen = understood?.ok ? options.find((o) => o.value === understood.value)?.goto : undefined;
-    if (understood?.ok && isEmergency(input) && this.awayFromDanger(chosen && typeof chosen === "object" ? this.flows.get(chosen.flow) : undefined)) {
+    if (understood?.ok && isEmergency(input, this.ctx) && this.awayFromDanger(chosen && typeof chosen === "object" ? this.flows.get(chosen.flow) : undefined)) {
       return { state, replies: [...notice, prompt(step, state)] };
     }
     if (understood?.ok) {
@@ -1092,7 +1091,7 @@ export class Engine {
     // Nor is a question: «¿eres humano?» read as yes got 👍, which says a person is there.
     if (ACKNOWLEDGEMENTS.has(intent) && input.type === "text" && isQuestion(input.text)) return undefined;
     // Nor is it greeted or thanked ("hola buenas noches mi vecino no respira"), nor answered as a question about the assistant.
-    if ((SMALL_TALK.has(intent) || ABOUT_THE_ASSISTANT.has(intent)) && isEmergency(input)) return undefined;
+    if ((SMALL_TALK.has(intent) || ABOUT_THE_ASSISTANT.has(intent)) && isEmergency(input, this.ctx)) return undefined;
     if (intent === "cancel") {
       // Where nothing is in progress (the menu, «¿Se resolvió?») there is nothing to cancel: a cancel only the
       // classifier read («ya prende a ratos») is no answer there. «cancelar» itself still leaves (`wordOf`).
@@ -1114,7 +1113,7 @@ export class Engine {
     // unless the flow keeps a draft: "hay un bache enorme" typed while reporting is an answer, not a new report.
     // With what the text named, and the text itself when it says more (the web chat's first message comes after its greeting).
     // A danger told («mi esposo me pega y tengo miedo») gets its notice and stays: it opens a report, never a folio's question.
-    if (isEmergency(input) && this.awayFromDanger(flow)) return undefined;
+    if (isEmergency(input, this.ctx) && this.awayFromDanger(flow)) return undefined;
     if (flow && (flow.name !== state.flow || !flow.draft)) {
       const left = this.leave(state, { kind: "leave", flow: flow.name, heard: this.opener(input) });
       // At the menu, a question asked beside the problem told is answered first (`askedBeside`).
@@ -1132,7 +1131,7 @@ export class Engine {
   private keepsTyped(input: Extract<EngineInput, { type: "text" }>): boolean {
     const content = contentWords(this.ctx, input.text);
     const words = content.length;
-    if (isEmergency(input)) return false;
+    if (isEmergency(input, this.ctx)) return false;
     if (this.toldWithOpening(input.text)) return false;
     const named = flowNamedBy(this.flows, Object.keys(understoodOf(input)?.entities ?? {}));
     if (named && named.intents[0] !== STATUS) return false;
@@ -1223,7 +1222,7 @@ export class Engine {
     // A folio named (`named_by`) is what a problem told with it is about: «ya pasaron 2 semanas y nadie arregla el
     // bache!! ECA-2026-000001 xq no hacen nada» opened a new report.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
-    if (named && told && intent !== undefined && told.intents.includes(intent) && !isEmergency(input)) return named.intents[0];
+    if (named && told && intent !== undefined && told.intents.includes(intent) && !isEmergency(input, this.ctx)) return named.intents[0];
     // Asking whom or how to tell what is no new problem: one's own report or a plan (`toldOfOwn`), or what names nothing
     // a flow is told by («con quién me quejo de que mi hijo no quiere hacer la tarea»).
     const ofOwn = understood.asksHow === true && this.toldOfOwn(toldText);
@@ -1300,7 +1299,7 @@ export class Engine {
    */
   private askedBeside(input: EngineInput, flow: Flow): string | undefined {
     const asked = readingOf(this.ctx, input);
-    if (asked === undefined || !ABOUT_THE_ASSISTANT.has(asked) || flowForIntent(this.flows, asked) || isEmergency(input)) return undefined;
+    if (asked === undefined || !ABOUT_THE_ASSISTANT.has(asked) || flowForIntent(this.flows, asked) || isEmergency(input, this.ctx)) return undefined;
     return this.toldBeside(input, asked) === flow ? NOTICE_INTENTS[asked] : undefined;
   }
 
@@ -1383,19 +1382,20 @@ export class Engine {
     if (word === "mydata" && this.flows.has(MY_DATA_FLOW)) return this.start(MY_DATA_FLOW, current, [], vars);
     const notices: Reply[] = input.type === "unsupported" ? [unsupportedReply(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
-    notices.push(...signalNotices(input));
+    notices.push(...signalNotices(input, this.ctx));
     const written = writtenIn(input, current, this.ctx);
     current = languageAsked(input, this.ctx) ?? written ?? current;
     if (written) notices.push({ key: "language.written" });
     const intent = this.intentOf(input, true);
     const flow = intent ? flowForIntent(this.flows, intent) : undefined;
     // A danger told is never also answered as a question about the assistant («se quedó atrapado un niño…» read as timing).
-    if (intent && (ABOUT_THE_ASSISTANT.has(intent) || NEWS.has(intent)) && !flow && !isEmergency(input)) notices.push({ key: NOTICE_INTENTS[intent] });
+    if (intent && (ABOUT_THE_ASSISTANT.has(intent) || NEWS.has(intent)) && !flow && !isEmergency(input, this.ctx))
+      notices.push({ key: NOTICE_INTENTS[intent] });
     // Nor is one asked beside the problem told, its flow opened after the answer (`askedBeside`).
     const asked = flow ? this.askedBeside(input, flow) : undefined;
     if (asked) notices.push({ key: asked });
     // A danger told, read as another question (a folio's status), gets its notice and stays; a report or a person asked for opens.
-    if (flow && !(isEmergency(input) && this.awayFromDanger(flow))) return this.start(flow.name, current, notices, vars, this.opener(input));
+    if (flow && !(isEmergency(input, this.ctx) && this.awayFromDanger(flow))) return this.start(flow.name, current, notices, vars, this.opener(input));
     return this.start(home, current, notices, vars);
   }
 

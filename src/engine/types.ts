@@ -111,4 +111,6 @@ export interface EngineContext {
   t(lang: Language, key: string): string;
   /** The words, in every language, that mean `name` (menu, help, cancel, language, privacy, yes, no, skip, filler). */
   words(name: string): string[];
+  /** The category of corruption (config/categories.yaml `corruption`): named, a message is no emergency by itself. */
+  corruption?: string;
 }

@@ -642,8 +642,8 @@ export class Understander {
   private async read(utterance: string, lang: Language, weighed: boolean): Promise<Understood> {
     const emoji = emojiOnly(utterance);
     if (emoji) return this.fromEmoji(emoji);
-    // Without a letter ("1", "?", "") there are no words to understand.
-    if (!/\p{L}/u.test(utterance)) return { intents: [], entities: {} };
+    // Without a letter ("1", "?", "") there are no words to understand; a folio without its letters («2026-000001») is still one.
+    if (!/\p{L}/u.test(utterance)) return { intents: [], entities: this.folioAlone(utterance) };
 
     const locale = nlpLocale(lang);
     const candidates = this.fitting(utterance, await this.candidates(utterance, utterance.split(/\s+/).length <= FUZZY_MAX_WORDS));
@@ -1200,6 +1200,14 @@ export class Understander {
     const crossing = (a: NerEdge, b: NerEdge) => !SIGNALS.has(a.entity) && !SIGNALS.has(b.entity) && overlaps(a, b);
     for (const e of [...best.values()].sort((a, b) => weight(b) - weight(a))) if (!kept.some((k) => crossing(k, e))) kept.push(e);
     return kept.sort((a, b) => a.start - b.start);
+  }
+
+  /** The folio a text without letters is, whole («2026-000001»), as its only entity; none otherwise. */
+  private folioAlone(utterance: string): Understood["entities"] {
+    const [found, ...more] = utterance.matchAll(this.options.folio.pattern);
+    if (!found || more.length || found[0] !== utterance) return {};
+    const value = this.options.folio.read(found[0]);
+    return value ? { folio: { value, text: found[0], exact: true } } : {};
   }
 
   private mention(e: NerEdge): Mention {
