@@ -164,11 +164,14 @@ describe("linking a Telegram group", () => {
     await group.addBot(people.beatriz);
     await fake.until(() => group.messages.find((m) => m.text.includes("De vuelta en el grupo del Secretariado Técnico de Metepec")));
     expect((await chats.get(String(METEPEC_GROUP), "secretariat"))?.problem).toBeNull();
+    // The report that waited gets its card.
+    await fake.until(() => group.messages.find((m) => m.text.includes("Un reporte abierto del municipio no tenía tarjeta en este grupo")));
+    expect(group.messages.filter((m) => m.text.startsWith("🗂 MET-"))).toHaveLength(1);
   });
 });
 
 describe("a secretariat group given a public link", () => {
-  it("gets no more cards nor citizens' words, is told once how to fix it, and one line is logged; linked again once private, cards come again", async () => {
+  it("gets no more cards nor citizens' words, is told once how to fix it, and one line is logged; linked again once private, the reports that waited get their cards", async () => {
     const { fake, bot } = await start();
     await addMembers(bot);
     const group = await linkedGroup(fake, METEPEC_GROUP, "Secretariado Metepec", people.beatriz, "Metepec");
@@ -197,10 +200,14 @@ describe("a secretariat group given a public link", () => {
     expect(lines).toHaveLength(1);
     expect(bot.logs.text).not.toContain("vecinos_metepec");
 
-    // Private again and linked again: new reports get their cards (those that waited are in the panel).
+    // Private again and linked again: the reports that waited get their cards, and the group is told how many.
     group.setPublicLink(null);
     await group.say(people.beatriz, "/vincular Metepec");
     await expect.poll(async () => (await chats.get(String(METEPEC_GROUP), "secretariat"))?.problem).toBeNull();
+    await fake.until(() => group.messages.find((m) => m.text.includes("2 reportes abiertos del municipio no tenían tarjeta en este grupo")));
+    expect(cardOf(group, second)).toBeDefined();
+    expect(cardOf(group, third)).toBeDefined();
+    expect(group.messages.filter((m) => m.text.startsWith(`🗂 ${first}`))).toHaveLength(1);
     const fourth = await telegramReport(fake.user(5005));
     await fake.until(() => cardOf(group, fourth));
   });

@@ -212,6 +212,8 @@ export const CODE_KEYS: readonly string[] = [
   "secretariat.help",
   "secretariat.link.usage",
   "secretariat.link.made_public",
+  "secretariat.link.waiting",
+  "secretariat.link.waiting_more",
   "secretariat.link.not_member",
   "secretariat.link.not_allowed",
   "secretariat.link.public",

@@ -38,6 +38,11 @@ export function groupLost(err: unknown): boolean {
   return err instanceof GrammyError && (err.error_code === 403 || (err.error_code === 400 && /chat not found/i.test(err.description)));
 }
 
+/** Cards a group just linked gets of the open reports that waited without one (`catchUp`); the rest are in the panel. */
+const CATCH_UP = 20;
+/** Open reports read to find those waiting (`catchUp`). */
+const CATCH_UP_READ = 1000;
+
 /** New cards a group gets in an hour for disputed reports; beyond, their cards are edited in place. */
 const DISPUTE_CARDS_PER_HOUR = 10;
 const HOUR_MS = 3600_000;
@@ -134,6 +139,30 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
     }
     if (force && !card) return;
     await this.post(group.chatId, report);
+  }
+
+  /**
+   * A group just linked (or the bot added back to it): the municipality's open reports that have no card there
+   * (they waited while it had none, was public or had lost the bot, or their cards are in the group it replaced),
+   * the newest CATCH_UP, oldest of them first; then one line for the group saying how many, and where the rest are.
+   * Resolves with how many waited.
+   */
+  async catchUp(municipality: string, chatId: string): Promise<number> {
+    const { reports, cards, lifecycle, texts, lang, logger } = this.deps;
+    const open = await reports.list({ municipality, statuses: lifecycle.all.filter((s) => lifecycle.isOpen(s)) }, CATCH_UP_READ);
+    const waiting: Report[] = [];
+    for (const report of open) if ((await cards.get(report.id))?.chatId !== chatId) waiting.push(report);
+    if (!waiting.length) return 0;
+    const posted = waiting.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, CATCH_UP);
+    for (const report of posted.reverse())
+      await this.serial(report.id, () => this.show(report, false)).catch((err) =>
+        logger.warn({ report: report.id, err: errorInfo(err) }, "waiting report's card not posted"),
+      );
+    const line = waiting.length > posted.length ? "secretariat.link.waiting_more" : "secretariat.link.waiting";
+    await this.api()
+      .sendMessage(chatId, texts.t(lang, line, { count: waiting.length, shown: posted.length }), { link_preview_options: { is_disabled: true } })
+      .catch(() => undefined);
+    return waiting.length;
   }
 
   /** Whether a disputed report may come back as a new card in this group now (DISPUTE_CARDS_PER_HOUR); counted when it may. */

@@ -55,6 +55,7 @@ export function groupComposer(
         ? t("secretariat.back", { municipality: deps.municipalities.get(back.municipality)?.name ?? back.municipality })
         : t("secretariat.hello", { bot: ctx.me.username });
       await ctx.api.sendMessage(chat.id, text, { link_preview_options: { is_disabled: true } });
+      if (back?.purpose === "secretariat") await desks.reports.catchUp(back.municipality, chatId);
     } else if (wasIn && !isIn) {
       for (const link of await deps.chats.setProblem(chatId, "removed")) {
         deps.logger.warn(
@@ -120,6 +121,8 @@ export function groupComposer(
         .sendMessage(result.replaced, t("secretariat.link.moved_away", { municipality: municipality.name }))
         .catch((err) => deps.logger.debug({ err: errorInfo(err) }, "former secretariat group not told"));
     }
+    // The open reports that have no card here (they waited, or their cards are in the group replaced) come now.
+    await desks.reports.catchUp(municipality.cvegeo, chatId);
   });
 
   composer.command(namesOf("link_announcements"), (ctx) => desks.announcements.link(ctx, ctx.match.trim()));

@@ -36,6 +36,11 @@ export class ReportDesk {
     return this.deps.texts.t(this.deps.lang, key, params);
   }
 
+  /** A group just linked, or the bot back in it: the open reports that waited get their cards (`TelegramCards.catchUp`). */
+  catchUp(municipality: string, chatId: string): Promise<number> {
+    return this.cards.catchUp(municipality, chatId);
+  }
+
   private municipalityName(cvegeo: string): string {
     return this.deps.municipalities.get(cvegeo)?.name ?? cvegeo;
   }
