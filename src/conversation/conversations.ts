@@ -536,7 +536,7 @@ export class ConversationService {
     const sentPhotos: string[] = [];
     // Only a message that came where nothing was in progress: a caption that ended or declined something
     // («cancelar», «no» at the notice, «enviar» at the summary) is not followed by a report the photo opens.
-    let opens = deps.engine.photoOpens(initial);
+    let opens = content.type === "photo" ? deps.engine.photoOpens(initial) : undefined;
     const parts = withCaption(content, deps.engine.accepts(state) === "photo");
     for (let n = 0; n < parts.length; n++) {
       if (opens && parts[n].content.type === "photo" && deps.engine.photoOpens(state)) {

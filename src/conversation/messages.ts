@@ -70,8 +70,8 @@ export function toJournal(message: InboundMessage): JournaledMessage {
   if (c.type === "open" && c.link !== undefined) content.link = String(c.link).slice(0, MAX_LINK);
   if (c.type === "word") content.word = String(c.word);
   if (c.type === "unsupported") content.kind = String(c.kind);
-  if ((c.type === "photo" || c.type === "unsupported") && typeof c.caption === "string" && c.caption.trim())
-    content.caption = c.caption.slice(0, MAX_INBOUND_TEXT);
+  const caption = captionOf(c);
+  if (caption) content.caption = caption;
   const out: JournaledMessage = { channel: message.channel, chatId: String(message.chatId), messageId: String(message.messageId), content };
   if (typeof message.languageHint === "string") out.languageHint = message.languageHint.slice(0, 20);
   return out;

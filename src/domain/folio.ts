@@ -26,10 +26,10 @@ export function parseFolio(text: string, digits: number): string | undefined {
   return formatFolio(m[1].toUpperCase(), number(m[2]), number(m[3]), digits);
 }
 
-/** A folio typed without the municipality's letters («2026-000001», «2026 1»): its year and number; anything else → undefined. */
-export function bareFolio(text: string, digits: number): { year: number; number: number } | undefined {
+/** A folio typed without the municipality's letters («2026-000001», «2026 1») → "2026-000001", as folios end; anything else → undefined. */
+export function folioWithoutLetters(text: string, digits: number): string | undefined {
   const m = new RegExp(`^\\s*(20\\d{2})[${PARTS}]+(\\d{1,${digits}})\\s*$`).exec(text.slice(0, 40));
-  return m ? { year: Number(m[1]), number: Number(m[2]) } : undefined;
+  return m ? `${m[1]}-${m[2].padStart(digits, "0")}` : undefined;
 }
 
 /**
@@ -51,8 +51,5 @@ export function folioMentions(digits: number): RegExp {
 
 /** A folio found in a text (`folioInText`): written whole, or as `2026-000001` when its letters are missing; else undefined. */
 export function readFolio(text: string, digits: number): string | undefined {
-  const whole = parseFolio(text, digits);
-  if (whole) return whole;
-  const bare = bareFolio(text, digits);
-  return bare ? `${bare.year}-${String(bare.number).padStart(digits, "0")}` : undefined;
+  return parseFolio(text, digits) ?? folioWithoutLetters(text, digits);
 }

@@ -48,7 +48,8 @@ export class ReportReplies {
 
   /** `citizen`'s reply on `report`. */
   async reply(report: Report, citizen: string, text: string): Promise<ReplyOutcome> {
-    if (!answersBack(report, await this.resolution.linkOf(report, citizen))) return "not_allowed";
+    // Past the replies that wait (`waiting`), the reply is refused on the report as it is written (`citizenReply`).
+    if ((await this.allowed(report, citizen)) === "no") return "not_allowed";
     const written = await this.triage.citizenReply(report.id, text);
     if (!written.ok) return written.problem === "empty_text" ? "empty" : written.problem === "replies_waiting" ? "waiting" : "not_found";
     // Kept already (the same message handled again): relayed then, not twice.

@@ -5,7 +5,7 @@ import type { Clock } from "../util/clock.js";
 import { daysBefore } from "../util/clock.js";
 import { stripControl } from "../util/text.js";
 import type { Categories } from "./categories.js";
-import { bareFolio, formatFolio, parseFolio } from "./folio.js";
+import { folioWithoutLetters, formatFolio, parseFolio } from "./folio.js";
 import { MEDIA_ID } from "./model/media.js";
 import { distanceMeters, type GeoPoint, type Report } from "./model/report.js";
 import type { Municipalities } from "./municipalities.js";
@@ -145,12 +145,9 @@ export class Reports {
    * when the text is no such folio.
    */
   withoutLetters(text: string, candidates: readonly Report[]): Report | null | undefined {
-    const bare = bareFolio(text, this.folio.digits);
-    if (!bare) return undefined;
-    const matching = candidates.filter((r) => {
-      const [, year, number] = r.folio.split("-");
-      return Number(year) === bare.year && Number(number) === bare.number;
-    });
+    const tail = folioWithoutLetters(text, this.folio.digits);
+    if (!tail) return undefined;
+    const matching = candidates.filter((r) => r.folio.endsWith(`-${tail}`));
     return matching.length === 1 ? matching[0] : null;
   }
 
@@ -160,7 +157,7 @@ export class Reports {
    */
   async nearby(where: { municipality: string; category: string; location: GeoPoint | null }): Promise<NearbyReport[]> {
     const since = daysBefore(this.clock.now(), NEARBY.days);
-    const statuses = this.lifecycle.all.filter((s) => this.lifecycle.isOpen(s));
+    const statuses = this.lifecycle.open;
     const point = where.location && isValidPoint(where.location) ? where.location : null;
     if (!point) {
       const found = await this.repo.nearby({ category: where.category, statuses, since, where: { municipality: where.municipality }, limit: NEARBY.shown });

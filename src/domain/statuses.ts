@@ -83,6 +83,11 @@ export class Lifecycle {
     return [...this.byId.keys()];
   }
 
+  /** The open statuses, in the file's order. */
+  get open(): string[] {
+    return this.all.filter((s) => this.isOpen(s));
+  }
+
   get(status: string): StatusDefinition | undefined {
     return this.byId.get(status);
   }

@@ -481,11 +481,16 @@ export class Engine {
   private readonly photoQuestionsOf = new Map<string, PhotoQuestion[]>();
   /** While a correction's message answers the question its path asks (`correctAlong`; the engine runs one message at a time, synchronously). */
   private correcting = false;
+  /** The plain link of the flow a photo opens (`photo_opens`; the loader allows one), if any. */
+  private readonly photoLink: string | undefined;
 
   constructor(
     readonly flows: FlowSet,
     private readonly ctx: EngineContext,
-  ) {}
+  ) {
+    const opened = [...flows.values()].find((f) => f.photoOpens);
+    this.photoLink = opened?.links.find((l) => !l.save && !l.step)?.prefix;
+  }
 
   /** Starts a flow from its first step (or a given step) in a fresh or carried-over state; `heard` is what opened it. */
   start(flow: string, lang: Language, replies: Reply[] = [], vars: ConversationState["vars"] = {}, heard: Vars = {}, step?: string): StepResult {
@@ -792,9 +797,7 @@ export class Engine {
    * first opens it, then is handled there. Undefined elsewhere.
    */
   photoOpens(state: ConversationState | null): string | undefined {
-    if (!this.rests(state)) return undefined;
-    for (const flow of this.flows.values()) if (flow.photoOpens) return flow.links.find((l) => !l.save && !l.step)?.prefix;
-    return undefined;
+    return this.rests(state) ? this.photoLink : undefined;
   }
 
   /** The flow's photo questions: where each saves its photo, and what it sets when the photo is gone. */

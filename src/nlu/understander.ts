@@ -1205,13 +1205,18 @@ export class Understander {
   /** The folio a text without letters is, whole («2026-000001»), as its only entity; none otherwise. */
   private folioAlone(utterance: string): Understood["entities"] {
     const [found, ...more] = utterance.matchAll(this.options.folio.pattern);
-    if (!found || more.length || found[0] !== utterance) return {};
-    const value = this.options.folio.read(found[0]);
-    return value ? { folio: { value, text: found[0], exact: true } } : {};
+    const mention = found && !more.length && found[0] === utterance ? this.folioMention(found[0]) : undefined;
+    return mention ? { folio: mention } : {};
+  }
+
+  /** A folio as the domain reads it, where `text` mentions one. */
+  private folioMention(text: string): Mention | undefined {
+    const value = this.options.folio.read(text);
+    return value === undefined ? undefined : { value, text, exact: true };
   }
 
   private mention(e: NerEdge): Mention {
-    if (e.entity === "folio") return { value: this.options.folio.read(e.utteranceText) as string, text: e.utteranceText, exact: true };
+    if (e.entity === "folio") return this.folioMention(e.utteranceText) as Mention;
     return { value: String(e.option), text: e.utteranceText, exact: e.accuracy >= 1 };
   }
 

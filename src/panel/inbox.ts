@@ -92,7 +92,7 @@ export async function inboxPage(query: InboxQuery, filter: InboxFilter, deps: Pa
   let total: number;
   if (query.overdue) {
     const now = deps.clock.now();
-    const windows = overdueCandidates(deps.lifecycle, now, filter.statuses ?? deps.lifecycle.all.filter((s) => deps.lifecycle.isOpen(s)));
+    const windows = overdueCandidates(deps.lifecycle, now, filter.statuses ?? deps.lifecycle.open);
     const candidates = await deps.reports.inbox({ ...filter, createdBeforeIn: windows }, { sort, offset: 0, limit: OVERDUE_SCANNED });
     const overdue = candidates.reports.filter((r) => isOverdue(r, deps.lifecycle, now)).sort(ORDER[sort]);
     reports = overdue.slice(offset, offset + PAGE_SIZE);

@@ -91,7 +91,7 @@ async function showReport(
   const ctx = { ...pageContext(req, reply, deps, "inbox"), path: reportPath(report) };
   const lifecycle = deps.lifecycle;
   const now = deps.clock.now();
-  const open = lifecycle.all.filter((s) => lifecycle.isOpen(s));
+  const { open } = lifecycle;
   const nearby = (
     await deps.reports.nearby({
       category: report.category,

@@ -14,6 +14,7 @@
 import { type Api, GrammyError, InputFile } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import type { ReportCard } from "../domain/model/card.js";
+import type { LinkedChat } from "../domain/model/linked-chat.js";
 import type { Report } from "../domain/model/report.js";
 import type { ReplyRelay } from "../domain/report-replies.js";
 import { CITIZEN } from "../domain/triage.js";
@@ -74,9 +75,9 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
    * member's reply to it is a new public answer (kept as the prompt of a «Responder»). Rejects without a group to tell.
    */
   async replied(report: Report, text: string): Promise<void> {
-    const { chats, cards, prompts, texts, lang, clock } = this.deps;
-    const group = await chats.secretariatOf(report.municipality);
-    if (!group || group.problem || !(await this.privacy.stillPrivate(group.chatId))) throw new Error("no secretariat group to relay a citizen's reply to");
+    const { cards, prompts, texts, lang, clock } = this.deps;
+    const group = await this.usableGroup(report.municipality);
+    if (!group) throw new Error("no secretariat group to relay a citizen's reply to");
     const card = await cards.get(report.id);
     const under = card && card.chatId === group.chatId ? card.messageId : undefined;
     const sent = await this.api()
@@ -120,9 +121,9 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
   }
 
   private async show(report: Report, force: boolean, buttons?: CardButtons): Promise<void> {
-    const { chats, cards } = this.deps;
-    const group = await chats.secretariatOf(report.municipality);
-    if (!group || group.problem || !(await this.privacy.stillPrivate(group.chatId))) return;
+    const { cards } = this.deps;
+    const group = await this.usableGroup(report.municipality);
+    if (!group) return;
     const card = await cards.get(report.id);
     // Reopened, or said not solved by a folio's holder: back as a new card, where the group sees it.
     const renewed = card && report.history.filter((h) => (h.kind === "reopened" || h.kind === "disputed") && h.version > card.version).at(-1)?.kind;
@@ -141,6 +142,12 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
     await this.post(group.chatId, report);
   }
 
+  /** The municipality's secretariat group, when the bot can post there: linked, without a problem, still private. */
+  private async usableGroup(municipality: string): Promise<LinkedChat | undefined> {
+    const group = await this.deps.chats.secretariatOf(municipality);
+    return group && !group.problem && (await this.privacy.stillPrivate(group.chatId)) ? group : undefined;
+  }
+
   /**
    * A group just linked (or the bot added back to it): the municipality's open reports that have no card there
    * (they waited while it had none, was public or had lost the bot, or their cards are in the group it replaced),
@@ -149,7 +156,7 @@ export class TelegramCards implements CardPublisher, ReplyRelay {
    */
   async catchUp(municipality: string, chatId: string): Promise<number> {
     const { reports, cards, lifecycle, texts, lang, logger } = this.deps;
-    const open = await reports.list({ municipality, statuses: lifecycle.all.filter((s) => lifecycle.isOpen(s)) }, CATCH_UP_READ);
+    const open = await reports.list({ municipality, statuses: lifecycle.open }, CATCH_UP_READ);
     const waiting: Report[] = [];
     for (const report of open) if ((await cards.get(report.id))?.chatId !== chatId) waiting.push(report);
     if (!waiting.length) return 0;

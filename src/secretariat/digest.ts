@@ -109,7 +109,7 @@ export class DailyDigest {
       if (total > LISTED) lines.push(t("secretariat.digest.more", { count: total - LISTED }));
     }
 
-    const open = lifecycle.all.filter((s) => lifecycle.isOpen(s));
+    const { open } = lifecycle;
     const counts = await reports.countByStatus({ municipality, statuses: open });
     lines.push("");
     if (open.every((s) => !counts[s])) lines.push(t("secretariat.digest.none_open"));
