@@ -80,7 +80,8 @@ function readList(ctx: EngineContext, name: string): ReadList {
   let read = readLists.get(list);
   if (!read) {
     const set = new Set(list.map(normalizeKnown));
-    read = { set, phrases: [...set].filter((w) => w.includes(" ")) };
+    // Longest first: «see you later» is left out whole, not «see you» leaving «later».
+    read = { set, phrases: [...set].filter((w) => w.includes(" ")).sort((a, b) => b.length - a.length) };
     readLists.set(list, read);
   }
   return read;

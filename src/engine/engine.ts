@@ -387,6 +387,11 @@ function asksAnAccount(spec: AnswerSpec): boolean {
   return (spec.type === "text" && spec.min >= ACCOUNT_MIN && !spec.entity) || (spec.type === "location" && spec.allow_text && !spec.entity);
 }
 
+/** Whether a question takes a message as it is written (to a person: the reply to the secretariat, the conversation with one). */
+function takesMessage(spec: AnswerSpec): boolean {
+  return spec.type === "text" && !spec.entity && !asksAnAccount(spec);
+}
+
 /** The least length a text asked for has to be an account (the description's 10), not a message or a name. */
 const ACCOUNT_MIN = 10;
 
@@ -520,6 +525,8 @@ export class Engine {
     }
 
     if (step.type !== "ask") return { state, replies: [] };
+    // A goodbye («gracias, adiós»), also where something was asked aside, anywhere but in a message to a person, which takes it as it is.
+    if (input.type === "text" && !takesMessage(step.answer) && this.saysGoodbye(input.text)) return this.goodbye(state);
     if (state.aside) return this.answerAside(state, state.aside, step, input);
     if (this.keeps(state, step, input))
       return this.continueTo({ ...state, attempts: 0 }, resolveTarget(this.flows, state.flow, step.keep?.goto ?? step.id), []);
@@ -926,6 +933,12 @@ export class Engine {
     if (step.keeps_typed && typed.ok && typed.free && input.type === "text" && this.keepsTyped(input)) {
       return this.accept(state, step, { ...typed, value: input.text.trim().slice(0, KEPT_TEXT_MAX) }, input, notice);
     }
+    // Where an account is typed (the description), a short request for a flow no problem tells («borrar mis datos»,
+    // «quiero hablar con una persona») goes there, asking first whether to set the report aside: it became the description.
+    const elsewhere =
+      asksAnAccount(step.answer) && step.answer.type === "text" && typed.ok && input.type === "text" ? this.requestedElsewhere(state, input) : undefined;
+    const left = elsewhere ? this.onIntent(state, input, true, elsewhere) : undefined;
+    if (left) return { ...left, replies: [...notice, ...left.replies] };
     const corrected = this.corrected(state, step, input, notice);
     if (corrected) return corrected;
     // «toluca» where an option leads to asking for a municipality (`named_by`): that option, answered with it.
@@ -1145,6 +1158,25 @@ export class Engine {
     if (words < TYPED_ANSWER_WORDS)
       return flow !== undefined && flow.toldBy.length > 0 && words > 0 && !content.some((w) => wordSet(this.ctx, "request").has(w));
     return flow === undefined || flow.toldBy.length > 0 || words > REQUEST_WORDS;
+  }
+
+  /**
+   * The intent of another flow a text typed where an account is asked requests (`answer`, above): one naming what a
+   * flow no problem tells is named by («borren mis datos, ya no quiero usar esto»), or a short one (fewer than
+   * TYPED_ANSWER_WORDS) read as such a flow or as the notices stopped («ya no quiero avisos»). Not one that names a type of problem, nor a danger, nor a folio (a report
+   * «igual que el TOL-2026-000001» is told with it).
+   */
+  private requestedElsewhere(state: ConversationState, input: Extract<EngineInput, { type: "text" }>): string | undefined {
+    const understood = understoodOf(input);
+    if (!understood || understood.entities.category !== undefined || isEmergency(input, this.ctx)) return undefined;
+    const elsewhere = (flow: Flow | undefined): flow is Flow =>
+      flow !== undefined && !flow.toldBy.length && flow.name !== state.flow && flow.intents[0] !== STATUS;
+    const named = flowNamedBy(this.flows, Object.keys(understood.entities));
+    if (elsewhere(named)) return named.intents[0];
+    const words = contentWords(this.ctx, input.text).length;
+    if (!words || words >= TYPED_ANSWER_WORDS) return undefined;
+    const reading = readingOf(this.ctx, input);
+    return reading !== undefined && (reading === "unsubscribe" || elsewhere(flowForIntent(this.flows, reading))) ? reading : undefined;
   }
 
   /**
@@ -1383,6 +1415,8 @@ export class Engine {
     if (word === "language") return this.start("language", current, [], vars);
     if (word === "unsubscribe") return this.start(UNSUBSCRIBE_FLOW, current, [], vars, {}, UNSUBSCRIBE_NOW);
     if (word === "mydata" && this.flows.has(MY_DATA_FLOW)) return this.start(MY_DATA_FLOW, current, [], vars);
+    // A known citizen's goodbye (after a notice, «gracias, bye») is answered with one; a new one is welcomed.
+    if (state && input.type === "text" && this.saysGoodbye(input.text)) return this.goodbye(this.start(MENU_FLOW, current, [], vars).state);
     const notices: Reply[] = input.type === "unsupported" ? [unsupportedReply(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     notices.push(...signalNotices(input, this.ctx));
@@ -1462,6 +1496,36 @@ export class Engine {
     }
   }
 
+  /** A draft held set aside, when its flow says so (`set_aside`), and the line that says it was kept. */
+  private setAside(state: ConversationState): { vars: Vars; said: Reply[] } {
+    const aside = this.flows.get(state.flow)?.draft?.set_aside !== undefined && holdsDraft(this.flows, state);
+    return aside ? { vars: park(this.flows, state, false), said: [{ key: "global.draft_set_aside" }] } : { vars: state.vars, said: [] };
+  }
+
+  /** Whether the text is a goodbye and nothing else: a word of `goodbye`, with none but those that go with one (`goodbye_with`). */
+  private saysGoodbye(text: string): boolean {
+    return saysWordOf(this.ctx, "goodbye", text) && !wordsBesides(this.ctx, text, [], ["goodbye", "goodbye_with", "filler"]).length;
+  }
+
+  /**
+   * A goodbye answered with one, and nothing asked after it: where nothing is in progress the conversation stays;
+   * elsewhere it goes back to the menu, a draft set aside (said so). A flow that closes something first (a
+   * conversation with a person) or a draft it cannot set aside leaves as «menú» does, asking what it asks.
+   */
+  private goodbye(state: ConversationState): StepResult {
+    const bye: Reply = { key: "global.goodbye" };
+    if (this.rests(state)) return { state, replies: [bye] };
+    const flow = this.flows.get(state.flow);
+    if (flow?.exit || (flow?.draft && !flow.draft.set_aside && holdsDraft(this.flows, state))) {
+      const left = this.leave(state, { kind: "leave" });
+      return { ...left, replies: [bye, ...left.replies] };
+    }
+    const { vars, said } = this.setAside(state);
+    const menu = this.start(MENU_FLOW, state.lang, [], vars);
+    // A menu that asks something first (a draft kept before, offered back) asks it.
+    return this.rests(menu.state) ? { state: menu.state, replies: [...said, bye] } : { ...menu, replies: [...said, bye, ...menu.replies] };
+  }
+
   /** Whether a conversation waiting where `state` is expires after the timeout (a flow may say it does not). */
   expires(state: ConversationState): boolean {
     return this.flows.get(state.flow)?.expires ?? true;
@@ -1482,9 +1546,7 @@ export class Engine {
 
   /** Goes where `to` says; a draft held is dropped when cancelling, kept aside otherwise (when its flow says so, `set_aside`). */
   private go(state: ConversationState, to: Extract<Aside, { kind: "leave" }>): StepResult {
-    const aside = !to.cancelled && this.flows.get(state.flow)?.draft?.set_aside !== undefined && holdsDraft(this.flows, state);
-    const vars = aside ? park(this.flows, state, false) : state.vars;
-    const said: Reply[] = aside ? [{ key: "global.draft_set_aside" }] : [];
+    const { vars, said } = to.cancelled ? { vars: state.vars, said: [] } : this.setAside(state);
     if (to.flow) return this.start(to.flow, state.lang, said, vars, to.heard);
     if (!to.cancelled) return this.start(MENU_FLOW, state.lang, said, vars);
     // Cancelled with a draft still set aside (cancelling the offer of it): said it is kept, not «nothing was saved».

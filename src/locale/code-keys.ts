@@ -64,6 +64,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.cancelled_draft_kept",
   "global.draft_lost",
   "global.draft_resumed",
+  "global.goodbye",
   "words.yes_label",
   "words.no_label",
   "words.skip_label",
@@ -77,6 +78,8 @@ export const CODE_KEYS: readonly string[] = [
   "words.language",
   "words.unsubscribe",
   "words.now",
+  "words.goodbye",
+  "words.goodbye_with",
   // the conversation runtime
   "global.expired",
   "errors.internal",
