@@ -1016,7 +1016,11 @@ export class Engine {
     const understood = tellsMore ? undefined : interpret(step.answer, input, state.vars);
     // A danger told, read as an option that opens another flow («mi esposo me pega…» as «Seguimiento»): its notice, and the question again.
     const chosen = understood?.ok ? options.find((o) => o.value === understood.value)?.goto : undefined;
-    if (understood?.ok && isEmergency(input, this.ctx) && this.awayFromDanger(chosen && typeof chosen === "object" ? this.flows.get(chosen.flow) : undefined)) {
+    const chosenFlow = chosen && typeof chosen === "object" ? this.flows.get(chosen.flow) : undefined;
+    // Nor is what others handle, read as an option that opens a flow it does not ask for: its notice, and the question again.
+    if (understood?.ok && input.type === "text" && this.misreadOutside(understoodOf(input), chosenFlow))
+      return { state, replies: [...notice, prompt(step, state)] };
+    if (understood?.ok && isEmergency(input, this.ctx) && this.awayFromDanger(chosenFlow)) {
       return { state, replies: [...notice, prompt(step, state)] };
     }
     if (understood?.ok) {
@@ -1161,6 +1165,16 @@ export class Engine {
   }
 
   /**
+   * Whether a message that names what others handle (`outside`: «cómo saco mi acta de nacimiento», «quiero tramitar mi
+   * licencia de manejo») is misread as opening `flow`: its notice says who handles it, and a flow no problem tells and no
+   * person answers (a folio's status, one's data) is not what it asks for. A folio named still opens its report.
+   */
+  private misreadOutside(understood: Understood | undefined, flow: Flow | undefined): boolean {
+    if (!understood?.entities.outside || !flow || flow.toldBy.length || flow.intents.includes("human")) return false;
+    return !flowNamedBy(this.flows, Object.keys(understood.entities));
+  }
+
+  /**
    * The intent of another flow a text typed where an account is asked requests (`answer`, above): one naming what a
    * flow no problem tells is named by («borren mis datos, ya no quiero usar esto»), or a short one (fewer than
    * TYPED_ANSWER_WORDS) read as such a flow or as the notices stopped («ya no quiero avisos»). Not one that names a type of problem, nor a danger, nor a folio (a report
@@ -1241,6 +1255,8 @@ export class Engine {
     if (!atMenu || !understood || input.type !== "text") return intent;
     const toldWith = this.toldWith(input, understood, intent);
     if (toldWith) return toldWith;
+    // What others handle, named, is what such a message is about (`misreadOutside`).
+    if (intent !== undefined && this.misreadOutside(understood, flowForIntent(this.flows, intent))) return undefined;
     const toldText = understood.told ?? input.text;
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
     // One's own report (`own_report`) spoken of as still waiting or asked about, read as the told flow or misread, is
@@ -1286,6 +1302,17 @@ export class Engine {
     const statement = understood.asksHow === true ? !askedHowOfNothing : !asks(this.ctx, toldText);
     // One asked beside a problem told in a statement of its own is answered, and the problem told (`toldBeside`).
     if (ASKED_OVER.has(first?.name ?? "") && !statement) return this.toldBeside(input, first?.name ?? "")?.intents[0] ?? intent;
+    // A question read doubtfully as a yes or no, a flow's reading close behind, asks that: «¿es diferente gobierno abierto y
+    // transparencia?» (no 0.50, learn 0.49: «es diferente» is a no where a choice is asked) got the welcome.
+    if (
+      intent === undefined &&
+      !statement &&
+      ACKNOWLEDGEMENTS.has(first?.name ?? "") &&
+      second &&
+      second.score >= DOUBTFUL &&
+      flowForIntent(this.flows, second.name)
+    )
+      return second.name;
     // A folio in a greeting («hola buenas, me dieron el folio ECA-2026-000001 como va») is what it is about.
     if (named && intent !== "emergency") return named.intents[0];
     if (!told) return intent;
