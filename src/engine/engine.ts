@@ -64,7 +64,7 @@ import {
   type UnsupportedKind,
   type Vars,
 } from "./types.js";
-import { ANNOYED, CONFIDENT, DOUBTFUL, NO_READING, PRAISE, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
+import { ANNOYED, CONFIDENT, DOUBTFUL, FRUSTRATED, NO_READING, PRAISE, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
 import { getVar, setVar } from "./vars.js";
 
 /** Invalid answers in a row after which the question is explained again, with its options (nothing is dropped). */
@@ -133,6 +133,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   impatient: "global.impatient",
   // «bot inútil», «no sirves para nada»: said calmly what the bot is for, and the question again (ANNOYED).
   annoyed: "global.annoyed",
+  // «ya estoy harto, nadie hace nada»: said what a report here does, and the question again (FRUSTRATED).
+  frustrated: "global.frustrated",
   thanks: "global.thanks_reply",
   // A yes, no or skip that answers nothing here is taken as an acknowledgement.
   yes: "global.ack",
@@ -146,7 +148,7 @@ const IMPATIENT = "impatient";
 /** Questions about the assistant itself, answered where a text is asked (never a greeting: «¿Buenas tardes, cuándo…?» is a description). */
 const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", WHY_ASKED, "human", "timing", "cost", "callback"]);
 /** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»), praise, annoyance with the bot. */
-const NEWS = new Set(["fixed", PRAISE, ANNOYED]);
+const NEWS = new Set(["fixed", PRAISE, ANNOYED, FRUSTRATED]);
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
 const YES_NO_WORDS = 6;
 /** Words from which a typed text is the answer where a question keeps it (`keeps_typed`): «gracias», «menú» are not. */
@@ -158,7 +160,7 @@ const KEPT_TEXT_MAX = 1000;
 /** Words that carry meaning a message acknowledged with 👍 at the menu may have at most («ok», «no, gracias», «sí, ya quedó»). */
 const ACKNOWLEDGED_WORDS = 3;
 /** What a message that gets the 911 notice is never answered with: a 👍, a greeting, a "you are welcome". */
-const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks", IMPATIENT, ANNOYED]);
+const SMALL_TALK = new Set([...ACKNOWLEDGEMENTS, "greeting", "thanks", IMPATIENT, ANNOYED, FRUSTRATED]);
 
 /**
  * From this many words that carry meaning besides the things it names, a first message may already tell
@@ -964,7 +966,7 @@ export class Engine {
     // So is someone waiting, asked or not («ya respondan», «¿me escuchan?»): it is no description either.
     // A message that names what is asked («Ecatepec, que tiene un gobierno de inútiles») answers it.
     const answersIt = askedMention(step.answer, understoodOf(input)) !== undefined;
-    const waiting = input.type === "text" && !answersIt && [IMPATIENT, ANNOYED].includes(topIntent(understoodOf(input)) ?? "");
+    const waiting = input.type === "text" && !answersIt && [IMPATIENT, ANNOYED, FRUSTRATED].includes(topIntent(understoodOf(input)) ?? "");
     if (typed.ok && text && input.type === "text" && (isQuestion(input.text) || waiting) && understoodOf(input)?.entities.category === undefined) {
       const intent = readingOf(this.ctx, input);
       const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || waiting);
@@ -1270,6 +1272,8 @@ export class Engine {
       flowForIntent(this.flows, STATUS)
     )
       return STATUS;
+    // Frustration with one's own report («nadie hace nada con mi reporte») asks how it goes.
+    if (intent === FRUSTRATED && saysWordOf(this.ctx, "own_report", toldText) && flowForIntent(this.flows, STATUS)) return STATUS;
     // A folio named (`named_by`) is what a problem told with it is about: «ya pasaron 2 semanas y nadie arregla el
     // bache!! ECA-2026-000001 xq no hacen nada» opened a new report.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));

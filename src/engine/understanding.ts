@@ -76,6 +76,9 @@ export const WHY_ASKED = "why_asked";
 /** Annoyance with the bot («mugre bot»): the intent, and the signal whose words it needs to count. */
 export const ANNOYED = "annoyed";
 
+/** Frustration with the government («ya estoy harto, nadie hace nada», «¿para qué reporto?»): the signal, and the intent it makes a short message. */
+export const FRUSTRATED = "frustrated";
+
 /**
  * The signal of a fix said in the short words people answer «¿Se resolvió?» with («ya quedó», «todo bien»):
  * read only where a question names it, never as news; dropped as `fixed` is (the understander's
@@ -103,6 +106,7 @@ export const SIGNALS: ReadonlySet<string> = new Set([
   "unsure",
   "coming",
   ANNOYED,
+  FRUSTRATED,
   "erase",
   "compare",
   // An indigenous language named («¿hablas náhuatl?»): the assistant says which languages it speaks.

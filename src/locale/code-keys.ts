@@ -44,6 +44,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.if_declined",
   "global.why_asked",
   "global.annoyed",
+  "global.frustrated",
   "global.timing",
   "global.cost",
   "global.callback",

@@ -11,6 +11,7 @@ import { distance } from "fastest-levenshtein";
 import {
   ANNOYED,
   CONFIDENT,
+  FRUSTRATED,
   type Mention,
   NO_READING,
   PRAISE,
@@ -63,6 +64,10 @@ const STILL = "still";
  * (naming nothing, saying nothing else): longer, it tells something.
  */
 const ANNOYED_WORDS = 6;
+/** The same for frustration with the government (FRUSTRATED: «ya estoy harto de que no hagan nada»), said in more words. */
+const FRUSTRATED_WORDS = 10;
+/** What frustration is read as even surely, and is not: learning («qué asco de gobierno»), help («¿para qué reporto?»), cancelling («ya estoy harto»), nothing. */
+const FRUSTRATION_MISREAD = new Set(["learn", "help", "cancel", NO_READING]);
 
 /**
  * Entities of which, named twice, the first is meant: the problem comes before what it causes or what it
@@ -697,6 +702,12 @@ export class Understander {
     if (!entities[ANNOYED]) intents = intents.filter((i) => i.name !== ANNOYED);
     else if (!saysElse && (intents[0]?.score ?? 0) < CONFIDENT && normalize(utterance).split(" ").length <= ANNOYED_WORDS)
       intents = [{ name: ANNOYED, score: 1 }, ...intents.filter((i) => i.name !== ANNOYED)];
+    // Frustration with the government, so too: a short message that names nothing else and is read as nothing for sure
+    // («ya estoy harto de que no hagan nada», «¿para qué reporto?»); in an account it is part of the account.
+    const saysMore = Object.keys(entities).some((e) => e !== FRUSTRATED && e !== ANNOYED);
+    const sureElse = (intents[0]?.score ?? 0) >= CONFIDENT && !FRUSTRATION_MISREAD.has(intents[0]?.name ?? "");
+    if (entities[FRUSTRATED] && !saysMore && !sureElse && normalize(utterance).split(" ").length <= FRUSTRATED_WORDS)
+      intents = [{ name: FRUSTRATED, score: 1 }, ...intents.filter((i) => i.name !== FRUSTRATED)];
     // A fix named in a question («quiero reportar que ya taparon el bache, ¿a quién le aviso?»): nothing is said fixed (below), and no problem told.
     // Asking only whom to tell it («¿a quién le aviso que ya regresó el agua?») asks nothing of the fix: it is told.
     const asked = isQuestion(utterance) && reading.asksHow !== true;
