@@ -281,14 +281,45 @@ function optionOfWords<O extends ChoiceOption>(ctx: EngineContext, options: O[],
   return { option: hits[0].option, borrowed: !hits[0].own.some(holdsTyped) };
 }
 
+/** Words at most of a number said with the words of picking it («la opción 3 por favor»). */
+const PICKED_WORDS = 6;
+/** Ordinals and numbers in words known, from one (words.yaml `ordinal_1` … `ordinal_10`). */
+const ORDINALS = 10;
+
+/** The position `word` names as an ordinal or a number in words («tercera», «tres», "third"), if any. */
+function ordinalOf(ctx: EngineContext, word: string): number | undefined {
+  for (let n = 1; n <= ORDINALS; n++) if (wordSet(ctx, `ordinal_${n}`).has(word)) return n;
+  return undefined;
+}
+
+/**
+ * The number of a shown option said with the words of picking it: «opción 3», «la 3 porfa», «el número 4», «la
+ * tercera», "option 2 please", "the first one" (on WhatsApp the options are a numbered list, and people answer so).
+ * Every other word is one of picking (`pick`) or a filler; a word of both that is also a number («one») counts as the
+ * number only when no other is said ("the third one"). Two numbers said are no answer.
+ */
+export function pickedNumber(ctx: EngineContext, text: string): number | undefined {
+  const words = normalize(text).split(" ").filter(Boolean);
+  if (!words.length || words.length > PICKED_WORDS) return undefined;
+  const pick = wordSet(ctx, "pick");
+  const filler = wordSet(ctx, "filler");
+  const numberOf = (w: string) => (/^\d{1,2}$/.test(w) ? Number(w) : ordinalOf(ctx, w));
+  const said = (ws: string[]) => [...new Set(ws.map(numberOf).filter((n): n is number => n !== undefined))];
+  if (words.some((w) => numberOf(w) === undefined && !pick.has(w) && !filler.has(w))) return undefined;
+  const numbers = said(words.filter((w) => !pick.has(w)));
+  const found = numbers.length ? numbers : said(words);
+  return found.length === 1 ? found[0] : undefined;
+}
+
 function parseChoice(spec: ChoiceSpec, input: EngineInput, vars: Vars, ctx: EngineContext): AnswerResult {
   const options = choiceOptions(spec, vars);
   const pick = (o: ChoiceOption | undefined): AnswerResult | undefined => (o ? { ok: true, value: o.value, goto: o.goto } : undefined);
   if (input.type === "choice") return pick(options.find((o) => o.value === input.value)) ?? { ok: false, error: "errors.choice" };
   if (input.type !== "text") return { ok: false, error: "errors.choice" };
   const text = normalize(input.text);
-  if (/^\d{1,3}$/.test(text)) {
-    const byNumber = pick(options[Number(text) - 1]);
+  const number = /^\d{1,3}$/.test(text) ? Number(text) : pickedNumber(ctx, text);
+  if (number !== undefined) {
+    const byNumber = pick(options[number - 1]);
     if (byNumber) return byNumber;
   }
   const byLabel = options.find((o) => normalizedLabels(ctx, o).includes(text) || normalizeKnown(o.value) === text);
@@ -320,7 +351,8 @@ export function asShownChoice(spec: AnswerSpec, input: EngineInput, vars: Vars, 
   if (input.type !== "text" || spec.type === "choice") return input;
   const shown = promptChoices(spec, vars) ?? [];
   const text = normalize(input.text);
-  const byNumber = /^\d{1,2}$/.test(text) ? shown[Number(text) - 1] : undefined;
+  const number = /^\d{1,2}$/.test(text) ? Number(text) : pickedNumber(ctx, text);
+  const byNumber = number === undefined ? undefined : shown[number - 1];
   const hit = byNumber ?? shown.find((c) => normalizedLabels(ctx, c).includes(text));
   return hit ? { type: "choice", value: hit.value } : input;
 }

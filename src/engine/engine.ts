@@ -149,6 +149,8 @@ const IMPATIENT = "impatient";
 const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", WHY_ASKED, "human", "timing", "cost", "callback"]);
 /** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»), praise, annoyance with the bot. */
 const NEWS = new Set(["fixed", PRAISE, ANNOYED, FRUSTRATED]);
+/** Words that carry meaning besides a request to wait a message where a text is asked may have, to be waited for (`held`). */
+const HELD_WORDS_BESIDES = 3;
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
 const YES_NO_WORDS = 6;
 /** Words from which a typed text is the answer where a question keeps it (`keeps_typed`): «gracias», «menú» are not. */
@@ -664,7 +666,10 @@ export class Engine {
   private held(step: AskStep, input: EngineInput): string | undefined {
     const holds = step.holds;
     if (!holds || input.type !== "text") return undefined;
-    if (holds.entity !== undefined && understoodOf(input)?.entities[holds.entity] !== undefined) return holds.said;
+    const asked = holds.entity === undefined ? undefined : understoodOf(input)?.entities[holds.entity];
+    // Where a text is asked, only a message that says little else («espera, deja checo la dirección»): «espera, el bache
+    // está frente a la escuela desde el lunes» is the answer.
+    if (asked && (!takesText(step.answer) || wordsBesides(this.ctx, input.text, [asked], []).length <= HELD_WORDS_BESIDES)) return holds.said;
     const yesNo = holds.no || holds.yes ? yesNoOf(this.ctx, input.text) : undefined;
     return (holds.no && yesNo === "no") || (holds.yes && yesNo === "yes") ? holds.said : undefined;
   }
@@ -977,7 +982,7 @@ export class Engine {
       if (asksAnAccount(step.answer)) return { state, replies: [...notice, { key: "errors.question_not_answer" }, ...this.reprompt(state)] };
     }
     // «ahorita le tomo foto» at the photo, «no, mejor no» at «¿Lo enviamos?»: nothing answered, nothing given up.
-    const held = answered ? undefined : this.held(step, input);
+    const held = answered && !takesText(step.answer) ? undefined : this.held(step, input);
     if (held) return { state, replies: [...notice, { key: held }, ...this.reprompt(state)] };
     // A yes or no read in what says more is no answer (`tellsMoreThanYesNo`), here and below.
     const tellsMore = this.tellsMoreThanYesNo(step, input);

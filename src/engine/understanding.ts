@@ -105,6 +105,7 @@ export const SIGNALS: ReadonlySet<string> = new Set([
   "still",
   "unsure",
   "coming",
+  "wait",
   ANNOYED,
   FRUSTRATED,
   "erase",
