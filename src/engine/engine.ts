@@ -1016,8 +1016,11 @@ export class Engine {
       state.flow === MENU_FLOW && step.answer.type === "choice" && input.type === "text" && understoodText
         ? this.toldWith(input, understoodText, topIntent(understoodText))
         : undefined;
-    if (toldWith) {
-      const told = this.onIntent(state, input, typed.ok, toldWith);
+    // Nor is one that asks after a report made already (`asksOfOwn`), whatever option the classifier heard.
+    const followed =
+      toldWith ?? (state.flow === MENU_FLOW && input.type === "text" && understoodText && this.asksOfOwn(input, understoodText) ? STATUS : undefined);
+    if (followed) {
+      const told = this.onIntent(state, input, typed.ok, followed);
       if (told) return { ...told, replies: [...notice, ...told.replies] };
     }
     const understood = tellsMore ? undefined : interpret(step.answer, input, state.vars);
@@ -1172,6 +1175,18 @@ export class Engine {
   }
 
   /**
+   * Whether a message asks after a report made already: whether it was fixed («¿ya arreglaron el bache?», «ya lo
+   * arreglaron o qué», "did they fix it yet?"), or after one's own report with nothing else told («¿y mi reporte?»). Such
+   * a report is followed (STATUS); they opened new ones, duplicates of the one waiting.
+   */
+  private asksOfOwn(input: Extract<EngineInput, { type: "text" }>, understood: Understood): boolean {
+    if (!flowForIntent(this.flows, STATUS) || isEmergency(input, this.ctx)) return false;
+    if (understood.fixAsked) return true;
+    const text = understood.told ?? input.text;
+    return !flowToldBy(this.flows, Object.keys(understood.entities)) && saysWordOf(this.ctx, "own_report", text) && asks(this.ctx, text);
+  }
+
+  /**
    * Whether a message that names what others handle (`outside`: «cómo saco mi acta de nacimiento», «quiero tramitar mi
    * licencia de manejo») is misread as opening `flow`: its notice says who handles it, and a flow no problem tells and no
    * person answers (a folio's status, one's data) is not what it asks for. A folio named still opens its report.
@@ -1266,6 +1281,7 @@ export class Engine {
     if (intent !== undefined && this.misreadOutside(understood, flowForIntent(this.flows, intent))) return undefined;
     const toldText = understood.told ?? input.text;
     const told = flowToldBy(this.flows, Object.keys(understood.entities));
+    if (this.asksOfOwn(input, understood)) return STATUS;
     // One's own report (`own_report`) spoken of as still waiting or asked about, read as the told flow or misread, is
     // followed, not told again: «mi reporte del bache en la calle Hidalgo sigue igual desde hace un mes», «ya reporté el
     // bache…, ¿cuánto más van a tardar?» opened new reports (duplicates of the one waiting).

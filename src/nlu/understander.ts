@@ -64,6 +64,18 @@ const STILL = "still";
  * (naming nothing, saying nothing else): longer, it tells something.
  */
 const ANNOYED_WORDS = 6;
+/**
+ * Whether a message asks, with a question mark or without one: a tail that asks («ya lo arreglaron o qué», «…o no»,
+ * "…or not") or, in English, a question's inverted opening ("did they fix it yet").
+ */
+function asksInWords(utterance: string): boolean {
+  if (isQuestion(utterance)) return true;
+  const said = normalize(utterance);
+  return QUESTION_TAIL.test(said) || QUESTION_HEAD.test(said);
+}
+const QUESTION_TAIL = / (o que|o q|o k|o no|or not)$/;
+const QUESTION_HEAD = /^(did|does|do|is|are|was|were|has|have|will|can|could) (they|it|you|he|she|we|someone|anyone|somebody|anybody|the|my|this|that)\b/;
+
 /** The same for frustration with the government (FRUSTRATED: «ya estoy harto de que no hagan nada»), said in more words. */
 const FRUSTRATED_WORDS = 10;
 /** What frustration is read as even surely, and is not: learning («qué asco de gobierno»), help («¿para qué reporto?»), cancelling («ya estoy harto»), nothing. */
@@ -710,7 +722,7 @@ export class Understander {
       intents = [{ name: FRUSTRATED, score: 1 }, ...intents.filter((i) => i.name !== FRUSTRATED)];
     // A fix named in a question («quiero reportar que ya taparon el bache, ¿a quién le aviso?»): nothing is said fixed (below), and no problem told.
     // Asking only whom to tell it («¿a quién le aviso que ya regresó el agua?») asks nothing of the fix: it is told.
-    const asked = isQuestion(utterance) && reading.asksHow !== true;
+    const asked = asksInWords(utterance) && reading.asksHow !== true;
     const fixAsked = (entities[FIXED] !== undefined || entities[WORKS] !== undefined) && !entities[STILL] && asked;
     // «ya quedó», «todo bien»: a fix only where nothing takes it back.
     if (entities[WORKS] && (entities[STILL] || !this.saysFixed(utterance, asked))) delete entities[WORKS];
