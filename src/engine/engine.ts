@@ -112,7 +112,6 @@ const SENT_PHOTO = "sent_photo";
 
 /** Intents answered the same way at any question: a notice, then the question again. */
 const NOTICE_INTENTS: Record<string, string> = {
-  privacy: "privacy.full_notice",
   // Not "anonymous": that is the value of an option («Anónimo» at «¿Cómo quieres enviar tu reporte?»), which an intent of the same name would answer.
   anonymity: "global.anonymity",
   // «¿qué pasa si no acepto?»: what declining the privacy notice means.
@@ -120,6 +119,8 @@ const NOTICE_INTENTS: Record<string, string> = {
   // «¿para qué quieren mi ubicación?», «¿para qué quieren la foto?»: what the question waiting says of itself (its `why`), or this.
   why_asked: "global.why_asked",
   human: "global.human",
+  // «¿quién va a ver mis datos?», «¿guardan mi número?»: the short answer, and how to read the whole notice (the word «privacidad» shows it).
+  privacy: "global.privacy_asked",
   // Questions about how reporting works («¿cuánto tardan?», «¿tiene costo?», «¿me van a llamar?»).
   timing: "global.timing",
   cost: "global.cost",
@@ -1182,6 +1183,9 @@ export class Engine {
   private asksOfOwn(input: Extract<EngineInput, { type: "text" }>, understood: Understood): boolean {
     if (!flowForIntent(this.flows, STATUS) || isEmergency(input, this.ctx)) return false;
     if (understood.fixAsked) return true;
+    // Not one asking about the assistant, even doubtfully read («¿quién ve mis reportes?»: privacy), but when it is answered.
+    const [first] = understood.intents;
+    if (first && first.score >= DOUBTFUL && first.name !== "timing" && ABOUT_THE_ASSISTANT.has(first.name)) return false;
     const text = understood.told ?? input.text;
     return !flowToldBy(this.flows, Object.keys(understood.entities)) && saysWordOf(this.ctx, "own_report", text) && asks(this.ctx, text);
   }

@@ -45,6 +45,7 @@ export const CODE_KEYS: readonly string[] = [
   "global.why_asked",
   "global.annoyed",
   "global.frustrated",
+  "global.privacy_asked",
   "global.timing",
   "global.cost",
   "global.callback",
