@@ -64,7 +64,7 @@ import {
   type UnsupportedKind,
   type Vars,
 } from "./types.js";
-import { ANNOYED, CONFIDENT, DOUBTFUL, FRUSTRATED, NO_READING, PRAISE, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
+import { ANNOYED, CONFIDENT, DOUBTFUL, FRUSTRATED, type Mention, NO_READING, PRAISE, SIGNALS, topIntent, type Understood, WHY_ASKED } from "./understanding.js";
 import { getVar, setVar } from "./vars.js";
 
 /** Invalid answers in a row after which the question is explained again, with its options (nothing is dropped). */
@@ -150,6 +150,11 @@ const IMPATIENT = "impatient";
 const ABOUT_THE_ASSISTANT = new Set(["privacy", "anonymity", WHY_ASKED, "human", "timing", "cost", "callback"]);
 /** What a first message may tell that has its own answer, besides the welcome: the problem fixed already («ya lo taparon»), praise, annoyance with the bot. */
 const NEWS = new Set(["fixed", PRAISE, ANNOYED, FRUSTRATED]);
+/**
+ * What a short text where an account is asked may request instead (`requestedElsewhere`): one's data, a person, the
+ * notices stopped. Not learning or a plan: «falta transparencia municipal», «compromisos incumplidos» are accounts.
+ */
+const REQUESTED_AT_ACCOUNT = new Set(["my_data", "human", "unsubscribe"]);
 /** Words that carry meaning besides a request to wait a message where a text is asked may have, to be waited for (`held`). */
 const HELD_WORDS_BESIDES = 3;
 /** Words that carry meaning a yes or no read by the classifier may have at most («sí, acepto el aviso de privacidad»). */
@@ -249,6 +254,8 @@ const SAID_IN_ITS_WORDS = new Set(["if_declined", "language"]);
 function readingOf(ctx: EngineContext, input: EngineInput): string | undefined {
   const understood = understoodOf(input);
   const intent = topIntent(understood);
+  // Why one's data are wanted («¿para qué quieren mis datos?», read as «Mis datos»): a question about privacy, not a request.
+  if (intent === "my_data" && input.type === "text" && !understood?.entities.erase && opensWith(ctx, "asks_why", input.text, ["filler"])) return "privacy";
   if (intent === undefined || !SAID_IN_ITS_WORDS.has(intent) || input.type !== "text") return intent;
   if (intent === "language" && understood?.entities.language !== undefined) return intent;
   return saysWordOf(ctx, intent, input.text) ? intent : undefined;
@@ -531,7 +538,7 @@ export class Engine {
 
     if (step.type !== "ask") return { state, replies: [] };
     // A goodbye («gracias, adiós»), also where something was asked aside, anywhere but in a message to a person, which takes it as it is.
-    if (input.type === "text" && !takesMessage(step.answer) && this.saysGoodbye(input.text)) return this.goodbye(state);
+    if (input.type === "text" && !takesMessage(step.answer) && this.saysGoodbye(input.text, this.rests(state))) return this.goodbye(state);
     if (state.aside) return this.answerAside(state, state.aside, step, input);
     if (this.keeps(state, step, input))
       return this.continueTo({ ...state, attempts: 0 }, resolveTarget(this.flows, state.flow, step.keep?.goto ?? step.id), []);
@@ -670,7 +677,7 @@ export class Engine {
     const asked = holds.entity === undefined ? undefined : understoodOf(input)?.entities[holds.entity];
     // Where a text is asked, only a message that says little else («espera, deja checo la dirección»): «espera, el bache
     // está frente a la escuela desde el lunes» is the answer.
-    if (asked && (!takesText(step.answer) || wordsBesides(this.ctx, input.text, [asked], []).length <= HELD_WORDS_BESIDES)) return holds.said;
+    if (asked && (!takesText(step.answer) || this.onlyWaits(input, asked))) return holds.said;
     const yesNo = holds.no || holds.yes ? yesNoOf(this.ctx, input.text) : undefined;
     return (holds.no && yesNo === "no") || (holds.yes && yesNo === "yes") ? holds.said : undefined;
   }
@@ -972,7 +979,7 @@ export class Engine {
     // So is someone waiting, asked or not («ya respondan», «¿me escuchan?»): it is no description either.
     // A message that names what is asked («Ecatepec, que tiene un gobierno de inútiles») answers it.
     const answersIt = askedMention(step.answer, understoodOf(input)) !== undefined;
-    const waiting = input.type === "text" && !answersIt && [IMPATIENT, ANNOYED, FRUSTRATED].includes(topIntent(understoodOf(input)) ?? "");
+    const waiting = input.type === "text" && !answersIt && [IMPATIENT, ANNOYED].includes(topIntent(understoodOf(input)) ?? "");
     if (typed.ok && text && input.type === "text" && (isQuestion(input.text) || waiting) && understoodOf(input)?.entities.category === undefined) {
       const intent = readingOf(this.ctx, input);
       const asks = intent !== undefined && (ABOUT_THE_ASSISTANT.has(intent) || waiting);
@@ -1187,7 +1194,19 @@ export class Engine {
     const [first] = understood.intents;
     if (first && first.score >= DOUBTFUL && first.name !== "timing" && ABOUT_THE_ASSISTANT.has(first.name)) return false;
     const text = understood.told ?? input.text;
+    // Asking how to make it («¿cómo hago mi reporte?», «quiero levantar mi reporte») is no report made yet.
+    if (saysWordOf(this.ctx, "makes", text)) return false;
     return !flowToldBy(this.flows, Object.keys(understood.entities)) && saysWordOf(this.ctx, "own_report", text) && asks(this.ctx, text);
+  }
+
+  /**
+   * Whether a message where a text is asked only asks to wait (`held`): it says little else (HELD_WORDS_BESIDES), and
+   * names no type of problem, no place and no number («un momento, es Hidalgo 23» is the address).
+   */
+  private onlyWaits(input: Extract<EngineInput, { type: "text" }>, asked: Mention): boolean {
+    const u = understoodOf(input);
+    if (u?.entities.category !== undefined || u?.address === true || /\d/.test(input.text)) return false;
+    return wordsBesides(this.ctx, input.text, [asked], []).length <= HELD_WORDS_BESIDES;
   }
 
   /**
@@ -1216,7 +1235,9 @@ export class Engine {
     const words = contentWords(this.ctx, input.text).length;
     if (!words || words >= TYPED_ANSWER_WORDS) return undefined;
     const reading = readingOf(this.ctx, input);
-    return reading !== undefined && (reading === "unsubscribe" || elsewhere(flowForIntent(this.flows, reading))) ? reading : undefined;
+    return reading !== undefined && REQUESTED_AT_ACCOUNT.has(reading) && (reading === "unsubscribe" || elsewhere(flowForIntent(this.flows, reading)))
+      ? reading
+      : undefined;
   }
 
   /**
@@ -1472,7 +1493,7 @@ export class Engine {
     if (word === "unsubscribe") return this.start(UNSUBSCRIBE_FLOW, current, [], vars, {}, UNSUBSCRIBE_NOW);
     if (word === "mydata" && this.flows.has(MY_DATA_FLOW)) return this.start(MY_DATA_FLOW, current, [], vars);
     // A known citizen's goodbye (after a notice, «gracias, bye») is answered with one; a new one is welcomed.
-    if (state && input.type === "text" && this.saysGoodbye(input.text)) return this.goodbye(this.start(MENU_FLOW, current, [], vars).state);
+    if (state && input.type === "text" && this.saysGoodbye(input.text, true)) return this.goodbye(this.start(MENU_FLOW, current, [], vars).state);
     const notices: Reply[] = input.type === "unsupported" ? [unsupportedReply(input.kind)] : [];
     if (word === "privacy") notices.push({ key: "privacy.full_notice", separate: true });
     notices.push(...signalNotices(input, this.ctx));
@@ -1558,9 +1579,14 @@ export class Engine {
     return aside ? { vars: park(this.flows, state, false), said: [{ key: "global.draft_set_aside" }] } : { vars: state.vars, said: [] };
   }
 
-  /** Whether the text is a goodbye and nothing else: a word of `goodbye`, with none but those that go with one (`goodbye_with`). */
-  private saysGoodbye(text: string): boolean {
-    return saysWordOf(this.ctx, "goodbye", text) && !wordsBesides(this.ctx, text, [], ["goodbye", "goodbye_with", "filler"]).length;
+  /**
+   * Whether the text is a goodbye and nothing else: a word of `goodbye`, with none but those that go with one
+   * (`goodbye_with`). Saying one is done (`goodbye_done`: «eso es todo») is one only `atRest`: at a question it may
+   * be its answer («ok, eso sería todo» at «¿Lo enviamos?», «no, eso es todo» at the photo).
+   */
+  private saysGoodbye(text: string, atRest: boolean): boolean {
+    const said = saysWordOf(this.ctx, "goodbye", text) || (atRest && saysWordOf(this.ctx, "goodbye_done", text));
+    return said && !wordsBesides(this.ctx, text, [], ["goodbye", "goodbye_done", "goodbye_with", "filler"]).length;
   }
 
   /**
