@@ -1184,7 +1184,8 @@ export class Engine {
 
   /**
    * Whether a message asks after a report made already: whether it was fixed («¿ya arreglaron el bache?», «ya lo
-   * arreglaron o qué», "did they fix it yet?"), or after one's own report with nothing else told («¿y mi reporte?»). Such
+   * arreglaron o qué», "did they fix it yet?"), or after one's own report with nothing else told («¿y mi reporte?», and
+   * frustration with it: «nadie hace nada con mi reporte»). Such
    * a report is followed (STATUS); they opened new ones, duplicates of the one waiting.
    */
   private asksOfOwn(input: Extract<EngineInput, { type: "text" }>, understood: Understood): boolean {
@@ -1196,7 +1197,9 @@ export class Engine {
     const text = understood.told ?? input.text;
     // Asking how to make it («¿cómo hago mi reporte?», «quiero levantar mi reporte») is no report made yet.
     if (saysWordOf(this.ctx, "makes", text)) return false;
-    return !flowToldBy(this.flows, Object.keys(understood.entities)) && saysWordOf(this.ctx, "own_report", text) && asks(this.ctx, text);
+    // Asked after, or frustration with it («nadie hace nada con mi reporte»).
+    const spokenOf = asks(this.ctx, text) || topIntent(understood) === FRUSTRATED;
+    return !flowToldBy(this.flows, Object.keys(understood.entities)) && saysWordOf(this.ctx, "own_report", text) && spokenOf;
   }
 
   /**
@@ -1318,8 +1321,6 @@ export class Engine {
       flowForIntent(this.flows, STATUS)
     )
       return STATUS;
-    // Frustration with one's own report («nadie hace nada con mi reporte») asks how it goes.
-    if (intent === FRUSTRATED && saysWordOf(this.ctx, "own_report", toldText) && flowForIntent(this.flows, STATUS)) return STATUS;
     // A folio named (`named_by`) is what a problem told with it is about: «ya pasaron 2 semanas y nadie arregla el
     // bache!! ECA-2026-000001 xq no hacen nada» opened a new report.
     const named = flowNamedBy(this.flows, Object.keys(understood.entities));
